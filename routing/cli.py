@@ -1,0 +1,110 @@
+"""Command line: ``python -m routing solve|bench-solve|bench|generate|bench-days``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from routing.domain import Params
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from routing.serialization import problem_from_dict, result_to_dict
+    from routing.solver import solve
+
+    data = json.loads(Path(args.problem).read_text())
+    result = solve(problem_from_dict(data), Params(time_limit_s=args.time_limit_s, workers=args.workers,
+                                                   seed=args.seed))
+    print(json.dumps(result_to_dict(result), indent=1))
+    return 0
+
+
+def _cmd_bench_solve(args: argparse.Namespace) -> int:
+    from routing.benchmark import solve_instance
+
+    print(json.dumps(solve_instance(args.instance, args.time_limit_s, args.workers)))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from routing.benchmark import default_bench_dir, format_table, rows_to_json, run_set, summarise
+
+    bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
+    progress = None if args.json else (lambda row: print(f"  {row.instance}: {row.vehicles} vehicles, "
+                                                         f"cost {row.cost}, gap {row.gap_pct}",
+                                                         file=sys.stderr, flush=True))
+    rows = run_set(args.set, args.time_limit_s, bench_dir, args.instances, args.workers, progress)
+    if not rows:
+        print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
+        return 2
+    summary = summarise(rows)
+    print(rows_to_json(rows, summary) if args.json else format_table(rows, summary))
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from routing.generator import generate_day
+    from routing.serialization import problem_to_dict
+
+    problem = generate_day(seed=args.seed, orders=args.orders)
+    print(json.dumps(problem_to_dict(problem), indent=1))
+    return 0
+
+
+def _cmd_bench_days(args: argparse.Namespace) -> int:
+    from routing.daybench import format_days, run_days
+
+    rows = run_days(args.count, args.time_limit_s, args.long_time_limit_s, args.workers, args.vroom)
+    print(json.dumps(rows, indent=1) if args.json else format_days(rows))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Argument parser with one sub-command per job."""
+    parser = argparse.ArgumentParser(prog="python -m routing", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, default_limit: float) -> None:
+        p.add_argument("--time-limit-s", type=float, default=default_limit)
+        p.add_argument("--workers", type=int, default=2, help="parallel search processes (default 2)")
+
+    p = sub.add_parser("solve", help="solve a problem JSON file and print the result JSON")
+    p.add_argument("problem")
+    p.add_argument("--seed", type=int, default=0)
+    common(p, 10.0)
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("bench-solve", help="solve one benchmark file, print routes in file numbering")
+    p.add_argument("instance")
+    common(p, 30.0)
+    p.set_defaults(func=_cmd_bench_solve)
+
+    p = sub.add_parser("bench", help="solve and check a benchmark set against best-known solutions")
+    p.add_argument("--set", required=True, choices=("cvrp", "vrptw", "pdptw"))
+    p.add_argument("--instances", default=None, help="glob on file names, e.g. 'lc1*'")
+    p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
+    p.add_argument("--json", action="store_true")
+    common(p, 30.0)
+    p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("generate", help="print a generated branch day as problem JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--orders", type=int, default=None)
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("bench-days", help="benchmark on generated branch days (vs a long run, vs pyvroom)")
+    p.add_argument("--count", type=int, default=5)
+    p.add_argument("--long-time-limit-s", type=float, default=0.0, help="0 skips the long run")
+    p.add_argument("--vroom", action="store_true", help="also run pyvroom if installed")
+    p.add_argument("--json", action="store_true")
+    common(p, 10.0)
+    p.set_defaults(func=_cmd_bench_days)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
