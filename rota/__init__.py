@@ -1,0 +1,32 @@
+"""Month-ahead volunteer rota with two-person teams (OR-Tools CP-SAT). Pure library."""
+
+from __future__ import annotations
+
+from .checker import Violation, check, fillable_seats
+from .domain import (
+    Assignment,
+    DateOutsideMonthError,
+    DuplicateIdError,
+    History,
+    HistoryAssignment,
+    Month,
+    NegativeCountError,
+    Params,
+    RotaInputError,
+    RotaProblem,
+    Slot,
+    UnknownVolunteerError,
+    Volunteer,
+    Weights,
+    wished_shifts_from_frequency,
+)
+from .explain import UnfilledSlot
+from .greedy import greedy_rota
+from .solver import BranchStats, RotaResult, Team, VolunteerLoad, solve
+
+__all__ = [
+    "Assignment", "BranchStats", "DateOutsideMonthError", "DuplicateIdError", "History", "HistoryAssignment",
+    "Month", "NegativeCountError", "Params", "RotaInputError", "RotaProblem", "RotaResult", "Slot", "Team",
+    "UnfilledSlot", "UnknownVolunteerError", "Violation", "Volunteer", "VolunteerLoad", "Weights", "check",
+    "fillable_seats", "greedy_rota", "solve", "wished_shifts_from_frequency",
+]

@@ -1,0 +1,433 @@
+"""The CP-SAT model, built from one named function per business rule.
+
+Decision variables are ``x[v, s, r]``: volunteer ``v`` fills a seat of role
+``r`` in slot ``s``. Teams are modelled through the slot (a delivery slot has
+one driver seat and one mate seat; a list-collection slot has two
+interchangeable collector seats counted by one sum), never with pair
+variables, so there is no seat-numbering symmetry.
+
+Hard rules come in two flavours:
+
+* *eligibility* rules prune candidate ``(v, s, r)`` triples before any variable
+  exists (cheap, and the model stays small);
+* *model* rules add constraints between variables.
+
+Soft rules add named, weighted penalty terms to ``RotaModel.penalties``; their
+definitions mirror :mod:`rota.scoring` exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .domain import Assignment, RotaProblem, Volunteer, Weights
+from .scoring import carry_over_target, previous_round_members
+
+Key = tuple[str, str, str]  # (volunteer id, slot id, role)
+
+
+@dataclass
+class RotaModel:
+    """The CP-SAT model under construction and the handles the rules share."""
+
+    problem: RotaProblem
+    weights: Weights
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    candidates: set[Key] = field(default_factory=set)
+    x: dict[Key, cp_model.IntVar] = field(default_factory=dict)
+    # y[v, s]: v works in s (sum over roles, 0/1 by add_one_slot_at_a_time)
+    y: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
+    filled: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    penalties: dict[str, list[tuple[int, cp_model.LinearExprT]]] = field(default_factory=lambda: defaultdict(list))
+    constant_penalties: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def __post_init__(self) -> None:
+        self.slots = {s.id: s for s in self.problem.slots}
+        self.vols = {v.id: v for v in self.problem.volunteers}
+
+    # helpers -------------------------------------------------------------
+    def slot_vars(self, slot_id: str) -> dict[str, list[tuple[str, cp_model.IntVar]]]:
+        return self._by_slot.get(slot_id, {})
+
+    def vol_slots(self, vid: str) -> list[str]:
+        return self._by_vol.get(vid, [])
+
+    def index(self) -> None:
+        by_slot: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        by_vol: dict[str, list[str]] = defaultdict(list)
+        ys: dict[tuple[str, str], list] = defaultdict(list)
+        for (v, s, r), var in self.x.items():
+            by_slot[s][r].append((v, var))
+            ys[(v, s)].append(var)
+        for (v, s), vs in ys.items():
+            by_vol[v].append(s)
+            self.y[(v, s)] = vs[0] if len(vs) == 1 else sum(vs)
+        self._by_slot = by_slot
+        self._by_vol = {v: sorted(ss, key=lambda sid: (self.slots[sid].date, sid)) for v, ss in by_vol.items()}
+
+    def shifts(self, vid: str) -> cp_model.LinearExprT:
+        return sum(self.y[(vid, s)] for s in self.vol_slots(vid))
+
+
+# --------------------------------------------------------------------------
+# Hard rules: eligibility (prune candidates before variables exist)
+# --------------------------------------------------------------------------
+
+def add_only_volunteers_with_the_role(m: RotaModel) -> None:
+    """A volunteer only fills roles they do, in their own branch."""
+    for s in m.problem.slots:
+        for r in s.roles:
+            for v in m.problem.volunteers:
+                if v.branch == s.branch and r in v.roles and s.seats > 0:
+                    m.candidates.add((v.id, s.id, r))
+
+
+def _prune(m: RotaModel, keep: Callable[[Volunteer, object, str], bool]) -> None:
+    m.candidates = {(v, s, r) for (v, s, r) in m.candidates if keep(m.vols[v], m.slots[s], r)}
+
+
+def add_only_available_volunteers(m: RotaModel) -> None:
+    """Only in their weekly availability (weekday x half-day), never on a date away."""
+    _prune(m, lambda v, s, r: v.available_for(s))
+
+
+def add_driver_needs_approval(m: RotaModel) -> None:
+    """The driver seat only for a volunteer approved to drive the vans."""
+    _prune(m, lambda v, s, r: r != "driver" or v.driver_approved)
+
+
+def add_pvg_required_for_customer_contact(m: RotaModel) -> None:
+    """Customer-facing slots only for volunteers PVG-cleared by that date."""
+    _prune(m, lambda v, s, r: not s.customer_facing or v.pvg_cleared_on(s.date))
+
+
+ELIGIBILITY_RULES = (
+    add_only_volunteers_with_the_role,
+    add_only_available_volunteers,
+    add_driver_needs_approval,
+    add_pvg_required_for_customer_contact,
+)
+
+
+def create_assignment_variables(m: RotaModel) -> None:
+    for key in sorted(m.candidates):
+        m.x[key] = m.model.new_bool_var(f"x[{key[0]},{key[1]},{key[2]}]")
+    m.index()
+
+
+# --------------------------------------------------------------------------
+# Hard rules: constraints between variables
+# --------------------------------------------------------------------------
+
+def add_seat_limits(m: RotaModel) -> None:
+    """No slot takes more people of a role than it has seats for."""
+    for s in m.problem.slots:
+        if s.is_team:
+            continue  # add_two_person_teams fixes team sizes exactly
+        for r in s.roles:
+            vs = m.slot_vars(s.id).get(r, [])
+            if len(vs) > s.seats_for(r):
+                m.model.add(sum(var for _, var in vs) <= s.seats_for(r))
+
+
+def add_two_person_teams(m: RotaModel) -> None:
+    """A customer-facing slot is staffed by a full team of two or not at all.
+
+    Delivery: exactly one driver and one delivery mate; list collection: two
+    collectors. ``filled[s]`` says whether the team goes out.
+    """
+    for s in m.problem.slots:
+        if not s.is_team:
+            continue
+        f = m.model.new_bool_var(f"filled[{s.id}]")
+        m.filled[s.id] = f
+        by_role = m.slot_vars(s.id)
+        if s.kind == "delivery":
+            for r in ("driver", "delivery_mate"):
+                m.model.add(sum(var for _, var in by_role.get(r, [])) == f)
+        else:
+            m.model.add(sum(var for _, var in by_role.get("list_collector", [])) == 2 * f)
+        if not all(by_role.get(r) for r in s.roles):
+            m.model.add(f == 0)
+
+
+def add_one_slot_at_a_time(m: RotaModel) -> None:
+    """Nobody is in two places at once: per volunteer, date and half-day, at most one seat."""
+    for vid in m.vols:
+        per_half: dict[tuple[dt.date, str], list] = defaultdict(list)
+        for sid in m.vol_slots(vid):
+            s = m.slots[sid]
+            for r in s.roles:
+                var = m.x.get((vid, sid, r))
+                if var is not None:
+                    for h in s.halves:
+                        per_half[(s.date, h)].append(var)
+        for vs in per_half.values():
+            if len(vs) > 1:
+                m.model.add_at_most_one(vs)
+
+
+def add_trainee_with_experienced_partner(m: RotaModel) -> None:
+    """A trainee only works alongside an experienced volunteer; at most one trainee per team."""
+    for s in m.problem.slots:
+        trainees, experienced = [], []
+        for r, vs in m.slot_vars(s.id).items():
+            for vid, var in vs:
+                (trainees if m.vols[vid].trainee else experienced).append(var)
+        if not trainees:
+            continue
+        if s.is_team:
+            m.model.add(sum(trainees) <= 1)
+        m.model.add(sum(trainees) <= sum(experienced))
+
+
+def add_never_pair(m: RotaModel) -> None:
+    """Two people either of whom said 'never with' are never in the same slot."""
+    pairs = set()
+    for v in m.problem.volunteers:
+        for w in v.never_partners:
+            if w in m.vols:
+                pairs.add(tuple(sorted((v.id, w))))
+    for a, b in sorted(pairs):
+        common = set(m.vol_slots(a)) & set(m.vol_slots(b))
+        for sid in sorted(common):
+            m.model.add(m.y[(a, sid)] + m.y[(b, sid)] <= 1)
+
+
+def add_weekly_maximum(m: RotaModel) -> None:
+    """At most ``max_shifts_per_week`` per ISO week, counting last month's shifts in that week."""
+    hist_week: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+    for h in m.problem.history.assignments:
+        hist_week[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
+    for vid, v in m.vols.items():
+        per_week: dict[tuple[int, int], list] = defaultdict(list)
+        for sid in m.vol_slots(vid):
+            per_week[m.slots[sid].date.isocalendar()[:2]].append(m.y[(vid, sid)])
+        for wk, ys in per_week.items():
+            cap = max(0, v.max_shifts_per_week - hist_week[(vid, wk)])
+            if len(ys) > cap:
+                m.model.add(sum(ys) <= cap)
+
+
+HARD_RULES = (
+    add_seat_limits,
+    add_two_person_teams,
+    add_one_slot_at_a_time,
+    add_trainee_with_experienced_partner,
+    add_never_pair,
+    add_weekly_maximum,
+)
+
+
+# --------------------------------------------------------------------------
+# Soft rules: named weighted penalty terms (mirror rota.scoring.evaluate)
+# --------------------------------------------------------------------------
+
+def _max0(m: RotaModel, expr: cp_model.LinearExprT, ub: int, name: str) -> cp_model.IntVar:
+    """A variable >= max(0, expr); tight under minimisation."""
+    v = m.model.new_int_var(0, max(0, ub), name)
+    m.model.add(v >= expr)
+    return v
+
+
+def penalise_unfilled_seats(m: RotaModel) -> None:
+    """Fill every slot: each empty seat costs ``fill_seat``."""
+    w = m.weights.fill_seat
+    total_seats = sum(s.seats for s in m.problem.slots)
+    m.constant_penalties["fill_every_slot"] += w * total_seats
+    for var in m.x.values():
+        m.penalties["fill_every_slot"].append((-w, var))
+
+
+def penalise_wished_frequency(m: RotaModel) -> None:
+    """Not more than each volunteer wished for, and not much less."""
+    w = m.weights
+    for vid, v in m.vols.items():
+        slots = m.vol_slots(vid)
+        wish = v.wished_shifts_per_month
+        if not slots:
+            m.constant_penalties["wished_frequency"] += w.under_wish * wish
+            continue
+        n = m.shifts(vid)
+        if len(slots) > wish and w.over_wish:
+            m.penalties["wished_frequency"].append((w.over_wish, _max0(m, n - wish, len(slots) - wish, f"over[{vid}]")))
+        if wish > 0 and w.under_wish:
+            m.penalties["wished_frequency"].append((w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]")))
+
+
+def penalise_unfair_load(m: RotaModel) -> None:
+    """Spread the shortfall fairly, carrying last month over: convex in the two-month shortfall."""
+    w = m.weights.fair_load
+    if not w:
+        return
+    targets = carry_over_target(m.problem)
+    for vid in m.vols:
+        target, done = targets[vid]
+        base = target - done - 1  # penalty = triangular(base - n)
+        if base <= 0:
+            continue
+        slots = m.vol_slots(vid)
+        if not slots:
+            m.constant_penalties["fair_load"] += w * base * (base + 1) // 2
+            continue
+        n = m.shifts(vid)
+        top = base * (base + 1) // 2
+        pen = m.model.new_int_var(0, top, f"fair[{vid}]")
+        # triangular(t) = max_k (k*t - k(k-1)/2) for integer t >= 0, tangents k = 1..base
+        for k in range(1, base + 1):
+            m.model.add(pen >= k * (base - n) - k * (k - 1) // 2)
+        m.penalties["fair_load"].append((w, pen))
+
+
+def penalise_unstable_rounds(m: RotaModel) -> None:
+    """Same faces on the same round week to week: each newcomer on a round costs."""
+    w = m.weights.stable_rounds
+    if not w:
+        return
+    prev = previous_round_members(m.problem)
+    for sid, p in prev.items():
+        for r, vs in m.slot_vars(sid).items():
+            for vid, var in vs:
+                if isinstance(p, frozenset):
+                    if vid not in p:
+                        m.penalties["stable_rounds"].append((w, var))
+                elif (vid, p) in m.y:
+                    keep = m.model.new_bool_var(f"keep[{vid},{sid},{r}]")
+                    m.model.add(keep <= var)
+                    m.model.add(keep <= m.y[(vid, p)])
+                    m.penalties["stable_rounds"].append((w, var - keep))
+                else:
+                    m.penalties["stable_rounds"].append((w, var))
+
+
+def penalise_missing_preferred_partners(m: RotaModel) -> None:
+    """In a team, a volunteer with preferred partners should have one of them alongside."""
+    w = m.weights.preferred_partner
+    if not w:
+        return
+    for vid, v in m.vols.items():
+        if not v.preferred_partners:
+            continue
+        for sid in m.vol_slots(vid):
+            if not m.slots[sid].is_team:
+                continue
+            mates = [m.y[(p, sid)] for p in sorted(v.preferred_partners) if (p, sid) in m.y]
+            if not mates:
+                m.penalties["preferred_partners"].append((w, m.y[(vid, sid)]))
+                continue
+            tog = m.model.new_bool_var(f"together[{vid},{sid}]")
+            m.model.add(tog <= m.y[(vid, sid)])
+            m.model.add(tog <= sum(mates))
+            m.penalties["preferred_partners"].append((w, m.y[(vid, sid)] - tog))
+
+
+def penalise_non_preferred_days(m: RotaModel) -> None:
+    """Shifts on days the volunteer did not choose."""
+    w = m.weights.preferred_day
+    if not w:
+        return
+    for vid, v in m.vols.items():
+        if not v.preferred_weekdays:
+            continue
+        for sid in m.vol_slots(vid):
+            if m.slots[sid].date.weekday() not in v.preferred_weekdays:
+                m.penalties["preferred_days"].append((w, m.y[(vid, sid)]))
+
+
+def penalise_too_many_consecutive_days(m: RotaModel) -> None:
+    """Each day worked beyond the most consecutive days a volunteer likes."""
+    w = m.weights.consecutive_days
+    if not w:
+        return
+    for vid, v in m.vols.items():
+        by_date: dict[dt.date, list] = defaultdict(list)
+        for sid in m.vol_slots(vid):
+            by_date[m.slots[sid].date].append(m.y[(vid, sid)])
+        k = v.max_consecutive_days
+        windows = []
+        for d in sorted(by_date):
+            win = [d + dt.timedelta(days=i) for i in range(k + 1)]
+            if all(day in by_date for day in win):
+                windows.append(win)
+        if not windows:
+            continue
+        worked = {}
+        for win in windows:
+            for day in win:
+                if day not in worked:
+                    ys = by_date[day]
+                    if len(ys) == 1:
+                        worked[day] = ys[0]
+                    else:
+                        b = m.model.new_bool_var(f"worked[{vid},{day}]")
+                        for yv in ys:
+                            m.model.add(b >= yv)
+                        worked[day] = b
+            e = m.model.new_bool_var(f"consec[{vid},{win[0]}]")
+            m.model.add(sum(worked[day] for day in win) <= k + e)
+            m.penalties["consecutive_days"].append((w, e))
+
+
+def penalise_missing_shadow_shifts(m: RotaModel) -> None:
+    """Trainees get the shadow shifts they still need (every trainee shift is shadowed)."""
+    w = m.weights.shadow_shift
+    if not w:
+        return
+    for vid, v in m.vols.items():
+        if not v.trainee or v.shadow_shifts_needed <= 0:
+            continue
+        slots = m.vol_slots(vid)
+        need = v.shadow_shifts_needed
+        if not slots:
+            m.constant_penalties["trainee_shadow_shifts"] += w * need
+            continue
+        m.penalties["trainee_shadow_shifts"].append((w, _max0(m, need - m.shifts(vid), need, f"shadow[{vid}]")))
+
+
+SOFT_RULES = (
+    penalise_unfilled_seats,
+    penalise_wished_frequency,
+    penalise_unfair_load,
+    penalise_unstable_rounds,
+    penalise_missing_preferred_partners,
+    penalise_non_preferred_days,
+    penalise_too_many_consecutive_days,
+    penalise_missing_shadow_shifts,
+)
+
+
+# --------------------------------------------------------------------------
+
+def build_model(problem: RotaProblem, weights: Weights) -> RotaModel:
+    """Apply every rule in turn and set the objective (sum of the soft terms)."""
+    m = RotaModel(problem=problem, weights=weights)
+    for rule in ELIGIBILITY_RULES:
+        rule(m)
+    create_assignment_variables(m)
+    for rule in HARD_RULES:
+        rule(m)
+    for rule in SOFT_RULES:
+        rule(m)
+    set_objective(m)
+    return m
+
+
+def rule_expression(m: RotaModel, rule: str) -> cp_model.LinearExprT:
+    return sum(c * e for c, e in m.penalties.get(rule, [])) + m.constant_penalties.get(rule, 0)
+
+
+def set_objective(m: RotaModel, extra: cp_model.LinearExprT = 0) -> None:
+    rules = set(m.penalties) | set(m.constant_penalties)
+    m.model.minimize(sum(rule_expression(m, r) for r in sorted(rules)) + extra)
+
+
+def add_hint(m: RotaModel, assignments: list[Assignment]) -> None:
+    """Hint every assignment variable (1 if in ``assignments``, else 0)."""
+    chosen = {(a.volunteer_id, a.slot_id, a.role) for a in assignments}
+    for key, var in m.x.items():
+        m.model.add_hint(var, 1 if key in chosen else 0)

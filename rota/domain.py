@@ -1,0 +1,380 @@
+"""What the rota problem is: frozen dataclasses of ids, dates and numbers.
+
+Nothing here knows about OR-Tools. Construction validates every field and
+raises a :class:`RotaInputError` subclass naming the field that is wrong.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Mapping
+
+PARTS_OF_DAY = ("morning", "afternoon", "whole_day")
+HALVES = ("morning", "afternoon")
+SLOT_KINDS = ("delivery", "list_collection", "shopping", "office")
+ROLES = ("driver", "delivery_mate", "list_collector", "shopper", "office")
+PVG_STATUSES = ("cleared", "pending", "not_needed")
+CUSTOMER_FACING_KINDS = frozenset({"delivery", "list_collection"})
+TEAM_KINDS = CUSTOMER_FACING_KINDS  # every customer-facing slot is a team of two
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class RotaInputError(ValueError):
+    """Bad problem data. ``field`` names the offending field (dotted path)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        self.field = field_name
+        super().__init__(f"{field_name}: {message}")
+
+
+class UnknownVolunteerError(RotaInputError):
+    """A volunteer id is referenced (history, partners, repair) but not defined."""
+
+
+class DateOutsideMonthError(RotaInputError):
+    """A slot (or dropped-out date) lies outside the rota month."""
+
+
+class NegativeCountError(RotaInputError):
+    """A count (seats, shifts, maximum) is negative or otherwise out of range."""
+
+
+class DuplicateIdError(RotaInputError):
+    """Two slots or two volunteers share an id."""
+
+
+def _require(cond: bool, exc: type[RotaInputError], field_name: str, message: str) -> None:
+    if not cond:
+        raise exc(field_name, message)
+
+
+def _check_count(value: int, field_name: str, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NegativeCountError(field_name, f"must be an integer, got {value!r}")
+    if value < minimum:
+        raise NegativeCountError(field_name, f"must be >= {minimum}, got {value}")
+
+
+def halves_of(part_of_day: str) -> tuple[str, ...]:
+    """The half-days a slot occupies: whole_day covers morning and afternoon."""
+    return HALVES if part_of_day == "whole_day" else (part_of_day,)
+
+
+def roles_for_kind(kind: str) -> tuple[str, ...]:
+    """Roles a slot kind is staffed with (one entry per distinct role)."""
+    return {
+        "delivery": ("driver", "delivery_mate"),
+        "list_collection": ("list_collector",),
+        "shopping": ("shopper",),
+        "office": ("office",),
+    }[kind]
+
+
+@dataclass(frozen=True)
+class Month:
+    """The rota month (calendar month)."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.month <= 12, RotaInputError, "month.month", f"must be 1..12, got {self.month}")
+        _require(1900 <= self.year <= 9999, RotaInputError, "month.year", f"implausible year {self.year}")
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def dates(self) -> list[dt.date]:
+        n = calendar.monthrange(self.year, self.month)[1]
+        return [dt.date(self.year, self.month, d) for d in range(1, n + 1)]
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and day.year == self.year and day.month == self.month
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One thing to staff on one date.
+
+    ``resource`` is the van id (delivery), shop id (shopping), round/area
+    (list_collection) or desk (office); it names the slot in messages and
+    identifies "the same round" week to week. ``seats`` is the number of
+    people wanted: always 2 for customer-facing kinds (driver + delivery mate,
+    or two list collectors), >= 1 for shopping and office.
+    """
+
+    id: str
+    date: dt.date
+    part_of_day: str
+    kind: str
+    resource: str
+    seats: int = 2
+    branch: str = "main"
+
+    def __post_init__(self) -> None:
+        f = f"slots[{self.id}]"
+        _require(bool(self.id), RotaInputError, "slots[].id", "must be a non-empty string")
+        _require(isinstance(self.date, dt.date), RotaInputError, f"{f}.date", "must be a date")
+        _require(self.part_of_day in PARTS_OF_DAY, RotaInputError, f"{f}.part_of_day",
+                 f"must be one of {PARTS_OF_DAY}, got {self.part_of_day!r}")
+        _require(self.kind in SLOT_KINDS, RotaInputError, f"{f}.kind",
+                 f"must be one of {SLOT_KINDS}, got {self.kind!r}")
+        _check_count(self.seats, f"{f}.seats", minimum=0)
+        if self.kind in TEAM_KINDS:
+            _require(self.seats == 2, NegativeCountError, f"{f}.seats",
+                     f"a {self.kind} slot is a team of two, got seats={self.seats}")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return roles_for_kind(self.kind)
+
+    @property
+    def halves(self) -> tuple[str, ...]:
+        return halves_of(self.part_of_day)
+
+    @property
+    def customer_facing(self) -> bool:
+        return self.kind in CUSTOMER_FACING_KINDS
+
+    @property
+    def is_team(self) -> bool:
+        return self.kind in TEAM_KINDS
+
+    def seats_for(self, role: str) -> int:
+        """How many people of ``role`` the slot wants."""
+        if self.kind == "delivery":
+            return 1
+        return self.seats
+
+    @property
+    def label(self) -> str:
+        """Human label, e.g. ``Tue 14 van 3 (morning)``."""
+        return f"{WEEKDAY_NAMES[self.date.weekday()]} {self.date.day} {self.resource} ({self.part_of_day})"
+
+    @property
+    def round_key(self) -> tuple[str, str, str, int, str]:
+        """Identifies 'the same round' in consecutive weeks."""
+        return (self.branch, self.kind, self.resource, self.date.weekday(), self.part_of_day)
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    """A volunteer and everything the rota needs to know about them.
+
+    ``availability`` holds (weekday 0=Mon..6=Sun, "morning"|"afternoon") pairs.
+    ``wished_shifts_per_month`` is how often they want to help (use
+    :func:`wished_shifts_from_frequency` for "weekly"/"fortnightly").
+    ``shadow_shifts_needed`` only matters while ``trainee`` is true.
+    """
+
+    id: str
+    roles: frozenset[str]
+    availability: frozenset[tuple[int, str]]
+    wished_shifts_per_month: int
+    max_shifts_per_week: int = 7
+    driver_approved: bool = False
+    pvg_status: str = "not_needed"
+    pvg_date: dt.date | None = None
+    trainee: bool = False
+    shadow_shifts_needed: int = 0
+    dates_away: frozenset[dt.date] = frozenset()
+    preferred_partners: frozenset[str] = frozenset()
+    never_partners: frozenset[str] = frozenset()
+    preferred_weekdays: frozenset[int] = frozenset()
+    max_consecutive_days: int = 7
+    branch: str = "main"
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        f = f"volunteers[{self.id}]"
+        _require(bool(self.id), RotaInputError, "volunteers[].id", "must be a non-empty string")
+        for r in self.roles:
+            _require(r in ROLES, RotaInputError, f"{f}.roles", f"unknown role {r!r}; roles are {ROLES}")
+        for item in self.availability:
+            ok = isinstance(item, tuple) and len(item) == 2 and item[0] in range(7) and item[1] in HALVES
+            _require(ok, RotaInputError, f"{f}.availability",
+                     f"entries are (weekday 0-6, 'morning'|'afternoon'), got {item!r}")
+        _check_count(self.wished_shifts_per_month, f"{f}.wished_shifts_per_month")
+        _check_count(self.max_shifts_per_week, f"{f}.max_shifts_per_week")
+        _check_count(self.shadow_shifts_needed, f"{f}.shadow_shifts_needed")
+        _check_count(self.max_consecutive_days, f"{f}.max_consecutive_days", minimum=1)
+        _require(self.pvg_status in PVG_STATUSES, RotaInputError, f"{f}.pvg_status",
+                 f"must be one of {PVG_STATUSES}, got {self.pvg_status!r}")
+        for d in self.preferred_weekdays:
+            _require(d in range(7), RotaInputError, f"{f}.preferred_weekdays", f"weekday must be 0-6, got {d!r}")
+        _require(self.id not in self.never_partners, RotaInputError, f"{f}.never_partners", "cannot list themself")
+        _require(not (self.preferred_partners & self.never_partners), RotaInputError, f"{f}.preferred_partners",
+                 "overlaps never_partners")
+
+    def pvg_cleared_on(self, day: dt.date) -> bool:
+        """PVG-cleared and the clearance dated on or before ``day``."""
+        return self.pvg_status == "cleared" and (self.pvg_date is None or self.pvg_date <= day)
+
+    def available_for(self, slot: Slot) -> bool:
+        """Weekly availability covers the slot's half-days and not away that date."""
+        wd = slot.date.weekday()
+        return slot.date not in self.dates_away and all((wd, h) in self.availability for h in slot.halves)
+
+
+def wished_shifts_from_frequency(frequency: str | int, month: Month) -> int:
+    """'weekly' / 'fortnightly' / 'monthly' / an int (n a month) -> shifts this month."""
+    if isinstance(frequency, int):
+        _check_count(frequency, "wished_frequency")
+        return frequency
+    n_days = len(month.dates())
+    table = {"weekly": round(n_days / 7), "fortnightly": round(n_days / 14), "monthly": 1}
+    if frequency not in table:
+        raise RotaInputError("wished_frequency", f"must be weekly, fortnightly, monthly or an int, got {frequency!r}")
+    return table[frequency]
+
+
+@dataclass(frozen=True)
+class HistoryAssignment:
+    """One assignment from last month's published rota."""
+
+    date: dt.date
+    volunteer_id: str
+    kind: str
+    resource: str
+    part_of_day: str
+    role: str
+    branch: str = "main"
+
+    def __post_init__(self) -> None:
+        _require(self.kind in SLOT_KINDS, RotaInputError, "history[].kind", f"unknown kind {self.kind!r}")
+        _require(self.part_of_day in PARTS_OF_DAY, RotaInputError, "history[].part_of_day",
+                 f"unknown part of day {self.part_of_day!r}")
+        _require(self.role in ROLES, RotaInputError, "history[].role", f"unknown role {self.role!r}")
+
+    @property
+    def round_key(self) -> tuple[str, str, str, int, str]:
+        return (self.branch, self.kind, self.resource, self.date.weekday(), self.part_of_day)
+
+
+@dataclass(frozen=True)
+class History:
+    """Last month's rota: drives fairness carry-over and round continuity."""
+
+    assignments: tuple[HistoryAssignment, ...] = ()
+
+
+@dataclass(frozen=True)
+class RotaProblem:
+    """A month to staff: the slots, the volunteers and last month's rota."""
+
+    month: Month
+    slots: tuple[Slot, ...]
+    volunteers: tuple[Volunteer, ...]
+    history: History = History()
+
+    def __post_init__(self) -> None:
+        slot_ids: set[str] = set()
+        for s in self.slots:
+            _require(s.id not in slot_ids, DuplicateIdError, f"slots[{s.id}].id", "duplicate slot id")
+            slot_ids.add(s.id)
+            _require(s.date in self.month, DateOutsideMonthError, f"slots[{s.id}].date",
+                     f"{s.date.isoformat()} is outside {self.month.year}-{self.month.month:02d}")
+        vol_ids: set[str] = set()
+        for v in self.volunteers:
+            _require(v.id not in vol_ids, DuplicateIdError, f"volunteers[{v.id}].id", "duplicate volunteer id")
+            vol_ids.add(v.id)
+        for v in self.volunteers:
+            for other in v.preferred_partners:
+                _require(other in vol_ids, UnknownVolunteerError, f"volunteers[{v.id}].preferred_partners",
+                         f"unknown volunteer {other!r}")
+            for other in v.never_partners:
+                _require(other in vol_ids, UnknownVolunteerError, f"volunteers[{v.id}].never_partners",
+                         f"unknown volunteer {other!r}")
+        for i, h in enumerate(self.history.assignments):
+            _require(h.volunteer_id in vol_ids, UnknownVolunteerError, f"history[{i}].volunteer_id",
+                     f"unknown volunteer {h.volunteer_id!r}")
+            _require(h.date < self.month.first_day, DateOutsideMonthError, f"history[{i}].date",
+                     f"{h.date.isoformat()} is not before the rota month")
+
+    def volunteer(self, volunteer_id: str) -> Volunteer:
+        for v in self.volunteers:
+            if v.id == volunteer_id:
+                return v
+        raise UnknownVolunteerError("volunteer_id", f"unknown volunteer {volunteer_id!r}")
+
+    @property
+    def branches(self) -> tuple[str, ...]:
+        return tuple(sorted({s.branch for s in self.slots} | {v.branch for v in self.volunteers}))
+
+    def for_branch(self, branch: str) -> "RotaProblem":
+        """The independent sub-problem of one branch."""
+        vols = tuple(v for v in self.volunteers if v.branch == branch)
+        ids = {v.id for v in vols}
+        return RotaProblem(
+            month=self.month,
+            slots=tuple(s for s in self.slots if s.branch == branch),
+            volunteers=tuple(
+                Volunteer(**{**v.__dict__,
+                             "preferred_partners": v.preferred_partners & ids,
+                             "never_partners": v.never_partners & ids})
+                for v in vols
+            ),
+            history=History(tuple(h for h in self.history.assignments if h.volunteer_id in ids)),
+        )
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Integral weights of the soft rules (penalty per unit)."""
+
+    fill_seat: int = 1000  # per seat left empty
+    over_wish: int = 40  # per shift above the wished frequency
+    under_wish: int = 10  # per shift below the wished frequency
+    fair_load: int = 4  # convex extra per shift of two-month shortfall beyond one
+    stable_rounds: int = 3  # per person on a round who wasn't on it the week before
+    preferred_partner: int = 2  # per shift without any preferred partner in the team
+    preferred_day: int = 2  # per shift on a non-preferred weekday
+    consecutive_days: int = 20  # per day beyond the most consecutive days liked
+    shadow_shift: int = 30  # per shadow shift a trainee still lacks
+    change: int = 300  # repair only: per changed assignment
+
+    def __post_init__(self) -> None:
+        for k, val in self.__dict__.items():
+            _check_count(val, f"params.weights.{k}")
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Solver parameters."""
+
+    weights: Weights = field(default_factory=Weights)
+    time_limit_s: float = 10.0
+    seed: int = 0
+    num_workers: int = 2
+    relative_gap_limit: float = 0.0
+    use_greedy_hint: bool = True
+    decompose_by_branch: bool = True
+    log_search_progress: bool = False
+
+    def __post_init__(self) -> None:
+        _require(self.time_limit_s > 0, NegativeCountError, "params.time_limit_s", "must be > 0")
+        _check_count(self.num_workers, "params.num_workers", minimum=1)
+        _require(self.relative_gap_limit >= 0, NegativeCountError, "params.relative_gap_limit", "must be >= 0")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Volunteer ``volunteer_id`` fills one seat of role ``role`` in slot ``slot_id``."""
+
+    slot_id: str
+    role: str
+    volunteer_id: str
+
+
+def as_mapping(obj: Mapping[str, int] | None) -> dict[str, int]:
+    return dict(obj or {})

@@ -1,0 +1,167 @@
+"""The coordinator-by-hand baseline, and a top-up pass for solver rotas.
+
+A coordinator works through the month date by date and, for each slot, puts
+in whoever is free and eligible, preferring people furthest below the shifts
+they asked for. Hard rules are respected; soft rules other than the wished
+frequency are ignored. The same routine tops up a solver rota found under a
+time limit, so no seat is left empty while someone eligible is free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from typing import Iterable
+
+from .domain import Assignment, RotaProblem, Slot, Volunteer
+
+
+class RotaState:
+    """Incremental bookkeeping of a rota under construction (hard rules only)."""
+
+    def __init__(self, problem: RotaProblem, assignments: Iterable[Assignment] = ()) -> None:
+        self.problem = problem
+        self.slots = {s.id: s for s in problem.slots}
+        self.vols = {v.id: v for v in problem.volunteers}
+        self.busy: set[tuple[str, dt.date, str]] = set()
+        self.week_count: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+        self.shifts: dict[str, int] = defaultdict(int)
+        self.members: dict[str, list[tuple[str, str]]] = defaultdict(list)  # slot -> [(vid, role)]
+        for h in problem.history.assignments:
+            self.week_count[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
+        for a in assignments:
+            self.add(a.volunteer_id, a.slot_id, a.role)
+
+    def add(self, vid: str, sid: str, role: str) -> None:
+        s = self.slots[sid]
+        for h in s.halves:
+            self.busy.add((vid, s.date, h))
+        self.week_count[(vid, s.date.isocalendar()[:2])] += 1
+        self.shifts[vid] += 1
+        self.members[sid].append((vid, role))
+
+    def remove(self, vid: str, sid: str, role: str) -> None:
+        s = self.slots[sid]
+        for h in s.halves:
+            self.busy.discard((vid, s.date, h))
+        self.week_count[(vid, s.date.isocalendar()[:2])] -= 1
+        self.shifts[vid] -= 1
+        self.members[sid].remove((vid, role))
+
+    # eligibility, step by step (the explanations count the same steps) ----
+    @staticmethod
+    def qualified(v: Volunteer, s: Slot, role: str) -> bool:
+        """Holds the role, in the slot's branch, approved driver, PVG-cleared where needed."""
+        if v.branch != s.branch or role not in v.roles:
+            return False
+        if role == "driver" and not v.driver_approved:
+            return False
+        return not (s.customer_facing and not v.pvg_cleared_on(s.date))
+
+    def is_busy(self, vid: str, s: Slot) -> bool:
+        return any((vid, s.date, h) in self.busy for h in s.halves)
+
+    def at_weekly_max(self, v: Volunteer, s: Slot) -> bool:
+        return self.week_count[(v.id, s.date.isocalendar()[:2])] >= v.max_shifts_per_week
+
+    def team_conflict(self, v: Volunteer, s: Slot) -> bool:
+        """Adding v would break never-pair or the trainee rule with the people already in s."""
+        others = [self.vols[o] for o, _ in self.members[s.id]]
+        for o in others:
+            if o.id in v.never_partners or v.id in o.never_partners:
+                return True
+        if v.trainee and any(o.trainee for o in others) and s.is_team:
+            return True
+        return False
+
+    def role_count(self, sid: str, role: str) -> int:
+        return sum(1 for _, r in self.members[sid] if r == role)
+
+    def can_add(self, v: Volunteer, s: Slot, role: str) -> bool:
+        return (
+            self.qualified(v, s, role)
+            and v.available_for(s)
+            and not self.is_busy(v.id, s)
+            and not self.at_weekly_max(v, s)
+            and not self.team_conflict(v, s)
+        )
+
+    def trainee_balance_ok(self, sid: str) -> bool:
+        trainees = sum(1 for o, _ in self.members[sid] if self.vols[o].trainee)
+        return trainees <= len(self.members[sid]) - trainees
+
+
+def _rank(state: RotaState, v: Volunteer, tiebreak: dict[str, float]) -> tuple:
+    n, wish = state.shifts[v.id], v.wished_shifts_per_month
+    return (n >= wish, n / max(wish, 1), v.trainee, tiebreak[v.id])
+
+
+def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = (), seed: int = 0,
+                    within_wish_only: bool = False) -> list[Assignment]:
+    """Add people to empty seats, slot by slot in date order, keeping every hard rule.
+
+    Existing ``assignments`` are kept. Team slots are only staffed with a
+    complete team. Returns the full list of assignments.
+    """
+    state = RotaState(problem, assignments)
+    rng = random.Random(seed)
+    tiebreak = {v.id: rng.random() for v in problem.volunteers}
+    by_branch: dict[str, list[Volunteer]] = defaultdict(list)
+    for v in problem.volunteers:
+        by_branch[v.branch].append(v)
+
+    def pick(s: Slot, role: str) -> Volunteer | None:
+        cands = [v for v in by_branch[s.branch] if state.can_add(v, s, role)
+                 and not (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month)]
+        cands.sort(key=lambda v: _rank(state, v, tiebreak))
+        for v in cands:
+            state.add(v.id, s.id, role)
+            if state.trainee_balance_ok(s.id) or (not s.is_team and _trainee_can_wait(state, s)):
+                return v
+            state.remove(v.id, s.id, role)
+        return None
+
+    for s in sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id)):
+        if s.is_team:
+            if state.members[s.id]:
+                continue  # already staffed (a team is all or nothing)
+            added = []
+            for role in ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector", "list_collector"):
+                v = pick(s, role)
+                if v is None:
+                    break
+                added.append((v.id, role))
+            if len(added) < 2:
+                for vid, role in added:
+                    state.remove(vid, s.id, role)
+        else:
+            role = s.roles[0]
+            # experienced first so a trainee can join them
+            while state.role_count(s.id, role) < s.seats_for(role):
+                if pick(s, role) is None:
+                    break
+            _drop_unbalanced_trainees(state, s)
+    out = []
+    for sid, ms in state.members.items():
+        for vid, role in ms:
+            out.append(Assignment(slot_id=sid, role=role, volunteer_id=vid))
+    return sorted(out, key=lambda a: (a.slot_id, a.role, a.volunteer_id))
+
+
+def _trainee_can_wait(state: RotaState, s: Slot) -> bool:
+    """A trainee may take a seat in a multi-seat slot if seats remain for an experienced partner."""
+    trainees = sum(1 for o, _ in state.members[s.id] if state.vols[o].trainee)
+    experienced = len(state.members[s.id]) - trainees
+    return trainees - experienced <= s.seats - len(state.members[s.id])
+
+
+def _drop_unbalanced_trainees(state: RotaState, s: Slot) -> None:
+    while not state.trainee_balance_ok(s.id):
+        vid, role = next((o, r) for o, r in reversed(state.members[s.id]) if state.vols[o].trainee)
+        state.remove(vid, s.id, role)
+
+
+def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
+    """What a coordinator does by hand: first free eligible person, date by date."""
+    return fill_free_seats(problem, (), seed=seed)

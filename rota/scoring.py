@@ -1,0 +1,129 @@
+"""The soft rules, evaluated in plain Python on a finished rota.
+
+This is the single written-down definition of the objective: the CP-SAT model
+in :mod:`rota.constraints` must reproduce these numbers exactly (a test checks
+it), and the greedy baseline is scored with the same function, so the two are
+compared like for like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Iterable
+
+from .domain import Assignment, RotaProblem, Weights
+
+SOFT_RULES = (
+    "fill_every_slot",
+    "wished_frequency",
+    "fair_load",
+    "stable_rounds",
+    "preferred_partners",
+    "preferred_days",
+    "consecutive_days",
+    "trainee_shadow_shifts",
+)
+
+
+def triangular(n: int) -> int:
+    """1 + 2 + ... + n (0 for n <= 0): the convex fairness penalty."""
+    return n * (n + 1) // 2 if n > 0 else 0
+
+
+def carry_over_target(problem: RotaProblem) -> dict[str, tuple[int, int]]:
+    """Per volunteer: (two-month target, shifts done last month), or (wish, 0) without history.
+
+    History is taken into account per branch: a branch with any history rows
+    carries last month over for all its volunteers.
+    """
+    hist_branches = {h.branch for h in problem.history.assignments}
+    done: dict[str, int] = defaultdict(int)
+    for h in problem.history.assignments:
+        done[h.volunteer_id] += 1
+    out = {}
+    for v in problem.volunteers:
+        if v.branch in hist_branches:
+            out[v.id] = (2 * v.wished_shifts_per_month, done[v.id])
+        else:
+            out[v.id] = (v.wished_shifts_per_month, 0)
+    return out
+
+
+def previous_round_members(problem: RotaProblem) -> dict[str, frozenset[str] | str]:
+    """Who the customers of each slot's round are used to seeing.
+
+    A round is a (branch, kind, resource, weekday, part of day). If last
+    month's rota has the round, its regulars are everyone who worked it then
+    (a frozenset): newcomers to the round cost, regulars don't. Otherwise the
+    slot is compared with the same round one week earlier this month (the
+    slot id, a str). Slots with neither are absent: no continuity to keep.
+    Anchoring to last month keeps the penalty linear in the assignment
+    variables (a much tighter LP than week-to-week pairs), see docs/rota-schema.md.
+    """
+    by_key_date = {(s.round_key, s.date): s.id for s in problem.slots}
+    regulars: dict[tuple, set[str]] = defaultdict(set)
+    for h in problem.history.assignments:
+        regulars[h.round_key].add(h.volunteer_id)
+    out: dict[str, frozenset[str] | str] = {}
+    for s in problem.slots:
+        prev_date = s.date - dt.timedelta(days=7)
+        if s.round_key in regulars:
+            out[s.id] = frozenset(regulars[s.round_key])
+        elif (s.round_key, prev_date) in by_key_date:
+            out[s.id] = by_key_date[(s.round_key, prev_date)]
+    return out
+
+
+def consecutive_excess(dates: Iterable[dt.date], max_consecutive: int) -> int:
+    """Days worked beyond ``max_consecutive`` in a row, summed over runs."""
+    days = sorted(set(dates))
+    excess, run, prev = 0, 0, None
+    for d in days:
+        run = run + 1 if prev is not None and (d - prev).days == 1 else 1
+        if run > max_consecutive:
+            excess += 1
+        prev = d
+    return excess
+
+
+def evaluate(problem: RotaProblem, assignments: Iterable[Assignment], weights: Weights) -> dict[str, int]:
+    """Weighted penalty per soft rule for a rota (lower is better)."""
+    assignments = list(assignments)
+    slots = {s.id: s for s in problem.slots}
+    members: dict[str, set[str]] = defaultdict(set)
+    shifts: dict[str, int] = defaultdict(int)
+    dates: dict[str, list[dt.date]] = defaultdict(list)
+    for a in assignments:
+        members[a.slot_id].add(a.volunteer_id)
+        shifts[a.volunteer_id] += 1
+        dates[a.volunteer_id].append(slots[a.slot_id].date)
+
+    out = dict.fromkeys(SOFT_RULES, 0)
+    out["fill_every_slot"] = weights.fill_seat * sum(s.seats for s in problem.slots) - weights.fill_seat * len(assignments)
+
+    targets = carry_over_target(problem)
+    for v in problem.volunteers:
+        n, wish = shifts[v.id], v.wished_shifts_per_month
+        out["wished_frequency"] += weights.over_wish * max(0, n - wish) + weights.under_wish * max(0, wish - n)
+        target, done = targets[v.id]
+        out["fair_load"] += weights.fair_load * triangular(target - done - n - 1)
+        if v.trainee:
+            out["trainee_shadow_shifts"] += weights.shadow_shift * max(0, v.shadow_shifts_needed - n)
+        out["consecutive_days"] += weights.consecutive_days * consecutive_excess(dates[v.id], v.max_consecutive_days)
+
+    vols = {v.id: v for v in problem.volunteers}
+    prev = previous_round_members(problem)
+    for s in problem.slots:
+        now = members[s.id]
+        if s.id in prev:
+            p = prev[s.id]
+            before = members[p] if isinstance(p, str) else p
+            out["stable_rounds"] += weights.stable_rounds * len(now - before)
+        for vid in now:
+            v = vols[vid]
+            if v.preferred_weekdays and s.date.weekday() not in v.preferred_weekdays:
+                out["preferred_days"] += weights.preferred_day
+            if s.is_team and v.preferred_partners and not (v.preferred_partners & (now - {vid})):
+                out["preferred_partners"] += weights.preferred_partner
+    return out

@@ -1,0 +1,234 @@
+"""solve(problem, params) -> RotaResult. All OR-Tools handling stays here and in constraints.
+
+Branches share no volunteers, so each branch is solved as its own model, one
+after another, each given a share of the time limit proportional to its size
+(time a branch does not use passes on to the next). Each model is hinted
+with the greedy baseline, so CP-SAT starts from a complete valid rota.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .constraints import RotaModel, add_hint, build_model, rule_expression
+from .domain import Assignment, Params, RotaProblem
+from .explain import UnfilledSlot, explain_unfilled
+from .greedy import fill_free_seats, greedy_rota
+from .scoring import SOFT_RULES, evaluate
+
+STATUSES = ("optimal", "feasible", "infeasible", "no_solution_in_time")
+
+
+@dataclass(frozen=True)
+class Team:
+    """Who works a slot together (``members`` are (role, volunteer id) pairs)."""
+
+    slot_id: str
+    label: str
+    kind: str
+    members: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class VolunteerLoad:
+    """Shifts a volunteer got this month against what they wished for."""
+
+    volunteer_id: str
+    shifts: int
+    wished: int
+    difference: int  # shifts - wished
+    last_month_shifts: int
+
+
+@dataclass(frozen=True)
+class BranchStats:
+    """Per-branch solve figures."""
+
+    branch: str
+    status: str
+    objective: int
+    best_bound: float
+    wall_time_s: float
+    first_solution_s: float | None
+    num_variables: int
+
+
+@dataclass(frozen=True)
+class RotaResult:
+    """The rota and how good it is.
+
+    ``status``: "optimal" (proven), "feasible" (time limit hit; ``gap`` says how
+    far from CP-SAT's bound at most), "infeasible" (cannot happen for valid
+    input: an empty rota is always allowed) or "no_solution_in_time" (the
+    greedy baseline is returned, ``source == "greedy"``).
+    ``objective`` is the weighted penalty total, equal to
+    ``sum(objective_by_rule.values())``; ``best_bound`` is a proven lower bound.
+    """
+
+    status: str
+    assignments: tuple[Assignment, ...]
+    teams: tuple[Team, ...]
+    loads: tuple[VolunteerLoad, ...]
+    objective: int
+    best_bound: float
+    gap: float
+    objective_by_rule: dict[str, int]
+    unfilled: tuple[UnfilledSlot, ...]
+    wall_time_s: float
+    first_solution_s: float | None
+    source: str = "cp-sat"
+    branches: tuple[BranchStats, ...] = field(default_factory=tuple)
+
+    @property
+    def seats_filled(self) -> int:
+        return len(self.assignments)
+
+
+class _FirstSolution(cp_model.CpSolverSolutionCallback):
+    def __init__(self, t0: float) -> None:
+        super().__init__()
+        self.t0 = t0
+        self.first: float | None = None
+
+    def on_solution_callback(self) -> None:
+        if self.first is None:
+            self.first = time.perf_counter() - self.t0
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """(objective - bound) / |objective|, 0 when both are 0."""
+    if objective == bound:
+        return 0.0
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+@dataclass
+class _BranchOutcome:
+    status: str
+    assignments: list[Assignment]
+    bound: float
+    first: float | None
+    wall: float
+    nvars: int
+    objective: int = 0
+
+
+def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
+                 hint: list[Assignment] | None) -> tuple[str, list[Assignment], float, float | None]:
+    """Run CP-SAT on a built model; returns (status, assignments, bound, first-solution time)."""
+    if hint is not None:
+        add_hint(m, hint)
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, time_limit_s)
+    p.num_workers = params.num_workers
+    p.random_seed = params.seed
+    p.relative_gap_limit = params.relative_gap_limit
+    p.log_search_progress = params.log_search_progress
+    # On 2 workers CP-SAT would run only default_lp (weak linearisation) plus
+    # LNS; max_lp's full linear relaxation is what closes the bound here.
+    p.subsolvers.extend(["max_lp", "default_lp"])
+    cb = _FirstSolution(t_start)
+    code = solver.solve(m.model, cb)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = [Assignment(slot_id=s, role=r, volunteer_id=v)
+                  for (v, s, r), var in m.x.items() if solver.boolean_value(var)]
+        status = "optimal" if code == cp_model.OPTIMAL else "feasible"
+        return status, chosen, solver.best_objective_bound, cb.first
+    if code == cp_model.INFEASIBLE:
+        return "infeasible", [], solver.best_objective_bound, None
+    return "no_solution_in_time", [], solver.best_objective_bound, None
+
+
+def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float) -> _BranchOutcome:
+    t0 = time.perf_counter()
+    hint = greedy_rota(problem, seed=params.seed) if params.use_greedy_hint else None
+    m = build_model(problem, params.weights)
+    status, chosen, bound, first = _solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint)
+    if status in ("infeasible", "no_solution_in_time"):
+        chosen = hint if hint is not None else greedy_rota(problem, seed=params.seed)
+    elif status == "feasible":
+        chosen = fill_free_seats(problem, chosen, seed=params.seed)
+    obj = sum(evaluate(problem, chosen, params.weights).values())
+    return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj)
+
+
+def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
+    """Draw up the month's rota. Never raises for an understaffed month."""
+    params = params or Params()
+    t_start = time.perf_counter()
+    branches = problem.branches if params.decompose_by_branch else ()
+    parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
+    sizes = [max(1, len(p.slots) * max(1, len(p.volunteers))) for _, p in parts]
+    outcomes: list[tuple[str, _BranchOutcome]] = []
+    for i, (name, sub) in enumerate(parts):
+        left = params.time_limit_s - (time.perf_counter() - t_start)
+        share = left * sizes[i] / sum(sizes[i:])
+        outcomes.append((name, _solve_branch(sub, params, share, t_start)))
+    return build_result(problem, params, outcomes, t_start)
+
+
+def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, _BranchOutcome]],
+                 t_start: float, extra_objective: dict[str, int] | None = None) -> RotaResult:
+    chosen = sorted((a for _, o in outcomes for a in o.assignments),
+                    key=lambda a: (a.slot_id, a.role, a.volunteer_id))
+    statuses = [o.status for _, o in outcomes]
+    if all(s == "optimal" for s in statuses):
+        status = "optimal"
+    elif any(s in ("no_solution_in_time", "infeasible") for s in statuses):
+        status = "no_solution_in_time"
+    else:
+        status = "feasible"
+    by_rule = evaluate(problem, chosen, params.weights)
+    if extra_objective:
+        by_rule.update(extra_objective)
+    objective = sum(by_rule.values())
+    bound = sum(o.bound for _, o in outcomes)
+    if status == "optimal":
+        bound = float(objective)
+    firsts = [o.first for _, o in outcomes]
+    slots = {s.id: s for s in problem.slots}
+    members: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for a in chosen:
+        members[a.slot_id].append((a.role, a.volunteer_id))
+    teams = tuple(
+        Team(slot_id=sid, label=slots[sid].label, kind=slots[sid].kind, members=tuple(sorted(ms)))
+        for sid, ms in sorted(members.items(), key=lambda kv: (slots[kv[0]].date, kv[0]))
+    )
+    shifts: dict[str, int] = defaultdict(int)
+    for a in chosen:
+        shifts[a.volunteer_id] += 1
+    last: dict[str, int] = defaultdict(int)
+    for h in problem.history.assignments:
+        last[h.volunteer_id] += 1
+    loads = tuple(
+        VolunteerLoad(volunteer_id=v.id, shifts=shifts[v.id], wished=v.wished_shifts_per_month,
+                      difference=shifts[v.id] - v.wished_shifts_per_month, last_month_shifts=last[v.id])
+        for v in problem.volunteers
+    )
+    return RotaResult(
+        status=status,
+        assignments=tuple(chosen),
+        teams=teams,
+        loads=loads,
+        objective=objective,
+        best_bound=bound,
+        gap=relative_gap(objective, bound) if status in ("optimal", "feasible") else 1.0,
+        objective_by_rule=by_rule,
+        unfilled=tuple(explain_unfilled(problem, chosen)),
+        wall_time_s=time.perf_counter() - t_start,
+        first_solution_s=None if any(f is None for f in firsts) else max(firsts),
+        source="greedy" if status == "no_solution_in_time" else "cp-sat",
+        branches=tuple(
+            BranchStats(branch=n, status=o.status, objective=o.objective, best_bound=o.bound,
+                        wall_time_s=o.wall, first_solution_s=o.first, num_variables=o.nvars)
+            for n, o in outcomes
+        ),
+    )
+
+
+__all__ = ["solve", "RotaResult", "Team", "VolunteerLoad", "BranchStats", "SOFT_RULES", "STATUSES"]
