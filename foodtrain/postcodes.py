@@ -18,6 +18,7 @@ Public API:
   latitude/longitude).
 * :func:`validate_latitude_longitude` -- checks a manually entered position,
   or :class:`InvalidCoordinatesError`.
+* :func:`postcodes_in_district` -- every postcode of a district such as ``"DG1"``.
 * :func:`dataset_info` -- provenance and counts of the loaded data.
 """
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "dataset_info",
     "lookup_postcode",
     "normalise_postcode",
+    "postcodes_in_district",
     "validate_latitude_longitude",
 ]
 
@@ -145,9 +147,12 @@ def normalise_postcode(text: str) -> str:
     """
     if not isinstance(text, str):
         raise InvalidPostcodeError(text, "not text")
-    compact = _WHITESPACE_RE.sub("", text).upper()
+    compact = _WHITESPACE_RE.sub("", text)
     if not compact:
         raise InvalidPostcodeError(text, "it is empty")
+    if not compact.isascii():
+        raise InvalidPostcodeError(text, "it contains characters other than A-Z and 0-9")
+    compact = compact.upper()
     if not 5 <= len(compact) <= 7:
         raise InvalidPostcodeError(text, "a postcode has 5 to 7 letters and digits")
     match = _POSTCODE_RE.match(compact)
@@ -305,6 +310,8 @@ def validate_latitude_longitude(latitude: object, longitude: object) -> tuple[fl
 
 def postcodes_in_district(district: str) -> list[PostcodeLocation]:
     """Every postcode of an outward code (postcode district), e.g. "DG1", in postcode order."""
+    if not isinstance(district, str):
+        raise InvalidPostcodeError(district, "not text")
     outward = district.strip().upper()
     if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", outward):
         raise InvalidPostcodeError(district)
