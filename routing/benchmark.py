@@ -128,6 +128,7 @@ def run_set(set_name: str, time_limit_s: float, bench_dir: Path, pattern: str | 
         gap = None
         if check.feasible and bks_c and (bks_v is None or check.vehicles == bks_v):
             gap = 100.0 * (check.cost - bks_c) / bks_c
+            gap = 0.0 if abs(gap) < 5e-4 else gap
         row = BenchRow(instance.name, check.feasible, check.vehicles, bks_v, round(check.cost, 2),
                        bks_c, None if gap is None else round(gap, 3),
                        float(result["runtime_s"]), len(check.violations))  # type: ignore[arg-type]
