@@ -100,6 +100,8 @@ class InvalidPostcodeError(PostcodeError, ValueError):
     def __init__(self, text: object, reason: str = "") -> None:
         self.text = text
         shown = repr(text) if not isinstance(text, str) else f"'{text.strip()}'"
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
         detail = f" ({reason})" if reason else ""
         super().__init__(
             f"{shown} is not a valid UK postcode{detail}. A postcode looks like "

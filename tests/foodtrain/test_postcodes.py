@@ -322,3 +322,10 @@ def test_invalid_positions_rejected(lat: object, lon: object, fragment: str) -> 
         validate_latitude_longitude(lat, lon)
     assert isinstance(info.value, ValueError)
     assert fragment in str(info.value)
+
+
+def test_invalid_message_is_short_for_long_input() -> None:
+    """A pasted paragraph is not echoed back whole in the error message."""
+    with pytest.raises(InvalidPostcodeError) as info:
+        normalise_postcode("x" * 5000)
+    assert len(str(info.value)) < 300
