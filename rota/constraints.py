@@ -403,7 +403,7 @@ SOFT_RULES = (
 
 # --------------------------------------------------------------------------
 
-def build_model(problem: RotaProblem, weights: Weights) -> RotaModel:
+def build_model(problem: RotaProblem, weights: Weights, objective: bool = True) -> RotaModel:
     """Apply every rule in turn and set the objective (sum of the soft terms)."""
     m = RotaModel(problem=problem, weights=weights)
     for rule in ELIGIBILITY_RULES:
@@ -413,7 +413,8 @@ def build_model(problem: RotaProblem, weights: Weights) -> RotaModel:
         rule(m)
     for rule in SOFT_RULES:
         rule(m)
-    set_objective(m)
+    if objective:
+        set_objective(m)
     return m
 
 
