@@ -1,0 +1,1 @@
+"""foodtrain: models, services, configuration and commands for a volunteer grocery delivery charity."""

@@ -1,0 +1,119 @@
+"""Admin commands: `foodtrain init-db`, `seed-demo`, `create-user`, `geocode`."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from foodtrain.demo import DemoSummary, database_is_empty, generate_demo
+from foodtrain.extensions import db
+from foodtrain.models import Branch, UserRole
+from foodtrain.passwords import WeakPasswordError
+from foodtrain.postcodes import InvalidPostcodeError, UnknownPostcodeError, lookup_postcode
+from foodtrain.services.auth import create_user
+
+DEMO_LOGINS_FILE = "demo-logins.txt"
+
+
+def migrate_database() -> None:
+    """Create the database or bring it up to the newest schema (safe to run again)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def demo_logins_path() -> Path:
+    return Path(current_app.instance_path) / DEMO_LOGINS_FILE
+
+
+def write_demo_logins(summary: DemoSummary) -> None:
+    """Keep the generated demo passwords in the instance folder (readable by the owner only)."""
+    path = demo_logins_path()
+    lines = [f"{login.username}\t{login.password}\t{login.role}\t{login.branch}" for login in summary.logins]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def print_demo_logins() -> None:
+    path = demo_logins_path()
+    if not path.exists():
+        return
+    click.echo("Demo logins (also in instance/demo-logins.txt):")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        username, password, role, branch = line.split("\t")
+        click.echo(f"  {username:<18} {password:<30} {role:<12} {branch}")
+
+
+def load_demo_if_empty() -> bool:
+    """Load the demo into an empty database; returns whether it did."""
+    if not database_is_empty(db.session):
+        return False
+    summary = generate_demo(db.session, date.today())
+    write_demo_logins(summary)
+    click.echo(f"Loaded the demo: {summary.branches} branches, {summary.customers} customers, "
+               f"{summary.volunteers} volunteers, {summary.orders} orders.")
+    return True
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the database, or migrate it to the newest schema."""
+    migrate_database()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo branches into an empty database and print the demo logins."""
+    migrate_database()
+    if not load_demo_if_empty():
+        click.echo("The database already has data; the demo was not loaded.", err=True)
+        sys.exit(1)
+    print_demo_logins()
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in UserRole]))
+@click.option("--branch", "branch_code", help="Branch code (not for admins), e.g. DG.")
+@click.option("--display-name", default="")
+@click.password_option(help="At least 12 characters. Asked for when not given.")
+def create_user_command(username: str, role: str, branch_code: str | None, display_name: str, password: str) -> None:
+    """Create a user who can sign in."""
+    branch_id = None
+    if branch_code:
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == branch_code.upper()))
+        if branch_id is None:
+            raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
+    try:
+        user_id = create_user(db.session, username=username, password=password, role=UserRole(role),
+                              branch_id=branch_id, display_name=display_name,
+                              hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"])
+    except (WeakPasswordError, ValueError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created user {username.strip().lower()} (id {user_id}, {role}).")
+
+
+@click.command("geocode")
+@with_appcontext
+@click.argument("postcode")
+def geocode_command(postcode: str) -> None:
+    """Look up a postcode in the offline data: prints the postcode, latitude and longitude."""
+    try:
+        location = lookup_postcode(postcode)
+    except (InvalidPostcodeError, UnknownPostcodeError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{location.postcode}\t{location.latitude:.6f}\t{location.longitude:.6f}")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db_command, seed_demo_command, create_user_command, geocode_command):
+        app.cli.add_command(command)

@@ -1,0 +1,72 @@
+"""Configuration, read from the environment in one place (and only when asked)."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The session-signing key: SECRET_KEY, else a random key kept in the instance folder."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Production defaults: SQLite in the instance folder unless DATABASE_URL says otherwise."""
+
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set FOODTRAIN_HTTPS=1 behind TLS
+    SESSION_COOKIE_NAME = "foodtrain_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    VOLUNTEER_HOUR_VALUE_PENCE = 1010  # the case study values an hour at £10.10
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    PASSWORD_HASH_TIME_COST = 3
+
+    @classmethod
+    def from_environment(cls, instance_path: Path) -> dict[str, object]:
+        """Settings for this installation: class defaults overlaid with the environment."""
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        default_sqlite = f"sqlite:///{instance_path / 'foodtrain.sqlite3'}"
+        settings["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
+            os.environ.get("DATABASE_URL", default_sqlite)
+        )
+        settings["SECRET_KEY"] = _secret_key(instance_path)
+        if os.environ.get("FOODTRAIN_HTTPS") == "1":
+            settings["SESSION_COOKIE_SECURE"] = True
+            settings["REMEMBER_COOKIE_SECURE"] = True
+            settings["PREFERRED_URL_SCHEME"] = "https"
+        return settings
+
+
+class TestConfig(Config):
+    """Tests: a throwaway database given by the test, fast password hashing."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    PASSWORD_HASH_TIME_COST = 1
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the common way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

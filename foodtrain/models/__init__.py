@@ -1,0 +1,38 @@
+"""The persistence models, one module per part of the service."""
+from __future__ import annotations
+
+from foodtrain.models.branch import Branch, DeliveryCharge, Shop, Van
+from foodtrain.models.customer import (
+    SUPPORT_NEED_LABELS,
+    Customer,
+    CustomerStatus,
+    CustomerSupportNeed,
+    DeliveryFrequency,
+    ListMethod,
+    PaymentMethod,
+    ReferralSource,
+    SupportNeed,
+)
+from foodtrain.models.order import Order, OrderLine, OrderStatus
+from foodtrain.models.user import AuditEvent, User, UserRole, UserSession
+from foodtrain.models.volunteer import (
+    DayPart,
+    HelpFrequency,
+    PartnerPreferenceKind,
+    PvgStatus,
+    Volunteer,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerPartnerPreference,
+    VolunteerRole,
+    VolunteerRoleAssignment,
+)
+
+__all__ = [
+    "AuditEvent", "Branch", "Customer", "CustomerStatus", "CustomerSupportNeed", "DayPart",
+    "DeliveryCharge", "DeliveryFrequency", "HelpFrequency", "ListMethod", "Order", "OrderLine",
+    "OrderStatus", "PartnerPreferenceKind", "PaymentMethod", "PvgStatus", "ReferralSource", "Shop",
+    "SUPPORT_NEED_LABELS", "SupportNeed", "User", "UserRole", "UserSession", "Van", "Volunteer",
+    "VolunteerAbsence", "VolunteerAvailability", "VolunteerPartnerPreference", "VolunteerRole",
+    "VolunteerRoleAssignment",
+]

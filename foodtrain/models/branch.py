@@ -1,0 +1,105 @@
+"""Branches and what belongs to each: partner shops, vans and the delivery charge table."""
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foodtrain.extensions import db
+
+
+class Branch(db.Model):
+    """One area of the service (e.g. Dumfries & Galloway) with its own shops, vans and people."""
+
+    __tablename__ = "branches"
+    __table_args__ = (
+        CheckConstraint("detour_factor >= 1.0 AND detour_factor <= 3.0", name="detour_factor_range"),
+        CheckConstraint("average_speed_kmh > 0 AND average_speed_kmh <= 120", name="average_speed_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    # Travel model for route planning: great-circle distance x detour / speed.
+    detour_factor: Mapped[float] = mapped_column(default=1.3)
+    average_speed_kmh: Mapped[float] = mapped_column(default=45.0)
+    base_name: Mapped[str] = mapped_column(String(200), default="")
+    base_postcode: Mapped[str] = mapped_column(String(10), default="")
+    base_latitude: Mapped[float | None]
+    base_longitude: Mapped[float | None]
+
+    shops: Mapped[list[Shop]] = relationship(back_populates="branch", order_by="Shop.name")
+    vans: Mapped[list[Van]] = relationship(back_populates="branch", order_by="Van.name")
+
+    def __repr__(self) -> str:
+        return f"<Branch {self.code}>"
+
+
+class Shop(db.Model):
+    """A partner shop that picks orders for the branch's customers."""
+
+    __tablename__ = "shops"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "name"),
+        CheckConstraint("loading_min_per_visit >= 0", name="loading_per_visit_not_negative"),
+        CheckConstraint("loading_min_per_order >= 0", name="loading_per_order_not_negative"),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str] = mapped_column(String(10))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    orders_ready_time: Mapped[time] = mapped_column(Time, default=time(9, 30))
+    loading_min_per_visit: Mapped[int] = mapped_column(default=10)
+    loading_min_per_order: Mapped[int] = mapped_column(default=2)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    branch: Mapped[Branch] = relationship(back_populates="shops")
+
+    def __repr__(self) -> str:
+        return f"<Shop {self.name}>"
+
+
+class Van(db.Model):
+    """A van of the branch; its capacity is counted in crates."""
+
+    __tablename__ = "vans"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "name"),
+        CheckConstraint("capacity_crates > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    registration: Mapped[str] = mapped_column(String(12), default="")
+    capacity_crates: Mapped[int]
+    base_latitude: Mapped[float]
+    base_longitude: Mapped[float]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    branch: Mapped[Branch] = relationship(back_populates="vans")
+
+    def __repr__(self) -> str:
+        return f"<Van {self.name}>"
+
+
+class DeliveryCharge(db.Model):
+    """The charge per delivery from a date on (e.g. £2, then £3 from April 2012)."""
+
+    __tablename__ = "delivery_charges"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "effective_from"),
+        CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    amount_pence: Mapped[int]

@@ -1,0 +1,100 @@
+"""Shared fixtures: each test gets its own migrated database (a copy of a template made once)."""
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from foodtrain.cli import migrate_database
+from foodtrain.demo import generate_demo
+from foodtrain.extensions import db
+from web import create_app
+
+DEMO_TODAY = date(2026, 11, 25)
+DEMO_PASSWORD = "demo password for tests only"
+
+
+def _settings(database_path: Path) -> dict[str, object]:
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}"}
+
+
+def _build_template(directory: Path, with_demo: bool) -> Path:
+    path = directory / ("demo.sqlite3" if with_demo else "empty.sqlite3")
+    app = create_app(_settings(path), instance_path=str(directory))
+    with app.app_context():
+        migrate_database()
+        if with_demo:
+            generate_demo(db.session, DEMO_TODAY, password_factory=lambda: DEMO_PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def template_databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A migrated empty database and a migrated demo database, built once per test run."""
+    directory = tmp_path_factory.mktemp("templates")
+    return {"empty": _build_template(directory, False), "demo": _build_template(directory, True)}
+
+
+def _app_on_copy(template: Path, tmp_path: Path) -> Iterator[Flask]:
+    database = tmp_path / "test.sqlite3"
+    shutil.copyfile(template, database)
+    app = create_app(_settings(database), instance_path=str(tmp_path))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(template_databases: dict[str, Path], tmp_path: Path) -> Iterator[Flask]:
+    """An app on a fresh, migrated, empty SQLite database."""
+    yield from _app_on_copy(template_databases["empty"], tmp_path)
+
+
+@pytest.fixture
+def demo_app(template_databases: dict[str, Path], tmp_path: Path) -> Iterator[Flask]:
+    """An app on a fresh copy of the demo database (every demo login has DEMO_PASSWORD)."""
+    yield from _app_on_copy(template_databases["demo"], tmp_path)
+
+
+@pytest.fixture
+def session(app: Flask):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def demo_session(demo_app: Flask):  # type: ignore[no-untyped-def]
+    with demo_app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
+    """Sign in through the real login form (with its CSRF token)."""
+    page = client.get("/login")
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})

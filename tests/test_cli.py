@@ -1,0 +1,58 @@
+"""The `foodtrain` admin commands."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from foodtrain.extensions import db
+from foodtrain.models import Customer, User
+
+
+def test_init_db_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        assert "Database ready" in result.output
+
+
+def test_seed_demo_loads_once_and_writes_logins(app) -> None:  # type: ignore[no-untyped-def]
+    """seed-demo fills an empty database and prints logins; a second run refuses and changes nothing."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "coordinator-dg" in result.output and "admin" in result.output
+    assert (Path(app.instance_path) / "demo-logins.txt").stat().st_mode & 0o077 == 0
+    with app.app_context():
+        customers = db.session.scalar(select(func.count()).select_from(Customer))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 1 and "already has data" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Customer)) == customers
+
+
+def test_create_user_checks_password_and_branch(demo_app) -> None:  # type: ignore[no-untyped-def]
+    runner = demo_app.test_cli_runner()
+    weak = runner.invoke(args=["create-user", "--username", "Jean", "--role", "office", "--branch", "DG",
+                               "--password", "short"])
+    assert weak.exit_code != 0 and "at least 12" in weak.output
+    no_branch = runner.invoke(args=["create-user", "--username", "jean", "--role", "office", "--branch", "XX",
+                                    "--password", "a kettle on the stove"])
+    assert no_branch.exit_code != 0 and "no branch" in no_branch.output
+    ok = runner.invoke(args=["create-user", "--username", "Jean", "--role", "office", "--branch", "dg",
+                             "--password", "a kettle on the stove"])
+    assert ok.exit_code == 0, ok.output
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "jean"))
+        assert user is not None and user.branch.code == "DG"
+
+
+def test_geocode_known_unknown_and_malformed(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    known = runner.invoke(args=["geocode", "dg12bd"])
+    assert known.exit_code == 0 and known.output.startswith("DG1 2BD\t55.0")
+    unknown = runner.invoke(args=["geocode", "ZE9 9ZZ"])
+    assert unknown.exit_code != 0 and "latitude" in unknown.output.lower()
+    malformed = runner.invoke(args=["geocode", "not a postcode"])
+    assert malformed.exit_code != 0 and "Traceback" not in malformed.output

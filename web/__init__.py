@@ -1,0 +1,50 @@
+"""The web application: factory, blueprints, templates and static files."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from foodtrain.config import Config
+from foodtrain.database import configure_sqlite_engine
+from foodtrain.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "foodtrain" / "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app. Tests pass their own settings (at least SQLALCHEMY_DATABASE_URI)."""
+    instance_path = instance_path or os.environ.get("FOODTRAIN_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_mapping(Config.from_environment(Path(app.instance_path)))
+    else:
+        from foodtrain.config import TestConfig
+
+        app.config.from_object(TestConfig)
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from web import auth, customers, dashboard, errors, security, volunteers
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(dashboard.blueprint)
+    app.register_blueprint(customers.blueprint)
+    app.register_blueprint(volunteers.blueprint)
+
+    from foodtrain.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,46 @@
+"""The branch dashboard and the admin's branch switch."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, session, url_for
+from flask_login import current_user
+
+from foodtrain.extensions import db
+from foodtrain.models import Branch, UserRole
+from foodtrain.services.dashboard import branch_dashboard
+from web.forms import BranchChoiceForm
+from web.security import current_branch_id, roles_required
+
+blueprint = Blueprint("dashboard", __name__)
+
+ALL_ROLES = tuple(UserRole)
+
+
+@blueprint.route("/")
+@roles_required(*ALL_ROLES)
+def index():  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    summary = branch_dashboard(db.session, branch_id, date.today())
+    branch = db.session.get(Branch, branch_id)
+    branch_form = None
+    if current_user.role is UserRole.ADMIN:
+        branch_form = BranchChoiceForm(branch_id=branch_id)
+        branch_form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
+    return render_template("dashboard.html", summary=summary, branch=branch, branch_form=branch_form)
+
+
+@blueprint.route("/branch", methods=["POST"])
+@roles_required(UserRole.ADMIN)
+def choose_branch():  # type: ignore[no-untyped-def]
+    form = BranchChoiceForm()
+    form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch))]
+    if form.validate_on_submit():
+        session["admin_branch_id"] = form.branch_id.data
+    return redirect(url_for("dashboard.index"))
+
+
+@blueprint.route("/healthz")
+def health():  # type: ignore[no-untyped-def]
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}
