@@ -26,7 +26,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from .domain import Assignment, RotaProblem, Volunteer, Weights
-from .scoring import carry_over_target, previous_round_members
+from .scoring import carry_over_target, fair_load_table, previous_round_members
 
 Key = tuple[str, str, str]  # (volunteer id, slot id, role)
 
@@ -245,7 +245,8 @@ def penalise_unfilled_seats(m: RotaModel) -> None:
 
 
 def penalise_wished_frequency(m: RotaModel) -> None:
-    """Not more than each volunteer wished for, and not much less."""
+    """Not more than each volunteer wished for (convex: the k-th shift over
+    costs k * over_wish), and not much less (under_wish per shift short)."""
     w = m.weights
     for vid, v in m.vols.items():
         slots = m.vol_slots(vid)
@@ -254,34 +255,42 @@ def penalise_wished_frequency(m: RotaModel) -> None:
             m.constant_penalties["wished_frequency"] += w.under_wish * wish
             continue
         n = m.shifts(vid)
-        if len(slots) > wish and w.over_wish:
-            m.penalties["wished_frequency"].append((w.over_wish, _max0(m, n - wish, len(slots) - wish, f"over[{vid}]")))
+        top = len(slots) - wish
+        if top > 0 and w.over_wish:
+            # triangular(n - wish) via tangents at integers k: T(k) + (k+1)(o - k)
+            pen = m.model.new_int_var(0, top * (top + 1) // 2, f"over[{vid}]")
+            for k in range(top):
+                m.model.add(pen >= k * (k + 1) // 2 + (k + 1) * (n - wish - k))
+            m.penalties["wished_frequency"].append((w.over_wish, pen))
         if wish > 0 and w.under_wish:
             m.penalties["wished_frequency"].append((w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]")))
 
 
 def penalise_unfair_load(m: RotaModel) -> None:
-    """Spread the shortfall fairly, carrying last month over: convex in the two-month shortfall."""
+    """Spread the shortfall fairly, carrying last month over: convex in the
+    relative two-month shortfall (see :func:`rota.scoring.fair_load_table`)."""
     w = m.weights.fair_load
     if not w:
         return
     targets = carry_over_target(m.problem)
     for vid in m.vols:
         target, done = targets[vid]
-        base = target - done - 1  # penalty = triangular(base - n)
-        if base <= 0:
+        dmax = min(target, target - done)  # shortfall with no shift this month
+        if dmax <= 0:
             continue
+        table = fair_load_table(target, w)
         slots = m.vol_slots(vid)
-        if not slots:
-            m.constant_penalties["fair_load"] += w * base * (base + 1) // 2
+        if not slots or table[dmax] == 0:
+            m.constant_penalties["fair_load"] += table[dmax]
             continue
         n = m.shifts(vid)
-        top = base * (base + 1) // 2
-        pen = m.model.new_int_var(0, top, f"fair[{vid}]")
-        # triangular(t) = max_k (k*t - k(k-1)/2) for integer t >= 0, tangents k = 1..base
-        for k in range(1, base + 1):
-            m.model.add(pen >= k * (base - n) - k * (k - 1) // 2)
-        m.penalties["fair_load"].append((w, pen))
+        pen = m.model.new_int_var(0, table[dmax], f"fair[{vid}]")
+        # convex piecewise-linear: pen >= table[k] + (table[k+1]-table[k]) * (D - k), D = target - done - n
+        for k in range(dmax):
+            inc = table[k + 1] - table[k]
+            if inc:
+                m.model.add(pen >= table[k] + inc * (target - done - n - k))
+        m.penalties["fair_load"].append((1, pen))
 
 
 def penalise_unstable_rounds(m: RotaModel) -> None:

@@ -330,7 +330,7 @@ class Weights:
     """Integral weights of the soft rules (penalty per unit)."""
 
     fill_seat: int = 1000  # per seat left empty
-    over_wish: int = 40  # per shift above the wished frequency
+    over_wish: int = 20  # k-th shift above the wished frequency costs k * over_wish
     under_wish: int = 10  # per shift below the wished frequency
     fair_load: int = 4  # convex extra per shift of two-month shortfall beyond one
     stable_rounds: int = 3  # per person on a round who wasn't on it the week before

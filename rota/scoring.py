@@ -27,8 +27,37 @@ SOFT_RULES = (
 
 
 def triangular(n: int) -> int:
-    """1 + 2 + ... + n (0 for n <= 0): the convex fairness penalty."""
+    """1 + 2 + ... + n (0 for n <= 0): shifts above the wish cost more and
+    more, so unavoidable overload is spread over several people."""
     return n * (n + 1) // 2 if n > 0 else 0
+
+
+def fair_load_table(target: int, weight: int) -> list[int]:
+    """Penalty for a two-month shortfall of D = 0..target shifts.
+
+    About ``10 * weight * D**2 / target``: quadratic in the *relative*
+    shortfall D/target, scaled by the target, so the marginal shift goes to
+    whoever is proportionally furthest behind (someone who wished for 1 shift
+    and got none before someone who wished for 8 and got 6). Rounded to
+    integers, then made convex (non-decreasing increments) so the CP-SAT
+    model can use tangent cuts and stays exact at integers.
+    """
+    if target <= 0 or weight <= 0:
+        return [0] * (max(target, 0) + 1)
+    raw = [round(10 * weight * d * d / target) for d in range(target + 1)]
+    out, inc_prev = [0], 0
+    for d in range(1, target + 1):
+        inc = max(raw[d] - raw[d - 1], inc_prev)
+        out.append(out[-1] + inc)
+        inc_prev = inc
+    return out
+
+
+def fair_load_penalty(target: int, done: int, shifts: int, weight: int) -> int:
+    d = target - done - shifts
+    if d <= 0:
+        return 0
+    return fair_load_table(target, weight)[min(d, target)]
 
 
 def carry_over_target(problem: RotaProblem) -> dict[str, tuple[int, int]]:
@@ -105,9 +134,9 @@ def evaluate(problem: RotaProblem, assignments: Iterable[Assignment], weights: W
     targets = carry_over_target(problem)
     for v in problem.volunteers:
         n, wish = shifts[v.id], v.wished_shifts_per_month
-        out["wished_frequency"] += weights.over_wish * max(0, n - wish) + weights.under_wish * max(0, wish - n)
+        out["wished_frequency"] += weights.over_wish * triangular(n - wish) + weights.under_wish * max(0, wish - n)
         target, done = targets[v.id]
-        out["fair_load"] += weights.fair_load * triangular(target - done - n - 1)
+        out["fair_load"] += fair_load_penalty(target, done, n, weights.fair_load)
         if v.trainee:
             out["trainee_shadow_shifts"] += weights.shadow_shift * max(0, v.shadow_shifts_needed - n)
         out["consecutive_days"] += weights.consecutive_days * consecutive_excess(dates[v.id], v.max_consecutive_days)

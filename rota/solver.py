@@ -163,6 +163,9 @@ def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
     t_start = time.perf_counter()
     branches = problem.branches if params.decompose_by_branch else ()
     parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
+    # smallest branch first: every branch has a CP-SAT rota as early as possible,
+    # and time a small branch does not need flows on to the big one
+    parts.sort(key=lambda bp: (len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
     sizes = [max(1, len(p.slots) * max(1, len(p.volunteers))) for _, p in parts]
     outcomes: list[tuple[str, _BranchOutcome]] = []
     for i, (name, sub) in enumerate(parts):
