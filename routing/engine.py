@@ -105,6 +105,11 @@ class Strategy:
 
     first_solution: str
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    reduce_share: float = 0.6
+    attempt_share: float = 0.2
+    victims: int = 1
+    lns: bool = False
+    fleet_mode: str = "eliminate"  # or "fixed": a per-vehicle fixed cost during the first phase
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -194,13 +199,17 @@ class _Built:
             routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(k)))
             routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(k)))
 
-    def params(self, strategy: Strategy, time_limit_s: float,
-               first_solution_only: bool = False) -> object:
+    def params(self, strategy: Strategy, time_limit_s: float) -> object:
         """Search parameters for one phase."""
         p = pywrapcp.DefaultRoutingSearchParameters()
         p.first_solution_strategy = getattr(_FSS, strategy.first_solution)
-        if not first_solution_only:
-            p.local_search_metaheuristic = getattr(_LSM, strategy.metaheuristic)
+        p.local_search_metaheuristic = getattr(_LSM, strategy.metaheuristic)
+        if strategy.lns:
+            ops = p.local_search_operators
+            ops.use_path_lns = True
+            ops.use_inactive_lns = True
+            ops.use_relocate_and_make_active = True
+            ops.use_node_pair_swap_active = True
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
         return p
 
@@ -276,7 +285,10 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
 
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
     built = _Built(model, all_vehicles, drop if drop is None else penalty, fixed)
-    first = _solve_phase(built, strategy, max(0.2, time_limit_s * (0.15 if model.minimise_vehicles else 0.0) + 0.05))
+    share = 0.0
+    if model.minimise_vehicles:
+        share = strategy.reduce_share if strategy.fleet_mode == "fixed" else 0.15
+    first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05))
     if first is None and drop is None:
         # mandatory visits and no solution: let nothing be silently lost, try optional
         built = _Built(model, all_vehicles, penalty, fixed)
@@ -287,20 +299,26 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     phases.append(f"first:{first.vehicles_used}v")
 
     # Phase 2: route elimination.
-    if model.minimise_vehicles and best.vehicles_used > 1:
-        reduce_until = t0 + time_limit_s * 0.6
+    if model.minimise_vehicles and best.vehicles_used > 1 and strategy.fleet_mode == "eliminate":
+        reduce_until = t0 + time_limit_s * strategy.reduce_share
+        failures = 0
         while best.vehicles_used > 1 and time.monotonic() < reduce_until - 0.1:
             used = [v for v in all_vehicles if best.routes[v]]
-            victim = min(used, key=lambda v: (len(best.routes[v]), v))
+            ranked = sorted(used, key=lambda v: (len(best.routes[v]), v))
+            victim = ranked[min(failures, len(ranked) - 1)]
             keep = [v for v in used if v != victim]
             built = _Built(model, keep, penalty, 0)
             warm = [list(best.routes[v]) for v in keep]
-            slice_s = min(reduce_until - time.monotonic(), max(1.0, time_limit_s * 0.2))
+            slice_s = min(reduce_until - time.monotonic(), max(1.0, time_limit_s * strategy.attempt_share))
             trial = _solve_phase(built, strategy, slice_s, warm, stop_when_complete=True)
             if trial is None or len(trial.dropped) > len(best.dropped):
                 phases.append(f"reduce-fail:{len(keep)}v")
-                break
+                failures += 1
+                if failures >= strategy.victims:
+                    break
+                continue
             best = trial
+            failures = 0
             phases.append(f"reduce:{trial.vehicles_used}v")
 
     # Phase 3: cost with the final fleet.

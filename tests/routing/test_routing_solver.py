@@ -6,50 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from routing import Location, Order, Params, Problem, Result, Status, Van, solve
-from routing_factories import (BASE, SHOP, line_matrix, make_order, make_problem, make_shop, make_van,
-                               window)
+from routing import Location, Order, Params, Status, Van, solve
+from routing_factories import (BASE, SHOP, check_invariants, line_matrix, make_order, make_problem, make_shop,
+                               make_van, window)
 
 FAST = Params(time_limit_s=1.0, workers=1)
-
-
-def check_invariants(problem: Problem, result: Result) -> None:
-    """Each order once, pickup before delivery on one van, capacity, windows, shifts, reasons."""
-    orders = {o.id: o for o in problem.orders}
-    vans = {v.id: v for v in problem.vans}
-    served: list[str] = []
-    for route in result.routes:
-        van = vans[route.van_id]
-        assert route.stops[0].kind == "start" and route.stops[-1].kind == "end"
-        assert route.stops[0].departure_min >= van.shift_start_min - 1e-9
-        assert route.stops[-1].arrival_min <= van.shift_end_min + 1e-9
-        picked: set[str] = set()
-        load = 0
-        for stop in route.stops[1:-1]:
-            order = orders[stop.order_id]  # type: ignore[index]
-            if stop.kind == "pickup":
-                picked.add(order.id)
-                load += order.size_crates
-            elif stop.kind == "delivery":
-                assert order.id in picked, "delivery before pickup on the same van"
-                load -= order.size_crates
-                served.append(order.id)
-            else:
-                load += order.size_crates
-                served.append(order.id)
-            assert stop.load_after_crates == load
-            assert 0 <= load <= van.capacity_crates
-            if stop.kind != "pickup" and order.windows:
-                begin = stop.arrival_min + stop.wait_min
-                assert any(w.start_min - 1e-6 <= begin <= w.end_min + 1e-6 for w in order.windows)
-        assert picked <= set(served), "picked up but never delivered"
-    assert len(served) == len(set(served)), "an order was served twice"
-    unserved = {u.order_id for u in result.unserved}
-    assert set(served) | unserved == set(orders)
-    assert not set(served) & unserved
-    assert all(u.reason for u in result.unserved)
-    assert result.vans_used == len(result.routes)
-    assert (result.status == Status.FEASIBLE) == (not result.unserved and bool(orders))
 
 
 def test_empty_day_is_optimal() -> None:
