@@ -23,7 +23,7 @@ DEMO_LOGINS_FILE = "demo-logins.txt"
 
 def migrate_database() -> None:
     """Create the database or bring it up to the newest schema (safe to run again)."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
 
 
 def demo_logins_path() -> Path:

@@ -35,14 +35,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     with app.app_context():
         configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from web import auth, customers, dashboard, errors, security, volunteers
+    from web import errors, navigation, security
 
     security.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(dashboard.blueprint)
-    app.register_blueprint(customers.blueprint)
-    app.register_blueprint(volunteers.blueprint)
+    navigation.register_blueprints(app)
 
     from foodtrain.cli import register_commands
 

@@ -14,6 +14,7 @@ from web.security import current_branch_id, roles_required
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 
 OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
+NAV_ITEMS = [("Customers", "customers.index", OFFICE_ROLES, 20)]
 
 
 @blueprint.route("/")

@@ -15,6 +15,7 @@ from web.security import current_branch_id, roles_required
 blueprint = Blueprint("dashboard", __name__)
 
 ALL_ROLES = tuple(UserRole)
+NAV_ITEMS = [("Dashboard", "dashboard.index", ALL_ROLES, 0)]
 
 
 @blueprint.route("/")

@@ -16,6 +16,7 @@ blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 # PVG records are criminal-records data: coordinators and admins only.
 PVG_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
 OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
+NAV_ITEMS = [("Volunteers", "volunteers.index", OFFICE_ROLES, 30)]
 
 
 @blueprint.route("/")

@@ -17,7 +17,7 @@ POSTGRES_URL = os.environ.get("DATABASE_URL_TEST_POSTGRES")
 
 def _check_up_down_up(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        upgrade(directory=MIGRATIONS_DIRECTORY)
+        upgrade(directory=MIGRATIONS_DIRECTORY, revision="heads")
         tables = set(inspect(db.engine).get_table_names())
         assert {"branches", "customers", "orders", "order_lines", "volunteers", "users", "audit_events"} <= tables
         with db.engine.connect() as connection:
@@ -25,7 +25,7 @@ def _check_up_down_up(app) -> None:  # type: ignore[no-untyped-def]
         assert differences == [], f"models and migrations disagree: {differences}"
         downgrade(directory=MIGRATIONS_DIRECTORY, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        upgrade(directory=MIGRATIONS_DIRECTORY)
+        upgrade(directory=MIGRATIONS_DIRECTORY, revision="heads")
         assert "customers" in inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
