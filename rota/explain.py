@@ -18,6 +18,7 @@ from .greedy import RotaState
 
 ROLE_NOUN = {
     "driver": ("approved driver", "approved drivers"),
+    "driver_any": ("driver", "drivers"),
     "delivery_mate": ("delivery mate", "delivery mates"),
     "list_collector": ("list collector", "list collectors"),
     "shopper": ("shopper", "shoppers"),
@@ -42,17 +43,18 @@ class UnfilledSlot:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _funnel(state: RotaState, s: Slot, role: str) -> dict[str, int]:
-    c = dict.fromkeys(("with_role", "not_pvg_cleared", "not_available", "away", "busy",
+def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[str]]:
+    c = dict.fromkeys(("with_role", "not_approved", "not_pvg_cleared", "not_available", "away", "busy",
                        "at_weekly_max", "cannot_pair", "free"), 0)
+    free: list[str] = []
     in_slot = {vid for vid, _ in state.members[s.id]}
     for v in state.problem.volunteers:
-        if v.branch != s.branch or role not in v.roles or (role == "driver" and not v.driver_approved):
-            continue
-        if v.id in in_slot:
+        if v.branch != s.branch or role not in v.roles or v.id in in_slot:
             continue
         c["with_role"] += 1
-        if s.customer_facing and not v.pvg_cleared_on(s.date):
+        if role == "driver" and not v.driver_approved:
+            c["not_approved"] += 1
+        elif s.customer_facing and not v.pvg_cleared_on(s.date):
             c["not_pvg_cleared"] += 1
         elif not all((s.date.weekday(), h) in v.availability for h in s.halves):
             c["not_available"] += 1
@@ -66,7 +68,8 @@ def _funnel(state: RotaState, s: Slot, role: str) -> dict[str, int]:
             c["cannot_pair"] += 1
         else:
             c["free"] += 1
-    return c
+            free.append(v.id)
+    return c, free
 
 
 def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
@@ -76,6 +79,8 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
     if c["with_role"] == 0:
         return f"no {one} in branch {s.branch} at all"
     parts = []
+    if c["not_approved"]:
+        parts.append(f"{c['not_approved']} not approved to drive")
     if c["not_pvg_cleared"]:
         parts.append(f"{c['not_pvg_cleared']} not PVG-cleared by then")
     if c["not_available"]:
@@ -89,9 +94,22 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
     if c["cannot_pair"]:
         parts.append(f"{c['cannot_pair']} cannot pair (never-pair or trainee rule)")
     head = f"no free {one}" if c["free"] == 0 else f"{c['free']} free {one if c['free'] == 1 else many}"
-    what = "PVG-cleared " if s.customer_facing else ""
-    noun = many if c["with_role"] != 1 else one
-    return f"{head}: of {c['with_role']} {what}{noun}" if not parts else f"{head}: of {c['with_role']} {noun}, " + ", ".join(parts)
+    base_one, base_many = ROLE_NOUN["driver_any"] if role == "driver" else (one, many)
+    noun = base_many if c["with_role"] != 1 else base_one
+    return f"{head}: of {c['with_role']} {noun}, " + ", ".join(parts) if parts else f"{head} (of {c['with_role']} {noun})"
+
+
+def _pair_possible(state: RotaState, s: Slot, free_by_role: list[list[str]]) -> bool:
+    first, second = (free_by_role[0], free_by_role[1]) if len(free_by_role) == 2 else (free_by_role[0],) * 2
+    for a in first:
+        for b in second:
+            if a == b:
+                continue
+            va, vb = state.vols[a], state.vols[b]
+            if b in va.never_partners or a in vb.never_partners or (va.trainee and vb.trainee):
+                continue
+            return True
+    return False
 
 
 def explain_unfilled(problem: RotaProblem, assignments: list[Assignment]) -> list[UnfilledSlot]:
@@ -107,18 +125,30 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment]) -> lis
             roles = ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector",)
         else:
             roles = s.roles
-        counts = {r: _funnel(state, s, r) for r in roles}
+        funnels = {r: _funnel(state, s, r) for r in roles}
+        counts = {r: f[0] for r, f in funnels.items()}
         short = [r for r in roles if counts[r]["free"] < (2 if r == "list_collector" else 1)]
-        if not short:  # everyone needed is free, but no valid team / the seat was left on purpose
-            reason = ("eligible people are free but no pair of them may work together"
-                      if s.is_team else "eligible people were free but were not assigned (time limit)")
-            shown = list(roles)
-        else:
-            shown = short
-            reason = "; ".join(_sentence(s, r, counts[r]) for r in shown)
+        shown = short or list(roles)
+        if short:
+            reason = "; ".join(_sentence(s, r, counts[r]) for r in short)
             if s.is_team and len(short) < len(roles):
                 others = [r for r in roles if r not in short]
-                reason += "; so the " + " and ".join(ROLE_NOUN[r][1] for r in others) + " free cannot go out alone"
+                free = " or ".join(
+                    f"{counts[r]['free']} free {ROLE_NOUN[r][0] if counts[r]['free'] == 1 else ROLE_NOUN[r][1]}"
+                    for r in others)
+                reason += f"; a team of two is needed, so the {free} cannot go out alone"
+        elif s.is_team:
+            people = sorted({vid for _, ids in funnels.values() for vid in ids})
+            if len(people) < 2:
+                reason = (f"only {people[0]} is free for either seat and a team of two is needed; "
+                          + "; ".join(_sentence(s, r, counts[r]) for r in roles))
+            elif not _pair_possible(state, s, [funnels[r][1] for r in roles]):
+                reason = (f"{len(people)} people are free but no two of them may work together "
+                          "(never-pair, or both trainees)")
+            else:
+                reason = "a team was free but was not assigned (time limit reached before it was placed)"
+        else:
+            reason = "eligible people were free but were not assigned (time limit reached before they were placed)"
         out.append(UnfilledSlot(slot_id=s.id, label=s.label, seats_missing=missing, roles_missing=tuple(shown),
                                 reason=f"{s.label}: {reason}", counts=counts))
     return out
