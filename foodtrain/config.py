@@ -39,6 +39,7 @@ class Config:
     VOLUNTEER_HOUR_VALUE_PENCE = 1010  # the case study values an hour at £10.10
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PASSWORD_HASH_TIME_COST = 3
+    JOBS_RUN_INLINE = False  # tests run background jobs to the end inside the request
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> dict[str, object]:
@@ -62,6 +63,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     PASSWORD_HASH_TIME_COST = 1
+    JOBS_RUN_INLINE = True
 
 
 def _normalise_database_url(url: str) -> str:

@@ -18,7 +18,11 @@ def serve_command(host: str, port: int, threads: int) -> None:
     from flask import current_app
     from waitress import serve
 
+    from foodtrain.extensions import db
+    from foodtrain.jobs import fail_interrupted_jobs
+
     migrate_database()
+    fail_interrupted_jobs(db.session)
     load_demo_if_empty()
     print_demo_logins()
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")

@@ -13,6 +13,7 @@ from foodtrain.models.customer import (
     ReferralSource,
     SupportNeed,
 )
+from foodtrain.models.job import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
 from foodtrain.models.order import Order, OrderLine, OrderStatus
 from foodtrain.models.user import AuditEvent, User, UserRole, UserSession
 from foodtrain.models.volunteer import (
@@ -27,8 +28,11 @@ from foodtrain.models.volunteer import (
     VolunteerRole,
     VolunteerRoleAssignment,
 )
+from foodtrain.models.membership import MembershipPayment, PeopleFormToken
+from foodtrain.models.importing import ImportBatch
 
 __all__ = [
+    "BackgroundJob", "FINISHED_JOB_STATUSES", "JobStatus",
     "AuditEvent", "Branch", "Customer", "CustomerStatus", "CustomerSupportNeed", "DayPart",
     "DeliveryCharge", "DeliveryFrequency", "HelpFrequency", "ListMethod", "Order", "OrderLine",
     "OrderStatus", "PartnerPreferenceKind", "PaymentMethod", "PvgStatus", "ReferralSource", "Shop",
@@ -36,3 +40,4 @@ __all__ = [
     "VolunteerAbsence", "VolunteerAvailability", "VolunteerPartnerPreference", "VolunteerRole",
     "VolunteerRoleAssignment",
 ]
+__all__ += ["ImportBatch", "MembershipPayment", "PeopleFormToken"]
