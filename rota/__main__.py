@@ -204,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     except RotaInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"error: cannot read input: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

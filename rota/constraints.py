@@ -26,7 +26,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from .domain import Assignment, RotaProblem, Volunteer, Weights
-from .scoring import carry_over_target, fair_load_table, previous_round_members
+from .scoring import carry_over_target, fair_load_penalty, fair_load_table, previous_round_members, triangular
 
 Key = tuple[str, str, str]  # (volunteer id, slot id, role)
 
@@ -45,6 +45,8 @@ class RotaModel:
     filled: dict[str, cp_model.IntVar] = field(default_factory=dict)
     penalties: dict[str, list[tuple[int, cp_model.LinearExprT]]] = field(default_factory=lambda: defaultdict(list))
     constant_penalties: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # auxiliary variables and how to compute their value from a rota (complete hints)
+    aux: list[tuple[cp_model.IntVar, Callable[["HintValues"], int]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.slots = {s.id: s for s in self.problem.slots}
@@ -68,10 +70,27 @@ class RotaModel:
             by_vol[v].append(s)
             self.y[(v, s)] = vs[0] if len(vs) == 1 else sum(vs)
         self._by_slot = by_slot
+        self._shifts: dict[str, cp_model.IntVar] = {}
         self._by_vol = {v: sorted(ss, key=lambda sid: (self.slots[sid].date, sid)) for v, ss in by_vol.items()}
 
-    def shifts(self, vid: str) -> cp_model.LinearExprT:
-        return sum(self.y[(vid, s)] for s in self.vol_slots(vid))
+    def shifts(self, vid: str) -> cp_model.IntVar:
+        """Integer variable = number of shifts of ``vid`` (one equality, reused by the
+        convex penalties so each tangent cut has two terms, not one per slot)."""
+        if vid not in self._shifts:
+            slots = self.vol_slots(vid)
+            n = self.model.new_int_var(0, self.max_shifts(vid), f"shifts[{vid}]")
+            self.model.add(n == sum(self.y[(vid, s)] for s in slots))
+            self.aux.append((n, lambda h, vid=vid: h.n(vid)))
+            self._shifts[vid] = n
+        return self._shifts[vid]
+
+    def max_shifts(self, vid: str) -> int:
+        """Upper bound on shifts: candidate slots, capped by the weekly maximum per ISO week."""
+        per_week: dict[tuple[int, int], int] = defaultdict(int)
+        for sid in self.vol_slots(vid):
+            per_week[self.slots[sid].date.isocalendar()[:2]] += 1
+        cap = self.vols[vid].max_shifts_per_week
+        return sum(min(n, cap) for n in per_week.values())
 
 
 # --------------------------------------------------------------------------
@@ -146,6 +165,7 @@ def add_two_person_teams(m: RotaModel) -> None:
             continue
         f = m.model.new_bool_var(f"filled[{s.id}]")
         m.filled[s.id] = f
+        m.aux.append((f, lambda h, sid=s.id: int(h.people(sid) > 0)))
         by_role = m.slot_vars(s.id)
         if s.kind == "delivery":
             for r in ("driver", "delivery_mate"):
@@ -228,10 +248,12 @@ HARD_RULES = (
 # Soft rules: named weighted penalty terms (mirror rota.scoring.evaluate)
 # --------------------------------------------------------------------------
 
-def _max0(m: RotaModel, expr: cp_model.LinearExprT, ub: int, name: str) -> cp_model.IntVar:
-    """A variable >= max(0, expr); tight under minimisation."""
+def _max0(m: RotaModel, expr: cp_model.LinearExprT, ub: int, name: str,
+          value: Callable[["HintValues"], int]) -> cp_model.IntVar:
+    """A variable >= max(0, expr); tight under minimisation. ``value`` computes expr from a rota."""
     v = m.model.new_int_var(0, max(0, ub), name)
     m.model.add(v >= expr)
+    m.aux.append((v, lambda h: max(0, value(h))))
     return v
 
 
@@ -255,15 +277,17 @@ def penalise_wished_frequency(m: RotaModel) -> None:
             m.constant_penalties["wished_frequency"] += w.under_wish * wish
             continue
         n = m.shifts(vid)
-        top = len(slots) - wish
+        top = m.max_shifts(vid) - wish
         if top > 0 and w.over_wish:
             # triangular(n - wish) via tangents at integers k: T(k) + (k+1)(o - k)
             pen = m.model.new_int_var(0, top * (top + 1) // 2, f"over[{vid}]")
             for k in range(top):
                 m.model.add(pen >= k * (k + 1) // 2 + (k + 1) * (n - wish - k))
             m.penalties["wished_frequency"].append((w.over_wish, pen))
+            m.aux.append((pen, lambda h, vid=vid, wish=wish: triangular(h.n(vid) - wish)))
         if wish > 0 and w.under_wish:
-            m.penalties["wished_frequency"].append((w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]")))
+            m.penalties["wished_frequency"].append(
+                (w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]", lambda h, vid=vid, wish=wish: wish - h.n(vid))))
 
 
 def penalise_unfair_load(m: RotaModel) -> None:
@@ -291,6 +315,7 @@ def penalise_unfair_load(m: RotaModel) -> None:
             if inc:
                 m.model.add(pen >= table[k] + inc * (target - done - n - k))
         m.penalties["fair_load"].append((1, pen))
+        m.aux.append((pen, lambda h, vid=vid, t=target, d=done: fair_load_penalty(t, d, h.n(vid), w)))
 
 
 def penalise_unstable_rounds(m: RotaModel) -> None:
@@ -309,6 +334,7 @@ def penalise_unstable_rounds(m: RotaModel) -> None:
                     keep = m.model.new_bool_var(f"keep[{vid},{sid},{r}]")
                     m.model.add(keep <= var)
                     m.model.add(keep <= m.y[(vid, p)])
+                    m.aux.append((keep, lambda h, k=(vid, sid, r), vid=vid, p=p: min(h.x(k), h.y(vid, p))))
                     m.penalties["stable_rounds"].append((w, var - keep))
                 else:
                     m.penalties["stable_rounds"].append((w, var))
@@ -332,6 +358,9 @@ def penalise_missing_preferred_partners(m: RotaModel) -> None:
             tog = m.model.new_bool_var(f"together[{vid},{sid}]")
             m.model.add(tog <= m.y[(vid, sid)])
             m.model.add(tog <= sum(mates))
+            pref = [p for p in sorted(v.preferred_partners) if (p, sid) in m.y]
+            m.aux.append((tog, lambda h, vid=vid, sid=sid, pref=pref: min(h.y(vid, sid),
+                                                                           max(h.y(p, sid) for p in pref))))
             m.penalties["preferred_partners"].append((w, m.y[(vid, sid)] - tog))
 
 
@@ -377,8 +406,10 @@ def penalise_too_many_consecutive_days(m: RotaModel) -> None:
                         for yv in ys:
                             m.model.add(b >= yv)
                         worked[day] = b
+                        m.aux.append((b, lambda h, vid=vid, day=day: h.worked(vid, day)))
             e = m.model.new_bool_var(f"consec[{vid},{win[0]}]")
             m.model.add(sum(worked[day] for day in win) <= k + e)
+            m.aux.append((e, lambda h, vid=vid, win=tuple(win), k=k: int(sum(h.worked(vid, d) for d in win) > k)))
             m.penalties["consecutive_days"].append((w, e))
 
 
@@ -395,7 +426,8 @@ def penalise_missing_shadow_shifts(m: RotaModel) -> None:
         if not slots:
             m.constant_penalties["trainee_shadow_shifts"] += w * need
             continue
-        m.penalties["trainee_shadow_shifts"].append((w, _max0(m, need - m.shifts(vid), need, f"shadow[{vid}]")))
+        m.penalties["trainee_shadow_shifts"].append(
+            (w, _max0(m, need - m.shifts(vid), need, f"shadow[{vid}]", lambda h, vid=vid, need=need: need - h.n(vid))))
 
 
 SOFT_RULES = (
@@ -436,8 +468,45 @@ def set_objective(m: RotaModel, extra: cp_model.LinearExprT = 0) -> None:
     m.model.minimize(sum(rule_expression(m, r) for r in sorted(rules)) + extra)
 
 
+class HintValues:
+    """Values of the assignment variables for a given rota, for computing auxiliaries."""
+
+    def __init__(self, m: RotaModel, chosen: set[Key]) -> None:
+        self.m = m
+        self.chosen = chosen
+        self._n: dict[str, int] = defaultdict(int)
+        self._people: dict[str, int] = defaultdict(int)
+        self._days: set[tuple[str, dt.date]] = set()
+        self._y: set[tuple[str, str]] = set()
+        for v, s, r in chosen:
+            self._n[v] += 1
+            self._people[s] += 1
+            self._y.add((v, s))
+            self._days.add((v, m.slots[s].date))
+
+    def x(self, key: Key) -> int:
+        return int(key in self.chosen)
+
+    def y(self, vid: str, sid: str) -> int:
+        return int((vid, sid) in self._y)
+
+    def n(self, vid: str) -> int:
+        return self._n[vid]
+
+    def people(self, sid: str) -> int:
+        return self._people[sid]
+
+    def worked(self, vid: str, day: dt.date) -> int:
+        return int((vid, day) in self._days)
+
+
 def add_hint(m: RotaModel, assignments: list[Assignment]) -> None:
-    """Hint every assignment variable (1 if in ``assignments``, else 0)."""
-    chosen = {(a.volunteer_id, a.slot_id, a.role) for a in assignments}
+    """A complete hint: every assignment variable (1 if in ``assignments``, else 0)
+    and every auxiliary variable at the value that rota gives it, so CP-SAT can
+    take the rota as its first solution straight after presolve."""
+    chosen = {(a.volunteer_id, a.slot_id, a.role) for a in assignments if (a.volunteer_id, a.slot_id, a.role) in m.x}
     for key, var in m.x.items():
         m.model.add_hint(var, 1 if key in chosen else 0)
+    h = HintValues(m, chosen)
+    for var, value in m.aux:
+        m.model.add_hint(var, value(h))

@@ -144,9 +144,11 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
     return "no_solution_in_time", [], solver.best_objective_bound, None
 
 
-def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float) -> _BranchOutcome:
+def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
+                  hint: list[Assignment] | None = None) -> _BranchOutcome:
     t0 = time.perf_counter()
-    hint = greedy_rota(problem, seed=params.seed) if params.use_greedy_hint else None
+    if hint is None and params.use_greedy_hint:
+        hint = greedy_rota(problem, seed=params.seed)
     m = build_model(problem, params.weights)
     status, chosen, bound, first = _solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint)
     if status in ("infeasible", "no_solution_in_time"):
@@ -157,22 +159,45 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj)
 
 
+FIRST_PASS_FRACTION = 0.15
+
+
 def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
-    """Draw up the month's rota. Never raises for an understaffed month."""
+    """Draw up the month's rota. Never raises for an understaffed month.
+
+    Several branches: a first pass gives every branch (smallest first) a
+    short slice of its share of the time, so a complete CP-SAT rota for all
+    branches exists early; a second pass spends what is left on the branches
+    not yet proven optimal, hinted with their first-pass rota.
+    """
     params = params or Params()
     t_start = time.perf_counter()
     branches = problem.branches if params.decompose_by_branch else ()
     parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
-    # smallest branch first: every branch has a CP-SAT rota as early as possible,
-    # and time a small branch does not need flows on to the big one
     parts.sort(key=lambda bp: (len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
     sizes = [max(1, len(p.slots) * max(1, len(p.volunteers))) for _, p in parts]
-    outcomes: list[tuple[str, _BranchOutcome]] = []
+    two_pass = len(parts) > 1
+    outcomes: list[_BranchOutcome] = []
     for i, (name, sub) in enumerate(parts):
         left = params.time_limit_s - (time.perf_counter() - t_start)
         share = left * sizes[i] / sum(sizes[i:])
-        outcomes.append((name, _solve_branch(sub, params, share, t_start)))
-    return build_result(problem, params, outcomes, t_start)
+        limit = max(min(share, 0.5), FIRST_PASS_FRACTION * share) if two_pass else share
+        outcomes.append(_solve_branch(sub, params, limit, t_start))
+    if two_pass:
+        todo = [i for i, o in enumerate(outcomes) if o.status != "optimal"]
+        for j, i in enumerate(todo):
+            left = params.time_limit_s - (time.perf_counter() - t_start)
+            share = left * sizes[i] / sum(sizes[k] for k in todo[j:])
+            if share < 0.5:
+                continue
+            o1 = outcomes[i]
+            o2 = _solve_branch(parts[i][1], params, share, t_start, hint=o1.assignments)
+            best = o2 if o2.status in ("optimal", "feasible") and o2.objective <= o1.objective else o1
+            outcomes[i] = _BranchOutcome(
+                status=o2.status if o2.status in ("optimal", "feasible") else o1.status,
+                assignments=best.assignments, bound=max(o1.bound, o2.bound), first=o1.first,
+                wall=o1.wall + o2.wall, nvars=o2.nvars, objective=best.objective)
+    return build_result(problem, params, [(name, o) for (name, _), o in zip(parts, outcomes)], t_start)
 
 
 def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, _BranchOutcome]],
