@@ -8,6 +8,7 @@ with the greedy baseline, so CP-SAT starts from a complete valid rota.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -138,7 +139,8 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
         chosen = [Assignment(slot_id=s, role=r, volunteer_id=v)
                   for (v, s, r), var in m.x.items() if solver.boolean_value(var)]
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
-        return status, chosen, solver.best_objective_bound, cb.first
+        # the objective is integral, so CP-SAT's (float) bound can be rounded up
+        return status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first
     if code == cp_model.INFEASIBLE:
         return "infeasible", [], solver.best_objective_bound, None
     return "no_solution_in_time", [], solver.best_objective_bound, None

@@ -58,3 +58,24 @@ def test_greedy_baseline_is_valid_and_never_better(seed, n_vols):
     r = solve(p, Params(time_limit_s=5.0, num_workers=1))
     if r.status == "optimal":
         assert r.objective <= sum(evaluate(p, g, Params().weights).values())
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_vols=st.integers(2, 9))
+def test_complete_hint_is_feasible_and_scores_like_the_greedy_rota(seed, n_vols):
+    """The complete hint (greedy rota + every auxiliary variable) is a feasible CP-SAT solution whose
+    objective equals the plain score of the greedy rota: auxiliary values and scoring agree."""
+    from ortools.sat.python import cp_model
+
+    from rota.constraints import add_hint, build_model
+
+    p = _problem(seed, n_vols)
+    g = greedy_rota(p)
+    m = build_model(p, Params().weights)
+    add_hint(m, g)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == sum(evaluate(p, g, Params().weights).values())
