@@ -114,6 +114,66 @@ def geocode_command(postcode: str) -> None:
     click.echo(f"{location.postcode}\t{location.latitude:.6f}\t{location.longitude:.6f}")
 
 
+@click.command("backup")
+@click.option("--output", type=click.Path(path_type=Path), help="Backup file (default: instance/backups/…).")
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Take an online, consistent backup of the database (safe while the app runs)."""
+    from datetime import datetime, timezone
+
+    from foodtrain.backup import BackupError, backup_database
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if output is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        suffix = ".sqlite3" if url.startswith("sqlite") else ".pgdump"
+        output = Path(current_app.instance_path) / "backups" / f"foodtrain-{stamp}{suffix}"
+    try:
+        path = backup_database(url, output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path}")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm replacing the current data.")
+@with_appcontext
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Replace the database with a backup (stop the app first), then check it."""
+    from foodtrain.backup import BackupError, check_database, restore_database
+
+    if not yes:
+        raise click.ClickException("Restoring replaces all current data: add --yes to confirm.")
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_database(backup_file, url)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    report = check_database(url)
+    click.echo(f"Restored {backup_file}: {sum(report.row_counts.values())} rows, "
+               f"integrity {'ok' if report.ok else 'FAILED'}")
+    if not report.ok:
+        raise click.ClickException(f"integrity: {report.integrity_errors[:3]} foreign keys: {report.foreign_key_errors[:3]}")
+
+
+@click.command("check-db")
+@with_appcontext
+def check_db_command() -> None:
+    """Check the database's integrity and foreign keys and print row counts."""
+    from foodtrain.backup import check_database
+
+    report = check_database(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    for name, count in report.row_counts.items():
+        click.echo(f"{name:<32} {count:>8}")
+    click.echo("integrity ok" if report.ok else f"PROBLEMS: {report.integrity_errors + report.foreign_key_errors}")
+    if not report.ok:
+        sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command, geocode_command):
+    for command in (init_db_command, seed_demo_command, create_user_command, geocode_command, backup_command,
+                    restore_command, check_db_command):
         app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """Shared fixtures: each test gets its own migrated database (a copy of a template made once)."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -98,3 +99,36 @@ def sign_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD): 
     page = client.get("/login")
     token = csrf_token_from(page.get_data(as_text=True))
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+POSTGRES_URL = os.environ.get("DATABASE_URL_TEST_POSTGRES")
+requires_postgres = pytest.mark.skipif(
+    POSTGRES_URL is None, reason="DATABASE_URL_TEST_POSTGRES is not set (tests/run.sh starts PostgreSQL and sets it)"
+)
+
+
+@pytest.fixture
+def postgres_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a brand-new, migrated PostgreSQL database of its own (dropped afterwards)."""
+    if POSTGRES_URL is None:
+        pytest.skip("DATABASE_URL_TEST_POSTGRES is not set")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"foodtrain_{uuid.uuid4().hex[:12]}"
+    admin_engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(tmp_path))
+    with app.app_context():
+        migrate_database()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
