@@ -41,3 +41,13 @@ __all__ = [
     "VolunteerRoleAssignment",
 ]
 __all__ += ["ImportBatch", "MembershipPayment", "PeopleFormToken"]
+from foodtrain.models.rota import (  # noqa: E402
+    PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind,
+    VolunteerCalendarToken,
+)
+__all__ += ["PartOfDay", "Rota", "RotaAssignment", "RotaChange", "RotaChangeKind", "RotaRole", "RotaSlot",
+            "RotaStatus", "SlotKind", "VolunteerCalendarToken"]
+from foodtrain.models.routes import (  # noqa: E402
+    RoutePin, RoutePlan, RoutePlanStatus, RouteRound, RouteStop, RouteUnplanned,
+)
+__all__ += ["RoutePin", "RoutePlan", "RoutePlanStatus", "RouteRound", "RouteStop", "RouteUnplanned"]
