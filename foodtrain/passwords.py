@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 MINIMUM_PASSWORD_LENGTH = 12
 MAXIMUM_PASSWORD_LENGTH = 128
+MINIMUM_STRENGTH_SCORE = 3  # zxcvbn's 0-4 scale: "safely unguessable" and above
 
 
 class WeakPasswordError(ValueError):
@@ -47,3 +48,27 @@ def check_password_policy(password: str, username: str = "") -> None:
         raise WeakPasswordError("The password must not contain the username.")
     if len(set(password)) < 4:
         raise WeakPasswordError("The password repeats too few different characters.")
+    if _is_common_password(password):
+        raise WeakPasswordError("That is one of the most common passwords: choose something less guessable.")
+    assessment = _assess(password, username)
+    if assessment["score"] < MINIMUM_STRENGTH_SCORE:
+        hint = assessment["feedback"]["warning"] or "Add another word or two."
+        raise WeakPasswordError(f"That password is too easy to guess. {hint}".strip())
+
+
+def _is_common_password(password: str) -> bool:
+    """On the offline list of the 30,000 most common passwords (shipped with zxcvbn)."""
+    return password.casefold() in _common_passwords()
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _assess(password: str, username: str) -> dict:  # type: ignore[type-arg]
+    from zxcvbn import zxcvbn
+
+    return zxcvbn(password, user_inputs=[username, "foodtrain", "food train"] if username else ["foodtrain"])

@@ -22,7 +22,8 @@ from tests.factories import make_branch, make_user
 POLICY = LoginPolicy(hash_time_cost=1)
 
 
-@pytest.mark.parametrize("password", ["short", "aaaaaaaaaaaaaaaa", "x" * 129])
+@pytest.mark.parametrize("password", ["short", "aaaaaaaaaaaaaaaa", "x" * 129, "password1234", "qwertyuiop123",
+                                      "iloveyou2026", "margaret1945!"])
 def test_password_policy_refuses_weak_passwords(password: str) -> None:
     with pytest.raises(WeakPasswordError):
         check_password_policy(password)
