@@ -1,20 +1,52 @@
-"""Customers of the branch: search and look up (read-only for now)."""
+"""Customers of the branch: search, look up, create, edit, pause/resume/end and membership renewal."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from foodtrain.extensions import db
 from foodtrain.models import SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
+from foodtrain.services import customers as customer_service
 from foodtrain.services.audit import record_event
+from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_customers
 from web.arguments import page_argument
+from web.people_forms import (
+    FREQUENCY_LABELS,
+    LIST_METHOD_LABELS,
+    PAYMENT_LABELS,
+    REFERRAL_LABELS,
+    CustomerForm,
+    EndForm,
+    PauseForm,
+    RenewForm,
+    ResumeForm,
+    apply_errors,
+)
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 
 OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 NAV_ITEMS = [("Customers", "customers.index", OFFICE_ROLES, 20)]
+
+
+def _actor() -> customer_service.Actor:
+    return customer_service.Actor(user_id=current_user.id, username=current_user.username,
+                                  remote_address=request.remote_addr or "")
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _audit_sensitive_view(customer_id: int, branch_id: int) -> None:
+    record_event(db.session, user_id=current_user.id, username=current_user.username,
+                 action="customer.view_sensitive", entity_type="customer", entity_id=customer_id,
+                 branch_id=branch_id, detail="access_notes", remote_address=request.remote_addr or "")
+    db.session.commit()
 
 
 @blueprint.route("/")
@@ -33,9 +65,152 @@ def index():  # type: ignore[no-untyped-def]
 @roles_required(*OFFICE_ROLES)
 def show(customer_id: int):  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
+    history = customer_service.customer_history(db.session, branch_id, customer_id)
+    _audit_sensitive_view(history.customer.id, branch_id)
+    resume_form = ResumeForm()
+    resume_form.ensure_token()
+    resume_form.version.data = str(history.customer.version)
+    return render_template("customers/show.html", customer=history.customer, orders=history.orders,
+                           payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
+                           frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
+                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS)
+
+
+def _render_customer_form(form: CustomerForm, customer: Customer | None, general_errors: list[str],
+                          status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("customers/form.html", form=form, customer=customer,
+                           general_errors=general_errors), status
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def create():  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    form = CustomerForm()
+    form.shop_id.choices = customer_service.branch_shops(db.session, branch_id)
+    if request.method == "GET":
+        form.ensure_token()
+        return _render_customer_form(form, None, [])
+    if form.validate_on_submit():
+        try:
+            customer_id = customer_service.create_customer(db.session, branch_id, form.to_details(),
+                                                           actor=_actor(), form_token=form.form_token.data or "",
+                                                           today=_today())
+        except ValidationError as error:
+            db.session.rollback()
+            return _render_customer_form(form, None, apply_errors(form, error.field_errors), 422)
+        flash("Customer added.", "success")
+        return redirect(url_for("customers.show", customer_id=customer_id))
+    form.ensure_token()
+    return _render_customer_form(form, None, [], 422)
+
+
+@blueprint.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def edit(customer_id: int):  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
     customer = get_in_branch(db.session, Customer, customer_id, branch_id)
-    record_event(db.session, user_id=current_user.id, username=current_user.username,
-                 action="customer.view_sensitive", entity_type="customer", entity_id=customer.id,
-                 branch_id=branch_id, detail="access_notes", remote_address=request.remote_addr or "")
-    db.session.commit()
-    return render_template("customers/show.html", customer=customer, need_labels=SUPPORT_NEED_LABELS)
+    form = CustomerForm()
+    form.shop_id.choices = customer_service.branch_shops(db.session, branch_id)
+    if request.method == "GET":
+        form.fill_from(customer)
+        form.ensure_token()
+        _audit_sensitive_view(customer.id, branch_id)
+        return _render_customer_form(form, customer, [])
+    if form.validate_on_submit():
+        try:
+            customer_service.update_customer(db.session, branch_id, customer.id, form.to_details(),
+                                             expected_version=form.expected_version, actor=_actor(),
+                                             form_token=form.form_token.data or "", today=_today())
+        except ValidationError as error:
+            db.session.rollback()
+            return _render_customer_form(form, customer, apply_errors(form, error.field_errors), 422)
+        flash("Changes saved.", "success")
+        return redirect(url_for("customers.show", customer_id=customer.id))
+    form.ensure_token()
+    return _render_customer_form(form, customer, [], 422)
+
+
+def _status_form_view(customer_id: int, form_class, template: str, action, date_field: str):  # type: ignore[no-untyped-def]
+    """GET shows a small form for the customer; POST calls `action(customer, form)` and goes back to the page."""
+    branch_id = current_branch_id()
+    customer = get_in_branch(db.session, Customer, customer_id, branch_id)
+    form = form_class()
+    general: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            message = action(branch_id, customer, form)
+        except ValidationError as error:
+            db.session.rollback()
+            general = apply_errors(form, error.field_errors)
+        else:
+            flash(message, "success")
+            return redirect(url_for("customers.show", customer_id=customer_id))
+    if request.method == "GET":
+        getattr(form, date_field).data = _today()
+        if hasattr(form, "version"):
+            form.version.data = str(customer.version)
+    form.ensure_token()
+    return render_template(template, form=form, customer=customer, general_errors=general), (
+        200 if request.method == "GET" else 422)
+
+
+@blueprint.route("/<int:customer_id>/pause", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def pause(customer_id: int):  # type: ignore[no-untyped-def]
+    def action(branch_id: int, customer: Customer, form: PauseForm) -> str:
+        customer_service.pause_customer(db.session, branch_id, customer.id, paused_from=form.paused_from.data,
+                                        paused_until=form.paused_until.data, reason=form.reason.data or "",
+                                        expected_version=form.expected_version, actor=_actor(),
+                                        form_token=form.form_token.data or "")
+        return "Deliveries paused."
+
+    return _status_form_view(customer_id, PauseForm, "customers/pause.html", action, "paused_from")
+
+
+@blueprint.route("/<int:customer_id>/end", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def end(customer_id: int):  # type: ignore[no-untyped-def]
+    def action(branch_id: int, customer: Customer, form: EndForm) -> str:
+        customer_service.end_customer(db.session, branch_id, customer.id, ended_on=form.ended_on.data,
+                                      reason=form.reason.data or "", expected_version=form.expected_version,
+                                      actor=_actor(), form_token=form.form_token.data or "")
+        return "Membership ended. The record and its history are kept."
+
+    return _status_form_view(customer_id, EndForm, "customers/end.html", action, "ended_on")
+
+
+@blueprint.route("/<int:customer_id>/renew", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def renew(customer_id: int):  # type: ignore[no-untyped-def]
+    def action(branch_id: int, customer: Customer, form: RenewForm) -> str:
+        amount = form.amount_pence
+        if amount is None:
+            raise ValidationError({"amount": "Enter the amount in pounds and pence, for example 1.00."})
+        customer_service.renew_membership(db.session, branch_id, customer.id, paid_on=form.paid_on.data,
+                                          amount_pence=amount, years=form.years.data or 0, actor=_actor(),
+                                          form_token=form.form_token.data or "", today=_today())
+        return "Membership renewed."
+
+    return _status_form_view(customer_id, RenewForm, "customers/renew.html", action, "paid_on")
+
+
+@blueprint.route("/<int:customer_id>/resume", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def resume(customer_id: int):  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    form = ResumeForm()
+    if form.validate_on_submit():
+        try:
+            customer_service.resume_customer(db.session, branch_id, customer_id,
+                                             expected_version=form.expected_version, actor=_actor(),
+                                             form_token=form.form_token.data or "")
+        except ValidationError as error:
+            db.session.rollback()
+            flash(" ".join(error.field_errors.values()), "error")
+        else:
+            flash("Deliveries resumed.", "success")
+    else:
+        get_in_branch(db.session, Customer, customer_id, branch_id)
+        flash("The form was damaged: please try again.", "error")
+    return redirect(url_for("customers.show", customer_id=customer_id))

@@ -1,14 +1,32 @@
-"""Volunteers of the branch: search and look up (read-only for now)."""
+"""Volunteers of the branch: search, look up, create, edit, and dates away.
+
+PVG records are criminal-records data: only admins and coordinators see or edit them (the form for anyone
+else has no PVG fields at all, and the service then leaves them untouched).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from foodtrain.extensions import db
 from foodtrain.models import UserRole, Volunteer, VolunteerRole
+from foodtrain.services import volunteers as volunteer_service
 from foodtrain.services.audit import record_event
+from foodtrain.services.customers import Actor
+from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_volunteers
 from web.arguments import page_argument
+from web.people_forms import (
+    GRID_PARTS,
+    HELP_FREQUENCY_LABELS,
+    ROLE_LABELS,
+    AbsenceForm,
+    RemoveAbsenceForm,
+    VolunteerForm,
+    apply_errors,
+)
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
@@ -17,6 +35,22 @@ blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 PVG_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
 OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 NAV_ITEMS = [("Volunteers", "volunteers.index", OFFICE_ROLES, 30)]
+WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+
+
+def _actor() -> Actor:
+    return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
+
+
+def _show_pvg() -> bool:
+    return current_user.role in PVG_ROLES
+
+
+def _audit_pvg_view(volunteer_id: int, branch_id: int) -> None:
+    record_event(db.session, user_id=current_user.id, username=current_user.username,
+                 action="volunteer.view_pvg", entity_type="volunteer", entity_id=volunteer_id,
+                 branch_id=branch_id, remote_address=request.remote_addr or "")
+    db.session.commit()
 
 
 @blueprint.route("/")
@@ -27,20 +61,124 @@ def index():  # type: ignore[no-untyped-def]
     role = next((r for r in VolunteerRole if r.value == role_value), None)
     page = page_argument()
     volunteers, total = search_volunteers(db.session, current_branch_id(), text, role, page=page)
+    show_pvg = _show_pvg()
+    warnings = {v.id: volunteer_service.volunteer_warnings(v, show_pvg) for v in volunteers}
     return render_template("volunteers/index.html", volunteers=volunteers, total=total, q=text,
                            role=role_value, roles=list(VolunteerRole), page=page, page_size=PAGE_SIZE,
-                           show_pvg=current_user.role in PVG_ROLES)
+                           show_pvg=show_pvg, warnings=warnings)
 
 
 @blueprint.route("/<int:volunteer_id>")
 @roles_required(*OFFICE_ROLES)
 def show(volunteer_id: int):  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
-    volunteer = get_in_branch(db.session, Volunteer, volunteer_id, branch_id)
-    show_pvg = current_user.role in PVG_ROLES
+    volunteer = volunteer_service.volunteer_profile(db.session, branch_id, volunteer_id)
+    show_pvg = _show_pvg()
     if show_pvg:
-        record_event(db.session, user_id=current_user.id, username=current_user.username,
-                     action="volunteer.view_pvg", entity_type="volunteer", entity_id=volunteer.id,
-                     branch_id=branch_id, remote_address=request.remote_addr or "")
-        db.session.commit()
-    return render_template("volunteers/show.html", volunteer=volunteer, show_pvg=show_pvg)
+        _audit_pvg_view(volunteer.id, branch_id)
+    return render_template("volunteers/show.html", volunteer=volunteer, show_pvg=show_pvg,
+                           warnings=volunteer_service.volunteer_warnings(volunteer, show_pvg),
+                           role_labels=ROLE_LABELS, help_labels=HELP_FREQUENCY_LABELS,
+                           remove_form=RemoveAbsenceForm())
+
+
+def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:
+    form = VolunteerForm()
+    choices = volunteer_service.partner_choices(db.session, branch_id, exclude_id=volunteer_id)
+    form.preferred_partner_ids.choices = list(choices)
+    form.never_partner_ids.choices = list(choices)
+    if not _show_pvg():
+        form.remove_pvg_fields()
+    return form
+
+
+def _render_volunteer_form(form: VolunteerForm, volunteer: Volunteer | None, general: list[str],
+                           status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("volunteers/form.html", form=form, volunteer=volunteer, general_errors=general,
+                           weekdays=WEEKDAY_SHORT, parts=GRID_PARTS), status
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def create():  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    form = _volunteer_form(branch_id, None)
+    if request.method == "GET":
+        form.ensure_token()
+        return _render_volunteer_form(form, None, [])
+    if form.validate_on_submit():
+        try:
+            volunteer_id = volunteer_service.create_volunteer(
+                db.session, branch_id, form.to_details(), form.to_pvg(), actor=_actor(),
+                form_token=form.form_token.data or "", today=date.today())
+        except ValidationError as error:
+            db.session.rollback()
+            return _render_volunteer_form(form, None, apply_errors(form, error.field_errors), 422)
+        flash("Volunteer added.", "success")
+        return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))
+    form.ensure_token()
+    return _render_volunteer_form(form, None, [], 422)
+
+
+@blueprint.route("/<int:volunteer_id>/edit", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def edit(volunteer_id: int):  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    volunteer = volunteer_service.volunteer_profile(db.session, branch_id, volunteer_id)
+    form = _volunteer_form(branch_id, volunteer.id)
+    if request.method == "GET":
+        form.fill_from(volunteer)
+        form.ensure_token()
+        if _show_pvg():
+            _audit_pvg_view(volunteer.id, branch_id)
+        return _render_volunteer_form(form, volunteer, [])
+    if form.validate_on_submit():
+        try:
+            volunteer_service.update_volunteer(
+                db.session, branch_id, volunteer.id, form.to_details(), form.to_pvg(),
+                expected_version=form.expected_version, actor=_actor(), form_token=form.form_token.data or "",
+                today=date.today())
+        except ValidationError as error:
+            db.session.rollback()
+            return _render_volunteer_form(form, volunteer, apply_errors(form, error.field_errors), 422)
+        flash("Changes saved.", "success")
+        return redirect(url_for("volunteers.show", volunteer_id=volunteer.id))
+    form.ensure_token()
+    return _render_volunteer_form(form, volunteer, [], 422)
+
+
+@blueprint.route("/<int:volunteer_id>/absences/new", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def add_absence(volunteer_id: int):  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    volunteer = get_in_branch(db.session, Volunteer, volunteer_id, branch_id)
+    form = AbsenceForm()
+    general: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            volunteer_service.add_absence(db.session, branch_id, volunteer.id, start_date=form.start_date.data,
+                                          end_date=form.end_date.data, reason=form.reason.data or "",
+                                          actor=_actor(), form_token=form.form_token.data or "")
+        except ValidationError as error:
+            db.session.rollback()
+            general = apply_errors(form, error.field_errors)
+        else:
+            flash("Dates away added.", "success")
+            return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))
+    form.ensure_token()
+    return render_template("volunteers/absence.html", form=form, volunteer=volunteer, general_errors=general), (
+        200 if request.method == "GET" else 422)
+
+
+@blueprint.route("/<int:volunteer_id>/absences/<int:absence_id>/delete", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def remove_absence(volunteer_id: int, absence_id: int):  # type: ignore[no-untyped-def]
+    branch_id = current_branch_id()
+    form = RemoveAbsenceForm()
+    if form.validate_on_submit():
+        volunteer_service.remove_absence(db.session, branch_id, volunteer_id, absence_id, actor=_actor())
+        flash("Dates away removed.", "success")
+    else:
+        get_in_branch(db.session, Volunteer, volunteer_id, branch_id)
+        flash("The form was damaged: please try again.", "error")
+    return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))
