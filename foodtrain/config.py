@@ -20,6 +20,21 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _encryption_key(instance_path: Path) -> str:
+    """The key for encrypted fields: FOODTRAIN_ENCRYPTION_KEY, else a key file in the instance folder."""
+    from_env = os.environ.get("FOODTRAIN_ENCRYPTION_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "encryption_key"
+    if not key_file.exists():
+        from foodtrain.encryption import FieldCipher
+
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(FieldCipher.new_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
 class Config:
     """Production defaults: SQLite in the instance folder unless DATABASE_URL says otherwise."""
 
@@ -50,6 +65,7 @@ class Config:
             os.environ.get("DATABASE_URL", default_sqlite)
         )
         settings["SECRET_KEY"] = _secret_key(instance_path)
+        settings["ENCRYPTION_KEY"] = _encryption_key(instance_path)
         if os.environ.get("FOODTRAIN_HTTPS") == "1":
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True
@@ -62,6 +78,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
+    ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMmJ5dGVzLW9rISE="  # 32 bytes, urlsafe base64; tests only
     PASSWORD_HASH_TIME_COST = 1
     JOBS_RUN_INLINE = True
 

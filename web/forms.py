@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -11,6 +11,20 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("6-digit code", validators=[DataRequired(), Length(min=6, max=8)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password (at least 12 characters)", validators=[DataRequired(), Length(max=128)],
+                                 render_kw={"autocomplete": "new-password"})
+    repeat_password = PasswordField("New password again", validators=[DataRequired(), EqualTo("new_password",
+                                    message="The two new passwords differ.")], render_kw={"autocomplete": "new-password"})
 
 
 class LogoutForm(FlaskForm):

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, abort, current_app, request, session
 from flask_login import UserMixin, current_user
 
+from foodtrain.encryption import FieldCipher
 from foodtrain.extensions import db, login_manager
 from foodtrain.models import Branch, User, UserRole
 from foodtrain.services.auth import LoginPolicy, resolve_session
@@ -35,6 +36,11 @@ class SignedInUser(UserMixin):
 
     def get_id(self) -> str:
         return self.session_token
+
+
+def field_cipher() -> FieldCipher:
+    """The cipher for encrypted fields, from the installation's key."""
+    return FieldCipher(current_app.config["ENCRYPTION_KEY"].encode("ascii"))
 
 
 def login_policy() -> LoginPolicy:

@@ -130,6 +130,8 @@ class Customer(db.Model):
         enum_type(ListMethod, "list_method"), default=ListMethod.COLLECTED_FORM
     )
     access_notes: Mapped[str] = mapped_column(Text, default="")
+    # Encrypted at rest (foodtrain.encryption); shown only to the team delivering that day.
+    key_safe_code_encrypted: Mapped[str | None] = mapped_column(String(255))
     payment_method: Mapped[PaymentMethod] = mapped_column(
         enum_type(PaymentMethod, "payment_method"), default=PaymentMethod.CASH
     )

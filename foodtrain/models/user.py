@@ -41,6 +41,10 @@ class User(db.Model):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_login_at: Mapped[datetime | None]
+    # Optional second factor (TOTP) for admins and coordinators; the secret is encrypted at rest.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled: Mapped[bool] = mapped_column(default=False)
+    totp_last_used_step: Mapped[int | None]
 
     branch: Mapped[Branch | None] = relationship()
     volunteer: Mapped[Volunteer | None] = relationship()

@@ -1,0 +1,83 @@
+"""The user's own account: changing the password and the optional second factor."""
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+from sqlalchemy import select
+
+from foodtrain.extensions import db
+from foodtrain.models import User
+from tests.conftest import DEMO_PASSWORD, csrf_token_from, sign_in
+
+NEW_PASSWORD = "a new kettle on the old stove"
+
+
+def test_change_password_signs_out_everywhere(demo_app) -> None:  # type: ignore[no-untyped-def]
+    """After a change, this and every other session of the user are ended; the new password works."""
+    other_browser = demo_app.test_client()
+    sign_in(other_browser, "office-dg")
+    client = demo_app.test_client()
+    sign_in(client, "office-dg")
+    token = csrf_token_from(client.get("/account/").get_data(as_text=True))
+    weak = client.post("/account/password", data={"csrf_token": token, "current_password": DEMO_PASSWORD,
+                                                   "new_password": "password1234", "repeat_password": "password1234"})
+    assert weak.status_code == 400 and "common" in weak.get_data(as_text=True)
+    wrong = client.post("/account/password", data={"csrf_token": token, "current_password": "not mine at all",
+                                                    "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
+    assert wrong.status_code == 400 and "not your current password" in wrong.get_data(as_text=True)
+    done = client.post("/account/password", data={"csrf_token": token, "current_password": DEMO_PASSWORD,
+                                                   "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert other_browser.get("/customers/").status_code == 302
+    assert sign_in(demo_app.test_client(), "office-dg", NEW_PASSWORD).status_code == 302
+
+
+def _secret_from(page: str) -> str:
+    return re.search(r"<code>([A-Z2-7]+)</code>", page).group(1)
+
+
+def test_second_factor_setup_and_login(demo_app) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator turns on TOTP; then sign-in needs the code, a wrong or reused code is refused."""
+    client = demo_app.test_client()
+    sign_in(client, "coordinator-dg")
+    token = csrf_token_from(client.get("/account/").get_data(as_text=True))
+    client.post("/account/second-factor/start", data={"csrf_token": token})
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    assert 'src="data:image/svg+xml' in page
+    totp = pyotp.TOTP(_secret_from(page))
+    bad = client.post("/account/second-factor", data={"csrf_token": token, "code": "000000"})
+    assert bad.status_code == 400
+    good = client.post("/account/second-factor", data={"csrf_token": token, "code": totp.now()})
+    assert good.status_code == 302
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "coordinator-dg"))
+        assert user.totp_enabled and user.totp_secret_encrypted and totp.secret not in user.totp_secret_encrypted
+
+    fresh = demo_app.test_client()
+    first_step = sign_in(fresh, "coordinator-dg")
+    assert first_step.headers["Location"].endswith("/login/second-factor")
+    assert fresh.get("/customers/").status_code == 302  # not signed in yet
+    form_token = csrf_token_from(fresh.get("/login/second-factor").get_data(as_text=True))
+    wrong = fresh.post("/login/second-factor", data={"csrf_token": form_token, "code": "123456"})
+    assert wrong.status_code == 400
+    next_code = totp.at(time.time() + totp.interval)  # the next step: not yet used
+    assert fresh.post("/login/second-factor", data={"csrf_token": form_token, "code": next_code}).status_code == 302
+    assert fresh.get("/customers/").status_code == 200
+
+    replay = demo_app.test_client()
+    sign_in(replay, "coordinator-dg")
+    replay_token = csrf_token_from(replay.get("/login/second-factor").get_data(as_text=True))
+    reused = replay.post("/login/second-factor", data={"csrf_token": replay_token, "code": next_code})
+    assert reused.status_code == 400
+
+
+def test_second_factor_not_offered_to_office_or_drivers(demo_client) -> None:  # type: ignore[no-untyped-def]
+    sign_in(demo_client, "office-dg")
+    assert "Second factor" not in demo_client.get("/account/").get_data(as_text=True)
+    assert demo_client.get("/account/second-factor").status_code == 403
+
+
+def test_second_step_expires_without_a_password_step(demo_client) -> None:  # type: ignore[no-untyped-def]
+    assert demo_client.get("/login/second-factor").headers["Location"].endswith("/login")

@@ -1,0 +1,99 @@
+"""The signed-in user's own account: password and optional second factor."""
+from __future__ import annotations
+
+import pyotp
+import segno
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
+
+from foodtrain.extensions import db
+from foodtrain.models import User, UserRole
+from foodtrain.passwords import WeakPasswordError, verify_password
+from foodtrain.services.auth import change_password
+from foodtrain.services.two_factor import (
+    ISSUER,
+    ROLES_WITH_SECOND_FACTOR,
+    SecondFactorError,
+    begin_enrolment,
+    confirm_enrolment,
+    disable_second_factor,
+)
+from web.forms import ChangePasswordForm, LogoutForm, SecondFactorForm
+from web.security import field_cipher, roles_required
+
+blueprint = Blueprint("account", __name__, url_prefix="/account")
+
+ALL_ROLES = tuple(UserRole)
+
+
+def _page(password_form: ChangePasswordForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    user = db.session.get(User, current_user.id)
+    return render_template("account/show.html", user=user, password_form=password_form or ChangePasswordForm(),
+                           action_form=LogoutForm(), can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR), status
+
+
+@blueprint.route("/")
+@roles_required(*ALL_ROLES)
+def show():  # type: ignore[no-untyped-def]
+    return _page()
+
+
+@blueprint.route("/password", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if not verify_password(user.password_hash, form.current_password.data or ""):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            try:
+                change_password(db.session, user.id, form.new_password.data or "")
+            except WeakPasswordError as error:
+                form.new_password.errors.append(str(error))
+            else:
+                logout_user()
+                session.clear()
+                flash("Password changed. Every session has been signed out: please sign in with the new password.", "info")
+                return redirect(url_for("auth.login"))
+    return _page(form, 400)
+
+
+@blueprint.route("/second-factor", methods=["GET", "POST"])
+@roles_required(*ROLES_WITH_SECOND_FACTOR)
+def second_factor():  # type: ignore[no-untyped-def]
+    """GET shows the pending secret as a QR code; POST confirms it with a code."""
+    user = db.session.get(User, current_user.id)
+    if user.totp_secret_encrypted is None or user.totp_enabled:
+        return redirect(url_for("account.show"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            confirm_enrolment(db.session, user.id, form.code.data or "", field_cipher())
+        except SecondFactorError as error:
+            form.code.errors.append(str(error))
+        else:
+            flash("Second factor turned on: you will be asked for a code at every sign-in.", "info")
+            return redirect(url_for("account.show"))
+    secret = field_cipher().decrypt(user.totp_secret_encrypted)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+    qr_data_uri = segno.make(uri, error="m").svg_data_uri(scale=6, border=2)
+    return render_template("account/second_factor.html", form=form, secret=secret, qr_data_uri=qr_data_uri), \
+        200 if not form.errors else 400
+
+
+@blueprint.route("/second-factor/start", methods=["POST"])
+@roles_required(*ROLES_WITH_SECOND_FACTOR)
+def start_second_factor():  # type: ignore[no-untyped-def]
+    if LogoutForm().validate_on_submit():
+        begin_enrolment(db.session, current_user.id, field_cipher())
+    return redirect(url_for("account.second_factor"))
+
+
+@blueprint.route("/second-factor/disable", methods=["POST"])
+@roles_required(*ROLES_WITH_SECOND_FACTOR)
+def disable():  # type: ignore[no-untyped-def]
+    if LogoutForm().validate_on_submit():
+        disable_second_factor(db.session, current_user.id, by_user_id=current_user.id)
+        flash("Second factor turned off.", "info")
+    return redirect(url_for("account.show"))
