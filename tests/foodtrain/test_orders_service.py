@@ -1,0 +1,380 @@
+"""Order services: the board, taking an order (once), usual items, picking, packing, delivery, cancelling."""
+from __future__ import annotations
+
+import threading
+from datetime import date, time
+
+import pytest
+from sqlalchemy import func, select
+
+from foodtrain.extensions import db
+from foodtrain.models import (
+    AuditEvent,
+    CustomerStatus,
+    DeliveryFrequency,
+    ListMethod,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+)
+from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.orders import (
+    OrderLineInput,
+    StaleOrderError,
+    cancel_order,
+    estimate_crates,
+    get_order,
+    next_delivery_date,
+    order_board,
+    order_edit_context,
+    order_entry_context,
+    picking_lists,
+    record_delivery,
+    record_packing,
+    save_order,
+    shop_day_summary,
+    usual_items,
+)
+from tests.factories import make_branch, make_customer, make_order, make_shop
+
+TUESDAY = date(2026, 12, 1)  # factories' customers are weekly on Tuesdays, anchored on a Tuesday
+LINES = [OrderLineInput("Milk", 2, "semi-skimmed", True), OrderLineInput("Bread", 1, "", False)]
+
+
+def _order_count(session) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count(Order.id)))
+
+
+def _line_count(session) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count(OrderLine.id)))
+
+
+@pytest.fixture
+def world(session):  # type: ignore[no-untyped-def]
+    """One branch with a shop and a weekly Tuesday customer, and a second branch with its own customer."""
+    branch = make_branch(session)
+    shop = make_shop(session, branch, orders_ready_time=time(9, 0))
+    customer = make_customer(session, branch, shop, phone="01387 111111", list_method=ListMethod.TELEPHONE)
+    other_branch = make_branch(session)
+    stranger = make_customer(session, other_branch)
+    ids = {"branch": branch.id, "shop": shop.id, "customer": customer.id, "other_branch": other_branch.id,
+           "stranger": stranger.id}
+    session.commit()  # after reading the ids: touching expired objects would open (and hold) a new transaction
+    return ids
+
+
+# ---------------------------------------------------------------- taking an order
+
+
+def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A new order keeps its lines in order and takes the delivery charge effective on its date."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Ring the bell", None)
+    order = get_order(session, world["branch"], order_id)
+    assert [(line.item, line.quantity, line.notes, line.substitute_allowed) for line in order.lines] == [
+        ("Milk", 2, "semi-skimmed", True), ("Bread", 1, "", False)]
+    assert order.status is OrderStatus.RECEIVED and order.notes == "Ring the bell"
+    assert order.delivery_charge_pence == 300 and order.shop_id == world["shop"]
+    old_id = save_order(session, world["branch"], world["customer"], date(2012, 3, 27), LINES, "", None)
+    assert get_order(session, world["branch"], old_id).delivery_charge_pence == 200
+    assert session.scalar(select(AuditEvent.action).where(AuditEvent.entity_id == order_id,
+                                                          AuditEvent.entity_type == "order")) == "order.create"
+
+
+def test_saving_the_same_order_twice_keeps_one_order(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A double-clicked submit (same customer, date and lines) returns the same order and changes nothing."""
+    first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    version = get_order(session, world["branch"], first).version
+    second = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    assert first == second and _order_count(session) == 1 and _line_count(session) == 2
+    assert get_order(session, world["branch"], first).version == version
+
+
+def test_a_second_new_order_for_the_same_date_updates_it(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Submitting the new-order form again with other lines updates the one order instead of failing."""
+    first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    second = save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 3)], "x", None)
+    assert first == second and _order_count(session) == 1
+    order = get_order(session, world["branch"], first)
+    assert [(line.item, line.quantity) for line in order.lines] == [("Tea", 3)] and order.notes == "x"
+
+
+def test_concurrent_double_submit_creates_one_order(app, world) -> None:  # type: ignore[no-untyped-def]
+    """Two requests saving the same new order at once (two threads, two sessions) leave exactly one order."""
+    results: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def submit() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", None))
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(set(results)) == 1
+    with app.app_context():
+        assert _order_count(db.session) == 1 and _line_count(db.session) == 2
+
+
+def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Optimistic locking: an edit based on an old version is refused; the right version updates and bumps it."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    version = get_order(session, world["branch"], order_id).version
+    save_order(session, world["branch"], 0, date.min, [OrderLineInput("Eggs", 6)], "", None,
+               expected_version=version, order_id=order_id)
+    assert get_order(session, world["branch"], order_id).version == version + 1
+    with pytest.raises(StaleOrderError, match="changed by someone else"):
+        save_order(session, world["branch"], 0, date.min, [OrderLineInput("Jam", 1)], "", None,
+                   expected_version=version, order_id=order_id)
+    session.expire_all()
+    assert [line.item for line in get_order(session, world["branch"], order_id).lines] == ["Eggs"]
+
+
+def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A line with notes but no item, a zero quantity or an over-long item name each name their line."""
+    lines = [OrderLineInput("Milk", 1), OrderLineInput("", 1, "the usual"), OrderLineInput("Tea", 0),
+             OrderLineInput("x" * 201, 1)]
+    with pytest.raises(ValidationError) as raised:
+        save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", None)
+    assert set(raised.value.field_errors) == {"lines-1-item", "lines-2-quantity", "lines-3-item"}
+    assert "Line 3" in raised.value.field_errors["lines-2-quantity"]
+    with pytest.raises(ValidationError) as raised:
+        save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("  ", 1)], "", None)
+    assert "at least one item" in raised.value.field_errors["lines"]
+    assert _order_count(session) == 0 and _line_count(session) == 0
+
+
+def test_no_maximum_number_of_lines_and_blank_lines_are_dropped(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A long shopping list is kept whole; blank lines in between are skipped and the rest renumbered."""
+    lines = [OrderLineInput(f"Item {n}", 1) if n % 3 else OrderLineInput("", 1) for n in range(1, 151)]
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", None)
+    order = get_order(session, world["branch"], order_id)
+    assert len(order.lines) == 100 and [line.position for line in order.lines] == list(range(1, 101))
+
+
+def test_another_branch_cannot_order_for_or_see_a_customer(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Branch scoping: another branch's customer and order are simply not found."""
+    with pytest.raises(NotFoundError):
+        save_order(session, world["branch"], world["stranger"], TUESDAY, LINES, "", None)
+    order_id = save_order(session, world["other_branch"], world["stranger"], TUESDAY, LINES, "", None)
+    with pytest.raises(NotFoundError):
+        get_order(session, world["branch"], order_id)
+    with pytest.raises(NotFoundError):
+        save_order(session, world["branch"], 0, date.min, LINES, "", None, expected_version=1, order_id=order_id)
+    with pytest.raises(NotFoundError):
+        record_packing(session, world["branch"], order_id, 1, 100, None)
+    with pytest.raises(NotFoundError):
+        usual_items(session, world["branch"], world["stranger"])
+
+
+def test_a_packed_order_can_no_longer_be_changed(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Once the shop has packed it, the lines are fixed; resending the identical list is still harmless."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    record_packing(session, world["branch"], order_id, 2, 2345, None)
+    with pytest.raises(ValidationError, match="packed"):
+        save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 1)], "", None)
+    assert save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None) == order_id
+
+
+def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A customer whose membership ended gets no orders dated after the end."""
+    customer = make_customer(session, _branch(session, world), status=CustomerStatus.ENDED,
+                             ended_on=date(2026, 11, 1), end_reason="moved")
+    session.commit()
+    with pytest.raises(ValidationError, match="ended"):
+        save_order(session, world["branch"], customer.id, TUESDAY, LINES, "", None)
+
+
+def _branch(session, world):  # type: ignore[no-untyped-def]
+    from foodtrain.models import Branch
+
+    return session.get(Branch, world["branch"])
+
+
+# ---------------------------------------------------------------- the board
+
+
+def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Due weekly and fortnightly customers appear; paused, off-week, ended and other weekdays do not."""
+    branch = _branch(session, world)
+    shop = make_shop(session, branch)
+    fortnightly_on = make_customer(session, branch, shop, frequency=DeliveryFrequency.FORTNIGHTLY,
+                                   frequency_anchor_date=date(2026, 11, 17))
+    fortnightly_off = make_customer(session, branch, shop, frequency=DeliveryFrequency.FORTNIGHTLY,
+                                    frequency_anchor_date=date(2026, 11, 24))
+    paused = make_customer(session, branch, shop, status=CustomerStatus.PAUSED, paused_from=date(2026, 11, 20),
+                           pause_reason="in hospital")
+    ended = make_customer(session, branch, shop, status=CustomerStatus.ENDED, ended_on=date(2026, 11, 1),
+                          end_reason="moved away")
+    thursday = make_customer(session, branch, shop, delivery_weekday=3)
+    ad_hoc = make_customer(session, branch, shop, frequency=DeliveryFrequency.AD_HOC)
+    session.commit()
+    save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    save_order(session, world["branch"], ad_hoc.id, TUESDAY, LINES, "", None)
+    cancelled_id = save_order(session, world["branch"], fortnightly_on.id, TUESDAY, LINES, "", None)
+    cancel_order(session, world["branch"], cancelled_id, "changed her mind", None)
+
+    board = order_board(session, world["branch"], TUESDAY)
+    assert [e.customer_id for e in board.due_with_order] == [world["customer"]]
+    assert board.due_missing == []
+    assert [e.customer_id for e in board.other_orders] == [ad_hoc.id]
+    assert [e.customer_id for e in board.cancelled] == [fortnightly_on.id]
+    assert board.customers_due == 2 and board.orders_in == 2
+    shown = {e.customer_id for e in board.due_with_order + board.due_missing + board.other_orders + board.cancelled}
+    assert not shown & {fortnightly_off.id, paused.id, ended.id, thursday.id, world["stranger"]}
+
+    reopened = save_order(session, world["branch"], fortnightly_on.id, TUESDAY, LINES, "", None)
+    assert reopened == cancelled_id
+    board = order_board(session, world["branch"], TUESDAY)
+    assert {e.customer_id for e in board.due_with_order} == {world["customer"], fortnightly_on.id}
+
+
+def test_missing_customers_show_phone_and_list_method_telephone_first(session, world) -> None:  # type: ignore[no-untyped-def]
+    """The office rings the missing ones: phone and list method are on the board, telephone customers first."""
+    branch = _branch(session, world)
+    form_customer = make_customer(session, branch, last_name="Aaronson", list_method=ListMethod.COLLECTED_FORM)
+    session.commit()
+    board = order_board(session, world["branch"], TUESDAY)
+    assert [e.customer_id for e in board.due_missing] == [world["customer"], form_customer.id]
+    first = board.due_missing[0]
+    assert first.phone == "01387 111111" and first.list_method == "Telephone" and first.order_id is None
+    assert board.customers_due == 2 and board.orders_in == 0
+
+
+def test_next_delivery_date_is_the_first_day_with_customers_due(session, world) -> None:  # type: ignore[no-untyped-def]
+    """From Wednesday the next delivery date of a Tuesday-only branch is the following Tuesday."""
+    assert next_delivery_date(session, world["branch"], date(2026, 11, 25)) == TUESDAY
+    assert next_delivery_date(session, world["branch"], TUESDAY) == TUESDAY
+
+
+# ---------------------------------------------------------------- usual items
+
+
+def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Counted over the last N orders (cancelled ones ignored), case-insensitively, most frequent first."""
+    customer = world["customer"]
+    history = [
+        (date(2026, 10, 6), ["Porridge oats", "Tea"]),
+        (date(2026, 10, 13), ["Milk", "Tea", "Bananas"]),
+        (date(2026, 10, 20), ["milk ", "Bread"]),
+        (date(2026, 10, 27), ["Milk", "Bread", "Soup"]),
+    ]
+    for day, items in history:
+        save_order(session, world["branch"], customer, day, [OrderLineInput(item, 1) for item in items], "", None)
+    cancelled = save_order(session, world["branch"], customer, date(2026, 11, 3),
+                           [OrderLineInput("Whisky", 1)], "", None)
+    cancel_order(session, world["branch"], cancelled, "not needed", None)
+    assert usual_items(session, world["branch"], customer, limit=3) == ["Milk", "Bread", "Tea"]
+    assert "Porridge oats" not in usual_items(session, world["branch"], customer, limit=20, last_orders=3)
+    assert "Whisky" not in usual_items(session, world["branch"], customer)
+    context = order_entry_context(session, world["branch"], customer, TUESDAY)
+    assert context.usual_items[0] == "Milk" and context.is_due and context.existing_order_id is None
+
+
+def test_usual_items_for_a_new_customer_are_empty(session, world) -> None:  # type: ignore[no-untyped-def]
+    """No history, no prompts (and no error)."""
+    assert usual_items(session, world["branch"], world["customer"]) == []
+
+
+# ---------------------------------------------------------------- shops, packing, delivery, cancelling
+
+
+def test_shop_summary_and_picking_lists(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Per shop: orders ready by its time, packed count, crates (counted or estimated); one list per order."""
+    branch = _branch(session, world)
+    second_shop = make_shop(session, branch, name="Zed Stores", orders_ready_time=time(8, 0))
+    other = make_customer(session, branch, second_shop, first_name="Jean", last_name="Brown")
+    session.commit()
+    big = [OrderLineInput(f"Item {n}", 2) for n in range(9)]  # 18 items: 3 crates by estimate
+    mine = save_order(session, world["branch"], world["customer"], TUESDAY, big, "", None)
+    theirs = save_order(session, world["branch"], other.id, TUESDAY,
+                        [OrderLineInput("Tea", 1, "decaf", False)], "Back door", None)
+    record_packing(session, world["branch"], theirs, 2, 1050, None)
+
+    summaries = shop_day_summary(session, world["branch"], TUESDAY)
+    assert [(s.shop_name, s.ready_by, s.order_count, s.packed_count, s.crates_estimate) for s in summaries] == [
+        ("Zed Stores", time(8, 0), 1, 1, 2), (summaries[1].shop_name, time(9, 0), 1, 0, 3)]
+    assert estimate_crates(18) == 3 and estimate_crates(1) == 1
+
+    lists = picking_lists(session, world["branch"], TUESDAY, second_shop.id)
+    assert len(lists) == 1 and lists[0].order_id == theirs and lists[0].customer_name == "Jean Brown"
+    assert lists[0].notes == "Back door" and lists[0].ready_by == time(8, 0)
+    assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in lists[0].lines] == [("Tea", 1, "decaf", False)]
+    assert [p.order_id for p in picking_lists(session, world["branch"], TUESDAY, world["shop"])] == [mine]
+    with pytest.raises(NotFoundError):
+        picking_lists(session, world["other_branch"], TUESDAY, second_shop.id)
+
+
+def test_packing_records_crates_and_receipt(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Packing sets crates and till receipt and PACKED; the amount due is receipt plus charge."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    with pytest.raises(ValidationError) as raised:
+        record_packing(session, world["branch"], order_id, 0, -5, None)
+    assert set(raised.value.field_errors) == {"crates", "till_receipt"}
+    record_packing(session, world["branch"], order_id, 2, 2345, None)
+    order = get_order(session, world["branch"], order_id)
+    assert (order.status, order.crates, order.till_receipt_pence, order.amount_due_pence) == (
+        OrderStatus.PACKED, 2, 2345, 2645)
+
+
+def test_delivery_outcomes_need_their_details(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Not delivered needs a reason; delivered needs the amount and method; neither before packing."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    with pytest.raises(ValidationError, match="packing"):
+        record_delivery(session, world["branch"], order_id, True, 100, PaymentMethod.CASH, "", None)
+    record_packing(session, world["branch"], order_id, 1, 1000, None)
+    with pytest.raises(ValidationError) as raised:
+        record_delivery(session, world["branch"], order_id, False, None, None, "  ", None)
+    assert "reason" in raised.value.field_errors
+    with pytest.raises(ValidationError) as raised:
+        record_delivery(session, world["branch"], order_id, True, None, None, "", None)
+    assert set(raised.value.field_errors) == {"amount_received", "payment_method"}
+    record_delivery(session, world["branch"], order_id, False, None, None, "No answer", None)
+    assert get_order(session, world["branch"], order_id).not_delivered_reason == "No answer"
+    record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CHEQUE, "", None)
+    order = get_order(session, world["branch"], order_id)
+    assert (order.status, order.amount_received_pence, order.payment_method_received,
+            order.not_delivered_reason) == (OrderStatus.DELIVERED, 1300, PaymentMethod.CHEQUE, None)
+
+
+def test_cancel_needs_a_reason_and_keeps_it_in_the_notes(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Cancelling needs a reason and the current version; the reason is added to the notes; only once."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Leave at door", None)
+    version = get_order(session, world["branch"], order_id).version
+    with pytest.raises(ValidationError):
+        cancel_order(session, world["branch"], order_id, " ", None)
+    with pytest.raises(StaleOrderError):
+        cancel_order(session, world["branch"], order_id, "In hospital", None, expected_version=version + 5)
+    cancel_order(session, world["branch"], order_id, "In hospital", None, expected_version=version)
+    order = get_order(session, world["branch"], order_id)
+    assert order.status is OrderStatus.CANCELLED and order.notes == "Leave at door\nCancelled: In hospital"
+    with pytest.raises(ValidationError, match="no longer be cancelled"):
+        cancel_order(session, world["branch"], order_id, "again", None)
+
+
+def test_edit_context_carries_lines_and_version(session, world) -> None:  # type: ignore[no-untyped-def]
+    """The edit form is loaded with the order's lines and the version it was read at."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "n", None)
+    context = order_edit_context(session, world["branch"], order_id)
+    assert context.existing_order is not None and context.existing_order.lines == LINES
+    assert context.existing_order.version == 1 and context.existing_order.editable
+    assert context.existing_order_id == order_id
+
+
+def test_factory_order_is_on_the_board(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Orders made elsewhere (e.g. the demo) count as 'in' for the due customer."""
+    from foodtrain.models import Customer
+
+    make_order(session, session.get(Customer, world["customer"]), delivery_date=TUESDAY)
+    session.commit()
+    board = order_board(session, world["branch"], TUESDAY)
+    assert len(board.due_with_order) == 1 and board.due_missing == []

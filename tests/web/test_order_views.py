@@ -1,0 +1,324 @@
+"""Order pages: the board, a phone order taken once, the no-JavaScript form, shops, packing, delivery, roles."""
+from __future__ import annotations
+
+import re
+import pytest
+from sqlalchemy import func, select
+
+from foodtrain.extensions import db
+from foodtrain.models import Branch, Customer, Order, OrderLine, OrderStatus, Shop
+from foodtrain.services.orders import OrderLineInput, order_board, record_packing, save_order
+from tests.conftest import DEMO_TODAY, csrf_token_from, sign_in
+
+DAY = DEMO_TODAY  # the demo leaves some of the customers due today without an order
+
+
+def _branch_id(code: str) -> int:
+    return db.session.scalar(select(Branch.id).where(Branch.code == code))
+
+
+def _missing_customer(app, code: str = "DG") -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """A customer due on DAY with no order yet: (id, 'Last, First', phone)."""
+    with app.app_context():
+        board = order_board(db.session, _branch_id(code), DAY)
+        entry = board.due_missing[0]
+        return entry.customer_id, entry.name, entry.phone
+
+
+def _order_count(app, customer_id: int) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id,
+                                                                  Order.delivery_date == DAY))
+
+
+def _order_of(app, customer_id: int) -> Order:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        order = db.session.scalar(select(Order).where(Order.customer_id == customer_id, Order.delivery_date == DAY))
+        assert order is not None
+        _ = list(order.lines), order.customer.full_name
+        db.session.expunge_all()
+        return order
+
+
+def _entry_form(client, customer_id: int) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(f"/orders/new?customer_id={customer_id}&date={DAY.isoformat()}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _lines(*lines: tuple[str, str, str, bool]) -> dict[str, str]:
+    data: dict[str, str] = {}
+    for index, (item, quantity, notes, substitute) in enumerate(lines):
+        data |= {f"lines-{index}-item": item, f"lines-{index}-quantity": quantity, f"lines-{index}-notes": notes}
+        if substitute:
+            data[f"lines-{index}-substitute_allowed"] = "y"
+    return data
+
+
+def _new_order_post(token: str, customer_id: int, **extra: str) -> dict[str, str]:
+    return {"csrf_token": token, "customer_id": str(customer_id), "delivery_date": DAY.isoformat(), **extra}
+
+
+@pytest.fixture
+def office(demo_client):  # type: ignore[no-untyped-def]
+    sign_in(demo_client, "office-dg")
+    return demo_client
+
+
+# ---------------------------------------------------------------- the board
+
+
+def test_board_lists_due_customers_with_and_without_orders(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """The board shows the counts and the missing customers with phone and list method and a 'Take order' link."""
+    customer_id, name, phone = _missing_customer(demo_app)
+    response = office.get("/orders/")
+    assert response.status_code == 302 and "date=" in response.headers["Location"]
+    page = office.get(f"/orders/?date={DAY.isoformat()}").get_data(as_text=True)
+    with demo_app.app_context():
+        board = order_board(db.session, _branch_id("DG"), DAY)
+    assert f'<span class="counts__number">{board.customers_due}</span> customers due' in page
+    assert f'<span class="counts__number">{len(board.due_missing)}</span> missing' in page
+    missing_section = page.split('id="missing-heading"')[1].split("</section>")[0]
+    assert name in missing_section and phone in missing_section
+    assert re.search(r"(Telephone|Collected form)", missing_section)
+    assert f"/orders/new?customer_id={customer_id}&amp;date={DAY.isoformat()}" in missing_section
+    assert "/orders/?date=2026-11-24" in page and "/orders/?date=2026-11-26" in page  # previous / next day
+    assert "West Lothian" not in page
+
+
+def test_bad_date_falls_back_and_nothing_breaks(office) -> None:  # type: ignore[no-untyped-def]
+    """Nonsense dates in the query string redirect to the next delivery date instead of erroring."""
+    for value in ("yesterday", "2026-13-45", "9999-01-01", "2026-11-25%00"):
+        assert office.get(f"/orders/?date={value}").status_code == 302
+    assert office.get("/orders/new?customer_id=abc&date=2026-11-25").status_code == 400
+    assert office.get("/orders/shops/1/picking?date=nope").status_code == 400
+
+
+# ---------------------------------------------------------------- taking a phone order
+
+
+def test_office_takes_a_phone_order_once_even_when_saved_twice(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Posting the same order twice (a double click) keeps one order with the typed lines."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    page = _entry_form(office, customer_id)
+    assert 'name="lines-14-item"' in page and 'name="lines-15-item"' not in page  # 15 blank lines without JS
+    assert "js/orders.js" in page and "onclick" not in page and "style=" not in page
+    data = _new_order_post(csrf_token_from(page), customer_id, notes="Knock loudly", save="Save order",
+                           **_lines(("Milk", "2", "semi-skimmed", True), ("", "1", "", True),
+                                    ("Bread", "", "wholemeal", False)))
+    first = office.post("/orders/new", data=data)
+    second = office.post("/orders/new", data=data)
+    assert first.status_code == 302 and second.status_code == 302
+    assert f"date={DAY.isoformat()}" in first.headers["Location"]
+    assert _order_count(demo_app, customer_id) == 1
+    order = _order_of(demo_app, customer_id)
+    assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in order.lines] == [
+        ("Milk", 2, "semi-skimmed", True), ("Bread", 1, "wholemeal", False)]
+    assert order.notes == "Knock loudly" and order.status is OrderStatus.RECEIVED
+    assert "Order saved" in office.get(first.headers["Location"]).get_data(as_text=True)
+    # Opening "new order" again for the same customer and date goes to the existing order.
+    again = office.get(f"/orders/new?customer_id={customer_id}&date={DAY.isoformat()}")
+    assert again.status_code == 302 and f"/orders/{order.id}/edit" in again.headers["Location"]
+
+
+def test_without_javascript_more_lines_and_usual_items_save_nothing(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """'Add more lines' adds blank lines and a usual-item button fills one, keeping what was typed, unsaved."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    page = _entry_form(office, customer_id)
+    usual = re.findall(r'name="add_item" value="([^"]+)"', page)
+    assert usual, "the demo customer has past orders to prompt from"
+    data = _new_order_post(csrf_token_from(page), customer_id, more_lines="Add more lines",
+                           **_lines(("Eggs", "6", "free range", True)))
+    more = office.post("/orders/new", data=data).get_data(as_text=True)
+    assert 'name="lines-24-item"' in more and 'value="Eggs"' in more and 'value="free range"' in more
+    data = _new_order_post(csrf_token_from(more), customer_id, add_item=usual[0].replace("&amp;", "&"),
+                           **_lines(("Eggs", "6", "", True)))
+    added = office.post("/orders/new", data=data).get_data(as_text=True)
+    assert re.search(r'name="lines-1-item" type="text" value="' + re.escape(usual[0]) + '"', added)
+    assert _order_count(demo_app, customer_id) == 0
+
+
+def test_bad_quantity_is_explained_next_to_the_line_and_nothing_is_saved(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Bad lines get messages next to them, keep what was typed, and nothing is written; an empty list too."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    page = _entry_form(office, customer_id)
+    data = _new_order_post(csrf_token_from(page), customer_id, save="Save order",
+                           **_lines(("Tea bags", "lots", "", True), ("", "", "the usual jam", True)))
+    response = office.post("/orders/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Line 1: the quantity must be a whole number" in html and "Line 2: say what the item is" in html
+    assert 'value="Tea bags"' in html and 'value="lots"' in html and 'value="the usual jam"' in html
+    empty = office.post("/orders/new", data=_new_order_post(csrf_token_from(page), customer_id, save="Save order"))
+    assert empty.status_code == 400 and "Enter at least one item" in empty.get_data(as_text=True)
+    assert _order_count(demo_app, customer_id) == 0
+
+
+def test_order_form_needs_its_csrf_token(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """An order post without the CSRF token is refused and saves nothing."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    data = _new_order_post("", customer_id, save="Save order", **_lines(("Milk", "1", "", True)))
+    del data["csrf_token"]
+    assert office.post("/orders/new", data=data).status_code == 400
+    assert _order_count(demo_app, customer_id) == 0
+
+
+def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Optimistic locking in the browser: a stale edit form gets 'changed by someone else', not an overwrite."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+    page = office.get(f"/orders/{order_id}/edit").get_data(as_text=True)
+    assert 'value="Milk"' in page and 'name="version" type="hidden" value="1"' in page
+    token = csrf_token_from(page)
+    post = {"csrf_token": token, "customer_id": str(customer_id), "delivery_date": DAY.isoformat(), "version": "1",
+            "save": "Save order"}
+    assert office.post(f"/orders/{order_id}/edit", data=post | _lines(("Butter", "1", "", True))).status_code == 302
+    stale = office.post(f"/orders/{order_id}/edit", data=post | _lines(("Cheese", "1", "", True)))
+    assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
+    assert [line.item for line in _order_of(demo_app, customer_id).lines] == ["Butter"]
+
+
+# ---------------------------------------------------------------- shops, packing, delivery, cancelling
+
+
+def test_shop_summary_and_printable_picking_lists(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Each shop's orders, ready time and crates; picking lists print one order per page."""
+    with demo_app.app_context():
+        order = db.session.scalar(select(Order).join(Branch, Order.branch_id == Branch.id)
+                                  .where(Branch.code == "DG", Order.delivery_date == DAY))
+        shop = db.session.get(Shop, order.shop_id)
+        shop_id, shop_name, ready = shop.id, shop.name, shop.orders_ready_time.strftime("%H:%M")
+        first_item = order.lines[0].item
+        customer_name = order.customer.full_name
+    summary = office.get(f"/orders/shops?date={DAY.isoformat()}").get_data(as_text=True)
+    assert shop_name in summary and ready in summary and "Crates (estimate)" in summary
+    picking = office.get(f"/orders/shops/{shop_id}/picking?date={DAY.isoformat()}")
+    html = picking.get_data(as_text=True)
+    assert picking.status_code == 200 and customer_name in html and first_item in html
+    assert html.count('class="picking-list"') >= 1 and "css/orders.css" in html
+    with office.get("/static/css/orders.css") as response:
+        css = response.get_data(as_text=True)
+    assert "@media print" in css and "page-break-inside: avoid" in css and "break-after: page" in css
+    with demo_app.app_context():
+        wl_shop = db.session.scalar(select(Shop.id).where(Shop.branch_id == _branch_id("WL")))
+    assert office.get(f"/orders/shops/{wl_shop}/picking?date={DAY.isoformat()}").status_code == 404
+
+
+def test_packing_parses_pounds_and_pence(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """'23.45' becomes 2345 pence and the order PACKED; '12.345' is explained next to the field."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+    page = office.get(f"/orders/{order_id}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    bad = office.post(f"/orders/{order_id}/packing", data={"csrf_token": token, "packing-version": "1",
+                                                          "packing-crates": "2", "packing-till_receipt": "12.345"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "two figures after the point" in html and 'value="12.345"' in html
+    assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED
+    good = office.post(f"/orders/{order_id}/packing", data={"csrf_token": token, "packing-version": "1",
+                                                           "packing-crates": "2", "packing-till_receipt": "£23.45"})
+    assert good.status_code == 302
+    order = _order_of(demo_app, customer_id)
+    assert (order.status, order.crates, order.till_receipt_pence) == (OrderStatus.PACKED, 2, 2345)
+    shown = office.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert f"£{(2345 + order.delivery_charge_pence) / 100:.2f}" in shown  # amount due = receipt + charge
+
+
+def test_delivery_and_not_delivered_reason(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Not delivered without a reason is refused; delivered records amount and method."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        branch_id = _branch_id("DG")
+        order_id = save_order(db.session, branch_id, customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        record_packing(db.session, branch_id, order_id, 1, 1000, None)
+    token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
+    refused = office.post(f"/orders/{order_id}/delivery", data={"csrf_token": token, "delivery-version": "2",
+                                                               "delivery-outcome": "not_delivered"})
+    assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
+    done = office.post(f"/orders/{order_id}/delivery", data={
+        "csrf_token": token, "delivery-version": "2", "delivery-outcome": "delivered",
+        "delivery-amount_received": "13.00", "delivery-payment_method": "cheque"})
+    assert done.status_code == 302
+    order = _order_of(demo_app, customer_id)
+    assert order.status is OrderStatus.DELIVERED and order.amount_received_pence == 1300
+    assert order.payment_method_received.value == "cheque"
+
+
+def test_cancel_needs_a_reason(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Cancelling without a reason is refused; with one the order is CANCELLED and the reason kept."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+    token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
+    refused = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1"})
+    assert refused.status_code == 400 and "Say why the order is cancelled" in refused.get_data(as_text=True)
+    done = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1",
+                                                          "cancel-reason": "In hospital"})
+    assert done.status_code == 302
+    order = _order_of(demo_app, customer_id)
+    assert order.status is OrderStatus.CANCELLED and "Cancelled: In hospital" in order.notes
+
+
+# ---------------------------------------------------------------- roles and branches
+
+
+def test_drivers_and_anonymous_visitors_get_no_order_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """Drivers get 403 on every order page (GET and POST); anonymous visitors go to the login page."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        shop_id = db.session.scalar(select(Shop.id).where(Shop.branch_id == _branch_id("DG")))
+    pages = ["/orders/", f"/orders/?date={DAY}", f"/orders/customers?date={DAY}",
+             f"/orders/new?customer_id={customer_id}&date={DAY}", f"/orders/{order_id}", f"/orders/{order_id}/edit",
+             f"/orders/shops?date={DAY}", f"/orders/shops/{shop_id}/picking?date={DAY}"]
+    posts = ["/orders/new", f"/orders/{order_id}/edit", f"/orders/{order_id}/packing",
+             f"/orders/{order_id}/delivery", f"/orders/{order_id}/cancel"]
+    for path in pages:
+        response = demo_client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    sign_in(demo_client, "driver-dg")
+    token = csrf_token_from(demo_client.get("/").get_data(as_text=True))
+    for path in pages:
+        assert demo_client.get(path).status_code == 403, path
+    for path in posts:
+        assert demo_client.post(path, data={"csrf_token": token}).status_code == 403, path
+    assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED
+
+
+def test_other_branch_orders_answer_404(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """West Lothian office staff cannot see, change or order for Dumfries & Galloway records."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+    sign_in(demo_client, "office-wl")
+    token = csrf_token_from(demo_client.get("/").get_data(as_text=True))
+    assert demo_client.get(f"/orders/{order_id}").status_code == 404
+    assert demo_client.get(f"/orders/{order_id}/edit").status_code == 404
+    assert demo_client.get(f"/orders/new?customer_id={customer_id}&date={DAY}").status_code == 404
+    packing = demo_client.post(f"/orders/{order_id}/packing", data={
+        "csrf_token": token, "packing-version": "1", "packing-crates": "1", "packing-till_receipt": "1.00"})
+    assert packing.status_code == 404
+    data = _new_order_post(token, customer_id, save="Save order", **_lines(("Milk", "9", "", True)))
+    assert demo_client.post("/orders/new", data=data).status_code == 404
+    order = _order_of(demo_app, customer_id)
+    assert order.status is OrderStatus.RECEIVED and [line.quantity for line in order.lines] == [1]
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count(OrderLine.id)).where(OrderLine.order_id == order_id)) == 1
+
+
+def test_coordinator_and_admin_can_use_the_board(demo_client) -> None:  # type: ignore[no-untyped-def]
+    """Coordinators see the board and have it in their menu."""
+    sign_in(demo_client, "coordinator-dg")
+    assert demo_client.get(f"/orders/?date={DAY}").status_code == 200
+    assert 'href="/orders/"' in demo_client.get("/").get_data(as_text=True)  # in the menu
+
+
+def test_find_a_customer_for_an_ad_hoc_order(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Any customer of the branch can be found by name and given an order for the day."""
+    with demo_app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.branch_id == _branch_id("DG")).limit(1))
+        last_name = customer.last_name
+    page = office.get(f"/orders/customers?date={DAY}&q={last_name}").get_data(as_text=True)
+    assert last_name in page and "Take order" in page

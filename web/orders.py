@@ -1,0 +1,310 @@
+"""Orders: the board per delivery date, taking an order on the phone, shops' picking lists, packing and delivery."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from foodtrain.extensions import db
+from foodtrain.models import OrderStatus, UserRole
+from foodtrain.money import format_pence, pence_as_input
+from foodtrain.services.errors import ValidationError
+from foodtrain.services.orders import (
+    PAYMENT_METHOD_LABELS,
+    STATUS_LABELS,
+    OrderEntryContext,
+    StaleOrderError,
+    cancel_order,
+    get_order,
+    next_delivery_date,
+    order_board,
+    order_edit_context,
+    order_entry_context,
+    picking_lists,
+    record_delivery,
+    record_packing,
+    save_order,
+    shop_day_summary,
+    shop_name,
+)
+from foodtrain.services.people import search_customers
+from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm
+from web.security import current_branch_id, roles_required
+
+blueprint = Blueprint("orders", __name__, url_prefix="/orders")
+
+# Drivers get their own delivery sheets elsewhere; these pages are for the office.
+OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
+NAV_ITEMS = [("Orders", "orders.board", OFFICE_ROLES, 10)]
+
+blueprint.app_template_filter("money")(format_pence)
+
+
+@blueprint.app_context_processor
+def _order_labels() -> dict[str, object]:
+    return {"order_status_labels": STATUS_LABELS, "payment_method_labels": PAYMENT_METHOD_LABELS}
+
+
+def _date_argument(value: str | None) -> date | None:
+    """A yyyy-mm-dd date from the query string, or None when missing or nonsense."""
+    if not value or len(value) != 10:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+def _int_argument(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _user_id() -> int:
+    return int(current_user.id)
+
+
+# ---------------------------------------------------------------- the board
+
+
+@blueprint.route("/")
+@roles_required(*OFFICE_ROLES)
+def board():  # type: ignore[no-untyped-def]
+    day = _date_argument(request.args.get("date"))
+    if day is None:
+        return redirect(url_for(".board", date=next_delivery_date(db.session, current_branch_id(), date.today())))
+    return render_template("orders/board.html", board=order_board(db.session, current_branch_id(), day))
+
+
+@blueprint.route("/customers")
+@roles_required(*OFFICE_ROLES)
+def find_customer():  # type: ignore[no-untyped-def]
+    """Pick any customer for an order on a day (ad-hoc customers, or someone not due that day)."""
+    day = _date_argument(request.args.get("date")) or date.today()
+    text = request.args.get("q", "")[:100]
+    customers, total = search_customers(db.session, current_branch_id(), text) if text.strip() else ([], 0)
+    return render_template("orders/find_customer.html", day=day, q=text, customers=customers, total=total)
+
+
+# ---------------------------------------------------------------- taking an order
+
+
+def _render_entry(form: OrderForm, context: OrderEntryContext, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("orders/entry.html", form=form, context=context), status
+
+
+@blueprint.route("/new", methods=["GET"])
+@roles_required(*OFFICE_ROLES)
+def new():  # type: ignore[no-untyped-def]
+    customer_id = _int_argument(request.args.get("customer_id"))
+    day = _date_argument(request.args.get("date"))
+    if customer_id is None or day is None:
+        abort(400)
+    context = order_entry_context(db.session, current_branch_id(), customer_id, day)
+    if context.existing_order_id is not None:
+        flash(f"An order is already in for {context.customer_name} on {day:%A %-d %B}: here it is to change.", "info")
+        return redirect(url_for(".edit", order_id=context.existing_order_id))
+    form = OrderForm(customer_id=customer_id, delivery_date=day)
+    return _render_entry(form, context)
+
+
+@blueprint.route("/new", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def create():  # type: ignore[no-untyped-def]
+    form = OrderForm()
+    customer_id, day = form.customer_id.data, form.delivery_date.data
+    if not isinstance(customer_id, int) or not isinstance(day, date) or not 2000 <= day.year <= 2100:
+        abort(400)
+    return _take_order(form, customer_id, day, order_id=None)
+
+
+@blueprint.route("/<int:order_id>/edit", methods=["GET"])
+@roles_required(*OFFICE_ROLES)
+def edit(order_id: int):  # type: ignore[no-untyped-def]
+    context = order_edit_context(db.session, current_branch_id(), order_id)
+    order = context.existing_order
+    assert order is not None
+    if not order.editable:
+        flash(f"This order is {STATUS_LABELS[order.status].lower()}; it can no longer be changed.", "warning")
+        return redirect(url_for(".show", order_id=order_id))
+    form = OrderForm(customer_id=context.customer_id, delivery_date=context.delivery_date, version=order.version,
+                     notes=order.notes, lines=[{"item": line.item, "quantity": str(line.quantity), "notes": line.notes,
+                                                "substitute_allowed": line.substitute_allowed}
+                                               for line in order.lines])
+    form.add_blank_lines(5)
+    return _render_entry(form, context)
+
+
+@blueprint.route("/<int:order_id>/edit", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def update(order_id: int):  # type: ignore[no-untyped-def]
+    form = OrderForm()
+    if not isinstance(form.version.data, int):
+        abort(400)
+    return _take_order(form, None, None, order_id=order_id)
+
+
+def _take_order(form: OrderForm, customer_id: int | None, day: date | None, order_id: int | None):  # type: ignore[no-untyped-def]
+    """Save the order, or show the form again (more lines, a usual item added, or errors) keeping what was typed."""
+    branch_id = current_branch_id()
+
+    def context() -> OrderEntryContext:
+        if order_id is not None:
+            return order_edit_context(db.session, branch_id, order_id)
+        return order_entry_context(db.session, branch_id, customer_id, day)  # type: ignore[arg-type]
+
+    if form.wants_more_lines():
+        form.add_blank_lines()
+        return _render_entry(form, context())
+    if form.wants_usual_item():
+        form.add_usual_item(form.add_item.data or "")
+        return _render_entry(form, context())
+    if not form.validate_on_submit():
+        return _render_entry(form, context(), 400)
+    try:
+        saved_id = save_order(
+            db.session, branch_id, customer_id or 0, day or date.min, form.line_inputs(), form.notes.data or "",
+            _user_id(), expected_version=form.version.data if order_id is not None else None, order_id=order_id,
+        )
+    except ValidationError as error:
+        form.apply_errors(error.field_errors)
+        return _render_entry(form, context(), 400)
+    except StaleOrderError as error:
+        form.form_errors.append(error.message)
+        return _render_entry(form, context(), 409)
+    saved = get_order(db.session, branch_id, saved_id)
+    flash(f"Order saved for {saved.customer.full_name} on {saved.delivery_date:%A %-d %B} "
+          f"({len(saved.lines)} item line{'' if len(saved.lines) == 1 else 's'}).", "info")
+    return redirect(url_for(".board", date=saved.delivery_date.isoformat()))
+
+
+# ---------------------------------------------------------------- one order: packing, delivery, cancelling
+
+
+def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
+                  cancel: CancelForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    order = get_order(db.session, current_branch_id(), order_id)
+    packing = packing or PackingForm(prefix="packing", formdata=None, version=order.version,
+                                     crates=str(order.crates) if order.crates is not None else "",
+                                     till_receipt=pence_as_input(order.till_receipt_pence))
+    delivery = delivery or DeliveryForm(
+        prefix="delivery", formdata=None, version=order.version,
+        outcome={OrderStatus.DELIVERED: "delivered", OrderStatus.NOT_DELIVERED: "not_delivered"}.get(order.status),
+        amount_received=pence_as_input(order.amount_received_pence if order.amount_received_pence is not None
+                                       else order.amount_due_pence),
+        payment_method=(order.payment_method_received or order.customer.payment_method).value,
+        reason=order.not_delivered_reason or "",
+    )
+    cancel = cancel or CancelForm(prefix="cancel", formdata=None, version=order.version)
+    return render_template("orders/show.html", order=order, packing=packing, delivery=delivery, cancel=cancel,
+                           status_labels=STATUS_LABELS), status
+
+
+@blueprint.route("/<int:order_id>")
+@roles_required(*OFFICE_ROLES)
+def show(order_id: int):  # type: ignore[no-untyped-def]
+    return _render_order(order_id)
+
+
+@blueprint.route("/<int:order_id>/packing", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def packing(order_id: int):  # type: ignore[no-untyped-def]
+    form = PackingForm(prefix="packing")
+    if not form.validate_on_submit():
+        return _render_order(order_id, packing=form, status=400)
+    try:
+        record_packing(db.session, current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
+                       _user_id(), expected_version=form.version.data)
+    except ValidationError as error:
+        _field_errors(form, error.field_errors)
+        return _render_order(order_id, packing=form, status=400)
+    except StaleOrderError as error:
+        form.form_errors.append(error.message)
+        return _render_order(order_id, packing=form, status=409)
+    flash(f"Packing recorded: {form.crates_count} crate{'' if form.crates_count == 1 else 's'}, "
+          f"till receipt {format_pence(form.till_receipt_pence)}.", "info")
+    if form.return_shop_id.data and form.return_date.data:
+        return redirect(url_for(".shop_day", date=form.return_date.data.isoformat()) + f"#shop-{form.return_shop_id.data}")
+    return redirect(url_for(".show", order_id=order_id))
+
+
+@blueprint.route("/<int:order_id>/delivery", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def delivery(order_id: int):  # type: ignore[no-untyped-def]
+    form = DeliveryForm(prefix="delivery")
+    if not form.validate_on_submit():
+        return _render_order(order_id, delivery=form, status=400)
+    try:
+        record_delivery(db.session, current_branch_id(), order_id, form.delivered,
+                        form.amount_received_pence if form.delivered else None,
+                        form.method if form.delivered else None, form.reason.data or "", _user_id(),
+                        expected_version=form.version.data)
+    except ValidationError as error:
+        _field_errors(form, error.field_errors)
+        return _render_order(order_id, delivery=form, status=400)
+    except StaleOrderError as error:
+        form.form_errors.append(error.message)
+        return _render_order(order_id, delivery=form, status=409)
+    flash("Delivery recorded." if form.delivered else "Recorded as not delivered.", "info")
+    return redirect(url_for(".show", order_id=order_id))
+
+
+@blueprint.route("/<int:order_id>/cancel", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def cancel(order_id: int):  # type: ignore[no-untyped-def]
+    form = CancelForm(prefix="cancel")
+    if not form.validate_on_submit():
+        return _render_order(order_id, cancel=form, status=400)
+    try:
+        cancel_order(db.session, current_branch_id(), order_id, form.reason.data or "", _user_id(),
+                     expected_version=form.version.data)
+    except ValidationError as error:
+        _field_errors(form, error.field_errors)
+        return _render_order(order_id, cancel=form, status=400)
+    except StaleOrderError as error:
+        form.form_errors.append(error.message)
+        return _render_order(order_id, cancel=form, status=409)
+    flash("Order cancelled.", "info")
+    return redirect(url_for(".show", order_id=order_id))
+
+
+def _field_errors(form, field_errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Put a service's errors next to the form's fields (or at the top when no field matches)."""
+    aliases = {"amount_received": "amount_received", "payment_method": "payment_method", "outcome": "outcome",
+               "reason": "reason", "crates": "crates", "till_receipt": "till_receipt"}
+    for key, message in field_errors.items():
+        field = getattr(form, aliases.get(key, ""), None) if key in aliases else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+# ---------------------------------------------------------------- shops
+
+
+@blueprint.route("/shops")
+@roles_required(*OFFICE_ROLES)
+def shop_day():  # type: ignore[no-untyped-def]
+    day = _date_argument(request.args.get("date"))
+    if day is None:
+        return redirect(url_for(".shop_day", date=next_delivery_date(db.session, current_branch_id(), date.today())))
+    summaries = shop_day_summary(db.session, current_branch_id(), day)
+    forms = {order.order_id: PackingForm(prefix="packing", formdata=None, version=order.version,
+                                         crates=str(order.crates) if order.crates is not None else "",
+                                         till_receipt=pence_as_input(order.till_receipt_pence),
+                                         return_shop_id=summary.shop_id, return_date=day)
+             for summary in summaries for order in summary.orders}
+    return render_template("orders/shops.html", day=day, summaries=summaries, forms=forms)
+
+
+@blueprint.route("/shops/<int:shop_id>/picking")
+@roles_required(*OFFICE_ROLES)
+def picking(shop_id: int):  # type: ignore[no-untyped-def]
+    day = _date_argument(request.args.get("date"))
+    if day is None:
+        abort(400)
+    branch_id = current_branch_id()
+    lists = picking_lists(db.session, branch_id, day, shop_id)
+    return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session, branch_id, shop_id))
