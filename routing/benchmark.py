@@ -104,22 +104,28 @@ def best_known(set_name: str, bench_dir: Path, name: str) -> tuple[int | None, f
     return entry.get("solved_with_vehicles"), float(entry["best_known_cost"])
 
 
-def list_instances(set_name: str, bench_dir: Path, pattern: str | None) -> list[Path]:
-    """Instance files of a set, optionally filtered by a glob on the file name."""
+def list_instances(set_name: str, bench_dir: Path, pattern: str | None, sample: int | None = None) -> list[Path]:
+    """Instance files of a set, optionally filtered by a glob on the file name.
+
+    ``sample`` keeps that many evenly spaced files of the sorted list (deterministic).
+    """
     files: list[Path] = []
     for folder in SET_FOLDERS[set_name]:
         for f in sorted((bench_dir / folder).glob("*")):
             if f.suffix in (".vrp", ".txt") and f.name != "README.md":
                 if pattern is None or f.match(pattern) or f.stem == pattern:
                     files.append(f)
+    if sample is not None and 0 < sample < len(files):
+        step = len(files) / sample
+        files = [files[int(i * step)] for i in range(sample)]
     return files
 
 
 def run_set(set_name: str, time_limit_s: float, bench_dir: Path, pattern: str | None = None,
-            workers: int = 2, progress: object = None) -> list[BenchRow]:
+            workers: int = 2, progress: object = None, sample: int | None = None) -> list[BenchRow]:
     """Solve and independently check every instance of a set."""
     rows = []
-    for f in list_instances(set_name, bench_dir, pattern):
+    for f in list_instances(set_name, bench_dir, pattern, sample):
         result = solve_instance(f, time_limit_s, workers)
         instance = read_instance(f)
         check = evaluate(instance, result["routes"])  # type: ignore[arg-type]

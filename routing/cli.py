@@ -35,13 +35,58 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     progress = None if args.json else (lambda row: print(f"  {row.instance}: {row.vehicles} vehicles, "
                                                          f"cost {row.cost}, gap {row.gap_pct}",
                                                          file=sys.stderr, flush=True))
-    rows = run_set(args.set, args.time_limit_s, bench_dir, args.instances, args.workers, progress)
+    rows = run_set(args.set, args.time_limit_s, bench_dir, args.instances, args.workers, progress, args.sample)
     if not rows:
         print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
         return 2
     summary = summarise(rows)
     print(rows_to_json(rows, summary) if args.json else format_table(rows, summary))
+    if args.out:
+        write_report(Path(args.out), rows, summary, args)
     return 0
+
+
+def _machine() -> str:
+    import os
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def _meta(args: argparse.Namespace) -> dict[str, object]:
+    import datetime
+
+    from ortools import __version__ as ortools_version
+
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "command": "python -m routing " + " ".join(sys.argv[1:]),
+        "machine": _machine(), "ortools": ortools_version, "time_limit_s": args.time_limit_s,
+        "workers": args.workers,
+    }
+
+
+def write_report(prefix: Path, rows: list, summary: dict, args: argparse.Namespace) -> None:
+    """Write ``prefix.md`` and ``prefix.json`` with date, command and machine."""
+    import json as _json
+    from dataclasses import asdict
+
+    from routing.benchmark import format_table
+
+    meta = _meta(args)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    head = "\n".join(f"- {k}: `{v}`" for k, v in meta.items())
+    Path(f"{prefix}.md").write_text(f"# {args.set} benchmark\n\n{head}\n\n{format_table(rows, summary)}\n")
+    Path(f"{prefix}.json").write_text(_json.dumps(
+        {"meta": meta, "summary": summary, "rows": [asdict(r) for r in rows]}, indent=1) + "\n")
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -58,6 +103,12 @@ def _cmd_bench_days(args: argparse.Namespace) -> int:
 
     rows = run_days(args.count, args.time_limit_s, args.long_time_limit_s, args.workers, args.vroom)
     print(json.dumps(rows, indent=1) if args.json else format_days(rows))
+    if args.out:
+        meta = _meta(args)
+        head = "\n".join(f"- {k}: `{v}`" for k, v in meta.items())
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(f"{args.out}.md").write_text(f"# Generated branch days\n\n{head}\n\n{format_days(rows)}\n")
+        Path(f"{args.out}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
     return 0
 
 
@@ -84,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="solve and check a benchmark set against best-known solutions")
     p.add_argument("--set", required=True, choices=("cvrp", "vrptw", "pdptw"))
     p.add_argument("--instances", default=None, help="glob on file names, e.g. 'lc1*'")
+    p.add_argument("--sample", type=int, default=None, help="keep N evenly spaced instances of the sorted set")
     p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--out", default=None, help="also write OUT.md and OUT.json (with date, command, machine)")
     common(p, 30.0)
     p.set_defaults(func=_cmd_bench)
 
@@ -98,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=5)
     p.add_argument("--long-time-limit-s", type=float, default=0.0, help="0 skips the long run")
     p.add_argument("--vroom", action="store_true", help="also run pyvroom if installed")
+    p.add_argument("--out", default=None, help="also write OUT.md and OUT.json")
     p.add_argument("--json", action="store_true")
     common(p, 10.0)
     p.set_defaults(func=_cmd_bench_days)

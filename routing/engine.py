@@ -6,14 +6,15 @@ dimensions, search parameters, index <-> node juggling) stays in here.
 
 The search follows the hierarchical objective of the product and of the
 literature: serve every visit that can be served, then use as few vehicles as
-possible, then minimise total arc cost. It runs in three phases:
+possible, then minimise total arc cost. It runs in up to three phases:
 
 1. a first solution with the whole fleet (a portfolio of construction
-   heuristics, one per worker), improved briefly by guided local search;
-2. route elimination: drop the smallest route, warm-start the remaining
-   routes on one vehicle fewer, and let guided local search re-insert the
-   orphaned visits (stopping as soon as all are in);
-3. cost minimisation with the final fleet until the time limit.
+   heuristics, one per worker), improved by guided local search with a
+   per-vehicle fixed cost so that routes merge;
+2. optionally, route elimination: drop the smallest route, warm-start the
+   remaining routes on one vehicle fewer, and let guided local search
+   re-insert the orphaned visits (stopping as soon as all are in);
+3. cost minimisation with the final fleet (no fixed cost) until the limit.
 
 :func:`solve_parallel` runs independent workers (different construction
 heuristics) in separate processes and keeps the best answer.
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -101,15 +103,27 @@ class EngineSolution:
 
 @dataclass(frozen=True)
 class Strategy:
-    """One worker's recipe: construction heuristic and metaheuristic."""
+    """One worker's recipe.
+
+    ``fleet_mode`` says how the vehicle count is driven down before the cost
+    phase: ``"fixed"`` runs guided local search with a per-vehicle fixed cost
+    (``fixed_factor`` × longest arc) for ``reduce_share`` of the time;
+    ``"eliminate"`` runs a short first phase and then route-elimination
+    attempts (``attempt_share`` of the time each, up to ``victims`` failed
+    attempts in a row) until ``reduce_share``; ``"both"`` does the fixed-cost
+    phase for ``fixed_share`` and then eliminates. Measured on Li & Lim
+    (bench_results/routing/tuning.md), ``"fixed"`` was best.
+    """
 
     first_solution: str
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    fleet_mode: str = "fixed"
     reduce_share: float = 0.6
+    fixed_share: float = 0.4
+    fixed_factor: int = 4
     attempt_share: float = 0.2
     victims: int = 1
     lns: bool = False
-    fleet_mode: str = "eliminate"  # or "fixed": a per-vehicle fixed cost during the first phase
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -206,10 +220,11 @@ class _Built:
         p.local_search_metaheuristic = getattr(_LSM, strategy.metaheuristic)
         if strategy.lns:
             ops = p.local_search_operators
-            ops.use_path_lns = True
-            ops.use_inactive_lns = True
-            ops.use_relocate_and_make_active = True
-            ops.use_node_pair_swap_active = True
+            on = optional_boolean_pb2.BOOL_TRUE
+            ops.use_path_lns = on
+            ops.use_inactive_lns = on
+            ops.use_relocate_and_make_active = on
+            ops.use_node_pair_swap_active = on
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
         return p
 
@@ -273,21 +288,21 @@ def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
 
 
 def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineSolution:
-    """Three-phase search (first solution, route elimination, cost) within the limit."""
+    """Fleet phase (fixed cost and/or route elimination), then cost phase, within the limit."""
     t0 = time.monotonic()
     deadline = t0 + time_limit_s
     left = lambda: deadline - time.monotonic()  # noqa: E731
     all_vehicles = list(range(model.num_vehicles))
     drop = model.drop_penalty
     penalty = _penalty(model)
-    fixed = penalty // (model.num_nodes + 1) if model.minimise_vehicles else 0
+    fixed = (int(model.cost.max()) + 1) * strategy.fixed_factor if model.minimise_vehicles else 0
     phases: list[str] = []
 
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
     built = _Built(model, all_vehicles, drop if drop is None else penalty, fixed)
     share = 0.0
     if model.minimise_vehicles:
-        share = strategy.reduce_share if strategy.fleet_mode == "fixed" else 0.15
+        share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
     first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05))
     if first is None and drop is None:
         # mandatory visits and no solution: let nothing be silently lost, try optional
@@ -299,7 +314,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     phases.append(f"first:{first.vehicles_used}v")
 
     # Phase 2: route elimination.
-    if model.minimise_vehicles and best.vehicles_used > 1 and strategy.fleet_mode == "eliminate":
+    if model.minimise_vehicles and best.vehicles_used > 1 and strategy.fleet_mode != "fixed":
         reduce_until = t0 + time_limit_s * strategy.reduce_share
         failures = 0
         while best.vehicles_used > 1 and time.monotonic() < reduce_until - 0.1:
@@ -325,8 +340,10 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     if left() > 0.1:
         used = [v for v in all_vehicles if best.routes[v]] or all_vehicles[:1]
         allow_drop = drop is not None or bool(best.dropped)
-        vehicles = used if model.minimise_vehicles else all_vehicles
-        built = _Built(model, vehicles, penalty if allow_drop else None, 0)
+        # with visits still dropped, idle vehicles stay available (at their fixed cost)
+        keep_all = not model.minimise_vehicles or bool(best.dropped)
+        vehicles = all_vehicles if keep_all else used
+        built = _Built(model, vehicles, penalty if allow_drop else None, fixed if best.dropped else 0)
         warm = [list(best.routes[v]) for v in vehicles]
         final = _solve_phase(built, strategy, left(), warm)
         if final is not None and final.key() <= best.key():
