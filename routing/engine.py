@@ -291,7 +291,10 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     """Fleet phase (fixed cost and/or route elimination), then cost phase, within the limit."""
     t0 = time.monotonic()
     deadline = t0 + time_limit_s
-    left = lambda: deadline - time.monotonic()  # noqa: E731
+
+    def left() -> float:
+        return deadline - time.monotonic()
+
     all_vehicles = list(range(model.num_vehicles))
     drop = model.drop_penalty
     penalty = _penalty(model)
@@ -299,7 +302,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     phases: list[str] = []
 
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
-    built = _Built(model, all_vehicles, drop if drop is None else penalty, fixed)
+    built = _Built(model, all_vehicles, None if drop is None else penalty, fixed)
     share = 0.0
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
