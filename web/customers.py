@@ -24,6 +24,7 @@ from web.people_forms import (
     RenewForm,
     ResumeForm,
     apply_errors,
+    choices_of,
 )
 from web.security import current_branch_id, roles_required
 
@@ -87,7 +88,7 @@ def _render_customer_form(form: CustomerForm, customer: Customer | None, general
 def create():  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
     form = CustomerForm()
-    form.shop_id.choices = customer_service.branch_shops(db.session, branch_id)
+    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session, branch_id))
     if request.method == "GET":
         form.ensure_token()
         return _render_customer_form(form, None, [])
@@ -111,7 +112,7 @@ def edit(customer_id: int):  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
     customer = get_in_branch(db.session, Customer, customer_id, branch_id)
     form = CustomerForm()
-    form.shop_id.choices = customer_service.branch_shops(db.session, branch_id)
+    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session, branch_id))
     if request.method == "GET":
         form.fill_from(customer)
         form.ensure_token()

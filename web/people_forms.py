@@ -6,6 +6,7 @@ field errors; `apply_errors` puts those next to the fields.
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -22,6 +23,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -64,8 +66,13 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-    return [(member.value, label) for member, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
+    return [SelectChoice(member.value, label) for member, label in labels.items()]
+
+
+def choices_of(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+    """(value, label) pairs from a service as choice-list options."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _enum(enum_class, value: str | None, default):  # type: ignore[no-untyped-def]
@@ -92,7 +99,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form: FlaskForm) -> None:
-        values = {str(value) for value, _label in self.choices or []}
+        values = {str(choice.value) for choice in self._choices_from_input(self.choices) or []}
         for item in self.data or []:
             if str(item) not in values:
                 raise ValidationError("Choose from the list.")
@@ -154,12 +161,12 @@ class CustomerForm(_VersionedForm):
     shop_id = SelectField("Shop", coerce=int, validate_choice=False)
     frequency = SelectField("How often", choices=_choices(FREQUENCY_LABELS))
     frequency_anchor_date = DateField("First (or any regular) delivery date", validators=[Optional()])
-    delivery_weekday = SelectField("Delivery day", choices=[(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)])
-    window_start = TimeField("Deliver from", validators=[Optional()])
-    window_end = TimeField("Deliver by", validators=[Optional()])
+    delivery_weekday = SelectField("Delivery day", choices=[SelectChoice(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)])
+    window_start = TimeField("Deliver from", default=time(10, 0), validators=[Optional()])
+    window_end = TimeField("Deliver by", default=time(16, 0), validators=[Optional()])
     list_method = SelectField("Shopping list comes", choices=_choices(LIST_METHOD_LABELS))
     support_needs = MultiCheckboxField("Help wanted at the door",
-                                       choices=[(need.value, label) for need, label in SUPPORT_NEED_LABELS.items()])
+                                       choices=_choices(SUPPORT_NEED_LABELS))
     access_notes = TextAreaField("Access notes (key safe, knock loudly, ...)", validators=TEXT)
     payment_method = SelectField("Pays by", choices=_choices(PAYMENT_LABELS))
 
@@ -344,7 +351,8 @@ class RemoveAbsenceForm(FlaskForm):
 
 
 class ImportUploadForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=[("customers", "Customers"), ("volunteers", "Volunteers")])
+    kind = SelectField("What the file holds", choices=[SelectChoice("customers", "Customers"),
+                                                                SelectChoice("volunteers", "Volunteers")])
     file = FileField("Spreadsheet (.csv or .xlsx)")
 
 

@@ -26,6 +26,7 @@ from web.people_forms import (
     RemoveAbsenceForm,
     VolunteerForm,
     apply_errors,
+    choices_of,
 )
 from web.security import current_branch_id, roles_required
 
@@ -85,8 +86,8 @@ def show(volunteer_id: int):  # type: ignore[no-untyped-def]
 def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:
     form = VolunteerForm()
     choices = volunteer_service.partner_choices(db.session, branch_id, exclude_id=volunteer_id)
-    form.preferred_partner_ids.choices = list(choices)
-    form.never_partner_ids.choices = list(choices)
+    form.preferred_partner_ids.choices = choices_of(choices)
+    form.never_partner_ids.choices = choices_of(choices)
     if not _show_pvg():
         form.remove_pvg_fields()
     return form
