@@ -67,9 +67,9 @@ class OrderLineForm(Form):
 class OrderForm(FlaskForm):
     """The shopping list taken on the phone: lines, notes, and (when editing) the version it was loaded at."""
 
-    customer_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    customer_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=2**63 - 1)])
     delivery_date = DateField(widget=HiddenInput(), validators=[InputRequired()])
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31)])
     lines = FieldList(FormField(OrderLineForm), min_entries=BLANK_LINES, max_entries=MAX_LINES)
     notes = TextAreaField("Notes for the whole order", validators=[Optional(), Length(max=ORDER_NOTES_MAX_LENGTH)],
                           filters=[_strip], render_kw={"rows": 3})
@@ -155,7 +155,7 @@ class PackingForm(_VersionedForm):
     crates = StringField("Crates", filters=[_strip], render_kw={"inputmode": "numeric", "maxlength": 3})
     till_receipt = StringField("Till receipt (£)", filters=[_strip],
                                render_kw={"inputmode": "decimal", "maxlength": 14, "placeholder": "23.45"})
-    return_shop_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    return_shop_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**63 - 1)])
     return_date = DateField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save packing")
 

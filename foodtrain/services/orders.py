@@ -306,7 +306,17 @@ def _check_version(order: Order, expected_version: int | None) -> None:
         raise StaleOrderError()
 
 
+# Ids beyond a 64-bit integer cannot exist; looking them up would overflow the database driver.
+MAX_ID = 2**63 - 1
+
+
+def _check_id(record_id: object, what: str) -> None:
+    if isinstance(record_id, bool) or not isinstance(record_id, int) or not 0 < record_id <= MAX_ID:
+        raise NotFoundError(f"No {what} {record_id!r} in this branch.")
+
+
 def _order_in_branch(session: Session, branch_id: int, order_id: int) -> Order:
+    _check_id(order_id, "order")
     return get_in_branch(session, Order, order_id, branch_id)  # type: ignore[type-var]
 
 
@@ -396,6 +406,7 @@ def usual_items(session: Session, branch_id: int, customer_id: int, limit: int =
     Items are matched ignoring case and spacing; the most recent spelling is shown.
     Ties go to the item ordered most recently.
     """
+    _check_id(customer_id, "customer")
     get_in_branch(session, Customer, customer_id, branch_id)
     order_ids = session.scalars(
         in_branch(select(Order.id), Order, branch_id)
@@ -425,6 +436,7 @@ def usual_items(session: Session, branch_id: int, customer_id: int, limit: int =
 def order_entry_context(session: Session, branch_id: int, customer_id: int, delivery_date: date,
                         usual_limit: int = 20) -> OrderEntryContext:
     """The customer, whether they are due that day, their existing order (if any) and their usual items."""
+    _check_id(customer_id, "customer")
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     existing = session.scalar(in_branch(select(Order.id), Order, branch_id)
                               .where(Order.customer_id == customer_id, Order.delivery_date == delivery_date))
@@ -506,6 +518,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         customer = get_in_branch(session, Customer, order.customer_id, branch_id)
         delivery_date = order.delivery_date
     else:
+        _check_id(customer_id, "customer")
         customer = get_in_branch(session, Customer, customer_id, branch_id)
         order = session.scalar(in_branch(select(Order), Order, branch_id)
                                .where(Order.customer_id == customer.id, Order.delivery_date == delivery_date))
@@ -530,11 +543,13 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         _commit(session)
         return order.id
 
-    _check_version(order, expected_version)
     if order.status is not OrderStatus.CANCELLED and _same_content(order, cleaned, notes):
+        # The same form sent twice (a double click, even on an edit form whose version has moved on
+        # because of the first click): nothing to change, nothing overwritten.
         same_order_id = order.id
         session.rollback()
-        return same_order_id  # the same form sent twice: nothing to change
+        return same_order_id
+    _check_version(order, expected_version)
     if order.status not in EDITABLE_STATUSES and order.status is not OrderStatus.CANCELLED:
         raise ValidationError({"lines": f"This order is already {STATUS_LABELS[order.status].lower()}; "
                                         "it can no longer be changed."})
@@ -565,6 +580,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
 
 def get_order(session: Session, branch_id: int, order_id: int) -> Order:
     """The order with its lines, customer and shop loaded, or NotFoundError (also for another branch's order)."""
+    _check_id(order_id, "order")
     order = session.scalar(
         in_branch(select(Order), Order, branch_id).where(Order.id == order_id)
         .options(selectinload(Order.lines), selectinload(Order.customer), selectinload(Order.shop))
@@ -578,6 +594,7 @@ def get_order(session: Session, branch_id: int, order_id: int) -> Order:
 
 
 def _shop_in_branch(session: Session, branch_id: int, shop_id: int) -> Shop:
+    _check_id(shop_id, "shop")
     shop = session.scalar(in_branch(select(Shop).where(Shop.id == shop_id), Shop, branch_id))
     if shop is None:
         raise NotFoundError(f"No shop {shop_id} in this branch.")
@@ -651,6 +668,10 @@ def record_packing(
     """The shop has packed the order: record crates and the till receipt; the order becomes PACKED."""
     try:
         order = _order_in_branch(session, branch_id, order_id)
+        if (order.status is OrderStatus.PACKED and order.crates == crates
+                and order.till_receipt_pence == till_receipt_pence):
+            session.rollback()
+            return  # already recorded exactly so: a repeated submit
         _check_version(order, expected_version)
         errors: dict[str, str] = {}
         if isinstance(crates, bool) or not isinstance(crates, int) or not 1 <= crates <= MAX_CRATES:
@@ -675,6 +696,14 @@ def record_packing(
         raise
 
 
+def _delivery_already_recorded(order: Order, delivered: bool, amount_received_pence: int | None,
+                               payment_method: PaymentMethod | None, reason: str) -> bool:
+    if delivered:
+        return (order.status is OrderStatus.DELIVERED and order.amount_received_pence == amount_received_pence
+                and order.payment_method_received is payment_method)
+    return order.status is OrderStatus.NOT_DELIVERED and bool(reason) and order.not_delivered_reason == reason
+
+
 def record_delivery(
     session: Session,
     branch_id: int,
@@ -693,8 +722,11 @@ def record_delivery(
     """
     try:
         order = _order_in_branch(session, branch_id, order_id)
-        _check_version(order, expected_version)
         reason = (not_delivered_reason or "").strip()
+        if _delivery_already_recorded(order, delivered, amount_received_pence, payment_method, reason):
+            session.rollback()
+            return  # a repeated submit of the same outcome
+        _check_version(order, expected_version)
         errors: dict[str, str] = {}
         if order.status not in DELIVERABLE_STATUSES:
             raise ValidationError({"outcome": "Record the crates and the till receipt (packing) before the delivery."})
@@ -745,8 +777,11 @@ def cancel_order(
     """Cancel an order that has not been delivered; the reason is added to the order notes."""
     try:
         order = _order_in_branch(session, branch_id, order_id)
-        _check_version(order, expected_version)
         reason = (reason or "").strip()
+        if reason and order.status is OrderStatus.CANCELLED and (order.notes or "").endswith(f"Cancelled: {reason}"):
+            session.rollback()
+            return  # a repeated submit
+        _check_version(order, expected_version)
         if not reason:
             raise ValidationError({"reason": "Say why the order is cancelled."})
         if len(reason) > REASON_MAX_LENGTH or "\x00" in reason:

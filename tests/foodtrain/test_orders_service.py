@@ -378,3 +378,26 @@ def test_factory_order_is_on_the_board(session, world) -> None:  # type: ignore[
     session.commit()
     board = order_board(session, world["branch"], TUESDAY)
     assert len(board.due_with_order) == 1 and board.due_missing == []
+
+
+def test_repeated_submits_of_an_edit_or_a_record_are_harmless(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A double click on an edit, packing, delivery or cancel form repeats the same change with the old
+    version: it is accepted as already done instead of being called a conflict."""
+    branch = world["branch"]
+    order_id = save_order(session, branch, world["customer"], TUESDAY, LINES, "", None)
+    new_lines = [OrderLineInput("Eggs", 6)]
+    for _ in range(2):
+        save_order(session, branch, 0, date.min, new_lines, "", None, expected_version=1, order_id=order_id)
+    version = get_order(session, branch, order_id).version
+    assert version == 2
+    for _ in range(2):
+        record_packing(session, branch, order_id, 1, 500, None, expected_version=version)
+    version = get_order(session, branch, order_id).version
+    for _ in range(2):
+        record_delivery(session, branch, order_id, False, None, None, "No answer", None, expected_version=version)
+    with pytest.raises(StaleOrderError):
+        record_delivery(session, branch, order_id, True, 800, PaymentMethod.CASH, "", None, expected_version=version)
+    other = save_order(session, branch, world["customer"], date(2026, 12, 8), LINES, "", None)
+    for _ in range(2):
+        cancel_order(session, branch, other, "Away", None, expected_version=1)
+    assert get_order(session, branch, other).notes == "Cancelled: Away"

@@ -322,3 +322,23 @@ def test_find_a_customer_for_an_ad_hoc_order(demo_app, office) -> None:  # type:
         last_name = customer.last_name
     page = office.get(f"/orders/customers?date={DAY}&q={last_name}").get_data(as_text=True)
     assert last_name in page and "Take order" in page
+
+
+def test_absurd_ids_and_values_answer_cleanly(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Huge ids, NUL bytes and huge numbers give 4xx answers, never a server error, and write nothing."""
+    huge = "9" * 30
+    token = csrf_token_from(office.get("/").get_data(as_text=True))
+    assert office.get(f"/orders/{huge}").status_code == 404
+    assert office.get(f"/orders/{2**63}/edit").status_code == 404
+    assert office.get(f"/orders/shops/{2**64}/picking?date={DAY}").status_code == 404
+    assert office.post(f"/orders/{2**64}/packing", data={"csrf_token": token}).status_code in (400, 404)
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    for customer in (huge, "0", "-1", "\x00"):
+        data = _new_order_post(token, customer_id, save="Save order", **_lines(("Milk", "1", "", True)))
+        data["customer_id"] = customer
+        assert office.post("/orders/new", data=data).status_code in (400, 404), customer
+    data = _new_order_post(token, customer_id, save="Save order",
+                           **_lines(("Milk\x00", "1", "", True), ("Tea", huge, "", True), ("x" * 5000, "1", "", True)))
+    response = office.post("/orders/new", data=data)
+    assert response.status_code == 400
+    assert _order_count(demo_app, customer_id) == 0
