@@ -444,11 +444,18 @@ SOFT_RULES = (
 
 # --------------------------------------------------------------------------
 
-def build_model(problem: RotaProblem, weights: Weights, objective: bool = True) -> RotaModel:
-    """Apply every rule in turn and set the objective (sum of the soft terms)."""
+def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
+                restrict: Callable[[Key], bool] | None = None) -> RotaModel:
+    """Apply every rule in turn and set the objective (sum of the soft terms).
+
+    ``restrict`` (repair) drops candidate triples it returns False for, after
+    the eligibility rules: a smaller model around the part that may change.
+    """
     m = RotaModel(problem=problem, weights=weights)
-    for rule in ELIGIBILITY_RULES:
+    for i, rule in enumerate(ELIGIBILITY_RULES):
         rule(m)
+        if i == 0 and restrict is not None:
+            m.candidates = {k for k in m.candidates if restrict(k)}
     create_assignment_variables(m)
     for rule in HARD_RULES:
         rule(m)

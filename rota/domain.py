@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping
 
 PARTS_OF_DAY = ("morning", "afternoon", "whole_day")
 HALVES = ("morning", "afternoon")
@@ -374,7 +373,3 @@ class Assignment:
     slot_id: str
     role: str
     volunteer_id: str
-
-
-def as_mapping(obj: Mapping[str, int] | None) -> dict[str, int]:
-    return dict(obj or {})

@@ -23,7 +23,7 @@ from .domain import (
     RotaProblem,
     UnknownVolunteerError,
 )
-from .greedy import fill_free_seats
+from .greedy import RotaState, fill_free_seats
 from .scoring import evaluate
 from .solver import RotaResult, _BranchOutcome, _solve_model, build_result
 
@@ -56,6 +56,7 @@ class RepairResult:
     n_changes: int
     dropped_volunteer_id: str
     from_date: dt.date
+    scope: str = "neighbourhood"  # or "full": which slots the re-solve was allowed to change
 
 
 def _changes(published: set[tuple[str, str, str]], new: set[tuple[str, str, str]], dropped: str) -> list[Change]:
@@ -79,9 +80,38 @@ def _changes(published: set[tuple[str, str, str]], new: set[tuple[str, str, str]
     return sorted(merged, key=lambda c: (c.slot_id, c.role))
 
 
+def _neighbourhood(problem: RotaProblem, published: list[Assignment], dropped: str, from_date: dt.date) -> set[str]:
+    """Slots allowed to change: the dropped volunteer's slots from ``from_date``, plus the
+    slots in the same ISO weeks where someone who could replace them is working (so one
+    swap chain of length two is possible). Everything else stays as published."""
+    slots = {s.id: s for s in problem.slots}
+    affected = {a.slot_id for a in published if a.volunteer_id == dropped and slots[a.slot_id].date >= from_date}
+    if not affected:
+        return set()
+    weeks = {slots[s].date.isocalendar()[:2] for s in affected}
+    could = set()
+    for v in problem.volunteers:
+        if v.id == dropped:
+            continue
+        for sid in affected:
+            s = slots[sid]
+            if v.available_for(s) and any(RotaState.qualified(v, s, r) for r in s.roles):
+                could.add(v.id)
+                break
+    second = {a.slot_id for a in published if a.volunteer_id in could and slots[a.slot_id].date >= from_date
+              and slots[a.slot_id].date.isocalendar()[:2] in weeks}
+    return affected | second
+
+
 def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunteer_id: str,
-           from_date: dt.date, params: Params | None = None) -> RepairResult:
-    """Re-solve after ``dropped_volunteer_id`` drops out from ``from_date`` (inclusive)."""
+           from_date: dt.date, params: Params | None = None, neighbourhood: bool = True) -> RepairResult:
+    """Re-solve after ``dropped_volunteer_id`` drops out from ``from_date`` (inclusive).
+
+    ``neighbourhood=True`` (default) lets only :func:`_neighbourhood` slots change, which
+    keeps the model small enough for a ~1 s answer on a 220-volunteer branch; the
+    status then means optimal/feasible *within that neighbourhood* (``scope``).
+    ``neighbourhood=False`` re-optimises every slot from ``from_date`` on.
+    """
     params = params or Params(time_limit_s=2.0)
     t_start = time.perf_counter()
     published = list(published)
@@ -110,8 +140,15 @@ def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunt
     others = [a for a in published if a.slot_id not in sub_slot_ids]
 
     t0 = time.perf_counter()
-    m = build_model(sub, params.weights, objective=False)
     frozen_slots = {s.id for s in sub.slots if s.date < from_date}
+    restrict = None
+    if neighbourhood:
+        free = _neighbourhood(sub, sub_pub, dropped.id, from_date)
+        kept = {(a.volunteer_id, a.slot_id, a.role) for a in sub_pub
+                if a.volunteer_id != dropped.id or slots[a.slot_id].date < from_date}
+        frozen_slots = {s.id for s in sub.slots if s.id not in free}
+        restrict = lambda k: k[1] in free or k in kept  # noqa: E731
+    m = build_model(sub, params.weights, objective=False, restrict=restrict)
     w = params.weights.change
     change_terms = []
     for key, var in m.x.items():
@@ -126,7 +163,10 @@ def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunt
     forced = sum(1 for a in sub_pub if (a.volunteer_id, a.slot_id, a.role) not in m.x
                  and a.volunteer_id != dropped.id and a.slot_id not in frozen_slots)
     set_objective(m, extra=sum(change_terms) + w * forced)
-    hint = [a for a in sub_pub if not (a.volunteer_id == dropped.id and slots[a.slot_id].date >= from_date)]
+    # hint: the published rota without them, and without team-mates left alone (a valid rota)
+    broken = {a.slot_id for a in sub_pub if a.volunteer_id == dropped.id and slots[a.slot_id].date >= from_date}
+    hint = [a for a in sub_pub if a.slot_id not in broken
+            or (a.volunteer_id != dropped.id and not slots[a.slot_id].is_team)]
     status, chosen, bound, first = _solve_model(m, params, params.time_limit_s - (time.perf_counter() - t_start),
                                                 t_start, hint)
     if status in ("infeasible", "no_solution_in_time"):
@@ -147,4 +187,5 @@ def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunt
         outcomes.append(("unchanged", _BranchOutcome("optimal", others, float(rest_obj), 0.0, 0.0, 0, rest_obj)))
     result = build_result(changed, params, outcomes, t_start, extra_objective={"changes": w * n_changes})
     return RepairResult(result=result, changes=tuple(changes), n_changes=n_changes,
-                        dropped_volunteer_id=dropped.id, from_date=from_date)
+                        dropped_volunteer_id=dropped.id, from_date=from_date,
+                        scope="neighbourhood" if neighbourhood else "full")

@@ -161,16 +161,18 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj)
 
 
-FIRST_PASS_FRACTION = 0.15
+FIRST_PASS_FRACTION = 0.0  # 0.15 tried: re-presolving the big branch cost more than it gained (see bench_results/rota)
 
 
 def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
     """Draw up the month's rota. Never raises for an understaffed month.
 
-    Several branches: a first pass gives every branch (smallest first) a
-    short slice of its share of the time, so a complete CP-SAT rota for all
-    branches exists early; a second pass spends what is left on the branches
-    not yet proven optimal, hinted with their first-pass rota.
+    Several branches are solved one after another, smallest first, each with
+    a share of the remaining time proportional to its size. (An optional first
+    pass, ``FIRST_PASS_FRACTION > 0``, gives every branch a short slice first
+    and then re-solves the unfinished ones hinted with their first rota; it
+    brought the first complete CP-SAT rota forward but cost more in
+    re-presolving the big branch than it gained, so it is off.)
     """
     params = params or Params()
     t_start = time.perf_counter()
@@ -178,7 +180,7 @@ def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
     parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
     parts.sort(key=lambda bp: (len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
     sizes = [max(1, len(p.slots) * max(1, len(p.volunteers))) for _, p in parts]
-    two_pass = len(parts) > 1
+    two_pass = len(parts) > 1 and FIRST_PASS_FRACTION > 0
     outcomes: list[_BranchOutcome] = []
     for i, (name, sub) in enumerate(parts):
         left = params.time_limit_s - (time.perf_counter() - t_start)
