@@ -63,6 +63,7 @@ def _machine() -> str:
 
 def _meta(args: argparse.Namespace) -> dict[str, object]:
     import datetime
+    import os
 
     from ortools import __version__ as ortools_version
 
@@ -70,7 +71,7 @@ def _meta(args: argparse.Namespace) -> dict[str, object]:
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "command": "python -m routing " + " ".join(sys.argv[1:]),
         "machine": _machine(), "ortools": ortools_version, "time_limit_s": args.time_limit_s,
-        "workers": args.workers,
+        "workers": args.workers, "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -93,10 +93,13 @@ class CompiledDay:
         n = len(self.nodes)
         loc = np.array([nd.loc for nd in self.nodes])
         travel = self.duration_s[np.ix_(loc, loc)].astype(np.int64)
-        for i in range(n):
-            if self.nodes[i].kind == "pickup":
-                for j in range(n):
-                    travel[i, j] += self.leave_extra_s(i, j)
+        # per-visit loading, paid when leaving a run of pickups at one shop (see leave_extra_s)
+        pickup = np.array([nd.kind == "pickup" for nd in self.nodes])
+        shop = np.array([nd.shop for nd in self.nodes])
+        visit_s = np.array([to_s(self.problem.shops[nd.shop].loading_per_visit_min) if nd.kind == "pickup"
+                            else 0 for nd in self.nodes], dtype=np.int64)
+        same_run = pickup[None, :] & (shop[None, :] == shop[:, None])
+        travel += np.where(pickup[:, None] & ~same_run, visit_s[:, None], 0)
         np.fill_diagonal(travel, 0)
         if self.problem.objective == "distance":
             cost = np.rint(self.distance_m[np.ix_(loc, loc)]).astype(np.int64)
