@@ -1,8 +1,13 @@
 """Database engine settings: SQLite tuned for durability and safe concurrent writes."""
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_HOLDS_WRITER_LOCK = "foodtrain_holds_writer_lock"
 
 
 def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
@@ -10,10 +15,18 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     Taking the write lock when a transaction begins means two requests that both
     read a row and then write it are serialised instead of one losing its update
-    (or failing with "database is locked" on lock upgrade).
+    (or failing with "database is locked" on lock upgrade). Within one process the
+    threads also queue on a Python lock first: SQLite's own busy handler polls with
+    growing sleeps, so under contention an unlucky thread can starve past the
+    timeout; a lock hands the database over as soon as it is free. Other
+    processes (a CLI command next to the server) still wait on busy_timeout.
+    Every transaction holds the lock until it ends: keep them short and commit
+    before long work (see foodtrain.jobs).
     """
     if engine.dialect.name != "sqlite":
         return
+    writer_lock = threading.Lock()
+    timeout_s = busy_timeout_ms / 1000
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -28,4 +41,18 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not writer_lock.acquire(timeout=timeout_s):
+            raise sqlite3.OperationalError("database is locked (another request held it too long)")
+        connection.info[_HOLDS_WRITER_LOCK] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection) -> None:  # type: ignore[no-untyped-def]
+        if connection.info.pop(_HOLDS_WRITER_LOCK, False):
+            writer_lock.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
