@@ -9,7 +9,7 @@ from __future__ import annotations
 import glob
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, never a shell
+import subprocess  # pg_dump/pg_restore with argument lists, never a shell  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +63,7 @@ def backup_database(database_url: str, destination: Path) -> Path:
             target.close()
             source.close()
     elif url.get_backend_name() == "postgresql":
-        result = subprocess.run(  # nosec B603 - fixed tool, argument list
+        result = subprocess.run(  # a fixed tool and an argument list  # nosec B603
             [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", _libpq_url(url)],
             capture_output=True, text=True, check=False)
         if result.returncode != 0:
@@ -98,7 +98,7 @@ def restore_database(backup_file: Path, database_url: str) -> None:
         finally:
             source.close()
     elif url.get_backend_name() == "postgresql":
-        result = subprocess.run(  # nosec B603 - fixed tool, argument list
+        result = subprocess.run(  # a fixed tool and an argument list  # nosec B603
             [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
              f"--dbname={_libpq_url(url)}", str(backup_file)],
             capture_output=True, text=True, check=False)

@@ -173,7 +173,22 @@ def check_db_command() -> None:
         sys.exit(1)
 
 
+@click.command("retention")
+@click.option("--years", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Anonymise people who ended or left more than this many years ago.")
+@click.option("--dry-run", is_flag=True, help="Only list who would be anonymised.")
+@with_appcontext
+def retention_command(years: int, dry_run: bool) -> None:
+    """Apply the retention rule: anonymise customers and volunteers gone for more than N years."""
+    from foodtrain.services.privacy import apply_retention
+
+    outcome = apply_retention(db.session, date.today(), years, dry_run=dry_run)
+    verb = "Would anonymise" if dry_run else "Anonymised"
+    click.echo(f"{verb} {len(outcome.customers)} customers and {len(outcome.volunteers)} volunteers "
+               f"who left more than {years} years ago.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command, geocode_command, backup_command,
-                    restore_command, check_db_command):
+                    restore_command, check_db_command, retention_command):
         app.cli.add_command(command)

@@ -132,3 +132,12 @@ def postgres_app(tmp_path: Path) -> Iterator[Flask]:
     with admin_engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin_engine.dispose()
+
+
+@pytest.fixture
+def postgres_demo_app(postgres_app: Flask) -> Flask:
+    """postgres_app with the demo branches loaded (every demo login has DEMO_PASSWORD)."""
+    with postgres_app.app_context():
+        generate_demo(db.session, DEMO_TODAY, password_factory=lambda: DEMO_PASSWORD)
+        db.session.remove()
+    return postgres_app

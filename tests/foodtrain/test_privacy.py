@@ -1,0 +1,112 @@
+"""Subject access export, erasure that keeps anonymous statistics, and the retention rule."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from foodtrain.models import (
+    AuditEvent,
+    Customer,
+    CustomerStatus,
+    CustomerSupportNeed,
+    Order,
+    OrderLine,
+    SupportNeed,
+    Volunteer,
+    VolunteerAvailability,
+    DayPart,
+)
+from foodtrain.services.errors import NotFoundError
+from foodtrain.services.privacy import ERASED, apply_retention, erase_customer, erase_volunteer, export_subject
+from tests.factories import make_branch, make_customer, make_order, make_volunteer
+
+
+def _customer_with_history(session):  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    customer = make_customer(session, branch, first_name="Morag", last_name="=HYPERLINK(\"x\")",
+                             phone="01387 123456", access_notes="Key safe 1234 by back door")
+    customer.support_needs = [CustomerSupportNeed(need=SupportNeed.UNPACKING)]
+    order = make_order(session, customer, till_receipt_pence=2345, crates=2)
+    order.lines = [OrderLine(position=1, item="Porridge oats", quantity=2)]
+    session.commit()
+    return branch, customer, order
+
+
+def test_export_contains_the_person_and_everything_pointing_at_them(session) -> None:  # type: ignore[no-untyped-def]
+    """JSON has the customer, support needs, orders and their lines; CSV neutralises formula cells."""
+    branch, customer, order = _customer_with_history(session)
+    exported = export_subject(session, Customer, customer.id, branch.id, user_id=None)
+    data = json.loads(exported.to_json())["data"]
+    assert data["customers"][0]["phone"] == "01387 123456"
+    assert data["customer_support_needs"][0]["need"] == "unpacking"
+    assert data["orders"][0]["id"] == order.id
+    assert data["order_lines"][0]["item"] == "Porridge oats"
+    rows = list(csv.reader(io.StringIO(exported.to_csv())))
+    assert ["customers", "1", "last_name", "'=HYPERLINK(\"x\")"] in rows
+    assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "customer.export")) is not None
+
+
+def test_export_is_branch_scoped(session) -> None:  # type: ignore[no-untyped-def]
+    branch, customer, _ = _customer_with_history(session)
+    with pytest.raises(NotFoundError):
+        export_subject(session, Customer, customer.id, branch.id + 999, user_id=None)
+
+
+def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:  # type: ignore[no-untyped-def]
+    """Names, phone, notes and needs go; the order (date, amounts) and the postcode district stay."""
+    branch, customer, order = _customer_with_history(session)
+    erase_customer(session, customer.id, branch.id, user_id=None)
+    session.expire_all()
+    erased = session.get(Customer, customer.id)
+    assert (erased.first_name, erased.last_name, erased.phone, erased.access_notes) == (ERASED, ERASED, "", "")
+    assert erased.postcode == "DG1" and erased.date_of_birth is None and erased.status is CustomerStatus.ENDED
+    assert session.scalar(select(func.count()).select_from(CustomerSupportNeed)) == 0
+    kept = session.get(Order, order.id)
+    assert kept.till_receipt_pence == 2345 and kept.customer_id == customer.id
+    assert "Morag" not in export_subject(session, Customer, customer.id, branch.id, user_id=None).to_json()
+
+
+def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    volunteer = make_volunteer(session, branch, pvg_reference="1234567890123456", phone="07700 900123")
+    volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING)]
+    session.commit()
+    erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+    session.expire_all()
+    erased = session.get(Volunteer, volunteer.id)
+    assert (erased.first_name, erased.pvg_reference, erased.phone) == (ERASED, "", "")
+    assert erased.left_on is not None
+    assert session.scalar(select(func.count()).select_from(VolunteerAvailability)) == 0
+
+
+def test_retention_anonymises_only_people_gone_long_enough(session) -> None:  # type: ignore[no-untyped-def]
+    """Ended 4 years ago: anonymised at 3 years; ended last year or still active: untouched; dry run changes nothing."""
+    branch = make_branch(session)
+    old = make_customer(session, branch, status=CustomerStatus.ENDED, ended_on=date(2022, 6, 1), end_reason="Moved")
+    recent = make_customer(session, branch, status=CustomerStatus.ENDED, ended_on=date(2025, 12, 1), end_reason="Moved")
+    active = make_customer(session, branch)
+    gone = make_volunteer(session, branch, left_on=date(2021, 1, 1), joined_on=date(2019, 1, 1))
+    session.commit()
+    today = date(2026, 11, 25)
+    preview = apply_retention(session, today, years=3, dry_run=True)
+    assert preview.customers == [old.id] and preview.volunteers == [gone.id]
+    assert session.get(Customer, old.id).first_name != ERASED
+    apply_retention(session, today, years=3)
+    session.expire_all()
+    assert session.get(Customer, old.id).first_name == ERASED
+    assert session.get(Customer, recent.id).first_name != ERASED
+    assert session.get(Customer, active.id).first_name != ERASED
+    assert session.get(Volunteer, gone.id).first_name == ERASED
+    assert apply_retention(session, today, years=3).customers == []  # idempotent
+    with pytest.raises(ValueError, match="years"):
+        apply_retention(session, today, years=0)
+
+
+def test_retention_command(app) -> None:  # type: ignore[no-untyped-def]
+    result = app.test_cli_runner().invoke(args=["retention", "--years", "3", "--dry-run"])
+    assert result.exit_code == 0 and "Would anonymise 0 customers" in result.output
