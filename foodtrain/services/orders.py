@@ -490,6 +490,9 @@ def save_order(
             session.rollback()
             if attempt == 2:
                 raise StaleOrderError() from None
+        except StaleDataError:
+            session.rollback()
+            raise StaleOrderError() from None
         except BaseException:
             session.rollback()
             raise
@@ -563,6 +566,11 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         except NotFoundError as error:
             raise ValidationError({"delivery_date": str(error)}) from None
         action = "order.reopen"
+    # Change the order row first: its versioned UPDATE locks it, so a concurrent editor of the same
+    # version waits here and then fails the version check instead of racing on the lines.
+    order.notes = notes
+    order.updated_at = utc_now()
+    session.flush()
     order.lines.clear()
     session.flush()
     order.lines.extend(
@@ -570,8 +578,6 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
                   substitute_allowed=line.substitute_allowed)
         for position, line in enumerate(cleaned, start=1)
     )
-    order.notes = notes
-    order.updated_at = utc_now()  # makes the order row itself change, so its version moves on
     session.flush()
     _audit(session, user_id, action, order, f"lines={len(cleaned)}")
     _commit(session)
@@ -691,6 +697,9 @@ def record_packing(
         session.flush()
         _audit(session, user_id, "order.packed", order, f"crates={crates} receipt={format_pence(till_receipt_pence)}")
         _commit(session)
+    except StaleDataError:
+        session.rollback()
+        raise StaleOrderError() from None
     except BaseException:
         session.rollback()
         raise
@@ -761,6 +770,9 @@ def record_delivery(
         session.flush()
         _audit(session, user_id, "order.delivery", order, detail)
         _commit(session)
+    except StaleDataError:
+        session.rollback()
+        raise StaleOrderError() from None
     except BaseException:
         session.rollback()
         raise
@@ -796,6 +808,9 @@ def cancel_order(
         session.flush()
         _audit(session, user_id, "order.cancel", order, reason)
         _commit(session)
+    except StaleDataError:
+        session.rollback()
+        raise StaleOrderError() from None
     except BaseException:
         session.rollback()
         raise

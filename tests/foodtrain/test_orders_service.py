@@ -36,6 +36,7 @@ from foodtrain.services.orders import (
     shop_day_summary,
     usual_items,
 )
+from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer, make_order, make_shop
 
 TUESDAY = date(2026, 12, 1)  # factories' customers are weekly on Tuesdays, anchored on a Tuesday
@@ -99,30 +100,97 @@ def test_a_second_new_order_for_the_same_date_updates_it(session, world) -> None
     assert [(line.item, line.quantity) for line in order.lines] == [("Tea", 3)] and order.notes == "x"
 
 
-def test_concurrent_double_submit_creates_one_order(app, world) -> None:  # type: ignore[no-untyped-def]
-    """Two requests saving the same new order at once (two threads, two sessions) leave exactly one order."""
-    results: list[int] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
+def _world_in(app):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        branch = make_branch(db.session)
+        customer = make_customer(db.session, branch)
+        ids = {"branch": branch.id, "customer": customer.id}
+        db.session.commit()
+        db.session.remove()
+    return ids
 
-    def submit() -> None:
+
+def _in_threads(app, count: int, work) -> list[BaseException]:  # type: ignore[no-untyped-def]
+    """Run work(thread_number) in `count` threads at once, each with its own app context and session."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def run(number: int) -> None:
         with app.app_context():
             try:
                 barrier.wait()
-                results.append(save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", None))
-            except BaseException as error:  # noqa: BLE001 - reported below
+                work(number)
+            except BaseException as error:  # noqa: BLE001 - reported to the test
                 errors.append(error)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=submit) for _ in range(4)]
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert not errors and len(set(results)) == 1
+    return errors
+
+
+def _check_concurrent_double_submit(app) -> None:  # type: ignore[no-untyped-def]
+    world = _world_in(app)
+    results: list[int] = []
+    errors = _in_threads(app, 6, lambda _n: results.append(
+        save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", None)))
+    assert not errors and len(results) == 6 and len(set(results)) == 1
     with app.app_context():
         assert _order_count(db.session) == 1 and _line_count(db.session) == 2
+
+
+def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) -> None:  # type: ignore[no-untyped-def]
+    """Each edit reads the order, appends a line and saves with the version it read, retrying when stale."""
+    world = _world_in(app)
+    with app.app_context():
+        order_id = save_order(db.session, world["branch"], world["customer"], TUESDAY,
+                              [OrderLineInput("Start", 1)], "", None)
+    stale_retries: list[int] = []
+
+    def work(number: int) -> None:
+        for edit in range(edits):
+            while True:
+                context = order_edit_context(db.session, world["branch"], order_id)
+                snapshot = context.existing_order
+                db.session.rollback()  # end the read transaction, as a request would
+                try:
+                    save_order(db.session, world["branch"], 0, date.min,
+                               [*snapshot.lines, OrderLineInput(f"t{number}-e{edit}", 1)], "", None,
+                               expected_version=snapshot.version, order_id=order_id)
+                    break
+                except StaleOrderError:
+                    stale_retries.append(1)
+
+    errors = _in_threads(app, threads, work)
+    assert not errors, errors
+    with app.app_context():
+        order = get_order(db.session, world["branch"], order_id)
+        items = [line.item for line in order.lines]
+        assert len(items) == 1 + threads * edits and len(set(items)) == len(items)
+        assert order.version == 1 + threads * edits
+    print(f"orders concurrency: {threads} threads x {edits} edits, stale retries {len(stale_retries)}, lost 0")
+
+
+def test_concurrent_double_submit_creates_one_order(app) -> None:  # type: ignore[no-untyped-def]
+    """Six requests saving the same new order at once (threads, own sessions) leave exactly one order."""
+    _check_concurrent_double_submit(app)
+
+
+def test_concurrent_edits_lose_no_update(app) -> None:  # type: ignore[no-untyped-def]
+    """Optimistic locking under load: every edit lands exactly once, stale ones are told to retry."""
+    _check_concurrent_edits_lose_nothing(app)
+
+
+@pytest.mark.postgres
+@requires_postgres
+def test_concurrent_double_submit_and_edits_on_postgresql(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """The same on PostgreSQL, where the unique (customer, date) insert race really happens."""
+    _check_concurrent_double_submit(postgres_app)
+    _check_concurrent_edits_lose_nothing(postgres_app)
 
 
 def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:  # type: ignore[no-untyped-def]
