@@ -1,0 +1,908 @@
+"""Route planning for a delivery date: gather the day, solve with `routing`, store and adjust the plan.
+
+The solve runs as a background job (kind ``route_plan``). Inputs are read in one
+short transaction that is closed before the solver starts (SQLite takes the
+write lock at BEGIN); the plan is written in another short transaction after.
+Adjustments (move an order to a van, lock a van's round) are stored on the plan
+and honoured by the next re-plan. Delivery sheets and shop picking lists are
+built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
+"""
+from __future__ import annotations
+
+import math
+import time as clock
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+import routing
+from foodtrain.jobs import JobContext, register_job_kind
+from foodtrain.models import (
+    Branch,
+    Customer,
+    Order,
+    OrderStatus,
+    RoutePin,
+    RoutePlan,
+    RoutePlanStatus,
+    RouteRound,
+    RouteStop,
+    RouteUnplanned,
+    Shop,
+    SupportNeed,
+    Van,
+)
+from foodtrain.models import SUPPORT_NEED_LABELS
+from foodtrain.models._types import utc_now
+from foodtrain.route_map import MapPoint, MapRound, render_round_map
+from foodtrain.services.audit import record_event
+from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.people import get_in_branch, in_branch
+from foodtrain.services.rota import VanTeam, teams_for_date
+from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, TeamSheet
+
+PLAN_JOB_KIND = "route_plan"
+CLOSED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
+LINES_PER_CRATE = 6
+DEFAULT_SHIFT_START = time(9, 0)
+DEFAULT_SHIFT_END = time(16, 0)
+DEFAULT_TIME_LIMIT_S = 10
+MAX_TIME_LIMIT_S = 300
+PIN_SOLVE_LIMIT_S = 2.0
+BASE_SERVICE_MIN = 5.0
+SERVICE_MIN_PER_CRATE = 1.0
+# Extra minutes at the door for the help a customer asked for.
+SUPPORT_SERVICE_MIN = {
+    SupportNeed.UNPACKING: 10.0,
+    SupportNeed.CARRYING_UPSTAIRS: 5.0,
+    SupportNeed.OPENING_PACKETS: 3.0,
+    SupportNeed.READING_LABELS: 3.0,
+    SupportNeed.MEMORY: 5.0,
+    SupportNeed.HEARING: 2.0,
+    SupportNeed.HELP_WRITING_LIST: 0.0,
+}
+STALE_MESSAGE = ("This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
+                 "Reload the page and try again.")
+NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
+
+
+class PlanningCancelled(Exception):
+    """The coordinator cancelled the planning job; nothing was written."""
+
+
+# ---------------------------------------------------------------------------
+# Reading the day
+
+
+@dataclass(frozen=True)
+class VanInput:
+    id: int
+    name: str
+    capacity_crates: int
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class ShopInput:
+    id: int
+    name: str
+    lat: float
+    lon: float
+    ready_min: int
+    loading_per_visit_min: float
+    loading_per_order_min: float
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    id: int
+    customer_name: str
+    lat: float | None
+    lon: float | None
+    shop_id: int
+    crates: int
+    crates_estimated: bool
+    window_start_min: int
+    window_end_min: int
+    service_min: float
+
+
+@dataclass(frozen=True)
+class StopRecord:
+    """A stop as stored (minutes after midnight)."""
+
+    van_id: int
+    kind: str
+    order_id: int | None
+    shop_id: int | None
+    arrival_min: float
+    departure_min: float
+    wait_min: float
+    load_after_crates: int
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    van_id: int
+    stops: tuple[StopRecord, ...]
+    distance_m: float
+    drive_min: float
+    duration_min: float
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class DayInputs:
+    """Everything the solver needs for one branch day, as plain values."""
+
+    branch_id: int
+    day: date
+    detour_factor: float
+    average_speed_kmh: float
+    shift_start_min: int
+    shift_end_min: int
+    vans: tuple[VanInput, ...]
+    shops: tuple[ShopInput, ...]
+    orders: tuple[OrderInput, ...]
+    locked_rounds: tuple[RoundRecord, ...] = ()
+    pins: dict[int, int] = field(default_factory=dict)
+    no_team_rostered: bool = False
+
+
+def minutes_of(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def clock_text(minutes: float) -> str:
+    """Minutes after midnight as HH:MM (rounded to the minute)."""
+    whole = int(round(minutes))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def estimated_crates(order: Order) -> tuple[int, bool]:
+    """The order's crates, or an estimate from its lines before the shop has packed it."""
+    if order.crates is not None and order.crates > 0:
+        return order.crates, False
+    return max(1, math.ceil(len(order.lines) / LINES_PER_CRATE)), True
+
+
+def service_minutes(needs: set[SupportNeed], crates: int) -> float:
+    """Time at the door: carrying in, checking off, and the help the customer asked for."""
+    return BASE_SERVICE_MIN + SERVICE_MIN_PER_CRATE * crates + sum(SUPPORT_SERVICE_MIN.get(n, 0.0) for n in needs)
+
+
+def rostered_teams(session: Session, branch_id: int, day: date) -> list[VanTeam]:
+    """The day's van teams from the published rota (the rota service), [] when there is none."""
+    return [team for team in teams_for_date(session, branch_id, day) if team.van_id]
+
+
+def open_orders(session: Session, branch_id: int, day: date) -> list[Order]:
+    """The branch's orders for the day that still have to be delivered."""
+    return list(session.scalars(
+        in_branch(select(Order), Order, branch_id)
+        .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))
+        .options(selectinload(Order.lines), selectinload(Order.customer).selectinload(Customer.support_needs),
+                 selectinload(Order.shop))
+        .order_by(Order.id)
+    ).all())
+
+
+def _plan_row(session: Session, branch_id: int, day: date) -> RoutePlan | None:
+    return session.scalar(in_branch(select(RoutePlan), RoutePlan, branch_id).where(RoutePlan.delivery_date == day))
+
+
+def read_day(session: Session, branch_id: int, day: date, shift_start: time, shift_end: time) -> DayInputs:
+    """Read the day's orders, shops, vans (of the rostered teams) and the current plan's adjustments."""
+    branch = session.get(Branch, branch_id)
+    if branch is None:
+        raise NotFoundError(f"No branch {branch_id}.")
+    vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.active.is_(True))
+                                .order_by(Van.name)).all())
+    teams = rostered_teams(session, branch_id, day)
+    rostered_ids = {team.van_id for team in teams}
+    if rostered_ids:
+        vans = [van for van in vans if van.id in rostered_ids]
+    orders = open_orders(session, branch_id, day)
+    order_inputs = []
+    for order in orders:
+        crates, estimated = estimated_crates(order)
+        customer = order.customer
+        order_inputs.append(OrderInput(
+            id=order.id, customer_name=customer.full_name, lat=customer.latitude, lon=customer.longitude,
+            shop_id=order.shop_id, crates=crates, crates_estimated=estimated,
+            window_start_min=minutes_of(customer.window_start), window_end_min=minutes_of(customer.window_end),
+            service_min=service_minutes(customer.support_need_values, crates)))
+    shops = {order.shop.id: order.shop for order in orders}
+    shop_inputs = tuple(ShopInput(s.id, s.name, s.latitude, s.longitude, minutes_of(s.orders_ready_time),
+                                  float(s.loading_min_per_visit), float(s.loading_min_per_order))
+                        for s in sorted(shops.values(), key=lambda s: s.id))
+    locked: list[RoundRecord] = []
+    pins: dict[int, int] = {}
+    plan = _plan_row(session, branch_id, day)
+    open_ids = {order.id for order in orders}
+    if plan is not None:
+        pins = {pin.order_id: pin.van_id for pin in plan.pins if pin.order_id in open_ids}
+        for round_ in plan.rounds:
+            if round_.locked:
+                stops = tuple(_stop_record(stop) for stop in plan.stops if stop.van_id == round_.van_id
+                              and (stop.order_id is None or stop.order_id in open_ids))
+                locked.append(RoundRecord(round_.van_id, stops, round_.distance_m, round_.drive_min,
+                                          round_.duration_min, locked=True))
+    return DayInputs(
+        branch_id=branch_id, day=day, detour_factor=branch.detour_factor,
+        average_speed_kmh=branch.average_speed_kmh, shift_start_min=minutes_of(shift_start),
+        shift_end_min=minutes_of(shift_end),
+        vans=tuple(VanInput(v.id, v.name, v.capacity_crates, v.base_latitude, v.base_longitude) for v in vans),
+        shops=shop_inputs, orders=tuple(order_inputs), locked_rounds=tuple(locked), pins=pins,
+        no_team_rostered=not rostered_ids)
+
+
+def _stop_record(stop: RouteStop) -> StopRecord:
+    return StopRecord(stop.van_id, stop.kind, stop.order_id, stop.shop_id, stop.arrival_min, stop.departure_min,
+                      stop.wait_min, stop.load_after_crates)
+
+
+# ---------------------------------------------------------------------------
+# Solving
+
+
+def build_problem(inputs: DayInputs, vans: tuple[VanInput, ...], orders: tuple[OrderInput, ...]) -> routing.Problem:
+    """The routing library's problem for some of the day's vans and orders."""
+    used_shops = {order.shop_id for order in orders}
+    shops = tuple(
+        routing.Shop(id=f"shop{s.id}", location=routing.Location(f"shop{s.id}", s.lat, s.lon), ready_min=s.ready_min,
+                     loading_per_visit_min=s.loading_per_visit_min, loading_per_order_min=s.loading_per_order_min)
+        for s in inputs.shops if s.id in used_shops)
+    return routing.Problem(
+        vans=tuple(routing.Van(id=str(v.id), capacity_crates=v.capacity_crates,
+                               start=routing.Location(f"base{v.id}", v.lat, v.lon),
+                               shift_start_min=inputs.shift_start_min, shift_end_min=inputs.shift_end_min)
+                   for v in vans),
+        orders=tuple(routing.Order(id=str(o.id), location=routing.Location(f"order{o.id}", o.lat, o.lon),
+                                   size_crates=o.crates, shop_id=f"shop{o.shop_id}",
+                                   windows=(routing.TimeWindow(o.window_start_min, o.window_end_min),),
+                                   service_min=o.service_min)
+                     for o in orders if o.lat is not None and o.lon is not None),
+        shops=shops,
+        travel=routing.GreatCircleTravel(detour_factor=inputs.detour_factor, speed_kmh=inputs.average_speed_kmh),
+    )
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Rounds (including locked ones), unplanned orders with reasons, and the solver's figures."""
+
+    rounds: tuple[RoundRecord, ...]
+    unplanned: dict[int, str]
+    status: str
+    runtime_s: float
+
+
+ProgressCallback = Callable[[str], None]
+
+
+def _solve_watched(problem: routing.Problem, params: routing.Params, progress: ProgressCallback,
+                   message: str) -> routing.Result:
+    """Solve in a worker thread, reporting progress (and letting the callback cancel) while it runs."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="route-solve")
+    try:
+        future = pool.submit(routing.solve, problem, params)
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except FutureTimeout:
+                progress(message)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _round_from(route: routing.Route) -> RoundRecord:
+    van_id = int(route.van_id)
+    stops = []
+    for stop in route.stops:
+        kind = stop.kind if stop.kind in ("start", "pickup", "delivery", "end") else "delivery"
+        shop_id = int(stop.location_id[4:]) if kind == "pickup" else None
+        stops.append(StopRecord(van_id, kind, int(stop.order_id) if stop.order_id else None, shop_id,
+                                stop.arrival_min, max(stop.departure_min, stop.arrival_min), stop.wait_min,
+                                max(0, stop.load_after_crates)))
+    return RoundRecord(van_id, tuple(stops), route.distance_m, route.drive_min, route.duration_min)
+
+
+def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback | None = None) -> Solution:
+    """Plan the day: locked rounds kept, the rest solved, moved (pinned) orders kept on their van.
+
+    The routing library has no fixed order-to-van assignment, so pins are honoured
+    in a second pass: each van with pinned orders is re-solved alone with the
+    orders the first pass gave it plus its pinned ones.
+    """
+    progress = progress or (lambda message: None)
+    started = clock.monotonic()
+    locked_vans = {r.van_id for r in inputs.locked_rounds}
+    locked_orders = {s.order_id for r in inputs.locked_rounds for s in r.stops if s.order_id}
+    free_vans = tuple(v for v in inputs.vans if v.id not in locked_vans)
+    van_names = {v.id: v.name for v in inputs.vans}
+    unplanned: dict[int, str] = {}
+    candidates = []
+    for order in inputs.orders:
+        if order.id in locked_orders:
+            continue
+        if order.lat is None or order.lon is None:
+            unplanned[order.id] = NO_LOCATION_REASON
+            continue
+        candidates.append(order)
+    pinned = {o.id: inputs.pins[o.id] for o in candidates if o.id in inputs.pins}
+    free_van_ids = {v.id for v in free_vans}
+    for order_id, van_id in list(pinned.items()):
+        if van_id not in free_van_ids:
+            name = van_names.get(van_id, f"van {van_id}")
+            unplanned[order_id] = (f"it was moved to {name}, which is locked or not out on this day; "
+                                   "move it to another van or unlock the round")
+            del pinned[order_id]
+    first_pass = tuple(o for o in candidates if o.id not in pinned and o.id not in unplanned)
+    rounds: dict[int, RoundRecord] = {}
+    status = "feasible"
+    if not free_vans:
+        for order in first_pass:
+            unplanned[order.id] = "no van is free on this day (every round is locked or no van is active)"
+    elif first_pass:
+        result = _solve_watched(build_problem(inputs, free_vans, first_pass),
+                                routing.Params(time_limit_s=float(time_limit_s)), progress, "Searching for rounds")
+        status = result.status.value
+        for route in result.routes:
+            rounds[int(route.van_id)] = _round_from(route)
+        for unserved in result.unserved:
+            unplanned[int(unserved.order_id)] = unserved.reason
+    by_id = {o.id: o for o in inputs.orders}
+    for van_id in sorted(set(pinned.values())):
+        van = next(v for v in free_vans if v.id == van_id)
+        already = [s.order_id for s in rounds[van_id].stops if s.kind == "delivery"] if van_id in rounds else []
+        forced = [order_id for order_id, target in pinned.items() if target == van_id]
+        orders = tuple(by_id[i] for i in [*already, *forced] if i is not None)
+        result = _solve_watched(build_problem(inputs, (van,), orders),
+                                routing.Params(time_limit_s=min(PIN_SOLVE_LIMIT_S, float(time_limit_s))),
+                                progress, f"Fitting moved orders onto {van.name}")
+        rounds.pop(van_id, None)
+        for route in result.routes:
+            rounds[van_id] = _round_from(route)
+        for unserved in result.unserved:
+            order_id = int(unserved.order_id)
+            if order_id in forced:
+                unplanned[order_id] = f"it was moved to {van.name}, but it does not fit there: {unserved.reason}"
+            else:
+                unplanned[order_id] = f"left out to make room for orders moved to {van.name}: {unserved.reason}"
+    if unplanned and status == "feasible":
+        status = "infeasible"
+    for locked in inputs.locked_rounds:
+        rounds[locked.van_id] = locked
+    ordered = tuple(rounds[k] for k in sorted(rounds, key=lambda k: van_names.get(k, "")))
+    return Solution(ordered, unplanned, status, clock.monotonic() - started)
+
+
+# ---------------------------------------------------------------------------
+# Storing
+
+
+def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift_start: time, shift_end: time,
+               time_limit_s: int, user_id: int | None) -> int:
+    """Write the plan for the day (replacing the previous one, keeping its pins); back to draft."""
+    for attempt in (1, 2):
+        try:
+            plan = _plan_row(session, inputs.branch_id, inputs.day)
+            if plan is None:
+                plan = RoutePlan(branch_id=inputs.branch_id, delivery_date=inputs.day, created_by_user_id=user_id)
+                session.add(plan)
+                session.flush()
+            else:
+                for model in (RouteStop, RouteRound, RouteUnplanned):
+                    session.execute(delete(model).where(model.plan_id == plan.id))
+                open_ids = {o.id for o in inputs.orders}
+                session.execute(delete(RoutePin).where(RoutePin.plan_id == plan.id,
+                                                       RoutePin.order_id.not_in(open_ids)))
+                session.expire(plan, ["rounds", "stops", "unplanned", "pins"])
+            plan.status = RoutePlanStatus.DRAFT
+            plan.published_at = None
+            plan.shift_start, plan.shift_end, plan.time_limit_s = shift_start, shift_end, time_limit_s
+            plan.solver_status = solution.status
+            plan.runtime_s = round(solution.runtime_s, 3)
+            plan.total_distance_m = sum(r.distance_m for r in solution.rounds)
+            plan.total_drive_min = sum(r.drive_min for r in solution.rounds)
+            plan.vans_used = len(solution.rounds)
+            plan.no_team_rostered = inputs.no_team_rostered
+            plan.planned_at = utc_now()
+            if user_id is not None:
+                plan.created_by_user_id = user_id
+            for round_ in solution.rounds:
+                session.add(RouteRound(plan_id=plan.id, van_id=round_.van_id, locked=round_.locked,
+                                       distance_m=round_.distance_m, drive_min=round_.drive_min,
+                                       duration_min=round_.duration_min))
+                for sequence, stop in enumerate(round_.stops, start=1):
+                    session.add(RouteStop(plan_id=plan.id, van_id=round_.van_id, sequence=sequence, kind=stop.kind,
+                                          order_id=stop.order_id, shop_id=stop.shop_id,
+                                          arrival_min=stop.arrival_min, departure_min=stop.departure_min,
+                                          wait_min=stop.wait_min, load_after_crates=stop.load_after_crates))
+            for order_id, reason in sorted(solution.unplanned.items()):
+                session.add(RouteUnplanned(plan_id=plan.id, order_id=order_id, reason=reason[:1000]))
+            record_event(session, user_id=user_id, action="route_plan.plan", entity_type="route_plan",
+                         entity_id=plan.id, branch_id=inputs.branch_id,
+                         detail=f"{inputs.day.isoformat()}: {len(solution.rounds)} rounds, "
+                                f"{len(solution.unplanned)} unplanned")
+            plan_id = plan.id
+            session.commit()  # nothing is read after this: a read would open a new (locking) transaction
+            return plan_id
+        except IntegrityError:
+            session.rollback()  # another job created the day's plan meanwhile: replace that one
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time = DEFAULT_SHIFT_START,
+             shift_end: time = DEFAULT_SHIFT_END, time_limit_s: int = DEFAULT_TIME_LIMIT_S,
+             user_id: int | None = None, progress: ProgressCallback | None = None) -> int:
+    """Plan (or re-plan) a delivery date and store it; returns the plan id."""
+    _check_plan_request(shift_start, shift_end, time_limit_s)
+    try:
+        inputs = read_day(session, branch_id, day, shift_start, shift_end)
+    finally:
+        session.rollback()  # close the read transaction before the long solve
+    solution = solve_day(inputs, time_limit_s, progress)
+    return store_plan(session, inputs, solution, shift_start=shift_start, shift_end=shift_end,
+                      time_limit_s=time_limit_s, user_id=user_id)
+
+
+def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -> None:
+    errors = {}
+    if minutes_of(shift_end) - minutes_of(shift_start) < 60:
+        errors["shift_end"] = "The shift must end at least an hour after it starts."
+    if not 1 <= time_limit_s <= MAX_TIME_LIMIT_S:
+        errors["time_limit_s"] = f"Give between 1 and {MAX_TIME_LIMIT_S} seconds."
+    if errors:
+        raise ValidationError(errors)
+
+
+def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, user_id: int | None,
+                        result_url: str) -> dict[str, Any]:
+    """The job's parameters (plain JSON) after checking them."""
+    _check_plan_request(shift_start, shift_end, time_limit_s)
+    return {"date": day.isoformat(), "shift_start": shift_start.strftime("%H:%M"),
+            "shift_end": shift_end.strftime("%H:%M"), "time_limit_s": time_limit_s, "user_id": user_id,
+            "url": result_url}
+
+
+def run_plan_job(session: Session, job: JobContext) -> dict[str, Any]:
+    """Background job handler: plan the date, reporting progress; cancel leaves the old plan untouched."""
+    parameters = job.parameters
+    day = date.fromisoformat(parameters["date"])
+
+    def progress(message: str) -> None:
+        job.report_progress(message=message)
+        job.raise_if_cancelled()
+
+    job.report_progress(force=True, message="Reading the day's orders and teams")
+    plan_id = plan_day(session, job.branch_id, day,
+                       shift_start=time.fromisoformat(parameters["shift_start"]),
+                       shift_end=time.fromisoformat(parameters["shift_end"]),
+                       time_limit_s=int(parameters["time_limit_s"]), user_id=parameters.get("user_id"),
+                       progress=progress)
+    job.report_progress(force=True, message="Plan stored")
+    return {"plan_id": plan_id, "url": parameters.get("url", "")}
+
+
+register_job_kind(PLAN_JOB_KIND, run_plan_job)
+
+
+# ---------------------------------------------------------------------------
+# Looking at a plan
+
+
+@dataclass(frozen=True)
+class StopView:
+    sequence: int
+    kind: str
+    order_id: int | None
+    label: str
+    place: str
+    arrival: str
+    departure: str
+    wait_min: int
+    load_after_crates: int
+    crates: int | None
+    crates_estimated: bool
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class RoundView:
+    van_id: int
+    van_name: str
+    capacity_crates: int
+    locked: bool
+    team: str
+    driver_volunteer_id: int | None
+    mate_volunteer_id: int | None
+    stops: tuple[StopView, ...]
+    distance_km: float
+    drive_min: int
+    start: str
+    end: str
+    deliveries: int
+    max_load_crates: int
+
+
+@dataclass(frozen=True)
+class UnplannedView:
+    order_id: int
+    customer_name: str
+    postcode: str
+    shop_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PinView:
+    order_id: int
+    customer_name: str
+    van_name: str
+
+
+@dataclass(frozen=True)
+class PlanView:
+    id: int
+    delivery_date: date
+    status: str
+    version: int
+    shift_start: time
+    shift_end: time
+    time_limit_s: int
+    solver_status: str
+    total_distance_km: float
+    total_drive_min: int
+    vans_used: int
+    runtime_s: float
+    no_team_rostered: bool
+    rounds: tuple[RoundView, ...]
+    unplanned: tuple[UnplannedView, ...]
+    pins: tuple[PinView, ...]
+    van_choices: tuple[tuple[int, str], ...]
+    new_orders: int
+    map_svg: str
+
+    @property
+    def published(self) -> bool:
+        return self.status == RoutePlanStatus.PUBLISHED.value
+
+    @property
+    def total_deliveries(self) -> int:
+        return sum(r.deliveries for r in self.rounds)
+
+
+def _team_text(team: VanTeam | None) -> str:
+    if team is None:
+        return "no team rostered"
+    names = [name for name in (team.driver_name, team.mate_name) if name]
+    return " and ".join(names) if names else "no team rostered"
+
+
+def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int | None = None,
+                  drivers_only: bool = False) -> PlanView | None:
+    """The day's plan for the page, or None. ``drivers_only``: only the published rounds of ``volunteer_id``'s teams."""
+    plan = _plan_row(session, branch_id, day)
+    if plan is None:
+        return None
+    teams = {team.van_id: team for team in rostered_teams(session, branch_id, day)}
+    if drivers_only:
+        if plan.status is not RoutePlanStatus.PUBLISHED or volunteer_id is None:
+            return None
+        visible_vans = {van_id for van_id, team in teams.items()
+                        if volunteer_id in (team.driver_volunteer_id, team.mate_volunteer_id)}
+        if not visible_vans:
+            return None
+    else:
+        visible_vans = None
+    vans = {van.id: van for van in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
+    order_ids = {s.order_id for s in plan.stops if s.order_id} | {u.order_id for u in plan.unplanned} | \
+                {p.order_id for p in plan.pins}
+    orders = {o.id: o for o in session.scalars(
+        in_branch(select(Order), Order, branch_id).where(Order.id.in_(order_ids))
+        .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines))).all()}
+    shops = {s.id: s for s in session.scalars(in_branch(select(Shop), Shop, branch_id)).all()}
+    branch = session.get(Branch, branch_id)
+    rounds = []
+    for round_ in plan.rounds:
+        if visible_vans is not None and round_.van_id not in visible_vans:
+            continue
+        van = vans[round_.van_id]
+        stops = []
+        for stop in (s for s in plan.stops if s.van_id == round_.van_id):
+            order = orders.get(stop.order_id) if stop.order_id else None
+            crates, estimated = estimated_crates(order) if order else (None, False)
+            if stop.kind == "pickup" and stop.shop_id in shops:
+                shop = shops[stop.shop_id]
+                label, place, lat, lon = (f"Collect for {order.customer.full_name}" if order else "Collect",
+                                          shop.name, shop.latitude, shop.longitude)
+            elif stop.kind == "delivery" and order is not None:
+                customer = order.customer
+                label, place = customer.full_name, f"{customer.address_line1}, {customer.postcode}"
+                lat, lon = customer.latitude or van.base_latitude, customer.longitude or van.base_longitude
+            else:
+                label = "Leave the base" if stop.kind == "start" else "Back at the base"
+                place, lat, lon = (branch.base_name if branch else ""), van.base_latitude, van.base_longitude
+            stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
+                                  clock_text(stop.arrival_min), clock_text(stop.departure_min),
+                                  int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon))
+        team = teams.get(round_.van_id)
+        rounds.append(RoundView(
+            van_id=van.id, van_name=van.name, capacity_crates=van.capacity_crates, locked=round_.locked,
+            team=_team_text(team), driver_volunteer_id=team.driver_volunteer_id if team else None,
+            mate_volunteer_id=team.mate_volunteer_id if team else None, stops=tuple(stops),
+            distance_km=round(round_.distance_m / 1000, 1), drive_min=int(round(round_.drive_min)),
+            start=stops[0].departure if stops else "", end=stops[-1].arrival if stops else "",
+            deliveries=sum(1 for s in stops if s.kind == "delivery"),
+            max_load_crates=max((s.load_after_crates for s in stops), default=0)))
+    if visible_vans is None:
+        unplanned = tuple(UnplannedView(u.order_id, orders[u.order_id].customer.full_name,
+                                        orders[u.order_id].customer.postcode, orders[u.order_id].shop.name, u.reason)
+                          for u in plan.unplanned if u.order_id in orders)
+        pins = tuple(PinView(p.order_id, orders[p.order_id].customer.full_name, vans[p.van_id].name)
+                     for p in plan.pins if p.order_id in orders and p.van_id in vans)
+        open_ids = {o.id for o in session.scalars(
+            in_branch(select(Order), Order, branch_id)
+            .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))).all()}
+        new_orders = len(open_ids - order_ids)
+    else:
+        unplanned, pins, new_orders = (), (), 0
+    van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name) if van.active)
+    map_svg = render_round_map(
+        [MapRound(r.van_name, tuple(MapPoint(s.lat, s.lon, s.kind, str(i)) for i, s in enumerate(r.stops)))
+         for r in rounds])
+    return PlanView(
+        id=plan.id, delivery_date=plan.delivery_date, status=plan.status.value, version=plan.version,
+        shift_start=plan.shift_start, shift_end=plan.shift_end, time_limit_s=plan.time_limit_s,
+        solver_status=plan.solver_status,
+        total_distance_km=round(sum(r.distance_km for r in rounds), 1),
+        total_drive_min=sum(r.drive_min for r in rounds), vans_used=len(rounds), runtime_s=plan.runtime_s,
+        no_team_rostered=plan.no_team_rostered, rounds=tuple(rounds), unplanned=unplanned, pins=pins,
+        van_choices=van_choices, new_orders=new_orders, map_svg=map_svg)
+
+
+@dataclass(frozen=True)
+class DriverDay:
+    delivery_date: date
+    van_names: tuple[str, ...]
+
+
+def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None, from_day: date,
+                         days: int = 14) -> list[DriverDay]:
+    """Published plans in the coming days with a round of a team the volunteer is in."""
+    if volunteer_id is None:
+        return []
+    plans = session.scalars(
+        in_branch(select(RoutePlan), RoutePlan, branch_id)
+        .where(RoutePlan.status == RoutePlanStatus.PUBLISHED, RoutePlan.delivery_date >= from_day,
+               RoutePlan.delivery_date < from_day + timedelta(days=days))
+        .order_by(RoutePlan.delivery_date)).all()
+    found = []
+    for plan in plans:
+        planned_vans = {r.van_id for r in plan.rounds}
+        names = tuple(team.van_name for team in rostered_teams(session, branch_id, plan.delivery_date)
+                      if team.van_id in planned_vans
+                      and volunteer_id in (team.driver_volunteer_id, team.mate_volunteer_id))
+        if names:
+            found.append(DriverDay(plan.delivery_date, names))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Adjusting and publishing
+
+
+def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
+    plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+    if version is not None and plan.version != version:
+        raise ValidationError({"version": STALE_MESSAGE})
+    return plan
+
+
+def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, van_id: int, version: int | None,
+               user_id: int | None) -> None:
+    """Keep an order on a chosen van at the next re-plan (a second identical move changes nothing)."""
+    try:
+        plan = _plan_for_change(session, branch_id, plan_id, version)
+        order = get_in_branch(session, Order, order_id, branch_id)
+        if order.delivery_date != plan.delivery_date or order.status in CLOSED_STATUSES:
+            raise ValidationError({"order_id": "That order is not open for this delivery date."})
+        van = session.scalar(in_branch(select(Van), Van, branch_id).where(Van.id == van_id, Van.active.is_(True)))
+        if van is None:
+            raise ValidationError({"van_id": "Choose one of the branch's vans."})
+        locked_vans = {r.van_id for r in plan.rounds if r.locked}
+        if van_id in locked_vans:
+            raise ValidationError({"van_id": f"{van.name}'s round is locked: unlock it first to add an order."})
+        if any(s.order_id == order_id and s.van_id in locked_vans for s in plan.stops):
+            raise ValidationError({"van_id": "That order is on a locked round: unlock that round first."})
+        pin = next((p for p in plan.pins if p.order_id == order_id), None)
+        if pin is None:
+            session.add(RoutePin(plan_id=plan.id, order_id=order_id, van_id=van_id))
+        else:
+            pin.van_id = van_id
+        record_event(session, user_id=user_id, action="route_plan.move_order", entity_type="route_plan",
+                     entity_id=plan.id, branch_id=branch_id, detail=f"order {order_id} to van {van_id}")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, locked: bool, version: int | None,
+                   user_id: int | None) -> None:
+    """Lock (keep as it is at the next re-plan) or unlock a van's round."""
+    try:
+        plan = _plan_for_change(session, branch_id, plan_id, version)
+        round_ = next((r for r in plan.rounds if r.van_id == van_id), None)
+        if round_ is None:
+            raise ValidationError({"van_id": "That van has no round in this plan."})
+        round_.locked = locked
+        record_event(session, user_id=user_id, action="route_plan.lock" if locked else "route_plan.unlock",
+                     entity_type="route_plan", entity_id=plan.id, branch_id=branch_id, detail=f"van {van_id}")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None) -> None:
+    """Publish the plan: its teams can now see their rounds and download their sheets."""
+    try:
+        plan = _plan_for_change(session, branch_id, plan_id, version)
+        if plan.status is not RoutePlanStatus.PUBLISHED:
+            plan.status = RoutePlanStatus.PUBLISHED
+            plan.published_at = utc_now()
+            record_event(session, user_id=user_id, action="route_plan.publish", entity_type="route_plan",
+                         entity_id=plan.id, branch_id=branch_id, detail=plan.delivery_date.isoformat())
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Delivery sheets and picking lists (plain data for foodtrain.sheets)
+
+
+def _money(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def _amount_due_text(order: Order) -> str:
+    if order.till_receipt_pence is None:
+        return f"receipt + {_money(order.delivery_charge_pence)} charge"
+    return _money(order.till_receipt_pence + order.delivery_charge_pence)
+
+
+PAYMENT_LABELS = {"cash": "Cash", "cheque": "Cheque", "other_arrangement": "Other arrangement"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks: for the audit log and for a driver's restriction to their own teams."""
+
+    user_id: int | None
+    username: str
+    volunteer_id: int | None = None
+    drivers_only: bool = False
+    remote_address: str = ""
+
+
+def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Viewer
+                    ) -> list[TeamSheet]:
+    """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited."""
+    try:
+        plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+        view = get_plan_view(session, branch_id, plan.delivery_date, viewer.volunteer_id, viewer.drivers_only)
+        if view is None:
+            raise NotFoundError("No delivery sheets for you on that day.")
+        rounds = [r for r in view.rounds if van_id is None or r.van_id == van_id]
+        if not rounds:
+            raise NotFoundError("No such round in this plan.")
+        order_ids = {s.order_id for r in rounds for s in r.stops if s.order_id}
+        orders = {o.id: o for o in session.scalars(
+            in_branch(select(Order), Order, branch_id).where(Order.id.in_(order_ids))
+            .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
+                     selectinload(Order.lines))).all()}
+        sheets = []
+        for round_ in rounds:
+            stops = []
+            for stop in round_.stops:
+                order = orders.get(stop.order_id) if stop.order_id else None
+                if stop.kind == "delivery" and order is not None:
+                    customer = order.customer
+                    address = ", ".join(part for part in (customer.address_line1, customer.address_line2,
+                                                          customer.town, customer.postcode) if part)
+                    needs = "; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs)
+                    stops.append(SheetStop(
+                        number=0, kind="delivery", arrival=stop.arrival, customer_name=customer.full_name,
+                        address=address, phone=customer.phone, access_notes=customer.access_notes,
+                        support_needs=needs, shop_name=order.shop.name,
+                        crates=f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates),
+                        amount_due=_amount_due_text(order),
+                        payment_method=PAYMENT_LABELS.get(customer.payment_method.value,
+                                                          customer.payment_method.value),
+                        order_ref=str(order.id)))
+                elif stop.kind == "pickup" and order is not None:
+                    stops.append(SheetStop(number=0, kind="pickup", arrival=stop.arrival,
+                                           customer_name=order.customer.full_name, shop_name=stop.place,
+                                           crates=f"{stop.crates} (estimate)" if stop.crates_estimated
+                                           else str(stop.crates), order_ref=str(order.id)))
+            stops = _merge_pickups(stops)
+            sheets.append(TeamSheet(
+                delivery_date=view.delivery_date, van_name=round_.van_name, team=round_.team,
+                start=round_.start, end=round_.end, distance_km=round_.distance_km,
+                stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1))))
+        record_event(session, user_id=viewer.user_id, username=viewer.username, action="delivery_sheet.download",
+                     entity_type="route_plan", entity_id=plan.id, branch_id=branch_id,
+                     detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}",
+                     remote_address=viewer.remote_address)
+        session.commit()
+        return sheets
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _merge_pickups(stops: list[SheetStop]) -> list[SheetStop]:
+    """Consecutive pickups at the same shop become one 'collect' stop listing the orders."""
+    merged: list[SheetStop] = []
+    for stop in stops:
+        last = merged[-1] if merged else None
+        if stop.kind == "pickup" and last is not None and last.kind == "pickup" and last.shop_name == stop.shop_name:
+            merged[-1] = replace(last, customer_name=f"{last.customer_name}; {stop.customer_name}",
+                                 crates=f"{last.crates}; {stop.crates}",
+                                 order_ref=f"{last.order_ref}, {stop.order_ref}")
+        else:
+            merged.append(stop)
+    return merged
+
+
+def picking_lists(session: Session, branch_id: int, day: date, shop_id: int | None, viewer: Viewer
+                  ) -> list[PickingList]:
+    """Per shop, the orders to pick for the day (one block per order); the download is audited."""
+    try:
+        if shop_id is not None:
+            get_in_branch(session, Shop, shop_id, branch_id)
+        orders = open_orders(session, branch_id, day)
+        by_shop: dict[int, list[Order]] = {}
+        for order in orders:
+            if shop_id is None or order.shop_id == shop_id:
+                by_shop.setdefault(order.shop_id, []).append(order)
+        lists = []
+        for shop_orders in sorted(by_shop.values(), key=lambda group: group[0].shop.name):
+            shop = shop_orders[0].shop
+            blocks = tuple(PickingOrder(
+                order_ref=str(o.id), customer_name=o.customer.full_name, notes=o.notes,
+                lines=tuple(PickingLine(line.item, line.quantity, line.notes, line.substitute_allowed)
+                            for line in o.lines))
+                for o in sorted(shop_orders, key=lambda o: (o.customer.last_name, o.customer.first_name, o.id)))
+            lists.append(PickingList(shop_name=shop.name, delivery_date=day,
+                                     ready_by=shop.orders_ready_time.strftime("%H:%M"), orders=blocks))
+        record_event(session, user_id=viewer.user_id, username=viewer.username, action="picking_list.download",
+                     entity_type="shop", entity_id=shop_id, branch_id=branch_id,
+                     detail=f"{day.isoformat()}: {sum(len(p.orders) for p in lists)} orders",
+                     remote_address=viewer.remote_address)
+        session.commit()
+        return lists
+    except Exception:
+        session.rollback()
+        raise
+
+
+def shops_of_branch(session: Session, branch_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the branch's shops, for the picking-list links."""
+    return [(s.id, s.name) for s in session.scalars(in_branch(select(Shop), Shop, branch_id).order_by(Shop.name))]

@@ -1,0 +1,285 @@
+"""Printable PDFs (A4, reportlab): the teams' delivery sheets and the shops' picking lists.
+
+Pure rendering: plain dataclasses in, PDF bytes out. Every stop (and every
+picking-list order) is one KeepTogether block, so it is never split across
+pages; every page carries the confidentiality footer and "Page n of m".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+FOOTER_TEXT = "Confidential \u2014 return or shred after the round"
+MAX_NOTE_CHARS = 700
+
+
+@dataclass(frozen=True)
+class SheetStop:
+    """One stop of a team's round as printed: a collection at a shop or a delivery at a door."""
+
+    number: int
+    kind: str
+    arrival: str
+    customer_name: str = ""
+    address: str = ""
+    phone: str = ""
+    access_notes: str = ""
+    support_needs: str = ""
+    shop_name: str = ""
+    crates: str = ""
+    amount_due: str = ""
+    payment_method: str = ""
+    order_ref: str = ""
+
+
+@dataclass(frozen=True)
+class TeamSheet:
+    delivery_date: date
+    van_name: str
+    team: str
+    start: str
+    end: str
+    distance_km: float
+    stops: tuple[SheetStop, ...]
+
+
+@dataclass(frozen=True)
+class PickingLine:
+    item: str
+    quantity: int
+    notes: str
+    substitute_allowed: bool
+
+
+@dataclass(frozen=True)
+class PickingOrder:
+    order_ref: str
+    customer_name: str
+    notes: str
+    lines: tuple[PickingLine, ...]
+
+
+@dataclass(frozen=True)
+class PickingList:
+    shop_name: str
+    delivery_date: date
+    ready_by: str
+    orders: tuple[PickingOrder, ...]
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=base["Normal"], fontName="Helvetica", fontSize=11, leading=14)
+    return {
+        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=17, leading=21,
+                                spaceAfter=4),
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=12, leading=16, spaceAfter=2),
+        "stop": ParagraphStyle("stop", parent=body, fontName="Helvetica-Bold", fontSize=13, leading=17,
+                               spaceBefore=2, spaceAfter=3),
+        "label": ParagraphStyle("label", parent=body, fontName="Helvetica-Bold"),
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=10, leading=12),
+    }
+
+
+def _text(value: str, limit: int = MAX_NOTE_CHARS) -> str:
+    """Escaped for reportlab's mini-markup, shortened when very long, line breaks kept."""
+    value = value.strip()
+    if len(value) > limit:
+        value = value[:limit].rstrip() + " \u2026 (see the office for the rest)"
+    return escape(value).replace("\n", "<br/>")
+
+
+class _NumberedCanvas(Canvas):
+    """A canvas that knows the page count when it saves, for 'Page n of m' and the footer."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._draw_footer(total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, total: int) -> None:
+        width, _ = A4
+        self.saveState()
+        self.setStrokeColor(colors.black)
+        self.line(15 * mm, 16 * mm, width - 15 * mm, 16 * mm)
+        self.setFont("Helvetica-Bold", 10)
+        self.drawString(15 * mm, 11 * mm, FOOTER_TEXT)
+        self.setFont("Helvetica", 10)
+        self.drawRightString(width - 15 * mm, 11 * mm, f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+
+def _document(buffer: BytesIO, title: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+                             bottomMargin=22 * mm, title=title, author="foodtrain", subject=FOOTER_TEXT)
+
+
+def _tick_boxes(labels: list[str], styles: dict[str, ParagraphStyle]) -> Table:
+    """Empty squares to tick by hand, each with its label."""
+    cells: list[Any] = []
+    widths: list[float] = []
+    for label in labels:
+        cells += ["", Paragraph(escape(label), styles["body"])]
+        widths += [6 * mm, (180 / len(labels) - 6) * mm]
+    table = Table([cells], colWidths=widths, rowHeights=[8 * mm])
+    commands = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    for index in range(0, len(cells), 2):
+        commands.append(("BOX", (index, 0), (index, 0), 1.2, colors.black))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _facts(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
+    data = [[Paragraph(escape(label), styles["label"]), Paragraph(value or "\u2014", styles["body"])]
+            for label, value in rows]
+    table = Table(data, colWidths=[34 * mm, 146 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1)]))
+    return table
+
+
+def _stop_block(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> KeepTogether:
+    parts: list[Any] = []
+    if stop.kind == "pickup":
+        parts.append(Paragraph(f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Collect at "
+                               f"{escape(stop.shop_name)}", styles["stop"]))
+        parts.append(_facts([("Orders for", _text(stop.customer_name)), ("Order numbers", _text(stop.order_ref)),
+                             ("Crates", _text(stop.crates))], styles))
+        parts.append(_tick_boxes(["All orders collected", "Checked against the lists"], styles))
+        parts.append(Paragraph(f"Checked by: ______________________________ (stop {stop.number})", styles["body"]))
+    else:
+        parts.append(Paragraph(f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Deliver to "
+                               f"{escape(stop.customer_name)}", styles["stop"]))
+        parts.append(_facts([
+            ("Address", _text(stop.address)), ("Phone", _text(stop.phone)),
+            ("Access notes", _text(stop.access_notes)), ("Support needs", _text(stop.support_needs)),
+            ("Shop", _text(stop.shop_name)), ("Crates", _text(stop.crates)),
+            ("Amount due", _text(stop.amount_due)), ("Pays by", _text(stop.payment_method)),
+            ("Order number", _text(stop.order_ref)),
+        ], styles))
+        parts.append(_tick_boxes(["Delivered", "Checked with receipt", "Paid", "Not delivered"], styles))
+        parts.append(Paragraph("Amount received: \u00a3 __________ &nbsp;&nbsp; Reason if not delivered: "
+                               "________________________", styles["body"]))
+        parts.append(Spacer(1, 2 * mm))
+        parts.append(Paragraph(f"Customer signature: ______________________________ (stop {stop.number})",
+                               styles["body"]))
+    rule = Table([[""]], colWidths=[180 * mm], rowHeights=[3 * mm])
+    rule.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.8, colors.grey)]))
+    parts.append(rule)
+    parts.append(Spacer(1, 3 * mm))
+    return KeepTogether(parts)
+
+
+def _sheet_story(sheet: TeamSheet, styles: dict[str, ParagraphStyle]) -> list[Any]:
+    story: list[Any] = [
+        Paragraph(f"Delivery sheet \u00b7 {escape(sheet.van_name)} \u00b7 "
+                  f"{sheet.delivery_date.strftime('%A %-d %B %Y')}", styles["title"]),
+        Paragraph(f"Team: {escape(sheet.team)} \u00b7 Van: {escape(sheet.van_name)}", styles["subtitle"]),
+        Paragraph(f"Leave the base {escape(sheet.start)} \u00b7 back about {escape(sheet.end)} \u00b7 "
+                  f"{sheet.distance_km:.1f} km \u00b7 {sum(1 for s in sheet.stops if s.kind == 'delivery')} "
+                  "deliveries", styles["subtitle"]),
+        Spacer(1, 4 * mm),
+    ]
+    story += [_stop_block(stop, styles) for stop in sheet.stops]
+    story.append(CondPageBreak(30 * mm))
+    story.append(KeepTogether([
+        Paragraph("End of the round", styles["stop"]),
+        Paragraph("Driver: ______________________________ &nbsp; Mate: ______________________________",
+                  styles["body"]),
+        Spacer(1, 3 * mm),
+        Paragraph("Cash and cheques handed in to: ______________________ at ______ (time)", styles["body"]),
+    ]))
+    return story
+
+
+def render_delivery_sheets(sheets: list[TeamSheet]) -> bytes:
+    """One PDF with each team's sheet starting on a new page."""
+    buffer = BytesIO()
+    styles = _styles()
+    story: list[Any] = []
+    for index, sheet in enumerate(sheets):
+        if index:
+            story.append(PageBreak())
+        story += _sheet_story(sheet, styles)
+    if not story:
+        story.append(Paragraph("No rounds.", styles["body"]))
+    title = "Delivery sheets" if len(sheets) != 1 else f"Delivery sheet {sheets[0].van_name}"
+    _document(buffer, title).build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()
+
+
+def _picking_block(order: PickingOrder, styles: dict[str, ParagraphStyle]) -> KeepTogether:
+    parts: list[Any] = [Paragraph(f"Order {escape(order.order_ref)} \u00b7 {escape(order.customer_name)}",
+                                  styles["stop"])]
+    data: list[list[Any]] = [[Paragraph("<b>Qty</b>", styles["body"]), Paragraph("<b>Item</b>", styles["body"]),
+                              Paragraph("<b>Notes</b>", styles["body"]), Paragraph("<b>Substitute?</b>",
+                                                                                    styles["body"]),
+                              Paragraph("<b>Got</b>", styles["body"])]]
+    for line in order.lines:
+        data.append([str(line.quantity), Paragraph(_text(line.item, 200), styles["body"]),
+                     Paragraph(_text(line.notes, 300), styles["small"]),
+                     "yes" if line.substitute_allowed else "NO", ""])
+    table = Table(data, colWidths=[14 * mm, 70 * mm, 60 * mm, 24 * mm, 12 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 1), (-1, -1), "Helvetica"), ("FONTSIZE", (0, 1), (-1, -1), 11),
+    ]))
+    parts.append(table)
+    if order.notes:
+        parts.append(Paragraph(f"<b>Order notes:</b> {_text(order.notes)}", styles["body"]))
+    parts.append(Spacer(1, 2 * mm))
+    parts.append(Paragraph(f"Crates: ______ &nbsp; Till receipt: \u00a3 ________ &nbsp; Packed by: "
+                           f"______________ (order {escape(order.order_ref)})", styles["body"]))
+    parts.append(Spacer(1, 5 * mm))
+    return KeepTogether(parts)
+
+
+def render_picking_lists(lists: list[PickingList]) -> bytes:
+    """One PDF with each shop's list starting on a new page, one unsplit block per order."""
+    buffer = BytesIO()
+    styles = _styles()
+    story: list[Any] = []
+    for index, picking in enumerate(lists):
+        if index:
+            story.append(PageBreak())
+        story.append(Paragraph(f"Picking list \u00b7 {escape(picking.shop_name)} \u00b7 "
+                               f"{picking.delivery_date.strftime('%A %-d %B %Y')}", styles["title"]))
+        story.append(Paragraph(f"{len(picking.orders)} orders to be ready by {escape(picking.ready_by)}",
+                               styles["subtitle"]))
+        story.append(Spacer(1, 4 * mm))
+        story += [_picking_block(order, styles) for order in picking.orders]
+    if not story:
+        story.append(Paragraph("No orders to pick.", styles["body"]))
+    _document(buffer, "Picking lists").build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()

@@ -1,0 +1,237 @@
+"""Route planning service: gathering the day, solving, storing, adjusting, sheets data, the job."""
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from foodtrain.extensions import db
+from foodtrain.jobs import get_job, run_job, submit_job
+from foodtrain.models import (
+    AuditEvent,
+    CustomerSupportNeed,
+    JobStatus,
+    OrderLine,
+    OrderStatus,
+    RoutePlan,
+    RouteStop,
+    SupportNeed,
+)
+from foodtrain.services import planning
+from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.rota import VanTeam
+from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
+
+DAY = date(2026, 12, 1)
+
+
+def _lines(count: int) -> list[OrderLine]:
+    return [OrderLine(position=i, item=f"item {i}", quantity=1) for i in range(1, count + 1)]
+
+
+def _day(session, orders: int = 4, vans: int = 2, capacity: int = 16):  # type: ignore[no-untyped-def]
+    """A branch with one shop near Dumfries, some vans and `orders` orders for DAY."""
+    branch = make_branch(session)
+    shop = make_shop(session, branch, latitude=55.07, longitude=-3.61)
+    van_rows = [make_van(session, branch, name=f"Van {k}", capacity_crates=capacity) for k in range(1, vans + 1)]
+    order_rows = []
+    for k in range(orders):
+        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
+                                 window_start=time(10, 0), window_end=time(15, 0))
+        order_rows.append(make_order(session, customer, delivery_date=DAY, lines=_lines(7)))
+    session.commit()
+    return branch, shop, van_rows, order_rows
+
+
+def _plan(session, branch, **kwargs) -> int:  # type: ignore[no-untyped-def]
+    return planning.plan_day(session, branch.id, DAY, time_limit_s=1, **kwargs)
+
+
+def test_plan_serves_every_open_order_once_pickup_before_delivery_within_capacity(session) -> None:
+    """Every open order of the day is delivered exactly once, after its pickup, and no van is over capacity."""
+    branch, _, vans, orders = _day(session, orders=5)
+    _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert view is not None and not view.unplanned
+    delivered = [s.order_id for r in view.rounds for s in r.stops if s.kind == "delivery"]
+    assert sorted(delivered) == sorted(o.id for o in orders)
+    capacity = {v.id: v.capacity_crates for v in vans}
+    for round_ in view.rounds:
+        kinds = [(s.kind, s.order_id) for s in round_.stops]
+        for order_id in (s.order_id for s in round_.stops if s.kind == "delivery"):
+            assert kinds.index(("pickup", order_id)) < kinds.index(("delivery", order_id))
+        assert all(s.load_after_crates <= capacity[round_.van_id] for s in round_.stops)
+        assert round_.stops[0].kind == "start" and round_.stops[-1].kind == "end"
+    assert view.total_distance_km > 0 and view.vans_used == len(view.rounds) >= 1
+    assert view.no_team_rostered and all(r.team == "no team rostered" for r in view.rounds)
+
+
+def test_closed_orders_other_days_and_other_branches_are_left_out(session) -> None:
+    """Cancelled and delivered orders, other dates and another branch's orders are not planned."""
+    branch, shop, _, orders = _day(session, orders=3)
+    orders[0].status = OrderStatus.CANCELLED
+    orders[1].status = OrderStatus.DELIVERED
+    make_order(session, make_customer(session, branch, shop), delivery_date=date(2026, 12, 2))
+    other = make_branch(session)
+    make_van(session, other)
+    make_order(session, make_customer(session, other), delivery_date=DAY)
+    session.commit()
+    inputs = planning.read_day(session, branch.id, DAY, time(9), time(16))
+    session.rollback()
+    assert [o.id for o in inputs.orders] == [orders[2].id]
+
+
+def test_crates_estimate_and_longer_service_for_support_needs(session) -> None:
+    """Unpacked orders count ceil(lines/6) crates (at least 1); unpacking help lengthens the time at the door."""
+    branch, shop, _, orders = _day(session, orders=2)
+    orders[0].crates = 4
+    customer = orders[1].customer
+    session.add(CustomerSupportNeed(customer_id=customer.id, need=SupportNeed.UNPACKING))
+    session.commit()
+    inputs = planning.read_day(session, branch.id, DAY, time(9), time(16))
+    session.rollback()
+    by_id = {o.id: o for o in inputs.orders}
+    assert (by_id[orders[0].id].crates, by_id[orders[0].id].crates_estimated) == (4, False)
+    assert (by_id[orders[1].id].crates, by_id[orders[1].id].crates_estimated) == (2, True)  # 7 lines
+    assert by_id[orders[1].id].service_min >= by_id[orders[0].id].service_min + 10 - 2
+    assert planning.service_minutes(set(), 1) < planning.service_minutes({SupportNeed.UNPACKING}, 1)
+    empty = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
+    assert planning.estimated_crates(empty) == (1, True)
+
+
+def test_customer_without_location_is_unplanned_with_reason(session) -> None:
+    """An order whose customer has no map location is listed as unplanned with an actionable reason."""
+    branch, _, _, orders = _day(session, orders=2)
+    orders[0].customer.latitude = None
+    orders[0].customer.longitude = None
+    session.commit()
+    _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert [(u.order_id, u.reason) for u in view.unplanned] == [(orders[0].id, planning.NO_LOCATION_REASON)]
+
+
+def test_rostered_teams_choose_the_vans_and_name_the_team(session, monkeypatch) -> None:
+    """With teams rostered only their vans go out, and each round shows the team's names."""
+    branch, _, vans, _ = _day(session, orders=3, vans=3)
+    team = VanTeam(vans[1].id, vans[1].name, 11, "Ann Driver", 12, "Bob Mate")
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [team])
+    _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert {r.van_id for r in view.rounds} == {vans[1].id}
+    assert view.rounds[0].team == "Ann Driver and Bob Mate" and not view.no_team_rostered
+
+
+def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> None:
+    """A moved order ends up on the chosen van; re-planning keeps a locked round stop for stop; nothing is lost."""
+    branch, _, vans, orders = _day(session, orders=6, vans=3, capacity=40)
+    plan_id = _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    first = view.rounds[0]
+    moved = next(s.order_id for s in first.stops if s.kind == "delivery")
+    target = next(v.id for v in vans if v.id != first.van_id)
+    planning.move_order(session, branch.id, plan_id, moved, target, view.version, None)
+    _plan(session, branch)
+    after = planning.get_plan_view(session, branch.id, DAY)
+    on_target = next(r for r in after.rounds if r.van_id == target)
+    assert moved in {s.order_id for s in on_target.stops if s.kind == "delivery"}
+    assert [p.order_id for p in after.pins] == [moved]
+    planning.set_round_lock(session, branch.id, plan_id, target, True, after.version, None)
+    _plan(session, branch)
+    again = planning.get_plan_view(session, branch.id, DAY)
+    kept = next(r for r in again.rounds if r.van_id == target)
+    assert kept.locked and [(s.kind, s.order_id, s.arrival) for s in kept.stops] == \
+        [(s.kind, s.order_id, s.arrival) for s in on_target.stops]
+    delivered = [s.order_id for r in again.rounds for s in r.stops if s.kind == "delivery"]
+    assert sorted(delivered) == sorted(o.id for o in orders)  # each once, nothing lost
+
+
+def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(session) -> None:
+    """Moving onto a locked round, a stale version, or another branch's plan is refused and writes nothing."""
+    branch, _, vans, orders = _day(session, orders=3)
+    plan_id = _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    van_id = view.rounds[0].van_id
+    planning.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, None)
+    with pytest.raises(ValidationError) as locked:
+        planning.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, None)
+    assert "locked" in locked.value.field_errors["van_id"]
+    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    with pytest.raises(ValidationError) as stale:
+        planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    assert "changed by someone else" in stale.value.field_errors["version"]
+    other = make_branch(session)
+    session.commit()
+    with pytest.raises(NotFoundError):
+        planning.set_round_lock(session, other.id, plan_id, van_id, False, None, None)
+    assert session.scalar(select(RoutePlan.status).where(RoutePlan.id == plan_id)).value == "published"
+
+
+def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
+    """Planning twice keeps one plan row for the day (replaced), back in draft, stops not duplicated."""
+    branch, _, _, orders = _day(session, orders=3)
+    plan_id = _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    assert _plan(session, branch) == plan_id
+    assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 1
+    deliveries = session.scalar(select(db.func.count()).select_from(RouteStop)
+                                .where(RouteStop.kind == "delivery"))
+    assert deliveries == len(orders)
+    assert planning.get_plan_view(session, branch.id, DAY).status == "draft"
+
+
+def test_plan_request_is_checked(session) -> None:
+    """A shift under an hour or a silly time limit is refused with a message per field."""
+    with pytest.raises(ValidationError) as error:
+        planning.plan_job_parameters(DAY, time(10), time(10, 30), 0, None, "/x")
+    assert set(error.value.field_errors) == {"shift_end", "time_limit_s"}
+
+
+def test_plan_job_runs_and_returns_the_result_url(session) -> None:
+    """The background job kind plans the day and hands back the page to show."""
+    branch, _, _, _ = _day(session, orders=2)
+    parameters = planning.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
+    job_id = submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                        user_id=None)
+    run_job(sessionmaker(bind=db.engine), job_id)
+    job = get_job(session, job_id, branch.id)
+    assert job.status is JobStatus.SUCCEEDED, job.error_message
+    assert job.result["url"] == "/routes/?date=2026-12-01"
+    assert session.get(RoutePlan, job.result["plan_id"]).delivery_date == DAY
+
+
+def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_round(session, monkeypatch) -> None:
+    """Sheets carry the door details and amount due; each download is audited; a driver gets only their team's van."""
+    branch, _, vans, orders = _day(session, orders=4, vans=2, capacity=6)
+    orders[0].till_receipt_pence = 1234
+    session.commit()
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+        VanTeam(vans[0].id, vans[0].name, 21, "Ann Driver", 22, "Bob Mate"),
+        VanTeam(vans[1].id, vans[1].name, 23, "Cat Driver", 24, "Dan Mate")])
+    plan_id = _plan(session, branch)
+    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "coord"))
+    stops = [s for sheet in sheets for s in sheet.stops if s.kind == "delivery"]
+    assert len(stops) == 4
+    amounts = {s.order_ref: s.amount_due for s in stops}
+    assert amounts[str(orders[0].id)] == "£15.34"  # receipt + £3.00 charge
+    assert amounts[str(orders[1].id)] == "receipt + £3.00 charge"
+    assert session.scalar(select(db.func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == "delivery_sheet.download")) == 1
+    driver = planning.Viewer(None, "driver", volunteer_id=23, drivers_only=True)
+    with pytest.raises(NotFoundError):  # draft: not for drivers yet
+        planning.delivery_sheets(session, branch.id, plan_id, None, driver)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    mine_van = view.rounds[0].van_id
+    other_van = next(v for v in vans if v.id != mine_van)
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+        VanTeam(mine_van, "Mine", 23, "Cat Driver", 24, "Dan Mate"),
+        VanTeam(other_van.id, other_van.name, 21, "Ann Driver", 22, "Bob Mate")])
+    mine = planning.delivery_sheets(session, branch.id, plan_id, None, driver)
+    assert [s.van_name for s in mine] == [view.rounds[0].van_name] and mine[0].team == "Cat Driver and Dan Mate"
+    with pytest.raises(NotFoundError):
+        planning.delivery_sheets(session, branch.id, plan_id, other_van.id, driver)
+    assert [d.van_names for d in planning.rounds_for_volunteer(session, branch.id, 23, date(2026, 11, 30))] == \
+        [("Mine",)]

@@ -1,0 +1,158 @@
+"""Route pages: plan a day as a job, see rounds and map, adjust, publish, PDFs, and who may see what."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from io import BytesIO
+
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from foodtrain.extensions import db
+from foodtrain.models import AuditEvent, BackgroundJob, Branch, RoutePin, RoutePlan, User
+from foodtrain.services import planning
+from foodtrain.services.rota import VanTeam
+from foodtrain.sheets import FOOTER_TEXT
+from tests.conftest import csrf_token_from, sign_in
+
+DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
+
+
+def _branch_id(code: str) -> int:
+    return db.session.scalar(select(Branch.id).where(Branch.code == code))
+
+
+def _plan(app, code: str = "DG") -> planning.PlanView:  # type: ignore[no-untyped-def]
+    """Plan DAY for the branch directly through the service (1 s search) and return the view."""
+    with app.app_context():
+        branch_id = _branch_id(code)
+        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        view = planning.get_plan_view(db.session, branch_id, DAY)
+        db.session.remove()
+        return view
+
+
+def _count(app, model, *conditions) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+
+
+def test_coordinator_plans_a_day_as_a_job_and_sees_rounds_map_and_totals(demo_app, demo_client) -> None:
+    """Plan form → background job → progress page → plan page with each van's round, the SVG map and totals."""
+    sign_in(demo_client, "coordinator-dg")
+    page = demo_client.get(f"/routes/?date={DAY.isoformat()}")
+    assert page.status_code == 200 and "Plan this day" in page.get_data(as_text=True)
+    response = demo_client.post("/routes/plan", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "delivery_date": DAY.isoformat(),
+        "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "1"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Succeeded" in job_page and f"/routes/?date={DAY.isoformat()}" in job_page
+    html = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
+    assert "<svg" in html and "<polyline" in html and "Vans used" in html and "Distance" in html
+    assert html.count('class="route-stop route-stop--delivery"') == 26  # every open order of the day
+    assert "no team rostered" in html and "Delivery sheet (PDF)" in html
+    assert "style=" not in html and "onclick" not in html
+
+
+def test_plan_form_errors_are_shown_next_to_fields_and_nothing_starts(demo_app, demo_client) -> None:
+    """A too-short shift and a zero time limit answer 400 with messages by the fields; no job, no plan."""
+    sign_in(demo_client, "coordinator-dg")
+    page = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
+    response = demo_client.post("/routes/plan", data={
+        "csrf_token": csrf_token_from(page), "delivery_date": DAY.isoformat(), "shift_start": "09:00",
+        "shift_end": "09:30", "time_limit_s": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "at least an hour after it starts" in html and "between 1 and 300 seconds" in html
+    assert 'value="09:30"' in html  # keeps what was typed
+    assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
+
+
+def test_sheets_and_picking_lists_download_as_pdf_and_are_audited(demo_app, demo_client) -> None:
+    """All teams' sheets and one van's sheet are A4 PDFs with the footer; downloads are audited; office gets picking lists."""
+    view = _plan(demo_app)
+    sign_in(demo_client, "coordinator-dg")
+    response = demo_client.get(f"/routes/{view.id}/sheets.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = [p.extract_text() for p in PdfReader(BytesIO(response.data)).pages]
+    assert all(FOOTER_TEXT in p for p in pages) and len(pages) >= len(view.rounds)
+    first_stop = next(s for s in view.rounds[0].stops if s.kind == "delivery")
+    assert first_stop.label in "\n".join(pages)
+    one = demo_client.get(f"/routes/{view.id}/sheets.pdf?van={view.rounds[0].van_id}")
+    assert one.status_code == 200 and len(PdfReader(BytesIO(one.data)).pages) < len(pages)
+    assert _count(demo_app, AuditEvent, AuditEvent.action == "delivery_sheet.download") == 2
+    assert demo_client.get(f"/routes/{view.id}/sheets.pdf?van=abc").status_code == 404
+    demo_client.post("/logout", data={"csrf_token": csrf_token_from(demo_client.get("/").get_data(as_text=True))})
+    sign_in(demo_client, "office-dg")
+    assert demo_client.get("/routes/").status_code == 403
+    assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 403
+    picking = demo_client.get(f"/routes/picking.pdf?date={DAY.isoformat()}")
+    assert picking.status_code == 200 and picking.mimetype == "application/pdf"
+    assert "to be ready by" in PdfReader(BytesIO(picking.data)).pages[0].extract_text()
+    assert _count(demo_app, AuditEvent, AuditEvent.action == "picking_list.download") == 1
+
+
+def test_driver_sees_only_their_own_published_round(demo_app, demo_client, monkeypatch) -> None:
+    """A driver sees nothing of a draft; once published, only their team's round and sheet; other vans 404."""
+    view = _plan(demo_app)
+    with demo_app.app_context():
+        volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
+    mine, other = view.rounds[0], view.rounds[1]
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+        VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
+        VanTeam(other.van_id, other.van_name, None, "Someone Else", None, "")])
+    sign_in(demo_client, "driver-dg")
+    assert demo_client.get("/routes/").status_code == 403
+    assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404  # draft
+    assert DAY.isoformat() not in demo_client.get("/routes/mine").get_data(as_text=True)
+    with demo_app.app_context():
+        planning.publish_plan(db.session, _branch_id("DG"), view.id, view.version, None)
+    monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 25))
+    listing = demo_client.get("/routes/mine").get_data(as_text=True)
+    assert f"/routes/mine/{DAY.isoformat()}" in listing
+    day_page = demo_client.get(f"/routes/mine/{DAY.isoformat()}").get_data(as_text=True)
+    assert mine.van_name in day_page and f"round-{other.van_id}" not in day_page
+    own = demo_client.get(f"/routes/{view.id}/sheets.pdf")
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(own.data)).pages)
+    assert own.status_code == 200 and f"Van: {mine.van_name}" in text and f"Van: {other.van_name}" not in text
+    assert demo_client.get(f"/routes/{view.id}/sheets.pdf?van={other.van_id}").status_code == 404
+
+
+def test_another_branch_cannot_see_or_change_the_plan(demo_app, demo_client) -> None:
+    """A West Lothian coordinator gets 404 for Dumfries & Galloway's plan, sheets and adjustments."""
+    view = _plan(demo_app)
+    sign_in(demo_client, "coordinator-wl")
+    token = csrf_token_from(demo_client.get("/routes/").get_data(as_text=True))
+    assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404
+    response = demo_client.post(f"/routes/{view.id}/lock", data={
+        "csrf_token": token, "version": view.version, "van_id": view.rounds[0].van_id, "locked": "1"})
+    assert response.status_code == 404
+    own_day = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
+    assert "Plan this day" in own_day and f"/routes/{view.id}/" not in own_day
+
+
+def test_move_lock_and_publish_forms_with_stale_version_message(demo_app, demo_client) -> None:
+    """Moving an order stores a pin; a stale version is refused with 'changed by someone else'; publish works once."""
+    view = _plan(demo_app)
+    sign_in(demo_client, "coordinator-dg")
+    token = csrf_token_from(demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))
+    order_id = next(s.order_id for s in view.rounds[0].stops if s.kind == "delivery")
+    target = view.rounds[1].van_id
+    url = f"/routes/{view.id}/move?date={DAY.isoformat()}"
+    for _ in range(2):  # a double click stores one pin
+        response = demo_client.post(url, data={"csrf_token": token, "version": view.version, "order_id": order_id,
+                                               "van_id": target})
+        assert response.status_code == 302
+    assert _count(demo_app, RoutePin) == 1
+    page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "stays on" in page
+    publish = f"/routes/{view.id}/publish?date={DAY.isoformat()}"
+    demo_client.post(publish, data={"csrf_token": token, "version": view.version})
+    stale = demo_client.post(publish, data={"csrf_token": token, "version": view.version}, follow_redirects=True)
+    assert "changed by someone else" in stale.get_data(as_text=True)
+    assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 1
+    bad = demo_client.post(f"/routes/{view.id}/lock?date={DAY.isoformat()}", data={
+        "csrf_token": token, "version": "x", "van_id": "y", "locked": "1"}, follow_redirects=True)
+    assert bad.status_code == 200 and "Reload the page" in bad.get_data(as_text=True)
+    assert re.search(r"<svg", demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))

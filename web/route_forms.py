@@ -1,0 +1,58 @@
+"""Forms of the route planning pages: plan a day, move an order, lock a round, publish."""
+from __future__ import annotations
+
+from datetime import time
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, TimeField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
+
+from foodtrain.services.planning import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
+
+
+class PlanDayForm(FlaskForm):
+    """Plan (or re-plan) a delivery date: the teams' shift and how long the search may take."""
+
+    delivery_date = DateField("Delivery date", validators=[DataRequired("Give the delivery date.")])
+    shift_start = TimeField("Teams start at", default=time(9, 0),
+                            validators=[DataRequired("Give a time like 09:00.")])
+    shift_end = TimeField("Teams are back by", default=time(16, 0),
+                          validators=[DataRequired("Give a time like 16:00.")])
+    time_limit_s = IntegerField(
+        "Search time (seconds)", default=DEFAULT_TIME_LIMIT_S,
+        validators=[InputRequired("Give a number of seconds."),
+                    NumberRange(1, MAX_TIME_LIMIT_S, f"Give between 1 and {MAX_TIME_LIMIT_S} seconds.")])
+
+    def validate_shift_end(self, field: TimeField) -> None:
+        start = self.shift_start.data
+        if start is not None and field.data is not None:
+            if (field.data.hour * 60 + field.data.minute) - (start.hour * 60 + start.minute) < 60:
+                raise ValidationError("The shift must end at least an hour after it starts.")
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class PlanChangeForm(FlaskForm):
+    """The plan's version when the page was shown (a stale one is refused)."""
+
+    version = HiddenField(filters=[_int_or_none], validators=[DataRequired("Reload the page.")])
+
+
+class MoveOrderForm(PlanChangeForm):
+    order_id = HiddenField(filters=[_int_or_none], validators=[DataRequired("Choose an order.")])
+    van_id = SelectField("Move to", coerce=int, validate_choice=False,
+                         validators=[InputRequired("Choose a van.")])
+
+
+class LockRoundForm(PlanChangeForm):
+    van_id = HiddenField(filters=[_int_or_none], validators=[DataRequired("Choose a van.")])
+    locked = HiddenField(validators=[InputRequired()])
+
+
+class PublishForm(PlanChangeForm):
+    """Publish the plan to its teams."""

@@ -1,0 +1,199 @@
+"""Routes and delivery sheets: plan a delivery date, adjust, publish, map, PDFs; a driver's own rounds."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import foodtrain.services.planning as planning
+from foodtrain.extensions import db
+from foodtrain.models import UserRole
+from foodtrain.services.errors import ValidationError
+from foodtrain.sheets import render_delivery_sheets, render_picking_lists
+from web.jobs import start_job
+from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
+from web.security import current_branch_id, roles_required
+
+blueprint = Blueprint("routes", __name__, url_prefix="/routes")
+
+PLANNER_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
+SHEET_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.DRIVER)
+PICKING_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
+NAV_ITEMS = [
+    ("Routes", "routes.index", PLANNER_ROLES, 40),
+    ("My rounds", "routes.mine", (UserRole.DRIVER,), 40),
+]
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _date_argument(value: str | None) -> date | None:
+    """A yyyy-mm-dd date from the query string, or None when missing or nonsense."""
+    if not value or len(value) != 10:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+def _int_argument(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _viewer() -> planning.Viewer:
+    return planning.Viewer(user_id=current_user.id, username=current_user.username,
+                           volunteer_id=current_user.volunteer_id,
+                           drivers_only=current_user.role is UserRole.DRIVER,
+                           remote_address=request.remote_addr or "")
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _render_day(day: date, form: PlanDayForm, status: int = 200):  # type: ignore[no-untyped-def]
+    plan = planning.get_plan_view(db.session, current_branch_id(), day)
+    return render_template("routes/day.html", day=day, plan=plan, form=form, today=_today(),
+                           change_form=PublishForm(), shops=planning.shops_of_branch(db.session, current_branch_id())
+                           ), status
+
+
+@blueprint.route("/")
+@roles_required(*PLANNER_ROLES)
+def index():  # type: ignore[no-untyped-def]
+    day = _date_argument(request.args.get("date")) or _today()
+    form = PlanDayForm(formdata=None, delivery_date=day)
+    return _render_day(day, form)
+
+
+@blueprint.route("/plan", methods=["POST"])
+@roles_required(*PLANNER_ROLES)
+def plan():  # type: ignore[no-untyped-def]
+    form = PlanDayForm()
+    if not form.validate_on_submit():
+        day = form.delivery_date.data or _today()
+        return _render_day(day, form, 400)
+    day = form.delivery_date.data
+    try:
+        parameters = planning.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
+                                                  form.time_limit_s.data, current_user.id,
+                                                  url_for("routes.index", date=day.isoformat()))
+    except ValidationError as error:
+        for name, message in error.field_errors.items():
+            getattr(form, name, form.delivery_date).errors.append(message)
+        return _render_day(day, form, 400)
+    job_id = start_job(planning.PLAN_JOB_KIND, parameters)
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+def _back_to(plan_day: str | None):  # type: ignore[no-untyped-def]
+    day = _date_argument(plan_day)
+    return redirect(url_for("routes.index", date=day.isoformat()) if day else url_for("routes.index"))
+
+
+def _flash_errors(form, error: ValidationError | None = None) -> None:  # type: ignore[no-untyped-def]
+    messages = list(error.field_errors.values()) if error else [m for ms in form.errors.values() for m in ms]
+    for message in messages or ["Reload the page and try again."]:
+        flash(message, "error")
+
+
+@blueprint.route("/<int:plan_id>/move", methods=["POST"])
+@roles_required(*PLANNER_ROLES)
+def move(plan_id: int):  # type: ignore[no-untyped-def]
+    form = MoveOrderForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            planning.move_order(db.session, current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
+                                form.version.data, current_user.id)
+            flash("Moved. Re-plan the rest to fit it into that van's round.", "info")
+        except ValidationError as error:
+            _flash_errors(form, error)
+    return _back_to(request.args.get("date"))
+
+
+@blueprint.route("/<int:plan_id>/lock", methods=["POST"])
+@roles_required(*PLANNER_ROLES)
+def lock(plan_id: int):  # type: ignore[no-untyped-def]
+    form = LockRoundForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        locked = form.locked.data == "1"
+        try:
+            planning.set_round_lock(db.session, current_branch_id(), plan_id, form.van_id.data, locked,
+                                    form.version.data, current_user.id)
+            flash("Round locked: a re-plan keeps it as it is." if locked else "Round unlocked.", "info")
+        except ValidationError as error:
+            _flash_errors(form, error)
+    return _back_to(request.args.get("date"))
+
+
+@blueprint.route("/<int:plan_id>/publish", methods=["POST"])
+@roles_required(*PLANNER_ROLES)
+def publish(plan_id: int):  # type: ignore[no-untyped-def]
+    form = PublishForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            planning.publish_plan(db.session, current_branch_id(), plan_id, form.version.data, current_user.id)
+            flash("Published: the teams can now see their rounds and download their sheets.", "info")
+        except ValidationError as error:
+            _flash_errors(form, error)
+    return _back_to(request.args.get("date"))
+
+
+@blueprint.route("/<int:plan_id>/sheets.pdf")
+@roles_required(*SHEET_ROLES)
+def sheets(plan_id: int):  # type: ignore[no-untyped-def]
+    van_id = _int_argument(request.args.get("van"))
+    if request.args.get("van") is not None and van_id is None:
+        abort(404)
+    team_sheets = planning.delivery_sheets(db.session, current_branch_id(), plan_id, van_id, _viewer())
+    name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
+    if van_id is not None:
+        name += f"-van-{van_id}"
+    return _pdf(render_delivery_sheets(team_sheets), f"{name}.pdf")
+
+
+@blueprint.route("/picking.pdf")
+@roles_required(*PICKING_ROLES)
+def picking(): # type: ignore[no-untyped-def]
+    day = _date_argument(request.args.get("date"))
+    if day is None:
+        abort(404)
+    shop_id = _int_argument(request.args.get("shop"))
+    if request.args.get("shop") is not None and shop_id is None:
+        abort(404)
+    lists = planning.picking_lists(db.session, current_branch_id(), day, shop_id, _viewer())
+    suffix = f"-shop-{shop_id}" if shop_id is not None else ""
+    return _pdf(render_picking_lists(lists), f"picking-lists-{day.isoformat()}{suffix}.pdf")
+
+
+@blueprint.route("/mine")
+@roles_required(*SHEET_ROLES)
+def mine():  # type: ignore[no-untyped-def]
+    days = planning.rounds_for_volunteer(db.session, current_branch_id(), current_user.volunteer_id, _today())
+    return render_template("routes/mine.html", days=days)
+
+
+@blueprint.route("/mine/<day>")
+@roles_required(*SHEET_ROLES)
+def my_day(day: str):  # type: ignore[no-untyped-def]
+    parsed = _date_argument(day)
+    if parsed is None:
+        abort(404)
+    plan = planning.get_plan_view(db.session, current_branch_id(), parsed, current_user.volunteer_id,
+                                  drivers_only=True)
+    if plan is None:
+        abort(404)
+    return render_template("routes/my_day.html", plan=plan)
