@@ -264,10 +264,13 @@ def _penalty(model: NodeModel) -> int:
 
 def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
                  warm: list[list[int]] | None = None,
-                 stop_when_complete: bool = False) -> EngineSolution | None:
+                 stop_when_complete: bool = False, first_only: bool = False) -> EngineSolution | None:
     """One OR-Tools search; returns ``None`` when nothing was found."""
     routing = built.routing
     params = built.params(strategy, time_limit_s)
+    if first_only:
+        params.local_search_metaheuristic = _LSM.GREEDY_DESCENT
+        params.solution_limit = 1
     if stop_when_complete:
         def _check() -> None:
             # all visits served <=> no penalty in the objective
@@ -307,6 +310,11 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
     first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05))
+    if first is None:
+        # nothing within the slice (large day, loaded machine): settle for any first solution,
+        # even if that overruns a very short limit a little
+        built = _Built(model, all_vehicles, None if drop is None else penalty, fixed)
+        first = _solve_phase(built, strategy, max(2.0, left()), first_only=True)
     if first is None and drop is None:
         # mandatory visits and no solution: let nothing be silently lost, try optional
         built = _Built(model, all_vehicles, penalty, fixed)

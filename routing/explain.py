@@ -162,10 +162,32 @@ def mixed_limits(day: CompiledDay, o: int, vans: list[int]) -> str | None:
     return "no van can serve it even on its own: " + "; ".join(problems)
 
 
-def explain_crowded(day: CompiledDay, o: int, vans_used: int) -> str:
-    """An order that fits on its own but not with the rest of the day's work."""
+def fits_alone(day: CompiledDay, o: int, k: int) -> bool:
+    """Van ``k`` could serve order ``o`` on an otherwise empty round."""
+    van = day.problem.vans[k]
+    if van.capacity_crates < day.problem.orders[o].size_crates:
+        return False
+    s = _solo_times(day, o, k)
+    if any(key.startswith("late_") for key in s):
+        return False
+    waits = sum(v for key, v in s.items() if key.startswith("wait_"))
+    return van.max_round_min is None or s["arrive_end"] - s["leave"] - waits <= to_s(van.max_round_min)
+
+
+def explain_crowded(day: CompiledDay, o: int, vans_used: int, idle_vans: list[int] | None = None,
+                    time_limit_s: float | None = None) -> str:
+    """An order that fits on its own but not alongside the rest of the day's work.
+
+    If a van stayed idle that could have served it alone, the data is not to
+    blame: the search ran out of time, and the reason says so.
+    """
     problem = day.problem
     order = problem.orders[o]
+    spare = [k for k in (idle_vans or []) if fits_alone(day, o, k)]
+    if spare:
+        limit = f" of {time_limit_s:g} s" if time_limit_s is not None else ""
+        return (f"not placed within the time limit{limit}: van {problem.vans[spare[0]].id} is idle and "
+                f"could serve it on its own; allow more time")
     when = f" in its window {_windows_text(order)}" if order.windows else ""
     return (f"it fits on its own, but not alongside the other orders: all {len(problem.vans)} vans "
             f"({vans_used} in use) are full in time or crates{when}; add a van, widen the window "

@@ -58,11 +58,16 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
         routes.append(Route(problem.vans[k].id, stops, distance, drive,
                             stops[-1].arrival_min - stops[0].departure_min))
     dropped_orders = sorted({day.nodes[i].order for i in solution.dropped})
+    idle = [k for k, visits in enumerate(solution.routes) if not visits]
     for o in dropped_orders:
-        unserved.append(Unserved(day.problem.orders[o].id, explain_crowded(day, o, len(routes))))
+        reason = explain_crowded(day, o, len(routes), idle, params.time_limit_s)
+        unserved.append(Unserved(day.problem.orders[o].id, reason))
     order_rank = {order.id: k for k, order in enumerate(problem.orders)}
     unserved.sort(key=lambda u: order_rank[u.order_id])
-    status = Status.INFEASIBLE if unserved else Status.FEASIBLE
+    if not routes:
+        status = Status.NO_SOLUTION_IN_TIME  # orders that fit alone exist, yet nothing was planned
+    else:
+        status = Status.INFEASIBLE if unserved else Status.FEASIBLE
     return Result(status, tuple(routes), tuple(unserved), len(routes),
                   sum(r.distance_m for r in routes), sum(r.drive_min for r in routes),
                   time.monotonic() - started)

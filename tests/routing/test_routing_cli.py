@@ -63,7 +63,7 @@ def test_generate_and_bench_days(capsys: pytest.CaptureFixture[str]) -> None:
     problem = json.loads(capsys.readouterr().out)
     assert 60 <= len(problem["orders"]) <= 250 and 3 <= len(problem["vans"]) <= 10
     assert 2 <= len(problem["shops"]) <= 5
-    main(["bench-days", "--count", "1", "--time-limit-s", "1", "--workers", "1", "--json"])
+    main(["bench-days", "--count", "1", "--time-limit-s", "2", "--workers", "1", "--json"])
     (row,) = json.loads(capsys.readouterr().out)
     assert row["served"] + 0 <= row["orders"] and row["vans_used"] >= 1
 

@@ -28,12 +28,12 @@ def test_detour_and_speed_scale_linearly() -> None:
 
 
 def test_thousand_points_well_under_a_second() -> None:
-    """A 1,000-point matrix is built in well under a second (vectorised numpy)."""
+    """A 1,000-point matrix takes well under a second of CPU (process time, robust to a busy machine)."""
     rng = np.random.default_rng(0)
     pts = [Location(str(i), 55 + rng.random(), -3 + rng.random()) for i in range(1000)]
-    start = time.perf_counter()
+    start = time.process_time()
     m = GreatCircleTravel().matrix(pts)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert m.duration_min.shape == (1000, 1000)
     assert elapsed < 0.5
 
