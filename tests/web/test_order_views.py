@@ -217,13 +217,31 @@ def test_packing_parses_pounds_and_pence(demo_app, office) -> None:  # type: ign
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "two figures after the point" in html and 'value="12.345"' in html
     assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED
-    good = office.post(f"/orders/{order_id}/packing", data={"csrf_token": token, "packing-version": "1",
-                                                           "packing-crates": "2", "packing-till_receipt": "£23.45"})
-    assert good.status_code == 302
+    good = office.post(f"/orders/{order_id}/packing", data={
+        "csrf_token": token, "packing-version": "1", "packing-crates": "2", "packing-till_receipt": "£23.45",
+        "packing-return_shop_id": "", "packing-return_date": ""})
+    assert good.status_code == 302 and good.headers["Location"].endswith(f"/orders/{order_id}")
     order = _order_of(demo_app, customer_id)
     assert (order.status, order.crates, order.till_receipt_pence) == (OrderStatus.PACKED, 2, 2345)
     shown = office.get(f"/orders/{order_id}").get_data(as_text=True)
     assert f"£{(2345 + order.delivery_charge_pence) / 100:.2f}" in shown  # amount due = receipt + charge
+
+
+def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """The shop page has one packing form per order; saving one goes back to that shop on the same day."""
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        shop_id = db.session.get(Order, order_id).shop_id
+    page = office.get(f"/orders/shops?date={DAY}").get_data(as_text=True)
+    assert f'id="crates-{order_id}"' in page and f'id="receipt-{order_id}"' in page
+    assert len(re.findall(r'id="([^"]+)"', page)) == len(set(re.findall(r'id="([^"]+)"', page)))  # ids unique
+    response = office.post(f"/orders/{order_id}/packing", data={
+        "csrf_token": csrf_token_from(page), "packing-version": "1", "packing-crates": "1",
+        "packing-till_receipt": "9.99", "packing-return_shop_id": str(shop_id), "packing-return_date": DAY.isoformat()})
+    assert response.status_code == 302
+    assert f"/orders/shops?date={DAY}#shop-{shop_id}" in response.headers["Location"]
+    assert _order_of(demo_app, customer_id).till_receipt_pence == 999
 
 
 def test_delivery_and_not_delivered_reason(demo_app, office) -> None:  # type: ignore[no-untyped-def]
