@@ -121,7 +121,8 @@ def bar_chart(
         y = y_of(tick)
         parts.append(f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX + plot_width:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#c8c8c8" stroke-width="1"/>')
-        parts.append(f'<text x="{MARGIN_LEFT_PX - 8}" y="{y + 5:.1f}" text-anchor="end">{_text(value_text(tick))}</text>')
+        parts.append(f'<text x="{MARGIN_LEFT_PX - 8}" y="{y + 5:.1f}" text-anchor="end">'
+                     f'{_text(value_text(tick))}</text>')
     middle_y = plot_top + PLOT_HEIGHT_PX / 2
     parts.append(f'<text x="18" y="{middle_y:.1f}" text-anchor="middle" font-weight="bold" '
                  f'transform="rotate(-90 18 {middle_y:.1f})">{_text(y_label)}</text>')

@@ -13,7 +13,8 @@ from foodtrain.services.reports import Period, validate_range
 
 ALL_BRANCHES = 0
 PERIOD_CHOICES = [SelectChoice(Period.WEEK.value, "Week"), SelectChoice(Period.MONTH.value, "Month"),
-                  SelectChoice(Period.YEAR.value, "Year")]
+                  SelectChoice(Period.YEAR.value, "Year"),
+                  SelectChoice(Period.FINANCIAL_YEAR.value, "Financial year (April to March)")]
 
 
 class ReportDateField(DateField):

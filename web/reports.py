@@ -18,6 +18,7 @@ from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.money import format_pence
 from foodtrain.services.reports import (
+    PERIOD_NAMES,
     REPORT_TITLES,
     ExportFormat,
     ReportKind,
@@ -102,9 +103,11 @@ def _show(kind: ReportKind):  # type: ignore[no-untyped-def]
     if form.validate():
         report = build_report(db.session, _query(kind, form))
         tables = report_tables(report)
-        charts = [Markup(svg) for svg in report_charts(report)]  # nosec B704 - charts.py escapes every text
+        # charts.py escapes every piece of text it puts in the SVG.
+        charts = [Markup(svg) for svg in report_charts(report)]  # nosec B704
     return render_template("reports/show.html", kind=kind, title=REPORT_TITLES[kind], form=form, report=report,
                            tables=tables, charts=charts, reports=_visible_reports(), titles=REPORT_TITLES,
+                           period_names=PERIOD_NAMES,
                            endpoint=_endpoint, format_cell=format_cell, CellKind=CellKind,
                            export_args={key: value for key, value in request.args.items()
                                         if key in ("start", "end", "period", "branch")})
@@ -136,8 +139,9 @@ def _register(kind: ReportKind) -> None:
     export.__doc__ = f"The {REPORT_TITLES[kind].lower()} report as a CSV or Excel file (audited)."
     blueprint.add_url_rule(f"/{kind.value}", endpoint=name, view_func=roles_required(*roles)(show))
     for export_format in ExportFormat:
-        blueprint.add_url_rule(f"/{kind.value}/export.{export_format.value}", endpoint=f"{name}_{export_format.value}",
-                               view_func=roles_required(*roles)(export), defaults={"export_format": export_format.value})
+        blueprint.add_url_rule(f"/{kind.value}/export.{export_format.value}",
+                               endpoint=f"{name}_{export_format.value}", view_func=roles_required(*roles)(export),
+                               defaults={"export_format": export_format.value})
 
 
 for _kind in ReportKind:

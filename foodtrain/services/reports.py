@@ -66,9 +66,14 @@ class Period(enum.Enum):
     WEEK = "week"
     MONTH = "month"
     YEAR = "year"
+    FINANCIAL_YEAR = "financial_year"  # April to March, as UK charities report (the case study's "2008/09")
 
 
-PERIOD_HEADINGS = {Period.WEEK: "Week starting", Period.MONTH: "Month", Period.YEAR: "Year"}
+PERIOD_HEADINGS = {Period.WEEK: "Week starting", Period.MONTH: "Month", Period.YEAR: "Year",
+                   Period.FINANCIAL_YEAR: "Financial year"}
+PERIOD_NAMES = {Period.WEEK: "week", Period.MONTH: "month", Period.YEAR: "year",
+                Period.FINANCIAL_YEAR: "financial year"}
+FINANCIAL_YEAR_START_MONTH = 4
 
 
 class ReportKind(enum.Enum):
@@ -260,6 +265,9 @@ def period_start(day: date, period: Period) -> date:
         return day - timedelta(days=day.weekday())
     if period is Period.MONTH:
         return day.replace(day=1)
+    if period is Period.FINANCIAL_YEAR:
+        year = day.year if day.month >= FINANCIAL_YEAR_START_MONTH else day.year - 1
+        return date(year, FINANCIAL_YEAR_START_MONTH, 1)
     return day.replace(month=1, day=1)
 
 
@@ -268,7 +276,7 @@ def _next_period(start: date, period: Period) -> date:
         return start + timedelta(days=7)
     if period is Period.MONTH:
         return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return date(start.year + 1, 1, 1)
+    return start.replace(year=start.year + 1)
 
 
 def bucket_label(start: date, period: Period) -> str:
@@ -276,6 +284,8 @@ def bucket_label(start: date, period: Period) -> str:
         return f"{start.day} {start:%b %Y}"
     if period is Period.MONTH:
         return f"{start:%b %Y}"
+    if period is Period.FINANCIAL_YEAR:
+        return f"{start.year}/{(start.year + 1) % 100:02d}"
     return str(start.year)
 
 
@@ -305,7 +315,8 @@ def _bucket_counts(rows: Sequence[tuple[date, int]], buckets: tuple[Bucket, ...]
 
 def list_branches(session: Session) -> list[BranchRef]:
     """All branches by name (for an admin's choice)."""
-    return [BranchRef(row.id, row.name) for row in session.execute(select(Branch.id, Branch.name).order_by(Branch.name))]
+    rows = session.execute(select(Branch.id, Branch.name).order_by(Branch.name))
+    return [BranchRef(row.id, row.name) for row in rows]
 
 
 def _branches(session: Session, branch_ids: Sequence[int]) -> list[BranchRef]:
@@ -473,7 +484,7 @@ def build_report(session: Session, query: ReportQuery) -> Report:
 
 
 def _range_note(query: ReportQuery) -> str:
-    return (f"From {query.start:%d %b %Y} to {query.end:%d %b %Y}, by {query.period.value}. "
+    return (f"From {query.start:%d %b %Y} to {query.end:%d %b %Y}, by {PERIOD_NAMES[query.period]}. "
             "The first and last periods count only the days inside the range.")
 
 
@@ -562,53 +573,70 @@ def _money_ticks(pence: float) -> str:
     return format_pence(int(pence))
 
 
-def report_charts(report: Report) -> tuple[str, ...]:
-    """The report's bar charts as SVG strings (the same figures are in `report_tables`)."""
-    categories = [bucket.label for bucket in report.buckets]
-    x_label = PERIOD_HEADINGS[report.query.period]
-    multiple = len(report.branches) > 1
-    if isinstance(report, DeliveriesReport):
-        if multiple:
-            series = [Series(row.branch.name, row.delivered) for row in report.branches]
-        else:
-            series = [Series("Delivered", report.branches[0].delivered),
-                      Series("Not delivered", report.branches[0].not_delivered)]
-        return (bar_chart(chart_id="chart-deliveries", title="Deliveries per " + report.query.period.value,
-                          description="Bar chart of orders delivered" + (" by branch" if multiple else
-                                                                         " and not delivered") +
-                          f" per {report.query.period.value}; the table below gives the same figures.",
-                          categories=categories, series=series, x_label=x_label, y_label="Orders"),)
-    if isinstance(report, CustomersReport):
-        now = bar_chart(chart_id="chart-customers-now", title="Customers now by status",
-                        description="Bar chart of customers active, paused and ended now, by branch.",
-                        categories=["Active", "Paused", "Ended"],
-                        series=[Series(row.branch.name, (row.active, row.paused, row.ended))
-                                for row in report.branches],
-                        x_label="Status", y_label="Customers")
-        if multiple:
-            series = [Series(f"{row.branch.name}: new", row.joined) for row in report.branches]
-        else:
-            series = [Series("New", report.branches[0].joined), Series("Ended", report.branches[0].left)]
-        flow = bar_chart(chart_id="chart-customers-flow", title=f"New and ended customers per {report.query.period.value}",
-                         description="Bar chart of customers who joined" + (" by branch" if multiple else
-                                                                             " and who ended") +
-                         f" per {report.query.period.value}; the table gives the same figures.",
-                         categories=categories, series=series, x_label=x_label, y_label="Customers")
-        return (now, flow)
-    if isinstance(report, VolunteerHoursReport):
-        return (bar_chart(chart_id="chart-volunteer-hours", title=f"Volunteer hours per {report.query.period.value}",
-                          description="Bar chart of volunteer hours on the published rota by branch; the table "
-                                      "gives the hours and their value.",
-                          categories=categories,
-                          series=[Series(row.branch.name, tuple(float(hours) for hours in row.hours))
-                                  for row in report.branches],
-                          x_label=x_label, y_label="Hours"),)
-    return (bar_chart(chart_id="chart-charges", title=f"Delivery charges collected per {report.query.period.value}",
+def _deliveries_charts(report: DeliveriesReport, categories: list[str], per: str) -> tuple[str, ...]:
+    if len(report.branches) > 1:
+        series = [Series(row.branch.name, row.delivered) for row in report.branches]
+        what = "orders delivered by branch"
+    else:
+        series = [Series("Delivered", report.branches[0].delivered),
+                  Series("Not delivered", report.branches[0].not_delivered)]
+        what = "orders delivered and not delivered"
+    return (bar_chart(chart_id="chart-deliveries", title=f"Deliveries per {per}",
+                      description=f"Bar chart of {what} per {per}; the table below gives the same figures.",
+                      categories=categories, series=series, x_label=PERIOD_HEADINGS[report.query.period],
+                      y_label="Orders"),)
+
+
+def _customers_charts(report: CustomersReport, categories: list[str], per: str) -> tuple[str, ...]:
+    now = bar_chart(chart_id="chart-customers-now", title="Customers now by status",
+                    description="Bar chart of customers active, paused and ended now, by branch.",
+                    categories=["Active", "Paused", "Ended"],
+                    series=[Series(row.branch.name, (row.active, row.paused, row.ended)) for row in report.branches],
+                    x_label="Status", y_label="Customers")
+    if len(report.branches) > 1:
+        series = [Series(f"{row.branch.name}: new", row.joined) for row in report.branches]
+        what = "new customers by branch"
+    else:
+        series = [Series("New", report.branches[0].joined), Series("Ended", report.branches[0].left)]
+        what = "new and ended customers"
+    flow = bar_chart(chart_id="chart-customers-flow", title=f"New and ended customers per {per}",
+                     description=f"Bar chart of {what} per {per}; the table gives the same figures.",
+                     categories=categories, series=series, x_label=PERIOD_HEADINGS[report.query.period],
+                     y_label="Customers")
+    return (now, flow)
+
+
+def _volunteer_hours_charts(report: VolunteerHoursReport, categories: list[str], per: str) -> tuple[str, ...]:
+    return (bar_chart(chart_id="chart-volunteer-hours", title=f"Volunteer hours per {per}",
+                      description="Bar chart of volunteer hours on the published rota by branch; the table gives "
+                                  "the hours and their value.",
+                      categories=categories,
+                      series=[Series(row.branch.name, tuple(float(hours) for hours in row.hours))
+                              for row in report.branches],
+                      x_label=PERIOD_HEADINGS[report.query.period], y_label="Hours"),)
+
+
+def _charges_charts(report: ChargesReport, categories: list[str], per: str) -> tuple[str, ...]:
+    return (bar_chart(chart_id="chart-charges", title=f"Delivery charges collected per {per}",
                       description="Bar chart of delivery charges collected by branch; the tables give the charges "
                                   "and the amounts received by payment method.",
                       categories=categories,
                       series=[Series(row.branch.name, row.charges_pence) for row in report.branches],
-                      x_label=x_label, y_label="Charges collected", value_text=_money_ticks),)
+                      x_label=PERIOD_HEADINGS[report.query.period], y_label="Charges collected",
+                      value_text=_money_ticks),)
+
+
+def report_charts(report: Report) -> tuple[str, ...]:
+    """The report's bar charts as SVG strings (the same figures are in `report_tables`)."""
+    categories = [bucket.label for bucket in report.buckets]
+    per = PERIOD_NAMES[report.query.period]
+    if isinstance(report, DeliveriesReport):
+        return _deliveries_charts(report, categories, per)
+    if isinstance(report, CustomersReport):
+        return _customers_charts(report, categories, per)
+    if isinstance(report, VolunteerHoursReport):
+        return _volunteer_hours_charts(report, categories, per)
+    return _charges_charts(report, categories, per)
 
 
 # --- export --------------------------------------------------------------------------------------------------
@@ -629,7 +657,8 @@ def export_report(
     record_event(session, user_id=user_id, username=username, action="report.export", entity_type="report",
                  branch_id=branch_scope, remote_address=remote_address,
                  detail=(f"{query.kind.value} {export_format.value} {query.start.isoformat()}..{query.end.isoformat()} "
-                         f"by {query.period.value}; branches {','.join(str(i) for i in query.branch_ids)}"))
+                         f"by {PERIOD_NAMES[query.period]}; branches {','.join(str(i) for i in query.branch_ids)}"))
     session.commit()
-    filename = f"foodtrain-{query.kind.value}-{query.start.isoformat()}-to-{query.end.isoformat()}.{export_format.value}"
+    filename = (f"foodtrain-{query.kind.value}-{query.start.isoformat()}-to-{query.end.isoformat()}"
+                f".{export_format.value}")
     return ExportFile(filename, media_type, content)

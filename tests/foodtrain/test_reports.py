@@ -107,6 +107,12 @@ def test_deliveries_by_week_month_and_year(session) -> None:  # type: ignore[no-
     assert [bucket.label for bucket in by_year.buckets] == ["2025", "2026"]
     assert by_year.branches[0].delivered == (1, 3)
 
+    by_financial_year = deliveries_report(session, _query(ReportKind.DELIVERIES, [branch.id], date(2025, 12, 1),
+                                                          date(2026, 4, 30), Period.FINANCIAL_YEAR))
+    assert [bucket.label for bucket in by_financial_year.buckets] == ["2025/26", "2026/27"]
+    assert by_financial_year.buckets[0].start == date(2025, 4, 1)
+    assert by_financial_year.branches[0].delivered == (3, 1)  # 31 Dec and March in 2025/26, 30 April in 2026/27
+
 
 def test_branches_side_by_side_and_scoped(session) -> None:  # type: ignore[no-untyped-def]
     """Each branch counts only its own orders; asking for two branches gives both, in the order asked."""

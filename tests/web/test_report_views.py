@@ -14,6 +14,7 @@ from foodtrain.models import AuditEvent, Branch, Order, OrderStatus
 from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
 from tests.conftest import sign_in
 from tests.factories import make_volunteer
+from web.report_forms import default_range
 
 RANGE = "start=2026-10-01&end=2026-11-30&period=month"
 
@@ -162,3 +163,17 @@ def test_volunteer_hours_for_coordinators(demo_app, demo_client) -> None:  # typ
     page = demo_client.get(f"/reports/volunteer-hours?{RANGE}").get_data(as_text=True)
     assert "Value at £10.10 an hour" in page
     assert _total_row(page) == ["2", "14.0", "£141.40"]
+
+
+def test_default_range_is_the_last_twelve_months() -> None:
+    """With no dates given, a report covers twelve calendar months up to today (across a year end too)."""
+    assert default_range(date(2026, 11, 25)) == (date(2025, 12, 1), date(2026, 11, 25))
+    assert default_range(date(2026, 1, 31)) == (date(2025, 2, 1), date(2026, 1, 31))
+
+
+def test_financial_year_grouping(demo_client) -> None:  # type: ignore[no-untyped-def]
+    """Grouping by financial year (April to March) labels the periods like the case study: 2026/27."""
+    sign_in(demo_client, "office-dg")
+    page = demo_client.get("/reports/charges?start=2026-01-01&end=2026-11-30&period=financial_year").get_data(
+        as_text=True)
+    assert "2025/26" in page and "2026/27" in page and "by financial year" in page
