@@ -4,11 +4,36 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
-from foodtrain.models import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind, VolunteerRole
-from foodtrain.services.rota import VanTeam, teams_for_date
-from tests.factories import make_branch, make_shop, make_van, make_volunteer
+import rota as rota_library
+from foodtrain.extensions import db
+from foodtrain.jobs import get_job, run_job, submit_job
+from foodtrain.models import (
+    DayPart,
+    JobStatus,
+    PartOfDay,
+    PartnerPreferenceKind,
+    Rota,
+    RotaAssignment,
+    RotaChange,
+    RotaChangeKind,
+    RotaRole,
+    RotaSlot,
+    RotaStatus,
+    SlotKind,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerPartnerPreference,
+    VolunteerRole,
+)
+from foodtrain.services import rota as rota_service
+from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.rota import GENERATE_JOB_KIND, Seat, VanTeam, teams_for_date
+from foodtrain.services.rota_problem import build_problem, library_assignments, slots_for_month
+from tests.factories import make_branch, make_customer, make_shop, make_van, make_volunteer
 
 DAY = date(2026, 12, 1)
 
@@ -83,3 +108,271 @@ def test_at_most_one_published_rota_per_branch_month(session) -> None:  # type: 
     with pytest.raises(IntegrityError):
         _rota(session, branch)
     session.rollback()
+
+
+# ---------------------------------------------------------------- a small branch, generated end to end
+
+TUESDAY = 1
+
+
+def _available(volunteer, weekdays=(0, 1, 2, 3, 4), preferred=()) -> None:  # type: ignore[no-untyped-def]
+    volunteer.availability = []
+    db.session.flush()
+    volunteer.availability = [VolunteerAvailability(weekday=d, day_part=part, preferred=d in preferred)
+                              for d in weekdays for part in (DayPart.MORNING, DayPart.AFTERNOON)]
+
+
+def _small_branch(session):  # type: ignore[no-untyped-def]
+    """One van and one shop, customers on Tuesdays, enough volunteers for every seat."""
+    branch = make_branch(session, code="SB")
+    van = make_van(session, branch, name="Van 1")
+    shop = make_shop(session, branch, name="Corner Shop")
+    make_customer(session, branch, shop, delivery_weekday=TUESDAY)
+    people = {}
+    for name, roles, extra in (
+        ("Dora", (VolunteerRole.DRIVER, VolunteerRole.DELIVERY_MATE), {"van_driving_approved": True}),
+        ("Dan", (VolunteerRole.DRIVER, VolunteerRole.DELIVERY_MATE), {"van_driving_approved": True}),
+        ("Mo", (VolunteerRole.DELIVERY_MATE,), {}),
+        ("Mae", (VolunteerRole.DELIVERY_MATE,), {}),
+        ("Sid", (VolunteerRole.SHOPPER,), {}),
+        ("Sal", (VolunteerRole.SHOPPER,), {}),
+        ("Olive", (VolunteerRole.OFFICE,), {"max_shifts_per_week": 5, "shifts_per_month": 20}),
+        ("Otto", (VolunteerRole.OFFICE,), {"max_shifts_per_week": 5, "shifts_per_month": 20}),
+        ("Uli", (VolunteerRole.DRIVER,), {"van_driving_approved": False}),
+    ):
+        volunteer = make_volunteer(session, branch, roles, first_name=name, last_name="Test", **extra)
+        _available(volunteer)
+        people[name] = volunteer
+    session.commit()
+    return branch, van, shop, people
+
+
+def _generate(session, branch, month="2026-12", time_limit_s=1) -> int:  # type: ignore[no-untyped-def]
+    job_id = submit_job(session, branch_id=branch.id, kind=GENERATE_JOB_KIND, user_id=None,
+                        parameters={"month": month, "time_limit_s": time_limit_s, "result_url": "/rota/ROTA_ID"})
+    run_job(sessionmaker(bind=db.engine), job_id)
+    job = get_job(session, job_id, branch.id)
+    assert job.status is JobStatus.SUCCEEDED, job.error_message
+    assert job.result["url"] == f"/rota/{job.result['rota_id']}"
+    assert {"best_objective", "bound", "elapsed_s"} <= set(job.progress)
+    return int(job.result["rota_id"])
+
+
+def test_slots_follow_the_branch_data(session) -> None:  # type: ignore[no-untyped-def]
+    """Delivery teams per active van and shoppers per active shop on customers' delivery weekdays,
+    list collection on Mondays, office cover every weekday morning; inactive vans and shops give none."""
+    branch, van, shop, _ = _small_branch(session)
+    make_van(session, branch, name="Old van", active=False)
+    make_shop(session, branch, name="Closed shop", active=False)
+    specs = slots_for_month(session, branch.id, date(2026, 12, 1))
+    deliveries = [s for s in specs if s.kind is SlotKind.DELIVERY]
+    assert {s.date.weekday() for s in deliveries} == {TUESDAY} and len(deliveries) == 5  # five Tuesdays
+    assert all(s.van_id == van.id and s.seats == 2 for s in deliveries)
+    shopping = [s for s in specs if s.kind is SlotKind.SHOPPING]
+    assert [s.date for s in shopping] == [s.date for s in deliveries] and {s.shop_id for s in shopping} == {shop.id}
+    assert {s.date.weekday() for s in specs if s.kind is SlotKind.LIST_COLLECTION} == {0}
+    office = [s for s in specs if s.kind is SlotKind.OFFICE]
+    assert len(office) == 23 and all(s.part_of_day is PartOfDay.MORNING for s in office)
+
+
+def test_problem_maps_volunteer_rules(session) -> None:  # type: ignore[no-untyped-def]
+    """Roles, approval, PVG, absences, partners and preferred days reach the library unchanged in meaning."""
+    branch, _, _, people = _small_branch(session)
+    dora, mo, uli = people["Dora"], people["Mo"], people["Uli"]
+    dora.absences = [VolunteerAbsence(start_date=date(2026, 12, 8), end_date=date(2026, 12, 9), reason="Holiday")]
+    _available(mo, weekdays=(1,), preferred=(1,))
+    session.add(VolunteerPartnerPreference(volunteer_id=dora.id, partner_id=mo.id, kind=PartnerPreferenceKind.NEVER))
+    session.commit()
+    problem = build_problem(session, branch.id, date(2026, 12, 1)).problem
+    by_id = {v.id: v for v in problem.volunteers}
+    d, m, u = by_id[f"v{dora.id}"], by_id[f"v{mo.id}"], by_id[f"v{uli.id}"]
+    assert {"driver", "delivery_mate", "list_collector"} <= d.roles and d.driver_approved
+    assert d.dates_away == frozenset({date(2026, 12, 8), date(2026, 12, 9)}) and f"v{mo.id}" in d.never_partners
+    assert m.availability == frozenset({(1, "morning"), (1, "afternoon")}) and m.preferred_weekdays == frozenset({1})
+    assert not u.driver_approved and d.pvg_status == "cleared"
+
+
+def test_generation_job_stores_a_valid_draft(session) -> None:  # type: ignore[no-untyped-def]
+    """The background job stores a draft whose assignments pass the library's independent checker."""
+    branch, _, _, _ = _small_branch(session)
+    rota_id = _generate(session, branch)
+    stored = session.get(Rota, rota_id)
+    assert stored.status is RotaStatus.DRAFT and stored.published_month is None
+    assert stored.solver_status in ("optimal", "feasible")
+    problem = build_problem(session, branch.id, stored.month, stored.slots).problem
+    assignments = library_assignments(stored)
+    assert assignments and rota_library.check(problem, assignments) == []
+    deliveries = [s for s in stored.slots if s.kind is SlotKind.DELIVERY]
+    assert all({a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE} for s in deliveries)
+    assert teams_for_date(session, branch.id, deliveries[0].date) == []  # a draft is not the published rota
+
+
+def test_unfilled_slots_carry_the_reason(session) -> None:  # type: ignore[no-untyped-def]
+    """With no approved driver free, delivery slots stay empty and say why in words."""
+    branch, _, _, people = _small_branch(session)
+    for name in ("Dora", "Dan"):
+        people[name].van_driving_approved = False
+    session.commit()
+    rota_id = _generate(session, branch)
+    view = rota_service.get_rota(session, branch.id, rota_id)
+    unfilled = [s for s in view.unfilled_slots if s.kind is SlotKind.DELIVERY]
+    assert len(unfilled) == 5
+    assert all("driver" in s.unfilled_reason and "v" + str(people["Dora"].id) not in s.unfilled_reason
+               for s in unfilled)
+
+
+def _published(session, branch) -> Rota:  # type: ignore[no-untyped-def]
+    rota_id = _generate(session, branch)
+    stored = session.get(Rota, rota_id)
+    assert rota_service.publish_rota(session, branch.id, rota_id, expected_version=stored.version, user_id=None)
+    return session.get(Rota, rota_id)
+
+
+def test_publish_makes_teams_visible_and_replaces_the_old_one(session) -> None:  # type: ignore[no-untyped-def]
+    """Publishing sets the month's published rota; publishing another draft replaces it; a repeat is a no-op."""
+    branch, van, _, _ = _small_branch(session)
+    first = _published(session, branch)
+    tuesday = date(2026, 12, 1)
+    teams = teams_for_date(session, branch.id, tuesday)
+    assert [t.van_id for t in teams] == [van.id] and teams[0].driver_volunteer_id is not None
+    assert not rota_service.publish_rota(session, branch.id, first.id, expected_version=first.version, user_id=None)
+    second_id = _generate(session, branch)
+    second = session.get(Rota, second_id)
+    rota_service.publish_rota(session, branch.id, second_id, expected_version=second.version, user_id=None)
+    assert session.get(Rota, first.id).status is RotaStatus.REPLACED
+    assert rota_service.published_rota_id(session, branch.id, tuesday) == second_id
+
+
+def test_publish_with_stale_version_is_refused(session) -> None:  # type: ignore[no-untyped-def]
+    """A form loaded before someone else changed the rota gets the 'changed meanwhile' message."""
+    branch, _, _, _ = _small_branch(session)
+    rota_id = _generate(session, branch)
+    with pytest.raises(ValidationError) as caught:
+        rota_service.publish_rota(session, branch.id, rota_id, expected_version=99, user_id=None)
+    assert "changed by someone else" in caught.value.field_errors["version"]
+
+
+def _delivery_slot(stored: Rota) -> RotaSlot:
+    return next(s for s in stored.slots if s.kind is SlotKind.DELIVERY and len(s.assignments) == 2)
+
+
+def test_edit_that_breaks_a_rule_is_refused_with_the_rule_named(session) -> None:  # type: ignore[no-untyped-def]
+    """Putting an unapproved driver in the driver seat names the approval rule and changes nothing."""
+    branch, _, _, people = _small_branch(session)
+    stored = session.get(Rota, _generate(session, branch))
+    slot = _delivery_slot(stored)
+    mate = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.MATE)
+    with pytest.raises(ValidationError) as caught:
+        rota_service.update_slot(session, branch.id, stored.id, slot.id,
+                                 [Seat(RotaRole.DRIVER, people["Uli"].id), Seat(RotaRole.MATE, mate)],
+                                 expected_version=stored.version, user_id=None)
+    message = caught.value.field_errors["__all__"]
+    assert "approved to drive" in message and "Uli Test" in message
+    session.rollback()
+    assert session.scalar(select(RotaChange.id)) is None
+
+
+def test_edit_that_leaves_half_a_team_is_refused(session) -> None:  # type: ignore[no-untyped-def]
+    """Removing only the delivery mate breaks the two-person team rule."""
+    branch, _, _, _ = _small_branch(session)
+    stored = session.get(Rota, _generate(session, branch))
+    slot = _delivery_slot(stored)
+    driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
+    with pytest.raises(ValidationError) as caught:
+        rota_service.update_slot(session, branch.id, stored.id, slot.id, [Seat(RotaRole.DRIVER, driver),
+                                 Seat(RotaRole.MATE, None)], expected_version=stored.version, user_id=None)
+    assert "team of two" in caught.value.field_errors["__all__"]
+
+
+def test_valid_edit_is_saved_logged_and_repeatable(session) -> None:  # type: ignore[no-untyped-def]
+    """Emptying a whole team is allowed, logged before -> after, and the same request again changes nothing."""
+    branch, _, _, _ = _small_branch(session)
+    stored = session.get(Rota, _generate(session, branch))
+    slot = _delivery_slot(stored)
+    version, slot_id = stored.version, slot.id
+    empty = [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)]
+    assert rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version,
+                                    user_id=None) == 2
+    assert rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version,
+                                    user_id=None) == 0
+    changes = session.scalars(select(RotaChange)).all()
+    assert len(changes) == 2 and all(c.kind is RotaChangeKind.EDIT and c.new_volunteer_id is None for c in changes)
+    assert session.get(RotaSlot, slot_id).assignments == []
+    assert session.get(RotaSlot, slot_id).unfilled_reason  # the empty slot now says why it is empty
+
+
+def test_swap_exchanges_two_people_when_allowed(session) -> None:  # type: ignore[no-untyped-def]
+    """Swapping the office volunteers of two mornings puts each in the other's seat."""
+    branch, _, _, _ = _small_branch(session)
+    stored = session.get(Rota, _generate(session, branch))
+    office = [s for s in stored.slots if s.kind is SlotKind.OFFICE and s.assignments]
+    first, second = next((a, b) for a in office for b in office
+                         if a.assignments[0].volunteer_id != b.assignments[0].volunteer_id
+                         and a.date.isocalendar()[:2] == b.date.isocalendar()[:2])
+    one, two = first.assignments[0].volunteer_id, second.assignments[0].volunteer_id
+    rota_service.swap_assignments(session, branch.id, stored.id, first.assignments[0].id, second.assignments[0].id,
+                                  expected_version=stored.version, user_id=None)
+    assert [a.volunteer_id for a in session.get(RotaSlot, first.id).assignments] == [two]
+    assert [a.volunteer_id for a in session.get(RotaSlot, second.id).assignments] == [one]
+
+
+def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:  # type: ignore[no-untyped-def]
+    """After a drop-out the volunteer has no shift from that date, earlier shifts stay, changes are logged."""
+    branch, _, _, _ = _small_branch(session)
+    stored = _published(session, branch)
+    from_date = date(2026, 12, 10)
+    counts: dict[int, int] = {}
+    for slot in stored.slots:
+        for a in slot.assignments:
+            if slot.date >= from_date:
+                counts[a.volunteer_id] = counts.get(a.volunteer_id, 0) + 1
+    dropped = max(counts, key=counts.__getitem__)
+    before_early = {(s.id, a.volunteer_id) for s in stored.slots if s.date < from_date for a in s.assignments}
+    outcome = rota_service.repair_after_dropout(session, branch.id, stored.id, dropped, from_date,
+                                                expected_version=stored.version, user_id=None, time_limit_s=2)
+    assert outcome.changes and all(c.kind is RotaChangeKind.REPAIR for c in outcome.changes)
+    after = session.get(Rota, stored.id)
+    assert not [a for s in after.slots if s.date >= from_date for a in s.assignments if a.volunteer_id == dropped]
+    assert {(s.id, a.volunteer_id) for s in after.slots if s.date < from_date for a in s.assignments} == before_early
+    assert len(after.changes) == len(outcome.changes)
+    problem = build_problem(session, branch.id, after.month, after.slots).problem
+    assert rota_library.check(problem, library_assignments(after)) == []
+
+
+def test_repair_validates_its_input(session) -> None:  # type: ignore[no-untyped-def]
+    """A date outside the month or a volunteer of another branch gives field messages."""
+    branch, _, _, _ = _small_branch(session)
+    other = make_volunteer(session, make_branch(session))
+    session.commit()
+    stored = _published(session, branch)
+    with pytest.raises(ValidationError) as caught:
+        rota_service.repair_after_dropout(session, branch.id, stored.id, other.id, date(2027, 1, 5),
+                                          expected_version=stored.version, user_id=None)
+    assert set(caught.value.field_errors) == {"volunteer_id", "from_date"}
+
+
+def test_another_branch_rota_is_not_found(session) -> None:  # type: ignore[no-untyped-def]
+    """A rota of another branch answers NotFoundError for every read and write."""
+    branch, _, _, _ = _small_branch(session)
+    other = make_branch(session)
+    session.commit()
+    rota_id = _generate(session, branch)
+    with pytest.raises(NotFoundError):
+        rota_service.get_rota(session, other.id, rota_id)
+    with pytest.raises(NotFoundError):
+        rota_service.publish_rota(session, other.id, rota_id, expected_version=1, user_id=None)
+
+
+def test_volunteer_rota_lists_published_shifts_with_partners(session) -> None:  # type: ignore[no-untyped-def]
+    """A volunteer's own rota shows their published shifts with team-mates, and the feed token finds it."""
+    branch, _, _, people = _small_branch(session)
+    stored = _published(session, branch)
+    driver_id = _delivery_slot(stored).assignments[0].volunteer_id
+    mine = rota_service.volunteer_rota(session, branch.id, driver_id, date(2026, 12, 1))
+    assert mine.shifts and all(s.date.month == 12 for s in mine.shifts)
+    delivery = next(s for s in mine.shifts if s.kind is SlotKind.DELIVERY)
+    assert len(delivery.partners) == 1
+    token = rota_service.new_calendar_token(session, branch.id, driver_id, user_id=None)
+    assert rota_service.rota_for_feed_token(session, token, date(2026, 12, 1)).volunteer_id == driver_id
+    with pytest.raises(NotFoundError):
+        rota_service.rota_for_feed_token(session, token + "x", date(2026, 12, 1))
