@@ -1,6 +1,7 @@
 """Customer and volunteer pages: forms with CSRF and one-time tokens, errors next to fields, roles and branches."""
 from __future__ import annotations
 
+import io
 import re
 
 from sqlalchemy import func, select
@@ -264,3 +265,55 @@ def test_people_pages_have_no_inline_script_or_style(demo_client) -> None:  # ty
     for url in ("/customers/new", "/volunteers/new"):
         page = demo_client.get(url).get_data(as_text=True)
         assert " style=" not in page and " onclick=" not in page and "<script>" not in page
+
+
+def test_import_upload_preview_confirm_through_the_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator uploads a CSV, sees every row, confirms once (twice is harmless); office staff get 403."""
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        shop_name = db.session.scalar(select(Shop.name).where(Shop.branch_id == branch_id).order_by(Shop.id))
+    sign_in(demo_client, "coordinator-dg")
+    page = demo_client.get("/imports/").get_data(as_text=True)
+    template = demo_client.get("/imports/templates/customers.csv")
+    assert template.mimetype == "text/csv" and template.get_data(as_text=True).startswith("first_name,last_name")
+    csv_text = ("first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth\n"
+                f"Ailsa,Zedimport,1 High St,Dumfries,DG1 2BD,{shop_name},Tuesday,01/05/1939\n"
+                f"Bad,Zedimport,1 High St,Dumfries,EH1 9ZZ,{shop_name},Tuesday,01/05/1939\n")
+    response = demo_client.post("/imports/", data={"csrf_token": csrf_token_from(page), "kind": "customers",
+                                                   "file": (io.BytesIO(csv_text.encode()), "list.csv")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 302
+    preview_url = response.headers["Location"]
+    preview = demo_client.get(preview_url).get_data(as_text=True)
+    assert "Ailsa" in preview and "not in the offline postcode dataset" in preview and "Import all" not in preview
+    problems = demo_client.get(preview_url + "/problems.csv").get_data(as_text=True)
+    assert "EH1 9ZZ" in problems and "Ailsa" not in problems
+    token = csrf_token_from(preview)
+    demo_client.post(preview_url + "/confirm", data={"csrf_token": token})
+    assert _count(demo_app, Customer, last_name="Zedimport") == 0
+    good = csv_text.rsplit("Bad,", 1)[0]
+    response = demo_client.post("/imports/", data={"csrf_token": token, "kind": "customers",
+                                                   "file": (io.BytesIO(good.encode()), "good.csv")},
+                                content_type="multipart/form-data")
+    preview_url = response.headers["Location"]
+    assert "Import all 1 customers" in demo_client.get(preview_url).get_data(as_text=True)
+    demo_client.post(preview_url + "/confirm", data={"csrf_token": token})
+    demo_client.post(preview_url + "/confirm", data={"csrf_token": token})
+    assert _count(demo_app, Customer, last_name="Zedimport") == 1
+    office = demo_app.test_client()
+    sign_in(office, "office-dg")
+    assert office.get("/imports/").status_code == 403
+    assert office.get(preview_url).status_code == 403
+    coordinator_wl = demo_app.test_client()
+    sign_in(coordinator_wl, "coordinator-wl")
+    assert coordinator_wl.get(preview_url).status_code == 404
+
+
+def test_import_upload_errors_are_shown_at_the_file_field(demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A file that is not a spreadsheet answers 422 with the message next to the file field."""
+    sign_in(demo_client, "coordinator-dg")
+    token = csrf_token_from(demo_client.get("/imports/").get_data(as_text=True))
+    response = demo_client.post("/imports/", data={"csrf_token": token, "kind": "volunteers",
+                                                   "file": (io.BytesIO(b"%PDF-1.4"), "scan.pdf")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)

@@ -1,0 +1,108 @@
+"""Importing customers and volunteers from a spreadsheet: upload, preview every row, then confirm (or cancel).
+
+The parsed rows wait on the server in an ImportBatch (see foodtrain.services.imports), reached by a random
+token and only by the user who uploaded them, in their branch. Admins and coordinators only: a volunteer
+spreadsheet may hold PVG details.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from foodtrain.extensions import db
+from foodtrain.models import UserRole
+from foodtrain.services import imports as import_service
+from foodtrain.services.customers import Actor
+from foodtrain.services.errors import ValidationError
+from web.people_forms import ImportConfirmForm, ImportUploadForm, apply_errors
+from web.security import current_branch_id, roles_required
+
+blueprint = Blueprint("imports", __name__, url_prefix="/imports")
+
+IMPORT_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
+NAV_ITEMS = [("Import", "imports.index", IMPORT_ROLES, 80)]
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _actor() -> Actor:
+    return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
+
+
+def _render_index(form: ImportUploadForm, general: list[str], status: int = 200):  # type: ignore[no-untyped-def]
+    recent = import_service.recent_imports(db.session, current_branch_id(), current_user.id)
+    return render_template("imports/index.html", form=form, general_errors=general, recent=recent,
+                           customer_columns=import_service.CUSTOMER_COLUMNS,
+                           volunteer_columns=import_service.VOLUNTEER_COLUMNS,
+                           max_rows=import_service.MAX_IMPORT_ROWS), status
+
+
+@blueprint.route("/", methods=["GET", "POST"])
+@roles_required(*IMPORT_ROLES)
+def index():  # type: ignore[no-untyped-def]
+    form = ImportUploadForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _render_index(form, [], 200 if request.method == "GET" else 422)
+    upload = form.file.data
+    data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+    if len(data) > MAX_UPLOAD_BYTES:
+        form.file.errors = ["The file is larger than 5 MB: split it into smaller files."]
+        return _render_index(form, [], 422)
+    try:
+        token = import_service.start_import(db.session, current_branch_id(), user_id=current_user.id,
+                                            kind=form.kind.data or "", filename=getattr(upload, "filename", "") or "",
+                                            data=data, actor=_actor())
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_index(form, apply_errors(form, error.field_errors), 422)
+    return redirect(url_for("imports.preview", token=token))
+
+
+@blueprint.route("/<token>")
+@roles_required(*IMPORT_ROLES)
+def preview(token: str):  # type: ignore[no-untyped-def]
+    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, date.today())
+    return render_template("imports/preview.html", preview=result, form=ImportConfirmForm(),
+                           columns=import_service.COLUMNS[result.kind])
+
+
+@blueprint.route("/<token>/problems.csv")
+@roles_required(*IMPORT_ROLES)
+def problems(token: str):  # type: ignore[no-untyped-def]
+    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, date.today())
+    return Response(import_service.problems_csv(result), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=import-problems.csv"})
+
+
+@blueprint.route("/<token>/confirm", methods=["POST"])
+@roles_required(*IMPORT_ROLES)
+def confirm(token: str):  # type: ignore[no-untyped-def]
+    form = ImportConfirmForm()
+    if form.validate_on_submit():
+        try:
+            count = import_service.confirm_import(db.session, current_branch_id(), current_user.id, token,
+                                                  actor=_actor(), today=date.today())
+        except ValidationError as error:
+            db.session.rollback()
+            flash(" ".join(error.field_errors.values()), "error")
+            return redirect(url_for("imports.preview", token=token))
+        flash(f"Imported {count} {'person' if count == 1 else 'people'}.", "success")
+    return redirect(url_for("imports.preview", token=token))
+
+
+@blueprint.route("/<token>/cancel", methods=["POST"])
+@roles_required(*IMPORT_ROLES)
+def cancel(token: str):  # type: ignore[no-untyped-def]
+    form = ImportConfirmForm()
+    if form.validate_on_submit():
+        import_service.cancel_import(db.session, current_branch_id(), current_user.id, token)
+        flash("Import cancelled: nothing was written.", "success")
+    return redirect(url_for("imports.index"))
+
+
+@blueprint.route("/templates/<kind>.csv")
+@roles_required(*IMPORT_ROLES)
+def template(kind: str):  # type: ignore[no-untyped-def]
+    return Response(import_service.template_csv(kind), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={kind}-template.csv"})
