@@ -49,6 +49,7 @@ class SheetStop:
     amount_due: str = ""
     payment_method: str = ""
     order_ref: str = ""
+    key_safe_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,9 @@ def _stop_block(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> KeepToget
                                f"{escape(stop.customer_name)}", styles["stop"]))
         parts.append(_facts([
             ("Address", _text(stop.address)), ("Phone", _text(stop.phone)),
-            ("Access notes", _text(stop.access_notes)), ("Support needs", _text(stop.support_needs)),
+            ("Access notes", _text(stop.access_notes)),
+            *([("Key safe code", _text(stop.key_safe_code))] if stop.key_safe_code else []),
+            ("Support needs", _text(stop.support_needs)),
             ("Shop", _text(stop.shop_name)), ("Crates", _text(stop.crates)),
             ("Amount due", _text(stop.amount_due)), ("Pays by", _text(stop.payment_method)),
             ("Order number", _text(stop.order_ref)),

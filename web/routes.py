@@ -13,7 +13,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from web.jobs import start_job
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
-from web.security import current_branch_id, roles_required
+from web.security import current_branch_id, field_cipher, roles_required
 
 blueprint = Blueprint("routes", __name__, url_prefix="/routes")
 
@@ -158,7 +158,8 @@ def sheets(plan_id: int):  # type: ignore[no-untyped-def]
     van_id = _int_argument(request.args.get("van"))
     if request.args.get("van") is not None and van_id is None:
         abort(404)
-    team_sheets = planning.delivery_sheets(db.session, current_branch_id(), plan_id, van_id, _viewer())
+    team_sheets = planning.delivery_sheets(db.session, current_branch_id(), plan_id, van_id, _viewer(),
+                                           field_cipher())
     name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
     if van_id is not None:
         name += f"-van-{van_id}"

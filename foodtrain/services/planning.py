@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 import routing
+from foodtrain.encryption import DecryptionError, FieldCipher
 from foodtrain.jobs import JobContext, register_job_kind
 from foodtrain.models import (
     Branch,
@@ -801,9 +802,22 @@ class Viewer:
     remote_address: str = ""
 
 
-def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Viewer
-                    ) -> list[TeamSheet]:
-    """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited."""
+def _key_safe_text(encrypted: str | None, cipher: FieldCipher | None) -> str:
+    if not encrypted or cipher is None:
+        return ""
+    try:
+        return cipher.decrypt(encrypted)
+    except DecryptionError:
+        return "cannot be read: ask the office"
+
+
+def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Viewer,
+                    cipher: FieldCipher | None = None) -> list[TeamSheet]:
+    """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited.
+
+    With ``cipher`` the customers' key-safe codes are printed (the sheet goes to the day's team);
+    the audit event says how many were included.
+    """
     try:
         plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
         view = get_plan_view(session, branch_id, plan.delivery_date, viewer.volunteer_id, viewer.drivers_only)
@@ -818,6 +832,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
             .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
                      selectinload(Order.lines))).all()}
         sheets = []
+        key_safe_codes = 0
         for round_ in rounds:
             stops = []
             for stop in round_.stops:
@@ -835,20 +850,23 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                         amount_due=_amount_due_text(order),
                         payment_method=PAYMENT_LABELS.get(customer.payment_method.value,
                                                           customer.payment_method.value),
-                        order_ref=str(order.id)))
+                        order_ref=str(order.id),
+                        key_safe_code=_key_safe_text(customer.key_safe_code_encrypted, cipher)))
                 elif stop.kind == "pickup" and order is not None:
                     stops.append(SheetStop(number=0, kind="pickup", arrival=stop.arrival,
                                            customer_name=order.customer.full_name, shop_name=stop.place,
                                            crates=f"{stop.crates} (estimate)" if stop.crates_estimated
                                            else str(stop.crates), order_ref=str(order.id)))
             stops = _merge_pickups(stops)
+            key_safe_codes += sum(1 for s in stops if s.key_safe_code)
             sheets.append(TeamSheet(
                 delivery_date=view.delivery_date, van_name=round_.van_name, team=round_.team,
                 start=round_.start, end=round_.end, distance_km=round_.distance_km,
                 stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1))))
         record_event(session, user_id=viewer.user_id, username=viewer.username, action="delivery_sheet.download",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id,
-                     detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}",
+                     detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}; "
+                            f"key-safe codes printed: {key_safe_codes}",
                      remote_address=viewer.remote_address)
         session.commit()
         return sheets

@@ -235,3 +235,23 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
         planning.delivery_sheets(session, branch.id, plan_id, other_van.id, driver)
     assert [d.van_names for d in planning.rounds_for_volunteer(session, branch.id, 23, date(2026, 11, 30))] == \
         [("Mine",)]
+
+
+def test_key_safe_codes_are_decrypted_onto_the_sheet_and_counted_in_the_audit(session) -> None:
+    """A customer's encrypted key-safe code is printed for the team; the audit says codes were printed."""
+    from foodtrain.encryption import FieldCipher
+
+    cipher = FieldCipher(FieldCipher.new_key())
+    branch, _, _, orders = _day(session, orders=2)
+    orders[0].customer.key_safe_code_encrypted = cipher.encrypt("4711")
+    orders[1].customer.key_safe_code_encrypted = FieldCipher(FieldCipher.new_key()).encrypt("0000")
+    session.commit()
+    plan_id = _plan(session, branch)
+    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "c"), cipher)
+    codes = {s.order_ref: s.key_safe_code for sheet in sheets for s in sheet.stops if s.kind == "delivery"}
+    assert codes == {str(orders[0].id): "4711", str(orders[1].id): "cannot be read: ask the office"}
+    without = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "c"))
+    assert all(not s.key_safe_code for sheet in without for s in sheet.stops)
+    details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download")
+                              .order_by(AuditEvent.id)).all()
+    assert details[0].endswith("key-safe codes printed: 2") and "4711" not in details[0]

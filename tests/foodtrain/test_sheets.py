@@ -26,7 +26,8 @@ def _stop(number: int, name: str, notes: str = "") -> SheetStop:
                      customer_name=name, address=f"{number} Church Road, Dumfries, DG1 2BD", phone="01387 123456",
                      access_notes=notes or "Key safe by the back door", support_needs="Unpacking and putting away",
                      shop_name="Nithside Superstore", crates="2 (estimate)", amount_due="receipt + £3.00 charge",
-                     payment_method="Cash", order_ref=str(1000 + number))
+                     payment_method="Cash", order_ref=str(1000 + number),
+                     key_safe_code="4711" if number == 2 else "")
 
 
 def _sheet(van: str, names: list[str], team: str = "Ann Driver and Bob Mate") -> TeamSheet:
@@ -64,6 +65,7 @@ def test_delivery_sheet_has_names_footer_page_numbers_and_no_stop_split() -> Non
         assert FOOTER_TEXT in page and f"Page {number} of {len(pages)}" in page
     assert "Ann Driver and Bob Mate" in pages[0] and "Van 1" in pages[0]
     assert "receipt + £3.00 charge" in text and "Key safe by the back door" in text
+    assert "Key safe code" in pages[0] and "4711" in pages[0] and text.count("Key safe code") == 1
     assert _assert_blocks_unsplit(pages, r"Stop (\d+) ·", r"\(stop (\d+)\)") == 31
     box = PdfReader(BytesIO(pdf)).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
