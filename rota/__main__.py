@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(out, indent=1, default=str))
         else:
             rows = []
+            load_start = _loadavg()
             for size in args.sizes:
                 limit = args.time_limit_s or DEFAULT_LIMIT_S[size]
                 for seed in range(args.seeds):
@@ -195,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             meta = {"date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
                     "command": "python -m rota " + " ".join(sys.argv[1:] if argv is None else argv),
                     "machine": f"{platform.machine()} {platform.processor() or ''} cpus={_cpus()}".strip(),
-                    "python": platform.python_version(), "ortools": _ortools_version()}
+                    "python": platform.python_version(), "ortools": _ortools_version(),
+                    "loadavg_1m_start_end": [load_start, _loadavg()],
+                    "note": "shared 2-core machine; other jobs ran concurrently, timings are noisy"}
             if args.json:
                 print(json.dumps({"meta": meta, "summary": summ, "rows": rows}, indent=1))
             else:
@@ -208,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read input: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _loadavg() -> float | None:
+    import os
+
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
 def _cpus() -> int:
