@@ -90,6 +90,12 @@ def test_repair_invariants_on_random_problems(seed):
     gone = {a.slot_id for a in published if a.volunteer_id == vid and slot_date[a.slot_id] >= from_date}
     trivial = [a for a in published if a.slot_id not in gone
                or (a.volunteer_id != vid and kinds[a.slot_id] not in ("delivery", "list_collection"))]
+    trainees = {v.id for v in p.volunteers if v.trainee}
+    for sid in gone:  # a trainee left without an experienced partner must go too
+        here = [a for a in trivial if a.slot_id == sid]
+        if sum(a.volunteer_id in trainees for a in here) * 2 > len(here):
+            trivial = [a for a in trivial if not (a.slot_id == sid and a.volunteer_id in trainees)]
+    assert check(p, trivial) == []
     trivial_changes = sum(1 for a in published if a not in trivial and a.volunteer_id != vid)
     w = params.weights
     trivial_objective = sum(evaluate(p, trivial, w).values()) + w.change * trivial_changes
