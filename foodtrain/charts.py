@@ -16,17 +16,20 @@ from html import escape
 # Colours with at least 4.5:1 contrast on white, told apart also by the legend order.
 PALETTE = ("#0b4f8a", "#b34700", "#1b6e2a", "#6a1b9a", "#8a1c1c", "#005f6b", "#5c4a00", "#333333")
 
-FONT_SIZE_PX = 14
+FONT_SIZE_PX = 16
 PLOT_HEIGHT_PX = 300
 MARGIN_LEFT_PX = 90
 MARGIN_RIGHT_PX = 20
 MARGIN_TOP_PX = 20
-MIN_PLOT_WIDTH_PX = 560
+MIN_PLOT_WIDTH_PX = 720
+# Wider charts keep their size and scroll sideways; narrower ones may stretch to the page width.
+STRETCH_UP_TO_PX = 1000
 BAR_WIDTH_PX = 14
 GROUP_GAP_PX = 10
 ROTATE_LABELS_ABOVE = 8
 MAX_X_LABELS = 60
 TICK_COUNT = 5
+LEGEND_MAX_CHARS = 24
 
 _CHART_ID = re.compile(r"[a-z][a-z0-9-]{0,60}")
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -38,6 +41,10 @@ class Series:
 
     name: str
     values: tuple[float, ...]
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _text(value: object) -> str:
@@ -101,8 +108,9 @@ def bar_chart(
     def y_of(value: float) -> float:
         return plot_bottom - (value / top) * PLOT_HEIGHT_PX
 
+    css_class = "chart__svg" if width <= STRETCH_UP_TO_PX else "chart__svg chart__svg--wide"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart__svg" role="img" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="system-ui, Arial, sans-serif" font-size="{FONT_SIZE_PX}" fill="#111111">',
         f'<title id="{chart_id}-title">{_text(title)}</title>',
@@ -111,11 +119,11 @@ def bar_chart(
     # Legend, three series a row.
     for index, one in enumerate(series):
         row, column = divmod(index, 3)
-        x = MARGIN_LEFT_PX + column * 220
+        x = MARGIN_LEFT_PX + column * 250
         y = MARGIN_TOP_PX + row * 28
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{x}" y="{y}" width="16" height="16" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 22}" y="{y + 13}">{_text(one.name)}</text>')
+        parts.append(f'<text x="{x + 22}" y="{y + 14}">{_text(_shortened(one.name, LEGEND_MAX_CHARS))}</text>')
     # Y axis: grid lines, tick labels and the axis title.
     for tick in ticks:
         y = y_of(tick)

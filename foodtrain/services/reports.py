@@ -539,7 +539,8 @@ def report_tables(report: Report) -> tuple[Table, ...]:
         ])
         per_period = Table(per_period.title, per_period.columns, per_period.rows, per_period.totals,
                            per_period.notes + (f"Hours from the published rota: a morning or afternoon shift counts "
-                                               f"{MORNING_SHIFT_HOURS} hours, a whole day {WHOLE_DAY_SHIFT_HOURS}.",))
+                                               f"{MORNING_SHIFT_HOURS} hours, a whole day {WHOLE_DAY_SHIFT_HOURS}; "
+                                               "dates still to come are planned hours.",))
         by_kind = Table(
             "Volunteer hours by kind of work",
             (Column("Branch"), *(Column(SLOT_KIND_LABELS[kind], CellKind.HOURS) for kind in SlotKind),
