@@ -23,6 +23,7 @@ PICKING_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 NAV_ITEMS = [
     ("Routes", "routes.index", PLANNER_ROLES, 40),
     ("My rounds", "routes.mine", (UserRole.DRIVER,), 40),
+    ("Picking lists", "routes.picking_index", PICKING_ROLES, 45),
 ]
 
 
@@ -166,9 +167,17 @@ def sheets(plan_id: int):  # type: ignore[no-untyped-def]
     return _pdf(render_delivery_sheets(team_sheets), f"{name}.pdf")
 
 
+@blueprint.route("/picking")
+@roles_required(*PICKING_ROLES)
+def picking_index():  # type: ignore[no-untyped-def]
+    day = _date_argument(request.args.get("date")) or _today()
+    return render_template("routes/picking.html", day=day,
+                           shops=planning.shops_of_branch(db.session, current_branch_id()))
+
+
 @blueprint.route("/picking.pdf")
 @roles_required(*PICKING_ROLES)
-def picking(): # type: ignore[no-untyped-def]
+def picking():  # type: ignore[no-untyped-def]
     day = _date_argument(request.args.get("date"))
     if day is None:
         abort(404)

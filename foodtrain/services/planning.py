@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 import routing
 from foodtrain.encryption import DecryptionError, FieldCipher
@@ -438,8 +439,8 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             plan_id = plan.id
             session.commit()  # nothing is read after this: a read would open a new (locking) transaction
             return plan_id
-        except IntegrityError:
-            session.rollback()  # another job created the day's plan meanwhile: replace that one
+        except (IntegrityError, StaleDataError):
+            session.rollback()  # another job created or changed the day's plan meanwhile: replace that one
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -706,6 +707,15 @@ def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | N
 # Adjusting and publishing
 
 
+def _commit_change(session: Session) -> None:
+    """Commit an adjustment; a plan changed by another request meanwhile is refused, not overwritten."""
+    try:
+        session.commit()
+    except StaleDataError as error:
+        session.rollback()
+        raise ValidationError({"version": STALE_MESSAGE}) from error
+
+
 def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
     plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
     if version is not None and plan.version != version:
@@ -736,7 +746,7 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
             pin.van_id = van_id
         record_event(session, user_id=user_id, action="route_plan.move_order", entity_type="route_plan",
                      entity_id=plan.id, branch_id=branch_id, detail=f"order {order_id} to van {van_id}")
-        session.commit()
+        _commit_change(session)
     except Exception:
         session.rollback()
         raise
@@ -753,7 +763,7 @@ def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, 
         round_.locked = locked
         record_event(session, user_id=user_id, action="route_plan.lock" if locked else "route_plan.unlock",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id, detail=f"van {van_id}")
-        session.commit()
+        _commit_change(session)
     except Exception:
         session.rollback()
         raise
@@ -768,7 +778,7 @@ def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | 
             plan.published_at = utc_now()
             record_event(session, user_id=user_id, action="route_plan.publish", entity_type="route_plan",
                          entity_id=plan.id, branch_id=branch_id, detail=plan.delivery_date.isoformat())
-        session.commit()
+        _commit_change(session)
     except Exception:
         session.rollback()
         raise

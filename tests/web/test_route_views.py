@@ -87,6 +87,8 @@ def test_sheets_and_picking_lists_download_as_pdf_and_are_audited(demo_app, demo
     sign_in(demo_client, "office-dg")
     assert demo_client.get("/routes/").status_code == 403
     assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 403
+    index = demo_client.get(f"/routes/picking?date={DAY.isoformat()}").get_data(as_text=True)
+    assert "Picking lists" in index and f"/routes/picking.pdf?date={DAY.isoformat()}&amp;shop=" in index
     picking = demo_client.get(f"/routes/picking.pdf?date={DAY.isoformat()}")
     assert picking.status_code == 200 and picking.mimetype == "application/pdf"
     assert "to be ready by" in PdfReader(BytesIO(picking.data)).pages[0].extract_text()
