@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Customer, Order, OrderLine, OrderStatus, Shop
 from foodtrain.services.orders import OrderLineInput, order_board, record_packing, save_order
-from tests.conftest import DEMO_TODAY, csrf_token_from, sign_in
+from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, csrf_token_from, sign_in
 
 DAY = DEMO_TODAY  # the demo leaves some of the customers due today without an order
 
@@ -360,3 +360,86 @@ def test_absurd_ids_and_values_answer_cleanly(demo_app, office) -> None:  # type
     response = office.post("/orders/new", data=data)
     assert response.status_code == 400
     assert _order_count(demo_app, customer_id) == 0
+
+
+# ---------------------------------------------------------------- in a real browser (Debian's Chromium)
+
+
+@pytest.fixture
+def live_server(demo_app):  # type: ignore[no-untyped-def]
+    """The demo app served over HTTP on a free local port, for a real browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.mark.browser
+def test_phone_order_by_keyboard_in_chromium(demo_app, live_server) -> None:  # type: ignore[no-untyped-def]
+    """An office volunteer takes a phone order with the keyboard only: Enter moves line by line, a usual
+    item is added with one key, a double click on Save keeps one order; no script errors (CSP holds)."""
+    import shutil
+    from pathlib import Path
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    customer_id, name, _phone = _missing_customer(demo_app)
+    artifacts = Path("test-artifacts")
+    artifacts.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("console", lambda message: problems.append(message.text)
+                    if message.type == "error" and "Failed to load resource" not in message.text else None)
+            page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+                    if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+            page.goto(f"{live_server}/login")
+            page.fill("#username", "office-dg")
+            page.fill("#password", DEMO_PASSWORD)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            page.goto(f"{live_server}/orders/?date={DAY.isoformat()}")
+            with page.expect_navigation():
+                page.click(f"a[href='/orders/new?customer_id={customer_id}&date={DAY.isoformat()}']")
+            assert page.evaluate("document.activeElement.id") == "lines-0-item"
+            page.keyboard.type("Milk")
+            page.keyboard.press("Tab")
+            page.keyboard.press("Control+A")
+            page.keyboard.type("2")
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.id") == "lines-1-item"
+            page.keyboard.type("Bread")
+            page.keyboard.press("Enter")
+            page.focus("#lines-14-item")
+            page.keyboard.type("Jam")
+            page.keyboard.press("Enter")  # Enter on the last line adds one
+            assert page.locator("tr.order-line").count() == 16
+            usual = page.locator(".usual-item").first
+            usual_item = usual.get_attribute("data-item")
+            usual.focus()
+            page.keyboard.press("Enter")  # one key adds a usual item to the first blank line
+            assert page.input_value("#lines-2-item") == usual_item
+            assert page.evaluate("document.activeElement.id") == "lines-2-quantity"
+            page.screenshot(path=str(artifacts / "orders-entry.png"), full_page=True)
+            with page.expect_navigation():
+                page.dblclick("#save-order")
+            assert "Order saved" in page.inner_text(".flash")
+            page.screenshot(path=str(artifacts / "orders-board-after-save.png"), full_page=True)
+            assert not problems, problems
+        finally:
+            browser.close()
+    assert _order_count(demo_app, customer_id) == 1
+    items = [line.item for line in _order_of(demo_app, customer_id).lines]
+    assert items == ["Milk", "Bread", usual_item, "Jam"], name
