@@ -15,12 +15,12 @@ from xml.sax.saxutils import escape
 # Okabe–Ito palette (distinguishable with common colour-vision deficiencies), each with its own dash.
 ROUND_STYLES = (
     ("#0072B2", ""),
-    ("#D55E00", "10 5"),
-    ("#009E73", "2 4"),
+    ("#D55E00", "12 6"),
+    ("#009E73", "2 5"),
     ("#CC79A7", "12 4 2 4"),
-    ("#E69F00", "6 3"),
+    ("#E69F00", "4 4"),
     ("#56B4E9", "14 4 2 4 2 4"),
-    ("#000000", "4 2"),
+    ("#000000", "20 4 4 4"),
 )
 WIDTH = 760
 MAP_HEIGHT = 520
