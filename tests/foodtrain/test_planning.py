@@ -255,3 +255,17 @@ def test_key_safe_codes_are_decrypted_onto_the_sheet_and_counted_in_the_audit(se
     details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download")
                               .order_by(AuditEvent.id)).all()
     assert details[0].endswith("key-safe codes printed: 2") and "4711" not in details[0]
+
+
+def test_cancelled_plan_job_writes_nothing(session) -> None:
+    """Cancelling the planning job stops it at its next progress check and stores no plan."""
+    from foodtrain.jobs import request_cancel
+
+    branch, _, _, _ = _day(session, orders=3)
+    parameters = planning.plan_job_parameters(DAY, time(9), time(16), 2, None, "/routes/")
+    job_id = submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                        user_id=None)
+    request_cancel(session, job_id, branch.id)
+    run_job(sessionmaker(bind=db.engine), job_id)
+    assert get_job(session, job_id, branch.id).status is JobStatus.CANCELLED
+    assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 0
