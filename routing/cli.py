@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from routing.domain import Params
+
+if TYPE_CHECKING:
+    from routing.benchmark import BenchRow
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -75,7 +79,8 @@ def _meta(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def write_report(prefix: Path, rows: list, summary: dict, args: argparse.Namespace) -> None:
+def write_report(prefix: Path, rows: list[BenchRow], summary: dict[str, object],
+                 args: argparse.Namespace) -> None:
     """Write ``prefix.md`` and ``prefix.json`` with date, command and machine."""
     import json as _json
     from dataclasses import asdict
