@@ -1,0 +1,242 @@
+"""Rota pages: generate from the browser, the calendar, checked edits, publish, repair, own rota and .ics."""
+from __future__ import annotations
+
+import re
+import time
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from foodtrain.extensions import db
+from foodtrain.models import (
+    Branch,
+    Rota,
+    RotaAssignment,
+    RotaChange,
+    RotaRole,
+    RotaSlot,
+    RotaStatus,
+    SlotKind,
+    User,
+    Volunteer,
+)
+from tests.conftest import csrf_token_from, sign_in
+
+MONTH = "2026-12"
+
+
+def _generate(client: FlaskClient, time_limit_s: int = 1) -> int:
+    page = client.get("/rota/")
+    token = csrf_token_from(page.get_data(as_text=True))
+    started = time.perf_counter()
+    response = client.post("/rota/generate", data={"csrf_token": token, "month": MONTH, "time_limit_s": time_limit_s})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    progress = client.get(response.headers["Location"].rstrip("/") + "/progress").get_json()
+    print(f"rota generation from the browser (job start to finish, {time_limit_s} s search): "
+          f"{time.perf_counter() - started:.1f} s")
+    assert progress["status"] == "succeeded", progress
+    url = progress["result_url"]
+    assert re.fullmatch(r"/rota/\d+", url)
+    return int(url.rsplit("/", 1)[1])
+
+
+def _dg_rota(demo_app: Flask, rota_id: int) -> Rota:
+    with demo_app.app_context():
+        rota = db.session.get(Rota, rota_id)
+        assert rota is not None
+        return rota
+
+
+def test_coordinator_generates_and_sees_the_calendar(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """The browser flow stores a draft; its calendar lists teams per van, shops, office and unfilled reasons."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    html = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    assert "Rota for December 2026" in html and "draft" in html
+    assert "Van 1" in html and "Office" in html and "Shopping" in html and "Driver:" in html
+    assert 'rel="stylesheet" href="/static/css/rota.css"' in html and "style=" not in html
+    with demo_app.app_context():
+        unfilled = db.session.scalars(select(RotaSlot).where(RotaSlot.rota_id == rota_id,
+                                                            RotaSlot.unfilled_reason != "")).all()
+        for slot in unfilled[:3]:
+            assert slot.unfilled_reason.split(": ", 1)[1][:40].replace("&", "&amp;") in html
+    index = demo_client.get("/rota/").get_data(as_text=True)
+    assert f"/rota/{rota_id}" in index
+
+
+def test_double_submitted_generate_starts_one_job_at_a_time(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """While a generation job is queued or running, another submit goes to its progress page instead."""
+    from foodtrain.models import BackgroundJob, JobStatus
+
+    sign_in(demo_client, "coordinator-dg")
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        job = BackgroundJob(branch_id=branch_id, kind="rota_generate", status=JobStatus.RUNNING)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    token = csrf_token_from(demo_client.get("/rota/").get_data(as_text=True))
+    response = demo_client.post("/rota/generate", data={"csrf_token": token, "month": MONTH, "time_limit_s": 1})
+    assert response.headers["Location"].endswith(f"/jobs/{job_id}")
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BackgroundJob)) == 1
+
+
+def test_generate_form_rejects_bad_input_next_to_the_field(demo_client: FlaskClient) -> None:
+    """A bad month or time limit answers 400 with the message by the field and keeps what was typed."""
+    sign_in(demo_client, "coordinator-dg")
+    token = csrf_token_from(demo_client.get("/rota/").get_data(as_text=True))
+    response = demo_client.post("/rota/generate", data={"csrf_token": token, "month": "Decembr", "time_limit_s": "9999"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose a month, for example 2026-12." in html and "Between 1 and 300 seconds." in html
+    assert 'value="Decembr"' in html
+
+
+def _slot_with_team(demo_app: Flask, rota_id: int) -> tuple[int, int, int]:
+    with demo_app.app_context():
+        slot = next(s for s in db.session.get(Rota, rota_id).slots
+                    if s.kind is SlotKind.DELIVERY and len(s.assignments) == 2)
+        driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
+        mate = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.MATE)
+        return slot.id, driver, mate
+
+
+def test_edit_breaking_a_rule_shows_the_rule_and_keeps_the_choice(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """Choosing a mate as driver who is not an approved driver is refused with the rule named; nothing is saved."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    slot_id, driver, mate = _slot_with_team(demo_app, rota_id)
+    page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    with demo_app.app_context():
+        unapproved = db.session.scalar(select(Volunteer.id).where(
+            Volunteer.van_driving_approved.is_(False), Volunteer.id != mate,
+            Volunteer.branch_id == db.session.get(Rota, rota_id).branch_id))
+    response = demo_client.post(f"/rota/{rota_id}/edit?slot={slot_id}", data={
+        "csrf_token": csrf_token_from(page), "version": version, "seat_0": unapproved, "seat_1": mate})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Not allowed" in html
+    assert f'<option selected value="{unapproved}">' in html
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RotaChange)) == 0
+
+
+def test_valid_edit_and_publish(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """Emptying a team is saved and logged; publishing makes it the month's rota; a stale form is refused."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    slot_id, driver, mate = _slot_with_team(demo_app, rota_id)
+    page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = demo_client.post(f"/rota/{rota_id}/edit?slot={slot_id}", data={
+        "csrf_token": csrf_token_from(page), "version": version, "seat_0": 0, "seat_1": 0})
+    assert response.status_code == 302
+    show = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    assert "edited by hand" in show and "slot--unfilled" in show
+    # publishing with the version from before the edit is refused
+    stale = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": version})
+    assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
+    current = re.search(r'name="version" type="hidden" value="(\d+)"', show).group(1)
+    ok = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": current})
+    assert ok.status_code == 302
+    assert _dg_rota(demo_app, rota_id).status is RotaStatus.PUBLISHED
+
+
+def test_repair_shows_before_and_after(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """A drop-out from the 10th empties their later shifts, fills them where possible and lists the changes."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    with demo_app.app_context():
+        rota = db.session.get(Rota, rota_id)
+        later = [a for s in rota.slots if s.date.day >= 10 for a in s.assignments]
+        volunteer_id = later[0].volunteer_id
+    page = demo_client.get(f"/rota/{rota_id}/repair").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = demo_client.post(f"/rota/{rota_id}/repair", data={
+        "csrf_token": csrf_token_from(page), "version": version, "volunteer_id": volunteer_id,
+        "from_date": "2026-12-10"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#changes")
+    with demo_app.app_context():
+        rota = db.session.get(Rota, rota_id)
+        assert not [a for s in rota.slots if s.date.day >= 10 for a in s.assignments if a.volunteer_id == volunteer_id]
+        name = db.session.get(Volunteer, volunteer_id).full_name
+    html = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    assert "repair:" in html and name in html
+
+
+def test_repair_form_errors_are_shown(demo_client: FlaskClient) -> None:
+    """A missing volunteer and a date outside the month are explained next to the fields."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    page = demo_client.get(f"/rota/{rota_id}/repair").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = demo_client.post(f"/rota/{rota_id}/repair", data={
+        "csrf_token": csrf_token_from(page), "version": version, "volunteer_id": 0, "from_date": "2027-03-01"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose the volunteer who drops out." in html and "Choose a day in December 2026." in html
+
+
+def test_roles_and_branches(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """Office may view but not change; drivers only their own rota; another branch's rota is 404."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    demo_client.post("/logout", data={"csrf_token": csrf_token_from(demo_client.get("/rota/").get_data(as_text=True))})
+    office = demo_app.test_client()
+    sign_in(office, "office-dg")
+    assert office.get(f"/rota/{rota_id}").status_code == 200
+    assert "Change" not in office.get(f"/rota/{rota_id}").get_data(as_text=True).split("What changed")[0].replace(
+        "Change </span>", "")
+    assert office.get(f"/rota/{rota_id}/repair").status_code == 403
+    driver = demo_app.test_client()
+    sign_in(driver, "driver-dg")
+    assert driver.get(f"/rota/{rota_id}").status_code == 403
+    assert driver.get("/rota/volunteers/1").status_code == 403
+    assert driver.get("/rota/mine").status_code == 200
+    other = demo_app.test_client()
+    sign_in(other, "coordinator-wl")
+    assert other.get(f"/rota/{rota_id}").status_code == 404
+    assert other.get(f"/rota/{rota_id}/repair").status_code == 404
+
+
+def test_driver_sees_own_published_rota_and_downloads_ics(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """After publishing, the driver's page lists their shifts and the .ics holds them, with no customer data."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    with demo_app.app_context():
+        driver_volunteer = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
+        rota = db.session.get(Rota, rota_id)
+        slot = next(s for s in rota.slots if s.kind is SlotKind.OFFICE)
+        has_shift = db.session.scalar(select(func.count()).select_from(RotaAssignment).join(RotaSlot).where(
+            RotaSlot.rota_id == rota_id, RotaAssignment.volunteer_id == driver_volunteer))
+        if not has_shift:  # make sure the demo driver has at least one shift to show
+            slot.assignments = []
+            db.session.flush()
+            slot.assignments.append(RotaAssignment(role=RotaRole.OFFICE, volunteer_id=driver_volunteer))
+        rota.status, rota.published_month = RotaStatus.PUBLISHED, rota.month
+        db.session.commit()
+        from foodtrain.models import Customer
+        customer_facts = [fact for row in db.session.execute(select(Customer.address_line1, Customer.phone,
+                                                                     Customer.postcode)) for fact in row if fact]
+    driver = demo_app.test_client()
+    sign_in(driver, "driver-dg")
+    page = driver.get(f"/rota/mine?month={MONTH}").get_data(as_text=True)
+    assert "My rota" in page and "Dec" in page and "Download for my calendar" in page
+    ics = driver.get(f"/rota/mine.ics?month={MONTH}")
+    assert ics.mimetype == "text/calendar" and "attachment" in ics.headers["Content-Disposition"]
+    text = ics.get_data(as_text=True)
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.count("BEGIN:VEVENT") >= 1
+    unfolded = text.replace("\r\n ", "")
+    assert customer_facts and not [fact for fact in customer_facts if fact in unfolded]
+    coordinator_copy = demo_client.get(f"/rota/volunteers/{driver_volunteer}.ics?month={MONTH}")
+    assert coordinator_copy.status_code == 200 and coordinator_copy.get_data(as_text=True).count("BEGIN:VEVENT") == \
+        text.count("BEGIN:VEVENT")
+
+
+def test_user_without_volunteer_record_is_told_so(demo_client: FlaskClient) -> None:
+    """An office login not linked to a volunteer sees an explanation, and no calendar file."""
+    sign_in(demo_client, "office-dg")
+    assert "not linked to a volunteer record" in demo_client.get("/rota/mine").get_data(as_text=True)
+    assert demo_client.get("/rota/mine.ics").status_code == 404

@@ -1,0 +1,251 @@
+"""The rota pages: generate a month (background job), the calendar, edits, publish, repair, own rota.
+
+Blueprint "rota_pages" (the name "rota" is the library's). Coordinators and
+admins generate, edit, publish and repair; office volunteers view the
+calendar; everyone linked to a volunteer record sees their own rota.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import foodtrain.services.rota as rota_service  # registers the rota generation job kind
+from foodtrain.extensions import db
+from foodtrain.models import RotaStatus, UserRole
+from foodtrain.services.errors import ValidationError
+from foodtrain.services.rota import GENERATE_JOB_KIND, ROLE_LABELS, Seat
+from web.jobs import start_job
+from web.rota_forms import NOBODY, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
+from web.security import current_branch_id, roles_required
+
+blueprint = Blueprint("rota_pages", __name__, url_prefix="/rota")
+
+PLANNERS = (UserRole.ADMIN, UserRole.COORDINATOR)
+VIEWERS = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
+EVERYONE = tuple(UserRole)
+NAV_ITEMS = [("Rota", "rota_pages.index", VIEWERS, 40), ("My rota", "rota_pages.mine", EVERYONE, 90)]
+
+
+def _form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    """Put a service's field messages next to the fields (unknown fields go to the top of the form)."""
+    for name, message in error.field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), message]
+        else:
+            form.form_errors.append(message)
+
+
+def _is_planner() -> bool:
+    return current_user.role in PLANNERS
+
+
+@blueprint.route("/")
+@roles_required(*VIEWERS)
+def index():  # type: ignore[no-untyped-def]
+    rotas = rota_service.list_rotas(db.session, current_branch_id())
+    today = date.today()
+    next_month = (today.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
+    form = GenerateForm(month=f"{next_month:%Y-%m}")
+    return render_template("rota/index.html", rotas=rotas, form=form, can_plan=_is_planner())
+
+
+@blueprint.route("/generate", methods=["POST"])
+@roles_required(*PLANNERS)
+def generate():  # type: ignore[no-untyped-def]
+    form = GenerateForm()
+    if not form.validate_on_submit():
+        rotas = rota_service.list_rotas(db.session, current_branch_id())
+        return render_template("rota/index.html", rotas=rotas, form=form, can_plan=True), 400
+    running = rota_service.active_generation_job(db.session, current_branch_id())
+    if running is not None:  # a double click, or someone else is already drawing one up
+        flash("A rota is already being drawn up for this branch: here is its progress.", "info")
+        return redirect(url_for("jobs.show", job_id=running))
+    result_url = url_for("rota_pages.show", rota_id=987654321).replace("987654321", "ROTA_ID")
+    job_id = start_job(GENERATE_JOB_KIND, {
+        "month": f"{form.month.parsed:%Y-%m-%d}", "time_limit_s": form.time_limit_s.data,
+        "user_id": current_user.id, "result_url": result_url,
+    })
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+def _render_show(rota_id: int, publish_form: VersionForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    view = rota_service.get_rota(db.session, current_branch_id(), rota_id)
+    publish_form = publish_form or VersionForm(version=view.version)
+    return render_template("rota/show.html", rota=view, publish_form=publish_form, can_plan=_is_planner(),
+                           RotaStatus=RotaStatus), status
+
+
+@blueprint.route("/<int:rota_id>")
+@roles_required(*VIEWERS)
+def show(rota_id: int):  # type: ignore[no-untyped-def]
+    return _render_show(rota_id)
+
+
+@blueprint.route("/<int:rota_id>/publish", methods=["POST"])
+@roles_required(*PLANNERS)
+def publish(rota_id: int):  # type: ignore[no-untyped-def]
+    form = VersionForm()
+    if not form.validate_on_submit():
+        return _render_show(rota_id, form, 400)
+    try:
+        published = rota_service.publish_rota(db.session, current_branch_id(), rota_id,
+                                              expected_version=form.version.data, user_id=current_user.id)
+    except ValidationError as error:
+        db.session.rollback()
+        _form_errors(form, error)
+        return _render_show(rota_id, form, 409)
+    flash("The rota is published: volunteers can now see their shifts." if published
+          else "This rota was already published.", "info")
+    return redirect(url_for("rota_pages.show", rota_id=rota_id))
+
+
+def _slot_argument() -> int:
+    value = request.args.get("slot", "")
+    if not value.isdigit() or len(value) > 12:
+        abort(404)
+    return int(value)
+
+
+def _edit_forms(editor, form=None, swap_form=None):  # type: ignore[no-untyped-def]
+    """The seat form and the swap form of a slot, filled from the editor (or keeping what was typed)."""
+    seats = editor.slot.seats
+    if form is None:
+        form = slot_form_class(len(seats))(version=editor.rota_version, **{
+            f"seat_{i}": seat.volunteer_id or NOBODY for i, seat in enumerate(seats)})
+    for index, seat in enumerate(seats):
+        field = getattr(form, f"seat_{index}")
+        field.label.text = ROLE_LABELS[seat.role]
+        field.choices = [(NOBODY, "— nobody —")] + [(c.id, c.name) for c in editor.choices.get(seat.role, [])]
+    if swap_form is None:
+        swap_form = SwapForm(version=editor.rota_version)
+    swap_form.assignment_id.choices = [(s.assignment_id, f"{ROLE_LABELS[s.role]}: {s.name}")
+                                       for s in seats if s.assignment_id is not None]
+    swap_form.other_assignment_id.choices = editor.swap_targets
+    return form, swap_form
+
+
+@blueprint.route("/<int:rota_id>/edit", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def edit(rota_id: int):  # type: ignore[no-untyped-def]
+    slot_id = _slot_argument()
+    editor = rota_service.get_slot_editor(db.session, current_branch_id(), rota_id, slot_id)
+    form_class = slot_form_class(len(editor.slot.seats))
+    form = form_class() if request.method == "POST" else None
+    form, swap_form = _edit_forms(editor, form)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            seats = [Seat(seat.role, getattr(form, f"seat_{i}").data or None) for i, seat in enumerate(editor.slot.seats)]
+            try:
+                changed = rota_service.update_slot(db.session, current_branch_id(), rota_id, slot_id, seats,
+                                                   expected_version=form.version.data, user_id=current_user.id)
+            except ValidationError as error:
+                db.session.rollback()
+                _form_errors(form, error)
+            else:
+                flash(f"Saved: {changed} seat{'s' if changed != 1 else ''} changed." if changed
+                      else "Nothing to change.", "info")
+                return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor=f"day-{editor.slot.date}"))
+        return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form), 400
+    return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form)
+
+
+@blueprint.route("/<int:rota_id>/swap", methods=["POST"])
+@roles_required(*PLANNERS)
+def swap(rota_id: int):  # type: ignore[no-untyped-def]
+    slot_id = _slot_argument()
+    editor = rota_service.get_slot_editor(db.session, current_branch_id(), rota_id, slot_id)
+    swap_form = SwapForm()
+    form, swap_form = _edit_forms(editor, swap_form=swap_form)
+    if swap_form.validate_on_submit():
+        try:
+            rota_service.swap_assignments(db.session, current_branch_id(), rota_id, swap_form.assignment_id.data,
+                                          swap_form.other_assignment_id.data,
+                                          expected_version=swap_form.version.data, user_id=current_user.id)
+        except ValidationError as error:
+            db.session.rollback()
+            _form_errors(swap_form, error)
+        else:
+            flash("Swapped.", "info")
+            return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor=f"day-{editor.slot.date}"))
+    return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form), 400
+
+
+def _repair_choices(form: RepairForm, people) -> None:  # type: ignore[no-untyped-def]
+    form.volunteer_id.choices = [(0, "— choose —")] + [(p.id, p.name) for p in people]
+
+
+@blueprint.route("/<int:rota_id>/repair", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def repair(rota_id: int):  # type: ignore[no-untyped-def]
+    view, people = rota_service.rota_volunteers(db.session, current_branch_id(), rota_id)
+    form = RepairForm(version=view.version) if request.method == "GET" else RepairForm()
+    _repair_choices(form, people)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                outcome = rota_service.repair_after_dropout(
+                    db.session, current_branch_id(), rota_id, form.volunteer_id.data or None, form.from_date.data,
+                    expected_version=form.version.data, user_id=current_user.id)
+            except ValidationError as error:
+                db.session.rollback()
+                _form_errors(form, error)
+            else:
+                flash(f"Repaired with {outcome.n_changes} change{'s' if outcome.n_changes != 1 else ''} "
+                      f"to other people's shifts; every change is listed under “What changed”.", "info")
+                return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor="changes"))
+        return render_template("rota/repair.html", rota=view, form=form), 400
+    return render_template("rota/repair.html", rota=view, form=form)
+
+
+def _month_argument() -> date:
+    value = request.args.get("month", "")
+    if value:
+        try:
+            return rota_service.parse_month(value[:10])
+        except ValidationError:
+            pass
+    return date.today().replace(day=1)
+
+
+def _ics_response(text: str, name: str) -> Response:
+    safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "rota"
+    return Response(text, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="rota-{safe}.ics"'})
+
+
+@blueprint.route("/mine")
+@roles_required(*EVERYONE)
+def mine():  # type: ignore[no-untyped-def]
+    start = _month_argument()
+    if current_user.volunteer_id is None:
+        return render_template("rota/volunteer.html", rota=None, start=start, own=True)
+    view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
+    return render_template("rota/volunteer.html", rota=view, start=start, own=True)
+
+
+@blueprint.route("/mine.ics")
+@roles_required(*EVERYONE)
+def mine_ics():  # type: ignore[no-untyped-def]
+    if current_user.volunteer_id is None:
+        abort(404)
+    view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, _month_argument())
+    return _ics_response(rota_service.calendar_file(view), view.name)
+
+
+@blueprint.route("/volunteers/<int:volunteer_id>")
+@roles_required(*PLANNERS)
+def volunteer(volunteer_id: int):  # type: ignore[no-untyped-def]
+    start = _month_argument()
+    view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
+    return render_template("rota/volunteer.html", rota=view, start=start, own=False)
+
+
+@blueprint.route("/volunteers/<int:volunteer_id>.ics")
+@roles_required(*PLANNERS)
+def volunteer_ics(volunteer_id: int):  # type: ignore[no-untyped-def]
+    view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, _month_argument())
+    return _ics_response(rota_service.calendar_file(view), view.name)
+
