@@ -6,6 +6,8 @@ import io
 import re
 from datetime import date
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -177,3 +179,17 @@ def test_financial_year_grouping(demo_client) -> None:  # type: ignore[no-untype
     page = demo_client.get("/reports/charges?start=2026-01-01&end=2026-11-30&period=financial_year").get_data(
         as_text=True)
     assert "2025/26" in page and "2026/27" in page and "by financial year" in page
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.text(max_size=40), end=st.one_of(st.dates().map(date.isoformat), st.text(max_size=40)),
+       period=st.sampled_from(["week", "month", "year", "financial_year", "", "day\x00"]),
+       branch=st.one_of(st.integers(min_value=-2**70, max_value=2**70).map(str), st.text(max_size=10)))
+def test_any_query_string_gives_a_page_not_an_error(  # type: ignore[no-untyped-def]
+        demo_client, start, end, period, branch) -> None:
+    """Whatever the query string holds (NUL bytes, huge numbers, odd dates), the report answers 200 or redirects."""
+    if not demo_client.get("/reports/").status_code == 200:
+        sign_in(demo_client, "admin")
+    params = {"start": start, "end": end, "period": period, "branch": branch}
+    assert demo_client.get("/reports/charges", query_string=params).status_code == 200
+    assert demo_client.get("/reports/deliveries/export.csv", query_string=params).status_code in (200, 302)
