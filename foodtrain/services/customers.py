@@ -175,8 +175,13 @@ def resolve_location(postcode: str, place_by_hand: bool, latitude: object, longi
     return location.postcode, location.latitude, location.longitude
 
 
-def check_customer_details(session: Session, branch_id: int, details: CustomerDetails, today: date) -> CheckedCustomer:
-    """Check every field of the customer form; raise ValidationError naming each wrong field."""
+def check_customer_details(session: Session, branch_id: int, details: CustomerDetails, today: date,
+                           current: Customer | None = None) -> CheckedCustomer:
+    """Check every field of the customer form; raise ValidationError naming each wrong field.
+
+    The cycle's anchor date must fall on the delivery day when either is set or changed (records from before
+    this rule keep theirs until someone changes the day or the date).
+    """
     errors: dict[str, str] = {}
     values: dict[str, object] = {
         "first_name": _text(errors, "first_name", details.first_name, "First name", 80, True),
@@ -221,7 +226,8 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
     anchor = details.frequency_anchor_date
     if anchor is None:
         errors["frequency_anchor_date"] = "Enter the date of the first (or any regular) delivery."
-    elif weekday is not None and 0 <= weekday <= 6 and anchor.weekday() != weekday:
+    elif (weekday is not None and 0 <= weekday <= 6 and anchor.weekday() != weekday
+          and (current is None or (current.frequency_anchor_date, current.delivery_weekday) != (anchor, weekday))):
         errors["frequency_anchor_date"] = (
             f"{anchor:%d %b %Y} is a {WEEKDAY_NAMES[anchor.weekday()]}, but deliveries are on "
             f"{WEEKDAY_NAMES[weekday]}s: choose a {WEEKDAY_NAMES[weekday]}.")
@@ -320,7 +326,7 @@ def update_customer(session: Session, branch_id: int, customer_id: int, details:
     if used_form_token(session, branch_id, form_token) is not None:
         return
     _check_version(customer, expected_version)
-    checked = check_customer_details(session, branch_id, details, today)
+    checked = check_customer_details(session, branch_id, details, today, current=customer)
     with session.no_autoflush:  # one UPDATE, one version step
         changed = sorted(name for name, value in checked.values.items() if getattr(customer, name) != value)
         for name, value in checked.values.items():
@@ -441,7 +447,11 @@ def renew_membership(session: Session, branch_id: int, customer_id: int, *, paid
     if errors:
         raise ValidationError(errors)
     assert paid_on is not None and amount_pence is not None
-    period_until = membership_period_until(customer.membership_paid_until, paid_on, years)
+    try:
+        period_until = membership_period_until(customer.membership_paid_until, paid_on, years)
+    except ValueError:  # a paid-until date near the year 9999
+        raise ValidationError({"paid_on": "The membership is already paid far ahead: check the paid-until date."}
+                              ) from None
     payment = MembershipPayment(branch_id=branch_id, customer_id=customer.id, paid_on=paid_on,
                                 amount_pence=amount_pence, period_until=period_until,
                                 recorded_by_user_id=actor.user_id)

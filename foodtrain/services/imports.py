@@ -407,6 +407,9 @@ def _customer_from_row(session: Session, branch_id: int, row: PreviewRow, shops:
         return None
     if errors:
         return None
+    if paid_until is not None and not date(1990, 1, 1) <= paid_until <= today + timedelta(days=3660):
+        errors["membership_paid_until"] = "The paid-until date is not plausible: check the year."
+        return None
     values = dict(checked.values)
     values["membership_paid_until"] = paid_until
     return values, checked.support_needs

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -132,6 +132,8 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
         errors["date_of_birth"] = f"Volunteers must be {MINIMUM_VOLUNTEER_AGE_YEARS} or over."
     values["date_of_birth"] = born
     if details.joined_on is not None:
+        if details.joined_on > today + timedelta(days=366):
+            errors["joined_on"] = "The joining date is more than a year ahead."
         values["joined_on"] = details.joined_on
     if details.training_completed_on is not None and details.training_completed_on > today:
         errors["training_completed_on"] = "The training date is in the future."
@@ -238,6 +240,9 @@ def update_volunteer(session: Session, branch_id: int, volunteer_id: int, detail
     if expected_version is None or volunteer.version != expected_version:
         raise StaleRecordError()
     checked = check_volunteer_details(session, branch_id, details, pvg, today, volunteer_id=volunteer.id)
+    joined_on = checked.values.get("joined_on")
+    if volunteer.left_on is not None and isinstance(joined_on, date) and joined_on > volunteer.left_on:
+        raise ValidationError({"joined_on": f"They left on {volunteer.left_on:%d %b %Y}: they cannot join after that."})
     values = dict(checked.values) | (checked.pvg or {})
     with session.no_autoflush:  # one UPDATE, one version step
         changed = sorted(name for name, value in values.items() if getattr(volunteer, name) != value)

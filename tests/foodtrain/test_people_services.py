@@ -312,3 +312,19 @@ def test_absences_add_once_and_remove(session) -> None:  # type: ignore[no-untyp
     session.refresh(volunteer)
     assert volunteer.absences == []
     assert session.scalar(select(func.count(Volunteer.id))) == 1
+
+
+def test_old_anchor_on_another_weekday_does_not_block_an_edit(session) -> None:  # type: ignore[no-untyped-def]
+    """A stored anchor date that is not on the delivery day is kept on an unrelated edit, but checked when changed."""
+    branch = make_branch(session)
+    shop = make_shop(session, branch)
+    customer = make_customer(session, branch, shop, frequency_anchor_date=date(2024, 1, 10), delivery_weekday=1)
+    session.commit()
+    details = _details(shop.id, frequency_anchor_date=date(2024, 1, 10), delivery_weekday=1, phone="01387 1")
+    customer_service.update_customer(session, branch.id, customer.id, details, expected_version=1, actor=ACTOR,
+                                     form_token="k1", today=TODAY)
+    assert customer.phone == "01387 1"
+    errors = _errors(lambda: customer_service.update_customer(
+        session, branch.id, customer.id, replace(details, frequency_anchor_date=date(2024, 1, 17)),
+        expected_version=2, actor=ACTOR, form_token="k2", today=TODAY))
+    assert "frequency_anchor_date" in errors
