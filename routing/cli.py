@@ -71,8 +71,16 @@ def _meta(args: argparse.Namespace) -> dict[str, object]:
 
     from ortools import __version__ as ortools_version
 
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).resolve().parent, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
     return {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "git_commit": commit,
         "command": "python -m routing " + " ".join(sys.argv[1:]),
         "machine": _machine(), "ortools": ortools_version, "time_limit_s": args.time_limit_s,
         "workers": args.workers, "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
