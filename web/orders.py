@@ -270,11 +270,9 @@ def cancel(order_id: int):  # type: ignore[no-untyped-def]
 
 
 def _field_errors(form, field_errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """Put a service's errors next to the form's fields (or at the top when no field matches)."""
-    aliases = {"amount_received": "amount_received", "payment_method": "payment_method", "outcome": "outcome",
-               "reason": "reason", "crates": "crates", "till_receipt": "till_receipt"}
+    """Put a service's errors next to the form's fields of the same name (or at the top when none matches)."""
     for key, message in field_errors.items():
-        field = getattr(form, aliases.get(key, ""), None) if key in aliases else None
+        field = form._fields.get(key) if key not in ("csrf_token", "version") else None
         if field is not None:
             field.errors = [*field.errors, message]
         else:

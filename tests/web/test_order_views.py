@@ -197,6 +197,7 @@ def test_shop_summary_and_printable_picking_lists(demo_app, office) -> None:  # 
     html = picking.get_data(as_text=True)
     assert picking.status_code == 200 and customer_name in html and first_item in html
     assert html.count('class="picking-list"') >= 1 and "css/orders.css" in html
+    assert 'class="button js-print" hidden' in html  # shown only when the script can print
     with office.get("/static/css/orders.css") as response:
         css = response.get_data(as_text=True)
     assert "@media print" in css and "page-break-inside: avoid" in css and "break-after: page" in css
