@@ -85,6 +85,27 @@ def test_row_level_problems_are_listed_and_nothing_is_written(session) -> None: 
     assert _count(session, Customer) == 1
 
 
+@pytest.mark.postgres
+def test_import_on_postgresql_writes_all_rows(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL too: a clean file imports every row in one go, and long cells are refused, not truncated."""
+    from foodtrain.extensions import db
+
+    with postgres_app.app_context():
+        session = db.session
+        branch, _shop, user_id = _setup(session)
+        session.commit()
+        long_name = "x" * 90
+        token = _start(session, branch, user_id, CUSTOMER_HEAD
+                       + f"{long_name},Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n")
+        preview = imports.import_preview(session, branch.id, user_id, token, TODAY)
+        assert "too long" in preview.rows[0].errors["first_name"]
+        token = _start(session, branch, user_id, CUSTOMER_HEAD
+                       + "Agnes,Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,memory\n"
+                       + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1941,\n")
+        assert imports.confirm_import(session, branch.id, user_id, token, actor=ACTOR, today=TODAY) == 2
+        assert _count(session, Customer) == 2
+
+
 def test_a_failure_while_writing_leaves_nothing_half_imported(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """If writing breaks after some rows were added, the whole import rolls back and the batch can be retried."""
     branch, _shop, user_id = _setup(session)

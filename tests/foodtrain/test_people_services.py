@@ -328,3 +328,41 @@ def test_old_anchor_on_another_weekday_does_not_block_an_edit(session) -> None: 
         session, branch.id, customer.id, replace(details, frequency_anchor_date=date(2024, 1, 17)),
         expected_version=2, actor=ACTOR, form_token="k2", today=TODAY))
     assert "frequency_anchor_date" in errors
+
+
+@pytest.mark.parametrize("database", ["app", pytest.param("postgres_app", marks=pytest.mark.postgres)])
+def test_concurrent_submits_of_one_form_create_one_customer(request, database: str) -> None:  # type: ignore[no-untyped-def]
+    """Eight threads send the same new-customer form at once (SQLite and PostgreSQL): one customer, one id for all."""
+    import threading
+
+    from foodtrain.extensions import db
+
+    app = request.getfixturevalue(database)
+    with app.app_context():
+        branch = make_branch(db.session)
+        shop = make_shop(db.session, branch)
+        db.session.commit()
+        branch_id, shop_id = branch.id, shop.id
+    ids: list[int] = []
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def submit() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                ids.append(customer_service.create_customer(db.session, branch_id, _details(shop_id), actor=ACTOR,
+                                                            form_token="race", today=TODAY))
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(ids) == 8 and len(set(ids)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Customer.id))) == 1
