@@ -74,7 +74,7 @@ def show(customer_id: int):  # type: ignore[no-untyped-def]
     return render_template("customers/show.html", customer=history.customer, orders=history.orders,
                            payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
                            frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
-                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS)
+                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS, today=_today())
 
 
 def _render_customer_form(form: CustomerForm, customer: Customer | None, general_errors: list[str],

@@ -39,7 +39,7 @@ from foodtrain.models import (
     SupportNeed,
     VolunteerRole,
 )
-from foodtrain.services.customers import WEEKDAY_NAMES, CustomerDetails
+from foodtrain.services.customers import WEEKDAY_NAMES, CustomerDetails, is_placed_by_hand
 from foodtrain.services.volunteers import GRID_WEEKDAYS, PvgDetails, VolunteerDetails
 
 MAX_TEXT = 2000  # a typo guard before the services' own limits
@@ -199,6 +199,7 @@ class CustomerForm(_VersionedForm):
                      "window_end", "access_notes"):
             getattr(self, name).data = getattr(customer, name)
         self.eligibility_override_reason.data = customer.eligibility_override_reason or ""
+        self.place_by_hand.data = is_placed_by_hand(customer.postcode, customer.latitude, customer.longitude)
         self.latitude.data = "" if customer.latitude is None else str(customer.latitude)
         self.longitude.data = "" if customer.longitude is None else str(customer.longitude)
         for name in ("referral_source", "frequency", "list_method", "payment_method"):

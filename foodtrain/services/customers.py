@@ -175,6 +175,17 @@ def resolve_location(postcode: str, place_by_hand: bool, latitude: object, longi
     return location.postcode, location.latitude, location.longitude
 
 
+def is_placed_by_hand(postcode: str, latitude: float | None, longitude: float | None) -> bool:
+    """Whether a stored position was entered by hand (the postcode is unknown, or points elsewhere)."""
+    if latitude is None or longitude is None:
+        return False
+    try:
+        location = lookup_postcode(postcode)
+    except (InvalidPostcodeError, UnknownPostcodeError, PostcodeDataError):
+        return True
+    return abs(location.latitude - latitude) > 1e-5 or abs(location.longitude - longitude) > 1e-5
+
+
 def check_customer_details(session: Session, branch_id: int, details: CustomerDetails, today: date,
                            current: Customer | None = None) -> CheckedCustomer:
     """Check every field of the customer form; raise ValidationError naming each wrong field.

@@ -317,3 +317,17 @@ def test_import_upload_errors_are_shown_at_the_file_field(demo_client) -> None: 
                                                    "file": (io.BytesIO(b"%PDF-1.4"), "scan.pdf")},
                                 content_type="multipart/form-data")
     assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)
+
+
+def test_edit_keeps_a_hand_placed_position(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A customer placed by latitude/longitude (unknown postcode) opens for edit with that choice ticked and saves."""
+    _, shop_id = _branch_shop(demo_app, "DG")
+    sign_in(demo_client, "office-dg")
+    data = _customer_form(shop_id, postcode="EH1 9ZZ", place_by_hand="y", latitude="55.95", longitude="-3.19")
+    response = demo_client.post("/customers/new", data=data | _tokens(demo_client, "/customers/new"))
+    edit_url = response.headers["Location"] + "/edit"
+    page = demo_client.get(edit_url).get_data(as_text=True)
+    assert re.search(r'checked id="place_by_hand"|id="place_by_hand"[^>]*checked', page)
+    assert "Membership not paid yet" in demo_client.get(response.headers["Location"]).get_data(as_text=True)
+    edited = data | _tokens(demo_client, edit_url) | {"phone": "01387 555555"}
+    assert demo_client.post(edit_url, data=edited).status_code == 302
