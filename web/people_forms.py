@@ -254,6 +254,7 @@ class VolunteerForm(_VersionedForm):
     phone = StringField("Phone", validators=TEXT)
     postcode = StringField("Postcode (optional)", validators=TEXT)
     joined_on = DateField("Joined on (empty: today)", validators=[Optional()])
+    left_on = DateField("Stopped volunteering on (empty while they help)", validators=[Optional()])
     roles = MultiCheckboxField("Roles", choices=_choices(ROLE_LABELS))
     van_driving_approved = BooleanField("Approved to drive the van")
     pvg_status = SelectField("PVG status", choices=_choices(PVG_LABELS))
@@ -290,7 +291,7 @@ class VolunteerForm(_VersionedForm):
         return VolunteerDetails(
             first_name=self.first_name.data or "", last_name=self.last_name.data or "",
             date_of_birth=self.date_of_birth.data, email=self.email.data or "", phone=self.phone.data or "",
-            postcode=self.postcode.data or "", joined_on=self.joined_on.data,
+            postcode=self.postcode.data or "", joined_on=self.joined_on.data, left_on=self.left_on.data,
             roles=frozenset(role for role in VolunteerRole if role.value in (self.roles.data or [])),
             van_driving_approved=bool(self.van_driving_approved.data),
             training_completed_on=self.training_completed_on.data, is_trainee=bool(self.is_trainee.data),
@@ -310,7 +311,7 @@ class VolunteerForm(_VersionedForm):
 
     def fill_from(self, volunteer) -> None:  # type: ignore[no-untyped-def]
         for name in ("first_name", "last_name", "date_of_birth", "email", "phone", "postcode", "joined_on",
-                     "van_driving_approved", "training_completed_on", "is_trainee", "shadow_shifts_remaining",
+                     "left_on", "van_driving_approved", "training_completed_on", "is_trainee", "shadow_shifts_remaining",
                      "shifts_per_month", "max_shifts_per_week", "max_consecutive_days"):
             getattr(self, name).data = getattr(volunteer, name)
         self.help_frequency.data = volunteer.help_frequency.value

@@ -63,6 +63,7 @@ class VolunteerDetails:
     phone: str = ""
     postcode: str = ""
     joined_on: date | None = None
+    left_on: date | None = None
     roles: frozenset[VolunteerRole] = field(default_factory=frozenset)
     van_driving_approved: bool = False
     training_completed_on: date | None = None
@@ -135,6 +136,9 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
         if details.joined_on > today + timedelta(days=366):
             errors["joined_on"] = "The joining date is more than a year ahead."
         values["joined_on"] = details.joined_on
+    if details.left_on is not None and details.left_on > today + timedelta(days=366):
+        errors["left_on"] = "The leaving date is more than a year ahead."
+    values["left_on"] = details.left_on
     if details.training_completed_on is not None and details.training_completed_on > today:
         errors["training_completed_on"] = "The training date is in the future."
     values["training_completed_on"] = details.training_completed_on
@@ -173,6 +177,13 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
         raise ValidationError(errors)
     return CheckedVolunteer(values=values, roles=frozenset(details.roles), availability=availability,
                             partners=partners, pvg=checked_pvg)
+
+
+def _check_left_after_joining(checked: CheckedVolunteer, joined_before: date) -> None:
+    joined_on = checked.values.get("joined_on") or joined_before
+    left_on = checked.values.get("left_on")
+    if isinstance(left_on, date) and isinstance(joined_on, date) and left_on < joined_on:
+        raise ValidationError({"left_on": f"They joined on {joined_on:%d %b %Y}: they cannot leave before that."})
 
 
 def _audit(session: Session, actor: Actor, action: str, volunteer_id: int | None, branch_id: int,
@@ -218,6 +229,7 @@ def create_volunteer(session: Session, branch_id: int, details: VolunteerDetails
     if earlier is not None and earlier.entity_id is not None:
         return earlier.entity_id
     checked = check_volunteer_details(session, branch_id, details, pvg, today)
+    _check_left_after_joining(checked, today)
     values = dict(checked.values)
     values.setdefault("joined_on", today)
     volunteer = Volunteer(branch_id=branch_id, **values, **(checked.pvg or {"pvg_status": PvgStatus.PENDING}))
@@ -240,9 +252,7 @@ def update_volunteer(session: Session, branch_id: int, volunteer_id: int, detail
     if expected_version is None or volunteer.version != expected_version:
         raise StaleRecordError()
     checked = check_volunteer_details(session, branch_id, details, pvg, today, volunteer_id=volunteer.id)
-    joined_on = checked.values.get("joined_on")
-    if volunteer.left_on is not None and isinstance(joined_on, date) and joined_on > volunteer.left_on:
-        raise ValidationError({"joined_on": f"They left on {volunteer.left_on:%d %b %Y}: they cannot join after that."})
+    _check_left_after_joining(checked, volunteer.joined_on)
     values = dict(checked.values) | (checked.pvg or {})
     with session.no_autoflush:  # one UPDATE, one version step
         changed = sorted(name for name, value in values.items() if getattr(volunteer, name) != value)

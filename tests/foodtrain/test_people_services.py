@@ -366,3 +366,18 @@ def test_concurrent_submits_of_one_form_create_one_customer(request, database: s
     assert failures == [] and len(ids) == 8 and len(set(ids)) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count(Customer.id))) == 1
+
+
+def test_volunteer_leaving_date_is_checked_and_kept(session) -> None:  # type: ignore[no-untyped-def]
+    """A leaving date before joining is refused; a valid one is stored and the volunteer is no longer active."""
+    branch = make_branch(session)
+    volunteer = make_volunteer(session, branch, joined_on=date(2020, 2, 2))
+    session.commit()
+    errors = _errors(lambda: volunteer_service.update_volunteer(
+        session, branch.id, volunteer.id, _volunteer_details(left_on=date(2019, 1, 1)), None, expected_version=1,
+        actor=ACTOR, form_token="l1", today=TODAY))
+    assert "left_on" in errors
+    session.rollback()
+    volunteer_service.update_volunteer(session, branch.id, volunteer.id, _volunteer_details(left_on=date(2026, 11, 1)),
+                                       None, expected_version=1, actor=ACTOR, form_token="l2", today=TODAY)
+    assert volunteer.left_on == date(2026, 11, 1) and not volunteer.is_active
