@@ -304,8 +304,18 @@ def _slot_view(slot: RotaSlot) -> SlotView:
                     slot.unfilled_reason)
 
 
+MAX_ID = 2**31 - 1
+
+
+def _plausible_id(value: object) -> bool:
+    """Ids fit a 32-bit integer column: anything else cannot exist (and must not reach the database)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def _load_rota(session: Session, branch_id: int, rota_id: int) -> Rota:
     """A rota of the branch with its slots and people, or NotFoundError."""
+    if not _plausible_id(rota_id):
+        raise NotFoundError(f"No rota {rota_id} in this branch.")
     rota_row = session.scalar(
         in_branch(select(Rota), Rota, branch_id).where(Rota.id == rota_id).options(
             selectinload(Rota.slots).selectinload(RotaSlot.assignments).selectinload(RotaAssignment.volunteer),
@@ -663,6 +673,8 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
             errors[f"seat_{index}"] = f"A {KIND_LABELS[slot.kind].lower()} slot has no {ROLE_LABELS[seat.role]} seat."
             continue
         try:
+            if not _plausible_id(seat.volunteer_id):
+                raise NotFoundError("no such volunteer")
             get_in_branch(session, Volunteer, seat.volunteer_id, branch_id)
         except NotFoundError:
             errors[f"seat_{index}"] = "Choose a volunteer of this branch."
@@ -685,8 +697,10 @@ def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_
     """Swap two people between their seats (each keeps the other's role); hard rules are checked."""
     rota_row = _load_rota(session, branch_id, rota_id)
     found = {a.id: (slot, a) for slot in rota_row.slots for a in slot.assignments}
+    if expected_version is not None and rota_row.version != expected_version and assignment_id not in found:
+        raise StaleRotaError()  # e.g. the same swap submitted twice: the seats were already swapped
     if assignment_id not in found:
-        raise NotFoundError(f"No seat {assignment_id} in this rota.")
+        raise ValidationError({"assignment_id": "Choose a person on this slot."})
     if other_assignment_id not in found or other_assignment_id == assignment_id:
         raise ValidationError({"other_assignment_id": "Choose someone else's seat on this rota to swap with."})
     if expected_version is None or rota_row.version != expected_version:
@@ -761,6 +775,8 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
         errors["volunteer_id"] = "Choose the volunteer who drops out."
     else:
         try:
+            if not _plausible_id(volunteer_id):
+                raise NotFoundError("no such volunteer")
             volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
         except NotFoundError:
             errors["volunteer_id"] = "Choose a volunteer of this branch."
@@ -889,6 +905,8 @@ class VolunteerRota:
 def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: date,
                    days: int = 62) -> VolunteerRota:
     """The volunteer's shifts on the branch's published rotas from ``start`` for ``days`` days."""
+    if not _plausible_id(volunteer_id):
+        raise NotFoundError(f"No volunteer {volunteer_id} in this branch.")
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
     end = start + timedelta(days=days)
     rows = session.scalars(

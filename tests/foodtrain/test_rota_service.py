@@ -376,3 +376,30 @@ def test_volunteer_rota_lists_published_shifts_with_partners(session) -> None:  
     assert rota_service.rota_for_feed_token(session, token, date(2026, 12, 1)).volunteer_id == driver_id
     with pytest.raises(NotFoundError):
         rota_service.rota_for_feed_token(session, token + "x", date(2026, 12, 1))
+
+
+def test_cancelled_generation_stores_nothing(session) -> None:  # type: ignore[no-untyped-def]
+    """Cancel while the solver runs: the job ends cancelled within a second and no rota is stored."""
+    import threading
+    import time
+
+    from foodtrain.jobs import request_cancel
+
+    branch, _, _, _ = _small_branch(session)
+    job_id = submit_job(session, branch_id=branch.id, kind=GENERATE_JOB_KIND, user_id=None,
+                        parameters={"month": "2026-12", "time_limit_s": 6, "result_url": "/rota/ROTA_ID"})
+    worker = threading.Thread(target=run_job, args=(sessionmaker(bind=db.engine), job_id))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while get_job(session, job_id, branch.id).progress.get("message", "").startswith("Searching") is False:
+        session.rollback()
+        assert time.monotonic() < deadline, "the job never started searching"
+        time.sleep(0.05)
+    session.rollback()
+    request_cancel(session, job_id, branch.id)
+    started = time.monotonic()
+    worker.join(10)
+    assert not worker.is_alive() and time.monotonic() - started < 3
+    session.rollback()
+    assert get_job(session, job_id, branch.id).status is JobStatus.CANCELLED
+    assert session.scalar(select(Rota.id)) is None
