@@ -141,6 +141,8 @@ def edit(order_id: int):  # type: ignore[no-untyped-def]
 def update(order_id: int):  # type: ignore[no-untyped-def]
     form = OrderForm()
     if not isinstance(form.version.data, int):
+        # An edit needs the version it was loaded at; another branch's order still answers 404 first.
+        order_edit_context(db.session, current_branch_id(), order_id)
         abort(400)
     return _take_order(form, None, None, order_id=order_id)
 
@@ -300,9 +302,7 @@ def shop_day():  # type: ignore[no-untyped-def]
 @blueprint.route("/shops/<int:shop_id>/picking")
 @roles_required(*OFFICE_ROLES)
 def picking(shop_id: int):  # type: ignore[no-untyped-def]
-    day = _date_argument(request.args.get("date"))
-    if day is None:
-        abort(400)
     branch_id = current_branch_id()
+    day = _date_argument(request.args.get("date")) or next_delivery_date(db.session, branch_id, date.today())
     lists = picking_lists(db.session, branch_id, day, shop_id)
     return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session, branch_id, shop_id))
