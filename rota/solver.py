@@ -1,8 +1,8 @@
 """solve(problem, params) -> RotaResult. All OR-Tools handling stays here and in constraints.
 
-Branches share no volunteers, so each branch is solved as its own model, one
-after another, each given a share of the time limit proportional to its size
-(time a branch does not use passes on to the next).
+Branches share no volunteers, so each branch is solved as its own model.
+Up to ``num_workers`` branches are solved concurrently, one CP-SAT worker
+each (see :func:`_solve_model` for why one worker per model).
 
 Measured choices (bench_results/rota/README.md): CP-SAT runs *without* the
 greedy rota as a hint by default -- a complete hint gave an instant first
@@ -16,8 +16,10 @@ and proofs no later on these models.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -133,13 +135,16 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = max(0.05, time_limit_s)
-    p.num_workers = params.num_workers
+    # One worker running max_lp (full linear relaxation, LP-guided search) per
+    # model: on these models it proves optimality sooner than two workers
+    # (max_lp + default_lp/LNS) -- typical seed 0: 5.4 s vs not in 10 s; large
+    # seed 3: 14.9 s vs gap after 30 s. Spare cores go to other branches.
+    p.num_workers = 1
+    p.subsolvers.append("max_lp")
+    p.linearization_level = 2
     p.random_seed = params.seed
     p.relative_gap_limit = params.relative_gap_limit
     p.log_search_progress = params.log_search_progress
-    # On 2 workers CP-SAT would run only default_lp (weak linearisation) plus
-    # LNS; max_lp's full linear relaxation is what closes the bound here.
-    p.subsolvers.extend(["max_lp", "default_lp"])
     p.cp_model_probing_level = 0
     cb = _FirstSolution(t_start)
     code = solver.solve(m.model, cb)
@@ -170,47 +175,40 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj)
 
 
-FIRST_PASS_FRACTION = 0.0  # 0.15 tried: re-presolving the big branch cost more than it gained (see bench_results/rota)
-
-
 def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
     """Draw up the month's rota. Never raises for an understaffed month.
 
-    Several branches are solved one after another, smallest first, each with
-    a share of the remaining time proportional to its size. (An optional first
-    pass, ``FIRST_PASS_FRACTION > 0``, gives every branch a short slice first
-    and then re-solves the unfinished ones hinted with their first rota; it
-    brought the first complete CP-SAT rota forward but cost more in
-    re-presolving the big branch than it gained, so it is off.)
+    Branches share no volunteers, so each is its own CP-SAT model. Up to
+    ``params.num_workers`` branches are solved at the same time (threads, one
+    CP-SAT worker each), largest first; each gets the time left before the
+    deadline, scaled by its share of the branches not yet started.
     """
     params = params or Params()
     t_start = time.perf_counter()
+    deadline = t_start + params.time_limit_s
     branches = problem.branches if params.decompose_by_branch else ()
     parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
-    parts.sort(key=lambda bp: (len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
-    sizes = [max(1, len(p.slots) * max(1, len(p.volunteers))) for _, p in parts]
-    two_pass = len(parts) > 1 and FIRST_PASS_FRACTION > 0
-    outcomes: list[_BranchOutcome] = []
-    for i, (name, sub) in enumerate(parts):
-        left = params.time_limit_s - (time.perf_counter() - t_start)
-        share = left * sizes[i] / sum(sizes[i:])
-        limit = max(min(share, 0.5), FIRST_PASS_FRACTION * share) if two_pass else share
-        outcomes.append(_solve_branch(sub, params, limit, t_start))
-    if two_pass:
-        todo = [i for i, o in enumerate(outcomes) if o.status != "optimal"]
-        for j, i in enumerate(todo):
-            left = params.time_limit_s - (time.perf_counter() - t_start)
-            share = left * sizes[i] / sum(sizes[k] for k in todo[j:])
-            if share < 0.5:
-                continue
-            o1 = outcomes[i]
-            o2 = _solve_branch(parts[i][1], params, share, t_start, hint=o1.assignments)
-            best = o2 if o2.status in ("optimal", "feasible") and o2.objective <= o1.objective else o1
-            outcomes[i] = _BranchOutcome(
-                status=o2.status if o2.status in ("optimal", "feasible") else o1.status,
-                assignments=best.assignments, bound=max(o1.bound, o2.bound), first=o1.first,
-                wall=o1.wall + o2.wall, nvars=o2.nvars, objective=best.objective)
-    return build_result(problem, params, [(name, o) for (name, _), o in zip(parts, outcomes)], t_start)
+    parts.sort(key=lambda bp: (-len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
+    sizes = {name: max(1, len(p.slots) * max(1, len(p.volunteers))) for name, p in parts}
+    threads = max(1, min(params.num_workers, len(parts)))
+    lock = threading.Lock()
+    unstarted = set(sizes)
+
+    def run(name: str, sub: RotaProblem) -> _BranchOutcome:
+        with lock:
+            total = sum(sizes[n] for n in unstarted)
+            unstarted.discard(name)
+        left = deadline - time.perf_counter()
+        limit = min(left, left * threads * sizes[name] / total)
+        return _solve_branch(sub, params, limit, t_start)
+
+    if threads == 1:
+        outcomes = {name: run(name, sub) for name, sub in parts}
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = {name: pool.submit(run, name, sub) for name, sub in parts}
+            outcomes = {name: f.result() for name, f in futures.items()}
+    return build_result(problem, params, [(name, outcomes[name]) for name, _ in parts], t_start)
 
 
 def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, _BranchOutcome]],
