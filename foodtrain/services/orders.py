@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from foodtrain.models import (
+    SUPPORT_NEED_LABELS,
     Customer,
     CustomerStatus,
     ListMethod,
@@ -158,6 +159,7 @@ class OrderEntryContext:
     existing_order_id: int | None
     usual_items: list[str]
     existing_order: OrderSnapshot | None = None
+    support_needs: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -447,6 +449,8 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
         delivery_date=delivery_date, is_due=_customer_due(customer, delivery_date),
         customer_status=customer.status.value, existing_order_id=existing,
         usual_items=usual_items(session, branch_id, customer_id, usual_limit),
+        # e.g. memory problems or help writing the list: how to take this order on the phone.
+        support_needs=[SUPPORT_NEED_LABELS[row.need] for row in customer.support_needs],
     )
 
 

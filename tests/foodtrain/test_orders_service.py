@@ -349,8 +349,15 @@ def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) ->
 
 
 def test_usual_items_for_a_new_customer_are_empty(session, world) -> None:  # type: ignore[no-untyped-def]
-    """No history, no prompts (and no error)."""
+    """No history, no prompts (and no error); the entry page still shows how to help them on the phone."""
+    from foodtrain.models import Customer, CustomerSupportNeed, SupportNeed
+
     assert usual_items(session, world["branch"], world["customer"]) == []
+    customer = session.get(Customer, world["customer"])
+    customer.support_needs = [CustomerSupportNeed(need=SupportNeed.MEMORY)]
+    session.commit()
+    context = order_entry_context(session, world["branch"], world["customer"], TUESDAY)
+    assert context.usual_items == [] and context.support_needs == ["Memory problems"]
 
 
 # ---------------------------------------------------------------- shops, packing, delivery, cancelling
