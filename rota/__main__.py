@@ -48,9 +48,10 @@ def _fairness(problem, assignments) -> dict[str, float]:
             "stdev_two_month_shifts_over_wish": round(statistics.pstdev(two), 3)}
 
 
-def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_repair: bool) -> dict:
+def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_repair: bool,
+              hint: bool = False) -> dict:
     problem = generate(size, seed)
-    params = Params(time_limit_s=time_limit_s, seed=seed, num_workers=num_workers)
+    params = Params(time_limit_s=time_limit_s, seed=seed, num_workers=num_workers, use_greedy_hint=hint)
     t = time.perf_counter()
     greedy = greedy_rota(problem, seed=seed)
     g_time = time.perf_counter() - t
@@ -59,7 +60,7 @@ def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_
     seats = sum(s.seats for s in problem.slots)
     row = {
         "size": size, "seed": seed, "volunteers": len(problem.volunteers), "slots": len(problem.slots),
-        "seats": seats, "time_limit_s": time_limit_s,
+        "seats": seats, "time_limit_s": time_limit_s, "greedy_hint": hint,
         "time_s": round(r.wall_time_s, 2), "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
         "status": r.status, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
         "seats_filled": r.seats_filled, "checker_violations": len(check(problem, r.assignments)),
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     bp.add_argument("--time-limit-s", type=float, help="default per size: " + str(DEFAULT_LIMIT_S))
     bp.add_argument("--num-workers", type=int, default=2)
     bp.add_argument("--repair", action="store_true", help="also time a drop-out repair per seed")
+    bp.add_argument("--hint", action="store_true", help="hint CP-SAT with the greedy rota (Params.use_greedy_hint)")
     bp.add_argument("--json", action="store_true", help="print rows and summary as JSON")
     args = ap.parse_args(argv)
 
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes:
                 limit = args.time_limit_s or DEFAULT_LIMIT_S[size]
                 for seed in range(args.seeds):
-                    row = bench_one(size, seed, limit, args.num_workers, args.repair)
+                    row = bench_one(size, seed, limit, args.num_workers, args.repair, args.hint)
                     rows.append(row)
                     if not args.json:
                         print(json.dumps(row), file=sys.stderr, flush=True)
