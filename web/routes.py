@@ -108,6 +108,7 @@ def _flash_errors(form, error: ValidationError | None = None) -> None:  # type: 
 @blueprint.route("/<int:plan_id>/move", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def move(plan_id: int):  # type: ignore[no-untyped-def]
+    planning.plan_date(db.session, current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = MoveOrderForm()
     if not form.validate_on_submit():
         _flash_errors(form)
@@ -124,6 +125,7 @@ def move(plan_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:plan_id>/lock", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def lock(plan_id: int):  # type: ignore[no-untyped-def]
+    planning.plan_date(db.session, current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = LockRoundForm()
     if not form.validate_on_submit():
         _flash_errors(form)
@@ -141,6 +143,7 @@ def lock(plan_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:plan_id>/publish", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def publish(plan_id: int):  # type: ignore[no-untyped-def]
+    planning.plan_date(db.session, current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = PublishForm()
     if not form.validate_on_submit():
         _flash_errors(form)

@@ -716,6 +716,12 @@ def _commit_change(session: Session) -> None:
         raise ValidationError({"version": STALE_MESSAGE}) from error
 
 
+def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
+    """The delivery date of a plan of the branch; NotFoundError for a missing or another branch's plan."""
+    plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+    return plan.delivery_date
+
+
 def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
     plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
     if version is not None and plan.version != version:
