@@ -123,7 +123,7 @@ def _edit_forms(editor, form=None, swap_form=None):  # type: ignore[no-untyped-d
         swap_form = SwapForm(version=editor.rota_version)
     swap_form.assignment_id.choices = [(s.assignment_id, f"{ROLE_LABELS[s.role]}: {s.name}")
                                        for s in seats if s.assignment_id is not None]
-    swap_form.other_assignment_id.choices = editor.swap_targets
+    swap_form.other_assignment_id.choices = [(0, "— choose a shift —"), *editor.swap_targets]
     return form, swap_form
 
 

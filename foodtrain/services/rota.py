@@ -273,6 +273,19 @@ class RotaView:
         return sum(1 for day in self.days for slot in day.slots for seat in slot.seats if seat.volunteer_id)
 
     @property
+    def month_grid(self) -> list[list[tuple[date | None, DayView | None]]]:
+        """The calendar month as weeks of seven (Monday first) cells: (date or None, that day's slots or None)."""
+        days = {day.date: day for day in self.days}
+        first = self.month
+        cells: list[tuple[date | None, DayView | None]] = [(None, None)] * first.weekday()
+        current = first
+        while current.month == first.month:
+            cells.append((current, days.get(current)))
+            current += timedelta(days=1)
+        cells += [(None, None)] * (-len(cells) % 7)
+        return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+
+    @property
     def weeks(self) -> list[list[DayView]]:
         """Days with slots grouped by ISO week (Monday first)."""
         grouped: dict[tuple[int, int], list[DayView]] = defaultdict(list)
@@ -502,11 +515,28 @@ def _violation_keys(violations: Sequence[rota.Violation]) -> set[tuple[str, str,
     return {(v.rule, v.slot_id, v.volunteer_id) for v in violations}
 
 
+_FRIENDLY = {
+    "only_available_volunteers": "{name} is not available then (weekly availability or dates away)",
+    "driver_needs_approval": "{name} is not approved to drive the van",
+    "pvg_required_for_customer_contact": "{name} has no PVG clearance for that date, and this work is with customers",
+    "volunteer_has_role": "{name} does not have this role",
+    "two_person_teams": "it must be a team of two — a driver and a delivery mate together (or nobody at all)",
+    "trainee_with_experienced_partner": "a trainee must work alongside an experienced volunteer",
+    "seats": "there are more people than seats",
+}
+
+
 def _explain_violation(violation: rota.Violation, data: ProblemData, slot_labels: dict[str, str]) -> str:
+    """One plain sentence naming the person, the slot and the rule that the change would break."""
     rule = RULE_TEXT.get(violation.rule, violation.rule.replace("_", " "))
+    name = data.names.get(violation.volunteer_id, "")
     where = slot_labels.get(violation.slot_id, "")
-    detail = humanise(violation.message, data.names)
-    return f"Not allowed — rule “{rule}”: {detail}" + (f" ({where})" if where else "") + "."
+    template = _FRIENDLY.get(violation.rule)
+    if template is not None and (name or "{name}" not in template):
+        detail = template.format(name=name)
+    else:
+        detail = humanise(violation.message, data.names)
+    return f"Not allowed: {detail}" + (f" — {where}" if where else "") + f". (Rule: {rule}.)"
 
 
 def _refresh_scores(rota_row: Rota, data: ProblemData, assignments: list[rota.Assignment]) -> None:
@@ -546,7 +576,8 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
                 after.append(rota.Assignment(slots[slot_id].key, ROLE_TO_LIBRARY[seat.role],
                                              volunteer_key(seat.volunteer_id)))
     old_keys = _violation_keys(rota.check(data.problem, before))
-    new_violations = [v for v in rota.check(data.problem, after) if (v.rule, v.slot_id, v.volunteer_id) not in old_keys]
+    new_violations = list({(v.rule, v.slot_id, v.volunteer_id): v for v in rota.check(data.problem, after)
+                           if (v.rule, v.slot_id, v.volunteer_id) not in old_keys}.values())
     if new_violations:
         labels = {slot.key: _slot_label(slot) for slot in rota_row.slots}
         raise ValidationError({field_for_error: " ".join(dict.fromkeys(

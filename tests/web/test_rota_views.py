@@ -56,6 +56,7 @@ def test_coordinator_generates_and_sees_the_calendar(demo_app: Flask, demo_clien
     assert "Rota for December 2026" in html and "draft" in html
     assert "Van 1" in html and "Office" in html and "Shopping" in html and "Driver:" in html
     assert 'rel="stylesheet" href="/static/css/rota.css"' in html and "style=" not in html
+    assert 'class="rota-month"' in html and html.count('<span class="rota-month__day">') == 31
     with demo_app.app_context():
         unfilled = db.session.scalars(select(RotaSlot).where(RotaSlot.rota_id == rota_id,
                                                             RotaSlot.unfilled_reason != "")).all()
