@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .constraints import RotaModel, add_hint, build_model, rule_expression
+from .constraints import RotaModel, add_hint, build_model
 from .domain import Assignment, Params, RotaProblem
 from .explain import UnfilledSlot, explain_unfilled
 from .greedy import fill_free_seats, greedy_rota

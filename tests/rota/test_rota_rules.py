@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rota import Month, Weights, check
+from rota import Month, Slot, Volunteer, Weights, check
 from rota_factories import MON, TUE, WED, make_history, make_problem, make_slot, make_volunteer, members, solve_small
 
 # ---------------------------------------------------------------- hard rules
@@ -265,3 +265,35 @@ def test_hand_built_results_pass_checker():
     r = solve_small(p)
     assert check(p, r.assignments) == []
     assert r.status == "optimal"
+
+
+def test_volunteers_stay_in_their_branch():
+    """add_only_volunteers_with_the_role: a volunteer is never rostered in another branch, even when free."""
+    p = make_problem([make_slot("o1", branch="north"), make_slot("o2", branch="south")],
+                     [make_volunteer("a", branch="north", wished_shifts_per_month=2)])
+    r = solve_small(p)
+    assert members(r, "o1") == {"a": "office"}
+    assert members(r, "o2") == {}
+    assert "no office volunteer in branch south" in r.unfilled[0].reason
+
+
+def test_branches_solved_in_parallel_match_one_at_a_time():
+    """Branch decomposition and the two-thread schedule give the same optimum as one model."""
+    from rota.generator import generate
+
+    p = generate("tiny", 5)
+    two = make_problem(
+        [s for s in p.slots] + [Slot(**{**s.__dict__, "id": "b-" + s.id, "branch": "b"}) for s in p.slots],
+        [v for v in p.volunteers] + [
+            Volunteer(**{**v.__dict__, "id": "b-" + v.id, "branch": "b",
+                         "preferred_partners": frozenset("b-" + x for x in v.preferred_partners),
+                         "never_partners": frozenset("b-" + x for x in v.never_partners)})
+            for v in p.volunteers],
+        month=p.month)
+    parallel = solve_small(two, num_workers=2)
+    serial = solve_small(two, num_workers=1)
+    whole = solve_small(two, decompose_by_branch=False)
+    assert parallel.status == serial.status == whole.status == "optimal"
+    assert parallel.objective == serial.objective == whole.objective
+    assert {b.branch for b in parallel.branches} == {"main", "b"}
+    assert check(two, parallel.assignments) == []
