@@ -193,8 +193,9 @@ def repair(rota_id: int):  # type: ignore[no-untyped-def]
                 db.session.rollback()
                 _form_errors(form, error)
             else:
-                flash(f"Repaired with {outcome.n_changes} change{'s' if outcome.n_changes != 1 else ''} "
-                      f"to other people's shifts; every change is listed under “What changed”.", "info")
+                seats = len(outcome.changes)
+                flash(f"Repaired: {seats} seat{'s' if seats != 1 else ''} changed; each is listed under "
+                      "“What changed” (before → after).", "info")
                 return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor="changes"))
         return render_template("rota/repair.html", rota=view, form=form), 400
     return render_template("rota/repair.html", rota=view, form=form)
