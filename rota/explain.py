@@ -93,7 +93,12 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
         parts.append(f"{c['at_weekly_max']} at their weekly maximum")
     if c["cannot_pair"]:
         parts.append(f"{c['cannot_pair']} cannot pair (never-pair or trainee rule)")
-    head = f"no free {one}" if c["free"] == 0 else f"{c['free']} free {one if c['free'] == 1 else many}"
+    if c["free"] == 0:
+        head = f"no free {one}"
+    elif role == "list_collector":
+        head = f"only {c['free']} free {one} and two are needed"
+    else:
+        head = f"{c['free']} free {one if c['free'] == 1 else many}"
     base_one, base_many = ROLE_NOUN["driver_any"] if role == "driver" else (one, many)
     noun = base_many if c["with_role"] != 1 else base_one
     return f"{head}: of {c['with_role']} {noun}, " + ", ".join(parts) if parts else f"{head} (of {c['with_role']} {noun})"
