@@ -403,3 +403,25 @@ def test_cancelled_generation_stores_nothing(session) -> None:  # type: ignore[n
     session.rollback()
     assert get_job(session, job_id, branch.id).status is JobStatus.CANCELLED
     assert session.scalar(select(Rota.id)) is None
+
+
+def test_branch_without_volunteers_gets_an_empty_rota_with_reasons(session) -> None:  # type: ignore[no-untyped-def]
+    """No volunteers at all: the job still succeeds, every slot is unfilled and says nobody has the role."""
+    branch = make_branch(session)
+    make_van(session, branch)
+    make_customer(session, branch, delivery_weekday=TUESDAY)
+    session.commit()
+    rota_id = _generate(session, branch)
+    view = rota_service.get_rota(session, branch.id, rota_id)
+    assert view.seats_filled == 0 and view.unfilled_slots
+    assert all("at all" in slot.unfilled_reason for slot in view.unfilled_slots)
+
+
+def test_last_months_published_rota_is_the_history(session) -> None:  # type: ignore[no-untyped-def]
+    """Generating January reads December's published assignments as history (fairness and stable rounds)."""
+    branch, _, _, _ = _small_branch(session)
+    december = _published(session, branch)
+    count = sum(len(slot.assignments) for slot in december.slots)
+    problem = build_problem(session, branch.id, date(2027, 1, 1)).problem
+    assert len(problem.history.assignments) == count > 0
+    assert {h.date.month for h in problem.history.assignments} == {12}
