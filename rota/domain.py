@@ -349,7 +349,16 @@ class Weights:
 
 @dataclass(frozen=True)
 class Params:
-    """Solver parameters."""
+    """Solver parameters.
+
+    ``time_limit_s``: wall-clock budget for the whole solve (all branches).
+    ``num_workers``: CPU threads; that many branch models are solved at the
+    same time, each by one CP-SAT worker (a one-branch month uses one).
+    ``seed``: CP-SAT random seed and greedy tie-breaks (reproducible runs).
+    ``relative_gap_limit``: stop early once within this gap (0 = prove optimal).
+    ``use_greedy_hint``: start CP-SAT from the greedy rota (off: measured slower).
+    ``decompose_by_branch``: one model per branch (branches share nobody).
+    """
 
     weights: Weights = field(default_factory=Weights)
     time_limit_s: float = 10.0
