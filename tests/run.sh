@@ -8,9 +8,11 @@ ROOT=$(pwd)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. Debian packages: PostgreSQL server (for the PostgreSQL tests).
+# 1. Debian packages: PostgreSQL server (PostgreSQL tests) and Chromium (browser tests;
+#    Playwright drives Debian's browser, never a browser download of its own).
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
@@ -35,6 +37,7 @@ trap stop_pg EXIT
 run_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres foodtrain_test
 export DATABASE_URL_TEST_POSTGRES="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/foodtrain_test"
 
-# 4. The tests.
+# 4. The tests (browser tests must run here, not skip).
 cd "$ROOT"
+export FOODTRAIN_REQUIRE_BROWSER=1
 .venv/bin/python -m pytest "$@"

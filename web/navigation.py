@@ -43,8 +43,16 @@ def register_blueprints(app: Flask) -> None:
 
     @app.context_processor
     def _navigation() -> dict[str, object]:
+        from flask import request
         from flask_login import current_user
 
         if not current_user.is_authenticated:
-            return {"nav_items": []}
-        return {"nav_items": [item for item in nav_items if current_user.role in item.roles]}
+            return {"nav_items": [], "current_nav_item": None}
+        visible = [item for item in nav_items if current_user.role in item.roles]
+        return {"nav_items": visible, "current_nav_item": current_nav_item(visible, request.endpoint, request.blueprint)}
+
+
+def current_nav_item(items: list[NavItem], endpoint: str | None, blueprint: str | None) -> NavItem | None:
+    """The menu entry of the page: the one for this very endpoint, else the first of its blueprint."""
+    exact = next((item for item in items if item.endpoint == endpoint), None)
+    return exact or next((item for item in items if item.section == blueprint), None)
