@@ -108,8 +108,10 @@ class Status(str, Enum):
     """Outcome of a solve.
 
     ``optimal``: provably best (only for trivial days); ``feasible``: every
-    order served; ``infeasible``: some orders cannot be served (each is listed
-    with its reason); ``no_solution_in_time``: the search found no plan.
+    order served; ``infeasible``: some orders are not served (each is listed
+    with its reason, and ``Unserved.proven`` says whether the data rules it
+    out or the search ran out of time); ``no_solution_in_time``: the search
+    found no plan.
     """
 
     OPTIMAL = "optimal"
@@ -149,10 +151,17 @@ class Route:
 
 @dataclass(frozen=True)
 class Unserved:
-    """An order left out of the plan and why, in words a coordinator can act on."""
+    """An order left out of the plan and why, in words a coordinator can act on.
+
+    ``proven`` is true when the data alone rules the order out (it cannot be
+    served even by an otherwise empty van); false when the search did not fit
+    it alongside the other orders within the time limit, which more time, a
+    wider window or another van may fix.
+    """
 
     order_id: str
     reason: str
+    proven: bool = True
 
 
 @dataclass(frozen=True)

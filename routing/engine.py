@@ -124,6 +124,7 @@ class Strategy:
     attempt_share: float = 0.2
     victims: int = 1
     lns: bool = False
+    amortized_factor: float = 0.0
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -144,7 +145,7 @@ class _Built:
     """An OR-Tools model for a subset of the fleet, with node <-> index maps."""
 
     def __init__(self, model: NodeModel, vehicles: list[int], drop_penalty: int | None,
-                 fixed_cost: int) -> None:
+                 fixed_cost: int, amortized_factor: float = 0.0) -> None:
         self.model = model
         self.vehicles = vehicles
         starts = [model.starts[v] for v in vehicles]
@@ -156,6 +157,11 @@ class _Built:
         routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
         if fixed_cost:
             routing.SetFixedCostOfAllVehicles(int(fixed_cost))
+        if fixed_cost and amortized_factor > 0:
+            # routes with few visits cost more than long ones: a gradient towards emptying them
+            linear = int(fixed_cost * amortized_factor)
+            visits = max(1, len(model.visits))
+            routing.SetAmortizedCostFactorsOfAllVehicles(linear, max(1, linear // (visits * visits)))
         self.time_dim = None
         if model.windows is not None:
             self._add_time(starts, ends)
@@ -305,7 +311,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     phases: list[str] = []
 
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
-    built = _Built(model, all_vehicles, None if drop is None else penalty, fixed)
+    built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
     share = 0.0
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)

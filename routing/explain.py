@@ -183,12 +183,12 @@ def explain_crowded(day: CompiledDay, o: int, vans_used: int, idle_vans: list[in
     """
     problem = day.problem
     order = problem.orders[o]
+    limit = f" of {time_limit_s:g} s" if time_limit_s is not None else ""
     spare = [k for k in (idle_vans or []) if fits_alone(day, o, k)]
     if spare:
-        limit = f" of {time_limit_s:g} s" if time_limit_s is not None else ""
         return (f"not placed within the time limit{limit}: van {problem.vans[spare[0]].id} is idle and "
                 f"could serve it on its own; allow more time")
     when = f" in its window {_windows_text(order)}" if order.windows else ""
-    return (f"it fits on its own, but not alongside the other orders: all {len(problem.vans)} vans "
-            f"({vans_used} in use) are full in time or crates{when}; add a van, widen the window "
-            f"or move the order to another day")
+    return (f"it fits on its own, but the plan found within the time limit{limit} has no room for it "
+            f"alongside the other orders{when} ({vans_used} of {len(problem.vans)} vans in use); more "
+            f"time, a wider window or another van may place it")

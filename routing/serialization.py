@@ -127,7 +127,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
                 "departure_min": _num(s.departure_min), "load_after_crates": s.load_after_crates,
             } for s in r.stops],
         } for r in result.routes],
-        "unserved": [{"order_id": u.order_id, "reason": u.reason} for u in result.unserved],
+        "unserved": [{"order_id": u.order_id, "reason": u.reason, "proven": u.proven} for u in result.unserved],
     }
 
 

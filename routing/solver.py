@@ -42,7 +42,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     if not solution.found:
         for order in day.problem.orders:
             unserved.append(Unserved(order.id, "no plan was found within the time limit; "
-                                               "allow more time"))
+                                               "allow more time", proven=False))
         return Result(Status.NO_SOLUTION_IN_TIME, (), tuple(unserved), 0, 0.0, 0.0,
                       time.monotonic() - started)
 
@@ -61,7 +61,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     idle = [k for k, visits in enumerate(solution.routes) if not visits]
     for o in dropped_orders:
         reason = explain_crowded(day, o, len(routes), idle, params.time_limit_s)
-        unserved.append(Unserved(day.problem.orders[o].id, reason))
+        unserved.append(Unserved(day.problem.orders[o].id, reason, proven=False))
     order_rank = {order.id: k for k, order in enumerate(problem.orders)}
     unserved.sort(key=lambda u: order_rank[u.order_id])
     if not routes:

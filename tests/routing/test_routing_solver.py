@@ -73,6 +73,7 @@ def test_order_bigger_than_every_van_is_explained() -> None:
     assert unserved.order_id == "big"
     assert "30 crates exceeds every van's capacity" in unserved.reason
     assert "20 crates" in unserved.reason
+    assert unserved.proven
 
 
 def test_unreachable_window_names_shop_ready_time_and_drive() -> None:
@@ -108,7 +109,8 @@ def test_crowded_day_explains_what_does_not_fit() -> None:
     check_invariants(problem, result)
     assert 1 <= len(result.routes[0].order_ids) <= 2
     assert len(result.unserved) >= 4
-    assert all("not alongside the other orders" in u.reason for u in result.unserved)
+    # the data does not rule any single visit out, so the reason must not claim it does
+    assert all("alongside the other orders" in u.reason and not u.proven for u in result.unserved)
 
 
 def test_plain_visit_without_shop() -> None:
