@@ -420,11 +420,12 @@ def active_generation_job(session: Session, branch_id: int) -> int | None:
     )
 
 
-def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: JobContext) -> rota.RotaResult:
+def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: JobContext,
+                         baseline: int) -> rota.RotaResult:
     """Run the solver in a helper thread; meanwhile report elapsed time and honour cancel.
 
-    The library has no progress callback, so the best objective and bound are
-    reported when it finishes. On cancel the helper thread is abandoned (it
+    The library has no progress callback, so until it finishes the best
+    objective shown is the greedy starting point and the bound is unknown. On cancel the helper thread is abandoned (it
     stops by itself at the time limit) and nothing is stored.
     """
     box: dict[str, object] = {}
@@ -441,7 +442,7 @@ def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: Jo
     while worker.is_alive():
         worker.join(0.5)
         job.report_progress(message="Searching for the best rota…", solver_elapsed_s=round(clock.monotonic() - started, 1),
-                            time_limit_s=params.time_limit_s)
+                            time_limit_s=params.time_limit_s, best_objective=baseline)
         job.raise_if_cancelled()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
@@ -474,10 +475,12 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     specs = slots_for_month(session, job.branch_id, month)
     data = build_problem(session, job.branch_id, month, specs)
     session.commit()  # end the read transaction before the long solve
+    # The library reports nothing while it searches: show the greedy starting point it improves on.
+    baseline = sum(evaluate(data.problem, rota.greedy_rota(data.problem), rota.Weights()).values())
     job.report_progress(force=True, message=f"Searching: {len(specs)} slots, {len(data.problem.volunteers)} volunteers",
-                        time_limit_s=time_limit_s)
+                        best_objective=baseline, time_limit_s=time_limit_s)
     job.raise_if_cancelled()
-    result = _solve_with_progress(data.problem, rota.Params(time_limit_s=time_limit_s), job)
+    result = _solve_with_progress(data.problem, rota.Params(time_limit_s=time_limit_s), job, baseline)
     job.report_progress(force=True, message="Saving the draft rota…", best_objective=result.objective,
                         bound=result.best_bound, status=result.status)
     job.raise_if_cancelled()
