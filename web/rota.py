@@ -6,6 +6,7 @@ calendar; everyone linked to a volunteer record sees their own rota.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -48,7 +49,7 @@ def index():  # type: ignore[no-untyped-def]
     rotas = rota_service.list_rotas(db.session, current_branch_id())
     today = date.today()
     next_month = (today.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
-    form = GenerateForm(month=f"{next_month:%Y-%m}")
+    form = GenerateForm(month=f"{next_month:%Y-%m}", form_token=secrets.token_urlsafe(24))
     return render_template("rota/index.html", rotas=rotas, form=form, can_plan=_is_planner())
 
 
@@ -59,16 +60,17 @@ def generate():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         rotas = rota_service.list_rotas(db.session, current_branch_id())
         return render_template("rota/index.html", rotas=rotas, form=form, can_plan=True), 400
-    running = rota_service.active_generation_job(db.session, current_branch_id())
-    if running is not None:  # a double click, or someone else is already drawing one up
-        flash("A rota is already being drawn up for this branch: here is its progress.", "info")
-        return redirect(url_for("jobs.show", job_id=running))
     result_url = url_for("rota_pages.show", rota_id=987654321).replace("987654321", "ROTA_ID")
-    job_id = start_job(GENERATE_JOB_KIND, {
-        "month": f"{form.month.parsed:%Y-%m-%d}", "time_limit_s": form.time_limit_s.data,
-        "user_id": current_user.id, "result_url": result_url,
-    })
-    return redirect(url_for("jobs.show", job_id=job_id))
+    parameters = {"month": f"{form.month.parsed:%Y-%m-%d}", "time_limit_s": form.time_limit_s.data,
+                  "user_id": current_user.id, "result_url": result_url}
+    outcome = rota_service.start_generation(db.session, current_branch_id(), form.form_token.data or "",
+                                            lambda: start_job(GENERATE_JOB_KIND, parameters))
+    if outcome.job_id is None:
+        flash("That form was already sent: the rota is being drawn up.", "info")
+        return redirect(url_for("rota_pages.index"))
+    if not outcome.started:  # a repeated submit, or someone else is already drawing one up
+        flash("A rota is already being drawn up for this branch: here is its progress.", "info")
+    return redirect(url_for("jobs.show", job_id=outcome.job_id))
 
 
 def _render_show(rota_id: int, publish_form: VersionForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]

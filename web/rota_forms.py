@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -19,6 +19,7 @@ def _version_field() -> IntegerField:
 
 
 class GenerateForm(FlaskForm):
+    form_token = HiddenField()  # one per page load: a repeated submit starts no second job
     month = StringField("Month to draw up", validators=[DataRequired(message="Choose a month.")],
                         render_kw={"type": "month", "placeholder": "2026-12"})
     time_limit_s = IntegerField(

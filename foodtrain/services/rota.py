@@ -13,7 +13,7 @@ import secrets
 import threading
 import time as clock
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +31,7 @@ from foodtrain.models import (
     BackgroundJob,
     JobStatus,
     PartOfDay,
+    PeopleFormToken,
     Rota,
     RotaAssignment,
     RotaChange,
@@ -418,6 +419,45 @@ def active_generation_job(session: Session, branch_id: int) -> int | None:
                                        BackgroundJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
         .order_by(BackgroundJob.id.desc())
     )
+
+
+@dataclass(frozen=True)
+class GenerationStart:
+    job_id: int | None  # None: the same form was already sent and its job is not known yet
+    started: bool  # False: a repeated submit, or another generation still running
+
+
+def start_generation(session: Session, branch_id: int, form_token: str,
+                     start_job: Callable[[], int]) -> GenerationStart:
+    """Start one generation job per submitted form (``form_token``) and per branch at a time.
+
+    ``start_job`` submits and starts the job (the web layer's worker) and returns its id.
+    A repeated submit of the same form, or a submit while a generation runs, starts nothing.
+    """
+    token = (form_token or "")[:64]
+    if token:
+        earlier = session.scalar(select(PeopleFormToken).where(PeopleFormToken.token == token,
+                                                               PeopleFormToken.branch_id == branch_id))
+        if earlier is not None:
+            return GenerationStart(earlier.entity_id, False)
+    running = active_generation_job(session, branch_id)
+    if running is not None:
+        return GenerationStart(running, False)
+    if token:
+        session.add(PeopleFormToken(token=token, branch_id=branch_id, action="rota.generate", entity_id=None))
+        try:
+            session.commit()
+        except IntegrityError:  # the same form, sent twice at once: the other request starts the job
+            session.rollback()
+            return GenerationStart(None, False)
+    session.commit()
+    job_id = start_job()
+    if token:
+        row = session.scalar(select(PeopleFormToken).where(PeopleFormToken.token == token))
+        if row is not None:
+            row.entity_id = job_id
+            session.commit()
+    return GenerationStart(job_id, True)
 
 
 def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: JobContext,

@@ -27,10 +27,12 @@ MONTH = "2026-12"
 
 
 def _generate(client: FlaskClient, time_limit_s: int = 1) -> int:
-    page = client.get("/rota/")
-    token = csrf_token_from(page.get_data(as_text=True))
+    page = client.get("/rota/").get_data(as_text=True)
+    token = csrf_token_from(page)
+    form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
     started = time.perf_counter()
-    response = client.post("/rota/generate", data={"csrf_token": token, "month": MONTH, "time_limit_s": time_limit_s})
+    response = client.post("/rota/generate", data={"csrf_token": token, "month": MONTH, "time_limit_s": time_limit_s,
+                                                   "form_token": form_token})
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     progress = client.get(response.headers["Location"].rstrip("/") + "/progress").get_json()
     print(f"rota generation from the browser (job start to finish, {time_limit_s} s search): "
@@ -82,6 +84,21 @@ def test_double_submitted_generate_starts_one_job_at_a_time(demo_app: Flask, dem
     assert response.headers["Location"].endswith(f"/jobs/{job_id}")
     with demo_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BackgroundJob)) == 1
+
+
+def test_same_generate_form_sent_five_times_makes_one_rota(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """Five submits of one page's form (same one-time token) start one job and store one draft."""
+    from foodtrain.models import BackgroundJob
+
+    sign_in(demo_client, "coordinator-dg")
+    page = demo_client.get("/rota/").get_data(as_text=True)
+    form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_token_from(page), "month": MONTH, "time_limit_s": 1, "form_token": form_token}
+    locations = {demo_client.post("/rota/generate", data=data).headers["Location"] for _ in range(5)}
+    assert len(locations) == 1
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BackgroundJob)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Rota)) == 1
 
 
 def test_generate_form_rejects_bad_input_next_to_the_field(demo_client: FlaskClient) -> None:
