@@ -644,7 +644,11 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
                                           new_volunteer_id=came[index] if index < len(came) else None, note=note))
         slot.assignments = [a for a in slot.assignments if a.volunteer_id in new[a.role]]
         present = {(a.role, a.volunteer_id) for a in slot.assignments}
-        session.flush()  # deletes before inserts (a person may move between roles of one slot)
+        try:
+            session.flush()  # deletes before inserts (a person may move between roles of one slot)
+        except (StaleDataError, IntegrityError):
+            session.rollback()
+            raise StaleRotaError() from None
         for role, people in new.items():
             for volunteer_id in people:
                 if (role, volunteer_id) not in present:
