@@ -52,10 +52,18 @@ def load_demo_if_empty() -> bool:
     """Load the demo into an empty database; returns whether it did."""
     if not database_is_empty(db.session):
         return False
+    from sqlalchemy.orm import sessionmaker
+
+    from foodtrain.demo_schedule import publish_demo_schedule
+
     summary = generate_demo(db.session, date.today())
     write_demo_logins(summary)
     click.echo(f"Loaded the demo: {summary.branches} branches, {summary.customers} customers, "
                f"{summary.volunteers} volunteers, {summary.orders} orders.")
+    db.session.remove()
+    schedule = publish_demo_schedule(sessionmaker(bind=db.engine), date.today(), report=click.echo)
+    click.echo(f"Published this month's rota and {sum(len(ids) for ids in schedule.plan_ids.values())} "
+               "days of routes.")
     return True
 
 
