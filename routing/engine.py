@@ -125,6 +125,9 @@ class Strategy:
     victims: int = 1
     lns: bool = False
     amortized_factor: float = 0.0
+    large_model_nodes: int = 200
+    large_neighbors_ratio: float = 0.2
+    large_ls_neighbors_ratio: float = 1.0
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -232,6 +235,12 @@ class _Built:
             ops.use_relocate_and_make_active = on
             ops.use_node_pair_swap_active = on
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        if self.model.num_nodes > strategy.large_model_nodes:
+            # branch days have hundreds of nodes: insertion heuristics only look at near neighbours
+            p.global_cheapest_insertion_first_solution_parameters.neighbors_ratio = strategy.large_neighbors_ratio
+            p.global_cheapest_insertion_first_solution_parameters.min_neighbors = 10
+            p.ls_operator_neighbors_ratio = strategy.large_ls_neighbors_ratio
+            p.ls_operator_min_neighbors = 10
         return p
 
     def routes_to_lists(self, routes: list[list[int]]) -> list[list[int]]:
