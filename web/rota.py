@@ -120,7 +120,14 @@ def _edit_forms(editor, form=None, swap_form=None):  # type: ignore[no-untyped-d
     for index, seat in enumerate(seats):
         field = getattr(form, f"seat_{index}")
         field.label.text = ROLE_LABELS[seat.role]
-        field.choices = [(NOBODY, "— nobody —")] + [(c.id, c.name) for c in editor.choices.get(seat.role, [])]
+        people = editor.choices.get(seat.role, [])
+        fits = editor.fits.get(seat.role, frozenset()) if editor.fits else frozenset()
+        groups = {
+            "Leave empty": [(NOBODY, "— nobody —")],
+            "Free and allowed": [(c.id, c.name) for c in people if c.id in fits],
+            "Others (a rule would stop it)": [(c.id, c.name) for c in people if c.id not in fits],
+        }
+        field.choices = {label: options for label, options in groups.items() if options}
     if swap_form is None:
         swap_form = SwapForm(version=editor.rota_version)
     swap_form.assignment_id.choices = [(s.assignment_id, f"{ROLE_LABELS[s.role]}: {s.name}")

@@ -689,6 +689,7 @@ class SlotEditor:
     slot: SlotView
     choices: dict[RotaRole, list[VolunteerChoice]]
     swap_targets: list[tuple[int, str]]  # (assignment id, "date · slot · role: name")
+    fits: dict[RotaRole, frozenset[int]] = None  # type: ignore[assignment]  # who could sit there, per role
 
 
 def _volunteer_choices(session: Session, branch_id: int, month: date) -> list[VolunteerChoice]:
@@ -714,6 +715,7 @@ def get_slot_editor(session: Session, branch_id: int, rota_id: int, slot_id: int
         raise NotFoundError(f"No slot {slot_id} in this rota.")
     people = _volunteer_choices(session, branch_id, rota_row.month)
     choices = {role: [c for c in people if role in c.roles] for role in ROLES_FOR_KIND[slot.kind]}
+    fits = _who_fits(session, rota_row, slot, choices)
     targets = []
     for other in rota_row.slots:
         if other.id == slot.id:
@@ -721,7 +723,35 @@ def get_slot_editor(session: Session, branch_id: int, rota_id: int, slot_id: int
         for assignment in other.assignments:
             targets.append((assignment.id, f"{_slot_label(other)} · {ROLE_LABELS[assignment.role]}: "
                                            f"{assignment.volunteer.full_name}"))
-    return SlotEditor(rota_row.id, rota_row.version, rota_row.month, _slot_view(slot), choices, targets)
+    return SlotEditor(rota_row.id, rota_row.version, rota_row.month, _slot_view(slot), choices, targets, fits)
+
+
+def _who_fits(session: Session, rota_row: Rota, slot: RotaSlot,
+              choices: dict[RotaRole, list[VolunteerChoice]]) -> dict[RotaRole, frozenset[int]]:
+    """Per role of the slot, who could take a seat there without breaking a hard rule themselves
+    (available, approved, cleared, not busy then, under their weekly maximum, may pair with the others)."""
+    data = _problem_for(session, rota_row)
+    everyone = library_assignments(rota_row)
+    by_person: dict[str, list[rota.Assignment]] = defaultdict(list)
+    for a in everyone:
+        by_person[a.volunteer_id].append(a)
+    here = [a for a in everyone if a.slot_id == slot.key]
+    fits: dict[RotaRole, frozenset[int]] = {}
+    for role, people in choices.items():
+        ok = set()
+        for choice in people:
+            key = volunteer_key(choice.id)
+            others = [a for a in by_person[key] if a.slot_id != slot.key]
+            mates = [a for a in here if a.volunteer_id != key and ROLE_FROM_LIBRARY[a.role] is not role]
+            base = others + mates
+            trial = [*base, rota.Assignment(slot.key, ROLE_TO_LIBRARY[role], key)]
+            before = _violation_keys(rota.check(data.problem, base))
+            new = [v for v in rota.check(data.problem, trial) if (v.rule, v.slot_id, v.volunteer_id) not in before
+                   and v.rule not in ("two_person_teams", "seats")]
+            if not new:
+                ok.add(choice.id)
+        fits[role] = frozenset(ok)
+    return fits
 
 
 def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, seats: Sequence[Seat], *,

@@ -258,3 +258,17 @@ def test_user_without_volunteer_record_is_told_so(demo_client: FlaskClient) -> N
     sign_in(demo_client, "office-dg")
     assert "not linked to a volunteer record" in demo_client.get("/rota/mine").get_data(as_text=True)
     assert demo_client.get("/rota/mine.ics").status_code == 404
+
+
+def test_edit_page_groups_people_who_fit(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """The seat lists put people who could take the seat without breaking a rule first; unapproved drivers don't."""
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    slot_id, driver, _mate = _slot_with_team(demo_app, rota_id)
+    html = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
+    driver_select = html.split('id="seat_0"', 1)[1].split("</select>", 1)[0]
+    free = driver_select.split('label="Free and allowed"', 1)[1].split("</optgroup>", 1)[0]
+    assert f'value="{driver}"' in free  # the driver already there fits their own seat
+    with demo_app.app_context():
+        unapproved = db.session.scalars(select(Volunteer.id).where(Volunteer.van_driving_approved.is_(False))).all()
+    assert not [v for v in unapproved if f'value="{v}"' in free]
