@@ -456,6 +456,8 @@ def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time =
     finally:
         session.rollback()  # close the read transaction before the long solve
     solution = solve_day(inputs, time_limit_s, progress)
+    if progress is not None:
+        progress("Storing the plan")  # the last moment a cancel can stop it: nothing is stored
     return store_plan(session, inputs, solution, shift_start=shift_start, shift_end=shift_end,
                       time_limit_s=time_limit_s, user_id=user_id)
 
