@@ -5,12 +5,16 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import Length
 
 from foodtrain.extensions import db
 from foodtrain.models import SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
 from foodtrain.services import customers as customer_service
 from foodtrain.services.audit import record_event
 from foodtrain.services.errors import ValidationError
+from foodtrain.services.key_safe import set_key_safe_code
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_customers
 from web.arguments import page_argument
 from web.people_forms import (
@@ -26,7 +30,7 @@ from web.people_forms import (
     apply_errors,
     choices_of,
 )
-from web.security import current_branch_id, roles_required
+from web.security import current_branch_id, field_cipher, roles_required
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -72,9 +76,36 @@ def show(customer_id: int):  # type: ignore[no-untyped-def]
     resume_form.ensure_token()
     resume_form.version.data = str(history.customer.version)
     return render_template("customers/show.html", customer=history.customer, orders=history.orders,
+                           key_safe_form=KeySafeForm(),
                            payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
                            frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
                            list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS, today=_today())
+
+
+class KeySafeForm(FlaskForm):
+    code = PasswordField("New key-safe code (leave empty to remove it)", validators=[Length(max=40)],
+                         render_kw={"autocomplete": "off"})
+
+
+@blueprint.route("/<int:customer_id>/key-safe", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def key_safe(customer_id: int):  # type: ignore[no-untyped-def]
+    """Write-only: the code is never shown here; only the day's team sees it, on their delivery sheet."""
+    branch_id = current_branch_id()
+    get_in_branch(db.session, Customer, customer_id, branch_id)
+    form = KeySafeForm()
+    if form.validate_on_submit():
+        try:
+            set_key_safe_code(db.session, branch_id, customer_id, form.code.data or "", field_cipher(),
+                              current_user.id, current_user.username)
+        except ValidationError as error:
+            flash(error.field_errors.get("code", str(error)), "error")
+        else:
+            flash("Key-safe code saved. Only the team delivering on the day will see it, on their sheet."
+                  if form.code.data else "Key-safe code removed.", "info")
+    else:
+        flash("The key-safe code could not be saved: use up to 20 characters.", "error")
+    return redirect(url_for("customers.show", customer_id=customer_id))
 
 
 def _render_customer_form(form: CustomerForm, customer: Customer | None, general_errors: list[str],

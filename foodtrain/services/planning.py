@@ -820,9 +820,15 @@ class Viewer:
     remote_address: str = ""
 
 
+KEY_SAFE_HELD_BY_TEAM = "on the team's own sheet"
+
+
 def _key_safe_text(encrypted: str | None, cipher: FieldCipher | None) -> str:
-    if not encrypted or cipher is None:
+    """The code for the day's team (given a cipher), else only a note that there is one."""
+    if not encrypted:
         return ""
+    if cipher is None:
+        return KEY_SAFE_HELD_BY_TEAM
     try:
         return cipher.decrypt(encrypted)
     except DecryptionError:
@@ -833,11 +839,14 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                     cipher: FieldCipher | None = None) -> list[TeamSheet]:
     """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited.
 
-    With ``cipher`` the customers' key-safe codes are printed (the sheet goes to the day's team);
-    the audit event says how many were included.
+    Key-safe codes are printed (decrypted with ``cipher``) only on the sheet of a round whose
+    rostered team the viewer is in, once the plan is published: the codes go to the day's team
+    and nobody else. Other sheets say a code is held by the team. The audit counts the codes.
     """
     try:
         plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+        team_of_van = {team.van_id: {team.driver_volunteer_id, team.mate_volunteer_id} - {None}
+                       for team in rostered_teams(session, branch_id, plan.delivery_date)}
         view = get_plan_view(session, branch_id, plan.delivery_date, viewer.volunteer_id, viewer.drivers_only)
         if view is None:
             raise NotFoundError("No delivery sheets for you on that day.")
@@ -852,6 +861,8 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
         sheets = []
         key_safe_codes = 0
         for round_ in rounds:
+            viewer_in_team = (plan.status is RoutePlanStatus.PUBLISHED and viewer.volunteer_id is not None
+                              and viewer.volunteer_id in team_of_van.get(round_.van_id, set()))
             stops = []
             for stop in round_.stops:
                 order = orders.get(stop.order_id) if stop.order_id else None
@@ -869,14 +880,15 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                         payment_method=PAYMENT_LABELS.get(customer.payment_method.value,
                                                           customer.payment_method.value),
                         order_ref=str(order.id),
-                        key_safe_code=_key_safe_text(customer.key_safe_code_encrypted, cipher)))
+                        key_safe_code=_key_safe_text(customer.key_safe_code_encrypted,
+                                                     cipher if viewer_in_team else None)))
                 elif stop.kind == "pickup" and order is not None:
                     stops.append(SheetStop(number=0, kind="pickup", arrival=stop.arrival,
                                            customer_name=order.customer.full_name, shop_name=stop.place,
                                            crates=f"{stop.crates} (estimate)" if stop.crates_estimated
                                            else str(stop.crates), order_ref=str(order.id)))
             stops = _merge_pickups(stops)
-            key_safe_codes += sum(1 for s in stops if s.key_safe_code)
+            key_safe_codes += sum(1 for s in stops if s.key_safe_code and s.key_safe_code != KEY_SAFE_HELD_BY_TEAM)
             sheets.append(TeamSheet(
                 delivery_date=view.delivery_date, van_name=round_.van_name, team=round_.team,
                 start=round_.start, end=round_.end, distance_km=round_.distance_km,

@@ -237,24 +237,45 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
         [("Mine",)]
 
 
-def test_key_safe_codes_are_decrypted_onto_the_sheet_and_counted_in_the_audit(session) -> None:
-    """A customer's encrypted key-safe code is printed for the team; the audit says codes were printed."""
+def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A key-safe code is decrypted only onto the sheet of the viewer's own round of a published plan.
+
+    A coordinator's print-out or another team's sheet says a code is held by the team; a code
+    encrypted with another key says it cannot be read; the audit counts codes, never shows them.
+    """
     from foodtrain.encryption import FieldCipher
 
     cipher = FieldCipher(FieldCipher.new_key())
-    branch, _, _, orders = _day(session, orders=2)
+    branch, _, vans, orders = _day(session, orders=2)
     orders[0].customer.key_safe_code_encrypted = cipher.encrypt("4711")
     orders[1].customer.key_safe_code_encrypted = FieldCipher(FieldCipher.new_key()).encrypt("0000")
     session.commit()
     plan_id = _plan(session, branch)
-    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "c"), cipher)
-    codes = {s.order_ref: s.key_safe_code for sheet in sheets for s in sheet.stops if s.kind == "delivery"}
-    assert codes == {str(orders[0].id): "4711", str(orders[1].id): "cannot be read: ask the office"}
-    without = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "c"))
-    assert all(not s.key_safe_code for sheet in without for s in sheet.stops)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+        VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)])
+    team_member = planning.Viewer(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
+
+    def codes(viewer):  # type: ignore[no-untyped-def]
+        sheets = planning.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher)
+        return {s.order_ref: s.key_safe_code for sheet in sheets for s in sheet.stops if s.kind == "delivery"}
+
+    draft_codes = codes(team_member)
+    assert set(draft_codes.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
+    planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None)
+    coordinator_codes = codes(planning.Viewer(None, "coordinator"))
+    assert set(coordinator_codes.values()) == {planning.KEY_SAFE_HELD_BY_TEAM}
+    own_round_orders = {str(s.order_id) for s in view.rounds[0].stops if s.order_id}
+    team_codes = codes(team_member)
+    for order, expected in ((orders[0], "4711"), (orders[1], "cannot be read: ask the office")):
+        if str(order.id) in own_round_orders:
+            assert team_codes[str(order.id)] == expected
+        else:
+            assert team_codes.get(str(order.id), planning.KEY_SAFE_HELD_BY_TEAM) == planning.KEY_SAFE_HELD_BY_TEAM
     details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download")
                               .order_by(AuditEvent.id)).all()
-    assert details[0].endswith("key-safe codes printed: 2") and "4711" not in details[0]
+    assert details[1].endswith("key-safe codes printed: 0")
+    assert all("4711" not in detail for detail in details)
 
 
 def test_cancelled_plan_job_writes_nothing(session) -> None:
