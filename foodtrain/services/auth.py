@@ -6,10 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from foodtrain.models import User, UserRole, UserSession
+from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
 from foodtrain.passwords import (
     check_password_policy,
@@ -29,6 +29,12 @@ class LoginFailedError(Exception):
     message = "That username and password do not match, or the account is locked. Try again or ask an admin."
 
 
+class LoginThrottledError(LoginFailedError):
+    """Too many failed sign-ins from one address: it must wait before trying again."""
+
+    message = "Too many failed sign-ins from this computer. Please wait 15 minutes, or ask an admin."
+
+
 @dataclass(frozen=True)
 class LoginPolicy:
     max_failures: int = 5
@@ -36,6 +42,17 @@ class LoginPolicy:
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_timeout: timedelta = timedelta(hours=12)
     hash_time_cost: int = 3
+    max_failures_per_address: int = 20
+    address_window: timedelta = timedelta(minutes=15)
+
+
+def _recent_failures_from(session: Session, remote_address: str, policy: LoginPolicy) -> int:
+    """Failed sign-ins from this address within the window (guessing across many usernames)."""
+    if not remote_address:
+        return 0
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "login.failed", AuditEvent.remote_address == remote_address[:64],
+        AuditEvent.occurred_at > utc_now() - policy.address_window)) or 0
 
 
 def _token_digest(token: str) -> str:
@@ -95,6 +112,11 @@ def authenticate(
 ) -> User:
     """Return the user whose password matches, or raise LoginFailedError (and count the failure)."""
     now = utc_now()
+    if _recent_failures_from(session, remote_address, policy) >= policy.max_failures_per_address:
+        record_event(session, user_id=None, username=username[:80], action="login.throttled",
+                     remote_address=remote_address)
+        session.commit()
+        raise LoginThrottledError()
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         verify_password(_dummy_hash(policy.hash_time_cost), password, policy.hash_time_cost)

@@ -90,3 +90,18 @@ def test_idle_and_absolute_timeouts(session) -> None:  # type: ignore[no-untyped
     assert resolve_session(session, old, POLICY) is None
     assert [row.end_reason for row in session.query(UserSession).order_by(UserSession.id)] == [
         "idle_timeout", "absolute_timeout"]
+
+
+def test_many_failures_from_one_address_are_throttled(session) -> None:  # type: ignore[no-untyped-def]
+    """20 wrong guesses from one address across usernames: then even a right password from it waits."""
+    from foodtrain.services.auth import LoginThrottledError
+
+    branch = make_branch(session)
+    make_user(session, branch, username="office9")
+    policy = LoginPolicy(hash_time_cost=1, max_failures_per_address=20)
+    for attempt in range(20):
+        with pytest.raises(LoginFailedError):
+            authenticate(session, f"guess{attempt}", "wrong password here", policy, remote_address="203.0.113.9")
+    with pytest.raises(LoginThrottledError):
+        authenticate(session, "office9", "correct horse battery staple", policy, remote_address="203.0.113.9")
+    assert authenticate(session, "office9", "correct horse battery staple", policy, remote_address="198.51.100.7")
