@@ -34,6 +34,7 @@ from foodtrain.models import (
     HelpFrequency,
     ListMethod,
     PaymentMethod,
+    PvgDisclosureType,
     PvgStatus,
     ReferralSource,
     SupportNeed,
@@ -59,7 +60,10 @@ HELP_FREQUENCY_LABELS = {HelpFrequency.WEEKLY: "Every week", HelpFrequency.FORTN
                          HelpFrequency.MONTHLY: "Once a month", HelpFrequency.TIMES_PER_MONTH: "A number of times a month"}
 PVG_LABELS = {PvgStatus.NOT_NEEDED: "Not needed for this role", PvgStatus.PENDING: "Pending",
               PvgStatus.CLEARED: "Cleared"}
-PVG_FIELDS = ("pvg_status", "pvg_issued_on", "pvg_reference")
+PVG_FIELDS = ("pvg_status", "pvg_issued_on", "pvg_reference", "pvg_disclosure_type")
+PVG_TYPE_LABELS = {PvgDisclosureType.SCHEME_RECORD: "PVG Scheme Record",
+                   PvgDisclosureType.SCHEME_MEMBERSHIP_STATEMENT: "Scheme Membership Statement",
+                   PvgDisclosureType.SCHEME_RECORD_UPDATE: "Scheme Record Update"}
 
 
 def new_form_token() -> str:
@@ -260,6 +264,8 @@ class VolunteerForm(_VersionedForm):
     pvg_status = SelectField("PVG status", choices=_choices(PVG_LABELS))
     pvg_issued_on = DateField("PVG issue date", validators=[Optional()])
     pvg_reference = StringField("PVG reference", validators=TEXT)
+    pvg_disclosure_type = SelectField("Disclosure type", choices=[SelectChoice("", "Not recorded"), *_choices(PVG_TYPE_LABELS)],
+                                      validate_choice=False)  # anything unknown is stored as "not recorded"
     training_completed_on = DateField("Basic training completed on", validators=[Optional()])
     is_trainee = BooleanField("Trainee (shadows an experienced volunteer)")
     shadow_shifts_remaining = IntegerField("Shadow shifts still to do", default=0, validators=[Optional()])
@@ -307,7 +313,8 @@ class VolunteerForm(_VersionedForm):
         if not self.has_pvg_fields:
             return None
         return PvgDetails(status=_enum(PvgStatus, self.pvg_status.data, PvgStatus.PENDING),
-                          issued_on=self.pvg_issued_on.data, reference=self.pvg_reference.data or "")
+                          issued_on=self.pvg_issued_on.data, reference=self.pvg_reference.data or "",
+                          disclosure_type=_enum(PvgDisclosureType, self.pvg_disclosure_type.data, None))
 
     def fill_from(self, volunteer) -> None:  # type: ignore[no-untyped-def]
         for name in ("first_name", "last_name", "date_of_birth", "email", "phone", "postcode", "joined_on",
@@ -320,6 +327,7 @@ class VolunteerForm(_VersionedForm):
             self.pvg_status.data = volunteer.pvg_status.value
             self.pvg_issued_on.data = volunteer.pvg_issued_on
             self.pvg_reference.data = volunteer.pvg_reference
+            self.pvg_disclosure_type.data = volunteer.pvg_disclosure_type.value if volunteer.pvg_disclosure_type else ""
         for row in volunteer.availability:
             if row.weekday in GRID_WEEKDAYS:
                 self.grid_field("avail", row.weekday, row.day_part).data = True

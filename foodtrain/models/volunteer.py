@@ -30,6 +30,14 @@ class PvgStatus(enum.Enum):
     CLEARED = "cleared"
 
 
+class PvgDisclosureType(enum.Enum):
+    """The Disclosure Scotland product the PVG record comes from (no certificate is ever stored)."""
+
+    SCHEME_RECORD = "scheme_record"
+    SCHEME_MEMBERSHIP_STATEMENT = "scheme_membership_statement"
+    SCHEME_RECORD_UPDATE = "scheme_record_update"
+
+
 class HelpFrequency(enum.Enum):
     WEEKLY = "weekly"
     FORTNIGHTLY = "fortnightly"
@@ -74,6 +82,8 @@ class Volunteer(db.Model):
     pvg_status: Mapped[PvgStatus] = mapped_column(enum_type(PvgStatus, "pvg_status"), default=PvgStatus.PENDING)
     pvg_issued_on: Mapped[date | None] = mapped_column(Date)
     pvg_reference: Mapped[str] = mapped_column(String(40), default="")
+    pvg_disclosure_type: Mapped[PvgDisclosureType | None] = mapped_column(
+        enum_type(PvgDisclosureType, "pvg_disclosure_type"))
     training_completed_on: Mapped[date | None] = mapped_column(Date)
     is_trainee: Mapped[bool] = mapped_column(default=False)
     shadow_shifts_remaining: Mapped[int] = mapped_column(default=0)

@@ -16,6 +16,7 @@ from foodtrain.models import (
     DayPart,
     HelpFrequency,
     PartnerPreferenceKind,
+    PvgDisclosureType,
     PvgStatus,
     Volunteer,
     VolunteerAbsence,
@@ -50,6 +51,7 @@ class PvgDetails:
     status: PvgStatus
     issued_on: date | None = None
     reference: str = ""
+    disclosure_type: PvgDisclosureType | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def check_pvg(pvg: PvgDetails, today: date, errors: dict[str, str]) -> dict[str,
         errors["pvg_issued_on"] = "The issue date is in the future."
     if pvg.status is PvgStatus.CLEARED and pvg.issued_on is None:
         errors["pvg_issued_on"] = "A cleared PVG needs its issue date."
-    return {"pvg_status": pvg.status, "pvg_issued_on": pvg.issued_on, "pvg_reference": reference}
+    return {"pvg_status": pvg.status, "pvg_issued_on": pvg.issued_on, "pvg_reference": reference,
+            "pvg_disclosure_type": pvg.disclosure_type}
 
 
 def check_volunteer_details(session: Session, branch_id: int, details: VolunteerDetails, pvg: PvgDetails | None,
