@@ -110,3 +110,38 @@ def test_retention_anonymises_only_people_gone_long_enough(session) -> None:  # 
 def test_retention_command(app) -> None:  # type: ignore[no-untyped-def]
     result = app.test_cli_runner().invoke(args=["retention", "--years", "3", "--dry-run"])
     assert result.exit_code == 0 and "Would anonymise 0 customers" in result.output
+
+
+def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:  # type: ignore[no-untyped-def]
+    """After erasing a demo customer and volunteer, no text column of any table holds their personal data,
+    while the customer's orders (anonymous statistics) are all still there."""
+    from sqlalchemy import Enum as SqlEnum
+    from sqlalchemy import String, Text
+
+    from foodtrain.extensions import db
+
+    customer = demo_session.scalar(select(Customer).where(Customer.access_notes != "").order_by(Customer.id).limit(1))
+    volunteer = demo_session.scalar(select(Volunteer).where(Volunteer.pvg_reference != "").order_by(Volunteer.id).limit(1))
+    # Values no one else in the demo has, so finding one anywhere would be a leak.
+    customer.last_name, customer.phone, customer.address_line1 = "Zq-Surname", "01000 000001", "1 Zq Lane"
+    customer.access_notes = "Zq: key under the third plant pot"
+    volunteer.last_name, volunteer.phone, volunteer.email = "Zq-Volunteer", "07000 000002", "zq@example.org"
+    demo_session.commit()
+    personal = {customer.last_name, customer.phone, customer.address_line1, customer.access_notes,
+                volunteer.last_name, volunteer.phone, volunteer.email, volunteer.pvg_reference} - {""}
+    orders_before = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
+    erase_customer(demo_session, customer.id, customer.branch_id, user_id=None)
+    erase_volunteer(demo_session, volunteer.id, volunteer.branch_id, user_id=None)
+    found, checked = [], 0
+    for table in db.metadata.sorted_tables:
+        columns = [column for column in table.columns
+                   if isinstance(column.type, (String, Text)) and not isinstance(column.type, SqlEnum)]
+        for column in columns:
+            for value in personal:
+                checked += 1
+                if demo_session.scalar(select(func.count()).select_from(table).where(column == value)):
+                    found.append(f"{table.name}.{column.name}")
+    orders_after = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
+    print(f"\nerasure: {len(personal)} personal values x every text column ({checked} look-ups), left = {len(found)}; "
+          f"anonymous orders kept = {orders_after} of {orders_before}")
+    assert found == [] and orders_after == orders_before > 0
