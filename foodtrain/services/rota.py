@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 import rota
@@ -326,12 +327,20 @@ def _plausible_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
-def _load_rota(session: Session, branch_id: int, rota_id: int) -> Rota:
-    """A rota of the branch with its slots and people, or NotFoundError."""
+def _load_rota(session: Session, branch_id: int, rota_id: int, *, for_change: bool = False) -> Rota:
+    """A rota of the branch with its slots and people, or NotFoundError.
+
+    ``for_change`` locks the rota row until the transaction ends (PostgreSQL; SQLite's
+    transactions already take the write lock), so two edits of one rota queue and the
+    second sees the first's new version.
+    """
     if not _plausible_id(rota_id):
         raise NotFoundError(f"No rota {rota_id} in this branch.")
+    statement = in_branch(select(Rota), Rota, branch_id).where(Rota.id == rota_id)
+    if for_change:
+        statement = statement.with_for_update(of=Rota)
     rota_row = session.scalar(
-        in_branch(select(Rota), Rota, branch_id).where(Rota.id == rota_id).options(
+        statement.options(
             selectinload(Rota.slots).selectinload(RotaSlot.assignments).selectinload(RotaAssignment.volunteer),
             selectinload(Rota.changes),
         )
@@ -656,6 +665,9 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
     for change in changes:
         rota_row.changes.append(change)
     _refresh_scores(rota_row, data, after)
+    # Any change of seats is a new version of the rota, even when the scores come out the same:
+    # a form read before it must be refused ("changed meanwhile"), never overwrite it.
+    flag_modified(rota_row, "objective_json")
     return changes
 
 
@@ -760,7 +772,7 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
 
     A repeated identical request (double click) changes nothing and is not an error.
     """
-    rota_row = _load_rota(session, branch_id, rota_id)
+    rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     slot = next((s for s in rota_row.slots if s.id == slot_id), None)
     if slot is None:
         raise NotFoundError(f"No slot {slot_id} in this rota.")
@@ -803,7 +815,7 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
 def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_id: int, other_assignment_id: int, *,
                      expected_version: int | None, user_id: int | None) -> None:
     """Swap two people between their seats (each keeps the other's role); hard rules are checked."""
-    rota_row = _load_rota(session, branch_id, rota_id)
+    rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     found = {a.id: (slot, a) for slot in rota_row.slots for a in slot.assignments}
     if expected_version is not None and rota_row.version != expected_version and assignment_id not in found:
         raise StaleRotaError()  # e.g. the same swap submitted twice: the seats were already swapped
@@ -835,7 +847,7 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
 
     Returns False (and changes nothing) when the rota is already published (a double click).
     """
-    rota_row = _load_rota(session, branch_id, rota_id)
+    rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     if rota_row.status is RotaStatus.PUBLISHED:
         return False
     if rota_row.status is RotaStatus.REPLACED:
@@ -914,7 +926,7 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     outcome = repair_library_rota(data.problem, published, volunteer_key(dropped_id), from_date,
                                   rota.Params(time_limit_s=time_limit_s))
 
-    rota_row = _load_rota(session, branch_id, rota_id)
+    rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     if rota_row.version != expected_version:
         raise StaleRotaError()
     slots = {slot.key: slot for slot in rota_row.slots}
