@@ -23,11 +23,12 @@ from .domain import (
 from .explain import UnfilledSlot
 from .greedy import greedy_rota
 from .repair import Change, RepairResult, repair
-from .solver import BranchStats, RotaResult, Team, VolunteerLoad, solve
+from .solver import BranchStats, RotaResult, SearchProgress, Team, VolunteerLoad, solve
 
 __all__ = [
     "Assignment", "BranchStats", "Change", "RepairResult", "repair", "DateOutsideMonthError", "DuplicateIdError", "History", "HistoryAssignment",
-    "Month", "NegativeCountError", "Params", "RotaInputError", "RotaProblem", "RotaResult", "Slot", "Team",
+    "Month", "NegativeCountError", "Params", "RotaInputError", "RotaProblem", "RotaResult", "SearchProgress", "Slot",
+    "Team",
     "UnfilledSlot", "UnknownVolunteerError", "Violation", "Volunteer", "VolunteerLoad", "Weights", "check",
     "fillable_seats", "greedy_rota", "solve", "wished_shifts_from_frequency",
 ]

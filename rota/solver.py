@@ -19,6 +19,7 @@ import math
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -98,15 +99,63 @@ class RotaResult:
         return len(self.assignments)
 
 
+@dataclass(frozen=True)
+class SearchProgress:
+    """What the search has reached so far, summed over the branches that have a solution."""
+
+    elapsed_s: float
+    objective: float
+    bound: float
+    branches_with_solution: int
+    branches: int
+
+
+ProgressCallback = Callable[[SearchProgress], None]
+StopCallback = Callable[[], bool]
+
+
+class _SearchWatch:
+    """Shared by the branch searches of one solve: sums their progress for the caller, asks them to stop."""
+
+    def __init__(self, t_start: float, branches: int, on_progress: ProgressCallback | None,
+                 should_stop: StopCallback | None) -> None:
+        self.t_start = t_start
+        self.branches = branches
+        self.on_progress = on_progress
+        self.should_stop = should_stop
+        self.best: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def solution(self, branch: str, objective: float, bound: float) -> None:
+        if self.on_progress is None:
+            return
+        with self.lock:
+            self.best[branch] = (objective, bound)
+            progress = SearchProgress(time.perf_counter() - self.t_start, sum(o for o, _ in self.best.values()),
+                                      sum(b for _, b in self.best.values()), len(self.best), self.branches)
+        self.on_progress(progress)
+
+    def stop_requested(self) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
+
 class _FirstSolution(cp_model.CpSolverSolutionCallback):
-    def __init__(self, t0: float) -> None:
+    """Notes when the first solution came, passes every solution to the watch, and stops on request."""
+
+    def __init__(self, t0: float, watch: _SearchWatch | None = None, branch: str = "") -> None:
         super().__init__()
         self.t0 = t0
         self.first: float | None = None
+        self.watch = watch
+        self.branch = branch
 
     def on_solution_callback(self) -> None:
         if self.first is None:
             self.first = time.perf_counter() - self.t0
+        if self.watch is not None:
+            self.watch.solution(self.branch, self.objective_value, self.best_objective_bound)
+            if self.watch.stop_requested():
+                self.stop_search()
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -128,7 +177,8 @@ class _BranchOutcome:
 
 
 def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
-                 hint: list[Assignment] | None) -> tuple[str, list[Assignment], float, float | None]:
+                 hint: list[Assignment] | None, watch: _SearchWatch | None = None,
+                 branch: str = "") -> tuple[str, list[Assignment], float, float | None]:
     """Run CP-SAT on a built model; returns (status, assignments, bound, first-solution time)."""
     if hint is not None:
         add_hint(m, hint)
@@ -146,7 +196,9 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
     p.relative_gap_limit = params.relative_gap_limit
     p.log_search_progress = params.log_search_progress
     p.cp_model_probing_level = 0
-    cb = _FirstSolution(t_start)
+    cb = _FirstSolution(t_start, watch, branch)
+    if watch is not None and watch.stop_requested():
+        p.max_time_in_seconds = 0.05
     code = solver.solve(m.model, cb)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [Assignment(slot_id=s, role=r, volunteer_id=v)
@@ -160,12 +212,14 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
 
 
 def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
-                  hint: list[Assignment] | None = None) -> _BranchOutcome:
+                  hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
+                  branch: str = "") -> _BranchOutcome:
     t0 = time.perf_counter()
     if hint is None and params.use_greedy_hint:
         hint = greedy_rota(problem, seed=params.seed)
     m = build_model(problem, params.weights)
-    status, chosen, bound, first = _solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint)
+    status, chosen, bound, first = _solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint,
+                                                watch, branch)
     if status in ("infeasible", "no_solution_in_time"):
         # never leave the coordinator empty-handed: the greedy rota keeps every hard rule
         chosen = hint if hint is not None else greedy_rota(problem, seed=params.seed)
@@ -175,13 +229,18 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj)
 
 
-def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
+def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: ProgressCallback | None = None,
+          should_stop: StopCallback | None = None) -> RotaResult:
     """Draw up the month's rota. Never raises for an understaffed month.
 
     Branches share no volunteers, so each is its own CP-SAT model. Up to
     ``params.num_workers`` branches are solved at the same time (threads, one
     CP-SAT worker each), largest first; each gets the time left before the
     deadline, scaled by its share of the branches not yet started.
+
+    ``on_progress`` is called (from the search threads) with each improved
+    solution's objective and bound; ``should_stop`` is asked at each solution,
+    and a True ends the search with the best rota found so far.
     """
     params = params or Params()
     t_start = time.perf_counter()
@@ -193,6 +252,7 @@ def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
     threads = max(1, min(params.num_workers, len(parts)))
     lock = threading.Lock()
     unstarted = set(sizes)
+    watch = _SearchWatch(t_start, len(parts), on_progress, should_stop)
 
     def run(name: str, sub: RotaProblem) -> _BranchOutcome:
         with lock:
@@ -200,7 +260,7 @@ def solve(problem: RotaProblem, params: Params | None = None) -> RotaResult:
             unstarted.discard(name)
         left = deadline - time.perf_counter()
         limit = min(left, left * threads * sizes[name] / total)
-        return _solve_branch(sub, params, limit, t_start)
+        return _solve_branch(sub, params, limit, t_start, watch=watch, branch=name)
 
     if threads == 1:
         outcomes = {name: run(name, sub) for name, sub in parts}

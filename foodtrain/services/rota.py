@@ -471,17 +471,20 @@ def start_generation(session: Session, branch_id: int, form_token: str,
 
 def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: JobContext,
                          baseline: int) -> rota.RotaResult:
-    """Run the solver in a helper thread; meanwhile report elapsed time and honour cancel.
+    """Run the solver in a helper thread; meanwhile report elapsed time, best objective and bound, and honour cancel.
 
-    The library has no progress callback, so until it finishes the best
-    objective shown is the greedy starting point and the bound is unknown. On cancel the helper thread is abandoned (it
-    stops by itself at the time limit) and nothing is stored.
+    Until the search finds its first rota the best objective shown is the greedy starting point.
+    On cancel the search is asked to stop at once, and nothing is stored.
     """
     box: dict[str, object] = {}
+    stop = threading.Event()
+
+    def remember(progress: rota.SearchProgress) -> None:
+        box["progress"] = progress
 
     def run() -> None:
         try:
-            box["result"] = rota.solve(problem, params)
+            box["result"] = rota.solve(problem, params, on_progress=remember, should_stop=stop.is_set)
         except BaseException as exception:  # noqa: BLE001 - handed to the job thread below
             box["error"] = exception
 
@@ -490,9 +493,16 @@ def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: Jo
     worker.start()
     while worker.is_alive():
         worker.join(0.5)
+        progress = box.get("progress")
+        figures: dict[str, object] = {"best_objective": baseline}
+        if isinstance(progress, rota.SearchProgress) and progress.branches_with_solution == progress.branches:
+            figures = {"best_objective": round(progress.objective), "bound": round(progress.bound)}
         job.report_progress(message="Searching for the best rota…", solver_elapsed_s=round(clock.monotonic() - started, 1),
-                            time_limit_s=params.time_limit_s, best_objective=baseline)
-        job.raise_if_cancelled()
+                            time_limit_s=params.time_limit_s, **figures)
+        if job.cancel_requested():
+            stop.set()
+            worker.join(5)
+            job.raise_if_cancelled()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]
