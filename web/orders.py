@@ -29,6 +29,7 @@ from foodtrain.services.orders import (
     shop_name,
 )
 from foodtrain.services.people import search_customers
+from web.arguments import date_argument, int_argument
 from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm
 from web.security import current_branch_id, roles_required
 
@@ -46,21 +47,6 @@ def _order_labels() -> dict[str, object]:
     return {"order_status_labels": STATUS_LABELS, "payment_method_labels": PAYMENT_METHOD_LABELS}
 
 
-def _date_argument(value: str | None) -> date | None:
-    """A yyyy-mm-dd date from the query string, or None when missing or nonsense."""
-    if not value or len(value) != 10:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
-
-
-def _int_argument(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
-
-
 def _user_id() -> int:
     return int(current_user.id)
 
@@ -71,7 +57,7 @@ def _user_id() -> int:
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
 def board():  # type: ignore[no-untyped-def]
-    day = _date_argument(request.args.get("date"))
+    day = date_argument(request.args.get("date"))
     if day is None:
         return redirect(url_for(".board", date=next_delivery_date(db.session, current_branch_id(), date.today())))
     return render_template("orders/board.html", board=order_board(db.session, current_branch_id(), day))
@@ -81,7 +67,7 @@ def board():  # type: ignore[no-untyped-def]
 @roles_required(*OFFICE_ROLES)
 def find_customer():  # type: ignore[no-untyped-def]
     """Pick any customer for an order on a day (ad-hoc customers, or someone not due that day)."""
-    day = _date_argument(request.args.get("date")) or date.today()
+    day = date_argument(request.args.get("date")) or date.today()
     text = request.args.get("q", "")[:100]
     customers, total = search_customers(db.session, current_branch_id(), text) if text.strip() else ([], 0)
     return render_template("orders/find_customer.html", day=day, q=text, customers=customers, total=total)
@@ -97,8 +83,8 @@ def _render_entry(form: OrderForm, context: OrderEntryContext, status: int = 200
 @blueprint.route("/new", methods=["GET"])
 @roles_required(*OFFICE_ROLES)
 def new():  # type: ignore[no-untyped-def]
-    customer_id = _int_argument(request.args.get("customer_id"))
-    day = _date_argument(request.args.get("date"))
+    customer_id = int_argument(request.args.get("customer_id"))
+    day = date_argument(request.args.get("date"))
     if customer_id is None or day is None:
         abort(400)
     context = order_entry_context(db.session, current_branch_id(), customer_id, day)
@@ -287,7 +273,7 @@ def _field_errors(form, field_errors: dict[str, str]) -> None:  # type: ignore[n
 @blueprint.route("/shops")
 @roles_required(*OFFICE_ROLES)
 def shop_day():  # type: ignore[no-untyped-def]
-    day = _date_argument(request.args.get("date"))
+    day = date_argument(request.args.get("date"))
     if day is None:
         return redirect(url_for(".shop_day", date=next_delivery_date(db.session, current_branch_id(), date.today())))
     summaries = shop_day_summary(db.session, current_branch_id(), day)
@@ -303,6 +289,6 @@ def shop_day():  # type: ignore[no-untyped-def]
 @roles_required(*OFFICE_ROLES)
 def picking(shop_id: int):  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
-    day = _date_argument(request.args.get("date")) or next_delivery_date(db.session, branch_id, date.today())
+    day = date_argument(request.args.get("date")) or next_delivery_date(db.session, branch_id, date.today())
     lists = picking_lists(db.session, branch_id, day, shop_id)
     return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session, branch_id, shop_id))

@@ -13,6 +13,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from web.jobs import start_job
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
+from web.arguments import date_argument, int_argument
 from web.security import current_branch_id, field_cipher, roles_required
 
 blueprint = Blueprint("routes", __name__, url_prefix="/routes")
@@ -29,21 +30,6 @@ NAV_ITEMS = [
 
 def _today() -> date:
     return datetime.now(timezone.utc).date()
-
-
-def _date_argument(value: str | None) -> date | None:
-    """A yyyy-mm-dd date from the query string, or None when missing or nonsense."""
-    if not value or len(value) != 10:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
-
-
-def _int_argument(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _viewer() -> planning.Viewer:
@@ -69,7 +55,7 @@ def _render_day(day: date, form: PlanDayForm, status: int = 200):  # type: ignor
 @blueprint.route("/")
 @roles_required(*PLANNER_ROLES)
 def index():  # type: ignore[no-untyped-def]
-    day = _date_argument(request.args.get("date")) or _today()
+    day = date_argument(request.args.get("date")) or _today()
     form = PlanDayForm(formdata=None, delivery_date=day)
     return _render_day(day, form)
 
@@ -95,7 +81,7 @@ def plan():  # type: ignore[no-untyped-def]
 
 
 def _back_to(plan_day: str | None):  # type: ignore[no-untyped-def]
-    day = _date_argument(plan_day)
+    day = date_argument(plan_day)
     return redirect(url_for("routes.index", date=day.isoformat()) if day else url_for("routes.index"))
 
 
@@ -159,7 +145,7 @@ def publish(plan_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:plan_id>/sheets.pdf")
 @roles_required(*SHEET_ROLES)
 def sheets(plan_id: int):  # type: ignore[no-untyped-def]
-    van_id = _int_argument(request.args.get("van"))
+    van_id = int_argument(request.args.get("van"))
     if request.args.get("van") is not None and van_id is None:
         abort(404)
     team_sheets = planning.delivery_sheets(db.session, current_branch_id(), plan_id, van_id, _viewer(),
@@ -173,7 +159,7 @@ def sheets(plan_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/picking")
 @roles_required(*PICKING_ROLES)
 def picking_index():  # type: ignore[no-untyped-def]
-    day = _date_argument(request.args.get("date")) or _today()
+    day = date_argument(request.args.get("date")) or _today()
     return render_template("routes/picking.html", day=day,
                            shops=planning.shops_of_branch(db.session, current_branch_id()))
 
@@ -181,10 +167,10 @@ def picking_index():  # type: ignore[no-untyped-def]
 @blueprint.route("/picking.pdf")
 @roles_required(*PICKING_ROLES)
 def picking():  # type: ignore[no-untyped-def]
-    day = _date_argument(request.args.get("date"))
+    day = date_argument(request.args.get("date"))
     if day is None:
         abort(404)
-    shop_id = _int_argument(request.args.get("shop"))
+    shop_id = int_argument(request.args.get("shop"))
     if request.args.get("shop") is not None and shop_id is None:
         abort(404)
     lists = planning.picking_lists(db.session, current_branch_id(), day, shop_id, _viewer())
@@ -202,7 +188,7 @@ def mine():  # type: ignore[no-untyped-def]
 @blueprint.route("/mine/<day>")
 @roles_required(*SHEET_ROLES)
 def my_day(day: str):  # type: ignore[no-untyped-def]
-    parsed = _date_argument(day)
+    parsed = date_argument(day)
     if parsed is None:
         abort(404)
     plan = planning.get_plan_view(db.session, current_branch_id(), parsed, current_user.volunteer_id,
