@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select

@@ -2,10 +2,8 @@
 rejected request writes nothing. Runs on SQLite and, when available, on PostgreSQL."""
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
-import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
