@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 
@@ -325,6 +327,21 @@ def _order_in_branch(session: Session, branch_id: int, order_id: int) -> Order:
 def _audit(session: Session, user_id: int | None, action: str, order: Order, detail: str = "") -> None:
     record_event(session, user_id=user_id, action=action, entity_type="order", entity_id=order.id,
                  branch_id=order.branch_id, detail=detail)
+
+
+@contextmanager
+def _order_change(session: Session) -> Iterator[None]:
+    """One change of an order: committed at the end; any failure rolls all of it back, and a
+    concurrent version clash becomes StaleOrderError ("changed by someone else")."""
+    try:
+        yield
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise StaleOrderError() from None
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _commit(session: Session) -> None:
@@ -676,7 +693,7 @@ def record_packing(
     expected_version: int | None = None,
 ) -> None:
     """The shop has packed the order: record crates and the till receipt; the order becomes PACKED."""
-    try:
+    with _order_change(session):
         order = _order_in_branch(session, branch_id, order_id)
         if (order.status is OrderStatus.PACKED and order.crates == crates
                 and order.till_receipt_pence == till_receipt_pence):
@@ -700,13 +717,6 @@ def record_packing(
         order.updated_at = utc_now()
         session.flush()
         _audit(session, user_id, "order.packed", order, f"crates={crates} receipt={format_pence(till_receipt_pence)}")
-        _commit(session)
-    except StaleDataError:
-        session.rollback()
-        raise StaleOrderError() from None
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _delivery_already_recorded(order: Order, delivered: bool, amount_received_pence: int | None,
@@ -733,7 +743,7 @@ def record_delivery(
     The amount due at the door is the till receipt plus the delivery charge
     (Order.amount_due_pence), so packing must have been recorded first.
     """
-    try:
+    with _order_change(session):
         order = _order_in_branch(session, branch_id, order_id)
         reason = (not_delivered_reason or "").strip()
         if _delivery_already_recorded(order, delivered, amount_received_pence, payment_method, reason):
@@ -773,13 +783,6 @@ def record_delivery(
         order.updated_at = utc_now()
         session.flush()
         _audit(session, user_id, "order.delivery", order, detail)
-        _commit(session)
-    except StaleDataError:
-        session.rollback()
-        raise StaleOrderError() from None
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def cancel_order(
@@ -791,7 +794,7 @@ def cancel_order(
     expected_version: int | None = None,
 ) -> None:
     """Cancel an order that has not been delivered; the reason is added to the order notes."""
-    try:
+    with _order_change(session):
         order = _order_in_branch(session, branch_id, order_id)
         reason = (reason or "").strip()
         if reason and order.status is OrderStatus.CANCELLED and (order.notes or "").endswith(f"Cancelled: {reason}"):
@@ -811,10 +814,3 @@ def cancel_order(
         order.updated_at = utc_now()
         session.flush()
         _audit(session, user_id, "order.cancel", order, reason)
-        _commit(session)
-    except StaleDataError:
-        session.rollback()
-        raise StaleOrderError() from None
-    except BaseException:
-        session.rollback()
-        raise
