@@ -11,10 +11,12 @@ possible, then minimise total arc cost. It runs in up to three phases:
 1. a first solution with the whole fleet (a portfolio of construction
    heuristics, one per worker), improved by guided local search with a
    per-vehicle fixed cost so that routes merge;
-2. optionally, route elimination: drop the smallest route, warm-start the
-   remaining routes on one vehicle fewer, and let guided local search
-   re-insert the orphaned visits (stopping as soon as all are in);
-3. cost minimisation with the final fleet (no fixed cost) until the limit.
+2. for time-window models, guided ejection search (:mod:`routing.ejection`,
+   pure Python): first force in any visits the first phase left out, then
+   take routes away one at a time while every visit still fits (the older
+   OR-Tools route-elimination loop is kept as an option);
+3. cost minimisation with the final fleet (no fixed cost) until the limit,
+   warm-started from phase 2; OR-Tools re-checks that plan as it loads it.
 
 :func:`solve_parallel` runs independent workers (different construction
 heuristics) in separate processes and keeps the best answer.
@@ -24,12 +26,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import random
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 from ortools.util import optional_boolean_pb2
+
+from routing.ejection import insert_dropped, minimise_routes, ruin_and_recreate
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -96,9 +101,9 @@ class EngineSolution:
         """Number of non-empty routes."""
         return sum(1 for r in self.routes if r)
 
-    def key(self) -> tuple[int, int, int]:
-        """Lexicographic quality: fewer drops, fewer vehicles, lower cost."""
-        return (len(self.dropped), self.vehicles_used, self.cost)
+    def key(self, minimise_vehicles: bool = True) -> tuple[int, int, int]:
+        """Lexicographic quality: fewer drops, fewer vehicles (when they count), lower cost."""
+        return (len(self.dropped), self.vehicles_used if minimise_vehicles else 0, self.cost)
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,16 @@ class Strategy:
     ``"eliminate"`` runs a short first phase and then route-elimination
     attempts (``attempt_share`` of the time each, up to ``victims`` failed
     attempts in a row) until ``reduce_share``; ``"both"`` does the fixed-cost
-    phase for ``fixed_share`` and then eliminates. Measured on Li & Lim
-    (bench_results/routing/tuning.md), ``"fixed"`` was best.
+    phase for ``fixed_share`` and then eliminates; ``"ges"`` runs the
+    fixed-cost phase for ``fixed_share`` and then guided ejection search
+    (``routing.ejection``, seeded by ``seed``) until ``reduce_share``.
+    Measured on Li & Lim (bench_results/routing/tuning.md): ``"ges"`` beats
+    ``"fixed"``, which beat the two elimination modes; it is the default for
+    time-window models. ``ls_neighbors`` (> 0) limits local-search moves to
+    that many nearest neighbours; ``gls_lambda`` (> 0) overrides OR-Tools'
+    guided-local-search penalty coefficient; ``ils`` switches on OR-Tools'
+    iterated local search (SISR ruin and recreate) — in OR-Tools 9.15's Python
+    API it stopped at the first local optimum here, so it stays off.
     """
 
     first_solution: str
@@ -128,6 +141,16 @@ class Strategy:
     large_model_nodes: int = 200
     large_neighbors_ratio: float = 0.2
     large_ls_neighbors_ratio: float = 1.0
+    seed: int = 0
+    ls_neighbors: int = 0
+    gls_lambda: float = 0.0
+    ils: bool = False
+    insertion_lns: int = 0
+    kicks: bool = False
+    kick_start_share: float = 0.4
+    kick_slice_s: float = 2.0
+    sisr_removed: int = 10
+    sisr_sequence: int = 10
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -141,6 +164,15 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
     else:
         names = ["SAVINGS", "PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION",
                  "CHRISTOFIDES"]
+    if model.windows is not None and model.minimise_vehicles:
+        # time windows: a short OR-Tools start, then guided ejection search takes routes away
+        # worker 0 gives the ejection search half the time (fewest vans), worker 1 a quarter
+        # (more time for driving); the best of the two wins. Both kick the cost phase out of
+        # guided local search's basin by ruin and recreate (see _kicks).
+        return [Strategy(names[(i + seed) % len(names)], fleet_mode="ges", fixed_share=0.1,
+                         reduce_share=0.55 if i % 2 == 0 else 0.25, seed=seed * 101 + i,
+                         kicks=True, kick_slice_s=0.7, kick_start_share=0.3)
+                for i in range(max(1, workers))]
     return [Strategy(names[(i + seed) % len(names)]) for i in range(max(1, workers))]
 
 
@@ -235,6 +267,23 @@ class _Built:
             ops.use_relocate_and_make_active = on
             ops.use_node_pair_swap_active = on
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        if strategy.insertion_lns > 0:
+            # ruin and recreate inside local search: take out the closest visits, re-insert them cheapest-first
+            ops = p.local_search_operators
+            on = optional_boolean_pb2.BOOL_TRUE
+            ops.use_global_cheapest_insertion_close_nodes_lns = on
+            ops.use_local_cheapest_insertion_close_nodes_lns = on
+            ops.use_global_cheapest_insertion_expensive_chain_lns = on
+            ops.use_local_cheapest_insertion_expensive_chain_lns = on
+            p.heuristic_close_nodes_lns_num_nodes = strategy.insertion_lns
+        if strategy.ils:
+            _ruin_and_recreate(p, strategy)
+        if strategy.gls_lambda > 0:
+            p.guided_local_search_lambda_coefficient = strategy.gls_lambda
+        if strategy.ls_neighbors > 0:
+            # local search moves only towards each node's nearest neighbours: many more moves per second
+            p.ls_operator_neighbors_ratio = min(1.0, strategy.ls_neighbors / max(1, self.model.num_nodes))
+            p.ls_operator_min_neighbors = strategy.ls_neighbors
         if self.model.num_nodes > strategy.large_model_nodes:
             # branch days have hundreds of nodes: insertion heuristics only look at near neighbours
             p.global_cheapest_insertion_first_solution_parameters.neighbors_ratio = strategy.large_neighbors_ratio
@@ -270,6 +319,29 @@ class _Built:
             served.update(nodes)
         dropped = tuple(n for n in model.visits if n not in served)
         return EngineSolution(tuple(per_vehicle), dropped, cost)
+
+
+def _ruin_and_recreate(p: object, strategy: Strategy) -> None:
+    """OR-Tools' iterated local search: SISR ruin, cheapest-insertion recreate, annealed acceptance."""
+    p.use_iterated_local_search = True
+    p.local_search_metaheuristic = _LSM.GREEDY_DESCENT
+    ils = p.iterated_local_search_parameters
+    ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
+    rr = ils.ruin_recreate_parameters
+    ruin = rr.ruin_strategies.add()
+    ruin.sisr.max_removed_sequence_size = strategy.sisr_sequence
+    ruin.sisr.avg_num_removed_visits = strategy.sisr_removed
+    ruin.sisr.bypass_factor = 0.01
+    rr.ruin_composition_strategy = routing_ils_pb2.RuinCompositionStrategy.RUN_ONE_RANDOMLY
+    rr.recreate_strategy.heuristic = _FSS.LOCAL_CHEAPEST_INSERTION
+    rr.route_selection_neighbors_ratio = 1.0
+    rr.route_selection_min_neighbors = 10
+    rr.route_selection_max_neighbors = 100
+    ils.improve_perturbed_solution = True
+    sa = ils.reference_solution_acceptance_strategy.simulated_annealing
+    sa.cooling_schedule_strategy = routing_ils_pb2.CoolingScheduleStrategy.EXPONENTIAL
+    sa.automatic_temperatures = True
+    ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
 
 
 def _penalty(model: NodeModel) -> int:
@@ -323,7 +395,8 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
     share = 0.0
     if model.minimise_vehicles:
-        share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
+        share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
+                 "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
     first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05))
     if first is None:
         # nothing within the slice (large day, loaded machine): settle for any first solution,
@@ -336,11 +409,31 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
         first = _solve_phase(built, strategy, max(0.2, left() * 0.3))
     if first is None:
         return EngineSolution(tuple(() for _ in all_vehicles), tuple(model.visits), 0, found=False)
-    best = first
+    best = checked = first
     phases.append(f"first:{first.vehicles_used}v")
 
-    # Phase 2: route elimination.
-    if model.minimise_vehicles and best.vehicles_used > 1 and strategy.fleet_mode != "fixed":
+    # Phase 2a: visits the first search left out are forced in by ejection search.
+    if strategy.fleet_mode == "ges" and model.windows is not None and best.dropped:
+        fit_s = t0 + time_limit_s * strategy.reduce_share - time.monotonic()
+        if fit_s > 0.1:
+            routes, still = insert_dropped(model, best.routes, best.dropped, fit_s, seed=strategy.seed)
+            if not still:
+                phases.append(f"fit:{len(best.dropped)}")
+                best = EngineSolution(routes, (), _routes_cost(model, routes))
+
+    # Phase 2b: guided ejection search empties routes (time-window models, nothing dropped).
+    if (strategy.fleet_mode == "ges" and model.minimise_vehicles and model.windows is not None
+            and best.vehicles_used > 1 and not best.dropped):
+        ges_s = t0 + time_limit_s * strategy.reduce_share - time.monotonic()
+        if ges_s > 0.1:
+            routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed)
+            if stats.routes_after < stats.routes_before:
+                reduced = EngineSolution(routes, (), _routes_cost(model, routes))
+                best = reduced
+            phases.append(f"ges:{stats.routes_before}->{stats.routes_after}v/{stats.attempts}a/{stats.ejections}e")
+
+    # Phase 2c: route elimination.
+    if model.minimise_vehicles and best.vehicles_used > 1 and strategy.fleet_mode in ("eliminate", "both"):
         reduce_until = t0 + time_limit_s * strategy.reduce_share
         failures = 0
         while best.vehicles_used > 1 and time.monotonic() < reduce_until - 0.1:
@@ -371,11 +464,55 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
         vehicles = all_vehicles if keep_all else used
         built = _Built(model, vehicles, penalty if allow_drop else None, fixed if best.dropped else 0)
         warm = [list(best.routes[v]) for v in vehicles]
-        final = _solve_phase(built, strategy, left(), warm)
-        if final is not None and final.key() <= best.key():
+        kicking = strategy.kicks and model.windows is not None and not best.dropped and not keep_all
+        cost_s = left()
+        final = _solve_phase(built, strategy, cost_s * (strategy.kick_start_share if kicking else 1.0), warm)
+        if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
             best = final
             phases.append("cost")
+        elif final is None and best is not checked:
+            # OR-Tools refused the ejection search's plan as a start: keep what OR-Tools found itself
+            best = checked
+            phases.append("ges-refused")
+            kicking = False
+        if kicking:
+            best = _kicks(model, best, strategy, deadline, cost_s, phases)
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
+
+
+def _kicks(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline: float,
+           cost_s: float, phases: list[str]) -> EngineSolution:
+    """Guided local search stalls in one basin: kick the best plan (ruin and recreate) and search again."""
+    rng = random.Random(strategy.seed)
+    slice_s = max(0.3, min(strategy.kick_slice_s, cost_s / 10))
+    kicks = improved = 0
+    while deadline - time.monotonic() > 0.3:
+        kicks += 1
+        kicked = ruin_and_recreate(model, best.routes, rng.uniform(0.1, 0.3), rng.randrange(2**31),
+                                   min(0.5, max(0.05, (deadline - time.monotonic()) / 4)))
+        if kicked is None:
+            continue
+        vehicles = [v for v in range(model.num_vehicles) if kicked[v]]
+        built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
+        left_s = deadline - time.monotonic()
+        if left_s < 0.1:
+            break
+        trial = _solve_phase(built, strategy, min(slice_s, left_s), [list(kicked[v]) for v in vehicles])
+        if trial is not None and trial.key() < best.key():
+            best = trial
+            improved += 1
+    phases.append(f"kicks:{improved}/{kicks}")
+    return best
+
+
+def _routes_cost(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:
+    """Arc cost of node routes, depots included."""
+    total = 0
+    for v, r in enumerate(routes):
+        if r:
+            path = [model.starts[v], *r, model.ends[v]]
+            total += int(sum(int(model.cost[a, b]) for a, b in zip(path, path[1:])))
+    return total
 
 
 def _search_job(args: tuple[NodeModel, float, Strategy]) -> EngineSolution:
@@ -399,4 +536,4 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
         jobs = [pool.submit(_search_job, (model, time_limit_s, s)) for s in strategies]
         results = [j.result() for j in jobs]
     found = [r for r in results if r.found] or results
-    return min(found, key=EngineSolution.key)
+    return min(found, key=lambda r: r.key(model.minimise_vehicles))
