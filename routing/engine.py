@@ -34,7 +34,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 from ortools.util import optional_boolean_pb2
 
-from routing.ejection import insert_dropped, minimise_routes, ruin_and_recreate
+from routing.ejection import improve_cost, insert_dropped, minimise_routes, ruin_and_recreate
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -149,6 +149,7 @@ class Strategy:
     kicks: bool = False
     kick_start_share: float = 0.4
     kick_slice_s: float = 2.0
+    lns_share: float = 0.0
     sisr_removed: int = 10
     sisr_sequence: int = 10
 
@@ -475,6 +476,15 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
             best = checked
             phases.append("ges-refused")
             kicking = False
+        if kicking and strategy.lns_share > 0:
+            lns_routes, steps = improve_cost(model, best.routes, cost_s * strategy.lns_share, strategy.seed)
+            vehicles = [v for v in all_vehicles if lns_routes[v]]
+            built = _Built(model, vehicles, None if drop is None else penalty, 0)
+            trial = _solve_phase(built, strategy, max(0.1, min(left(), cost_s * 0.15)),
+                                 [list(lns_routes[v]) for v in vehicles])
+            if trial is not None and trial.key() < best.key():
+                best = trial
+                phases.append(f"lns:{steps}")
         if kicking:
             best = _kicks(model, best, strategy, deadline, cost_s, phases)
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))

@@ -10,7 +10,7 @@ import pytest
 import routing.solver
 from routing import Params, Status, solve
 from routing.benchmark import default_bench_dir, instance_model
-from routing.engine import EngineSolution, portfolio, search
+from routing.engine import EngineSolution, _Built, _solve_phase, portfolio, search
 from routing.evaluation import evaluate
 from routing.instances import read_instance
 from routing_factories import make_order, make_problem
@@ -55,3 +55,25 @@ def test_portfolio_rotates_with_seed() -> None:
     if model is None:
         pytest.skip("benchmark instances not present")
     assert portfolio(model, 1, seed=0)[0].first_solution != portfolio(model, 1, seed=1)[0].first_solution
+
+
+def test_vehicle_count_ranks_plans_only_when_it_counts() -> None:
+    """With vehicles minimised, fewer vehicles beat less cost; for CVRP only cost counts."""
+    fewer = EngineSolution(((1, 2), ()), (), 100)
+    cheaper = EngineSolution(((1,), (2,)), (), 90)
+    assert fewer.key(True) < cheaper.key(True)
+    assert cheaper.key(False) < fewer.key(False)
+
+
+@pytest.mark.skipif(not (BENCH / "cvrp").is_dir(), reason="benchmark instances not present")
+def test_cvrp_search_keeps_a_cheaper_plan_with_more_routes() -> None:
+    """X-n101-k25: the cost phase's plan is kept even where it uses more routes than the first one."""
+    inst = read_instance(BENCH / "cvrp" / "X" / "X-n101-k25.vrp")
+    model = instance_model(inst)
+    strategy = portfolio(model, 1)[0]
+    built = _Built(model, list(range(model.num_vehicles)), None, 0)
+    first = _solve_phase(built, strategy, 5.0, first_only=True)  # the construction alone
+    assert first is not None
+    sol = search(model, 4.0, strategy)
+    ev = evaluate(inst, [[inst.file_ids[k] for k in r] for r in sol.routes if r])
+    assert ev.feasible and ev.cost < first.cost
