@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from routing.windows import merge_windows
+
 if TYPE_CHECKING:
     from routing.engine import NodeModel
 
@@ -60,8 +62,13 @@ class _Data:
         horizon = max(e for w in model.windows for _, e in w) if any(model.windows) else 0
         if model.shifts:
             horizon = max(horizon, max(s[1] for s in model.shifts))
+        depots = set(model.starts) | set(model.ends)
+        # visits: merged windows; depots: one span from the first opening to the last closing,
+        # exactly as the engine bounds a vehicle's start and end
         self.windows: list[tuple[tuple[int, int], ...]] = [
-            tuple(sorted(w)) if w else ((0, horizon),) for w in model.windows]
+            ((0, horizon),) if not w else
+            ((min(a for a, _ in w), max(b for _, b in w)),) if i in depots else merge_windows(w)
+            for i, w in enumerate(model.windows)]
         self.lo = [w[0][0] for w in self.windows]
         self.hi = [w[-1][1] for w in self.windows]
         self.multi = [len(w) > 1 for w in self.windows]
@@ -78,13 +85,10 @@ class _Data:
             self.start_lo.append(max(shift[0], sw[0][0]))
             self.start_hi.append(min(shift[1], sw[-1][1]))
             self.end_hi.append(min(shift[1], ew[-1][1]))
-        self.end_lo = [max(model.shifts[v][0] if model.shifts else 0, self.windows[self.end[v]][0][0])
-                       for v in range(self.vehicles)]
         paired = {}
         for p, d in model.pairs:
             paired[p] = (p, d)
             paired[d] = (p, d)
-        depots = set(self.start) | set(self.end)
         self.request_of: dict[int, tuple[int, ...]] = {}
         for node in range(n):
             if node in depots:
@@ -112,6 +116,18 @@ class _Data:
             if t >= a:
                 return b if t > b else t
         return -INF
+
+
+_last_data: list[tuple[object, _Data]] = []
+
+
+def _data_for(model: NodeModel) -> _Data:
+    """The plain-list copy of ``model``, kept for the last model (kicks call in repeatedly)."""
+    if _last_data and _last_data[0][0] is model:
+        return _last_data[0][1]
+    data = _Data(model)
+    _last_data[:] = [(model, data)]
+    return data
 
 
 class _Route:
@@ -191,13 +207,34 @@ def _schedule(data: _Data, v: int, nodes: list[int], out: _Route | None = None) 
 
 
 def _min_duration(data: _Data, v: int, nodes: list[int], early: list[float]) -> float:
-    """Shortest span of the route: arrive as early as possible, leave the start as late as that allows."""
-    t = early[-1]
-    for k in range(len(nodes) - 2, -1, -1):
-        a, b = nodes[k], nodes[k + 1]
-        t = data.latest(a, t - data.transit[a][b])
-    start = min(t, data.start_hi[v])
-    return early[-1] - start
+    """Shortest span of the route over every departure time.
+
+    With one window per visit, arriving as early as possible and leaving as
+    late as that allows is optimal. With several, the span can be shorter for a
+    later departure, so every departure that reaches some visit exactly at one
+    of its window openings without waiting (the breakpoints of the span) is tried.
+    """
+    def span_from(departure: float) -> float:
+        t = departure
+        for a, b in zip(nodes, nodes[1:]):
+            t = data.earliest(b, t + data.transit[a][b])
+        if t > data.end_hi[v]:
+            return INF
+        back = t  # leave as late as this arrival allows
+        for k in range(len(nodes) - 2, -1, -1):
+            back = data.latest(nodes[k], back - data.transit[nodes[k]][nodes[k + 1]])
+        return t - min(max(back, departure), data.start_hi[v])
+
+    best = span_from(early[0])
+    if any(data.multi[x] for x in nodes):
+        offset = 0.0
+        for a, b in zip(nodes, nodes[1:]):
+            offset += data.transit[a][b]
+            for opening, _ in data.windows[b]:
+                departure = opening - offset
+                if early[0] < departure <= data.start_hi[v]:
+                    best = min(best, span_from(departure))
+    return best
 
 
 def _route_ok(data: _Data, v: int, nodes: list[int]) -> bool:
@@ -216,14 +253,14 @@ class _Insertions:
         out = []
         n = len(nodes)
         # load after position a rises by q from a to the end
-        suffix_max = [0] * n
-        m = -10**18
+        suffix_max, suffix_min = [0] * n, [0] * n
+        hi_, lo_ = -10**18, 10**18
         for k in range(n - 1, -1, -1):
-            m = max(m, load[k])
-            suffix_max[k] = m
+            hi_, lo_ = max(hi_, load[k]), min(lo_, load[k])
+            suffix_max[k], suffix_min[k] = hi_, lo_
         check_span = data.max_duration[route.vehicle] is not None
         for a in range(n - 1):
-            if suffix_max[a] + q > cap:
+            if suffix_max[a] + q > cap or suffix_min[a] + q < 0:
                 continue
             i, j = nodes[a], nodes[a + 1]
             t = data.earliest(u, early[a] + transit[i][u])
@@ -260,6 +297,8 @@ class _Insertions:
         for a in range(n - 1):
             if load[a] + qp > cap or load[a] + qp < 0:
                 continue
+            if tail_shift and not 0 <= load[a] + tail_shift <= cap:
+                continue  # load just after d when d follows p at once (unbalanced pair)
             i = nodes[a]
             tp = early[a] + transit[i][p]
             if multi[p]:
@@ -310,7 +349,8 @@ class _Insertions:
                     td = d_lo
                 if td + transit[d][nxt] > late[b + 1]:
                     continue
-                if tail_shift and (suffix_max[b + 1] + tail_shift > cap or suffix_min[b + 1] + tail_shift < 0):
+                if tail_shift and (suffix_max[b + 1] + tail_shift > cap or suffix_min[b + 1] + tail_shift < 0
+                                   or not 0 <= load[b] + tail_shift <= cap):
                     continue
                 if check_span and not _route_ok(
                         data, route.vehicle, nodes[:a + 1] + [p] + nodes[a + 1:b + 1] + [d] + nodes[b + 1:]):
@@ -322,8 +362,8 @@ class _Insertions:
 
 
 def _positions(data: _Data, route: _Route, request: tuple[int, ...], first_only: bool = False) -> list[tuple[int, int, int]]:
-    if route.dirty:
-        route.refresh(data)
+    if route.dirty and not route.refresh(data):
+        return []  # only reachable without the triangle inequality: a removal broke the route
     if len(request) == 1:
         return _Insertions.single(data, route, request[0], first_only)
     return _Insertions.pair(data, route, request[0], request[1], first_only)
@@ -438,7 +478,11 @@ class _Search:
             if not pos:
                 continue
             _, a, b = min(pos)
+            before = source.nodes
             _remove(source, request)
+            if not source.refresh(self.data):
+                source.nodes, source.dirty = before, True  # without the triangle inequality: undo
+                continue
             _insert(target, request, a, b)
 
     def empty_one_route(self, victim: int, max_steps: int) -> bool:
@@ -490,14 +534,14 @@ def _lower_bound(data: _Data) -> int:
 def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s: float,
                     seed: int = 0, max_ejected: int = 2, perturb_moves: int = 100,
                     max_steps_per_route: int = 100_000, random_insert: bool = True) -> tuple[tuple[tuple[int, ...], ...], EjectionStats]:
-    """Remove as many routes as the time allows from a feasible solution.
+    """Remove routes one at a time from a feasible solution until an attempt fails or time is up.
 
     ``routes`` holds one visit sequence per fleet vehicle (empty when unused)
     and must serve every visit. Returns routes in the same layout (the vehicles
     of removed routes left empty) and what was done. The returned plan is
     feasible whenever the input was; if the input is not, it is returned as is.
     """
-    data = _Data(model)
+    data = _data_for(model)
     deadline = time.monotonic() + time_limit_s
     rng = random.Random(seed)
     current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes) if r]
@@ -538,7 +582,7 @@ def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: S
     Returns (routes, still dropped): either every dropped request is placed, or
     the input plan comes back unchanged (never a plan that serves fewer).
     """
-    data = _Data(model)
+    data = _data_for(model)
     deadline = time.monotonic() + time_limit_s
     rng = random.Random(seed)
     current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes)]
@@ -585,6 +629,8 @@ def _ruin_recreate(data: _Data, routes: list[_Route], rng: random.Random, share:
     removed = sorted(requests, key=lambda q: (distance(q), rng.random()))[:count]
     gone = set(itertools.chain.from_iterable(removed))
     trial = [_Route(r.vehicle, [x for x in r.nodes if x not in gone]) for r in routes]
+    if not all(r.refresh(data) for r in trial):
+        return None
     search = _Search(data, trial, rng, deadline, 2, 0, random_insert=False)
     if not search.place(list(removed), 10**6):
         return None
@@ -608,7 +654,7 @@ def ruin_and_recreate(model: NodeModel, routes: Sequence[Sequence[int]], share: 
     if needed. No new route is opened. Returns the new plan, or ``None`` when
     the removed requests could not all be placed again within the time.
     """
-    data = _Data(model)
+    data = _data_for(model)
     current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes) if r]
     if not all(r.refresh(data) for r in current):
         return None
@@ -625,7 +671,7 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
     probability, temperature falling from 0.2 % to 0.002 % of the starting
     cost over the time. Returns the best plan found and the number of steps.
     """
-    data = _Data(model)
+    data = _data_for(model)
     rng = random.Random(seed)
     current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes) if r]
     if not all(r.refresh(data) for r in current):

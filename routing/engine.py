@@ -31,10 +31,11 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from routing.ejection import improve_cost, insert_dropped, minimise_routes, ruin_and_recreate
+from routing.windows import merge_windows
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -123,9 +124,13 @@ class Strategy:
     ``"fixed"``, which beat the two elimination modes; it is the default for
     time-window models. ``ls_neighbors`` (> 0) limits local-search moves to
     that many nearest neighbours; ``gls_lambda`` (> 0) overrides OR-Tools'
-    guided-local-search penalty coefficient; ``ils`` switches on OR-Tools'
-    iterated local search (SISR ruin and recreate) — in OR-Tools 9.15's Python
-    API it stopped at the first local optimum here, so it stays off.
+    guided-local-search penalty coefficient; ``insertion_lns`` (> 0) switches
+    on OR-Tools' close-nodes and expensive-chain insertion LNS operators;
+    ``kicks`` ruins and recreates the best plan between short guided-local-search
+    slices of ``kick_slice_s`` once ``kick_start_share`` of the cost phase has
+    passed; ``lns_share`` (> 0) runs the annealed ruin-and-recreate search
+    (``routing.ejection.improve_cost``) for that share of the cost phase. The
+    measurements behind each default are in bench_results/routing/tuning.md.
     """
 
     first_solution: str
@@ -144,14 +149,11 @@ class Strategy:
     seed: int = 0
     ls_neighbors: int = 0
     gls_lambda: float = 0.0
-    ils: bool = False
     insertion_lns: int = 0
     kicks: bool = False
     kick_start_share: float = 0.4
     kick_slice_s: float = 2.0
     lns_share: float = 0.0
-    sisr_removed: int = 10
-    sisr_sequence: int = 10
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -233,7 +235,7 @@ class _Built:
         dim = routing.GetDimensionOrDie("time")
         self.time_dim = dim
         for node in model.visits:
-            windows = sorted(model.windows[node])
+            windows = merge_windows(model.windows[node]) or ((0, horizon),)
             index = manager.NodeToIndex(node)
             cumul = dim.CumulVar(index)
             cumul.SetRange(int(windows[0][0]), int(min(horizon, windows[-1][1])))
@@ -277,8 +279,6 @@ class _Built:
             ops.use_global_cheapest_insertion_expensive_chain_lns = on
             ops.use_local_cheapest_insertion_expensive_chain_lns = on
             p.heuristic_close_nodes_lns_num_nodes = strategy.insertion_lns
-        if strategy.ils:
-            _ruin_and_recreate(p, strategy)
         if strategy.gls_lambda > 0:
             p.guided_local_search_lambda_coefficient = strategy.gls_lambda
         if strategy.ls_neighbors > 0:
@@ -320,29 +320,6 @@ class _Built:
             served.update(nodes)
         dropped = tuple(n for n in model.visits if n not in served)
         return EngineSolution(tuple(per_vehicle), dropped, cost)
-
-
-def _ruin_and_recreate(p: object, strategy: Strategy) -> None:
-    """OR-Tools' iterated local search: SISR ruin, cheapest-insertion recreate, annealed acceptance."""
-    p.use_iterated_local_search = True
-    p.local_search_metaheuristic = _LSM.GREEDY_DESCENT
-    ils = p.iterated_local_search_parameters
-    ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
-    rr = ils.ruin_recreate_parameters
-    ruin = rr.ruin_strategies.add()
-    ruin.sisr.max_removed_sequence_size = strategy.sisr_sequence
-    ruin.sisr.avg_num_removed_visits = strategy.sisr_removed
-    ruin.sisr.bypass_factor = 0.01
-    rr.ruin_composition_strategy = routing_ils_pb2.RuinCompositionStrategy.RUN_ONE_RANDOMLY
-    rr.recreate_strategy.heuristic = _FSS.LOCAL_CHEAPEST_INSERTION
-    rr.route_selection_neighbors_ratio = 1.0
-    rr.route_selection_min_neighbors = 10
-    rr.route_selection_max_neighbors = 100
-    ils.improve_perturbed_solution = True
-    sa = ils.reference_solution_acceptance_strategy.simulated_annealing
-    sa.cooling_schedule_strategy = routing_ils_pb2.CoolingScheduleStrategy.EXPONENTIAL
-    sa.automatic_temperatures = True
-    ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
 
 
 def _penalty(model: NodeModel) -> int:
@@ -472,10 +449,16 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
             best = final
             phases.append("cost")
         elif final is None and best is not checked:
-            # OR-Tools refused the ejection search's plan as a start: keep what OR-Tools found itself
+            # OR-Tools refused the ejection search's plan as a start: go on from what it found itself
             best = checked
             phases.append("ges-refused")
             kicking = False
+            if left() > 0.1:
+                vehicles = all_vehicles if keep_all else [v for v in all_vehicles if best.routes[v]]
+                built = _Built(model, vehicles, penalty if allow_drop else None, fixed if best.dropped else 0)
+                final = _solve_phase(built, strategy, left(), [list(best.routes[v]) for v in vehicles])
+                if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
+                    best = final
         if kicking and strategy.lns_share > 0:
             lns_routes, steps = improve_cost(model, best.routes, cost_s * strategy.lns_share, strategy.seed)
             vehicles = [v for v in all_vehicles if lns_routes[v]]
@@ -487,7 +470,22 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
                 phases.append(f"lns:{steps}")
         if kicking:
             best = _kicks(model, best, strategy, deadline, cost_s, phases)
+    elif best is not checked and not _loads(model, best):
+        best = checked  # no time left to improve it, and OR-Tools does not accept the plan
+        phases.append("ges-refused")
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
+
+
+def _loads(model: NodeModel, solution: EngineSolution) -> bool:
+    """True if OR-Tools accepts the plan as an assignment of its own model (every rule checked)."""
+    vehicles = [v for v in range(model.num_vehicles) if solution.routes[v]]
+    if not vehicles:
+        return True
+    built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
+    built.routing.CloseModelWithParameters(built.params(Strategy("PATH_CHEAPEST_ARC"), 1.0))
+    assignment = built.routing.ReadAssignmentFromRoutes(
+        built.routes_to_lists([list(solution.routes[v]) for v in vehicles]), True)
+    return assignment is not None
 
 
 def _kicks(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline: float,
@@ -495,13 +493,15 @@ def _kicks(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline:
     """Guided local search stalls in one basin: kick the best plan (ruin and recreate) and search again."""
     rng = random.Random(strategy.seed)
     slice_s = max(0.3, min(strategy.kick_slice_s, cost_s / 10))
-    kicks = improved = 0
-    while deadline - time.monotonic() > 0.3:
+    kicks = improved = refused = 0
+    while deadline - time.monotonic() > 0.3 and refused < 5:
         kicks += 1
         kicked = ruin_and_recreate(model, best.routes, rng.uniform(0.1, 0.3), rng.randrange(2**31),
                                    min(0.5, max(0.05, (deadline - time.monotonic()) / 4)))
         if kicked is None:
+            refused += 1  # five in a row: the plan is one the ejection module cannot work on
             continue
+        refused = 0
         vehicles = [v for v in range(model.num_vehicles) if kicked[v]]
         built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
         left_s = deadline - time.monotonic()

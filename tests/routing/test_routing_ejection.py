@@ -207,3 +207,27 @@ def test_ruin_and_recreate_keeps_every_pair_and_opens_no_route(seed: int) -> Non
     check_routes(model, kicked)
     assert sum(1 for r in kicked if r) <= sum(1 for r in merged if r)
     assert all(not kicked[v] or merged[v] for v in range(len(merged))), "only vehicles already in use"
+
+
+def test_span_with_two_windows_allows_a_later_departure() -> None:
+    """Round limit 50 with windows (10,10)|(200,200) and (100,100)|(210,210): leaving at 190 fits (span 20)."""
+    dist = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=np.int64)
+    model = NodeModel(cost=dist, demand=np.zeros(3, dtype=np.int64), capacity=(10, 10), starts=(0, 0),
+                      ends=(0, 0), travel=dist, service=np.zeros(3, dtype=np.int64),
+                      windows=(((0, 1000),), ((10, 10), (200, 200)), ((100, 100), (210, 210))),
+                      max_duration=(50, 50))
+    routes, stats = minimise_routes(model, ((1,), (2,)), time_limit_s=1.0)
+    assert stats.attempts >= 1, "the input routes are accepted as feasible"
+    assert stats.routes_after == 1 and sorted(n for r in routes for n in r) == [1, 2]
+
+
+def test_overlapping_windows_are_read_as_their_union() -> None:
+    """Windows (0,120) and (50,60) mean 0-120 to the engine and to the ejection search alike."""
+    from routing.windows import merge_windows
+    assert merge_windows([(50, 60), (0, 120)]) == ((0, 120),)
+    assert merge_windows([(0, 10), (11, 20), (30, 40)]) == ((0, 20), (30, 40))
+    model = line_model([100, 10], [(0, 120), (0, 1000)], [1, 1], vehicles=2, capacity=10)
+    model = replace(model, windows=(model.windows[0], ((0, 120), (50, 60)), model.windows[2]))
+    routes, stats = minimise_routes(model, ((1,), (2,)), time_limit_s=1.0)
+    check_routes(model, routes)
+    assert stats.routes_after == 1  # 0 -> 10 -> 100 (at 100, inside 0-120) -> 0
