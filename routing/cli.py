@@ -36,6 +36,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from routing.benchmark import default_bench_dir, format_table, rows_to_json, run_set, summarise
 
     bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
+    args.git_commit_at_start = _git_commit()  # the code that runs, even if the tree changes meanwhile
     progress = None if args.json else (lambda row: print(f"  {row.instance}: {row.vehicles} vehicles, "
                                                          f"cost {row.cost}, gap {row.gap_pct}",
                                                          file=sys.stderr, flush=True))
@@ -65,22 +66,30 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+def _git_commit() -> str | None:
+    """Short commit of the code, with '+changes' when routing/ differs from it (None outside git)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=here, timeout=10).stdout.strip() or None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], capture_output=True, text=True,
+                               cwd=here, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+changes" if commit and dirty else commit
+
+
 def _meta(args: argparse.Namespace) -> dict[str, object]:
     import datetime
     import os
 
     from ortools import __version__ as ortools_version
 
-    import subprocess
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
     return {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "git_commit": commit,
+        "git_commit": getattr(args, "git_commit_at_start", None) or _git_commit(),
         "command": "python -m routing " + " ".join(sys.argv[1:]),
         "machine": _machine(), "ortools": ortools_version, "time_limit_s": args.time_limit_s,
         "workers": args.workers, "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
@@ -115,6 +124,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_bench_days(args: argparse.Namespace) -> int:
     from routing.daybench import format_days, run_days
 
+    args.git_commit_at_start = _git_commit()
     rows = run_days(args.count, args.time_limit_s, args.long_time_limit_s, args.workers, args.vroom)
     print(json.dumps(rows, indent=1) if args.json else format_days(rows))
     if args.out:

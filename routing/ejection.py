@@ -25,8 +25,10 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from routing.windows import merge_windows
 
@@ -51,8 +53,11 @@ class _Data:
     """Plain-list copies of the model for fast scalar access."""
 
     def __init__(self, model: NodeModel) -> None:
-        assert model.windows is not None and model.travel is not None and model.service is not None
         n = model.num_nodes
+        if model.windows is None:  # no time at all (CVRP): every visit at time 0
+            model = replace(model, travel=np.zeros((n, n), dtype=np.int64), service=np.zeros(n, dtype=np.int64),
+                            windows=(((0, 0),),) * n, shifts=None, max_duration=None)
+        assert model.windows is not None and model.travel is not None and model.service is not None
         self.n = n
         self.cost = model.cost.astype(int).tolist()
         transit = model.travel.astype(int) + model.service.astype(int)[:, None]
