@@ -47,7 +47,28 @@ def _driver_day(demo_app) -> date:  # type: ignore[no-untyped-def]
         return DELIVERY_DAYS[0]
 
 
-def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def _link_driver_to_a_planned_round(demo_app, day: date) -> None:  # type: ignore[no-untyped-def]
+    """The plan may use fewer vans than teams rostered; link driver-dg to a team that got a round."""
+    from foodtrain.models import RoutePlan, RoutePlanStatus
+    from foodtrain.services.planning import rostered_teams, rounds_for_volunteer
+
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "driver-dg"))
+        if any(d.delivery_date == day for d in rounds_for_volunteer(db.session, user.branch_id, user.volunteer_id, day, 1)):
+            return
+        plan = db.session.scalar(select(RoutePlan).where(RoutePlan.branch_id == user.branch_id,
+                                                         RoutePlan.delivery_date == day,
+                                                         RoutePlan.status == RoutePlanStatus.PUBLISHED))
+        planned_vans = {r.van_id for r in plan.rounds}
+        team = next(t for t in rostered_teams(db.session, user.branch_id, day)
+                    if t.van_id in planned_vans and t.driver_volunteer_id)
+        user.volunteer_id = team.driver_volunteer_id
+        db.session.commit()
+
+
+def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import web.routes  # the demo's delivery days are fixed dates: 'my rounds' lists from that week
+    monkeypatch.setattr(web.routes, "_today", lambda: DELIVERY_DAYS[0])
     page = browser_page
     server = page.live_server
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
@@ -76,6 +97,7 @@ def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app) -
     screenshot(page, "journey-routes-day")
     page.get_by_role("button", name="Publish to the teams").click()
     page.wait_for_load_state()
+    _link_driver_to_a_planned_round(demo_app, day)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/login"))
 
