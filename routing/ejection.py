@@ -21,7 +21,6 @@ returns can warm-start OR-Tools for the cost phase.
 from __future__ import annotations
 
 import itertools
-import math
 import random
 import time
 from collections.abc import Sequence
@@ -127,7 +126,7 @@ _last_data: list[tuple[object, _Data]] = []
 
 
 def _data_for(model: NodeModel) -> _Data:
-    """The plain-list copy of ``model``, kept for the last model (kicks call in repeatedly)."""
+    """The plain-list copy of ``model``, kept for the last model (the engine calls in repeatedly)."""
     if _last_data and _last_data[0][0] is model:
         return _last_data[0][1]
     data = _Data(model)
@@ -607,100 +606,3 @@ def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: S
     for route in search.routes:
         out[route.vehicle] = tuple(route.nodes[1:-1])
     return tuple(out), ()
-
-
-def _routes_cost(data: _Data, routes: list[_Route]) -> int:
-    cost = data.cost
-    return sum(cost[a][b] for r in routes for a, b in zip(r.nodes, r.nodes[1:]))
-
-
-def _ruin_recreate(data: _Data, routes: list[_Route], rng: random.Random, share: float,
-                   deadline: float) -> list[_Route] | None:
-    """Remove about ``share`` of the requests nearest a random one, re-insert them cheapest-first.
-
-    Works on copies; returns the new routes, or ``None`` if the removed requests
-    did not all fit back before ``deadline``. No route is opened.
-    """
-    requests = sorted({data.request_of[n] for r in routes for n in r.visits})
-    if len(requests) < 2:
-        return None
-    centre = rng.choice(requests)
-    cost = data.cost
-
-    def distance(request: tuple[int, ...]) -> int:
-        return min(cost[a][b] for a in centre for b in request)
-
-    count = max(1, min(len(requests) - 1, int(round(share * len(requests)))))
-    removed = sorted(requests, key=lambda q: (distance(q), rng.random()))[:count]
-    gone = set(itertools.chain.from_iterable(removed))
-    trial = [_Route(r.vehicle, [x for x in r.nodes if x not in gone]) for r in routes]
-    if not all(r.refresh(data) for r in trial):
-        return None
-    search = _Search(data, trial, rng, deadline, 2, 0, random_insert=False)
-    if not search.place(list(removed), 10**6):
-        return None
-    return search.routes
-
-
-def _as_layout(data: _Data, routes: list[_Route]) -> tuple[tuple[int, ...], ...]:
-    out: list[tuple[int, ...]] = [() for _ in range(data.vehicles)]
-    for route in routes:
-        out[route.vehicle] = tuple(route.nodes[1:-1])
-    return tuple(out)
-
-
-def ruin_and_recreate(model: NodeModel, routes: Sequence[Sequence[int]], share: float, seed: int,
-                      time_limit_s: float = 1.0) -> tuple[tuple[int, ...], ...] | None:
-    """A kick for a stalled local search: remove requests near a random one, re-insert them cheapest-first.
-
-    About ``share`` of the requests, the ones whose visits lie closest to a
-    randomly chosen request (string removal's spatial idea), leave their
-    routes and go back in at their cheapest feasible positions, ejecting others
-    if needed. No new route is opened. Returns the new plan, or ``None`` when
-    the removed requests could not all be placed again within the time.
-    """
-    data = _data_for(model)
-    current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes) if r]
-    if not all(r.refresh(data) for r in current):
-        return None
-    out = _ruin_recreate(data, current, random.Random(seed), share, time.monotonic() + time_limit_s)
-    return None if out is None else _as_layout(data, out)
-
-
-def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s: float, seed: int = 0,
-                 min_share: float = 0.05, max_share: float = 0.25) -> tuple[tuple[tuple[int, ...], ...], int]:
-    """Large neighbourhood search with simulated annealing on total arc cost, routes never added.
-
-    Each step ruins and recreates part of the current plan (see
-    :func:`ruin_and_recreate`); a worse plan is accepted with the annealing
-    probability, temperature falling from 0.2 % to 0.002 % of the starting
-    cost over the time. Returns the best plan found and the number of steps.
-    """
-    data = _data_for(model)
-    rng = random.Random(seed)
-    current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes) if r]
-    if not all(r.refresh(data) for r in current):
-        return tuple(tuple(r) for r in routes), 0
-    current_cost = best_cost = _routes_cost(data, current)
-    best = current
-    started = time.monotonic()
-    deadline = started + time_limit_s
-    hot, cold = 0.002 * current_cost, 0.00002 * current_cost
-    steps = 0
-    while True:
-        now = time.monotonic()
-        if now >= deadline:
-            break
-        steps += 1
-        trial = _ruin_recreate(data, current, rng, rng.uniform(min_share, max_share), deadline)
-        if trial is None:
-            continue
-        trial = [r for r in trial if len(r.nodes) > 2]
-        trial_cost = _routes_cost(data, trial)
-        temperature = hot * (cold / hot) ** ((now - started) / time_limit_s) if hot > 0 else 0.0
-        if trial_cost < current_cost or (temperature > 0 and rng.random() < math.exp(
-                (current_cost - trial_cost) / temperature)):
-            current, current_cost = trial, trial_cost
-            if trial_cost < best_cost:
-                best, best_cost = trial, trial_cost
-    return _as_layout(data, best), steps

@@ -16,7 +16,10 @@ possible, then minimise total arc cost. It runs in up to three phases:
    take routes away one at a time while every visit still fits (the older
    OR-Tools route-elimination loop is kept as an option);
 3. cost minimisation with the final fleet (no fixed cost) until the limit,
-   warm-started from phase 2; OR-Tools re-checks that plan as it loads it.
+   warm-started from phase 2; OR-Tools re-checks that plan as it loads it. On
+   models of benchmark size, guided local search hands most of this phase to
+   the annealed large neighbourhood search of :mod:`routing.lns` and polishes
+   its best plan at the end (OR-Tools re-checks that one too).
 
 :func:`solve_parallel` runs independent workers (different construction
 heuristics) in separate processes and keeps the best answer.
@@ -34,7 +37,8 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from routing.ejection import improve_cost, insert_dropped, minimise_routes, ruin_and_recreate
+from routing.ejection import insert_dropped, minimise_routes
+from routing.lns import improve_cost
 from routing.windows import merge_windows
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
@@ -127,10 +131,10 @@ class Strategy:
     that many nearest neighbours; ``gls_lambda`` (> 0) overrides OR-Tools'
     guided-local-search penalty coefficient; ``insertion_lns`` (> 0) switches
     on OR-Tools' close-nodes and expensive-chain insertion LNS operators;
-    ``kicks`` ruins and recreates the best plan between short guided-local-search
-    slices of ``kick_slice_s`` once ``kick_start_share`` of the cost phase has
-    passed; ``lns_share`` (> 0) runs the annealed ruin-and-recreate search
-    (``routing.ejection.improve_cost``) for that share of the cost phase. The
+    ``cost_lns`` hands the cost phase, after ``cost_lns_start_share`` of it in
+    guided local search, to the annealed large neighbourhood search of
+    :mod:`routing.lns`, and gives guided local search the last
+    ``cost_lns_polish_share`` (models of up to ``cost_lns_max_nodes`` nodes). The
     measurements behind each default are in bench_results/routing/tuning.md.
     """
 
@@ -151,11 +155,11 @@ class Strategy:
     ls_neighbors: int = 0
     gls_lambda: float = 0.0
     insertion_lns: int = 0
-    kicks: bool = False
-    kick_start_share: float = 0.4
-    kick_slice_s: float = 2.0
-    kick_max_nodes: int = 200
-    lns_share: float = 0.0
+    cost_lns: bool = False
+    cost_lns_start_share: float = 0.1
+    cost_lns_polish_share: float = 0.1
+    cost_lns_max_nodes: int = 400
+    cost_lns_hot_share: float = 0.03
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
@@ -172,16 +176,16 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
     if model.windows is not None and model.minimise_vehicles:
         # time windows: a short OR-Tools start, then guided ejection search takes routes away
         # worker 0 gives the ejection search half the time (fewest vans), worker 1 a quarter
-        # (more time for driving); the best of the two wins. Both kick the cost phase out of
-        # guided local search's basin by ruin and recreate (see _kicks).
+        # (more time for driving); the best of the two wins. Both spend their cost phase in
+        # large neighbourhood search, which leaves guided local search's basin (routing.lns).
         return [Strategy(names[(i + seed) % len(names)], fleet_mode="ges", fixed_share=0.1,
-                         reduce_share=0.55 if i % 2 == 0 else 0.25, seed=seed * 101 + i,
-                         kicks=True, kick_slice_s=0.7, kick_start_share=0.3)
+                         reduce_share=0.55 if i % 2 == 0 else 0.25, seed=seed * 101 + i, cost_lns=True)
                 for i in range(max(1, workers))]
     if not model.minimise_vehicles:
-        # CVRP: guided local search stalls here too; kicks measured better on X (tuning.md)
-        return [Strategy(names[(i + seed) % len(names)], kicks=True, kick_slice_s=0.7, kick_start_share=0.3,
-                         kick_max_nodes=400, seed=seed * 101 + i) for i in range(max(1, workers))]
+        # CVRP: guided local search stalls here too (tuning.md)
+        # a cooler annealing start measured better here than on time-window models
+        return [Strategy(names[(i + seed) % len(names)], cost_lns=True, cost_lns_hot_share=0.005,
+                         seed=seed * 101 + i) for i in range(max(1, workers))]
     return [Strategy(names[(i + seed) % len(names)]) for i in range(max(1, workers))]
 
 
@@ -448,12 +452,12 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
         vehicles = all_vehicles if keep_all else used
         built = _Built(model, vehicles, penalty if allow_drop else None, fixed if best.dropped else 0)
         warm = [list(best.routes[v]) for v in vehicles]
-        # kicks only where guided local search was seen to stall (benchmark-sized models); on big
-        # branch days it is still improving when the time runs out
-        kicking = (strategy.kicks and not best.dropped and (not keep_all or not model.minimise_vehicles)
-                   and model.num_nodes <= strategy.kick_max_nodes)
+        # large neighbourhood search where guided local search was seen to stall (benchmark-sized
+        # models); on big branch days it is still improving when the time runs out
+        searching = (strategy.cost_lns and not best.dropped and (not keep_all or not model.minimise_vehicles)
+                     and model.num_nodes <= strategy.cost_lns_max_nodes)
         cost_s = left()
-        final = _solve_phase(built, strategy, cost_s * (strategy.kick_start_share if kicking else 1.0), warm)
+        final = _solve_phase(built, strategy, cost_s * (strategy.cost_lns_start_share if searching else 1.0), warm)
         if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
             best = final
             phases.append("cost")
@@ -461,24 +465,15 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
             # OR-Tools refused the ejection search's plan as a start: go on from what it found itself
             best = checked
             phases.append("ges-refused")
-            kicking = False
+            searching = False
             if left() > 0.1:
                 vehicles = all_vehicles if keep_all else [v for v in all_vehicles if best.routes[v]]
                 built = _Built(model, vehicles, penalty if allow_drop else None, fixed if best.dropped else 0)
                 final = _solve_phase(built, strategy, left(), [list(best.routes[v]) for v in vehicles])
                 if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
                     best = final
-        if kicking and strategy.lns_share > 0:
-            lns_routes, steps = improve_cost(model, best.routes, cost_s * strategy.lns_share, strategy.seed)
-            vehicles = [v for v in all_vehicles if lns_routes[v]]
-            built = _Built(model, vehicles, None if drop is None else penalty, 0)
-            trial = _solve_phase(built, strategy, max(0.1, min(left(), cost_s * 0.15)),
-                                 [list(lns_routes[v]) for v in vehicles])
-            if trial is not None and trial.key() < best.key():
-                best = trial
-                phases.append(f"lns:{steps}")
-        if kicking:
-            best = _kicks(model, best, strategy, deadline, cost_s, phases)
+        if searching:
+            best = _cost_lns(model, best, strategy, deadline, cost_s, phases)
     elif best is not checked and not _loads(model, best):
         best = checked  # no time left to improve it, and OR-Tools does not accept the plan
         phases.append("ges-refused")
@@ -497,32 +492,30 @@ def _loads(model: NodeModel, solution: EngineSolution) -> bool:
     return assignment is not None
 
 
-def _kicks(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline: float,
-           cost_s: float, phases: list[str]) -> EngineSolution:
-    """Guided local search stalls in one basin: kick the best plan (ruin and recreate) and search again."""
-    rng = random.Random(strategy.seed)
-    slice_s = max(0.3, min(strategy.kick_slice_s, cost_s / 10))
-    kicks = improved = refused = 0
-    while deadline - time.monotonic() > 0.3 and refused < 5:
-        kicks += 1
-        kicked = ruin_and_recreate(model, best.routes, rng.uniform(0.1, 0.3), rng.randrange(2**31),
-                                   min(0.5, max(0.05, (deadline - time.monotonic()) / 4)))
-        if kicked is None:
-            refused += 1  # five in a row: the plan is one the ejection module cannot work on
-            continue
-        refused = 0
-        # vans stay put where they count; otherwise (CVRP) the search may open another
-        vehicles = [v for v in range(model.num_vehicles) if kicked[v] or not model.minimise_vehicles]
-        built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
-        left_s = deadline - time.monotonic()
-        if left_s < 0.1:
-            break
-        trial = _solve_phase(built, strategy, min(slice_s, left_s), [list(kicked[v]) for v in vehicles])
-        if trial is not None and trial.key(model.minimise_vehicles) < best.key(model.minimise_vehicles):
-            best = trial
-            improved += 1
-    phases.append(f"kicks:{improved}/{kicks}")
-    return best
+def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline: float,
+              cost_s: float, phases: list[str]) -> EngineSolution:
+    """Large neighbourhood search on the best plan, then guided local search polishes what it found.
+
+    OR-Tools loads the searched plan as its own assignment, so every rule is
+    checked again; a plan it refuses is dropped and ``best`` comes back.
+    """
+    polish_s = max(0.3, cost_s * strategy.cost_lns_polish_share)
+    search_s = deadline - time.monotonic() - polish_s
+    if search_s < 0.2:
+        return best
+    routes, stats = improve_cost(model, best.routes, search_s, seed=strategy.seed,
+                                 hot_share=strategy.cost_lns_hot_share)
+    phases.append(f"lns:{stats.accepted}/{stats.steps}")
+    if stats.best_cost >= best.cost:
+        return best
+    # vans stay put where they count; otherwise (CVRP) the polish may open another
+    vehicles = [v for v in range(model.num_vehicles) if routes[v] or not model.minimise_vehicles]
+    built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
+    polished = _solve_phase(built, strategy, max(0.1, deadline - time.monotonic()), [list(routes[v]) for v in vehicles])
+    if polished is None:
+        phases.append("lns-refused")
+        return best
+    return polished if polished.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
 
 
 def _routes_cost(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:

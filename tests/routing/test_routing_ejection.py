@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from routing.benchmark import default_bench_dir, instance_model
-from routing.ejection import insert_dropped, minimise_routes, ruin_and_recreate
+from routing.ejection import insert_dropped, minimise_routes
 from routing.engine import NodeModel
 from routing.evaluation import evaluate
 from routing.instances import read_instance
@@ -194,19 +194,6 @@ def test_li_lim_lr109_loses_routes_and_the_evaluator_agrees() -> None:
     ev = evaluate(inst, [[inst.file_ids[k] for k in r] for r in routes if r])
     assert ev.feasible, ev.violations[:3]
     assert ev.vehicles == stats.routes_after <= 16  # best known: 11
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_ruin_and_recreate_keeps_every_pair_and_opens_no_route(seed: int) -> None:
-    """A kick moves requests around but serves every pair, keeps routes feasible and opens no route."""
-    model, start = random_pdptw(seed, pairs=12, vehicles=12)
-    merged, _ = minimise_routes(model, start, time_limit_s=0.5, seed=seed)
-    kicked = ruin_and_recreate(model, merged, share=0.3, seed=seed, time_limit_s=1.0)
-    if kicked is None:  # allowed: the removed requests did not all fit back in time
-        return
-    check_routes(model, kicked)
-    assert sum(1 for r in kicked if r) <= sum(1 for r in merged if r)
-    assert all(not kicked[v] or merged[v] for v in range(len(merged))), "only vehicles already in use"
 
 
 def test_span_with_two_windows_allows_a_later_departure() -> None:
