@@ -29,13 +29,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
-import random
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
 
 from routing.ejection import insert_dropped, minimise_routes
 from routing.lns import improve_cost
@@ -127,11 +125,7 @@ class Strategy:
     (``routing.ejection``, seeded by ``seed``) until ``reduce_share``.
     Measured on Li & Lim (bench_results/routing/tuning.md): ``"ges"`` beats
     ``"fixed"``, which beat the two elimination modes; it is the default for
-    time-window models. ``ls_neighbors`` (> 0) limits local-search moves to
-    that many nearest neighbours; ``gls_lambda`` (> 0) overrides OR-Tools'
-    guided-local-search penalty coefficient; ``insertion_lns`` (> 0) switches
-    on OR-Tools' close-nodes and expensive-chain insertion LNS operators;
-    ``cost_lns`` hands the cost phase, after ``cost_lns_start_share`` of it in
+    time-window models. ``cost_lns`` hands the cost phase, after ``cost_lns_start_share`` of it in
     guided local search, to the annealed large neighbourhood search of
     :mod:`routing.lns`, and gives guided local search the last
     ``cost_lns_polish_share`` (models of up to ``cost_lns_max_nodes`` nodes). The
@@ -146,15 +140,11 @@ class Strategy:
     fixed_factor: int = 4
     attempt_share: float = 0.2
     victims: int = 1
-    lns: bool = False
     amortized_factor: float = 0.0
     large_model_nodes: int = 200
     large_neighbors_ratio: float = 0.2
     large_ls_neighbors_ratio: float = 1.0
     seed: int = 0
-    ls_neighbors: int = 0
-    gls_lambda: float = 0.0
-    insertion_lns: int = 0
     cost_lns: bool = False
     cost_lns_start_share: float = 0.1
     cost_lns_polish_share: float = 0.1
@@ -272,29 +262,7 @@ class _Built:
         p = pywrapcp.DefaultRoutingSearchParameters()
         p.first_solution_strategy = getattr(_FSS, strategy.first_solution)
         p.local_search_metaheuristic = getattr(_LSM, strategy.metaheuristic)
-        if strategy.lns:
-            ops = p.local_search_operators
-            on = optional_boolean_pb2.BOOL_TRUE
-            ops.use_path_lns = on
-            ops.use_inactive_lns = on
-            ops.use_relocate_and_make_active = on
-            ops.use_node_pair_swap_active = on
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-        if strategy.insertion_lns > 0:
-            # ruin and recreate inside local search: take out the closest visits, re-insert them cheapest-first
-            ops = p.local_search_operators
-            on = optional_boolean_pb2.BOOL_TRUE
-            ops.use_global_cheapest_insertion_close_nodes_lns = on
-            ops.use_local_cheapest_insertion_close_nodes_lns = on
-            ops.use_global_cheapest_insertion_expensive_chain_lns = on
-            ops.use_local_cheapest_insertion_expensive_chain_lns = on
-            p.heuristic_close_nodes_lns_num_nodes = strategy.insertion_lns
-        if strategy.gls_lambda > 0:
-            p.guided_local_search_lambda_coefficient = strategy.gls_lambda
-        if strategy.ls_neighbors > 0:
-            # local search moves only towards each node's nearest neighbours: many more moves per second
-            p.ls_operator_neighbors_ratio = min(1.0, strategy.ls_neighbors / max(1, self.model.num_nodes))
-            p.ls_operator_min_neighbors = strategy.ls_neighbors
         if self.model.num_nodes > strategy.large_model_nodes:
             # branch days have hundreds of nodes: insertion heuristics only look at near neighbours
             p.global_cheapest_insertion_first_solution_parameters.neighbors_ratio = strategy.large_neighbors_ratio

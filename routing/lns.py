@@ -154,6 +154,7 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
     most = min(len(requests), max(min_removed + 1, min(max_removed, int(max_removed_share * len(requests)))))
     fewest = min(min_removed, most)
     hot, cold = max(1.0, hot_share * start_cost), max(0.5, cold_share * start_cost)
+    depot = data.start[current[0].vehicle]  # "far from the depot" reads the first van's start
     started = time.monotonic()
     deadline = started + time_limit_s
     steps = accepted = failed = 0
@@ -176,7 +177,7 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
         if not all(trial[r].refresh(data) for r in owned):
             failed += 1  # only without the triangle inequality: a removal broke a route
             continue
-        _insertion_order(data, removed, data.start[current[0].vehicle], rng)
+        _insertion_order(data, removed, depot, rng)
         if not _reinsert(data, trial, owned, removed):
             failed += 1
             continue

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from test_routing_ejection import BENCH, check_routes, line_model, random_pdptw
+from node_models import check_routes, line_model, random_pdptw
 
-from routing.benchmark import instance_model
+from routing.benchmark import default_bench_dir, instance_model
 from routing.ejection import minimise_routes
 from routing.engine import NodeModel, _routes_cost
 from routing.evaluation import evaluate
 from routing.instances import read_instance
 from routing.lns import improve_cost
+
+BENCH = default_bench_dir()
 
 
 def test_zigzag_round_on_a_line_becomes_out_and_back() -> None:
@@ -87,8 +91,7 @@ def test_li_lim_lc204_plan_gets_cheaper_and_the_evaluator_agrees() -> None:
     inst = read_instance(BENCH / "pdptw" / "lc204.txt")
     model = instance_model(inst)
     k = len(model.pairs)
-    model = NodeModel(**{**model.__dict__, "capacity": (model.capacity[0],) * k, "starts": (0,) * k,
-                         "ends": (0,) * k, "shifts": None, "max_duration": None})
+    model = replace(model, capacity=(model.capacity[0],) * k, starts=(0,) * k, ends=(0,) * k)
     merged, _ = minimise_routes(model, tuple(model.pairs), time_limit_s=3, seed=0)
     routes, stats = improve_cost(model, merged, time_limit_s=3, seed=0)
     ev = evaluate(inst, [[inst.file_ids[k] for k in r] for r in routes if r])
