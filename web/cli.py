@@ -25,6 +25,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
     fail_interrupted_jobs(db.session)
     load_demo_if_empty()
     print_demo_logins()
+    db.session.remove()  # the start-up work is done: no transaction may stay open while serving
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
 

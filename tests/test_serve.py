@@ -1,0 +1,31 @@
+"""`foodtrain serve` as a person runs it: a real process, stopped and started again on the same instance."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.serving import Browser, demo_login, start_serve
+
+
+def test_serve_twice_on_the_same_instance_then_sign_in(tmp_path: Path) -> None:
+    """The second start serves sign-in at once (it used to hang: a start-up read kept the write lock)."""
+    instance = tmp_path / "instance"
+    first = start_serve(instance)
+    try:
+        assert Browser(first.url).get("/login")[0] == 200
+    finally:
+        assert first.stop() in (0, -2, 130), first.log()
+    password = demo_login(instance, "coordinator-dg")
+
+    second = start_serve(instance, timeout_s=60)
+    try:
+        assert "Loaded the demo" not in second.log()  # running it again keeps the data
+        browser = Browser(second.url, timeout_s=5)
+        started = time.monotonic()
+        status, page = browser.sign_in("coordinator-dg", password)
+        assert status == 200, page[:2000]
+        assert "Sign out" in page or "sign out" in page.lower(), page[:2000]
+        assert time.monotonic() - started < 5
+        assert browser.get("/customers/")[0] == 200
+    finally:
+        second.stop()
