@@ -42,6 +42,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     errors.init_app(app)
     navigation.register_blueprints(app)
 
+    from foodtrain.job_queue import init_job_queue
+
+    init_job_queue(app)
+
     from foodtrain.cli import register_commands
 
     register_commands(app)
