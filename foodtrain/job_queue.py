@@ -87,7 +87,9 @@ def requeue_waiting_jobs(app: Flask) -> int:
 
 
 def _watch_abandoned_jobs(app: Flask, stop: threading.Event, parent_pid: int | None) -> None:
-    """Every few seconds: requeue (or fail) jobs whose worker died; stop this worker if its parent went."""
+    """Every few seconds: requeue (or fail) jobs whose worker died; stop this worker if its parent went.
+    ``parent_pid`` is given by `foodtrain serve` (not read at start: it may already be gone by then).
+    """
     while not stop.wait(RECOVERY_INTERVAL_S):
         if parent_pid is not None and os.getppid() != parent_pid:
             os.kill(os.getpid(), signal.SIGINT)  # the `foodtrain serve` that started us is gone
@@ -102,13 +104,13 @@ def _watch_abandoned_jobs(app: Flask, stop: threading.Event, parent_pid: int | N
             app.logger.exception("Looking for abandoned jobs failed; trying again shortly")
 
 
-def run_worker(app: Flask, threads: int = 1, exit_with_parent: bool = False) -> None:
+def run_worker(app: Flask, threads: int = 1, parent_pid: int | None = None) -> None:
     """Run jobs from the queue until interrupted (Ctrl+C / SIGINT finishes the running jobs first)."""
     queue = job_queue(app)
     requeue_waiting_jobs(app)
     stop = threading.Event()
     watcher = threading.Thread(target=_watch_abandoned_jobs, name="abandoned-jobs", daemon=True,
-                               args=(app, stop, os.getppid() if exit_with_parent else None))
+                               args=(app, stop, parent_pid))
     watcher.start()
     consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=False,
                                           max_delay=IDLE_POLL_MAX_S, check_worker_health=True)

@@ -36,6 +36,11 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def children(self) -> list[int]:
+        """Process ids this server started (its job worker)."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
     def stop(self, timeout_s: float = 30) -> int:
         """Ctrl+C, as a person at the terminal would; returns the exit code."""
         if self.process.poll() is None:
@@ -108,3 +113,21 @@ def demo_login(instance: Path, username: str) -> str:
         if name == username:
             return password
     raise KeyError(username)
+
+
+def wait_until_gone(pids: list[int], timeout_s: float) -> list[int]:
+    """The pids still running (not zombies) after up to timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        alive = [pid for pid in pids if _running(pid)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

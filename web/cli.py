@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -18,14 +19,27 @@ def _start_worker_process(instance_path: str, threads: int) -> subprocess.Popen:
     """One `foodtrain worker` beside the web server; it stops by itself if this process dies."""
     env = {**os.environ, "FOODTRAIN_INSTANCE_PATH": instance_path}
     return subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--threads", str(threads),
-                             "--exit-with-parent"], env=env)
+                             "--parent-pid", str(os.getpid())], env=env)
+
+
+def _stop_on_ctrl_c_or_sigterm() -> None:
+    """Ctrl+C and SIGTERM (systemd) both end `serve` through its clean-up, which stops its workers.
+
+    Set again just before serving: the demo's rota solve (OR-Tools) may leave SIGINT at its default,
+    which would kill the server at once and leave its worker behind.
+    """
+    def _interrupt(_signal_number, _frame):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _stop_worker_process(process: subprocess.Popen) -> None:
     """Ask the worker to finish its running jobs (SIGINT), then make sure it is gone."""
     if process.poll() is not None:
         return
-    process.send_signal(2)
+    process.send_signal(signal.SIGINT)
     try:
         process.wait(WORKER_STOP_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -53,6 +67,7 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
     load_demo_if_empty()
     print_demo_logins()
     db.session.remove()  # the start-up work is done: no transaction may stay open while serving
+    _stop_on_ctrl_c_or_sigterm()
     worker_processes = [_start_worker_process(current_app.instance_path, 1) for _ in range(workers)]
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     try:
@@ -65,9 +80,9 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
 @click.command("worker")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
               help="Jobs run at once by this process (start more processes to use more cores).")
-@click.option("--exit-with-parent", is_flag=True, hidden=True)
+@click.option("--parent-pid", type=int, hidden=True, help="Stop when this process (`foodtrain serve`) is gone.")
 @with_appcontext
-def worker_command(threads: int, exit_with_parent: bool) -> None:
+def worker_command(threads: int, parent_pid: int | None) -> None:
     """Run background jobs (rota generation, route planning) from the queue until Ctrl+C."""
     from flask import current_app
 
@@ -75,7 +90,7 @@ def worker_command(threads: int, exit_with_parent: bool) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"foodtrain worker {os.getpid()}: {job_queue(app).storage} queue, {threads} at a time")
-    run_worker(app, threads=threads, exit_with_parent=exit_with_parent)
+    run_worker(app, threads=threads, parent_pid=parent_pid)
 
 
 def main() -> None:
