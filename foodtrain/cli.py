@@ -49,8 +49,12 @@ def print_demo_logins() -> None:
 
 
 def load_demo_if_empty() -> bool:
-    """Load the demo into an empty database; returns whether it did."""
-    if not database_is_empty(db.session):
+    """Load the demo into an empty database; returns whether it did. Leaves no transaction open."""
+    try:
+        empty = database_is_empty(db.session)
+    finally:
+        db.session.remove()  # end the read: an open transaction here would outlive the command
+    if not empty:
         return False
     from sqlalchemy.orm import sessionmaker
 

@@ -1,28 +1,71 @@
-"""Database engine settings: SQLite tuned for durability and safe concurrent writes."""
+"""Database engine settings: SQLite tuned for durability, concurrent reads and safe writes.
+
+On SQLite (WAL journal) a transaction is one of two kinds, chosen when it begins:
+
+- a *writing* transaction (the default: jobs, CLI commands, form posts) begins with
+  ``BEGIN IMMEDIATE`` and so takes the write lock at once. Two of them that both read
+  a row and then write it are serialised instead of one losing its update (or failing
+  with "database is locked" on lock upgrade). Within one process they also queue on a
+  Python lock first: SQLite's busy handler polls with growing sleeps, so under
+  contention an unlucky thread could starve past the timeout; a lock hands the
+  database over as soon as it is free. Other processes (the worker, a CLI command)
+  wait on busy_timeout.
+- a *reading* transaction (a GET request: see ``reading_transactions``) begins with a
+  plain ``BEGIN`` and takes no lock: in WAL it reads a snapshot while a writer works.
+  If it writes after all (a session's last-seen time), it takes the Python lock at its
+  first write; should SQLite refuse the upgrade because another connection wrote since
+  the snapshot was taken, ``is_stale_read_error`` recognises the error and the web
+  layer runs the request again as a writing one.
+
+Every transaction ends with its request or job: nothing may hold one open outside them.
+"""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _HOLDS_WRITER_LOCK = "foodtrain_holds_writer_lock"
+_READING = "foodtrain_reading_transaction"
+_reading_transactions: ContextVar[bool] = ContextVar("foodtrain_reading_transactions", default=False)
+_WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+SQLITE_BUSY = 5
+
+
+@contextmanager
+def reading_transactions() -> Iterator[None]:
+    """Transactions begun in this block (this thread or task) are reading ones: no write lock at BEGIN."""
+    token = _reading_transactions.set(True)
+    try:
+        yield
+    finally:
+        _reading_transactions.reset(token)
+
+
+def begin_reading_transactions() -> object:
+    """Like ``reading_transactions`` for code with separate start and end hooks; pass the result to ``end_…``."""
+    return _reading_transactions.set(True)
+
+
+def end_reading_transactions(token: object) -> None:
+    _reading_transactions.reset(token)  # type: ignore[arg-type]
+
+
+def is_stale_read_error(error: BaseException) -> bool:
+    """SQLite refused to turn a reading transaction into a writing one ("database is locked" / busy snapshot)."""
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    return isinstance(original, sqlite3.OperationalError) and code is not None and code & 0xFF == SQLITE_BUSY
 
 
 def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, full sync, a busy timeout, and BEGIN IMMEDIATE for every transaction.
-
-    Taking the write lock when a transaction begins means two requests that both
-    read a row and then write it are serialised instead of one losing its update
-    (or failing with "database is locked" on lock upgrade). Within one process the
-    threads also queue on a Python lock first: SQLite's own busy handler polls with
-    growing sleeps, so under contention an unlucky thread can starve past the
-    timeout; a lock hands the database over as soon as it is free. Other
-    processes (a CLI command next to the server) still wait on busy_timeout.
-    Every transaction holds the lock until it ends: keep them short and commit
-    before long work (see foodtrain.jobs).
-    """
+    """WAL, foreign keys, full sync, a busy timeout; reading and writing transactions as described above."""
     if engine.dialect.name != "sqlite":
         return
     writer_lock = threading.Lock()
@@ -39,18 +82,32 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _take_writer_lock(connection) -> None:  # type: ignore[no-untyped-def]
         if not writer_lock.acquire(timeout=timeout_s):
             raise sqlite3.OperationalError("database is locked (another request held it too long)")
         connection.info[_HOLDS_WRITER_LOCK] = True
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        if _reading_transactions.get():
+            connection.info[_READING] = True
+            connection.exec_driver_sql("BEGIN")
+            return
+        _take_writer_lock(connection)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(connection)
             raise
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+        if (connection.info.get(_READING) and not connection.info.get(_HOLDS_WRITER_LOCK)
+                and _WRITE_STATEMENT.match(statement)):
+            _take_writer_lock(connection)
+
     def _release(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.info.pop(_READING, None)
         if connection.info.pop(_HOLDS_WRITER_LOCK, False):
             writer_lock.release()
 

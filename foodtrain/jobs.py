@@ -10,14 +10,22 @@ A feature registers a handler for its job kind:
         if job.cancel_requested(): ...
         return {"rota_id": 7}     # stored as the job's result
 
-`submit_job` stores the row; the web layer then calls `run_job` in a worker
-thread (it receives the job id, never objects). Progress is written in short
-transactions of its own, so the page can poll it while the job runs.
+`submit_job` stores the row; the web layer then puts the job id on the queue
+(foodtrain.job_queue) and a worker process calls `run_job` (it receives the id,
+never objects). The row is the source of truth: status, progress (written in short
+transactions of its own, so the page can poll it), and the worker running it, which
+heartbeats the row. `recover_abandoned_jobs` starts a job whose worker died (no
+heartbeat) once more, or fails it with a message; a live worker's job is never touched.
 """
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
+import threading
 import time
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +40,17 @@ from foodtrain.services.errors import NotFoundError
 JobHandler = Callable[[Session, "JobContext"], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
 PROGRESS_INTERVAL_S = 0.5
+STOP_CHECK_INTERVAL_S = 0.5
+HEARTBEAT_INTERVAL_S = 5.0
+ABANDONED_AFTER_S = 20.0  # no heartbeat for this long: the worker died
+MAX_ATTEMPTS = 2  # a job whose worker died is started once more, then failed
+ABANDONED_MESSAGE = ("The worker process running this job stopped (it was killed or crashed) twice. "
+                     "Nothing half-done was kept; please start it again.")
+
+
+def new_worker_id() -> str:
+    """Names one worker (host, process, and a random part so that a reused pid is not mistaken)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:100]
 
 
 class JobCancelled(Exception):
@@ -52,6 +71,8 @@ class JobContext:
     _session_factory: sessionmaker
     _started_monotonic: float = field(default_factory=time.monotonic)
     _last_report: float = 0.0
+    _last_stop_check: float = 0.0
+    _stop_seen: bool = False
 
     @property
     def elapsed_s(self) -> float:
@@ -72,6 +93,14 @@ class JobContext:
     def cancel_requested(self) -> bool:
         with self._session_factory() as session:
             return bool(session.scalar(select(BackgroundJob.cancel_requested).where(BackgroundJob.id == self.job_id)))
+
+    def should_stop(self) -> bool:
+        """For a solver's stop callback: cancel requested? (asks the database at most every half second)."""
+        now = time.monotonic()
+        if not self._stop_seen and now - self._last_stop_check >= STOP_CHECK_INTERVAL_S:
+            self._last_stop_check = now
+            self._stop_seen = self.cancel_requested()
+        return self._stop_seen
 
     def raise_if_cancelled(self) -> None:
         if self.cancel_requested():
@@ -121,38 +150,108 @@ def request_cancel(session: Session, job_id: int, branch_id: int) -> None:
     session.commit()
 
 
-def run_job(session_factory: sessionmaker, job_id: int) -> None:
+class _Heartbeat:
+    """Stamps the job row every HEARTBEAT_INTERVAL_S while this worker runs it."""
+
+    def __init__(self, session_factory: sessionmaker, job_id: int, worker_id: str):
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._beat, args=(session_factory, job_id, worker_id),
+                                        name=f"job-{job_id}-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self, session_factory: sessionmaker, job_id: int, worker_id: str) -> None:
+        while not self._stopped.wait(HEARTBEAT_INTERVAL_S):
+            try:
+                with session_factory() as session:
+                    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id,
+                                                                BackgroundJob.worker_id == worker_id)
+                                    .values(heartbeat_at=utc_now()))
+                    session.commit()
+            except Exception:  # noqa: BLE001 - a missed beat is retried; a long silence is what counts
+                continue
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(HEARTBEAT_INTERVAL_S * 2)
+
+
+def _claim(session_factory: sessionmaker, job_id: int, worker_id: str) -> bool:
+    """Mark a queued job running by this worker; False if it is not queued (done, cancelled, or taken)."""
+    with session_factory() as session:
+        claimed = session.execute(
+            update(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, started_at=utc_now(), heartbeat_at=utc_now(), worker_id=worker_id,
+                    attempts=BackgroundJob.attempts + 1)
+        ).rowcount
+        session.commit()
+    return bool(claimed)
+
+
+def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = None) -> None:
     """Run one queued job to the end, recording success, failure or cancellation. Never raises."""
+    worker_id = worker_id or new_worker_id()
+    if not _claim(session_factory, job_id, worker_id):
+        return
     with session_factory() as session:
         job = session.get(BackgroundJob, job_id)
-        if job is None or job.status is not JobStatus.QUEUED:
-            return
-        job.status, job.started_at = JobStatus.RUNNING, utc_now()
-        session.commit()
+        assert job is not None
         context = JobContext(job.id, job.branch_id, json.loads(job.parameters_json or "{}"), session_factory)
-        handler = _HANDLERS.get(job.kind)
+        kind = job.kind
+        session.commit()
+    handler = _HANDLERS.get(kind)
+    heartbeat = _Heartbeat(session_factory, job_id, worker_id)
     status, result, error = JobStatus.SUCCEEDED, {}, ""
     try:
         if handler is None:
-            raise RuntimeError(f"no handler for job kind {job.kind!r}")
+            raise RuntimeError(f"no handler for job kind {kind!r}")
         with session_factory() as session:
             result = handler(session, context)
     except JobCancelled:
         status = JobStatus.CANCELLED
     except Exception as exception:  # noqa: BLE001 - a job failure is recorded, not raised
         status, error = JobStatus.FAILED, f"{type(exception).__name__}: {exception}"[:1000]
+    finally:
+        heartbeat.stop()
     with session_factory() as session:
-        session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
-            status=status, finished_at=utc_now(), result_json=json.dumps(result or {}, default=str),
-            error_message=error))
+        session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id)
+                        .values(status=status, finished_at=utc_now(), heartbeat_at=utc_now(),
+                                result_json=json.dumps(result or {}, default=str), error_message=error))
         session.commit()
 
 
+def recover_abandoned_jobs(session: Session, abandoned_after_s: float = ABANDONED_AFTER_S) -> list[int]:
+    """Running jobs whose worker stopped heartbeating: queued again (first time) or failed with a message.
+
+    Returns the ids queued again (the caller puts them back on the queue). A job whose
+    worker still heartbeats, in this process or any other, is left alone.
+    """
+    cutoff = utc_now() - timedelta(seconds=abandoned_after_s)
+    abandoned = session.execute(
+        select(BackgroundJob.id, BackgroundJob.attempts, BackgroundJob.worker_id)
+        .where(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at < cutoff)
+    ).all()
+    requeued = []
+    for job_id, attempts, worker_id in abandoned:
+        still_abandoned = (BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id,
+                           BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at < cutoff)
+        if attempts < MAX_ATTEMPTS:
+            changed = session.execute(update(BackgroundJob).where(*still_abandoned).values(
+                status=JobStatus.QUEUED, worker_id="", progress_json=json.dumps(
+                    {"message": "The worker running this job stopped; it is starting again."}))).rowcount
+            if changed:
+                requeued.append(job_id)
+        else:
+            session.execute(update(BackgroundJob).where(*still_abandoned).values(
+                status=JobStatus.FAILED, finished_at=utc_now(), error_message=ABANDONED_MESSAGE))
+    session.commit()
+    return requeued
+
+
 def fail_interrupted_jobs(session: Session) -> int:
-    """Jobs left queued or running by a stopped server are marked failed (run at start-up)."""
+    """Jobs left running with no heartbeat column (started before workers heartbeat) are marked failed."""
     result = session.execute(
         update(BackgroundJob)
-        .where(BackgroundJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .where(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at.is_(None))
         .values(status=JobStatus.FAILED, finished_at=utc_now(), error_message="Interrupted: the server was restarted.")
     )
     session.commit()

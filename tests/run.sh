@@ -8,11 +8,13 @@ ROOT=$(pwd)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. Debian packages: PostgreSQL server (PostgreSQL tests) and Chromium (browser tests;
+# 1. Debian packages: PostgreSQL server (PostgreSQL tests), Redis server (the job queue's Redis
+#    storage; the tests start their own on a free port) and Chromium (browser tests;
 #    Playwright drives Debian's browser, never a browser download of its own).
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

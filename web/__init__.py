@@ -35,11 +35,16 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     with app.app_context():
         configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from web import errors, navigation, security
+    from web import errors, navigation, security, transactions
 
+    transactions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     navigation.register_blueprints(app)
+
+    from foodtrain.job_queue import init_job_queue
+
+    init_job_queue(app)
 
     from foodtrain.cli import register_commands
 

@@ -1,5 +1,10 @@
-"""The `foodtrain` console command: Flask's CLI group with the app's admin commands, plus `serve`."""
+"""The `foodtrain` console command: Flask's CLI group with the app's admin commands, plus `serve` and `worker`."""
 from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -7,14 +12,50 @@ from flask.cli import FlaskGroup, with_appcontext
 from foodtrain.cli import load_demo_if_empty, migrate_database, print_demo_logins
 from web import create_app
 
+WORKER_STOP_TIMEOUT_S = 15
+
+
+def _start_worker_process(instance_path: str, threads: int) -> subprocess.Popen:
+    """One `foodtrain worker` beside the web server; it stops by itself if this process dies."""
+    env = {**os.environ, "FOODTRAIN_INSTANCE_PATH": instance_path}
+    return subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--threads", str(threads),
+                             "--parent-pid", str(os.getpid())], env=env)
+
+
+def _stop_on_ctrl_c_or_sigterm() -> None:
+    """Ctrl+C and SIGTERM (systemd) both end `serve` through its clean-up, which stops its workers.
+
+    Set again just before serving: the demo's rota solve (OR-Tools) may leave SIGINT at its default,
+    which would kill the server at once and leave its worker behind.
+    """
+    def _interrupt(_signal_number, _frame):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _stop_worker_process(process: subprocess.Popen) -> None:
+    """Ask the worker to finish its running jobs (SIGINT), then make sure it is gone."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(WORKER_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int, help="Web server threads.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0),
+              help="Job worker processes started beside the web server (0: run `foodtrain worker` yourself).")
 @with_appcontext
-def serve_command(host: str, port: int, threads: int) -> None:
-    """Migrate the database, load the demo if it is empty, print the logins, and serve."""
+def serve_command(host: str, port: int, threads: int, workers: int) -> None:
+    """Migrate the database, load the demo if it is empty, print the logins, start the job worker, and serve."""
     from flask import current_app
     from waitress import serve
 
@@ -25,11 +66,39 @@ def serve_command(host: str, port: int, threads: int) -> None:
     fail_interrupted_jobs(db.session)
     load_demo_if_empty()
     print_demo_logins()
+    db.session.remove()  # the start-up work is done: no transaction may stay open while serving
+    _stop_on_ctrl_c_or_sigterm()
+    worker_processes = [_start_worker_process(current_app.instance_path, 1) for _ in range(workers)]
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
-    serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
+    try:
+        serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
+    finally:
+        for process in worker_processes:
+            _stop_worker_process(process)
+
+
+@click.command("worker")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Jobs run at once by this process (start more processes to use more cores).")
+@click.option("--parent-pid", type=int, hidden=True, help="Stop when this process (`foodtrain serve`) is gone.")
+@with_appcontext
+def worker_command(threads: int, parent_pid: int | None) -> None:
+    """Run background jobs (rota generation, route planning) from the queue until Ctrl+C."""
+    from flask import current_app
+
+    from foodtrain.job_queue import job_queue, run_worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"foodtrain worker {os.getpid()}: {job_queue(app).storage} queue, {threads} at a time")
+    run_worker(app, threads=threads, parent_pid=parent_pid)
 
 
 def main() -> None:
     cli = FlaskGroup(create_app=create_app, help="foodtrain: run the app and its admin commands.")
     cli.add_command(serve_command)
+    cli.add_command(worker_command)
     cli.main(prog_name="foodtrain")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,6 @@
 """Background jobs seen from the browser: start one, watch its progress, cancel it."""
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
@@ -10,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import sessionmaker
 
 from foodtrain.extensions import db
+from foodtrain.job_queue import job_queue
 from foodtrain.jobs import get_job, request_cancel, run_job, submit_job
 from foodtrain.models import UserRole
 from web.security import current_branch_id, roles_required
@@ -25,7 +25,7 @@ def _run_in_app(app: Flask, job_id: int) -> None:
 
 
 def start_job(kind: str, parameters: dict[str, Any]) -> int:
-    """Store a job for the current branch and user and start it in a worker thread; returns its id.
+    """Store a job for the current branch and user and put it on the queue for a worker; returns its id.
 
     With JOBS_RUN_INLINE (tests) the job runs to the end before this returns.
     """
@@ -35,7 +35,7 @@ def start_job(kind: str, parameters: dict[str, Any]) -> int:
     if app.config.get("JOBS_RUN_INLINE"):
         _run_in_app(app, job_id)
     else:
-        threading.Thread(target=_run_in_app, args=(app, job_id), name=f"job-{job_id}", daemon=True).start()
+        job_queue(app).enqueue(job_id)
     return job_id
 
 

@@ -40,3 +40,8 @@ class BackgroundJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The worker process running it ("host:pid:random"), the last time that worker said it was alive,
+    # and how many times a worker has started it (a job whose worker died is started once more).
+    worker_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")

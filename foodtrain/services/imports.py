@@ -57,6 +57,9 @@ KINDS = ("customers", "volunteers")
 MAX_IMPORT_ROWS = 2000
 MAX_COLUMNS = 60
 MAX_CELL_CHARS = 2000
+# An .xlsx is a zip: bound what it unpacks to, not only the upload (a 400 KB file can hold gigabytes).
+MAX_XLSX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_XLSX_MEMBERS = 200
 BATCH_LIFETIME = timedelta(hours=24)
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parent.parent.parent / "data" / "import_templates"
 
@@ -191,9 +194,26 @@ def _read_csv(data: bytes) -> list[list[str]]:
     return rows
 
 
+def check_xlsx_unpacked_size(data: bytes) -> None:
+    """Refuse an .xlsx that would unpack to more than MAX_XLSX_UNPACKED_BYTES (zipfile never reads past the
+    sizes the archive declares, so checking the declared sizes bounds the real work)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValidationError({"file": "The Excel file could not be read. Save it as .xlsx (or CSV) and try again."}
+                              ) from None
+    unpacked_bytes = sum(member.file_size for member in members)
+    if len(members) > MAX_XLSX_MEMBERS or unpacked_bytes > MAX_XLSX_UNPACKED_BYTES:
+        raise ValidationError({"file": f"The Excel file unpacks to {unpacked_bytes // (1024 * 1024)} MB, more than "
+                                       f"the {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB an import may hold: "
+                                       "remove large cells, pictures or extra sheets, or save it as CSV."})
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
     import openpyxl
 
+    check_xlsx_unpacked_size(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it ignores anyway

@@ -9,7 +9,9 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 """
 from __future__ import annotations
 
+import inspect
 import math
+import threading
 import time as clock
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -291,17 +293,32 @@ class Solution:
 ProgressCallback = Callable[[str], None]
 
 
+def _routing_takes_stop_request() -> bool:
+    """Whether this routing library's solve() accepts ``should_stop`` (added by the routing issue)."""
+    return "should_stop" in inspect.signature(routing.solve).parameters
+
+
 def _solve_watched(problem: routing.Problem, params: routing.Params, progress: ProgressCallback,
                    message: str) -> routing.Result:
-    """Solve in a worker thread, reporting progress (and letting the callback cancel) while it runs."""
+    """Solve in a helper thread, reporting progress while it runs; a cancel (the callback raises) stops the search.
+
+    The search is asked to stop through ``should_stop`` when the library takes it; an older
+    library without it is left to run to its time limit and its answer is thrown away.
+    """
+    stop = threading.Event()
+    stop_argument = {"should_stop": stop.is_set} if _routing_takes_stop_request() else {}
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="route-solve")
     try:
-        future = pool.submit(routing.solve, problem, params)
+        future = pool.submit(routing.solve, problem, params, **stop_argument)
         while True:
             try:
                 return future.result(timeout=0.5)
             except FutureTimeout:
-                progress(message)
+                try:
+                    progress(message)
+                except BaseException:
+                    stop.set()
+                    raise
     finally:
         pool.shutdown(wait=False)
 

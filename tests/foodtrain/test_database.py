@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from foodtrain.database import is_stale_read_error, reading_transactions
 from foodtrain.extensions import db
 from tests.factories import make_branch, make_customer, make_order
 
@@ -49,3 +53,83 @@ def test_concurrent_read_modify_write_loses_no_update(app) -> None:  # type: ign
     with app.app_context():
         final = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
     assert final == threads_count * increments
+
+
+def _hold_write_transaction(app, order_id: int, holding: threading.Event, release: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        db.session.execute(text("UPDATE orders SET crates = 99 WHERE id = :id"), {"id": order_id})
+        holding.set()
+        release.wait(20)
+        db.session.commit()
+        db.session.remove()
+
+
+def _order_with_crates(app, crates: int) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        order = make_order(db.session, make_customer(db.session, make_branch(db.session)), crates=crates)
+        db.session.commit()
+        order_id = order.id
+        db.session.remove()
+    return order_id
+
+
+def test_reader_is_not_blocked_by_a_writer(app) -> None:  # type: ignore[no-untyped-def]
+    """While a writing transaction holds the write lock, a reading transaction reads the last committed data at once."""
+    order_id = _order_with_crates(app, 3)
+    holding, release = threading.Event(), threading.Event()
+    writer = threading.Thread(target=_hold_write_transaction, args=(app, order_id, holding, release))
+    writer.start()
+    try:
+        assert holding.wait(10)
+        with app.app_context(), reading_transactions():
+            started = time.monotonic()
+            crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
+            db.session.rollback()
+            waited_s = time.monotonic() - started
+    finally:
+        release.set()
+        writer.join(20)
+    assert crates == 3 and waited_s < 1.0
+
+
+def test_a_page_is_served_while_a_writer_holds_the_lock(demo_app) -> None:  # type: ignore[no-untyped-def]
+    """A GET request (the customer list) is answered while a job's write transaction is open."""
+    from tests.conftest import sign_in
+
+    client = demo_app.test_client()
+    assert sign_in(client, "coordinator-dg").status_code == 302
+    order_id = _order_with_crates(demo_app, 1)
+    holding, release = threading.Event(), threading.Event()
+    writer = threading.Thread(target=_hold_write_transaction, args=(demo_app, order_id, holding, release))
+    writer.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        response = client.get("/customers/")
+        waited_s = time.monotonic() - started
+    finally:
+        release.set()
+        writer.join(20)
+    assert response.status_code == 200 and waited_s < 2.0
+
+
+def test_a_stale_reading_transaction_that_writes_is_recognised(app) -> None:  # type: ignore[no-untyped-def]
+    """A reading transaction whose snapshot went stale cannot write; the error is recognised (the web reruns the GET)."""
+    order_id = _order_with_crates(app, 1)
+    with app.app_context(), reading_transactions():
+        db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
+        writer = threading.Thread(target=_hold_write_transaction,
+                                  args=(app, order_id, threading.Event(), _set_event()))
+        writer.start()
+        writer.join(10)
+        with pytest.raises(OperationalError) as raised:
+            db.session.execute(text("UPDATE orders SET crates = 5 WHERE id = :id"), {"id": order_id})
+        assert is_stale_read_error(raised.value)
+        db.session.rollback()
+        db.session.remove()
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event

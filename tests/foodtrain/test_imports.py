@@ -233,3 +233,40 @@ def test_templates_have_the_expected_columns() -> None:
     assert imports.template_csv("volunteers").strip().split(",") == list(imports.VOLUNTEER_COLUMNS)
     with pytest.raises(NotFoundError):
         imports.template_csv("../secret")
+
+
+def test_excel_file_that_unpacks_too_large_is_refused_quickly(session) -> None:  # type: ignore[no-untyped-def]
+    """A small .xlsx holding one huge cell (it unpacks to ~60 MB) is refused at once with a message; nothing stored."""
+    import time
+    import zipfile
+
+    branch, _shop, user_id = _setup(session)
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["First name", "Surname"])
+    workbook.active.append(["A", "B"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            target.writestr(member, source.read(member))
+        target.writestr("xl/padding.xml", b"<a>" + b"x" * (60 * 1024 * 1024) + b"</a>")
+    assert len(bomb.getvalue()) < 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        _start(session, branch, user_id, bomb.getvalue(), filename="list.xlsx")
+    assert "unpacks to 60 MB" in caught.value.field_errors["file"]
+    assert time.monotonic() - started < 2
+    session.rollback()
+    assert _count(session, ImportBatch) == 0
+
+
+def test_too_many_rows_are_refused(session) -> None:  # type: ignore[no-untyped-def]
+    """More rows than an import may hold: a message saying to split the file, nothing stored."""
+    branch, _shop, user_id = _setup(session)
+    text = CUSTOMER_HEAD + "A,B,1 St,Town,DG1 2BD,Nithside Superstore,Mon,,\n" * (imports.MAX_IMPORT_ROWS + 1)
+    with pytest.raises(ValidationError) as caught:
+        _start(session, branch, user_id, text)
+    assert "split it" in caught.value.field_errors["file"]
+    session.rollback()
+    assert _count(session, ImportBatch) == 0

@@ -2,13 +2,26 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from foodtrain.extensions import db
-from foodtrain.jobs import JobContext, fail_interrupted_jobs, get_job, register_job_kind, request_cancel, run_job, submit_job
-from foodtrain.models import JobStatus
+from foodtrain.jobs import (
+    ABANDONED_AFTER_S,
+    JobContext,
+    fail_interrupted_jobs,
+    get_job,
+    recover_abandoned_jobs,
+    register_job_kind,
+    request_cancel,
+    run_job,
+    submit_job,
+)
+from foodtrain.models import BackgroundJob, JobStatus
+from foodtrain.models._types import utc_now
 from foodtrain.services.errors import NotFoundError
 from tests.factories import make_branch
 
@@ -85,8 +98,55 @@ def test_jobs_are_branch_scoped_and_kinds_checked(session) -> None:  # type: ign
         submit_job(session, branch_id=branch_id, kind="nonsense", parameters={}, user_id=None)
 
 
-def test_interrupted_jobs_are_marked_failed_at_start_up(session) -> None:  # type: ignore[no-untyped-def]
+def _mark_running(session, job_id: int, *, heartbeat_age_s: float | None, attempts: int, worker_id: str) -> None:  # type: ignore[no-untyped-def]
+    heartbeat = None if heartbeat_age_s is None else utc_now() - timedelta(seconds=heartbeat_age_s)
+    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
+        status=JobStatus.RUNNING, heartbeat_at=heartbeat, attempts=attempts, worker_id=worker_id))
+    session.commit()
+
+
+def test_a_job_whose_worker_died_is_queued_again_once_then_failed(session) -> None:  # type: ignore[no-untyped-def]
+    """No heartbeat for longer than ABANDONED_AFTER_S: first queued again, after a second death failed with a message."""
     job_id, branch_id = _submit(session, "test_counting", n=1)
+    _mark_running(session, job_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=1, worker_id="host:1:dead")
+    assert recover_abandoned_jobs(session) == [job_id]
+    assert get_job(session, job_id, branch_id).status is JobStatus.QUEUED
+    session.commit()  # end the read: the job takes the write lock
+    run_job(sessionmaker(bind=db.engine), job_id)
+    session.expire_all()
+    assert get_job(session, job_id, branch_id).status is JobStatus.SUCCEEDED
+
+    again_id, _ = _submit(session, "test_counting", n=1)
+    _mark_running(session, again_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=2, worker_id="host:2:dead")
+    assert recover_abandoned_jobs(session) == []
+    job = get_job(session, again_id, branch_id + 1)
+    session.commit()
+    assert job.status is JobStatus.FAILED and "stopped" in job.error_message and job.finished
+
+
+def test_a_live_workers_job_is_never_touched(session) -> None:  # type: ignore[no-untyped-def]
+    """A running job whose worker heartbeats (in any process) is left running by the recovery."""
+    job_id, branch_id = _submit(session, "test_counting", n=1)
+    _mark_running(session, job_id, heartbeat_age_s=1, attempts=1, worker_id="otherhost:7:alive")
+    assert recover_abandoned_jobs(session) == []
+    assert fail_interrupted_jobs(session) == 0
+    assert get_job(session, job_id, branch_id).status is JobStatus.RUNNING
+
+
+def test_a_job_delivered_twice_runs_once(session) -> None:  # type: ignore[no-untyped-def]
+    """The worker claims the queued row: a second delivery of the same id does nothing."""
+    job_id, branch_id = _submit(session, "test_counting", n=2)
+    session.commit()
+    run_job(sessionmaker(bind=db.engine), job_id)
+    run_job(sessionmaker(bind=db.engine), job_id)
+    session.expire_all()
+    row = session.get(BackgroundJob, job_id)
+    assert row.attempts == 1 and row.status is JobStatus.SUCCEEDED and get_job(session, job_id, branch_id).finished
+
+
+def test_jobs_left_running_before_heartbeats_are_failed_at_start_up(session) -> None:  # type: ignore[no-untyped-def]
+    job_id, branch_id = _submit(session, "test_counting", n=1)
+    _mark_running(session, job_id, heartbeat_age_s=None, attempts=0, worker_id="")
     assert fail_interrupted_jobs(session) == 1
     job = get_job(session, job_id, branch_id)
     assert job.status is JobStatus.FAILED and "restarted" in job.error_message
