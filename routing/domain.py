@@ -165,6 +165,21 @@ class Unserved:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """The best plan so far while a solve runs (what ``on_progress`` hears).
+
+    ``unserved`` counts orders not (yet) in the plan, those ruled out by the
+    data included; ``elapsed_s`` is wall-clock time since the solve began.
+    """
+
+    drive_min: float
+    distance_m: float
+    vans_used: int
+    unserved: int
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
 class Result:
     """The plan: routes of vans in use, unserved orders with reasons, totals."""
 
