@@ -224,6 +224,12 @@ class _Built:
             solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
             if self.time_dim is not None:
                 solver.Add(self.time_dim.CumulVar(pi) <= self.time_dim.CumulVar(di))
+        # depots of vehicles left out of this model are plain nodes to OR-Tools: keep them off every route
+        # (without this, a fleet subset with their own depots, as on branch days, had unreachable plans)
+        for node in sorted((set(model.starts) | set(model.ends)) - set(starts) - set(ends)):
+            index = manager.NodeToIndex(node)
+            routing.AddDisjunction([index], 0)
+            solver.Add(routing.ActiveVar(index) == 0)
         if drop_penalty is not None:
             paired = {n for pair in model.pairs for n in pair}
             for p, d in model.pairs:
