@@ -181,7 +181,8 @@ def _cmd_bench_days_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> 
     rows = []
     for seed in range(args.first_seed, args.first_seed + args.count):
         problem = generate_varied_day(seed, args.orders)
-        rows.append(versus_day(problem, f"varied-{seed}", args.time_limit_s, peers, args.workers, args.seed))
+        rows.append(versus_day(problem, f"varied-{seed}", args.time_limit_s, peers, args.workers, args.seed,
+                               tuple(args.engines.split(","))))
         _versus_progress(rows[-1])
     _write_versus(args, f"Generated branch days (generate_varied_day): foodtrain vs {', '.join(peers)}",
                   rows, ("foodtrain", *peers), "drive_min")
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vs", default=None, help="comma-separated peers (pyvrp,vroom): varied generated days "
                                               "(25-450 orders), each solved side by side and checked")
     p.add_argument("--first-seed", type=int, default=100, help="first generator seed (with --vs)")
+    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs); pyvrp needs 2+ workers")
     p.add_argument("--orders", type=int, default=None, help="orders per day (with --vs; default varied)")
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json")

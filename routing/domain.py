@@ -95,13 +95,23 @@ class Problem:
     objective: str = "duration"
 
 
+#: Search engines a solve may use; OR-Tools always runs and re-checks every plan.
+ENGINES = ("ortools", "pyvrp")
+
+
 @dataclass(frozen=True)
 class Params:
-    """How hard to search: wall-clock limit, seed and number of parallel workers."""
+    """How hard to search: wall-clock limit, seed, number of parallel workers and engines.
+
+    With two or more workers and ``"pyvrp"`` among ``engines``, the last worker
+    starts from PyVRP's plan (when PyVRP can model the day exactly) and
+    polishes it with OR-Tools; the best plan of all workers wins.
+    """
 
     time_limit_s: float = 10.0
     seed: int = 0
     workers: int = 1
+    engines: tuple[str, ...] = ENGINES
 
 
 class Status(str, Enum):

@@ -32,7 +32,9 @@ import multiprocessing
 import queue
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import logging
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -40,6 +42,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routing.ejection import insert_dropped, minimise_routes
 from routing.lns import improve_cost
 from routing.windows import merge_windows
+
+log = logging.getLogger(__name__)
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -159,10 +163,24 @@ class Strategy:
     cost_lns_polish_share: float = 0.1
     cost_lns_max_nodes: int = 1000
     cost_lns_hot_share: float = 0.03
+    engine: str = "ortools"
+    pyvrp_share: float = 0.6
 
 
-def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
-    """Construction heuristics to run in parallel, best single choice first."""
+def portfolio(model: NodeModel, workers: int, seed: int = 0,
+              engines: tuple[str, ...] = ("ortools",)) -> list[Strategy]:
+    """Construction heuristics to run in parallel, best single choice first.
+
+    With two or more workers and ``"pyvrp"`` in ``engines``, the last worker
+    starts from PyVRP's plan instead of an OR-Tools first solution.
+    """
+    strategies = _ortools_portfolio(model, workers, seed)
+    if workers >= 2 and "pyvrp" in engines:
+        strategies[-1] = replace(strategies[-1], engine="pyvrp")
+    return strategies
+
+
+def _ortools_portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
     if model.pairs:
         names = ["PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION",
                  "SEQUENTIAL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC"]
@@ -389,13 +407,17 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     fixed = (int(model.cost.max()) + 1) * strategy.fixed_factor if model.minimise_vehicles else 0
     phases: list[str] = []
 
+    # Phase 0 (one worker of the portfolio): PyVRP's plan, re-checked by OR-Tools, replaces phase 1
+    first = _pyvrp_first(model, strategy, time_limit_s, stop, phases) if strategy.engine == "pyvrp" else None
+
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
     built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
     share = 0.0
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
                  "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
-    first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
+    if first is None:
+        first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
     if first is None and not stop():
         # nothing within the slice (large day, loaded machine): settle for any first solution,
         # even if that overruns a very short limit a little
@@ -495,6 +517,26 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
 
 
+def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck,
+                 phases: list[str]) -> EngineSolution | None:
+    """PyVRP's plan for ``pyvrp_share`` of the time, if it serves every visit and OR-Tools accepts it."""
+    from routing.pyvrp_engine import pyvrp_search
+
+    routes = pyvrp_search(model, time_limit_s * strategy.pyvrp_share, strategy.seed, stop)
+    if routes is None:
+        phases.append("pyvrp-none")
+        return None
+    served = {n for r in routes for n in r}
+    found = EngineSolution(routes, tuple(n for n in model.visits if n not in served), _routes_cost(model, routes))
+    if found.dropped or not _loads(model, found):
+        log.warning("PyVRP plan dropped: %s", f"{len(found.dropped)} visits left out" if found.dropped
+                    else "OR-Tools refuses it as an assignment of its model")
+        phases.append("pyvrp-refused")
+        return None
+    phases.append(f"pyvrp:{found.vehicles_used}v")
+    return found
+
+
 def _loads(model: NodeModel, solution: EngineSolution) -> bool:
     """True if OR-Tools accepts the plan as an assignment of its own model (every rule checked)."""
     vehicles = [v for v in range(model.num_vehicles) if solution.routes[v]]
@@ -583,14 +625,14 @@ def _search_job(args: tuple[NodeModel, float, Strategy, int]) -> EngineSolution:
 
 def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
                    seed: int = 0, stop: StopCheck | None = None,
-                   report: Report | None = None) -> EngineSolution:
+                   report: Report | None = None, engines: tuple[str, ...] = ("ortools",)) -> EngineSolution:
     """Run ``workers`` independent searches (separate processes) and keep the best.
 
     ``seed`` rotates the portfolio, so different seeds try different heuristics first.
     ``stop`` is polled here and passed to the workers as a shared flag; ``report``
     hears (in the caller's thread) each plan better than all reported before.
     """
-    strategies = portfolio(model, workers, seed)
+    strategies = portfolio(model, workers, seed, engines)
     best_key: list[tuple[int, int, int]] = []
 
     def better(solution: EngineSolution) -> None:

@@ -81,7 +81,8 @@ def solve(problem: Problem, params: Params | None = None, *, should_stop: StopCa
 
     remaining = max(0.5, params.time_limit_s - (time.monotonic() - started))
     solution = solve_parallel(day.model(), remaining, params.workers, params.seed,
-                              stop=stop if should_stop is not None else None, report=report)
+                              stop=stop if should_stop is not None else None, report=report,
+                              engines=params.engines)
     if not solution.found:
         why = STOPPED_REASON if stopped else "no plan was found within the time limit; allow more time"
         for order in day.problem.orders:

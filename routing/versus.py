@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from routing.domain import Params, Problem
+from routing.domain import ENGINES, Params, Problem
 from routing.planner import CompiledDay, compile_day, to_s
 
 PEERS = ("pyvrp", "vroom")
@@ -428,7 +428,7 @@ def _day_vroom(problem: Problem, day: CompiledDay, threads: int) -> tuple[list[D
 
 
 def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[str, ...], workers: int = 1,
-               seed: int = 0) -> VersusRow:
+               seed: int = 0, engines: tuple[str, ...] = ENGINES) -> VersusRow:
     """Solve one branch day with foodtrain and each peer; check every plan with :func:`check_day_plan`."""
     from routing.solver import solve
 
@@ -443,7 +443,7 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
 
     index_of = {o.id: k for k, o in enumerate(problem.orders)}
     van_index = {v.id: k for k, v in enumerate(problem.vans)}
-    result = solve(problem, Params(time_limit_s=time_limit_s, workers=workers, seed=seed))
+    result = solve(problem, Params(time_limit_s=time_limit_s, workers=workers, seed=seed, engines=engines))
     ours: list[DayRoute] = [(van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops
                                                    if s.order_id is not None]) for r in result.routes]
     record("foodtrain", ours, result.runtime_s)
