@@ -1,4 +1,4 @@
-"""Command line: ``python -m routing solve|bench-solve|bench|generate|bench-days``."""
+"""Command line: ``python -m routing solve|bench-solve|bench|generate|bench-days`` (``--vs pyvrp,vroom``)."""
 
 from __future__ import annotations
 
@@ -32,9 +32,61 @@ def _cmd_bench_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _peers(text: str | None) -> tuple[str, ...]:
+    from routing.versus import PEERS
+
+    peers = tuple(p.strip() for p in (text or "").split(",") if p.strip())
+    unknown = [p for p in peers if p not in PEERS]
+    if unknown:
+        raise SystemExit(f"unknown peer(s) {', '.join(unknown)}; choose from {', '.join(PEERS)}")
+    return peers
+
+
+def _write_versus(args: argparse.Namespace, title: str, rows: list, solvers: tuple[str, ...], cost_name: str) -> None:
+    from routing.versus import format_versus, rows_to_dicts, summarise
+
+    table = format_versus(rows, solvers, cost_name)
+    print(json.dumps({"summary": summarise(rows), "rows": rows_to_dicts(rows)}, indent=1) if args.json else table)
+    if args.out:
+        meta = _meta(args)
+        head = "\n".join(f"- {k}: `{v}`" for k, v in meta.items())
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(f"{args.out}.md").write_text(f"# {title}\n\n{head}\n\n{table}\n")
+        Path(f"{args.out}.json").write_text(json.dumps(
+            {"meta": meta, "summary": summarise(rows), "rows": rows_to_dicts(rows)}, indent=1) + "\n")
+
+
+def _versus_progress(row: object) -> None:
+    verdict, ratio = row.verdict()  # type: ignore[attr-defined]
+    plans = ", ".join(f"{s} {p.vehicles}v/{p.unserved}u/{p.cost:g}{'' if p.feasible else ' INVALID'}"
+                      for s, p in row.plans.items())  # type: ignore[attr-defined]
+    print(f"  {row.instance}: {plans} -> {verdict} {ratio}", file=sys.stderr, flush=True)  # type: ignore[attr-defined]
+
+
+def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
+    from routing.benchmark import default_bench_dir, list_instances
+    from routing.versus import versus_instance
+
+    bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
+    args.git_commit_at_start = _git_commit()
+    files = list_instances(args.set, bench_dir, args.instances, args.sample)
+    if not files:
+        print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
+        return 2
+    rows = []
+    for f in files:
+        rows.append(versus_instance(f, args.time_limit_s, peers, args.workers, args.seed))
+        _versus_progress(rows[-1])
+    _write_versus(args, f"{args.set}: foodtrain vs {', '.join(peers)}", rows, ("foodtrain", *peers), "cost")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from routing.benchmark import default_bench_dir, format_table, rows_to_json, run_set, summarise
 
+    peers = _peers(args.vs)
+    if peers:
+        return _cmd_bench_versus(args, peers)
     bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
     args.git_commit_at_start = _git_commit()  # the code that runs, even if the tree changes meanwhile
     progress = None if args.json else (lambda row: print(f"  {row.instance}: {row.vehicles} vehicles, "
@@ -121,9 +173,28 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_days_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
+    from routing.generator import generate_varied_day
+    from routing.versus import versus_day
+
+    args.git_commit_at_start = _git_commit()
+    rows = []
+    for seed in range(args.first_seed, args.first_seed + args.count):
+        problem = generate_varied_day(seed, args.orders)
+        rows.append(versus_day(problem, f"varied-{seed}", args.time_limit_s, peers, args.workers, args.seed,
+                               tuple(args.engines.split(","))))
+        _versus_progress(rows[-1])
+    _write_versus(args, f"Generated branch days (generate_varied_day): foodtrain vs {', '.join(peers)}",
+                  rows, ("foodtrain", *peers), "drive_min")
+    return 0
+
+
 def _cmd_bench_days(args: argparse.Namespace) -> int:
     from routing.daybench import format_days, run_days
 
+    peers = _peers(args.vs)
+    if peers:
+        return _cmd_bench_days_versus(args, peers)
     args.git_commit_at_start = _git_commit()
     rows = run_days(args.count, args.time_limit_s, args.long_time_limit_s, args.workers, args.vroom)
     print(json.dumps(rows, indent=1) if args.json else format_days(rows))
@@ -163,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json (with date, command, machine)")
+    p.add_argument("--vs", default=None, help="comma-separated peers to solve side by side: pyvrp,vroom")
+    p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     common(p, 30.0)
     p.set_defaults(func=_cmd_bench)
 
@@ -175,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=5)
     p.add_argument("--long-time-limit-s", type=float, default=0.0, help="0 skips the long run")
     p.add_argument("--vroom", action="store_true", help="also run pyvroom if installed")
+    p.add_argument("--vs", default=None, help="comma-separated peers (pyvrp,vroom): varied generated days "
+                                              "(25-450 orders), each solved side by side and checked")
+    p.add_argument("--first-seed", type=int, default=100, help="first generator seed (with --vs)")
+    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs); pyvrp needs 2+ workers")
+    p.add_argument("--orders", type=int, default=None, help="orders per day (with --vs; default varied)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json")
     p.add_argument("--json", action="store_true")
     common(p, 10.0)

@@ -95,13 +95,23 @@ class Problem:
     objective: str = "duration"
 
 
+#: Search engines a solve may use; OR-Tools always runs and re-checks every plan.
+ENGINES = ("ortools", "pyvrp")
+
+
 @dataclass(frozen=True)
 class Params:
-    """How hard to search: wall-clock limit, seed and number of parallel workers."""
+    """How hard to search: wall-clock limit, seed, number of parallel workers and engines.
+
+    With two or more workers and ``"pyvrp"`` among ``engines``, the last worker
+    starts from PyVRP's plan (when PyVRP can model the day exactly) and
+    polishes it with OR-Tools; the best plan of all workers wins.
+    """
 
     time_limit_s: float = 10.0
     seed: int = 0
     workers: int = 1
+    engines: tuple[str, ...] = ENGINES
 
 
 class Status(str, Enum):
@@ -162,6 +172,21 @@ class Unserved:
     order_id: str
     reason: str
     proven: bool = True
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The best plan so far while a solve runs (what ``on_progress`` hears).
+
+    ``unserved`` counts orders not (yet) in the plan, those ruled out by the
+    data included; ``elapsed_s`` is wall-clock time since the solve began.
+    """
+
+    drive_min: float
+    distance_m: float
+    vans_used: int
+    unserved: int
+    elapsed_s: float
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -392,8 +392,10 @@ def _remove(route: _Route, request: Sequence[int]) -> None:
 
 class _Search:
     def __init__(self, data: _Data, routes: list[_Route], rng: random.Random, deadline: float,
-                 max_ejected: int, perturb_moves: int, random_insert: bool = False) -> None:
+                 max_ejected: int, perturb_moves: int, random_insert: bool = False,
+                 stop: Callable[[], bool] | None = None) -> None:
         self.random_insert = random_insert
+        self.stop = stop
         self.data = data
         self.routes = routes
         self.rng = rng
@@ -401,6 +403,10 @@ class _Search:
         self.max_ejected = max_ejected
         self.perturb_moves = perturb_moves
         self.ejections = 0
+
+    def expired(self) -> bool:
+        """Past the deadline, or asked to stop."""
+        return time.monotonic() > self.deadline or (self.stop is not None and self.stop())
 
     def requests_in(self, route: _Route) -> list[tuple[int, ...]]:
         seen, out = set(), []
@@ -459,7 +465,7 @@ class _Search:
                     if key < best_key:
                         best_key = key
                         best = (route, list(combo), pos[0][1], pos[0][2], trial.nodes)
-                if time.monotonic() > self.deadline:
+                if self.expired():
                     return best
             if best is not None:
                 return best
@@ -501,7 +507,7 @@ class _Search:
         penalty: dict[tuple[int, ...], int] = {}
         steps = 0
         while pool:
-            if time.monotonic() > self.deadline or steps >= max_steps:
+            if self.expired() or steps >= max_steps:
                 return False
             steps += 1
             request = pool.pop()
@@ -537,7 +543,8 @@ def _lower_bound(data: _Data) -> int:
 
 def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s: float,
                     seed: int = 0, max_ejected: int = 2, perturb_moves: int = 100,
-                    max_steps_per_route: int = 100_000, random_insert: bool = True) -> tuple[tuple[tuple[int, ...], ...], EjectionStats]:
+                    max_steps_per_route: int = 100_000, random_insert: bool = True,
+                    stop: Callable[[], bool] | None = None) -> tuple[tuple[tuple[int, ...], ...], EjectionStats]:
     """Remove routes one at a time from a feasible solution until an attempt fails or time is up.
 
     ``routes`` holds one visit sequence per fleet vehicle (empty when unused)
@@ -554,11 +561,11 @@ def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limi
         return tuple(tuple(r) for r in routes), EjectionStats(before, before, 0, 0)
     bound = _lower_bound(data)
     attempts = 0
-    search = _Search(data, current, rng, deadline, max_ejected, perturb_moves, random_insert)
+    search = _Search(data, current, rng, deadline, max_ejected, perturb_moves, random_insert, stop)
     best = [list(r.nodes) for r in current], [r.vehicle for r in current]
     started = time.monotonic()
     success_s: list[float] = []
-    while len(search.routes) > bound and time.monotonic() < deadline:
+    while len(search.routes) > bound and not search.expired():
         attempts += 1
         snapshot = [(_Route(r.vehicle, list(r.nodes))) for r in search.routes]
         # prefer small routes: fewer requests to re-place
@@ -580,7 +587,8 @@ def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limi
 
 def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: Sequence[int],
                    time_limit_s: float, seed: int = 0, max_ejected: int = 2, perturb_moves: int = 100,
-                   random_insert: bool = True) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+                   random_insert: bool = True,
+                   stop: Callable[[], bool] | None = None) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Fit dropped visits into the plan, idle vehicles included, ejecting others to make room.
 
     Returns (routes, still dropped): either every dropped request is placed, or
@@ -599,7 +607,7 @@ def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: S
         if request not in seen:
             seen.add(request)
             pool.append(request)
-    search = _Search(data, current, rng, deadline, max_ejected, perturb_moves, random_insert)
+    search = _Search(data, current, rng, deadline, max_ejected, perturb_moves, random_insert, stop)
     if not search.place(pool, 10**9):
         return unchanged
     out: list[tuple[int, ...]] = [() for _ in range(data.vehicles)]

@@ -29,8 +29,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import queue
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import logging
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -39,11 +43,20 @@ from routing.ejection import insert_dropped, minimise_routes
 from routing.lns import improve_cost
 from routing.windows import merge_windows
 
+log = logging.getLogger(__name__)
+
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
 
 #: Largest time value handed to OR-Tools (keeps cumul arithmetic far from overflow).
 MAX_HORIZON = 10**12
+
+#: Asked often during every phase; True ends the search with the best plan so far.
+StopCheck = Callable[[], bool]
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -150,10 +163,24 @@ class Strategy:
     cost_lns_polish_share: float = 0.1
     cost_lns_max_nodes: int = 1000
     cost_lns_hot_share: float = 0.03
+    engine: str = "ortools"
+    pyvrp_share: float = 0.6
 
 
-def portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
-    """Construction heuristics to run in parallel, best single choice first."""
+def portfolio(model: NodeModel, workers: int, seed: int = 0,
+              engines: tuple[str, ...] = ("ortools",)) -> list[Strategy]:
+    """Construction heuristics to run in parallel, best single choice first.
+
+    With two or more workers and ``"pyvrp"`` in ``engines``, the last worker
+    starts from PyVRP's plan instead of an OR-Tools first solution.
+    """
+    strategies = _ortools_portfolio(model, workers, seed)
+    if workers >= 2 and "pyvrp" in engines:
+        strategies[-1] = replace(strategies[-1], engine="pyvrp")
+    return strategies
+
+
+def _ortools_portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
     if model.pairs:
         names = ["PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION",
                  "SEQUENTIAL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC"]
@@ -186,6 +213,7 @@ class _Built:
                  fixed_cost: int, amortized_factor: float = 0.0) -> None:
         self.model = model
         self.vehicles = vehicles
+        self.stop_limit: object | None = None
         starts = [model.starts[v] for v in vehicles]
         ends = [model.ends[v] for v in vehicles]
         self.manager = pywrapcp.RoutingIndexManager(model.num_nodes, len(vehicles), starts, ends)
@@ -214,6 +242,12 @@ class _Built:
             solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
             if self.time_dim is not None:
                 solver.Add(self.time_dim.CumulVar(pi) <= self.time_dim.CumulVar(di))
+        # depots of vehicles left out of this model are plain nodes to OR-Tools: keep them off every route
+        # (without this, a fleet subset with their own depots, as on branch days, had unreachable plans)
+        for node in sorted((set(model.starts) | set(model.ends)) - set(starts) - set(ends)):
+            index = manager.NodeToIndex(node)
+            routing.AddDisjunction([index], 0)
+            solver.Add(routing.ActiveVar(index) == 0)
         if drop_penalty is not None:
             paired = {n for pair in model.pairs for n in pair}
             for p, d in model.pairs:
@@ -307,10 +341,23 @@ def _penalty(model: NodeModel) -> int:
 
 def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
                  warm: list[list[int]] | None = None,
-                 stop_when_complete: bool = False, first_only: bool = False) -> EngineSolution | None:
-    """One OR-Tools search; returns ``None`` when nothing was found."""
+                 stop_when_complete: bool = False, first_only: bool = False,
+                 stop: StopCheck | None = None) -> EngineSolution | None:
+    """One OR-Tools search; returns ``None`` when nothing was found.
+
+    ``stop`` is polled by a search limit (OR-Tools checks limits between moves),
+    so a stop request ends the phase with its best assignment so far; a phase
+    without any plan yet runs on to its first one, so a stopped solve still
+    returns a plan.
+    """
     routing = built.routing
     params = built.params(strategy, time_limit_s)
+    if stop is not None:
+        have_plan = [warm is not None]
+        routing.AddAtSolutionCallback(lambda: have_plan.__setitem__(0, True))
+        # keep a reference: OR-Tools holds a raw pointer to the limit
+        built.stop_limit = routing.solver().CustomLimit(lambda: have_plan[0] and stop())
+        routing.AddSearchMonitor(built.stop_limit)
     if first_only:
         params.local_search_metaheuristic = _LSM.GREEDY_DESCENT
         params.solution_limit = 1
@@ -333,13 +380,26 @@ def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
     return built.read(assignment)
 
 
-def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineSolution:
-    """Fleet phase (fixed cost and/or route elimination), then cost phase, within the limit."""
+#: Told each better plan a phase ends with (best so far of this search).
+Report = Callable[[EngineSolution], None]
+
+
+def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
+           stop: StopCheck | None = None, report: Report | None = None) -> EngineSolution:
+    """Fleet phase (fixed cost and/or route elimination), then cost phase, within the limit.
+
+    ``stop`` is honoured in every phase (OR-Tools through a search limit, the
+    ejection and large neighbourhood searches between steps); the best plan
+    so far comes back, re-checked by OR-Tools like any other. ``report`` hears
+    each phase's plan.
+    """
     t0 = time.monotonic()
     deadline = t0 + time_limit_s
+    stop = stop or _never
+    tell = report or (lambda solution: None)
 
     def left() -> float:
-        return deadline - time.monotonic()
+        return 0.0 if stop() else deadline - time.monotonic()
 
     all_vehicles = list(range(model.num_vehicles))
     drop = model.drop_penalty
@@ -347,32 +407,37 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     fixed = (int(model.cost.max()) + 1) * strategy.fixed_factor if model.minimise_vehicles else 0
     phases: list[str] = []
 
+    # Phase 0 (one worker of the portfolio): PyVRP's plan, re-checked by OR-Tools, replaces phase 1
+    first = _pyvrp_first(model, strategy, time_limit_s, stop, phases) if strategy.engine == "pyvrp" else None
+
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
     built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
     share = 0.0
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
                  "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
-    first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05))
     if first is None:
+        first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
+    if first is None and not stop():
         # nothing within the slice (large day, loaded machine): settle for any first solution,
         # even if that overruns a very short limit a little
         built = _Built(model, all_vehicles, None if drop is None else penalty, fixed)
-        first = _solve_phase(built, strategy, max(2.0, left()), first_only=True)
-    if first is None and drop is None:
+        first = _solve_phase(built, strategy, max(2.0, left()), first_only=True, stop=stop)
+    if first is None and drop is None and not stop():
         # mandatory visits and no solution: let nothing be silently lost, try optional
         built = _Built(model, all_vehicles, penalty, fixed)
-        first = _solve_phase(built, strategy, max(0.2, left() * 0.3))
+        first = _solve_phase(built, strategy, max(0.2, left() * 0.3), stop=stop)
     if first is None:
         return EngineSolution(tuple(() for _ in all_vehicles), tuple(model.visits), 0, found=False)
     best = checked = first
     phases.append(f"first:{first.vehicles_used}v")
+    tell(first)
 
     # Phase 2a: visits the first search left out are forced in by ejection search.
     if strategy.fleet_mode == "ges" and model.windows is not None and best.dropped:
         fit_s = t0 + time_limit_s * strategy.reduce_share - time.monotonic()
-        if fit_s > 0.1:
-            routes, still = insert_dropped(model, best.routes, best.dropped, fit_s, seed=strategy.seed)
+        if fit_s > 0.1 and not stop():
+            routes, still = insert_dropped(model, best.routes, best.dropped, fit_s, seed=strategy.seed, stop=stop)
             if not still:
                 phases.append(f"fit:{len(best.dropped)}")
                 best = EngineSolution(routes, (), _routes_cost(model, routes))
@@ -381,8 +446,8 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     if (strategy.fleet_mode == "ges" and model.minimise_vehicles and model.windows is not None
             and best.vehicles_used > 1 and not best.dropped):
         ges_s = t0 + time_limit_s * strategy.reduce_share - time.monotonic()
-        if ges_s > 0.1:
-            routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed)
+        if ges_s > 0.1 and not stop():
+            routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed, stop=stop)
             if stats.routes_after < stats.routes_before:
                 reduced = EngineSolution(routes, (), _routes_cost(model, routes))
                 best = reduced
@@ -392,7 +457,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
     if model.minimise_vehicles and best.vehicles_used > 1 and strategy.fleet_mode in ("eliminate", "both"):
         reduce_until = t0 + time_limit_s * strategy.reduce_share
         failures = 0
-        while best.vehicles_used > 1 and time.monotonic() < reduce_until - 0.1:
+        while best.vehicles_used > 1 and time.monotonic() < reduce_until - 0.1 and not stop():
             used = [v for v in all_vehicles if best.routes[v]]
             ranked = sorted(used, key=lambda v: (len(best.routes[v]), v))
             victim = ranked[min(failures, len(ranked) - 1)]
@@ -400,7 +465,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
             built = _Built(model, keep, penalty, 0)
             warm = [list(best.routes[v]) for v in keep]
             slice_s = min(reduce_until - time.monotonic(), max(1.0, time_limit_s * strategy.attempt_share))
-            trial = _solve_phase(built, strategy, slice_s, warm, stop_when_complete=True)
+            trial = _solve_phase(built, strategy, slice_s, warm, stop_when_complete=True, stop=stop)
             if trial is None or len(trial.dropped) > len(best.dropped):
                 phases.append(f"reduce-fail:{len(keep)}v")
                 failures += 1
@@ -425,10 +490,12 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
         searching = (strategy.cost_lns and not best.dropped and (not keep_all or not model.minimise_vehicles)
                      and model.num_nodes <= strategy.cost_lns_max_nodes)
         cost_s = left()
-        final = _solve_phase(built, strategy, cost_s * (strategy.cost_lns_start_share if searching else 1.0), warm)
+        final = _solve_phase(built, strategy, cost_s * (strategy.cost_lns_start_share if searching else 1.0), warm,
+                             stop=stop)
         if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
             best = final
             phases.append("cost")
+            tell(best)
         elif final is None and best is not checked:
             # OR-Tools refused the ejection search's plan as a start: go on from what it found itself
             best = checked
@@ -437,15 +504,37 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy) -> EngineS
             if left() > 0.1:
                 vehicles = all_vehicles if keep_all else [v for v in all_vehicles if best.routes[v]]
                 built = _Built(model, vehicles, penalty if allow_drop else None, fixed if best.dropped else 0)
-                final = _solve_phase(built, strategy, left(), [list(best.routes[v]) for v in vehicles])
+                final = _solve_phase(built, strategy, left(), [list(best.routes[v]) for v in vehicles], stop=stop)
                 if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
                     best = final
-        if searching:
-            best = _cost_lns(model, best, strategy, deadline, cost_s, phases)
+        if searching and left() > 0.1:
+            best = _cost_lns(model, best, strategy, deadline, cost_s, phases, stop, tell)
     elif best is not checked and not _loads(model, best):
         best = checked  # no time left to improve it, and OR-Tools does not accept the plan
         phases.append("ges-refused")
+    if stop():
+        phases.append("stopped")
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
+
+
+def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck,
+                 phases: list[str]) -> EngineSolution | None:
+    """PyVRP's plan for ``pyvrp_share`` of the time, if it serves every visit and OR-Tools accepts it."""
+    from routing.pyvrp_engine import pyvrp_search
+
+    routes = pyvrp_search(model, time_limit_s * strategy.pyvrp_share, strategy.seed, stop)
+    if routes is None:
+        phases.append("pyvrp-none")
+        return None
+    served = {n for r in routes for n in r}
+    found = EngineSolution(routes, tuple(n for n in model.visits if n not in served), _routes_cost(model, routes))
+    if found.dropped or not _loads(model, found):
+        log.warning("PyVRP plan dropped: %s", f"{len(found.dropped)} visits left out" if found.dropped
+                    else "OR-Tools refuses it as an assignment of its model")
+        phases.append("pyvrp-refused")
+        return None
+    phases.append(f"pyvrp:{found.vehicles_used}v")
+    return found
 
 
 def _loads(model: NodeModel, solution: EngineSolution) -> bool:
@@ -461,7 +550,8 @@ def _loads(model: NodeModel, solution: EngineSolution) -> bool:
 
 
 def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline: float,
-              cost_s: float, phases: list[str]) -> EngineSolution:
+              cost_s: float, phases: list[str], stop: StopCheck = _never,
+              tell: Report | None = None) -> EngineSolution:
     """Large neighbourhood search on the best plan, then guided local search polishes what it found.
 
     OR-Tools loads the searched plan as its own assignment, so every rule is
@@ -471,15 +561,27 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
     search_s = deadline - time.monotonic() - polish_s
     if search_s < 0.2:
         return best
+    def better(routes: tuple[tuple[int, ...], ...]) -> None:
+        if tell is not None:
+            tell(EngineSolution(routes, best.dropped, _routes_cost(model, routes)))
+
     routes, stats = improve_cost(model, best.routes, search_s, seed=strategy.seed,
-                                 hot_share=strategy.cost_lns_hot_share)
+                                 hot_share=strategy.cost_lns_hot_share, stop=stop, on_better=better)
     phases.append(f"lns:{stats.accepted}/{stats.steps}")
     if stats.best_cost >= best.cost:
+        return best
+    if stop():
+        # no time to polish: OR-Tools still checks the plan by loading it
+        found = EngineSolution(routes, best.dropped, _routes_cost(model, routes))
+        if _loads(model, found):
+            return found if found.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
+        phases.append("lns-refused")
         return best
     # vans stay put where they count; otherwise (CVRP) the polish may open another
     vehicles = [v for v in range(model.num_vehicles) if routes[v] or not model.minimise_vehicles]
     built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
-    polished = _solve_phase(built, strategy, max(0.1, deadline - time.monotonic()), [list(routes[v]) for v in vehicles])
+    polished = _solve_phase(built, strategy, max(0.1, deadline - time.monotonic()), [list(routes[v]) for v in vehicles],
+                            stop=stop)
     if polished is None:
         phases.append("lns-refused")
         return best
@@ -496,25 +598,82 @@ def _routes_cost(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:
     return total
 
 
-def _search_job(args: tuple[NodeModel, float, Strategy]) -> EngineSolution:
-    return search(*args)
+# ---- worker processes: a shared stop flag and a queue of plans found ----------------------
+
+_worker_stop: object | None = None  # multiprocessing Event, inherited at process start
+_worker_found: object | None = None  # multiprocessing Queue of (worker, routes, dropped, cost)
+
+
+def _worker_init(stop_event: object, found_queue: object) -> None:
+    global _worker_stop, _worker_found
+    _worker_stop, _worker_found = stop_event, found_queue
+
+
+def _search_job(args: tuple[NodeModel, float, Strategy, int]) -> EngineSolution:
+    model, time_limit_s, strategy, worker = args
+    stop_event, found_queue = _worker_stop, _worker_found
+
+    def stop() -> bool:
+        return stop_event is not None and stop_event.is_set()  # type: ignore[attr-defined]
+
+    def report(solution: EngineSolution) -> None:
+        if found_queue is not None:
+            found_queue.put((worker, solution.routes, solution.dropped, solution.cost))  # type: ignore[attr-defined]
+
+    return search(model, time_limit_s, strategy, stop, report)
 
 
 def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
-                   seed: int = 0) -> EngineSolution:
+                   seed: int = 0, stop: StopCheck | None = None,
+                   report: Report | None = None, engines: tuple[str, ...] = ("ortools",)) -> EngineSolution:
     """Run ``workers`` independent searches (separate processes) and keep the best.
 
     ``seed`` rotates the portfolio, so different seeds try different heuristics first.
+    ``stop`` is polled here and passed to the workers as a shared flag; ``report``
+    hears (in the caller's thread) each plan better than all reported before.
     """
-    strategies = portfolio(model, workers, seed)
+    strategies = portfolio(model, workers, seed, engines)
+    best_key: list[tuple[int, int, int]] = []
+
+    def better(solution: EngineSolution) -> None:
+        key = solution.key(model.minimise_vehicles)
+        if report is not None and (not best_key or key < best_key[0]):
+            best_key[:] = [key]
+            report(solution)
+
     if workers <= 1:
-        return search(model, time_limit_s, strategies[0])
+        winner = search(model, time_limit_s, strategies[0], stop, better)
+        if winner.found:
+            better(winner)
+        return winner
     # fork keeps the library usable from scripts without a __main__ guard;
     # the parent never runs OR-Tools in this function, so forking is safe.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        jobs = [pool.submit(_search_job, (model, time_limit_s, s)) for s in strategies]
+    stop_event, found_queue = ctx.Event(), ctx.Queue()
+
+    def drain() -> None:
+        while True:
+            try:
+                _, routes, dropped, cost = found_queue.get_nowait()
+            except queue.Empty:
+                return
+            better(EngineSolution(routes, dropped, cost))
+
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                                initargs=(stop_event, found_queue)) as pool:
+        jobs = [pool.submit(_search_job, (model, time_limit_s, s, i)) for i, s in enumerate(strategies)]
+        pending = set(jobs)
+        while pending:
+            _, pending = concurrent.futures.wait(pending, timeout=0.1)
+            if stop is not None and not stop_event.is_set() and stop():
+                stop_event.set()
+            drain()
         results = [j.result() for j in jobs]
+    drain()
+    found_queue.close()
     found = [r for r in results if r.found] or results
-    return min(found, key=lambda r: r.key(model.minimise_vehicles))
+    winner = min(found, key=lambda r: r.key(model.minimise_vehicles))
+    if winner.found:
+        better(winner)
+    return winner

@@ -67,3 +67,50 @@ def generate_day(seed: int = 0, orders: int | None = None) -> Problem:
             float(rng.integers(10, 21)) if help_needed else float(rng.integers(3, 9))))
     travel = GreatCircleTravel(detour_factor=1.35, speed_kmh=float(rng.choice([35, 40, 45])))
     return Problem(vans=vans, orders=tuple(out), shops=shops, travel=travel)
+
+
+def generate_varied_day(seed: int, orders: int | None = None) -> Problem:
+    """A branch day drawn from a wider family than :func:`generate_day`, for side-by-side benchmarks.
+
+    25–450 orders; a rural share from 10 % to 70 % spread up to 35 km out;
+    1–5 shops; windows tight (one hour) or loose (half a day) in varying
+    shares; up to 30 % plain visits (no shop). One window per order, so every
+    peer solver models the day exactly.
+    """
+    rng = np.random.default_rng(10_000 + seed)
+    n_orders = int(orders if orders is not None else rng.integers(25, 451))
+    n_shops = int(rng.integers(1, 6))
+    rural_share = float(rng.uniform(0.1, 0.7))
+    rural_km = float(rng.choice([15.0, 25.0, 35.0]))
+    tight_share = float(rng.uniform(0.0, 0.5))
+    loose_share = float(rng.uniform(0.1, 0.5))
+    plain_share = float(rng.choice([0.0, 0.05, 0.15, 0.3]))
+    capacity = int(rng.choice([24, 30, 40]))
+    n_vans = int(max(2, math.ceil(n_orders / 12)))
+    base = Location("base", *_offset(rng, 1.5))
+    shift_start = int(rng.choice([8 * 60, 8 * 60 + 30, 9 * 60]))
+    shift_end = shift_start + int(rng.choice([7, 8, 9])) * 60
+    vans = tuple(Van(f"van{k + 1}", capacity, base, shift_start_min=shift_start, shift_end_min=shift_end)
+                 for k in range(n_vans))
+    shops = tuple(
+        Shop(f"shop{k + 1}", Location(f"shop{k + 1}", *_offset(rng, 5.0)),
+             ready_min=shift_start + int(rng.choice([0, 15, 30])),
+             loading_per_visit_min=float(rng.choice([5, 8, 10])), loading_per_order_min=1.0)
+        for k in range(n_shops))
+    out = []
+    for k in range(n_orders):
+        lat, lon = _offset(rng, rural_km, 5.0) if rng.random() < rural_share else _offset(rng, 4.0)
+        kind = rng.random()
+        if kind < tight_share:
+            s = int(rng.integers(shift_start // 60 + 1, shift_end // 60 - 1)) * 60
+            windows: tuple[TimeWindow, ...] = (TimeWindow(s, s + 60),)
+        elif kind < tight_share + loose_share:
+            half = (shift_start + shift_end) // 2
+            windows = (TimeWindow(shift_start, half),) if rng.random() < 0.5 else (TimeWindow(half, shift_end - 15),)
+        else:
+            windows = ()
+        shop = None if rng.random() < plain_share else shops[int(rng.integers(n_shops))].id
+        out.append(Order(f"o{k + 1}", Location(f"c{k + 1}", lat, lon), int(rng.integers(1, 6)) if shop else 0,
+                         shop, windows, float(rng.integers(3, 13))))
+    travel = GreatCircleTravel(detour_factor=1.35, speed_kmh=float(rng.choice([35, 40, 45, 50])))
+    return Problem(vans=vans, orders=tuple(out), shops=shops, travel=travel)

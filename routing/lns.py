@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -131,12 +131,16 @@ def _reinsert(data: _Data, trial: list[_Route], owned: set[int], removed: list[t
 def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s: float, seed: int = 0,
                  min_removed: int = 3, max_removed_share: float = 0.4, max_removed: int = 40,
                  string_share: float = 0.8, hot_share: float = 0.03, cold_share: float = 0.0001,
-                 ) -> tuple[tuple[tuple[int, ...], ...], LnsStats]:
+                 stop: Callable[[], bool] | None = None,
+                 on_better: Callable[[tuple[tuple[int, ...], ...]], None] | None = None,
+                 report_every_s: float = 1.0) -> tuple[tuple[tuple[int, ...], ...], LnsStats]:
     """Lower the plan's arc cost by ruin and recreate with simulated annealing; same visits, no new route.
 
     ``routes`` holds one visit sequence per fleet vehicle (empty when unused)
     and must be feasible; the best plan found comes back in the same layout.
     Vehicles that are idle stay idle when the model minimises vehicles.
+    ``stop`` is asked at every step; ``on_better`` hears the best plan at most
+    every ``report_every_s`` while it improves.
     """
     data = _data_for(model)
     rng = random.Random(seed)
@@ -158,10 +162,21 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
     started = time.monotonic()
     deadline = started + time_limit_s
     steps = accepted = failed = 0
+    reported_at, reported_cost = started, best_cost
+
+    def layout(plan: list[_Route]) -> tuple[tuple[int, ...], ...]:
+        out: list[tuple[int, ...]] = [() for _ in range(data.vehicles)]
+        for route in plan:
+            out[route.vehicle] = tuple(route.visits)
+        return tuple(out)
+
     while True:
         now = time.monotonic()
-        if now >= deadline:
+        if now >= deadline or (stop is not None and stop()):
             break
+        if on_better is not None and best_cost < reported_cost and now - reported_at >= report_every_s:
+            on_better(layout(best))
+            reported_at, reported_cost = now, best_cost
         steps += 1
         count = rng.randint(fewest, most)
         route_of = {n: r for r, route in enumerate(current) for n in route.visits}
@@ -188,7 +203,4 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
             accepted += 1
             if trial_cost < best_cost:
                 best, best_cost = trial, trial_cost
-    out: list[tuple[int, ...]] = [() for _ in range(data.vehicles)]
-    for route in best:
-        out[route.vehicle] = tuple(route.visits)
-    return tuple(out), LnsStats(steps, accepted, failed, start_cost, best_cost)
+    return layout(best), LnsStats(steps, accepted, failed, start_cost, best_cost)

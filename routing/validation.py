@@ -145,3 +145,9 @@ def validate_params(params: Params) -> None:
         raise ProblemError("params.time_limit_s", f"must be positive, got {params.time_limit_s}")
     _require_int("params.workers", params.workers, 1)
     _require_int("params.seed", params.seed)
+    from routing.domain import ENGINES
+
+    unknown = [e for e in params.engines if e not in ENGINES]
+    if unknown or "ortools" not in params.engines:
+        raise ProblemError("params.engines", f"must include 'ortools' and only {', '.join(ENGINES)}; "
+                                             f"got {', '.join(params.engines) or 'none'}")

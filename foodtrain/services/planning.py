@@ -9,13 +9,9 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 """
 from __future__ import annotations
 
-import inspect
 import math
-import threading
 import time as clock
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Any
@@ -60,6 +56,10 @@ DEFAULT_SHIFT_END = time(16, 0)
 DEFAULT_TIME_LIMIT_S = 10
 MAX_TIME_LIMIT_S = 300
 PIN_SOLVE_LIMIT_S = 2.0
+#: Search processes per plan: the worker count the routing benchmarks are measured with.
+PLAN_SEARCH_WORKERS = 2
+#: How often a running solve asks the job whether it was cancelled (each ask reads the database).
+CANCEL_POLL_S = 0.5
 BASE_SERVICE_MIN = 5.0
 SERVICE_MIN_PER_CRATE = 1.0
 # Extra minutes at the door for the help a customer asked for.
@@ -293,34 +293,37 @@ class Solution:
 ProgressCallback = Callable[[str], None]
 
 
-def _routing_takes_stop_request() -> bool:
-    """Whether this routing library's solve() accepts ``should_stop`` (added by the routing issue)."""
-    return "should_stop" in inspect.signature(routing.solve).parameters
-
-
 def _solve_watched(problem: routing.Problem, params: routing.Params, progress: ProgressCallback,
                    message: str) -> routing.Result:
-    """Solve in a helper thread, reporting progress while it runs; a cancel (the callback raises) stops the search.
+    """Solve, reporting the best plan so far; a cancel (the callback raising) stops the search.
 
-    The search is asked to stop through ``should_stop`` when the library takes it; an older
-    library without it is left to run to its time limit and its answer is thrown away.
+    The search runs in ``params.workers`` processes (see :func:`routing.solve`);
+    the callback is asked here, in the caller's thread, at most every
+    ``CANCEL_POLL_S``, and the exception it raised is raised again once the
+    search has stopped (within about a second).
     """
-    stop = threading.Event()
-    stop_argument = {"should_stop": stop.is_set} if _routing_takes_stop_request() else {}
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="route-solve")
-    try:
-        future = pool.submit(routing.solve, problem, params, **stop_argument)
-        while True:
+    cancelled: list[BaseException] = []
+    asked_at = [clock.monotonic()]
+    latest = [message]
+
+    def should_stop() -> bool:
+        now = clock.monotonic()
+        if not cancelled and now - asked_at[0] >= CANCEL_POLL_S:
+            asked_at[0] = now
             try:
-                return future.result(timeout=0.5)
-            except FutureTimeout:
-                try:
-                    progress(message)
-                except BaseException:
-                    stop.set()
-                    raise
-    finally:
-        pool.shutdown(wait=False)
+                progress(latest[0])
+            except BaseException as stop:  # noqa: BLE001 - the job's cancel, re-raised below
+                cancelled.append(stop)
+        return bool(cancelled)
+
+    def on_progress(best: routing.Progress) -> None:
+        unplanned = f", {best.unserved} not yet placed" if best.unserved else ""
+        latest[0] = f"{message}: best so far {best.vans_used} vans, {best.drive_min:.0f} min driving{unplanned}"
+
+    result = routing.solve(problem, params, should_stop=should_stop, on_progress=on_progress)
+    if cancelled:
+        raise cancelled[0]
+    return result
 
 
 def _round_from(route: routing.Route) -> RoundRecord:
@@ -373,7 +376,8 @@ def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback
             unplanned[order.id] = "no van is free on this day (every round is locked or no van is active)"
     elif first_pass:
         result = _solve_watched(build_problem(inputs, free_vans, first_pass),
-                                routing.Params(time_limit_s=float(time_limit_s)), progress, "Searching for rounds")
+                                routing.Params(time_limit_s=float(time_limit_s), workers=PLAN_SEARCH_WORKERS),
+                                progress, "Searching for rounds")
         status = result.status.value
         for route in result.routes:
             rounds[int(route.van_id)] = _round_from(route)

@@ -290,3 +290,29 @@ def test_cancelled_plan_job_writes_nothing(session) -> None:
     run_job(sessionmaker(bind=db.engine), job_id)
     assert get_job(session, job_id, branch.id).status is JobStatus.CANCELLED
     assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 0
+
+
+def test_a_cancel_during_the_search_stops_it_within_two_seconds() -> None:
+    """The job's cancel (its progress callback raising) stops a 60 s search, and the cancel reaches the job."""
+    import time as wall
+
+    import routing
+    from foodtrain.services.planning import PLAN_SEARCH_WORKERS, _solve_watched
+    from routing.generator import generate_day
+
+    class Cancelled(Exception):
+        pass
+
+    started = wall.monotonic()
+    messages: list[str] = []
+
+    def progress(message: str) -> None:
+        messages.append(message)
+        if wall.monotonic() - started > 1.0:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        _solve_watched(generate_day(seed=21, orders=60),
+                       routing.Params(time_limit_s=60, workers=PLAN_SEARCH_WORKERS), progress, "Searching")
+    assert wall.monotonic() - started < 3.0
+    assert messages

@@ -1,0 +1,72 @@
+"""Side-by-side benchmarks: every solver's plan is checked independently; the day checker catches broken plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routing.benchmark import default_bench_dir
+from routing.engine import _loads, solve_parallel
+from routing.generator import generate_varied_day
+from routing.planner import compile_day
+from routing.versus import check_day_plan, summarise, versus_day, versus_instance
+
+
+def test_or_tools_accepts_a_plan_that_leaves_vans_with_their_own_depots_idle() -> None:
+    """A branch-day plan on some of the vans loads into OR-Tools (idle vans' depots stay off the routes)."""
+    model = compile_day(generate_varied_day(100, 30)).model()
+    solution = solve_parallel(model, 1.0, 1)
+    assert 0 < solution.vehicles_used < model.num_vehicles
+    assert _loads(model, solution)
+    assert "ges-refused" not in solution.phases and "lns-refused" not in solution.phases
+
+
+def test_generated_days_vary_in_size_and_shape() -> None:
+    """Varied days run from 25 to 450 orders, with several shops and plain visits across seeds."""
+    days = [generate_varied_day(seed) for seed in range(12)]
+    sizes = [len(d.orders) for d in days]
+    assert min(sizes) >= 25 and max(sizes) <= 450 and max(sizes) - min(sizes) > 150
+    assert any(len(d.shops) > 1 for d in days)
+    assert any(o.shop_id is None for d in days for o in d.orders)
+    assert all(len(o.windows) <= 1 for d in days for o in d.orders)
+
+
+def test_every_solver_plan_of_a_day_passes_the_independent_check() -> None:
+    """foodtrain, PyVRP and VROOM plans of one day each serve every order once within every rule."""
+    pytest.importorskip("pyvrp")
+    pytest.importorskip("vroom")
+    row = versus_day(generate_varied_day(3, 25), "day", 2.0, ("pyvrp", "vroom"))
+    assert set(row.plans) == {"foodtrain", "pyvrp", "vroom"}
+    for plan in row.plans.values():
+        assert plan.feasible, plan.violations
+        assert plan.unserved == 0 and plan.vehicles >= 1 and plan.cost > 0
+    assert summarise([row])["instances"] == 1
+
+
+def test_the_day_check_catches_broken_plans() -> None:
+    """Delivery before pickup, an order served twice and an overloaded van are each reported."""
+    problem = generate_varied_day(4, 25)
+    day = compile_day(problem)
+    shop_orders = [o for o, order in enumerate(problem.orders) if order.shop_id is not None]
+    o = shop_orders[0]
+    violations, _, _ = check_day_plan(problem, day, [(0, [("delivery", o), ("pickup", o)])])
+    assert any("before" in v for v in violations)
+    violations, _, _ = check_day_plan(problem, day, [(0, [("pickup", o), ("delivery", o)]),
+                                                     (1, [("pickup", o), ("delivery", o)])])
+    assert any("twice" in v for v in violations)
+    everything = [("pickup", k) for k in shop_orders] + [("delivery", k) for k in shop_orders]
+    violations, _, _ = check_day_plan(problem, day, [(0, everything)])
+    assert any("load" in v for v in violations)
+
+
+def test_public_instance_plans_of_every_solver_pass_the_evaluator() -> None:
+    """On a Li & Lim instance each solver's plan is checked by the evaluator and compared to the best peer."""
+    pytest.importorskip("pyvrp")
+    path = Path(default_bench_dir()) / "pdptw" / "lc101.txt"
+    if not path.exists():
+        pytest.skip("benchmark files not present")
+    row = versus_instance(path, 1.0, ("pyvrp",))
+    assert row.plans["foodtrain"].feasible and row.plans["pyvrp"].feasible
+    verdict, ratio = row.verdict()
+    assert verdict in ("won", "tied", "lost") and ratio is not None
