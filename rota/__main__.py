@@ -28,7 +28,8 @@ from .repair import repair
 from .scoring import evaluate
 from .solver import solve
 
-DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0}
+DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0,
+                   "never_pair_heavy": 10.0, "trainee_heavy": 10.0, "scarce_drivers": 10.0}
 
 
 def _refuse_constant(name: str) -> None:

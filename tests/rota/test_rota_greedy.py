@@ -42,3 +42,17 @@ def test_greedy_rota_is_valid_and_leaves_no_fillable_seat(seed, n_vols, greedy_s
     rota = greedy_rota(p, seed=greedy_seed)
     assert check(p, rota) == []
     assert fillable_seats(p, rota) == []
+
+
+def test_generator_hard_month_shapes():
+    """The bench's hard months have what their names say: 5-12 never-partners each, many trainees, few drivers."""
+    from rota.generator import generate
+
+    heavy = generate("never_pair_heavy", 0)
+    assert 90 <= len(heavy.volunteers) <= 100
+    assert all(5 <= len(v.never_partners) <= 12 for v in heavy.volunteers)
+    typical = generate("typical", 0)
+    trainees = sum(v.trainee for v in generate("trainee_heavy", 0).volunteers)
+    drivers = sum(v.driver_approved for v in generate("scarce_drivers", 0).volunteers)
+    assert trainees > 2 * sum(v.trainee for v in typical.volunteers)
+    assert drivers < 0.6 * sum(v.driver_approved for v in typical.volunteers)
