@@ -117,8 +117,35 @@ def _pair_possible(state: RotaState, s: Slot, free_by_role: list[list[str]]) -> 
     return False
 
 
-def explain_unfilled(problem: RotaProblem, assignments: list[Assignment]) -> list[UnfilledSlot]:
-    """One :class:`UnfilledSlot` per slot with an empty seat, in date order."""
+NOT_PLACED = {
+    "feasible": "the search stopped at its time limit before placing them",
+    "greedy": "the quick first-come rota did not reach them; a full solve would",
+    "edit": "nobody has been put there yet",
+}
+
+
+def _seat_takers(state: RotaState, s: Slot, free: list[str]) -> list[str]:
+    """Free people who could actually take a seat of non-team slot ``s`` now: experienced volunteers, or a
+    trainee while an experienced one already there has no trainee beside them (a trainee never works alone)."""
+    present = [state.vols[vid] for vid, _ in state.members[s.id]]
+    trainees = sum(1 for v in present if v.trainee)
+    room_for_trainee = trainees + 1 <= len(present) - trainees
+    experienced_free = [vid for vid in free if not state.vols[vid].trainee]
+    if experienced_free:
+        return free if s.seats - len(present) >= 2 or room_for_trainee else experienced_free
+    return free if room_for_trainee else []
+
+
+def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
+                     why_not_placed: str = "edit") -> list[UnfilledSlot]:
+    """One :class:`UnfilledSlot` per slot with an empty seat, in date order.
+
+    Every reason is computed from the data: who holds the role, who is cleared, available, free, under
+    their maximum and able to pair. Only when someone could still take the seat does the reason turn to how
+    the rota was made (``why_not_placed``: a key of :data:`NOT_PLACED`) -- never under a proven optimum,
+    which leaves no such seat.
+    """
+    not_placed = NOT_PLACED.get(why_not_placed, why_not_placed)
     state = RotaState(problem, assignments)
     out = []
     for s in sorted(problem.slots, key=lambda s: (s.date, s.part_of_day, s.id)):
@@ -151,9 +178,14 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment]) -> lis
                 reason = (f"{len(people)} people are free but no two of them may work together "
                           "(never-pair, or both trainees)")
             else:
-                reason = "a team was free but was not assigned (time limit reached before it was placed)"
+                reason = f"a team was free but was not assigned ({not_placed})"
         else:
-            reason = "eligible people were free but were not assigned (time limit reached before they were placed)"
+            free = funnels[roles[0]][1]
+            if _seat_takers(state, s, free):
+                reason = f"eligible people were free but were not assigned ({not_placed})"
+            else:
+                reason = (f"only {len(free)} trainee{'s' if len(free) != 1 else ''} free, and a trainee works "
+                          "only beside an experienced volunteer; " + _sentence(s, roles[0], counts[roles[0]]))
         out.append(UnfilledSlot(slot_id=s.id, label=s.label, seats_missing=missing, roles_missing=tuple(shown),
                                 reason=f"{s.label}: {reason}", counts=counts))
     return out
