@@ -206,6 +206,7 @@ class Volunteer:
     max_consecutive_days: int = 7
     branch: str = "main"
     name: str = ""
+    happy_to_do_extra: bool = False  # False: the wished frequency is a hard maximum for the month
 
     def __post_init__(self) -> None:
         f = f"volunteers[{self.id}]"
@@ -227,6 +228,11 @@ class Volunteer:
         _require(self.id not in self.never_partners, RotaInputError, f"{f}.never_partners", "cannot list themself")
         _require(not (self.preferred_partners & self.never_partners), RotaInputError, f"{f}.preferred_partners",
                  "overlaps never_partners")
+
+    @property
+    def monthly_maximum(self) -> int | None:
+        """Most shifts this month: what they said they can do, unless they are happy to do extra (None)."""
+        return None if self.happy_to_do_extra else self.wished_shifts_per_month
 
     def pvg_cleared_on(self, day: dt.date) -> bool:
         """PVG-cleared and the clearance dated on or before ``day``."""

@@ -45,7 +45,7 @@ class UnfilledSlot:
 
 def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[str]]:
     c = dict.fromkeys(("with_role", "not_approved", "not_pvg_cleared", "not_available", "away", "busy",
-                       "at_weekly_max", "cannot_pair", "free"), 0)
+                       "at_weekly_max", "at_monthly_max", "cannot_pair", "free"), 0)
     free: list[str] = []
     in_slot = {vid for vid, _ in state.members[s.id]}
     for v in state.problem.volunteers:
@@ -64,6 +64,8 @@ def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[
             c["busy"] += 1
         elif state.at_weekly_max(v, s):
             c["at_weekly_max"] += 1
+        elif state.at_monthly_max(v):
+            c["at_monthly_max"] += 1
         elif state.team_conflict(v, s):
             c["cannot_pair"] += 1
         else:
@@ -91,6 +93,8 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
         parts.append(f"{c['busy']} already on another slot that {half}")
     if c["at_weekly_max"]:
         parts.append(f"{c['at_weekly_max']} at their weekly maximum")
+    if c["at_monthly_max"]:
+        parts.append(f"{c['at_monthly_max']} already doing as many shifts this month as they offered")
     if c["cannot_pair"]:
         parts.append(f"{c['cannot_pair']} cannot pair (never-pair or trainee rule)")
     if c["free"] == 0:

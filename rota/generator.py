@@ -136,6 +136,8 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
             shadow_shifts_needed=rng.randint(2, 4) if trainee else 0, dates_away=frozenset(away),
             preferred_weekdays=frozenset(d for d in days if rng.random() < 0.5) if rng.random() < 0.4 else frozenset(),
             max_consecutive_days=rng.choice([2, 3, 3, 5]), branch=b, name=f"Volunteer {i + 1} ({b})",
+            # own stream, so adding the field left every other draw (and the published figures' months) as it was
+            happy_to_do_extra=random.Random(hash(rng.getstate())).random() < 0.35,
         ))
     for v in vols:
         if rng.random() < 0.2:
@@ -213,6 +215,6 @@ def random_small_problem(rng: random.Random, n_volunteers: int = 8, n_days: int 
             dates_away=frozenset(d for d in dates if rng.random() < 0.1),
             preferred_partners=pref, never_partners=never,
             preferred_weekdays=frozenset(d for d in range(7) if rng.random() < 0.3),
-            max_consecutive_days=rng.randint(1, 3),
+            max_consecutive_days=rng.randint(1, 3), happy_to_do_extra=rng.random() < 0.5,
         ))
     return RotaProblem(month=month, slots=tuple(slots), volunteers=tuple(vols))

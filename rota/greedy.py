@@ -62,6 +62,10 @@ class RotaState:
     def is_busy(self, vid: str, s: Slot) -> bool:
         return any((vid, s.date, h) in self.busy for h in s.halves)
 
+    def at_monthly_max(self, v: Volunteer) -> bool:
+        cap = v.monthly_maximum
+        return cap is not None and self.shifts[v.id] >= cap
+
     def at_weekly_max(self, v: Volunteer, s: Slot) -> bool:
         return self.week_count[(v.id, s.date.isocalendar()[:2])] >= v.max_shifts_per_week
 
@@ -84,6 +88,7 @@ class RotaState:
             and v.available_for(s)
             and not self.is_busy(v.id, s)
             and not self.at_weekly_max(v, s)
+            and not self.at_monthly_max(v)
             and not self.team_conflict(v, s)
         )
 

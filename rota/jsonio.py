@@ -37,7 +37,7 @@ SLOT_KEYS = ("id", "date", "part_of_day", "kind", "resource", "seats", "branch")
 VOLUNTEER_KEYS = ("id", "name", "branch", "roles", "driver_approved", "pvg_status", "pvg_date", "trainee",
                   "shadow_shifts_needed", "availability", "dates_away", "wished_shifts_per_month",
                   "wished_frequency", "max_shifts_per_week", "preferred_partners", "never_partners",
-                  "preferred_weekdays", "max_consecutive_days")
+                  "preferred_weekdays", "max_consecutive_days", "happy_to_do_extra")
 HISTORY_KEYS = ("date", "volunteer_id", "kind", "resource", "part_of_day", "role", "branch")
 ASSIGNMENT_KEYS = ("slot_id", "role", "volunteer_id")
 PARAMS_KEYS = tuple(f.name for f in fields(Params))
@@ -195,6 +195,7 @@ def _volunteer(value: Any, i: int, month: Month) -> Volunteer:
         preferred_weekdays=frozenset(_int(d, f"{where}.preferred_weekdays[{j}]") for j, d in
                                      enumerate(_list(v.get("preferred_weekdays", []), f"{where}.preferred_weekdays"))),
         max_consecutive_days=_int(v.get("max_consecutive_days", 7), f"{where}.max_consecutive_days"),
+        happy_to_do_extra=_bool(v.get("happy_to_do_extra", False), f"{where}.happy_to_do_extra"),
     )
 
 
@@ -239,6 +240,7 @@ def problem_to_json(p: RotaProblem) -> dict:
             "dates_away": sorted(d.isoformat() for d in v.dates_away),
             "preferred_partners": sorted(v.preferred_partners), "never_partners": sorted(v.never_partners),
             "preferred_weekdays": sorted(v.preferred_weekdays), "max_consecutive_days": v.max_consecutive_days,
+            "happy_to_do_extra": v.happy_to_do_extra,
         } for v in p.volunteers],
         "history": [{"date": h.date.isoformat(), "volunteer_id": h.volunteer_id, "kind": h.kind,
                      "resource": h.resource, "part_of_day": h.part_of_day, "role": h.role, "branch": h.branch}

@@ -18,7 +18,8 @@ def test_next_driver_tried_when_the_first_has_no_compatible_mate():
     """The top-ranked driver (furthest below their wish) refuses the only mate: the other driver takes the van."""
     keen = make_volunteer("keen", roles=frozenset({"driver"}), wished_shifts_per_month=5,
                           never_partners=frozenset({"mate"}))
-    other = make_volunteer("other", roles=frozenset({"driver"}), wished_shifts_per_month=0)  # ranked last
+    other = make_volunteer("other", roles=frozenset({"driver"}), wished_shifts_per_month=0,
+                           happy_to_do_extra=True)  # ranked last, but willing
     mate = make_volunteer("mate", roles=frozenset({"delivery_mate"}))
     rota = greedy_rota(make_problem([make_slot("van", kind="delivery")], [keen, other, mate]))
     assert {(a.role, a.volunteer_id) for a in rota} == {("driver", "other"), ("delivery_mate", "mate")}
