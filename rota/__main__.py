@@ -28,12 +28,34 @@ from .repair import repair
 from .scoring import evaluate
 from .solver import solve
 
-DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0}
+DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0,
+                   "never_pair_heavy": 10.0, "trainee_heavy": 10.0, "scarce_drivers": 10.0}
 
 
-def _load(path: str) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+def _refuse_constant(name: str) -> None:
+    raise RotaInputError("file", f"{name} is not a number JSON allows")
+
+
+def _load(path: str) -> object:
+    """Parsed JSON of a file; unreadable, non-UTF-8 or malformed files are input errors naming the file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh, parse_constant=_refuse_constant)
+    except UnicodeDecodeError as exc:
+        raise RotaInputError(path, f"is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise RotaInputError(path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except OSError as exc:
+        raise RotaInputError(path, f"cannot be read: {exc.strerror}") from None
+
+
+def _problem_and_params(data: object) -> tuple[object, object]:
+    """A problem file is the problem object itself (optionally with ``params``) or ``{"problem": ...}``."""
+    if isinstance(data, dict) and "problem" in data:
+        return data["problem"], data.get("params")
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k != "params"}, data.get("params")
+    return data, None
 
 
 def _fairness(problem, assignments) -> dict[str, float]:
@@ -163,24 +185,23 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.cmd == "solve":
-            data = _load(args.problem)
-            problem = problem_from_json(data.get("problem", data) if "problem" in data else data)
-            params = params_from_json(data.get("params"), time_limit_s=args.time_limit_s, seed=args.seed,
+            problem_data, params_data = _problem_and_params(_load(args.problem))
+            problem = problem_from_json(problem_data)
+            params = params_from_json(params_data, time_limit_s=args.time_limit_s, seed=args.seed,
                                       num_workers=args.num_workers)
             print(json.dumps(result_to_json(solve(problem, params)), indent=1, default=str))
         elif args.cmd == "repair":
             import datetime as dt
 
-            data = _load(args.problem)
-            problem = problem_from_json(data.get("problem", data) if "problem" in data else data)
+            problem = problem_from_json(_problem_and_params(_load(args.problem))[0])
             pub = _load(args.published)
-            pub = pub["assignments"] if isinstance(pub, dict) else pub
+            pub = pub.get("assignments") if isinstance(pub, dict) else pub
             try:
                 from_date = dt.date.fromisoformat(args.from_date)
             except ValueError:
                 raise RotaInputError("from_date", f"must be YYYY-MM-DD, got {args.from_date!r}") from None
             rr = repair(problem, assignments_from_json(pub), args.volunteer, from_date,
-                        Params(time_limit_s=args.time_limit_s))
+                        params_from_json(None, time_limit_s=args.time_limit_s))
             out = {"n_changes": rr.n_changes, "changes": [c.__dict__ for c in rr.changes],
                    "result": result_to_json(rr.result)}
             print(json.dumps(out, indent=1, default=str))
@@ -208,9 +229,6 @@ def main(argv: list[str] | None = None) -> int:
                 _print_table(summ)
     except RotaInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"error: cannot read input: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -120,6 +120,13 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
             slots[a.slot_id].date.isocalendar()[:2] == wk for a in valid if a.volunteer_id == vid
         ):
             bad("weekly_maximum", "", vid, f"{n} shifts in ISO week {wk}, max {vols[vid].max_shifts_per_week}")
+
+    # the wished frequency is a maximum for the month unless they said they are happy to do extra
+    month_count = Counter(a.volunteer_id for a in valid)
+    for vid, n in month_count.items():
+        v = vols.get(vid)
+        if v is not None and not v.happy_to_do_extra and n > v.wished_shifts_per_month:
+            bad("monthly_maximum", "", vid, f"{n} shifts this month, said at most {v.wished_shifts_per_month}")
     return out
 
 
@@ -154,6 +161,8 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
         for h in _halves(s.part_of_day):
             if (s.date.weekday(), h) not in v.availability or (v.id, s.date, h) in busy:
                 return False
+        if not v.happy_to_do_extra and sum(1 for ids in members.values() if v.id in ids) >= v.wished_shifts_per_month:
+            return False
         return week[(v.id, tuple(s.date.isocalendar())[:2])] < v.max_shifts_per_week
 
     def compatible(group: list) -> bool:

@@ -234,6 +234,15 @@ def add_weekly_maximum(m: RotaModel) -> None:
                 m.model.add(sum(ys) <= cap)
 
 
+def add_wished_frequency_as_maximum(m: RotaModel) -> None:
+    """No more shifts in the month than the volunteer said they can do, unless they are happy to do extra."""
+    for vid, v in m.vols.items():
+        cap = v.monthly_maximum
+        ys = [m.y[(vid, sid)] for sid in m.vol_slots(vid)]
+        if cap is not None and len(ys) > cap:
+            m.model.add(sum(ys) <= cap)
+
+
 HARD_RULES = (
     add_seat_limits,
     add_two_person_teams,
@@ -241,6 +250,7 @@ HARD_RULES = (
     add_trainee_with_experienced_partner,
     add_never_pair,
     add_weekly_maximum,
+    add_wished_frequency_as_maximum,
 )
 
 

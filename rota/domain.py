@@ -19,6 +19,18 @@ CUSTOMER_FACING_KINDS = frozenset({"delivery", "list_collection"})
 TEAM_KINDS = CUSTOMER_FACING_KINDS  # every customer-facing slot is a team of two
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
+# Limits: no valid month needs more, and larger values would let an input swell
+# the model (penalty ladders, windows) until the solver cannot keep its time limit.
+MAX_SLOTS = 20_000
+MAX_VOLUNTEERS = 5_000
+MAX_SEATS = 50  # people wanted in one shopping or office slot
+MAX_SHIFTS_PER_MONTH = 62  # two half-days a day, 31 days
+MAX_SHIFTS_PER_WEEK = 14
+MAX_DAYS_IN_A_ROW = 31
+MAX_WEIGHT = 1_000_000
+MAX_TIME_LIMIT_S = 3_600.0
+MAX_WORKERS = 64
+
 
 class RotaInputError(ValueError):
     """Bad problem data. ``field`` names the offending field (dotted path)."""
@@ -49,11 +61,13 @@ def _require(cond: bool, exc: type[RotaInputError], field_name: str, message: st
         raise exc(field_name, message)
 
 
-def _check_count(value: int, field_name: str, minimum: int = 0) -> None:
+def _check_count(value: int, field_name: str, minimum: int = 0, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise NegativeCountError(field_name, f"must be an integer, got {value!r}")
     if value < minimum:
         raise NegativeCountError(field_name, f"must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise NegativeCountError(field_name, f"must be <= {maximum}, got {value}")
 
 
 def halves_of(part_of_day: str) -> tuple[str, ...]:
@@ -125,7 +139,9 @@ class Slot:
                  f"must be one of {PARTS_OF_DAY}, got {self.part_of_day!r}")
         _require(self.kind in SLOT_KINDS, RotaInputError, f"{f}.kind",
                  f"must be one of {SLOT_KINDS}, got {self.kind!r}")
-        _check_count(self.seats, f"{f}.seats", minimum=0)
+        _require(isinstance(self.resource, str) and bool(self.resource), RotaInputError, f"{f}.resource",
+                 "must be a non-empty string")
+        _check_count(self.seats, f"{f}.seats", minimum=0, maximum=MAX_SEATS)
         if self.kind in TEAM_KINDS:
             _require(self.seats == 2, NegativeCountError, f"{f}.seats",
                      f"a {self.kind} slot is a team of two, got seats={self.seats}")
@@ -190,6 +206,7 @@ class Volunteer:
     max_consecutive_days: int = 7
     branch: str = "main"
     name: str = ""
+    happy_to_do_extra: bool = False  # False: the wished frequency is a hard maximum for the month
 
     def __post_init__(self) -> None:
         f = f"volunteers[{self.id}]"
@@ -200,10 +217,10 @@ class Volunteer:
             ok = isinstance(item, tuple) and len(item) == 2 and item[0] in range(7) and item[1] in HALVES
             _require(ok, RotaInputError, f"{f}.availability",
                      f"entries are (weekday 0-6, 'morning'|'afternoon'), got {item!r}")
-        _check_count(self.wished_shifts_per_month, f"{f}.wished_shifts_per_month")
-        _check_count(self.max_shifts_per_week, f"{f}.max_shifts_per_week")
-        _check_count(self.shadow_shifts_needed, f"{f}.shadow_shifts_needed")
-        _check_count(self.max_consecutive_days, f"{f}.max_consecutive_days", minimum=1)
+        _check_count(self.wished_shifts_per_month, f"{f}.wished_shifts_per_month", maximum=MAX_SHIFTS_PER_MONTH)
+        _check_count(self.max_shifts_per_week, f"{f}.max_shifts_per_week", maximum=MAX_SHIFTS_PER_WEEK)
+        _check_count(self.shadow_shifts_needed, f"{f}.shadow_shifts_needed", maximum=MAX_SHIFTS_PER_MONTH)
+        _check_count(self.max_consecutive_days, f"{f}.max_consecutive_days", minimum=1, maximum=MAX_DAYS_IN_A_ROW)
         _require(self.pvg_status in PVG_STATUSES, RotaInputError, f"{f}.pvg_status",
                  f"must be one of {PVG_STATUSES}, got {self.pvg_status!r}")
         for d in self.preferred_weekdays:
@@ -211,6 +228,11 @@ class Volunteer:
         _require(self.id not in self.never_partners, RotaInputError, f"{f}.never_partners", "cannot list themself")
         _require(not (self.preferred_partners & self.never_partners), RotaInputError, f"{f}.preferred_partners",
                  "overlaps never_partners")
+
+    @property
+    def monthly_maximum(self) -> int | None:
+        """Most shifts this month: what they said they can do, unless they are happy to do extra (None)."""
+        return None if self.happy_to_do_extra else self.wished_shifts_per_month
 
     def pvg_cleared_on(self, day: dt.date) -> bool:
         """PVG-cleared and the clearance dated on or before ``day``."""
@@ -225,7 +247,7 @@ class Volunteer:
 def wished_shifts_from_frequency(frequency: str | int, month: Month) -> int:
     """'weekly' / 'fortnightly' / 'monthly' / an int (n a month) -> shifts this month."""
     if isinstance(frequency, int):
-        _check_count(frequency, "wished_frequency")
+        _check_count(frequency, "wished_frequency", maximum=MAX_SHIFTS_PER_MONTH)
         return frequency
     n_days = len(month.dates())
     table = {"weekly": round(n_days / 7), "fortnightly": round(n_days / 14), "monthly": 1}
@@ -274,6 +296,10 @@ class RotaProblem:
     history: History = History()
 
     def __post_init__(self) -> None:
+        _require(len(self.slots) <= MAX_SLOTS, NegativeCountError, "slots",
+                 f"{len(self.slots)} slots; at most {MAX_SLOTS} are accepted")
+        _require(len(self.volunteers) <= MAX_VOLUNTEERS, NegativeCountError, "volunteers",
+                 f"{len(self.volunteers)} volunteers; at most {MAX_VOLUNTEERS} are accepted")
         slot_ids: set[str] = set()
         for s in self.slots:
             _require(s.id not in slot_ids, DuplicateIdError, f"slots[{s.id}].id", "duplicate slot id")
@@ -341,7 +367,7 @@ class Weights:
 
     def __post_init__(self) -> None:
         for k, val in self.__dict__.items():
-            _check_count(val, f"params.weights.{k}")
+            _check_count(val, f"params.weights.{k}", maximum=MAX_WEIGHT)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -370,9 +396,12 @@ class Params:
     log_search_progress: bool = False
 
     def __post_init__(self) -> None:
-        _require(self.time_limit_s > 0, NegativeCountError, "params.time_limit_s", "must be > 0")
-        _check_count(self.num_workers, "params.num_workers", minimum=1)
-        _require(self.relative_gap_limit >= 0, NegativeCountError, "params.relative_gap_limit", "must be >= 0")
+        _require(0 < self.time_limit_s <= MAX_TIME_LIMIT_S, NegativeCountError, "params.time_limit_s",
+                 f"must be > 0 and <= {MAX_TIME_LIMIT_S:.0f}, got {self.time_limit_s!r}")
+        _check_count(self.num_workers, "params.num_workers", minimum=1, maximum=MAX_WORKERS)
+        _check_count(self.seed, "params.seed", maximum=2**31 - 1)
+        _require(0 <= self.relative_gap_limit <= 1, NegativeCountError, "params.relative_gap_limit",
+                 f"must be between 0 and 1, got {self.relative_gap_limit!r}")
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class UnfilledSlot:
 
 def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[str]]:
     c = dict.fromkeys(("with_role", "not_approved", "not_pvg_cleared", "not_available", "away", "busy",
-                       "at_weekly_max", "cannot_pair", "free"), 0)
+                       "at_weekly_max", "at_monthly_max", "cannot_pair", "free"), 0)
     free: list[str] = []
     in_slot = {vid for vid, _ in state.members[s.id]}
     for v in state.problem.volunteers:
@@ -64,6 +64,8 @@ def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[
             c["busy"] += 1
         elif state.at_weekly_max(v, s):
             c["at_weekly_max"] += 1
+        elif state.at_monthly_max(v):
+            c["at_monthly_max"] += 1
         elif state.team_conflict(v, s):
             c["cannot_pair"] += 1
         else:
@@ -91,6 +93,8 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
         parts.append(f"{c['busy']} already on another slot that {half}")
     if c["at_weekly_max"]:
         parts.append(f"{c['at_weekly_max']} at their weekly maximum")
+    if c["at_monthly_max"]:
+        parts.append(f"{c['at_monthly_max']} already doing as many shifts this month as they offered")
     if c["cannot_pair"]:
         parts.append(f"{c['cannot_pair']} cannot pair (never-pair or trainee rule)")
     if c["free"] == 0:
@@ -117,8 +121,35 @@ def _pair_possible(state: RotaState, s: Slot, free_by_role: list[list[str]]) -> 
     return False
 
 
-def explain_unfilled(problem: RotaProblem, assignments: list[Assignment]) -> list[UnfilledSlot]:
-    """One :class:`UnfilledSlot` per slot with an empty seat, in date order."""
+NOT_PLACED = {
+    "feasible": "the search stopped at its time limit before placing them",
+    "greedy": "the quick first-come rota did not reach them; a full solve would",
+    "edit": "nobody has been put there yet",
+}
+
+
+def _seat_takers(state: RotaState, s: Slot, free: list[str]) -> list[str]:
+    """Free people who could actually take a seat of non-team slot ``s`` now: experienced volunteers, or a
+    trainee while an experienced one already there has no trainee beside them (a trainee never works alone)."""
+    present = [state.vols[vid] for vid, _ in state.members[s.id]]
+    trainees = sum(1 for v in present if v.trainee)
+    room_for_trainee = trainees + 1 <= len(present) - trainees
+    experienced_free = [vid for vid in free if not state.vols[vid].trainee]
+    if experienced_free:
+        return free if s.seats - len(present) >= 2 or room_for_trainee else experienced_free
+    return free if room_for_trainee else []
+
+
+def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
+                     why_not_placed: str = "edit") -> list[UnfilledSlot]:
+    """One :class:`UnfilledSlot` per slot with an empty seat, in date order.
+
+    Every reason is computed from the data: who holds the role, who is cleared, available, free, under
+    their maximum and able to pair. Only when someone could still take the seat does the reason turn to how
+    the rota was made (``why_not_placed``: a key of :data:`NOT_PLACED`) -- never under a proven optimum,
+    which leaves no such seat.
+    """
+    not_placed = NOT_PLACED.get(why_not_placed, why_not_placed)
     state = RotaState(problem, assignments)
     out = []
     for s in sorted(problem.slots, key=lambda s: (s.date, s.part_of_day, s.id)):
@@ -151,9 +182,14 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment]) -> lis
                 reason = (f"{len(people)} people are free but no two of them may work together "
                           "(never-pair, or both trainees)")
             else:
-                reason = "a team was free but was not assigned (time limit reached before it was placed)"
+                reason = f"a team was free but was not assigned ({not_placed})"
         else:
-            reason = "eligible people were free but were not assigned (time limit reached before they were placed)"
+            free = funnels[roles[0]][1]
+            if _seat_takers(state, s, free):
+                reason = f"eligible people were free but were not assigned ({not_placed})"
+            else:
+                reason = (f"only {len(free)} trainee{'s' if len(free) != 1 else ''} free, and a trainee works "
+                          "only beside an experienced volunteer; " + _sentence(s, roles[0], counts[roles[0]]))
         out.append(UnfilledSlot(slot_id=s.id, label=s.label, seats_missing=missing, roles_missing=tuple(shown),
                                 reason=f"{s.label}: {reason}", counts=counts))
     return out

@@ -35,6 +35,9 @@ class BranchShape:
     delivery_weekdays: tuple[int, ...] = (1, 2, 3, 4)  # Tue..Fri
     collection_teams: int = 6  # Monday list-collection teams
     office_seats: int = 1
+    never_partners: tuple[int, int] = (0, 0)  # if > 0: each volunteer refuses this many (min, max) others
+    trainee_share: float = 0.08
+    driver_share: float = 0.40
 
 
 SIZES: dict[str, tuple[BranchShape, ...]] = {
@@ -42,6 +45,10 @@ SIZES: dict[str, tuple[BranchShape, ...]] = {
     "small": (BranchShape("main", 45, 3, 2, (1, 3, 4), 3),),
     "typical": (BranchShape("main", 100, 5, 4),),
     "large": (BranchShape("main", 220, 11, 8, collection_teams=12, office_seats=2),),
+    # issue 14: months that were hard for CP-SAT or the greedy rota
+    "never_pair_heavy": (BranchShape("main", 95, 5, 4, never_partners=(5, 12)),),
+    "trainee_heavy": (BranchShape("main", 100, 5, 4, trainee_share=0.30),),
+    "scarce_drivers": (BranchShape("main", 100, 5, 4, driver_share=0.18),),
     "four_branches": (
         BranchShape("dumfries_galloway", 220, 11, 8, collection_teams=12, office_seats=2),
         BranchShape("west_lothian", 100, 5, 4),
@@ -84,7 +91,7 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
     first, last = month.first_day, month.last_day
     for i, vid in enumerate(ids):
         roles = set()
-        if rng.random() < 0.40:
+        if rng.random() < shape.driver_share:
             roles.add("driver")
         if rng.random() < 0.60 or not roles:
             roles.add("delivery_mate")
@@ -121,7 +128,7 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
                 if first <= day <= last:
                     away.add(day)
         wish = rng.choice([1, 2, 2, 4, 4, 4, 4, 6, 8])
-        trainee = rng.random() < 0.08
+        trainee = rng.random() < shape.trainee_share
         vols.append(dict(
             id=vid, roles=frozenset(roles), availability=frozenset(avail), wished_shifts_per_month=wish,
             max_shifts_per_week=rng.choice([1, 2, 2, 3]), driver_approved="driver" in roles and rng.random() < 0.9,
@@ -129,11 +136,17 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
             shadow_shifts_needed=rng.randint(2, 4) if trainee else 0, dates_away=frozenset(away),
             preferred_weekdays=frozenset(d for d in days if rng.random() < 0.5) if rng.random() < 0.4 else frozenset(),
             max_consecutive_days=rng.choice([2, 3, 3, 5]), branch=b, name=f"Volunteer {i + 1} ({b})",
+            # own stream, so adding the field left every other draw (and the published figures' months) as it was
+            happy_to_do_extra=random.Random(hash(rng.getstate())).random() < 0.35,
         ))
     for v in vols:
         if rng.random() < 0.2:
             v["preferred_partners"] = frozenset(x for x in rng.sample(ids, 2) if x != v["id"])
-        if rng.random() < 0.05:
+        lo, hi = shape.never_partners
+        if hi > 0:
+            others = [x for x in ids if x != v["id"] and x not in v.get("preferred_partners", ())]
+            v["never_partners"] = frozenset(rng.sample(others, rng.randint(lo, hi)))
+        elif rng.random() < 0.05:
             cand = [x for x in rng.sample(ids, 1) if x != v["id"] and x not in v.get("preferred_partners", ())]
             v["never_partners"] = frozenset(cand)
     return [Volunteer(**v) for v in vols]
@@ -202,6 +215,6 @@ def random_small_problem(rng: random.Random, n_volunteers: int = 8, n_days: int 
             dates_away=frozenset(d for d in dates if rng.random() < 0.1),
             preferred_partners=pref, never_partners=never,
             preferred_weekdays=frozenset(d for d in range(7) if rng.random() < 0.3),
-            max_consecutive_days=rng.randint(1, 3),
+            max_consecutive_days=rng.randint(1, 3), happy_to_do_extra=rng.random() < 0.5,
         ))
     return RotaProblem(month=month, slots=tuple(slots), volunteers=tuple(vols))

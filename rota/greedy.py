@@ -62,6 +62,10 @@ class RotaState:
     def is_busy(self, vid: str, s: Slot) -> bool:
         return any((vid, s.date, h) in self.busy for h in s.halves)
 
+    def at_monthly_max(self, v: Volunteer) -> bool:
+        cap = v.monthly_maximum
+        return cap is not None and self.shifts[v.id] >= cap
+
     def at_weekly_max(self, v: Volunteer, s: Slot) -> bool:
         return self.week_count[(v.id, s.date.isocalendar()[:2])] >= v.max_shifts_per_week
 
@@ -84,6 +88,7 @@ class RotaState:
             and v.available_for(s)
             and not self.is_busy(v.id, s)
             and not self.at_weekly_max(v, s)
+            and not self.at_monthly_max(v)
             and not self.team_conflict(v, s)
         )
 
@@ -111,8 +116,9 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
     for v in problem.volunteers:
         by_branch[v.branch].append(v)
 
-    def pick(s: Slot, role: str) -> Volunteer | None:
+    def pick(s: Slot, role: str, experienced_only: bool = False) -> Volunteer | None:
         cands = [v for v in by_branch[s.branch] if state.can_add(v, s, role)
+                 and not (experienced_only and v.trainee)
                  and not (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month)]
         cands.sort(key=lambda v: _rank(state, v, tiebreak))
         for v in cands:
@@ -122,26 +128,38 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
             state.remove(v.id, s.id, role)
         return None
 
+    def pick_team(s: Slot) -> None:
+        """The first compatible pair in rank order: every first-seat candidate with every second-seat one.
+
+        A top-ranked driver with no compatible mate no longer leaves the van empty: the next driver is tried.
+        """
+        first_role, second_role = ("driver", "delivery_mate") if s.kind == "delivery" else (
+            "list_collector", "list_collector")
+        firsts = sorted((v for v in by_branch[s.branch] if state.can_add(v, s, first_role)
+                         and not (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month)),
+                        key=lambda v: _rank(state, v, tiebreak))
+        for first in firsts:
+            state.add(first.id, s.id, first_role)
+            if pick(s, second_role) is not None:
+                return
+            state.remove(first.id, s.id, first_role)
+
     for s in sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id)):
         if s.is_team:
-            if state.members[s.id]:
-                continue  # already staffed (a team is all or nothing)
-            added = []
-            for role in ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector", "list_collector"):
-                v = pick(s, role)
-                if v is None:
-                    break
-                added.append((v.id, role))
-            if len(added) < 2:
-                for vid, role in added:
-                    state.remove(vid, s.id, role)
+            if not state.members[s.id]:  # a staffed team slot is left alone (a team is all or nothing)
+                pick_team(s)
         else:
             role = s.roles[0]
             # experienced first so a trainee can join them
             while state.role_count(s.id, role) < s.seats_for(role):
                 if pick(s, role) is None:
                     break
-            _drop_unbalanced_trainees(state, s)
+            if _drop_unbalanced_trainees(state, s):
+                # a trainee taken first may have shut out (never-pair) an experienced volunteer: seats
+                # freed by dropping trainees go to experienced people only
+                while state.role_count(s.id, role) < s.seats_for(role):
+                    if pick(s, role, experienced_only=True) is None:
+                        break
     out = []
     for sid, ms in state.members.items():
         for vid, role in ms:
@@ -156,10 +174,14 @@ def _trainee_can_wait(state: RotaState, s: Slot) -> bool:
     return trainees - experienced <= s.seats - len(state.members[s.id])
 
 
-def _drop_unbalanced_trainees(state: RotaState, s: Slot) -> None:
+def _drop_unbalanced_trainees(state: RotaState, s: Slot) -> bool:
+    """Remove trainees left without an experienced partner; True if any was removed."""
+    dropped = False
     while not state.trainee_balance_ok(s.id):
         vid, role = next((o, r) for o, r in reversed(state.members[s.id]) if state.vols[o].trainee)
         state.remove(vid, s.id, role)
+        dropped = True
+    return dropped
 
 
 def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:

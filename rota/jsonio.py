@@ -1,12 +1,22 @@
-"""JSON in and out (schema: docs/rota-schema.md, example: rota/examples/)."""
+"""JSON in and out (schema: docs/rota-schema.md, example: rota/examples/).
+
+Every field is checked by type before it reaches the domain dataclasses (which
+check ranges and limits): a bad file gives a :class:`RotaInputError` naming the
+field -- and the volunteer or slot -- never a traceback. Unknown keys are
+refused with the nearest known name, so a misspelled ``driver_aproved`` is not
+silently ignored.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+import difflib
+from dataclasses import asdict, fields
 from typing import Any
 
 from .domain import (
+    MAX_SLOTS,
+    MAX_VOLUNTEERS,
     Assignment,
     History,
     HistoryAssignment,
@@ -21,73 +31,197 @@ from .domain import (
 )
 from .solver import RotaResult
 
+PROBLEM_KEYS = ("month", "slots", "volunteers", "history", "params")
+MONTH_KEYS = ("year", "month")
+SLOT_KEYS = ("id", "date", "part_of_day", "kind", "resource", "seats", "branch")
+VOLUNTEER_KEYS = ("id", "name", "branch", "roles", "driver_approved", "pvg_status", "pvg_date", "trainee",
+                  "shadow_shifts_needed", "availability", "dates_away", "wished_shifts_per_month",
+                  "wished_frequency", "max_shifts_per_week", "preferred_partners", "never_partners",
+                  "preferred_weekdays", "max_consecutive_days", "happy_to_do_extra")
+HISTORY_KEYS = ("date", "volunteer_id", "kind", "resource", "part_of_day", "role", "branch")
+ASSIGNMENT_KEYS = ("slot_id", "role", "volunteer_id")
+PARAMS_KEYS = tuple(f.name for f in fields(Params))
+WEIGHTS_KEYS = tuple(f.name for f in fields(Weights))
+MAX_LIST_ITEMS = 10_000  # availability, dates away, partners ... per volunteer; history; assignments
 
-def _date(value: Any, field_name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise RotaInputError(field_name, f"must be an ISO date YYYY-MM-DD, got {value!r}") from None
+
+def _kind(value: Any) -> str:
+    return {type(None): "null", bool: "true/false", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def _get(obj: dict, key: str, field_name: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise RotaInputError(f"{field_name}.{key}", "is required")
+def _object(value: Any, where: str, known: tuple[str, ...] | None) -> dict:
+    """``value`` must be a JSON object whose keys are all in ``known`` (None: checked later)."""
+    if not isinstance(value, dict):
+        raise RotaInputError(where, f"must be an object, got {_kind(value)}")
+    return value if known is None else _only_known_keys(value, where, known)
+
+
+def _only_known_keys(value: dict, where: str, known: tuple[str, ...]) -> dict:
+    """Refuse a key not in ``known``, suggesting the nearest known name."""
+    for key in value:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; known keys: {', '.join(known)}"
+            raise RotaInputError(f"{where}.{key}", f"unknown key{hint}")
+    return value
+
+
+def _required(obj: dict, key: str, where: str) -> Any:
+    if key not in obj:
+        raise RotaInputError(f"{where}.{key}", "is required")
     return obj[key]
 
 
-def problem_from_json(data: dict) -> RotaProblem:
-    """Build a validated :class:`RotaProblem` from parsed JSON."""
-    if not isinstance(data, dict):
-        raise RotaInputError("problem", "must be a JSON object")
-    mo = _get(data, "month", "problem")
-    if isinstance(mo, str):
-        try:
-            y, m = (int(x) for x in mo.split("-"))
-        except ValueError:
-            raise RotaInputError("month", f"must be 'YYYY-MM', got {mo!r}") from None
-        month = Month(y, m)
-    else:
-        month = Month(int(_get(mo, "year", "month")), int(_get(mo, "month", "month")))
-    slots = []
-    for i, s in enumerate(_get(data, "slots", "problem")):
-        f = f"slots[{i}]"
-        slots.append(Slot(
-            id=str(_get(s, "id", f)), date=_date(_get(s, "date", f), f"{f}.date"),
-            part_of_day=_get(s, "part_of_day", f), kind=_get(s, "kind", f), resource=str(_get(s, "resource", f)),
-            seats=s.get("seats", 2), branch=s.get("branch", "main"),
-        ))
-    vols = []
-    for i, v in enumerate(_get(data, "volunteers", "problem")):
-        f = f"volunteers[{i}]"
-        avail = []
-        for j, a in enumerate(v.get("availability", [])):
-            if not (isinstance(a, (list, tuple)) and len(a) == 2):
-                raise RotaInputError(f"{f}.availability[{j}]", f"must be [weekday, half], got {a!r}")
-            avail.append((a[0], a[1]))
-        wish = v.get("wished_shifts_per_month", v.get("wished_frequency", 0))
-        vols.append(Volunteer(
-            id=str(_get(v, "id", f)), roles=frozenset(v.get("roles", [])), availability=frozenset(avail),
-            wished_shifts_per_month=wished_shifts_from_frequency(wish, month),
-            max_shifts_per_week=v.get("max_shifts_per_week", 7), driver_approved=bool(v.get("driver_approved", False)),
-            pvg_status=v.get("pvg_status", "not_needed"),
-            pvg_date=_date(v["pvg_date"], f"{f}.pvg_date") if v.get("pvg_date") else None,
-            trainee=bool(v.get("trainee", False)), shadow_shifts_needed=v.get("shadow_shifts_needed", 0),
-            dates_away=frozenset(_date(d, f"{f}.dates_away") for d in v.get("dates_away", [])),
-            preferred_partners=frozenset(v.get("preferred_partners", [])),
-            never_partners=frozenset(v.get("never_partners", [])),
-            preferred_weekdays=frozenset(v.get("preferred_weekdays", [])),
-            max_consecutive_days=v.get("max_consecutive_days", 7), branch=v.get("branch", "main"),
-            name=v.get("name", ""),
-        ))
-    hist = []
-    for i, h in enumerate(data.get("history", [])):
-        f = f"history[{i}]"
-        hist.append(HistoryAssignment(
-            date=_date(_get(h, "date", f), f"{f}.date"), volunteer_id=str(_get(h, "volunteer_id", f)),
-            kind=_get(h, "kind", f), resource=str(_get(h, "resource", f)), part_of_day=_get(h, "part_of_day", f),
-            role=_get(h, "role", f), branch=h.get("branch", "main"),
-        ))
-    return RotaProblem(month=month, slots=tuple(slots), volunteers=tuple(vols), history=History(tuple(hist)))
+def _string(value: Any, where: str, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise RotaInputError(where, f"must be a string, got {_kind(value)}")
+    if not allow_empty and not value.strip():
+        raise RotaInputError(where, "must not be empty")
+    return value
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RotaInputError(where, f"must be a whole number, got {_kind(value)} {value!r}")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise RotaInputError(where, f"must be a number, got {_kind(value)} {value!r}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise RotaInputError(where, f"must be true or false, got {_kind(value)} {value!r}")
+    return value
+
+
+def _list(value: Any, where: str, limit: int = MAX_LIST_ITEMS) -> list:
+    if not isinstance(value, list):
+        raise RotaInputError(where, f"must be a list, got {_kind(value)}")
+    if len(value) > limit:
+        raise RotaInputError(where, f"has {len(value)} entries; at most {limit} are accepted")
+    return value
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if not isinstance(value, str):
+        raise RotaInputError(where, f"must be an ISO date YYYY-MM-DD, got {_kind(value)} {value!r}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RotaInputError(where, f"must be an ISO date YYYY-MM-DD, got {value!r}") from None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    return [_string(x, f"{where}[{i}]") for i, x in enumerate(_list(value, where))]
+
+
+def _month(value: Any) -> Month:
+    if isinstance(value, str):
+        parts = value.split("-")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise RotaInputError("month", f"must be 'YYYY-MM', got {value!r}")
+        return Month(int(parts[0]), int(parts[1]))
+    if isinstance(value, dict):
+        obj = _object(value, "month", MONTH_KEYS)
+        return Month(_int(_required(obj, "year", "month"), "month.year"),
+                     _int(_required(obj, "month", "month"), "month.month"))
+    raise RotaInputError("month", f"must be 'YYYY-MM' or {{\"year\", \"month\"}}, got {_kind(value)}")
+
+
+def _slot(value: Any, i: int) -> Slot:
+    where = f"slots[{i}]"
+    s = _object(value, where, None)
+    sid = _string(_required(s, "id", where), f"{where}.id")
+    where = f"slots[{i}] ({sid})"
+    _only_known_keys(s, where, SLOT_KEYS)
+    return Slot(
+        id=sid, date=_date(_required(s, "date", where), f"{where}.date"),
+        part_of_day=_string(_required(s, "part_of_day", where), f"{where}.part_of_day"),
+        kind=_string(_required(s, "kind", where), f"{where}.kind"),
+        resource=_string(_required(s, "resource", where), f"{where}.resource"),
+        seats=_int(s.get("seats", 2), f"{where}.seats"),
+        branch=_string(s.get("branch", "main"), f"{where}.branch"),
+    )
+
+
+def _availability(value: Any, where: str) -> frozenset[tuple[int, str]]:
+    out = set()
+    for j, a in enumerate(_list(value, where)):
+        w = f"{where}[{j}]"
+        if not (isinstance(a, list) and len(a) == 2):
+            raise RotaInputError(w, f"must be [weekday 0-6, \"morning\"|\"afternoon\"], got {a!r}")
+        out.add((_int(a[0], f"{w}[0]"), _string(a[1], f"{w}[1]")))
+    return frozenset(out)
+
+
+def _volunteer(value: Any, i: int, month: Month) -> Volunteer:
+    where = f"volunteers[{i}]"
+    v = _object(value, where, None)
+    vid = _string(_required(v, "id", where), f"{where}.id")
+    where = f"volunteers[{i}] ({vid})"
+    _only_known_keys(v, where, VOLUNTEER_KEYS)
+    if "wished_shifts_per_month" in v and "wished_frequency" in v:
+        raise RotaInputError(f"{where}.wished_frequency", "give wished_shifts_per_month or wished_frequency, not both")
+    key = "wished_frequency" if "wished_frequency" in v else "wished_shifts_per_month"
+    wish = v.get(key, 0)
+    if not isinstance(wish, str):
+        wish = _int(wish, f"{where}.{key}")
+    try:
+        wished = wished_shifts_from_frequency(wish, month)
+    except RotaInputError as exc:
+        raise RotaInputError(f"{where}.{key}", str(exc).split(": ", 1)[-1]) from None
+    pvg_date = v.get("pvg_date")
+    return Volunteer(
+        id=vid, name=_string(v.get("name", ""), f"{where}.name", allow_empty=True),
+        branch=_string(v.get("branch", "main"), f"{where}.branch"),
+        roles=frozenset(_strings(v.get("roles", []), f"{where}.roles")),
+        availability=_availability(v.get("availability", []), f"{where}.availability"),
+        wished_shifts_per_month=wished,
+        max_shifts_per_week=_int(v.get("max_shifts_per_week", 7), f"{where}.max_shifts_per_week"),
+        driver_approved=_bool(v.get("driver_approved", False), f"{where}.driver_approved"),
+        pvg_status=_string(v.get("pvg_status", "not_needed"), f"{where}.pvg_status"),
+        pvg_date=None if pvg_date is None else _date(pvg_date, f"{where}.pvg_date"),
+        trainee=_bool(v.get("trainee", False), f"{where}.trainee"),
+        shadow_shifts_needed=_int(v.get("shadow_shifts_needed", 0), f"{where}.shadow_shifts_needed"),
+        dates_away=frozenset(_date(d, f"{where}.dates_away[{j}]")
+                             for j, d in enumerate(_list(v.get("dates_away", []), f"{where}.dates_away"))),
+        preferred_partners=frozenset(_strings(v.get("preferred_partners", []), f"{where}.preferred_partners")),
+        never_partners=frozenset(_strings(v.get("never_partners", []), f"{where}.never_partners")),
+        preferred_weekdays=frozenset(_int(d, f"{where}.preferred_weekdays[{j}]") for j, d in
+                                     enumerate(_list(v.get("preferred_weekdays", []), f"{where}.preferred_weekdays"))),
+        max_consecutive_days=_int(v.get("max_consecutive_days", 7), f"{where}.max_consecutive_days"),
+        happy_to_do_extra=_bool(v.get("happy_to_do_extra", False), f"{where}.happy_to_do_extra"),
+    )
+
+
+def _history(value: Any, i: int) -> HistoryAssignment:
+    where = f"history[{i}]"
+    h = _object(value, where, HISTORY_KEYS)
+    return HistoryAssignment(
+        date=_date(_required(h, "date", where), f"{where}.date"),
+        volunteer_id=_string(_required(h, "volunteer_id", where), f"{where}.volunteer_id"),
+        kind=_string(_required(h, "kind", where), f"{where}.kind"),
+        resource=_string(_required(h, "resource", where), f"{where}.resource"),
+        part_of_day=_string(_required(h, "part_of_day", where), f"{where}.part_of_day"),
+        role=_string(_required(h, "role", where), f"{where}.role"),
+        branch=_string(h.get("branch", "main"), f"{where}.branch"),
+    )
+
+
+def problem_from_json(data: Any) -> RotaProblem:
+    """Build a validated :class:`RotaProblem` from parsed JSON (a ``params`` key is allowed and ignored here)."""
+    obj = _object(data, "problem", PROBLEM_KEYS)
+    month = _month(_required(obj, "month", "problem"))
+    slots = tuple(_slot(s, i) for i, s in enumerate(_list(_required(obj, "slots", "problem"), "slots", MAX_SLOTS)))
+    vols = tuple(_volunteer(v, i, month) for i, v in
+                 enumerate(_list(_required(obj, "volunteers", "problem"), "volunteers", MAX_VOLUNTEERS)))
+    hist = tuple(_history(h, i) for i, h in enumerate(_list(obj.get("history", []), "history")))
+    return RotaProblem(month=month, slots=slots, volunteers=vols, history=History(hist))
 
 
 def problem_to_json(p: RotaProblem) -> dict:
@@ -106,6 +240,7 @@ def problem_to_json(p: RotaProblem) -> dict:
             "dates_away": sorted(d.isoformat() for d in v.dates_away),
             "preferred_partners": sorted(v.preferred_partners), "never_partners": sorted(v.never_partners),
             "preferred_weekdays": sorted(v.preferred_weekdays), "max_consecutive_days": v.max_consecutive_days,
+            "happy_to_do_extra": v.happy_to_do_extra,
         } for v in p.volunteers],
         "history": [{"date": h.date.isoformat(), "volunteer_id": h.volunteer_id, "kind": h.kind,
                      "resource": h.resource, "part_of_day": h.part_of_day, "role": h.role, "branch": h.branch}
@@ -113,11 +248,22 @@ def problem_to_json(p: RotaProblem) -> dict:
     }
 
 
-def params_from_json(data: dict | None, **overrides: Any) -> Params:
-    data = dict(data or {})
-    weights = Weights(**data.pop("weights", {}))
+def params_from_json(data: Any, **overrides: Any) -> Params:
+    """Validated :class:`Params` from the file's ``params`` object; non-None ``overrides`` (CLI flags) win."""
+    data = dict(_object({} if data is None else data, "params", PARAMS_KEYS))
+    weights = _object(data.pop("weights", {}), "params.weights", WEIGHTS_KEYS)
+    weights = Weights(**{k: _int(v, f"params.weights.{k}") for k, v in weights.items()})
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return Params(weights=weights, **data)
+    checked: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"params.{key}"
+        if key in ("time_limit_s", "relative_gap_limit"):
+            checked[key] = _number(value, where)
+        elif key in ("seed", "num_workers"):
+            checked[key] = _int(value, where)
+        else:
+            checked[key] = _bool(value, where)
+    return Params(weights=weights, **checked)
 
 
 def result_to_json(r: RotaResult) -> dict:
@@ -141,10 +287,13 @@ def result_to_json(r: RotaResult) -> dict:
     }
 
 
-def assignments_from_json(items: list) -> list[Assignment]:
+def assignments_from_json(items: Any) -> list[Assignment]:
+    """Published assignments (a result's ``assignments`` list), each field checked by type."""
     out = []
-    for i, a in enumerate(items):
+    for i, a in enumerate(_list(items, "assignments", MAX_SLOTS * 10)):
         f = f"assignments[{i}]"
-        out.append(Assignment(slot_id=str(_get(a, "slot_id", f)), role=_get(a, "role", f),
-                              volunteer_id=str(_get(a, "volunteer_id", f))))
+        a = _object(a, f, ASSIGNMENT_KEYS)
+        out.append(Assignment(slot_id=_string(_required(a, "slot_id", f), f"{f}.slot_id"),
+                              role=_string(_required(a, "role", f), f"{f}.role"),
+                              volunteer_id=_string(_required(a, "volunteer_id", f), f"{f}.volunteer_id")))
     return out

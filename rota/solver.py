@@ -4,6 +4,15 @@ Branches share no volunteers, so each branch is solved as its own model.
 Up to ``num_workers`` branches are solved concurrently, one CP-SAT worker
 each (see :func:`_solve_model` for why one worker per model).
 
+A complete rota comes first and fast: each branch's greedy rota (well under a
+second) is reported as the best so far before CP-SAT starts, kept as the
+fallback, and kept instead of a worse CP-SAT rota at the time limit. A bound is
+reported only once every branch has one. Measured 2026-12-06 on never_pair_heavy
+seeds 0/1 under load ~8 on 2 cores: one unhinted max_lp worker proved optimal
+in 7.2/6.2 s; the greedy hint (1 or 2 workers) left a 15 % gap at 10 s; two
+unhinted workers (max_lp + quick_restart) proved in 9.0/10.1 s -- so spare
+cores still go to other branches, not a second worker on the same model.
+
 Measured choices (bench_results/rota/README.md): CP-SAT runs *without* the
 greedy rota as a hint by default -- a complete hint gave an instant first
 solution but trapped the search near it (a 220-volunteer branch stuck at a
@@ -101,11 +110,17 @@ class RotaResult:
 
 @dataclass(frozen=True)
 class SearchProgress:
-    """What the search has reached so far, summed over the branches that have a solution."""
+    """What the search has reached so far.
+
+    ``objective`` is the score of a complete, valid rota: the greedy rota of each branch until CP-SAT
+    improves on it. ``bound`` is a proven lower bound on the best objective, or None until every branch
+    has one (a sum over some branches bounds nothing). ``branches_with_solution`` counts branches with a
+    CP-SAT rota.
+    """
 
     elapsed_s: float
     objective: float
-    bound: float
+    bound: float | None
     branches_with_solution: int
     branches: int
 
@@ -123,16 +138,35 @@ class _SearchWatch:
         self.branches = branches
         self.on_progress = on_progress
         self.should_stop = should_stop
-        self.best: dict[str, tuple[float, float]] = {}
+        self.best: dict[str, tuple[float, float | None]] = {}
+        self.starting: dict[str, float] = {}  # branch -> objective of its greedy rota
         self.lock = threading.Lock()
 
+    def starting_rota(self, branch: str, objective: float) -> None:
+        """A branch's greedy rota: reported once every branch has a complete rota, so the sum is one."""
+        with self.lock:
+            self.starting[branch] = objective
+        self._report()
+
     def solution(self, branch: str, objective: float, bound: float) -> None:
+        with self.lock:
+            previous = self.starting.get(branch)
+            self.best[branch] = (min(objective, previous) if previous is not None else objective, bound)
+        self._report()
+
+    def _report(self) -> None:
         if self.on_progress is None:
             return
         with self.lock:
-            self.best[branch] = (objective, bound)
-            progress = SearchProgress(time.perf_counter() - self.t_start, sum(o for o, _ in self.best.values()),
-                                      sum(b for _, b in self.best.values()), len(self.best), self.branches)
+            covered = set(self.best) | set(self.starting)
+            if len(covered) < self.branches:
+                return
+            objective = sum(self.best[b][0] if b in self.best else self.starting[b] for b in covered)
+            bounds = [self.best[b][1] for b in covered if b in self.best]
+            bound = sum(bounds) if len(bounds) == self.branches else None
+            progress = SearchProgress(time.perf_counter() - self.t_start, objective,
+                                      None if bound is None else min(bound, objective), len(self.best),
+                                      self.branches)
         self.on_progress(progress)
 
     def stop_requested(self) -> bool:
@@ -153,7 +187,7 @@ class _FirstSolution(cp_model.CpSolverSolutionCallback):
         if self.first is None:
             self.first = time.perf_counter() - self.t0
         if self.watch is not None:
-            self.watch.solution(self.branch, self.objective_value, self.best_objective_bound)
+            self.watch.solution(self.branch, self.objective_value, math.ceil(self.best_objective_bound - 1e-6))
             if self.watch.stop_requested():
                 self.stop_search()
 
@@ -174,6 +208,7 @@ class _BranchOutcome:
     wall: float
     nvars: int
     objective: int = 0
+    source: str = "cp-sat"  # "greedy" when the greedy rota was kept (CP-SAT found nothing, or nothing better)
 
 
 def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
@@ -199,7 +234,18 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
     cb = _FirstSolution(t_start, watch, branch)
     if watch is not None and watch.stop_requested():
         p.max_time_in_seconds = 0.05
-    code = solver.solve(m.model, cb)
+    done = threading.Event()
+    if watch is not None and watch.should_stop is not None:
+        def stop_when_asked() -> None:  # a stop request ends presolve or a long search too, not only at solutions
+            while not done.wait(0.1):
+                if watch.stop_requested():
+                    solver.stop_search()
+                    return
+        threading.Thread(target=stop_when_asked, name=f"rota-stop-{branch}", daemon=True).start()
+    try:
+        code = solver.solve(m.model, cb)
+    finally:
+        done.set()
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [Assignment(slot_id=s, role=r, volunteer_id=v)
                   for (v, s, r), var in m.x.items() if solver.boolean_value(var)]
@@ -215,18 +261,27 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
                   hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
                   branch: str = "") -> _BranchOutcome:
     t0 = time.perf_counter()
+    # The greedy rota first (well under a second): a complete valid rota to show and fall back on at once,
+    # while CP-SAT presolves and searches.
+    starting = greedy_rota(problem, seed=params.seed)
+    if watch is not None:
+        watch.starting_rota(branch, sum(evaluate(problem, starting, params.weights).values()))
     if hint is None and params.use_greedy_hint:
-        hint = greedy_rota(problem, seed=params.seed)
+        hint = starting
     m = build_model(problem, params.weights)
     status, chosen, bound, first = _solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint,
                                                 watch, branch)
     if status in ("infeasible", "no_solution_in_time"):
         # never leave the coordinator empty-handed: the greedy rota keeps every hard rule
-        chosen = hint if hint is not None else greedy_rota(problem, seed=params.seed)
+        chosen = hint if hint is not None else starting
     elif status == "feasible":
         chosen = fill_free_seats(problem, chosen, seed=params.seed)
     obj = sum(evaluate(problem, chosen, params.weights).values())
-    return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj)
+    source = "cp-sat" if status in ("optimal", "feasible") else "greedy"
+    starting_obj = sum(evaluate(problem, starting, params.weights).values())
+    if status == "feasible" and obj > starting_obj:
+        chosen, obj, source = starting, starting_obj, "greedy"  # never worse than the rota shown first
+    return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj, source)
 
 
 def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: ProgressCallback | None = None,
@@ -316,10 +371,11 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
         best_bound=bound,
         gap=relative_gap(objective, bound) if status in ("optimal", "feasible") else 1.0,
         objective_by_rule=by_rule,
-        unfilled=tuple(explain_unfilled(problem, chosen)),
+        unfilled=tuple(explain_unfilled(problem, chosen, "greedy" if any(
+            o.source == "greedy" for _, o in outcomes) else "feasible")),
         wall_time_s=time.perf_counter() - t_start,
         first_solution_s=None if any(f is None for f in firsts) else max(firsts),
-        source="greedy" if status == "no_solution_in_time" else "cp-sat",
+        source="+".join(dict.fromkeys(sorted(o.source for _, o in outcomes))) or "cp-sat",
         branches=tuple(
             BranchStats(branch=n, status=o.status, objective=o.objective, best_bound=o.bound,
                         wall_time_s=o.wall, first_solution_s=o.first, num_variables=o.nvars)

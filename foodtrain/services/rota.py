@@ -495,8 +495,10 @@ def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: Jo
         worker.join(0.5)
         progress = box.get("progress")
         figures: dict[str, object] = {"best_objective": baseline}
-        if isinstance(progress, rota.SearchProgress) and progress.branches_with_solution == progress.branches:
-            figures = {"best_objective": round(progress.objective), "bound": round(progress.bound)}
+        if isinstance(progress, rota.SearchProgress):
+            figures = {"best_objective": round(progress.objective)}
+            if progress.bound is not None:
+                figures["bound"] = round(progress.bound)
         job.report_progress(message="Searching for the best rota…", solver_elapsed_s=round(clock.monotonic() - started, 1),
                             time_limit_s=params.time_limit_s, **figures)
         if job.cancel_requested():

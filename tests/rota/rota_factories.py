@@ -14,9 +14,10 @@ PAST = dt.date(2020, 1, 1)
 
 
 def make_volunteer(id: str, **kw) -> Volunteer:
-    """An experienced, PVG-cleared, approved, always-available volunteer wishing for 1 shift."""
+    """An experienced, PVG-cleared, approved, always-available volunteer wishing for 1 shift and happy to do
+    extra (the wish is then soft; tests of the monthly maximum pass happy_to_do_extra=False)."""
     base = dict(id=id, roles=ALL_ROLES, availability=ALL_WEEK, wished_shifts_per_month=1, max_shifts_per_week=7,
-                driver_approved=True, pvg_status="cleared", pvg_date=PAST)
+                driver_approved=True, pvg_status="cleared", pvg_date=PAST, happy_to_do_extra=True)
     base.update(kw)
     return Volunteer(**base)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rota import Month, Slot, Volunteer, Weights, check
-from rota_factories import MON, TUE, WED, make_history, make_problem, make_slot, make_volunteer, members, solve_small
+from rota import Assignment, Month, Slot, Volunteer, Weights, check
+from rota_factories import MON, THU, TUE, WED, make_history, make_problem, make_slot, make_volunteer, members, solve_small
 
 # ---------------------------------------------------------------- hard rules
 
@@ -297,3 +297,18 @@ def test_branches_solved_in_parallel_match_one_at_a_time():
     assert parallel.objective == serial.objective == whole.objective
     assert {b.branch for b in parallel.branches} == {"main", "b"}
     assert check(two, parallel.assignments) == []
+
+
+def test_wished_frequency_is_a_hard_maximum():
+    """A volunteer who offered 1 shift gets at most 1 even with 3 empty slots; happy_to_do_extra lifts the cap
+    (and both rotas pass the independent checker, which knows the rule)."""
+
+    slots = [make_slot(f"o{i}", date=d) for i, d in enumerate((TUE, WED, THU))]
+    capped = make_problem(slots, [make_volunteer("a", wished_shifts_per_month=1, happy_to_do_extra=False)])
+    r = solve_small(capped)
+    assert r.seats_filled == 1 and check(capped, r.assignments) == []
+    assert any("as many shifts this month as they offered" in u.reason for u in r.unfilled)
+    extra = make_problem(slots, [make_volunteer("a", wished_shifts_per_month=1, happy_to_do_extra=True)])
+    assert solve_small(extra).seats_filled == 3
+    bad = [Assignment(s.id, "office", "a") for s in slots]
+    assert [v.rule for v in check(capped, bad)] == ["monthly_maximum"]
