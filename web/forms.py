@@ -27,6 +27,13 @@ class ChangePasswordForm(FlaskForm):
                                     message="The two new passwords differ.")], render_kw={"autocomplete": "new-password"})
 
 
+class ReauthenticateForm(FlaskForm):
+    """The current password, asked again before a sensitive change."""
+
+    current_password = PasswordField("Your current password", validators=[DataRequired(), Length(max=128)],
+                                     render_kw={"autocomplete": "current-password"})
+
+
 class LogoutForm(FlaskForm):
     """Only the CSRF token: logging out changes state, so it is a POST."""
 
