@@ -196,7 +196,120 @@ def retention_command(years: int, dry_run: bool) -> None:
                f"who left more than {years} years ago.")
 
 
+@click.group("users")
+def users_group() -> None:
+    """Manage users: list, create, disable, enable, reset-password, clear-second-factor, link-volunteer."""
+
+
+def _user_id(username: str) -> int:
+    from foodtrain.models import User
+
+    user_id = db.session.scalar(select(User.id).where(User.username == username.strip().lower()))
+    if user_id is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user_id
+
+
+def _run(action):  # type: ignore[no-untyped-def]
+    from foodtrain.services.errors import ValidationError
+
+    try:
+        return action()
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(error.field_errors.values())) from error
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list_command() -> None:
+    """Every user: username, role, branch, state."""
+    from foodtrain.services.users import list_users
+
+    for row in list_users(db.session):
+        state = "enabled" if row.is_enabled else "disabled"
+        flags = (" must-change-password" if row.password_must_change else "") + (" 2fa" if row.totp_enabled else "")
+        click.echo(f"{row.username:<24} {row.role.value:<12} {row.branch_name:<24} {state}{flags}")
+
+
+@users_group.command("create")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in UserRole]))
+@click.option("--branch", "branch_code", help="Branch code (not for admins), e.g. DG.")
+@click.option("--display-name", default="")
+def users_create_command(username: str, role: str, branch_code: str | None, display_name: str) -> None:
+    """Create a user with a printed temporary password that must be changed at the first sign-in."""
+    from foodtrain.services.users import create_account
+
+    branch_id = None
+    if branch_code:
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == branch_code.upper()))
+        if branch_id is None:
+            raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
+    user_id, password = _run(lambda: create_account(
+        db.session, username=username, role=UserRole(role), branch_id=branch_id, display_name=display_name,
+        by_user_id=None, hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"]))
+    click.echo(f"Created {username.strip().lower()} (id {user_id}). Temporary password (must be changed): {password}")
+
+
+@users_group.command("disable")
+@with_appcontext
+@click.argument("username")
+def users_disable_command(username: str) -> None:
+    """Disable a user: every session of theirs ends at once."""
+    from foodtrain.services.users import set_enabled
+
+    _run(lambda: set_enabled(db.session, _user_id(username), False, None))
+    click.echo(f"Disabled {username}; their sessions have ended.")
+
+
+@users_group.command("enable")
+@with_appcontext
+@click.argument("username")
+def users_enable_command(username: str) -> None:
+    """Enable a user again."""
+    from foodtrain.services.users import set_enabled
+
+    _run(lambda: set_enabled(db.session, _user_id(username), True, None))
+    click.echo(f"Enabled {username}.")
+
+
+@users_group.command("reset-password")
+@with_appcontext
+@click.argument("username")
+def users_reset_password_command(username: str) -> None:
+    """Print a temporary password the user must change at the next sign-in (their sessions end)."""
+    from foodtrain.services.users import reset_password
+
+    password = reset_password(db.session, _user_id(username), None, current_app.config["PASSWORD_HASH_TIME_COST"])
+    click.echo(f"Temporary password for {username} (must be changed at the next sign-in): {password}")
+
+
+@users_group.command("clear-second-factor")
+@with_appcontext
+@click.argument("username")
+def users_clear_second_factor_command(username: str) -> None:
+    """Remove a user's second factor (a lost phone)."""
+    from foodtrain.services.users import clear_second_factor
+
+    clear_second_factor(db.session, _user_id(username), None)
+    click.echo(f"Second factor of {username} cleared.")
+
+
+@users_group.command("link-volunteer")
+@with_appcontext
+@click.argument("username")
+@click.argument("volunteer_id", type=click.IntRange(min=0, max=2**31 - 1))
+def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
+    """Link a login to a volunteer of its branch by the volunteer's id (0 unlinks)."""
+    from foodtrain.services.users import link_volunteer
+
+    _run(lambda: link_volunteer(db.session, _user_id(username), volunteer_id or None, None))
+    click.echo(f"{username} linked to volunteer {volunteer_id}." if volunteer_id else f"{username} unlinked.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command, geocode_command, backup_command,
-                    restore_command, check_db_command, retention_command):
+                    restore_command, check_db_command, retention_command, users_group):
         app.cli.add_command(command)

@@ -42,6 +42,7 @@ RECORD_KINDS = {
     "job": "a background job started in the branch",
     "import": "an import batch (its token) of the branch",
     "branch": "a branch other than the user's own (admins may choose any)",
+    "user": "a login of the branch",
 }
 
 
@@ -145,6 +146,15 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "privacy.show": allow(ADMIN_ONLY, path={"record_id": "customer"}),
     "privacy.export": allow(ADMIN_ONLY, path={"record_id": "customer"}),
     "privacy.erase": allow(ADMIN_ONLY, path={"record_id": "customer"}),
+    # user management
+    "users.index": allow(ADMIN_ONLY),
+    "users.create": allow(ADMIN_ONLY, form={"branch_id": "branch"}),
+    "users.show": allow(ADMIN_ONLY, path={"user_id": "user"}),
+    "users.disable": allow(ADMIN_ONLY, path={"user_id": "user"}),
+    "users.enable": allow(ADMIN_ONLY, path={"user_id": "user"}),
+    "users.reset_password": allow(ADMIN_ONLY, path={"user_id": "user"}),
+    "users.clear_second_factor": allow(ADMIN_ONLY, path={"user_id": "user"}),
+    "users.link_volunteer": allow(ADMIN_ONLY, path={"user_id": "user"}, form={"volunteer_id": "volunteer"}),
     # reports (the branch chooser is an admin's; others always get their own branch)
     "reports.index": allow(OFFICE_WORK),
     **{f"reports.{name}{suffix}": allow(OFFICE_WORK, query={"branch": "branch"})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
 from foodtrain.passwords import (
+    WeakPasswordError,
     check_password_policy,
     hash_password,
     password_needs_rehash,
@@ -84,6 +85,7 @@ def add_user(
     display_name: str = "",
     volunteer_id: int | None = None,
     hash_time_cost: int = 3,
+    by_user_id: int | None = None,
 ) -> int:
     """Add a user to the current transaction after checking the password policy; returns its id."""
     username = username.strip().lower()
@@ -104,7 +106,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    record_event(session, user_id=None, username="system", action="user.create",
+    record_event(session, user_id=by_user_id, username="" if by_user_id else "system", action="user.create",
                  entity_type="user", entity_id=user.id, branch_id=branch_id, detail=f"role={role.value}")
     return user.id
 
@@ -232,7 +234,10 @@ def change_password(session: Session, user_id: int, new_password: str, hash_time
     if user is None:
         raise LookupError("user: no such user")
     check_password_policy(new_password, user.username)
+    if verify_password(user.password_hash, new_password, hash_time_cost):
+        raise WeakPasswordError("Choose a new password, not the one you have now.")
     user.password_hash = hash_password(new_password, hash_time_cost)
+    user.password_must_change = False
     record_event(session, user_id=user_id, username=user.username, action="user.password_changed",
                  entity_type="user", entity_id=user_id, branch_id=user.branch_id)
     session.commit()
