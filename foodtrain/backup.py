@@ -125,3 +125,24 @@ def check_database(database_url: str) -> IntegrityReport:
         return IntegrityReport(integrity_errors, foreign_key_errors, row_counts)
     finally:
         engine.dispose()
+
+
+# Backups hold everything, erased people included: they are kept this long, then purged, so an erasure
+# reaches every copy within BACKUP_RETENTION_DAYS (documented in the README's Trust section).
+BACKUP_RETENTION_DAYS = 35
+BACKUP_PATTERNS = ("foodtrain-*.sqlite3", "foodtrain-*.pgdump")
+
+
+def purge_backups(directory: Path, keep_days: int, now_s: float, dry_run: bool = False) -> list[Path]:
+    """Delete backup files in `directory` older than `keep_days` (by modification time); returns them."""
+    if keep_days < 1:
+        raise ValueError("keep_days: keep backups for at least one day")
+    if not directory.is_dir():
+        return []
+    cutoff_s = now_s - keep_days * 86_400
+    old = sorted(path for pattern in BACKUP_PATTERNS for path in directory.glob(pattern)
+                 if path.is_file() and path.stat().st_mtime < cutoff_s)
+    if not dry_run:
+        for path in old:
+            path.unlink()
+    return old

@@ -143,6 +143,24 @@ def backup_command(output: Path | None) -> None:
     click.echo(f"Backup written to {path}")
 
 
+@click.command("purge-backups")
+@click.option("--keep-days", type=click.IntRange(min=1), default=None,
+              help="Keep backups this many days (default: the documented retention, 35).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@with_appcontext
+def purge_backups_command(keep_days: int | None, dry_run: bool) -> None:
+    """Delete backups older than the retention period from instance/backups (erased data leaves them too)."""
+    import time
+
+    from foodtrain.backup import BACKUP_RETENTION_DAYS, purge_backups
+
+    days = keep_days or BACKUP_RETENTION_DAYS
+    removed = purge_backups(Path(current_app.instance_path) / "backups", days, time.time(), dry_run=dry_run)
+    for path in removed:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {path}")
+    click.echo(f"{'Would delete' if dry_run else 'Deleted'} {len(removed)} backups older than {days} days.")
+
+
 @click.command("restore")
 @click.argument("backup_file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Confirm replacing the current data.")
@@ -311,5 +329,5 @@ def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command, geocode_command, backup_command,
-                    restore_command, check_db_command, retention_command, users_group):
+                    restore_command, check_db_command, retention_command, users_group, purge_backups_command):
         app.cli.add_command(command)
