@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, select, func, table, text
 from sqlalchemy.engine import URL, make_url
 
+from foodtrain.database import create_private_file
+
 
 class BackupError(RuntimeError):
     """The backup or restore could not be done; the message says why."""
@@ -56,6 +58,7 @@ def backup_database(database_url: str, destination: Path) -> Path:
     partial = destination.with_name(destination.name + ".partial")
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_path(url), timeout=30)
+        create_private_file(partial)  # never readable by others, not even while it is written
         target = sqlite3.connect(partial)
         try:
             source.backup(target, pages=256)

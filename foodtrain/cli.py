@@ -40,7 +40,7 @@ def write_demo_logins(summary: DemoSummary) -> None:
 
 def print_demo_logins() -> None:
     path = demo_logins_path()
-    if not path.exists():
+    if current_app.config.get("PRODUCTION") or not path.exists():
         return
     click.echo("Demo logins (also in instance/demo-logins.txt):")
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -49,7 +49,9 @@ def print_demo_logins() -> None:
 
 
 def load_demo_if_empty() -> bool:
-    """Load the demo into an empty database; returns whether it did."""
+    """Load the demo into an empty database; returns whether it did. Never in production."""
+    if current_app.config.get("PRODUCTION"):
+        return False
     if not database_is_empty(db.session):
         return False
     from sqlalchemy.orm import sessionmaker
@@ -79,6 +81,8 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the demo branches into an empty database and print the demo logins."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("FOODTRAIN_ENV=production: the demo (with its known logins) is never loaded.")
     migrate_database()
     if not load_demo_if_empty():
         click.echo("The database already has data; the demo was not loaded.", err=True)

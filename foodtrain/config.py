@@ -55,6 +55,7 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PASSWORD_HASH_TIME_COST = 3
     JOBS_RUN_INLINE = False  # tests run background jobs to the end inside the request
+    PRODUCTION = False  # FOODTRAIN_ENV=production: never load or print demo users
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> dict[str, object]:
@@ -66,6 +67,7 @@ class Config:
         )
         settings["SECRET_KEY"] = _secret_key(instance_path)
         settings["ENCRYPTION_KEY"] = _encryption_key(instance_path)
+        settings["PRODUCTION"] = os.environ.get("FOODTRAIN_ENV", "").strip().lower() == "production"
         if os.environ.get("FOODTRAIN_HTTPS") == "1":
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True

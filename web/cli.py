@@ -23,8 +23,13 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     migrate_database()
     fail_interrupted_jobs(db.session)
-    load_demo_if_empty()
-    print_demo_logins()
+    if load_demo_if_empty():
+        print_demo_logins()  # once, when the demo is loaded; later starts point at the file
+    elif current_app.config.get("PRODUCTION"):
+        click.echo("Production mode: no demo data. Create the first admin with "
+                   "'foodtrain users create NAME --role admin'.")
+    else:
+        click.echo("Demo logins are in instance/demo-logins.txt (readable by you only).")
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
 
