@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, select, func, table, text
 from sqlalchemy.engine import URL, make_url
 
+from foodtrain.database import create_private_file
+
 
 class BackupError(RuntimeError):
     """The backup or restore could not be done; the message says why."""
@@ -56,6 +58,7 @@ def backup_database(database_url: str, destination: Path) -> Path:
     partial = destination.with_name(destination.name + ".partial")
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_path(url), timeout=30)
+        create_private_file(partial)  # never readable by others, not even while it is written
         target = sqlite3.connect(partial)
         try:
             source.backup(target, pages=256)
@@ -125,3 +128,24 @@ def check_database(database_url: str) -> IntegrityReport:
         return IntegrityReport(integrity_errors, foreign_key_errors, row_counts)
     finally:
         engine.dispose()
+
+
+# Backups hold everything, erased people included: they are kept this long, then purged, so an erasure
+# reaches every copy within BACKUP_RETENTION_DAYS (documented in the README's Trust section).
+BACKUP_RETENTION_DAYS = 35
+BACKUP_PATTERNS = ("foodtrain-*.sqlite3", "foodtrain-*.pgdump")
+
+
+def purge_backups(directory: Path, keep_days: int, now_s: float, dry_run: bool = False) -> list[Path]:
+    """Delete backup files in `directory` older than `keep_days` (by modification time); returns them."""
+    if keep_days < 1:
+        raise ValueError("keep_days: keep backups for at least one day")
+    if not directory.is_dir():
+        return []
+    cutoff_s = now_s - keep_days * 86_400
+    old = sorted(path for pattern in BACKUP_PATTERNS for path in directory.glob(pattern)
+                 if path.is_file() and path.stat().st_mtime < cutoff_s)
+    if not dry_run:
+        for path in old:
+            path.unlink()
+    return old

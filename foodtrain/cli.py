@@ -40,7 +40,7 @@ def write_demo_logins(summary: DemoSummary) -> None:
 
 def print_demo_logins() -> None:
     path = demo_logins_path()
-    if not path.exists():
+    if current_app.config.get("PRODUCTION") or not path.exists():
         return
     click.echo("Demo logins (also in instance/demo-logins.txt):")
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -49,7 +49,9 @@ def print_demo_logins() -> None:
 
 
 def load_demo_if_empty() -> bool:
-    """Load the demo into an empty database; returns whether it did. Leaves no transaction open."""
+    """Load the demo into an empty database; returns whether it did. Never in production; leaves no transaction open."""
+    if current_app.config.get("PRODUCTION"):
+        return False
     try:
         empty = database_is_empty(db.session)
     finally:
@@ -83,6 +85,8 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the demo branches into an empty database and print the demo logins."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("FOODTRAIN_ENV=production: the demo (with its known logins) is never loaded.")
     migrate_database()
     if not load_demo_if_empty():
         click.echo("The database already has data; the demo was not loaded.", err=True)
@@ -147,6 +151,24 @@ def backup_command(output: Path | None) -> None:
     click.echo(f"Backup written to {path}")
 
 
+@click.command("purge-backups")
+@click.option("--keep-days", type=click.IntRange(min=1), default=None,
+              help="Keep backups this many days (default: the documented retention, 35).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@with_appcontext
+def purge_backups_command(keep_days: int | None, dry_run: bool) -> None:
+    """Delete backups older than the retention period from instance/backups (erased data leaves them too)."""
+    import time
+
+    from foodtrain.backup import BACKUP_RETENTION_DAYS, purge_backups
+
+    days = keep_days or BACKUP_RETENTION_DAYS
+    removed = purge_backups(Path(current_app.instance_path) / "backups", days, time.time(), dry_run=dry_run)
+    for path in removed:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {path}")
+    click.echo(f"{'Would delete' if dry_run else 'Deleted'} {len(removed)} backups older than {days} days.")
+
+
 @click.command("restore")
 @click.argument("backup_file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Confirm replacing the current data.")
@@ -200,7 +222,120 @@ def retention_command(years: int, dry_run: bool) -> None:
                f"who left more than {years} years ago.")
 
 
+@click.group("users")
+def users_group() -> None:
+    """Manage users: list, create, disable, enable, reset-password, clear-second-factor, link-volunteer."""
+
+
+def _user_id(username: str) -> int:
+    from foodtrain.models import User
+
+    user_id = db.session.scalar(select(User.id).where(User.username == username.strip().lower()))
+    if user_id is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user_id
+
+
+def _run(action):  # type: ignore[no-untyped-def]
+    from foodtrain.services.errors import ValidationError
+
+    try:
+        return action()
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(error.field_errors.values())) from error
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list_command() -> None:
+    """Every user: username, role, branch, state."""
+    from foodtrain.services.users import list_users
+
+    for row in list_users(db.session):
+        state = "enabled" if row.is_enabled else "disabled"
+        flags = (" must-change-password" if row.password_must_change else "") + (" 2fa" if row.totp_enabled else "")
+        click.echo(f"{row.username:<24} {row.role.value:<12} {row.branch_name:<24} {state}{flags}")
+
+
+@users_group.command("create")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in UserRole]))
+@click.option("--branch", "branch_code", help="Branch code (not for admins), e.g. DG.")
+@click.option("--display-name", default="")
+def users_create_command(username: str, role: str, branch_code: str | None, display_name: str) -> None:
+    """Create a user with a printed temporary password that must be changed at the first sign-in."""
+    from foodtrain.services.users import create_account
+
+    branch_id = None
+    if branch_code:
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == branch_code.upper()))
+        if branch_id is None:
+            raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
+    user_id, password = _run(lambda: create_account(
+        db.session, username=username, role=UserRole(role), branch_id=branch_id, display_name=display_name,
+        by_user_id=None, hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"]))
+    click.echo(f"Created {username.strip().lower()} (id {user_id}). Temporary password (must be changed): {password}")
+
+
+@users_group.command("disable")
+@with_appcontext
+@click.argument("username")
+def users_disable_command(username: str) -> None:
+    """Disable a user: every session of theirs ends at once."""
+    from foodtrain.services.users import set_enabled
+
+    _run(lambda: set_enabled(db.session, _user_id(username), False, None))
+    click.echo(f"Disabled {username}; their sessions have ended.")
+
+
+@users_group.command("enable")
+@with_appcontext
+@click.argument("username")
+def users_enable_command(username: str) -> None:
+    """Enable a user again."""
+    from foodtrain.services.users import set_enabled
+
+    _run(lambda: set_enabled(db.session, _user_id(username), True, None))
+    click.echo(f"Enabled {username}.")
+
+
+@users_group.command("reset-password")
+@with_appcontext
+@click.argument("username")
+def users_reset_password_command(username: str) -> None:
+    """Print a temporary password the user must change at the next sign-in (their sessions end)."""
+    from foodtrain.services.users import reset_password
+
+    password = reset_password(db.session, _user_id(username), None, current_app.config["PASSWORD_HASH_TIME_COST"])
+    click.echo(f"Temporary password for {username} (must be changed at the next sign-in): {password}")
+
+
+@users_group.command("clear-second-factor")
+@with_appcontext
+@click.argument("username")
+def users_clear_second_factor_command(username: str) -> None:
+    """Remove a user's second factor (a lost phone)."""
+    from foodtrain.services.users import clear_second_factor
+
+    clear_second_factor(db.session, _user_id(username), None)
+    click.echo(f"Second factor of {username} cleared.")
+
+
+@users_group.command("link-volunteer")
+@with_appcontext
+@click.argument("username")
+@click.argument("volunteer_id", type=click.IntRange(min=0, max=2**31 - 1))
+def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
+    """Link a login to a volunteer of its branch by the volunteer's id (0 unlinks)."""
+    from foodtrain.services.users import link_volunteer
+
+    _run(lambda: link_volunteer(db.session, _user_id(username), volunteer_id or None, None))
+    click.echo(f"{username} linked to volunteer {volunteer_id}." if volunteer_id else f"{username} unlinked.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command, geocode_command, backup_command,
-                    restore_command, check_db_command, retention_command):
+                    restore_command, check_db_command, retention_command, users_group, purge_backups_command):
         app.cli.add_command(command)

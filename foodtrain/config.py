@@ -56,6 +56,7 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     JOBS_RUN_INLINE = False  # tests run background jobs to the end inside the request
     QUEUE_URL: str | None = None  # None: a SQLite queue file in the instance folder; or redis://host:port/db
+    PRODUCTION = False  # FOODTRAIN_ENV=production: never load or print demo users
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> dict[str, object]:
@@ -68,6 +69,7 @@ class Config:
         settings["SECRET_KEY"] = _secret_key(instance_path)
         settings["ENCRYPTION_KEY"] = _encryption_key(instance_path)
         settings["QUEUE_URL"] = os.environ.get("FOODTRAIN_QUEUE_URL") or None
+        settings["PRODUCTION"] = os.environ.get("FOODTRAIN_ENV", "").strip().lower() == "production"
         if os.environ.get("FOODTRAIN_HTTPS") == "1":
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True

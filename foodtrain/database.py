@@ -21,15 +21,17 @@ Every transaction ends with its request or job: nothing may hold one open outsid
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 _HOLDS_WRITER_LOCK = "foodtrain_holds_writer_lock"
 _READING = "foodtrain_reading_transaction"
@@ -113,3 +115,30 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
+
+
+PRIVATE_FILE_MODE = 0o600
+SQLITE_COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` (if missing) readable and writable by its owner only, before anything writes to it."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+
+
+def restrict_sqlite_file_modes(database_url: str) -> None:
+    """The SQLite database and its WAL, shared-memory and journal files: mode 0600 (owner only).
+
+    The file is made with that mode before SQLite opens it, and SQLite gives its WAL and
+    shared-memory files the database file's mode; files made earlier are tightened here.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
+    for suffix in SQLITE_COMPANION_SUFFIXES:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.chmod(PRIVATE_FILE_MODE)

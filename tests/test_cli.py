@@ -56,3 +56,41 @@ def test_geocode_known_unknown_and_malformed(app) -> None:  # type: ignore[no-un
     assert unknown.exit_code != 0 and "latitude" in unknown.output.lower()
     malformed = runner.invoke(args=["geocode", "not a postcode"])
     assert malformed.exit_code != 0 and "Traceback" not in malformed.output
+
+
+def test_production_never_loads_or_prints_demo_users(app, capsys) -> None:  # type: ignore[no-untyped-def]
+    """FOODTRAIN_ENV=production: seed-demo refuses, and the start-up path loads and prints nothing."""
+    from foodtrain.cli import load_demo_if_empty, print_demo_logins
+
+    app.config["PRODUCTION"] = True
+    (Path(app.instance_path) / "demo-logins.txt").write_text("admin\tsecret words\tadmin\tall\n")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "never loaded" in result.output
+    with app.app_context():
+        assert load_demo_if_empty() is False
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        capsys.readouterr()
+        print_demo_logins()
+    assert "secret words" not in capsys.readouterr().out
+
+
+def test_database_files_are_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The SQLite database and its WAL and shared-memory files are mode 0600, also if made world-readable before."""
+    import os
+
+    from web import create_app
+
+    database = tmp_path / "live.sqlite3"
+    database.touch(mode=0o644)
+    os.chmod(database, 0o644)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"}, instance_path=str(tmp_path))
+    with app.app_context():
+        from foodtrain.cli import migrate_database
+
+        migrate_database()
+        db.session.execute(db.text("SELECT 1"))
+        modes = {path.name: oct(path.stat().st_mode & 0o777) for path in tmp_path.glob("live.sqlite3*")}
+        db.session.remove()
+        db.engine.dispose()
+    assert modes and set(modes.values()) == {"0o600"}, modes
+    assert any(name.endswith("-wal") for name in modes), modes

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from foodtrain.config import Config
-from foodtrain.database import configure_sqlite_engine
+from foodtrain.database import configure_sqlite_engine, restrict_sqlite_file_modes
 from foodtrain.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "foodtrain" / "migrations")
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         app.config.from_object(TestConfig)
         app.config.from_mapping(test_config)
 
+    restrict_sqlite_file_modes(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

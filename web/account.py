@@ -3,33 +3,35 @@ from __future__ import annotations
 
 import pyotp
 import segno
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from foodtrain.extensions import db
 from foodtrain.models import User, UserRole
-from foodtrain.passwords import WeakPasswordError, verify_password
-from foodtrain.services.auth import change_password
+from foodtrain.passwords import WeakPasswordError
+from foodtrain.services.auth import ReauthenticationError, change_own_password
 from foodtrain.services.two_factor import (
     ISSUER,
     ROLES_WITH_SECOND_FACTOR,
     SecondFactorError,
     begin_enrolment,
     confirm_enrolment,
-    disable_second_factor,
+    turn_off_own_second_factor,
 )
-from web.forms import ChangePasswordForm, LogoutForm, SecondFactorForm
-from web.security import field_cipher, roles_required
+from web.forms import ChangePasswordForm, LogoutForm, ReauthenticateForm, SecondFactorForm
+from web.security import field_cipher, login_policy, roles_required
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
 ALL_ROLES = tuple(UserRole)
 
 
-def _page(password_form: ChangePasswordForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(password_form: ChangePasswordForm | None = None, off_form: ReauthenticateForm | None = None,
+          status: int = 200):  # type: ignore[no-untyped-def]
     user = db.session.get(User, current_user.id)
     return render_template("account/show.html", user=user, password_form=password_form or ChangePasswordForm(),
-                           action_form=LogoutForm(), can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR), status
+                           off_form=off_form or ReauthenticateForm(prefix="off"), action_form=LogoutForm(),
+                           can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR), status
 
 
 @blueprint.route("/")
@@ -43,20 +45,26 @@ def show():  # type: ignore[no-untyped-def]
 def password():  # type: ignore[no-untyped-def]
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = db.session.get(User, current_user.id)
-        if not verify_password(user.password_hash, form.current_password.data or ""):
-            form.current_password.errors.append("That is not your current password.")
+        try:
+            change_own_password(db.session, current_user.id, form.current_password.data or "",
+                                form.new_password.data or "", login_policy(), request.remote_addr or "")
+        except ReauthenticationError as error:
+            if error.signed_out:
+                return _signed_out(error.message)
+            form.current_password.errors.append(error.message)
+        except WeakPasswordError as error:
+            form.new_password.errors.append(str(error))
         else:
-            try:
-                change_password(db.session, user.id, form.new_password.data or "")
-            except WeakPasswordError as error:
-                form.new_password.errors.append(str(error))
-            else:
-                logout_user()
-                session.clear()
-                flash("Password changed. Every session has been signed out: please sign in with the new password.", "info")
-                return redirect(url_for("auth.login"))
-    return _page(form, 400)
+            return _signed_out("Password changed. Every session has been signed out: please sign in with the new password.",
+                               "info")
+    return _page(form, status=400)
+
+
+def _signed_out(message: str, category: str = "error"):  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    flash(message, category)
+    return redirect(url_for("auth.login"))
 
 
 @blueprint.route("/second-factor", methods=["GET", "POST"])
@@ -93,7 +101,17 @@ def start_second_factor():  # type: ignore[no-untyped-def]
 @blueprint.route("/second-factor/disable", methods=["POST"])
 @roles_required(*ROLES_WITH_SECOND_FACTOR)
 def disable():  # type: ignore[no-untyped-def]
-    if LogoutForm().validate_on_submit():
-        disable_second_factor(db.session, current_user.id, by_user_id=current_user.id)
-        flash("Second factor turned off.", "info")
-    return redirect(url_for("account.show"))
+    """Turning the second factor off needs the current password (attempt-limited and audited)."""
+    form = ReauthenticateForm(prefix="off")
+    if form.validate_on_submit():
+        try:
+            turn_off_own_second_factor(db.session, current_user.id, form.current_password.data or "", login_policy(),
+                                       request.remote_addr or "")
+        except ReauthenticationError as error:
+            if error.signed_out:
+                return _signed_out(error.message)
+            form.current_password.errors.append(error.message)
+        else:
+            flash("Second factor turned off.", "info")
+            return redirect(url_for("account.show"))
+    return _page(off_form=form, status=400)

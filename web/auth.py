@@ -11,12 +11,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from foodtrain.extensions import db
 from foodtrain.models import User
 from foodtrain.services.auth import LoginFailedError, authenticate, end_session, start_session
-from foodtrain.services.two_factor import verify_second_factor
+from foodtrain.services.two_factor import SecondFactorLockedError, verify_second_factor
 from web.forms import LoginForm, LogoutForm, SecondFactorForm
 from web.security import SignedInUser, field_cipher, login_policy
 
 PENDING_SECOND_FACTOR_S = 300
-MAX_SECOND_FACTOR_ATTEMPTS = 5
 
 blueprint = Blueprint("auth", __name__)
 
@@ -45,8 +44,7 @@ def login():  # type: ignore[no-untyped-def]
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session at login (no fixation)
             if user.totp_enabled:
-                session["pending_second_factor"] = {"user_id": user.id, "started": time.time(), "attempts": 0,
-                                                    "next": next_url}
+                session["pending_second_factor"] = {"user_id": user.id, "started": time.time(), "next": next_url}
                 return redirect(url_for("auth.second_factor"))
             return _complete_login(user, next_url)
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
@@ -68,16 +66,17 @@ def second_factor():  # type: ignore[no-untyped-def]
         return redirect(url_for("auth.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
-        if verify_second_factor(db.session, pending["user_id"], form.code.data or "", field_cipher(),
-                                remote_address=request.remote_addr or ""):
+        try:
+            accepted = verify_second_factor(db.session, pending["user_id"], form.code.data or "", field_cipher(),
+                                            login_policy(), remote_address=request.remote_addr or "")
+        except SecondFactorLockedError as error:
+            # Wrong codes are counted on the server: replaying an older cookie does not reset the count.
+            session.pop("pending_second_factor", None)
+            flash(str(error), "error")
+            return redirect(url_for("auth.login"))
+        if accepted:
             user = db.session.get(User, pending["user_id"])
             return _complete_login(user, pending["next"])
-        pending["attempts"] += 1
-        session["pending_second_factor"] = pending
-        if pending["attempts"] >= MAX_SECOND_FACTOR_ATTEMPTS:
-            session.pop("pending_second_factor", None)
-            flash("Too many wrong codes. Please sign in again.", "error")
-            return redirect(url_for("auth.login"))
         form.code.errors.append("That code is not right. Use the newest code from your authenticator app.")
     return render_template("auth/second_factor.html", form=form), 200 if not form.errors else 400
 

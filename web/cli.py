@@ -64,8 +64,13 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
 
     migrate_database()
     fail_interrupted_jobs(db.session)
-    load_demo_if_empty()
-    print_demo_logins()
+    if load_demo_if_empty():
+        print_demo_logins()  # once, when the demo is loaded; later starts point at the file
+    elif current_app.config.get("PRODUCTION"):
+        click.echo("Production mode: no demo data. Create the first admin with "
+                   "'foodtrain users create NAME --role admin'.")
+    else:
+        click.echo("Demo logins are in instance/demo-logins.txt (readable by you only).")
     db.session.remove()  # the start-up work is done: no transaction may stay open while serving
     _stop_on_ctrl_c_or_sigterm()
     worker_processes = [_start_worker_process(current_app.instance_path, 1) for _ in range(workers)]

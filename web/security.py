@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, current_app, request, session
+from flask import Flask, Response, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import UserMixin, current_user
 
 from foodtrain.encryption import FieldCipher
@@ -108,8 +108,23 @@ def _add_security_headers(response: Response) -> Response:
     return response
 
 
+# Pages a user with a temporary password may open before choosing their own.
+ALLOWED_WHILE_PASSWORD_MUST_CHANGE = frozenset({"account.show", "account.password", "auth.logout", "static",
+                                                "dashboard.health"})
+
+
+def _require_password_change() -> Any:
+    """After an admin's reset, the temporary password must be replaced before anything else."""
+    if (request.endpoint not in ALLOWED_WHILE_PASSWORD_MUST_CHANGE and current_user.is_authenticated
+            and current_user.user.password_must_change):
+        flash("Please choose your own password first: the one you signed in with was temporary.", "warning")
+        return redirect(url_for("account.show"))
+    return None
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.session_protection = None  # the server-side session does this job
     app.after_request(_add_security_headers)
+    app.before_request(_require_password_change)

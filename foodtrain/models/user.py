@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodtrain.extensions import db
@@ -45,6 +46,8 @@ class User(db.Model):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_used_step: Mapped[int | None]
+    # Set when an admin resets the password: the temporary one must be replaced at the next sign-in.
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     branch: Mapped[Branch | None] = relationship()
     volunteer: Mapped[Volunteer | None] = relationship()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
 from foodtrain.passwords import (
+    WeakPasswordError,
     check_password_policy,
     hash_password,
     password_needs_rehash,
@@ -27,6 +28,15 @@ class LoginFailedError(Exception):
     """Wrong username or password, a disabled account, or a locked account: one message for all."""
 
     message = "That username and password do not match, or the account is locked. Try again or ask an admin."
+
+
+class ReauthenticationError(Exception):
+    """The current password was wrong when confirming a sensitive change (or too many times: signed out)."""
+
+    def __init__(self, message: str, signed_out: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.signed_out = signed_out
 
 
 class LoginThrottledError(LoginFailedError):
@@ -75,6 +85,7 @@ def add_user(
     display_name: str = "",
     volunteer_id: int | None = None,
     hash_time_cost: int = 3,
+    by_user_id: int | None = None,
 ) -> int:
     """Add a user to the current transaction after checking the password policy; returns its id."""
     username = username.strip().lower()
@@ -95,7 +106,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    record_event(session, user_id=None, username="system", action="user.create",
+    record_event(session, user_id=by_user_id, username="" if by_user_id else "system", action="user.create",
                  entity_type="user", entity_id=user.id, branch_id=branch_id, detail=f"role={role.value}")
     return user.id
 
@@ -113,18 +124,21 @@ def authenticate(
     """Return the user whose password matches, or raise LoginFailedError (and count the failure)."""
     now = utc_now()
     if _recent_failures_from(session, remote_address, policy) >= policy.max_failures_per_address:
-        record_event(session, user_id=None, username=username[:80], action="login.throttled",
+        record_event(session, user_id=None, username="", action="login.throttled",
                      remote_address=remote_address)
         session.commit()
         raise LoginThrottledError()
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         verify_password(_dummy_hash(policy.hash_time_cost), password, policy.hash_time_cost)
-        record_event(session, user_id=None, username=username[:80], action="login.failed",
+        # What was typed is not kept: it is often a password typed into the username box.
+        record_event(session, user_id=None, username="", action="login.failed",
                      detail="unknown user", remote_address=remote_address)
         session.commit()
         raise LoginFailedError()
     if user.locked_until is not None and user.locked_until > now:
+        # The same work as a real check, so the time of the answer does not tell that the account exists.
+        verify_password(_dummy_hash(policy.hash_time_cost), password, policy.hash_time_cost)
         record_event(session, user_id=user.id, username=user.username, action="login.refused_locked",
                      remote_address=remote_address)
         session.commit()
@@ -220,10 +234,67 @@ def change_password(session: Session, user_id: int, new_password: str, hash_time
     if user is None:
         raise LookupError("user: no such user")
     check_password_policy(new_password, user.username)
+    if verify_password(user.password_hash, new_password, hash_time_cost):
+        raise WeakPasswordError("Choose a new password, not the one you have now.")
     user.password_hash = hash_password(new_password, hash_time_cost)
+    user.password_must_change = False
     record_event(session, user_id=user_id, username=user.username, action="user.password_changed",
                  entity_type="user", entity_id=user_id, branch_id=user.branch_id)
     session.commit()
     end_all_sessions(session, user_id, "password_changed")
 
 
+def recent_failures(session: Session, user_id: int, action: str, window: timedelta, reset_action: str) -> int:
+    """Failures (`action` audit events) of a user within the window and since the last `reset_action`."""
+    since = utc_now() - window
+    last_reset = session.scalar(select(func.max(AuditEvent.occurred_at)).where(
+        AuditEvent.user_id == user_id, AuditEvent.action == reset_action))
+    if last_reset is not None and last_reset > since:
+        since = last_reset
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.user_id == user_id, AuditEvent.action == action, AuditEvent.occurred_at > since)) or 0
+
+
+def lock_out(session: Session, user_id: int, policy: LoginPolicy, reason: str) -> None:
+    """Lock the account for the lockout time and end every session (too many wrong passwords or codes)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError("user: no such user")
+    user.locked_until = utc_now() + policy.lockout
+    record_event(session, user_id=user_id, username=user.username, action="user.locked_out", entity_type="user",
+                 entity_id=user_id, branch_id=user.branch_id, detail=reason)
+    session.commit()
+    end_all_sessions(session, user_id, reason)
+
+
+def reauthenticate(session: Session, user_id: int, password: str, policy: LoginPolicy, purpose: str,
+                   remote_address: str = "") -> None:
+    """Confirm the signed-in user's current password before a sensitive change (audited, attempt-limited).
+
+    After `policy.max_failures` wrong passwords within the lockout window the account is locked and
+    every session ends, so a left-open browser cannot be used to guess the password.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError("user: no such user")
+    if verify_password(user.password_hash, password, policy.hash_time_cost):
+        record_event(session, user_id=user_id, username=user.username, action="user.reauth_ok", entity_type="user",
+                     entity_id=user_id, branch_id=user.branch_id, detail=purpose, remote_address=remote_address)
+        session.commit()
+        return
+    record_event(session, user_id=user_id, username=user.username, action="user.reauth_failed", entity_type="user",
+                 entity_id=user_id, branch_id=user.branch_id, detail=purpose, remote_address=remote_address)
+    session.commit()
+    failures = recent_failures(session, user_id, "user.reauth_failed", policy.lockout, "user.reauth_ok")
+    if failures >= policy.max_failures:
+        lock_out(session, user_id, policy, "reauth_failures")
+        raise ReauthenticationError("Too many wrong passwords: you have been signed out and the account is locked "
+                                    "for a while. Ask an admin if you need it sooner.", signed_out=True)
+    raise ReauthenticationError("That is not your current password.")
+
+
+def change_own_password(session: Session, user_id: int, current_password: str, new_password: str,
+                        policy: LoginPolicy, remote_address: str = "") -> None:
+    """The signed-in user changes their password: the current one first (ReauthenticationError), then the policy."""
+    reauthenticate(session, user_id, current_password, policy, "password_change", remote_address)
+    change_password(session, user_id, new_password, policy.hash_time_cost)

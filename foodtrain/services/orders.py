@@ -813,4 +813,4 @@ def cancel_order(
         order.notes = f"{order.notes}\n{note}".strip() if order.notes else note
         order.updated_at = utc_now()
         session.flush()
-        _audit(session, user_id, "order.cancel", order, reason)
+        _audit(session, user_id, "order.cancel", order, "fields=status,notes")  # ids and field names, never the reason

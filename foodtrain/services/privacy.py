@@ -1,12 +1,13 @@
 """Data protection: subject access export, erasure that keeps anonymous statistics, and retention.
 
-Export follows the foreign keys: every row that points at the person (and
-every row that points at those, e.g. an order's lines) is included, so a new
-table holding personal data is exported without changes here.
+Both follow the hand-written map in foodtrain/personal_data.py: the person's own
+rows (SUBJECT_ROWS) and how each text column is erased (PERSONAL). The export
+holds only those rows and never secrets (ciphertext, hashes, tokens).
 """
 from __future__ import annotations
 
 import csv
+import sqlite3
 import io
 import json
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import String, Table, cast, delete, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from foodtrain.extensions import db
@@ -29,13 +30,11 @@ from foodtrain.models import (
     VolunteerAvailability,
     VolunteerPartnerPreference,
 )
+from foodtrain.personal_data import DELETED_AT_ERASURE, PERSONAL, SUBJECT_ROWS, Treatment
 from foodtrain.services.audit import record_event
 from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"
-EXPORT_DEPTH = 2
-# Tables that point at people but are not the person's own data.
-_NOT_PERSONAL_DATA = {"audit_events", "background_jobs", "user_sessions"}
 
 
 @dataclass(frozen=True)
@@ -74,40 +73,83 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _referencing(table: Table) -> list[tuple[Table, str]]:
-    """(table, column) pairs whose foreign key points at `table`.id."""
+def _rows_of(session: Session, kind: str, subject_id: int) -> list[tuple[Table, Any]]:
+    """(table, WHERE clause) for each table holding the person's own rows, as personal_data.SUBJECT_ROWS says."""
+    tables = db.metadata.tables
     found = []
-    for other in db.metadata.sorted_tables:
-        if other.name in _NOT_PERSONAL_DATA:
-            continue
-        for foreign_key in other.foreign_keys:
-            if foreign_key.column.table is table and foreign_key.column.name == "id":
-                found.append((other, foreign_key.parent.name))
+    for link in SUBJECT_ROWS[kind]:
+        table = tables[link.table]
+        if link.via is None:
+            condition = or_(*(table.c[column] == subject_id for column in link.columns))
+        else:
+            via = tables[link.via]
+            ids = select(via.c.id).where(via.c[link.via_column] == subject_id)
+            condition = or_(*(table.c[column].in_(ids) for column in link.columns))
+        found.append((table, condition))
     return found
 
 
-def _collect(session: Session, table: Table, ids: list[int], depth: int, sections: dict) -> None:  # type: ignore[type-arg]
-    if depth == 0 or not ids:
-        return
-    for other, column in _referencing(table):
-        rows = session.execute(select(other).where(other.c[column].in_(ids))).mappings().all()
-        if not rows:
+def _erase_rows(session: Session, kind: str, subject_id: int) -> None:
+    """Apply the map: delete the rows of DELETED_AT_ERASURE tables, erase each personal text column of the rest."""
+    for table, condition in _rows_of(session, kind, subject_id):
+        if table.name in DELETED_AT_ERASURE:
+            session.execute(delete(table).where(condition))
             continue
-        section = sections.setdefault(other.name, [])
-        section.extend({key: _plain(value) for key, value in row.items() if key != "password_hash"} for row in rows)
-        if "id" in other.c:
-            _collect(session, other, [row["id"] for row in rows], depth - 1, sections)
+        columns = PERSONAL.get(table.name, {})
+        values: dict[str, Any] = {}
+        for name, personal in columns.items():
+            column = table.c[name]
+            if personal.treatment is Treatment.MARK:
+                values[name] = ERASED
+            elif personal.treatment is Treatment.BLANK:
+                values[name] = None if column.nullable else ""
+            elif personal.treatment is Treatment.DISTRICT:
+                for row_id, value in session.execute(select(table.c.id, column).where(condition)).all():
+                    session.execute(update(table).where(table.c.id == row_id).values(
+                        {name: postcode_district(value)}))
+            elif personal.treatment is Treatment.ERASED_ID:
+                values[name] = literal("erased-") + cast(table.c.id, String)
+        if values:
+            session.execute(update(table).where(condition).values(**values))
+
+
+def postcode_district(postcode: str | None) -> str:
+    """The outward code ("DG1" of "DG1 2BD"), kept for anonymous statistics."""
+    return (postcode or "").split(" ")[0]
+
+
+def checkpoint_after_erasure(session: Session) -> bool:
+    """Copy the write-ahead log into the database file and empty it, so no old page keeps erased values.
+
+    SQLite only: PostgreSQL's WAL is recycled by the server and is not readable by the app's users."""
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        # On a raw connection outside any transaction (the engine's BEGIN IMMEDIATE would block a checkpoint).
+        raw = engine.raw_connection()  # type: ignore[union-attr]
+        try:
+            cursor = raw.cursor()
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
+        except sqlite3.OperationalError:
+            return False  # another connection is busy: SQLite checkpoints by itself once it is done
+        finally:
+            raw.close()
+        return busy is not None and busy[0] == 0
+    return True
 
 
 def export_subject(session: Session, model: type[Customer] | type[Volunteer], record_id: int, branch_id: int,
                    user_id: int | None, username: str = "") -> SubjectExport:
     """Everything held about one customer or volunteer of the branch (audited)."""
     record = get_in_branch(session, model, record_id, branch_id)
-    table = model.__table__
-    own = session.execute(select(table).where(table.c.id == record.id)).mappings().one()
-    sections: dict[str, list[dict[str, Any]]] = {table.name: [{key: _plain(value) for key, value in own.items()}]}
-    _collect(session, table, [record.id], EXPORT_DEPTH, sections)
     subject = model.__name__.lower()
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for table, condition in _rows_of(session, subject, record.id):
+        hidden = {name for name, personal in PERSONAL.get(table.name, {}).items() if not personal.exported}
+        rows = session.execute(select(table).where(condition).order_by(*table.primary_key.columns)).mappings().all()
+        if rows:
+            sections[table.name] = [{key: _plain(value) for key, value in row.items() if key not in hidden}
+                                    for row in rows]
     record_event(session, user_id=user_id, username=username, action=f"{subject}.export", entity_type=subject,
                  entity_id=record.id, branch_id=branch_id)
     session.commit()
@@ -115,6 +157,9 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
 
 
 def _anonymise_customer(session: Session, customer: Customer) -> None:
+    session.flush()
+    _erase_rows(session, "customer", customer.id)
+    session.expire(customer)
     customer.first_name = ERASED
     customer.last_name = ERASED
     customer.address_line1 = ERASED
@@ -127,7 +172,7 @@ def _anonymise_customer(session: Session, customer: Customer) -> None:
     customer.pause_reason = ERASED if customer.pause_reason else None
     customer.end_reason = "Erased on request" if customer.status is CustomerStatus.ENDED else customer.end_reason
     # Keep the postcode district (outward code) and a coarse location for anonymous statistics.
-    customer.postcode = customer.postcode.split(" ")[0]
+    customer.postcode = postcode_district(customer.postcode)
     if customer.latitude is not None and customer.longitude is not None:
         customer.latitude = round(customer.latitude, 2)
         customer.longitude = round(customer.longitude, 2)
@@ -139,11 +184,14 @@ def _anonymise_customer(session: Session, customer: Customer) -> None:
 
 
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
+    session.flush()
+    _erase_rows(session, "volunteer", volunteer.id)
+    session.expire(volunteer)
     volunteer.first_name = ERASED
     volunteer.last_name = ERASED
     volunteer.email = ""
     volunteer.phone = ""
-    volunteer.postcode = volunteer.postcode.split(" ")[0] if volunteer.postcode else ""
+    volunteer.postcode = postcode_district(volunteer.postcode)
     volunteer.date_of_birth = date(volunteer.date_of_birth.year, 1, 1)
     volunteer.pvg_reference = ""
     if volunteer.left_on is None:
@@ -163,6 +211,7 @@ def erase_customer(session: Session, customer_id: int, branch_id: int, user_id: 
     record_event(session, user_id=user_id, username=username, action="customer.erase", entity_type="customer",
                  entity_id=customer.id, branch_id=branch_id)
     session.commit()
+    checkpoint_after_erasure(session)
 
 
 def erase_volunteer(session: Session, volunteer_id: int, branch_id: int, user_id: int | None, username: str = "") -> None:
@@ -172,6 +221,7 @@ def erase_volunteer(session: Session, volunteer_id: int, branch_id: int, user_id
     record_event(session, user_id=user_id, username=username, action="volunteer.erase", entity_type="volunteer",
                  entity_id=volunteer.id, branch_id=branch_id)
     session.commit()
+    checkpoint_after_erasure(session)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from foodtrain.encryption import FieldCipher
 from foodtrain.models import User, UserRole
+from foodtrain.models._types import utc_now
 from foodtrain.services.audit import record_event
+from foodtrain.services.auth import LoginPolicy, lock_out, reauthenticate, recent_failures
 
 ISSUER = "foodtrain"
 ROLES_WITH_SECOND_FACTOR = frozenset({UserRole.ADMIN, UserRole.COORDINATOR})
@@ -18,6 +20,10 @@ VALID_WINDOW_STEPS = 1  # accept the previous and next 30-second code too (clock
 
 class SecondFactorError(ValueError):
     """The code is wrong, reused, or the user may not use a second factor."""
+
+
+class SecondFactorLockedError(SecondFactorError):
+    """Too many wrong codes: the account is locked for a while, whatever code comes next."""
 
 
 @dataclass(frozen=True)
@@ -75,19 +81,41 @@ def confirm_enrolment(session: Session, user_id: int, code: str, cipher: FieldCi
     session.commit()
 
 
-def verify_second_factor(session: Session, user_id: int, code: str, cipher: FieldCipher,
+def verify_second_factor(session: Session, user_id: int, code: str, cipher: FieldCipher, policy: LoginPolicy,
                          now_s: float | None = None, remote_address: str = "") -> bool:
-    """At login: True when the code is right (and not reused); every attempt is audited."""
+    """At login: True when the code is right (and not reused); every attempt is audited.
+
+    Wrong codes are counted here, on the server (never in the browser's cookie, which can be
+    replayed): after `policy.max_failures` within the lockout window the account is locked and
+    SecondFactorLockedError is raised, for that attempt and every one until the lock ends.
+    """
     user = _user(session, user_id)
+    if user.locked_until is not None and user.locked_until > utc_now():
+        record_event(session, user_id=user.id, username=user.username, action="login.second_factor_refused_locked",
+                     remote_address=remote_address)
+        session.commit()
+        raise SecondFactorLockedError("Too many wrong codes. Please wait 15 minutes and sign in again, or ask an admin.")
     accepted = user.totp_enabled and _accept_code(user, code, cipher, time.time() if now_s is None else now_s)
     record_event(session, user_id=user.id, username=user.username,
                  action="login.second_factor_ok" if accepted else "login.second_factor_failed",
                  remote_address=remote_address)
     session.commit()
+    if not accepted and recent_failures(session, user.id, "login.second_factor_failed", policy.lockout,
+                                        "login.second_factor_ok") >= policy.max_failures:
+        lock_out(session, user.id, policy, "second_factor_failures")
+        raise SecondFactorLockedError("Too many wrong codes. Please wait 15 minutes and sign in again, or ask an admin.")
     return accepted
 
 
+def turn_off_own_second_factor(session: Session, user_id: int, current_password: str, policy: LoginPolicy,
+                               remote_address: str = "") -> None:
+    """The signed-in user turns their second factor off: only after typing their current password."""
+    reauthenticate(session, user_id, current_password, policy, "second_factor_off", remote_address)
+    disable_second_factor(session, user_id, by_user_id=user_id)
+
+
 def disable_second_factor(session: Session, user_id: int, by_user_id: int) -> None:
+    """Remove the user's second factor (their own choice after re-authentication, or an admin's reset)."""
     user = _user(session, user_id)
     user.totp_enabled = False
     user.totp_secret_encrypted = None

@@ -105,3 +105,28 @@ def test_many_failures_from_one_address_are_throttled(session) -> None:  # type:
     with pytest.raises(LoginThrottledError):
         authenticate(session, "office9", "correct horse battery staple", policy, remote_address="203.0.113.9")
     assert authenticate(session, "office9", "correct horse battery staple", policy, remote_address="198.51.100.7")
+
+
+def test_every_refusal_costs_one_password_check(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Unknown, locked, disabled and wrong-password sign-ins all do exactly one argon2 check, so the
+    time of the answer does not tell which usernames exist; what was typed as an unknown username is not kept."""
+    import foodtrain.services.auth as auth_service
+    from foodtrain.models import AuditEvent
+    from sqlalchemy import select
+
+    branch = make_branch(session)
+    locked_id = make_user(session, branch, username="locked1")
+    disabled_id = make_user(session, branch, username="disabled1")
+    make_user(session, branch, username="plain1")
+    session.get(User, locked_id).locked_until = utc_now() + timedelta(minutes=10)
+    session.get(User, disabled_id).is_enabled = False
+    session.commit()
+    calls: list[int] = []
+    real_verify = auth_service.verify_password
+    monkeypatch.setattr(auth_service, "verify_password", lambda *args: calls.append(1) or real_verify(*args))
+    for username in ("nobody-here", "locked1", "disabled1", "plain1"):
+        calls.clear()
+        with pytest.raises(LoginFailedError):
+            authenticate(session, username, "my secret typed in the wrong box", POLICY)
+        assert len(calls) == 1, username
+    assert session.scalar(select(AuditEvent.id).where(AuditEvent.username.contains("nobody"))) is None

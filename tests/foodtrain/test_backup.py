@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 import time
 
 from sqlalchemy import create_engine, text
@@ -125,3 +126,24 @@ def test_backup_and_check_commands(app, tmp_path) -> None:  # type: ignore[no-un
     assert restored.exit_code == 0 and "integrity ok" in restored.output, restored.output
     checked = runner.invoke(args=["check-db"])
     assert checked.exit_code == 0 and "integrity ok" in checked.output
+
+
+def test_purge_backups_deletes_only_old_backup_files(app) -> None:  # type: ignore[no-untyped-def]
+    """Backups older than the retention are deleted (the command too); newer ones and other files stay."""
+    import os
+    import time
+
+    from foodtrain.backup import BACKUP_RETENTION_DAYS, purge_backups
+
+    directory = Path(app.instance_path) / "backups"
+    directory.mkdir(parents=True, exist_ok=True)
+    old, new, other = directory / "foodtrain-old.sqlite3", directory / "foodtrain-new.sqlite3", directory / "notes.txt"
+    for path in (old, new, other):
+        path.write_text("x")
+    long_ago = time.time() - (BACKUP_RETENTION_DAYS + 1) * 86_400
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    assert purge_backups(directory, BACKUP_RETENTION_DAYS, time.time(), dry_run=True) == [old] and old.exists()
+    result = app.test_cli_runner().invoke(args=["purge-backups"])
+    assert result.exit_code == 0 and "Deleted 1 backups" in result.output, result.output
+    assert not old.exists() and new.exists() and other.exists()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from foodtrain.models import (
+    UserRole,
     AuditEvent,
     Customer,
     CustomerStatus,
@@ -112,36 +113,115 @@ def test_retention_command(app) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0 and "Would anonymise 0 customers" in result.output
 
 
-def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:  # type: ignore[no-untyped-def]
-    """After erasing a demo customer and volunteer, no text column of any table holds their personal data,
-    while the customer's orders (anonymous statistics) are all still there."""
+def _text_columns():  # type: ignore[no-untyped-def]
     from sqlalchemy import Enum as SqlEnum
     from sqlalchemy import String, Text
 
     from foodtrain.extensions import db
 
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, (String, Text)) and not isinstance(column.type, SqlEnum):
+                yield table, column
+
+
+def test_every_text_column_is_classified(session) -> None:  # type: ignore[no-untyped-def]
+    """Each text column is either personal (with an erasure rule) or named as not personal; a new one fails."""
+    from sqlalchemy import Column, MetaData, String, Table
+
+    from foodtrain.extensions import db
+    from foodtrain.personal_data import NOT_PERSONAL, PERSONAL, text_columns_unclassified
+
+    assert text_columns_unclassified(db.metadata.tables) == []
+    assert set(PERSONAL) | set(NOT_PERSONAL) <= set(db.metadata.tables), "the map names a table that is gone"
+    grown = Table("customers", MetaData(), Column("first_name", String(80)), Column("next_of_kin", String(80)))
+    assert text_columns_unclassified({"customers": grown}) == ["customers.next_of_kin"]
+
+
+def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:  # type: ignore[no-untyped-def]
+    """After erasing a demo customer and volunteer, no text column of any table holds their personal data
+    (order notes and lines, cancellation and not-delivered reasons, key-safe code, rota notes, the linked
+    login's name), while the customer's orders (anonymous statistics) are all still there."""
+    from foodtrain.encryption import FieldCipher
+    from foodtrain.extensions import db
+    from foodtrain.models import User, VolunteerAbsence
+    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+    from foodtrain.personal_data import NOT_PERSONAL, PERSONAL
+    from foodtrain.services.orders import cancel_order
+
     customer = demo_session.scalar(select(Customer).where(Customer.access_notes != "").order_by(Customer.id).limit(1))
-    volunteer = demo_session.scalar(select(Volunteer).where(Volunteer.pvg_reference != "").order_by(Volunteer.id).limit(1))
+    linked = select(User.volunteer_id).where(User.volunteer_id.is_not(None))
+    volunteer = demo_session.scalar(select(Volunteer).where(Volunteer.pvg_reference != "", Volunteer.id.not_in(linked))
+                                    .order_by(Volunteer.id).limit(1))
     # Values no one else in the demo has, so finding one anywhere would be a leak.
     customer.last_name, customer.phone, customer.address_line1 = "Zq-Surname", "01000 000001", "1 Zq Lane"
     customer.access_notes = "Zq: key under the third plant pot"
+    customer.key_safe_code_encrypted = FieldCipher(FieldCipher.new_key()).encrypt("Zq-4711")
     volunteer.last_name, volunteer.phone, volunteer.email = "Zq-Volunteer", "07000 000002", "zq@example.org"
+    demo_session.add(Order(branch_id=customer.branch_id, customer_id=customer.id, shop_id=customer.shop_id,
+                           delivery_date=date(2027, 1, 5), delivery_charge_pence=300))
+    demo_session.flush()
+    orders = demo_session.scalars(select(Order).where(Order.customer_id == customer.id).order_by(Order.id)).all()
+    orders[0].notes = "Zq: ring daughter on 07700 900999"
+    orders[0].lines.append(OrderLine(position=99, item="Zq insulin pens", quantity=1, notes="Zq fridge"))
+    orders[0].not_delivered_reason = "Zq: in hospital after a fall"
+    user = User(username="zq-login", display_name="Zq Display", password_hash="x", role=UserRole.DRIVER,
+                branch_id=volunteer.branch_id, volunteer_id=volunteer.id)
+    rota = Rota(branch_id=volunteer.branch_id, month=date(2026, 12, 1))
+    demo_session.add_all([user, rota])
+    demo_session.flush()
+    demo_session.add(RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.DRIVER,
+                                old_volunteer_id=volunteer.id, note="Zq-Volunteer dropped out: sick"))
+    demo_session.add(VolunteerAbsence(volunteer_id=volunteer.id, start_date=date(2026, 12, 1),
+                                      end_date=date(2026, 12, 2), reason="Zq operation"))
     demo_session.commit()
+    open_order = orders[-1]
+    cancel_order(demo_session, customer.branch_id, open_order.id, "Zq: gone to her daughter's", None)
     personal = {customer.last_name, customer.phone, customer.address_line1, customer.access_notes,
-                volunteer.last_name, volunteer.phone, volunteer.email, volunteer.pvg_reference} - {""}
-    orders_before = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
+                customer.key_safe_code_encrypted, volunteer.last_name, volunteer.phone, volunteer.email,
+                volunteer.pvg_reference, "Zq: ring daughter on 07700 900999", "Zq insulin pens", "Zq fridge",
+                "Zq: in hospital after a fall", "zq-login", "Zq Display", "Zq-Volunteer dropped out: sick",
+                "Zq operation", "Zq: gone to her daughter's"} - {""}
+    orders_before = len(orders)
     erase_customer(demo_session, customer.id, customer.branch_id, user_id=None)
     erase_volunteer(demo_session, volunteer.id, volunteer.branch_id, user_id=None)
     found, checked = [], 0
-    for table in db.metadata.sorted_tables:
-        columns = [column for column in table.columns
-                   if isinstance(column.type, (String, Text)) and not isinstance(column.type, SqlEnum)]
-        for column in columns:
-            for value in personal:
-                checked += 1
-                if demo_session.scalar(select(func.count()).select_from(table).where(column == value)):
-                    found.append(f"{table.name}.{column.name}")
+    for table, column in _text_columns():
+        for value in personal:
+            checked += 1
+            if demo_session.scalar(select(func.count()).select_from(table).where(column.contains(value))):
+                found.append(f"{table.name}.{column.name} holds {value!r}")
     orders_after = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
-    print(f"\nerasure: {len(personal)} personal values x every text column ({checked} look-ups), left = {len(found)}; "
-          f"anonymous orders kept = {orders_after} of {orders_before}")
-    assert found == [] and orders_after == orders_before > 0
+    tables = [table for table in db.metadata.sorted_tables if any(t is table for t, _ in _text_columns())]
+    classified = [table for table in tables if all(
+        column.name in PERSONAL.get(table.name, {}) or column.name in NOT_PERSONAL.get(table.name, ())
+        for t, column in _text_columns() if t is table)]
+    print(f"\nerasure: tables classified {len(classified)} of {len(tables)}, personal values left = {len(found)} "
+          f"({len(personal)} values x every text column, {checked} look-ups); anonymous orders kept = "
+          f"{orders_after} of {orders_before}")
+    assert found == [] and orders_after == orders_before > 0 and len(classified) == len(tables)
+
+
+def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> None:  # type: ignore[no-untyped-def]
+    """A volunteer linked to a staff login: the export has their rows, not an import batch of other people,
+    and never a password hash, a TOTP secret, a token digest or the key-safe ciphertext."""
+    from foodtrain.models import User
+    from foodtrain.models.importing import ImportBatch
+
+    linked = select(User.volunteer_id).where(User.volunteer_id.is_not(None))
+    volunteer = demo_session.scalar(select(Volunteer).where(Volunteer.id.not_in(linked)).order_by(Volunteer.id).limit(1))
+    user = User(username="zq-staff", display_name="Zq Staff", password_hash="$argon2id$zq", role=UserRole.COORDINATOR,
+                branch_id=volunteer.branch_id, volunteer_id=volunteer.id, totp_secret_encrypted="zq-totp-ciphertext")
+    demo_session.add(user)
+    demo_session.flush()
+    demo_session.add(ImportBatch(token="zq-batch", branch_id=volunteer.branch_id, user_id=user.id, kind="customers",
+                                 rows_json='[{"last_name": "Someone Else"}]'))
+    demo_session.commit()
+    text = export_subject(demo_session, Volunteer, volunteer.id, volunteer.branch_id, user_id=None).to_json()
+    assert "Zq Staff" in text and volunteer.last_name in text
+    for leak in ("Someone Else", "$argon2id$zq", "zq-totp-ciphertext", "import_batches", "password_hash"):
+        assert leak not in text
+    customer = demo_session.scalar(select(Customer).where(Customer.key_safe_code_encrypted.is_not(None)).limit(1))
+    if customer is not None:
+        exported = export_subject(demo_session, Customer, customer.id, customer.branch_id, user_id=None).to_json()
+        assert customer.key_safe_code_encrypted not in exported and "key_safe_code_encrypted" not in exported

@@ -11,7 +11,8 @@ from foodtrain.extensions import db
 from foodtrain.models import User, UserRole, UserSession
 from foodtrain.models._types import utc_now
 from tests.conftest import csrf_token_from, sign_in
-from tests.web.test_access_matrix import PUBLIC_ENDPOINTS, _parameters, _url_of
+from tests.web.test_access_matrix import _path_values, _records, _url_of
+from web.access_policy import POLICY
 
 # Rows these tables gain on a read are bookkeeping, not state: audit of views, session last-seen.
 BOOKKEEPING_TABLES = {"audit_events", "user_sessions"}
@@ -29,14 +30,15 @@ def _row_counts(app: Flask) -> dict[str, int]:
 
 def _routes_by_actor(app: Flask, method: str):  # type: ignore[no-untyped-def]
     """(actor, url, endpoint) for every route with `method`, as a user whose role may use it."""
-    parameters = _parameters(app)
+    records = _records(app)
     for rule in app.url_map.iter_rules():
-        if method not in rule.methods or rule.endpoint in PUBLIC_ENDPOINTS | {"auth.logout"}:
+        access = POLICY[rule.endpoint]
+        if method not in rule.methods or access.public or rule.endpoint == "auth.logout":
             continue
-        roles = getattr(app.view_functions[rule.endpoint], "allowed_roles", ())
-        role = next((r for r in (UserRole.COORDINATOR, UserRole.OFFICE, UserRole.DRIVER, UserRole.ADMIN) if r in roles), None)
+        role = next((r for r in (UserRole.COORDINATOR, UserRole.OFFICE, UserRole.DRIVER, UserRole.ADMIN)
+                     if r in access.roles), None)
         if role is not None:
-            yield ACTOR_FOR_ROLE[role], _url_of(rule, parameters), rule.endpoint
+            yield ACTOR_FOR_ROLE[role], _url_of(rule, _path_values(access, records, "DG")), rule.endpoint
 
 
 def _signed_in_clients(app: Flask) -> dict[str, object]:

@@ -1,0 +1,131 @@
+"""Where personal data lives: every text column of every table, classified by hand.
+
+Erasure and the subject access export read this map and nothing else, so a
+person's data is found by rules written down here, not by following foreign keys
+(which reached other people's rows through `users` and import batches). A test
+fails when a table gains a text column that is in neither PERSONAL nor
+NOT_PERSONAL: whoever adds it decides here how it is erased and exported.
+
+Treatments (how a value is erased):
+- MARK: replaced by "(erased)" (names, so lists still show a row was there);
+- BLANK: emptied ("" or NULL, as the column allows);
+- DISTRICT: a postcode cut to its outward code (kept for anonymous statistics);
+- ERASED_ID: replaced by "erased-<id>" (unique columns such as a username).
+A column is left out of the export when `exported` is False (secrets and ciphertext).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+
+
+class Treatment(Enum):
+    MARK = "mark"
+    BLANK = "blank"
+    DISTRICT = "district"
+    ERASED_ID = "erased_id"
+
+
+@dataclass(frozen=True)
+class Personal:
+    treatment: Treatment
+    exported: bool = True
+
+
+MARK, BLANK, DISTRICT, ERASED_ID = (Personal(Treatment.MARK), Personal(Treatment.BLANK), Personal(Treatment.DISTRICT),
+                                    Personal(Treatment.ERASED_ID))
+SECRET = Personal(Treatment.BLANK, exported=False)  # erased, and never put in an export
+
+# table -> column -> how it is erased. Only text columns need a line; dates and numbers are handled by
+# the erasure code next to the status rules (services/privacy.py).
+PERSONAL: Mapping[str, Mapping[str, Personal]] = MappingProxyType({
+    "customers": {"first_name": MARK, "last_name": MARK, "address_line1": MARK, "address_line2": BLANK,
+                  "town": BLANK, "postcode": DISTRICT, "phone": BLANK, "eligibility_override_reason": BLANK,
+                  "referred_by": BLANK, "pause_reason": BLANK, "end_reason": BLANK, "access_notes": BLANK,
+                  "key_safe_code_encrypted": SECRET},
+    "orders": {"notes": BLANK, "not_delivered_reason": BLANK},
+    "order_lines": {"item": MARK, "notes": BLANK},
+    "volunteers": {"first_name": MARK, "last_name": MARK, "email": BLANK, "phone": BLANK, "postcode": DISTRICT,
+                   "pvg_reference": BLANK},
+    "volunteer_absences": {"reason": BLANK},
+    "volunteer_calendar_tokens": {"token_sha256": SECRET},
+    "rota_changes": {"note": BLANK},
+    "users": {"username": ERASED_ID, "display_name": MARK, "password_hash": SECRET, "totp_secret_encrypted": SECRET},
+})
+
+# table -> text columns that hold no personal data (and why, where it is not obvious).
+NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
+    "branches": frozenset({"name", "code", "base_name", "base_postcode"}),
+    "people_form_tokens": frozenset({"token", "action"}),
+    "shops": frozenset({"name", "address", "postcode"}),  # businesses
+    "vans": frozenset({"name", "registration"}),  # the charity's vans
+    # Ids, actions and field names only (never values: see services/audit.py); the username of staff.
+    "audit_events": frozenset({"username", "action", "entity_type", "detail", "remote_address"}),
+    "background_jobs": frozenset({"kind", "parameters_json", "progress_json", "result_json", "error_message"}),
+    # A batch's rows are deleted when it is confirmed or cancelled; what is kept is the file name and counts.
+    "import_batches": frozenset({"token", "kind", "filename", "status", "rows_json"}),
+    "rotas": frozenset({"solver_status", "objective_json"}),
+    "route_plans": frozenset({"solver_status"}),
+    "user_sessions": frozenset({"token_sha256", "end_reason"}),
+    "rota_slots": frozenset({"key", "resource", "unfilled_reason"}),
+    "route_stops": frozenset({"kind"}),
+    "route_unplanned": frozenset({"reason"}),  # why the solver could not fit it: capacity, time
+    "rota_changes": frozenset({"slot_label"}),
+})
+
+
+@dataclass(frozen=True)
+class Link:
+    """How the rows of `table` belonging to one person are found: `column` holds the person's id, or the id
+    of a row of `via` whose `via_column` does (one hop, e.g. an order's lines through the order)."""
+
+    table: str
+    columns: tuple[str, ...]
+    via: str | None = None
+    via_column: str | None = None
+
+
+CUSTOMER, VOLUNTEER = "customer", "volunteer"
+
+# The person's own rows, and only those (the export follows exactly these; no foreign-key walk).
+SUBJECT_ROWS: Mapping[str, tuple[Link, ...]] = MappingProxyType({
+    CUSTOMER: (
+        Link("customers", ("id",)),
+        Link("customer_support_needs", ("customer_id",)),
+        Link("membership_payments", ("customer_id",)),
+        Link("orders", ("customer_id",)),
+        Link("order_lines", ("order_id",), via="orders", via_column="customer_id"),
+    ),
+    VOLUNTEER: (
+        Link("volunteers", ("id",)),
+        Link("volunteer_roles", ("volunteer_id",)),
+        Link("volunteer_availability", ("volunteer_id",)),
+        Link("volunteer_absences", ("volunteer_id",)),
+        Link("volunteer_partner_preferences", ("volunteer_id",)),
+        Link("volunteer_calendar_tokens", ("volunteer_id",)),
+        Link("rota_assignments", ("volunteer_id",)),
+        Link("rota_changes", ("old_volunteer_id", "new_volunteer_id")),
+        Link("users", ("volunteer_id",)),
+    ),
+})
+
+
+# Tables whose rows of the person are deleted at erasure (nothing in them is needed for statistics).
+DELETED_AT_ERASURE = frozenset({"customer_support_needs", "volunteer_availability", "volunteer_absences",
+                                "volunteer_partner_preferences", "volunteer_calendar_tokens"})
+
+
+def text_columns_unclassified(tables: Mapping[str, object]) -> list[str]:
+    """'table.column' for every text column in neither PERSONAL nor NOT_PERSONAL (`tables`: metadata.tables)."""
+    from sqlalchemy import Enum as SqlEnum
+    from sqlalchemy import String, Text
+
+    missing = []
+    for name, table in tables.items():
+        for column in table.columns:  # type: ignore[attr-defined]
+            if isinstance(column.type, (String, Text)) and not isinstance(column.type, SqlEnum):
+                if column.name not in PERSONAL.get(name, {}) and column.name not in NOT_PERSONAL.get(name, ()):
+                    missing.append(f"{name}.{column.name}")
+    return missing
