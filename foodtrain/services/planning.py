@@ -46,7 +46,7 @@ from foodtrain.models import SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.route_map import MapPoint, MapRound, render_round_map
 from foodtrain.services.audit import record_event
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
 from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, TeamSheet
@@ -909,11 +909,46 @@ def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, 
         raise
 
 
-def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None) -> None:
-    """Publish the plan: its teams can now see their rounds and download their sheets."""
+def publish_warnings(session: Session, branch_id: int, plan: RoutePlan) -> list[str]:
+    """What publishing would send out unstaffed, unplanned or out of date, in words ([] when nothing)."""
+    warnings = []
+    staffing = day_staffing(session, branch_id, plan.delivery_date)
+    if not staffing.rota_published:
+        warnings.append("No rota is published for this month: no team is rostered, so no driver will see "
+                        "these rounds on their phone.")
+    else:
+        teams = {team.van_id: team for team in rostered_teams(session, branch_id, plan.delivery_date)}
+        van_names = {v.id: v.name for v in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
+        for round_ in plan.rounds:
+            missing = team_missing(teams.get(round_.van_id))
+            if missing:
+                warnings.append(f"{van_names.get(round_.van_id, 'A van')} is unstaffed: {missing}.")
+    if plan.unplanned:
+        warnings.append(f"{len(plan.unplanned)} order{'s are' if len(plan.unplanned) != 1 else ' is'} not planned "
+                        "and will not be delivered unless you re-plan or move them onto a van.")
+    changes = _changes_of(session, branch_id, plan)
+    if changes:
+        warnings.append(f"The plan is out of date ({len(changes)} change{'s' if len(changes) != 1 else ''}): "
+                        + "; ".join(change.text for change in changes) + ".")
+    return warnings
+
+
+def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None,
+                 confirmed: bool = False) -> None:
+    """Publish the plan: its teams can now see their rounds and download their sheets.
+
+    A plan without a delivery is refused; one with unstaffed vans, unplanned orders or changes
+    since planning raises ConfirmationNeeded with the list, unless ``confirmed``.
+    """
     try:
         plan = _plan_for_change(session, branch_id, plan_id, version)
         if plan.status is not RoutePlanStatus.PUBLISHED:
+            if not any(stop.kind == "delivery" for stop in plan.stops):
+                raise ValidationError({"plan": "Nothing to publish: no round has a delivery. Take orders for the "
+                                               "day or check the vans' teams, then plan again."})
+            warnings = publish_warnings(session, branch_id, plan)
+            if warnings and not confirmed:
+                raise ConfirmationNeeded(warnings)
             plan.status = RoutePlanStatus.PUBLISHED
             plan.published_at = utc_now()
             record_event(session, user_id=user_id, action="route_plan.publish", entity_type="route_plan",

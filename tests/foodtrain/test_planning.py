@@ -157,9 +157,9 @@ def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(sessio
     with pytest.raises(ValidationError) as locked:
         planning.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, None)
     assert "locked" in locked.value.field_errors["van_id"]
-    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     with pytest.raises(ValidationError) as stale:
-        planning.publish_plan(session, branch.id, plan_id, view.version, None)
+        planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     assert "changed by someone else" in stale.value.field_errors["version"]
     other = make_branch(session)
     session.commit()
@@ -173,7 +173,7 @@ def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
     branch, _, _, orders = _day(session, orders=3)
     plan_id = _plan(session, branch)
     view = planning.get_plan_view(session, branch.id, DAY)
-    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     assert _plan(session, branch) == plan_id
     assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 1
     deliveries = session.scalar(select(db.func.count()).select_from(RouteStop)
@@ -223,7 +223,7 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     with pytest.raises(NotFoundError):  # draft: not for drivers yet
         planning.delivery_sheets(session, branch.id, plan_id, None, driver)
     view = planning.get_plan_view(session, branch.id, DAY)
-    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     mine_van = view.rounds[0].van_id
     other_van = next(v for v in vans if v.id != mine_van)
     monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
@@ -262,7 +262,8 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
 
     draft_codes = codes(team_member)
     assert set(draft_codes.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
-    planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None)
+    planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None,
+                          confirmed=True)
     coordinator_codes = codes(planning.Viewer(None, "coordinator"))
     assert set(coordinator_codes.values()) == {planning.KEY_SAFE_HELD_BY_TEAM}
     own_round_orders = {str(s.order_id) for s in view.rounds[0].stops if s.order_id}
