@@ -837,6 +837,24 @@ def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | N
     return found
 
 
+def order_round_text(session: Session, branch_id: int, order_id: int) -> str:
+    """Where an order is in its day's plan, in words for a cancel confirmation ("" when not planned)."""
+    stop = session.scalar(
+        select(RouteStop).join(RoutePlan, RoutePlan.id == RouteStop.plan_id)
+        .where(RoutePlan.branch_id == branch_id, RouteStop.order_id == order_id, RouteStop.kind == "delivery"))
+    if stop is None:
+        return ""
+    van = session.get(Van, stop.van_id)
+    plan = stop.plan
+    number = sum(1 for s in plan.stops if s.van_id == stop.van_id and s.kind == "delivery"
+                 and s.sequence <= stop.sequence)
+    where = f"{van.name if van else 'a van'}'s round for {plan.delivery_date:%A %-d %B} (delivery {number})"
+    if plan.status is RoutePlanStatus.PUBLISHED:
+        return (f"It is on {where}, already published: the team will see it struck through as CANCELLED on "
+                "their sheet and phone until the plan is re-published.")
+    return f"It is on {where} in the draft plan: re-plan before publishing."
+
+
 # ---------------------------------------------------------------------------
 # Adjusting and publishing
 
