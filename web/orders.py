@@ -173,6 +173,11 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
 # ---------------------------------------------------------------- one order: packing, delivery, cancelling
 
 
+def _today() -> date:
+    """The office's today (a cancellation can be undone until the day's rounds are out)."""
+    return date.today()
+
+
 def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
                   cancel: CancelForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     order = get_order(db.session, current_branch_id(), order_id)
@@ -189,7 +194,7 @@ def _render_order(order_id: int, packing: PackingForm | None = None, delivery: D
     )
     cancel = cancel or CancelForm(prefix="cancel", formdata=None, version=order.version)
     undo = UndoCancelForm(prefix="undo", formdata=None, version=order.version)
-    blocker = undo_blocker(db.session, order, date.today()) if order.status is OrderStatus.CANCELLED else ""
+    blocker = undo_blocker(db.session, order, _today()) if order.status is OrderStatus.CANCELLED else ""
     return render_template("orders/show.html", order=order, packing=packing, delivery=delivery, cancel=cancel,
                            undo=undo, undo_blocker=blocker, status_labels=STATUS_LABELS), status
 
@@ -276,7 +281,7 @@ def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
         flash("Reload the page and try again.", "error")
         return redirect(url_for(".show", order_id=order_id))
     try:
-        undo_cancel(db.session, current_branch_id(), order_id, date.today(), _user_id(),
+        undo_cancel(db.session, current_branch_id(), order_id, _today(), _user_id(),
                     expected_version=form.version.data)
     except ValidationError as error:
         for message in error.field_errors.values():

@@ -579,6 +579,24 @@ class StopView:
     lat: float
     lon: float
     cancelled: bool = False
+    # For the team's phone cards (delivery stops only).
+    address: str = ""
+    phone: str = ""
+    access_notes: str = ""
+    support_needs: str = ""
+    amount_due: str = ""
+    payment_method: str = ""
+
+    @property
+    def phone_link(self) -> str:
+        """tel: link for tap-to-call ("" without a phone number)."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        return f"tel:{digits}" if digits else ""
+
+    @property
+    def directions_link(self) -> str:
+        """geo: link that opens the phone's own map app at the stop (no network call from this app)."""
+        return f"geo:{self.lat:.6f},{self.lon:.6f}?q={self.lat:.6f},{self.lon:.6f}"
 
 
 @dataclass(frozen=True)
@@ -747,7 +765,8 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                 {p.order_id for p in plan.pins}
     orders = {o.id: o for o in session.scalars(
         in_branch(select(Order), Order, branch_id).where(Order.id.in_(order_ids))
-        .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines))).all()}
+        .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
+                 selectinload(Order.lines))).all()}
     shops = {s.id: s for s in session.scalars(in_branch(select(Shop), Shop, branch_id)).all()}
     branch = session.get(Branch, branch_id)
     rounds = []
@@ -770,10 +789,21 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
             else:
                 label = "Leave the base" if stop.kind == "start" else "Back at the base"
                 place, lat, lon = (branch.base_name if branch else ""), van.base_latitude, van.base_longitude
+            details = {}
+            if stop.kind == "delivery" and order is not None:
+                customer = order.customer
+                details = dict(
+                    address=", ".join(part for part in (customer.address_line1, customer.address_line2,
+                                                        customer.town, customer.postcode) if part),
+                    phone=customer.phone or "", access_notes=customer.access_notes or "",
+                    support_needs="; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs),
+                    amount_due=_amount_due_text(order),
+                    payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value))
             stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
                                   clock_text(stop.arrival_min), clock_text(stop.departure_min),
                                   int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon,
-                                  cancelled=order is not None and order.status is OrderStatus.CANCELLED))
+                                  cancelled=order is not None and order.status is OrderStatus.CANCELLED,
+                                  **details))
         team = teams.get(round_.van_id)
         rounds.append(RoundView(
             van_id=van.id, van_name=van.name, capacity_crates=van.capacity_crates, locked=round_.locked,
@@ -853,6 +883,32 @@ def order_round_text(session: Session, branch_id: int, order_id: int) -> str:
         return (f"It is on {where}, already published: the team will see it struck through as CANCELLED on "
                 "their sheet and phone until the plan is re-published.")
     return f"It is on {where} in the draft plan: re-plan before publishing."
+
+
+@dataclass(frozen=True)
+class NextRound:
+    """A driver's or mate's next published round, for their dashboard."""
+
+    delivery_date: date
+    van_name: str
+    team: str
+    start: str
+    deliveries: int
+    first_stop: str
+
+
+def next_round_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None,
+                             today: date) -> NextRound | None:
+    """The volunteer's next published round from today on (within two weeks), or None."""
+    for day in rounds_for_volunteer(session, branch_id, volunteer_id, today):
+        view = get_plan_view(session, branch_id, day.delivery_date, volunteer_id, drivers_only=True)
+        if view is None or not view.rounds:
+            continue
+        round_ = view.rounds[0]
+        first = next((s for s in round_.stops if s.kind != "start"), None)
+        return NextRound(view.delivery_date, round_.van_name, round_.team, round_.start, round_.deliveries,
+                         f"{first.label}, {first.place}" if first else "")
+    return None
 
 
 # ---------------------------------------------------------------------------
