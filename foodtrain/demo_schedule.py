@@ -64,7 +64,7 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
             report(f"{code}: planning the routes for {day:%A %-d %B}…")
             with session_factory() as session:
                 plan_id = planning.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
-                planning.publish_plan(session, branch_id, plan_id, None, None)
+                planning.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
             schedule.plan_ids.setdefault(code, []).append(plan_id)
         with session_factory() as session:
             _give_demo_driver_a_round(session, branch_id, code, days)

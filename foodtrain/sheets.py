@@ -2,7 +2,9 @@
 
 Pure rendering: plain dataclasses in, PDF bytes out. Every stop (and every
 picking-list order) is one KeepTogether block, so it is never split across
-pages; every page carries the confidentiality footer and "Page n of m".
+pages; every page carries a running head (van, team and date, or shop and date),
+the confidentiality footer and "Page n of m". Body text is at least 12 pt, for
+older eyes (BODY_FONT_PT).
 """
 from __future__ import annotations
 
@@ -24,12 +26,16 @@ from reportlab.platypus import (
     Paragraph,
     SimpleDocTemplate,
     Spacer,
+    Flowable,
     Table,
     TableStyle,
 )
 
 FOOTER_TEXT = "Confidential \u2014 return or shred after the round"
 MAX_NOTE_CHARS = 700
+BODY_FONT_PT = 12
+BODY_LEADING_PT = 15
+HEAD_FONT_PT = 12
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class SheetStop:
     payment_method: str = ""
     order_ref: str = ""
     key_safe_code: str = ""
+    cancelled: bool = False
+    # A collection: (order number, customer, crates) of each order picked up at the shop.
+    pickup_orders: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class TeamSheet:
     end: str
     distance_km: float
     stops: tuple[SheetStop, ...]
+    changes: tuple[str, ...] = ()  # what changed on this round since it was planned
 
 
 @dataclass(frozen=True)
@@ -89,16 +99,16 @@ class PickingList:
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["Normal"], fontName="Helvetica", fontSize=11, leading=14)
+    body = ParagraphStyle("body", parent=base["Normal"], fontName="Helvetica", fontSize=BODY_FONT_PT,
+                          leading=BODY_LEADING_PT)
     return {
-        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=17, leading=21,
+        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22,
                                 spaceAfter=4),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=12, leading=16, spaceAfter=2),
-        "stop": ParagraphStyle("stop", parent=body, fontName="Helvetica-Bold", fontSize=13, leading=17,
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=13, leading=17, spaceAfter=2),
+        "stop": ParagraphStyle("stop", parent=body, fontName="Helvetica-Bold", fontSize=14, leading=18,
                                spaceBefore=2, spaceAfter=3),
         "label": ParagraphStyle("label", parent=body, fontName="Helvetica-Bold"),
         "body": body,
-        "small": ParagraphStyle("small", parent=body, fontSize=10, leading=12),
     }
 
 
@@ -110,12 +120,28 @@ def _text(value: str, limit: int = MAX_NOTE_CHARS) -> str:
     return escape(value).replace("\n", "<br/>")
 
 
+class RunningHead(Flowable):
+    """Sets the head printed at the top of this page and every following one (until the next RunningHead)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.running_head = self.text  # type: ignore[attr-defined]
+
+
 class _NumberedCanvas(Canvas):
-    """A canvas that knows the page count when it saves, for 'Page n of m' and the footer."""
+    """A canvas that knows the page count when it saves, for the running head, 'Page n of m' and the footer."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict[str, Any]] = []
+        self.running_head = ""
 
     def showPage(self) -> None:  # noqa: N802 - reportlab's name
         self._saved_pages.append(dict(self.__dict__))
@@ -130,19 +156,23 @@ class _NumberedCanvas(Canvas):
         super().save()
 
     def _draw_footer(self, total: int) -> None:
-        width, _ = A4
+        width, height = A4
         self.saveState()
         self.setStrokeColor(colors.black)
+        if self.running_head:
+            self.setFont("Helvetica-Bold", HEAD_FONT_PT)
+            self.drawString(15 * mm, height - 12 * mm, self.running_head)
+            self.line(15 * mm, height - 14 * mm, width - 15 * mm, height - 14 * mm)
         self.line(15 * mm, 16 * mm, width - 15 * mm, 16 * mm)
-        self.setFont("Helvetica-Bold", 10)
+        self.setFont("Helvetica-Bold", 11)
         self.drawString(15 * mm, 11 * mm, FOOTER_TEXT)
-        self.setFont("Helvetica", 10)
+        self.setFont("Helvetica", 11)
         self.drawRightString(width - 15 * mm, 11 * mm, f"Page {self._pageNumber} of {total}")
         self.restoreState()
 
 
 def _document(buffer: BytesIO, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+    return SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=20 * mm,
                              bottomMargin=22 * mm, title=title, author="foodtrain", subject=FOOTER_TEXT)
 
 
@@ -170,15 +200,41 @@ def _facts(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Ta
     return table
 
 
+def _pickup_table(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> Table:
+    """The orders collected at a shop: order number, customer and crates, one row each."""
+    rows = stop.pickup_orders or ((stop.order_ref, stop.customer_name, stop.crates),)
+    data: list[list[Any]] = [[Paragraph(f"<b>{label}</b>", styles["body"])
+                              for label in ("Order", "Customer", "Crates")]]
+    data += [[Paragraph(_text(ref, 40), styles["body"]), Paragraph(_text(name, 200), styles["body"]),
+              Paragraph(_text(crates, 40), styles["body"])] for ref, name, crates in rows]
+    table = Table(data, colWidths=[30 * mm, 110 * mm, 40 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def sheet_head(sheet: TeamSheet) -> str:
+    """The running head of a team's pages: van, team and date."""
+    return f"{sheet.van_name} \u00b7 Team: {sheet.team} \u00b7 {sheet.delivery_date.strftime('%A %-d %B %Y')}"
+
+
+def picking_head(picking: PickingList) -> str:
+    """The running head of a shop's picking-list pages: shop and date."""
+    return f"Picking list \u00b7 {picking.shop_name} \u00b7 {picking.delivery_date.strftime('%A %-d %B %Y')}"
+
+
 def _stop_block(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> KeepTogether:
     parts: list[Any] = []
     if stop.kind == "pickup":
         parts.append(Paragraph(f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Collect at "
                                f"{escape(stop.shop_name)}", styles["stop"]))
-        parts.append(_facts([("Orders for", _text(stop.customer_name)), ("Order numbers", _text(stop.order_ref)),
-                             ("Crates", _text(stop.crates))], styles))
+        parts.append(_pickup_table(stop, styles))
         parts.append(_tick_boxes(["All orders collected", "Checked against the lists"], styles))
         parts.append(Paragraph(f"Checked by: ______________________________ (stop {stop.number})", styles["body"]))
+    elif stop.cancelled:
+        parts.append(Paragraph(f"Stop {stop.number} \u00b7 CANCELLED \u00b7 do not deliver \u00b7 "
+                               f"<strike>{escape(stop.customer_name)}</strike>", styles["stop"]))
+        parts.append(Paragraph(f"<strike>{_text(stop.address)}</strike> \u00b7 order {escape(stop.order_ref)} was "
+                               "cancelled after the round was published: leave it at the shop.", styles["body"]))
     else:
         parts.append(Paragraph(f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Deliver to "
                                f"{escape(stop.customer_name)}", styles["stop"]))
@@ -206,14 +262,19 @@ def _stop_block(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> KeepToget
 
 def _sheet_story(sheet: TeamSheet, styles: dict[str, ParagraphStyle]) -> list[Any]:
     story: list[Any] = [
+        RunningHead(sheet_head(sheet)),
         Paragraph(f"Delivery sheet \u00b7 {escape(sheet.van_name)} \u00b7 "
                   f"{sheet.delivery_date.strftime('%A %-d %B %Y')}", styles["title"]),
         Paragraph(f"Team: {escape(sheet.team)} \u00b7 Van: {escape(sheet.van_name)}", styles["subtitle"]),
         Paragraph(f"Leave the base {escape(sheet.start)} \u00b7 back about {escape(sheet.end)} \u00b7 "
-                  f"{sheet.distance_km:.1f} km \u00b7 {sum(1 for s in sheet.stops if s.kind == 'delivery')} "
+                  f"{sheet.distance_km:.1f} km \u00b7 {sum(1 for s in sheet.stops if s.kind == 'delivery' and not s.cancelled)} "
                   "deliveries", styles["subtitle"]),
         Spacer(1, 4 * mm),
     ]
+    if sheet.changes:
+        story.append(Paragraph("Changed since this round was planned (the office will re-plan):", styles["label"]))
+        story += [Paragraph(f"\u2022 {_text(change, 300)}", styles["body"]) for change in sheet.changes]
+        story.append(Spacer(1, 4 * mm))
     story += [_stop_block(stop, styles) for stop in sheet.stops]
     story.append(CondPageBreak(30 * mm))
     story.append(KeepTogether([
@@ -251,12 +312,12 @@ def _picking_block(order: PickingOrder, styles: dict[str, ParagraphStyle]) -> Ke
                               Paragraph("<b>Got</b>", styles["body"])]]
     for line in order.lines:
         data.append([str(line.quantity), Paragraph(_text(line.item, 200), styles["body"]),
-                     Paragraph(_text(line.notes, 300), styles["small"]),
+                     Paragraph(_text(line.notes, 300), styles["body"]),
                      "yes" if line.substitute_allowed else "NO", ""])
     table = Table(data, colWidths=[14 * mm, 70 * mm, 60 * mm, 24 * mm, 12 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONTNAME", (0, 1), (-1, -1), "Helvetica"), ("FONTSIZE", (0, 1), (-1, -1), 11),
+        ("FONTNAME", (0, 1), (-1, -1), "Helvetica"), ("FONTSIZE", (0, 1), (-1, -1), BODY_FONT_PT),
     ]))
     parts.append(table)
     if order.notes:
@@ -276,6 +337,7 @@ def render_picking_lists(lists: list[PickingList]) -> bytes:
     for index, picking in enumerate(lists):
         if index:
             story.append(PageBreak())
+        story.append(RunningHead(picking_head(picking)))
         story.append(Paragraph(f"Picking list \u00b7 {escape(picking.shop_name)} \u00b7 "
                                f"{picking.delivery_date.strftime('%A %-d %B %Y')}", styles["title"]))
         story.append(Paragraph(f"{len(picking.orders)} orders to be ready by {escape(picking.ready_by)}",

@@ -1,7 +1,7 @@
 """The branch dashboard and the admin's branch switch."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, redirect, render_template, session, url_for
 from flask_login import current_user
@@ -9,6 +9,7 @@ from flask_login import current_user
 from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.services.dashboard import branch_dashboard
+from foodtrain.services.planning import next_round_for_volunteer
 from web.forms import BranchChoiceForm
 from web.security import current_branch_id, roles_required
 
@@ -16,6 +17,10 @@ blueprint = Blueprint("dashboard", __name__)
 
 ALL_ROLES = tuple(UserRole)
 NAV_ITEMS = [("Dashboard", "dashboard.index", ALL_ROLES, 0)]
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
 
 
 @blueprint.route("/")
@@ -28,7 +33,11 @@ def index():  # type: ignore[no-untyped-def]
     if current_user.role is UserRole.ADMIN:
         branch_form = BranchChoiceForm(branch_id=branch_id)
         branch_form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
-    return render_template("dashboard.html", summary=summary, branch=branch, branch_form=branch_form)
+    next_round = None
+    if current_user.role is UserRole.DRIVER:
+        next_round = next_round_for_volunteer(db.session, branch_id, current_user.volunteer_id, _today())
+    return render_template("dashboard.html", summary=summary, branch=branch, branch_form=branch_form,
+                           next_round=next_round)
 
 
 @blueprint.route("/branch", methods=["POST"])

@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -227,4 +228,9 @@ class CancelForm(_VersionedForm):
                          validators=[InputRequired(message="Say why the order is cancelled."),
                                      Length(max=REASON_MAX_LENGTH)],
                          render_kw={"maxlength": REASON_MAX_LENGTH})
+    confirmed = HiddenField()
     submit = SubmitField("Cancel this order")
+
+
+class UndoCancelForm(_VersionedForm):
+    submit = SubmitField("Undo the cancellation")

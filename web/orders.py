@@ -27,10 +27,13 @@ from foodtrain.services.orders import (
     save_order,
     shop_day_summary,
     shop_name,
+    undo_blocker,
+    undo_cancel,
 )
+from foodtrain.services.planning import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
-from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm
+from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm, UndoCancelForm
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("orders", __name__, url_prefix="/orders")
@@ -170,6 +173,11 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
 # ---------------------------------------------------------------- one order: packing, delivery, cancelling
 
 
+def _today() -> date:
+    """The office's today (a cancellation can be undone until the day's rounds are out)."""
+    return date.today()
+
+
 def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
                   cancel: CancelForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     order = get_order(db.session, current_branch_id(), order_id)
@@ -185,8 +193,10 @@ def _render_order(order_id: int, packing: PackingForm | None = None, delivery: D
         reason=order.not_delivered_reason or "",
     )
     cancel = cancel or CancelForm(prefix="cancel", formdata=None, version=order.version)
+    undo = UndoCancelForm(prefix="undo", formdata=None, version=order.version)
+    blocker = undo_blocker(db.session, order, _today()) if order.status is OrderStatus.CANCELLED else ""
     return render_template("orders/show.html", order=order, packing=packing, delivery=delivery, cancel=cancel,
-                           status_labels=STATUS_LABELS), status
+                           undo=undo, undo_blocker=blocker, status_labels=STATUS_LABELS), status
 
 
 @blueprint.route("/<int:order_id>")
@@ -244,6 +254,11 @@ def cancel(order_id: int):  # type: ignore[no-untyped-def]
     form = CancelForm(prefix="cancel")
     if not form.validate_on_submit():
         return _render_order(order_id, cancel=form, status=400)
+    if form.confirmed.data != "1":
+        order = get_order(db.session, current_branch_id(), order_id)
+        if order.status is not OrderStatus.CANCELLED:
+            return render_template("orders/cancel_confirm.html", order=order, form=form,
+                                   on_round=order_round_text(db.session, current_branch_id(), order_id))
     try:
         cancel_order(db.session, current_branch_id(), order_id, form.reason.data or "", _user_id(),
                      expected_version=form.version.data)
@@ -253,7 +268,29 @@ def cancel(order_id: int):  # type: ignore[no-untyped-def]
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, cancel=form, status=409)
-    flash("Order cancelled.", "info")
+    flash("Order cancelled. You can undo this on the order's page until the day's rounds are out.", "info")
+    return redirect(url_for(".show", order_id=order_id))
+
+
+@blueprint.route("/<int:order_id>/undo-cancel", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
+    get_order(db.session, current_branch_id(), order_id)  # another branch's order: 404 before any form
+    form = UndoCancelForm(prefix="undo")
+    if not form.validate_on_submit():
+        flash("Reload the page and try again.", "error")
+        return redirect(url_for(".show", order_id=order_id))
+    try:
+        undo_cancel(db.session, current_branch_id(), order_id, _today(), _user_id(),
+                    expected_version=form.version.data)
+    except ValidationError as error:
+        for message in error.field_errors.values():
+            flash(message, "error")
+        return redirect(url_for(".show", order_id=order_id))
+    except StaleOrderError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", order_id=order_id))
+    flash("Cancellation undone: the order is back as it was.", "info")
     return redirect(url_for(".show", order_id=order_id))
 
 

@@ -92,6 +92,11 @@ def publish(rota_id: int):  # type: ignore[no-untyped-def]
     form = VersionForm()
     if not form.validate_on_submit():
         return _render_show(rota_id, form, 400)
+    view = rota_service.get_rota(db.session, current_branch_id(), rota_id)
+    if (view.status is RotaStatus.DRAFT and view.unfilled_slots and form.version.data == view.version
+            and form.confirmed.data != "1"):
+        db.session.rollback()
+        return render_template("rota/publish_confirm.html", rota=view, form=form)
     try:
         published = rota_service.publish_rota(db.session, current_branch_id(), rota_id,
                                               expected_version=form.version.data, user_id=current_user.id)

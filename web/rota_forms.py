@@ -36,9 +36,10 @@ class GenerateForm(FlaskForm):
 
 
 class VersionForm(FlaskForm):
-    """Publishing: only the rota's version (and the CSRF token)."""
+    """Publishing: the rota's version (and the CSRF token); confirmed "1" after seeing the empty seats."""
 
     version = _version_field()
+    confirmed = HiddenField()
 
 
 class SwapForm(FlaskForm):

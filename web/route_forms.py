@@ -55,4 +55,6 @@ class LockRoundForm(PlanChangeForm):
 
 
 class PublishForm(PlanChangeForm):
-    """Publish the plan to its teams."""
+    """Publish the plan to its teams ("1" in confirmed: after seeing what is unstaffed or unplanned)."""
+
+    confirmed = HiddenField()

@@ -9,7 +9,7 @@ from flask_login import current_user
 import foodtrain.services.planning as planning
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
-from foodtrain.services.errors import ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, ValidationError
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from web.jobs import start_job
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
@@ -135,8 +135,13 @@ def publish(plan_id: int):  # type: ignore[no-untyped-def]
         _flash_errors(form)
     else:
         try:
-            planning.publish_plan(db.session, current_branch_id(), plan_id, form.version.data, current_user.id)
+            planning.publish_plan(db.session, current_branch_id(), plan_id, form.version.data, current_user.id,
+                                  confirmed=form.confirmed.data == "1")
             flash("Published: the teams can now see their rounds and download their sheets.", "info")
+        except ConfirmationNeeded as question:
+            day = planning.plan_date(db.session, current_branch_id(), plan_id)
+            return render_template("routes/publish_confirm.html", day=day, plan_id=plan_id,
+                                   version=form.version.data, warnings=question.warnings)
         except ValidationError as error:
             _flash_errors(form, error)
     return _back_to(request.args.get("date"))

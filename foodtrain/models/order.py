@@ -54,6 +54,8 @@ class Order(db.Model):
         enum_type(PaymentMethod, "payment_method_received")
     )
     not_delivered_reason: Mapped[str | None] = mapped_column(String(300))
+    # The status before a cancellation, so the cancellation can be undone until the round is out.
+    cancelled_from_status: Mapped[str | None] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

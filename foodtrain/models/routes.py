@@ -76,6 +76,8 @@ class RouteRound(db.Model):
     distance_m: Mapped[float] = mapped_column(default=0.0)
     drive_min: Mapped[float] = mapped_column(default=0.0)
     duration_min: Mapped[float] = mapped_column(default=0.0)
+    # The rostered team when the round was planned or published: a rota change since then shows.
+    team_text: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     plan: Mapped[RoutePlan] = relationship(back_populates="rounds")
 

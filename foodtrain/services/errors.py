@@ -12,3 +12,11 @@ class ValidationError(ValueError):
     def __init__(self, field_errors: dict[str, str]):
         self.field_errors = field_errors
         super().__init__("; ".join(f"{field}: {message}" for field, message in field_errors.items()))
+
+
+class ConfirmationNeeded(Exception):
+    """The action is allowed but has consequences the user should see first; `warnings` lists them."""
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        super().__init__("; ".join(warnings))

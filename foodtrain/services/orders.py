@@ -581,6 +581,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
     if order.status is OrderStatus.CANCELLED:
         # Taking a new order for a date whose order was cancelled brings it back.
         order.status = OrderStatus.RECEIVED
+        order.cancelled_from_status = None
         order.shop_id = customer.shop_id
         try:
             order.delivery_charge_pence = delivery_charge_on(session, branch_id, delivery_date)
@@ -808,9 +809,51 @@ def cancel_order(
         if order.status not in CANCELLABLE_STATUSES:
             raise ValidationError({"reason": f"This order is {STATUS_LABELS[order.status].lower()}; "
                                              "it can no longer be cancelled."})
+        order.cancelled_from_status = order.status.value
         order.status = OrderStatus.CANCELLED
         note = f"Cancelled: {reason}"
         order.notes = f"{order.notes}\n{note}".strip() if order.notes else note
         order.updated_at = utc_now()
         session.flush()
         _audit(session, user_id, "order.cancel", order, "fields=status,notes")  # ids and field names, never the reason
+
+
+ROUND_OUT_STATUSES = (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
+
+
+def undo_blocker(session: Session, order: Order, today: date) -> str:
+    """Why a cancellation can no longer be undone ("" when it can): only until the day's round is out."""
+    if order.status is not OrderStatus.CANCELLED:
+        return "This order is not cancelled."
+    if order.cancelled_from_status is None:
+        return "This order was cancelled before cancellations could be undone: take the order again instead."
+    if order.delivery_date < today:
+        return "Its delivery day has passed."
+    if order.cancelled_from_status == OrderStatus.OUT_FOR_DELIVERY.value:
+        return "It was already out for delivery when it was cancelled."
+    round_out = session.scalar(
+        select(Order.id).where(Order.branch_id == order.branch_id, Order.delivery_date == order.delivery_date,
+                               Order.status.in_(ROUND_OUT_STATUSES)).limit(1))
+    if round_out is not None:
+        return "The rounds for that day are already out."
+    return ""
+
+
+def undo_cancel(session: Session, branch_id: int, order_id: int, today: date, user_id: int | None,
+                expected_version: int | None = None) -> None:
+    """Bring a cancelled order back to the status it had, until the day's round is out."""
+    with _order_change(session):
+        order = _order_in_branch(session, branch_id, order_id)
+        if order.status is not OrderStatus.CANCELLED and order.cancelled_from_status is None:
+            session.rollback()
+            return  # a repeated submit: already undone
+        _check_version(order, expected_version)
+        blocker = undo_blocker(session, order, today)
+        if blocker:
+            raise ValidationError({"undo": f"The cancellation cannot be undone: {blocker}"})
+        order.status = OrderStatus(order.cancelled_from_status)
+        order.cancelled_from_status = None
+        order.notes = f"{order.notes}\nCancellation undone.".strip()
+        order.updated_at = utc_now()
+        session.flush()
+        _audit(session, user_id, "order.uncancel", order, order.status.value)

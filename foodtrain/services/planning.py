@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,6 +25,7 @@ import routing
 from foodtrain.encryption import DecryptionError, FieldCipher
 from foodtrain.jobs import JobContext, register_job_kind
 from foodtrain.models import (
+    AuditEvent,
     Branch,
     Customer,
     Order,
@@ -43,9 +44,9 @@ from foodtrain.models import SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.route_map import MapPoint, MapRound, render_round_map
 from foodtrain.services.audit import record_event
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
-from foodtrain.services.rota import VanTeam, teams_for_date
+from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
 from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, TeamSheet
 
 PLAN_JOB_KIND = "route_plan"
@@ -74,6 +75,7 @@ SUPPORT_SERVICE_MIN = {
 }
 STALE_MESSAGE = ("This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
                  "Reload the page and try again.")
+NO_TEAM_TEXT = "no team rostered"
 NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
 
 
@@ -159,6 +161,7 @@ class DayInputs:
     locked_rounds: tuple[RoundRecord, ...] = ()
     pins: dict[int, int] = field(default_factory=dict)
     no_team_rostered: bool = False
+    team_texts: dict[int, str] = field(default_factory=dict)
 
 
 def minutes_of(value: time) -> int:
@@ -188,6 +191,59 @@ def rostered_teams(session: Session, branch_id: int, day: date) -> list[VanTeam]
     return [team for team in teams_for_date(session, branch_id, day) if team.van_id]
 
 
+@dataclass(frozen=True)
+class VanLeftOut:
+    """An active van that does not go out on the day, and why."""
+
+    van_id: int
+    van_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DayStaffing:
+    """Which vans can go out on a day: those with a full rostered team (driver and delivery mate)."""
+
+    rota_published: bool
+    out_van_ids: frozenset[int]
+    left_out: tuple[VanLeftOut, ...]
+
+
+def team_missing(team: VanTeam | None) -> str:
+    """Why a van slot cannot go out ("" when its team is complete): a team of two works at the door."""
+    if team is None:
+        return "no delivery slot for this van on the rota"
+    if team.driver_volunteer_id is None and team.mate_volunteer_id is None:
+        return "nobody rostered on it"
+    if team.driver_volunteer_id is None:
+        return "no driver rostered"
+    if team.mate_volunteer_id is None:
+        return "no delivery mate rostered (a team of two works at the door)"
+    return ""
+
+
+def day_staffing(session: Session, branch_id: int, day: date) -> DayStaffing:
+    """The one rule for which vans go out: with a published rota, only vans with a complete team.
+
+    Without a published rota for the month every active van is planned (the branch may keep
+    its rota on paper); the plan then says no team is rostered and publishing asks to confirm.
+    """
+    vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.active.is_(True))
+                                .order_by(Van.name)).all())
+    teams = {team.van_id: team for team in rostered_teams(session, branch_id, day)}
+    if not teams and published_rota_id(session, branch_id, day) is None:
+        return DayStaffing(False, frozenset(v.id for v in vans), ())
+    out_ids = set()
+    left_out = []
+    for van in vans:
+        missing = team_missing(teams.get(van.id))
+        if missing:
+            left_out.append(VanLeftOut(van.id, van.name, missing))
+        else:
+            out_ids.add(van.id)
+    return DayStaffing(True, frozenset(out_ids), tuple(left_out))
+
+
 def open_orders(session: Session, branch_id: int, day: date) -> list[Order]:
     """The branch's orders for the day that still have to be delivered."""
     return list(session.scalars(
@@ -208,12 +264,9 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
     branch = session.get(Branch, branch_id)
     if branch is None:
         raise NotFoundError(f"No branch {branch_id}.")
-    vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.active.is_(True))
+    staffing = day_staffing(session, branch_id, day)
+    vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.id.in_(staffing.out_van_ids))
                                 .order_by(Van.name)).all())
-    teams = rostered_teams(session, branch_id, day)
-    rostered_ids = {team.van_id for team in teams}
-    if rostered_ids:
-        vans = [van for van in vans if van.id in rostered_ids]
     orders = open_orders(session, branch_id, day)
     order_inputs = []
     for order in orders:
@@ -246,7 +299,8 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
         shift_end_min=minutes_of(shift_end),
         vans=tuple(VanInput(v.id, v.name, v.capacity_crates, v.base_latitude, v.base_longitude) for v in vans),
         shops=shop_inputs, orders=tuple(order_inputs), locked_rounds=tuple(locked), pins=pins,
-        no_team_rostered=not rostered_ids)
+        no_team_rostered=not staffing.rota_published,
+        team_texts={team.van_id: _team_text(team) for team in rostered_teams(session, branch_id, day)})
 
 
 def _stop_record(stop: RouteStop) -> StopRecord:
@@ -373,7 +427,8 @@ def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback
     status = "feasible"
     if not free_vans:
         for order in first_pass:
-            unplanned[order.id] = "no van is free on this day (every round is locked or no van is active)"
+            unplanned[order.id] = ("no van is free on this day (every round is locked, or no van has a rostered "
+                                   "team of driver and mate)")
     elif first_pass:
         result = _solve_watched(build_problem(inputs, free_vans, first_pass),
                                 routing.Params(time_limit_s=float(time_limit_s), workers=PLAN_SEARCH_WORKERS),
@@ -445,7 +500,8 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             for round_ in solution.rounds:
                 session.add(RouteRound(plan_id=plan.id, van_id=round_.van_id, locked=round_.locked,
                                        distance_m=round_.distance_m, drive_min=round_.drive_min,
-                                       duration_min=round_.duration_min))
+                                       duration_min=round_.duration_min,
+                                       team_text=inputs.team_texts.get(round_.van_id, NO_TEAM_TEXT)))
                 for sequence, stop in enumerate(round_.stops, start=1):
                     session.add(RouteStop(plan_id=plan.id, van_id=round_.van_id, sequence=sequence, kind=stop.kind,
                                           order_id=stop.order_id, shop_id=stop.shop_id,
@@ -543,6 +599,25 @@ class StopView:
     crates_estimated: bool
     lat: float
     lon: float
+    cancelled: bool = False
+    # For the team's phone cards (delivery stops only).
+    address: str = ""
+    phone: str = ""
+    access_notes: str = ""
+    support_needs: str = ""
+    amount_due: str = ""
+    payment_method: str = ""
+
+    @property
+    def phone_link(self) -> str:
+        """tel: link for tap-to-call ("" without a phone number)."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        return f"tel:{digits}" if digits else ""
+
+    @property
+    def directions_link(self) -> str:
+        """geo: link that opens the phone's own map app at the stop (no network call from this app)."""
+        return f"geo:{self.lat:.6f},{self.lon:.6f}?q={self.lat:.6f},{self.lon:.6f}"
 
 
 @dataclass(frozen=True)
@@ -598,8 +673,17 @@ class PlanView:
     unplanned: tuple[UnplannedView, ...]
     pins: tuple[PinView, ...]
     van_choices: tuple[tuple[int, str], ...]
-    new_orders: int
+    changes: tuple[PlanChange, ...]
+    vans_left_out: tuple[VanLeftOut, ...]
     map_svg: str
+
+    @property
+    def out_of_date(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def new_orders(self) -> int:
+        return sum(1 for change in self.changes if change.kind == "new")
 
     @property
     def published(self) -> bool:
@@ -610,11 +694,75 @@ class PlanView:
         return sum(r.deliveries for r in self.rounds)
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    """Something that changed since the plan was made: the plan is out of date until re-planned."""
+
+    kind: str  # "cancelled", "changed", "new" (orders) or "rota"
+    order_id: int | None
+    van_id: int | None
+    text: str
+
+
+ORDER_EDIT_ACTIONS = ("order.update", "order.reopen")
+
+
+def plan_changes(session: Session, branch_id: int, day: date) -> list[PlanChange]:
+    """What today's data says has changed since the day's plan was made ([] when none, or no plan).
+
+    Cancelled orders, orders moved to another date or edited after planning, orders taken
+    after planning, and rounds whose rostered team is no longer the one planned with.
+    """
+    plan = _plan_row(session, branch_id, day)
+    return _changes_of(session, branch_id, plan) if plan is not None else []
+
+
+def _changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanChange]:
+    van_names = {v.id: v.name for v in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
+    van_of = {s.order_id: s.van_id for s in plan.stops if s.kind == "delivery" and s.order_id}
+    known = set(van_of) | {u.order_id for u in plan.unplanned}
+    orders = {o.id: o for o in session.scalars(
+        in_branch(select(Order), Order, branch_id)
+        .where(or_(Order.id.in_(known), and_(Order.delivery_date == plan.delivery_date,
+                                             Order.status.not_in(CLOSED_STATUSES))))
+        .options(selectinload(Order.customer))).all()}
+    edited = set(session.scalars(
+        select(AuditEvent.entity_id).where(AuditEvent.entity_type == "order", AuditEvent.entity_id.in_(known),
+                                           AuditEvent.action.in_(ORDER_EDIT_ACTIONS),
+                                           AuditEvent.occurred_at > plan.planned_at)).all())
+    changes = []
+    for order_id in sorted(known):
+        order = orders.get(order_id)
+        if order is None:
+            continue
+        van_id = van_of.get(order_id)
+        where = f" ({van_names.get(van_id, 'van')}'s round)" if van_id else " (it was not planned)"
+        who = f"Order {order_id} for {order.customer.full_name}"
+        if order.status is OrderStatus.CANCELLED:
+            changes.append(PlanChange("cancelled", order_id, van_id, f"{who} was cancelled{where}"))
+        elif order.delivery_date != plan.delivery_date:
+            changes.append(PlanChange("changed", order_id, van_id,
+                                      f"{who} was moved to {order.delivery_date:%A %-d %B}{where}"))
+        elif order_id in edited:
+            changes.append(PlanChange("changed", order_id, van_id, f"{who} was changed after planning{where}"))
+    for order in sorted((o for o in orders.values() if o.id not in known), key=lambda o: o.id):
+        changes.append(PlanChange("new", order.id, None,
+                                  f"Order {order.id} for {order.customer.full_name} came in after planning"))
+    teams = {team.van_id: team for team in rostered_teams(session, branch_id, plan.delivery_date)}
+    for round_ in plan.rounds:
+        now = _team_text(teams.get(round_.van_id))
+        if round_.team_text and now != round_.team_text:
+            changes.append(PlanChange("rota", None, round_.van_id,
+                                      f"{van_names.get(round_.van_id, 'A van')}: the rota changed: planned with "
+                                      f"{round_.team_text}, now {now}"))
+    return changes
+
+
 def _team_text(team: VanTeam | None) -> str:
     if team is None:
-        return "no team rostered"
+        return NO_TEAM_TEXT
     names = [name for name in (team.driver_name, team.mate_name) if name]
-    return " and ".join(names) if names else "no team rostered"
+    return " and ".join(names) if names else NO_TEAM_TEXT
 
 
 def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int | None = None,
@@ -638,7 +786,8 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                 {p.order_id for p in plan.pins}
     orders = {o.id: o for o in session.scalars(
         in_branch(select(Order), Order, branch_id).where(Order.id.in_(order_ids))
-        .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines))).all()}
+        .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
+                 selectinload(Order.lines))).all()}
     shops = {s.id: s for s in session.scalars(in_branch(select(Shop), Shop, branch_id)).all()}
     branch = session.get(Branch, branch_id)
     rounds = []
@@ -661,9 +810,21 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
             else:
                 label = "Leave the base" if stop.kind == "start" else "Back at the base"
                 place, lat, lon = (branch.base_name if branch else ""), van.base_latitude, van.base_longitude
+            details = {}
+            if stop.kind == "delivery" and order is not None:
+                customer = order.customer
+                details = dict(
+                    address=", ".join(part for part in (customer.address_line1, customer.address_line2,
+                                                        customer.town, customer.postcode) if part),
+                    phone=customer.phone or "", access_notes=customer.access_notes or "",
+                    support_needs="; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs),
+                    amount_due=_amount_due_text(order),
+                    payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value))
             stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
                                   clock_text(stop.arrival_min), clock_text(stop.departure_min),
-                                  int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon))
+                                  int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon,
+                                  cancelled=order is not None and order.status is OrderStatus.CANCELLED,
+                                  **details))
         team = teams.get(round_.van_id)
         rounds.append(RoundView(
             van_id=van.id, van_name=van.name, capacity_crates=van.capacity_crates, locked=round_.locked,
@@ -671,7 +832,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
             mate_volunteer_id=team.mate_volunteer_id if team else None, stops=tuple(stops),
             distance_km=round(round_.distance_m / 1000, 1), drive_min=int(round(round_.drive_min)),
             start=stops[0].departure if stops else "", end=stops[-1].arrival if stops else "",
-            deliveries=sum(1 for s in stops if s.kind == "delivery"),
+            deliveries=sum(1 for s in stops if s.kind == "delivery" and not s.cancelled),
             max_load_crates=max((s.load_after_crates for s in stops), default=0)))
     if visible_vans is None:
         unplanned = tuple(UnplannedView(u.order_id, orders[u.order_id].customer.full_name,
@@ -679,12 +840,13 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                           for u in plan.unplanned if u.order_id in orders)
         pins = tuple(PinView(p.order_id, orders[p.order_id].customer.full_name, vans[p.van_id].name)
                      for p in plan.pins if p.order_id in orders and p.van_id in vans)
-        open_ids = {o.id for o in session.scalars(
-            in_branch(select(Order), Order, branch_id)
-            .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))).all()}
-        new_orders = len(open_ids - order_ids)
+        changes = tuple(_changes_of(session, branch_id, plan))
+        vans_left_out = day_staffing(session, branch_id, day).left_out
     else:
-        unplanned, pins, new_orders = (), (), 0
+        unplanned, pins = (), ()
+        changes = tuple(c for c in _changes_of(session, branch_id, plan)
+                        if c.van_id is not None and c.van_id in visible_vans)
+        vans_left_out = ()
     van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name) if van.active)
     map_svg = render_round_map(
         [MapRound(r.van_name, tuple(MapPoint(s.lat, s.lon, s.kind, str(i)) for i, s in enumerate(r.stops)))
@@ -696,7 +858,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         total_distance_km=round(sum(r.distance_km for r in rounds), 1),
         total_drive_min=sum(r.drive_min for r in rounds), vans_used=len(rounds), runtime_s=plan.runtime_s,
         no_team_rostered=plan.no_team_rostered, rounds=tuple(rounds), unplanned=unplanned, pins=pins,
-        van_choices=van_choices, new_orders=new_orders, map_svg=map_svg)
+        van_choices=van_choices, changes=changes, vans_left_out=vans_left_out, map_svg=map_svg)
 
 
 @dataclass(frozen=True)
@@ -724,6 +886,50 @@ def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | N
         if names:
             found.append(DriverDay(plan.delivery_date, names))
     return found
+
+
+def order_round_text(session: Session, branch_id: int, order_id: int) -> str:
+    """Where an order is in its day's plan, in words for a cancel confirmation ("" when not planned)."""
+    stop = session.scalar(
+        select(RouteStop).join(RoutePlan, RoutePlan.id == RouteStop.plan_id)
+        .where(RoutePlan.branch_id == branch_id, RouteStop.order_id == order_id, RouteStop.kind == "delivery"))
+    if stop is None:
+        return ""
+    van = session.get(Van, stop.van_id)
+    plan = stop.plan
+    number = sum(1 for s in plan.stops if s.van_id == stop.van_id and s.kind == "delivery"
+                 and s.sequence <= stop.sequence)
+    where = f"{van.name if van else 'a van'}'s round for {plan.delivery_date:%A %-d %B} (delivery {number})"
+    if plan.status is RoutePlanStatus.PUBLISHED:
+        return (f"It is on {where}, already published: the team will see it struck through as CANCELLED on "
+                "their sheet and phone until the plan is re-published.")
+    return f"It is on {where} in the draft plan: re-plan before publishing."
+
+
+@dataclass(frozen=True)
+class NextRound:
+    """A driver's or mate's next published round, for their dashboard."""
+
+    delivery_date: date
+    van_name: str
+    team: str
+    start: str
+    deliveries: int
+    first_stop: str
+
+
+def next_round_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None,
+                             today: date) -> NextRound | None:
+    """The volunteer's next published round from today on (within two weeks), or None."""
+    for day in rounds_for_volunteer(session, branch_id, volunteer_id, today):
+        view = get_plan_view(session, branch_id, day.delivery_date, volunteer_id, drivers_only=True)
+        if view is None or not view.rounds:
+            continue
+        round_ = view.rounds[0]
+        first = next((s for s in round_.stops if s.kind != "start"), None)
+        return NextRound(view.delivery_date, round_.van_name, round_.team, round_.start, round_.deliveries,
+                         f"{first.label}, {first.place}" if first else "")
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -798,11 +1004,46 @@ def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, 
         raise
 
 
-def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None) -> None:
-    """Publish the plan: its teams can now see their rounds and download their sheets."""
+def publish_warnings(session: Session, branch_id: int, plan: RoutePlan) -> list[str]:
+    """What publishing would send out unstaffed, unplanned or out of date, in words ([] when nothing)."""
+    warnings = []
+    staffing = day_staffing(session, branch_id, plan.delivery_date)
+    if not staffing.rota_published:
+        warnings.append("No rota is published for this month: no team is rostered, so no driver will see "
+                        "these rounds on their phone.")
+    else:
+        teams = {team.van_id: team for team in rostered_teams(session, branch_id, plan.delivery_date)}
+        van_names = {v.id: v.name for v in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
+        for round_ in plan.rounds:
+            missing = team_missing(teams.get(round_.van_id))
+            if missing:
+                warnings.append(f"{van_names.get(round_.van_id, 'A van')} is unstaffed: {missing}.")
+    if plan.unplanned:
+        warnings.append(f"{len(plan.unplanned)} order{'s are' if len(plan.unplanned) != 1 else ' is'} not planned "
+                        "and will not be delivered unless you re-plan or move them onto a van.")
+    changes = _changes_of(session, branch_id, plan)
+    if changes:
+        warnings.append(f"The plan is out of date ({len(changes)} change{'s' if len(changes) != 1 else ''}): "
+                        + "; ".join(change.text for change in changes) + ".")
+    return warnings
+
+
+def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None,
+                 confirmed: bool = False) -> None:
+    """Publish the plan: its teams can now see their rounds and download their sheets.
+
+    A plan without a delivery is refused; one with unstaffed vans, unplanned orders or changes
+    since planning raises ConfirmationNeeded with the list, unless ``confirmed``.
+    """
     try:
         plan = _plan_for_change(session, branch_id, plan_id, version)
         if plan.status is not RoutePlanStatus.PUBLISHED:
+            if not any(stop.kind == "delivery" for stop in plan.stops):
+                raise ValidationError({"plan": "Nothing to publish: no round has a delivery. Take orders for the "
+                                               "day or check the vans' teams, then plan again."})
+            warnings = publish_warnings(session, branch_id, plan)
+            if warnings and not confirmed:
+                raise ConfirmationNeeded(warnings)
             plan.status = RoutePlanStatus.PUBLISHED
             plan.published_at = utc_now()
             record_event(session, user_id=user_id, action="route_plan.publish", entity_type="route_plan",
@@ -887,7 +1128,14 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
             stops = []
             for stop in round_.stops:
                 order = orders.get(stop.order_id) if stop.order_id else None
-                if stop.kind == "delivery" and order is not None:
+                cancelled = order is not None and order.status is OrderStatus.CANCELLED
+                if stop.kind == "delivery" and order is not None and cancelled:
+                    customer = order.customer
+                    stops.append(SheetStop(number=0, kind="delivery", arrival=stop.arrival,
+                                           customer_name=customer.full_name,
+                                           address=f"{customer.address_line1}, {customer.postcode}",
+                                           order_ref=str(order.id), cancelled=True))
+                elif stop.kind == "delivery" and order is not None:
                     customer = order.customer
                     address = ", ".join(part for part in (customer.address_line1, customer.address_line2,
                                                           customer.town, customer.postcode) if part)
@@ -904,16 +1152,20 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                         key_safe_code=_key_safe_text(customer.key_safe_code_encrypted,
                                                      cipher if viewer_in_team else None)))
                 elif stop.kind == "pickup" and order is not None:
+                    crates = f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates)
+                    if cancelled:
+                        crates = "CANCELLED: leave at the shop"
                     stops.append(SheetStop(number=0, kind="pickup", arrival=stop.arrival,
                                            customer_name=order.customer.full_name, shop_name=stop.place,
-                                           crates=f"{stop.crates} (estimate)" if stop.crates_estimated
-                                           else str(stop.crates), order_ref=str(order.id)))
+                                           crates=crates, order_ref=str(order.id),
+                                           pickup_orders=((str(order.id), order.customer.full_name, crates),)))
             stops = _merge_pickups(stops)
             key_safe_codes += sum(1 for s in stops if s.key_safe_code and s.key_safe_code != KEY_SAFE_HELD_BY_TEAM)
             sheets.append(TeamSheet(
                 delivery_date=view.delivery_date, van_name=round_.van_name, team=round_.team,
                 start=round_.start, end=round_.end, distance_km=round_.distance_km,
-                stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1))))
+                stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1)),
+                changes=tuple(c.text for c in view.changes if c.van_id == round_.van_id)))
         record_event(session, user_id=viewer.user_id, username=viewer.username, action="delivery_sheet.download",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id,
                      detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}; "
@@ -934,7 +1186,8 @@ def _merge_pickups(stops: list[SheetStop]) -> list[SheetStop]:
         if stop.kind == "pickup" and last is not None and last.kind == "pickup" and last.shop_name == stop.shop_name:
             merged[-1] = replace(last, customer_name=f"{last.customer_name}; {stop.customer_name}",
                                  crates=f"{last.crates}; {stop.crates}",
-                                 order_ref=f"{last.order_ref}, {stop.order_ref}")
+                                 order_ref=f"{last.order_ref}, {stop.order_ref}",
+                                 pickup_orders=last.pickup_orders + stop.pickup_orders)
         else:
             merged.append(stop)
     return merged

@@ -66,6 +66,15 @@ def _link_driver_to_a_planned_round(demo_app, day: date) -> None:  # type: ignor
         db.session.commit()
 
 
+def _publish_anyway_if_asked(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Publishing lists what is unstaffed or unplanned and asks to confirm: the journey confirms."""
+    confirm = page.get_by_role("button", name="Publish anyway")
+    if confirm.count():
+        screenshot(page, name)
+        confirm.click()
+        page.wait_for_load_state()
+
+
 def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import web.routes  # the demo's delivery days are fixed dates: 'my rounds' lists from that week
     monkeypatch.setattr(web.routes, "_today", lambda: DELIVERY_DAYS[0])
@@ -84,6 +93,7 @@ def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, m
     screenshot(page, "journey-rota-calendar")
     page.get_by_role("button", name="Publish this rota").click()
     page.wait_for_load_state()
+    _publish_anyway_if_asked(page, "journey-rota-publish-confirm")
     assert "published" in page.content().lower()
 
     # The coordinator plans the delivery day and publishes the rounds to the teams.
@@ -97,6 +107,7 @@ def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, m
     screenshot(page, "journey-routes-day")
     page.get_by_role("button", name="Publish to the teams").click()
     page.wait_for_load_state()
+    _publish_anyway_if_asked(page, "journey-routes-publish-confirm")
     _link_driver_to_a_planned_round(demo_app, day)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/login"))

@@ -157,9 +157,9 @@ def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(sessio
     with pytest.raises(ValidationError) as locked:
         planning.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, None)
     assert "locked" in locked.value.field_errors["van_id"]
-    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     with pytest.raises(ValidationError) as stale:
-        planning.publish_plan(session, branch.id, plan_id, view.version, None)
+        planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     assert "changed by someone else" in stale.value.field_errors["version"]
     other = make_branch(session)
     session.commit()
@@ -173,7 +173,7 @@ def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
     branch, _, _, orders = _day(session, orders=3)
     plan_id = _plan(session, branch)
     view = planning.get_plan_view(session, branch.id, DAY)
-    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     assert _plan(session, branch) == plan_id
     assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 1
     deliveries = session.scalar(select(db.func.count()).select_from(RouteStop)
@@ -223,7 +223,7 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     with pytest.raises(NotFoundError):  # draft: not for drivers yet
         planning.delivery_sheets(session, branch.id, plan_id, None, driver)
     view = planning.get_plan_view(session, branch.id, DAY)
-    planning.publish_plan(session, branch.id, plan_id, view.version, None)
+    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     mine_van = view.rounds[0].van_id
     other_van = next(v for v in vans if v.id != mine_van)
     monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
@@ -262,7 +262,8 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
 
     draft_codes = codes(team_member)
     assert set(draft_codes.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
-    planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None)
+    planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None,
+                          confirmed=True)
     coordinator_codes = codes(planning.Viewer(None, "coordinator"))
     assert set(coordinator_codes.values()) == {planning.KEY_SAFE_HELD_BY_TEAM}
     own_round_orders = {str(s.order_id) for s in view.rounds[0].stops if s.order_id}
@@ -316,3 +317,49 @@ def test_a_cancel_during_the_search_stops_it_within_two_seconds() -> None:
                        routing.Params(time_limit_s=60, workers=PLAN_SEARCH_WORKERS), progress, "Searching")
     assert wall.monotonic() - started < 3.0
     assert messages
+
+
+def test_only_vans_with_a_complete_rostered_team_are_planned_and_the_others_say_why(session, monkeypatch) -> None:
+    """A van whose slot lacks a driver or a mate, or has no slot, gets no deliveries; the plan says why."""
+    branch, _, vans, orders = _day(session, orders=4, vans=3)
+    teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate"),
+             VanTeam(vans[1].id, vans[1].name, None, "", 13, "Cy Mate")]
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
+    _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert {r.van_id for r in view.rounds} == {vans[0].id}
+    assert sorted(s.order_id for s in view.rounds[0].stops if s.kind == "delivery") == sorted(o.id for o in orders)
+    assert [(v.van_name, v.reason) for v in view.vans_left_out] == [
+        ("Van 2", "no driver rostered"), ("Van 3", "no delivery slot for this van on the rota")]
+    assert not view.no_team_rostered and not view.changes
+
+
+def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(session, monkeypatch) -> None:
+    """After planning: a cancelled, an edited and a new order and a changed team are each listed, exactly."""
+    from foodtrain.services.orders import OrderLineInput, cancel_order, save_order
+
+    branch, shop, vans, orders = _day(session, orders=3, vans=1, capacity=40)
+    teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate")]
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
+    _plan(session, branch)
+    assert planning.plan_changes(session, branch.id, DAY) == []
+    cancel_order(session, branch.id, orders[0].id, "in hospital", None)
+    save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Bread", 2, "", True)], "", None)
+    late = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
+    session.commit()
+    teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
+    changes = planning.plan_changes(session, branch.id, DAY)
+    assert [(c.kind, c.order_id) for c in changes] == [
+        ("cancelled", orders[0].id), ("changed", orders[1].id), ("new", late.id), ("rota", None)]
+    assert changes[0].text == f"Order {orders[0].id} for {orders[0].customer.full_name} was cancelled (Van 1's round)"
+    assert changes[3].text == "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate"
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert view.out_of_date and view.new_orders == 1
+    cancelled = [s for r in view.rounds for s in r.stops if s.order_id == orders[0].id and s.kind == "delivery"]
+    assert cancelled and cancelled[0].cancelled and view.rounds[0].deliveries == 2
+    sheets = planning.delivery_sheets(session, branch.id, view.id, None, planning.Viewer(None, "coord"))
+    struck = [s for s in sheets[0].stops if s.cancelled]
+    assert [s.order_ref for s in struck] == [str(orders[0].id)] and not struck[0].phone
+    assert any("was cancelled" in text for text in sheets[0].changes)
+    _plan(session, branch)  # re-planning removes the cancelled stop and takes the changes in
+    assert planning.plan_changes(session, branch.id, DAY) == []

@@ -102,3 +102,52 @@ def test_picking_lists_one_unsplit_block_per_order() -> None:
     assert all(f"Picker{k:02d} Smith" in text for k in range(25)) and "item 24-9" in text
     assert all(FOOTER_TEXT in page for page in pages)
     assert _assert_blocks_unsplit(pages, r"Order (\d+) ·", r"\(order (\d+)\)") == 25
+
+
+def test_running_head_on_every_page_of_each_sheet_and_picking_list() -> None:
+    """Continuation pages name the van, team and date (sheets) or the shop and date (picking lists)."""
+    names = [f"Customer{k:02d} Maxwell" for k in range(30)]
+    pages = _pages(render_delivery_sheets([_sheet("Van 1", names), _sheet("Van 2", names[:20], team="Cy and Di")]))
+    assert len(pages) > 4
+    heads = [text for text in pages if "Van 1 \u00b7 Team: Ann Driver and Bob Mate \u00b7 Tuesday 1 December 2026" in text]
+    seconds = [text for text in pages if "Van 2 \u00b7 Team: Cy and Di \u00b7 Tuesday 1 December 2026" in text]
+    assert len(heads) + len(seconds) == len(pages) and heads and seconds
+    lines = tuple(PickingLine(f"Item {k}", 1, "", True) for k in range(12))
+    picking = PickingList("Nithside Superstore", DAY, "08:30",
+                          tuple(PickingOrder(str(k), f"Customer {k}", "", lines) for k in range(8)))
+    picking_pages = _pages(render_picking_lists([picking]))
+    assert len(picking_pages) > 1
+    assert all("Picking list \u00b7 Nithside Superstore \u00b7 Tuesday 1 December 2026" in text
+               for text in picking_pages)
+
+
+def test_body_text_at_least_12_pt() -> None:
+    """No text on a sheet or picking list is set below 12 pt except the page footer (11 pt)."""
+    from pypdf import PdfReader as Reader
+
+    sizes: set[float] = set()
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            sizes.add(round(size * tm[0], 1) if tm[0] else size)
+
+    pdfs = [render_delivery_sheets([_sheet("Van 1", ["Ann Bell", "Cy Dunn"])]),
+            render_picking_lists([PickingList("Shop", DAY, "08:30", (PickingOrder("1", "Ann", "notes",
+                                  (PickingLine("Milk", 2, "semi-skimmed", False),)),))])]
+    for pdf in pdfs:
+        for page in Reader(BytesIO(pdf)).pages:
+            page.extract_text(visitor_text=visit)
+    assert sizes and min(sizes - {11.0}) >= 12, sizes
+
+
+def test_pickup_block_lists_crates_per_customer_and_cancelled_stop_struck_through() -> None:
+    """The collection lists each order's customer and crates; a cancelled stop says CANCELLED, no delivery."""
+    pickup = SheetStop(number=1, kind="pickup", arrival="09:30", shop_name="Nithside Superstore",
+                       pickup_orders=(("1001", "Ann Bell", "2"), ("1002", "Cy Dunn", "3 (estimate)")))
+    cancelled = SheetStop(number=2, kind="delivery", arrival="10:00", customer_name="Ann Bell",
+                          address="1 Church Road", order_ref="1001", cancelled=True)
+    text = _pages(render_delivery_sheets([TeamSheet(DAY, "Van 1", "Ann and Bob", "09:00", "12:00", 10.0,
+                                                    (pickup, cancelled))]))[0]
+    assert re.search(r"1001\s*Ann Bell\s*2", text) and re.search(r"1002\s*Cy Dunn\s*3 \(estimate\)", text)
+    assert "Stop 2 · CANCELLED · do not deliver" in text and "Deliver to Ann Bell" not in text
+    assert "0 deliveries" in text

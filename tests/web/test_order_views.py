@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
@@ -275,11 +276,53 @@ def test_cancel_needs_a_reason(demo_app, office) -> None:  # type: ignore[no-unt
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
     refused = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1"})
     assert refused.status_code == 400 and "Say why the order is cancelled" in refused.get_data(as_text=True)
+    asked = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1",
+                                                           "cancel-reason": "In hospital"})
+    assert asked.status_code == 200 and "Yes, cancel the order" in asked.get_data(as_text=True)
+    assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED  # nothing before the confirmation
     done = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1",
-                                                          "cancel-reason": "In hospital"})
+                                                          "cancel-reason": "In hospital", "cancel-confirmed": "1"})
     assert done.status_code == 302
     order = _order_of(demo_app, customer_id)
     assert order.status is OrderStatus.CANCELLED and "Cancelled: In hospital" in order.notes
+
+
+def _order_by_id(app, order_id: int) -> Order:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        db.session.expunge(order)
+        return order
+
+
+def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+    """Undo brings the order back to its status before cancelling; once an order of the day is out, it cannot."""
+    from foodtrain.services.orders import cancel_order
+
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    day = DAY + timedelta(days=14)
+    with demo_app.app_context():
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, day, [OrderLineInput("Milk", 1)], "", None)
+        record_packing(db.session, _branch_id("DG"), order_id, 1, 450, None)
+        cancel_order(db.session, _branch_id("DG"), order_id, "Away", None)
+    page = office.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Undo the cancellation" in page
+    done = office.post(f"/orders/{order_id}/undo-cancel", data={"csrf_token": csrf_token_from(page),
+                                                                "undo-version": "3"})
+    assert done.status_code == 302
+    order = _order_by_id(demo_app, order_id)
+    assert order.status is OrderStatus.PACKED and order.crates == 1 and "Cancellation undone." in order.notes
+    with demo_app.app_context():
+        cancel_order(db.session, _branch_id("DG"), order_id, "Away again", None)
+        other = db.session.scalar(select(Order).where(Order.branch_id == _branch_id("DG"), Order.id != order_id,
+                                                      Order.status != OrderStatus.CANCELLED).limit(1))
+        other.delivery_date, other.status = day, OrderStatus.OUT_FOR_DELIVERY
+        db.session.commit()
+    page = office.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Undo the cancellation" not in page and "already out" in page
+    refused = office.post(f"/orders/{order_id}/undo-cancel", data={"csrf_token": csrf_token_from(page),
+                                                                   "undo-version": "5"}, follow_redirects=True)
+    assert "cannot be undone" in refused.get_data(as_text=True)
+    assert _order_by_id(demo_app, order_id).status is OrderStatus.CANCELLED
 
 
 # ---------------------------------------------------------------- roles and branches

@@ -157,7 +157,12 @@ def test_valid_edit_and_publish(demo_app: Flask, demo_client: FlaskClient) -> No
     stale = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": version})
     assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
     current = re.search(r'name="version" type="hidden" value="(\d+)"', show).group(1)
-    ok = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": current})
+    asked = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": current})
+    assert asked.status_code == 200 and "Publish anyway" in asked.get_data(as_text=True)
+    assert "not fully staffed" in asked.get_data(as_text=True)
+    assert _dg_rota(demo_app, rota_id).status is RotaStatus.DRAFT  # nothing published before confirming
+    ok = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": current,
+                                                            "confirmed": "1"})
     assert ok.status_code == 302
     assert _dg_rota(demo_app, rota_id).status is RotaStatus.PUBLISHED
 

@@ -5,6 +5,7 @@ import re
 from datetime import date
 from io import BytesIO
 
+from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -109,7 +110,7 @@ def test_driver_sees_only_their_own_published_round(demo_app, demo_client, monke
     assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404  # draft
     assert DAY.isoformat() not in demo_client.get("/routes/mine").get_data(as_text=True)
     with demo_app.app_context():
-        planning.publish_plan(db.session, _branch_id("DG"), view.id, view.version, None)
+        planning.publish_plan(db.session, _branch_id("DG"), view.id, view.version, None, confirmed=True)
     monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 25))
     listing = demo_client.get("/routes/mine").get_data(as_text=True)
     assert f"/routes/mine/{DAY.isoformat()}" in listing
@@ -150,11 +151,33 @@ def test_move_lock_and_publish_forms_with_stale_version_message(demo_app, demo_c
     page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "stays on" in page
     publish = f"/routes/{view.id}/publish?date={DAY.isoformat()}"
-    demo_client.post(publish, data={"csrf_token": token, "version": view.version})
-    stale = demo_client.post(publish, data={"csrf_token": token, "version": view.version}, follow_redirects=True)
+    demo_client.post(publish, data={"csrf_token": token, "version": view.version, "confirmed": "1"})
+    stale = demo_client.post(publish, data={"csrf_token": token, "version": view.version, "confirmed": "1"},
+                             follow_redirects=True)
     assert "changed by someone else" in stale.get_data(as_text=True)
     assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 1
     bad = demo_client.post(f"/routes/{view.id}/lock?date={DAY.isoformat()}", data={
         "csrf_token": token, "version": "x", "van_id": "y", "locked": "1"}, follow_redirects=True)
     assert bad.status_code == 200 and "Reload the page" in bad.get_data(as_text=True)
     assert re.search(r"<svg", demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))
+
+
+def test_publish_lists_what_is_unplanned_or_unstaffed_and_asks_to_confirm(demo_app, demo_client) -> None:
+    """Publishing a plan with warnings shows them with 'Publish anyway' and publishes nothing until confirmed."""
+    view = _plan(demo_app)
+    sign_in(demo_client, "coordinator-dg")
+    token = csrf_token_from(demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))
+    with demo_app.app_context():
+        plan = db.session.get(RoutePlan, view.id)
+        warnings = planning.publish_warnings(db.session, _branch_id("DG"), plan)
+        db.session.rollback()
+    publish = f"/routes/{view.id}/publish?date={DAY.isoformat()}"
+    assert warnings  # the demo has no published rota for this month: nobody is rostered
+    asked = demo_client.post(publish, data={"csrf_token": token, "version": view.version})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Publish anyway" in page
+    assert all(str(escape(w[:40])) in page for w in warnings)
+    assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 0
+    done = demo_client.post(publish, data={"csrf_token": token, "version": view.version, "confirmed": "1"})
+    assert done.status_code == 302
+    assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 1

@@ -1,0 +1,137 @@
+"""The week as it changes, in Chromium: a day planned with a van that has no team, an order cancelled
+on a published day (sheet and the team's phone page show it), and the driver's round on a phone.
+
+The rota is stood in for by patching the planning service's rostered teams (the app runs in this
+process), so each test sets up exactly the teams it is about. Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from foodtrain.extensions import db
+from foodtrain.models import Branch, Order, OrderStatus, User, Van
+from foodtrain.services import planning
+from foodtrain.services.rota import VanTeam
+from tests.browser.conftest import screenshot, serious_accessibility_violations, sign_in_browser
+from tests.conftest import DEMO_PASSWORD
+
+DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
+PHONE_WIDTHS_PX = (390, 360)
+
+
+def _teams(demo_app, monkeypatch, unstaffed_van: bool = False) -> tuple[list[VanTeam], int]:  # type: ignore[no-untyped-def]
+    """A complete team on every active DG van (the last one without a mate when ``unstaffed_van``)."""
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        vans = db.session.scalars(select(Van).where(Van.branch_id == branch_id, Van.active.is_(True))
+                                  .order_by(Van.name)).all()
+        teams = [VanTeam(van.id, van.name, 9000 + 2 * k, f"Driver {k}", 9001 + 2 * k, f"Mate {k}")
+                 for k, van in enumerate(vans)]
+        db.session.remove()
+    if unstaffed_van:
+        last = teams[-1]
+        teams[-1] = VanTeam(last.van_id, last.van_name, last.driver_volunteer_id, last.driver_name, None, "")
+    monkeypatch.setattr(planning, "rostered_teams", lambda session, branch, day: list(teams))
+    return teams, branch_id
+
+
+def _document_fits(page, width_px: int) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": width_px, "height": 844})
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width_px, f"{page.url}: document {scroll_width} px wide on a {width_px} px screen"
+
+
+def test_planning_a_day_where_one_van_has_no_team(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The van without a full team gets no round; the page names it and says why; axe finds nothing serious."""
+    teams, _ = _teams(demo_app, monkeypatch, unstaffed_van=True)
+    page, server = browser_page, browser_page.live_server
+    sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
+    page.goto(f"{server}/routes/?date={DAY.isoformat()}")
+    page.get_by_label(re.compile("Search time")).fill("2")
+    page.get_by_role("button", name=re.compile("Plan the routes|Re-plan")).click()
+    page.wait_for_url(re.compile(r"/jobs/\d+"))
+    page.wait_for_url(lambda url: "/jobs/" not in url, timeout=180_000)
+    left_out = page.locator(".vans-left-out")
+    assert f"{teams[-1].van_name}: no delivery mate rostered" in left_out.inner_text()
+    assert page.locator(f"#round-{teams[-1].van_id}").count() == 0
+    assert page.locator("section.round").count() >= 1
+    screenshot(page, "week-plan-van-without-team")
+    assert serious_accessibility_violations(page) == []
+
+
+def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_phone(
+        browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Cancel (confirmed) an order on a published round: the plan is out of date, the sheet and the team's
+    phone cards show it struck through as CANCELLED; the phone page never scrolls sideways at 390 or 360 px."""
+    teams, branch_id = _teams(demo_app, monkeypatch)
+    with demo_app.app_context():
+        plan_id = planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        view = planning.get_plan_view(db.session, branch_id, DAY)
+        planning.publish_plan(db.session, branch_id, plan_id, view.version, None, confirmed=True)
+        mine = view.rounds[0]
+        order_id = next(s.order_id for s in mine.stops if s.kind == "delivery")
+        driver = db.session.scalar(select(User).where(User.username == "driver-dg"))
+        driver_volunteer_id = driver.volunteer_id
+        db.session.remove()
+    # driver-dg drives that round (same names: the rota has not changed since planning)
+    index = next(k for k, t in enumerate(teams) if t.van_id == mine.van_id)
+    team = teams[index]
+    teams[index] = VanTeam(team.van_id, team.van_name, driver_volunteer_id, team.driver_name,
+                           team.mate_volunteer_id, team.mate_name)
+
+    monkeypatch.setattr("web.orders._today", lambda: date(2026, 11, 25))  # the day before the round
+    page, server = browser_page, browser_page.live_server
+    sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
+    page.goto(f"{server}/orders/{order_id}")
+    page.get_by_label("Why is it cancelled?").fill("In hospital")
+    page.get_by_role("button", name="Cancel this order").click()
+    page.wait_for_load_state()
+    assert "already published" in page.content()
+    screenshot(page, "week-cancel-confirm")
+    assert serious_accessibility_violations(page) == []
+    page.get_by_role("button", name="Yes, cancel the order").click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+    assert page.get_by_role("button", name="Undo the cancellation").count() == 1
+    page.goto(f"{server}/routes/?date={DAY.isoformat()}")
+    changes = page.locator(".plan-changes").inner_text()
+    assert "Out of date" in changes and f"Order {order_id} for" in changes and "was cancelled" in changes
+    assert page.locator(f"#round-{mine.van_id} ~ table .route-stop--cancelled, "
+                        f"section:has(#round-{mine.van_id}) .route-stop--cancelled").count() >= 1
+    screenshot(page, "week-plan-out-of-date")
+    assert serious_accessibility_violations(page) == []
+    sheet = page.request.get(f"{server}/routes/{plan_id}/sheets.pdf?van={mine.van_id}")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet.body())).pages)
+    assert sheet.status == 200 and "CANCELLED" in text and "was cancelled" in text
+    with demo_app.app_context():
+        assert db.session.get(Order, order_id).status is OrderStatus.CANCELLED
+        db.session.remove()
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_browser(page, "driver-dg", DEMO_PASSWORD)
+    page.goto(f"{server}/routes/mine/{DAY.isoformat()}")
+    cancelled = page.locator(".stop-card--cancelled")
+    assert cancelled.count() >= 1 and "CANCELLED" in cancelled.first.inner_text()
+    assert "was cancelled" in page.locator(".plan-changes").inner_text()
+    cards = page.locator(".stop-card:not(.stop-card--pickup):not(.stop-card--cancelled)")
+    if cards.count():
+        card = cards.first
+        assert card.locator("a[href^='geo:']").count() == 1
+        assert "Amount due" in card.inner_text() and "Pays by" in card.inner_text()
+    for width in PHONE_WIDTHS_PX:
+        _document_fits(page, width)
+        screenshot(page, f"week-driver-round-{width}px")
+        assert serious_accessibility_violations(page) == []
+    monkeypatch.setattr("web.dashboard._today", lambda: date(2026, 11, 25))
+    page.goto(f"{server}/")
+    assert "Your next round" in page.content() and mine.van_name in page.locator(".next-round").inner_text()
+    for width in PHONE_WIDTHS_PX:
+        _document_fits(page, width)
+        screenshot(page, f"week-driver-dashboard-{width}px")
+    assert serious_accessibility_violations(page) == []
+    page.goto(f"{server}/routes/mine")
+    _document_fits(page, 360)
