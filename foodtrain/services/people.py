@@ -48,7 +48,8 @@ class SearchTerms:
     words: tuple[str, ...] = ()        # lower-case words of a name, street or town, in any order
 
 
-def _phone_digits(text: str) -> str:
+def phone_digits(text: str) -> str:
+    """A phone number as digits only, a leading +44 read as 0 (how two numbers are compared)."""
     digits = re.sub(r"\D", "", text)
     if text.strip().startswith("+44") or (digits.startswith("44") and len(digits) >= 12):
         digits = "0" + digits[2:]
@@ -64,8 +65,8 @@ def parse_search_text(text: str) -> SearchTerms:
     text = (text or "").strip()[:100]
     if not text:
         return SearchTerms()
-    if _PHONE_TEXT.fullmatch(text) and len(_phone_digits(text)) >= PHONE_SEARCH_MIN_DIGITS:
-        return SearchTerms(phone_digits=_phone_digits(text))
+    if _PHONE_TEXT.fullmatch(text) and len(phone_digits(text)) >= PHONE_SEARCH_MIN_DIGITS:
+        return SearchTerms(phone_digits=phone_digits(text))
     tokens = [token for token in re.split(r"[\s,;.]+", text) if token]
     postcode = None
     # A full postcode: the whole text, two neighbouring words ("DG1 4AD") or one ("dg14ad").
@@ -97,7 +98,8 @@ def _compact_postcode(model: type) -> ColumnElement:
     return func.replace(func.upper(model.postcode), " ", "")
 
 
-def _digits_only(column: ColumnElement) -> ColumnElement:
+def phone_digits_column(column: ColumnElement) -> ColumnElement:
+    """SQL for phone_digits() of a stored phone column."""
     for mark in (" ", "-", "(", ")", "."):
         column = func.replace(column, mark, "")
     return func.replace(func.replace(column, "+44", "0"), "+", "")
@@ -118,7 +120,7 @@ def person_search_conditions(model: type, text: str) -> list[ColumnElement]:
         # The inward code is always three characters: "DG1" + 3 is DG1 4AD, never DG11 4AD.
         conditions.append(_compact_postcode(model).like(terms.district + "___"))
     if terms.phone_digits:
-        conditions.append(_digits_only(model.phone).contains(terms.phone_digits, autoescape=True))
+        conditions.append(phone_digits_column(model.phone).contains(terms.phone_digits, autoescape=True))
     searched = [model.first_name, model.last_name]
     searched += [getattr(model, name) for name in ("address_line1", "address_line2", "town") if hasattr(model, name)]
     for word in terms.words:

@@ -123,3 +123,30 @@ def test_each_search_form_finds_people_as_they_are_said(browser_page, demo_app) 
         assert v_last in rows, (text, rows)
     screenshot(page, "office-search-volunteers")
     assert serious_accessibility_violations(page) == []
+
+
+def test_new_customer_like_one_on_file_is_warned_with_a_link(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+    """Entering someone already on file (same phone) shows a warning linking to their record; nothing is added."""
+    existing_id, first, last, _postcode, phone = _dg_customer(demo_app)
+    page = browser_page
+    sign_in_browser(page, "office-dg", DEMO_PASSWORD)
+    page.goto(f"{page.live_server}/customers/new")
+    page.get_by_label("First name", exact=True).fill("Maggie")
+    page.get_by_label("Last name", exact=True).fill(last)
+    page.get_by_label("Address", exact=True).fill("1 Somewhere Else")
+    page.get_by_label("Town", exact=True).fill("Dumfries")
+    page.get_by_label("Postcode", exact=True).fill("DG1 2BD")
+    page.get_by_label("Phone", exact=True).fill(phone)
+    page.get_by_label("Date of birth").fill("1940-01-01")
+    page.get_by_label("Delivery day").select_option("1")
+    page.get_by_label("First (or any regular) delivery date").fill("2026-12-01")
+    page.get_by_role("button", name="Add customer").click()
+    warning = page.locator("#duplicates")
+    warning.wait_for()
+    screenshot(page, "office-duplicate-warning")
+    assert "same phone number" in warning.inner_text()
+    assert serious_accessibility_violations(page) == []
+    with demo_app.app_context():
+        assert db.session.scalar(select(Customer).where(Customer.first_name == "Maggie")) is None
+    warning.get_by_role("link", name=f"{first} {last}").click()
+    page.wait_for_url(f"{page.live_server}/customers/{existing_id}")
