@@ -19,6 +19,7 @@ Public API:
 * :func:`validate_latitude_longitude` -- checks a manually entered position,
   or :class:`InvalidCoordinatesError`.
 * :func:`postcodes_in_district` -- every postcode of a district such as ``"DG1"``.
+* :func:`postcode_district` -- ``"dg1"`` -> ``"DG1"`` when the text is a district (outward code), else None.
 * :func:`dataset_info` -- provenance and counts of the loaded data.
 """
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "dataset_info",
     "lookup_postcode",
     "normalise_postcode",
+    "postcode_district",
     "postcodes_in_district",
     "validate_latitude_longitude",
 ]
@@ -162,6 +164,12 @@ def normalise_postcode(text: str) -> str:
         raise InvalidPostcodeError(text)
     outward, inward = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
     return f"{outward} {inward}"
+
+
+def postcode_district(text: str) -> str | None:
+    """The text as a postcode district (outward code, ``"dg1"`` -> ``"DG1"``), or None if it is not one."""
+    compact = _WHITESPACE_RE.sub("", text or "").upper()
+    return compact if compact.isascii() and re.fullmatch(_OUTWARD, compact) else None
 
 
 class _PostcodeTable:

@@ -18,6 +18,8 @@ PVG_STATUSES = ("cleared", "pending", "not_needed")
 CUSTOMER_FACING_KINDS = frozenset({"delivery", "list_collection"})
 TEAM_KINDS = CUSTOMER_FACING_KINDS  # every customer-facing slot is a team of two
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# How people say a part of the day (the label shown in reasons and on pages).
+PART_OF_DAY_WORDS = {"morning": "morning", "afternoon": "afternoon", "whole_day": "all day"}
 
 # Limits: no valid month needs more, and larger values would let an input swell
 # the model (penalty ladders, windows) until the solver cannot keep its time limit.
@@ -171,7 +173,7 @@ class Slot:
     @property
     def label(self) -> str:
         """Human label, e.g. ``Tue 14 van 3 (morning)``."""
-        return f"{WEEKDAY_NAMES[self.date.weekday()]} {self.date.day} {self.resource} ({self.part_of_day})"
+        return f"{WEEKDAY_NAMES[self.date.weekday()]} {self.date.day} {self.resource} ({PART_OF_DAY_WORDS.get(self.part_of_day, self.part_of_day)})"
 
     @property
     def round_key(self) -> tuple[str, str, str, int, str]:

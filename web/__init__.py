@@ -42,6 +42,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     security.init_app(app)
     errors.init_app(app)
     navigation.register_blueprints(app)
+    from foodtrain import wording
+
+    app.jinja_env.filters.update(plan_quality=wording.plan_quality, search_outcome=wording.search_outcome,
+                                 plain_date=wording.plain_date, week_of=wording.week_of,
+                                 job_title=wording.job_title)
 
     from foodtrain.job_queue import init_job_queue
 

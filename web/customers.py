@@ -109,9 +109,9 @@ def key_safe(customer_id: int):  # type: ignore[no-untyped-def]
 
 
 def _render_customer_form(form: CustomerForm, customer: Customer | None, general_errors: list[str],
-                          status: int = 200):  # type: ignore[no-untyped-def]
+                          status: int = 200, duplicates: list | None = None):  # type: ignore[no-untyped-def]
     return render_template("customers/form.html", form=form, customer=customer,
-                           general_errors=general_errors), status
+                           general_errors=general_errors, duplicates=duplicates or []), status
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -127,10 +127,14 @@ def create():  # type: ignore[no-untyped-def]
         try:
             customer_id = customer_service.create_customer(db.session, branch_id, form.to_details(),
                                                            actor=_actor(), form_token=form.form_token.data or "",
-                                                           today=_today())
+                                                           today=_today(),
+                                                           confirmed_not_duplicate=bool(form.not_a_duplicate.data))
         except ValidationError as error:
             db.session.rollback()
             return _render_customer_form(form, None, apply_errors(form, error.field_errors), 422)
+        except customer_service.LikelyDuplicateError as error:
+            db.session.rollback()
+            return _render_customer_form(form, None, [], 409, duplicates=error.duplicates)
         flash("Customer added.", "success")
         return redirect(url_for("customers.show", customer_id=customer_id))
     form.ensure_token()

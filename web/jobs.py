@@ -12,6 +12,7 @@ from foodtrain.extensions import db
 from foodtrain.job_queue import job_queue
 from foodtrain.jobs import get_job, request_cancel, run_job, submit_job
 from foodtrain.models import UserRole
+from foodtrain.wording import plan_quality
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -54,7 +55,9 @@ def show(job_id: int):  # type: ignore[no-untyped-def]
 @roles_required(*JOB_ROLES)
 def progress(job_id: int):  # type: ignore[no-untyped-def]
     job = get_job(db.session, job_id, current_branch_id())
-    return {"id": job.id, "status": job.status.value, "finished": job.finished, "progress": job.progress,
+    progress = {key: value for key, value in job.progress.items() if key not in ("best_objective", "bound")}
+    progress["quality"] = plan_quality(job.progress.get("best_objective"), job.progress.get("bound"))
+    return {"id": job.id, "status": job.status.value, "finished": job.finished, "progress": progress,
             "result_url": job.result.get("url"), "error": job.error_message}
 
 

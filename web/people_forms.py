@@ -173,6 +173,7 @@ class CustomerForm(_VersionedForm):
                                        choices=_choices(SUPPORT_NEED_LABELS))
     access_notes = TextAreaField("Access notes (key safe, knock loudly, ...)", validators=TEXT)
     payment_method = SelectField("Pays by", choices=_choices(PAYMENT_LABELS))
+    not_a_duplicate = BooleanField("This is a different person: add them anyway")
 
     def to_details(self) -> CustomerDetails:
         weekday = self.delivery_weekday.data

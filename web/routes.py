@@ -9,8 +9,10 @@ from flask_login import current_user
 import foodtrain.services.planning as planning
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
+from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import ConfirmationNeeded, ValidationError
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
+from foodtrain.wording import plain_date
 from web.jobs import start_job
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
 from web.arguments import date_argument, int_argument
@@ -68,6 +70,11 @@ def plan():  # type: ignore[no-untyped-def]
         day = form.delivery_date.data or _today()
         return _render_day(day, form, 400)
     day = form.delivery_date.data
+    closed = closed_reason(db.session, current_branch_id(), day)
+    if closed:
+        form.delivery_date.errors = [f"{plain_date(day)} is a closure day ({closed}): it is not planned. "
+                                     "A coordinator can open it on the Closures page."]
+        return _render_day(day, form, 400)
     try:
         parameters = planning.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
                                                   form.time_limit_s.data, current_user.id,

@@ -1,7 +1,7 @@
 """The persistence models, one module per part of the service."""
 from __future__ import annotations
 
-from foodtrain.models.branch import Branch, DeliveryCharge, Shop, Van
+from foodtrain.models.branch import Branch, BranchDayOverride, DeliveryCharge, Shop, Van
 from foodtrain.models.customer import (
     SUPPORT_NEED_LABELS,
     Customer,
@@ -41,7 +41,7 @@ __all__ = [
     "VolunteerAbsence", "VolunteerAvailability", "VolunteerPartnerPreference", "VolunteerRole",
     "VolunteerRoleAssignment",
 ]
-__all__ += ["ImportBatch", "MembershipPayment", "PeopleFormToken"]
+__all__ += ["BranchDayOverride", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
 from foodtrain.models.rota import (  # noqa: E402
     PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind,
     VolunteerCalendarToken,

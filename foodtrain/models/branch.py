@@ -103,3 +103,16 @@ class DeliveryCharge(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     effective_from: Mapped[date] = mapped_column(Date)
     amount_pence: Mapped[int]
+
+
+class BranchDayOverride(db.Model):
+    """A branch's own word on one day: closed (a closure day), or open although it is a public holiday."""
+
+    __tablename__ = "branch_day_overrides"
+    __table_args__ = (UniqueConstraint("branch_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    is_open: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(200), default="")

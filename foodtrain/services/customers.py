@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -42,7 +42,8 @@ from foodtrain.postcodes import (
 )
 from foodtrain.services.audit import record_event
 from foodtrain.services.errors import NotFoundError, ValidationError
-from foodtrain.services.people import get_in_branch, in_branch
+from foodtrain.services.people import get_in_branch, in_branch, phone_digits, phone_digits_column
+from foodtrain.services.privacy import ERASED
 
 STALE_MESSAGE = ("This record was changed by someone else meanwhile. Reload the page to see their changes, "
                  "then make yours again.")
@@ -66,6 +67,28 @@ class Actor:
     user_id: int | None
     username: str = ""
     remote_address: str = ""
+
+
+# Fewer digits than this are not a phone number worth comparing.
+DUPLICATE_PHONE_MIN_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """An existing customer who is probably the person being added, and why."""
+
+    customer_id: int
+    name: str
+    address: str
+    reasons: tuple[str, ...]
+
+
+class LikelyDuplicateError(Exception):
+    """The new customer looks like one already on file; the office confirms before adding them."""
+
+    def __init__(self, duplicates: list[LikelyDuplicate]) -> None:
+        super().__init__(f"{len(duplicates)} customer(s) on file look like the same person.")
+        self.duplicates = duplicates
 
 
 @dataclass(frozen=True)
@@ -260,6 +283,46 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
     return CheckedCustomer(values=values, support_needs=frozenset(details.support_needs))
 
 
+def _plain(text: object) -> str:
+    return " ".join(str(text or "").lower().split())
+
+
+def likely_duplicates(session: Session, branch_id: int, values: dict[str, object],
+                      exclude_id: int | None = None) -> list[LikelyDuplicate]:
+    """Customers of the branch who are probably the same person: same name and date of birth, same address
+    (first line and postcode), or same phone number (digits compared). Erased records never match."""
+    first, last = _plain(values.get("first_name")), _plain(values.get("last_name"))
+    born = values.get("date_of_birth")
+    street, postcode = _plain(values.get("address_line1")), _plain(values.get("postcode")).replace(" ", "")
+    phone = phone_digits(str(values.get("phone") or ""))
+    same_name_and_birth = (func.lower(Customer.first_name) == first) & (func.lower(Customer.last_name) == last) & (
+        Customer.date_of_birth == born) if born is not None else None
+    same_address = (func.lower(Customer.address_line1) == street) & (
+        func.replace(func.lower(Customer.postcode), " ", "") == postcode) if street and postcode else None
+    same_phone = (phone_digits_column(Customer.phone) == phone) if len(phone) >= DUPLICATE_PHONE_MIN_DIGITS else None
+    tests = [test for test in (same_name_and_birth, same_address, same_phone) if test is not None]
+    if not tests:
+        return []
+    statement = in_branch(select(Customer), Customer, branch_id).where(Customer.first_name != ERASED, or_(*tests))
+    if exclude_id is not None:
+        statement = statement.where(Customer.id != exclude_id)
+    found = []
+    for customer in session.scalars(statement.order_by(Customer.last_name, Customer.id).limit(10)):
+        reasons = []
+        if born is not None and (_plain(customer.first_name), _plain(customer.last_name), customer.date_of_birth) == (
+                first, last, born):
+            reasons.append("same name and date of birth")
+        if street and postcode and (_plain(customer.address_line1), _plain(customer.postcode).replace(" ", "")) == (
+                street, postcode):
+            reasons.append("same address")
+        if len(phone) >= DUPLICATE_PHONE_MIN_DIGITS and phone_digits(customer.phone) == phone:
+            reasons.append("same phone number")
+        found.append(LikelyDuplicate(customer_id=customer.id, name=customer.full_name,
+                                     address=f"{customer.address_line1}, {customer.postcode}",
+                                     reasons=tuple(reasons) or ("similar details",)))
+    return found
+
+
 # --- one-time form tokens and commits ------------------------------------------------------------------------
 
 
@@ -311,12 +374,20 @@ def _audit(session: Session, actor: Actor, action: str, customer_id: int | None,
 
 
 def create_customer(session: Session, branch_id: int, details: CustomerDetails, *, actor: Actor,
-                    form_token: str, today: date) -> int:
-    """Add a customer to the branch and return its id (the same id again for a resubmitted form)."""
+                    form_token: str, today: date, confirmed_not_duplicate: bool = False) -> int:
+    """Add a customer to the branch and return its id (the same id again for a resubmitted form).
+
+    Raises LikelyDuplicateError when someone on file looks like the same person, unless the office has
+    confirmed this is a different person.
+    """
     earlier = used_form_token(session, branch_id, form_token)
     if earlier is not None and earlier.entity_id is not None:
         return earlier.entity_id
     checked = check_customer_details(session, branch_id, details, today)
+    if not confirmed_not_duplicate:
+        duplicates = likely_duplicates(session, branch_id, checked.values)
+        if duplicates:
+            raise LikelyDuplicateError(duplicates)
     values = dict(checked.values)
     values.setdefault("joined_on", today)
     customer = Customer(branch_id=branch_id, status=CustomerStatus.ACTIVE, **values)

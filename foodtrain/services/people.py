@@ -1,13 +1,16 @@
 """Looking up customers and volunteers, always within one branch."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from foodtrain.models import Customer, CustomerStatus, Volunteer, VolunteerRole, VolunteerRoleAssignment
+from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode, postcode_district
 from foodtrain.services.errors import NotFoundError
 
 BranchOwned = TypeVar("BranchOwned", Customer, Volunteer)
@@ -28,25 +31,109 @@ def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, br
     return record
 
 
-def _name_search(model: type, text: str):  # type: ignore[no-untyped-def]
-    words = [word for word in text.split() if word][:4]
-    conditions = []
-    for word in words:
-        pattern = f"%{word.lower()}%"
-        conditions.append(or_(
-            func.lower(model.first_name).like(pattern),
-            func.lower(model.last_name).like(pattern),
-            func.lower(model.postcode).like(pattern),
-        ))
+# Courtesy titles people say on the phone ("Mrs Campbell"); never part of a stored name.
+NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "rev", "revd", "sir", "dame", "lady", "lord", "prof"})
+# A run of at least this many digits is a phone number, not a house number.
+PHONE_SEARCH_MIN_DIGITS = 5
+_PHONE_TEXT = re.compile(r"[\d\s+()\-.]+")
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What one search box's text asks for: every part given must match (AND)."""
+
+    postcode: str | None = None        # a full postcode, compact ("DG14AD")
+    district: str | None = None        # an exact district ("DG1": never DG11 or DG12)
+    phone_digits: str | None = None    # digits only, a leading +44 read as 0
+    words: tuple[str, ...] = ()        # lower-case words of a name, street or town, in any order
+
+
+def phone_digits(text: str) -> str:
+    """A phone number as digits only, a leading +44 read as 0 (how two numbers are compared)."""
+    digits = re.sub(r"\D", "", text)
+    if text.strip().startswith("+44") or (digits.startswith("44") and len(digits) >= 12):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def parse_search_text(text: str) -> SearchTerms:
+    """Read a search box: postcode with or without the space, a district, a phone number, or words.
+
+    Words may come in any order, with commas ("Campbell, Margaret") and titles ("Mrs Campbell"),
+    which are dropped.
+    """
+    text = (text or "").strip()[:100]
+    if not text:
+        return SearchTerms()
+    if _PHONE_TEXT.fullmatch(text) and len(phone_digits(text)) >= PHONE_SEARCH_MIN_DIGITS:
+        return SearchTerms(phone_digits=phone_digits(text))
+    tokens = [token for token in re.split(r"[\s,;.]+", text) if token]
+    postcode = None
+    # A full postcode: the whole text, two neighbouring words ("DG1 4AD") or one ("dg14ad").
+    for start in range(len(tokens)):
+        for width in (2, 1):
+            if start + width > len(tokens):
+                continue
+            try:
+                found = normalise_postcode("".join(tokens[start:start + width]))
+            except InvalidPostcodeError:
+                continue
+            postcode = found.replace(" ", "")
+            del tokens[start:start + width]
+            break
+        if postcode:
+            break
+    district = None
+    words: list[str] = []
+    for token in tokens:
+        as_district = postcode_district(token)
+        if as_district and district is None and postcode is None:
+            district = as_district
+        elif token.lower().rstrip(".") not in NAME_TITLES:
+            words.append(token.lower())
+    return SearchTerms(postcode=postcode, district=district, phone_digits=None, words=tuple(words[:6]))
+
+
+def _compact_postcode(model: type) -> ColumnElement:
+    return func.replace(func.upper(model.postcode), " ", "")
+
+
+def phone_digits_column(column: ColumnElement) -> ColumnElement:
+    """SQL for phone_digits() of a stored phone column."""
+    for mark in (" ", "-", "(", ")", "."):
+        column = func.replace(column, mark, "")
+    return func.replace(func.replace(column, "+44", "0"), "+", "")
+
+
+def person_search_conditions(model: type, text: str) -> list[ColumnElement]:
+    """The one search rule for people (customers and volunteers): conditions that must all hold.
+
+    Names match in any order and without titles; postcodes match with or without the space; a district
+    matches exactly; phone numbers compare digits only; words also match the street and town where the
+    record has them.
+    """
+    terms = parse_search_text(text)
+    conditions: list[ColumnElement] = []
+    if terms.postcode:
+        conditions.append(_compact_postcode(model) == terms.postcode)
+    if terms.district:
+        # The inward code is always three characters: "DG1" + 3 is DG1 4AD, never DG11 4AD.
+        conditions.append(_compact_postcode(model).like(terms.district + "___"))
+    if terms.phone_digits:
+        conditions.append(phone_digits_column(model.phone).contains(terms.phone_digits, autoescape=True))
+    searched = [model.first_name, model.last_name]
+    searched += [getattr(model, name) for name in ("address_line1", "address_line2", "town") if hasattr(model, name)]
+    for word in terms.words:
+        conditions.append(or_(*(func.lower(column).contains(word, autoescape=True) for column in searched)))
     return conditions
 
 
 def search_customers(
     session: Session, branch_id: int, text: str = "", status: CustomerStatus | None = None, page: int = 1
 ) -> tuple[Sequence[Customer], int]:
-    """Customers of the branch matching name/postcode words and status; (page of rows, total)."""
+    """Customers of the branch matching the search text (person_search_conditions) and status; (page of rows, total)."""
     statement = in_branch(select(Customer), Customer, branch_id)
-    for condition in _name_search(Customer, text):
+    for condition in person_search_conditions(Customer, text):
         statement = statement.where(condition)
     if status is not None:
         statement = statement.where(Customer.status == status)
@@ -63,9 +150,9 @@ def search_volunteers(
     session: Session, branch_id: int, text: str = "", role: VolunteerRole | None = None,
     include_former: bool = False, page: int = 1,
 ) -> tuple[Sequence[Volunteer], int]:
-    """Volunteers of the branch matching name/postcode words and role; (page of rows, total)."""
+    """Volunteers of the branch matching the search text (person_search_conditions) and role; (page of rows, total)."""
     statement = in_branch(select(Volunteer), Volunteer, branch_id)
-    for condition in _name_search(Volunteer, text):
+    for condition in person_search_conditions(Volunteer, text):
         statement = statement.where(condition)
     if role is not None:
         statement = statement.where(

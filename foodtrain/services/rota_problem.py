@@ -34,6 +34,7 @@ from foodtrain.models import (
     Volunteer,
     VolunteerRole,
 )
+from foodtrain.services.closures import closed_days
 from foodtrain.services.people import in_branch
 
 # When each kind of slot happens (the library checks availability per half-day).
@@ -102,13 +103,19 @@ def delivery_weekdays(session: Session, branch_id: int) -> list[int]:
 
 def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotSpec]:
     """Every slot of the month: a team per active van on delivery days, shoppers per partner shop on
-    delivery days, a list-collection team on Mondays and office cover every weekday morning."""
+    delivery days, a list-collection team on Mondays and office cover every weekday morning.
+
+    Public holidays and the branch's closure days get no slots, unless the coordinator opened the day."""
     weekdays = set(delivery_weekdays(session, branch_id))
+    days = month_dates(month)
+    closed = closed_days(session, branch_id, days[0], days[-1])
     vans = session.scalars(select(Van).where(Van.branch_id == branch_id, Van.active.is_(True)).order_by(Van.name)).all()
     shops = session.scalars(
         select(Shop).where(Shop.branch_id == branch_id, Shop.active.is_(True)).order_by(Shop.name)).all()
     specs: list[SlotSpec] = []
-    for day in month_dates(month):
+    for day in days:
+        if day in closed:
+            continue
         stamp = f"{day:%m%d}"
         weekday = day.weekday()
         if weekday == LIST_COLLECTION_WEEKDAY:

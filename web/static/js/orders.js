@@ -100,6 +100,14 @@
     });
   });
 
+  // Ctrl+Enter (Cmd+Enter on a Mac) saves the order from any field, as the Save button says.
+  var save = document.getElementById("save-order");
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || !save) { return; }
+    event.preventDefault();
+    form.requestSubmit(save);
+  });
+
   // A double click on Save sends the form once (the server would keep one order anyway).
   var sent = false;
   form.addEventListener("submit", function (event) {

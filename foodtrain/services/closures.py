@@ -1,0 +1,78 @@
+"""Days a branch does not work: Scottish public holidays and the branch's own closure days.
+
+Neither is rostered nor planned unless the coordinator opens the day. A branch's override of a day (closed,
+or open although it is a holiday) is one row of branch_day_overrides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from foodtrain.holidays import scottish_public_holidays
+from foodtrain.models import BranchDayOverride
+from foodtrain.services.audit import record_event
+from foodtrain.services.errors import ValidationError
+
+MAX_REASON_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """One holiday or overridden day of a branch, as the closures page lists it."""
+
+    day: date
+    holiday: str          # the public holiday's name, or ""
+    reason: str           # the branch's note ("Christmas party", "opened: volunteers offered")
+    is_open: bool         # rostered and planned as usual
+
+
+def _overrides(session: Session, branch_id: int, start: date, end: date) -> dict[date, BranchDayOverride]:
+    rows = session.scalars(select(BranchDayOverride).where(
+        BranchDayOverride.branch_id == branch_id, BranchDayOverride.day >= start, BranchDayOverride.day <= end))
+    return {row.day: row for row in rows}
+
+
+def day_statuses(session: Session, branch_id: int, start: date, end: date) -> list[DayStatus]:
+    """Every public holiday and overridden day from start to end (inclusive), in date order."""
+    holidays: dict[date, str] = {}
+    for year in range(start.year, end.year + 1):
+        holidays.update({day: name for day, name in scottish_public_holidays(year).items() if start <= day <= end})
+    overrides = _overrides(session, branch_id, start, end)
+    statuses = []
+    for day in sorted(set(holidays) | set(overrides)):
+        override = overrides.get(day)
+        is_open = override.is_open if override is not None else False
+        statuses.append(DayStatus(day, holidays.get(day, ""), override.reason if override else "", is_open))
+    return statuses
+
+
+def closed_days(session: Session, branch_id: int, start: date, end: date) -> dict[date, str]:
+    """Days from start to end that are not rostered or planned: date -> why (holiday name or closure reason)."""
+    return {status.day: status.holiday or status.reason or "Branch closed"
+            for status in day_statuses(session, branch_id, start, end) if not status.is_open}
+
+
+def closed_reason(session: Session, branch_id: int, day: date) -> str | None:
+    """Why the branch does not work on ``day``, or None when it works."""
+    return closed_days(session, branch_id, day, day).get(day)
+
+
+def set_day(session: Session, branch_id: int, day: date, *, is_open: bool | None, reason: str,
+            user_id: int | None, username: str) -> None:
+    """Close a day (is_open False), open it although it is a holiday (True), or go back to the usual (None)."""
+    reason = " ".join((reason or "").split())
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason under {MAX_REASON_LENGTH} characters."})
+    if is_open is False and not reason and day not in scottish_public_holidays(day.year):
+        raise ValidationError({"reason": "Say why the branch is closed that day (for example “Christmas party”)."})
+    session.execute(delete(BranchDayOverride).where(BranchDayOverride.branch_id == branch_id,
+                                                    BranchDayOverride.day == day))
+    if is_open is not None:
+        session.add(BranchDayOverride(branch_id=branch_id, day=day, is_open=is_open, reason=reason))
+    action = {None: "branch_day.usual", True: "branch_day.open", False: "branch_day.close"}[is_open]
+    record_event(session, user_id=user_id, username=username, action=action, entity_type="branch",
+                 entity_id=branch_id, branch_id=branch_id, detail=f"{day.isoformat()} {reason}".strip())
+    session.commit()

@@ -1,0 +1,61 @@
+"""Words the charity uses on its pages, in one place: how good a plan is, dates, job titles.
+
+Coordinators never see solver terms (objective, bound, status codes): a plan or rota is "the best possible"
+or "within N % of the best possible", a date is "Thursday 26 November", a week is "the week of 28 December".
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+__all__ = ["JOB_TITLES", "SEARCH_OUTCOME_WORDS", "job_title", "plain_date", "plan_quality", "search_outcome",
+           "week_of"]
+
+JOB_TITLES = {"rota_generate": "Drawing up the rota", "route_plan": "Planning the rounds"}
+
+# What a solver's finishing status means to the coordinator.
+SEARCH_OUTCOME_WORDS = {
+    "optimal": "the best possible",
+    "feasible": "a good plan, found in the time given",
+    "infeasible": "no plan fits every rule",
+    "no_solution": "no plan found in the time given",
+    "no_solution_in_time": "no plan found in the time given",
+    "unknown": "no plan found in the time given",
+}
+
+
+def plan_quality(cost: float | None, best_possible: float | None) -> str:
+    """How close a plan is to the best possible: "the best possible" or "within 3 % of the best possible".
+
+    ``best_possible`` is the solver's proven lower bound on the cost; with no useful bound nothing is claimed.
+    """
+    if cost is None:
+        return "not yet known"
+    if best_possible is None or best_possible <= 0:
+        return "best found in the time given" if cost > 0 else "the best possible"
+    if cost <= best_possible + 1e-9:
+        return "the best possible"
+    gap_percent = max(1, math.ceil((cost - best_possible) / cost * 100))
+    return f"within {gap_percent} % of the best possible"
+
+
+def search_outcome(status: str | None) -> str:
+    """A solver's status in the coordinator's words."""
+    return SEARCH_OUTCOME_WORDS.get((status or "").lower(), "finished")
+
+
+def plain_date(day: date) -> str:
+    """"Thursday 26 November" (the year only when it is not this year's)."""
+    text = f"{day:%A} {day.day} {day:%B}"
+    return text if day.year == date.today().year else f"{text} {day.year}"
+
+
+def week_of(day: date) -> str:
+    """"week of 28 December": the Monday that starts the week containing ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return f"week of {monday.day} {monday:%B}"
+
+
+def job_title(kind: str) -> str:
+    """A background job's title as the coordinator would say it."""
+    return JOB_TITLES.get(kind, kind.replace("_", " ").capitalize())

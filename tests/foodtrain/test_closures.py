@@ -1,0 +1,67 @@
+"""Public holidays and branch closure days are not rostered unless the coordinator opens them."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from foodtrain.models import AuditEvent
+from foodtrain.services.closures import closed_days, closed_reason, day_statuses, set_day
+from foodtrain.services.errors import ValidationError
+from foodtrain.services.rota_problem import slots_for_month
+from tests.factories import make_branch, make_customer, make_shop, make_van
+
+DECEMBER = date(2026, 12, 1)
+
+
+def _branch(session):  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    shop = make_shop(session, branch)
+    make_van(session, branch)
+    make_customer(session, branch, shop, delivery_weekday=4, frequency_anchor_date=date(2026, 12, 4))  # Fridays
+    session.commit()
+    return branch
+
+
+def _slot_days(session, branch) -> set[date]:  # type: ignore[no-untyped-def]
+    return {spec.date for spec in slots_for_month(session, branch.id, DECEMBER)}
+
+
+def test_holidays_are_closed_and_a_coordinator_can_open_one(session) -> None:  # type: ignore[no-untyped-def]
+    """Christmas Day has no slots until opened; opening it brings back its van, shop and office slots."""
+    branch = _branch(session)
+    assert closed_reason(session, branch.id, date(2026, 12, 25)) == "Christmas Day"
+    assert date(2026, 12, 25) not in _slot_days(session, branch)
+    set_day(session, branch.id, date(2026, 12, 25), is_open=True, reason="Volunteers offered", user_id=None,
+            username="coordinator")
+    assert closed_reason(session, branch.id, date(2026, 12, 25)) is None
+    assert date(2026, 12, 25) in _slot_days(session, branch)
+    assert session.scalar(select(AuditEvent.action).where(AuditEvent.action.like("branch_day.%"))) == "branch_day.open"
+
+
+def test_branch_closure_day_is_not_rostered(session) -> None:  # type: ignore[no-untyped-def]
+    """A branch's own closure (with its reason) removes the day; going back to usual restores it."""
+    branch = _branch(session)
+    other = make_branch(session)
+    session.commit()
+    set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason="Christmas party", user_id=None,
+            username="coordinator")
+    assert closed_days(session, branch.id, date(2026, 12, 18), date(2026, 12, 18)) == {
+        date(2026, 12, 18): "Christmas party"}
+    assert date(2026, 12, 18) not in _slot_days(session, branch)
+    assert closed_reason(session, other.id, date(2026, 12, 18)) is None  # each branch its own
+    set_day(session, branch.id, date(2026, 12, 18), is_open=None, reason="", user_id=None, username="coordinator")
+    assert date(2026, 12, 18) in _slot_days(session, branch)
+    statuses = day_statuses(session, branch.id, date(2026, 12, 1), date(2026, 12, 31))
+    assert [(s.day.day, s.holiday, s.is_open) for s in statuses] == [
+        (25, "Christmas Day", False), (28, "Boxing Day (substitute day)", False)]
+
+
+def test_a_closure_needs_a_reason(session) -> None:  # type: ignore[no-untyped-def]
+    """Closing an ordinary day without saying why is refused with a message, nothing stored."""
+    branch = _branch(session)
+    with pytest.raises(ValidationError) as caught:
+        set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason=" ", user_id=None, username="x")
+    assert "why" in caught.value.field_errors["reason"]
+    assert closed_reason(session, branch.id, date(2026, 12, 18)) is None
