@@ -29,6 +29,17 @@ from foodtrain.models import (
     VolunteerAvailability,
     VolunteerPartnerPreference,
 )
+from foodtrain.models.support import (
+    BefriendingContact,
+    BefriendingMatch,
+    BefriendingReview,
+    BefriendingWish,
+    ExtraJob,
+    OutcomeSurvey,
+    Referral,
+    VolunteerSkill,
+    VolunteerSupportProfile,
+)
 from foodtrain.services.audit import record_event
 from foodtrain.services.people import get_in_branch
 
@@ -136,6 +147,26 @@ def _anonymise_customer(session: Session, customer: Customer) -> None:
         customer.ended_on = date.today()
         customer.end_reason = "Erased on request"
     session.execute(delete(CustomerSupportNeed).where(CustomerSupportNeed.customer_id == customer.id))
+    _clear_support_texts(session, customer.id)
+
+
+# Free-text columns of the other services that hold a customer's personal data (erased with the customer;
+# the rows stay as anonymous statistics: dates, durations, prices, outcomes).
+CUSTOMER_SUPPORT_TEXT_COLUMNS = (
+    (Referral, ("referrer_name", "referrer_contact", "notes")),
+    (ExtraJob, ("details", "completion_notes")),
+    (BefriendingWish, ("interests", "language", "notes")),
+    (OutcomeSurvey, ("comments",)),
+)
+MATCH_TEXT_COLUMNS = ((BefriendingContact, ("notes",)), (BefriendingReview, ("notes",)))
+
+
+def _clear_support_texts(session: Session, customer_id: int) -> None:
+    for model, columns in CUSTOMER_SUPPORT_TEXT_COLUMNS:
+        session.execute(update(model).where(model.customer_id == customer_id).values(**dict.fromkeys(columns, "")))
+    match_ids = select(BefriendingMatch.id).where(BefriendingMatch.customer_id == customer_id)
+    for model, columns in MATCH_TEXT_COLUMNS:
+        session.execute(update(model).where(model.match_id.in_(match_ids)).values(**dict.fromkeys(columns, "")))
 
 
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
@@ -148,7 +179,7 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     volunteer.pvg_reference = ""
     if volunteer.left_on is None:
         volunteer.left_on = max(date.today(), volunteer.joined_on)
-    for child in (VolunteerAvailability, VolunteerAbsence):
+    for child in (VolunteerAvailability, VolunteerAbsence, VolunteerSkill, VolunteerSupportProfile):
         session.execute(delete(child).where(child.volunteer_id == volunteer.id))
     session.execute(delete(VolunteerPartnerPreference).where(
         (VolunteerPartnerPreference.volunteer_id == volunteer.id)

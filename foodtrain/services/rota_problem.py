@@ -237,3 +237,9 @@ def library_assignments(rota_row: Rota) -> list[rota.Assignment]:
     """A stored rota's assignments in the library's terms."""
     return [rota.Assignment(slot_id=slot.key, role=ROLE_TO_LIBRARY[a.role], volunteer_id=volunteer_key(a.volunteer_id))
             for slot in rota_row.slots for a in slot.assignments]
+
+
+def library_volunteer_in_month_of(volunteer: Volunteer, day: date, branch_code: str) -> rota.Volunteer:
+    """The volunteer as the rota library sees them in the month of ``day``: weekly availability, dates away,
+    before joining and after leaving (for availability questions outside the rota, e.g. EXTRA jobs)."""
+    return _library_volunteer(volunteer, day.replace(day=1), branch_code, set())
