@@ -102,3 +102,27 @@ def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPar
 def is_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, **exclude: int | None) -> bool:
     """The volunteer is available (rota rules) and not already committed that half-day."""
     return not why_not_free(session, volunteer, day, part, **exclude)  # type: ignore[arg-type]
+
+
+def support_busy_in_month(session: Session, volunteer_ids: list[int],
+                          month: date) -> dict[int, tuple[frozenset[date], frozenset[tuple[int, str]]]]:
+    """Per volunteer, what EXTRA and befriending already take in the month, in the rota library's terms:
+    dates of scheduled EXTRA jobs (the library blocks whole dates) and the weekly half-days of active
+    befriending matches (taken out of their weekly availability), so the rota never double-books them."""
+    from foodtrain.services.rota_problem import month_dates
+
+    last_day = month_dates(month)[-1]
+    dates: dict[int, set[date]] = {}
+    half_days: dict[int, set[tuple[int, str]]] = {}
+    for volunteer_id, day in session.execute(
+            select(ExtraJob.volunteer_id, ExtraJob.scheduled_date).where(
+                ExtraJob.volunteer_id.in_(volunteer_ids), ExtraJob.status.in_(BUSY_STATUSES),
+                ExtraJob.scheduled_date.between(month, last_day))):
+        dates.setdefault(volunteer_id, set()).add(day)
+    for volunteer_id, weekday, part in session.execute(
+            select(BefriendingMatch.volunteer_id, BefriendingMatch.weekday, BefriendingMatch.part_of_day).where(
+                BefriendingMatch.volunteer_id.in_(volunteer_ids), BefriendingMatch.status == BefriendingStatus.ACTIVE,
+                BefriendingMatch.started_on <= last_day)):
+        half_days.setdefault(volunteer_id, set()).add((weekday, part.value))
+    return {volunteer_id: (frozenset(dates.get(volunteer_id, ())), frozenset(half_days.get(volunteer_id, ())))
+            for volunteer_id in set(dates) | set(half_days)}

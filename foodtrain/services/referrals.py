@@ -159,3 +159,13 @@ def list_referrals(session: Session, branch_id: int, *, outcome: ReferralOutcome
 def waiting_list(session: Session, branch_id: int, service: SupportService | None = None) -> list[Referral]:
     """Referrals still waiting, oldest first."""
     return list_referrals(session, branch_id, outcome=ReferralOutcome.WAITING, service=service)
+
+
+def customer_choices(session: Session, branch_id: int) -> list[tuple[int, str]]:
+    """(id, "Surname, First — postcode") of the branch's current customers, for choosing on a form."""
+    from foodtrain.models import CustomerStatus
+
+    rows = session.execute(in_branch(select(Customer.id, Customer.last_name, Customer.first_name, Customer.postcode),
+                                     Customer, branch_id).where(Customer.status != CustomerStatus.ENDED)
+                           .order_by(Customer.last_name, Customer.first_name, Customer.id)).all()
+    return [(row.id, f"{row.last_name}, {row.first_name} — {row.postcode}") for row in rows]

@@ -103,3 +103,28 @@ def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:  # typ
     assert "befriending" in why_not_free(session, volunteer, date(2026, 12, 15), DayPart.AFTERNOON)[0]
     assert is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
     assert is_free(session, volunteer, date(2026, 11, 24), DayPart.AFTERNOON)  # before the match started
+
+
+def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) -> None:  # type: ignore[no-untyped-def]
+    """Built after an EXTRA job and a befriending match: the job's date is a date away for the rota, the match's
+    weekly half-day is out of the volunteer's availability, so no rota can double-book them."""
+    from foodtrain.services.rota_problem import build_problem, volunteer_key
+
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    customer = make_customer(session, branch)
+    task = ExtraTaskType(branch_id=branch.id, name="Bulb")
+    session.add(task)
+    session.flush()
+    session.add_all([
+        ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
+                 status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
+                 part_of_day=DayPart.MORNING),
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
+                         started_on=date(2026, 12, 1), weekday=1, part_of_day=DayPart.AFTERNOON,
+                         next_review_on=date(2027, 3, 1))])
+    session.flush()
+    [seen] = [v for v in build_problem(session, branch.id, date(2026, 12, 1)).problem.volunteers
+              if v.id == volunteer_key(volunteer.id)]
+    assert TUESDAY in seen.dates_away and date(2026, 12, 15) not in seen.dates_away
+    assert seen.availability == frozenset({(1, "morning")})

@@ -48,6 +48,7 @@ def _make_parameters(app: Flask) -> dict[str, object]:
     from foodtrain.models.importing import ImportBatch
     from foodtrain.models.rota import Rota
     from foodtrain.models.routes import RoutePlan
+    from foodtrain.models.support import BefriendingMatch, ExtraJob, OutcomeSurvey, Referral
 
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == OWN_BRANCH))
@@ -77,6 +78,11 @@ def _make_parameters(app: Flask) -> dict[str, object]:
             "day": "2026-12-01",
             "month": "2026-12",
             "filename": "css/app.css",
+            "referral_id": _first_id(Referral, branch_id),
+            "extra_job_id": _first_id(ExtraJob, branch_id),
+            "match_id": _first_id(BefriendingMatch, branch_id),
+            "survey_id": _first_id(OutcomeSurvey, branch_id),
+            "year": 2026,
         }
 
 
@@ -142,7 +148,7 @@ def test_every_route_as_every_role(demo_app: Flask) -> None:
                 requests += 1
                 reason = _verdict(rule.endpoint, allowed_roles, actor, response.status_code,
                                   response.headers.get("Location", ""))
-                if reason is None and actor and actor.endswith("-wl") and rule.arguments - {"kind", "file_format", "export_format", "day", "month"}:
+                if reason is None and actor and actor.endswith("-wl") and rule.arguments - {"kind", "file_format", "export_format", "day", "month", "year"}:
                     if ROLE_OF[actor.split("-")[0]] in allowed_roles and response.status_code not in (403, 404):
                         reason = f"other branch's record answered {response.status_code}"
                 response.close()
