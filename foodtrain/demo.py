@@ -407,5 +407,8 @@ def generate_demo(session: Session, today: date, seed: int = DEFAULT_SEED, passw
     add_user(session, username="admin", password=admin_password, role=UserRole.ADMIN, branch_id=None,
                 display_name="Administrator")
     summary.logins.insert(0, DemoLogin("admin", admin_password, UserRole.ADMIN.value, "all branches"))
+    from foodtrain.demo_support import add_support_demo
+
+    add_support_demo(session, today)
     session.commit()
     return summary

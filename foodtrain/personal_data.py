@@ -52,6 +52,16 @@ PERSONAL: Mapping[str, Mapping[str, Personal]] = MappingProxyType({
     "volunteer_absences": {"reason": BLANK},
     "volunteer_calendar_tokens": {"token_sha256": SECRET},
     "rota_changes": {"note": BLANK},
+    "referrals": {"referrer_name": BLANK, "referrer_contact": BLANK, "decline_reason": BLANK, "notes": BLANK},
+    "extra_jobs": {"details": BLANK, "completion_notes": BLANK, "cancel_reason": BLANK},
+    "befriending_wishes": {"interests": BLANK, "preferred_gender": BLANK, "language": BLANK, "notes": BLANK},
+    "befriending_matches": {"end_reason": BLANK},
+    "befriending_contacts": {"notes": BLANK},
+    "befriending_reviews": {"notes": BLANK},
+    "outcome_surveys": {"comments": BLANK},
+    # The team's names as planned (to notice rota changes). Not yet reached by a volunteer's erasure: see README.
+    "route_rounds": {"team_text": BLANK},
+    "volunteer_support_profiles": {"gender": BLANK, "languages": BLANK, "interests": BLANK},
     "users": {"username": ERASED_ID, "display_name": MARK, "password_hash": SECRET, "totp_secret_encrypted": SECRET},
 })
 
@@ -63,7 +73,8 @@ NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
     "vans": frozenset({"name", "registration"}),  # the charity's vans
     # Ids, actions and field names only (never values: see services/audit.py); the username of staff.
     "audit_events": frozenset({"username", "action", "entity_type", "detail", "remote_address"}),
-    "background_jobs": frozenset({"kind", "parameters_json", "progress_json", "result_json", "error_message"}),
+    "background_jobs": frozenset({"kind", "parameters_json", "progress_json", "result_json", "error_message",
+                                  "worker_id"}),
     # A batch's rows are deleted when it is confirmed or cancelled; what is kept is the file name and counts.
     "import_batches": frozenset({"token", "kind", "filename", "status", "rows_json"}),
     "rotas": frozenset({"solver_status", "objective_json"}),
@@ -71,8 +82,16 @@ NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
     "user_sessions": frozenset({"token_sha256", "end_reason"}),
     "rota_slots": frozenset({"key", "resource", "unfilled_reason"}),
     "route_stops": frozenset({"kind"}),
+    "orders": frozenset({"cancelled_from_status"}),
     "route_unplanned": frozenset({"reason"}),  # why the solver could not fit it: capacity, time
     "rota_changes": frozenset({"slot_label"}),
+    "extra_task_types": frozenset({"name"}),  # the branch's list of job kinds
+    "branch_day_overrides": frozenset({"reason"}),  # why a branch closes or opens a day (holiday, weather)
+    "referrals": frozenset({"service", "source", "outcome"}),  # choices from fixed lists
+    "extra_jobs": frozenset({"urgency", "status", "part_of_day", "payment_method"}),
+    "befriending_wishes": frozenset({"part_of_day"}),
+    "befriending_matches": frozenset({"part_of_day", "status"}),
+    "befriending_contacts": frozenset({"kind"}),
 })
 
 
@@ -97,6 +116,13 @@ SUBJECT_ROWS: Mapping[str, tuple[Link, ...]] = MappingProxyType({
         Link("membership_payments", ("customer_id",)),
         Link("orders", ("customer_id",)),
         Link("order_lines", ("order_id",), via="orders", via_column="customer_id"),
+        Link("referrals", ("customer_id",)),
+        Link("extra_jobs", ("customer_id",)),
+        Link("befriending_wishes", ("customer_id",)),
+        Link("befriending_matches", ("customer_id",)),
+        Link("befriending_contacts", ("match_id",), via="befriending_matches", via_column="customer_id"),
+        Link("befriending_reviews", ("match_id",), via="befriending_matches", via_column="customer_id"),
+        Link("outcome_surveys", ("customer_id",)),
     ),
     VOLUNTEER: (
         Link("volunteers", ("id",)),
@@ -108,13 +134,16 @@ SUBJECT_ROWS: Mapping[str, tuple[Link, ...]] = MappingProxyType({
         Link("rota_assignments", ("volunteer_id",)),
         Link("rota_changes", ("old_volunteer_id", "new_volunteer_id")),
         Link("users", ("volunteer_id",)),
+        Link("volunteer_skills", ("volunteer_id",)),
+        Link("volunteer_support_profiles", ("volunteer_id",)),
     ),
 })
 
 
 # Tables whose rows of the person are deleted at erasure (nothing in them is needed for statistics).
 DELETED_AT_ERASURE = frozenset({"customer_support_needs", "volunteer_availability", "volunteer_absences",
-                                "volunteer_partner_preferences", "volunteer_calendar_tokens"})
+                                "volunteer_partner_preferences", "volunteer_calendar_tokens",
+                                "volunteer_skills", "volunteer_support_profiles"})
 
 
 def text_columns_unclassified(tables: Mapping[str, object]) -> list[str]:

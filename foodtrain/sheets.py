@@ -348,3 +348,42 @@ def render_picking_lists(lists: list[PickingList]) -> bytes:
         story.append(Paragraph("No orders to pick.", styles["body"]))
     _document(buffer, "Picking lists").build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ExtraJobSheet:
+    """An EXTRA home-support job as printed for the volunteer who does it."""
+
+    job_ref: str
+    task: str
+    day: date
+    part: str
+    volunteer: str
+    customer_name: str
+    address: str
+    phone: str
+    access_notes: str
+    details: str
+    price: str
+
+
+def render_extra_job_sheet(sheet: ExtraJobSheet) -> bytes:
+    """One page: where and what, then boxes to fill in (time spent, amount paid, how) and sign."""
+    buffer = BytesIO()
+    styles = _styles()
+    story: list[Any] = [
+        Paragraph(_text(f"EXTRA job sheet \u2014 {sheet.task}"), styles["title"]),
+        Paragraph(_text(f"{sheet.day:%A %-d %B %Y}, {sheet.part} \u00b7 {sheet.volunteer} \u00b7 {sheet.job_ref}"),
+                  styles["subtitle"]),
+        Spacer(1, 4 * mm),
+        _facts([("Customer", _text(sheet.customer_name)), ("Address", _text(sheet.address)),
+                ("Phone", _text(sheet.phone)), ("Access", _text(sheet.access_notes)),
+                ("The job", _text(sheet.details)), ("Price", _text(sheet.price))], styles),
+        Spacer(1, 8 * mm),
+        _facts([("Time spent", "______ minutes"), ("Amount paid", "\u00a3 ______"),
+                ("Signed", "________________________")], styles),
+        Spacer(1, 3 * mm),
+        _tick_boxes(["Cash", "Cheque", "Other arrangement"], styles),
+    ]
+    _document(buffer, f"EXTRA job sheet {sheet.job_ref}").build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()

@@ -43,6 +43,9 @@ RECORD_KINDS = {
     "import": "an import batch (its token) of the branch",
     "branch": "a branch other than the user's own (admins may choose any)",
     "user": "a login of the branch",
+    "referral": "a referral of one of the branch's customers",
+    "extra_job": "an EXTRA job of the branch",
+    "match": "a befriending match of the branch",
 }
 
 
@@ -186,4 +189,29 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "routes.picking": allow(OFFICE_WORK, query={"shop": "shop"}),
     "routes.mine": allow(ON_THE_ROAD),
     "routes.my_day": allow(ON_THE_ROAD),
+    "orders.undo_cancellation": allow(OFFICE_WORK, path={"order_id": "order"}),
+    # closure days
+    "closures.index": allow(PLANNING),
+    "closures.change": allow(PLANNING),
+    # referrals, EXTRA jobs, befriending, outcomes
+    "referrals.index": allow(OFFICE_WORK),
+    "referrals.create": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),
+    "referrals.show": allow(OFFICE_WORK, path={"referral_id": "referral"}),
+    "extra.index": allow(OFFICE_WORK),
+    "extra.create": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),
+    "extra.show": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
+    "extra.schedule": allow(PLANNING, path={"extra_job_id": "extra_job"}, form={"volunteer_id": "volunteer"}),
+    "extra.complete": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
+    "extra.cancel": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
+    "extra.sheet": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
+    "befriending.index": allow(OFFICE_WORK),
+    "befriending.customer": allow(PLANNING, path={"customer_id": "customer"}),
+    "befriending.start_match": allow(PLANNING, path={"customer_id": "customer"}, form={"volunteer_id": "volunteer"}),
+    "befriending.show": allow(OFFICE_WORK, path={"match_id": "match"}),
+    "befriending.log_contact": allow(OFFICE_WORK, path={"match_id": "match"}),
+    "befriending.review": allow(PLANNING, path={"match_id": "match"}),
+    "befriending.end": allow(PLANNING, path={"match_id": "match"}),
+    "outcomes.index": allow(OFFICE_WORK),
+    "outcomes.new_survey": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),
+    "outcomes.printable_form": allow(OFFICE_WORK),
 })

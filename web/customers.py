@@ -30,6 +30,7 @@ from web.people_forms import (
     apply_errors,
     choices_of,
 )
+from foodtrain.services.support_links import customer_services
 from web.security import current_branch_id, field_cipher, roles_required
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
@@ -79,7 +80,8 @@ def show(customer_id: int):  # type: ignore[no-untyped-def]
                            key_safe_form=KeySafeForm(),
                            payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
                            frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
-                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS, today=_today())
+                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS, today=_today(),
+                           services=customer_services(db.session, branch_id, history.customer.id))
 
 
 class KeySafeForm(FlaskForm):

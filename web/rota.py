@@ -19,6 +19,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.services.rota import GENERATE_JOB_KIND, ROLE_LABELS, Seat
 from web.jobs import start_job
 from web.rota_forms import NOBODY, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
+from foodtrain.services.extra import calendar_events, volunteer_extra_jobs
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("rota_pages", __name__, url_prefix="/rota")
@@ -238,7 +239,8 @@ def mine():  # type: ignore[no-untyped-def]
     if current_user.volunteer_id is None:
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
     view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
-    return render_template("rota/volunteer.html", rota=view, start=start, own=True)
+    return render_template("rota/volunteer.html", rota=view, start=start, own=True,
+                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start))
 
 
 @blueprint.route("/mine.ics")
@@ -246,8 +248,10 @@ def mine():  # type: ignore[no-untyped-def]
 def mine_ics():  # type: ignore[no-untyped-def]
     if current_user.volunteer_id is None:
         abort(404)
-    view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, _month_argument())
-    return _ics_response(rota_service.calendar_file(view), view.name)
+    start = _month_argument()
+    view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
+    jobs = volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start)
+    return _ics_response(rota_service.calendar_file(view, other_events=calendar_events(jobs)), view.name)
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>")
@@ -255,12 +259,15 @@ def mine_ics():  # type: ignore[no-untyped-def]
 def volunteer(volunteer_id: int):  # type: ignore[no-untyped-def]
     start = _month_argument()
     view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
-    return render_template("rota/volunteer.html", rota=view, start=start, own=False)
+    return render_template("rota/volunteer.html", rota=view, start=start, own=False,
+                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start))
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>.ics")
 @roles_required(*PLANNERS)
 def volunteer_ics(volunteer_id: int):  # type: ignore[no-untyped-def]
-    view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, _month_argument())
-    return _ics_response(rota_service.calendar_file(view), view.name)
+    start = _month_argument()
+    view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
+    jobs = volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start)
+    return _ics_response(rota_service.calendar_file(view, other_events=calendar_events(jobs)), view.name)
 

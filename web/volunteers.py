@@ -28,6 +28,7 @@ from web.people_forms import (
     apply_errors,
     choices_of,
 )
+from foodtrain.services.support_links import volunteer_services
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
@@ -80,7 +81,8 @@ def show(volunteer_id: int):  # type: ignore[no-untyped-def]
     return render_template("volunteers/show.html", volunteer=volunteer, show_pvg=show_pvg,
                            warnings=volunteer_service.volunteer_warnings(volunteer, show_pvg),
                            role_labels=ROLE_LABELS, help_labels=HELP_FREQUENCY_LABELS,
-                           remove_form=RemoveAbsenceForm())
+                           remove_form=RemoveAbsenceForm(),
+                           services=volunteer_services(db.session, branch_id, volunteer.id))
 
 
 def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:

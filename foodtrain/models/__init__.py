@@ -52,3 +52,12 @@ from foodtrain.models.routes import (  # noqa: E402
     RoutePin, RoutePlan, RoutePlanStatus, RouteRound, RouteStop, RouteUnplanned,
 )
 __all__ += ["RoutePin", "RoutePlan", "RoutePlanStatus", "RouteRound", "RouteStop", "RouteUnplanned"]
+from foodtrain.models.support import (  # noqa: E402
+    BefriendingContact, BefriendingMatch, BefriendingReview, BefriendingStatus, BefriendingWish, ContactKind,
+    ExtraJob, ExtraJobStatus, ExtraPrice, ExtraTaskType, ExtraUrgency, Gender, OutcomeSurvey, Referral,
+    ReferralOutcome, SupportService, VolunteerSkill, VolunteerSupportProfile,
+)
+__all__ += ["BefriendingContact", "BefriendingMatch", "BefriendingReview", "BefriendingStatus", "BefriendingWish",
+            "ContactKind", "ExtraJob", "ExtraJobStatus", "ExtraPrice", "ExtraTaskType", "ExtraUrgency", "Gender",
+            "OutcomeSurvey", "Referral", "ReferralOutcome", "SupportService", "VolunteerSkill",
+            "VolunteerSupportProfile"]

@@ -1093,11 +1093,11 @@ def rota_for_feed_token(session: Session, token: str, start: date) -> VolunteerR
     return volunteer_rota(session, volunteer.branch_id, volunteer.id, start - timedelta(days=31), days=31 + 93)
 
 
-def calendar_file(volunteer_rota_view: VolunteerRota, *, host: str = "foodtrain") -> str:
-    """The volunteer's shifts as an iCalendar file (rota facts only, no customer data)."""
+def calendar_file(volunteer_rota_view: VolunteerRota, *, host: str = "foodtrain", other_events=()) -> str:  # type: ignore[no-untyped-def]
+    """The volunteer's shifts (plus ``other_events``, e.g. EXTRA jobs) as an iCalendar file (no customer data)."""
     from foodtrain.ical import CalendarEvent, build_calendar
 
-    events = []
+    events = list(other_events)
     for shift in volunteer_rota_view.shifts:
         lines = [f"{shift.role_label} — {shift.kind_label.lower()}: {shift.resource}"]
         if shift.partners:

@@ -138,9 +138,11 @@ def _library_slot(spec: SlotSpec | RotaSlot, branch_code: str) -> rota.Slot:
                      resource=spec.resource, seats=spec.seats, branch=branch_code)
 
 
-def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, known: set[int]) -> rota.Volunteer:
+def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, known: set[int],
+                       support_busy: tuple[frozenset[date], frozenset[tuple[int, str]]] | None = None) -> rota.Volunteer:
     dates = month_dates(month)
-    away = set()
+    busy_dates, busy_half_days = support_busy or (frozenset(), frozenset())
+    away = set(busy_dates)
     for absence in volunteer.absences:
         away.update(day for day in dates if absence.start_date <= day <= absence.end_date)
     away.update(day for day in dates if day < volunteer.joined_on
@@ -156,7 +158,7 @@ def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, know
     return rota.Volunteer(
         id=volunteer_key(volunteer.id),
         roles=frozenset(roles),
-        availability=frozenset((a.weekday, a.day_part.value) for a in volunteer.availability),
+        availability=frozenset((a.weekday, a.day_part.value) for a in volunteer.availability) - busy_half_days,
         wished_shifts_per_month=volunteer.shifts_per_month,
         max_shifts_per_week=volunteer.max_shifts_per_week,
         driver_approved=volunteer.van_driving_approved,
@@ -221,7 +223,10 @@ def build_problem(session: Session, branch_id: int, month: date,
     specs = list(slots) if slots is not None else slots_for_month(session, branch_id, month)
     volunteers = volunteers_for_month(session, branch_id, month)
     known = {v.id for v in volunteers}
-    library_volunteers = tuple(_library_volunteer(v, month, code, known) for v in volunteers)
+    from foodtrain.services.commitments import support_busy_in_month  # EXTRA and befriending come first
+
+    busy = support_busy_in_month(session, [v.id for v in volunteers], month)
+    library_volunteers = tuple(_library_volunteer(v, month, code, known, busy.get(v.id)) for v in volunteers)
     keys = {v.id for v in library_volunteers}
     problem = rota.RotaProblem(
         month=rota.Month(month.year, month.month),
@@ -244,3 +249,9 @@ def library_assignments(rota_row: Rota) -> list[rota.Assignment]:
     """A stored rota's assignments in the library's terms."""
     return [rota.Assignment(slot_id=slot.key, role=ROLE_TO_LIBRARY[a.role], volunteer_id=volunteer_key(a.volunteer_id))
             for slot in rota_row.slots for a in slot.assignments]
+
+
+def library_volunteer_in_month_of(volunteer: Volunteer, day: date, branch_code: str) -> rota.Volunteer:
+    """The volunteer as the rota library sees them in the month of ``day``: weekly availability, dates away,
+    before joining and after leaving (for availability questions outside the rota, e.g. EXTRA jobs)."""
+    return _library_volunteer(volunteer, day.replace(day=1), branch_code, set())

@@ -78,6 +78,7 @@ def _make_records(app: Flask) -> Records:
     from foodtrain.models.importing import ImportBatch
     from foodtrain.models.rota import Rota, RotaAssignment, RotaSlot
     from foodtrain.models.routes import RoutePlan
+    from foodtrain.models.support import BefriendingMatch, ExtraJob, OutcomeSurvey, Referral
 
     records = Records()
     with app.app_context():
@@ -103,10 +104,12 @@ def _make_records(app: Flask) -> Records:
                 "van": van.id, "plan": plan.id, "rota": rota.id, "rota_slot": slot.id if slot else 10**6,
                 "rota_assignment": assignment.id if assignment else 10**6, "absence": absence.id, "job": job.id,
                 "import": batch.token, "branch": branch.id,
+                "referral": _first(Referral, branch.id).id, "extra_job": _first(ExtraJob, branch.id).id,
+                "match": _first(BefriendingMatch, branch.id).id,
                 "user": _throwaway_user(code, branch.id),  # admins' posts disable it and reset its password
             }
             order_customer = db.session.get(Customer, order.customer_id)
-            records.markers[code] = {"customer": customer.last_name, "volunteer": volunteer.last_name,
+            records.markers[code] = {"customer": customer.postcode, "volunteer": volunteer.last_name,
                                      "shop": shop.name, "van": van.name, "order": order_customer.last_name,
                                      "branch": branch.name}
     assert set(records.ids["DG"]) == set(RECORD_KINDS), "give the test a record of every kind in RECORD_KINDS"

@@ -1,0 +1,128 @@
+"""One answer to "is this volunteer free on that date and half-day?", across the rota, EXTRA and befriending.
+
+The weekly availability, dates away and joining/leaving dates are the rota's
+own rules (``rota.Volunteer.available_for``, fed by the rota's mapping in
+``rota_problem``); here they are asked about a single half-day, and the
+volunteer's published rota shifts, scheduled EXTRA jobs and active befriending
+matches are added as the things that already take that half-day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+import rota
+from foodtrain.models import (
+    BefriendingMatch,
+    BefriendingStatus,
+    Branch,
+    DayPart,
+    ExtraJob,
+    ExtraJobStatus,
+    Rota,
+    RotaAssignment,
+    RotaSlot,
+    RotaStatus,
+    Volunteer,
+)
+from foodtrain.services.rota_problem import library_volunteer_in_month_of
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+BUSY_STATUSES = (ExtraJobStatus.SCHEDULED, ExtraJobStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """Something that already takes a volunteer's half-days on a date."""
+
+    kind: str  # "rota" | "extra" | "befriending"
+    record_id: int
+    day: date
+    halves: tuple[str, ...]
+    label: str
+
+
+def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Commitment]:
+    rows = session.execute(
+        select(RotaSlot.id, RotaSlot.part_of_day, RotaSlot.resource)
+        .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+        .join(Rota, RotaSlot.rota_id == Rota.id)
+        .where(Rota.status == RotaStatus.PUBLISHED, RotaSlot.date == day, RotaAssignment.volunteer_id == volunteer_id)
+    ).all()
+    return [Commitment("rota", slot_id, day, rota.Slot("probe", day, part.value, "office", "probe").halves,
+                       f"rota shift: {resource}") for slot_id, part, resource in rows]
+
+
+def _extra_commitments(session: Session, volunteer_id: int, day: date, exclude_job_id: int | None) -> list[Commitment]:
+    statement = select(ExtraJob).where(ExtraJob.volunteer_id == volunteer_id, ExtraJob.scheduled_date == day,
+                                       ExtraJob.status.in_(BUSY_STATUSES)).options(selectinload(ExtraJob.task_type))
+    return [Commitment("extra", job.id, day, (job.part_of_day.value,), f"EXTRA job: {job.task_type.name}")
+            for job in session.scalars(statement) if job.id != exclude_job_id and job.part_of_day is not None]
+
+
+def _befriending_commitments(session: Session, volunteer_id: int, day: date,
+                             exclude_match_id: int | None) -> list[Commitment]:
+    statement = select(BefriendingMatch).where(
+        BefriendingMatch.volunteer_id == volunteer_id, BefriendingMatch.status == BefriendingStatus.ACTIVE,
+        BefriendingMatch.weekday == day.weekday(), BefriendingMatch.started_on <= day)
+    return [Commitment("befriending", match.id, day, (match.part_of_day.value,), "befriending visit")
+            for match in session.scalars(statement) if match.id != exclude_match_id]
+
+
+def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_extra_job_id: int | None = None,
+                   exclude_match_id: int | None = None) -> list[Commitment]:
+    """Everything the volunteer is already down for on ``day`` (published rota, EXTRA, befriending)."""
+    return [*_rota_commitments(session, volunteer_id, day),
+            *_extra_commitments(session, volunteer_id, day, exclude_extra_job_id),
+            *_befriending_commitments(session, volunteer_id, day, exclude_match_id)]
+
+
+def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, *,
+                 exclude_extra_job_id: int | None = None, exclude_match_id: int | None = None) -> list[str]:
+    """Why the volunteer cannot take ``part`` of ``day`` (empty when they are free)."""
+    branch = session.get(Branch, volunteer.branch_id)
+    seen = library_volunteer_in_month_of(volunteer, day, branch.code if branch else str(volunteer.branch_id))
+    probe = rota.Slot("probe", day, part.value, "office", "probe")
+    reasons = []
+    if not seen.available_for(probe):
+        if day in seen.dates_away:
+            reasons.append(f"away (or not with the service) on {day:%-d %b %Y}")
+        else:
+            reasons.append(f"not usually available on {WEEKDAY_NAMES[day.weekday()]} {part.value}s")
+    for commitment in commitments_on(session, volunteer.id, day, exclude_extra_job_id=exclude_extra_job_id,
+                                     exclude_match_id=exclude_match_id):
+        if part.value in commitment.halves:
+            reasons.append(f"already on a {commitment.label} that {part.value}")
+    return reasons
+
+
+def is_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, **exclude: int | None) -> bool:
+    """The volunteer is available (rota rules) and not already committed that half-day."""
+    return not why_not_free(session, volunteer, day, part, **exclude)  # type: ignore[arg-type]
+
+
+def support_busy_in_month(session: Session, volunteer_ids: list[int],
+                          month: date) -> dict[int, tuple[frozenset[date], frozenset[tuple[int, str]]]]:
+    """Per volunteer, what EXTRA and befriending already take in the month, in the rota library's terms:
+    dates of scheduled EXTRA jobs (the library blocks whole dates) and the weekly half-days of active
+    befriending matches (taken out of their weekly availability), so the rota never double-books them."""
+    from foodtrain.services.rota_problem import month_dates
+
+    last_day = month_dates(month)[-1]
+    dates: dict[int, set[date]] = {}
+    half_days: dict[int, set[tuple[int, str]]] = {}
+    for volunteer_id, day in session.execute(
+            select(ExtraJob.volunteer_id, ExtraJob.scheduled_date).where(
+                ExtraJob.volunteer_id.in_(volunteer_ids), ExtraJob.status.in_(BUSY_STATUSES),
+                ExtraJob.scheduled_date.between(month, last_day))):
+        dates.setdefault(volunteer_id, set()).add(day)
+    for volunteer_id, weekday, part in session.execute(
+            select(BefriendingMatch.volunteer_id, BefriendingMatch.weekday, BefriendingMatch.part_of_day).where(
+                BefriendingMatch.volunteer_id.in_(volunteer_ids), BefriendingMatch.status == BefriendingStatus.ACTIVE,
+                BefriendingMatch.started_on <= last_day)):
+        half_days.setdefault(volunteer_id, set()).add((weekday, part.value))
+    return {volunteer_id: (frozenset(dates.get(volunteer_id, ())), frozenset(half_days.get(volunteer_id, ())))
+            for volunteer_id in set(dates) | set(half_days)}

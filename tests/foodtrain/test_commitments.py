@@ -1,0 +1,130 @@
+"""One answer to 'is this volunteer free then?' across the rota's availability rules, its published shifts,
+EXTRA jobs and befriending matches."""
+from __future__ import annotations
+
+from datetime import date
+
+from foodtrain.models import (
+    BefriendingMatch,
+    DayPart,
+    ExtraJob,
+    ExtraJobStatus,
+    ExtraTaskType,
+    PartOfDay,
+    Rota,
+    RotaAssignment,
+    RotaRole,
+    RotaSlot,
+    RotaStatus,
+    SlotKind,
+    VolunteerAbsence,
+    VolunteerAvailability,
+)
+from foodtrain.services.commitments import is_free, why_not_free
+from tests.factories import make_branch, make_customer, make_van, make_volunteer
+
+TUESDAY = date(2026, 12, 8)
+
+
+def _volunteer(session, branch, **overrides):  # type: ignore[no-untyped-def]
+    volunteer = make_volunteer(session, branch, **overrides)
+    volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING),
+                              VolunteerAvailability(weekday=1, day_part=DayPart.AFTERNOON)]
+    session.flush()
+    return volunteer
+
+
+def test_free_when_available_and_nothing_else_that_half_day(session) -> None:  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    assert is_free(session, volunteer, TUESDAY, DayPart.MORNING)
+
+
+def test_weekly_availability_is_the_rotas(session) -> None:  # type: ignore[no-untyped-def]
+    """Wednesday is not in their weekly pattern: not free, and the reason says so."""
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    reasons = why_not_free(session, volunteer, date(2026, 12, 9), DayPart.MORNING)
+    assert reasons and "not usually available" in reasons[0]
+
+
+def test_dates_away_and_leaving_block(session) -> None:  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    volunteer.absences = [VolunteerAbsence(start_date=TUESDAY, end_date=TUESDAY)]
+    leaver = _volunteer(session, branch, left_on=date(2026, 12, 1))
+    session.flush()
+    assert "away" in why_not_free(session, volunteer, TUESDAY, DayPart.AFTERNOON)[0]
+    assert not is_free(session, leaver, TUESDAY, DayPart.MORNING)
+
+
+def test_a_published_whole_day_round_takes_both_halves_a_draft_none(session) -> None:  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    van = make_van(session, branch)
+    for status in (RotaStatus.DRAFT, RotaStatus.PUBLISHED):
+        rota_row = Rota(branch_id=branch.id, month=date(2026, 12, 1), status=status,
+                        published_month=date(2026, 12, 1) if status is RotaStatus.PUBLISHED else None)
+        slot = RotaSlot(key=f"van-{status.value}", date=TUESDAY, part_of_day=PartOfDay.WHOLE_DAY,
+                        kind=SlotKind.DELIVERY, van_id=van.id, resource="Van", seats=2)
+        slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)]
+        rota_row.slots = [slot]
+        session.add(rota_row)
+        session.flush()
+        if status is RotaStatus.DRAFT:
+            assert is_free(session, volunteer, TUESDAY, DayPart.MORNING)
+    for part in DayPart:
+        assert "rota shift" in why_not_free(session, volunteer, TUESDAY, part)[0]
+
+
+def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:  # type: ignore[no-untyped-def]
+    """A scheduled job takes its half-day (not when it is the job being moved); an active match takes its
+    weekday half-day every week from its start; a cancelled job takes nothing."""
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    customer = make_customer(session, branch)
+    task = ExtraTaskType(branch_id=branch.id, name="Changing a bulb")
+    session.add(task)
+    session.flush()
+    job = ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
+                   status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
+                   part_of_day=DayPart.MORNING)
+    cancelled = ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
+                         status=ExtraJobStatus.CANCELLED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
+                         part_of_day=DayPart.AFTERNOON)
+    match = BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
+                             started_on=date(2026, 12, 1), weekday=1, part_of_day=DayPart.AFTERNOON,
+                             next_review_on=date(2027, 3, 1))
+    session.add_all([job, cancelled, match])
+    session.flush()
+    assert "EXTRA job" in why_not_free(session, volunteer, TUESDAY, DayPart.MORNING)[0]
+    assert is_free(session, volunteer, TUESDAY, DayPart.MORNING, exclude_extra_job_id=job.id)
+    assert "befriending" in why_not_free(session, volunteer, TUESDAY, DayPart.AFTERNOON)[0]
+    assert "befriending" in why_not_free(session, volunteer, date(2026, 12, 15), DayPart.AFTERNOON)[0]
+    assert is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
+    assert is_free(session, volunteer, date(2026, 11, 24), DayPart.AFTERNOON)  # before the match started
+
+
+def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) -> None:  # type: ignore[no-untyped-def]
+    """Built after an EXTRA job and a befriending match: the job's date is a date away for the rota, the match's
+    weekly half-day is out of the volunteer's availability, so no rota can double-book them."""
+    from foodtrain.services.rota_problem import build_problem, volunteer_key
+
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    customer = make_customer(session, branch)
+    task = ExtraTaskType(branch_id=branch.id, name="Bulb")
+    session.add(task)
+    session.flush()
+    session.add_all([
+        ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
+                 status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
+                 part_of_day=DayPart.MORNING),
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
+                         started_on=date(2026, 12, 1), weekday=1, part_of_day=DayPart.AFTERNOON,
+                         next_review_on=date(2027, 3, 1))])
+    session.flush()
+    [seen] = [v for v in build_problem(session, branch.id, date(2026, 12, 1)).problem.volunteers
+              if v.id == volunteer_key(volunteer.id)]
+    assert TUESDAY in seen.dates_away and date(2026, 12, 15) not in seen.dates_away
+    assert seen.availability == frozenset({(1, "morning")})

@@ -1,0 +1,136 @@
+"""Pages of the services beyond groceries: referral, EXTRA request -> schedule -> sheet -> complete, as the
+roles that do them; bad input answers 422 with the message and saves nothing."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from foodtrain.extensions import db
+from foodtrain.models import Branch, Customer, DayPart
+from foodtrain.models.support import ExtraJob, ExtraJobStatus, ExtraTaskType, Referral
+from foodtrain.services import extra as extra_service
+from tests.conftest import csrf_token_from, sign_in
+
+
+def _dg(demo_app):  # type: ignore[no-untyped-def]
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        customer_id = db.session.scalar(select(Customer.id).where(Customer.branch_id == branch_id).order_by(Customer.id))
+        task_id = db.session.scalar(select(ExtraTaskType.id).where(ExtraTaskType.branch_id == branch_id,
+                                                                    ExtraTaskType.name == "Hanging curtains"))
+        return branch_id, customer_id, task_id
+
+
+def _count(demo_app, model) -> int:  # type: ignore[no-untyped-def]
+    with demo_app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_referral_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    _, customer_id, _ = _dg(demo_app)
+    assert sign_in(demo_client, "office-dg").status_code == 302
+    page = demo_client.get("/referrals/")
+    assert page.status_code == 200 and "waiting list" in page.get_data(as_text=True)
+    form = demo_client.get(f"/referrals/new?customer_id={customer_id}&service=befriending")
+    token = csrf_token_from(form.get_data(as_text=True))
+    before = _count(demo_app, Referral)
+    bad = demo_client.post("/referrals/new", data={"csrf_token": token, "customer_id": str(customer_id),
+                                                   "service": "befriending", "source": "gp",
+                                                   "referred_on": date.today().isoformat()})
+    assert bad.status_code == 422 and "Say who referred them" in bad.get_data(as_text=True)
+    assert _count(demo_app, Referral) == before
+    good = demo_client.post("/referrals/new", data={"csrf_token": token, "customer_id": str(customer_id),
+                                                    "service": "befriending", "source": "gp",
+                                                    "referrer_name": "Dr Brown", "consent_recorded": "y",
+                                                    "referred_on": date.today().isoformat()})
+    assert good.status_code == 302 and _count(demo_app, Referral) == before + 1
+    shown = demo_client.get(good.headers["Location"])
+    assert "Dr Brown" in shown.get_data(as_text=True)
+    decide = demo_client.post(good.headers["Location"], data={
+        "csrf_token": token, "outcome": "declined", "decline_reason": "", "version": "1"})
+    assert decide.status_code == 422 and "Say why" in decide.get_data(as_text=True)
+
+
+def test_extra_request_schedule_sheet_complete(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    branch_id, customer_id, task_id = _dg(demo_app)
+    assert sign_in(demo_client, "office-dg").status_code == 302
+    token = csrf_token_from(demo_client.get(f"/extra/new?customer_id={customer_id}").get_data(as_text=True))
+    empty = demo_client.post("/extra/new", data={"csrf_token": token, "customer_id": str(customer_id),
+                                                 "task_type_id": str(task_id), "urgency": "routine"})
+    assert empty.status_code == 422 and "Describe the job" in empty.get_data(as_text=True)
+    made = demo_client.post("/extra/new", data={"csrf_token": token, "customer_id": str(customer_id),
+                                                "task_type_id": str(task_id), "urgency": "soon",
+                                                "details": "Bedroom curtains", "preferred_weekdays": ["1", "2"]})
+    assert made.status_code == 302
+    job_url = made.headers["Location"]
+    job_id = int(job_url.rstrip("/").split("/")[-1])
+    assert demo_client.post(f"{job_url}/schedule", data={"csrf_token": token}).status_code == 403  # office
+    demo_client.post("/logout", data={"csrf_token": token})
+
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    with demo_app.app_context():
+        slot = next((day, part, found[0].volunteer_id)
+                    for day in (date.today() + timedelta(days=n) for n in range(1, 30)) for part in DayPart
+                    if (found := [c for c in extra_service.candidates(db.session, branch_id, job_id, day, part)
+                                  if c.free]))
+    day, part, volunteer_id = slot
+    page = demo_client.get(f"{job_url}?date={day.isoformat()}&part={part.value}")
+    token = csrf_token_from(page.get_data(as_text=True))
+    assert page.status_code == 200 and "Schedule" in page.get_data(as_text=True)
+    done = demo_client.post(f"{job_url}/schedule", data={"csrf_token": token, "scheduled_date": day.isoformat(),
+                                                         "part_of_day": part.value, "volunteer_id": str(volunteer_id),
+                                                         "version": "1"})
+    assert done.status_code == 302
+    again = demo_client.post(f"{job_url}/schedule", data={"csrf_token": token, "scheduled_date": day.isoformat(),
+                                                          "part_of_day": part.value, "volunteer_id": str(volunteer_id),
+                                                          "version": "2"})
+    assert again.status_code == 302  # moving a job onto its own half-day is no clash with itself
+    sheet = demo_client.get(f"{job_url}/sheet.pdf")
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf" and sheet.data.startswith(b"%PDF")
+    with demo_app.app_context():  # the day comes
+        job = db.session.get(ExtraJob, job_id)
+        job.scheduled_date = date.today()
+        db.session.commit()
+        version = job.version
+    bad = demo_client.post(f"{job_url}/complete", data={"csrf_token": token, "time_spent_min": "45",
+                                                        "amount_paid": "five", "payment_method": "", "version": str(version)})
+    assert bad.status_code == 422 and "Enter an amount" in bad.get_data(as_text=True)
+    ok = demo_client.post(f"{job_url}/complete", data={"csrf_token": token, "time_spent_min": "45",
+                                                       "amount_paid": "5.00", "payment_method": "cash",
+                                                       "version": str(version)})
+    assert ok.status_code == 302
+    with demo_app.app_context():
+        job = db.session.get(ExtraJob, job_id)
+        assert (job.status, job.time_spent_min, job.amount_paid_pence) == (ExtraJobStatus.COMPLETED, 45, 500)
+
+
+def test_befriending_and_outcome_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """The coordinator sees suggestions with reasons; the office logs a visit but cannot see suggestions;
+    the outcomes report and the survey form answer; a bad survey saves nothing."""
+    from foodtrain.models.support import BefriendingContact, BefriendingMatch, OutcomeSurvey
+
+    branch_id, customer_id, _ = _dg(demo_app)
+    with demo_app.app_context():
+        match_id = db.session.scalar(select(BefriendingMatch.id).where(BefriendingMatch.branch_id == branch_id))
+        waiting_customer = db.session.scalar(select(Referral.customer_id).where(
+            Referral.branch_id == branch_id, Referral.outcome == "waiting"))
+    assert sign_in(demo_client, "office-dg").status_code == 302
+    assert demo_client.get(f"/befriending/customers/{waiting_customer}").status_code == 403
+    page = demo_client.get(f"/befriending/{match_id}")
+    token = csrf_token_from(page.get_data(as_text=True))
+    before = _count(demo_app, BefriendingContact)
+    logged = demo_client.post(f"/befriending/{match_id}/contacts", data={
+        "csrf_token": token, "kind": "call", "happened_on": date.today().isoformat(), "duration_min": "25"})
+    assert logged.status_code == 302 and _count(demo_app, BefriendingContact) == before + 1
+    report = demo_client.get("/outcomes/?year=2026")
+    assert report.status_code == 200 and "Tackling isolation" in report.get_data(as_text=True)
+    assert demo_client.get("/outcomes/surveys/form").status_code == 200
+    surveys = _count(demo_app, OutcomeSurvey)
+    bad = demo_client.post("/outcomes/surveys/new", data={"csrf_token": token, "customer_id": str(customer_id),
+                                                          "surveyed_on": "2099-01-01", "outcomes": ["health"]})
+    assert bad.status_code == 422 and _count(demo_app, OutcomeSurvey) == surveys
+    demo_client.post("/logout", data={"csrf_token": token})
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    suggestions = demo_client.get(f"/befriending/customers/{waiting_customer}")
+    assert suggestions.status_code == 200 and "Suggested befrienders" in suggestions.get_data(as_text=True)
