@@ -37,7 +37,9 @@ trap stop_pg EXIT
 run_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres foodtrain_test
 export DATABASE_URL_TEST_POSTGRES="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/foodtrain_test"
 
-# 4. The tests (browser tests must run here, not skip).
+# 4. The tests (browser tests must run here, not skip), on every core: each xdist worker makes its
+#    own PostgreSQL database from DATABASE_URL_TEST_POSTGRES (tests/conftest.py). FOODTRAIN_TEST_WORKERS=0
+#    runs them in one process.
 cd "$ROOT"
 export FOODTRAIN_REQUIRE_BROWSER=1
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n "${FOODTRAIN_TEST_WORKERS:-auto}" --dist worksteal "$@"
