@@ -19,9 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. The virtualenv with the app and its test extras.
+# 2. The virtualenv with the app and its test and postgres extras, at the versions CI pins.
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c .ci/constraints.txt -e '.[test,postgres]'
 
 # 3. A private PostgreSQL server for this run, stopped on exit.
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
