@@ -10,11 +10,11 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from foodtrain import DATA_DIRECTORY
 from foodtrain.models import (
     Branch,
     Customer,
@@ -48,7 +48,7 @@ from foodtrain.postcodes import postcodes_in_district
 from foodtrain.services.auth import add_user
 from foodtrain.services.charges import delivery_charge_on
 
-DEMO_DATA_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_DATA_DIRECTORY = DATA_DIRECTORY / "demo"
 DEFAULT_SEED = 2026
 CHARGE_HISTORY = ((date(2000, 1, 1), 200), (date(2012, 4, 1), 300))
 

@@ -58,7 +58,8 @@ __all__ = [
 #: Environment variable that overrides the location of the postcode data file.
 DATA_FILE_ENV = "FOODTRAIN_POSTCODES_FILE"
 #: Data file inside a source checkout.
-DEFAULT_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "postcodes" / "gb_postcodes.bin.xz"
+# foodtrain.DATA_DIRECTORY spelled out: this module imports nothing outside the standard library.
+DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "postcodes" / "gb_postcodes.bin.xz"
 
 #: Attribution that must accompany anything derived from the postcode data.
 POSTCODE_ATTRIBUTION = (

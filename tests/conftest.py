@@ -19,6 +19,7 @@ from web import create_app
 
 DEMO_TODAY = date(2026, 11, 25)
 DEMO_PASSWORD = "demo password for tests only"
+_WORKER_DATABASE = pytest.StashKey[str]()
 
 
 def _settings(database_path: Path) -> dict[str, object]:
@@ -102,6 +103,62 @@ def sign_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD): 
 
 
 POSTGRES_URL = os.environ.get("DATABASE_URL_TEST_POSTGRES")
+_POSTGRES_ADMIN_URL = POSTGRES_URL  # the database given; worker databases are made and dropped from it
+SOLVER_TEST_DIRECTORIES = ("rota", "routing")
+
+
+def _worker_database_name(worker: str) -> str:
+    if not re.fullmatch(r"gw\d+", worker):
+        raise RuntimeError(f"unexpected pytest-xdist worker id {worker!r}")
+    return f"foodtrain_test_{worker}"
+
+
+def _admin_execute(statement: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    assert _POSTGRES_ADMIN_URL is not None
+    admin_engine = create_engine(_POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin_engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own, made here from
+    DATABASE_URL_TEST_POSTGRES (tests that migrate the shared database up and down would otherwise
+    run into each other). Test modules read the variable when collected, after this hook."""
+    global POSTGRES_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if POSTGRES_URL is None or worker is None:
+        return
+    from sqlalchemy.engine import make_url
+
+    name = _worker_database_name(worker)
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{name}"')
+    config.stash[_WORKER_DATABASE] = name
+    POSTGRES_URL = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    os.environ["DATABASE_URL_TEST_POSTGRES"] = POSTGRES_URL
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the worker's own database at the end of its run."""
+    name = session.config.stash.get(_WORKER_DATABASE, None)
+    if name is not None:
+        _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the solvers' property tests (Hypothesis tests under tests/rota and tests/routing) slow."""
+    for item in items:
+        function = getattr(item, "function", None)
+        in_solver_tests = Path(str(item.path)).parent.name in SOLVER_TEST_DIRECTORIES
+        if in_solver_tests and getattr(function, "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)
+
+
 requires_postgres = pytest.mark.skipif(
     POSTGRES_URL is None, reason="DATABASE_URL_TEST_POSTGRES is not set (tests/run.sh starts PostgreSQL and sets it)"
 )

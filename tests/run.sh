@@ -21,9 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. The virtualenv with the app and its test extras.
+# 2. The virtualenv with the app and its test and postgres extras, at the versions CI pins.
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c .ci/constraints.txt -e '.[test,postgres]'
 
 # 3. A private PostgreSQL server for this run, stopped on exit.
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -39,7 +39,9 @@ trap stop_pg EXIT
 run_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres foodtrain_test
 export DATABASE_URL_TEST_POSTGRES="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/foodtrain_test"
 
-# 4. The tests (browser tests must run here, not skip).
+# 4. The tests (browser tests must run here, not skip), on every core: each xdist worker makes its
+#    own PostgreSQL database from DATABASE_URL_TEST_POSTGRES (tests/conftest.py). FOODTRAIN_TEST_WORKERS=0
+#    runs them in one process.
 cd "$ROOT"
 export FOODTRAIN_REQUIRE_BROWSER=1
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n "${FOODTRAIN_TEST_WORKERS:-auto}" --dist worksteal "$@"

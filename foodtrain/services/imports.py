@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from foodtrain import DATA_DIRECTORY
 from foodtrain.models import (
     Customer,
     CustomerStatus,
@@ -61,7 +62,7 @@ MAX_CELL_CHARS = 2000
 MAX_XLSX_UNPACKED_BYTES = 40 * 1024 * 1024
 MAX_XLSX_MEMBERS = 200
 BATCH_LIFETIME = timedelta(hours=24)
-TEMPLATE_DIRECTORY = Path(__file__).resolve().parent.parent.parent / "data" / "import_templates"
+TEMPLATE_DIRECTORY = DATA_DIRECTORY / "import_templates"
 
 CUSTOMER_COLUMNS = (
     "first_name", "last_name", "address_line1", "address_line2", "town", "postcode", "latitude", "longitude",
