@@ -35,6 +35,30 @@ def _encryption_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+PRODUCTION_REQUIRED_ENVIRONMENT = ("SECRET_KEY", "FOODTRAIN_ENCRYPTION_KEY", "DATABASE_URL")
+
+
+class ProductionConfigError(Exception):
+    """Production mode was asked for without the settings every host must share."""
+
+
+def check_production_environment() -> None:
+    """Production: the keys and the database come from the environment (the same on every host), never
+    from files an instance folder made up on its own. Raises with the names that are missing."""
+    missing = [name for name in PRODUCTION_REQUIRED_ENVIRONMENT if not os.environ.get(name)]
+    if missing:
+        raise ProductionConfigError(
+            f"Production mode needs {', '.join(missing)} in the environment, the same on every host "
+            "(see docs/deploy.md); refusing to start.")
+
+
+def _proxy_hops() -> int:
+    text = os.environ.get("FOODTRAIN_PROXY_HOPS", "0").strip() or "0"
+    if not text.isdigit():
+        raise ValueError(f"FOODTRAIN_PROXY_HOPS: give the number of trusted proxies in front (0, 1, 2…), not {text!r}")
+    return int(text)
+
+
 class Config:
     """Production defaults: SQLite in the instance folder unless DATABASE_URL says otherwise."""
 
@@ -57,6 +81,7 @@ class Config:
     JOBS_RUN_INLINE = False  # tests run background jobs to the end inside the request
     QUEUE_URL: str | None = None  # None: a SQLite queue file in the instance folder; or redis://host:port/db
     PRODUCTION = False  # FOODTRAIN_ENV=production: never load or print demo users
+    PROXY_HOPS = 0  # trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host are believed this many deep)
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> dict[str, object]:
@@ -70,6 +95,7 @@ class Config:
         settings["ENCRYPTION_KEY"] = _encryption_key(instance_path)
         settings["QUEUE_URL"] = os.environ.get("FOODTRAIN_QUEUE_URL") or None
         settings["PRODUCTION"] = os.environ.get("FOODTRAIN_ENV", "").strip().lower() == "production"
+        settings["PROXY_HOPS"] = _proxy_hops()
         if os.environ.get("FOODTRAIN_HTTPS") == "1":
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True

@@ -23,18 +23,18 @@ def test_serve_twice_on_the_same_instance_then_sign_in(tmp_path: Path) -> None:
         assert len(workers) == 1
     finally:
         assert first.stop() in (0, -2, 130), first.log()
-    assert wait_until_gone(workers, 5) == []
+    assert wait_until_gone(workers, 15) == []
     password = demo_login(instance, "coordinator-dg")
 
     second = start_serve(instance, timeout_s=60)
     try:
         assert "Loaded the demo" not in second.log()  # running it again keeps the data
-        browser = Browser(second.url, timeout_s=5)
+        browser = Browser(second.url, timeout_s=12)  # the hang answered after 15 s
         started = time.monotonic()
         status, page = browser.sign_in("coordinator-dg", password)
         assert status == 200, page[:2000]
         assert "Sign out" in page or "sign out" in page.lower(), page[:2000]
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 12
         assert browser.get("/customers/")[0] == 200
         workers = second.children()
         second.process.send_signal(signal.SIGKILL)

@@ -29,6 +29,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         app.config.from_mapping(test_config)
 
     restrict_sqlite_file_modes(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo
 
 from foodtrain.cli import load_demo_if_empty, migrate_database, print_demo_logins
 from web import create_app
@@ -15,11 +15,20 @@ from web import create_app
 WORKER_STOP_TIMEOUT_S = 15
 
 
-def _start_worker_process(instance_path: str, threads: int) -> subprocess.Popen:
+def _start_worker_process(instance_path: str, threads: int, production: bool) -> subprocess.Popen:
     """One `foodtrain worker` beside the web server; it stops by itself if this process dies."""
     env = {**os.environ, "FOODTRAIN_INSTANCE_PATH": instance_path}
     return subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--threads", str(threads),
-                             "--parent-pid", str(os.getpid())], env=env)
+                             "--parent-pid", str(os.getpid()), *(["--production"] if production else [])], env=env)
+
+
+def _refuse_without_production_environment() -> None:
+    from foodtrain.config import ProductionConfigError, check_production_environment
+
+    try:
+        check_production_environment()  # before the app exists: it would make up keys of its own
+    except ProductionConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _stop_on_ctrl_c_or_sigterm() -> None:
@@ -53,9 +62,18 @@ def _stop_worker_process(process: subprocess.Popen) -> None:
 @click.option("--threads", default=4, show_default=True, type=int, help="Web server threads.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0),
               help="Job worker processes started beside the web server (0: run `foodtrain worker` yourself).")
-@with_appcontext
-def serve_command(host: str, port: int, threads: int, workers: int) -> None:
+@click.option("--production", is_flag=True,
+              help="Refuse to start without SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY and DATABASE_URL; load no demo.")
+@click.pass_context
+def serve_command(context: click.Context, host: str, port: int, threads: int, workers: int, production: bool) -> None:
     """Migrate the database, load the demo if it is empty, print the logins, start the job worker, and serve."""
+    if production:
+        _refuse_without_production_environment()
+    with context.ensure_object(ScriptInfo).load_app().app_context():
+        _serve(host, port, threads, workers, production)
+
+
+def _serve(host: str, port: int, threads: int, workers: int, production: bool) -> None:
     from flask import current_app
     from waitress import serve
 
@@ -64,16 +82,17 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
 
     migrate_database()
     fail_interrupted_jobs(db.session)
-    if load_demo_if_empty():
-        print_demo_logins()  # once, when the demo is loaded; later starts point at the file
-    elif current_app.config.get("PRODUCTION"):
+    production = production or bool(current_app.config.get("PRODUCTION"))
+    if production:
         click.echo("Production mode: no demo data. Create the first admin with "
                    "'foodtrain users create NAME --role admin'.")
+    elif load_demo_if_empty():
+        print_demo_logins()  # once, when the demo is loaded; later starts point at the file
     else:
         click.echo("Demo logins are in instance/demo-logins.txt (readable by you only).")
     db.session.remove()  # the start-up work is done: no transaction may stay open while serving
     _stop_on_ctrl_c_or_sigterm()
-    worker_processes = [_start_worker_process(current_app.instance_path, 1) for _ in range(workers)]
+    worker_processes = [_start_worker_process(current_app.instance_path, 1, production) for _ in range(workers)]
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     try:
         serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
@@ -86,14 +105,16 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
               help="Jobs run at once by this process (start more processes to use more cores).")
 @click.option("--parent-pid", type=int, hidden=True, help="Stop when this process (`foodtrain serve`) is gone.")
-@with_appcontext
-def worker_command(threads: int, parent_pid: int | None) -> None:
+@click.option("--production", is_flag=True,
+              help="Refuse to start without SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY and DATABASE_URL.")
+@click.pass_context
+def worker_command(context: click.Context, threads: int, parent_pid: int | None, production: bool) -> None:
     """Run background jobs (rota generation, route planning) from the queue until Ctrl+C."""
-    from flask import current_app
-
     from foodtrain.job_queue import job_queue, run_worker
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if production:
+        _refuse_without_production_environment()
+    app = context.ensure_object(ScriptInfo).load_app()
     click.echo(f"foodtrain worker {os.getpid()}: {job_queue(app).storage} queue, {threads} at a time")
     run_worker(app, threads=threads, parent_pid=parent_pid)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from foodtrain.extensions import db
@@ -52,5 +52,11 @@ def choose_branch():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/healthz")
 def health():  # type: ignore[no-untyped-def]
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
+    """For load balancers and monitoring (no sign-in): 200 when the database and the job queue answer, else 503."""
+    from foodtrain.health import check_health
+    from foodtrain.job_queue import job_queue
+
+    health = check_health(db.session, job_queue(current_app))
+    return {"status": "ok" if health.ok else "failing", "database": health.database, "queue": health.queue,
+            "queue_storage": job_queue(current_app).storage, "queued_jobs": health.queued_jobs}, \
+        200 if health.ok else 503

@@ -133,3 +133,28 @@ def _set_event() -> threading.Event:
     event = threading.Event()
     event.set()
     return event
+
+
+def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(app) -> None:  # type: ignore[no-untyped-def]
+    """The web layer reruns a GET once, in a writing transaction, when SQLite refuses its late write; no 500."""
+    order_id = _order_with_crates(app, 1)
+    calls: list[int] = []
+
+    def reads_then_writes():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
+        if len(calls) == 1:  # another request saves meanwhile
+            writer = threading.Thread(target=_hold_write_transaction,
+                                      args=(app, order_id, threading.Event(), _set_event()))
+            writer.start()
+            writer.join(10)
+        db.session.execute(text("UPDATE orders SET crates = :c WHERE id = :id"), {"c": crates + 1, "id": order_id})
+        db.session.commit()
+        return "ok"
+
+    app.add_url_rule("/test-stale-read", "test_stale_read", reads_then_writes)
+    response = app.test_client().get("/test-stale-read")
+    assert response.status_code == 200 and len(calls) == 2
+    with app.app_context():
+        assert db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
+        db.session.remove()
