@@ -138,6 +138,7 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
     vols = {v.id: v for v in problem.volunteers}
     busy = set()
     week: Counter = Counter()
+    shifts: Counter = Counter()
     for h in problem.history.assignments:
         week[(h.volunteer_id, tuple(h.date.isocalendar())[:2])] += 1
     slots = {s.id: s for s in problem.slots}
@@ -145,6 +146,7 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
     for a in assignments:
         s = slots[a.slot_id]
         members[s.id].append(a.volunteer_id)
+        shifts[a.volunteer_id] += 1
         week[(a.volunteer_id, tuple(s.date.isocalendar())[:2])] += 1
         for h in _halves(s.part_of_day):
             busy.add((a.volunteer_id, s.date, h))
@@ -161,8 +163,8 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
         for h in _halves(s.part_of_day):
             if (s.date.weekday(), h) not in v.availability or (v.id, s.date, h) in busy:
                 return False
-        if not v.happy_to_do_extra and sum(1 for ids in members.values() if v.id in ids) >= v.wished_shifts_per_month:
-            return False
+        if not v.happy_to_do_extra and shifts[v.id] >= v.wished_shifts_per_month:
+            return False  # the wished frequency is their monthly maximum
         return week[(v.id, tuple(s.date.isocalendar())[:2])] < v.max_shifts_per_week
 
     def compatible(group: list) -> bool:

@@ -136,8 +136,7 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
             shadow_shifts_needed=rng.randint(2, 4) if trainee else 0, dates_away=frozenset(away),
             preferred_weekdays=frozenset(d for d in days if rng.random() < 0.5) if rng.random() < 0.4 else frozenset(),
             max_consecutive_days=rng.choice([2, 3, 3, 5]), branch=b, name=f"Volunteer {i + 1} ({b})",
-            # own stream, so adding the field left every other draw (and the published figures' months) as it was
-            happy_to_do_extra=random.Random(hash(rng.getstate())).random() < 0.35,
+            happy_to_do_extra=_happy_to_do_extra(rng, vid),
         ))
     for v in vols:
         if rng.random() < 0.2:
@@ -150,6 +149,13 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
             cand = [x for x in rng.sample(ids, 1) if x != v["id"] and x not in v.get("preferred_partners", ())]
             v["never_partners"] = frozenset(cand)
     return [Volunteer(**v) for v in vols]
+
+
+def _happy_to_do_extra(rng: random.Random, volunteer_id: str) -> bool:
+    """35 % of volunteers, from a stream of its own (seeded from the main stream's state without drawing
+    from it), so adding the field left every other draw -- and the months of earlier figures -- as they were."""
+    words = rng.getstate()[1]
+    return random.Random(f"{volunteer_id}-{words[-1]}-{sum(words[:8])}").random() < 0.35
 
 
 def _previous_month(month: Month) -> Month:
@@ -172,7 +178,7 @@ def generate(size: str = "typical", seed: int = 0, month: Month = DEFAULT_MONTH,
         vols += _volunteers(shape, month, rng)
     history = History()
     if with_history:
-        from .greedy import greedy_rota  # local import: generator is data, greedy is a solver
+        from .greedy import fill_free_seats  # local import: generator is data, greedy is a solver
 
         last = RotaProblem(prev, tuple(prev_slots), tuple(vols))
         sl = {s.id: s for s in prev_slots}
@@ -180,7 +186,7 @@ def generate(size: str = "typical", seed: int = 0, month: Month = DEFAULT_MONTH,
             HistoryAssignment(date=sl[a.slot_id].date, volunteer_id=a.volunteer_id, kind=sl[a.slot_id].kind,
                               resource=sl[a.slot_id].resource, part_of_day=sl[a.slot_id].part_of_day, role=a.role,
                               branch=sl[a.slot_id].branch)
-            for a in greedy_rota(last, seed=seed)
+            for a in fill_free_seats(last, seed=seed)  # a coordinator's rota, date by date
         ))
     return RotaProblem(month=month, slots=tuple(slots), volunteers=tuple(vols), history=history)
 

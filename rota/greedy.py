@@ -103,7 +103,7 @@ def _rank(state: RotaState, v: Volunteer, tiebreak: dict[str, float]) -> tuple:
 
 
 def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = (), seed: int = 0,
-                    within_wish_only: bool = False) -> list[Assignment]:
+                    within_wish_only: bool = False, scarce_first: bool = False) -> list[Assignment]:
     """Add people to empty seats, slot by slot in date order, keeping every hard rule.
 
     Existing ``assignments`` are kept. Team slots are only staffed with a
@@ -144,7 +144,16 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
                 return
             state.remove(first.id, s.id, first_role)
 
-    for s in sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id)):
+    def static_candidates(s: Slot) -> int:
+        """People who could ever take the slot's scarcest role (role, approval, PVG, availability)."""
+        return min(sum(1 for v in by_branch[s.branch] if state.qualified(v, s, role) and v.available_for(s))
+                   for role in s.roles)
+
+    if scarce_first:
+        order = sorted(problem.slots, key=lambda s: (static_candidates(s), s.date, s.part_of_day != "morning", s.id))
+    else:
+        order = sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id))
+    for s in order:
         if s.is_team:
             if not state.members[s.id]:  # a staffed team slot is left alone (a team is all or nothing)
                 pick_team(s)
@@ -185,5 +194,9 @@ def _drop_unbalanced_trainees(state: RotaState, s: Slot) -> bool:
 
 
 def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
-    """What a coordinator does by hand: first free eligible person, date by date."""
-    return fill_free_seats(problem, (), seed=seed)
+    """What a coordinator does by hand: first free eligible person, date by date -- and the same with the
+    slots fewest people could ever take first (people's monthly maximum is spent where it is scarce);
+    the rota with more seats filled is kept (on a tie, date order)."""
+    by_date = fill_free_seats(problem, (), seed=seed)
+    scarce = fill_free_seats(problem, (), seed=seed, scarce_first=True)
+    return scarce if len(scarce) > len(by_date) else by_date

@@ -274,6 +274,7 @@ class VolunteerForm(_VersionedForm):
     shifts_per_month = IntegerField("Shifts a month", default=4, validators=[Optional()])
     max_shifts_per_week = IntegerField("Most shifts in a week", default=2, validators=[Optional()])
     max_consecutive_days = IntegerField("Most days in a row", default=2, validators=[Optional()])
+    happy_to_do_extra = BooleanField("Happy to do more than their shifts a month when seats need it")
     preferred_partner_ids = MultiCheckboxField("Likes working with", coerce=int)
     never_partner_ids = MultiCheckboxField("Never pair with", coerce=int)
 
@@ -305,7 +306,8 @@ class VolunteerForm(_VersionedForm):
             shadow_shifts_remaining=self.shadow_shifts_remaining.data or 0,
             help_frequency=_enum(HelpFrequency, self.help_frequency.data, HelpFrequency.WEEKLY),
             shifts_per_month=self.shifts_per_month.data, max_shifts_per_week=self.max_shifts_per_week.data,
-            max_consecutive_days=self.max_consecutive_days.data, availability=availability,
+            max_consecutive_days=self.max_consecutive_days.data,
+            happy_to_do_extra=bool(self.happy_to_do_extra.data), availability=availability,
             preferred_partner_ids=frozenset(self.preferred_partner_ids.data or []),
             never_partner_ids=frozenset(self.never_partner_ids.data or []),
         )
@@ -320,7 +322,7 @@ class VolunteerForm(_VersionedForm):
     def fill_from(self, volunteer) -> None:  # type: ignore[no-untyped-def]
         for name in ("first_name", "last_name", "date_of_birth", "email", "phone", "postcode", "joined_on",
                      "left_on", "van_driving_approved", "training_completed_on", "is_trainee", "shadow_shifts_remaining",
-                     "shifts_per_month", "max_shifts_per_week", "max_consecutive_days"):
+                     "shifts_per_month", "max_shifts_per_week", "max_consecutive_days", "happy_to_do_extra"):
             getattr(self, name).data = getattr(volunteer, name)
         self.help_frequency.data = volunteer.help_frequency.value
         self.roles.data = [role.value for role in volunteer.role_values]

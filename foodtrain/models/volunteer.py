@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodtrain.extensions import db
@@ -93,6 +93,8 @@ class Volunteer(db.Model):
     shifts_per_month: Mapped[int] = mapped_column(default=4)
     max_shifts_per_week: Mapped[int] = mapped_column(default=2)
     max_consecutive_days: Mapped[int] = mapped_column(default=2)
+    # False: shifts_per_month is the most the rota gives them; True: more is fine when seats need it
+    happy_to_do_extra: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
     version: Mapped[int] = mapped_column(default=1)

@@ -935,8 +935,11 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     dropped_id = volunteer.id
     session.commit()  # no transaction open while the solver runs (plain values only from here)
 
-    outcome = repair_library_rota(data.problem, published, volunteer_key(dropped_id), from_date,
-                                  rota.Params(time_limit_s=time_limit_s))
+    try:
+        outcome = repair_library_rota(data.problem, published, volunteer_key(dropped_id), from_date,
+                                      rota.Params(time_limit_s=time_limit_s))
+    except rota.RotaInputError as error:  # e.g. the frozen past breaks a rule after a hand edit: say which slot
+        raise ValidationError({"from_date": humanise(str(error), names)}) from None
 
     rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     if rota_row.version != expected_version:

@@ -171,6 +171,7 @@ def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, know
         never_partners=frozenset(never),
         preferred_weekdays=frozenset(a.weekday for a in volunteer.availability if a.preferred),
         max_consecutive_days=volunteer.max_consecutive_days,
+        happy_to_do_extra=volunteer.happy_to_do_extra,
         branch=branch_code,
         name=volunteer.full_name,
     )

@@ -75,6 +75,7 @@ class VolunteerDetails:
     shifts_per_month: int | None = 4
     max_shifts_per_week: int | None = 2
     max_consecutive_days: int | None = 2
+    happy_to_do_extra: bool = False
     # (weekday, day part) -> preferred
     availability: Mapping[tuple[int, DayPart], bool] = field(default_factory=dict)
     preferred_partner_ids: frozenset[int] = field(default_factory=frozenset)
@@ -156,6 +157,7 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
                                             "Most shifts a week", 1, 14)
     values["max_consecutive_days"] = _number(errors, "max_consecutive_days", details.max_consecutive_days,
                                              "Most days in a row", 1, 7)
+    values["happy_to_do_extra"] = bool(details.happy_to_do_extra)
     if not details.roles:
         errors["roles"] = "Tick at least one role."
     availability = {}

@@ -31,9 +31,6 @@ def _vol(data: dict, **fields) -> dict:
     return data
 
 
-VID = None  # filled per test from the data
-
-
 def _vid(data: dict) -> str:
     return data["volunteers"][0]["id"]
 

@@ -27,7 +27,7 @@ def test_first_report_is_a_complete_rota_before_cp_sat() -> None:
     result = solve(_problem(), Params(time_limit_s=10), on_progress=reports.append)
     first = reports[0]
     assert first.branches_with_solution == 0 and first.bound is None
-    assert first.elapsed_s < 1.5
+    assert first.elapsed_s < 3.0  # the greedy rota: ~0.3 s on a quiet core, ~1.2 s at load 14 on 2 cores
     assert [r.objective for r in reports] == sorted((r.objective for r in reports), reverse=True)
     assert result.objective <= first.objective
 

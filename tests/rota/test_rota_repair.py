@@ -103,3 +103,42 @@ def test_repair_invariants_on_random_problems(seed):
         assert rr.result.objective <= trivial_objective
         if not gone and first.status == "optimal":
             assert rr.n_changes == 0
+
+
+def test_broken_frozen_past_is_an_error_naming_the_slot():
+    """A published rota with a half team before from_date cannot be repaired (the past is frozen): the error
+    names the slot instead of returning a greedy rota."""
+    from rota import Assignment, RotaInputError
+
+    p = make_problem([make_slot("van-tue", kind="delivery", date=TUE), make_slot("van-wed", kind="delivery", date=WED)],
+                     [make_volunteer(x) for x in "abcd"])
+    published = [Assignment("van-tue", "driver", "a"), Assignment("van-wed", "driver", "b"),
+                 Assignment("van-wed", "delivery_mate", "c")]
+    with pytest.raises(RotaInputError, match=r"van-tue.*two_person_team"):
+        repair(p, published, "b", WED, Params(time_limit_s=2, num_workers=1))
+
+
+def test_unknown_role_in_published_rota_is_refused():
+    """A published assignment with a role the slot does not have names the assignment and the slot."""
+    from rota import Assignment, RotaInputError
+
+    p = make_problem([make_slot("van", kind="delivery", date=WED)], [make_volunteer("a"), make_volunteer("b")])
+    with pytest.raises(RotaInputError, match=r"published\[0\]\.role.*slot van"):
+        repair(p, [Assignment("van", "pilot", "a"), Assignment("van", "delivery_mate", "b")], "a", WED)
+
+
+def test_repair_reaches_the_seats_a_full_re_solve_reaches():
+    """On generated months the repaired rota fills as many seats as a full re-solve of the future
+    (neighbourhood first, whole future when the neighbourhood leaves a gap), never fewer."""
+    from rota.generator import generate
+
+    for seed in (0, 1):
+        p = generate("small", seed)
+        r = solve(p, Params(time_limit_s=5, num_workers=1, seed=seed))
+        dates = {s.id: s.date for s in p.slots}
+        from_date = p.month.first_day.replace(day=10)
+        vid = sorted({a.volunteer_id for a in r.assignments if dates[a.slot_id] >= from_date})[seed]
+        default = repair(p, r.assignments, vid, from_date, Params(time_limit_s=6, num_workers=1))
+        full = repair(p, r.assignments, vid, from_date, Params(time_limit_s=6, num_workers=1), neighbourhood=False)
+        assert check(p, default.result.assignments) == []
+        assert default.result.seats_filled >= full.result.seats_filled - (0 if full.result.status == "optimal" else 1)
