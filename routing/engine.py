@@ -570,21 +570,26 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
     phases.append(f"lns:{stats.accepted}/{stats.steps}")
     if stats.best_cost >= best.cost:
         return best
-    if stop():
-        # no time to polish: OR-Tools still checks the plan by loading it
-        found = EngineSolution(routes, best.dropped, _routes_cost(model, routes))
+    found = EngineSolution(routes, best.dropped, _routes_cost(model, routes))
+
+    def checked_only() -> EngineSolution:
+        # OR-Tools still checks the plan by loading it as its own assignment
         if _loads(model, found):
             return found if found.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
         phases.append("lns-refused")
         return best
+
+    if stop():
+        return checked_only()  # no time to polish
     # vans stay put where they count; otherwise (CVRP) the polish may open another
     vehicles = [v for v in range(model.num_vehicles) if routes[v] or not model.minimise_vehicles]
     built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
     polished = _solve_phase(built, strategy, max(0.1, deadline - time.monotonic()), [list(routes[v]) for v in vehicles],
                             stop=stop)
     if polished is None:
-        phases.append("lns-refused")
-        return best
+        # the polish found nothing within its slice (large day, loaded machine): the plan is still checked
+        phases.append("polish-none")
+        return checked_only()
     return polished if polished.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
 
 
@@ -660,8 +665,9 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
                 return
             better(EngineSolution(routes, dropped, cost))
 
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                                initargs=(stop_event, found_queue)) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                                  initargs=(stop_event, found_queue))
+    try:
         jobs = [pool.submit(_search_job, (model, time_limit_s, s, i)) for i, s in enumerate(strategies)]
         pending = set(jobs)
         while pending:
@@ -670,6 +676,9 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
                 stop_event.set()
             drain()
         results = [j.result() for j in jobs]
+    finally:
+        # every job is done; the idle processes exit on their own (no wait: a stop must return fast)
+        pool.shutdown(wait=False, cancel_futures=True)
     drain()
     found_queue.close()
     found = [r for r in results if r.found] or results

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -430,8 +430,12 @@ def _day_vroom(problem: Problem, day: CompiledDay, threads: int) -> tuple[list[D
 def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[str, ...], workers: int = 1,
                seed: int = 0, engines: tuple[str, ...] = ENGINES) -> VersusRow:
     """Solve one branch day with foodtrain and each peer; check every plan with :func:`check_day_plan`."""
+    from routing.explain import explain_alone
     from routing.solver import solve
 
+    full = compile_day(problem)
+    # orders no van can serve even alone are left out for every solver (peers require every order)
+    problem = replace(problem, orders=tuple(o for k, o in enumerate(problem.orders) if explain_alone(full, k) is None))
     day = compile_day(problem)
     row = VersusRow(name, len(problem.orders))
 
