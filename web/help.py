@@ -37,7 +37,7 @@ class HelpTopic:
 
 TOPICS = {topic.slug: topic for topic in (
     HelpTopic("phone-order", "Take a phone order", OFFICE, (
-        "Open Orders, choose the delivery day, then “Take an order”.",
+        "Open Orders, choose the delivery day, then “Take order” by the customer (or “Take an order for another customer”).",
         "Find the customer: type their name (any order, “Mrs Campbell” works), postcode (with or without the "
         "space), phone number or street, and press Enter.",
         "Press “Take order”. The cursor is in the first item: type the item, Tab, the quantity, Enter for the "
@@ -52,15 +52,15 @@ TOPICS = {topic.slug: topic for topic in (
     ), ("If the customer is new, add them under Customers first; you are warned if they may already be on file.",)),
     HelpTopic("record-delivery", "Record a delivery", OFFICE, (
         "Open Orders for the day and choose the order.",
-        "Under “Delivery”, say whether it was delivered, and enter the amount received and how it was paid.",
+        "Under “On delivery”, say whether it was delivered, and enter the amount received and how it was paid.",
         "If it was not delivered, give the reason (not at home, in hospital…).",
-        "Press “Record delivery”.",
+        "Press “Save delivery”.",
     ), (
         Screenshot("record-delivery.png", "An order's page with the delivery form",
                    "The delivery form on the order's page."),
     )),
     HelpTopic("rota", "Draw up and change the rota", COORDINATORS, (
-        "Open Rota, choose the month (a month ahead, so volunteers can plan) and press the button to draw it up.",
+        "Open Rota, choose the month (a month ahead, so volunteers can plan) and press “Draw up the rota”.",
         "Wait a few seconds: the page shows progress and opens the draft.",
         "Check “Not fully staffed” first: each line says why nobody could be put there.",
         "Change a slot with its “Change” link; every change is checked against the rules.",
@@ -71,22 +71,22 @@ TOPICS = {topic.slug: topic for topic in (
     ), ("Public holidays and closure days are left out; open a day under Closures if volunteers offer to work it.",)),
     HelpTopic("routes", "Plan and publish the rounds", COORDINATORS, (
         "Open Routes and choose the delivery day.",
-        "Check the shift times and press “Plan the day”.",
+        "Check the shift times and press “Plan the routes” (“Re-plan” once a plan exists).",
         "Look at each van's round and the map; move an order to another van if needed, and lock a round you "
         "are happy with.",
-        "Publish: the teams then see their round and can print their sheets.",
+        "Press “Publish to the teams”: they then see their round and can print their sheets.",
     ), (
         Screenshot("routes-day.png", "A planned delivery day with each van's round", "A planned day."),
     )),
     HelpTopic("print-sheets", "Print sheets and picking lists", EVERYONE, (
-        "Drivers: open “My rounds” and press the delivery sheet button for the day (a PDF to print).",
-        "Office: open “Picking lists” for the day to print each shop's lists.",
+        "Drivers: open “My rounds” and choose the day; print its delivery sheet (a PDF).",
+        "Coordinators: on Routes, “All delivery sheets (PDF)” prints every van's sheet; “Picking lists” prints each shop's lists.",
         "The sheet lists every stop in order, with the address, phone, access notes and amount due.",
     ), (
         Screenshot("print-picking.png", "The picking lists page for a delivery day", "Picking lists for the shops."),
     )),
     HelpTopic("drop-out", "When a volunteer drops out", COORDINATORS, (
-        "Open the published rota and choose “Repair”.",
+        "Open the rota and press “Someone drops out…”.",
         "Say who dropped out and from which day.",
         "The rota is re-drawn for the rest of the month with as few changes as possible; check and publish it.",
         "For today's round, tell the team by phone as well.",

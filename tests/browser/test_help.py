@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from foodtrain.extensions import db
-from foodtrain.models import Branch, Order
+from foodtrain.models import Branch, Order, OrderStatus
 from foodtrain.services import planning
 from tests.browser.conftest import ARTIFACTS, serious_accessibility_violations, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
@@ -38,13 +38,17 @@ def test_every_help_image_exists() -> None:
 
 
 def test_help_screens_are_taken_and_shown(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+    """Walk through each task's screens (screenshots), follow a page's Help link, and load every help image."""
     page = browser_page
     server = page.live_server
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         order = db.session.scalar(select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY)
                                   .order_by(Order.id).limit(1))
-        order_id, customer = order.id, order.customer
+        packed = db.session.scalar(select(Order.id).where(
+            Order.branch_id == branch_id, Order.status.in_([OrderStatus.PACKED, OrderStatus.DELIVERED]))
+            .order_by(Order.delivery_date.desc(), Order.id).limit(1))
+        customer = order.customer
         customer_id, postcode = customer.id, customer.postcode
         planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
@@ -58,10 +62,10 @@ def test_help_screens_are_taken_and_shown(browser_page, demo_app) -> None:  # ty
         page.keyboard.type(quantity)
         page.keyboard.press("Enter")
     _shot(page, "phone-order-entry.png")
-    page.goto(f"{server}/orders/{order_id}")
-    page.locator("text=Delivery").first.scroll_into_view_if_needed()
+    page.goto(f"{server}/orders/{packed}")
+    page.evaluate("document.getElementById('delivery').scrollIntoView()")
     _shot(page, "record-delivery.png")
-    page.goto(f"{server}/orders/shops?date={DAY.isoformat()}")
+    page.goto(f"{server}/routes/picking?date={DAY.isoformat()}")
     _shot(page, "print-picking.png")
     page.goto(f"{server}/routes/?date={DAY.isoformat()}")
     _shot(page, "routes-day.png")
