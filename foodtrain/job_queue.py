@@ -92,7 +92,9 @@ def _watch_abandoned_jobs(app: Flask, stop: threading.Event, parent_pid: int | N
     """
     while not stop.wait(RECOVERY_INTERVAL_S):
         if parent_pid is not None and os.getppid() != parent_pid:
-            os.kill(os.getpid(), signal.SIGINT)  # the `foodtrain serve` that started us is gone
+            # The `foodtrain serve` that started us is gone: stop now (Huey's SIGTERM), not after the running
+            # jobs (SIGINT); a job cut short is started again or failed by the heartbeat check.
+            os.kill(os.getpid(), signal.SIGTERM)
             return
         try:
             with app.app_context():

@@ -190,6 +190,9 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "routes.mine": allow(ON_THE_ROAD),
     "routes.my_day": allow(ON_THE_ROAD),
     "orders.undo_cancellation": allow(OFFICE_WORK, path={"order_id": "order"}),
+    # help pages (each topic shown only to the roles it concerns)
+    "help.index": allow(EVERYONE),
+    "help.topic": allow(EVERYONE),
     # closure days
     "closures.index": allow(PLANNING),
     "closures.change": allow(PLANNING),

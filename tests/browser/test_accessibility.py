@@ -16,6 +16,9 @@ MAIN_PAGES = {
     "routes": "/routes/?date=2026-11-26",
     "reports": "/reports/deliveries",
     "account": "/account/",
+    "closures": "/closures/",
+    "help": "/help/",
+    "help-topic": "/help/phone-order",
 }
 
 
@@ -35,3 +38,27 @@ def test_main_pages_have_no_serious_accessibility_violations(browser_page) -> No
     print(f"\naccessibility: {len(found)} pages checked with axe-core, serious or critical violations = "
           f"{sum(len(v) for v in problems.values())}")
     assert problems == {}, problems
+
+
+PHONE_PAGES = {
+    "customers-search": "/customers/?q=dg1",
+    "order-find": "/orders/customers?q=campbell",
+    "customer-new": "/customers/new",
+    "closures": "/closures/",
+    "help": "/help/",
+    "help-topic": "/help/rota",
+    "rota": "/rota/",
+}
+
+
+def test_office_pages_at_phone_size_have_no_serious_accessibility_violations(browser_page) -> None:  # type: ignore[no-untyped-def]
+    """The search, new-customer, closures and help pages at 390 px wide."""
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
+    found = {}
+    for name, path in PHONE_PAGES.items():
+        page.goto(f"{page.live_server}{path}")
+        screenshot(page, f"a11y-phone-{name}")
+        found[name] = serious_accessibility_violations(page)
+    assert {name: v for name, v in found.items() if v} == {}

@@ -14,6 +14,7 @@ from foodtrain.models import Branch
 from foodtrain.services import planning
 from tests.conftest import sign_in
 from tests.web.test_rota_views import _generate
+from web.help import TOPICS
 
 DAY = date(2026, 11, 26)
 BANNED_TERMS = ("penalty", "bound", "whole_day", "whole day", "iso week", "rota generate", "objective",
@@ -38,7 +39,8 @@ def test_no_solver_terms_on_coordinators_pages(demo_app, demo_client) -> None:  
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
     pages = ["/", "/rota/", f"/rota/{rota_id}", "/routes/", f"/routes/?date={DAY.isoformat()}",
-             f"/orders/?date={DAY.isoformat()}", "/customers/", "/volunteers/", "/reports/deliveries"]
+             f"/orders/?date={DAY.isoformat()}", "/customers/", "/volunteers/", "/reports/deliveries",
+             f"/rota/{rota_id}/repair", "/closures/", "/help/", *(f"/help/{slug}" for slug in TOPICS)]
     page_html = {path: demo_client.get(path) for path in pages}
     jobs = sorted(set(re.findall(r'href="(/jobs/\d+)"', "".join(r.get_data(as_text=True) for r in page_html.values()))))
     for path in jobs + ["/jobs/1"]:
