@@ -258,3 +258,38 @@ def volunteer_profile(volunteer_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("volunteers.show", volunteer_id=volunteer.id))
     form.ensure_token()
     return render_form(form, title, "Save", back=back, general=general, status=422)
+
+
+@blueprint.route("/prices", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def prices():  # type: ignore[no-untyped-def]
+    """The branch's EXTRA price list (effective-dated) and adding a price or a new kind of job."""
+    from web.support_forms import PriceForm
+
+    branch_id = current_branch_id()
+    form = PriceForm()
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                price = parse_pounds(form.price.data or "")
+            except MoneyFormatError:
+                form.price.errors = ["Enter an amount in pounds, e.g. 3.00."]
+            else:
+                try:
+                    extra_service.add_price(db.session, branch_id, task_name=form.task_name.data or "",
+                                            effective_from=form.effective_from.data, price_pence=price,
+                                            actor=current_actor())
+                except ValidationError as error:
+                    db.session.rollback()
+                    general = apply_errors(form, error.field_errors)
+                else:
+                    flash("Price added.", "success")
+                    return redirect(url_for("extra.prices"))
+    form.ensure_token()
+    return render_form(form, "EXTRA price list", "Add price", back=(url_for("extra.index"), "EXTRA jobs"),
+                       general=general, status=status, template="support/prices.html",
+                       tasks=extra_service.task_types(db.session, branch_id, active_only=False),
+                       format_pence=format_pence)

@@ -162,3 +162,9 @@ class SupportProfileForm(_OnceForm):
         [("", "Not given")] + [(g.value, label) for g, label in GENDER_LABELS.items()]))
     languages = StringField("Languages (separated by commas)", validators=TEXT)
     interests = StringField("Interests (separated by commas)", validators=TEXT)
+
+
+class PriceForm(_OnceForm):
+    task_name = StringField("Job (an existing one, or a new kind)", validators=TEXT)
+    effective_from = DateField("Price from", validators=[Optional()])
+    price = StringField("Price per job (£)", validators=TEXT)

@@ -162,3 +162,20 @@ def test_volunteer_support_profile_page(demo_app, demo_client) -> None:  # type:
         profile = db.session.scalar(select(VolunteerSupportProfile).where(
             VolunteerSupportProfile.volunteer_id == volunteer_id))
         assert profile.befriender and profile.languages == "English, Polish"
+
+
+def test_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator adds a dated price (a new kind of job too); a second price on the same date is refused."""
+    from foodtrain.models.support import ExtraPrice
+
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    page = demo_client.get("/extra/prices")
+    assert page.status_code == 200 and "Hanging curtains" in page.get_data(as_text=True)
+    token = csrf_token_from(page.get_data(as_text=True))
+    data = {"csrf_token": token, "task_name": "Putting up a shelf", "effective_from": "2027-04-01", "price": "6.00"}
+    before = _count(demo_app, ExtraPrice)
+    assert demo_client.post("/extra/prices", data=data).status_code == 302
+    again = demo_client.post("/extra/prices", data=data)
+    assert again.status_code == 422 and "already has a price" in again.get_data(as_text=True)
+    assert _count(demo_app, ExtraPrice) == before + 1
+    assert demo_client.post("/extra/prices", data=data | {"price": "lots"}).status_code == 422
