@@ -16,6 +16,12 @@ MAIN_PAGES = {
     "routes": "/routes/?date=2026-11-26",
     "reports": "/reports/deliveries",
     "account": "/account/",
+    "referrals": "/referrals/",
+    "extra": "/extra/",
+    "extra-new": "/extra/new",
+    "befriending": "/befriending/",
+    "outcomes": "/outcomes/",
+    "survey-new": "/outcomes/surveys/new",
 }
 
 
