@@ -218,3 +218,78 @@ def sheet(extra_job_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("extra.show", extra_job_id=extra_job_id))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="extra-job-{extra_job_id}.pdf"'})
+
+
+@blueprint.route("/volunteers/<int:volunteer_id>", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def volunteer_profile(volunteer_id: int):  # type: ignore[no-untyped-def]
+    """A volunteer's EXTRA skills and befriending profile."""
+    from foodtrain.models.support import Gender
+    from foodtrain.services.support_links import SupportProfileDetails, save_support_profile, support_profile
+    from web.support_forms import SupportProfileForm
+
+    branch_id = current_branch_id()
+    volunteer, profile, skills = support_profile(db.session, branch_id, volunteer_id)
+    form = SupportProfileForm()
+    form.task_type_ids.choices = options((task.id, task.name) for task in extra_service.task_types(db.session, branch_id))
+    title = f"EXTRA and befriending: {volunteer.full_name}"
+    back = (url_for("volunteers.show", volunteer_id=volunteer.id), volunteer.full_name)
+    if request.method == "GET":
+        form.task_type_ids.data = [str(task_id) for task_id in sorted(skills)]
+        if profile is not None:
+            form.befriender.data, form.languages.data, form.interests.data = (
+                profile.befriender, profile.languages, profile.interests)
+            form.gender.data = profile.gender.value if profile.gender else ""
+        form.ensure_token()
+        return render_form(form, title, "Save", back=back)
+    general: list[str] = []
+    if form.validate_on_submit():
+        details = SupportProfileDetails(
+            task_type_ids=frozenset(int(v) for v in form.task_type_ids.data or [] if str(v).isdigit()),
+            befriender=bool(form.befriender.data), gender=enum_of(Gender, form.gender.data),
+            languages=form.languages.data or "", interests=form.interests.data or "")
+        try:
+            save_support_profile(db.session, branch_id, volunteer.id, details, actor=current_actor())
+        except ValidationError as error:
+            db.session.rollback()
+            general = apply_errors(form, error.field_errors)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("volunteers.show", volunteer_id=volunteer.id))
+    form.ensure_token()
+    return render_form(form, title, "Save", back=back, general=general, status=422)
+
+
+@blueprint.route("/prices", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def prices():  # type: ignore[no-untyped-def]
+    """The branch's EXTRA price list (effective-dated) and adding a price or a new kind of job."""
+    from web.support_forms import PriceForm
+
+    branch_id = current_branch_id()
+    form = PriceForm()
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                price = parse_pounds(form.price.data or "")
+            except MoneyFormatError:
+                form.price.errors = ["Enter an amount in pounds, e.g. 3.00."]
+            else:
+                try:
+                    extra_service.add_price(db.session, branch_id, task_name=form.task_name.data or "",
+                                            effective_from=form.effective_from.data, price_pence=price,
+                                            actor=current_actor())
+                except ValidationError as error:
+                    db.session.rollback()
+                    general = apply_errors(form, error.field_errors)
+                else:
+                    flash("Price added.", "success")
+                    return redirect(url_for("extra.prices"))
+    form.ensure_token()
+    return render_form(form, "EXTRA price list", "Add price", back=(url_for("extra.index"), "EXTRA jobs"),
+                       general=general, status=status, template="support/prices.html",
+                       tasks=extra_service.task_types(db.session, branch_id, active_only=False),
+                       format_pence=format_pence)

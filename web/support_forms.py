@@ -153,3 +153,18 @@ def render_form(form, title: str, submit: str, *, back: tuple[str, str] | None =
 
     return render_template(template, form=form, title=title, submit=submit, back=back, intro=intro,
                            general_errors=general or [], **extra), status
+
+
+class SupportProfileForm(_OnceForm):
+    task_type_ids = MultiCheckboxField("EXTRA jobs they can do", choices=[])
+    befriender = BooleanField("Offers befriending")
+    gender = SelectField("Gender (only used when a customer asks)", choices=options(
+        [("", "Not given")] + [(g.value, label) for g, label in GENDER_LABELS.items()]))
+    languages = StringField("Languages (separated by commas)", validators=TEXT)
+    interests = StringField("Interests (separated by commas)", validators=TEXT)
+
+
+class PriceForm(_OnceForm):
+    task_name = StringField("Job (an existing one, or a new kind)", validators=TEXT)
+    effective_from = DateField("Price from", validators=[Optional()])
+    price = StringField("Price per job (£)", validators=TEXT)

@@ -320,3 +320,31 @@ def calendar_events(jobs: list[ExtraJob], *, host: str = "foodtrain") -> list:  
                                     description="The job sheet has the address; ask the office.",
                                     location=job.customer.town))
     return events
+
+
+def add_price(session: Session, branch_id: int, *, task_name: str, effective_from: date | None,
+              price_pence: int | None, actor: Actor) -> int:
+    """Add a price-list entry from a date on for a task type of the branch (a new name adds the task type)."""
+    errors: dict[str, str] = {}
+    name = check_text(errors, "task_name", task_name, 80, "The job")
+    if not name and "task_name" not in errors:
+        errors["task_name"] = "Name the kind of job."
+    if effective_from is None:
+        errors["effective_from"] = "Enter the date the price starts."
+    if price_pence is None or not 0 <= price_pence <= 100_00:
+        errors["price"] = "Enter a price between £0 and £100."
+    if errors:
+        raise ValidationError(errors)
+    task = session.scalar(in_branch(select(ExtraTaskType), ExtraTaskType, branch_id).where(ExtraTaskType.name == name))
+    if task is None:
+        task = ExtraTaskType(branch_id=branch_id, name=name)
+        session.add(task)
+        session.flush()
+    if session.scalar(select(ExtraPrice.id).where(ExtraPrice.task_type_id == task.id,
+                                                  ExtraPrice.effective_from == effective_from)) is not None:
+        raise ValidationError({"effective_from": f"{name} already has a price from {effective_from:%-d %b %Y}."})
+    session.add(ExtraPrice(task_type_id=task.id, effective_from=effective_from, price_pence=price_pence))
+    audit(session, actor, "extra.price", "extra_task_type", task.id, branch_id,
+          f"from={effective_from} pence={price_pence}")
+    commit_or_replay(session, branch_id, "")
+    return task.id

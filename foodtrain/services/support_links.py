@@ -27,3 +27,60 @@ def customer_services(session: Session, branch_id: int, customer_id: int) -> Per
 def volunteer_services(session: Session, branch_id: int, volunteer_id: int) -> PersonServices:
     return PersonServices([], list_jobs(session, branch_id, volunteer_id=volunteer_id),
                           list_matches(session, branch_id, volunteer_id=volunteer_id))
+
+
+@dataclass(frozen=True)
+class SupportProfileDetails:
+    """What a volunteer offers beyond groceries: EXTRA skills, befriending and what matching reads."""
+
+    task_type_ids: frozenset[int]
+    befriender: bool = False
+    gender: object = None  # Gender | None
+    languages: str = ""
+    interests: str = ""
+
+
+def support_profile(session: Session, branch_id: int, volunteer_id: int):  # type: ignore[no-untyped-def]
+    """(volunteer, profile or None, ids of their EXTRA skills)."""
+    from sqlalchemy import select
+
+    from foodtrain.models import Volunteer
+    from foodtrain.models.support import VolunteerSkill, VolunteerSupportProfile
+    from foodtrain.services.people import get_in_branch
+
+    volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
+    profile = session.scalar(select(VolunteerSupportProfile).where(VolunteerSupportProfile.volunteer_id == volunteer.id))
+    skills = set(session.scalars(select(VolunteerSkill.task_type_id).where(VolunteerSkill.volunteer_id == volunteer.id)))
+    return volunteer, profile, skills
+
+
+def save_support_profile(session: Session, branch_id: int, volunteer_id: int, details: SupportProfileDetails, *,
+                         actor) -> None:  # type: ignore[no-untyped-def]
+    """Replace the volunteer's EXTRA skills and befriending profile (task types of the branch only; audited)."""
+    from sqlalchemy import delete, select
+
+    from foodtrain.models.support import ExtraTaskType, VolunteerSkill, VolunteerSupportProfile
+    from foodtrain.services.customers import commit_or_replay
+    from foodtrain.services.errors import ValidationError
+    from foodtrain.services.referrals import audit, check_text
+
+    volunteer, profile, _ = support_profile(session, branch_id, volunteer_id)
+    errors: dict[str, str] = {}
+    languages = check_text(errors, "languages", details.languages, 200, "Languages")
+    interests = check_text(errors, "interests", details.interests, 500, "Interests")
+    known = set(session.scalars(select(ExtraTaskType.id).where(ExtraTaskType.branch_id == branch_id)))
+    if not details.task_type_ids <= known:
+        errors["task_type_ids"] = "Choose jobs from the branch's list."
+    if errors:
+        raise ValidationError(errors)
+    session.execute(delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == volunteer.id))
+    session.add_all([VolunteerSkill(volunteer_id=volunteer.id, task_type_id=task_id)
+                     for task_id in sorted(details.task_type_ids)])
+    if profile is None:
+        profile = VolunteerSupportProfile(volunteer_id=volunteer.id)
+        session.add(profile)
+    profile.befriender, profile.gender = details.befriender, details.gender
+    profile.languages, profile.interests = languages, interests
+    audit(session, actor, "volunteer.support_profile", "volunteer", volunteer.id, branch_id,
+          f"skills={len(details.task_type_ids)} befriender={details.befriender}")
+    commit_or_replay(session, branch_id, "")

@@ -19,6 +19,12 @@ MAIN_PAGES = {
     "closures": "/closures/",
     "help": "/help/",
     "help-topic": "/help/phone-order",
+    "referrals": "/referrals/",
+    "extra": "/extra/",
+    "extra-new": "/extra/new",
+    "befriending": "/befriending/",
+    "outcomes": "/outcomes/",
+    "survey-new": "/outcomes/surveys/new",
 }
 
 

@@ -200,3 +200,22 @@ def test_erasing_the_customer_clears_referral_and_job_texts(session) -> None:  #
     referral, job = session.get(Referral, referral_id), session.get(ExtraJob, job_id)
     assert (referral.referrer_name, referral.notes, job.details) == ("", "", "")
     assert job.price_pence == 500  # the statistics stay
+
+
+def test_subject_export_includes_the_new_records(session) -> None:  # type: ignore[no-untyped-def]
+    """A customer's export holds their referrals and EXTRA jobs; a volunteer's their skills and jobs."""
+    import json
+
+    from foodtrain.models import Customer, Volunteer
+    from foodtrain.services.privacy import export_subject
+
+    branch, customer, task, volunteer = _extra_setup(session)
+    helper = volunteer()
+    _referral(session, branch, customer)
+    job_id = _request(session, branch, customer, task)
+    extra.schedule_job(session, branch.id, job_id, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
+                       expected_version=1, actor=ACTOR, today=TODAY)
+    data = json.loads(export_subject(session, Customer, customer.id, branch.id, user_id=None).to_json())["data"]
+    assert data["referrals"][0]["referrer_name"] == "Dr Brown" and data["extra_jobs"][0]["id"] == job_id
+    data = json.loads(export_subject(session, Volunteer, helper.id, branch.id, user_id=None).to_json())["data"]
+    assert data["volunteer_skills"][0]["task_type_id"] == task.id and data["extra_jobs"][0]["id"] == job_id

@@ -134,3 +134,48 @@ def test_befriending_and_outcome_pages(demo_app, demo_client) -> None:  # type: 
     assert sign_in(demo_client, "coordinator-dg").status_code == 302
     suggestions = demo_client.get(f"/befriending/customers/{waiting_customer}")
     assert suggestions.status_code == 200 and "Suggested befrienders" in suggestions.get_data(as_text=True)
+
+
+def test_volunteer_support_profile_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator sets a volunteer's EXTRA skills and befriending; a task type of another branch is refused."""
+    from foodtrain.models import Volunteer
+    from foodtrain.models.support import VolunteerSkill, VolunteerSupportProfile
+
+    branch_id, _, task_id = _dg(demo_app)
+    with demo_app.app_context():
+        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id)
+                                         .order_by(Volunteer.id.desc()))
+        other_task = db.session.scalar(select(ExtraTaskType.id).where(ExtraTaskType.branch_id != branch_id))
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    page = demo_client.get(f"/extra/volunteers/{volunteer_id}")
+    token = csrf_token_from(page.get_data(as_text=True))
+    bad = demo_client.post(f"/extra/volunteers/{volunteer_id}", data={"csrf_token": token,
+                                                                       "task_type_ids": [str(other_task)]})
+    assert bad.status_code == 422
+    ok = demo_client.post(f"/extra/volunteers/{volunteer_id}", data={
+        "csrf_token": token, "task_type_ids": [str(task_id)], "befriender": "y", "gender": "female",
+        "languages": "English, Polish", "interests": "bowls"})
+    assert ok.status_code == 302
+    with demo_app.app_context():
+        assert db.session.scalars(select(VolunteerSkill.task_type_id).where(
+            VolunteerSkill.volunteer_id == volunteer_id)).all() == [task_id]
+        profile = db.session.scalar(select(VolunteerSupportProfile).where(
+            VolunteerSupportProfile.volunteer_id == volunteer_id))
+        assert profile.befriender and profile.languages == "English, Polish"
+
+
+def test_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator adds a dated price (a new kind of job too); a second price on the same date is refused."""
+    from foodtrain.models.support import ExtraPrice
+
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    page = demo_client.get("/extra/prices")
+    assert page.status_code == 200 and "Hanging curtains" in page.get_data(as_text=True)
+    token = csrf_token_from(page.get_data(as_text=True))
+    data = {"csrf_token": token, "task_name": "Putting up a shelf", "effective_from": "2027-04-01", "price": "6.00"}
+    before = _count(demo_app, ExtraPrice)
+    assert demo_client.post("/extra/prices", data=data).status_code == 302
+    again = demo_client.post("/extra/prices", data=data)
+    assert again.status_code == 422 and "already has a price" in again.get_data(as_text=True)
+    assert _count(demo_app, ExtraPrice) == before + 1
+    assert demo_client.post("/extra/prices", data=data | {"price": "lots"}).status_code == 422
