@@ -30,6 +30,7 @@ from foodtrain.services.orders import (
     undo_blocker,
     undo_cancel,
 )
+from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.planning import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
@@ -237,14 +238,17 @@ def delivery(order_id: int):  # type: ignore[no-untyped-def]
         record_delivery(db.session, current_branch_id(), order_id, form.delivered,
                         form.amount_received_pence if form.delivered else None,
                         form.method if form.delivered else None, form.reason.data or "", _user_id(),
-                        expected_version=form.version.data)
+                        expected_version=form.version.data, today=_today())
     except ValidationError as error:
         _field_errors(form, error.field_errors)
         return _render_order(order_id, delivery=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, delivery=form, status=409)
-    flash("Delivery recorded." if form.delivered else "Recorded as not delivered.", "info")
+    if form.delivered:
+        flash(_payment_message(order_id), "info")
+    else:
+        flash("Recorded as not delivered.", "info")
     return redirect(url_for(".show", order_id=order_id))
 
 
@@ -292,6 +296,18 @@ def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for(".show", order_id=order_id))
     flash("Cancellation undone: the order is back as it was.", "info")
     return redirect(url_for(".show", order_id=order_id))
+
+
+def _payment_message(order_id: int) -> str:
+    """'Delivery recorded', and when the amount received differs from the amount due, what carries over."""
+    order = get_order(db.session, current_branch_id(), order_id)
+    difference = (order.amount_received_pence or 0) - (order.amount_due_pence or 0)
+    if difference == 0:
+        return "Delivery recorded."
+    balance = balance_text(customer_balance_pence(db.session, current_branch_id(), order.customer_id))
+    what = f"{format_pence(-difference)} less" if difference < 0 else f"{format_pence(difference)} more"
+    return (f"Delivery recorded: {format_pence(order.amount_received_pence)} received, {what} than the "
+            f"{format_pence(order.amount_due_pence)} due. Carried to {order.customer.full_name}'s balance: {balance}.")
 
 
 def _field_errors(form, field_errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
