@@ -1,6 +1,8 @@
 """The `foodtrain` console command: Flask's CLI group with the app's admin commands, plus `serve`."""
 from __future__ import annotations
 
+import socket
+
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -16,7 +18,7 @@ from web import create_app
 def serve_command(host: str, port: int, threads: int) -> None:
     """Migrate the database, load the demo if it is empty, print the logins, and serve."""
     from flask import current_app
-    from waitress import serve
+    from waitress.server import create_server
 
     from foodtrain.extensions import db
     from foodtrain.jobs import fail_interrupted_jobs
@@ -25,8 +27,17 @@ def serve_command(host: str, port: int, threads: int) -> None:
     fail_interrupted_jobs(db.session)
     load_demo_if_empty()
     print_demo_logins()
+    try:  # the port first: "running at" is printed only once it is free
+        with socket.create_server((host, port)):
+            pass
+        server = create_server(current_app._get_current_object(), host=host, port=port, threads=threads,
+                               ident="foodtrain")
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port} ({error.strerror or error}). Another program, perhaps foodtrain "
+            "itself, is already using that port: stop it, or choose another port with --port.") from None
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
-    serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
+    server.run()
 
 
 def main() -> None:

@@ -133,8 +133,11 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
         _document_fits(page, width)
         screenshot(page, f"week-driver-dashboard-{width}px")
     assert serious_accessibility_violations(page) == []
-    page.goto(f"{server}/routes/mine")
-    _document_fits(page, 360)
+    for path in ("/routes/mine", "/rota/mine"):
+        page.goto(f"{server}{path}")
+        for width in PHONE_WIDTHS_PX:
+            _document_fits(page, width)
+        screenshot(page, f"week-driver{path.replace('/', '-')}-360px")
 
 
 def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
