@@ -224,7 +224,9 @@ def packing(order_id: int):  # type: ignore[no-untyped-def]
     flash(f"Packing recorded: {form.crates_count} crate{'' if form.crates_count == 1 else 's'}, "
           f"till receipt {format_pence(form.till_receipt_pence)}.", "info")
     if form.return_shop_id.data and form.return_date.data:
-        return redirect(url_for(".shop_day", date=form.return_date.data.isoformat()) + f"#shop-{form.return_shop_id.data}")
+        # Back to the order's own row, which says it was saved (the flash at the top is off-screen there).
+        return redirect(url_for(".shop_day", date=form.return_date.data.isoformat(), packed=order_id)
+                        + f"#order-{order_id}")
     return redirect(url_for(".show", order_id=order_id))
 
 
@@ -335,7 +337,8 @@ def shop_day():  # type: ignore[no-untyped-def]
                                          till_receipt=pence_as_input(order.till_receipt_pence),
                                          return_shop_id=summary.shop_id, return_date=day)
              for summary in summaries for order in summary.orders}
-    return render_template("orders/shops.html", day=day, summaries=summaries, forms=forms)
+    return render_template("orders/shops.html", day=day, summaries=summaries, forms=forms,
+                           packed_id=int_argument(request.args.get("packed")))
 
 
 @blueprint.route("/shops/<int:shop_id>/picking")

@@ -529,6 +529,17 @@ def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -
         raise ValidationError(errors)
 
 
+def check_day_to_plan(session: Session, branch_id: int, day: date) -> None:
+    """Refuse to plan a day with no open order (and no plan to redo): an empty plan helps nobody."""
+    has_order = session.scalar(in_branch(select(Order.id), Order, branch_id)
+                               .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES)).limit(1))
+    has_plan = _plan_row(session, branch_id, day) is not None
+    session.rollback()
+    if has_order is None and not has_plan:
+        raise ValidationError({"delivery_date": f"No orders to deliver on {day:%A %-d %B}: nothing to plan. "
+                                                "Take the orders first, or choose another date."})
+
+
 def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, user_id: int | None,
                         result_url: str) -> dict[str, Any]:
     """The job's parameters (plain JSON) after checking them."""
