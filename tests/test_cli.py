@@ -94,3 +94,24 @@ def test_database_files_are_private(tmp_path) -> None:  # type: ignore[no-untype
         db.engine.dispose()
     assert modes and set(modes.values()) == {"0o600"}, modes
     assert any(name.endswith("-wal") for name in modes), modes
+
+
+def test_serve_on_a_busy_port_says_so_without_a_traceback(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A port already in use gives one clear message (and exit code 1), never 'running at' then a traceback."""
+    import socket
+
+    import web.cli
+
+    for name in ("migrate_database", "load_demo_if_empty", "print_demo_logins"):
+        monkeypatch.setattr(web.cli, name, lambda: None)
+    monkeypatch.setattr("foodtrain.jobs.fail_interrupted_jobs", lambda session: None)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:
+        port = busy.getsockname()[1]
+        result = app.test_cli_runner().invoke(web.cli.serve_command, ["--port", str(port)])
+    finally:
+        busy.close()
+    assert result.exit_code == 1 and "Cannot listen on 127.0.0.1:" in result.output
+    assert "running at" not in result.output and "Traceback" not in result.output

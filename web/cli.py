@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -75,7 +76,7 @@ def serve_command(context: click.Context, host: str, port: int, threads: int, wo
 
 def _serve(host: str, port: int, threads: int, workers: int, production: bool) -> None:
     from flask import current_app
-    from waitress import serve
+    from waitress.server import create_server
 
     from foodtrain.extensions import db
     from foodtrain.jobs import fail_interrupted_jobs
@@ -91,11 +92,20 @@ def _serve(host: str, port: int, threads: int, workers: int, production: bool) -
     else:
         click.echo("Demo logins are in instance/demo-logins.txt (readable by you only).")
     db.session.remove()  # the start-up work is done: no transaction may stay open while serving
+    try:  # the port first: "running at" is printed only once it is free
+        with socket.create_server((host, port)):
+            pass
+        server = create_server(current_app._get_current_object(), host=host, port=port, threads=threads,
+                               ident="foodtrain")
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port} ({error.strerror or error}). Another program, perhaps foodtrain "
+            "itself, is already using that port: stop it, or choose another port with --port.") from None
     _stop_on_ctrl_c_or_sigterm()
     worker_processes = [_start_worker_process(current_app.instance_path, 1, production) for _ in range(workers)]
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     try:
-        serve(current_app._get_current_object(), host=host, port=port, threads=threads, ident="foodtrain")
+        server.run()
     finally:
         for process in worker_processes:
             _stop_worker_process(process)

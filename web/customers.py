@@ -13,6 +13,7 @@ from foodtrain.extensions import db
 from foodtrain.models import SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
 from foodtrain.services import customers as customer_service
 from foodtrain.services.audit import record_event
+from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.key_safe import set_key_safe_code
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_customers
@@ -76,7 +77,8 @@ def show(customer_id: int):  # type: ignore[no-untyped-def]
     resume_form = ResumeForm()
     resume_form.ensure_token()
     resume_form.version.data = str(history.customer.version)
-    return render_template("customers/show.html", customer=history.customer, orders=history.orders,
+    balance = balance_text(customer_balance_pence(db.session, branch_id, history.customer.id))
+    return render_template("customers/show.html", customer=history.customer, orders=history.orders, balance=balance,
                            key_safe_form=KeySafeForm(),
                            payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
                            frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,

@@ -155,7 +155,7 @@ class PackingForm(_VersionedForm):
 
     crates = StringField("Crates", filters=[_strip], render_kw={"inputmode": "numeric", "maxlength": 3})
     till_receipt = StringField("Till receipt (£)", filters=[_strip],
-                               render_kw={"inputmode": "decimal", "maxlength": 14, "placeholder": "23.45"})
+                               render_kw={"inputmode": "decimal", "maxlength": 14})
     return_shop_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**63 - 1)])
     return_date = DateField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save packing")

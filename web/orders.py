@@ -30,6 +30,7 @@ from foodtrain.services.orders import (
     undo_blocker,
     undo_cancel,
 )
+from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.planning import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
@@ -223,7 +224,9 @@ def packing(order_id: int):  # type: ignore[no-untyped-def]
     flash(f"Packing recorded: {form.crates_count} crate{'' if form.crates_count == 1 else 's'}, "
           f"till receipt {format_pence(form.till_receipt_pence)}.", "info")
     if form.return_shop_id.data and form.return_date.data:
-        return redirect(url_for(".shop_day", date=form.return_date.data.isoformat()) + f"#shop-{form.return_shop_id.data}")
+        # Back to the order's own row, which says it was saved (the flash at the top is off-screen there).
+        return redirect(url_for(".shop_day", date=form.return_date.data.isoformat(), packed=order_id)
+                        + f"#order-{order_id}")
     return redirect(url_for(".show", order_id=order_id))
 
 
@@ -237,14 +240,17 @@ def delivery(order_id: int):  # type: ignore[no-untyped-def]
         record_delivery(db.session, current_branch_id(), order_id, form.delivered,
                         form.amount_received_pence if form.delivered else None,
                         form.method if form.delivered else None, form.reason.data or "", _user_id(),
-                        expected_version=form.version.data)
+                        expected_version=form.version.data, today=_today())
     except ValidationError as error:
         _field_errors(form, error.field_errors)
         return _render_order(order_id, delivery=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, delivery=form, status=409)
-    flash("Delivery recorded." if form.delivered else "Recorded as not delivered.", "info")
+    if form.delivered:
+        flash(_payment_message(order_id), "info")
+    else:
+        flash("Recorded as not delivered.", "info")
     return redirect(url_for(".show", order_id=order_id))
 
 
@@ -294,6 +300,18 @@ def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".show", order_id=order_id))
 
 
+def _payment_message(order_id: int) -> str:
+    """'Delivery recorded', and when the amount received differs from the amount due, what carries over."""
+    order = get_order(db.session, current_branch_id(), order_id)
+    difference = (order.amount_received_pence or 0) - (order.amount_due_pence or 0)
+    if difference == 0:
+        return "Delivery recorded."
+    balance = balance_text(customer_balance_pence(db.session, current_branch_id(), order.customer_id))
+    what = f"{format_pence(-difference)} less" if difference < 0 else f"{format_pence(difference)} more"
+    return (f"Delivery recorded: {format_pence(order.amount_received_pence)} received, {what} than the "
+            f"{format_pence(order.amount_due_pence)} due. Carried to {order.customer.full_name}'s balance: {balance}.")
+
+
 def _field_errors(form, field_errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     """Put a service's errors next to the form's fields of the same name (or at the top when none matches)."""
     for key, message in field_errors.items():
@@ -319,7 +337,8 @@ def shop_day():  # type: ignore[no-untyped-def]
                                          till_receipt=pence_as_input(order.till_receipt_pence),
                                          return_shop_id=summary.shop_id, return_date=day)
              for summary in summaries for order in summary.orders}
-    return render_template("orders/shops.html", day=day, summaries=summaries, forms=forms)
+    return render_template("orders/shops.html", day=day, summaries=summaries, forms=forms,
+                           packed_id=int_argument(request.args.get("packed")))
 
 
 @blueprint.route("/shops/<int:shop_id>/picking")

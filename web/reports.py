@@ -17,6 +17,7 @@ from foodtrain.exports import CellKind
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.money import format_pence
+from foodtrain.services.balances import balances_report
 from foodtrain.services.reports import (
     PERIOD_NAMES,
     REPORT_TITLES,
@@ -146,6 +147,15 @@ def _register(kind: ReportKind) -> None:
 
 for _kind in ReportKind:
     _register(_kind)
+
+
+@blueprint.route("/balances")
+@roles_required(*OFFICE_ROLES)
+def balances():  # type: ignore[no-untyped-def]
+    rows = balances_report(db.session, current_branch_id())
+    return render_template("reports/balances.html", rows=rows,
+                           owed_pence=-sum(r.balance_pence for r in rows if r.balance_pence < 0),
+                           credit_pence=sum(r.balance_pence for r in rows if r.balance_pence > 0))
 
 
 @blueprint.route("/")

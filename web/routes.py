@@ -76,6 +76,7 @@ def plan():  # type: ignore[no-untyped-def]
                                      "A coordinator can open it on the Closures page."]
         return _render_day(day, form, 400)
     try:
+        planning.check_day_to_plan(db.session, current_branch_id(), day)
         parameters = planning.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
                                                   form.time_limit_s.data, current_user.id,
                                                   url_for("routes.index", date=day.isoformat()))

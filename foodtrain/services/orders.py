@@ -33,6 +33,7 @@ from foodtrain.models._types import utc_now
 from foodtrain.money import MAX_AMOUNT_PENCE, format_pence
 from foodtrain.schedule import is_customer_due
 from foodtrain.services.audit import record_event
+from foodtrain.services.balances import balance_text, balances_pence
 from foodtrain.services.charges import delivery_charge_on
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
@@ -112,6 +113,11 @@ class BoardEntry:
     order_status: OrderStatus | None = None
     line_count: int = 0
     due: bool = False
+    balance_pence: int = 0
+
+    @property
+    def balance_text(self) -> str:
+        return balance_text(self.balance_pence) if self.balance_pence else ""
 
     @property
     def status_label(self) -> str:
@@ -386,9 +392,10 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
         .options(selectinload(Order.customer).selectinload(Customer.shop), selectinload(Order.lines))
     ).all()
     by_customer = {order.customer_id: order for order in orders}
+    balances = balances_pence(session, branch_id, set(due) | set(by_customer), before=day)
 
     def entry(customer: Customer, order: Order | None) -> BoardEntry:
-        return BoardEntry(due=customer.id in due,
+        return BoardEntry(due=customer.id in due, balance_pence=balances.get(customer.id, 0),
             customer_id=customer.id, name=_board_name(customer), phone=customer.phone,
             list_method=LIST_METHOD_LABELS[customer.list_method], frequency=customer.frequency.value,
             shop_name=customer.shop.name, order_id=order.id if order else None,
@@ -738,8 +745,12 @@ def record_delivery(
     not_delivered_reason: str,
     user_id: int | None,
     expected_version: int | None = None,
+    today: date | None = None,
 ) -> None:
     """Delivered (with the amount received and how it was paid) or not delivered (with a reason).
+
+    Given ``today``, an order for a later date is refused: no delivery is recorded in the future.
+    An amount received other than the amount due is kept and carried to the customer's balance.
 
     The amount due at the door is the till receipt plus the delivery charge
     (Order.amount_due_pence), so packing must have been recorded first.
@@ -754,6 +765,9 @@ def record_delivery(
         errors: dict[str, str] = {}
         if order.status not in DELIVERABLE_STATUSES:
             raise ValidationError({"outcome": "Record the crates and the till receipt (packing) before the delivery."})
+        if today is not None and order.delivery_date > today:
+            raise ValidationError({"outcome": f"This order is for {order.delivery_date:%A %-d %B}: record the "
+                                              "delivery on or after that day, not before."})
         if delivered:
             if amount_received_pence is None:
                 errors["amount_received"] = "Enter the amount received (0.00 if nothing was paid at the door)."

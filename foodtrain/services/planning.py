@@ -44,6 +44,7 @@ from foodtrain.models import SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.route_map import MapPoint, MapRound, render_round_map
 from foodtrain.services.audit import record_event
+from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
 from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
@@ -549,6 +550,17 @@ def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -
         raise ValidationError(errors)
 
 
+def check_day_to_plan(session: Session, branch_id: int, day: date) -> None:
+    """Refuse to plan a day with no open order (and no plan to redo): an empty plan helps nobody."""
+    has_order = session.scalar(in_branch(select(Order.id), Order, branch_id)
+                               .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES)).limit(1))
+    has_plan = _plan_row(session, branch_id, day) is not None
+    session.rollback()
+    if has_order is None and not has_plan:
+        raise ValidationError({"delivery_date": f"No orders to deliver on {day:%A %-d %B}: nothing to plan. "
+                                                "Take the orders first, or choose another date."})
+
+
 def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, user_id: int | None,
                         result_url: str) -> dict[str, Any]:
     """The job's parameters (plain JSON) after checking them."""
@@ -789,6 +801,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
                  selectinload(Order.lines))).all()}
     shops = {s.id: s for s in session.scalars(in_branch(select(Shop), Shop, branch_id)).all()}
+    balances = balances_pence(session, branch_id, {o.customer_id for o in orders.values()}, before=day)
     branch = session.get(Branch, branch_id)
     rounds = []
     for round_ in plan.rounds:
@@ -818,7 +831,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                                                         customer.town, customer.postcode) if part),
                     phone=customer.phone or "", access_notes=customer.access_notes or "",
                     support_needs="; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs),
-                    amount_due=_amount_due_text(order),
+                    amount_due=_amount_due_text(order, balances),
                     payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value))
             stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
                                   clock_text(stop.arrival_min), clock_text(stop.departure_min),
@@ -1058,14 +1071,10 @@ def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | 
 # Delivery sheets and picking lists (plain data for foodtrain.sheets)
 
 
-def _money(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
-
-
-def _amount_due_text(order: Order) -> str:
-    if order.till_receipt_pence is None:
-        return f"receipt + {_money(order.delivery_charge_pence)} charge"
-    return _money(order.till_receipt_pence + order.delivery_charge_pence)
+def _amount_due_text(order: Order, balances: dict[int, int]) -> str:
+    """This order's amount due with the customer's balance from earlier deliveries carried in."""
+    return amount_due_with_balance_text(order.amount_due_pence, order.delivery_charge_pence,
+                                        balances.get(order.customer_id, 0))
 
 
 PAYMENT_LABELS = {"cash": "Cash", "cheque": "Cheque", "other_arrangement": "Other arrangement"}
@@ -1120,6 +1129,8 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
             in_branch(select(Order), Order, branch_id).where(Order.id.in_(order_ids))
             .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
                      selectinload(Order.lines))).all()}
+        balances = balances_pence(session, branch_id, {o.customer_id for o in orders.values()},
+                                  before=plan.delivery_date)
         sheets = []
         key_safe_codes = 0
         for round_ in rounds:
@@ -1145,7 +1156,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                         address=address, phone=customer.phone, access_notes=customer.access_notes,
                         support_needs=needs, shop_name=order.shop.name,
                         crates=f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates),
-                        amount_due=_amount_due_text(order),
+                        amount_due=_amount_due_text(order, balances),
                         payment_method=PAYMENT_LABELS.get(customer.payment_method.value,
                                                           customer.payment_method.value),
                         order_ref=str(order.id),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -133,5 +133,57 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
         _document_fits(page, width)
         screenshot(page, f"week-driver-dashboard-{width}px")
     assert serious_accessibility_violations(page) == []
-    page.goto(f"{server}/routes/mine")
-    _document_fits(page, 360)
+    for path in ("/routes/mine", "/rota/mine"):
+        page.goto(f"{server}{path}")
+        for width in PHONE_WIDTHS_PX:
+            _document_fits(page, width)
+        screenshot(page, f"week-driver{path.replace('/', '-')}-360px")
+
+
+def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+    """£10 received against £15.50 due: the office is told what carries over, the customer's record, the board
+    and the balances report show it owed, and the next delivery sheet adds it to the amount to collect."""
+    from foodtrain.services.orders import OrderLineInput, record_packing, save_order
+
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        plan_id = planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        view = planning.get_plan_view(db.session, branch_id, DAY)
+        stop = next(s for r in view.rounds for s in r.stops if s.kind == "delivery")
+        van_id = next(r.van_id for r in view.rounds if stop in r.stops)
+        order = db.session.get(Order, stop.order_id)
+        customer_id, name = order.customer_id, order.customer.full_name
+        earlier = next(DAY - timedelta(days=7 * k) for k in range(2, 20)
+                       if db.session.scalar(select(Order.id).where(Order.customer_id == customer_id,
+                                                                   Order.delivery_date == DAY - timedelta(days=7 * k)))
+                       is None)
+        earlier_id = save_order(db.session, branch_id, customer_id, earlier, [OrderLineInput("Tea bags", 1)], "", None)
+        charge = db.session.get(Order, earlier_id).delivery_charge_pence
+        record_packing(db.session, branch_id, earlier_id, 1, 1550 - charge, None)  # £15.50 due at the door
+        db.session.remove()
+
+    page, server = browser_page, browser_page.live_server
+    sign_in_browser(page, "office-dg", DEMO_PASSWORD)
+    page.goto(f"{server}/orders/{earlier_id}")
+    page.get_by_label("Delivered", exact=True).check()
+    page.get_by_label("Amount received (£)").fill("10.00")
+    page.get_by_role("button", name="Save delivery").click()
+    page.wait_for_url(re.compile(rf"/orders/{earlier_id}$"))
+    message = page.locator(".flash").first.inner_text()
+    assert "£5.50 less than the £15.50 due" in message and "owes £5.50" in message
+    screenshot(page, "week-underpayment-recorded")
+    page.goto(f"{server}/customers/{customer_id}")
+    assert "owes £5.50" in page.locator(".customer-balance").first.inner_text()
+    screenshot(page, "week-customer-balance")
+    assert serious_accessibility_violations(page) == []
+    page.goto(f"{server}/orders/?date={DAY.isoformat()}")
+    assert "Balance: owes £5.50" in page.content()
+    page.goto(f"{server}/reports/balances")
+    assert name in page.content() and "owes £5.50" in page.content()
+    screenshot(page, "week-balances-report")
+    assert serious_accessibility_violations(page) == []
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
+    sheet = page.request.get(f"{server}/routes/{plan_id}/sheets.pdf?van={van_id}")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(sheet.body())).pages)
+    assert sheet.status == 200 and name in text and "£5.50 owed from before" in text

@@ -244,8 +244,11 @@ def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:  # 
         "csrf_token": csrf_token_from(page), "packing-version": "1", "packing-crates": "1",
         "packing-till_receipt": "9.99", "packing-return_shop_id": str(shop_id), "packing-return_date": DAY.isoformat()})
     assert response.status_code == 302
-    assert f"/orders/shops?date={DAY}#shop-{shop_id}" in response.headers["Location"]
+    assert f"/orders/shops?date={DAY}&packed={order_id}#order-{order_id}" in response.headers["Location"]
     assert _order_of(demo_app, customer_id).till_receipt_pence == 999
+    back = office.get(response.headers["Location"]).get_data(as_text=True)  # the confirmation is on the row
+    row = back[back.index(f'id="order-{order_id}"'):]
+    assert "Saved: 1 crate, till receipt £9.99." in row[:row.index("</tr>")]
 
 
 def test_delivery_and_not_delivered_reason(demo_app, office) -> None:  # type: ignore[no-untyped-def]

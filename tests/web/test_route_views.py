@@ -181,3 +181,15 @@ def test_publish_lists_what_is_unplanned_or_unstaffed_and_asks_to_confirm(demo_a
     done = demo_client.post(publish, data={"csrf_token": token, "version": view.version, "confirmed": "1"})
     assert done.status_code == 302
     assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 1
+
+
+def test_a_day_without_orders_is_not_planned(demo_app, demo_client) -> None:
+    """Planning a date with no open order answers 400 with the reason by the date; no job, no plan."""
+    sign_in(demo_client, "coordinator-dg")
+    empty_day = date(2030, 1, 8)
+    page = demo_client.get(f"/routes/?date={empty_day.isoformat()}").get_data(as_text=True)
+    response = demo_client.post("/routes/plan", data={
+        "csrf_token": csrf_token_from(page), "delivery_date": empty_day.isoformat(), "shift_start": "09:00",
+        "shift_end": "16:00", "time_limit_s": "2"})
+    assert response.status_code == 400 and "No orders to deliver on Tuesday 8 January" in response.get_data(as_text=True)
+    assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
