@@ -233,3 +233,10 @@ def test_templates_have_the_expected_columns() -> None:
     assert imports.template_csv("volunteers").strip().split(",") == list(imports.VOLUNTEER_COLUMNS)
     with pytest.raises(NotFoundError):
         imports.template_csv("../secret")
+
+
+def test_problem_file_cells_use_the_export_formula_rule() -> None:
+    """Full-width '＝', a leading line feed and the other export triggers are neutralised in import problem files too."""
+    from foodtrain.exports import FORMULA_TRIGGERS
+
+    assert all(imports.neutralise_cell(trigger + "SUM(A1)").startswith("'") for trigger in FORMULA_TRIGGERS)
