@@ -7,12 +7,26 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from foodtrain.config import Config
 from foodtrain.database import configure_sqlite_engine, restrict_sqlite_file_modes
 from foodtrain.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "foodtrain" / "migrations")
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits only (not `²` or full-width digits), at most MAX_ID, so a
+    crafted id is a 404 instead of an overflow in the database driver."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from foodtrain.field_rules import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -44,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     from web import errors, navigation, security, transactions
 
     transactions.init_app(app)
+    app.url_map.converters["int"] = RecordIdConverter  # before the blueprints' rules are made
     security.init_app(app)
     errors.init_app(app)
     navigation.register_blueprints(app)

@@ -5,13 +5,15 @@ from datetime import date
 
 from flask import request
 
+from foodtrain.field_rules import in_delivery_window, parse_id
+
 MAX_PAGE = 10_000
 
 
 def page_argument() -> int:
     """The ?page= number, 1 when missing or nonsense."""
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < MAX_PAGE else 1
+    page = parse_id(request.args.get("page", "1"))
+    return page if page is not None and page < MAX_PAGE else 1
 
 
 def date_argument(value: str | None) -> date | None:
@@ -22,9 +24,9 @@ def date_argument(value: str | None) -> date | None:
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    return day if 2000 <= day.year <= 2100 else None
+    return day if in_delivery_window(day, date.today()) else None
 
 
 def int_argument(value: str | None) -> int | None:
-    """A small positive whole number from the query string, or None."""
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
+    """A record id from the query string (ASCII digits, within the database's integers), or None."""
+    return parse_id(value)

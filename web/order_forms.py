@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import HiddenInput
 
+from foodtrain.field_rules import MAX_ID
 from foodtrain.models import PaymentMethod
 from foodtrain.money import MoneyFormatError, parse_pounds
 from foodtrain.services.orders import (
@@ -68,7 +69,7 @@ class OrderLineForm(Form):
 class OrderForm(FlaskForm):
     """The shopping list taken on the phone: lines, notes, and (when editing) the version it was loaded at."""
 
-    customer_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=2**63 - 1)])
+    customer_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     delivery_date = DateField(widget=HiddenInput(), validators=[InputRequired()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31)])
     lines = FieldList(FormField(OrderLineForm), min_entries=BLANK_LINES, max_entries=MAX_LINES)
@@ -147,7 +148,10 @@ class OrderForm(FlaskForm):
 
 
 class _VersionedForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31)])
+    """Every edit carries the version it was loaded at: without it the changed-by-someone-else check is skipped."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired("Reload the page and try again."),
+                                                             NumberRange(min=1, max=MAX_ID)])
 
 
 class PackingForm(_VersionedForm):
@@ -156,7 +160,7 @@ class PackingForm(_VersionedForm):
     crates = StringField("Crates", filters=[_strip], render_kw={"inputmode": "numeric", "maxlength": 3})
     till_receipt = StringField("Till receipt (£)", filters=[_strip],
                                render_kw={"inputmode": "decimal", "maxlength": 14})
-    return_shop_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**63 - 1)])
+    return_shop_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     return_date = DateField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save packing")
 

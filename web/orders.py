@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.field_rules import in_delivery_window
 from foodtrain.extensions import db
 from foodtrain.models import OrderStatus, UserRole
 from foodtrain.money import format_pence, pence_as_input
@@ -104,7 +105,7 @@ def new():  # type: ignore[no-untyped-def]
 def create():  # type: ignore[no-untyped-def]
     form = OrderForm()
     customer_id, day = form.customer_id.data, form.delivery_date.data
-    if not isinstance(customer_id, int) or not isinstance(day, date) or not 2000 <= day.year <= 2100:
+    if not isinstance(customer_id, int) or not isinstance(day, date) or not in_delivery_window(day, date.today()):
         abort(400)
     return _take_order(form, customer_id, day, order_id=None)
 

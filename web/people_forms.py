@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from foodtrain.field_rules import parse_id, parse_whole_number
 from foodtrain.models import (
     SUPPORT_NEED_LABELS,
     DayPart,
@@ -128,8 +129,7 @@ class _VersionedForm(_OnceForm):
 
     @property
     def expected_version(self) -> int | None:
-        data = (self.version.data or "").strip()
-        return int(data) if data.isdigit() and len(data) < 10 else None
+        return parse_id((self.version.data or "").strip())
 
 
 def apply_errors(form: FlaskForm, field_errors: dict[str, str]) -> list[str]:
@@ -189,7 +189,7 @@ class CustomerForm(_VersionedForm):
             referred_by=self.referred_by.data or "", shop_id=self.shop_id.data,
             frequency=_enum(DeliveryFrequency, self.frequency.data, DeliveryFrequency.WEEKLY),
             frequency_anchor_date=self.frequency_anchor_date.data,
-            delivery_weekday=int(weekday) if weekday and weekday.isdigit() else None,
+            delivery_weekday=parse_whole_number(weekday, 6),
             window_start=self.window_start.data, window_end=self.window_end.data,
             list_method=_enum(ListMethod, self.list_method.data, ListMethod.COLLECTED_FORM),
             support_needs=frozenset(need for need in SupportNeed if need.value in (self.support_needs.data or [])),

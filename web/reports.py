@@ -39,6 +39,7 @@ OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 COORDINATOR_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
 NAV_ITEMS = [("Reports", "reports.index", OFFICE_ROLES, 80)]
 
+REPORT_ARGUMENTS = ("start", "end", "period", "branch")
 REPORT_ROLES = {
     ReportKind.DELIVERIES: OFFICE_ROLES,
     ReportKind.CUSTOMERS: OFFICE_ROLES,
@@ -111,13 +112,15 @@ def _show(kind: ReportKind):  # type: ignore[no-untyped-def]
                            period_names=PERIOD_NAMES,
                            endpoint=_endpoint, format_cell=format_cell, CellKind=CellKind,
                            export_args={key: value for key, value in request.args.items()
-                                        if key in ("start", "end", "period", "branch")})
+                                        if key in REPORT_ARGUMENTS})
 
 
 def _export(kind: ReportKind, export_format: str):  # type: ignore[no-untyped-def]
     form = _form()
     if not form.validate():
-        return redirect(url_for(f"reports.{_endpoint(kind)}", **request.args))
+        # Only the form's own fields go back: url_for(**request.args) let a query string name url_for's options.
+        return redirect(url_for(f"reports.{_endpoint(kind)}", **{key: value for key, value in request.args.items()
+                                                                 if key in REPORT_ARGUMENTS}))
     exported = export_report(db.session, _query(kind, form), ExportFormat(export_format), user_id=current_user.id,
                              username=current_user.username, remote_address=request.remote_addr or "")
     return Response(exported.content, mimetype=exported.media_type, headers={

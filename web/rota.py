@@ -16,6 +16,7 @@ import foodtrain.services.rota as rota_service  # registers the rota generation 
 from foodtrain.extensions import db
 from foodtrain.models import RotaStatus, UserRole
 from foodtrain.services.errors import ValidationError
+from web.arguments import int_argument
 from foodtrain.services.rota import GENERATE_JOB_KIND, ROLE_LABELS, Seat
 from web.jobs import start_job
 from web.rota_forms import NOBODY, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
@@ -111,10 +112,10 @@ def publish(rota_id: int):  # type: ignore[no-untyped-def]
 
 
 def _slot_argument() -> int:
-    value = request.args.get("slot", "")
-    if not value.isdigit() or len(value) > 12:
+    slot_id = int_argument(request.args.get("slot"))
+    if slot_id is None:
         abort(404)
-    return int(value)
+    return slot_id
 
 
 def _edit_forms(editor, form=None, swap_form=None):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TimeField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
+from foodtrain.field_rules import parse_id
 from foodtrain.services.planning import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
 
 
@@ -31,10 +32,8 @@ class PlanDayForm(FlaskForm):
 
 
 def _int_or_none(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
+    """An id or version in ASCII digits within the database's integers, else None (refused as missing)."""
+    return parse_id(value)
 
 
 class PlanChangeForm(FlaskForm):

@@ -162,7 +162,7 @@ def sheets(plan_id: int):  # type: ignore[no-untyped-def]
     if request.args.get("van") is not None and van_id is None:
         abort(404)
     team_sheets = planning.delivery_sheets(db.session, current_branch_id(), plan_id, van_id, _viewer(),
-                                           field_cipher())
+                                           field_cipher(), today=_today())
     name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
     if van_id is not None:
         name += f"-van-{van_id}"

@@ -28,6 +28,14 @@ from foodtrain.models import (
     Shop,
     SupportNeed,
 )
+from foodtrain.field_rules import (
+    SERVICE_FOUNDED,
+    birth_date_error,
+    control_character_in,
+    in_delivery_window,
+    phone_error,
+    record_date_error,
+)
 from foodtrain.models._types import utc_now
 from foodtrain.models.customer import MINIMUM_CUSTOMER_AGE_YEARS
 from foodtrain.models.membership import DEFAULT_MEMBERSHIP_FEE_PENCE
@@ -152,15 +160,27 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+MULTILINE_FIELDS = frozenset({"access_notes", "notes"})
+
+
 def _text(errors: dict[str, str], name: str, value: str, label: str, max_length: int, required: bool) -> str:
     value = (value or "").strip()
-    if "\x00" in value:
-        errors[name] = f"{label} contains a character that cannot be stored."
+    if control_character_in(value, multiline=name in MULTILINE_FIELDS):
+        errors[name] = f"{label} contains a control character: retype it without pasting."
     elif required and not value:
         errors[name] = f"Enter the {label.lower()}."
     elif len(value) > max_length:
         errors[name] = f"{label} is too long: at most {max_length} characters (you typed {len(value)})."
     return value
+
+
+def _phone(errors: dict[str, str], value: str) -> str:
+    """A phone number checked by the one rule (foodtrain.field_rules.phone_error)."""
+    phone = _text(errors, "phone", value, "Phone", 30, False)
+    problem = phone_error(phone) if "phone" not in errors else None
+    if problem:
+        errors["phone"] = problem
+    return phone
 
 
 def resolve_location(postcode: str, place_by_hand: bool, latitude: object, longitude: object,
@@ -223,7 +243,7 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
         "address_line1": _text(errors, "address_line1", details.address_line1, "Address", 200, True),
         "address_line2": _text(errors, "address_line2", details.address_line2, "Address line 2", 200, False),
         "town": _text(errors, "town", details.town, "Town", 100, True),
-        "phone": _text(errors, "phone", details.phone, "Phone", 30, False),
+        "phone": _phone(errors, details.phone),
         "referred_by": _text(errors, "referred_by", details.referred_by, "Referred by", 200, False),
         "access_notes": _text(errors, "access_notes", details.access_notes, "Access notes", 2000, False),
     }
@@ -235,10 +255,8 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
 
     born = details.date_of_birth
     if born is not None:
-        if born > today:
-            errors["date_of_birth"] = "The date of birth is in the future."
-        elif born.year < 1900:
-            errors["date_of_birth"] = "The date of birth is before 1900: check the year."
+        if birth_date_error(born, today):
+            errors["date_of_birth"] = birth_date_error(born, today)  # type: ignore[assignment]
         elif age_on(born, today) < MINIMUM_CUSTOMER_AGE_YEARS and not override:
             errors["eligibility_override_reason"] = (
                 f"This person is {age_on(born, today)}, under {MINIMUM_CUSTOMER_AGE_YEARS}: give the reason they "
@@ -277,6 +295,8 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
     if details.joined_on is not None:
         if details.joined_on > today + timedelta(days=366):
             errors["joined_on"] = "The joining date is more than a year ahead."
+        elif record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
+            errors["joined_on"] = record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date")  # type: ignore[assignment]
         values["joined_on"] = details.joined_on
     if errors:
         raise ValidationError(errors)
@@ -445,6 +465,9 @@ def pause_customer(session: Session, branch_id: int, customer_id: int, *, paused
         errors["paused_from"] = "Enter the first date with no delivery."
     elif paused_until is not None and paused_until < paused_from:
         errors["paused_until"] = "The pause must end on or after its first day."
+    elif not in_delivery_window(paused_from, date.today()) or (
+            paused_until is not None and not in_delivery_window(paused_until, date.today())):
+        errors["paused_from"] = "Check the dates: a pause lies within two years of today."
     if errors:
         raise ValidationError(errors)
     customer.status = CustomerStatus.PAUSED
@@ -486,6 +509,8 @@ def end_customer(session: Session, branch_id: int, customer_id: int, *, ended_on
         errors["ended_on"] = "Enter the date the customer stopped."
     elif ended_on < customer.joined_on:
         errors["ended_on"] = f"That is before the customer joined ({customer.joined_on:%d %b %Y})."
+    elif ended_on > date.today() + timedelta(days=366):
+        errors["ended_on"] = "The end date is more than a year ahead: check the year."
     if errors:
         raise ValidationError(errors)
     customer.status = CustomerStatus.ENDED

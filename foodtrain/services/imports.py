@@ -46,6 +46,7 @@ from foodtrain.models import (
     Volunteer,
     VolunteerRole,
 )
+from foodtrain.exports import safe_cell
 from foodtrain.models._types import utc_now
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode
 from foodtrain.services.audit import record_event
@@ -669,9 +670,10 @@ def recent_imports(session: Session, branch_id: int, user_id: int, limit: int = 
 
 
 def neutralise_cell(value: object) -> str:
-    """A cell that a spreadsheet would run as a formula (= + - @, tab, CR) is written with a leading quote."""
+    """A cell that a spreadsheet would run as a formula is written with a leading quote: the one rule of
+    foodtrain.exports.safe_cell (= + - @, tab, CR, LF and their full-width forms)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(safe_cell(text))
 
 
 def template_csv(kind: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from foodtrain.field_rules import is_valid_id
 from foodtrain.models import (
     SUPPORT_NEED_LABELS,
     Customer,
@@ -316,12 +317,9 @@ def _check_version(order: Order, expected_version: int | None) -> None:
         raise StaleOrderError()
 
 
-# Ids beyond a 64-bit integer cannot exist; looking them up would overflow the database driver.
-MAX_ID = 2**63 - 1
-
-
 def _check_id(record_id: object, what: str) -> None:
-    if isinstance(record_id, bool) or not isinstance(record_id, int) or not 0 < record_id <= MAX_ID:
+    """Ids beyond the database's integers cannot exist; looking them up would overflow the driver."""
+    if not is_valid_id(record_id):
         raise NotFoundError(f"No {what} {record_id!r} in this branch.")
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from foodtrain.field_rules import is_valid_id
 from foodtrain.models import Customer, CustomerStatus, Volunteer, VolunteerRole, VolunteerRoleAssignment
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode, postcode_district
 from foodtrain.services.errors import NotFoundError
@@ -25,6 +26,8 @@ def in_branch(statement: Select, model: type, branch_id: int) -> Select:
 
 def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, branch_id: int) -> BranchOwned:
     """A record of the branch, or NotFoundError (a record of another branch is not found either)."""
+    if not is_valid_id(record_id):  # beyond the database's integers: no such record, and no overflow
+        raise NotFoundError(f"No {model.__name__.lower()} {record_id!r} in this branch.")
     record = session.scalar(in_branch(select(model).where(model.id == record_id), model, branch_id))
     if record is None:
         raise NotFoundError(f"No {model.__name__.lower()} {record_id} in this branch.")

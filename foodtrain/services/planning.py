@@ -1107,12 +1107,12 @@ def _key_safe_text(encrypted: str | None, cipher: FieldCipher | None) -> str:
 
 
 def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Viewer,
-                    cipher: FieldCipher | None = None) -> list[TeamSheet]:
+                    cipher: FieldCipher | None = None, today: date | None = None) -> list[TeamSheet]:
     """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited.
 
     Key-safe codes are printed (decrypted with ``cipher``) only on the sheet of a round whose
-    rostered team the viewer is in, once the plan is published: the codes go to the day's team
-    and nobody else. Other sheets say a code is held by the team. The audit counts the codes.
+    rostered team the viewer is in, once the plan is published and not after its day (an old
+    sheet would print customers' current codes): the codes go to the day's team and nobody else. Other sheets say a code is held by the team. The audit counts the codes.
     """
     try:
         plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
@@ -1135,6 +1135,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
         key_safe_codes = 0
         for round_ in rounds:
             viewer_in_team = (plan.status is RoutePlanStatus.PUBLISHED and viewer.volunteer_id is not None
+                              and plan.delivery_date >= (today or date.today())
                               and viewer.volunteer_id in team_of_van.get(round_.van_id, set()))
             stops = []
             for stop in round_.stops:

@@ -25,6 +25,7 @@ from foodtrain.models import (
     VolunteerRole,
     VolunteerRoleAssignment,
 )
+from foodtrain.field_rules import SERVICE_FOUNDED, birth_date_error, record_date_error
 from foodtrain.models._types import utc_now
 from foodtrain.models.volunteer import MINIMUM_VOLUNTEER_AGE_YEARS
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode
@@ -32,6 +33,7 @@ from foodtrain.services.audit import record_event
 from foodtrain.services.customers import (
     Actor,
     StaleRecordError,
+    _phone,
     _text,
     age_on,
     claim_form_token,
@@ -117,7 +119,7 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
         "first_name": _text(errors, "first_name", details.first_name, "First name", 80, True),
         "last_name": _text(errors, "last_name", details.last_name, "Last name", 80, True),
         "email": _text(errors, "email", details.email, "Email", 200, False),
-        "phone": _text(errors, "phone", details.phone, "Phone", 30, False),
+        "phone": _phone(errors, details.phone),
     }
     if values["email"] and "@" not in str(values["email"]):
         errors["email"] = "That does not look like an email address (it has no @)."
@@ -131,17 +133,24 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
     born = details.date_of_birth
     if born is None:
         errors["date_of_birth"] = "Enter the date of birth (volunteers must be 16 or over)."
-    elif born.year < 1900 or born > today:
-        errors["date_of_birth"] = "Check the date of birth: it is in the future or before 1900."
+    elif birth_date_error(born, today):
+        errors["date_of_birth"] = birth_date_error(born, today)  # type: ignore[assignment]
     elif age_on(born, today) < MINIMUM_VOLUNTEER_AGE_YEARS:
         errors["date_of_birth"] = f"Volunteers must be {MINIMUM_VOLUNTEER_AGE_YEARS} or over."
     values["date_of_birth"] = born
     if details.joined_on is not None:
         if details.joined_on > today + timedelta(days=366):
             errors["joined_on"] = "The joining date is more than a year ahead."
+        elif record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
+            errors["joined_on"] = record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date")  # type: ignore[assignment]
         values["joined_on"] = details.joined_on
     if details.left_on is not None and details.left_on > today + timedelta(days=366):
         errors["left_on"] = "The leaving date is more than a year ahead."
+    elif details.left_on is not None and record_date_error(details.left_on, details.joined_on or SERVICE_FOUNDED,
+                                                           "leaving date"):
+        # A leaving date before the volunteer joined would make the retention rule anonymise them at once.
+        errors["left_on"] = record_date_error(details.left_on, details.joined_on or SERVICE_FOUNDED,  # type: ignore[assignment]
+                                              "leaving date")
     values["left_on"] = details.left_on
     if details.training_completed_on is not None and details.training_completed_on > today:
         errors["training_completed_on"] = "The training date is in the future."

@@ -270,3 +270,10 @@ def test_too_many_rows_are_refused(session) -> None:  # type: ignore[no-untyped-
     assert "split it" in caught.value.field_errors["file"]
     session.rollback()
     assert _count(session, ImportBatch) == 0
+
+
+def test_problem_file_cells_use_the_export_formula_rule() -> None:
+    """Full-width '＝', a leading line feed and the other export triggers are neutralised in import problem files too."""
+    from foodtrain.exports import FORMULA_TRIGGERS
+
+    assert all(imports.neutralise_cell(trigger + "SUM(A1)").startswith("'") for trigger in FORMULA_TRIGGERS)

@@ -1,7 +1,7 @@
 """Route planning service: gathering the day, solving, storing, adjusting, sheets data, the job."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -256,8 +256,8 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
         VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)])
     team_member = planning.Viewer(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
 
-    def codes(viewer):  # type: ignore[no-untyped-def]
-        sheets = planning.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher)
+    def codes(viewer, today=DAY):  # type: ignore[no-untyped-def]
+        sheets = planning.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher, today=today)
         return {s.order_ref: s.key_safe_code for sheet in sheets for s in sheet.stops if s.kind == "delivery"}
 
     draft_codes = codes(team_member)
@@ -273,6 +273,8 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
             assert team_codes[str(order.id)] == expected
         else:
             assert team_codes.get(str(order.id), planning.KEY_SAFE_HELD_BY_TEAM) == planning.KEY_SAFE_HELD_BY_TEAM
+    day_after = codes(team_member, today=DAY + timedelta(days=1))  # an old sheet: no codes any more
+    assert set(day_after.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}
     details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download")
                               .order_by(AuditEvent.id)).all()
     assert details[1].endswith("key-safe codes printed: 0")

@@ -16,6 +16,9 @@ NASTY_TEXT = st.sampled_from([
     "٣٤", "🍞🥛", "Ünïcödé Strasse", "2026-02-30", "2026-13-01", "31/12/2026", "-1", "0", "1e309", "NaN", "inf",
     "99999999999999999999999999", "-99999999999999999999", "0x1F", "true", "null", "<script>alert(1)</script>",
     "../../etc/passwd", "DG1 2BD", "dg12bd", "ZZ99 9ZZ", "12:00", "25:61", "£23.45", "23,45", "x" * 5000,
+    # Added after the 2026 assessment: superscript and full-width digits, ids past the database's integers,
+    # control characters, a formula as a phone number, dates far outside any sensible range.
+    "²", "１２", "\x1b[31mred", "a\u202eb", "=1+1", "1800-01-01", "9999-12-31", str(2**31), str(2**63),
 ])
 VALUE = st.one_of(
     NASTY_TEXT,
