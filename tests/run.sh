@@ -43,5 +43,6 @@ export DATABASE_URL_TEST_POSTGRES="postgresql+psycopg://postgres@127.0.0.1:$PG_P
 #    own PostgreSQL database from DATABASE_URL_TEST_POSTGRES (tests/conftest.py). FOODTRAIN_TEST_WORKERS=0
 #    runs them in one process.
 cd "$ROOT"
+.venv/bin/ruff check .  # lint first (settings in pyproject.toml); mypy is configured there but not yet a gate
 export FOODTRAIN_REQUIRE_BROWSER=1
 .venv/bin/python -m pytest -n "${FOODTRAIN_TEST_WORKERS:-auto}" --dist worksteal "$@"

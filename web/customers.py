@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import Length
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
 from foodtrain.services import customers as customer_service
@@ -46,7 +47,7 @@ def _actor() -> customer_service.Actor:
 
 
 def _today() -> date:
-    return date.today()
+    return branch_today()
 
 
 def _audit_sensitive_view(customer_id: int, branch_id: int) -> None:

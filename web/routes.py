@@ -1,12 +1,13 @@
 """Routes and delivery sheets: plan a delivery date, adjust, publish, map, PDFs; a driver's own rounds."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import foodtrain.services.planning as planning
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
@@ -31,7 +32,7 @@ NAV_ITEMS = [
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return branch_today()
 
 
 def _viewer() -> planning.Viewer:
