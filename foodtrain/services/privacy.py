@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import String, Table, cast, delete, literal, or_, select, text, update
+from sqlalchemy import String, Table, cast, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from foodtrain.extensions import db

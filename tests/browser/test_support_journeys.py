@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Customer, DayPart
-from foodtrain.models.support import ExtraJob, ExtraTaskType, Referral, ReferralOutcome
+from foodtrain.models.support import ExtraJob, Referral, ReferralOutcome
 from foodtrain.services import extra as extra_service
 from tests.browser.conftest import screenshot, sign_in_browser
 from tests.conftest import DEMO_PASSWORD

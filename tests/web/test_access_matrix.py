@@ -78,7 +78,7 @@ def _make_records(app: Flask) -> Records:
     from foodtrain.models.importing import ImportBatch
     from foodtrain.models.rota import Rota, RotaAssignment, RotaSlot
     from foodtrain.models.routes import RoutePlan
-    from foodtrain.models.support import BefriendingMatch, ExtraJob, OutcomeSurvey, Referral
+    from foodtrain.models.support import BefriendingMatch, ExtraJob, Referral
 
     records = Records()
     with app.app_context():

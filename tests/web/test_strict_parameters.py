@@ -79,8 +79,8 @@ def _crafted_requests(app: Flask) -> list[str]:
             (f"/customers/{customer_id}/edit", {"first_name": "Ann", "last_name": "X"}),  # no version
             (f"/customers/{2**70}/edit", {"version": "1"}),
             (f"/volunteers/{volunteer_id}/edit", {"version": "１", "phone": "=1+1", "left_on": "1800-01-01"}),
-            (f"/routes/1/move", {"version": "1", "order_id": str(2**63), "van_id": str(2**70)}),
-            (f"/routes/1/lock", {"version": "²", "van_id": "１", "locked": "1"}),
+            ("/routes/1/move", {"version": "1", "order_id": str(2**63), "van_id": str(2**70)}),
+            ("/routes/1/lock", {"version": "²", "van_id": "１", "locked": "1"}),
             ("/orders/new", {"customer_id": str(2**63), "delivery_date": "2026-12-01"}),
             ("/orders/new", {"customer_id": str(customer_id), "delivery_date": "9999-12-31"}),
         ]
