@@ -164,6 +164,7 @@ POLICY: Mapping[str, Access] = MappingProxyType({
        for name in ("deliveries", "customers", "charges") for suffix in ("", "_csv", "_xlsx")},
     **{f"reports.volunteer_hours{suffix}": allow(PLANNING, query={"branch": "branch"})
        for suffix in ("", "_csv", "_xlsx")},
+    "reports.balances": allow(OFFICE_WORK),
     # rota
     "rota_pages.index": allow(OFFICE_WORK),
     "rota_pages.generate": allow(PLANNING),
@@ -207,6 +208,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "extra.complete": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
     "extra.cancel": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
     "extra.sheet": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
+    "extra.prices": allow(PLANNING),
+    "extra.volunteer_profile": allow(PLANNING, path={"volunteer_id": "volunteer"}),
     "befriending.index": allow(OFFICE_WORK),
     "befriending.customer": allow(PLANNING, path={"customer_id": "customer"}),
     "befriending.start_match": allow(PLANNING, path={"customer_id": "customer"}, form={"volunteer_id": "volunteer"}),
