@@ -52,10 +52,10 @@ PERSONAL: Mapping[str, Mapping[str, Personal]] = MappingProxyType({
     "volunteer_absences": {"reason": BLANK},
     "volunteer_calendar_tokens": {"token_sha256": SECRET},
     "rota_changes": {"note": BLANK},
-    "referrals": {"referrer_name": BLANK, "referrer_contact": BLANK, "decline_reason": BLANK, "notes": BLANK},
+    "referrals": {"referrer_name": BLANK, "referrer_contact": BLANK, "decline_reason": MARK, "notes": BLANK},  # MARK: a declined referral keeps a reason
     "extra_jobs": {"details": BLANK, "completion_notes": BLANK, "cancel_reason": BLANK},
     "befriending_wishes": {"interests": BLANK, "preferred_gender": BLANK, "language": BLANK, "notes": BLANK},
-    "befriending_matches": {"end_reason": BLANK},
+    "befriending_matches": {"end_reason": MARK},  # MARK: an ended match keeps a reason
     "befriending_contacts": {"notes": BLANK},
     "befriending_reviews": {"notes": BLANK},
     "outcome_surveys": {"comments": BLANK},

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,10 +33,13 @@ class RoadServerError(Exception):
 def osrm_table(server_url: str, points: Sequence[HasCoordinates],
                timeout_s: float = ROAD_SERVER_TIMEOUT_S) -> TravelMatrix:
     """Durations and distances between all ``points`` from an OSRM server's ``table`` service."""
+    if urllib.parse.urlsplit(server_url).scheme not in ("http", "https"):
+        raise RoadServerError(f"The road server address must start with http:// or https://, not {server_url!r}.")
     coordinates = ";".join(f"{p.lon:.6f},{p.lat:.6f}" for p in points)
     url = f"{server_url.rstrip('/')}/table/v1/driving/{coordinates}?annotations=duration,distance"
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 - the branch's own server URL
+        # http(s) only, checked above; the branch's own server URL  # nosec B310
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # nosec B310
             body = json.loads(response.read().decode("utf-8"))
     except (urllib.error.URLError, TimeoutError, OSError) as failure:
         raise RoadServerError(f"the road server at {server_url} did not answer ({failure})") from failure

@@ -169,6 +169,11 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
                 while state.role_count(s.id, role) < s.seats_for(role):
                     if pick(s, role, experienced_only=True) is None:
                         break
+                # then a trainee may sit beside the experienced people now there
+                while state.role_count(s.id, role) < s.seats_for(role):
+                    if pick(s, role) is None:
+                        break
+                _drop_unbalanced_trainees(state, s)
     out = []
     for sid, ms in state.members.items():
         for vid, role in ms:

@@ -407,6 +407,10 @@ def create_customer(session: Session, branch_id: int, details: CustomerDetails, 
     if not confirmed_not_duplicate:
         duplicates = likely_duplicates(session, branch_id, checked.values)
         if duplicates:
+            # The "duplicate" may be this very form, saved by a repeated submit that committed meanwhile.
+            earlier = used_form_token(session, branch_id, form_token)
+            if earlier is not None and earlier.entity_id is not None:
+                return earlier.entity_id
             raise LikelyDuplicateError(duplicates)
     values = dict(checked.values)
     values.setdefault("joined_on", today)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,16 +28,31 @@ def _chromium_path() -> str | None:
 
 @pytest.fixture
 def live_server(demo_app: Flask) -> Iterator[str]:
-    """The demo app served by a real HTTP server on a free localhost port (jobs run in threads, as in production)."""
+    """The demo app served by a real HTTP server on a free localhost port, its jobs run by a real
+    `foodtrain worker` process on the same database and queue, as in production."""
     from werkzeug.serving import make_server
 
+    from foodtrain.config import TestConfig
+    from tests.serving import FOODTRAIN, environment
+
     demo_app.config["JOBS_RUN_INLINE"] = False
+    instance = Path(demo_app.instance_path)
+    env = environment(instance, DATABASE_URL=demo_app.config["SQLALCHEMY_DATABASE_URI"],
+                      SECRET_KEY=TestConfig.SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY)
+    with (instance / "worker.log").open("ab") as log:
+        worker = subprocess.Popen([FOODTRAIN, "worker"], stdout=log, stderr=subprocess.STDOUT, env=env)
     server = make_server("127.0.0.1", 0, demo_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ def test_planning_a_day_where_one_van_has_no_team(browser_page, demo_app, monkey
     """The van without a full team gets no round; the page names it and says why; axe finds nothing serious."""
     teams, _ = _teams(demo_app, monkeypatch, unstaffed_van=True)
     page, server = browser_page, browser_page.live_server
+    # The rota is replaced in this process only (monkeypatch), so the plan must run here too, not in the worker.
+    demo_app.config["JOBS_RUN_INLINE"] = True
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
     page.goto(f"{server}/routes/?date={DAY.isoformat()}")
     page.get_by_label(re.compile("Search time")).fill("2")

@@ -78,3 +78,12 @@ def test_greedy_keeps_the_better_of_date_order_and_scarce_first():
 
     p = generate("scarce_drivers", 0)
     assert len(greedy_rota(p)) >= len(fill_free_seats(p))
+
+
+def test_a_trainee_joins_the_experienced_volunteer_who_replaced_dropped_trainees():
+    """Found by the property test: two trainees took an office slot first and were dropped; the experienced
+    volunteer who took the freed seat must still get a trainee beside them when one is free."""
+    p = random_small_problem(random.Random(2), n_volunteers=11)
+    rota = greedy_rota(p, seed=0)
+    assert check(p, rota) == []
+    assert fillable_seats(p, rota) == []
