@@ -59,7 +59,8 @@ PERSONAL: Mapping[str, Mapping[str, Personal]] = MappingProxyType({
     "befriending_contacts": {"notes": BLANK},
     "befriending_reviews": {"notes": BLANK},
     "outcome_surveys": {"comments": BLANK},
-    # The team's names as planned (to notice rota changes). Not yet reached by a volunteer's erasure: see README.
+    # The team's names as planned (to notice rota changes). A volunteer's erasure replaces their name in every
+    # round of their branch (services/privacy.py, _erase_name_from_team_texts): a round is no one's own row.
     "route_rounds": {"team_text": BLANK},
     "volunteer_support_profiles": {"gender": BLANK, "languages": BLANK, "interests": BLANK},
     "users": {"username": ERASED_ID, "display_name": MARK, "password_hash": SECRET, "totp_secret_encrypted": SECRET},

@@ -183,7 +183,23 @@ def _anonymise_customer(session: Session, customer: Customer) -> None:
     session.execute(delete(CustomerSupportNeed).where(CustomerSupportNeed.customer_id == customer.id))
 
 
+def _erase_name_from_team_texts(session: Session, branch_id: int, name: str) -> None:
+    """Route rounds keep the team's names as planned (to notice a rota change since): the name goes from
+    every round of the branch, whichever seat it held (two volunteers of the same name both lose it there)."""
+    from foodtrain.models.routes import RoutePlan, RouteRound
+    from foodtrain.services.planning import team_text_without
+
+    if not name.strip():
+        return
+    rounds = session.scalars(select(RouteRound).join(RoutePlan, RoutePlan.id == RouteRound.plan_id).where(
+        RoutePlan.branch_id == branch_id, RouteRound.team_text.contains(name))).all()
+    for round_ in rounds:
+        round_.team_text = team_text_without(round_.team_text, name, ERASED)
+
+
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
+    session.flush()
+    _erase_name_from_team_texts(session, volunteer.branch_id, volunteer.full_name)
     session.flush()
     _erase_rows(session, "volunteer", volunteer.id)
     session.expire(volunteer)
