@@ -140,6 +140,29 @@ def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPar
     return reasons
 
 
+def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayPart, first_day: date, *,
+                   exclude_match_id: int | None = None) -> list[Commitment]:
+    """What a weekly half-day from ``first_day`` on (a new befriending match) would double-book: published rota
+    shifts and scheduled EXTRA jobs already on a later such weekday, and other matches meeting then. (Dates away
+    only skip a week; they are not clashes.)"""
+    later_dates = set(session.scalars(
+        select(RotaSlot.date).join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+        .join(Rota, RotaSlot.rota_id == Rota.id)
+        .where(Rota.status == RotaStatus.PUBLISHED, RotaSlot.date >= first_day,
+               RotaAssignment.volunteer_id == volunteer_id)))
+    later_dates |= set(session.scalars(select(ExtraJob.scheduled_date).where(
+        ExtraJob.volunteer_id == volunteer_id, ExtraJob.status == ExtraJobStatus.SCHEDULED,
+        ExtraJob.scheduled_date >= first_day)))
+    clashes = [commitment for day in sorted(d for d in later_dates if d is not None and d.weekday() == weekday)
+               for commitment in commitments_on(session, volunteer_id, day, exclude_match_id=exclude_match_id)
+               if commitment.kind != "befriending" and part.value in commitment.halves]
+    for match in _active_matches(session, volunteer_id):
+        if match.id != exclude_match_id and match.weekday == weekday and match.part_of_day is part:
+            since = max(match.started_on, first_day)
+            clashes.append(_visit(match, since + timedelta(days=(weekday - since.weekday()) % 7)))
+    return clashes
+
+
 def is_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, **exclude: int | None) -> bool:
     """The volunteer is available (rota rules) and not already committed that half-day."""
     return not why_not_free(session, volunteer, day, part, **exclude)  # type: ignore[arg-type]
