@@ -146,7 +146,7 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     from foodtrain.extensions import db
     from foodtrain.models import User, VolunteerAbsence
     from foodtrain.models import Van
-    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+    from foodtrain.models.rota import PartOfDay, Rota, RotaChange, RotaChangeKind, RotaRole, RotaSlot, SlotKind
     from foodtrain.models.routes import RoutePlan, RouteRound
     from foodtrain.personal_data import NOT_PERSONAL, PERSONAL
     from foodtrain.services.orders import cancel_order
@@ -182,6 +182,10 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     van_id = demo_session.scalar(select(Van.id).where(Van.branch_id == volunteer.branch_id).limit(1))
     plan.rounds = [RouteRound(van_id=van_id, team_text=f"Mo Partner and {volunteer.full_name}")]
     demo_session.add(plan)
+    # A slot left empty when only they were free says so by name.
+    rota.slots = [RotaSlot(key="zq-office", date=date(2026, 12, 3), part_of_day=PartOfDay.MORNING,
+                           kind=SlotKind.OFFICE, resource="Office", seats=1,
+                           unfilled_reason=f"Office: only {volunteer.full_name} is free for either seat")]
     demo_session.commit()
     open_order = orders[-1]
     cancel_order(demo_session, customer.branch_id, open_order.id, "Zq: gone to her daughter's", None)
@@ -201,6 +205,7 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
                 found.append(f"{table.name}.{column.name} holds {value!r}")
     orders_after = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
     assert demo_session.get(RouteRound, plan.rounds[0].id).team_text == "Mo Partner and (erased)"
+    assert demo_session.get(RotaSlot, rota.slots[0].id).unfilled_reason == "Office: only (erased) is free for either seat"
     tables = [table for table in db.metadata.sorted_tables if any(t is table for t, _ in _text_columns())]
     classified = [table for table in tables if all(
         column.name in PERSONAL.get(table.name, {}) or column.name in NOT_PERSONAL.get(table.name, ())
