@@ -334,3 +334,16 @@ def _widened_role_is_caught(app: Flask) -> bool:
 def test_widened_role_mutation_is_caught(demo_app: Flask) -> None:
     """Widening the roles of a view (customer record opened to drivers) makes the matrix report it."""
     assert _widened_role_is_caught(demo_app)
+
+
+def test_admin_probe_catches_a_view_that_ignores_the_admins_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The admin works in one branch at a time: a subject-access page that looked records up in every branch
+    (here: in West Lothian while the admin works in Dumfries and Galloway) is reported by the admin's probe."""
+    import web.privacy
+
+    with demo_app.app_context():
+        west_lothian = db.session.scalar(select(Branch.id).where(Branch.code == "WL"))
+    monkeypatch.setattr(web.privacy, "current_branch_id", lambda: west_lothian)
+    result = run_matrix(demo_app, actors=("admin",), only=lambda endpoint: endpoint == "privacy.show")
+    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), \
+        result.unexpected
