@@ -59,8 +59,10 @@ PERSONAL: Mapping[str, Mapping[str, Personal]] = MappingProxyType({
     "befriending_contacts": {"notes": BLANK},
     "befriending_reviews": {"notes": BLANK},
     "outcome_surveys": {"comments": BLANK},
-    # The team's names as planned (to notice rota changes). Not yet reached by a volunteer's erasure: see README.
+    # The team's names as planned (to notice rota changes): see VOLUNTEER_NAME_IN.
     "route_rounds": {"team_text": BLANK},
+    # Why a seat stayed empty, which may name the one volunteer who was free: see VOLUNTEER_NAME_IN.
+    "rota_slots": {"unfilled_reason": BLANK},
     "volunteer_support_profiles": {"gender": BLANK, "languages": BLANK, "interests": BLANK},
     "users": {"username": ERASED_ID, "display_name": MARK, "password_hash": SECRET, "totp_secret_encrypted": SECRET},
 })
@@ -80,7 +82,7 @@ NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
     "rotas": frozenset({"solver_status", "objective_json"}),
     "route_plans": frozenset({"solver_status"}),
     "user_sessions": frozenset({"token_sha256", "end_reason"}),
-    "rota_slots": frozenset({"key", "resource", "unfilled_reason"}),
+    "rota_slots": frozenset({"key", "resource"}),
     "route_stops": frozenset({"kind"}),
     "orders": frozenset({"cancelled_from_status"}),
     "route_unplanned": frozenset({"reason"}),  # why the solver could not fit it: capacity, time
@@ -137,6 +139,15 @@ SUBJECT_ROWS: Mapping[str, tuple[Link, ...]] = MappingProxyType({
         Link("volunteer_skills", ("volunteer_id",)),
         Link("volunteer_support_profiles", ("volunteer_id",)),
     ),
+})
+
+
+# Text written from volunteers' names into rows that are no one's own (a round, a rota slot): a volunteer's
+# erasure replaces their name there, in every such row of their branch. table -> (column, parent table with the
+# branch_id, the row's key to it).
+VOLUNTEER_NAME_IN: Mapping[str, tuple[str, str, str]] = MappingProxyType({
+    "route_rounds": ("team_text", "route_plans", "plan_id"),
+    "rota_slots": ("unfilled_reason", "rotas", "rota_id"),
 })
 
 

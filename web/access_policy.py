@@ -45,6 +45,7 @@ RECORD_KINDS = {
     "user": "a login of the branch",
     "referral": "a referral of one of the branch's customers",
     "extra_job": "an EXTRA job of the branch",
+    "extra_task_type": "a kind of EXTRA job on the branch's price list",
     "match": "a befriending match of the branch",
 }
 
@@ -209,6 +210,7 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "extra.cancel": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
     "extra.sheet": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
     "extra.prices": allow(PLANNING),
+    "extra.task_type_offered": allow(PLANNING, path={"task_type_id": "extra_task_type"}),
     "extra.volunteer_profile": allow(PLANNING, path={"volunteer_id": "volunteer"}),
     "befriending.index": allow(OFFICE_WORK),
     "befriending.customer": allow(PLANNING, path={"customer_id": "customer"}),

@@ -16,6 +16,7 @@ from foodtrain.services.people import get_in_branch
 from foodtrain.services.referrals import waiting_list
 from web.people_forms import apply_errors
 from web.security import current_branch_id, roles_required
+from web.view_audit import audit_view
 from web.support_forms import (
     ContactForm,
     EndMatchForm,
@@ -76,6 +77,7 @@ def customer(customer_id: int):  # type: ignore[no-untyped-def]
             wish_form.weekday.data = "" if wish.weekday is None else str(wish.weekday)
             wish_form.part_of_day.data = wish.part_of_day.value if wish.part_of_day else ""
         match_form.started_on.data = date.today()
+        audit_view("befriending_wish.view", "customer", person.id, branch_id, detail="interests,notes")
         return _render_customer(person, wish_form, match_form)
     general: list[str] = []
     if wish_form.validate_on_submit():
@@ -139,7 +141,11 @@ def _render_match(match, contact_form=None, review_form=None, end_form=None, gen
 @blueprint.route("/<int:match_id>")
 @roles_required(*OFFICE_ROLES)
 def show(match_id: int):  # type: ignore[no-untyped-def]
-    return _render_match(befriending_service.get_match(db.session, current_branch_id(), match_id))
+    branch_id = current_branch_id()
+    match = befriending_service.get_match(db.session, branch_id, match_id)
+    audit_view("befriending_match.view", "befriending_match", match.id, branch_id,
+               detail="contacts.notes,reviews.notes")
+    return _render_match(match)
 
 
 @blueprint.route("/<int:match_id>/contacts", methods=["POST"])

@@ -13,7 +13,6 @@ from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
 from foodtrain.services import customers as customer_service
-from foodtrain.services.audit import record_event
 from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.key_safe import set_key_safe_code
@@ -34,6 +33,7 @@ from web.people_forms import (
 )
 from foodtrain.services.support_links import customer_services
 from web.security import current_branch_id, field_cipher, roles_required
+from web.view_audit import audit_view
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -51,10 +51,7 @@ def _today() -> date:
 
 
 def _audit_sensitive_view(customer_id: int, branch_id: int) -> None:
-    record_event(db.session, user_id=current_user.id, username=current_user.username,
-                 action="customer.view_sensitive", entity_type="customer", entity_id=customer_id,
-                 branch_id=branch_id, detail="access_notes", remote_address=request.remote_addr or "")
-    db.session.commit()
+    audit_view("customer.view_sensitive", "customer", customer_id, branch_id, detail="access_notes")
 
 
 @blueprint.route("/")

@@ -18,6 +18,7 @@ from foodtrain.services.referrals import customer_choices
 from web.arguments import date_argument
 from web.people_forms import apply_errors
 from web.security import current_branch_id, roles_required
+from web.view_audit import audit_view
 from web.support_forms import (
     options,
     ExtraCancelForm,
@@ -126,7 +127,10 @@ def _render_job(job, *, schedule_form=None, candidates=(), complete_form=None, c
 @blueprint.route("/<int:extra_job_id>")
 @roles_required(*OFFICE_ROLES)
 def show(extra_job_id: int):  # type: ignore[no-untyped-def]
-    return _render_job(extra_service.get_job(db.session, current_branch_id(), extra_job_id))
+    branch_id = current_branch_id()
+    job = extra_service.get_job(db.session, branch_id, extra_job_id)
+    audit_view("extra_job.view", "extra_job", job.id, branch_id, detail="details,completion_notes")
+    return _render_job(job)
 
 
 @blueprint.route("/<int:extra_job_id>/schedule", methods=["POST"])
@@ -289,7 +293,28 @@ def prices():  # type: ignore[no-untyped-def]
                     flash("Price added.", "success")
                     return redirect(url_for("extra.prices"))
     form.ensure_token()
+    from web.support_forms import TaskTypeOfferForm
+
     return render_form(form, "EXTRA price list", "Add price", back=(url_for("extra.index"), "EXTRA jobs"),
                        general=general, status=status, template="support/prices.html",
                        tasks=extra_service.task_types(db.session, branch_id, active_only=False),
-                       format_pence=format_pence)
+                       format_pence=format_pence, offer_form=TaskTypeOfferForm())
+
+
+@blueprint.route("/prices/<int:task_type_id>/offered", methods=["POST"])
+@roles_required(*PLANNERS)
+def task_type_offered(task_type_id: int):  # type: ignore[no-untyped-def]
+    """Retire a kind of job (kept with its prices for history, no longer offered) or offer it again."""
+    from web.support_forms import TaskTypeOfferForm
+
+    extra_service.get_task_type(db.session, current_branch_id(), task_type_id)  # another branch's: not found
+    form = TaskTypeOfferForm()
+    if not form.validate_on_submit() or form.offered.data not in ("0", "1"):
+        flash("Nothing changed: use the Retire or Offer again button.", "error")
+        return redirect(url_for("extra.prices"))
+    offered = form.offered.data == "1"
+    extra_service.set_task_type_offered(db.session, current_branch_id(), task_type_id, offered=offered,
+                                        actor=current_actor())
+    flash("Offered again." if offered else "Retired: no longer offered for new jobs; its prices and past jobs stay.",
+          "success")
+    return redirect(url_for("extra.prices"))

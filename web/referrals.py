@@ -12,6 +12,7 @@ from foodtrain.services import referrals as referral_service
 from foodtrain.services.errors import ValidationError
 from web.people_forms import apply_errors
 from web.security import current_branch_id, roles_required
+from web.view_audit import audit_view
 from web.support_forms import (
     ReferralDecisionForm,
     ReferralForm,
@@ -98,6 +99,7 @@ def show(referral_id: int):  # type: ignore[no-untyped-def]
         status = 422
         referral = referral_service.get_referral(db.session, branch_id, referral_id)
     else:
+        audit_view("referral.view", "referral", referral.id, branch_id, detail="referrer_name,referrer_contact,notes")
         form.outcome.data = referral.outcome.value
         form.consent_recorded.data = referral.consent_recorded
         form.decline_reason.data = referral.decline_reason

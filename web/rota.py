@@ -20,6 +20,7 @@ from web.arguments import int_argument
 from foodtrain.services.rota import GENERATE_JOB_KIND, ROLE_LABELS, Seat
 from web.jobs import start_job
 from web.rota_forms import NOBODY, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
+from foodtrain.services.commitments import befriending_visits, visit_events
 from foodtrain.services.extra import calendar_events, volunteer_extra_jobs
 from web.security import current_branch_id, roles_required
 
@@ -241,7 +242,8 @@ def mine():  # type: ignore[no-untyped-def]
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
     view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=True,
-                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start))
+                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start),
+                           visits=befriending_visits(db.session, view.volunteer_id, start))
 
 
 @blueprint.route("/mine.ics")
@@ -252,7 +254,8 @@ def mine_ics():  # type: ignore[no-untyped-def]
     start = _month_argument()
     view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
     jobs = volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start)
-    return _ics_response(rota_service.calendar_file(view, other_events=calendar_events(jobs)), view.name)
+    events = calendar_events(jobs) + visit_events(befriending_visits(db.session, view.volunteer_id, start))
+    return _ics_response(rota_service.calendar_file(view, other_events=events), view.name)
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>")
@@ -261,7 +264,8 @@ def volunteer(volunteer_id: int):  # type: ignore[no-untyped-def]
     start = _month_argument()
     view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=False,
-                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start))
+                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start),
+                           visits=befriending_visits(db.session, view.volunteer_id, start))
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>.ics")
@@ -270,5 +274,6 @@ def volunteer_ics(volunteer_id: int):  # type: ignore[no-untyped-def]
     start = _month_argument()
     view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
     jobs = volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start)
-    return _ics_response(rota_service.calendar_file(view, other_events=calendar_events(jobs)), view.name)
+    events = calendar_events(jobs) + visit_events(befriending_visits(db.session, view.volunteer_id, start))
+    return _ics_response(rota_service.calendar_file(view, other_events=events), view.name)
 

@@ -168,3 +168,9 @@ class PriceForm(_OnceForm):
     task_name = StringField("Job (an existing one, or a new kind)", validators=TEXT)
     effective_from = DateField("Price from", validators=[Optional()])
     price = StringField("Price per job (£)", validators=TEXT)
+
+
+class TaskTypeOfferForm(FlaskForm):
+    """Retire a kind of EXTRA job, or offer it again ("1": offer, "0": retire)."""
+
+    offered = HiddenField()

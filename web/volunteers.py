@@ -13,7 +13,6 @@ from flask_login import current_user
 from foodtrain.extensions import db
 from foodtrain.models import UserRole, Volunteer, VolunteerRole
 from foodtrain.services import volunteers as volunteer_service
-from foodtrain.services.audit import record_event
 from foodtrain.services.customers import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_volunteers
@@ -30,6 +29,7 @@ from web.people_forms import (
 )
 from foodtrain.services.support_links import volunteer_services
 from web.security import current_branch_id, roles_required
+from web.view_audit import audit_view
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 
@@ -49,10 +49,7 @@ def _show_pvg() -> bool:
 
 
 def _audit_pvg_view(volunteer_id: int, branch_id: int) -> None:
-    record_event(db.session, user_id=current_user.id, username=current_user.username,
-                 action="volunteer.view_pvg", entity_type="volunteer", entity_id=volunteer_id,
-                 branch_id=branch_id, remote_address=request.remote_addr or "")
-    db.session.commit()
+    audit_view("volunteer.view_pvg", "volunteer", volunteer_id, branch_id)
 
 
 @blueprint.route("/")

@@ -30,7 +30,7 @@ from foodtrain.models.support import (
     VolunteerSupportProfile,
 )
 from foodtrain.postcodes import PostcodeError, lookup_postcode
-from foodtrain.services.commitments import WEEKDAY_NAMES, why_not_free
+from foodtrain.services.commitments import WEEKDAY_NAMES, weekly_clashes, why_not_free
 from foodtrain.services.customers import Actor, StaleRecordError, commit_or_replay
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
@@ -288,7 +288,12 @@ def start_match(session: Session, branch_id: int, customer_id: int, volunteer_id
     if reason is None:
         first_day = next_weekday(started_on, weekday)
         busy = why_not_free(session, volunteer, first_day, part)
-        reason = f"not free on {WEEKDAY_NAMES[weekday]} {part.value}s: {busy[0]}" if busy else None
+        later = weekly_clashes(session, volunteer.id, weekday, part, first_day)
+        if busy:
+            reason = f"not free on {WEEKDAY_NAMES[weekday]} {part.value}s: {busy[0]}"
+        elif later:
+            reason = (f"already on a {later[0].label} on {later[0].day:%-d %b %Y} that {part.value}, which a weekly "
+                      f"{WEEKDAY_NAMES[weekday]} {part.value} would double-book")
     if reason is not None:
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} cannot be matched: {reason}."})
     match = BefriendingMatch(branch_id=branch_id, customer_id=customer.id, volunteer_id=volunteer.id,

@@ -9,7 +9,7 @@ matches are added as the things that already take that half-day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -30,6 +30,8 @@ from foodtrain.models import (
 )
 from foodtrain.services.rota_problem import library_volunteer_in_month_of
 
+# The half-days of EXTRA jobs and befriending visits as times (job sheets, personal rotas, calendar files).
+SUPPORT_PART_TIMES = {DayPart.MORNING: ((9, 30), (12, 30)), DayPart.AFTERNOON: ((13, 30), (16, 30))}
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 BUSY_STATUSES = (ExtraJobStatus.SCHEDULED, ExtraJobStatus.COMPLETED)
 
@@ -43,6 +45,7 @@ class Commitment:
     day: date
     halves: tuple[str, ...]
     label: str
+    town: str = ""  # where, for the volunteer's own calendar (never a name or an address)
 
 
 def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Commitment]:
@@ -63,13 +66,51 @@ def _extra_commitments(session: Session, volunteer_id: int, day: date, exclude_j
             for job in session.scalars(statement) if job.id != exclude_job_id and job.part_of_day is not None]
 
 
+def _active_matches(session: Session, volunteer_id: int) -> list[BefriendingMatch]:
+    return list(session.scalars(select(BefriendingMatch).where(
+        BefriendingMatch.volunteer_id == volunteer_id, BefriendingMatch.status == BefriendingStatus.ACTIVE)
+        .options(selectinload(BefriendingMatch.customer)).order_by(BefriendingMatch.id)))
+
+
+def match_meets_on(match: BefriendingMatch, day: date) -> bool:
+    """An active match takes its weekday's half-day every week from the day it started."""
+    return match.status is BefriendingStatus.ACTIVE and match.weekday == day.weekday() and match.started_on <= day
+
+
+def _visit(match: BefriendingMatch, day: date) -> Commitment:
+    return Commitment("befriending", match.id, day, (match.part_of_day.value,), "befriending visit",
+                      match.customer.town)
+
+
 def _befriending_commitments(session: Session, volunteer_id: int, day: date,
                              exclude_match_id: int | None) -> list[Commitment]:
-    statement = select(BefriendingMatch).where(
-        BefriendingMatch.volunteer_id == volunteer_id, BefriendingMatch.status == BefriendingStatus.ACTIVE,
-        BefriendingMatch.weekday == day.weekday(), BefriendingMatch.started_on <= day)
-    return [Commitment("befriending", match.id, day, (match.part_of_day.value,), "befriending visit")
-            for match in session.scalars(statement) if match.id != exclude_match_id]
+    return [_visit(match, day) for match in _active_matches(session, volunteer_id)
+            if match.id != exclude_match_id and match_meets_on(match, day)]
+
+
+def befriending_visits(session: Session, volunteer_id: int, start: date, days: int = 62) -> list[Commitment]:
+    """The volunteer's befriending visits from ``start`` for ``days`` days, for their calendar: the same
+    weekly half-days that ``is_free`` counts as taken."""
+    matches = _active_matches(session, volunteer_id)
+    return [_visit(match, day) for day in (start + timedelta(days=offset) for offset in range(days))
+            for match in matches if match_meets_on(match, day)]
+
+
+def visit_events(visits: list[Commitment], *, host: str = "foodtrain") -> list:  # type: ignore[type-arg]
+    """Befriending visits as calendar events: the half-day and the town only (no name, no address)."""
+    from foodtrain.ical import CalendarEvent
+
+    events = []
+    for visit in visits:
+        (start_h, start_m), (end_h, end_m) = SUPPORT_PART_TIMES[DayPart(visit.halves[0])]
+        day = visit.day
+        events.append(CalendarEvent(
+            uid=f"befriending-{visit.record_id}-{day:%Y%m%d}@{host}",
+            start=datetime(day.year, day.month, day.day, start_h, start_m),
+            end=datetime(day.year, day.month, day.day, end_h, end_m),
+            summary="Food Train befriending visit", description="Your regular befriending visit.",
+            location=visit.town))
+    return events
 
 
 def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_extra_job_id: int | None = None,
@@ -97,6 +138,29 @@ def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPar
         if part.value in commitment.halves:
             reasons.append(f"already on a {commitment.label} that {part.value}")
     return reasons
+
+
+def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayPart, first_day: date, *,
+                   exclude_match_id: int | None = None) -> list[Commitment]:
+    """What a weekly half-day from ``first_day`` on (a new befriending match) would double-book: published rota
+    shifts and scheduled EXTRA jobs already on a later such weekday, and other matches meeting then. (Dates away
+    only skip a week; they are not clashes.)"""
+    later_dates = set(session.scalars(
+        select(RotaSlot.date).join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+        .join(Rota, RotaSlot.rota_id == Rota.id)
+        .where(Rota.status == RotaStatus.PUBLISHED, RotaSlot.date >= first_day,
+               RotaAssignment.volunteer_id == volunteer_id)))
+    later_dates |= set(session.scalars(select(ExtraJob.scheduled_date).where(
+        ExtraJob.volunteer_id == volunteer_id, ExtraJob.status == ExtraJobStatus.SCHEDULED,
+        ExtraJob.scheduled_date >= first_day)))
+    clashes = [commitment for day in sorted(d for d in later_dates if d is not None and d.weekday() == weekday)
+               for commitment in commitments_on(session, volunteer_id, day, exclude_match_id=exclude_match_id)
+               if commitment.kind != "befriending" and part.value in commitment.halves]
+    for match in _active_matches(session, volunteer_id):
+        if match.id != exclude_match_id and match.weekday == weekday and match.part_of_day is part:
+            since = max(match.started_on, first_day)
+            clashes.append(_visit(match, since + timedelta(days=(weekday - since.weekday()) % 7)))
+    return clashes
 
 
 def is_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, **exclude: int | None) -> bool:

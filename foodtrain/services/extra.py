@@ -18,7 +18,7 @@ from foodtrain.models.support import (
     VolunteerSkill,
 )
 from foodtrain.money import MAX_AMOUNT_PENCE
-from foodtrain.services.commitments import why_not_free
+from foodtrain.services.commitments import SUPPORT_PART_TIMES, why_not_free
 from foodtrain.services.customers import Actor, StaleRecordError, claim_form_token, commit_or_replay, used_form_token
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
@@ -28,7 +28,7 @@ URGENCY_LABELS = {ExtraUrgency.ROUTINE: "Routine", ExtraUrgency.SOON: "Within th
                   ExtraUrgency.URGENT: "Urgent (a day or two)"}
 STATUS_LABELS = {ExtraJobStatus.REQUESTED: "Requested", ExtraJobStatus.SCHEDULED: "Scheduled",
                  ExtraJobStatus.COMPLETED: "Completed", ExtraJobStatus.CANCELLED: "Cancelled"}
-PART_TIMES = {DayPart.MORNING: ((9, 30), (12, 30)), DayPart.AFTERNOON: ((13, 30), (16, 30))}
+PART_TIMES = SUPPORT_PART_TIMES
 MAX_DETAILS = 2000
 MAX_TIME_SPENT_MIN = 720
 
@@ -336,6 +336,8 @@ def add_price(session: Session, branch_id: int, *, task_name: str, effective_fro
     if errors:
         raise ValidationError(errors)
     task = session.scalar(in_branch(select(ExtraTaskType), ExtraTaskType, branch_id).where(ExtraTaskType.name == name))
+    if task is not None and not task.active:
+        raise ValidationError({"task_name": f"{name} is retired: offer it again before adding a price."})
     if task is None:
         task = ExtraTaskType(branch_id=branch_id, name=name)
         session.add(task)
@@ -348,3 +350,26 @@ def add_price(session: Session, branch_id: int, *, task_name: str, effective_fro
           f"from={effective_from} pence={price_pence}")
     commit_or_replay(session, branch_id, "")
     return task.id
+
+
+def get_task_type(session: Session, branch_id: int, task_type_id: int) -> ExtraTaskType:
+    task = session.scalar(in_branch(select(ExtraTaskType), ExtraTaskType, branch_id)
+                          .where(ExtraTaskType.id == task_type_id))
+    if task is None:
+        raise NotFoundError(f"No kind of EXTRA job {task_type_id} in this branch.")
+    return task
+
+
+def set_task_type_offered(session: Session, branch_id: int, task_type_id: int, *, offered: bool,
+                          actor: Actor) -> None:
+    """Retire a kind of job (no longer offered for new requests or as a skill to tick) or offer it again.
+
+    Nothing is deleted: its dated prices, the jobs already requested or done and the volunteers' skills stay,
+    so history keeps its prices and a job already asked for can still be scheduled and completed."""
+    task = get_task_type(session, branch_id, task_type_id)
+    if task.active == offered:
+        return
+    task.active = offered
+    audit(session, actor, "extra.offer_task" if offered else "extra.retire_task", "extra_task_type", task.id,
+          branch_id)
+    commit_or_replay(session, branch_id, "")

@@ -770,11 +770,23 @@ def _changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanC
     return changes
 
 
+TEAM_NAME_SEPARATOR = " and "
+
+
 def _team_text(team: VanTeam | None) -> str:
     if team is None:
         return NO_TEAM_TEXT
     names = [name for name in (team.driver_name, team.mate_name) if name]
-    return " and ".join(names) if names else NO_TEAM_TEXT
+    return TEAM_NAME_SEPARATOR.join(names) if names else NO_TEAM_TEXT
+
+
+def team_text_without(text: str, name: str, replacement: str) -> str:
+    """A stored team text ("Ann Lee and Bob Roy") with one person's name replaced (their erasure): a whole
+    name is replaced; should the name still be in the text (a name holding " and "), every copy of it is."""
+    if not name.strip():
+        return text
+    parts = [replacement if part == name else part for part in text.split(TEAM_NAME_SEPARATOR)]
+    return TEAM_NAME_SEPARATOR.join(parts).replace(name, replacement)
 
 
 def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int | None = None,

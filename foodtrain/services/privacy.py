@@ -30,7 +30,7 @@ from foodtrain.models import (
     VolunteerAvailability,
     VolunteerPartnerPreference,
 )
-from foodtrain.personal_data import DELETED_AT_ERASURE, PERSONAL, SUBJECT_ROWS, Treatment
+from foodtrain.personal_data import DELETED_AT_ERASURE, PERSONAL, SUBJECT_ROWS, VOLUNTEER_NAME_IN, Treatment
 from foodtrain.services.audit import record_event
 from foodtrain.services.people import get_in_branch
 
@@ -183,7 +183,28 @@ def _anonymise_customer(session: Session, customer: Customer) -> None:
     session.execute(delete(CustomerSupportNeed).where(CustomerSupportNeed.customer_id == customer.id))
 
 
+def _erase_name_from_shared_texts(session: Session, branch_id: int, name: str) -> None:
+    """Rounds keep the team's names as planned, rota slots why a seat stayed empty (naming who was free):
+    the name goes from every such text of the branch (personal_data.VOLUNTEER_NAME_IN); two volunteers of
+    the same name both lose it there."""
+    from foodtrain.services.planning import team_text_without
+
+    if not name.strip():
+        return
+    tables = db.metadata.tables
+    for table_name, (column_name, parent_name, key) in VOLUNTEER_NAME_IN.items():
+        table, parent = tables[table_name], tables[parent_name]
+        column = table.c[column_name]
+        rows = session.execute(select(table.c.id, column).join(parent, parent.c.id == table.c[key]).where(
+            parent.c.branch_id == branch_id, column.contains(name, autoescape=True))).all()
+        for row_id, text in rows:
+            session.execute(update(table).where(table.c.id == row_id).values(
+                {column_name: team_text_without(text, name, ERASED)}))
+
+
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
+    session.flush()
+    _erase_name_from_shared_texts(session, volunteer.branch_id, volunteer.full_name)
     session.flush()
     _erase_rows(session, "volunteer", volunteer.id)
     session.expire(volunteer)

@@ -73,9 +73,13 @@ def save_support_profile(session: Session, branch_id: int, volunteer_id: int, de
         errors["task_type_ids"] = "Choose jobs from the branch's list."
     if errors:
         raise ValidationError(errors)
+    # A retired kind of job is not on the form: the volunteer keeps that skill (for jobs already requested).
+    retired_skills = set(session.scalars(
+        select(VolunteerSkill.task_type_id).join(ExtraTaskType, ExtraTaskType.id == VolunteerSkill.task_type_id)
+        .where(VolunteerSkill.volunteer_id == volunteer.id, ExtraTaskType.active.is_(False))))
     session.execute(delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == volunteer.id))
     session.add_all([VolunteerSkill(volunteer_id=volunteer.id, task_type_id=task_id)
-                     for task_id in sorted(details.task_type_ids)])
+                     for task_id in sorted(details.task_type_ids | retired_skills)])
     if profile is None:
         profile = VolunteerSupportProfile(volunteer_id=volunteer.id)
         session.add(profile)

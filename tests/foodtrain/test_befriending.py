@@ -146,3 +146,30 @@ def test_match_blocks_the_half_day_and_lives_through_contacts_reviews_and_end(se
     erase_customer(session, customer.id, branch.id, user_id=None)
     session.expire_all()
     assert session.get(BefriendingMatch, match_id).contacts[0].notes == ""
+
+
+def test_a_weekly_match_never_double_books_a_later_extra_job_or_a_later_match(session) -> None:  # type: ignore[no-untyped-def]
+    """Free on the first Wednesday but an EXTRA job three Wednesdays later that afternoon: the weekly match is
+    refused, naming the job's date; once the job is cancelled it is made. A second match starting later on the
+    same half-day is refused too, even though its first day comes after the first match began."""
+    branch, customer, befriender = _setup(session)
+    volunteer = befriender("Busy")
+    task = ExtraTaskType(branch_id=branch.id, name="Bulb")
+    session.add(task)
+    session.flush()
+    later = date(2026, 12, 30)
+    job = ExtraJob(branch_id=branch.id, customer_id=make_customer(session, branch).id, task_type_id=task.id,
+                   requested_on=TODAY, status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id,
+                   scheduled_date=later, part_of_day=DayPart.AFTERNOON)
+    session.add(job)
+    session.flush()
+    with pytest.raises(ValidationError, match="30 Dec 2026"):
+        befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=2, part=DayPart.AFTERNOON,
+                                started_on=TODAY, review_every_months=3, actor=ACTOR)
+    job.status = ExtraJobStatus.CANCELLED
+    session.flush()
+    befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=2, part=DayPart.AFTERNOON,
+                            started_on=date(2027, 1, 4), review_every_months=3, actor=ACTOR)
+    with pytest.raises(ValidationError, match="befriending visit"):
+        befriending.start_match(session, branch.id, make_customer(session, branch).id, volunteer.id, weekday=2,
+                                part=DayPart.AFTERNOON, started_on=TODAY, review_every_months=3, actor=ACTOR)

@@ -128,3 +128,36 @@ def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) ->
               if v.id == volunteer_key(volunteer.id)]
     assert TUESDAY in seen.dates_away and date(2026, 12, 15) not in seen.dates_away
     assert seen.availability == frozenset({(1, "morning")})
+
+
+def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_taken(session) -> None:  # type: ignore[no-untyped-def]
+    """The calendar lists each week's visit of an active match from its start, on exactly the days and halves
+    is_free refuses; an ended match lists none; the calendar event holds the town, never the name."""
+    from foodtrain.models import BefriendingStatus
+    from foodtrain.services.commitments import befriending_visits, visit_events
+
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    customer = make_customer(session, branch, town="Lockerbie")
+    ended_customer = make_customer(session, branch)
+    session.add_all([
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
+                         started_on=TUESDAY, weekday=1, part_of_day=DayPart.AFTERNOON,
+                         next_review_on=date(2027, 3, 1)),
+        BefriendingMatch(branch_id=branch.id, customer_id=ended_customer.id, volunteer_id=volunteer.id,
+                         started_on=date(2026, 11, 1), weekday=1, part_of_day=DayPart.MORNING,
+                         next_review_on=date(2027, 3, 1), status=BefriendingStatus.ENDED,
+                         ended_on=date(2026, 11, 30), end_reason="Moved")])
+    session.flush()
+    start = date(2026, 12, 1)
+    visits = befriending_visits(session, volunteer.id, start, days=31)
+    assert [(v.day, v.halves) for v in visits] == [(date(2026, 12, d), ("afternoon",)) for d in (8, 15, 22, 29)]
+    for offset in range(31):
+        day = date(2026, 12, 1 + offset)
+        for part in DayPart:
+            listed = any(v.day == day and part.value in v.halves for v in visits)
+            taken = any("befriending" in reason for reason in why_not_free(session, volunteer, day, part))
+            assert listed == taken, (day, part)
+    [event, *_] = visit_events(visits)
+    assert (event.start.hour, event.location) == (13, "Lockerbie")
+    assert customer.last_name not in f"{event.summary} {event.description} {event.location}"

@@ -145,7 +145,9 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     from foodtrain.encryption import FieldCipher
     from foodtrain.extensions import db
     from foodtrain.models import User, VolunteerAbsence
-    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+    from foodtrain.models import Van
+    from foodtrain.models.rota import PartOfDay, Rota, RotaChange, RotaChangeKind, RotaRole, RotaSlot, SlotKind
+    from foodtrain.models.routes import RoutePlan, RouteRound
     from foodtrain.personal_data import NOT_PERSONAL, PERSONAL
     from foodtrain.services.orders import cancel_order
 
@@ -174,6 +176,16 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
                                 old_volunteer_id=volunteer.id, note="Zq-Volunteer dropped out: sick"))
     demo_session.add(VolunteerAbsence(volunteer_id=volunteer.id, start_date=date(2026, 12, 1),
                                       end_date=date(2026, 12, 2), reason="Zq operation"))
+    # A round planned with them in the team keeps the team's names (to notice rota changes): theirs must go,
+    # their team-mate's stays.
+    plan = RoutePlan(branch_id=volunteer.branch_id, delivery_date=date(2027, 1, 6))
+    van_id = demo_session.scalar(select(Van.id).where(Van.branch_id == volunteer.branch_id).limit(1))
+    plan.rounds = [RouteRound(van_id=van_id, team_text=f"Mo Partner and {volunteer.full_name}")]
+    demo_session.add(plan)
+    # A slot left empty when only they were free says so by name.
+    rota.slots = [RotaSlot(key="zq-office", date=date(2026, 12, 3), part_of_day=PartOfDay.MORNING,
+                           kind=SlotKind.OFFICE, resource="Office", seats=1,
+                           unfilled_reason=f"Office: only {volunteer.full_name} is free for either seat")]
     demo_session.commit()
     open_order = orders[-1]
     cancel_order(demo_session, customer.branch_id, open_order.id, "Zq: gone to her daughter's", None)
@@ -192,6 +204,8 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
             if demo_session.scalar(select(func.count()).select_from(table).where(column.contains(value))):
                 found.append(f"{table.name}.{column.name} holds {value!r}")
     orders_after = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
+    assert demo_session.get(RouteRound, plan.rounds[0].id).team_text == "Mo Partner and (erased)"
+    assert demo_session.get(RotaSlot, rota.slots[0].id).unfilled_reason == "Office: only (erased) is free for either seat"
     tables = [table for table in db.metadata.sorted_tables if any(t is table for t, _ in _text_columns())]
     classified = [table for table in tables if all(
         column.name in PERSONAL.get(table.name, {}) or column.name in NOT_PERSONAL.get(table.name, ())
@@ -225,3 +239,13 @@ def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> 
     if customer is not None:
         exported = export_subject(demo_session, Customer, customer.id, customer.branch_id, user_id=None).to_json()
         assert customer.key_safe_code_encrypted not in exported and "key_safe_code_encrypted" not in exported
+
+
+def test_a_name_leaves_a_stored_team_text_whole_and_only_that_name() -> None:
+    """Erasing Ann Lee leaves Joann Lee's name alone; a name holding the separator still goes entirely."""
+    from foodtrain.services.planning import team_text_without
+
+    assert team_text_without("Ann Lee and Joann Lee", "Ann Lee", ERASED) == "(erased) and Joann Lee"
+    assert team_text_without("Joann Lee and Bob Roy", "Ann Lee", ERASED) == "Joann Lee and Bob Roy"
+    assert team_text_without("Rose Sand and Mo and Bo Sand", "Mo and Bo Sand", ERASED) == "Rose Sand and (erased)"
+    assert team_text_without("no team rostered", " ", ERASED) == "no team rostered"

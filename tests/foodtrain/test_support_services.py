@@ -191,6 +191,39 @@ def test_completion_records_time_and_payment_and_the_sheet_prints(session) -> No
     assert {"extra.request", "extra.schedule", "extra.print_sheet", "extra.complete"} <= actions
 
 
+def test_a_retired_kind_of_job_keeps_its_history_but_is_no_longer_offered(session) -> None:  # type: ignore[no-untyped-def]
+    """Retiring deletes nothing: prices, the job already asked for and the volunteers' skills stay, that job can
+    still be scheduled at its dated price; new requests and new prices are refused until it is offered again."""
+    from foodtrain.services.support_links import SupportProfileDetails, save_support_profile
+
+    branch, customer, task, volunteer = _extra_setup(session)
+    helper = volunteer()
+    waiting = _request(session, branch, customer, task)
+    extra.set_task_type_offered(session, branch.id, task.id, offered=False, actor=ACTOR)
+    assert task.id not in [t.id for t in extra.task_types(session, branch.id)]
+    assert [p.price_pence for p in session.get(ExtraTaskType, task.id).prices] == [500, 600]
+    with pytest.raises(ValidationError) as error:
+        _request(session, branch, customer, task)
+    assert "task_type_id" in error.value.field_errors
+    with pytest.raises(ValidationError, match="retired"):
+        extra.add_price(session, branch.id, task_name=task.name, effective_from=date(2027, 1, 1), price_pence=700,
+                        actor=ACTOR)
+    # saving the volunteer's profile (whose form no longer lists the retired job) keeps that skill
+    save_support_profile(session, branch.id, helper.id, SupportProfileDetails(task_type_ids=frozenset()), actor=ACTOR)
+    assert session.scalars(select(VolunteerSkill.task_type_id).where(
+        VolunteerSkill.volunteer_id == helper.id)).all() == [task.id]
+    extra.schedule_job(session, branch.id, waiting, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
+                       expected_version=1, actor=ACTOR, today=TODAY)
+    assert session.get(ExtraJob, waiting).price_pence == 600
+    extra.set_task_type_offered(session, branch.id, task.id, offered=True, actor=ACTOR)
+    assert _request(session, branch, customer, task)
+    other = make_branch(session)
+    with pytest.raises(NotFoundError):
+        extra.set_task_type_offered(session, other.id, task.id, offered=False, actor=ACTOR)
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "extra_task_type")).all()
+    assert actions.count("extra.retire_task") == 1 and actions.count("extra.offer_task") == 1
+
+
 def test_erasing_the_customer_clears_referral_and_job_texts(session) -> None:  # type: ignore[no-untyped-def]
     branch, customer, task, volunteer = _extra_setup(session)
     referral_id = _referral(session, branch, customer, notes="Lives alone since March")

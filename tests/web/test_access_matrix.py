@@ -53,6 +53,22 @@ FORM_BASE: dict[str, dict[str, str]] = {
 # Query-string values a page needs besides the id under test.
 QUERY_BASE: dict[str, dict[str, str]] = {"orders.new": {"date": "2026-12-01"}}
 DENIED = (403, 404)
+# Record kinds an admin reaches in every branch by design (they choose the branch; they manage every login).
+ADMIN_ANY_BRANCH = frozenset({"branch", "user"})
+
+
+def _probe_branches(actor: str | None) -> tuple[str, str] | None:
+    """(own branch, other branch) of an actor whose parameters are tried with the other branch's ids: West
+    Lothian's staff, and the admin (working in DG, the default branch) for every admin-only route and field."""
+    if actor == "admin":
+        return "DG", "WL"
+    if actor is not None and actor.endswith("-wl"):
+        return "WL", "DG"
+    return None
+
+
+def _any_branch_kinds(actor: str | None) -> frozenset[str]:
+    return ADMIN_ANY_BRANCH if actor == "admin" else frozenset()
 
 
 @dataclass
@@ -78,7 +94,7 @@ def _make_records(app: Flask) -> Records:
     from foodtrain.models.importing import ImportBatch
     from foodtrain.models.rota import Rota, RotaAssignment, RotaSlot
     from foodtrain.models.routes import RoutePlan
-    from foodtrain.models.support import BefriendingMatch, ExtraJob, Referral
+    from foodtrain.models.support import BefriendingMatch, ExtraJob, ExtraTaskType, Referral
 
     records = Records()
     with app.app_context():
@@ -106,6 +122,7 @@ def _make_records(app: Flask) -> Records:
                 "import": batch.token, "branch": branch.id,
                 "referral": _first(Referral, branch.id).id, "extra_job": _first(ExtraJob, branch.id).id,
                 "match": _first(BefriendingMatch, branch.id).id,
+                "extra_task_type": _first(ExtraTaskType, branch.id).id,
                 "user": _throwaway_user(code, branch.id),  # admins' posts disable it and reset its password
             }
             order_customer = db.session.get(Customer, order.customer_id)
@@ -230,15 +247,32 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                 response.close()
                 if reason:
                     result.unexpected.append(f"{actor or 'anonymous'} {method} {url} ({rule.endpoint}): {reason}")
-                # 2. Query strings and form fields: own-branch path, the other branch's id in one parameter.
-                if actor is None or not actor.endswith("-wl") or _role(actor) not in access.roles:
+                probe = _probe_branches(actor)
+                if actor is None or probe is None or _role(actor) not in access.roles:
                     continue
-                own_url = _url_of(rule, _path_values(access, records, "WL"))
-                places = [("query", name, kind) for name, kind in access.query.items()]
+                own, other = probe
+                any_branch = _any_branch_kinds(actor)
+                # 1b. The admin, working in DG: West Lothian's records in the path are not found.
+                if actor == "admin" and set(access.path.values()) - any_branch:
+                    values = _path_values(access, records, other)
+                    values.update({name: records.ids[own][kind] for name, kind in access.path.items()
+                                   if kind in any_branch})
+                    other_url = _url_of(rule, values)
+                    response = client.open(other_url, method=method,
+                                           data={"csrf_token": token} if method == "POST" else None)
+                    result.requests += 1
+                    result.parameters_tried += 1
+                    if response.status_code not in DENIED:
+                        result.unexpected.append(f"{actor} {method} {other_url} ({rule.endpoint}): other branch's "
+                                                 f"record in the path answered {response.status_code}")
+                    response.close()
+                # 2. Query strings and form fields: own-branch path, the other branch's id in one parameter.
+                own_url = _url_of(rule, _path_values(access, records, own))
+                places = [("query", name, kind) for name, kind in access.query.items() if kind not in any_branch]
                 if method == "POST":
-                    places += [("form", name, kind) for name, kind in access.form.items()]
+                    places += [("form", name, kind) for name, kind in access.form.items() if kind not in any_branch]
                 for place, name, kind in places:
-                    other_id = records.ids["DG"][kind]
+                    other_id = records.ids[other][kind]
                     query = {**QUERY_BASE.get(rule.endpoint, {}), **({name: other_id} if place == "query" else {})}
                     data = None
                     if method == "POST":
@@ -248,7 +282,7 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                     response = client.open(own_url, method=method, query_string=query, data=data)
                     result.requests += 1
                     result.parameters_tried += 1
-                    marker = records.markers["DG"].get(kind)
+                    marker = records.markers[other].get(kind)
                     body = response.get_data(as_text=True) if response.mimetype.startswith("text/") else ""
                     problem = None
                     if response.status_code >= 500:
@@ -300,3 +334,16 @@ def _widened_role_is_caught(app: Flask) -> bool:
 def test_widened_role_mutation_is_caught(demo_app: Flask) -> None:
     """Widening the roles of a view (customer record opened to drivers) makes the matrix report it."""
     assert _widened_role_is_caught(demo_app)
+
+
+def test_admin_probe_catches_a_view_that_ignores_the_admins_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The admin works in one branch at a time: a subject-access page that looked records up in every branch
+    (here: in West Lothian while the admin works in Dumfries and Galloway) is reported by the admin's probe."""
+    import web.privacy
+
+    with demo_app.app_context():
+        west_lothian = db.session.scalar(select(Branch.id).where(Branch.code == "WL"))
+    monkeypatch.setattr(web.privacy, "current_branch_id", lambda: west_lothian)
+    result = run_matrix(demo_app, actors=("admin",), only=lambda endpoint: endpoint == "privacy.show")
+    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), \
+        result.unexpected

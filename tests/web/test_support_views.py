@@ -179,3 +179,76 @@ def test_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-unty
     assert again.status_code == 422 and "already has a price" in again.get_data(as_text=True)
     assert _count(demo_app, ExtraPrice) == before + 1
     assert demo_client.post("/extra/prices", data=data | {"price": "lots"}).status_code == 422
+
+
+def test_retiring_a_kind_of_job_from_the_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator retires a job: it leaves the request form but stays on the price list with its prices; the
+    office may not retire; offering it again brings it back."""
+    _, _, task_id = _dg(demo_app)
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    token = csrf_token_from(demo_client.get("/extra/prices").get_data(as_text=True))
+    url = f"/extra/prices/{task_id}/offered"
+    assert demo_client.post(url, data={"csrf_token": token, "offered": "maybe"}).status_code == 302
+    assert ">Hanging curtains</option>" in demo_client.get("/extra/new").get_data(as_text=True)
+    assert demo_client.post(url, data={"csrf_token": token, "offered": "0"}).status_code == 302
+    prices = demo_client.get("/extra/prices").get_data(as_text=True)
+    assert "Hanging curtains" in prices and "Retired" in prices and "Offer again" in prices
+    assert ">Hanging curtains</option>" not in demo_client.get("/extra/new").get_data(as_text=True)
+    with demo_app.app_context():
+        task = db.session.get(ExtraTaskType, task_id)
+        assert not task.active and task.prices
+    office = demo_app.test_client()
+    assert sign_in(office, "office-dg").status_code == 302
+    office_token = csrf_token_from(office.get("/account/").get_data(as_text=True))
+    assert office.post(url, data={"csrf_token": office_token, "offered": "1"}).status_code == 403
+    assert demo_client.post(url, data={"csrf_token": token, "offered": "1"}).status_code == 302
+    with demo_app.app_context():
+        assert db.session.get(ExtraTaskType, task_id).active
+
+
+def test_opening_a_services_record_is_audited_like_a_customer_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """Who saw which referral, EXTRA job, befriending match or befriending wishes is in the audit log (ids and
+    field names, never the values), written by the same helper as the customer page's."""
+    from foodtrain.models import AuditEvent
+    from foodtrain.models.support import BefriendingMatch
+
+    branch_id, customer_id, _ = _dg(demo_app)
+    with demo_app.app_context():
+        first = {model: db.session.scalar(select(model.id).where(model.branch_id == branch_id).order_by(model.id))
+                 for model in (Referral, ExtraJob, BefriendingMatch)}
+        referral = db.session.get(Referral, first[Referral])
+        texts = [text for text in (referral.referrer_name, referral.referrer_contact, referral.notes) if text]
+    assert sign_in(demo_client, "office-dg").status_code == 302
+    for url in (f"/referrals/{first[Referral]}", f"/extra/{first[ExtraJob]}", f"/befriending/{first[BefriendingMatch]}"):
+        assert demo_client.get(url).status_code == 200, url
+    coordinator = demo_app.test_client()
+    assert sign_in(coordinator, "coordinator-dg").status_code == 302
+    assert coordinator.get(f"/befriending/customers/{customer_id}").status_code == 200
+    with demo_app.app_context():
+        seen = {(e.action, e.entity_type, e.entity_id, e.username, e.branch_id): e.detail for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("%.view")))}
+    assert set(seen) == {("referral.view", "referral", first[Referral], "office-dg", branch_id),
+                         ("extra_job.view", "extra_job", first[ExtraJob], "office-dg", branch_id),
+                         ("befriending_match.view", "befriending_match", first[BefriendingMatch], "office-dg",
+                          branch_id),
+                         ("befriending_wish.view", "customer", customer_id, "coordinator-dg", branch_id)}
+    assert not any(text in detail for text in texts for detail in seen.values())
+
+
+def test_a_befrienders_rota_page_and_calendar_file_show_their_visits(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """The volunteer's personal rota lists the weekly befriending visits beside shifts and EXTRA jobs, and the
+    calendar file holds them (town only, no customer name)."""
+    from foodtrain.models.support import BefriendingMatch, BefriendingStatus
+
+    branch_id, _, _ = _dg(demo_app)
+    with demo_app.app_context():
+        match = db.session.scalar(select(BefriendingMatch).where(
+            BefriendingMatch.branch_id == branch_id, BefriendingMatch.status == BefriendingStatus.ACTIVE)
+            .order_by(BefriendingMatch.id))
+        volunteer_id, town, last_name = match.volunteer_id, match.customer.town, match.customer.last_name
+        month = max(match.started_on, date.today()).replace(day=1).strftime("%Y-%m")
+    assert sign_in(demo_client, "coordinator-dg").status_code == 302
+    page = demo_client.get(f"/rota/volunteers/{volunteer_id}?month={month}").get_data(as_text=True)
+    assert "Befriending visits" in page and town in page
+    ics = demo_client.get(f"/rota/volunteers/{volunteer_id}.ics?month={month}").get_data(as_text=True)
+    assert "Food Train befriending visit" in ics and last_name not in ics
