@@ -23,6 +23,15 @@ possible, then minimise total arc cost. It runs in up to three phases:
 
 :func:`solve_parallel` runs independent workers (different construction
 heuristics) in separate processes and keeps the best answer.
+
+With PyVRP among the engines (:mod:`routing.pyvrp_engine`), one worker is
+PyVRP alone for the whole time; the others take their first plan from a short
+PyVRP run on days of more than 400 nodes (OR-Tools' construction does not
+finish in time there), and after the ejection search hand the plan back to
+PyVRP, held to its vans, for the cost phase. Every plan found outside
+OR-Tools is re-checked by :mod:`routing.modelcheck` (and on models of up to
+600 nodes by loading it into the OR-Tools model) before it counts; a plan that
+fails is dropped and logged with the reason.
 """
 
 from __future__ import annotations

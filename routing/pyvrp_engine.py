@@ -68,6 +68,37 @@ def pyvrp_supports(model: NodeModel) -> str | None:
     return None
 
 
+def shared_places(model: NodeModel) -> np.ndarray:
+    """Place index of each node: nodes with identical rows and columns in the cost and travel matrices
+    (the shop's pickups, the vans' depots at one base) share one place.
+
+    PyVRP then sees the day as a peer run does, one location per address:
+    with a location per node its neighbourhoods filled up with co-located
+    pickups, and it needed a van more on a 69-order day (README, 2026-12-06 late).
+    """
+    travel = model.travel if model.travel is not None else model.cost
+    place = np.arange(model.num_nodes)
+    seen: dict[int, list[int]] = {}
+    count = 0
+    for i in range(model.num_nodes):
+        if model.cost[i, i] != 0 or travel[i, i] != 0:
+            place[i] = count
+            count += 1
+            continue
+        key = hash((model.cost[i].tobytes(), travel[i].tobytes(), model.cost[:, i].tobytes(), travel[:, i].tobytes()))
+        for j in seen.get(key, []):
+            if (np.array_equal(model.cost[i], model.cost[j]) and np.array_equal(travel[i], travel[j])
+                    and np.array_equal(model.cost[:, i], model.cost[:, j])
+                    and np.array_equal(travel[:, i], travel[:, j])):
+                place[i] = place[j]
+                break
+        else:
+            seen.setdefault(key, []).append(i)
+            place[i] = count
+            count += 1
+    return place
+
+
 def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, list[int], list[tuple[int, int]], list[int]]:
     """ProblemData; the node of each client; the (pickup, delivery) nodes of each shipment; the
     model vehicle of each PyVRP vehicle type (``vehicles``, default the whole fleet)."""
@@ -75,10 +106,15 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
 
     vehicles = list(range(model.num_vehicles)) if vehicles is None else vehicles
     n = model.num_nodes
-    locations = [pyvrp.Location(0.0, float(i)) for i in range(n)]
-    depot_nodes = sorted(set(model.starts) | set(model.ends))
-    depot_of = {node: k for k, node in enumerate(depot_nodes)}
-    depots = [pyvrp.Depot(node) for node in depot_nodes]
+    place = shared_places(model)
+    first_node = np.full(int(place.max()) + 1, -1)
+    for node in range(n - 1, -1, -1):
+        first_node[place[node]] = node
+    locations = [pyvrp.Location(0.0, float(i)) for i in range(len(first_node))]
+    depot_places = sorted({int(place[node]) for node in (*model.starts, *model.ends)})
+    depot_at = {p: k for k, p in enumerate(depot_places)}
+    depot_of = {node: depot_at[int(place[node])] for node in (*model.starts, *model.ends)}
+    depots = [pyvrp.Depot(p) for p in depot_places]
     service = model.service if model.service is not None else np.zeros(n, dtype=np.int64)
     travel = model.travel if model.travel is not None else model.cost
 
@@ -109,19 +145,20 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
             group = len(groups)
             groups.append(pyvrp.ClientGroup(list(range(len(clients), len(clients) + len(spans))), required=True))
         for early, late in spans:
-            clients.append(pyvrp.Client(node, pickup=[max(0, amount)], delivery=[max(0, -amount)],
+            clients.append(pyvrp.Client(int(place[node]), pickup=[max(0, amount)], delivery=[max(0, -amount)],
                                         service_duration=int(service[node]), tw_early=int(early), tw_late=int(late),
                                         required=group is None, group=group))
             client_node.append(node)
     shipments = []
     for p, d in model.pairs:
         (pe, pl), (de, dl) = windows(p)[0], windows(d)[0]
-        shipments.append(pyvrp.Shipment(p, d, pickup_tw_early=int(pe), pickup_tw_late=int(pl),
+        shipments.append(pyvrp.Shipment(int(place[p]), int(place[d]), pickup_tw_early=int(pe), pickup_tw_late=int(pl),
                                         pickup_service_duration=int(service[p]), delivery_tw_early=int(de),
                                         delivery_tw_late=int(dl), delivery_service_duration=int(service[d]),
                                         amount=[int(model.demand[p])]))
+    at = np.ix_(first_node, first_node)
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             [np.asarray(model.cost, dtype=np.int64)], [np.asarray(travel, dtype=np.int64)],
+                             [np.asarray(model.cost[at], dtype=np.int64)], [np.asarray(travel[at], dtype=np.int64)],
                              groups=groups, shipments=shipments)
     return data, client_node, list(model.pairs), vehicles
 

@@ -155,3 +155,16 @@ def test_the_generated_fixed_day_still_serves_everyone_with_one_worker() -> None
     result = solve(problem, Params(time_limit_s=2, workers=1))
     check_invariants(problem, result)
     assert not result.unserved
+
+
+def test_pyvrp_sees_one_place_per_address_as_a_peer_run_does() -> None:
+    """The shop's pickups and the vans' depots at one base share a PyVRP location: as many locations as addresses."""
+    from routing.pyvrp_engine import _build, shared_places
+
+    day = compile_day(generate_varied_day(401, 60))
+    model = day.model()
+    place = shared_places(model)
+    assert len(set(place.tolist())) == len(day.location_ids)
+    assert all((place[i] == place[j]) == (day.nodes[i].loc == day.nodes[j].loc)
+               for i in range(0, model.num_nodes, 7) for j in range(model.num_nodes))
+    assert _build(model)[0].num_locations == len(day.location_ids)
