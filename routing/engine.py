@@ -206,9 +206,10 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0,
     strategies = [replace(s, pyvrp_start=True) for s in strategies]
     if model.num_nodes > PYVRP_ONLY_NODES:
         # OR-Tools' models and phases do not fit the time on days this large: every worker runs PyVRP
-        return [replace(s, engine="pyvrp", seed=seed * 101 + i) for i, s in enumerate(strategies)]
+        return [replace(s, engine="pyvrp", seed=seed + i) for i, s in enumerate(strategies)]
     if workers >= 2:
-        strategies[-1] = replace(strategies[-1], engine="pyvrp")
+        # the PyVRP worker runs as a stand-alone PyVRP run with the caller's seed would
+        strategies[-1] = replace(strategies[-1], engine="pyvrp", seed=seed)
     return strategies
 
 
@@ -585,7 +586,9 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
     from routing.pyvrp_engine import pyvrp_plan
 
     started = time.monotonic()
-    found = pyvrp_plan(model, time_limit_s, strategy.seed, stop, feasible_after_s)
+    # the OR-Tools worker's quick start explores other seeds than the PyVRP worker
+    seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
+    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s)
     if found is None:
         phases.append("pyvrp-none")
         return None
