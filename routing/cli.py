@@ -65,7 +65,7 @@ def _versus_progress(row: object) -> None:
 
 def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
     from routing.benchmark import default_bench_dir, list_instances
-    from routing.versus import versus_instance
+    from routing.versus import peer_names, versus_instance
 
     bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
     args.git_commit_at_start = _git_commit()
@@ -75,9 +75,11 @@ def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
         return 2
     rows = []
     for f in files:
-        rows.append(versus_instance(f, args.time_limit_s, peers, args.workers, args.seed))
+        rows.append(versus_instance(f, args.time_limit_s, peers, args.workers, args.seed,
+                                    tuple(args.engines.split(","))))
         _versus_progress(rows[-1])
-    _write_versus(args, f"{args.set}: foodtrain vs {', '.join(peers)}", rows, ("foodtrain", *peers), "cost")
+    _write_versus(args, f"{args.set}: foodtrain vs {', '.join(peers)}", rows,
+                  ("foodtrain", *peer_names(peers, args.workers)), "cost")
     return 0
 
 
@@ -175,7 +177,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_bench_days_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
     from routing.generator import generate_varied_day
-    from routing.versus import versus_day
+    from routing.versus import peer_names, versus_day
 
     args.git_commit_at_start = _git_commit()
     rows = []
@@ -185,7 +187,7 @@ def _cmd_bench_days_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> 
                                tuple(args.engines.split(","))))
         _versus_progress(rows[-1])
     _write_versus(args, f"Generated branch days (generate_varied_day): foodtrain vs {', '.join(peers)}",
-                  rows, ("foodtrain", *peers), "drive_min")
+                  rows, ("foodtrain", *peer_names(peers, args.workers)), "drive_min")
     return 0
 
 
@@ -236,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json (with date, command, machine)")
     p.add_argument("--vs", default=None, help="comma-separated peers to solve side by side: pyvrp,vroom")
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
+    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
     common(p, 30.0)
     p.set_defaults(func=_cmd_bench)
 
@@ -251,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vs", default=None, help="comma-separated peers (pyvrp,vroom): varied generated days "
                                               "(25-450 orders), each solved side by side and checked")
     p.add_argument("--first-seed", type=int, default=100, help="first generator seed (with --vs)")
-    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs); pyvrp needs 2+ workers")
+    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
     p.add_argument("--orders", type=int, default=None, help="orders per day (with --vs; default varied)")
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json")

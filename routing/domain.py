@@ -103,9 +103,12 @@ ENGINES = ("ortools", "pyvrp")
 class Params:
     """How hard to search: wall-clock limit, seed, number of parallel workers and engines.
 
-    With two or more workers and ``"pyvrp"`` among ``engines``, the last worker
-    starts from PyVRP's plan (when PyVRP can model the day exactly) and
-    polishes it with OR-Tools; the best plan of all workers wins.
+    With ``"pyvrp"`` among ``engines`` (when PyVRP can model the day exactly):
+    with two or more workers the last worker is PyVRP on its own for the whole
+    time limit; the OR-Tools workers take their first plan from a short PyVRP
+    run on large days, reduce the vans with the ejection search, and hand the
+    plan back to PyVRP for driving. Above 1,000 nodes every worker runs PyVRP.
+    The best plan of all workers wins, each re-checked before it counts.
     """
 
     time_limit_s: float = 10.0

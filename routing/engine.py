@@ -23,11 +23,19 @@ possible, then minimise total arc cost. It runs in up to three phases:
 
 :func:`solve_parallel` runs independent workers (different construction
 heuristics) in separate processes and keeps the best answer.
+
+With PyVRP among the engines (:mod:`routing.pyvrp_engine`), one worker is
+PyVRP alone for the whole time; the others take their first plan from a short
+PyVRP run on days of more than 400 nodes (OR-Tools' construction does not
+finish in time there), and after the ejection search hand the plan back to
+PyVRP, held to its vans, for the cost phase. Every plan found outside
+OR-Tools is re-checked by :mod:`routing.modelcheck` (and on models of up to
+600 nodes by loading it into the OR-Tools model) before it counts; a plan that
+fails is dropped and logged with the reason.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import multiprocessing
 import queue
 import time
@@ -50,6 +58,11 @@ _LSM = routing_enums_pb2.LocalSearchMetaheuristic
 
 #: Largest time value handed to OR-Tools (keeps cumul arithmetic far from overflow).
 MAX_HORIZON = 10**12
+
+#: Above this many nodes every worker of a portfolio with PyVRP runs PyVRP (different seeds).
+PYVRP_ONLY_NODES = 1000
+#: Up to this many nodes a fixed plan is also re-checked by loading it into the OR-Tools model.
+ORTOOLS_RECHECK_MAX_NODES = 600
 
 #: Asked often during every phase; True ends the search with the best plan so far.
 StopCheck = Callable[[], bool]
@@ -143,6 +156,15 @@ class Strategy:
     :mod:`routing.lns`, and gives guided local search the last
     ``cost_lns_polish_share`` (models of up to ``cost_lns_max_nodes`` nodes). The
     measurements behind each default are in bench_results/routing/tuning.md.
+
+    ``engine="pyvrp"``: PyVRP searches for ``pyvrp_share`` of the time with the
+    settings a stand-alone PyVRP run gets, and its plan comes back as found
+    (after the cheap re-check); OR-Tools takes over only if PyVRP cannot model
+    the day. ``pyvrp_start``: on time-window models of more than
+    ``pyvrp_start_nodes`` nodes the first solution comes from a short PyVRP run
+    (it ends once feasible after ``pyvrp_start_min_share``, at most
+    ``pyvrp_start_share`` of the time) instead of OR-Tools' construction, which
+    does not finish in time on days of several hundred orders.
     """
 
     first_solution: str
@@ -164,7 +186,11 @@ class Strategy:
     cost_lns_max_nodes: int = 1000
     cost_lns_hot_share: float = 0.03
     engine: str = "ortools"
-    pyvrp_share: float = 0.6
+    pyvrp_share: float = 0.97
+    pyvrp_start: bool = False
+    pyvrp_start_nodes: int = 400
+    pyvrp_start_share: float = 0.3
+    pyvrp_start_min_share: float = 0.1
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0,
@@ -175,8 +201,15 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0,
     starts from PyVRP's plan instead of an OR-Tools first solution.
     """
     strategies = _ortools_portfolio(model, workers, seed)
-    if workers >= 2 and "pyvrp" in engines:
-        strategies[-1] = replace(strategies[-1], engine="pyvrp")
+    if "pyvrp" not in engines:
+        return strategies
+    strategies = [replace(s, pyvrp_start=True) for s in strategies]
+    if model.num_nodes > PYVRP_ONLY_NODES:
+        # OR-Tools' models and phases do not fit the time on days this large: every worker runs PyVRP
+        return [replace(s, engine="pyvrp", seed=seed + i) for i, s in enumerate(strategies)]
+    if workers >= 2:
+        # the PyVRP worker runs as a stand-alone PyVRP run with the caller's seed would
+        strategies[-1] = replace(strategies[-1], engine="pyvrp", seed=seed)
     return strategies
 
 
@@ -407,16 +440,26 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     fixed = (int(model.cost.max()) + 1) * strategy.fixed_factor if model.minimise_vehicles else 0
     phases: list[str] = []
 
-    # Phase 0 (one worker of the portfolio): PyVRP's plan, re-checked by OR-Tools, replaces phase 1
-    first = _pyvrp_first(model, strategy, time_limit_s, stop, phases) if strategy.engine == "pyvrp" else None
+    # Phase 0: PyVRP's plan, re-checked, replaces phase 1 (the PyVRP worker returns it as found)
+    first = None
+    if strategy.engine == "pyvrp":
+        first = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_share, None, deadline, stop, phases)
+        if first is not None:
+            tell(first)
+            return EngineSolution(first.routes, first.dropped, first.cost, True, tuple(phases))
+    elif (strategy.pyvrp_start and model.windows is not None and model.num_nodes > strategy.pyvrp_start_nodes
+          and model.minimise_vehicles):
+        first = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_start_share,
+                             time_limit_s * strategy.pyvrp_start_min_share, None, stop, phases)
+        # visits a repaired PyVRP plan left out are fitted in by the ejection search (phase 2a)
 
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
-    built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
     share = 0.0
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
                  "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
     if first is None:
+        built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
         first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
     if first is None and not stop():
         # nothing within the slice (large day, loaded machine): settle for any first solution,
@@ -476,6 +519,19 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
             failures = 0
             phases.append(f"reduce:{trial.vehicles_used}v")
 
+    # Phase 2d: PyVRP, warm-started from the plan and held to its vans, spends the rest on driving
+    if strategy.pyvrp_start and not best.dropped and best.vehicles_used and not stop():
+        polish_s = t0 + time_limit_s * strategy.pyvrp_share - time.monotonic()
+        if polish_s > 0.3:
+            polished = _pyvrp_polish(model, strategy, best, polish_s, stop, phases)
+            if polished is not None:
+                if polished.key(model.minimise_vehicles) < best.key(model.minimise_vehicles):
+                    best = polished
+                    tell(best)
+                if stop():
+                    phases.append("stopped")
+                return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
+
     # Phase 3: cost with the final fleet.
     if left() > 0.1:
         used = [v for v in all_vehicles if best.routes[v]] or all_vehicles[:1]
@@ -509,7 +565,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
                     best = final
         if searching and left() > 0.1:
             best = _cost_lns(model, best, strategy, deadline, cost_s, phases, stop, tell)
-    elif best is not checked and not _loads(model, best):
+    elif best is not checked and _refusal(model, best) is not None:
         best = checked  # no time left to improve it, and OR-Tools does not accept the plan
         phases.append("ges-refused")
     if stop():
@@ -517,24 +573,83 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
 
 
-def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck,
-                 phases: list[str]) -> EngineSolution | None:
-    """PyVRP's plan for ``pyvrp_share`` of the time, if it serves every visit and OR-Tools accepts it."""
-    from routing.pyvrp_engine import pyvrp_search
+def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feasible_after_s: float | None,
+                 fit_until: float | None, stop: StopCheck, phases: list[str]) -> EngineSolution | None:
+    """PyVRP's plan, if it passes the re-check; None if PyVRP cannot take the model.
 
-    routes = pyvrp_search(model, time_limit_s * strategy.pyvrp_share, strategy.seed, stop)
-    if routes is None:
+    An infeasible best (PyVRP ran out of time before a feasible plan) is
+    repaired by taking visits out; with ``fit_until``, the ejection search then
+    fits them back in until that moment. A plan that fails the re-check is
+    dropped and logged with the reason.
+    """
+    from routing.modelcheck import repair
+    from routing.pyvrp_engine import pyvrp_plan
+
+    started = time.monotonic()
+    # the OR-Tools worker's quick start explores other seeds than the PyVRP worker
+    seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
+    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s)
+    if found is None:
         phases.append("pyvrp-none")
         return None
-    served = {n for r in routes for n in r}
-    found = EngineSolution(routes, tuple(n for n in model.visits if n not in served), _routes_cost(model, routes))
-    if found.dropped or not _loads(model, found):
-        log.warning("PyVRP plan dropped: %s", f"{len(found.dropped)} visits left out" if found.dropped
-                    else "OR-Tools refuses it as an assignment of its model")
+    routes, feasible = found
+    if feasible:
+        dropped = tuple(n for n in model.visits if n not in {x for r in routes for x in r})
+    else:
+        routes, dropped = repair(model, routes)
+        phases.append(f"pyvrp-repaired:{len(dropped)}")
+        if dropped and fit_until is not None and fit_until - time.monotonic() > 0.1 and not stop():
+            routes, dropped = insert_dropped(model, routes, dropped, fit_until - time.monotonic(),
+                                             seed=strategy.seed, stop=stop)
+    plan = EngineSolution(routes, dropped, _routes_cost(model, routes))
+    why = _refusal(model, plan)
+    if why is not None:
+        log.warning("PyVRP plan dropped: %s", why)
         phases.append("pyvrp-refused")
         return None
-    phases.append(f"pyvrp:{found.vehicles_used}v")
-    return found
+    phases.append(f"pyvrp:{plan.vehicles_used}v/{len(dropped)}d/{time.monotonic() - started:.1f}s")
+    return plan
+
+
+def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float,
+                  stop: StopCheck, phases: list[str]) -> EngineSolution | None:
+    """PyVRP from ``best`` with the vans it uses (the whole fleet when vans do not count); None if
+    PyVRP cannot take the model. Its plan is re-checked; one that fails comes back as ``best``."""
+    from routing.pyvrp_engine import pyvrp_plan
+
+    started = time.monotonic()
+    vehicles = ([v for v in range(model.num_vehicles) if best.routes[v]] if model.minimise_vehicles
+                else list(range(model.num_vehicles)))
+    found = pyvrp_plan(model, time_limit_s, strategy.seed + 7, stop, initial=best.routes, vehicles=vehicles)
+    if found is None:
+        phases.append("pyvrp-polish-none")
+        return None
+    routes, feasible = found
+    if not feasible:
+        phases.append("pyvrp-polish-infeasible")
+        return best
+    plan = EngineSolution(routes, tuple(n for n in model.visits if n not in {x for r in routes for x in r}),
+                          _routes_cost(model, routes))
+    why = _refusal(model, plan)
+    if why is not None:
+        log.warning("PyVRP polished plan dropped: %s", why)
+        phases.append("pyvrp-polish-refused")
+        return best
+    phases.append(f"pyvrp-polish:{best.cost}->{plan.cost}/{time.monotonic() - started:.1f}s")
+    return plan
+
+
+def _refusal(model: NodeModel, solution: EngineSolution) -> str | None:
+    """Why the model refuses the plan, or None: the cheap check of :mod:`routing.modelcheck` always,
+    and on models of up to ``ORTOOLS_RECHECK_MAX_NODES`` nodes OR-Tools loading it as an assignment."""
+    from routing.modelcheck import plan_violations
+
+    broken = plan_violations(model, solution.routes)
+    if broken:
+        return "; ".join(broken)
+    if model.num_nodes <= ORTOOLS_RECHECK_MAX_NODES and not _loads(model, solution):
+        return "OR-Tools refuses it as an assignment of its model"
+    return None
 
 
 def _loads(model: NodeModel, solution: EngineSolution) -> bool:
@@ -574,8 +689,10 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
 
     def checked_only() -> EngineSolution:
         # OR-Tools still checks the plan by loading it as its own assignment
-        if _loads(model, found):
+        why = _refusal(model, found)
+        if why is None:
             return found if found.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
+        log.warning("large neighbourhood search plan dropped: %s", why)
         phases.append("lns-refused")
         return best
 
@@ -605,27 +722,28 @@ def _routes_cost(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:
 
 # ---- worker processes: a shared stop flag and a queue of plans found ----------------------
 
-_worker_stop: object | None = None  # multiprocessing Event, inherited at process start
-_worker_found: object | None = None  # multiprocessing Queue of (worker, routes, dropped, cost)
+#: After a stop request (or the time limit), workers get this long to hand in their plans before
+#: the best plan they reported so far is returned without them (PyVRP's first local search on a
+#: large day cannot be interrupted).
+STOP_GRACE_S = 1.2
 
 
-def _worker_init(stop_event: object, found_queue: object) -> None:
-    global _worker_stop, _worker_found
-    _worker_stop, _worker_found = stop_event, found_queue
-
-
-def _search_job(args: tuple[NodeModel, float, Strategy, int]) -> EngineSolution:
-    model, time_limit_s, strategy, worker = args
-    stop_event, found_queue = _worker_stop, _worker_found
+def _search_process(model: NodeModel, time_limit_s: float, strategy: Strategy, worker: int,
+                    stop_event: object, found_queue: object) -> None:
+    """One worker: reports each better plan, then its result, on ``found_queue``."""
 
     def stop() -> bool:
-        return stop_event is not None and stop_event.is_set()  # type: ignore[attr-defined]
+        return stop_event.is_set()  # type: ignore[attr-defined]
 
     def report(solution: EngineSolution) -> None:
-        if found_queue is not None:
-            found_queue.put((worker, solution.routes, solution.dropped, solution.cost))  # type: ignore[attr-defined]
+        found_queue.put(("better", worker, solution))  # type: ignore[attr-defined]
 
-    return search(model, time_limit_s, strategy, stop, report)
+    try:
+        result = search(model, time_limit_s, strategy, stop, report)
+    except Exception as error:  # noqa: BLE001 - the parent logs it and keeps the other workers' plans
+        found_queue.put(("failed", worker, f"{type(error).__name__}: {error}"))  # type: ignore[attr-defined]
+        return
+    found_queue.put(("done", worker, result))  # type: ignore[attr-defined]
 
 
 def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
@@ -636,15 +754,24 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
     ``seed`` rotates the portfolio, so different seeds try different heuristics first.
     ``stop`` is polled here and passed to the workers as a shared flag; ``report``
     hears (in the caller's thread) each plan better than all reported before.
+    The result is never worse than any plan a worker reported or returned:
+    if a worker has not finished :data:`STOP_GRACE_S` after a stop request or
+    the time limit, the best plan reported so far that passes the cheap
+    re-check comes back and the late workers are ended.
     """
+    from routing.modelcheck import plan_violations
+
     strategies = portfolio(model, workers, seed, engines)
     best_key: list[tuple[int, int, int]] = []
+    reported: list[EngineSolution] = []
 
     def better(solution: EngineSolution) -> None:
         key = solution.key(model.minimise_vehicles)
-        if report is not None and (not best_key or key < best_key[0]):
+        if not best_key or key < best_key[0]:
             best_key[:] = [key]
-            report(solution)
+            reported.append(solution)
+            if report is not None:
+                report(solution)
 
     if workers <= 1:
         winner = search(model, time_limit_s, strategies[0], stop, better)
@@ -656,33 +783,51 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     stop_event, found_queue = ctx.Event(), ctx.Queue()
-
-    def drain() -> None:
-        while True:
-            try:
-                _, routes, dropped, cost = found_queue.get_nowait()
-            except queue.Empty:
-                return
-            better(EngineSolution(routes, dropped, cost))
-
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                                  initargs=(stop_event, found_queue))
+    started = time.monotonic()
+    processes = [ctx.Process(target=_search_process, args=(model, time_limit_s, s, i, stop_event, found_queue),
+                             daemon=True) for i, s in enumerate(strategies)]
+    for process in processes:
+        process.start()
+    results: dict[int, EngineSolution] = {}
+    stop_at: float | None = None
     try:
-        jobs = [pool.submit(_search_job, (model, time_limit_s, s, i)) for i, s in enumerate(strategies)]
-        pending = set(jobs)
-        while pending:
-            _, pending = concurrent.futures.wait(pending, timeout=0.1)
-            if stop is not None and not stop_event.is_set() and stop():
+        while len(results) < len(processes):
+            try:
+                kind, worker, payload = found_queue.get(timeout=0.1)
+            except queue.Empty:
+                kind = ""
+            if kind == "better":
+                better(payload)
+            elif kind == "done":
+                results[worker] = payload
+            elif kind == "failed":
+                log.error("search worker %d failed: %s", worker, payload)
+                results[worker] = EngineSolution(tuple(() for _ in range(model.num_vehicles)),
+                                                 tuple(model.visits), 0, found=False)
+            now = time.monotonic()
+            if stop_at is None and ((stop is not None and stop()) or now - started > time_limit_s):
                 stop_event.set()
-            drain()
-        results = [j.result() for j in jobs]
+                stop_at = now
+            if kind == "" and len(results) < len(processes) and not any(p.is_alive() for p in processes):
+                time.sleep(0.2)  # a finished worker's last message may still be in the pipe
+                if found_queue.empty():
+                    log.error("search workers ended without a result")
+                    break
+            if stop_at is not None and now - stop_at > STOP_GRACE_S and reported:
+                log.warning("%d search workers still busy %.1f s after the stop; returning the best plan "
+                            "reported so far", len(processes) - len(results), now - stop_at)
+                break
     finally:
-        # every job is done; the idle processes exit on their own (no wait: a stop must return fast)
-        pool.shutdown(wait=False, cancel_futures=True)
-    drain()
-    found_queue.close()
-    found = [r for r in results if r.found] or results
-    winner = min(found, key=lambda r: r.key(model.minimise_vehicles))
-    if winner.found:
-        better(winner)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=1.0)
+        found_queue.close()
+    candidates = [r for r in results.values() if r.found]
+    candidates += [r for r in reported if not plan_violations(model, r.routes)]
+    if not candidates:
+        return EngineSolution(tuple(() for _ in range(model.num_vehicles)), tuple(model.visits), 0, found=False)
+    winner = min(candidates, key=lambda r: r.key(model.minimise_vehicles))
+    better(winner)
     return winner

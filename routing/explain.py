@@ -133,6 +133,12 @@ def explain_alone(day: CompiledDay, o: int) -> str | None:
     reason = order_exceeds_every_van(problem, order)
     if reason:
         return reason
+    # vans alike in everything a lone order depends on behave alike: one of each kind is tried first,
+    # and if one serves the order alone no rule can bite (large days have many identical vans)
+    kinds = {(v.start.id, v.end_location.id, v.shift_start_min, v.shift_end_min, v.max_round_min,
+              v.capacity_crates): k for k, v in enumerate(problem.vans)}
+    if any(fits_alone(day, o, k) for k in kinds.values()):
+        return None
     vans = [k for k, v in enumerate(problem.vans) if v.capacity_crates >= order.size_crates]
     for rule in (shop_not_ready_within_shifts, customer_window_unreachable,
                  no_return_before_shift_end, round_too_long):

@@ -22,12 +22,39 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from routing.construct import rough_routes
+
 if TYPE_CHECKING:
     from routing.engine import NodeModel
 
 log = logging.getLogger(__name__)
 
 INT_MAX = int(np.iinfo(np.int64).max)
+
+#: Above this many nodes PyVRP starts from :func:`routing.construct.rough_routes` instead of a random
+#: plan: its first local search from a random plan took 9-14 s on a 450-order day (load 15), from
+#: the rough plan 5 s, and ended feasible with 3 vans fewer (bench_results/routing/README.md).
+ROUGH_START_NODES = 300
+
+
+def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
+    """``pyvrp.solve`` with the same settings, but its first local search runs from ``start``."""
+    from pyvrp import RandomNumberGenerator
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+    from pyvrp.solve import SolveParams
+
+    params = SolveParams()
+    rng = RandomNumberGenerator(seed=seed)
+    ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood),
+                     PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    init = ls(start, pm.max_cost_evaluator(), exhaustive=True)
+    return IteratedLocalSearch(data, pm, ls, init, params.ils).run(stop, False, False, params.display_interval)
 
 
 def pyvrp_supports(model: NodeModel) -> str | None:
@@ -41,15 +68,53 @@ def pyvrp_supports(model: NodeModel) -> str | None:
     return None
 
 
-def _build(model: NodeModel) -> tuple[Any, list[int], list[tuple[int, int]]]:
-    """ProblemData; the node of each client; the (pickup, delivery) nodes of each shipment."""
+def shared_places(model: NodeModel) -> np.ndarray:
+    """Place index of each node: nodes with identical rows and columns in the cost and travel matrices
+    (the shop's pickups, the vans' depots at one base) share one place.
+
+    PyVRP then sees the day as a peer run does, one location per address:
+    with a location per node its neighbourhoods filled up with co-located
+    pickups, and it needed a van more on a 69-order day (README, 2026-12-06 late).
+    """
+    travel = model.travel if model.travel is not None else model.cost
+    place = np.arange(model.num_nodes)
+    seen: dict[int, list[int]] = {}
+    count = 0
+    for i in range(model.num_nodes):
+        if model.cost[i, i] != 0 or travel[i, i] != 0:
+            place[i] = count
+            count += 1
+            continue
+        key = hash((model.cost[i].tobytes(), travel[i].tobytes(), model.cost[:, i].tobytes(), travel[:, i].tobytes()))
+        for j in seen.get(key, []):
+            if (np.array_equal(model.cost[i], model.cost[j]) and np.array_equal(travel[i], travel[j])
+                    and np.array_equal(model.cost[:, i], model.cost[:, j])
+                    and np.array_equal(travel[:, i], travel[:, j])):
+                place[i] = place[j]
+                break
+        else:
+            seen.setdefault(key, []).append(i)
+            place[i] = count
+            count += 1
+    return place
+
+
+def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, list[int], list[tuple[int, int]], list[int]]:
+    """ProblemData; the node of each client; the (pickup, delivery) nodes of each shipment; the
+    model vehicle of each PyVRP vehicle type (``vehicles``, default the whole fleet)."""
     import pyvrp
 
+    vehicles = list(range(model.num_vehicles)) if vehicles is None else vehicles
     n = model.num_nodes
-    locations = [pyvrp.Location(0.0, float(i)) for i in range(n)]
-    depot_nodes = sorted(set(model.starts) | set(model.ends))
-    depot_of = {node: k for k, node in enumerate(depot_nodes)}
-    depots = [pyvrp.Depot(node) for node in depot_nodes]
+    place = shared_places(model)
+    first_node = np.full(int(place.max()) + 1, -1)
+    for node in range(n - 1, -1, -1):
+        first_node[place[node]] = node
+    locations = [pyvrp.Location(0.0, float(i)) for i in range(len(first_node))]
+    depot_places = sorted({int(place[node]) for node in (*model.starts, *model.ends)})
+    depot_at = {p: k for k, p in enumerate(depot_places)}
+    depot_of = {node: depot_at[int(place[node])] for node in (*model.starts, *model.ends)}
+    depots = [pyvrp.Depot(p) for p in depot_places]
     service = model.service if model.service is not None else np.zeros(n, dtype=np.int64)
     travel = model.travel if model.travel is not None else model.cost
 
@@ -60,7 +125,7 @@ def _build(model: NodeModel) -> tuple[Any, list[int], list[tuple[int, int]]]:
 
     fixed = int(model.cost.max() + 1) * 4 if model.minimise_vehicles else 0
     vehicle_types = []
-    for v in range(model.num_vehicles):
+    for v in vehicles:
         shift = model.shifts[v] if model.shifts else (0, INT_MAX)
         longest = model.max_duration[v] if model.max_duration and model.max_duration[v] is not None else INT_MAX
         vehicle_types.append(pyvrp.VehicleType(
@@ -80,38 +145,81 @@ def _build(model: NodeModel) -> tuple[Any, list[int], list[tuple[int, int]]]:
             group = len(groups)
             groups.append(pyvrp.ClientGroup(list(range(len(clients), len(clients) + len(spans))), required=True))
         for early, late in spans:
-            clients.append(pyvrp.Client(node, pickup=[max(0, amount)], delivery=[max(0, -amount)],
+            clients.append(pyvrp.Client(int(place[node]), pickup=[max(0, amount)], delivery=[max(0, -amount)],
                                         service_duration=int(service[node]), tw_early=int(early), tw_late=int(late),
                                         required=group is None, group=group))
             client_node.append(node)
     shipments = []
     for p, d in model.pairs:
         (pe, pl), (de, dl) = windows(p)[0], windows(d)[0]
-        shipments.append(pyvrp.Shipment(p, d, pickup_tw_early=int(pe), pickup_tw_late=int(pl),
+        shipments.append(pyvrp.Shipment(int(place[p]), int(place[d]), pickup_tw_early=int(pe), pickup_tw_late=int(pl),
                                         pickup_service_duration=int(service[p]), delivery_tw_early=int(de),
                                         delivery_tw_late=int(dl), delivery_service_duration=int(service[d]),
                                         amount=[int(model.demand[p])]))
+    at = np.ix_(first_node, first_node)
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             [np.asarray(model.cost, dtype=np.int64)], [np.asarray(travel, dtype=np.int64)],
+                             [np.asarray(model.cost[at], dtype=np.int64)], [np.asarray(travel[at], dtype=np.int64)],
                              groups=groups, shipments=shipments)
-    return data, client_node, list(model.pairs)
+    return data, client_node, list(model.pairs), vehicles
 
 
-def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,
-                 stop: Callable[[], bool] | None = None) -> tuple[tuple[int, ...], ...] | None:
-    """PyVRP's best feasible plan as node routes per vehicle, or None (not installed, not exact, nothing feasible)."""
+def _initial(data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], client_node: list[int],
+             vehicles: list[int]) -> Any:
+    """A plan in node form as a PyVRP solution (a visit with several windows takes its first)."""
+    import pyvrp
+
+    client_of: dict[int, int] = {}
+    for k, node in enumerate(client_node):
+        client_of.setdefault(node, k)
+    pickup_of = {p: k for k, (p, _) in enumerate(model.pairs)}
+    delivery_of = {d: k for k, (_, d) in enumerate(model.pairs)}
+    out = []
+    for t, v in enumerate(vehicles):
+        acts = []
+        for node in routes[v]:
+            if node in pickup_of:
+                acts.append(pyvrp.Activity(pyvrp.ActivityType.PICKUP, pickup_of[node]))
+            elif node in delivery_of:
+                acts.append(pyvrp.Activity(pyvrp.ActivityType.DELIVERY, delivery_of[node]))
+            else:
+                acts.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[node]))
+        if acts:
+            out.append(pyvrp.Route(data, acts, t))
+    return pyvrp.Solution(data, out)
+
+
+def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None,
+               feasible_after_s: float | None = None, initial: tuple[tuple[int, ...], ...] | None = None,
+               vehicles: list[int] | None = None) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+    """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
+
+    None if PyVRP is not installed or cannot take the model exactly. With
+    ``feasible_after_s``, the search ends as soon as it holds a feasible plan
+    and has run that long (a quick start for another engine). An infeasible
+    best comes back as it is, for the caller to repair and re-check.
+    ``initial`` (node routes per vehicle) warm-starts the search; ``vehicles``
+    limits the fleet PyVRP may use (it must include every vehicle ``initial`` uses).
+    """
     why = pyvrp_supports(model)
     if why is not None:
         log.info("PyVRP engine skipped: %s", why)
         return None
     try:
         import pyvrp
-        from pyvrp.stop import MaxRuntime, MultipleCriteria, StoppingCriterion
+        from pyvrp.stop import MultipleCriteria, StoppingCriterion
     except ImportError:
         log.warning("PyVRP engine skipped: pyvrp is not installed (pip install 'pyvrp>=0.14')")
         return None
-    data, client_node, pairs = _build(model)
-    criterion: StoppingCriterion = MaxRuntime(max(0.1, time_limit_s))
+    started = time.monotonic()
+    data, client_node, pairs, type_vehicle = _build(model, vehicles)
+    deadline = started + max(0.1, time_limit_s)
+
+    class _Deadline:
+        # PyVRP's MaxRuntime counts from its first call, after the first local search: ours from the start
+        def __call__(self, best_cost: float) -> bool:
+            return time.monotonic() >= deadline
+
+    criteria: list[StoppingCriterion] = [_Deadline()]
     if stop is not None:
         asked = stop
 
@@ -119,12 +227,28 @@ def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,
             def __call__(self, best_cost: float) -> bool:
                 return bool(asked())
 
-        criterion = MultipleCriteria([criterion, _Asked()])
-    started = time.monotonic()
-    result = pyvrp.solve(data, stop=criterion, seed=seed, display=False)
-    if not result.is_feasible():
-        log.info("PyVRP engine found no feasible plan in %.1f s", time.monotonic() - started)
-        return None
+        criteria.append(_Asked())
+    if feasible_after_s is not None:
+        soonest = started + feasible_after_s
+
+        class _Feasible:
+            def __call__(self, best_cost: float) -> bool:
+                # PyVRP passes the best plan's penalised cost: finite once that plan is feasible
+                return best_cost < float("inf") and time.monotonic() >= soonest
+
+        criteria.append(_Feasible())
+    stop_when = MultipleCriteria(criteria)
+    if initial is not None:
+        result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False,
+                             initial_solution=_initial(data, model, initial, client_node, type_vehicle))
+    elif model.num_nodes > ROUGH_START_NODES:
+        result = _solve_from(data, _initial(data, model, rough_routes(model), client_node, type_vehicle),
+                             stop_when, seed)
+    else:
+        result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False)
+    feasible = result.is_feasible()
+    log.info("PyVRP engine: %s plan after %.1f s", "feasible" if feasible else "no feasible",
+             time.monotonic() - started)
     names = {pyvrp.ActivityType.CLIENT: "client", pyvrp.ActivityType.PICKUP: "pickup",
              pyvrp.ActivityType.DELIVERY: "delivery"}
     out: list[tuple[int, ...]] = [() for _ in range(model.num_vehicles)]
@@ -138,5 +262,14 @@ def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,
                 nodes.append(pairs[int(act.idx)][0])
             elif kind == "delivery":
                 nodes.append(pairs[int(act.idx)][1])
-        out[int(route.vehicle_type())] = tuple(nodes)
-    return tuple(out)
+        out[type_vehicle[int(route.vehicle_type())]] = tuple(nodes)
+    return tuple(out), feasible
+
+
+def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,
+                 stop: Callable[[], bool] | None = None) -> tuple[tuple[int, ...], ...] | None:
+    """PyVRP's best feasible plan as node routes per vehicle, or None (not installed, not exact, nothing feasible)."""
+    found = pyvrp_plan(model, time_limit_s, seed, stop)
+    if found is None or not found[1]:
+        return None
+    return found[0]

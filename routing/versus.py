@@ -27,6 +27,50 @@ from routing.domain import ENGINES, Params, Problem
 from routing.planner import CompiledDay, compile_day, to_s
 
 PEERS = ("pyvrp", "vroom")
+
+
+class WallClock:
+    """PyVRP stopping criterion on the wall clock from its creation.
+
+    PyVRP's own ``MaxRuntime`` starts counting at its first call, after the
+    first local search (seconds on a large day); foodtrain's time limit counts
+    from the call, so the peer gets the same wall-clock budget.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.monotonic() >= self.deadline
+
+
+def peak_rss_mib() -> float:
+    """Largest resident set so far of this process or any finished child process (MiB, Linux)."""
+    import resource
+
+    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
+
+
+def _in_processes(job: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+    """``job(*a)`` for each ``a``, each in its own process at the same time (fork)."""
+    import concurrent.futures
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with concurrent.futures.ProcessPoolExecutor(len(args), mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(job, *zip(*args)))
+
+
+def peer_names(peers: tuple[str, ...], workers: int) -> tuple[str, ...]:
+    """Peer columns: with ``workers`` > 1, PyVRP also runs as best of ``workers`` seeds in as many
+    processes (``pyvrp-Nc``, the same cores as foodtrain) beside its one-core run (``pyvrp``)."""
+    out: list[str] = []
+    for peer in peers:
+        out.append(peer)
+        if peer == "pyvrp" and workers > 1:
+            out.append(f"pyvrp-{workers}c")
+    return tuple(out)
 #: Ratios closer than this to 1 count as a tie.
 TIE = 0.001
 
@@ -42,6 +86,7 @@ class PeerPlan:
     unserved: int
     runtime_s: float
     violations: tuple[str, ...] = ()
+    peak_rss_mib: float | None = None
 
 
 @dataclass
@@ -143,15 +188,14 @@ def _pyvrp_routes(result_solution: Any, instance: Any) -> list[list[int]]:
 
 def _solve_instance_pyvrp(instance: Any, time_limit_s: float, seed: int) -> tuple[list[list[int]], float]:
     import pyvrp
-    from pyvrp.stop import MaxRuntime
 
+    started = time.monotonic()
     vehicles = int(instance.fleet_size or instance.size)
     arrays = _instance_arrays(instance)
     # vans first on time-window sets (the literature's ranking), as foodtrain ranks them
     fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * 4
     data = _instance_pyvrp(instance, vehicles, fixed)
-    started = time.monotonic()
-    result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+    result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     return _pyvrp_routes(result.best, instance), time.monotonic() - started
 
 
@@ -205,28 +249,28 @@ def _vroom_routes(sol: Any) -> list[list[int]]:
 
 
 def versus_instance(path: Path, time_limit_s: float, peers: tuple[str, ...], workers: int = 1,
-                    seed: int = 0) -> VersusRow:
+                    seed: int = 0, engines: tuple[str, ...] = ENGINES) -> VersusRow:
     """Solve one benchmark file with foodtrain and each peer; check every plan with the evaluator."""
     from routing.benchmark import instance_model
     from routing.engine import solve_parallel
-    from routing.evaluation import evaluate
     from routing.instances import read_instance
 
     instance = read_instance(path)
     row = VersusRow(instance.name, instance.size - 1)
 
-    def record(solver: str, nodes: list[list[int]], runtime_s: float) -> None:
-        routes = [[instance.file_ids[k] for k in r] for r in nodes if r]
-        ev = evaluate(instance, routes)
-        served = {k for r in nodes for k in r}
-        row.plans[solver] = PeerPlan(solver, ev.feasible, ev.vehicles, round(ev.cost, 4),
-                                     instance.size - 1 - len(served), round(runtime_s, 2), ev.violations[:3])
+    def record(solver: str, nodes: list[list[int]], runtime_s: float, rss: float | None = None) -> None:
+        row.plans[solver] = _instance_plan(instance, solver, nodes, runtime_s, rss)
 
     started = time.monotonic()
-    solution = solve_parallel(instance_model(instance), time_limit_s, workers, seed)
-    record("foodtrain", [list(r) for r in solution.routes if r], time.monotonic() - started)
-    for peer in peers:
+    solution = solve_parallel(instance_model(instance), time_limit_s, workers, seed, engines=engines)
+    record("foodtrain", [list(r) for r in solution.routes if r], time.monotonic() - started, peak_rss_mib())
+    for peer in peer_names(peers, workers):
         try:
+            if peer.startswith("pyvrp-"):
+                found = _in_processes(_solve_instance_pyvrp, [(instance, time_limit_s, seed + k) for k in range(workers)])
+                plans = [_instance_plan(instance, peer, nodes, runtime) for nodes, runtime in found]
+                row.plans[peer] = min(plans, key=lambda p: (not p.feasible, p.unserved, p.vehicles, p.cost))
+                continue
             if peer == "pyvrp":
                 nodes, runtime = _solve_instance_pyvrp(instance, time_limit_s, seed)
             elif peer == "vroom":
@@ -238,6 +282,17 @@ def versus_instance(path: Path, time_limit_s: float, peers: tuple[str, ...], wor
             continue
         record(peer, nodes, runtime)
     return row
+
+
+def _instance_plan(instance: Any, solver: str, nodes: list[list[int]], runtime_s: float,
+                   rss: float | None = None) -> PeerPlan:
+    from routing.evaluation import evaluate
+
+    routes = [[instance.file_ids[k] for k in r] for r in nodes if r]
+    ev = evaluate(instance, routes)
+    served = {k for r in nodes for k in r}
+    return PeerPlan(solver, ev.feasible, ev.vehicles, round(ev.cost, 4), instance.size - 1 - len(served),
+                    round(runtime_s, 2), ev.violations[:3], rss)
 
 
 # ---- branch days ------------------------------------------------------------------------
@@ -333,8 +388,8 @@ def _day_travel_s(day: CompiledDay) -> np.ndarray:
 
 def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: int) -> tuple[list[DayRoute], float]:
     import pyvrp
-    from pyvrp.stop import MaxRuntime
 
+    started = time.monotonic()
     loc_of = {lid: k for k, lid in enumerate(day.location_ids)}
     locations = [pyvrp.Location(0.0, 0.0) for _ in day.location_ids]
     depot_locs = sorted({loc_of[v.start.id] for v in problem.vans} | {loc_of[v.end_location.id] for v in problem.vans})
@@ -368,8 +423,7 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
                 amount=[int(order.size_crates)]))
             shipment_order.append(o)
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [travel], [travel], shipments=shipments)
-    started = time.monotonic()
-    result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+    result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     runtime = time.monotonic() - started
     routes: list[DayRoute] = []
     for route in result.best.routes():
@@ -439,20 +493,28 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
     day = compile_day(problem)
     row = VersusRow(name, len(problem.orders))
 
-    def record(solver: str, routes: list[DayRoute], runtime_s: float) -> None:
+    def checked(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> PeerPlan:
         violations, served, drive_min = check_day_plan(problem, day, routes)
         vans = sum(1 for _, steps in routes if steps)
-        row.plans[solver] = PeerPlan(solver, not violations, vans, round(drive_min, 1),
-                                     len(problem.orders) - served, round(runtime_s, 2), tuple(violations[:3]))
+        return PeerPlan(solver, not violations, vans, round(drive_min, 1), len(problem.orders) - served,
+                        round(runtime_s, 2), tuple(violations[:3]), rss)
+
+    def record(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> None:
+        row.plans[solver] = checked(solver, routes, runtime_s, rss)
 
     index_of = {o.id: k for k, o in enumerate(problem.orders)}
     van_index = {v.id: k for k, v in enumerate(problem.vans)}
     result = solve(problem, Params(time_limit_s=time_limit_s, workers=workers, seed=seed, engines=engines))
     ours: list[DayRoute] = [(van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops
                                                    if s.order_id is not None]) for r in result.routes]
-    record("foodtrain", ours, result.runtime_s)
-    for peer in peers:
+    record("foodtrain", ours, result.runtime_s, peak_rss_mib())
+    for peer in peer_names(peers, workers):
         try:
+            if peer.startswith("pyvrp-"):
+                found = _in_processes(_day_pyvrp, [(problem, day, time_limit_s, seed + k) for k in range(workers)])
+                plans = [checked(peer, routes, runtime) for routes, runtime in found]
+                row.plans[peer] = min(plans, key=lambda p: (not p.feasible, p.unserved, p.vehicles, p.cost))
+                continue
             if peer == "pyvrp":
                 routes, runtime = _day_pyvrp(problem, day, time_limit_s, seed)
             elif peer == "vroom":
@@ -497,7 +559,7 @@ def format_versus(rows: list[VersusRow], solvers: tuple[str, ...], cost_name: st
     head = ["instance", "size"]
     for s in solvers:
         head += [f"{s} vans", f"{s} unserved", f"{s} {cost_name}", f"{s} s"]
-    head += ["ratio to best peer", "verdict"]
+    head += ["foodtrain peak RSS MiB", "ratio to best peer", "verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r.instance, str(r.size)]
@@ -510,7 +572,9 @@ def format_versus(rows: list[VersusRow], solvers: tuple[str, ...], cost_name: st
             else:
                 cells += [str(p.vehicles), str(p.unserved), f"{p.cost:g}", str(p.runtime_s)]
         verdict, ratio = r.verdict()
-        cells += ["" if ratio is None else f"{ratio:.4f}", verdict]
+        ours = r.plans.get("foodtrain")
+        cells += ["" if ours is None or ours.peak_rss_mib is None else f"{ours.peak_rss_mib:g}",
+                  "" if ratio is None else f"{ratio:.4f}", verdict]
         lines.append("| " + " | ".join(cells) + " |")
     summary = summarise(rows)
     lines += ["", "Summary (ratio only where vans and unserved orders equal the best peer's): "

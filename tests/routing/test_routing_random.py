@@ -46,3 +46,16 @@ def test_random_days_hold_every_invariant(problem: Problem) -> None:
         limit = vans[route.van_id].max_round_min
         if limit is not None:
             assert route.duration_min <= limit + 1e-6
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days())
+def test_random_days_hold_every_invariant_with_the_pyvrp_worker(problem: Problem) -> None:
+    """The same invariants when the plan may come from the PyVRP worker (two workers, PyVRP among the engines)."""
+    result = solve(problem, Params(time_limit_s=1.0, workers=2, engines=("ortools", "pyvrp")))
+    check_invariants(problem, result)
+    vans = {v.id: v for v in problem.vans}
+    for route in result.routes:
+        limit = vans[route.van_id].max_round_min
+        if limit is not None:
+            assert route.duration_min <= limit + 1e-6

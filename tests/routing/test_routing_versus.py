@@ -70,3 +70,14 @@ def test_public_instance_plans_of_every_solver_pass_the_evaluator() -> None:
     assert row.plans["foodtrain"].feasible and row.plans["pyvrp"].feasible
     verdict, ratio = row.verdict()
     assert verdict in ("won", "tied", "lost") and ratio is not None
+
+
+def test_with_two_workers_pyvrp_also_runs_on_two_cores() -> None:
+    """Equal cores: beside its one-core run, PyVRP runs as best of two seeds in two processes, and
+    foodtrain's row carries its peak memory."""
+    pytest.importorskip("pyvrp")
+    row = versus_day(generate_varied_day(5, 25), "day", 1.5, ("pyvrp",), workers=2)
+    assert set(row.plans) == {"foodtrain", "pyvrp", "pyvrp-2c"}
+    assert all(plan.feasible for plan in row.plans.values())
+    assert row.plans["pyvrp-2c"].runtime_s < 1.5 + 1.0  # the same wall-clock budget, first search included
+    assert (row.plans["foodtrain"].peak_rss_mib or 0) > 0
