@@ -27,7 +27,7 @@ from .greedy import greedy_rota
 from .jsonio import assignments_from_json, params_from_json, problem_from_json, result_to_json
 from .repair import repair
 from .scoring import evaluate
-from .solver import solve
+from .solver import max_fillable_seats, solve
 
 DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0,
                    "never_pair_heavy": 10.0, "trainee_heavy": 10.0, "scarce_drivers": 10.0}
@@ -72,7 +72,7 @@ def _fairness(problem, assignments) -> dict[str, float]:
 
 
 def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_repair: bool,
-              hint: bool = False) -> dict:
+              hint: bool = False, seat_check_s: float = 0.0) -> dict:
     problem = generate(size, seed)
     params = Params(time_limit_s=time_limit_s, seed=seed, num_workers=num_workers, use_greedy_hint=hint)
     t = time.perf_counter()
@@ -99,6 +99,10 @@ def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_
         "greedy_fair_load": g_obj["fair_load"],
         "branch_first_solution_s": [b.first_solution_s and round(b.first_solution_s, 2) for b in r.branches],
     }
+    if seat_check_s:
+        most = max_fillable_seats(problem, seat_check_s, seed=seed)
+        row.update({"seat_max": most.seats, "seat_max_bound": most.upper_bound, "seat_max_proven": most.proven,
+                    "reached_seat_max": int(most.proven and r.seats_filled == most.seats)})
     if with_repair:
         rng = random.Random(seed)
         dates = {s.id: s.date for s in problem.slots}
@@ -130,6 +134,8 @@ def summarise(rows: list[dict]) -> list[dict]:
                 continue
             if isinstance(rs[0][k], (int, float)) or rs[0][k] is None:
                 summary[f"median_{k}"] = _median(rs, k)
+        if "reached_seat_max" in rs[0]:
+            summary["sum_reached_seat_max"] = sum(r["reached_seat_max"] for r in rs)
         summary["max_checker_violations"] = max(r["checker_violations"] for r in rs)
         summary["max_fillable_but_empty"] = max(r["fillable_but_empty"] for r in rs)
         out.append(summary)
@@ -140,7 +146,8 @@ def _print_table(summ: list[dict]) -> None:
     cols = [("size", "size"), ("seeds", "seeds"), ("statuses", "status"), ("median_volunteers", "vols"),
             ("median_slots", "slots"), ("median_time_s", "time_s"), ("median_cpu_s", "cpu_s"), ("median_first_solution_s", "first_s"),
             ("median_objective", "objective"), ("median_best_bound", "bound"), ("median_gap", "gap"),
-            ("median_seats_filled", "filled"), ("median_seats", "seats"), ("max_checker_violations", "viol"),
+            ("median_seats_filled", "filled"), ("median_seats", "seats"), ("median_seat_max", "seat_max"),
+            ("sum_reached_seat_max", "at_seat_max"), ("max_checker_violations", "viol"),
             ("max_fillable_but_empty", "fillable"), ("median_greedy_objective", "greedy_obj"),
             ("median_greedy_seats_filled", "greedy_filled"), ("median_cp_volunteers_2plus_below_wish", "cp_2below"),
             ("median_greedy_volunteers_2plus_below_wish", "gr_2below"),
@@ -184,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     bp.add_argument("--num-workers", type=int, default=2)
     bp.add_argument("--repair", action="store_true", help="also time a drop-out repair per seed")
     bp.add_argument("--hint", action="store_true", help="hint CP-SAT with the greedy rota (Params.use_greedy_hint)")
+    bp.add_argument("--seat-check-s", type=float, default=0.0,
+                    help="also find the most seats the hard rules allow (max_fillable_seats) in this many seconds")
     bp.add_argument("--json", action="store_true", help="print rows and summary as JSON")
     args = ap.parse_args(argv)
 
@@ -215,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes:
                 limit = args.time_limit_s or DEFAULT_LIMIT_S[size]
                 for seed in range(args.first_seed, args.first_seed + args.seeds):
-                    row = bench_one(size, seed, limit, args.num_workers, args.repair, args.hint)
+                    row = bench_one(size, seed, limit, args.num_workers, args.repair, args.hint, args.seat_check_s)
                     rows.append(row)
                     if not args.json:
                         print(json.dumps(row), file=sys.stderr, flush=True)

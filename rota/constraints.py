@@ -535,11 +535,13 @@ SOFT_RULES = (
 # --------------------------------------------------------------------------
 
 def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
-                restrict: Callable[[Key], bool] | None = None) -> RotaModel:
+                restrict: Callable[[Key], bool] | None = None, soft_rules: bool = True) -> RotaModel:
     """Apply every rule in turn and set the objective (sum of the soft terms).
 
     ``restrict`` (repair) drops candidate triples it returns False for, after
     the eligibility rules: a smaller model around the part that may change.
+    ``soft_rules=False`` builds the hard rules only (no objective): see
+    :func:`rota.solver.max_fillable_seats`.
     """
     m = RotaModel(problem=problem, weights=weights)
     for i, rule in enumerate(ELIGIBILITY_RULES):
@@ -549,6 +551,8 @@ def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
     create_assignment_variables(m)
     for rule in HARD_RULES:
         rule(m)
+    if not soft_rules:
+        return m
     for rule in SOFT_RULES:
         rule(m)
     if objective:

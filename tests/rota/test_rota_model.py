@@ -12,9 +12,10 @@ import random
 
 import pytest
 
-from rota import Month, Params, Weights, solve
+from rota import Month, Params, Weights, greedy_rota, solve
 from rota import constraints as rules
 from rota.generator import generate, random_small_problem
+from rota.solver import SeatCheck, max_fillable_seats
 from rota_factories import make_history, make_problem, make_slot, make_volunteer, members, solve_small
 
 
@@ -128,3 +129,22 @@ def test_bound_is_never_above_the_objective_found(size: str):
     result = solve(generate(size, seed=11), Params(time_limit_s=5, num_workers=1, seed=11))
     assert result.best_bound <= result.objective
     assert result.gap >= 0
+
+
+def test_max_fillable_seats_on_a_never_pair_van():
+    """a drives; b (never with a) and c could mate: one team, two seats, proven."""
+    p = make_problem([make_slot("d1", kind="delivery")],
+                     [make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
+                      make_volunteer("b", roles=frozenset({"delivery_mate"})),
+                      make_volunteer("c", roles=frozenset({"delivery_mate"}))])
+    assert max_fillable_seats(p, 5) == SeatCheck(seats=2, upper_bound=2, proven=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_no_rota_fills_more_seats_than_the_seat_bound(seed: int):
+    problem = random_small_problem(random.Random(2000 + seed))
+    most = max_fillable_seats(problem, 10, seed=seed)
+    rota = solve(problem, Params(time_limit_s=10, num_workers=1, seed=seed))
+    assert most.proven and most.seats == most.upper_bound
+    assert rota.seats_filled <= most.upper_bound
+    assert len(greedy_rota(problem, seed=seed)) <= most.upper_bound
