@@ -3,7 +3,8 @@
 solve   prints the result as JSON (schema in docs/rota-schema.md).
 repair  re-solves a published rota after a drop-out, prints changes + result JSON.
 bench   generates seeded months per size and prints, per size, the medians of
-        solve time, status, objective, best bound, gap, seats filled,
+        solve time (wall, and CPU seconds of the process: on a shared machine the wall time
+        mostly measures the other jobs), status, objective, best bound, gap, seats filled,
         independent-checker violations (must be 0), seats left empty that the
         checker says were fillable (must be 0), and the greedy baseline's figures.
 """
@@ -26,7 +27,7 @@ from .greedy import greedy_rota
 from .jsonio import assignments_from_json, params_from_json, problem_from_json, result_to_json
 from .repair import repair
 from .scoring import evaluate
-from .solver import solve
+from .solver import max_fillable_seats, solve
 
 DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0,
                    "never_pair_heavy": 10.0, "trainee_heavy": 10.0, "scarce_drivers": 10.0}
@@ -71,19 +72,21 @@ def _fairness(problem, assignments) -> dict[str, float]:
 
 
 def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_repair: bool,
-              hint: bool = False) -> dict:
+              hint: bool = False, seat_check_s: float = 0.0) -> dict:
     problem = generate(size, seed)
     params = Params(time_limit_s=time_limit_s, seed=seed, num_workers=num_workers, use_greedy_hint=hint)
     t = time.perf_counter()
     greedy = greedy_rota(problem, seed=seed)
     g_time = time.perf_counter() - t
     g_obj = evaluate(problem, greedy, params.weights)
+    cpu = time.process_time()
     r = solve(problem, params)
+    cpu_s = time.process_time() - cpu
     seats = sum(s.seats for s in problem.slots)
     row = {
         "size": size, "seed": seed, "volunteers": len(problem.volunteers), "slots": len(problem.slots),
         "seats": seats, "time_limit_s": time_limit_s, "greedy_hint": hint,
-        "time_s": round(r.wall_time_s, 2), "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
+        "time_s": round(r.wall_time_s, 2), "cpu_s": round(cpu_s, 2), "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
         "status": r.status, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
         "seats_filled": r.seats_filled, "checker_violations": len(check(problem, r.assignments)),
         "fillable_but_empty": len(fillable_seats(problem, r.assignments)),
@@ -96,6 +99,10 @@ def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_
         "greedy_fair_load": g_obj["fair_load"],
         "branch_first_solution_s": [b.first_solution_s and round(b.first_solution_s, 2) for b in r.branches],
     }
+    if seat_check_s:
+        most = max_fillable_seats(problem, seat_check_s, seed=seed)
+        row.update({"seat_max": most.seats, "seat_max_bound": most.upper_bound, "seat_max_proven": most.proven,
+                    "reached_seat_max": int(most.proven and r.seats_filled == most.seats)})
     if with_repair:
         rng = random.Random(seed)
         dates = {s.id: s.date for s in problem.slots}
@@ -127,6 +134,8 @@ def summarise(rows: list[dict]) -> list[dict]:
                 continue
             if isinstance(rs[0][k], (int, float)) or rs[0][k] is None:
                 summary[f"median_{k}"] = _median(rs, k)
+        if "reached_seat_max" in rs[0]:
+            summary["sum_reached_seat_max"] = sum(r["reached_seat_max"] for r in rs)
         summary["max_checker_violations"] = max(r["checker_violations"] for r in rs)
         summary["max_fillable_but_empty"] = max(r["fillable_but_empty"] for r in rs)
         out.append(summary)
@@ -135,9 +144,10 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 def _print_table(summ: list[dict]) -> None:
     cols = [("size", "size"), ("seeds", "seeds"), ("statuses", "status"), ("median_volunteers", "vols"),
-            ("median_slots", "slots"), ("median_time_s", "time_s"), ("median_first_solution_s", "first_s"),
+            ("median_slots", "slots"), ("median_time_s", "time_s"), ("median_cpu_s", "cpu_s"), ("median_first_solution_s", "first_s"),
             ("median_objective", "objective"), ("median_best_bound", "bound"), ("median_gap", "gap"),
-            ("median_seats_filled", "filled"), ("median_seats", "seats"), ("max_checker_violations", "viol"),
+            ("median_seats_filled", "filled"), ("median_seats", "seats"), ("median_seat_max", "seat_max"),
+            ("sum_reached_seat_max", "at_seat_max"), ("max_checker_violations", "viol"),
             ("max_fillable_but_empty", "fillable"), ("median_greedy_objective", "greedy_obj"),
             ("median_greedy_seats_filled", "greedy_filled"), ("median_cp_volunteers_2plus_below_wish", "cp_2below"),
             ("median_greedy_volunteers_2plus_below_wish", "gr_2below"),
@@ -175,11 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--time-limit-s", type=float, default=2.0)
     bp = sub.add_parser("bench", help="benchmark generated months against the greedy baseline")
     bp.add_argument("--sizes", nargs="+", default=["typical", "large", "four_branches"], choices=sorted(SIZES))
-    bp.add_argument("--seeds", type=int, default=3)
+    bp.add_argument("--seeds", type=int, default=3, help="how many seeds per size")
+    bp.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up (default 0)")
     bp.add_argument("--time-limit-s", type=float, help="default per size: " + str(DEFAULT_LIMIT_S))
     bp.add_argument("--num-workers", type=int, default=2)
     bp.add_argument("--repair", action="store_true", help="also time a drop-out repair per seed")
     bp.add_argument("--hint", action="store_true", help="hint CP-SAT with the greedy rota (Params.use_greedy_hint)")
+    bp.add_argument("--seat-check-s", type=float, default=0.0,
+                    help="also find the most seats the hard rules allow (max_fillable_seats) in this many seconds")
     bp.add_argument("--json", action="store_true", help="print rows and summary as JSON")
     args = ap.parse_args(argv)
 
@@ -210,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             load_start = _loadavg()
             for size in args.sizes:
                 limit = args.time_limit_s or DEFAULT_LIMIT_S[size]
-                for seed in range(args.seeds):
-                    row = bench_one(size, seed, limit, args.num_workers, args.repair, args.hint)
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
+                    row = bench_one(size, seed, limit, args.num_workers, args.repair, args.hint, args.seat_check_s)
                     rows.append(row)
                     if not args.json:
                         print(json.dumps(row), file=sys.stderr, flush=True)

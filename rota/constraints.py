@@ -125,11 +125,73 @@ def add_pvg_required_for_customer_contact(m: RotaModel) -> None:
     _prune(m, lambda v, s, r: not s.customer_facing or v.pvg_cleared_on(s.date))
 
 
+def drop_volunteers_with_no_shift_left(m: RotaModel) -> None:
+    """Implied by the weekly and monthly maxima: nobody is a candidate in a week where their cap
+    (less last month's shifts in that week) is 0, nor at all when their monthly maximum is 0."""
+    hist_week: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+    for h in m.problem.history.assignments:
+        hist_week[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
+
+    def has_room(v: Volunteer, s, r: str) -> bool:
+        if v.monthly_maximum == 0:
+            return False
+        return v.max_shifts_per_week - hist_week[(v.id, s.date.isocalendar()[:2])] > 0
+
+    _prune(m, has_room)
+
+
+def _could_work_together(a: Volunteer, b: Volunteer, team: bool) -> bool:
+    """The pairwise hard rules: never-pair either way, and two trainees never make a team of two."""
+    if a.id == b.id or b.id in a.never_partners or a.id in b.never_partners:
+        return False
+    return not (team and a.trainee and b.trainee)
+
+
+def drop_seats_nobody_can_share(m: RotaModel) -> None:
+    """Implied by the team, trainee and never-pair rules, so the model never carries a seat that can
+    only be filled alone: in a team slot, a candidate with no candidate partner they could work with
+    (driver with mate, collector with collector); in any other slot, a trainee with no experienced
+    candidate they could work beside (nor any trainee in a one-seat slot). Repeated until nothing more drops (one drop can strand another)."""
+    by_slot: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for v, s, r in m.candidates:
+        by_slot[s][r].add(v)
+    dropped: set[Key] = set()
+    changed = True
+    while changed:
+        changed = False
+        for sid, roles in by_slot.items():
+            s = m.slots[sid]
+            if s.is_team:
+                partner_role = {"driver": "delivery_mate", "delivery_mate": "driver",
+                                "list_collector": "list_collector"}
+                for r, vids in roles.items():
+                    others = roles.get(partner_role[r], set())
+                    for vid in sorted(vids):
+                        v = m.vols[vid]
+                        if not any(_could_work_together(v, m.vols[o], True) for o in others):
+                            vids.discard(vid)
+                            dropped.add((vid, sid, r))
+                            changed = True
+            else:
+                everyone = {vid for vids in roles.values() for vid in vids}
+                for r, vids in roles.items():
+                    for vid in sorted(vids):
+                        v = m.vols[vid]
+                        if v.trainee and (s.seats < 2 or not any(
+                                not m.vols[o].trainee and _could_work_together(v, m.vols[o], False) for o in everyone)):
+                            vids.discard(vid)
+                            dropped.add((vid, sid, r))
+                            changed = True
+    m.candidates -= dropped
+
+
 ELIGIBILITY_RULES = (
     add_only_volunteers_with_the_role,
     add_only_available_volunteers,
     add_driver_needs_approval,
     add_pvg_required_for_customer_contact,
+    drop_volunteers_with_no_shift_left,
+    drop_seats_nobody_can_share,
 )
 
 
@@ -213,10 +275,28 @@ def add_never_pair(m: RotaModel) -> None:
         for w in v.never_partners:
             if w in m.vols:
                 pairs.add(tuple(sorted((v.id, w))))
+    never: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        never[a].add(b)
+        never[b].add(a)
+    # Delivery slot: one driver seat, one mate seat, so "a drives and one of a's never-partners is the
+    # mate" is one clique -- x[a, driver] + sum of those mates' x <= 1 -- (and the same with the roles
+    # swapped): one constraint per volunteer and seat instead of one per pair, and a stronger LP.
+    # Two never-partners in the same role are already kept apart by the seat.
+    for s in m.problem.slots:
+        if s.kind != "delivery":
+            continue
+        by_role = {r: dict(vs) for r, vs in m.slot_vars(s.id).items()}
+        for own, other in (("driver", "delivery_mate"), ("delivery_mate", "driver")):
+            for a, var in sorted(by_role.get(own, {}).items()):
+                clash = [by_role[other][b] for b in sorted(never[a]) if b in by_role.get(other, {})]
+                if clash:
+                    m.model.add_at_most_one([var, *clash])
     for a, b in sorted(pairs):
         common = set(m.vol_slots(a)) & set(m.vol_slots(b))
         for sid in sorted(common):
-            m.model.add(m.y[(a, sid)] + m.y[(b, sid)] <= 1)
+            if m.slots[sid].kind != "delivery":
+                m.model.add(m.y[(a, sid)] + m.y[(b, sid)] <= 1)
 
 
 def add_weekly_maximum(m: RotaModel) -> None:
@@ -455,11 +535,13 @@ SOFT_RULES = (
 # --------------------------------------------------------------------------
 
 def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
-                restrict: Callable[[Key], bool] | None = None) -> RotaModel:
+                restrict: Callable[[Key], bool] | None = None, soft_rules: bool = True) -> RotaModel:
     """Apply every rule in turn and set the objective (sum of the soft terms).
 
     ``restrict`` (repair) drops candidate triples it returns False for, after
     the eligibility rules: a smaller model around the part that may change.
+    ``soft_rules=False`` builds the hard rules only (no objective): see
+    :func:`rota.solver.max_fillable_seats`.
     """
     m = RotaModel(problem=problem, weights=weights)
     for i, rule in enumerate(ELIGIBILITY_RULES):
@@ -469,6 +551,8 @@ def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
     create_assignment_variables(m)
     for rule in HARD_RULES:
         rule(m)
+    if not soft_rules:
+        return m
     for rule in SOFT_RULES:
         rule(m)
     if objective:

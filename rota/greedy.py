@@ -116,38 +116,58 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
     for v in problem.volunteers:
         by_branch[v.branch].append(v)
 
-    def pick(s: Slot, role: str, experienced_only: bool = False) -> Volunteer | None:
-        cands = [v for v in by_branch[s.branch] if state.can_add(v, s, role)
-                 and not (experienced_only and v.trainee)
-                 and not (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month)]
-        cands.sort(key=lambda v: _rank(state, v, tiebreak))
+    eligible: dict[tuple[str, str], list[Volunteer]] = {}
+
+    def fixed_candidates(s: Slot, role: str) -> list[Volunteer]:
+        """People who could ever take this seat (role, branch, approval, PVG, availability): computed once."""
+        key = (s.id, role)
+        if key not in eligible:
+            eligible[key] = [v for v in by_branch[s.branch] if state.qualified(v, s, role) and v.available_for(s)]
+        return eligible[key]
+
+    def free_now(v: Volunteer, s: Slot) -> bool:
+        """The parts of ``state.can_add`` that change as the rota fills, bar the team check."""
+        return not (state.is_busy(v.id, s) or state.at_weekly_max(v, s) or state.at_monthly_max(v)
+                    or (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month))
+
+    def ranked(s: Slot, role: str) -> list[Volunteer]:
+        return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
+                      key=lambda v: _rank(state, v, tiebreak))
+
+    def place_first(s: Slot, role: str, cands: list[Volunteer], experienced_only: bool = False) -> Volunteer | None:
+        """The first of ``cands`` (in rank order) who fits beside the people already in ``s``."""
         for v in cands:
+            if (experienced_only and v.trainee) or state.is_busy(v.id, s) or state.team_conflict(v, s):
+                continue
             state.add(v.id, s.id, role)
             if state.trainee_balance_ok(s.id) or (not s.is_team and _trainee_can_wait(state, s)):
                 return v
             state.remove(v.id, s.id, role)
         return None
 
+    def pick(s: Slot, role: str, experienced_only: bool = False) -> Volunteer | None:
+        return place_first(s, role, ranked(s, role), experienced_only)
+
     def pick_team(s: Slot) -> None:
         """The first compatible pair in rank order: every first-seat candidate with every second-seat one.
 
         A top-ranked driver with no compatible mate no longer leaves the van empty: the next driver is tried.
+        The second seat's ranking is computed once: placing a first-seat person changes no one else's rank
+        or limits, only who is busy in the slot and who clashes with them (checked per pair).
         """
         first_role, second_role = ("driver", "delivery_mate") if s.kind == "delivery" else (
             "list_collector", "list_collector")
-        firsts = sorted((v for v in by_branch[s.branch] if state.can_add(v, s, first_role)
-                         and not (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month)),
-                        key=lambda v: _rank(state, v, tiebreak))
+        firsts = [v for v in ranked(s, first_role) if not state.team_conflict(v, s)]
+        seconds = ranked(s, second_role)
         for first in firsts:
             state.add(first.id, s.id, first_role)
-            if pick(s, second_role) is not None:
+            if place_first(s, second_role, seconds) is not None:
                 return
             state.remove(first.id, s.id, first_role)
 
     def static_candidates(s: Slot) -> int:
         """People who could ever take the slot's scarcest role (role, approval, PVG, availability)."""
-        return min(sum(1 for v in by_branch[s.branch] if state.qualified(v, s, role) and v.available_for(s))
-                   for role in s.roles)
+        return min(len(fixed_candidates(s, role)) for role in s.roles)
 
     if scarce_first:
         order = sorted(problem.slots, key=lambda s: (static_candidates(s), s.date, s.part_of_day != "morning", s.id))
