@@ -10,6 +10,7 @@ queued row), so putting a job back on the queue is always safe.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -107,7 +108,11 @@ def _watch_abandoned_jobs(app: Flask, stop: threading.Event, parent_pid: int | N
 
 
 def run_worker(app: Flask, threads: int = 1, parent_pid: int | None = None) -> None:
-    """Run jobs from the queue until interrupted (Ctrl+C / SIGINT finishes the running jobs first)."""
+    """Run jobs from the queue until interrupted (Ctrl+C / SIGINT finishes the running jobs first).
+
+    Logs each job taken, skipped and finished (with its time) to stderr, as Huey's own consumer does.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s: %(message)s")
     queue = job_queue(app)
     requeue_waiting_jobs(app)
     stop = threading.Event()

@@ -20,6 +20,7 @@ heartbeat) once more, or fails it with a message; a live worker's job is never t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
@@ -37,6 +38,7 @@ from foodtrain.models import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
 from foodtrain.models._types import utc_now
 from foodtrain.services.errors import NotFoundError
 
+logger = logging.getLogger(__name__)
 JobHandler = Callable[[Session, "JobContext"], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
 PROGRESS_INTERVAL_S = 0.5
@@ -191,7 +193,9 @@ def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = 
     """Run one queued job to the end, recording success, failure or cancellation. Never raises."""
     worker_id = worker_id or new_worker_id()
     if not _claim(session_factory, job_id, worker_id):
+        logger.info("job %d is not queued (taken by another worker, finished or cancelled): skipped", job_id)
         return
+    logger.info("job %d claimed by worker %s", job_id, worker_id)
     with session_factory() as session:
         job = session.get(BackgroundJob, job_id)
         assert job is not None

@@ -1,7 +1,9 @@
-"""Jobs run by real `foodtrain worker` processes, on both queue storages (a SQLite file and a Redis server).
+"""Jobs run by real `foodtrain worker` processes, on both queue storages (a SQLite file and a Redis server)
+and both databases (SQLite, and PostgreSQL with Redis as on several hosts).
 
 The worker is a separate process, as in production: the test process stores the job row
 and puts its id on the queue, and watches the row (the source of truth) change.
+The PostgreSQL case is skipped only when no PostgreSQL is configured (tests/run.sh starts one).
 """
 from __future__ import annotations
 
@@ -10,19 +12,25 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
+from foodtrain.cli import migrate_database
 from foodtrain.config import TestConfig
+from foodtrain.demo import generate_demo
 from foodtrain.extensions import db
 from foodtrain.job_queue import job_queue
 from foodtrain.jobs import ABANDONED_AFTER_S, request_cancel, submit_job
 from foodtrain.models import BackgroundJob, Branch, JobStatus
 from foodtrain.services.rota import GENERATE_JOB_KIND
+from tests import conftest
+from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, csrf_token_from, sign_in
 from tests.serving import FOODTRAIN, environment, free_port
 from web import create_app
 
@@ -56,23 +64,72 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process.wait(10)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+def _postgres_execute(url: str, statement: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated PostgreSQL demo database, made once; each test copies it (CREATE DATABASE … TEMPLATE)."""
+    if conftest.POSTGRES_URL is None:
+        pytest.skip("DATABASE_URL_TEST_POSTGRES is not set (tests/run.sh starts PostgreSQL and sets it)")
+    name = f"foodtrain_template_{uuid.uuid4().hex[:12]}"
+    _postgres_execute(conftest.POSTGRES_URL, f'CREATE DATABASE "{name}"')
+    url = make_url(conftest.POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(tmp_path_factory.mktemp("pg-template")))
+    with app.app_context():
+        migrate_database()
+        generate_demo(db.session, DEMO_TODAY, password_factory=lambda: DEMO_PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    yield name
+    _postgres_execute(conftest.POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def demo_database_url(request: pytest.FixtureRequest, template_databases: dict[str, Path],
+                      tmp_path: Path) -> Iterator[str]:
+    """A fresh copy of the demo database: a SQLite file, or a PostgreSQL database of its own (dropped after)."""
+    if request.param == "sqlite":
+        database = tmp_path / "foodtrain.sqlite3"
+        shutil.copyfile(template_databases["demo"], database)
+        yield f"sqlite:///{database}"
+        return
+    template = request.getfixturevalue("postgres_demo_template")
+    assert conftest.POSTGRES_URL is not None
+    name = f"foodtrain_{uuid.uuid4().hex[:12]}"
+    _postgres_execute(conftest.POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield make_url(conftest.POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    _postgres_execute(conftest.POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def queue_url(request: pytest.FixtureRequest) -> str:
     if request.param == "redis":
         return request.getfixturevalue("redis_url")
     return ""
 
 
+# (database, queue storage): the embedded default, SQLite with Redis, and the several-hosts setup.
+SETUPS = [pytest.param("sqlite", "sqlite", id="sqlite-db-sqlite-queue"),
+          pytest.param("sqlite", "redis", id="sqlite-db-redis-queue"),
+          pytest.param("postgres", "redis", id="postgres-db-redis-queue", marks=pytest.mark.postgres)]
+pytestmark = pytest.mark.parametrize(("demo_database_url", "queue_url"), SETUPS, indirect=True)
+
+
 @pytest.fixture
-def worker_setup(template_databases: dict[str, Path], tmp_path: Path, queue_url: str) -> Iterator[tuple[Flask, dict]]:
+def worker_setup(demo_database_url: str, tmp_path: Path, queue_url: str) -> Iterator[tuple[Flask, dict]]:
     """An app on a copy of the demo database whose jobs go on the queue (not run inline), and the workers' env."""
     instance = tmp_path / "instance"
     instance.mkdir()
-    database = instance / "foodtrain.sqlite3"
-    shutil.copyfile(template_databases["demo"], database)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "JOBS_RUN_INLINE": False,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": demo_database_url, "JOBS_RUN_INLINE": False,
                       "QUEUE_URL": queue_url or None}, instance_path=str(instance))
-    env = environment(instance, DATABASE_URL=f"sqlite:///{database}", SECRET_KEY=TestConfig.SECRET_KEY,
+    env = environment(instance, DATABASE_URL=demo_database_url, SECRET_KEY=TestConfig.SECRET_KEY,
                       FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY)
     if queue_url:
         env["FOODTRAIN_QUEUE_URL"] = queue_url
@@ -131,13 +188,18 @@ def _searching(row: BackgroundJob) -> bool:
     return row.status is JobStatus.RUNNING and "Searching" in row.progress_json
 
 
-def test_a_worker_process_runs_a_queued_job(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """A job put on the queue is run to the end by a `foodtrain worker`, which records its result on the row."""
+def test_a_worker_process_runs_a_job_queued_by_the_app(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator starts a rota in the app; a `foodtrain worker` claims it and records its result on the row."""
     app, env = worker_setup
     log_path = tmp_path / "worker.log"
     worker = _start_worker(env, log_path)
     try:
-        job_id = _queue_rota_job(app, time_limit_s=2)
+        client = app.test_client()
+        sign_in(client, "coordinator-dg")
+        token = csrf_token_from(client.get("/rota/").get_data(as_text=True))
+        response = client.post("/rota/generate", data={"csrf_token": token, "month": "2026-12", "time_limit_s": 2})
+        assert "/jobs/" in response.headers.get("Location", ""), response.get_data(as_text=True)[:2000]
+        job_id = int(response.headers["Location"].rsplit("/", 1)[1])
         row = _wait_for(app, job_id, lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, log_path)
         assert row.status is JobStatus.SUCCEEDED, row.error_message
         assert '"rota_id"' in row.result_json and row.attempts == 1 and row.worker_id
@@ -165,23 +227,53 @@ def test_cancel_stops_a_running_job_within_two_seconds(worker_setup, tmp_path: P
 
 
 def test_a_job_whose_worker_is_killed_ends_retried_never_stuck(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """kill -9 the worker mid-job: another worker starts the job once more within a minute and finishes it."""
+    """kill -9 the worker running a job: the other worker, already running, starts it once more and finishes it."""
     app, env = worker_setup
     log_path = tmp_path / "worker.log"
-    first = _start_worker(env, log_path)
-    second = None
+    workers = [_start_worker(env, log_path), _start_worker(env, log_path)]
     try:
         job_id = _queue_rota_job(app, time_limit_s=3)
         killed_row = _wait_for(app, job_id, _searching, 90, log_path)
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
+        running = {process.pid: process for process in workers}
+        victim = running[int(killed_row.worker_id.split(":")[1])]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
         killed_at = time.monotonic()
-        second = _start_worker(env, log_path)
-        row = _wait_for(app, job_id, lambda r: r.worker_id != killed_row.worker_id, 60, log_path)
+        row = _wait_for(app, job_id, lambda r: r.worker_id not in ("", killed_row.worker_id), 60, log_path)
         assert time.monotonic() - killed_at <= ABANDONED_AFTER_S + 20
+        survivor = next(process for process in workers if process is not victim)
+        assert row.worker_id.split(":")[1] == str(survivor.pid)
         row = _wait_for(app, job_id, lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, log_path)
         assert row.status is JobStatus.SUCCEEDED and row.attempts == 2, row.error_message
     finally:
-        _stop(first)
-        if second is not None:
-            _stop(second)
+        for process in workers:
+            _stop(process)
+
+
+def test_a_job_delivered_twice_to_two_workers_runs_once(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same job id on the queue twice, two workers taking it: one claims the row, the other skips it."""
+    app, env = worker_setup
+    log_path = tmp_path / "worker.log"
+    workers = [_start_worker(env, log_path), _start_worker(env, log_path)]
+    try:
+        job_id = _queue_rota_job(app, time_limit_s=2)
+        job_queue(app).enqueue(job_id)
+        row = _wait_for(app, job_id, lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, log_path)
+        assert row.status is JobStatus.SUCCEEDED and row.attempts == 1, row.error_message
+        deadline = time.monotonic() + 60
+        while not _all_deliveries_done(log_path.read_text(errors="replace")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        log = log_path.read_text(errors="replace")
+        # Twice or more (a starting worker also requeues the queued jobs), claimed once, the rest skipped.
+        assert log.count(f"job {job_id} claimed by") == 1, log
+        assert log.count(f"job {job_id} is not queued") >= 1, log
+        assert _job_row(app, job_id).attempts == 1
+    finally:
+        for process in workers:
+            _stop(process)
+
+
+def _all_deliveries_done(log: str) -> bool:
+    """Huey logs "Executing <task>" and then "<task> executed in …" for each delivery a worker takes."""
+    started = log.count("INFO: Executing ")
+    return started >= 2 and log.count(" executed in ") == started
