@@ -40,7 +40,8 @@ def test_wheel_carries_the_data_the_app_reads(wheel_names: set[str]) -> None:
     expected = {
         f"foodtrain/data/{path.relative_to(ROOT / 'data').as_posix()}"
         for folder in ("demo", "import_templates") for path in (ROOT / "data" / folder).iterdir()
-    } | {"foodtrain/data/postcodes/gb_postcodes.bin.xz", "foodtrain/data/postcodes/SOURCE.md"}
+    } | {"foodtrain/data/postcodes/gb_postcodes.bin.xz", "foodtrain/data/postcodes/SOURCE.md",
+         "foodtrain/data/basemap/gb_basemap.json.xz", "foodtrain/data/basemap/SOURCE.md"}
     assert expected <= wheel_names, sorted(expected - wheel_names)
 
 

@@ -191,6 +191,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "routes.picking": allow(OFFICE_WORK, query={"shop": "shop"}),
     "routes.mine": allow(ON_THE_ROAD),
     "routes.my_day": allow(ON_THE_ROAD),
+    "routes.my_delivery": allow(ON_THE_ROAD, path={"order_id": "order"}),
+    "routes.my_delivery_undo": allow(ON_THE_ROAD, path={"order_id": "order"}),
     "orders.undo_cancellation": allow(OFFICE_WORK, path={"order_id": "order"}),
     # help pages (each topic shown only to the roles it concerns)
     "help.index": allow(EVERYONE),

@@ -238,3 +238,8 @@ class CancelForm(_VersionedForm):
 
 class UndoCancelForm(_VersionedForm):
     submit = SubmitField("Undo the cancellation")
+
+
+class UndoDeliveryForm(_VersionedForm):
+    """Take back a delivered / not delivered record made by mistake (the team's phone page)."""
+    submit = SubmitField("Undo")

@@ -217,7 +217,7 @@ def packing(order_id: int):  # type: ignore[no-untyped-def]
         record_packing(db.session, current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
                        _user_id(), expected_version=form.version.data)
     except ValidationError as error:
-        _field_errors(form, error.field_errors)
+        field_errors(form, error.field_errors)
         return _render_order(order_id, packing=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -243,13 +243,13 @@ def delivery(order_id: int):  # type: ignore[no-untyped-def]
                         form.method if form.delivered else None, form.reason.data or "", _user_id(),
                         expected_version=form.version.data, today=_today())
     except ValidationError as error:
-        _field_errors(form, error.field_errors)
+        field_errors(form, error.field_errors)
         return _render_order(order_id, delivery=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, delivery=form, status=409)
     if form.delivered:
-        flash(_payment_message(order_id), "info")
+        flash(delivery_recorded_message(order_id), "info")
     else:
         flash("Recorded as not delivered.", "info")
     return redirect(url_for(".show", order_id=order_id))
@@ -270,7 +270,7 @@ def cancel(order_id: int):  # type: ignore[no-untyped-def]
         cancel_order(db.session, current_branch_id(), order_id, form.reason.data or "", _user_id(),
                      expected_version=form.version.data)
     except ValidationError as error:
-        _field_errors(form, error.field_errors)
+        field_errors(form, error.field_errors)
         return _render_order(order_id, cancel=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -301,7 +301,7 @@ def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".show", order_id=order_id))
 
 
-def _payment_message(order_id: int) -> str:
+def delivery_recorded_message(order_id: int) -> str:
     """'Delivery recorded', and when the amount received differs from the amount due, what carries over."""
     order = get_order(db.session, current_branch_id(), order_id)
     difference = (order.amount_received_pence or 0) - (order.amount_due_pence or 0)
@@ -313,9 +313,9 @@ def _payment_message(order_id: int) -> str:
             f"{format_pence(order.amount_due_pence)} due. Carried to {order.customer.full_name}'s balance: {balance}.")
 
 
-def _field_errors(form, field_errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     """Put a service's errors next to the form's fields of the same name (or at the top when none matches)."""
-    for key, message in field_errors.items():
+    for key, message in errors.items():
         field = form._fields.get(key) if key not in ("csrf_token", "version") else None
         if field is not None:
             field.errors = [*field.errors, message]

@@ -12,9 +12,12 @@ from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import ConfirmationNeeded, ValidationError
+from foodtrain.services.orders import StaleOrderError, record_delivery, undo_delivery
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from foodtrain.wording import plain_date
 from web.jobs import start_job
+from web.order_forms import DeliveryForm, UndoDeliveryForm
+from web.orders import delivery_recorded_message, field_errors
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
 from web.arguments import date_argument, int_argument
 from web.security import current_branch_id, field_cipher, roles_required
@@ -199,9 +202,8 @@ def mine():  # type: ignore[no-untyped-def]
     return render_template("routes/mine.html", days=days)
 
 
-@blueprint.route("/mine/<day>")
-@roles_required(*SHEET_ROLES)
-def my_day(day: str):  # type: ignore[no-untyped-def]
+def _my_plan(day: str) -> planning.PlanView:
+    """The signed-in team member's published rounds of ``day`` (404 when there are none)."""
     parsed = date_argument(day)
     if parsed is None:
         abort(404)
@@ -209,4 +211,90 @@ def my_day(day: str):  # type: ignore[no-untyped-def]
                                   drivers_only=True)
     if plan is None:
         abort(404)
-    return render_template("routes/my_day.html", plan=plan)
+    return plan
+
+
+def _render_my_day(plan: planning.PlanView, failed: DeliveryForm | UndoDeliveryForm | None = None,
+                   failed_order_id: int | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The phone page: a delivered / not-in form on each stop not yet recorded, an Undo on each recorded one
+    (the form that failed shown as sent, with its messages)."""
+    forms: dict[int, DeliveryForm | UndoDeliveryForm] = {}
+    for round_ in plan.rounds:
+        for stop in round_.stops:
+            if stop.kind != "delivery" or stop.order_id is None or stop.cancelled:
+                continue
+            if stop.order_id == failed_order_id and failed is not None:
+                forms[stop.order_id] = failed
+            elif stop.delivery_recorded:
+                forms[stop.order_id] = UndoDeliveryForm(prefix=f"undo-{stop.order_id}", formdata=None,
+                                                        version=stop.order_version)
+            elif stop.order_status in ("packed", "out_for_delivery"):
+                forms[stop.order_id] = DeliveryForm(
+                    prefix=f"stop-{stop.order_id}", formdata=None, version=stop.order_version,
+                    amount_received=stop.amount_due_at_door, payment_method=stop.customer_payment_method,
+                    reason="Not in")
+    return render_template("routes/my_day.html", plan=plan, forms=forms), status
+
+
+def _my_delivery_stop(plan: planning.PlanView, order_id: int) -> planning.StopView:
+    """The delivery stop of ``order_id`` on the team member's own rounds (404 for any other order)."""
+    stop = next((s for r in plan.rounds for s in r.stops if s.kind == "delivery" and s.order_id == order_id
+                 and not s.cancelled), None)
+    if stop is None:
+        abort(404)
+    return stop
+
+
+@blueprint.route("/mine/<day>")
+@roles_required(*SHEET_ROLES)
+def my_day(day: str):  # type: ignore[no-untyped-def]
+    return _render_my_day(_my_plan(day))
+
+
+@blueprint.route("/mine/<day>/orders/<int:order_id>/delivery", methods=["POST"])
+@roles_required(*SHEET_ROLES)
+def my_delivery(day: str, order_id: int):  # type: ignore[no-untyped-def]
+    """Delivered (amount received, how paid) or not in, recorded from the team's phone."""
+    plan = _my_plan(day)
+    stop = _my_delivery_stop(plan, order_id)
+    form = DeliveryForm(prefix=f"stop-{order_id}")
+    if not form.validate_on_submit():
+        return _render_my_day(plan, form, order_id, status=400)
+    try:
+        record_delivery(db.session, current_branch_id(), order_id, form.delivered,
+                        form.amount_received_pence if form.delivered else None,
+                        form.method if form.delivered else None, form.reason.data or "", current_user.id,
+                        expected_version=form.version.data, today=_today())
+    except ValidationError as error:
+        field_errors(form, error.field_errors)
+        return _render_my_day(plan, form, order_id, status=400)
+    except StaleOrderError as error:
+        form.form_errors.append(f"{error.message} Nothing was saved for {stop.label}.")
+        return _render_my_day(_my_plan(day), form, order_id, status=409)
+    if form.delivered:
+        flash(f"{stop.label}: {delivery_recorded_message(order_id)}", "info")
+    else:
+        flash(f"{stop.label}: recorded as not delivered ({form.reason.data}).", "info")
+    return redirect(url_for(".my_day", day=day, _anchor=f"stop-{order_id}"))
+
+
+@blueprint.route("/mine/<day>/orders/<int:order_id>/delivery/undo", methods=["POST"])
+@roles_required(*SHEET_ROLES)
+def my_delivery_undo(day: str, order_id: int):  # type: ignore[no-untyped-def]
+    """Take back what was recorded at the door for one stop (a wrong tap)."""
+    plan = _my_plan(day)
+    stop = _my_delivery_stop(plan, order_id)
+    form = UndoDeliveryForm(prefix=f"undo-{order_id}")
+    if not form.validate_on_submit():
+        return _render_my_day(plan, form, order_id, status=400)
+    try:
+        undo_delivery(db.session, current_branch_id(), order_id, current_user.id,
+                      expected_version=form.version.data, today=_today())
+    except ValidationError as error:
+        form.form_errors.extend(error.field_errors.values())
+        return _render_my_day(plan, form, order_id, status=400)
+    except StaleOrderError as error:
+        form.form_errors.append(f"{error.message} Nothing was undone for {stop.label}.")
+        return _render_my_day(_my_plan(day), form, order_id, status=409)
+    flash(f"{stop.label}: undone, nothing is recorded for this stop now.", "info")
+    return redirect(url_for(".my_day", day=day, _anchor=f"stop-{order_id}"))

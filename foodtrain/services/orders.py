@@ -798,6 +798,35 @@ def record_delivery(
         _audit(session, user_id, "order.delivery", order, detail)
 
 
+
+RECORDED_DELIVERY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
+
+
+def undo_delivery(session: Session, branch_id: int, order_id: int, user_id: int | None,
+                  expected_version: int | None = None, today: date | None = None) -> None:
+    """Take back a delivered / not delivered record (a wrong tap on the phone): the order is packed and
+    waiting again, with no amount received or reason, so the customer's balance is as it was.
+    Given ``today``, only until the end of the delivery day; after that the office corrects the order."""
+    with _order_change(session):
+        order = _order_in_branch(session, branch_id, order_id)
+        if order.status is OrderStatus.PACKED and expected_version is not None and order.version > expected_version:
+            session.rollback()
+            return  # a repeated submit: already undone
+        _check_version(order, expected_version)
+        if order.status not in RECORDED_DELIVERY_STATUSES:
+            raise ValidationError({"undo": "Nothing to undo: no delivery is recorded for this order."})
+        if today is not None and order.delivery_date < today:
+            raise ValidationError({"undo": f"The delivery day ({order.delivery_date:%A %-d %B}) has passed: "
+                                           "ask the office to correct the order."})
+        order.status = OrderStatus.PACKED
+        order.amount_received_pence = None
+        order.payment_method_received = None
+        order.not_delivered_reason = None
+        order.updated_at = utc_now()
+        session.flush()
+        _audit(session, user_id, "order.delivery_undone", order)
+
+
 def cancel_order(
     session: Session,
     branch_id: int,

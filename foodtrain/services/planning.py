@@ -42,6 +42,7 @@ from foodtrain.models import (
 )
 from foodtrain.models import SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
+from foodtrain.money import format_pence
 from foodtrain.route_map import MapPoint, MapRound, render_round_map
 from foodtrain.services.audit import record_event
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
@@ -619,6 +620,17 @@ class StopView:
     support_needs: str = ""
     amount_due: str = ""
     payment_method: str = ""
+    # What the team recorded at the door (delivery stops only): the order's status and version for the
+    # phone's delivered / not-in form, the amount due at the door to start it with, and what was recorded.
+    order_status: str = ""
+    order_version: int = 0
+    amount_due_at_door: str = ""
+    customer_payment_method: str = ""
+    outcome: str = ""
+
+    @property
+    def delivery_recorded(self) -> bool:
+        return self.order_status in ("delivered", "not_delivered")
 
     @property
     def phone_link(self) -> str:
@@ -844,7 +856,11 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                     phone=customer.phone or "", access_notes=customer.access_notes or "",
                     support_needs="; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs),
                     amount_due=_amount_due_text(order, balances),
-                    payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value))
+                    payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value),
+                    order_status=order.status.value, order_version=order.version,
+                    amount_due_at_door=(f"{order.amount_due_pence / 100:.2f}" if order.amount_due_pence is not None
+                                        else ""),
+                    customer_payment_method=customer.payment_method.value, outcome=_outcome_text(order))
             stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
                                   clock_text(stop.arrival_min), clock_text(stop.departure_min),
                                   int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon,
@@ -1090,6 +1106,18 @@ def _amount_due_text(order: Order, balances: dict[int, int]) -> str:
 
 
 PAYMENT_LABELS = {"cash": "Cash", "cheque": "Cheque", "other_arrangement": "Other arrangement"}
+
+
+def _outcome_text(order: Order) -> str:
+    """What was recorded at the door, in words ("" while nothing is)."""
+    if order.status is OrderStatus.DELIVERED:
+        method = order.payment_method_received
+        paid_by = PAYMENT_LABELS.get(method.value, method.value) if method is not None else ""
+        return f"Delivered: {format_pence(order.amount_received_pence)} received" + (f" ({paid_by.lower()})"
+                                                                                       if paid_by else "")
+    if order.status is OrderStatus.NOT_DELIVERED:
+        return f"Not delivered: {order.not_delivered_reason or 'no reason given'}"
+    return ""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,22 @@
 """The offline SVG map of the rounds."""
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ElementTree
 
-from foodtrain.route_map import ROUND_STYLES, MapPoint, MapRound, render_round_map
+import numpy as np
+import pytest
+
+from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, Outline, Town, basemap_within, load_basemap
+from foodtrain.route_map import (
+    MIN_SPAN_DEG_LAT,
+    ROUND_STYLES,
+    STOP_SPACING_PX,
+    MapPoint,
+    MapRound,
+    fit_projection,
+    render_round_map,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -45,8 +58,8 @@ def test_projection_keeps_points_inside_the_map_and_east_is_right() -> None:
     """Projected points fall inside the drawing, with east to the right and north up."""
     root = ElementTree.fromstring(render_round_map([_round("Van 1", 55.0, -3.5, 3)]))
     view_box = [float(v) for v in root.get("viewBox").split()]
-    circles = [(float(c.get("cx")), float(c.get("cy"))) for c in root.iter(f"{SVG}circle")
-               if c.get("r") == "10"]
+    circles = _stop_centres(root)
+    assert len(circles) == 3
     assert all(0 <= x <= view_box[2] and 0 <= y <= view_box[3] for x, y in circles)
     # deliveries go north-west (lat up, lon down): x decreases, y decreases
     assert circles[0][0] > circles[-1][0] and circles[0][1] > circles[-1][1]
@@ -60,3 +73,128 @@ def test_names_are_escaped_and_empty_map_is_valid() -> None:
     empty = render_round_map([])
     assert "No rounds to show." in empty
     ElementTree.fromstring(empty)
+
+
+def _distance_px(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def test_fit_projection_fits_the_points_in_the_box_north_up_east_right_one_scale() -> None:
+    """Every point lands inside the box less its margin, the points' centre is the box's centre, north is up,
+    east is right, a kilometre is as many pixels north-south as east-west, and lat_lon undoes xy."""
+    lat_lons = [(55.07, -3.61), (55.37, -3.92), (54.84, -4.05), (54.99, -3.26)]
+    projection = fit_projection(lat_lons, 760, 520, 36)
+    xys = [projection.xy(lat, lon) for lat, lon in lat_lons]
+    assert all(36 - 1e-6 <= x <= 760 - 36 + 1e-6 and 36 - 1e-6 <= y <= 520 - 36 + 1e-6 for x, y in xys)
+    xs, ys = [x for x, _ in xys], [y for _, y in xys]
+    assert math.isclose((min(xs) + max(xs)) / 2, 380) and math.isclose((min(ys) + max(ys)) / 2, 260)
+    assert math.isclose(min(xs), 36) or math.isclose(min(ys), 36)  # the tighter direction fills the box
+    sanquhar, kirkcudbright, annan = xys[1], xys[2], xys[3]
+    assert sanquhar[1] < kirkcudbright[1] and annan[0] > kirkcudbright[0]
+    north, east = projection.xy(55.1, -3.6), projection.xy(55.0, -3.6 + 0.1 / math.cos(math.radians(55.0)))
+    origin = projection.xy(55.0, -3.6)
+    assert math.isclose(_distance_px(origin, north), _distance_px(origin, east), rel_tol=0.01)
+    lat, lon = projection.lat_lon(*projection.xy(55.2, -3.7))
+    assert math.isclose(lat, 55.2) and math.isclose(lon, -3.7)
+    south, west, north_lat, east_lon = projection.bounds()
+    assert south < 54.84 and north_lat > 55.37 and west < -4.05 and east_lon > -3.26
+
+
+def test_fit_projection_of_one_place_shows_the_area_around_it() -> None:
+    """A single point (or a few on one street) is centred and the map still spans the minimum distance."""
+    projection = fit_projection([(55.07, -3.61)], 760, 520, 36)
+    assert projection.xy(55.07, -3.61) == pytest.approx((380, 260))
+    south, _, north, _ = projection.bounds()
+    assert north - south >= MIN_SPAN_DEG_LAT
+    with pytest.raises(ValueError, match="lat_lons"):
+        fit_projection([], 760, 520, 36)
+
+
+def _square(lat: float, lon: float, half_deg: float) -> Outline:
+    lats = np.array([lat - half_deg, lat - half_deg, lat + half_deg, lat + half_deg])
+    lons = np.array([lon - half_deg, lon + half_deg, lon + half_deg, lon - half_deg])
+    return Outline(lats, lons, (lat - half_deg, lon - half_deg, lat + half_deg, lon + half_deg))
+
+
+def test_map_draws_land_lochs_and_towns_under_the_rounds_and_credits_the_data() -> None:
+    """The basemap's land and lochs are paths drawn before the rounds, towns in view are named, and the
+    data's licences are printed on the map."""
+    basemap = Basemap(land=(_square(55.0, -3.6, 1.0), _square(40.0, 10.0, 1.0)),
+                      lakes=(_square(55.1, -3.7, 0.02),),
+                      towns=(Town("Dumfries", 55.07, -3.61), Town("Far Away", 40.0, 10.0)))
+    svg = render_round_map([_round("Van 1", 55.0, -3.5, 4)], basemap=basemap)
+    root = ElementTree.fromstring(svg)
+    paths = {p.get("class"): p.get("d") for p in root.iter(f"{SVG}path")}
+    assert paths["route-map__land"].count("M") == 1  # the far-away square is left out
+    assert paths["route-map__lochs"].count("M") == 1
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Dumfries" in texts and "Far Away" not in texts
+    assert svg.index("route-map__land") < svg.index("route-map__round")
+    assert BASEMAP_ATTRIBUTION in texts
+    area = root.find(f"{SVG}svg")
+    assert area is not None and area.get("class") == "route-map__area" and area.get("viewBox") == "0 0 760 520"
+
+
+def test_stops_on_top_of_each_other_and_of_the_base_are_spread_with_leader_lines() -> None:
+    """Two deliveries at the base's own place are drawn apart from each other and from the base, each with
+    a line back to where it really is; the numbers stay those of the round."""
+    base = MapPoint(55.07, -3.61, "start", "")
+    points = (base, MapPoint(55.07, -3.61, "delivery", ""), MapPoint(55.07, -3.61, "delivery", ""),
+              MapPoint(55.3, -3.9, "delivery", ""), MapPoint(55.07, -3.61, "end", ""))
+    root = ElementTree.fromstring(render_round_map([MapRound("Van 1", points)], basemap=Basemap((), (), ())))
+    stops = _stop_centres(root)
+    assert len(stops) == 3
+    base = next(g for g in root.iter(f"{SVG}g") if "route-map__base" in (g.get("class") or "").split())
+    base_xy = _translation(base)
+    assert _polygon_centre(base.find(f"{SVG}polygon").get("points")) == pytest.approx((0, 0), abs=0.1)
+    assert all(_distance_px(a, b) >= STOP_SPACING_PX - 0.1 for i, a in enumerate(stops) for b in stops[i + 1:])
+    assert all(_distance_px(stop, base_xy) >= STOP_SPACING_PX - 0.1 for stop in stops)
+    leader_starts = [_translation(g) for g in root.iter(f"{SVG}g")
+                     if g.find(f"{SVG}line[@class='route-map__leader']") is not None]
+    assert len(leader_starts) == 2
+    assert all(_distance_px(start, base_xy) < 0.2 for start in leader_starts)  # each line starts at the true place
+    titles = [t.text for c in root.iter(f"{SVG}circle") for t in c.iter(f"{SVG}title")]
+    assert titles == ["Van 1, stop 1", "Van 1, stop 2", "Van 1, stop 3"]
+
+
+def _translation(group: ElementTree.Element) -> tuple[float, float]:
+    x, y = group.get("transform").removeprefix("translate(").removesuffix(")").split()
+    assert (group.get("data-x"), group.get("data-y")) == (x, y)  # what the page's script scales around
+    return float(x), float(y)
+
+
+def _stop_centres(root: ElementTree.Element) -> list[tuple[float, float]]:
+    """Where each numbered stop circle is drawn on the map: its marker's place plus the circle's offset."""
+    centres = []
+    for group in root.iter(f"{SVG}g"):
+        if "route-map__stop" in (group.get("class") or "").split():
+            x, y = _translation(group)
+            circle = next(c for c in group.iter(f"{SVG}circle") if c.get("r") == "10")
+            centres.append((x + float(circle.get("cx")), y + float(circle.get("cy"))))
+    return centres
+
+
+def _polygon_centre(points: str) -> tuple[float, float]:
+    pairs = [tuple(map(float, p.split(","))) for p in points.split()]
+    return sum(p[0] for p in pairs) / len(pairs), sum(p[1] for p in pairs) / len(pairs)
+
+
+def _inside(outline: Outline, lat: float, lon: float) -> bool:
+    """Ray casting: is the point inside the closed outline?"""
+    inside = False
+    lats, lons = outline.lats, outline.lons
+    for k in range(len(lats)):
+        a_lat, a_lon, b_lat, b_lon = lats[k - 1], lons[k - 1], lats[k], lons[k]
+        if (a_lat > lat) != (b_lat > lat) and lon < a_lon + (lat - a_lat) * (b_lon - a_lon) / (b_lat - a_lat):
+            inside = not inside
+    return inside
+
+
+def test_shipped_basemap_has_the_coast_lochs_and_towns_of_dumfries_and_galloway() -> None:
+    """Dumfries is on land, the Solway Firth is sea, Loch Doon is a loch, and the towns are named."""
+    near = basemap_within((54.6, -5.2, 55.5, -2.8), load_basemap())
+    assert any(_inside(o, 55.07, -3.61) for o in near.land)  # Dumfries
+    assert not any(_inside(o, 54.85, -3.55) for o in near.land)  # the Solway Firth
+    assert any(_inside(o, 55.225, -4.385) for o in near.lakes)  # Loch Doon
+    names = {t.name for t in near.towns}
+    assert {"Dumfries", "Stranraer", "Castle Douglas", "Annan", "Lockerbie"} <= names

@@ -1,0 +1,83 @@
+"""The office's main pages on a 360 px phone: nothing is wider than the screen (no sideways scrolling).
+
+Tables may scroll inside their own box (a focusable region), but the page itself never does.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from foodtrain.extensions import db
+from foodtrain.models import Branch, Customer, Order, Volunteer
+from foodtrain.services import planning
+from tests.browser.conftest import screenshot, sign_in_browser
+from tests.conftest import DEMO_PASSWORD
+
+PHONE_WIDTH_PX = 360
+DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
+OFFICE_PAGES = {
+    "dashboard": "/",
+    "customers": "/customers/",
+    "customers-search": "/customers/?q=dg1",
+    "customer-new": "/customers/new",
+    "volunteers": "/volunteers/",
+    "order-board": f"/orders/?date={DAY.isoformat()}",
+    "order-find": "/orders/customers?q=campbell",
+    "shops-day": f"/orders/shops?date={DAY.isoformat()}",
+    "routes": f"/routes/?date={DAY.isoformat()}",
+    "picking": f"/routes/picking?date={DAY.isoformat()}",
+    "rota": "/rota/",
+    "reports": "/reports/",
+    "deliveries-report": "/reports/deliveries",
+    "balances-report": "/reports/balances",
+    "closures": "/closures/",
+    "help": "/help/",
+    "referrals": "/referrals/",
+    "extra": "/extra/",
+    "befriending": "/befriending/",
+    "outcomes": "/outcomes/",
+    "imports": "/imports/",
+    "account": "/account/",
+}
+
+
+WIDEST_ELEMENT_JS = """(width) => {
+  const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 0.5);
+  const outermost = wide.filter(e => !wide.includes(e.parentElement));
+  return outermost.slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim()
+    .replace(/\\s+/g, '.') : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px').join(', ');
+}"""
+
+
+def _page_width_px(page) -> int:  # type: ignore[no-untyped-def]
+    return int(page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"))
+
+
+def test_office_pages_never_scroll_sideways_at_360px(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+    """Every main office page, a customer's record, an order and a planned day fit a 360 px wide screen."""
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        order = db.session.scalars(select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY)
+                                   .order_by(Order.id)).first()
+        customer_id = order.customer_id
+        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id)
+                                         .order_by(Volunteer.id))
+        planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        pages = dict(OFFICE_PAGES, **{"customer": f"/customers/{customer_id}", "order": f"/orders/{order.id}",
+                                      "volunteer": f"/volunteers/{volunteer_id}"})
+        assert db.session.get(Customer, customer_id) is not None
+        db.session.remove()
+    page = browser_page
+    page.set_viewport_size({"width": PHONE_WIDTH_PX, "height": 800})
+    sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
+    too_wide: dict[str, str] = {}
+    for name, path in pages.items():
+        response = page.goto(f"{page.live_server}{path}")
+        assert response is not None and response.status == 200, f"{path}: {response.status if response else None}"
+        width_px = _page_width_px(page)
+        if width_px > PHONE_WIDTH_PX:
+            too_wide[name] = f"{width_px} px: {page.evaluate(WIDEST_ELEMENT_JS, PHONE_WIDTH_PX)}"
+            screenshot(page, f"phone-width-{name}-too-wide")
+    print(f"\n360 px check: {len(pages)} office pages, too wide: {too_wide or 'none'}")
+    assert too_wide == {}, f"pages wider than {PHONE_WIDTH_PX} px: {too_wide}"
