@@ -14,7 +14,7 @@ from foodtrain.models.customer import (
     SupportNeed,
 )
 from foodtrain.models.job import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
-from foodtrain.models.order import Order, OrderLine, OrderStatus
+from foodtrain.models.order import Order, OrderLine, OrderStatus, estimate_crates
 from foodtrain.models.user import AuditEvent, User, UserRole, UserSession
 from foodtrain.models.volunteer import (
     DayPart,
@@ -41,6 +41,7 @@ __all__ = [
     "VolunteerAbsence", "VolunteerAvailability", "VolunteerPartnerPreference", "VolunteerRole",
     "VolunteerRoleAssignment",
 ]
+__all__ += ["estimate_crates"]
 __all__ += ["BranchDayOverride", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
 from foodtrain.models.rota import (  # noqa: E402
     PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind,

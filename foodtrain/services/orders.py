@@ -6,7 +6,6 @@ rollback on any error) and returns ids or plain dataclasses.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from foodtrain.models import (
     OrderStatus,
     PaymentMethod,
     Shop,
+    estimate_crates,
 )
 from foodtrain.models._types import utc_now
 from foodtrain.money import MAX_AMOUNT_PENCE, format_pence
@@ -46,7 +46,6 @@ REASON_MAX_LENGTH = 300
 MAX_QUANTITY = 999
 MAX_CRATES = 50
 # Rough packing density for the crates estimate before a shop has counted them.
-ITEMS_PER_CRATE = 8
 # How far ahead the board looks for the next delivery date.
 LOOKAHEAD_DAYS = 28
 
@@ -252,11 +251,6 @@ class ShopDaySummary:
 
 
 # ---------------------------------------------------------------- small rules
-
-
-def estimate_crates(total_quantity: int) -> int:
-    """Crates an order is likely to fill before the shop has counted them: one per ITEMS_PER_CRATE items."""
-    return max(1, math.ceil(total_quantity / ITEMS_PER_CRATE))
 
 
 def _customer_due(customer: Customer, day: date) -> bool:
@@ -660,10 +654,8 @@ def shop_day_summary(session: Session, branch_id: int, day: date) -> list[ShopDa
                                  till_receipt_pence=order.till_receipt_pence, version=order.version)
                     for order in orders],
             crates_recorded=sum(order.crates or 0 for order in orders),
-            # Counted crates where the shop has packed, an estimate from the item count elsewhere.
-            crates_estimate=sum(order.crates if order.crates is not None
-                                else estimate_crates(sum(line.quantity for line in order.lines))
-                                for order in orders),
+            # Counted crates where the shop has packed, an estimate from the lines elsewhere.
+            crates_estimate=sum(order.crates_or_estimate()[0] for order in orders),
         ))
     result.sort(key=lambda s: (s.ready_by, s.shop_name.lower()))
     return result
@@ -679,7 +671,7 @@ def picking_lists(session: Session, branch_id: int, day: date, shop_id: int) -> 
         lists.append(PickingList(
             order_id=order.id, customer_name=order.customer.full_name, delivery_date=order.delivery_date,
             shop_name=shop.name, ready_by=shop.orders_ready_time, status=order.status, notes=order.notes or "",
-            lines=lines, crates=order.crates, crates_estimate=estimate_crates(sum(line.quantity for line in lines)),
+            lines=lines, crates=order.crates, crates_estimate=estimate_crates(len(lines)),
         ))
     return lists
 

@@ -9,7 +9,6 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 """
 from __future__ import annotations
 
-import math
 import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -52,7 +51,6 @@ from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, 
 
 PLAN_JOB_KIND = "route_plan"
 CLOSED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
-LINES_PER_CRATE = 6
 DEFAULT_SHIFT_START = time(9, 0)
 DEFAULT_SHIFT_END = time(16, 0)
 DEFAULT_TIME_LIMIT_S = 10
@@ -175,13 +173,6 @@ def clock_text(minutes: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def estimated_crates(order: Order) -> tuple[int, bool]:
-    """The order's crates, or an estimate from its lines before the shop has packed it."""
-    if order.crates is not None and order.crates > 0:
-        return order.crates, False
-    return max(1, math.ceil(len(order.lines) / LINES_PER_CRATE)), True
-
-
 def service_minutes(needs: set[SupportNeed], crates: int) -> float:
     """Time at the door: carrying in, checking off, and the help the customer asked for."""
     return BASE_SERVICE_MIN + SERVICE_MIN_PER_CRATE * crates + sum(SUPPORT_SERVICE_MIN.get(n, 0.0) for n in needs)
@@ -271,7 +262,7 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
     orders = open_orders(session, branch_id, day)
     order_inputs = []
     for order in orders:
-        crates, estimated = estimated_crates(order)
+        crates, estimated = order.crates_or_estimate()
         customer = order.customer
         order_inputs.append(OrderInput(
             id=order.id, customer_name=customer.full_name, lat=customer.latitude, lon=customer.longitude,
@@ -811,7 +802,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         stops = []
         for stop in (s for s in plan.stops if s.van_id == round_.van_id):
             order = orders.get(stop.order_id) if stop.order_id else None
-            crates, estimated = estimated_crates(order) if order else (None, False)
+            crates, estimated = order.crates_or_estimate() if order else (None, False)
             if stop.kind == "pickup" and stop.shop_id in shops:
                 shop = shops[stop.shop_id]
                 label, place, lat, lon = (f"Collect for {order.customer.full_name}" if order else "Collect",
