@@ -59,7 +59,7 @@ def _is_planner() -> bool:
 @roles_required(*VIEWERS)
 def index():  # type: ignore[no-untyped-def]
     rotas = rota_service.list_rotas(db.session, current_branch_id())
-    today = date.today()
+    today = branch_today()
     next_month = (today.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
     form = GenerateForm(month=f"{next_month:%Y-%m}", form_token=secrets.token_urlsafe(24))
     return render_template("rota/index.html", rotas=rotas, form=form, can_plan=_is_planner())
@@ -234,7 +234,7 @@ def _month_argument() -> date:
             return rota_service.parse_month(value[:10])
         except ValidationError:
             pass
-    return date.today().replace(day=1)
+    return branch_today().replace(day=1)
 
 
 def _ics_response(text: str, name: str) -> Response:

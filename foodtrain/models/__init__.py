@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from foodtrain.models.branch import Branch, BranchDayOverride, DeliveryCharge, Shop, Van
 from foodtrain.models.customer import (
+    LIST_METHOD_LABELS,
+    PAYMENT_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     Customer,
     CustomerStatus,
@@ -41,7 +43,7 @@ __all__ = [
     "VolunteerAbsence", "VolunteerAvailability", "VolunteerPartnerPreference", "VolunteerRole",
     "VolunteerRoleAssignment",
 ]
-__all__ += ["estimate_crates"]
+__all__ += ["LIST_METHOD_LABELS", "PAYMENT_METHOD_LABELS", "estimate_crates"]
 __all__ += ["BranchDayOverride", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
 from foodtrain.models.rota import (  # noqa: E402
     PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind,

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import (
+    LIST_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     Customer,
     CustomerStatus,
@@ -36,7 +37,7 @@ from foodtrain.schedule import is_customer_due
 from foodtrain.services.audit import record_event
 from foodtrain.services.balances import balance_text, balances_pence
 from foodtrain.services.charges import delivery_charge_on
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 
 ITEM_MAX_LENGTH = 200
@@ -68,22 +69,12 @@ STATUS_LABELS = {
     OrderStatus.NOT_DELIVERED: "Not delivered",
     OrderStatus.CANCELLED: "Cancelled",
 }
-LIST_METHOD_LABELS = {ListMethod.TELEPHONE: "Telephone", ListMethod.COLLECTED_FORM: "Collected form"}
-PAYMENT_METHOD_LABELS = {
-    PaymentMethod.CASH: "Cash",
-    PaymentMethod.CHEQUE: "Cheque",
-    PaymentMethod.OTHER_ARRANGEMENT: "Other arrangement",
-}
 
-STALE_MESSAGE = "This order was changed by someone else meanwhile. Reload the page to see the latest version."
-
-
-class StaleOrderError(Exception):
+class StaleOrderError(StaleRecordError):
     """The order changed since the form was loaded (optimistic locking): nothing was written."""
 
-    def __init__(self, message: str = STALE_MESSAGE):
-        super().__init__(message)
-        self.message = message
+    def __init__(self) -> None:
+        super().__init__("order")
 
 
 # ---------------------------------------------------------------- inputs and results

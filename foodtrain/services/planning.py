@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import routing
+from foodtrain.clock import branch_today
 from foodtrain.encryption import DecryptionError, FieldCipher
 from foodtrain.jobs import JobContext, register_job_kind
 from foodtrain.models import (
@@ -39,12 +40,12 @@ from foodtrain.models import (
     SupportNeed,
     Van,
 )
-from foodtrain.models import SUPPORT_NEED_LABELS
+from foodtrain.models import PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.route_map import MapPoint, MapRound, render_round_map
 from foodtrain.services.audit import record_event
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
-from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
 from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, TeamSheet
@@ -72,8 +73,7 @@ SUPPORT_SERVICE_MIN = {
     SupportNeed.HEARING: 2.0,
     SupportNeed.HELP_WRITING_LIST: 0.0,
 }
-STALE_MESSAGE = ("This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
-                 "Reload the page and try again.")
+STALE_PLAN_CHANGES = "re-planned, published or adjusted"
 NO_TEAM_TEXT = "no team rostered"
 NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
 
@@ -823,7 +823,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                     phone=customer.phone or "", access_notes=customer.access_notes or "",
                     support_needs="; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs),
                     amount_due=_amount_due_text(order, balances),
-                    payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value))
+                    payment_method=PAYMENT_METHOD_LABELS[customer.payment_method])
             stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
                                   clock_text(stop.arrival_min), clock_text(stop.departure_min),
                                   int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon,
@@ -946,7 +946,7 @@ def _commit_change(session: Session) -> None:
         session.commit()
     except StaleDataError as error:
         session.rollback()
-        raise ValidationError({"version": STALE_MESSAGE}) from error
+        raise StaleRecordError("plan", STALE_PLAN_CHANGES) from error
 
 
 def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
@@ -958,7 +958,7 @@ def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
 def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
     plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
     if version is not None and plan.version != version:
-        raise ValidationError({"version": STALE_MESSAGE})
+        raise StaleRecordError("plan", STALE_PLAN_CHANGES)
     return plan
 
 
@@ -1068,7 +1068,6 @@ def _amount_due_text(order: Order, balances: dict[int, int]) -> str:
                                         balances.get(order.customer_id, 0))
 
 
-PAYMENT_LABELS = {"cash": "Cash", "cheque": "Cheque", "other_arrangement": "Other arrangement"}
 
 
 @dataclass(frozen=True)
@@ -1126,7 +1125,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
         key_safe_codes = 0
         for round_ in rounds:
             viewer_in_team = (plan.status is RoutePlanStatus.PUBLISHED and viewer.volunteer_id is not None
-                              and plan.delivery_date >= (today or date.today())
+                              and plan.delivery_date >= (today or branch_today())
                               and viewer.volunteer_id in team_of_van.get(round_.van_id, set()))
             stops = []
             for stop in round_.stops:
@@ -1149,8 +1148,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                         support_needs=needs, shop_name=order.shop.name,
                         crates=f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates),
                         amount_due=_amount_due_text(order, balances),
-                        payment_method=PAYMENT_LABELS.get(customer.payment_method.value,
-                                                          customer.payment_method.value),
+                        payment_method=PAYMENT_METHOD_LABELS[customer.payment_method],
                         order_ref=str(order.id),
                         key_safe_code=_key_safe_text(customer.key_safe_code_encrypted,
                                                      cipher if viewer_in_team else None)))

@@ -44,7 +44,7 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import record_event
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota_problem import (
     ROLE_FROM_LIBRARY,
@@ -64,7 +64,6 @@ GENERATE_JOB_KIND = "rota_generate"
 DEFAULT_TIME_LIMIT_S = 20.0
 MIN_TIME_LIMIT_S, MAX_TIME_LIMIT_S = 1.0, 300.0
 REPAIR_TIME_LIMIT_S = 5.0
-STALE_MESSAGE = "This rota was changed by someone else meanwhile — reload the page and try again."
 
 ROLE_LABELS = {RotaRole.DRIVER: "Driver", RotaRole.MATE: "Delivery mate", RotaRole.COLLECTOR: "List collector",
                RotaRole.SHOPPER: "Shopper", RotaRole.OFFICE: "Office"}
@@ -91,11 +90,11 @@ RULE_TEXT = {
 }
 
 
-class StaleRotaError(ValidationError):
+class StaleRotaError(StaleRecordError):
     """The rota changed since the form was loaded."""
 
     def __init__(self) -> None:
-        super().__init__({"version": STALE_MESSAGE})
+        super().__init__("rota")
 
 
 def _month(value: date) -> date:
