@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from foodtrain.clock import branch_today
 from foodtrain.demo import DemoSummary, database_is_empty, generate_demo
 from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
@@ -62,12 +62,12 @@ def load_demo_if_empty() -> bool:
 
     from foodtrain.demo_schedule import publish_demo_schedule
 
-    summary = generate_demo(db.session, date.today())
+    summary = generate_demo(db.session, branch_today())
     write_demo_logins(summary)
     click.echo(f"Loaded the demo: {summary.branches} branches, {summary.customers} customers, "
                f"{summary.volunteers} volunteers, {summary.orders} orders.")
     db.session.remove()
-    schedule = publish_demo_schedule(sessionmaker(bind=db.engine), date.today(), report=click.echo)
+    schedule = publish_demo_schedule(sessionmaker(bind=db.engine), branch_today(), report=click.echo)
     click.echo(f"Published this month's rota and {sum(len(ids) for ids in schedule.plan_ids.values())} "
                "days of routes.")
     return True
@@ -216,7 +216,7 @@ def retention_command(years: int, dry_run: bool) -> None:
     """Apply the retention rule: anonymise customers and volunteers gone for more than N years."""
     from foodtrain.services.privacy import apply_retention
 
-    outcome = apply_retention(db.session, date.today(), years, dry_run=dry_run)
+    outcome = apply_retention(db.session, branch_today(), years, dry_run=dry_run)
     verb = "Would anonymise" if dry_run else "Anonymised"
     click.echo(f"{verb} {len(outcome.customers)} customers and {len(outcome.volunteers)} volunteers "
                f"who left more than {years} years ago.")

@@ -1,43 +1,26 @@
-"""iCalendar (RFC 5545) files of a volunteer's rota: escaped text, folded lines, CRLF, UID and DTSTAMP.
+"""iCalendar (RFC 5545) files of a volunteer's calendar, written by the ``icalendar`` package.
 
-Only rota facts go in (date, time, role, van/shop, team-mates' names): never
-customer data. Times are local UK times with a VTIMEZONE for Europe/London.
+Only calendar facts go in (date, time, role, van/shop, team-mates' names, a
+town): never customer data. Event times are the branch's local time; the
+package writes the VTIMEZONE of the branch's zone from the time-zone database
+(no hand-kept daylight-saving block), escapes text and folds long lines.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-PRODUCT_ID = "-//foodtrain//volunteer rota//EN"
-TIMEZONE_ID = "Europe/London"
-MAX_LINE_OCTETS = 75
+from icalendar import Calendar, Event
 
-# Europe/London since 1996: BST from the last Sunday of March 01:00 UTC to the last Sunday of October.
-_VTIMEZONE = (
-    "BEGIN:VTIMEZONE",
-    f"TZID:{TIMEZONE_ID}",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0000",
-    "TZOFFSETTO:+0100",
-    "TZNAME:BST",
-    "DTSTART:19810329T010000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0000",
-    "TZNAME:GMT",
-    "DTSTART:19961027T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-)
+from foodtrain.clock import BRANCH_TIMEZONE
+
+PRODUCT_ID = "-//foodtrain//volunteer calendar//EN"
 
 
 @dataclass(frozen=True)
 class CalendarEvent:
-    """One event: ``start``/``end`` are naive local (Europe/London) times."""
+    """One event: ``start``/``end`` are naive local times of the branch (Europe/London)."""
 
     uid: str
     start: datetime
@@ -47,59 +30,28 @@ class CalendarEvent:
     location: str = ""
 
 
-def escape_text(value: str) -> str:
-    """RFC 5545 TEXT escaping: backslash, semicolon, comma and newlines."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return "".join(ch for ch in value if ch == "\t" or ord(ch) >= 0x20 and ord(ch) != 0x7F)
-
-
-def fold_line(line: str) -> str:
-    """Fold a content line into chunks of at most 75 octets, never splitting a UTF-8 character;
-    continuation lines start with one space (RFC 5545 section 3.1)."""
-    out: list[str] = []
-    current, size, limit = [], 0, MAX_LINE_OCTETS
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        if size + width > limit:
-            out.append("".join(current))
-            current, size, limit = [" "], 1, MAX_LINE_OCTETS
-        current.append(ch)
-        size += width
-    out.append("".join(current))
-    return "\r\n".join(out)
-
-
-def _local(value: datetime) -> str:
-    return value.strftime("%Y%m%dT%H%M%S")
-
-
 def build_calendar(events: Iterable[CalendarEvent], *, name: str, stamp_utc: datetime) -> str:
-    """The whole VCALENDAR text, CRLF line ends, folded lines. ``stamp_utc`` is naive UTC (DTSTAMP)."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODUCT_ID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-        f"X-WR-TIMEZONE:{TIMEZONE_ID}",
-        *_VTIMEZONE,
-    ]
-    stamp = stamp_utc.strftime("%Y%m%dT%H%M%SZ")
-    for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{escape_text(event.uid)}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;TZID={TIMEZONE_ID}:{_local(event.start)}",
-            f"DTEND;TZID={TIMEZONE_ID}:{_local(event.end)}",
-            f"SUMMARY:{escape_text(event.summary)}",
-        ]
-        if event.description:
-            lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-        if event.location:
-            lines.append(f"LOCATION:{escape_text(event.location)}")
-        lines += ["TRANSP:OPAQUE", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + "\r\n" for line in lines)
+    """The whole VCALENDAR text (CRLF line ends, folded lines). ``stamp_utc`` is naive UTC (DTSTAMP)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", BRANCH_TIMEZONE.key)
+    stamp = stamp_utc.replace(tzinfo=timezone.utc)
+    for item in events:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.start.replace(tzinfo=BRANCH_TIMEZONE))
+        event.add("dtend", item.end.replace(tzinfo=BRANCH_TIMEZONE))
+        event.add("summary", item.summary)
+        if item.description:
+            event.add("description", item.description)
+        if item.location:
+            event.add("location", item.location)
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode("utf-8")

@@ -29,8 +29,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from foodtrain.clock import branch_today
 
 PAGES = {
     "customer search": "/customers/?q=mac",
@@ -100,7 +102,7 @@ def _sign_in(base_url: str, username: str, password: str) -> _Client:
 
 def _start_jobs(client: _Client) -> list[str]:
     """A rota generation for next month and a route plan for the next weekday; returns their progress URLs."""
-    today = date.today()
+    today = branch_today()
     next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     day = today + timedelta(days=1)
     while day.weekday() >= 5:
@@ -176,7 +178,7 @@ def run_scenario_a(users: int, duration_s: float) -> dict[str, object]:
         return {
             "scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
             "command": " ".join(["python -m foodtrain.loadtest", f"--users {users}", f"--duration-s {duration_s:g}"]),
-            "date": date.today().isoformat(),
+            "date": branch_today().isoformat(),
             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
             "users": users, "duration_s": round(time.monotonic() - started, 1),
             "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from foodtrain.clock import branch_today
+
 __all__ = ["JOB_TITLES", "SEARCH_OUTCOME_WORDS", "job_title", "plain_date", "plan_quality", "search_outcome",
            "week_of"]
 
@@ -47,7 +49,7 @@ def search_outcome(status: str | None) -> str:
 def plain_date(day: date) -> str:
     """"Thursday 26 November" (the year only when it is not this year's)."""
     text = f"{day:%A} {day.day} {day:%B}"
-    return text if day.year == date.today().year else f"{text} {day.year}"
+    return text if day.year == branch_today().year else f"{text} {day.year}"
 
 
 def week_of(day: date) -> str:

@@ -178,6 +178,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "rota_pages.repair": allow(PLANNING, path={"rota_id": "rota"}, form={"volunteer_id": "volunteer"}),
     "rota_pages.mine": allow(EVERYONE),
     "rota_pages.mine_ics": allow(EVERYONE),
+    "rota_pages.feed": allow(EVERYONE),
+    "rota_pages.feed_ics": public(),  # the secret token in the URL is the key; unknown or revoked -> 404
     "rota_pages.volunteer": allow(PLANNING, path={"volunteer_id": "volunteer"}),
     "rota_pages.volunteer_ics": allow(PLANNING, path={"volunteer_id": "volunteer"}),
     # routes, sheets and picking lists

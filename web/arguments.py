@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import request
 
+from foodtrain.clock import branch_today
 from foodtrain.field_rules import in_delivery_window, parse_id
 
 MAX_PAGE = 10_000
@@ -24,7 +25,7 @@ def date_argument(value: str | None) -> date | None:
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    return day if in_delivery_window(day, date.today()) else None
+    return day if in_delivery_window(day, branch_today()) else None
 
 
 def int_argument(value: str | None) -> int | None:

@@ -2,11 +2,11 @@
 who is PVG-cleared), matches, the log of visits, calls and outings (office too), reviews and ending a match."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import Customer, DayPart, UserRole
 from foodtrain.models.support import ContactKind, Gender, SupportService
@@ -42,7 +42,7 @@ def index():  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
     return render_template("support/befriending_index.html",
                            matches=befriending_service.list_matches(db.session, branch_id, active_only=True),
-                           due=befriending_service.reviews_due(db.session, branch_id, date.today()),
+                           due=befriending_service.reviews_due(db.session, branch_id, branch_today()),
                            waiting=waiting_list(db.session, branch_id, SupportService.BEFRIENDING),
                            can_plan=current_user.role in PLANNERS)
 
@@ -50,7 +50,7 @@ def index():  # type: ignore[no-untyped-def]
 def _render_customer(customer: Customer, wish_form: WishForm, match_form: MatchForm, general=(),  # type: ignore[no-untyped-def]
                      status: int = 200):
     branch_id = current_branch_id()
-    result = befriending_service.suggest_befrienders(db.session, branch_id, customer.id, date.today())
+    result = befriending_service.suggest_befrienders(db.session, branch_id, customer.id, branch_today())
     match_form.volunteer_id.choices = options([("", "— choose —")] + [
         (s.volunteer_id, s.name) for s in result.suggestions])
     wish_form.ensure_token()
@@ -76,7 +76,7 @@ def customer(customer_id: int):  # type: ignore[no-untyped-def]
             wish_form.preferred_gender.data = wish.preferred_gender.value if wish.preferred_gender else ""
             wish_form.weekday.data = "" if wish.weekday is None else str(wish.weekday)
             wish_form.part_of_day.data = wish.part_of_day.value if wish.part_of_day else ""
-        match_form.started_on.data = date.today()
+        match_form.started_on.data = branch_today()
         audit_view("befriending_wish.view", "customer", person.id, branch_id, detail="interests,notes")
         return _render_customer(person, wish_form, match_form)
     general: list[str] = []
@@ -159,7 +159,7 @@ def log_contact(match_id: int):  # type: ignore[no-untyped-def]
         try:
             befriending_service.log_contact(db.session, branch_id, match.id, kind=enum_of(ContactKind, form.kind.data),
                                             happened_on=form.happened_on.data, duration_min=form.duration_min.data,
-                                            notes=form.notes.data or "", actor=current_actor(), today=date.today())
+                                            notes=form.notes.data or "", actor=current_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -182,7 +182,7 @@ def review(match_id: int):  # type: ignore[no-untyped-def]
             befriending_service.review_match(db.session, branch_id, match.id, reviewed_on=form.reviewed_on.data,
                                              notes=form.notes.data or "", continues=bool(form.continues.data),
                                              expected_version=form.expected_version, actor=current_actor(),
-                                             today=date.today())
+                                             today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -204,7 +204,7 @@ def end(match_id: int):  # type: ignore[no-untyped-def]
         try:
             befriending_service.end_match(db.session, branch_id, match.id, ended_on=form.ended_on.data,
                                           reason=form.end_reason.data or "", expected_version=form.expected_version,
-                                          actor=current_actor(), today=date.today())
+                                          actor=current_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import MAX_REASON_LENGTH, day_statuses, set_day
@@ -32,7 +33,7 @@ class DayForm(FlaskForm):
 
 
 def _today() -> date:
-    return date.today()
+    return branch_today()
 
 
 def _render(form: DayForm, status: int = 200):  # type: ignore[no-untyped-def]

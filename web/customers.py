@@ -11,7 +11,7 @@ from wtforms.validators import Length
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
-from foodtrain.models import SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
+from foodtrain.models import LIST_METHOD_LABELS, PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
 from foodtrain.services import customers as customer_service
 from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.errors import ValidationError
@@ -20,8 +20,6 @@ from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_customers
 from web.arguments import page_argument
 from web.people_forms import (
     FREQUENCY_LABELS,
-    LIST_METHOD_LABELS,
-    PAYMENT_LABELS,
     REFERRAL_LABELS,
     CustomerForm,
     EndForm,
@@ -80,7 +78,7 @@ def show(customer_id: int):  # type: ignore[no-untyped-def]
                            key_safe_form=KeySafeForm(),
                            payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
                            frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
-                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_LABELS, today=_today(),
+                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_METHOD_LABELS, today=_today(),
                            services=customer_services(db.session, branch_id, history.customer.id))
 
 

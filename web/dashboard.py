@@ -1,11 +1,12 @@
 """The branch dashboard and the admin's branch switch."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.services.dashboard import branch_dashboard
@@ -20,14 +21,14 @@ NAV_ITEMS = [("Dashboard", "dashboard.index", ALL_ROLES, 0)]
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return branch_today()
 
 
 @blueprint.route("/")
 @roles_required(*ALL_ROLES)
 def index():  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
-    summary = branch_dashboard(db.session, branch_id, date.today())
+    summary = branch_dashboard(db.session, branch_id, _today())
     branch = db.session.get(Branch, branch_id)
     branch_form = None
     if current_user.role is UserRole.ADMIN:

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import DayPart, PaymentMethod, UserRole
 from foodtrain.models.support import ExtraJobStatus, ExtraUrgency
@@ -76,7 +77,7 @@ def create():  # type: ignore[no-untyped-def]
             urgency=enum_of(ExtraUrgency, form.urgency.data) or ExtraUrgency.ROUTINE)
         try:
             job_id = extra_service.request_job(db.session, branch_id, job_request, actor=current_actor(),
-                                               form_token=form.form_token.data or "", today=date.today())
+                                               form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -148,7 +149,7 @@ def schedule(extra_job_id: int):  # type: ignore[no-untyped-def]
         try:
             extra_service.schedule_job(db.session, branch_id, job.id, volunteer_id=int_of(form.volunteer_id.data),
                                        on=on, part=part, expected_version=form.expected_version,
-                                       actor=current_actor(), today=date.today())
+                                       actor=current_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -178,7 +179,7 @@ def complete(extra_job_id: int):  # type: ignore[no-untyped-def]
                                            payment_method=enum_of(PaymentMethod, form.payment_method.data),
                                            notes=form.completion_notes.data or "",
                                            expected_version=form.expected_version, actor=current_actor(),
-                                           today=date.today())
+                                           today=branch_today())
             except ValidationError as error:
                 db.session.rollback()
                 general = apply_errors(form, error.field_errors)

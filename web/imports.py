@@ -6,11 +6,11 @@ spreadsheet may hold PVG details.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services import imports as import_service
@@ -62,7 +62,7 @@ def index():  # type: ignore[no-untyped-def]
 @blueprint.route("/<token>")
 @roles_required(*IMPORT_ROLES)
 def preview(token: str):  # type: ignore[no-untyped-def]
-    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, date.today())
+    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, branch_today())
     return render_template("imports/preview.html", preview=result, form=ImportConfirmForm(),
                            columns=import_service.COLUMNS[result.kind])
 
@@ -70,7 +70,7 @@ def preview(token: str):  # type: ignore[no-untyped-def]
 @blueprint.route("/<token>/problems.csv")
 @roles_required(*IMPORT_ROLES)
 def problems(token: str):  # type: ignore[no-untyped-def]
-    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, date.today())
+    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, branch_today())
     return Response(import_service.problems_csv(result), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=import-problems.csv"})
 
@@ -82,7 +82,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             count = import_service.confirm_import(db.session, current_branch_id(), current_user.id, token,
-                                                  actor=_actor(), today=date.today())
+                                                  actor=_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             flash(" ".join(error.field_errors.values()), "error")

@@ -25,7 +25,7 @@ from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import HiddenInput
 
 from foodtrain.field_rules import MAX_ID
-from foodtrain.models import PaymentMethod
+from foodtrain.models import PAYMENT_METHOD_LABELS, PaymentMethod
 from foodtrain.money import MoneyFormatError, parse_pounds
 from foodtrain.services.orders import (
     ITEM_MAX_LENGTH,
@@ -33,7 +33,6 @@ from foodtrain.services.orders import (
     MAX_CRATES,
     MAX_QUANTITY,
     ORDER_NOTES_MAX_LENGTH,
-    PAYMENT_METHOD_LABELS,
     REASON_MAX_LENGTH,
     OrderLineInput,
 )

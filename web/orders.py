@@ -6,13 +6,13 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.field_rules import in_delivery_window
 from foodtrain.extensions import db
-from foodtrain.models import OrderStatus, UserRole
+from foodtrain.models import PAYMENT_METHOD_LABELS, OrderStatus, UserRole
 from foodtrain.money import format_pence, pence_as_input
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.orders import (
-    PAYMENT_METHOD_LABELS,
     STATUS_LABELS,
     OrderEntryContext,
     StaleOrderError,
@@ -64,7 +64,7 @@ def _user_id() -> int:
 def board():  # type: ignore[no-untyped-def]
     day = date_argument(request.args.get("date"))
     if day is None:
-        return redirect(url_for(".board", date=next_delivery_date(db.session, current_branch_id(), date.today())))
+        return redirect(url_for(".board", date=next_delivery_date(db.session, current_branch_id(), _today())))
     return render_template("orders/board.html", board=order_board(db.session, current_branch_id(), day))
 
 
@@ -72,7 +72,7 @@ def board():  # type: ignore[no-untyped-def]
 @roles_required(*OFFICE_ROLES)
 def find_customer():  # type: ignore[no-untyped-def]
     """Pick any customer for an order on a day (ad-hoc customers, or someone not due that day)."""
-    day = date_argument(request.args.get("date")) or date.today()
+    day = date_argument(request.args.get("date")) or _today()
     text = request.args.get("q", "")[:100]
     customers, total = search_customers(db.session, current_branch_id(), text) if text.strip() else ([], 0)
     return render_template("orders/find_customer.html", day=day, q=text, customers=customers, total=total)
@@ -105,7 +105,7 @@ def new():  # type: ignore[no-untyped-def]
 def create():  # type: ignore[no-untyped-def]
     form = OrderForm()
     customer_id, day = form.customer_id.data, form.delivery_date.data
-    if not isinstance(customer_id, int) or not isinstance(day, date) or not in_delivery_window(day, date.today()):
+    if not isinstance(customer_id, int) or not isinstance(day, date) or not in_delivery_window(day, _today()):
         abort(400)
     return _take_order(form, customer_id, day, order_id=None)
 
@@ -160,12 +160,12 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
             db.session, branch_id, customer_id or 0, day or date.min, form.line_inputs(), form.notes.data or "",
             _user_id(), expected_version=form.version.data if order_id is not None else None, order_id=order_id,
         )
-    except ValidationError as error:
-        form.apply_errors(error.field_errors)
-        return _render_entry(form, context(), 400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_entry(form, context(), 409)
+    except ValidationError as error:
+        form.apply_errors(error.field_errors)
+        return _render_entry(form, context(), 400)
     saved = get_order(db.session, branch_id, saved_id)
     flash(f"Order saved for {saved.customer.full_name} on {saved.delivery_date:%A %-d %B} "
           f"({len(saved.lines)} item line{'' if len(saved.lines) == 1 else 's'}).", "info")
@@ -177,7 +177,7 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
 
 def _today() -> date:
     """The office's today (a cancellation can be undone until the day's rounds are out)."""
-    return date.today()
+    return branch_today()
 
 
 def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
@@ -216,12 +216,12 @@ def packing(order_id: int):  # type: ignore[no-untyped-def]
     try:
         record_packing(db.session, current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
                        _user_id(), expected_version=form.version.data)
-    except ValidationError as error:
-        field_errors(form, error.field_errors)
-        return _render_order(order_id, packing=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, packing=form, status=409)
+    except ValidationError as error:
+        field_errors(form, error.field_errors)
+        return _render_order(order_id, packing=form, status=400)
     flash(f"Packing recorded: {form.crates_count} crate{'' if form.crates_count == 1 else 's'}, "
           f"till receipt {format_pence(form.till_receipt_pence)}.", "info")
     if form.return_shop_id.data and form.return_date.data:
@@ -242,12 +242,12 @@ def delivery(order_id: int):  # type: ignore[no-untyped-def]
                         form.amount_received_pence if form.delivered else None,
                         form.method if form.delivered else None, form.reason.data or "", _user_id(),
                         expected_version=form.version.data, today=_today())
-    except ValidationError as error:
-        field_errors(form, error.field_errors)
-        return _render_order(order_id, delivery=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, delivery=form, status=409)
+    except ValidationError as error:
+        field_errors(form, error.field_errors)
+        return _render_order(order_id, delivery=form, status=400)
     if form.delivered:
         flash(delivery_recorded_message(order_id), "info")
     else:
@@ -269,12 +269,12 @@ def cancel(order_id: int):  # type: ignore[no-untyped-def]
     try:
         cancel_order(db.session, current_branch_id(), order_id, form.reason.data or "", _user_id(),
                      expected_version=form.version.data)
-    except ValidationError as error:
-        field_errors(form, error.field_errors)
-        return _render_order(order_id, cancel=form, status=400)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, cancel=form, status=409)
+    except ValidationError as error:
+        field_errors(form, error.field_errors)
+        return _render_order(order_id, cancel=form, status=400)
     flash("Order cancelled. You can undo this on the order's page until the day's rounds are out.", "info")
     return redirect(url_for(".show", order_id=order_id))
 
@@ -290,12 +290,12 @@ def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
     try:
         undo_cancel(db.session, current_branch_id(), order_id, _today(), _user_id(),
                     expected_version=form.version.data)
+    except StaleOrderError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", order_id=order_id))
     except ValidationError as error:
         for message in error.field_errors.values():
             flash(message, "error")
-        return redirect(url_for(".show", order_id=order_id))
-    except StaleOrderError as error:
-        flash(error.message, "error")
         return redirect(url_for(".show", order_id=order_id))
     flash("Cancellation undone: the order is back as it was.", "info")
     return redirect(url_for(".show", order_id=order_id))
@@ -331,7 +331,7 @@ def field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyp
 def shop_day():  # type: ignore[no-untyped-def]
     day = date_argument(request.args.get("date"))
     if day is None:
-        return redirect(url_for(".shop_day", date=next_delivery_date(db.session, current_branch_id(), date.today())))
+        return redirect(url_for(".shop_day", date=next_delivery_date(db.session, current_branch_id(), _today())))
     summaries = shop_day_summary(db.session, current_branch_id(), day)
     forms = {order.order_id: PackingForm(prefix="packing", formdata=None, version=order.version,
                                          crates=str(order.crates) if order.crates is not None else "",
@@ -346,6 +346,6 @@ def shop_day():  # type: ignore[no-untyped-def]
 @roles_required(*OFFICE_ROLES)
 def picking(shop_id: int):  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
-    day = date_argument(request.args.get("date")) or next_delivery_date(db.session, branch_id, date.today())
+    day = date_argument(request.args.get("date")) or next_delivery_date(db.session, branch_id, _today())
     lists = picking_lists(db.session, branch_id, day, shop_id)
     return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session, branch_id, shop_id))

@@ -1,11 +1,11 @@
 """The outcomes survey (taken by the office, or typed in from the printed form) and the yearly outcomes report."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.money import MoneyFormatError, format_pence, parse_pounds
@@ -28,7 +28,7 @@ NAV_ITEMS = [("Outcomes", "outcomes.index", OFFICE_ROLES, 85)]
 @roles_required(*OFFICE_ROLES)
 def index():  # type: ignore[no-untyped-def]
     """Per branch (an admin sees every branch side by side) and calendar year."""
-    year = int_argument(request.args.get("year")) or date.today().year
+    year = int_argument(request.args.get("year")) or branch_today().year
     default_rate = int(current_app.config.get("VOLUNTEER_HOUR_VALUE_PENCE", 1010))
     rate_text = request.args.get("hour_value", "")[:12]
     errors: list[str] = []
@@ -42,7 +42,7 @@ def index():  # type: ignore[no-untyped-def]
         rows = outcome_service.outcomes_report(db.session, branch_ids, year, rate)
     except ValidationError as error:
         errors += list(error.field_errors.values())
-        year = date.today().year
+        year = branch_today().year
         rows = outcome_service.outcomes_report(db.session, branch_ids, year, default_rate)
     return render_template("support/outcomes.html", rows=rows, year=year, rate=format_pence(rate),
                            outcomes=outcome_service.OUTCOME_LABELS, format_pence=format_pence, errors=errors), (
@@ -59,7 +59,7 @@ def new_survey():  # type: ignore[no-untyped-def]
     intro = "Ask what the service helps them with; tick every one they say."
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", "")
-        form.surveyed_on.data = date.today()
+        form.surveyed_on.data = branch_today()
         form.ensure_token()
         return render_form(form, "Outcomes survey", "Save answers", back=back, intro=intro)
     general: list[str] = []
@@ -70,7 +70,7 @@ def new_survey():  # type: ignore[no-untyped-def]
             on_paper=bool(form.on_paper.data))
         try:
             outcome_service.record_survey(db.session, branch_id, answers, actor=current_actor(),
-                                          form_token=form.form_token.data or "", today=date.today())
+                                          form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)

@@ -29,6 +29,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from foodtrain.field_rules import parse_id, parse_whole_number
 from foodtrain.models import (
+    LIST_METHOD_LABELS,
+    PAYMENT_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     DayPart,
     DeliveryFrequency,
@@ -51,9 +53,6 @@ FREQUENCY_LABELS = {DeliveryFrequency.WEEKLY: "Every week", DeliveryFrequency.FO
 REFERRAL_LABELS = {ReferralSource.SELF: "Self-referral", ReferralSource.FAMILY: "Family",
                    ReferralSource.GP: "GP", ReferralSource.SOCIAL_WORK: "Social work",
                    ReferralSource.OTHER_AGENCY: "Another agency", ReferralSource.OTHER: "Other"}
-LIST_METHOD_LABELS = {ListMethod.COLLECTED_FORM: "Collected order form", ListMethod.TELEPHONE: "By telephone"}
-PAYMENT_LABELS = {PaymentMethod.CASH: "Cash", PaymentMethod.CHEQUE: "Cheque",
-                  PaymentMethod.OTHER_ARRANGEMENT: "Other arrangement"}
 ROLE_LABELS = {VolunteerRole.DRIVER: "Driver", VolunteerRole.DELIVERY_MATE: "Delivery mate",
                VolunteerRole.SHOPPER: "Shopper (in store)", VolunteerRole.OFFICE: "Office",
                VolunteerRole.PROMOTION: "Promotion"}
@@ -172,7 +171,7 @@ class CustomerForm(_VersionedForm):
     support_needs = MultiCheckboxField("Help wanted at the door",
                                        choices=_choices(SUPPORT_NEED_LABELS))
     access_notes = TextAreaField("Access notes (key safe, knock loudly, ...)", validators=TEXT)
-    payment_method = SelectField("Pays by", choices=_choices(PAYMENT_LABELS))
+    payment_method = SelectField("Pays by", choices=_choices(PAYMENT_METHOD_LABELS))
     not_a_duplicate = BooleanField("This is a different person: add them anyway")
 
     def to_details(self) -> CustomerDetails:

@@ -1,10 +1,10 @@
 """Referrals to any service (groceries, EXTRA, befriending), the waiting list, and deciding each referral."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import ReferralSource, UserRole
 from foodtrain.models.support import ReferralOutcome, SupportService
@@ -51,7 +51,7 @@ def create():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", "")
         form.service.data = request.args.get("service", "")
-        form.referred_on.data = date.today()
+        form.referred_on.data = branch_today()
         form.ensure_token()
         return render_form(form, "New referral", "Save referral", back=(url_for("referrals.index"), "Referrals"))
     general: list[str] = []
@@ -63,7 +63,7 @@ def create():  # type: ignore[no-untyped-def]
             consent_recorded=bool(form.consent_recorded.data), notes=form.notes.data or "")
         try:
             referral_id = referral_service.create_referral(db.session, branch_id, details, actor=current_actor(),
-                                                           form_token=form.form_token.data or "", today=date.today())
+                                                           form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -89,7 +89,7 @@ def show(referral_id: int):  # type: ignore[no-untyped-def]
                 referral_service.decide_referral(
                     db.session, branch_id, referral.id, enum_of(ReferralOutcome, form.outcome.data),
                     decline_reason=form.decline_reason.data or "", consent_recorded=bool(form.consent_recorded.data),
-                    expected_version=form.expected_version, actor=current_actor(), today=date.today())
+                    expected_version=form.expected_version, actor=current_actor(), today=branch_today())
             except ValidationError as error:
                 db.session.rollback()
                 general = apply_errors(form, error.field_errors)

@@ -5,7 +5,6 @@ coordinators and admins. An admin reports on one branch or all side by side.
 """
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from foodtrain.clock import branch_today
 from foodtrain.exports import CellKind
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
@@ -77,7 +77,7 @@ def _visible_reports() -> list[ReportKind]:
 
 def _form() -> ReportForm:
     """The report form from the query string (defaults: the last twelve months by month, the user's branch)."""
-    start, end = default_range(date.today())
+    start, end = default_range(branch_today())
     form = ReportForm(formdata=request.args or None, start=start, end=end)
     if current_user.role is UserRole.ADMIN:
         form.branch.choices = [SelectChoice(ALL_BRANCHES, "All branches, side by side")] + [  # type: ignore[arg-type]

@@ -9,19 +9,29 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 import foodtrain.services.rota as rota_service  # registers the rota generation job kind
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import RotaStatus, UserRole
 from foodtrain.services.errors import ValidationError
 from web.arguments import int_argument
 from foodtrain.services.rota import GENERATE_JOB_KIND, ROLE_LABELS, Seat
 from web.jobs import start_job
-from web.rota_forms import NOBODY, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
-from foodtrain.services.commitments import befriending_visits, visit_events
-from foodtrain.services.extra import calendar_events, volunteer_extra_jobs
+from web.rota_forms import NOBODY, CalendarFeedForm, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
+from foodtrain.services.extra import volunteer_extra_jobs
+from foodtrain.services.volunteer_calendar import (
+    feed_calendar,
+    feed_status,
+    new_feed_token,
+    revoke_feed,
+    volunteer_calendar,
+)
+from web.support_forms import current_actor
+from foodtrain.services.commitments import befriending_visits
 from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("rota_pages", __name__, url_prefix="/rota")
@@ -50,7 +60,7 @@ def _is_planner() -> bool:
 @roles_required(*VIEWERS)
 def index():  # type: ignore[no-untyped-def]
     rotas = rota_service.list_rotas(db.session, current_branch_id())
-    today = date.today()
+    today = branch_today()
     next_month = (today.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
     form = GenerateForm(month=f"{next_month:%Y-%m}", form_token=secrets.token_urlsafe(24))
     return render_template("rota/index.html", rotas=rotas, form=form, can_plan=_is_planner())
@@ -225,7 +235,7 @@ def _month_argument() -> date:
             return rota_service.parse_month(value[:10])
         except ValidationError:
             pass
-    return date.today().replace(day=1)
+    return branch_today().replace(day=1)
 
 
 def _ics_response(text: str, name: str) -> Response:
@@ -248,14 +258,45 @@ def mine():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/mine.ics")
 @roles_required(*EVERYONE)
-def mine_ics():  # type: ignore[no-untyped-def]
+def mine_ics() -> ResponseReturnValue:
     if current_user.volunteer_id is None:
         abort(404)
-    start = _month_argument()
-    view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
-    jobs = volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start)
-    events = calendar_events(jobs) + visit_events(befriending_visits(db.session, view.volunteer_id, start))
-    return _ics_response(rota_service.calendar_file(view, other_events=events), view.name)
+    calendar = volunteer_calendar(db.session, current_branch_id(), current_user.volunteer_id, _month_argument())
+    return _ics_response(calendar.text, calendar.volunteer_name)
+
+
+@blueprint.route("/mine/feed", methods=["GET", "POST"])
+@roles_required(*EVERYONE)
+def feed() -> ResponseReturnValue:
+    """The volunteer's subscribable calendar URL: make one (shown once), replace it, or stop it."""
+    if current_user.volunteer_id is None:
+        abort(404)
+    branch_id, volunteer_id = current_branch_id(), int(current_user.volunteer_id)
+    form = CalendarFeedForm()
+    new_url = None
+    if form.validate_on_submit():
+        if form.action.data == "revoke":
+            if revoke_feed(db.session, branch_id, volunteer_id, actor=current_actor()):
+                flash("Your calendar feed is stopped: the old address shows nothing any more.", "success")
+            return redirect(url_for("rota_pages.feed"))
+        token = new_feed_token(db.session, branch_id, volunteer_id, actor=current_actor())
+        new_url = url_for("rota_pages.feed_ics", token=token, _external=True)
+    elif request.method == "POST":
+        flash("Nothing was changed: reload the page and choose a button again.", "error")
+    status = feed_status(db.session, branch_id, volunteer_id)
+    response = make_response(render_template("rota/feed.html", status=status,
+                                             new_url=new_url))
+    response.headers["Cache-Control"] = "no-store"  # the page may hold the secret address
+    return response
+
+
+@blueprint.route("/feed/<token>.ics")
+def feed_ics(token: str) -> ResponseReturnValue:
+    """A calendar app's subscription (no sign-in: the secret token is the key). Unknown or revoked: 404."""
+    calendar = feed_calendar(db.session, token, branch_today(), host=request.host.split(":")[0] or "foodtrain")
+    response = _ics_response(calendar.text, calendar.volunteer_name)
+    response.headers["Cache-Control"] = "private, max-age=900"
+    return response
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>")
@@ -270,10 +311,7 @@ def volunteer(volunteer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/volunteers/<int:volunteer_id>.ics")
 @roles_required(*PLANNERS)
-def volunteer_ics(volunteer_id: int):  # type: ignore[no-untyped-def]
-    start = _month_argument()
-    view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
-    jobs = volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start)
-    events = calendar_events(jobs) + visit_events(befriending_visits(db.session, view.volunteer_id, start))
-    return _ics_response(rota_service.calendar_file(view, other_events=events), view.name)
+def volunteer_ics(volunteer_id: int) -> ResponseReturnValue:
+    calendar = volunteer_calendar(db.session, current_branch_id(), volunteer_id, _month_argument())
+    return _ics_response(calendar.text, calendar.volunteer_name)
 

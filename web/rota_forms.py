@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from foodtrain.services.errors import ValidationError as ServiceValidationError
@@ -33,6 +33,12 @@ class GenerateForm(FlaskForm):
             field.parsed = parse_month(field.data or "")  # type: ignore[attr-defined]
         except ServiceValidationError as error:
             raise ValidationError(error.field_errors["month"]) from None
+
+
+class CalendarFeedForm(FlaskForm):
+    """A volunteer's calendar feed: "new" makes (or replaces) the secret address, "revoke" stops it."""
+
+    action = StringField(validators=[AnyOf(["new", "revoke"], message="Choose what to do with the feed.")])
 
 
 class VersionForm(FlaskForm):

@@ -265,12 +265,12 @@ def my_delivery(day: str, order_id: int):  # type: ignore[no-untyped-def]
                         form.amount_received_pence if form.delivered else None,
                         form.method if form.delivered else None, form.reason.data or "", current_user.id,
                         expected_version=form.version.data, today=_today())
+    except StaleOrderError as error:  # a ValidationError too: caught first
+        form.form_errors.append(f"{error.message} Nothing was saved for {stop.label}.")
+        return _render_my_day(_my_plan(day), form, order_id, status=409)
     except ValidationError as error:
         field_errors(form, error.field_errors)
         return _render_my_day(plan, form, order_id, status=400)
-    except StaleOrderError as error:
-        form.form_errors.append(f"{error.message} Nothing was saved for {stop.label}.")
-        return _render_my_day(_my_plan(day), form, order_id, status=409)
     if form.delivered:
         flash(f"{stop.label}: {delivery_recorded_message(order_id)}", "info")
     else:
@@ -290,11 +290,11 @@ def my_delivery_undo(day: str, order_id: int):  # type: ignore[no-untyped-def]
     try:
         undo_delivery(db.session, current_branch_id(), order_id, current_user.id,
                       expected_version=form.version.data, today=_today())
+    except StaleOrderError as error:  # a ValidationError too: caught first
+        form.form_errors.append(f"{error.message} Nothing was undone for {stop.label}.")
+        return _render_my_day(_my_plan(day), form, order_id, status=409)
     except ValidationError as error:
         form.form_errors.extend(error.field_errors.values())
         return _render_my_day(plan, form, order_id, status=400)
-    except StaleOrderError as error:
-        form.form_errors.append(f"{error.message} Nothing was undone for {stop.label}.")
-        return _render_my_day(_my_plan(day), form, order_id, status=409)
     flash(f"{stop.label}: undone, nothing is recorded for this stop now.", "info")
     return redirect(url_for(".my_day", day=day, _anchor=f"stop-{order_id}"))

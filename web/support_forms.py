@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from foodtrain.models import DayPart, PaymentMethod, ReferralSource
+from foodtrain.models import PAYMENT_METHOD_LABELS, DayPart, PaymentMethod, ReferralSource
 from foodtrain.models.support import ContactKind, ExtraUrgency, Gender, ReferralOutcome, SupportService
 from foodtrain.services.befriending import CONTACT_LABELS, GENDER_LABELS
 from foodtrain.services.commitments import WEEKDAY_NAMES
@@ -18,7 +18,7 @@ from foodtrain.services.extra import URGENCY_LABELS
 from foodtrain.services.outcomes import OUTCOME_LABELS
 from foodtrain.services.referrals import OUTCOME_LABELS as REFERRAL_OUTCOME_LABELS
 from foodtrain.services.referrals import SERVICE_LABELS, SOURCE_LABELS
-from web.people_forms import PAYMENT_LABELS, TEXT, MultiCheckboxField, _OnceForm, _VersionedForm
+from web.people_forms import TEXT, MultiCheckboxField, _OnceForm, _VersionedForm
 
 PART_LABELS = {DayPart.MORNING: "Morning", DayPart.AFTERNOON: "Afternoon"}
 EMPTY = ("", "— choose —")
@@ -79,7 +79,7 @@ class ExtraScheduleForm(_VersionedForm):
 class ExtraCompleteForm(_VersionedForm):
     time_spent_min = IntegerField("Minutes spent", validators=[Optional()])
     amount_paid = StringField("Amount paid (£)", validators=TEXT)
-    payment_method = SelectField("Paid by", choices=_choices(PAYMENT_LABELS))
+    payment_method = SelectField("Paid by", choices=_choices(PAYMENT_METHOD_LABELS))
     completion_notes = TextAreaField("Notes", validators=TEXT)
 
 

@@ -5,11 +5,11 @@ else has no PVG fields at all, and the service then leaves them untouched).
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole, Volunteer, VolunteerRole
 from foodtrain.services import volunteers as volunteer_service
@@ -110,7 +110,7 @@ def create():  # type: ignore[no-untyped-def]
         try:
             volunteer_id = volunteer_service.create_volunteer(
                 db.session, branch_id, form.to_details(), form.to_pvg(), actor=_actor(),
-                form_token=form.form_token.data or "", today=date.today())
+                form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             return _render_volunteer_form(form, None, apply_errors(form, error.field_errors), 422)
@@ -137,7 +137,7 @@ def edit(volunteer_id: int):  # type: ignore[no-untyped-def]
             volunteer_service.update_volunteer(
                 db.session, branch_id, volunteer.id, form.to_details(), form.to_pvg(),
                 expected_version=form.expected_version, actor=_actor(), form_token=form.form_token.data or "",
-                today=date.today())
+                today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             return _render_volunteer_form(form, volunteer, apply_errors(form, error.field_errors), 422)

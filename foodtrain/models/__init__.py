@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from foodtrain.models.branch import Branch, BranchDayOverride, DeliveryCharge, Shop, Van
 from foodtrain.models.customer import (
+    LIST_METHOD_LABELS,
+    PAYMENT_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     Customer,
     CustomerStatus,
@@ -14,7 +16,7 @@ from foodtrain.models.customer import (
     SupportNeed,
 )
 from foodtrain.models.job import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
-from foodtrain.models.order import Order, OrderLine, OrderStatus
+from foodtrain.models.order import Order, OrderLine, OrderStatus, estimate_crates
 from foodtrain.models.user import AuditEvent, User, UserRole, UserSession
 from foodtrain.models.volunteer import (
     DayPart,
@@ -41,6 +43,7 @@ __all__ = [
     "VolunteerAbsence", "VolunteerAvailability", "VolunteerPartnerPreference", "VolunteerRole",
     "VolunteerRoleAssignment",
 ]
+__all__ += ["LIST_METHOD_LABELS", "PAYMENT_METHOD_LABELS", "estimate_crates"]
 __all__ += ["BranchDayOverride", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
 from foodtrain.models.rota import (  # noqa: E402
     PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind,

@@ -40,6 +40,15 @@ class PaymentMethod(enum.Enum):
     OTHER_ARRANGEMENT = "other_arrangement"
 
 
+# What people read for each value, on every page, sheet and report (one wording, next to the enum).
+LIST_METHOD_LABELS = {ListMethod.COLLECTED_FORM: "Collected form", ListMethod.TELEPHONE: "Telephone"}
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.CASH: "Cash",
+    PaymentMethod.CHEQUE: "Cheque",
+    PaymentMethod.OTHER_ARRANGEMENT: "Other arrangement",
+}
+
+
 class ReferralSource(enum.Enum):
     SELF = "self"
     FAMILY = "family"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
@@ -21,6 +22,15 @@ class OrderStatus(enum.Enum):
     DELIVERED = "delivered"
     NOT_DELIVERED = "not_delivered"
     CANCELLED = "cancelled"
+
+
+# Before the shop has packed an order, it is expected to fill one crate per this many lines (at least one).
+LINES_PER_CRATE = 6
+
+
+def estimate_crates(line_count: int) -> int:
+    """The crates an order of ``line_count`` lines is likely to fill before the shop has counted them."""
+    return max(1, math.ceil(line_count / LINES_PER_CRATE))
 
 
 class Order(db.Model):
@@ -76,6 +86,12 @@ class Order(db.Model):
         if self.till_receipt_pence is None:
             return None
         return self.till_receipt_pence + self.delivery_charge_pence
+
+    def crates_or_estimate(self) -> tuple[int, bool]:
+        """The crates the shop counted, or before packing the estimate from the lines; True when estimated."""
+        if self.crates is not None and self.crates > 0:
+            return self.crates, False
+        return estimate_crates(len(self.lines)), True
 
 
 class OrderLine(db.Model):

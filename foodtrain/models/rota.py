@@ -166,3 +166,4 @@ class VolunteerCalendarToken(db.Model):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), unique=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_used_at: Mapped[datetime | None]  # naive UTC, to the hour: when a calendar app last fetched the feed

@@ -9,7 +9,7 @@ matches are added as the things that already take that half-day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -94,23 +94,6 @@ def befriending_visits(session: Session, volunteer_id: int, start: date, days: i
     matches = _active_matches(session, volunteer_id)
     return [_visit(match, day) for day in (start + timedelta(days=offset) for offset in range(days))
             for match in matches if match_meets_on(match, day)]
-
-
-def visit_events(visits: list[Commitment], *, host: str = "foodtrain") -> list:  # type: ignore[type-arg]
-    """Befriending visits as calendar events: the half-day and the town only (no name, no address)."""
-    from foodtrain.ical import CalendarEvent
-
-    events = []
-    for visit in visits:
-        (start_h, start_m), (end_h, end_m) = SUPPORT_PART_TIMES[DayPart(visit.halves[0])]
-        day = visit.day
-        events.append(CalendarEvent(
-            uid=f"befriending-{visit.record_id}-{day:%Y%m%d}@{host}",
-            start=datetime(day.year, day.month, day.day, start_h, start_m),
-            end=datetime(day.year, day.month, day.day, end_h, end_m),
-            summary="Food Train befriending visit", description="Your regular befriending visit.",
-            location=visit.town))
-    return events
 
 
 def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_extra_job_id: int | None = None,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from foodtrain.clock import branch_today
 from foodtrain.models import (
     Customer,
     CustomerStatus,
@@ -49,23 +50,14 @@ from foodtrain.postcodes import (
     validate_latitude_longitude,
 )
 from foodtrain.services.audit import record_event
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch, phone_digits, phone_digits_column
 from foodtrain.services.privacy import ERASED
 
-STALE_MESSAGE = ("This record was changed by someone else meanwhile. Reload the page to see their changes, "
-                 "then make yours again.")
 MAX_MEMBERSHIP_YEARS = 5
 MAX_MEMBERSHIP_PAYMENT_PENCE = 100_00
 HISTORY_LIMIT = 200
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-class StaleRecordError(ValidationError):
-    """The record changed since the form was loaded (optimistic locking)."""
-
-    def __init__(self) -> None:
-        super().__init__({"version": STALE_MESSAGE})
 
 
 @dataclass(frozen=True)
@@ -469,8 +461,8 @@ def pause_customer(session: Session, branch_id: int, customer_id: int, *, paused
         errors["paused_from"] = "Enter the first date with no delivery."
     elif paused_until is not None and paused_until < paused_from:
         errors["paused_until"] = "The pause must end on or after its first day."
-    elif not in_delivery_window(paused_from, date.today()) or (
-            paused_until is not None and not in_delivery_window(paused_until, date.today())):
+    elif not in_delivery_window(paused_from, branch_today()) or (
+            paused_until is not None and not in_delivery_window(paused_until, branch_today())):
         errors["paused_from"] = "Check the dates: a pause lies within two years of today."
     if errors:
         raise ValidationError(errors)
@@ -513,7 +505,7 @@ def end_customer(session: Session, branch_id: int, customer_id: int, *, ended_on
         errors["ended_on"] = "Enter the date the customer stopped."
     elif ended_on < customer.joined_on:
         errors["ended_on"] = f"That is before the customer joined ({customer.joined_on:%d %b %Y})."
-    elif ended_on > date.today() + timedelta(days=366):
+    elif ended_on > branch_today() + timedelta(days=366):
         errors["ended_on"] = "The end date is more than a year ahead: check the year."
     if errors:
         raise ValidationError(errors)

@@ -14,6 +14,18 @@ class ValidationError(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in field_errors.items()))
 
 
+class StaleRecordError(ValidationError):
+    """The record changed since the form was loaded (optimistic locking): nothing was written.
+
+    One wording for every kind of record: ``record`` names it ("order", "rota", "plan"), ``how`` may say what
+    kind of change it was. The message goes on the form's ``version`` field."""
+
+    def __init__(self, record: str = "record", how: str = "") -> None:
+        self.message = (f"This {record} was changed by someone else meanwhile{f' ({how})' if how else ''}. "
+                        "Reload the page to see the latest version, then make your change again.")
+        super().__init__({"version": self.message})
+
+
 class ConfirmationNeeded(Exception):
     """The action is allowed but has consequences the user should see first; `warnings` lists them."""
 

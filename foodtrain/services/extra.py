@@ -308,20 +308,6 @@ def job_sheet_pdf(session: Session, branch_id: int, job_id: int, *, actor: Actor
     return render_extra_job_sheet(sheet)
 
 
-def calendar_events(jobs: list[ExtraJob], *, host: str = "foodtrain") -> list:  # type: ignore[type-arg]
-    """A volunteer's EXTRA jobs as calendar events: the task and the town only (no name, no address)."""
-    from foodtrain.ical import CalendarEvent
-
-    events = []
-    for job in jobs:
-        start, end = job_start_end(job)
-        events.append(CalendarEvent(uid=f"extra-job-{job.id}@{host}", start=start, end=end,
-                                    summary=f"Food Train EXTRA: {job.task_type.name}",
-                                    description="The job sheet has the address; ask the office.",
-                                    location=job.customer.town))
-    return events
-
-
 def add_price(session: Session, branch_id: int, *, task_name: str, effective_from: date | None,
               price_pence: int | None, actor: Actor) -> int:
     """Add a price-list entry from a date on for a task type of the branch (a new name adds the task type)."""

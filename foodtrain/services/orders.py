@@ -6,7 +6,6 @@ rollback on any error) and returns ids or plain dataclasses.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import (
+    LIST_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     Customer,
     CustomerStatus,
@@ -29,6 +29,7 @@ from foodtrain.models import (
     OrderStatus,
     PaymentMethod,
     Shop,
+    estimate_crates,
 )
 from foodtrain.models._types import utc_now
 from foodtrain.money import MAX_AMOUNT_PENCE, format_pence
@@ -36,7 +37,7 @@ from foodtrain.schedule import is_customer_due
 from foodtrain.services.audit import record_event
 from foodtrain.services.balances import balance_text, balances_pence
 from foodtrain.services.charges import delivery_charge_on
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 
 ITEM_MAX_LENGTH = 200
@@ -46,7 +47,6 @@ REASON_MAX_LENGTH = 300
 MAX_QUANTITY = 999
 MAX_CRATES = 50
 # Rough packing density for the crates estimate before a shop has counted them.
-ITEMS_PER_CRATE = 8
 # How far ahead the board looks for the next delivery date.
 LOOKAHEAD_DAYS = 28
 
@@ -69,22 +69,12 @@ STATUS_LABELS = {
     OrderStatus.NOT_DELIVERED: "Not delivered",
     OrderStatus.CANCELLED: "Cancelled",
 }
-LIST_METHOD_LABELS = {ListMethod.TELEPHONE: "Telephone", ListMethod.COLLECTED_FORM: "Collected form"}
-PAYMENT_METHOD_LABELS = {
-    PaymentMethod.CASH: "Cash",
-    PaymentMethod.CHEQUE: "Cheque",
-    PaymentMethod.OTHER_ARRANGEMENT: "Other arrangement",
-}
 
-STALE_MESSAGE = "This order was changed by someone else meanwhile. Reload the page to see the latest version."
-
-
-class StaleOrderError(Exception):
+class StaleOrderError(StaleRecordError):
     """The order changed since the form was loaded (optimistic locking): nothing was written."""
 
-    def __init__(self, message: str = STALE_MESSAGE):
-        super().__init__(message)
-        self.message = message
+    def __init__(self) -> None:
+        super().__init__("order")
 
 
 # ---------------------------------------------------------------- inputs and results
@@ -252,11 +242,6 @@ class ShopDaySummary:
 
 
 # ---------------------------------------------------------------- small rules
-
-
-def estimate_crates(total_quantity: int) -> int:
-    """Crates an order is likely to fill before the shop has counted them: one per ITEMS_PER_CRATE items."""
-    return max(1, math.ceil(total_quantity / ITEMS_PER_CRATE))
 
 
 def _customer_due(customer: Customer, day: date) -> bool:
@@ -660,10 +645,8 @@ def shop_day_summary(session: Session, branch_id: int, day: date) -> list[ShopDa
                                  till_receipt_pence=order.till_receipt_pence, version=order.version)
                     for order in orders],
             crates_recorded=sum(order.crates or 0 for order in orders),
-            # Counted crates where the shop has packed, an estimate from the item count elsewhere.
-            crates_estimate=sum(order.crates if order.crates is not None
-                                else estimate_crates(sum(line.quantity for line in order.lines))
-                                for order in orders),
+            # Counted crates where the shop has packed, an estimate from the lines elsewhere.
+            crates_estimate=sum(order.crates_or_estimate()[0] for order in orders),
         ))
     result.sort(key=lambda s: (s.ready_by, s.shop_name.lower()))
     return result
@@ -679,7 +662,7 @@ def picking_lists(session: Session, branch_id: int, day: date, shop_id: int) -> 
         lists.append(PickingList(
             order_id=order.id, customer_name=order.customer.full_name, delivery_date=order.delivery_date,
             shop_name=shop.name, ready_by=shop.orders_ready_time, status=order.status, notes=order.notes or "",
-            lines=lines, crates=order.crates, crates_estimate=estimate_crates(sum(line.quantity for line in lines)),
+            lines=lines, crates=order.crates, crates_estimate=estimate_crates(len(lines)),
         ))
     return lists
 

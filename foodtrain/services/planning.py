@@ -9,7 +9,6 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 """
 from __future__ import annotations
 
-import math
 import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import routing
+from foodtrain.clock import branch_today
 from foodtrain.encryption import DecryptionError, FieldCipher
 from foodtrain.jobs import JobContext, register_job_kind
 from foodtrain.models import (
@@ -40,20 +40,19 @@ from foodtrain.models import (
     SupportNeed,
     Van,
 )
-from foodtrain.models import SUPPORT_NEED_LABELS
+from foodtrain.models import PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.money import format_pence
 from foodtrain.route_map import MapPoint, MapRound, render_round_map
 from foodtrain.services.audit import record_event
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
-from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
 from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, TeamSheet
 
 PLAN_JOB_KIND = "route_plan"
 CLOSED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
-LINES_PER_CRATE = 6
 DEFAULT_SHIFT_START = time(9, 0)
 DEFAULT_SHIFT_END = time(16, 0)
 DEFAULT_TIME_LIMIT_S = 10
@@ -75,8 +74,7 @@ SUPPORT_SERVICE_MIN = {
     SupportNeed.HEARING: 2.0,
     SupportNeed.HELP_WRITING_LIST: 0.0,
 }
-STALE_MESSAGE = ("This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
-                 "Reload the page and try again.")
+STALE_PLAN_CHANGES = "re-planned, published or adjusted"
 NO_TEAM_TEXT = "no team rostered"
 NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
 
@@ -176,13 +174,6 @@ def clock_text(minutes: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def estimated_crates(order: Order) -> tuple[int, bool]:
-    """The order's crates, or an estimate from its lines before the shop has packed it."""
-    if order.crates is not None and order.crates > 0:
-        return order.crates, False
-    return max(1, math.ceil(len(order.lines) / LINES_PER_CRATE)), True
-
-
 def service_minutes(needs: set[SupportNeed], crates: int) -> float:
     """Time at the door: carrying in, checking off, and the help the customer asked for."""
     return BASE_SERVICE_MIN + SERVICE_MIN_PER_CRATE * crates + sum(SUPPORT_SERVICE_MIN.get(n, 0.0) for n in needs)
@@ -272,7 +263,7 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
     orders = open_orders(session, branch_id, day)
     order_inputs = []
     for order in orders:
-        crates, estimated = estimated_crates(order)
+        crates, estimated = order.crates_or_estimate()
         customer = order.customer
         order_inputs.append(OrderInput(
             id=order.id, customer_name=customer.full_name, lat=customer.latitude, lon=customer.longitude,
@@ -835,7 +826,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         stops = []
         for stop in (s for s in plan.stops if s.van_id == round_.van_id):
             order = orders.get(stop.order_id) if stop.order_id else None
-            crates, estimated = estimated_crates(order) if order else (None, False)
+            crates, estimated = order.crates_or_estimate() if order else (None, False)
             if stop.kind == "pickup" and stop.shop_id in shops:
                 shop = shops[stop.shop_id]
                 label, place, lat, lon = (f"Collect for {order.customer.full_name}" if order else "Collect",
@@ -856,7 +847,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                     phone=customer.phone or "", access_notes=customer.access_notes or "",
                     support_needs="; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs),
                     amount_due=_amount_due_text(order, balances),
-                    payment_method=PAYMENT_LABELS.get(customer.payment_method.value, customer.payment_method.value),
+                    payment_method=PAYMENT_METHOD_LABELS[customer.payment_method],
                     order_status=order.status.value, order_version=order.version,
                     amount_due_at_door=(f"{order.amount_due_pence / 100:.2f}" if order.amount_due_pence is not None
                                         else ""),
@@ -983,7 +974,7 @@ def _commit_change(session: Session) -> None:
         session.commit()
     except StaleDataError as error:
         session.rollback()
-        raise ValidationError({"version": STALE_MESSAGE}) from error
+        raise StaleRecordError("plan", STALE_PLAN_CHANGES) from error
 
 
 def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
@@ -995,7 +986,7 @@ def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
 def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
     plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
     if version is not None and plan.version != version:
-        raise ValidationError({"version": STALE_MESSAGE})
+        raise StaleRecordError("plan", STALE_PLAN_CHANGES)
     return plan
 
 
@@ -1105,14 +1096,13 @@ def _amount_due_text(order: Order, balances: dict[int, int]) -> str:
                                         balances.get(order.customer_id, 0))
 
 
-PAYMENT_LABELS = {"cash": "Cash", "cheque": "Cheque", "other_arrangement": "Other arrangement"}
 
 
 def _outcome_text(order: Order) -> str:
     """What was recorded at the door, in words ("" while nothing is)."""
     if order.status is OrderStatus.DELIVERED:
         method = order.payment_method_received
-        paid_by = PAYMENT_LABELS.get(method.value, method.value) if method is not None else ""
+        paid_by = PAYMENT_METHOD_LABELS[method] if method is not None else ""
         return f"Delivered: {format_pence(order.amount_received_pence)} received" + (f" ({paid_by.lower()})"
                                                                                        if paid_by else "")
     if order.status is OrderStatus.NOT_DELIVERED:
@@ -1175,7 +1165,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
         key_safe_codes = 0
         for round_ in rounds:
             viewer_in_team = (plan.status is RoutePlanStatus.PUBLISHED and viewer.volunteer_id is not None
-                              and plan.delivery_date >= (today or date.today())
+                              and plan.delivery_date >= (today or branch_today())
                               and viewer.volunteer_id in team_of_van.get(round_.van_id, set()))
             stops = []
             for stop in round_.stops:
@@ -1198,8 +1188,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                         support_needs=needs, shop_name=order.shop.name,
                         crates=f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates),
                         amount_due=_amount_due_text(order, balances),
-                        payment_method=PAYMENT_LABELS.get(customer.payment_method.value,
-                                                          customer.payment_method.value),
+                        payment_method=PAYMENT_METHOD_LABELS[customer.payment_method],
                         order_ref=str(order.id),
                         key_safe_code=_key_safe_text(customer.key_safe_code_encrypted,
                                                      cipher if viewer_in_team else None)))

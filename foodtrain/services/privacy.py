@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import String, Table, cast, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import (
     Customer,
@@ -178,7 +179,7 @@ def _anonymise_customer(session: Session, customer: Customer) -> None:
         customer.longitude = round(customer.longitude, 2)
     if customer.status is not CustomerStatus.ENDED:
         customer.status = CustomerStatus.ENDED
-        customer.ended_on = date.today()
+        customer.ended_on = branch_today()
         customer.end_reason = "Erased on request"
     session.execute(delete(CustomerSupportNeed).where(CustomerSupportNeed.customer_id == customer.id))
 
@@ -216,7 +217,7 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     volunteer.date_of_birth = date(volunteer.date_of_birth.year, 1, 1)
     volunteer.pvg_reference = ""
     if volunteer.left_on is None:
-        volunteer.left_on = max(date.today(), volunteer.joined_on)
+        volunteer.left_on = max(branch_today(), volunteer.joined_on)
     for child in (VolunteerAvailability, VolunteerAbsence):
         session.execute(delete(child).where(child.volunteer_id == volunteer.id))
     session.execute(delete(VolunteerPartnerPreference).where(

@@ -28,7 +28,7 @@ from foodtrain.exports import (
     tables_to_csv,
     tables_to_xlsx,
 )
-from foodtrain.models import Branch, Customer, CustomerStatus, Order, OrderStatus, PaymentMethod
+from foodtrain.models import PAYMENT_METHOD_LABELS, Branch, Customer, CustomerStatus, Order, OrderStatus, PaymentMethod
 from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaSlot, RotaStatus, SlotKind
 from foodtrain.money import format_pence
 from foodtrain.services.audit import record_event
@@ -54,11 +54,6 @@ SLOT_KIND_LABELS = {
     SlotKind.LIST_COLLECTION: "List collection",
     SlotKind.SHOPPING: "Shopping",
     SlotKind.OFFICE: "Office",
-}
-PAYMENT_METHOD_LABELS = {
-    PaymentMethod.CASH: "Cash",
-    PaymentMethod.CHEQUE: "Cheque",
-    PaymentMethod.OTHER_ARRANGEMENT: "Other arrangement",
 }
 
 

@@ -7,9 +7,7 @@ Transactions stay short: the solver never runs while a transaction is open.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import threading
 import time as clock
 from collections import defaultdict
@@ -43,11 +41,10 @@ from foodtrain.models import (
     SlotKind,
     Volunteer,
     VolunteerAbsence,
-    VolunteerCalendarToken,
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import record_event
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota_problem import (
     ROLE_FROM_LIBRARY,
@@ -67,7 +64,6 @@ GENERATE_JOB_KIND = "rota_generate"
 DEFAULT_TIME_LIMIT_S = 20.0
 MIN_TIME_LIMIT_S, MAX_TIME_LIMIT_S = 1.0, 300.0
 REPAIR_TIME_LIMIT_S = 5.0
-STALE_MESSAGE = "This rota was changed by someone else meanwhile — reload the page and try again."
 
 ROLE_LABELS = {RotaRole.DRIVER: "Driver", RotaRole.MATE: "Delivery mate", RotaRole.COLLECTOR: "List collector",
                RotaRole.SHOPPER: "Shopper", RotaRole.OFFICE: "Office"}
@@ -94,11 +90,11 @@ RULE_TEXT = {
 }
 
 
-class StaleRotaError(ValidationError):
+class StaleRotaError(StaleRecordError):
     """The rota changed since the form was loaded."""
 
     def __init__(self) -> None:
-        super().__init__({"version": STALE_MESSAGE})
+        super().__init__("rota")
 
 
 def _month(value: date) -> date:
@@ -1062,52 +1058,3 @@ def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: d
                             slot.rota.branch.name))
     shifts.sort(key=lambda s: (s.date, s.start, s.slot_id))
     return VolunteerRota(volunteer.id, volunteer.full_name, tuple(shifts))
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_calendar_token(session: Session, branch_id: int, volunteer_id: int, *, user_id: int | None) -> str:
-    """A new unguessable feed token for the volunteer (any earlier one stops working); shown once."""
-    volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
-    token = secrets.token_urlsafe(32)
-    row = session.scalar(select(VolunteerCalendarToken).where(VolunteerCalendarToken.volunteer_id == volunteer.id))
-    if row is None:
-        session.add(VolunteerCalendarToken(volunteer_id=volunteer.id, token_sha256=_token_digest(token)))
-    else:
-        row.token_sha256, row.created_at = _token_digest(token), utc_now()
-    record_event(session, user_id=user_id, action="rota.feed_token", entity_type="volunteer", entity_id=volunteer.id,
-                 branch_id=branch_id)
-    session.commit()
-    return token
-
-
-def rota_for_feed_token(session: Session, token: str, start: date) -> VolunteerRota:
-    """The volunteer's rota for a feed token, or NotFoundError for an unknown token."""
-    if not token or len(token) > 100:
-        raise NotFoundError("No such calendar feed.")
-    row = session.scalar(select(VolunteerCalendarToken).where(VolunteerCalendarToken.token_sha256 == _token_digest(token)))
-    if row is None:
-        raise NotFoundError("No such calendar feed.")
-    volunteer = session.get(Volunteer, row.volunteer_id)
-    if volunteer is None or volunteer.left_on is not None and volunteer.left_on <= start:
-        raise NotFoundError("No such calendar feed.")
-    return volunteer_rota(session, volunteer.branch_id, volunteer.id, start - timedelta(days=31), days=31 + 93)
-
-
-def calendar_file(volunteer_rota_view: VolunteerRota, *, host: str = "foodtrain", other_events=()) -> str:  # type: ignore[no-untyped-def]
-    """The volunteer's shifts (plus ``other_events``, e.g. EXTRA jobs) as an iCalendar file (no customer data)."""
-    from foodtrain.ical import CalendarEvent, build_calendar
-
-    events = list(other_events)
-    for shift in volunteer_rota_view.shifts:
-        lines = [f"{shift.role_label} — {shift.kind_label.lower()}: {shift.resource}"]
-        if shift.partners:
-            lines.append("With: " + ", ".join(shift.partners))
-        events.append(CalendarEvent(
-            uid=f"rota-slot-{shift.slot_id}-volunteer-{volunteer_rota_view.volunteer_id}@{host}",
-            start=shift.start, end=shift.end, summary=shift.title, description="\n".join(lines),
-            location=shift.branch_name,
-        ))
-    return build_calendar(events, name=f"Food Train rota — {volunteer_rota_view.name}", stamp_utc=utc_now())

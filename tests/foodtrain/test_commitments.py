@@ -134,7 +134,9 @@ def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_tak
     """The calendar lists each week's visit of an active match from its start, on exactly the days and halves
     is_free refuses; an ended match lists none; the calendar event holds the town, never the name."""
     from foodtrain.models import BefriendingStatus
-    from foodtrain.services.commitments import befriending_visits, visit_events
+    from foodtrain.services.commitments import befriending_visits
+    from foodtrain.services.volunteer_calendar import befriending_visits as calendar_visits
+    from foodtrain.services.volunteer_calendar import calendar_events
 
     branch = make_branch(session)
     volunteer = _volunteer(session, branch)
@@ -158,6 +160,6 @@ def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_tak
             listed = any(v.day == day and part.value in v.halves for v in visits)
             taken = any("befriending" in reason for reason in why_not_free(session, volunteer, day, part))
             assert listed == taken, (day, part)
-    [event, *_] = visit_events(visits)
+    [event, *_] = calendar_events(volunteer.id, [], [], calendar_visits(session, branch.id, volunteer.id, start, 31))
     assert (event.start.hour, event.location) == (13, "Lockerbie")
     assert customer.last_name not in f"{event.summary} {event.description} {event.location}"

@@ -1,9 +1,13 @@
-"""iCalendar output: RFC 5545 line folding, CRLF, escaping, UID and DTSTAMP; rota facts only."""
+"""iCalendar output (written by the icalendar package): parses back, RFC 5545 folding and CRLF, UID, DTSTAMP,
+Europe/London times with their VTIMEZONE."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from foodtrain.ical import CalendarEvent, build_calendar, escape_text, fold_line
+from icalendar import Calendar
+
+from foodtrain.clock import BRANCH_TIMEZONE
+from foodtrain.ical import CalendarEvent, build_calendar
 
 STAMP = datetime(2026, 11, 25, 14, 3, 9)
 
@@ -21,30 +25,40 @@ def test_every_line_ends_with_crlf_and_fits_75_octets() -> None:
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     for line in text.split("\r\n")[:-1]:
         assert len(line.encode("utf-8")) <= 75
-    text.encode("utf-8").decode("utf-8")  # no character split across a fold
 
 
-def test_folding_round_trips_and_continuations_start_with_a_space() -> None:
-    """Unfolding (remove CRLF + space) gives back the original line."""
-    line = "DESCRIPTION:" + "é" * 100 + "x" * 90
-    folded = fold_line(line)
-    assert all(part.startswith(" ") for part in folded.split("\r\n")[1:])
-    assert folded.replace("\r\n ", "") == line
-
-
-def test_text_is_escaped() -> None:
-    """Commas, semicolons, backslashes and newlines are escaped; control characters dropped."""
-    assert escape_text("a,b;c\\d\ne\x00") == "a\\,b\\;c\\\\d\\ne"
+def test_text_with_commas_semicolons_and_newlines_parses_back_unchanged() -> None:
+    """Escaping round-trips: what a calendar app reads is exactly the text that went in."""
+    text = "Van 1, Dumfries; back door\nWith: O'Neil \\ Smith"
+    event = CalendarEvent(uid="u-1@foodtrain", start=datetime(2026, 12, 1, 9), end=datetime(2026, 12, 1, 12),
+                          summary=text, description=text, location=text)
+    parsed = Calendar.from_ical(build_calendar([event], name="Rota, Dora", stamp_utc=STAMP))
+    (vevent,) = parsed.walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == str(vevent["DESCRIPTION"]) == str(vevent["LOCATION"]) == text
+    assert str(parsed["X-WR-CALNAME"]) == "Rota, Dora"
 
 
 def test_calendar_has_uid_dtstamp_and_local_times() -> None:
     """Each event carries its UID, a UTC DTSTAMP and Europe/London start/end; the calendar has a VTIMEZONE."""
     events = [CalendarEvent(uid=f"rota-slot-{n}-volunteer-7@foodtrain", start=datetime(2026, 12, n, 9),
                             end=datetime(2026, 12, n, 12, 30), summary="Office") for n in (1, 2)]
-    lines = _unfold(build_calendar(events, name="Rota, Dora", stamp_utc=STAMP))
+    text = build_calendar(events, name="Rota", stamp_utc=STAMP)
+    lines = _unfold(text)
     assert lines[0] == "BEGIN:VCALENDAR" and "VERSION:2.0" in lines and lines[-2] == "END:VCALENDAR"
-    assert "X-WR-CALNAME:Rota\\, Dora" in lines and "BEGIN:VTIMEZONE" in lines
+    assert "BEGIN:VTIMEZONE" in lines and "TZID:Europe/London" in lines
     assert lines.count("BEGIN:VEVENT") == 2 and lines.count("DTSTAMP:20261125T140309Z") == 2
-    assert "UID:rota-slot-2-volunteer-7@foodtrain" in lines
     assert "DTSTART;TZID=Europe/London:20261201T090000" in lines
     assert "DTEND;TZID=Europe/London:20261202T123000" in lines
+    parsed = Calendar.from_ical(text)
+    second = parsed.walk("VEVENT")[1]
+    assert str(second["UID"]) == "rota-slot-2-volunteer-7@foodtrain"
+    assert second.decoded("DTSTART") == datetime(2026, 12, 2, 9, tzinfo=BRANCH_TIMEZONE)
+    assert second.decoded("DTSTAMP") == datetime(2026, 11, 25, 14, 3, 9, tzinfo=timezone.utc)
+
+
+def test_summer_times_are_british_summer_time() -> None:
+    """A July shift at 09:00 local is 08:00 UTC once parsed back (the VTIMEZONE knows BST)."""
+    event = CalendarEvent(uid="u@foodtrain", start=datetime(2026, 7, 1, 9), end=datetime(2026, 7, 1, 12),
+                          summary="Office")
+    (vevent,) = Calendar.from_ical(build_calendar([event], name="Rota", stamp_utc=STAMP)).walk("VEVENT")
+    assert vevent.decoded("DTSTART").astimezone(timezone.utc).hour == 8

@@ -98,7 +98,7 @@ def test_crates_estimate_and_longer_service_for_support_needs(session) -> None:
     assert by_id[orders[1].id].service_min >= by_id[orders[0].id].service_min + 10 - 2
     assert planning.service_minutes(set(), 1) < planning.service_minutes({SupportNeed.UNPACKING}, 1)
     empty = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
-    assert planning.estimated_crates(empty) == (1, True)
+    assert empty.crates_or_estimate() == (1, True)
 
 
 def test_customer_without_location_is_unplanned_with_reason(session) -> None:

@@ -39,7 +39,8 @@ ROLE_OF = {"admin": UserRole.ADMIN, "coordinator": UserRole.COORDINATOR, "office
            "driver": UserRole.DRIVER}
 BRANCHES = ("DG", "WL")  # path ids in the plain matrix belong to DG, the admin's default branch
 PLAIN_VALUES = {"kind": "customers", "file_format": ("json", "csv"), "export_format": ("csv", "xlsx"),
-                "day": "2026-12-01", "month": "2026-12", "filename": "css/app.css", "slug": "phone-order"}
+                "day": "2026-12-01", "month": "2026-12", "filename": "css/app.css", "slug": "phone-order",
+                "token": "not-a-feed-token"}
 # Form data that gets a post past its other fields to the id under test (the rest get only the CSRF token).
 FORM_BASE: dict[str, dict[str, str]] = {
     "orders.create": {"delivery_date": "2026-12-01", "lines-0-item": "Bread", "lines-0-quantity": "1"},

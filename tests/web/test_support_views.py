@@ -251,4 +251,4 @@ def test_a_befrienders_rota_page_and_calendar_file_show_their_visits(demo_app, d
     page = demo_client.get(f"/rota/volunteers/{volunteer_id}?month={month}").get_data(as_text=True)
     assert "Befriending visits" in page and town in page
     ics = demo_client.get(f"/rota/volunteers/{volunteer_id}.ics?month={month}").get_data(as_text=True)
-    assert "Food Train befriending visit" in ics and last_name not in ics
+    assert "Food Train: befriending visit" in ics and last_name not in ics
