@@ -131,9 +131,13 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
 
     monkeypatch.setattr(engine, "search", recording)  # the forked workers inherit it
     model = _model(23, 60)
-    winner = solve_parallel(model, 3.0, 2, 0, engines=("ortools", "pyvrp"))
+    heard: list[EngineSolution] = []
+    winner = solve_parallel(model, 3.0, 2, 0, engines=("ortools", "pyvrp"), report=heard.append)
     written = {p.stem: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
-    assert any(name.startswith("pyvrp") for name in written) and len(written) == 2
+    # a worker still busy 1.2 s after the limit (a loaded machine) is ended before it writes; its
+    # plans so far were reported, and the winner is no worse than any of them
+    assert written and heard
+    assert all(winner.key() <= found.key() for found in heard)
     for name, (found, key) in written.items():
         if found:
             assert winner.key() <= tuple(key), name
