@@ -96,6 +96,7 @@ def test_an_infeasible_pyvrp_best_comes_back_marked_as_such() -> None:
                         sorted(n for r in routes for n in r) == sorted(model.visits))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engines,workers", [(("ortools",), 1), (("ortools", "pyvrp"), 1), (("ortools", "pyvrp"), 2)])
 @pytest.mark.parametrize("seed", [21, 22])
 def test_every_engine_path_holds_the_invariants_and_its_cost(engines: tuple[str, ...], workers: int,
@@ -145,6 +146,7 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
     assert plan_violations(model, winner.routes) == []
 
 
+@pytest.mark.slow
 def test_a_large_generated_day_ends_with_no_unplanned_order() -> None:
     """A 220-order day (about 470 nodes: PyVRP gives the first plan) at 6 s with 2 workers serves every order."""
     problem = generate_varied_day(24, 220)
