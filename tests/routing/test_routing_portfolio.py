@@ -96,6 +96,7 @@ def test_an_infeasible_pyvrp_best_comes_back_marked_as_such() -> None:
                         sorted(n for r in routes for n in r) == sorted(model.visits))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engines,workers", [(("ortools",), 1), (("ortools", "pyvrp"), 1), (("ortools", "pyvrp"), 2)])
 @pytest.mark.parametrize("seed", [21, 22])
 def test_every_engine_path_holds_the_invariants_and_its_cost(engines: tuple[str, ...], workers: int,
@@ -131,9 +132,13 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
 
     monkeypatch.setattr(engine, "search", recording)  # the forked workers inherit it
     model = _model(23, 60)
-    winner = solve_parallel(model, 3.0, 2, 0, engines=("ortools", "pyvrp"))
+    heard: list[EngineSolution] = []
+    winner = solve_parallel(model, 3.0, 2, 0, engines=("ortools", "pyvrp"), report=heard.append)
     written = {p.stem: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
-    assert any(name.startswith("pyvrp") for name in written) and len(written) == 2
+    # a worker still busy 1.2 s after the limit (a loaded machine) is ended before it writes; its
+    # plans so far were reported, and the winner is no worse than any of them
+    assert written and heard
+    assert all(winner.key() <= found.key() for found in heard)
     for name, (found, key) in written.items():
         if found:
             assert winner.key() <= tuple(key), name
@@ -141,6 +146,7 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
     assert plan_violations(model, winner.routes) == []
 
 
+@pytest.mark.slow
 def test_a_large_generated_day_ends_with_no_unplanned_order() -> None:
     """A 220-order day (about 470 nodes: PyVRP gives the first plan) at 6 s with 2 workers serves every order."""
     problem = generate_varied_day(24, 220)
