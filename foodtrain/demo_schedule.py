@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from foodtrain.jobs import get_job, run_job, submit_job
 from foodtrain.models import Branch, JobStatus, User, Volunteer
 from foodtrain.services import planning
+from foodtrain.services.errors import ValidationError
 from foodtrain.services.rota import GENERATE_JOB_KIND, get_rota, publish_rota, teams_for_date
 
 
 @dataclass
 class DemoSchedule:
     rota_ids: dict[str, int] = field(default_factory=dict)
-    plan_ids: dict[str, list[int]] = field(default_factory=dict)
+    plan_ids: dict[str, list[int]] = field(default_factory=dict)  # published
+    draft_plan_ids: dict[str, list[int]] = field(default_factory=dict)  # could not be published (reported why)
 
 
 def _remaining_delivery_days(session: Session, branch_id: int, today: date) -> list[date]:
@@ -64,7 +66,13 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
             report(f"{code}: planning the routes for {day:%A %-d %B}…")
             with session_factory() as session:
                 plan_id = planning.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
-                planning.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
+                try:
+                    planning.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
+                except ValidationError as error:  # e.g. no van has a full team that day: the draft stays
+                    session.rollback()
+                    report(f"{code}: the routes for {day:%A %-d %B} are left as a draft: {error}")
+                    schedule.draft_plan_ids.setdefault(code, []).append(plan_id)
+                    continue
             schedule.plan_ids.setdefault(code, []).append(plan_id)
         with session_factory() as session:
             _give_demo_driver_a_round(session, branch_id, code, days)
