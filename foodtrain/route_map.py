@@ -11,6 +11,7 @@ changes to zoom and pan. Only SVG presentation attributes are used (the CSP forb
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, basemap_within
+from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, basemap_within, simplify_polyline
 
 # Okabe–Ito palette (distinguishable with common colour-vision deficiencies), each with its own dash.
 ROUND_STYLES = (
@@ -42,6 +43,7 @@ MIN_SPAN_DEG_LAT = 0.06  # about 6.7 km: a map of a few streets still shows the 
 STOP_RADIUS_PX = 10.0
 STOP_SPACING_PX = 21.0  # closer markers are spread apart
 MAX_TOWN_LABELS = 30
+SHORE_TOLERANCE_HALF_PX = 1  # shore points within half a pixel of the simplified line are dropped
 SEA, LAND, LAND_EDGE, LOCH, LOCH_EDGE, TOWN = "#dbeaf5", "#f4f2ea", "#8f9a86", "#b9d7ee", "#5d8fba", "#3a3a3a"
 
 
@@ -111,20 +113,29 @@ def fit_projection(lat_lons: Sequence[tuple[float, float]], width_px: float, hei
 
 
 def _outline_path(outlines, projection: MapProjection, pad_px: float) -> str:  # type: ignore[no-untyped-def]
-    """One SVG path for the outlines, held to the box grown by ``pad_px`` (points beyond it are moved onto its
-    edge, which only bends the shore out of sight), on a half-pixel grid with repeated points dropped."""
+    """One SVG path for the outlines in half pixels (draw it with ``transform="scale(0.5)"``), held to the box
+    grown by ``pad_px`` (points beyond it are moved onto its edge, which only bends the shore out of sight),
+    repeated points dropped. Integers keep the text short and quick to write."""
     parts = []
     for outline in outlines:
         x = (outline.lons * projection.cos_lat - projection.west_x) * projection.px_per_deg_lat
         y = (projection.north_lat - outline.lats) * projection.px_per_deg_lat
-        x = np.round(np.clip(x, -pad_px, projection.width_px + pad_px) * 2) / 2
-        y = np.round(np.clip(y, -pad_px, projection.height_px + pad_px) * 2) / 2
+        x = np.rint(np.clip(x, -pad_px, projection.width_px + pad_px) * 2).astype(np.int64)
+        y = np.rint(np.clip(y, -pad_px, projection.height_px + pad_px) * 2).astype(np.int64)
         keep = np.ones(len(x), dtype=bool)
         keep[1:] = (np.diff(x) != 0) | (np.diff(y) != 0)
-        x, y = x[keep], y[keep]
-        if len(x) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
-            parts.append("M" + " ".join(f"{a:g} {b:g}" for a, b in zip(x.tolist(), y.tolist())) + "Z")
+        points = simplify_polyline(np.column_stack([x[keep], y[keep]]).astype(float), SHORE_TOLERANCE_HALF_PX)
+        if len(points) >= 3 and np.ptp(points[:, 0]) > 0 and np.ptp(points[:, 1]) > 0:
+            parts.append("M" + " ".join(map(str, points.astype(np.int64).ravel().tolist())) + "Z")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=32)
+def _shipped_shores(projection: MapProjection, pad_px: float) -> tuple[str, str]:
+    """The shipped basemap's land and loch paths for this view; a plan's page is drawn again and again with
+    the same projection, so the simplified shores are kept (about 50 KB each)."""
+    shown = basemap_within(projection.bounds(pad_px))
+    return _outline_path(shown.land, projection, pad_px), _outline_path(shown.lakes, projection, pad_px)
 
 
 def _spread(anchor: tuple[float, float], placed: list[tuple[float, float]]) -> tuple[float, float]:
@@ -303,7 +314,7 @@ def render_round_map(rounds: list[MapRound], title: str = "Map of the rounds",
                    'fill="#111111">No rounds to show.</text></svg>')
         return "".join(out)
     projection = fit_projection([(p.lat, p.lon) for p in points], WIDTH, MAP_HEIGHT, MARGIN)
-    pad_px = WIDTH / 2  # land beyond the first view, for panning
+    pad_px = WIDTH / 4  # land beyond the first view, for panning
     shown = basemap_within(projection.bounds(pad_px), basemap) if tile_url is None else Basemap((), (), ())
     out.append(f'<svg class="route-map__area" x="0" y="0" width="{WIDTH}" height="{MAP_HEIGHT}" '
                f'viewBox="0 0 {WIDTH} {MAP_HEIGHT}">')
@@ -313,13 +324,13 @@ def render_round_map(rounds: list[MapRound], title: str = "Map of the rounds",
         out.append('<g class="route-map__tiles">')
         out.extend(tile_images(projection, tile_url, WIDTH / 4))
         out.append("</g>")
-    land = _outline_path(shown.land, projection, pad_px)
+    land, lochs = (_shipped_shores(projection, pad_px) if basemap is None and tile_url is None
+                   else (_outline_path(shown.land, projection, pad_px), _outline_path(shown.lakes, projection, pad_px)))
     if land:
-        out.append(f'<path class="route-map__land" d="{land}" fill="{LAND}" stroke="{LAND_EDGE}" stroke-width="1" '
+        out.append(f'<path class="route-map__land" transform="scale(0.5)" d="{land}" fill="{LAND}" stroke="{LAND_EDGE}" stroke-width="1" '
                    'vector-effect="non-scaling-stroke"/>')
-    lochs = _outline_path(shown.lakes, projection, pad_px)
     if lochs:
-        out.append(f'<path class="route-map__lochs" d="{lochs}" fill="{LOCH}" stroke="{LOCH_EDGE}" stroke-width="0.8" '
+        out.append(f'<path class="route-map__lochs" transform="scale(0.5)" d="{lochs}" fill="{LOCH}" stroke="{LOCH_EDGE}" stroke-width="0.8" '
                    'vector-effect="non-scaling-stroke"/>')
 
     # Where each marker goes: bases and shops first, then each delivery where it hides nothing.

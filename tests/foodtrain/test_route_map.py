@@ -8,7 +8,15 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 import pytest
 
-from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, Outline, Town, basemap_within, load_basemap
+from foodtrain.basemap import (
+    BASEMAP_ATTRIBUTION,
+    Basemap,
+    Outline,
+    Town,
+    basemap_within,
+    load_basemap,
+    simplify_polyline,
+)
 from foodtrain.route_map import (
     MIN_SPAN_DEG_LAT,
     ROUND_STYLES,
@@ -247,3 +255,22 @@ def test_map_over_a_branch_tile_server_draws_tiles_not_the_offline_basemap() -> 
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert BASEMAP_ATTRIBUTION not in texts and any(t and "tiles.example.org" in t for t in texts)
     assert svg.index("route-map__tiles") < svg.index("route-map__round")
+
+
+def test_simplify_polyline_keeps_corners_and_drops_what_lies_within_the_tolerance() -> None:
+    """A wobbly straight run collapses to its ends; a right-angle corner stays; no dropped point is further
+    than the tolerance from the simplified line."""
+    wobbly = np.array([(x, 0.2 * (-1) ** x) for x in range(50)], dtype=float)
+    assert simplify_polyline(wobbly, 0.5).tolist() == [[0.0, 0.2], [49.0, -0.2]]
+    corner = np.array([(x, 0.0) for x in range(10)] + [(9.0, y) for y in range(1, 10)], dtype=float)
+    assert [9.0, 0.0] in simplify_polyline(corner, 0.5).tolist()
+    rng = np.random.default_rng(7)
+    walk = np.cumsum(rng.normal(size=(300, 2)), axis=0)
+    kept = simplify_polyline(walk, 2.0)
+    assert 2 < len(kept) < len(walk)
+    def to_segment(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+        t = np.clip(np.dot(point - a, b - a) / max(np.dot(b - a, b - a), 1e-12), 0.0, 1.0)
+        return float(np.hypot(*(point - (a + t * (b - a)))))
+
+    for point in walk:  # every original point is near the simplified line
+        assert min(to_segment(point, a, b) for a, b in zip(kept[:-1], kept[1:])) <= 2.0 + 1e-9
