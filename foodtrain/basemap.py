@@ -45,6 +45,35 @@ class Basemap:
     towns: tuple[Town, ...]
 
 
+def simplify_polyline(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """Douglas–Peucker: the points (an n × 2 array) kept so that no dropped one is further than ``tolerance``
+    from the simplified line; the first and last are always kept."""
+    if len(points) < 4:
+        return points
+    keep = np.zeros(len(points), dtype=bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
+            continue
+        a, b = points[first], points[last]
+        segment = points[first + 1:last]
+        ab = b - a
+        length = float(np.hypot(ab[0], ab[1]))
+        if length == 0:
+            distances = np.hypot(segment[:, 0] - a[0], segment[:, 1] - a[1])
+        else:
+            distances = np.abs(ab[0] * (segment[:, 1] - a[1]) - ab[1] * (segment[:, 0] - a[0])) / length
+        index = int(np.argmax(distances))
+        if distances[index] > tolerance:
+            middle = first + 1 + index
+            keep[middle] = True
+            stack.append((first, middle))
+            stack.append((middle, last))
+    return points[keep]
+
+
 _lock = threading.Lock()
 _loaded: dict[Path, Basemap] = {}
 
@@ -85,4 +114,5 @@ def basemap_within(box: tuple[float, float, float, float], basemap: Basemap | No
                    tuple(t for t in basemap.towns if south <= t.lat <= north and west <= t.lon <= east))
 
 
-__all__ = ["BASEMAP_ATTRIBUTION", "BASEMAP_FILE", "Basemap", "Outline", "Town", "basemap_within", "load_basemap"]
+__all__ = ["BASEMAP_ATTRIBUTION", "BASEMAP_FILE", "Basemap", "Outline", "Town", "basemap_within", "load_basemap",
+           "simplify_polyline"]

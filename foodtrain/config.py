@@ -82,6 +82,7 @@ class Config:
     QUEUE_URL: str | None = None  # None: a SQLite queue file in the instance folder; or redis://host:port/db
     PRODUCTION = False  # FOODTRAIN_ENV=production: never load or print demo users
     PROXY_HOPS = 0  # trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host are believed this many deep)
+    MAP_TILE_URLS: dict[str, str] = {}  # branch code -> its own tile server (FOODTRAIN_MAP_TILE_URLS); none: offline map
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> dict[str, object]:
@@ -96,6 +97,9 @@ class Config:
         settings["QUEUE_URL"] = os.environ.get("FOODTRAIN_QUEUE_URL") or None
         settings["PRODUCTION"] = os.environ.get("FOODTRAIN_ENV", "").strip().lower() == "production"
         settings["PROXY_HOPS"] = _proxy_hops()
+        from foodtrain.route_map import parse_tile_urls  # the rule for a tile address lives with the map
+
+        settings["MAP_TILE_URLS"] = parse_tile_urls(os.environ.get("FOODTRAIN_MAP_TILE_URLS", ""))
         if os.environ.get("FOODTRAIN_HTTPS") == "1":
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True

@@ -11,14 +11,17 @@ changes to zoom and pan. Only SVG presentation attributes are used (the CSP forb
 """
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import numpy as np
 
-from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, basemap_within
+from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, basemap_within, simplify_polyline
 
 # Okabe–Ito palette (distinguishable with common colour-vision deficiencies), each with its own dash.
 ROUND_STYLES = (
@@ -40,6 +43,7 @@ MIN_SPAN_DEG_LAT = 0.06  # about 6.7 km: a map of a few streets still shows the 
 STOP_RADIUS_PX = 10.0
 STOP_SPACING_PX = 21.0  # closer markers are spread apart
 MAX_TOWN_LABELS = 30
+SHORE_TOLERANCE_HALF_PX = 1  # shore points within half a pixel of the simplified line are dropped
 SEA, LAND, LAND_EDGE, LOCH, LOCH_EDGE, TOWN = "#dbeaf5", "#f4f2ea", "#8f9a86", "#b9d7ee", "#5d8fba", "#3a3a3a"
 
 
@@ -109,20 +113,29 @@ def fit_projection(lat_lons: Sequence[tuple[float, float]], width_px: float, hei
 
 
 def _outline_path(outlines, projection: MapProjection, pad_px: float) -> str:  # type: ignore[no-untyped-def]
-    """One SVG path for the outlines, held to the box grown by ``pad_px`` (points beyond it are moved onto its
-    edge, which only bends the shore out of sight), on a half-pixel grid with repeated points dropped."""
+    """One SVG path for the outlines in half pixels (draw it with ``transform="scale(0.5)"``), held to the box
+    grown by ``pad_px`` (points beyond it are moved onto its edge, which only bends the shore out of sight),
+    repeated points dropped. Integers keep the text short and quick to write."""
     parts = []
     for outline in outlines:
         x = (outline.lons * projection.cos_lat - projection.west_x) * projection.px_per_deg_lat
         y = (projection.north_lat - outline.lats) * projection.px_per_deg_lat
-        x = np.round(np.clip(x, -pad_px, projection.width_px + pad_px) * 2) / 2
-        y = np.round(np.clip(y, -pad_px, projection.height_px + pad_px) * 2) / 2
+        x = np.rint(np.clip(x, -pad_px, projection.width_px + pad_px) * 2).astype(np.int64)
+        y = np.rint(np.clip(y, -pad_px, projection.height_px + pad_px) * 2).astype(np.int64)
         keep = np.ones(len(x), dtype=bool)
         keep[1:] = (np.diff(x) != 0) | (np.diff(y) != 0)
-        x, y = x[keep], y[keep]
-        if len(x) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
-            parts.append("M" + " ".join(f"{a:g} {b:g}" for a, b in zip(x.tolist(), y.tolist())) + "Z")
+        points = simplify_polyline(np.column_stack([x[keep], y[keep]]).astype(float), SHORE_TOLERANCE_HALF_PX)
+        if len(points) >= 3 and np.ptp(points[:, 0]) > 0 and np.ptp(points[:, 1]) > 0:
+            parts.append("M" + " ".join(map(str, points.astype(np.int64).ravel().tolist())) + "Z")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=32)
+def _shipped_shores(projection: MapProjection, pad_px: float) -> tuple[str, str]:
+    """The shipped basemap's land and loch paths for this view; a plan's page is drawn again and again with
+    the same projection, so the simplified shores are kept (about 50 KB each)."""
+    shown = basemap_within(projection.bounds(pad_px))
+    return _outline_path(shown.land, projection, pad_px), _outline_path(shown.lakes, projection, pad_px)
 
 
 def _spread(anchor: tuple[float, float], placed: list[tuple[float, float]]) -> tuple[float, float]:
@@ -184,6 +197,85 @@ def _marker(x: float, y: float, inner: str, kind: str) -> str:
             f'data-y="{y:.1f}">{inner}</g>')
 
 
+TILE_SIZE_PX = 256
+MAX_TILES = 64
+_TILE_URL_UNSAFE = re.compile(r"[\s\"'<>\\]")
+
+
+def check_tile_url(template: str) -> str:
+    """A branch's own tile server: an https URL (http only on this machine) with {z}, {x} and {y}; else ValueError."""
+    parts = urlsplit(template)
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ValueError(f"{template!r}: the tile server address must start with https://")
+    if not parts.hostname or _TILE_URL_UNSAFE.search(template):
+        raise ValueError(f"{template!r}: not a valid web address")
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in template]
+    if missing:
+        raise ValueError(f"{template!r}: the tile address needs {', '.join(missing)} (e.g. https://host/{{z}}/{{x}}/{{y}}.png)")
+    return template
+
+
+def parse_tile_urls(text: str) -> dict[str, str]:
+    """FOODTRAIN_MAP_TILE_URLS, ``"DG=https://tiles.example.org/{z}/{x}/{y}.png; WL=..."``: branch code → tile URL."""
+    found: dict[str, str] = {}
+    for part in (p.strip() for p in (text or "").split(";")):
+        if not part:
+            continue
+        code, separator, template = part.partition("=")
+        if not separator or not code.strip():
+            raise ValueError(f"FOODTRAIN_MAP_TILE_URLS: {part!r} is not BRANCHCODE=https://…/{{z}}/{{x}}/{{y}}.png")
+        found[code.strip().upper()] = check_tile_url(template.strip())
+    return found
+
+
+def tile_url_origin(template: str) -> str:
+    """``https://host[:port]``: what the page's Content-Security-Policy must allow images from."""
+    parts = urlsplit(template)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _tile_number(lat: float, lon: float, zoom: int) -> tuple[float, float]:
+    """Web Mercator (slippy map) tile coordinates, fractional."""
+    n = 2 ** zoom
+    lat = max(-85.0511, min(85.0511, lat))
+    return (lon + 180.0) / 360.0 * n, (1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n
+
+
+def _tile_corner(x: float, y: float, zoom: int) -> tuple[float, float]:
+    """(lat, lon) of the north-west corner of tile (x, y)."""
+    n = 2 ** zoom
+    return math.degrees(math.atan(math.sinh(math.pi * (1.0 - 2.0 * y / n)))), x / n * 360.0 - 180.0
+
+
+def tile_images(projection: MapProjection, template: str, pad_px: float = 0.0) -> list[str]:
+    """``<image>`` elements for the tiles of a tile server that cover the box grown by ``pad_px``, at the zoom
+    where a tile is about TILE_SIZE_PX wide, each placed by projecting its corners (at most MAX_TILES)."""
+    south, west, north, east = projection.bounds(pad_px)
+    px_per_deg_lon = projection.px_per_deg_lat * projection.cos_lat
+    zoom = max(0, min(19, round(math.log2(px_per_deg_lon * 360.0 / TILE_SIZE_PX))))
+    while True:
+        x0, y0 = _tile_number(north, west, zoom)
+        x1, y1 = _tile_number(south, east, zoom)
+        tiles = [(x, y) for x in range(math.floor(x0), math.floor(x1) + 1)
+                 for y in range(math.floor(y0), math.floor(y1) + 1)]
+        if len(tiles) <= MAX_TILES or zoom == 0:
+            break
+        zoom -= 1
+    out = []
+    for x, y in tiles:
+        left, top = projection.xy(*_tile_corner(x, y, zoom))
+        right, bottom = projection.xy(*_tile_corner(x + 1, y + 1, zoom))
+        href = template.replace("{z}", str(zoom)).replace("{x}", str(x)).replace("{y}", str(y))
+        out.append(f'<image href="{escape(href, {chr(34): "&quot;"})}" x="{left:.1f}" y="{top:.1f}" '
+                   f'width="{right - left:.1f}" height="{bottom - top:.1f}" preserveAspectRatio="none"/>')
+    return out
+
+
+def _tile_attribution(template: str) -> str:
+    return f"Background map: the branch's tile server {urlsplit(template).netloc} (see its licence)."
+
+
 def _nice_length_m(max_m: float) -> float:
     """The largest 1, 2 or 5 × 10^k metres not above ``max_m``."""
     exponent = 10 ** math.floor(math.log10(max(max_m, 1.0)))
@@ -203,13 +295,18 @@ def _star(cx: float, cy: float, outer: float = 11.0, inner: float = 4.5) -> str:
 
 
 def render_round_map(rounds: list[MapRound], title: str = "Map of the rounds",
-                     basemap: Basemap | None = None) -> str:
+                     basemap: Basemap | None = None, tile_url: str | None = None) -> str:
     """The SVG markup (text escaped) for the rounds over coast, lochs and towns (``basemap``: the shipped
-    one when None); an empty map with a note when there are no rounds."""
+    one when None), or over the tiles of the branch's own tile server (``tile_url``, see check_tile_url);
+    an empty map with a note when there are no rounds."""
     height = MAP_HEIGHT + LEGEND_ROW * (len(rounds) + 2) + ATTRIBUTION_ROW
+    deliveries = sum(1 for r in rounds for p in r.points if p.kind == "delivery")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
-           f'aria-labelledby="route-map-title" class="route-map" font-family="Arial, sans-serif">',
-           f'<title id="route-map-title">{escape(title)}</title>']
+           f'aria-labelledby="route-map-title" aria-describedby="route-map-desc" class="route-map" '
+           f'font-family="Arial, sans-serif">',
+           f'<title id="route-map-title">{escape(title)}</title>',
+           f'<desc id="route-map-desc">{len(rounds)} round{"s" if len(rounds) != 1 else ""}, {deliveries} '
+           f'deliveries, numbered in the order of each round; the tables on this page list every stop.</desc>']
     points = [p for r in rounds for p in r.points]
     if not points:
         out.append(f'<rect x="0" y="0" width="{WIDTH}" height="{MAP_HEIGHT}" fill="#ffffff" stroke="#767676"/>'
@@ -217,19 +314,23 @@ def render_round_map(rounds: list[MapRound], title: str = "Map of the rounds",
                    'fill="#111111">No rounds to show.</text></svg>')
         return "".join(out)
     projection = fit_projection([(p.lat, p.lon) for p in points], WIDTH, MAP_HEIGHT, MARGIN)
-    pad_px = WIDTH / 2  # land beyond the first view, for panning
-    shown = basemap_within(projection.bounds(pad_px), basemap)
+    pad_px = WIDTH / 4  # land beyond the first view, for panning
+    shown = basemap_within(projection.bounds(pad_px), basemap) if tile_url is None else Basemap((), (), ())
     out.append(f'<svg class="route-map__area" x="0" y="0" width="{WIDTH}" height="{MAP_HEIGHT}" '
                f'viewBox="0 0 {WIDTH} {MAP_HEIGHT}">')
     out.append(f'<rect x="{-pad_px}" y="{-pad_px}" width="{WIDTH + 2 * pad_px}" height="{MAP_HEIGHT + 2 * pad_px}" '
                f'fill="{SEA}"/>')
-    land = _outline_path(shown.land, projection, pad_px)
+    if tile_url is not None:
+        out.append('<g class="route-map__tiles">')
+        out.extend(tile_images(projection, tile_url, WIDTH / 4))
+        out.append("</g>")
+    land, lochs = (_shipped_shores(projection, pad_px) if basemap is None and tile_url is None
+                   else (_outline_path(shown.land, projection, pad_px), _outline_path(shown.lakes, projection, pad_px)))
     if land:
-        out.append(f'<path class="route-map__land" d="{land}" fill="{LAND}" stroke="{LAND_EDGE}" stroke-width="1" '
+        out.append(f'<path class="route-map__land" transform="scale(0.5)" d="{land}" fill="{LAND}" stroke="{LAND_EDGE}" stroke-width="1" '
                    'vector-effect="non-scaling-stroke"/>')
-    lochs = _outline_path(shown.lakes, projection, pad_px)
     if lochs:
-        out.append(f'<path class="route-map__lochs" d="{lochs}" fill="{LOCH}" stroke="{LOCH_EDGE}" stroke-width="0.8" '
+        out.append(f'<path class="route-map__lochs" transform="scale(0.5)" d="{lochs}" fill="{LOCH}" stroke="{LOCH_EDGE}" stroke-width="0.8" '
                    'vector-effect="non-scaling-stroke"/>')
 
     # Where each marker goes: bases and shops first, then each delivery where it hides nothing.
@@ -316,9 +417,10 @@ def render_round_map(rounds: list[MapRound], title: str = "Map of the rounds",
                f'<polygon points="{_star(330, y - 5)}" fill="#FFBF47" stroke="#111111" stroke-width="1.5"/>'
                f'<text x="348" y="{y}" font-size="15" fill="#111111">base</text>')
     out.append(f'<text class="route-map__attribution" x="16" y="{y + LEGEND_ROW}" font-size="12" fill="#3a3a3a">'
-               f'{escape(BASEMAP_ATTRIBUTION)}</text>')
+               f'{escape(BASEMAP_ATTRIBUTION if tile_url is None else _tile_attribution(tile_url))}</text>')
     out.append("</g></svg>")
     return "".join(out)
 
 
-__all__ = ["MapPoint", "MapProjection", "MapRound", "ROUND_STYLES", "fit_projection", "render_round_map"]
+__all__ = ["MapPoint", "MapProjection", "MapRound", "ROUND_STYLES", "check_tile_url", "fit_projection",
+           "parse_tile_urls", "render_round_map", "tile_images", "tile_url_origin"]

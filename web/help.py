@@ -58,7 +58,8 @@ TOPICS = {topic.slug: topic for topic in (
     ), (
         Screenshot("record-delivery.png", "An order's page with the delivery form",
                    "The delivery form on the order's page."),
-    )),
+    ), ("The van's team can record it from their phone too (“My rounds”, the day, the stop's card); "
+        "what they record shows here.",)),
     HelpTopic("rota", "Draw up and change the rota", COORDINATORS, (
         "Open Rota, choose the month (a month ahead, so volunteers can plan) and press “Draw up the rota”.",
         "Wait a few seconds: the page shows progress and opens the draft.",
@@ -84,7 +85,8 @@ TOPICS = {topic.slug: topic for topic in (
         "The sheet lists every stop in order, with the address, phone, access notes and amount due.",
     ), (
         Screenshot("print-picking.png", "The picking lists page for a delivery day", "Picking lists for the shops."),
-    )),
+    ), ("On a phone, each stop's card on “My rounds” has “Delivered” and “Not delivered”: choose one, check the "
+        "amount and press “Save”; “Undo” takes it back the same day if you tapped the wrong one.",)),
     HelpTopic("drop-out", "When a volunteer drops out", COORDINATORS, (
         "Open the rota and press “Someone drops out…”.",
         "Say who dropped out and from which day.",

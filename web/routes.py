@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import foodtrain.services.planning as planning
@@ -20,7 +20,7 @@ from web.order_forms import DeliveryForm, UndoDeliveryForm
 from web.orders import delivery_recorded_message, field_errors
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
 from web.arguments import date_argument, int_argument
-from web.security import current_branch_id, field_cipher, roles_required
+from web.security import content_security_policy, current_branch_id, field_cipher, roles_required
 
 blueprint = Blueprint("routes", __name__, url_prefix="/routes")
 
@@ -51,11 +51,20 @@ def _pdf(content: bytes, filename: str) -> Response:
     return response
 
 
-def _render_day(day: date, form: PlanDayForm, status: int = 200):  # type: ignore[no-untyped-def]
-    plan = planning.get_plan_view(db.session, current_branch_id(), day)
-    return render_template("routes/day.html", day=day, plan=plan, form=form, today=_today(),
-                           change_form=PublishForm(), shops=planning.shops_of_branch(db.session, current_branch_id())
-                           ), status
+def _with_map_tiles(html: str, plan: planning.PlanView | None, status: int) -> Response:
+    """The page, allowed (by its Content-Security-Policy) to load the branch's own map tiles, if it has any."""
+    response = Response(html, status=status, mimetype="text/html")
+    if plan is not None and plan.map_tile_origin:
+        response.headers["Content-Security-Policy"] = content_security_policy((plan.map_tile_origin,))
+    return response
+
+
+def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
+    plan = planning.get_plan_view(db.session, current_branch_id(), day,
+                                  map_tile_urls=current_app.config.get("MAP_TILE_URLS"))
+    return _with_map_tiles(render_template(
+        "routes/day.html", day=day, plan=plan, form=form, today=_today(), change_form=PublishForm(),
+        shops=planning.shops_of_branch(db.session, current_branch_id())), plan, status)
 
 
 @blueprint.route("/")
@@ -208,7 +217,7 @@ def _my_plan(day: str) -> planning.PlanView:
     if parsed is None:
         abort(404)
     plan = planning.get_plan_view(db.session, current_branch_id(), parsed, current_user.volunteer_id,
-                                  drivers_only=True)
+                                  drivers_only=True, map_tile_urls=current_app.config.get("MAP_TILE_URLS"))
     if plan is None:
         abort(404)
     return plan
@@ -233,7 +242,7 @@ def _render_my_day(plan: planning.PlanView, failed: DeliveryForm | UndoDeliveryF
                     prefix=f"stop-{stop.order_id}", formdata=None, version=stop.order_version,
                     amount_received=stop.amount_due_at_door, payment_method=stop.customer_payment_method,
                     reason="Not in")
-    return render_template("routes/my_day.html", plan=plan, forms=forms), status
+    return _with_map_tiles(render_template("routes/my_day.html", plan=plan, forms=forms), plan, status)
 
 
 def _my_delivery_stop(plan: planning.PlanView, order_id: int) -> planning.StopView:

@@ -21,6 +21,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
+    """The policy, letting a page also show images from ``image_origins`` (a branch's own map tile server)."""
+    if not image_origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {' '.join(image_origins)}")
+
+
 class SignedInUser(UserMixin):
     """The signed-in user as Flask-Login sees it: its id is the server-side session token."""
 

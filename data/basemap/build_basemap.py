@@ -25,38 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
+from foodtrain.basemap import simplify_polyline
+
 SOUTH, NORTH, WEST, EAST = 49.8, 61.0, -11.0, 2.2  # GB, Ireland, the Isle of Man
 TOLERANCE_M = 40.0
 COUNTRIES = {"GB", "IE", "IM"}
 OUT = Path(__file__).with_name("gb_basemap.json.xz")
-
-
-def _simplify(points: np.ndarray, tolerance_deg: float) -> np.ndarray:
-    """Douglas–Peucker on (lon·cos φ, lat) coordinates; keeps the first and last point."""
-    if len(points) < 4:
-        return points
-    keep = np.zeros(len(points), dtype=bool)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        if last - first < 2:
-            continue
-        a, b = points[first], points[last]
-        segment = points[first + 1:last]
-        ab = b - a
-        length = math.hypot(*ab)
-        if length == 0:
-            distances = np.hypot(*(segment - a).T)
-        else:
-            distances = np.abs(ab[0] * (segment[:, 1] - a[1]) - ab[1] * (segment[:, 0] - a[0])) / length
-        index = int(np.argmax(distances))
-        if distances[index] > tolerance_deg:
-            middle = first + 1 + index
-            keep[middle] = True
-            stack.append((first, middle))
-            stack.append((middle, last))
-    return points[keep]
 
 
 def _polygons(wheel: Path) -> tuple[list[list[float]], list[list[float]]]:
@@ -77,14 +51,12 @@ def _polygons(wheel: Path) -> tuple[list[list[float]], list[list[float]]]:
         lon = np.where(lonlat[:, 0] > 180, lonlat[:, 0] - 360, lonlat[:, 0])
         if lon.max() < WEST or lon.min() > EAST:
             continue
-        if lon.max() - lon.min() > 60:  # a continent: keep the part of it near the islands only
-            inside = (lon > WEST - 3) & (lon < EAST + 3) & (lonlat[:, 1] > SOUTH - 1) & (lonlat[:, 1] < NORTH + 1)
-            if not inside.any():
-                continue
-            lonlat = lonlat[inside]
-            lon = lon[inside]
+        if lon.max() - lon.min() > 60:
+            # a continent (here Eurasia: Norway to France): cut to the box it would fall apart into disjoint runs
+            # of coast joined by chords across the sea and England, so it is left out; the box is the islands'
+            continue
         xy = np.column_stack([lon * cos_lat, lonlat[:, 1]])
-        simple = _simplify(xy, tolerance_deg)
+        simple = simplify_polyline(xy, tolerance_deg)
         if len(simple) < 4:
             continue
         flat = [round(float(v), 4) for x, y in simple for v in (x / cos_lat, y)]

@@ -10,7 +10,7 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Any
@@ -43,7 +43,7 @@ from foodtrain.models import (
 from foodtrain.models import PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.money import format_pence
-from foodtrain.route_map import MapPoint, MapRound, render_round_map
+from foodtrain.route_map import MapPoint, MapRound, render_round_map, tile_url_origin
 from foodtrain.services.audit import record_event
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
 from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, StaleRecordError, ValidationError
@@ -691,6 +691,7 @@ class PlanView:
     changes: tuple[PlanChange, ...]
     vans_left_out: tuple[VanLeftOut, ...]
     map_svg: str
+    map_tile_origin: str = ""  # the branch's own tile server the map loads images from ("" for the offline map)
 
     @property
     def out_of_date(self) -> bool:
@@ -793,8 +794,9 @@ def team_text_without(text: str, name: str, replacement: str) -> str:
 
 
 def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int | None = None,
-                  drivers_only: bool = False) -> PlanView | None:
-    """The day's plan for the page, or None. ``drivers_only``: only the published rounds of ``volunteer_id``'s teams."""
+                  drivers_only: bool = False, map_tile_urls: Mapping[str, str] | None = None) -> PlanView | None:
+    """The day's plan for the page, or None. ``drivers_only``: only the published rounds of ``volunteer_id``'s teams.
+    ``map_tile_urls``: branch code → the branch's own tile server, drawn under the map instead of the offline one."""
     plan = _plan_row(session, branch_id, day)
     if plan is None:
         return None
@@ -880,9 +882,10 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
                         if c.van_id is not None and c.van_id in visible_vans)
         vans_left_out = ()
     van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name) if van.active)
+    tile_url = (map_tile_urls or {}).get(branch.code) if branch else None
     map_svg = render_round_map(
         [MapRound(r.van_name, tuple(MapPoint(s.lat, s.lon, s.kind, str(i)) for i, s in enumerate(r.stops)))
-         for r in rounds])
+         for r in rounds], tile_url=tile_url)
     return PlanView(
         id=plan.id, delivery_date=plan.delivery_date, status=plan.status.value, version=plan.version,
         shift_start=plan.shift_start, shift_end=plan.shift_end, time_limit_s=plan.time_limit_s,
@@ -890,7 +893,8 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         total_distance_km=round(sum(r.distance_km for r in rounds), 1),
         total_drive_min=sum(r.drive_min for r in rounds), vans_used=len(rounds), runtime_s=plan.runtime_s,
         no_team_rostered=plan.no_team_rostered, rounds=tuple(rounds), unplanned=unplanned, pins=pins,
-        van_choices=van_choices, changes=changes, vans_left_out=vans_left_out, map_svg=map_svg)
+        van_choices=van_choices, changes=changes, vans_left_out=vans_left_out, map_svg=map_svg,
+        map_tile_origin=tile_url_origin(tile_url) if tile_url else "")
 
 
 @dataclass(frozen=True)

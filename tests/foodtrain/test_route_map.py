@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
 
-from foodtrain.basemap import BASEMAP_ATTRIBUTION, Basemap, Outline, Town, basemap_within, load_basemap
+from foodtrain.basemap import (
+    BASEMAP_ATTRIBUTION,
+    Basemap,
+    Outline,
+    Town,
+    basemap_within,
+    load_basemap,
+    simplify_polyline,
+)
 from foodtrain.route_map import (
     MIN_SPAN_DEG_LAT,
     ROUND_STYLES,
@@ -15,7 +24,10 @@ from foodtrain.route_map import (
     MapPoint,
     MapRound,
     fit_projection,
+    parse_tile_urls,
     render_round_map,
+    tile_images,
+    tile_url_origin,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -40,6 +52,7 @@ def test_map_draws_each_round_with_numbered_stops_shops_base_scale_and_legend() 
     assert "Van 1" in legend_text and "Van 2" in legend_text and any(t and t.endswith("km") for t in legend_text)
     assert root.findall(f".//{SVG}rect[@width='16']")  # shop square
     assert root.findall(f".//{SVG}polygon")  # base star
+    assert root.find(f"{SVG}desc").text.startswith("2 rounds, 7 deliveries")  # the text alternative
 
 
 def test_rounds_differ_by_colour_and_dash_and_no_style_attributes() -> None:
@@ -198,3 +211,66 @@ def test_shipped_basemap_has_the_coast_lochs_and_towns_of_dumfries_and_galloway(
     assert any(_inside(o, 55.225, -4.385) for o in near.lakes)  # Loch Doon
     names = {t.name for t in near.towns}
     assert {"Dumfries", "Stranraer", "Castle Douglas", "Annan", "Lockerbie"} <= names
+
+
+def test_tile_server_addresses_are_checked_per_branch() -> None:
+    """FOODTRAIN_MAP_TILE_URLS maps branch codes to https tile addresses with {z}/{x}/{y}; anything else is
+    refused with a message saying what is wrong."""
+    assert parse_tile_urls("dg=https://tiles.example.org/{z}/{x}/{y}.png?key=a=b; ;WL=http://localhost:8080/{z}/{x}/{y}") == {
+        "DG": "https://tiles.example.org/{z}/{x}/{y}.png?key=a=b", "WL": "http://localhost:8080/{z}/{x}/{y}"}
+    assert parse_tile_urls("") == {}
+    for text, message in [("DG=http://tiles.example.org/{z}/{x}/{y}.png", "https://"),
+                          ("DG=https://tiles.example.org/{z}/{x}.png", "needs {y}"),
+                          ("https://tiles.example.org/{z}/{x}/{y}.png", "BRANCHCODE="),
+                          ('DG=https://tiles.example.org/"/{z}/{x}/{y}.png', "not a valid web address"),
+                          ("DG=javascript:alert(1)//{z}/{x}/{y}", "https://")]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            parse_tile_urls(text)
+    assert tile_url_origin("https://tiles.example.org:8443/{z}/{x}/{y}.png") == "https://tiles.example.org:8443"
+
+
+def test_tiles_cover_the_map_and_sit_where_their_corners_project() -> None:
+    """The tiles drawn cover the whole box, each placed at its Web Mercator corners, addresses filled in."""
+    projection = fit_projection([(55.07, -3.61), (54.90, -5.03), (55.34, -3.44)], 760, 520, 36)
+    images = [ElementTree.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{i}</svg>')[0]
+              for i in tile_images(projection, "https://tiles.example.org/{z}/{x}/{y}.png")]
+    assert 1 <= len(images) <= 64
+    boxes = [(float(i.get("x")), float(i.get("y")), float(i.get("width")), float(i.get("height"))) for i in images]
+    assert min(x for x, _, _, _ in boxes) <= 0 and max(x + w for x, _, w, _ in boxes) >= 760
+    assert min(y for _, y, _, _ in boxes) <= 0 and max(y + h for _, y, _, h in boxes) >= 520
+    first = images[0].get("href")
+    z, x, y = map(int, re.fullmatch(r"https://tiles\.example\.org/(\d+)/(\d+)/(\d+)\.png", first).groups())
+    n = 2 ** z
+    west = x / n * 360 - 180
+    north = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    assert projection.xy(north, west) == pytest.approx((boxes[0][0], boxes[0][1]), abs=0.1)
+
+
+def test_map_over_a_branch_tile_server_draws_tiles_not_the_offline_basemap() -> None:
+    """With a tile address the map shows the tiles under the rounds and credits that server, not GSHHG."""
+    svg = render_round_map([_round("Van 1", 55.0, -3.5, 3)], tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
+    root = ElementTree.fromstring(svg)
+    assert root.findall(f".//{SVG}image") and not [p for p in root.iter(f"{SVG}path")
+                                                   if p.get("class") == "route-map__land"]
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert BASEMAP_ATTRIBUTION not in texts and any(t and "tiles.example.org" in t for t in texts)
+    assert svg.index("route-map__tiles") < svg.index("route-map__round")
+
+
+def test_simplify_polyline_keeps_corners_and_drops_what_lies_within_the_tolerance() -> None:
+    """A wobbly straight run collapses to its ends; a right-angle corner stays; no dropped point is further
+    than the tolerance from the simplified line."""
+    wobbly = np.array([(x, 0.2 * (-1) ** x) for x in range(50)], dtype=float)
+    assert simplify_polyline(wobbly, 0.5).tolist() == [[0.0, 0.2], [49.0, -0.2]]
+    corner = np.array([(x, 0.0) for x in range(10)] + [(9.0, y) for y in range(1, 10)], dtype=float)
+    assert [9.0, 0.0] in simplify_polyline(corner, 0.5).tolist()
+    rng = np.random.default_rng(7)
+    walk = np.cumsum(rng.normal(size=(300, 2)), axis=0)
+    kept = simplify_polyline(walk, 2.0)
+    assert 2 < len(kept) < len(walk)
+    def to_segment(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+        t = np.clip(np.dot(point - a, b - a) / max(np.dot(b - a, b - a), 1e-12), 0.0, 1.0)
+        return float(np.hypot(*(point - (a + t * (b - a)))))
+
+    for point in walk:  # every original point is near the simplified line
+        assert min(to_segment(point, a, b) for a, b in zip(kept[:-1], kept[1:])) <= 2.0 + 1e-9
