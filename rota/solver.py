@@ -314,14 +314,16 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
                   hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
                   branch: str = "", spare_core: bool = False) -> _BranchOutcome:
     t0 = time.perf_counter()
-    seats_run = _MostSeatsRun(problem, params, time_limit_s, watch, branch) if spare_core else None
-    if seats_run is not None:
-        seats_run.start()
     # The greedy rota first (well under a second): a complete valid rota to show and fall back on at once,
-    # while CP-SAT presolves and searches.
+    # while CP-SAT presolves and searches. The most-seats search starts after it, so the two Python model
+    # builds do not slow the greedy rota down (they share the interpreter lock).
     starting = greedy_rota(problem, seed=params.seed)
     if watch is not None:
         watch.starting_rota(branch, sum(evaluate(problem, starting, params.weights).values()))
+    seats_run = _MostSeatsRun(problem, params, time_limit_s - (time.perf_counter() - t0), watch,
+                              branch) if spare_core else None
+    if seats_run is not None:
+        seats_run.start()
     if hint is None and params.use_greedy_hint:
         hint = starting
     m = build_model(problem, params.weights)
