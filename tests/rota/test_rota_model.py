@@ -148,3 +148,28 @@ def test_no_rota_fills_more_seats_than_the_seat_bound(seed: int):
     assert most.proven and most.seats == most.upper_bound
     assert rota.seats_filled <= most.upper_bound
     assert len(greedy_rota(problem, seed=seed)) <= most.upper_bound
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_most_seats_rota_of_the_spare_core_is_valid_and_fills_the_most_seats(seed: int):
+    """The rota found beside the main search (hard rules only) keeps every rule and reaches the seat maximum."""
+    from rota import check
+    from rota.solver import _MostSeatsRun
+
+    problem = random_small_problem(random.Random(3000 + seed))
+    run = _MostSeatsRun(problem, Params(seed=seed), 10.0, None, "main")
+    run.start()
+    run.join()
+    assert run.rota is not None and check(problem, run.rota) == []
+    assert len(run.rota) == max_fillable_seats(problem, 10, seed=seed).seats
+
+
+def test_single_branch_month_with_a_spare_core_returns_a_valid_rota_never_worse_than_greedy():
+    problem = generate("never_pair_heavy", seed=21)
+    result = solve(problem, Params(time_limit_s=3, num_workers=2, seed=21))
+    from rota import check
+    from rota.scoring import evaluate
+
+    assert check(problem, result.assignments) == []
+    assert result.source in ("cp-sat", "greedy", "most-seats")
+    assert result.objective <= sum(evaluate(problem, greedy_rota(problem, seed=21), Weights()).values())
