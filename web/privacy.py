@@ -16,7 +16,7 @@ from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("privacy", __name__, url_prefix="/privacy")
 
-_SUBJECTS = {"customers": Customer, "volunteers": Volunteer}
+_SUBJECTS: dict[str, type[Customer] | type[Volunteer]] = {"customers": Customer, "volunteers": Volunteer}
 _ERASERS = {"customers": erase_customer, "volunteers": erase_volunteer}
 
 

@@ -310,7 +310,7 @@ def _check_id(record_id: object, what: str) -> None:
 
 def _order_in_branch(session: Session, branch_id: int, order_id: int) -> Order:
     _check_id(order_id, "order")
-    return get_in_branch(session, Order, order_id, branch_id)  # type: ignore[type-var]  # mypy sees Order's db.Model base as Any, so not BranchOwned
+    return get_in_branch(session, Order, order_id, branch_id)
 
 
 def _audit(session: Session, user_id: int | None, action: str, order: Order, detail: str = "") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,7 +14,18 @@ from foodtrain.models import Customer, CustomerStatus, Volunteer, VolunteerRole,
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode, postcode_district
 from foodtrain.services.errors import NotFoundError
 
-BranchOwned = TypeVar("BranchOwned", Customer, Volunteer)
+
+class BranchRecord(Protocol):
+    """A record that belongs to one branch: what get_in_branch needs of a model."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def branch_id(self) -> int: ...
+
+
+BranchOwned = TypeVar("BranchOwned", bound=BranchRecord)
 
 PAGE_SIZE = 50
 
@@ -28,7 +39,7 @@ def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, br
     """A record of the branch, or NotFoundError (a record of another branch is not found either)."""
     if not is_valid_id(record_id):  # beyond the database's integers: no such record, and no overflow
         raise NotFoundError(f"No {model.__name__.lower()} {record_id!r} in this branch.")
-    record = session.scalar(in_branch(select(model).where(model.id == record_id), model, branch_id))
+    record = session.scalar(in_branch(select(model).filter_by(id=record_id), model, branch_id))
     if record is None:
         raise NotFoundError(f"No {model.__name__.lower()} {record_id} in this branch.")
     return record

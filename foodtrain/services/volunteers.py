@@ -226,12 +226,12 @@ def _apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[
     current_partners = {row.partner_id: row for row in volunteer.partner_preferences}
     if {pid: row.kind for pid, row in current_partners.items()} != checked.partners:
         changed.append("partners")
-        rows = []
+        partner_rows = []
         for pid, kind in sorted(checked.partners.items()):
-            row = current_partners.get(pid) or VolunteerPartnerPreference(partner_id=pid)
-            row.kind = kind
-            rows.append(row)
-        volunteer.partner_preferences = rows
+            partner_row = current_partners.get(pid) or VolunteerPartnerPreference(partner_id=pid)
+            partner_row.kind = kind
+            partner_rows.append(partner_row)
+        volunteer.partner_preferences = partner_rows
     return changed
 
 
