@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyotp
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask.typing import ResponseReturnValue
 
@@ -27,9 +27,17 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 ALL_ROLES = tuple(UserRole)
 
 
+def _signed_in_user() -> User:
+    """The signed-in user's row (a login removed meanwhile is not found)."""
+    user = db.session.get(User, current_user.id)
+    if user is None:
+        abort(404)
+    return user
+
+
 def _page(password_form: ChangePasswordForm | None = None, off_form: ReauthenticateForm | None = None,
           status: int = 200) -> ResponseReturnValue:
-    user = db.session.get(User, current_user.id)
+    user = _signed_in_user()
     return render_template("account/show.html", user=user, password_form=password_form or ChangePasswordForm(),
                            off_form=off_form or ReauthenticateForm(prefix="off"), action_form=LogoutForm(),
                            can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR), status
@@ -72,7 +80,7 @@ def _signed_out(message: str, category: str = "error") -> ResponseReturnValue:
 @roles_required(*ROLES_WITH_SECOND_FACTOR)
 def second_factor() -> ResponseReturnValue:
     """GET shows the pending secret as a QR code; POST confirms it with a code."""
-    user = db.session.get(User, current_user.id)
+    user = _signed_in_user()
     if user.totp_secret_encrypted is None or user.totp_enabled:
         return redirect(url_for("account.show"))
     form = SecondFactorForm()

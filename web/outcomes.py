@@ -55,7 +55,7 @@ def index() -> ResponseReturnValue:
 def new_survey() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = SurveyForm()
-    form.customer_id.choices = options([("", "— choose —")] + customer_choices(db.session(), branch_id))
+    form.customer_id.choices = options([("", "— choose —"), *customer_choices(db.session(), branch_id)])
     back = (url_for("outcomes.index"), "Outcomes")
     intro = "Ask what the service helps them with; tick every one they say."
     if request.method == "GET":

@@ -385,7 +385,10 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
             order_status=order.status if order else None, line_count=len(order.lines) if order else 0,
         )
 
-    due_with_order, due_missing, other_orders, cancelled = [], [], [], []
+    due_with_order: list[BoardEntry] = []
+    due_missing: list[BoardEntry] = []
+    other_orders: list[BoardEntry] = []
+    cancelled: list[BoardEntry] = []
     for customer in due.values():
         order = by_customer.get(customer.id)
         if order is None:
