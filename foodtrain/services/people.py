@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import Customer, CustomerStatus, Volunteer, VolunteerRole, VolunteerRoleAssignment
@@ -30,7 +30,7 @@ BranchOwned = TypeVar("BranchOwned", bound=BranchRecord)
 PAGE_SIZE = 50
 
 
-def in_branch(statement: Select, model: type, branch_id: int) -> Select:
+def in_branch(statement: Select, model: type[Any], branch_id: int) -> Select:
     """Restrict a query to one branch: the single place where branch scoping is applied."""
     return statement.where(model.branch_id == branch_id)
 
@@ -108,18 +108,18 @@ def parse_search_text(text: str) -> SearchTerms:
     return SearchTerms(postcode=postcode, district=district, phone_digits=None, words=tuple(words[:6]))
 
 
-def _compact_postcode(model: type) -> ColumnElement:
+def _compact_postcode(model: type[Customer] | type[Volunteer]) -> ColumnElement:
     return func.replace(func.upper(model.postcode), " ", "")
 
 
-def phone_digits_column(column: ColumnElement) -> ColumnElement:
+def phone_digits_column(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
     """SQL for phone_digits() of a stored phone column."""
     for mark in (" ", "-", "(", ")", "."):
         column = func.replace(column, mark, "")
     return func.replace(func.replace(column, "+44", "0"), "+", "")
 
 
-def person_search_conditions(model: type, text: str) -> list[ColumnElement]:
+def person_search_conditions(model: type[Customer] | type[Volunteer], text: str) -> list[ColumnElement]:
     """The one search rule for people (customers and volunteers): conditions that must all hold.
 
     Names match in any order and without titles; postcodes match with or without the space; a district
