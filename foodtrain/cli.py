@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask import Flask, current_app
@@ -53,7 +55,7 @@ def load_demo_if_empty() -> bool:
     if current_app.config.get("PRODUCTION"):
         return False
     try:
-        empty = database_is_empty(db.session)
+        empty = database_is_empty(db.session())
     finally:
         db.session.remove()  # end the read: an open transaction here would outlive the command
     if not empty:
@@ -62,7 +64,7 @@ def load_demo_if_empty() -> bool:
 
     from foodtrain.demo_schedule import publish_demo_schedule
 
-    summary = generate_demo(db.session, branch_today())
+    summary = generate_demo(db.session(), branch_today())
     write_demo_logins(summary)
     click.echo(f"Loaded the demo: {summary.branches} branches, {summary.customers} customers, "
                f"{summary.volunteers} volunteers, {summary.orders} orders.")
@@ -109,7 +111,7 @@ def create_user_command(username: str, role: str, branch_code: str | None, displ
         if branch_id is None:
             raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
     try:
-        user_id = create_user(db.session, username=username, password=password, role=UserRole(role),
+        user_id = create_user(db.session(), username=username, password=password, role=UserRole(role),
                               branch_id=branch_id, display_name=display_name,
                               hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"])
     except (WeakPasswordError, ValueError) as error:
@@ -216,7 +218,7 @@ def retention_command(years: int, dry_run: bool) -> None:
     """Apply the retention rule: anonymise customers and volunteers gone for more than N years."""
     from foodtrain.services.privacy import apply_retention
 
-    outcome = apply_retention(db.session, branch_today(), years, dry_run=dry_run)
+    outcome = apply_retention(db.session(), branch_today(), years, dry_run=dry_run)
     verb = "Would anonymise" if dry_run else "Anonymised"
     click.echo(f"{verb} {len(outcome.customers)} customers and {len(outcome.volunteers)} volunteers "
                f"who left more than {years} years ago.")
@@ -236,7 +238,10 @@ def _user_id(username: str) -> int:
     return user_id
 
 
-def _run(action):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
     from foodtrain.services.errors import ValidationError
 
     try:
@@ -252,7 +257,7 @@ def users_list_command() -> None:
     """Every user: username, role, branch, state."""
     from foodtrain.services.users import list_users
 
-    for row in list_users(db.session):
+    for row in list_users(db.session()):
         state = "enabled" if row.is_enabled else "disabled"
         flags = (" must-change-password" if row.password_must_change else "") + (" 2fa" if row.totp_enabled else "")
         click.echo(f"{row.username:<24} {row.role.value:<12} {row.branch_name:<24} {state}{flags}")
@@ -274,7 +279,7 @@ def users_create_command(username: str, role: str, branch_code: str | None, disp
         if branch_id is None:
             raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
     user_id, password = _run(lambda: create_account(
-        db.session, username=username, role=UserRole(role), branch_id=branch_id, display_name=display_name,
+        db.session(), username=username, role=UserRole(role), branch_id=branch_id, display_name=display_name,
         by_user_id=None, hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"]))
     click.echo(f"Created {username.strip().lower()} (id {user_id}). Temporary password (must be changed): {password}")
 
@@ -286,7 +291,7 @@ def users_disable_command(username: str) -> None:
     """Disable a user: every session of theirs ends at once."""
     from foodtrain.services.users import set_enabled
 
-    _run(lambda: set_enabled(db.session, _user_id(username), False, None))
+    _run(lambda: set_enabled(db.session(), _user_id(username), False, None))
     click.echo(f"Disabled {username}; their sessions have ended.")
 
 
@@ -297,7 +302,7 @@ def users_enable_command(username: str) -> None:
     """Enable a user again."""
     from foodtrain.services.users import set_enabled
 
-    _run(lambda: set_enabled(db.session, _user_id(username), True, None))
+    _run(lambda: set_enabled(db.session(), _user_id(username), True, None))
     click.echo(f"Enabled {username}.")
 
 
@@ -308,7 +313,7 @@ def users_reset_password_command(username: str) -> None:
     """Print a temporary password the user must change at the next sign-in (their sessions end)."""
     from foodtrain.services.users import reset_password
 
-    password = reset_password(db.session, _user_id(username), None, current_app.config["PASSWORD_HASH_TIME_COST"])
+    password = reset_password(db.session(), _user_id(username), None, current_app.config["PASSWORD_HASH_TIME_COST"])
     click.echo(f"Temporary password for {username} (must be changed at the next sign-in): {password}")
 
 
@@ -319,7 +324,7 @@ def users_clear_second_factor_command(username: str) -> None:
     """Remove a user's second factor (a lost phone)."""
     from foodtrain.services.users import clear_second_factor
 
-    clear_second_factor(db.session, _user_id(username), None)
+    clear_second_factor(db.session(), _user_id(username), None)
     click.echo(f"Second factor of {username} cleared.")
 
 
@@ -331,7 +336,7 @@ def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
     """Link a login to a volunteer of its branch by the volunteer's id (0 unlinks)."""
     from foodtrain.services.users import link_volunteer
 
-    _run(lambda: link_volunteer(db.session, _user_id(username), volunteer_id or None, None))
+    _run(lambda: link_volunteer(db.session(), _user_id(username), volunteer_id or None, None))
     click.echo(f"{username} linked to volunteer {volunteer_id}." if volunteer_id else f"{username} unlinked.")
 
 

@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 _HOLDS_WRITER_LOCK = "foodtrain_holds_writer_lock"
 _READING = "foodtrain_reading_transaction"
@@ -56,7 +56,7 @@ def begin_reading_transactions() -> object:
 
 
 def end_reading_transactions(token: object) -> None:
-    _reading_transactions.reset(token)  # type: ignore[arg-type]
+    _reading_transactions.reset(token)  # type: ignore[arg-type]  # the token came from begin_reading_transactions (typed object there)
 
 
 def is_stale_read_error(error: BaseException) -> bool:
@@ -74,7 +74,7 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
     timeout_s = busy_timeout_ms / 1000
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -84,13 +84,13 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
-    def _take_writer_lock(connection) -> None:  # type: ignore[no-untyped-def]
+    def _take_writer_lock(connection: Connection) -> None:
         if not writer_lock.acquire(timeout=timeout_s):
             raise sqlite3.OperationalError("database is locked (another request held it too long)")
         connection.info[_HOLDS_WRITER_LOCK] = True
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         if _reading_transactions.get():
             connection.info[_READING] = True
             connection.exec_driver_sql("BEGIN")
@@ -103,12 +103,13 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
             raise
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+    def _before_write(connection: Connection, _cursor: object, statement: str, _parameters: object,
+                      _context: object, _executemany: bool) -> None:
         if (connection.info.get(_READING) and not connection.info.get(_HOLDS_WRITER_LOCK)
                 and _WRITE_STATEMENT.match(statement)):
             _take_writer_lock(connection)
 
-    def _release(connection) -> None:  # type: ignore[no-untyped-def]
+    def _release(connection: Connection) -> None:
         connection.info.pop(_READING, None)
         if connection.info.pop(_HOLDS_WRITER_LOCK, False):
             writer_lock.release()

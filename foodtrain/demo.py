@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -44,7 +45,7 @@ from foodtrain.models import (
     VolunteerRole,
     VolunteerRoleAssignment,
 )
-from foodtrain.postcodes import postcodes_in_district
+from foodtrain.postcodes import PostcodeLocation, postcodes_in_district
 from foodtrain.services.auth import add_user
 from foodtrain.services.charges import delivery_charge_on
 
@@ -113,17 +114,17 @@ def _birth_date(rng: random.Random, today: date, min_age: int, max_age: int) -> 
 class _DemoBuilder:
     """Builds one branch's data with one random stream."""
 
-    def __init__(self, session: Session, rng: random.Random, today: date, password_factory):  # type: ignore[no-untyped-def]
+    def __init__(self, session: Session, rng: random.Random, today: date, password_factory: Callable[[], str]) -> None:
         self.session = session
         self.rng = rng
         self.today = today
         self.names = _names()
         self.items = _grocery_items()
         self.password_factory = password_factory
-        self._postcode_cache: dict[str, list] = {}
+        self._postcode_cache: dict[str, list[PostcodeLocation]] = {}
         self._charge_cache: dict[tuple[int, date], int] = {}
 
-    def _postcode_in(self, district: str):  # type: ignore[no-untyped-def]
+    def _postcode_in(self, district: str) -> PostcodeLocation:
         if district not in self._postcode_cache:
             self._postcode_cache[district] = postcodes_in_district(district)
         choices = self._postcode_cache[district]
@@ -186,7 +187,8 @@ class _DemoBuilder:
         summary.logins.extend(self._users(branch, volunteers))
         return branch
 
-    def _customers(self, branch: Branch, places: list[_Place], shops, delivery_weekdays: list[int], count: int):  # type: ignore[no-untyped-def]
+    def _customers(self, branch: Branch, places: list[_Place], shops: list[tuple[Shop, _Place]], delivery_weekdays: list[int],
+                   count: int) -> list[Customer]:
         rng = self.rng
         weights = [place.weight for place in places]
         customers = []
@@ -236,7 +238,8 @@ class _DemoBuilder:
         self.session.flush()
         return customers
 
-    def _volunteers(self, branch: Branch, places: list[_Place], delivery_weekdays: list[int], count: int):  # type: ignore[no-untyped-def]
+    def _volunteers(self, branch: Branch, places: list[_Place], delivery_weekdays: list[int],
+                    count: int) -> list[Volunteer]:
         rng = self.rng
         volunteers = []
         for index in range(count):
@@ -318,7 +321,7 @@ class _DemoBuilder:
         self.session.flush()
         return volunteers
 
-    def _order_history(self, branch: Branch, customers) -> int:  # type: ignore[no-untyped-def]
+    def _order_history(self, branch: Branch, customers: list[Customer]) -> int:
         """Delivered orders for the past weeks and orders taken for this week's remaining days."""
         from foodtrain.schedule import is_customer_due
 
@@ -368,7 +371,7 @@ class _DemoBuilder:
                 order.not_delivered_reason = rng.choice(("No answer at the door", "Customer taken into hospital"))
         return order
 
-    def _users(self, branch: Branch, volunteers) -> list[DemoLogin]:  # type: ignore[no-untyped-def]
+    def _users(self, branch: Branch, volunteers: list[Volunteer]) -> list[DemoLogin]:
         code = branch.code.lower()
         driver = next((v for v in volunteers if VolunteerRole.DRIVER in v.role_values and v.pvg_status is PvgStatus.CLEARED), None)
         logins = []
@@ -393,7 +396,7 @@ def database_is_empty(session: Session) -> bool:
     return (session.scalar(select(func.count()).select_from(Branch)) or 0) == 0
 
 
-def generate_demo(session: Session, today: date, seed: int = DEFAULT_SEED, password_factory=random_demo_password) -> DemoSummary:  # type: ignore[no-untyped-def]
+def generate_demo(session: Session, today: date, seed: int = DEFAULT_SEED, password_factory: Callable[[], str] = random_demo_password) -> DemoSummary:
     """Fill an empty database with the demo branches; returns counts and the demo logins."""
     if not database_is_empty(session):
         raise RuntimeError("The database already has data; the demo is only loaded into an empty database.")

@@ -1,6 +1,8 @@
 """Flask extensions, created here and bound to the app in the factory."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,6 +25,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The base class of the app's models. Flask-SQLAlchemy makes db.Model at run time, out of mypy's sight; for the
+# type checker it is the declarative Base it derives from, so columns and relationships are checked.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -99,7 +99,7 @@ def _watch_abandoned_jobs(app: Flask, stop: threading.Event, parent_pid: int | N
             return
         try:
             with app.app_context():
-                requeued = recover_abandoned_jobs(db.session)
+                requeued = recover_abandoned_jobs(db.session())
                 db.session.remove()
             for job_id in requeued:
                 job_queue(app).enqueue(job_id)

@@ -147,7 +147,7 @@ def run_scenario_a(users: int, duration_s: float) -> dict[str, object]:
                     try:
                         status, _html, _url = client.get(path)
                     except Exception as error:  # noqa: BLE001 - counted as an error
-                        status = f"{type(error).__name__}"  # type: ignore[assignment]
+                        status = f"{type(error).__name__}"  # type: ignore[assignment]  # status holds an HTTP code or the error's name
                     elapsed_ms = (time.perf_counter() - started) * 1000
                     with lock:
                         timings[name].append(elapsed_ms)

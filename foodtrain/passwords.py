@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -68,7 +69,7 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def _assess(password: str, username: str) -> dict:  # type: ignore[type-arg]
+def _assess(password: str, username: str) -> dict[str, Any]:
     from zxcvbn import zxcvbn
 
     return zxcvbn(password, user_inputs=[username, "foodtrain", "food train"] if username else ["foodtrain"])

@@ -164,7 +164,7 @@ def text_columns_unclassified(tables: Mapping[str, object]) -> list[str]:
 
     missing = []
     for name, table in tables.items():
-        for column in table.columns:  # type: ignore[attr-defined]
+        for column in table.columns:  # type: ignore[attr-defined]  # tables maps names to Table or FromClause; only Tables are listed
             if isinstance(column.type, (String, Text)) and not isinstance(column.type, SqlEnum):
                 if column.name not in PERSONAL.get(name, {}) and column.name not in NOT_PERSONAL.get(name, ()):
                     missing.append(f"{name}.{column.name}")

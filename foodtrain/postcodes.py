@@ -291,7 +291,7 @@ def validate_latitude_longitude(latitude: object, longitude: object) -> tuple[fl
         if isinstance(value, bool) or value is None:
             raise InvalidCoordinatesError(f"The {name} is missing or not a number: {value!r}.")
         try:
-            number = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+            number = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]  # a CSV cell: str or a number; float() raises on anything else
         except (TypeError, ValueError):
             raise InvalidCoordinatesError(f"The {name} is not a number: {value!r}.") from None
         if not math.isfinite(number):

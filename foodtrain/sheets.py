@@ -132,7 +132,7 @@ class RunningHead(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        self.canv.running_head = self.text  # type: ignore[attr-defined]
+        self.canv.running_head = self.text  # type: ignore[attr-defined]  # reportlab's canvas takes ad-hoc attributes (the running head)
 
 
 class _NumberedCanvas(Canvas):

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
+from werkzeug.routing import Map
 
 from foodtrain.config import Config
 from foodtrain.database import configure_sqlite_engine, restrict_sqlite_file_modes
@@ -22,7 +23,7 @@ class RecordIdConverter(IntegerConverter):
 
     regex = r"[0-9]{1,10}"
 
-    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         from foodtrain.field_rules import MAX_ID
 
         kwargs.setdefault("max", MAX_ID)
@@ -47,7 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]  # ProxyFix wraps the WSGI app, as Flask documents
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pyotp
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.extensions import db
 from foodtrain.models import User, UserRole
@@ -26,9 +27,17 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 ALL_ROLES = tuple(UserRole)
 
 
-def _page(password_form: ChangePasswordForm | None = None, off_form: ReauthenticateForm | None = None,
-          status: int = 200):  # type: ignore[no-untyped-def]
+def _signed_in_user() -> User:
+    """The signed-in user's row (a login removed meanwhile is not found)."""
     user = db.session.get(User, current_user.id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _page(password_form: ChangePasswordForm | None = None, off_form: ReauthenticateForm | None = None,
+          status: int = 200) -> ResponseReturnValue:
+    user = _signed_in_user()
     return render_template("account/show.html", user=user, password_form=password_form or ChangePasswordForm(),
                            off_form=off_form or ReauthenticateForm(prefix="off"), action_form=LogoutForm(),
                            can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR), status
@@ -36,17 +45,17 @@ def _page(password_form: ChangePasswordForm | None = None, off_form: Reauthentic
 
 @blueprint.route("/")
 @roles_required(*ALL_ROLES)
-def show():  # type: ignore[no-untyped-def]
+def show() -> ResponseReturnValue:
     return _page()
 
 
 @blueprint.route("/password", methods=["POST"])
 @roles_required(*ALL_ROLES)
-def password():  # type: ignore[no-untyped-def]
+def password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_own_password(db.session, current_user.id, form.current_password.data or "",
+            change_own_password(db.session(), current_user.id, form.current_password.data or "",
                                 form.new_password.data or "", login_policy(), request.remote_addr or "")
         except ReauthenticationError as error:
             if error.signed_out:
@@ -60,7 +69,7 @@ def password():  # type: ignore[no-untyped-def]
     return _page(form, status=400)
 
 
-def _signed_out(message: str, category: str = "error"):  # type: ignore[no-untyped-def]
+def _signed_out(message: str, category: str = "error") -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash(message, category)
@@ -69,15 +78,15 @@ def _signed_out(message: str, category: str = "error"):  # type: ignore[no-untyp
 
 @blueprint.route("/second-factor", methods=["GET", "POST"])
 @roles_required(*ROLES_WITH_SECOND_FACTOR)
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor() -> ResponseReturnValue:
     """GET shows the pending secret as a QR code; POST confirms it with a code."""
-    user = db.session.get(User, current_user.id)
+    user = _signed_in_user()
     if user.totp_secret_encrypted is None or user.totp_enabled:
         return redirect(url_for("account.show"))
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            confirm_enrolment(db.session, user.id, form.code.data or "", field_cipher())
+            confirm_enrolment(db.session(), user.id, form.code.data or "", field_cipher())
         except SecondFactorError as error:
             form.code.errors.append(str(error))
         else:
@@ -92,20 +101,20 @@ def second_factor():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/second-factor/start", methods=["POST"])
 @roles_required(*ROLES_WITH_SECOND_FACTOR)
-def start_second_factor():  # type: ignore[no-untyped-def]
+def start_second_factor() -> ResponseReturnValue:
     if LogoutForm().validate_on_submit():
-        begin_enrolment(db.session, current_user.id, field_cipher())
+        begin_enrolment(db.session(), current_user.id, field_cipher())
     return redirect(url_for("account.second_factor"))
 
 
 @blueprint.route("/second-factor/disable", methods=["POST"])
 @roles_required(*ROLES_WITH_SECOND_FACTOR)
-def disable():  # type: ignore[no-untyped-def]
+def disable() -> ResponseReturnValue:
     """Turning the second factor off needs the current password (attempt-limited and audited)."""
     form = ReauthenticateForm(prefix="off")
     if form.validate_on_submit():
         try:
-            turn_off_own_second_factor(db.session, current_user.id, form.current_password.data or "", login_policy(),
+            turn_off_own_second_factor(db.session(), current_user.id, form.current_password.data or "", login_policy(),
                                        request.remote_addr or "")
         except ReauthenticationError as error:
             if error.signed_out:

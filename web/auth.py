@@ -7,6 +7,7 @@ import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.extensions import db
 from foodtrain.models import User
@@ -30,13 +31,13 @@ def _safe_next(target: str | None) -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session, form.username.data or "", form.password.data or "",
+            user = authenticate(db.session(), form.username.data or "", form.password.data or "",
                                 login_policy(), remote_address=request.remote_addr or "")
         except LoginFailedError as error:
             form.password.errors.append(error.message)
@@ -50,15 +51,15 @@ def login():  # type: ignore[no-untyped-def]
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 
-def _complete_login(user: User, next_url: str):  # type: ignore[no-untyped-def]
+def _complete_login(user: User, next_url: str) -> ResponseReturnValue:
     session.clear()
-    token = start_session(db.session, user.id)
+    token = start_session(db.session(), user.id)
     login_user(SignedInUser(user, token))
     return redirect(next_url)
 
 
 @blueprint.route("/login/second-factor", methods=["GET", "POST"])
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor() -> ResponseReturnValue:
     pending = session.get("pending_second_factor")
     if not pending or time.time() - pending["started"] > PENDING_SECOND_FACTOR_S:
         session.pop("pending_second_factor", None)
@@ -67,7 +68,7 @@ def second_factor():  # type: ignore[no-untyped-def]
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            accepted = verify_second_factor(db.session, pending["user_id"], form.code.data or "", field_cipher(),
+            accepted = verify_second_factor(db.session(), pending["user_id"], form.code.data or "", field_cipher(),
                                             login_policy(), remote_address=request.remote_addr or "")
         except SecondFactorLockedError as error:
             # Wrong codes are counted on the server: replaying an older cookie does not reset the count.
@@ -83,9 +84,9 @@ def second_factor():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/logout", methods=["POST"])
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     if LogoutForm().validate_on_submit():
-        end_session(db.session, current_user.session_token)
+        end_session(db.session(), current_user.session_token)
         logout_user()
         session.clear()
         flash("You have signed out.", "info")

@@ -2,14 +2,16 @@
 who is PVG-cleared), matches, the log of visits, calls and outings (office too), reviews and ending a match."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import Customer, DayPart, UserRole
-from foodtrain.models.support import ContactKind, Gender, SupportService
+from foodtrain.models.support import BefriendingMatch, ContactKind, Gender, SupportService
 from foodtrain.services import befriending as befriending_service
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import get_in_branch
@@ -38,37 +40,37 @@ NAV_ITEMS = [("Befriending", "befriending.index", OFFICE_ROLES, 47)]
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     branch_id = current_branch_id()
     return render_template("support/befriending_index.html",
-                           matches=befriending_service.list_matches(db.session, branch_id, active_only=True),
-                           due=befriending_service.reviews_due(db.session, branch_id, branch_today()),
-                           waiting=waiting_list(db.session, branch_id, SupportService.BEFRIENDING),
+                           matches=befriending_service.list_matches(db.session(), branch_id, active_only=True),
+                           due=befriending_service.reviews_due(db.session(), branch_id, branch_today()),
+                           waiting=waiting_list(db.session(), branch_id, SupportService.BEFRIENDING),
                            can_plan=current_user.role in PLANNERS)
 
 
-def _render_customer(customer: Customer, wish_form: WishForm, match_form: MatchForm, general=(),  # type: ignore[no-untyped-def]
-                     status: int = 200):
+def _render_customer(customer: Customer, wish_form: WishForm, match_form: MatchForm, general: Sequence[str] = (),
+                     status: int = 200) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    result = befriending_service.suggest_befrienders(db.session, branch_id, customer.id, branch_today())
+    result = befriending_service.suggest_befrienders(db.session(), branch_id, customer.id, branch_today())
     match_form.volunteer_id.choices = options([("", "— choose —")] + [
         (s.volunteer_id, s.name) for s in result.suggestions])
     wish_form.ensure_token()
     match_form.ensure_token()
     return render_template("support/befriending_customer.html", customer=customer, wish_form=wish_form,
                            match_form=match_form, result=result, general_errors=list(general),
-                           matches=befriending_service.list_matches(db.session, branch_id, customer_id=customer.id)
+                           matches=befriending_service.list_matches(db.session(), branch_id, customer_id=customer.id)
                            ), status
 
 
 @blueprint.route("/customers/<int:customer_id>", methods=["GET", "POST"])
 @roles_required(*PLANNERS)
-def customer(customer_id: int):  # type: ignore[no-untyped-def]
+def customer(customer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    person = get_in_branch(db.session, Customer, customer_id, branch_id)
+    person = get_in_branch(db.session(), Customer, customer_id, branch_id)
     wish_form, match_form = WishForm(), MatchForm(formdata=None)
     if request.method == "GET":
-        wish = befriending_service.wish_of(db.session, branch_id, person.id)
+        wish = befriending_service.wish_of(db.session(), branch_id, person.id)
         if wish is not None:
             wish_form.interests.data, wish_form.language.data, wish_form.notes.data = (
                 wish.interests, wish.language, wish.notes)
@@ -88,7 +90,7 @@ def customer(customer_id: int):  # type: ignore[no-untyped-def]
             weekday=int_of(wish_form.weekday.data), part_of_day=enum_of(DayPart, wish_form.part_of_day.data),
             notes=wish_form.notes.data or "")
         try:
-            befriending_service.save_wish(db.session, branch_id, person.id, details, actor=current_actor())
+            befriending_service.save_wish(db.session(), branch_id, person.id, details, actor=current_actor())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(wish_form, error.field_errors)
@@ -100,16 +102,16 @@ def customer(customer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/customers/<int:customer_id>/match", methods=["POST"])
 @roles_required(*PLANNERS)
-def start_match(customer_id: int):  # type: ignore[no-untyped-def]
+def start_match(customer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    person = get_in_branch(db.session, Customer, customer_id, branch_id)
+    person = get_in_branch(db.session(), Customer, customer_id, branch_id)
     match_form = MatchForm()
     match_form.volunteer_id.choices = options([(request.form.get("volunteer_id", ""), "")])
     general: list[str] = []
     if match_form.validate_on_submit():
         try:
             match_id = befriending_service.start_match(
-                db.session, branch_id, person.id, int_of(match_form.volunteer_id.data),
+                db.session(), branch_id, person.id, int_of(match_form.volunteer_id.data),
                 weekday=int_of(match_form.weekday.data), part=enum_of(DayPart, match_form.part_of_day.data),
                 started_on=match_form.started_on.data, review_every_months=match_form.review_every_months.data,
                 actor=current_actor())
@@ -122,7 +124,9 @@ def start_match(customer_id: int):  # type: ignore[no-untyped-def]
     return _render_customer(person, WishForm(formdata=None), match_form, general, 422)
 
 
-def _render_match(match, contact_form=None, review_form=None, end_form=None, general=(), status: int = 200):  # type: ignore[no-untyped-def]
+def _render_match(match: BefriendingMatch, contact_form: ContactForm | None = None,
+                  review_form: ReviewForm | None = None, end_form: EndMatchForm | None = None,
+                  general: Sequence[str] = (), status: int = 200) -> ResponseReturnValue:
     contact_form = contact_form or ContactForm(formdata=None)
     review_form = review_form or ReviewForm(formdata=None)
     end_form = end_form or EndMatchForm(formdata=None)
@@ -150,20 +154,20 @@ def show(match_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:match_id>/contacts", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def log_contact(match_id: int):  # type: ignore[no-untyped-def]
+def log_contact(match_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    match = befriending_service.get_match(db.session, branch_id, match_id)
+    match = befriending_service.get_match(db.session(), branch_id, match_id)
     form = ContactForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            befriending_service.log_contact(db.session, branch_id, match.id, kind=enum_of(ContactKind, form.kind.data),
+            befriending_service.log_contact(db.session(), branch_id, match.id, kind=enum_of(ContactKind, form.kind.data),
                                             happened_on=form.happened_on.data, duration_min=form.duration_min.data,
                                             notes=form.notes.data or "", actor=current_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
-            match = befriending_service.get_match(db.session, branch_id, match_id)
+            match = befriending_service.get_match(db.session(), branch_id, match_id)
         else:
             flash("Logged.", "success")
             return redirect(url_for("befriending.show", match_id=match.id))
@@ -172,21 +176,21 @@ def log_contact(match_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:match_id>/review", methods=["POST"])
 @roles_required(*PLANNERS)
-def review(match_id: int):  # type: ignore[no-untyped-def]
+def review(match_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    match = befriending_service.get_match(db.session, branch_id, match_id)
+    match = befriending_service.get_match(db.session(), branch_id, match_id)
     form = ReviewForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            befriending_service.review_match(db.session, branch_id, match.id, reviewed_on=form.reviewed_on.data,
+            befriending_service.review_match(db.session(), branch_id, match.id, reviewed_on=form.reviewed_on.data,
                                              notes=form.notes.data or "", continues=bool(form.continues.data),
                                              expected_version=form.expected_version, actor=current_actor(),
                                              today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
-            match = befriending_service.get_match(db.session, branch_id, match_id)
+            match = befriending_service.get_match(db.session(), branch_id, match_id)
         else:
             flash("Review recorded.", "success")
             return redirect(url_for("befriending.show", match_id=match.id))
@@ -195,20 +199,20 @@ def review(match_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:match_id>/end", methods=["POST"])
 @roles_required(*PLANNERS)
-def end(match_id: int):  # type: ignore[no-untyped-def]
+def end(match_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    match = befriending_service.get_match(db.session, branch_id, match_id)
+    match = befriending_service.get_match(db.session(), branch_id, match_id)
     form = EndMatchForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            befriending_service.end_match(db.session, branch_id, match.id, ended_on=form.ended_on.data,
+            befriending_service.end_match(db.session(), branch_id, match.id, ended_on=form.ended_on.data,
                                           reason=form.end_reason.data or "", expected_version=form.expected_version,
                                           actor=current_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
-            match = befriending_service.get_match(db.session, branch_id, match_id)
+            match = befriending_service.get_match(db.session(), branch_id, match_id)
         else:
             flash("Match ended.", "success")
             return redirect(url_for("befriending.show", match_id=match.id))

@@ -6,6 +6,8 @@ import signal
 import socket
 import subprocess
 import sys
+from types import FrameType
+from typing import NoReturn
 
 import click
 from flask.cli import FlaskGroup, ScriptInfo
@@ -38,7 +40,7 @@ def _stop_on_ctrl_c_or_sigterm() -> None:
     Set again just before serving: the demo's rota solve (OR-Tools) may leave SIGINT at its default,
     which would kill the server at once and leave its worker behind.
     """
-    def _interrupt(_signal_number, _frame):  # type: ignore[no-untyped-def]
+    def _interrupt(_signal_number: int, _frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -82,7 +84,7 @@ def _serve(host: str, port: int, threads: int, workers: int, production: bool) -
     from foodtrain.jobs import fail_interrupted_jobs
 
     migrate_database()
-    fail_interrupted_jobs(db.session)
+    fail_interrupted_jobs(db.session())
     production = production or bool(current_app.config.get("PRODUCTION"))
     if production:
         click.echo("Production mode: no demo data. Create the first admin with "

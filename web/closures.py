@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 from wtforms import DateField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
@@ -36,26 +37,26 @@ def _today() -> date:
     return branch_today()
 
 
-def _render(form: DayForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render(form: DayForm, status: int = 200) -> ResponseReturnValue:
     start = _today()
-    statuses = day_statuses(db.session, current_branch_id(), start, start + timedelta(days=LOOK_AHEAD_DAYS))
+    statuses = day_statuses(db.session(), current_branch_id(), start, start + timedelta(days=LOOK_AHEAD_DAYS))
     return render_template("closures/index.html", form=form, statuses=statuses), status
 
 
 @blueprint.route("/")
 @roles_required(*COORDINATOR_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return _render(DayForm(formdata=None))
 
 
 @blueprint.route("/", methods=["POST"])
 @roles_required(*COORDINATOR_ROLES)
-def change():  # type: ignore[no-untyped-def]
+def change() -> ResponseReturnValue:
     form = DayForm()
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        set_day(db.session, current_branch_id(), form.day.data, is_open=ACTIONS.get(form.action.data),
+        set_day(db.session(), current_branch_id(), form.day.data, is_open=ACTIONS.get(form.action.data),
                 reason=form.reason.data or "", user_id=current_user.id, username=current_user.username)
     except ValidationError as error:
         db.session.rollback()

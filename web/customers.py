@@ -1,11 +1,14 @@
 """Customers of the branch: search, look up, create, edit, pause/resume/end and membership renewal."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 from wtforms import PasswordField
 from wtforms.validators import Length
 
@@ -54,32 +57,32 @@ def _audit_sensitive_view(customer_id: int, branch_id: int) -> None:
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     text = request.args.get("q", "")[:100]
     status_value = request.args.get("status", "")
     status = next((s for s in CustomerStatus if s.value == status_value), None)
     page = page_argument()
-    customers, total = search_customers(db.session, current_branch_id(), text, status, page)
+    customers, total = search_customers(db.session(), current_branch_id(), text, status, page)
     return render_template("customers/index.html", customers=customers, total=total, q=text,
                            status=status_value, statuses=list(CustomerStatus), page=page, page_size=PAGE_SIZE)
 
 
 @blueprint.route("/<int:customer_id>")
 @roles_required(*OFFICE_ROLES)
-def show(customer_id: int):  # type: ignore[no-untyped-def]
+def show(customer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    history = customer_service.customer_history(db.session, branch_id, customer_id)
+    history = customer_service.customer_history(db.session(), branch_id, customer_id)
     _audit_sensitive_view(history.customer.id, branch_id)
     resume_form = ResumeForm()
     resume_form.ensure_token()
     resume_form.version.data = str(history.customer.version)
-    balance = balance_text(customer_balance_pence(db.session, branch_id, history.customer.id))
+    balance = balance_text(customer_balance_pence(db.session(), branch_id, history.customer.id))
     return render_template("customers/show.html", customer=history.customer, orders=history.orders, balance=balance,
                            key_safe_form=KeySafeForm(),
                            payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
                            frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
                            list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_METHOD_LABELS, today=_today(),
-                           services=customer_services(db.session, branch_id, history.customer.id))
+                           services=customer_services(db.session(), branch_id, history.customer.id))
 
 
 class KeySafeForm(FlaskForm):
@@ -89,14 +92,14 @@ class KeySafeForm(FlaskForm):
 
 @blueprint.route("/<int:customer_id>/key-safe", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def key_safe(customer_id: int):  # type: ignore[no-untyped-def]
+def key_safe(customer_id: int) -> ResponseReturnValue:
     """Write-only: the code is never shown here; only the day's team sees it, on their delivery sheet."""
     branch_id = current_branch_id()
-    get_in_branch(db.session, Customer, customer_id, branch_id)
+    get_in_branch(db.session(), Customer, customer_id, branch_id)
     form = KeySafeForm()
     if form.validate_on_submit():
         try:
-            set_key_safe_code(db.session, branch_id, customer_id, form.code.data or "", field_cipher(),
+            set_key_safe_code(db.session(), branch_id, customer_id, form.code.data or "", field_cipher(),
                               current_user.id, current_user.username)
         except ValidationError as error:
             flash(error.field_errors.get("code", str(error)), "error")
@@ -109,23 +112,23 @@ def key_safe(customer_id: int):  # type: ignore[no-untyped-def]
 
 
 def _render_customer_form(form: CustomerForm, customer: Customer | None, general_errors: list[str],
-                          status: int = 200, duplicates: list | None = None):  # type: ignore[no-untyped-def]
+                          status: int = 200, duplicates: Sequence[object] | None = None) -> ResponseReturnValue:
     return render_template("customers/form.html", form=form, customer=customer,
                            general_errors=general_errors, duplicates=duplicates or []), status
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = CustomerForm()
-    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session, branch_id))
+    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session(), branch_id))
     if request.method == "GET":
         form.ensure_token()
         return _render_customer_form(form, None, [])
     if form.validate_on_submit():
         try:
-            customer_id = customer_service.create_customer(db.session, branch_id, form.to_details(),
+            customer_id = customer_service.create_customer(db.session(), branch_id, form.to_details(),
                                                            actor=_actor(), form_token=form.form_token.data or "",
                                                            today=_today(),
                                                            confirmed_not_duplicate=bool(form.not_a_duplicate.data))
@@ -143,11 +146,11 @@ def create():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:customer_id>/edit", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def edit(customer_id: int):  # type: ignore[no-untyped-def]
+def edit(customer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    customer = get_in_branch(db.session, Customer, customer_id, branch_id)
+    customer = get_in_branch(db.session(), Customer, customer_id, branch_id)
     form = CustomerForm()
-    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session, branch_id))
+    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session(), branch_id))
     if request.method == "GET":
         form.fill_from(customer)
         form.ensure_token()
@@ -155,7 +158,7 @@ def edit(customer_id: int):  # type: ignore[no-untyped-def]
         return _render_customer_form(form, customer, [])
     if form.validate_on_submit():
         try:
-            customer_service.update_customer(db.session, branch_id, customer.id, form.to_details(),
+            customer_service.update_customer(db.session(), branch_id, customer.id, form.to_details(),
                                              expected_version=form.expected_version, actor=_actor(),
                                              form_token=form.form_token.data or "", today=_today())
         except ValidationError as error:
@@ -167,10 +170,11 @@ def edit(customer_id: int):  # type: ignore[no-untyped-def]
     return _render_customer_form(form, customer, [], 422)
 
 
-def _status_form_view(customer_id: int, form_class, template: str, action, date_field: str):  # type: ignore[no-untyped-def]
+def _status_form_view(customer_id: int, form_class: type[FlaskForm], template: str,
+                      action: Callable[[int, Customer, Any], str], date_field: str) -> ResponseReturnValue:
     """GET shows a small form for the customer; POST calls `action(customer, form)` and goes back to the page."""
     branch_id = current_branch_id()
-    customer = get_in_branch(db.session, Customer, customer_id, branch_id)
+    customer = get_in_branch(db.session(), Customer, customer_id, branch_id)
     form = form_class()
     general: list[str] = []
     if request.method == "POST" and form.validate_on_submit():
@@ -193,9 +197,9 @@ def _status_form_view(customer_id: int, form_class, template: str, action, date_
 
 @blueprint.route("/<int:customer_id>/pause", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def pause(customer_id: int):  # type: ignore[no-untyped-def]
+def pause(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: PauseForm) -> str:
-        customer_service.pause_customer(db.session, branch_id, customer.id, paused_from=form.paused_from.data,
+        customer_service.pause_customer(db.session(), branch_id, customer.id, paused_from=form.paused_from.data,
                                         paused_until=form.paused_until.data, reason=form.reason.data or "",
                                         expected_version=form.expected_version, actor=_actor(),
                                         form_token=form.form_token.data or "")
@@ -206,9 +210,9 @@ def pause(customer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:customer_id>/end", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def end(customer_id: int):  # type: ignore[no-untyped-def]
+def end(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: EndForm) -> str:
-        customer_service.end_customer(db.session, branch_id, customer.id, ended_on=form.ended_on.data,
+        customer_service.end_customer(db.session(), branch_id, customer.id, ended_on=form.ended_on.data,
                                       reason=form.reason.data or "", expected_version=form.expected_version,
                                       actor=_actor(), form_token=form.form_token.data or "")
         return "Membership ended. The record and its history are kept."
@@ -218,12 +222,12 @@ def end(customer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:customer_id>/renew", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def renew(customer_id: int):  # type: ignore[no-untyped-def]
+def renew(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: RenewForm) -> str:
         amount = form.amount_pence
         if amount is None:
             raise ValidationError({"amount": "Enter the amount in pounds and pence, for example 1.00."})
-        customer_service.renew_membership(db.session, branch_id, customer.id, paid_on=form.paid_on.data,
+        customer_service.renew_membership(db.session(), branch_id, customer.id, paid_on=form.paid_on.data,
                                           amount_pence=amount, years=form.years.data or 0, actor=_actor(),
                                           form_token=form.form_token.data or "", today=_today())
         return "Membership renewed."
@@ -233,12 +237,12 @@ def renew(customer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:customer_id>/resume", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def resume(customer_id: int):  # type: ignore[no-untyped-def]
+def resume(customer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = ResumeForm()
     if form.validate_on_submit():
         try:
-            customer_service.resume_customer(db.session, branch_id, customer_id,
+            customer_service.resume_customer(db.session(), branch_id, customer_id,
                                              expected_version=form.expected_version, actor=_actor(),
                                              form_token=form.form_token.data or "")
         except ValidationError as error:
@@ -247,6 +251,6 @@ def resume(customer_id: int):  # type: ignore[no-untyped-def]
         else:
             flash("Deliveries resumed.", "success")
     else:
-        get_in_branch(db.session, Customer, customer_id, branch_id)
+        get_in_branch(db.session(), Customer, customer_id, branch_id)
         flash("The form was damaged: please try again.", "error")
     return redirect(url_for("customers.show", customer_id=customer_id))

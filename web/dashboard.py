@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
@@ -26,9 +27,9 @@ def _today() -> date:
 
 @blueprint.route("/")
 @roles_required(*ALL_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     branch_id = current_branch_id()
-    summary = branch_dashboard(db.session, branch_id, _today())
+    summary = branch_dashboard(db.session(), branch_id, _today())
     branch = db.session.get(Branch, branch_id)
     branch_form = None
     if current_user.role is UserRole.ADMIN:
@@ -36,14 +37,14 @@ def index():  # type: ignore[no-untyped-def]
         branch_form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
     next_round = None
     if current_user.role is UserRole.DRIVER:
-        next_round = next_round_for_volunteer(db.session, branch_id, current_user.volunteer_id, _today())
+        next_round = next_round_for_volunteer(db.session(), branch_id, current_user.volunteer_id, _today())
     return render_template("dashboard.html", summary=summary, branch=branch, branch_form=branch_form,
                            next_round=next_round)
 
 
 @blueprint.route("/branch", methods=["POST"])
 @roles_required(UserRole.ADMIN)
-def choose_branch():  # type: ignore[no-untyped-def]
+def choose_branch() -> ResponseReturnValue:
     form = BranchChoiceForm()
     form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch))]
     if form.validate_on_submit():
@@ -52,12 +53,12 @@ def choose_branch():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/healthz")
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     """For load balancers and monitoring (no sign-in): 200 when the database and the job queue answer, else 503."""
     from foodtrain.health import check_health
     from foodtrain.job_queue import job_queue
 
-    health = check_health(db.session, job_queue(current_app))
+    health = check_health(db.session(), job_queue(current_app))
     return {"status": "ok" if health.ok else "failing", "database": health.database, "queue": health.queue,
             "queue_storage": job_queue(current_app).storage, "queued_jobs": health.queued_jobs}, \
         200 if health.ok else 503

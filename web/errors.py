@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,26 +19,26 @@ _MESSAGES = {
 }
 
 
-def _render(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
+def _render(status: int, message: str | None = None) -> ResponseReturnValue:
     return render_template("errors/error.html", status=status,
                            message=message or _MESSAGES.get(status, "Something went wrong.")), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(NotFoundError)
-    def _not_found(_error: NotFoundError):  # type: ignore[no-untyped-def]
+    def _not_found(_error: NotFoundError) -> ResponseReturnValue:
         return _render(404)
 
     @app.errorhandler(CSRFError)
-    def _csrf(_error: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(_error: CSRFError) -> ResponseReturnValue:
         return _render(400, "This form has expired or was sent from elsewhere. Please reload the page and try again.")
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(error: HTTPException) -> ResponseReturnValue:
         return _render(error.code or 500)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("Unhandled error", exc_info=error)
         return _render(500)

@@ -3,15 +3,18 @@ sheet, record completion with time and payment. Choosing the volunteer shows who
 for coordinators and admins; the office requests, prints and completes."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import DayPart, PaymentMethod, UserRole
-from foodtrain.models.support import ExtraJobStatus, ExtraUrgency
+from foodtrain.models.support import ExtraJob, ExtraJobStatus, ExtraUrgency
 from foodtrain.money import MoneyFormatError, format_pence, parse_pounds
 from foodtrain.services import extra as extra_service
 from foodtrain.services.errors import ValidationError
@@ -41,9 +44,9 @@ NAV_ITEMS = [("EXTRA", "extra.index", OFFICE_ROLES, 46)]
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     status = enum_of(ExtraJobStatus, request.args.get("status"))
-    jobs = extra_service.list_jobs(db.session, current_branch_id(), status=status)
+    jobs = extra_service.list_jobs(db.session(), current_branch_id(), status=status)
     return render_template("support/extra_index.html", jobs=jobs, status=status,
                            status_labels=extra_service.STATUS_LABELS, urgency_labels=extra_service.URGENCY_LABELS,
                            format_pence=format_pence)
@@ -52,15 +55,15 @@ def index():  # type: ignore[no-untyped-def]
 def _request_form(branch_id: int) -> ExtraRequestForm:
     form = ExtraRequestForm()
     form.customer_id.choices = options([("", "— choose —")] + [(str(i), label) for i, label in
-                                                       customer_choices(db.session, branch_id)])
+                                                       customer_choices(db.session(), branch_id)])
     form.task_type_id.choices = options([("", "— choose —")] + [
-        (str(task.id), task.name) for task in extra_service.task_types(db.session, branch_id)])
+        (str(task.id), task.name) for task in extra_service.task_types(db.session(), branch_id)])
     return form
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = _request_form(branch_id)
     back = (url_for("extra.index"), "EXTRA jobs")
@@ -76,7 +79,7 @@ def create():  # type: ignore[no-untyped-def]
             preferred_weekdays=frozenset(int(d) for d in form.preferred_weekdays.data or [] if str(d).isdigit()),
             urgency=enum_of(ExtraUrgency, form.urgency.data) or ExtraUrgency.ROUTINE)
         try:
-            job_id = extra_service.request_job(db.session, branch_id, job_request, actor=current_actor(),
+            job_id = extra_service.request_job(db.session(), branch_id, job_request, actor=current_actor(),
                                                form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -88,17 +91,20 @@ def create():  # type: ignore[no-untyped-def]
     return render_form(form, "Request an EXTRA job", "Save request", back=back, general=general, status=422)
 
 
-def _schedule_form(branch_id: int, job, on: date | None, part: DayPart | None):  # type: ignore[no-untyped-def]
+def _schedule_form(branch_id: int, job: ExtraJob, on: date | None,
+                   part: DayPart | None) -> tuple[ExtraScheduleForm, list[extra_service.Candidate]]:
     form = ExtraScheduleForm()
-    found = extra_service.candidates(db.session, branch_id, job.id, on, part) if on and part else []
+    found = extra_service.candidates(db.session(), branch_id, job.id, on, part) if on and part else []
     form.volunteer_id.choices = options([("", "— choose —")] + [
         (str(c.volunteer_id), c.name + ("" if c.free else " (not free: " + "; ".join(c.reasons) + ")"))
         for c in found])
     return form, found
 
 
-def _render_job(job, *, schedule_form=None, candidates=(), complete_form=None, cancel_form=None,  # type: ignore[no-untyped-def]
-                general=(), status: int = 200):
+def _render_job(job: ExtraJob, *, schedule_form: ExtraScheduleForm | None = None,
+                candidates: Sequence[extra_service.Candidate] = (), complete_form: FlaskForm | None = None,
+                cancel_form: FlaskForm | None = None, general: Sequence[str] = (),
+                status: int = 200) -> ResponseReturnValue:
     branch_id = current_branch_id()
     can_plan = current_user.role in PLANNERS
     if schedule_form is None and can_plan:
@@ -122,7 +128,7 @@ def _render_job(job, *, schedule_form=None, candidates=(), complete_form=None, c
                            general_errors=list(general), status_labels=extra_service.STATUS_LABELS,
                            urgency_labels=extra_service.URGENCY_LABELS, format_pence=format_pence,
                            weekdays=extra_service.weekdays_of(job.preferred_weekdays_mask),
-                           price_list=extra_service.task_types(db.session, branch_id)), status
+                           price_list=extra_service.task_types(db.session(), branch_id)), status
 
 
 @blueprint.route("/<int:extra_job_id>")
@@ -136,9 +142,9 @@ def show(extra_job_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:extra_job_id>/schedule", methods=["POST"])
 @roles_required(*PLANNERS)
-def schedule(extra_job_id: int):  # type: ignore[no-untyped-def]
+def schedule(extra_job_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    job = extra_service.get_job(db.session, branch_id, extra_job_id)
+    job = extra_service.get_job(db.session(), branch_id, extra_job_id)
     on = date_argument(request.form.get("scheduled_date"))
     part = enum_of(DayPart, request.form.get("part_of_day"))
     form, found = _schedule_form(branch_id, job, on, part)
@@ -147,13 +153,13 @@ def schedule(extra_job_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("extra.show", extra_job_id=job.id, date=on.isoformat() if on else None,
                                     part=part.value if part else None))
         try:
-            extra_service.schedule_job(db.session, branch_id, job.id, volunteer_id=int_of(form.volunteer_id.data),
+            extra_service.schedule_job(db.session(), branch_id, job.id, volunteer_id=int_of(form.volunteer_id.data),
                                        on=on, part=part, expected_version=form.expected_version,
                                        actor=current_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
-            job = extra_service.get_job(db.session, branch_id, extra_job_id)
+            job = extra_service.get_job(db.session(), branch_id, extra_job_id)
             return _render_job(job, schedule_form=form, candidates=found, general=general, status=422)
         flash("Job scheduled: it is in the volunteer's calendar.", "success")
         return redirect(url_for("extra.show", extra_job_id=job.id))
@@ -162,9 +168,9 @@ def schedule(extra_job_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:extra_job_id>/complete", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def complete(extra_job_id: int):  # type: ignore[no-untyped-def]
+def complete(extra_job_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    job = extra_service.get_job(db.session, branch_id, extra_job_id)
+    job = extra_service.get_job(db.session(), branch_id, extra_job_id)
     form = ExtraCompleteForm()
     general: list[str] = []
     if form.validate_on_submit():
@@ -174,7 +180,7 @@ def complete(extra_job_id: int):  # type: ignore[no-untyped-def]
             form.amount_paid.errors = ["Enter an amount in pounds, e.g. 5.00."]
         else:
             try:
-                extra_service.complete_job(db.session, branch_id, job.id, time_spent_min=form.time_spent_min.data,
+                extra_service.complete_job(db.session(), branch_id, job.id, time_spent_min=form.time_spent_min.data,
                                            amount_paid_pence=amount,
                                            payment_method=enum_of(PaymentMethod, form.payment_method.data),
                                            notes=form.completion_notes.data or "",
@@ -183,7 +189,7 @@ def complete(extra_job_id: int):  # type: ignore[no-untyped-def]
             except ValidationError as error:
                 db.session.rollback()
                 general = apply_errors(form, error.field_errors)
-                job = extra_service.get_job(db.session, branch_id, extra_job_id)
+                job = extra_service.get_job(db.session(), branch_id, extra_job_id)
             else:
                 flash("Job completed.", "success")
                 return redirect(url_for("extra.show", extra_job_id=job.id))
@@ -192,19 +198,19 @@ def complete(extra_job_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:extra_job_id>/cancel", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def cancel(extra_job_id: int):  # type: ignore[no-untyped-def]
+def cancel(extra_job_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    job = extra_service.get_job(db.session, branch_id, extra_job_id)
+    job = extra_service.get_job(db.session(), branch_id, extra_job_id)
     form = ExtraCancelForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            extra_service.cancel_job(db.session, branch_id, job.id, reason=form.cancel_reason.data or "",
+            extra_service.cancel_job(db.session(), branch_id, job.id, reason=form.cancel_reason.data or "",
                                      expected_version=form.expected_version, actor=current_actor())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
-            job = extra_service.get_job(db.session, branch_id, extra_job_id)
+            job = extra_service.get_job(db.session(), branch_id, extra_job_id)
         else:
             flash("Job cancelled.", "success")
             return redirect(url_for("extra.show", extra_job_id=job.id))
@@ -213,10 +219,10 @@ def cancel(extra_job_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:extra_job_id>/sheet.pdf")
 @roles_required(*OFFICE_ROLES)
-def sheet(extra_job_id: int):  # type: ignore[no-untyped-def]
+def sheet(extra_job_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     try:
-        pdf = extra_service.job_sheet_pdf(db.session, branch_id, extra_job_id, actor=current_actor())
+        pdf = extra_service.job_sheet_pdf(db.session(), branch_id, extra_job_id, actor=current_actor())
     except ValidationError:
         db.session.rollback()
         flash("Schedule the job before printing its sheet.", "error")
@@ -227,16 +233,16 @@ def sheet(extra_job_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/volunteers/<int:volunteer_id>", methods=["GET", "POST"])
 @roles_required(*PLANNERS)
-def volunteer_profile(volunteer_id: int):  # type: ignore[no-untyped-def]
+def volunteer_profile(volunteer_id: int) -> ResponseReturnValue:
     """A volunteer's EXTRA skills and befriending profile."""
     from foodtrain.models.support import Gender
     from foodtrain.services.support_links import SupportProfileDetails, save_support_profile, support_profile
     from web.support_forms import SupportProfileForm
 
     branch_id = current_branch_id()
-    volunteer, profile, skills = support_profile(db.session, branch_id, volunteer_id)
+    volunteer, profile, skills = support_profile(db.session(), branch_id, volunteer_id)
     form = SupportProfileForm()
-    form.task_type_ids.choices = options((task.id, task.name) for task in extra_service.task_types(db.session, branch_id))
+    form.task_type_ids.choices = options((task.id, task.name) for task in extra_service.task_types(db.session(), branch_id))
     title = f"EXTRA and befriending: {volunteer.full_name}"
     back = (url_for("volunteers.show", volunteer_id=volunteer.id), volunteer.full_name)
     if request.method == "GET":
@@ -254,7 +260,7 @@ def volunteer_profile(volunteer_id: int):  # type: ignore[no-untyped-def]
             befriender=bool(form.befriender.data), gender=enum_of(Gender, form.gender.data),
             languages=form.languages.data or "", interests=form.interests.data or "")
         try:
-            save_support_profile(db.session, branch_id, volunteer.id, details, actor=current_actor())
+            save_support_profile(db.session(), branch_id, volunteer.id, details, actor=current_actor())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -267,7 +273,7 @@ def volunteer_profile(volunteer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/prices", methods=["GET", "POST"])
 @roles_required(*PLANNERS)
-def prices():  # type: ignore[no-untyped-def]
+def prices() -> ResponseReturnValue:
     """The branch's EXTRA price list (effective-dated) and adding a price or a new kind of job."""
     from web.support_forms import PriceForm
 
@@ -284,7 +290,7 @@ def prices():  # type: ignore[no-untyped-def]
                 form.price.errors = ["Enter an amount in pounds, e.g. 3.00."]
             else:
                 try:
-                    extra_service.add_price(db.session, branch_id, task_name=form.task_name.data or "",
+                    extra_service.add_price(db.session(), branch_id, task_name=form.task_name.data or "",
                                             effective_from=form.effective_from.data, price_pence=price,
                                             actor=current_actor())
                 except ValidationError as error:

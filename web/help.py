@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.models import UserRole
 from web.security import roles_required
@@ -119,13 +120,13 @@ def _help_link() -> dict[str, object]:
 
 @blueprint.route("/")
 @roles_required(*EVERYONE)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("help/index.html", topics=topics_for(current_user.role))
 
 
 @blueprint.route("/<slug>")
 @roles_required(*EVERYONE)
-def topic(slug: str):  # type: ignore[no-untyped-def]
+def topic(slug: str) -> ResponseReturnValue:
     found = TOPICS.get(slug)
     if found is None or current_user.role not in found.roles:
         abort(404)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
@@ -30,8 +31,8 @@ def _actor() -> Actor:
     return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
 
 
-def _render_index(form: ImportUploadForm, general: list[str], status: int = 200):  # type: ignore[no-untyped-def]
-    recent = import_service.recent_imports(db.session, current_branch_id(), current_user.id)
+def _render_index(form: ImportUploadForm, general: list[str], status: int = 200) -> ResponseReturnValue:
+    recent = import_service.recent_imports(db.session(), current_branch_id(), current_user.id)
     return render_template("imports/index.html", form=form, general_errors=general, recent=recent,
                            customer_columns=import_service.CUSTOMER_COLUMNS,
                            volunteer_columns=import_service.VOLUNTEER_COLUMNS,
@@ -40,7 +41,7 @@ def _render_index(form: ImportUploadForm, general: list[str], status: int = 200)
 
 @blueprint.route("/", methods=["GET", "POST"])
 @roles_required(*IMPORT_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = ImportUploadForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _render_index(form, [], 200 if request.method == "GET" else 422)
@@ -50,7 +51,7 @@ def index():  # type: ignore[no-untyped-def]
         form.file.errors = ["The file is larger than 5 MB: split it into smaller files."]
         return _render_index(form, [], 422)
     try:
-        token = import_service.start_import(db.session, current_branch_id(), user_id=current_user.id,
+        token = import_service.start_import(db.session(), current_branch_id(), user_id=current_user.id,
                                             kind=form.kind.data or "", filename=getattr(upload, "filename", "") or "",
                                             data=data, actor=_actor())
     except ValidationError as error:
@@ -61,27 +62,27 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<token>")
 @roles_required(*IMPORT_ROLES)
-def preview(token: str):  # type: ignore[no-untyped-def]
-    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, branch_today())
+def preview(token: str) -> ResponseReturnValue:
+    result = import_service.import_preview(db.session(), current_branch_id(), current_user.id, token, branch_today())
     return render_template("imports/preview.html", preview=result, form=ImportConfirmForm(),
                            columns=import_service.COLUMNS[result.kind])
 
 
 @blueprint.route("/<token>/problems.csv")
 @roles_required(*IMPORT_ROLES)
-def problems(token: str):  # type: ignore[no-untyped-def]
-    result = import_service.import_preview(db.session, current_branch_id(), current_user.id, token, branch_today())
+def problems(token: str) -> ResponseReturnValue:
+    result = import_service.import_preview(db.session(), current_branch_id(), current_user.id, token, branch_today())
     return Response(import_service.problems_csv(result), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=import-problems.csv"})
 
 
 @blueprint.route("/<token>/confirm", methods=["POST"])
 @roles_required(*IMPORT_ROLES)
-def confirm(token: str):  # type: ignore[no-untyped-def]
+def confirm(token: str) -> ResponseReturnValue:
     form = ImportConfirmForm()
     if form.validate_on_submit():
         try:
-            count = import_service.confirm_import(db.session, current_branch_id(), current_user.id, token,
+            count = import_service.confirm_import(db.session(), current_branch_id(), current_user.id, token,
                                                   actor=_actor(), today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -93,16 +94,16 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<token>/cancel", methods=["POST"])
 @roles_required(*IMPORT_ROLES)
-def cancel(token: str):  # type: ignore[no-untyped-def]
+def cancel(token: str) -> ResponseReturnValue:
     form = ImportConfirmForm()
     if form.validate_on_submit():
-        import_service.cancel_import(db.session, current_branch_id(), current_user.id, token)
+        import_service.cancel_import(db.session(), current_branch_id(), current_user.id, token)
         flash("Import cancelled: nothing was written.", "success")
     return redirect(url_for("imports.index"))
 
 
 @blueprint.route("/templates/<kind>.csv")
 @roles_required(*IMPORT_ROLES)
-def template(kind: str):  # type: ignore[no-untyped-def]
+def template(kind: str) -> ResponseReturnValue:
     return Response(import_service.template_csv(kind), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={kind}-template.csv"})

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import sessionmaker
 
 from foodtrain.extensions import db
@@ -30,9 +31,9 @@ def start_job(kind: str, parameters: dict[str, Any]) -> int:
 
     With JOBS_RUN_INLINE (tests) the job runs to the end before this returns.
     """
-    job_id = submit_job(db.session, branch_id=current_branch_id(), kind=kind, parameters=parameters,
+    job_id = submit_job(db.session(), branch_id=current_branch_id(), kind=kind, parameters=parameters,
                         user_id=current_user.id)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's real-object accessor is untyped
     if app.config.get("JOBS_RUN_INLINE"):
         _run_in_app(app, job_id)
     else:
@@ -46,15 +47,15 @@ class CancelForm(FlaskForm):
 
 @blueprint.route("/<int:job_id>")
 @roles_required(*JOB_ROLES)
-def show(job_id: int):  # type: ignore[no-untyped-def]
-    job = get_job(db.session, job_id, current_branch_id())
+def show(job_id: int) -> ResponseReturnValue:
+    job = get_job(db.session(), job_id, current_branch_id())
     return render_template("jobs/show.html", job=job, form=CancelForm())
 
 
 @blueprint.route("/<int:job_id>/progress")
 @roles_required(*JOB_ROLES)
-def progress(job_id: int):  # type: ignore[no-untyped-def]
-    job = get_job(db.session, job_id, current_branch_id())
+def progress(job_id: int) -> ResponseReturnValue:
+    job = get_job(db.session(), job_id, current_branch_id())
     progress = {key: value for key, value in job.progress.items() if key not in ("best_objective", "bound")}
     progress["quality"] = plan_quality(job.progress.get("best_objective"), job.progress.get("bound"))
     return {"id": job.id, "status": job.status.value, "finished": job.finished, "progress": progress,
@@ -63,8 +64,8 @@ def progress(job_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:job_id>/cancel", methods=["POST"])
 @roles_required(*JOB_ROLES)
-def cancel(job_id: int):  # type: ignore[no-untyped-def]
+def cancel(job_id: int) -> ResponseReturnValue:
     if CancelForm().validate_on_submit():
-        request_cancel(db.session, job_id, current_branch_id())
+        request_cancel(db.session(), job_id, current_branch_id())
         flash("Cancelling: the job stops at its next check and keeps nothing half-done.", "info")
     return redirect(url_for("jobs.show", job_id=job_id))

@@ -5,6 +5,8 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.field_rules import in_delivery_window
@@ -61,38 +63,38 @@ def _user_id() -> int:
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def board():  # type: ignore[no-untyped-def]
+def board() -> ResponseReturnValue:
     day = date_argument(request.args.get("date"))
     if day is None:
-        return redirect(url_for(".board", date=next_delivery_date(db.session, current_branch_id(), _today())))
-    return render_template("orders/board.html", board=order_board(db.session, current_branch_id(), day))
+        return redirect(url_for(".board", date=next_delivery_date(db.session(), current_branch_id(), _today())))
+    return render_template("orders/board.html", board=order_board(db.session(), current_branch_id(), day))
 
 
 @blueprint.route("/customers")
 @roles_required(*OFFICE_ROLES)
-def find_customer():  # type: ignore[no-untyped-def]
+def find_customer() -> ResponseReturnValue:
     """Pick any customer for an order on a day (ad-hoc customers, or someone not due that day)."""
     day = date_argument(request.args.get("date")) or _today()
     text = request.args.get("q", "")[:100]
-    customers, total = search_customers(db.session, current_branch_id(), text) if text.strip() else ([], 0)
+    customers, total = search_customers(db.session(), current_branch_id(), text) if text.strip() else ([], 0)
     return render_template("orders/find_customer.html", day=day, q=text, customers=customers, total=total)
 
 
 # ---------------------------------------------------------------- taking an order
 
 
-def _render_entry(form: OrderForm, context: OrderEntryContext, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_entry(form: OrderForm, context: OrderEntryContext, status: int = 200) -> ResponseReturnValue:
     return render_template("orders/entry.html", form=form, context=context), status
 
 
 @blueprint.route("/new", methods=["GET"])
 @roles_required(*OFFICE_ROLES)
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     customer_id = int_argument(request.args.get("customer_id"))
     day = date_argument(request.args.get("date"))
     if customer_id is None or day is None:
         abort(400)
-    context = order_entry_context(db.session, current_branch_id(), customer_id, day)
+    context = order_entry_context(db.session(), current_branch_id(), customer_id, day)
     if context.existing_order_id is not None:
         flash(f"An order is already in for {context.customer_name} on {day:%A %-d %B}: here it is to change.", "info")
         return redirect(url_for(".edit", order_id=context.existing_order_id))
@@ -102,7 +104,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/new", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = OrderForm()
     customer_id, day = form.customer_id.data, form.delivery_date.data
     if not isinstance(customer_id, int) or not isinstance(day, date) or not in_delivery_window(day, _today()):
@@ -112,8 +114,8 @@ def create():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:order_id>/edit", methods=["GET"])
 @roles_required(*OFFICE_ROLES)
-def edit(order_id: int):  # type: ignore[no-untyped-def]
-    context = order_edit_context(db.session, current_branch_id(), order_id)
+def edit(order_id: int) -> ResponseReturnValue:
+    context = order_edit_context(db.session(), current_branch_id(), order_id)
     order = context.existing_order
     assert order is not None
     if not order.editable:
@@ -129,23 +131,23 @@ def edit(order_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:order_id>/edit", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def update(order_id: int):  # type: ignore[no-untyped-def]
+def update(order_id: int) -> ResponseReturnValue:
     form = OrderForm()
     if not isinstance(form.version.data, int):
         # An edit needs the version it was loaded at; another branch's order still answers 404 first.
-        order_edit_context(db.session, current_branch_id(), order_id)
+        order_edit_context(db.session(), current_branch_id(), order_id)
         abort(400)
     return _take_order(form, None, None, order_id=order_id)
 
 
-def _take_order(form: OrderForm, customer_id: int | None, day: date | None, order_id: int | None):  # type: ignore[no-untyped-def]
+def _take_order(form: OrderForm, customer_id: int | None, day: date | None, order_id: int | None) -> ResponseReturnValue:
     """Save the order, or show the form again (more lines, a usual item added, or errors) keeping what was typed."""
     branch_id = current_branch_id()
 
     def context() -> OrderEntryContext:
         if order_id is not None:
-            return order_edit_context(db.session, branch_id, order_id)
-        return order_entry_context(db.session, branch_id, customer_id, day)  # type: ignore[arg-type]
+            return order_edit_context(db.session(), branch_id, order_id)
+        return order_entry_context(db.session(), branch_id, customer_id, day)  # type: ignore[arg-type]  # form validation guarantees customer_id and day when order_id is None
 
     if form.wants_more_lines():
         form.add_blank_lines()
@@ -157,7 +159,7 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
         return _render_entry(form, context(), 400)
     try:
         saved_id = save_order(
-            db.session, branch_id, customer_id or 0, day or date.min, form.line_inputs(), form.notes.data or "",
+            db.session(), branch_id, customer_id or 0, day or date.min, form.line_inputs(), form.notes.data or "",
             _user_id(), expected_version=form.version.data if order_id is not None else None, order_id=order_id,
         )
     except StaleOrderError as error:
@@ -166,7 +168,7 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
     except ValidationError as error:
         form.apply_errors(error.field_errors)
         return _render_entry(form, context(), 400)
-    saved = get_order(db.session, branch_id, saved_id)
+    saved = get_order(db.session(), branch_id, saved_id)
     flash(f"Order saved for {saved.customer.full_name} on {saved.delivery_date:%A %-d %B} "
           f"({len(saved.lines)} item line{'' if len(saved.lines) == 1 else 's'}).", "info")
     return redirect(url_for(".board", date=saved.delivery_date.isoformat()))
@@ -181,8 +183,8 @@ def _today() -> date:
 
 
 def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
-                  cancel: CancelForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    order = get_order(db.session, current_branch_id(), order_id)
+                  cancel: CancelForm | None = None, status: int = 200) -> ResponseReturnValue:
+    order = get_order(db.session(), current_branch_id(), order_id)
     packing = packing or PackingForm(prefix="packing", formdata=None, version=order.version,
                                      crates=str(order.crates) if order.crates is not None else "",
                                      till_receipt=pence_as_input(order.till_receipt_pence))
@@ -196,25 +198,25 @@ def _render_order(order_id: int, packing: PackingForm | None = None, delivery: D
     )
     cancel = cancel or CancelForm(prefix="cancel", formdata=None, version=order.version)
     undo = UndoCancelForm(prefix="undo", formdata=None, version=order.version)
-    blocker = undo_blocker(db.session, order, _today()) if order.status is OrderStatus.CANCELLED else ""
+    blocker = undo_blocker(db.session(), order, _today()) if order.status is OrderStatus.CANCELLED else ""
     return render_template("orders/show.html", order=order, packing=packing, delivery=delivery, cancel=cancel,
                            undo=undo, undo_blocker=blocker, status_labels=STATUS_LABELS), status
 
 
 @blueprint.route("/<int:order_id>")
 @roles_required(*OFFICE_ROLES)
-def show(order_id: int):  # type: ignore[no-untyped-def]
+def show(order_id: int) -> ResponseReturnValue:
     return _render_order(order_id)
 
 
 @blueprint.route("/<int:order_id>/packing", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def packing(order_id: int):  # type: ignore[no-untyped-def]
+def packing(order_id: int) -> ResponseReturnValue:
     form = PackingForm(prefix="packing")
     if not form.validate_on_submit():
         return _render_order(order_id, packing=form, status=400)
     try:
-        record_packing(db.session, current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
+        record_packing(db.session(), current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
                        _user_id(), expected_version=form.version.data)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -233,12 +235,12 @@ def packing(order_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:order_id>/delivery", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def delivery(order_id: int):  # type: ignore[no-untyped-def]
+def delivery(order_id: int) -> ResponseReturnValue:
     form = DeliveryForm(prefix="delivery")
     if not form.validate_on_submit():
         return _render_order(order_id, delivery=form, status=400)
     try:
-        record_delivery(db.session, current_branch_id(), order_id, form.delivered,
+        record_delivery(db.session(), current_branch_id(), order_id, form.delivered,
                         form.amount_received_pence if form.delivered else None,
                         form.method if form.delivered else None, form.reason.data or "", _user_id(),
                         expected_version=form.version.data, today=_today())
@@ -257,17 +259,17 @@ def delivery(order_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:order_id>/cancel", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def cancel(order_id: int):  # type: ignore[no-untyped-def]
+def cancel(order_id: int) -> ResponseReturnValue:
     form = CancelForm(prefix="cancel")
     if not form.validate_on_submit():
         return _render_order(order_id, cancel=form, status=400)
     if form.confirmed.data != "1":
-        order = get_order(db.session, current_branch_id(), order_id)
+        order = get_order(db.session(), current_branch_id(), order_id)
         if order.status is not OrderStatus.CANCELLED:
             return render_template("orders/cancel_confirm.html", order=order, form=form,
-                                   on_round=order_round_text(db.session, current_branch_id(), order_id))
+                                   on_round=order_round_text(db.session(), current_branch_id(), order_id))
     try:
-        cancel_order(db.session, current_branch_id(), order_id, form.reason.data or "", _user_id(),
+        cancel_order(db.session(), current_branch_id(), order_id, form.reason.data or "", _user_id(),
                      expected_version=form.version.data)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -281,14 +283,14 @@ def cancel(order_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:order_id>/undo-cancel", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
-    get_order(db.session, current_branch_id(), order_id)  # another branch's order: 404 before any form
+def undo_cancellation(order_id: int) -> ResponseReturnValue:
+    get_order(db.session(), current_branch_id(), order_id)  # another branch's order: 404 before any form
     form = UndoCancelForm(prefix="undo")
     if not form.validate_on_submit():
         flash("Reload the page and try again.", "error")
         return redirect(url_for(".show", order_id=order_id))
     try:
-        undo_cancel(db.session, current_branch_id(), order_id, _today(), _user_id(),
+        undo_cancel(db.session(), current_branch_id(), order_id, _today(), _user_id(),
                     expected_version=form.version.data)
     except StaleOrderError as error:
         flash(error.message, "error")
@@ -303,17 +305,17 @@ def undo_cancellation(order_id: int):  # type: ignore[no-untyped-def]
 
 def delivery_recorded_message(order_id: int) -> str:
     """'Delivery recorded', and when the amount received differs from the amount due, what carries over."""
-    order = get_order(db.session, current_branch_id(), order_id)
+    order = get_order(db.session(), current_branch_id(), order_id)
     difference = (order.amount_received_pence or 0) - (order.amount_due_pence or 0)
     if difference == 0:
         return "Delivery recorded."
-    balance = balance_text(customer_balance_pence(db.session, current_branch_id(), order.customer_id))
+    balance = balance_text(customer_balance_pence(db.session(), current_branch_id(), order.customer_id))
     what = f"{format_pence(-difference)} less" if difference < 0 else f"{format_pence(difference)} more"
     return (f"Delivery recorded: {format_pence(order.amount_received_pence)} received, {what} than the "
             f"{format_pence(order.amount_due_pence)} due. Carried to {order.customer.full_name}'s balance: {balance}.")
 
 
-def field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def field_errors(form: FlaskForm, errors: dict[str, str]) -> None:
     """Put a service's errors next to the form's fields of the same name (or at the top when none matches)."""
     for key, message in errors.items():
         field = form._fields.get(key) if key not in ("csrf_token", "version") else None
@@ -328,11 +330,11 @@ def field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyp
 
 @blueprint.route("/shops")
 @roles_required(*OFFICE_ROLES)
-def shop_day():  # type: ignore[no-untyped-def]
+def shop_day() -> ResponseReturnValue:
     day = date_argument(request.args.get("date"))
     if day is None:
-        return redirect(url_for(".shop_day", date=next_delivery_date(db.session, current_branch_id(), _today())))
-    summaries = shop_day_summary(db.session, current_branch_id(), day)
+        return redirect(url_for(".shop_day", date=next_delivery_date(db.session(), current_branch_id(), _today())))
+    summaries = shop_day_summary(db.session(), current_branch_id(), day)
     forms = {order.order_id: PackingForm(prefix="packing", formdata=None, version=order.version,
                                          crates=str(order.crates) if order.crates is not None else "",
                                          till_receipt=pence_as_input(order.till_receipt_pence),
@@ -344,8 +346,8 @@ def shop_day():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/shops/<int:shop_id>/picking")
 @roles_required(*OFFICE_ROLES)
-def picking(shop_id: int):  # type: ignore[no-untyped-def]
+def picking(shop_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    day = date_argument(request.args.get("date")) or next_delivery_date(db.session, branch_id, _today())
-    lists = picking_lists(db.session, branch_id, day, shop_id)
-    return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session, branch_id, shop_id))
+    day = date_argument(request.args.get("date")) or next_delivery_date(db.session(), branch_id, _today())
+    lists = picking_lists(db.session(), branch_id, day, shop_id)
+    return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session(), branch_id, shop_id))

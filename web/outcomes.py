@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
@@ -26,7 +27,7 @@ NAV_ITEMS = [("Outcomes", "outcomes.index", OFFICE_ROLES, 85)]
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Per branch (an admin sees every branch side by side) and calendar year."""
     year = int_argument(request.args.get("year")) or branch_today().year
     default_rate = int(current_app.config.get("VOLUNTEER_HOUR_VALUE_PENCE", 1010))
@@ -36,14 +37,14 @@ def index():  # type: ignore[no-untyped-def]
         rate = parse_pounds(rate_text) if rate_text else default_rate
     except MoneyFormatError:
         rate, errors = default_rate, ["The value of an hour must be an amount in pounds, e.g. 10.10."]
-    branch_ids = ([branch.id for branch in list_branches(db.session)] if current_user.role is UserRole.ADMIN
+    branch_ids = ([branch.id for branch in list_branches(db.session())] if current_user.role is UserRole.ADMIN
                   else [current_branch_id()])
     try:
-        rows = outcome_service.outcomes_report(db.session, branch_ids, year, rate)
+        rows = outcome_service.outcomes_report(db.session(), branch_ids, year, rate)
     except ValidationError as error:
         errors += list(error.field_errors.values())
         year = branch_today().year
-        rows = outcome_service.outcomes_report(db.session, branch_ids, year, default_rate)
+        rows = outcome_service.outcomes_report(db.session(), branch_ids, year, default_rate)
     return render_template("support/outcomes.html", rows=rows, year=year, rate=format_pence(rate),
                            outcomes=outcome_service.OUTCOME_LABELS, format_pence=format_pence, errors=errors), (
         422 if errors else 200)
@@ -51,10 +52,10 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/surveys/new", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def new_survey():  # type: ignore[no-untyped-def]
+def new_survey() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = SurveyForm()
-    form.customer_id.choices = options([("", "— choose —")] + customer_choices(db.session, branch_id))
+    form.customer_id.choices = options([("", "— choose —"), *customer_choices(db.session(), branch_id)])
     back = (url_for("outcomes.index"), "Outcomes")
     intro = "Ask what the service helps them with; tick every one they say."
     if request.method == "GET":
@@ -69,7 +70,7 @@ def new_survey():  # type: ignore[no-untyped-def]
             outcomes=frozenset(form.outcomes.data or []), comments=form.comments.data or "",
             on_paper=bool(form.on_paper.data))
         try:
-            outcome_service.record_survey(db.session, branch_id, answers, actor=current_actor(),
+            outcome_service.record_survey(db.session(), branch_id, answers, actor=current_actor(),
                                           form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -83,6 +84,6 @@ def new_survey():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/surveys/form")
 @roles_required(*OFFICE_ROLES)
-def printable_form():  # type: ignore[no-untyped-def]
+def printable_form() -> ResponseReturnValue:
     """A blank survey to print and leave with a customer (no personal data on it)."""
     return render_template("support/survey_form.html", outcomes=outcome_service.OUTCOME_LABELS)

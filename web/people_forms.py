@@ -5,9 +5,12 @@ field errors; `apply_errors` puts those next to the fields.
 """
 from __future__ import annotations
 
+import enum
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import time
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -32,6 +35,7 @@ from foodtrain.models import (
     LIST_METHOD_LABELS,
     PAYMENT_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
+    Customer,
     DayPart,
     DeliveryFrequency,
     HelpFrequency,
@@ -41,11 +45,14 @@ from foodtrain.models import (
     PvgStatus,
     ReferralSource,
     SupportNeed,
+    Volunteer,
     VolunteerRole,
 )
 from foodtrain.services.customers import WEEKDAY_NAMES, CustomerDetails, is_placed_by_hand
 from foodtrain.services.volunteers import GRID_WEEKDAYS, PvgDetails, VolunteerDetails
 
+E = TypeVar("E", bound=enum.Enum)
+D = TypeVar("D")
 MAX_TEXT = 2000  # a typo guard before the services' own limits
 
 FREQUENCY_LABELS = {DeliveryFrequency.WEEKLY: "Every week", DeliveryFrequency.FORTNIGHTLY: "Every two weeks",
@@ -70,16 +77,16 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
+def _choices(labels: Mapping[Any, str]) -> list[SelectChoice]:
     return [SelectChoice(member.value, label) for member, label in labels.items()]
 
 
-def choices_of(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+def choices_of(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """(value, label) pairs from a service as choice-list options."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _enum(enum_class, value: str | None, default):  # type: ignore[no-untyped-def]
+def _enum(enum_class: type[E], value: str | None, default: D) -> E | D:
     return next((member for member in enum_class if member.value == value), default)
 
 
@@ -196,7 +203,7 @@ class CustomerForm(_VersionedForm):
             payment_method=_enum(PaymentMethod, self.payment_method.data, PaymentMethod.CASH),
         )
 
-    def fill_from(self, customer) -> None:  # type: ignore[no-untyped-def]
+    def fill_from(self, customer: Customer) -> None:
         """Prefill an edit form from the stored customer."""
         for name in ("first_name", "last_name", "address_line1", "address_line2", "town", "postcode", "phone",
                      "date_of_birth", "referred_by", "shop_id", "frequency_anchor_date", "window_start",
@@ -318,7 +325,7 @@ class VolunteerForm(_VersionedForm):
                           issued_on=self.pvg_issued_on.data, reference=self.pvg_reference.data or "",
                           disclosure_type=_enum(PvgDisclosureType, self.pvg_disclosure_type.data, None))
 
-    def fill_from(self, volunteer) -> None:  # type: ignore[no-untyped-def]
+    def fill_from(self, volunteer: Volunteer) -> None:
         for name in ("first_name", "last_name", "date_of_birth", "email", "phone", "postcode", "joined_on",
                      "left_on", "van_driving_approved", "training_completed_on", "is_trainee", "shadow_shifts_remaining",
                      "shifts_per_month", "max_shifts_per_week", "max_consecutive_days", "happy_to_do_extra"):

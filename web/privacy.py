@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
@@ -15,7 +16,7 @@ from web.security import current_branch_id, roles_required
 
 blueprint = Blueprint("privacy", __name__, url_prefix="/privacy")
 
-_SUBJECTS = {"customers": Customer, "volunteers": Volunteer}
+_SUBJECTS: dict[str, type[Customer] | type[Volunteer]] = {"customers": Customer, "volunteers": Volunteer}
 _ERASERS = {"customers": erase_customer, "volunteers": erase_volunteer}
 
 
@@ -33,15 +34,15 @@ def _model(kind: str) -> type[Customer] | type[Volunteer]:
 
 @blueprint.route("/<kind>/<int:record_id>")
 @roles_required(UserRole.ADMIN)
-def show(kind: str, record_id: int):  # type: ignore[no-untyped-def]
-    record = get_in_branch(db.session, _model(kind), record_id, current_branch_id())
+def show(kind: str, record_id: int) -> ResponseReturnValue:
+    record = get_in_branch(db.session(), _model(kind), record_id, current_branch_id())
     return render_template("privacy/show.html", kind=kind, record=record, form=EraseForm())
 
 
 @blueprint.route("/<kind>/<int:record_id>/export.<any(json, csv):file_format>")
 @roles_required(UserRole.ADMIN)
-def export(kind: str, record_id: int, file_format: str):  # type: ignore[no-untyped-def]
-    exported = export_subject(db.session, _model(kind), record_id, current_branch_id(), current_user.id,
+def export(kind: str, record_id: int, file_format: str) -> ResponseReturnValue:
+    exported = export_subject(db.session(), _model(kind), record_id, current_branch_id(), current_user.id,
                               current_user.username)
     body, mimetype = (exported.to_json(), "application/json") if file_format == "json" else (exported.to_csv(), "text/csv")
     filename = f"{exported.subject}-{exported.subject_id}-data.{file_format}"
@@ -50,13 +51,13 @@ def export(kind: str, record_id: int, file_format: str):  # type: ignore[no-unty
 
 @blueprint.route("/<kind>/<int:record_id>/erase", methods=["POST"])
 @roles_required(UserRole.ADMIN)
-def erase(kind: str, record_id: int):  # type: ignore[no-untyped-def]
+def erase(kind: str, record_id: int) -> ResponseReturnValue:
     model = _model(kind)
     form = EraseForm()
-    record = get_in_branch(db.session, model, record_id, current_branch_id())
+    record = get_in_branch(db.session(), model, record_id, current_branch_id())
     if not form.validate_on_submit() or (form.confirmation.data or "").strip() != "ERASE":
         form.confirmation.errors = list(form.confirmation.errors) + ["Type ERASE in capitals to confirm."]
         return render_template("privacy/show.html", kind=kind, record=record, form=form), 400
-    _ERASERS[kind](db.session, record_id, current_branch_id(), current_user.id, current_user.username)
+    _ERASERS[kind](db.session(), record_id, current_branch_id(), current_user.id, current_user.username)
     flash("Personal data erased. Anonymous statistics (dates, amounts, district) are kept.", "info")
     return redirect(url_for("privacy.show", kind=kind, record_id=record_id))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
@@ -31,11 +32,11 @@ NAV_ITEMS = [("Referrals", "referrals.index", OFFICE_ROLES, 45)]
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     branch_id = current_branch_id()
     outcome = enum_of(ReferralOutcome, request.args.get("outcome", "waiting"))
     service = enum_of(SupportService, request.args.get("service"))
-    rows = referral_service.list_referrals(db.session, branch_id, outcome=outcome, service=service)
+    rows = referral_service.list_referrals(db.session(), branch_id, outcome=outcome, service=service)
     return render_template("support/referrals.html", referrals=rows, outcome=outcome, service=service,
                            services=referral_service.SERVICE_LABELS, sources=referral_service.SOURCE_LABELS,
                            outcomes=referral_service.OUTCOME_LABELS)
@@ -43,11 +44,11 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = ReferralForm()
     form.customer_id.choices = options([("", "— choose —")] + [(str(i), label) for i, label in
-                                                       referral_service.customer_choices(db.session, branch_id)])
+                                                       referral_service.customer_choices(db.session(), branch_id)])
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", "")
         form.service.data = request.args.get("service", "")
@@ -62,7 +63,7 @@ def create():  # type: ignore[no-untyped-def]
             referrer_name=form.referrer_name.data or "", referrer_contact=form.referrer_contact.data or "",
             consent_recorded=bool(form.consent_recorded.data), notes=form.notes.data or "")
         try:
-            referral_id = referral_service.create_referral(db.session, branch_id, details, actor=current_actor(),
+            referral_id = referral_service.create_referral(db.session(), branch_id, details, actor=current_actor(),
                                                            form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -77,9 +78,9 @@ def create():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:referral_id>", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def show(referral_id: int):  # type: ignore[no-untyped-def]
+def show(referral_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    referral = referral_service.get_referral(db.session, branch_id, referral_id)
+    referral = referral_service.get_referral(db.session(), branch_id, referral_id)
     form = ReferralDecisionForm()
     general: list[str] = []
     status = 200
@@ -87,7 +88,7 @@ def show(referral_id: int):  # type: ignore[no-untyped-def]
         if form.validate_on_submit():
             try:
                 referral_service.decide_referral(
-                    db.session, branch_id, referral.id, enum_of(ReferralOutcome, form.outcome.data),
+                    db.session(), branch_id, referral.id, enum_of(ReferralOutcome, form.outcome.data),
                     decline_reason=form.decline_reason.data or "", consent_recorded=bool(form.consent_recorded.data),
                     expected_version=form.expected_version, actor=current_actor(), today=branch_today())
             except ValidationError as error:
@@ -97,7 +98,7 @@ def show(referral_id: int):  # type: ignore[no-untyped-def]
                 flash("Referral updated.", "success")
                 return redirect(url_for("referrals.show", referral_id=referral.id))
         status = 422
-        referral = referral_service.get_referral(db.session, branch_id, referral_id)
+        referral = referral_service.get_referral(db.session(), branch_id, referral_id)
     else:
         audit_view("referral.view", "referral", referral.id, branch_id, detail="referrer_name,referrer_contact,notes")
         form.outcome.data = referral.outcome.value

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
@@ -80,8 +81,8 @@ def _form() -> ReportForm:
     start, end = default_range(branch_today())
     form = ReportForm(formdata=request.args or None, start=start, end=end)
     if current_user.role is UserRole.ADMIN:
-        form.branch.choices = [SelectChoice(ALL_BRANCHES, "All branches, side by side")] + [  # type: ignore[arg-type]
-            SelectChoice(branch.id, branch.name) for branch in list_branches(db.session)]  # type: ignore[arg-type]
+        form.branch.choices = [SelectChoice(ALL_BRANCHES, "All branches, side by side")] + [  # type: ignore[arg-type]  # WTForms types choice values as str; the field coerces to int
+            SelectChoice(branch.id, branch.name) for branch in list_branches(db.session())]  # type: ignore[arg-type]  # WTForms types choice values as str; the field coerces to int
         if not request.args.get("branch"):
             form.branch.data = current_branch_id()
     else:
@@ -92,18 +93,18 @@ def _form() -> ReportForm:
 def _query(kind: ReportKind, form: ReportForm) -> ReportQuery:
     if current_user.role is UserRole.ADMIN:
         chosen = form.branch.data
-        branch_ids = tuple(b.id for b in list_branches(db.session)) if chosen == ALL_BRANCHES else (chosen,)
+        branch_ids = tuple(b.id for b in list_branches(db.session())) if chosen == ALL_BRANCHES else (chosen,)
     else:
         branch_ids = (current_branch_id(),)
     return ReportQuery(kind=kind, branch_ids=branch_ids, start=form.start.data, end=form.end.data,
                        period=form.period_value, hour_value_pence=int(current_app.config["VOLUNTEER_HOUR_VALUE_PENCE"]))
 
 
-def _show(kind: ReportKind):  # type: ignore[no-untyped-def]
+def _show(kind: ReportKind) -> ResponseReturnValue:
     form = _form()
     report = tables = charts = None
     if form.validate():
-        report = build_report(db.session, _query(kind, form))
+        report = build_report(db.session(), _query(kind, form))
         tables = report_tables(report)
         # charts.py escapes every piece of text it puts in the SVG.
         charts = [Markup(svg) for svg in report_charts(report)]  # nosec B704
@@ -115,13 +116,13 @@ def _show(kind: ReportKind):  # type: ignore[no-untyped-def]
                                         if key in REPORT_ARGUMENTS})
 
 
-def _export(kind: ReportKind, export_format: str):  # type: ignore[no-untyped-def]
+def _export(kind: ReportKind, export_format: str) -> ResponseReturnValue:
     form = _form()
     if not form.validate():
         # Only the form's own fields go back: url_for(**request.args) let a query string name url_for's options.
         return redirect(url_for(f"reports.{_endpoint(kind)}", **{key: value for key, value in request.args.items()
                                                                  if key in REPORT_ARGUMENTS}))
-    exported = export_report(db.session, _query(kind, form), ExportFormat(export_format), user_id=current_user.id,
+    exported = export_report(db.session(), _query(kind, form), ExportFormat(export_format), user_id=current_user.id,
                              username=current_user.username, remote_address=request.remote_addr or "")
     return Response(exported.content, mimetype=exported.media_type, headers={
         "Content-Disposition": f'attachment; filename="{exported.filename}"'})
@@ -132,10 +133,10 @@ def _register(kind: ReportKind) -> None:
     roles = REPORT_ROLES[kind]
     name = _endpoint(kind)
 
-    def show():  # type: ignore[no-untyped-def]
+    def show() -> ResponseReturnValue:
         return _show(kind)
 
-    def export(export_format: str):  # type: ignore[no-untyped-def]
+    def export(export_format: str) -> ResponseReturnValue:
         return _export(kind, export_format)
 
     show.__name__, export.__name__ = name, f"{name}_export"
@@ -154,8 +155,8 @@ for _kind in ReportKind:
 
 @blueprint.route("/balances")
 @roles_required(*OFFICE_ROLES)
-def balances():  # type: ignore[no-untyped-def]
-    rows = balances_report(db.session, current_branch_id())
+def balances() -> ResponseReturnValue:
+    rows = balances_report(db.session(), current_branch_id())
     return render_template("reports/balances.html", rows=rows,
                            owed_pence=-sum(r.balance_pence for r in rows if r.balance_pence < 0),
                            credit_pence=sum(r.balance_pence for r in rows if r.balance_pence > 0))
@@ -163,6 +164,6 @@ def balances():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("reports/index.html", reports=_visible_reports(), titles=REPORT_TITLES,
                            descriptions=REPORT_DESCRIPTIONS, endpoint=_endpoint)

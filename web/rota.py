@@ -12,6 +12,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 import foodtrain.services.rota as rota_service  # registers the rota generation job kind
 from foodtrain.clock import branch_today
@@ -42,7 +43,7 @@ EVERYONE = tuple(UserRole)
 NAV_ITEMS = [("Rota", "rota_pages.index", VIEWERS, 40), ("My rota", "rota_pages.mine", EVERYONE, 90)]
 
 
-def _form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _form_errors(form: FlaskForm, error: ValidationError) -> None:
     """Put a service's field messages next to the fields (unknown fields go to the top of the form)."""
     for name, message in error.field_errors.items():
         field = getattr(form, name, None)
@@ -58,8 +59,8 @@ def _is_planner() -> bool:
 
 @blueprint.route("/")
 @roles_required(*VIEWERS)
-def index():  # type: ignore[no-untyped-def]
-    rotas = rota_service.list_rotas(db.session, current_branch_id())
+def index() -> ResponseReturnValue:
+    rotas = rota_service.list_rotas(db.session(), current_branch_id())
     today = branch_today()
     next_month = (today.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
     form = GenerateForm(month=f"{next_month:%Y-%m}", form_token=secrets.token_urlsafe(24))
@@ -68,15 +69,15 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/generate", methods=["POST"])
 @roles_required(*PLANNERS)
-def generate():  # type: ignore[no-untyped-def]
+def generate() -> ResponseReturnValue:
     form = GenerateForm()
     if not form.validate_on_submit():
-        rotas = rota_service.list_rotas(db.session, current_branch_id())
+        rotas = rota_service.list_rotas(db.session(), current_branch_id())
         return render_template("rota/index.html", rotas=rotas, form=form, can_plan=True), 400
     result_url = url_for("rota_pages.show", rota_id=987654321).replace("987654321", "ROTA_ID")
     parameters = {"month": f"{form.month.parsed:%Y-%m-%d}", "time_limit_s": form.time_limit_s.data,
                   "user_id": current_user.id, "result_url": result_url}
-    outcome = rota_service.start_generation(db.session, current_branch_id(), form.form_token.data or "",
+    outcome = rota_service.start_generation(db.session(), current_branch_id(), form.form_token.data or "",
                                             lambda: start_job(GENERATE_JOB_KIND, parameters))
     if outcome.job_id is None:
         flash("That form was already sent: the rota is being drawn up.", "info")
@@ -86,8 +87,8 @@ def generate():  # type: ignore[no-untyped-def]
     return redirect(url_for("jobs.show", job_id=outcome.job_id))
 
 
-def _render_show(rota_id: int, publish_form: VersionForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    view = rota_service.get_rota(db.session, current_branch_id(), rota_id)
+def _render_show(rota_id: int, publish_form: VersionForm | None = None, status: int = 200) -> ResponseReturnValue:
+    view = rota_service.get_rota(db.session(), current_branch_id(), rota_id)
     publish_form = publish_form or VersionForm(version=view.version)
     return render_template("rota/show.html", rota=view, publish_form=publish_form, can_plan=_is_planner(),
                            RotaStatus=RotaStatus), status
@@ -95,23 +96,23 @@ def _render_show(rota_id: int, publish_form: VersionForm | None = None, status: 
 
 @blueprint.route("/<int:rota_id>")
 @roles_required(*VIEWERS)
-def show(rota_id: int):  # type: ignore[no-untyped-def]
+def show(rota_id: int) -> ResponseReturnValue:
     return _render_show(rota_id)
 
 
 @blueprint.route("/<int:rota_id>/publish", methods=["POST"])
 @roles_required(*PLANNERS)
-def publish(rota_id: int):  # type: ignore[no-untyped-def]
+def publish(rota_id: int) -> ResponseReturnValue:
     form = VersionForm()
     if not form.validate_on_submit():
         return _render_show(rota_id, form, 400)
-    view = rota_service.get_rota(db.session, current_branch_id(), rota_id)
+    view = rota_service.get_rota(db.session(), current_branch_id(), rota_id)
     if (view.status is RotaStatus.DRAFT and view.unfilled_slots and form.version.data == view.version
             and form.confirmed.data != "1"):
         db.session.rollback()
         return render_template("rota/publish_confirm.html", rota=view, form=form)
     try:
-        published = rota_service.publish_rota(db.session, current_branch_id(), rota_id,
+        published = rota_service.publish_rota(db.session(), current_branch_id(), rota_id,
                                               expected_version=form.version.data, user_id=current_user.id)
     except ValidationError as error:
         db.session.rollback()
@@ -129,7 +130,8 @@ def _slot_argument() -> int:
     return slot_id
 
 
-def _edit_forms(editor, form=None, swap_form=None):  # type: ignore[no-untyped-def]
+def _edit_forms(editor: rota_service.SlotEditor, form: FlaskForm | None = None,
+                swap_form: SwapForm | None = None) -> tuple[FlaskForm, SwapForm]:
     """The seat form and the swap form of a slot, filled from the editor (or keeping what was typed)."""
     seats = editor.slot.seats
     if form is None:
@@ -156,9 +158,9 @@ def _edit_forms(editor, form=None, swap_form=None):  # type: ignore[no-untyped-d
 
 @blueprint.route("/<int:rota_id>/edit", methods=["GET", "POST"])
 @roles_required(*PLANNERS)
-def edit(rota_id: int):  # type: ignore[no-untyped-def]
+def edit(rota_id: int) -> ResponseReturnValue:
     slot_id = _slot_argument()
-    editor = rota_service.get_slot_editor(db.session, current_branch_id(), rota_id, slot_id)
+    editor = rota_service.get_slot_editor(db.session(), current_branch_id(), rota_id, slot_id)
     form_class = slot_form_class(len(editor.slot.seats))
     form = form_class() if request.method == "POST" else None
     form, swap_form = _edit_forms(editor, form)
@@ -166,7 +168,7 @@ def edit(rota_id: int):  # type: ignore[no-untyped-def]
         if form.validate_on_submit():
             seats = [Seat(seat.role, getattr(form, f"seat_{i}").data or None) for i, seat in enumerate(editor.slot.seats)]
             try:
-                changed = rota_service.update_slot(db.session, current_branch_id(), rota_id, slot_id, seats,
+                changed = rota_service.update_slot(db.session(), current_branch_id(), rota_id, slot_id, seats,
                                                    expected_version=form.version.data, user_id=current_user.id)
             except ValidationError as error:
                 db.session.rollback()
@@ -181,14 +183,14 @@ def edit(rota_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:rota_id>/swap", methods=["POST"])
 @roles_required(*PLANNERS)
-def swap(rota_id: int):  # type: ignore[no-untyped-def]
+def swap(rota_id: int) -> ResponseReturnValue:
     slot_id = _slot_argument()
-    editor = rota_service.get_slot_editor(db.session, current_branch_id(), rota_id, slot_id)
+    editor = rota_service.get_slot_editor(db.session(), current_branch_id(), rota_id, slot_id)
     swap_form = SwapForm()
     form, swap_form = _edit_forms(editor, swap_form=swap_form)
     if swap_form.validate_on_submit():
         try:
-            rota_service.swap_assignments(db.session, current_branch_id(), rota_id, swap_form.assignment_id.data,
+            rota_service.swap_assignments(db.session(), current_branch_id(), rota_id, swap_form.assignment_id.data,
                                           swap_form.other_assignment_id.data,
                                           expected_version=swap_form.version.data, user_id=current_user.id)
         except ValidationError as error:
@@ -200,21 +202,21 @@ def swap(rota_id: int):  # type: ignore[no-untyped-def]
     return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form), 400
 
 
-def _repair_choices(form: RepairForm, people) -> None:  # type: ignore[no-untyped-def]
+def _repair_choices(form: RepairForm, people: list[rota_service.VolunteerChoice]) -> None:
     form.volunteer_id.choices = [(0, "— choose —")] + [(p.id, p.name) for p in people]
 
 
 @blueprint.route("/<int:rota_id>/repair", methods=["GET", "POST"])
 @roles_required(*PLANNERS)
-def repair(rota_id: int):  # type: ignore[no-untyped-def]
-    view, people = rota_service.rota_volunteers(db.session, current_branch_id(), rota_id)
+def repair(rota_id: int) -> ResponseReturnValue:
+    view, people = rota_service.rota_volunteers(db.session(), current_branch_id(), rota_id)
     form = RepairForm(version=view.version) if request.method == "GET" else RepairForm()
     _repair_choices(form, people)
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 outcome = rota_service.repair_after_dropout(
-                    db.session, current_branch_id(), rota_id, form.volunteer_id.data or None, form.from_date.data,
+                    db.session(), current_branch_id(), rota_id, form.volunteer_id.data or None, form.from_date.data,
                     expected_version=form.version.data, user_id=current_user.id)
             except ValidationError as error:
                 db.session.rollback()
@@ -246,11 +248,11 @@ def _ics_response(text: str, name: str) -> Response:
 
 @blueprint.route("/mine")
 @roles_required(*EVERYONE)
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     start = _month_argument()
     if current_user.volunteer_id is None:
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
-    view = rota_service.volunteer_rota(db.session, current_branch_id(), current_user.volunteer_id, start)
+    view = rota_service.volunteer_rota(db.session(), current_branch_id(), current_user.volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=True,
                            extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start),
                            visits=befriending_visits(db.session, view.volunteer_id, start))
@@ -261,7 +263,7 @@ def mine():  # type: ignore[no-untyped-def]
 def mine_ics() -> ResponseReturnValue:
     if current_user.volunteer_id is None:
         abort(404)
-    calendar = volunteer_calendar(db.session, current_branch_id(), current_user.volunteer_id, _month_argument())
+    calendar = volunteer_calendar(db.session(), current_branch_id(), current_user.volunteer_id, _month_argument())
     return _ics_response(calendar.text, calendar.volunteer_name)
 
 
@@ -276,14 +278,14 @@ def feed() -> ResponseReturnValue:
     new_url = None
     if form.validate_on_submit():
         if form.action.data == "revoke":
-            if revoke_feed(db.session, branch_id, volunteer_id, actor=current_actor()):
+            if revoke_feed(db.session(), branch_id, volunteer_id, actor=current_actor()):
                 flash("Your calendar feed is stopped: the old address shows nothing any more.", "success")
             return redirect(url_for("rota_pages.feed"))
-        token = new_feed_token(db.session, branch_id, volunteer_id, actor=current_actor())
+        token = new_feed_token(db.session(), branch_id, volunteer_id, actor=current_actor())
         new_url = url_for("rota_pages.feed_ics", token=token, _external=True)
     elif request.method == "POST":
         flash("Nothing was changed: reload the page and choose a button again.", "error")
-    status = feed_status(db.session, branch_id, volunteer_id)
+    status = feed_status(db.session(), branch_id, volunteer_id)
     response = make_response(render_template("rota/feed.html", status=status,
                                              new_url=new_url))
     response.headers["Cache-Control"] = "no-store"  # the page may hold the secret address
@@ -293,7 +295,7 @@ def feed() -> ResponseReturnValue:
 @blueprint.route("/feed/<token>.ics")
 def feed_ics(token: str) -> ResponseReturnValue:
     """A calendar app's subscription (no sign-in: the secret token is the key). Unknown or revoked: 404."""
-    calendar = feed_calendar(db.session, token, branch_today(), host=request.host.split(":")[0] or "foodtrain")
+    calendar = feed_calendar(db.session(), token, branch_today(), host=request.host.split(":")[0] or "foodtrain")
     response = _ics_response(calendar.text, calendar.volunteer_name)
     response.headers["Cache-Control"] = "private, max-age=900"
     return response
@@ -301,9 +303,9 @@ def feed_ics(token: str) -> ResponseReturnValue:
 
 @blueprint.route("/volunteers/<int:volunteer_id>")
 @roles_required(*PLANNERS)
-def volunteer(volunteer_id: int):  # type: ignore[no-untyped-def]
+def volunteer(volunteer_id: int) -> ResponseReturnValue:
     start = _month_argument()
-    view = rota_service.volunteer_rota(db.session, current_branch_id(), volunteer_id, start)
+    view = rota_service.volunteer_rota(db.session(), current_branch_id(), volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=False,
                            extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start),
                            visits=befriending_visits(db.session, view.volunteer_id, start))
@@ -312,6 +314,6 @@ def volunteer(volunteer_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/volunteers/<int:volunteer_id>.ics")
 @roles_required(*PLANNERS)
 def volunteer_ics(volunteer_id: int) -> ResponseReturnValue:
-    calendar = volunteer_calendar(db.session, current_branch_id(), volunteer_id, _month_argument())
+    calendar = volunteer_calendar(db.session(), current_branch_id(), volunteer_id, _month_argument())
     return _ics_response(calendar.text, calendar.volunteer_name)
 

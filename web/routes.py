@@ -5,6 +5,8 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask.typing import ResponseReturnValue
 
 import foodtrain.services.planning as planning
 from foodtrain.clock import branch_today
@@ -69,7 +71,7 @@ def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
 
 @blueprint.route("/")
 @roles_required(*PLANNER_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     day = date_argument(request.args.get("date")) or _today()
     form = PlanDayForm(formdata=None, delivery_date=day)
     return _render_day(day, form)
@@ -77,19 +79,19 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/plan", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
-def plan():  # type: ignore[no-untyped-def]
+def plan() -> ResponseReturnValue:
     form = PlanDayForm()
     if not form.validate_on_submit():
         day = form.delivery_date.data or _today()
         return _render_day(day, form, 400)
     day = form.delivery_date.data
-    closed = closed_reason(db.session, current_branch_id(), day)
+    closed = closed_reason(db.session(), current_branch_id(), day)
     if closed:
         form.delivery_date.errors = [f"{plain_date(day)} is a closure day ({closed}): it is not planned. "
                                      "A coordinator can open it on the Closures page."]
         return _render_day(day, form, 400)
     try:
-        planning.check_day_to_plan(db.session, current_branch_id(), day)
+        planning.check_day_to_plan(db.session(), current_branch_id(), day)
         parameters = planning.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
                                                   form.time_limit_s.data, current_user.id,
                                                   url_for("routes.index", date=day.isoformat()))
@@ -101,12 +103,12 @@ def plan():  # type: ignore[no-untyped-def]
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
-def _back_to(plan_day: str | None):  # type: ignore[no-untyped-def]
+def _back_to(plan_day: str | None) -> ResponseReturnValue:
     day = date_argument(plan_day)
     return redirect(url_for("routes.index", date=day.isoformat()) if day else url_for("routes.index"))
 
 
-def _flash_errors(form, error: ValidationError | None = None) -> None:  # type: ignore[no-untyped-def]
+def _flash_errors(form: FlaskForm, error: ValidationError | None = None) -> None:
     messages = list(error.field_errors.values()) if error else [m for ms in form.errors.values() for m in ms]
     for message in messages or ["Reload the page and try again."]:
         flash(message, "error")
@@ -114,14 +116,14 @@ def _flash_errors(form, error: ValidationError | None = None) -> None:  # type: 
 
 @blueprint.route("/<int:plan_id>/move", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
-def move(plan_id: int):  # type: ignore[no-untyped-def]
-    planning.plan_date(db.session, current_branch_id(), plan_id)  # another branch's plan: 404 before any form
+def move(plan_id: int) -> ResponseReturnValue:
+    planning.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = MoveOrderForm()
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         try:
-            planning.move_order(db.session, current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
+            planning.move_order(db.session(), current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
                                 form.version.data, current_user.id)
             flash("Moved. Re-plan the rest to fit it into that van's round.", "info")
         except ValidationError as error:
@@ -131,15 +133,15 @@ def move(plan_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:plan_id>/lock", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
-def lock(plan_id: int):  # type: ignore[no-untyped-def]
-    planning.plan_date(db.session, current_branch_id(), plan_id)  # another branch's plan: 404 before any form
+def lock(plan_id: int) -> ResponseReturnValue:
+    planning.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = LockRoundForm()
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         locked = form.locked.data == "1"
         try:
-            planning.set_round_lock(db.session, current_branch_id(), plan_id, form.van_id.data, locked,
+            planning.set_round_lock(db.session(), current_branch_id(), plan_id, form.van_id.data, locked,
                                     form.version.data, current_user.id)
             flash("Round locked: a re-plan keeps it as it is." if locked else "Round unlocked.", "info")
         except ValidationError as error:
@@ -149,18 +151,18 @@ def lock(plan_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:plan_id>/publish", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
-def publish(plan_id: int):  # type: ignore[no-untyped-def]
-    planning.plan_date(db.session, current_branch_id(), plan_id)  # another branch's plan: 404 before any form
+def publish(plan_id: int) -> ResponseReturnValue:
+    planning.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = PublishForm()
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         try:
-            planning.publish_plan(db.session, current_branch_id(), plan_id, form.version.data, current_user.id,
+            planning.publish_plan(db.session(), current_branch_id(), plan_id, form.version.data, current_user.id,
                                   confirmed=form.confirmed.data == "1")
             flash("Published: the teams can now see their rounds and download their sheets.", "info")
         except ConfirmationNeeded as question:
-            day = planning.plan_date(db.session, current_branch_id(), plan_id)
+            day = planning.plan_date(db.session(), current_branch_id(), plan_id)
             return render_template("routes/publish_confirm.html", day=day, plan_id=plan_id,
                                    version=form.version.data, warnings=question.warnings)
         except ValidationError as error:
@@ -170,11 +172,11 @@ def publish(plan_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:plan_id>/sheets.pdf")
 @roles_required(*SHEET_ROLES)
-def sheets(plan_id: int):  # type: ignore[no-untyped-def]
+def sheets(plan_id: int) -> ResponseReturnValue:
     van_id = int_argument(request.args.get("van"))
     if request.args.get("van") is not None and van_id is None:
         abort(404)
-    team_sheets = planning.delivery_sheets(db.session, current_branch_id(), plan_id, van_id, _viewer(),
+    team_sheets = planning.delivery_sheets(db.session(), current_branch_id(), plan_id, van_id, _viewer(),
                                            field_cipher(), today=_today())
     name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
     if van_id is not None:
@@ -184,30 +186,30 @@ def sheets(plan_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/picking")
 @roles_required(*PICKING_ROLES)
-def picking_index():  # type: ignore[no-untyped-def]
+def picking_index() -> ResponseReturnValue:
     day = date_argument(request.args.get("date")) or _today()
     return render_template("routes/picking.html", day=day,
-                           shops=planning.shops_of_branch(db.session, current_branch_id()))
+                           shops=planning.shops_of_branch(db.session(), current_branch_id()))
 
 
 @blueprint.route("/picking.pdf")
 @roles_required(*PICKING_ROLES)
-def picking():  # type: ignore[no-untyped-def]
+def picking() -> ResponseReturnValue:
     day = date_argument(request.args.get("date"))
     if day is None:
         abort(404)
     shop_id = int_argument(request.args.get("shop"))
     if request.args.get("shop") is not None and shop_id is None:
         abort(404)
-    lists = planning.picking_lists(db.session, current_branch_id(), day, shop_id, _viewer())
+    lists = planning.picking_lists(db.session(), current_branch_id(), day, shop_id, _viewer())
     suffix = f"-shop-{shop_id}" if shop_id is not None else ""
     return _pdf(render_picking_lists(lists), f"picking-lists-{day.isoformat()}{suffix}.pdf")
 
 
 @blueprint.route("/mine")
 @roles_required(*SHEET_ROLES)
-def mine():  # type: ignore[no-untyped-def]
-    days = planning.rounds_for_volunteer(db.session, current_branch_id(), current_user.volunteer_id, _today())
+def mine() -> ResponseReturnValue:
+    days = planning.rounds_for_volunteer(db.session(), current_branch_id(), current_user.volunteer_id, _today())
     return render_template("routes/mine.html", days=days)
 
 

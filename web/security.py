@@ -63,7 +63,7 @@ def login_policy() -> LoginPolicy:
 
 @login_manager.user_loader
 def _load_user(session_token: str) -> SignedInUser | None:
-    user = resolve_session(db.session, session_token, login_policy())
+    user = resolve_session(db.session(), session_token, login_policy())
     return SignedInUser(user, session_token) if user is not None else None
 
 
@@ -79,8 +79,8 @@ def roles_required(*roles: UserRole) -> Callable[[View], View]:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]  # the access-matrix test reads allowed_roles off the view
+        return wrapped  # type: ignore[return-value]  # wraps() keeps the view's signature; mypy cannot tell
 
     return decorate
 

@@ -5,6 +5,10 @@ field errors; `apply_errors` puts those next to the fields.
 """
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -20,20 +24,26 @@ from foodtrain.services.referrals import OUTCOME_LABELS as REFERRAL_OUTCOME_LABE
 from foodtrain.services.referrals import SERVICE_LABELS, SOURCE_LABELS
 from web.people_forms import TEXT, MultiCheckboxField, _OnceForm, _VersionedForm
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+    from foodtrain.services.customers import Actor
+
+E = TypeVar("E", bound=enum.Enum)
 PART_LABELS = {DayPart.MORNING: "Morning", DayPart.AFTERNOON: "Afternoon"}
 EMPTY = ("", "— choose —")
 
 
-def options(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """(value, label) pairs as choice-list options."""
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
-def _choices(labels: dict, empty: bool = True) -> list[SelectChoice]:  # type: ignore[type-arg]
+def _choices(labels: Mapping[Any, str], empty: bool = True) -> list[SelectChoice]:
     return options(([EMPTY] if empty else []) + [(member.value, label) for member, label in labels.items()])
 
 
-def enum_of(enum_class, value: str | None):  # type: ignore[no-untyped-def]
+def enum_of(enum_class: type[E], value: str | None) -> E | None:
     return next((member for member in enum_class if member.value == value), None)
 
 
@@ -137,7 +147,7 @@ __all__ = ["ContactForm", "EndMatchForm", "ExtraCancelForm", "ExtraCompleteForm"
            "PaymentMethod", "ReferralOutcome", "ReferralSource", "SupportService"]
 
 
-def current_actor():  # type: ignore[no-untyped-def]
+def current_actor() -> Actor:
     """The signed-in user, for the audit log."""
     from flask import request
     from flask_login import current_user
@@ -147,8 +157,9 @@ def current_actor():  # type: ignore[no-untyped-def]
     return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
 
 
-def render_form(form, title: str, submit: str, *, back: tuple[str, str] | None = None, intro: str = "",  # type: ignore[no-untyped-def]
-                general: list[str] | None = None, status: int = 200, template: str = "support/form.html", **extra):
+def render_form(form: FlaskForm, title: str, submit: str, *, back: tuple[str, str] | None = None, intro: str = "",
+                general: list[str] | None = None, status: int = 200, template: str = "support/form.html",
+                **extra: Any) -> ResponseReturnValue:
     from flask import render_template
 
     return render_template(template, form=form, title=title, submit=submit, back=back, intro=intro,

@@ -43,4 +43,4 @@ def init_app(app: Flask) -> None:
         end_reading_transactions(g.pop("reading_transactions_token"))
         return dispatch()
 
-    app.dispatch_request = dispatch_request  # type: ignore[method-assign]
+    app.dispatch_request = dispatch_request  # type: ignore[method-assign]  # the retry wrapper replaces the app's dispatch on purpose

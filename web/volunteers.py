@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
@@ -54,12 +55,12 @@ def _audit_pvg_view(volunteer_id: int, branch_id: int) -> None:
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     text = request.args.get("q", "")[:100]
     role_value = request.args.get("role", "")
     role = next((r for r in VolunteerRole if r.value == role_value), None)
     page = page_argument()
-    volunteers, total = search_volunteers(db.session, current_branch_id(), text, role, page=page)
+    volunteers, total = search_volunteers(db.session(), current_branch_id(), text, role, page=page)
     show_pvg = _show_pvg()
     warnings = {v.id: volunteer_service.volunteer_warnings(v, show_pvg) for v in volunteers}
     return render_template("volunteers/index.html", volunteers=volunteers, total=total, q=text,
@@ -69,9 +70,9 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:volunteer_id>")
 @roles_required(*OFFICE_ROLES)
-def show(volunteer_id: int):  # type: ignore[no-untyped-def]
+def show(volunteer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    volunteer = volunteer_service.volunteer_profile(db.session, branch_id, volunteer_id)
+    volunteer = volunteer_service.volunteer_profile(db.session(), branch_id, volunteer_id)
     show_pvg = _show_pvg()
     if show_pvg:
         _audit_pvg_view(volunteer.id, branch_id)
@@ -79,12 +80,12 @@ def show(volunteer_id: int):  # type: ignore[no-untyped-def]
                            warnings=volunteer_service.volunteer_warnings(volunteer, show_pvg),
                            role_labels=ROLE_LABELS, help_labels=HELP_FREQUENCY_LABELS,
                            remove_form=RemoveAbsenceForm(),
-                           services=volunteer_services(db.session, branch_id, volunteer.id))
+                           services=volunteer_services(db.session(), branch_id, volunteer.id))
 
 
 def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:
     form = VolunteerForm()
-    choices = volunteer_service.partner_choices(db.session, branch_id, exclude_id=volunteer_id)
+    choices = volunteer_service.partner_choices(db.session(), branch_id, exclude_id=volunteer_id)
     form.preferred_partner_ids.choices = choices_of(choices)
     form.never_partner_ids.choices = choices_of(choices)
     if not _show_pvg():
@@ -93,14 +94,14 @@ def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:
 
 
 def _render_volunteer_form(form: VolunteerForm, volunteer: Volunteer | None, general: list[str],
-                           status: int = 200):  # type: ignore[no-untyped-def]
+                           status: int = 200) -> ResponseReturnValue:
     return render_template("volunteers/form.html", form=form, volunteer=volunteer, general_errors=general,
                            weekdays=WEEKDAY_SHORT, parts=GRID_PARTS), status
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = _volunteer_form(branch_id, None)
     if request.method == "GET":
@@ -109,7 +110,7 @@ def create():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             volunteer_id = volunteer_service.create_volunteer(
-                db.session, branch_id, form.to_details(), form.to_pvg(), actor=_actor(),
+                db.session(), branch_id, form.to_details(), form.to_pvg(), actor=_actor(),
                 form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -122,9 +123,9 @@ def create():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:volunteer_id>/edit", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def edit(volunteer_id: int):  # type: ignore[no-untyped-def]
+def edit(volunteer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    volunteer = volunteer_service.volunteer_profile(db.session, branch_id, volunteer_id)
+    volunteer = volunteer_service.volunteer_profile(db.session(), branch_id, volunteer_id)
     form = _volunteer_form(branch_id, volunteer.id)
     if request.method == "GET":
         form.fill_from(volunteer)
@@ -135,7 +136,7 @@ def edit(volunteer_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             volunteer_service.update_volunteer(
-                db.session, branch_id, volunteer.id, form.to_details(), form.to_pvg(),
+                db.session(), branch_id, volunteer.id, form.to_details(), form.to_pvg(),
                 expected_version=form.expected_version, actor=_actor(), form_token=form.form_token.data or "",
                 today=branch_today())
         except ValidationError as error:
@@ -149,14 +150,14 @@ def edit(volunteer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:volunteer_id>/absences/new", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
-def add_absence(volunteer_id: int):  # type: ignore[no-untyped-def]
+def add_absence(volunteer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
-    volunteer = get_in_branch(db.session, Volunteer, volunteer_id, branch_id)
+    volunteer = get_in_branch(db.session(), Volunteer, volunteer_id, branch_id)
     form = AbsenceForm()
     general: list[str] = []
     if request.method == "POST" and form.validate_on_submit():
         try:
-            volunteer_service.add_absence(db.session, branch_id, volunteer.id, start_date=form.start_date.data,
+            volunteer_service.add_absence(db.session(), branch_id, volunteer.id, start_date=form.start_date.data,
                                           end_date=form.end_date.data, reason=form.reason.data or "",
                                           actor=_actor(), form_token=form.form_token.data or "")
         except ValidationError as error:
@@ -172,13 +173,13 @@ def add_absence(volunteer_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:volunteer_id>/absences/<int:absence_id>/delete", methods=["POST"])
 @roles_required(*OFFICE_ROLES)
-def remove_absence(volunteer_id: int, absence_id: int):  # type: ignore[no-untyped-def]
+def remove_absence(volunteer_id: int, absence_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = RemoveAbsenceForm()
     if form.validate_on_submit():
-        volunteer_service.remove_absence(db.session, branch_id, volunteer_id, absence_id, actor=_actor())
+        volunteer_service.remove_absence(db.session(), branch_id, volunteer_id, absence_id, actor=_actor())
         flash("Dates away removed.", "success")
     else:
-        get_in_branch(db.session, Volunteer, volunteer_id, branch_id)
+        get_in_branch(db.session(), Volunteer, volunteer_id, branch_id)
         flash("The form was damaged: please try again.", "error")
     return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))

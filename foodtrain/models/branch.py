@@ -6,10 +6,10 @@ from datetime import date, time
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 
 
-class Branch(db.Model):
+class Branch(Model):
     """One area of the service (e.g. Dumfries & Galloway) with its own shops, vans and people."""
 
     __tablename__ = "branches"
@@ -36,7 +36,7 @@ class Branch(db.Model):
         return f"<Branch {self.code}>"
 
 
-class Shop(db.Model):
+class Shop(Model):
     """A partner shop that picks orders for the branch's customers."""
 
     __tablename__ = "shops"
@@ -66,7 +66,7 @@ class Shop(db.Model):
         return f"<Shop {self.name}>"
 
 
-class Van(db.Model):
+class Van(Model):
     """A van of the branch; its capacity is counted in crates."""
 
     __tablename__ = "vans"
@@ -90,7 +90,7 @@ class Van(db.Model):
         return f"<Van {self.name}>"
 
 
-class DeliveryCharge(db.Model):
+class DeliveryCharge(Model):
     """The charge per delivery from a date on (e.g. £2, then £3 from April 2012)."""
 
     __tablename__ = "delivery_charges"
@@ -105,7 +105,7 @@ class DeliveryCharge(db.Model):
     amount_pence: Mapped[int]
 
 
-class BranchDayOverride(db.Model):
+class BranchDayOverride(Model):
     """A branch's own word on one day: closed (a closure day), or open although it is a public holiday."""
 
     __tablename__ = "branch_day_overrides"

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 from foodtrain.models.branch import Branch, Shop
 
@@ -79,7 +79,7 @@ SUPPORT_NEED_LABELS = {
 }
 
 
-class Customer(db.Model):
+class Customer(Model):
     """A member who receives deliveries from one branch and one chosen partner shop."""
 
     __tablename__ = "customers"
@@ -168,7 +168,7 @@ class Customer(db.Model):
         return f"<Customer {self.id}>"
 
 
-class CustomerSupportNeed(db.Model):
+class CustomerSupportNeed(Model):
     """One kind of help a customer wants at the door."""
 
     __tablename__ = "customer_support_needs"

@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import utc_now
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """An uploaded file's parsed rows, kept on the server until the user confirms or cancels the import.
 
     Scoped to the branch and the user who uploaded it and reached by an unguessable token; the rows are

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 
 
@@ -22,7 +22,7 @@ class JobStatus(enum.Enum):
 FINISHED_JOB_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 
-class BackgroundJob(db.Model):
+class BackgroundJob(Model):
     """A long task run outside the request; the page polls its progress."""
 
     __tablename__ = "background_jobs"

@@ -6,14 +6,14 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import utc_now
 from foodtrain.models.customer import Customer
 
 DEFAULT_MEMBERSHIP_FEE_PENCE = 100
 
 
-class MembershipPayment(db.Model):
+class MembershipPayment(Model):
     """A customer's membership fee, paid on a date and covering membership until `period_until`."""
 
     __tablename__ = "membership_payments"
@@ -34,7 +34,7 @@ class MembershipPayment(db.Model):
     customer: Mapped[Customer] = relationship()
 
 
-class PeopleFormToken(db.Model):
+class PeopleFormToken(Model):
     """A one-time token of a submitted customer/volunteer form: a second submit of the same form does nothing.
 
     The token is stored in the same transaction as the change it made, so it exists only if the change does.

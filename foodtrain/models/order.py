@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 from foodtrain.models.branch import Shop
 from foodtrain.models.customer import Customer, PaymentMethod
@@ -33,7 +33,7 @@ def estimate_crates(line_count: int) -> int:
     return max(1, math.ceil(line_count / LINES_PER_CRATE))
 
 
-class Order(db.Model):
+class Order(Model):
     """One customer's order for one delivery date; one order per customer per date."""
 
     __tablename__ = "orders"
@@ -94,7 +94,7 @@ class Order(db.Model):
         return estimate_crates(len(self.lines)), True
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """One line of a shopping list: an item, how many, notes and whether a substitute is fine."""
 
     __tablename__ = "order_lines"

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 from foodtrain.models.branch import Branch, Shop, Van
 from foodtrain.models.volunteer import Volunteer
@@ -50,7 +50,7 @@ class RotaChangeKind(enum.Enum):
     REPAIR = "repair"
 
 
-class Rota(db.Model):
+class Rota(Model):
     """One branch's rota for one calendar month (``month`` is its first day)."""
 
     __tablename__ = "rotas"
@@ -89,7 +89,7 @@ class Rota(db.Model):
         return f"<Rota {self.id} {self.month:%Y-%m} {self.status.value}>"
 
 
-class RotaSlot(db.Model):
+class RotaSlot(Model):
     """One thing to staff on one date: a van's round, a shop's shopping, list collection or the office."""
 
     __tablename__ = "rota_slots"
@@ -120,7 +120,7 @@ class RotaSlot(db.Model):
     )
 
 
-class RotaAssignment(db.Model):
+class RotaAssignment(Model):
     """A volunteer in one seat of a slot."""
 
     __tablename__ = "rota_assignments"
@@ -135,7 +135,7 @@ class RotaAssignment(db.Model):
     volunteer: Mapped[Volunteer] = relationship()
 
 
-class RotaChange(db.Model):
+class RotaChange(Model):
     """One changed seat of a rota (a manual edit or a repair after a drop-out): before -> after."""
 
     __tablename__ = "rota_changes"
@@ -157,7 +157,7 @@ class RotaChange(db.Model):
     new_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[new_volunteer_id])
 
 
-class VolunteerCalendarToken(db.Model):
+class VolunteerCalendarToken(Model):
     """An unguessable token for a volunteer's own iCalendar feed; only its SHA-256 digest is stored."""
 
     __tablename__ = "volunteer_calendar_tokens"

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 
 
@@ -16,7 +16,7 @@ class RoutePlanStatus(enum.Enum):
     PUBLISHED = "published"
 
 
-class RoutePlan(db.Model):
+class RoutePlan(Model):
     """The branch's plan for one delivery date: figures of the last solve, draft until published."""
 
     __tablename__ = "route_plans"
@@ -63,7 +63,7 @@ class RoutePlan(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class RouteRound(db.Model):
+class RouteRound(Model):
     """One van's round in a plan: its figures and whether the coordinator locked it."""
 
     __tablename__ = "route_rounds"
@@ -82,7 +82,7 @@ class RouteRound(db.Model):
     plan: Mapped[RoutePlan] = relationship(back_populates="rounds")
 
 
-class RouteStop(db.Model):
+class RouteStop(Model):
     """A stop of a van's round: leaving the base, collecting at a shop, delivering, returning."""
 
     __tablename__ = "route_stops"
@@ -108,7 +108,7 @@ class RouteStop(db.Model):
     plan: Mapped[RoutePlan] = relationship(back_populates="stops")
 
 
-class RouteUnplanned(db.Model):
+class RouteUnplanned(Model):
     """An order the plan could not fit, and why, in words a coordinator can act on."""
 
     __tablename__ = "route_unplanned"
@@ -122,7 +122,7 @@ class RouteUnplanned(db.Model):
     plan: Mapped[RoutePlan] = relationship(back_populates="unplanned")
 
 
-class RoutePin(db.Model):
+class RoutePin(Model):
     """The coordinator moved an order onto a van: the next re-plan keeps it on that van."""
 
     __tablename__ = "route_pins"

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 from foodtrain.models.customer import Customer, PaymentMethod, ReferralSource
 from foodtrain.models.volunteer import DayPart, Volunteer
@@ -64,7 +64,7 @@ class Gender(enum.Enum):
     OTHER = "other"
 
 
-class Referral(db.Model):
+class Referral(Model):
     """Someone referred to one of the services: by whom, when, with consent, and what came of it."""
 
     __tablename__ = "referrals"
@@ -98,7 +98,7 @@ class Referral(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ExtraTaskType(db.Model):
+class ExtraTaskType(Model):
     """A kind of EXTRA job a branch offers (e.g. "Changing a bulb"); volunteers hold it as a skill."""
 
     __tablename__ = "extra_task_types"
@@ -113,7 +113,7 @@ class ExtraTaskType(db.Model):
         back_populates="task_type", cascade="all, delete-orphan", order_by="ExtraPrice.effective_from")
 
 
-class ExtraPrice(db.Model):
+class ExtraPrice(Model):
     """The price of one job of a task type from a date on (the price list changes over time)."""
 
     __tablename__ = "extra_prices"
@@ -130,7 +130,7 @@ class ExtraPrice(db.Model):
     task_type: Mapped[ExtraTaskType] = relationship(back_populates="prices")
 
 
-class VolunteerSkill(db.Model):
+class VolunteerSkill(Model):
     """A volunteer can do one kind of EXTRA job."""
 
     __tablename__ = "volunteer_skills"
@@ -143,7 +143,7 @@ class VolunteerSkill(db.Model):
     task_type: Mapped[ExtraTaskType] = relationship()
 
 
-class ExtraJob(db.Model):
+class ExtraJob(Model):
     """One EXTRA job for a customer: requested, scheduled to a volunteer on a half-day, completed and paid."""
 
     __tablename__ = "extra_jobs"
@@ -191,7 +191,7 @@ class ExtraJob(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class VolunteerSupportProfile(db.Model):
+class VolunteerSupportProfile(Model):
     """What befriending matching needs to know about a volunteer (given by them, optional)."""
 
     __tablename__ = "volunteer_support_profiles"
@@ -206,7 +206,7 @@ class VolunteerSupportProfile(db.Model):
     volunteer: Mapped[Volunteer] = relationship()
 
 
-class BefriendingWish(db.Model):
+class BefriendingWish(Model):
     """What an isolated customer would like from a befriender (interests, who, how far, when)."""
 
     __tablename__ = "befriending_wishes"
@@ -231,7 +231,7 @@ class BefriendingWish(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class BefriendingMatch(db.Model):
+class BefriendingMatch(Model):
     """A befriender and a customer, meeting regularly on one weekday half-day, reviewed every N months."""
 
     __tablename__ = "befriending_matches"
@@ -269,7 +269,7 @@ class BefriendingMatch(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class BefriendingContact(db.Model):
+class BefriendingContact(Model):
     """One visit, call or outing of a match, with how long it took."""
 
     __tablename__ = "befriending_contacts"
@@ -287,7 +287,7 @@ class BefriendingContact(db.Model):
     match: Mapped[BefriendingMatch] = relationship(back_populates="contacts")
 
 
-class BefriendingReview(db.Model):
+class BefriendingReview(Model):
     """A periodic review of a match: how it goes, and whether it continues."""
 
     __tablename__ = "befriending_reviews"
@@ -303,7 +303,7 @@ class BefriendingReview(db.Model):
     match: Mapped[BefriendingMatch] = relationship(back_populates="reviews")
 
 
-class OutcomeSurvey(db.Model):
+class OutcomeSurvey(Model):
     """A customer's answers to the outcomes survey (the 2008 evaluation's outcomes, plus their own words)."""
 
     __tablename__ = "outcome_surveys"

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 from foodtrain.models.branch import Branch
 from foodtrain.models.volunteer import Volunteer
@@ -21,7 +21,7 @@ class UserRole(enum.Enum):
     DRIVER = "driver"
 
 
-class User(db.Model):
+class User(Model):
     """A person who signs in. Everyone but an admin belongs to exactly one branch."""
 
     __tablename__ = "users"
@@ -56,7 +56,7 @@ class User(db.Model):
         return f"<User {self.username}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in session kept on the server, so logout or disabling a user ends it everywhere.
 
     The browser's cookie carries a random token; only its SHA-256 digest is stored.
@@ -75,7 +75,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only record of who saw or changed what, in UTC. Never holds secrets."""
 
     __tablename__ = "audit_events"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodtrain.extensions import db
+from foodtrain.extensions import Model
 from foodtrain.models._types import enum_type, utc_now
 from foodtrain.models.branch import Branch
 
@@ -55,7 +55,7 @@ class PartnerPreferenceKind(enum.Enum):
     NEVER = "never"
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     """A volunteer of one branch."""
 
     __tablename__ = "volunteers"
@@ -133,7 +133,7 @@ class Volunteer(db.Model):
         return f"<Volunteer {self.id}>"
 
 
-class VolunteerRoleAssignment(db.Model):
+class VolunteerRoleAssignment(Model):
     """A role a volunteer does."""
 
     __tablename__ = "volunteer_roles"
@@ -146,7 +146,7 @@ class VolunteerRoleAssignment(db.Model):
     volunteer: Mapped[Volunteer] = relationship(back_populates="roles")
 
 
-class VolunteerAvailability(db.Model):
+class VolunteerAvailability(Model):
     """A weekly half-day a volunteer can usually help (weekday 0 = Monday)."""
 
     __tablename__ = "volunteer_availability"
@@ -164,7 +164,7 @@ class VolunteerAvailability(db.Model):
     volunteer: Mapped[Volunteer] = relationship(back_populates="availability")
 
 
-class VolunteerAbsence(db.Model):
+class VolunteerAbsence(Model):
     """Dates a volunteer is away (holiday, hospital appointment, ...), inclusive."""
 
     __tablename__ = "volunteer_absences"
@@ -179,7 +179,7 @@ class VolunteerAbsence(db.Model):
     volunteer: Mapped[Volunteer] = relationship(back_populates="absences")
 
 
-class VolunteerPartnerPreference(db.Model):
+class VolunteerPartnerPreference(Model):
     """Someone a volunteer likes to be paired with, or must never be paired with."""
 
     __tablename__ = "volunteer_partner_preferences"

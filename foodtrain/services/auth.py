@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -111,7 +112,7 @@ def add_user(
     return user.id
 
 
-def create_user(session: Session, **user_fields) -> int:  # type: ignore[no-untyped-def]
+def create_user(session: Session, **user_fields: Any) -> int:
     """Create a user (see add_user) and commit; returns the new user's id."""
     user_id = add_user(session, **user_fields)
     session.commit()

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from foodtrain.models import Customer, Order, OrderStatus
@@ -18,7 +19,7 @@ from foodtrain.money import format_pence
 from foodtrain.services.people import in_branch
 
 
-def _balance_query(branch_id: int):  # type: ignore[no-untyped-def]
+def _balance_query(branch_id: int) -> Select[Any]:
     difference = Order.amount_received_pence - Order.till_receipt_pence - Order.delivery_charge_pence
     return (in_branch(select(Order.customer_id, func.sum(difference)), Order, branch_id)
             .where(Order.status == OrderStatus.DELIVERED, Order.amount_received_pence.is_not(None),

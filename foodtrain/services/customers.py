@@ -247,8 +247,8 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
 
     born = details.date_of_birth
     if born is not None:
-        if birth_date_error(born, today):
-            errors["date_of_birth"] = birth_date_error(born, today)  # type: ignore[assignment]
+        if birth_problem := birth_date_error(born, today):
+            errors["date_of_birth"] = birth_problem
         elif age_on(born, today) < MINIMUM_CUSTOMER_AGE_YEARS and not override:
             errors["eligibility_override_reason"] = (
                 f"This person is {age_on(born, today)}, under {MINIMUM_CUSTOMER_AGE_YEARS}: give the reason they "
@@ -287,8 +287,8 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
     if details.joined_on is not None:
         if details.joined_on > today + timedelta(days=366):
             errors["joined_on"] = "The joining date is more than a year ahead."
-        elif record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
-            errors["joined_on"] = record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date")  # type: ignore[assignment]
+        elif joined_problem := record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
+            errors["joined_on"] = joined_problem
         values["joined_on"] = details.joined_on
     if errors:
         raise ValidationError(errors)

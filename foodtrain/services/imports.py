@@ -14,16 +14,18 @@ The rows are cleared from the batch once it is imported or cancelled; previews o
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import json
 import re
 import secrets
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -55,6 +57,8 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import in_branch
 from foodtrain.services.volunteers import PvgDetails, VolunteerDetails, _apply_collections, check_volunteer_details
 
+E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 KINDS = ("customers", "volunteers")
 MAX_IMPORT_ROWS = 2000
 MAX_COLUMNS = 60
@@ -293,7 +297,7 @@ def parse_time(text: str) -> time | None:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def parse_enum(text: str, enum_class, default=None):  # type: ignore[no-untyped-def]
+def parse_enum(text: str, enum_class: type[E], default: E | None = None) -> E:
     key = re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
     if not key:
         if default is None:
@@ -307,7 +311,7 @@ def parse_enum(text: str, enum_class, default=None):  # type: ignore[no-untyped-
     raise ValueError(f"“{text[:30]}” is not one of: {allowed}.")
 
 
-def parse_enum_list(text: str, enum_class) -> frozenset:  # type: ignore[no-untyped-def, type-arg]
+def parse_enum_list(text: str, enum_class: type[E]) -> frozenset[E]:
     return frozenset(parse_enum(part, enum_class) for part in re.split(r"[;,/]", text) if part.strip())
 
 
@@ -359,7 +363,7 @@ def parse_availability(text: str) -> dict[tuple[int, DayPart], bool]:
     return slots
 
 
-def _cell_errors(errors: dict[str, str], column: str, parse, text: str, *args):  # type: ignore[no-untyped-def]
+def _cell_errors(errors: dict[str, str], column: str, parse: Callable[..., T], text: str, *args: Any) -> T | None:
     try:
         return parse(text, *args)
     except ValueError as error:

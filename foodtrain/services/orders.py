@@ -310,7 +310,7 @@ def _check_id(record_id: object, what: str) -> None:
 
 def _order_in_branch(session: Session, branch_id: int, order_id: int) -> Order:
     _check_id(order_id, "order")
-    return get_in_branch(session, Order, order_id, branch_id)  # type: ignore[type-var]
+    return get_in_branch(session, Order, order_id, branch_id)
 
 
 def _audit(session: Session, user_id: int | None, action: str, order: Order, detail: str = "") -> None:
@@ -385,7 +385,10 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
             order_status=order.status if order else None, line_count=len(order.lines) if order else 0,
         )
 
-    due_with_order, due_missing, other_orders, cancelled = [], [], [], []
+    due_with_order: list[BoardEntry] = []
+    due_missing: list[BoardEntry] = []
+    other_orders: list[BoardEntry] = []
+    cancelled: list[BoardEntry] = []
     for customer in due.values():
         order = by_customer.get(customer.id)
         if order is None:
@@ -769,7 +772,7 @@ def record_delivery(
             order.amount_received_pence = amount_received_pence
             order.payment_method_received = payment_method
             order.not_delivered_reason = None
-            detail = f"received={format_pence(amount_received_pence)} by {payment_method.value}"  # type: ignore[union-attr]
+            detail = f"received={format_pence(amount_received_pence)} by {payment_method.value}"  # type: ignore[union-attr]  # payment_method is checked non-None for a delivery above
         else:
             order.status = OrderStatus.NOT_DELIVERED
             order.amount_received_pence = None

@@ -4,22 +4,33 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import Customer, CustomerStatus, Volunteer, VolunteerRole, VolunteerRoleAssignment
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode, postcode_district
 from foodtrain.services.errors import NotFoundError
 
-BranchOwned = TypeVar("BranchOwned", Customer, Volunteer)
+
+class BranchRecord(Protocol):
+    """A record that belongs to one branch: what get_in_branch needs of a model."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def branch_id(self) -> int: ...
+
+
+BranchOwned = TypeVar("BranchOwned", bound=BranchRecord)
 
 PAGE_SIZE = 50
 
 
-def in_branch(statement: Select, model: type, branch_id: int) -> Select:
+def in_branch(statement: Select, model: type[Any], branch_id: int) -> Select:
     """Restrict a query to one branch: the single place where branch scoping is applied."""
     return statement.where(model.branch_id == branch_id)
 
@@ -28,7 +39,7 @@ def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, br
     """A record of the branch, or NotFoundError (a record of another branch is not found either)."""
     if not is_valid_id(record_id):  # beyond the database's integers: no such record, and no overflow
         raise NotFoundError(f"No {model.__name__.lower()} {record_id!r} in this branch.")
-    record = session.scalar(in_branch(select(model).where(model.id == record_id), model, branch_id))
+    record = session.scalar(in_branch(select(model).filter_by(id=record_id), model, branch_id))
     if record is None:
         raise NotFoundError(f"No {model.__name__.lower()} {record_id} in this branch.")
     return record
@@ -97,18 +108,18 @@ def parse_search_text(text: str) -> SearchTerms:
     return SearchTerms(postcode=postcode, district=district, phone_digits=None, words=tuple(words[:6]))
 
 
-def _compact_postcode(model: type) -> ColumnElement:
+def _compact_postcode(model: type[Customer] | type[Volunteer]) -> ColumnElement:
     return func.replace(func.upper(model.postcode), " ", "")
 
 
-def phone_digits_column(column: ColumnElement) -> ColumnElement:
+def phone_digits_column(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
     """SQL for phone_digits() of a stored phone column."""
     for mark in (" ", "-", "(", ")", "."):
         column = func.replace(column, mark, "")
     return func.replace(func.replace(column, "+44", "0"), "+", "")
 
 
-def person_search_conditions(model: type, text: str) -> list[ColumnElement]:
+def person_search_conditions(model: type[Customer] | type[Volunteer], text: str) -> list[ColumnElement]:
     """The one search rule for people (customers and volunteers): conditions that must all hold.
 
     Names match in any order and without titles; postcodes match with or without the space; a district

@@ -126,7 +126,7 @@ def checkpoint_after_erasure(session: Session) -> bool:
     engine = session.get_bind()
     if engine.dialect.name == "sqlite":
         # On a raw connection outside any transaction (the engine's BEGIN IMMEDIATE would block a checkpoint).
-        raw = engine.raw_connection()  # type: ignore[union-attr]
+        raw = engine.raw_connection()  # type: ignore[union-attr]  # get_bind() may be a Connection in general; here it is the Engine
         try:
             cursor = raw.cursor()
             busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

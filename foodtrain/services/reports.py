@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from foodtrain.charts import Series, bar_chart
@@ -380,7 +381,7 @@ def hours_value_pence(hours: Decimal, hour_value_pence: int) -> int:
     return int((hours * hour_value_pence).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _published_seats(branch_id: int, start: date, end: date, *columns):  # type: ignore[no-untyped-def]
+def _published_seats(branch_id: int, start: date, end: date, *columns: Any) -> Select[Any]:
     """Seats filled on the branch's published rotas between two dates, selecting `columns`."""
     return in_branch(
         select(*columns).select_from(RotaAssignment)
@@ -490,7 +491,7 @@ def _period_column(query: ReportQuery) -> Column:
 def _total(values: Sequence[int] | Sequence[Decimal]) -> int | Decimal:
     if any(isinstance(value, Decimal) for value in values):
         return sum(values, Decimal(0))
-    return sum(values)  # type: ignore[arg-type]
+    return sum(values)  # type: ignore[arg-type]  # mypy cannot narrow the Sequence union by the any() check above
 
 
 def _side_by_side(report: Report, title: str, measures: Sequence[tuple[str, CellKind, str]]) -> Table:

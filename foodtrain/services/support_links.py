@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from foodtrain.models.support import BefriendingMatch, ExtraJob, Referral
+from foodtrain.models import Volunteer
+from foodtrain.models.support import BefriendingMatch, ExtraJob, Gender, Referral, VolunteerSupportProfile
+from foodtrain.services.customers import Actor
 from foodtrain.services.befriending import list_matches
 from foodtrain.services.extra import list_jobs
 from foodtrain.services.referrals import list_referrals
@@ -35,12 +37,13 @@ class SupportProfileDetails:
 
     task_type_ids: frozenset[int]
     befriender: bool = False
-    gender: object = None  # Gender | None
+    gender: Gender | None = None
     languages: str = ""
     interests: str = ""
 
 
-def support_profile(session: Session, branch_id: int, volunteer_id: int):  # type: ignore[no-untyped-def]
+def support_profile(session: Session, branch_id: int,
+                    volunteer_id: int) -> tuple[Volunteer, VolunteerSupportProfile | None, set[int]]:
     """(volunteer, profile or None, ids of their EXTRA skills)."""
     from sqlalchemy import select
 
@@ -55,7 +58,7 @@ def support_profile(session: Session, branch_id: int, volunteer_id: int):  # typ
 
 
 def save_support_profile(session: Session, branch_id: int, volunteer_id: int, details: SupportProfileDetails, *,
-                         actor) -> None:  # type: ignore[no-untyped-def]
+                         actor: Actor) -> None:
     """Replace the volunteer's EXTRA skills and befriending profile (task types of the branch only; audited)."""
     from sqlalchemy import delete, select
 

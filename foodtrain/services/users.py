@@ -110,7 +110,7 @@ def reset_password(session: Session, user_id: int, by_user_id: int | None, hash_
 def clear_second_factor(session: Session, user_id: int, by_user_id: int | None) -> None:
     """Remove a user's second factor (a lost phone); audited as the admin's act."""
     _user(session, user_id)
-    disable_second_factor(session, user_id, by_user_id=by_user_id)  # type: ignore[arg-type]
+    disable_second_factor(session, user_id, by_user_id=by_user_id)  # type: ignore[arg-type]  # disable_second_factor types by_user_id as int; None means a CLI act
 
 
 def link_volunteer(session: Session, user_id: int, volunteer_id: int | None, by_user_id: int | None) -> None:

@@ -133,24 +133,23 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
     born = details.date_of_birth
     if born is None:
         errors["date_of_birth"] = "Enter the date of birth (volunteers must be 16 or over)."
-    elif birth_date_error(born, today):
-        errors["date_of_birth"] = birth_date_error(born, today)  # type: ignore[assignment]
+    elif birth_problem := birth_date_error(born, today):
+        errors["date_of_birth"] = birth_problem
     elif age_on(born, today) < MINIMUM_VOLUNTEER_AGE_YEARS:
         errors["date_of_birth"] = f"Volunteers must be {MINIMUM_VOLUNTEER_AGE_YEARS} or over."
     values["date_of_birth"] = born
     if details.joined_on is not None:
         if details.joined_on > today + timedelta(days=366):
             errors["joined_on"] = "The joining date is more than a year ahead."
-        elif record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
-            errors["joined_on"] = record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date")  # type: ignore[assignment]
+        elif joined_problem := record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
+            errors["joined_on"] = joined_problem
         values["joined_on"] = details.joined_on
     if details.left_on is not None and details.left_on > today + timedelta(days=366):
         errors["left_on"] = "The leaving date is more than a year ahead."
-    elif details.left_on is not None and record_date_error(details.left_on, details.joined_on or SERVICE_FOUNDED,
-                                                           "leaving date"):
+    elif details.left_on is not None and (left_problem := record_date_error(
+            details.left_on, details.joined_on or SERVICE_FOUNDED, "leaving date")):
         # A leaving date before the volunteer joined would make the retention rule anonymise them at once.
-        errors["left_on"] = record_date_error(details.left_on, details.joined_on or SERVICE_FOUNDED,  # type: ignore[assignment]
-                                              "leaving date")
+        errors["left_on"] = left_problem
     values["left_on"] = details.left_on
     if details.training_completed_on is not None and details.training_completed_on > today:
         errors["training_completed_on"] = "The training date is in the future."
@@ -227,12 +226,12 @@ def _apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[
     current_partners = {row.partner_id: row for row in volunteer.partner_preferences}
     if {pid: row.kind for pid, row in current_partners.items()} != checked.partners:
         changed.append("partners")
-        rows = []
+        partner_rows = []
         for pid, kind in sorted(checked.partners.items()):
-            row = current_partners.get(pid) or VolunteerPartnerPreference(partner_id=pid)
-            row.kind = kind
-            rows.append(row)
-        volunteer.partner_preferences = rows
+            partner_row = current_partners.get(pid) or VolunteerPartnerPreference(partner_id=pid)
+            partner_row.kind = kind
+            partner_rows.append(partner_row)
+        volunteer.partner_preferences = partner_rows
     return changed
 
 
