@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -259,7 +260,8 @@ def estimate_crates(total_quantity: int) -> int:
     return max(1, math.ceil(total_quantity / ITEMS_PER_CRATE))
 
 
-def _customer_due(customer: Customer, day: date) -> bool:
+def _customer_due(customer: Customer | Row[Any], day: date) -> bool:
+    """Whether the customer (or a row of their schedule columns, named as on Customer) is due on `day`."""
     return is_customer_due(status=customer.status, frequency=customer.frequency,
                            anchor_date=customer.frequency_anchor_date, delivery_weekday=customer.delivery_weekday,
                            paused_from=customer.paused_from, paused_until=customer.paused_until,
@@ -362,8 +364,11 @@ def _commit(session: Session) -> None:
 
 def next_delivery_date(session: Session, branch_id: int, today: date) -> date:
     """The first day from `today` on with customers due or orders booked; `today` if none in four weeks."""
-    customers = session.scalars(in_branch(
-        select(Customer).where(Customer.status != CustomerStatus.ENDED), Customer, branch_id)).all()
+    # Only the columns the schedule needs (rows, not Customer objects): this runs on every visit to the board.
+    customers = session.execute(in_branch(
+        select(Customer.status, Customer.frequency, Customer.frequency_anchor_date, Customer.delivery_weekday,
+               Customer.paused_from, Customer.paused_until, Customer.ended_on)
+        .where(Customer.status != CustomerStatus.ENDED), Customer, branch_id)).all()
     ordered_days = set(session.scalars(in_branch(
         select(Order.delivery_date).where(Order.delivery_date >= today,
                                           Order.delivery_date < today + timedelta(days=LOOKAHEAD_DAYS),
