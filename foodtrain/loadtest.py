@@ -1,13 +1,19 @@
-"""Load figures for the embedded default (scenario a): office users' pages while background jobs run.
+"""Load figures: office users' pages while background jobs run.
 
-    python -m foodtrain.loadtest [--users 5] [--duration-s 60] [--output bench_results/load/a.json]
+    python -m foodtrain.loadtest [--scenario a|b] [--users N] [--duration-s 60] [--output FILE.json]
 
-Starts `foodtrain serve` (web + one worker, SQLite database and queue) on a fresh
-instance folder on localhost, signs in the office users, starts a rota generation
-and a route plan as a coordinator would (through the forms), and meanwhile has each
-office user loop over the customer search, the order board and the phone-order
-customer finder. Prints p50/p95 per page and overall, errors, and how the jobs ended.
-Only localhost; a bounded client of its own (urllib), no load-testing service.
+(a) embedded default: `foodtrain serve` (web + one worker, SQLite database and queue) on a fresh
+    instance folder; 5 office users; a rota generation and a route plan run meanwhile.
+(b) several processes: a private PostgreSQL server and Redis server (Debian packages, started here
+    on free ports and removed afterwards), 2 `foodtrain serve --workers 0` app processes and
+    2 `foodtrain worker` processes; 20 office users spread over both app processes; 4 route plans
+    and 2 rota generations (one per demo branch) run meanwhile.
+
+Jobs are started as a coordinator would (through the forms). Each office user loops over the
+customer search, the order board, the phone-order customer finder, and a phone order: the
+order page for a customer found, then saving it (a POST). Prints p50/p95 per page and overall,
+errors (any answer but 200, and a 409 "changed meanwhile" is counted apart as a conflict), and how
+the jobs ended. Only localhost; a bounded client of its own (urllib), no load-testing service.
 """
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ import argparse
 import http.cookiejar
 import json
 import os
+import glob
 import platform
+import random
 import re
 import shutil
 import signal
@@ -29,16 +37,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 from foodtrain.clock import branch_today
+from collections.abc import Callable
+from pathlib import Path
 
 PAGES = {
     "customer search": "/customers/?q=mac",
     "order board": "/orders/",
     "phone order finder": "/orders/customers?q=an",
 }
+PHONE_ORDER_PAGES = ("phone order page", "phone order save")
+PHONE_ORDER_ITEMS = ("Milk", "Bread", "Tea bags", "Porridge oats", "Tinned soup", "Bananas")
+HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+FIELD_ERROR = re.compile(r'class="error"[^>]*>([^<]+)<')
 
 
 class _Client:
@@ -53,15 +66,29 @@ class _Client:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(), path
 
-    def post_form(self, page: str, action: str, fields: dict[str, str]) -> tuple[int, str, str]:
-        _status, html, _url = self.get(page)
-        hidden = dict(re.findall(r'name="(csrf_token|form_token)" (?:type="hidden" )?value="([^"]*)"', html))
-        data = urllib.parse.urlencode({**hidden, **fields}).encode()
+    def post(self, action: str, fields: dict[str, str]) -> tuple[int, str, str]:
+        data = urllib.parse.urlencode(fields).encode()
+        url = action if action.startswith("http") else self.base_url + action
         try:
-            with self.opener.open(self.base_url + action, data=data, timeout=60) as response:
+            with self.opener.open(url, data=data, timeout=60) as response:
                 return response.status, response.read().decode(), response.url
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(), action
+
+    def post_form(self, page: str, action: str, fields: dict[str, str]) -> tuple[int, str, str]:
+        _status, html, _url = self.get(page)
+        hidden = dict(re.findall(r'name="(csrf_token|form_token)" (?:type="hidden" )?value="([^"]*)"', html))
+        return self.post(action, {**hidden, **fields})
+
+
+def _hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a page (CSRF token, customer, date, version, form token)."""
+    fields = {}
+    for tag in HIDDEN_INPUT.findall(html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1).replace("&amp;", "&") if value else ""
+    return fields
 
 
 def _free_port() -> int:
@@ -70,21 +97,93 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start_server(instance: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+def _clean_environment(instance: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("FOODTRAIN_") and key not in ("DATABASE_URL", "SECRET_KEY")}
     env["FOODTRAIN_INSTANCE_PATH"] = str(instance)
-    log = (instance.parent / "serve.log").open("wb")
-    foodtrain = str(Path(sys.executable).with_name("foodtrain"))
-    process = subprocess.Popen([foodtrain, "serve", "--port", str(port), "--threads", "8"], stdout=log,
-                               stderr=subprocess.STDOUT, env=env)
+    env.update(extra)
+    return env
+
+
+def _foodtrain() -> str:
+    return str(Path(sys.executable).with_name("foodtrain"))
+
+
+def _start_server(instance: Path, env: dict[str, str] | None = None, workers: int = 1,
+                  log_name: str = "serve.log") -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    log_path = instance.parent / log_name
+    log = log_path.open("wb")
+    process = subprocess.Popen([_foodtrain(), "serve", "--port", str(port), "--threads", "8", "--workers",
+                                str(workers)], stdout=log, stderr=subprocess.STDOUT,
+                               env=env or _clean_environment(instance))
     deadline = time.monotonic() + 600
-    while "is running at" not in (instance.parent / "serve.log").read_text(errors="replace"):
+    while "is running at" not in log_path.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("foodtrain serve did not start:\n" + (instance.parent / "serve.log").read_text())
+            raise SystemExit("foodtrain serve did not start:\n" + log_path.read_text())
         time.sleep(0.5)
     return process, f"http://127.0.0.1:{port}"
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the postgres user then (as tests/run.sh does)."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def _start_postgres(directory: Path) -> tuple[Callable[[], None], str]:
+    """A throwaway PostgreSQL server on a free port (Debian's postgresql package); returns (stop, database URL)."""
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
+    if not binaries:
+        raise SystemExit("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    pg_bin, port = binaries[-1], _free_port()
+    directory.mkdir(parents=True)
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres")
+    data = directory / "data"
+    subprocess.run(_as_postgres([f"{pg_bin}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]),
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(_as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-l", str(directory / "server.log"), "-w", "-o",
+                                 f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+                                 "-c max_connections=200", "start"]), check=True, stdout=subprocess.DEVNULL)
+
+    def stop() -> None:
+        subprocess.run(_as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-m", "fast", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+    subprocess.run(_as_postgres([f"{pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                                 "foodtrain"]), check=True)
+    return stop, f"postgresql+psycopg://postgres@127.0.0.1:{port}/foodtrain"
+
+
+def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A throwaway Redis server on a free port (Debian's redis-server package)."""
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(server):
+        raise SystemExit("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = _free_port()
+    directory.mkdir(parents=True)
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit("redis-server did not start") from None
+            time.sleep(0.1)
 
 
 def _logins(instance: Path) -> dict[str, str]:
@@ -100,25 +199,69 @@ def _sign_in(base_url: str, username: str, password: str) -> _Client:
     return client
 
 
-def _start_jobs(client: _Client) -> list[str]:
-    """A rota generation for next month and a route plan for the next weekday; returns their progress URLs."""
+def _next_month() -> str:
     today = branch_today()
-    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    day = today + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    urls = []
-    for page, action, fields in (
-        ("/rota/", "/rota/generate", {"month": f"{next_month:%Y-%m}", "time_limit_s": "30"}),
-        (f"/routes/?date={day.isoformat()}", "/routes/plan",
-         {"delivery_date": day.isoformat(), "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "30"}),
-    ):
-        status, _html, url = client.post_form(page, action, fields)
-        match = re.search(r"/jobs/(\d+)", url)
-        if status != 200 or not match:
-            raise SystemExit(f"could not start the job at {action} (status {status}, {url})")
-        urls.append(f"/jobs/{match.group(1)}/progress")
+    return f"{(today.replace(day=1) + timedelta(days=32)).replace(day=1):%Y-%m}"
+
+
+def _start_rota(client: _Client) -> str:
+    """A rota generation for next month (30 s limit); returns its progress URL."""
+    return _job_url(client.post_form("/rota/", "/rota/generate", {"month": _next_month(), "time_limit_s": "30"}),
+                    "/rota/generate")
+
+
+def _take_due_orders(office: _Client, day: date, limit: int = 80) -> int:
+    """Take a phone order for each customer due on `day` (from the order board), as the office would."""
+    _status, board, _url = office.get(f"/orders/?date={day.isoformat()}")
+    links = list(dict.fromkeys(re.findall(
+        rf'href="(/orders/new\?customer_id=\d+&amp;date={day.isoformat()})"', board)))[:limit]
+    taken = 0
+    for number, link in enumerate(links):
+        status, html, url = office.get(link.replace("&amp;", "&"))
+        if status != 200 or 'id="order-form"' not in html:
+            continue
+        fields = {**_hidden_fields(html), "lines-0-item": PHONE_ORDER_ITEMS[number % len(PHONE_ORDER_ITEMS)],
+                  "lines-0-quantity": "2", "lines-0-substitute_allowed": "y", "save": "Save order"}
+        taken += office.post(url, fields)[0] == 200
+    return taken
+
+
+def _start_route_plans(coordinator: _Client, office: _Client, count: int) -> list[str]:
+    """Route plans (30 s limit) for the next `count` weekdays the branch can plan.
+
+    The demo holds orders for the current week only, so a day ahead may have none yet: its due
+    customers' orders are then taken first (through the order form, by the branch's office).
+    """
+    urls: list[str] = []
+    refusals: list[str] = []
+    today = branch_today()
+    for day in (today + timedelta(days=n) for n in range(1, 22)):
+        if len(urls) == count:
+            break
+        if day.weekday() >= 5:
+            continue
+        for attempt in range(2):
+            status, html, url = coordinator.post_form(
+                f"/routes/?date={day.isoformat()}", "/routes/plan",
+                {"delivery_date": day.isoformat(), "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "30"})
+            if status == 200 and re.search(r"/jobs/\d+", url):
+                urls.append(_job_url((status, html, url), "/routes/plan"))
+                break
+            if attempt == 0 and "No orders to deliver" in html and _take_due_orders(office, day):
+                continue
+            refusals.append(f"{day}: {status} {' '.join(FIELD_ERROR.findall(html))}")
+            break
+    if len(urls) < count:
+        raise SystemExit(f"could start only {len(urls)} of {count} route plans: " + "; ".join(refusals))
     return urls
+
+
+def _job_url(answer: tuple[int, str, str], action: str) -> str:
+    status, _html, url = answer
+    match = re.search(r"/jobs/(\d+)", url)
+    if status != 200 or not match:
+        raise SystemExit(f"could not start the job at {action} (status {status}, {url})")
+    return f"/jobs/{match.group(1)}/progress"
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -126,85 +269,193 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run_scenario_a(users: int, duration_s: float) -> dict[str, object]:
-    workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-"))
-    instance = workdir / "instance"
-    server, base_url = _start_server(instance)
+def _text_of(html: str) -> str:
+    """A page's text without tags, squeezed (for an error's sample)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style|head).*?</\1>", " ", html)).split())
+
+
+class _Recorder:
+    """Times of each page, errors and conflicts, shared by the office users' threads."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, list[float]] = {name: [] for name in (*PAGES, *PHONE_ORDER_PAGES, "job progress")}
+        self.errors: list[str] = []
+        self.conflicts = 0
+        self.lock = threading.Lock()
+
+    def timed(self, name: str, call: Callable[[], tuple[int, str, str]]) -> tuple[int, str, str]:
+        started = time.perf_counter()
+        try:
+            answer = call()
+        except Exception as error:  # noqa: BLE001 - counted as an error
+            answer = (0, f"{type(error).__name__}: {error}", "")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.timings[name].append(elapsed_ms)
+            if answer[0] == 409:
+                self.conflicts += 1
+            elif answer[0] != 200:
+                self.errors.append(f"{name}: {answer[0]} {answer[2]} {_text_of(answer[1])[:300]}".strip())
+        return answer
+
+
+def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int) -> None:
+    """Loop over the pages, then take one phone order: open a found customer's order page and save it."""
+    chooser = random.Random(seed)
+    while not stop.is_set():
+        finder_html = ""
+        for name, path in PAGES.items():
+            status, html, _url = recorder.timed(name, lambda path=path: client.get(path))
+            if name == "phone order finder" and status == 200:
+                finder_html = html
+        links = re.findall(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"', finder_html)
+        if not links:
+            continue
+        status, html, url = recorder.timed("phone order page",
+                                           lambda: client.get(chooser.choice(links).replace("&amp;", "&")))
+        if status != 200 or 'id="order-form"' not in html:
+            continue
+        fields = {**_hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
+                  "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
+                  "save": "Save order"}
+        recorder.timed("phone order save", lambda url=url, fields=fields: client.post(url, fields))
+
+
+def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float) -> dict[str, object]:
+    """Office users loop for duration_s (and until every job has finished); returns the figures.
+    ``jobs``: each job's progress URL with the coordinator who started it (a job page is for its branch only)."""
+    recorder = _Recorder()
+    stop = threading.Event()
+    started = time.monotonic()
+    threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed))
+               for seed, client in enumerate(office)]
+    for thread in threads:
+        thread.start()
+    job_outcomes: dict[str, dict[str, object]] = {}
     try:
-        logins = _logins(instance)
-        office = [_sign_in(base_url, ("office-dg", "office-wl")[n % 2], logins[("office-dg", "office-wl")[n % 2]])
-                  for n in range(users)]
-        coordinator = _sign_in(base_url, "coordinator-dg", logins["coordinator-dg"])
-        timings: dict[str, list[float]] = {name: [] for name in PAGES}
-        errors: list[str] = []
-        stop = threading.Event()
-        lock = threading.Lock()
-
-        def office_user(client: _Client) -> None:
-            while not stop.is_set():
-                for name, path in PAGES.items():
-                    started = time.perf_counter()
-                    try:
-                        status, _html, _url = client.get(path)
-                    except Exception as error:  # noqa: BLE001 - counted as an error
-                        status = f"{type(error).__name__}"  # type: ignore[assignment]  # status holds an HTTP code or the error's name
-                    elapsed_ms = (time.perf_counter() - started) * 1000
-                    with lock:
-                        timings[name].append(elapsed_ms)
-                        if status != 200:
-                            errors.append(f"{name}: {status}")
-
-        job_urls = _start_jobs(coordinator)
-        started = time.monotonic()
-        threads = [threading.Thread(target=office_user, args=(client,)) for client in office]
-        for thread in threads:
-            thread.start()
-        job_outcomes: dict[str, dict[str, object]] = {}
-        while time.monotonic() - started < duration_s or len(job_outcomes) < len(job_urls):
-            for url in job_urls:
+        while time.monotonic() - started < duration_s or len(job_outcomes) < len(jobs):
+            for job_watcher, url in jobs:
                 if url not in job_outcomes:
-                    _status, body, _u = coordinator.get(url)
-                    progress = json.loads(body)
+                    status, body, _u = recorder.timed("job progress", lambda c=job_watcher, u=url: c.get(u))
+                    progress = json.loads(body) if status == 200 else {}
                     if progress.get("finished"):
                         job_outcomes[url] = {"status": progress["status"], "error": progress.get("error"),
                                              "finished_after_s": round(time.monotonic() - started, 1)}
             if time.monotonic() - started > duration_s + 300:
                 break
             time.sleep(1)
+    finally:
         stop.set()
         for thread in threads:
             thread.join()
-        every = [value for values in timings.values() for value in values]
-        return {
-            "scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
-            "command": " ".join(["python -m foodtrain.loadtest", f"--users {users}", f"--duration-s {duration_s:g}"]),
-            "date": branch_today().isoformat(),
-            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
-            "users": users, "duration_s": round(time.monotonic() - started, 1),
-            "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),
-                             "p95_ms": round(_percentile(values, 0.95), 1)} for name, values in timings.items()
-                      if values},
-            "all": {"requests": len(every), "p50_ms": round(statistics.median(every), 1),
-                    "p95_ms": round(_percentile(every, 0.95), 1), "errors": len(errors)},
-            "errors_sample": errors[:10],
-            "jobs": {url: outcome for url, outcome in job_outcomes.items()},
-        }
+    every = [value for name, values in recorder.timings.items() if name != "job progress" for value in values]
+    return {
+        "date": branch_today().isoformat(),
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "users": len(office), "duration_s": round(time.monotonic() - started, 1),
+        "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),
+                         "p95_ms": round(_percentile(values, 0.95), 1)}
+                  for name, values in recorder.timings.items() if values},
+        "all": {"requests": len(every), "p50_ms": round(statistics.median(every), 1) if every else None,
+                "p95_ms": round(_percentile(every, 0.95), 1) if every else None, "errors": len(recorder.errors),
+                "conflicts_409": recorder.conflicts},
+        "errors_sample": recorder.errors[:10],
+        "jobs": {url: outcome for url, outcome in job_outcomes.items()},
+        "jobs_unfinished": [url for _client, url in jobs if url not in job_outcomes],
+    }
+
+
+def _office_clients(base_urls: list[str], logins: dict[str, str], users: int) -> list[_Client]:
+    offices = sorted(name for name in logins if name.startswith("office-"))
+    return [_sign_in(base_urls[n % len(base_urls)], offices[n % len(offices)], logins[offices[n % len(offices)]])
+            for n in range(users)]
+
+
+def _keep_logs(workdir: Path, destination: Path | None) -> None:
+    if destination is not None:
+        destination.mkdir(parents=True, exist_ok=True)
+        for log in workdir.glob("*.log"):
+            shutil.copy(log, destination / log.name)
+
+
+def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None) -> dict[str, object]:
+    workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-"))
+    instance = workdir / "instance"
+    server, base_url = _start_server(instance)
+    try:
+        logins = _logins(instance)
+        office = _office_clients([base_url], logins, users)
+        coordinator = _sign_in(base_url, "coordinator-dg", logins["coordinator-dg"])
+        office_dg = _sign_in(base_url, "office-dg", logins["office-dg"])
+        route_plans = _start_route_plans(coordinator, office_dg, 1)
+        jobs = [(coordinator, url) for url in (_start_rota(coordinator), *route_plans)]
+        figures = _measure(office, jobs, duration_s)
+        return {"scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
+                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g}",
+                **figures}
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server)
+        _keep_logs(workdir, keep_logs)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None) -> dict[str, object]:
+    """PostgreSQL + Redis + 2 app processes + 2 workers; 4 route plans and 2 rota generations meanwhile."""
+    workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-b-"))
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres")
+    instance = workdir / "instance"
+    stop_postgres, database_url = _start_postgres(workdir / "postgres")
+    redis, queue_url = _start_redis(workdir / "redis")
+    processes: list[subprocess.Popen] = []
+    try:
+        env = _clean_environment(instance, DATABASE_URL=database_url, FOODTRAIN_QUEUE_URL=queue_url)
+        base_urls = []
+        for number in range(2):  # one after the other: the first migrates and loads the demo
+            server, base_url = _start_server(instance, env, workers=0, log_name=f"serve-{number}.log")
+            processes.append(server)
+            base_urls.append(base_url)
+        for number in range(2):
+            with (workdir / f"worker-{number}.log").open("wb") as log:
+                processes.append(subprocess.Popen([_foodtrain(), "worker"], stdout=log, stderr=subprocess.STDOUT,
+                                                  env=env))
+        logins = _logins(instance)
+        office = _office_clients(base_urls, logins, users)
+        branches = sorted(name.split("-", 1)[1] for name in logins if name.startswith("coordinator-"))[:2]
+        coordinators = [_sign_in(base_urls[n % 2], f"coordinator-{code}", logins[f"coordinator-{code}"])
+                        for n, code in enumerate(branches)]
+        offices = [_sign_in(base_urls[n % 2], f"office-{code}", logins[f"office-{code}"])
+                   for n, code in enumerate(branches)]
+        route_plans = [(coordinator, url) for coordinator, office in zip(coordinators, offices)
+                       for url in _start_route_plans(coordinator, office, 2)]
+        jobs = [(coordinator, _start_rota(coordinator)) for coordinator in coordinators] + route_plans
+        figures = _measure(office, jobs, duration_s)
+        return {"scenario": "b: several processes (PostgreSQL, Redis, 2 app processes, 2 workers)",
+                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g}",
+                **figures}
+    finally:
+        for process in processes:
+            _stop(process)
+        redis.terminate()
+        redis.wait(30)
+        stop_postgres()
+        _keep_logs(workdir, keep_logs)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m foodtrain.loadtest", description=__doc__.split("\n")[0])
-    parser.add_argument("--users", type=int, default=5)
+    parser.add_argument("--scenario", choices=("a", "b"), default="a")
+    parser.add_argument("--users", type=int, help="Office users (default: 5 in a, 20 in b).")
     parser.add_argument("--duration-s", type=float, default=60)
     parser.add_argument("--output", type=Path, help="Also write the figures here (JSON).")
+    parser.add_argument("--keep-logs", type=Path, help="Copy the app's and workers' logs into this folder.")
     arguments = parser.parse_args(argv)
-    figures = run_scenario_a(arguments.users, arguments.duration_s)
+    if arguments.scenario == "a":
+        figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs)
+    else:
+        figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs)
     text = json.dumps(figures, indent=2)
     print(text)
     if arguments.output:

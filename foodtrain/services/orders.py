@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -244,7 +245,8 @@ class ShopDaySummary:
 # ---------------------------------------------------------------- small rules
 
 
-def _customer_due(customer: Customer, day: date) -> bool:
+def _customer_due(customer: Customer | Row[Any], day: date) -> bool:
+    """Whether the customer (or a row of their schedule columns, named as on Customer) is due on `day`."""
     return is_customer_due(status=customer.status, frequency=customer.frequency,
                            anchor_date=customer.frequency_anchor_date, delivery_weekday=customer.delivery_weekday,
                            paused_from=customer.paused_from, paused_until=customer.paused_until,
@@ -347,8 +349,11 @@ def _commit(session: Session) -> None:
 
 def next_delivery_date(session: Session, branch_id: int, today: date) -> date:
     """The first day from `today` on with customers due or orders booked; `today` if none in four weeks."""
-    customers = session.scalars(in_branch(
-        select(Customer).where(Customer.status != CustomerStatus.ENDED), Customer, branch_id)).all()
+    # Only the columns the schedule needs (rows, not Customer objects): this runs on every visit to the board.
+    customers = session.execute(in_branch(
+        select(Customer.status, Customer.frequency, Customer.frequency_anchor_date, Customer.delivery_weekday,
+               Customer.paused_from, Customer.paused_until, Customer.ended_on)
+        .where(Customer.status != CustomerStatus.ENDED), Customer, branch_id)).all()
     ordered_days = set(session.scalars(in_branch(
         select(Order.delivery_date).where(Order.delivery_date >= today,
                                           Order.delivery_date < today + timedelta(days=LOOKAHEAD_DAYS),
@@ -372,9 +377,13 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
     orders = session.scalars(
         in_branch(select(Order), Order, branch_id)
         .where(Order.delivery_date == day)
-        .options(selectinload(Order.customer).selectinload(Customer.shop), selectinload(Order.lines))
+        .options(selectinload(Order.customer).selectinload(Customer.shop))
     ).all()
     by_customer = {order.customer_id: order for order in orders}
+    # Counted in the database: loading every line of the day's orders only to count them was most of the page's time.
+    line_counts = dict(session.execute(
+        select(OrderLine.order_id, func.count()).where(OrderLine.order_id.in_([order.id for order in orders]))
+        .group_by(OrderLine.order_id)).all()) if orders else {}
     balances = balances_pence(session, branch_id, set(due) | set(by_customer), before=day)
 
     def entry(customer: Customer, order: Order | None) -> BoardEntry:
@@ -382,7 +391,7 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
             customer_id=customer.id, name=_board_name(customer), phone=customer.phone,
             list_method=LIST_METHOD_LABELS[customer.list_method], frequency=customer.frequency.value,
             shop_name=customer.shop.name, order_id=order.id if order else None,
-            order_status=order.status if order else None, line_count=len(order.lines) if order else 0,
+            order_status=order.status if order else None, line_count=line_counts.get(order.id, 0) if order else 0,
         )
 
     due_with_order: list[BoardEntry] = []

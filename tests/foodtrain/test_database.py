@@ -158,3 +158,29 @@ def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(ap
     with app.app_context():
         assert db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
         db.session.remove()
+
+
+def test_a_get_whose_read_went_stale_in_a_before_request_hook_is_run_again_as_a_writer(app) -> None:  # type: ignore[no-untyped-def]
+    """A before-request hook's late write (as loading the user writes its last-seen time) refused by SQLite
+    reruns the hooks and the view as a writer; no 500 (found by the load test)."""
+    order_id = _order_with_crates(app, 1)
+    calls: list[int] = []
+
+    @app.before_request
+    def reads_then_writes() -> None:
+        calls.append(1)
+        crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
+        if len(calls) == 1:  # another request saves meanwhile
+            writer = threading.Thread(target=_hold_write_transaction,
+                                      args=(app, order_id, threading.Event(), _set_event()))
+            writer.start()
+            writer.join(10)
+        db.session.execute(text("UPDATE orders SET crates = :c WHERE id = :id"), {"c": crates + 1, "id": order_id})
+        db.session.commit()
+
+    app.add_url_rule("/test-stale-hook", "test_stale_hook", lambda: "ok")
+    response = app.test_client().get("/test-stale-hook")
+    assert response.status_code == 200 and len(calls) == 2
+    with app.app_context():
+        assert db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
+        db.session.remove()
