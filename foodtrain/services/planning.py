@@ -84,6 +84,15 @@ NO_TEAM_TEXT = "no team rostered"
 NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
 
 
+class PlanChangedMeanwhile(ValidationError):
+    """The day's plan was stored, published or adjusted by someone else while this one was computed."""
+
+    def __init__(self, day: date):
+        super().__init__({"plan": f"The plan for {day:%A %-d %B} was changed while this one was being computed "
+                                  "(another Plan, a publish, or an order moved or a round locked): that plan is "
+                                  "kept and nothing was overwritten. Look at it, then press Plan again to redo it."})
+
+
 class PlanningCancelled(Exception):
     """The coordinator cancelled the planning job; nothing was written."""
 
@@ -168,6 +177,7 @@ class DayInputs:
     no_team_rostered: bool = False
     team_texts: dict[int, str] = field(default_factory=dict)
     read_at: datetime | None = None  # when the day was read: what changed after it is a change since planning
+    plan_version: int | None = None  # the day's plan as read (None: there was none); checked when storing
 
 
 def minutes_of(value: time) -> int:
@@ -307,6 +317,7 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
         vans=tuple(VanInput(v.id, v.name, v.capacity_crates, v.base_latitude, v.base_longitude) for v in vans),
         shops=shop_inputs, orders=tuple(order_inputs), locked_rounds=tuple(locked), pins=pins,
         no_team_rostered=not staffing.rota_published, read_at=read_at,
+        plan_version=plan.version if plan is not None else None,
         team_texts={team.van_id: _team_text(team) for team in rostered_teams(session, branch_id, day)})
 
 
@@ -481,6 +492,8 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
     for attempt in (1, 2):
         try:
             plan = _plan_row(session, inputs.branch_id, inputs.day)
+            if inputs.read_at is not None and _changed_since_read(plan, inputs):
+                raise PlanChangedMeanwhile(inputs.day)  # one current plan: never a mix of two, never a lost publish
             if plan is None:
                 plan = RoutePlan(branch_id=inputs.branch_id, delivery_date=inputs.day, created_by_user_id=user_id)
                 session.add(plan)
@@ -524,10 +537,23 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             session.commit()  # nothing is read after this: a read would open a new (locking) transaction
             return plan_id
         except (IntegrityError, StaleDataError):
-            session.rollback()  # another job created or changed the day's plan meanwhile: replace that one
+            session.rollback()  # another job created or changed the day's plan meanwhile: the check above says so
             if attempt == 2:
                 raise
+        except Exception:
+            session.rollback()
+            raise
     raise AssertionError("unreachable")
+
+
+def _changed_since_read(plan: RoutePlan | None, inputs: DayInputs) -> bool:
+    """Whether the day's plan was stored, published, adjusted (a move, a lock) since ``inputs`` were read."""
+    if plan is None or inputs.plan_version is None:
+        return (plan is None) != (inputs.plan_version is None)
+    open_ids = {order.id for order in inputs.orders}
+    return (plan.version != inputs.plan_version
+            or {pin.order_id: pin.van_id for pin in plan.pins if pin.order_id in open_ids} != inputs.pins
+            or {r.van_id for r in plan.rounds if r.locked} != {r.van_id for r in inputs.locked_rounds})
 
 
 def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time = DEFAULT_SHIFT_START,
