@@ -9,6 +9,7 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 """
 from __future__ import annotations
 
+import json
 import math
 import time as clock
 from collections.abc import Callable
@@ -23,12 +24,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import routing
 from foodtrain.encryption import DecryptionError, FieldCipher
-from foodtrain.jobs import JobContext, register_job_kind
+from foodtrain.jobs import ABANDONED_AFTER_S, JobContext, register_job_kind
 from foodtrain.models import (
     AuditEvent,
+    BackgroundJob,
     Branch,
     Customer,
     CustomerStatus,
+    JobStatus,
     Order,
     OrderStatus,
     RoutePin,
@@ -591,6 +594,24 @@ def check_day_to_plan(session: Session, branch_id: int, day: date) -> None:
     if has_order is None and not has_plan:
         raise ValidationError({"delivery_date": f"No orders to deliver on {day:%A %-d %B}: nothing to plan. "
                                                 "Take the orders first, or choose another date."})
+
+
+def active_plan_job(session: Session, branch_id: int, day: date) -> int | None:
+    """The branch's plan job for ``day`` still queued or running, or None: a second Plan for the day joins it.
+
+    A job RUNNING without a recent heartbeat (its worker died, e.g. the app was killed) does not count:
+    the day can be planned again at once; the workers start that job once more or fail it.
+    """
+    alive_since = utc_now() - timedelta(seconds=ABANDONED_AFTER_S)
+    rows = session.execute(
+        select(BackgroundJob.id, BackgroundJob.parameters_json)
+        .where(BackgroundJob.branch_id == branch_id, BackgroundJob.kind == PLAN_JOB_KIND,
+               or_(BackgroundJob.status == JobStatus.QUEUED,
+                   and_(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at >= alive_since)))
+        .order_by(BackgroundJob.id)).all()
+    session.rollback()
+    return next((job_id for job_id, parameters in rows
+                 if json.loads(parameters or "{}").get("date") == day.isoformat()), None)
 
 
 def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, user_id: int | None,

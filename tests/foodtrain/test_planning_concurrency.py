@@ -7,15 +7,16 @@ moved or locked on the day's plan in between wins, and the re-plan stops with a 
 from __future__ import annotations
 
 import threading
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from foodtrain.extensions import db
-from foodtrain.jobs import get_job, run_job, submit_job
-from foodtrain.models import JobStatus, OrderLine, RoutePlan, RoutePlanStatus, RouteStop
+from foodtrain.jobs import ABANDONED_AFTER_S, get_job, recover_abandoned_jobs, run_job, submit_job
+from foodtrain.models import BackgroundJob, JobStatus, OrderLine, RoutePlan, RoutePlanStatus, RouteStop
+from foodtrain.models._types import utc_now
 from foodtrain.services import planning
 from foodtrain.services.rota import VanTeam
 from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
@@ -149,3 +150,47 @@ def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan(app) -> None:  #
         plans = db.session.scalars(select(RoutePlan)).all()
         assert len(plans) == 1
         assert _deliveries(db.session, plans[0].id) == sorted(o.id for o in orders)
+
+
+def _mark_running(session, job_id: int, heartbeat_age_s: float, attempts: int) -> None:  # type: ignore[no-untyped-def]
+    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
+        status=JobStatus.RUNNING, worker_id=f"host:{job_id}:killed", attempts=attempts,
+        heartbeat_at=utc_now() - timedelta(seconds=heartbeat_age_s)))
+    session.commit()
+
+
+def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_the_day(session) -> None:  # type: ignore[no-untyped-def]
+    """The app (server and workers) is killed mid-solve and started again on the same database: the job left
+    RUNNING does not stop a new Plan for the day; the workers start it once more (it plans the day), and a
+    second death fails it with a message. A live job does make a second Plan follow it."""
+    branch, _, orders = _day(session)
+    parameters = planning.plan_job_parameters(DAY, START, END, 1, None, "/routes")
+
+    def submit() -> int:
+        return submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                          user_id=None)
+
+    job_id = submit()
+    assert planning.active_plan_job(session, branch.id, DAY) == job_id  # queued: a second Plan follows it
+    _mark_running(session, job_id, heartbeat_age_s=1, attempts=1)
+    assert planning.active_plan_job(session, branch.id, DAY) == job_id  # a live worker runs it
+    _mark_running(session, job_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=1)  # killed with the app
+    assert planning.active_plan_job(session, branch.id, DAY) is None  # the day can be planned again at once
+    assert recover_abandoned_jobs(session) == [job_id]
+    run_job(sessionmaker(bind=db.engine), job_id)
+    session.expire_all()
+    job = get_job(session, job_id, branch.id)
+    assert job.status is JobStatus.SUCCEEDED and session.get(BackgroundJob, job_id).attempts == 2, job.error_message
+    assert _deliveries(session, job.result["plan_id"]) == sorted(o.id for o in orders)
+
+    again = submit()
+    _mark_running(session, again, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=2)  # killed a second time
+    assert recover_abandoned_jobs(session) == []
+    failed = get_job(session, again, branch.id)
+    assert failed.status is JobStatus.FAILED and "stopped" in failed.error_message
+    session.commit()
+    last = submit()
+    run_job(sessionmaker(bind=db.engine), last)
+    session.expire_all()
+    assert get_job(session, last, branch.id).status is JobStatus.SUCCEEDED
+    assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
