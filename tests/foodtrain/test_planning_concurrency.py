@@ -126,13 +126,31 @@ def _run(app, job_id: int) -> None:  # type: ignore[no-untyped-def]
         run_job(sessionmaker(bind=db.engine), job_id)
 
 
-def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan(app) -> None:  # type: ignore[no-untyped-def]
-    """Two coordinators press Plan for the same day: two jobs run at once in two threads. One plan is
-    stored with every order once; each job either succeeded or failed saying another plan was kept."""
+def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_sqlite(app) -> None:  # type: ignore[no-untyped-def]
+    """Two coordinators press Plan for the same day: two jobs run at once in two threads (SQLite)."""
+    _two_plan_jobs_at_once(app)
+
+
+def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_postgres(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """The same on PostgreSQL, where both transactions really run at once (read committed)."""
+    _two_plan_jobs_at_once(postgres_app)
+    with postgres_app.app_context():  # and with a plan already there: both re-plans read its version
+        branch_id = db.session.scalar(select(RoutePlan.branch_id))
+        db.session.remove()
+    _two_plan_jobs_at_once(postgres_app, branch_id)
+
+
+def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """One plan is stored with every order once; each job either succeeded or failed saying another plan was
+    kept (never a mix of two, never two plans)."""
     with app.app_context():
-        branch, _, orders = _day(db.session)
+        if branch_id is None:
+            branch, _, orders = _day(db.session)
+            branch_id = branch.id
+        orders = planning.open_orders(db.session, branch_id, DAY)
+        db.session.rollback()
         parameters = planning.plan_job_parameters(DAY, START, END, 2, None, "/routes")
-        job_ids = [submit_job(db.session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+        job_ids = [submit_job(db.session, branch_id=branch_id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
                               user_id=None) for _ in range(2)]
         workers = [threading.Thread(target=_run, args=(app, job_id)) for job_id in job_ids]
         for worker in workers:
@@ -141,7 +159,7 @@ def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan(app) -> None:  #
             worker.join(timeout=60)
         assert not any(worker.is_alive() for worker in workers)
         db.session.expire_all()
-        jobs = [get_job(db.session, job_id, branch.id) for job_id in job_ids]
+        jobs = [get_job(db.session, job_id, branch_id) for job_id in job_ids]
         assert JobStatus.SUCCEEDED in {job.status for job in jobs}
         for job in jobs:
             assert job.status is JobStatus.SUCCEEDED or (
@@ -150,6 +168,7 @@ def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan(app) -> None:  #
         plans = db.session.scalars(select(RoutePlan)).all()
         assert len(plans) == 1
         assert _deliveries(db.session, plans[0].id) == sorted(o.id for o in orders)
+        db.session.remove()
 
 
 def _mark_running(session, job_id: int, heartbeat_age_s: float, attempts: int) -> None:  # type: ignore[no-untyped-def]
