@@ -99,6 +99,10 @@ def plan() -> ResponseReturnValue:
         for name, message in error.field_errors.items():
             getattr(form, name, form.delivery_date).errors.append(message)
         return _render_day(day, form, 400)
+    running = planning.active_plan_job(db.session, current_branch_id(), day)
+    if running is not None:  # someone pressed Plan for this day already: follow that job, not a second one
+        flash(f"{plain_date(day)} is being planned already: here is that job.", "info")
+        return redirect(url_for("jobs.show", job_id=running))
     job_id = start_job(planning.PLAN_JOB_KIND, parameters)
     return redirect(url_for("jobs.show", job_id=job_id))
 

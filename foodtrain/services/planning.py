@@ -9,10 +9,11 @@ built here as plain data and rendered to PDF by :mod:`foodtrain.sheets`.
 """
 from __future__ import annotations
 
+import json
 import time as clock
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
@@ -23,11 +24,14 @@ from sqlalchemy.orm.exc import StaleDataError
 import routing
 from foodtrain.clock import branch_today
 from foodtrain.encryption import DecryptionError, FieldCipher
-from foodtrain.jobs import JobContext, register_job_kind
+from foodtrain.jobs import ABANDONED_AFTER_S, JobContext, register_job_kind
 from foodtrain.models import (
     AuditEvent,
+    BackgroundJob,
     Branch,
     Customer,
+    CustomerStatus,
+    JobStatus,
     Order,
     OrderStatus,
     RoutePin,
@@ -39,12 +43,15 @@ from foodtrain.models import (
     Shop,
     SupportNeed,
     Van,
+    VolunteerAbsence,
 )
 from foodtrain.models import PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.money import format_pence
 from foodtrain.route_map import MapPoint, MapRound, render_round_map, tile_url_origin
 from foodtrain.services.audit import record_event
+from foodtrain.services.closures import closed_reason
+from foodtrain.schedule import is_on_pause
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
 from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
@@ -77,6 +84,15 @@ SUPPORT_SERVICE_MIN = {
 STALE_PLAN_CHANGES = "re-planned, published or adjusted"
 NO_TEAM_TEXT = "no team rostered"
 NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
+
+
+class PlanChangedMeanwhile(ValidationError):
+    """The day's plan was stored, published or adjusted by someone else while this one was computed."""
+
+    def __init__(self, day: date):
+        super().__init__({"plan": f"The plan for {day:%A %-d %B} was changed while this one was being computed "
+                                  "(another Plan, a publish, or an order moved or a round locked): that plan is "
+                                  "kept and nothing was overwritten. Look at it, then press Plan again to redo it."})
 
 
 class PlanningCancelled(Exception):
@@ -162,6 +178,8 @@ class DayInputs:
     pins: dict[int, int] = field(default_factory=dict)
     no_team_rostered: bool = False
     team_texts: dict[int, str] = field(default_factory=dict)
+    read_at: datetime | None = None  # when the day was read: what changed after it is a change since planning
+    plan_version: int | None = None  # the day's plan as read (None: there was none); checked when storing
 
 
 def minutes_of(value: time) -> int:
@@ -254,6 +272,7 @@ def _plan_row(session: Session, branch_id: int, day: date) -> RoutePlan | None:
 
 def read_day(session: Session, branch_id: int, day: date, shift_start: time, shift_end: time) -> DayInputs:
     """Read the day's orders, shops, vans (of the rostered teams) and the current plan's adjustments."""
+    read_at = utc_now()
     branch = session.get(Branch, branch_id)
     if branch is None:
         raise NotFoundError(f"No branch {branch_id}.")
@@ -292,7 +311,8 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
         shift_end_min=minutes_of(shift_end),
         vans=tuple(VanInput(v.id, v.name, v.capacity_crates, v.base_latitude, v.base_longitude) for v in vans),
         shops=shop_inputs, orders=tuple(order_inputs), locked_rounds=tuple(locked), pins=pins,
-        no_team_rostered=not staffing.rota_published,
+        no_team_rostered=not staffing.rota_published, read_at=read_at,
+        plan_version=plan.version if plan is not None else None,
         team_texts={team.van_id: _team_text(team) for team in rostered_teams(session, branch_id, day)})
 
 
@@ -467,6 +487,8 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
     for attempt in (1, 2):
         try:
             plan = _plan_row(session, inputs.branch_id, inputs.day)
+            if inputs.read_at is not None and _changed_since_read(plan, inputs):
+                raise PlanChangedMeanwhile(inputs.day)  # one current plan: never a mix of two, never a lost publish
             if plan is None:
                 plan = RoutePlan(branch_id=inputs.branch_id, delivery_date=inputs.day, created_by_user_id=user_id)
                 session.add(plan)
@@ -487,7 +509,7 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             plan.total_drive_min = sum(r.drive_min for r in solution.rounds)
             plan.vans_used = len(solution.rounds)
             plan.no_team_rostered = inputs.no_team_rostered
-            plan.planned_at = utc_now()
+            plan.planned_at = inputs.read_at or utc_now()  # an edit made during the solve is a change since
             if user_id is not None:
                 plan.created_by_user_id = user_id
             for round_ in solution.rounds:
@@ -510,10 +532,23 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             session.commit()  # nothing is read after this: a read would open a new (locking) transaction
             return plan_id
         except (IntegrityError, StaleDataError):
-            session.rollback()  # another job created or changed the day's plan meanwhile: replace that one
+            session.rollback()  # another job created or changed the day's plan meanwhile: the check above says so
             if attempt == 2:
                 raise
+        except Exception:
+            session.rollback()
+            raise
     raise AssertionError("unreachable")
+
+
+def _changed_since_read(plan: RoutePlan | None, inputs: DayInputs) -> bool:
+    """Whether the day's plan was stored, published, adjusted (a move, a lock) since ``inputs`` were read."""
+    if plan is None or inputs.plan_version is None:
+        return (plan is None) != (inputs.plan_version is None)
+    open_ids = {order.id for order in inputs.orders}
+    return (plan.version != inputs.plan_version
+            or {pin.order_id: pin.van_id for pin in plan.pins if pin.order_id in open_ids} != inputs.pins
+            or {r.van_id for r in plan.rounds if r.locked} != {r.van_id for r in inputs.locked_rounds})
 
 
 def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time = DEFAULT_SHIFT_START,
@@ -551,6 +586,24 @@ def check_day_to_plan(session: Session, branch_id: int, day: date) -> None:
     if has_order is None and not has_plan:
         raise ValidationError({"delivery_date": f"No orders to deliver on {day:%A %-d %B}: nothing to plan. "
                                                 "Take the orders first, or choose another date."})
+
+
+def active_plan_job(session: Session, branch_id: int, day: date) -> int | None:
+    """The branch's plan job for ``day`` still queued or running, or None: a second Plan for the day joins it.
+
+    A job RUNNING without a recent heartbeat (its worker died, e.g. the app was killed) does not count:
+    the day can be planned again at once; the workers start that job once more or fail it.
+    """
+    alive_since = utc_now() - timedelta(seconds=ABANDONED_AFTER_S)
+    rows = session.execute(
+        select(BackgroundJob.id, BackgroundJob.parameters_json)
+        .where(BackgroundJob.branch_id == branch_id, BackgroundJob.kind == PLAN_JOB_KIND,
+               or_(BackgroundJob.status == JobStatus.QUEUED,
+                   and_(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at >= alive_since)))
+        .order_by(BackgroundJob.id)).all()
+    session.rollback()
+    return next((job_id for job_id, parameters in rows
+                 if json.loads(parameters or "{}").get("date") == day.isoformat()), None)
 
 
 def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, user_id: int | None,
@@ -714,38 +767,95 @@ class PlanView:
 class PlanChange:
     """Something that changed since the plan was made: the plan is out of date until re-planned."""
 
-    kind: str  # "cancelled", "changed", "new" (orders) or "rota"
+    # Orders: "cancelled", "changed", "new", "customer" (paused, ended, erased, moved house), "shop" (closed);
+    # rounds: "rota" (team changed or away), "capacity" (load now above the van's), "van" (out of service);
+    # the day: "closed" (one per round, so every team's sheet says it).
+    kind: str
     order_id: int | None
     van_id: int | None
     text: str
 
 
 ORDER_EDIT_ACTIONS = ("order.update", "order.reopen")
+CUSTOMER_EDIT_ACTIONS = ("customer.update", "customer.erase")
+# A customer's details that move the stop or its time window: a change to these makes the round wrong.
+CUSTOMER_ROUTE_FIELDS = frozenset({"address_line1", "address_line2", "town", "postcode", "latitude", "longitude",
+                                   "window_start", "window_end"})
 
 
 def plan_changes(session: Session, branch_id: int, day: date) -> list[PlanChange]:
     """What today's data says has changed since the day's plan was made ([] when none, or no plan).
 
-    Cancelled orders, orders moved to another date or edited after planning, orders taken
-    after planning, and rounds whose rostered team is no longer the one planned with.
+    Orders cancelled, moved to another date, edited or taken after planning; customers paused,
+    ended, erased or moved house; shops closed; rounds whose rostered team is no longer the one
+    planned with or has someone away; rounds now loaded above their van's capacity; vans out of
+    service; and the branch closed on the day. The one list the plan page, publishing and the
+    delivery sheets use.
     """
     plan = _plan_row(session, branch_id, day)
     return _changes_of(session, branch_id, plan) if plan is not None else []
 
 
+def _customer_edits(session: Session, customer_ids: set[int], since: datetime) -> dict[int, str]:
+    """Customers erased (ever) or whose address or time window was edited after ``since``: id -> what."""
+    found: dict[int, str] = {}
+    for customer_id, action, detail, occurred_at in session.execute(
+            select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.detail, AuditEvent.occurred_at)
+            .where(AuditEvent.entity_type == "customer", AuditEvent.entity_id.in_(customer_ids),
+                   AuditEvent.action.in_(CUSTOMER_EDIT_ACTIONS)).order_by(AuditEvent.id)).all():
+        if action == "customer.erase":
+            found[customer_id] = "erase"
+        elif occurred_at > since and found.get(customer_id) != "erase":
+            fields = set((detail or "").removeprefix("changed=").split(","))
+            if fields & CUSTOMER_ROUTE_FIELDS:
+                found[customer_id] = "moved"
+    return found
+
+
+def _customer_change(customer: Customer, day: date, edit: str | None) -> str:
+    """Why the customer's delivery on ``day`` no longer stands as planned ("" when it does)."""
+    if edit == "erase":
+        return "the customer's details were erased: take the order off the round"
+    if customer.status is CustomerStatus.ENDED and customer.ended_on is not None and customer.ended_on <= day:
+        return f"the customer ended on {customer.ended_on:%-d %B %Y}"
+    if is_on_pause(customer.status, customer.paused_from, customer.paused_until, day):
+        until = f" until {customer.paused_until:%-d %B}" if customer.paused_until else ""
+        return f"the customer is paused from {customer.paused_from:%-d %B}{until}"
+    if edit == "moved":
+        return "the customer's address or time window was changed after planning"
+    return ""
+
+
+def _round_load_crates(plan: RoutePlan, van_id: int, orders: dict[int, Order], day: date) -> int:
+    """The most crates on board along the planned round with today's orders (cancelled or moved ones left)."""
+    load = most = 0
+    for stop in plan.stops:
+        order = orders.get(stop.order_id) if stop.order_id else None
+        if stop.van_id != van_id or order is None or order.status is OrderStatus.CANCELLED \
+                or order.delivery_date != day:
+            continue
+        crates = order.crates_or_estimate()[0]
+        load += crates if stop.kind == "pickup" else -crates if stop.kind == "delivery" else 0
+        most = max(most, load)
+    return most
+
+
 def _changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanChange]:
-    van_names = {v.id: v.name for v in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
+    day = plan.delivery_date
+    vans = {v.id: v for v in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
+    van_names = {van_id: van.name for van_id, van in vans.items()}
     van_of = {s.order_id: s.van_id for s in plan.stops if s.kind == "delivery" and s.order_id}
     known = set(van_of) | {u.order_id for u in plan.unplanned}
     orders = {o.id: o for o in session.scalars(
         in_branch(select(Order), Order, branch_id)
-        .where(or_(Order.id.in_(known), and_(Order.delivery_date == plan.delivery_date,
+        .where(or_(Order.id.in_(known), and_(Order.delivery_date == day,
                                              Order.status.not_in(CLOSED_STATUSES))))
-        .options(selectinload(Order.customer))).all()}
+        .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines))).all()}
     edited = set(session.scalars(
         select(AuditEvent.entity_id).where(AuditEvent.entity_type == "order", AuditEvent.entity_id.in_(known),
                                            AuditEvent.action.in_(ORDER_EDIT_ACTIONS),
                                            AuditEvent.occurred_at > plan.planned_at)).all())
+    customer_edits = _customer_edits(session, {o.customer_id for o in orders.values()}, plan.planned_at)
     changes = []
     for order_id in sorted(known):
         order = orders.get(order_id)
@@ -754,24 +864,67 @@ def _changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanC
         van_id = van_of.get(order_id)
         where = f" ({van_names.get(van_id, 'van')}'s round)" if van_id else " (it was not planned)"
         who = f"Order {order_id} for {order.customer.full_name}"
+        customer_change = _customer_change(order.customer, day, customer_edits.get(order.customer_id))
         if order.status is OrderStatus.CANCELLED:
             changes.append(PlanChange("cancelled", order_id, van_id, f"{who} was cancelled{where}"))
-        elif order.delivery_date != plan.delivery_date:
+        elif order.delivery_date != day:
             changes.append(PlanChange("changed", order_id, van_id,
                                       f"{who} was moved to {order.delivery_date:%A %-d %B}{where}"))
+        elif order.status in CLOSED_STATUSES:
+            continue  # delivered or otherwise done: nothing left to change
+        elif customer_change:
+            changes.append(PlanChange("customer", order_id, van_id, f"{who}: {customer_change}{where}"))
+        elif not order.shop.active:
+            changes.append(PlanChange("shop", order_id, van_id,
+                                      f"{who}: {order.shop.name} is closed, nobody will pick the order{where}"))
         elif order_id in edited:
             changes.append(PlanChange("changed", order_id, van_id, f"{who} was changed after planning{where}"))
     for order in sorted((o for o in orders.values() if o.id not in known), key=lambda o: o.id):
         changes.append(PlanChange("new", order.id, None,
                                   f"Order {order.id} for {order.customer.full_name} came in after planning"))
-    teams = {team.van_id: team for team in rostered_teams(session, branch_id, plan.delivery_date)}
+    teams = {team.van_id: team for team in rostered_teams(session, branch_id, day)}
+    absent = _absences_on(session, teams.values(), day)
     for round_ in plan.rounds:
-        now = _team_text(teams.get(round_.van_id))
+        name = van_names.get(round_.van_id, "A van")
+        team = teams.get(round_.van_id)
+        now = _team_text(team)
         if round_.team_text and now != round_.team_text:
+            missing = team_missing(team) if round_.team_text != NO_TEAM_TEXT else ""
             changes.append(PlanChange("rota", None, round_.van_id,
-                                      f"{van_names.get(round_.van_id, 'A van')}: the rota changed: planned with "
-                                      f"{round_.team_text}, now {now}"))
+                                      f"{name}: the rota changed: planned with {round_.team_text}, now {now}"
+                                      + (f": {missing}" if missing else "")))
+        for volunteer_id, volunteer_name in ((team.driver_volunteer_id, team.driver_name),
+                                             (team.mate_volunteer_id, team.mate_name)) if team else ():
+            if volunteer_id in absent:
+                changes.append(PlanChange("rota", None, round_.van_id,
+                                          f"{name}: {volunteer_name} is away that day ({absent[volunteer_id]}): "
+                                          "the van has no full team"))
+        van = vans.get(round_.van_id)
+        if van is not None and not van.active:
+            changes.append(PlanChange("van", None, round_.van_id, f"{name} is out of service: its round has no van"))
+        elif van is not None:
+            load = _round_load_crates(plan, round_.van_id, orders, day)
+            if load > van.capacity_crates:
+                changes.append(PlanChange("capacity", None, round_.van_id,
+                                          f"{name}: its orders now fill {load} crates, more than the van's "
+                                          f"{van.capacity_crates}"))
+    closed = closed_reason(session, branch_id, day)
+    if closed is not None:
+        text = f"The branch is closed on {day:%A %-d %B} ({closed})"
+        changes.extend(PlanChange("closed", None, van_id, text)
+                       for van_id in ([r.van_id for r in plan.rounds] or [None]))
     return changes
+
+
+def _absences_on(session: Session, teams: Any, day: date) -> dict[int, str]:
+    """Rostered volunteers recorded as away on ``day``: id -> the reason ("away" when none given)."""
+    ids = {vid for team in teams for vid in (team.driver_volunteer_id, team.mate_volunteer_id) if vid}
+    if not ids:
+        return {}
+    rows = session.execute(select(VolunteerAbsence.volunteer_id, VolunteerAbsence.reason).where(
+        VolunteerAbsence.volunteer_id.in_(ids), VolunteerAbsence.start_date <= day,
+        VolunteerAbsence.end_date >= day)).all()
+    return {volunteer_id: reason or "away" for volunteer_id, reason in rows}
 
 
 TEAM_NAME_SEPARATOR = " and "

@@ -277,3 +277,45 @@ def _all_deliveries_done(log: str) -> bool:
     """Huey logs "Executing <task>" and then "<task> executed in …" for each delivery a worker takes."""
     started = log.count("INFO: Executing ")
     return started >= 2 and log.count(" executed in ") == started
+
+
+def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_again(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 the worker while it plans a day (the app killed), start a worker again on the same instance: the
+    plan job is started once more and stores the plan, and the next Plan for the day runs and succeeds."""
+    from datetime import date
+
+    from foodtrain.services import planning
+
+    app, env = worker_setup
+    day = date(2026, 11, 26)  # the demo's busiest open day in DG
+    log_path = tmp_path / "worker.log"
+
+    def queue_plan(time_limit_s: int) -> int:
+        with app.app_context():
+            branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+            parameters = planning.plan_job_parameters(day, planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END,
+                                                      time_limit_s, None, "/routes/")
+            job_id = submit_job(db.session, branch_id=branch_id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                                user_id=None)
+            db.session.remove()
+            job_queue(app).enqueue(job_id)
+        return job_id
+
+    first = _start_worker(env, log_path)
+    second = None
+    try:
+        job_id = queue_plan(time_limit_s=5)
+        killed_row = _wait_for(app, job_id, _searching, 90, log_path)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        second = _start_worker(env, log_path)
+        row = _wait_for(app, job_id, lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+                        and r.worker_id != killed_row.worker_id, ABANDONED_AFTER_S + 90, log_path)
+        assert row.status is JobStatus.SUCCEEDED and row.attempts == 2, row.error_message
+        again = _wait_for(app, queue_plan(time_limit_s=1),
+                          lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, log_path)
+        assert again.status is JobStatus.SUCCEEDED, again.error_message
+    finally:
+        _stop(first)
+        if second is not None:
+            _stop(second)

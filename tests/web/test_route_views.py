@@ -193,3 +193,23 @@ def test_a_day_without_orders_is_not_planned(demo_app, demo_client) -> None:
         "shift_end": "16:00", "time_limit_s": "2"})
     assert response.status_code == 400 and "No orders to deliver on Tuesday 8 January" in response.get_data(as_text=True)
     assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
+
+
+def test_a_second_plan_for_a_day_being_planned_follows_the_first_job(demo_app, demo_client) -> None:
+    """Two coordinators press Plan for the same day: the second is taken to the job already queued, no second job."""
+    from foodtrain.jobs import submit_job
+
+    with demo_app.app_context():
+        parameters = planning.plan_job_parameters(DAY, planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END, 1,
+                                                  None, "/routes/")
+        first = submit_job(db.session, branch_id=_branch_id("DG"), kind=planning.PLAN_JOB_KIND,
+                           parameters=parameters, user_id=None)
+        db.session.remove()
+    sign_in(demo_client, "coordinator-dg")
+    page = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
+    response = demo_client.post("/routes/plan", data={
+        "csrf_token": csrf_token_from(page), "delivery_date": DAY.isoformat(), "shift_start": "09:00",
+        "shift_end": "16:00", "time_limit_s": "1"}, follow_redirects=True)
+    assert response.request.path == f"/jobs/{first}"
+    assert "is being planned already" in response.get_data(as_text=True)
+    assert _count(demo_app, BackgroundJob) == 1

@@ -1,0 +1,215 @@
+"""Two things at once on a day's route plan: the result is one consistent current plan, never a mix.
+
+A re-plan reads the day, solves for seconds, then stores: whatever someone else stored, published,
+moved or locked on the day's plan in between wins, and the re-plan stops with a message saying so
+(the plan's version, the house's optimistic lock). Data changes in between are listed as changes.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import sessionmaker
+
+from foodtrain.extensions import db
+from foodtrain.jobs import ABANDONED_AFTER_S, get_job, recover_abandoned_jobs, run_job, submit_job
+from foodtrain.models import BackgroundJob, JobStatus, OrderLine, RoutePlan, RoutePlanStatus, RouteStop
+from foodtrain.models._types import utc_now
+from foodtrain.services import planning
+from foodtrain.services.rota import VanTeam
+from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
+
+DAY = date(2026, 12, 1)
+START, END = planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END
+
+
+def _day(session, vans: int = 2):  # type: ignore[no-untyped-def]
+    branch = make_branch(session)
+    shop = make_shop(session, branch, latitude=55.07, longitude=-3.61)
+    van_rows = [make_van(session, branch, name=f"Van {k}", capacity_crates=30) for k in range(1, vans + 1)]
+    orders = []
+    for k in range(4):
+        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
+                                 window_start=time(10, 0), window_end=time(15, 0))
+        orders.append(make_order(session, customer, delivery_date=DAY,
+                                 lines=[OrderLine(position=1, item="Bread", quantity=1)]))
+    session.commit()
+    return branch, van_rows, orders
+
+
+def _read(session, branch) -> planning.DayInputs:  # type: ignore[no-untyped-def]
+    inputs = planning.read_day(session, branch.id, DAY, START, END)
+    session.rollback()
+    return inputs
+
+
+def _store(session, inputs: planning.DayInputs) -> int:  # type: ignore[no-untyped-def]
+    return planning.store_plan(session, inputs, planning.solve_day(inputs, 1), shift_start=START, shift_end=END,
+                               time_limit_s=1, user_id=None)
+
+
+def _deliveries(session, plan_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+    return sorted(session.scalars(select(RouteStop.order_id).where(RouteStop.plan_id == plan_id,
+                                                                   RouteStop.kind == "delivery")).all())
+
+
+def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_why(session) -> None:  # type: ignore[no-untyped-def]
+    """Both read the day before either stores: the first is stored, the second refused with a message."""
+    branch, _, orders = _day(session)
+    first, second = _read(session, branch), _read(session, branch)
+    plan_id = _store(session, first)
+    with pytest.raises(planning.PlanChangedMeanwhile, match="was changed while this one was being computed"):
+        _store(session, second)
+    assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
+    assert _deliveries(session, plan_id) == sorted(o.id for o in orders)  # each order once: not a mix of two
+
+
+def test_publishing_while_a_replan_runs_keeps_the_published_plan(session) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator publishes while another's re-plan is solving: the publish stands, the re-plan stops."""
+    branch, _, _ = _day(session)
+    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    replan = _read(session, branch)
+    planning.publish_plan(session, branch.id, plan_id, None, None, confirmed=True)
+    stops_before = _deliveries(session, plan_id)
+    with pytest.raises(planning.PlanChangedMeanwhile):
+        _store(session, replan)
+    plan = session.get(RoutePlan, plan_id)
+    assert plan.status is RoutePlanStatus.PUBLISHED and _deliveries(session, plan_id) == stops_before
+
+
+def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:  # type: ignore[no-untyped-def]
+    """A move (a pin) made during the solve would be ignored by the plan stored: the re-plan stops instead,
+    and the next re-plan puts the order on the chosen van."""
+    branch, vans, orders = _day(session)
+    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    replan = _read(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    order_van = {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}
+    other_van = next(v.id for v in vans if v.id != order_van[orders[0].id])
+    planning.move_order(session, branch.id, plan_id, orders[0].id, other_van, view.version, None)
+    with pytest.raises(planning.PlanChangedMeanwhile):
+        _store(session, replan)
+    planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}[orders[0].id] \
+        == other_van
+
+
+def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:  # type: ignore[no-untyped-def]
+    """A re-plan read before a round was locked cannot replace the locked round."""
+    branch, _, _ = _day(session)
+    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    replan = _read(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    planning.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, None)
+    with pytest.raises(planning.PlanChangedMeanwhile):
+        _store(session, replan)
+    assert planning.get_plan_view(session, branch.id, DAY).rounds[0].locked
+
+
+def test_rota_resolved_while_routes_are_planned_shows_on_the_new_plan(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The team changes between reading the day and storing: the stored plan lists the rota change."""
+    branch, vans, _ = _day(session, vans=1)
+    teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate")]
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
+    inputs = _read(session, branch)
+    teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
+    _store(session, inputs)
+    assert [(c.kind, c.text) for c in planning.plan_changes(session, branch.id, DAY)] == [
+        ("rota", "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate")]
+
+
+def _run(app, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        run_job(sessionmaker(bind=db.engine), job_id)
+
+
+def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_sqlite(app) -> None:  # type: ignore[no-untyped-def]
+    """Two coordinators press Plan for the same day: two jobs run at once in two threads (SQLite)."""
+    _two_plan_jobs_at_once(app)
+
+
+def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_postgres(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """The same on PostgreSQL, where both transactions really run at once (read committed)."""
+    _two_plan_jobs_at_once(postgres_app)
+    with postgres_app.app_context():  # and with a plan already there: both re-plans read its version
+        branch_id = db.session.scalar(select(RoutePlan.branch_id))
+        db.session.remove()
+    _two_plan_jobs_at_once(postgres_app, branch_id)
+
+
+def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """One plan is stored with every order once; each job either succeeded or failed saying another plan was
+    kept (never a mix of two, never two plans)."""
+    with app.app_context():
+        if branch_id is None:
+            branch, _, orders = _day(db.session)
+            branch_id = branch.id
+        orders = planning.open_orders(db.session, branch_id, DAY)
+        db.session.rollback()
+        parameters = planning.plan_job_parameters(DAY, START, END, 2, None, "/routes")
+        job_ids = [submit_job(db.session, branch_id=branch_id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                              user_id=None) for _ in range(2)]
+        workers = [threading.Thread(target=_run, args=(app, job_id)) for job_id in job_ids]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert not any(worker.is_alive() for worker in workers)
+        db.session.expire_all()
+        jobs = [get_job(db.session, job_id, branch_id) for job_id in job_ids]
+        assert JobStatus.SUCCEEDED in {job.status for job in jobs}
+        for job in jobs:
+            assert job.status is JobStatus.SUCCEEDED or (
+                job.status is JobStatus.FAILED and "was changed while this one was being computed"
+                in job.error_message), (job.status, job.error_message)
+        plans = db.session.scalars(select(RoutePlan)).all()
+        assert len(plans) == 1
+        assert _deliveries(db.session, plans[0].id) == sorted(o.id for o in orders)
+        db.session.remove()
+
+
+def _mark_running(session, job_id: int, heartbeat_age_s: float, attempts: int) -> None:  # type: ignore[no-untyped-def]
+    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
+        status=JobStatus.RUNNING, worker_id=f"host:{job_id}:killed", attempts=attempts,
+        heartbeat_at=utc_now() - timedelta(seconds=heartbeat_age_s)))
+    session.commit()
+
+
+def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_the_day(session) -> None:  # type: ignore[no-untyped-def]
+    """The app (server and workers) is killed mid-solve and started again on the same database: the job left
+    RUNNING does not stop a new Plan for the day; the workers start it once more (it plans the day), and a
+    second death fails it with a message. A live job does make a second Plan follow it."""
+    branch, _, orders = _day(session)
+    parameters = planning.plan_job_parameters(DAY, START, END, 1, None, "/routes")
+
+    def submit() -> int:
+        return submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                          user_id=None)
+
+    job_id = submit()
+    assert planning.active_plan_job(session, branch.id, DAY) == job_id  # queued: a second Plan follows it
+    _mark_running(session, job_id, heartbeat_age_s=1, attempts=1)
+    assert planning.active_plan_job(session, branch.id, DAY) == job_id  # a live worker runs it
+    _mark_running(session, job_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=1)  # killed with the app
+    assert planning.active_plan_job(session, branch.id, DAY) is None  # the day can be planned again at once
+    assert recover_abandoned_jobs(session) == [job_id]
+    run_job(sessionmaker(bind=db.engine), job_id)
+    session.expire_all()
+    job = get_job(session, job_id, branch.id)
+    assert job.status is JobStatus.SUCCEEDED and session.get(BackgroundJob, job_id).attempts == 2, job.error_message
+    assert _deliveries(session, job.result["plan_id"]) == sorted(o.id for o in orders)
+
+    again = submit()
+    _mark_running(session, again, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=2)  # killed a second time
+    assert recover_abandoned_jobs(session) == []
+    failed = get_job(session, again, branch.id)
+    assert failed.status is JobStatus.FAILED and "stopped" in failed.error_message
+    session.commit()
+    last = submit()
+    run_job(sessionmaker(bind=db.engine), last)
+    session.expire_all()
+    assert get_job(session, last, branch.id).status is JobStatus.SUCCEEDED
+    assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
