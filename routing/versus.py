@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from routing import engine
 from routing.domain import ENGINES, Params, Problem
 from routing.planner import CompiledDay, compile_day, to_s
 
@@ -195,7 +196,7 @@ def _solve_instance_pyvrp(instance: Any, time_limit_s: float, seed: int) -> tupl
     vehicles = int(instance.fleet_size or instance.size)
     arrays = _instance_arrays(instance)
     # vans first on time-window sets (the literature's ranking), as foodtrain ranks them
-    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * 4
+    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     data = _instance_pyvrp(instance, vehicles, fixed)
     result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     return _pyvrp_routes(result.best, instance), time.monotonic() - started
@@ -213,7 +214,7 @@ def _solve_instance_vroom(instance: Any, threads: int) -> tuple[list[list[int]],
     windows = model.windows
     service = model.service if model.service is not None else np.zeros(n, dtype=np.int64)
     vehicles = int(instance.fleet_size or instance.size)
-    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * 4
+    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     tw0 = vroom.TimeWindow(int(windows[0][0][0]), int(windows[0][0][1])) if windows else None
     for k in range(vehicles):
         kwargs: dict[str, Any] = {"start": 0, "end": 0, "capacity": vroom.Amount([int(instance.capacity)]),
@@ -420,7 +421,7 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     depot_of = {loc: k for k, loc in enumerate(depot_locs)}
     depots = [pyvrp.Depot(loc) for loc in depot_locs]
     travel = _day_travel_s(day)
-    fixed = int(travel.max()) * 4
+    fixed = int(travel.max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     vehicle_types = [pyvrp.VehicleType(
         1, capacity=[int(v.capacity_crates)], start_depot=depot_of[loc_of[v.start.id]],
         end_depot=depot_of[loc_of[v.end_location.id]], fixed_cost=fixed, tw_early=to_s(v.shift_start_min),
@@ -471,7 +472,7 @@ def _day_vroom(problem: Problem, day: CompiledDay, threads: int) -> tuple[list[D
     # without it VROOM minimises driving alone and calls at shops more often than it needs to
     travel = _day_travel_s(day)
     inp.set_costs_matrix(profile="car", matrix_input=travel.tolist())
-    fixed = int(travel.max()) * 4
+    fixed = int(travel.max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     for k, v in enumerate(problem.vans):
         inp.add_vehicle(vroom.Vehicle(k + 1, start=loc_of[v.start.id], end=loc_of[v.end_location.id],
                                       capacity=vroom.Amount([int(v.capacity_crates)]),
