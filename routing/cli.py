@@ -187,7 +187,7 @@ def _cmd_bench_days_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> 
                                tuple(args.engines.split(","))))
         _versus_progress(rows[-1])
     _write_versus(args, f"Generated branch days (generate_varied_day): foodtrain vs {', '.join(peers)}",
-                  rows, ("foodtrain", *peer_names(peers, args.workers)), "drive_min")
+                  rows, ("foodtrain", *peer_names(peers, args.workers)), "drive+shop-loading min")
     return 0
 
 

@@ -72,6 +72,11 @@ def _never() -> bool:
     return False
 
 
+#: Vans first, then driving: every engine (OR-Tools' fleet phase, PyVRP) and every peer in
+#: :mod:`routing.versus` charges a used van this many times the model's longest arc.
+VAN_FIXED_COST_LONGEST_ARCS = 4
+
+
 @dataclass(frozen=True)
 class NodeModel:
     """An integer routing model indexed by node.
@@ -172,7 +177,7 @@ class Strategy:
     fleet_mode: str = "fixed"
     reduce_share: float = 0.6
     fixed_share: float = 0.4
-    fixed_factor: int = 4
+    fixed_factor: int = VAN_FIXED_COST_LONGEST_ARCS
     attempt_share: float = 0.2
     victims: int = 1
     amortized_factor: float = 0.0

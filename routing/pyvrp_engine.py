@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from routing import engine
 from routing.construct import rough_routes
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
             return ((0, INT_MAX),)
         return tuple(sorted(model.windows[node]))
 
-    fixed = int(model.cost.max() + 1) * 4 if model.minimise_vehicles else 0
+    fixed = int(model.cost.max() + 1) * engine.VAN_FIXED_COST_LONGEST_ARCS if model.minimise_vehicles else 0
     vehicle_types = []
     for v in vehicles:
         shift = model.shifts[v] if model.shifts else (0, INT_MAX)

@@ -19,10 +19,11 @@ import statistics
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from routing import engine
 from routing.domain import ENGINES, Params, Problem
 from routing.planner import CompiledDay, compile_day, to_s
 
@@ -87,6 +88,8 @@ class PeerPlan:
     runtime_s: float
     violations: tuple[str, ...] = ()
     peak_rss_mib: float | None = None
+    #: branch days: driving alone (``cost`` is driving plus the shops' per-visit loading)
+    drive_min: float | None = None
 
 
 @dataclass
@@ -193,7 +196,7 @@ def _solve_instance_pyvrp(instance: Any, time_limit_s: float, seed: int) -> tupl
     vehicles = int(instance.fleet_size or instance.size)
     arrays = _instance_arrays(instance)
     # vans first on time-window sets (the literature's ranking), as foodtrain ranks them
-    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * 4
+    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     data = _instance_pyvrp(instance, vehicles, fixed)
     result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     return _pyvrp_routes(result.best, instance), time.monotonic() - started
@@ -211,7 +214,7 @@ def _solve_instance_vroom(instance: Any, threads: int) -> tuple[list[list[int]],
     windows = model.windows
     service = model.service if model.service is not None else np.zeros(n, dtype=np.int64)
     vehicles = int(instance.fleet_size or instance.size)
-    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * 4
+    fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     tw0 = vroom.TimeWindow(int(windows[0][0][0]), int(windows[0][0][1])) if windows else None
     for k in range(vehicles):
         kwargs: dict[str, Any] = {"start": 0, "end": 0, "capacity": vroom.Amount([int(instance.capacity)]),
@@ -301,8 +304,27 @@ def _instance_plan(instance: Any, solver: str, nodes: list[list[int]], runtime_s
 DayRoute = tuple[int, list[tuple[str, int]]]
 
 
-def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -> tuple[list[str], int, float]:
-    """Independent check of a branch-day plan: (violations, orders served, drive minutes).
+class DayCheck(NamedTuple):
+    """What :func:`check_day_plan` finds: the broken rules, orders served, and the plan's minutes."""
+
+    violations: list[str]
+    served: int
+    drive_min: float
+    shop_visit_loading_min: float
+
+    @property
+    def round_min(self) -> float:
+        """The measure every branch-day plan is compared on: driving plus the shops' per-visit loading.
+
+        Both are the team's time and depend on the plan (a van that calls at a shop twice loads twice);
+        per-order loading and the time at each door are the same in every plan that serves the same
+        orders. It is the objective foodtrain and the peers are given (``_day_travel_s``).
+        """
+        return self.drive_min + self.shop_visit_loading_min
+
+
+def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -> DayCheck:
+    """Independent check of a branch-day plan: violations, orders served, drive and per-visit loading minutes.
 
     Recomputes times from the travel matrix alone: each order once, pickup
     before delivery on the same van, load within [0, capacity], service
@@ -314,7 +336,7 @@ def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -
     shops = {s.id: s for s in problem.shops}
     violations: list[str] = []
     served: set[int] = set()
-    drive_s = 0.0
+    drive_s = loading_s = 0.0
     for van_index, steps in routes:
         van = problem.vans[van_index]
         t = float(to_s(van.shift_start_min))
@@ -329,6 +351,7 @@ def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -
                 there = loc_of[shop.location.id]
                 if prev_shop is not None and prev_shop != shop.id:
                     t += to_s(shops[prev_shop].loading_per_visit_min)
+                    loading_s += to_s(shops[prev_shop].loading_per_visit_min)
                 t += float(day.duration_s[here, there])
                 t = max(t, float(to_s(shop.ready_min)))
                 t += to_s(shop.loading_per_order_min)
@@ -338,6 +361,7 @@ def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -
             else:
                 if prev_shop is not None:
                     t += to_s(shops[prev_shop].loading_per_visit_min)
+                    loading_s += to_s(shops[prev_shop].loading_per_visit_min)
                 prev_shop = None
                 there = loc_of[order.location.id]
                 t += float(day.duration_s[here, there])
@@ -364,6 +388,7 @@ def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -
                 violations.append(f"{van.id}: load {load} outside 0..{van.capacity_crates}")
         if prev_shop is not None:
             t += to_s(shops[prev_shop].loading_per_visit_min)
+            loading_s += to_s(shops[prev_shop].loading_per_visit_min)
         end = loc_of[van.end_location.id]
         t += float(day.duration_s[here, end])
         drive_s += float(day.duration_s[here, end])
@@ -371,7 +396,7 @@ def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -
             violations.append(f"{van.id}: back {(t - to_s(van.shift_end_min)) / 60:.1f} min after the shift ends")
         if picked - served:
             violations.append(f"{van.id}: picked up but not delivered: {sorted(picked - served)[:3]}")
-    return violations, len(served), drive_s / 60
+    return DayCheck(violations, len(served), drive_s / 60, loading_s / 60)
 
 
 def _day_travel_s(day: CompiledDay) -> np.ndarray:
@@ -396,7 +421,7 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     depot_of = {loc: k for k, loc in enumerate(depot_locs)}
     depots = [pyvrp.Depot(loc) for loc in depot_locs]
     travel = _day_travel_s(day)
-    fixed = int(travel.max()) * 4
+    fixed = int(travel.max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     vehicle_types = [pyvrp.VehicleType(
         1, capacity=[int(v.capacity_crates)], start_depot=depot_of[loc_of[v.start.id]],
         end_depot=depot_of[loc_of[v.end_location.id]], fixed_cost=fixed, tw_early=to_s(v.shift_start_min),
@@ -442,9 +467,12 @@ def _day_vroom(problem: Problem, day: CompiledDay, threads: int) -> tuple[list[D
 
     loc_of = {lid: k for k, lid in enumerate(day.location_ids)}
     inp = vroom.Input()
-    matrix = day.duration_s.astype(np.int64).tolist()
-    inp.set_durations_matrix(profile="car", matrix_input=matrix)
-    fixed = int(day.duration_s.max()) * 4
+    inp.set_durations_matrix(profile="car", matrix_input=day.duration_s.astype(np.int64).tolist())
+    # the cost is the measure every plan is compared on (DayCheck.round_min), as for foodtrain and PyVRP:
+    # without it VROOM minimises driving alone and calls at shops more often than it needs to
+    travel = _day_travel_s(day)
+    inp.set_costs_matrix(profile="car", matrix_input=travel.tolist())
+    fixed = int(travel.max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     for k, v in enumerate(problem.vans):
         inp.add_vehicle(vroom.Vehicle(k + 1, start=loc_of[v.start.id], end=loc_of[v.end_location.id],
                                       capacity=vroom.Amount([int(v.capacity_crates)]),
@@ -494,10 +522,11 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
     row = VersusRow(name, len(problem.orders))
 
     def checked(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> PeerPlan:
-        violations, served, drive_min = check_day_plan(problem, day, routes)
+        check = check_day_plan(problem, day, routes)
         vans = sum(1 for _, steps in routes if steps)
-        return PeerPlan(solver, not violations, vans, round(drive_min, 1), len(problem.orders) - served,
-                        round(runtime_s, 2), tuple(violations[:3]), rss)
+        return PeerPlan(solver, not check.violations, vans, round(check.round_min, 1),
+                        len(problem.orders) - check.served, round(runtime_s, 2), tuple(check.violations[:3]), rss,
+                        drive_min=round(check.drive_min, 1))
 
     def record(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> None:
         row.plans[solver] = checked(solver, routes, runtime_s, rss)

@@ -111,10 +111,10 @@ def test_every_engine_path_holds_the_invariants_and_its_cost(engines: tuple[str,
     van_index = {v.id: k for k, v in enumerate(problem.vans)}
     plan = [(van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops if s.order_id is not None])
             for r in result.routes]
-    violations, served, drive_min = check_day_plan(problem, day, plan)
-    assert violations == []
-    assert served == len(problem.orders) - len(result.unserved)
-    assert drive_min == pytest.approx(result.total_drive_min, abs=1e-6)
+    check = check_day_plan(problem, day, plan)
+    assert check.violations == []
+    assert check.served == len(problem.orders) - len(result.unserved)
+    assert check.drive_min == pytest.approx(result.total_drive_min, abs=1e-6)
 
 
 def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: Path,

@@ -50,14 +50,43 @@ def test_the_day_check_catches_broken_plans() -> None:
     day = compile_day(problem)
     shop_orders = [o for o, order in enumerate(problem.orders) if order.shop_id is not None]
     o = shop_orders[0]
-    violations, _, _ = check_day_plan(problem, day, [(0, [("delivery", o), ("pickup", o)])])
+    violations = check_day_plan(problem, day, [(0, [("delivery", o), ("pickup", o)])]).violations
     assert any("before" in v for v in violations)
-    violations, _, _ = check_day_plan(problem, day, [(0, [("pickup", o), ("delivery", o)]),
-                                                     (1, [("pickup", o), ("delivery", o)])])
+    violations = check_day_plan(problem, day, [(0, [("pickup", o), ("delivery", o)]),
+                                               (1, [("pickup", o), ("delivery", o)])]).violations
     assert any("twice" in v for v in violations)
     everything = [("pickup", k) for k in shop_orders] + [("delivery", k) for k in shop_orders]
-    violations, _, _ = check_day_plan(problem, day, [(0, everything)])
+    violations = check_day_plan(problem, day, [(0, everything)]).violations
     assert any("load" in v for v in violations)
+
+
+def test_plans_are_compared_on_drive_plus_the_shops_per_visit_loading() -> None:
+    """A van loads once per call at a shop: coming back to the shop costs another loading, and the
+    compared measure (round_min) is driving plus that loading, for every solver's plan alike."""
+    problem = generate_varied_day(4, 25)
+    day = compile_day(problem)
+    shop_orders = [o for o, order in enumerate(problem.orders) if order.shop_id is not None]
+    a, b = [o for o in shop_orders if problem.orders[o].shop_id == problem.orders[shop_orders[0]].shop_id][:2]
+    per_visit_min = {s.id: s for s in problem.shops}[problem.orders[a].shop_id].loading_per_visit_min
+    assert per_visit_min > 0
+    one_call = check_day_plan(problem, day, [(0, [("pickup", a), ("pickup", b), ("delivery", a), ("delivery", b)])])
+    two_calls = check_day_plan(problem, day, [(0, [("pickup", a), ("delivery", a), ("pickup", b), ("delivery", b)])])
+    assert one_call.shop_visit_loading_min == pytest.approx(per_visit_min)
+    assert two_calls.shop_visit_loading_min == pytest.approx(2 * per_visit_min)
+    assert two_calls.round_min == pytest.approx(two_calls.drive_min + 2 * per_visit_min)
+
+
+def test_every_solver_is_scored_on_the_measure_foodtrain_optimises() -> None:
+    """The table's cost of every plan is drive plus per-visit loading from the one checker; drive is kept beside."""
+    pytest.importorskip("pyvrp")
+    pytest.importorskip("vroom")
+    problem = generate_varied_day(7, 30)
+    row = versus_day(problem, "day", 1.5, ("vroom",))
+    for plan in row.plans.values():
+        assert plan.feasible, plan.violations
+        assert plan.drive_min is not None and plan.cost >= plan.drive_min
+    ours = row.plans["foodtrain"]
+    assert ours.cost > ours.drive_min  # the generated shops load in 5-10 minutes a call
 
 
 def test_public_instance_plans_of_every_solver_pass_the_evaluator() -> None:
