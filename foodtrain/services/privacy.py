@@ -33,6 +33,7 @@ from foodtrain.models import (
 )
 from foodtrain.personal_data import DELETED_AT_ERASURE, PERSONAL, SUBJECT_ROWS, VOLUNTEER_NAME_IN, Treatment
 from foodtrain.services.audit import record_event
+from foodtrain.services.orders import cancel_open_orders_of_erased_customer
 from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"
@@ -157,9 +158,11 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
     return SubjectExport(subject, record.id, sections)
 
 
-def _anonymise_customer(session: Session, customer: Customer) -> None:
+def _anonymise_customer(session: Session, customer: Customer, user_id: int | None) -> None:
     session.flush()
     _erase_rows(session, "customer", customer.id)
+    # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
+    cancel_open_orders_of_erased_customer(session, customer.id, user_id)
     session.expire(customer)
     customer.first_name = ERASED
     customer.last_name = ERASED
@@ -227,9 +230,9 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
 
 
 def erase_customer(session: Session, customer_id: int, branch_id: int, user_id: int | None, username: str = "") -> None:
-    """Remove a customer's personal data; orders stay (anonymous) for the statistics."""
+    """Remove a customer's personal data and cancel their open orders; orders stay (anonymous) for the statistics."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
-    _anonymise_customer(session, customer)
+    _anonymise_customer(session, customer, user_id)
     record_event(session, user_id=user_id, username=username, action="customer.erase", entity_type="customer",
                  entity_id=customer.id, branch_id=branch_id)
     session.commit()
@@ -265,7 +268,7 @@ def apply_retention(session: Session, today: date, years: int, dry_run: bool = F
     if dry_run:
         return outcome
     for customer in customers:
-        _anonymise_customer(session, customer)
+        _anonymise_customer(session, customer, None)
         record_event(session, user_id=None, username="retention", action="customer.erase", entity_type="customer",
                      entity_id=customer.id, branch_id=customer.branch_id, detail=f"retention {years} years")
     for volunteer in volunteers:
