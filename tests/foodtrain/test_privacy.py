@@ -271,3 +271,29 @@ def test_a_name_leaves_a_stored_team_text_whole_and_only_that_name() -> None:
     assert team_text_without("Rose Sand and Mo and Bo Sand", "Mo and Bo Sand", ERASED) == "Rose Sand and (erased)"
     assert team_text_without("no team rostered", " ", ERASED) == "no team rostered"
 
+
+def test_a_volunteers_export_lists_their_befriending_matches_without_the_customers_data(session) -> None:  # type: ignore[no-untyped-def]
+    """The befriender's export holds each match's dates, weekday, half-day and status; not who the customer
+    is nor why a match ended (the customer's data), as with the EXTRA jobs a volunteer is given."""
+    from foodtrain.models.support import BefriendingMatch, BefriendingStatus
+
+    branch = make_branch(session)
+    customer = make_customer(session, branch, first_name="Isobel", last_name="Zqmatch")
+    befriender = make_volunteer(session, branch)
+    session.add_all([
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=befriender.id,
+                         started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
+                         next_review_on=date(2026, 4, 5)),
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=befriender.id,
+                         started_on=date(2025, 3, 3), weekday=0, part_of_day=DayPart.MORNING,
+                         next_review_on=date(2025, 6, 3), status=BefriendingStatus.ENDED,
+                         ended_on=date(2025, 9, 1), end_reason="Zqreason: Isobel moved into care"),
+    ])
+    session.commit()
+    data = json.loads(export_subject(session, Volunteer, befriender.id, branch.id, user_id=None).to_json())["data"]
+    matches = sorted(data["befriending_matches"], key=lambda match: match["started_on"])
+    assert [(m["started_on"], m["weekday"], m["part_of_day"], m["status"], m["ended_on"]) for m in matches] == [
+        ("2025-03-03", 0, "morning", "ended", "2025-09-01"), ("2026-01-05", 2, "afternoon", "active", None)]
+    text = json.dumps(data)
+    for customer_data in ("customer_id", "Isobel", "Zqmatch", "Zqreason", "end_reason"):
+        assert customer_data not in text
