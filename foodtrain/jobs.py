@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from foodtrain.models import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
 from foodtrain.models._types import utc_now
-from foodtrain.services.errors import NotFoundError
+from foodtrain.services.errors import NotFoundError, ValidationError
 
 logger = logging.getLogger(__name__)
 JobHandler = Callable[[Session, "JobContext"], dict[str, Any]]
@@ -46,6 +46,8 @@ STOP_CHECK_INTERVAL_S = 0.5
 HEARTBEAT_INTERVAL_S = 5.0
 ABANDONED_AFTER_S = 20.0  # no heartbeat for this long: the worker died
 MAX_ATTEMPTS = 2  # a job whose worker died is started once more, then failed
+UNEXPECTED_FAILURE_MESSAGE = ("The job stopped because of an unexpected error; nothing half-done was kept. "
+                              "Please try again, and tell the administrator if it happens again.")
 ABANDONED_MESSAGE = ("The worker process running this job stopped (it was killed or crashed) twice. "
                      "Nothing half-done was kept; please start it again.")
 
@@ -189,6 +191,15 @@ def _claim(session_factory: sessionmaker, job_id: int, worker_id: str) -> bool:
     return bool(claimed)
 
 
+def failure_message(job_id: int, exception: Exception) -> str:
+    """What the job page says about a failed job: a broken rule's own sentences (no class name, no field key);
+    anything else a plain sentence, the details (type, message, traceback) in the server log only."""
+    if isinstance(exception, ValidationError):
+        return " ".join(exception.field_errors.values())[:1000]
+    logger.error("job %d failed", job_id, exc_info=exception)
+    return UNEXPECTED_FAILURE_MESSAGE
+
+
 def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = None) -> None:
     """Run one queued job to the end, recording success, failure or cancellation. Never raises."""
     worker_id = worker_id or new_worker_id()
@@ -213,7 +224,7 @@ def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = 
     except JobCancelled:
         status = JobStatus.CANCELLED
     except Exception as exception:  # noqa: BLE001 - a job failure is recorded, not raised
-        status, error = JobStatus.FAILED, f"{type(exception).__name__}: {exception}"[:1000]
+        status, error = JobStatus.FAILED, failure_message(job_id, exception)
     finally:
         heartbeat.stop()
     with session_factory() as session:

@@ -142,6 +142,20 @@ SUBJECT_ROWS: Mapping[str, tuple[Link, ...]] = MappingProxyType({
 })
 
 
+# Rows that are someone else's but name the person as the one doing the work: the person's export holds only the
+# listed columns of them (when, and in what state; nothing of the other person's data, as with the EXTRA jobs a
+# volunteer is given, which are not exported at all). Erasure leaves these rows to the other person's erasure.
+# kind -> ((rows, columns exported), ...)
+EXPORTED_AS_WORKER: Mapping[str, tuple[tuple[Link, tuple[str, ...]], ...]] = MappingProxyType({
+    CUSTOMER: (),
+    VOLUNTEER: (
+        (Link("befriending_matches", ("volunteer_id",)),  # the volunteer as befriender
+         ("id", "started_on", "weekday", "part_of_day", "review_every_months", "next_review_on", "status",
+          "ended_on")),
+    ),
+})
+
+
 # Text written from volunteers' names into rows that are no one's own (a round, a rota slot): a volunteer's
 # erasure replaces their name there, in every such row of their branch. table -> (column, parent table with the
 # branch_id, the row's key to it).

@@ -1,7 +1,6 @@
 """Signing in and out: password checks with lockout, and server-side sessions."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
+from foodtrain.secret_tokens import token_digest
 from foodtrain.passwords import (
     WeakPasswordError,
     check_password_policy,
@@ -64,10 +64,6 @@ def _recent_failures_from(session: Session, remote_address: str, policy: LoginPo
     return session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "login.failed", AuditEvent.remote_address == remote_address[:64],
         AuditEvent.occurred_at > utc_now() - policy.address_window)) or 0
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _dummy_hash(time_cost: int) -> str:
@@ -169,14 +165,14 @@ def authenticate(
 def start_session(session: Session, user_id: int) -> str:
     """Open a server-side session for the user and return its token (stored only as a digest)."""
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_sha256=_token_digest(token), user_id=user_id))
+    session.add(UserSession(token_sha256=token_digest(token), user_id=user_id))
     session.commit()
     return token
 
 
 def resolve_session(session: Session, token: str, policy: LoginPolicy) -> User | None:
     """The user of a live session token, or None if it is unknown, ended, timed out or disabled."""
-    row = session.scalar(select(UserSession).where(UserSession.token_sha256 == _token_digest(token)))
+    row = session.scalar(select(UserSession).where(UserSession.token_sha256 == token_digest(token)))
     if row is None or row.ended_at is not None:
         return None
     now = utc_now()
@@ -201,7 +197,7 @@ def end_session(session: Session, token: str, reason: str = "logout") -> None:
     """End one session (logout); a copied cookie stops working too."""
     session.execute(
         update(UserSession)
-        .where(UserSession.token_sha256 == _token_digest(token), UserSession.ended_at.is_(None))
+        .where(UserSession.token_sha256 == token_digest(token), UserSession.ended_at.is_(None))
         .values(ended_at=utc_now(), end_reason=reason)
     )
     session.commit()

@@ -845,13 +845,38 @@ def cancel_order(
         if order.status not in CANCELLABLE_STATUSES:
             raise ValidationError({"reason": f"This order is {STATUS_LABELS[order.status].lower()}; "
                                              "it can no longer be cancelled."})
-        order.cancelled_from_status = order.status.value
-        order.status = OrderStatus.CANCELLED
-        note = f"Cancelled: {reason}"
-        order.notes = f"{order.notes}\n{note}".strip() if order.notes else note
-        order.updated_at = utc_now()
+        _mark_cancelled(order, reason)
         session.flush()
         _audit(session, user_id, "order.cancel", order, "fields=status,notes")  # ids and field names, never the reason
+
+
+def _mark_cancelled(order: Order, reason: str) -> None:
+    """The one way an order becomes cancelled: remember the status it had, add the reason to its notes."""
+    order.cancelled_from_status = order.status.value
+    order.status = OrderStatus.CANCELLED
+    note = f"Cancelled: {reason}"
+    order.notes = f"{order.notes}\n{note}".strip() if order.notes else note
+    order.updated_at = utc_now()
+
+
+ERASURE_CANCEL_REASON = "customer's details erased"
+
+
+def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, user_id: int | None) -> list[int]:
+    """Cancel every order of the customer not yet delivered (any date), so no van goes to an erased address.
+
+    Part of the erasure's transaction (flushes, does not commit); delivered and not-delivered history stays.
+    Returns the ids of the orders cancelled."""
+    orders = session.scalars(
+        select(Order).where(Order.customer_id == customer_id, Order.status.in_(CANCELLABLE_STATUSES))
+        .order_by(Order.id).execution_options(populate_existing=True)).all()
+    for order in orders:
+        _mark_cancelled(order, ERASURE_CANCEL_REASON)
+    session.flush()
+    for order in orders:
+        # The reason is a fixed text, never personal: it goes into the audit detail.
+        _audit(session, user_id, "order.cancel", order, f"fields=status,notes reason={ERASURE_CANCEL_REASON}")
+    return [order.id for order in orders]
 
 
 ROUND_OUT_STATUSES = (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)

@@ -31,8 +31,17 @@ from foodtrain.models import (
     VolunteerAvailability,
     VolunteerPartnerPreference,
 )
-from foodtrain.personal_data import DELETED_AT_ERASURE, PERSONAL, SUBJECT_ROWS, VOLUNTEER_NAME_IN, Treatment
+from foodtrain.personal_data import (
+    DELETED_AT_ERASURE,
+    EXPORTED_AS_WORKER,
+    PERSONAL,
+    SUBJECT_ROWS,
+    VOLUNTEER_NAME_IN,
+    Link,
+    Treatment,
+)
 from foodtrain.services.audit import record_event
+from foodtrain.services.orders import cancel_open_orders_of_erased_customer
 from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"
@@ -76,18 +85,18 @@ def _plain(value: Any) -> Any:
 
 def _rows_of(session: Session, kind: str, subject_id: int) -> list[tuple[Table, Any]]:
     """(table, WHERE clause) for each table holding the person's own rows, as personal_data.SUBJECT_ROWS says."""
+    return [_linked_rows(link, subject_id) for link in SUBJECT_ROWS[kind]]
+
+
+def _linked_rows(link: Link, subject_id: int) -> tuple[Table, Any]:
+    """(table, WHERE clause) of the rows the link finds for the person."""
     tables = db.metadata.tables
-    found = []
-    for link in SUBJECT_ROWS[kind]:
-        table = tables[link.table]
-        if link.via is None:
-            condition = or_(*(table.c[column] == subject_id for column in link.columns))
-        else:
-            via = tables[link.via]
-            ids = select(via.c.id).where(via.c[link.via_column] == subject_id)
-            condition = or_(*(table.c[column].in_(ids) for column in link.columns))
-        found.append((table, condition))
-    return found
+    table = tables[link.table]
+    if link.via is None:
+        return table, or_(*(table.c[column] == subject_id for column in link.columns))
+    via = tables[link.via]
+    ids = select(via.c.id).where(via.c[link.via_column] == subject_id)
+    return table, or_(*(table.c[column].in_(ids) for column in link.columns))
 
 
 def _erase_rows(session: Session, kind: str, subject_id: int) -> None:
@@ -151,15 +160,24 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
         if rows:
             sections[table.name] = [{key: _plain(value) for key, value in row.items() if key not in hidden}
                                     for row in rows]
+    for link, columns in EXPORTED_AS_WORKER[subject]:
+        # Someone else's rows naming the person as the one doing the work: only the listed columns.
+        table, condition = _linked_rows(link, record.id)
+        rows = session.execute(select(*(table.c[name] for name in columns)).where(condition)
+                               .order_by(*table.primary_key.columns)).mappings().all()
+        if rows:
+            sections[table.name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
     record_event(session, user_id=user_id, username=username, action=f"{subject}.export", entity_type=subject,
                  entity_id=record.id, branch_id=branch_id)
     session.commit()
     return SubjectExport(subject, record.id, sections)
 
 
-def _anonymise_customer(session: Session, customer: Customer) -> None:
+def _anonymise_customer(session: Session, customer: Customer, user_id: int | None) -> None:
     session.flush()
     _erase_rows(session, "customer", customer.id)
+    # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
+    cancel_open_orders_of_erased_customer(session, customer.id, user_id)
     session.expire(customer)
     customer.first_name = ERASED
     customer.last_name = ERASED
@@ -227,9 +245,9 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
 
 
 def erase_customer(session: Session, customer_id: int, branch_id: int, user_id: int | None, username: str = "") -> None:
-    """Remove a customer's personal data; orders stay (anonymous) for the statistics."""
+    """Remove a customer's personal data and cancel their open orders; orders stay (anonymous) for the statistics."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
-    _anonymise_customer(session, customer)
+    _anonymise_customer(session, customer, user_id)
     record_event(session, user_id=user_id, username=username, action="customer.erase", entity_type="customer",
                  entity_id=customer.id, branch_id=branch_id)
     session.commit()
@@ -265,7 +283,7 @@ def apply_retention(session: Session, today: date, years: int, dry_run: bool = F
     if dry_run:
         return outcome
     for customer in customers:
-        _anonymise_customer(session, customer)
+        _anonymise_customer(session, customer, None)
         record_event(session, user_id=None, username="retention", action="customer.erase", entity_type="customer",
                      entity_id=customer.id, branch_id=customer.branch_id, detail=f"retention {years} years")
     for volunteer in volunteers:

@@ -10,7 +10,6 @@ stops the old URL at once (404, as for a token that never existed).
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from foodtrain.services.extra import job_start_end, volunteer_extra_jobs
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.referrals import audit
 from foodtrain.services.rota import Shift, volunteer_rota
+from foodtrain.secret_tokens import token_digest
 
 FEED_DAYS_BEFORE = 31  # a subscribed calendar keeps last month's shifts
 FEED_DAYS_AFTER = 93  # and shows the next three months (the rota is published a month ahead)
@@ -138,10 +138,6 @@ def _local(stamp_utc: datetime) -> datetime:
     return stamp_utc.replace(tzinfo=timezone.utc).astimezone(BRANCH_TIMEZONE).replace(tzinfo=None)
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _token_row(session: Session, volunteer_id: int) -> VolunteerCalendarToken | None:
     return session.scalar(select(VolunteerCalendarToken).where(VolunteerCalendarToken.volunteer_id == volunteer_id))
 
@@ -161,9 +157,9 @@ def new_feed_token(session: Session, branch_id: int, volunteer_id: int, *, actor
     token = secrets.token_urlsafe(32)
     row = _token_row(session, volunteer.id)
     if row is None:
-        session.add(VolunteerCalendarToken(volunteer_id=volunteer.id, token_sha256=_token_digest(token)))
+        session.add(VolunteerCalendarToken(volunteer_id=volunteer.id, token_sha256=token_digest(token)))
     else:
-        row.token_sha256, row.created_at, row.last_used_at = _token_digest(token), utc_now(), None
+        row.token_sha256, row.created_at, row.last_used_at = token_digest(token), utc_now(), None
     audit(session, actor, "calendar_feed.new", "volunteer", volunteer.id, branch_id)
     session.commit()
     return token
@@ -188,7 +184,7 @@ def feed_calendar(session: Session, token: str, today: date, *, host: str = "foo
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise NotFoundError(NO_SUCH_FEED)
     row = session.scalar(select(VolunteerCalendarToken)
-                         .where(VolunteerCalendarToken.token_sha256 == _token_digest(token)))
+                         .where(VolunteerCalendarToken.token_sha256 == token_digest(token)))
     volunteer = session.get(Volunteer, row.volunteer_id) if row is not None else None
     if row is None or volunteer is None or volunteer.left_on is not None and volunteer.left_on <= today:
         raise NotFoundError(NO_SUCH_FEED)

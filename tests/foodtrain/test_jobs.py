@@ -1,8 +1,9 @@
 """Background jobs: progress, result, failure and cancel are recorded; nothing is left running."""
 from __future__ import annotations
 
+import logging
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -11,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from foodtrain.extensions import db
 from foodtrain.jobs import (
     ABANDONED_AFTER_S,
+    UNEXPECTED_FAILURE_MESSAGE,
     JobContext,
     fail_interrupted_jobs,
     get_job,
@@ -23,6 +25,7 @@ from foodtrain.jobs import (
 from foodtrain.models import BackgroundJob, JobStatus
 from foodtrain.models._types import utc_now
 from foodtrain.services.errors import NotFoundError
+from foodtrain.services.planning import PlanChangedMeanwhile
 from tests.factories import make_branch
 
 release = threading.Event()
@@ -38,6 +41,10 @@ def _failing_job(_session, job: JobContext) -> dict:  # type: ignore[no-untyped-
     raise ValueError("no vans on that day")
 
 
+def _plan_changed_job(_session, job: JobContext) -> dict:  # type: ignore[no-untyped-def]
+    raise PlanChangedMeanwhile(date(2026, 12, 1))
+
+
 def _waiting_job(_session, job: JobContext) -> dict:  # type: ignore[no-untyped-def]
     while not release.wait(0.05):
         job.raise_if_cancelled()
@@ -46,6 +53,7 @@ def _waiting_job(_session, job: JobContext) -> dict:  # type: ignore[no-untyped-
 
 register_job_kind("test_counting", _counting_job)
 register_job_kind("test_failing", _failing_job)
+register_job_kind("test_plan_changed", _plan_changed_job)
 register_job_kind("test_waiting", _waiting_job)
 
 
@@ -64,11 +72,26 @@ def test_job_records_progress_and_result(session) -> None:  # type: ignore[no-un
     assert job.progress["best_objective"] == 8 and job.progress["message"] == "step 2"
 
 
-def test_failure_is_recorded_with_its_message(session) -> None:  # type: ignore[no-untyped-def]
-    job_id, branch_id = _submit(session, "test_failing")
+def test_a_broken_rule_is_recorded_as_its_plain_sentence(session) -> None:  # type: ignore[no-untyped-def]
+    """A failed re-plan says what happened, without the exception's class name or the form field's key."""
+    job_id, branch_id = _submit(session, "test_plan_changed")
     run_job(sessionmaker(bind=db.engine), job_id)
     job = get_job(session, job_id, branch_id)
-    assert job.status is JobStatus.FAILED and "no vans on that day" in job.error_message
+    assert job.status is JobStatus.FAILED
+    assert job.error_message.startswith("The plan for Tuesday 1 December was changed while this one was being computed")
+    assert "PlanChangedMeanwhile" not in job.error_message and "plan:" not in job.error_message
+
+
+def test_an_unexpected_failure_is_recorded_plainly_and_logged_in_full(session, caplog) -> None:  # type: ignore[no-untyped-def]
+    """An error no rule explains: the page gets a plain sentence, the log the type and message."""
+    job_id, branch_id = _submit(session, "test_failing")
+    with caplog.at_level(logging.ERROR, logger="foodtrain.jobs"):
+        run_job(sessionmaker(bind=db.engine), job_id)
+    job = get_job(session, job_id, branch_id)
+    assert job.status is JobStatus.FAILED and job.error_message == UNEXPECTED_FAILURE_MESSAGE
+    assert "ValueError" not in job.error_message and "no vans on that day" not in job.error_message
+    logged = [record for record in caplog.records if record.name == "foodtrain.jobs" and record.exc_info]
+    assert logged and "no vans on that day" in str(logged[0].exc_info[1])
 
 
 def test_cancel_stops_a_running_job(app) -> None:  # type: ignore[no-untyped-def]

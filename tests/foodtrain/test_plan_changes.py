@@ -118,13 +118,13 @@ def test_customer_moving_house_after_publishing_is_listed_but_a_phone_change_is_
 
 
 def test_customer_erased_after_publishing_is_flagged_not_printed_as_a_stop(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """An erased customer's order left open: the page and the sheet say to take it off the round."""
+    """Erasure cancels the customer's open order: the page and the sheet list it as cancelled."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch)
     erase_customer(session, orders[0].customer_id, branch.id, None, "coordinator")
     changes = _changes(session, branch)
-    assert [(kind, order_id) for kind, order_id, _ in changes] == [("customer", orders[0].id)]
-    assert "the customer's details were erased" in changes[0][2]
-    _page_and_sheet_say(session, branch, plan_id, "details were erased")
+    assert [(kind, order_id) for kind, order_id, _ in changes] == [("cancelled", orders[0].id)]
+    assert changes[0][2] == f"Order {orders[0].id} for (erased) (erased) was cancelled (Van 1's round)"
+    _page_and_sheet_say(session, branch, plan_id, "was cancelled")
 
 
 def test_volunteer_away_on_the_published_day_leaves_the_van_without_a_full_team(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from foodtrain.models import (
     CustomerSupportNeed,
     Order,
     OrderLine,
+    OrderStatus,
     SupportNeed,
     Volunteer,
     VolunteerAvailability,
@@ -70,6 +71,26 @@ def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:  # type
     kept = session.get(Order, order.id)
     assert kept.till_receipt_pence == 2345 and kept.customer_id == customer.id
     assert "Morag" not in export_subject(session, Customer, customer.id, branch.id, user_id=None).to_json()
+
+
+def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history(session) -> None:  # type: ignore[no-untyped-def]
+    """No van goes to an erased address: each order not yet delivered (any status before delivery) is
+    cancelled with the reason "customer's details erased" and audited; delivered orders stay delivered."""
+    branch, customer, delivered = _customer_with_history(session)
+    delivered.status = OrderStatus.DELIVERED
+    open_orders = [make_order(session, customer, delivery_date=date(2026, 12, 8 + 7 * k), status=status, notes="Ring twice")
+                   for k, status in enumerate((OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED))]
+    session.commit()
+    erase_customer(session, customer.id, branch.id, user_id=None)
+    session.expire_all()
+    assert session.get(Order, delivered.id).status is OrderStatus.DELIVERED
+    for order in open_orders:
+        cancelled = session.get(Order, order.id)
+        assert cancelled.status is OrderStatus.CANCELLED
+        assert cancelled.notes == "Cancelled: customer's details erased"  # the customer's own note is gone
+    audited = session.scalars(select(AuditEvent.entity_id).where(
+        AuditEvent.action == "order.cancel", AuditEvent.detail.contains("customer's details erased"))).all()
+    assert sorted(audited) == sorted(order.id for order in open_orders)
 
 
 def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:  # type: ignore[no-untyped-def]
@@ -249,3 +270,30 @@ def test_a_name_leaves_a_stored_team_text_whole_and_only_that_name() -> None:
     assert team_text_without("Joann Lee and Bob Roy", "Ann Lee", ERASED) == "Joann Lee and Bob Roy"
     assert team_text_without("Rose Sand and Mo and Bo Sand", "Mo and Bo Sand", ERASED) == "Rose Sand and (erased)"
     assert team_text_without("no team rostered", " ", ERASED) == "no team rostered"
+
+
+def test_a_volunteers_export_lists_their_befriending_matches_without_the_customers_data(session) -> None:  # type: ignore[no-untyped-def]
+    """The befriender's export holds each match's dates, weekday, half-day and status; not who the customer
+    is nor why a match ended (the customer's data), as with the EXTRA jobs a volunteer is given."""
+    from foodtrain.models.support import BefriendingMatch, BefriendingStatus
+
+    branch = make_branch(session)
+    customer = make_customer(session, branch, first_name="Isobel", last_name="Zqmatch")
+    befriender = make_volunteer(session, branch)
+    session.add_all([
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=befriender.id,
+                         started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
+                         next_review_on=date(2026, 4, 5)),
+        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=befriender.id,
+                         started_on=date(2025, 3, 3), weekday=0, part_of_day=DayPart.MORNING,
+                         next_review_on=date(2025, 6, 3), status=BefriendingStatus.ENDED,
+                         ended_on=date(2025, 9, 1), end_reason="Zqreason: Isobel moved into care"),
+    ])
+    session.commit()
+    data = json.loads(export_subject(session, Volunteer, befriender.id, branch.id, user_id=None).to_json())["data"]
+    matches = sorted(data["befriending_matches"], key=lambda match: match["started_on"])
+    assert [(m["started_on"], m["weekday"], m["part_of_day"], m["status"], m["ended_on"]) for m in matches] == [
+        ("2025-03-03", 0, "morning", "ended", "2025-09-01"), ("2026-01-05", 2, "afternoon", "active", None)]
+    text = json.dumps(data)
+    for customer_data in ("customer_id", "Isobel", "Zqmatch", "Zqreason", "end_reason"):
+        assert customer_data not in text
