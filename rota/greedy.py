@@ -103,8 +103,16 @@ def _rank(state: RotaState, v: Volunteer, tiebreak: dict[str, float]) -> tuple:
 
 
 def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = (), seed: int = 0,
-                    within_wish_only: bool = False, scarce_first: bool = False) -> list[Assignment]:
-    """Add people to empty seats, slot by slot in date order, keeping every hard rule.
+                    within_wish_only: bool = False, scarce_first: bool = False,
+                    spread: bool = False) -> list[Assignment]:
+    """Add people to empty seats, slot by slot, keeping every hard rule.
+
+    Slot order: date order by default; ``scarce_first`` takes the slots fewest people could ever take
+    first; ``spread`` always takes next the slot with the fewest people *still free* for its scarcest
+    role (recounted as people reach their weekly or monthly maximum), and prefers people whose remaining
+    monthly budget is large beside the empty seats they could still take -- so a monthly maximum is not
+    spent early in the month while a later day has no one else (date order left whole delivery days empty
+    at the end of the month on the demo data).
 
     Existing ``assignments`` are kept. Team slots are only staffed with a
     complete team. Returns the full list of assignments.
@@ -130,7 +138,19 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
         return not (state.is_busy(v.id, s) or state.at_weekly_max(v, s) or state.at_monthly_max(v)
                     or (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month))
 
+    # spread: the unfilled slots each volunteer could take (their remaining demand on that person)
+    open_slots_of: dict[str, set[str]] = defaultdict(set)
+
+    def pressure(v: Volunteer) -> float:
+        """Empty seats v could still take per shift v has left this month (lower: cheaper to use v now)."""
+        cap = v.monthly_maximum
+        left = (cap - state.shifts[v.id]) if cap is not None else len(open_slots_of[v.id])
+        return len(open_slots_of[v.id]) / max(left, 1)
+
     def ranked(s: Slot, role: str) -> list[Volunteer]:
+        if spread:
+            return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
+                          key=lambda v: (pressure(v),) + _rank(state, v, tiebreak))
         return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
                       key=lambda v: _rank(state, v, tiebreak))
 
@@ -169,7 +189,9 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
         """People who could ever take the slot's scarcest role (role, approval, PVG, availability)."""
         return min(len(fixed_candidates(s, role)) for role in s.roles)
 
-    if scarce_first:
+    if spread:
+        order: Iterable[Slot] = _scarcest_free_first(problem, state, fixed_candidates, free_now, open_slots_of)
+    elif scarce_first:
         order = sorted(problem.slots, key=lambda s: (static_candidates(s), s.date, s.part_of_day != "morning", s.id))
     else:
         order = sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id))
@@ -201,6 +223,55 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
     return sorted(out, key=lambda a: (a.slot_id, a.role, a.volunteer_id))
 
 
+def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidates, free_now,
+                         open_slots_of: dict[str, set[str]]):
+    """Yield the slots one at a time, next always the one with the fewest people still free for its scarcest
+    role. Only slots that shared a candidate with the slot just filled are recounted (a lazy heap: stale
+    entries are skipped by version). Keeps ``open_slots_of`` (volunteer -> unfilled slots they could take)."""
+    import heapq
+
+    slots = {s.id: s for s in problem.slots}
+    candidate_ids: dict[str, set[str]] = {}
+    for s in problem.slots:
+        ids = {v.id for role in s.roles for v in fixed_candidates(s, role)}
+        candidate_ids[s.id] = ids
+        if not state.members[s.id]:
+            for vid in ids:
+                open_slots_of[vid].add(s.id)
+
+    def free_count(s: Slot) -> int:
+        return min(sum(1 for v in fixed_candidates(s, role) if free_now(v, s)) for role in s.roles)
+
+    version: dict[str, int] = defaultdict(int)
+    heap = [(free_count(s), s.date, s.part_of_day != "morning", s.id, 0)
+            for s in problem.slots if not state.members[s.id] or not s.is_team]
+    heapq.heapify(heap)
+    done: set[str] = set()
+    while heap:
+        _, _, _, sid, ver = heapq.heappop(heap)
+        if sid in done or ver != version[sid]:
+            continue
+        done.add(sid)
+        s = slots[sid]
+        for vid in candidate_ids[sid]:
+            open_slots_of[vid].discard(sid)
+        yield s
+        touched: set[str] = set()
+        for vid, _ in state.members[sid]:  # whose free-count changed: only where the new member is no longer free
+            v = state.vols[vid]
+            if state.at_monthly_max(v):
+                touched |= open_slots_of[vid]
+            else:
+                touched |= {o for o in open_slots_of[vid] if slots[o].date == s.date
+                            or (slots[o].date.isocalendar()[:2] == s.date.isocalendar()[:2]
+                                and state.at_weekly_max(v, slots[o]))}
+        touched -= done
+        for oid in touched:
+            version[oid] += 1
+            o = slots[oid]
+            heapq.heappush(heap, (free_count(o), o.date, o.part_of_day != "morning", oid, version[oid]))
+
+
 def _trainee_can_wait(state: RotaState, s: Slot) -> bool:
     """A trainee may take a seat in a multi-seat slot if seats remain for an experienced partner."""
     trainees = sum(1 for o, _ in state.members[s.id] if state.vols[o].trainee)
@@ -218,10 +289,25 @@ def _drop_unbalanced_trainees(state: RotaState, s: Slot) -> bool:
     return dropped
 
 
+def days_without_a_team(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[tuple[str, dt.date]]:
+    """(branch, date) of the days with delivery slots where no van is staffed: a delivery day lost."""
+    staffed = {a.slot_id for a in assignments}
+    days: dict[tuple[str, dt.date], bool] = {}
+    for s in problem.slots:
+        if s.kind == "delivery":
+            days[(s.branch, s.date)] = days.get((s.branch, s.date), False) or s.id in staffed
+    return sorted(day for day, any_staffed in days.items() if not any_staffed)
+
+
 def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
-    """What a coordinator does by hand: first free eligible person, date by date -- and the same with the
-    slots fewest people could ever take first (people's monthly maximum is spent where it is scarce);
-    the rota with more seats filled is kept (on a tie, date order)."""
-    by_date = fill_free_seats(problem, (), seed=seed)
-    scarce = fill_free_seats(problem, (), seed=seed, scarce_first=True)
-    return scarce if len(scarce) > len(by_date) else by_date
+    """What a coordinator does by hand -- three ways, the best kept: date by date (first free eligible
+    person); the slots fewest people could ever take first; and spread (the slot with fewest people still
+    free next, people with budget to spare first; see :func:`fill_free_seats`).
+
+    Kept: the rota with the fewest delivery days left without any van staffed (a lost delivery day is worse
+    for the charity than a seat elsewhere), then the most seats; on a tie the earlier in that list.
+    """
+    rotas = [fill_free_seats(problem, (), seed=seed),
+             fill_free_seats(problem, (), seed=seed, scarce_first=True),
+             fill_free_seats(problem, (), seed=seed, spread=True)]
+    return min(rotas, key=lambda r: (len(days_without_a_team(problem, r)), -len(r)))
