@@ -299,6 +299,113 @@ def days_without_a_team(problem: RotaProblem, assignments: Iterable[Assignment])
     return sorted(day for day, any_staffed in days.items() if not any_staffed)
 
 
+def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], seed: int = 0) -> list[Assignment]:
+    """Staff one van on each delivery day that has none, if a driver and mate can be freed for it.
+
+    A volunteer at their weekly or monthly maximum is freed by taking them off one of their other slots,
+    but never off the last staffed van of another day (a team slot loses its whole team, as a team is all or
+    nothing). A move that breaks any hard rule is undone. Seats freed elsewhere are then topped up. A day
+    costs at most a net two seats here; :func:`greedy_rota` prefers fewer lost days over seats.
+    """
+    state = RotaState(problem, assignments)
+    slots_of_day: dict[tuple[str, dt.date], list[Slot]] = defaultdict(list)
+    for s in problem.slots:
+        if s.kind == "delivery":
+            slots_of_day[(s.branch, s.date)].append(s)
+    slots_of: dict[str, set[str]] = defaultdict(set)  # volunteer -> slots they sit in
+    for sid, ms in state.members.items():
+        for vid, _ in ms:
+            slots_of[vid].add(sid)
+
+    def staffed_vans(day: tuple[str, dt.date]) -> int:
+        return sum(1 for s in slots_of_day[day] if state.members[s.id])
+
+    def take_off(sid: str, log: list[tuple[str, str, str, str]]) -> None:
+        """Remove sid's whole team (team slot) -- or, for a one-role slot, call with the person already chosen."""
+        for vid, role in list(state.members[sid]):
+            state.remove(vid, sid, role)
+            slots_of[vid].discard(sid)
+            log.append(("-", vid, sid, role))
+
+    def free_up(v: Volunteer, s: Slot, log: list[tuple[str, str, str, str]]) -> bool:
+        """Take v off one slot so v may take s; False if v is not blocked by a maximum or cannot be freed."""
+        week = s.date.isocalendar()[:2]
+        weekly = state.at_weekly_max(v, s)
+        donors = []
+        for sid in slots_of[v.id]:
+            x = state.slots[sid]
+            if x.date == s.date or (weekly and x.date.isocalendar()[:2] != week):
+                continue
+            if x.kind == "delivery" and staffed_vans((x.branch, x.date)) < 2:
+                continue  # never lose another delivery day
+            donors.append((x.is_team, -staffed_vans((x.branch, x.date)) if x.kind == "delivery" else 0, x.date, sid))
+        if not donors:
+            return False
+        sid = min(donors)[3]
+        x = state.slots[sid]
+        if x.is_team:
+            take_off(sid, log)
+        else:
+            role = next(r for o, r in state.members[sid] if o == v.id)
+            state.remove(v.id, sid, role)
+            slots_of[v.id].discard(sid)
+            log.append(("-", v.id, sid, role))
+            while not state.trainee_balance_ok(sid):  # a trainee left without an experienced partner goes too
+                tid, trole = next((o, r) for o, r in reversed(state.members[sid]) if state.vols[o].trainee)
+                state.remove(tid, sid, trole)
+                slots_of[tid].discard(sid)
+                log.append(("-", tid, sid, trole))
+        return True
+
+    def undo(log: list[tuple[str, str, str, str]]) -> None:
+        for op, vid, sid, role in reversed(log):
+            if op == "+":
+                state.remove(vid, sid, role)
+                slots_of[vid].discard(sid)
+            else:
+                state.add(vid, sid, role)
+                slots_of[vid].add(sid)
+
+    def seat(v: Volunteer, s: Slot, role: str, log: list[tuple[str, str, str, str]]) -> bool:
+        if not state.can_add(v, s, role) and not (
+                (state.at_monthly_max(v) or state.at_weekly_max(v, s)) and free_up(v, s, log)
+                and state.can_add(v, s, role)):
+            return False
+        state.add(v.id, s.id, role)
+        slots_of[v.id].add(s.id)
+        log.append(("+", v.id, s.id, role))
+        return True
+
+    def could_sit(v: Volunteer, s: Slot, role: str) -> bool:
+        return state.qualified(v, s, role) and v.available_for(s) and not state.is_busy(v.id, s)
+
+    for day in sorted(slots_of_day):
+        if staffed_vans(day):
+            continue
+        vols = [v for v in problem.volunteers if v.branch == day[0]]
+        done = False
+        for s in sorted(slots_of_day[day], key=lambda x: x.id):
+            drivers = [v for v in vols if could_sit(v, s, "driver")]
+            mates = [v for v in vols if could_sit(v, s, "delivery_mate")]
+            for d in drivers:
+                for m in mates:
+                    if m.id == d.id or m.id in d.never_partners or d.id in m.never_partners:
+                        continue
+                    log: list[tuple[str, str, str, str]] = []
+                    if (seat(d, s, "driver", log) and seat(m, s, "delivery_mate", log)
+                            and state.trainee_balance_ok(s.id)):
+                        done = True
+                        break
+                    undo(log)
+                if done:
+                    break
+            if done:
+                break
+    kept = [Assignment(slot_id=sid, role=role, volunteer_id=vid)
+            for sid, ms in state.members.items() for vid, role in ms]
+    return fill_free_seats(problem, kept, seed=seed)
+
+
 def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
     """What a coordinator does by hand -- three ways, the best kept: date by date (first free eligible
     person); the slots fewest people could ever take first; and spread (the slot with fewest people still
@@ -310,4 +417,5 @@ def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
     rotas = [fill_free_seats(problem, (), seed=seed),
              fill_free_seats(problem, (), seed=seed, scarce_first=True),
              fill_free_seats(problem, (), seed=seed, spread=True)]
+    rotas = [rescue_lost_days(problem, r, seed) if days_without_a_team(problem, r) else r for r in rotas]
     return min(rotas, key=lambda r: (len(days_without_a_team(problem, r)), -len(r)))
