@@ -239,8 +239,12 @@ def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidate
             for vid in ids:
                 open_slots_of[vid].add(s.id)
 
+    # who is still free for each slot and role: people only ever stop being free as the rota fills
+    free_ids = {s.id: {role: {v.id for v in fixed_candidates(s, role) if free_now(v, s)} for role in s.roles}
+                for s in problem.slots}
+
     def free_count(s: Slot) -> int:
-        return min(sum(1 for v in fixed_candidates(s, role) if free_now(v, s)) for role in s.roles)
+        return min(len(ids) for ids in free_ids[s.id].values())
 
     version: dict[str, int] = defaultdict(int)
     heap = [(free_count(s), s.date, s.part_of_day != "morning", s.id, 0)
@@ -267,8 +271,12 @@ def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidate
                                 and state.at_weekly_max(v, slots[o]))}
         touched -= done
         for oid in touched:
-            version[oid] += 1
             o = slots[oid]
+            for vid, _ in state.members[sid]:
+                if not free_now(state.vols[vid], o):
+                    for ids in free_ids[oid].values():
+                        ids.discard(vid)
+            version[oid] += 1
             heapq.heappush(heap, (free_count(o), o.date, o.part_of_day != "morning", oid, version[oid]))
 
 
