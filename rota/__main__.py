@@ -87,7 +87,7 @@ def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_
         "size": size, "seed": seed, "volunteers": len(problem.volunteers), "slots": len(problem.slots),
         "seats": seats, "time_limit_s": time_limit_s, "greedy_hint": hint,
         "time_s": round(r.wall_time_s, 2), "cpu_s": round(cpu_s, 2), "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
-        "status": r.status, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
+        "status": r.status, "status_by_branch": r.status_by_branch, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
         "seats_filled": r.seats_filled, "checker_violations": len(check(problem, r.assignments)),
         "fillable_but_empty": len(fillable_seats(problem, r.assignments)),
         "unfilled_slots_explained": len(r.unfilled),

@@ -103,8 +103,16 @@ def _rank(state: RotaState, v: Volunteer, tiebreak: dict[str, float]) -> tuple:
 
 
 def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = (), seed: int = 0,
-                    within_wish_only: bool = False, scarce_first: bool = False) -> list[Assignment]:
-    """Add people to empty seats, slot by slot in date order, keeping every hard rule.
+                    within_wish_only: bool = False, scarce_first: bool = False,
+                    spread: bool = False) -> list[Assignment]:
+    """Add people to empty seats, slot by slot, keeping every hard rule.
+
+    Slot order: date order by default; ``scarce_first`` takes the slots fewest people could ever take
+    first; ``spread`` always takes next the slot with the fewest people *still free* for its scarcest
+    role (recounted as people reach their weekly or monthly maximum), and prefers people whose remaining
+    monthly budget is large beside the empty seats they could still take -- so a monthly maximum is not
+    spent early in the month while a later day has no one else (date order left whole delivery days empty
+    at the end of the month on the demo data).
 
     Existing ``assignments`` are kept. Team slots are only staffed with a
     complete team. Returns the full list of assignments.
@@ -130,7 +138,19 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
         return not (state.is_busy(v.id, s) or state.at_weekly_max(v, s) or state.at_monthly_max(v)
                     or (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month))
 
+    # spread: the unfilled slots each volunteer could take (their remaining demand on that person)
+    open_slots_of: dict[str, set[str]] = defaultdict(set)
+
+    def pressure(v: Volunteer) -> float:
+        """Empty seats v could still take per shift v has left this month (lower: cheaper to use v now)."""
+        cap = v.monthly_maximum
+        left = (cap - state.shifts[v.id]) if cap is not None else len(open_slots_of[v.id])
+        return len(open_slots_of[v.id]) / max(left, 1)
+
     def ranked(s: Slot, role: str) -> list[Volunteer]:
+        if spread:
+            return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
+                          key=lambda v: (pressure(v),) + _rank(state, v, tiebreak))
         return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
                       key=lambda v: _rank(state, v, tiebreak))
 
@@ -169,7 +189,9 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
         """People who could ever take the slot's scarcest role (role, approval, PVG, availability)."""
         return min(len(fixed_candidates(s, role)) for role in s.roles)
 
-    if scarce_first:
+    if spread:
+        order: Iterable[Slot] = _scarcest_free_first(problem, state, fixed_candidates, free_now, open_slots_of)
+    elif scarce_first:
         order = sorted(problem.slots, key=lambda s: (static_candidates(s), s.date, s.part_of_day != "morning", s.id))
     else:
         order = sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id))
@@ -201,6 +223,63 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
     return sorted(out, key=lambda a: (a.slot_id, a.role, a.volunteer_id))
 
 
+def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidates, free_now,
+                         open_slots_of: dict[str, set[str]]):
+    """Yield the slots one at a time, next always the one with the fewest people still free for its scarcest
+    role. Only slots that shared a candidate with the slot just filled are recounted (a lazy heap: stale
+    entries are skipped by version). Keeps ``open_slots_of`` (volunteer -> unfilled slots they could take)."""
+    import heapq
+
+    slots = {s.id: s for s in problem.slots}
+    candidate_ids: dict[str, set[str]] = {}
+    for s in problem.slots:
+        ids = {v.id for role in s.roles for v in fixed_candidates(s, role)}
+        candidate_ids[s.id] = ids
+        if not state.members[s.id]:
+            for vid in ids:
+                open_slots_of[vid].add(s.id)
+
+    # who is still free for each slot and role: people only ever stop being free as the rota fills
+    free_ids = {s.id: {role: {v.id for v in fixed_candidates(s, role) if free_now(v, s)} for role in s.roles}
+                for s in problem.slots}
+
+    def free_count(s: Slot) -> int:
+        return min(len(ids) for ids in free_ids[s.id].values())
+
+    version: dict[str, int] = defaultdict(int)
+    heap = [(free_count(s), s.date, s.part_of_day != "morning", s.id, 0)
+            for s in problem.slots if not state.members[s.id] or not s.is_team]
+    heapq.heapify(heap)
+    done: set[str] = set()
+    while heap:
+        _, _, _, sid, ver = heapq.heappop(heap)
+        if sid in done or ver != version[sid]:
+            continue
+        done.add(sid)
+        s = slots[sid]
+        for vid in candidate_ids[sid]:
+            open_slots_of[vid].discard(sid)
+        yield s
+        touched: set[str] = set()
+        for vid, _ in state.members[sid]:  # whose free-count changed: only where the new member is no longer free
+            v = state.vols[vid]
+            if state.at_monthly_max(v):
+                touched |= open_slots_of[vid]
+            else:
+                touched |= {o for o in open_slots_of[vid] if slots[o].date == s.date
+                            or (slots[o].date.isocalendar()[:2] == s.date.isocalendar()[:2]
+                                and state.at_weekly_max(v, slots[o]))}
+        touched -= done
+        for oid in touched:
+            o = slots[oid]
+            for vid, _ in state.members[sid]:
+                if not free_now(state.vols[vid], o):
+                    for ids in free_ids[oid].values():
+                        ids.discard(vid)
+            version[oid] += 1
+            heapq.heappush(heap, (free_count(o), o.date, o.part_of_day != "morning", oid, version[oid]))
+
+
 def _trainee_can_wait(state: RotaState, s: Slot) -> bool:
     """A trainee may take a seat in a multi-seat slot if seats remain for an experienced partner."""
     trainees = sum(1 for o, _ in state.members[s.id] if state.vols[o].trainee)
@@ -218,10 +297,133 @@ def _drop_unbalanced_trainees(state: RotaState, s: Slot) -> bool:
     return dropped
 
 
+def days_without_a_team(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[tuple[str, dt.date]]:
+    """(branch, date) of the days with delivery slots where no van is staffed: a delivery day lost."""
+    staffed = {a.slot_id for a in assignments}
+    days: dict[tuple[str, dt.date], bool] = {}
+    for s in problem.slots:
+        if s.kind == "delivery":
+            days[(s.branch, s.date)] = days.get((s.branch, s.date), False) or s.id in staffed
+    return sorted(day for day, any_staffed in days.items() if not any_staffed)
+
+
+def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], seed: int = 0) -> list[Assignment]:
+    """Staff one van on each delivery day that has none, if a driver and mate can be freed for it.
+
+    A volunteer at their weekly or monthly maximum is freed by taking them off one of their other slots,
+    but never off the last staffed van of another day (a team slot loses its whole team, as a team is all or
+    nothing). A move that breaks any hard rule is undone. Seats freed elsewhere are then topped up. A day
+    costs at most a net two seats here; :func:`greedy_rota` prefers fewer lost days over seats.
+    """
+    state = RotaState(problem, assignments)
+    slots_of_day: dict[tuple[str, dt.date], list[Slot]] = defaultdict(list)
+    for s in problem.slots:
+        if s.kind == "delivery":
+            slots_of_day[(s.branch, s.date)].append(s)
+    slots_of: dict[str, set[str]] = defaultdict(set)  # volunteer -> slots they sit in
+    for sid, ms in state.members.items():
+        for vid, _ in ms:
+            slots_of[vid].add(sid)
+
+    def staffed_vans(day: tuple[str, dt.date]) -> int:
+        return sum(1 for s in slots_of_day[day] if state.members[s.id])
+
+    def take_off(sid: str, log: list[tuple[str, str, str, str]]) -> None:
+        """Remove sid's whole team (team slot) -- or, for a one-role slot, call with the person already chosen."""
+        for vid, role in list(state.members[sid]):
+            state.remove(vid, sid, role)
+            slots_of[vid].discard(sid)
+            log.append(("-", vid, sid, role))
+
+    def free_up(v: Volunteer, s: Slot, log: list[tuple[str, str, str, str]]) -> bool:
+        """Take v off one slot so v may take s; False if v is not blocked by a maximum or cannot be freed."""
+        week = s.date.isocalendar()[:2]
+        weekly = state.at_weekly_max(v, s)
+        donors = []
+        for sid in slots_of[v.id]:
+            x = state.slots[sid]
+            if x.date == s.date or (weekly and x.date.isocalendar()[:2] != week):
+                continue
+            if x.kind == "delivery" and staffed_vans((x.branch, x.date)) < 2:
+                continue  # never lose another delivery day
+            donors.append((x.is_team, -staffed_vans((x.branch, x.date)) if x.kind == "delivery" else 0, x.date, sid))
+        if not donors:
+            return False
+        sid = min(donors)[3]
+        x = state.slots[sid]
+        if x.is_team:
+            take_off(sid, log)
+        else:
+            role = next(r for o, r in state.members[sid] if o == v.id)
+            state.remove(v.id, sid, role)
+            slots_of[v.id].discard(sid)
+            log.append(("-", v.id, sid, role))
+            while not state.trainee_balance_ok(sid):  # a trainee left without an experienced partner goes too
+                tid, trole = next((o, r) for o, r in reversed(state.members[sid]) if state.vols[o].trainee)
+                state.remove(tid, sid, trole)
+                slots_of[tid].discard(sid)
+                log.append(("-", tid, sid, trole))
+        return True
+
+    def undo(log: list[tuple[str, str, str, str]]) -> None:
+        for op, vid, sid, role in reversed(log):
+            if op == "+":
+                state.remove(vid, sid, role)
+                slots_of[vid].discard(sid)
+            else:
+                state.add(vid, sid, role)
+                slots_of[vid].add(sid)
+
+    def seat(v: Volunteer, s: Slot, role: str, log: list[tuple[str, str, str, str]]) -> bool:
+        if not state.can_add(v, s, role) and not (
+                (state.at_monthly_max(v) or state.at_weekly_max(v, s)) and free_up(v, s, log)
+                and state.can_add(v, s, role)):
+            return False
+        state.add(v.id, s.id, role)
+        slots_of[v.id].add(s.id)
+        log.append(("+", v.id, s.id, role))
+        return True
+
+    def could_sit(v: Volunteer, s: Slot, role: str) -> bool:
+        return state.qualified(v, s, role) and v.available_for(s) and not state.is_busy(v.id, s)
+
+    for day in sorted(slots_of_day):
+        if staffed_vans(day):
+            continue
+        vols = [v for v in problem.volunteers if v.branch == day[0]]
+        done = False
+        for s in sorted(slots_of_day[day], key=lambda x: x.id):
+            drivers = [v for v in vols if could_sit(v, s, "driver")]
+            mates = [v for v in vols if could_sit(v, s, "delivery_mate")]
+            for d in drivers:
+                for m in mates:
+                    if m.id == d.id or m.id in d.never_partners or d.id in m.never_partners:
+                        continue
+                    log: list[tuple[str, str, str, str]] = []
+                    if (seat(d, s, "driver", log) and seat(m, s, "delivery_mate", log)
+                            and state.trainee_balance_ok(s.id)):
+                        done = True
+                        break
+                    undo(log)
+                if done:
+                    break
+            if done:
+                break
+    kept = [Assignment(slot_id=sid, role=role, volunteer_id=vid)
+            for sid, ms in state.members.items() for vid, role in ms]
+    return fill_free_seats(problem, kept, seed=seed)
+
+
 def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
-    """What a coordinator does by hand: first free eligible person, date by date -- and the same with the
-    slots fewest people could ever take first (people's monthly maximum is spent where it is scarce);
-    the rota with more seats filled is kept (on a tie, date order)."""
-    by_date = fill_free_seats(problem, (), seed=seed)
-    scarce = fill_free_seats(problem, (), seed=seed, scarce_first=True)
-    return scarce if len(scarce) > len(by_date) else by_date
+    """What a coordinator does by hand -- three ways, the best kept: date by date (first free eligible
+    person); the slots fewest people could ever take first; and spread (the slot with fewest people still
+    free next, people with budget to spare first; see :func:`fill_free_seats`).
+
+    Kept: the rota with the fewest delivery days left without any van staffed (a lost delivery day is worse
+    for the charity than a seat elsewhere), then the most seats; on a tie the earlier in that list.
+    """
+    rotas = [fill_free_seats(problem, (), seed=seed),
+             fill_free_seats(problem, (), seed=seed, scarce_first=True),
+             fill_free_seats(problem, (), seed=seed, spread=True)]
+    rotas = [rescue_lost_days(problem, r, seed) if days_without_a_team(problem, r) else r for r in rotas]
+    return min(rotas, key=lambda r: (len(days_without_a_team(problem, r)), -len(r)))

@@ -269,7 +269,9 @@ def params_from_json(data: Any, **overrides: Any) -> Params:
 def result_to_json(r: RotaResult) -> dict:
     """Plain JSON-ready dict of a result."""
     return {
-        "status": r.status,
+        "status": r.status,  # the worst branch's
+        "status_by_branch": r.status_by_branch,
+        "status_summary": r.status_summary,
         "source": r.source,
         "objective": r.objective,
         "best_bound": r.best_bound,

@@ -33,7 +33,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -86,11 +86,13 @@ class BranchStats:
 class RotaResult:
     """The rota and how good it is.
 
-    ``status``: "optimal" (proven), "feasible" (time limit hit; ``gap`` says how
+    ``status``: the WORST branch's status (see :func:`worst_status`; ``status_by_branch`` and
+    ``status_summary`` tell each branch's own): "optimal" (proven), "feasible" (time limit hit; ``gap`` says how
     far from CP-SAT's bound at most), "infeasible" (cannot happen for valid
     input: an empty rota is always allowed) or "no_solution_in_time" (the
     greedy rota is returned, ``source == "greedy"``, or the most-seats rota of the spare core,
-    ``source == "most-seats"``, whichever scores better).
+    ``source == "most-seats"``, whichever scores better). One branch without a CP-SAT rota makes the
+    overall "no_solution_in_time" even when the others are proven optimal.
     ``objective`` is the weighted penalty total, equal to
     ``sum(objective_by_rule.values())``; ``best_bound`` is a proven lower bound.
     """
@@ -112,6 +114,20 @@ class RotaResult:
     @property
     def seats_filled(self) -> int:
         return len(self.assignments)
+
+    @property
+    def status_by_branch(self) -> dict[str, str]:
+        """Each branch's own status ({"all": status} when the month was solved as one model)."""
+        return {b.branch: b.status for b in self.branches} or {"all": self.status}
+
+    @property
+    def status_summary(self) -> str:
+        """For people: the status when every branch has the same, else each branch's, worst first."""
+        by_branch = self.status_by_branch
+        if len(set(by_branch.values())) <= 1:
+            return self.status.replace("_", " ")
+        return "; ".join(f"{name}: {st.replace('_', ' ')}" for name, st in
+                         sorted(by_branch.items(), key=lambda kv: (-STATUS_RANK[kv[1]], kv[0])))
 
 
 @dataclass(frozen=True)
@@ -428,17 +444,30 @@ def max_fillable_seats(problem: RotaProblem, time_limit_s: float = 30.0, seed: i
     return SeatCheck(seats, bound, proven)
 
 
+STATUS_RANK = {name: i for i, name in enumerate(("optimal", "feasible", "no_solution_in_time", "infeasible"))}
+
+
+def worst_status(statuses: Iterable[str]) -> str:
+    """The overall status of a multi-branch solve: the worst branch's ("optimal" only if every branch is)."""
+    return max(statuses, key=STATUS_RANK.__getitem__, default="optimal")
+
+
+def _unfilled_by_branch(problem: RotaProblem, outcomes: list[tuple[str, _BranchOutcome]]) -> tuple[UnfilledSlot, ...]:
+    """Reasons for empty seats, each branch told how *its* rota was made (a greedy fallback in one branch does not
+    make another branch's CP-SAT rota "greedy"); in date order."""
+    out: list[UnfilledSlot] = []
+    for name, o in outcomes:
+        part = problem if name == "all" or len(outcomes) == 1 else problem.for_branch(name)
+        out.extend(explain_unfilled(part, list(o.assignments), "greedy" if o.source == "greedy" else "feasible"))
+    order = {s.id: (s.date, s.part_of_day, s.id) for s in problem.slots}
+    return tuple(sorted(out, key=lambda u: order[u.slot_id]))
+
+
 def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, _BranchOutcome]],
                  t_start: float, extra_objective: dict[str, int] | None = None) -> RotaResult:
     chosen = sorted((a for _, o in outcomes for a in o.assignments),
                     key=lambda a: (a.slot_id, a.role, a.volunteer_id))
-    statuses = [o.status for _, o in outcomes]
-    if all(s == "optimal" for s in statuses):
-        status = "optimal"
-    elif any(s in ("no_solution_in_time", "infeasible") for s in statuses):
-        status = "no_solution_in_time"
-    else:
-        status = "feasible"
+    status = worst_status(o.status for _, o in outcomes)
     by_rule = evaluate(problem, chosen, params.weights)
     if extra_objective:
         by_rule.update(extra_objective)
@@ -473,8 +502,7 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
         best_bound=bound,
         gap=relative_gap(objective, bound) if status in ("optimal", "feasible") else 1.0,
         objective_by_rule=by_rule,
-        unfilled=tuple(explain_unfilled(problem, chosen, "greedy" if any(
-            o.source == "greedy" for _, o in outcomes) else "feasible")),
+        unfilled=_unfilled_by_branch(problem, outcomes),
         wall_time_s=time.perf_counter() - t_start,
         first_solution_s=None if any(f is None for f in firsts) else max(firsts),
         source="+".join(dict.fromkeys(sorted(o.source for _, o in outcomes))) or "cp-sat",
@@ -486,4 +514,4 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
     )
 
 
-__all__ = ["solve", "max_fillable_seats", "SeatCheck", "RotaResult", "Team", "VolunteerLoad", "BranchStats", "SOFT_RULES", "STATUSES"]
+__all__ = ["solve", "worst_status", "max_fillable_seats", "SeatCheck", "RotaResult", "Team", "VolunteerLoad", "BranchStats", "SOFT_RULES", "STATUSES"]
