@@ -123,7 +123,7 @@ def _pair_possible(state: RotaState, s: Slot, free_by_role: list[list[str]]) -> 
 
 NOT_PLACED = {
     "feasible": "the search stopped at its time limit before placing them",
-    "greedy": "the quick first-come rota did not reach them; a full solve would",
+    "greedy": "the quick first rota (made while the full search ran out of time) did not reach them; a full solve would",
     "edit": "nobody has been put there yet",
 }
 

@@ -30,7 +30,7 @@ def test_greedy_gap_is_not_blamed_on_the_time_limit():
     (u,) = explain_unfilled(p, [])
     assert "nobody has been put there yet" in u.reason and "time limit" not in u.reason
     (u,) = explain_unfilled(p, [], "greedy")
-    assert "first-come" in u.reason
+    assert "quick first rota" in u.reason and "full solve" in u.reason
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
