@@ -69,3 +69,37 @@ def test_unknown_engines_are_refused() -> None:
         solve(make_problem(), Params(engines=("pyvrp",)))
     with pytest.raises(ProblemError, match="engines"):
         solve(make_problem(), Params(engines=("ortools", "gurobi")))
+
+
+@pytest.mark.parametrize("shop_calls", [1, 2])
+def test_pyvrp_charges_a_shops_loading_once_per_visit_like_the_checker(shop_calls: int) -> None:
+    """One van, one shop, three orders: PyVRP's objective of a plan is the checker's drive plus per-visit loading.
+
+    Loading all three orders in one call pays the shop's 10 minutes once (38 min in all); calling twice
+    pays it twice. A mapping that charged it per pickup, or on shop-to-same-shop arcs, would differ.
+    """
+    import pyvrp
+
+    from routing.pyvrp_engine import _build, _initial
+    from routing.versus import check_day_plan
+    from tests.routing.routing_factories import line_matrix, make_shop
+
+    matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 12, "c-c": 14})
+    orders = (make_order("a"), make_order("b"), make_order("c"))
+    problem = make_problem(orders=orders, matrix=matrix,
+                           shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),))
+    day = compile_day(problem)
+    model = day.model()
+    if shop_calls == 1:
+        steps = [("pickup", 0), ("pickup", 1), ("pickup", 2), ("delivery", 0), ("delivery", 1), ("delivery", 2)]
+    else:
+        steps = [("pickup", 0), ("delivery", 0), ("pickup", 1), ("pickup", 2), ("delivery", 1), ("delivery", 2)]
+    check = check_day_plan(problem, day, [(0, steps)])
+    assert not check.violations
+    assert check.shop_visit_loading_min == 10.0 * shop_calls
+    node = {(kind, o): day.order_nodes[o][0 if kind == "pickup" else 1] for kind, o in steps}
+    data, client_node, _, vehicles = _build(model)
+    plan = _initial(data, model, (tuple(node[s] for s in steps),), client_node, vehicles)
+    assert isinstance(plan, pyvrp.Solution) and plan.is_feasible()
+    assert plan.distance() == pytest.approx(check.round_min * 60)
+    assert check.round_min == (38.0 if shop_calls == 1 else 58.0)
