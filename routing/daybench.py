@@ -3,62 +3,23 @@
 from __future__ import annotations
 
 import statistics
-import time
 from typing import Any
 
 from routing.domain import Params, Problem
 from routing.generator import generate_day
-from routing.planner import compile_day, to_s
+from routing.planner import compile_day
 from routing.solver import solve
 
 
 def solve_with_vroom(problem: Problem, threads: int = 2) -> dict[str, Any]:
-    """Same day in pyvroom (durations in seconds, per-visit loading as VROOM 'setup')."""
-    import vroom  # optional: the ``bench`` extra
+    """Same day in pyvroom, mapped and checked as in ``bench-days --vs vroom`` (one mapping, one checker)."""
+    from routing.versus import _day_vroom, check_day_plan
 
     day = compile_day(problem)
-    inp = vroom.Input()
-    inp.set_durations_matrix(profile="car", matrix_input=day.duration_s.astype(int).tolist())
-    loc_of = {lid: k for k, lid in enumerate(day.location_ids)}
-    inp.add_vehicle([
-        vroom.Vehicle(k + 1, start=loc_of[v.start.id], end=loc_of[v.end_location.id],
-                      capacity=vroom.Amount([int(v.capacity_crates)]),
-                      time_window=vroom.TimeWindow(to_s(v.shift_start_min), to_s(v.shift_end_min)))
-        for k, v in enumerate(problem.vans)])
-    shops = {s.id: s for s in problem.shops}
-    for k, order in enumerate(problem.orders):
-        tws = [vroom.TimeWindow(to_s(w.start_min), to_s(w.end_min)) for w in order.windows] or \
-              [vroom.TimeWindow(0, day.horizon_s)]
-        if order.shop_id is None:
-            inp.add_job([vroom.Job(1_000_000 + k, location=loc_of[order.location.id],
-                                   service=to_s(order.service_min), pickup=vroom.Amount([order.size_crates]),
-                                   time_windows=tws)])
-            continue
-        shop = shops[order.shop_id]
-        inp.add_shipment(
-            vroom.ShipmentStep(2 * k + 1, location=loc_of[shop.location.id],
-                               setup=to_s(shop.loading_per_visit_min), service=to_s(shop.loading_per_order_min),
-                               time_windows=[vroom.TimeWindow(to_s(shop.ready_min), day.horizon_s)]),
-            vroom.ShipmentStep(2 * k + 2, location=loc_of[order.location.id], service=to_s(order.service_min),
-                               time_windows=tws),
-            amount=vroom.Amount([order.size_crates]))
-    started = time.monotonic()
-    sol = inp.solve(exploration_level=5, nb_threads=threads)
-    runtime = time.monotonic() - started
-    routes = sol.routes
-    unassigned = int(sol.summary.unassigned)
-    del unassigned  # counts shipments and jobs; orders are counted from the routes instead
-    return {"served": len(problem.orders) - _unserved_orders(routes, problem),
-            "vans_used": int(sol.summary.routes), "drive_min": round(float(sol.summary.cost) / 60, 1),
-            "runtime_s": round(runtime, 2)}
-
-
-def _unserved_orders(routes: Any, problem: Problem) -> int:
-    ids = set(int(i) for i in routes["id"].dropna())
-    served = 0
-    for k, order in enumerate(problem.orders):
-        served += (1_000_000 + k in ids) if order.shop_id is None else (2 * k + 2 in ids)
-    return len(problem.orders) - served
+    routes, runtime = _day_vroom(problem, day, threads)
+    check = check_day_plan(problem, day, routes)
+    return {"served": check.served, "vans_used": sum(1 for _van, steps in routes if steps),
+            "drive_min": round(check.drive_min, 1), "runtime_s": round(runtime, 2)}
 
 
 def run_days(count: int, time_limit_s: float, long_time_limit_s: float = 0.0, workers: int = 2,
