@@ -234,6 +234,10 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     volunteer.postcode = postcode_district(volunteer.postcode)
     volunteer.date_of_birth = date(volunteer.date_of_birth.year, 1, 1)
     volunteer.pvg_reference = ""
+    # The disclosure record (criminal-records data): only whether they were cleared, and the year, stay.
+    volunteer.pvg_disclosure_type = None
+    if volunteer.pvg_issued_on is not None:
+        volunteer.pvg_issued_on = date(volunteer.pvg_issued_on.year, 1, 1)
     if volunteer.left_on is None:
         volunteer.left_on = max(branch_today(), volunteer.joined_on)
     for child in (VolunteerAvailability, VolunteerAbsence):

@@ -94,14 +94,19 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
 
 
 def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:  # type: ignore[no-untyped-def]
+    """The PVG reference and disclosure type go, the issue date keeps only its year (criminal-records data)."""
+    from foodtrain.models.volunteer import PvgDisclosureType
+
     branch = make_branch(session)
-    volunteer = make_volunteer(session, branch, pvg_reference="1234567890123456", phone="07700 900123")
+    volunteer = make_volunteer(session, branch, pvg_reference="1234567890123456", phone="07700 900123",
+                               pvg_issued_on=date(2023, 4, 12), pvg_disclosure_type=PvgDisclosureType.SCHEME_RECORD)
     volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING)]
     session.commit()
     erase_volunteer(session, volunteer.id, branch.id, user_id=None)
     session.expire_all()
     erased = session.get(Volunteer, volunteer.id)
     assert (erased.first_name, erased.pvg_reference, erased.phone) == (ERASED, "", "")
+    assert (erased.pvg_disclosure_type, erased.pvg_issued_on) == (None, date(2023, 1, 1))
     assert erased.left_on is not None
     assert session.scalar(select(func.count()).select_from(VolunteerAvailability)) == 0
 
