@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
-from foodtrain.secret_tokens import token_digest
+from foodtrain.secret_tokens import new_token, token_digest
 from foodtrain.passwords import (
     WeakPasswordError,
     check_password_policy,
@@ -164,7 +164,7 @@ def authenticate(
 
 def start_session(session: Session, user_id: int) -> str:
     """Open a server-side session for the user and return its token (stored only as a digest)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(UserSession(token_sha256=token_digest(token), user_id=user_id))
     session.commit()
     return token
