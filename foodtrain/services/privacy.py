@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import String, Table, cast, delete, literal, or_, select, update
+from sqlalchemy import String, Table, case, cast, delete, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from foodtrain.clock import branch_today
@@ -114,7 +114,15 @@ def _erase_rows(session: Session, kind: str, subject_id: int) -> None:
             if personal.treatment is Treatment.MARK:
                 values[name] = ERASED
             elif personal.treatment is Treatment.BLANK:
-                values[name] = None if column.nullable else ""
+                # NULL stays NULL (it may mean "none", e.g. not paused); any value becomes "", so a row that
+                # must hold one (a not-delivered order's reason) keeps a valid, empty one.
+                # Secrets (ciphertext, hashes) go to NULL: "no secret" is what the code checks for.
+                if not column.nullable:
+                    values[name] = ""
+                elif not personal.exported:
+                    values[name] = None
+                else:
+                    values[name] = case((column.is_(None), null()), else_=literal(""))
             elif personal.treatment is Treatment.DISTRICT:
                 for row_id, value in session.execute(select(table.c.id, column).where(condition)).all():
                     session.execute(update(table).where(table.c.id == row_id).values(
@@ -179,7 +187,7 @@ def _anonymise_customer(session: Session, customer: Customer, user_id: int | Non
     session.flush()
     _erase_rows(session, "customer", customer.id)
     # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
-    cancel_open_orders_of_erased_customer(session, customer.id, user_id)
+    cancel_open_orders_of_erased_customer(session, customer.id, user_id, branch_today())
     session.expire(customer)
     customer.first_name = ERASED
     customer.last_name = ERASED

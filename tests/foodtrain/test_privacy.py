@@ -93,6 +93,27 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
     assert sorted(audited) == sorted(order.id for order in open_orders)
 
 
+def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_ones(session) -> None:  # type: ignore[no-untyped-def]
+    """An order recorded as not delivered today can still be undone back onto the van: erasure cancels it.
+    One not delivered last week is history (a figure in the reports) and stays as it was, reason blanked."""
+    from datetime import timedelta
+
+    from foodtrain.clock import branch_today
+
+    branch, customer, _ = _customer_with_history(session)
+    today = branch_today()
+    todays = make_order(session, customer, delivery_date=today, status=OrderStatus.NOT_DELIVERED,
+                        not_delivered_reason="Zq: no answer")
+    past = make_order(session, customer, delivery_date=today - timedelta(days=7), status=OrderStatus.NOT_DELIVERED,
+                      not_delivered_reason="Zq: in hospital")
+    session.commit()
+    erase_customer(session, customer.id, branch.id, user_id=None)
+    session.expire_all()
+    assert session.get(Order, todays.id).status is OrderStatus.CANCELLED
+    kept = session.get(Order, past.id)
+    assert kept.status is OrderStatus.NOT_DELIVERED and not kept.not_delivered_reason
+
+
 def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:  # type: ignore[no-untyped-def]
     """The PVG reference and disclosure type go, the issue date keeps only its year (criminal-records data)."""
     from foodtrain.models.volunteer import PvgDisclosureType
