@@ -25,6 +25,7 @@ from foodtrain.models import (
 )
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.privacy import ERASED, apply_retention, erase_customer, erase_volunteer, export_subject
+from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer, make_order, make_volunteer
 
 
@@ -375,3 +376,34 @@ def test_a_volunteers_export_lists_their_befriending_matches_without_the_custome
     text = json.dumps(data)
     for customer_data in ("customer_id", "Isobel", "Zqmatch", "Zqreason", "end_reason"):
         assert customer_data not in text
+
+
+@requires_postgres
+def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL (which enforces lengths and checks): a not-delivered order keeps a valid reason, and a
+    300-character note whose short name becomes the longer "(erased)" still fits its column."""
+    from foodtrain.extensions import db
+    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+
+    with postgres_app.app_context():
+        session = db.session
+        branch = make_branch(session)
+        customer = make_customer(session, branch)
+        past = make_order(session, customer, delivery_date=date(2026, 1, 6), status=OrderStatus.NOT_DELIVERED,
+                          not_delivered_reason="No answer")
+        volunteer = make_volunteer(session, branch, first_name="Al", last_name="Li")
+        other = make_volunteer(session, branch)
+        rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
+        session.add(rota)
+        session.flush()
+        note = ("Al Li " * 50)[:300]
+        change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id,
+                            note=note)
+        session.add(change)
+        session.commit()
+        erase_customer(session, customer.id, branch.id, user_id=None)
+        erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+        session.expire_all()
+        assert session.get(Order, past.id).status is OrderStatus.NOT_DELIVERED
+        stored = session.get(RotaChange, change.id).note
+        assert len(stored) == 300 and "Al Li" not in stored
