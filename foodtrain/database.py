@@ -67,7 +67,7 @@ def is_stale_read_error(error: BaseException) -> bool:
 
 
 def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, full sync, a busy timeout; reading and writing transactions as described above."""
+    """WAL, foreign keys, full sync, secure delete, a busy timeout; reading and writing transactions as described above."""
     if engine.dialect.name != "sqlite":
         return
     writer_lock = threading.Lock()
@@ -82,6 +82,8 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
+        # Freed space is zeroed, so an erased value does not stay in the file (some builds default to off).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     def _take_writer_lock(connection: Connection) -> None:

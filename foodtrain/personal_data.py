@@ -156,12 +156,35 @@ EXPORTED_AS_WORKER: Mapping[str, tuple[tuple[Link, tuple[str, ...]], ...]] = Map
 })
 
 
-# Text written from volunteers' names into rows that are no one's own (a round, a rota slot): a volunteer's
-# erasure replaces their name there, in every such row of their branch. table -> (column, parent table with the
-# branch_id, the row's key to it).
-VOLUNTEER_NAME_IN: Mapping[str, tuple[str, str, str]] = MappingProxyType({
-    "route_rounds": ("team_text", "route_plans", "plan_id"),
-    "rota_slots": ("unfilled_reason", "rotas", "rota_id"),
+@dataclass(frozen=True)
+class FreeText:
+    """Text columns of `table` that may name a volunteer; the branch is `table`'s own branch_id, or that of the
+    row of `branch_via` its `key` points at."""
+
+    columns: tuple[str, ...]
+    branch_via: str | None = None
+    key: str | None = None
+
+
+# Text that may name a volunteer in rows that are not theirs: written by the app from their name (a round's
+# team, why a rota seat stayed empty) or typed by staff (a rota change note, an order's notes, a job's notes).
+# A volunteer's erasure replaces their name(s) in every such text of their branch (services/privacy.py,
+# text_without_names); the rest of the text, someone else's record, stays. table -> FreeText.
+VOLUNTEER_NAME_IN: Mapping[str, FreeText] = MappingProxyType({
+    "route_rounds": FreeText(("team_text",), "route_plans", "plan_id"),
+    "rota_slots": FreeText(("unfilled_reason",), "rotas", "rota_id"),
+    "rota_changes": FreeText(("note",), "rotas", "rota_id"),
+    "orders": FreeText(("notes", "not_delivered_reason")),
+    "order_lines": FreeText(("notes",), "orders", "order_id"),
+    "customers": FreeText(("access_notes", "pause_reason", "end_reason", "referred_by")),
+    "referrals": FreeText(("referrer_name", "notes", "decline_reason")),
+    "extra_jobs": FreeText(("details", "completion_notes", "cancel_reason")),
+    "befriending_wishes": FreeText(("notes",)),
+    "befriending_matches": FreeText(("end_reason",)),
+    "befriending_contacts": FreeText(("notes",), "befriending_matches", "match_id"),
+    "befriending_reviews": FreeText(("notes",), "befriending_matches", "match_id"),
+    "outcome_surveys": FreeText(("comments",)),
+    "volunteer_absences": FreeText(("reason",), "volunteers", "volunteer_id"),
 })
 
 

@@ -60,3 +60,28 @@ def test_a_vulnerable_floor_is_caught() -> None:
     advisory = next(a for a in ADVISORIES if a["package"] == "waitress")
     assert _vulnerable(advisory, _lowest_allowed(Requirement("waitress>=3.0,<3.1")))  # type: ignore[arg-type]
     assert not _vulnerable(advisory, _lowest_allowed(Requirement("waitress>=3.0.1,<3.1")))  # type: ignore[arg-type]
+
+
+def _fixed_floor(package: str) -> Version:
+    """The lowest version of `package` past every advisory on it."""
+    return max(Version(a["fixed"]) for a in ADVISORIES if canonicalize_name(a["package"]) == package)
+
+
+def test_new_venvs_replace_the_pip_and_setuptools_python_seeds() -> None:
+    """python3 -m venv seeds pip 23.2.1 and setuptools 65.5.0 (both with advisories): the README's command
+    upgrades them with floors past every advisory, tests/run.sh upgrades them to the pins in
+    .ci/constraints.txt, and those pins are past every advisory too."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("python3 -m venv .venv"))
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (ROOT / ".ci" / "constraints.txt").read_text(encoding="utf-8"),
+                           re.MULTILINE))
+    run_sh = (ROOT / "tests" / "run.sh").read_text(encoding="utf-8")
+    upgrade = re.search(r"-c \.ci/constraints\.txt --upgrade pip setuptools\n.*-e '\.\[test", run_sh)
+    assert upgrade is not None, "tests/run.sh must upgrade pip and setuptools before installing the app"
+    for package in ("pip", "setuptools"):
+        assert Version(pins[package]) >= _fixed_floor(package), f".ci/constraints.txt pins {package} {pins[package]}"
+        floor = re.search(rf"'{package}>=([0-9.]+)'", command)
+        assert floor is not None and Version(floor.group(1)) >= _fixed_floor(package), command
+    assert command.index("--upgrade") < command.index("install -q -e .")

@@ -47,6 +47,7 @@ RECORD_KINDS = {
     "extra_job": "an EXTRA job of the branch",
     "extra_task_type": "a kind of EXTRA job on the branch's price list",
     "match": "a befriending match of the branch",
+    "survey": "an outcomes survey of one of the branch's customers",
 }
 
 
@@ -226,4 +227,5 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "outcomes.index": allow(OFFICE_WORK),
     "outcomes.new_survey": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),
     "outcomes.printable_form": allow(OFFICE_WORK),
+    "outcomes.show_survey": allow(OFFICE_WORK, path={"survey_id": "survey"}),
 })

@@ -17,6 +17,7 @@ from foodtrain.services.reports import list_branches
 from web.arguments import int_argument
 from web.people_forms import apply_errors
 from web.security import current_branch_id, roles_required
+from web.view_audit import audit_view
 from web.support_forms import SurveyForm, current_actor, int_of, options, render_form
 
 blueprint = Blueprint("outcomes", __name__, url_prefix="/outcomes")
@@ -70,16 +71,27 @@ def new_survey() -> ResponseReturnValue:
             outcomes=frozenset(form.outcomes.data or []), comments=form.comments.data or "",
             on_paper=bool(form.on_paper.data))
         try:
-            outcome_service.record_survey(db.session(), branch_id, answers, actor=current_actor(),
-                                          form_token=form.form_token.data or "", today=branch_today())
+            survey_id = outcome_service.record_survey(db.session(), branch_id, answers, actor=current_actor(),
+                                                      form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
         else:
             flash("Survey answers saved.", "success")
-            return redirect(url_for("outcomes.index"))
+            return redirect(url_for("outcomes.show_survey", survey_id=survey_id))
     form.ensure_token()
     return render_form(form, "Outcomes survey", "Save answers", back=back, intro=intro, general=general, status=422)
+
+
+@blueprint.route("/surveys/<int:survey_id>")
+@roles_required(*OFFICE_ROLES)
+def show_survey(survey_id: int) -> ResponseReturnValue:
+    """One customer's answers (the roles that take surveys; each view audited, as the comments are theirs)."""
+    branch_id = current_branch_id()
+    survey = outcome_service.get_survey(db.session(), branch_id, survey_id)
+    audit_view("outcome_survey.view", "outcome_survey", survey.id, branch_id, detail="outcomes,comments")
+    return render_template("support/survey.html", survey=survey, outcomes=outcome_service.OUTCOME_LABELS,
+                           said=outcome_service.survey_outcomes(survey))
 
 
 @blueprint.route("/surveys/form")

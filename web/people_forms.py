@@ -6,7 +6,6 @@ field errors; `apply_errors` puts those next to the fields.
 from __future__ import annotations
 
 import enum
-import secrets
 from collections.abc import Iterable, Mapping
 from datetime import time
 from decimal import Decimal, InvalidOperation
@@ -31,6 +30,7 @@ from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from foodtrain.field_rules import parse_id, parse_whole_number
+from foodtrain.secret_tokens import new_token
 from foodtrain.models import (
     LIST_METHOD_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -74,7 +74,8 @@ PVG_TYPE_LABELS = {PvgDisclosureType.SCHEME_RECORD: "PVG Scheme Record",
 
 
 def new_form_token() -> str:
-    return secrets.token_urlsafe(24)
+    """A one-time token for a form (a repeated submit of the same page does nothing twice)."""
+    return new_token()
 
 
 def _choices(labels: Mapping[Any, str]) -> list[SelectChoice]:

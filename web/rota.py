@@ -6,7 +6,6 @@ calendar; everyone linked to a volunteer record sees their own rota.
 """
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
@@ -32,6 +31,7 @@ from foodtrain.services.volunteer_calendar import (
     volunteer_calendar,
 )
 from web.support_forms import current_actor
+from web.people_forms import new_form_token
 from foodtrain.services.commitments import befriending_visits
 from web.security import current_branch_id, roles_required
 
@@ -63,7 +63,7 @@ def index() -> ResponseReturnValue:
     rotas = rota_service.list_rotas(db.session(), current_branch_id())
     today = branch_today()
     next_month = (today.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
-    form = GenerateForm(month=f"{next_month:%Y-%m}", form_token=secrets.token_urlsafe(24))
+    form = GenerateForm(month=f"{next_month:%Y-%m}", form_token=new_form_token())
     return render_template("rota/index.html", rotas=rotas, form=form, can_plan=_is_planner())
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
-from foodtrain.secret_tokens import token_digest
+from foodtrain.secret_tokens import new_token, token_digest
 from foodtrain.passwords import (
     WeakPasswordError,
     check_password_policy,
@@ -57,12 +57,16 @@ class LoginPolicy:
     address_window: timedelta = timedelta(minutes=15)
 
 
+# What counts as a failed sign-in from an address: a wrong password and a wrong second-factor code alike.
+ADDRESS_FAILURE_ACTIONS = ("login.failed", "login.second_factor_failed")
+
+
 def _recent_failures_from(session: Session, remote_address: str, policy: LoginPolicy) -> int:
-    """Failed sign-ins from this address within the window (guessing across many usernames)."""
+    """Failed sign-ins (passwords or codes) from this address within the window (guessing across many users)."""
     if not remote_address:
         return 0
     return session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "login.failed", AuditEvent.remote_address == remote_address[:64],
+        AuditEvent.action.in_(ADDRESS_FAILURE_ACTIONS), AuditEvent.remote_address == remote_address[:64],
         AuditEvent.occurred_at > utc_now() - policy.address_window)) or 0
 
 
@@ -164,7 +168,7 @@ def authenticate(
 
 def start_session(session: Session, user_id: int) -> str:
     """Open a server-side session for the user and return its token (stored only as a digest)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(UserSession(token_sha256=token_digest(token), user_id=user_id))
     session.commit()
     return token

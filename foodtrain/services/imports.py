@@ -18,7 +18,6 @@ import enum
 import io
 import json
 import re
-import secrets
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -51,6 +50,7 @@ from foodtrain.models import (
 from foodtrain.exports import safe_cell
 from foodtrain.models._types import utc_now
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode
+from foodtrain.secret_tokens import new_token
 from foodtrain.services.audit import record_event
 from foodtrain.services.customers import Actor, CustomerDetails, check_customer_details
 from foodtrain.services.errors import NotFoundError, ValidationError
@@ -581,7 +581,7 @@ def start_import(session: Session, branch_id: int, *, user_id: int, kind: str, f
                for number, cells in rows]
     session.execute(delete(ImportBatch).where(ImportBatch.status == "preview",
                                               ImportBatch.created_at < utc_now() - BATCH_LIFETIME))
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(ImportBatch(token=token, branch_id=branch_id, user_id=user_id, kind=kind,
                             filename=Path(filename or "upload").name[:200], rows_json=json.dumps(payload),
                             row_count=len(payload)))

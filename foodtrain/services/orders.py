@@ -862,13 +862,16 @@ def _mark_cancelled(order: Order, reason: str) -> None:
 ERASURE_CANCEL_REASON = "customer's details erased"
 
 
-def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, user_id: int | None) -> list[int]:
-    """Cancel every order of the customer not yet delivered (any date), so no van goes to an erased address.
+def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, user_id: int | None,
+                                          today: date) -> list[int]:
+    """Cancel every order of the customer not yet delivered (any date), so no van goes to an erased address;
+    also one recorded as not delivered today or later, which the team could still undo back onto the van.
 
-    Part of the erasure's transaction (flushes, does not commit); delivered and not-delivered history stays.
-    Returns the ids of the orders cancelled."""
+    Part of the erasure's transaction (flushes, does not commit); delivered history, and not-delivered
+    history of past days, stays. Returns the ids of the orders cancelled."""
+    still_undoable = (Order.status == OrderStatus.NOT_DELIVERED) & (Order.delivery_date >= today)
     orders = session.scalars(
-        select(Order).where(Order.customer_id == customer_id, Order.status.in_(CANCELLABLE_STATUSES))
+        select(Order).where(Order.customer_id == customer_id, Order.status.in_(CANCELLABLE_STATUSES) | still_undoable)
         .order_by(Order.id).execution_options(populate_existing=True)).all()
     for order in orders:
         _mark_cancelled(order, ERASURE_CANCEL_REASON)

@@ -153,6 +153,16 @@ def outcomes_report(session: Session, branch_ids: list[int], year: int, hour_val
     return rows
 
 
+def get_survey(session: Session, branch_id: int, survey_id: int) -> OutcomeSurvey:
+    """One survey of the branch (NotFoundError for another branch's, as for every record)."""
+    return get_in_branch(session, OutcomeSurvey, survey_id, branch_id)
+
+
+def survey_outcomes(survey: OutcomeSurvey) -> list[str]:
+    """The outcomes the customer said the service gives them, in the evaluation's order."""
+    return [name for name in OUTCOMES if getattr(survey, name)]
+
+
 def surveys_of(session: Session, branch_id: int, customer_id: int) -> list[OutcomeSurvey]:
     return list(session.scalars(in_branch(select(OutcomeSurvey), OutcomeSurvey, branch_id)
                                 .where(OutcomeSurvey.customer_id == customer_id)

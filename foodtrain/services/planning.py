@@ -937,15 +937,6 @@ def _team_text(team: VanTeam | None) -> str:
     return TEAM_NAME_SEPARATOR.join(names) if names else NO_TEAM_TEXT
 
 
-def team_text_without(text: str, name: str, replacement: str) -> str:
-    """A stored team text ("Ann Lee and Bob Roy") with one person's name replaced (their erasure): a whole
-    name is replaced; should the name still be in the text (a name holding " and "), every copy of it is."""
-    if not name.strip():
-        return text
-    parts = [replacement if part == name else part for part in text.split(TEAM_NAME_SEPARATOR)]
-    return TEAM_NAME_SEPARATOR.join(parts).replace(name, replacement)
-
-
 def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int | None = None,
                   drivers_only: bool = False, map_tile_urls: Mapping[str, str] | None = None) -> PlanView | None:
     """The day's plan for the page, or None. ``drivers_only``: only the published rounds of ``volunteer_id``'s teams.

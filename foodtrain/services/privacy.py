@@ -7,16 +7,18 @@ holds only those rows and never secrets (ciphertext, hashes, tokens).
 from __future__ import annotations
 
 import csv
-import sqlite3
 import io
 import json
+import re
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import String, Table, cast, delete, literal, or_, select, update
+from sqlalchemy import String, Table, case, cast, delete, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from foodtrain.clock import branch_today
@@ -112,7 +114,15 @@ def _erase_rows(session: Session, kind: str, subject_id: int) -> None:
             if personal.treatment is Treatment.MARK:
                 values[name] = ERASED
             elif personal.treatment is Treatment.BLANK:
-                values[name] = None if column.nullable else ""
+                # NULL stays NULL (it may mean "none", e.g. not paused); any value becomes "", so a row that
+                # must hold one (a not-delivered order's reason) keeps a valid, empty one.
+                # Secrets (ciphertext, hashes) go to NULL: "no secret" is what the code checks for.
+                if not column.nullable:
+                    values[name] = ""
+                elif not personal.exported:
+                    values[name] = None
+                else:
+                    values[name] = case((column.is_(None), null()), else_=literal(""))
             elif personal.treatment is Treatment.DISTRICT:
                 for row_id, value in session.execute(select(table.c.id, column).where(condition)).all():
                     session.execute(update(table).where(table.c.id == row_id).values(
@@ -177,7 +187,7 @@ def _anonymise_customer(session: Session, customer: Customer, user_id: int | Non
     session.flush()
     _erase_rows(session, "customer", customer.id)
     # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
-    cancel_open_orders_of_erased_customer(session, customer.id, user_id)
+    cancel_open_orders_of_erased_customer(session, customer.id, user_id, branch_today())
     session.expire(customer)
     customer.first_name = ERASED
     customer.last_name = ERASED
@@ -202,28 +212,48 @@ def _anonymise_customer(session: Session, customer: Customer, user_id: int | Non
     session.execute(delete(CustomerSupportNeed).where(CustomerSupportNeed.customer_id == customer.id))
 
 
-def _erase_name_from_shared_texts(session: Session, branch_id: int, name: str) -> None:
-    """Rounds keep the team's names as planned, rota slots why a seat stayed empty (naming who was free):
-    the name goes from every such text of the branch (personal_data.VOLUNTEER_NAME_IN); two volunteers of
-    the same name both lose it there."""
-    from foodtrain.services.planning import team_text_without
+def text_without_names(text: str, names: Iterable[str], replacement: str) -> str:
+    """`text` with each of the names replaced wherever it stands as whole words, in any case and with any
+    spacing between its words ("Ann  LEE" is Ann Lee; "Joann Lee" is not). Longer names go first, so a name
+    holding another is replaced whole. The one rule for finding a person's name in free text."""
+    for name in sorted({" ".join(name.split()) for name in names} - {""}, key=len, reverse=True):
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in name.split()) + r"(?!\w)"
+        text = re.sub(pattern, lambda _match: replacement, text, flags=re.IGNORECASE)
+    return text
 
-    if not name.strip():
-        return
+
+def volunteer_names(session: Session, volunteer: Volunteer) -> set[str]:
+    """The names a volunteer goes by in free text: their full name and the display name of a linked login."""
+    display_names = session.scalars(select(User.display_name).where(User.volunteer_id == volunteer.id)).all()
+    return {volunteer.full_name, *display_names} - {"", ERASED}
+
+
+def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str]) -> None:
+    """Every text of the branch that may name the volunteer (personal_data.VOLUNTEER_NAME_IN) loses their
+    name(s); two volunteers of the same name both lose it there."""
     tables = db.metadata.tables
-    for table_name, (column_name, parent_name, key) in VOLUNTEER_NAME_IN.items():
-        table, parent = tables[table_name], tables[parent_name]
-        column = table.c[column_name]
-        rows = session.execute(select(table.c.id, column).join(parent, parent.c.id == table.c[key]).where(
-            parent.c.branch_id == branch_id, column.contains(name, autoescape=True))).all()
-        for row_id, text in rows:
-            session.execute(update(table).where(table.c.id == row_id).values(
-                {column_name: team_text_without(text, name, ERASED)}))
+    for table_name, place in VOLUNTEER_NAME_IN.items():
+        table = tables[table_name]
+        if place.branch_via is None:
+            query = select(table.c.id, *(table.c[name] for name in place.columns)).where(table.c.branch_id == branch_id)
+        else:
+            parent = tables[place.branch_via]
+            query = (select(table.c.id, *(table.c[name] for name in place.columns))
+                     .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
+        for row in session.execute(query).all():
+            changed = {}
+            for column_name, text in zip(place.columns, row[1:]):
+                if text:
+                    without = text_without_names(text, names, ERASED)
+                    if without != text:  # "(erased)" may be longer than a short name: keep within the column
+                        changed[column_name] = without[:table.c[column_name].type.length or None]
+            if changed:
+                session.execute(update(table).where(table.c.id == row[0]).values(changed))
 
 
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     session.flush()
-    _erase_name_from_shared_texts(session, volunteer.branch_id, volunteer.full_name)
+    _erase_names_from_free_texts(session, volunteer.branch_id, volunteer_names(session, volunteer))
     session.flush()
     _erase_rows(session, "volunteer", volunteer.id)
     session.expire(volunteer)
@@ -234,6 +264,10 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     volunteer.postcode = postcode_district(volunteer.postcode)
     volunteer.date_of_birth = date(volunteer.date_of_birth.year, 1, 1)
     volunteer.pvg_reference = ""
+    # The disclosure record (criminal-records data): only whether they were cleared, and the year, stay.
+    volunteer.pvg_disclosure_type = None
+    if volunteer.pvg_issued_on is not None:
+        volunteer.pvg_issued_on = date(volunteer.pvg_issued_on.year, 1, 1)
     if volunteer.left_on is None:
         volunteer.left_on = max(branch_today(), volunteer.joined_on)
     for child in (VolunteerAvailability, VolunteerAbsence):

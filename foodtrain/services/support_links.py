@@ -1,4 +1,5 @@
-"""What a customer's or volunteer's page shows of the other services: referrals, EXTRA jobs, befriending."""
+"""What a customer's or volunteer's page shows of the other services: referrals, EXTRA jobs, befriending,
+outcomes surveys."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,10 +7,18 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from foodtrain.models import Volunteer
-from foodtrain.models.support import BefriendingMatch, ExtraJob, Gender, Referral, VolunteerSupportProfile
+from foodtrain.models.support import (
+    BefriendingMatch,
+    ExtraJob,
+    Gender,
+    OutcomeSurvey,
+    Referral,
+    VolunteerSupportProfile,
+)
 from foodtrain.services.customers import Actor
 from foodtrain.services.befriending import list_matches
 from foodtrain.services.extra import list_jobs
+from foodtrain.services.outcomes import surveys_of
 from foodtrain.services.referrals import list_referrals
 
 
@@ -18,12 +27,14 @@ class PersonServices:
     referrals: list[Referral] = field(default_factory=list)
     extra_jobs: list[ExtraJob] = field(default_factory=list)
     matches: list[BefriendingMatch] = field(default_factory=list)
+    surveys: list[OutcomeSurvey] = field(default_factory=list)
 
 
 def customer_services(session: Session, branch_id: int, customer_id: int) -> PersonServices:
     return PersonServices(list_referrals(session, branch_id, customer_id=customer_id),
                           list_jobs(session, branch_id, customer_id=customer_id),
-                          list_matches(session, branch_id, customer_id=customer_id))
+                          list_matches(session, branch_id, customer_id=customer_id),
+                          surveys_of(session, branch_id, customer_id))
 
 
 def volunteer_services(session: Session, branch_id: int, volunteer_id: int) -> PersonServices:

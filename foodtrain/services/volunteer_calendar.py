@@ -10,7 +10,6 @@ stops the old URL at once (404, as for a token that never existed).
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -31,7 +30,7 @@ from foodtrain.services.extra import job_start_end, volunteer_extra_jobs
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.referrals import audit
 from foodtrain.services.rota import Shift, volunteer_rota
-from foodtrain.secret_tokens import token_digest
+from foodtrain.secret_tokens import new_token, token_digest
 
 FEED_DAYS_BEFORE = 31  # a subscribed calendar keeps last month's shifts
 FEED_DAYS_AFTER = 93  # and shows the next three months (the rota is published a month ahead)
@@ -154,7 +153,7 @@ def feed_status(session: Session, branch_id: int, volunteer_id: int) -> FeedStat
 def new_feed_token(session: Session, branch_id: int, volunteer_id: int, *, actor: Actor) -> str:
     """A new unguessable feed token for the volunteer; any earlier URL stops working. Shown once, stored hashed."""
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     row = _token_row(session, volunteer.id)
     if row is None:
         session.add(VolunteerCalendarToken(volunteer_id=volunteer.id, token_sha256=token_digest(token)))

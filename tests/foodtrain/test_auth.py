@@ -107,6 +107,22 @@ def test_many_failures_from_one_address_are_throttled(session) -> None:  # type:
     assert authenticate(session, "office9", "correct horse battery staple", policy, remote_address="198.51.100.7")
 
 
+def test_wrong_second_factor_codes_count_toward_the_address_throttle(session) -> None:  # type: ignore[no-untyped-def]
+    """20 wrong codes from one address (five accounts, four each: none locked) throttle the address's next
+    sign-in as 20 wrong passwords would."""
+    from foodtrain.models import AuditEvent
+    from foodtrain.services.auth import LoginThrottledError
+
+    branch = make_branch(session)
+    make_user(session, branch, username="office8")
+    policy = LoginPolicy(hash_time_cost=1, max_failures_per_address=20)
+    session.add_all([AuditEvent(user_id=None, username=f"user{n % 5}", action="login.second_factor_failed",
+                                remote_address="203.0.113.8") for n in range(20)])
+    session.commit()
+    with pytest.raises(LoginThrottledError):
+        authenticate(session, "office8", "correct horse battery staple", policy, remote_address="203.0.113.8")
+
+
 def test_every_refusal_costs_one_password_check(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Unknown, locked, disabled and wrong-password sign-ins all do exactly one argon2 check, so the
     time of the answer does not tell which usernames exist; what was typed as an unknown username is not kept."""

@@ -25,6 +25,7 @@ from foodtrain.models import (
 )
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.privacy import ERASED, apply_retention, erase_customer, erase_volunteer, export_subject
+from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer, make_order, make_volunteer
 
 
@@ -93,15 +94,41 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
     assert sorted(audited) == sorted(order.id for order in open_orders)
 
 
+def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_ones(session) -> None:  # type: ignore[no-untyped-def]
+    """An order recorded as not delivered today can still be undone back onto the van: erasure cancels it.
+    One not delivered last week is history (a figure in the reports) and stays as it was, reason blanked."""
+    from datetime import timedelta
+
+    from foodtrain.clock import branch_today
+
+    branch, customer, _ = _customer_with_history(session)
+    today = branch_today()
+    todays = make_order(session, customer, delivery_date=today, status=OrderStatus.NOT_DELIVERED,
+                        not_delivered_reason="Zq: no answer")
+    past = make_order(session, customer, delivery_date=today - timedelta(days=7), status=OrderStatus.NOT_DELIVERED,
+                      not_delivered_reason="Zq: in hospital")
+    session.commit()
+    erase_customer(session, customer.id, branch.id, user_id=None)
+    session.expire_all()
+    assert session.get(Order, todays.id).status is OrderStatus.CANCELLED
+    kept = session.get(Order, past.id)
+    assert kept.status is OrderStatus.NOT_DELIVERED and not kept.not_delivered_reason
+
+
 def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:  # type: ignore[no-untyped-def]
+    """The PVG reference and disclosure type go, the issue date keeps only its year (criminal-records data)."""
+    from foodtrain.models.volunteer import PvgDisclosureType
+
     branch = make_branch(session)
-    volunteer = make_volunteer(session, branch, pvg_reference="1234567890123456", phone="07700 900123")
+    volunteer = make_volunteer(session, branch, pvg_reference="1234567890123456", phone="07700 900123",
+                               pvg_issued_on=date(2023, 4, 12), pvg_disclosure_type=PvgDisclosureType.SCHEME_RECORD)
     volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING)]
     session.commit()
     erase_volunteer(session, volunteer.id, branch.id, user_id=None)
     session.expire_all()
     erased = session.get(Volunteer, volunteer.id)
     assert (erased.first_name, erased.pvg_reference, erased.phone) == (ERASED, "", "")
+    assert (erased.pvg_disclosure_type, erased.pvg_issued_on) == (None, date(2023, 1, 1))
     assert erased.left_on is not None
     assert session.scalar(select(func.count()).select_from(VolunteerAvailability)) == 0
 
@@ -262,14 +289,66 @@ def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> 
         assert customer.key_safe_code_encrypted not in exported and "key_safe_code_encrypted" not in exported
 
 
-def test_a_name_leaves_a_stored_team_text_whole_and_only_that_name() -> None:
-    """Erasing Ann Lee leaves Joann Lee's name alone; a name holding the separator still goes entirely."""
-    from foodtrain.services.planning import team_text_without
+def test_a_name_is_replaced_only_where_it_stands_as_whole_words() -> None:
+    """Erasing Ann Lee leaves Joann Lee's name alone; any case and spacing is found; a name holding the
+    team separator still goes entirely; no name, no change; a longer name goes before one it holds."""
+    from foodtrain.services.privacy import text_without_names
 
-    assert team_text_without("Ann Lee and Joann Lee", "Ann Lee", ERASED) == "(erased) and Joann Lee"
-    assert team_text_without("Joann Lee and Bob Roy", "Ann Lee", ERASED) == "Joann Lee and Bob Roy"
-    assert team_text_without("Rose Sand and Mo and Bo Sand", "Mo and Bo Sand", ERASED) == "Rose Sand and (erased)"
-    assert team_text_without("no team rostered", " ", ERASED) == "no team rostered"
+    assert text_without_names("Ann Lee and Joann Lee", ["Ann Lee"], ERASED) == "(erased) and Joann Lee"
+    assert text_without_names("Joann Lee and Bob Roy", ["Ann Lee"], ERASED) == "Joann Lee and Bob Roy"
+    assert text_without_names("JoAnn Lee; ann  LEE said", ["Ann Lee"], ERASED) == "JoAnn Lee; (erased) said"
+    assert text_without_names("Rose Sand and Mo and Bo Sand", ["Mo and Bo Sand"], ERASED) == "Rose Sand and (erased)"
+    assert text_without_names("no team rostered", [" ", ""], ERASED) == "no team rostered"
+    assert text_without_names("Ask Mo Bo Sand, or Mo", ["Mo", "Mo Bo Sand"], ERASED) == "Ask (erased), or (erased)"
+    assert text_without_names(r"A. B\1 came", [r"A. B\1"], ERASED) == "(erased) came"  # no pattern syntax
+
+
+def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) -> None:  # type: ignore[no-untyped-def]
+    """Order notes and not-delivered reasons, another volunteer's rota change and absence, a customer's access
+    notes: the volunteer's full name and their login's display name are replaced, the rest of each note stays;
+    the same name in another branch, and a longer name holding it, are left alone."""
+    from foodtrain.models import User, VolunteerAbsence
+    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+
+    branch, elsewhere = make_branch(session), make_branch(session)
+    volunteer = make_volunteer(session, branch, first_name="Zqelsie", last_name="Brodie")
+    other = make_volunteer(session, branch)
+    session.add(User(username="zq-elsie", display_name="Zqels B", password_hash="x", role=UserRole.DRIVER,
+                     branch_id=branch.id, volunteer_id=volunteer.id))
+    customer = make_customer(session, branch, access_notes="Zqelsie Brodie has the spare key")
+    order = make_order(session, customer, notes="zqelsie  brodie will phone; not Zqelsie Brodieson")
+    order.not_delivered_reason = "Zqels B found nobody in"
+    far = make_order(session, make_customer(session, elsewhere), notes="Zqelsie Brodie of West Lothian")
+    rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
+    session.add(rota)
+    session.flush()
+    change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id,
+                        new_volunteer_id=other.id, note="Swapped with Zqelsie Brodie")
+    absence = VolunteerAbsence(volunteer_id=other.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 2),
+                               reason="Covering for Zqels B")
+    session.add_all([change, absence])
+    session.commit()
+    erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+    session.expire_all()
+    assert session.get(Customer, customer.id).access_notes == "(erased) has the spare key"
+    kept = session.get(Order, order.id)
+    assert (kept.notes, kept.not_delivered_reason) == ("(erased) will phone; not Zqelsie Brodieson",
+                                                       "(erased) found nobody in")
+    assert session.get(RotaChange, change.id).note == "Swapped with (erased)"
+    assert session.get(VolunteerAbsence, absence.id).reason == "Covering for (erased)"
+    assert session.get(Order, far.id).notes == "Zqelsie Brodie of West Lothian"
+
+
+def test_every_place_a_volunteer_may_be_named_is_a_personal_text_column() -> None:
+    """The places listed for name search exist, are classified personal, and reach a branch."""
+    from foodtrain.extensions import db
+    from foodtrain.personal_data import PERSONAL, VOLUNTEER_NAME_IN
+
+    tables = db.metadata.tables
+    for table_name, place in VOLUNTEER_NAME_IN.items():
+        assert set(place.columns) <= set(PERSONAL[table_name]), table_name
+        branch_table = tables[place.branch_via or table_name]
+        assert "branch_id" in branch_table.c and (place.key is None) == (place.branch_via is None), table_name
 
 
 def test_a_volunteers_export_lists_their_befriending_matches_without_the_customers_data(session) -> None:  # type: ignore[no-untyped-def]
@@ -297,3 +376,34 @@ def test_a_volunteers_export_lists_their_befriending_matches_without_the_custome
     text = json.dumps(data)
     for customer_data in ("customer_id", "Isobel", "Zqmatch", "Zqreason", "end_reason"):
         assert customer_data not in text
+
+
+@requires_postgres
+def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL (which enforces lengths and checks): a not-delivered order keeps a valid reason, and a
+    300-character note whose short name becomes the longer "(erased)" still fits its column."""
+    from foodtrain.extensions import db
+    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+
+    with postgres_app.app_context():
+        session = db.session
+        branch = make_branch(session)
+        customer = make_customer(session, branch)
+        past = make_order(session, customer, delivery_date=date(2026, 1, 6), status=OrderStatus.NOT_DELIVERED,
+                          not_delivered_reason="No answer")
+        volunteer = make_volunteer(session, branch, first_name="Al", last_name="Li")
+        other = make_volunteer(session, branch)
+        rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
+        session.add(rota)
+        session.flush()
+        note = ("Al Li " * 50)[:300]
+        change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id,
+                            note=note)
+        session.add(change)
+        session.commit()
+        erase_customer(session, customer.id, branch.id, user_id=None)
+        erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+        session.expire_all()
+        assert session.get(Order, past.id).status is OrderStatus.NOT_DELIVERED
+        stored = session.get(RotaChange, change.id).note
+        assert len(stored) == 300 and "Al Li" not in stored

@@ -26,3 +26,23 @@ def test_session_and_feed_tokens_are_both_stored_as_the_one_digest(session: Sess
                                 actor=Actor(user_id=None, username="tester"))
     assert session.scalars(select(UserSession.token_sha256)).all() == [token_digest(session_token)]
     assert session.scalars(select(VolunteerCalendarToken.token_sha256)).all() == [token_digest(feed_token)]
+
+
+def test_new_tokens_are_long_and_unrepeated() -> None:
+    """43 URL-safe characters (32 random bytes); a thousand are all different."""
+    from foodtrain.secret_tokens import new_token
+
+    tokens = {new_token() for _ in range(1000)}
+    assert len(tokens) == 1000 and {len(token) for token in tokens} == {43}
+    assert all(set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for token in tokens)
+
+
+def test_tokens_are_made_in_one_place() -> None:
+    """Sessions, feeds, import batches and form tokens come from secret_tokens.new_token: no other module makes
+    its own (a temporary password is a password, made by the user service)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    makers = sorted(str(path.relative_to(root)) for folder in ("foodtrain", "web") for path in (root / folder).rglob("*.py")
+                    if "token_urlsafe(" in path.read_text(encoding="utf-8"))
+    assert makers == ["foodtrain/secret_tokens.py", "foodtrain/services/users.py"]

@@ -95,7 +95,7 @@ def _make_records(app: Flask) -> Records:
     from foodtrain.models.importing import ImportBatch
     from foodtrain.models.rota import Rota, RotaAssignment, RotaSlot
     from foodtrain.models.routes import RoutePlan
-    from foodtrain.models.support import BefriendingMatch, ExtraJob, ExtraTaskType, Referral
+    from foodtrain.models.support import BefriendingMatch, ExtraJob, ExtraTaskType, OutcomeSurvey, Referral
 
     records = Records()
     with app.app_context():
@@ -122,7 +122,7 @@ def _make_records(app: Flask) -> Records:
                 "rota_assignment": assignment.id if assignment else 10**6, "absence": absence.id, "job": job.id,
                 "import": batch.token, "branch": branch.id,
                 "referral": _first(Referral, branch.id).id, "extra_job": _first(ExtraJob, branch.id).id,
-                "match": _first(BefriendingMatch, branch.id).id,
+                "match": _first(BefriendingMatch, branch.id).id, "survey": _first(OutcomeSurvey, branch.id).id,
                 "extra_task_type": _first(ExtraTaskType, branch.id).id,
                 "user": _throwaway_user(code, branch.id),  # admins' posts disable it and reset its password
             }

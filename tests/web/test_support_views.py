@@ -252,3 +252,33 @@ def test_a_befrienders_rota_page_and_calendar_file_show_their_visits(demo_app, d
     assert "Befriending visits" in page and town in page
     ics = demo_client.get(f"/rota/volunteers/{volunteer_id}.ics?month={month}").get_data(as_text=True)
     assert "Food Train: befriending visit" in ics and last_name not in ics
+
+
+def test_one_survey_page_for_the_office_audited_and_branch_scoped(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """Saving answers leads to the survey's own page (the ticked outcomes and the customer's words); the
+    customer's page links to it; each view is audited without the words; another branch's survey is 404."""
+    import re
+
+    from foodtrain.models import AuditEvent
+    from foodtrain.models.support import OutcomeSurvey
+
+    branch_id, customer_id, _ = _dg(demo_app)
+    assert sign_in(demo_client, "office-dg").status_code == 302
+    form = demo_client.get(f"/outcomes/surveys/new?customer_id={customer_id}").get_data(as_text=True)
+    form_token = re.search(r'name="form_token"[^>]*value="([^"]+)"', form).group(1)
+    saved = demo_client.post("/outcomes/surveys/new", data={
+        "csrf_token": csrf_token_from(form), "form_token": form_token, "customer_id": str(customer_id),
+        "surveyed_on": date.today().isoformat(), "outcomes": ["independence", "isolation"],
+        "comments": "Zqwords: I see someone every week"})
+    assert saved.status_code == 302
+    survey_id = int(saved.headers["Location"].rsplit("/", 1)[1])
+    page = demo_client.get(f"/outcomes/surveys/{survey_id}").get_data(as_text=True)
+    assert "Independence" in page and "Tackling isolation" in page and "Zqwords" in page and "Wellbeing" not in page
+    assert f"/outcomes/surveys/{survey_id}" in demo_client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    with demo_app.app_context():
+        details = db.session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "outcome_survey.view", AuditEvent.entity_id == survey_id)).all()
+        elsewhere = db.session.scalar(select(OutcomeSurvey.id).where(OutcomeSurvey.branch_id != branch_id).limit(1))
+    assert len(details) == 1 and "Zqwords" not in details[0]
+    assert demo_client.get(f"/outcomes/surveys/{elsewhere}").status_code == 404
+    assert demo_client.get(f"/outcomes/surveys/{2**70}").status_code == 404

@@ -124,3 +124,25 @@ def test_users_cli(demo_app) -> None:  # type: ignore[no-untyped-def]
     assert missing.exit_code != 0 and "no user" in missing.output
     user = _user(demo_app, "ailsa")
     assert {"user.create", "user.disable", "user.enable", "user.password_reset"} <= _actions(demo_app, user.id)
+
+
+def test_users_cli_links_a_volunteer_of_the_users_branch_and_disable_ends_sessions(demo_app) -> None:  # type: ignore[no-untyped-def]
+    """link-volunteer with a real id links it (another branch's volunteer is refused); disable on the command
+    line ends the user's open sessions as the page does."""
+    office = demo_app.test_client()
+    sign_in(office, "office-dg")
+    assert office.get("/customers/").status_code == 200
+    user = _user(demo_app, "office-dg")
+    with demo_app.app_context():
+        linked = set(db.session.scalars(select(User.volunteer_id).where(User.volunteer_id.is_not(None))))
+        own = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == user.branch_id,
+                                                           Volunteer.id.not_in(linked)).limit(1))
+        other = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id != user.branch_id).limit(1))
+    runner = demo_app.test_cli_runner()
+    refused = runner.invoke(args=["users", "link-volunteer", "office-dg", str(other)])
+    assert refused.exit_code != 0 and _user(demo_app, "office-dg").volunteer_id is None
+    assert runner.invoke(args=["users", "link-volunteer", "office-dg", str(own)]).exit_code == 0
+    assert _user(demo_app, "office-dg").volunteer_id == own
+    assert runner.invoke(args=["users", "disable", "office-dg"]).exit_code == 0
+    assert office.get("/customers/").status_code == 302
+    assert {"user.volunteer_linked", "user.disable"} <= _actions(demo_app, user.id)
