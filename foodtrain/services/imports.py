@@ -52,7 +52,8 @@ from foodtrain.exports import safe_cell
 from foodtrain.models._types import utc_now
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode
 from foodtrain.services.audit import record_event
-from foodtrain.services.customers import Actor, CustomerDetails, check_customer_details
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import CustomerDetails, check_customer_details
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import in_branch
 from foodtrain.services.volunteers import PvgDetails, VolunteerDetails, _apply_collections, check_volunteer_details
@@ -546,9 +547,10 @@ def check_rows(session: Session, branch_id: int, kind: str, rows: Iterable[Previ
 # --- batches ---------------------------------------------------------------------------------------------------
 
 
-def _batch(session: Session, branch_id: int, user_id: int, token: str) -> ImportBatch:
+def _batch(session: Session, branch_id: int, actor: Actor, token: str) -> ImportBatch:
+    """The acting user's own batch (a preview is seen only by whoever uploaded it)."""
     batch = session.scalar(in_branch(select(ImportBatch).where(ImportBatch.token == (token or "")[:64],
-                                                               ImportBatch.user_id == user_id),
+                                                               ImportBatch.user_id == actor.user_id),
                                      ImportBatch, branch_id))
     if batch is None:
         raise NotFoundError("No such import for you in this branch.")
@@ -561,8 +563,7 @@ def _rows_of(batch: ImportBatch) -> list[PreviewRow]:
     return [PreviewRow(number=item["row"], cells=item["cells"]) for item in json.loads(batch.rows_json or "[]")]
 
 
-def start_import(session: Session, branch_id: int, *, user_id: int, kind: str, filename: str, data: bytes,
-                 actor: Actor) -> str:
+def start_import(session: Session, branch_id: int, *, kind: str, filename: str, data: bytes, actor: Actor) -> str:
     """Read the upload and keep its rows for the preview; returns the batch token. Writes no people."""
     if kind not in KINDS:
         raise ValidationError({"kind": "Choose customers or volunteers."})
@@ -582,12 +583,11 @@ def start_import(session: Session, branch_id: int, *, user_id: int, kind: str, f
     session.execute(delete(ImportBatch).where(ImportBatch.status == "preview",
                                               ImportBatch.created_at < utc_now() - BATCH_LIFETIME))
     token = secrets.token_urlsafe(32)
-    session.add(ImportBatch(token=token, branch_id=branch_id, user_id=user_id, kind=kind,
+    session.add(ImportBatch(token=token, branch_id=branch_id, user_id=actor.user_id, kind=kind,
                             filename=Path(filename or "upload").name[:200], rows_json=json.dumps(payload),
                             row_count=len(payload)))
-    record_event(session, user_id=actor.user_id, username=actor.username, action="import.upload",
-                 entity_type=kind, branch_id=branch_id, detail=f"rows={len(payload)}",
-                 remote_address=actor.remote_address)
+    record_event(session, actor=actor, action="import.upload", entity_type=kind, branch_id=branch_id,
+                 detail=f"rows={len(payload)}")
     session.commit()
     return token
 
@@ -596,9 +596,9 @@ def ignored_columns(kind: str, headers: Iterable[str]) -> list[str]:
     return [header for header in headers if header not in COLUMNS[kind]]
 
 
-def import_preview(session: Session, branch_id: int, user_id: int, token: str, today: date) -> ImportPreview:
+def import_preview(session: Session, branch_id: int, actor: Actor, token: str, today: date) -> ImportPreview:
     """Every row of the batch with its problems (checked now, against the branch as it is now)."""
-    batch = _batch(session, branch_id, user_id, token)
+    batch = _batch(session, branch_id, actor, token)
     rows = _rows_of(batch)
     if batch.status == "preview":
         check_rows(session, branch_id, batch.kind, rows, today)
@@ -607,13 +607,13 @@ def import_preview(session: Session, branch_id: int, user_id: int, token: str, t
                          rows=rows, imported_count=batch.imported_count)
 
 
-def confirm_import(session: Session, branch_id: int, user_id: int, token: str, *, actor: Actor, today: date) -> int:
+def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *, today: date) -> int:
     """Write every row of the batch in one transaction, or nothing; returns how many people were added.
 
     Raises ValidationError when any row has a problem (nothing is written). A batch already imported
     returns its count again without writing anything.
     """
-    batch = _batch(session, branch_id, user_id, token)
+    batch = _batch(session, branch_id, actor, token)
     if batch.status == "imported":
         return batch.imported_count
     if batch.status != "preview":
@@ -630,7 +630,7 @@ def confirm_import(session: Session, branch_id: int, user_id: int, token: str, *
                                       finished_at=utc_now()))
     if claimed.rowcount != 1:  # a concurrent confirm got there first
         session.rollback()
-        return _batch(session, branch_id, user_id, token).imported_count
+        return _batch(session, branch_id, actor, token).imported_count
     try:
         if batch.kind == "customers":
             for values, needs in results:
@@ -647,9 +647,8 @@ def confirm_import(session: Session, branch_id: int, user_id: int, token: str, *
                 _apply_collections(volunteer, checked)
                 session.add(volunteer)
         session.flush()
-        record_event(session, user_id=actor.user_id, username=actor.username, action="import.confirm",
-                     entity_type=batch.kind, branch_id=branch_id, detail=f"rows={len(rows)} batch={batch.id}",
-                     remote_address=actor.remote_address)
+        record_event(session, actor=actor, action="import.confirm", entity_type=batch.kind, branch_id=branch_id,
+                     detail=f"rows={len(rows)} batch={batch.id}")
         session.commit()
     except Exception:
         session.rollback()
@@ -657,16 +656,17 @@ def confirm_import(session: Session, branch_id: int, user_id: int, token: str, *
     return len(rows)
 
 
-def cancel_import(session: Session, branch_id: int, user_id: int, token: str) -> None:
+def cancel_import(session: Session, branch_id: int, actor: Actor, token: str) -> None:
     """Drop a preview and its rows (nothing was written)."""
-    batch = _batch(session, branch_id, user_id, token)
+    batch = _batch(session, branch_id, actor, token)
     if batch.status == "preview":
         batch.status, batch.rows_json, batch.finished_at = "cancelled", "[]", utc_now()
         session.commit()
 
 
-def recent_imports(session: Session, branch_id: int, user_id: int, limit: int = 10) -> Sequence[ImportBatch]:
-    return session.scalars(in_branch(select(ImportBatch).where(ImportBatch.user_id == user_id), ImportBatch,
+def recent_imports(session: Session, branch_id: int, actor: Actor, limit: int = 10) -> Sequence[ImportBatch]:
+    """The acting user's latest uploads in the branch."""
+    return session.scalars(in_branch(select(ImportBatch).where(ImportBatch.user_id == actor.user_id), ImportBatch,
                                      branch_id).order_by(ImportBatch.created_at.desc()).limit(limit)).all()
 
 

@@ -32,7 +32,7 @@ from foodtrain.exports import (
 from foodtrain.models import PAYMENT_METHOD_LABELS, Branch, Customer, CustomerStatus, Order, OrderStatus, PaymentMethod
 from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaSlot, RotaStatus, SlotKind
 from foodtrain.money import format_pence
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import in_branch
 
@@ -640,8 +640,7 @@ def report_charts(report: Report) -> tuple[str, ...]:
 
 
 def export_report(
-    session: Session, query: ReportQuery, export_format: ExportFormat, *, user_id: int | None, username: str = "",
-    remote_address: str = "",
+    session: Session, query: ReportQuery, export_format: ExportFormat, *, actor: Actor,
 ) -> ExportFile:
     """The report as a CSV or Excel file; the export is written to the audit log."""
     report = _BUILDERS[query.kind](session, query)
@@ -651,8 +650,7 @@ def export_report(
     else:
         content, media_type = tables_to_xlsx(tables), XLSX_MEDIA_TYPE
     branch_scope = query.branch_ids[0] if len(query.branch_ids) == 1 else None
-    record_event(session, user_id=user_id, username=username, action="report.export", entity_type="report",
-                 branch_id=branch_scope, remote_address=remote_address,
+    record_event(session, actor=actor, action="report.export", entity_type="report", branch_id=branch_scope,
                  detail=(f"{query.kind.value} {export_format.value} {query.start.isoformat()}..{query.end.isoformat()} "
                          f"by {PERIOD_NAMES[query.period]}; branches {','.join(str(i) for i in query.branch_ids)}"))
     session.commit()

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.models import Volunteer
 from foodtrain.models.support import BefriendingMatch, ExtraJob, Gender, Referral, VolunteerSupportProfile
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.befriending import list_matches
 from foodtrain.services.extra import list_jobs
 from foodtrain.services.referrals import list_referrals
