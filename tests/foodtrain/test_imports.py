@@ -114,7 +114,7 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(session, monkeypat
     def broken(*_args, **_kwargs) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "record_event", broken)
+    monkeypatch.setattr(imports.batches, "record_event", broken)
     with pytest.raises(RuntimeError):
         imports.confirm_import(session, branch.id, actor, token, today=TODAY)
     assert _count(session, Customer) == 0
