@@ -83,10 +83,18 @@ class PickingLine:
 
 @dataclass(frozen=True)
 class PickingOrder:
+    """One order as a shop picks it: the customer's name and the lines (no address or health data)."""
+
     order_ref: str
     customer_name: str
     notes: str
     lines: tuple[PickingLine, ...]
+    crates: int | None = None  # counted by the shop once packed
+    crates_estimate: int = 0  # from the lines, until the shop has counted
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.referrals import waiting_list
 from web.people_forms import apply_errors
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 from web.view_audit import audit_view
 from web.support_forms import (
     ContactForm,
@@ -25,7 +25,6 @@ from web.support_forms import (
     MatchForm,
     ReviewForm,
     WishForm,
-    current_actor,
     enum_of,
     int_of,
     options,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
 from wtforms import DateField, StringField
@@ -17,7 +16,7 @@ from foodtrain.models import UserRole
 from foodtrain.services.closures import MAX_REASON_LENGTH, day_statuses, set_day
 from foodtrain.services.errors import ValidationError
 from foodtrain.wording import plain_date
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("closures", __name__, url_prefix="/closures")
 
@@ -57,7 +56,7 @@ def change() -> ResponseReturnValue:
         return _render(form, 400)
     try:
         set_day(db.session(), current_branch_id(), form.day.data, is_open=ACTIONS.get(form.action.data),
-                reason=form.reason.data or "", user_id=current_user.id, username=current_user.username)
+                reason=form.reason.data or "", actor=current_actor())
     except ValidationError as error:
         db.session.rollback()
         form.reason.errors = [error.field_errors.get("reason", str(error))]

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
 from wtforms import PasswordField
@@ -33,18 +32,13 @@ from web.people_forms import (
     choices_of,
 )
 from foodtrain.services.support_links import customer_services
-from web.security import current_branch_id, field_cipher, roles_required
+from web.security import current_actor, current_branch_id, field_cipher, roles_required
 from web.view_audit import audit_view
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 
 OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 NAV_ITEMS = [("Customers", "customers.index", OFFICE_ROLES, 20)]
-
-
-def _actor() -> customer_service.Actor:
-    return customer_service.Actor(user_id=current_user.id, username=current_user.username,
-                                  remote_address=request.remote_addr or "")
 
 
 def _today() -> date:
@@ -100,7 +94,7 @@ def key_safe(customer_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             set_key_safe_code(db.session(), branch_id, customer_id, form.code.data or "", field_cipher(),
-                              current_user.id, current_user.username)
+                              current_actor())
         except ValidationError as error:
             flash(error.field_errors.get("code", str(error)), "error")
         else:
@@ -129,7 +123,7 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             customer_id = customer_service.create_customer(db.session(), branch_id, form.to_details(),
-                                                           actor=_actor(), form_token=form.form_token.data or "",
+                                                           actor=current_actor(), form_token=form.form_token.data or "",
                                                            today=_today(),
                                                            confirmed_not_duplicate=bool(form.not_a_duplicate.data))
         except ValidationError as error:
@@ -159,7 +153,7 @@ def edit(customer_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             customer_service.update_customer(db.session(), branch_id, customer.id, form.to_details(),
-                                             expected_version=form.expected_version, actor=_actor(),
+                                             expected_version=form.expected_version, actor=current_actor(),
                                              form_token=form.form_token.data or "", today=_today())
         except ValidationError as error:
             db.session.rollback()
@@ -201,7 +195,7 @@ def pause(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: PauseForm) -> str:
         customer_service.pause_customer(db.session(), branch_id, customer.id, paused_from=form.paused_from.data,
                                         paused_until=form.paused_until.data, reason=form.reason.data or "",
-                                        expected_version=form.expected_version, actor=_actor(),
+                                        expected_version=form.expected_version, actor=current_actor(),
                                         form_token=form.form_token.data or "")
         return "Deliveries paused."
 
@@ -214,7 +208,7 @@ def end(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: EndForm) -> str:
         customer_service.end_customer(db.session(), branch_id, customer.id, ended_on=form.ended_on.data,
                                       reason=form.reason.data or "", expected_version=form.expected_version,
-                                      actor=_actor(), form_token=form.form_token.data or "")
+                                      actor=current_actor(), form_token=form.form_token.data or "")
         return "Membership ended. The record and its history are kept."
 
     return _status_form_view(customer_id, EndForm, "customers/end.html", action, "ended_on")
@@ -228,7 +222,7 @@ def renew(customer_id: int) -> ResponseReturnValue:
         if amount is None:
             raise ValidationError({"amount": "Enter the amount in pounds and pence, for example 1.00."})
         customer_service.renew_membership(db.session(), branch_id, customer.id, paid_on=form.paid_on.data,
-                                          amount_pence=amount, years=form.years.data or 0, actor=_actor(),
+                                          amount_pence=amount, years=form.years.data or 0, actor=current_actor(),
                                           form_token=form.form_token.data or "", today=_today())
         return "Membership renewed."
 
@@ -243,7 +237,7 @@ def resume(customer_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             customer_service.resume_customer(db.session(), branch_id, customer_id,
-                                             expected_version=form.expected_version, actor=_actor(),
+                                             expected_version=form.expected_version, actor=current_actor(),
                                              form_token=form.form_token.data or "")
         except ValidationError as error:
             db.session.rollback()

@@ -21,7 +21,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.services.referrals import customer_choices
 from web.arguments import date_argument
 from web.people_forms import apply_errors
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 from web.view_audit import audit_view
 from web.support_forms import (
     options,
@@ -29,7 +29,6 @@ from web.support_forms import (
     ExtraCompleteForm,
     ExtraRequestForm,
     ExtraScheduleForm,
-    current_actor,
     enum_of,
     int_of,
     render_form,

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask.typing import ResponseReturnValue
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services import imports as import_service
-from foodtrain.services.customers import Actor
 from foodtrain.services.errors import ValidationError
 from web.people_forms import ImportConfirmForm, ImportUploadForm, apply_errors
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -27,12 +25,8 @@ NAV_ITEMS = [("Import", "imports.index", IMPORT_ROLES, 80)]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-def _actor() -> Actor:
-    return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
-
-
 def _render_index(form: ImportUploadForm, general: list[str], status: int = 200) -> ResponseReturnValue:
-    recent = import_service.recent_imports(db.session(), current_branch_id(), current_user.id)
+    recent = import_service.recent_imports(db.session(), current_branch_id(), current_actor())
     return render_template("imports/index.html", form=form, general_errors=general, recent=recent,
                            customer_columns=import_service.CUSTOMER_COLUMNS,
                            volunteer_columns=import_service.VOLUNTEER_COLUMNS,
@@ -51,9 +45,9 @@ def index() -> ResponseReturnValue:
         form.file.errors = ["The file is larger than 5 MB: split it into smaller files."]
         return _render_index(form, [], 422)
     try:
-        token = import_service.start_import(db.session(), current_branch_id(), user_id=current_user.id,
+        token = import_service.start_import(db.session(), current_branch_id(),
                                             kind=form.kind.data or "", filename=getattr(upload, "filename", "") or "",
-                                            data=data, actor=_actor())
+                                            data=data, actor=current_actor())
     except ValidationError as error:
         db.session.rollback()
         return _render_index(form, apply_errors(form, error.field_errors), 422)
@@ -63,7 +57,7 @@ def index() -> ResponseReturnValue:
 @blueprint.route("/<token>")
 @roles_required(*IMPORT_ROLES)
 def preview(token: str) -> ResponseReturnValue:
-    result = import_service.import_preview(db.session(), current_branch_id(), current_user.id, token, branch_today())
+    result = import_service.import_preview(db.session(), current_branch_id(), current_actor(), token, branch_today())
     return render_template("imports/preview.html", preview=result, form=ImportConfirmForm(),
                            columns=import_service.COLUMNS[result.kind])
 
@@ -71,7 +65,7 @@ def preview(token: str) -> ResponseReturnValue:
 @blueprint.route("/<token>/problems.csv")
 @roles_required(*IMPORT_ROLES)
 def problems(token: str) -> ResponseReturnValue:
-    result = import_service.import_preview(db.session(), current_branch_id(), current_user.id, token, branch_today())
+    result = import_service.import_preview(db.session(), current_branch_id(), current_actor(), token, branch_today())
     return Response(import_service.problems_csv(result), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=import-problems.csv"})
 
@@ -82,8 +76,8 @@ def confirm(token: str) -> ResponseReturnValue:
     form = ImportConfirmForm()
     if form.validate_on_submit():
         try:
-            count = import_service.confirm_import(db.session(), current_branch_id(), current_user.id, token,
-                                                  actor=_actor(), today=branch_today())
+            count = import_service.confirm_import(db.session(), current_branch_id(), current_actor(), token,
+                                                  today=branch_today())
         except ValidationError as error:
             db.session.rollback()
             flash(" ".join(error.field_errors.values()), "error")
@@ -97,7 +91,7 @@ def confirm(token: str) -> ResponseReturnValue:
 def cancel(token: str) -> ResponseReturnValue:
     form = ImportConfirmForm()
     if form.validate_on_submit():
-        import_service.cancel_import(db.session(), current_branch_id(), current_user.id, token)
+        import_service.cancel_import(db.session(), current_branch_id(), current_actor(), token)
         flash("Import cancelled: nothing was written.", "success")
     return redirect(url_for("imports.index"))
 

@@ -38,7 +38,7 @@ from foodtrain.services.planning import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
 from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm, UndoCancelForm
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -349,5 +349,6 @@ def shop_day() -> ResponseReturnValue:
 def picking(shop_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     day = date_argument(request.args.get("date")) or next_delivery_date(db.session(), branch_id, _today())
-    lists = picking_lists(db.session(), branch_id, day, shop_id)
-    return render_template("orders/picking.html", day=day, lists=lists, shop=shop_name(db.session(), branch_id, shop_id))
+    shop = shop_name(db.session(), branch_id, shop_id)
+    lists = picking_lists(db.session(), branch_id, day, shop_id, current_actor())
+    return render_template("orders/picking.html", day=day, lists=lists, shop=shop)

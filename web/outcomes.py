@@ -16,9 +16,9 @@ from foodtrain.services.referrals import customer_choices
 from foodtrain.services.reports import list_branches
 from web.arguments import int_argument
 from web.people_forms import apply_errors
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
+from web.support_forms import SurveyForm, int_of, options, render_form
 from web.view_audit import audit_view
-from web.support_forms import SurveyForm, current_actor, int_of, options, render_form
 
 blueprint = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
 from wtforms import StringField
@@ -12,7 +11,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Customer, UserRole, Volunteer
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.privacy import erase_customer, erase_volunteer, export_subject
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -42,8 +41,7 @@ def show(kind: str, record_id: int) -> ResponseReturnValue:
 @blueprint.route("/<kind>/<int:record_id>/export.<any(json, csv):file_format>")
 @roles_required(UserRole.ADMIN)
 def export(kind: str, record_id: int, file_format: str) -> ResponseReturnValue:
-    exported = export_subject(db.session(), _model(kind), record_id, current_branch_id(), current_user.id,
-                              current_user.username)
+    exported = export_subject(db.session(), _model(kind), record_id, current_branch_id(), current_actor())
     body, mimetype = (exported.to_json(), "application/json") if file_format == "json" else (exported.to_csv(), "text/csv")
     filename = f"{exported.subject}-{exported.subject_id}-data.{file_format}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -58,6 +56,6 @@ def erase(kind: str, record_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit() or (form.confirmation.data or "").strip() != "ERASE":
         form.confirmation.errors = list(form.confirmation.errors) + ["Type ERASE in capitals to confirm."]
         return render_template("privacy/show.html", kind=kind, record=record, form=form), 400
-    _ERASERS[kind](db.session(), record_id, current_branch_id(), current_user.id, current_user.username)
+    _ERASERS[kind](db.session(), record_id, current_branch_id(), current_actor())
     flash("Personal data erased. Anonymous statistics (dates, amounts, district) are kept.", "info")
     return redirect(url_for("privacy.show", kind=kind, record_id=record_id))

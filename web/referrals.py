@@ -12,12 +12,11 @@ from foodtrain.models.support import ReferralOutcome, SupportService
 from foodtrain.services import referrals as referral_service
 from foodtrain.services.errors import ValidationError
 from web.people_forms import apply_errors
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 from web.view_audit import audit_view
 from web.support_forms import (
     ReferralDecisionForm,
     ReferralForm,
-    current_actor,
     enum_of,
     int_of,
     options,

@@ -32,7 +32,7 @@ from foodtrain.services.reports import (
     report_tables,
 )
 from web.report_forms import ALL_BRANCHES, ReportForm, default_range
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -122,8 +122,7 @@ def _export(kind: ReportKind, export_format: str) -> ResponseReturnValue:
         # Only the form's own fields go back: url_for(**request.args) let a query string name url_for's options.
         return redirect(url_for(f"reports.{_endpoint(kind)}", **{key: value for key, value in request.args.items()
                                                                  if key in REPORT_ARGUMENTS}))
-    exported = export_report(db.session(), _query(kind, form), ExportFormat(export_format), user_id=current_user.id,
-                             username=current_user.username, remote_address=request.remote_addr or "")
+    exported = export_report(db.session(), _query(kind, form), ExportFormat(export_format), actor=current_actor())
     return Response(exported.content, mimetype=exported.media_type, headers={
         "Content-Disposition": f'attachment; filename="{exported.filename}"'})
 

@@ -30,10 +30,9 @@ from foodtrain.services.volunteer_calendar import (
     revoke_feed,
     volunteer_calendar,
 )
-from web.support_forms import current_actor
 from web.people_forms import new_form_token
 from foodtrain.services.commitments import befriending_visits
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("rota_pages", __name__, url_prefix="/rota")
 

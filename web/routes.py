@@ -14,7 +14,7 @@ from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import ConfirmationNeeded, ValidationError
-from foodtrain.services.orders import StaleOrderError, record_delivery, undo_delivery
+from foodtrain.services.orders import StaleOrderError, picking_lists, record_delivery, undo_delivery
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from foodtrain.wording import plain_date
 from web.jobs import start_job
@@ -22,7 +22,7 @@ from web.order_forms import DeliveryForm, UndoDeliveryForm
 from web.orders import delivery_recorded_message, field_errors
 from web.route_forms import LockRoundForm, MoveOrderForm, PlanDayForm, PublishForm
 from web.arguments import date_argument, int_argument
-from web.security import content_security_policy, current_branch_id, field_cipher, roles_required
+from web.security import content_security_policy, current_actor, current_branch_id, field_cipher, roles_required
 
 blueprint = Blueprint("routes", __name__, url_prefix="/routes")
 
@@ -38,13 +38,6 @@ NAV_ITEMS = [
 
 def _today() -> date:
     return branch_today()
-
-
-def _viewer() -> planning.Viewer:
-    return planning.Viewer(user_id=current_user.id, username=current_user.username,
-                           volunteer_id=current_user.volunteer_id,
-                           drivers_only=current_user.role is UserRole.DRIVER,
-                           remote_address=request.remote_addr or "")
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -180,7 +173,7 @@ def sheets(plan_id: int) -> ResponseReturnValue:
     van_id = int_argument(request.args.get("van"))
     if request.args.get("van") is not None and van_id is None:
         abort(404)
-    team_sheets = planning.delivery_sheets(db.session(), current_branch_id(), plan_id, van_id, _viewer(),
+    team_sheets = planning.delivery_sheets(db.session(), current_branch_id(), plan_id, van_id, current_actor(),
                                            field_cipher(), today=_today())
     name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
     if van_id is not None:
@@ -205,7 +198,7 @@ def picking() -> ResponseReturnValue:
     shop_id = int_argument(request.args.get("shop"))
     if request.args.get("shop") is not None and shop_id is None:
         abort(404)
-    lists = planning.picking_lists(db.session(), current_branch_id(), day, shop_id, _viewer())
+    lists = picking_lists(db.session(), current_branch_id(), day, shop_id, current_actor())
     suffix = f"-shop-{shop_id}" if shop_id is not None else ""
     return _pdf(render_picking_lists(lists), f"picking-lists-{day.isoformat()}{suffix}.pdf")
 

@@ -11,6 +11,7 @@ from flask_login import UserMixin, current_user
 from foodtrain.encryption import FieldCipher
 from foodtrain.extensions import db, login_manager
 from foodtrain.models import Branch, User, UserRole
+from foodtrain.services.audit import Actor
 from foodtrain.services.auth import LoginPolicy, resolve_session
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -83,6 +84,13 @@ def roles_required(*roles: UserRole) -> Callable[[View], View]:
         return wrapped  # type: ignore[return-value]  # wraps() keeps the view's signature; mypy cannot tell
 
     return decorate
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the services take them: audit identity and, for a driver, the own-teams restriction."""
+    return Actor(user_id=current_user.id, username=current_user.username,
+                 remote_address=request.remote_addr or "", volunteer_id=current_user.volunteer_id,
+                 drivers_only=current_user.role is UserRole.DRIVER)
 
 
 def current_branch_id() -> int:

@@ -27,8 +27,6 @@ from web.people_forms import TEXT, MultiCheckboxField, _OnceForm, _VersionedForm
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-    from foodtrain.services.customers import Actor
-
 E = TypeVar("E", bound=enum.Enum)
 PART_LABELS = {DayPart.MORNING: "Morning", DayPart.AFTERNOON: "Afternoon"}
 EMPTY = ("", "— choose —")
@@ -145,16 +143,6 @@ __all__ = ["ContactForm", "EndMatchForm", "ExtraCancelForm", "ExtraCompleteForm"
            "ExtraScheduleForm", "HiddenField", "MatchForm", "ReferralDecisionForm", "ReferralForm", "ReviewForm",
            "SurveyForm", "WishForm", "enum_of", "int_of", "FlaskForm", "ContactKind", "ExtraUrgency", "Gender",
            "PaymentMethod", "ReferralOutcome", "ReferralSource", "SupportService"]
-
-
-def current_actor() -> Actor:
-    """The signed-in user, for the audit log."""
-    from flask import request
-    from flask_login import current_user
-
-    from foodtrain.services.customers import Actor
-
-    return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
 
 
 def render_form(form: FlaskForm, title: str, submit: str, *, back: tuple[str, str] | None = None, intro: str = "",

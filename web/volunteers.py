@@ -14,7 +14,6 @@ from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole, Volunteer, VolunteerRole
 from foodtrain.services import volunteers as volunteer_service
-from foodtrain.services.customers import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_volunteers
 from web.arguments import page_argument
@@ -29,7 +28,7 @@ from web.people_forms import (
     choices_of,
 )
 from foodtrain.services.support_links import volunteer_services
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 from web.view_audit import audit_view
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
@@ -39,10 +38,6 @@ PVG_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
 OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 NAV_ITEMS = [("Volunteers", "volunteers.index", OFFICE_ROLES, 30)]
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
-
-
-def _actor() -> Actor:
-    return Actor(user_id=current_user.id, username=current_user.username, remote_address=request.remote_addr or "")
 
 
 def _show_pvg() -> bool:
@@ -110,7 +105,7 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             volunteer_id = volunteer_service.create_volunteer(
-                db.session(), branch_id, form.to_details(), form.to_pvg(), actor=_actor(),
+                db.session(), branch_id, form.to_details(), form.to_pvg(), actor=current_actor(),
                 form_token=form.form_token.data or "", today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -137,7 +132,7 @@ def edit(volunteer_id: int) -> ResponseReturnValue:
         try:
             volunteer_service.update_volunteer(
                 db.session(), branch_id, volunteer.id, form.to_details(), form.to_pvg(),
-                expected_version=form.expected_version, actor=_actor(), form_token=form.form_token.data or "",
+                expected_version=form.expected_version, actor=current_actor(), form_token=form.form_token.data or "",
                 today=branch_today())
         except ValidationError as error:
             db.session.rollback()
@@ -159,7 +154,7 @@ def add_absence(volunteer_id: int) -> ResponseReturnValue:
         try:
             volunteer_service.add_absence(db.session(), branch_id, volunteer.id, start_date=form.start_date.data,
                                           end_date=form.end_date.data, reason=form.reason.data or "",
-                                          actor=_actor(), form_token=form.form_token.data or "")
+                                          actor=current_actor(), form_token=form.form_token.data or "")
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -177,7 +172,7 @@ def remove_absence(volunteer_id: int, absence_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = RemoveAbsenceForm()
     if form.validate_on_submit():
-        volunteer_service.remove_absence(db.session(), branch_id, volunteer_id, absence_id, actor=_actor())
+        volunteer_service.remove_absence(db.session(), branch_id, volunteer_id, absence_id, actor=current_actor())
         flash("Dates away removed.", "success")
     else:
         get_in_branch(db.session(), Volunteer, volunteer_id, branch_id)

@@ -31,8 +31,9 @@ from foodtrain.models.support import (
 )
 from foodtrain.postcodes import PostcodeError, lookup_postcode
 from foodtrain.services.commitments import WEEKDAY_NAMES, weekly_clashes, why_not_free
-from foodtrain.services.customers import Actor, StaleRecordError, commit_or_replay
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import commit_or_replay
+from foodtrain.services.errors import NotFoundError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.referrals import audit, check_text
 
@@ -380,8 +381,7 @@ def review_match(session: Session, branch_id: int, match_id: int, *, reviewed_on
         errors["notes"] = "Say why the match should end."
     if errors:
         raise ValidationError(errors)
-    if expected_version is None or match.version != expected_version:
-        raise StaleRecordError()
+    check_version(match.version, expected_version)
     assert reviewed_on is not None
     match.reviews.append(BefriendingReview(reviewed_on=reviewed_on, notes=text, continues=continues,
                                            recorded_by_user_id=actor.user_id))
@@ -404,8 +404,7 @@ def end_match(session: Session, branch_id: int, match_id: int, *, ended_on: date
         errors["ended_on"] = "Enter the last day (not before the match started)."
     if errors:
         raise ValidationError(errors)
-    if expected_version is None or match.version != expected_version:
-        raise StaleRecordError()
+    check_version(match.version, expected_version)
     match.status, match.ended_on, match.end_reason = BefriendingStatus.ENDED, ended_on, text
     audit(session, actor, "befriending.end", "befriending_match", match.id, branch_id)
     commit_or_replay(session, branch_id, "")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.holidays import scottish_public_holidays
 from foodtrain.models import BranchDayOverride
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
 
 MAX_REASON_LENGTH = 200
@@ -61,7 +61,7 @@ def closed_reason(session: Session, branch_id: int, day: date) -> str | None:
 
 
 def set_day(session: Session, branch_id: int, day: date, *, is_open: bool | None, reason: str,
-            user_id: int | None, username: str) -> None:
+            actor: Actor) -> None:
     """Close a day (is_open False), open it although it is a holiday (True), or go back to the usual (None)."""
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON_LENGTH:
@@ -73,6 +73,6 @@ def set_day(session: Session, branch_id: int, day: date, *, is_open: bool | None
     if is_open is not None:
         session.add(BranchDayOverride(branch_id=branch_id, day=day, is_open=is_open, reason=reason))
     action = {None: "branch_day.usual", True: "branch_day.open", False: "branch_day.close"}[is_open]
-    record_event(session, user_id=user_id, username=username, action=action, entity_type="branch",
+    record_event(session, actor=actor, action=action, entity_type="branch",
                  entity_id=branch_id, branch_id=branch_id, detail=f"{day.isoformat()} {reason}".strip())
     session.commit()

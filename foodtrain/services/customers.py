@@ -49,8 +49,8 @@ from foodtrain.postcodes import (
     normalise_postcode,
     validate_latitude_longitude,
 )
-from foodtrain.services.audit import record_event
-from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
+from foodtrain.services.audit import Actor, record_event
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch, phone_digits, phone_digits_column
 from foodtrain.services.privacy import ERASED
 
@@ -58,15 +58,6 @@ MAX_MEMBERSHIP_YEARS = 5
 MAX_MEMBERSHIP_PAYMENT_PENCE = 100_00
 HISTORY_LIMIT = 200
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change, for the audit log."""
-
-    user_id: int | None
-    username: str = ""
-    remote_address: str = ""
 
 
 # Fewer digits than this are not a phone number worth comparing.
@@ -371,11 +362,6 @@ def commit_or_replay(session: Session, branch_id: int, token: str) -> int | None
     return None
 
 
-def _check_version(record: Customer, expected_version: int | None) -> None:
-    if expected_version is None or record.version != expected_version:
-        raise StaleRecordError()
-
-
 def _audit(session: Session, actor: Actor, action: str, customer_id: int | None, branch_id: int,
            detail: str = "") -> None:
     record_event(session, user_id=actor.user_id, username=actor.username, action=action, entity_type="customer",
@@ -423,7 +409,7 @@ def update_customer(session: Session, branch_id: int, customer_id: int, details:
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
         return
-    _check_version(customer, expected_version)
+    check_version(customer.version, expected_version)
     checked = check_customer_details(session, branch_id, details, today, current=customer)
     with session.no_autoflush:  # one UPDATE, one version step
         changed = sorted(name for name, value in checked.values.items() if getattr(customer, name) != value)
@@ -452,7 +438,7 @@ def pause_customer(session: Session, branch_id: int, customer_id: int, *, paused
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
         return
-    _check_version(customer, expected_version)
+    check_version(customer.version, expected_version)
     errors: dict[str, str] = {}
     reason = _text(errors, "reason", reason, "Reason", 300, True)
     if customer.status is CustomerStatus.ENDED:
@@ -480,7 +466,7 @@ def resume_customer(session: Session, branch_id: int, customer_id: int, *, expec
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
         return
-    _check_version(customer, expected_version)
+    check_version(customer.version, expected_version)
     if customer.status is not CustomerStatus.PAUSED:
         raise ValidationError({"status": "This customer is not paused."})
     customer.status = CustomerStatus.ACTIVE
@@ -496,7 +482,7 @@ def end_customer(session: Session, branch_id: int, customer_id: int, *, ended_on
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
         return
-    _check_version(customer, expected_version)
+    check_version(customer.version, expected_version)
     errors: dict[str, str] = {}
     reason = _text(errors, "reason", reason, "Reason", 300, True)
     if customer.status is CustomerStatus.ENDED:

@@ -26,6 +26,22 @@ class StaleRecordError(ValidationError):
         super().__init__({"version": self.message})
 
 
+def check_version(record_version: int, expected_version: int | None, *, record: str = "record", how: str = "",
+                  missing_is_stale: bool = True) -> None:
+    """Raise StaleRecordError unless the form's ``expected_version`` is still the record's version.
+
+    The one "changed by someone else" check before a change. A form always sends its version, so a missing
+    one counts as stale; services that are also called without a form (the demo, jobs, the CLI) pass
+    ``missing_is_stale=False`` and then skip the check when no version is given.
+    """
+    if expected_version is None:
+        if missing_is_stale:
+            raise StaleRecordError(record, how)
+        return
+    if record_version != expected_version:
+        raise StaleRecordError(record, how)
+
+
 class ConfirmationNeeded(Exception):
     """The action is allowed but has consequences the user should see first; `warnings` lists them."""
 

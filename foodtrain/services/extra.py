@@ -19,8 +19,9 @@ from foodtrain.models.support import (
 )
 from foodtrain.money import MAX_AMOUNT_PENCE
 from foodtrain.services.commitments import SUPPORT_PART_TIMES, why_not_free
-from foodtrain.services.customers import Actor, StaleRecordError, claim_form_token, commit_or_replay, used_form_token
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import claim_form_token, commit_or_replay, used_form_token
+from foodtrain.services.errors import NotFoundError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.referrals import audit, check_text, customer_of_branch
 
@@ -167,11 +168,6 @@ def candidates(session: Session, branch_id: int, job_id: int, on: date, part: Da
     return sorted(found, key=lambda c: (not c.free, c.name, c.volunteer_id))
 
 
-def _check_version(job: ExtraJob, expected_version: int | None) -> None:
-    if expected_version is None or job.version != expected_version:
-        raise StaleRecordError()
-
-
 def schedule_job(session: Session, branch_id: int, job_id: int, *, volunteer_id: int | None, on: date | None,
                  part: DayPart | None, expected_version: int | None, actor: Actor, today: date) -> None:
     """Give the job to a skilled, PVG-cleared volunteer on a date and half-day when they are free; the price
@@ -206,7 +202,7 @@ def schedule_job(session: Session, branch_id: int, job_id: int, *, volunteer_id:
     reasons = why_not_free(session, volunteer, on, part, exclude_extra_job_id=job.id)
     if reasons:
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} is not free then: {'; '.join(reasons)}."})
-    _check_version(job, expected_version)
+    check_version(job.version, expected_version)
     price = price_on(session, job.task_type_id, on)
     if price is None:
         raise NoPriceError(job.task_type.name, on)
@@ -236,7 +232,7 @@ def complete_job(session: Session, branch_id: int, job_id: int, *, time_spent_mi
         errors["__all__"] = f"This job is scheduled for {job.scheduled_date:%-d %b %Y}: it cannot be done yet."
     if errors:
         raise ValidationError(errors)
-    _check_version(job, expected_version)
+    check_version(job.version, expected_version)
     job.status, job.completed_on = ExtraJobStatus.COMPLETED, job.scheduled_date
     job.time_spent_min, job.amount_paid_pence, job.payment_method = time_spent_min, amount_paid_pence, payment_method
     job.completion_notes = text
@@ -258,7 +254,7 @@ def cancel_job(session: Session, branch_id: int, job_id: int, *, reason: str, ex
         raise ValidationError(errors)
     if job.status is ExtraJobStatus.CANCELLED:
         return
-    _check_version(job, expected_version)
+    check_version(job.version, expected_version)
     job.status, job.cancel_reason = ExtraJobStatus.CANCELLED, text
     audit(session, actor, "extra.cancel", "extra_job", job.id, branch_id)
     commit_or_replay(session, branch_id, "")

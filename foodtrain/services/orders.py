@@ -35,11 +35,12 @@ from foodtrain.models import (
 from foodtrain.models._types import utc_now
 from foodtrain.money import MAX_AMOUNT_PENCE, format_pence
 from foodtrain.schedule import is_customer_due
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.balances import balance_text, balances_pence
 from foodtrain.services.charges import delivery_charge_on
-from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
+from foodtrain.sheets import PickingLine, PickingList, PickingOrder
 
 ITEM_MAX_LENGTH = 200
 LINE_NOTES_MAX_LENGTH = 300
@@ -178,35 +179,6 @@ class OrderSnapshot:
 
 
 @dataclass(frozen=True)
-class PickLine:
-    position: int
-    item: str
-    quantity: int
-    notes: str
-    substitute_allowed: bool
-
-
-@dataclass(frozen=True)
-class PickingList:
-    """One order as a shop picks it: the customer's name and the lines (no address or health data)."""
-
-    order_id: int
-    customer_name: str
-    delivery_date: date
-    shop_name: str
-    ready_by: time
-    status: OrderStatus
-    notes: str
-    lines: list[PickLine]
-    crates: int | None
-    crates_estimate: int
-
-    @property
-    def item_count(self) -> int:
-        return sum(line.quantity for line in self.lines)
-
-
-@dataclass(frozen=True)
 class ShopDayOrder:
     order_id: int
     customer_name: str
@@ -300,8 +272,12 @@ def _same_content(order: Order, lines: list[OrderLineInput], notes: str) -> bool
 
 
 def _check_version(order: Order, expected_version: int | None) -> None:
-    if expected_version is not None and order.version != expected_version:
-        raise StaleOrderError()
+    """The one version check (errors.check_version) raising the order's own StaleOrderError, which the order
+    views catch; called without a form (demo, jobs) no version is given and nothing is checked."""
+    try:
+        check_version(order.version, expected_version, record="order", missing_is_stale=False)
+    except StaleRecordError:
+        raise StaleOrderError() from None
 
 
 def _check_id(record_id: object, what: str) -> None:
@@ -664,19 +640,42 @@ def shop_day_summary(session: Session, branch_id: int, day: date) -> list[ShopDa
     return result
 
 
-def picking_lists(session: Session, branch_id: int, day: date, shop_id: int) -> list[PickingList]:
-    """One picking list per live order of the shop on `day`: customer name, lines, notes, substitutes."""
-    shop = _shop_in_branch(session, branch_id, shop_id)
-    lists = []
-    for order in _live_orders_of_day(session, branch_id, day, shop.id):
-        lines = [PickLine(position=line.position, item=line.item, quantity=line.quantity, notes=line.notes,
-                          substitute_allowed=line.substitute_allowed) for line in order.lines]
-        lists.append(PickingList(
-            order_id=order.id, customer_name=order.customer.full_name, delivery_date=order.delivery_date,
-            shop_name=shop.name, ready_by=shop.orders_ready_time, status=order.status, notes=order.notes or "",
-            lines=lines, crates=order.crates, crates_estimate=estimate_crates(len(lines)),
-        ))
-    return lists
+# A shop picks what has not left it yet: received, sent to the shop, or packed (checked again before the van
+# comes). Orders out for delivery, delivered, not delivered or cancelled are no work for the shop.
+TO_PICK_STATUSES = PACKABLE_STATUSES
+
+
+def picking_lists(session: Session, branch_id: int, day: date, shop_id: int | None, actor: Actor
+                  ) -> list[PickingList]:
+    """Per shop (or the one shop given), the orders it still has to pick for `day`, one block per order.
+
+    Customers' names and what they eat leave the office on these lists, so each printing is audited.
+    NotFoundError for another branch's shop.
+    """
+    try:
+        if shop_id is not None:
+            _shop_in_branch(session, branch_id, shop_id)
+        by_shop: dict[int, list[Order]] = {}
+        for order in _live_orders_of_day(session, branch_id, day, shop_id):
+            if order.status in TO_PICK_STATUSES:
+                by_shop.setdefault(order.shop_id, []).append(order)
+        lists = []
+        for orders in sorted(by_shop.values(), key=lambda group: group[0].shop.name.lower()):
+            shop = orders[0].shop
+            blocks = tuple(PickingOrder(
+                order_ref=str(order.id), customer_name=order.customer.full_name, notes=order.notes or "",
+                lines=tuple(PickingLine(line.item, line.quantity, line.notes, line.substitute_allowed)
+                            for line in order.lines),
+                crates=order.crates, crates_estimate=estimate_crates(len(order.lines))) for order in orders)
+            lists.append(PickingList(shop_name=shop.name, delivery_date=day,
+                                     ready_by=shop.orders_ready_time.strftime("%H:%M"), orders=blocks))
+        record_event(session, actor=actor, action="picking_list.download", entity_type="shop", entity_id=shop_id,
+                     branch_id=branch_id, detail=f"{day.isoformat()}: {sum(len(p.orders) for p in lists)} orders")
+        session.commit()
+        return lists
+    except Exception:
+        session.rollback()
+        raise
 
 
 def shop_name(session: Session, branch_id: int, shop_id: int) -> str:

@@ -22,7 +22,8 @@ from foodtrain.models.support import (
     ExtraJobStatus,
     OutcomeSurvey,
 )
-from foodtrain.services.customers import Actor, claim_form_token, commit_or_replay, used_form_token
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import claim_form_token, commit_or_replay, used_form_token
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.referrals import audit, check_text

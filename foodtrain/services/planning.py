@@ -49,14 +49,14 @@ from foodtrain.models import PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS
 from foodtrain.models._types import utc_now
 from foodtrain.money import format_pence
 from foodtrain.route_map import MapPoint, MapRound, render_round_map, tile_url_origin
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.closures import closed_reason
 from foodtrain.schedule import is_on_pause
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
 from foodtrain.services.errors import ConfirmationNeeded, NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
-from foodtrain.sheets import PickingLine, PickingList, PickingOrder, SheetStop, TeamSheet
+from foodtrain.sheets import SheetStop, TeamSheet
 
 PLAN_JOB_KIND = "route_plan"
 CLOSED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
@@ -1258,17 +1258,6 @@ def _outcome_text(order: Order) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who asks: for the audit log and for a driver's restriction to their own teams."""
-
-    user_id: int | None
-    username: str
-    volunteer_id: int | None = None
-    drivers_only: bool = False
-    remote_address: str = ""
-
-
 KEY_SAFE_HELD_BY_TEAM = "on the team's own sheet"
 
 
@@ -1284,7 +1273,7 @@ def _key_safe_text(encrypted: str | None, cipher: FieldCipher | None) -> str:
         return "cannot be read: ask the office"
 
 
-def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Viewer,
+def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Actor,
                     cipher: FieldCipher | None = None, today: date | None = None) -> list[TeamSheet]:
     """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited.
 
@@ -1380,38 +1369,6 @@ def _merge_pickups(stops: list[SheetStop]) -> list[SheetStop]:
         else:
             merged.append(stop)
     return merged
-
-
-def picking_lists(session: Session, branch_id: int, day: date, shop_id: int | None, viewer: Viewer
-                  ) -> list[PickingList]:
-    """Per shop, the orders to pick for the day (one block per order); the download is audited."""
-    try:
-        if shop_id is not None:
-            get_in_branch(session, Shop, shop_id, branch_id)
-        orders = open_orders(session, branch_id, day)
-        by_shop: dict[int, list[Order]] = {}
-        for order in orders:
-            if shop_id is None or order.shop_id == shop_id:
-                by_shop.setdefault(order.shop_id, []).append(order)
-        lists = []
-        for shop_orders in sorted(by_shop.values(), key=lambda group: group[0].shop.name):
-            shop = shop_orders[0].shop
-            blocks = tuple(PickingOrder(
-                order_ref=str(o.id), customer_name=o.customer.full_name, notes=o.notes,
-                lines=tuple(PickingLine(line.item, line.quantity, line.notes, line.substitute_allowed)
-                            for line in o.lines))
-                for o in sorted(shop_orders, key=lambda o: (o.customer.last_name, o.customer.first_name, o.id)))
-            lists.append(PickingList(shop_name=shop.name, delivery_date=day,
-                                     ready_by=shop.orders_ready_time.strftime("%H:%M"), orders=blocks))
-        record_event(session, user_id=viewer.user_id, username=viewer.username, action="picking_list.download",
-                     entity_type="shop", entity_id=shop_id, branch_id=branch_id,
-                     detail=f"{day.isoformat()}: {sum(len(p.orders) for p in lists)} orders",
-                     remote_address=viewer.remote_address)
-        session.commit()
-        return lists
-    except Exception:
-        session.rollback()
-        raise
 
 
 def shops_of_branch(session: Session, branch_id: int) -> list[tuple[int, str]]:

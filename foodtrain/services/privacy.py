@@ -42,7 +42,7 @@ from foodtrain.personal_data import (
     Link,
     Treatment,
 )
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.orders import cancel_open_orders_of_erased_customer
 from foodtrain.services.people import get_in_branch
 
@@ -159,7 +159,7 @@ def checkpoint_after_erasure(session: Session) -> bool:
 
 
 def export_subject(session: Session, model: type[Customer] | type[Volunteer], record_id: int, branch_id: int,
-                   user_id: int | None, username: str = "") -> SubjectExport:
+                   actor: Actor) -> SubjectExport:
     """Everything held about one customer or volunteer of the branch (audited)."""
     record = get_in_branch(session, model, record_id, branch_id)
     subject = model.__name__.lower()
@@ -177,7 +177,7 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
                                .order_by(*table.primary_key.columns)).mappings().all()
         if rows:
             sections[table.name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
-    record_event(session, user_id=user_id, username=username, action=f"{subject}.export", entity_type=subject,
+    record_event(session, actor=actor, action=f"{subject}.export", entity_type=subject,
                  entity_id=record.id, branch_id=branch_id)
     session.commit()
     return SubjectExport(subject, record.id, sections)
@@ -278,21 +278,21 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     session.execute(update(User).where(User.volunteer_id == volunteer.id).values(is_enabled=False, volunteer_id=None))
 
 
-def erase_customer(session: Session, customer_id: int, branch_id: int, user_id: int | None, username: str = "") -> None:
+def erase_customer(session: Session, customer_id: int, branch_id: int, actor: Actor) -> None:
     """Remove a customer's personal data and cancel their open orders; orders stay (anonymous) for the statistics."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
-    _anonymise_customer(session, customer, user_id)
-    record_event(session, user_id=user_id, username=username, action="customer.erase", entity_type="customer",
+    _anonymise_customer(session, customer, actor.user_id)
+    record_event(session, actor=actor, action="customer.erase", entity_type="customer",
                  entity_id=customer.id, branch_id=branch_id)
     session.commit()
     checkpoint_after_erasure(session)
 
 
-def erase_volunteer(session: Session, volunteer_id: int, branch_id: int, user_id: int | None, username: str = "") -> None:
+def erase_volunteer(session: Session, volunteer_id: int, branch_id: int, actor: Actor) -> None:
     """Remove a volunteer's personal data (PVG reference included); their shifts stay for the statistics."""
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
     _anonymise_volunteer(session, volunteer)
-    record_event(session, user_id=user_id, username=username, action="volunteer.erase", entity_type="volunteer",
+    record_event(session, actor=actor, action="volunteer.erase", entity_type="volunteer",
                  entity_id=volunteer.id, branch_id=branch_id)
     session.commit()
     checkpoint_after_erasure(session)

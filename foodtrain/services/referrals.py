@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, selectinload
 from foodtrain.models import Customer, ReferralSource
 from foodtrain.models.support import Referral, ReferralOutcome, SupportService
 from foodtrain.services.audit import record_event
-from foodtrain.services.customers import Actor, StaleRecordError, claim_form_token, commit_or_replay, used_form_token
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import claim_form_token, commit_or_replay, used_form_token
+from foodtrain.services.errors import NotFoundError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 
 SERVICE_LABELS = {SupportService.GROCERIES: "Grocery deliveries", SupportService.EXTRA: "EXTRA home support",
@@ -131,8 +132,7 @@ def decide_referral(session: Session, branch_id: int, referral_id: int, outcome:
         errors["consent_recorded"] = "Record the person's consent before accepting the referral."
     if errors:
         raise ValidationError(errors)
-    if expected_version is None or referral.version != expected_version:
-        raise StaleRecordError()
+    check_version(referral.version, expected_version)
     assert outcome is not None
     if consent_recorded and not referral.consent_recorded:
         referral.consent_recorded, referral.consent_on = True, today

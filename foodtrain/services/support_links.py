@@ -15,7 +15,7 @@ from foodtrain.models.support import (
     Referral,
     VolunteerSupportProfile,
 )
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.befriending import list_matches
 from foodtrain.services.extra import list_jobs
 from foodtrain.services.outcomes import surveys_of

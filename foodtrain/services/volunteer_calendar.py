@@ -23,7 +23,7 @@ from foodtrain.models import DayPart, Volunteer, VolunteerCalendarToken
 from foodtrain.models._types import utc_now
 from foodtrain.models.support import ExtraJob
 from foodtrain.services import commitments
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.extra import PART_TIMES as SUPPORT_PART_TIMES
 from foodtrain.services.extra import job_start_end, volunteer_extra_jobs

@@ -30,9 +30,8 @@ from foodtrain.models._types import utc_now
 from foodtrain.models.volunteer import MINIMUM_VOLUNTEER_AGE_YEARS
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode
 from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor
 from foodtrain.services.customers import (
-    Actor,
-    StaleRecordError,
     _phone,
     _text,
     age_on,
@@ -40,7 +39,7 @@ from foodtrain.services.customers import (
     commit_or_replay,
     used_form_token,
 )
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 
 GRID_WEEKDAYS = range(6)  # Monday to Saturday, the days the service runs
@@ -262,8 +261,7 @@ def update_volunteer(session: Session, branch_id: int, volunteer_id: int, detail
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
         return
-    if expected_version is None or volunteer.version != expected_version:
-        raise StaleRecordError()
+    check_version(volunteer.version, expected_version)
     checked = check_volunteer_details(session, branch_id, details, pvg, today, volunteer_id=volunteer.id)
     _check_left_after_joining(checked, volunteer.joined_on)
     values = dict(checked.values) | (checked.pvg or {})

@@ -19,7 +19,7 @@ from foodtrain.models.support import (
     VolunteerSupportProfile,
 )
 from foodtrain.services import befriending
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.privacy import erase_customer
 from tests.factories import make_branch, make_customer, make_volunteer
@@ -143,7 +143,7 @@ def test_match_blocks_the_half_day_and_lives_through_contacts_reviews_and_end(se
     assert match.status is BefriendingStatus.ENDED
     actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "befriending_match")))
     assert {"befriending.match", "befriending.contact", "befriending.review", "befriending.end"} <= actions
-    erase_customer(session, customer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
     assert session.get(BefriendingMatch, match_id).contacts[0].notes == ""
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from foodtrain.models import AuditEvent
+from foodtrain.services.audit import Actor
 from foodtrain.services.closures import closed_days, closed_reason, day_statuses, set_day
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.rota_problem import slots_for_month
@@ -33,8 +34,7 @@ def test_holidays_are_closed_and_a_coordinator_can_open_one(session) -> None:  #
     branch = _branch(session)
     assert closed_reason(session, branch.id, date(2026, 12, 25)) == "Christmas Day"
     assert date(2026, 12, 25) not in _slot_days(session, branch)
-    set_day(session, branch.id, date(2026, 12, 25), is_open=True, reason="Volunteers offered", user_id=None,
-            username="coordinator")
+    set_day(session, branch.id, date(2026, 12, 25), is_open=True, reason="Volunteers offered", actor=Actor(None, "coordinator"))
     assert closed_reason(session, branch.id, date(2026, 12, 25)) is None
     assert date(2026, 12, 25) in _slot_days(session, branch)
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.action.like("branch_day.%"))) == "branch_day.open"
@@ -45,13 +45,12 @@ def test_branch_closure_day_is_not_rostered(session) -> None:  # type: ignore[no
     branch = _branch(session)
     other = make_branch(session)
     session.commit()
-    set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason="Christmas party", user_id=None,
-            username="coordinator")
+    set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason="Christmas party", actor=Actor(None, "coordinator"))
     assert closed_days(session, branch.id, date(2026, 12, 18), date(2026, 12, 18)) == {
         date(2026, 12, 18): "Christmas party"}
     assert date(2026, 12, 18) not in _slot_days(session, branch)
     assert closed_reason(session, other.id, date(2026, 12, 18)) is None  # each branch its own
-    set_day(session, branch.id, date(2026, 12, 18), is_open=None, reason="", user_id=None, username="coordinator")
+    set_day(session, branch.id, date(2026, 12, 18), is_open=None, reason="", actor=Actor(None, "coordinator"))
     assert date(2026, 12, 18) in _slot_days(session, branch)
     statuses = day_statuses(session, branch.id, date(2026, 12, 1), date(2026, 12, 31))
     assert [(s.day.day, s.holiday, s.is_open) for s in statuses] == [
@@ -62,6 +61,6 @@ def test_a_closure_needs_a_reason(session) -> None:  # type: ignore[no-untyped-d
     """Closing an ordinary day without saying why is refused with a message, nothing stored."""
     branch = _branch(session)
     with pytest.raises(ValidationError) as caught:
-        set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason=" ", user_id=None, username="x")
+        set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason=" ", actor=Actor(None, "x"))
     assert "why" in caught.value.field_errors["reason"]
     assert closed_reason(session, branch.id, date(2026, 12, 18)) is None

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from foodtrain.models import Customer
 from foodtrain.services import customers as customer_service
-from foodtrain.services.customers import Actor, CustomerDetails, LikelyDuplicateError
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import CustomerDetails, LikelyDuplicateError
 from foodtrain.services.privacy import ERASED
 from tests.factories import make_branch, make_customer, make_shop
 

@@ -17,7 +17,9 @@ from foodtrain.models import (
     OrderLine,
     OrderStatus,
     PaymentMethod,
+    Shop,
 )
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.orders import (
     OrderLineInput,
@@ -39,6 +41,7 @@ from foodtrain.services.orders import (
 from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer, make_order, make_shop
 
+ACTOR = Actor(user_id=None, username="tester")
 TUESDAY = date(2026, 12, 1)  # factories' customers are weekly on Tuesdays, anchored on a Tuesday
 LINES = [OrderLineInput("Milk", 2, "semi-skimmed", True), OrderLineInput("Bread", 1, "", False)]
 
@@ -380,13 +383,45 @@ def test_shop_summary_and_picking_lists(session, world) -> None:  # type: ignore
         ("Zed Stores", time(8, 0), 1, 1, 2), (summaries[1].shop_name, time(9, 0), 1, 0, 2)]
     assert estimate_crates(18) == 3 and estimate_crates(1) == 1
 
-    lists = picking_lists(session, world["branch"], TUESDAY, second_shop.id)
-    assert len(lists) == 1 and lists[0].order_id == theirs and lists[0].customer_name == "Jean Brown"
-    assert lists[0].notes == "Back door" and lists[0].ready_by == time(8, 0)
-    assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in lists[0].lines] == [("Tea", 1, "decaf", False)]
-    assert [p.order_id for p in picking_lists(session, world["branch"], TUESDAY, world["shop"])] == [mine]
+    lists = picking_lists(session, world["branch"], TUESDAY, second_shop.id, ACTOR)
+    assert [(p.shop_name, p.ready_by, len(p.orders)) for p in lists] == [("Zed Stores", "08:00", 1)]
+    theirs_block = lists[0].orders[0]
+    assert theirs_block.order_ref == str(theirs) and theirs_block.customer_name == "Jean Brown"
+    assert theirs_block.notes == "Back door" and theirs_block.crates == 2
+    assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in theirs_block.lines] == [("Tea", 1, "decaf", False)]
+    mine_lists = picking_lists(session, world["branch"], TUESDAY, world["shop"], ACTOR)
+    assert [o.order_ref for p in mine_lists for o in p.orders] == [str(mine)]
+    assert mine_lists[0].orders[0].crates is None and mine_lists[0].orders[0].crates_estimate == 2
     with pytest.raises(NotFoundError):
-        picking_lists(session, world["other_branch"], TUESDAY, second_shop.id)
+        picking_lists(session, world["other_branch"], TUESDAY, second_shop.id, ACTOR)
+
+
+def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Received, sent and packed orders are picked; out for delivery, delivered, not delivered and cancelled
+    ones are left off; every printing writes one audit row (the list names customers and their food)."""
+    branch = _branch(session, world)
+    statuses = list(OrderStatus)
+    order_ids = {}
+    for number, status in enumerate(statuses):
+        customer = make_customer(session, branch, session.get(Shop, world["shop"]), first_name=f"P{number}",
+                                 last_name="Picker")
+        session.commit()
+        order_ids[status] = save_order(session, world["branch"], customer.id, TUESDAY,
+                                       [OrderLineInput("Bread", 1)], "", None)
+        order = session.get(Order, order_ids[status])
+        order.status = status
+        if status is OrderStatus.NOT_DELIVERED:
+            order.not_delivered_reason = "Nobody in"
+    session.commit()
+    audited_before = session.scalar(select(func.count()).select_from(AuditEvent)
+                                    .where(AuditEvent.action == "picking_list.download"))
+
+    lists = picking_lists(session, world["branch"], TUESDAY, None, ACTOR)
+
+    picked = {int(o.order_ref) for p in lists for o in p.orders}
+    assert picked == {order_ids[s] for s in (OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED)}
+    assert session.scalar(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == "picking_list.download")) == audited_before + 1
 
 
 def test_packing_records_crates_and_receipt(session, world) -> None:  # type: ignore[no-untyped-def]

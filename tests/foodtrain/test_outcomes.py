@@ -16,7 +16,7 @@ from foodtrain.models.support import (
     ExtraTaskType,
 )
 from foodtrain.services import outcomes
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
 from tests.factories import make_branch, make_customer, make_order, make_volunteer
 

@@ -21,7 +21,8 @@ from foodtrain.models import (
 )
 from foodtrain.services import customers as customer_service
 from foodtrain.services import volunteers as volunteer_service
-from foodtrain.services.customers import Actor, CustomerDetails, StaleRecordError
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import CustomerDetails, StaleRecordError
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.volunteers import PvgDetails, VolunteerDetails
 from tests.factories import make_branch, make_customer, make_order, make_shop, make_volunteer

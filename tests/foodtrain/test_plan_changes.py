@@ -13,7 +13,8 @@ import pytest
 from foodtrain.models import OrderLine, OrderStatus, RoutePlan
 from foodtrain.services import planning
 from foodtrain.services.closures import set_day
-from foodtrain.services.customers import Actor, CustomerDetails, pause_customer, update_customer
+from foodtrain.services.audit import Actor
+from foodtrain.services.customers import CustomerDetails, pause_customer, update_customer
 from foodtrain.services.errors import ConfirmationNeeded
 from foodtrain.services.orders import OrderLineInput, save_order
 from foodtrain.services.privacy import erase_customer
@@ -52,7 +53,7 @@ def _changes(session, branch) -> list[tuple[str, int | None, str]]:  # type: ign
 
 
 def _sheet_changes(session, branch, plan_id: int) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "coordinator"))
+    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coordinator"))
     return sheets[0].changes
 
 
@@ -120,7 +121,7 @@ def test_customer_moving_house_after_publishing_is_listed_but_a_phone_change_is_
 def test_customer_erased_after_publishing_is_flagged_not_printed_as_a_stop(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Erasure cancels the customer's open order: the page and the sheet list it as cancelled."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch)
-    erase_customer(session, orders[0].customer_id, branch.id, None, "coordinator")
+    erase_customer(session, orders[0].customer_id, branch.id, Actor(None, "coordinator"))
     changes = _changes(session, branch)
     assert [(kind, order_id) for kind, order_id, _ in changes] == [("cancelled", orders[0].id)]
     assert changes[0][2] == f"Order {orders[0].id} for (erased) (erased) was cancelled (Van 1's round)"
@@ -155,7 +156,7 @@ def test_volunteer_taken_off_the_rota_says_which_seat_is_empty(session, monkeypa
 def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A closure added for the day after publishing: every round's sheet says the branch is closed."""
     branch, _, _, _, _, _, plan_id = _published(session, monkeypatch)
-    set_day(session, branch.id, DAY, is_open=False, reason="Storm warning", user_id=None, username="coordinator")
+    set_day(session, branch.id, DAY, is_open=False, reason="Storm warning", actor=Actor(None, "coordinator"))
     assert _changes(session, branch) == [("closed", None, "The branch is closed on Tuesday 1 December (Storm warning)")]
     _page_and_sheet_say(session, branch, plan_id, "The branch is closed")
     planning.plan_day(session, branch.id, DAY, time_limit_s=1)  # back in draft: publishing asks to confirm it

@@ -20,6 +20,7 @@ from foodtrain.models import (
     SupportNeed,
 )
 from foodtrain.services import planning
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.rota import VanTeam
 from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
@@ -211,7 +212,7 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
         VanTeam(vans[0].id, vans[0].name, 21, "Ann Driver", 22, "Bob Mate"),
         VanTeam(vans[1].id, vans[1].name, 23, "Cat Driver", 24, "Dan Mate")])
     plan_id = _plan(session, branch)
-    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "coord"))
+    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
     stops = [s for sheet in sheets for s in sheet.stops if s.kind == "delivery"]
     assert len(stops) == 4
     amounts = {s.order_ref: s.amount_due for s in stops}
@@ -219,7 +220,7 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     assert amounts[str(orders[1].id)] == "receipt + £3.00 charge"
     assert session.scalar(select(db.func.count()).select_from(AuditEvent)
                           .where(AuditEvent.action == "delivery_sheet.download")) == 1
-    driver = planning.Viewer(None, "driver", volunteer_id=23, drivers_only=True)
+    driver = Actor(None, "driver", volunteer_id=23, drivers_only=True)
     with pytest.raises(NotFoundError):  # draft: not for drivers yet
         planning.delivery_sheets(session, branch.id, plan_id, None, driver)
     view = planning.get_plan_view(session, branch.id, DAY)
@@ -254,7 +255,7 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
     view = planning.get_plan_view(session, branch.id, DAY)
     monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
         VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)])
-    team_member = planning.Viewer(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
+    team_member = Actor(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
 
     def codes(viewer, today=DAY):  # type: ignore[no-untyped-def]
         sheets = planning.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher, today=today)
@@ -264,7 +265,7 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
     assert set(draft_codes.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
     planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None,
                           confirmed=True)
-    coordinator_codes = codes(planning.Viewer(None, "coordinator"))
+    coordinator_codes = codes(Actor(None, "coordinator"))
     assert set(coordinator_codes.values()) == {planning.KEY_SAFE_HELD_BY_TEAM}
     own_round_orders = {str(s.order_id) for s in view.rounds[0].stops if s.order_id}
     team_codes = codes(team_member)
@@ -359,7 +360,7 @@ def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(sessio
     assert view.out_of_date and view.new_orders == 1
     cancelled = [s for r in view.rounds for s in r.stops if s.order_id == orders[0].id and s.kind == "delivery"]
     assert cancelled and cancelled[0].cancelled and view.rounds[0].deliveries == 2
-    sheets = planning.delivery_sheets(session, branch.id, view.id, None, planning.Viewer(None, "coord"))
+    sheets = planning.delivery_sheets(session, branch.id, view.id, None, Actor(None, "coord"))
     struck = [s for s in sheets[0].stops if s.cancelled]
     assert [s.order_ref for s in struck] == [str(orders[0].id)] and not struck[0].phone
     assert any("was cancelled" in text for text in sheets[0].changes)

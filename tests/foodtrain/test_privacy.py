@@ -23,6 +23,7 @@ from foodtrain.models import (
     VolunteerAvailability,
     DayPart,
 )
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.privacy import ERASED, apply_retention, erase_customer, erase_volunteer, export_subject
 from tests.conftest import requires_postgres
@@ -43,7 +44,7 @@ def _customer_with_history(session):  # type: ignore[no-untyped-def]
 def test_export_contains_the_person_and_everything_pointing_at_them(session) -> None:  # type: ignore[no-untyped-def]
     """JSON has the customer, support needs, orders and their lines; CSV neutralises formula cells."""
     branch, customer, order = _customer_with_history(session)
-    exported = export_subject(session, Customer, customer.id, branch.id, user_id=None)
+    exported = export_subject(session, Customer, customer.id, branch.id, Actor(None))
     data = json.loads(exported.to_json())["data"]
     assert data["customers"][0]["phone"] == "01387 123456"
     assert data["customer_support_needs"][0]["need"] == "unpacking"
@@ -57,13 +58,13 @@ def test_export_contains_the_person_and_everything_pointing_at_them(session) -> 
 def test_export_is_branch_scoped(session) -> None:  # type: ignore[no-untyped-def]
     branch, customer, _ = _customer_with_history(session)
     with pytest.raises(NotFoundError):
-        export_subject(session, Customer, customer.id, branch.id + 999, user_id=None)
+        export_subject(session, Customer, customer.id, branch.id + 999, Actor(None))
 
 
 def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:  # type: ignore[no-untyped-def]
     """Names, phone, notes and needs go; the order (date, amounts) and the postcode district stay."""
     branch, customer, order = _customer_with_history(session)
-    erase_customer(session, customer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
     erased = session.get(Customer, customer.id)
     assert (erased.first_name, erased.last_name, erased.phone, erased.access_notes) == (ERASED, ERASED, "", "")
@@ -71,7 +72,7 @@ def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:  # type
     assert session.scalar(select(func.count()).select_from(CustomerSupportNeed)) == 0
     kept = session.get(Order, order.id)
     assert kept.till_receipt_pence == 2345 and kept.customer_id == customer.id
-    assert "Morag" not in export_subject(session, Customer, customer.id, branch.id, user_id=None).to_json()
+    assert "Morag" not in export_subject(session, Customer, customer.id, branch.id, Actor(None)).to_json()
 
 
 def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history(session) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +83,7 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
     open_orders = [make_order(session, customer, delivery_date=date(2026, 12, 8 + 7 * k), status=status, notes="Ring twice")
                    for k, status in enumerate((OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED))]
     session.commit()
-    erase_customer(session, customer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
     assert session.get(Order, delivered.id).status is OrderStatus.DELIVERED
     for order in open_orders:
@@ -108,7 +109,7 @@ def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_on
     past = make_order(session, customer, delivery_date=today - timedelta(days=7), status=OrderStatus.NOT_DELIVERED,
                       not_delivered_reason="Zq: in hospital")
     session.commit()
-    erase_customer(session, customer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
     assert session.get(Order, todays.id).status is OrderStatus.CANCELLED
     kept = session.get(Order, past.id)
@@ -124,7 +125,7 @@ def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> 
                                pvg_issued_on=date(2023, 4, 12), pvg_disclosure_type=PvgDisclosureType.SCHEME_RECORD)
     volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING)]
     session.commit()
-    erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+    erase_volunteer(session, volunteer.id, branch.id, Actor(None))
     session.expire_all()
     erased = session.get(Volunteer, volunteer.id)
     assert (erased.first_name, erased.pvg_reference, erased.phone) == (ERASED, "", "")
@@ -243,8 +244,8 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
                 "Zq: in hospital after a fall", "zq-login", "Zq Display", "Zq-Volunteer dropped out: sick",
                 "Zq operation", "Zq: gone to her daughter's"} - {""}
     orders_before = len(orders)
-    erase_customer(demo_session, customer.id, customer.branch_id, user_id=None)
-    erase_volunteer(demo_session, volunteer.id, volunteer.branch_id, user_id=None)
+    erase_customer(demo_session, customer.id, customer.branch_id, Actor(None))
+    erase_volunteer(demo_session, volunteer.id, volunteer.branch_id, Actor(None))
     found, checked = [], 0
     for table, column in _text_columns():
         for value in personal:
@@ -279,13 +280,13 @@ def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> 
     demo_session.add(ImportBatch(token="zq-batch", branch_id=volunteer.branch_id, user_id=user.id, kind="customers",
                                  rows_json='[{"last_name": "Someone Else"}]'))
     demo_session.commit()
-    text = export_subject(demo_session, Volunteer, volunteer.id, volunteer.branch_id, user_id=None).to_json()
+    text = export_subject(demo_session, Volunteer, volunteer.id, volunteer.branch_id, Actor(None)).to_json()
     assert "Zq Staff" in text and volunteer.last_name in text
     for leak in ("Someone Else", "$argon2id$zq", "zq-totp-ciphertext", "import_batches", "password_hash"):
         assert leak not in text
     customer = demo_session.scalar(select(Customer).where(Customer.key_safe_code_encrypted.is_not(None)).limit(1))
     if customer is not None:
-        exported = export_subject(demo_session, Customer, customer.id, customer.branch_id, user_id=None).to_json()
+        exported = export_subject(demo_session, Customer, customer.id, customer.branch_id, Actor(None)).to_json()
         assert customer.key_safe_code_encrypted not in exported and "key_safe_code_encrypted" not in exported
 
 
@@ -328,7 +329,7 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
                                reason="Covering for Zqels B")
     session.add_all([change, absence])
     session.commit()
-    erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+    erase_volunteer(session, volunteer.id, branch.id, Actor(None))
     session.expire_all()
     assert session.get(Customer, customer.id).access_notes == "(erased) has the spare key"
     kept = session.get(Order, order.id)
@@ -369,7 +370,7 @@ def test_a_volunteers_export_lists_their_befriending_matches_without_the_custome
                          ended_on=date(2025, 9, 1), end_reason="Zqreason: Isobel moved into care"),
     ])
     session.commit()
-    data = json.loads(export_subject(session, Volunteer, befriender.id, branch.id, user_id=None).to_json())["data"]
+    data = json.loads(export_subject(session, Volunteer, befriender.id, branch.id, Actor(None)).to_json())["data"]
     matches = sorted(data["befriending_matches"], key=lambda match: match["started_on"])
     assert [(m["started_on"], m["weekday"], m["part_of_day"], m["status"], m["ended_on"]) for m in matches] == [
         ("2025-03-03", 0, "morning", "ended", "2025-09-01"), ("2026-01-05", 2, "afternoon", "active", None)]
@@ -401,8 +402,8 @@ def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:  # ty
                             note=note)
         session.add(change)
         session.commit()
-        erase_customer(session, customer.id, branch.id, user_id=None)
-        erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+        erase_customer(session, customer.id, branch.id, Actor(None))
+        erase_volunteer(session, volunteer.id, branch.id, Actor(None))
         session.expire_all()
         assert session.get(Order, past.id).status is OrderStatus.NOT_DELIVERED
         stored = session.get(RotaChange, change.id).note

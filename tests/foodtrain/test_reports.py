@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, CustomerStatus, OrderStatus, PaymentMethod
 from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.reports import (
     ExportFormat,
@@ -257,8 +258,7 @@ def test_charts_and_export_of_every_report(session) -> None:  # type: ignore[no-
         report = build_report(session, _query(kind, [branch.id, other.id]))
         assert all(chart.startswith("<svg") for chart in report_charts(report))
         for export_format in ExportFormat:
-            exported = export_report(session, _query(kind, [branch.id, other.id]), export_format, user_id=None,
-                                     username="tester")
+            exported = export_report(session, _query(kind, [branch.id, other.id]), export_format, actor=Actor(None, "tester"))
             assert exported.filename.endswith("." + export_format.value) and exported.content
     actions = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "report.export")).all()
     assert len(actions) == 2 * len(ReportKind)
@@ -270,7 +270,7 @@ def test_export_neutralises_formulas_in_branch_names(session) -> None:  # type: 
     branch = make_branch(session, name='=HYPERLINK("http://evil.example","x")')
     _orders(session, branch, [(date(2026, 3, 2), OrderStatus.DELIVERED, PaymentMethod.CASH, 500)])
     session.commit()
-    exported = export_report(session, _query(ReportKind.CUSTOMERS, [branch.id]), ExportFormat.CSV, user_id=None)
+    exported = export_report(session, _query(ReportKind.CUSTOMERS, [branch.id]), ExportFormat.CSV, actor=Actor(None))
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     cells = [cell for row in rows for cell in row]
     assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells
@@ -308,7 +308,7 @@ def test_reports_on_postgresql(tmp_path) -> None:  # type: ignore[no-untyped-def
             hours = volunteer_hours_report(session, _query(ReportKind.VOLUNTEER_HOURS, [branch.id]))
             assert hours.branches[0].total_hours == Decimal("14") and hours.branches[0].total_value_pence == 14_140
             exported = export_report(session, _query(ReportKind.CHARGES, [branch.id]), ExportFormat.XLSX,
-                                     user_id=None)
+                                     actor=Actor(None))
             assert exported.content[:2] == b"PK"
         finally:
             db.session.remove()

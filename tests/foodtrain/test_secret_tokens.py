@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from foodtrain.models import UserSession, VolunteerCalendarToken
 from foodtrain.secret_tokens import token_digest
 from foodtrain.services.auth import start_session
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.volunteer_calendar import new_feed_token
 from tests.factories import make_branch, make_user, make_volunteer
 

@@ -25,7 +25,7 @@ from foodtrain.models.support import (
     VolunteerSkill,
 )
 from foodtrain.services import extra, referrals
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.privacy import erase_customer
 from tests.factories import make_branch, make_customer, make_volunteer
@@ -228,7 +228,7 @@ def test_erasing_the_customer_clears_referral_and_job_texts(session) -> None:  #
     branch, customer, task, volunteer = _extra_setup(session)
     referral_id = _referral(session, branch, customer, notes="Lives alone since March")
     job_id = _request(session, branch, customer, task)
-    erase_customer(session, customer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
     referral, job = session.get(Referral, referral_id), session.get(ExtraJob, job_id)
     assert (referral.referrer_name, referral.notes, job.details) == ("", "", "")
@@ -249,7 +249,7 @@ def test_subject_export_includes_the_new_records(session) -> None:  # type: igno
     job_id = _request(session, branch, customer, task)
     extra.schedule_job(session, branch.id, job_id, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
                        expected_version=1, actor=ACTOR, today=TODAY)
-    data = json.loads(export_subject(session, Customer, customer.id, branch.id, user_id=None).to_json())["data"]
+    data = json.loads(export_subject(session, Customer, customer.id, branch.id, Actor(None)).to_json())["data"]
     assert data["referrals"][0]["referrer_name"] == "Dr Brown" and data["extra_jobs"][0]["id"] == job_id
-    data = json.loads(export_subject(session, Volunteer, helper.id, branch.id, user_id=None).to_json())["data"]
+    data = json.loads(export_subject(session, Volunteer, helper.id, branch.id, Actor(None)).to_json())["data"]
     assert data["volunteer_skills"][0]["task_type_id"] == task.id and "extra_jobs" not in data

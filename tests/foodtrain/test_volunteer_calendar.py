@@ -21,7 +21,7 @@ from foodtrain.models import (
     VolunteerCalendarToken,
 )
 from foodtrain.models.support import BefriendingMatch, BefriendingStatus
-from foodtrain.services.customers import Actor
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.rota import Shift
 from foodtrain.services.volunteer_calendar import (
