@@ -306,18 +306,27 @@ class _Recorder:
         return answer
 
 
-def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int) -> None:
-    """Loop over the pages, then take one phone order: open a found customer's order page and save it."""
+def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int,
+                 think_s: float = 0.0) -> None:
+    """Loop over the pages, then take one phone order: open a found customer's order page and save it.
+    ``think_s``: a pause before each page, on average (0: none, every user asks as fast as answered)."""
     chooser = random.Random(seed)
+
+    def think() -> None:
+        if think_s:
+            stop.wait(chooser.uniform(0, 2 * think_s))
+
     while not stop.is_set():
         finder_html = ""
         for name, path in PAGES.items():
+            think()
             status, html, _url = recorder.timed(name, lambda path=path: client.get(path))
             if name == "phone order finder" and status == 200:
                 finder_html = html
         links = re.findall(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"', finder_html)
         if not links:
             continue
+        think()
         status, html, url = recorder.timed("phone order page",
                                            lambda: client.get(chooser.choice(links).replace("&amp;", "&")))
         if status != 200 or 'id="order-form"' not in html:
@@ -325,16 +334,18 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         fields = {**_hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
                   "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
                   "save": "Save order"}
+        think()
         recorder.timed("phone order save", lambda url=url, fields=fields: client.post(url, fields))
 
 
-def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float) -> dict[str, object]:
+def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float,
+             think_s: float = 0.0) -> dict[str, object]:
     """Office users loop for duration_s (and until every job has finished); returns the figures.
     ``jobs``: each job's progress URL with the coordinator who started it (a job page is for its branch only)."""
     recorder = _Recorder()
     stop = threading.Event()
     started = time.monotonic()
-    threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed))
+    threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed, think_s))
                for seed, client in enumerate(office)]
     for thread in threads:
         thread.start()
@@ -386,7 +397,8 @@ def _keep_logs(workdir: Path, destination: Path | None) -> None:
             shutil.copy(log, destination / log.name)
 
 
-def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None) -> dict[str, object]:
+def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None,
+                   think_s: float = 0.0) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-"))
     instance = workdir / "instance"
     server, base_url = _start_server(instance)
@@ -397,9 +409,10 @@ def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None)
         office_dg = _sign_in(base_url, "office-dg", logins["office-dg"])
         route_plans = _start_route_plans(coordinator, office_dg, 1)
         jobs = [(coordinator, url) for url in (_start_rota(coordinator), *route_plans)]
-        figures = _measure(office, jobs, duration_s)
+        figures = _measure(office, jobs, duration_s, think_s)
         return {"scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
-                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g}",
+                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g}"
+                           + (f" --think-s {think_s:g}" if think_s else ""),
                 **figures}
     finally:
         _stop(server)
@@ -407,7 +420,8 @@ def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None) -> dict[str, object]:
+def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None,
+                   think_s: float = 0.0) -> dict[str, object]:
     """PostgreSQL + Redis + 2 app processes + 2 workers; 4 route plans and 2 rota generations meanwhile."""
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-b-"))
     if os.geteuid() == 0:
@@ -437,9 +451,10 @@ def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None)
         route_plans = [(coordinator, url) for coordinator, office in zip(coordinators, offices)
                        for url in _start_route_plans(coordinator, office, 2)]
         jobs = [(coordinator, _start_rota(coordinator)) for coordinator in coordinators] + route_plans
-        figures = _measure(office, jobs, duration_s)
+        figures = _measure(office, jobs, duration_s, think_s)
         return {"scenario": "b: several processes (PostgreSQL, Redis, 2 app processes, 2 workers)",
-                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g}",
+                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g}"
+                           + (f" --think-s {think_s:g}" if think_s else ""),
                 **figures}
     finally:
         for process in processes:
@@ -580,15 +595,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit-s", type=int, default=10, help="(c) search time per branch's plan.")
     parser.add_argument("--users", type=int, help="Office users (default: 5 in a, 20 in b).")
     parser.add_argument("--duration-s", type=float, default=60)
+    parser.add_argument("--think-s", type=float, default=0.0,
+                        help="(a, b) Average pause of each office user before each page (default 0: none).")
     parser.add_argument("--output", type=Path, help="Also write the figures here (JSON).")
     parser.add_argument("--keep-logs", type=Path, help="Copy the app's and workers' logs into this folder.")
     arguments = parser.parse_args(argv)
     if arguments.scenario == "a":
-        figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs)
+        figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     elif arguments.scenario == "c":
         figures = run_scenario_c(arguments.branches, arguments.time_limit_s, arguments.keep_logs)
     else:
-        figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs)
+        figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     text = json.dumps(figures, indent=2)
     print(text)
     if arguments.output:
