@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -340,7 +341,72 @@ def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
     click.echo(f"{username} linked to volunteer {volunteer_id}." if volunteer_id else f"{username} unlinked.")
 
 
+@click.command("seed-national-day")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The delivery day (YYYY-MM-DD).")
+@click.option("--branches", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--customers", default=165, show_default=True, type=click.IntRange(1, 2000), help="Per branch.")
+@click.option("--vans", default=10, show_default=True, type=click.IntRange(1, 60), help="Per branch.")
+@with_appcontext
+def seed_national_day_command(day: datetime, branches: int, customers: int, vans: int) -> None:
+    """Load many branches' delivery day into an empty database (the national load figures); no logins."""
+    from foodtrain.demo import generate_national_day
+
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("FOODTRAIN_ENV=production: made-up branches are never loaded.")
+    migrate_database()
+    try:
+        summary = generate_national_day(db.session(), day.date(), branches, customers, vans)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{summary.branches} branches, {summary.customers} customers, {summary.orders} orders "
+               f"on {day.date().isoformat()}, {summary.vans} vans.")
+
+
+@click.command("plan-day")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The delivery day (YYYY-MM-DD).")
+@click.option("--branch", "branch_codes", multiple=True, help="A branch code (repeat it); default: every branch.")
+@click.option("--time-limit-s", default=10, show_default=True, type=int, help="Search time per branch.")
+@with_appcontext
+def plan_day_command(day: datetime, branch_codes: tuple[str, ...], time_limit_s: int) -> None:
+    """Queue a route plan of the day for each branch (run by the workers); prints one job id a line."""
+    from foodtrain.job_queue import job_queue
+    from foodtrain.jobs import submit_job
+    from foodtrain.services.errors import ValidationError
+    from foodtrain.services.planning import (
+        DEFAULT_SHIFT_END,
+        DEFAULT_SHIFT_START,
+        PLAN_JOB_KIND,
+        check_day_to_plan,
+        plan_job_parameters,
+    )
+
+    session = db.session()
+    statement = select(Branch.id, Branch.code).order_by(Branch.code)
+    if branch_codes:
+        statement = statement.where(Branch.code.in_(branch_codes))
+    branches = session.execute(statement).all()
+    session.rollback()
+    missing = set(branch_codes) - {code for _id, code in branches}
+    if missing:
+        raise click.ClickException(f"No branch with code {', '.join(sorted(missing))}.")
+    job_ids = []
+    for branch_id, code in branches:
+        try:
+            check_day_to_plan(session, branch_id, day.date())
+            parameters = plan_job_parameters(day.date(), DEFAULT_SHIFT_START,
+                                             DEFAULT_SHIFT_END, time_limit_s, None,
+                                             f"/routes/?date={day.date().isoformat()}")
+        except ValidationError as error:
+            click.echo(f"{code}: not planned: {' '.join(error.field_errors.values())}", err=True)
+            continue
+        job_ids.append(submit_job(session, branch_id=branch_id, kind=PLAN_JOB_KIND, parameters=parameters,
+                                  user_id=None))
+    for job_id in job_ids:  # stored first, then queued together: the workers find them all at once
+        job_queue(current_app).enqueue(job_id)
+        click.echo(job_id)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command, geocode_command, backup_command,
+    for command in (init_db_command, seed_demo_command, seed_national_day_command, plan_day_command, create_user_command, geocode_command, backup_command,
                     restore_command, check_db_command, retention_command, users_group, purge_backups_command):
         app.cli.add_command(command)

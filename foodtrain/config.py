@@ -52,6 +52,13 @@ def check_production_environment() -> None:
             "(see docs/deploy.md); refusing to start.")
 
 
+def _worker_niceness() -> int:
+    text = os.environ.get("FOODTRAIN_WORKER_NICENESS", str(Config.WORKER_NICENESS)).strip()
+    if not text.isdigit() or int(text) > 19:
+        raise ValueError(f"FOODTRAIN_WORKER_NICENESS: give a CPU niceness from 0 (same as the web) to 19, not {text!r}")
+    return int(text)
+
+
 def _proxy_hops() -> int:
     text = os.environ.get("FOODTRAIN_PROXY_HOPS", "0").strip() or "0"
     if not text.isdigit():
@@ -82,6 +89,9 @@ class Config:
     QUEUE_URL: str | None = None  # None: a SQLite queue file in the instance folder; or redis://host:port/db
     PRODUCTION = False  # FOODTRAIN_ENV=production: never load or print demo users
     PROXY_HOPS = 0  # trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host are believed this many deep)
+    # Job workers (and the search processes they start) run at this CPU niceness (0-19), so that on a box shared
+    # with the web server office pages win the cores over the solvers; a worker-only host loses nothing by it.
+    WORKER_NICENESS = 10
     MAP_TILE_URLS: dict[str, str] = {}  # branch code -> its own tile server (FOODTRAIN_MAP_TILE_URLS); none: offline map
 
     @classmethod
@@ -97,6 +107,7 @@ class Config:
         settings["QUEUE_URL"] = os.environ.get("FOODTRAIN_QUEUE_URL") or None
         settings["PRODUCTION"] = os.environ.get("FOODTRAIN_ENV", "").strip().lower() == "production"
         settings["PROXY_HOPS"] = _proxy_hops()
+        settings["WORKER_NICENESS"] = _worker_niceness()
         from foodtrain.route_map import parse_tile_urls  # the rule for a tile address lives with the map
 
         settings["MAP_TILE_URLS"] = parse_tile_urls(os.environ.get("FOODTRAIN_MAP_TILE_URLS", ""))

@@ -415,3 +415,56 @@ def generate_demo(session: Session, today: date, seed: int = DEFAULT_SEED, passw
     add_support_demo(session, today)
     session.commit()
     return summary
+
+
+class _OneDayBuilder(_DemoBuilder):
+    """The demo's branch-making with every customer delivered on one weekday and orders on one day only
+    (no history, no logins): a branch's delivery day as the route planner sees it."""
+
+    def __init__(self, session: Session, rng: random.Random, day: date) -> None:
+        super().__init__(session, rng, day, random_demo_password)
+
+    def _order_history(self, branch: Branch, customers: list[Customer]) -> int:
+        from foodtrain.schedule import is_customer_due
+
+        count = 0
+        for customer in customers:
+            if is_customer_due(status=customer.status, frequency=customer.frequency,
+                               anchor_date=customer.frequency_anchor_date, delivery_weekday=customer.delivery_weekday,
+                               paused_from=customer.paused_from, paused_until=customer.paused_until,
+                               ended_on=customer.ended_on, on=self.today):
+                self.session.add(self._order(branch, customer, self.today))
+                count += 1
+        self.session.flush()
+        return count
+
+    def _users(self, branch: Branch, volunteers: list[Volunteer]) -> list[DemoLogin]:
+        return []
+
+
+def generate_national_day(session: Session, day: date, branches: int = 20, customers_per_branch: int = 165,
+                          vans_per_branch: int = 10, seed: int = DEFAULT_SEED) -> DemoSummary:
+    """Fill an empty database with ``branches`` branches' delivery day on ``day`` (for the national load figures).
+
+    Each branch is built as a demo branch is (its places, shops, customers, vans), taking the demo's
+    branches in turn as patterns, then renamed (DG01, WL02, …); every customer is delivered on
+    ``day``'s weekday and has phoned in an order for ``day`` if due. No rota is published, so every
+    van goes out. About three quarters of the customers are due on a given day (the others are
+    fortnightly, monthly or paused).
+    """
+    if not database_is_empty(session):
+        raise RuntimeError("The database already has data; the national day is only loaded into an empty database.")
+    builder = _OneDayBuilder(session, random.Random(seed), day)
+    summary = DemoSummary()
+    places = _places()
+    patterns = _read_csv("branches.csv")
+    for number in range(1, branches + 1):
+        pattern = patterns[(number - 1) % len(patterns)]
+        row = {**pattern, "customers": str(customers_per_branch), "vans": str(vans_per_branch), "volunteers": "4",
+               "delivery_weekdays": str(day.weekday())}
+        branch = builder.build_branch(row, [place for place in places if place.branch_code == pattern["code"]],
+                                      summary)
+        branch.code, branch.name = f"{pattern['code']}{number:02d}", f"{pattern['name']} {number}"
+        session.flush()  # the next branch is built under the pattern's code again
+    session.commit()
+    return summary

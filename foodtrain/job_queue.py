@@ -107,12 +107,38 @@ def _watch_abandoned_jobs(app: Flask, stop: threading.Event, parent_pid: int | N
             app.logger.exception("Looking for abandoned jobs failed; trying again shortly")
 
 
+def lower_cpu_priority(niceness: int) -> int:
+    """Run this process at CPU niceness ``niceness`` at least (an unprivileged process can only raise it),
+    so that the web server's requests win the cores over the solvers on a shared box; returns the niceness.
+
+    On Linux niceness belongs to each thread, and a new thread or process inherits its creator's:
+    every thread already running is lowered too (libraries start some while the app is built), and
+    every later job thread, solver thread and search process (forked by the route search) inherits it.
+    """
+    for thread_id in _thread_ids():
+        try:
+            if os.getpriority(os.PRIO_PROCESS, thread_id) < niceness:
+                os.setpriority(os.PRIO_PROCESS, thread_id, niceness)
+        except ProcessLookupError:  # the thread ended meanwhile
+            continue
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def _thread_ids() -> list[int]:
+    """This process's threads (Linux); elsewhere the process itself, where niceness is per process anyway."""
+    tasks = Path("/proc/self/task")
+    return [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]
+
+
 def run_worker(app: Flask, threads: int = 1, parent_pid: int | None = None) -> None:
     """Run jobs from the queue until interrupted (Ctrl+C / SIGINT finishes the running jobs first).
 
+    Runs at the WORKER_NICENESS CPU priority (FOODTRAIN_WORKER_NICENESS), set before any thread starts.
     Logs each job taken, skipped and finished (with its time) to stderr, as Huey's own consumer does.
     """
+    niceness = lower_cpu_priority(app.config["WORKER_NICENESS"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s: %(message)s")
+    logging.getLogger(__name__).info("worker %d runs jobs at CPU niceness %d", os.getpid(), niceness)
     queue = job_queue(app)
     requeue_waiting_jobs(app)
     stop = threading.Event()

@@ -1,6 +1,6 @@
 """Load figures: office users' pages while background jobs run.
 
-    python -m foodtrain.loadtest [--scenario a|b] [--users N] [--duration-s 60] [--output FILE.json]
+    python -m foodtrain.loadtest [--scenario a|b|c] [--users N] [--duration-s 60] [--output FILE.json]
 
 (a) embedded default: `foodtrain serve` (web + one worker, SQLite database and queue) on a fresh
     instance folder; 5 office users; a rota generation and a route plan run meanwhile.
@@ -8,6 +8,13 @@
     on free ports and removed afterwards), 2 `foodtrain serve --workers 0` app processes and
     2 `foodtrain worker` processes; 20 office users spread over both app processes; 4 route plans
     and 2 rota generations (one per demo branch) run meanwhile.
+(c) a national day: PostgreSQL and Redis as in (b); `foodtrain seed-national-day` makes 20 branches'
+    delivery day (about 2,100 orders), `foodtrain plan-day` queues every branch's route plan at once,
+    planned first by 1 `foodtrain worker`, then again by 2. Prints the total time (first job queued to
+    last finished, from the job rows), the speed-up, how every job ended, and the plans' quality
+    (orders placed and left out, vans, driving minutes) and the workers' CPU seconds: a route search
+    stops at its time limit, so a second worker sharing the same cores finishes sooner by giving each
+    plan less CPU, and the quality figures show what that costs.
 
 Jobs are started as a coordinator would (through the forms). Each office user loops over the
 customer search, the order board, the phone-order customer finder, and a phone order: the
@@ -299,18 +306,27 @@ class _Recorder:
         return answer
 
 
-def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int) -> None:
-    """Loop over the pages, then take one phone order: open a found customer's order page and save it."""
+def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int,
+                 think_s: float = 0.0) -> None:
+    """Loop over the pages, then take one phone order: open a found customer's order page and save it.
+    ``think_s``: a pause before each page, on average (0: none, every user asks as fast as answered)."""
     chooser = random.Random(seed)
+
+    def think() -> None:
+        if think_s:
+            stop.wait(chooser.uniform(0, 2 * think_s))
+
     while not stop.is_set():
         finder_html = ""
         for name, path in PAGES.items():
+            think()
             status, html, _url = recorder.timed(name, lambda path=path: client.get(path))
             if name == "phone order finder" and status == 200:
                 finder_html = html
         links = re.findall(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"', finder_html)
         if not links:
             continue
+        think()
         status, html, url = recorder.timed("phone order page",
                                            lambda: client.get(chooser.choice(links).replace("&amp;", "&")))
         if status != 200 or 'id="order-form"' not in html:
@@ -318,16 +334,18 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         fields = {**_hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
                   "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
                   "save": "Save order"}
+        think()
         recorder.timed("phone order save", lambda url=url, fields=fields: client.post(url, fields))
 
 
-def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float) -> dict[str, object]:
+def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float,
+             think_s: float = 0.0) -> dict[str, object]:
     """Office users loop for duration_s (and until every job has finished); returns the figures.
     ``jobs``: each job's progress URL with the coordinator who started it (a job page is for its branch only)."""
     recorder = _Recorder()
     stop = threading.Event()
     started = time.monotonic()
-    threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed))
+    threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed, think_s))
                for seed, client in enumerate(office)]
     for thread in threads:
         thread.start()
@@ -379,7 +397,8 @@ def _keep_logs(workdir: Path, destination: Path | None) -> None:
             shutil.copy(log, destination / log.name)
 
 
-def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None) -> dict[str, object]:
+def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None,
+                   think_s: float = 0.0) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-"))
     instance = workdir / "instance"
     server, base_url = _start_server(instance)
@@ -390,9 +409,10 @@ def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None)
         office_dg = _sign_in(base_url, "office-dg", logins["office-dg"])
         route_plans = _start_route_plans(coordinator, office_dg, 1)
         jobs = [(coordinator, url) for url in (_start_rota(coordinator), *route_plans)]
-        figures = _measure(office, jobs, duration_s)
+        figures = _measure(office, jobs, duration_s, think_s)
         return {"scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
-                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g}",
+                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g}"
+                           + (f" --think-s {think_s:g}" if think_s else ""),
                 **figures}
     finally:
         _stop(server)
@@ -400,7 +420,8 @@ def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None) -> dict[str, object]:
+def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None,
+                   think_s: float = 0.0) -> dict[str, object]:
     """PostgreSQL + Redis + 2 app processes + 2 workers; 4 route plans and 2 rota generations meanwhile."""
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-b-"))
     if os.geteuid() == 0:
@@ -430,9 +451,10 @@ def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None)
         route_plans = [(coordinator, url) for coordinator, office in zip(coordinators, offices)
                        for url in _start_route_plans(coordinator, office, 2)]
         jobs = [(coordinator, _start_rota(coordinator)) for coordinator in coordinators] + route_plans
-        figures = _measure(office, jobs, duration_s)
+        figures = _measure(office, jobs, duration_s, think_s)
         return {"scenario": "b: several processes (PostgreSQL, Redis, 2 app processes, 2 workers)",
-                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g}",
+                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g}"
+                           + (f" --think-s {think_s:g}" if think_s else ""),
                 **figures}
     finally:
         for process in processes:
@@ -444,18 +466,146 @@ def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _run_foodtrain(env: dict[str, str], *arguments: str) -> str:
+    done = subprocess.run([_foodtrain(), *arguments], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"foodtrain {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _start_ready_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """A `foodtrain worker`, returned once it takes jobs (its start-up is not counted in the planning time)."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([_foodtrain(), "worker"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 300
+    while "runs jobs at CPU niceness" not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("foodtrain worker did not start:\n" + log_path.read_text(errors="replace"))
+        time.sleep(0.2)
+    return process
+
+
+def _national_round(env: dict[str, str], database_url: str, day: date, workers: int, time_limit_s: int,
+                    workdir: Path) -> dict[str, object]:
+    """Queue every branch's plan of ``day`` at once and let ``workers`` worker processes plan them all."""
+    import resource
+
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from foodtrain.models import BackgroundJob, JobStatus, RoutePlan
+
+    processes = [_start_ready_worker(env, workdir / f"national-{workers}-worker-{n}.log") for n in range(workers)]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    job_ids = [int(line) for line in _run_foodtrain(env, "plan-day", "--date", day.isoformat(), "--time-limit-s",
+                                                     str(time_limit_s)).split()]
+    cpu_queueing = resource.getrusage(resource.RUSAGE_CHILDREN)
+    engine = create_engine(database_url)
+    try:
+        deadline = time.monotonic() + 60 + len(job_ids) * (time_limit_s + 60)
+        with Session(engine) as session:
+            while True:
+                jobs = session.scalars(select(BackgroundJob).where(BackgroundJob.id.in_(job_ids))).all()
+                if all(job.finished_at is not None for job in jobs) or time.monotonic() > deadline:
+                    break
+                session.rollback()
+                time.sleep(1)
+            plan_ids = [json.loads(job.result_json or "{}").get("plan_id") for job in jobs]
+            plans = session.scalars(select(RoutePlan).where(RoutePlan.id.in_([p for p in plan_ids if p]))).all()
+            unplanned = sum(len(plan.unplanned) for plan in plans)
+            planned_orders = sum(1 for plan in plans for stop in plan.stops if stop.kind == "delivery")
+            first_queued = min(job.created_at for job in jobs)
+            finished = [job.finished_at for job in jobs if job.finished_at is not None]
+            figures = {
+                "workers": workers, "jobs": len(jobs),
+                "succeeded": sum(job.status is JobStatus.SUCCEEDED for job in jobs),
+                "not_succeeded": [f"job {job.id}: {job.status.value} {job.error_message}".strip()
+                                  for job in jobs if job.status is not JobStatus.SUCCEEDED],
+                "total_s": round((max(finished) - first_queued).total_seconds(), 1) if finished else None,
+                "job_run_s_median": round(statistics.median(
+                    (job.finished_at - job.started_at).total_seconds() for job in jobs
+                    if job.finished_at and job.started_at), 1),
+                "orders_placed": planned_orders, "orders_unplanned": unplanned,
+                "vans_used": sum(plan.vans_used for plan in plans),
+                "drive_min": round(sum(plan.total_drive_min for plan in plans)),
+            }
+    finally:
+        engine.dispose()
+        for process in processes:
+            _stop(process)
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    queueing_s = (cpu_queueing.ru_utime + cpu_queueing.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+    figures["worker_cpu_s"] = round((cpu_after.ru_utime + cpu_after.ru_stime)
+                                    - (cpu_queueing.ru_utime + cpu_queueing.ru_stime), 1)
+    figures["queueing_cpu_s"] = round(queueing_s, 1)
+    return figures
+
+
+def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = None) -> dict[str, object]:
+    """A national day: ``branches`` branches' delivery days queued at once, planned by 1 and then by 2 workers
+    (PostgreSQL and Redis, as for several hosts). The same orders are planned both times (the second run
+    re-plans the day, as a coordinator pressing Plan again would)."""
+    workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-c-"))
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres")
+    instance = workdir / "instance"
+    stop_postgres, database_url = _start_postgres(workdir / "postgres")
+    redis, queue_url = _start_redis(workdir / "redis")
+    try:
+        env = _clean_environment(instance, DATABASE_URL=database_url, FOODTRAIN_QUEUE_URL=queue_url,
+                                 PYTHONUNBUFFERED="1")
+        day = branch_today() + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        seeded = _run_foodtrain(env, "seed-national-day", "--date", day.isoformat(), "--branches",
+                                str(branches)).strip().splitlines()[-1]
+        runs = [_national_round(env, database_url, day, workers, time_limit_s, workdir) for workers in (1, 2)]
+        one, two = runs
+        return {
+            "scenario": "c: a national day (PostgreSQL, Redis; every branch's route plan queued at once)",
+            "command": f"python -m foodtrain.loadtest --scenario c --branches {branches} "
+                       f"--time-limit-s {time_limit_s}",
+            "date": branch_today().isoformat(), "delivery_day": day.isoformat(), "data": seeded,
+            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
+                       f"Python {platform.python_version()}",
+            "search_processes_per_plan": _plan_search_workers(), "time_limit_s_per_plan": time_limit_s,
+            "runs": runs,
+            "speed_up_2_workers": round(one["total_s"] / two["total_s"], 2)
+            if one["total_s"] and two["total_s"] else None,
+            "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        }
+    finally:
+        redis.terminate()
+        redis.wait(30)
+        stop_postgres()
+        _keep_logs(workdir, keep_logs)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _plan_search_workers() -> int:
+    from foodtrain.services.planning import PLAN_SEARCH_WORKERS
+
+    return PLAN_SEARCH_WORKERS
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m foodtrain.loadtest", description=__doc__.split("\n")[0])
-    parser.add_argument("--scenario", choices=("a", "b"), default="a")
+    parser.add_argument("--scenario", choices=("a", "b", "c"), default="a")
+    parser.add_argument("--branches", type=int, default=20, help="(c) branches whose day is planned.")
+    parser.add_argument("--time-limit-s", type=int, default=10, help="(c) search time per branch's plan.")
     parser.add_argument("--users", type=int, help="Office users (default: 5 in a, 20 in b).")
     parser.add_argument("--duration-s", type=float, default=60)
+    parser.add_argument("--think-s", type=float, default=0.0,
+                        help="(a, b) Average pause of each office user before each page (default 0: none).")
     parser.add_argument("--output", type=Path, help="Also write the figures here (JSON).")
     parser.add_argument("--keep-logs", type=Path, help="Copy the app's and workers' logs into this folder.")
     arguments = parser.parse_args(argv)
     if arguments.scenario == "a":
-        figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs)
+        figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs, arguments.think_s)
+    elif arguments.scenario == "c":
+        figures = run_scenario_c(arguments.branches, arguments.time_limit_s, arguments.keep_logs)
     else:
-        figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs)
+        figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     text = json.dumps(figures, indent=2)
     print(text)
     if arguments.output:

@@ -24,6 +24,7 @@ from foodtrain.services.orders import (
     order_board,
     order_edit_context,
     order_entry_context,
+    order_id_for_day,
     picking_lists,
     record_delivery,
     record_packing,
@@ -94,10 +95,12 @@ def new() -> ResponseReturnValue:
     day = date_argument(request.args.get("date"))
     if customer_id is None or day is None:
         abort(400)
+    # Asked first: the full page (usual items and all) is worked out only when it is shown.
+    existing_order_id = order_id_for_day(db.session(), current_branch_id(), customer_id, day)
+    if existing_order_id is not None:
+        flash(f"An order is already in for {day:%A %-d %B}: here it is to change.", "info")
+        return redirect(url_for(".edit", order_id=existing_order_id))
     context = order_entry_context(db.session(), current_branch_id(), customer_id, day)
-    if context.existing_order_id is not None:
-        flash(f"An order is already in for {context.customer_name} on {day:%A %-d %B}: here it is to change.", "info")
-        return redirect(url_for(".edit", order_id=context.existing_order_id))
     form = OrderForm(customer_id=customer_id, delivery_date=day)
     return _render_entry(form, context)
 

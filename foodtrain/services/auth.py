@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from foodtrain.models import AuditEvent, User, UserRole, UserSession
 from foodtrain.models._types import utc_now
@@ -176,7 +176,9 @@ def start_session(session: Session, user_id: int) -> str:
 
 def resolve_session(session: Session, token: str, policy: LoginPolicy) -> User | None:
     """The user of a live session token, or None if it is unknown, ended, timed out or disabled."""
-    row = session.scalar(select(UserSession).where(UserSession.token_sha256 == token_digest(token)))
+    # Every request asks this: the session row and its user in one statement.
+    row = session.scalar(select(UserSession).where(UserSession.token_sha256 == token_digest(token))
+                         .options(joinedload(UserSession.user)))
     if row is None or row.ended_at is not None:
         return None
     now = utc_now()

@@ -430,13 +430,19 @@ def usual_items(session: Session, branch_id: int, customer_id: int, limit: int =
     return [spelling[key] for key in ranked[:max(limit, 0)]]
 
 
+def order_id_for_day(session: Session, branch_id: int, customer_id: int, delivery_date: date) -> int | None:
+    """The customer's order for the date, if one is in (one order per customer per date)."""
+    _check_id(customer_id, "customer")
+    return session.scalar(in_branch(select(Order.id), Order, branch_id)
+                          .where(Order.customer_id == customer_id, Order.delivery_date == delivery_date))
+
+
 def order_entry_context(session: Session, branch_id: int, customer_id: int, delivery_date: date,
                         usual_limit: int = 20) -> OrderEntryContext:
     """The customer, whether they are due that day, their existing order (if any) and their usual items."""
     _check_id(customer_id, "customer")
     customer = get_in_branch(session, Customer, customer_id, branch_id)
-    existing = session.scalar(in_branch(select(Order.id), Order, branch_id)
-                              .where(Order.customer_id == customer_id, Order.delivery_date == delivery_date))
+    existing = order_id_for_day(session, branch_id, customer_id, delivery_date)
     shop = session.get(Shop, customer.shop_id)
     return OrderEntryContext(
         customer_id=customer.id, customer_name=customer.full_name, phone=customer.phone,

@@ -366,3 +366,31 @@ def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(sessio
     assert any("was cancelled" in text for text in sheets[0].changes)
     _plan(session, branch)  # re-planning removes the cancelled stop and takes the changes in
     assert planning.plan_changes(session, branch.id, DAY) == []
+
+
+def test_a_plan_job_searches_with_as_many_processes_as_the_routing_benchmarks(session, monkeypatch) -> None:
+    """The route search in a job uses the worker count the routing benchmarks are measured with (2), so the
+    published quality figures hold for the app; pin-fitting re-solves are small and stay single-process."""
+    import inspect
+
+    from routing.benchmark import solve_instance
+    from routing.daybench import run_days
+
+    benchmark_workers = inspect.signature(solve_instance).parameters["workers"].default
+    assert benchmark_workers == inspect.signature(run_days).parameters["workers"].default
+    assert planning.PLAN_SEARCH_WORKERS == benchmark_workers
+    seen_workers: list[int] = []
+    real_solve = planning.routing.solve
+
+    def recording_solve(problem, params, **kwargs):  # type: ignore[no-untyped-def]
+        seen_workers.append(params.workers)
+        return real_solve(problem, params, **kwargs)
+
+    monkeypatch.setattr(planning.routing, "solve", recording_solve)
+    branch, _, _, _ = _day(session, orders=2)
+    parameters = planning.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
+    job_id = submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+                        user_id=None)
+    run_job(sessionmaker(bind=db.engine), job_id)
+    assert get_job(session, job_id, branch.id).status is JobStatus.SUCCEEDED
+    assert seen_workers == [benchmark_workers]
