@@ -945,6 +945,14 @@ def _team_text(team: VanTeam | None) -> str:
     return TEAM_NAME_SEPARATOR.join(names) if names else NO_TEAM_TEXT
 
 
+def _changes_for_team(changes: list[PlanChange], team_vans: set[int]) -> tuple[PlanChange, ...]:
+    """What a team is told: the changes of its own rounds, in full, and those of the whole day (an order taken
+    after planning, a change to an order on no round: each may change their round when the office re-plans),
+    without the other customer's name."""
+    return tuple(replace(c, text=c.text_for_team(c.van_id if c.van_id in team_vans else None))
+                 for c in changes if c.van_id is None or c.van_id in team_vans)
+
+
 def team_text_without(text: str, name: str, replacement: str) -> str:
     """A stored team text ("Ann Lee and Bob Roy") with one person's name replaced (their erasure): a whole
     name is replaced; should the name still be in the text (a name holding " and "), every copy of it is."""
@@ -1039,11 +1047,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         vans_left_out = day_staffing(session, branch_id, day).left_out
     else:
         unplanned, pins = (), ()
-        # The team sees the changes of its own rounds and those of the whole day (an order taken after planning,
-        # a change to an order on no round): each may change their round when the office re-plans.
-        changes = tuple(replace(c, text=c.text_for_team(c.van_id if c.van_id in visible_vans else None))
-                        for c in _changes_of(session, branch_id, plan)
-                        if c.van_id is None or c.van_id in visible_vans)
+        changes = _changes_for_team(_changes_of(session, branch_id, plan), visible_vans)
         vans_left_out = ()
     van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name) if van.active)
     tile_url = (map_tile_urls or {}).get(branch.code) if branch else None
@@ -1065,6 +1069,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
 class DriverDay:
     delivery_date: date
     van_names: tuple[str, ...]
+    changes: int = 0  # how many changes since planning the team is told of (plan_changes)
 
 
 def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None, from_day: date,
@@ -1080,11 +1085,11 @@ def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | N
     found = []
     for plan in plans:
         planned_vans = {r.van_id for r in plan.rounds}
-        names = tuple(team.van_name for team in rostered_teams(session, branch_id, plan.delivery_date)
-                      if team.van_id in planned_vans
-                      and volunteer_id in (team.driver_volunteer_id, team.mate_volunteer_id))
-        if names:
-            found.append(DriverDay(plan.delivery_date, names))
+        mine = {team.van_id: team.van_name for team in rostered_teams(session, branch_id, plan.delivery_date)
+                if team.van_id in planned_vans and volunteer_id in (team.driver_volunteer_id, team.mate_volunteer_id)}
+        if mine:
+            changes = _changes_for_team(_changes_of(session, branch_id, plan), set(mine))
+            found.append(DriverDay(plan.delivery_date, tuple(mine.values()), len(changes)))
     return found
 
 

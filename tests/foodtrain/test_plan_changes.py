@@ -225,6 +225,8 @@ def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboard
     assert _sheet_changes(session, branch, plan_id) == (said,)  # the office prints the team's sheet: the same
     next_round = planning.next_round_for_volunteer(session, branch.id, driver.id, DAY)
     assert next_round is not None and next_round.changes == (said,)
+    assert [(d.delivery_date, d.changes) for d in planning.rounds_for_volunteer(session, branch.id, driver.id, DAY)] \
+        == [(DAY, 1)]
     office = planning.published_plans_out_of_date(session, branch.id, DAY)
     assert [(item.delivery_date, [c.text for c in item.changes]) for item in office] == [
         (DAY, [f"Order {late.id} for {late_customer.full_name} came in after planning"])]
@@ -236,6 +238,7 @@ def test_a_round_change_of_another_team_is_not_on_this_teams_page(session, monke
     branch, _, van, (driver, mate), orders, teams, plan_id = _published(session, monkeypatch)
     assert planning.published_plans_out_of_date(session, branch.id, DAY) == []
     assert planning.next_round_for_volunteer(session, branch.id, driver.id, DAY).changes == ()
+    assert [d.changes for d in planning.rounds_for_volunteer(session, branch.id, mate.id, DAY)] == [0]
     other = make_volunteer(session, branch, first_name="Cat", last_name="Other")
     session.commit()
     assert planning.get_plan_view(session, branch.id, DAY, other.id, drivers_only=True) is None

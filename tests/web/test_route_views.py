@@ -248,6 +248,9 @@ def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_
     said = f"Order {late_id} came in after planning: it is on no round yet"
     home = demo_client.get("/").get_data(as_text=True)
     assert "Your next round" in home and said in home and name not in home
+    monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 25))
+    listing = demo_client.get("/routes/mine").get_data(as_text=True)
+    assert "2 changes since planning" in listing  # the new order, and the rota: planned before a team was rostered
     day_page = demo_client.get(f"/routes/mine/{DAY.isoformat()}").get_data(as_text=True)
     assert said in day_page and str(escape(name)) not in day_page
     sheet = demo_client.get(f"/routes/{view.id}/sheets.pdf")
