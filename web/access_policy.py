@@ -152,6 +152,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "privacy.export": allow(ADMIN_ONLY, path={"record_id": "customer"}),
     "privacy.erase": allow(ADMIN_ONLY, path={"record_id": "customer"}),
     # user management
+    "map_settings.index": allow(ADMIN_ONLY),
+    "map_settings.save": allow(ADMIN_ONLY),
     "users.index": allow(ADMIN_ONLY),
     "users.create": allow(ADMIN_ONLY, form={"branch_id": "branch"}),
     "users.show": allow(ADMIN_ONLY, path={"user_id": "user"}),

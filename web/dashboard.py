@@ -11,7 +11,7 @@ from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.services.dashboard import branch_dashboard
-from foodtrain.services.planning import next_round_for_volunteer
+from foodtrain.services.planning import next_round_for_volunteer, published_plans_out_of_date
 from web.forms import BranchChoiceForm
 from web.security import current_branch_id, roles_required
 
@@ -36,10 +36,13 @@ def index() -> ResponseReturnValue:
         branch_form = BranchChoiceForm(branch_id=branch_id)
         branch_form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
     next_round = None
+    plans_out_of_date = []
     if current_user.role is UserRole.DRIVER:
         next_round = next_round_for_volunteer(db.session(), branch_id, current_user.volunteer_id, _today())
+    else:
+        plans_out_of_date = published_plans_out_of_date(db.session(), branch_id, _today())
     return render_template("dashboard.html", summary=summary, branch=branch, branch_form=branch_form,
-                           next_round=next_round)
+                           next_round=next_round, plans_out_of_date=plans_out_of_date)
 
 
 @blueprint.route("/branch", methods=["POST"])

@@ -79,7 +79,10 @@ TOPICS = {topic.slug: topic for topic in (
         "Press “Publish to the teams”: they then see their round and can print their sheets.",
     ), (
         Screenshot("routes-day.png", "A planned delivery day with each van's round", "A planned day."),
-    )),
+    ), ("Once published, anything that changes the day (an order cancelled or taken late, a customer paused or "
+        "moved, a volunteer away) is listed as “Out of date” on the plan page and under “Published rounds that "
+        "are out of date” on the Dashboard; the team sees it on their round and sheet. Re-plan and publish "
+        "again to take it in.",)),
     HelpTopic("print-sheets", "Print sheets and picking lists", EVERYONE, (
         "Drivers: open “My rounds” and choose the day; print its delivery sheet (a PDF).",
         "Coordinators: on Routes, “All delivery sheets (PDF)” prints every van's sheet; “Picking lists” prints each shop's lists.",

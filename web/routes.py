@@ -14,6 +14,7 @@ from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import ConfirmationNeeded, ValidationError
+from foodtrain.services.map_tiles import map_tile_urls
 from foodtrain.services.orders import StaleOrderError, picking_lists, record_delivery, undo_delivery
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from foodtrain.wording import plain_date
@@ -46,6 +47,11 @@ def _pdf(content: bytes, filename: str) -> Response:
     return response
 
 
+def _map_tile_urls() -> dict[str, str]:
+    """Branch code → its own tile server: the admin's choice per branch, else FOODTRAIN_MAP_TILE_URLS."""
+    return map_tile_urls(db.session(), current_app.config.get("MAP_TILE_URLS") or {})
+
+
 def _with_map_tiles(html: str, plan: planning.PlanView | None, status: int) -> Response:
     """The page, allowed (by its Content-Security-Policy) to load the branch's own map tiles, if it has any."""
     response = Response(html, status=status, mimetype="text/html")
@@ -56,7 +62,7 @@ def _with_map_tiles(html: str, plan: planning.PlanView | None, status: int) -> R
 
 def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
     plan = planning.get_plan_view(db.session, current_branch_id(), day,
-                                  map_tile_urls=current_app.config.get("MAP_TILE_URLS"))
+                                  map_tile_urls=_map_tile_urls())
     return _with_map_tiles(render_template(
         "routes/day.html", day=day, plan=plan, form=form, today=_today(), change_form=PublishForm(),
         shops=planning.shops_of_branch(db.session, current_branch_id())), plan, status)
@@ -216,7 +222,7 @@ def _my_plan(day: str) -> planning.PlanView:
     if parsed is None:
         abort(404)
     plan = planning.get_plan_view(db.session, current_branch_id(), parsed, current_user.volunteer_id,
-                                  drivers_only=True, map_tile_urls=current_app.config.get("MAP_TILE_URLS"))
+                                  drivers_only=True, map_tile_urls=_map_tile_urls())
     if plan is None:
         abort(404)
     return plan

@@ -1,12 +1,13 @@
 """Branches and what belongs to each: partner shops, vans and the delivery charge table."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodtrain.extensions import Model
+from foodtrain.models._types import utc_now
 
 
 class Branch(Model):
@@ -116,3 +117,17 @@ class BranchDayOverride(Model):
     day: Mapped[date] = mapped_column(Date)
     is_open: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class BranchMapSetting(Model):
+    """A branch's own tile server under its route maps, set by an admin on the branch's map page.
+
+    No row: the FOODTRAIN_MAP_TILE_URLS setting decides (else the offline map). A row with an empty
+    ``tile_url``: the offline map, whatever that setting says.
+    """
+
+    __tablename__ = "branch_map_settings"
+
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), primary_key=True)
+    tile_url: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)

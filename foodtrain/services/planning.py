@@ -774,6 +774,12 @@ class PlanChange:
     order_id: int | None
     van_id: int | None
     text: str
+    # The same without the customer's name, for teams whose round it is not on ("" when ``text`` has no name).
+    team_text: str = ""
+
+    def text_for_team(self, van_id: int | None) -> str:
+        """What the team of ``van_id`` is told: the whole text on their own round, else without the customer."""
+        return self.text if self.van_id is not None and self.van_id == van_id else (self.team_text or self.text)
 
 
 ORDER_EDIT_ACTIONS = ("order.update", "order.reopen")
@@ -863,25 +869,27 @@ def _changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanC
             continue
         van_id = van_of.get(order_id)
         where = f" ({van_names.get(van_id, 'van')}'s round)" if van_id else " (it was not planned)"
-        who = f"Order {order_id} for {order.customer.full_name}"
         customer_change = _customer_change(order.customer, day, customer_edits.get(order.customer_id))
         if order.status is OrderStatus.CANCELLED:
-            changes.append(PlanChange("cancelled", order_id, van_id, f"{who} was cancelled{where}"))
+            kind, what = "cancelled", " was cancelled"
         elif order.delivery_date != day:
-            changes.append(PlanChange("changed", order_id, van_id,
-                                      f"{who} was moved to {order.delivery_date:%A %-d %B}{where}"))
+            kind, what = "changed", f" was moved to {order.delivery_date:%A %-d %B}"
         elif order.status in CLOSED_STATUSES:
             continue  # delivered or otherwise done: nothing left to change
         elif customer_change:
-            changes.append(PlanChange("customer", order_id, van_id, f"{who}: {customer_change}{where}"))
+            kind, what = "customer", f": {customer_change}"
         elif not order.shop.active:
-            changes.append(PlanChange("shop", order_id, van_id,
-                                      f"{who}: {order.shop.name} is closed, nobody will pick the order{where}"))
+            kind, what = "shop", f": {order.shop.name} is closed, nobody will pick the order"
         elif order_id in edited:
-            changes.append(PlanChange("changed", order_id, van_id, f"{who} was changed after planning{where}"))
+            kind, what = "changed", " was changed after planning"
+        else:
+            continue
+        changes.append(PlanChange(kind, order_id, van_id, f"Order {order_id} for {order.customer.full_name}{what}{where}",
+                                  team_text=f"Order {order_id}{what}{where}"))
     for order in sorted((o for o in orders.values() if o.id not in known), key=lambda o: o.id):
         changes.append(PlanChange("new", order.id, None,
-                                  f"Order {order.id} for {order.customer.full_name} came in after planning"))
+                                  f"Order {order.id} for {order.customer.full_name} came in after planning",
+                                  team_text=f"Order {order.id} came in after planning: it is on no round yet"))
     teams = {team.van_id: team for team in rostered_teams(session, branch_id, day)}
     absent = _absences_on(session, teams.values(), day)
     for round_ in plan.rounds:
@@ -935,6 +943,14 @@ def _team_text(team: VanTeam | None) -> str:
         return NO_TEAM_TEXT
     names = [name for name in (team.driver_name, team.mate_name) if name]
     return TEAM_NAME_SEPARATOR.join(names) if names else NO_TEAM_TEXT
+
+
+def _changes_for_team(changes: list[PlanChange], team_vans: set[int]) -> tuple[PlanChange, ...]:
+    """What a team is told: the changes of its own rounds, in full, and those of the whole day (an order taken
+    after planning, a change to an order on no round: each may change their round when the office re-plans),
+    without the other customer's name."""
+    return tuple(replace(c, text=c.text_for_team(c.van_id if c.van_id in team_vans else None))
+                 for c in changes if c.van_id is None or c.van_id in team_vans)
 
 
 def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int | None = None,
@@ -1022,8 +1038,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         vans_left_out = day_staffing(session, branch_id, day).left_out
     else:
         unplanned, pins = (), ()
-        changes = tuple(c for c in _changes_of(session, branch_id, plan)
-                        if c.van_id is not None and c.van_id in visible_vans)
+        changes = _changes_for_team(_changes_of(session, branch_id, plan), visible_vans)
         vans_left_out = ()
     van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name) if van.active)
     tile_url = (map_tile_urls or {}).get(branch.code) if branch else None
@@ -1045,6 +1060,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
 class DriverDay:
     delivery_date: date
     van_names: tuple[str, ...]
+    changes: int = 0  # how many changes since planning the team is told of (plan_changes)
 
 
 def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None, from_day: date,
@@ -1060,11 +1076,11 @@ def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | N
     found = []
     for plan in plans:
         planned_vans = {r.van_id for r in plan.rounds}
-        names = tuple(team.van_name for team in rostered_teams(session, branch_id, plan.delivery_date)
-                      if team.van_id in planned_vans
-                      and volunteer_id in (team.driver_volunteer_id, team.mate_volunteer_id))
-        if names:
-            found.append(DriverDay(plan.delivery_date, names))
+        mine = {team.van_id: team.van_name for team in rostered_teams(session, branch_id, plan.delivery_date)
+                if team.van_id in planned_vans and volunteer_id in (team.driver_volunteer_id, team.mate_volunteer_id)}
+        if mine:
+            changes = _changes_for_team(_changes_of(session, branch_id, plan), set(mine))
+            found.append(DriverDay(plan.delivery_date, tuple(mine.values()), len(changes)))
     return found
 
 
@@ -1096,6 +1112,7 @@ class NextRound:
     start: str
     deliveries: int
     first_stop: str
+    changes: tuple[str, ...] = ()  # what changed since planning (plan_changes, as the team is told)
 
 
 def next_round_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None,
@@ -1108,8 +1125,32 @@ def next_round_for_volunteer(session: Session, branch_id: int, volunteer_id: int
         round_ = view.rounds[0]
         first = next((s for s in round_.stops if s.kind != "start"), None)
         return NextRound(view.delivery_date, round_.van_name, round_.team, round_.start, round_.deliveries,
-                         f"{first.label}, {first.place}" if first else "")
+                         f"{first.label}, {first.place}" if first else "",
+                         changes=tuple(change.text for change in view.changes))
     return None
+
+
+@dataclass(frozen=True)
+class PlanOutOfDate:
+    """A published day whose plan today's data has changed (plan_changes), for the office's dashboard."""
+
+    delivery_date: date
+    changes: tuple[PlanChange, ...]
+
+
+def published_plans_out_of_date(session: Session, branch_id: int, today: date, days: int = 14) -> list[PlanOutOfDate]:
+    """The published plans from ``today`` on (within ``days``) that something changed since planning, by day."""
+    plans = session.scalars(
+        in_branch(select(RoutePlan), RoutePlan, branch_id)
+        .where(RoutePlan.status == RoutePlanStatus.PUBLISHED, RoutePlan.delivery_date >= today,
+               RoutePlan.delivery_date < today + timedelta(days=days))
+        .order_by(RoutePlan.delivery_date)).all()
+    found = []
+    for plan in plans:
+        changes = _changes_of(session, branch_id, plan)
+        if changes:
+            found.append(PlanOutOfDate(plan.delivery_date, tuple(changes)))
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -1343,7 +1384,8 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
                 delivery_date=view.delivery_date, van_name=round_.van_name, team=round_.team,
                 start=round_.start, end=round_.end, distance_km=round_.distance_km,
                 stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1)),
-                changes=tuple(c.text for c in view.changes if c.van_id == round_.van_id)))
+                changes=tuple(c.text_for_team(round_.van_id) for c in view.changes
+                              if c.van_id is None or c.van_id == round_.van_id)))
         record_event(session, user_id=viewer.user_id, username=viewer.username, action="delivery_sheet.download",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id,
                      detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}; "

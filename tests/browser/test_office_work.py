@@ -117,6 +117,15 @@ def test_each_search_form_finds_people_as_they_are_said(browser_page, demo_app) 
     district = postcode.split()[0]
     rows = _search(page, "/customers/", district)
     assert all(f"{district} " in line for line in rows.splitlines() if line.strip()), rows
+    # "DG1" is Dumfries only: never Lockerbie's DG11 or Annan's DG12 (the demo has customers in all three)
+    rows = _search(page, "/customers/", "dg1")
+    assert rows.strip() and all("DG1 " in line for line in rows.splitlines() if line.strip()), rows
+    with demo_app.app_context():
+        address = db.session.get(Customer, _id).address_line1
+    street = address.split(" ", 1)[1]  # "12 Burns Street" -> "Burns Street"
+    for path in ("/customers/", f"/orders/customers?date={ORDER_DAY.isoformat()}"):
+        rows = _search(page, path, street.lower())
+        assert last in rows and first in rows, (path, street, rows)
     v_digits = "".join(ch for ch in v_phone if ch.isdigit())
     for text in (f"{v_last}, {v_first}", f"Mr {v_first} {v_last}", v_digits):
         rows = _search(page, "/volunteers/", text)

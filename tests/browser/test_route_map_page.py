@@ -12,6 +12,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Branch
 from foodtrain.services import planning
 from tests.browser.conftest import screenshot, serious_accessibility_violations, sign_in_browser
+from tests.browser.test_phone_width import WIDEST_ELEMENT_JS
 from tests.conftest import DEMO_PASSWORD
 
 DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
@@ -67,3 +68,30 @@ def test_plan_page_map_shows_coast_and_towns_and_zooms_and_pans(browser_page, de
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "route-map-plan-360px")
+
+
+def test_admin_map_page_refuses_a_bad_tile_address_and_saves_offline(browser_page) -> None:  # type: ignore[no-untyped-def]
+    """The admin's Map page: a plain-http address is refused next to the field; 'offline only' saves; the page
+    fits a 360 px phone and axe finds nothing serious at either size."""
+    page, server = browser_page, browser_page.live_server
+    sign_in_browser(page, "admin", DEMO_PASSWORD)
+    page.get_by_role("link", name="Map", exact=True).click()
+    page.wait_for_url(f"{server}/map-settings/")
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label("The branch's own tile server").check()
+    page.get_by_label("Tile server address").fill("http://tiles.example.org/{z}/{x}/{y}.png")
+    page.get_by_role("button", name="Save the map setting").click()
+    page.wait_for_load_state()
+    assert "must start with https://" in page.locator(".field--error").inner_text()
+    assert page.get_by_label("Tile server address").get_attribute("aria-invalid") == "true"
+    screenshot(page, "map-settings-refused")
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label(re.compile("^The offline map only")).check()
+    page.get_by_role("button", name="Save the map setting").click()
+    page.wait_for_url(f"{server}/map-settings/")
+    assert "The map setting is saved" in page.locator(".flash").first.inner_text()
+    assert page.locator(".map-setting-now").inner_text() == "the offline map"
+    page.set_viewport_size({"width": 360, "height": 800})
+    screenshot(page, "map-settings-360px")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(WIDEST_ELEMENT_JS, 360)
+    assert serious_accessibility_violations(page) == []

@@ -114,6 +114,12 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     with demo_app.app_context():
         assert db.session.get(Order, order_id).status is OrderStatus.CANCELLED
         db.session.remove()
+    monkeypatch.setattr("web.dashboard._today", lambda: date(2026, 11, 25))
+    page.goto(f"{server}/")  # the coordinator's dashboard lists the published day that is out of date
+    out_of_date = page.locator(".plan-changes").inner_text()
+    assert f"Order {order_id} for" in out_of_date and "was cancelled" in out_of_date
+    screenshot(page, "week-coordinator-dashboard-out-of-date")
+    assert serious_accessibility_violations(page) == []
 
     page.get_by_role("button", name="Sign out").click()
     sign_in_browser(page, "driver-dg", DEMO_PASSWORD)
@@ -122,15 +128,18 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     assert cancelled.count() >= 1 and "CANCELLED" in cancelled.first.inner_text()
     assert "was cancelled" in page.locator(".plan-changes").inner_text()
     cards = page.locator(".stop-card:not(.stop-card--pickup):not(.stop-card--cancelled)")
-    if cards.count():
-        card = cards.first
-        assert card.locator("a[href^='geo:']").count() == 1
-        assert "Amount due" in card.inner_text() and "Pays by" in card.inner_text()
+    assert cards.count() >= 1
+    card = cards.first
+    assert card.locator("a[href^='geo:']").count() == 1
+    for fact in ("Access notes", "Support needs", "Amount due", "Pays by"):
+        assert fact in card.inner_text()
+    assert "£" in card.locator(".amount-due").inner_text()
+    calls = page.locator(".stop-card a[href^='tel:']")  # tap to call (customers with a phone number)
+    assert calls.count() >= 1 and calls.first.inner_text().startswith("Call ")
     for width in PHONE_WIDTHS_PX:
         _document_fits(page, width)
         screenshot(page, f"week-driver-round-{width}px")
         assert serious_accessibility_violations(page) == []
-    monkeypatch.setattr("web.dashboard._today", lambda: date(2026, 11, 25))
     page.goto(f"{server}/")
     assert "Your next round" in page.content() and mine.van_name in page.locator(".next-round").inner_text()
     for width in PHONE_WIDTHS_PX:

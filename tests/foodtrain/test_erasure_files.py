@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from foodtrain.services.audit import Actor
 from foodtrain.services.privacy import erase_customer, erase_volunteer
 from tests.factories import make_branch, make_customer, make_order, make_volunteer
 
@@ -23,8 +24,8 @@ def test_erased_values_are_gone_from_the_sqlite_file_and_its_wal(session) -> Non
     session.commit()
     values = [b"Zqrawsurname", b"01000 777111", b"Zqraw key", b"Zqraw ring", b"Zqrawvolunteer", b"ZQRAW1234567"]
     assert all(value in _database_bytes(session) for value in values)  # the check can see a value
-    erase_customer(session, customer.id, branch.id, user_id=None)
-    erase_volunteer(session, volunteer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
+    erase_volunteer(session, volunteer.id, branch.id, Actor(None))
     session.close()
     raw = _database_bytes(session)
     assert [value for value in values if value in raw] == []
@@ -47,5 +48,5 @@ def test_without_the_checkpoint_the_wal_would_keep_erased_values(session, monkey
     branch = make_branch(session)
     customer = make_customer(session, branch, last_name="Zqwalsurname")
     session.commit()
-    erase_customer(session, customer.id, branch.id, user_id=None)
+    erase_customer(session, customer.id, branch.id, Actor(None))
     assert b"Zqwalsurname" in _database_bytes(session)

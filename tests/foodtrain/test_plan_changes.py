@@ -206,3 +206,44 @@ def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_p
                         shift_end=planning.DEFAULT_SHIFT_END, time_limit_s=1, user_id=None)
     assert [(kind, order_id) for kind, order_id, _ in _changes(session, branch)] == [("changed", orders[1].id)]
     assert session.get(RoutePlan, planning.get_plan_view(session, branch.id, DAY).id).planned_at is not None
+
+
+def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboards(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A change tied to no round (a new order) is shown where the team and the office look, from the one rule:
+    the team's phone page, their sheet and their next round (without the other customer's name), and the
+    office's list of out-of-date published days (with it)."""
+    branch, shop, _, (driver, _), orders, _, plan_id = _published(session, monkeypatch)
+    late_customer = make_customer(session, branch, shop)
+    late = make_order(session, late_customer, delivery_date=DAY)
+    session.commit()
+    team_page = planning.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
+    said = f"Order {late.id} came in after planning: it is on no round yet"
+    assert [c.text for c in team_page.changes] == [said]
+    assert late_customer.full_name not in team_page.changes[0].text
+    team_sheet = planning.delivery_sheets(session, branch.id, plan_id, None,
+                                          Actor(None, "driver", volunteer_id=driver.id, drivers_only=True))
+    assert team_sheet[0].changes == (said,)
+    assert _sheet_changes(session, branch, plan_id) == (said,)  # the office prints the team's sheet: the same
+    next_round = planning.next_round_for_volunteer(session, branch.id, driver.id, DAY)
+    assert next_round is not None and next_round.changes == (said,)
+    assert [(d.delivery_date, d.changes) for d in planning.rounds_for_volunteer(session, branch.id, driver.id, DAY)] \
+        == [(DAY, 1)]
+    office = planning.published_plans_out_of_date(session, branch.id, DAY)
+    assert [(item.delivery_date, [c.text for c in item.changes]) for item in office] == [
+        (DAY, [f"Order {late.id} for {late_customer.full_name} came in after planning"])]
+    assert planning.published_plans_out_of_date(session, branch.id, date(2026, 12, 2)) == []  # the day is past
+
+
+def test_a_round_change_of_another_team_is_not_on_this_teams_page(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Changes tied to a round stay with that round's team; an up-to-date plan lists nothing anywhere."""
+    branch, _, van, (driver, mate), orders, teams, plan_id = _published(session, monkeypatch)
+    assert planning.published_plans_out_of_date(session, branch.id, DAY) == []
+    assert planning.next_round_for_volunteer(session, branch.id, driver.id, DAY).changes == ()
+    assert [d.changes for d in planning.rounds_for_volunteer(session, branch.id, mate.id, DAY)] == [0]
+    other = make_volunteer(session, branch, first_name="Cat", last_name="Other")
+    session.commit()
+    assert planning.get_plan_view(session, branch.id, DAY, other.id, drivers_only=True) is None
+    erase_customer(session, orders[0].customer_id, branch.id, Actor(None, "coordinator"))
+    team_page = planning.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
+    assert [c.text for c in team_page.changes] == [
+        f"Order {orders[0].id} for (erased) (erased) was cancelled (Van 1's round)"]

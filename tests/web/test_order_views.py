@@ -496,3 +496,24 @@ def test_phone_order_by_keyboard_in_chromium(demo_app, live_server) -> None:  # 
     assert _order_count(demo_app, customer_id) == 1
     items = [line.item for line in _order_of(demo_app, customer_id).lines]
     assert items == ["Milk", "Bread", usual_item, "Jam"], name
+
+
+def test_a_delivery_cannot_be_recorded_before_its_day(demo_app, office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An order for next week, packed: 'Delivered' today is refused next to the choice and nothing is recorded."""
+    monkeypatch.setattr("web.orders._today", lambda: DAY)
+    customer_id, _name, _phone = _missing_customer(demo_app)
+    later = DAY + timedelta(days=7)
+    with demo_app.app_context():
+        branch_id = _branch_id("DG")
+        order_id = save_order(db.session, branch_id, customer_id, later, [OrderLineInput("Milk", 1)], "", None)
+        record_packing(db.session, branch_id, order_id, 1, 1000, None)
+    token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
+    refused = office.post(f"/orders/{order_id}/delivery", data={
+        "csrf_token": token, "delivery-version": "2", "delivery-outcome": "delivered",
+        "delivery-amount_received": "10.00", "delivery-payment_method": "cash"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert f"This order is for {later:%A %-d %B}: record the delivery on or after that day" in page
+    with demo_app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status is OrderStatus.PACKED and order.amount_received_pence is None

@@ -213,3 +213,46 @@ def test_a_second_plan_for_a_day_being_planned_follows_the_first_job(demo_app, d
     assert response.request.path == f"/jobs/{first}"
     assert "is being planned already" in response.get_data(as_text=True)
     assert _count(demo_app, BackgroundJob) == 1
+
+
+def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_dashboards(
+        demo_app, demo_client, monkeypatch) -> None:
+    """A change tied to no round (a new order) is shown where people look: the coordinator's and the office's
+    dashboards (with the customer), and the team's round page, sheet and dashboard (without)."""
+    from foodtrain.models import Customer, CustomerStatus, Order
+    from foodtrain.services.orders import OrderLineInput, save_order
+
+    view = _plan(demo_app)
+    mine = view.rounds[0]
+    with demo_app.app_context():
+        branch_id = _branch_id("DG")
+        volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
+        planning.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        customer = db.session.scalars(select(Customer).where(
+            Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE,
+            Customer.id.not_in(select(Order.customer_id).where(Order.delivery_date == DAY))).order_by(Customer.id)).first()
+        name = customer.full_name
+        late_id = save_order(db.session, branch_id, customer.id, DAY, [OrderLineInput("Tea", 1)], "", None)
+        db.session.remove()
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+        VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")])
+    monkeypatch.setattr("web.dashboard._today", lambda: date(2026, 11, 25))
+    for username, replan_link in (("coordinator-dg", True), ("office-dg", False)):
+        sign_in(demo_client, username)
+        home = demo_client.get("/").get_data(as_text=True)
+        assert "Published rounds that are out of date" in home
+        assert f"Order {late_id} for {escape(name)} came in after planning" in home
+        assert (f"/routes/?date={DAY.isoformat()}" in home) is replan_link
+        demo_client.post("/logout", data={"csrf_token": csrf_token_from(home)})
+    sign_in(demo_client, "driver-dg")
+    said = f"Order {late_id} came in after planning: it is on no round yet"
+    home = demo_client.get("/").get_data(as_text=True)
+    assert "Your next round" in home and said in home and name not in home
+    monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 25))
+    listing = demo_client.get("/routes/mine").get_data(as_text=True)
+    assert "2 changes since planning" in listing  # the new order, and the rota: planned before a team was rostered
+    day_page = demo_client.get(f"/routes/mine/{DAY.isoformat()}").get_data(as_text=True)
+    assert said in day_page and str(escape(name)) not in day_page
+    sheet = demo_client.get(f"/routes/{view.id}/sheets.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(BytesIO(sheet.data)).pages)
+    assert sheet.status_code == 200 and said in text
