@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing import engine
-from routing.construct import rough_routes
+from routing.construct import insertion_routes, rough_routes
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -36,6 +36,12 @@ INT_MAX = int(np.iinfo(np.int64).max)
 #: plan: its first local search from a random plan took 9-14 s on a 450-order day (load 15), from
 #: the rough plan 5 s, and ended feasible with 3 vans fewer (bench_results/routing/README.md).
 ROUGH_START_NODES = 300
+
+#: On time-window models where vans count, PyVRP starts from :func:`routing.construct.insertion_routes`
+#: built in at most this share of its time; when it does not finish in time (a large day on a loaded
+#: machine), PyVRP starts as before. A partial plan as the start measured worse: PyVRP's first local search
+#: inserting hundreds of visits could not be interrupted and overran the time.
+CONSTRUCT_SHARE = 0.3
 
 
 def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
@@ -239,6 +245,12 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
 
         criteria.append(_Feasible())
     stop_when = MultipleCriteria(criteria)
+    if initial is None and model.windows is not None and model.minimise_vehicles:
+        # regret insertion in a share of the time: a better start than PyVRP's own (seeds 600-699, README)
+        start_s = max(0.1, CONSTRUCT_SHARE * (deadline - time.monotonic()))
+        built = insertion_routes(model, start_s, seed, stop)
+        if built is not None and (vehicles is None or all(not r or v in vehicles for v, r in enumerate(built))):
+            initial = built
     if initial is not None:
         result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False,
                              initial_solution=_initial(data, model, initial, client_node, type_vehicle))
