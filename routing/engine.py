@@ -616,12 +616,13 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
     dropped and logged with the reason.
     """
     from routing.modelcheck import repair
-    from routing.pyvrp_engine import pyvrp_plan
+    from routing.pyvrp_engine import FEWER_VANS_SHARE, pyvrp_plan
 
     started = time.monotonic()
     # the OR-Tools worker's quick start explores other seeds than the PyVRP worker
     seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
-    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s)
+    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s,
+                       fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0)
     if found is None:
         phases.append("pyvrp-none")
         return None
