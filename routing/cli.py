@@ -43,7 +43,7 @@ def _peers(text: str | None) -> tuple[str, ...]:
 
 
 def _write_versus(args: argparse.Namespace, title: str, rows: list, solvers: tuple[str, ...], cost_name: str) -> None:
-    from routing.versus import format_versus, rows_to_dicts, summarise
+    from routing.versus import REFERENCE_PEERS, format_versus, rows_to_dicts, summarise
 
     table = format_versus(rows, solvers, cost_name)
     print(json.dumps({"summary": summarise(rows), "rows": rows_to_dicts(rows)}, indent=1) if args.json else table)
@@ -52,8 +52,9 @@ def _write_versus(args: argparse.Namespace, title: str, rows: list, solvers: tup
         head = "\n".join(f"- {k}: `{v}`" for k, v in meta.items())
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(f"{args.out}.md").write_text(f"# {title}\n\n{head}\n\n{table}\n")
+        references = {f"summary_vs_{r}": summarise(rows, r) for r in solvers if r in REFERENCE_PEERS}
         Path(f"{args.out}.json").write_text(json.dumps(
-            {"meta": meta, "summary": summarise(rows), "rows": rows_to_dicts(rows)}, indent=1) + "\n")
+            {"meta": meta, "summary": summarise(rows), **references, "rows": rows_to_dicts(rows)}, indent=1) + "\n")
 
 
 def _versus_progress(row: object) -> None:
@@ -236,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json (with date, command, machine)")
-    p.add_argument("--vs", default=None, help="comma-separated peers to solve side by side: pyvrp,vroom")
+    p.add_argument("--vs", default=None, help="comma-separated peers to solve side by side: pyvrp,vroom (same time limit), vroom-free "
+                   "(VROOM without a time limit, a reference column)")
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
     common(p, 30.0)

@@ -280,8 +280,10 @@ class _Insertions:
         return out
 
     @staticmethod
-    def pair(data: _Data, route: _Route, p: int, d: int, first_only: bool = False) -> list[tuple[int, int, int]]:
-        """(delta cost, a, b): p inserted after position a, d after position b (b >= a; b == a: right after p)."""
+    def pair(data: _Data, route: _Route, p: int, d: int, first_only: bool = False,
+             pickup_after: set[int] | None = None) -> list[tuple[int, int, int]]:
+        """(delta cost, a, b): p inserted after position a, d after position b (b >= a; b == a: right after p);
+        with ``pickup_after``, only those positions a are tried."""
         nodes, early, late, load = route.nodes, route.early, route.late, route.load
         cap, qp, qd = data.capacity[route.vehicle], data.demand[p], data.demand[d]
         transit, cost = data.transit, data.cost
@@ -298,7 +300,7 @@ class _Insertions:
         lo, hi, multi = data.lo, data.hi, data.multi
         d_lo, d_hi, d_multi = lo[d], hi[d], multi[d]
         transit_d = data.transit_to[d]
-        for a in range(n - 1):
+        for a in range(n - 1) if pickup_after is None else sorted(pickup_after):
             if load[a] + qp > cap or load[a] + qp < 0:
                 continue
             if tail_shift and not 0 <= load[a] + tail_shift <= cap:

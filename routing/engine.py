@@ -196,6 +196,9 @@ class Strategy:
     pyvrp_start_nodes: int = 400
     pyvrp_start_share: float = 0.3
     pyvrp_start_min_share: float = 0.1
+    #: "ges" on time-window models: the first plan comes from regret insertion (routing.construct) when it
+    #: places every visit within this share of the time, else from OR-Tools' construction
+    construct_share: float = 0.25
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0,
@@ -463,6 +466,8 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
                  "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
+    if first is None and strategy.fleet_mode == "ges" and model.windows is not None:
+        first = _inserted_first(model, time_limit_s * strategy.construct_share, strategy.seed, stop, phases)
     if first is None:
         built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
         first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
@@ -578,6 +583,29 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
 
 
+def _inserted_first(model: NodeModel, time_limit_s: float, seed: int, stop: StopCheck,
+                    phases: list[str]) -> EngineSolution | None:
+    """The regret insertion plan of :mod:`routing.construct`, if it passes the re-check. When time runs
+    out before every visit is placed, the routes built so far with the rest dropped (for the ejection
+    search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs)."""
+    from routing.construct import insertion_routes
+
+    started = time.monotonic()
+    routes = insertion_routes(model, time_limit_s, seed, stop, partial=model.drop_penalty is not None)
+    if routes is None or not any(routes):
+        phases.append("insertion-none")
+        return None
+    placed = {n for r in routes for n in r}
+    plan = EngineSolution(routes, tuple(n for n in model.visits if n not in placed), _routes_cost(model, routes))
+    why = _refusal(model, plan)
+    if why is not None:
+        log.warning("insertion plan dropped: %s", why)
+        phases.append("insertion-refused")
+        return None
+    phases.append(f"insertion:{plan.vehicles_used}v/{len(plan.dropped)}d/{time.monotonic() - started:.1f}s")
+    return plan
+
+
 def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feasible_after_s: float | None,
                  fit_until: float | None, stop: StopCheck, phases: list[str]) -> EngineSolution | None:
     """PyVRP's plan, if it passes the re-check; None if PyVRP cannot take the model.
@@ -588,12 +616,13 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
     dropped and logged with the reason.
     """
     from routing.modelcheck import repair
-    from routing.pyvrp_engine import pyvrp_plan
+    from routing.pyvrp_engine import FEWER_VANS_SHARE, pyvrp_plan
 
     started = time.monotonic()
     # the OR-Tools worker's quick start explores other seeds than the PyVRP worker
     seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
-    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s)
+    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s,
+                       fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0)
     if found is None:
         phases.append("pyvrp-none")
         return None

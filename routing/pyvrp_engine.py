@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from routing import engine
-from routing.construct import rough_routes
+from routing.construct import insertion_routes, rough_routes
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -36,6 +37,16 @@ INT_MAX = int(np.iinfo(np.int64).max)
 #: plan: its first local search from a random plan took 9-14 s on a 450-order day (load 15), from
 #: the rough plan 5 s, and ended feasible with 3 vans fewer (bench_results/routing/README.md).
 ROUGH_START_NODES = 300
+
+#: The PyVRP worker spends this last share of its time on a plan with one van fewer (README, round 5:
+#: on day 609, 5 vans at 1,221.8 min this way against 1,348.7 from the ejection search's 5-van plan).
+FEWER_VANS_SHARE = 0.4
+
+#: On time-window models where vans count, PyVRP starts from :func:`routing.construct.insertion_routes`
+#: built in at most this share of its time; when it does not finish in time (a large day on a loaded
+#: machine), PyVRP starts as before. A partial plan as the start measured worse: PyVRP's first local search
+#: inserting hundreds of visits could not be interrupted and overran the time.
+CONSTRUCT_SHARE = 0.3
 
 
 def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
@@ -191,7 +202,8 @@ def _initial(data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], c
 
 def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None,
                feasible_after_s: float | None = None, initial: tuple[tuple[int, ...], ...] | None = None,
-               vehicles: list[int] | None = None) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+               vehicles: list[int] | None = None,
+               fewer_vans_share: float = 0.0) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
 
     None if PyVRP is not installed or cannot take the model exactly. With
@@ -200,13 +212,19 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
     best comes back as it is, for the caller to repair and re-check.
     ``initial`` (node routes per vehicle) warm-starts the search; ``vehicles``
     limits the fleet PyVRP may use (it must include every vehicle ``initial`` uses).
+    With ``fewer_vans_share`` (models where vans count), the last share of the time tries one van
+    fewer: PyVRP's plan without its smallest route, on the vans left, its visits put back by PyVRP's
+    penalised search; that plan comes back if it is feasible, otherwise the first.
     """
+    if fewer_vans_share > 0 and model.minimise_vehicles:
+        return _with_fewer_vans(model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share)
     why = pyvrp_supports(model)
     if why is not None:
         log.info("PyVRP engine skipped: %s", why)
         return None
     try:
         import pyvrp
+        from pyvrp.exceptions import PenaltyBoundWarning
         from pyvrp.stop import MultipleCriteria, StoppingCriterion
     except ImportError:
         log.warning("PyVRP engine skipped: pyvrp is not installed (pip install 'pyvrp>=0.14')")
@@ -239,14 +257,24 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
 
         criteria.append(_Feasible())
     stop_when = MultipleCriteria(criteria)
-    if initial is not None:
-        result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False,
-                             initial_solution=_initial(data, model, initial, client_node, type_vehicle))
-    elif model.num_nodes > ROUGH_START_NODES:
-        result = _solve_from(data, _initial(data, model, rough_routes(model), client_node, type_vehicle),
-                             stop_when, seed)
-    else:
-        result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False)
+    if initial is None and model.windows is not None and model.minimise_vehicles:
+        # regret insertion in a share of the time: a better start than PyVRP's own (seeds 600-699, README)
+        start_s = max(0.1, CONSTRUCT_SHARE * (deadline - time.monotonic()))
+        built = insertion_routes(model, start_s, seed, stop)
+        if built is not None and (vehicles is None or all(not r or v in vehicles for v, r in enumerate(built))):
+            initial = built
+    with warnings.catch_warnings():
+        # PyVRP warns when a penalty reaches its bound (it struggles to stay feasible); its plan is
+        # re-checked and an infeasible one repaired or dropped by the caller, so the warning adds nothing
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        if initial is not None:
+            result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False,
+                                 initial_solution=_initial(data, model, initial, client_node, type_vehicle))
+        elif model.num_nodes > ROUGH_START_NODES:
+            result = _solve_from(data, _initial(data, model, rough_routes(model), client_node, type_vehicle),
+                                 stop_when, seed)
+        else:
+            result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False)
     feasible = result.is_feasible()
     log.info("PyVRP engine: %s plan after %.1f s", "feasible" if feasible else "no feasible",
              time.monotonic() - started)
@@ -265,6 +293,30 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
                 nodes.append(pairs[int(act.idx)][1])
         out[type_vehicle[int(route.vehicle_type())]] = tuple(nodes)
     return tuple(out), feasible
+
+
+def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Callable[[], bool] | None,
+                     feasible_after_s: float | None, initial: tuple[tuple[int, ...], ...] | None,
+                     vehicles: list[int] | None, share: float) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+    started = time.monotonic()
+    found = pyvrp_plan(model, time_limit_s * (1 - share), seed, stop, feasible_after_s, initial, vehicles)
+    left = time_limit_s - (time.monotonic() - started)
+    if found is None or left < 0.3 or (stop is not None and stop()):
+        return found
+    routes, feasible = found
+    if not feasible:
+        # no feasible plan yet: the rest of the time goes on from where it stands, same fleet
+        return pyvrp_plan(model, left, seed, stop, None, routes, vehicles)
+    used = [v for v in range(model.num_vehicles) if routes[v]]
+    if len(used) < 2:
+        return found
+    keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
+    fewer = pyvrp_plan(model, left, seed + 1, stop, None, tuple(routes[v] if v in keep else () for v in
+                                                                range(model.num_vehicles)), keep)
+    if fewer is not None and fewer[1]:
+        log.info("PyVRP engine: %d vans instead of %d", len(keep), len(used))
+        return fewer
+    return found
 
 
 def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,

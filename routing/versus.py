@@ -2,8 +2,9 @@
 
 Every solver gets the same integer model (the one :mod:`routing.benchmark`
 builds for foodtrain), the same time limit and the same cores (PyVRP is
-single-threaded; VROOM gets ``workers`` threads and has no time limit, only
-its exploration level, so its runtime is recorded). Every plan, whoever
+single-threaded; VROOM gets ``workers`` threads, exploration level 5 and the
+same time limit through pyvroom's ``timeout``; ``vroom-free`` is VROOM without a
+time limit, for reference; every runtime is recorded). Every plan, whoever
 found it, is checked by an independent evaluator: :func:`routing.evaluation.evaluate`
 for the public sets, :func:`check_day_plan` for branch days. A plan that fails
 the check counts as lost for its solver.
@@ -27,7 +28,51 @@ from routing import engine
 from routing.domain import ENGINES, Params, Problem
 from routing.planner import CompiledDay, compile_day, to_s
 
-PEERS = ("pyvrp", "vroom")
+PEERS = ("pyvrp", "vroom", "vroom-free")
+#: Peers shown for reference only, not at the same time limit: never the "best peer" of a row.
+REFERENCE_PEERS = ("vroom-free",)
+
+#: VROOM's exploration level without a time limit (the default of its command-line tool).
+VROOM_EXPLORATION_LEVEL = 5
+
+
+def _vroom_solve(inp: Any, threads: int, time_limit_s: float | None, read: Any) -> list[tuple[Any, float]]:
+    """VROOM's plans, each as ``read(solution)`` with the seconds since the call, last one best.
+
+    Without ``time_limit_s``: one run at :data:`VROOM_EXPLORATION_LEVEL`. With it: VROOM cannot be given
+    its own timeout from Python (pyvroom 1.14's ``_solve`` takes one, but its binding has no conversion
+    for it), so exploration levels 0, 1, ... 5 run in turn, each in a child process, and the run still
+    going at the limit is ended: the plans of the levels that finished within the limit come back.
+    """
+    started = time.monotonic()
+    if time_limit_s is None:
+        return [(read(inp.solve(exploration_level=VROOM_EXPLORATION_LEVEL, nb_threads=threads)),
+                 time.monotonic() - started)]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    out: list[tuple[Any, float]] = []
+    for level in range(VROOM_EXPLORATION_LEVEL + 1):
+        left = time_limit_s - (time.monotonic() - started)
+        if left <= 0:
+            break
+        receive, send = ctx.Pipe(duplex=False)
+
+        def run(level: int = level, send: Any = send) -> None:
+            send.send(read(inp.solve(exploration_level=level, nb_threads=threads)))
+
+        child = ctx.Process(target=run, daemon=True)
+        child.start()
+        send.close()
+        if receive.poll(left):
+            try:
+                out.append((receive.recv(), time.monotonic() - started))
+            except EOFError:
+                pass
+        child.terminate()
+        child.join(1.0)
+        receive.close()
+    return out
 
 
 class WallClock:
@@ -100,14 +145,16 @@ class VersusRow:
     size: int
     plans: dict[str, PeerPlan] = field(default_factory=dict)
 
-    def best_peer(self) -> PeerPlan | None:
-        """The peer plan with fewest unserved, then vehicles, then cost (checked plans only)."""
-        peers = [p for s, p in self.plans.items() if s != "foodtrain" and p.feasible]
+    def best_peer(self, reference: str | None = None) -> PeerPlan | None:
+        """The peer plan with fewest unserved, then vehicles, then cost (checked plans only), among the
+        peers at the same time limit; with ``reference`` (e.g. ``vroom-free``), that peer's plan alone."""
+        peers = [p for s, p in self.plans.items() if s != "foodtrain" and p.feasible
+                 and (s == reference if reference else s not in REFERENCE_PEERS)]
         return min(peers, key=lambda p: (p.unserved, p.vehicles, p.cost), default=None)
 
-    def verdict(self) -> tuple[str, float | None]:
+    def verdict(self, reference: str | None = None) -> tuple[str, float | None]:
         """('won' | 'tied' | 'lost', cost ratio to the best peer where vans and served orders agree)."""
-        ours, peer = self.plans.get("foodtrain"), self.best_peer()
+        ours, peer = self.plans.get("foodtrain"), self.best_peer(reference)
         if ours is None or not ours.feasible:
             return "lost", None
         if peer is None:
@@ -202,9 +249,11 @@ def _solve_instance_pyvrp(instance: Any, time_limit_s: float, seed: int) -> tupl
     return _pyvrp_routes(result.best, instance), time.monotonic() - started
 
 
-def _solve_instance_vroom(instance: Any, threads: int) -> tuple[list[list[int]], float]:
+def _solve_instance_vroom(instance: Any, threads: int, time_limit_s: float | None = None
+                          ) -> tuple[list[list[int]], float]:
     import vroom
 
+    started = time.monotonic()
     arrays = _instance_arrays(instance)
     model = arrays["model"]
     n = instance.size
@@ -234,10 +283,18 @@ def _solve_instance_vroom(instance: Any, threads: int) -> tuple[list[list[int]],
     else:
         inp.add_job([vroom.Job(i, location=i, service=int(service[i]), delivery=vroom.Amount([int(instance.demand[i])]),
                                time_windows=tws(i)) for i in range(1, n)])
-    started = time.monotonic()
-    sol = inp.solve(exploration_level=5, nb_threads=threads)
+    left = None if time_limit_s is None else time_limit_s - (time.monotonic() - started)
+    plans = _vroom_solve(inp, threads, left, lambda sol: (_vroom_ranking(sol), _vroom_routes(sol)))
     runtime = time.monotonic() - started
-    return _vroom_routes(sol), runtime
+    if not plans:
+        return [], runtime
+    return min(plans, key=lambda found: found[0][0])[0][1], runtime
+
+
+def _vroom_ranking(sol: Any) -> tuple[int, int]:
+    """VROOM's own ranking of its plan: orders it left out, then its cost (fixed costs of vans included)."""
+    summary = sol.to_dict()["summary"]
+    return int(summary["unassigned"]), int(summary["cost"])
 
 
 def _vroom_routes(sol: Any) -> list[list[int]]:
@@ -277,6 +334,8 @@ def versus_instance(path: Path, time_limit_s: float, peers: tuple[str, ...], wor
             if peer == "pyvrp":
                 nodes, runtime = _solve_instance_pyvrp(instance, time_limit_s, seed)
             elif peer == "vroom":
+                nodes, runtime = _solve_instance_vroom(instance, workers, time_limit_s)
+            elif peer == "vroom-free":
                 nodes, runtime = _solve_instance_vroom(instance, workers)
             else:
                 raise ValueError(f"unknown peer {peer!r}; choose from {', '.join(PEERS)}")
@@ -462,9 +521,12 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     return routes, runtime
 
 
-def _day_vroom(problem: Problem, day: CompiledDay, threads: int) -> tuple[list[DayRoute], float]:
+def _day_vroom(problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
+               ) -> tuple[list[DayRoute], float]:
+    """VROOM's plan for the day (``threads`` threads; ``time_limit_s`` None: no time limit) and its wall time."""
     import vroom
 
+    started = time.monotonic()
     loc_of = {lid: k for k, lid in enumerate(day.location_ids)}
     inp = vroom.Input()
     inp.set_durations_matrix(profile="car", matrix_input=day.duration_s.astype(np.int64).tolist())
@@ -495,18 +557,23 @@ def _day_vroom(problem: Problem, day: CompiledDay, threads: int) -> tuple[list[D
             vroom.ShipmentStep(3 * o + 2, location=loc_of[order.location.id], service=to_s(order.service_min),
                                time_windows=tws),
             amount=vroom.Amount([int(order.size_crates)]))
-    started = time.monotonic()
-    sol = inp.solve(exploration_level=5, nb_threads=threads)
+    left = None if time_limit_s is None else time_limit_s - (time.monotonic() - started)
+    plans = _vroom_solve(inp, threads, left, lambda sol: (_vroom_ranking(sol), _vroom_day_routes(sol)))
     runtime = time.monotonic() - started
+    if not plans:
+        return [], runtime
+    return min(plans, key=lambda found: found[0][0])[0][1], runtime
+
+
+def _vroom_day_routes(sol: Any) -> list[DayRoute]:
     routes: list[DayRoute] = []
-    frame = sol.routes
     kinds = {1: "pickup", 2: "delivery", 0: "visit"}
-    for vehicle_id, group in frame.groupby("vehicle_id", sort=True):
+    for vehicle_id, group in sol.routes.groupby("vehicle_id", sort=True):
         steps = [(kinds[int(i) % 3], (int(i) - 1) // 3) for t, i in zip(group["type"], group["id"])
                  if t in ("job", "pickup", "delivery")]
         if steps:
             routes.append((int(vehicle_id) - 1, steps))
-    return routes, runtime
+    return routes
 
 
 def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[str, ...], workers: int = 1,
@@ -547,6 +614,8 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
             if peer == "pyvrp":
                 routes, runtime = _day_pyvrp(problem, day, time_limit_s, seed)
             elif peer == "vroom":
+                routes, runtime = _day_vroom(problem, day, workers, time_limit_s)
+            elif peer == "vroom-free":
                 routes, runtime = _day_vroom(problem, day, workers)
             else:
                 raise ValueError(f"unknown peer {peer!r}; choose from {', '.join(PEERS)}")
@@ -559,14 +628,16 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
 
 # ---- tables -------------------------------------------------------------------------------
 
-def summarise(rows: list[VersusRow]) -> dict[str, Any]:
-    """Won/tied/lost against the best peer; mean, median and worst cost ratio where vans and served agree."""
-    verdicts = [r.verdict() for r in rows]
-    ratios = [ratio for (v, ratio), r in zip(verdicts, rows) if ratio is not None
-              and r.best_peer() is not None and (r.plans["foodtrain"].vehicles, r.plans["foodtrain"].unserved)
-              == (r.best_peer().vehicles, r.best_peer().unserved)]  # type: ignore[union-attr]
-    vans = [(r.plans["foodtrain"].vehicles, r.best_peer().vehicles) for r in rows  # type: ignore[union-attr]
-            if r.best_peer() is not None and r.plans["foodtrain"].feasible]
+def summarise(rows: list[VersusRow], reference: str | None = None) -> dict[str, Any]:
+    """Won/tied/lost against the best peer (or the ``reference`` peer alone); mean, median and worst
+    cost ratio where vans and served agree."""
+    verdicts = [r.verdict(reference) for r in rows]
+    peers = [r.best_peer(reference) for r in rows]
+    ratios = [ratio for (v, ratio), r, peer in zip(verdicts, rows, peers) if ratio is not None
+              and peer is not None and (r.plans["foodtrain"].vehicles, r.plans["foodtrain"].unserved)
+              == (peer.vehicles, peer.unserved)]
+    vans = [(r.plans["foodtrain"].vehicles, peer.vehicles) for r, peer in zip(rows, peers)
+            if peer is not None and r.plans["foodtrain"].feasible]
     return {
         "instances": len(rows),
         "won": sum(v == "won" for v, _ in verdicts), "tied": sum(v == "tied" for v, _ in verdicts),
@@ -574,8 +645,7 @@ def summarise(rows: list[VersusRow]) -> dict[str, Any]:
         "vans_fewer": sum(a < b for a, b in vans), "vans_equal": sum(a == b for a, b in vans),
         "vans_more": sum(a > b for a, b in vans),
         "unserved_more_than_best_peer": sum(
-            1 for r in rows if r.best_peer() is not None
-            and r.plans["foodtrain"].unserved > r.best_peer().unserved),  # type: ignore[union-attr]
+            1 for r, peer in zip(rows, peers) if peer is not None and r.plans["foodtrain"].unserved > peer.unserved),
         "cost_ratio_mean": round(statistics.fmean(ratios), 4) if ratios else None,
         "cost_ratio_median": round(statistics.median(ratios), 4) if ratios else None,
         "cost_ratio_worst": round(max(ratios), 4) if ratios else None,
@@ -608,6 +678,9 @@ def format_versus(rows: list[VersusRow], solvers: tuple[str, ...], cost_name: st
     summary = summarise(rows)
     lines += ["", "Summary (ratio only where vans and unserved orders equal the best peer's): "
               + ", ".join(f"{k} {v}" for k, v in summary.items())]
+    for reference in (s for s in solvers if s in REFERENCE_PEERS):
+        lines += ["", f"Against {reference} alone (no time limit; reference, not a best peer): "
+                  + ", ".join(f"{k} {v}" for k, v in summarise(rows, reference).items())]
     return "\n".join(lines)
 
 

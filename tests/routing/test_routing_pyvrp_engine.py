@@ -103,3 +103,24 @@ def test_pyvrp_charges_a_shops_loading_once_per_visit_like_the_checker(shop_call
     assert isinstance(plan, pyvrp.Solution) and plan.is_feasible()
     assert plan.distance() == pytest.approx(check.round_min * 60)
     assert check.round_min == (38.0 if shop_calls == 1 else 58.0)
+
+
+@pytest.mark.parametrize("seed", [606, 607])
+def test_the_pyvrp_worker_with_a_van_fewer_keeps_every_rule_and_never_adds_vans(seed: int) -> None:
+    """Its start (regret insertion), its own run and the one-van-fewer try: every visit once, pairs on
+    one van in order, OR-Tools accepts the plan, and the vans never exceed those of the plain run's start."""
+    from routing.construct import insertion_routes
+    from routing.pyvrp_engine import pyvrp_plan
+
+    model = compile_day(generate_varied_day(seed, 40)).model()
+    found = pyvrp_plan(model, 2.0, seed, fewer_vans_share=0.5)
+    assert found is not None and found[1]
+    routes = found[0]
+    assert sorted(n for r in routes for n in r) == sorted(model.visits)
+    van_of = {n: v for v, r in enumerate(routes) for n in r}
+    for p, d in model.pairs:
+        assert van_of[p] == van_of[d] and routes[van_of[p]].index(p) < routes[van_of[p]].index(d)
+    assert _loads(model, EngineSolution(routes, (), _routes_cost(model, routes)))
+    start = insertion_routes(model, 5.0)
+    assert start is not None
+    assert sum(1 for r in routes if r) <= sum(1 for r in start if r)

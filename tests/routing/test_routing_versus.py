@@ -10,7 +10,7 @@ from routing.benchmark import default_bench_dir
 from routing.engine import _loads, solve_parallel
 from routing.generator import generate_varied_day
 from routing.planner import compile_day
-from routing.versus import check_day_plan, summarise, versus_day, versus_instance
+from routing.versus import PeerPlan, check_day_plan, summarise, versus_day, versus_instance
 
 
 def test_or_tools_accepts_a_plan_that_leaves_vans_with_their_own_depots_idle() -> None:
@@ -110,3 +110,24 @@ def test_with_two_workers_pyvrp_also_runs_on_two_cores() -> None:
     assert all(plan.feasible for plan in row.plans.values())
     assert row.plans["pyvrp-2c"].runtime_s < 1.5 + 1.0  # the same wall-clock budget, first search included
     assert (row.plans["foodtrain"].peak_rss_mib or 0) > 0
+
+
+def test_vroom_gets_the_same_time_limit_and_vroom_free_is_a_reference_only() -> None:
+    """VROOM (time-limited by exploration levels run in turn) hands in a checked plan within the limit;
+    the unlimited VROOM run is a reference column and never the best peer of a row."""
+    pytest.importorskip("vroom")
+    from routing.versus import VersusRow, _day_vroom
+
+    problem = generate_varied_day(3, 25)
+    day = compile_day(problem)
+    routes, runtime_s = _day_vroom(problem, day, 1, 1.5)
+    check = check_day_plan(problem, day, routes)
+    assert runtime_s < 1.5 + 0.5
+    assert not check.violations and check.served == len(problem.orders)
+    row = VersusRow("day", 3, {
+        "foodtrain": PeerPlan("foodtrain", True, 2, 100.0, 0, 1.0),
+        "vroom": PeerPlan("vroom", True, 2, 110.0, 0, 1.0),
+        "vroom-free": PeerPlan("vroom-free", True, 1, 90.0, 0, 30.0)})
+    assert row.best_peer().solver == "vroom" and row.verdict()[0] == "won"
+    assert row.verdict("vroom-free")[0] == "lost"
+    assert summarise([row], "vroom-free")["vans_more"] == 1
