@@ -48,6 +48,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.ejection import insert_dropped, minimise_routes
+from routing.large import LARGE_DAY_NODES
 from routing.lns import improve_cost
 from routing.windows import merge_windows
 
@@ -447,6 +448,10 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
 
     # Phase 0: PyVRP's plan, re-checked, replaces phase 1 (the PyVRP worker returns it as found)
     first = None
+    if strategy.engine == "pyvrp" and model.windows is not None and model.num_nodes > LARGE_DAY_NODES:
+        large = _large_day(model, strategy, time_limit_s * strategy.pyvrp_share, stop, tell, phases)
+        if large is not None:
+            return large
     if strategy.engine == "pyvrp":
         first = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_share, None, deadline, stop, phases)
         if first is not None:
@@ -614,6 +619,24 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
         return None
     phases.append(f"pyvrp:{plan.vehicles_used}v/{len(dropped)}d/{time.monotonic() - started:.1f}s")
     return plan
+
+
+def _large_day(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck, tell: Report,
+               phases: list[str]) -> EngineSolution | None:
+    """A day too large for one search: planned region by region, then as a whole (:mod:`routing.large`)."""
+    from routing.large import large_day_plan
+
+    def heard(routes: tuple[tuple[int, ...], ...], dropped: tuple[int, ...]) -> None:
+        tell(EngineSolution(routes, dropped, _routes_cost(model, routes)))
+
+    found = large_day_plan(model, time_limit_s, strategy.seed, stop, heard)
+    if found is None:
+        phases.append("large-none")
+        return None
+    phases.extend(found.steps)
+    if stop():
+        phases.append("stopped")
+    return EngineSolution(found.routes, found.dropped, _routes_cost(model, found.routes), True, tuple(phases))
 
 
 def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float,
