@@ -45,6 +45,16 @@ def test_regions_hold_every_request_once_in_parts_of_nearly_equal_size(parts: in
     assert max(sizes) <= -(-len(held) // parts) * 1.05 + 1
 
 
+def test_days_of_two_regions_or_more_are_large_and_others_are_not() -> None:
+    from routing.large import LARGE_DAY_REQUESTS, REGION_REQUESTS, is_large_day
+
+    assert LARGE_DAY_REQUESTS / REGION_REQUESTS >= 1.5  # round() gives two regions at least
+    assert not is_large_day(_model(36, 200))
+    model = _model(36, 400)
+    assert len(requests_of(model)) >= LARGE_DAY_REQUESTS and is_large_day(model)
+    assert not is_large_day(replace(model, windows=None))
+
+
 def test_every_van_goes_to_exactly_one_region_and_every_region_gets_one() -> None:
     model = _model(32, 150)
     cut = regions(model, 4, seed=0)
@@ -84,12 +94,11 @@ def test_fitting_in_keeps_what_it_placed_when_asked_and_the_rest_cannot_fit() ->
 
 @pytest.mark.slow
 def test_a_day_planned_by_regions_serves_every_order_and_holds_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 240-order day with the large-day path switched on from 300 nodes and regions of 80 requests:
+    """A 240-order day with the large-day path switched on from 200 requests and regions of 80 requests:
     three regions, joined and improved as a whole; nothing left out, every rule held."""
-    import routing.engine as engine
     import routing.large as large
 
-    monkeypatch.setattr(engine, "LARGE_DAY_NODES", 300)
+    monkeypatch.setattr(large, "LARGE_DAY_REQUESTS", 200)
     monkeypatch.setattr(large, "REGION_REQUESTS", 80)
     problem = _servable(34, 240)
     model = compile_day(problem).model()
@@ -119,3 +128,49 @@ def test_a_450_order_day_at_the_default_time_leaves_no_servable_order_unplanned(
     result = solve(problem, Params(workers=2))
     check_invariants(problem, result)
     assert [u.order_id for u in result.unserved if not u.proven] == []
+
+
+def _cvrp(customers: int) -> NodeModel:
+    import numpy as np
+
+    rng = np.random.default_rng(customers)
+    xy = rng.uniform(0, 1000, size=(customers + 1, 2))
+    cost = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+    demand = np.array([0, *rng.integers(1, 10, customers)], dtype=np.int64)
+    vehicles = int(demand.sum() // 100) + 3
+    return NodeModel(cost=cost, demand=demand, capacity=(100,) * vehicles, starts=(0,) * vehicles,
+                     ends=(0,) * vehicles, minimise_vehicles=False)
+
+
+def test_large_cvrp_models_run_pyvrp_in_every_worker_with_its_own_seed() -> None:
+    """Above 200 nodes (CVRPLIB X sizes) every worker is PyVRP, seeds as a best-of-two PyVRP run's; below,
+    one OR-Tools worker stays."""
+    from routing.engine import portfolio
+
+    big = portfolio(_cvrp(250), 2, seed=5, engines=("ortools", "pyvrp"))
+    assert [(s.engine, s.seed) for s in big] == [("pyvrp", 5), ("pyvrp", 6)]
+    small = portfolio(_cvrp(100), 2, seed=5, engines=("ortools", "pyvrp"))
+    assert [s.engine for s in small] == ["ortools", "pyvrp"]
+    assert [s.engine for s in portfolio(_cvrp(250), 2, engines=("ortools",))] == ["ortools", "ortools"]
+
+
+@pytest.mark.slow
+def test_a_hub_day_with_vans_from_three_bases_is_planned_by_regions_with_nothing_left_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vans start and end at three bases (a hub serving several branches): each region takes the vans
+    nearest to it, the joined plan serves every order and breaks no rule."""
+    import routing.large as large
+    from routing.domain import Location
+
+    monkeypatch.setattr(large, "LARGE_DAY_REQUESTS", 150)
+    monkeypatch.setattr(large, "REGION_REQUESTS", 70)
+    problem = _servable(37, 200)
+    bases = [problem.vans[0].start, Location("north", 55.16, -3.60), Location("west", 55.07, -3.75)]
+    vans = tuple(replace(van, start=bases[k % 3]) for k, van in enumerate(problem.vans))
+    problem = replace(problem, vans=vans)
+    model = compile_day(problem).model()
+    assert len({model.travel[s].tobytes() for s in model.starts}) == 3  # three places to start from
+    found = search(model, 10.0, Strategy("PARALLEL_CHEAPEST_INSERTION", engine="pyvrp", seed=2))
+    assert "regions:3" in found.phases
+    assert found.dropped == ()
+    assert plan_violations(model, found.routes) == []
