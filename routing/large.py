@@ -207,9 +207,13 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
                    report: Callable[[tuple[tuple[int, ...], ...], tuple[int, ...]], None] | None = None) -> LargePlan | None:
     """Plan a large day region by region, join, fit in what is left, improve the whole; None without PyVRP.
 
-    ``report`` hears each better plan (routes, visits left out); every plan it
-    hears and the one returned pass :func:`routing.modelcheck.plan_violations`.
+    ``report`` hears each better plan (routes, visits left out), the first
+    within about a second (the rough plan of :mod:`routing.construct` with what
+    breaks a rule taken out) so that a stop always has a plan to return, then
+    the regions' plans joined so far after each region. Every plan it hears and
+    the one returned pass :func:`routing.modelcheck.plan_violations`.
     """
+    from routing.construct import rough_routes
     from routing.ejection import insert_dropped
     from routing.modelcheck import plan_violations, repair
     from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports
@@ -219,10 +223,31 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     started = time.monotonic()
     deadline = started + time_limit_s
     asked = stop or (lambda: False)
+    strict = replace(model, drop_penalty=0)  # visits may be left out; every other rule holds
+    best: tuple[tuple[int, ...], ...] = tuple(() for _ in range(model.num_vehicles))
+    dropped: tuple[int, ...] = tuple(model.visits)
+
+    def offer(routes: tuple[tuple[int, ...], ...]) -> bool:
+        """Keep and report ``routes`` if they beat the best so far and break no rule."""
+        nonlocal best, dropped
+        left = _left_out(model, routes)
+        if (len(left), _vans(routes), _cost(model, routes)) >= (len(dropped), _vans(best), _cost(model, best)):
+            return False
+        broken = plan_violations(strict, routes)
+        if broken:  # cannot happen unless a mapping is wrong: say so and keep the plan before
+            log.error("large-day plan breaks the model: %s", "; ".join(broken))
+            return False
+        best, dropped = routes, left
+        if report is not None:
+            report(best, dropped)
+        return True
+
+    offer(repair(model, rough_routes(model))[0])
+    steps: list[str] = [f"rough:{len(dropped)}d"]
     reqs = requests_of(model)
     parts = regions(model, max(1, round(len(reqs) / REGION_REQUESTS)), seed)
     fleets = share_vans(model, parts)
-    steps: list[str] = [f"regions:{len(parts)}"]
+    steps.append(f"regions:{len(parts)}")
     routes: list[tuple[int, ...]] = [() for _ in range(model.num_vehicles)]
     regions_until = started + time_limit_s * REGIONS_SHARE
     for k, (region, vans) in enumerate(zip(parts, fleets)):
@@ -240,24 +265,14 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
         for t, v in enumerate(vans):
             routes[v] = tuple(nodes[n] for n in sub_routes[t])
         steps.append(f"r{k}:{len(region)}q/{len(vans)}v/{'ok' if feasible else 'repaired'}")
-    best = tuple(routes)
-    dropped = _left_out(model, best)
-    broken = plan_violations(replace(model, drop_penalty=0), best)
-    if broken:  # cannot happen unless a region's mapping is wrong: say so and give up on this path
-        log.error("joined region plans break the model: %s", "; ".join(broken))
-        return None
+        offer(tuple(routes))
     steps.append(f"joined:{_vans(best)}v/{len(dropped)}d")
-    if report is not None:
-        report(best, dropped)
     fit_s = min(time_limit_s * FIT_SHARE, deadline - time.monotonic() - 1.0)
     if dropped and fit_s > 0.2 and not asked():
         fitted, still = insert_dropped(model, best, dropped, fit_s, seed=seed, random_insert=False, stop=stop,
                                        keep_partial=True)
-        if len(still) < len(dropped):
-            best, dropped = fitted, still
-            steps.append(f"fit:{len(dropped)}d")
-            if report is not None:
-                report(best, dropped)
+        if offer(fitted):
+            steps.append(f"fit:{len(still)}d")
     # PyVRP checks the clock between iterations (about a second each on 2,000 nodes under load) and the
     # plan still has to be checked and handed back: end early enough to keep the caller's limit
     whole_s = deadline - time.monotonic() - (END_MARGIN_S + END_MARGIN_SHARE * time_limit_s)
@@ -267,12 +282,6 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
             joint, feasible = found
             if not feasible:
                 joint, _ = repair(model, joint)
-            joint_dropped = _left_out(model, joint)
-            key = (len(joint_dropped), _vans(joint), _cost(model, joint))
-            if key < (len(dropped), _vans(best), _cost(model, best)) and not plan_violations(
-                    replace(model, drop_penalty=0), joint):
-                best, dropped = joint, joint_dropped
-                if report is not None:
-                    report(best, dropped)
-            steps.append(f"whole:{_vans(joint)}v/{len(joint_dropped)}d/{'ok' if feasible else 'repaired'}")
+            offer(joint)
+            steps.append(f"whole:{_vans(joint)}v/{len(_left_out(model, joint))}d/{'ok' if feasible else 'repaired'}")
     return LargePlan(best, dropped, tuple(steps))

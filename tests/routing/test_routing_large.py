@@ -174,3 +174,16 @@ def test_a_hub_day_with_vans_from_three_bases_is_planned_by_regions_with_nothing
     assert "regions:3" in found.phases
     assert found.dropped == ()
     assert plan_violations(model, found.routes) == []
+
+
+def test_a_large_day_stopped_at_once_still_hands_back_a_valid_plan_serving_most_orders() -> None:
+    """The rough plan, with what breaks a rule taken out, is reported before any search: a stop has a plan."""
+    from routing.large import large_day_plan
+
+    model = _model(38, 400)
+    heard = []
+    found = large_day_plan(model, 30.0, stop=lambda: True, report=lambda routes, dropped: heard.append(dropped))
+    assert found is not None and found.steps[0].startswith("rough:")
+    assert heard and len(heard[0]) == len(found.dropped) < len(model.visits) / 2
+    assert plan_violations(replace(model, drop_penalty=0), found.routes) == []
+    assert sorted([n for r in found.routes for n in r] + list(found.dropped)) == sorted(model.visits)
