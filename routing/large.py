@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Requests per region (about twice as many nodes): PyVRP reaches a feasible plan of that size in seconds.
-REGION_REQUESTS = 250
+#: On 1,000-order days at 60 s (seeds 432, 434) regions of 170 needed 4-5 vans fewer than regions of 250
+#: and drove 4-11 % less; at 450 orders and 10 s, 150 v 250 was even (README round 5).
+REGION_REQUESTS = 170
 #: A time-window day of at least this many requests (two regions or more) is planned region by region first
 #: by the PyVRP worker. On 450-order days at 10 s (seeds 420-424, README round 5) that worker's plan was 4-27 %
 #: shorter than PyVRP's on the whole day with the same vans on 3 of 5 days.
