@@ -117,15 +117,16 @@ def best_known(set_name: str, bench_dir: Path, name: str) -> tuple[int | None, f
 
 
 def list_instances(set_name: str, bench_dir: Path, pattern: str | None, sample: int | None = None) -> list[Path]:
-    """Instance files of a set, optionally filtered by a glob on the file name.
+    """Instance files of a set, optionally filtered by globs on the file name (comma-separated: any of them).
 
     ``sample`` keeps that many evenly spaced files of the sorted list (deterministic).
     """
+    patterns = [p.strip() for p in pattern.split(",") if p.strip()] if pattern else []
     files: list[Path] = []
     for folder in SET_FOLDERS[set_name]:
         for f in sorted((bench_dir / folder).glob("*")):
             if f.suffix in (".vrp", ".txt") and f.name != "README.md":
-                if pattern is None or f.match(pattern) or f.stem == pattern:
+                if not patterns or any(f.match(p) or f.stem == p for p in patterns):
                     files.append(f)
     if sample is not None and 0 < sample < len(files):
         step = len(files) / sample

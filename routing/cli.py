@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="solve and check a benchmark set against best-known solutions")
     p.add_argument("--set", required=True, choices=("cvrp", "vrptw", "pdptw"))
-    p.add_argument("--instances", default=None, help="glob on file names, e.g. 'lc1*'")
+    p.add_argument("--instances", default=None, help="glob on file names, e.g. 'lc1*'; several separated by commas")
     p.add_argument("--sample", type=int, default=None, help="keep N evenly spaced instances of the sorted set")
     p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
     p.add_argument("--json", action="store_true")

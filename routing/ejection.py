@@ -589,12 +589,15 @@ def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limi
 
 def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: Sequence[int],
                    time_limit_s: float, seed: int = 0, max_ejected: int = 2, perturb_moves: int = 100,
-                   random_insert: bool = True,
-                   stop: Callable[[], bool] | None = None) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+                   random_insert: bool = True, stop: Callable[[], bool] | None = None,
+                   keep_partial: bool = False) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Fit dropped visits into the plan, idle vehicles included, ejecting others to make room.
 
     Returns (routes, still dropped): either every dropped request is placed, or
-    the input plan comes back unchanged (never a plan that serves fewer).
+    the input plan comes back unchanged (never a plan that serves fewer). With
+    ``keep_partial``, a search that runs out of time returns the plan as it
+    stands when that serves more visits than the input (what is still in its
+    pool comes back as dropped).
     """
     data = _data_for(model)
     deadline = time.monotonic() + time_limit_s
@@ -610,9 +613,11 @@ def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: S
             seen.add(request)
             pool.append(request)
     search = _Search(data, current, rng, deadline, max_ejected, perturb_moves, random_insert, stop)
-    if not search.place(pool, 10**9):
+    placed = search.place(pool, 10**9)
+    still = tuple(node for request in pool for node in request) if not placed else ()
+    if not placed and (not keep_partial or len(still) >= len(unchanged[1])):
         return unchanged
     out: list[tuple[int, ...]] = [() for _ in range(data.vehicles)]
     for route in search.routes:
         out[route.vehicle] = tuple(route.nodes[1:-1])
-    return tuple(out), ()
+    return tuple(out), tuple(sorted(still))

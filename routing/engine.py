@@ -31,7 +31,10 @@ finish in time there), and after the ejection search hand the plan back to
 PyVRP, held to its vans, for the cost phase. Every plan found outside
 OR-Tools is re-checked by :mod:`routing.modelcheck` (and on models of up to
 600 nodes by loading it into the OR-Tools model) before it counts; a plan that
-fails is dropped and logged with the reason.
+fails is dropped and logged with the reason. On time-window days of 375
+requests or more the PyVRP worker plans the day region by region first and
+then as a whole (:mod:`routing.large`); on CVRP models of more than 200 nodes
+every worker runs PyVRP.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.ejection import insert_dropped, minimise_routes
+from routing.large import is_large_day
 from routing.lns import improve_cost
 from routing.windows import merge_windows
 
@@ -61,6 +65,9 @@ MAX_HORIZON = 10**12
 
 #: Above this many nodes every worker of a portfolio with PyVRP runs PyVRP (different seeds).
 PYVRP_ONLY_NODES = 1000
+#: CVRP models (no time, vans free) above this many nodes: every worker runs PyVRP (different seeds). The
+#: OR-Tools worker's plan lost to PyVRP's on every CVRPLIB X instance of 204-613 customers (README, round 2).
+PYVRP_ONLY_CVRP_NODES = 200
 #: Up to this many nodes a fixed plan is also re-checked by loading it into the OR-Tools model.
 ORTOOLS_RECHECK_MAX_NODES = 600
 
@@ -212,8 +219,10 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0,
     if "pyvrp" not in engines:
         return strategies
     strategies = [replace(s, pyvrp_start=True) for s in strategies]
-    if model.num_nodes > PYVRP_ONLY_NODES:
-        # OR-Tools' models and phases do not fit the time on days this large: every worker runs PyVRP
+    if model.num_nodes > PYVRP_ONLY_NODES or (model.windows is None and not model.minimise_vehicles
+                                              and model.num_nodes > PYVRP_ONLY_CVRP_NODES):
+        # OR-Tools' models and phases do not fit the time on days this large, and on large CVRP
+        # models its large neighbourhood search loses to PyVRP: every worker runs PyVRP
         return [replace(s, engine="pyvrp", seed=seed + i) for i, s in enumerate(strategies)]
     if workers >= 2:
         # the PyVRP worker runs as a stand-alone PyVRP run with the caller's seed would
@@ -450,6 +459,10 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
 
     # Phase 0: PyVRP's plan, re-checked, replaces phase 1 (the PyVRP worker returns it as found)
     first = None
+    if strategy.engine == "pyvrp" and is_large_day(model):
+        large = _large_day(model, strategy, time_limit_s * strategy.pyvrp_share, stop, tell, phases)
+        if large is not None:
+            return large
     if strategy.engine == "pyvrp":
         first = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_share, None, deadline, stop, phases)
         if first is not None:
@@ -643,6 +656,24 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
         return None
     phases.append(f"pyvrp:{plan.vehicles_used}v/{len(dropped)}d/{time.monotonic() - started:.1f}s")
     return plan
+
+
+def _large_day(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck, tell: Report,
+               phases: list[str]) -> EngineSolution | None:
+    """A day too large for one search: planned region by region, then as a whole (:mod:`routing.large`)."""
+    from routing.large import large_day_plan
+
+    def heard(routes: tuple[tuple[int, ...], ...], dropped: tuple[int, ...]) -> None:
+        tell(EngineSolution(routes, dropped, _routes_cost(model, routes)))
+
+    found = large_day_plan(model, time_limit_s, strategy.seed, stop, heard)
+    if found is None:
+        phases.append("large-none")
+        return None
+    phases.extend(found.steps)
+    if stop():
+        phases.append("stopped")
+    return EngineSolution(found.routes, found.dropped, _routes_cost(model, found.routes), True, tuple(phases))
 
 
 def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float,

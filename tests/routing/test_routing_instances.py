@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from routing.benchmark import default_bench_dir, instance_model
+from routing.benchmark import default_bench_dir, instance_model, list_instances
 from routing.errors import InstanceFormatError
 from routing.evaluation import evaluate
 from routing.instances import read_cvrplib_solution, read_instance
@@ -132,3 +132,12 @@ def test_real_files_of_each_format_read() -> None:
     assert c.size == 101 and c.fleet_size == 25
     lc = read_instance(BENCH / "pdptw" / "lc101.txt")
     assert lc.size == 107 and len(lc.pairs()) == 53
+
+
+def test_several_globs_separated_by_commas_select_any_of_them(tmp_path: Path) -> None:
+    folder = tmp_path / "cvrp" / "X"
+    folder.mkdir(parents=True)
+    for name in ("X-n101-k25", "X-n502-k39", "X-n895-k37", "X-n1001-k43"):
+        (folder / f"{name}.vrp").write_text("")
+    chosen = list_instances("cvrp", tmp_path, "X-n[5-9]??-*, X-n1001-*")
+    assert [f.stem for f in chosen] == ["X-n1001-k43", "X-n502-k39", "X-n895-k37"]
