@@ -35,7 +35,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -110,6 +110,9 @@ class RotaResult:
     first_solution_s: float | None
     source: str = "cp-sat"
     branches: tuple[BranchStats, ...] = field(default_factory=tuple)
+    # when a complete rota keeping every hard rule was first there to show (the greedy rota of every branch,
+    # computed before any CP-SAT search); ``first_solution_s`` is when CP-SAT had its own in every branch
+    first_full_rota_s: float | None = None
 
     @property
     def seats_filled(self) -> int:
@@ -163,6 +166,7 @@ class _SearchWatch:
         self.best: dict[str, tuple[float, float | None]] = {}
         self.starting: dict[str, float] = {}  # branch -> objective of its greedy rota
         self.lock = threading.Lock()
+        self.first_complete_s: float | None = None  # when every branch first had a complete, valid rota
 
     def starting_rota(self, branch: str, objective: float) -> None:
         """A branch's complete rota found outside the main search (greedy, then the most-seats rota): reported
@@ -181,11 +185,13 @@ class _SearchWatch:
         self._report()
 
     def _report(self) -> None:
-        if self.on_progress is None:
-            return
         with self.lock:
             covered = set(self.best) | set(self.starting)
             if len(covered) < self.branches:
+                return
+            if self.first_complete_s is None:
+                self.first_complete_s = time.perf_counter() - self.t_start
+            if self.on_progress is None:
                 return
             objective = sum(self.best[b][0] if b in self.best else self.starting[b] for b in covered)
             bounds = [self.best[b][1] for b in covered if b in self.best]
@@ -331,16 +337,24 @@ def _most_seats_parameters(solver: cp_model.CpSolver, time_limit_s: float, seed:
     p.max_time_in_seconds = max(0.05, time_limit_s)
 
 
-def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
-                  hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
-                  branch: str = "", spare_core: bool = False) -> _BranchOutcome:
-    t0 = time.perf_counter()
-    # The greedy rota first (well under a second): a complete valid rota to show and fall back on at once,
-    # while CP-SAT presolves and searches. The most-seats search starts after it, so the two Python model
-    # builds do not slow the greedy rota down (they share the interpreter lock).
+def _starting_rota(problem: RotaProblem, params: Params, watch: _SearchWatch | None, branch: str) -> list[Assignment]:
+    """The branch's greedy rota (well under a second): complete and valid, shown at once and kept as fallback."""
     starting = greedy_rota(problem, seed=params.seed)
     if watch is not None:
         watch.starting_rota(branch, sum(evaluate(problem, starting, params.weights).values()))
+    return starting
+
+
+def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
+                  hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
+                  branch: str = "", spare_core: bool = False,
+                  starting: list[Assignment] | None = None) -> _BranchOutcome:
+    t0 = time.perf_counter()
+    # The greedy rota first (unless the caller made it already): a complete valid rota to show and fall back
+    # on at once, while CP-SAT presolves and searches. The most-seats search starts after it, so the two
+    # Python model builds do not slow the greedy rota down (they share the interpreter lock).
+    if starting is None:
+        starting = _starting_rota(problem, params, watch, branch)
     seats_run = _MostSeatsRun(problem, params, time_limit_s - (time.perf_counter() - t0), watch,
                               branch) if spare_core else None
     if seats_run is not None:
@@ -392,6 +406,10 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     lock = threading.Lock()
     unstarted = set(sizes)
     watch = _SearchWatch(t_start, len(parts), on_progress, should_stop)
+    # Every branch's greedy rota before any search, so a complete rota of the whole month is there in a
+    # second or two even when later branches wait for a free core (four branches: ~2 s where it used to
+    # come only when the last branch started).
+    starting = {name: _starting_rota(sub, params, watch, name) for name, sub in parts} if len(parts) > 1 else {}
 
     def run(name: str, sub: RotaProblem) -> _BranchOutcome:
         with lock:
@@ -400,7 +418,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
         left = deadline - time.perf_counter()
         limit = min(left, left * threads * sizes[name] / total)
         return _solve_branch(sub, params, limit, t_start, watch=watch, branch=name,
-                             spare_core=params.num_workers > len(parts))
+                             spare_core=params.num_workers > len(parts), starting=starting.get(name))
 
     if threads == 1:
         outcomes = {name: run(name, sub) for name, sub in parts}
@@ -408,7 +426,8 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
         with ThreadPoolExecutor(max_workers=threads) as pool:
             futures = {name: pool.submit(run, name, sub) for name, sub in parts}
             outcomes = {name: f.result() for name, f in futures.items()}
-    return build_result(problem, params, [(name, outcomes[name]) for name, _ in parts], t_start)
+    result = build_result(problem, params, [(name, outcomes[name]) for name, _ in parts], t_start)
+    return replace(result, first_full_rota_s=watch.first_complete_s)
 
 
 @dataclass(frozen=True)
