@@ -556,7 +556,9 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
     if extra_objective:
         by_rule.update(extra_objective)
     objective = sum(by_rule.values())
-    bound = sum(o.bound for _, o in outcomes)  # CP-SAT's own bounds: a model/scoring mismatch shows as a gap
+    # CP-SAT's own bounds (a model/scoring mismatch shows as a gap), each at least 0: every penalty is >= 0, and a
+    # branch stopped before presolve ends reports a meaningless one (four branches seed 41 at load 20: -4528209)
+    bound = sum(max(0.0, o.bound) for _, o in outcomes)
     firsts = [o.first for _, o in outcomes]
     slots = {s.id: s for s in problem.slots}
     members: dict[str, list[tuple[str, str]]] = defaultdict(list)
