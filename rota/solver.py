@@ -7,7 +7,10 @@ over (a one-branch month with two workers) runs :class:`_MostSeatsRun`, the
 hard rules only with the most seats as objective, beside the main search:
 about a CPU second where the full model may need several, so a starved or
 short solve still ends with the most seats (independent generator seeds 10-14
-at load 14: 5/5 at the seat maximum, 2/5 without it).
+at load 14: 5/5 at the seat maximum, 2/5 without it). Then, on the same core,
+the full model again with "seats filled <= that maximum" (implied, so the same
+optimum; it closes months whose LP fills a fraction of a seat no rota can,
+see :class:`_MostSeatsRun`); whichever search proves first ends the other.
 
 A complete rota comes first and fast: each branch's greedy rota (well under a
 second) is reported as the best so far before CP-SAT starts, kept as the
@@ -29,13 +32,14 @@ and proofs no later on these models.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -110,6 +114,9 @@ class RotaResult:
     first_solution_s: float | None
     source: str = "cp-sat"
     branches: tuple[BranchStats, ...] = field(default_factory=tuple)
+    # when a complete rota keeping every hard rule was first there to show (the greedy rota of every branch,
+    # computed before any CP-SAT search); ``first_solution_s`` is when CP-SAT had its own in every branch
+    first_full_rota_s: float | None = None
 
     @property
     def seats_filled(self) -> int:
@@ -163,6 +170,7 @@ class _SearchWatch:
         self.best: dict[str, tuple[float, float | None]] = {}
         self.starting: dict[str, float] = {}  # branch -> objective of its greedy rota
         self.lock = threading.Lock()
+        self.first_complete_s: float | None = None  # when every branch first had a complete, valid rota
 
     def starting_rota(self, branch: str, objective: float) -> None:
         """A branch's complete rota found outside the main search (greedy, then the most-seats rota): reported
@@ -175,17 +183,24 @@ class _SearchWatch:
         self._report()
 
     def solution(self, branch: str, objective: float, bound: float) -> None:
+        """A CP-SAT rota of ``branch``; two searches may report for one branch: the best rota and the highest
+        bound are kept (both searches bound the same optimum)."""
         with self.lock:
-            previous = self.starting.get(branch)
-            self.best[branch] = (min(objective, previous) if previous is not None else objective, bound)
+            candidates = [objective, self.starting.get(branch, objective)]
+            if branch in self.best:
+                candidates.append(self.best[branch][0])
+                bound = max(bound, self.best[branch][1] or bound)
+            self.best[branch] = (min(candidates), bound)
         self._report()
 
     def _report(self) -> None:
-        if self.on_progress is None:
-            return
         with self.lock:
             covered = set(self.best) | set(self.starting)
             if len(covered) < self.branches:
+                return
+            if self.first_complete_s is None:
+                self.first_complete_s = time.perf_counter() - self.t_start
+            if self.on_progress is None:
                 return
             objective = sum(self.best[b][0] if b in self.best else self.starting[b] for b in covered)
             bounds = [self.best[b][1] for b in covered if b in self.best]
@@ -241,8 +256,11 @@ class _BranchOutcome:
 
 def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
                  hint: list[Assignment] | None, watch: _SearchWatch | None = None,
-                 branch: str = "") -> tuple[str, list[Assignment], float, float | None]:
-    """Run CP-SAT on a built model; returns (status, assignments, bound, first-solution time)."""
+                 branch: str = "", stop: threading.Event | None = None,
+                 ) -> tuple[str, list[Assignment], float, float | None]:
+    """Run CP-SAT on a built model; returns (status, assignments, bound, first-solution time).
+
+    ``stop`` set (by the other search of the same branch, once it proved optimality) ends this one."""
     if hint is not None:
         add_hint(m, hint)
     solver = cp_model.CpSolver()
@@ -262,11 +280,15 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
     cb = _FirstSolution(t_start, watch, branch)
     if watch is not None and watch.stop_requested():
         p.max_time_in_seconds = 0.05
+
+    def stop_requested() -> bool:
+        return (watch is not None and watch.stop_requested()) or (stop is not None and stop.is_set())
+
     done = threading.Event()
-    if watch is not None and watch.should_stop is not None:
+    if (watch is not None and watch.should_stop is not None) or stop is not None:
         def stop_when_asked() -> None:  # a stop request ends presolve or a long search too, not only at solutions
             while not done.wait(0.1):
-                if watch.stop_requested():
+                if stop_requested():
                     solver.stop_search()
                     return
         threading.Thread(target=stop_when_asked, name=f"rota-stop-{branch}", daemon=True).start()
@@ -288,19 +310,33 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
 class _MostSeatsRun(threading.Thread):
     """On a spare core, beside the main search: the hard rules only, most seats filled (max_lp proves that
     in about a CPU second where the full model may need several). Its rota is complete and valid, so it
-    replaces the greedy rota as best-so-far and fallback when it scores better under the full objective."""
+    replaces the greedy rota as best-so-far and fallback when it scores better under the full objective.
+
+    ``then_capped``: afterwards, the full model again with "seats filled <= the proven seat maximum" added.
+    The constraint is implied (no rota fills more), so the optimum is the same, but the LP no longer fills a
+    fraction of a seat more than any rota can, which is what kept CP-SAT from proving months whose bound sat
+    one empty seat (1000) below the optimum (typical seed 33: bound 28903 vs 29823 after 9.8 deterministic
+    units; capped: proven at 1.5 after the seat maximum's 1.4). On easy months the capped model is slower
+    than the plain one (1.0-1.5 units vs 0.1-0.7), so both run and the first proof ends the other.
+    """
 
     def __init__(self, problem: RotaProblem, params: Params, time_limit_s: float,
-                 watch: _SearchWatch | None, branch: str) -> None:
+                 watch: _SearchWatch | None, branch: str, then_capped: RotaModel | None = None,
+                 t_start: float = 0.0, proven: threading.Event | None = None) -> None:
         super().__init__(name=f"rota-seats-{branch}", daemon=True)
         self.problem, self.params, self.time_limit_s = problem, params, time_limit_s
         self.watch, self.branch = watch, branch
+        # a copy of the full model (its own CpModel, same variable indices) to cap and solve afterwards
+        self.then_capped, self.t_start, self.proven = then_capped, t_start, proven
         self.solver = cp_model.CpSolver()
         self.rota: list[Assignment] | None = None
         self.objective: int | None = None
+        self.seat_bound: int | None = None  # proven: no rota fills more seats
+        self.capped: tuple[str, list[Assignment], float, float | None] | None = None  # _solve_model's answer
         self._stopped = threading.Event()
 
     def run(self) -> None:
+        t0 = time.perf_counter()
         m = build_model(self.problem, self.params.weights, soft_rules=False)
         m.model.maximize(sum(m.x.values()))
         _most_seats_parameters(self.solver, self.time_limit_s, self.params.seed)
@@ -313,8 +349,18 @@ class _MostSeatsRun(threading.Thread):
                 for (v, s, r), var in m.x.items() if self.solver.boolean_value(var)]
         self.objective = sum(evaluate(self.problem, rota, self.params.weights).values())
         self.rota = rota
+        self.seat_bound = math.floor(self.solver.best_objective_bound + 1e-6)
         if self.watch is not None:
             self.watch.starting_rota(self.branch, self.objective)
+        full = self.then_capped
+        if full is None or self._stopped.is_set():
+            return
+        full.model.add(sum(full.model.get_bool_var_from_proto_index(var.index) for var in full.x.values())
+                       <= self.seat_bound)
+        self.capped = _solve_model(full, self.params, self.time_limit_s - (time.perf_counter() - t0), self.t_start,
+                                   None, self.watch, self.branch, stop=self._stopped)
+        if self.capped[0] == "optimal" and self.proven is not None:
+            self.proven.set()
 
     def stop(self) -> None:
         self._stopped.set()
@@ -331,28 +377,43 @@ def _most_seats_parameters(solver: cp_model.CpSolver, time_limit_s: float, seed:
     p.max_time_in_seconds = max(0.05, time_limit_s)
 
 
-def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
-                  hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
-                  branch: str = "", spare_core: bool = False) -> _BranchOutcome:
-    t0 = time.perf_counter()
-    # The greedy rota first (well under a second): a complete valid rota to show and fall back on at once,
-    # while CP-SAT presolves and searches. The most-seats search starts after it, so the two Python model
-    # builds do not slow the greedy rota down (they share the interpreter lock).
+def _starting_rota(problem: RotaProblem, params: Params, watch: _SearchWatch | None, branch: str) -> list[Assignment]:
+    """The branch's greedy rota (well under a second): complete and valid, shown at once and kept as fallback."""
     starting = greedy_rota(problem, seed=params.seed)
     if watch is not None:
         watch.starting_rota(branch, sum(evaluate(problem, starting, params.weights).values()))
-    seats_run = _MostSeatsRun(problem, params, time_limit_s - (time.perf_counter() - t0), watch,
-                              branch) if spare_core else None
-    if seats_run is not None:
-        seats_run.start()
+    return starting
+
+
+def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
+                  hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
+                  branch: str = "", spare_core: bool = False,
+                  starting: list[Assignment] | None = None) -> _BranchOutcome:
+    t0 = time.perf_counter()
+    # The greedy rota first (unless the caller made it already): a complete valid rota to show and fall back
+    # on at once, while CP-SAT presolves and searches. The most-seats search starts after it, so the two
+    # Python model builds do not slow the greedy rota down (they share the interpreter lock).
+    if starting is None:
+        starting = _starting_rota(problem, params, watch, branch)
     if hint is None and params.use_greedy_hint:
         hint = starting
     m = build_model(problem, params.weights)
-    status, chosen, bound, first = _solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint,
-                                                watch, branch)
+    proven = threading.Event()  # set by the capped search once it proves optimality: ends the main one
+    seats_run = None
+    if spare_core:
+        capped = copy.copy(m)
+        capped.model = m.model.clone()  # before any hint is added; CP-SAT reads solutions by variable index
+        seats_run = _MostSeatsRun(problem, params, time_limit_s - (time.perf_counter() - t0), watch,
+                                  branch, then_capped=capped, t_start=t_start, proven=proven)
+        seats_run.start()
+    runs = [_solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint, watch, branch,
+                         stop=proven)]
     if seats_run is not None:
         seats_run.stop()
         seats_run.join()
+        if seats_run.capped is not None:
+            runs.append(seats_run.capped)
+    status, chosen, bound, first = _best_of(problem, params, runs)
     if status in ("infeasible", "no_solution_in_time"):
         # never leave the coordinator empty-handed: the greedy rota keeps every hard rule
         chosen = hint if hint is not None else starting
@@ -365,7 +426,25 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
         chosen, obj, source = starting, starting_obj, "greedy"  # never worse than the rota shown first
     if seats_run is not None and seats_run.rota is not None and status != "optimal" and seats_run.objective < obj:
         chosen, obj, source = seats_run.rota, seats_run.objective, "most-seats"
+    if status == "feasible" and obj <= bound:
+        status = "optimal"  # one search's rota meets the other's bound
     return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj, source)
+
+
+def _best_of(problem: RotaProblem, params: Params,
+             runs: list[tuple[str, list[Assignment], float, float | None]],
+             ) -> tuple[str, list[Assignment], float, float | None]:
+    """One answer from the searches of one branch (plain and seat-capped model): a proven rota first, else the
+    lower objective; the higher bound (each is a proven lower bound on the same optimum, the cap being implied);
+    the earliest first solution."""
+    bound = max(r[2] for r in runs)
+    found = [r for r in runs if r[0] in ("optimal", "feasible")]
+    if not found:
+        return runs[0][0], [], bound, None
+    status, chosen, _, _ = min(found, key=lambda r: (r[0] != "optimal",
+                                                     sum(evaluate(problem, r[1], params.weights).values())))
+    firsts = [r[3] for r in found if r[3] is not None]
+    return status, chosen, bound, min(firsts) if firsts else None
 
 
 def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: ProgressCallback | None = None,
@@ -392,6 +471,10 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     lock = threading.Lock()
     unstarted = set(sizes)
     watch = _SearchWatch(t_start, len(parts), on_progress, should_stop)
+    # Every branch's greedy rota before any search, so a complete rota of the whole month is there in a
+    # second or two even when later branches wait for a free core (four branches: ~2 s where it used to
+    # come only when the last branch started).
+    starting = {name: _starting_rota(sub, params, watch, name) for name, sub in parts} if len(parts) > 1 else {}
 
     def run(name: str, sub: RotaProblem) -> _BranchOutcome:
         with lock:
@@ -400,7 +483,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
         left = deadline - time.perf_counter()
         limit = min(left, left * threads * sizes[name] / total)
         return _solve_branch(sub, params, limit, t_start, watch=watch, branch=name,
-                             spare_core=params.num_workers > len(parts))
+                             spare_core=params.num_workers > len(parts), starting=starting.get(name))
 
     if threads == 1:
         outcomes = {name: run(name, sub) for name, sub in parts}
@@ -408,7 +491,8 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
         with ThreadPoolExecutor(max_workers=threads) as pool:
             futures = {name: pool.submit(run, name, sub) for name, sub in parts}
             outcomes = {name: f.result() for name, f in futures.items()}
-    return build_result(problem, params, [(name, outcomes[name]) for name, _ in parts], t_start)
+    result = build_result(problem, params, [(name, outcomes[name]) for name, _ in parts], t_start)
+    return replace(result, first_full_rota_s=watch.first_complete_s)
 
 
 @dataclass(frozen=True)
@@ -472,7 +556,9 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
     if extra_objective:
         by_rule.update(extra_objective)
     objective = sum(by_rule.values())
-    bound = sum(o.bound for _, o in outcomes)  # CP-SAT's own bounds: a model/scoring mismatch shows as a gap
+    # CP-SAT's own bounds (a model/scoring mismatch shows as a gap), each at least 0: every penalty is >= 0, and a
+    # branch stopped before presolve ends reports a meaningless one (four branches seed 41 at load 20: -4528209)
+    bound = sum(max(0.0, o.bound) for _, o in outcomes)
     firsts = [o.first for _, o in outcomes]
     slots = {s.id: s for s in problem.slots}
     members: dict[str, list[tuple[str, str]]] = defaultdict(list)

@@ -556,8 +556,9 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     session.commit()
     url = str(job.parameters.get("result_url", "")).replace("ROTA_ID", str(rota_id))
     job.report_progress(force=True, message="Done", best_objective=result.objective, bound=result.best_bound,
-                        status=result.status)
-    return {"rota_id": rota_id, "url": url, "status": result.status, "objective": result.objective,
+                        status=result.status, status_summary=result.status_summary)
+    return {"rota_id": rota_id, "url": url, "status": result.status, "status_summary": result.status_summary,
+            "status_by_branch": result.status_by_branch, "source": result.source, "objective": result.objective,
             "bound": result.best_bound, "unfilled": len(result.unfilled), "solve_time_s": result.wall_time_s}
 
 

@@ -155,6 +155,9 @@ def _generate(session, branch, month="2026-12", time_limit_s=1) -> int:  # type:
     assert job.status is JobStatus.SUCCEEDED, job.error_message
     assert job.result["url"] == f"/rota/{job.result['rota_id']}"
     assert {"best_objective", "bound", "elapsed_s"} <= set(job.progress)
+    # the solver's own words on how it ended, per branch, and where the rota came from
+    assert job.result["status"] in job.result["status_by_branch"].values()
+    assert job.result["status_summary"] and job.result["source"] in ("cp-sat", "greedy", "most-seats")
     return int(job.result["rota_id"])
 
 

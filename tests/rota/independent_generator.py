@@ -81,12 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         cpu_s = time.process_time() - cpu
         row = dict(seed=seed, seats=sum(s.seats for s in p.slots), status=r.status, time_s=round(r.wall_time_s, 2),
                    cpu_s=round(cpu_s, 2),
+                   first_full_s=r.first_full_rota_s and round(r.first_full_rota_s, 2),
                    first_cp_s=r.first_solution_s and round(r.first_solution_s, 2), gap=round(r.gap, 4),
                    filled=r.seats_filled, greedy_filled=len(g), greedy_s=round(g_s, 2),
                    violations=len(check(p, r.assignments)), fillable_empty=len(fillable_seats(p, r.assignments)))
         rows.append(row)
         print(row, flush=True)
-    for key in ("time_s", "cpu_s", "gap", "filled", "greedy_filled", "greedy_s"):
+    for key in ("time_s", "cpu_s", "first_full_s", "gap", "filled", "greedy_filled", "greedy_s"):
         print(f"median {key}: {statistics.median(r[key] for r in rows)}")
     return 0
 

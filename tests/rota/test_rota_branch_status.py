@@ -22,10 +22,12 @@ def test_one_branch_without_a_cp_sat_rota_does_not_hide_the_others_proven_optima
     vols = [make_volunteer("e1", branch="east"), make_volunteer("w1", branch="west", happy_to_do_extra=False)]
     problem = make_problem(slots, vols)
     east, west = problem.for_branch("east"), problem.for_branch("west")
+    # west stopped before presolve ended: CP-SAT's bound there means nothing (large and negative)
     outcomes = [("east", _BranchOutcome("optimal", greedy_rota(east), 0.0, 0.1, 0.1, 1)),
-                ("west", _BranchOutcome("no_solution_in_time", greedy_rota(west), 0.0, None, 2.0, 2,
+                ("west", _BranchOutcome("no_solution_in_time", greedy_rota(west), -4528209.0, None, 2.0, 2,
                                         source="greedy"))]
     result = build_result(problem, Params(), outcomes, t_start=0.0)
+    assert result.best_bound == 0.0  # every penalty is >= 0, so no bound below 0 is reported
     assert result.status == "no_solution_in_time"  # the worst branch's
     assert result.status_by_branch == {"east": "optimal", "west": "no_solution_in_time"}
     assert result.status_summary == "west: no solution in time; east: optimal"

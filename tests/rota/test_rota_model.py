@@ -173,3 +173,27 @@ def test_single_branch_month_with_a_spare_core_returns_a_valid_rota_never_worse_
     assert check(problem, result.assignments) == []
     assert result.source in ("cp-sat", "greedy", "most-seats")
     assert result.objective <= sum(evaluate(problem, greedy_rota(problem, seed=21), Weights()).values())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_seat_capped_search_reaches_the_same_optimum(seed: int):
+    """The spare core's second search (the full model plus "seats <= the proven seat maximum") is the same
+    problem: its proven optimum equals the plain model's, and its rota keeps every hard rule."""
+    import copy
+
+    from rota import check
+    from rota.constraints import build_model
+    from rota.scoring import evaluate
+    from rota.solver import _MostSeatsRun
+
+    problem = random_small_problem(random.Random(4000 + seed))
+    plain = solve(problem, Params(time_limit_s=20, num_workers=1, seed=seed))
+    m = build_model(problem, Weights())
+    capped = copy.copy(m)
+    capped.model = m.model.clone()
+    run = _MostSeatsRun(problem, Params(seed=seed), 20.0, None, "main", then_capped=capped)
+    run.start()
+    run.join()
+    assert plain.status == "optimal" and run.capped is not None and run.capped[0] == "optimal"
+    assert check(problem, run.capped[1]) == []
+    assert sum(evaluate(problem, run.capped[1], Weights()).values()) == plain.objective == run.capped[2]
