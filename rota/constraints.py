@@ -436,10 +436,21 @@ def add_shadow_shifts_before_a_seat(m: RotaModel) -> None:
         shs = shadow_of[vid]
         if len(shs) > k:
             m.model.add(sum(var for _, var in shs) <= k)
+        # done[d]: their shadow shifts are done before day d -- a staircase over the days they have a seat
+        # candidate (monotone, so one decision propagates to every later day). The same rule as
+        # k * seat <= shadows before its day per seat, but CP-SAT proved typical month seed 2 optimal in 2.6 CPU s
+        # where the per-seat form was 15 % off after 7 CPU s.
+        seat_days = sorted({m.slots[sid].date for sid in m.vol_slots(vid) if (vid, sid) in m.seat_y})
+        done: dict[dt.date, cp_model.IntVar] = {}
+        for day in seat_days:
+            done[day] = m.model.new_bool_var(f"shadowed[{vid},{day}]")
+            m.model.add(k * done[day] <= sum(var for d, var in shs if d < day))
+            if len(done) > 1:
+                m.model.add(done[seat_days[len(done) - 2]] <= done[day])
+            m.aux.append((done[day], lambda h, vid=vid, day=day, k=k: int(h.shadowed_before(vid, day) >= k)))
         for sid in m.vol_slots(vid):
             if (vid, sid) in m.seat_y:
-                day = m.slots[sid].date
-                m.model.add(k * m.seat_y[(vid, sid)] <= sum(var for d, var in shs if d < day))
+                m.model.add(m.seat_y[(vid, sid)] <= done[m.slots[sid].date])
 
 
 HARD_RULES = (
@@ -699,9 +710,12 @@ class HintValues:
         self._people: dict[str, int] = defaultdict(int)
         self._days: set[tuple[str, dt.date]] = set()
         self._y: set[tuple[str, str]] = set()
+        self._shadow_days: dict[str, list[dt.date]] = defaultdict(list)
         for v, s, r in chosen:
             self._n[v] += 1
             self._days.add((v, m.slots[s].date))
+            if r == SHADOW_ROLE:
+                self._shadow_days[v].append(m.slots[s].date)
             if r != SHADOW_ROLE:  # people in the seats
                 self._people[s] += 1
                 self._y.add((v, s))
@@ -715,6 +729,9 @@ class HintValues:
 
     def n(self, vid: str) -> int:
         return self._n[vid]
+
+    def shadowed_before(self, vid: str, day: dt.date) -> int:
+        return sum(1 for d in self._shadow_days[vid] if d < day)
 
     def people(self, sid: str) -> int:
         return self._people[sid]
