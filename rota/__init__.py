@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .checker import Violation, check, fillable_seats
 from .domain import (
+    SHADOW_ROLE,
     Assignment,
     DateOutsideMonthError,
     DuplicateIdError,
@@ -26,7 +27,7 @@ from .repair import Change, RepairResult, repair
 from .solver import BranchStats, RotaResult, SearchProgress, Team, VolunteerLoad, solve
 
 __all__ = [
-    "Assignment", "BranchStats", "Change", "RepairResult", "repair", "DateOutsideMonthError", "DuplicateIdError", "History", "HistoryAssignment",
+    "SHADOW_ROLE", "Assignment", "BranchStats", "Change", "RepairResult", "repair", "DateOutsideMonthError", "DuplicateIdError", "History", "HistoryAssignment",
     "Month", "NegativeCountError", "Params", "RotaInputError", "RotaProblem", "RotaResult", "SearchProgress", "Slot",
     "Team",
     "UnfilledSlot", "UnknownVolunteerError", "Violation", "Volunteer", "VolunteerLoad", "Weights", "check",

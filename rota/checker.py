@@ -45,7 +45,8 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
         "shopping": {"shopper"},
         "office": {"office"},
     }
-    per_slot: dict[str, list[Assignment]] = defaultdict(list)
+    per_slot: dict[str, list[Assignment]] = defaultdict(list)  # the seats
+    shadows: dict[str, list[Assignment]] = defaultdict(list)  # the shadow seat ("shadow" role)
     valid: list[Assignment] = []
     for a in assignments:
         if a.slot_id not in slots or a.volunteer_id not in vols:
@@ -53,11 +54,21 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
             continue
         s, v = slots[a.slot_id], vols[a.volunteer_id]
         valid.append(a)
-        per_slot[s.id].append(a)
-        if a.role not in allowed_roles[s.kind]:
-            bad("role_fits_slot", s.id, v.id, f"role {a.role} in a {s.kind} slot")
-        if a.role not in v.roles:
-            bad("volunteer_has_role", s.id, v.id, f"{v.id} does not do {a.role}")
+        if a.role == "shadow":
+            shadows[s.id].append(a)
+            # a trainee with shadow shifts still to do, learning one of the slot's roles, where there is room
+            if not (v.trainee and v.shadow_shifts_needed > 0):
+                bad("shadow_only_for_trainees", s.id, v.id, f"{v.id} is not a trainee with shadow shifts to do")
+            if not (allowed_roles[s.kind] & v.roles):
+                bad("volunteer_has_role", s.id, v.id, f"{v.id} does none of the roles of a {s.kind} slot")
+            if not s.shadow_seat or s.seats == 0:
+                bad("shadow_seat", s.id, v.id, "the slot has no shadow seat")
+        else:
+            per_slot[s.id].append(a)
+            if a.role not in allowed_roles[s.kind]:
+                bad("role_fits_slot", s.id, v.id, f"role {a.role} in a {s.kind} slot")
+            if a.role not in v.roles:
+                bad("volunteer_has_role", s.id, v.id, f"{v.id} does not do {a.role}")
         if v.branch != s.branch:
             bad("own_branch", s.id, v.id, f"{v.id} is in branch {v.branch}, slot in {s.branch}")
         # availability: every half-day of the slot must be in the weekly pattern
@@ -83,6 +94,41 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
                 bad("one_slot_at_a_time", s.id, a.volunteer_id, f"also in {seen[k]} on {s.date} {h}")
             else:
                 seen[k] = s.id
+
+    # the shadow seat: one trainee, beside experienced people only (a team slot's full team), never-pair kept
+    for sid, extra in shadows.items():
+        s = slots[sid]
+        seated = [vols[a.volunteer_id] for a in per_slot[sid]]
+        if len(extra) > 1:
+            bad("one_shadow_per_slot", sid, "", f"{len(extra)} trainees shadowing, at most one")
+        full = len(seated) == 2 if s.kind in ("delivery", "list_collection") else len(seated) >= 1
+        if not full or any(p.trainee for p in seated):
+            bad("shadow_beside_experienced", sid, "",
+                f"shadowing beside {[p.id for p in seated]}: needs "
+                + ("a full team of two" if s.kind in ("delivery", "list_collection") else "at least one person")
+                + ", none a trainee")
+        for a in extra:
+            t = vols[a.volunteer_id]
+            for p in seated:
+                if p.id in t.never_partners or t.id in p.never_partners:
+                    bad("never_pair", sid, t.id, f"{t.id} and {p.id} must never be paired")
+    # shadow shifts: at most as many as still needed, and every one done (on earlier days) before a seat
+    shadow_days: dict[str, list[dt.date]] = defaultdict(list)
+    for items in shadows.values():
+        for a in items:
+            shadow_days[a.volunteer_id].append(slots[a.slot_id].date)
+    for vid, days in shadow_days.items():
+        if vols[vid].trainee and len(days) > vols[vid].shadow_shifts_needed > 0:  # else shadow_only_for_trainees
+            bad("shadow_shifts_limit", "", vid,
+                f"{len(days)} shadow shifts, only {vols[vid].shadow_shifts_needed} still needed")
+    for sid, items in per_slot.items():
+        for a in items:
+            v = vols[a.volunteer_id]
+            if v.trainee and v.shadow_shifts_needed > 0:
+                done = sum(1 for d in shadow_days[v.id] if d < slots[sid].date)
+                if done < v.shadow_shifts_needed:
+                    bad("shadow_shifts_before_a_seat", sid, v.id,
+                        f"{v.id} has shadowed {done} of {v.shadow_shifts_needed} shifts before {slots[sid].date}")
 
     for sid, items in per_slot.items():
         s = slots[sid]
@@ -143,9 +189,15 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
         week[(h.volunteer_id, tuple(h.date.isocalendar())[:2])] += 1
     slots = {s.id: s for s in problem.slots}
     members: dict[str, list[str]] = defaultdict(list)
+    shadowing: dict[str, list[str]] = defaultdict(list)
+    shadow_days: dict[str, list[dt.date]] = defaultdict(list)
     for a in assignments:
         s = slots[a.slot_id]
-        members[s.id].append(a.volunteer_id)
+        if a.role == "shadow":
+            shadowing[s.id].append(a.volunteer_id)
+            shadow_days[a.volunteer_id].append(s.date)
+        else:
+            members[s.id].append(a.volunteer_id)
         shifts[a.volunteer_id] += 1
         week[(a.volunteer_id, tuple(s.date.isocalendar())[:2])] += 1
         for h in _halves(s.part_of_day):
@@ -165,29 +217,33 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
                 return False
         if not v.happy_to_do_extra and shifts[v.id] >= v.wished_shifts_per_month:
             return False  # the wished frequency is their monthly maximum
+        if v.trainee and sum(1 for d in shadow_days[v.id] if d < s.date) < v.shadow_shifts_needed:
+            return False  # shadow shifts first
         return week[(v.id, tuple(s.date.isocalendar())[:2])] < v.max_shifts_per_week
 
-    def compatible(group: list) -> bool:
-        for i, p in enumerate(group):
-            for q in group[i + 1:]:
+    def compatible(group: list, shadow: list) -> bool:
+        everyone = group + shadow
+        for i, p in enumerate(everyone):
+            for q in everyone[i + 1:]:
                 if q.id in p.never_partners or p.id in q.never_partners:
                     return False
         t = sum(1 for p in group if p.trainee)
-        return t <= len(group) - t
+        return t <= len(group) - t and not (shadow and t)
 
     out = []
     for s in problem.slots:
         here = [vols[i] for i in members[s.id]]
+        shadow = [vols[i] for i in shadowing[s.id]]
         if s.kind in ("delivery", "list_collection"):
             if here:
                 continue
             r1, r2 = ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector", "list_collector")
             a_list = [v for v in problem.volunteers if free(v, s, r1)]
             b_list = [v for v in problem.volunteers if free(v, s, r2)]
-            if any(a.id != b.id and compatible([a, b]) for a in a_list for b in b_list):
+            if any(a.id != b.id and compatible([a, b], shadow) for a in a_list for b in b_list):
                 out.append(s.id)
         elif len(here) < s.seats:
-            cands = [v for v in problem.volunteers if v.id not in members[s.id] and free(v, s, s.kind if s.kind == "office" else "shopper")]
-            if any(compatible(here + [c]) for c in cands):
+            cands = [v for v in problem.volunteers if v.id not in members[s.id] + shadowing[s.id] and free(v, s, s.kind if s.kind == "office" else "shopper")]
+            if any(compatible(here + [c], shadow) for c in cands):
                 out.append(s.id)
     return out

@@ -1,7 +1,9 @@
 """The CP-SAT model, built from one named function per business rule.
 
 Decision variables are ``x[v, s, r]``: volunteer ``v`` fills a seat of role
-``r`` in slot ``s``. Teams are modelled through the slot (a delivery slot has
+``r`` in slot ``s``; and ``shadow[v, s]``: trainee ``v`` takes the slot's
+shadow seat (an extra person beside the team, never one of its seats),
+created only where a trainee still needing shadow shifts could be. Teams are modelled through the slot (a delivery slot has
 one driver seat and one mate seat; a list-collection slot has two
 interchangeable collector seats counted by one sum), never with pair
 variables, so there is no seat-numbering symmetry.
@@ -25,7 +27,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from .domain import Assignment, RotaProblem, Volunteer, Weights
+from .domain import SHADOW_ROLE, Assignment, RotaProblem, Volunteer, Weights
 from .scoring import carry_over_target, fair_load_penalty, fair_load_table, previous_round_members, triangular
 
 Key = tuple[str, str, str]  # (volunteer id, slot id, role)
@@ -40,7 +42,12 @@ class RotaModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     candidates: set[Key] = field(default_factory=set)
     x: dict[Key, cp_model.IntVar] = field(default_factory=dict)
-    # y[v, s]: v works in s (sum over roles, 0/1 by add_one_slot_at_a_time)
+    # shadow seats: candidate (v, s) pairs, then shadow[v, s]: trainee v shadows the team of s
+    shadow_candidates: set[tuple[str, str]] = field(default_factory=set)
+    shadow: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    # seat_y[v, s]: v sits in one of s's seats (sum over roles); y[v, s]: v works in s, in a seat or shadowing
+    # (0/1 by add_one_slot_at_a_time). Shift counts use y; team rules use seat_y.
+    seat_y: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
     y: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
     filled: dict[str, cp_model.IntVar] = field(default_factory=dict)
     penalties: dict[str, list[tuple[int, cp_model.LinearExprT]]] = field(default_factory=lambda: defaultdict(list))
@@ -59,12 +66,25 @@ class RotaModel:
     def vol_slots(self, vid: str) -> list[str]:
         return self._by_vol.get(vid, [])
 
+    def variables(self) -> dict[Key, cp_model.IntVar]:
+        """Every 0/1 decision: the seats ``x`` and the shadow seats keyed ``(v, s, SHADOW_ROLE)``."""
+        return {**self.x, **{(v, s, SHADOW_ROLE): var for (v, s), var in self.shadow.items()}}
+
+    def assignments(self, value: Callable[[cp_model.IntVar], bool]) -> list[Assignment]:
+        """The rota a solution gives (``value``: e.g. ``solver.boolean_value``), shadow seats included."""
+        return [Assignment(slot_id=s, role=r, volunteer_id=v) for (v, s, r), var in self.variables().items()
+                if value(var)]
+
     def index(self) -> None:
         by_slot: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         by_vol: dict[str, list[str]] = defaultdict(list)
         ys: dict[tuple[str, str], list] = defaultdict(list)
         for (v, s, r), var in self.x.items():
             by_slot[s][r].append((v, var))
+            ys[(v, s)].append(var)
+        for (v, s), vs in ys.items():
+            self.seat_y[(v, s)] = vs[0] if len(vs) == 1 else sum(vs)
+        for (v, s), var in self.shadow.items():
             ys[(v, s)].append(var)
         for (v, s), vs in ys.items():
             by_vol[v].append(s)
@@ -125,19 +145,64 @@ def add_pvg_required_for_customer_contact(m: RotaModel) -> None:
     _prune(m, lambda v, s, r: not s.customer_facing or v.pvg_cleared_on(s.date))
 
 
-def drop_volunteers_with_no_shift_left(m: RotaModel) -> None:
-    """Implied by the weekly and monthly maxima: nobody is a candidate in a week where their cap
-    (less last month's shifts in that week) is 0, nor at all when their monthly maximum is 0."""
+def _room_left(m: RotaModel) -> Callable[[Volunteer, object], bool]:
+    """Whether ``v`` has a shift left in the week of slot ``s`` (weekly cap less last month's shifts in that
+    week) and in the month (monthly maximum not 0)."""
     hist_week: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
     for h in m.problem.history.assignments:
         hist_week[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
 
-    def has_room(v: Volunteer, s, r: str) -> bool:
+    def has_room(v: Volunteer, s) -> bool:
         if v.monthly_maximum == 0:
             return False
         return v.max_shifts_per_week - hist_week[(v.id, s.date.isocalendar()[:2])] > 0
 
-    _prune(m, has_room)
+    return has_room
+
+
+def drop_volunteers_with_no_shift_left(m: RotaModel) -> None:
+    """Implied by the weekly and monthly maxima: nobody is a candidate in a week where their cap
+    (less last month's shifts in that week) is 0, nor at all when their monthly maximum is 0."""
+    has_room = _room_left(m)
+    _prune(m, lambda v, s, r: has_room(v, s))
+
+
+def _never_together(a: Volunteer, b: Volunteer) -> bool:
+    return b.id in a.never_partners or a.id in b.never_partners
+
+
+def add_shadow_seats_for_trainees(m: RotaModel) -> None:
+    """A trainee still needing shadow shifts may take a slot's shadow seat (:meth:`Volunteer.may_shadow`: a role of
+    the slot, own branch, PVG where customers are met) when available, with a shift left that week, and where
+    experienced candidates (not never-partners of theirs) exist for every role of the slot. Only these pairs get
+    a shadow variable, so a month without trainees has none."""
+    has_room = _room_left(m)
+    experienced: dict[tuple[str, str], list[Volunteer]] = defaultdict(list)
+    for v, s, r in m.candidates:
+        if not m.vols[v].trainee:
+            experienced[(s, r)].append(m.vols[v])
+    trainees = [v for v in m.problem.volunteers if v.needs_shadowing]
+    for s in m.problem.slots:
+        for v in trainees:
+            if not (v.may_shadow(s) and v.available_for(s) and has_room(v, s)):
+                continue
+            if all(any(not _never_together(v, o) for o in experienced[(s.id, r)]) for r in s.roles):
+                m.shadow_candidates.add((v.id, s.id))
+
+
+def keep_trainees_out_of_seats_until_shadowed(m: RotaModel) -> None:
+    """Implied by :func:`add_shadow_shifts_before_a_seat`: a trainee still needing k shadow shifts is no seat
+    candidate on a date with fewer than k shadow candidates of theirs on earlier dates."""
+    shadow_dates: dict[str, list] = defaultdict(list)
+    for v, s in m.shadow_candidates:
+        shadow_dates[v].append(m.slots[s].date)
+
+    def shadowed_enough(v: Volunteer, s, r: str) -> bool:
+        if not v.needs_shadowing:
+            return True
+        return sum(1 for d in shadow_dates[v.id] if d < s.date) >= v.shadow_shifts_needed
+
+    _prune(m, shadowed_enough)
 
 
 def _could_work_together(a: Volunteer, b: Volunteer, team: bool) -> bool:
@@ -191,6 +256,8 @@ ELIGIBILITY_RULES = (
     add_driver_needs_approval,
     add_pvg_required_for_customer_contact,
     drop_volunteers_with_no_shift_left,
+    add_shadow_seats_for_trainees,
+    keep_trainees_out_of_seats_until_shadowed,
     drop_seats_nobody_can_share,
 )
 
@@ -198,6 +265,8 @@ ELIGIBILITY_RULES = (
 def create_assignment_variables(m: RotaModel) -> None:
     for key in sorted(m.candidates):
         m.x[key] = m.model.new_bool_var(f"x[{key[0]},{key[1]},{key[2]}]")
+    for key in sorted(m.shadow_candidates):
+        m.shadow[key] = m.model.new_bool_var(f"shadow[{key[0]},{key[1]}]")
     m.index()
 
 
@@ -239,13 +308,12 @@ def add_two_person_teams(m: RotaModel) -> None:
 
 
 def add_one_slot_at_a_time(m: RotaModel) -> None:
-    """Nobody is in two places at once: per volunteer, date and half-day, at most one seat."""
+    """Nobody is in two places at once: per volunteer, date and half-day, at most one seat (shadow seats too)."""
     for vid in m.vols:
         per_half: dict[tuple[dt.date, str], list] = defaultdict(list)
         for sid in m.vol_slots(vid):
             s = m.slots[sid]
-            for r in s.roles:
-                var = m.x.get((vid, sid, r))
+            for var in [m.x.get((vid, sid, r)) for r in s.roles] + [m.shadow.get((vid, sid))]:
                 if var is not None:
                     for h in s.halves:
                         per_half[(s.date, h)].append(var)
@@ -283,6 +351,9 @@ def add_never_pair(m: RotaModel) -> None:
     # mate" is one clique -- x[a, driver] + sum of those mates' x <= 1 -- (and the same with the roles
     # swapped): one constraint per volunteer and seat instead of one per pair, and a stronger LP.
     # Two never-partners in the same role are already kept apart by the seat.
+    shadows_in: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+    for (v, sid), var in m.shadow.items():
+        shadows_in[sid].append((v, var))
     for s in m.problem.slots:
         if s.kind != "delivery":
             continue
@@ -292,6 +363,13 @@ def add_never_pair(m: RotaModel) -> None:
                 clash = [by_role[other][b] for b in sorted(never[a]) if b in by_role.get(other, {})]
                 if clash:
                     m.model.add_at_most_one([var, *clash])
+        # the shadow seat beside each seat: the same clique, the shadowing trainee in place of ``a``
+        for a, var in sorted(shadows_in[s.id]):
+            for seat in ("driver", "delivery_mate"):
+                clash = [by_role[seat][b] for b in sorted(never[a]) if b in by_role.get(seat, {})]
+                if clash:
+                    m.model.add_at_most_one([var, *clash])
+    # other slots: y counts the shadow seat too, so a shadow is kept from their never-partners here
     for a, b in sorted(pairs):
         common = set(m.vol_slots(a)) & set(m.vol_slots(b))
         for sid in sorted(common):
@@ -323,11 +401,65 @@ def add_wished_frequency_as_maximum(m: RotaModel) -> None:
             m.model.add(sum(ys) <= cap)
 
 
+def add_shadow_beside_an_experienced_team(m: RotaModel) -> None:
+    """The shadow seat: at most one trainee per slot, and only beside experienced volunteers -- a team slot's
+    full team of two, or at least one person in a shopping or office slot -- with no trainee in the seats.
+    It is never one of the seats (``filled`` and the seat limits count seats only)."""
+    by_slot: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for (_, sid), var in m.shadow.items():
+        by_slot[sid].append(var)
+    for sid, shs in sorted(by_slot.items()):
+        s = m.slots[sid]
+        total = shs[0] if len(shs) == 1 else sum(shs)
+        if len(shs) > 1:
+            m.model.add_at_most_one(shs)
+        seats = [(vid, var) for vs in m.slot_vars(sid).values() for vid, var in vs]
+        if s.is_team:
+            m.model.add(total <= m.filled[sid])
+        else:
+            m.model.add(total <= sum(var for vid, var in seats if not m.vols[vid].trainee))
+        for vid, var in seats:
+            if m.vols[vid].trainee:
+                m.model.add(total + var <= 1)
+
+
+def add_shadow_shifts_before_a_seat(m: RotaModel) -> None:
+    """A trainee still needing k shadow shifts shadows at most k this month, and takes a seat of their own only
+    once k shadow shifts are done on earlier days (then as any trainee: beside an experienced volunteer)."""
+    shadow_of: dict[str, list[tuple[dt.date, cp_model.IntVar]]] = defaultdict(list)
+    for (vid, sid), var in m.shadow.items():
+        shadow_of[vid].append((m.slots[sid].date, var))
+    for vid, v in m.vols.items():
+        if not v.needs_shadowing:
+            continue
+        k = v.shadow_shifts_needed
+        shs = shadow_of[vid]
+        if len(shs) > k:
+            m.model.add(sum(var for _, var in shs) <= k)
+        # done[d]: their shadow shifts are done before day d -- a staircase over the days they have a seat
+        # candidate (monotone, so one decision propagates to every later day). The same rule as
+        # k * seat <= shadows before its day per seat, but CP-SAT proved typical month seed 2 optimal in 2.6 CPU s
+        # where the per-seat form was 15 % off after 7 CPU s.
+        seat_days = sorted({m.slots[sid].date for sid in m.vol_slots(vid) if (vid, sid) in m.seat_y})
+        done: dict[dt.date, cp_model.IntVar] = {}
+        for day in seat_days:
+            done[day] = m.model.new_bool_var(f"shadowed[{vid},{day}]")
+            m.model.add(k * done[day] <= sum(var for d, var in shs if d < day))
+            if len(done) > 1:
+                m.model.add(done[seat_days[len(done) - 2]] <= done[day])
+            m.aux.append((done[day], lambda h, vid=vid, day=day, k=k: int(h.shadowed_before(vid, day) >= k)))
+        for sid in m.vol_slots(vid):
+            if (vid, sid) in m.seat_y:
+                m.model.add(m.seat_y[(vid, sid)] <= done[m.slots[sid].date])
+
+
 HARD_RULES = (
     add_seat_limits,
     add_two_person_teams,
     add_one_slot_at_a_time,
     add_trainee_with_experienced_partner,
+    add_shadow_beside_an_experienced_team,
+    add_shadow_shifts_before_a_seat,
     add_never_pair,
     add_weekly_maximum,
     add_wished_frequency_as_maximum,
@@ -409,7 +541,8 @@ def penalise_unfair_load(m: RotaModel) -> None:
 
 
 def penalise_unstable_rounds(m: RotaModel) -> None:
-    """Same faces on the same round week to week: each newcomer on a round costs."""
+    """Same faces on the same round week to week: each newcomer in a seat of a round costs (a shadowing
+    trainee is no newcomer and no regular)."""
     w = m.weights.stable_rounds
     if not w:
         return
@@ -420,10 +553,10 @@ def penalise_unstable_rounds(m: RotaModel) -> None:
                 if isinstance(p, frozenset):
                     if vid not in p:
                         m.penalties["stable_rounds"].append((w, var))
-                elif (vid, p) in m.y:
+                elif (vid, p) in m.seat_y:
                     keep = m.model.new_bool_var(f"keep[{vid},{sid},{r}]")
                     m.model.add(keep <= var)
-                    m.model.add(keep <= m.y[(vid, p)])
+                    m.model.add(keep <= m.seat_y[(vid, p)])
                     m.aux.append((keep, lambda h, k=(vid, sid, r), vid=vid, p=p: min(h.x(k), h.y(vid, p))))
                     m.penalties["stable_rounds"].append((w, var - keep))
                 else:
@@ -431,7 +564,7 @@ def penalise_unstable_rounds(m: RotaModel) -> None:
 
 
 def penalise_missing_preferred_partners(m: RotaModel) -> None:
-    """In a team, a volunteer with preferred partners should have one of them alongside."""
+    """In a team, a volunteer with preferred partners should have one of them alongside (seats only)."""
     w = m.weights.preferred_partner
     if not w:
         return
@@ -439,19 +572,19 @@ def penalise_missing_preferred_partners(m: RotaModel) -> None:
         if not v.preferred_partners:
             continue
         for sid in m.vol_slots(vid):
-            if not m.slots[sid].is_team:
+            if not m.slots[sid].is_team or (vid, sid) not in m.seat_y:
                 continue
-            mates = [m.y[(p, sid)] for p in sorted(v.preferred_partners) if (p, sid) in m.y]
+            mates = [m.seat_y[(p, sid)] for p in sorted(v.preferred_partners) if (p, sid) in m.seat_y]
             if not mates:
-                m.penalties["preferred_partners"].append((w, m.y[(vid, sid)]))
+                m.penalties["preferred_partners"].append((w, m.seat_y[(vid, sid)]))
                 continue
             tog = m.model.new_bool_var(f"together[{vid},{sid}]")
-            m.model.add(tog <= m.y[(vid, sid)])
+            m.model.add(tog <= m.seat_y[(vid, sid)])
             m.model.add(tog <= sum(mates))
-            pref = [p for p in sorted(v.preferred_partners) if (p, sid) in m.y]
+            pref = [p for p in sorted(v.preferred_partners) if (p, sid) in m.seat_y]
             m.aux.append((tog, lambda h, vid=vid, sid=sid, pref=pref: min(h.y(vid, sid),
                                                                            max(h.y(p, sid) for p in pref))))
-            m.penalties["preferred_partners"].append((w, m.y[(vid, sid)] - tog))
+            m.penalties["preferred_partners"].append((w, m.seat_y[(vid, sid)] - tog))
 
 
 def penalise_non_preferred_days(m: RotaModel) -> None:
@@ -504,20 +637,16 @@ def penalise_too_many_consecutive_days(m: RotaModel) -> None:
 
 
 def penalise_missing_shadow_shifts(m: RotaModel) -> None:
-    """Trainees get the shadow shifts they still need (every trainee shift is shadowed)."""
+    """Trainees get the shadow shifts they still need: each one still lacking costs ``shadow_shift``, so each
+    shadow seat given earns it back (well below an empty seat: a shadow never displaces a team)."""
     w = m.weights.shadow_shift
     if not w:
         return
-    for vid, v in m.vols.items():
-        if not v.trainee or v.shadow_shifts_needed <= 0:
-            continue
-        slots = m.vol_slots(vid)
-        need = v.shadow_shifts_needed
-        if not slots:
-            m.constant_penalties["trainee_shadow_shifts"] += w * need
-            continue
-        m.penalties["trainee_shadow_shifts"].append(
-            (w, _max0(m, need - m.shifts(vid), need, f"shadow[{vid}]", lambda h, vid=vid, need=need: need - h.n(vid))))
+    for v in m.vols.values():
+        if v.trainee and v.shadow_shifts_needed > 0:
+            m.constant_penalties["trainee_shadow_shifts"] += w * v.shadow_shifts_needed
+    for var in m.shadow.values():  # at most shadow_shifts_needed per trainee (add_shadow_shifts_before_a_seat)
+        m.penalties["trainee_shadow_shifts"].append((-w, var))
 
 
 SOFT_RULES = (
@@ -548,6 +677,8 @@ def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
         rule(m)
         if i == 0 and restrict is not None:
             m.candidates = {k for k in m.candidates if restrict(k)}
+        if rule is add_shadow_seats_for_trainees and restrict is not None:
+            m.shadow_candidates = {(v, s) for v, s in m.shadow_candidates if restrict((v, s, SHADOW_ROLE))}
     create_assignment_variables(m)
     for rule in HARD_RULES:
         rule(m)
@@ -579,20 +710,28 @@ class HintValues:
         self._people: dict[str, int] = defaultdict(int)
         self._days: set[tuple[str, dt.date]] = set()
         self._y: set[tuple[str, str]] = set()
+        self._shadow_days: dict[str, list[dt.date]] = defaultdict(list)
         for v, s, r in chosen:
             self._n[v] += 1
-            self._people[s] += 1
-            self._y.add((v, s))
             self._days.add((v, m.slots[s].date))
+            if r == SHADOW_ROLE:
+                self._shadow_days[v].append(m.slots[s].date)
+            if r != SHADOW_ROLE:  # people in the seats
+                self._people[s] += 1
+                self._y.add((v, s))
 
     def x(self, key: Key) -> int:
         return int(key in self.chosen)
 
     def y(self, vid: str, sid: str) -> int:
+        """1 if ``vid`` sits in one of the seats of ``sid`` (the model's ``seat_y``)."""
         return int((vid, sid) in self._y)
 
     def n(self, vid: str) -> int:
         return self._n[vid]
+
+    def shadowed_before(self, vid: str, day: dt.date) -> int:
+        return sum(1 for d in self._shadow_days[vid] if d < day)
 
     def people(self, sid: str) -> int:
         return self._people[sid]
@@ -605,8 +744,9 @@ def add_hint(m: RotaModel, assignments: list[Assignment]) -> None:
     """A complete hint: every assignment variable (1 if in ``assignments``, else 0)
     and every auxiliary variable at the value that rota gives it, so CP-SAT can
     take the rota as its first solution straight after presolve."""
-    chosen = {(a.volunteer_id, a.slot_id, a.role) for a in assignments if (a.volunteer_id, a.slot_id, a.role) in m.x}
-    for key, var in m.x.items():
+    decisions = m.variables()
+    chosen = {(a.volunteer_id, a.slot_id, a.role) for a in assignments if (a.volunteer_id, a.slot_id, a.role) in decisions}
+    for key, var in decisions.items():
         m.model.add_hint(var, 1 if key in chosen else 0)
     h = HintValues(m, chosen)
     for var, value in m.aux:

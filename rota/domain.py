@@ -14,6 +14,10 @@ PARTS_OF_DAY = ("morning", "afternoon", "whole_day")
 HALVES = ("morning", "afternoon")
 SLOT_KINDS = ("delivery", "list_collection", "shopping", "office")
 ROLES = ("driver", "delivery_mate", "list_collector", "shopper", "office")
+# The extra seat of a trainee who rides along (delivery, list collection) or works beside an experienced volunteer
+# (shopping, office) until their shadow shifts are done. Never a volunteer's role; never counts as a seat filled.
+SHADOW_ROLE = "shadow"
+ASSIGNMENT_ROLES = ROLES + (SHADOW_ROLE,)
 PVG_STATUSES = ("cleared", "pending", "not_needed")
 CUSTOMER_FACING_KINDS = frozenset({"delivery", "list_collection"})
 TEAM_KINDS = CUSTOMER_FACING_KINDS  # every customer-facing slot is a team of two
@@ -123,6 +127,9 @@ class Slot:
     identifies "the same round" week to week. ``seats`` is the number of
     people wanted: always 2 for customer-facing kinds (driver + delivery mate,
     or two list collectors), >= 1 for shopping and office.
+    ``shadow_seat``: room for one more person, a trainee shadowing the
+    experienced people in the seats (False: e.g. a van with two seats only).
+    It is never one of ``seats``.
     """
 
     id: str
@@ -132,6 +139,7 @@ class Slot:
     resource: str
     seats: int = 2
     branch: str = "main"
+    shadow_seat: bool = True
 
     def __post_init__(self) -> None:
         f = f"slots[{self.id}]"
@@ -147,6 +155,8 @@ class Slot:
         if self.kind in TEAM_KINDS:
             _require(self.seats == 2, NegativeCountError, f"{f}.seats",
                      f"a {self.kind} slot is a team of two, got seats={self.seats}")
+        _require(isinstance(self.shadow_seat, bool), RotaInputError, f"{f}.shadow_seat",
+                 f"must be true or false, got {self.shadow_seat!r}")
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -188,7 +198,9 @@ class Volunteer:
     ``availability`` holds (weekday 0=Mon..6=Sun, "morning"|"afternoon") pairs.
     ``wished_shifts_per_month`` is how often they want to help (use
     :func:`wished_shifts_from_frequency` for "weekly"/"fortnightly").
-    ``shadow_shifts_needed`` only matters while ``trainee`` is true.
+    ``shadow_shifts_needed`` only matters while ``trainee`` is true: the shifts
+    they must still shadow (the extra seat, :data:`SHADOW_ROLE`) before they
+    take a seat of their own; at most that many shadow shifts this month.
     """
 
     id: str
@@ -232,6 +244,11 @@ class Volunteer:
                  "overlaps never_partners")
 
     @property
+    def needs_shadowing(self) -> bool:
+        """A trainee with shadow shifts still to do: shadows first, a seat only once they are done."""
+        return self.trainee and self.shadow_shifts_needed > 0
+
+    @property
     def monthly_maximum(self) -> int | None:
         """Most shifts this month: what they said they can do, unless they are happy to do extra (None)."""
         return None if self.happy_to_do_extra else self.wished_shifts_per_month
@@ -239,6 +256,13 @@ class Volunteer:
     def pvg_cleared_on(self, day: dt.date) -> bool:
         """PVG-cleared and the clearance dated on or before ``day``."""
         return self.pvg_status == "cleared" and (self.pvg_date is None or self.pvg_date <= day)
+
+    def may_shadow(self, slot: Slot) -> bool:
+        """The slot's shadow seat suits them: a trainee still needing shadow shifts, in the slot's branch, holding
+        one of its roles, PVG-cleared where customers are met (availability is checked apart)."""
+        return (self.needs_shadowing and slot.shadow_seat and slot.seats > 0 and self.branch == slot.branch
+                and any(r in self.roles for r in slot.roles)
+                and (not slot.customer_facing or self.pvg_cleared_on(slot.date)))
 
     def available_for(self, slot: Slot) -> bool:
         """Weekly availability covers the slot's half-days and not away that date."""
@@ -274,7 +298,7 @@ class HistoryAssignment:
         _require(self.kind in SLOT_KINDS, RotaInputError, "history[].kind", f"unknown kind {self.kind!r}")
         _require(self.part_of_day in PARTS_OF_DAY, RotaInputError, "history[].part_of_day",
                  f"unknown part of day {self.part_of_day!r}")
-        _require(self.role in ROLES, RotaInputError, "history[].role", f"unknown role {self.role!r}")
+        _require(self.role in ASSIGNMENT_ROLES, RotaInputError, "history[].role", f"unknown role {self.role!r}")
 
     @property
     def round_key(self) -> tuple[str, str, str, int, str]:
@@ -364,7 +388,7 @@ class Weights:
     preferred_partner: int = 2  # per shift without any preferred partner in the team
     preferred_day: int = 2  # per shift on a non-preferred weekday
     consecutive_days: int = 20  # per day beyond the most consecutive days liked
-    shadow_shift: int = 30  # per shadow shift a trainee still lacks
+    shadow_shift: int = 30  # per shadow shift a trainee still lacks (a shadow given earns this back)
     change: int = 300  # repair only: per changed assignment
 
     def __post_init__(self) -> None:
@@ -408,8 +432,13 @@ class Params:
 
 @dataclass(frozen=True)
 class Assignment:
-    """Volunteer ``volunteer_id`` fills one seat of role ``role`` in slot ``slot_id``."""
+    """Volunteer ``volunteer_id`` fills one seat of role ``role`` in slot ``slot_id``
+    (role :data:`SHADOW_ROLE`: shadows the people in the seats; not a seat filled)."""
 
     slot_id: str
     role: str
     volunteer_id: str
+
+    @property
+    def is_shadow(self) -> bool:
+        return self.role == SHADOW_ROLE

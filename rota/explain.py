@@ -32,7 +32,7 @@ class UnfilledSlot:
 
     ``counts`` maps each missing role to its funnel:
     ``{"with_role", "not_pvg_cleared", "not_available", "away", "busy",
-    "at_weekly_max", "cannot_pair", "free"}``.
+    "at_weekly_max", "at_monthly_max", "shadowing_first", "cannot_pair", "free"}``.
     """
 
     slot_id: str
@@ -45,7 +45,7 @@ class UnfilledSlot:
 
 def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[str]]:
     c = dict.fromkeys(("with_role", "not_approved", "not_pvg_cleared", "not_available", "away", "busy",
-                       "at_weekly_max", "at_monthly_max", "cannot_pair", "free"), 0)
+                       "at_weekly_max", "at_monthly_max", "shadowing_first", "cannot_pair", "free"), 0)
     free: list[str] = []
     in_slot = {vid for vid, _ in state.members[s.id]}
     for v in state.problem.volunteers:
@@ -66,6 +66,8 @@ def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[
             c["at_weekly_max"] += 1
         elif state.at_monthly_max(v):
             c["at_monthly_max"] += 1
+        elif not state.shadowed_enough(v, s):
+            c["shadowing_first"] += 1
         elif state.team_conflict(v, s):
             c["cannot_pair"] += 1
         else:
@@ -95,6 +97,9 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
         parts.append(f"{c['at_weekly_max']} at their weekly maximum")
     if c["at_monthly_max"]:
         parts.append(f"{c['at_monthly_max']} already doing as many shifts this month as they offered")
+    if c["shadowing_first"]:
+        parts.append(f"{c['shadowing_first']} trainee{'s' if c['shadowing_first'] != 1 else ''} still to do "
+                     "their shadow shifts first")
     if c["cannot_pair"]:
         parts.append(f"{c['cannot_pair']} cannot pair (never-pair or trainee rule)")
     if c["free"] == 0:

@@ -14,7 +14,7 @@ import random
 from collections import defaultdict
 from typing import Iterable
 
-from .domain import Assignment, RotaProblem, Slot, Volunteer
+from .domain import SHADOW_ROLE, Assignment, RotaProblem, Slot, Volunteer
 
 
 class RotaState:
@@ -27,7 +27,9 @@ class RotaState:
         self.busy: set[tuple[str, dt.date, str]] = set()
         self.week_count: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
         self.shifts: dict[str, int] = defaultdict(int)
-        self.members: dict[str, list[tuple[str, str]]] = defaultdict(list)  # slot -> [(vid, role)]
+        self.members: dict[str, list[tuple[str, str]]] = defaultdict(list)  # slot -> [(vid, role)], the seats
+        self.shadows: dict[str, list[str]] = defaultdict(list)  # slot -> trainees in its shadow seat
+        self.shadow_days: dict[str, list[dt.date]] = defaultdict(list)  # trainee -> dates shadowed
         for h in problem.history.assignments:
             self.week_count[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
         for a in assignments:
@@ -39,7 +41,11 @@ class RotaState:
             self.busy.add((vid, s.date, h))
         self.week_count[(vid, s.date.isocalendar()[:2])] += 1
         self.shifts[vid] += 1
-        self.members[sid].append((vid, role))
+        if role == SHADOW_ROLE:
+            self.shadows[sid].append(vid)
+            self.shadow_days[vid].append(s.date)
+        else:
+            self.members[sid].append((vid, role))
 
     def remove(self, vid: str, sid: str, role: str) -> None:
         s = self.slots[sid]
@@ -47,7 +53,19 @@ class RotaState:
             self.busy.discard((vid, s.date, h))
         self.week_count[(vid, s.date.isocalendar()[:2])] -= 1
         self.shifts[vid] -= 1
-        self.members[sid].remove((vid, role))
+        if role == SHADOW_ROLE:
+            self.shadows[sid].remove(vid)
+            self.shadow_days[vid].remove(s.date)
+        else:
+            self.members[sid].remove((vid, role))
+
+    def assignments(self) -> list[Assignment]:
+        """The rota so far, seats and shadow seats, sorted."""
+        out = [Assignment(slot_id=sid, role=role, volunteer_id=vid)
+               for sid, ms in self.members.items() for vid, role in ms]
+        out += [Assignment(slot_id=sid, role=SHADOW_ROLE, volunteer_id=vid)
+                for sid, vids in self.shadows.items() for vid in vids]
+        return sorted(out, key=lambda a: (a.slot_id, a.role, a.volunteer_id))
 
     # eligibility, step by step (the explanations count the same steps) ----
     @staticmethod
@@ -70,14 +88,48 @@ class RotaState:
         return self.week_count[(v.id, s.date.isocalendar()[:2])] >= v.max_shifts_per_week
 
     def team_conflict(self, v: Volunteer, s: Slot) -> bool:
-        """Adding v would break never-pair or the trainee rule with the people already in s."""
-        others = [self.vols[o] for o, _ in self.members[s.id]]
+        """Adding v to a seat would break never-pair or the trainee rules with the people already in s (a
+        trainee takes no seat beside a shadowing trainee, nor before their own shadow shifts are done)."""
+        others = [self.vols[o] for o, _ in self.members[s.id]] + [self.vols[o] for o in self.shadows[s.id]]
         for o in others:
             if o.id in v.never_partners or v.id in o.never_partners:
                 return True
+        if v.trainee and (self.shadows[s.id] or not self.shadowed_enough(v, s)):
+            return True
         if v.trainee and any(o.trainee for o in others) and s.is_team:
             return True
         return False
+
+    def drop_stranded_shadows(self, sid: str) -> list[str]:
+        """Take trainees off the shadow seat of ``sid`` once the seats no longer hold an experienced team."""
+        s = self.slots[sid]
+        seated = [self.vols[o] for o, _ in self.members[sid]]
+        if len(seated) >= (2 if s.is_team else 1) and not any(o.trainee for o in seated):
+            return []
+        gone = list(self.shadows[sid])
+        for vid in gone:
+            self.remove(vid, sid, SHADOW_ROLE)
+        return gone
+
+    def shadowed_enough(self, v: Volunteer, s: Slot) -> bool:
+        """A trainee's shadow shifts are all done on days before slot s (always, for anyone else)."""
+        if not v.needs_shadowing:
+            return True
+        return sum(1 for d in self.shadow_days[v.id] if d < s.date) >= v.shadow_shifts_needed
+
+    def can_shadow(self, v: Volunteer, s: Slot) -> bool:
+        """v may take the shadow seat of s now: a trainee still short of shadow shifts, eligible and free, beside
+        experienced people only (a team slot's full team), none of them a never-partner, the seat empty."""
+        if self.shadows[s.id] or len(self.shadow_days[v.id]) >= v.shadow_shifts_needed:
+            return False
+        if not (v.may_shadow(s) and v.available_for(s)) or self.is_busy(v.id, s):
+            return False
+        if self.at_weekly_max(v, s) or self.at_monthly_max(v):
+            return False
+        seated = [self.vols[o] for o, _ in self.members[s.id]]
+        if len(seated) < (2 if s.is_team else 1) or any(o.trainee for o in seated):
+            return False
+        return not any(o.id in v.never_partners or v.id in o.never_partners for o in seated)
 
     def role_count(self, sid: str, role: str) -> int:
         return sum(1 for _, r in self.members[sid] if r == role)
@@ -216,11 +268,33 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
                     if pick(s, role) is None:
                         break
                 _drop_unbalanced_trainees(state, s)
-    out = []
-    for sid, ms in state.members.items():
-        for vid, role in ms:
-            out.append(Assignment(slot_id=sid, role=role, volunteer_id=vid))
-    return sorted(out, key=lambda a: (a.slot_id, a.role, a.volunteer_id))
+    return state.assignments()
+
+
+def drop_stranded_shadows(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Assignment]:
+    """The rota without shadowing trainees whose slot no longer holds an experienced team beside them."""
+    state = RotaState(problem, assignments)
+    for sid in list(state.shadows):
+        state.drop_stranded_shadows(sid)
+    return state.assignments()
+
+
+def place_shadows(problem: RotaProblem, assignments: Iterable[Assignment] = (), seed: int = 0) -> list[Assignment]:
+    """Give trainees the shadow shifts they still need, after the teams are placed: trainee by trainee (most
+    shifts still to shadow first), the earliest slots where they may shadow (so the shifts are done early and
+    a seat of their own can follow). Existing assignments are kept; returns the full list."""
+    state = RotaState(problem, assignments)
+    rng = random.Random(seed)
+    trainees = sorted((v for v in problem.volunteers if v.needs_shadowing),
+                      key=lambda v: (-(v.shadow_shifts_needed - len(state.shadow_days[v.id])), rng.random()))
+    order = sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id))
+    for v in trainees:
+        for s in order:
+            if len(state.shadow_days[v.id]) >= v.shadow_shifts_needed:
+                break
+            if state.can_shadow(v, s):
+                state.add(v.id, s.id, SHADOW_ROLE)
+    return state.assignments()
 
 
 def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidates, free_now,
@@ -334,6 +408,7 @@ def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], se
             state.remove(vid, sid, role)
             slots_of[vid].discard(sid)
             log.append(("-", vid, sid, role))
+        log.extend(("-", vid, sid, SHADOW_ROLE) for vid in state.drop_stranded_shadows(sid))
 
     def free_up(v: Volunteer, s: Slot, log: list[tuple[str, str, str, str]]) -> bool:
         """Take v off one slot so v may take s; False if v is not blocked by a maximum or cannot be freed."""
@@ -363,6 +438,7 @@ def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], se
                 state.remove(tid, sid, trole)
                 slots_of[tid].discard(sid)
                 log.append(("-", tid, sid, trole))
+            log.extend(("-", vid, sid, SHADOW_ROLE) for vid in state.drop_stranded_shadows(sid))
         return True
 
     def undo(log: list[tuple[str, str, str, str]]) -> None:
@@ -372,7 +448,8 @@ def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], se
                 slots_of[vid].discard(sid)
             else:
                 state.add(vid, sid, role)
-                slots_of[vid].add(sid)
+                if role != SHADOW_ROLE:  # slots_of holds seats only
+                    slots_of[vid].add(sid)
 
     def seat(v: Volunteer, s: Slot, role: str, log: list[tuple[str, str, str, str]]) -> bool:
         if not state.can_add(v, s, role) and not (
@@ -409,9 +486,7 @@ def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], se
                     break
             if done:
                 break
-    kept = [Assignment(slot_id=sid, role=role, volunteer_id=vid)
-            for sid, ms in state.members.items() for vid, role in ms]
-    return fill_free_seats(problem, kept, seed=seed)
+    return fill_free_seats(problem, state.assignments(), seed=seed)
 
 
 def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
@@ -426,4 +501,11 @@ def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
              fill_free_seats(problem, (), seed=seed, scarce_first=True),
              fill_free_seats(problem, (), seed=seed, spread=True)]
     rotas = [rescue_lost_days(problem, r, seed) if days_without_a_team(problem, r) else r for r in rotas]
-    return min(rotas, key=lambda r: (len(days_without_a_team(problem, r)), -len(r)))
+    # shadows after the teams; then trainees whose shadow shifts are done may take seats still empty
+    if any(v.needs_shadowing for v in problem.volunteers):
+        rotas = [fill_free_seats(problem, place_shadows(problem, r, seed), seed=seed) for r in rotas]
+    return min(rotas, key=lambda r: (len(days_without_a_team(problem, r)), -_seats(r), -len(r)))
+
+
+def _seats(rota: list[Assignment]) -> int:
+    return sum(1 for a in rota if not a.is_shadow)

@@ -15,6 +15,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from .domain import (
+    ASSIGNMENT_ROLES,
     MAX_SLOTS,
     MAX_VOLUNTEERS,
     Assignment,
@@ -33,7 +34,7 @@ from .solver import RotaResult
 
 PROBLEM_KEYS = ("month", "slots", "volunteers", "history", "params")
 MONTH_KEYS = ("year", "month")
-SLOT_KEYS = ("id", "date", "part_of_day", "kind", "resource", "seats", "branch")
+SLOT_KEYS = ("id", "date", "part_of_day", "kind", "resource", "seats", "branch", "shadow_seat")
 VOLUNTEER_KEYS = ("id", "name", "branch", "roles", "driver_approved", "pvg_status", "pvg_date", "trainee",
                   "shadow_shifts_needed", "availability", "dates_away", "wished_shifts_per_month",
                   "wished_frequency", "max_shifts_per_week", "preferred_partners", "never_partners",
@@ -146,6 +147,7 @@ def _slot(value: Any, i: int) -> Slot:
         resource=_string(_required(s, "resource", where), f"{where}.resource"),
         seats=_int(s.get("seats", 2), f"{where}.seats"),
         branch=_string(s.get("branch", "main"), f"{where}.branch"),
+        shadow_seat=_bool(s.get("shadow_seat", True), f"{where}.shadow_seat"),
     )
 
 
@@ -229,7 +231,8 @@ def problem_to_json(p: RotaProblem) -> dict:
     return {
         "month": f"{p.month.year}-{p.month.month:02d}",
         "slots": [{"id": s.id, "date": s.date.isoformat(), "part_of_day": s.part_of_day, "kind": s.kind,
-                   "resource": s.resource, "seats": s.seats, "branch": s.branch} for s in p.slots],
+                   "resource": s.resource, "seats": s.seats, "branch": s.branch, "shadow_seat": s.shadow_seat}
+                  for s in p.slots],
         "volunteers": [{
             "id": v.id, "name": v.name, "branch": v.branch, "roles": sorted(v.roles),
             "availability": sorted([list(a) for a in v.availability]),
@@ -279,7 +282,8 @@ def result_to_json(r: RotaResult) -> dict:
         "objective_by_rule": r.objective_by_rule,
         "wall_time_s": round(r.wall_time_s, 3),
         "first_solution_s": None if r.first_solution_s is None else round(r.first_solution_s, 3),
-        "seats_filled": r.seats_filled,
+        "seats_filled": r.seats_filled,  # a shadowing trainee fills no seat
+        "shadow_shifts": r.shadow_shifts,
         "assignments": [asdict(a) for a in r.assignments],
         "teams": [{"slot_id": t.slot_id, "label": t.label, "kind": t.kind,
                    "members": [{"role": role, "volunteer_id": vid} for role, vid in t.members]} for t in r.teams],
@@ -290,12 +294,17 @@ def result_to_json(r: RotaResult) -> dict:
 
 
 def assignments_from_json(items: Any) -> list[Assignment]:
-    """Published assignments (a result's ``assignments`` list), each field checked by type."""
+    """Published assignments (a result's ``assignments`` list), each field checked by type; a role is one of
+    the volunteers' roles or "shadow" (a trainee in the shadow seat)."""
     out = []
     for i, a in enumerate(_list(items, "assignments", MAX_SLOTS * 10)):
         f = f"assignments[{i}]"
         a = _object(a, f, ASSIGNMENT_KEYS)
-        out.append(Assignment(slot_id=_string(_required(a, "slot_id", f), f"{f}.slot_id"),
-                              role=_string(_required(a, "role", f), f"{f}.role"),
+        role = _string(_required(a, "role", f), f"{f}.role")
+        if role not in ASSIGNMENT_ROLES:
+            near = difflib.get_close_matches(role, ASSIGNMENT_ROLES, n=1)
+            raise RotaInputError(f"{f}.role", f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else
+                                 f"; roles are {', '.join(ASSIGNMENT_ROLES)}"))
+        out.append(Assignment(slot_id=_string(_required(a, "slot_id", f), f"{f}.slot_id"), role=role,
                               volunteer_id=_string(_required(a, "volunteer_id", f), f"{f}.volunteer_id")))
     return out

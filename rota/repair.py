@@ -17,6 +17,7 @@ from typing import Iterable
 from .checker import check
 from .constraints import build_model, set_objective
 from .domain import (
+    SHADOW_ROLE,
     Assignment,
     DateOutsideMonthError,
     Params,
@@ -24,7 +25,7 @@ from .domain import (
     RotaProblem,
     UnknownVolunteerError,
 )
-from .greedy import RotaState, fill_free_seats
+from .greedy import RotaState, drop_stranded_shadows, fill_free_seats
 from .scoring import evaluate
 from .solver import RotaResult, _BranchOutcome, _solve_model, build_result
 
@@ -120,9 +121,10 @@ def _check_published(problem: RotaProblem, published: list[Assignment], dropped_
             raise RotaInputError(f"published[{i}].slot_id", f"unknown slot {a.slot_id!r}")
         if a.volunteer_id not in vols:
             raise UnknownVolunteerError(f"published[{i}].volunteer_id", f"unknown volunteer {a.volunteer_id!r}")
-        if a.role not in slots[a.slot_id].roles:
+        if a.role not in slots[a.slot_id].roles and a.role != SHADOW_ROLE:
             raise RotaInputError(f"published[{i}].role", f"{a.role!r} is not a role of {slots[a.slot_id].label} "
-                                 f"(slot {a.slot_id}); its roles are {', '.join(slots[a.slot_id].roles)}")
+                                 f"(slot {a.slot_id}); its roles are {', '.join(slots[a.slot_id].roles)} "
+                                 f"(or {SHADOW_ROLE!r}, a trainee shadowing)")
     past = [a for a in published if slots[a.slot_id].date < from_date]
     for violation in check(problem, past):
         if violation.slot_id:
@@ -196,7 +198,7 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
     m = build_model(sub, params.weights, objective=False, restrict=restrict)
     w = params.weights.change
     change_terms = []
-    for key, var in m.x.items():
+    for key, var in m.variables().items():  # seats and shadow seats alike: a published shadow is kept too
         v, s, r = key
         if s in frozen_slots:
             m.model.add(var == (1 if key in pub_keys else 0))
@@ -205,19 +207,20 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
         else:
             change_terms.append(w * var)
     # published assignments that are no longer possible count as changes whatever we do
-    forced = sum(1 for a in sub_pub if (a.volunteer_id, a.slot_id, a.role) not in m.x
+    decisions = m.variables()
+    forced = sum(1 for a in sub_pub if (a.volunteer_id, a.slot_id, a.role) not in decisions
                  and a.volunteer_id != dropped.id and a.slot_id not in frozen_slots)
     set_objective(m, extra=sum(change_terms) + w * forced)
     # hint: the published rota without them, and without team-mates left alone (a valid rota)
     broken = {a.slot_id for a in sub_pub if a.volunteer_id == dropped.id and slots[a.slot_id].date >= from_date}
-    hint = [a for a in sub_pub if a.slot_id not in broken
-            or (a.volunteer_id != dropped.id and not slots[a.slot_id].is_team)]
+    hint = drop_stranded_shadows(sub, [a for a in sub_pub if a.slot_id not in broken
+                                       or (a.volunteer_id != dropped.id and not slots[a.slot_id].is_team)])
     if start is not None:
         hint = [a for a in start if a.slot_id in sub_slot_ids]
     status, chosen, bound, first = _solve_model(m, params, params.time_limit_s - (time.perf_counter() - t_start),
                                                 t_start, hint)
     if status in ("infeasible", "no_solution_in_time"):
-        chosen = [a for a in hint if (a.volunteer_id, a.slot_id, a.role) in m.x]
+        chosen = drop_stranded_shadows(sub, [a for a in hint if (a.volunteer_id, a.slot_id, a.role) in decisions])
         chosen = fill_free_seats(sub, chosen, seed=params.seed)
     new_keys = {(a.volunteer_id, a.slot_id, a.role) for a in chosen}
     changes = _changes({k for k in pub_keys if k[1] in sub_slot_ids}, new_keys, dropped.id)

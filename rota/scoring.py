@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Iterable
 
-from .domain import Assignment, RotaProblem, Weights
+from .domain import SHADOW_ROLE, Assignment, RotaProblem, Weights
 
 SOFT_RULES = (
     "fill_every_slot",
@@ -93,7 +93,8 @@ def previous_round_members(problem: RotaProblem) -> dict[str, frozenset[str] | s
     by_key_date = {(s.round_key, s.date): s.id for s in problem.slots}
     regulars: dict[tuple, set[str]] = defaultdict(set)
     for h in problem.history.assignments:
-        regulars[h.round_key].add(h.volunteer_id)
+        if h.role != SHADOW_ROLE:  # a trainee shadowing last month was not one of the round's team
+            regulars[h.round_key].add(h.volunteer_id)
     out: dict[str, frozenset[str] | str] = {}
     for s in problem.slots:
         prev_date = s.date - dt.timedelta(days=7)
@@ -117,19 +118,27 @@ def consecutive_excess(dates: Iterable[dt.date], max_consecutive: int) -> int:
 
 
 def evaluate(problem: RotaProblem, assignments: Iterable[Assignment], weights: Weights) -> dict[str, int]:
-    """Weighted penalty per soft rule for a rota (lower is better)."""
+    """Weighted penalty per soft rule for a rota (lower is better).
+
+    A shadow shift (``Assignment.is_shadow``) is a shift like any other for the wished frequency, fair load,
+    consecutive and preferred days, but fills no seat and does not make its trainee one of the slot's team
+    (stable rounds, preferred partners)."""
     assignments = list(assignments)
     slots = {s.id: s for s in problem.slots}
-    members: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, set[str]] = defaultdict(set)  # the people in the seats
+    shadows: dict[str, set[str]] = defaultdict(set)
     shifts: dict[str, int] = defaultdict(int)
+    shadowed: dict[str, int] = defaultdict(int)
     dates: dict[str, list[dt.date]] = defaultdict(list)
     for a in assignments:
-        members[a.slot_id].add(a.volunteer_id)
+        (shadows if a.is_shadow else members)[a.slot_id].add(a.volunteer_id)
         shifts[a.volunteer_id] += 1
+        shadowed[a.volunteer_id] += a.is_shadow
         dates[a.volunteer_id].append(slots[a.slot_id].date)
 
     out = dict.fromkeys(SOFT_RULES, 0)
-    out["fill_every_slot"] = weights.fill_seat * sum(s.seats for s in problem.slots) - weights.fill_seat * len(assignments)
+    seats_filled = sum(1 for a in assignments if not a.is_shadow)
+    out["fill_every_slot"] = weights.fill_seat * sum(s.seats for s in problem.slots) - weights.fill_seat * seats_filled
 
     targets = carry_over_target(problem)
     for v in problem.volunteers:
@@ -138,7 +147,7 @@ def evaluate(problem: RotaProblem, assignments: Iterable[Assignment], weights: W
         target, done = targets[v.id]
         out["fair_load"] += fair_load_penalty(target, done, n, weights.fair_load)
         if v.trainee:
-            out["trainee_shadow_shifts"] += weights.shadow_shift * max(0, v.shadow_shifts_needed - n)
+            out["trainee_shadow_shifts"] += weights.shadow_shift * max(0, v.shadow_shifts_needed - shadowed[v.id])
         out["consecutive_days"] += weights.consecutive_days * consecutive_excess(dates[v.id], v.max_consecutive_days)
 
     vols = {v.id: v for v in problem.volunteers}
@@ -149,10 +158,10 @@ def evaluate(problem: RotaProblem, assignments: Iterable[Assignment], weights: W
             p = prev[s.id]
             before = members[p] if isinstance(p, str) else p
             out["stable_rounds"] += weights.stable_rounds * len(now - before)
-        for vid in now:
+        for vid in now | shadows[s.id]:
             v = vols[vid]
             if v.preferred_weekdays and s.date.weekday() not in v.preferred_weekdays:
                 out["preferred_days"] += weights.preferred_day
-            if s.is_team and v.preferred_partners and not (v.preferred_partners & (now - {vid})):
+            if vid in now and s.is_team and v.preferred_partners and not (v.preferred_partners & (now - {vid})):
                 out["preferred_partners"] += weights.preferred_partner
     return out

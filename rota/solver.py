@@ -54,7 +54,8 @@ STATUSES = ("optimal", "feasible", "infeasible", "no_solution_in_time")
 
 @dataclass(frozen=True)
 class Team:
-    """Who works a slot together (``members`` are (role, volunteer id) pairs)."""
+    """Who works a slot together (``members`` are (role, volunteer id) pairs; a shadowing trainee's role is
+    "shadow", beside the team and not one of its seats)."""
 
     slot_id: str
     label: str
@@ -120,7 +121,13 @@ class RotaResult:
 
     @property
     def seats_filled(self) -> int:
-        return len(self.assignments)
+        """Seats filled: a trainee in a shadow seat fills none."""
+        return sum(1 for a in self.assignments if not a.is_shadow)
+
+    @property
+    def shadow_shifts(self) -> int:
+        """Shadow seats given to trainees."""
+        return sum(1 for a in self.assignments if a.is_shadow)
 
     @property
     def status_by_branch(self) -> dict[str, str]:
@@ -297,8 +304,7 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
     finally:
         done.set()
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = [Assignment(slot_id=s, role=r, volunteer_id=v)
-                  for (v, s, r), var in m.x.items() if solver.boolean_value(var)]
+        chosen = m.assignments(solver.boolean_value)  # seats and shadow seats
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
         # the objective is integral, so CP-SAT's (float) bound can be rounded up
         return status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first
@@ -345,8 +351,7 @@ class _MostSeatsRun(threading.Thread):
         code = self.solver.solve(m.model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return
-        rota = [Assignment(slot_id=s, role=r, volunteer_id=v)
-                for (v, s, r), var in m.x.items() if self.solver.boolean_value(var)]
+        rota = m.assignments(self.solver.boolean_value)  # shadows too: a trainee's seat may rest on them
         self.objective = sum(evaluate(self.problem, rota, self.params.weights).values())
         self.rota = rota
         self.seat_bound = math.floor(self.solver.best_objective_bound + 1e-6)

@@ -43,6 +43,7 @@ class RotaRole(enum.Enum):
     COLLECTOR = "collector"
     SHOPPER = "shopper"
     OFFICE = "office"
+    SHADOW = "shadow"  # a trainee shadowing the slot's experienced people: beside the seats, never one of them
 
 
 class RotaChangeKind(enum.Enum):

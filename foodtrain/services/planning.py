@@ -942,7 +942,11 @@ def _team_text(team: VanTeam | None) -> str:
     if team is None:
         return NO_TEAM_TEXT
     names = [name for name in (team.driver_name, team.mate_name) if name]
-    return TEAM_NAME_SEPARATOR.join(names) if names else NO_TEAM_TEXT
+    if not names:
+        return NO_TEAM_TEXT
+    # a trainee riding along as a third person is named after the team of two, never as one of it
+    shadow = f", with {team.shadow_name} shadowing" if team.shadow_name else ""
+    return TEAM_NAME_SEPARATOR.join(names) + shadow
 
 
 def _changes_for_team(changes: list[PlanChange], team_vans: set[int]) -> tuple[PlanChange, ...]:

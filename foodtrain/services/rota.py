@@ -66,7 +66,7 @@ MIN_TIME_LIMIT_S, MAX_TIME_LIMIT_S = 1.0, 300.0
 REPAIR_TIME_LIMIT_S = 5.0
 
 ROLE_LABELS = {RotaRole.DRIVER: "Driver", RotaRole.MATE: "Delivery mate", RotaRole.COLLECTOR: "List collector",
-               RotaRole.SHOPPER: "Shopper", RotaRole.OFFICE: "Office"}
+               RotaRole.SHOPPER: "Shopper", RotaRole.OFFICE: "Office", RotaRole.SHADOW: "Shadowing"}
 KIND_LABELS = {SlotKind.DELIVERY: "Delivery", SlotKind.LIST_COLLECTION: "List collection",
                SlotKind.SHOPPING: "Shopping", SlotKind.OFFICE: "Office"}
 PART_LABELS = {PartOfDay.MORNING: "morning", PartOfDay.AFTERNOON: "afternoon", PartOfDay.WHOLE_DAY: "all day"}
@@ -85,6 +85,12 @@ RULE_TEXT = {
     "two_person_teams": "customer-facing work is done by a team of two (driver + delivery mate)",
     "seats": "no more people than the slot's seats",
     "trainee_with_experienced_partner": "a trainee works with an experienced volunteer",
+    "shadow_only_for_trainees": "only a trainee with shadow shifts still to do shadows",
+    "shadow_beside_experienced": "a trainee shadows beside experienced volunteers only (a full team on a van)",
+    "one_shadow_per_slot": "one trainee shadowing per slot",
+    "shadow_shifts_limit": "no more shadow shifts than the trainee still needs",
+    "shadow_shifts_before_a_seat": "a trainee does their shadow shifts before taking a seat",
+    "shadow_seat": "only a slot with room for a shadowing trainee",
     "never_pair": "never pair people who asked not to work together",
     "weekly_maximum": "nobody works more shifts in a week than their weekly maximum",
 }
@@ -111,6 +117,8 @@ class VanTeam:
     driver_name: str
     mate_volunteer_id: int | None
     mate_name: str
+    shadow_volunteer_id: int | None = None  # a trainee riding along as a third person, not one of the team
+    shadow_name: str = ""
 
 
 def month_start(day: date) -> date:
@@ -139,6 +147,7 @@ def teams_for_date(session: Session, branch_id: int, day: date) -> list[VanTeam]
     for slot in slots:
         by_role = {a.role: a.volunteer for a in slot.assignments}
         driver, mate = by_role.get(RotaRole.DRIVER), by_role.get(RotaRole.MATE)
+        shadow = by_role.get(RotaRole.SHADOW)
         van = slot.van
         teams.append(VanTeam(
             van_id=van.id if van else 0,
@@ -147,6 +156,8 @@ def teams_for_date(session: Session, branch_id: int, day: date) -> list[VanTeam]
             driver_name=driver.full_name if driver else "",
             mate_volunteer_id=mate.id if mate else None,
             mate_name=mate.full_name if mate else "",
+            shadow_volunteer_id=shadow.id if shadow else None,
+            shadow_name=shadow.full_name if shadow else "",
         ))
     teams.sort(key=lambda team: (team.van_name, team.van_id))
     return teams
@@ -179,6 +190,7 @@ class SlotView:
     resource: str
     seats: tuple[SeatView, ...]
     unfilled_reason: str
+    shadowing: tuple[SeatView, ...] = ()  # trainees in the shadow seat: beside the seats, never one of them
 
     @property
     def filled(self) -> bool:
@@ -297,7 +309,8 @@ def _seat_views(slot: RotaSlot) -> tuple[SeatView, ...]:
     seats: list[SeatView] = []
     by_role: dict[RotaRole, list[RotaAssignment]] = defaultdict(list)
     for assignment in slot.assignments:
-        by_role[assignment.role].append(assignment)
+        if assignment.role is not RotaRole.SHADOW:
+            by_role[assignment.role].append(assignment)
     roles = ROLES_FOR_KIND[slot.kind]
     per_role = 1 if slot.kind is SlotKind.DELIVERY else slot.seats
     for role in roles:
@@ -310,9 +323,14 @@ def _seat_views(slot: RotaSlot) -> tuple[SeatView, ...]:
     return tuple(seats)
 
 
+def _shadow_views(slot: RotaSlot) -> tuple[SeatView, ...]:
+    return tuple(SeatView(RotaRole.SHADOW, a.id, a.volunteer_id, a.volunteer.full_name) for a in slot.assignments
+                 if a.role is RotaRole.SHADOW)
+
+
 def _slot_view(slot: RotaSlot) -> SlotView:
     return SlotView(slot.id, slot.key, slot.date, slot.part_of_day, slot.kind, slot.resource, _seat_views(slot),
-                    slot.unfilled_reason)
+                    slot.unfilled_reason, _shadow_views(slot))
 
 
 MAX_ID = 2**31 - 1
@@ -392,7 +410,7 @@ def list_rotas(session: Session, branch_id: int) -> list[RotaSummary]:
     out = []
     for row in rotas:
         seats = sum(len(_seat_views_count(slot)) for slot in row.slots)
-        filled = sum(len(slot.assignments) for slot in row.slots)
+        filled = sum(1 for slot in row.slots for a in slot.assignments if a.role is not RotaRole.SHADOW)
         out.append(RotaSummary(row.id, row.month, row.status, row.created_at, row.published_at, row.solver_status,
                                seats, min(filled, seats)))
     return out
@@ -779,7 +797,9 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
                 expected_version: int | None, user_id: int | None) -> int:
     """Set who sits in each seat of a slot (the hard rules are checked); returns how many seats changed.
 
-    A repeated identical request (double click) changes nothing and is not an error.
+    A trainee shadowing in the slot stays while the new seats still hold an experienced team beside them, and
+    is taken off (a logged change) when they no longer do. A repeated identical request (double click) changes
+    nothing and is not an error.
     """
     rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     slot = next((s for s in rota_row.slots if s.id == slot_id), None)
@@ -787,7 +807,9 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
         raise NotFoundError(f"No slot {slot_id} in this rota.")
     if rota_row.status is RotaStatus.REPLACED:
         raise ValidationError({"__all__": "This rota was replaced by a newer published one and can no longer change."})
-    wanted = sorted((s for s in seats if s.volunteer_id is not None), key=lambda s: (s.role.value, s.volunteer_id or 0))
+    shadowing = [Seat(a.role, a.volunteer_id) for a in slot.assignments if a.role is RotaRole.SHADOW]
+    wanted = sorted([*(s for s in seats if s.volunteer_id is not None and s.role is not RotaRole.SHADOW), *shadowing],
+                    key=lambda s: (s.role.value, s.volunteer_id or 0))
     if wanted == _current_seats(slot):
         return 0
     if expected_version is None or rota_row.version != expected_version:
@@ -813,8 +835,16 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
         seen.add(seat.volunteer_id)
     if errors:
         raise ValidationError(errors)
-    changes = _apply_and_check(session, rota_row, {slot.id: list(wanted)}, user_id=user_id, kind=RotaChangeKind.EDIT,
-                               note="edited by hand")
+    try:
+        changes = _apply_and_check(session, rota_row, {slot.id: list(wanted)}, user_id=user_id,
+                                   kind=RotaChangeKind.EDIT, note="edited by hand")
+    except ValidationError:
+        if not shadowing:
+            raise
+        # the new seats leave the shadowing trainee without an experienced team: they come off too (if the
+        # seats break a rule of their own, this raises that rule's message)
+        changes = _apply_and_check(session, rota_row, {slot.id: [s for s in wanted if s.role is not RotaRole.SHADOW]},
+                                   user_id=user_id, kind=RotaChangeKind.EDIT, note="edited by hand")
     record_event(session, user_id=user_id, action="rota.edit", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"slot={slot.key} changes={len(changes)}")
     _commit(session)

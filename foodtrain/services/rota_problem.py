@@ -51,6 +51,7 @@ ROLE_TO_LIBRARY = {
     RotaRole.COLLECTOR: "list_collector",
     RotaRole.SHOPPER: "shopper",
     RotaRole.OFFICE: "office",
+    RotaRole.SHADOW: rota.SHADOW_ROLE,  # a trainee shadowing beside the seats
 }
 ROLE_FROM_LIBRARY = {value: key for key, value in ROLE_TO_LIBRARY.items()}
 ROLES_FOR_KIND = {

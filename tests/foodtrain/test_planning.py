@@ -124,6 +124,21 @@ def test_rostered_teams_choose_the_vans_and_name_the_team(session, monkeypatch) 
     assert view.rounds[0].team == "Ann Driver and Bob Mate" and not view.no_team_rostered
 
 
+def test_a_shadowing_trainee_is_named_after_the_team_on_the_round_and_its_sheet(session, monkeypatch) -> None:
+    """A trainee in the van's shadow seat rides as a third person: the round's team line and the delivery
+    sheet name them after the team of two ("with ... shadowing"); erasing their name removes it."""
+    branch, _, vans, _ = _day(session, orders=2, vans=1)
+    team = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate", 13, "Cat Trainee")
+    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [team])
+    plan_id = _plan(session, branch)
+    view = planning.get_plan_view(session, branch.id, DAY)
+    assert view.rounds[0].team == "Ann Driver and Bob Mate, with Cat Trainee shadowing"
+    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, planning.Viewer(None, "coord"))
+    assert sheets[0].team == "Ann Driver and Bob Mate, with Cat Trainee shadowing"
+    assert planning.team_text_without(view.rounds[0].team, "Cat Trainee", "[erased]") == \
+        "Ann Driver and Bob Mate, with [erased] shadowing"
+
+
 def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> None:
     """A moved order ends up on the chosen van; re-planning keeps a locked round stop for stop; nothing is lost."""
     branch, _, vans, orders = _day(session, orders=6, vans=3, capacity=40)

@@ -208,7 +208,9 @@ def test_generation_job_stores_a_valid_draft(session) -> None:  # type: ignore[n
     assignments = library_assignments(stored)
     assert assignments and rota_library.check(problem, assignments) == []
     deliveries = [s for s in stored.slots if s.kind is SlotKind.DELIVERY]
-    assert all({a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE} for s in deliveries)
+    # a full team of two in every van, and perhaps a trainee shadowing beside it (never one of the team)
+    assert all({a.role for a in s.assignments} - {RotaRole.SHADOW} == {RotaRole.DRIVER, RotaRole.MATE}
+               for s in deliveries)
     assert teams_for_date(session, branch.id, deliveries[0].date) == []  # a draft is not the published rota
 
 
@@ -426,3 +428,37 @@ def test_last_months_published_rota_is_the_history(session) -> None:  # type: ig
     problem = build_problem(session, branch.id, date(2027, 1, 1)).problem
     assert len(problem.history.assignments) == count > 0
     assert {h.date.month for h in problem.history.assignments} == {12}
+
+
+def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session) -> None:  # type: ignore[no-untyped-def]
+    """A trainee still to shadow is stored in a van's shadow seat (role shadow), not as one of its team; a new
+    experienced mate keeps the shadow, an emptied van takes the shadow off too (logged)."""
+    branch, _, _, people = _small_branch(session)
+    trainee = make_volunteer(session, branch, (VolunteerRole.DELIVERY_MATE,), first_name="Tia", last_name="Trainee",
+                             is_trainee=True, shadow_shifts_remaining=1, shifts_per_month=1)  # no seat after it
+    _available(trainee, weekdays=(1,))  # Tuesdays: the delivery day
+    session.commit()
+    stored = session.get(Rota, _generate(session, branch))
+    problem = build_problem(session, branch.id, stored.month, stored.slots).problem
+    assert rota_library.check(problem, library_assignments(stored)) == []
+    slot = next(s for s in stored.slots if any(a.role is RotaRole.SHADOW for a in s.assignments))
+    assert slot.kind is SlotKind.DELIVERY and {a.volunteer_id for a in slot.assignments
+                                               if a.role is RotaRole.SHADOW} == {trainee.id}
+    driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
+    mate = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.MATE)
+    busy = {a.volunteer_id for s in stored.slots if s.date == slot.date for a in s.assignments}
+    other = next(p.id for name, p in people.items() if name in ("Mo", "Mae", "Dan", "Dora") and p.id not in busy)
+    slot_id = slot.id
+    rota_service.update_slot(session, branch.id, stored.id, slot_id,
+                             [Seat(RotaRole.DRIVER, driver), Seat(RotaRole.MATE, other)],
+                             expected_version=stored.version, user_id=None)
+    assert {(a.role, a.volunteer_id) for a in session.get(RotaSlot, slot_id).assignments} == {
+        (RotaRole.DRIVER, driver), (RotaRole.MATE, other), (RotaRole.SHADOW, trainee.id)}
+    assert mate != other
+    stored = session.get(Rota, stored.id)
+    rota_service.update_slot(session, branch.id, stored.id, slot_id,
+                             [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)],
+                             expected_version=stored.version, user_id=None)
+    assert session.get(RotaSlot, slot_id).assignments == []
+    assert session.scalar(select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW,
+                                                      RotaChange.old_volunteer_id == trainee.id)) is not None

@@ -16,11 +16,21 @@ from rota_factories import make_problem, make_slot, make_volunteer, solve_small
 def test_trainee_alone_is_not_free_for_a_one_seat_slot():
     """Only a trainee is free for a one-seat office slot: the reason says a trainee works beside someone
     experienced, not that the time limit was reached (the rota is optimal)."""
-    p = make_problem([make_slot("desk", kind="office")], [make_volunteer("t", trainee=True, shadow_shifts_needed=1)])
+    p = make_problem([make_slot("desk", kind="office")], [make_volunteer("t", trainee=True, shadow_shifts_needed=0)])
     r = solve_small(p)
     assert r.status == "optimal"
     (u,) = r.unfilled
     assert "trainee works only beside an experienced volunteer" in u.reason
+    assert "time limit" not in u.reason
+
+
+def test_trainee_still_to_shadow_is_not_free_for_a_seat():
+    """A trainee with shadow shifts still to do takes no seat: the reason says so (not the time limit)."""
+    p = make_problem([make_slot("desk", kind="office")], [make_volunteer("t", trainee=True, shadow_shifts_needed=1)])
+    r = solve_small(p)
+    assert r.status == "optimal"
+    (u,) = r.unfilled
+    assert "1 trainee still to do their shadow shifts first" in u.reason
     assert "time limit" not in u.reason
 
 

@@ -247,13 +247,17 @@ def test_consecutive_days():
 
 
 def test_trainee_shadow_shifts():
-    """penalise_missing_shadow_shifts: the trainee gets the mate seat over an experienced mate."""
+    """penalise_missing_shadow_shifts: the trainee shadows the experienced team (the shadow seat, not the mate's);
+    with the weight at 0 nothing rewards it (and nothing else needs it here)."""
     vols = [make_volunteer("d", roles=frozenset({"driver"})),
             make_volunteer("t", roles=frozenset({"delivery_mate"}), trainee=True, shadow_shifts_needed=1),
             make_volunteer("m", roles=frozenset({"delivery_mate"}))]
     r = solve_small(make_problem([make_slot("v1", kind="delivery")], vols), weights=Weights(shadow_shift=100))
-    assert members(r, "v1") == {"d": "driver", "t": "delivery_mate"}
+    assert members(r, "v1") == {"d": "driver", "m": "delivery_mate", "t": "shadow"}
     assert r.objective_by_rule["trainee_shadow_shifts"] == 0
+    none = solve_small(make_problem([make_slot("v1", kind="delivery")], vols), weights=Weights(shadow_shift=0,
+                                                                                            under_wish=0))
+    assert none.seats_filled == 2
 
 
 def test_hand_built_results_pass_checker():

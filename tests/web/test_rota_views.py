@@ -6,6 +6,7 @@ import time
 
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from foodtrain.extensions import db
@@ -277,3 +278,46 @@ def test_edit_page_groups_people_who_fit(demo_app: Flask, demo_client: FlaskClie
     with demo_app.app_context():
         unapproved = db.session.scalars(select(Volunteer.id).where(Volunteer.van_driving_approved.is_(False))).all()
     assert not [v for v in unapproved if f'value="{v}"' in free]
+
+
+def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """A trainee in a van's shadow seat shows beside the team on the rota page ("Shadowing"), is no seat filled,
+    and shows on their own rota and as a team-mate "(shadowing)" on the driver's once published."""
+    from foodtrain.services.planning import _team_text
+    from foodtrain.services.rota import teams_for_date
+
+    sign_in(demo_client, "coordinator-dg")
+    rota_id = _generate(demo_client)
+    with demo_app.app_context():
+        rota = db.session.get(Rota, rota_id)
+        slot = next(s for s in rota.slots if s.kind is SlotKind.DELIVERY
+                    and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE})
+        shadow = next((a for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW), None)
+        if shadow is None:  # the solver gave none this month: put a trainee beside a full team by hand
+            busy = {a.volunteer_id for s in rota.slots if s.date == slot.date for a in s.assignments}
+            trainee = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == rota.branch_id,
+                                                                Volunteer.id.not_in(busy)).order_by(Volunteer.id))
+            slot.assignments.append(RotaAssignment(role=RotaRole.SHADOW, volunteer_id=trainee.id))
+            db.session.commit()
+        else:
+            slot = shadow.slot
+        trainee_id = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.SHADOW)
+        trainee_name = db.session.get(Volunteer, trainee_id).full_name
+        driver_id = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
+        day, branch_id = slot.date, rota.branch_id
+        seats = sum(len(s.assignments) for s in rota.slots) - sum(
+            1 for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW)
+    html = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    shown = str(escape(trainee_name))
+    assert "Shadowing (trainee):" in html and shown in html
+    assert re.search(rf"Seats filled</dt><dd>{seats} of ", html)  # the shadow seat is not counted
+    with demo_app.app_context():
+        rota = db.session.get(Rota, rota_id)
+        rota.status, rota.published_month = RotaStatus.PUBLISHED, rota.month
+        db.session.commit()
+        team = next(t for t in teams_for_date(db.session, branch_id, day) if t.shadow_volunteer_id == trainee_id)
+        assert _team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
+    own = demo_client.get(f"/rota/volunteers/{trainee_id}?month={MONTH}").get_data(as_text=True)
+    assert "<td>Shadowing</td>" in own
+    driver_page = demo_client.get(f"/rota/volunteers/{driver_id}?month={MONTH}").get_data(as_text=True)
+    assert f"{shown} (shadowing)" in driver_page
