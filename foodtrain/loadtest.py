@@ -38,6 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date, timedelta
+from functools import partial
 
 from foodtrain.clock import branch_today
 from collections.abc import Callable
@@ -305,7 +306,7 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
     while not stop.is_set():
         finder_html = ""
         for name, path in PAGES.items():
-            status, html, _url = recorder.timed(name, lambda path=path: client.get(path))
+            status, html, _url = recorder.timed(name, partial(client.get, path))
             if name == "phone order finder" and status == 200:
                 finder_html = html
         links = re.findall(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"', finder_html)
@@ -318,7 +319,7 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         fields = {**_hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
                   "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
                   "save": "Save order"}
-        recorder.timed("phone order save", lambda url=url, fields=fields: client.post(url, fields))
+        recorder.timed("phone order save", partial(client.post, url, fields))
 
 
 def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float) -> dict[str, object]:
@@ -336,7 +337,7 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
         while time.monotonic() - started < duration_s or len(job_outcomes) < len(jobs):
             for job_watcher, url in jobs:
                 if url not in job_outcomes:
-                    status, body, _u = recorder.timed("job progress", lambda c=job_watcher, u=url: c.get(u))
+                    status, body, _u = recorder.timed("job progress", partial(job_watcher.get, url))
                     progress = json.loads(body) if status == 200 else {}
                     if progress.get("finished"):
                         job_outcomes[url] = {"status": progress["status"], "error": progress.get("error"),

@@ -116,7 +116,8 @@ def _serve(host: str, port: int, threads: int, workers: int, production: bool) -
     try:  # the port first: "running at" is printed only once it is free
         with socket.create_server((host, port)):
             pass
-        server = create_server(current_app._get_current_object(), host=host, port=port, threads=threads,
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the Flask app behind the LocalProxy
+        server = create_server(app, host=host, port=port, threads=threads,
                                ident="foodtrain")
     except OSError as error:
         raise click.ClickException(

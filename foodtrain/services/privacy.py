@@ -95,6 +95,8 @@ def _linked_rows(link: Link, subject_id: int) -> tuple[Table, Any]:
     if link.via is None:
         return table, or_(*(table.c[column] == subject_id for column in link.columns))
     via = tables[link.via]
+    if link.via_column is None:
+        raise ValueError(f"Link to {link.table} through {link.via} names no column of {link.via}.")
     ids = select(via.c.id).where(via.c[link.via_column] == subject_id)
     return table, or_(*(table.c[column].in_(ids) for column in link.columns))
 

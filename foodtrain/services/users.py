@@ -79,7 +79,10 @@ def create_account(session: Session, *, username: str, role: UserRole, branch_id
         field, _, message = str(error).partition(": ")
         raise ValidationError({field if field in ("username", "branch") else "username": message or str(error)}) \
             from error
-    session.get(User, user_id).password_must_change = True
+    created = session.get(User, user_id)
+    if created is None:  # cannot happen: added in this transaction
+        raise NotFoundError(f"No user {user_id}.")
+    created.password_must_change = True
     session.commit()
     return user_id, password
 
