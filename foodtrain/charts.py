@@ -92,7 +92,7 @@ def bar_chart(
     top = ticks[-1]
 
     bars_per_group = max(len(series), 1)
-    group_width = bars_per_group * BAR_WIDTH_PX + GROUP_GAP_PX
+    group_width: float = bars_per_group * BAR_WIDTH_PX + GROUP_GAP_PX
     plot_width = max(MIN_PLOT_WIDTH_PX, group_width * len(categories))
     group_width = plot_width / max(len(categories), 1)
     bar_width = min(BAR_WIDTH_PX * 3, (group_width - GROUP_GAP_PX) / bars_per_group)
@@ -119,11 +119,12 @@ def bar_chart(
     # Legend, three series a row.
     for index, one in enumerate(series):
         row, column = divmod(index, 3)
-        x = MARGIN_LEFT_PX + column * 250
-        y = MARGIN_TOP_PX + row * 28
+        legend_x = MARGIN_LEFT_PX + column * 250
+        legend_y = MARGIN_TOP_PX + row * 28
         colour = PALETTE[index % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="{y}" width="16" height="16" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 22}" y="{y + 14}">{_text(_shortened(one.name, LEGEND_MAX_CHARS))}</text>')
+        parts.append(f'<rect x="{legend_x}" y="{legend_y}" width="16" height="16" fill="{colour}"/>')
+        parts.append(f'<text x="{legend_x + 22}" y="{legend_y + 14}">'
+                     f'{_text(_shortened(one.name, LEGEND_MAX_CHARS))}</text>')
     # Y axis: grid lines, tick labels and the axis title.
     for tick in ticks:
         y = y_of(tick)

@@ -19,6 +19,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.passwords import WeakPasswordError
 from foodtrain.postcodes import InvalidPostcodeError, UnknownPostcodeError, lookup_postcode
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.auth import create_user
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
@@ -281,7 +282,7 @@ def users_create_command(username: str, role: str, branch_code: str | None, disp
             raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
     user_id, password = _run(lambda: create_account(
         db.session(), username=username, role=UserRole(role), branch_id=branch_id, display_name=display_name,
-        by_user_id=None, hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"]))
+        actor=SYSTEM, hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"]))
     click.echo(f"Created {username.strip().lower()} (id {user_id}). Temporary password (must be changed): {password}")
 
 
@@ -292,7 +293,7 @@ def users_disable_command(username: str) -> None:
     """Disable a user: every session of theirs ends at once."""
     from foodtrain.services.users import set_enabled
 
-    _run(lambda: set_enabled(db.session(), _user_id(username), False, None))
+    _run(lambda: set_enabled(db.session(), _user_id(username), False, SYSTEM))
     click.echo(f"Disabled {username}; their sessions have ended.")
 
 
@@ -303,7 +304,7 @@ def users_enable_command(username: str) -> None:
     """Enable a user again."""
     from foodtrain.services.users import set_enabled
 
-    _run(lambda: set_enabled(db.session(), _user_id(username), True, None))
+    _run(lambda: set_enabled(db.session(), _user_id(username), True, SYSTEM))
     click.echo(f"Enabled {username}.")
 
 
@@ -314,7 +315,7 @@ def users_reset_password_command(username: str) -> None:
     """Print a temporary password the user must change at the next sign-in (their sessions end)."""
     from foodtrain.services.users import reset_password
 
-    password = reset_password(db.session(), _user_id(username), None, current_app.config["PASSWORD_HASH_TIME_COST"])
+    password = reset_password(db.session(), _user_id(username), SYSTEM, current_app.config["PASSWORD_HASH_TIME_COST"])
     click.echo(f"Temporary password for {username} (must be changed at the next sign-in): {password}")
 
 
@@ -325,7 +326,7 @@ def users_clear_second_factor_command(username: str) -> None:
     """Remove a user's second factor (a lost phone)."""
     from foodtrain.services.users import clear_second_factor
 
-    clear_second_factor(db.session(), _user_id(username), None)
+    clear_second_factor(db.session(), _user_id(username), SYSTEM)
     click.echo(f"Second factor of {username} cleared.")
 
 
@@ -337,7 +338,7 @@ def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
     """Link a login to a volunteer of its branch by the volunteer's id (0 unlinks)."""
     from foodtrain.services.users import link_volunteer
 
-    _run(lambda: link_volunteer(db.session(), _user_id(username), volunteer_id or None, None))
+    _run(lambda: link_volunteer(db.session(), _user_id(username), volunteer_id or None, SYSTEM))
     click.echo(f"{username} linked to volunteer {volunteer_id}." if volunteer_id else f"{username} unlinked.")
 
 

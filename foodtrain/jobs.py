@@ -29,9 +29,9 @@ import time
 from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from foodtrain.models import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
@@ -250,9 +250,9 @@ def recover_abandoned_jobs(session: Session, abandoned_after_s: float = ABANDONE
         still_abandoned = (BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id,
                            BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at < cutoff)
         if attempts < MAX_ATTEMPTS:
-            changed = session.execute(update(BackgroundJob).where(*still_abandoned).values(
+            changed = cast(CursorResult[Any], session.execute(update(BackgroundJob).where(*still_abandoned).values(
                 status=JobStatus.QUEUED, worker_id="", progress_json=json.dumps(
-                    {"message": "The worker running this job stopped; it is starting again."}))).rowcount
+                    {"message": "The worker running this job stopped; it is starting again."})))).rowcount
             if changed:
                 requeued.append(job_id)
         else:
@@ -264,10 +264,10 @@ def recover_abandoned_jobs(session: Session, abandoned_after_s: float = ABANDONE
 
 def fail_interrupted_jobs(session: Session) -> int:
     """Jobs left running with no heartbeat column (started before workers heartbeat) are marked failed."""
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(BackgroundJob)
         .where(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at.is_(None))
         .values(status=JobStatus.FAILED, finished_at=utc_now(), error_message="Interrupted: the server was restarted.")
-    )
+    ))
     session.commit()
     return result.rowcount or 0

@@ -45,10 +45,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date, timedelta
+from functools import partial
 
 from foodtrain.clock import branch_today
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 PAGES = {
     "customer search": "/customers/?q=mac",
@@ -320,7 +322,7 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         finder_html = ""
         for name, path in PAGES.items():
             think()
-            status, html, _url = recorder.timed(name, lambda path=path: client.get(path))
+            status, html, _url = recorder.timed(name, partial(client.get, path))
             if name == "phone order finder" and status == 200:
                 finder_html = html
         links = re.findall(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"', finder_html)
@@ -335,7 +337,7 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
                   "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
                   "save": "Save order"}
         think()
-        recorder.timed("phone order save", lambda url=url, fields=fields: client.post(url, fields))
+        recorder.timed("phone order save", partial(client.post, url, fields))
 
 
 def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float,
@@ -354,7 +356,7 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
         while time.monotonic() - started < duration_s or len(job_outcomes) < len(jobs):
             for job_watcher, url in jobs:
                 if url not in job_outcomes:
-                    status, body, _u = recorder.timed("job progress", lambda c=job_watcher, u=url: c.get(u))
+                    status, body, _u = recorder.timed("job progress", partial(job_watcher.get, url))
                     progress = json.loads(body) if status == 200 else {}
                     if progress.get("finished"):
                         job_outcomes[url] = {"status": progress["status"], "error": progress.get("error"),
@@ -570,7 +572,7 @@ def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = No
                        f"Python {platform.python_version()}",
             "search_processes_per_plan": _plan_search_workers(), "time_limit_s_per_plan": time_limit_s,
             "runs": runs,
-            "speed_up_2_workers": round(one["total_s"] / two["total_s"], 2)
+            "speed_up_2_workers": round(cast(float, one["total_s"]) / cast(float, two["total_s"]), 2)
             if one["total_s"] and two["total_s"] else None,
             "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
         }

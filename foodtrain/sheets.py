@@ -192,7 +192,7 @@ def _tick_boxes(labels: list[str], styles: dict[str, ParagraphStyle]) -> Table:
         cells += ["", Paragraph(escape(label), styles["body"])]
         widths += [6 * mm, (180 / len(labels) - 6) * mm]
     table = Table([cells], colWidths=widths, rowHeights=[8 * mm])
-    commands = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    commands: list[tuple[Any, ...]] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     for index in range(0, len(cells), 2):
         commands.append(("BOX", (index, 0), (index, 0), 1.2, colors.black))
     table.setStyle(TableStyle(commands))

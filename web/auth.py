@@ -77,6 +77,9 @@ def second_factor() -> ResponseReturnValue:
             return redirect(url_for("auth.login"))
         if accepted:
             user = db.session.get(User, pending["user_id"])
+            if user is None:  # removed while signing in
+                session.pop("pending_second_factor", None)
+                return redirect(url_for("auth.login"))
             return _complete_login(user, pending["next"])
         form.code.errors.append("That code is not right. Use the newest code from your authenticator app.")
     return render_template("auth/second_factor.html", form=form), 200 if not form.errors else 400

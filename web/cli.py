@@ -13,6 +13,7 @@ from types import FrameType
 from typing import NoReturn
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from foodtrain.cli import load_demo_if_empty, migrate_database, print_demo_logins
@@ -91,12 +92,12 @@ def serve_command(context: click.Context, host: str, port: int, threads: int, wo
     """Migrate the database, load the demo if it is empty, print the logins, start the job worker, and serve."""
     if production:
         _refuse_without_production_environment()
-    with context.ensure_object(ScriptInfo).load_app().app_context():
-        _serve(host, port, threads, workers, production)
+    app = context.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        _serve(app, host, port, threads, workers, production)
 
 
-def _serve(host: str, port: int, threads: int, workers: int, production: bool) -> None:
-    from flask import current_app
+def _serve(app: Flask, host: str, port: int, threads: int, workers: int, production: bool) -> None:
     from waitress.server import create_server
 
     from foodtrain.extensions import db
@@ -104,7 +105,7 @@ def _serve(host: str, port: int, threads: int, workers: int, production: bool) -
 
     migrate_database()
     fail_interrupted_jobs(db.session())
-    production = production or bool(current_app.config.get("PRODUCTION"))
+    production = production or bool(app.config.get("PRODUCTION"))
     if production:
         click.echo("Production mode: no demo data. Create the first admin with "
                    "'foodtrain users create NAME --role admin'.")
@@ -116,14 +117,13 @@ def _serve(host: str, port: int, threads: int, workers: int, production: bool) -
     try:  # the port first: "running at" is printed only once it is free
         with socket.create_server((host, port)):
             pass
-        server = create_server(current_app._get_current_object(), host=host, port=port, threads=threads,
-                               ident="foodtrain")
+        server = create_server(app, host=host, port=port, threads=threads, ident="foodtrain")
     except OSError as error:
         raise click.ClickException(
             f"Cannot listen on {host}:{port} ({error.strerror or error}). Another program, perhaps foodtrain "
             "itself, is already using that port: stop it, or choose another port with --port.") from None
     _stop_on_ctrl_c_or_sigterm()
-    worker_processes = [_start_worker_process(current_app.instance_path, 1, production) for _ in range(workers)]
+    worker_processes = [_start_worker_process(app.instance_path, 1, production) for _ in range(workers)]
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     try:
         server.run()

@@ -134,7 +134,7 @@ def _render_job(job: ExtraJob, *, schedule_form: ExtraScheduleForm | None = None
 @roles_required(*OFFICE_ROLES)
 def show(extra_job_id: int):  # type: ignore[no-untyped-def]
     branch_id = current_branch_id()
-    job = extra_service.get_job(db.session, branch_id, extra_job_id)
+    job = extra_service.get_job(db.session(), branch_id, extra_job_id)
     audit_view("extra_job.view", "extra_job", job.id, branch_id, detail="details,completion_notes")
     return _render_job(job)
 
@@ -303,7 +303,7 @@ def prices() -> ResponseReturnValue:
 
     return render_form(form, "EXTRA price list", "Add price", back=(url_for("extra.index"), "EXTRA jobs"),
                        general=general, status=status, template="support/prices.html",
-                       tasks=extra_service.task_types(db.session, branch_id, active_only=False),
+                       tasks=extra_service.task_types(db.session(), branch_id, active_only=False),
                        format_pence=format_pence, offer_form=TaskTypeOfferForm())
 
 
@@ -313,13 +313,13 @@ def task_type_offered(task_type_id: int):  # type: ignore[no-untyped-def]
     """Retire a kind of job (kept with its prices for history, no longer offered) or offer it again."""
     from web.support_forms import TaskTypeOfferForm
 
-    extra_service.get_task_type(db.session, current_branch_id(), task_type_id)  # another branch's: not found
+    extra_service.get_task_type(db.session(), current_branch_id(), task_type_id)  # another branch's: not found
     form = TaskTypeOfferForm()
     if not form.validate_on_submit() or form.offered.data not in ("0", "1"):
         flash("Nothing changed: use the Retire or Offer again button.", "error")
         return redirect(url_for("extra.prices"))
     offered = form.offered.data == "1"
-    extra_service.set_task_type_offered(db.session, current_branch_id(), task_type_id, offered=offered,
+    extra_service.set_task_type_offered(db.session(), current_branch_id(), task_type_id, offered=offered,
                                         actor=current_actor())
     flash("Offered again." if offered else "Retired: no longer offered for new jobs; its prices and past jobs stay.",
           "success")

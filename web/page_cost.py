@@ -55,6 +55,7 @@ def demo_app(password: str = "page-cost demo password") -> Iterator[Flask]:
     from foodtrain.demo_schedule import publish_demo_schedule
     from foodtrain.extensions import db
     from web import create_app
+    from sqlalchemy.orm import sessionmaker
 
     folder = Path(tempfile.mkdtemp(prefix="foodtrain-page-cost-"))
     try:
@@ -62,8 +63,8 @@ def demo_app(password: str = "page-cost demo password") -> Iterator[Flask]:
                           "PASSWORD_HASH_TIME_COST": 1}, instance_path=str(folder / "instance"))
         with app.app_context():
             migrate_database()
-            generate_demo(db.session, branch_today(), password_factory=lambda: password)
-            publish_demo_schedule(db.session, branch_today())
+            generate_demo(db.session(), branch_today(), password_factory=lambda: password)
+            publish_demo_schedule(sessionmaker(bind=db.engine), branch_today())
             db.session.remove()
         yield app
         with app.app_context():

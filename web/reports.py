@@ -6,6 +6,7 @@ coordinators and admins. An admin reports on one branch or all side by side.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -120,8 +121,8 @@ def _export(kind: ReportKind, export_format: str) -> ResponseReturnValue:
     form = _form()
     if not form.validate():
         # Only the form's own fields go back: url_for(**request.args) let a query string name url_for's options.
-        return redirect(url_for(f"reports.{_endpoint(kind)}", **{key: value for key, value in request.args.items()
-                                                                 if key in REPORT_ARGUMENTS}))
+        arguments: dict[str, Any] = {key: value for key, value in request.args.items() if key in REPORT_ARGUMENTS}
+        return redirect(url_for(f"reports.{_endpoint(kind)}", **arguments))
     exported = export_report(db.session(), _query(kind, form), ExportFormat(export_format), actor=current_actor())
     return Response(exported.content, mimetype=exported.media_type, headers={
         "Content-Disposition": f'attachment; filename="{exported.filename}"'})

@@ -253,8 +253,8 @@ def mine() -> ResponseReturnValue:
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), current_user.volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=True,
-                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start),
-                           visits=befriending_visits(db.session, view.volunteer_id, start))
+                           extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
+                           visits=befriending_visits(db.session(), view.volunteer_id, start))
 
 
 @blueprint.route("/mine.ics")
@@ -306,8 +306,8 @@ def volunteer(volunteer_id: int) -> ResponseReturnValue:
     start = _month_argument()
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=False,
-                           extra_jobs=volunteer_extra_jobs(db.session, current_branch_id(), view.volunteer_id, start),
-                           visits=befriending_visits(db.session, view.volunteer_id, start))
+                           extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
+                           visits=befriending_visits(db.session(), view.volunteer_id, start))
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>.ics")

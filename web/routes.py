@@ -61,11 +61,11 @@ def _with_map_tiles(html: str, plan: planning.PlanView | None, status: int) -> R
 
 
 def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
-    plan = planning.get_plan_view(db.session, current_branch_id(), day,
+    plan = planning.get_plan_view(db.session(), current_branch_id(), day,
                                   map_tile_urls=_map_tile_urls())
     return _with_map_tiles(render_template(
         "routes/day.html", day=day, plan=plan, form=form, today=_today(), change_form=PublishForm(),
-        shops=planning.shops_of_branch(db.session, current_branch_id())), plan, status)
+        shops=planning.shops_of_branch(db.session(), current_branch_id())), plan, status)
 
 
 @blueprint.route("/")
@@ -98,7 +98,7 @@ def plan() -> ResponseReturnValue:
         for name, message in error.field_errors.items():
             getattr(form, name, form.delivery_date).errors.append(message)
         return _render_day(day, form, 400)
-    running = planning.active_plan_job(db.session, current_branch_id(), day)
+    running = planning.active_plan_job(db.session(), current_branch_id(), day)
     if running is not None:  # someone pressed Plan for this day already: follow that job, not a second one
         flash(f"{plain_date(day)} is being planned already: here is that job.", "info")
         return redirect(url_for("jobs.show", job_id=running))
@@ -221,7 +221,7 @@ def _my_plan(day: str) -> planning.PlanView:
     parsed = date_argument(day)
     if parsed is None:
         abort(404)
-    plan = planning.get_plan_view(db.session, current_branch_id(), parsed, current_user.volunteer_id,
+    plan = planning.get_plan_view(db.session(), current_branch_id(), parsed, current_user.volunteer_id,
                                   drivers_only=True, map_tile_urls=_map_tile_urls())
     if plan is None:
         abort(404)
@@ -275,7 +275,7 @@ def my_delivery(day: str, order_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_my_day(plan, form, order_id, status=400)
     try:
-        record_delivery(db.session, current_branch_id(), order_id, form.delivered,
+        record_delivery(db.session(), current_branch_id(), order_id, form.delivered,
                         form.amount_received_pence if form.delivered else None,
                         form.method if form.delivered else None, form.reason.data or "", current_user.id,
                         expected_version=form.version.data, today=_today())
@@ -302,7 +302,7 @@ def my_delivery_undo(day: str, order_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_my_day(plan, form, order_id, status=400)
     try:
-        undo_delivery(db.session, current_branch_id(), order_id, current_user.id,
+        undo_delivery(db.session(), current_branch_id(), order_id, current_user.id,
                       expected_version=form.version.data, today=_today())
     except StaleOrderError as error:  # a ValidationError too: caught first
         form.form_errors.append(f"{error.message} Nothing was undone for {stop.label}.")

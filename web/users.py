@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
 from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
@@ -13,7 +12,7 @@ from foodtrain.models import Branch, UserRole
 from foodtrain.services import users as user_service
 from foodtrain.services.errors import NotFoundError, ValidationError
 from web.forms import LinkVolunteerForm, LogoutForm, NewUserForm
-from web.security import roles_required
+from web.security import current_actor, roles_required
 
 blueprint = Blueprint("users", __name__, url_prefix="/users")
 NAV_ITEMS = [("Users", "users.index", (UserRole.ADMIN,), 90)]
@@ -46,7 +45,7 @@ def create() -> ResponseReturnValue:
             user_id, password = user_service.create_account(
                 db.session(), username=form.username.data or "", role=UserRole(form.role.data),
                 branch_id=form.branch_id.data or None, display_name=form.display_name.data or "",
-                by_user_id=current_user.id, hash_time_cost=_hash_cost())
+                actor=current_actor(), hash_time_cost=_hash_cost())
         except ValidationError as error:
             for name, message in error.field_errors.items():
                 getattr(form, name if name in ("username", "branch_id") else "branch_id").errors.append(message)
@@ -99,20 +98,20 @@ def _act(user_id: int, action: Callable[[], object], done: str) -> ResponseRetur
 @blueprint.route("/<int:user_id>/disable", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def disable(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, lambda: user_service.set_enabled(db.session(), user_id, False, current_user.id),
+    return _act(user_id, lambda: user_service.set_enabled(db.session(), user_id, False, current_actor()),
                 "Disabled: every session of this user has ended.")
 
 
 @blueprint.route("/<int:user_id>/enable", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def enable(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, lambda: user_service.set_enabled(db.session(), user_id, True, current_user.id), "Enabled.")
+    return _act(user_id, lambda: user_service.set_enabled(db.session(), user_id, True, current_actor()), "Enabled.")
 
 
 @blueprint.route("/<int:user_id>/clear-second-factor", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def clear_second_factor(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, lambda: user_service.clear_second_factor(db.session(), user_id, current_user.id),
+    return _act(user_id, lambda: user_service.clear_second_factor(db.session(), user_id, current_actor()),
                 "Second factor cleared: the user signs in with the password alone and may set it up again.")
 
 
@@ -122,7 +121,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     _row(user_id)
     if not LogoutForm().validate_on_submit():
         return redirect(url_for(".show", user_id=user_id))
-    password = user_service.reset_password(db.session(), user_id, current_user.id, _hash_cost())
+    password = user_service.reset_password(db.session(), user_id, current_actor(), _hash_cost())
     return _temporary_password_page(user_id, password)
 
 
@@ -133,7 +132,7 @@ def link_volunteer(user_id: int) -> ResponseReturnValue:
     form = LinkVolunteerForm()
     if form.validate_on_submit():
         try:
-            user_service.link_volunteer(db.session(), user_id, form.volunteer_id.data or None, current_user.id)
+            user_service.link_volunteer(db.session(), user_id, form.volunteer_id.data or None, current_actor())
         except ValidationError as error:
             form.volunteer_id.errors.append(error.field_errors.get("volunteer_id", str(error)))
         else:

@@ -5,16 +5,13 @@ so the view commits its own audit row here. The detail names the sensitive field
 """
 from __future__ import annotations
 
-from flask import request
-from flask_login import current_user
-
 from foodtrain.extensions import db
 from foodtrain.services.audit import record_event
+from web.security import current_actor
 
 
 def audit_view(action: str, entity_type: str, entity_id: int, branch_id: int, *, detail: str = "") -> None:
     """Record that the signed-in user opened a page showing this record (committed at once)."""
-    record_event(db.session, user_id=current_user.id, username=current_user.username, action=action,
-                 entity_type=entity_type, entity_id=entity_id, branch_id=branch_id, detail=detail,
-                 remote_address=request.remote_addr or "")
+    record_event(db.session(), actor=current_actor(), action=action, entity_type=entity_type, entity_id=entity_id,
+                 branch_id=branch_id, detail=detail)
     db.session.commit()

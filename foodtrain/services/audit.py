@@ -23,6 +23,10 @@ class Actor:
     drivers_only: bool = False
 
 
+# The command line and other acts of no signed-in user.
+SYSTEM = Actor(user_id=None, username="system")
+
+
 def record_event(
     session: Session,
     *,

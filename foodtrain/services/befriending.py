@@ -193,7 +193,8 @@ class MatchSuggestions:
 
 
 def wanted_for(customer: Customer, wish: BefriendingWish | None) -> Wanted:
-    location = (customer.latitude, customer.longitude) if customer.latitude is not None else None
+    location = ((customer.latitude, customer.longitude)
+                if customer.latitude is not None and customer.longitude is not None else None)
     if wish is not None and wish.weekday is not None:
         parts = [wish.part_of_day] if wish.part_of_day is not None else list(DayPart)
         half_days = tuple((wish.weekday, part) for part in parts)

@@ -165,7 +165,8 @@ def support_busy_in_month(session: Session, volunteer_ids: list[int],
             select(ExtraJob.volunteer_id, ExtraJob.scheduled_date).where(
                 ExtraJob.volunteer_id.in_(volunteer_ids), ExtraJob.status.in_(BUSY_STATUSES),
                 ExtraJob.scheduled_date.between(month, last_day))):
-        dates.setdefault(volunteer_id, set()).add(day)
+        if volunteer_id is not None and day is not None:  # both set by the query's conditions
+            dates.setdefault(volunteer_id, set()).add(day)
     for volunteer_id, weekday, part in session.execute(
             select(BefriendingMatch.volunteer_id, BefriendingMatch.weekday, BefriendingMatch.part_of_day).where(
                 BefriendingMatch.volunteer_id.in_(volunteer_ids), BefriendingMatch.status == BefriendingStatus.ACTIVE,

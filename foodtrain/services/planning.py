@@ -809,6 +809,8 @@ def _customer_edits(session: Session, customer_ids: set[int], since: datetime) -
             select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.detail, AuditEvent.occurred_at)
             .where(AuditEvent.entity_type == "customer", AuditEvent.entity_id.in_(customer_ids),
                    AuditEvent.action.in_(CUSTOMER_EDIT_ACTIONS)).order_by(AuditEvent.id)).all():
+        if customer_id is None:  # the query asks for these ids only
+            continue
         if action == "customer.erase":
             found[customer_id] = "erase"
         elif occurred_at > since and found.get(customer_id) != "erase":
@@ -919,8 +921,8 @@ def _changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanC
     closed = closed_reason(session, branch_id, day)
     if closed is not None:
         text = f"The branch is closed on {day:%A %-d %B} ({closed})"
-        changes.extend(PlanChange("closed", None, van_id, text)
-                       for van_id in ([r.van_id for r in plan.rounds] or [None]))
+        van_ids: list[int | None] = [r.van_id for r in plan.rounds] or [None]
+        changes.extend(PlanChange("closed", None, van_id, text) for van_id in van_ids)
     return changes
 
 

@@ -97,6 +97,8 @@ def _linked_rows(link: Link, subject_id: int) -> tuple[Table, Any]:
     if link.via is None:
         return table, or_(*(table.c[column] == subject_id for column in link.columns))
     via = tables[link.via]
+    if link.via_column is None:
+        raise ValueError(f"Link to {link.table} through {link.via} names no column of {link.via}.")
     ids = select(via.c.id).where(via.c[link.via_column] == subject_id)
     return table, or_(*(table.c[column].in_(ids) for column in link.columns))
 
@@ -238,6 +240,7 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
             query = select(table.c.id, *(table.c[name] for name in place.columns)).where(table.c.branch_id == branch_id)
         else:
             parent = tables[place.branch_via]
+            assert place.key is not None, f"{table_name}: branch_via needs its key column"
             query = (select(table.c.id, *(table.c[name] for name in place.columns))
                      .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
         for row in session.execute(query).all():
@@ -246,7 +249,7 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
                 if text:
                     without = text_without_names(text, names, ERASED)
                     if without != text:  # "(erased)" may be longer than a short name: keep within the column
-                        changed[column_name] = without[:table.c[column_name].type.length or None]
+                        changed[column_name] = without[:getattr(table.c[column_name].type, "length", None) or None]
             if changed:
                 session.execute(update(table).where(table.c.id == row[0]).values(changed))
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -300,7 +301,8 @@ class RotaView:
         """Days with slots grouped by ISO week (Monday first)."""
         grouped: dict[tuple[int, int], list[DayView]] = defaultdict(list)
         for day in self.days:
-            grouped[tuple(day.date.isocalendar())[:2]].append(day)
+            year, week, _weekday = day.date.isocalendar()
+            grouped[(year, week)].append(day)
         return [grouped[key] for key in sorted(grouped)]
 
 
@@ -508,7 +510,7 @@ def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: Jo
     while worker.is_alive():
         worker.join(0.5)
         progress = box.get("progress")
-        figures: dict[str, object] = {"best_objective": baseline}
+        figures: dict[str, Any] = {"best_objective": baseline}  # keywords of report_progress: Any, not object
         if isinstance(progress, rota.SearchProgress):
             figures = {"best_objective": round(progress.objective)}
             if progress.bound is not None:

@@ -114,7 +114,7 @@ def turn_off_own_second_factor(session: Session, user_id: int, current_password:
     disable_second_factor(session, user_id, by_user_id=user_id)
 
 
-def disable_second_factor(session: Session, user_id: int, by_user_id: int) -> None:
+def disable_second_factor(session: Session, user_id: int, by_user_id: int | None) -> None:
     """Remove the user's second factor (their own choice after re-authentication, or an admin's reset)."""
     user = _user(session, user_id)
     user.totp_enabled = False

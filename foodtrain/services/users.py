@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.models import Branch, User, UserRole, Volunteer
 from foodtrain.passwords import hash_password
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.auth import add_user, end_all_sessions, set_user_enabled
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.two_factor import disable_second_factor
@@ -64,7 +64,7 @@ def get_user(session: Session, user_id: int) -> UserRow:
 
 
 def create_account(session: Session, *, username: str, role: UserRole, branch_id: int | None, display_name: str,
-                   by_user_id: int | None, hash_time_cost: int = 3) -> tuple[int, str]:
+                   actor: Actor, hash_time_cost: int = 3) -> tuple[int, str]:
     """A new user with a temporary password that must be changed; returns (id, temporary password)."""
     if role is UserRole.ADMIN:
         branch_id = None
@@ -73,26 +73,29 @@ def create_account(session: Session, *, username: str, role: UserRole, branch_id
     password = temporary_password()
     try:
         user_id = add_user(session, username=username, password=password, role=role, branch_id=branch_id,
-                           display_name=display_name, hash_time_cost=hash_time_cost, by_user_id=by_user_id)
+                           display_name=display_name, hash_time_cost=hash_time_cost, by_user_id=actor.user_id)
     except ValueError as error:
         session.rollback()
         field, _, message = str(error).partition(": ")
         raise ValidationError({field if field in ("username", "branch") else "username": message or str(error)}) \
             from error
-    session.get(User, user_id).password_must_change = True
+    created = session.get(User, user_id)
+    if created is None:  # cannot happen: added in this transaction
+        raise NotFoundError(f"No user {user_id}.")
+    created.password_must_change = True
     session.commit()
     return user_id, password
 
 
-def set_enabled(session: Session, user_id: int, enabled: bool, by_user_id: int | None) -> None:
+def set_enabled(session: Session, user_id: int, enabled: bool, actor: Actor) -> None:
     """Disable (every session ends at once) or enable a user; an admin cannot disable themselves."""
     _user(session, user_id)
-    if not enabled and by_user_id == user_id:
+    if not enabled and actor.user_id == user_id:
         raise ValidationError({"user": "You cannot disable your own account."})
-    set_user_enabled(session, user_id, enabled, by_user_id)
+    set_user_enabled(session, user_id, enabled, actor.user_id)
 
 
-def reset_password(session: Session, user_id: int, by_user_id: int | None, hash_time_cost: int = 3) -> str:
+def reset_password(session: Session, user_id: int, actor: Actor, hash_time_cost: int = 3) -> str:
     """Give the user a temporary password (returned once), to be changed at sign-in; ends their sessions."""
     user = _user(session, user_id)
     password = temporary_password()
@@ -100,20 +103,20 @@ def reset_password(session: Session, user_id: int, by_user_id: int | None, hash_
     user.password_must_change = True
     user.failed_login_count = 0
     user.locked_until = None
-    record_event(session, user_id=by_user_id, action="user.password_reset", entity_type="user", entity_id=user_id,
+    record_event(session, actor=actor, action="user.password_reset", entity_type="user", entity_id=user_id,
                  branch_id=user.branch_id)
     session.commit()
     end_all_sessions(session, user_id, "password_reset")
     return password
 
 
-def clear_second_factor(session: Session, user_id: int, by_user_id: int | None) -> None:
+def clear_second_factor(session: Session, user_id: int, actor: Actor) -> None:
     """Remove a user's second factor (a lost phone); audited as the admin's act."""
     _user(session, user_id)
-    disable_second_factor(session, user_id, by_user_id=by_user_id)  # type: ignore[arg-type]  # disable_second_factor types by_user_id as int; None means a CLI act
+    disable_second_factor(session, user_id, by_user_id=actor.user_id)
 
 
-def link_volunteer(session: Session, user_id: int, volunteer_id: int | None, by_user_id: int | None) -> None:
+def link_volunteer(session: Session, user_id: int, volunteer_id: int | None, actor: Actor) -> None:
     """Link the login to a volunteer of the same branch (their own rota and rounds), or unlink it (None)."""
     user = _user(session, user_id)
     if volunteer_id is not None:
@@ -124,7 +127,7 @@ def link_volunteer(session: Session, user_id: int, volunteer_id: int | None, by_
         if holder is not None:
             raise ValidationError({"volunteer_id": "That volunteer is already linked to another login."})
     user.volunteer_id = volunteer_id
-    record_event(session, user_id=by_user_id, action="user.volunteer_linked" if volunteer_id else "user.volunteer_unlinked",
+    record_event(session, actor=actor, action="user.volunteer_linked" if volunteer_id else "user.volunteer_unlinked",
                  entity_type="user", entity_id=user_id, branch_id=user.branch_id,
                  detail=f"volunteer_id={volunteer_id}" if volunteer_id else "")
     session.commit()

@@ -5,8 +5,9 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from foodtrain.models import Customer, CustomerStatus, CustomerSupportNeed, ImportBatch, Volunteer
@@ -99,9 +100,9 @@ def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *
         session.rollback()
         raise ValidationError({"batch": f"{bad} row{'' if bad == 1 else 's'} still have problems: nothing was "
                                         "imported. Fix them in the spreadsheet and upload it again."})
-    claimed = session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
-                              .values(status="imported", rows_json="[]", imported_count=len(rows),
-                                      finished_at=utc_now()))
+    claimed = cast(CursorResult[Any], session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
+        .values(status="imported", rows_json="[]", imported_count=len(rows), finished_at=utc_now())))
     if claimed.rowcount != 1:  # a concurrent confirm got there first
         session.rollback()
         return _batch(session, branch_id, actor, token).imported_count

@@ -185,7 +185,7 @@ def check_rows(session: Session, branch_id: int, kind: str, rows: Iterable[Previ
     existing = _existing_keys(session, branch_id, kind)
     seen: dict[tuple[str, str, str], int] = {}
     key_of = _customer_key if kind == "customers" else _volunteer_key
-    results = []
+    results: list[tuple[dict[str, object], object] | None] = []
     with session.no_autoflush:
         for row in rows:
             row.errors.clear()
