@@ -346,7 +346,7 @@ def users_link_volunteer_command(username: str, volunteer_id: int) -> None:
 @click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The delivery day (YYYY-MM-DD).")
 @click.option("--branches", default=20, show_default=True, type=click.IntRange(1, 200))
 @click.option("--customers", default=165, show_default=True, type=click.IntRange(1, 2000), help="Per branch.")
-@click.option("--vans", default=10, show_default=True, type=click.IntRange(1, 60), help="Per branch.")
+@click.option("--vans", default=14, show_default=True, type=click.IntRange(1, 60), help="Per branch.")
 @with_appcontext
 def seed_national_day_command(day: datetime, branches: int, customers: int, vans: int) -> None:
     """Load many branches' delivery day into an empty database (the national load figures); no logins."""

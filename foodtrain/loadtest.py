@@ -21,6 +21,7 @@ customer search, the order board, the phone-order customer finder, and a phone o
 order page for a customer found, then saving it (a POST). Prints p50/p95 per page and overall,
 errors (any answer but 200, and a 409 "changed meanwhile" is counted apart as a conflict), and how
 the jobs ended. Only localhost; a bounded client of its own (urllib), no load-testing service.
+FOODTRAIN_WORKER_NICENESS, if set, is passed to the workers (compare 0 with the default 10 side by side).
 """
 from __future__ import annotations
 
@@ -107,8 +108,10 @@ def _free_port() -> int:
 
 
 def _clean_environment(instance: Path, **extra: str) -> dict[str, str]:
+    # FOODTRAIN_WORKER_NICENESS is passed on: the workers' priority can be compared side by side.
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith("FOODTRAIN_") and key not in ("DATABASE_URL", "SECRET_KEY")}
+           if (not key.startswith("FOODTRAIN_") or key == "FOODTRAIN_WORKER_NICENESS")
+           and key not in ("DATABASE_URL", "SECRET_KEY")}
     env["FOODTRAIN_INSTANCE_PATH"] = str(instance)
     env.update(extra)
     return env
@@ -373,6 +376,7 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
         "date": branch_today().isoformat(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "worker_niceness": os.environ.get("FOODTRAIN_WORKER_NICENESS", "10 (the default)"),
         "users": len(office), "duration_s": round(time.monotonic() - started, 1),
         "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),
                          "p95_ms": round(_percentile(values, 0.95), 1)}
@@ -571,6 +575,7 @@ def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = No
             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
                        f"Python {platform.python_version()}",
             "search_processes_per_plan": _plan_search_workers(), "time_limit_s_per_plan": time_limit_s,
+            "worker_niceness": os.environ.get("FOODTRAIN_WORKER_NICENESS", "10 (the default)"),
             "runs": runs,
             "speed_up_2_workers": round(cast(float, one["total_s"]) / cast(float, two["total_s"]), 2)
             if one["total_s"] and two["total_s"] else None,
