@@ -240,7 +240,8 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
             parent = tables[place.branch_via]
             query = (select(table.c.id, *(table.c[name] for name in place.columns))
                      .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
-        for row in session.execute(query).all():
+        written = or_(*(table.c[name] != "" for name in place.columns))  # NULL and "" name no one
+        for row in session.execute(query.where(written)).all():
             changed = {}
             for column_name, text in zip(place.columns, row[1:]):
                 if text:
