@@ -234,7 +234,7 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
     tables = db.metadata.tables
     for table_name, place in VOLUNTEER_NAME_IN.items():
         table = tables[table_name]
-        if place.branch_via is None:
+        if place.branch_via is None or place.key is None:
             query = select(table.c.id, *(table.c[name] for name in place.columns)).where(table.c.branch_id == branch_id)
         else:
             parent = tables[place.branch_via]
@@ -247,7 +247,7 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
                 if text:
                     without = text_without_names(text, names, ERASED)
                     if without != text:  # "(erased)" may be longer than a short name: keep within the column
-                        changed[column_name] = without[:table.c[column_name].type.length or None]
+                        changed[column_name] = without[:getattr(table.c[column_name].type, "length", None)]
             if changed:
                 session.execute(update(table).where(table.c.id == row[0]).values(changed))
 
