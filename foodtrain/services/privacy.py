@@ -223,9 +223,10 @@ def text_without_names(text: str, names: Iterable[str], replacement: str) -> str
 
 
 def volunteer_names(session: Session, volunteer: Volunteer) -> set[str]:
-    """The names a volunteer goes by in free text: their full name and the display name of a linked login."""
+    """The names a volunteer goes by in free text: their full name (also as "Last, First", as lists write it)
+    and the display name of a linked login. Not the first name alone: that would take other people's too."""
     display_names = session.scalars(select(User.display_name).where(User.volunteer_id == volunteer.id)).all()
-    return {volunteer.full_name, *display_names} - {"", ERASED}
+    return {volunteer.full_name, f"{volunteer.last_name}, {volunteer.first_name}", *display_names} - {"", ERASED}
 
 
 def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str]) -> None:
