@@ -108,7 +108,7 @@ def test_an_order_cancelled_by_erasure_cannot_be_brought_back(session) -> None: 
     erase_customer(session, customer.id, branch.id, user_id=None)
     session.expire_all()
     cancelled = session.get(Order, coming.id)
-    with pytest.raises(ValidationError, match="customer has ended"):
+    with pytest.raises(ValidationError, match="details were erased"):
         undo_cancel(session, branch.id, cancelled.id, branch_today(), None, expected_version=cancelled.version)
     session.expire_all()
     assert session.get(Order, coming.id).status is OrderStatus.CANCELLED
