@@ -94,26 +94,6 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
     assert sorted(audited) == sorted(order.id for order in open_orders)
 
 
-def test_an_order_cancelled_by_erasure_cannot_be_brought_back(session) -> None:  # type: ignore[no-untyped-def]
-    """Undoing the cancellation would put an erased customer's order back on a van: it is refused."""
-    from datetime import timedelta
-
-    from foodtrain.clock import branch_today
-    from foodtrain.services.errors import ValidationError
-    from foodtrain.services.orders import undo_cancel
-
-    branch, customer, _ = _customer_with_history(session)
-    coming = make_order(session, customer, delivery_date=branch_today() + timedelta(days=3))
-    session.commit()
-    erase_customer(session, customer.id, branch.id, user_id=None)
-    session.expire_all()
-    cancelled = session.get(Order, coming.id)
-    with pytest.raises(ValidationError, match="details were erased"):
-        undo_cancel(session, branch.id, cancelled.id, branch_today(), None, expected_version=cancelled.version)
-    session.expire_all()
-    assert session.get(Order, coming.id).status is OrderStatus.CANCELLED
-
-
 def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_ones(session) -> None:  # type: ignore[no-untyped-def]
     """An order recorded as not delivered today can still be undone back onto the van: erasure cancels it.
     One not delivered last week is history (a figure in the reports) and stays as it was, reason blanked."""
