@@ -898,6 +898,8 @@ def undo_blocker(session: Session, order: Order, today: date) -> str:
         return "This order was cancelled before cancellations could be undone: take the order again instead."
     if order.delivery_date < today:
         return "Its delivery day has passed."
+    if (order.notes or "").endswith(f"Cancelled: {ERASURE_CANCEL_REASON}"):
+        return "The customer's details were erased: no order of theirs goes out again."
     if order.cancelled_from_status == OrderStatus.OUT_FOR_DELIVERY.value:
         return "It was already out for delivery when it was cancelled."
     round_out = session.scalar(

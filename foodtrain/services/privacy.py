@@ -225,9 +225,10 @@ def text_without_names(text: str, names: Iterable[str], replacement: str) -> str
 
 
 def volunteer_names(session: Session, volunteer: Volunteer) -> set[str]:
-    """The names a volunteer goes by in free text: their full name and the display name of a linked login."""
+    """The names a volunteer goes by in free text: their full name (also as "Last, First", as lists write it)
+    and the display name of a linked login. Not the first name alone: that would take other people's too."""
     display_names = session.scalars(select(User.display_name).where(User.volunteer_id == volunteer.id)).all()
-    return {volunteer.full_name, *display_names} - {"", ERASED}
+    return {volunteer.full_name, f"{volunteer.last_name}, {volunteer.first_name}", *display_names} - {"", ERASED}
 
 
 def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str]) -> None:
@@ -236,20 +237,21 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
     tables = db.metadata.tables
     for table_name, place in VOLUNTEER_NAME_IN.items():
         table = tables[table_name]
-        if place.branch_via is None:
+        if place.branch_via is None or place.key is None:
             query = select(table.c.id, *(table.c[name] for name in place.columns)).where(table.c.branch_id == branch_id)
         else:
             parent = tables[place.branch_via]
             assert place.key is not None, f"{table_name}: branch_via needs its key column"
             query = (select(table.c.id, *(table.c[name] for name in place.columns))
                      .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
-        for row in session.execute(query).all():
+        written = or_(*(table.c[name] != "" for name in place.columns))  # NULL and "" name no one
+        for row in session.execute(query.where(written)).all():
             changed = {}
             for column_name, text in zip(place.columns, row[1:]):
                 if text:
                     without = text_without_names(text, names, ERASED)
                     if without != text:  # "(erased)" may be longer than a short name: keep within the column
-                        changed[column_name] = without[:getattr(table.c[column_name].type, "length", None) or None]
+                        changed[column_name] = without[:getattr(table.c[column_name].type, "length", None)]
             if changed:
                 session.execute(update(table).where(table.c.id == row[0]).values(changed))
 

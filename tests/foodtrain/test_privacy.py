@@ -306,7 +306,8 @@ def test_a_name_is_replaced_only_where_it_stands_as_whole_words() -> None:
 
 def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) -> None:  # type: ignore[no-untyped-def]
     """Order notes and not-delivered reasons, another volunteer's rota change and absence, a customer's access
-    notes: the volunteer's full name and their login's display name are replaced, the rest of each note stays;
+    notes: the volunteer's full name (also as "Last, First") and their login's display name are replaced, the
+    rest of each note stays;
     the same name in another branch, and a longer name holding it, are left alone."""
     from foodtrain.models import User, VolunteerAbsence
     from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
@@ -326,7 +327,7 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
     change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id,
                         new_volunteer_id=other.id, note="Swapped with Zqelsie Brodie")
     absence = VolunteerAbsence(volunteer_id=other.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 2),
-                               reason="Covering for Zqels B")
+                               reason="Covering for Zqels B; asked Brodie, Zqelsie first")
     session.add_all([change, absence])
     session.commit()
     erase_volunteer(session, volunteer.id, branch.id, Actor(None))
@@ -336,7 +337,7 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
     assert (kept.notes, kept.not_delivered_reason) == ("(erased) will phone; not Zqelsie Brodieson",
                                                        "(erased) found nobody in")
     assert session.get(RotaChange, change.id).note == "Swapped with (erased)"
-    assert session.get(VolunteerAbsence, absence.id).reason == "Covering for (erased)"
+    assert session.get(VolunteerAbsence, absence.id).reason == "Covering for (erased); asked (erased) first"
     assert session.get(Order, far.id).notes == "Zqelsie Brodie of West Lothian"
 
 
