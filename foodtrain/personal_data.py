@@ -70,6 +70,7 @@ PERSONAL: Mapping[str, Mapping[str, Personal]] = MappingProxyType({
 # table -> text columns that hold no personal data (and why, where it is not obvious).
 NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
     "branches": frozenset({"name", "code", "base_name", "base_postcode"}),
+    "branch_map_settings": frozenset({"tile_url"}),  # the branch's map tile server, not about a person
     "people_form_tokens": frozenset({"token", "action"}),
     "shops": frozenset({"name", "address", "postcode"}),  # businesses
     "vans": frozenset({"name", "registration"}),  # the charity's vans
