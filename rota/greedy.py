@@ -272,10 +272,23 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
 
 
 def drop_stranded_shadows(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Assignment]:
-    """The rota without shadowing trainees whose slot no longer holds an experienced team beside them."""
+    """The rota without shadowing trainees whose slot no longer holds an experienced team beside them, and then
+    without the seats of trainees whose shadow shifts are no longer all done before them (a team slot loses its
+    whole team, which may strand another shadow: repeated until nothing changes)."""
     state = RotaState(problem, assignments)
-    for sid in list(state.shadows):
-        state.drop_stranded_shadows(sid)
+    changed = True
+    while changed:
+        changed = False
+        for sid in list(state.shadows):
+            changed |= bool(state.drop_stranded_shadows(sid))
+        for sid, members in list(state.members.items()):
+            s = state.slots[sid]
+            early = [(vid, role) for vid, role in members if not state.shadowed_enough(state.vols[vid], s)]
+            if early:
+                changed = True
+                for vid, role in list(members) if s.is_team else early:
+                    state.remove(vid, sid, role)
+                _drop_unbalanced_trainees(state, s)
     return state.assignments()
 
 

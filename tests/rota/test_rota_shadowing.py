@@ -17,7 +17,7 @@ from rota import Assignment, Params, RotaInputError, Weights, check, fillable_se
 from rota.__main__ import main
 from rota.constraints import build_model
 from rota.generator import generate
-from rota.greedy import place_shadows
+from rota.greedy import drop_stranded_shadows, place_shadows
 from rota.jsonio import assignments_from_json, problem_from_json, problem_to_json, result_to_json
 from rota.scoring import evaluate
 from rota_factories import MON, THU, TUE, WED, make_problem, make_slot, make_volunteer, members, solve_small
@@ -301,3 +301,19 @@ def test_cli_repair_shadow_beside_a_half_team_in_the_past_exits_2(tmp_path, caps
     assert main(["repair", str(f), str(pub), "--volunteer", "m", "--from-date", "2027-03-02"]) == 2
     err = capsys.readouterr().err
     assert "mon" in err and "shadow_beside_experienced" in err and "Traceback" not in err
+
+
+def test_taking_a_shadow_off_takes_off_the_seats_that_rested_on_it():
+    """drop_stranded_shadows (the repair's fallback): when a team loses its mate, the trainee shadowing it goes,
+    and so does the trainee's later seat that needed that shadow shift (the whole team: all or nothing)."""
+    vols = [make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2), make_volunteer("m", roles=MATE),
+            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2),
+            make_volunteer("o", roles=frozenset({"office"}))]
+    slots = [make_slot("tue", kind="delivery", date=TUE), make_slot("wed", kind="delivery", date=WED),
+             make_slot("desk", kind="office", date=WED)]
+    p = make_problem(slots, vols)
+    rota = [Assignment("tue", "driver", "d"), Assignment("tue", "shadow", "t"),
+            Assignment("wed", "driver", "d"), Assignment("wed", "delivery_mate", "t"), Assignment("desk", "office", "o")]
+    kept = drop_stranded_shadows(p, rota)
+    assert set(kept) == {Assignment("tue", "driver", "d"), Assignment("desk", "office", "o")}
+    assert {v.rule for v in check(p, kept)} == {"two_person_teams"}  # the half team was the input's own
