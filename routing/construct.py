@@ -75,8 +75,8 @@ def rough_routes(model: NodeModel) -> tuple[tuple[int, ...], ...]:
 
 
 def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
-                     stop: Callable[[], bool] | None = None,
-                     partial: bool = False) -> tuple[tuple[int, ...], ...] | None:
+                     stop: Callable[[], bool] | None = None, partial: bool = False,
+                     quick_finish: bool = True) -> tuple[tuple[int, ...], ...] | None:
     """A feasible first plan by regret insertion, or None if it cannot place every visit (with
     ``partial``, the feasible routes built so far instead, some visits left out).
 
@@ -90,7 +90,8 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     searches use, so the plan is feasible (the caller still re-checks it).
     When ``time_limit_s`` runs out, the requests left go in at their first
     feasible place, or in a van of their own (a complete plan with more vans,
-    quickly, for the route minimisation to work on); ``stop`` ends it at once.
+    quickly, for the route minimisation to work on; ``quick_finish=False``:
+    None, or the partial routes); ``stop`` ends it at once.
     """
     from routing.ejection import INF, _data_for, _insert, _Insertions, _positions, _Route
 
@@ -197,7 +198,7 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
                     best_place(other, r)
                 else:
                     stale[other].add(r)
-    if left and not (stop is not None and stop()):
+    if left and quick_finish and not (stop is not None and stop()):
         # out of time: the rest goes in at its cheapest place in the vans of its nearest requests placed
         # so far, or in a van of its own (quick: a complete plan with more vans for the route minimisation)
         route_of = {x: k for k, route in enumerate(routes) for x in route.visits}

@@ -468,10 +468,16 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
         if first is not None:
             tell(first)
             return EngineSolution(first.routes, first.dropped, first.cost, True, tuple(phases))
-    elif (strategy.pyvrp_start and model.windows is not None and model.num_nodes > strategy.pyvrp_start_nodes
-          and model.minimise_vehicles):
-        first = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_start_share,
+    elif strategy.fleet_mode == "ges" and model.windows is not None:
+        first = _inserted_first(model, time_limit_s * strategy.construct_share, strategy.seed, stop, phases)
+    if (strategy.engine != "pyvrp" and (first is None or first.dropped) and strategy.pyvrp_start
+            and model.windows is not None and model.num_nodes > strategy.pyvrp_start_nodes
+            and model.minimise_vehicles):
+        # the insertion start did not place every visit: PyVRP's short run, the better of the two
+        quick = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_start_share,
                              time_limit_s * strategy.pyvrp_start_min_share, None, stop, phases)
+        if quick is not None and (first is None or quick.key() < first.key()):
+            first = quick
         # visits a repaired PyVRP plan left out are fitted in by the ejection search (phase 2a)
 
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
@@ -479,8 +485,6 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     if model.minimise_vehicles:
         share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
                  "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
-    if first is None and strategy.fleet_mode == "ges" and model.windows is not None:
-        first = _inserted_first(model, time_limit_s * strategy.construct_share, strategy.seed, stop, phases)
     if first is None:
         built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
         first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
@@ -635,7 +639,8 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
     # the OR-Tools worker's quick start explores other seeds than the PyVRP worker
     seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
     found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s,
-                       fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0)
+                       fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0,
+                       construct=strategy.engine == "pyvrp")  # the OR-Tools worker has tried the insertion
     if found is None:
         phases.append("pyvrp-none")
         return None

@@ -202,15 +202,16 @@ def _initial(data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], c
 
 def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None,
                feasible_after_s: float | None = None, initial: tuple[tuple[int, ...], ...] | None = None,
-               vehicles: list[int] | None = None,
-               fewer_vans_share: float = 0.0) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+               vehicles: list[int] | None = None, fewer_vans_share: float = 0.0,
+               construct: bool = True) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
 
     None if PyVRP is not installed or cannot take the model exactly. With
     ``feasible_after_s``, the search ends as soon as it holds a feasible plan
     and has run that long (a quick start for another engine). An infeasible
     best comes back as it is, for the caller to repair and re-check.
-    ``initial`` (node routes per vehicle) warm-starts the search; ``vehicles``
+    ``initial`` (node routes per vehicle) warm-starts the search (by default a regret insertion plan when
+    vans count; ``construct=False``: PyVRP's own start); ``vehicles``
     limits the fleet PyVRP may use (it must include every vehicle ``initial`` uses).
     With ``fewer_vans_share`` (models where vans count), the last share of the time tries one van
     fewer: PyVRP's plan without its smallest route, on the vans left, its visits put back by PyVRP's
@@ -257,10 +258,10 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
 
         criteria.append(_Feasible())
     stop_when = MultipleCriteria(criteria)
-    if initial is None and model.windows is not None and model.minimise_vehicles:
+    if construct and initial is None and model.windows is not None and model.minimise_vehicles:
         # regret insertion in a share of the time: a better start than PyVRP's own (seeds 600-699, README)
         start_s = max(0.1, CONSTRUCT_SHARE * (deadline - time.monotonic()))
-        built = insertion_routes(model, start_s, seed, stop)
+        built = insertion_routes(model, start_s, seed, stop, quick_finish=False)
         if built is not None and (vehicles is None or all(not r or v in vehicles for v, r in enumerate(built))):
             initial = built
     with warnings.catch_warnings():
@@ -299,7 +300,15 @@ def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Cal
                      feasible_after_s: float | None, initial: tuple[tuple[int, ...], ...] | None,
                      vehicles: list[int] | None, share: float) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     started = time.monotonic()
-    found = pyvrp_plan(model, time_limit_s * (1 - share), seed, stop, feasible_after_s, initial, vehicles)
+    if initial is None and model.windows is not None and pyvrp_supports(model) is None:
+        initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
+        if initial is None:
+            # the start did not finish in its share (a large day, a loaded machine): PyVRP runs from its
+            # own start for all the time left, as before, without the one-van-fewer try
+            return pyvrp_plan(model, time_limit_s - (time.monotonic() - started), seed, stop, feasible_after_s,
+                              None, vehicles, construct=False)
+    found = pyvrp_plan(model, time_limit_s * (1 - share) - (time.monotonic() - started), seed, stop,
+                       feasible_after_s, initial, vehicles)
     left = time_limit_s - (time.monotonic() - started)
     if found is None or left < 0.3 or (stop is not None and stop()):
         return found

@@ -591,8 +591,10 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
     def checked(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> PeerPlan:
         check = check_day_plan(problem, day, routes)
         vans = sum(1 for _, steps in routes if steps)
-        return PeerPlan(solver, not check.violations, vans, round(check.round_min, 1),
-                        len(problem.orders) - check.served, round(runtime_s, 2), tuple(check.violations[:3]), rss,
+        # no plan at all (VROOM: no exploration level finished in time) is no plan, not a plan of 0 vans
+        broken = check.violations or (["no plan within the time limit"] if problem.orders and not vans else [])
+        return PeerPlan(solver, not broken, vans, round(check.round_min, 1),
+                        len(problem.orders) - check.served, round(runtime_s, 2), tuple(broken[:3]), rss,
                         drive_min=round(check.drive_min, 1))
 
     def record(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> None:

@@ -91,3 +91,11 @@ def test_insertion_plans_of_random_small_days_keep_every_rule(problem) -> None: 
     routes = insertion_routes(compile_day(problem).model(), 5.0)
     if routes is not None:
         _assert_every_rule(problem, routes)
+
+
+def test_without_the_quick_finish_running_out_of_time_gives_none() -> None:
+    """``quick_finish=False`` (PyVRP's start): out of time means no plan, so PyVRP starts as it did before."""
+    model = compile_day(_servable(generate_varied_day(605, 60))).model()
+    assert insertion_routes(model, 0.0, quick_finish=False) is None
+    some = insertion_routes(model, 0.0, quick_finish=False, partial=True)
+    assert some is not None and not plan_violations(model, some)

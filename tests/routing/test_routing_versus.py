@@ -131,3 +131,20 @@ def test_vroom_gets_the_same_time_limit_and_vroom_free_is_a_reference_only() -> 
     assert row.best_peer().solver == "vroom" and row.verdict()[0] == "won"
     assert row.verdict("vroom-free")[0] == "lost"
     assert summarise([row], "vroom-free")["vans_more"] == 1
+
+
+def test_a_peer_with_no_plan_in_time_is_no_best_peer() -> None:
+    """A VROOM run with no exploration level finished in time hands in nothing: shown as invalid, never
+    counted as a plan of 0 vans that serves nobody."""
+    pytest.importorskip("vroom")
+    import routing.versus as versus
+
+    real = versus._day_vroom
+    try:
+        versus._day_vroom = lambda problem, day, threads, limit=None: ([], 1.0)  # type: ignore[assignment]
+        row = versus_day(generate_varied_day(3, 25), "day", 1.0, ("vroom",))
+    finally:
+        versus._day_vroom = real  # type: ignore[assignment]
+    assert not row.plans["vroom"].feasible and "no plan" in row.plans["vroom"].violations[0]
+    assert row.best_peer() is None and row.verdict()[0] == "won"
+    assert summarise([row])["vans_more"] == 0
