@@ -204,8 +204,8 @@ def _audit(session: Session, actor: Actor, action: str, volunteer_id: int | None
                  entity_id=volunteer_id, branch_id=branch_id, detail=detail, remote_address=actor.remote_address)
 
 
-def _apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[str]:
-    """Bring roles, availability and partners in line with the form; returns what changed."""
+def apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[str]:
+    """Bring roles, availability and partners in line with checked details (form or import); returns the changes."""
     changed = []
     if volunteer.role_values != checked.roles:
         changed.append("roles")
@@ -245,7 +245,7 @@ def create_volunteer(session: Session, branch_id: int, details: VolunteerDetails
     values = dict(checked.values)
     values.setdefault("joined_on", today)
     volunteer = Volunteer(branch_id=branch_id, **values, **(checked.pvg or {"pvg_status": PvgStatus.PENDING}))
-    _apply_collections(volunteer, checked)
+    apply_collections(volunteer, checked)
     session.add(volunteer)
     session.flush()
     claim_form_token(session, branch_id, form_token, "volunteer.create", volunteer.id)
@@ -269,7 +269,7 @@ def update_volunteer(session: Session, branch_id: int, volunteer_id: int, detail
         changed = sorted(name for name, value in values.items() if getattr(volunteer, name) != value)
         for name, value in values.items():
             setattr(volunteer, name, value)
-        changed += _apply_collections(volunteer, checked)
+        changed += apply_collections(volunteer, checked)
         if changed:
             volunteer.updated_at = utc_now()
     claim_form_token(session, branch_id, form_token, "volunteer.update", volunteer.id)

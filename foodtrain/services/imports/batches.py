@@ -16,7 +16,7 @@ from foodtrain.secret_tokens import new_token
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import in_branch
-from foodtrain.services.volunteers import _apply_collections
+from foodtrain.services.volunteers import apply_collections
 from foodtrain.services.imports.columns import BATCH_LIFETIME, COLUMNS, ImportPreview, KINDS, PreviewRow, REQUIRED
 from foodtrain.services.imports.files import read_table
 from foodtrain.services.imports.rows import check_rows
@@ -119,7 +119,7 @@ def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *
                 values = dict(values)
                 values.setdefault("joined_on", today)
                 volunteer = Volunteer(branch_id=branch_id, **values)
-                _apply_collections(volunteer, checked)
+                apply_collections(volunteer, checked)
                 session.add(volunteer)
         session.flush()
         record_event(session, actor=actor, action="import.confirm", entity_type=batch.kind, branch_id=branch_id,
