@@ -1,6 +1,6 @@
 """Round 5 probes on large generated days (run from the repository root: python bench_results/routing/scripts/large_days.py ...).
 
-memory SEED ORDERS LIMIT_S        routing.solve with 2 workers; summed RSS of the parent and its workers, every 0.2 s
+memory SEED ORDERS LIMIT_S        routing.solve with 2 workers; summed PSS of the parent and its workers, every 0.2 s
 stop SEED ORDERS AFTER_S[,AFTER_S] a 60 s solve stopped after AFTER_S: how long until it returns, and with what
 regions LIMIT_S ORDERS SIZE:SHARE[,SIZE:SHARE] SEED...  the PyVRP worker's region path alone, per region size/share
 """
@@ -28,8 +28,9 @@ def _tree_rss_mib() -> float:
                 parent = int(f.read().rsplit(")", 1)[1].split()[1])
             if int(pid) != me and parent != me:
                 continue
-            with open(f"/proc/{pid}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            # proportional set size: pages shared by the forked workers counted once in all
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
         except (OSError, StopIteration):
             pass
     return total / 1024
@@ -50,7 +51,7 @@ def memory(seed: int, orders: int, limit_s: float) -> None:
     done.set()
     print(f"seed {seed} orders {orders}: {result.status.value} vans {result.vans_used} unserved {len(result.unserved)} "
           f"(not proven {sum(not u.proven for u in result.unserved)}) drive {result.total_drive_min:.1f} min "
-          f"wall {time.monotonic() - started:.1f} s peak RSS parent+workers {peak[0]:.0f} MiB")
+          f"wall {time.monotonic() - started:.1f} s peak PSS parent+workers {peak[0]:.0f} MiB")
 
 
 def stop(seed: int, orders: int, after: list[float]) -> None:
