@@ -45,7 +45,7 @@ REGIONS_SHARE = 0.5
 FIT_SHARE = 0.1
 #: The whole-day search ends this long (plus this share of the limit) before the limit.
 END_MARGIN_S = 0.5
-END_MARGIN_SHARE = 0.02
+END_MARGIN_SHARE = 0.03
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,9 @@ def regions(model: NodeModel, parts: int, seed: int = 0) -> list[list[tuple[int,
         new = []
         for c in range(parts):
             members = np.where(label == c)[0]
+            if not len(members):
+                new.append(centres[c])
+                continue
             new.append(int(members[np.argmin(dist[np.ix_(members, members)].sum(axis=1))]))
         if new == centres:
             break
@@ -216,7 +219,7 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     the one returned pass :func:`routing.modelcheck.plan_violations`.
     """
     from routing.construct import rough_routes
-    from routing.ejection import insert_dropped
+    from routing.ejection import forget_data, insert_dropped
     from routing.modelcheck import plan_violations, repair
     from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports
 
@@ -255,6 +258,8 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     for k, (region, vans) in enumerate(zip(parts, fleets)):
         if asked():
             break
+        if not region:
+            continue
         done = sum(len(r) for r in parts[:k])
         slice_s = (regions_until - time.monotonic()) * len(region) / max(1, len(reqs) - done)
         sub, nodes = sub_model(model, vans, region)
@@ -273,6 +278,7 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     if dropped and fit_s > 0.2 and not asked():
         fitted, still = insert_dropped(model, best, dropped, fit_s, seed=seed, random_insert=False, stop=stop,
                                        keep_partial=True)
+        forget_data()  # its copy of the model is not needed again on this path
         if offer(fitted):
             steps.append(f"fit:{len(still)}d")
     # PyVRP checks the clock between iterations (about a second each on 2,000 nodes under load) and the
