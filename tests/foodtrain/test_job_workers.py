@@ -129,8 +129,10 @@ def worker_setup(demo_database_url: str, tmp_path: Path, queue_url: str) -> Iter
     instance.mkdir()
     app = create_app({"SQLALCHEMY_DATABASE_URI": demo_database_url, "JOBS_RUN_INLINE": False,
                       "QUEUE_URL": queue_url or None}, instance_path=str(instance))
+    # At the test's own CPU priority: these tests time cancel and recovery on a shared test machine, where
+    # a niced worker may wait for a CPU; the workers' niceness is tested in test_job_worker_priority.py.
     env = environment(instance, DATABASE_URL=demo_database_url, SECRET_KEY=TestConfig.SECRET_KEY,
-                      FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY)
+                      FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY, FOODTRAIN_WORKER_NICENESS="0")
     if queue_url:
         env["FOODTRAIN_QUEUE_URL"] = queue_url
     yield app, env
