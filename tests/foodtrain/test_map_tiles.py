@@ -37,6 +37,13 @@ def test_each_branch_uses_its_choice_else_the_default(session) -> None:  # type:
     ("own", "https://tiles.example.org/{z}/{y}.png", "tile_url", "{x}"),
     ("own", "https://tiles.example.org/<script>/{z}/{x}/{y}", "tile_url", "not a valid web address"),
     ("own", "https://t.example/{z}/{x}/{y}/" + "a" * 500, "tile_url", "At most 500"),
+    # the server part goes into the Content-Security-Policy header and the audit log: host and port only
+    ("own", "https://tiles.example.org;sandbox/{z}/{x}/{y}", "tile_url", "not a valid web address"),
+    ("own", "https://user:secret@tiles.example.org/{z}/{x}/{y}", "tile_url", "no password"),
+    ("own", "https://tiles.example.org:99999/{z}/{x}/{y}", "tile_url", "the port"),
+    # control and non-ASCII characters (a NUL is refused by PostgreSQL's text columns)
+    ("own", "https://tiles.example.org/{z}/{x}/{y}.png\x00", "tile_url", "not a valid web address"),
+    ("own", "https://tiles.example.org/{z}/{x}/{y}\u202e.png", "tile_url", "not a valid web address"),
     ("own", "", "tile_url", "Enter the tile server"),
     ("somewhere", "", "source", "Choose"),
 ])
