@@ -5,12 +5,14 @@ import pytest
 from sqlalchemy import select
 
 from foodtrain.models import AuditEvent, BranchMapSetting
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.map_tiles import map_tile_setting, map_tile_urls, set_map_tiles
 from tests.factories import make_branch
 
 OWN = "https://tiles.branch.example/{z}/{x}/{y}.png?key=abc"
 DEFAULT = "https://tiles.default.example/{z}/{x}/{y}.png"
+ADMIN = Actor(None, "admin")
 
 
 def test_each_branch_uses_its_choice_else_the_default(session) -> None:  # type: ignore[no-untyped-def]
@@ -20,11 +22,11 @@ def test_each_branch_uses_its_choice_else_the_default(session) -> None:  # type:
     defaults = {first.code: DEFAULT, second.code: DEFAULT}
     assert map_tile_urls(session, defaults) == defaults
     assert map_tile_setting(session, third.id, defaults).tile_url == ""  # no default: the offline map
-    set_map_tiles(session, first.id, "own", f"  {OWN} ", user_id=None, username="admin")
-    set_map_tiles(session, second.id, "offline", "ignored", user_id=None, username="admin")
+    set_map_tiles(session, first.id, "own", f"  {OWN} ", actor=ADMIN)
+    set_map_tiles(session, second.id, "offline", "ignored", actor=ADMIN)
     assert map_tile_urls(session, defaults) == {first.code: OWN}
     assert map_tile_setting(session, second.id, defaults).source == "offline"
-    set_map_tiles(session, first.id, "default", "", user_id=None, username="admin")
+    set_map_tiles(session, first.id, "default", "", actor=ADMIN)
     assert session.get(BranchMapSetting, first.id) is None
     assert map_tile_urls(session, defaults) == {first.code: DEFAULT}
     details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "branch.map_tiles")
@@ -51,7 +53,7 @@ def test_a_bad_choice_is_refused_and_nothing_is_stored(session, source, tile_url
     branch = make_branch(session)
     session.commit()
     with pytest.raises(ValidationError) as refused:
-        set_map_tiles(session, branch.id, source, tile_url, user_id=None, username="admin")
+        set_map_tiles(session, branch.id, source, tile_url, actor=ADMIN)
     assert said in refused.value.field_errors[field]
     assert session.get(BranchMapSetting, branch.id) is None
     assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "branch.map_tiles")) is None
