@@ -91,7 +91,7 @@ class _Client:
         return self.post(action, {**hidden, **fields})
 
 
-def _hidden_fields(html: str) -> dict[str, str]:
+def hidden_fields(html: str) -> dict[str, str]:
     """The hidden inputs of a page (CSRF token, customer, date, version, form token)."""
     fields = {}
     for tag in HIDDEN_INPUT.findall(html):
@@ -232,7 +232,7 @@ def _take_due_orders(office: _Client, day: date, limit: int = 80) -> int:
         status, html, url = office.get(link.replace("&amp;", "&"))
         if status != 200 or 'id="order-form"' not in html:
             continue
-        fields = {**_hidden_fields(html), "lines-0-item": PHONE_ORDER_ITEMS[number % len(PHONE_ORDER_ITEMS)],
+        fields = {**hidden_fields(html), "lines-0-item": PHONE_ORDER_ITEMS[number % len(PHONE_ORDER_ITEMS)],
                   "lines-0-quantity": "2", "lines-0-substitute_allowed": "y", "save": "Save order"}
         taken += office.post(url, fields)[0] == 200
     return taken
@@ -336,7 +336,7 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
                                            lambda: client.get(chooser.choice(links).replace("&amp;", "&")))
         if status != 200 or 'id="order-form"' not in html:
             continue
-        fields = {**_hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
+        fields = {**hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
                   "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
                   "save": "Save order"}
         think()

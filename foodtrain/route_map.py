@@ -199,7 +199,11 @@ def _marker(x: float, y: float, inner: str, kind: str) -> str:
 
 TILE_SIZE_PX = 256
 MAX_TILES = 64
-_TILE_URL_UNSAFE = re.compile(r"[\s\"'<>\\]")
+# A tile address is printable ASCII (non-ASCII is percent-encoded) without quotes, angle brackets or backslash.
+_TILE_URL_UNSAFE = re.compile(r"[^\x21-\x7e]|[\"'<>\\]")
+# Its server: a host name or [IPv6] and a port, nothing else (no user or password: the origin goes into the
+# Content-Security-Policy header and the audit log, where a ";" would add a directive and a password would be kept).
+_TILE_URL_SERVER = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 def check_tile_url(template: str) -> str:
@@ -208,8 +212,12 @@ def check_tile_url(template: str) -> str:
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
         raise ValueError(f"{template!r}: the tile server address must start with https://")
-    if not parts.hostname or _TILE_URL_UNSAFE.search(template):
-        raise ValueError(f"{template!r}: not a valid web address")
+    if not parts.hostname or _TILE_URL_UNSAFE.search(template) or not _TILE_URL_SERVER.fullmatch(parts.netloc):
+        raise ValueError(f"{template!r}: not a valid web address (a server name and port only, no password)")
+    try:
+        parts.port  # noqa: B018 -- urlsplit checks the port (1-65535) only when asked for it
+    except ValueError as error:
+        raise ValueError(f"{template!r}: not a valid web address (the port)") from error
     missing = [part for part in ("{z}", "{x}", "{y}") if part not in template]
     if missing:
         raise ValueError(f"{template!r}: the tile address needs {', '.join(missing)} (e.g. https://host/{{z}}/{{x}}/{{y}}.png)")

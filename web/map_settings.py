@@ -2,8 +2,7 @@
 own tile server. FOODTRAIN_MAP_TILE_URLS is the default for a branch that has not chosen."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
 from wtforms import RadioField, StringField
@@ -13,7 +12,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.map_tiles import MAX_TILE_URL_LENGTH, map_tile_setting, set_map_tiles
-from web.security import current_branch_id, roles_required
+from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("map_settings", __name__, url_prefix="/map-settings")
 NAV_ITEMS = [("Map", "map_settings.index", (UserRole.ADMIN,), 92)]
@@ -51,8 +50,7 @@ def save() -> ResponseReturnValue:
         return _render(form, 400)
     try:
         set_map_tiles(db.session(), current_branch_id(), form.source.data or "", form.tile_url.data or "",
-                      user_id=current_user.id, username=current_user.username,
-                      remote_address=request.remote_addr or "")
+                      actor=current_actor())
     except ValidationError as error:
         for name, message in error.field_errors.items():
             getattr(form, name).errors.append(message)

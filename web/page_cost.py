@@ -28,22 +28,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from foodtrain.loadtest import PAGES, hidden_fields
+
 PHONE_ORDER_LINK = re.compile(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"')
-HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-GET_PAGES = {
-    "customer search": "/customers/?q=mac",
-    "order board redirect": "/orders/",
-    "phone order finder": "/orders/customers?q=an",
-}
-
-
-def _hidden_fields(html: str) -> dict[str, str]:
-    fields = {}
-    for tag in HIDDEN_INPUT.findall(html):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        if name:
-            fields[name.group(1)] = value.group(1).replace("&amp;", "&") if value else ""
-    return fields
+# The load test's pages, named as it names them; "order board" redirects to the day's board, timed apart.
+GET_PAGES = {("order board redirect" if name == "order board" else name): path for name, path in PAGES.items()}
 
 
 @contextmanager
@@ -121,7 +110,7 @@ def the_office_mix(client: FlaskClient) -> dict[str, Callable[[], object]]:
         page = client.get(order_page)
         if page.status_code == 302:  # an order is in for that customer already: edit it
             page = client.get(page.headers["Location"])
-        fields = {**_hidden_fields(page.get_data(as_text=True)), "lines-0-item": "Milk", "lines-0-quantity": "2",
+        fields = {**hidden_fields(page.get_data(as_text=True)), "lines-0-item": "Milk", "lines-0-quantity": "2",
                   "lines-0-substitute_allowed": "y", "save": "Save order"}
         action = page.request.path if hasattr(page, "request") else order_page
         answer = client.post(action, data=fields)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from foodtrain.models import Branch, BranchMapSetting
 from foodtrain.route_map import check_tile_url, tile_url_origin
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
 
 MAX_TILE_URL_LENGTH = 500
@@ -52,8 +52,7 @@ def map_tile_urls(session: Session, defaults: Mapping[str, str]) -> dict[str, st
     return {code: url for code, url in urls.items() if url}
 
 
-def set_map_tiles(session: Session, branch_id: int, source: str, tile_url: str, *, user_id: int | None,
-                  username: str = "", remote_address: str = "") -> None:
+def set_map_tiles(session: Session, branch_id: int, source: str, tile_url: str, *, actor: Actor) -> None:
     """Choose what the branch's maps draw under the rounds; an own tile server's address is checked first
     (https, with {z}, {x} and {y}). Audited with the server's address without its path (which may hold a key)."""
     try:
@@ -79,8 +78,8 @@ def set_map_tiles(session: Session, branch_id: int, source: str, tile_url: str, 
                 row = BranchMapSetting(branch_id=branch_id)
                 session.add(row)
             row.tile_url = tile_url if source == "own" else ""
-        record_event(session, user_id=user_id, username=username, action="branch.map_tiles", entity_type="branch",
-                     entity_id=branch_id, branch_id=branch_id, remote_address=remote_address,
+        record_event(session, actor=actor, action="branch.map_tiles", entity_type="branch",
+                     entity_id=branch_id, branch_id=branch_id,
                      detail=f"{source}: {tile_url_origin(tile_url)}" if source == "own" else source)
         session.commit()
     except Exception:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time as clock
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -1069,16 +1069,21 @@ class DriverDay:
     changes: int = 0  # how many changes since planning the team is told of (plan_changes)
 
 
+def _published_plans(session: Session, branch_id: int, from_day: date, days: int) -> Sequence[RoutePlan]:
+    """The branch's published plans from ``from_day`` on, within ``days``, by day."""
+    return session.scalars(
+        in_branch(select(RoutePlan), RoutePlan, branch_id)
+        .where(RoutePlan.status == RoutePlanStatus.PUBLISHED, RoutePlan.delivery_date >= from_day,
+               RoutePlan.delivery_date < from_day + timedelta(days=days))
+        .order_by(RoutePlan.delivery_date)).all()
+
+
 def rounds_for_volunteer(session: Session, branch_id: int, volunteer_id: int | None, from_day: date,
                          days: int = 14) -> list[DriverDay]:
     """Published plans in the coming days with a round of a team the volunteer is in."""
     if volunteer_id is None:
         return []
-    plans = session.scalars(
-        in_branch(select(RoutePlan), RoutePlan, branch_id)
-        .where(RoutePlan.status == RoutePlanStatus.PUBLISHED, RoutePlan.delivery_date >= from_day,
-               RoutePlan.delivery_date < from_day + timedelta(days=days))
-        .order_by(RoutePlan.delivery_date)).all()
+    plans = _published_plans(session, branch_id, from_day, days)
     found = []
     for plan in plans:
         planned_vans = {r.van_id for r in plan.rounds}
@@ -1146,11 +1151,7 @@ class PlanOutOfDate:
 
 def published_plans_out_of_date(session: Session, branch_id: int, today: date, days: int = 14) -> list[PlanOutOfDate]:
     """The published plans from ``today`` on (within ``days``) that something changed since planning, by day."""
-    plans = session.scalars(
-        in_branch(select(RoutePlan), RoutePlan, branch_id)
-        .where(RoutePlan.status == RoutePlanStatus.PUBLISHED, RoutePlan.delivery_date >= today,
-               RoutePlan.delivery_date < today + timedelta(days=days))
-        .order_by(RoutePlan.delivery_date)).all()
+    plans = _published_plans(session, branch_id, today, days)
     found = []
     for plan in plans:
         changes = _changes_of(session, branch_id, plan)
