@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.services.errors import ValidationError
-from foodtrain.services.map_tiles import MAX_TILE_URL_LENGTH, map_tile_setting, set_map_tiles
+from foodtrain.services.map_tiles import MAX_TILE_URL_LENGTH, MapTileSetting, map_tile_setting, set_map_tiles
 from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("map_settings", __name__, url_prefix="/map-settings")
@@ -27,19 +27,21 @@ class MapTilesForm(FlaskForm):
                                                               "autocomplete": "off", "inputmode": "url"})
 
 
-def _render(form: MapTilesForm, status: int = 200) -> ResponseReturnValue:
-    branch_id = current_branch_id()
-    setting = map_tile_setting(db.session(), branch_id, current_app.config.get("MAP_TILE_URLS") or {})
+def _setting() -> MapTileSetting:
+    return map_tile_setting(db.session(), current_branch_id(), current_app.config.get("MAP_TILE_URLS") or {})
+
+
+def _render(form: MapTilesForm, setting: MapTileSetting, status: int = 200) -> ResponseReturnValue:
     return render_template("map_settings/index.html", form=form, setting=setting,
-                           branch=db.session.get(Branch, branch_id)), status
+                           branch=db.session.get(Branch, current_branch_id())), status
 
 
 @blueprint.route("/")
 @roles_required(UserRole.ADMIN)
 def index() -> ResponseReturnValue:
-    setting = map_tile_setting(db.session(), current_branch_id(), current_app.config.get("MAP_TILE_URLS") or {})
+    setting = _setting()
     return _render(MapTilesForm(formdata=None, source=setting.source,
-                                tile_url=setting.stored if setting.source == "own" else ""))
+                                tile_url=setting.stored if setting.source == "own" else ""), setting)
 
 
 @blueprint.route("/", methods=["POST"])
@@ -47,13 +49,13 @@ def index() -> ResponseReturnValue:
 def save() -> ResponseReturnValue:
     form = MapTilesForm()
     if not form.validate_on_submit():
-        return _render(form, 400)
+        return _render(form, _setting(), 400)
     try:
         set_map_tiles(db.session(), current_branch_id(), form.source.data or "", form.tile_url.data or "",
                       actor=current_actor())
     except ValidationError as error:
         for name, message in error.field_errors.items():
             getattr(form, name).errors.append(message)
-        return _render(form, 400)
+        return _render(form, _setting(), 400)
     flash("The map setting is saved: the route maps use it from now on.", "info")
     return redirect(url_for(".index"))
