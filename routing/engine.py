@@ -42,7 +42,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import logging
@@ -126,6 +126,20 @@ class NodeModel:
         """Nodes that are not a vehicle start or end."""
         depots = set(self.starts) | set(self.ends)
         return [i for i in range(self.num_nodes) if i not in depots]
+
+    def routes_cost(self, routes: Sequence[Sequence[int]]) -> int:
+        """Arc cost of node routes (one per vehicle), from each vehicle's start to its end; empty routes cost 0."""
+        total = 0
+        for v, r in enumerate(routes):
+            if r:
+                path = [self.starts[v], *r, self.ends[v]]
+                total += int(sum(int(self.cost[a, b]) for a, b in zip(path, path[1:])))
+        return total
+
+    def unserved(self, routes: Sequence[Sequence[int]]) -> tuple[int, ...]:
+        """The visits on none of the routes."""
+        served = {n for r in routes for n in r}
+        return tuple(n for n in self.visits if n not in served)
 
 
 @dataclass(frozen=True)
@@ -510,7 +524,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
             routes, still = insert_dropped(model, best.routes, best.dropped, fit_s, seed=strategy.seed, stop=stop)
             if not still:
                 phases.append(f"fit:{len(best.dropped)}")
-                best = EngineSolution(routes, (), _routes_cost(model, routes))
+                best = EngineSolution(routes, (), model.routes_cost(routes))
 
     # Phase 2b: guided ejection search empties routes (time-window models, nothing dropped).
     if (strategy.fleet_mode == "ges" and model.minimise_vehicles and model.windows is not None
@@ -519,7 +533,7 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
         if ges_s > 0.1 and not stop():
             routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed, stop=stop)
             if stats.routes_after < stats.routes_before:
-                reduced = EngineSolution(routes, (), _routes_cost(model, routes))
+                reduced = EngineSolution(routes, (), model.routes_cost(routes))
                 best = reduced
             phases.append(f"ges:{stats.routes_before}->{stats.routes_after}v/{stats.attempts}a/{stats.ejections}e")
 
@@ -612,8 +626,7 @@ def _inserted_first(model: NodeModel, time_limit_s: float, seed: int, stop: Stop
     if routes is None or not any(routes):
         phases.append("insertion-none")
         return None
-    placed = {n for r in routes for n in r}
-    plan = EngineSolution(routes, tuple(n for n in model.visits if n not in placed), _routes_cost(model, routes))
+    plan = EngineSolution(routes, model.unserved(routes), model.routes_cost(routes))
     why = _refusal(model, plan)
     if why is not None:
         log.warning("insertion plan dropped: %s", why)
@@ -646,14 +659,14 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
         return None
     routes, feasible = found
     if feasible:
-        dropped = tuple(n for n in model.visits if n not in {x for r in routes for x in r})
+        dropped = model.unserved(routes)
     else:
         routes, dropped = repair(model, routes)
         phases.append(f"pyvrp-repaired:{len(dropped)}")
         if dropped and fit_until is not None and fit_until - time.monotonic() > 0.1 and not stop():
             routes, dropped = insert_dropped(model, routes, dropped, fit_until - time.monotonic(),
                                              seed=strategy.seed, stop=stop)
-    plan = EngineSolution(routes, dropped, _routes_cost(model, routes))
+    plan = EngineSolution(routes, dropped, model.routes_cost(routes))
     why = _refusal(model, plan)
     if why is not None:
         log.warning("PyVRP plan dropped: %s", why)
@@ -669,7 +682,7 @@ def _large_day(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: 
     from routing.large import large_day_plan
 
     def heard(routes: tuple[tuple[int, ...], ...], dropped: tuple[int, ...]) -> None:
-        tell(EngineSolution(routes, dropped, _routes_cost(model, routes)))
+        tell(EngineSolution(routes, dropped, model.routes_cost(routes)))
 
     found = large_day_plan(model, time_limit_s, strategy.seed, stop, heard)
     if found is None:
@@ -678,7 +691,7 @@ def _large_day(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: 
     phases.extend(found.steps)
     if stop():
         phases.append("stopped")
-    return EngineSolution(found.routes, found.dropped, _routes_cost(model, found.routes), True, tuple(phases))
+    return EngineSolution(found.routes, found.dropped, model.routes_cost(found.routes), True, tuple(phases))
 
 
 def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float,
@@ -698,8 +711,8 @@ def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, ti
     if not feasible:
         phases.append("pyvrp-polish-infeasible")
         return best
-    plan = EngineSolution(routes, tuple(n for n in model.visits if n not in {x for r in routes for x in r}),
-                          _routes_cost(model, routes))
+    plan = EngineSolution(routes, model.unserved(routes),
+                          model.routes_cost(routes))
     why = _refusal(model, plan)
     if why is not None:
         log.warning("PyVRP polished plan dropped: %s", why)
@@ -748,14 +761,14 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
         return best
     def better(routes: tuple[tuple[int, ...], ...]) -> None:
         if tell is not None:
-            tell(EngineSolution(routes, best.dropped, _routes_cost(model, routes)))
+            tell(EngineSolution(routes, best.dropped, model.routes_cost(routes)))
 
     routes, stats = improve_cost(model, best.routes, search_s, seed=strategy.seed,
                                  hot_share=strategy.cost_lns_hot_share, stop=stop, on_better=better)
     phases.append(f"lns:{stats.accepted}/{stats.steps}")
     if stats.best_cost >= best.cost:
         return best
-    found = EngineSolution(routes, best.dropped, _routes_cost(model, routes))
+    found = EngineSolution(routes, best.dropped, model.routes_cost(routes))
 
     def checked_only() -> EngineSolution:
         # OR-Tools still checks the plan by loading it as its own assignment
@@ -780,14 +793,6 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
     return polished if polished.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
 
 
-def _routes_cost(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:
-    """Arc cost of node routes, depots included."""
-    total = 0
-    for v, r in enumerate(routes):
-        if r:
-            path = [model.starts[v], *r, model.ends[v]]
-            total += int(sum(int(model.cost[a, b]) for a, b in zip(path, path[1:])))
-    return total
 
 
 # ---- worker processes: a shared stop flag and a queue of plans found ----------------------

@@ -190,18 +190,6 @@ def sub_model(model: NodeModel, vehicles: list[int], region: list[tuple[int, ...
     return sub, nodes
 
 
-def _left_out(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
-    served = {n for r in routes for n in r}
-    return tuple(n for n in model.visits if n not in served)
-
-
-def _cost(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:
-    total = 0
-    for v, r in enumerate(routes):
-        if r:
-            path = [model.starts[v], *r, model.ends[v]]
-            total += int(sum(int(model.cost[a, b]) for a, b in zip(path, path[1:])))
-    return total
 
 
 def _vans(routes: tuple[tuple[int, ...], ...]) -> int:
@@ -235,8 +223,8 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     def offer(routes: tuple[tuple[int, ...], ...]) -> bool:
         """Keep and report ``routes`` if they beat the best so far and break no rule."""
         nonlocal best, dropped
-        left = _left_out(model, routes)
-        if (len(left), _vans(routes), _cost(model, routes)) >= (len(dropped), _vans(best), _cost(model, best)):
+        left = model.unserved(routes)
+        if (len(left), _vans(routes), model.routes_cost(routes)) >= (len(dropped), _vans(best), model.routes_cost(best)):
             return False
         broken = plan_violations(strict, routes)
         if broken:  # cannot happen unless a mapping is wrong: say so and keep the plan before
@@ -291,5 +279,5 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
             if not feasible:
                 joint, _ = repair(model, joint)
             offer(joint)
-            steps.append(f"whole:{_vans(joint)}v/{len(_left_out(model, joint))}d/{'ok' if feasible else 'repaired'}")
+            steps.append(f"whole:{_vans(joint)}v/{len(model.unserved(joint))}d/{'ok' if feasible else 'repaired'}")
     return LargePlan(best, dropped, tuple(steps))

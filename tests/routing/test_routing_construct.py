@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from routing.construct import insertion_routes
-from routing.engine import EngineSolution, _loads, _routes_cost
+from routing.engine import EngineSolution, _loads
 from routing.explain import explain_alone
 from routing.generator import generate_day, generate_varied_day
 from routing.modelcheck import plan_violations
@@ -37,9 +37,9 @@ def _assert_every_rule(problem, routes: tuple[tuple[int, ...], ...]) -> None:  #
     check = check_day_plan(problem, day, _day_routes(day, routes))  # capacity, windows, shift, independently
     assert not check.violations and check.served == len(problem.orders)
     assert not plan_violations(model, routes)
-    assert _loads(model, EngineSolution(routes, (), _routes_cost(model, routes)))  # OR-Tools accepts it
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))  # OR-Tools accepts it
     # the checker's measure (drive + per-visit shop loading) is the construction's own cost
-    assert check.round_min * 60 == pytest.approx(_routes_cost(model, routes), abs=len(served) + 2 * len(routes))
+    assert check.round_min * 60 == pytest.approx(model.routes_cost(routes), abs=len(served) + 2 * len(routes))
 
 
 @pytest.mark.parametrize("seed", [601, 602, 603])

@@ -10,7 +10,7 @@ from node_models import check_routes, line_model, random_pdptw
 
 from routing.benchmark import default_bench_dir, instance_model
 from routing.ejection import minimise_routes
-from routing.engine import NodeModel, _routes_cost
+from routing.engine import NodeModel
 from routing.evaluation import evaluate
 from routing.instances import read_instance
 from routing.lns import improve_cost
@@ -22,10 +22,10 @@ def test_zigzag_round_on_a_line_becomes_out_and_back() -> None:
     """Six visits at 1..6 on a line visited 4,1,6,2,5,3: the optimum goes out and back, cost 12."""
     model = line_model([1, 2, 3, 4, 5, 6], [(0, 1000)] * 6, [1] * 6, vehicles=1, capacity=10)
     start = ((4, 1, 6, 2, 5, 3),)
-    assert _routes_cost(model, start) == 4 + 3 + 5 + 4 + 3 + 2 + 3
+    assert model.routes_cost(start) == 4 + 3 + 5 + 4 + 3 + 2 + 3
     routes, stats = improve_cost(model, start, time_limit_s=1.0, seed=0)
     check_routes(model, routes)
-    assert _routes_cost(model, routes) == stats.best_cost == 12
+    assert model.routes_cost(routes) == stats.best_cost == 12
     assert stats.start_cost == 24 and stats.steps > 0
 
 
@@ -37,7 +37,7 @@ def test_pairs_on_a_line_keep_pickup_before_delivery() -> None:
     check_routes(model, start)
     routes, stats = improve_cost(model, start, time_limit_s=1.0, seed=1)
     check_routes(model, routes)
-    assert _routes_cost(model, routes) == 8  # 1, 2, 3, 4 and home
+    assert model.routes_cost(routes) == 8  # 1, 2, 3, 4 and home
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -48,8 +48,8 @@ def test_random_pdptw_plans_stay_feasible_cheaper_and_on_the_same_vans(seed: int
     routes, stats = improve_cost(model, merged, time_limit_s=1.0, seed=seed)
     check_routes(model, routes)
     assert all(not routes[v] or merged[v] for v in range(len(merged))), "only vans already in use"
-    assert stats.start_cost == _routes_cost(model, merged)
-    assert _routes_cost(model, routes) == stats.best_cost <= stats.start_cost
+    assert stats.start_cost == model.routes_cost(merged)
+    assert model.routes_cost(routes) == stats.best_cost <= stats.start_cost
     assert stats.accepted > 0
 
 
@@ -75,7 +75,7 @@ def test_capacity_without_time_may_use_an_idle_vehicle() -> None:
     routes, stats = improve_cost(model, tuple(start), time_limit_s=1.0, seed=0)
     assert sorted(n for r in routes for n in r) == order
     assert all(sum(int(demand[x]) for x in r) <= 12 for r in routes)
-    assert _routes_cost(model, routes) == stats.best_cost < stats.start_cost
+    assert model.routes_cost(routes) == stats.best_cost < stats.start_cost
 
 
 def test_infeasible_input_comes_back_unchanged() -> None:

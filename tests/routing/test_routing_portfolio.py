@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from routing import Params, solve
-from routing.engine import EngineSolution, NodeModel, _loads, _routes_cost, solve_parallel
+from routing.engine import EngineSolution, NodeModel, _loads, solve_parallel
 from routing.generator import generate_day, generate_varied_day
 from routing.modelcheck import plan_violations, repair
 from routing.planner import compile_day
@@ -47,7 +47,7 @@ def test_the_cheap_check_agrees_with_or_tools_on_moved_visits(seed: int) -> None
     for _ in range(40):
         moved = _shuffled(model, routes, rng)
         ours = not plan_violations(model, moved)
-        assert ours == _loads(model, EngineSolution(moved, (), _routes_cost(model, moved))), moved
+        assert ours == _loads(model, EngineSolution(moved, (), model.routes_cost(moved))), moved
         verdicts.add(ours)
     assert verdicts == {True, False}  # both kinds of plan were tried
 
@@ -142,7 +142,7 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
     for name, (found, key) in written.items():
         if found:
             assert winner.key() <= tuple(key), name
-    assert winner.cost == _routes_cost(model, winner.routes)
+    assert winner.cost == model.routes_cost(winner.routes)
     assert plan_violations(model, winner.routes) == []
 
 

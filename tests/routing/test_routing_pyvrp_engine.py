@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing import Params, solve
-from routing.engine import EngineSolution, _loads, _routes_cost
+from routing.engine import EngineSolution, _loads
 from routing.generator import generate_day, generate_varied_day
 from routing.planner import compile_day
 from tests.routing.routing_factories import check_invariants, make_order, make_problem, make_van, window
@@ -26,7 +26,7 @@ def test_pyvrp_plans_of_generated_days_load_into_or_tools(seed: int) -> None:
     van_of = {n: v for v, r in enumerate(routes) for n in r}
     for p, d in model.pairs:
         assert van_of[p] == van_of[d] and routes[van_of[p]].index(p) < routes[van_of[p]].index(d)
-    assert _loads(model, EngineSolution(routes, (), _routes_cost(model, routes)))
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -48,7 +48,7 @@ def test_a_plain_visit_with_two_windows_is_kept_to_one_of_them() -> None:
     assert pyvrp_supports(model) is None
     routes = pyvrp_search(model, 0.5)
     assert routes is not None and sorted(n for r in routes for n in r) == sorted(model.visits)
-    assert _loads(model, EngineSolution(routes, (), _routes_cost(model, routes)))
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
 
 
 def test_a_delivery_with_several_windows_is_not_handed_to_pyvrp() -> None:
@@ -120,7 +120,7 @@ def test_the_pyvrp_worker_with_a_van_fewer_keeps_every_rule_and_never_adds_vans(
     van_of = {n: v for v, r in enumerate(routes) for n in r}
     for p, d in model.pairs:
         assert van_of[p] == van_of[d] and routes[van_of[p]].index(p) < routes[van_of[p]].index(d)
-    assert _loads(model, EngineSolution(routes, (), _routes_cost(model, routes)))
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
     # from a given start, the one-van-fewer try never ends with more vans than the start had
     start = insertion_routes(model, 30.0)
     assert start is not None
