@@ -21,13 +21,13 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from foodtrain.clock import branch_today
 from foodtrain.loadtest import PAGES, hidden_fields
 
 PHONE_ORDER_LINK = re.compile(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"')
@@ -39,7 +39,6 @@ GET_PAGES = {("order board redirect" if name == "order board" else name): path f
 def demo_app(password: str = "page-cost demo password") -> Iterator[Flask]:
     """The app on a fresh demo database (SQLite, temporary folder), as a new installation has it."""
     from foodtrain.cli import migrate_database
-    from foodtrain.clock import branch_today
     from foodtrain.demo import generate_demo
     from foodtrain.demo_schedule import publish_demo_schedule
     from foodtrain.extensions import db
@@ -167,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     with demo_app() as app:
         rows = measure(app, arguments.requests)
-        print(f"In-process cost per request ({arguments.requests} requests per page, {date.today()}):\n")
+        print(f"In-process cost per request ({arguments.requests} requests per page, {branch_today()}):\n")
         print("| page | CPU ms median | CPU ms p90 | SQL statements |\n|---|---|---|---|")
         for row in rows:
             print(f"| {row['page']} | {row['cpu_ms_median']} | {row['cpu_ms_p90']} | {row['sql_statements']} |")
