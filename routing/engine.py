@@ -626,14 +626,8 @@ def _inserted_first(model: NodeModel, time_limit_s: float, seed: int, stop: Stop
     if routes is None or not any(routes):
         phases.append("insertion-none")
         return None
-    plan = EngineSolution(routes, model.unserved(routes), model.routes_cost(routes))
-    why = _refusal(model, plan)
-    if why is not None:
-        log.warning("insertion plan dropped: %s", why)
-        phases.append("insertion-refused")
-        return None
-    phases.append(f"insertion:{plan.vehicles_used}v/{len(plan.dropped)}d/{time.monotonic() - started:.1f}s")
-    return plan
+    return _accepted(model, EngineSolution(routes, model.unserved(routes), model.routes_cost(routes)),
+                     "insertion", started, phases)
 
 
 def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feasible_after_s: float | None,
@@ -666,13 +660,18 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
         if dropped and fit_until is not None and fit_until - time.monotonic() > 0.1 and not stop():
             routes, dropped = insert_dropped(model, routes, dropped, fit_until - time.monotonic(),
                                              seed=strategy.seed, stop=stop)
-    plan = EngineSolution(routes, dropped, model.routes_cost(routes))
+    return _accepted(model, EngineSolution(routes, dropped, model.routes_cost(routes)), "pyvrp", started, phases)
+
+
+def _accepted(model: NodeModel, plan: EngineSolution, source: str, started_s: float,
+              phases: list[str]) -> EngineSolution | None:
+    """``plan`` if it passes the re-check, else None with the reason logged; the outcome goes into ``phases``."""
     why = _refusal(model, plan)
     if why is not None:
-        log.warning("PyVRP plan dropped: %s", why)
-        phases.append("pyvrp-refused")
+        log.warning("%s plan dropped: %s", source, why)
+        phases.append(f"{source}-refused")
         return None
-    phases.append(f"pyvrp:{plan.vehicles_used}v/{len(dropped)}d/{time.monotonic() - started:.1f}s")
+    phases.append(f"{source}:{plan.vehicles_used}v/{len(plan.dropped)}d/{time.monotonic() - started_s:.1f}s")
     return plan
 
 
