@@ -106,3 +106,12 @@ def sign_in_browser(page, username: str, password: str) -> None:  # type: ignore
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{page.live_server}/")
+
+
+def click_and_wait(page, locator) -> None:  # type: ignore[no-untyped-def]
+    """Click a button that submits a form and wait until the page it leads to has loaded.
+
+    A plain click returns as soon as the click is sent: reading page.content() right after it can see the
+    old page or a half-parsed new one (CI once saw the flash message but not the rest of the page)."""
+    with page.expect_navigation(wait_until="load"):
+        locator.click()

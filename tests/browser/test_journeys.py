@@ -13,7 +13,7 @@ from sqlalchemy import select
 from foodtrain.extensions import db
 from foodtrain.models import User
 from foodtrain.services.rota import teams_for_date
-from tests.browser.conftest import screenshot, sign_in_browser
+from tests.browser.conftest import click_and_wait, screenshot, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
 
 MONTH = "2026-11"  # the demo's current month: its orders for 26-27 November are still to deliver
@@ -71,8 +71,7 @@ def _publish_anyway_if_asked(page, name: str) -> None:  # type: ignore[no-untype
     confirm = page.get_by_role("button", name="Publish anyway")
     if confirm.count():
         screenshot(page, name)
-        confirm.click()
-        page.wait_for_load_state()
+        click_and_wait(page, confirm)
 
 
 def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -91,8 +90,7 @@ def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, m
     rota_seconds = _wait_for_job(page, "journey-rota")
     page.wait_for_url(re.compile(r"/rota/\d+$"))
     screenshot(page, "journey-rota-calendar")
-    page.get_by_role("button", name="Publish this rota").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Publish this rota"))
     _publish_anyway_if_asked(page, "journey-rota-publish-confirm")
     assert "published" in page.content().lower()
 
@@ -105,8 +103,7 @@ def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, m
     page.wait_for_url(re.compile(r"/routes/"))
     assert page.locator("svg").count() >= 1, "the offline map is drawn"
     screenshot(page, "journey-routes-day")
-    page.get_by_role("button", name="Publish to the teams").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Publish to the teams"))
     _publish_anyway_if_asked(page, "journey-routes-publish-confirm")
     _link_driver_to_a_planned_round(demo_app, day)
     page.get_by_role("button", name="Sign out").click()

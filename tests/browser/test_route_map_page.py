@@ -11,7 +11,7 @@ from foodtrain.basemap import BASEMAP_ATTRIBUTION
 from foodtrain.extensions import db
 from foodtrain.models import Branch
 from foodtrain.services import planning
-from tests.browser.conftest import screenshot, serious_accessibility_violations, sign_in_browser
+from tests.browser.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in_browser
 from tests.browser.test_phone_width import WIDEST_ELEMENT_JS
 from tests.conftest import DEMO_PASSWORD
 
@@ -80,8 +80,7 @@ def test_admin_map_page_refuses_a_bad_tile_address_and_saves_offline(browser_pag
     assert serious_accessibility_violations(page) == []
     page.get_by_label("The branch's own tile server").check()
     page.get_by_label("Tile server address").fill("http://tiles.example.org/{z}/{x}/{y}.png")
-    page.get_by_role("button", name="Save the map setting").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Save the map setting"))
     assert "must start with https://" in page.locator(".field--error").inner_text()
     assert page.get_by_label("Tile server address").get_attribute("aria-invalid") == "true"
     screenshot(page, "map-settings-refused")

@@ -12,7 +12,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Branch, Customer, DayPart
 from foodtrain.models.support import ExtraJob, Referral, ReferralOutcome
 from foodtrain.services import extra as extra_service
-from tests.browser.conftest import screenshot, sign_in_browser
+from tests.browser.conftest import click_and_wait, screenshot, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
 
 
@@ -42,7 +42,7 @@ def test_referral_and_survey_journey(browser_page, demo_app) -> None:  # type: i
     page.wait_for_url(re.compile(r"/referrals/\d+$"))
     page.get_by_label("Outcome", exact=True).select_option("accepted")
     page.get_by_label("Consent recorded").check()
-    page.get_by_role("button", name="Save outcome").click()
+    click_and_wait(page, page.get_by_role("button", name="Save outcome"))
     assert "Accepted" in page.content()
     screenshot(page, "support-referral")
     with demo_app.app_context():
@@ -83,7 +83,7 @@ def test_extra_journey(browser_page, demo_app) -> None:  # type: ignore[no-untyp
     first_free = next(option for option in volunteer.locator("option").all_inner_texts()
                       if option and "not free" not in option and "choose" not in option)
     volunteer.select_option(label=first_free)
-    page.get_by_role("button", name="Schedule").click()
+    click_and_wait(page, page.get_by_role("button", name="Schedule"))
     assert "Job scheduled" in page.content()
     screenshot(page, "support-extra-scheduled")
     sheet = page.request.get(f"{server}/extra/{job_id}/sheet.pdf")
@@ -95,7 +95,7 @@ def test_extra_journey(browser_page, demo_app) -> None:  # type: ignore[no-untyp
     page.reload()
     page.get_by_label("Minutes spent").fill("60")
     page.get_by_label("Paid by").select_option("cash")
-    page.get_by_role("button", name="Record completion").click()
+    click_and_wait(page, page.get_by_role("button", name="Record completion"))
     assert "Job completed" in page.content()
     assert int(_report_row(page, date.today().year).split("\t")[7]) == int(jobs_before) + 1
 
@@ -116,19 +116,19 @@ def test_befriending_journey(browser_page, demo_app) -> None:  # type: ignore[no
     screenshot(page, "support-befriending-suggestions")
     assert page.locator("ol li strong").count() >= 1, page.locator("ol").inner_text()
     page.get_by_label("Befriender", exact=True).select_option(index=1)
-    page.get_by_role("button", name="Match").click()
+    click_and_wait(page, page.get_by_role("button", name="Match"))
     if "Match made" not in page.content():  # the first suggestion's weekday did not suit: try each day
         for weekday in range(6):
             page.get_by_label("They meet on").select_option(str(weekday))
             page.get_by_label("Befriender", exact=True).select_option(index=1)
-            page.get_by_role("button", name="Match").click()
+            click_and_wait(page, page.get_by_role("button", name="Match"))
             if "Match made" in page.content():
                 break
     assert "Match made" in page.content()
     page.get_by_label("What", exact=True).select_option("visit")
     page.get_by_label("Date", exact=True).fill(date.today().isoformat())
     page.get_by_label("Minutes", exact=True).fill("90")
-    page.get_by_role("button", name="Log it").click()
+    click_and_wait(page, page.get_by_role("button", name="Log it"))
     assert "Logged." in page.content()
     screenshot(page, "support-befriending-match")
     assert float(_report_row(page, date.today().year).split("\t")[9]) == hours_before + 1.5

@@ -17,7 +17,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus, User, Van
 from foodtrain.services import planning
 from foodtrain.services.rota import VanTeam
-from tests.browser.conftest import screenshot, serious_accessibility_violations, sign_in_browser
+from tests.browser.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
 
 DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
@@ -93,8 +93,7 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
     page.goto(f"{server}/orders/{order_id}")
     page.get_by_label("Why is it cancelled?").fill("In hospital")
-    page.get_by_role("button", name="Cancel this order").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Cancel this order"))
     assert "already published" in page.content()
     screenshot(page, "week-cancel-confirm")
     assert serious_accessibility_violations(page) == []
