@@ -44,7 +44,7 @@ from foodtrain.models import (
     VolunteerAbsence,
 )
 from foodtrain.models._types import utc_now
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.rota_problem import (
@@ -543,6 +543,13 @@ def _store_result(session: Session, rota_row: Rota, data: ProblemData, result: r
     rota_row.objective_json = json.dumps(result.objective_by_rule)
 
 
+def job_actor(job: JobContext) -> Actor:
+    """Who asked for the job (a job receives ids, not objects): the ``user_id`` and ``username`` parameters."""
+    user_id = job.parameters.get("user_id")
+    return Actor(user_id=user_id if isinstance(user_id, int) else None,
+                 username=str(job.parameters.get("username") or ("system" if user_id is None else "")))
+
+
 def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     """Background job: draw up a draft rota for the month in ``job.parameters['month']``."""
     month = parse_month(job.parameters["month"])
@@ -561,15 +568,15 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     job.report_progress(force=True, message="Saving the draft rota…", best_objective=result.objective,
                         bound=result.best_bound, status=result.status)
     job.raise_if_cancelled()
-    rota_row = Rota(branch_id=job.branch_id, month=month, status=RotaStatus.DRAFT,
-                    created_by_user_id=job.parameters.get("user_id"))
+    actor = job_actor(job)
+    rota_row = Rota(branch_id=job.branch_id, month=month, status=RotaStatus.DRAFT, created_by_user_id=actor.user_id)
     for spec in specs:
         rota_row.slots.append(RotaSlot(key=spec.key, date=spec.date, part_of_day=spec.part_of_day, kind=spec.kind,
                                        van_id=spec.van_id, shop_id=spec.shop_id, resource=spec.resource,
                                        seats=spec.seats))
     session.add(rota_row)
     _store_result(session, rota_row, data, result)
-    record_event(session, user_id=job.parameters.get("user_id"), action="rota.generate", entity_type="rota",
+    record_event(session, actor=actor, action="rota.generate", entity_type="rota",
                  branch_id=job.branch_id, detail=f"month={month:%Y-%m} status={result.status}")
     session.flush()
     rota_id = rota_row.id
@@ -642,7 +649,7 @@ class Seat:
     volunteer_id: int | None
 
 
-def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, list[Seat]], *, user_id: int | None,
+def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, list[Seat]], *, actor: Actor,
                      kind: RotaChangeKind, note: str, field_for_error: str = "__all__") -> list[RotaChange]:
     """Replace the seats of the given slots, refuse if that breaks a hard rule the rota did not
     already break, log each changed seat, refresh the scores. Caller commits."""
@@ -677,7 +684,7 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
             gone = [v for v in old[role] if v not in new[role]]
             came = [v for v in new[role] if v not in old[role]]
             for index in range(max(len(gone), len(came))):
-                changes.append(RotaChange(kind=kind, user_id=user_id, slot_id=slot.id, slot_label=_slot_label(slot),
+                changes.append(RotaChange(kind=kind, user_id=actor.user_id, slot_id=slot.id, slot_label=_slot_label(slot),
                                           role=role, old_volunteer_id=gone[index] if index < len(gone) else None,
                                           new_volunteer_id=came[index] if index < len(came) else None, note=note))
         slot.assignments = [a for a in slot.assignments if a.volunteer_id in new[a.role]]
@@ -796,7 +803,7 @@ def _who_fits(session: Session, rota_row: Rota, slot: RotaSlot,
 
 
 def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, seats: Sequence[Seat], *,
-                expected_version: int | None, user_id: int | None) -> int:
+                expected_version: int | None, actor: Actor) -> int:
     """Set who sits in each seat of a slot (the hard rules are checked); returns how many seats changed.
 
     A trainee shadowing in the slot stays while the new seats still hold an experienced team beside them, and
@@ -838,7 +845,7 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
     if errors:
         raise ValidationError(errors)
     try:
-        changes = _apply_and_check(session, rota_row, {slot.id: list(wanted)}, user_id=user_id,
+        changes = _apply_and_check(session, rota_row, {slot.id: list(wanted)}, actor=actor,
                                    kind=RotaChangeKind.EDIT, note="edited by hand")
     except ValidationError:
         if not shadowing:
@@ -846,15 +853,15 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
         # the new seats leave the shadowing trainee without an experienced team: they come off too (if the
         # seats break a rule of their own, this raises that rule's message)
         changes = _apply_and_check(session, rota_row, {slot.id: [s for s in wanted if s.role is not RotaRole.SHADOW]},
-                                   user_id=user_id, kind=RotaChangeKind.EDIT, note="edited by hand")
-    record_event(session, user_id=user_id, action="rota.edit", entity_type="rota", entity_id=rota_row.id,
+                                   actor=actor, kind=RotaChangeKind.EDIT, note="edited by hand")
+    record_event(session, actor=actor, action="rota.edit", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"slot={slot.key} changes={len(changes)}")
     _commit(session)
     return len(changes)
 
 
 def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_id: int, other_assignment_id: int, *,
-                     expected_version: int | None, user_id: int | None) -> None:
+                     expected_version: int | None, actor: Actor) -> None:
     """Swap two people between their seats (each keeps the other's role); hard rules are checked."""
     rota_row = _load_rota(session, branch_id, rota_id, for_change=True)
     found = {a.id: (slot, a) for slot in rota_row.slots for a in slot.assignments}
@@ -875,15 +882,15 @@ def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_
         ids = [seat.volunteer_id for seat in seats]
         if len(ids) != len(set(ids)):
             raise ValidationError({"other_assignment_id": f"That would put someone twice on {_slot_label(slot)}."})
-    _apply_and_check(session, rota_row, {slot_a.id: seats_a, slot_b.id: seats_b}, user_id=user_id,
+    _apply_and_check(session, rota_row, {slot_a.id: seats_a, slot_b.id: seats_b}, actor=actor,
                      kind=RotaChangeKind.EDIT, note="swapped by hand", field_for_error="other_assignment_id")
-    record_event(session, user_id=user_id, action="rota.swap", entity_type="rota", entity_id=rota_row.id,
+    record_event(session, actor=actor, action="rota.swap", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"slots={slot_a.key},{slot_b.key}")
     _commit(session)
 
 
 def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_version: int | None,
-                 user_id: int | None) -> bool:
+                 actor: Actor) -> bool:
     """Draft -> published; a rota already published for the month is marked replaced.
 
     Returns False (and changes nothing) when the rota is already published (a double click).
@@ -901,8 +908,8 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
         current.status, current.published_month = RotaStatus.REPLACED, None
         session.flush()
     rota_row.status, rota_row.published_month = RotaStatus.PUBLISHED, rota_row.month
-    rota_row.published_at, rota_row.published_by_user_id = utc_now(), user_id
-    record_event(session, user_id=user_id, action="rota.publish", entity_type="rota", entity_id=rota_row.id,
+    rota_row.published_at, rota_row.published_by_user_id = utc_now(), actor.user_id
+    record_event(session, actor=actor, action="rota.publish", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"month={rota_row.month:%Y-%m}"
                  + (f" replaces={current.id}" if current is not None else ""))
     _commit(session)
@@ -921,7 +928,7 @@ class RepairOutcome:
 
 
 def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunteer_id: int | None,
-                         from_date: date | None, *, expected_version: int | None, user_id: int | None,
+                         from_date: date | None, *, expected_version: int | None, actor: Actor,
                          time_limit_s: float = REPAIR_TIME_LIMIT_S) -> RepairOutcome:
     """The volunteer cannot help from ``from_date`` on: re-staff their seats with as few changes as possible.
 
@@ -988,7 +995,7 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
         role = ROLE_FROM_LIBRARY[change.role]
         if change.new_volunteer_id is not None:
             slot.assignments.append(RotaAssignment(role=role, volunteer_id=volunteer_id_from_key(change.new_volunteer_id)))
-        row = RotaChange(kind=RotaChangeKind.REPAIR, user_id=user_id, slot_id=slot.id, slot_label=_slot_label(slot),
+        row = RotaChange(kind=RotaChangeKind.REPAIR, user_id=actor.user_id, slot_id=slot.id, slot_label=_slot_label(slot),
                          role=role,
                          old_volunteer_id=volunteer_id_from_key(change.old_volunteer_id) if change.old_volunteer_id else None,
                          new_volunteer_id=volunteer_id_from_key(change.new_volunteer_id) if change.new_volunteer_id else None,
@@ -1005,7 +1012,7 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     data = _problem_for(session, rota_row)
     _refresh_scores(rota_row, data, library_assignments(rota_row))
     rota_row.solver_status = outcome.result.status
-    record_event(session, user_id=user_id, action="rota.repair", entity_type="rota", entity_id=rota_row.id,
+    record_event(session, actor=actor, action="rota.repair", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"volunteer={dropped_id} from={from_date} changes={outcome.n_changes}")
     _commit(session)
     return RepairOutcome(rota_id, tuple(new_changes), outcome.n_changes, outcome.result.status)
