@@ -7,10 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foodtrain.models import Rota, RotaStatus
+from foodtrain.clock import branch_today
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import in_branch
+from foodtrain.services.rota.shadow import count_shadow_shifts_done
 from foodtrain.services.rota.store import StaleRotaError, commit_or_stale, load_rota
 
 def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_version: int | None,
@@ -37,4 +39,5 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
                  branch_id=branch_id, detail=f"month={rota_row.month:%Y-%m}"
                  + (f" replaces={current.id}" if current is not None else ""))
     commit_or_stale(session)
+    count_shadow_shifts_done(session, branch_id, branch_today())  # a month published late: its past days count now
     return True
