@@ -32,7 +32,7 @@ from web.rota_forms import (
     slot_form_class,
 )
 from foodtrain.services.extra import volunteer_extra_jobs
-from foodtrain.services.rota.shadow import mark_shadow_shift_missed, shadow_shift_missed
+from foodtrain.services.rota.shadow import count_shadow_shifts_done, mark_shadow_shift_missed, shadow_shift_missed
 from foodtrain.services.volunteer_calendar import (
     feed_calendar,
     feed_status,
@@ -299,6 +299,7 @@ def mine() -> ResponseReturnValue:
     start = _month_argument()
     if current_user.volunteer_id is None:
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
+    count_shadow_shifts_done(db.session(), current_branch_id(), branch_today())
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), current_user.volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=True,
                            extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
@@ -352,6 +353,7 @@ def feed_ics(token: str) -> ResponseReturnValue:
 @roles_required(*PLANNERS)
 def volunteer(volunteer_id: int) -> ResponseReturnValue:
     start = _month_argument()
+    count_shadow_shifts_done(db.session(), current_branch_id(), branch_today())
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=False,
                            extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),

@@ -1,22 +1,13 @@
 """Shadow shifts done: a trainee's shadow seats on published rotas count down once each, after their day."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from foodtrain.models import (
-    AuditEvent,
-    PartOfDay,
-    Rota,
-    RotaAssignment,
-    RotaRole,
-    RotaSlot,
-    RotaStatus,
-    ShadowShift,
-    SlotKind,
-    VolunteerRole,
+    AuditEvent, PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, ShadowShift, SlotKind, VolunteerRole,
 )
 from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
@@ -28,10 +19,13 @@ COORDINATOR = Actor(user_id=None, username="coordinator-test")
 DEC_1, DEC_8, DEC_15 = date(2026, 12, 1), date(2026, 12, 8), date(2026, 12, 15)
 
 
-def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLISHED):  # type: ignore[no-untyped-def]
+def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLISHED,  # type: ignore[no-untyped-def]
+                    published_at=None):
     """A rota of December with a van slot on each of ``days`` and the trainee shadowing in it."""
+    published = status is RotaStatus.PUBLISHED
     rota = Rota(branch_id=branch.id, month=date(2026, 12, 1), status=status,
-                published_month=date(2026, 12, 1) if status is RotaStatus.PUBLISHED else None)
+                published_month=date(2026, 12, 1) if published else None,
+                published_at=(published_at or datetime(2026, 11, 20, 10)) if published else None)
     session.add(rota)
     session.flush()
     slots = []
@@ -83,11 +77,17 @@ def test_drafts_and_republishing_do_not_count_again(session) -> None:  # type: i
     assert count_shadow_shifts_done(session, branch.id, DEC_15) == 1
     first.status, first.published_month = RotaStatus.REPLACED, None
     session.flush()
-    _published_rota(session, branch, van, trainee, [DEC_1, DEC_8])
+    second, _ = _published_rota(session, branch, van, trainee, [DEC_1, DEC_8])
     assert count_shadow_shifts_done(session, branch.id, DEC_15) == 1  # only the 8th is new
     session.refresh(trainee)
     assert trainee.shadow_shifts_remaining == 1
     assert session.scalar(select(func.count()).select_from(ShadowShift)) == 2
+    # republished on the 16th with the trainee on the 15th as well: a rota published after a day is no record
+    # of who came that day
+    second.status, second.published_month = RotaStatus.REPLACED, None
+    session.flush()
+    _published_rota(session, branch, van, trainee, [DEC_1, DEC_8, DEC_15], published_at=datetime(2026, 12, 16, 9))
+    assert count_shadow_shifts_done(session, branch.id, date(2026, 12, 20)) == 0
 
 
 def test_a_missed_shift_does_not_count_or_is_given_back(session) -> None:  # type: ignore[no-untyped-def]
@@ -149,6 +149,7 @@ def test_nightly_command_counts_every_branch(app, session) -> None:  # type: ign
     branch, van, trainee = _setting(session)
     rota, _ = _published_rota(session, branch, van, trainee, [DEC_1])
     rota.month = rota.published_month = date(2020, 1, 1)  # long past, whatever day the tests run
+    rota.published_at = datetime(2019, 12, 20, 10)
     rota.slots[0].date = date(2020, 1, 7)
     session.commit()
     runner = app.test_cli_runner()

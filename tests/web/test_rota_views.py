@@ -332,6 +332,10 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
         assert _team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
     own = demo_client.get(f"/rota/volunteers/{trainee_id}?month={MONTH}").get_data(as_text=True)
     assert "<td>Shadowing</td>" in own
+    with demo_app.app_context():
+        trainee = db.session.get(Volunteer, trainee_id)
+        if trainee.is_trainee:
+            assert f"Trainee: {trainee.shadow_shifts_remaining} shadow shift" in own
     driver_page = demo_client.get(f"/rota/volunteers/{driver_id}?month={MONTH}").get_data(as_text=True)
     assert f"{shown} (shadowing)" in driver_page
     # the edit page has the shadow seat, set to the trainee; choosing nobody takes them off (a logged change)
@@ -353,8 +357,9 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
 def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_client: FlaskClient) -> None:
     """A trainee's shadow seat on a published rota whose day has passed shows as one fewer shadow shift to do on
     their page, however often the page is opened."""
+    from datetime import date, datetime
+
     from foodtrain.models import PartOfDay, ShadowShift, Van
-    from datetime import date
 
     sign_in(demo_client, "coordinator-dg")
     with demo_app.app_context():
@@ -363,7 +368,8 @@ def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_cl
         trainee = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id).order_by(Volunteer.id))
         trainee.is_trainee, trainee.shadow_shifts_remaining = True, 3
         month = date(2026, 11, 1)
-        rota = Rota(branch_id=branch_id, month=month, status=RotaStatus.PUBLISHED, published_month=month)
+        rota = Rota(branch_id=branch_id, month=month, status=RotaStatus.PUBLISHED, published_month=month,
+                    published_at=datetime(2026, 10, 25, 10))
         db.session.add(rota)
         db.session.flush()
         slot = RotaSlot(rota_id=rota.id, key="van-past", date=date(2026, 11, 3), part_of_day=PartOfDay.WHOLE_DAY,

@@ -21,6 +21,8 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
 
     Returns False (and changes nothing) when the rota is already published (a double click).
     """
+    # the days that have passed count on the rota published until now, before a newer one replaces it
+    count_shadow_shifts_done(session, branch_id, branch_today())
     rota_row = load_rota(session, branch_id, rota_id, for_change=True)
     if rota_row.status is RotaStatus.PUBLISHED:
         return False
@@ -39,5 +41,4 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
                  branch_id=branch_id, detail=f"month={rota_row.month:%Y-%m}"
                  + (f" replaces={current.id}" if current is not None else ""))
     commit_or_stale(session)
-    count_shadow_shifts_done(session, branch_id, branch_today())  # a month published late: its past days count now
     return True

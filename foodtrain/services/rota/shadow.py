@@ -1,9 +1,10 @@
 """Shadow shifts done: the one place where a trainee's shadow shifts on published rotas count down.
 
 The rule: a trainee in the shadow seat of a slot of the branch's PUBLISHED rota, on a day before the
-branch's today, has done one shadow shift. It counts once per trainee and day (a ShadowShift row; the
-unique key makes a second count impossible), whatever happens to the rota later: republishing the month,
-a repair or a hand edit keep a counted day counted. A coordinator who marks the shift missed (they did not
+branch's today, has done one shadow shift, if that rota was published by that day (a rota drawn up or
+republished later is no record of who came on its past days). It counts once per trainee and day (a
+ShadowShift row; the unique key makes a second count impossible), whatever happens to the rota later:
+republishing the month, a repair or a hand edit keep a counted day counted. A coordinator who marks the shift missed (they did not
 come) gives it back, or stops it counting. Every count and give-back is in the audit log (by "system" for the
 automatic count). When the count reaches 0 the trainee may take a seat of their own from the next rota on
 (rota_problem gives the library the shadow shifts still needed at the start of the rota's month).
@@ -31,7 +32,7 @@ def count_shadow_shifts_done(session: Session, branch_id: int, today: date) -> i
     missed: one ShadowShift row each, one fewer shadow shift still to do (never below 0). Commits; returns
     how many were counted (0 when another request counted them at the same moment)."""
     rows = session.execute(
-        select(RotaAssignment.volunteer_id, RotaSlot)
+        select(RotaAssignment.volunteer_id, RotaSlot, Rota.published_at)
         .join(RotaSlot, RotaAssignment.slot_id == RotaSlot.id).join(Rota, RotaSlot.rota_id == Rota.id)
         .where(Rota.branch_id == branch_id, Rota.status == RotaStatus.PUBLISHED,
                RotaAssignment.role == RotaRole.SHADOW, RotaSlot.date < today)
@@ -40,8 +41,8 @@ def count_shadow_shifts_done(session: Session, branch_id: int, today: date) -> i
         .order_by(RotaSlot.date, RotaSlot.id)
     ).all()
     counted: set[tuple[int, date]] = set()
-    for volunteer_id, slot in rows:
-        if (volunteer_id, slot.date) in counted:
+    for volunteer_id, slot, published_at in rows:
+        if (volunteer_id, slot.date) in counted or published_at is None or published_at.date() > slot.date:
             continue
         counted.add((volunteer_id, slot.date))
         volunteer = session.get(Volunteer, volunteer_id)
