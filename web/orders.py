@@ -35,7 +35,7 @@ from foodtrain.services.orders import (
     undo_cancel,
 )
 from foodtrain.services.balances import balance_text, customer_balance_pence
-from foodtrain.services.planning import order_round_text
+from foodtrain.services.planning.viewing import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
 from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm, UndoCancelForm
