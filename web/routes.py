@@ -15,7 +15,9 @@ from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import ConfirmationNeeded, ValidationError
 from foodtrain.services.map_tiles import map_tile_urls
-from foodtrain.services.orders import StaleOrderError, picking_lists, record_delivery, undo_delivery
+from foodtrain.services.orders.delivery import record_delivery, undo_delivery
+from foodtrain.services.orders.rules import StaleOrderError
+from foodtrain.services.orders.shops import picking_lists
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from foodtrain.wording import plain_date
 from web.jobs import start_job

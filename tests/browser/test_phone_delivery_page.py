@@ -10,7 +10,7 @@ from sqlalchemy import select
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus, User
 from foodtrain.services.planning import adjusting, reading, storing, viewing
-from foodtrain.services.orders import record_packing
+from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.rota import VanTeam
 from tests.browser.conftest import screenshot, serious_accessibility_violations, sign_in_browser
 from tests.conftest import DEMO_PASSWORD

@@ -155,7 +155,8 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
 def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
     """£10 received against £15.50 due: the office is told what carries over, the customer's record, the board
     and the balances report show it owed, and the next delivery sheet adds it to the amount to collect."""
-    from foodtrain.services.orders import OrderLineInput, record_packing, save_order
+    from foodtrain.services.orders.shops import record_packing
+    from foodtrain.services.orders.taking import OrderLineInput, save_order
 
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))

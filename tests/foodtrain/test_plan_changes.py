@@ -16,7 +16,7 @@ from foodtrain.services.closures import set_day
 from foodtrain.services.audit import Actor
 from foodtrain.services.customers import CustomerDetails, pause_customer, update_customer
 from foodtrain.services.errors import ConfirmationNeeded
-from foodtrain.services.orders import OrderLineInput, save_order
+from foodtrain.services.orders.taking import OrderLineInput, save_order
 from foodtrain.services.privacy import erase_customer
 from foodtrain.services.rota import VanTeam
 from foodtrain.services.volunteers import add_absence

@@ -355,7 +355,8 @@ def test_only_vans_with_a_complete_rostered_team_are_planned_and_the_others_say_
 
 def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(session, monkeypatch) -> None:
     """After planning: a cancelled, an edited and a new order and a changed team are each listed, exactly."""
-    from foodtrain.services.orders import OrderLineInput, cancel_order, save_order
+    from foodtrain.services.orders.cancelling import cancel_order
+    from foodtrain.services.orders.taking import OrderLineInput, save_order
 
     branch, shop, vans, orders = _day(session, orders=3, vans=1, capacity=40)
     teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate")]

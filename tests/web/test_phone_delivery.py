@@ -10,7 +10,7 @@ from sqlalchemy import select
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, Branch, Order, OrderStatus, User
 from foodtrain.services.planning import adjusting, reading, storing, viewing
-from foodtrain.services.orders import record_packing
+from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.rota import VanTeam
 from tests.conftest import csrf_token_from, sign_in
 

@@ -220,7 +220,7 @@ def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_
     """A change tied to no round (a new order) is shown where people look: the coordinator's and the office's
     dashboards (with the customer), and the team's round page, sheet and dashboard (without)."""
     from foodtrain.models import Customer, CustomerStatus, Order
-    from foodtrain.services.orders import OrderLineInput, save_order
+    from foodtrain.services.orders.taking import OrderLineInput, save_order
 
     view = _plan(demo_app)
     mine = view.rounds[0]
