@@ -590,7 +590,7 @@ def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = No
 
 
 def _plan_search_workers() -> int:
-    from foodtrain.services.planning import PLAN_SEARCH_WORKERS
+    from foodtrain.services.planning.solving import PLAN_SEARCH_WORKERS
 
     return PLAN_SEARCH_WORKERS
 

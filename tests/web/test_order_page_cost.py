@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order
-from foodtrain.services.orders import order_board
+from foodtrain.services.orders.board import order_board
 from tests.conftest import DEMO_TODAY, sign_in
 from web.order_forms import OrderForm
 from web.page_cost import StatementCounter
