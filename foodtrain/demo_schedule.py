@@ -16,6 +16,7 @@ from foodtrain.jobs import get_job, run_job, submit_job
 from foodtrain.models import Branch, JobStatus, User, Volunteer
 from foodtrain.services.planning import adjusting, reading, storing
 from foodtrain.services.errors import ValidationError
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.rota import GENERATE_JOB_KIND, get_rota, publish_rota, teams_for_date
 
 
@@ -59,7 +60,7 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
                 raise RuntimeError(f"The demo rota for {code} could not be drawn up: {job.error_message}")
             rota_id = int(job.result["rota_id"])
             publish_rota(session, branch_id, rota_id, expected_version=get_rota(session, branch_id, rota_id).version,
-                         user_id=None)
+                         actor=SYSTEM)
             schedule.rota_ids[code] = rota_id
             days = _remaining_delivery_days(session, branch_id, today)
         for day in days:

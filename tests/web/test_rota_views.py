@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import (
+    AuditEvent,
     Branch,
     Rota,
     RotaAssignment,
@@ -166,6 +167,15 @@ def test_valid_edit_and_publish(demo_app: Flask, demo_client: FlaskClient) -> No
                                                             "confirmed": "1"})
     assert ok.status_code == 302
     assert _dg_rota(demo_app, rota_id).status is RotaStatus.PUBLISHED
+    with demo_app.app_context():  # the one Actor: user id and name in the audit log and on the changed seats
+        user_id = db.session.scalar(select(User.id).where(User.username == "coordinator-dg"))
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "rota",
+                                                             AuditEvent.entity_id == rota_id)).all()
+        assert {(e.action, e.user_id, e.username) for e in events} >= {
+            ("rota.edit", user_id, "coordinator-dg"), ("rota.publish", user_id, "coordinator-dg")}
+        assert {c.user_id for c in db.session.scalars(select(RotaChange).where(RotaChange.rota_id == rota_id))} \
+            == {user_id}
+        assert db.session.get(Rota, rota_id).published_by_user_id == user_id
 
 
 def test_repair_shows_before_and_after(demo_app: Flask, demo_client: FlaskClient) -> None:
