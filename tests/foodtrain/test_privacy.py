@@ -343,9 +343,9 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
 
 def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(session) -> None:  # type: ignore[no-untyped-def]
     """Issue 15: a first name alone ("Zqmargaret says ring twice") goes from the texts that are about the
-    volunteer: the notes of their befriending matches' visits and reviews, and any text that also names them in
-    full; as a whole word only. The same first name in someone else's note (another Zqmargaret's, or a
-    customer's) stays."""
+    volunteer, the notes of their befriending matches' visits and reviews; as a whole word only. The same first
+    name in someone else's note (another Zqmargaret's match, a customer's order even beside the full name)
+    stays: there it may be anyone's."""
     from foodtrain.models.support import BefriendingContact, BefriendingMatch, BefriendingReview, ContactKind
 
     branch = make_branch(session)
