@@ -79,6 +79,12 @@ def test_help_screens_are_taken_and_shown(browser_page, demo_app) -> None:  # ty
     _shot(page, "rota-draft.png")
     page.goto(page.url + "/repair")
     _shot(page, "drop-out.png")
+    page.context.clear_cookies()  # sign out: the Map page is the admin's
+    sign_in_browser(page, "admin", DEMO_PASSWORD)
+    page.goto(f"{server}/map-settings/")
+    _shot(page, "map-settings.png")
+    page.get_by_role("link", name="Help", exact=True).click()
+    page.wait_for_url(f"{server}/help/map")
 
     # Every page links to help; the link leads to the topic of the section where there is one.
     page.goto(f"{server}/orders/?date={DAY.isoformat()}")
