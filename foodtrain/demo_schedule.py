@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from foodtrain.jobs import get_job, run_job, submit_job
 from foodtrain.models import Branch, JobStatus, User, Volunteer
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, reading, storing
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.audit import SYSTEM
 from foodtrain.services.rota import GENERATE_JOB_KIND, get_rota, publish_rota, teams_for_date
@@ -33,7 +33,7 @@ def _remaining_delivery_days(session: Session, branch_id: int, today: date) -> l
     days = []
     day = today
     while day <= week_end:
-        if planning.open_orders(session, branch_id, day):
+        if reading.open_orders(session, branch_id, day):
             days.append(day)
         day += timedelta(days=1)
     session.rollback()
@@ -66,9 +66,9 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
         for day in days:
             report(f"{code}: planning the routes for {day:%A %-d %B}…")
             with session_factory() as session:
-                plan_id = planning.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
+                plan_id = storing.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
                 try:
-                    planning.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
+                    adjusting.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
                 except ValidationError as error:  # e.g. no van has a full team that day: the draft stays
                     session.rollback()
                     report(f"{code}: the routes for {day:%A %-d %B} are left as a draft: {error}")

@@ -191,6 +191,19 @@ VOLUNTEER_NAME_IN: Mapping[str, FreeText] = MappingProxyType({
 })
 
 
+# Rows of VOLUNTEER_NAME_IN that are about the volunteer (linked to them by id): there their first name alone
+# also means them ("Margaret says ring twice" in a visit note of Margaret's match), so it is erased too; elsewhere
+# it may be anyone's and stays (issue 15). table -> Link to the volunteer.
+VOLUNTEER_OWN_TEXT: Mapping[str, Link] = MappingProxyType({
+    "extra_jobs": Link("extra_jobs", ("volunteer_id",)),
+    "befriending_matches": Link("befriending_matches", ("volunteer_id",)),
+    "befriending_contacts": Link("befriending_contacts", ("match_id",), via="befriending_matches",
+                                 via_column="volunteer_id"),
+    "befriending_reviews": Link("befriending_reviews", ("match_id",), via="befriending_matches",
+                                via_column="volunteer_id"),
+})
+
+
 # Tables whose rows of the person are deleted at erasure (nothing in them is needed for statistics).
 DELETED_AT_ERASURE = frozenset({"customer_support_needs", "volunteer_availability", "volunteer_absences",
                                 "volunteer_partner_preferences", "volunteer_calendar_tokens",

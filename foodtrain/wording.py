@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 from foodtrain.clock import branch_today
 
-__all__ = ["JOB_TITLES", "SEARCH_OUTCOME_WORDS", "job_title", "plain_date", "plan_quality", "search_outcome",
-           "week_of"]
+__all__ = ["JOB_TITLES", "SEARCH_OUTCOME_WORDS", "job_title", "plain_date", "plan_quality", "route_plan_outcome",
+           "search_outcome", "week_of"]
 
 JOB_TITLES = {"rota_generate": "Drawing up the rota", "route_plan": "Planning the rounds"}
 
@@ -44,6 +44,18 @@ def plan_quality(cost: float | None, best_possible: float | None) -> str:
 def search_outcome(status: str | None) -> str:
     """A solver's status in the coordinator's words."""
     return SEARCH_OUTCOME_WORDS.get((status or "").lower(), "finished")
+
+
+def route_plan_outcome(status: str | None, orders_not_planned: int) -> str:
+    """How a day's route plan came out, in the coordinator's words.
+
+    The routing library says "infeasible" when some orders could not be served; the plan itself is still a
+    plan of every other order, so the page says how many were left out rather than "no plan fits"."""
+    if orders_not_planned:
+        return f"{orders_not_planned} order{'' if orders_not_planned == 1 else 's'} could not be fitted in (listed below)"
+    if (status or "").lower() in ("optimal", "feasible", "infeasible"):
+        return "every order is planned"
+    return search_outcome(status)
 
 
 def plain_date(day: date) -> str:

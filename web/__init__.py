@@ -66,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     from foodtrain import wording
 
     app.jinja_env.filters.update(plan_quality=wording.plan_quality, search_outcome=wording.search_outcome,
+                                 route_plan_outcome=wording.route_plan_outcome,
                                  plain_date=wording.plain_date, week_of=wording.week_of,
                                  job_title=wording.job_title)
 

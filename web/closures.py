@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from wtforms import DateField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
@@ -32,6 +33,10 @@ class DayForm(FlaskForm):
     reason = StringField("Why (for example “Christmas party”)", validators=[Length(max=MAX_REASON_LENGTH)])
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def _today() -> date:
     return branch_today()
 
@@ -55,12 +60,17 @@ def change() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        set_day(db.session(), current_branch_id(), form.day.data, is_open=ACTIONS.get(form.action.data),
-                reason=form.reason.data or "", actor=current_actor())
+        booked = set_day(db.session(), current_branch_id(), form.day.data, is_open=ACTIONS.get(form.action.data),
+                         reason=form.reason.data or "", actor=current_actor())
     except ValidationError as error:
         db.session.rollback()
         form.reason.errors = [error.field_errors.get("reason", str(error))]
         return _render(form, 400)
     word = {"close": "closed", "open": "open for work", "usual": "back to usual"}[form.action.data]
     flash(f"{plain_date(form.day.data)}: {word}. Rotas drawn up and days planned from now on follow this.", "info")
+    if booked.orders or booked.volunteers:
+        flash(Markup("{orders} still booked for that day and {volunteers} on the published rota: move the orders "
+                     "to another day on <a href=\"{board}\">the order board</a> and tell the volunteers.").format(
+            orders=_count(booked.orders, "order"), volunteers=_count(booked.volunteers, "volunteer"),
+            board=url_for("orders.board", date=form.day.data.isoformat())), "warning")
     return redirect(url_for("closures.index"))

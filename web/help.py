@@ -99,11 +99,20 @@ TOPICS = {topic.slug: topic for topic in (
     ), (
         Screenshot("drop-out.png", "The rota repair page", "Repairing the rota after a drop-out."),
     )),
+    HelpTopic("map", "Choose what the route maps show", (UserRole.ADMIN,), (
+        "Open Map (admins): it shows what the branch's route maps draw now.",
+        "Keep “The server's setting”, choose “The offline map only” (coast, lochs and towns shipped with "
+        "foodtrain; nothing is loaded from elsewhere), or “The branch's own tile server”.",
+        "For the branch's own server, type its address with {z}, {x} and {y}, and press “Save the map setting”.",
+    ), (
+        Screenshot("map-settings.png", "The Map page with the three choices for the branch's route maps",
+                   "What the route maps draw under the rounds."),
+    ), ("The plan page and the teams' phones load the tiles from that server: use one the charity may use.",)),
 )}
 
 # Which help a page links to: by blueprint, else the list of topics.
 TOPIC_OF_SECTION = {"orders": "phone-order", "customers": "phone-order", "rota_pages": "rota",
-                    "routes": "routes", "closures": "rota", "jobs": "rota"}
+                    "routes": "routes", "closures": "rota", "jobs": "rota", "map_settings": "map"}
 
 
 def topics_for(role: UserRole) -> list[HelpTopic]:

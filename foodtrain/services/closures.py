@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from foodtrain.holidays import scottish_public_holidays
-from foodtrain.models import BranchDayOverride
+from foodtrain.models import BranchDayOverride, Order, OrderStatus
+from foodtrain.models.rota import Rota, RotaAssignment, RotaSlot, RotaStatus
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
 
@@ -60,9 +61,37 @@ def closed_reason(session: Session, branch_id: int, day: date) -> str | None:
     return closed_days(session, branch_id, day, day).get(day)
 
 
+@dataclass(frozen=True)
+class DayBookings:
+    """What is already booked for a day the branch now closes: the coordinator moves the orders and tells the
+    volunteers (the route plan of the day says it is out of date by itself)."""
+
+    orders: int      # orders still to be delivered
+    volunteers: int  # volunteers on the published rota that day
+
+
+# The statuses of an order still to be delivered (planning.CLOSED_STATUSES are the others; planning imports
+# this module, so the list is spelt out here from the enum).
+_STILL_TO_DELIVER = tuple(status for status in OrderStatus
+                          if status not in (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED))
+
+
+def day_bookings(session: Session, branch_id: int, day: date) -> DayBookings:
+    """Orders still to be delivered on ``day`` and volunteers on the branch's published rota that day."""
+    orders = session.scalar(select(func.count(Order.id)).where(
+        Order.branch_id == branch_id, Order.delivery_date == day, Order.status.in_(_STILL_TO_DELIVER))) or 0
+    volunteers = session.scalar(
+        select(func.count(func.distinct(RotaAssignment.volunteer_id)))
+        .join(RotaSlot, RotaSlot.id == RotaAssignment.slot_id).join(Rota, Rota.id == RotaSlot.rota_id)
+        .where(Rota.branch_id == branch_id, Rota.status == RotaStatus.PUBLISHED, RotaSlot.date == day)) or 0
+    return DayBookings(orders, volunteers)
+
+
 def set_day(session: Session, branch_id: int, day: date, *, is_open: bool | None, reason: str,
-            actor: Actor) -> None:
-    """Close a day (is_open False), open it although it is a holiday (True), or go back to the usual (None)."""
+            actor: Actor) -> DayBookings:
+    """Close a day (is_open False), open it although it is a holiday (True), or go back to the usual (None).
+
+    Returns what is booked for a day it closes (nothing for the other changes)."""
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationError({"reason": f"Keep the reason under {MAX_REASON_LENGTH} characters."})
@@ -76,3 +105,4 @@ def set_day(session: Session, branch_id: int, day: date, *, is_open: bool | None
     record_event(session, actor=actor, action=action, entity_type="branch",
                  entity_id=branch_id, branch_id=branch_id, detail=f"{day.isoformat()} {reason}".strip())
     session.commit()
+    return day_bookings(session, branch_id, day) if is_open is False else DayBookings(0, 0)

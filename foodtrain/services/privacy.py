@@ -19,6 +19,8 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import String, Table, case, cast, delete, literal, null, or_, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from foodtrain.clock import branch_today
@@ -39,14 +41,17 @@ from foodtrain.personal_data import (
     PERSONAL,
     SUBJECT_ROWS,
     VOLUNTEER_NAME_IN,
+    VOLUNTEER_OWN_TEXT,
     Link,
     Treatment,
 )
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.orders import cancel_open_orders_of_erased_customer
+from foodtrain.services.orders.cancelling import cancel_open_orders_of_erased_customer
 from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"
+# Every table an erasure may write (its own rows, and names in other people's texts): vacuumed after it.
+ERASURE_WRITES = frozenset(PERSONAL) | frozenset(VOLUNTEER_NAME_IN) | DELETED_AT_ERASURE
 
 
 @dataclass(frozen=True)
@@ -141,10 +146,23 @@ def postcode_district(postcode: str | None) -> str:
 
 
 def checkpoint_after_erasure(session: Session) -> bool:
-    """Copy the write-ahead log into the database file and empty it, so no old page keeps erased values.
+    """After an erasure, leave no old copy of an erased value where the database keeps superseded rows.
 
-    SQLite only: PostgreSQL's WAL is recycled by the server and is not readable by the app's users."""
+    SQLite: copy the write-ahead log into the database file and empty it (freed space is zeroed by
+    secure_delete). PostgreSQL keeps each updated row's old version in the table until VACUUM: a plain VACUUM
+    of the tables erasure writes removes those versions (it takes no lock that blocks the app; the bytes of
+    the freed space are overwritten as it is reused, see README). Its WAL is recycled by the server and is not
+    readable by the app's users. False when the database was too busy (it catches up by itself)."""
     engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:  # type: ignore[union-attr]  # the Engine, as below
+                connection.execute(sql_text("SET lock_timeout = '5s'"))
+                for table_name in sorted(ERASURE_WRITES):
+                    connection.execute(sql_text(f'VACUUM "{table_name}"'))
+        except OperationalError:
+            return False  # e.g. the lock timed out behind a schema change: autovacuum gets there later
+        return True
     if engine.dialect.name == "sqlite":
         # On a raw connection outside any transaction (the engine's BEGIN IMMEDIATE would block a checkpoint).
         raw = engine.raw_connection()  # type: ignore[union-attr]  # get_bind() may be a Connection in general; here it is the Engine
@@ -231,10 +249,13 @@ def volunteer_names(session: Session, volunteer: Volunteer) -> set[str]:
     return {volunteer.full_name, f"{volunteer.last_name}, {volunteer.first_name}", *display_names} - {"", ERASED}
 
 
-def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str]) -> None:
+def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str], volunteer_id: int,
+                                 first_name: str) -> None:
     """Every text of the branch that may name the volunteer (personal_data.VOLUNTEER_NAME_IN) loses their
-    name(s); two volunteers of the same name both lose it there."""
+    name(s); two volunteers of the same name both lose it there. Their first name alone goes too, but only in
+    their own rows (personal_data.VOLUNTEER_OWN_TEXT): elsewhere it may be someone else's ("not Elsie Brodieson")."""
     tables = db.metadata.tables
+    first_names = {first_name} - {"", ERASED}
     for table_name, place in VOLUNTEER_NAME_IN.items():
         table = tables[table_name]
         if place.branch_via is None or place.key is None:
@@ -244,12 +265,18 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
             assert place.key is not None, f"{table_name}: branch_via needs its key column"
             query = (select(table.c.id, *(table.c[name] for name in place.columns))
                      .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
+        own_ids: set[int] = set()
+        if table_name in VOLUNTEER_OWN_TEXT:
+            own_table, own_condition = _linked_rows(VOLUNTEER_OWN_TEXT[table_name], volunteer_id)
+            own_ids = set(session.scalars(select(own_table.c.id).where(own_condition)).all())
         written = or_(*(table.c[name] != "" for name in place.columns))  # NULL and "" name no one
         for row in session.execute(query.where(written)).all():
             changed = {}
             for column_name, text in zip(place.columns, row[1:]):
                 if text:
                     without = text_without_names(text, names, ERASED)
+                    if row[0] in own_ids:
+                        without = text_without_names(without, first_names, ERASED)
                     if without != text:  # "(erased)" may be longer than a short name: keep within the column
                         changed[column_name] = without[:getattr(table.c[column_name].type, "length", None)]
             if changed:
@@ -258,7 +285,8 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
 
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     session.flush()
-    _erase_names_from_free_texts(session, volunteer.branch_id, volunteer_names(session, volunteer))
+    _erase_names_from_free_texts(session, volunteer.branch_id, volunteer_names(session, volunteer), volunteer.id,
+                                 volunteer.first_name)
     session.flush()
     _erase_rows(session, "volunteer", volunteer.id)
     session.expire(volunteer)
@@ -330,4 +358,6 @@ def apply_retention(session: Session, today: date, years: int, dry_run: bool = F
         record_event(session, user_id=None, username="retention", action="volunteer.erase", entity_type="volunteer",
                      entity_id=volunteer.id, branch_id=volunteer.branch_id, detail=f"retention {years} years")
     session.commit()
+    if outcome.customers or outcome.volunteers:
+        checkpoint_after_erasure(session)
     return outcome

@@ -64,3 +64,33 @@ def test_a_closure_needs_a_reason(session) -> None:  # type: ignore[no-untyped-d
         set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason=" ", actor=Actor(None, "x"))
     assert "why" in caught.value.field_errors["reason"]
     assert closed_reason(session, branch.id, date(2026, 12, 18)) is None
+
+
+def test_closing_a_booked_day_counts_its_open_orders_and_rostered_volunteers(session) -> None:  # type: ignore[no-untyped-def]
+    """set_day(close) says what is already booked for the day: orders still to deliver (not cancelled or
+    delivered ones) and the volunteers on the published rota (not a draft's); other changes say nothing."""
+    from foodtrain.models import OrderStatus
+    from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
+    from foodtrain.services.closures import DayBookings
+    from tests.factories import make_order, make_volunteer
+
+    branch = _branch(session)
+    van = make_van(session, branch)
+    friday = date(2026, 12, 11)
+    customers = [make_customer(session, branch) for _ in range(3)]
+    make_order(session, customers[0], delivery_date=friday)
+    make_order(session, customers[1], delivery_date=friday, status=OrderStatus.CANCELLED)
+    make_order(session, customers[2], delivery_date=date(2026, 12, 18))
+    driver, mate, drafted = (make_volunteer(session, branch) for _ in range(3))
+    for status, people in ((RotaStatus.PUBLISHED, (driver, mate)), (RotaStatus.DRAFT, (drafted,))):
+        rota = Rota(branch_id=branch.id, month=DECEMBER, status=status,
+                    published_month=DECEMBER if status is RotaStatus.PUBLISHED else None)
+        slot = RotaSlot(key=f"van-{status.value}", date=friday, part_of_day=PartOfDay.WHOLE_DAY,
+                        kind=SlotKind.DELIVERY, van_id=van.id, resource="Van", seats=2)
+        slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=person.id) for person in people]
+        rota.slots = [slot]
+        session.add(rota)
+    session.commit()
+    assert set_day(session, branch.id, friday, is_open=False, reason="Storm warning", actor=Actor(None)) == \
+        DayBookings(orders=1, volunteers=2)
+    assert set_day(session, branch.id, friday, is_open=None, reason="", actor=Actor(None)) == DayBookings(0, 0)

@@ -15,7 +15,8 @@ from flask import Flask
 
 from foodtrain.extensions import db
 from foodtrain.services.audit import SYSTEM
-from foodtrain.services.orders import OrderLineInput, StaleOrderError, order_edit_context, save_order
+from foodtrain.services.orders.rules import StaleOrderError
+from foodtrain.services.orders.taking import OrderLineInput, order_edit_context, save_order
 from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer
 

@@ -50,3 +50,21 @@ def test_without_the_checkpoint_the_wal_would_keep_erased_values(session, monkey
     session.commit()
     erase_customer(session, customer.id, branch.id, Actor(None))
     assert b"Zqwalsurname" in _database_bytes(session)
+
+
+def test_retention_leaves_no_erased_value_in_the_sqlite_file_or_its_wal(session) -> None:  # type: ignore[no-untyped-def]
+    """The retention command erases like the admin's button: the WAL is checkpointed after it too."""
+    from datetime import date
+
+    from foodtrain.models import CustomerStatus
+    from foodtrain.services.privacy import apply_retention
+
+    branch = make_branch(session)
+    make_customer(session, branch, last_name="Zqretainsurname", status=CustomerStatus.ENDED,
+                  ended_on=date(2019, 1, 1), end_reason="Moved away")
+    session.commit()
+    assert b"Zqretainsurname" in _database_bytes(session)
+    outcome = apply_retention(session, date(2026, 12, 7), 3)
+    assert len(outcome.customers) == 1
+    session.close()
+    assert b"Zqretainsurname" not in _database_bytes(session)

@@ -198,7 +198,7 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     from foodtrain.models.rota import PartOfDay, Rota, RotaChange, RotaChangeKind, RotaRole, RotaSlot, SlotKind
     from foodtrain.models.routes import RoutePlan, RouteRound
     from foodtrain.personal_data import NOT_PERSONAL, PERSONAL
-    from foodtrain.services.orders import cancel_order
+    from foodtrain.services.orders.cancelling import cancel_order
 
     customer = demo_session.scalar(select(Customer).where(Customer.access_notes != "").order_by(Customer.id).limit(1))
     linked = select(User.volunteer_id).where(User.volunteer_id.is_not(None))
@@ -341,12 +341,52 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
     assert session.get(Order, far.id).notes == "Zqelsie Brodie of West Lothian"
 
 
+def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(session) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: a first name alone ("Zqmargaret says ring twice") goes from the texts that are about the
+    volunteer, the notes of their befriending matches' visits and reviews; as a whole word only. The same first
+    name in someone else's note (another Zqmargaret's match, a customer's order even beside the full name)
+    stays: there it may be anyone's."""
+    from foodtrain.models.support import BefriendingContact, BefriendingMatch, BefriendingReview, ContactKind
+
+    branch = make_branch(session)
+    volunteer = make_volunteer(session, branch, first_name="Zqmargaret", last_name="Campbell")
+    namesake = make_volunteer(session, branch, first_name="Zqmargaret", last_name="Brown")
+    customer = make_customer(session, branch)
+    own_match = BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
+                                 started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
+                                 next_review_on=date(2026, 4, 5))
+    other_match = BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=namesake.id,
+                                   started_on=date(2026, 1, 5), weekday=3, part_of_day=DayPart.AFTERNOON,
+                                   next_review_on=date(2026, 4, 5))
+    session.add_all([own_match, other_match])
+    session.flush()
+    own_visit = BefriendingContact(match_id=own_match.id, kind=ContactKind.VISIT, happened_on=date(2026, 2, 1),
+                                   duration_min=60, notes="Zqmargaret says ring twice; Zqmargarets cake")
+    own_review = BefriendingReview(match_id=own_match.id, reviewed_on=date(2026, 4, 5),
+                                   notes="zqmargaret and the customer get on well")
+    other_visit = BefriendingContact(match_id=other_match.id, kind=ContactKind.VISIT, happened_on=date(2026, 2, 1),
+                                     duration_min=60, notes="Zqmargaret says ring twice")
+    session.add_all([own_visit, own_review, other_visit])
+    named = make_order(session, customer, notes="Zqmargaret Campbell has the key; Zqmargaret says knock")
+    unrelated = make_order(session, make_customer(session, branch), notes="Zqmargaret (daughter) will answer")
+    session.commit()
+    erase_volunteer(session, volunteer.id, branch.id, Actor(None))
+    session.expire_all()
+    assert session.get(BefriendingContact, own_visit.id).notes == "(erased) says ring twice; Zqmargarets cake"
+    assert session.get(BefriendingReview, own_review.id).notes == "(erased) and the customer get on well"
+    assert session.get(Order, named.id).notes == "(erased) has the key; Zqmargaret says knock"
+    assert session.get(BefriendingContact, other_visit.id).notes == "Zqmargaret says ring twice"
+    assert session.get(Order, unrelated.id).notes == "Zqmargaret (daughter) will answer"
+
+
 def test_every_place_a_volunteer_may_be_named_is_a_personal_text_column() -> None:
     """The places listed for name search exist, are classified personal, and reach a branch."""
     from foodtrain.extensions import db
-    from foodtrain.personal_data import PERSONAL, VOLUNTEER_NAME_IN
+    from foodtrain.personal_data import PERSONAL, VOLUNTEER_NAME_IN, VOLUNTEER_OWN_TEXT
 
     tables = db.metadata.tables
+    assert set(VOLUNTEER_OWN_TEXT) <= set(VOLUNTEER_NAME_IN)
+    assert all(link.table == name for name, link in VOLUNTEER_OWN_TEXT.items())
     for table_name, place in VOLUNTEER_NAME_IN.items():
         assert set(place.columns) <= set(PERSONAL[table_name]), table_name
         branch_table = tables[place.branch_via or table_name]
@@ -409,3 +449,25 @@ def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:  # ty
         assert session.get(Order, past.id).status is OrderStatus.NOT_DELIVERED
         stored = session.get(RotaChange, change.id).note
         assert len(stored) == 300 and "Al Li" not in stored
+
+
+@requires_postgres
+def test_erasure_on_postgres_vacuums_the_old_row_versions(postgres_app) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL keeps an updated row's old version (with the erased values) in the table until VACUUM:
+    erasure vacuums the tables it wrote, so no dead version of the customer's or their orders' rows is left."""
+    from sqlalchemy import text
+
+    from foodtrain.extensions import db
+
+    with postgres_app.app_context():
+        session = db.session
+        session.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))
+        session.commit()
+        branch = make_branch(session)
+        customer = make_customer(session, branch, last_name="Zqvacuum")
+        make_order(session, customer, notes="Zqvacuum ring twice")
+        session.commit()
+        erase_customer(session, customer.id, branch.id, Actor(None))
+        dead = {name: session.execute(text(f"SELECT dead_tuple_count FROM pgstattuple('{name}')")).scalar()
+                for name in ("customers", "orders")}
+        assert dead == {"customers": 0, "orders": 0}

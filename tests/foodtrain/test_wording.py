@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from foodtrain import wording
-from foodtrain.services.planning import PLAN_JOB_KIND
+from foodtrain.services.planning.storing import PLAN_JOB_KIND
 from foodtrain.services.rota import GENERATE_JOB_KIND
 from rota.domain import PART_OF_DAY_WORDS
 
@@ -38,3 +38,11 @@ def test_every_job_kind_and_part_of_day_has_words() -> None:
     assert wording.job_title(PLAN_JOB_KIND) == "Planning the rounds"
     assert PART_OF_DAY_WORDS["whole_day"] == "all day"
     assert wording.search_outcome("feasible") and "feasible" not in wording.search_outcome("feasible")
+
+
+def test_a_route_plan_with_orders_left_out_says_how_many_not_that_no_plan_fits() -> None:
+    """The library's "infeasible" means some orders were left out; the plan of the rest is shown."""
+    assert wording.route_plan_outcome("infeasible", 3) == "3 orders could not be fitted in (listed below)"
+    assert wording.route_plan_outcome("infeasible", 1).startswith("1 order could not")
+    assert wording.route_plan_outcome("feasible", 0) == "every order is planned"
+    assert wording.route_plan_outcome("no_solution_in_time", 0) == wording.search_outcome("no_solution_in_time")

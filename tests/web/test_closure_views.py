@@ -29,3 +29,35 @@ def test_coordinator_closes_a_day_and_planning_it_is_refused(demo_app, demo_clie
 def test_office_and_drivers_cannot_change_closures(demo_client) -> None:  # type: ignore[no-untyped-def]
     sign_in(demo_client, "office-dg")
     assert demo_client.get("/closures/").status_code == 403
+
+
+def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app, demo_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Closing a day after orders were taken and the rota published (a storm warning on Wednesday) tells the
+    coordinator how many orders are still booked for it and how many volunteers are rostered, with the order
+    board to move them from; a day with neither says nothing more."""
+    from sqlalchemy import select
+
+    import web.closures
+    from foodtrain.extensions import db
+    from foodtrain.models import Branch
+    from foodtrain.services import planning
+    from tests.factories import make_customer, make_order
+
+    monkeypatch.setattr(web.closures, "_today", lambda: date(2026, 11, 20))
+    day = date(2026, 12, 9)
+    with demo_app.app_context():
+        branch = db.session.scalar(select(Branch).where(Branch.code == "DG"))
+        booked = len(planning.open_orders(db.session, branch.id, day))
+        if booked == 0:
+            make_order(db.session, make_customer(db.session, branch), delivery_date=day)
+            db.session.commit()
+            booked = 1
+    sign_in(demo_client, "coordinator-dg")
+    token = csrf_token_from(demo_client.get("/closures/").get_data(as_text=True))
+    page = demo_client.post("/closures/", data={"csrf_token": token, "day": day.isoformat(), "action": "close",
+                                                "reason": "Storm warning"}, follow_redirects=True).get_data(as_text=True)
+    assert f"{booked} order{'s' if booked != 1 else ''} still booked for that day" in page
+    assert "/orders/?date=2026-12-09" in page
+    quiet = demo_client.post("/closures/", data={"csrf_token": token, "day": "2027-01-13", "action": "close",
+                                                 "reason": "Staff training"}, follow_redirects=True)
+    assert "still booked" not in quiet.get_data(as_text=True)

@@ -296,7 +296,7 @@ def test_edit_page_groups_people_who_fit(demo_app: Flask, demo_client: FlaskClie
 def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client: FlaskClient) -> None:
     """A trainee in a van's shadow seat shows beside the team on the rota page ("Shadowing"), is no seat filled,
     and shows on their own rota and as a team-mate "(shadowing)" on the driver's once published."""
-    from foodtrain.services.planning import _team_text
+    from foodtrain.services.planning.reading import team_text
     from foodtrain.services.rota import teams_for_date
 
     sign_in(demo_client, "coordinator-dg")
@@ -329,7 +329,7 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
         rota.status, rota.published_month = RotaStatus.PUBLISHED, rota.month
         db.session.commit()
         team = next(t for t in teams_for_date(db.session, branch_id, day) if t.shadow_volunteer_id == trainee_id)
-        assert _team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
+        assert team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
     own = demo_client.get(f"/rota/volunteers/{trainee_id}?month={MONTH}").get_data(as_text=True)
     assert "<td>Shadowing</td>" in own
     with demo_app.app_context():
