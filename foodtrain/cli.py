@@ -401,7 +401,19 @@ def plan_day_command(day: datetime, branch_codes: tuple[str, ...], time_limit_s:
         click.echo(job_id)
 
 
+@click.command("count-shadow-shifts")
+@with_appcontext
+def count_shadow_shifts_command() -> None:
+    """Count the trainees' shadow shifts on published rotas whose day has passed (idempotent: for a nightly run)."""
+    from foodtrain.services.rota.shadow import count_shadow_shifts_done
+
+    today = branch_today()
+    for branch in db.session.scalars(select(Branch).order_by(Branch.code)).all():
+        click.echo(f"{branch.code}: {count_shadow_shifts_done(db.session(), branch.id, today)} shadow shifts counted")
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, seed_national_day_command, plan_day_command, create_user_command, geocode_command, backup_command,
-                    restore_command, check_db_command, retention_command, users_group, purge_backups_command):
+                    restore_command, check_db_command, retention_command, users_group, purge_backups_command,
+                    count_shadow_shifts_command):
         app.cli.add_command(command)

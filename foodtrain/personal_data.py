@@ -88,6 +88,7 @@ NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
     "orders": frozenset({"cancelled_from_status"}),
     "route_unplanned": frozenset({"reason"}),  # why the solver could not fit it: capacity, time
     "rota_changes": frozenset({"slot_label"}),
+    "shadow_shifts": frozenset({"slot_label"}),  # date, van or shop and part of day
     "extra_task_types": frozenset({"name"}),  # the branch's list of job kinds
     "branch_day_overrides": frozenset({"reason"}),  # why a branch closes or opens a day (holiday, weather)
     "referrals": frozenset({"service", "source", "outcome"}),  # choices from fixed lists
@@ -136,6 +137,7 @@ SUBJECT_ROWS: Mapping[str, tuple[Link, ...]] = MappingProxyType({
         Link("volunteer_calendar_tokens", ("volunteer_id",)),
         Link("rota_assignments", ("volunteer_id",)),
         Link("rota_changes", ("old_volunteer_id", "new_volunteer_id")),
+        Link("shadow_shifts", ("volunteer_id",)),
         Link("users", ("volunteer_id",)),
         Link("volunteer_skills", ("volunteer_id",)),
         Link("volunteer_support_profiles", ("volunteer_id",)),

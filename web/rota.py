@@ -16,13 +16,23 @@ from flask_wtf import FlaskForm
 import foodtrain.services.rota as rota_service  # registers the rota generation job kind
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
-from foodtrain.models import RotaStatus, UserRole
+from foodtrain.models import RotaRole, RotaStatus, UserRole
 from foodtrain.services.errors import ValidationError
 from web.arguments import int_argument
 from foodtrain.services.rota import GENERATE_JOB_KIND, ROLE_LABELS, Seat
 from web.jobs import start_job
-from web.rota_forms import NOBODY, CalendarFeedForm, GenerateForm, RepairForm, SwapForm, VersionForm, slot_form_class
+from web.rota_forms import (
+    NOBODY,
+    CalendarFeedForm,
+    GenerateForm,
+    RepairForm,
+    ShadowMissedForm,
+    SwapForm,
+    VersionForm,
+    slot_form_class,
+)
 from foodtrain.services.extra import volunteer_extra_jobs
+from foodtrain.services.rota.shadow import count_shadow_shifts_done, mark_shadow_shift_missed, shadow_shift_missed
 from foodtrain.services.volunteer_calendar import (
     feed_calendar,
     feed_status,
@@ -135,13 +145,14 @@ def _edit_forms(editor: rota_service.SlotEditor, form: FlaskForm | None = None,
     """The seat form and the swap form of a slot, filled from the editor (or keeping what was typed)."""
     seats = editor.slot.seats
     if form is None:
-        form = slot_form_class(len(seats))(version=editor.rota_version, **{
+        shadow = next((seat.volunteer_id for seat in editor.slot.shadowing), None)
+        form = slot_form_class(len(seats))(version=editor.rota_version, shadow=shadow or NOBODY, **{
             f"seat_{i}": seat.volunteer_id or NOBODY for i, seat in enumerate(seats)})
-    for index, seat in enumerate(seats):
-        field = getattr(form, f"seat_{index}")
-        field.label.text = ROLE_LABELS[seat.role]
-        people = editor.choices.get(seat.role, [])
-        fits = editor.fits.get(seat.role, frozenset()) if editor.fits else frozenset()
+    fields = [(getattr(form, f"seat_{index}"), seat.role) for index, seat in enumerate(seats)]
+    for field, role in [*fields, (form.shadow, RotaRole.SHADOW)]:
+        field.label.text = "Shadowing (trainee)" if role is RotaRole.SHADOW else ROLE_LABELS[role]
+        people = editor.choices.get(role, [])
+        fits = editor.fits.get(role, frozenset()) if editor.fits else frozenset()
         groups = {
             "Leave empty": [(NOBODY, "— nobody —")],
             "Free and allowed": [(c.id, c.name) for c in people if c.id in fits],
@@ -156,6 +167,17 @@ def _edit_forms(editor: rota_service.SlotEditor, form: FlaskForm | None = None,
     return form, swap_form
 
 
+def _render_edit(editor: rota_service.SlotEditor, form: FlaskForm, swap_form: SwapForm,
+                 status: int = 200) -> ResponseReturnValue:
+    """The slot's edit page; for a shadowing trainee on a day that has come, whether they came (missed or not)."""
+    shadow = next(iter(editor.slot.shadowing), None)
+    missed = None
+    if shadow is not None and shadow.volunteer_id is not None and editor.slot.date <= branch_today():
+        missed = shadow_shift_missed(db.session(), shadow.volunteer_id, editor.slot.date)
+    return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form,
+                           shadow_missed=missed, missed_form=ShadowMissedForm()), status
+
+
 @blueprint.route("/<int:rota_id>/edit", methods=["GET", "POST"])
 @roles_required(*PLANNERS)
 def edit(rota_id: int) -> ResponseReturnValue:
@@ -167,6 +189,8 @@ def edit(rota_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate_on_submit():
             seats = [Seat(seat.role, getattr(form, f"seat_{i}").data or None) for i, seat in enumerate(editor.slot.seats)]
+            if "shadow" in request.form:  # the shadow seat as chosen (a form without it keeps the trainee there)
+                seats.append(Seat(RotaRole.SHADOW, form.shadow.data or None))
             try:
                 changed = rota_service.update_slot(db.session(), current_branch_id(), rota_id, slot_id, seats,
                                                    expected_version=form.version.data, actor=current_actor())
@@ -177,8 +201,8 @@ def edit(rota_id: int) -> ResponseReturnValue:
                 flash(f"Saved: {changed} seat{'s' if changed != 1 else ''} changed." if changed
                       else "Nothing to change.", "info")
                 return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor=f"day-{editor.slot.date}"))
-        return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form), 400
-    return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form)
+        return _render_edit(editor, form, swap_form, 400)
+    return _render_edit(editor, form, swap_form)
 
 
 @blueprint.route("/<int:rota_id>/swap", methods=["POST"])
@@ -199,7 +223,30 @@ def swap(rota_id: int) -> ResponseReturnValue:
         else:
             flash("Swapped.", "info")
             return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor=f"day-{editor.slot.date}"))
-    return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form), 400
+    return _render_edit(editor, form, swap_form, 400)
+
+
+@blueprint.route("/<int:rota_id>/shadow-missed", methods=["POST"])
+@roles_required(*PLANNERS)
+def shadow_missed(rota_id: int) -> ResponseReturnValue:
+    """The trainee shadowing on the slot did not come (their shadow shift does not count), or did after all."""
+    slot_id = _slot_argument()
+    form = ShadowMissedForm()
+    if form.validate_on_submit():
+        try:
+            changed = mark_shadow_shift_missed(db.session(), current_branch_id(), rota_id, slot_id,
+                                               missed=form.missed.data == "1", today=branch_today(),
+                                               actor=current_actor())
+        except ValidationError as error:
+            db.session.rollback()
+            flash(" ".join(error.field_errors.values()), "error")
+        else:
+            if changed:
+                flash("Marked missed: the shadow shift does not count." if form.missed.data == "1"
+                      else "Marked as done: the shadow shift counts.", "info")
+    else:
+        flash("Nothing was changed: reload the page and choose again.", "error")
+    return redirect(url_for("rota_pages.edit", rota_id=rota_id, slot=slot_id))
 
 
 def _repair_choices(form: RepairForm, people: list[rota_service.VolunteerChoice]) -> None:
@@ -252,6 +299,7 @@ def mine() -> ResponseReturnValue:
     start = _month_argument()
     if current_user.volunteer_id is None:
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
+    count_shadow_shifts_done(db.session(), current_branch_id(), branch_today())
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), current_user.volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=True,
                            extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
@@ -305,6 +353,7 @@ def feed_ics(token: str) -> ResponseReturnValue:
 @roles_required(*PLANNERS)
 def volunteer(volunteer_id: int) -> ResponseReturnValue:
     start = _month_argument()
+    count_shadow_shifts_done(db.session(), current_branch_id(), branch_today())
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), volunteer_id, start)
     return render_template("rota/volunteer.html", rota=view, start=start, own=False,
                            extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),

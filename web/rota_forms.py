@@ -56,6 +56,12 @@ class SwapForm(FlaskForm):
                                       validators=[InputRequired(message="Choose someone to swap with.")])
 
 
+class ShadowMissedForm(FlaskForm):
+    """The trainee shadowing on a past slot did not come ("1"), or did after all ("0")."""
+
+    missed = StringField(validators=[AnyOf(["0", "1"], message="Choose whether they came.")])
+
+
 class RepairForm(FlaskForm):
     version = _version_field()
     volunteer_id = SelectField("Volunteer who drops out", coerce=int, validate_choice=False,
@@ -70,10 +76,13 @@ class RepairForm(FlaskForm):
 
 
 def slot_form_class(seat_count: int) -> type[FlaskForm]:
-    """A form with one select per seat of the slot (seat_0, seat_1, ...) and the rota's version."""
+    """A form with one select per seat of the slot (seat_0, seat_1, ...), the shadow seat (a trainee shadowing
+    beside them, or nobody) and the rota's version."""
 
     class SlotForm(FlaskForm):
         version = _version_field()
+        shadow = SelectField("Shadowing (trainee)", coerce=int, validate_choice=False, default=NOBODY,
+                             validators=[Optional()])
 
     for index in range(seat_count):
         setattr(SlotForm, f"seat_{index}", SelectField(f"Seat {index + 1}", coerce=int, validate_choice=False,

@@ -15,6 +15,7 @@ from foodtrain.extensions import db
 from foodtrain.models import UserRole, Volunteer, VolunteerRole
 from foodtrain.services import volunteers as volunteer_service
 from foodtrain.services.errors import ValidationError
+from foodtrain.services.rota.shadow import count_shadow_shifts_done
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_volunteers
 from web.arguments import page_argument
 from web.people_forms import (
@@ -67,6 +68,7 @@ def index() -> ResponseReturnValue:
 @roles_required(*OFFICE_ROLES)
 def show(volunteer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
+    count_shadow_shifts_done(db.session(), branch_id, branch_today())  # shadow shifts to do, as of today
     volunteer = volunteer_service.volunteer_profile(db.session(), branch_id, volunteer_id)
     show_pvg = _show_pvg()
     if show_pvg:
@@ -120,6 +122,7 @@ def create() -> ResponseReturnValue:
 @roles_required(*OFFICE_ROLES)
 def edit(volunteer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
+    count_shadow_shifts_done(db.session(), branch_id, branch_today())  # shadow shifts to do, as of today
     volunteer = volunteer_service.volunteer_profile(db.session(), branch_id, volunteer_id)
     form = _volunteer_form(branch_id, volunteer.id)
     if request.method == "GET":

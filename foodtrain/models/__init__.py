@@ -46,11 +46,11 @@ __all__ = [
 __all__ += ["LIST_METHOD_LABELS", "PAYMENT_METHOD_LABELS", "estimate_crates"]
 __all__ += ["BranchDayOverride", "BranchMapSetting", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
 from foodtrain.models.rota import (  # noqa: E402
-    PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind,
-    VolunteerCalendarToken,
+    PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, ShadowShift,
+    SlotKind, VolunteerCalendarToken,
 )
 __all__ += ["PartOfDay", "Rota", "RotaAssignment", "RotaChange", "RotaChangeKind", "RotaRole", "RotaSlot",
-            "RotaStatus", "SlotKind", "VolunteerCalendarToken"]
+            "RotaStatus", "ShadowShift", "SlotKind", "VolunteerCalendarToken"]
 from foodtrain.models.routes import (  # noqa: E402
     RoutePin, RoutePlan, RoutePlanStatus, RouteRound, RouteStop, RouteUnplanned,
 )

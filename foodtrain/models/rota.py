@@ -158,6 +158,27 @@ class RotaChange(Model):
     new_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[new_volunteer_id])
 
 
+class ShadowShift(Model):
+    """A trainee's shadow shift on a published rota whose date has passed, recorded once per trainee and day.
+
+    Recorded and not ``missed``: it has been counted once against the trainee's shadow shifts still to do.
+    ``missed`` (a coordinator says they did not come): it does not count (or was given back). The rule that
+    records and counts is foodtrain.services.rota.shadow.count_shadow_shifts_done.
+    """
+
+    __tablename__ = "shadow_shifts"
+    __table_args__ = (UniqueConstraint("volunteer_id", "shift_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    shift_date: Mapped[date] = mapped_column(Date)
+    slot_label: Mapped[str] = mapped_column(String(120), default="")
+    missed: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    volunteer: Mapped[Volunteer] = relationship()
+
+
 class VolunteerCalendarToken(Model):
     """An unguessable token for a volunteer's own iCalendar feed; only its SHA-256 digest is stored."""
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 import rota
@@ -28,6 +28,7 @@ from foodtrain.models import (
     RotaRole,
     RotaSlot,
     RotaStatus,
+    ShadowShift,
     Shop,
     SlotKind,
     Van,
@@ -140,7 +141,8 @@ def _library_slot(spec: SlotSpec | RotaSlot, branch_code: str) -> rota.Slot:
 
 
 def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, known: set[int],
-                       support_busy: tuple[frozenset[date], frozenset[tuple[int, str]]] | None = None) -> rota.Volunteer:
+                       support_busy: tuple[frozenset[date], frozenset[tuple[int, str]]] | None = None,
+                       shadow_shifts_done_in_month: int = 0) -> rota.Volunteer:
     dates = month_dates(month)
     busy_dates, busy_half_days = support_busy or (frozenset(), frozenset())
     away = set(busy_dates)
@@ -166,7 +168,8 @@ def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, know
         pvg_status=volunteer.pvg_status.value,
         pvg_date=volunteer.pvg_issued_on,
         trainee=trainee,
-        shadow_shifts_needed=volunteer.shadow_shifts_remaining if trainee else 0,
+        # as at the start of the month: this month's shifts already counted (services/rota/shadow.py) still count
+        shadow_shifts_needed=volunteer.shadow_shifts_remaining + shadow_shifts_done_in_month if trainee else 0,
         dates_away=frozenset(away),
         preferred_partners=frozenset(preferred),
         never_partners=frozenset(never),
@@ -176,6 +179,16 @@ def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, know
         branch=branch_code,
         name=volunteer.full_name,
     )
+
+
+def shadow_shifts_done_since(session: Session, volunteer_ids: Sequence[int], month: date) -> dict[int, int]:
+    """Per volunteer, the shadow shifts counted as done (not missed) from the first day of ``month`` on."""
+    rows = session.execute(
+        select(ShadowShift.volunteer_id, func.count()).where(
+            ShadowShift.volunteer_id.in_(volunteer_ids), ShadowShift.shift_date >= month,
+            ShadowShift.missed.is_(False)).group_by(ShadowShift.volunteer_id)
+    ).all()
+    return {volunteer_id: int(count) for volunteer_id, count in rows}
 
 
 def volunteers_for_month(session: Session, branch_id: int, month: date) -> Sequence[Volunteer]:
@@ -228,7 +241,9 @@ def build_problem(session: Session, branch_id: int, month: date,
     from foodtrain.services.commitments import support_busy_in_month  # EXTRA and befriending come first
 
     busy = support_busy_in_month(session, [v.id for v in volunteers], month)
-    library_volunteers = tuple(_library_volunteer(v, month, code, known, busy.get(v.id)) for v in volunteers)
+    shadows_done = shadow_shifts_done_since(session, [v.id for v in volunteers], month)
+    library_volunteers = tuple(_library_volunteer(v, month, code, known, busy.get(v.id), shadows_done.get(v.id, 0))
+                               for v in volunteers)
     keys = {v.id for v in library_volunteers}
     problem = rota.RotaProblem(
         month=rota.Month(month.year, month.month),

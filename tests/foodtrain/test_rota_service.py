@@ -463,3 +463,65 @@ def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session
     assert session.get(RotaSlot, slot_id).assignments == []
     assert session.scalar(select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW,
                                                       RotaChange.old_volunteer_id == trainee.id)) is not None
+
+
+def test_staffing_summary_says_complete_or_which_seats_are_empty_and_why(session) -> None:  # type: ignore[no-untyped-def]
+    """The rota page's summary per branch: "complete", or the empty seats by role and the commonest reasons, in
+    the coordinator's words (no solver terms)."""
+    branch, _, _, people = _small_branch(session)
+    for name in ("Dora", "Dan"):
+        people[name].van_driving_approved = False
+    session.commit()
+    view = rota_service.get_rota(session, branch.id, _generate(session, branch))
+    staffing = view.staffing
+    assert not staffing.complete and staffing.empty_seats >= 5
+    assert ("Driver", 5) in staffing.empty_by_role
+    assert staffing.sentence.startswith(f"{branch.name}: {staffing.empty_seats} seats empty (")
+    assert staffing.reasons and all(slots >= 1 and ": " not in reason[:12] for reason, slots in staffing.reasons)
+    words = " ".join([staffing.sentence, staffing.search, *(reason for reason, _ in staffing.reasons)]).lower()
+    assert not {"penalty", "bound", "feasible", "objective", "infeasible"} & set(words.replace(",", " ").split())
+    full = rota_service.views.StaffingSummary(branch.name, "the best possible", 0, (), ())
+    assert full.complete and full.sentence == f"{branch.name}: complete, every seat is filled."
+
+
+def test_coordinator_sets_and_clears_the_shadow_seat_with_the_solvers_rules(session) -> None:  # type: ignore[no-untyped-def]
+    """The shadow seat of a slot is set or cleared by hand (a logged change), checked by the library's checker
+    like the solver's answer: only a trainee still to shadow, beside a full experienced team, within the
+    shadow shifts they still need."""
+    branch, _, _, people = _small_branch(session)
+    trainee = make_volunteer(session, branch, (VolunteerRole.DELIVERY_MATE,), first_name="Tia", last_name="Trainee",
+                             is_trainee=True, shadow_shifts_remaining=1, shifts_per_month=1)
+    _available(trainee, weekdays=(1,))
+    session.commit()
+    stored = session.get(Rota, _generate(session, branch))
+    vans = sorted((s for s in stored.slots if s.kind is SlotKind.DELIVERY), key=lambda s: s.date)
+    shadowed = next(s for s in vans if any(a.role is RotaRole.SHADOW for a in s.assignments))
+    target = next(s for s in vans if s.id != shadowed.id
+                  and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE})
+
+    def team(slot):  # type: ignore[no-untyped-def]
+        return [Seat(a.role, a.volunteer_id) for a in slot.assignments if a.role is not RotaRole.SHADOW]
+
+    def edit(slot_id, seats):  # type: ignore[no-untyped-def]
+        version = session.get(Rota, stored.id).version
+        return rota_service.update_slot(session, branch.id, stored.id, slot_id, seats, expected_version=version,
+                                        actor=SYSTEM)
+
+    editor = rota_service.get_slot_editor(session, branch.id, stored.id, target.id)
+    assert [c.id for c in editor.choices[RotaRole.SHADOW]] == [trainee.id]
+    # a second shadow shift is more than Tia still needs: refused, with the rule
+    with pytest.raises(ValidationError) as caught:
+        edit(target.id, [*team(target), Seat(RotaRole.SHADOW, trainee.id)])
+    assert "no more shadow shifts than the trainee still needs" in caught.value.field_errors["__all__"]
+    assert edit(shadowed.id, [*team(shadowed), Seat(RotaRole.SHADOW, None)]) == 1  # cleared
+    assert edit(target.id, [*team(target), Seat(RotaRole.SHADOW, trainee.id)]) == 1  # set elsewhere
+    assert {a.volunteer_id for a in session.get(RotaSlot, target.id).assignments
+            if a.role is RotaRole.SHADOW} == {trainee.id}
+    logged = session.scalars(select(RotaChange).where(RotaChange.role == RotaRole.SHADOW)).all()
+    assert {(c.old_volunteer_id, c.new_volunteer_id) for c in logged} == {(trainee.id, None), (None, trainee.id)}
+    # an experienced volunteer is no trainee to shadow
+    busy = {a.volunteer_id for s in stored.slots if s.date == shadowed.date for a in s.assignments}
+    mate = next(p.id for name, p in people.items() if name in ("Mo", "Mae") and p.id not in busy)
+    with pytest.raises(ValidationError) as caught:
+        edit(shadowed.id, [*team(shadowed), Seat(RotaRole.SHADOW, mate)])
+    assert "only a trainee with shadow shifts still to do shadows" in caught.value.field_errors["__all__"]

@@ -61,6 +61,9 @@ def test_coordinator_generates_and_sees_the_calendar(demo_app: Flask, demo_clien
     assert "Van 1" in html and "Office" in html and "Shopping" in html and "Driver:" in html
     assert 'rel="stylesheet" href="/static/css/rota.css"' in html and "style=" not in html
     assert 'class="rota-month"' in html and html.count('<span class="rota-month__day">') == 31
+    staffing = re.search(r'<dd class="staffing">(.*?)</dd>', html, re.S).group(1)
+    assert "Dumfries" in staffing and ("complete, every seat is filled" in staffing or "empty (" in staffing)
+    assert not re.search(r"penalt|bound|feasible|objective", staffing, re.I)
     with demo_app.app_context():
         unfilled = db.session.scalars(select(RotaSlot).where(RotaSlot.rota_id == rota_id,
                                                             RotaSlot.unfilled_reason != "")).all()
@@ -314,7 +317,7 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
         trainee_id = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.SHADOW)
         trainee_name = db.session.get(Volunteer, trainee_id).full_name
         driver_id = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
-        day, branch_id = slot.date, rota.branch_id
+        day, branch_id, slot_id = slot.date, rota.branch_id, slot.id
         seats = sum(len(s.assignments) for s in rota.slots) - sum(
             1 for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW)
     html = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
@@ -329,5 +332,68 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
         assert team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
     own = demo_client.get(f"/rota/volunteers/{trainee_id}?month={MONTH}").get_data(as_text=True)
     assert "<td>Shadowing</td>" in own
+    with demo_app.app_context():
+        trainee = db.session.get(Volunteer, trainee_id)
+        if trainee.is_trainee:
+            assert f"Trainee: {trainee.shadow_shifts_remaining} shadow shift" in own
     driver_page = demo_client.get(f"/rota/volunteers/{driver_id}?month={MONTH}").get_data(as_text=True)
     assert f"{shown} (shadowing)" in driver_page
+    # the edit page has the shadow seat, set to the trainee; choosing nobody takes them off (a logged change)
+    edit_page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
+    shadow_select = re.search(r'<select[^>]*name="shadow".*?</select>', edit_page, re.S).group(0)
+    assert f'<option selected value="{trainee_id}">' in shadow_select and "Shadowing (trainee)" in edit_page
+    seats = {f"seat_{i}": value for i, value in enumerate(
+        re.findall(r'name="seat_\d+".*?<option selected value="(\d+)">', edit_page, re.S))}
+    saved = demo_client.post(f"/rota/{rota_id}/edit?slot={slot_id}", data={
+        "csrf_token": csrf_token_from(edit_page), "version": re.search(
+            r'name="version" type="hidden" value="(\d+)"', edit_page).group(1), "shadow": 0, **seats})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    with demo_app.app_context():
+        assert not [a for a in db.session.get(RotaSlot, slot_id).assignments if a.role is RotaRole.SHADOW]
+        assert db.session.scalar(select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW,
+                                                             RotaChange.old_volunteer_id == trainee_id))
+
+
+def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """A trainee's shadow seat on a published rota whose day has passed shows as one fewer shadow shift to do on
+    their page, however often the page is opened."""
+    from datetime import date, datetime
+
+    from foodtrain.models import PartOfDay, ShadowShift, Van
+
+    sign_in(demo_client, "coordinator-dg")
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+        van = db.session.scalar(select(Van).where(Van.branch_id == branch_id))
+        trainee = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id).order_by(Volunteer.id))
+        trainee.is_trainee, trainee.shadow_shifts_remaining = True, 3
+        month = date(2026, 11, 1)
+        rota = Rota(branch_id=branch_id, month=month, status=RotaStatus.PUBLISHED, published_month=month,
+                    published_at=datetime(2026, 10, 25, 10))
+        db.session.add(rota)
+        db.session.flush()
+        slot = RotaSlot(rota_id=rota.id, key="van-past", date=date(2026, 11, 3), part_of_day=PartOfDay.WHOLE_DAY,
+                        kind=SlotKind.DELIVERY, van_id=van.id, resource=van.name, seats=2)
+        db.session.add(slot)
+        db.session.flush()
+        db.session.add(RotaAssignment(slot_id=slot.id, role=RotaRole.SHADOW, volunteer_id=trainee.id))
+        db.session.commit()
+        trainee_id, rota_id, slot_id = trainee.id, rota.id, slot.id
+    for _ in range(2):
+        page = demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)
+        assert "trainee, 2 shadow shifts to do" in page
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ShadowShift)
+                                 .where(ShadowShift.volunteer_id == trainee_id)) == 1
+    # the coordinator says the trainee did not come: the shift is given back (and back again when they did)
+    edit_page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
+    assert "Did the trainee come?" in edit_page and "They did not come (missed)" in edit_page
+    missed = demo_client.post(f"/rota/{rota_id}/shadow-missed?slot={slot_id}",
+                              data={"csrf_token": csrf_token_from(edit_page), "missed": "1"})
+    assert missed.status_code == 302
+    assert "trainee, 3 shadow shifts to do" in demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)
+    edit_page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
+    assert "They came after all" in edit_page
+    demo_client.post(f"/rota/{rota_id}/shadow-missed?slot={slot_id}",
+                     data={"csrf_token": csrf_token_from(edit_page), "missed": "0"})
+    assert "trainee, 2 shadow shifts to do" in demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)

@@ -138,6 +138,7 @@ class VolunteerChoice:
     id: int
     name: str
     roles: frozenset[RotaRole]
+    trainee: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _volunteer_choices(session: Session, branch_id: int, month: date) -> list[Vo
         ):
             if {r.value for r in volunteer.role_values} & names:
                 library.add(role)
-        out.append(VolunteerChoice(volunteer.id, volunteer.full_name, frozenset(library)))
+        out.append(VolunteerChoice(volunteer.id, volunteer.full_name, frozenset(library), volunteer.is_trainee))
     return sorted(out, key=lambda c: (c.name, c.id))
 
 
@@ -176,6 +177,8 @@ def get_slot_editor(session: Session, branch_id: int, rota_id: int, slot_id: int
         raise NotFoundError(f"No slot {slot_id} in this rota.")
     people = _volunteer_choices(session, branch_id, rota_row.month)
     choices = {role: [c for c in people if role in c.roles] for role in ROLES_FOR_KIND[slot.kind]}
+    # the shadow seat: trainees who do one of the slot's roles (the checker decides who may, as for the solver)
+    choices[RotaRole.SHADOW] = [c for c in people if c.trainee and c.roles & set(ROLES_FOR_KIND[slot.kind])]
     fits = _who_fits(session, rota_row, slot, choices)
     targets = []
     for other in rota_row.slots:
@@ -219,7 +222,9 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
                 expected_version: int | None, actor: Actor) -> int:
     """Set who sits in each seat of a slot (the hard rules are checked); returns how many seats changed.
 
-    A trainee shadowing in the slot stays while the new seats still hold an experienced team beside them, and
+    A ``Seat(RotaRole.SHADOW, id or None)`` among ``seats`` sets or clears the slot's shadow seat, checked by the
+    library's checker like every seat (the solver's own rules). Without one, or with the trainee already there,
+    a trainee shadowing in the slot stays while the new seats still hold an experienced team beside them, and
     is taken off (a logged change) when they no longer do. A repeated identical request (double click) changes
     nothing and is not an error.
     """
@@ -230,30 +235,35 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
     if rota_row.status is RotaStatus.REPLACED:
         raise ValidationError({"__all__": "This rota was replaced by a newer published one and can no longer change."})
     shadowing = [Seat(a.role, a.volunteer_id) for a in slot.assignments if a.role is RotaRole.SHADOW]
+    asked_shadow = [s for s in seats if s.role is RotaRole.SHADOW]
+    shadow_chosen = bool(asked_shadow) and [s for s in asked_shadow if s.volunteer_id is not None] != shadowing
+    if shadow_chosen:
+        shadowing = [s for s in asked_shadow if s.volunteer_id is not None]
     wanted = sorted([*(s for s in seats if s.volunteer_id is not None and s.role is not RotaRole.SHADOW), *shadowing],
                     key=lambda s: (s.role.value, s.volunteer_id or 0))
     if wanted == _current_seats(slot):
         return 0
     if expected_version is None or rota_row.version != expected_version:
         raise StaleRotaError()
-    allowed_roles = set(ROLES_FOR_KIND[slot.kind])
+    allowed_roles = {*ROLES_FOR_KIND[slot.kind], RotaRole.SHADOW}
     errors: dict[str, str] = {}
     seen: set[int] = set()
     for index, seat in enumerate(seats):
+        field = "shadow" if seat.role is RotaRole.SHADOW else f"seat_{index}"
         if seat.volunteer_id is None:
             continue
         if seat.role not in allowed_roles:
-            errors[f"seat_{index}"] = f"A {KIND_LABELS[slot.kind].lower()} slot has no {ROLE_LABELS[seat.role]} seat."
+            errors[field] = f"A {KIND_LABELS[slot.kind].lower()} slot has no {ROLE_LABELS[seat.role]} seat."
             continue
         try:
             if not plausible_id(seat.volunteer_id):
                 raise NotFoundError("no such volunteer")
             get_in_branch(session, Volunteer, seat.volunteer_id, branch_id)
         except NotFoundError:
-            errors[f"seat_{index}"] = "Choose a volunteer of this branch."
+            errors[field] = "Choose a volunteer of this branch."
             continue
         if seat.volunteer_id in seen:
-            errors[f"seat_{index}"] = "The same person cannot fill two seats of one slot."
+            errors[field] = "The same person cannot fill two seats of one slot."
         seen.add(seat.volunteer_id)
     if errors:
         raise ValidationError(errors)
@@ -261,7 +271,7 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
         changes = _apply_and_check(session, rota_row, {slot.id: list(wanted)}, actor=actor,
                                    kind=RotaChangeKind.EDIT, note="edited by hand")
     except ValidationError:
-        if not shadowing:
+        if not shadowing or shadow_chosen:  # a shadow the coordinator chose is refused with the rule it breaks
             raise
         # the new seats leave the shadowing trainee without an experienced team: they come off too (if the
         # seats break a rule of their own, this raises that rule's message)

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 import rota
 from rota.scoring import evaluate
+from foodtrain.clock import branch_today
 from foodtrain.jobs import JobContext, register_job_kind
 from foodtrain.models import BackgroundJob, JobStatus, PeopleFormToken, Rota, RotaAssignment, RotaSlot, RotaStatus
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
+from foodtrain.services.rota.shadow import count_shadow_shifts_done
 from foodtrain.services.rota_problem import (
     ROLE_FROM_LIBRARY, ProblemData, build_problem, slots_for_month, humanise, volunteer_id_from_key,
 )
@@ -161,6 +163,7 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     time_limit_s = min(MAX_TIME_LIMIT_S, max(MIN_TIME_LIMIT_S, float(job.parameters.get("time_limit_s",
                                                                                         DEFAULT_TIME_LIMIT_S))))
     job.report_progress(force=True, message="Reading volunteers and slots…")
+    count_shadow_shifts_done(session, job.branch_id, branch_today())  # shadow shifts done so far count first
     specs = slots_for_month(session, job.branch_id, month)
     data = build_problem(session, job.branch_id, month, specs)
     session.commit()  # end the read transaction before the long solve

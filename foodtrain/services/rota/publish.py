@@ -7,10 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foodtrain.models import Rota, RotaStatus
+from foodtrain.clock import branch_today
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import in_branch
+from foodtrain.services.rota.shadow import count_shadow_shifts_done
 from foodtrain.services.rota.store import StaleRotaError, commit_or_stale, load_rota
 
 def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_version: int | None,
@@ -19,6 +21,8 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
 
     Returns False (and changes nothing) when the rota is already published (a double click).
     """
+    # the days that have passed count on the rota published until now, before a newer one replaces it
+    count_shadow_shifts_done(session, branch_id, branch_today())
     rota_row = load_rota(session, branch_id, rota_id, for_change=True)
     if rota_row.status is RotaStatus.PUBLISHED:
         return False

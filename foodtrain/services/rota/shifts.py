@@ -55,6 +55,7 @@ class VolunteerRota:
     volunteer_id: int
     name: str
     shifts: tuple[Shift, ...]
+    shadow_shifts_to_do: int | None = None  # a trainee's shadow shifts still to do; None for everyone else
 
 
 def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: date,
@@ -81,4 +82,5 @@ def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: d
         shifts.append(Shift(slot.id, slot.date, slot.part_of_day, slot.kind, slot.resource, assignment.role, partners,
                             slot.rota.branch.name))
     shifts.sort(key=lambda s: (s.date, s.start, s.slot_id))
-    return VolunteerRota(volunteer.id, volunteer.full_name, tuple(shifts))
+    return VolunteerRota(volunteer.id, volunteer.full_name, tuple(shifts),
+                         volunteer.shadow_shifts_remaining if volunteer.is_trainee else None)

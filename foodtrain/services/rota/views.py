@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,6 +15,7 @@ from foodtrain.models import (
     PartOfDay, Rota, RotaAssignment, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind, Volunteer,
 )
 from foodtrain.services.people import in_branch
+from foodtrain.wording import search_outcome
 from foodtrain.services.rota.labels import KIND_LABELS, PART_LABELS, ROLE_LABELS
 from foodtrain.services.rota.store import load_rota
 from foodtrain.services.rota_problem import ROLES_FOR_KIND
@@ -107,6 +108,52 @@ class RotaSummary:
 
 
 @dataclass(frozen=True)
+class StaffingSummary:
+    """The solve's outcome for one branch, as a coordinator says it: complete, or how many seats are empty, of
+    which roles, and the commonest reasons (each reason once, with how many slots it stopped); no solver words."""
+
+    branch_name: str
+    search: str  # how good the search's answer is (foodtrain.wording.search_outcome)
+    empty_seats: int
+    empty_by_role: tuple[tuple[str, int], ...]  # ("Driver", 3): role label and empty seats
+    reasons: tuple[tuple[str, int], ...]  # (reason, slots): at most MAX_REASONS, commonest first
+
+    @property
+    def complete(self) -> bool:
+        return self.empty_seats == 0
+
+    @property
+    def sentence(self) -> str:
+        if self.complete:
+            return f"{self.branch_name}: complete, every seat is filled."
+        roles = ", ".join(f"{count} {label.lower()}" for label, count in self.empty_by_role)
+        seats = "seat" if self.empty_seats == 1 else "seats"
+        return f"{self.branch_name}: {self.empty_seats} {seats} empty ({roles})."
+
+
+MAX_REASONS = 3
+
+
+def staffing_summary(view: RotaView) -> StaffingSummary:
+    """Empty seats per role and the reasons the slots give (the reason's own words, without the slot's name)."""
+    by_role: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for slot in view.unfilled_slots:
+        for seat in slot.seats:
+            if seat.volunteer_id is None:
+                by_role[seat.role_label] += 1
+        if slot.unfilled_reason:
+            reasons[slot.unfilled_reason.split(": ", 1)[-1]] += 1
+    return StaffingSummary(
+        branch_name=view.branch_name or "This branch",
+        search=search_outcome(view.solver_status) if view.solver_status else "",
+        empty_seats=sum(by_role.values()),
+        empty_by_role=tuple(sorted(by_role.items(), key=lambda item: (-item[1], item[0]))),
+        reasons=tuple(reasons.most_common(MAX_REASONS)),
+    )
+
+
+@dataclass(frozen=True)
 class RotaView:
     id: int
     branch_id: int
@@ -122,6 +169,12 @@ class RotaView:
     objective_by_rule: dict[str, int]
     days: tuple[DayView, ...]
     changes: tuple[ChangeView, ...]
+    branch_name: str = ""
+
+    @property
+    def staffing(self) -> StaffingSummary:
+        """How the branch's month came out, in the coordinator's words (see StaffingSummary)."""
+        return staffing_summary(self)
 
     @property
     def unfilled_slots(self) -> list[SlotView]:
@@ -215,7 +268,7 @@ def rota_view(rota_row: Rota) -> RotaView:
         version=rota_row.version, created_at=rota_row.created_at, published_at=rota_row.published_at,
         solver_status=rota_row.solver_status, objective=rota_row.objective, best_bound=rota_row.best_bound,
         solve_time_s=rota_row.solve_time_s, objective_by_rule=json.loads(rota_row.objective_json or "{}"),
-        days=tuple(days), changes=changes,
+        days=tuple(days), changes=changes, branch_name=rota_row.branch.name,
     )
 
 
