@@ -474,6 +474,26 @@ def add_seats_wait_for_all_shadow_shifts(m: RotaModel, vid: str, k: int, done: d
         m.model.add(sum(so_far) <= most * done[day])
 
 
+def team_and_single_seats(m: RotaModel) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar]]:
+    """The teams that may go out (``filled``) and the seats of one-person slots (shopping, office): seats filled
+    = 2 x teams + single seats."""
+    return list(m.filled.values()), [var for (_, sid, _), var in m.x.items() if not m.slots[sid].is_team]
+
+
+def add_most_teams_and_single_seats(m: RotaModel, most_teams: int | None, most_single_seats: int | None) -> None:
+    """Implied bounds found beforehand by solving the hard rules alone (see
+    :func:`rota.solver.proven_team_and_single_maxima`): no rota sends out more than ``most_teams`` teams nor
+    fills more than ``most_single_seats`` one-person seats. The LP alone sends half a team out (one list
+    collector at filled = 0.5) and so sits one seat above any rota -- on typical seeds 100/109/115 the search
+    stayed one seat short of a proof; with these two bounds the seat maximum is proven in 0.2-0.5 units."""
+    own = m.model.get_bool_var_from_proto_index  # m.model may be a clone: the same variables by index
+    teams, singles = team_and_single_seats(m)
+    if most_teams is not None and most_teams < len(teams):
+        m.model.add(sum(own(v.index) for v in teams) <= most_teams)
+    if most_single_seats is not None and most_single_seats < len(singles):
+        m.model.add(sum(own(v.index) for v in singles) <= most_single_seats)
+
+
 HARD_RULES = (
     add_seat_limits,
     add_two_person_teams,

@@ -58,3 +58,36 @@ def test_trainee_seat_cut_keeps_the_optimum_on_a_generated_tiny_month_full_of_tr
         old = _proven(problem, seed)
     assert tightened.objective == old.objective
     assert tightened.shadow_shifts > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_team_and_single_seat_maxima_bound_every_rota_and_keep_the_seat_maximum(seed: int):
+    """proven_team_and_single_maxima are upper bounds (the optimal rota and the most-seats rota stay within them),
+    and adding them to the hard rules leaves the seat maximum where it was."""
+    from rota import Weights
+    from rota.constraints import add_most_teams_and_single_seats, build_model
+    from rota.solver import max_fillable_seats, proven_team_and_single_maxima
+
+    rng = random.Random(6000 + seed)
+    problem = _with_trainees(random_small_problem(rng, n_volunteers=10, n_days=14), rng)
+    hard = build_model(problem, Weights(), soft_rules=False)
+    most_teams, most_singles = proven_team_and_single_maxima(hard, 10.0, seed)
+    assert most_teams is not None and most_singles is not None
+    slots = {s.id: s for s in problem.slots}
+    rota = _proven(problem, seed)
+    assert sum(1 for t in rota.teams if slots[t.slot_id].is_team) <= most_teams
+    assert sum(1 for a in rota.assignments if not a.is_shadow and not slots[a.slot_id].is_team) <= most_singles
+
+    from ortools.sat.python import cp_model
+
+    def seat_max(with_bounds: bool) -> int:
+        m = build_model(problem, Weights(), soft_rules=False)
+        if with_bounds:
+            add_most_teams_and_single_seats(m, most_teams, most_singles)
+        m.model.maximize(sum(m.x.values()))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(m.model) == cp_model.OPTIMAL
+        return round(solver.objective_value)
+
+    assert seat_max(True) == seat_max(False) == max_fillable_seats(problem, 10, seed=seed).seats
