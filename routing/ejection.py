@@ -545,11 +545,13 @@ GATHERED_PICKUPS_SHARE = 0.5
 
 def pickups_gather(model: NodeModel) -> bool:
     """True when most pickups share their place with another pickup (a branch day's orders, collected at
-    a few shops), so the route minimisation should put requests back at their cheapest place.
+    a few shops; false on every Li & Lim file, whose pickups all have places of their own).
 
-    Nagata's random feasible place (chosen on Li & Lim, whose pickups are all at places of their own)
-    scatters a shop's pickups over extra shop calls there: on tuning days 610-636 it reached the same
-    vans or more, slower, and its plan cost 0-13 % more after the cost phase (bench_results/routing/README.md).
+    There the PyVRP worker's start first goes through the ejection search with cheapest places
+    (:data:`routing.pyvrp_engine.START_EJECTION_SHARE`): Nagata's random feasible place scatters a shop's
+    pickups over extra shop calls, and the plan it leaves cost 0-13 % more after PyVRP on tuning days
+    610-636 (bench_results/routing/README.md, round 7). The OR-Tools worker keeps the random place: with
+    cheapest places it lost a van on days 613, 619 and 903 in the end-to-end A/B.
     """
     if not model.pairs or model.travel is None or model.windows is None:
         return False

@@ -151,15 +151,6 @@ def test_pickups_gather_on_branch_days_only() -> None:
         assert not pickups_gather(instance_model(read_instance(BENCH / "pdptw" / "lr109.txt")))
 
 
-def test_portfolio_puts_requests_back_at_their_cheapest_place_on_branch_days() -> None:
-    """The ejection search of every OR-Tools worker inserts at the cheapest place on a branch day."""
-    from routing.engine import portfolio
-
-    model = _branch_day(613, 40)[2]
-    assert all(s.ges_cheapest_insert for s in portfolio(model, 2, engines=("ortools",)))
-    assert not any(s.ges_cheapest_insert for s in portfolio(random_pdptw(0, 12, 12)[0], 2))
-
-
 @pytest.mark.parametrize("seed", [613, 618])
 def test_cheapest_insertion_on_a_branch_day_keeps_every_rule(seed: int) -> None:
     """Cheapest-place ejection search on a generated branch day: never more vans, every order once,
