@@ -373,13 +373,7 @@ def plan_day_command(day: datetime, branch_codes: tuple[str, ...], time_limit_s:
     from foodtrain.job_queue import job_queue
     from foodtrain.jobs import submit_job
     from foodtrain.services.errors import ValidationError
-    from foodtrain.services.planning import (
-        DEFAULT_SHIFT_END,
-        DEFAULT_SHIFT_START,
-        PLAN_JOB_KIND,
-        check_day_to_plan,
-        plan_job_parameters,
-    )
+    from foodtrain.services.planning.storing import DEFAULT_SHIFT_END, DEFAULT_SHIFT_START, PLAN_JOB_KIND, check_day_to_plan, plan_job_parameters
 
     session = db.session()
     statement = select(Branch.id, Branch.code).order_by(Branch.code)

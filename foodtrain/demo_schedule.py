@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from foodtrain.jobs import get_job, run_job, submit_job
 from foodtrain.models import Branch, JobStatus, User, Volunteer
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, reading, storing
 from foodtrain.services.errors import ValidationError
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.rota import GENERATE_JOB_KIND, get_rota, publish_rota, teams_for_date
 
 
@@ -32,7 +33,7 @@ def _remaining_delivery_days(session: Session, branch_id: int, today: date) -> l
     days = []
     day = today
     while day <= week_end:
-        if planning.open_orders(session, branch_id, day):
+        if reading.open_orders(session, branch_id, day):
             days.append(day)
         day += timedelta(days=1)
     session.rollback()
@@ -59,15 +60,15 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
                 raise RuntimeError(f"The demo rota for {code} could not be drawn up: {job.error_message}")
             rota_id = int(job.result["rota_id"])
             publish_rota(session, branch_id, rota_id, expected_version=get_rota(session, branch_id, rota_id).version,
-                         user_id=None)
+                         actor=SYSTEM)
             schedule.rota_ids[code] = rota_id
             days = _remaining_delivery_days(session, branch_id, today)
         for day in days:
             report(f"{code}: planning the routes for {day:%A %-d %B}…")
             with session_factory() as session:
-                plan_id = planning.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
+                plan_id = storing.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
                 try:
-                    planning.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
+                    adjusting.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
                 except ValidationError as error:  # e.g. no van has a full team that day: the draft stays
                     session.rollback()
                     report(f"{code}: the routes for {day:%A %-d %B} are left as a draft: {error}")

@@ -1,26 +1,28 @@
 """Load figures: office users' pages while background jobs run.
 
-    python -m foodtrain.loadtest [--scenario a|b|c] [--users N] [--duration-s 60] [--output FILE.json]
+    python -m foodtrain.loadtest [--scenario a|b|c] [--users N] [--duration-s 60] [--think-s 5] [--output FILE.json]
 
 (a) embedded default: `foodtrain serve` (web + one worker, SQLite database and queue) on a fresh
     instance folder; 5 office users; a rota generation and a route plan run meanwhile.
-(b) several processes: a private PostgreSQL server and Redis server (Debian packages, started here
-    on free ports and removed afterwards), 2 `foodtrain serve --workers 0` app processes and
-    2 `foodtrain worker` processes; 20 office users spread over both app processes; 4 route plans
-    and 2 rota generations (one per demo branch) run meanwhile.
+(b) several processes (foodtrain.loadtest_cluster: a private PostgreSQL and Redis server, 2
+    `foodtrain serve --workers 0` app processes and 2 `foodtrain worker` processes, all gone afterwards);
+    20 office users spread over both app processes; 4 route plans and 2 rota generations (one per demo
+    branch) run meanwhile.
 (c) a national day: PostgreSQL and Redis as in (b); `foodtrain seed-national-day` makes 20 branches'
     delivery day (about 2,100 orders), `foodtrain plan-day` queues every branch's route plan at once,
-    planned first by 1 `foodtrain worker`, then again by 2. Prints the total time (first job queued to
-    last finished, from the job rows), the speed-up, how every job ended, and the plans' quality
-    (orders placed and left out, vans, driving minutes) and the workers' CPU seconds: a route search
-    stops at its time limit, so a second worker sharing the same cores finishes sooner by giving each
-    plan less CPU, and the quality figures show what that costs.
+    planned first by 1 `foodtrain worker`, then again by 2, with the same time limit and engine settings.
+    A route search stops at its time limit, so its plan is as good as the CPU it got: by default
+    (`--worker-cpus one-each`) each worker and the search processes it forks run on a CPU of their own,
+    so every plan gets one CPU in both runs and the plans are equally good; the speed-up then counts only
+    if their quality (orders left out, driving minutes, printed side by side) is within the stated tolerance.
+    Prints the total time (first job queued to last finished, from the job rows) and the speed-up.
 
-Jobs are started as a coordinator would (through the forms). Each office user loops over the
-customer search, the order board, the phone-order customer finder, and a phone order: the
-order page for a customer found, then saving it (a POST). Prints p50/p95 per page and overall,
-errors (any answer but 200, and a 409 "changed meanwhile" is counted apart as a conflict), and how
-the jobs ended. Only localhost; a bounded client of its own (urllib), no load-testing service.
+Each office user pauses before each page (think time: exponential, mean `--think-s`, default 5 s; 0 for
+back to back), then loops over the customer search, the order board, the phone-order customer finder, and
+a phone order: the order page for a customer found, then saving it (a POST). Jobs are started as a
+coordinator would (through the forms). Prints p50/p95 per page and overall, errors (any answer but 200, and
+a 409 "changed meanwhile" is counted apart as a conflict), how the jobs ended, and `uptime` before and
+after. Only localhost; a bounded client of its own (urllib), no load-testing service.
 FOODTRAIN_WORKER_NICENESS, if set, is passed to the workers (compare 0 with the default 10 side by side).
 """
 from __future__ import annotations
@@ -29,16 +31,12 @@ import argparse
 import http.cookiejar
 import json
 import os
-import glob
 import platform
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -48,10 +46,29 @@ import urllib.request
 from datetime import date, timedelta
 from functools import partial
 
-from foodtrain.clock import branch_today
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
+
+from foodtrain.clock import branch_today
+from foodtrain.loadtest_cluster import (
+    Cluster,
+    clean_environment,
+    foodtrain_command,
+    free_port,
+    several_processes,
+    stop_process,
+)
+
+#: An office user's pause before each page, on average (s): reading the page, typing, listening to the caller.
+#: Drawn from an exponential distribution (TPC-C's keying and think times) cut at THINK_CAP_FACTOR × the mean;
+#: bench_results/load/README.md says why 5 s is a pessimistic pace for the office (it over-states the load).
+DEFAULT_THINK_S = 5.0
+THINK_CAP_FACTOR = 10
+#: (c) Two runs' plans count as equally good when their left-out orders differ by at most this share of all
+#: the orders and their driving minutes by at most this share.
+QUALITY_UNPLANNED_TOLERANCE = 0.01
+QUALITY_DRIVE_TOLERANCE = 0.03
 
 PAGES = {
     "customer search": "/customers/?q=mac",
@@ -101,101 +118,20 @@ def hidden_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _clean_environment(instance: Path, **extra: str) -> dict[str, str]:
-    # FOODTRAIN_WORKER_NICENESS is passed on: the workers' priority can be compared side by side.
-    env = {key: value for key, value in os.environ.items()
-           if (not key.startswith("FOODTRAIN_") or key == "FOODTRAIN_WORKER_NICENESS")
-           and key not in ("DATABASE_URL", "SECRET_KEY")}
-    env["FOODTRAIN_INSTANCE_PATH"] = str(instance)
-    env.update(extra)
-    return env
-
-
-def _foodtrain() -> str:
-    return str(Path(sys.executable).with_name("foodtrain"))
-
-
 def _start_server(instance: Path, env: dict[str, str] | None = None, workers: int = 1,
                   log_name: str = "serve.log") -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     log_path = instance.parent / log_name
     log = log_path.open("wb")
-    process = subprocess.Popen([_foodtrain(), "serve", "--port", str(port), "--threads", "8", "--workers",
+    process = subprocess.Popen([foodtrain_command(), "serve", "--port", str(port), "--threads", "8", "--workers",
                                 str(workers)], stdout=log, stderr=subprocess.STDOUT,
-                               env=env or _clean_environment(instance))
+                               env=env or clean_environment(instance))
     deadline = time.monotonic() + 600
     while "is running at" not in log_path.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("foodtrain serve did not start:\n" + log_path.read_text())
         time.sleep(0.5)
     return process, f"http://127.0.0.1:{port}"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the postgres user then (as tests/run.sh does)."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-def _start_postgres(directory: Path) -> tuple[Callable[[], None], str]:
-    """A throwaway PostgreSQL server on a free port (Debian's postgresql package); returns (stop, database URL)."""
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
-    if not binaries:
-        raise SystemExit("PostgreSQL is not installed (Debian: apt-get install postgresql)")
-    pg_bin, port = binaries[-1], _free_port()
-    directory.mkdir(parents=True)
-    if os.geteuid() == 0:
-        shutil.chown(directory, "postgres")
-    data = directory / "data"
-    subprocess.run(_as_postgres([f"{pg_bin}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]),
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(_as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-l", str(directory / "server.log"), "-w", "-o",
-                                 f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
-                                 "-c max_connections=200", "start"]), check=True, stdout=subprocess.DEVNULL)
-
-    def stop() -> None:
-        subprocess.run(_as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-m", "fast", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-
-    subprocess.run(_as_postgres([f"{pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                                 "foodtrain"]), check=True)
-    return stop, f"postgresql+psycopg://postgres@127.0.0.1:{port}/foodtrain"
-
-
-def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    """A throwaway Redis server on a free port (Debian's redis-server package)."""
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(server):
-        raise SystemExit("redis-server is not installed (Debian: apt-get install redis-server)")
-    port = _free_port()
-    directory.mkdir(parents=True)
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("redis-server did not start") from None
-            time.sleep(0.1)
 
 
 def _logins(instance: Path) -> dict[str, str]:
@@ -311,15 +247,20 @@ class _Recorder:
         return answer
 
 
+def think_time_s(chooser: random.Random, mean_s: float) -> float:
+    """One pause before a page: exponential with mean ``mean_s``, cut at THINK_CAP_FACTOR × the mean (0: none)."""
+    return min(chooser.expovariate(1 / mean_s), THINK_CAP_FACTOR * mean_s) if mean_s > 0 else 0.0
+
+
 def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int,
-                 think_s: float = 0.0) -> None:
+                 think_s: float = DEFAULT_THINK_S) -> None:
     """Loop over the pages, then take one phone order: open a found customer's order page and save it.
-    ``think_s``: a pause before each page, on average (0: none, every user asks as fast as answered)."""
+    ``think_s``: the pause before each page, on average (think_time_s; 0: none, each user asks again at once)."""
     chooser = random.Random(seed)
 
     def think() -> None:
         if think_s:
-            stop.wait(chooser.uniform(0, 2 * think_s))
+            stop.wait(think_time_s(chooser, think_s))
 
     while not stop.is_set():
         finder_html = ""
@@ -343,12 +284,21 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         recorder.timed("phone order save", partial(client.post, url, fields))
 
 
+def _uptime() -> str:
+    """`uptime`'s line (the machine's load beside each figure)."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "load average: " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float,
-             think_s: float = 0.0) -> dict[str, object]:
+             think_s: float = DEFAULT_THINK_S) -> dict[str, object]:
     """Office users loop for duration_s (and until every job has finished); returns the figures.
     ``jobs``: each job's progress URL with the coordinator who started it (a job page is for its branch only)."""
     recorder = _Recorder()
     stop = threading.Event()
+    uptime_before = _uptime()
     started = time.monotonic()
     threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed, think_s))
                for seed, client in enumerate(office)]
@@ -375,8 +325,11 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
     return {
         "date": branch_today().isoformat(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "uptime_before": uptime_before, "uptime_after": _uptime(),
         "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
         "worker_niceness": os.environ.get("FOODTRAIN_WORKER_NICENESS", "10 (the default)"),
+        "think_time": (f"exponential, mean {think_s:g} s, cut at {THINK_CAP_FACTOR * think_s:g} s, before each page"
+                       if think_s else "none (each user asks again as soon as answered)"),
         "users": len(office), "duration_s": round(time.monotonic() - started, 1),
         "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),
                          "p95_ms": round(_percentile(values, 0.95), 1)}
@@ -404,7 +357,7 @@ def _keep_logs(workdir: Path, destination: Path | None) -> None:
 
 
 def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None,
-                   think_s: float = 0.0) -> dict[str, object]:
+                   think_s: float = DEFAULT_THINK_S) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-"))
     instance = workdir / "instance"
     server, base_url = _start_server(instance)
@@ -417,37 +370,21 @@ def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None,
         jobs = [(coordinator, url) for url in (_start_rota(coordinator), *route_plans)]
         figures = _measure(office, jobs, duration_s, think_s)
         return {"scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
-                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g}"
-                           + (f" --think-s {think_s:g}" if think_s else ""),
+                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g} "
+                           f"--think-s {think_s:g}",
                 **figures}
     finally:
-        _stop(server)
+        stop_process(server)
         _keep_logs(workdir, keep_logs)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None,
-                   think_s: float = 0.0) -> dict[str, object]:
+                   think_s: float = DEFAULT_THINK_S) -> dict[str, object]:
     """PostgreSQL + Redis + 2 app processes + 2 workers; 4 route plans and 2 rota generations meanwhile."""
-    workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-b-"))
-    if os.geteuid() == 0:
-        shutil.chown(workdir, "postgres")
-    instance = workdir / "instance"
-    stop_postgres, database_url = _start_postgres(workdir / "postgres")
-    redis, queue_url = _start_redis(workdir / "redis")
-    processes: list[subprocess.Popen] = []
-    try:
-        env = _clean_environment(instance, DATABASE_URL=database_url, FOODTRAIN_QUEUE_URL=queue_url)
-        base_urls = []
-        for number in range(2):  # one after the other: the first migrates and loads the demo
-            server, base_url = _start_server(instance, env, workers=0, log_name=f"serve-{number}.log")
-            processes.append(server)
-            base_urls.append(base_url)
-        for number in range(2):
-            with (workdir / f"worker-{number}.log").open("wb") as log:
-                processes.append(subprocess.Popen([_foodtrain(), "worker"], stdout=log, stderr=subprocess.STDOUT,
-                                                  env=env))
-        logins = _logins(instance)
+    with several_processes(app_processes=2, workers=2, keep_logs=keep_logs) as cluster:
+        logins = _logins(cluster.instance)
+        base_urls = cluster.base_urls
         office = _office_clients(base_urls, logins, users)
         branches = sorted(name.split("-", 1)[1] for name in logins if name.startswith("coordinator-"))[:2]
         coordinators = [_sign_in(base_urls[n % 2], f"coordinator-{code}", logins[f"coordinator-{code}"])
@@ -459,41 +396,15 @@ def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None,
         jobs = [(coordinator, _start_rota(coordinator)) for coordinator in coordinators] + route_plans
         figures = _measure(office, jobs, duration_s, think_s)
         return {"scenario": "b: several processes (PostgreSQL, Redis, 2 app processes, 2 workers)",
-                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g}"
-                           + (f" --think-s {think_s:g}" if think_s else ""),
+                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g} "
+                           f"--think-s {think_s:g}",
                 **figures}
-    finally:
-        for process in processes:
-            _stop(process)
-        redis.terminate()
-        redis.wait(30)
-        stop_postgres()
-        _keep_logs(workdir, keep_logs)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run_foodtrain(env: dict[str, str], *arguments: str) -> str:
-    done = subprocess.run([_foodtrain(), *arguments], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"foodtrain {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def _start_ready_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    """A `foodtrain worker`, returned once it takes jobs (its start-up is not counted in the planning time)."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([_foodtrain(), "worker"], stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 300
-    while "runs jobs at CPU niceness" not in log_path.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("foodtrain worker did not start:\n" + log_path.read_text(errors="replace"))
-        time.sleep(0.2)
-    return process
-
-
-def _national_round(env: dict[str, str], database_url: str, day: date, workers: int, time_limit_s: int,
-                    workdir: Path) -> dict[str, object]:
-    """Queue every branch's plan of ``day`` at once and let ``workers`` worker processes plan them all."""
+def _national_round(cluster: Cluster, day: date, workers: int, time_limit_s: int,
+                    worker_cpus: list[set[int] | None]) -> dict[str, object]:
+    """Queue every branch's plan of ``day`` at once and let ``workers`` worker processes plan them all;
+    worker n runs on the CPUs ``worker_cpus[n]`` (None: any)."""
     import resource
 
     from sqlalchemy import create_engine, select
@@ -501,12 +412,13 @@ def _national_round(env: dict[str, str], database_url: str, day: date, workers: 
 
     from foodtrain.models import BackgroundJob, JobStatus, RoutePlan
 
-    processes = [_start_ready_worker(env, workdir / f"national-{workers}-worker-{n}.log") for n in range(workers)]
+    processes = cluster.start_workers(workers, cpus=worker_cpus, log_prefix=f"national-{workers}-worker")
+    load_before = _uptime()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    job_ids = [int(line) for line in _run_foodtrain(env, "plan-day", "--date", day.isoformat(), "--time-limit-s",
-                                                     str(time_limit_s)).split()]
+    job_ids = [int(line) for line in cluster.run_foodtrain("plan-day", "--date", day.isoformat(), "--time-limit-s",
+                                                           str(time_limit_s)).split()]
     cpu_queueing = resource.getrusage(resource.RUSAGE_CHILDREN)
-    engine = create_engine(database_url)
+    engine = create_engine(cluster.database_url)
     try:
         deadline = time.monotonic() + 60 + len(job_ids) * (time_limit_s + 60)
         with Session(engine) as session:
@@ -522,8 +434,10 @@ def _national_round(env: dict[str, str], database_url: str, day: date, workers: 
             planned_orders = sum(1 for plan in plans for stop in plan.stops if stop.kind == "delivery")
             first_queued = min(job.created_at for job in jobs)
             finished = [job.finished_at for job in jobs if job.finished_at is not None]
-            figures = {
-                "workers": workers, "jobs": len(jobs),
+            figures: dict[str, object] = {
+                "workers": workers,
+                "worker_cpus": [sorted(cpus) if cpus else "any" for cpus in worker_cpus[:workers]] or "any",
+                "jobs": len(jobs),
                 "succeeded": sum(job.status is JobStatus.SUCCEEDED for job in jobs),
                 "not_succeeded": [f"job {job.id}: {job.status.value} {job.error_message}".strip()
                                   for job in jobs if job.status is not JobStatus.SUCCEEDED],
@@ -537,60 +451,78 @@ def _national_round(env: dict[str, str], database_url: str, day: date, workers: 
             }
     finally:
         engine.dispose()
-        for process in processes:
-            _stop(process)
+        cluster.stop(processes)
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     queueing_s = (cpu_queueing.ru_utime + cpu_queueing.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     figures["worker_cpu_s"] = round((cpu_after.ru_utime + cpu_after.ru_stime)
                                     - (cpu_queueing.ru_utime + cpu_queueing.ru_stime), 1)
     figures["queueing_cpu_s"] = round(queueing_s, 1)
+    figures["uptime_before"], figures["uptime_after"] = load_before, _uptime()
     return figures
 
 
-def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = None) -> dict[str, object]:
+def _worker_cpus(workers: int, one_core_each: bool) -> list[set[int] | None]:
+    """One CPU of its own per worker (the CPUs this process may use, in order), or any CPU for each."""
+    if not one_core_each:
+        return [None] * workers
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < workers:
+        raise SystemExit(f"--worker-cpus one-each needs {workers} CPUs; this process may use {len(allowed)}")
+    return [{cpu} for cpu in allowed[:workers]]
+
+
+def quality_within_noise(one: dict[str, object], two: dict[str, object]) -> bool:
+    """Whether two runs' plans are equally good: left-out orders within QUALITY_UNPLANNED_TOLERANCE of all the
+    orders, and driving minutes within QUALITY_DRIVE_TOLERANCE (placing fewer orders also drives less)."""
+    orders = cast(int, one["orders_placed"]) + cast(int, one["orders_unplanned"])
+    unplanned_gap = abs(cast(int, one["orders_unplanned"]) - cast(int, two["orders_unplanned"]))
+    drive_one, drive_two = cast(int, one["drive_min"]), cast(int, two["drive_min"])
+    return (unplanned_gap <= QUALITY_UNPLANNED_TOLERANCE * orders
+            and abs(drive_one - drive_two) <= QUALITY_DRIVE_TOLERANCE * max(drive_one, drive_two))
+
+
+def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = None,
+                   one_core_each: bool = True) -> dict[str, object]:
     """A national day: ``branches`` branches' delivery days queued at once, planned by 1 and then by 2 workers
-    (PostgreSQL and Redis, as for several hosts). The same orders are planned both times (the second run
-    re-plans the day, as a coordinator pressing Plan again would)."""
-    workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-c-"))
-    if os.geteuid() == 0:
-        shutil.chown(workdir, "postgres")
-    instance = workdir / "instance"
-    stop_postgres, database_url = _start_postgres(workdir / "postgres")
-    redis, queue_url = _start_redis(workdir / "redis")
-    try:
-        env = _clean_environment(instance, DATABASE_URL=database_url, FOODTRAIN_QUEUE_URL=queue_url,
-                                 PYTHONUNBUFFERED="1")
+    (PostgreSQL and Redis, as for several hosts). The same orders are planned both times with the same time
+    limit and engine settings (the second run re-plans the day, as a coordinator pressing Plan again would).
+    ``one_core_each``: each worker runs on a CPU of its own, so each plan gets the same CPU in both runs."""
+    with several_processes(app_processes=0, workers=0, keep_logs=keep_logs) as cluster:
         day = branch_today() + timedelta(days=1)
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        seeded = _run_foodtrain(env, "seed-national-day", "--date", day.isoformat(), "--branches",
-                                str(branches)).strip().splitlines()[-1]
-        runs = [_national_round(env, database_url, day, workers, time_limit_s, workdir) for workers in (1, 2)]
+        seeded = cluster.run_foodtrain("seed-national-day", "--date", day.isoformat(), "--branches",
+                                       str(branches)).strip().splitlines()[-1]
+        runs = [_national_round(cluster, day, workers, time_limit_s, _worker_cpus(workers, one_core_each))
+                for workers in (1, 2)]
         one, two = runs
+        speed_up = (round(cast(float, one["total_s"]) / cast(float, two["total_s"]), 2)
+                    if one["total_s"] and two["total_s"] else None)
+        equal = quality_within_noise(one, two)
         return {
             "scenario": "c: a national day (PostgreSQL, Redis; every branch's route plan queued at once)",
             "command": f"python -m foodtrain.loadtest --scenario c --branches {branches} "
-                       f"--time-limit-s {time_limit_s}",
+                       f"--time-limit-s {time_limit_s} --worker-cpus {'one-each' if one_core_each else 'any'}",
             "date": branch_today().isoformat(), "delivery_day": day.isoformat(), "data": seeded,
             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
                        f"Python {platform.python_version()}",
             "search_processes_per_plan": _plan_search_workers(), "time_limit_s_per_plan": time_limit_s,
             "worker_niceness": os.environ.get("FOODTRAIN_WORKER_NICENESS", "10 (the default)"),
             "runs": runs,
-            "speed_up_2_workers": round(cast(float, one["total_s"]) / cast(float, two["total_s"]), 2)
-            if one["total_s"] and two["total_s"] else None,
+            "quality": {f"{run['workers']} worker(s)": {"orders_unplanned": run["orders_unplanned"],
+                                                         "drive_min": run["drive_min"], "vans": run["vans_used"]}
+                        for run in runs},
+            "quality_within_noise": equal,
+            "quality_tolerance": f"left-out orders within {QUALITY_UNPLANNED_TOLERANCE:.0%} of all orders, "
+                                 f"driving within {QUALITY_DRIVE_TOLERANCE:.0%}",
+            "speed_up_2_workers": speed_up,
+            "speed_up_counts": bool(speed_up and equal),
             "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
         }
-    finally:
-        redis.terminate()
-        redis.wait(30)
-        stop_postgres()
-        _keep_logs(workdir, keep_logs)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _plan_search_workers() -> int:
-    from foodtrain.services.planning import PLAN_SEARCH_WORKERS
+    from foodtrain.services.planning.solving import PLAN_SEARCH_WORKERS
 
     return PLAN_SEARCH_WORKERS
 
@@ -602,15 +534,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit-s", type=int, default=10, help="(c) search time per branch's plan.")
     parser.add_argument("--users", type=int, help="Office users (default: 5 in a, 20 in b).")
     parser.add_argument("--duration-s", type=float, default=60)
-    parser.add_argument("--think-s", type=float, default=0.0,
-                        help="(a, b) Average pause of each office user before each page (default 0: none).")
+    parser.add_argument("--think-s", type=float, default=DEFAULT_THINK_S,
+                        help="(a, b) Each office user's pause before each page, on average (exponential, cut at "
+                             f"{THINK_CAP_FACTOR}x the mean; default %(default)s s; 0: none, back to back).")
+    parser.add_argument("--worker-cpus", choices=("one-each", "any"), default="one-each",
+                        help="(c) one-each: each worker (and its search processes) on a CPU of its own, so each "
+                             "plan gets the same CPU with 1 and 2 workers; any: the workers share every CPU.")
     parser.add_argument("--output", type=Path, help="Also write the figures here (JSON).")
     parser.add_argument("--keep-logs", type=Path, help="Copy the app's and workers' logs into this folder.")
     arguments = parser.parse_args(argv)
     if arguments.scenario == "a":
         figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     elif arguments.scenario == "c":
-        figures = run_scenario_c(arguments.branches, arguments.time_limit_s, arguments.keep_logs)
+        figures = run_scenario_c(arguments.branches, arguments.time_limit_s, arguments.keep_logs,
+                                 arguments.worker_cpus == "one-each")
     else:
         figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     text = json.dumps(figures, indent=2)

@@ -539,6 +539,27 @@ class _Search:
         return True
 
 
+#: Share of the pickups that must share their place with another pickup for :func:`pickups_gather`.
+GATHERED_PICKUPS_SHARE = 0.5
+
+
+def pickups_gather(model: NodeModel) -> bool:
+    """True when most pickups share their place with another pickup (a branch day's orders, collected at
+    a few shops), so the route minimisation should put requests back at their cheapest place.
+
+    Nagata's random feasible place (chosen on Li & Lim, whose pickups are all at places of their own)
+    scatters a shop's pickups over extra shop calls there: on tuning days 610-636 it reached the same
+    vans or more, slower, and its plan cost 0-13 % more after the cost phase (bench_results/routing/README.md).
+    """
+    if not model.pairs or model.travel is None or model.windows is None:
+        return False
+    pickups = np.array([p for p, _ in model.pairs])
+    travel = np.asarray(model.travel)[np.ix_(pickups, pickups)]
+    together = (travel == 0) & (travel.T == 0)
+    np.fill_diagonal(together, False)
+    return bool(together.any(axis=1).mean() >= GATHERED_PICKUPS_SHARE)
+
+
 def _lower_bound(data: _Data) -> int:
     """Vehicles needed by load alone when every visit only adds load (else 1)."""
     if any(q < 0 for q in data.demand):

@@ -50,7 +50,7 @@ import logging
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.ejection import insert_dropped, minimise_routes
+from routing.ejection import insert_dropped, minimise_routes, pickups_gather
 from routing.large import is_large_day
 from routing.lns import improve_cost
 from routing.windows import merge_windows
@@ -220,6 +220,9 @@ class Strategy:
     #: "ges" on time-window models: the first plan comes from regret insertion (routing.construct) when it
     #: places every visit within this share of the time, else from OR-Tools' construction
     construct_share: float = 0.25
+    #: "ges": put requests back at their cheapest feasible place instead of a random one
+    #: (:func:`routing.ejection.pickups_gather`: on days whose orders are collected at a few shops)
+    ges_cheapest_insert: bool = False
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0,
@@ -259,8 +262,10 @@ def _ortools_portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[St
         # worker 0 gives the ejection search half the time (fewest vans), worker 1 a quarter
         # (more time for driving); the best of the two wins. Both spend their cost phase in
         # large neighbourhood search, which leaves guided local search's basin (routing.lns).
+        cheapest = pickups_gather(model)
         return [Strategy(names[(i + seed) % len(names)], fleet_mode="ges", fixed_share=0.1,
-                         reduce_share=0.55 if i % 2 == 0 else 0.25, seed=seed * 101 + i, cost_lns=True)
+                         reduce_share=0.55 if i % 2 == 0 else 0.25, seed=seed * 101 + i, cost_lns=True,
+                         ges_cheapest_insert=cheapest)
                 for i in range(max(1, workers))]
     if not model.minimise_vehicles:
         # CVRP: guided local search stalls here too (tuning.md)
@@ -531,7 +536,8 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
             and best.vehicles_used > 1 and not best.dropped):
         ges_s = t0 + time_limit_s * strategy.reduce_share - time.monotonic()
         if ges_s > 0.1 and not stop():
-            routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed, stop=stop)
+            routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed, stop=stop,
+                                            random_insert=not strategy.ges_cheapest_insert)
             if stats.routes_after < stats.routes_before:
                 reduced = EngineSolution(routes, (), model.routes_cost(routes))
                 best = reduced

@@ -25,6 +25,7 @@ import numpy as np
 
 from routing import engine
 from routing.construct import insertion_routes, rough_routes
+from routing.ejection import minimise_routes, pickups_gather
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -47,6 +48,12 @@ FEWER_VANS_SHARE = 0.4
 #: machine), PyVRP starts as before. A partial plan as the start measured worse: PyVRP's first local search
 #: inserting hundreds of visits could not be interrupted and overran the time.
 CONSTRUCT_SHARE = 0.3
+
+#: On days whose orders are collected at a few shops (:func:`routing.ejection.pickups_gather`) the
+#: PyVRP worker's start first loses the vans the ejection search takes away at once, in at most this share
+#: of its time (cheapest places): tuning days 610-636, 9 s each, 1.5 s of it so (load 24-27): a van fewer
+#: on 613, 618, 636 and 619, the same vans and 6 % less on 627 and 610 (bench_results/routing/README.md).
+START_EJECTION_SHARE = 0.15
 
 
 def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
@@ -215,7 +222,9 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
     limits the fleet PyVRP may use (it must include every vehicle ``initial`` uses).
     With ``fewer_vans_share`` (models where vans count), the last share of the time tries one van
     fewer: PyVRP's plan without its smallest route, on the vans left, its visits put back by PyVRP's
-    penalised search; that plan comes back if it is feasible, otherwise the first.
+    penalised search; that plan comes back if it is feasible, otherwise the first. On days whose
+    orders are collected at a few shops, the ejection search first takes away the vans it can from the
+    start (:data:`START_EJECTION_SHARE`).
     """
     if fewer_vans_share > 0 and model.minimise_vehicles:
         return _with_fewer_vans(model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share)
@@ -307,6 +316,9 @@ def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Cal
             # own start for all the time left, as before, without the one-van-fewer try
             return pyvrp_plan(model, time_limit_s - (time.monotonic() - started), seed, stop, feasible_after_s,
                               None, vehicles, construct=False)
+        if pickups_gather(model) and not (stop is not None and stop()):
+            initial, _ = minimise_routes(model, initial, START_EJECTION_SHARE * time_limit_s, seed=seed,
+                                         random_insert=False, stop=stop)
     found = pyvrp_plan(model, time_limit_s * (1 - share) - (time.monotonic() - started), seed, stop,
                        feasible_after_s, initial, vehicles)
     left = time_limit_s - (time.monotonic() - started)

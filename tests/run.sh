@@ -21,12 +21,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. The virtualenv with the app and its test and postgres extras, at the versions CI pins.
+# 2. The virtualenv with the app and its test, bench (pyvroom: the routing tests compare with VROOM) and postgres
+#    extras, at the versions CI pins.
 #    First the venv's own pip and setuptools: the ones python3 -m venv seeds are known-vulnerable
 #    (tests/test_dependencies.py fails on them).
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -c .ci/constraints.txt --upgrade pip setuptools
-.venv/bin/python -m pip install -q --disable-pip-version-check -c .ci/constraints.txt -e '.[test,postgres]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c .ci/constraints.txt -e '.[test,bench,postgres]'
 
 # 3. A private PostgreSQL server for this run, stopped on exit.
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

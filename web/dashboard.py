@@ -11,7 +11,7 @@ from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import Branch, UserRole
 from foodtrain.services.dashboard import branch_dashboard
-from foodtrain.services.planning import next_round_for_volunteer, published_plans_out_of_date
+from foodtrain.services.planning.viewing import next_round_for_volunteer, published_plans_out_of_date
 from web.forms import BranchChoiceForm
 from web.security import current_branch_id, roles_required
 

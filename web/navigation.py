@@ -40,6 +40,8 @@ def register_blueprints(app: Flask) -> None:
                 nav_items.append(NavItem(label, endpoint, frozenset(roles), order))
     nav_items.sort(key=lambda item: (item.order, item.label))
     app.extensions["foodtrain_nav"] = nav_items
+    # Each role's menu, worked out once: filtering on every page cost a LocalProxy lookup per entry.
+    menu_of_role = {role: [item for item in nav_items if role in item.roles] for role in UserRole}
 
     @app.context_processor
     def _navigation() -> dict[str, object]:
@@ -48,7 +50,7 @@ def register_blueprints(app: Flask) -> None:
 
         if not current_user.is_authenticated:
             return {"nav_items": [], "current_nav_item": None}
-        visible = [item for item in nav_items if current_user.role in item.roles]
+        visible = menu_of_role.get(current_user.role, [])
         return {"nav_items": visible, "current_nav_item": current_nav_item(visible, request.endpoint, request.blueprint)}
 
 

@@ -27,13 +27,13 @@ from wtforms.widgets import HiddenInput
 from foodtrain.field_rules import MAX_ID
 from foodtrain.models import PAYMENT_METHOD_LABELS, PaymentMethod
 from foodtrain.money import MoneyFormatError, parse_pounds
-from foodtrain.services.orders import (
+from foodtrain.services.orders.rules import REASON_MAX_LENGTH
+from foodtrain.services.orders.shops import MAX_CRATES
+from foodtrain.services.orders.taking import (
     ITEM_MAX_LENGTH,
     LINE_NOTES_MAX_LENGTH,
-    MAX_CRATES,
     MAX_QUANTITY,
     ORDER_NOTES_MAX_LENGTH,
-    REASON_MAX_LENGTH,
     OrderLineInput,
 )
 

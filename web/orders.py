@@ -14,28 +14,21 @@ from foodtrain.extensions import db
 from foodtrain.models import PAYMENT_METHOD_LABELS, OrderStatus, UserRole
 from foodtrain.money import format_pence, pence_as_input
 from foodtrain.services.errors import ValidationError
-from foodtrain.services.orders import (
-    STATUS_LABELS,
+from foodtrain.services.orders.board import next_delivery_date, order_board
+from foodtrain.services.orders.cancelling import cancel_order, undo_blocker, undo_cancel
+from foodtrain.services.orders.delivery import record_delivery
+from foodtrain.services.orders.rules import STATUS_LABELS, StaleOrderError
+from foodtrain.services.orders.shops import picking_lists, record_packing, shop_day_summary, shop_name
+from foodtrain.services.orders.taking import (
     OrderEntryContext,
-    StaleOrderError,
-    cancel_order,
     get_order,
-    next_delivery_date,
-    order_board,
     order_edit_context,
     order_entry_context,
     order_id_for_day,
-    picking_lists,
-    record_delivery,
-    record_packing,
     save_order,
-    shop_day_summary,
-    shop_name,
-    undo_blocker,
-    undo_cancel,
 )
 from foodtrain.services.balances import balance_text, customer_balance_pence
-from foodtrain.services.planning import order_round_text
+from foodtrain.services.planning.viewing import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
 from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm, UndoCancelForm

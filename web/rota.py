@@ -75,7 +75,8 @@ def generate() -> ResponseReturnValue:
         return render_template("rota/index.html", rotas=rotas, form=form, can_plan=True), 400
     result_url = url_for("rota_pages.show", rota_id=987654321).replace("987654321", "ROTA_ID")
     parameters = {"month": f"{form.month.parsed:%Y-%m-%d}", "time_limit_s": form.time_limit_s.data,
-                  "user_id": current_user.id, "result_url": result_url}
+                  "user_id": current_user.id,
+                  "username": current_user.username, "result_url": result_url}
     outcome = rota_service.start_generation(db.session(), current_branch_id(), form.form_token.data or "",
                                             lambda: start_job(GENERATE_JOB_KIND, parameters))
     if outcome.job_id is None:
@@ -112,7 +113,7 @@ def publish(rota_id: int) -> ResponseReturnValue:
         return render_template("rota/publish_confirm.html", rota=view, form=form)
     try:
         published = rota_service.publish_rota(db.session(), current_branch_id(), rota_id,
-                                              expected_version=form.version.data, user_id=current_user.id)
+                                              expected_version=form.version.data, actor=current_actor())
     except ValidationError as error:
         db.session.rollback()
         _form_errors(form, error)
@@ -168,7 +169,7 @@ def edit(rota_id: int) -> ResponseReturnValue:
             seats = [Seat(seat.role, getattr(form, f"seat_{i}").data or None) for i, seat in enumerate(editor.slot.seats)]
             try:
                 changed = rota_service.update_slot(db.session(), current_branch_id(), rota_id, slot_id, seats,
-                                                   expected_version=form.version.data, user_id=current_user.id)
+                                                   expected_version=form.version.data, actor=current_actor())
             except ValidationError as error:
                 db.session.rollback()
                 _form_errors(form, error)
@@ -191,7 +192,7 @@ def swap(rota_id: int) -> ResponseReturnValue:
         try:
             rota_service.swap_assignments(db.session(), current_branch_id(), rota_id, swap_form.assignment_id.data,
                                           swap_form.other_assignment_id.data,
-                                          expected_version=swap_form.version.data, user_id=current_user.id)
+                                          expected_version=swap_form.version.data, actor=current_actor())
         except ValidationError as error:
             db.session.rollback()
             _form_errors(swap_form, error)
@@ -216,7 +217,7 @@ def repair(rota_id: int) -> ResponseReturnValue:
             try:
                 outcome = rota_service.repair_after_dropout(
                     db.session(), current_branch_id(), rota_id, form.volunteer_id.data or None, form.from_date.data,
-                    expected_version=form.version.data, user_id=current_user.id)
+                    expected_version=form.version.data, actor=current_actor())
             except ValidationError as error:
                 db.session.rollback()
                 _form_errors(form, error)

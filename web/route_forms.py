@@ -8,7 +8,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, TimeField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from foodtrain.field_rules import parse_id
-from foodtrain.services.planning import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
+from foodtrain.services.planning.storing import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
 
 
 class PlanDayForm(FlaskForm):

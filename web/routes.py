@@ -8,14 +8,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
 
-import foodtrain.services.planning as planning
+from foodtrain.services.planning import adjusting, printouts, storing, viewing
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import ConfirmationNeeded, ValidationError
 from foodtrain.services.map_tiles import map_tile_urls
-from foodtrain.services.orders import StaleOrderError, picking_lists, record_delivery, undo_delivery
+from foodtrain.services.orders.delivery import record_delivery, undo_delivery
+from foodtrain.services.orders.rules import StaleOrderError
+from foodtrain.services.orders.shops import picking_lists
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from foodtrain.wording import plain_date
 from web.jobs import start_job
@@ -52,7 +54,7 @@ def _map_tile_urls() -> dict[str, str]:
     return map_tile_urls(db.session(), current_app.config.get("MAP_TILE_URLS") or {})
 
 
-def _with_map_tiles(html: str, plan: planning.PlanView | None, status: int) -> Response:
+def _with_map_tiles(html: str, plan: viewing.PlanView | None, status: int) -> Response:
     """The page, allowed (by its Content-Security-Policy) to load the branch's own map tiles, if it has any."""
     response = Response(html, status=status, mimetype="text/html")
     if plan is not None and plan.map_tile_origin:
@@ -61,11 +63,11 @@ def _with_map_tiles(html: str, plan: planning.PlanView | None, status: int) -> R
 
 
 def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
-    plan = planning.get_plan_view(db.session(), current_branch_id(), day,
+    plan = viewing.get_plan_view(db.session(), current_branch_id(), day,
                                   map_tile_urls=_map_tile_urls())
     return _with_map_tiles(render_template(
         "routes/day.html", day=day, plan=plan, form=form, today=_today(), change_form=PublishForm(),
-        shops=planning.shops_of_branch(db.session(), current_branch_id())), plan, status)
+        shops=printouts.shops_of_branch(db.session(), current_branch_id())), plan, status)
 
 
 @blueprint.route("/")
@@ -90,19 +92,19 @@ def plan() -> ResponseReturnValue:
                                      "A coordinator can open it on the Closures page."]
         return _render_day(day, form, 400)
     try:
-        planning.check_day_to_plan(db.session(), current_branch_id(), day)
-        parameters = planning.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
+        storing.check_day_to_plan(db.session(), current_branch_id(), day)
+        parameters = storing.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
                                                   form.time_limit_s.data, current_user.id,
                                                   url_for("routes.index", date=day.isoformat()))
     except ValidationError as error:
         for name, message in error.field_errors.items():
             getattr(form, name, form.delivery_date).errors.append(message)
         return _render_day(day, form, 400)
-    running = planning.active_plan_job(db.session(), current_branch_id(), day)
+    running = storing.active_plan_job(db.session(), current_branch_id(), day)
     if running is not None:  # someone pressed Plan for this day already: follow that job, not a second one
         flash(f"{plain_date(day)} is being planned already: here is that job.", "info")
         return redirect(url_for("jobs.show", job_id=running))
-    job_id = start_job(planning.PLAN_JOB_KIND, parameters)
+    job_id = start_job(storing.PLAN_JOB_KIND, parameters)
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
@@ -120,13 +122,13 @@ def _flash_errors(form: FlaskForm, error: ValidationError | None = None) -> None
 @blueprint.route("/<int:plan_id>/move", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def move(plan_id: int) -> ResponseReturnValue:
-    planning.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
+    adjusting.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = MoveOrderForm()
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         try:
-            planning.move_order(db.session(), current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
+            adjusting.move_order(db.session(), current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
                                 form.version.data, current_user.id)
             flash("Moved. Re-plan the rest to fit it into that van's round.", "info")
         except ValidationError as error:
@@ -137,14 +139,14 @@ def move(plan_id: int) -> ResponseReturnValue:
 @blueprint.route("/<int:plan_id>/lock", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def lock(plan_id: int) -> ResponseReturnValue:
-    planning.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
+    adjusting.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = LockRoundForm()
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         locked = form.locked.data == "1"
         try:
-            planning.set_round_lock(db.session(), current_branch_id(), plan_id, form.van_id.data, locked,
+            adjusting.set_round_lock(db.session(), current_branch_id(), plan_id, form.van_id.data, locked,
                                     form.version.data, current_user.id)
             flash("Round locked: a re-plan keeps it as it is." if locked else "Round unlocked.", "info")
         except ValidationError as error:
@@ -155,17 +157,17 @@ def lock(plan_id: int) -> ResponseReturnValue:
 @blueprint.route("/<int:plan_id>/publish", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def publish(plan_id: int) -> ResponseReturnValue:
-    planning.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
+    adjusting.plan_date(db.session(), current_branch_id(), plan_id)  # another branch's plan: 404 before any form
     form = PublishForm()
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         try:
-            planning.publish_plan(db.session(), current_branch_id(), plan_id, form.version.data, current_user.id,
+            adjusting.publish_plan(db.session(), current_branch_id(), plan_id, form.version.data, current_user.id,
                                   confirmed=form.confirmed.data == "1")
             flash("Published: the teams can now see their rounds and download their sheets.", "info")
         except ConfirmationNeeded as question:
-            day = planning.plan_date(db.session(), current_branch_id(), plan_id)
+            day = adjusting.plan_date(db.session(), current_branch_id(), plan_id)
             return render_template("routes/publish_confirm.html", day=day, plan_id=plan_id,
                                    version=form.version.data, warnings=question.warnings)
         except ValidationError as error:
@@ -179,7 +181,7 @@ def sheets(plan_id: int) -> ResponseReturnValue:
     van_id = int_argument(request.args.get("van"))
     if request.args.get("van") is not None and van_id is None:
         abort(404)
-    team_sheets = planning.delivery_sheets(db.session(), current_branch_id(), plan_id, van_id, current_actor(),
+    team_sheets = printouts.delivery_sheets(db.session(), current_branch_id(), plan_id, van_id, current_actor(),
                                            field_cipher(), today=_today())
     name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
     if van_id is not None:
@@ -192,7 +194,7 @@ def sheets(plan_id: int) -> ResponseReturnValue:
 def picking_index() -> ResponseReturnValue:
     day = date_argument(request.args.get("date")) or _today()
     return render_template("routes/picking.html", day=day,
-                           shops=planning.shops_of_branch(db.session(), current_branch_id()))
+                           shops=printouts.shops_of_branch(db.session(), current_branch_id()))
 
 
 @blueprint.route("/picking.pdf")
@@ -212,23 +214,23 @@ def picking() -> ResponseReturnValue:
 @blueprint.route("/mine")
 @roles_required(*SHEET_ROLES)
 def mine() -> ResponseReturnValue:
-    days = planning.rounds_for_volunteer(db.session(), current_branch_id(), current_user.volunteer_id, _today())
+    days = viewing.rounds_for_volunteer(db.session(), current_branch_id(), current_user.volunteer_id, _today())
     return render_template("routes/mine.html", days=days)
 
 
-def _my_plan(day: str) -> planning.PlanView:
+def _my_plan(day: str) -> viewing.PlanView:
     """The signed-in team member's published rounds of ``day`` (404 when there are none)."""
     parsed = date_argument(day)
     if parsed is None:
         abort(404)
-    plan = planning.get_plan_view(db.session(), current_branch_id(), parsed, current_user.volunteer_id,
+    plan = viewing.get_plan_view(db.session(), current_branch_id(), parsed, current_user.volunteer_id,
                                   drivers_only=True, map_tile_urls=_map_tile_urls())
     if plan is None:
         abort(404)
     return plan
 
 
-def _render_my_day(plan: planning.PlanView, failed: DeliveryForm | UndoDeliveryForm | None = None,
+def _render_my_day(plan: viewing.PlanView, failed: DeliveryForm | UndoDeliveryForm | None = None,
                    failed_order_id: int | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     """The phone page: a delivered / not-in form on each stop not yet recorded, an Undo on each recorded one
     (the form that failed shown as sent, with its messages)."""
@@ -250,7 +252,7 @@ def _render_my_day(plan: planning.PlanView, failed: DeliveryForm | UndoDeliveryF
     return _with_map_tiles(render_template("routes/my_day.html", plan=plan, forms=forms), plan, status)
 
 
-def _my_delivery_stop(plan: planning.PlanView, order_id: int) -> planning.StopView:
+def _my_delivery_stop(plan: viewing.PlanView, order_id: int) -> viewing.StopView:
     """The delivery stop of ``order_id`` on the team member's own rounds (404 for any other order)."""
     stop = next((s for r in plan.rounds for s in r.stops if s.kind == "delivery" and s.order_id == order_id
                  and not s.cancelled), None)

@@ -46,7 +46,7 @@ from foodtrain.personal_data import (
     Treatment,
 )
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.orders import cancel_open_orders_of_erased_customer
+from foodtrain.services.orders.cancelling import cancel_open_orders_of_erased_customer
 from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus
-from foodtrain.services import planning
+from foodtrain.services.planning import storing
 from tests.browser.conftest import ARTIFACTS, serious_accessibility_violations, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
 from web.help import TOPICS
@@ -50,7 +50,7 @@ def test_help_screens_are_taken_and_shown(browser_page, demo_app) -> None:  # ty
             .order_by(Order.delivery_date.desc(), Order.id).limit(1))
         customer = order.customer
         customer_id, postcode = customer.id, customer.postcode
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
 
     page.goto(f"{server}/orders/customers?date={NEW_ORDER_DAY.isoformat()}&q={postcode.replace(' ', '').lower()}")

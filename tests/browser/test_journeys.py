@@ -50,7 +50,8 @@ def _driver_day(demo_app) -> date:  # type: ignore[no-untyped-def]
 def _link_driver_to_a_planned_round(demo_app, day: date) -> None:  # type: ignore[no-untyped-def]
     """The plan may use fewer vans than teams rostered; link driver-dg to a team that got a round."""
     from foodtrain.models import RoutePlan, RoutePlanStatus
-    from foodtrain.services.planning import rostered_teams, rounds_for_volunteer
+    from foodtrain.services.planning.reading import rostered_teams
+    from foodtrain.services.planning.viewing import rounds_for_volunteer
 
     with demo_app.app_context():
         user = db.session.scalar(select(User).where(User.username == "driver-dg"))

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus, User
-from foodtrain.services import planning
-from foodtrain.services.orders import record_packing
+from foodtrain.services.planning import adjusting, reading, storing, viewing
+from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.rota import VanTeam
 from tests.browser.conftest import screenshot, serious_accessibility_violations, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
@@ -32,16 +32,16 @@ def test_driver_records_delivered_undoes_it_and_records_not_in_on_a_phone(
     Not delivered keeps 'Not in'; at 360 px the page fits the screen and axe finds nothing serious."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
-        view = planning.get_plan_view(db.session, branch_id, DAY)
-        planning.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        view = viewing.get_plan_view(db.session, branch_id, DAY)
+        adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
         mine = view.rounds[0]
         order_ids = [s.order_id for s in mine.stops if s.kind == "delivery"]
         for order_id in order_ids[:2]:
             record_packing(db.session, branch_id, order_id, 2, 1200, None)
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")])
     monkeypatch.setattr("web.routes._today", lambda: DAY)
     page, server = browser_page, browser_page.live_server

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Customer, Order, Volunteer
-from foodtrain.services import planning
+from foodtrain.services.planning import storing
 from tests.browser.conftest import screenshot, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
 
@@ -63,7 +63,7 @@ def test_office_pages_never_scroll_sideways_at_360px(browser_page, demo_app) -> 
         customer_id = order.customer_id
         volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id)
                                          .order_by(Volunteer.id))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
         pages = dict(OFFICE_PAGES, **{"customer": f"/customers/{customer_id}", "order": f"/orders/{order.id}",
                                       "volunteer": f"/volunteers/{volunteer_id}"})
         assert db.session.get(Customer, customer_id) is not None

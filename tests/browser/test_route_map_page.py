@@ -10,7 +10,7 @@ from sqlalchemy import select
 from foodtrain.basemap import BASEMAP_ATTRIBUTION
 from foodtrain.extensions import db
 from foodtrain.models import Branch
-from foodtrain.services import planning
+from foodtrain.services.planning import storing
 from tests.browser.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in_browser
 from tests.browser.test_phone_width import WIDEST_ELEMENT_JS
 from tests.conftest import DEMO_PASSWORD
@@ -28,7 +28,7 @@ def test_plan_page_map_shows_coast_and_towns_and_zooms_and_pans(browser_page, de
     and asks no other host for anything."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
         db.session.remove()
     page, server = browser_page, browser_page.live_server
     other_hosts: list[str] = []

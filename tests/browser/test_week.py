@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus, User, Van
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.rota import VanTeam
 from tests.browser.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
@@ -36,7 +36,7 @@ def _teams(demo_app, monkeypatch, unstaffed_van: bool = False) -> tuple[list[Van
     if unstaffed_van:
         last = teams[-1]
         teams[-1] = VanTeam(last.van_id, last.van_name, last.driver_volunteer_id, last.driver_name, None, "")
-    monkeypatch.setattr(planning, "rostered_teams", lambda session, branch, day: list(teams))
+    monkeypatch.setattr(reading, "rostered_teams", lambda session, branch, day: list(teams))
     return teams, branch_id
 
 
@@ -74,9 +74,9 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     phone cards show it struck through as CANCELLED; the phone page never scrolls sideways at 390 or 360 px."""
     teams, branch_id = _teams(demo_app, monkeypatch)
     with demo_app.app_context():
-        plan_id = planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
-        view = planning.get_plan_view(db.session, branch_id, DAY)
-        planning.publish_plan(db.session, branch_id, plan_id, view.version, None, confirmed=True)
+        plan_id = storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        view = viewing.get_plan_view(db.session, branch_id, DAY)
+        adjusting.publish_plan(db.session, branch_id, plan_id, view.version, None, confirmed=True)
         mine = view.rounds[0]
         order_id = next(s.order_id for s in mine.stops if s.kind == "delivery")
         driver = db.session.scalar(select(User).where(User.username == "driver-dg"))
@@ -155,12 +155,13 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
 def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
     """£10 received against £15.50 due: the office is told what carries over, the customer's record, the board
     and the balances report show it owed, and the next delivery sheet adds it to the amount to collect."""
-    from foodtrain.services.orders import OrderLineInput, record_packing, save_order
+    from foodtrain.services.orders.shops import record_packing
+    from foodtrain.services.orders.taking import OrderLineInput, save_order
 
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        plan_id = planning.plan_day(db.session, branch_id, DAY, time_limit_s=2)
-        view = planning.get_plan_view(db.session, branch_id, DAY)
+        plan_id = storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
+        view = viewing.get_plan_view(db.session, branch_id, DAY)
         stop = next(s for r in view.rounds for s in r.stops if s.kind == "delivery")
         van_id = next(r.van_id for r in view.rounds if stop in r.stops)
         order = db.session.get(Order, stop.order_id)

@@ -14,7 +14,10 @@ from foodtrain.services.balances import (
     customer_balance_pence,
 )
 from foodtrain.services.errors import ValidationError
-from foodtrain.services.orders import OrderLineInput, order_board, record_delivery, record_packing, save_order
+from foodtrain.services.orders.board import order_board
+from foodtrain.services.orders.delivery import record_delivery
+from foodtrain.services.orders.shops import record_packing
+from foodtrain.services.orders.taking import OrderLineInput, save_order
 from tests.factories import make_branch, make_customer, make_shop
 
 TUESDAY = date(2026, 12, 1)

@@ -14,7 +14,9 @@ from datetime import date
 from flask import Flask
 
 from foodtrain.extensions import db
-from foodtrain.services.orders import OrderLineInput, StaleOrderError, order_edit_context, save_order
+from foodtrain.services.audit import SYSTEM
+from foodtrain.services.orders.rules import StaleOrderError
+from foodtrain.services.orders.taking import OrderLineInput, order_edit_context, save_order
 from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer
 
@@ -159,7 +161,7 @@ def _hammer_rota(app: Flask, edits_per_thread: int) -> tuple[int, int, int, int,
                         try:
                             changed = update_slot(db.session, branch_id, rota_id, slot_id,
                                                   [Seat(RotaRole.OFFICE, chosen)], expected_version=version,
-                                                  user_id=None)
+                                                  actor=SYSTEM)
                         except StaleRotaError:
                             with lock:
                                 stale[0] += 1

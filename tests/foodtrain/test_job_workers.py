@@ -286,7 +286,7 @@ def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_ag
     plan job is started once more and stores the plan, and the next Plan for the day runs and succeeds."""
     from datetime import date
 
-    from foodtrain.services import planning
+    from foodtrain.services.planning import storing
 
     app, env = worker_setup
     day = date(2026, 11, 26)  # the demo's busiest open day in DG
@@ -295,9 +295,9 @@ def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_ag
     def queue_plan(time_limit_s: int) -> int:
         with app.app_context():
             branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-            parameters = planning.plan_job_parameters(day, planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END,
+            parameters = storing.plan_job_parameters(day, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END,
                                                       time_limit_s, None, "/routes/")
-            job_id = submit_job(db.session, branch_id=branch_id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+            job_id = submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                                 user_id=None)
             db.session.remove()
             job_queue(app).enqueue(job_id)

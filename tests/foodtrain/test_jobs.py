@@ -25,7 +25,7 @@ from foodtrain.jobs import (
 from foodtrain.models import BackgroundJob, JobStatus
 from foodtrain.models._types import utc_now
 from foodtrain.services.errors import NotFoundError
-from foodtrain.services.planning import PlanChangedMeanwhile
+from foodtrain.services.planning.storing import PlanChangedMeanwhile
 from tests.factories import make_branch
 
 release = threading.Event()

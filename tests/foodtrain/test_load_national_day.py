@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from foodtrain.extensions import db
 from foodtrain.job_queue import job_queue
 from foodtrain.models import BackgroundJob, Branch, JobStatus, Order, User
-from foodtrain.services.planning import PLAN_JOB_KIND
+from foodtrain.services.planning.storing import PLAN_JOB_KIND
 
 DAY = date(2026, 12, 9)
 

@@ -19,23 +19,20 @@ from foodtrain.models import (
     PaymentMethod,
     Shop,
 )
+from foodtrain.models import estimate_crates
 from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
-from foodtrain.services.orders import (
+from foodtrain.services.orders.board import next_delivery_date, order_board
+from foodtrain.services.orders.cancelling import cancel_order
+from foodtrain.services.orders.delivery import record_delivery
+from foodtrain.services.orders.rules import StaleOrderError
+from foodtrain.services.orders.shops import picking_lists, record_packing, shop_day_summary
+from foodtrain.services.orders.taking import (
     OrderLineInput,
-    StaleOrderError,
-    cancel_order,
-    estimate_crates,
     get_order,
-    next_delivery_date,
-    order_board,
     order_edit_context,
     order_entry_context,
-    picking_lists,
-    record_delivery,
-    record_packing,
     save_order,
-    shop_day_summary,
     usual_items,
 )
 from tests.conftest import requires_postgres

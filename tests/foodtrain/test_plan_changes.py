@@ -11,12 +11,12 @@ from datetime import date, time
 import pytest
 
 from foodtrain.models import OrderLine, OrderStatus, RoutePlan
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, printouts, reading, solving, staleness, storing, viewing
 from foodtrain.services.closures import set_day
 from foodtrain.services.audit import Actor
 from foodtrain.services.customers import CustomerDetails, pause_customer, update_customer
 from foodtrain.services.errors import ConfirmationNeeded
-from foodtrain.services.orders import OrderLineInput, save_order
+from foodtrain.services.orders.taking import OrderLineInput, save_order
 from foodtrain.services.privacy import erase_customer
 from foodtrain.services.rota import VanTeam
 from foodtrain.services.volunteers import add_absence
@@ -41,24 +41,24 @@ def _published(session, monkeypatch, capacity: int = 40):  # type: ignore[no-unt
         orders.append(make_order(session, customer, delivery_date=DAY, lines=lines))
     session.commit()
     teams = [VanTeam(van.id, van.name, driver.id, "Ann Driver", mate.id, "Bob Mate")]
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
-    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
-    assert planning.plan_changes(session, branch.id, DAY) == []
-    planning.publish_plan(session, branch.id, plan_id, None, None)
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
+    plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
+    assert staleness.plan_changes(session, branch.id, DAY) == []
+    adjusting.publish_plan(session, branch.id, plan_id, None, None)
     return branch, shop, van, (driver, mate), orders, teams, plan_id
 
 
 def _changes(session, branch) -> list[tuple[str, int | None, str]]:  # type: ignore[no-untyped-def]
-    return [(c.kind, c.order_id, c.text) for c in planning.plan_changes(session, branch.id, DAY)]
+    return [(c.kind, c.order_id, c.text) for c in staleness.plan_changes(session, branch.id, DAY)]
 
 
 def _sheet_changes(session, branch, plan_id: int) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coordinator"))
+    sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coordinator"))
     return sheets[0].changes
 
 
 def _page_and_sheet_say(session, branch, plan_id: int, text: str) -> None:  # type: ignore[no-untyped-def]
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert view is not None and view.published and view.out_of_date
     assert any(text in change.text for change in view.changes), view.changes
     assert any(text in line for line in _sheet_changes(session, branch, plan_id))
@@ -70,7 +70,7 @@ def test_order_taken_after_publishing_is_listed_as_new(session, monkeypatch) -> 
     late = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
     session.commit()
     assert [(kind, order_id) for kind, order_id, _ in _changes(session, branch)] == [("new", late.id)]
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert view.out_of_date and view.new_orders == 1
 
 
@@ -146,8 +146,8 @@ def test_volunteer_taken_off_the_rota_says_which_seat_is_empty(session, monkeypa
         ("rota", None, "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver: "
                        "no delivery mate rostered (a team of two works at the door)")]
     _page_and_sheet_say(session, branch, plan_id, "no delivery mate rostered")
-    planning.plan_day(session, branch.id, DAY, time_limit_s=1)  # re-planning takes the van out and says why
-    view = planning.get_plan_view(session, branch.id, DAY)
+    storing.plan_day(session, branch.id, DAY, time_limit_s=1)  # re-planning takes the van out and says why
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert not view.rounds and not view.changes
     assert [(v.van_name, v.reason) for v in view.vans_left_out] == [
         ("Van 1", "no delivery mate rostered (a team of two works at the door)")]
@@ -159,9 +159,9 @@ def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypat
     set_day(session, branch.id, DAY, is_open=False, reason="Storm warning", actor=Actor(None, "coordinator"))
     assert _changes(session, branch) == [("closed", None, "The branch is closed on Tuesday 1 December (Storm warning)")]
     _page_and_sheet_say(session, branch, plan_id, "The branch is closed")
-    planning.plan_day(session, branch.id, DAY, time_limit_s=1)  # back in draft: publishing asks to confirm it
+    storing.plan_day(session, branch.id, DAY, time_limit_s=1)  # back in draft: publishing asks to confirm it
     with pytest.raises(ConfirmationNeeded) as asked:
-        planning.publish_plan(session, branch.id, plan_id, None, None)
+        adjusting.publish_plan(session, branch.id, plan_id, None, None)
     assert any("The branch is closed on Tuesday 1 December" in warning for warning in asked.value.warnings)
 
 
@@ -198,14 +198,14 @@ def test_delivered_orders_are_not_changes(session, monkeypatch) -> None:  # type
 def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_plan(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The edit lands between reading the day and storing the plan: the stored plan lists it, not hides it."""
     branch, _, _, _, orders, _, _ = _published(session, monkeypatch)
-    inputs = planning.read_day(session, branch.id, DAY, planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END)
+    inputs = reading.read_day(session, branch.id, DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END)
     session.rollback()
     save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Soup", 3)], "", None)
-    solution = planning.solve_day(inputs, 1)
-    planning.store_plan(session, inputs, solution, shift_start=planning.DEFAULT_SHIFT_START,
-                        shift_end=planning.DEFAULT_SHIFT_END, time_limit_s=1, user_id=None)
+    solution = solving.solve_day(inputs, 1)
+    storing.store_plan(session, inputs, solution, shift_start=storing.DEFAULT_SHIFT_START,
+                        shift_end=storing.DEFAULT_SHIFT_END, time_limit_s=1, user_id=None)
     assert [(kind, order_id) for kind, order_id, _ in _changes(session, branch)] == [("changed", orders[1].id)]
-    assert session.get(RoutePlan, planning.get_plan_view(session, branch.id, DAY).id).planned_at is not None
+    assert session.get(RoutePlan, viewing.get_plan_view(session, branch.id, DAY).id).planned_at is not None
 
 
 def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboards(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -216,34 +216,34 @@ def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboard
     late_customer = make_customer(session, branch, shop)
     late = make_order(session, late_customer, delivery_date=DAY)
     session.commit()
-    team_page = planning.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
+    team_page = viewing.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
     said = f"Order {late.id} came in after planning: it is on no round yet"
     assert [c.text for c in team_page.changes] == [said]
     assert late_customer.full_name not in team_page.changes[0].text
-    team_sheet = planning.delivery_sheets(session, branch.id, plan_id, None,
+    team_sheet = printouts.delivery_sheets(session, branch.id, plan_id, None,
                                           Actor(None, "driver", volunteer_id=driver.id, drivers_only=True))
     assert team_sheet[0].changes == (said,)
     assert _sheet_changes(session, branch, plan_id) == (said,)  # the office prints the team's sheet: the same
-    next_round = planning.next_round_for_volunteer(session, branch.id, driver.id, DAY)
+    next_round = viewing.next_round_for_volunteer(session, branch.id, driver.id, DAY)
     assert next_round is not None and next_round.changes == (said,)
-    assert [(d.delivery_date, d.changes) for d in planning.rounds_for_volunteer(session, branch.id, driver.id, DAY)] \
+    assert [(d.delivery_date, d.changes) for d in viewing.rounds_for_volunteer(session, branch.id, driver.id, DAY)] \
         == [(DAY, 1)]
-    office = planning.published_plans_out_of_date(session, branch.id, DAY)
+    office = viewing.published_plans_out_of_date(session, branch.id, DAY)
     assert [(item.delivery_date, [c.text for c in item.changes]) for item in office] == [
         (DAY, [f"Order {late.id} for {late_customer.full_name} came in after planning"])]
-    assert planning.published_plans_out_of_date(session, branch.id, date(2026, 12, 2)) == []  # the day is past
+    assert viewing.published_plans_out_of_date(session, branch.id, date(2026, 12, 2)) == []  # the day is past
 
 
 def test_a_round_change_of_another_team_is_not_on_this_teams_page(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Changes tied to a round stay with that round's team; an up-to-date plan lists nothing anywhere."""
     branch, _, van, (driver, mate), orders, teams, plan_id = _published(session, monkeypatch)
-    assert planning.published_plans_out_of_date(session, branch.id, DAY) == []
-    assert planning.next_round_for_volunteer(session, branch.id, driver.id, DAY).changes == ()
-    assert [d.changes for d in planning.rounds_for_volunteer(session, branch.id, mate.id, DAY)] == [0]
+    assert viewing.published_plans_out_of_date(session, branch.id, DAY) == []
+    assert viewing.next_round_for_volunteer(session, branch.id, driver.id, DAY).changes == ()
+    assert [d.changes for d in viewing.rounds_for_volunteer(session, branch.id, mate.id, DAY)] == [0]
     other = make_volunteer(session, branch, first_name="Cat", last_name="Other")
     session.commit()
-    assert planning.get_plan_view(session, branch.id, DAY, other.id, drivers_only=True) is None
+    assert viewing.get_plan_view(session, branch.id, DAY, other.id, drivers_only=True) is None
     erase_customer(session, orders[0].customer_id, branch.id, Actor(None, "coordinator"))
-    team_page = planning.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
+    team_page = viewing.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
     assert [c.text for c in team_page.changes] == [
         f"Order {orders[0].id} for (erased) (erased) was cancelled (Van 1's round)"]

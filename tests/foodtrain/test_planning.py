@@ -19,7 +19,7 @@ from foodtrain.models import (
     RouteStop,
     SupportNeed,
 )
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, printouts, reading, solving, staleness, storing, viewing
 from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.privacy import text_without_names
@@ -48,14 +48,14 @@ def _day(session, orders: int = 4, vans: int = 2, capacity: int = 16):  # type: 
 
 
 def _plan(session, branch, **kwargs) -> int:  # type: ignore[no-untyped-def]
-    return planning.plan_day(session, branch.id, DAY, time_limit_s=1, **kwargs)
+    return storing.plan_day(session, branch.id, DAY, time_limit_s=1, **kwargs)
 
 
 def test_plan_serves_every_open_order_once_pickup_before_delivery_within_capacity(session) -> None:
     """Every open order of the day is delivered exactly once, after its pickup, and no van is over capacity."""
     branch, _, vans, orders = _day(session, orders=5)
     _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert view is not None and not view.unplanned
     delivered = [s.order_id for r in view.rounds for s in r.stops if s.kind == "delivery"]
     assert sorted(delivered) == sorted(o.id for o in orders)
@@ -80,7 +80,7 @@ def test_closed_orders_other_days_and_other_branches_are_left_out(session) -> No
     make_van(session, other)
     make_order(session, make_customer(session, other), delivery_date=DAY)
     session.commit()
-    inputs = planning.read_day(session, branch.id, DAY, time(9), time(16))
+    inputs = reading.read_day(session, branch.id, DAY, time(9), time(16))
     session.rollback()
     assert [o.id for o in inputs.orders] == [orders[2].id]
 
@@ -92,13 +92,13 @@ def test_crates_estimate_and_longer_service_for_support_needs(session) -> None:
     customer = orders[1].customer
     session.add(CustomerSupportNeed(customer_id=customer.id, need=SupportNeed.UNPACKING))
     session.commit()
-    inputs = planning.read_day(session, branch.id, DAY, time(9), time(16))
+    inputs = reading.read_day(session, branch.id, DAY, time(9), time(16))
     session.rollback()
     by_id = {o.id: o for o in inputs.orders}
     assert (by_id[orders[0].id].crates, by_id[orders[0].id].crates_estimated) == (4, False)
     assert (by_id[orders[1].id].crates, by_id[orders[1].id].crates_estimated) == (2, True)  # 7 lines
     assert by_id[orders[1].id].service_min >= by_id[orders[0].id].service_min + 10 - 2
-    assert planning.service_minutes(set(), 1) < planning.service_minutes({SupportNeed.UNPACKING}, 1)
+    assert reading.service_minutes(set(), 1) < reading.service_minutes({SupportNeed.UNPACKING}, 1)
     empty = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
     assert empty.crates_or_estimate() == (1, True)
 
@@ -110,17 +110,17 @@ def test_customer_without_location_is_unplanned_with_reason(session) -> None:
     orders[0].customer.longitude = None
     session.commit()
     _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
-    assert [(u.order_id, u.reason) for u in view.unplanned] == [(orders[0].id, planning.NO_LOCATION_REASON)]
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    assert [(u.order_id, u.reason) for u in view.unplanned] == [(orders[0].id, solving.NO_LOCATION_REASON)]
 
 
 def test_rostered_teams_choose_the_vans_and_name_the_team(session, monkeypatch) -> None:
     """With teams rostered only their vans go out, and each round shows the team's names."""
     branch, _, vans, _ = _day(session, orders=3, vans=3)
     team = VanTeam(vans[1].id, vans[1].name, 11, "Ann Driver", 12, "Bob Mate")
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [team])
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [team])
     _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert {r.van_id for r in view.rounds} == {vans[1].id}
     assert view.rounds[0].team == "Ann Driver and Bob Mate" and not view.no_team_rostered
 
@@ -130,11 +130,11 @@ def test_a_shadowing_trainee_is_named_after_the_team_on_the_round_and_its_sheet(
     sheet name them after the team of two ("with ... shadowing"); erasing their name removes it."""
     branch, _, vans, _ = _day(session, orders=2, vans=1)
     team = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate", 13, "Cat Trainee")
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [team])
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [team])
     plan_id = _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert view.rounds[0].team == "Ann Driver and Bob Mate, with Cat Trainee shadowing"
-    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
+    sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
     assert sheets[0].team == "Ann Driver and Bob Mate, with Cat Trainee shadowing"
     assert text_without_names(view.rounds[0].team, ["Cat Trainee"], "[erased]") == \
         "Ann Driver and Bob Mate, with [erased] shadowing"
@@ -144,19 +144,19 @@ def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> Non
     """A moved order ends up on the chosen van; re-planning keeps a locked round stop for stop; nothing is lost."""
     branch, _, vans, orders = _day(session, orders=6, vans=3, capacity=40)
     plan_id = _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     first = view.rounds[0]
     moved = next(s.order_id for s in first.stops if s.kind == "delivery")
     target = next(v.id for v in vans if v.id != first.van_id)
-    planning.move_order(session, branch.id, plan_id, moved, target, view.version, None)
+    adjusting.move_order(session, branch.id, plan_id, moved, target, view.version, None)
     _plan(session, branch)
-    after = planning.get_plan_view(session, branch.id, DAY)
+    after = viewing.get_plan_view(session, branch.id, DAY)
     on_target = next(r for r in after.rounds if r.van_id == target)
     assert moved in {s.order_id for s in on_target.stops if s.kind == "delivery"}
     assert [p.order_id for p in after.pins] == [moved]
-    planning.set_round_lock(session, branch.id, plan_id, target, True, after.version, None)
+    adjusting.set_round_lock(session, branch.id, plan_id, target, True, after.version, None)
     _plan(session, branch)
-    again = planning.get_plan_view(session, branch.id, DAY)
+    again = viewing.get_plan_view(session, branch.id, DAY)
     kept = next(r for r in again.rounds if r.van_id == target)
     assert kept.locked and [(s.kind, s.order_id, s.arrival) for s in kept.stops] == \
         [(s.kind, s.order_id, s.arrival) for s in on_target.stops]
@@ -168,20 +168,20 @@ def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(sessio
     """Moving onto a locked round, a stale version, or another branch's plan is refused and writes nothing."""
     branch, _, vans, orders = _day(session, orders=3)
     plan_id = _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     van_id = view.rounds[0].van_id
-    planning.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, None)
+    adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, None)
     with pytest.raises(ValidationError) as locked:
-        planning.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, None)
+        adjusting.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, None)
     assert "locked" in locked.value.field_errors["van_id"]
-    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     with pytest.raises(ValidationError) as stale:
-        planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+        adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     assert "changed by someone else" in stale.value.field_errors["version"]
     other = make_branch(session)
     session.commit()
     with pytest.raises(NotFoundError):
-        planning.set_round_lock(session, other.id, plan_id, van_id, False, None, None)
+        adjusting.set_round_lock(session, other.id, plan_id, van_id, False, None, None)
     assert session.scalar(select(RoutePlan.status).where(RoutePlan.id == plan_id)).value == "published"
 
 
@@ -189,28 +189,28 @@ def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
     """Planning twice keeps one plan row for the day (replaced), back in draft, stops not duplicated."""
     branch, _, _, orders = _day(session, orders=3)
     plan_id = _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
-    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     assert _plan(session, branch) == plan_id
     assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 1
     deliveries = session.scalar(select(db.func.count()).select_from(RouteStop)
                                 .where(RouteStop.kind == "delivery"))
     assert deliveries == len(orders)
-    assert planning.get_plan_view(session, branch.id, DAY).status == "draft"
+    assert viewing.get_plan_view(session, branch.id, DAY).status == "draft"
 
 
 def test_plan_request_is_checked(session) -> None:
     """A shift under an hour or a silly time limit is refused with a message per field."""
     with pytest.raises(ValidationError) as error:
-        planning.plan_job_parameters(DAY, time(10), time(10, 30), 0, None, "/x")
+        storing.plan_job_parameters(DAY, time(10), time(10, 30), 0, None, "/x")
     assert set(error.value.field_errors) == {"shift_end", "time_limit_s"}
 
 
 def test_plan_job_runs_and_returns_the_result_url(session) -> None:
     """The background job kind plans the day and hands back the page to show."""
     branch, _, _, _ = _day(session, orders=2)
-    parameters = planning.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
-    job_id = submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                         user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)
     job = get_job(session, job_id, branch.id)
@@ -224,11 +224,11 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     branch, _, vans, orders = _day(session, orders=4, vans=2, capacity=6)
     orders[0].till_receipt_pence = 1234
     session.commit()
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(vans[0].id, vans[0].name, 21, "Ann Driver", 22, "Bob Mate"),
         VanTeam(vans[1].id, vans[1].name, 23, "Cat Driver", 24, "Dan Mate")])
     plan_id = _plan(session, branch)
-    sheets = planning.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
+    sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
     stops = [s for sheet in sheets for s in sheet.stops if s.kind == "delivery"]
     assert len(stops) == 4
     amounts = {s.order_ref: s.amount_due for s in stops}
@@ -238,19 +238,19 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
                           .where(AuditEvent.action == "delivery_sheet.download")) == 1
     driver = Actor(None, "driver", volunteer_id=23, drivers_only=True)
     with pytest.raises(NotFoundError):  # draft: not for drivers yet
-        planning.delivery_sheets(session, branch.id, plan_id, None, driver)
-    view = planning.get_plan_view(session, branch.id, DAY)
-    planning.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+        printouts.delivery_sheets(session, branch.id, plan_id, None, driver)
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
     mine_van = view.rounds[0].van_id
     other_van = next(v for v in vans if v.id != mine_van)
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(mine_van, "Mine", 23, "Cat Driver", 24, "Dan Mate"),
         VanTeam(other_van.id, other_van.name, 21, "Ann Driver", 22, "Bob Mate")])
-    mine = planning.delivery_sheets(session, branch.id, plan_id, None, driver)
+    mine = printouts.delivery_sheets(session, branch.id, plan_id, None, driver)
     assert [s.van_name for s in mine] == [view.rounds[0].van_name] and mine[0].team == "Cat Driver and Dan Mate"
     with pytest.raises(NotFoundError):
-        planning.delivery_sheets(session, branch.id, plan_id, other_van.id, driver)
-    assert [d.van_names for d in planning.rounds_for_volunteer(session, branch.id, 23, date(2026, 11, 30))] == \
+        printouts.delivery_sheets(session, branch.id, plan_id, other_van.id, driver)
+    assert [d.van_names for d in viewing.rounds_for_volunteer(session, branch.id, 23, date(2026, 11, 30))] == \
         [("Mine",)]
 
 
@@ -268,30 +268,30 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
     orders[1].customer.key_safe_code_encrypted = FieldCipher(FieldCipher.new_key()).encrypt("0000")
     session.commit()
     plan_id = _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)])
     team_member = Actor(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
 
     def codes(viewer, today=DAY):  # type: ignore[no-untyped-def]
-        sheets = planning.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher, today=today)
+        sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher, today=today)
         return {s.order_ref: s.key_safe_code for sheet in sheets for s in sheet.stops if s.kind == "delivery"}
 
     draft_codes = codes(team_member)
-    assert set(draft_codes.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
-    planning.publish_plan(session, branch.id, plan_id, planning.get_plan_view(session, branch.id, DAY).version, None,
+    assert set(draft_codes.values()) <= {printouts.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
+    adjusting.publish_plan(session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, None,
                           confirmed=True)
     coordinator_codes = codes(Actor(None, "coordinator"))
-    assert set(coordinator_codes.values()) == {planning.KEY_SAFE_HELD_BY_TEAM}
+    assert set(coordinator_codes.values()) == {printouts.KEY_SAFE_HELD_BY_TEAM}
     own_round_orders = {str(s.order_id) for s in view.rounds[0].stops if s.order_id}
     team_codes = codes(team_member)
     for order, expected in ((orders[0], "4711"), (orders[1], "cannot be read: ask the office")):
         if str(order.id) in own_round_orders:
             assert team_codes[str(order.id)] == expected
         else:
-            assert team_codes.get(str(order.id), planning.KEY_SAFE_HELD_BY_TEAM) == planning.KEY_SAFE_HELD_BY_TEAM
+            assert team_codes.get(str(order.id), printouts.KEY_SAFE_HELD_BY_TEAM) == printouts.KEY_SAFE_HELD_BY_TEAM
     day_after = codes(team_member, today=DAY + timedelta(days=1))  # an old sheet: no codes any more
-    assert set(day_after.values()) <= {planning.KEY_SAFE_HELD_BY_TEAM}
+    assert set(day_after.values()) <= {printouts.KEY_SAFE_HELD_BY_TEAM}
     details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download")
                               .order_by(AuditEvent.id)).all()
     assert details[1].endswith("key-safe codes printed: 0")
@@ -303,8 +303,8 @@ def test_cancelled_plan_job_writes_nothing(session) -> None:
     from foodtrain.jobs import request_cancel
 
     branch, _, _, _ = _day(session, orders=3)
-    parameters = planning.plan_job_parameters(DAY, time(9), time(16), 2, None, "/routes/")
-    job_id = submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 2, None, "/routes/")
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                         user_id=None)
     request_cancel(session, job_id, branch.id)
     run_job(sessionmaker(bind=db.engine), job_id)
@@ -317,7 +317,7 @@ def test_a_cancel_during_the_search_stops_it_within_two_seconds() -> None:
     import time as wall
 
     import routing
-    from foodtrain.services.planning import PLAN_SEARCH_WORKERS, _solve_watched
+    from foodtrain.services.planning.solving import PLAN_SEARCH_WORKERS, _solve_watched
     from routing.generator import generate_day
 
     class Cancelled(Exception):
@@ -343,9 +343,9 @@ def test_only_vans_with_a_complete_rostered_team_are_planned_and_the_others_say_
     branch, _, vans, orders = _day(session, orders=4, vans=3)
     teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate"),
              VanTeam(vans[1].id, vans[1].name, None, "", 13, "Cy Mate")]
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     _plan(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert {r.van_id for r in view.rounds} == {vans[0].id}
     assert sorted(s.order_id for s in view.rounds[0].stops if s.kind == "delivery") == sorted(o.id for o in orders)
     assert [(v.van_name, v.reason) for v in view.vans_left_out] == [
@@ -355,33 +355,34 @@ def test_only_vans_with_a_complete_rostered_team_are_planned_and_the_others_say_
 
 def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(session, monkeypatch) -> None:
     """After planning: a cancelled, an edited and a new order and a changed team are each listed, exactly."""
-    from foodtrain.services.orders import OrderLineInput, cancel_order, save_order
+    from foodtrain.services.orders.cancelling import cancel_order
+    from foodtrain.services.orders.taking import OrderLineInput, save_order
 
     branch, shop, vans, orders = _day(session, orders=3, vans=1, capacity=40)
     teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate")]
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     _plan(session, branch)
-    assert planning.plan_changes(session, branch.id, DAY) == []
+    assert staleness.plan_changes(session, branch.id, DAY) == []
     cancel_order(session, branch.id, orders[0].id, "in hospital", None)
     save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Bread", 2, "", True)], "", None)
     late = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
     session.commit()
     teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
-    changes = planning.plan_changes(session, branch.id, DAY)
+    changes = staleness.plan_changes(session, branch.id, DAY)
     assert [(c.kind, c.order_id) for c in changes] == [
         ("cancelled", orders[0].id), ("changed", orders[1].id), ("new", late.id), ("rota", None)]
     assert changes[0].text == f"Order {orders[0].id} for {orders[0].customer.full_name} was cancelled (Van 1's round)"
     assert changes[3].text == "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate"
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert view.out_of_date and view.new_orders == 1
     cancelled = [s for r in view.rounds for s in r.stops if s.order_id == orders[0].id and s.kind == "delivery"]
     assert cancelled and cancelled[0].cancelled and view.rounds[0].deliveries == 2
-    sheets = planning.delivery_sheets(session, branch.id, view.id, None, Actor(None, "coord"))
+    sheets = printouts.delivery_sheets(session, branch.id, view.id, None, Actor(None, "coord"))
     struck = [s for s in sheets[0].stops if s.cancelled]
     assert [s.order_ref for s in struck] == [str(orders[0].id)] and not struck[0].phone
     assert any("was cancelled" in text for text in sheets[0].changes)
     _plan(session, branch)  # re-planning removes the cancelled stop and takes the changes in
-    assert planning.plan_changes(session, branch.id, DAY) == []
+    assert staleness.plan_changes(session, branch.id, DAY) == []
 
 
 def test_a_plan_job_searches_with_as_many_processes_as_the_routing_benchmarks(session, monkeypatch) -> None:
@@ -394,18 +395,18 @@ def test_a_plan_job_searches_with_as_many_processes_as_the_routing_benchmarks(se
 
     benchmark_workers = inspect.signature(solve_instance).parameters["workers"].default
     assert benchmark_workers == inspect.signature(run_days).parameters["workers"].default
-    assert planning.PLAN_SEARCH_WORKERS == benchmark_workers
+    assert solving.PLAN_SEARCH_WORKERS == benchmark_workers
     seen_workers: list[int] = []
-    real_solve = planning.routing.solve
+    real_solve = solving.routing.solve
 
     def recording_solve(problem, params, **kwargs):  # type: ignore[no-untyped-def]
         seen_workers.append(params.workers)
         return real_solve(problem, params, **kwargs)
 
-    monkeypatch.setattr(planning.routing, "solve", recording_solve)
+    monkeypatch.setattr(solving.routing, "solve", recording_solve)
     branch, _, _, _ = _day(session, orders=2)
-    parameters = planning.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
-    job_id = submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                         user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)
     assert get_job(session, job_id, branch.id).status is JobStatus.SUCCEEDED

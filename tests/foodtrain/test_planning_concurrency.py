@@ -17,12 +17,12 @@ from foodtrain.extensions import db
 from foodtrain.jobs import ABANDONED_AFTER_S, get_job, recover_abandoned_jobs, run_job, submit_job
 from foodtrain.models import BackgroundJob, JobStatus, OrderLine, RoutePlan, RoutePlanStatus, RouteStop
 from foodtrain.models._types import utc_now
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, reading, solving, staleness, storing, viewing
 from foodtrain.services.rota import VanTeam
 from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
 
 DAY = date(2026, 12, 1)
-START, END = planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END
+START, END = storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END
 
 
 def _day(session, vans: int = 2):  # type: ignore[no-untyped-def]
@@ -39,14 +39,14 @@ def _day(session, vans: int = 2):  # type: ignore[no-untyped-def]
     return branch, van_rows, orders
 
 
-def _read(session, branch) -> planning.DayInputs:  # type: ignore[no-untyped-def]
-    inputs = planning.read_day(session, branch.id, DAY, START, END)
+def _read(session, branch) -> reading.DayInputs:  # type: ignore[no-untyped-def]
+    inputs = reading.read_day(session, branch.id, DAY, START, END)
     session.rollback()
     return inputs
 
 
-def _store(session, inputs: planning.DayInputs) -> int:  # type: ignore[no-untyped-def]
-    return planning.store_plan(session, inputs, planning.solve_day(inputs, 1), shift_start=START, shift_end=END,
+def _store(session, inputs: reading.DayInputs) -> int:  # type: ignore[no-untyped-def]
+    return storing.store_plan(session, inputs, solving.solve_day(inputs, 1), shift_start=START, shift_end=END,
                                time_limit_s=1, user_id=None)
 
 
@@ -60,7 +60,7 @@ def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_wh
     branch, _, orders = _day(session)
     first, second = _read(session, branch), _read(session, branch)
     plan_id = _store(session, first)
-    with pytest.raises(planning.PlanChangedMeanwhile, match="was changed while this one was being computed"):
+    with pytest.raises(storing.PlanChangedMeanwhile, match="was changed while this one was being computed"):
         _store(session, second)
     assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
     assert _deliveries(session, plan_id) == sorted(o.id for o in orders)  # each order once: not a mix of two
@@ -69,11 +69,11 @@ def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_wh
 def test_publishing_while_a_replan_runs_keeps_the_published_plan(session) -> None:  # type: ignore[no-untyped-def]
     """A coordinator publishes while another's re-plan is solving: the publish stands, the re-plan stops."""
     branch, _, _ = _day(session)
-    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     replan = _read(session, branch)
-    planning.publish_plan(session, branch.id, plan_id, None, None, confirmed=True)
+    adjusting.publish_plan(session, branch.id, plan_id, None, None, confirmed=True)
     stops_before = _deliveries(session, plan_id)
-    with pytest.raises(planning.PlanChangedMeanwhile):
+    with pytest.raises(storing.PlanChangedMeanwhile):
         _store(session, replan)
     plan = session.get(RoutePlan, plan_id)
     assert plan.status is RoutePlanStatus.PUBLISHED and _deliveries(session, plan_id) == stops_before
@@ -83,16 +83,16 @@ def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:  # typ
     """A move (a pin) made during the solve would be ignored by the plan stored: the re-plan stops instead,
     and the next re-plan puts the order on the chosen van."""
     branch, vans, orders = _day(session)
-    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     replan = _read(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     order_van = {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}
     other_van = next(v.id for v in vans if v.id != order_van[orders[0].id])
-    planning.move_order(session, branch.id, plan_id, orders[0].id, other_van, view.version, None)
-    with pytest.raises(planning.PlanChangedMeanwhile):
+    adjusting.move_order(session, branch.id, plan_id, orders[0].id, other_van, view.version, None)
+    with pytest.raises(storing.PlanChangedMeanwhile):
         _store(session, replan)
-    planning.plan_day(session, branch.id, DAY, time_limit_s=1)
-    view = planning.get_plan_view(session, branch.id, DAY)
+    storing.plan_day(session, branch.id, DAY, time_limit_s=1)
+    view = viewing.get_plan_view(session, branch.id, DAY)
     assert {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}[orders[0].id] \
         == other_van
 
@@ -100,24 +100,24 @@ def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:  # typ
 def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:  # type: ignore[no-untyped-def]
     """A re-plan read before a round was locked cannot replace the locked round."""
     branch, _, _ = _day(session)
-    plan_id = planning.plan_day(session, branch.id, DAY, time_limit_s=1)
+    plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     replan = _read(session, branch)
-    view = planning.get_plan_view(session, branch.id, DAY)
-    planning.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, None)
-    with pytest.raises(planning.PlanChangedMeanwhile):
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, None)
+    with pytest.raises(storing.PlanChangedMeanwhile):
         _store(session, replan)
-    assert planning.get_plan_view(session, branch.id, DAY).rounds[0].locked
+    assert viewing.get_plan_view(session, branch.id, DAY).rounds[0].locked
 
 
 def test_rota_resolved_while_routes_are_planned_shows_on_the_new_plan(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The team changes between reading the day and storing: the stored plan lists the rota change."""
     branch, vans, _ = _day(session, vans=1)
     teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate")]
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: teams)
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     inputs = _read(session, branch)
     teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
     _store(session, inputs)
-    assert [(c.kind, c.text) for c in planning.plan_changes(session, branch.id, DAY)] == [
+    assert [(c.kind, c.text) for c in staleness.plan_changes(session, branch.id, DAY)] == [
         ("rota", "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate")]
 
 
@@ -147,10 +147,10 @@ def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:  # type: 
         if branch_id is None:
             branch, _, orders = _day(db.session)
             branch_id = branch.id
-        orders = planning.open_orders(db.session, branch_id, DAY)
+        orders = reading.open_orders(db.session, branch_id, DAY)
         db.session.rollback()
-        parameters = planning.plan_job_parameters(DAY, START, END, 2, None, "/routes")
-        job_ids = [submit_job(db.session, branch_id=branch_id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+        parameters = storing.plan_job_parameters(DAY, START, END, 2, None, "/routes")
+        job_ids = [submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                               user_id=None) for _ in range(2)]
         workers = [threading.Thread(target=_run, args=(app, job_id)) for job_id in job_ids]
         for worker in workers:
@@ -183,18 +183,18 @@ def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_t
     RUNNING does not stop a new Plan for the day; the workers start it once more (it plans the day), and a
     second death fails it with a message. A live job does make a second Plan follow it."""
     branch, _, orders = _day(session)
-    parameters = planning.plan_job_parameters(DAY, START, END, 1, None, "/routes")
+    parameters = storing.plan_job_parameters(DAY, START, END, 1, None, "/routes")
 
     def submit() -> int:
-        return submit_job(session, branch_id=branch.id, kind=planning.PLAN_JOB_KIND, parameters=parameters,
+        return submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                           user_id=None)
 
     job_id = submit()
-    assert planning.active_plan_job(session, branch.id, DAY) == job_id  # queued: a second Plan follows it
+    assert storing.active_plan_job(session, branch.id, DAY) == job_id  # queued: a second Plan follows it
     _mark_running(session, job_id, heartbeat_age_s=1, attempts=1)
-    assert planning.active_plan_job(session, branch.id, DAY) == job_id  # a live worker runs it
+    assert storing.active_plan_job(session, branch.id, DAY) == job_id  # a live worker runs it
     _mark_running(session, job_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=1)  # killed with the app
-    assert planning.active_plan_job(session, branch.id, DAY) is None  # the day can be planned again at once
+    assert storing.active_plan_job(session, branch.id, DAY) is None  # the day can be planned again at once
     assert recover_abandoned_jobs(session) == [job_id]
     run_job(sessionmaker(bind=db.engine), job_id)
     session.expire_all()

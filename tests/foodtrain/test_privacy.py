@@ -198,7 +198,7 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     from foodtrain.models.rota import PartOfDay, Rota, RotaChange, RotaChangeKind, RotaRole, RotaSlot, SlotKind
     from foodtrain.models.routes import RoutePlan, RouteRound
     from foodtrain.personal_data import NOT_PERSONAL, PERSONAL
-    from foodtrain.services.orders import cancel_order
+    from foodtrain.services.orders.cancelling import cancel_order
 
     customer = demo_session.scalar(select(Customer).where(Customer.access_notes != "").order_by(Customer.id).limit(1))
     linked = select(User.volunteer_id).where(User.volunteer_id.is_not(None))

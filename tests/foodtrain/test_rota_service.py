@@ -29,6 +29,7 @@ from foodtrain.models import (
     VolunteerPartnerPreference,
     VolunteerRole,
 )
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services import rota as rota_service
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.rota import GENERATE_JOB_KIND, Seat, VanTeam, teams_for_date
@@ -231,7 +232,7 @@ def test_unfilled_slots_carry_the_reason(session) -> None:  # type: ignore[no-un
 def _published(session, branch) -> Rota:  # type: ignore[no-untyped-def]
     rota_id = _generate(session, branch)
     stored = session.get(Rota, rota_id)
-    assert rota_service.publish_rota(session, branch.id, rota_id, expected_version=stored.version, user_id=None)
+    assert rota_service.publish_rota(session, branch.id, rota_id, expected_version=stored.version, actor=SYSTEM)
     return session.get(Rota, rota_id)
 
 
@@ -242,10 +243,10 @@ def test_publish_makes_teams_visible_and_replaces_the_old_one(session) -> None: 
     tuesday = date(2026, 12, 1)
     teams = teams_for_date(session, branch.id, tuesday)
     assert [t.van_id for t in teams] == [van.id] and teams[0].driver_volunteer_id is not None
-    assert not rota_service.publish_rota(session, branch.id, first.id, expected_version=first.version, user_id=None)
+    assert not rota_service.publish_rota(session, branch.id, first.id, expected_version=first.version, actor=SYSTEM)
     second_id = _generate(session, branch)
     second = session.get(Rota, second_id)
-    rota_service.publish_rota(session, branch.id, second_id, expected_version=second.version, user_id=None)
+    rota_service.publish_rota(session, branch.id, second_id, expected_version=second.version, actor=SYSTEM)
     assert session.get(Rota, first.id).status is RotaStatus.REPLACED
     assert rota_service.published_rota_id(session, branch.id, tuesday) == second_id
 
@@ -255,7 +256,7 @@ def test_publish_with_stale_version_is_refused(session) -> None:  # type: ignore
     branch, _, _, _ = _small_branch(session)
     rota_id = _generate(session, branch)
     with pytest.raises(ValidationError) as caught:
-        rota_service.publish_rota(session, branch.id, rota_id, expected_version=99, user_id=None)
+        rota_service.publish_rota(session, branch.id, rota_id, expected_version=99, actor=SYSTEM)
     assert "changed by someone else" in caught.value.field_errors["version"]
 
 
@@ -272,7 +273,7 @@ def test_edit_that_breaks_a_rule_is_refused_with_the_rule_named(session) -> None
     with pytest.raises(ValidationError) as caught:
         rota_service.update_slot(session, branch.id, stored.id, slot.id,
                                  [Seat(RotaRole.DRIVER, people["Uli"].id), Seat(RotaRole.MATE, mate)],
-                                 expected_version=stored.version, user_id=None)
+                                 expected_version=stored.version, actor=SYSTEM)
     message = caught.value.field_errors["__all__"]
     assert "approved to drive" in message and "Uli Test" in message
     session.rollback()
@@ -287,7 +288,7 @@ def test_edit_that_leaves_half_a_team_is_refused(session) -> None:  # type: igno
     driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
     with pytest.raises(ValidationError) as caught:
         rota_service.update_slot(session, branch.id, stored.id, slot.id, [Seat(RotaRole.DRIVER, driver),
-                                 Seat(RotaRole.MATE, None)], expected_version=stored.version, user_id=None)
+                                 Seat(RotaRole.MATE, None)], expected_version=stored.version, actor=SYSTEM)
     assert "team of two" in caught.value.field_errors["__all__"]
 
 
@@ -299,9 +300,9 @@ def test_valid_edit_is_saved_logged_and_repeatable(session) -> None:  # type: ig
     version, slot_id = stored.version, slot.id
     empty = [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)]
     assert rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version,
-                                    user_id=None) == 2
+                                    actor=SYSTEM) == 2
     assert rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version,
-                                    user_id=None) == 0
+                                    actor=SYSTEM) == 0
     changes = session.scalars(select(RotaChange)).all()
     assert len(changes) == 2 and all(c.kind is RotaChangeKind.EDIT and c.new_volunteer_id is None for c in changes)
     assert session.get(RotaSlot, slot_id).assignments == []
@@ -318,7 +319,7 @@ def test_swap_exchanges_two_people_when_allowed(session) -> None:  # type: ignor
                          and a.date.isocalendar()[:2] == b.date.isocalendar()[:2])
     one, two = first.assignments[0].volunteer_id, second.assignments[0].volunteer_id
     rota_service.swap_assignments(session, branch.id, stored.id, first.assignments[0].id, second.assignments[0].id,
-                                  expected_version=stored.version, user_id=None)
+                                  expected_version=stored.version, actor=SYSTEM)
     assert [a.volunteer_id for a in session.get(RotaSlot, first.id).assignments] == [two]
     assert [a.volunteer_id for a in session.get(RotaSlot, second.id).assignments] == [one]
 
@@ -336,7 +337,7 @@ def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:  # 
     dropped = max(counts, key=counts.__getitem__)
     before_early = {(s.id, a.volunteer_id) for s in stored.slots if s.date < from_date for a in s.assignments}
     outcome = rota_service.repair_after_dropout(session, branch.id, stored.id, dropped, from_date,
-                                                expected_version=stored.version, user_id=None, time_limit_s=2)
+                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
     assert outcome.changes and all(c.kind is RotaChangeKind.REPAIR for c in outcome.changes)
     after = session.get(Rota, stored.id)
     assert not [a for s in after.slots if s.date >= from_date for a in s.assignments if a.volunteer_id == dropped]
@@ -354,7 +355,7 @@ def test_repair_validates_its_input(session) -> None:  # type: ignore[no-untyped
     stored = _published(session, branch)
     with pytest.raises(ValidationError) as caught:
         rota_service.repair_after_dropout(session, branch.id, stored.id, other.id, date(2027, 1, 5),
-                                          expected_version=stored.version, user_id=None)
+                                          expected_version=stored.version, actor=SYSTEM)
     assert set(caught.value.field_errors) == {"volunteer_id", "from_date"}
 
 
@@ -367,7 +368,7 @@ def test_another_branch_rota_is_not_found(session) -> None:  # type: ignore[no-u
     with pytest.raises(NotFoundError):
         rota_service.get_rota(session, other.id, rota_id)
     with pytest.raises(NotFoundError):
-        rota_service.publish_rota(session, other.id, rota_id, expected_version=1, user_id=None)
+        rota_service.publish_rota(session, other.id, rota_id, expected_version=1, actor=SYSTEM)
 
 
 def test_volunteer_rota_lists_published_shifts_with_partners(session) -> None:  # type: ignore[no-untyped-def]
@@ -451,14 +452,14 @@ def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session
     slot_id = slot.id
     rota_service.update_slot(session, branch.id, stored.id, slot_id,
                              [Seat(RotaRole.DRIVER, driver), Seat(RotaRole.MATE, other)],
-                             expected_version=stored.version, user_id=None)
+                             expected_version=stored.version, actor=SYSTEM)
     assert {(a.role, a.volunteer_id) for a in session.get(RotaSlot, slot_id).assignments} == {
         (RotaRole.DRIVER, driver), (RotaRole.MATE, other), (RotaRole.SHADOW, trainee.id)}
     assert mate != other
     stored = session.get(Rota, stored.id)
     rota_service.update_slot(session, branch.id, stored.id, slot_id,
                              [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)],
-                             expected_version=stored.version, user_id=None)
+                             expected_version=stored.version, actor=SYSTEM)
     assert session.get(RotaSlot, slot_id).assignments == []
     assert session.scalar(select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW,
                                                       RotaChange.old_volunteer_id == trainee.id)) is not None

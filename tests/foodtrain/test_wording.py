@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from foodtrain import wording
-from foodtrain.services.planning import PLAN_JOB_KIND
+from foodtrain.services.planning.storing import PLAN_JOB_KIND
 from foodtrain.services.rota import GENERATE_JOB_KIND
 from rota.domain import PART_OF_DAY_WORDS
 

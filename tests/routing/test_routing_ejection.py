@@ -128,3 +128,53 @@ def test_overlapping_windows_are_read_as_their_union() -> None:
     routes, stats = minimise_routes(model, ((1,), (2,)), time_limit_s=1.0)
     check_routes(model, routes)
     assert stats.routes_after == 1  # 0 -> 10 -> 100 (at 100, inside 0-120) -> 0
+
+
+def _branch_day(seed: int, orders: int) -> tuple[object, object, NodeModel]:
+    from routing.generator import generate_varied_day
+    from routing.planner import compile_day
+
+    problem = generate_varied_day(seed, orders)
+    day = compile_day(problem)
+    return problem, day, day.model()
+
+
+def test_pickups_gather_on_branch_days_only() -> None:
+    """A branch day's orders are collected at a few shops (pickups share places); line and random models
+    and Li & Lim files (every pickup at a place of its own) keep Nagata's random insertion."""
+    from routing.ejection import pickups_gather
+
+    assert pickups_gather(_branch_day(613, 40)[2])
+    assert not pickups_gather(random_pdptw(0, pairs=12, vehicles=12)[0])
+    assert not pickups_gather(line_model([10, 20], [(0, 1000)] * 2, [1, 1], vehicles=2, capacity=10))
+    if (BENCH / "pdptw").is_dir():
+        assert not pickups_gather(instance_model(read_instance(BENCH / "pdptw" / "lr109.txt")))
+
+
+def test_portfolio_puts_requests_back_at_their_cheapest_place_on_branch_days() -> None:
+    """The ejection search of every OR-Tools worker inserts at the cheapest place on a branch day."""
+    from routing.engine import portfolio
+
+    model = _branch_day(613, 40)[2]
+    assert all(s.ges_cheapest_insert for s in portfolio(model, 2, engines=("ortools",)))
+    assert not any(s.ges_cheapest_insert for s in portfolio(random_pdptw(0, 12, 12)[0], 2))
+
+
+@pytest.mark.parametrize("seed", [613, 618])
+def test_cheapest_insertion_on_a_branch_day_keeps_every_rule(seed: int) -> None:
+    """Cheapest-place ejection search on a generated branch day: never more vans, every order once,
+    pickup before delivery on one van, load, windows and shifts held; the independent day checker
+    finds no broken rule and the same minutes as the model's cost."""
+    from routing.construct import insertion_routes
+    from routing.versus import check_day_plan
+
+    problem, day, model = _branch_day(seed, 45)
+    start = insertion_routes(model, 5.0)
+    assert start is not None
+    routes, stats = minimise_routes(model, start, time_limit_s=1.0, seed=0, random_insert=False)
+    check_routes(model, routes)
+    assert stats.routes_after == sum(1 for r in routes if r) <= sum(1 for r in start if r)
+    steps = [(v, [(day.nodes[n].kind, day.nodes[n].order) for n in r]) for v, r in enumerate(routes) if r]
+    check = check_day_plan(problem, day, steps)
+    assert check.violations == [] and check.served == len(problem.orders)
+    assert check.round_min * 60 == pytest.approx(model.routes_cost(routes))

@@ -128,3 +128,28 @@ def test_the_pyvrp_worker_with_a_van_fewer_keeps_every_rule_and_never_adds_vans(
                        fewer_vans_share=0.5)
     assert fewer is not None and fewer[1]
     assert sum(1 for r in fewer[0] if r) <= sum(1 for r in start if r)
+
+
+def test_the_pyvrp_worker_first_lets_the_ejection_search_take_vans_from_its_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a branch day (orders collected at shops) the regret-insertion start goes through the ejection
+    search, cheapest places, before PyVRP; the plan still serves every visit once within every rule."""
+    import routing.pyvrp_engine as pe
+
+    calls: list[dict[str, object]] = []
+    real = pe.minimise_routes
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pe, "minimise_routes", spy)
+    built = pe.insertion_routes
+    # the start always finishes here, however loaded the machine (its own share is tested elsewhere)
+    monkeypatch.setattr(pe, "insertion_routes", lambda model, _s, *args, **kwargs: built(model, 30.0, *args, **kwargs))
+    model = compile_day(generate_varied_day(606, 40)).model()
+    found = pe.pyvrp_plan(model, 3.0, 0, fewer_vans_share=0.4)
+    assert found is not None and found[1]
+    assert len(calls) == 1 and calls[0]["random_insert"] is False
+    routes = found[0]
+    assert sorted(n for r in routes for n in r) == sorted(model.visits)
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order
-from foodtrain.services.orders import order_board
+from foodtrain.services.orders.board import order_board
 from tests.conftest import DEMO_TODAY, sign_in
 from web.order_forms import OrderForm
 from web.page_cost import StatementCounter
@@ -93,3 +93,18 @@ def test_the_new_order_page_of_a_customer_with_an_order_goes_straight_to_it(demo
     response = demo_client.get(f"/orders/new?customer_id={customer_id}&date={DAY}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/orders/{order_id}/edit")
     assert count <= 4, count  # the signed-in user's session, its branch check, and the order's id
+
+
+def test_each_role_sees_its_own_menu_worked_out_once(demo_app: Flask) -> None:
+    """The main menu (each role's entries, now computed once at start-up instead of on every page) still
+    shows the office its entries only, an admin the admin entries too, and marks the page's own entry."""
+    menus = {}
+    for username in ("office-dg", "admin"):
+        client = demo_app.test_client()
+        sign_in(client, username)
+        html = client.get("/orders/", follow_redirects=True).get_data(as_text=True)
+        menus[username] = re.findall(r'<li><a href="([^"]+)"( aria-current="page")?>', html)
+    office, admin = ({href for href, _current in menus[name]} for name in ("office-dg", "admin"))
+    assert "/orders/" in office and "/customers/" in office and "/users/" not in office
+    assert "/users/" in admin and office - admin == set()
+    assert [href for href, current in menus["office-dg"] if current] == ["/orders/"]

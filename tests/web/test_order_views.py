@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Customer, Order, OrderLine, OrderStatus, Shop
-from foodtrain.services.orders import OrderLineInput, order_board, record_packing, save_order
+from foodtrain.services.orders.board import order_board
+from foodtrain.services.orders.shops import record_packing
+from foodtrain.services.orders.taking import OrderLineInput, save_order
 from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, csrf_token_from, sign_in
 
 DAY = DEMO_TODAY  # the demo leaves some of the customers due today without an order
@@ -299,7 +301,7 @@ def _order_by_id(app, order_id: int) -> Order:  # type: ignore[no-untyped-def]
 
 def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None:  # type: ignore[no-untyped-def]
     """Undo brings the order back to its status before cancelling; once an order of the day is out, it cannot."""
-    from foodtrain.services.orders import cancel_order
+    from foodtrain.services.orders.cancelling import cancel_order
 
     customer_id, _name, _phone = _missing_customer(demo_app)
     day = DAY + timedelta(days=14)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, Branch, Order, OrderStatus, User
-from foodtrain.services import planning
-from foodtrain.services.orders import record_packing
+from foodtrain.services.planning import adjusting, reading, storing, viewing
+from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.rota import VanTeam
 from tests.conftest import csrf_token_from, sign_in
 
@@ -24,16 +24,16 @@ def my_round(demo_app, demo_client, monkeypatch):  # type: ignore[no-untyped-def
     due at the door); the other rounds have no team member signed in. Returns (round, other round)."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
-        view = planning.get_plan_view(db.session, branch_id, DAY)
-        planning.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        view = viewing.get_plan_view(db.session, branch_id, DAY)
+        adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
         mine, other = view.rounds[0], view.rounds[1]
         for stop in mine.stops:
             if stop.kind == "delivery":
                 record_packing(db.session, branch_id, stop.order_id, 2, 1200, None)
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
         VanTeam(other.van_id, other.van_name, None, "Someone Else", None, "")])
     monkeypatch.setattr("web.routes._today", lambda: DAY)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch
-from foodtrain.services import planning
+from foodtrain.services.planning import storing
 from tests.conftest import sign_in
 from tests.web.test_rota_views import _generate
 from web.help import TOPICS
@@ -37,7 +37,7 @@ def test_no_solver_terms_on_coordinators_pages(demo_app, demo_client) -> None:  
     rota_id = _generate(demo_client)
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
     pages = ["/", "/rota/", f"/rota/{rota_id}", "/routes/", f"/routes/?date={DAY.isoformat()}",
              f"/orders/?date={DAY.isoformat()}", "/customers/", "/volunteers/", "/reports/deliveries",
              f"/rota/{rota_id}/repair", "/closures/", "/help/", *(f"/help/{slug}" for slug in TOPICS)]

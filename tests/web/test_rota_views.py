@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import (
+    AuditEvent,
     Branch,
     Rota,
     RotaAssignment,
@@ -166,6 +167,15 @@ def test_valid_edit_and_publish(demo_app: Flask, demo_client: FlaskClient) -> No
                                                             "confirmed": "1"})
     assert ok.status_code == 302
     assert _dg_rota(demo_app, rota_id).status is RotaStatus.PUBLISHED
+    with demo_app.app_context():  # the one Actor: user id and name in the audit log and on the changed seats
+        user_id = db.session.scalar(select(User.id).where(User.username == "coordinator-dg"))
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "rota",
+                                                             AuditEvent.entity_id == rota_id)).all()
+        assert {(e.action, e.user_id, e.username) for e in events} >= {
+            ("rota.edit", user_id, "coordinator-dg"), ("rota.publish", user_id, "coordinator-dg")}
+        assert {c.user_id for c in db.session.scalars(select(RotaChange).where(RotaChange.rota_id == rota_id))} \
+            == {user_id}
+        assert db.session.get(Rota, rota_id).published_by_user_id == user_id
 
 
 def test_repair_shows_before_and_after(demo_app: Flask, demo_client: FlaskClient) -> None:
@@ -283,7 +293,7 @@ def test_edit_page_groups_people_who_fit(demo_app: Flask, demo_client: FlaskClie
 def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client: FlaskClient) -> None:
     """A trainee in a van's shadow seat shows beside the team on the rota page ("Shadowing"), is no seat filled,
     and shows on their own rota and as a team-mate "(shadowing)" on the driver's once published."""
-    from foodtrain.services.planning import _team_text
+    from foodtrain.services.planning.reading import team_text
     from foodtrain.services.rota import teams_for_date
 
     sign_in(demo_client, "coordinator-dg")
@@ -316,7 +326,7 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
         rota.status, rota.published_month = RotaStatus.PUBLISHED, rota.month
         db.session.commit()
         team = next(t for t in teams_for_date(db.session, branch_id, day) if t.shadow_volunteer_id == trainee_id)
-        assert _team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
+        assert team_text(team).endswith(f", with {trainee_name} shadowing")  # the round's team line and sheet
     own = demo_client.get(f"/rota/volunteers/{trainee_id}?month={MONTH}").get_data(as_text=True)
     assert "<td>Shadowing</td>" in own
     driver_page = demo_client.get(f"/rota/volunteers/{driver_id}?month={MONTH}").get_data(as_text=True)

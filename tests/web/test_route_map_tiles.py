@@ -11,7 +11,7 @@ from sqlalchemy import select
 from foodtrain.config import Config
 from foodtrain.extensions import db
 from foodtrain.models import Branch
-from foodtrain.services import planning
+from foodtrain.services.planning import storing
 from tests.conftest import csrf_token_from, sign_in
 
 DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
@@ -22,7 +22,7 @@ def test_plan_page_uses_the_branch_tile_server_and_allows_only_it(demo_app, demo
     """DG's tile server: its tiles in the map, its origin in img-src; with none configured: no tiles, no origin."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
         db.session.remove()
     sign_in(demo_client, "coordinator-dg")
     offline = demo_client.get(f"/routes/?date={DAY.isoformat()}")
@@ -61,7 +61,7 @@ def test_admin_chooses_the_branch_tile_server_on_its_map_page_checked_and_audite
 
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
         db.session.remove()
     for username in ("coordinator-dg", "office-dg", "driver-dg"):
         other = demo_app.test_client()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, BackgroundJob, Branch, RoutePin, RoutePlan, User
-from foodtrain.services import planning
+from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.rota import VanTeam
 from foodtrain.sheets import FOOTER_TEXT
 from tests.conftest import csrf_token_from, sign_in
@@ -23,12 +23,12 @@ def _branch_id(code: str) -> int:
     return db.session.scalar(select(Branch.id).where(Branch.code == code))
 
 
-def _plan(app, code: str = "DG") -> planning.PlanView:  # type: ignore[no-untyped-def]
+def _plan(app, code: str = "DG") -> viewing.PlanView:  # type: ignore[no-untyped-def]
     """Plan DAY for the branch directly through the service (1 s search) and return the view."""
     with app.app_context():
         branch_id = _branch_id(code)
-        planning.plan_day(db.session, branch_id, DAY, time_limit_s=1)
-        view = planning.get_plan_view(db.session, branch_id, DAY)
+        storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
+        view = viewing.get_plan_view(db.session, branch_id, DAY)
         db.session.remove()
         return view
 
@@ -102,7 +102,7 @@ def test_driver_sees_only_their_own_published_round(demo_app, demo_client, monke
     with demo_app.app_context():
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
     mine, other = view.rounds[0], view.rounds[1]
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
         VanTeam(other.van_id, other.van_name, None, "Someone Else", None, "")])
     sign_in(demo_client, "driver-dg")
@@ -110,7 +110,7 @@ def test_driver_sees_only_their_own_published_round(demo_app, demo_client, monke
     assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404  # draft
     assert DAY.isoformat() not in demo_client.get("/routes/mine").get_data(as_text=True)
     with demo_app.app_context():
-        planning.publish_plan(db.session, _branch_id("DG"), view.id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, _branch_id("DG"), view.id, view.version, None, confirmed=True)
     monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 25))
     listing = demo_client.get("/routes/mine").get_data(as_text=True)
     assert f"/routes/mine/{DAY.isoformat()}" in listing
@@ -169,7 +169,7 @@ def test_publish_lists_what_is_unplanned_or_unstaffed_and_asks_to_confirm(demo_a
     token = csrf_token_from(demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))
     with demo_app.app_context():
         plan = db.session.get(RoutePlan, view.id)
-        warnings = planning.publish_warnings(db.session, _branch_id("DG"), plan)
+        warnings = adjusting.publish_warnings(db.session, _branch_id("DG"), plan)
         db.session.rollback()
     publish = f"/routes/{view.id}/publish?date={DAY.isoformat()}"
     assert warnings  # the demo has no published rota for this month: nobody is rostered
@@ -200,9 +200,9 @@ def test_a_second_plan_for_a_day_being_planned_follows_the_first_job(demo_app, d
     from foodtrain.jobs import submit_job
 
     with demo_app.app_context():
-        parameters = planning.plan_job_parameters(DAY, planning.DEFAULT_SHIFT_START, planning.DEFAULT_SHIFT_END, 1,
+        parameters = storing.plan_job_parameters(DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END, 1,
                                                   None, "/routes/")
-        first = submit_job(db.session, branch_id=_branch_id("DG"), kind=planning.PLAN_JOB_KIND,
+        first = submit_job(db.session, branch_id=_branch_id("DG"), kind=storing.PLAN_JOB_KIND,
                            parameters=parameters, user_id=None)
         db.session.remove()
     sign_in(demo_client, "coordinator-dg")
@@ -220,21 +220,21 @@ def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_
     """A change tied to no round (a new order) is shown where people look: the coordinator's and the office's
     dashboards (with the customer), and the team's round page, sheet and dashboard (without)."""
     from foodtrain.models import Customer, CustomerStatus, Order
-    from foodtrain.services.orders import OrderLineInput, save_order
+    from foodtrain.services.orders.taking import OrderLineInput, save_order
 
     view = _plan(demo_app)
     mine = view.rounds[0]
     with demo_app.app_context():
         branch_id = _branch_id("DG")
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
-        planning.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
         customer = db.session.scalars(select(Customer).where(
             Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE,
             Customer.id.not_in(select(Order.customer_id).where(Order.delivery_date == DAY))).order_by(Customer.id)).first()
         name = customer.full_name
         late_id = save_order(db.session, branch_id, customer.id, DAY, [OrderLineInput("Tea", 1)], "", None)
         db.session.remove()
-    monkeypatch.setattr(planning, "rostered_teams", lambda s, b, d: [
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")])
     monkeypatch.setattr("web.dashboard._today", lambda: date(2026, 11, 25))
     for username, replan_link in (("coordinator-dg", True), ("office-dg", False)):
