@@ -14,9 +14,11 @@ from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole, Volunteer, VolunteerRole
 from foodtrain.services import volunteers as volunteer_service
+from foodtrain.services.commitments import commitments_between
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.rota.shadow import count_shadow_shifts_done
 from foodtrain.services.people import PAGE_SIZE, get_in_branch, search_volunteers
+from foodtrain.wording import plain_date
 from web.arguments import page_argument
 from web.people_forms import (
     GRID_PARTS,
@@ -163,6 +165,11 @@ def add_absence(volunteer_id: int) -> ResponseReturnValue:
             general = apply_errors(form, error.field_errors)
         else:
             flash("Dates away added.", "success")
+            clashes = commitments_between(db.session(), volunteer.id, form.start_date.data, form.end_date.data)
+            if clashes:
+                booked = "; ".join(f"{plain_date(c.day)}: {c.label}" for c in clashes)
+                flash(f"{volunteer.full_name} is still down for {booked}. For a rota shift, open the rota and "
+                      "press “Someone drops out…”; give an EXTRA job to someone else.", "warning")
             return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))
     form.ensure_token()
     return render_template("volunteers/absence.html", form=form, volunteer=volunteer, general_errors=general), (

@@ -104,6 +104,17 @@ def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_ex
             *_befriending_commitments(session, volunteer_id, day, exclude_match_id)]
 
 
+def commitments_between(session: Session, volunteer_id: int, first_day: date, last_day: date) -> list[Commitment]:
+    """The volunteer's published shifts and EXTRA jobs from ``first_day`` to ``last_day`` (inclusive), in date
+    order: what dates away added now leave without them (befriending visits are theirs to rearrange)."""
+    found: list[Commitment] = []
+    day = first_day
+    while day <= last_day:
+        found += [*_rota_commitments(session, volunteer_id, day), *_extra_commitments(session, volunteer_id, day, None)]
+        day += timedelta(days=1)
+    return found
+
+
 def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, *,
                  exclude_extra_job_id: int | None = None, exclude_match_id: int | None = None) -> list[str]:
     """Why the volunteer cannot take ``part`` of ``day`` (empty when they are free)."""

@@ -163,3 +163,33 @@ def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_tak
     [event, *_] = calendar_events(volunteer.id, [], [], calendar_visits(session, branch.id, volunteer.id, start, 31))
     assert (event.start.hour, event.location) == (13, "Lockerbie")
     assert customer.last_name not in f"{event.summary} {event.description} {event.location}"
+
+
+def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> None:  # type: ignore[no-untyped-def]
+    """Dates away added after the rota was published: every published shift and scheduled EXTRA job on those
+    days is listed, in date order; a draft's shift and days outside the absence are not."""
+    from foodtrain.services.commitments import commitments_between
+
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    van = make_van(session, branch)
+    customer = make_customer(session, branch)
+    task = ExtraTaskType(branch_id=branch.id, name="Changing a bulb")
+    session.add(task)
+    for status, day in ((RotaStatus.PUBLISHED, TUESDAY), (RotaStatus.DRAFT, date(2026, 12, 9))):
+        rota_row = Rota(branch_id=branch.id, month=date(2026, 12, 1), status=status,
+                        published_month=date(2026, 12, 1) if status is RotaStatus.PUBLISHED else None)
+        slot = RotaSlot(key=f"van-{status.value}", date=day, part_of_day=PartOfDay.WHOLE_DAY,
+                        kind=SlotKind.DELIVERY, van_id=van.id, resource="Van 2", seats=2)
+        slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)]
+        rota_row.slots = [slot]
+        session.add(rota_row)
+    session.flush()
+    for day in (date(2026, 12, 10), date(2026, 12, 20)):
+        session.add(ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=day,
+                             status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=day,
+                             part_of_day=DayPart.MORNING))
+    session.flush()
+    found = commitments_between(session, volunteer.id, TUESDAY, date(2026, 12, 11))
+    assert [(c.kind, c.day) for c in found] == [("rota", TUESDAY), ("extra", date(2026, 12, 10))]
+    assert "Van 2" in found[0].label

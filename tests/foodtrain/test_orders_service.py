@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -260,6 +260,28 @@ def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:  
     session.commit()
     with pytest.raises(ValidationError, match="ended"):
         save_order(session, world["branch"], customer.id, TUESDAY, LINES, "", None)
+
+
+def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, world) -> None:  # type: ignore[no-untyped-def]
+    """A day the branch closed (a storm warning on Tuesday): a new order for it is refused with the reason,
+    as planning the day is, and nothing is written; an order taken before the closure can still be edited, and
+    the day's board says the branch is closed so the office moves them."""
+    from foodtrain.services.closures import set_day
+
+    earlier = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    set_day(session, world["branch"], TUESDAY, is_open=False, reason="Storm warning", actor=ACTOR)
+    other = make_customer(session, _branch(session, world))
+    session.commit()
+    before = _order_count(session)
+    with pytest.raises(ValidationError) as refused:
+        save_order(session, world["branch"], other.id, TUESDAY, LINES, "", None)
+    assert "closure day (Storm warning)" in refused.value.field_errors["delivery_date"]
+    assert _order_count(session) == before
+    version = session.get(Order, earlier).version
+    save_order(session, world["branch"], world["customer"], TUESDAY, LINES[:1], "", None, order_id=earlier,
+               expected_version=version)
+    assert order_board(session, world["branch"], TUESDAY).closed_reason == "Storm warning"
+    assert order_board(session, world["branch"], TUESDAY + timedelta(days=7)).closed_reason is None
 
 
 def _branch(session, world):  # type: ignore[no-untyped-def]

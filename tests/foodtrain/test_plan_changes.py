@@ -165,6 +165,37 @@ def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypat
     assert any("The branch is closed on Tuesday 1 December" in warning for warning in asked.value.warnings)
 
 
+def test_branch_closed_is_said_once_for_a_day_of_several_rounds(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two vans out, then the day is closed: the plan page lists the closure once (it listed it once per
+    round: "4 changes", the same line four times), and each team's sheet still says it."""
+    branch = make_branch(session)
+    shop = make_shop(session, branch, latitude=55.07, longitude=-3.61)
+    vans = [make_van(session, branch, name=f"Van {n}", capacity_crates=2) for n in (1, 2)]
+    people = [make_volunteer(session, branch) for _ in range(4)]
+    for k in range(4):
+        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
+                                 window_start=time(10, 0), window_end=time(15, 0))
+        make_order(session, customer, delivery_date=DAY,
+                   lines=[OrderLine(position=i, item=f"item {i}", quantity=1) for i in range(1, 7)])
+    session.commit()
+    teams = [VanTeam(van.id, van.name, people[2 * n].id, people[2 * n].full_name, people[2 * n + 1].id,
+                     people[2 * n + 1].full_name) for n, van in enumerate(vans)]
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
+    plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    on_first = {s.order_id for r in view.rounds if r.van_id == vans[0].id for s in r.stops if s.order_id}
+    if len(view.rounds) == 1:  # one van could do it all: move one order onto the other van
+        adjusting.move_order(session, branch.id, plan_id, min(on_first), vans[1].id, view.version, None)
+        plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
+    adjusting.publish_plan(session, branch.id, plan_id, None, None)
+    assert len(viewing.get_plan_view(session, branch.id, DAY).rounds) == 2
+    set_day(session, branch.id, DAY, is_open=False, reason="Storm warning", actor=ACTOR)
+    assert _changes(session, branch) == [("closed", None, "The branch is closed on Tuesday 1 December (Storm warning)")]
+    sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, ACTOR)
+    assert len(sheets) == 2
+    assert all(any("The branch is closed" in change for change in sheet.changes) for sheet in sheets)
+
+
 def test_shop_closed_after_publishing_names_each_order_it_was_to_pick(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The shop made inactive: each open order it was to pick is listed with the shop's name."""
     branch, shop, _, _, orders, _, plan_id = _published(session, monkeypatch)

@@ -164,6 +164,21 @@ def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> Non
     assert sorted(delivered) == sorted(o.id for o in orders)  # each once, nothing lost
 
 
+def test_an_order_cannot_be_moved_onto_a_van_that_is_not_out_that_day(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Van 2 has no team on the rota: the plan page offers only Van 1 to move an order to, and a move to Van 2 is
+    refused with the reason (it was accepted, "Moved", and the order then fell off the next plan)."""
+    branch, _, vans, orders = _day(session, orders=2, vans=2)
+    teams = [VanTeam(vans[0].id, vans[0].name, 901, "Ann Driver", 902, "Bob Mate")]
+    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
+    plan_id = _plan(session, branch)
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    assert [van_id for van_id, _ in view.van_choices] == [vans[0].id]
+    with pytest.raises(ValidationError) as refused:
+        adjusting.move_order(session, branch.id, plan_id, orders[0].id, vans[1].id, view.version, None)
+    assert refused.value.field_errors["van_id"] == "Van 2 is not out on this day (no delivery slot for this van on the rota)."
+    assert viewing.get_plan_view(session, branch.id, DAY).pins == ()
+
+
 def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(session) -> None:
     """Moving onto a locked round, a stale version, or another branch's plan is refused and writes nothing."""
     branch, _, vans, orders = _day(session, orders=3)

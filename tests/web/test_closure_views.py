@@ -40,14 +40,14 @@ def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app,
     import web.closures
     from foodtrain.extensions import db
     from foodtrain.models import Branch
-    from foodtrain.services import planning
+    from foodtrain.services.planning import reading
     from tests.factories import make_customer, make_order
 
     monkeypatch.setattr(web.closures, "_today", lambda: date(2026, 11, 20))
     day = date(2026, 12, 9)
     with demo_app.app_context():
         branch = db.session.scalar(select(Branch).where(Branch.code == "DG"))
-        booked = len(planning.open_orders(db.session, branch.id, day))
+        booked = len(reading.open_orders(db.session, branch.id, day))
         if booked == 0:
             make_order(db.session, make_customer(db.session, branch), delivery_date=day)
             db.session.commit()
@@ -58,6 +58,9 @@ def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app,
                                                 "reason": "Storm warning"}, follow_redirects=True).get_data(as_text=True)
     assert f"{booked} order{'s' if booked != 1 else ''} still booked for that day" in page
     assert "/orders/?date=2026-12-09" in page
+    board = demo_client.get("/orders/?date=2026-12-09").get_data(as_text=True)
+    assert "The branch is closed on this day (Storm warning)" in board
+    assert "closed on this day" not in demo_client.get("/orders/?date=2026-12-08").get_data(as_text=True)
     quiet = demo_client.post("/closures/", data={"csrf_token": token, "day": "2027-01-13", "action": "close",
                                                  "reason": "Staff training"}, follow_redirects=True)
     assert "still booked" not in quiet.get_data(as_text=True)

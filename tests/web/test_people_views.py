@@ -238,6 +238,37 @@ def test_dates_away_add_and_remove(demo_app, demo_client) -> None:  # type: igno
     assert _count(demo_app, VolunteerAbsence, volunteer_id=volunteer_id) == before
 
 
+def test_dates_away_on_a_rostered_day_warn_the_coordinator(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A volunteer away on a day they are on the published rota (told after publishing): saving the dates says
+    which shift is left without them and how to repair the rota; dates with nothing booked just save."""
+    from datetime import date
+
+    from foodtrain.models import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
+
+    branch_id, _ = _branch_shop(demo_app, "DG")
+    with demo_app.app_context():
+        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id))
+        rota = Rota(branch_id=branch_id, month=date(2027, 3, 1), status=RotaStatus.PUBLISHED,
+                    published_month=date(2027, 3, 1))
+        slot = RotaSlot(key="zq-van", date=date(2027, 3, 9), part_of_day=PartOfDay.WHOLE_DAY,
+                        kind=SlotKind.OFFICE, resource="Zqoffice", seats=1)
+        slot.assignments = [RotaAssignment(role=RotaRole.OFFICE, volunteer_id=volunteer_id)]
+        rota.slots = [slot]
+        db.session.add(rota)
+        db.session.commit()
+    sign_in(demo_client, "coordinator-dg")
+    url = f"/volunteers/{volunteer_id}/absences/new"
+    page = demo_client.post(url, data=_tokens(demo_client, url) | {
+        "start_date": "2027-03-08", "end_date": "2027-03-10", "reason": "Hospital"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Dates away added" in page
+    assert "Tuesday 9 March" in page and "Zqoffice" in page and "Someone drops out" in page
+    quiet = demo_client.post(url, data=_tokens(demo_client, url) | {
+        "start_date": "2027-04-08", "end_date": "2027-04-10", "reason": "Holiday"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Dates away added" in quiet and "Someone drops out" not in quiet
+
+
 def test_other_branch_and_wrong_roles_get_nothing(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
     """Edit and action pages of another branch answer 404; a driver gets 403; nothing changes."""
     wl_branch, _ = _branch_shop(demo_app, "WL")

@@ -18,6 +18,7 @@ from foodtrain.models import (
     OrderStatus,
 )
 from foodtrain.services.balances import balance_text, balances_pence
+from foodtrain.services.closures import closed_reason
 from foodtrain.services.people import in_branch
 from foodtrain.services.orders.rules import STATUS_LABELS, board_name, customer_due
 
@@ -68,6 +69,7 @@ class OrderBoard:
     due_missing: list[BoardEntry]
     other_orders: list[BoardEntry]
     cancelled: list[BoardEntry]
+    closed_reason: str | None = None  # the branch does not work that day: its orders must move to another
 
     @property
     def previous_day(self) -> date:
@@ -155,4 +157,4 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
     for group in (due_with_order, other_orders, cancelled):
         group.sort(key=lambda e: e.name.lower())
     return OrderBoard(day=day, due_with_order=due_with_order, due_missing=due_missing, other_orders=other_orders,
-                      cancelled=cancelled)
+                      cancelled=cancelled, closed_reason=closed_reason(session, branch_id, day))

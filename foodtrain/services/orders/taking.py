@@ -26,8 +26,10 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.charges import delivery_charge_on
+from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
+from foodtrain.wording import plain_date
 from foodtrain.services.orders.rules import (
     EDITABLE_STATUSES,
     STATUS_LABELS,
@@ -286,6 +288,11 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
                                                 f"{customer.ended_on:%d %b %Y}; no orders after that."})
 
     if order is None:
+        closed = closed_reason(session, branch_id, delivery_date)
+        if closed is not None:  # it would never be planned nor delivered
+            raise ValidationError({"delivery_date": f"{plain_date(delivery_date)} is a closure day ({closed}): "
+                                                    "choose another delivery date, or a coordinator opens the day "
+                                                    "on the Closures page."})
         try:
             charge = delivery_charge_on(session, branch_id, delivery_date)
         except NotFoundError as error:

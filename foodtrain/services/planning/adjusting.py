@@ -72,6 +72,9 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
         van = session.scalar(in_branch(select(Van), Van, branch_id).where(Van.id == van_id, Van.active.is_(True)))
         if van is None:
             raise ValidationError({"van_id": "Choose one of the branch's vans."})
+        left_out = {v.van_id: v.reason for v in day_staffing(session, branch_id, plan.delivery_date).left_out}
+        if van_id in left_out:
+            raise ValidationError({"van_id": f"{van.name} is not out on this day ({left_out[van_id]})."})
         locked_vans = {r.van_id for r in plan.rounds if r.locked}
         if van_id in locked_vans:
             raise ValidationError({"van_id": f"{van.name}'s round is locked: unlock it first to add an order."})

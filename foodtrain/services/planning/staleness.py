@@ -195,9 +195,8 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
                                           f"{van.capacity_crates}"))
     closed = closed_reason(session, branch_id, day)
     if closed is not None:
-        text = f"The branch is closed on {day:%A %-d %B} ({closed})"
-        van_ids: list[int | None] = [r.van_id for r in plan.rounds] or [None]
-        changes.extend(PlanChange("closed", None, van_id, text) for van_id in van_ids)
+        # once, for the whole day (no van): every team's sheet and page show whole-day changes
+        changes.append(PlanChange("closed", None, None, f"The branch is closed on {day:%A %-d %B} ({closed})"))
     return changes
 
 

@@ -268,7 +268,9 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
         unplanned, pins = (), ()
         changes = _changes_for_team(changes_of(session, branch_id, plan), visible_vans)
         vans_left_out = ()
-    van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name) if van.active)
+    not_out = {v.van_id for v in vans_left_out}  # a moved order may only go to a van that is out that day
+    van_choices = tuple((van.id, van.name) for van in sorted(vans.values(), key=lambda v: v.name)
+                        if van.active and van.id not in not_out)
     tile_url = (map_tile_urls or {}).get(branch.code) if branch else None
     map_svg = render_round_map(
         [MapRound(r.van_name, tuple(MapPoint(s.lat, s.lon, s.kind, str(i)) for i, s in enumerate(r.stops)))
