@@ -294,7 +294,7 @@ def start_match(session: Session, branch_id: int, customer_id: int, volunteer_id
         if busy:
             reason = f"not free on {WEEKDAY_NAMES[weekday]} {part.value}s: {busy[0]}"
         elif later:
-            reason = (f"already on a {later[0].label} on {later[0].day:%-d %b %Y} that {part.value}, which a weekly "
+            reason = (f"{later[0].taken_by} on {later[0].day:%-d %b %Y} that {part.value}, which a weekly "
                       f"{WEEKDAY_NAMES[weekday]} {part.value} would double-book")
     if reason is not None:
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} cannot be matched: {reason}."})

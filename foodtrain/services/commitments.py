@@ -3,8 +3,9 @@
 The weekly availability, dates away and joining/leaving dates are the rota's
 own rules (``rota.Volunteer.available_for``, fed by the rota's mapping in
 ``rota_problem``); here they are asked about a single half-day, and the
-volunteer's published rota shifts, scheduled EXTRA jobs and active befriending
-matches are added as the things that already take that half-day.
+volunteer's rota seats (published, and in a draft rota too, since publishing it
+would double-book), scheduled EXTRA jobs and active befriending matches are added
+as the things that already take that half-day.
 """
 from __future__ import annotations
 
@@ -46,17 +47,31 @@ class Commitment:
     halves: tuple[str, ...]
     label: str
     town: str = ""  # where, for the volunteer's own calendar (never a name or an address)
+    draft: bool = False  # a seat in a draft rota: not published yet, but publishing it would double-book
+
+    @property
+    def taken_by(self) -> str:
+        """How the office reads it: "already on a rota shift: Van 1", "on the draft rota: Van 1"."""
+        return f"on the draft rota: {self.label}" if self.draft else f"already on a {self.label}"
+
+
+# Rotas whose seats take a volunteer's half-day: the published one, and drafts (a seat there is one publish away).
+SEAT_TAKING_ROTA_STATUSES = (RotaStatus.PUBLISHED, RotaStatus.DRAFT)
 
 
 def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Commitment]:
     rows = session.execute(
-        select(RotaSlot.id, RotaSlot.part_of_day, RotaSlot.resource)
+        select(RotaSlot.id, RotaSlot.part_of_day, RotaSlot.resource, Rota.status)
         .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
         .join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.status == RotaStatus.PUBLISHED, RotaSlot.date == day, RotaAssignment.volunteer_id == volunteer_id)
+        .where(Rota.status.in_(SEAT_TAKING_ROTA_STATUSES), RotaSlot.date == day,
+               RotaAssignment.volunteer_id == volunteer_id)
+        .order_by(Rota.status.desc(), RotaSlot.id)  # "published" before "draft"
     ).all()
     return [Commitment("rota", slot_id, day, rota.Slot("probe", day, part.value, "office", "probe").halves,
-                       f"rota shift: {resource}") for slot_id, part, resource in rows]
+                       resource if status is RotaStatus.DRAFT else f"rota shift: {resource}",
+                       draft=status is RotaStatus.DRAFT)
+            for slot_id, part, resource, status in rows]
 
 
 def _extra_commitments(session: Session, volunteer_id: int, day: date, exclude_job_id: int | None) -> list[Commitment]:
@@ -98,7 +113,7 @@ def befriending_visits(session: Session, volunteer_id: int, start: date, days: i
 
 def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_extra_job_id: int | None = None,
                    exclude_match_id: int | None = None) -> list[Commitment]:
-    """Everything the volunteer is already down for on ``day`` (published rota, EXTRA, befriending)."""
+    """Everything the volunteer is already down for on ``day`` (published or draft rota, EXTRA, befriending)."""
     return [*_rota_commitments(session, volunteer_id, day),
             *_extra_commitments(session, volunteer_id, day, exclude_extra_job_id),
             *_befriending_commitments(session, volunteer_id, day, exclude_match_id)]
@@ -130,19 +145,19 @@ def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPar
     for commitment in commitments_on(session, volunteer.id, day, exclude_extra_job_id=exclude_extra_job_id,
                                      exclude_match_id=exclude_match_id):
         if part.value in commitment.halves:
-            reasons.append(f"already on a {commitment.label} that {part.value}")
+            reasons.append(f"{commitment.taken_by} that {part.value}")
     return reasons
 
 
 def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayPart, first_day: date, *,
                    exclude_match_id: int | None = None) -> list[Commitment]:
-    """What a weekly half-day from ``first_day`` on (a new befriending match) would double-book: published rota
-    shifts and scheduled EXTRA jobs already on a later such weekday, and other matches meeting then. (Dates away
+    """What a weekly half-day from ``first_day`` on (a new befriending match) would double-book: published or draft
+    rota seats and scheduled EXTRA jobs already on a later such weekday, and other matches meeting then. (Dates away
     only skip a week; they are not clashes.)"""
     later_dates = set(session.scalars(
         select(RotaSlot.date).join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
         .join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.status == RotaStatus.PUBLISHED, RotaSlot.date >= first_day,
+        .where(Rota.status.in_(SEAT_TAKING_ROTA_STATUSES), RotaSlot.date >= first_day,
                RotaAssignment.volunteer_id == volunteer_id)))
     later_dates |= set(session.scalars(select(ExtraJob.scheduled_date).where(
         ExtraJob.volunteer_id == volunteer_id, ExtraJob.status == ExtraJobStatus.SCHEDULED,

@@ -1,4 +1,4 @@
-"""One answer to 'is this volunteer free then?' across the rota's availability rules, its published shifts,
+"""One answer to 'is this volunteer free then?' across the rota's availability rules, its published and draft seats,
 EXTRA jobs and befriending matches."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from foodtrain.models import (
     VolunteerAbsence,
     VolunteerAvailability,
 )
-from foodtrain.services.commitments import is_free, why_not_free
+from foodtrain.services.commitments import commitments_on, is_free, why_not_free
 from tests.factories import make_branch, make_customer, make_van, make_volunteer
 
 TUESDAY = date(2026, 12, 8)
@@ -58,23 +58,74 @@ def test_dates_away_and_leaving_block(session) -> None:  # type: ignore[no-untyp
     assert not is_free(session, leaver, TUESDAY, DayPart.MORNING)
 
 
-def test_a_published_whole_day_round_takes_both_halves_a_draft_none(session) -> None:  # type: ignore[no-untyped-def]
+def _rota_with_seat(session, branch, volunteer, status, day=TUESDAY, part=PartOfDay.WHOLE_DAY):  # type: ignore[no-untyped-def]
+    van = make_van(session, branch)
+    rota_row = Rota(branch_id=branch.id, month=day.replace(day=1), status=status,
+                    published_month=day.replace(day=1) if status is RotaStatus.PUBLISHED else None)
+    slot = RotaSlot(key=f"van-{status.value}-{van.id}", date=day, part_of_day=part, kind=SlotKind.DELIVERY,
+                    van_id=van.id, resource=van.name, seats=2)
+    slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)]
+    rota_row.slots = [slot]
+    session.add(rota_row)
+    session.flush()
+    return rota_row
+
+
+def test_a_whole_day_round_takes_both_halves_published_or_draft(session) -> None:  # type: ignore[no-untyped-def]
+    """A seat in a draft rota takes the half-day too (publishing it would double-book), and says it is a draft."""
     branch = make_branch(session)
     volunteer = _volunteer(session, branch)
-    van = make_van(session, branch)
-    for status in (RotaStatus.DRAFT, RotaStatus.PUBLISHED):
-        rota_row = Rota(branch_id=branch.id, month=date(2026, 12, 1), status=status,
-                        published_month=date(2026, 12, 1) if status is RotaStatus.PUBLISHED else None)
-        slot = RotaSlot(key=f"van-{status.value}", date=TUESDAY, part_of_day=PartOfDay.WHOLE_DAY,
-                        kind=SlotKind.DELIVERY, van_id=van.id, resource="Van", seats=2)
-        slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)]
-        rota_row.slots = [slot]
-        session.add(rota_row)
-        session.flush()
-        if status is RotaStatus.DRAFT:
-            assert is_free(session, volunteer, TUESDAY, DayPart.MORNING)
+    draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT)
+    van_name = draft.slots[0].resource
     for part in DayPart:
-        assert "rota shift" in why_not_free(session, volunteer, TUESDAY, part)[0]
+        assert why_not_free(session, volunteer, TUESDAY, part) == [f"on the draft rota: {van_name} that {part.value}"]
+    _rota_with_seat(session, branch, volunteer, RotaStatus.PUBLISHED)
+    for part in DayPart:
+        assert "already on a rota shift" in why_not_free(session, volunteer, TUESDAY, part)[0]
+    assert is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
+
+
+def test_no_double_booking_across_a_draft_rota_extra_and_befriending(session) -> None:  # type: ignore[no-untyped-def]
+    """The reviewer's path: a draft rota seat on a morning, then an EXTRA job or a befriending match for that
+    volunteer that morning is refused (the office reads why); after publishing the rota nobody is double-booked."""
+    import pytest
+
+    from foodtrain.models import ExtraPrice, VolunteerSkill, VolunteerSupportProfile
+    from foodtrain.services import befriending, extra
+    from foodtrain.services.audit import Actor
+    from foodtrain.services.errors import ValidationError
+    from foodtrain.services.rota.publish import publish_rota
+
+    actor = Actor(user_id=None, username="tester")
+    monday = date(2026, 12, 7)
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch, postcode="DG1 1AA")
+    customer = make_customer(session, branch)
+    session.add(VolunteerSupportProfile(volunteer_id=volunteer.id, befriender=True))
+    task = ExtraTaskType(branch_id=branch.id, name="Hanging curtains")
+    task.prices = [ExtraPrice(effective_from=date(2020, 1, 1), price_pence=500)]
+    session.add(task)
+    session.flush()
+    session.add(VolunteerSkill(volunteer_id=volunteer.id, task_type_id=task.id))
+    draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT, part=PartOfDay.MORNING)
+    job_id = extra.request_job(session, branch.id, extra.JobRequest(customer.id, task.id, "Curtains", frozenset({1})),
+                               actor=actor, form_token="", today=monday)
+    with pytest.raises(ValidationError, match="on the draft rota: .* that morning"):
+        extra.schedule_job(session, branch.id, job_id, volunteer_id=volunteer.id, on=TUESDAY, part=DayPart.MORNING,
+                           expected_version=1, actor=actor, today=monday)
+    [candidate] = extra.candidates(session, branch.id, job_id, TUESDAY, DayPart.MORNING)
+    assert not candidate.free and "on the draft rota" in candidate.reasons[0]
+    with pytest.raises(ValidationError, match="on the draft rota"):
+        befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=1, part=DayPart.MORNING,
+                                started_on=monday, review_every_months=3, actor=actor)
+    with pytest.raises(ValidationError, match="on the draft rota: .* on 8 Dec 2026"):  # a later week's seat
+        befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=1, part=DayPart.MORNING,
+                                started_on=date(2026, 12, 1), review_every_months=3, actor=actor)
+    extra.schedule_job(session, branch.id, job_id, volunteer_id=volunteer.id, on=TUESDAY, part=DayPart.AFTERNOON,
+                       expected_version=1, actor=actor, today=monday)  # the free half-day is still offered
+    publish_rota(session, branch.id, draft.id, expected_version=draft.version, actor=actor)
+    taken = [c for c in commitments_on(session, volunteer.id, TUESDAY) if DayPart.MORNING.value in c.halves]
+    assert [c.kind for c in taken] == ["rota"]
 
 
 def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:  # type: ignore[no-untyped-def]

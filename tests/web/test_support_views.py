@@ -282,3 +282,38 @@ def test_one_survey_page_for_the_office_audited_and_branch_scoped(demo_app, demo
     assert len(details) == 1 and "Zqwords" not in details[0]
     assert demo_client.get(f"/outcomes/surveys/{elsewhere}").status_code == 404
     assert demo_client.get(f"/outcomes/surveys/{2**70}").status_code == 404
+
+
+def test_a_scheduled_extra_job_shows_on_the_volunteers_own_rota_page_and_calendar_file(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A driver with an EXTRA job scheduled sees it on /rota/mine (day, half-day, task, town) and in /rota/mine.ics
+    (task and town, never the customer's name); a cancelled job disappears from both."""
+    from foodtrain.clock import branch_today
+    from foodtrain.models import User
+
+    branch_id, customer_id, task_id = _dg(demo_app)
+    with demo_app.app_context():
+        volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
+        customer = db.session.get(Customer, customer_id)
+        town, last_name = customer.town, customer.last_name
+        day = branch_today() + timedelta(days=3)
+        job = ExtraJob(branch_id=branch_id, customer_id=customer_id, task_type_id=task_id, requested_on=branch_today(),
+                       details="Kitchen curtains", status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer_id,
+                       scheduled_date=day, part_of_day=DayPart.AFTERNOON, price_pence=500)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    month = day.strftime("%Y-%m")
+    assert sign_in(demo_client, "driver-dg").status_code == 302
+    page = demo_client.get(f"/rota/mine?month={month}").get_data(as_text=True)
+    section = page[page.index("EXTRA home-support jobs"):]
+    assert f"{day:%a %-d %b}" in section and "afternoon" in section and "Hanging curtains" in section
+    assert town in section
+    ics = demo_client.get(f"/rota/mine.ics?month={month}").get_data(as_text=True)
+    assert f"UID:extra-job-{job_id}@" in ics and "Food Train EXTRA: Hanging curtains" in ics
+    assert f":{day:%Y%m%d}T133000" in ics  # the afternoon's start
+    assert last_name not in ics
+    with demo_app.app_context():
+        db.session.get(ExtraJob, job_id).status = ExtraJobStatus.CANCELLED
+        db.session.commit()
+    assert "Hanging curtains" not in demo_client.get(f"/rota/mine?month={month}").get_data(as_text=True)
+    assert f"extra-job-{job_id}@" not in demo_client.get(f"/rota/mine.ics?month={month}").get_data(as_text=True)
