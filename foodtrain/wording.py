@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from foodtrain.clock import branch_today
 
 __all__ = ["JOB_TITLES", "SEARCH_OUTCOME_WORDS", "job_title", "plain_date", "plan_quality", "route_plan_outcome",
-           "search_outcome", "week_of"]
+           "search_outcome", "sentence_start", "week_of"]
 
 JOB_TITLES = {"rota_generate": "Drawing up the rota", "route_plan": "Planning the rounds"}
 
@@ -68,6 +68,13 @@ def week_of(day: date) -> str:
     """"week of 28 December": the Monday that starts the week containing ``day``."""
     monday = day - timedelta(days=day.weekday())
     return f"week of {monday.day} {monday:%B}"
+
+
+def sentence_start(text: str) -> str:
+    """Text with its first letter a capital and the rest as it was ("Week of 28 December").
+
+    Jinja's ``capitalize`` lowercases the rest ("Week of 28 december"), which breaks month and place names."""
+    return text[:1].upper() + text[1:]
 
 
 def job_title(kind: str) -> str:

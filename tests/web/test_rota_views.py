@@ -61,6 +61,14 @@ def test_coordinator_generates_and_sees_the_calendar(demo_app: Flask, demo_clien
     assert "Van 1" in html and "Office" in html and "Shopping" in html and "Driver:" in html
     assert 'rel="stylesheet" href="/static/css/rota.css"' in html and "style=" not in html
     assert 'class="rota-month"' in html and html.count('<span class="rota-month__day">') == 31
+    assert "<h2>Week of 30 November</h2>" in html  # month names keep their capital (Jinja's capitalize lowercased it)
+    with demo_app.app_context():  # the search ran out of time: the rota shown is the quick one, still rated
+        rota = db.session.get(Rota, rota_id)
+        assert rota is not None
+        rota.solver_status, rota.objective, rota.best_bound = "no_solution_in_time", 1200, 1000.0
+        db.session.commit()
+    rated = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    assert "within 17 % of the best possible" in rated and "no plan found" not in rated
     staffing = re.search(r'<dd class="staffing">(.*?)</dd>', html, re.S).group(1)
     assert "Dumfries" in staffing and ("complete, every seat is filled" in staffing or "empty (" in staffing)
     assert not re.search(r"penalt|bound|feasible|objective", staffing, re.I)
