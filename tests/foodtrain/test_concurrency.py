@@ -14,6 +14,7 @@ from datetime import date
 from flask import Flask
 
 from foodtrain.extensions import db
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.orders.rules import StaleOrderError
 from foodtrain.services.orders.taking import OrderLineInput, order_edit_context, save_order
 from tests.conftest import requires_postgres
@@ -41,7 +42,7 @@ def _hammer(app: Flask) -> tuple[dict[str, int], int, list[str]]:
         db.session.commit()
         branch_id, customer_id = branch.id, customer.id
         order_id = save_order(db.session, branch_id, customer_id, date(2026, 12, 1),
-                              [OrderLineInput("Bread")], "", user_id=None)
+                              [OrderLineInput("Bread")], "", actor=SYSTEM)
         db.session.remove()
     stale, errors = [0], []
     lock = threading.Lock()
@@ -57,7 +58,7 @@ def _hammer(app: Flask) -> tuple[dict[str, int], int, list[str]]:
                         lines = _with_one_more(snapshot.lines, _tally_item(thread_number))
                         try:  # ... and saved in another
                             save_order(db.session, branch_id, customer_id, date(2026, 12, 1), lines, "",
-                                       user_id=None, expected_version=snapshot.version, order_id=order_id)
+                                       actor=SYSTEM, expected_version=snapshot.version, order_id=order_id)
                             break
                         except StaleOrderError:
                             with lock:

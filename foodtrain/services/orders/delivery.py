@@ -13,6 +13,7 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.money import MAX_AMOUNT_PENCE, format_pence
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.orders.rules import (
     DELIVERABLE_STATUSES,
@@ -46,7 +47,7 @@ def record_delivery(
     amount_received_pence: int | None,
     payment_method: PaymentMethod | None,
     not_delivered_reason: str,
-    user_id: int | None,
+    actor: Actor,
     expected_version: int | None = None,
     today: date | None = None,
 ) -> None:
@@ -100,13 +101,13 @@ def record_delivery(
             detail = "not delivered"
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, user_id, "order.delivery", order, detail)
+        record_order_event(session, actor, "order.delivery", order, detail)
 
 
 RECORDED_DELIVERY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
 
 
-def undo_delivery(session: Session, branch_id: int, order_id: int, user_id: int | None,
+def undo_delivery(session: Session, branch_id: int, order_id: int, actor: Actor,
                   expected_version: int | None = None, today: date | None = None) -> None:
     """Take back a delivered / not delivered record (a wrong tap on the phone): the order is packed and
     waiting again, with no amount received or reason, so the customer's balance is as it was.
@@ -128,4 +129,4 @@ def undo_delivery(session: Session, branch_id: int, order_id: int, user_id: int 
         order.not_delivered_reason = None
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, user_id, "order.delivery_undone", order)
+        record_order_event(session, actor, "order.delivery_undone", order)

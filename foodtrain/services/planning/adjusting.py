@@ -19,7 +19,7 @@ from foodtrain.models import (
     Van,
 )
 from foodtrain.models._types import utc_now
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, day_staffing, team_missing
@@ -62,7 +62,7 @@ def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: in
 
 
 def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, van_id: int, version: int | None,
-               user_id: int | None) -> None:
+               actor: Actor) -> None:
     """Keep an order on a chosen van at the next re-plan (a second identical move changes nothing)."""
     try:
         plan = _plan_for_change(session, branch_id, plan_id, version)
@@ -82,7 +82,7 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
             session.add(RoutePin(plan_id=plan.id, order_id=order_id, van_id=van_id))
         else:
             pin.van_id = van_id
-        record_event(session, user_id=user_id, action="route_plan.move_order", entity_type="route_plan",
+        record_event(session, actor=actor, action="route_plan.move_order", entity_type="route_plan",
                      entity_id=plan.id, branch_id=branch_id, detail=f"order {order_id} to van {van_id}")
         _commit_change(session)
     except Exception:
@@ -91,7 +91,7 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
 
 
 def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, locked: bool, version: int | None,
-                   user_id: int | None) -> None:
+                   actor: Actor) -> None:
     """Lock (keep as it is at the next re-plan) or unlock a van's round."""
     try:
         plan = _plan_for_change(session, branch_id, plan_id, version)
@@ -99,7 +99,7 @@ def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, 
         if round_ is None:
             raise ValidationError({"van_id": "That van has no round in this plan."})
         round_.locked = locked
-        record_event(session, user_id=user_id, action="route_plan.lock" if locked else "route_plan.unlock",
+        record_event(session, actor=actor, action="route_plan.lock" if locked else "route_plan.unlock",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id, detail=f"van {van_id}")
         _commit_change(session)
     except Exception:
@@ -131,7 +131,7 @@ def publish_warnings(session: Session, branch_id: int, plan: RoutePlan) -> list[
     return warnings
 
 
-def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None,
+def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, actor: Actor,
                  confirmed: bool = False) -> None:
     """Publish the plan: its teams can now see their rounds and download their sheets.
 
@@ -149,7 +149,7 @@ def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | 
                 raise ConfirmationNeeded(warnings)
             plan.status = RoutePlanStatus.PUBLISHED
             plan.published_at = utc_now()
-            record_event(session, user_id=user_id, action="route_plan.publish", entity_type="route_plan",
+            record_event(session, actor=actor, action="route_plan.publish", entity_type="route_plan",
                          entity_id=plan.id, branch_id=branch_id, detail=plan.delivery_date.isoformat())
         _commit_change(session)
     except Exception:
