@@ -24,7 +24,7 @@ from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.orders.board import next_delivery_date, order_board
 from foodtrain.services.orders.cancelling import cancel_order
-from foodtrain.services.orders.delivery import record_delivery
+from foodtrain.services.orders.delivery import record_delivery, undo_delivery
 from foodtrain.services.orders.rules import StaleOrderError
 from foodtrain.services.orders.shops import picking_lists, record_packing, shop_day_summary
 from foodtrain.services.orders.taking import (
@@ -526,3 +526,22 @@ def test_every_order_change_is_audited_as_the_actor_given(session, world) -> Non
     assert [action for action, _, _ in rows] == ["order.create", "order.packed", "order.delivery", "order.create",
                                                  "order.cancel"]
     assert {(username, address) for _, username, address in rows} == {("office-ann", "10.0.0.7")}
+
+
+def test_an_outdated_undo_form_gets_the_one_stale_message_and_the_newer_record_stands(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Undo checks the form's version with the one check: when the delivery was undone and recorded again since
+    the form was loaded, the undo is refused with "changed by someone else" and the newer record is kept;
+    a repeated submit of an undo that already went through is quietly nothing (what the form asked for)."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
+    record_packing(session, world["branch"], order_id, 1, 1000, ACTOR)
+    record_delivery(session, world["branch"], order_id, False, None, None, "No answer", ACTOR)
+    form_version = session.get(Order, order_id).version
+    undo_delivery(session, world["branch"], order_id, ACTOR, expected_version=form_version)
+    undo_delivery(session, world["branch"], order_id, ACTOR, expected_version=form_version)  # a repeated submit
+    assert session.get(Order, order_id).status is OrderStatus.PACKED
+    record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CASH, "", ACTOR)
+    with pytest.raises(StaleOrderError, match="This order was changed by someone else meanwhile"):
+        undo_delivery(session, world["branch"], order_id, ACTOR, expected_version=form_version)
+    session.expire_all()
+    kept = session.get(Order, order_id)
+    assert (kept.status, kept.amount_received_pence) == (OrderStatus.DELIVERED, 1300)

@@ -164,6 +164,33 @@ def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> Non
     assert sorted(delivered) == sorted(o.id for o in orders)  # each once, nothing lost
 
 
+def test_an_outdated_plan_form_gets_the_one_stale_message_and_changes_nothing(session) -> None:
+    """Move, lock and publish each check the form's plan version with the one errors.check_version: a form
+    loaded before someone else published gets "changed by someone else (re-planned, published or adjusted)",
+    and the plan keeps that publish with no pin, lock or second publish from the outdated form."""
+    branch, _, _, _ = _day(session, orders=3, vans=2, capacity=40)
+    plan_id = _plan(session, branch)
+    outdated = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.publish_plan(session, branch.id, plan_id, outdated.version, SYSTEM, confirmed=True)  # someone else
+    van_id = outdated.rounds[0].van_id
+    moved = next(s.order_id for s in outdated.rounds[0].stops if s.kind == "delivery")
+    other_van = next(r.van_id for r in outdated.rounds if r.van_id != van_id) if len(outdated.rounds) > 1 else van_id
+    attempts = [
+        lambda: adjusting.move_order(session, branch.id, plan_id, moved, other_van, outdated.version, SYSTEM),
+        lambda: adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, outdated.version, SYSTEM),
+        lambda: adjusting.publish_plan(session, branch.id, plan_id, outdated.version, SYSTEM, confirmed=True),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError) as stale:
+            attempt()
+        assert stale.value.field_errors["version"].startswith(
+            "This plan was changed by someone else meanwhile (re-planned, published or adjusted).")
+    after = viewing.get_plan_view(session, branch.id, DAY)
+    assert after.status == "published" and not after.pins and not any(r.locked for r in after.rounds)
+    assert session.scalar(select(db.func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action.like("route_plan.%"), AuditEvent.action != "route_plan.plan")) == 1
+
+
 def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(session) -> None:
     """Moving onto a locked round, a stale version, or another branch's plan is refused and writes nothing."""
     branch, _, vans, orders = _day(session, orders=3)

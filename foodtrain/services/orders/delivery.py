@@ -18,6 +18,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.services.orders.rules import (
     DELIVERABLE_STATUSES,
     REASON_MAX_LENGTH,
+    StaleOrderError,
     check_order_version,
     order_change,
     order_in_branch,
@@ -114,10 +115,13 @@ def undo_delivery(session: Session, branch_id: int, order_id: int, actor: Actor,
     Given ``today``, only until the end of the delivery day; after that the office corrects the order."""
     with order_change(session):
         order = order_in_branch(session, branch_id, order_id)
-        if order.status is OrderStatus.PACKED and expected_version is not None and order.version > expected_version:
+        try:
+            check_order_version(order, expected_version)
+        except StaleOrderError:
+            if order.status is not OrderStatus.PACKED:
+                raise  # recorded again since the form: that record stands
             session.rollback()
-            return  # a repeated submit: already undone
-        check_order_version(order, expected_version)
+            return  # a repeated submit: already undone, which is what the form asked for
         if order.status not in RECORDED_DELIVERY_STATUSES:
             raise ValidationError({"undo": "Nothing to undo: no delivery is recorded for this order."})
         if today is not None and order.delivery_date < today:

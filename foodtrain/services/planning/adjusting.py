@@ -20,7 +20,7 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, day_staffing, team_missing
 from foodtrain.services.planning.staleness import changes_of
@@ -55,9 +55,10 @@ def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
 
 
 def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
+    """The plan to change, refused (the one "changed by someone else" check) when the form's ``version`` is old;
+    called without a form (the demo) no version is given and nothing is checked."""
     plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
-    if version is not None and plan.version != version:
-        raise StaleRecordError("plan", STALE_PLAN_CHANGES)
+    check_version(plan.version, version, record="plan", how=STALE_PLAN_CHANGES, missing_is_stale=False)
     return plan
 
 
