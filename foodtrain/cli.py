@@ -389,7 +389,7 @@ def plan_day_command(day: datetime, branch_codes: tuple[str, ...], time_limit_s:
         try:
             check_day_to_plan(session, branch_id, day.date())
             parameters = plan_job_parameters(day.date(), DEFAULT_SHIFT_START,
-                                             DEFAULT_SHIFT_END, time_limit_s, None,
+                                             DEFAULT_SHIFT_END, time_limit_s, SYSTEM,
                                              f"/routes/?date={day.date().isoformat()}")
         except ValidationError as error:
             click.echo(f"{code}: not planned: {' '.join(error.field_errors.values())}", err=True)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from foodtrain.jobs import get_job, run_job, submit_job
 from foodtrain.models import Branch, JobStatus, User, Volunteer
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.planning import adjusting, reading, storing
 from foodtrain.services.errors import ValidationError
-from foodtrain.services.audit import SYSTEM
 from foodtrain.services.rota import GENERATE_JOB_KIND, get_rota, publish_rota, teams_for_date
 
 
@@ -68,7 +68,7 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
             with session_factory() as session:
                 plan_id = storing.plan_day(session, branch_id, day, time_limit_s=route_time_limit_s)
                 try:
-                    adjusting.publish_plan(session, branch_id, plan_id, None, None, confirmed=True)
+                    adjusting.publish_plan(session, branch_id, plan_id, None, SYSTEM, confirmed=True)
                 except ValidationError as error:  # e.g. no van has a full team that day: the draft stays
                     session.rollback()
                     report(f"{code}: the routes for {day:%A %-d %B} are left as a draft: {error}")

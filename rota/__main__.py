@@ -277,7 +277,7 @@ def _cpus() -> int:
 def _ortools_version() -> str:
     import ortools
 
-    return ortools.__version__
+    return ortools.__version__  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -157,8 +157,8 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
 
     # weekly maximum, ISO weeks, counting last month's shifts in the same week
     week: Counter = Counter()
-    for h in problem.history.assignments:
-        week[(h.volunteer_id, tuple(h.date.isocalendar())[:2])] += 1
+    for past in problem.history.assignments:
+        week[(past.volunteer_id, tuple(past.date.isocalendar())[:2])] += 1
     for a in valid:
         week[(a.volunteer_id, tuple(slots[a.slot_id].date.isocalendar())[:2])] += 1
     for (vid, wk), n in week.items():
@@ -170,9 +170,9 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
     # the wished frequency is a maximum for the month unless they said they are happy to do extra
     month_count = Counter(a.volunteer_id for a in valid)
     for vid, n in month_count.items():
-        v = vols.get(vid)
-        if v is not None and not v.happy_to_do_extra and n > v.wished_shifts_per_month:
-            bad("monthly_maximum", "", vid, f"{n} shifts this month, said at most {v.wished_shifts_per_month}")
+        wisher = vols.get(vid)
+        if wisher is not None and not wisher.happy_to_do_extra and n > wisher.wished_shifts_per_month:
+            bad("monthly_maximum", "", vid, f"{n} shifts this month, said at most {wisher.wished_shifts_per_month}")
     return out
 
 
@@ -200,8 +200,8 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
             members[s.id].append(a.volunteer_id)
         shifts[a.volunteer_id] += 1
         week[(a.volunteer_id, tuple(s.date.isocalendar())[:2])] += 1
-        for h in _halves(s.part_of_day):
-            busy.add((a.volunteer_id, s.date, h))
+        for half in _halves(s.part_of_day):
+            busy.add((a.volunteer_id, s.date, half))
 
     def free(v, s, role) -> bool:
         if v.branch != s.branch or role not in v.roles or s.date in v.dates_away:

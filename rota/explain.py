@@ -163,7 +163,7 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
         if missing <= 0:
             continue
         if s.is_team:
-            roles = ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector",)
+            roles: tuple[str, ...] = ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector",)
         else:
             roles = s.roles
         funnels = {r: _funnel(state, s, r) for r in roles}
@@ -174,10 +174,10 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
             reason = "; ".join(_sentence(s, r, counts[r]) for r in short)
             if s.is_team and len(short) < len(roles):
                 others = [r for r in roles if r not in short]
-                free = " or ".join(
+                free_text = " or ".join(
                     f"{counts[r]['free']} free {ROLE_NOUN[r][0] if counts[r]['free'] == 1 else ROLE_NOUN[r][1]}"
                     for r in others)
-                reason += f"; a team of two is needed, so the {free} cannot go out alone"
+                reason += f"; a team of two is needed, so the {free_text} cannot go out alone"
         elif s.is_team:
             people = sorted({vid for _, ids in funnels.values() for vid in ids})
             if len(people) < 2:

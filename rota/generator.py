@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from .domain import (
     History,
@@ -87,7 +88,7 @@ def _branch_slots(shape: BranchShape, month: Month, rng: random.Random) -> list[
 def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Volunteer]:
     b = shape.name
     ids = [f"{b}-v{i + 1:03d}" for i in range(shape.volunteers)]
-    vols = []
+    vols: list[dict[str, Any]] = []
     first, last = month.first_day, month.last_day
     for i, vid in enumerate(ids):
         roles = set()

@@ -254,8 +254,8 @@ def problem_to_json(p: RotaProblem) -> dict:
 def params_from_json(data: Any, **overrides: Any) -> Params:
     """Validated :class:`Params` from the file's ``params`` object; non-None ``overrides`` (CLI flags) win."""
     data = dict(_object({} if data is None else data, "params", PARAMS_KEYS))
-    weights = _object(data.pop("weights", {}), "params.weights", WEIGHTS_KEYS)
-    weights = Weights(**{k: _int(v, f"params.weights.{k}") for k, v in weights.items()})
+    weights_data = _object(data.pop("weights", {}), "params.weights", WEIGHTS_KEYS)
+    weights = Weights(**{k: _int(v, f"params.weights.{k}") for k, v in weights_data.items()})
     data.update({k: v for k, v in overrides.items() if v is not None})
     checked: dict[str, Any] = {}
     for key, value in data.items():

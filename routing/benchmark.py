@@ -167,8 +167,8 @@ def summarise(rows: list[BenchRow]) -> dict[str, object]:
         "solved": sum(1 for r in rows if r.vehicles > 0),
         "feasible": sum(1 for r in rows if r.feasible),
         "vehicles_equal_bks": sum(1 for r in with_v if r.vehicles == r.bks_vehicles),
-        "vehicles_above_bks": sum(1 for r in with_v if r.vehicles > r.bks_vehicles),  # type: ignore[operator]
-        "vehicles_below_bks": sum(1 for r in with_v if r.vehicles < r.bks_vehicles),  # type: ignore[operator]
+        "vehicles_above_bks": sum(1 for r in with_v if r.bks_vehicles is not None and r.vehicles > r.bks_vehicles),
+        "vehicles_below_bks": sum(1 for r in with_v if r.bks_vehicles is not None and r.vehicles < r.bks_vehicles),
         "gap_count": len(gaps),
         "mean_gap_pct": round(statistics.fmean(gaps), 3) if gaps else None,
         "median_gap_pct": round(statistics.median(gaps), 3) if gaps else None,

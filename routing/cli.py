@@ -140,7 +140,7 @@ def _meta(args: argparse.Namespace) -> dict[str, object]:
     import datetime
     import os
 
-    from ortools import __version__ as ortools_version
+    from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 
     return {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),

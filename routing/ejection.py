@@ -435,9 +435,9 @@ class _Search:
                     if self.rng.random() * seen < 1:
                         best = (route, a, b)
                     continue
-                delta += self.rng.random() * 1e-3  # random tie-break
-                if delta < best_delta:
-                    best_delta, best = delta, (route, a, b)
+                tie_broken_delta = delta + self.rng.random() * 1e-3  # random tie-break
+                if tie_broken_delta < best_delta:
+                    best_delta, best = tie_broken_delta, (route, a, b)
         return best
 
     def eject_insert(self, request: tuple[int, ...], penalty: dict[tuple[int, ...], int]

@@ -156,10 +156,10 @@ def compile_day(problem: Problem) -> CompiledDay:
             order_nodes.append((len(nodes),))
             nodes.append(Node("visit", loc_of[order.location.id], order=o))
         else:
-            shop = shop_index[order.shop_id]
+            shop_k = shop_index[order.shop_id]
             order_nodes.append((len(nodes), len(nodes) + 1))
-            nodes.append(Node("pickup", loc_of[problem.shops[shop].location.id], order=o, shop=shop))
-            nodes.append(Node("delivery", loc_of[order.location.id], order=o, shop=shop))
+            nodes.append(Node("pickup", loc_of[problem.shops[shop_k].location.id], order=o, shop=shop_k))
+            nodes.append(Node("delivery", loc_of[order.location.id], order=o, shop=shop_k))
     latest = [DAY_END_MIN] + [v.shift_end_min for v in problem.vans]
     latest += [w.end_min for o in problem.orders for w in o.windows]
     latest += [s.ready_min for s in problem.shops]

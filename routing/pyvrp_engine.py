@@ -146,13 +146,16 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
     vehicle_types = []
     for v in vehicles:
         shift = model.shifts[v] if model.shifts else (0, INT_MAX)
-        longest = model.max_duration[v] if model.max_duration and model.max_duration[v] is not None else INT_MAX
+        longest_min = model.max_duration[v] if model.max_duration else None
+        longest = INT_MAX if longest_min is None else longest_min
         vehicle_types.append(pyvrp.VehicleType(
             1, capacity=[int(model.capacity[v])], start_depot=depot_of[model.starts[v]],
             end_depot=depot_of[model.ends[v]], fixed_cost=fixed, tw_early=int(shift[0]), tw_late=int(shift[1]),
             start_late=int(shift[1]), shift_duration=int(longest)))
     paired = {x for pair in model.pairs for x in pair}
-    clients, client_node, groups = [], [], []
+    clients: list[pyvrp.Client] = []
+    client_node: list[int] = []
+    groups: list[pyvrp.ClientGroup] = []
     for node in model.visits:
         if node in paired:
             continue
@@ -177,7 +180,8 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
                                         amount=[int(model.demand[p])]))
     at = np.ix_(first_node, first_node)
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             [np.asarray(model.cost[at], dtype=np.int64)], [np.asarray(travel[at], dtype=np.int64)],
+                             [np.asarray(model.cost[at], dtype=np.int64)],  # type: ignore[list-item]
+                             [np.asarray(travel[at], dtype=np.int64)],  # type: ignore[list-item]
                              groups=groups, shipments=shipments)
     return data, client_node, list(model.pairs), vehicles
 

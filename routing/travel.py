@@ -17,11 +17,16 @@ EARTH_RADIUS_M = 6_371_008.8
 
 
 class HasCoordinates(Protocol):
-    """Anything with an ``id`` and WGS84 ``lat``/``lon``."""
+    """Anything with an ``id`` and WGS84 ``lat``/``lon`` (read-only, so frozen dataclasses qualify)."""
 
-    id: str
-    lat: float
-    lon: float
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def lat(self) -> float: ...
+
+    @property
+    def lon(self) -> float: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -205,8 +205,8 @@ def _instance_pyvrp(instance: Any, vehicles: int, fixed_cost: int) -> Any:
     vehicle_type = pyvrp.VehicleType(vehicles, capacity=[int(instance.capacity)], fixed_cost=fixed_cost,
                                      tw_early=int(depot_tw[0]), tw_late=int(depot_tw[1]))
     data = pyvrp.ProblemData(locations, clients, depots, [vehicle_type],
-                             [np.asarray(arrays["cost"], dtype=np.int64)],
-                             [np.asarray(arrays["travel"], dtype=np.int64)], shipments=shipments)
+                             [np.asarray(arrays["cost"], dtype=np.int64)],  # type: ignore[list-item]
+                             [np.asarray(arrays["travel"], dtype=np.int64)], shipments=shipments)  # type: ignore[list-item]
     return data
 
 
@@ -506,7 +506,8 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
                 delivery_tw_early=tw[0], delivery_tw_late=tw[1], delivery_service_duration=to_s(order.service_min),
                 amount=[int(order.size_crates)]))
             shipment_order.append(o)
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [travel], [travel], shipments=shipments)
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [travel], [travel],  # type: ignore[list-item]
+                             shipments=shipments)
     result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     runtime = time.monotonic() - started
     routes: list[DayRoute] = []

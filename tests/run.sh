@@ -49,7 +49,9 @@ export DATABASE_URL_TEST_POSTGRES="postgresql+psycopg://postgres@127.0.0.1:$PG_P
 cd "$ROOT"
 .venv/bin/ruff check .  # lint first (settings in pyproject.toml)
 # Types of foodtrain/ and web/ (settings in pyproject.toml; .mypy_cache makes later runs take seconds).
-# routing/ and rota/ are not gated yet: `mypy routing rota` still finds errors there.
 .venv/bin/mypy foodtrain web
+# routing/ and rota/ are checked on their own; the modules still listed with ignore_errors in pyproject.toml
+# are skipped until their errors are fixed.
+.venv/bin/mypy routing rota
 export FOODTRAIN_REQUIRE_BROWSER=1
 .venv/bin/python -m pytest -n "${FOODTRAIN_TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask.typing import ResponseReturnValue
 
@@ -46,10 +45,6 @@ blueprint.app_template_filter("money")(format_pence)
 @blueprint.app_context_processor
 def _order_labels() -> dict[str, object]:
     return {"order_status_labels": STATUS_LABELS, "payment_method_labels": PAYMENT_METHOD_LABELS}
-
-
-def _user_id() -> int:
-    return int(current_user.id)
 
 
 # ---------------------------------------------------------------- the board
@@ -156,7 +151,7 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
     try:
         saved_id = save_order(
             db.session(), branch_id, customer_id or 0, day or date.min, form.line_inputs(), form.notes.data or "",
-            _user_id(), expected_version=form.version.data if order_id is not None else None, order_id=order_id,
+            current_actor(), expected_version=form.version.data if order_id is not None else None, order_id=order_id,
         )
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -213,7 +208,7 @@ def packing(order_id: int) -> ResponseReturnValue:
         return _render_order(order_id, packing=form, status=400)
     try:
         record_packing(db.session(), current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
-                       _user_id(), expected_version=form.version.data)
+                       current_actor(), expected_version=form.version.data)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, packing=form, status=409)
@@ -238,7 +233,7 @@ def delivery(order_id: int) -> ResponseReturnValue:
     try:
         record_delivery(db.session(), current_branch_id(), order_id, form.delivered,
                         form.amount_received_pence if form.delivered else None,
-                        form.method if form.delivered else None, form.reason.data or "", _user_id(),
+                        form.method if form.delivered else None, form.reason.data or "", current_actor(),
                         expected_version=form.version.data, today=_today())
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -265,7 +260,7 @@ def cancel(order_id: int) -> ResponseReturnValue:
             return render_template("orders/cancel_confirm.html", order=order, form=form,
                                    on_round=order_round_text(db.session(), current_branch_id(), order_id))
     try:
-        cancel_order(db.session(), current_branch_id(), order_id, form.reason.data or "", _user_id(),
+        cancel_order(db.session(), current_branch_id(), order_id, form.reason.data or "", current_actor(),
                      expected_version=form.version.data)
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -286,7 +281,7 @@ def undo_cancellation(order_id: int) -> ResponseReturnValue:
         flash("Reload the page and try again.", "error")
         return redirect(url_for(".show", order_id=order_id))
     try:
-        undo_cancel(db.session(), current_branch_id(), order_id, _today(), _user_id(),
+        undo_cancel(db.session(), current_branch_id(), order_id, _today(), current_actor(),
                     expected_version=form.version.data)
     except StaleOrderError as error:
         flash(error.message, "error")

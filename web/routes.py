@@ -94,7 +94,7 @@ def plan() -> ResponseReturnValue:
     try:
         storing.check_day_to_plan(db.session(), current_branch_id(), day)
         parameters = storing.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
-                                                  form.time_limit_s.data, current_user.id,
+                                                  form.time_limit_s.data, current_actor(),
                                                   url_for("routes.index", date=day.isoformat()))
     except ValidationError as error:
         for name, message in error.field_errors.items():
@@ -129,7 +129,7 @@ def move(plan_id: int) -> ResponseReturnValue:
     else:
         try:
             adjusting.move_order(db.session(), current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
-                                form.version.data, current_user.id)
+                                form.version.data, current_actor())
             flash("Moved. Re-plan the rest to fit it into that van's round.", "info")
         except ValidationError as error:
             _flash_errors(form, error)
@@ -147,7 +147,7 @@ def lock(plan_id: int) -> ResponseReturnValue:
         locked = form.locked.data == "1"
         try:
             adjusting.set_round_lock(db.session(), current_branch_id(), plan_id, form.van_id.data, locked,
-                                    form.version.data, current_user.id)
+                                    form.version.data, current_actor())
             flash("Round locked: a re-plan keeps it as it is." if locked else "Round unlocked.", "info")
         except ValidationError as error:
             _flash_errors(form, error)
@@ -163,7 +163,7 @@ def publish(plan_id: int) -> ResponseReturnValue:
         _flash_errors(form)
     else:
         try:
-            adjusting.publish_plan(db.session(), current_branch_id(), plan_id, form.version.data, current_user.id,
+            adjusting.publish_plan(db.session(), current_branch_id(), plan_id, form.version.data, current_actor(),
                                   confirmed=form.confirmed.data == "1")
             flash("Published: the teams can now see their rounds and download their sheets.", "info")
         except ConfirmationNeeded as question:
@@ -279,7 +279,7 @@ def my_delivery(day: str, order_id: int):  # type: ignore[no-untyped-def]
     try:
         record_delivery(db.session(), current_branch_id(), order_id, form.delivered,
                         form.amount_received_pence if form.delivered else None,
-                        form.method if form.delivered else None, form.reason.data or "", current_user.id,
+                        form.method if form.delivered else None, form.reason.data or "", current_actor(),
                         expected_version=form.version.data, today=_today())
     except StaleOrderError as error:  # a ValidationError too: caught first
         form.form_errors.append(f"{error.message} Nothing was saved for {stop.label}.")
@@ -304,7 +304,7 @@ def my_delivery_undo(day: str, order_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_my_day(plan, form, order_id, status=400)
     try:
-        undo_delivery(db.session(), current_branch_id(), order_id, current_user.id,
+        undo_delivery(db.session(), current_branch_id(), order_id, current_actor(),
                       expected_version=form.version.data, today=_today())
     except StaleOrderError as error:  # a ValidationError too: caught first
         form.form_errors.append(f"{error.message} Nothing was undone for {stop.label}.")

@@ -52,6 +52,8 @@ from foodtrain.services.people import get_in_branch
 ERASED = "(erased)"
 # Every table an erasure may write (its own rows, and names in other people's texts): vacuumed after it.
 ERASURE_WRITES = frozenset(PERSONAL) | frozenset(VOLUNTEER_NAME_IN) | DELETED_AT_ERASURE
+#: Who erases records past their retention period (the audit log names it; no signed-in user).
+RETENTION = Actor(user_id=None, username="retention")
 
 
 @dataclass(frozen=True)
@@ -203,11 +205,11 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
     return SubjectExport(subject, record.id, sections)
 
 
-def _anonymise_customer(session: Session, customer: Customer, user_id: int | None) -> None:
+def _anonymise_customer(session: Session, customer: Customer, actor: Actor) -> None:
     session.flush()
     _erase_rows(session, "customer", customer.id)
     # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
-    cancel_open_orders_of_erased_customer(session, customer.id, user_id, branch_today())
+    cancel_open_orders_of_erased_customer(session, customer.id, actor, branch_today())
     session.expire(customer)
     customer.first_name = ERASED
     customer.last_name = ERASED
@@ -314,7 +316,7 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
 def erase_customer(session: Session, customer_id: int, branch_id: int, actor: Actor) -> None:
     """Remove a customer's personal data and cancel their open orders; orders stay (anonymous) for the statistics."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
-    _anonymise_customer(session, customer, actor.user_id)
+    _anonymise_customer(session, customer, actor)
     record_event(session, actor=actor, action="customer.erase", entity_type="customer",
                  entity_id=customer.id, branch_id=branch_id)
     session.commit()
@@ -350,12 +352,12 @@ def apply_retention(session: Session, today: date, years: int, dry_run: bool = F
     if dry_run:
         return outcome
     for customer in customers:
-        _anonymise_customer(session, customer, None)
-        record_event(session, user_id=None, username="retention", action="customer.erase", entity_type="customer",
+        _anonymise_customer(session, customer, RETENTION)
+        record_event(session, actor=RETENTION, action="customer.erase", entity_type="customer",
                      entity_id=customer.id, branch_id=customer.branch_id, detail=f"retention {years} years")
     for volunteer in volunteers:
         _anonymise_volunteer(session, volunteer)
-        record_event(session, user_id=None, username="retention", action="volunteer.erase", entity_type="volunteer",
+        record_event(session, actor=RETENTION, action="volunteer.erase", entity_type="volunteer",
                      entity_id=volunteer.id, branch_id=volunteer.branch_id, detail=f"retention {years} years")
     session.commit()
     if outcome.customers or outcome.volunteers:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus, User
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.rota import VanTeam
@@ -34,11 +35,11 @@ def test_driver_records_delivered_undoes_it_and_records_not_in_on_a_phone(
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
         view = viewing.get_plan_view(db.session, branch_id, DAY)
-        adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, branch_id, view.id, view.version, SYSTEM, confirmed=True)
         mine = view.rounds[0]
         order_ids = [s.order_id for s in mine.stops if s.kind == "delivery"]
         for order_id in order_ids[:2]:
-            record_packing(db.session, branch_id, order_id, 2, 1200, None)
+            record_packing(db.session, branch_id, order_id, 2, 1200, SYSTEM)
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [

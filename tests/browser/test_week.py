@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Order, OrderStatus, User, Van
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.rota import VanTeam
 from tests.browser.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in_browser
@@ -76,7 +77,7 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     with demo_app.app_context():
         plan_id = storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
         view = viewing.get_plan_view(db.session, branch_id, DAY)
-        adjusting.publish_plan(db.session, branch_id, plan_id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, branch_id, plan_id, view.version, SYSTEM, confirmed=True)
         mine = view.rounds[0]
         order_id = next(s.order_id for s in mine.stops if s.kind == "delivery")
         driver = db.session.scalar(select(User).where(User.username == "driver-dg"))
@@ -170,9 +171,9 @@ def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, dem
                        if db.session.scalar(select(Order.id).where(Order.customer_id == customer_id,
                                                                    Order.delivery_date == DAY - timedelta(days=7 * k)))
                        is None)
-        earlier_id = save_order(db.session, branch_id, customer_id, earlier, [OrderLineInput("Tea bags", 1)], "", None)
+        earlier_id = save_order(db.session, branch_id, customer_id, earlier, [OrderLineInput("Tea bags", 1)], "", SYSTEM)
         charge = db.session.get(Order, earlier_id).delivery_charge_pence
-        record_packing(db.session, branch_id, earlier_id, 1, 1550 - charge, None)  # £15.50 due at the door
+        record_packing(db.session, branch_id, earlier_id, 1, 1550 - charge, SYSTEM)  # £15.50 due at the door
         db.session.remove()
 
     page, server = browser_page, browser_page.live_server

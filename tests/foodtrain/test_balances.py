@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from foodtrain.models import ListMethod, PaymentMethod
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.balances import (
     amount_due_with_balance_text,
     balance_text,
@@ -36,9 +37,9 @@ def world(session):  # type: ignore[no-untyped-def]
 
 
 def _delivered(session, world, customer: str, day: date, till_pence: int, received_pence: int) -> int:  # type: ignore[no-untyped-def]
-    order_id = save_order(session, world["branch"], world[customer], day, LINES, "", None)
-    record_packing(session, world["branch"], order_id, 1, till_pence, None)
-    record_delivery(session, world["branch"], order_id, True, received_pence, PaymentMethod.CASH, "", None,
+    order_id = save_order(session, world["branch"], world[customer], day, LINES, "", SYSTEM)
+    record_packing(session, world["branch"], order_id, 1, till_pence, SYSTEM)
+    record_delivery(session, world["branch"], order_id, True, received_pence, PaymentMethod.CASH, "", SYSTEM,
                     today=day)
     return order_id
 
@@ -65,7 +66,7 @@ def test_next_sheet_amount_adds_what_is_owed_and_board_shows_it(session, world) 
     assert amount_due_with_balance_text(1550, 300, 0) == "£15.50"
     _delivered(session, world, "ann", TUESDAY, 1250, 1000)
     next_week = TUESDAY + timedelta(days=7)
-    save_order(session, world["branch"], world["ann"], next_week, LINES, "", None)
+    save_order(session, world["branch"], world["ann"], next_week, LINES, "", SYSTEM)
     board = order_board(session, world["branch"], next_week)
     entry = next(e for e in board.due_with_order if e.customer_id == world["ann"])
     assert entry.balance_text == "owes £5.50"
@@ -73,9 +74,9 @@ def test_next_sheet_amount_adds_what_is_owed_and_board_shows_it(session, world) 
 
 def test_no_delivery_recorded_in_the_future(session, world) -> None:  # type: ignore[no-untyped-def]
     """Recording a delivery for a later date than today is refused, and nothing changes."""
-    order_id = save_order(session, world["branch"], world["ann"], TUESDAY, LINES, "", None)
-    record_packing(session, world["branch"], order_id, 1, 1000, None)
+    order_id = save_order(session, world["branch"], world["ann"], TUESDAY, LINES, "", SYSTEM)
+    record_packing(session, world["branch"], order_id, 1, 1000, SYSTEM)
     with pytest.raises(ValidationError, match="not before"):
-        record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CASH, "", None,
+        record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CASH, "", SYSTEM,
                         today=TUESDAY - timedelta(days=1))
     assert customer_balance_pence(session, world["branch"], world["ann"]) == 0

@@ -42,7 +42,7 @@ def _hammer(app: Flask) -> tuple[dict[str, int], int, list[str]]:
         db.session.commit()
         branch_id, customer_id = branch.id, customer.id
         order_id = save_order(db.session, branch_id, customer_id, date(2026, 12, 1),
-                              [OrderLineInput("Bread")], "", user_id=None)
+                              [OrderLineInput("Bread")], "", actor=SYSTEM)
         db.session.remove()
     stale, errors = [0], []
     lock = threading.Lock()
@@ -58,7 +58,7 @@ def _hammer(app: Flask) -> tuple[dict[str, int], int, list[str]]:
                         lines = _with_one_more(snapshot.lines, _tally_item(thread_number))
                         try:  # ... and saved in another
                             save_order(db.session, branch_id, customer_id, date(2026, 12, 1), lines, "",
-                                       user_id=None, expected_version=snapshot.version, order_id=order_id)
+                                       actor=SYSTEM, expected_version=snapshot.version, order_id=order_id)
                             break
                         except StaleOrderError:
                             with lock:

@@ -28,6 +28,7 @@ from foodtrain.extensions import db
 from foodtrain.job_queue import job_queue
 from foodtrain.jobs import ABANDONED_AFTER_S, request_cancel, submit_job
 from foodtrain.models import BackgroundJob, Branch, JobStatus
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.rota import GENERATE_JOB_KIND
 from tests import conftest
 from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, csrf_token_from, sign_in
@@ -296,7 +297,7 @@ def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_ag
         with app.app_context():
             branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
             parameters = storing.plan_job_parameters(day, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END,
-                                                      time_limit_s, None, "/routes/")
+                                                      time_limit_s, SYSTEM, "/routes/")
             job_id = submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                                 user_id=None)
             db.session.remove()

@@ -24,7 +24,7 @@ from foodtrain.services.audit import Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.orders.board import next_delivery_date, order_board
 from foodtrain.services.orders.cancelling import cancel_order
-from foodtrain.services.orders.delivery import record_delivery
+from foodtrain.services.orders.delivery import record_delivery, undo_delivery
 from foodtrain.services.orders.rules import StaleOrderError
 from foodtrain.services.orders.shops import picking_lists, record_packing, shop_day_summary
 from foodtrain.services.orders.taking import (
@@ -70,13 +70,13 @@ def world(session):  # type: ignore[no-untyped-def]
 
 def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None:  # type: ignore[no-untyped-def]
     """A new order keeps its lines in order and takes the delivery charge effective on its date."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Ring the bell", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Ring the bell", ACTOR)
     order = get_order(session, world["branch"], order_id)
     assert [(line.item, line.quantity, line.notes, line.substitute_allowed) for line in order.lines] == [
         ("Milk", 2, "semi-skimmed", True), ("Bread", 1, "", False)]
     assert order.status is OrderStatus.RECEIVED and order.notes == "Ring the bell"
     assert order.delivery_charge_pence == 300 and order.shop_id == world["shop"]
-    old_id = save_order(session, world["branch"], world["customer"], date(2012, 3, 27), LINES, "", None)
+    old_id = save_order(session, world["branch"], world["customer"], date(2012, 3, 27), LINES, "", ACTOR)
     assert get_order(session, world["branch"], old_id).delivery_charge_pence == 200
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.entity_id == order_id,
                                                           AuditEvent.entity_type == "order")) == "order.create"
@@ -84,17 +84,17 @@ def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None
 
 def test_saving_the_same_order_twice_keeps_one_order(session, world) -> None:  # type: ignore[no-untyped-def]
     """A double-clicked submit (same customer, date and lines) returns the same order and changes nothing."""
-    first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     version = get_order(session, world["branch"], first).version
-    second = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    second = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     assert first == second and _order_count(session) == 1 and _line_count(session) == 2
     assert get_order(session, world["branch"], first).version == version
 
 
 def test_a_second_new_order_for_the_same_date_updates_it(session, world) -> None:  # type: ignore[no-untyped-def]
     """Submitting the new-order form again with other lines updates the one order instead of failing."""
-    first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
-    second = save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 3)], "x", None)
+    first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
+    second = save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 3)], "x", ACTOR)
     assert first == second and _order_count(session) == 1
     order = get_order(session, world["branch"], first)
     assert [(line.item, line.quantity) for line in order.lines] == [("Tea", 3)] and order.notes == "x"
@@ -137,7 +137,7 @@ def _check_concurrent_double_submit(app) -> None:  # type: ignore[no-untyped-def
     world = _world_in(app)
     results: list[int] = []
     errors = _in_threads(app, 6, lambda _n: results.append(
-        save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", None)))
+        save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)))
     assert not errors and len(results) == 6 and len(set(results)) == 1
     with app.app_context():
         assert _order_count(db.session) == 1 and _line_count(db.session) == 2
@@ -148,7 +148,7 @@ def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) 
     world = _world_in(app)
     with app.app_context():
         order_id = save_order(db.session, world["branch"], world["customer"], TUESDAY,
-                              [OrderLineInput("Start", 1)], "", None)
+                              [OrderLineInput("Start", 1)], "", ACTOR)
     stale_retries: list[int] = []
 
     def work(number: int) -> None:
@@ -159,7 +159,7 @@ def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) 
                 db.session.rollback()  # end the read transaction, as a request would
                 try:
                     save_order(db.session, world["branch"], 0, date.min,
-                               [*snapshot.lines, OrderLineInput(f"t{number}-e{edit}", 1)], "", None,
+                               [*snapshot.lines, OrderLineInput(f"t{number}-e{edit}", 1)], "", ACTOR,
                                expected_version=snapshot.version, order_id=order_id)
                     break
                 except StaleOrderError:
@@ -195,13 +195,13 @@ def test_concurrent_double_submit_and_edits_on_postgresql(postgres_app) -> None:
 
 def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:  # type: ignore[no-untyped-def]
     """Optimistic locking: an edit based on an old version is refused; the right version updates and bumps it."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     version = get_order(session, world["branch"], order_id).version
-    save_order(session, world["branch"], 0, date.min, [OrderLineInput("Eggs", 6)], "", None,
+    save_order(session, world["branch"], 0, date.min, [OrderLineInput("Eggs", 6)], "", ACTOR,
                expected_version=version, order_id=order_id)
     assert get_order(session, world["branch"], order_id).version == version + 1
     with pytest.raises(StaleOrderError, match="changed by someone else"):
-        save_order(session, world["branch"], 0, date.min, [OrderLineInput("Jam", 1)], "", None,
+        save_order(session, world["branch"], 0, date.min, [OrderLineInput("Jam", 1)], "", ACTOR,
                    expected_version=version, order_id=order_id)
     session.expire_all()
     assert [line.item for line in get_order(session, world["branch"], order_id).lines] == ["Eggs"]
@@ -212,11 +212,11 @@ def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, w
     lines = [OrderLineInput("Milk", 1), OrderLineInput("", 1, "the usual"), OrderLineInput("Tea", 0),
              OrderLineInput("x" * 201, 1)]
     with pytest.raises(ValidationError) as raised:
-        save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", None)
+        save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", ACTOR)
     assert set(raised.value.field_errors) == {"lines-1-item", "lines-2-quantity", "lines-3-item"}
     assert "Line 3" in raised.value.field_errors["lines-2-quantity"]
     with pytest.raises(ValidationError) as raised:
-        save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("  ", 1)], "", None)
+        save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("  ", 1)], "", ACTOR)
     assert "at least one item" in raised.value.field_errors["lines"]
     assert _order_count(session) == 0 and _line_count(session) == 0
 
@@ -224,7 +224,7 @@ def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, w
 def test_no_maximum_number_of_lines_and_blank_lines_are_dropped(session, world) -> None:  # type: ignore[no-untyped-def]
     """A long shopping list is kept whole; blank lines in between are skipped and the rest renumbered."""
     lines = [OrderLineInput(f"Item {n}", 1) if n % 3 else OrderLineInput("", 1) for n in range(1, 151)]
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", ACTOR)
     order = get_order(session, world["branch"], order_id)
     assert len(order.lines) == 100 and [line.position for line in order.lines] == list(range(1, 101))
 
@@ -232,25 +232,25 @@ def test_no_maximum_number_of_lines_and_blank_lines_are_dropped(session, world) 
 def test_another_branch_cannot_order_for_or_see_a_customer(session, world) -> None:  # type: ignore[no-untyped-def]
     """Branch scoping: another branch's customer and order are simply not found."""
     with pytest.raises(NotFoundError):
-        save_order(session, world["branch"], world["stranger"], TUESDAY, LINES, "", None)
-    order_id = save_order(session, world["other_branch"], world["stranger"], TUESDAY, LINES, "", None)
+        save_order(session, world["branch"], world["stranger"], TUESDAY, LINES, "", ACTOR)
+    order_id = save_order(session, world["other_branch"], world["stranger"], TUESDAY, LINES, "", ACTOR)
     with pytest.raises(NotFoundError):
         get_order(session, world["branch"], order_id)
     with pytest.raises(NotFoundError):
-        save_order(session, world["branch"], 0, date.min, LINES, "", None, expected_version=1, order_id=order_id)
+        save_order(session, world["branch"], 0, date.min, LINES, "", ACTOR, expected_version=1, order_id=order_id)
     with pytest.raises(NotFoundError):
-        record_packing(session, world["branch"], order_id, 1, 100, None)
+        record_packing(session, world["branch"], order_id, 1, 100, ACTOR)
     with pytest.raises(NotFoundError):
         usual_items(session, world["branch"], world["stranger"])
 
 
 def test_a_packed_order_can_no_longer_be_changed(session, world) -> None:  # type: ignore[no-untyped-def]
     """Once the shop has packed it, the lines are fixed; resending the identical list is still harmless."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
-    record_packing(session, world["branch"], order_id, 2, 2345, None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
+    record_packing(session, world["branch"], order_id, 2, 2345, ACTOR)
     with pytest.raises(ValidationError, match="packed"):
-        save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 1)], "", None)
-    assert save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None) == order_id
+        save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 1)], "", ACTOR)
+    assert save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR) == order_id
 
 
 def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:  # type: ignore[no-untyped-def]
@@ -259,7 +259,7 @@ def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:  
                              ended_on=date(2026, 11, 1), end_reason="moved")
     session.commit()
     with pytest.raises(ValidationError, match="ended"):
-        save_order(session, world["branch"], customer.id, TUESDAY, LINES, "", None)
+        save_order(session, world["branch"], customer.id, TUESDAY, LINES, "", ACTOR)
 
 
 def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, world) -> None:  # type: ignore[no-untyped-def]
@@ -308,10 +308,10 @@ def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:
     thursday = make_customer(session, branch, shop, delivery_weekday=3)
     ad_hoc = make_customer(session, branch, shop, frequency=DeliveryFrequency.AD_HOC)
     session.commit()
-    save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
-    save_order(session, world["branch"], ad_hoc.id, TUESDAY, LINES, "", None)
-    cancelled_id = save_order(session, world["branch"], fortnightly_on.id, TUESDAY, LINES, "", None)
-    cancel_order(session, world["branch"], cancelled_id, "changed her mind", None)
+    save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
+    save_order(session, world["branch"], ad_hoc.id, TUESDAY, LINES, "", ACTOR)
+    cancelled_id = save_order(session, world["branch"], fortnightly_on.id, TUESDAY, LINES, "", ACTOR)
+    cancel_order(session, world["branch"], cancelled_id, "changed her mind", ACTOR)
 
     board = order_board(session, world["branch"], TUESDAY)
     assert [e.customer_id for e in board.due_with_order] == [world["customer"]]
@@ -322,7 +322,7 @@ def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:
     shown = {e.customer_id for e in board.due_with_order + board.due_missing + board.other_orders + board.cancelled}
     assert not shown & {fortnightly_off.id, paused.id, ended.id, thursday.id, world["stranger"]}
 
-    reopened = save_order(session, world["branch"], fortnightly_on.id, TUESDAY, LINES, "", None)
+    reopened = save_order(session, world["branch"], fortnightly_on.id, TUESDAY, LINES, "", ACTOR)
     assert reopened == cancelled_id
     board = order_board(session, world["branch"], TUESDAY)
     assert {e.customer_id for e in board.due_with_order} == {world["customer"], fortnightly_on.id}
@@ -359,10 +359,10 @@ def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) ->
         (date(2026, 10, 27), ["Milk", "Bread", "Soup"]),
     ]
     for day, items in history:
-        save_order(session, world["branch"], customer, day, [OrderLineInput(item, 1) for item in items], "", None)
+        save_order(session, world["branch"], customer, day, [OrderLineInput(item, 1) for item in items], "", ACTOR)
     cancelled = save_order(session, world["branch"], customer, date(2026, 11, 3),
-                           [OrderLineInput("Whisky", 1)], "", None)
-    cancel_order(session, world["branch"], cancelled, "not needed", None)
+                           [OrderLineInput("Whisky", 1)], "", ACTOR)
+    cancel_order(session, world["branch"], cancelled, "not needed", ACTOR)
     assert usual_items(session, world["branch"], customer, limit=3) == ["Milk", "Bread", "Tea"]
     assert "Porridge oats" not in usual_items(session, world["branch"], customer, limit=20, last_orders=3)
     assert "Whisky" not in usual_items(session, world["branch"], customer)
@@ -392,10 +392,10 @@ def test_shop_summary_and_picking_lists(session, world) -> None:  # type: ignore
     other = make_customer(session, branch, second_shop, first_name="Jean", last_name="Brown")
     session.commit()
     big = [OrderLineInput(f"Item {n}", 2) for n in range(9)]  # 9 lines: 2 crates by estimate
-    mine = save_order(session, world["branch"], world["customer"], TUESDAY, big, "", None)
+    mine = save_order(session, world["branch"], world["customer"], TUESDAY, big, "", ACTOR)
     theirs = save_order(session, world["branch"], other.id, TUESDAY,
-                        [OrderLineInput("Tea", 1, "decaf", False)], "Back door", None)
-    record_packing(session, world["branch"], theirs, 2, 1050, None)
+                        [OrderLineInput("Tea", 1, "decaf", False)], "Back door", ACTOR)
+    record_packing(session, world["branch"], theirs, 2, 1050, ACTOR)
 
     summaries = shop_day_summary(session, world["branch"], TUESDAY)
     assert [(s.shop_name, s.ready_by, s.order_count, s.packed_count, s.crates_estimate) for s in summaries] == [
@@ -426,7 +426,7 @@ def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(sessio
                                  last_name="Picker")
         session.commit()
         order_ids[status] = save_order(session, world["branch"], customer.id, TUESDAY,
-                                       [OrderLineInput("Bread", 1)], "", None)
+                                       [OrderLineInput("Bread", 1)], "", ACTOR)
         order = session.get(Order, order_ids[status])
         order.status = status
         if status is OrderStatus.NOT_DELIVERED:
@@ -445,11 +445,11 @@ def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(sessio
 
 def test_packing_records_crates_and_receipt(session, world) -> None:  # type: ignore[no-untyped-def]
     """Packing sets crates and till receipt and PACKED; the amount due is receipt plus charge."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     with pytest.raises(ValidationError) as raised:
-        record_packing(session, world["branch"], order_id, 0, -5, None)
+        record_packing(session, world["branch"], order_id, 0, -5, ACTOR)
     assert set(raised.value.field_errors) == {"crates", "till_receipt"}
-    record_packing(session, world["branch"], order_id, 2, 2345, None)
+    record_packing(session, world["branch"], order_id, 2, 2345, ACTOR)
     order = get_order(session, world["branch"], order_id)
     assert (order.status, order.crates, order.till_receipt_pence, order.amount_due_pence) == (
         OrderStatus.PACKED, 2, 2345, 2645)
@@ -457,19 +457,19 @@ def test_packing_records_crates_and_receipt(session, world) -> None:  # type: ig
 
 def test_delivery_outcomes_need_their_details(session, world) -> None:  # type: ignore[no-untyped-def]
     """Not delivered needs a reason; delivered needs the amount and method; neither before packing."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     with pytest.raises(ValidationError, match="packing"):
-        record_delivery(session, world["branch"], order_id, True, 100, PaymentMethod.CASH, "", None)
-    record_packing(session, world["branch"], order_id, 1, 1000, None)
+        record_delivery(session, world["branch"], order_id, True, 100, PaymentMethod.CASH, "", ACTOR)
+    record_packing(session, world["branch"], order_id, 1, 1000, ACTOR)
     with pytest.raises(ValidationError) as raised:
-        record_delivery(session, world["branch"], order_id, False, None, None, "  ", None)
+        record_delivery(session, world["branch"], order_id, False, None, None, "  ", ACTOR)
     assert "reason" in raised.value.field_errors
     with pytest.raises(ValidationError) as raised:
-        record_delivery(session, world["branch"], order_id, True, None, None, "", None)
+        record_delivery(session, world["branch"], order_id, True, None, None, "", ACTOR)
     assert set(raised.value.field_errors) == {"amount_received", "payment_method"}
-    record_delivery(session, world["branch"], order_id, False, None, None, "No answer", None)
+    record_delivery(session, world["branch"], order_id, False, None, None, "No answer", ACTOR)
     assert get_order(session, world["branch"], order_id).not_delivered_reason == "No answer"
-    record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CHEQUE, "", None)
+    record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CHEQUE, "", ACTOR)
     order = get_order(session, world["branch"], order_id)
     assert (order.status, order.amount_received_pence, order.payment_method_received,
             order.not_delivered_reason) == (OrderStatus.DELIVERED, 1300, PaymentMethod.CHEQUE, None)
@@ -477,22 +477,22 @@ def test_delivery_outcomes_need_their_details(session, world) -> None:  # type: 
 
 def test_cancel_needs_a_reason_and_keeps_it_in_the_notes(session, world) -> None:  # type: ignore[no-untyped-def]
     """Cancelling needs a reason and the current version; the reason is added to the notes; only once."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Leave at door", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Leave at door", ACTOR)
     version = get_order(session, world["branch"], order_id).version
     with pytest.raises(ValidationError):
-        cancel_order(session, world["branch"], order_id, " ", None)
+        cancel_order(session, world["branch"], order_id, " ", ACTOR)
     with pytest.raises(StaleOrderError):
-        cancel_order(session, world["branch"], order_id, "In hospital", None, expected_version=version + 5)
-    cancel_order(session, world["branch"], order_id, "In hospital", None, expected_version=version)
+        cancel_order(session, world["branch"], order_id, "In hospital", ACTOR, expected_version=version + 5)
+    cancel_order(session, world["branch"], order_id, "In hospital", ACTOR, expected_version=version)
     order = get_order(session, world["branch"], order_id)
     assert order.status is OrderStatus.CANCELLED and order.notes == "Leave at door\nCancelled: In hospital"
     with pytest.raises(ValidationError, match="no longer be cancelled"):
-        cancel_order(session, world["branch"], order_id, "again", None)
+        cancel_order(session, world["branch"], order_id, "again", ACTOR)
 
 
 def test_edit_context_carries_lines_and_version(session, world) -> None:  # type: ignore[no-untyped-def]
     """The edit form is loaded with the order's lines and the version it was read at."""
-    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "n", None)
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "n", ACTOR)
     context = order_edit_context(session, world["branch"], order_id)
     assert context.existing_order is not None and context.existing_order.lines == LINES
     assert context.existing_order.version == 1 and context.existing_order.editable
@@ -513,20 +513,57 @@ def test_repeated_submits_of_an_edit_or_a_record_are_harmless(session, world) ->
     """A double click on an edit, packing, delivery or cancel form repeats the same change with the old
     version: it is accepted as already done instead of being called a conflict."""
     branch = world["branch"]
-    order_id = save_order(session, branch, world["customer"], TUESDAY, LINES, "", None)
+    order_id = save_order(session, branch, world["customer"], TUESDAY, LINES, "", ACTOR)
     new_lines = [OrderLineInput("Eggs", 6)]
     for _ in range(2):
-        save_order(session, branch, 0, date.min, new_lines, "", None, expected_version=1, order_id=order_id)
+        save_order(session, branch, 0, date.min, new_lines, "", ACTOR, expected_version=1, order_id=order_id)
     version = get_order(session, branch, order_id).version
     assert version == 2
     for _ in range(2):
-        record_packing(session, branch, order_id, 1, 500, None, expected_version=version)
+        record_packing(session, branch, order_id, 1, 500, ACTOR, expected_version=version)
     version = get_order(session, branch, order_id).version
     for _ in range(2):
-        record_delivery(session, branch, order_id, False, None, None, "No answer", None, expected_version=version)
+        record_delivery(session, branch, order_id, False, None, None, "No answer", ACTOR, expected_version=version)
     with pytest.raises(StaleOrderError):
-        record_delivery(session, branch, order_id, True, 800, PaymentMethod.CASH, "", None, expected_version=version)
-    other = save_order(session, branch, world["customer"], date(2026, 12, 8), LINES, "", None)
+        record_delivery(session, branch, order_id, True, 800, PaymentMethod.CASH, "", ACTOR, expected_version=version)
+    other = save_order(session, branch, world["customer"], date(2026, 12, 8), LINES, "", ACTOR)
     for _ in range(2):
-        cancel_order(session, branch, other, "Away", None, expected_version=1)
+        cancel_order(session, branch, other, "Away", ACTOR, expected_version=1)
     assert get_order(session, branch, other).notes == "Cancelled: Away"
+
+
+# ---------------------------------------------------------------- who acted
+
+
+def test_every_order_change_is_audited_as_the_actor_given(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Each order service takes the one Actor (never a bare user id): its name and address reach every audit row."""
+    office = Actor(user_id=None, username="office-ann", remote_address="10.0.0.7")
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", office)
+    record_packing(session, world["branch"], order_id, 1, 1000, office)
+    record_delivery(session, world["branch"], order_id, False, None, None, "No answer", office)
+    other = save_order(session, world["branch"], world["customer"], date(2026, 12, 8), LINES, "", office)
+    cancel_order(session, world["branch"], other, "In hospital", office)
+    rows = session.execute(select(AuditEvent.action, AuditEvent.username, AuditEvent.remote_address)
+                           .where(AuditEvent.entity_type == "order").order_by(AuditEvent.id)).all()
+    assert [action for action, _, _ in rows] == ["order.create", "order.packed", "order.delivery", "order.create",
+                                                 "order.cancel"]
+    assert {(username, address) for _, username, address in rows} == {("office-ann", "10.0.0.7")}
+
+
+def test_an_outdated_undo_form_gets_the_one_stale_message_and_the_newer_record_stands(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Undo checks the form's version with the one check: when the delivery was undone and recorded again since
+    the form was loaded, the undo is refused with "changed by someone else" and the newer record is kept;
+    a repeated submit of an undo that already went through is quietly nothing (what the form asked for)."""
+    order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
+    record_packing(session, world["branch"], order_id, 1, 1000, ACTOR)
+    record_delivery(session, world["branch"], order_id, False, None, None, "No answer", ACTOR)
+    form_version = session.get(Order, order_id).version
+    undo_delivery(session, world["branch"], order_id, ACTOR, expected_version=form_version)
+    undo_delivery(session, world["branch"], order_id, ACTOR, expected_version=form_version)  # a repeated submit
+    assert session.get(Order, order_id).status is OrderStatus.PACKED
+    record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CASH, "", ACTOR)
+    with pytest.raises(StaleOrderError, match="This order was changed by someone else meanwhile"):
+        undo_delivery(session, world["branch"], order_id, ACTOR, expected_version=form_version)
+    session.expire_all()
+    kept = session.get(Order, order_id)
+    assert (kept.status, kept.amount_received_pence) == (OrderStatus.DELIVERED, 1300)

@@ -13,7 +13,7 @@ import pytest
 from foodtrain.models import OrderLine, OrderStatus, RoutePlan
 from foodtrain.services.planning import adjusting, printouts, reading, solving, staleness, storing, viewing
 from foodtrain.services.closures import set_day
-from foodtrain.services.audit import Actor
+from foodtrain.services.audit import SYSTEM, Actor
 from foodtrain.services.customers import CustomerDetails, pause_customer, update_customer
 from foodtrain.services.errors import ConfirmationNeeded
 from foodtrain.services.orders.taking import OrderLineInput, save_order
@@ -44,7 +44,7 @@ def _published(session, monkeypatch, capacity: int = 40):  # type: ignore[no-unt
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     assert staleness.plan_changes(session, branch.id, DAY) == []
-    adjusting.publish_plan(session, branch.id, plan_id, None, None)
+    adjusting.publish_plan(session, branch.id, plan_id, None, SYSTEM)
     return branch, shop, van, (driver, mate), orders, teams, plan_id
 
 
@@ -78,7 +78,7 @@ def test_items_added_beyond_the_vans_capacity_say_the_round_is_overloaded(sessio
     """An order grown after publishing: the order is changed and the round's load is named against the van's."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch, capacity=4)
     save_order(session, branch.id, orders[0].customer_id, DAY,
-               [OrderLineInput(f"Tin {k}", 1) for k in range(1, 25)], "", None)
+               [OrderLineInput(f"Tin {k}", 1) for k in range(1, 25)], "", SYSTEM)
     changes = _changes(session, branch)
     assert [(kind, order_id) for kind, order_id, _ in changes] == [("changed", orders[0].id), ("capacity", None)]
     assert changes[1][2] == "Van 1: its orders now fill 6 crates, more than the van's 4"
@@ -161,7 +161,7 @@ def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypat
     _page_and_sheet_say(session, branch, plan_id, "The branch is closed")
     storing.plan_day(session, branch.id, DAY, time_limit_s=1)  # back in draft: publishing asks to confirm it
     with pytest.raises(ConfirmationNeeded) as asked:
-        adjusting.publish_plan(session, branch.id, plan_id, None, None)
+        adjusting.publish_plan(session, branch.id, plan_id, None, SYSTEM)
     assert any("The branch is closed on Tuesday 1 December" in warning for warning in asked.value.warnings)
 
 
@@ -231,10 +231,10 @@ def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_p
     branch, _, _, _, orders, _, _ = _published(session, monkeypatch)
     inputs = reading.read_day(session, branch.id, DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END)
     session.rollback()
-    save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Soup", 3)], "", None)
+    save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Soup", 3)], "", SYSTEM)
     solution = solving.solve_day(inputs, 1)
     storing.store_plan(session, inputs, solution, shift_start=storing.DEFAULT_SHIFT_START,
-                        shift_end=storing.DEFAULT_SHIFT_END, time_limit_s=1, user_id=None)
+                        shift_end=storing.DEFAULT_SHIFT_END, time_limit_s=1, actor=SYSTEM)
     assert [(kind, order_id) for kind, order_id, _ in _changes(session, branch)] == [("changed", orders[1].id)]
     assert session.get(RoutePlan, viewing.get_plan_view(session, branch.id, DAY).id).planned_at is not None
 

@@ -20,7 +20,7 @@ from foodtrain.models import (
     SupportNeed,
 )
 from foodtrain.services.planning import adjusting, printouts, reading, solving, staleness, storing, viewing
-from foodtrain.services.audit import Actor
+from foodtrain.services.audit import SYSTEM, Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.privacy import text_without_names
 from foodtrain.services.rota import VanTeam
@@ -148,13 +148,13 @@ def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> Non
     first = view.rounds[0]
     moved = next(s.order_id for s in first.stops if s.kind == "delivery")
     target = next(v.id for v in vans if v.id != first.van_id)
-    adjusting.move_order(session, branch.id, plan_id, moved, target, view.version, None)
+    adjusting.move_order(session, branch.id, plan_id, moved, target, view.version, SYSTEM)
     _plan(session, branch)
     after = viewing.get_plan_view(session, branch.id, DAY)
     on_target = next(r for r in after.rounds if r.van_id == target)
     assert moved in {s.order_id for s in on_target.stops if s.kind == "delivery"}
     assert [p.order_id for p in after.pins] == [moved]
-    adjusting.set_round_lock(session, branch.id, plan_id, target, True, after.version, None)
+    adjusting.set_round_lock(session, branch.id, plan_id, target, True, after.version, SYSTEM)
     _plan(session, branch)
     again = viewing.get_plan_view(session, branch.id, DAY)
     kept = next(r for r in again.rounds if r.van_id == target)
@@ -174,9 +174,36 @@ def test_an_order_cannot_be_moved_onto_a_van_that_is_not_out_that_day(session, m
     view = viewing.get_plan_view(session, branch.id, DAY)
     assert [van_id for van_id, _ in view.van_choices] == [vans[0].id]
     with pytest.raises(ValidationError) as refused:
-        adjusting.move_order(session, branch.id, plan_id, orders[0].id, vans[1].id, view.version, None)
+        adjusting.move_order(session, branch.id, plan_id, orders[0].id, vans[1].id, view.version, SYSTEM)
     assert refused.value.field_errors["van_id"] == "Van 2 is not out on this day (no delivery slot for this van on the rota)."
     assert viewing.get_plan_view(session, branch.id, DAY).pins == ()
+
+
+def test_an_outdated_plan_form_gets_the_one_stale_message_and_changes_nothing(session) -> None:
+    """Move, lock and publish each check the form's plan version with the one errors.check_version: a form
+    loaded before someone else published gets "changed by someone else (re-planned, published or adjusted)",
+    and the plan keeps that publish with no pin, lock or second publish from the outdated form."""
+    branch, _, _, _ = _day(session, orders=3, vans=2, capacity=40)
+    plan_id = _plan(session, branch)
+    outdated = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.publish_plan(session, branch.id, plan_id, outdated.version, SYSTEM, confirmed=True)  # someone else
+    van_id = outdated.rounds[0].van_id
+    moved = next(s.order_id for s in outdated.rounds[0].stops if s.kind == "delivery")
+    other_van = next(r.van_id for r in outdated.rounds if r.van_id != van_id) if len(outdated.rounds) > 1 else van_id
+    attempts = [
+        lambda: adjusting.move_order(session, branch.id, plan_id, moved, other_van, outdated.version, SYSTEM),
+        lambda: adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, outdated.version, SYSTEM),
+        lambda: adjusting.publish_plan(session, branch.id, plan_id, outdated.version, SYSTEM, confirmed=True),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError) as stale:
+            attempt()
+        assert stale.value.field_errors["version"].startswith(
+            "This plan was changed by someone else meanwhile (re-planned, published or adjusted).")
+    after = viewing.get_plan_view(session, branch.id, DAY)
+    assert after.status == "published" and not after.pins and not any(r.locked for r in after.rounds)
+    assert session.scalar(select(db.func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action.like("route_plan.%"), AuditEvent.action != "route_plan.plan")) == 1
 
 
 def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(session) -> None:
@@ -185,18 +212,18 @@ def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(sessio
     plan_id = _plan(session, branch)
     view = viewing.get_plan_view(session, branch.id, DAY)
     van_id = view.rounds[0].van_id
-    adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, None)
+    adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, SYSTEM)
     with pytest.raises(ValidationError) as locked:
-        adjusting.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, None)
+        adjusting.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, SYSTEM)
     assert "locked" in locked.value.field_errors["van_id"]
-    adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, SYSTEM, confirmed=True)
     with pytest.raises(ValidationError) as stale:
-        adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+        adjusting.publish_plan(session, branch.id, plan_id, view.version, SYSTEM, confirmed=True)
     assert "changed by someone else" in stale.value.field_errors["version"]
     other = make_branch(session)
     session.commit()
     with pytest.raises(NotFoundError):
-        adjusting.set_round_lock(session, other.id, plan_id, van_id, False, None, None)
+        adjusting.set_round_lock(session, other.id, plan_id, van_id, False, None, SYSTEM)
     assert session.scalar(select(RoutePlan.status).where(RoutePlan.id == plan_id)).value == "published"
 
 
@@ -205,7 +232,7 @@ def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
     branch, _, _, orders = _day(session, orders=3)
     plan_id = _plan(session, branch)
     view = viewing.get_plan_view(session, branch.id, DAY)
-    adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, SYSTEM, confirmed=True)
     assert _plan(session, branch) == plan_id
     assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 1
     deliveries = session.scalar(select(db.func.count()).select_from(RouteStop)
@@ -217,14 +244,14 @@ def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
 def test_plan_request_is_checked(session) -> None:
     """A shift under an hour or a silly time limit is refused with a message per field."""
     with pytest.raises(ValidationError) as error:
-        storing.plan_job_parameters(DAY, time(10), time(10, 30), 0, None, "/x")
+        storing.plan_job_parameters(DAY, time(10), time(10, 30), 0, SYSTEM, "/x")
     assert set(error.value.field_errors) == {"shift_end", "time_limit_s"}
 
 
 def test_plan_job_runs_and_returns_the_result_url(session) -> None:
     """The background job kind plans the day and hands back the page to show."""
     branch, _, _, _ = _day(session, orders=2)
-    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, SYSTEM, "/routes/?date=2026-12-01")
     job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                         user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)
@@ -232,6 +259,32 @@ def test_plan_job_runs_and_returns_the_result_url(session) -> None:
     assert job.status is JobStatus.SUCCEEDED, job.error_message
     assert job.result["url"] == "/routes/?date=2026-12-01"
     assert session.get(RoutePlan, job.result["plan_id"]).delivery_date == DAY
+
+
+def test_the_plan_job_and_each_adjustment_are_audited_as_the_actor_who_asked(session) -> None:
+    """The job receives the actor as plain values (user id and name) and audits the stored plan as that actor;
+    moving an order, locking a round and publishing take the one Actor too."""
+    branch, _, vans, _ = _day(session, orders=3, vans=2, capacity=40)
+    coordinator = Actor(user_id=None, username="coordinator-cat", remote_address="10.0.0.9")
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, coordinator, "/routes/")
+    assert (parameters["user_id"], parameters["username"]) == (None, "coordinator-cat")
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
+                        user_id=None)
+    run_job(sessionmaker(bind=db.engine), job_id)
+    plan_id = get_job(session, job_id, branch.id).result["plan_id"]
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    moved = next(s.order_id for r in view.rounds for s in r.stops if s.kind == "delivery")
+    adjusting.move_order(session, branch.id, plan_id, moved, vans[0].id, view.version, coordinator)
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.set_round_lock(session, branch.id, plan_id, vans[0].id, True, view.version, coordinator)
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, coordinator, confirmed=True)
+    rows = session.execute(select(AuditEvent.action, AuditEvent.username, AuditEvent.remote_address)
+                           .where(AuditEvent.entity_type == "route_plan").order_by(AuditEvent.id)).all()
+    assert [action for action, _, _ in rows] == ["route_plan.plan", "route_plan.move_order", "route_plan.lock",
+                                                 "route_plan.publish"]
+    assert [username for _, username, _ in rows] == ["coordinator-cat"] * 4
+    assert [address for _, _, address in rows] == ["", "10.0.0.9", "10.0.0.9", "10.0.0.9"]  # the job has no address
 
 
 def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_round(session, monkeypatch) -> None:
@@ -255,7 +308,7 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     with pytest.raises(NotFoundError):  # draft: not for drivers yet
         printouts.delivery_sheets(session, branch.id, plan_id, None, driver)
     view = viewing.get_plan_view(session, branch.id, DAY)
-    adjusting.publish_plan(session, branch.id, plan_id, view.version, None, confirmed=True)
+    adjusting.publish_plan(session, branch.id, plan_id, view.version, SYSTEM, confirmed=True)
     mine_van = view.rounds[0].van_id
     other_van = next(v for v in vans if v.id != mine_van)
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
@@ -294,7 +347,7 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
 
     draft_codes = codes(team_member)
     assert set(draft_codes.values()) <= {printouts.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
-    adjusting.publish_plan(session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, None,
+    adjusting.publish_plan(session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, SYSTEM,
                           confirmed=True)
     coordinator_codes = codes(Actor(None, "coordinator"))
     assert set(coordinator_codes.values()) == {printouts.KEY_SAFE_HELD_BY_TEAM}
@@ -318,7 +371,7 @@ def test_cancelled_plan_job_writes_nothing(session) -> None:
     from foodtrain.jobs import request_cancel
 
     branch, _, _, _ = _day(session, orders=3)
-    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 2, None, "/routes/")
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 2, SYSTEM, "/routes/")
     job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                         user_id=None)
     request_cancel(session, job_id, branch.id)
@@ -378,8 +431,8 @@ def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(sessio
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     _plan(session, branch)
     assert staleness.plan_changes(session, branch.id, DAY) == []
-    cancel_order(session, branch.id, orders[0].id, "in hospital", None)
-    save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Bread", 2, "", True)], "", None)
+    cancel_order(session, branch.id, orders[0].id, "in hospital", SYSTEM)
+    save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Bread", 2, "", True)], "", SYSTEM)
     late = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
     session.commit()
     teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
@@ -420,7 +473,7 @@ def test_a_plan_job_searches_with_as_many_processes_as_the_routing_benchmarks(se
 
     monkeypatch.setattr(solving.routing, "solve", recording_solve)
     branch, _, _, _ = _day(session, orders=2)
-    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, None, "/routes/?date=2026-12-01")
+    parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, SYSTEM, "/routes/?date=2026-12-01")
     job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                         user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)

@@ -17,6 +17,7 @@ from foodtrain.extensions import db
 from foodtrain.jobs import ABANDONED_AFTER_S, get_job, recover_abandoned_jobs, run_job, submit_job
 from foodtrain.models import BackgroundJob, JobStatus, OrderLine, RoutePlan, RoutePlanStatus, RouteStop
 from foodtrain.models._types import utc_now
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.planning import adjusting, reading, solving, staleness, storing, viewing
 from foodtrain.services.rota import VanTeam
 from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
@@ -47,7 +48,7 @@ def _read(session, branch) -> reading.DayInputs:  # type: ignore[no-untyped-def]
 
 def _store(session, inputs: reading.DayInputs) -> int:  # type: ignore[no-untyped-def]
     return storing.store_plan(session, inputs, solving.solve_day(inputs, 1), shift_start=START, shift_end=END,
-                               time_limit_s=1, user_id=None)
+                               time_limit_s=1, actor=SYSTEM)
 
 
 def _deliveries(session, plan_id: int) -> list[int]:  # type: ignore[no-untyped-def]
@@ -71,7 +72,7 @@ def test_publishing_while_a_replan_runs_keeps_the_published_plan(session) -> Non
     branch, _, _ = _day(session)
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     replan = _read(session, branch)
-    adjusting.publish_plan(session, branch.id, plan_id, None, None, confirmed=True)
+    adjusting.publish_plan(session, branch.id, plan_id, None, SYSTEM, confirmed=True)
     stops_before = _deliveries(session, plan_id)
     with pytest.raises(storing.PlanChangedMeanwhile):
         _store(session, replan)
@@ -88,7 +89,7 @@ def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:  # typ
     view = viewing.get_plan_view(session, branch.id, DAY)
     order_van = {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}
     other_van = next(v.id for v in vans if v.id != order_van[orders[0].id])
-    adjusting.move_order(session, branch.id, plan_id, orders[0].id, other_van, view.version, None)
+    adjusting.move_order(session, branch.id, plan_id, orders[0].id, other_van, view.version, SYSTEM)
     with pytest.raises(storing.PlanChangedMeanwhile):
         _store(session, replan)
     storing.plan_day(session, branch.id, DAY, time_limit_s=1)
@@ -103,7 +104,7 @@ def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     replan = _read(session, branch)
     view = viewing.get_plan_view(session, branch.id, DAY)
-    adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, None)
+    adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, SYSTEM)
     with pytest.raises(storing.PlanChangedMeanwhile):
         _store(session, replan)
     assert viewing.get_plan_view(session, branch.id, DAY).rounds[0].locked
@@ -149,7 +150,7 @@ def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:  # type: 
             branch_id = branch.id
         orders = reading.open_orders(db.session, branch_id, DAY)
         db.session.rollback()
-        parameters = storing.plan_job_parameters(DAY, START, END, 2, None, "/routes")
+        parameters = storing.plan_job_parameters(DAY, START, END, 2, SYSTEM, "/routes")
         job_ids = [submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
                               user_id=None) for _ in range(2)]
         workers = [threading.Thread(target=_run, args=(app, job_id)) for job_id in job_ids]
@@ -183,7 +184,7 @@ def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_t
     RUNNING does not stop a new Plan for the day; the workers start it once more (it plans the day), and a
     second death fails it with a message. A live job does make a second Plan follow it."""
     branch, _, orders = _day(session)
-    parameters = storing.plan_job_parameters(DAY, START, END, 1, None, "/routes")
+    parameters = storing.plan_job_parameters(DAY, START, END, 1, SYSTEM, "/routes")
 
     def submit() -> int:
         return submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,

@@ -23,7 +23,7 @@ from foodtrain.models import (
     VolunteerAvailability,
     DayPart,
 )
-from foodtrain.services.audit import Actor
+from foodtrain.services.audit import SYSTEM, Actor
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.privacy import ERASED, apply_retention, erase_customer, erase_volunteer, export_subject
 from tests.conftest import requires_postgres
@@ -237,7 +237,7 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
                            unfilled_reason=f"Office: only {volunteer.full_name} is free for either seat")]
     demo_session.commit()
     open_order = orders[-1]
-    cancel_order(demo_session, customer.branch_id, open_order.id, "Zq: gone to her daughter's", None)
+    cancel_order(demo_session, customer.branch_id, open_order.id, "Zq: gone to her daughter's", SYSTEM)
     personal = {customer.last_name, customer.phone, customer.address_line1, customer.access_notes,
                 customer.key_safe_code_encrypted, volunteer.last_name, volunteer.phone, volunteer.email,
                 volunteer.pvg_reference, "Zq: ring daughter on 07700 900999", "Zq insulin pens", "Zq fridge",

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import Branch, Customer, Order, OrderLine, OrderStatus, Shop
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.orders.board import order_board
 from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.orders.taking import OrderLineInput, save_order
@@ -172,7 +173,7 @@ def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, of
     """Optimistic locking in the browser: a stale edit form gets 'changed by someone else', not an overwrite."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
     page = office.get(f"/orders/{order_id}/edit").get_data(as_text=True)
     assert 'value="Milk"' in page and 'name="version" type="hidden" value="1"' in page
     token = csrf_token_from(page)
@@ -215,7 +216,7 @@ def test_packing_parses_pounds_and_pence(demo_app, office) -> None:  # type: ign
     """'23.45' becomes 2345 pence and the order PACKED; '12.345' is explained next to the field."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
     page = office.get(f"/orders/{order_id}").get_data(as_text=True)
     token = csrf_token_from(page)
     bad = office.post(f"/orders/{order_id}/packing", data={"csrf_token": token, "packing-version": "1",
@@ -237,7 +238,7 @@ def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:  # 
     """The shop page has one packing form per order; saving one goes back to that shop on the same day."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
         shop_id = db.session.get(Order, order_id).shop_id
     page = office.get(f"/orders/shops?date={DAY}").get_data(as_text=True)
     assert f'id="crates-{order_id}"' in page and f'id="receipt-{order_id}"' in page
@@ -258,8 +259,8 @@ def test_delivery_and_not_delivered_reason(demo_app, office) -> None:  # type: i
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
         branch_id = _branch_id("DG")
-        order_id = save_order(db.session, branch_id, customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
-        record_packing(db.session, branch_id, order_id, 1, 1000, None)
+        order_id = save_order(db.session, branch_id, customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
+        record_packing(db.session, branch_id, order_id, 1, 1000, SYSTEM)
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
     refused = office.post(f"/orders/{order_id}/delivery", data={"csrf_token": token, "delivery-version": "2",
                                                                "delivery-outcome": "not_delivered"})
@@ -277,7 +278,7 @@ def test_cancel_needs_a_reason(demo_app, office) -> None:  # type: ignore[no-unt
     """Cancelling without a reason is refused; with one the order is CANCELLED and the reason kept."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
     refused = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1"})
     assert refused.status_code == 400 and "Say why the order is cancelled" in refused.get_data(as_text=True)
@@ -306,9 +307,9 @@ def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None: 
     customer_id, _name, _phone = _missing_customer(demo_app)
     day = DAY + timedelta(days=14)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, day, [OrderLineInput("Milk", 1)], "", None)
-        record_packing(db.session, _branch_id("DG"), order_id, 1, 450, None)
-        cancel_order(db.session, _branch_id("DG"), order_id, "Away", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, day, [OrderLineInput("Milk", 1)], "", SYSTEM)
+        record_packing(db.session, _branch_id("DG"), order_id, 1, 450, SYSTEM)
+        cancel_order(db.session, _branch_id("DG"), order_id, "Away", SYSTEM)
     page = office.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Undo the cancellation" in page
     done = office.post(f"/orders/{order_id}/undo-cancel", data={"csrf_token": csrf_token_from(page),
@@ -317,7 +318,7 @@ def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None: 
     order = _order_by_id(demo_app, order_id)
     assert order.status is OrderStatus.PACKED and order.crates == 1 and "Cancellation undone." in order.notes
     with demo_app.app_context():
-        cancel_order(db.session, _branch_id("DG"), order_id, "Away again", None)
+        cancel_order(db.session, _branch_id("DG"), order_id, "Away again", SYSTEM)
         other = db.session.scalar(select(Order).where(Order.branch_id == _branch_id("DG"), Order.id != order_id,
                                                       Order.status != OrderStatus.CANCELLED).limit(1))
         other.delivery_date, other.status = day, OrderStatus.OUT_FOR_DELIVERY
@@ -337,7 +338,7 @@ def test_drivers_and_anonymous_visitors_get_no_order_pages(demo_app, demo_client
     """Drivers get 403 on every order page (GET and POST); anonymous visitors go to the login page."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
         shop_id = db.session.scalar(select(Shop.id).where(Shop.branch_id == _branch_id("DG")))
     pages = ["/orders/", f"/orders/?date={DAY}", f"/orders/customers?date={DAY}",
              f"/orders/new?customer_id={customer_id}&date={DAY}", f"/orders/{order_id}", f"/orders/{order_id}/edit",
@@ -360,7 +361,7 @@ def test_other_branch_orders_answer_404(demo_app, demo_client) -> None:  # type:
     """West Lothian office staff cannot see, change or order for Dumfries & Galloway records."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
-        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", None)
+        order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
     sign_in(demo_client, "office-wl")
     token = csrf_token_from(demo_client.get("/").get_data(as_text=True))
     assert demo_client.get(f"/orders/{order_id}").status_code == 404
@@ -507,8 +508,8 @@ def test_a_delivery_cannot_be_recorded_before_its_day(demo_app, office, monkeypa
     later = DAY + timedelta(days=7)
     with demo_app.app_context():
         branch_id = _branch_id("DG")
-        order_id = save_order(db.session, branch_id, customer_id, later, [OrderLineInput("Milk", 1)], "", None)
-        record_packing(db.session, branch_id, order_id, 1, 1000, None)
+        order_id = save_order(db.session, branch_id, customer_id, later, [OrderLineInput("Milk", 1)], "", SYSTEM)
+        record_packing(db.session, branch_id, order_id, 1, 1000, SYSTEM)
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
     refused = office.post(f"/orders/{order_id}/delivery", data={
         "csrf_token": token, "delivery-version": "2", "delivery-outcome": "delivered",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, Branch, Order, OrderStatus, User
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.orders.shops import record_packing
 from foodtrain.services.rota import VanTeam
@@ -26,11 +27,11 @@ def my_round(demo_app, demo_client, monkeypatch):  # type: ignore[no-untyped-def
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
         view = viewing.get_plan_view(db.session, branch_id, DAY)
-        adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, branch_id, view.id, view.version, SYSTEM, confirmed=True)
         mine, other = view.rounds[0], view.rounds[1]
         for stop in mine.stops:
             if stop.kind == "delivery":
-                record_packing(db.session, branch_id, stop.order_id, 2, 1200, None)
+                record_packing(db.session, branch_id, stop.order_id, 2, 1200, SYSTEM)
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, BackgroundJob, Branch, RoutePin, RoutePlan, User
+from foodtrain.services.audit import SYSTEM
 from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.rota import VanTeam
 from foodtrain.sheets import FOOTER_TEXT
@@ -110,7 +111,7 @@ def test_driver_sees_only_their_own_published_round(demo_app, demo_client, monke
     assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404  # draft
     assert DAY.isoformat() not in demo_client.get("/routes/mine").get_data(as_text=True)
     with demo_app.app_context():
-        adjusting.publish_plan(db.session, _branch_id("DG"), view.id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, _branch_id("DG"), view.id, view.version, SYSTEM, confirmed=True)
     monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 25))
     listing = demo_client.get("/routes/mine").get_data(as_text=True)
     assert f"/routes/mine/{DAY.isoformat()}" in listing
@@ -201,7 +202,7 @@ def test_a_second_plan_for_a_day_being_planned_follows_the_first_job(demo_app, d
 
     with demo_app.app_context():
         parameters = storing.plan_job_parameters(DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END, 1,
-                                                  None, "/routes/")
+                                                  SYSTEM, "/routes/")
         first = submit_job(db.session, branch_id=_branch_id("DG"), kind=storing.PLAN_JOB_KIND,
                            parameters=parameters, user_id=None)
         db.session.remove()
@@ -227,12 +228,12 @@ def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_
     with demo_app.app_context():
         branch_id = _branch_id("DG")
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
-        adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
+        adjusting.publish_plan(db.session, branch_id, view.id, view.version, SYSTEM, confirmed=True)
         customer = db.session.scalars(select(Customer).where(
             Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE,
             Customer.id.not_in(select(Order.customer_id).where(Order.delivery_date == DAY))).order_by(Customer.id)).first()
         name = customer.full_name
-        late_id = save_order(db.session, branch_id, customer.id, DAY, [OrderLineInput("Tea", 1)], "", None)
+        late_id = save_order(db.session, branch_id, customer.id, DAY, [OrderLineInput("Tea", 1)], "", SYSTEM)
         db.session.remove()
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
         VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")])

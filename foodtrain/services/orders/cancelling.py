@@ -12,6 +12,7 @@ from foodtrain.models import (
     OrderStatus,
 )
 from foodtrain.models._types import utc_now
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.orders.rules import (
     CANCELLABLE_STATUSES,
@@ -38,7 +39,7 @@ def cancel_order(
     branch_id: int,
     order_id: int,
     reason: str,
-    user_id: int | None,
+    actor: Actor,
     expected_version: int | None = None,
 ) -> None:
     """Cancel an order that has not been delivered; the reason is added to the order notes."""
@@ -58,7 +59,7 @@ def cancel_order(
                                              "it can no longer be cancelled."})
         _mark_cancelled(order, reason)
         session.flush()
-        record_order_event(session, user_id, "order.cancel", order, "fields=status,notes")  # ids and field names, never the reason
+        record_order_event(session, actor, "order.cancel", order, "fields=status,notes")  # ids and field names, never the reason
 
 
 def _mark_cancelled(order: Order, reason: str) -> None:
@@ -73,7 +74,7 @@ def _mark_cancelled(order: Order, reason: str) -> None:
 ERASURE_CANCEL_REASON = "customer's details erased"
 
 
-def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, user_id: int | None,
+def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, actor: Actor,
                                           today: date) -> list[int]:
     """Cancel every order of the customer not yet delivered (any date), so no van goes to an erased address;
     also one recorded as not delivered today or later, which the team could still undo back onto the van.
@@ -89,7 +90,7 @@ def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, us
     session.flush()
     for order in orders:
         # The reason is a fixed text, never personal: it goes into the audit detail.
-        record_order_event(session, user_id, "order.cancel", order, f"fields=status,notes reason={ERASURE_CANCEL_REASON}")
+        record_order_event(session, actor, "order.cancel", order, f"fields=status,notes reason={ERASURE_CANCEL_REASON}")
     return [order.id for order in orders]
 
 
@@ -116,7 +117,7 @@ def undo_blocker(session: Session, order: Order, today: date) -> str:
     return ""
 
 
-def undo_cancel(session: Session, branch_id: int, order_id: int, today: date, user_id: int | None,
+def undo_cancel(session: Session, branch_id: int, order_id: int, today: date, actor: Actor,
                 expected_version: int | None = None) -> None:
     """Bring a cancelled order back to the status it had, until the day's round is out."""
     with order_change(session):
@@ -133,4 +134,4 @@ def undo_cancel(session: Session, branch_id: int, order_id: int, today: date, us
         order.notes = f"{order.notes}\nCancellation undone.".strip()
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, user_id, "order.uncancel", order, order.status.value)
+        record_order_event(session, actor, "order.uncancel", order, order.status.value)

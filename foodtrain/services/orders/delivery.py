@@ -13,10 +13,12 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.money import MAX_AMOUNT_PENCE, format_pence
+from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.orders.rules import (
     DELIVERABLE_STATUSES,
     REASON_MAX_LENGTH,
+    StaleOrderError,
     check_order_version,
     order_change,
     order_in_branch,
@@ -46,7 +48,7 @@ def record_delivery(
     amount_received_pence: int | None,
     payment_method: PaymentMethod | None,
     not_delivered_reason: str,
-    user_id: int | None,
+    actor: Actor,
     expected_version: int | None = None,
     today: date | None = None,
 ) -> None:
@@ -100,23 +102,26 @@ def record_delivery(
             detail = "not delivered"
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, user_id, "order.delivery", order, detail)
+        record_order_event(session, actor, "order.delivery", order, detail)
 
 
 RECORDED_DELIVERY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
 
 
-def undo_delivery(session: Session, branch_id: int, order_id: int, user_id: int | None,
+def undo_delivery(session: Session, branch_id: int, order_id: int, actor: Actor,
                   expected_version: int | None = None, today: date | None = None) -> None:
     """Take back a delivered / not delivered record (a wrong tap on the phone): the order is packed and
     waiting again, with no amount received or reason, so the customer's balance is as it was.
     Given ``today``, only until the end of the delivery day; after that the office corrects the order."""
     with order_change(session):
         order = order_in_branch(session, branch_id, order_id)
-        if order.status is OrderStatus.PACKED and expected_version is not None and order.version > expected_version:
+        try:
+            check_order_version(order, expected_version)
+        except StaleOrderError:
+            if order.status is not OrderStatus.PACKED:
+                raise  # recorded again since the form: that record stands
             session.rollback()
-            return  # a repeated submit: already undone
-        check_order_version(order, expected_version)
+            return  # a repeated submit: already undone, which is what the form asked for
         if order.status not in RECORDED_DELIVERY_STATUSES:
             raise ValidationError({"undo": "Nothing to undo: no delivery is recorded for this order."})
         if today is not None and order.delivery_date < today:
@@ -128,4 +133,4 @@ def undo_delivery(session: Session, branch_id: int, order_id: int, user_id: int 
         order.not_delivered_reason = None
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, user_id, "order.delivery_undone", order)
+        record_order_event(session, actor, "order.delivery_undone", order)

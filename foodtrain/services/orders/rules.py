@@ -22,7 +22,7 @@ from foodtrain.models import (
     OrderStatus,
 )
 from foodtrain.schedule import is_customer_due
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import NotFoundError, StaleRecordError, check_version
 from foodtrain.services.people import get_in_branch
 
@@ -105,8 +105,8 @@ def order_in_branch(session: Session, branch_id: int, order_id: int) -> Order:
     return get_in_branch(session, Order, order_id, branch_id)
 
 
-def record_order_event(session: Session, user_id: int | None, action: str, order: Order, detail: str = "") -> None:
-    record_event(session, user_id=user_id, action=action, entity_type="order", entity_id=order.id,
+def record_order_event(session: Session, actor: Actor, action: str, order: Order, detail: str = "") -> None:
+    record_event(session, actor=actor, action=action, entity_type="order", entity_id=order.id,
                  branch_id=order.branch_id, detail=detail)
 
 

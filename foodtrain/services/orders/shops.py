@@ -172,7 +172,7 @@ def record_packing(
     order_id: int,
     crates: int,
     till_receipt_pence: int,
-    user_id: int | None,
+    actor: Actor,
     expected_version: int | None = None,
 ) -> None:
     """The shop has packed the order: record crates and the till receipt; the order becomes PACKED."""
@@ -199,4 +199,4 @@ def record_packing(
         order.status = OrderStatus.PACKED
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, user_id, "order.packed", order, f"crates={crates} receipt={format_pence(till_receipt_pence)}")
+        record_order_event(session, actor, "order.packed", order, f"crates={crates} receipt={format_pence(till_receipt_pence)}")

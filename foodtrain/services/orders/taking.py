@@ -25,6 +25,7 @@ from foodtrain.models import (
     Shop,
 )
 from foodtrain.models._types import utc_now
+from foodtrain.services.audit import Actor
 from foodtrain.services.charges import delivery_charge_on
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import NotFoundError, ValidationError
@@ -227,7 +228,7 @@ def save_order(
     delivery_date: date,
     lines: list[OrderLineInput],
     notes: str,
-    user_id: int | None,
+    actor: Actor,
     expected_version: int | None = None,
     order_id: int | None = None,
 ) -> int:
@@ -241,7 +242,7 @@ def save_order(
     """
     for attempt in (1, 2):
         try:
-            return _save_order(session, branch_id, customer_id, delivery_date, lines, notes, user_id,
+            return _save_order(session, branch_id, customer_id, delivery_date, lines, notes, actor,
                                expected_version, order_id)
         except IntegrityError:
             # Someone inserted the same (customer, date) between our read and our write: update it instead.
@@ -258,7 +259,7 @@ def save_order(
 
 
 def _save_order(session: Session, branch_id: int, customer_id: int, delivery_date: date,
-                lines: list[OrderLineInput], notes: str, user_id: int | None,
+                lines: list[OrderLineInput], notes: str, actor: Actor,
                 expected_version: int | None, order_id: int | None) -> int:
     notes = (notes or "").strip()
     errors: dict[str, str] = {}
@@ -299,13 +300,13 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
             raise ValidationError({"delivery_date": str(error)}) from None
         order = Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id,
                       delivery_date=delivery_date, delivery_charge_pence=charge, notes=notes,
-                      created_by_user_id=user_id, status=OrderStatus.RECEIVED)
+                      created_by_user_id=actor.user_id, status=OrderStatus.RECEIVED)
         order.lines = [OrderLine(position=position, item=line.item, quantity=line.quantity, notes=line.notes,
                                  substitute_allowed=line.substitute_allowed)
                        for position, line in enumerate(cleaned, start=1)]
         session.add(order)
         session.flush()
-        record_order_event(session, user_id, "order.create", order, f"lines={len(cleaned)}")
+        record_order_event(session, actor, "order.create", order, f"lines={len(cleaned)}")
         commit_order_change(session)
         return order.id
 
@@ -343,7 +344,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         for position, line in enumerate(cleaned, start=1)
     )
     session.flush()
-    record_order_event(session, user_id, action, order, f"lines={len(cleaned)}")
+    record_order_event(session, actor, action, order, f"lines={len(cleaned)}")
     commit_order_change(session)
     return order.id
 

@@ -19,8 +19,8 @@ from foodtrain.models import (
     Van,
 )
 from foodtrain.models._types import utc_now
-from foodtrain.services.audit import record_event
-from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError
+from foodtrain.services.audit import Actor, record_event
+from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, day_staffing, team_missing
 from foodtrain.services.planning.staleness import changes_of
@@ -55,14 +55,15 @@ def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
 
 
 def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
+    """The plan to change, refused (the one "changed by someone else" check) when the form's ``version`` is old;
+    called without a form (the demo) no version is given and nothing is checked."""
     plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
-    if version is not None and plan.version != version:
-        raise StaleRecordError("plan", STALE_PLAN_CHANGES)
+    check_version(plan.version, version, record="plan", how=STALE_PLAN_CHANGES, missing_is_stale=False)
     return plan
 
 
 def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, van_id: int, version: int | None,
-               user_id: int | None) -> None:
+               actor: Actor) -> None:
     """Keep an order on a chosen van at the next re-plan (a second identical move changes nothing)."""
     try:
         plan = _plan_for_change(session, branch_id, plan_id, version)
@@ -85,7 +86,7 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
             session.add(RoutePin(plan_id=plan.id, order_id=order_id, van_id=van_id))
         else:
             pin.van_id = van_id
-        record_event(session, user_id=user_id, action="route_plan.move_order", entity_type="route_plan",
+        record_event(session, actor=actor, action="route_plan.move_order", entity_type="route_plan",
                      entity_id=plan.id, branch_id=branch_id, detail=f"order {order_id} to van {van_id}")
         _commit_change(session)
     except Exception:
@@ -94,7 +95,7 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
 
 
 def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, locked: bool, version: int | None,
-                   user_id: int | None) -> None:
+                   actor: Actor) -> None:
     """Lock (keep as it is at the next re-plan) or unlock a van's round."""
     try:
         plan = _plan_for_change(session, branch_id, plan_id, version)
@@ -102,7 +103,7 @@ def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, 
         if round_ is None:
             raise ValidationError({"van_id": "That van has no round in this plan."})
         round_.locked = locked
-        record_event(session, user_id=user_id, action="route_plan.lock" if locked else "route_plan.unlock",
+        record_event(session, actor=actor, action="route_plan.lock" if locked else "route_plan.unlock",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id, detail=f"van {van_id}")
         _commit_change(session)
     except Exception:
@@ -134,7 +135,7 @@ def publish_warnings(session: Session, branch_id: int, plan: RoutePlan) -> list[
     return warnings
 
 
-def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, user_id: int | None,
+def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, actor: Actor,
                  confirmed: bool = False) -> None:
     """Publish the plan: its teams can now see their rounds and download their sheets.
 
@@ -152,7 +153,7 @@ def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | 
                 raise ConfirmationNeeded(warnings)
             plan.status = RoutePlanStatus.PUBLISHED
             plan.published_at = utc_now()
-            record_event(session, user_id=user_id, action="route_plan.publish", entity_type="route_plan",
+            record_event(session, actor=actor, action="route_plan.publish", entity_type="route_plan",
                          entity_id=plan.id, branch_id=branch_id, detail=plan.delivery_date.isoformat())
         _commit_change(session)
     except Exception:

@@ -28,7 +28,7 @@ from foodtrain.models import (
     RouteUnplanned,
 )
 from foodtrain.models._types import utc_now
-from foodtrain.services.audit import record_event
+from foodtrain.services.audit import SYSTEM, Actor, record_event
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, DayInputs, NO_TEAM_TEXT, minutes_of, plan_row, read_day
@@ -67,7 +67,7 @@ class PlanChangedMeanwhile(ValidationError):
 
 
 def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift_start: time, shift_end: time,
-               time_limit_s: int, user_id: int | None) -> int:
+               time_limit_s: int, actor: Actor) -> int:
     """Write the plan for the day (replacing the previous one, keeping its pins); back to draft."""
     for attempt in (1, 2):
         try:
@@ -75,7 +75,7 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             if inputs.read_at is not None and _changed_since_read(plan, inputs):
                 raise PlanChangedMeanwhile(inputs.day)  # one current plan: never a mix of two, never a lost publish
             if plan is None:
-                plan = RoutePlan(branch_id=inputs.branch_id, delivery_date=inputs.day, created_by_user_id=user_id)
+                plan = RoutePlan(branch_id=inputs.branch_id, delivery_date=inputs.day, created_by_user_id=actor.user_id)
                 session.add(plan)
                 session.flush()
             else:
@@ -95,8 +95,8 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             plan.vans_used = len(solution.rounds)
             plan.no_team_rostered = inputs.no_team_rostered
             plan.planned_at = inputs.read_at or utc_now()  # an edit made during the solve is a change since
-            if user_id is not None:
-                plan.created_by_user_id = user_id
+            if actor.user_id is not None:
+                plan.created_by_user_id = actor.user_id
             for round_ in solution.rounds:
                 session.add(RouteRound(plan_id=plan.id, van_id=round_.van_id, locked=round_.locked,
                                        distance_m=round_.distance_m, drive_min=round_.drive_min,
@@ -109,7 +109,7 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
                                           wait_min=stop.wait_min, load_after_crates=stop.load_after_crates))
             for order_id, reason in sorted(solution.unplanned.items()):
                 session.add(RouteUnplanned(plan_id=plan.id, order_id=order_id, reason=reason[:1000]))
-            record_event(session, user_id=user_id, action="route_plan.plan", entity_type="route_plan",
+            record_event(session, actor=actor, action="route_plan.plan", entity_type="route_plan",
                          entity_id=plan.id, branch_id=inputs.branch_id,
                          detail=f"{inputs.day.isoformat()}: {len(solution.rounds)} rounds, "
                                 f"{len(solution.unplanned)} unplanned")
@@ -138,8 +138,8 @@ def _changed_since_read(plan: RoutePlan | None, inputs: DayInputs) -> bool:
 
 def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time = DEFAULT_SHIFT_START,
              shift_end: time = DEFAULT_SHIFT_END, time_limit_s: int = DEFAULT_TIME_LIMIT_S,
-             user_id: int | None = None, progress: ProgressCallback | None = None) -> int:
-    """Plan (or re-plan) a delivery date and store it; returns the plan id."""
+             actor: Actor = SYSTEM, progress: ProgressCallback | None = None) -> int:
+    """Plan (or re-plan) a delivery date and store it as ``actor`` (the system when not given); returns the plan id."""
     _check_plan_request(shift_start, shift_end, time_limit_s)
     try:
         inputs = read_day(session, branch_id, day, shift_start, shift_end)
@@ -149,7 +149,7 @@ def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time =
     if progress is not None:
         progress("Storing the plan")  # the last moment a cancel can stop it: nothing is stored
     return store_plan(session, inputs, solution, shift_start=shift_start, shift_end=shift_end,
-                      time_limit_s=time_limit_s, user_id=user_id)
+                      time_limit_s=time_limit_s, actor=actor)
 
 
 def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -> None:
@@ -191,12 +191,13 @@ def active_plan_job(session: Session, branch_id: int, day: date) -> int | None:
                  if json.loads(parameters or "{}").get("date") == day.isoformat()), None)
 
 
-def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, user_id: int | None,
+def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, actor: Actor,
                         result_url: str) -> dict[str, Any]:
-    """The job's parameters (plain JSON) after checking them."""
+    """The job's parameters (plain JSON) after checking them; the actor goes as its user id and name (a job
+    receives plain values) and is rebuilt by :func:`run_plan_job` for the audit log."""
     _check_plan_request(shift_start, shift_end, time_limit_s)
     return {"date": day.isoformat(), "shift_start": shift_start.strftime("%H:%M"),
-            "shift_end": shift_end.strftime("%H:%M"), "time_limit_s": time_limit_s, "user_id": user_id,
+            "shift_end": shift_end.strftime("%H:%M"), "time_limit_s": time_limit_s, "user_id": actor.user_id, "username": actor.username,
             "url": result_url}
 
 
@@ -213,7 +214,7 @@ def run_plan_job(session: Session, job: JobContext) -> dict[str, Any]:
     plan_id = plan_day(session, job.branch_id, day,
                        shift_start=time.fromisoformat(parameters["shift_start"]),
                        shift_end=time.fromisoformat(parameters["shift_end"]),
-                       time_limit_s=int(parameters["time_limit_s"]), user_id=parameters.get("user_id"),
+                       time_limit_s=int(parameters["time_limit_s"]), actor=Actor(user_id=parameters.get("user_id"), username=parameters.get("username", "")),
                        progress=progress)
     job.report_progress(force=True, message="Plan stored")
     return {"plan_id": plan_id, "url": parameters.get("url", "")}
