@@ -273,6 +273,7 @@ def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, w
     other = make_customer(session, _branch(session, world))
     session.commit()
     before = _order_count(session)
+    assert order_entry_context(session, world["branch"], other.id, TUESDAY).closed_reason == "Storm warning"
     with pytest.raises(ValidationError) as refused:
         save_order(session, world["branch"], other.id, TUESDAY, LINES, "", None)
     assert "closure day (Storm warning)" in refused.value.field_errors["delivery_date"]

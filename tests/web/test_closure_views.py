@@ -48,10 +48,11 @@ def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app,
     with demo_app.app_context():
         branch = db.session.scalar(select(Branch).where(Branch.code == "DG"))
         booked = len(reading.open_orders(db.session, branch.id, day))
+        customer_id = make_customer(db.session, branch).id
         if booked == 0:
             make_order(db.session, make_customer(db.session, branch), delivery_date=day)
-            db.session.commit()
             booked = 1
+        db.session.commit()
     sign_in(demo_client, "coordinator-dg")
     token = csrf_token_from(demo_client.get("/closures/").get_data(as_text=True))
     page = demo_client.post("/closures/", data={"csrf_token": token, "day": day.isoformat(), "action": "close",
@@ -61,6 +62,8 @@ def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app,
     board = demo_client.get("/orders/?date=2026-12-09").get_data(as_text=True)
     assert "The branch is closed on this day (Storm warning)" in board
     assert "closed on this day" not in demo_client.get("/orders/?date=2026-12-08").get_data(as_text=True)
+    entry = demo_client.get(f"/orders/new?customer_id={customer_id}&date=2026-12-09").get_data(as_text=True)
+    assert "The branch is closed on this day (Storm warning)" in entry
     quiet = demo_client.post("/closures/", data={"csrf_token": token, "day": "2027-01-13", "action": "close",
                                                  "reason": "Staff training"}, follow_redirects=True)
     assert "still booked" not in quiet.get_data(as_text=True)

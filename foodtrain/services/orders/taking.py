@@ -92,6 +92,7 @@ class OrderEntryContext:
     usual_items: list[str]
     existing_order: OrderSnapshot | None = None
     support_needs: list[str] = field(default_factory=list)
+    closed_reason: str | None = None  # the branch closed the day: said before the order is typed, not after
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
         usual_items=usual_items(session, branch_id, customer_id, usual_limit),
         # e.g. memory problems or help writing the list: how to take this order on the phone.
         support_needs=[SUPPORT_NEED_LABELS[row.need] for row in customer.support_needs],
+        closed_reason=closed_reason(session, branch_id, delivery_date),
     )
 
 
