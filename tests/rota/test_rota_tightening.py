@@ -25,7 +25,11 @@ def _with_trainees(problem, rng: random.Random):
 
 
 def _without_tightening(mp: pytest.MonkeyPatch) -> None:
+    """The round-5 model: neither the trainee seat cut nor the team / one-person seat bounds."""
+    import rota.solver
+
     mp.setattr(rules, "add_seats_wait_for_all_shadow_shifts", lambda m, vid, k, done: None)
+    mp.setattr(rota.solver, "add_most_teams_and_single_seats", lambda m, teams, singles: None)
 
 
 def _proven(problem, seed: int):
@@ -36,8 +40,9 @@ def _proven(problem, seed: int):
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_trainee_seat_cut_keeps_the_optimum_on_random_small_months(seed: int, monkeypatch: pytest.MonkeyPatch):
-    """add_seats_wait_for_all_shadow_shifts is implied: the same proven optimum with and without it."""
+def test_tightened_model_keeps_the_optimum_on_random_small_months(seed: int, monkeypatch: pytest.MonkeyPatch):
+    """add_seats_wait_for_all_shadow_shifts and the team / one-person seat bounds are implied: the same proven
+    optimum as the round-5 model without them."""
     rng = random.Random(5000 + seed)
     problem = _with_trainees(random_small_problem(rng, n_volunteers=10, n_days=14), rng)
     tightened = _proven(problem, seed)
@@ -48,7 +53,7 @@ def test_trainee_seat_cut_keeps_the_optimum_on_random_small_months(seed: int, mo
 
 
 @pytest.mark.parametrize("seed", range(2))
-def test_trainee_seat_cut_keeps_the_optimum_on_a_generated_tiny_month_full_of_trainees(
+def test_tightened_model_keeps_the_optimum_on_a_generated_tiny_month_full_of_trainees(
         seed: int, monkeypatch: pytest.MonkeyPatch):
     """A generated tiny month (16 volunteers, a fortnight of vans) with many trainees: the same optimum."""
     problem = _with_trainees(generate("tiny", seed), random.Random(seed))
