@@ -28,6 +28,7 @@ class CalendarEvent:
     summary: str
     description: str = ""
     location: str = ""
+    cancelled: bool = False  # STATUS:CANCELLED: calendar apps strike the event through rather than lose it
 
 
 def build_calendar(events: Iterable[CalendarEvent], *, name: str, stamp_utc: datetime) -> str:
@@ -51,7 +52,9 @@ def build_calendar(events: Iterable[CalendarEvent], *, name: str, stamp_utc: dat
             event.add("description", item.description)
         if item.location:
             event.add("location", item.location)
-        event.add("transp", "OPAQUE")
+        if item.cancelled:
+            event.add("status", "CANCELLED")
+        event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")

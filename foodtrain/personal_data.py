@@ -161,7 +161,7 @@ EXPORTED_AS_WORKER: Mapping[str, tuple[tuple[Link, tuple[str, ...]], ...]] = Map
 
 @dataclass(frozen=True)
 class FreeText:
-    """Text columns of `table` that may name a volunteer; the branch is `table`'s own branch_id, or that of the
+    """Text columns of `table` that may name a person (a volunteer or a customer); the branch is `table`'s own branch_id, or that of the
     row of `branch_via` its `key` points at."""
 
     columns: tuple[str, ...]
@@ -202,6 +202,33 @@ VOLUNTEER_OWN_TEXT: Mapping[str, Link] = MappingProxyType({
     "befriending_reviews": Link("befriending_reviews", ("match_id",), via="befriending_matches",
                                 via_column="volunteer_id"),
 })
+
+
+# Text that may name a customer in rows that are not theirs, typed by staff: another customer's order or access
+# note ("Ring Margaret Campbell next door"), a befriending visit note, a rota change note, an EXTRA job's details.
+# A customer's erasure replaces their full name in every such text of their branch, by the same rule as a
+# volunteer's (services/privacy.py, text_without_names). Not the texts the app writes from volunteers' names
+# (a round's team, why a rota seat stayed empty). table -> FreeText.
+CUSTOMER_NAME_IN: Mapping[str, FreeText] = MappingProxyType({
+    "rota_changes": FreeText(("note",), "rotas", "rota_id"),
+    "orders": FreeText(("notes", "not_delivered_reason")),
+    "order_lines": FreeText(("notes",), "orders", "order_id"),
+    "customers": FreeText(("access_notes", "pause_reason", "end_reason", "referred_by",
+                           "eligibility_override_reason")),
+    "referrals": FreeText(("referrer_name", "notes", "decline_reason")),
+    "extra_jobs": FreeText(("details", "completion_notes", "cancel_reason")),
+    "befriending_wishes": FreeText(("notes",)),
+    "befriending_matches": FreeText(("end_reason",)),
+    "befriending_contacts": FreeText(("notes",), "befriending_matches", "match_id"),
+    "befriending_reviews": FreeText(("notes",), "befriending_matches", "match_id"),
+    "outcome_surveys": FreeText(("comments",)),
+    "volunteer_absences": FreeText(("reason",), "volunteers", "volunteer_id"),
+})
+
+# Rows of CUSTOMER_NAME_IN that are the customer's own (their SUBJECT_ROWS): there their first name alone also
+# means them, as for a volunteer (VOLUNTEER_OWN_TEXT); elsewhere it stays. table -> Link to the customer.
+CUSTOMER_OWN_TEXT: Mapping[str, Link] = MappingProxyType(
+    {link.table: link for link in SUBJECT_ROWS[CUSTOMER] if link.table in CUSTOMER_NAME_IN})
 
 
 # Tables whose rows of the person are deleted at erasure (nothing in them is needed for statistics).

@@ -56,6 +56,11 @@ def closed_days(session: Session, branch_id: int, start: date, end: date) -> dic
             for status in day_statuses(session, branch_id, start, end) if not status.is_open}
 
 
+def closed_notice(reason: str) -> str:
+    """What a shift on a day the branch does not work says instead of its team ("Branch closed: Christmas party")."""
+    return f"Branch closed: {reason}"
+
+
 def closed_reason(session: Session, branch_id: int, day: date) -> str | None:
     """Why the branch does not work on ``day``, or None when it works."""
     return closed_days(session, branch_id, day, day).get(day)

@@ -11,7 +11,7 @@ import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -36,8 +36,11 @@ from foodtrain.models import (
     VolunteerPartnerPreference,
 )
 from foodtrain.personal_data import (
+    CUSTOMER_NAME_IN,
+    CUSTOMER_OWN_TEXT,
     DELETED_AT_ERASURE,
     EXPORTED_AS_WORKER,
+    FreeText,
     PERSONAL,
     SUBJECT_ROWS,
     VOLUNTEER_NAME_IN,
@@ -51,7 +54,8 @@ from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"
 # Every table an erasure may write (its own rows, and names in other people's texts): vacuumed after it.
-ERASURE_WRITES = frozenset(PERSONAL) | frozenset(VOLUNTEER_NAME_IN) | DELETED_AT_ERASURE
+ERASURE_WRITES = (frozenset(PERSONAL) | frozenset(VOLUNTEER_NAME_IN) | frozenset(CUSTOMER_NAME_IN)
+                  | DELETED_AT_ERASURE)
 #: Who erases records past their retention period (the audit log names it; no signed-in user).
 RETENTION = Actor(user_id=None, username="retention")
 
@@ -207,6 +211,9 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
 
 def _anonymise_customer(session: Session, customer: Customer, actor: Actor) -> None:
     session.flush()
+    _erase_names_from_free_texts(session, customer.branch_id, customer_names(customer), customer.first_name,
+                                 CUSTOMER_NAME_IN, CUSTOMER_OWN_TEXT, customer.id)
+    session.flush()
     _erase_rows(session, "customer", customer.id)
     # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
     cancel_open_orders_of_erased_customer(session, customer.id, actor, branch_today())
@@ -251,14 +258,22 @@ def volunteer_names(session: Session, volunteer: Volunteer) -> set[str]:
     return {volunteer.full_name, f"{volunteer.last_name}, {volunteer.first_name}", *display_names} - {"", ERASED}
 
 
-def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str], volunteer_id: int,
-                                 first_name: str) -> None:
-    """Every text of the branch that may name the volunteer (personal_data.VOLUNTEER_NAME_IN) loses their
-    name(s); two volunteers of the same name both lose it there. Their first name alone goes too, but only in
-    their own rows (personal_data.VOLUNTEER_OWN_TEXT): elsewhere it may be someone else's ("not Elsie Brodieson")."""
+def customer_names(customer: Customer) -> set[str]:
+    """The names a customer goes by in free text: their full name (also as "Last, First"). Not the first name
+    alone: that would take other people's too."""
+    return {customer.full_name, f"{customer.last_name}, {customer.first_name}"} - {"", ERASED}
+
+
+def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str], first_name: str,
+                                 name_in: Mapping[str, FreeText], own_text: Mapping[str, Link],
+                                 subject_id: int) -> None:
+    """Every text of the branch that may name the person (``name_in``: personal_data.VOLUNTEER_NAME_IN or
+    CUSTOMER_NAME_IN) loses their name(s); two people of the same name both lose it there. Their first name alone
+    goes too, but only in their own rows (``own_text``: VOLUNTEER_OWN_TEXT or CUSTOMER_OWN_TEXT): elsewhere it
+    may be someone else's ("not Elsie Brodieson")."""
     tables = db.metadata.tables
     first_names = {first_name} - {"", ERASED}
-    for table_name, place in VOLUNTEER_NAME_IN.items():
+    for table_name, place in name_in.items():
         table = tables[table_name]
         if place.branch_via is None or place.key is None:
             query = select(table.c.id, *(table.c[name] for name in place.columns)).where(table.c.branch_id == branch_id)
@@ -268,8 +283,8 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
             query = (select(table.c.id, *(table.c[name] for name in place.columns))
                      .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
         own_ids: set[int] = set()
-        if table_name in VOLUNTEER_OWN_TEXT:
-            own_table, own_condition = _linked_rows(VOLUNTEER_OWN_TEXT[table_name], volunteer_id)
+        if table_name in own_text:
+            own_table, own_condition = _linked_rows(own_text[table_name], subject_id)
             own_ids = set(session.scalars(select(own_table.c.id).where(own_condition)).all())
         written = or_(*(table.c[name] != "" for name in place.columns))  # NULL and "" name no one
         for row in session.execute(query.where(written)).all():
@@ -287,8 +302,8 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
 
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     session.flush()
-    _erase_names_from_free_texts(session, volunteer.branch_id, volunteer_names(session, volunteer), volunteer.id,
-                                 volunteer.first_name)
+    _erase_names_from_free_texts(session, volunteer.branch_id, volunteer_names(session, volunteer),
+                                 volunteer.first_name, VOLUNTEER_NAME_IN, VOLUNTEER_OWN_TEXT, volunteer.id)
     session.flush()
     _erase_rows(session, "volunteer", volunteer.id)
     session.expire(volunteer)

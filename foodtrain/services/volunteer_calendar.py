@@ -74,11 +74,15 @@ def calendar_events(volunteer_id: int, shifts: Iterable[Shift], extra_jobs: Iter
     events = []
     for shift in shifts:
         lines = [f"{shift.role_label} — {shift.kind_label.lower()}: {shift.resource}"]
-        if shift.partners:
+        if shift.cancelled:
+            lines.insert(0, f"Cancelled. {shift.cancelled_notice}.")
+        elif shift.partners:
             lines.append("With: " + ", ".join(shift.partners))
+        summary = f"Cancelled — {shift.title}" if shift.cancelled else shift.title
         events.append(CalendarEvent(uid=f"rota-slot-{shift.slot_id}-volunteer-{volunteer_id}@{host}",
-                                    start=shift.start, end=shift.end, summary=shift.title,
-                                    description="\n".join(lines), location=shift.branch_name))
+                                    start=shift.start, end=shift.end, summary=summary,
+                                    description="\n".join(lines), location=shift.branch_name,
+                                    cancelled=shift.cancelled))
     for job in extra_jobs:
         events.append(CalendarEvent(uid=f"extra-job-{job.job_id}@{host}", start=job.start, end=job.end,
                                     summary=f"Food Train EXTRA: {job.task}",

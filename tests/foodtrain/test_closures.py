@@ -94,3 +94,36 @@ def test_closing_a_booked_day_counts_its_open_orders_and_rostered_volunteers(ses
     assert set_day(session, branch.id, friday, is_open=False, reason="Storm warning", actor=Actor(None)) == \
         DayBookings(orders=1, volunteers=2)
     assert set_day(session, branch.id, friday, is_open=None, reason="", actor=Actor(None)) == DayBookings(0, 0)
+
+
+def test_a_day_closed_after_publishing_shows_its_shifts_cancelled(session) -> None:  # type: ignore[no-untyped-def]
+    """Closing a day after the rota is published does not lose the volunteer's shift: their rota says
+    "Branch closed: <reason>", their .ics keeps the event as STATUS:CANCELLED, the coordinator's calendar marks
+    the day closed; the other days stay as they were."""
+    from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
+    from foodtrain.services.rota import get_rota, volunteer_rota
+    from foodtrain.services.volunteer_calendar import volunteer_calendar
+    from tests.factories import make_volunteer
+
+    branch = _branch(session)
+    van = make_van(session, branch)
+    driver = make_volunteer(session, branch)
+    rota = Rota(branch_id=branch.id, month=DECEMBER, status=RotaStatus.PUBLISHED, published_month=DECEMBER)
+    rota.slots = [RotaSlot(key=f"van-{day}", date=date(2026, 12, day), part_of_day=PartOfDay.WHOLE_DAY,
+                           kind=SlotKind.DELIVERY, van_id=van.id, resource="Van", seats=2,
+                           assignments=[RotaAssignment(role=RotaRole.DRIVER, volunteer_id=driver.id)])
+                  for day in (11, 18)]
+    session.add(rota)
+    session.commit()
+    set_day(session, branch.id, date(2026, 12, 11), is_open=False, reason="Storm warning", actor=Actor(None))
+
+    shifts = volunteer_rota(session, branch.id, driver.id, DECEMBER, 31).shifts
+    assert [(shift.date.day, shift.cancelled_notice) for shift in shifts] == [
+        (11, "Branch closed: Storm warning"), (18, "")]
+    ics = volunteer_calendar(session, branch.id, driver.id, DECEMBER, 31).text.replace("\r\n ", "")
+    events = ics.split("BEGIN:VEVENT")[1:]
+    assert len(events) == 2
+    assert "STATUS:CANCELLED" in events[0] and "Branch closed: Storm warning" in events[0]
+    assert "STATUS:CANCELLED" not in events[1]
+    days = {day.date.day: day.closed_notice for day in get_rota(session, branch.id, rota.id).days}
+    assert days == {11: "Branch closed: Storm warning", 18: ""}

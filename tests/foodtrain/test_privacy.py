@@ -379,6 +379,61 @@ def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(
     assert session.get(Order, unrelated.id).notes == "Zqmargaret (daughter) will answer"
 
 
+def test_customer_erasure_takes_their_full_name_out_of_other_records(session) -> None:  # type: ignore[no-untyped-def]
+    """Another customer's order note, a befriending visit note of another match, a rota change note, an EXTRA
+    job's details: the erased customer's full name (also as "Last, First") is replaced, the rest stays. Their
+    first name alone stays there (it may be anyone's); the same name in another branch is left alone."""
+    from foodtrain.models import ExtraJob, ExtraJobStatus, ExtraTaskType
+    from foodtrain.models.rota import Rota, RotaChange, RotaChangeKind, RotaRole
+    from foodtrain.models.support import BefriendingContact, BefriendingMatch, ContactKind
+
+    branch, elsewhere = make_branch(session), make_branch(session)
+    erased = make_customer(session, branch, first_name="Zqmargaret", last_name="Campbell")
+    neighbour = make_customer(session, branch, access_notes="Key with Campbell, Zqmargaret at no. 3")
+    note = make_order(session, neighbour, notes="Ring Zqmargaret  Campbell next door; Zqmargaret may answer")
+    far = make_order(session, make_customer(session, elsewhere), notes="Ring Zqmargaret Campbell next door")
+    volunteer = make_volunteer(session, branch)
+    match = BefriendingMatch(branch_id=branch.id, customer_id=neighbour.id, volunteer_id=volunteer.id,
+                             started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
+                             next_review_on=date(2026, 4, 5))
+    task = ExtraTaskType(branch_id=branch.id, name="Garden")
+    rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
+    session.add_all([match, task, rota])
+    session.flush()
+    visit = BefriendingContact(match_id=match.id, kind=ContactKind.VISIT, happened_on=date(2026, 2, 1),
+                               duration_min=60, notes="Met zqmargaret campbell at the shop")
+    change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=volunteer.id,
+                        new_volunteer_id=volunteer.id, note="Swapped: takes Zqmargaret Campbell to hospital")
+    job = ExtraJob(branch_id=branch.id, customer_id=neighbour.id, task_type_id=task.id, requested_on=date(2026, 12, 1),
+                   status=ExtraJobStatus.REQUESTED, details="Also mow Zqmargaret Campbell's lawn")
+    session.add_all([visit, change, job])
+    session.commit()
+    erase_customer(session, erased.id, branch.id, Actor(None))
+    session.expire_all()
+    assert session.get(Customer, neighbour.id).access_notes == "Key with (erased) at no. 3"
+    assert session.get(Order, note.id).notes == "Ring (erased) next door; Zqmargaret may answer"
+    assert session.get(BefriendingContact, visit.id).notes == "Met (erased) at the shop"
+    assert session.get(RotaChange, change.id).note == "Swapped: takes (erased) to hospital"
+    assert session.get(ExtraJob, job.id).details == "Also mow (erased)'s lawn"
+    assert session.get(Order, far.id).notes == "Ring Zqmargaret Campbell next door"
+
+
+def test_every_place_a_customer_may_be_named_is_vacuumed_after_erasure() -> None:
+    """The places searched for a customer's name are personal text columns that reach a branch, their own rows
+    are the customer's SUBJECT_ROWS, and every table written is in the erasure's VACUUM set."""
+    from foodtrain.extensions import db
+    from foodtrain.personal_data import CUSTOMER_NAME_IN, CUSTOMER_OWN_TEXT, PERSONAL, SUBJECT_ROWS
+    from foodtrain.services.privacy import ERASURE_WRITES
+
+    tables = db.metadata.tables
+    assert set(CUSTOMER_OWN_TEXT) <= set(CUSTOMER_NAME_IN) <= ERASURE_WRITES
+    assert set(CUSTOMER_OWN_TEXT.values()) <= set(SUBJECT_ROWS["customer"])
+    for table_name, place in CUSTOMER_NAME_IN.items():
+        assert set(place.columns) <= set(PERSONAL[table_name]), table_name
+        branch_table = tables[place.branch_via or table_name]
+        assert "branch_id" in branch_table.c and (place.key is None) == (place.branch_via is None), table_name
+
+
 def test_every_place_a_volunteer_may_be_named_is_a_personal_text_column() -> None:
     """The places listed for name search exist, are classified personal, and reach a branch."""
     from foodtrain.extensions import db

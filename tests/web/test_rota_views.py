@@ -405,3 +405,38 @@ def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_cl
     demo_client.post(f"/rota/{rota_id}/shadow-missed?slot={slot_id}",
                      data={"csrf_token": csrf_token_from(edit_page), "missed": "0"})
     assert "trainee, 2 shadow shifts to do" in demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)
+
+
+def test_a_shift_on_a_day_closed_after_publishing_shows_cancelled(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """The tester's case: the branch closes a day after the rota is published. The driver's own page says
+    "Branch closed: <reason>" at that shift, their .ics keeps it as STATUS:CANCELLED, and the coordinator's
+    rota calendar marks the day closed."""
+    from datetime import date
+
+    from foodtrain.models import PartOfDay
+    from foodtrain.services.audit import Actor
+    from foodtrain.services.closures import set_day
+
+    month, closed_day = date(2027, 2, 1), date(2027, 2, 10)
+    with demo_app.app_context():
+        driver_volunteer = db.session.get(Volunteer, db.session.scalar(
+            select(User.volunteer_id).where(User.username == "driver-dg")))
+        rota = Rota(branch_id=driver_volunteer.branch_id, month=month, status=RotaStatus.PUBLISHED,
+                    published_month=month)
+        rota.slots = [RotaSlot(key="office-zq", date=closed_day, part_of_day=PartOfDay.MORNING,
+                               kind=SlotKind.OFFICE, resource="Office", seats=1,
+                               assignments=[RotaAssignment(role=RotaRole.OFFICE, volunteer_id=driver_volunteer.id)])]
+        db.session.add(rota)
+        db.session.commit()
+        rota_id = rota.id
+        set_day(db.session, driver_volunteer.branch_id, closed_day, is_open=False, reason="Zq burst pipe",
+                actor=Actor(None))
+    driver = demo_app.test_client()
+    sign_in(driver, "driver-dg")
+    page = driver.get("/rota/mine?month=2027-02").get_data(as_text=True)
+    assert "Branch closed: Zq burst pipe" in page and "rota-mine__cancelled" in page
+    ics = driver.get("/rota/mine.ics?month=2027-02").get_data(as_text=True).replace("\r\n ", "")
+    assert ics.count("BEGIN:VEVENT") == 1 and "STATUS:CANCELLED" in ics
+    sign_in(demo_client, "coordinator-dg")
+    calendar = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    assert "Branch closed: Zq burst pipe" in calendar and "rota-month__closed" in calendar

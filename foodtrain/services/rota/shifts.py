@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodtrain.models import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind, Volunteer
+from foodtrain.services.closures import closed_days, closed_notice
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, PART_TIMES, ROLE_LABELS
@@ -26,6 +27,16 @@ class Shift:
     role: RotaRole
     partners: tuple[str, ...]
     branch_name: str
+    closed_reason: str = ""  # why the branch does not work that day (closed after publishing): the shift is off
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self.closed_reason)
+
+    @property
+    def cancelled_notice(self) -> str:
+        """"Branch closed: <reason>" for a shift on a day the branch closed, else ""."""
+        return closed_notice(self.closed_reason) if self.closed_reason else ""
 
     @property
     def role_label(self) -> str:
@@ -74,13 +85,14 @@ def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: d
                  .selectinload(RotaAssignment.volunteer),
                  selectinload(RotaAssignment.slot).selectinload(RotaSlot.rota).selectinload(Rota.branch))
     ).all()
+    closed = closed_days(session, branch_id, start, end - timedelta(days=1))
     shifts = []
     for assignment in rows:
         slot = assignment.slot
         partners = tuple(f"{a.volunteer.full_name} ({ROLE_LABELS[a.role].lower()})" for a in slot.assignments
                          if a.volunteer_id != volunteer.id)
         shifts.append(Shift(slot.id, slot.date, slot.part_of_day, slot.kind, slot.resource, assignment.role, partners,
-                            slot.rota.branch.name))
+                            slot.rota.branch.name, closed.get(slot.date, "")))
     shifts.sort(key=lambda s: (s.date, s.start, s.slot_id))
     return VolunteerRota(volunteer.id, volunteer.full_name, tuple(shifts),
                          volunteer.shadow_shifts_remaining if volunteer.is_trainee else None)

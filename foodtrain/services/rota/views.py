@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from foodtrain.models import (
     PartOfDay, Rota, RotaAssignment, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind, Volunteer,
 )
+from foodtrain.services.closures import closed_days, closed_notice
 from foodtrain.services.people import in_branch
 from foodtrain.wording import search_outcome
 from foodtrain.services.rota.labels import KIND_LABELS, PART_LABELS, ROLE_LABELS
@@ -70,6 +72,12 @@ class DayView:
     collections: tuple[SlotView, ...]
     shopping: tuple[SlotView, ...]
     office: tuple[SlotView, ...]
+    closed_reason: str = ""  # the branch does not work that day (closed after the rota was made): its slots are off
+
+    @property
+    def closed_notice(self) -> str:
+        """"Branch closed: <reason>" for a day the branch closed, else ""."""
+        return closed_notice(self.closed_reason) if self.closed_reason else ""
 
     @property
     def slots(self) -> tuple[SlotView, ...]:
@@ -244,7 +252,10 @@ def _name(volunteer: Volunteer | None) -> str:
     return volunteer.full_name if volunteer is not None else ""
 
 
-def rota_view(rota_row: Rota) -> RotaView:
+def rota_view(rota_row: Rota, closed: Mapping[date, str] | None = None) -> RotaView:
+    """The page's view of a stored rota; ``closed`` (day -> why, from closures.closed_days) marks the days the
+    branch does not work although slots were made for them."""
+    closed = closed or {}
     by_day: dict[date, list[SlotView]] = defaultdict(list)
     for slot in rota_row.slots:
         by_day[slot.date].append(slot_view(slot))
@@ -258,6 +269,7 @@ def rota_view(rota_row: Rota) -> RotaView:
             tuple(s for s in slots if s.kind is SlotKind.LIST_COLLECTION),
             tuple(s for s in slots if s.kind is SlotKind.SHOPPING),
             tuple(s for s in slots if s.kind is SlotKind.OFFICE),
+            closed.get(day, ""),
         ))
     changes = tuple(
         ChangeView(c.changed_at, c.kind, c.slot_label, c.role, _name(c.old_volunteer), _name(c.new_volunteer), c.note)
@@ -274,7 +286,9 @@ def rota_view(rota_row: Rota) -> RotaView:
 
 def get_rota(session: Session, branch_id: int, rota_id: int) -> RotaView:
     """The whole month of a rota of the branch, for the calendar page."""
-    return rota_view(load_rota(session, branch_id, rota_id))
+    rota_row = load_rota(session, branch_id, rota_id)
+    month_end = (rota_row.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return rota_view(rota_row, closed_days(session, branch_id, rota_row.month, month_end))
 
 
 def list_rotas(session: Session, branch_id: int) -> list[RotaSummary]:
