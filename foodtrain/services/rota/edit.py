@@ -20,7 +20,7 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, ROLE_LABELS, RULE_TEXT
 from foodtrain.services.rota.store import (
-    StaleRotaError, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
+    StaleRotaError, check_rota_version, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
 )
 from foodtrain.services.rota.views import SlotView, slot_view
 from foodtrain.services.rota_problem import (
@@ -243,8 +243,7 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
                     key=lambda s: (s.role.value, s.volunteer_id or 0))
     if wanted == _current_seats(slot):
         return 0
-    if expected_version is None or rota_row.version != expected_version:
-        raise StaleRotaError()
+    check_rota_version(rota_row, expected_version)
     allowed_roles = {*ROLES_FOR_KIND[slot.kind], RotaRole.SHADOW}
     errors: dict[str, str] = {}
     seen: set[int] = set()
@@ -294,8 +293,7 @@ def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_
         raise ValidationError({"assignment_id": "Choose a person on this slot."})
     if other_assignment_id not in found or other_assignment_id == assignment_id:
         raise ValidationError({"other_assignment_id": "Choose someone else's seat on this rota to swap with."})
-    if expected_version is None or rota_row.version != expected_version:
-        raise StaleRotaError()
+    check_rota_version(rota_row, expected_version)
     (slot_a, first), (slot_b, second) = found[assignment_id], found[other_assignment_id]
     if slot_a.id == slot_b.id:
         raise ValidationError({"other_assignment_id": "Both people are already on this slot."})

@@ -13,7 +13,7 @@ from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota.shadow import count_shadow_shifts_done
-from foodtrain.services.rota.store import StaleRotaError, commit_or_stale, load_rota
+from foodtrain.services.rota.store import check_rota_version, commit_or_stale, load_rota
 
 def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_version: int | None,
                  actor: Actor) -> bool:
@@ -28,8 +28,7 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
         return False
     if rota_row.status is RotaStatus.REPLACED:
         raise ValidationError({"__all__": "This rota was replaced by a newer one; generate or open the current one."})
-    if expected_version is None or rota_row.version != expected_version:
-        raise StaleRotaError()
+    check_rota_version(rota_row, expected_version)
     current = session.scalar(in_branch(select(Rota), Rota, branch_id).where(
         Rota.published_month == rota_row.month, Rota.status == RotaStatus.PUBLISHED))
     if current is not None:

@@ -16,7 +16,7 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.edit import VolunteerChoice
 from foodtrain.services.rota.store import (
-    StaleRotaError, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
+    check_rota_version, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
 )
 from foodtrain.services.rota.views import ChangeView, RotaView, rota_view
 from foodtrain.services.rota_problem import (
@@ -70,8 +70,7 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     if not seats_affected:
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} has no shifts on this rota from "
                                                f"{from_date:%d %B} on: nothing to repair."})
-    if expected_version is None or rota_row.version != expected_version:
-        raise StaleRotaError()
+    check_rota_version(rota_row, expected_version)
     data = problem_for(session, rota_row)
     published = library_assignments(rota_row)
     names = dict(data.names)
@@ -85,8 +84,7 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
         raise ValidationError({"from_date": humanise(str(error), names)}) from None
 
     rota_row = load_rota(session, branch_id, rota_id, for_change=True)
-    if rota_row.version != expected_version:
-        raise StaleRotaError()
+    check_rota_version(rota_row, expected_version)
     slots = {slot.key: slot for slot in rota_row.slots}
     note = f"repair: {names.get(volunteer_key(dropped_id), '')} unavailable from {from_date:%d %b %Y}"[:300]
     for change in outcome.changes:

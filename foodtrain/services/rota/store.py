@@ -14,7 +14,7 @@ import rota
 from rota.explain import explain_unfilled
 from rota.scoring import evaluate
 from foodtrain.models import Rota, RotaAssignment, RotaSlot
-from foodtrain.services.errors import NotFoundError, StaleRecordError
+from foodtrain.services.errors import NotFoundError, StaleRecordError, check_version
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota.labels import PART_LABELS
 from foodtrain.services.rota_problem import ProblemData, build_problem, humanise
@@ -24,6 +24,14 @@ class StaleRotaError(StaleRecordError):
 
     def __init__(self) -> None:
         super().__init__("rota")
+
+
+def check_rota_version(rota_row: Rota, expected_version: int | None) -> None:
+    """The one "changed by someone else" check (errors.check_version) for a form that changes a rota."""
+    try:
+        check_version(rota_row.version, expected_version, record="rota")
+    except StaleRecordError:
+        raise StaleRotaError() from None
 
 
 MAX_ID = 2**31 - 1
