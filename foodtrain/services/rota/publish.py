@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from foodtrain.models import Rota, RotaStatus
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
+from foodtrain.services.commitments import support_clashes_in_rota
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota.store import StaleRotaError, commit_or_stale, load_rota
@@ -26,6 +27,9 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
         raise ValidationError({"__all__": "This rota was replaced by a newer one; generate or open the current one."})
     if expected_version is None or rota_row.version != expected_version:
         raise StaleRotaError()
+    if clashes := support_clashes_in_rota(session, rota_row.id):  # EXTRA/befriending booked onto an old draft's seat
+        raise ValidationError({"__all__": f"Publishing would double-book: {'; '.join(clashes[:3])}. "
+                               "Change those seats (or draw up the rota again) first."})
     current = session.scalar(in_branch(select(Rota), Rota, branch_id).where(
         Rota.published_month == rota_row.month, Rota.status == RotaStatus.PUBLISHED))
     if current is not None:
