@@ -33,6 +33,9 @@ REGENERATE = "FOODTRAIN_HELP_SCREENSHOTS=1 .venv/bin/python -m pytest tests/brow
 # unchanged screen differs by well under 1 (font antialiasing, a timestamp); a moved or new panel by far more.
 STALE_DIFFERENCE = 2.0
 DOWNSCALE = 8
+# A planned day's map draws the solver's rounds, which vary a little from run to run under a time limit
+# (measured up to 1.2); a changed layout is still tens of grey levels off (the old blank map box: 42).
+STALE_DIFFERENCE_OF = {"routes-day.png": 5.0}
 
 
 def screen_difference(taken_png: bytes, committed: Path) -> float:
@@ -178,10 +181,12 @@ def test_help_screens_are_taken_and_shown(browser_page, demo_app, monkeypatch) -
     page.goto(f"{server}/routes/mine/{DAY.isoformat()}")
     _shot(page, "driver-round-phone.png", differences, page.locator(f"#stop-{card_order_id}"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    stale = {name: round(value, 2) for name, value in differences.items() if value > STALE_DIFFERENCE}
+    stale = {name: round(value, 2) for name, value in differences.items()
+             if value > STALE_DIFFERENCE_OF.get(name, STALE_DIFFERENCE)}
     print(f"\nhelp screenshots compared with web/static/help/ (grey, 1/{DOWNSCALE} size, mean difference): "
           f"{ {name: round(value, 2) for name, value in differences.items()} }")
-    assert stale == {}, (f"help screenshots out of date (mean grey difference over {STALE_DIFFERENCE}): {stale}; "
+    assert stale == {}, (f"help screenshots out of date (mean grey difference over {STALE_DIFFERENCE}, "
+                         f"{STALE_DIFFERENCE_OF} for those): {stale}; "
                          f"the new ones are in {ARTIFACTS / 'help'}. Retake them with `{REGENERATE}`, look at "
                          "them and commit web/static/help/.")
     page.context.clear_cookies()
