@@ -89,6 +89,9 @@ TOPICS = {topic.slug: topic for topic in (
         "The sheet lists every stop in order, with the address, phone, access notes and amount due.",
     ), (
         Screenshot("print-picking.png", "The picking lists page for a delivery day", "Picking lists for the shops."),
+        Screenshot("driver-round-phone.png", "A stop's card on a driver's phone: time, customer, address with "
+                   "directions, phone, amount due and the Delivered / Not delivered choice",
+                   "A stop's card on “My rounds”, on a phone."),
     ), ("On a phone, each stop's card on “My rounds” has “Delivered” and “Not delivered”: choose one, check the "
         "amount and press “Save”; “Undo” takes it back the same day if you tapped the wrong one.",)),
     HelpTopic("drop-out", "When a volunteer drops out", COORDINATORS, (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 import rota
@@ -55,8 +55,17 @@ class Commitment:
         return f"on the draft rota: {self.label}" if self.draft else f"already on a {self.label}"
 
 
-# Rotas whose seats take a volunteer's half-day: the published one, and drafts (a seat there is one publish away).
-SEAT_TAKING_ROTA_STATUSES = (RotaStatus.PUBLISHED, RotaStatus.DRAFT)
+def current_rota_ids(session: Session, month: date) -> set[int]:
+    """The rotas of ``month`` whose seats take a volunteer's half-days, in every branch: the published one, and
+    the newest draft made after it (one publish away from being the rota). Older drafts are left-overs that
+    nobody reads; publishing one is refused if it would double-book (``support_clashes_in_rota``)."""
+    month = month.replace(day=1)
+    published = dict(session.execute(select(Rota.branch_id, Rota.id).where(
+        Rota.month == month, Rota.status == RotaStatus.PUBLISHED)).all())
+    drafts = session.execute(select(Rota.branch_id, func.max(Rota.id)).where(
+        Rota.month == month, Rota.status == RotaStatus.DRAFT).group_by(Rota.branch_id)).all()
+    return set(published.values()) | {draft_id for branch_id, draft_id in drafts
+                                       if draft_id > published.get(branch_id, 0)}
 
 
 def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Commitment]:
@@ -64,7 +73,7 @@ def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Co
         select(RotaSlot.id, RotaSlot.part_of_day, RotaSlot.resource, Rota.status)
         .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
         .join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.status.in_(SEAT_TAKING_ROTA_STATUSES), RotaSlot.date == day,
+        .where(Rota.id.in_(current_rota_ids(session, day)), RotaSlot.date == day,
                RotaAssignment.volunteer_id == volunteer_id)
         .order_by(Rota.status.desc(), RotaSlot.id)  # "published" before "draft"
     ).all()
@@ -157,7 +166,7 @@ def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayP
     later_dates = set(session.scalars(
         select(RotaSlot.date).join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
         .join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.status.in_(SEAT_TAKING_ROTA_STATUSES), RotaSlot.date >= first_day,
+        .where(Rota.status.in_((RotaStatus.PUBLISHED, RotaStatus.DRAFT)), RotaSlot.date >= first_day,
                RotaAssignment.volunteer_id == volunteer_id)))
     later_dates |= set(session.scalars(select(ExtraJob.scheduled_date).where(
         ExtraJob.volunteer_id == volunteer_id, ExtraJob.status == ExtraJobStatus.SCHEDULED,
@@ -175,6 +184,26 @@ def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayP
 def is_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, **exclude: int | None) -> bool:
     """The volunteer is available (rota rules) and not already committed that half-day."""
     return not why_not_free(session, volunteer, day, part, **exclude)  # type: ignore[arg-type]  # the keyword names are checked by why_not_free itself
+
+
+def support_clashes_in_rota(session: Session, rota_id: int) -> list[str]:
+    """What publishing the rota would double-book: seats on half-days that an EXTRA job or a befriending visit
+    of the same volunteer already takes (scheduled after the draft was made, onto an older draft's seat)."""
+    clashes = []
+    for day, part, resource, volunteer_id, first_name, last_name in session.execute(
+            select(RotaSlot.date, RotaSlot.part_of_day, RotaSlot.resource, Volunteer.id, Volunteer.first_name,
+                   Volunteer.last_name)
+            .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+            .join(Volunteer, Volunteer.id == RotaAssignment.volunteer_id)
+            .where(RotaSlot.rota_id == rota_id).order_by(RotaSlot.date, RotaSlot.id, Volunteer.id)):
+        halves = rota.Slot("probe", day, part.value, "office", "probe").halves
+        for commitment in [*_extra_commitments(session, volunteer_id, day, None),
+                           *_befriending_commitments(session, volunteer_id, day, None)]:
+            taken = [half for half in commitment.halves if half in halves]
+            if taken:
+                clashes.append(f"{first_name} {last_name} is on {resource} on {day:%-d %b %Y} {taken[0]}, when "
+                               f"they already have the {commitment.label}")
+    return clashes
 
 
 def support_busy_in_month(session: Session, volunteer_ids: list[int],

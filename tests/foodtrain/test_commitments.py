@@ -244,3 +244,36 @@ def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> N
     found = commitments_between(session, volunteer.id, TUESDAY, date(2026, 12, 11))
     assert [(c.kind, c.day) for c in found] == [("rota", TUESDAY), ("extra", date(2026, 12, 10))]
     assert "Van 2" in found[0].label
+
+
+def test_only_the_newest_draft_takes_half_days_and_publishing_an_older_one_cannot_double_book(session) -> None:  # type: ignore[no-untyped-def]
+    """Drafts drawn up again leave older ones behind: only the month's newest draft (made after the published
+    rota) takes half-days; publishing an older draft whose seat an EXTRA job took since is refused, with why."""
+    import pytest
+
+    from foodtrain.services.audit import Actor
+    from foodtrain.services.errors import ValidationError
+    from foodtrain.services.rota.publish import publish_rota
+
+    actor = Actor(user_id=None, username="tester")
+    branch = make_branch(session)
+    volunteer = _volunteer(session, branch)
+    old_draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT, part=PartOfDay.MORNING)
+    assert not is_free(session, volunteer, TUESDAY, DayPart.MORNING)
+    new_draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT, day=date(2026, 12, 15),
+                                part=PartOfDay.MORNING)
+    assert is_free(session, volunteer, TUESDAY, DayPart.MORNING)  # the old draft is a left-over now
+    assert not is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
+    customer = make_customer(session, branch)
+    task = ExtraTaskType(branch_id=branch.id, name="Changing a bulb")
+    session.add(task)
+    session.flush()
+    session.add(ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
+                         status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
+                         part_of_day=DayPart.MORNING))
+    session.flush()
+    with pytest.raises(ValidationError, match="would double-book: .* on 8 Dec 2026 morning, when they already have the EXTRA job: Changing a bulb"):
+        publish_rota(session, branch.id, old_draft.id, expected_version=old_draft.version, actor=actor)
+    assert publish_rota(session, branch.id, new_draft.id, expected_version=new_draft.version, actor=actor)
+    assert not is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
+    assert is_free(session, volunteer, date(2026, 12, 8), DayPart.AFTERNOON)

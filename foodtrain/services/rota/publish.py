@@ -10,6 +10,7 @@ from foodtrain.models import Rota, RotaStatus
 from foodtrain.clock import branch_today
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
+from foodtrain.services.commitments import support_clashes_in_rota
 from foodtrain.services.errors import ValidationError
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota.shadow import count_shadow_shifts_done
@@ -29,6 +30,9 @@ def publish_rota(session: Session, branch_id: int, rota_id: int, *, expected_ver
     if rota_row.status is RotaStatus.REPLACED:
         raise ValidationError({"__all__": "This rota was replaced by a newer one; generate or open the current one."})
     check_rota_version(rota_row, expected_version)
+    if clashes := support_clashes_in_rota(session, rota_row.id):  # EXTRA/befriending booked onto an old draft's seat
+        raise ValidationError({"__all__": f"Publishing would double-book: {'; '.join(clashes[:3])}. "
+                               "Change those seats (or draw up the rota again) first."})
     current = session.scalar(in_branch(select(Rota), Rota, branch_id).where(
         Rota.published_month == rota_row.month, Rota.status == RotaStatus.PUBLISHED))
     if current is not None:
