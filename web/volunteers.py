@@ -167,7 +167,7 @@ def add_absence(volunteer_id: int) -> ResponseReturnValue:
             flash("Dates away added.", "success")
             clashes = commitments_between(db.session(), volunteer.id, form.start_date.data, form.end_date.data)
             if clashes:
-                booked = "; ".join(f"{plain_date(c.day)}: {c.label}" for c in clashes)
+                booked = "; ".join(f"{plain_date(c.day)}: {c.what}" for c in clashes)
                 flash(f"{volunteer.full_name} is still down for {booked}. For a rota shift, open the rota and "
                       "press “Someone drops out…”; give an EXTRA job to someone else.", "warning")
             return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))

@@ -50,6 +50,11 @@ class Commitment:
     draft: bool = False  # a seat in a draft rota: not published yet, but publishing it would double-book
 
     @property
+    def what(self) -> str:
+        """What it is, in a list of bookings: "rota shift: Van 1", "draft rota: Van 1", "EXTRA job: …"."""
+        return f"draft rota: {self.label}" if self.draft else self.label
+
+    @property
     def taken_by(self) -> str:
         """How the office reads it: "already on a rota shift: Van 1", "on the draft rota: Van 1"."""
         return f"on the draft rota: {self.label}" if self.draft else f"already on a {self.label}"
@@ -129,7 +134,7 @@ def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_ex
 
 
 def commitments_between(session: Session, volunteer_id: int, first_day: date, last_day: date) -> list[Commitment]:
-    """The volunteer's published shifts and EXTRA jobs from ``first_day`` to ``last_day`` (inclusive), in date
+    """The volunteer's rota shifts (published, and the month's newest draft) and EXTRA jobs from ``first_day`` to ``last_day`` (inclusive), in date
     order: what dates away added now leave without them (befriending visits are theirs to rearrange)."""
     found: list[Commitment] = []
     day = first_day

@@ -217,8 +217,8 @@ def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_tak
 
 
 def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> None:  # type: ignore[no-untyped-def]
-    """Dates away added after the rota was published: every published shift and scheduled EXTRA job on those
-    days is listed, in date order; a draft's shift and days outside the absence are not."""
+    """Dates away added after the rota was published: every published shift, the newest draft's shift and every
+    scheduled EXTRA job on those days is listed, in date order; days outside the absence are not."""
     from foodtrain.services.commitments import commitments_between
 
     branch = make_branch(session)
@@ -242,8 +242,9 @@ def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> N
                              part_of_day=DayPart.MORNING))
     session.flush()
     found = commitments_between(session, volunteer.id, TUESDAY, date(2026, 12, 11))
-    assert [(c.kind, c.day) for c in found] == [("rota", TUESDAY), ("extra", date(2026, 12, 10))]
-    assert "Van 2" in found[0].label
+    assert [(c.kind, c.day) for c in found] == [("rota", TUESDAY), ("rota", date(2026, 12, 9)),
+                                                ("extra", date(2026, 12, 10))]
+    assert [c.what for c in found] == ["rota shift: Van 2", "draft rota: Van 2", "EXTRA job: Changing a bulb"]
 
 
 def test_only_the_newest_draft_takes_half_days_and_publishing_an_older_one_cannot_double_book(session) -> None:  # type: ignore[no-untyped-def]
