@@ -8,12 +8,12 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from routing import Params, Progress, Status, solve
 from routing.generator import generate_day
+from tests.processes import HAS_PROC, alive, children_of
 from tests.routing.routing_factories import check_invariants
 
 
@@ -82,27 +82,7 @@ solve(generate_day(seed=11, orders=120), Params(time_limit_s=60, workers=2))
 """
 
 
-def _children_of(pid: int) -> list[int]:
-    """Live child processes of ``pid`` (Linux /proc)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            children.append(int(stat.parent.name))
-    return children
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)")
+@pytest.mark.skipif(not HAS_PROC, reason="reads child processes from /proc (Linux)")
 @pytest.mark.parametrize("watch", ["kernel-signal", "parent-check"])
 def test_search_workers_end_within_seconds_when_their_parent_is_killed(watch: str) -> None:
     """A process running a 60 s two-worker solve is killed hard (kill -9, as a job worker can be): its search
@@ -110,7 +90,7 @@ def test_search_workers_end_within_seconds_when_their_parent_is_killed(watch: st
     script = subprocess.Popen([sys.executable, "-c", _LONG_SOLVE, watch])
     try:
         deadline = time.monotonic() + 30
-        while len(children := _children_of(script.pid)) < 2:
+        while len(children := children_of(script.pid)) < 2:
             assert script.poll() is None and time.monotonic() < deadline, "the search workers never started"
             time.sleep(0.1)
         time.sleep(1.0)  # the workers are searching
@@ -118,9 +98,9 @@ def test_search_workers_end_within_seconds_when_their_parent_is_killed(watch: st
         script.kill()
         script.wait()
     killed_at = time.monotonic()
-    while any(_alive(child) for child in children) and time.monotonic() - killed_at < 5.0:
+    while any(alive(child) for child in children) and time.monotonic() - killed_at < 5.0:
         time.sleep(0.1)
-    survivors = [child for child in children if _alive(child)]
+    survivors = [child for child in children if alive(child)]
     for child in survivors:
         os.kill(child, signal.SIGKILL)
     assert not survivors, f"search workers still running 5 s after their parent was killed: {survivors}"
