@@ -73,6 +73,8 @@ class JobContext:
     branch_id: int
     parameters: dict[str, Any]
     _session_factory: sessionmaker
+    #: The worker running this attempt: a late report from an earlier attempt's worker changes nothing.
+    _worker_id: str = ""
     _started_monotonic: float = field(default_factory=time.monotonic)
     _last_report: float = 0.0
     _last_stop_check: float = 0.0
@@ -89,8 +91,11 @@ class JobContext:
             return
         self._last_report = now
         payload = {"elapsed_s": round(self.elapsed_s, 1), **figures}
+        this_attempt = [BackgroundJob.id == self.job_id]
+        if self._worker_id:
+            this_attempt.append(BackgroundJob.worker_id == self._worker_id)
         with self._session_factory() as session:
-            session.execute(update(BackgroundJob).where(BackgroundJob.id == self.job_id)
+            session.execute(update(BackgroundJob).where(*this_attempt)
                             .values(progress_json=json.dumps(payload, default=str)))
             session.commit()
 
@@ -180,12 +185,15 @@ class _Heartbeat:
 
 
 def _claim(session_factory: sessionmaker, job_id: int, worker_id: str) -> bool:
-    """Mark a queued job running by this worker; False if it is not queued (done, cancelled, or taken)."""
+    """Mark a queued job running by this worker; False if it is not queued (done, cancelled, or taken).
+
+    A new attempt starts with empty progress: an earlier attempt's figures (its best so far) are not this one's.
+    """
     with session_factory() as session:
         claimed = session.execute(
             update(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.status == JobStatus.QUEUED)
             .values(status=JobStatus.RUNNING, started_at=utc_now(), heartbeat_at=utc_now(), worker_id=worker_id,
-                    attempts=BackgroundJob.attempts + 1)
+                    attempts=BackgroundJob.attempts + 1, progress_json="{}")
         ).rowcount
         session.commit()
     return bool(claimed)
@@ -210,7 +218,8 @@ def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = 
     with session_factory() as session:
         job = session.get(BackgroundJob, job_id)
         assert job is not None
-        context = JobContext(job.id, job.branch_id, json.loads(job.parameters_json or "{}"), session_factory)
+        context = JobContext(job.id, job.branch_id, json.loads(job.parameters_json or "{}"), session_factory,
+                             worker_id)
         kind = job.kind
         session.commit()
     handler = _HANDLERS.get(kind)

@@ -39,8 +39,13 @@ every worker runs PyVRP.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -802,9 +807,49 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
 STOP_GRACE_S = 1.2
 
 
+#: How often a search worker checks that the process that started it is still alive (portable fallback).
+PARENT_CHECK_INTERVAL_S = 0.5
+#: Linux prctl option: the signal this process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """End this search worker as soon as ``parent_pid`` (the process that started it) dies.
+
+    A job worker killed hard (kill -9) would otherwise leave its searches running until their time
+    limit, taking the CPU from the worker started in its place. On Linux the kernel sends SIGKILL
+    when the parent dies (SIGKILL, not SIGTERM: a forked worker inherits the job worker's SIGTERM
+    handler, which asks for a graceful stop; for the same reason SIGTERM, sent by ``terminate()`` to a late
+    worker, is given back its default action). Everywhere, a daemon thread also checks the parent's pid
+    every PARENT_CHECK_INTERVAL_S, and a parent already gone before this ran ends the worker at once.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            log.debug("prctl(PR_SET_PDEATHSIG) unavailable; relying on the parent check")
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except ValueError:  # not the main thread (cannot happen in a fresh worker process; kept safe)
+        pass
+    if os.getppid() != parent_pid:  # died before the signal was armed
+        os._exit(1)
+
+    def watch_parent() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_INTERVAL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch_parent, name="search-parent-watch", daemon=True).start()
+
+
 def _search_process(model: NodeModel, time_limit_s: float, strategy: Strategy, worker: int,
-                    stop_event: object, found_queue: object) -> None:
-    """One worker: reports each better plan, then its result, on ``found_queue``."""
+                    stop_event: object, found_queue: object, parent_pid: int | None = None) -> None:
+    """One worker: reports each better plan, then its result, on ``found_queue``; ends if ``parent_pid`` dies."""
+    if parent_pid is not None:
+        _end_with_parent(parent_pid)
 
     def stop() -> bool:
         return stop_event.is_set()  # type: ignore[attr-defined]
@@ -858,8 +903,9 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
     ctx = multiprocessing.get_context(method)
     stop_event, found_queue = ctx.Event(), ctx.Queue()
     started = time.monotonic()
-    processes = [ctx.Process(target=_search_process, args=(model, time_limit_s, s, i, stop_event, found_queue),
-                             daemon=True) for i, s in enumerate(strategies)]
+    parent_pid = os.getpid()
+    processes = [ctx.Process(target=_search_process,
+                             args=(model, time_limit_s, s, i, stop_event, found_queue, parent_pid), daemon=True) for i, s in enumerate(strategies)]
     for process in processes:
         process.start()
     results: dict[int, EngineSolution] = {}

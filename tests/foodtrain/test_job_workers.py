@@ -32,6 +32,7 @@ from foodtrain.services.audit import SYSTEM
 from foodtrain.services.rota import GENERATE_JOB_KIND
 from tests import conftest
 from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, csrf_token_from, sign_in
+from tests.processes import HAS_PROC, alive, children_of
 from tests.serving import FOODTRAIN, environment, free_port
 from web import create_app
 
@@ -251,6 +252,43 @@ def test_a_job_whose_worker_is_killed_ends_retried_never_stuck(worker_setup, tmp
     finally:
         for process in workers:
             _stop(process)
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="reads the worker's child processes from /proc (Linux)")
+def test_a_killed_workers_route_search_processes_end_with_it(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 the worker while it plans a day with a 60 s limit: the search processes it started end within
+    seconds, not at the limit, so they do not take the CPU from the worker started in its place."""
+    from datetime import date
+
+    from foodtrain.services.planning import storing
+
+    app, env = worker_setup
+    log_path = tmp_path / "worker.log"
+    worker = _start_worker(env, log_path)
+    try:
+        with app.app_context():
+            branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+            parameters = storing.plan_job_parameters(date(2026, 11, 26), storing.DEFAULT_SHIFT_START,
+                                                      storing.DEFAULT_SHIFT_END, 60, SYSTEM, "/routes/")
+            job_id = submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
+                                user_id=None)
+            db.session.remove()
+            job_queue(app).enqueue(job_id)
+        _wait_for(app, job_id, _searching, 90, log_path)
+        deadline = time.monotonic() + 30
+        while len(searches := children_of(worker.pid)) < 2:
+            assert time.monotonic() < deadline, "the worker started no search processes"
+            time.sleep(0.1)
+    finally:
+        worker.kill()
+        worker.wait(10)
+    killed_at = time.monotonic()
+    while any(alive(pid) for pid in searches) and time.monotonic() - killed_at < 5.0:
+        time.sleep(0.1)
+    survivors = [pid for pid in searches if alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"search processes still running 5 s after their worker was killed: {survivors}"
 
 
 def test_a_job_delivered_twice_to_two_workers_runs_once(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -51,7 +51,17 @@ def _waiting_job(_session, job: JobContext) -> dict:  # type: ignore[no-untyped-
     return {}
 
 
+progress_at_start: list[dict] = []
+
+
+def _progress_reading_job(_session, job: JobContext) -> dict:  # type: ignore[no-untyped-def]
+    with sessionmaker(bind=db.engine)() as session:
+        progress_at_start.append(get_job(session, job.job_id, job.branch_id).progress)
+    return {}
+
+
 register_job_kind("test_counting", _counting_job)
+register_job_kind("test_progress_reading", _progress_reading_job)
 register_job_kind("test_failing", _failing_job)
 register_job_kind("test_plan_changed", _plan_changed_job)
 register_job_kind("test_waiting", _waiting_job)
@@ -145,6 +155,24 @@ def test_a_job_whose_worker_died_is_queued_again_once_then_failed(session) -> No
     job = get_job(session, again_id, branch_id + 1)
     session.commit()
     assert job.status is JobStatus.FAILED and "stopped" in job.error_message and job.finished
+
+
+def test_a_job_started_again_shows_none_of_the_previous_attempts_progress(session) -> None:  # type: ignore[no-untyped-def]
+    """A retried job starts with empty progress (no earlier best so far), and a late report from the dead
+    attempt's worker does not overwrite the new attempt's progress."""
+    job_id, branch_id = _submit(session, "test_progress_reading")
+    _mark_running(session, job_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=1, worker_id="host:1:dead")
+    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
+        status=JobStatus.QUEUED, progress_json='{"elapsed_s": 41.0, "best_objective": 120, "message": "searching"}'))
+    session.commit()
+    progress_at_start.clear()
+    run_job(sessionmaker(bind=db.engine), job_id, worker_id="host:2:new")
+    assert progress_at_start == [{}]
+
+    dead_attempt = JobContext(job_id, branch_id, {}, sessionmaker(bind=db.engine), _worker_id="host:1:dead")
+    dead_attempt.report_progress(force=True, best_objective=99, message="late")
+    session.expire_all()
+    assert get_job(session, job_id, branch_id).progress == {}
 
 
 def test_a_live_workers_job_is_never_touched(session) -> None:  # type: ignore[no-untyped-def]

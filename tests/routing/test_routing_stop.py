@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -9,6 +13,7 @@ import pytest
 
 from routing import Params, Progress, Status, solve
 from routing.generator import generate_day
+from tests.processes import HAS_PROC, alive, children_of
 from tests.routing.routing_factories import check_invariants
 
 
@@ -63,3 +68,39 @@ def test_a_stop_from_another_thread_is_honoured() -> None:
     timer.join()
     assert time.monotonic() - started < 3.0
     check_invariants(problem, result)
+
+
+_LONG_SOLVE = """
+import sys
+import routing.engine
+from routing import Params, solve
+from routing.generator import generate_day
+
+if sys.argv[1] == "parent-check":
+    routing.engine._PR_SET_PDEATHSIG = -1  # prctl refuses it: only the portable parent check is left
+solve(generate_day(seed=11, orders=120), Params(time_limit_s=60, workers=2))
+"""
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="reads child processes from /proc (Linux)")
+@pytest.mark.parametrize("watch", ["kernel-signal", "parent-check"])
+def test_search_workers_end_within_seconds_when_their_parent_is_killed(watch: str) -> None:
+    """A process running a 60 s two-worker solve is killed hard (kill -9, as a job worker can be): its search
+    worker processes end within seconds instead of searching on until the limit (both ways they watch)."""
+    script = subprocess.Popen([sys.executable, "-c", _LONG_SOLVE, watch])
+    try:
+        deadline = time.monotonic() + 30
+        while len(children := children_of(script.pid)) < 2:
+            assert script.poll() is None and time.monotonic() < deadline, "the search workers never started"
+            time.sleep(0.1)
+        time.sleep(1.0)  # the workers are searching
+    finally:
+        script.kill()
+        script.wait()
+    killed_at = time.monotonic()
+    while any(alive(child) for child in children) and time.monotonic() - killed_at < 5.0:
+        time.sleep(0.1)
+    survivors = [child for child in children if alive(child)]
+    for child in survivors:
+        os.kill(child, signal.SIGKILL)
+    assert not survivors, f"search workers still running 5 s after their parent was killed: {survivors}"
