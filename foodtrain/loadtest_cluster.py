@@ -287,7 +287,8 @@ def several_processes(app_processes: int, workers: int, *, seed: Sequence[str] =
     every process (e.g. FOODTRAIN_WORKER_NICENESS="0"); ``keep_logs``: a folder the logs are copied into.
     """
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-cluster-"))
-    os.chmod(workdir, 0o755)  # the postgres user reaches its folder inside
+    # the postgres user (not in our group) passes through to its own folder; it cannot list this one
+    os.chmod(workdir, 0o701)  # nosec B103: traverse-only for others on a throwaway load-test folder
     cluster = Cluster(workdir=workdir, instance=workdir / "instance", env={}, database_url="",
                       queue_url=f"redis://127.0.0.1:{free_port()}/0")
     with _torn_down_on_sigterm():

@@ -20,7 +20,7 @@ from foodtrain.models import (
     Shop,
 )
 from foodtrain.models import estimate_crates
-from foodtrain.services.audit import Actor
+from foodtrain.services.audit import SYSTEM, Actor
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.orders.board import next_delivery_date, order_board
 from foodtrain.services.orders.cancelling import cancel_order
@@ -268,14 +268,14 @@ def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, w
     the day's board says the branch is closed so the office moves them."""
     from foodtrain.services.closures import set_day
 
-    earlier = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", None)
+    earlier = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", SYSTEM)
     set_day(session, world["branch"], TUESDAY, is_open=False, reason="Storm warning", actor=ACTOR)
     other = make_customer(session, _branch(session, world))
     session.commit()
     before = _order_count(session)
     assert order_entry_context(session, world["branch"], other.id, TUESDAY).closed_reason == "Storm warning"
     with pytest.raises(ValidationError) as refused:
-        save_order(session, world["branch"], other.id, TUESDAY, LINES, "", None)
+        save_order(session, world["branch"], other.id, TUESDAY, LINES, "", SYSTEM)
     assert "closure day (Storm warning)" in refused.value.field_errors["delivery_date"]
     assert _order_count(session) == before
     version = session.get(Order, earlier).version
