@@ -183,6 +183,10 @@ def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, of
     stale = office.post(f"/orders/{order_id}/edit", data=post | _lines(("Cheese", "1", "", True)))
     assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
     assert [line.item for line in _order_of(demo_app, customer_id).lines] == ["Butter"]
+    without_version = {key: value for key, value in post.items() if key != "version"}
+    crafted = office.post(f"/orders/{order_id}/edit", data=without_version | _lines(("Jam", "1", "", True)))
+    assert crafted.status_code in (400, 409, 422), crafted.status_code  # refused as malformed or as outdated
+    assert [line.item for line in _order_of(demo_app, customer_id).lines] == ["Butter"]  # a post without a version
 
 
 # ---------------------------------------------------------------- shops, packing, delivery, cancelling

@@ -362,3 +362,34 @@ def test_edit_keeps_a_hand_placed_position(demo_app, demo_client) -> None:  # ty
     assert "Membership not paid yet" in demo_client.get(response.headers["Location"]).get_data(as_text=True)
     edited = data | _tokens(demo_client, edit_url) | {"phone": "01387 555555"}
     assert demo_client.post(edit_url, data=edited).status_code == 302
+
+
+def test_an_edit_posted_without_its_version_is_refused_and_saves_nothing(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """Every edit form carries the record's version; a post without it (a crafted or truncated form) is refused
+    as possibly outdated, and neither the customer nor the volunteer changes."""
+    branch_id, _ = _branch_shop(demo_app, "DG")
+    with demo_app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.branch_id == branch_id,
+                                                            Customer.status == CustomerStatus.ACTIVE))
+        customer_id, anchor, weekday = customer.id, customer.frequency_anchor_date, customer.delivery_weekday
+        shop_id, phone_before = customer.shop_id, customer.phone
+        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id))
+        volunteer_id, first_name_before = volunteer.id, volunteer.first_name
+    sign_in(demo_client, "coordinator-dg")
+    customer_url = f"/customers/{customer_id}/edit"
+    tokens = _tokens(demo_client, customer_url)
+    assert "version" in tokens
+    data = _customer_form(shop_id, frequency_anchor_date=anchor.isoformat(), delivery_weekday=str(weekday),
+                          phone="01387 000009") | {k: v for k, v in tokens.items() if k != "version"}
+    response = demo_client.post(customer_url, data=data)
+    assert response.status_code in (409, 422) and "changed by someone else" in response.get_data(as_text=True)
+    volunteer_url = f"/volunteers/{volunteer_id}/edit"
+    tokens = _tokens(demo_client, volunteer_url)
+    assert "version" in tokens
+    data = _volunteer_form(first_name="Crafted", pvg_status="cleared", pvg_issued_on="2025-05-01") | {
+        k: v for k, v in tokens.items() if k != "version"}
+    response = demo_client.post(volunteer_url, data=data)
+    assert response.status_code in (409, 422) and "changed by someone else" in response.get_data(as_text=True)
+    with demo_app.app_context():
+        assert db.session.get(Customer, customer_id).phone == phone_before
+        assert db.session.get(Volunteer, volunteer_id).first_name == first_name_before
