@@ -81,7 +81,14 @@ def test_admin_disables_resets_and_clears(demo_app) -> None:  # type: ignore[no-
     page = client.post(f"/users/{user.id}/reset-password", data={"csrf_token": token})
     password = _temporary_password(page.get_data(as_text=True))
     assert sign_in(demo_app.test_client(), "office-dg", password).status_code == 302
+    with demo_app.app_context():  # the user had a second factor on (a phone now lost)
+        row = db.session.get(User, user.id)
+        row.totp_enabled, row.totp_secret_encrypted = True, "encrypted-secret"
+        db.session.commit()
     client.post(f"/users/{user.id}/clear-second-factor", data={"csrf_token": token})
+    with demo_app.app_context():
+        row = db.session.get(User, user.id)
+        assert (row.totp_enabled, row.totp_secret_encrypted) == (False, None)  # really off, not only audited
     actions = _actions(demo_app, user.id)
     assert {"user.disable", "user.enable", "user.password_reset", "user.second_factor_disabled"} <= actions
     with demo_app.app_context():
