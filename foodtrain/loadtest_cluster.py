@@ -21,8 +21,6 @@ is not empty, so no demo is loaded then.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import glob
 import os
 import shutil
@@ -37,8 +35,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from foodtrain import processes
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 APP_START_TIMEOUT_S = 600  # the first app process loads the demo (and publishes its rota and routes)
 WORKER_START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 60
@@ -71,14 +69,11 @@ def clean_environment(instance: Path, **extra: str) -> dict[str, str]:
 
 def _child_setup(cpus: set[int] | None) -> Callable[[], None]:
     """Run in the child between fork and exec: SIGTERM when this process dies (Linux), and the CPUs it may use."""
-    libc = None
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    with_parent = processes.terminate_with_parent()
 
     def setup() -> None:
-        if libc is not None:
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if with_parent is not None:
+            with_parent()
         if cpus:
             os.sched_setaffinity(0, cpus)
 
@@ -111,14 +106,8 @@ def _wait_for_line(process: subprocess.Popen, log_path: Path, line: str, timeout
 
 
 def stop_process(process: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
-    """Ctrl+C (a worker finishes its running jobs, an app process its requests), then kill if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """foodtrain.processes.stop_process with the load test's patience."""
+    processes.stop_process(process, timeout_s)
 
 
 @dataclass

@@ -210,19 +210,9 @@ VOLUNTEER_OWN_TEXT: Mapping[str, Link] = MappingProxyType({
 # volunteer's (services/privacy.py, text_without_names). Not the texts the app writes from volunteers' names
 # (a round's team, why a rota seat stayed empty). table -> FreeText.
 CUSTOMER_NAME_IN: Mapping[str, FreeText] = MappingProxyType({
-    "rota_changes": FreeText(("note",), "rotas", "rota_id"),
-    "orders": FreeText(("notes", "not_delivered_reason")),
-    "order_lines": FreeText(("notes",), "orders", "order_id"),
-    "customers": FreeText(("access_notes", "pause_reason", "end_reason", "referred_by",
-                           "eligibility_override_reason")),
-    "referrals": FreeText(("referrer_name", "notes", "decline_reason")),
-    "extra_jobs": FreeText(("details", "completion_notes", "cancel_reason")),
-    "befriending_wishes": FreeText(("notes",)),
-    "befriending_matches": FreeText(("end_reason",)),
-    "befriending_contacts": FreeText(("notes",), "befriending_matches", "match_id"),
-    "befriending_reviews": FreeText(("notes",), "befriending_matches", "match_id"),
-    "outcome_surveys": FreeText(("comments",)),
-    "volunteer_absences": FreeText(("reason",), "volunteers", "volunteer_id"),
+    # the same staff-typed texts as a volunteer's, less the two the app writes from volunteers' names
+    **{table: text for table, text in VOLUNTEER_NAME_IN.items() if table not in ("route_rounds", "rota_slots")},
+    "customers": FreeText((*VOLUNTEER_NAME_IN["customers"].columns, "eligibility_override_reason")),
 })
 
 # Rows of CUSTOMER_NAME_IN that are the customer's own (their SUBJECT_ROWS): there their first name alone also

@@ -1,14 +1,11 @@
 """The `foodtrain` console command: Flask's CLI group with the app's admin commands, plus `serve` and `worker`."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn
 
@@ -17,24 +14,10 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from foodtrain.cli import load_demo_if_empty, migrate_database, print_demo_logins
+from foodtrain.processes import stop_process, terminate_with_parent
 from web import create_app
 
 WORKER_STOP_TIMEOUT_S = 15
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _terminate_with_parent() -> Callable[[], None] | None:
-    """On Linux, a hook for the child to ask the kernel for SIGTERM the moment its parent dies (even while it
-    is still starting up); elsewhere None, and the worker's own watch of its parent's pid does the job."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
-    return lambda: libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # loaded before fork: only the call runs in the child
 
 
 def _start_worker_process(instance_path: str, threads: int, production: bool) -> subprocess.Popen:
@@ -42,7 +25,7 @@ def _start_worker_process(instance_path: str, threads: int, production: bool) ->
     env = {**os.environ, "FOODTRAIN_INSTANCE_PATH": instance_path}
     return subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--threads", str(threads),
                              "--parent-pid", str(os.getpid()), *(["--production"] if production else [])], env=env,
-                            preexec_fn=_terminate_with_parent())  # noqa: PLW1509 - one libc call, nothing else
+                            preexec_fn=terminate_with_parent())  # noqa: PLW1509 - one libc call, nothing else
 
 
 def _refuse_without_production_environment() -> None:
@@ -69,14 +52,7 @@ def _stop_on_ctrl_c_or_sigterm() -> None:
 
 def _stop_worker_process(process: subprocess.Popen) -> None:
     """Ask the worker to finish its running jobs (SIGINT), then make sure it is gone."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(WORKER_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process, WORKER_STOP_TIMEOUT_S)
 
 
 @click.command("serve")
