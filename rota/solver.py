@@ -174,7 +174,7 @@ class _SearchWatch:
         self.branches = branches
         self.on_progress = on_progress
         self.should_stop = should_stop
-        self.best: dict[str, tuple[float, float | None]] = {}
+        self.best: dict[str, tuple[float, float]] = {}  # branch -> (best objective, highest bound) of CP-SAT
         self.starting: dict[str, float] = {}  # branch -> objective of its greedy rota
         self.lock = threading.Lock()
         self.first_complete_s: float | None = None  # when every branch first had a complete, valid rota
@@ -474,7 +474,8 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     starting_obj = sum(evaluate(problem, starting, params.weights).values())
     if status == "feasible" and obj > starting_obj:
         chosen, obj, source = starting, starting_obj, "greedy"  # never worse than the rota shown first
-    if seats_run is not None and seats_run.rota is not None and status != "optimal" and seats_run.objective < obj:
+    if (seats_run is not None and seats_run.rota is not None and seats_run.objective is not None
+            and status != "optimal" and seats_run.objective < obj):
         chosen, obj, source = seats_run.rota, seats_run.objective, "most-seats"
     if status == "feasible" and obj <= bound:
         status = "optimal"  # one search's rota meets the other's bound
@@ -642,7 +643,7 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
         objective_by_rule=by_rule,
         unfilled=_unfilled_by_branch(problem, outcomes),
         wall_time_s=time.perf_counter() - t_start,
-        first_solution_s=None if any(f is None for f in firsts) else max(firsts),
+        first_solution_s=None if None in firsts else max(f for f in firsts if f is not None),
         source="+".join(dict.fromkeys(sorted(o.source for _, o in outcomes))) or "cp-sat",
         branches=tuple(
             BranchStats(branch=n, status=o.status, objective=o.objective, best_bound=o.bound,
