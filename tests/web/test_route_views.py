@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from io import BytesIO
 
+import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -12,10 +13,12 @@ from sqlalchemy import func, select
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, BackgroundJob, Branch, RoutePin, RoutePlan, User
 from foodtrain.services.audit import SYSTEM, Actor
+from foodtrain.services.errors import ValidationError
 from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.rota import VanTeam
 from foodtrain.sheets import FOOTER_TEXT
 from tests.conftest import csrf_token_from, sign_in
+from web.route_forms import PlanDayForm
 
 DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
 
@@ -69,6 +72,25 @@ def test_plan_form_errors_are_shown_next_to_fields_and_nothing_starts(demo_app, 
     assert "at least an hour after it starts" in html and "between 1 and 300 seconds" in html
     assert 'value="09:30"' in html  # keeps what was typed
     assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
+
+
+@pytest.mark.parametrize(("start", "end", "seconds"), [
+    ("09:00", "09:59", "0"), ("09:00", "10:00", "1"), ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S)),
+    ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S + 1)), ("16:00", "09:00", "10")])
+def test_plan_form_refuses_exactly_what_the_planning_service_refuses(app, start: str, end: str, seconds: str) -> None:
+    """One rule for the shift and the search time: the form shows by each field the service's own message, at
+    the same edges (an hour; 1 to MAX_TIME_LIMIT_S seconds), and passes what the service takes."""
+    with app.test_request_context(method="POST", data={
+            "delivery_date": DAY.isoformat(), "shift_start": start, "shift_end": end, "time_limit_s": seconds}):
+        form = PlanDayForm(meta={"csrf": False})
+        form.validate()
+        shown = {name: errors[0] for name, errors in form.errors.items()}
+    try:
+        storing.plan_job_parameters(DAY, time.fromisoformat(start), time.fromisoformat(end), int(seconds), SYSTEM, "/")
+        refused: dict[str, str] = {}
+    except ValidationError as error:
+        refused = error.field_errors
+    assert shown == refused
 
 
 def test_sheets_and_picking_lists_download_as_pdf_and_are_audited(demo_app, demo_client) -> None:
