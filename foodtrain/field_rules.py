@@ -15,6 +15,7 @@ MAX_ID = 2**31 - 1
 SERVICE_FOUNDED = date(1995, 1, 1)
 EARLIEST_BIRTH = date(1900, 1, 1)
 DELIVERY_WINDOW = timedelta(days=2 * 366)  # deliveries are looked at and entered within two years of today
+JOINING_AHEAD = timedelta(days=366)  # a customer or volunteer may be entered up to a year before they join
 PHONE_PATTERN = re.compile(r"\+?[0-9(][0-9 ()-]*")
 PHONE_DIGITS_MIN, PHONE_DIGITS_MAX = 7, 15
 _ALLOWED_CONTROLS_MULTILINE = frozenset("\n\r\t")
@@ -71,6 +72,13 @@ def delivery_date_error(day: date, today: date) -> str | None:
 
 def in_delivery_window(day: date, today: date) -> bool:
     return delivery_date_error(day, today) is None
+
+
+def joining_date_error(joined_on: date, today: date) -> str | None:
+    """A customer's or a volunteer's joining date: at most a year ahead, never before the service existed."""
+    if joined_on > today + JOINING_AHEAD:
+        return "The joining date is more than a year ahead."
+    return record_date_error(joined_on, SERVICE_FOUNDED, "joining date")
 
 
 def record_date_error(day: date, earliest: date, label: str) -> str | None:

@@ -275,9 +275,9 @@ def _cpus() -> int:
 
 
 def _ortools_version() -> str:
-    import ortools
+    from importlib.metadata import version
 
-    return ortools.__version__  # type: ignore[attr-defined]
+    return version("ortools")  # the installed distribution's (ortools' module attribute is untyped)
 
 
 if __name__ == "__main__":

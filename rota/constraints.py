@@ -23,14 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Concatenate, ParamSpec
 
 from ortools.sat.python import cp_model
 
-from .domain import SHADOW_ROLE, Assignment, RotaProblem, Volunteer, Weights
+from .domain import SHADOW_ROLE, Assignment, RotaProblem, Slot, Volunteer, Weights
 from .scoring import carry_over_target, fair_load_penalty, fair_load_table, previous_round_members, triangular
 
 Key = tuple[str, str, str]  # (volunteer id, slot id, role)
+# A linear expression of the model: a variable (IntVar is a LinearExpr) or a sum of them. OR-Tools' own
+# ``LinearExprT`` also admits numpy integers, whose operator stubs clash with LinearExpr's; the model never uses them.
+Expr = cp_model.LinearExpr
+HintArgs = ParamSpec("HintArgs")
 
 
 @dataclass
@@ -47,19 +51,25 @@ class RotaModel:
     shadow: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     # seat_y[v, s]: v sits in one of s's seats (sum over roles); y[v, s]: v works in s, in a seat or shadowing
     # (0/1 by add_one_slot_at_a_time). Shift counts use y; team rules use seat_y.
-    seat_y: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
-    y: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
+    seat_y: dict[tuple[str, str], Expr] = field(default_factory=dict)
+    y: dict[tuple[str, str], Expr] = field(default_factory=dict)
     filled: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    penalties: dict[str, list[tuple[int, cp_model.LinearExprT]]] = field(default_factory=lambda: defaultdict(list))
+    penalties: dict[str, list[tuple[int, Expr]]] = field(default_factory=lambda: defaultdict(list))
     constant_penalties: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # auxiliary variables and how to compute their value from a rota (complete hints)
-    aux: list[tuple[cp_model.IntVar, Callable[["HintValues"], int]]] = field(default_factory=list)
+    # auxiliary variables and how to compute their value from a rota (complete hints): see :meth:`hint_by`
+    aux: list[tuple[cp_model.IntVar, Callable[[HintValues], int]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.slots = {s.id: s for s in self.problem.slots}
         self.vols = {v.id: v for v in self.problem.volunteers}
 
     # helpers -------------------------------------------------------------
+    def hint_by(self, var: cp_model.IntVar, value: Callable[Concatenate[HintValues, HintArgs], int],
+                *args: HintArgs.args, **kwargs: HintArgs.kwargs) -> None:
+        """Record how :func:`add_hint` computes auxiliary ``var`` from a rota: ``value(hint_values, *args)``,
+        e.g. ``m.hint_by(n, HintValues.n, vid)``; ``args`` are taken now (loop variables are safe)."""
+        self.aux.append((var, lambda h: value(h, *args, **kwargs)))
+
     def slot_vars(self, slot_id: str) -> dict[str, list[tuple[str, cp_model.IntVar]]]:
         return self._by_slot.get(slot_id, {})
 
@@ -76,19 +86,19 @@ class RotaModel:
                 if value(var)]
 
     def index(self) -> None:
-        by_slot: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        by_slot: dict[str, dict[str, list[tuple[str, cp_model.IntVar]]]] = defaultdict(lambda: defaultdict(list))
         by_vol: dict[str, list[str]] = defaultdict(list)
-        ys: dict[tuple[str, str], list] = defaultdict(list)
+        ys: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
         for (v, s, r), var in self.x.items():
             by_slot[s][r].append((v, var))
             ys[(v, s)].append(var)
         for (v, s), vs in ys.items():
-            self.seat_y[(v, s)] = vs[0] if len(vs) == 1 else sum(vs)
+            self.seat_y[(v, s)] = _sum_of(vs)
         for (v, s), var in self.shadow.items():
             ys[(v, s)].append(var)
         for (v, s), vs in ys.items():
             by_vol[v].append(s)
-            self.y[(v, s)] = vs[0] if len(vs) == 1 else sum(vs)
+            self.y[(v, s)] = _sum_of(vs)
         self._by_slot = by_slot
         self._shifts: dict[str, cp_model.IntVar] = {}
         self._by_vol = {v: sorted(ss, key=lambda sid: (self.slots[sid].date, sid)) for v, ss in by_vol.items()}
@@ -100,7 +110,7 @@ class RotaModel:
             slots = self.vol_slots(vid)
             n = self.model.new_int_var(0, self.max_shifts(vid), f"shifts[{vid}]")
             self.model.add(n == sum(self.y[(vid, s)] for s in slots))
-            self.aux.append((n, lambda h, vid=vid: h.n(vid)))
+            self.hint_by(n, HintValues.n, vid)
             self._shifts[vid] = n
         return self._shifts[vid]
 
@@ -111,6 +121,14 @@ class RotaModel:
             per_week[self.slots[sid].date.isocalendar()[:2]] += 1
         cap = self.vols[vid].max_shifts_per_week
         return sum(min(n, cap) for n in per_week.values())
+
+
+def _sum_of(variables: list[cp_model.IntVar]) -> Expr:
+    """One variable as it is, several as their sum (``sum`` starts from 0, hence the typed fold)."""
+    total: Expr = variables[0]
+    for var in variables[1:]:
+        total = total + var
+    return total
 
 
 # --------------------------------------------------------------------------
@@ -126,7 +144,7 @@ def add_only_volunteers_with_the_role(m: RotaModel) -> None:
                     m.candidates.add((v.id, s.id, r))
 
 
-def _prune(m: RotaModel, keep: Callable[[Volunteer, object, str], bool]) -> None:
+def _prune(m: RotaModel, keep: Callable[[Volunteer, Slot, str], bool]) -> None:
     m.candidates = {(v, s, r) for (v, s, r) in m.candidates if keep(m.vols[v], m.slots[s], r)}
 
 
@@ -145,14 +163,14 @@ def add_pvg_required_for_customer_contact(m: RotaModel) -> None:
     _prune(m, lambda v, s, r: not s.customer_facing or v.pvg_cleared_on(s.date))
 
 
-def _room_left(m: RotaModel) -> Callable[[Volunteer, object], bool]:
+def _room_left(m: RotaModel) -> Callable[[Volunteer, Slot], bool]:
     """Whether ``v`` has a shift left in the week of slot ``s`` (weekly cap less last month's shifts in that
     week) and in the month (monthly maximum not 0)."""
     hist_week: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
     for h in m.problem.history.assignments:
         hist_week[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
 
-    def has_room(v: Volunteer, s) -> bool:
+    def has_room(v: Volunteer, s: Slot) -> bool:
         if v.monthly_maximum == 0:
             return False
         return v.max_shifts_per_week - hist_week[(v.id, s.date.isocalendar()[:2])] > 0
@@ -178,9 +196,9 @@ def add_shadow_seats_for_trainees(m: RotaModel) -> None:
     a shadow variable, so a month without trainees has none."""
     has_room = _room_left(m)
     experienced: dict[tuple[str, str], list[Volunteer]] = defaultdict(list)
-    for v, s, r in m.candidates:
-        if not m.vols[v].trainee:
-            experienced[(s, r)].append(m.vols[v])
+    for vid, sid, role in m.candidates:
+        if not m.vols[vid].trainee:
+            experienced[(sid, role)].append(m.vols[vid])
     trainees = [v for v in m.problem.volunteers if v.needs_shadowing]
     for s in m.problem.slots:
         for v in trainees:
@@ -193,11 +211,11 @@ def add_shadow_seats_for_trainees(m: RotaModel) -> None:
 def keep_trainees_out_of_seats_until_shadowed(m: RotaModel) -> None:
     """Implied by :func:`add_shadow_shifts_before_a_seat`: a trainee still needing k shadow shifts is no seat
     candidate on a date with fewer than k shadow candidates of theirs on earlier dates."""
-    shadow_dates: dict[str, list] = defaultdict(list)
-    for v, s in m.shadow_candidates:
-        shadow_dates[v].append(m.slots[s].date)
+    shadow_dates: dict[str, list[dt.date]] = defaultdict(list)
+    for vid, sid in m.shadow_candidates:
+        shadow_dates[vid].append(m.slots[sid].date)
 
-    def shadowed_enough(v: Volunteer, s, r: str) -> bool:
+    def shadowed_enough(v: Volunteer, s: Slot, r: str) -> bool:
         if not v.needs_shadowing:
             return True
         return sum(1 for d in shadow_dates[v.id] if d < s.date) >= v.shadow_shifts_needed
@@ -218,8 +236,8 @@ def drop_seats_nobody_can_share(m: RotaModel) -> None:
     (driver with mate, collector with collector); in any other slot, a trainee with no experienced
     candidate they could work beside (nor any trainee in a one-seat slot). Repeated until nothing more drops (one drop can strand another)."""
     by_slot: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for v, s, r in m.candidates:
-        by_slot[s][r].add(v)
+    for vid, sid, role in m.candidates:
+        by_slot[sid][role].add(vid)
     dropped: set[Key] = set()
     changed = True
     while changed:
@@ -265,8 +283,8 @@ ELIGIBILITY_RULES = (
 def create_assignment_variables(m: RotaModel) -> None:
     for key in sorted(m.candidates):
         m.x[key] = m.model.new_bool_var(f"x[{key[0]},{key[1]},{key[2]}]")
-    for key in sorted(m.shadow_candidates):
-        m.shadow[key] = m.model.new_bool_var(f"shadow[{key[0]},{key[1]}]")
+    for pair in sorted(m.shadow_candidates):
+        m.shadow[pair] = m.model.new_bool_var(f"shadow[{pair[0]},{pair[1]}]")
     m.index()
 
 
@@ -296,7 +314,7 @@ def add_two_person_teams(m: RotaModel) -> None:
             continue
         f = m.model.new_bool_var(f"filled[{s.id}]")
         m.filled[s.id] = f
-        m.aux.append((f, lambda h, sid=s.id: int(h.people(sid) > 0)))
+        m.hint_by(f, HintValues.team_out, s.id)
         by_role = m.slot_vars(s.id)
         if s.kind == "delivery":
             for r in ("driver", "delivery_mate"):
@@ -310,7 +328,7 @@ def add_two_person_teams(m: RotaModel) -> None:
 def add_one_slot_at_a_time(m: RotaModel) -> None:
     """Nobody is in two places at once: per volunteer, date and half-day, at most one seat (shadow seats too)."""
     for vid in m.vols:
-        per_half: dict[tuple[dt.date, str], list] = defaultdict(list)
+        per_half: dict[tuple[dt.date, str], list[cp_model.IntVar]] = defaultdict(list)
         for sid in m.vol_slots(vid):
             s = m.slots[sid]
             for var in [m.x.get((vid, sid, r)) for r in s.roles] + [m.shadow.get((vid, sid))]:
@@ -325,7 +343,8 @@ def add_one_slot_at_a_time(m: RotaModel) -> None:
 def add_trainee_with_experienced_partner(m: RotaModel) -> None:
     """A trainee only works alongside an experienced volunteer; at most one trainee per team."""
     for s in m.problem.slots:
-        trainees, experienced = [], []
+        trainees: list[cp_model.IntVar] = []
+        experienced: list[cp_model.IntVar] = []
         for r, vs in m.slot_vars(s.id).items():
             for vid, var in vs:
                 (trainees if m.vols[vid].trainee else experienced).append(var)
@@ -338,11 +357,11 @@ def add_trainee_with_experienced_partner(m: RotaModel) -> None:
 
 def add_never_pair(m: RotaModel) -> None:
     """Two people either of whom said 'never with' are never in the same slot."""
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for v in m.problem.volunteers:
         for w in v.never_partners:
             if w in m.vols:
-                pairs.add(tuple(sorted((v.id, w))))
+                pairs.add((v.id, w) if v.id < w else (w, v.id))
     never: dict[str, set[str]] = defaultdict(set)
     for a, b in pairs:
         never[a].add(b)
@@ -352,8 +371,8 @@ def add_never_pair(m: RotaModel) -> None:
     # swapped): one constraint per volunteer and seat instead of one per pair, and a stronger LP.
     # Two never-partners in the same role are already kept apart by the seat.
     shadows_in: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
-    for (v, sid), var in m.shadow.items():
-        shadows_in[sid].append((v, var))
+    for (vid, sid), var in m.shadow.items():
+        shadows_in[sid].append((vid, var))
     for s in m.problem.slots:
         if s.kind != "delivery":
             continue
@@ -383,7 +402,7 @@ def add_weekly_maximum(m: RotaModel) -> None:
     for h in m.problem.history.assignments:
         hist_week[(h.volunteer_id, h.date.isocalendar()[:2])] += 1
     for vid, v in m.vols.items():
-        per_week: dict[tuple[int, int], list] = defaultdict(list)
+        per_week: dict[tuple[int, int], list[Expr]] = defaultdict(list)
         for sid in m.vol_slots(vid):
             per_week[m.slots[sid].date.isocalendar()[:2]].append(m.y[(vid, sid)])
         for wk, ys in per_week.items():
@@ -447,7 +466,7 @@ def add_shadow_shifts_before_a_seat(m: RotaModel) -> None:
             m.model.add(k * done[day] <= sum(var for d, var in shs if d < day))
             if len(done) > 1:
                 m.model.add(done[seat_days[len(done) - 2]] <= done[day])
-            m.aux.append((done[day], lambda h, vid=vid, day=day, k=k: int(h.shadowed_before(vid, day) >= k)))
+            m.hint_by(done[day], HintValues.shadow_shifts_done, vid, day, k)
         for sid in m.vol_slots(vid):
             if (vid, sid) in m.seat_y:
                 m.model.add(m.seat_y[(vid, sid)] <= done[m.slots[sid].date])
@@ -461,13 +480,14 @@ def add_seats_wait_for_all_shadow_shifts(m: RotaModel, vid: str, k: int, done: d
     seat (typical seed 100: the seat maximum's LP 347.6 against 343 seats at most; the search stayed one seat
     short of a proof)."""
     cap = m.max_shifts(vid)
-    if m.vols[vid].monthly_maximum is not None:
-        cap = min(cap, m.vols[vid].monthly_maximum)
-    seats_by_day: dict[dt.date, list] = defaultdict(list)
+    monthly_maximum = m.vols[vid].monthly_maximum
+    if monthly_maximum is not None:
+        cap = min(cap, monthly_maximum)
+    seats_by_day: dict[dt.date, list[Expr]] = defaultdict(list)
     for sid in m.vol_slots(vid):
         if (vid, sid) in m.seat_y:
             seats_by_day[m.slots[sid].date].append(m.seat_y[(vid, sid)])
-    so_far: list = []
+    so_far: list[Expr] = []
     for day in sorted(seats_by_day):
         so_far.extend(seats_by_day[day])
         most = max(0, min(cap - k, len(so_far)))
@@ -511,12 +531,14 @@ HARD_RULES = (
 # Soft rules: named weighted penalty terms (mirror rota.scoring.evaluate)
 # --------------------------------------------------------------------------
 
-def _max0(m: RotaModel, expr: cp_model.LinearExprT, ub: int, name: str,
-          value: Callable[["HintValues"], int]) -> cp_model.IntVar:
-    """A variable >= max(0, expr); tight under minimisation. ``value`` computes expr from a rota."""
+def _max0(m: RotaModel, expr: Expr, ub: int, name: str,
+          value: Callable[Concatenate[HintValues, HintArgs], int], *args: HintArgs.args,
+          **kwargs: HintArgs.kwargs) -> cp_model.IntVar:
+    """A variable >= max(0, expr); tight under minimisation. ``value(hint_values, *args)`` computes expr from a
+    rota."""
     v = m.model.new_int_var(0, max(0, ub), name)
     m.model.add(v >= expr)
-    m.aux.append((v, lambda h: max(0, value(h))))
+    m.hint_by(v, HintValues.at_least_0, value, *args, **kwargs)
     return v
 
 
@@ -547,10 +569,10 @@ def penalise_wished_frequency(m: RotaModel) -> None:
             for k in range(top):
                 m.model.add(pen >= k * (k + 1) // 2 + (k + 1) * (n - wish - k))
             m.penalties["wished_frequency"].append((w.over_wish, pen))
-            m.aux.append((pen, lambda h, vid=vid, wish=wish: triangular(h.n(vid) - wish)))
+            m.hint_by(pen, HintValues.over_wish, vid, wish)
         if wish > 0 and w.under_wish:
             m.penalties["wished_frequency"].append(
-                (w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]", lambda h, vid=vid, wish=wish: wish - h.n(vid))))
+                (w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]", HintValues.under_wish, vid, wish)))
 
 
 def penalise_unfair_load(m: RotaModel) -> None:
@@ -578,7 +600,7 @@ def penalise_unfair_load(m: RotaModel) -> None:
             if inc:
                 m.model.add(pen >= table[k] + inc * (target - done - n - k))
         m.penalties["fair_load"].append((1, pen))
-        m.aux.append((pen, lambda h, vid=vid, t=target, d=done: fair_load_penalty(t, d, h.n(vid), w)))
+        m.hint_by(pen, HintValues.fair_load, vid, target, done, w)
 
 
 def penalise_unstable_rounds(m: RotaModel) -> None:
@@ -598,7 +620,7 @@ def penalise_unstable_rounds(m: RotaModel) -> None:
                     keep = m.model.new_bool_var(f"keep[{vid},{sid},{r}]")
                     m.model.add(keep <= var)
                     m.model.add(keep <= m.seat_y[(vid, p)])
-                    m.aux.append((keep, lambda h, k=(vid, sid, r), vid=vid, p=p: min(h.x(k), h.y(vid, p))))
+                    m.hint_by(keep, HintValues.kept_from_previous_round, (vid, sid, r), p)
                     m.penalties["stable_rounds"].append((w, var - keep))
                 else:
                     m.penalties["stable_rounds"].append((w, var))
@@ -623,8 +645,7 @@ def penalise_missing_preferred_partners(m: RotaModel) -> None:
             m.model.add(tog <= m.seat_y[(vid, sid)])
             m.model.add(tog <= sum(mates))
             pref = [p for p in sorted(v.preferred_partners) if (p, sid) in m.seat_y]
-            m.aux.append((tog, lambda h, vid=vid, sid=sid, pref=pref: min(h.y(vid, sid),
-                                                                           max(h.y(p, sid) for p in pref))))
+            m.hint_by(tog, HintValues.with_a_preferred_partner, vid, sid, pref)
             m.penalties["preferred_partners"].append((w, m.seat_y[(vid, sid)] - tog))
 
 
@@ -647,7 +668,7 @@ def penalise_too_many_consecutive_days(m: RotaModel) -> None:
     if not w:
         return
     for vid, v in m.vols.items():
-        by_date: dict[dt.date, list] = defaultdict(list)
+        by_date: dict[dt.date, list[Expr]] = defaultdict(list)
         for sid in m.vol_slots(vid):
             by_date[m.slots[sid].date].append(m.y[(vid, sid)])
         k = v.max_consecutive_days
@@ -658,7 +679,7 @@ def penalise_too_many_consecutive_days(m: RotaModel) -> None:
                 windows.append(win)
         if not windows:
             continue
-        worked = {}
+        worked: dict[dt.date, Expr] = {}
         for win in windows:
             for day in win:
                 if day not in worked:
@@ -670,10 +691,10 @@ def penalise_too_many_consecutive_days(m: RotaModel) -> None:
                         for yv in ys:
                             m.model.add(b >= yv)
                         worked[day] = b
-                        m.aux.append((b, lambda h, vid=vid, day=day: h.worked(vid, day)))
+                        m.hint_by(b, HintValues.worked, vid, day)
             e = m.model.new_bool_var(f"consec[{vid},{win[0]}]")
             m.model.add(sum(worked[day] for day in win) <= k + e)
-            m.aux.append((e, lambda h, vid=vid, win=tuple(win), k=k: int(sum(h.worked(vid, d) for d in win) > k)))
+            m.hint_by(e, HintValues.too_many_days_in_a_row, vid, tuple(win), k)
             m.penalties["consecutive_days"].append((w, e))
 
 
@@ -732,11 +753,11 @@ def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
     return m
 
 
-def rule_expression(m: RotaModel, rule: str) -> cp_model.LinearExprT:
+def rule_expression(m: RotaModel, rule: str) -> Expr | int:
     return sum(c * e for c, e in m.penalties.get(rule, [])) + m.constant_penalties.get(rule, 0)
 
 
-def set_objective(m: RotaModel, extra: cp_model.LinearExprT = 0) -> None:
+def set_objective(m: RotaModel, extra: Expr | int = 0) -> None:
     rules = set(m.penalties) | set(m.constant_penalties)
     m.model.minimize(sum(rule_expression(m, r) for r in sorted(rules)) + extra)
 
@@ -779,6 +800,35 @@ class HintValues:
 
     def worked(self, vid: str, day: dt.date) -> int:
         return int((vid, day) in self._days)
+
+    # the auxiliary variables' values (RotaModel.hint_by), named for the variable each one gives
+    def team_out(self, sid: str) -> int:
+        return int(self.people(sid) > 0)
+
+    def shadow_shifts_done(self, vid: str, day: dt.date, needed: int) -> int:
+        return int(self.shadowed_before(vid, day) >= needed)
+
+    def at_least_0(self, value: Callable[Concatenate[HintValues, HintArgs], int], *args: HintArgs.args,
+                   **kwargs: HintArgs.kwargs) -> int:
+        return max(0, value(self, *args, **kwargs))
+
+    def over_wish(self, vid: str, wish: int) -> int:
+        return triangular(self.n(vid) - wish)
+
+    def under_wish(self, vid: str, wish: int) -> int:
+        return wish - self.n(vid)
+
+    def fair_load(self, vid: str, target: int, done: int, weight: int) -> int:
+        return fair_load_penalty(target, done, self.n(vid), weight)
+
+    def kept_from_previous_round(self, key: Key, previous_sid: str) -> int:
+        return min(self.x(key), self.y(key[0], previous_sid))
+
+    def with_a_preferred_partner(self, vid: str, sid: str, preferred: list[str]) -> int:
+        return min(self.y(vid, sid), max(self.y(p, sid) for p in preferred))
+
+    def too_many_days_in_a_row(self, vid: str, days: tuple[dt.date, ...], most_days: int) -> int:
+        return int(sum(self.worked(vid, d) for d in days) > most_days)
 
 
 def add_hint(m: RotaModel, assignments: list[Assignment]) -> None:

@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -174,7 +175,7 @@ class _SearchWatch:
         self.branches = branches
         self.on_progress = on_progress
         self.should_stop = should_stop
-        self.best: dict[str, tuple[float, float | None]] = {}
+        self.best: dict[str, tuple[float, float]] = {}  # branch -> (best objective, highest bound) of CP-SAT
         self.starting: dict[str, float] = {}  # branch -> objective of its greedy rota
         self.lock = threading.Lock()
         self.first_complete_s: float | None = None  # when every branch first had a complete, valid rota
@@ -247,6 +248,16 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
+class _SearchAnswer(NamedTuple):
+    """What one CP-SAT search of a branch gives: its status, rota (empty without one), proven lower bound and
+    when its first solution came (None: none)."""
+
+    status: str
+    assignments: list[Assignment]
+    bound: float
+    first_solution_s: float | None
+
+
 @dataclass
 class _BranchOutcome:
     status: str
@@ -264,8 +275,8 @@ class _BranchOutcome:
 def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
                  hint: list[Assignment] | None, watch: _SearchWatch | None = None,
                  branch: str = "", stop: threading.Event | None = None,
-                 ) -> tuple[str, list[Assignment], float, float | None]:
-    """Run CP-SAT on a built model; returns (status, assignments, bound, first-solution time).
+                 ) -> _SearchAnswer:
+    """Run CP-SAT on a built model.
 
     ``stop`` set (by the other search of the same branch, once it proved optimality) ends this one."""
     if hint is not None:
@@ -307,10 +318,10 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
         chosen = m.assignments(solver.boolean_value)  # seats and shadow seats
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
         # the objective is integral, so CP-SAT's (float) bound can be rounded up
-        return status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first
+        return _SearchAnswer(status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first)
     if code == cp_model.INFEASIBLE:
-        return "infeasible", [], solver.best_objective_bound, None
-    return "no_solution_in_time", [], solver.best_objective_bound, None
+        return _SearchAnswer("infeasible", [], solver.best_objective_bound, None)
+    return _SearchAnswer("no_solution_in_time", [], solver.best_objective_bound, None)
 
 
 class _MostSeatsRun(threading.Thread):
@@ -341,7 +352,7 @@ class _MostSeatsRun(threading.Thread):
         self.rota: list[Assignment] | None = None
         self.objective: int | None = None
         self.seat_bound: int | None = None  # proven: no rota fills more seats
-        self.capped: tuple[str, list[Assignment], float, float | None] | None = None  # _solve_model's answer
+        self.capped: _SearchAnswer | None = None
         self._stopped = threading.Event()
 
     def run(self) -> None:
@@ -372,7 +383,7 @@ class _MostSeatsRun(threading.Thread):
                        <= self.seat_bound)
         self.capped = _solve_model(full, self.params, self.time_limit_s - (time.perf_counter() - t0), self.t_start,
                                    None, self.watch, self.branch, stop=self._stopped)
-        if self.capped[0] == "optimal" and self.proven is not None:
+        if self.capped.status == "optimal" and self.proven is not None:
             self.proven.set()
 
     def _use(self, solver: cp_model.CpSolver) -> bool:
@@ -474,7 +485,8 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     starting_obj = sum(evaluate(problem, starting, params.weights).values())
     if status == "feasible" and obj > starting_obj:
         chosen, obj, source = starting, starting_obj, "greedy"  # never worse than the rota shown first
-    if seats_run is not None and seats_run.rota is not None and status != "optimal" and seats_run.objective < obj:
+    if (seats_run is not None and seats_run.rota is not None and seats_run.objective is not None
+            and status != "optimal" and seats_run.objective < obj):
         chosen, obj, source = seats_run.rota, seats_run.objective, "most-seats"
     if status == "feasible" and obj <= bound:
         status = "optimal"  # one search's rota meets the other's bound
@@ -482,19 +494,17 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
 
 
 def _best_of(problem: RotaProblem, params: Params,
-             runs: list[tuple[str, list[Assignment], float, float | None]],
-             ) -> tuple[str, list[Assignment], float, float | None]:
+             runs: list[_SearchAnswer]) -> _SearchAnswer:
     """One answer from the searches of one branch (plain and seat-capped model): a proven rota first, else the
     lower objective; the higher bound (each is a proven lower bound on the same optimum, the cap being implied);
     the earliest first solution."""
-    bound = max(r[2] for r in runs)
-    found = [r for r in runs if r[0] in ("optimal", "feasible")]
+    bound = max(r.bound for r in runs)
+    found = [r for r in runs if r.status in ("optimal", "feasible")]
     if not found:
-        return runs[0][0], [], bound, None
-    status, chosen, _, _ = min(found, key=lambda r: (r[0] != "optimal",
-                                                     sum(evaluate(problem, r[1], params.weights).values())))
-    firsts = [r[3] for r in found if r[3] is not None]
-    return status, chosen, bound, min(firsts) if firsts else None
+        return _SearchAnswer(runs[0].status, [], bound, None)
+    best = min(found, key=lambda r: (r.status != "optimal", sum(evaluate(problem, r.assignments, params.weights).values())))
+    firsts = [r.first_solution_s for r in found if r.first_solution_s is not None]
+    return _SearchAnswer(best.status, best.assignments, bound, min(firsts) if firsts else None)
 
 
 def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: ProgressCallback | None = None,
@@ -642,7 +652,7 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
         objective_by_rule=by_rule,
         unfilled=_unfilled_by_branch(problem, outcomes),
         wall_time_s=time.perf_counter() - t_start,
-        first_solution_s=None if any(f is None for f in firsts) else max(firsts),
+        first_solution_s=None if None in firsts else max(f for f in firsts if f is not None),
         source="+".join(dict.fromkeys(sorted(o.source for _, o in outcomes))) or "cp-sat",
         branches=tuple(
             BranchStats(branch=n, status=o.status, objective=o.objective, best_bound=o.bound,

@@ -5,10 +5,10 @@ from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TimeField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from foodtrain.field_rules import parse_id
-from foodtrain.services.planning.storing import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
+from foodtrain.services.planning.storing import DEFAULT_TIME_LIMIT_S, shift_end_problem, time_limit_problem
 
 
 class PlanDayForm(FlaskForm):
@@ -21,14 +21,19 @@ class PlanDayForm(FlaskForm):
                           validators=[DataRequired("Give a time like 16:00.")])
     time_limit_s = IntegerField(
         "Search time (seconds)", default=DEFAULT_TIME_LIMIT_S,
-        validators=[InputRequired("Give a number of seconds."),
-                    NumberRange(1, MAX_TIME_LIMIT_S, f"Give between 1 and {MAX_TIME_LIMIT_S} seconds.")])
+        validators=[InputRequired("Give a number of seconds.")])
 
+    # the planning service's own rules (it checks them again for every plan), shown by the fields
     def validate_shift_end(self, field: TimeField) -> None:
         start = self.shift_start.data
-        if start is not None and field.data is not None:
-            if (field.data.hour * 60 + field.data.minute) - (start.hour * 60 + start.minute) < 60:
-                raise ValidationError("The shift must end at least an hour after it starts.")
+        problem = shift_end_problem(start, field.data) if start is not None and field.data is not None else None
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_time_limit_s(self, field: IntegerField) -> None:
+        problem = time_limit_problem(field.data) if field.data is not None else None
+        if problem:
+            raise ValidationError(problem)
 
 
 def _int_or_none(value: object) -> int | None:

@@ -13,7 +13,7 @@ from foodtrain.clock import branch_today
 from foodtrain.extensions import db
 from foodtrain.models import UserRole
 from foodtrain.services.closures import closed_reason
-from foodtrain.services.errors import ConfirmationNeeded, ValidationError
+from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError
 from foodtrain.services.map_tiles import map_tile_urls
 from foodtrain.services.orders.delivery import record_delivery, undo_delivery
 from foodtrain.services.orders.rules import StaleOrderError
@@ -119,6 +119,14 @@ def _flash_errors(form: FlaskForm, error: ValidationError | None = None) -> None
         flash(message, "error")
 
 
+def _plan_changed_meanwhile(plan_id: int, error: StaleRecordError) -> Response:
+    """A change made from an old version of the plan (someone else re-planned, published, moved or locked since):
+    nothing was saved; the day's plan as it is now, with the message, as 409 Conflict."""
+    flash(error.message, "error")
+    day = adjusting.plan_date(db.session(), current_branch_id(), plan_id)
+    return _render_day(day, PlanDayForm(formdata=None, delivery_date=day), 409)
+
+
 @blueprint.route("/<int:plan_id>/move", methods=["POST"])
 @roles_required(*PLANNER_ROLES)
 def move(plan_id: int) -> ResponseReturnValue:
@@ -131,6 +139,8 @@ def move(plan_id: int) -> ResponseReturnValue:
             adjusting.move_order(db.session(), current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
                                 form.version.data, current_actor())
             flash("Moved. Re-plan the rest to fit it into that van's round.", "info")
+        except StaleRecordError as error:
+            return _plan_changed_meanwhile(plan_id, error)
         except ValidationError as error:
             _flash_errors(form, error)
     return _back_to(request.args.get("date"))
@@ -149,6 +159,8 @@ def lock(plan_id: int) -> ResponseReturnValue:
             adjusting.set_round_lock(db.session(), current_branch_id(), plan_id, form.van_id.data, locked,
                                     form.version.data, current_actor())
             flash("Round locked: a re-plan keeps it as it is." if locked else "Round unlocked.", "info")
+        except StaleRecordError as error:
+            return _plan_changed_meanwhile(plan_id, error)
         except ValidationError as error:
             _flash_errors(form, error)
     return _back_to(request.args.get("date"))
@@ -170,6 +182,8 @@ def publish(plan_id: int) -> ResponseReturnValue:
             day = adjusting.plan_date(db.session(), current_branch_id(), plan_id)
             return render_template("routes/publish_confirm.html", day=day, plan_id=plan_id,
                                    version=form.version.data, warnings=question.warnings)
+        except StaleRecordError as error:
+            return _plan_changed_meanwhile(plan_id, error)
         except ValidationError as error:
             _flash_errors(form, error)
     return _back_to(request.args.get("date"))

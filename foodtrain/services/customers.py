@@ -30,12 +30,11 @@ from foodtrain.models import (
     SupportNeed,
 )
 from foodtrain.field_rules import (
-    SERVICE_FOUNDED,
     birth_date_error,
     control_character_in,
     in_delivery_window,
+    joining_date_error,
     phone_error,
-    record_date_error,
 )
 from foodtrain.models._types import utc_now
 from foodtrain.models.customer import MINIMUM_CUSTOMER_AGE_YEARS
@@ -276,9 +275,7 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
     values.update(window_start=details.window_start, window_end=details.window_end,
                   list_method=details.list_method, payment_method=details.payment_method)
     if details.joined_on is not None:
-        if details.joined_on > today + timedelta(days=366):
-            errors["joined_on"] = "The joining date is more than a year ahead."
-        elif joined_problem := record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
+        if joined_problem := joining_date_error(details.joined_on, today):
             errors["joined_on"] = joined_problem
         values["joined_on"] = details.joined_on
     if errors:

@@ -25,7 +25,7 @@ from foodtrain.models import (
     VolunteerRole,
     VolunteerRoleAssignment,
 )
-from foodtrain.field_rules import SERVICE_FOUNDED, birth_date_error, record_date_error
+from foodtrain.field_rules import SERVICE_FOUNDED, birth_date_error, joining_date_error, record_date_error
 from foodtrain.models._types import utc_now
 from foodtrain.models.volunteer import MINIMUM_VOLUNTEER_AGE_YEARS
 from foodtrain.postcodes import InvalidPostcodeError, normalise_postcode
@@ -138,9 +138,7 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
         errors["date_of_birth"] = f"Volunteers must be {MINIMUM_VOLUNTEER_AGE_YEARS} or over."
     values["date_of_birth"] = born
     if details.joined_on is not None:
-        if details.joined_on > today + timedelta(days=366):
-            errors["joined_on"] = "The joining date is more than a year ahead."
-        elif joined_problem := record_date_error(details.joined_on, SERVICE_FOUNDED, "joining date"):
+        if joined_problem := joining_date_error(details.joined_on, today):
             errors["joined_on"] = joined_problem
         values["joined_on"] = details.joined_on
     if details.left_on is not None and details.left_on > today + timedelta(days=366):

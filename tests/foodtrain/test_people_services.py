@@ -382,3 +382,29 @@ def test_volunteer_leaving_date_is_checked_and_kept(session) -> None:  # type: i
     volunteer_service.update_volunteer(session, branch.id, volunteer.id, _volunteer_details(left_on=date(2026, 11, 1)),
                                        None, expected_version=1, actor=ACTOR, form_token="l2", today=TODAY)
     assert volunteer.left_on == date(2026, 11, 1) and not volunteer.is_active
+
+
+@pytest.mark.parametrize(("joined_on", "problem"), [
+    (date(2027, 11, 26), None),  # a year (366 days) ahead of TODAY: entered before they start
+    (date(2027, 11, 27), "The joining date is more than a year ahead."),
+    (date(1995, 1, 1), None),
+    (date(1994, 12, 31), "The joining date is before 1 January 1995: check the year."),
+])
+def test_customers_and_volunteers_share_one_joining_date_rule(session, joined_on: date,  # type: ignore[no-untyped-def]
+                                                              problem: str | None) -> None:
+    """The joining-date rule (field_rules.joining_date_error) is the same for a customer and a volunteer:
+    the same edges, the same message by the field."""
+    branch = make_branch(session)
+    shop = make_shop(session, branch)
+    session.commit()
+    checks = [
+        lambda: customer_service.check_customer_details(session, branch.id, _details(shop.id, joined_on=joined_on),
+                                                        TODAY),
+        lambda: volunteer_service.check_volunteer_details(session, branch.id, _volunteer_details(joined_on=joined_on),
+                                                          None, TODAY),
+    ]
+    for check in checks:
+        if problem is None:
+            assert check().values["joined_on"] == joined_on
+        else:
+            assert _errors(check) == {"joined_on": problem}

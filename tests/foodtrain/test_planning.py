@@ -213,6 +213,7 @@ def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(sessio
     view = viewing.get_plan_view(session, branch.id, DAY)
     van_id = view.rounds[0].van_id
     adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, SYSTEM)
+    view = viewing.get_plan_view(session, branch.id, DAY)  # the lock is a new version: the page as it is now
     with pytest.raises(ValidationError) as locked:
         adjusting.move_order(session, branch.id, plan_id, orders[0].id, van_id, view.version, SYSTEM)
     assert "locked" in locked.value.field_errors["van_id"]

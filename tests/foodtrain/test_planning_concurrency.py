@@ -15,12 +15,22 @@ from sqlalchemy.orm import sessionmaker
 
 from foodtrain.extensions import db
 from foodtrain.jobs import ABANDONED_AFTER_S, get_job, recover_abandoned_jobs, run_job, submit_job
-from foodtrain.models import BackgroundJob, JobStatus, OrderLine, RoutePlan, RoutePlanStatus, RouteStop
+from foodtrain.models import (
+    AuditEvent,
+    BackgroundJob,
+    JobStatus,
+    OrderLine,
+    RoutePlan,
+    RoutePlanStatus,
+    RouteStop,
+    UserRole,
+)
 from foodtrain.models._types import utc_now
-from foodtrain.services.audit import SYSTEM
+from foodtrain.services.audit import SYSTEM, Actor
+from foodtrain.services.errors import StaleRecordError
 from foodtrain.services.planning import adjusting, reading, solving, staleness, storing, viewing
 from foodtrain.services.rota import VanTeam
-from tests.factories import make_branch, make_customer, make_order, make_shop, make_van
+from tests.factories import make_branch, make_customer, make_order, make_shop, make_user, make_van
 
 DAY = date(2026, 12, 1)
 START, END = storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END
@@ -214,3 +224,140 @@ def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_t
     session.expire_all()
     assert get_job(session, last, branch.id).status is JobStatus.SUCCEEDED
     assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
+
+
+# --- two coordinators on one plan: every change is a new version, a change made from an old one saves nothing ---
+
+def _two_coordinators(session):  # type: ignore[no-untyped-def]
+    """A planned day and two coordinators of its branch who both read the plan page (the same version)."""
+    branch, vans, orders = _day(session)
+    plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
+    ann_id = make_user(session, branch, UserRole.COORDINATOR, username="ann")
+    bob_id = make_user(session, branch, UserRole.COORDINATOR, username="bob")
+    view = viewing.get_plan_view(session, branch.id, DAY)
+    session.rollback()
+    return branch, vans, orders, plan_id, view, Actor(ann_id, "ann"), Actor(bob_id, "bob")
+
+
+def _plan_state(session, plan_id: int):  # type: ignore[no-untyped-def]
+    """Everything a change could touch: version, status, locks, pins and the audit trail of the plan."""
+    session.expire_all()
+    plan = session.get(RoutePlan, plan_id)
+    state = (plan.version, plan.status, sorted((r.van_id, r.locked) for r in plan.rounds),
+             sorted((p.order_id, p.van_id) for p in plan.pins),
+             session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "route_plan",
+                                                             AuditEvent.entity_id == plan_id)).all())
+    session.rollback()
+    return state
+
+
+def _other_van(view, vans, order_id: int) -> int:  # type: ignore[no-untyped-def]
+    on = next(r.van_id for r in view.rounds for s in r.stops if s.order_id == order_id)
+    return next(v.id for v in vans if v.id != on)
+
+
+STALE = ("This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
+         "Reload the page to see the latest version, then make your change again.")
+
+
+def test_a_round_locked_by_one_coordinator_refuses_the_others_publish_from_the_page_before(session) -> None:  # type: ignore[no-untyped-def]
+    """Ann locks a round; Bob, on the page read before, publishes: refused with the message, nothing published."""
+    branch, _, _, plan_id, view, ann, bob = _two_coordinators(session)
+    adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, ann)
+    after_lock = _plan_state(session, plan_id)
+    assert after_lock[0] == view.version + 1 and after_lock[2][0] == (view.rounds[0].van_id, True)
+    with pytest.raises(StaleRecordError) as refused:
+        adjusting.publish_plan(session, branch.id, plan_id, view.version, bob, confirmed=True)
+    assert refused.value.field_errors == {"version": STALE}
+    assert _plan_state(session, plan_id) == after_lock  # still a draft, no publish in the audit trail
+
+
+def test_an_order_moved_by_one_coordinator_refuses_the_others_lock_move_and_publish(session) -> None:  # type: ignore[no-untyped-def]
+    """Ann moves an order; each of Bob's changes made from the page read before is refused and saves nothing."""
+    branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
+    adjusting.move_order(session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id),
+                         view.version, ann)
+    after_move = _plan_state(session, plan_id)
+    assert after_move[0] == view.version + 1 and len(after_move[3]) == 1
+    changes = [
+        lambda: adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, bob),
+        lambda: adjusting.move_order(session, branch.id, plan_id, orders[1].id,
+                                     _other_van(view, vans, orders[1].id), view.version, bob),
+        lambda: adjusting.publish_plan(session, branch.id, plan_id, view.version, bob, confirmed=True),
+    ]
+    for change in changes:
+        with pytest.raises(StaleRecordError, match="changed by someone else meanwhile"):
+            change()
+        assert _plan_state(session, plan_id) == after_move
+    # from the page as it is now, Bob's lock goes through (and is one more version)
+    adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, after_move[0], bob)
+    assert _plan_state(session, plan_id)[0] == view.version + 2
+
+
+def test_unlocking_is_a_new_version_too_and_a_repeated_click_is_no_error(session) -> None:  # type: ignore[no-untyped-def]
+    """Lock, unlock: two versions. The same lock or move sent again (a double click, its version now old) changes
+    nothing, is no error and bumps nothing; an identical lock on the current version bumps nothing either."""
+    branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
+    van_id = view.rounds[0].van_id
+    adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, ann)
+    adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version, ann)  # the double click
+    adjusting.set_round_lock(session, branch.id, plan_id, van_id, True, view.version + 1, bob)
+    assert _plan_state(session, plan_id)[0] == view.version + 1
+    adjusting.set_round_lock(session, branch.id, plan_id, van_id, False, view.version + 1, ann)
+    assert _plan_state(session, plan_id)[0] == view.version + 2
+    target = _other_van(view, vans, orders[0].id)
+    adjusting.move_order(session, branch.id, plan_id, orders[0].id, target, view.version + 2, ann)
+    adjusting.move_order(session, branch.id, plan_id, orders[0].id, target, view.version + 2, ann)
+    state = _plan_state(session, plan_id)
+    assert state[0] == view.version + 3 and state[3] == [(orders[0].id, target)]
+    assert state[4].count("route_plan.move_order") == 1 and state[4].count("route_plan.lock") == 1
+
+
+def _move_while_ann_locks(session, monkeypatch, ann_locks) -> None:  # type: ignore[no-untyped-def]
+    """Bob moves an order from the current page; ``ann_locks(plan_id, van_id, version, ann)`` runs after Bob's
+    version check and before his commit. Bob is refused and nothing of his is stored."""
+    branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
+    real_record_event = adjusting.record_event
+
+    def ann_locks_meanwhile(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(adjusting, "record_event", real_record_event)  # once: Ann's own change records as usual
+        ann_locks(branch.id, plan_id, view.rounds[0].van_id, view.version, ann)
+        real_record_event(*args, **kwargs)
+
+    monkeypatch.setattr(adjusting, "record_event", ann_locks_meanwhile)
+    with pytest.raises(StaleRecordError, match="changed by someone else meanwhile"):
+        adjusting.move_order(session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id),
+                             view.version, bob)
+    state = _plan_state(session, plan_id)
+    assert state[3] == [] and "route_plan.move_order" not in state[4]
+    return state, view
+
+
+def test_a_change_committed_between_bobs_check_and_commit_refuses_his_move_sqlite(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Bob's move adds only a pin row, yet it is refused at commit when the plan row's version is no longer the one
+    he read (SQLite serialises writers, so the other change is made as the database would see it: the version
+    column moved on under Bob's session)."""
+    def version_moves_on(branch_id: int, plan_id: int, van_id: int, version: int, ann: Actor) -> None:
+        with session.no_autoflush:  # Bob's pin and plan row are not written yet: the other change comes first
+            session.execute(update(RoutePlan).where(RoutePlan.id == plan_id).values(version=version + 1)
+                            .execution_options(synchronize_session=False))
+
+    state, view = _move_while_ann_locks(session, monkeypatch, version_moves_on)
+    assert state[0] == view.version  # Bob's transaction, the version change in it included, was rolled back
+
+
+def test_a_lock_committed_between_bobs_check_and_commit_refuses_his_move_postgres(postgres_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL both really run at once: Ann's lock commits in her own transaction after Bob's version check;
+    Bob's move (a pin row of its own) is refused at commit by the plan row's version; Ann's lock stands."""
+    with postgres_app.app_context():
+        def ann_locks(branch_id: int, plan_id: int, van_id: int, version: int, ann: Actor) -> None:
+            other = sessionmaker(bind=db.engine)()
+            try:
+                adjusting.set_round_lock(other, branch_id, plan_id, van_id, True, version, ann)
+            finally:
+                other.close()
+
+        state, view = _move_while_ann_locks(db.session, monkeypatch, ann_locks)
+        assert state[0] == view.version + 1 and state[2][0] == (view.rounds[0].van_id, True)
+        assert "route_plan.lock" in state[4]
+        db.session.remove()

@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from io import BytesIO
 
+import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from foodtrain.extensions import db
 from foodtrain.models import AuditEvent, BackgroundJob, Branch, RoutePin, RoutePlan, User
-from foodtrain.services.audit import SYSTEM
+from foodtrain.services.audit import SYSTEM, Actor
+from foodtrain.services.errors import ValidationError
 from foodtrain.services.planning import adjusting, reading, storing, viewing
 from foodtrain.services.rota import VanTeam
 from foodtrain.sheets import FOOTER_TEXT
 from tests.conftest import csrf_token_from, sign_in
+from web.route_forms import PlanDayForm
 
 DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
 
@@ -69,6 +72,25 @@ def test_plan_form_errors_are_shown_next_to_fields_and_nothing_starts(demo_app, 
     assert "at least an hour after it starts" in html and "between 1 and 300 seconds" in html
     assert 'value="09:30"' in html  # keeps what was typed
     assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
+
+
+@pytest.mark.parametrize(("start", "end", "seconds"), [
+    ("09:00", "09:59", "0"), ("09:00", "10:00", "1"), ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S)),
+    ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S + 1)), ("16:00", "09:00", "10")])
+def test_plan_form_refuses_exactly_what_the_planning_service_refuses(app, start: str, end: str, seconds: str) -> None:
+    """One rule for the shift and the search time: the form shows by each field the service's own message, at
+    the same edges (an hour; 1 to MAX_TIME_LIMIT_S seconds), and passes what the service takes."""
+    with app.test_request_context(method="POST", data={
+            "delivery_date": DAY.isoformat(), "shift_start": start, "shift_end": end, "time_limit_s": seconds}):
+        form = PlanDayForm(meta={"csrf": False})
+        form.validate()
+        shown = {name: errors[0] for name, errors in form.errors.items()}
+    try:
+        storing.plan_job_parameters(DAY, time.fromisoformat(start), time.fromisoformat(end), int(seconds), SYSTEM, "/")
+        refused: dict[str, str] = {}
+    except ValidationError as error:
+        refused = error.field_errors
+    assert shown == refused
 
 
 def test_sheets_and_picking_lists_download_as_pdf_and_are_audited(demo_app, demo_client) -> None:
@@ -151,16 +173,52 @@ def test_move_lock_and_publish_forms_with_stale_version_message(demo_app, demo_c
     assert _count(demo_app, RoutePin) == 1
     page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "stays on" in page
+    with demo_app.app_context():
+        moved_version = db.session.get(RoutePlan, view.id).version
+    assert moved_version == view.version + 1  # the move is a new version of the plan
     publish = f"/routes/{view.id}/publish?date={DAY.isoformat()}"
-    demo_client.post(publish, data={"csrf_token": token, "version": view.version, "confirmed": "1"})
-    stale = demo_client.post(publish, data={"csrf_token": token, "version": view.version, "confirmed": "1"},
-                             follow_redirects=True)
-    assert "changed by someone else" in stale.get_data(as_text=True)
+    published = demo_client.post(publish, data={"csrf_token": token, "version": moved_version, "confirmed": "1"})
+    assert published.status_code == 302
+    stale = demo_client.post(publish, data={"csrf_token": token, "version": moved_version, "confirmed": "1"})
+    assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
     assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 1
     bad = demo_client.post(f"/routes/{view.id}/lock?date={DAY.isoformat()}", data={
         "csrf_token": token, "version": "x", "van_id": "y", "locked": "1"}, follow_redirects=True)
     assert bad.status_code == 200 and "Reload the page" in bad.get_data(as_text=True)
     assert re.search(r"<svg", demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))
+
+
+def test_a_change_from_the_page_before_another_coordinators_lock_is_a_409_page_and_saves_nothing(
+        demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """The admin locks a round while the coordinator has the plan page open: the coordinator's publish, move and lock
+    from that page each answer 409 with the day's plan and the message, and change nothing."""
+    view = _plan(demo_app)
+    sign_in(demo_client, "coordinator-dg")
+    page = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    with demo_app.app_context():
+        admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+        adjusting.set_round_lock(db.session, _branch_id("DG"), view.id, view.rounds[0].van_id, True, view.version,
+                                 Actor(admin_id, "admin"))
+        db.session.remove()
+    audit_before = _count(demo_app, AuditEvent)
+    order_id = next(s.order_id for s in view.rounds[1].stops if s.kind == "delivery")
+    target = view.rounds[-1].van_id  # an unlocked van: from the current page, this move would be stored
+    for action, fields in (("publish", {"confirmed": "1"}),
+                           ("move", {"order_id": order_id, "van_id": target}),
+                           ("lock", {"van_id": view.rounds[1].van_id, "locked": "1"})):
+        response = demo_client.post(f"/routes/{view.id}/{action}?date={DAY.isoformat()}",
+                                    data={"csrf_token": token, "version": view.version, **fields})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 409, action
+        assert "This plan was changed by someone else meanwhile" in text and "Reload the page" in text
+        assert "<svg" in text  # the day's plan as it is now, under the message
+    with demo_app.app_context():
+        plan = db.session.get(RoutePlan, view.id)
+        assert plan.status.value == "draft" and plan.version == view.version + 1
+        assert [r.locked for r in plan.rounds[:2]] == [True, False] and not plan.pins
+        db.session.remove()
+    assert _count(demo_app, AuditEvent) == audit_before
 
 
 def test_publish_lists_what_is_unplanned_or_unstaffed_and_asks_to_confirm(demo_app, demo_client) -> None:

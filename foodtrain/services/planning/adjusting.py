@@ -2,6 +2,7 @@
 
 Adjustments are stored on the plan and honoured by the next re-plan. Each change names the plan's
 version it was made from; a plan changed meanwhile by someone else is refused with a clear message.
+Every change is a new version of the plan, a moved order or a locked round too (see :func:`_new_version`).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from foodtrain.models import (
@@ -39,6 +41,15 @@ __all__ = [
 STALE_PLAN_CHANGES = "re-planned, published or adjusted"
 
 
+def _new_version(plan: RoutePlan) -> None:
+    """Make the change being made to ``plan``'s rounds or pins a new version of the plan.
+
+    The plan's version is SQLAlchemy's version counter (``version_id_col``): an UPDATE of the plan row bumps it
+    and, in its WHERE, checks that nobody else did meanwhile. A change of a round or a pin alone does not update
+    the plan row, so it is marked changed here (its status as it is): a form read before is then stale."""
+    flag_modified(plan, "status")
+
+
 def _commit_change(session: Session) -> None:
     """Commit an adjustment; a plan changed by another request meanwhile is refused, not overwritten."""
     try:
@@ -54,19 +65,30 @@ def plan_date(session: Session, branch_id: int, plan_id: int) -> date:
     return plan.delivery_date
 
 
-def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
-    """The plan to change, refused (the one "changed by someone else" check) when the form's ``version`` is old;
-    called without a form (the demo) no version is given and nothing is checked."""
-    plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+def _check_plan_version(plan: RoutePlan, version: int | None) -> None:
+    """Refuse a change made from an old ``version`` of the plan (the one "changed by someone else" check); called
+    without a form (the demo) no version is given and nothing is checked."""
     check_version(plan.version, version, record="plan", how=STALE_PLAN_CHANGES, missing_is_stale=False)
+
+
+def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: int | None) -> RoutePlan:
+    """The plan to change, refused when the form's ``version`` is old (:func:`_check_plan_version`)."""
+    plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+    _check_plan_version(plan, version)
     return plan
 
 
 def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, van_id: int, version: int | None,
                actor: Actor) -> None:
-    """Keep an order on a chosen van at the next re-plan (a second identical move changes nothing)."""
+    """Keep an order on a chosen van at the next re-plan.
+
+    The same move again (a double click, its form's version now old) changes nothing and is not an error."""
     try:
-        plan = _plan_for_change(session, branch_id, plan_id, version)
+        plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
+        if any(p.order_id == order_id and p.van_id == van_id for p in plan.pins):
+            session.rollback()
+            return
+        _check_plan_version(plan, version)
         order = get_in_branch(session, Order, order_id, branch_id)
         if order.delivery_date != plan.delivery_date or order.status in CLOSED_STATUSES:
             raise ValidationError({"order_id": "That order is not open for this delivery date."})
@@ -86,6 +108,7 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
             session.add(RoutePin(plan_id=plan.id, order_id=order_id, van_id=van_id))
         else:
             pin.van_id = van_id
+        _new_version(plan)
         record_event(session, actor=actor, action="route_plan.move_order", entity_type="route_plan",
                      entity_id=plan.id, branch_id=branch_id, detail=f"order {order_id} to van {van_id}")
         _commit_change(session)
@@ -96,13 +119,21 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
 
 def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, locked: bool, version: int | None,
                    actor: Actor) -> None:
-    """Lock (keep as it is at the next re-plan) or unlock a van's round."""
+    """Lock (keep as it is at the next re-plan) or unlock a van's round.
+
+    Locking a locked round (or unlocking an unlocked one: a double click, its form's version now old) changes
+    nothing and is not an error."""
     try:
-        plan = _plan_for_change(session, branch_id, plan_id, version)
+        plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
         round_ = next((r for r in plan.rounds if r.van_id == van_id), None)
+        if round_ is not None and round_.locked == locked:
+            session.rollback()
+            return
+        _check_plan_version(plan, version)
         if round_ is None:
             raise ValidationError({"van_id": "That van has no round in this plan."})
         round_.locked = locked
+        _new_version(plan)
         record_event(session, actor=actor, action="route_plan.lock" if locked else "route_plan.unlock",
                      entity_type="route_plan", entity_id=plan.id, branch_id=branch_id, detail=f"van {van_id}")
         _commit_change(session)

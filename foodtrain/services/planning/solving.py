@@ -1,7 +1,8 @@
 """Solving a delivery day with :mod:`routing`: plain inputs in, rounds and reasons for unplanned orders out.
 
 No database here: :func:`solve_day` takes :class:`~foodtrain.services.planning.reading.DayInputs` and
-returns a :class:`Solution`; a long search reports progress and stops when the job is cancelled.
+returns a :class:`Solution`; a long search reports progress and stops when the job is cancelled: the job's
+progress callback raises :class:`foodtrain.jobs.JobCancelled`, which is raised again once the search has stopped.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ __all__ = [
     "PLAN_SEARCH_WORKERS",
     "CANCEL_POLL_S",
     "NO_LOCATION_REASON",
-    "PlanningCancelled",
     "build_problem",
     "Solution",
     "ProgressCallback",
@@ -31,10 +31,6 @@ PLAN_SEARCH_WORKERS = 2
 #: How often a running solve asks the job whether it was cancelled (each ask reads the database).
 CANCEL_POLL_S = 0.5
 NO_LOCATION_REASON = "the customer has no map location: set the postcode or a pin on the customer's page"
-
-
-class PlanningCancelled(Exception):
-    """The coordinator cancelled the planning job; nothing was written."""
 
 
 def build_problem(inputs: DayInputs, vans: tuple[VanInput, ...], orders: tuple[OrderInput, ...]) -> routing.Problem:

@@ -40,7 +40,10 @@ __all__ = [
     "DEFAULT_SHIFT_END",
     "DEFAULT_TIME_LIMIT_S",
     "MAX_TIME_LIMIT_S",
+    "MIN_SHIFT_MIN",
     "PlanChangedMeanwhile",
+    "shift_end_problem",
+    "time_limit_problem",
     "store_plan",
     "plan_day",
     "check_day_to_plan",
@@ -55,6 +58,7 @@ DEFAULT_SHIFT_START = time(9, 0)
 DEFAULT_SHIFT_END = time(16, 0)
 DEFAULT_TIME_LIMIT_S = 10
 MAX_TIME_LIMIT_S = 300
+MIN_SHIFT_MIN = 60  # the teams' shift: at least an hour
 
 
 class PlanChangedMeanwhile(ValidationError):
@@ -152,12 +156,23 @@ def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time =
                       time_limit_s=time_limit_s, actor=actor)
 
 
-def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -> None:
-    errors = {}
-    if minutes_of(shift_end) - minutes_of(shift_start) < 60:
-        errors["shift_end"] = "The shift must end at least an hour after it starts."
+def shift_end_problem(shift_start: time, shift_end: time) -> str | None:
+    """Why the teams' shift cannot be planned (the plan form shows it by the field), None when it can."""
+    if minutes_of(shift_end) - minutes_of(shift_start) < MIN_SHIFT_MIN:
+        return "The shift must end at least an hour after it starts."
+    return None
+
+
+def time_limit_problem(time_limit_s: int) -> str | None:
+    """Why the search time is refused (the plan form shows it by the field), None when it is fine."""
     if not 1 <= time_limit_s <= MAX_TIME_LIMIT_S:
-        errors["time_limit_s"] = f"Give between 1 and {MAX_TIME_LIMIT_S} seconds."
+        return f"Give between 1 and {MAX_TIME_LIMIT_S} seconds."
+    return None
+
+
+def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -> None:
+    problems = {"shift_end": shift_end_problem(shift_start, shift_end), "time_limit_s": time_limit_problem(time_limit_s)}
+    errors = {name: message for name, message in problems.items() if message is not None}
     if errors:
         raise ValidationError(errors)
 

@@ -8,16 +8,26 @@ from decimal import Decimal
 
 from foodtrain.models import PaymentMethod
 from foodtrain.models.rota import PartOfDay, SlotKind
+from foodtrain.services.rota.labels import PART_TIMES
 
 
 MAX_RANGE_YEARS = 5
 EARLIEST_REPORT_DATE = date(1990, 1, 1)
 LATEST_REPORT_DATE = date(2100, 12, 31)
 
-# Volunteer hours credited for one seat on the published rota, by the slot's part of day.
-MORNING_SHIFT_HOURS = Decimal("3.5")
-AFTERNOON_SHIFT_HOURS = Decimal("3.5")
-WHOLE_DAY_SHIFT_HOURS = Decimal("7")
+
+
+def _minutes(part: PartOfDay) -> int:
+    """A half-day's length by the rota's own times (PART_TIMES: what personal rotas and calendars show)."""
+    (start_h, start_m), (end_h, end_m) = PART_TIMES[part]
+    return (end_h * 60 + end_m) - (start_h * 60 + start_m)
+
+
+# Volunteer hours credited for one seat on the published rota, by the slot's part of day: the rota's times; a
+# whole day is its morning and afternoon (the break between them is not counted).
+MORNING_SHIFT_HOURS = Decimal(_minutes(PartOfDay.MORNING)) / 60
+AFTERNOON_SHIFT_HOURS = Decimal(_minutes(PartOfDay.AFTERNOON)) / 60
+WHOLE_DAY_SHIFT_HOURS = Decimal(_minutes(PartOfDay.MORNING) + _minutes(PartOfDay.AFTERNOON)) / 60
 SHIFT_HOURS = {
     PartOfDay.MORNING: MORNING_SHIFT_HOURS,
     PartOfDay.AFTERNOON: AFTERNOON_SHIFT_HOURS,
