@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from routing import Problem, Shop, TimeWindow
 from routing.generator import generate_varied_day
 from routing.planner import compile_day
-from routing.sequential import VARIANTS, Variant, best_sequential_routes, sequential_routes, waiting_s
+from routing.engine import _sequential_variants, portfolio
+from routing.sequential import (VARIANTS, Variant, best_sequential_routes, better_start, sequential_routes,
+                                waiting_s)
 from routing_factories import BASE, make_order, make_problem, make_van
 from test_routing_construct import _assert_every_rule, _servable
 from test_routing_random import days
@@ -118,3 +120,31 @@ def test_waiting_is_the_span_less_travel_and_service() -> None:
     assert routes is not None and _vans(routes) == 1
     assert waiting_s(model, routes) == 110 * 60
     assert waiting_s(model, ((),) * model.num_vehicles) == 0
+
+
+def test_the_better_start_serves_more_then_uses_fewer_vans_then_drives_less() -> None:
+    """better_start ranks by visits left out, then vans, then cost; on a tie, or with one missing, the other."""
+    problem = _servable(generate_varied_day(604, 30))
+    problem = replace(problem, vans=problem.vans + tuple(replace(v, id=f"{v.id}-spare") for v in problem.vans))
+    model = compile_day(problem).model()
+    one = sequential_routes(model, VARIANTS[0])
+    assert one is not None
+    used = [v for v in range(model.num_vehicles) if one[v]]
+    assert better_start(model, one, None) is one and better_start(model, None, one) is one
+    assert better_start(model, one, one) is one
+    short = tuple(r[:-2] if v == used[0] else r for v, r in enumerate(one))  # one request left out
+    assert better_start(model, short, one) is one and better_start(model, one, short) is one
+    idle = [v for v in range(model.num_vehicles) if not one[v]]
+    assert idle and len(one[used[0]]) >= 4
+    split = list(one)  # the same visits on one van more (not a valid plan: only the ranking is tested)
+    split[used[0]], split[idle[0]] = one[used[0]][:2], one[used[0]][2:]
+    assert better_start(model, tuple(split), one) is one and better_start(model, one, tuple(split)) is one
+
+
+def test_with_two_workers_the_pyvrp_worker_and_the_or_tools_worker_build_different_variants() -> None:
+    """The portfolio splits the sequential variants: PyVRP worker the even ones, OR-Tools worker the odd ones."""
+    model = compile_day(_servable(generate_varied_day(604, 30))).model()
+    two = portfolio(model, 2, engines=("ortools", "pyvrp"))
+    assert [s.engine for s in two] == ["ortools", "pyvrp"]
+    assert [_sequential_variants(s) for s in two] == [VARIANTS[1::2], VARIANTS[0::2]]
+    assert [_sequential_variants(s) for s in portfolio(model, 1, engines=("ortools", "pyvrp"))] == [VARIANTS]
