@@ -56,6 +56,9 @@ def main() -> None:
                 chosen = routes if key(routes) < key(start) else start
                 out += ["chosen", "seq" if chosen is routes else "regret"]
                 for name, plan in (("regret", start), ("seq", routes)):
+                    if plan is None:
+                        out += [f"{name}: none"]
+                        continue
                     t = time.monotonic()
                     ges, _ = minimise_routes(model, plan, 1.5, seed=0, random_insert=False)
                     after_ges = line(model, ges, time.monotonic() - t)
