@@ -264,15 +264,18 @@ def best_sequential_routes(model: NodeModel, time_limit_s: float, stop: Callable
 
 
 def better_start(model: NodeModel, first: tuple[tuple[int, ...], ...] | None,
-                 second: tuple[tuple[int, ...], ...] | None) -> tuple[tuple[int, ...], ...] | None:
-    """The better of two start plans: fewer visits left out, then fewer vans, then less cost (``first`` on a tie)."""
+                 second: tuple[tuple[int, ...], ...] | None,
+                 second_on_equal_vans: bool = False) -> tuple[tuple[int, ...], ...] | None:
+    """The better of two start plans: fewer visits left out, then fewer vans, then less cost (``first`` on a tie;
+    with ``second_on_equal_vans``, ``second`` whenever it leaves out no more and uses no more vans)."""
     if first is None or second is None:
         return first if second is None else second
 
     def key(routes: tuple[tuple[int, ...], ...]) -> tuple[int, int, int]:
-        return len(model.unserved(routes)), sum(1 for r in routes if r), model.routes_cost(routes)
+        return (len(model.unserved(routes)), sum(1 for r in routes if r),
+                0 if second_on_equal_vans else model.routes_cost(routes))
 
-    return second if key(second) < key(first) else first
+    return second if (key(second) <= key(first) if second_on_equal_vans else key(second) < key(first)) else first
 
 
 def waiting_s(model: NodeModel, routes: Sequence[Sequence[int]]) -> int:

@@ -139,6 +139,10 @@ def test_the_better_start_serves_more_then_uses_fewer_vans_then_drives_less() ->
     split = list(one)  # the same visits on one van more (not a valid plan: only the ranking is tested)
     split[used[0]], split[idle[0]] = one[used[0]][:2], one[used[0]][2:]
     assert better_start(model, tuple(split), one) is one and better_start(model, one, tuple(split)) is one
+    # the PyVRP worker's rule: the second on equal vans even when it drives more, never with more vans
+    longer = tuple(tuple(reversed(r)) if v == used[0] else r for v, r in enumerate(one))
+    assert better_start(model, one, longer, second_on_equal_vans=True) is longer
+    assert better_start(model, one, tuple(split), second_on_equal_vans=True) is one
 
 
 def test_with_two_workers_the_pyvrp_worker_and_the_or_tools_worker_build_different_variants() -> None:
