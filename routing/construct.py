@@ -109,9 +109,9 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     #: per request: route index -> (delta, a, b), feasible places only
     places: dict[tuple[int, ...], dict[int, tuple[int, int, int]]] = {q: {} for q in unrouted}
 
-    alone_cost: dict[tuple[int, ...], int] = {}
+    alone_cost: dict[tuple[int, ...], float] = {}
 
-    def alone(q: tuple[int, ...]) -> int:
+    def alone(q: tuple[int, ...]) -> float:
         """Cost of a van of its own (the next free van's depots)."""
         if q not in alone_cost:
             if not free:

@@ -49,6 +49,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import logging
 
@@ -58,6 +59,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routing.ejection import insert_dropped, minimise_routes
 from routing.large import is_large_day
 from routing.lns import improve_cost
+from routing.sequential import VARIANTS, Variant
 from routing.windows import merge_windows
 
 log = logging.getLogger(__name__)
@@ -225,6 +227,10 @@ class Strategy:
     #: "ges" on time-window models: the first plan comes from regret insertion (routing.construct) when it
     #: places every visit within this share of the time, else from OR-Tools' construction
     construct_share: float = 0.25
+    #: On days whose orders are collected at shops (routing.ejection.pickups_gather), the start is the better of
+    #: the regret insertion and the sequential construction's variants routing.sequential.VARIANTS[k::2] (k this
+    #: value; None: all of them): the two workers of a portfolio build different variants
+    sequential_half: int | None = None
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0,
@@ -244,8 +250,10 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0,
         # models its large neighbourhood search loses to PyVRP: every worker runs PyVRP
         return [replace(s, engine="pyvrp", seed=seed + i) for i, s in enumerate(strategies)]
     if workers >= 2:
-        # the PyVRP worker runs as a stand-alone PyVRP run with the caller's seed would
-        strategies[-1] = replace(strategies[-1], engine="pyvrp", seed=seed)
+        # the PyVRP worker runs as a stand-alone PyVRP run with the caller's seed would; it builds the first
+        # half of the sequential construction's variants, the OR-Tools workers the second
+        strategies = [replace(s, sequential_half=1) for s in strategies]
+        strategies[-1] = replace(strategies[-1], engine="pyvrp", seed=seed, sequential_half=0)
     return strategies
 
 
@@ -355,12 +363,13 @@ class _Built:
             end_hi = min(shift[1], max(b for _, b in ew))
             dim.CumulVar(routing.Start(k)).SetRange(int(start_lo), int(max(start_lo, start_hi)))
             dim.CumulVar(routing.End(k)).SetRange(int(end_lo), int(max(end_lo, end_hi)))
-            if model.max_duration and model.max_duration[v] is not None:
-                dim.SetSpanUpperBoundForVehicle(int(model.max_duration[v]), k)
+            longest = model.max_duration[v] if model.max_duration else None
+            if longest is not None:
+                dim.SetSpanUpperBoundForVehicle(int(longest), k)
             routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(k)))
             routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(k)))
 
-    def params(self, strategy: Strategy, time_limit_s: float) -> object:
+    def params(self, strategy: Strategy, time_limit_s: float) -> Any:
         """Search parameters for one phase."""
         p = pywrapcp.DefaultRoutingSearchParameters()
         p.first_solution_strategy = getattr(_FSS, strategy.first_solution)
@@ -378,7 +387,7 @@ class _Built:
         """Node routes per model vehicle -> OR-Tools index routes."""
         return [[self.manager.NodeToIndex(n) for n in r] for r in routes]
 
-    def read(self, assignment: object) -> EngineSolution:
+    def read(self, assignment: Any) -> EngineSolution:
         """Turn an OR-Tools assignment into node routes per fleet vehicle."""
         routing, manager, model = self.routing, self.manager, self.model
         per_vehicle: list[tuple[int, ...]] = [() for _ in range(model.num_vehicles)]
@@ -488,7 +497,8 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
             tell(first)
             return EngineSolution(first.routes, first.dropped, first.cost, True, tuple(phases))
     elif strategy.fleet_mode == "ges" and model.windows is not None:
-        first = _inserted_first(model, time_limit_s * strategy.construct_share, strategy.seed, stop, phases)
+        first = _inserted_first(model, time_limit_s * strategy.construct_share, strategy.seed, stop, phases,
+                                _sequential_variants(strategy), time_limit_s)
     if (strategy.engine != "pyvrp" and (first is None or first.dropped) and strategy.pyvrp_start
             and model.windows is not None and model.num_nodes > strategy.pyvrp_start_nodes
             and model.minimise_vehicles):
@@ -619,15 +629,33 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     return EngineSolution(best.routes, best.dropped, best.cost, True, tuple(phases))
 
 
+def _sequential_variants(strategy: Strategy) -> tuple[Variant, ...]:
+    """The sequential construction's variants this worker builds (:attr:`Strategy.sequential_half`)."""
+    return VARIANTS if strategy.sequential_half is None else VARIANTS[strategy.sequential_half::2]
+
+
 def _inserted_first(model: NodeModel, time_limit_s: float, seed: int, stop: StopCheck,
-                    phases: list[str]) -> EngineSolution | None:
+                    phases: list[str], sequential: Sequence[Variant] = (),
+                    whole_limit_s: float = 0.0) -> EngineSolution | None:
     """The regret insertion plan of :mod:`routing.construct`, if it passes the re-check. When time runs
     out before every visit is placed, the routes built so far with the rest dropped (for the ejection
-    search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs)."""
+    search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs).
+    On days whose orders are collected at shops, the ``sequential`` variants of :mod:`routing.sequential`
+    are built too (in :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of ``whole_limit_s``), and the better
+    plan of the two is the start."""
     from routing.construct import insertion_routes
+    from routing.ejection import pickups_gather
+    from routing.pyvrp_engine import SEQUENTIAL_SHARE
+    from routing.sequential import EXPECTED_PER_INSERTION, best_sequential_routes, better_start
 
     started = time.monotonic()
     routes = insertion_routes(model, time_limit_s, seed, stop, partial=model.drop_penalty is not None)
+    if sequential and pickups_gather(model) and not stop():
+        built = best_sequential_routes(model, SEQUENTIAL_SHARE * whole_limit_s, stop, sequential,
+                                       EXPECTED_PER_INSERTION * (time.monotonic() - started))
+        if better_start(model, routes, built) is not routes:
+            routes = built
+            phases.append("sequential")
     if routes is None or not any(routes):
         phases.append("insertion-none")
         return None
@@ -652,7 +680,8 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
     seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
     found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s,
                        fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0,
-                       construct=strategy.engine == "pyvrp")  # the OR-Tools worker has tried the insertion
+                       construct=strategy.engine == "pyvrp",  # the OR-Tools worker has tried the insertion
+                       sequential=_sequential_variants(strategy) if strategy.engine == "pyvrp" else ())
     if found is None:
         phases.append("pyvrp-none")
         return None
@@ -900,7 +929,7 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
     # fork keeps the library usable from scripts without a __main__ guard;
     # the parent never runs OR-Tools in this function, so forking is safe.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    ctx: Any = multiprocessing.get_context(method)  # typeshed's BaseContext lacks Process
     stop_event, found_queue = ctx.Event(), ctx.Queue()
     started = time.monotonic()
     parent_pid = os.getpid()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +26,7 @@ import numpy as np
 from routing import engine
 from routing.construct import insertion_routes, rough_routes
 from routing.ejection import minimise_routes, pickups_gather
+from routing.sequential import EXPECTED_PER_INSERTION, Variant, best_sequential_routes, better_start
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -54,6 +55,11 @@ CONSTRUCT_SHARE = 0.3
 #: of its time (cheapest places): tuning days 610-636, 9 s each, 1.5 s of it so (load 24-27): a van fewer
 #: on 613, 618, 636 and 619, the same vans and 6 % less on 627 and 610 (bench_results/routing/README.md).
 START_EJECTION_SHARE = 0.15
+
+#: On those days the sequential construction (:func:`routing.sequential.best_sequential_routes`) builds its
+#: variants in at most this share of the time, and the better of its plan and the regret insertion's is the
+#: start (bench_results/routing/README.md, round 8).
+SEQUENTIAL_SHARE = 0.15
 
 
 def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
@@ -214,7 +220,8 @@ def _initial(data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], c
 def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None,
                feasible_after_s: float | None = None, initial: tuple[tuple[int, ...], ...] | None = None,
                vehicles: list[int] | None = None, fewer_vans_share: float = 0.0,
-               construct: bool = True) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+               construct: bool = True,
+               sequential: Sequence[Variant] = ()) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
 
     None if PyVRP is not installed or cannot take the model exactly. With
@@ -228,10 +235,13 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
     fewer: PyVRP's plan without its smallest route, on the vans left, its visits put back by PyVRP's
     penalised search; that plan comes back if it is feasible, otherwise the first. On days whose
     orders are collected at a few shops, the ejection search first takes away the vans it can from the
-    start (:data:`START_EJECTION_SHARE`).
+    start (:data:`START_EJECTION_SHARE`). With ``sequential`` (and ``fewer_vans_share``), on those days the
+    start is the better of the regret insertion and these variants of the sequential construction
+    (:mod:`routing.sequential`, :data:`SEQUENTIAL_SHARE` of the time).
     """
     if fewer_vans_share > 0 and model.minimise_vehicles:
-        return _with_fewer_vans(model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share)
+        return _with_fewer_vans(model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share,
+                                sequential)
     why = pyvrp_supports(model)
     if why is not None:
         log.info("PyVRP engine skipped: %s", why)
@@ -311,10 +321,17 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
 
 def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Callable[[], bool] | None,
                      feasible_after_s: float | None, initial: tuple[tuple[int, ...], ...] | None,
-                     vehicles: list[int] | None, share: float) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+                     vehicles: list[int] | None, share: float,
+                     sequential: Sequence[Variant] = ()) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     started = time.monotonic()
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
+        if initial is not None and sequential and pickups_gather(model) and not (stop is not None and stop()):
+            # one van at a time, several variants: the sequential start unless it has more vans (its lower
+            # waiting led to fewer vans after PyVRP on 609, 613, 636, 662, 663; README, round 8)
+            initial = better_start(model, initial, best_sequential_routes(
+                model, SEQUENTIAL_SHARE * time_limit_s, stop, sequential,
+                EXPECTED_PER_INSERTION * (time.monotonic() - started)), second_on_equal_vans=True)
         if initial is None:
             # the start did not finish in its share (a large day, a loaded machine): PyVRP runs from its
             # own start for all the time left, as before, without the one-van-fewer try

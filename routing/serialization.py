@@ -13,12 +13,16 @@ from routing.errors import ProblemError
 from routing.travel import GreatCircleTravel, TravelMatrix
 
 
-def parse_clock(field: str, value: Any) -> float:
-    """``"HH:MM"`` or a number of minutes after midnight."""
+def parse_clock(field: str, value: Any) -> int:
+    """``"HH:MM"`` or a whole number of minutes after midnight (``510.0`` counts as 510)."""
     if isinstance(value, bool):
         raise ProblemError(field, f"expected HH:MM or minutes, got {value!r}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ProblemError(field, f"expected whole minutes (or HH:MM), got {value!r}")
     if isinstance(value, str):
         m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
         if m and int(m.group(2)) < 60:
