@@ -93,6 +93,7 @@ class Config:
     # with the web server office pages win the cores over the solvers; a worker-only host loses nothing by it.
     WORKER_NICENESS = 10
     MAP_TILE_URLS: dict[str, str] = {}  # branch code -> its own tile server (FOODTRAIN_MAP_TILE_URLS); none: offline map
+    COUNT_SQL_STATEMENTS = False  # FOODTRAIN_COUNT_SQL_STATEMENTS=1: each answer says its SQL statements (load test)
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> dict[str, object]:
@@ -108,6 +109,7 @@ class Config:
         settings["PRODUCTION"] = os.environ.get("FOODTRAIN_ENV", "").strip().lower() == "production"
         settings["PROXY_HOPS"] = _proxy_hops()
         settings["WORKER_NICENESS"] = _worker_niceness()
+        settings["COUNT_SQL_STATEMENTS"] = os.environ.get("FOODTRAIN_COUNT_SQL_STATEMENTS") == "1"
         from foodtrain.route_map import parse_tile_urls  # the rule for a tile address lives with the map
 
         settings["MAP_TILE_URLS"] = parse_tile_urls(os.environ.get("FOODTRAIN_MAP_TILE_URLS", ""))

@@ -37,6 +37,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -48,7 +49,7 @@ from functools import partial
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from foodtrain.clock import branch_today
 from foodtrain.loadtest_cluster import (
@@ -70,6 +71,10 @@ THINK_CAP_FACTOR = 10
 QUALITY_UNPLANNED_TOLERANCE = 0.01
 QUALITY_DRIVE_TOLERANCE = 0.03
 
+#: The header in which the app (FOODTRAIN_COUNT_SQL_STATEMENTS=1, set for the processes started here) says how
+#: many SQL statements an answer took (web.statement_count.HEADER; not imported: the load test needs no Flask).
+SQL_STATEMENTS_HEADER = "X-SQL-Statements"
+
 PAGES = {
     "customer search": "/customers/?q=mac",
     "order board": "/orders/",
@@ -81,25 +86,52 @@ HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 FIELD_ERROR = re.compile(r'class="error"[^>]*>([^<]+)<')
 
 
+class _CountingRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, adding each redirect's SQL statements to its client's count
+    (a save answers 302 and the board it leads to is part of the same user action)."""
+
+    def __init__(self, client: _Client) -> None:
+        self.client = client
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        self.client.count_statements(headers)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class _Client:
     def __init__(self, base_url: str):
         self.base_url = base_url
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+                                                  _CountingRedirects(self))
+        #: SQL statements of the last get/post with its redirects (the app's X-SQL-Statements), None if not told.
+        self.last_statements: int | None = None
+
+    def count_statements(self, headers: Any) -> None:
+        told = headers.get(SQL_STATEMENTS_HEADER) if headers is not None else None
+        if told is not None and told.isdigit():
+            self.last_statements = (self.last_statements or 0) + int(told)
 
     def get(self, path: str) -> tuple[int, str, str]:
+        self.last_statements = None
         try:
             with self.opener.open(self.base_url + path, timeout=30) as response:
+                self.count_statements(response.headers)
                 return response.status, response.read().decode(), response.url
         except urllib.error.HTTPError as error:
+            self.count_statements(error.headers)
             return error.code, error.read().decode(), path
 
     def post(self, action: str, fields: dict[str, str]) -> tuple[int, str, str]:
+        self.last_statements = None
         data = urllib.parse.urlencode(fields).encode()
         url = action if action.startswith("http") else self.base_url + action
         try:
             with self.opener.open(url, data=data, timeout=60) as response:
+                self.count_statements(response.headers)
                 return response.status, response.read().decode(), response.url
         except urllib.error.HTTPError as error:
+            self.count_statements(error.headers)
             return error.code, error.read().decode(), action
 
     def post_form(self, page: str, action: str, fields: dict[str, str]) -> tuple[int, str, str]:
@@ -227,11 +259,14 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.timings: dict[str, list[float]] = {name: [] for name in (*PAGES, *PHONE_ORDER_PAGES, "job progress")}
+        self.statements: dict[str, list[int]] = {name: [] for name in self.timings}
         self.errors: list[str] = []
         self.conflicts = 0
         self.lock = threading.Lock()
 
-    def timed(self, name: str, call: Callable[[], tuple[int, str, str]]) -> tuple[int, str, str]:
+    def timed(self, name: str, call: Callable[[], tuple[int, str, str]],
+              client: _Client | None = None) -> tuple[int, str, str]:
+        """Time ``call`` (a get or post of ``client``, whose SQL statements are then recorded too)."""
         started = time.perf_counter()
         try:
             answer = call()
@@ -240,6 +275,8 @@ class _Recorder:
         elapsed_ms = (time.perf_counter() - started) * 1000
         with self.lock:
             self.timings[name].append(elapsed_ms)
+            if client is not None and client.last_statements is not None:
+                self.statements[name].append(client.last_statements)
             if answer[0] == 409:
                 self.conflicts += 1
             elif answer[0] != 200:
@@ -266,7 +303,7 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         finder_html = ""
         for name, path in PAGES.items():
             think()
-            status, html, _url = recorder.timed(name, partial(client.get, path))
+            status, html, _url = recorder.timed(name, partial(client.get, path), client)
             if name == "phone order finder" and status == 200:
                 finder_html = html
         links = re.findall(r'href="(/orders/new\?customer_id=\d+&amp;date=[0-9-]+)"', finder_html)
@@ -274,14 +311,24 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
             continue
         think()
         status, html, url = recorder.timed("phone order page",
-                                           lambda: client.get(chooser.choice(links).replace("&amp;", "&")))
+                                           lambda: client.get(chooser.choice(links).replace("&amp;", "&")), client)
         if status != 200 or 'id="order-form"' not in html:
             continue
         fields = {**hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
                   "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
                   "save": "Save order"}
         think()
-        recorder.timed("phone order save", partial(client.post, url, fields))
+        recorder.timed("phone order save", partial(client.post, url, fields), client)
+
+
+def page_table(pages: dict[str, dict[str, object]]) -> str:
+    """The per-page figures as a Markdown table: requests, p50, p95 and SQL statements per request (median)."""
+    rows = ["| page | requests | p50 ms | p95 ms | SQL statements (median) |", "|---|---|---|---|---|"]
+    for name, page in pages.items():
+        statements = page.get("sql_statements_median")
+        rows.append(f"| {name} | {page['requests']} | {page['p50_ms']} | {page['p95_ms']} | "
+                    f"{'' if statements is None else f'{statements:g}'} |")
+    return "\n".join(rows)
 
 
 def _uptime() -> str:
@@ -309,7 +356,7 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
         while time.monotonic() - started < duration_s or len(job_outcomes) < len(jobs):
             for job_watcher, url in jobs:
                 if url not in job_outcomes:
-                    status, body, _u = recorder.timed("job progress", partial(job_watcher.get, url))
+                    status, body, _u = recorder.timed("job progress", partial(job_watcher.get, url), job_watcher)
                     progress = json.loads(body) if status == 200 else {}
                     if progress.get("finished"):
                         job_outcomes[url] = {"status": progress["status"], "error": progress.get("error"),
@@ -331,8 +378,12 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
         "think_time": (f"exponential, mean {think_s:g} s, cut at {THINK_CAP_FACTOR * think_s:g} s, before each page"
                        if think_s else "none (each user asks again as soon as answered)"),
         "users": len(office), "duration_s": round(time.monotonic() - started, 1),
+        # sql_statements_median: the app's own count (X-SQL-Statements) per page, redirects followed included;
+        # it does not depend on the machine's load, so a page that grows statements shows in every run.
         "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),
-                         "p95_ms": round(_percentile(values, 0.95), 1)}
+                         "p95_ms": round(_percentile(values, 0.95), 1),
+                         "sql_statements_median": (statistics.median(recorder.statements[name])
+                                                   if recorder.statements[name] else None)}
                   for name, values in recorder.timings.items() if values},
         "all": {"requests": len(every), "p50_ms": round(statistics.median(every), 1) if every else None,
                 "p95_ms": round(_percentile(every, 0.95), 1) if every else None, "errors": len(recorder.errors),
@@ -552,6 +603,8 @@ def main(argv: list[str] | None = None) -> None:
         figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     text = json.dumps(figures, indent=2)
     print(text)
+    if isinstance(figures.get("pages"), dict):
+        print(page_table(cast(dict[str, dict[str, object]], figures["pages"])), file=sys.stderr)
     if arguments.output:
         arguments.output.parent.mkdir(parents=True, exist_ok=True)
         arguments.output.write_text(text + "\n")

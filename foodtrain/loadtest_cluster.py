@@ -58,11 +58,13 @@ def foodtrain_command() -> str:
 
 def clean_environment(instance: Path, **extra: str) -> dict[str, str]:
     """This environment without the caller's foodtrain settings (so a developer's DATABASE_URL is never used),
-    plus the instance folder and ``extra``. FOODTRAIN_WORKER_NICENESS is passed on, to compare side by side."""
+    plus the instance folder and ``extra``. FOODTRAIN_WORKER_NICENESS is passed on, to compare side by side;
+    FOODTRAIN_COUNT_SQL_STATEMENTS is set, so every answer says its SQL statements (the load test's table)."""
     env = {key: value for key, value in os.environ.items()
            if (not key.startswith("FOODTRAIN_") or key == "FOODTRAIN_WORKER_NICENESS")
            and key not in ("DATABASE_URL", "SECRET_KEY")}
     env["FOODTRAIN_INSTANCE_PATH"] = str(instance)
+    env["FOODTRAIN_COUNT_SQL_STATEMENTS"] = "1"  # each answer says its SQL statements (the per-page table)
     env.update(extra)
     return env
 

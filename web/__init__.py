@@ -56,8 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     with app.app_context():
         configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from web import errors, navigation, security, transactions
+    from web import errors, navigation, security, statement_count, transactions
 
+    statement_count.init_app(app)
     transactions.init_app(app)
     app.url_map.converters["int"] = RecordIdConverter  # before the blueprints' rules are made
     security.init_app(app)

@@ -88,7 +88,7 @@ def new() -> ResponseReturnValue:
     if existing_order_id is not None:
         flash(f"An order is already in for {day:%A %-d %B}: here it is to change.", "info")
         return redirect(url_for(".edit", order_id=existing_order_id))
-    context = order_entry_context(db.session(), current_branch_id(), customer_id, day)
+    context = order_entry_context(db.session(), current_branch_id(), customer_id, day, existing_order_id=None)
     form = OrderForm(customer_id=customer_id, delivery_date=day)
     return _render_entry(form, context)
 

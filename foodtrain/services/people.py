@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption as ORMOption
 
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import Customer, CustomerStatus, Volunteer, VolunteerRole, VolunteerRoleAssignment
@@ -35,11 +36,13 @@ def in_branch(statement: Select, model: type[Any], branch_id: int) -> Select:
     return statement.where(model.branch_id == branch_id)
 
 
-def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, branch_id: int) -> BranchOwned:
-    """A record of the branch, or NotFoundError (a record of another branch is not found either)."""
+def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, branch_id: int,
+                  *options: ORMOption) -> BranchOwned:
+    """A record of the branch, or NotFoundError (a record of another branch is not found either).
+    ``options``: loader options (e.g. joinedload of what the caller reads next, in the same statement)."""
     if not is_valid_id(record_id):  # beyond the database's integers: no such record, and no overflow
         raise NotFoundError(f"No {model.__name__.lower()} {record_id!r} in this branch.")
-    record = session.scalar(in_branch(select(model).filter_by(id=record_id), model, branch_id))
+    record = session.scalar(in_branch(select(model).filter_by(id=record_id), model, branch_id).options(*options))
     if record is None:
         raise NotFoundError(f"No {model.__name__.lower()} {record_id} in this branch.")
     return record

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from foodtrain.models import (
     LIST_METHOD_LABELS,
@@ -113,13 +113,13 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
     customers = session.scalars(
         in_branch(select(Customer), Customer, branch_id)
         .where(Customer.delivery_weekday == day.weekday())
-        .options(selectinload(Customer.shop))
+        .options(joinedload(Customer.shop))
     ).all()
     due = {customer.id: customer for customer in customers if customer_due(customer, day)}
     orders = session.scalars(
         in_branch(select(Order), Order, branch_id)
         .where(Order.delivery_date == day)
-        .options(selectinload(Order.customer).selectinload(Customer.shop))
+        .options(joinedload(Order.customer).joinedload(Customer.shop))
     ).all()
     by_customer = {order.customer_id: order for order in orders}
     # Counted in the database: loading every line of the day's orders only to count them was most of the page's time.

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.base import ExecutableOption
 
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import (
@@ -100,9 +101,10 @@ def check_id(record_id: object, what: str) -> None:
         raise NotFoundError(f"No {what} {record_id!r} in this branch.")
 
 
-def order_in_branch(session: Session, branch_id: int, order_id: int) -> Order:
+def order_in_branch(session: Session, branch_id: int, order_id: int, *options: ExecutableOption) -> Order:
+    """The order of the branch (NotFoundError otherwise); ``options``: what to load with it in the same statement."""
     check_id(order_id, "order")
-    return get_in_branch(session, Order, order_id, branch_id)
+    return get_in_branch(session, Order, order_id, branch_id, *options)
 
 
 def record_order_event(session: Session, actor: Actor, action: str, order: Order, detail: str = "") -> None:

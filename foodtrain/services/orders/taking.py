@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from foodtrain.models import (
@@ -22,7 +22,6 @@ from foodtrain.models import (
     Order,
     OrderLine,
     OrderStatus,
-    Shop,
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor
@@ -160,17 +159,21 @@ def usual_items(session: Session, branch_id: int, customer_id: int, limit: int =
     """
     check_id(customer_id, "customer")
     get_in_branch(session, Customer, customer_id, branch_id)
-    order_ids = session.scalars(
+    return _usual_items_of(session, branch_id, customer_id, limit, last_orders)
+
+
+def _usual_items_of(session: Session, branch_id: int, customer_id: int, limit: int = 20,
+                    last_orders: int = 8) -> list[str]:
+    """usual_items for a customer already found in the branch: one statement (the last orders are a subquery)."""
+    last_order_ids = (
         in_branch(select(Order.id), Order, branch_id)
         .where(Order.customer_id == customer_id, Order.status != OrderStatus.CANCELLED)
         .order_by(Order.delivery_date.desc()).limit(last_orders)
-    ).all()
-    if not order_ids:
-        return []
+    ).scalar_subquery()
     rows = session.execute(
         select(OrderLine.item, Order.delivery_date)
         .join(Order, OrderLine.order_id == Order.id)
-        .where(OrderLine.order_id.in_(order_ids))
+        .where(OrderLine.order_id.in_(last_order_ids))
         .order_by(Order.delivery_date.desc(), OrderLine.position)
     ).all()
     counts: Counter[str] = Counter()
@@ -192,19 +195,33 @@ def order_id_for_day(session: Session, branch_id: int, customer_id: int, deliver
                           .where(Order.customer_id == customer_id, Order.delivery_date == delivery_date))
 
 
+#: order_entry_context's ``existing_order_id`` when the caller has not looked the order up yet.
+NOT_LOOKED_UP = -1
+
+
 def order_entry_context(session: Session, branch_id: int, customer_id: int, delivery_date: date,
-                        usual_limit: int = 20) -> OrderEntryContext:
-    """The customer, whether they are due that day, their existing order (if any) and their usual items."""
+                        usual_limit: int = 20, existing_order_id: int | None = NOT_LOOKED_UP) -> OrderEntryContext:
+    """The customer, whether they are due that day, their existing order (if any) and their usual items.
+
+    ``existing_order_id``: the customer's order that day as the caller has just looked it up (None: none),
+    so it is not asked for twice in one request.
+    """
     check_id(customer_id, "customer")
-    customer = get_in_branch(session, Customer, customer_id, branch_id)
-    existing = order_id_for_day(session, branch_id, customer_id, delivery_date)
-    shop = session.get(Shop, customer.shop_id)
+    # The customer with their shop and support needs: one statement each, not one per attribute touched.
+    customer = session.scalar(
+        in_branch(select(Customer), Customer, branch_id).where(Customer.id == customer_id)
+        .options(joinedload(Customer.shop), selectinload(Customer.support_needs)))
+    if customer is None:
+        raise NotFoundError(f"No customer {customer_id} in this branch.")
+    existing = (order_id_for_day(session, branch_id, customer_id, delivery_date)
+                if existing_order_id == NOT_LOOKED_UP else existing_order_id)
+    shop = customer.shop
     return OrderEntryContext(
         customer_id=customer.id, customer_name=customer.full_name, phone=customer.phone,
         list_method=LIST_METHOD_LABELS[customer.list_method], shop_name=shop.name if shop else "",
         delivery_date=delivery_date, is_due=customer_due(customer, delivery_date),
         customer_status=customer.status.value, existing_order_id=existing,
-        usual_items=usual_items(session, branch_id, customer_id, usual_limit),
+        usual_items=_usual_items_of(session, branch_id, customer_id, usual_limit),
         # e.g. memory problems or help writing the list: how to take this order on the phone.
         support_needs=[SUPPORT_NEED_LABELS[row.need] for row in customer.support_needs],
         closed_reason=closed_reason(session, branch_id, delivery_date),
@@ -214,7 +231,8 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
 def order_edit_context(session: Session, branch_id: int, order_id: int, usual_limit: int = 20) -> OrderEntryContext:
     """The entry context of an existing order, with the order's lines and version for the edit form."""
     order = get_order(session, branch_id, order_id)
-    context = order_entry_context(session, branch_id, order.customer_id, order.delivery_date, usual_limit)
+    context = order_entry_context(session, branch_id, order.customer_id, order.delivery_date, usual_limit,
+                                  existing_order_id=order.id)
     snapshot = OrderSnapshot(
         order_id=order.id, version=order.version, status=order.status, notes=order.notes or "",
         lines=[OrderLineInput(item=line.item, quantity=line.quantity, notes=line.notes,
@@ -277,15 +295,24 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         raise ValidationError(errors)
 
     if order_id is not None:
-        order: Order | None = order_in_branch(session, branch_id, order_id)
+        # The order with its customer and its lines (the same-content check reads them): two statements.
+        order: Order | None = order_in_branch(session, branch_id, order_id, joinedload(Order.customer),
+                                              selectinload(Order.lines))
         assert order is not None
-        customer = get_in_branch(session, Customer, order.customer_id, branch_id)
+        customer = order.customer
+        if customer.branch_id != branch_id:  # never so (an order is taken for a customer of its branch)
+            raise NotFoundError(f"No customer {customer.id} in this branch.")
         delivery_date = order.delivery_date
     else:
+        # The customer (in this branch) and their order that day, if one is in: one statement.
         check_id(customer_id, "customer")
-        customer = get_in_branch(session, Customer, customer_id, branch_id)
-        order = session.scalar(in_branch(select(Order), Order, branch_id)
-                               .where(Order.customer_id == customer.id, Order.delivery_date == delivery_date))
+        found = session.execute(
+            in_branch(select(Customer, Order), Customer, branch_id).where(Customer.id == customer_id)
+            .outerjoin(Order, and_(Order.customer_id == Customer.id, Order.delivery_date == delivery_date,
+                                   Order.branch_id == branch_id))).first()
+        if found is None:
+            raise NotFoundError(f"No customer {customer_id} in this branch.")
+        customer, order = found
     if customer.status is CustomerStatus.ENDED and customer.ended_on is not None and customer.ended_on <= delivery_date:
         raise ValidationError({"delivery_date": f"{customer.full_name}'s membership ended on "
                                                 f"{customer.ended_on:%d %b %Y}; no orders after that."})
@@ -303,14 +330,13 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         order = Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id,
                       delivery_date=delivery_date, delivery_charge_pence=charge, notes=notes,
                       created_by_user_id=actor.user_id, status=OrderStatus.RECEIVED)
-        order.lines = [OrderLine(position=position, item=line.item, quantity=line.quantity, notes=line.notes,
-                                 substitute_allowed=line.substitute_allowed)
-                       for position, line in enumerate(cleaned, start=1)]
         session.add(order)
         session.flush()
+        _insert_lines(session, order.id, cleaned)
         record_order_event(session, actor, "order.create", order, f"lines={len(cleaned)}")
+        created_id = order.id  # read before the commit, which expires the order (reading it after reloads it)
         commit_order_change(session)
-        return order.id
+        return created_id
 
     if order.status is not OrderStatus.CANCELLED and _same_content(order, cleaned, notes):
         # The same form sent twice (a double click, even on an edit form whose version has moved on
@@ -340,15 +366,21 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
     session.flush()
     order.lines.clear()
     session.flush()
-    order.lines.extend(
-        OrderLine(position=position, item=line.item, quantity=line.quantity, notes=line.notes,
-                  substitute_allowed=line.substitute_allowed)
-        for position, line in enumerate(cleaned, start=1)
-    )
-    session.flush()
+    _insert_lines(session, order.id, cleaned)
     record_order_event(session, actor, action, order, f"lines={len(cleaned)}")
+    changed_id = order.id  # before the commit expires it
     commit_order_change(session)
-    return order.id
+    return changed_id
+
+
+def _insert_lines(session: Session, order_id: int, lines: list[OrderLineInput]) -> None:
+    """Write an order's lines in one statement however many there are. (The ORM inserts them one by one on
+    SQLite, where it cannot match each new line's id to its row in a batch; no caller needs those ids.)
+    Reading ``order.lines`` afterwards in the same transaction needs a refresh; callers commit first."""
+    session.execute(insert(OrderLine), [
+        {"order_id": order_id, "position": position, "item": line.item, "quantity": line.quantity,
+         "notes": line.notes, "substitute_allowed": line.substitute_allowed}
+        for position, line in enumerate(lines, start=1)])
 
 
 def get_order(session: Session, branch_id: int, order_id: int) -> Order:
@@ -356,7 +388,7 @@ def get_order(session: Session, branch_id: int, order_id: int) -> Order:
     check_id(order_id, "order")
     order = session.scalar(
         in_branch(select(Order), Order, branch_id).where(Order.id == order_id)
-        .options(selectinload(Order.lines), selectinload(Order.customer), selectinload(Order.shop))
+        .options(selectinload(Order.lines), joinedload(Order.customer), joinedload(Order.shop))
     )
     if order is None:
         raise NotFoundError(f"No order {order_id} in this branch.")
