@@ -12,6 +12,8 @@ import html
 import io
 import itertools
 import zipfile
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +21,7 @@ from datetime import date
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from foodtrain.extensions import db
 from foodtrain.models import (
@@ -284,6 +287,90 @@ def cross_branch_references() -> list[str]:
     return found
 
 
+class PageForms(HTMLParser):
+    """A page's post forms as a browser would send them untouched (pre-filled inputs, checked boxes, selected
+    options, textareas and the first submit button): action -> [(name, value)]. The first form per action."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self._fields: list[tuple[str, str]] | None = None
+        self._submitted = False
+        self._select: tuple[str, bool] | None = None  # name, multiple
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag == "form" and attributes.get("method", "get").lower() == "post":
+            action = attributes.get("action", "")
+            self._fields = None if action in self.forms else self.forms.setdefault(action, [])
+            self._submitted = False
+            return
+        if tag == "option" and self._select is not None:
+            self._options.append((attributes.get("value", ""), "selected" in attributes))
+            return
+        name = attributes.get("name")
+        if self._fields is None or not name:
+            return
+        kind = attributes.get("type", "text" if tag == "input" else "submit").lower()
+        if tag in ("input", "button") and kind == "submit":
+            if not self._submitted:
+                self._fields.append((name, attributes.get("value", "")))
+                self._submitted = True
+        elif tag == "input" and kind not in ("button", "image", "reset", "file"):
+            if kind not in ("checkbox", "radio") or "checked" in attributes:
+                self._fields.append((name, attributes.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select":
+            self._select, self._options = (name, "multiple" in attributes), []
+        elif tag == "textarea":
+            self._textarea, self._text = name, ""
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._fields = None
+        elif tag == "textarea" and self._textarea is not None and self._fields is not None:
+            self._fields.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None and self._fields is not None:
+            name, multiple = self._select
+            chosen = [value for value, selected in self._options if selected]
+            if not chosen and not multiple and self._options:
+                chosen = [self._options[0][0]]
+            self._fields.extend((name, value) for value in chosen)
+            self._select = None
+
+
+def form_as_shown(app: Flask, client: FlaskClient, url: str, query: dict[str, object]) -> dict[str, list[str]] | None:
+    """The form that posts to `url`, filled as its page (the same address opened with GET) shows it: a probe then
+    changes one field of a submission the view would otherwise accept, instead of a post missing every field."""
+    path = urlsplit(url).path
+    try:
+        app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return None
+    response = client.get(url, query_string=query)
+    page = PageForms()
+    if response.status_code == 200 and response.mimetype == "text/html":
+        page.feed(response.get_data(as_text=True))
+    response.close()
+    for action, fields in page.forms.items():
+        if (urlsplit(action).path if action else path) == path:
+            shown: dict[str, list[str]] = {}
+            for name, value in fields:
+                shown.setdefault(name, []).append(value)
+            return shown
+    return None
+
+
 @dataclass
 class MatrixResult:
     routes: int = 0
@@ -372,13 +459,17 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                 places = [("query", name, kind) for name, kind in access.query.items() if kind not in any_branch]
                 if method == "POST":
                     places += [("form", name, kind) for name, kind in access.form.items() if kind not in any_branch]
+                # Every scoped query parameter but the one tried carries an own-branch id (a form may need it).
+                own_query = {**QUERY_BASE.get(rule.endpoint, {}),
+                             **{name: records.ids[own][kind] for name, kind in access.query.items()}}
+                shown = form_as_shown(app, client, own_url, own_query) if method == "POST" and places else None
                 for place, name, kind in places:
                     other_id = records.ids[other][kind]
-                    query = {**QUERY_BASE.get(rule.endpoint, {}), **({name: other_id} if place == "query" else {})}
+                    query = {**own_query, **({name: other_id} if place == "query" else {})}
                     for base in FORM_BASE.get(rule.endpoint, ({},)) if method == "POST" else ({},):
                         data = None
                         if method == "POST":
-                            data = {"csrf_token": token, **base}
+                            data = {**(shown or {}), **base, "csrf_token": token}
                             if place == "form":
                                 data[name] = other_id
                         response = client.open(own_url, method=method, query_string=query, data=data,
