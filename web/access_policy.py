@@ -91,6 +91,9 @@ def signed_in() -> Access:
     return Access(EVERYONE)
 
 
+# A volunteer's partners (who they like working with, who never to pair them with): volunteers of the branch.
+PARTNERS = {"preferred_partner_ids": "volunteer", "never_partner_ids": "volunteer"}
+
 POLICY: Mapping[str, Access] = MappingProxyType({
     # signing in and out, health, static files
     "auth.login": public(),
@@ -106,7 +109,7 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "account.disable": allow(PLANNING),
     # dashboard
     "dashboard.index": allow(EVERYONE),
-    "dashboard.choose_branch": allow(ADMIN_ONLY),
+    "dashboard.choose_branch": allow(ADMIN_ONLY, form={"branch_id": "branch"}),
     # customers
     "customers.index": allow(OFFICE_WORK),
     "customers.show": allow(OFFICE_WORK, path={"customer_id": "customer"}),
@@ -120,8 +123,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     # volunteers
     "volunteers.index": allow(OFFICE_WORK),
     "volunteers.show": allow(OFFICE_WORK, path={"volunteer_id": "volunteer"}),
-    "volunteers.create": allow(OFFICE_WORK),
-    "volunteers.edit": allow(OFFICE_WORK, path={"volunteer_id": "volunteer"}),
+    "volunteers.create": allow(OFFICE_WORK, form=PARTNERS),
+    "volunteers.edit": allow(OFFICE_WORK, path={"volunteer_id": "volunteer"}, form=PARTNERS),
     "volunteers.add_absence": allow(OFFICE_WORK, path={"volunteer_id": "volunteer"}),
     "volunteers.remove_absence": allow(OFFICE_WORK, path={"volunteer_id": "volunteer", "absence_id": "absence"}),
     # orders
@@ -175,9 +178,9 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "rota_pages.show": allow(OFFICE_WORK, path={"rota_id": "rota"}),
     "rota_pages.publish": allow(PLANNING, path={"rota_id": "rota"}),
     "rota_pages.edit": allow(PLANNING, path={"rota_id": "rota"}, query={"slot": "rota_slot"},
-                             form={"seat_0": "volunteer", "shadow": "volunteer"}),
+                             form={"seat_0": "volunteer", "seat_1": "volunteer", "shadow": "volunteer"}),
     "rota_pages.swap": allow(PLANNING, path={"rota_id": "rota"}, query={"slot": "rota_slot"},
-                             form={"other_assignment_id": "rota_assignment"}),
+                             form={"assignment_id": "rota_assignment", "other_assignment_id": "rota_assignment"}),
     "rota_pages.shadow_missed": allow(PLANNING, path={"rota_id": "rota"}, query={"slot": "rota_slot"}),
     "rota_pages.repair": allow(PLANNING, path={"rota_id": "rota"}, form={"volunteer_id": "volunteer"}),
     "rota_pages.mine": allow(EVERYONE),
@@ -211,7 +214,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "referrals.create": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),
     "referrals.show": allow(OFFICE_WORK, path={"referral_id": "referral"}),
     "extra.index": allow(OFFICE_WORK),
-    "extra.create": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),
+    "extra.create": allow(OFFICE_WORK, query={"customer_id": "customer"},
+                          form={"customer_id": "customer", "task_type_id": "extra_task_type"}),
     "extra.show": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
     "extra.schedule": allow(PLANNING, path={"extra_job_id": "extra_job"}, form={"volunteer_id": "volunteer"}),
     "extra.complete": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
@@ -219,7 +223,8 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "extra.sheet": allow(OFFICE_WORK, path={"extra_job_id": "extra_job"}),
     "extra.prices": allow(PLANNING),
     "extra.task_type_offered": allow(PLANNING, path={"task_type_id": "extra_task_type"}),
-    "extra.volunteer_profile": allow(PLANNING, path={"volunteer_id": "volunteer"}),
+    "extra.volunteer_profile": allow(PLANNING, path={"volunteer_id": "volunteer"},
+                                     form={"task_type_ids": "extra_task_type"}),
     "befriending.index": allow(OFFICE_WORK),
     "befriending.customer": allow(PLANNING, path={"customer_id": "customer"}),
     "befriending.start_match": allow(PLANNING, path={"customer_id": "customer"}, form={"volunteer_id": "volunteer"}),

@@ -8,7 +8,12 @@ record, and no row may end up pointing at a record of another branch.
 """
 from __future__ import annotations
 
+import html
+import io
 import itertools
+import zipfile
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +21,7 @@ from datetime import date
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from foodtrain.extensions import db
 from foodtrain.models import (
@@ -30,6 +36,7 @@ from foodtrain.models import (
     Volunteer,
     VolunteerAbsence,
 )
+from foodtrain.services.auth import create_user
 from tests.conftest import csrf_token_from, sign_in
 from web.access_policy import POLICY, RECORD_KINDS, Access
 from web.security import roles_required
@@ -41,15 +48,17 @@ BRANCHES = ("DG", "WL")  # path ids in the plain matrix belong to DG, the admin'
 PLAIN_VALUES = {"kind": "customers", "file_format": ("json", "csv"), "export_format": ("csv", "xlsx"),
                 "day": "2026-12-01", "month": "2026-12", "filename": "css/app.css", "slug": "phone-order",
                 "token": "not-a-feed-token"}
-# Form data that gets a post past its other fields to the id under test (the rest get only the CSRF token).
-FORM_BASE: dict[str, dict[str, str]] = {
-    "orders.create": {"delivery_date": "2026-12-01", "lines-0-item": "Bread", "lines-0-quantity": "1"},
-    "customers.create": {"first_name": "Cross", "last_name": "Branch", "address_line1": "1 Test Road",
-                         "town": "Livingston", "postcode": "EH54 6AA", "date_of_birth": "1940-01-01",
-                         "referral_source": "self", "frequency": "weekly", "delivery_weekday": "1",
-                         "list_method": "collected_form", "payment_method": "cash"},
-    "routes.move": {"version": "1"},
-    "routes.lock": {"version": "1", "locked": "1"},
+# Form data that gets a post past its other fields to the id under test (the rest get only the CSRF token);
+# several when the view reads the id on more than one path (an order saved, and the form shown again).
+FORM_BASE: dict[str, tuple[dict[str, str], ...]] = {
+    "orders.create": ({"delivery_date": "2026-12-01", "lines-0-item": "Bread", "lines-0-quantity": "1"},
+                      {"delivery_date": "2026-12-01", "more_lines": "Add more lines"}),
+    "customers.create": ({"first_name": "Cross", "last_name": "Branch", "address_line1": "1 Test Road",
+                          "town": "Livingston", "postcode": "EH54 6AA", "date_of_birth": "1940-01-01",
+                          "referral_source": "self", "frequency": "weekly", "delivery_weekday": "1",
+                          "list_method": "collected_form", "payment_method": "cash"},),
+    "routes.move": ({"version": "1"},),
+    "routes.lock": ({"version": "1", "locked": "1"},),
 }
 # Query-string values a page needs besides the id under test.
 QUERY_BASE: dict[str, dict[str, str]] = {"orders.new": {"date": "2026-12-01"}}
@@ -74,10 +83,19 @@ def _any_branch_kinds(actor: str | None) -> frozenset[str]:
 
 @dataclass
 class Records:
-    """One record of each kind per branch, and text that only that record's page would show."""
+    """One record of each kind per branch, and texts the pages show of it (made unmistakable by the test)."""
 
     ids: dict[str, dict[str, object]] = field(default_factory=dict)  # branch code -> kind -> id
-    markers: dict[str, dict[str, str]] = field(default_factory=dict)  # branch code -> kind -> text
+    markers: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # branch code -> kind -> texts
+    # Pages of DG records in the states that show the other forms (an order to pack, a cancelled order, a disabled
+    # login with a second factor): the form fuzz looks for forms there too. (user, url)
+    state_pages: list[tuple[str, str]] = field(default_factory=list)
+
+    def leaked(self, branch: str, body: str, skip_kinds: frozenset[str] = frozenset()) -> list[str]:
+        """The kinds of `branch`'s records whose marker texts appear in `body` (compared unescaped, any case)."""
+        text = html.unescape(body).casefold()
+        return sorted(kind for kind, markers in self.markers[branch].items()
+                      if kind not in skip_kinds and any(marker.casefold() in text for marker in markers))
 
 
 def _first(model, branch_id: int):  # type: ignore[no-untyped-def]
@@ -91,54 +109,108 @@ def _records(app: Flask) -> Records:
     return app.extensions["test_access_records"]
 
 
+def _mark_person(person: Customer | Volunteer, code: str, tag: str) -> tuple[str, ...]:
+    """Give a customer or volunteer a name no page shows unless it shows this record; returns what to look for.
+    Customers also carry their postcode (distinct per branch: DG... against EH...)."""
+    person.first_name = f"Markfirst{tag}{code}".title()
+    person.last_name = f"Marklast{tag}{code}".title()
+    found = (person.first_name, person.last_name)
+    return (*found, person.postcode) if isinstance(person, Customer) else found
+
+
 def _make_records(app: Flask) -> Records:
     from foodtrain.models.importing import ImportBatch
-    from foodtrain.models.rota import Rota, RotaAssignment, RotaSlot
-    from foodtrain.models.routes import RoutePlan
+    from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, SlotKind
+    from foodtrain.models.routes import RoutePlan, RouteRound
     from foodtrain.models.support import BefriendingMatch, ExtraJob, ExtraTaskType, OutcomeSurvey, Referral
 
     records = Records()
     with app.app_context():
         for code in BRANCHES:
             branch = db.session.scalar(select(Branch).where(Branch.code == code))
-            customer, volunteer, shop, van = (_first(model, branch.id) for model in (Customer, Volunteer, Shop, Van))
+            shop, van = _first(Shop, branch.id), _first(Van, branch.id)
             order = _first(Order, branch.id)
+            customer = db.session.get(Customer, order.customer_id)  # the order's customer: one name for both kinds
+            volunteer = _first(Volunteer, branch.id)
             absence = VolunteerAbsence(volunteer_id=volunteer.id, start_date=date(2026, 12, 1),
                                        end_date=date(2026, 12, 2))
             job = BackgroundJob(branch_id=branch.id, kind="access_matrix")
             plan = RoutePlan(branch_id=branch.id, delivery_date=date(2026, 12, 1))
+            plan.rounds.append(RouteRound(van_id=van.id))
             rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
+            # A van's round on the rota with the volunteer in its seat: the slot's and the seat's pages name them.
+            slot = RotaSlot(key="access-matrix", date=date(2026, 12, 1), part_of_day=PartOfDay.MORNING,
+                            kind=SlotKind.DELIVERY, van_id=van.id, resource=f"Markvan{code}", seats=2)
+            assignment = RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)
+            slot.assignments.append(assignment)
+            rota.slots.append(slot)
             coordinator_id = db.session.scalar(select(User.id).where(User.username == f"coordinator-{code.lower()}"))
             batch = ImportBatch(token=f"access-matrix-{code}", branch_id=branch.id, user_id=coordinator_id,
                                 kind="customers")
+            referral, extra_job = _first(Referral, branch.id), _first(ExtraJob, branch.id)
+            match, survey = _first(BefriendingMatch, branch.id), _first(OutcomeSurvey, branch.id)
+            task_type = _first(ExtraTaskType, branch.id)
+            marked: dict[int, tuple[str, ...]] = {customer.id: _mark_person(customer, code, "customer")}
+            person_markers = {"customer": marked[customer.id], "volunteer": _mark_person(volunteer, code, "volunteer")}
+            for kind, record in (("referral", referral), ("extra_job", extra_job), ("match", match),
+                                 ("survey", survey)):
+                if record.customer_id not in marked:
+                    marked[record.customer_id] = _mark_person(db.session.get(Customer, record.customer_id), code,
+                                                              kind.replace("_", ""))
+                person_markers[kind] = marked[record.customer_id]
+            shop.name, van.name = f"Markshop{code} Stores", f"Markvan{code}"
+            task_type.name = f"Marktask{code}"
             db.session.add_all([absence, job, plan, rota, batch])
             db.session.commit()
-            slot = db.session.scalar(select(RotaSlot).join(Rota).where(Rota.branch_id == branch.id).limit(1))
-            assignment = db.session.scalar(select(RotaAssignment).join(RotaSlot).join(Rota)
-                                           .where(Rota.branch_id == branch.id).limit(1))
+            user_id = _throwaway_user(code, branch.id)  # admins' posts disable it and reset its password
             records.ids[code] = {
                 "customer": customer.id, "volunteer": volunteer.id, "order": order.id, "shop": shop.id,
-                "van": van.id, "plan": plan.id, "rota": rota.id, "rota_slot": slot.id if slot else 10**6,
-                "rota_assignment": assignment.id if assignment else 10**6, "absence": absence.id, "job": job.id,
-                "import": batch.token, "branch": branch.id,
-                "referral": _first(Referral, branch.id).id, "extra_job": _first(ExtraJob, branch.id).id,
-                "match": _first(BefriendingMatch, branch.id).id, "survey": _first(OutcomeSurvey, branch.id).id,
-                "extra_task_type": _first(ExtraTaskType, branch.id).id,
-                "user": _throwaway_user(code, branch.id),  # admins' posts disable it and reset its password
+                "van": van.id, "plan": plan.id, "rota": rota.id, "rota_slot": slot.id,
+                "rota_assignment": assignment.id, "absence": absence.id, "job": job.id,
+                "import": batch.token, "branch": branch.id, "referral": referral.id, "extra_job": extra_job.id,
+                "match": match.id, "survey": survey.id, "extra_task_type": task_type.id, "user": user_id,
             }
-            order_customer = db.session.get(Customer, order.customer_id)
-            records.markers[code] = {"customer": customer.postcode, "volunteer": volunteer.last_name,
-                                     "shop": shop.name, "van": van.name, "order": order_customer.last_name,
-                                     "branch": branch.name}
+            records.markers[code] = {
+                **person_markers, "order": person_markers["customer"], "shop": (shop.name,), "van": (van.name,),
+                "plan": (van.name,), "rota": person_markers["volunteer"],
+                "absence": person_markers["volunteer"], "rota_slot": person_markers["volunteer"],
+                "rota_assignment": person_markers["volunteer"], "extra_task_type": (task_type.name,),
+                "branch": (branch.name,), "user": (f"Markuser{code}",),
+            }
+        records.state_pages = _records_in_other_states(records.ids["DG"]["customer"], records.ids["DG"]["plan"])
     assert set(records.ids["DG"]) == set(RECORD_KINDS), "give the test a record of every kind in RECORD_KINDS"
     return records
 
 
-def _throwaway_user(code: str, branch_id: int) -> int:
-    from foodtrain.services.auth import create_user
+def _records_in_other_states(customer_id: int, plan_id: int) -> list[tuple[str, str]]:
+    """In DG: an order still to be packed, a cancelled one that can be undone, the order entry page, the route plan
+    with an order left out, and a disabled login whose second factor is on. Their pages, with who opens them."""
+    from foodtrain.models import OrderStatus
+    from foodtrain.models.routes import RoutePlan, RouteUnplanned
 
+    branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
+    to_pack, cancelled = db.session.scalars(select(Order).where(Order.branch_id == branch_id,
+                                                                Order.status == OrderStatus.RECEIVED)
+                                            .order_by(Order.delivery_date, Order.id).limit(2)).all()
+    cancelled.status, cancelled.cancelled_from_status = OrderStatus.CANCELLED, OrderStatus.RECEIVED.value
+    cancelled.delivery_date = date(2027, 1, 6)  # its day still to come: the cancellation can be undone
+    plan = db.session.get(RoutePlan, plan_id)
+    plan.unplanned.append(RouteUnplanned(order_id=to_pack.id, reason="No room on any van"))
+    user_id = create_user(db.session, username="access-matrix-off", password="a throwaway for the matrix",
+                          display_name="Markuseroff", role=UserRole.OFFICE, branch_id=branch_id, hash_time_cost=1)
+    user = db.session.get(User, user_id)
+    user.is_enabled, user.totp_enabled = False, True
+    db.session.commit()
+    return [("coordinator-dg", f"/orders/{to_pack.id}"), ("coordinator-dg", f"/orders/{to_pack.id}/edit"),
+            ("coordinator-dg", f"/orders/{cancelled.id}"),
+            ("coordinator-dg", f"/orders/new?customer_id={customer_id}&date=2027-01-05"),
+            ("coordinator-dg", f"/routes/?date={plan.delivery_date.isoformat()}"), ("admin", f"/users/{user_id}"),
+            ("admin", "/")]
+
+
+def _throwaway_user(code: str, branch_id: int) -> int:
     return create_user(db.session, username=f"access-matrix-{code.lower()}", password="a throwaway for the matrix",
-                       role=UserRole.OFFICE, branch_id=branch_id, hash_time_cost=1)
+                       display_name=f"Markuser{code}", role=UserRole.OFFICE, branch_id=branch_id, hash_time_cost=1)
 
 
 def _path_values(access: Access, records: Records, code: str) -> dict[str, object]:
@@ -215,6 +287,90 @@ def cross_branch_references() -> list[str]:
     return found
 
 
+class PageForms(HTMLParser):
+    """A page's post forms as a browser would send them untouched (pre-filled inputs, checked boxes, selected
+    options, textareas and the first submit button): action -> [(name, value)]. The first form per action."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self._fields: list[tuple[str, str]] | None = None
+        self._submitted = False
+        self._select: tuple[str, bool] | None = None  # name, multiple
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag == "form" and attributes.get("method", "get").lower() == "post":
+            action = attributes.get("action", "")
+            self._fields = None if action in self.forms else self.forms.setdefault(action, [])
+            self._submitted = False
+            return
+        if tag == "option" and self._select is not None:
+            self._options.append((attributes.get("value", ""), "selected" in attributes))
+            return
+        name = attributes.get("name")
+        if self._fields is None or not name:
+            return
+        kind = attributes.get("type", "text" if tag == "input" else "submit").lower()
+        if tag in ("input", "button") and kind == "submit":
+            if not self._submitted:
+                self._fields.append((name, attributes.get("value", "")))
+                self._submitted = True
+        elif tag == "input" and kind not in ("button", "image", "reset", "file"):
+            if kind not in ("checkbox", "radio") or "checked" in attributes:
+                self._fields.append((name, attributes.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select":
+            self._select, self._options = (name, "multiple" in attributes), []
+        elif tag == "textarea":
+            self._textarea, self._text = name, ""
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._fields = None
+        elif tag == "textarea" and self._textarea is not None and self._fields is not None:
+            self._fields.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None and self._fields is not None:
+            name, multiple = self._select
+            chosen = [value for value, selected in self._options if selected]
+            if not chosen and not multiple and self._options:
+                chosen = [self._options[0][0]]
+            self._fields.extend((name, value) for value in chosen)
+            self._select = None
+
+
+def form_as_shown(app: Flask, client: FlaskClient, url: str, query: dict[str, object]) -> dict[str, list[str]] | None:
+    """The form that posts to `url`, filled as its page (the same address opened with GET) shows it: a probe then
+    changes one field of a submission the view would otherwise accept, instead of a post missing every field."""
+    path = urlsplit(url).path
+    try:
+        app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return None
+    response = client.get(url, query_string=query)
+    page = PageForms()
+    if response.status_code == 200 and response.mimetype == "text/html":
+        page.feed(response.get_data(as_text=True))
+    response.close()
+    for action, fields in page.forms.items():
+        if (urlsplit(action).path if action else path) == path:
+            shown: dict[str, list[str]] = {}
+            for name, value in fields:
+                shown.setdefault(name, []).append(value)
+            return shown
+    return None
+
+
 @dataclass
 class MatrixResult:
     routes: int = 0
@@ -223,9 +379,35 @@ class MatrixResult:
     unexpected: list[str] = field(default_factory=list)
 
 
+def response_text(response) -> str:  # type: ignore[no-untyped-def]
+    """What a person would read in the response: pages, CSV, JSON and calendars as text, the words of PDFs
+    and the cells of spreadsheets (so a leak in an export or a printed sheet is found too)."""
+    mimetype = response.mimetype or ""
+    data = response.get_data()
+    if mimetype.startswith("text/") or mimetype.endswith(("json", "javascript")):
+        return data.decode("utf-8", "replace")
+    if mimetype == "application/pdf" and data.startswith(b"%PDF"):
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if data.startswith(b"PK"):  # a spreadsheet: its XML parts hold the cells
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+                             if name.endswith(".xml"))
+    return ""
+
+
+def _leak_problem(records: Records, branch: str, response, skip_kinds: frozenset[str]) -> str | None:  # type: ignore[no-untyped-def]
+    kinds = records.leaked(branch, response_text(response), skip_kinds)
+    return f"showed the other branch's {', '.join(kinds)}" if kinds else None
+
+
 def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                only: Callable[[str], bool] = lambda endpoint: True) -> MatrixResult:
-    """Every route (or those `only` keeps) as every actor; every scoped parameter with another branch's id."""
+    """Every route (or those `only` keeps) as every actor; every scoped parameter with another branch's id.
+    Every answer a West Lothian user gets is searched for the Dumfries and Galloway records' names, and every
+    answer to a probe with another branch's id for that branch's names (an admin may see every branch's name
+    and every login, nothing else)."""
     records = _records(app)
     result = MatrixResult()
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static" and only(rule.endpoint)]
@@ -245,6 +427,8 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                 if (reason is None and actor and actor.endswith("-wl") and access.path
                         and _role(actor) in access.roles and response.status_code not in DENIED):
                     reason = f"other branch's record in the path answered {response.status_code}"
+                if reason is None and actor and actor.endswith("-wl"):
+                    reason = _leak_problem(records, "DG", response, frozenset())
                 response.close()
                 if reason:
                     result.unexpected.append(f"{actor or 'anonymous'} {method} {url} ({rule.endpoint}): {reason}")
@@ -263,37 +447,41 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                                            data={"csrf_token": token} if method == "POST" else None)
                     result.requests += 1
                     result.parameters_tried += 1
-                    if response.status_code not in DENIED:
-                        result.unexpected.append(f"{actor} {method} {other_url} ({rule.endpoint}): other branch's "
-                                                 f"record in the path answered {response.status_code}")
+                    problem = (f"other branch's record in the path answered {response.status_code}"
+                               if response.status_code not in DENIED
+                               else _leak_problem(records, other, response, any_branch))
+                    if problem:
+                        result.unexpected.append(f"{actor} {method} {other_url} ({rule.endpoint}): {problem}")
                     response.close()
                 # 2. Query strings and form fields: own-branch path, the other branch's id in one parameter.
+                # Redirects are followed: a page (or a flashed message) after a post must not show it either.
                 own_url = _url_of(rule, _path_values(access, records, own))
                 places = [("query", name, kind) for name, kind in access.query.items() if kind not in any_branch]
                 if method == "POST":
                     places += [("form", name, kind) for name, kind in access.form.items() if kind not in any_branch]
+                # Every scoped query parameter but the one tried carries an own-branch id (a form may need it).
+                own_query = {**QUERY_BASE.get(rule.endpoint, {}),
+                             **{name: records.ids[own][kind] for name, kind in access.query.items()}}
+                shown = form_as_shown(app, client, own_url, own_query) if method == "POST" and places else None
                 for place, name, kind in places:
                     other_id = records.ids[other][kind]
-                    query = {**QUERY_BASE.get(rule.endpoint, {}), **({name: other_id} if place == "query" else {})}
-                    data = None
-                    if method == "POST":
-                        data = {"csrf_token": token, **FORM_BASE.get(rule.endpoint, {})}
-                        if place == "form":
-                            data[name] = other_id
-                    response = client.open(own_url, method=method, query_string=query, data=data)
-                    result.requests += 1
-                    result.parameters_tried += 1
-                    marker = records.markers[other].get(kind)
-                    body = response.get_data(as_text=True) if response.mimetype.startswith("text/") else ""
-                    problem = None
-                    if response.status_code >= 500:
-                        problem = f"server error {response.status_code}"
-                    elif response.status_code == 200 and marker and marker in body:
-                        problem = f"showed the other branch's {kind}"
-                    response.close()
-                    if problem:
-                        result.unexpected.append(f"{actor} {method} {own_url} {place} {name}={other_id} "
-                                                 f"({rule.endpoint}): {problem}")
+                    query = {**own_query, **({name: other_id} if place == "query" else {})}
+                    for base in FORM_BASE.get(rule.endpoint, ({},)) if method == "POST" else ({},):
+                        data = None
+                        if method == "POST":
+                            data = {**(shown or {}), **base, "csrf_token": token}
+                            if place == "form":
+                                data[name] = other_id
+                        response = client.open(own_url, method=method, query_string=query, data=data,
+                                               follow_redirects=True)
+                        result.requests += 1
+                        result.parameters_tried += 1
+                        problem = (f"server error {response.status_code}" if response.status_code >= 500
+                                   else _leak_problem(records, other, response, any_branch))
+                        response.close()
+                        if problem:
+                            result.unexpected.append(f"{actor} {method} {own_url} {place} {name}={other_id} "
+                                                     f"({rule.endpoint}): {problem}")
     with app.app_context():
         result.unexpected += cross_branch_references()
     return result
@@ -348,3 +536,103 @@ def test_admin_probe_catches_a_view_that_ignores_the_admins_branch(demo_app: Fla
     result = run_matrix(demo_app, actors=("admin",), only=lambda endpoint: endpoint == "privacy.show")
     assert any("other branch's record in the path answered 200" in line for line in result.unexpected), \
         result.unexpected
+
+
+# ---------------------------------------------------------------- the probes can fail: one planted leak each
+
+
+def _branch_id(app: Flask, code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Branch.id).where(Branch.code == code))
+
+
+def _customer_looked_up_anywhere(original):  # type: ignore[no-untyped-def]
+    """The planted mistake: the order entry context finds the customer by id alone, in whatever branch they are."""
+    def order_entry_context(session, branch_id, customer_id, delivery_date, usual_limit=20):  # type: ignore[no-untyped-def]
+        customer = session.get(Customer, customer_id)
+        return original(session, customer.branch_id if customer else branch_id, customer_id, delivery_date,
+                        usual_limit)
+    return order_entry_context
+
+
+def test_path_probe_catches_a_record_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The customer record looked up in Dumfries and Galloway whoever asks: a West Lothian office user opening a
+    DG customer's id is reported (answered 200, and the page shows that customer's name)."""
+    import web.customers
+
+    dumfries = _branch_id(demo_app, "DG")
+    monkeypatch.setattr(web.customers, "current_branch_id", lambda: dumfries)
+    result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "customers.show")
+    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), \
+        result.unexpected
+
+
+def test_query_probe_catches_an_order_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """/orders/new?customer_id=<another branch's customer> with the customer looked up without the branch:
+    the page shows that customer's name (not their postcode), and the query probe reports it."""
+    import web.orders
+
+    monkeypatch.setattr(web.orders, "order_entry_context", _customer_looked_up_anywhere(web.orders.order_entry_context))
+    result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.new")
+    assert any(" query customer_id=" in line and "showed the other branch's customer" in line
+               for line in result.unexpected), result.unexpected
+
+
+def test_form_probe_catches_an_order_form_shown_again_with_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same mistake reached by a post: the order form shown again ("Add more lines") for another branch's
+    customer_id shows that customer's name; the form probe reports it."""
+    import web.orders
+
+    monkeypatch.setattr(web.orders, "order_entry_context", _customer_looked_up_anywhere(web.orders.order_entry_context))
+    result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.create")
+    assert any(" form customer_id=" in line and "showed the other branch's customer" in line
+               for line in result.unexpected), result.unexpected
+
+
+def test_form_probe_catches_an_order_saved_for_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Saving an order that finds its customer without the branch: the West Lothian order pointing at a Dumfries
+    and Galloway customer is reported (a row across branches, and the name in the 'Order saved' message)."""
+    import foodtrain.services.orders.taking as taking
+
+    original = taking.get_in_branch
+
+    def get_anywhere(session, model, record_id, branch_id):  # type: ignore[no-untyped-def]
+        record = session.get(model, record_id) if model is Customer else None
+        return original(session, model, record_id, record.branch_id if record else branch_id)
+
+    monkeypatch.setattr(taking, "get_in_branch", get_anywhere)
+    result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.create")
+    assert any(line.startswith("orders.customer_id:") for line in result.unexpected), result.unexpected
+    assert any(" form customer_id=" in line and "showed the other branch's customer" in line
+               for line in result.unexpected), result.unexpected
+
+
+def test_markers_are_what_the_records_own_pages_show(demo_app: Flask) -> None:
+    """The leak check looks for texts the pages really show: each record kind's markers appear on at least one
+    page that takes its id (in the path or the query string), opened in its own branch by a user allowed to."""
+    records = _records(demo_app)
+    actor_for = {UserRole.OFFICE: "office-dg", UserRole.COORDINATOR: "coordinator-dg", UserRole.DRIVER: "driver-dg",
+                 UserRole.ADMIN: "admin"}
+    clients: dict[str, FlaskClient] = {}
+    shown: dict[str, list[str]] = {kind: [] for kind in records.markers["DG"]}
+    for rule in demo_app.url_map.iter_rules():
+        access = POLICY[rule.endpoint]
+        kinds = {*access.path.values(), *access.query.values()} & set(shown)
+        if "GET" not in rule.methods or access.public or not kinds:
+            continue
+        role = next(role for role in (UserRole.OFFICE, UserRole.COORDINATOR, UserRole.DRIVER, UserRole.ADMIN)
+                    if role in access.roles)
+        if actor_for[role] not in clients:
+            clients[actor_for[role]] = _client_for(demo_app, actor_for[role])[0]
+        query = {**QUERY_BASE.get(rule.endpoint, {}),
+                 **{name: records.ids["DG"][kind] for name, kind in access.query.items()}}
+        response = clients[actor_for[role]].get(_url_of(rule, _path_values(access, records, "DG")),
+                                                 query_string=query, follow_redirects=True)
+        for kind in records.leaked("DG", response_text(response)):
+            if kind in kinds:
+                shown[kind].append(rule.endpoint)
+        response.close()
+    taken_by_a_page = {kind for rule in demo_app.url_map.iter_rules() if "GET" in rule.methods
+                       for kind in (*POLICY[rule.endpoint].path.values(), *POLICY[rule.endpoint].query.values())}
+    never = sorted(kind for kind, endpoints in shown.items() if not endpoints and kind in taken_by_a_page)
+    assert never == [], f"no page taking their id shows these kinds' markers: {never}"
