@@ -200,6 +200,7 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "routes.my_delivery": allow(ON_THE_ROAD, path={"order_id": "order"}),
     "routes.my_delivery_undo": allow(ON_THE_ROAD, path={"order_id": "order"}),
     "orders.undo_cancellation": allow(OFFICE_WORK, path={"order_id": "order"}),
+    "orders.move": allow(OFFICE_WORK, path={"order_id": "order"}),
     # help pages (each topic shown only to the roles it concerns)
     "help.index": allow(EVERYONE),
     "help.topic": allow(EVERYONE),

@@ -18,7 +18,6 @@ from foodtrain.models import (
     LIST_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     Customer,
-    CustomerStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -26,16 +25,17 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor
-from foodtrain.services.charges import delivery_charge_on
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
-from foodtrain.wording import plain_date
 from foodtrain.services.orders.rules import (
     EDITABLE_STATUSES,
     STATUS_LABELS,
     StaleOrderError,
+    charge_for_order_on,
+    check_day_takes_orders,
     check_id,
+    check_member_on,
     check_order_version,
     commit_order_change,
     customer_due,
@@ -286,20 +286,11 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         customer = get_in_branch(session, Customer, customer_id, branch_id)
         order = session.scalar(in_branch(select(Order), Order, branch_id)
                                .where(Order.customer_id == customer.id, Order.delivery_date == delivery_date))
-    if customer.status is CustomerStatus.ENDED and customer.ended_on is not None and customer.ended_on <= delivery_date:
-        raise ValidationError({"delivery_date": f"{customer.full_name}'s membership ended on "
-                                                f"{customer.ended_on:%d %b %Y}; no orders after that."})
+    check_member_on(customer, delivery_date)
 
     if order is None:
-        closed = closed_reason(session, branch_id, delivery_date)
-        if closed is not None:  # it would never be planned nor delivered
-            raise ValidationError({"delivery_date": f"{plain_date(delivery_date)} is a closure day ({closed}): "
-                                                    "choose another delivery date, or a coordinator opens the day "
-                                                    "on the Closures page."})
-        try:
-            charge = delivery_charge_on(session, branch_id, delivery_date)
-        except NotFoundError as error:
-            raise ValidationError({"delivery_date": str(error)}) from None
+        check_day_takes_orders(session, branch_id, delivery_date)
+        charge = charge_for_order_on(session, branch_id, delivery_date)
         order = Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id,
                       delivery_date=delivery_date, delivery_charge_pence=charge, notes=notes,
                       created_by_user_id=actor.user_id, status=OrderStatus.RECEIVED)
@@ -328,10 +319,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         order.status = OrderStatus.RECEIVED
         order.cancelled_from_status = None
         order.shop_id = customer.shop_id
-        try:
-            order.delivery_charge_pence = delivery_charge_on(session, branch_id, delivery_date)
-        except NotFoundError as error:
-            raise ValidationError({"delivery_date": str(error)}) from None
+        order.delivery_charge_pence = charge_for_order_on(session, branch_id, delivery_date)
         action = "order.reopen"
     # Change the order row first: its versioned UPDATE locks it, so a concurrent editor of the same
     # version waits here and then fails the version check instead of racing on the lines.

@@ -48,6 +48,7 @@ __all__ = [
     "team_missing",
     "day_staffing",
     "open_orders",
+    "left_the_day",
     "plan_row",
     "read_day",
     "TEAM_NAME_SEPARATOR",
@@ -232,6 +233,11 @@ def open_orders(session: Session, branch_id: int, day: date) -> list[Order]:
                  selectinload(Order.shop))
         .order_by(Order.id)
     ).all())
+
+
+def left_the_day(order: Order, day: date) -> bool:
+    """A planned delivery the team must not make: the order was cancelled, or moved to another date."""
+    return order.status is OrderStatus.CANCELLED or order.delivery_date != day
 
 
 def plan_row(session: Session, branch_id: int, day: date) -> RoutePlan | None:
