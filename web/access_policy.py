@@ -207,6 +207,13 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     # closure days
     "closures.index": allow(PLANNING),
     "closures.change": allow(PLANNING),
+    # vans out of service and shops closed (the orders to move are the office's too)
+    "vans_shops.index": allow(PLANNING),
+    "vans_shops.van_out": allow(PLANNING, path={"van_id": "van"}),
+    "vans_shops.van_back": allow(PLANNING, path={"van_id": "van"}),
+    "vans_shops.shop_close": allow(PLANNING, path={"shop_id": "shop"}),
+    "vans_shops.shop_reopen": allow(PLANNING, path={"shop_id": "shop"}),
+    "vans_shops.shop_orders": allow(OFFICE_WORK, path={"shop_id": "shop"}),
     # referrals, EXTRA jobs, befriending, outcomes
     "referrals.index": allow(OFFICE_WORK),
     "referrals.create": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),

@@ -54,7 +54,7 @@ def move_order(session: Session, branch_id: int, order_id: int, new_date: date, 
     """Move the order, with its lines and notes, to ``new_date``; the charge becomes the one in force then.
 
     Refused with a clear message (nothing written) when the order is packed or done, the date is past, the
-    branch is closed that day, the customer's membership has ended by then, or the customer already has an
+    branch or the order's shop is closed that day, the customer's membership has ended by then, or the customer already has an
     order on that date. An order sent to the shop goes back to "received": the new day's list is sent again.
     """
     try:
@@ -84,7 +84,7 @@ def _move(session: Session, branch_id: int, order_id: int, new_date: date, actor
             raise ValidationError({"delivery_date": window_error})
         customer = get_in_branch(session, Customer, order.customer_id, branch_id)
         check_member_on(customer, new_date)
-        check_day_takes_orders(session, branch_id, new_date)
+        check_day_takes_orders(session, branch_id, new_date, order.shop_id)
         charge = charge_for_order_on(session, branch_id, new_date)
         taken = session.scalar(in_branch(select(Order), Order, branch_id)
                                .where(Order.customer_id == customer.id, Order.delivery_date == new_date))

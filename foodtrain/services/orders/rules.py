@@ -28,6 +28,7 @@ from foodtrain.services.charges import delivery_charge_on
 from foodtrain.services.closures import closed_reason
 from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch
+from foodtrain.services.service_breaks import shop_closed_reason
 from foodtrain.wording import plain_date
 
 __all__ = [
@@ -95,8 +96,8 @@ def check_member_on(customer: Customer, day: date) -> None:
                                                 f"{customer.ended_on:%d %b %Y}; no orders after that."})
 
 
-def check_day_takes_orders(session: Session, branch_id: int, day: date) -> None:
-    """An order goes on a day it can be planned and delivered: not a day the branch is closed.
+def check_day_takes_orders(session: Session, branch_id: int, day: date, shop_id: int) -> None:
+    """An order goes on a day it can be planned and delivered: not a day the branch or its shop is closed.
 
     The one check for a new order and for an order moved to ``day``."""
     closed = closed_reason(session, branch_id, day)
@@ -104,6 +105,11 @@ def check_day_takes_orders(session: Session, branch_id: int, day: date) -> None:
         raise ValidationError({"delivery_date": f"{plain_date(day)} is a closure day ({closed}): "
                                                 "choose another delivery date, or a coordinator opens the day "
                                                 "on the Closures page."})
+    shop_closed = shop_closed_reason(session, branch_id, shop_id, day)
+    if shop_closed is not None:  # nobody would pick it
+        raise ValidationError({"delivery_date": f"The customer's shop is closed on {plain_date(day)} "
+                                                f"({shop_closed}): choose another delivery date, or change the "
+                                                "customer's shop on their record."})
 
 
 def charge_for_order_on(session: Session, branch_id: int, day: date) -> int:

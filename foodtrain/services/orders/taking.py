@@ -26,6 +26,7 @@ from foodtrain.models import (
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor
 from foodtrain.services.closures import closed_reason
+from foodtrain.services.service_breaks import shop_closed_reason
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.orders.rules import (
@@ -93,6 +94,7 @@ class OrderEntryContext:
     existing_order: OrderSnapshot | None = None
     support_needs: list[str] = field(default_factory=list)
     closed_reason: str | None = None  # the branch closed the day: said before the order is typed, not after
+    shop_closed_reason: str | None = None  # the customer's shop closed that day: said before typing too
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
         # e.g. memory problems or help writing the list: how to take this order on the phone.
         support_needs=[SUPPORT_NEED_LABELS[row.need] for row in customer.support_needs],
         closed_reason=closed_reason(session, branch_id, delivery_date),
+        shop_closed_reason=shop_closed_reason(session, branch_id, customer.shop_id, delivery_date),
     )
 
 
@@ -289,7 +292,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
     check_member_on(customer, delivery_date)
 
     if order is None:
-        check_day_takes_orders(session, branch_id, delivery_date)
+        check_day_takes_orders(session, branch_id, delivery_date, customer.shop_id)
         charge = charge_for_order_on(session, branch_id, delivery_date)
         order = Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id,
                       delivery_date=delivery_date, delivery_charge_pence=charge, notes=notes,
