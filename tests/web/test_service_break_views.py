@@ -106,3 +106,28 @@ def test_another_branch_and_the_office_cannot_change_vans_or_shops(demo_app, dem
     with demo_app.app_context():
         assert db.session.scalar(select(VanServiceBreak.id)) is None
         assert db.session.scalar(select(ShopClosure.id)) is None
+
+
+def test_the_rota_page_marks_a_van_out_of_service_off_and_does_not_count_its_seats(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    """A draft rota with one empty van slot: "2 seats empty"; the van taken out that day: the slot says it is
+    off and the staffing line says complete."""
+    from foodtrain.models.rota import PartOfDay, Rota, RotaSlot, RotaStatus, SlotKind
+
+    ids = _ids(demo_app)
+    day = date(2027, 3, 2)
+    with demo_app.app_context():
+        branch_id = db.session.scalar(select(Van.branch_id).where(Van.id == ids["van"]))
+        rota = Rota(branch_id=branch_id, month=date(2027, 3, 1), status=RotaStatus.DRAFT)
+        db.session.add(rota)
+        db.session.flush()
+        db.session.add(RotaSlot(rota_id=rota.id, key="van-test", date=day, part_of_day=PartOfDay.WHOLE_DAY,
+                                kind=SlotKind.DELIVERY, van_id=ids["van"], resource="Van", seats=2))
+        db.session.commit()
+        rota_id = rota.id
+    sign_in(demo_client, "coordinator-dg")
+    assert "2 seats empty" in demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    token = csrf_token_from(demo_client.get("/vans-and-shops/").get_data(as_text=True))
+    demo_client.post(f"/vans-and-shops/vans/{ids['van']}/out", data={
+        "csrf_token": token, "start_date": day.isoformat(), "end_date": day.isoformat(), "reason": "MOT"})
+    page = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
+    assert "Off:</strong> the van is out of service that day" in page and "complete, every seat is filled" in page
