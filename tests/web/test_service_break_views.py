@@ -86,6 +86,8 @@ def test_closing_a_shop_lists_the_orders_for_the_office_to_move(demo_app, demo_c
     sign_in(demo_client, "office-dg")
     listed = demo_client.get(f"/vans-and-shops/shops/{ids['shop']}/orders").get_data(as_text=True)
     assert f"/orders/{ids['order']}#move" in listed and "Refit" in listed
+    board = demo_client.get(f"/orders/?date={day.isoformat()}").get_data(as_text=True)
+    assert "is closed on this day (Refit)" in board and f"/vans-and-shops/shops/{ids['shop']}/orders" in board
     assert demo_client.get("/vans-and-shops/").status_code == 403
 
 
