@@ -74,13 +74,15 @@ def test_a_sent_order_goes_back_to_received_and_the_charge_follows_the_date(sess
     assert order.status is OrderStatus.RECEIVED and order.delivery_charge_pence == 300
 
 
-@pytest.mark.parametrize("case", ["closed", "ended", "past", "duplicate", "cancelled_duplicate", "packed", "far"])
+@pytest.mark.parametrize("case", ["closed", "ended", "past", "duplicate", "cancelled_duplicate", "packed", "cancelled",
+                                  "far"])
 def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -> None:  # type: ignore[no-untyped-def]
     """The taking rules (closed day, membership ended) and the move's own: nothing is written when refused."""
     target = NEXT_TUESDAY
     expected = {"closed": "closure day", "ended": "membership ended", "past": "has passed",
                 "duplicate": "already has an order", "cancelled_duplicate": "already has a cancelled order",
-                "packed": "can no longer be moved", "far": "more than two years"}[case]
+                "packed": "can no longer be moved (cancel it", "cancelled": "take a new order for the other date",
+                "far": "more than two years"}[case]
     if case == "closed":
         set_day(session, world["branch"], target, is_open=False, reason="Van service day", actor=ACTOR)
     elif case == "ended":
@@ -93,8 +95,8 @@ def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -
                            delivery_date=target)
         if case == "cancelled_duplicate":
             other.status = OrderStatus.CANCELLED
-    elif case == "packed":
-        get_order(session, world["branch"], world["order"]).status = OrderStatus.PACKED
+    elif case in ("packed", "cancelled"):
+        get_order(session, world["branch"], world["order"]).status = OrderStatus[case.upper()]
     elif case == "far":
         target = TODAY + timedelta(days=800)
     session.commit()

@@ -75,8 +75,10 @@ def _move(session: Session, branch_id: int, order_id: int, new_date: date, actor
             return MovedOrder(order.id, old_date, new_date, customer_due(customer, new_date))
         check_order_version(order, expected_version)
         if order.status not in MOVABLE_STATUSES:
+            instead = ("take a new order for the other date" if order.status is OrderStatus.CANCELLED
+                       else "cancel it and take a new order for the other date")
             raise ValidationError({"delivery_date": f"This order is {STATUS_LABELS[order.status].lower()}; it can no "
-                                               "longer be moved (cancel it and take a new order instead)."})
+                                                    f"longer be moved ({instead})."})
         if new_date < today:
             raise ValidationError({"delivery_date": f"{plain_date(new_date)} has passed: choose today or a later date."})
         window_error = delivery_date_error(new_date, today)
