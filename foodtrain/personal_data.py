@@ -91,6 +91,8 @@ NOT_PERSONAL: Mapping[str, frozenset[str]] = MappingProxyType({
     "shadow_shifts": frozenset({"slot_label"}),  # date, van or shop and part of day
     "extra_task_types": frozenset({"name"}),  # the branch's list of job kinds
     "branch_day_overrides": frozenset({"reason"}),  # why a branch closes or opens a day (holiday, weather)
+    "van_service_breaks": frozenset({"reason"}),  # why a van is off the road (MOT, repairs)
+    "shop_closures": frozenset({"reason"}),  # why a shop is closed (refit, no longer a partner)
     "referrals": frozenset({"service", "source", "outcome"}),  # choices from fixed lists
     "extra_jobs": frozenset({"urgency", "status", "part_of_day", "payment_method"}),
     "befriending_wishes": frozenset({"part_of_day"}),

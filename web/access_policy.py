@@ -203,12 +203,20 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     "routes.my_delivery": allow(ON_THE_ROAD, path={"order_id": "order"}),
     "routes.my_delivery_undo": allow(ON_THE_ROAD, path={"order_id": "order"}),
     "orders.undo_cancellation": allow(OFFICE_WORK, path={"order_id": "order"}),
+    "orders.move": allow(OFFICE_WORK, path={"order_id": "order"}),
     # help pages (each topic shown only to the roles it concerns)
     "help.index": allow(EVERYONE),
     "help.topic": allow(EVERYONE),
     # closure days
     "closures.index": allow(PLANNING),
     "closures.change": allow(PLANNING),
+    # vans out of service and shops closed (the orders to move are the office's too)
+    "vans_shops.index": allow(PLANNING),
+    "vans_shops.van_out": allow(PLANNING, path={"van_id": "van"}),
+    "vans_shops.van_back": allow(PLANNING, path={"van_id": "van"}),
+    "vans_shops.shop_close": allow(PLANNING, path={"shop_id": "shop"}),
+    "vans_shops.shop_reopen": allow(PLANNING, path={"shop_id": "shop"}),
+    "vans_shops.shop_orders": allow(OFFICE_WORK, path={"shop_id": "shop"}),
     # referrals, EXTRA jobs, befriending, outcomes
     "referrals.index": allow(OFFICE_WORK),
     "referrals.create": allow(OFFICE_WORK, query={"customer_id": "customer"}, form={"customer_id": "customer"}),

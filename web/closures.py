@@ -69,8 +69,8 @@ def change() -> ResponseReturnValue:
     word = {"close": "closed", "open": "open for work", "usual": "back to usual"}[form.action.data]
     flash(f"{plain_date(form.day.data)}: {word}. Rotas drawn up and days planned from now on follow this.", "info")
     if booked.orders or booked.volunteers:
-        flash(Markup("{orders} still booked for that day and {volunteers} on the published rota: cancel the orders "
-                     "on <a href=\"{board}\">the order board</a> and take them again for another day, and tell the "
+        flash(Markup("{orders} still booked for that day and {volunteers} on the published rota: move each order "
+                     "to another date from its page (<a href=\"{board}\">the order board</a>), and tell the "
                      "volunteers.").format(
             orders=_count(booked.orders, "order"), volunteers=_count(booked.volunteers, "volunteer"),
             board=url_for("orders.board", date=form.day.data.isoformat())), "warning")

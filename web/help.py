@@ -50,7 +50,8 @@ TOPICS = {topic.slug: topic for topic in (
                    "Find the customer by name, postcode, phone or street."),
         Screenshot("phone-order-entry.png", "The order form with five lines typed",
                    "Type each line; Ctrl+Enter saves."),
-    ), ("If the customer is new, add them under Customers first; you are warned if they may already be on file.",)),
+    ), ("If the customer is new, add them under Customers first; you are warned if they may already be on file.",
+        "To change an order's day, open the order and use “Move to another date”: the shopping list goes with it.")),
     HelpTopic("record-delivery", "Record a delivery", OFFICE, (
         "Open Orders for the day and choose the order.",
         "Under “On delivery”, say whether it was delivered, and enter the amount received and how it was paid.",
@@ -70,7 +71,9 @@ TOPICS = {topic.slug: topic for topic in (
     ), (
         Screenshot("rota-form.png", "The rota page with the month to draw up", "Choose the month."),
         Screenshot("rota-draft.png", "A draft rota with its summary", "The draft, with what could not be staffed."),
-    ), ("Public holidays and closure days are left out; open a day under Closures if volunteers offer to work it.",)),
+    ), ("Public holidays and closure days are left out; open a day under Closures if volunteers offer to work it.",
+        "A van in the garage or a shop closed for some days: Closures, then “Vans out of service and shops "
+        "closed”; their shifts are left out and not counted as empty.")),
     HelpTopic("routes", "Plan and publish the rounds", COORDINATORS, (
         "Open Routes and choose the delivery day.",
         "Check the shift times and press “Plan the routes” (“Re-plan” once a plan exists).",
@@ -115,7 +118,7 @@ TOPICS = {topic.slug: topic for topic in (
 
 # Which help a page links to: by blueprint, else the list of topics.
 TOPIC_OF_SECTION = {"orders": "phone-order", "customers": "phone-order", "rota_pages": "rota",
-                    "routes": "routes", "closures": "rota", "jobs": "rota", "map_settings": "map"}
+                    "routes": "routes", "closures": "rota", "vans_shops": "rota", "jobs": "rota", "map_settings": "map"}
 
 
 def topics_for(role: UserRole) -> list[HelpTopic]:

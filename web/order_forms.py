@@ -235,6 +235,14 @@ class CancelForm(_VersionedForm):
     submit = SubmitField("Cancel this order")
 
 
+class MoveForm(_VersionedForm):
+    """Move the order, lines and all, to another delivery date."""
+
+    delivery_date = DateField("New delivery date", validators=[InputRequired("Choose the new delivery date.")],
+                              render_kw={"type": "date"})
+    submit = SubmitField("Move the order")
+
+
 class UndoCancelForm(_VersionedForm):
     submit = SubmitField("Undo the cancellation")
 

@@ -16,6 +16,7 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.services.orders.board import next_delivery_date, order_board
 from foodtrain.services.orders.cancelling import cancel_order, undo_blocker, undo_cancel
 from foodtrain.services.orders.delivery import record_delivery
+from foodtrain.services.orders.moving import move_order
 from foodtrain.services.orders.rules import STATUS_LABELS, StaleOrderError
 from foodtrain.services.orders.shops import picking_lists, record_packing, shop_day_summary, shop_name
 from foodtrain.services.orders.taking import (
@@ -30,7 +31,7 @@ from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.planning.viewing import order_round_text
 from foodtrain.services.people import search_customers
 from web.arguments import date_argument, int_argument
-from web.order_forms import CancelForm, DeliveryForm, OrderForm, PackingForm, UndoCancelForm
+from web.order_forms import CancelForm, DeliveryForm, MoveForm, OrderForm, PackingForm, UndoCancelForm
 from web.security import current_actor, current_branch_id, roles_required
 
 blueprint = Blueprint("orders", __name__, url_prefix="/orders")
@@ -174,7 +175,8 @@ def _today() -> date:
 
 
 def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
-                  cancel: CancelForm | None = None, status: int = 200) -> ResponseReturnValue:
+                  cancel: CancelForm | None = None, move: MoveForm | None = None,
+                  status: int = 200) -> ResponseReturnValue:
     order = get_order(db.session(), current_branch_id(), order_id)
     packing = packing or PackingForm(prefix="packing", formdata=None, version=order.version,
                                      crates=str(order.crates) if order.crates is not None else "",
@@ -189,9 +191,10 @@ def _render_order(order_id: int, packing: PackingForm | None = None, delivery: D
     )
     cancel = cancel or CancelForm(prefix="cancel", formdata=None, version=order.version)
     undo = UndoCancelForm(prefix="undo", formdata=None, version=order.version)
+    move = move or MoveForm(prefix="move", formdata=None, version=order.version)
     blocker = undo_blocker(db.session(), order, _today()) if order.status is OrderStatus.CANCELLED else ""
     return render_template("orders/show.html", order=order, packing=packing, delivery=delivery, cancel=cancel,
-                           undo=undo, undo_blocker=blocker, status_labels=STATUS_LABELS), status
+                           undo=undo, undo_blocker=blocker, move=move, status_labels=STATUS_LABELS), status
 
 
 @blueprint.route("/<int:order_id>")
@@ -269,6 +272,37 @@ def cancel(order_id: int) -> ResponseReturnValue:
         field_errors(form, error.field_errors)
         return _render_order(order_id, cancel=form, status=400)
     flash("Order cancelled. You can undo this on the order's page until the day's rounds are out.", "info")
+    return redirect(url_for(".show", order_id=order_id))
+
+
+@blueprint.route("/<int:order_id>/move", methods=["POST"])
+@roles_required(*OFFICE_ROLES)
+def move(order_id: int) -> ResponseReturnValue:
+    """Move the order, lines and all, to another date (checked like taking an order on that date)."""
+    get_order(db.session(), current_branch_id(), order_id)  # another branch's order: 404 before any form
+    form = MoveForm(prefix="move")
+    if not form.validate_on_submit():
+        return _render_order(order_id, move=form, status=400)
+    on_round = order_round_text(db.session(), current_branch_id(), order_id)
+    try:
+        moved = move_order(db.session(), current_branch_id(), order_id, form.delivery_date.data, current_actor(),
+                           _today(), expected_version=form.version.data)
+    except StaleOrderError as error:
+        form.form_errors.append(error.message)
+        return _render_order(order_id, move=form, status=409)
+    except ValidationError as error:
+        field_errors(form, error.field_errors)
+        return _render_order(order_id, move=form, status=400)
+    if moved.from_date == moved.to_date:
+        flash(f"The order is already for {moved.to_date:%A %-d %B}.", "info")
+        return redirect(url_for(".show", order_id=order_id))
+    flash(f"Order moved from {moved.from_date:%A %-d %B} to {moved.to_date:%A %-d %B}, with its shopping list.",
+          "info")
+    if not moved.customer_due:
+        flash(f"{moved.to_date:%A %-d %B} is not one of the customer's usual delivery days.", "warning")
+    if on_round:
+        flash(f"It was planned on a round for {moved.from_date:%A %-d %B}: that day's route plan now says it is "
+              "out of date (the sheets show the stop as not to deliver); re-plan it.", "warning")
     return redirect(url_for(".show", order_id=order_id))
 
 

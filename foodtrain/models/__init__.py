@@ -1,7 +1,16 @@
 """The persistence models, one module per part of the service."""
 from __future__ import annotations
 
-from foodtrain.models.branch import Branch, BranchDayOverride, BranchMapSetting, DeliveryCharge, Shop, Van
+from foodtrain.models.branch import (
+    Branch,
+    BranchDayOverride,
+    BranchMapSetting,
+    DeliveryCharge,
+    Shop,
+    ShopClosure,
+    Van,
+    VanServiceBreak,
+)
 from foodtrain.models.customer import (
     LIST_METHOD_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -44,7 +53,7 @@ __all__ = [
     "VolunteerRoleAssignment",
 ]
 __all__ += ["LIST_METHOD_LABELS", "PAYMENT_METHOD_LABELS", "estimate_crates"]
-__all__ += ["BranchDayOverride", "BranchMapSetting", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
+__all__ += ["BranchDayOverride", "BranchMapSetting", "ShopClosure", "VanServiceBreak", "ImportBatch", "MembershipPayment", "PeopleFormToken"]
 from foodtrain.models.rota import (  # noqa: E402
     PartOfDay, Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, ShadowShift,
     SlotKind, VolunteerCalendarToken,

@@ -91,6 +91,36 @@ class Van(Model):
         return f"<Van {self.name}>"
 
 
+class VanServiceBreak(Model):
+    """A van out of service (in the garage) from a date to a date, or until further notice (no end date).
+
+    On those dates the rota gives it no team and the route planner plans no round for it."""
+
+    __tablename__ = "van_service_breaks"
+    __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    van_id: Mapped[int] = mapped_column(ForeignKey("vans.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ShopClosure(Model):
+    """A partner shop closed from a date to a date, or for good (no end date: no longer a partner).
+
+    On those dates no order is taken for it, no shopper is rostered there and no pickup is planned."""
+
+    __tablename__ = "shop_closures"
+    __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
 class DeliveryCharge(Model):
     """The charge per delivery from a date on (e.g. £2, then £3 from April 2012)."""
 

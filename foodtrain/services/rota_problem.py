@@ -37,6 +37,7 @@ from foodtrain.models import (
 )
 from foodtrain.services.closures import closed_days
 from foodtrain.services.people import in_branch
+from foodtrain.services.service_breaks import shop_days_closed, van_days_out
 
 # When each kind of slot happens (the library checks availability per half-day).
 DELIVERY_PART = PartOfDay.WHOLE_DAY
@@ -105,7 +106,8 @@ def delivery_weekdays(session: Session, branch_id: int) -> list[int]:
 
 def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotSpec]:
     """Every slot of the month: a team per active van on delivery days, shoppers per partner shop on
-    delivery days, a list-collection team on Mondays and office cover every weekday morning.
+    delivery days, a list-collection team on Mondays and office cover every weekday morning. A van out of
+    service or a shop closed on a day gets no slot that day.
 
     Public holidays and the branch's closure days get no slots, unless the coordinator opened the day."""
     weekdays = set(delivery_weekdays(session, branch_id))
@@ -114,6 +116,8 @@ def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotS
     vans = session.scalars(select(Van).where(Van.branch_id == branch_id, Van.active.is_(True)).order_by(Van.name)).all()
     shops = session.scalars(
         select(Shop).where(Shop.branch_id == branch_id, Shop.active.is_(True)).order_by(Shop.name)).all()
+    vans_off = van_days_out(session, branch_id, days[0], days[-1])
+    shops_off = shop_days_closed(session, branch_id, days[0], days[-1])
     specs: list[SlotSpec] = []
     for day in days:
         if day in closed:
@@ -124,10 +128,10 @@ def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotS
             specs.append(SlotSpec(f"lists-{stamp}", day, LIST_COLLECTION_PART, SlotKind.LIST_COLLECTION,
                                   "List collection", 2))
         if weekday in weekdays:
-            for van in vans:
+            for van in (v for v in vans if day not in vans_off.get(v.id, ())):
                 specs.append(SlotSpec(f"van{van.id}-{stamp}", day, DELIVERY_PART, SlotKind.DELIVERY, van.name, 2,
                                       van_id=van.id))
-            for shop in shops:
+            for shop in (s for s in shops if day not in shops_off.get(s.id, ())):
                 specs.append(SlotSpec(f"shop{shop.id}-{stamp}", day, SHOPPING_PART, SlotKind.SHOPPING, shop.name, 1,
                                       shop_id=shop.id))
         if weekday in OFFICE_WEEKDAYS:

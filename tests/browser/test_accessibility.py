@@ -21,6 +21,7 @@ MAIN_PAGES = {
     "reports": "/reports/deliveries",
     "account": "/account/",
     "closures": "/closures/",
+    "vans-and-shops": "/vans-and-shops/",
     "help": "/help/",
     "help-topic": "/help/phone-order",
     "referrals": "/referrals/",

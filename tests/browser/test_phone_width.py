@@ -34,6 +34,7 @@ OFFICE_PAGES = {
     "deliveries-report": "/reports/deliveries",
     "balances-report": "/reports/balances",
     "closures": "/closures/",
+    "vans-and-shops": "/vans-and-shops/",
     "help": "/help/",
     "referrals": "/referrals/",
     "extra": "/extra/",

@@ -203,7 +203,7 @@ def test_shop_closed_after_publishing_names_each_order_it_was_to_pick(session, m
     session.commit()
     changes = _changes(session, branch)
     assert [(kind, order_id) for kind, order_id, _ in changes] == [("shop", o.id) for o in orders]
-    assert f"{shop.name} is closed, nobody will pick the order" in changes[0][2]
+    assert f"{shop.name} is closed (no longer a partner shop), nobody will pick the order" in changes[0][2]
     _page_and_sheet_say(session, branch, plan_id, "nobody will pick the order")
 
 

@@ -52,8 +52,8 @@ def test_the_order_board_runs_a_fixed_number_of_statements_however_many_orders(d
     demo_client.get(f"/orders/?date={quiet_day.isoformat()}")  # warm: the user's session row is fresh
     busy_count, html = _statements(demo_app, demo_client, f"/orders/?date={DAY.isoformat()}")
     # the signed-in session, customers due, their shops, the orders, their customers and shops, line counts,
-    # balances (2): fixed however many rows; a lazy load per row would add dozens
-    assert busy_count <= 10, busy_count
+    # balances (2), shops closed that day: fixed however many rows; a lazy load per row would add dozens
+    assert busy_count <= 11, busy_count
     assert html.count("/orders/new?customer_id=") >= 1
 
 

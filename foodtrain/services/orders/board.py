@@ -19,6 +19,7 @@ from foodtrain.models import (
 )
 from foodtrain.services.balances import balance_text, balances_pence
 from foodtrain.services.closures import closed_reason
+from foodtrain.services.service_breaks import shops_closed
 from foodtrain.services.people import in_branch
 from foodtrain.services.orders.rules import STATUS_LABELS, board_name, customer_due
 
@@ -70,6 +71,8 @@ class OrderBoard:
     other_orders: list[BoardEntry]
     cancelled: list[BoardEntry]
     closed_reason: str | None = None  # the branch does not work that day: its orders must move to another
+    # shops closed that day that have orders in for it: (shop id, name, why); the office moves those orders
+    closed_shops: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def previous_day(self) -> date:
@@ -156,5 +159,10 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
     due_missing.sort(key=lambda e: (e.list_method != LIST_METHOD_LABELS[ListMethod.TELEPHONE], e.name.lower()))
     for group in (due_with_order, other_orders, cancelled):
         group.sort(key=lambda e: e.name.lower())
+    closed = shops_closed(session, branch_id, day)
+    closed_shops = tuple(sorted({(order.shop_id, order.shop.name, closed[order.shop_id]) for order in orders
+                                 if order.shop_id in closed and order.status is not OrderStatus.CANCELLED},
+                                key=lambda shop: shop[1]))
     return OrderBoard(day=day, due_with_order=due_with_order, due_missing=due_missing, other_orders=other_orders,
-                      cancelled=cancelled, closed_reason=closed_reason(session, branch_id, day))
+                      cancelled=cancelled, closed_reason=closed_reason(session, branch_id, day),
+                      closed_shops=closed_shops)

@@ -19,13 +19,18 @@ from sqlalchemy.sql.base import ExecutableOption
 from foodtrain.field_rules import is_valid_id
 from foodtrain.models import (
     Customer,
+    CustomerStatus,
     Order,
     OrderStatus,
 )
 from foodtrain.schedule import is_customer_due
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.errors import NotFoundError, StaleRecordError, check_version
+from foodtrain.services.charges import delivery_charge_on
+from foodtrain.services.closures import closed_reason
+from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch
+from foodtrain.services.service_breaks import shop_closed_reason
+from foodtrain.wording import plain_date
 
 __all__ = [
     "REASON_MAX_LENGTH",
@@ -36,6 +41,9 @@ __all__ = [
     "STATUS_LABELS",
     "StaleOrderError",
     "customer_due",
+    "check_member_on",
+    "check_day_takes_orders",
+    "charge_for_order_on",
     "board_name",
     "check_order_version",
     "check_id",
@@ -80,6 +88,37 @@ def customer_due(customer: Customer | Row[Any], day: date) -> bool:
                            anchor_date=customer.frequency_anchor_date, delivery_weekday=customer.delivery_weekday,
                            paused_from=customer.paused_from, paused_until=customer.paused_until,
                            ended_on=customer.ended_on, on=day)
+
+
+def check_member_on(customer: Customer, day: date) -> None:
+    """An order is for a member: none on or after the day their membership ended."""
+    if customer.status is CustomerStatus.ENDED and customer.ended_on is not None and customer.ended_on <= day:
+        raise ValidationError({"delivery_date": f"{customer.full_name}'s membership ended on "
+                                                f"{customer.ended_on:%d %b %Y}; no orders after that."})
+
+
+def check_day_takes_orders(session: Session, branch_id: int, day: date, shop_id: int) -> None:
+    """An order goes on a day it can be planned and delivered: not a day the branch or its shop is closed.
+
+    The one check for a new order and for an order moved to ``day``."""
+    closed = closed_reason(session, branch_id, day)
+    if closed is not None:  # it would never be planned nor delivered
+        raise ValidationError({"delivery_date": f"{plain_date(day)} is a closure day ({closed}): "
+                                                "choose another delivery date, or a coordinator opens the day "
+                                                "on the Closures page."})
+    shop_closed = shop_closed_reason(session, branch_id, shop_id, day)
+    if shop_closed is not None:  # nobody would pick it
+        raise ValidationError({"delivery_date": f"The customer's shop is closed on {plain_date(day)} "
+                                                f"({shop_closed}): choose another delivery date, or change the "
+                                                "customer's shop on their record."})
+
+
+def charge_for_order_on(session: Session, branch_id: int, day: date) -> int:
+    """The delivery charge an order on ``day`` takes (the one in force then); a clear error when none is."""
+    try:
+        return delivery_charge_on(session, branch_id, day)
+    except NotFoundError as error:
+        raise ValidationError({"delivery_date": str(error)}) from None
 
 
 def board_name(customer: Customer) -> str:

@@ -18,23 +18,24 @@ from foodtrain.models import (
     LIST_METHOD_LABELS,
     SUPPORT_NEED_LABELS,
     Customer,
-    CustomerStatus,
     Order,
     OrderLine,
     OrderStatus,
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor
-from foodtrain.services.charges import delivery_charge_on
 from foodtrain.services.closures import closed_reason
+from foodtrain.services.service_breaks import shop_closed_reason
 from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch, in_branch
-from foodtrain.wording import plain_date
 from foodtrain.services.orders.rules import (
     EDITABLE_STATUSES,
     STATUS_LABELS,
     StaleOrderError,
+    charge_for_order_on,
+    check_day_takes_orders,
     check_id,
+    check_member_on,
     check_order_version,
     commit_order_change,
     customer_due,
@@ -92,6 +93,7 @@ class OrderEntryContext:
     existing_order: OrderSnapshot | None = None
     support_needs: list[str] = field(default_factory=list)
     closed_reason: str | None = None  # the branch closed the day: said before the order is typed, not after
+    shop_closed_reason: str | None = None  # the customer's shop closed that day: said before typing too
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
         # e.g. memory problems or help writing the list: how to take this order on the phone.
         support_needs=[SUPPORT_NEED_LABELS[row.need] for row in customer.support_needs],
         closed_reason=closed_reason(session, branch_id, delivery_date),
+        shop_closed_reason=shop_closed_reason(session, branch_id, customer.shop_id, delivery_date),
     )
 
 
@@ -313,20 +316,11 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         if found is None:
             raise NotFoundError(f"No customer {customer_id} in this branch.")
         customer, order = found
-    if customer.status is CustomerStatus.ENDED and customer.ended_on is not None and customer.ended_on <= delivery_date:
-        raise ValidationError({"delivery_date": f"{customer.full_name}'s membership ended on "
-                                                f"{customer.ended_on:%d %b %Y}; no orders after that."})
+    check_member_on(customer, delivery_date)
 
     if order is None:
-        closed = closed_reason(session, branch_id, delivery_date)
-        if closed is not None:  # it would never be planned nor delivered
-            raise ValidationError({"delivery_date": f"{plain_date(delivery_date)} is a closure day ({closed}): "
-                                                    "choose another delivery date, or a coordinator opens the day "
-                                                    "on the Closures page."})
-        try:
-            charge = delivery_charge_on(session, branch_id, delivery_date)
-        except NotFoundError as error:
-            raise ValidationError({"delivery_date": str(error)}) from None
+        check_day_takes_orders(session, branch_id, delivery_date, customer.shop_id)
+        charge = charge_for_order_on(session, branch_id, delivery_date)
         order = Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id,
                       delivery_date=delivery_date, delivery_charge_pence=charge, notes=notes,
                       created_by_user_id=actor.user_id, status=OrderStatus.RECEIVED)
@@ -354,10 +348,7 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         order.status = OrderStatus.RECEIVED
         order.cancelled_from_status = None
         order.shop_id = customer.shop_id
-        try:
-            order.delivery_charge_pence = delivery_charge_on(session, branch_id, delivery_date)
-        except NotFoundError as error:
-            raise ValidationError({"delivery_date": str(error)}) from None
+        order.delivery_charge_pence = charge_for_order_on(session, branch_id, delivery_date)
         action = "order.reopen"
     # Change the order row first: its versioned UPDATE locks it, so a concurrent editor of the same
     # version waits here and then fails the version check instead of racing on the lines.

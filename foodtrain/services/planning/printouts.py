@@ -13,7 +13,6 @@ from foodtrain.encryption import DecryptionError, FieldCipher
 from foodtrain.models import (
     Customer,
     Order,
-    OrderStatus,
     RoutePlan,
     RoutePlanStatus,
     Shop,
@@ -83,7 +82,7 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
             stops = []
             for stop in round_.stops:
                 order = orders.get(stop.order_id) if stop.order_id else None
-                cancelled = order is not None and order.status is OrderStatus.CANCELLED
+                cancelled = order is not None and reading.left_the_day(order, plan.delivery_date)
                 if stop.kind == "delivery" and order is not None and cancelled:
                     customer = order.customer
                     stops.append(SheetStop(number=0, kind="delivery", arrival=stop.arrival,

@@ -26,6 +26,7 @@ from foodtrain.models._types import utc_now
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota import VanTeam, published_rota_id, teams_for_date
+from foodtrain.services.service_breaks import shops_closed, vans_out_of_service
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -48,6 +49,7 @@ __all__ = [
     "team_missing",
     "day_staffing",
     "open_orders",
+    "left_the_day",
     "plan_row",
     "read_day",
     "TEAM_NAME_SEPARATOR",
@@ -148,6 +150,7 @@ class DayInputs:
     team_texts: dict[int, str] = field(default_factory=dict)
     read_at: datetime | None = None  # when the day was read: what changed after it is a change since planning
     plan_version: int | None = None  # the day's plan as read (None: there was none); checked when storing
+    closed_shops: dict[int, str] = field(default_factory=dict)  # shop id -> why: no pickup there that day
 
 
 def minutes_of(value: time) -> int:
@@ -202,20 +205,23 @@ def team_missing(team: VanTeam | None) -> str:
 
 
 def day_staffing(session: Session, branch_id: int, day: date) -> DayStaffing:
-    """The one rule for which vans go out: with a published rota, only vans with a complete team.
+    """The one rule for which vans go out: never one out of service; with a published rota, only vans with a
+    complete team.
 
     Without a published rota for the month every active van is planned (the branch may keep
     its rota on paper); the plan then says no team is rostered and publishing asks to confirm.
     """
     vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.active.is_(True))
                                 .order_by(Van.name)).all())
+    off_road = vans_out_of_service(session, branch_id, day)
     teams = {team.van_id: team for team in rostered_teams(session, branch_id, day)}
     if not teams and published_rota_id(session, branch_id, day) is None:
-        return DayStaffing(False, frozenset(v.id for v in vans), ())
+        return DayStaffing(False, frozenset(v.id for v in vans if v.id not in off_road),
+                           tuple(VanLeftOut(v.id, v.name, off_road[v.id]) for v in vans if v.id in off_road))
     out_ids = set()
     left_out = []
     for van in vans:
-        missing = team_missing(teams.get(van.id))
+        missing = off_road.get(van.id) or team_missing(teams.get(van.id))
         if missing:
             left_out.append(VanLeftOut(van.id, van.name, missing))
         else:
@@ -232,6 +238,11 @@ def open_orders(session: Session, branch_id: int, day: date) -> list[Order]:
                  selectinload(Order.shop))
         .order_by(Order.id)
     ).all())
+
+
+def left_the_day(order: Order, day: date) -> bool:
+    """A planned delivery the team must not make: the order was cancelled, or moved to another date."""
+    return order.status is OrderStatus.CANCELLED or order.delivery_date != day
 
 
 def plan_row(session: Session, branch_id: int, day: date) -> RoutePlan | None:
@@ -280,6 +291,7 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
         vans=tuple(VanInput(v.id, v.name, v.capacity_crates, v.base_latitude, v.base_longitude) for v in vans),
         shops=shop_inputs, orders=tuple(order_inputs), locked_rounds=tuple(locked), pins=pins,
         no_team_rostered=not staffing.rota_published, read_at=read_at,
+        closed_shops={shop_id: why for shop_id, why in shops_closed(session, branch_id, day).items() if shop_id in shops},
         plan_version=plan.version if plan is not None else None,
         team_texts={team.van_id: team_text(team) for team in rostered_teams(session, branch_id, day)})
 

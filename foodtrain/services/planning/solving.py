@@ -134,6 +134,10 @@ def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback
         if order.lat is None or order.lon is None:
             unplanned[order.id] = NO_LOCATION_REASON
             continue
+        if order.shop_id in inputs.closed_shops:
+            unplanned[order.id] = (f"its shop is closed on this day ({inputs.closed_shops[order.shop_id]}): "
+                                   "move the order to another date")
+            continue
         candidates.append(order)
     pinned = {o.id: inputs.pins[o.id] for o in candidates if o.id in inputs.pins}
     free_van_ids = {v.id for v in free_vans}

@@ -23,6 +23,7 @@ from foodtrain.models import (
     VolunteerAbsence,
 )
 from foodtrain.services.closures import closed_reason
+from foodtrain.services.service_breaks import shops_closed, vans_out_of_service
 from foodtrain.schedule import is_on_pause
 from foodtrain.services.people import in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, NO_TEAM_TEXT, plan_row, team_missing, team_text
@@ -139,6 +140,8 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
                                            AuditEvent.action.in_(ORDER_EDIT_ACTIONS),
                                            AuditEvent.occurred_at > plan.planned_at)).all())
     customer_edits = _customer_edits(session, {o.customer_id for o in orders.values()}, plan.planned_at)
+    closed_shops = shops_closed(session, branch_id, day)
+    off_road = vans_out_of_service(session, branch_id, day)
     changes = []
     for order_id in sorted(known):
         order = orders.get(order_id)
@@ -155,8 +158,8 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
             continue  # delivered or otherwise done: nothing left to change
         elif customer_change:
             kind, what = "customer", f": {customer_change}"
-        elif not order.shop.active:
-            kind, what = "shop", f": {order.shop.name} is closed, nobody will pick the order"
+        elif order.shop_id in closed_shops:
+            kind, what = "shop", f": {order.shop.name} is closed ({closed_shops[order.shop_id]}), nobody will pick the order"
         elif order_id in edited:
             kind, what = "changed", " was changed after planning"
         else:
@@ -185,8 +188,9 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
                                           f"{name}: {volunteer_name} is away that day ({absent[volunteer_id]}): "
                                           "the van has no full team"))
         van = vans.get(round_.van_id)
-        if van is not None and not van.active:
-            changes.append(PlanChange("van", None, round_.van_id, f"{name} is out of service: its round has no van"))
+        if van is not None and (not van.active or van.id in off_road):
+            changes.append(PlanChange("van", None, round_.van_id,
+                                      f"{name} is {off_road.get(van.id, 'out of service')}: its round has no van"))
         elif van is not None:
             load = _round_load_crates(plan, round_.van_id, orders, day)
             if load > van.capacity_crates:

@@ -245,7 +245,7 @@ def get_plan_view(session: Session, branch_id: int, day: date, volunteer_id: int
             stops.append(StopView(stop.sequence, stop.kind, stop.order_id, label, place,
                                   clock_text(stop.arrival_min), clock_text(stop.departure_min),
                                   int(round(stop.wait_min)), stop.load_after_crates, crates, estimated, lat, lon,
-                                  cancelled=order is not None and order.status is OrderStatus.CANCELLED,
+                                  cancelled=order is not None and reading.left_the_day(order, plan.delivery_date),
                                   **details))
         team = teams.get(round_.van_id)
         rounds.append(RoundView(

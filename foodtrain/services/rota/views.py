@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from foodtrain.wording import search_outcome
 from foodtrain.services.rota.labels import KIND_LABELS, PART_LABELS, ROLE_LABELS
 from foodtrain.services.rota.store import load_rota
 from foodtrain.services.rota_problem import ROLES_FOR_KIND
+from foodtrain.services.service_breaks import shop_days_closed, van_days_out
 
 @dataclass(frozen=True)
 class SeatView:
@@ -47,6 +48,7 @@ class SlotView:
     seats: tuple[SeatView, ...]
     unfilled_reason: str
     shadowing: tuple[SeatView, ...] = ()  # trainees in the shadow seat: beside the seats, never one of them
+    off_reason: str = ""  # its van is out of service or its shop closed that day (after the rota was made)
 
     @property
     def filled(self) -> bool:
@@ -84,8 +86,13 @@ class DayView:
         return self.deliveries + self.collections + self.shopping + self.office
 
     @property
+    def working_slots(self) -> tuple[SlotView, ...]:
+        """The slots that are worked: none on a day the branch closed, none of a van or shop out that day."""
+        return () if self.closed_reason else tuple(slot for slot in self.slots if not slot.off_reason)
+
+    @property
     def unfilled(self) -> int:
-        return sum(1 for slot in self.slots if not slot.filled)
+        return sum(1 for slot in self.working_slots if not slot.filled)
 
 
 @dataclass(frozen=True)
@@ -186,15 +193,16 @@ class RotaView:
 
     @property
     def unfilled_slots(self) -> list[SlotView]:
-        return [slot for day in self.days for slot in day.slots if not slot.filled]
+        """Slots still to staff; those of a closed day, or of a van or shop out that day, are off, not empty."""
+        return [slot for day in self.days for slot in day.working_slots if not slot.filled]
 
     @property
     def seat_count(self) -> int:
-        return sum(len(slot.seats) for day in self.days for slot in day.slots)
+        return sum(len(slot.seats) for day in self.days for slot in day.working_slots)
 
     @property
     def seats_filled(self) -> int:
-        return sum(1 for day in self.days for slot in day.slots for seat in slot.seats if seat.volunteer_id)
+        return sum(1 for day in self.days for slot in day.working_slots for seat in slot.seats if seat.volunteer_id)
 
     @property
     def month_grid(self) -> list[list[tuple[date | None, DayView | None]]]:
@@ -243,22 +251,39 @@ def _shadow_views(slot: RotaSlot) -> tuple[SeatView, ...]:
                  if a.role is RotaRole.SHADOW)
 
 
-def slot_view(slot: RotaSlot) -> SlotView:
+def slot_view(slot: RotaSlot, off_reason: str = "") -> SlotView:
     return SlotView(slot.id, slot.key, slot.date, slot.part_of_day, slot.kind, slot.resource, _seat_views(slot),
-                    slot.unfilled_reason, _shadow_views(slot))
+                    slot.unfilled_reason, _shadow_views(slot), off_reason)
+
+
+@dataclass(frozen=True)
+class OutOfWork:
+    """What does not work on which days of a rota's month, read once for :func:`rota_view`."""
+
+    closed_days: Mapping[date, str] = field(default_factory=dict)  # the branch (closures.closed_days)
+    van_days: Mapping[int, set[date]] = field(default_factory=dict)  # vans out of service
+    shop_days: Mapping[int, set[date]] = field(default_factory=dict)  # shops closed
+
+    def slot_off_reason(self, slot: RotaSlot) -> str:
+        if slot.van_id is not None and slot.date in self.van_days.get(slot.van_id, ()):
+            return "the van is out of service that day"
+        if slot.shop_id is not None and slot.date in self.shop_days.get(slot.shop_id, ()):
+            return "the shop is closed that day"
+        return ""
 
 
 def _name(volunteer: Volunteer | None) -> str:
     return volunteer.full_name if volunteer is not None else ""
 
 
-def rota_view(rota_row: Rota, closed: Mapping[date, str] | None = None) -> RotaView:
-    """The page's view of a stored rota; ``closed`` (day -> why, from closures.closed_days) marks the days the
-    branch does not work although slots were made for them."""
-    closed = closed or {}
+def rota_view(rota_row: Rota, out: OutOfWork | None = None) -> RotaView:
+    """The page's view of a stored rota; ``out`` marks the days the branch does not work, and the slots of vans
+    out of service or shops closed, although slots were made for them: they are off, not empty."""
+    out = out or OutOfWork()
+    closed = out.closed_days
     by_day: dict[date, list[SlotView]] = defaultdict(list)
     for slot in rota_row.slots:
-        by_day[slot.date].append(slot_view(slot))
+        by_day[slot.date].append(slot_view(slot, out.slot_off_reason(slot)))
     order = {SlotKind.DELIVERY: 0, SlotKind.LIST_COLLECTION: 1, SlotKind.SHOPPING: 2, SlotKind.OFFICE: 3}
     days = []
     for day in sorted(by_day):
@@ -288,7 +313,9 @@ def get_rota(session: Session, branch_id: int, rota_id: int) -> RotaView:
     """The whole month of a rota of the branch, for the calendar page."""
     rota_row = load_rota(session, branch_id, rota_id)
     month_end = (rota_row.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return rota_view(rota_row, closed_days(session, branch_id, rota_row.month, month_end))
+    return rota_view(rota_row, OutOfWork(closed_days(session, branch_id, rota_row.month, month_end),
+                                         van_days_out(session, branch_id, rota_row.month, month_end),
+                                         shop_days_closed(session, branch_id, rota_row.month, month_end)))
 
 
 def list_rotas(session: Session, branch_id: int) -> list[RotaSummary]:

@@ -1,0 +1,39 @@
+"""The rota's staffing summary counts only shifts that are worked: not those of a day closed, or of a van out of
+service or a shop closed, after the rota was made (they are off, not empty)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from foodtrain.services import rota as rota_service
+from foodtrain.services.audit import Actor
+from foodtrain.services.closures import set_day
+from foodtrain.services.service_breaks import take_van_out
+from tests.factories import make_branch, make_van
+from tests.foodtrain.test_rota_service import DAY, _delivery, _rota
+
+ACTOR = Actor(user_id=None, username="coordinator")
+
+
+def test_seats_of_a_closed_day_or_a_van_out_of_service_are_not_counted_empty(session) -> None:  # type: ignore[no-untyped-def]
+    """Three empty delivery slots (six seats); the branch closes one day and one van goes in the garage on
+    another: two seats empty are left, the page marks the others off and publishing does not warn of them."""
+    branch = make_branch(session)
+    van_a, van_b = make_van(session, branch, name="Van A"), make_van(session, branch, name="Van B")
+    rota = _rota(session, branch)
+    _delivery(session, rota, van_a, day=DAY)
+    _delivery(session, rota, van_b, day=DAY + timedelta(days=7))
+    _delivery(session, rota, van_a, day=DAY + timedelta(days=14))
+    session.commit()
+    before = rota_service.get_rota(session, branch.id, rota.id)
+    assert before.staffing.empty_seats == 6 and len(before.unfilled_slots) == 3 and before.seat_count == 6
+
+    set_day(session, branch.id, DAY, is_open=False, reason="Storm", actor=ACTOR)
+    take_van_out(session, branch.id, van_b.id, DAY + timedelta(days=7), DAY + timedelta(days=7), "MOT", ACTOR,
+                 date(2026, 11, 30))
+    view = rota_service.get_rota(session, branch.id, rota.id)
+    assert view.staffing.empty_seats == 2 and view.staffing.sentence.startswith(f"{branch.name}: 2 seats empty")
+    assert [slot.date for slot in view.unfilled_slots] == [DAY + timedelta(days=14)]
+    assert view.seat_count == 2 and view.seats_filled == 0
+    days = {day.date: day for day in view.days}
+    assert days[DAY].unfilled == 0 and days[DAY].closed_reason == "Storm"
+    assert [slot.off_reason for slot in days[DAY + timedelta(days=7)].slots] == ["the van is out of service that day"]
