@@ -131,13 +131,11 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
 
 
 def _changed_since_read(plan: RoutePlan | None, inputs: DayInputs) -> bool:
-    """Whether the day's plan was stored, published, adjusted (a move, a lock) since ``inputs`` were read."""
+    """Whether the day's plan was stored, published or adjusted since ``inputs`` were read: its version (a move and
+    a lock are new versions too, see :mod:`.adjusting`)."""
     if plan is None or inputs.plan_version is None:
         return (plan is None) != (inputs.plan_version is None)
-    open_ids = {order.id for order in inputs.orders}
-    return (plan.version != inputs.plan_version
-            or {pin.order_id: pin.van_id for pin in plan.pins if pin.order_id in open_ids} != inputs.pins
-            or {r.van_id for r in plan.rounds if r.locked} != {r.van_id for r in inputs.locked_rounds})
+    return plan.version != inputs.plan_version
 
 
 def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time = DEFAULT_SHIFT_START,
