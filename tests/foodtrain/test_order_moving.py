@@ -137,3 +137,30 @@ def test_moving_off_a_published_round_marks_the_plan_out_of_date_and_the_sheet_s
     sheet = printouts.delivery_sheets(session, branch.id, plan_id, None, ACTOR)[0]
     assert [stop.cancelled for stop in sheet.stops if stop.order_ref == str(moved_id) and stop.kind == "delivery"] \
         == [True]
+
+
+def test_an_order_taken_for_that_date_meanwhile_refuses_the_move_cleanly(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Someone takes an order for the customer on the new date between the check and the write: the unique
+    (customer, date) rule refuses the move with a message, and everything is rolled back."""
+    from sqlalchemy import event
+
+    from foodtrain.models import Order
+
+    customer_id, branch_id = world["customer"], world["branch"]
+    raced = []
+
+    def take_one_meanwhile(flushing_session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.append(True)
+            flushing_session.add(Order(branch_id=branch_id, customer_id=customer_id, shop_id=world["shop"],
+                                       delivery_date=NEXT_TUESDAY, delivery_charge_pence=300))
+
+    event.listen(session, "before_flush", take_one_meanwhile)
+    try:
+        with pytest.raises(ValidationError) as error:
+            move_order(session, branch_id, world["order"], NEXT_TUESDAY, ACTOR, TODAY)
+    finally:
+        event.remove(session, "before_flush", take_one_meanwhile)
+    assert "now has an order on that date" in error.value.field_errors["delivery_date"]
+    assert get_order(session, branch_id, world["order"]).delivery_date == TUESDAY
+    assert session.scalar(select(Order.id).where(Order.delivery_date == NEXT_TUESDAY)) is None

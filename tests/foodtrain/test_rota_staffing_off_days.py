@@ -37,3 +37,21 @@ def test_seats_of_a_closed_day_or_a_van_out_of_service_are_not_counted_empty(ses
     days = {day.date: day for day in view.days}
     assert days[DAY].unfilled == 0 and days[DAY].closed_reason == "Storm"
     assert [slot.off_reason for slot in days[DAY + timedelta(days=7)].slots] == ["the van is out of service that day"]
+
+
+def test_a_volunteers_shift_in_a_van_taken_out_of_service_shows_cancelled(session) -> None:  # type: ignore[no-untyped-def]
+    """The driver's own rota and calendar say the shift is off, with why, once the van goes in the garage."""
+    from foodtrain.services.volunteer_calendar import calendar_events
+    from tests.factories import make_volunteer
+
+    branch = make_branch(session)
+    van = make_van(session, branch, name="Van A")
+    driver = make_volunteer(session, branch)
+    _delivery(session, _rota(session, branch), van, day=DAY, driver=driver)
+    session.commit()
+    assert not rota_service.volunteer_rota(session, branch.id, driver.id, DAY).shifts[0].cancelled
+    take_van_out(session, branch.id, van.id, DAY, DAY, "MOT", ACTOR, date(2026, 11, 30))
+    shift = rota_service.volunteer_rota(session, branch.id, driver.id, DAY).shifts[0]
+    assert shift.cancelled and shift.cancelled_notice == "The van is out of service that day"
+    event = calendar_events(driver.id, [shift], [], [])[0]
+    assert event.cancelled and event.description.startswith("Cancelled. The van is out of service that day.")

@@ -14,6 +14,8 @@ from foodtrain.services.errors import NotFoundError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, PART_TIMES, ROLE_LABELS
 from foodtrain.services.rota.store import plausible_id
+from foodtrain.services.rota.views import OutOfWork
+from foodtrain.services.service_breaks import shop_days_closed, van_days_out
 
 @dataclass(frozen=True)
 class Shift:
@@ -28,15 +30,19 @@ class Shift:
     partners: tuple[str, ...]
     branch_name: str
     closed_reason: str = ""  # why the branch does not work that day (closed after publishing): the shift is off
+    off_reason: str = ""  # its van is out of service or its shop closed that day (after publishing): off too
 
     @property
     def cancelled(self) -> bool:
-        return bool(self.closed_reason)
+        return bool(self.closed_reason or self.off_reason)
 
     @property
     def cancelled_notice(self) -> str:
-        """"Branch closed: <reason>" for a shift on a day the branch closed, else ""."""
-        return closed_notice(self.closed_reason) if self.closed_reason else ""
+        """"Branch closed: <reason>" for a shift on a day the branch closed, "The van is out of service that day"
+        for one whose van or shop is out, else ""."""
+        if self.closed_reason:
+            return closed_notice(self.closed_reason)
+        return self.off_reason[:1].upper() + self.off_reason[1:]
 
     @property
     def role_label(self) -> str:
@@ -85,14 +91,16 @@ def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: d
                  .selectinload(RotaAssignment.volunteer),
                  selectinload(RotaAssignment.slot).selectinload(RotaSlot.rota).selectinload(Rota.branch))
     ).all()
-    closed = closed_days(session, branch_id, start, end - timedelta(days=1))
+    last = end - timedelta(days=1)
+    closed = closed_days(session, branch_id, start, last)
+    out = OutOfWork(closed, van_days_out(session, branch_id, start, last), shop_days_closed(session, branch_id, start, last))
     shifts = []
     for assignment in rows:
         slot = assignment.slot
         partners = tuple(f"{a.volunteer.full_name} ({ROLE_LABELS[a.role].lower()})" for a in slot.assignments
                          if a.volunteer_id != volunteer.id)
         shifts.append(Shift(slot.id, slot.date, slot.part_of_day, slot.kind, slot.resource, assignment.role, partners,
-                            slot.rota.branch.name, closed.get(slot.date, "")))
+                            slot.rota.branch.name, closed.get(slot.date, ""), out.slot_off_reason(slot)))
     shifts.sort(key=lambda s: (s.date, s.start, s.slot_id))
     return VolunteerRota(volunteer.id, volunteer.full_name, tuple(shifts),
                          volunteer.shadow_shifts_remaining if volunteer.is_trainee else None)
