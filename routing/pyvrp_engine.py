@@ -327,11 +327,11 @@ def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Cal
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
         if initial is not None and sequential and pickups_gather(model) and not (stop is not None and stop()):
-            # one van at a time, several variants: the sequential start unless it has more vans (its lower
-            # waiting led to fewer vans after PyVRP on 609, 613, 636, 662, 663; README, round 8)
+            # one van at a time, several variants: the better start of the two (README, round 8; preferring the
+            # sequential start on equal vans was tried and not kept)
             initial = better_start(model, initial, best_sequential_routes(
                 model, SEQUENTIAL_SHARE * time_limit_s, stop, sequential,
-                EXPECTED_PER_INSERTION * (time.monotonic() - started)), second_on_equal_vans=True)
+                EXPECTED_PER_INSERTION * (time.monotonic() - started)))
         if initial is None:
             # the start did not finish in its share (a large day, a loaded machine): PyVRP runs from its
             # own start for all the time left, as before, without the one-van-fewer try
