@@ -548,10 +548,10 @@ def _branch_id(app: Flask, code: str) -> int:
 
 def _customer_looked_up_anywhere(original):  # type: ignore[no-untyped-def]
     """The planted mistake: the order entry context finds the customer by id alone, in whatever branch they are."""
-    def order_entry_context(session, branch_id, customer_id, delivery_date, usual_limit=20):  # type: ignore[no-untyped-def]
+    def order_entry_context(session, branch_id, customer_id, delivery_date, *args, **kwargs):  # type: ignore[no-untyped-def]
         customer = session.get(Customer, customer_id)
         return original(session, customer.branch_id if customer else branch_id, customer_id, delivery_date,
-                        usual_limit)
+                        *args, **kwargs)
     return order_entry_context
 
 
@@ -594,13 +594,13 @@ def test_form_probe_catches_an_order_saved_for_another_branchs_customer(demo_app
     and Galloway customer is reported (a row across branches, and the name in the 'Order saved' message)."""
     import foodtrain.services.orders.taking as taking
 
-    original = taking.get_in_branch
+    original = taking.in_branch
 
-    def get_anywhere(session, model, record_id, branch_id):  # type: ignore[no-untyped-def]
-        record = session.get(model, record_id) if model is Customer else None
-        return original(session, model, record_id, record.branch_id if record else branch_id)
+    def customers_of_any_branch(statement, model, branch_id):  # type: ignore[no-untyped-def]
+        return statement if model is Customer else original(statement, model, branch_id)
 
-    monkeypatch.setattr(taking, "get_in_branch", get_anywhere)
+    # The save finds the customer (with their order that day) through in_branch: the planted mistake drops it.
+    monkeypatch.setattr(taking, "in_branch", customers_of_any_branch)
     result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.create")
     assert any(line.startswith("orders.customer_id:") for line in result.unexpected), result.unexpected
     assert any(" form customer_id=" in line and "showed the other branch's customer" in line
