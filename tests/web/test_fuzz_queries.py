@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from foodtrain.models import UserRole
@@ -242,6 +242,6 @@ def test_query_fuzz_catches_a_server_error(demo_app: Flask, monkeypatch) -> None
     """The fuzz can fail: a page that trusts ?page= to be a number (int() of it) gives a 500 and is reported."""
     import web.customers
 
-    monkeypatch.setattr(web.customers, "page_argument", lambda: int(__import__("flask").request.args.get("page", "1")))
+    monkeypatch.setattr(web.customers, "page_argument", lambda: int(request.args.get("page", "1")))
     _routes_found, tally = fuzz_queries(demo_app, keep=lambda endpoint: endpoint == "customers.index")
     assert any("page=" in line and ": 500" in line for line in tally.server_errors), tally.server_errors
