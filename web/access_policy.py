@@ -48,6 +48,8 @@ RECORD_KINDS = {
     "extra_task_type": "a kind of EXTRA job on the branch's price list",
     "match": "a befriending match of the branch",
     "survey": "an outcomes survey of one of the branch's customers",
+    "van_break": "a period one of the branch's vans is out of service",
+    "shop_closure": "a period one of the branch's shops is closed",
 }
 
 
@@ -214,9 +216,9 @@ POLICY: Mapping[str, Access] = MappingProxyType({
     # vans out of service and shops closed (the orders to move are the office's too)
     "vans_shops.index": allow(PLANNING),
     "vans_shops.van_out": allow(PLANNING, path={"van_id": "van"}),
-    "vans_shops.van_back": allow(PLANNING, path={"van_id": "van"}),
+    "vans_shops.van_back": allow(PLANNING, path={"van_id": "van"}, form={"period_id": "van_break"}),
     "vans_shops.shop_close": allow(PLANNING, path={"shop_id": "shop"}),
-    "vans_shops.shop_reopen": allow(PLANNING, path={"shop_id": "shop"}),
+    "vans_shops.shop_reopen": allow(PLANNING, path={"shop_id": "shop"}, form={"period_id": "shop_closure"}),
     "vans_shops.shop_orders": allow(OFFICE_WORK, path={"shop_id": "shop"}),
     # referrals, EXTRA jobs, befriending, outcomes
     "referrals.index": allow(OFFICE_WORK),

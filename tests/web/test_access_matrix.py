@@ -119,6 +119,7 @@ def _mark_person(person: Customer | Volunteer, code: str, tag: str) -> tuple[str
 
 
 def _make_records(app: Flask) -> Records:
+    from foodtrain.models.branch import ShopClosure, VanServiceBreak
     from foodtrain.models.importing import ImportBatch
     from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, SlotKind
     from foodtrain.models.routes import RoutePlan, RouteRound
@@ -150,6 +151,11 @@ def _make_records(app: Flask) -> Records:
             referral, extra_job = _first(Referral, branch.id), _first(ExtraJob, branch.id)
             match, survey = _first(BefriendingMatch, branch.id), _first(OutcomeSurvey, branch.id)
             task_type = _first(ExtraTaskType, branch.id)
+            # The van out of service and the shop closed for two days to come ("back in service", "reopen").
+            van_break = VanServiceBreak(van_id=van.id, start_date=date(2027, 2, 1), end_date=date(2027, 2, 2),
+                                        reason="MOT")
+            shop_closure = ShopClosure(shop_id=shop.id, start_date=date(2027, 2, 1), end_date=date(2027, 2, 2),
+                                       reason="refit")
             marked: dict[int, tuple[str, ...]] = {customer.id: _mark_person(customer, code, "customer")}
             person_markers = {"customer": marked[customer.id], "volunteer": _mark_person(volunteer, code, "volunteer")}
             for kind, record in (("referral", referral), ("extra_job", extra_job), ("match", match),
@@ -160,7 +166,7 @@ def _make_records(app: Flask) -> Records:
                 person_markers[kind] = marked[record.customer_id]
             shop.name, van.name = f"Markshop{code} Stores", f"Markvan{code}"
             task_type.name = f"Marktask{code}"
-            db.session.add_all([absence, job, plan, rota, batch])
+            db.session.add_all([absence, job, plan, rota, batch, van_break, shop_closure])
             db.session.commit()
             user_id = _throwaway_user(code, branch.id)  # admins' posts disable it and reset its password
             records.ids[code] = {
@@ -169,13 +175,15 @@ def _make_records(app: Flask) -> Records:
                 "rota_assignment": assignment.id, "absence": absence.id, "job": job.id,
                 "import": batch.token, "branch": branch.id, "referral": referral.id, "extra_job": extra_job.id,
                 "match": match.id, "survey": survey.id, "extra_task_type": task_type.id, "user": user_id,
+                "van_break": van_break.id, "shop_closure": shop_closure.id,
             }
             records.markers[code] = {
                 **person_markers, "order": person_markers["customer"], "shop": (shop.name,), "van": (van.name,),
                 "plan": (van.name,), "rota": person_markers["volunteer"],
                 "absence": person_markers["volunteer"], "rota_slot": person_markers["volunteer"],
                 "rota_assignment": person_markers["volunteer"], "extra_task_type": (task_type.name,),
-                "branch": (branch.name,), "user": (f"Markuser{code}",),
+                "branch": (branch.name,), "user": (f"Markuser{code}",), "van_break": (van.name,),
+                "shop_closure": (shop.name,),
             }
         records.state_pages = _records_in_other_states(records.ids["DG"]["customer"], records.ids["DG"]["plan"])
     assert set(records.ids["DG"]) == set(RECORD_KINDS), "give the test a record of every kind in RECORD_KINDS"
