@@ -112,7 +112,7 @@ def fit_projection(lat_lons: Sequence[tuple[float, float]], width_px: float, hei
                          centre_lat + (height_px / 2) / scale)
 
 
-def _outline_path(outlines, projection: MapProjection, pad_px: float) -> str:  # type: ignore[no-untyped-def]
+def _outline_path(outlines, projection: MapProjection, pad_px: float) -> str:
     """One SVG path for the outlines in half pixels (draw it with ``transform="scale(0.5)"``), held to the box
     grown by ``pad_px`` (points beyond it are moved onto its edge, which only bends the shore out of sight),
     repeated points dropped. Integers keep the text short and quick to write."""
@@ -157,7 +157,7 @@ def _spread(anchor: tuple[float, float], placed: list[tuple[float, float]]) -> t
     return anchor
 
 
-def _town_labels(towns, projection: MapProjection, obstacles: list[tuple[float, float]]) -> list[str]:  # type: ignore[no-untyped-def]
+def _town_labels(towns, projection: MapProjection, obstacles: list[tuple[float, float]]) -> list[str]:
     """Dots and names of the towns in view, the ones with most places around them first, no label
     overlapping another or a stop."""
     inside = [(t, *projection.xy(t.lat, t.lon)) for t in towns]

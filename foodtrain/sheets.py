@@ -140,7 +140,7 @@ class RunningHead(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        self.canv.running_head = self.text  # type: ignore[attr-defined]  # reportlab's canvas takes ad-hoc attributes (the running head)
+        self.canv.running_head = self.text
 
 
 class _NumberedCanvas(Canvas):

@@ -232,7 +232,7 @@ def _fill(data: object, routes: list, q: tuple[int, ...], near: object, free: li
     if found:
         (_, a, b), k = min(found)
         _insert(routes[k], q, a, b)
-        routes[k].refresh(data)  # type: ignore[arg-type]
+        routes[k].refresh(data)
         return k
     for v in list(free):
         route = _Route(v, [data.start[v], *q, data.end[v]])  # type: ignore[attr-defined]

@@ -143,7 +143,7 @@ def _render_match(match: BefriendingMatch, contact_form: ContactForm | None = No
 
 @blueprint.route("/<int:match_id>")
 @roles_required(*OFFICE_ROLES)
-def show(match_id: int):  # type: ignore[no-untyped-def]
+def show(match_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     match = befriending_service.get_match(db.session(), branch_id, match_id)
     audit_view("befriending_match.view", "befriending_match", match.id, branch_id,

@@ -132,7 +132,7 @@ def _render_job(job: ExtraJob, *, schedule_form: ExtraScheduleForm | None = None
 
 @blueprint.route("/<int:extra_job_id>")
 @roles_required(*OFFICE_ROLES)
-def show(extra_job_id: int):  # type: ignore[no-untyped-def]
+def show(extra_job_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     job = extra_service.get_job(db.session(), branch_id, extra_job_id)
     audit_view("extra_job.view", "extra_job", job.id, branch_id, detail="details,completion_notes")
@@ -309,7 +309,7 @@ def prices() -> ResponseReturnValue:
 
 @blueprint.route("/prices/<int:task_type_id>/offered", methods=["POST"])
 @roles_required(*PLANNERS)
-def task_type_offered(task_type_id: int):  # type: ignore[no-untyped-def]
+def task_type_offered(task_type_id: int) -> ResponseReturnValue:
     """Retire a kind of job (kept with its prices for history, no longer offered) or offer it again."""
     from web.support_forms import TaskTypeOfferForm
 

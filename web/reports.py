@@ -82,8 +82,8 @@ def _form() -> ReportForm:
     start, end = default_range(branch_today())
     form = ReportForm(formdata=request.args or None, start=start, end=end)
     if current_user.role is UserRole.ADMIN:
-        form.branch.choices = [SelectChoice(ALL_BRANCHES, "All branches, side by side")] + [  # type: ignore[arg-type]  # WTForms types choice values as str; the field coerces to int
-            SelectChoice(branch.id, branch.name) for branch in list_branches(db.session())]  # type: ignore[arg-type]  # WTForms types choice values as str; the field coerces to int
+        form.branch.choices = [SelectChoice(ALL_BRANCHES, "All branches, side by side")] + [
+            SelectChoice(branch.id, branch.name) for branch in list_branches(db.session())]
         if not request.args.get("branch"):
             form.branch.data = current_branch_id()
     else:

@@ -30,7 +30,7 @@ class GenerateForm(FlaskForm):
 
     def validate_month(self, field: StringField) -> None:
         try:
-            field.parsed = parse_month(field.data or "")  # type: ignore[attr-defined]  # the parsed month rides on the field for the view
+            field.parsed = parse_month(field.data or "")
         except ServiceValidationError as error:
             raise ValidationError(error.field_errors["month"]) from None
 

@@ -245,7 +245,7 @@ def _my_plan(day: str) -> viewing.PlanView:
 
 
 def _render_my_day(plan: viewing.PlanView, failed: DeliveryForm | UndoDeliveryForm | None = None,
-                   failed_order_id: int | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+                   failed_order_id: int | None = None, status: int = 200) -> ResponseReturnValue:
     """The phone page: a delivered / not-in form on each stop not yet recorded, an Undo on each recorded one
     (the form that failed shown as sent, with its messages)."""
     forms: dict[int, DeliveryForm | UndoDeliveryForm] = {}
@@ -277,13 +277,13 @@ def _my_delivery_stop(plan: viewing.PlanView, order_id: int) -> viewing.StopView
 
 @blueprint.route("/mine/<day>")
 @roles_required(*SHEET_ROLES)
-def my_day(day: str):  # type: ignore[no-untyped-def]
+def my_day(day: str) -> ResponseReturnValue:
     return _render_my_day(_my_plan(day))
 
 
 @blueprint.route("/mine/<day>/orders/<int:order_id>/delivery", methods=["POST"])
 @roles_required(*SHEET_ROLES)
-def my_delivery(day: str, order_id: int):  # type: ignore[no-untyped-def]
+def my_delivery(day: str, order_id: int) -> ResponseReturnValue:
     """Delivered (amount received, how paid) or not in, recorded from the team's phone."""
     plan = _my_plan(day)
     stop = _my_delivery_stop(plan, order_id)
@@ -310,7 +310,7 @@ def my_delivery(day: str, order_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/mine/<day>/orders/<int:order_id>/delivery/undo", methods=["POST"])
 @roles_required(*SHEET_ROLES)
-def my_delivery_undo(day: str, order_id: int):  # type: ignore[no-untyped-def]
+def my_delivery_undo(day: str, order_id: int) -> ResponseReturnValue:
     """Take back what was recorded at the door for one stop (a wrong tap)."""
     plan = _my_plan(day)
     stop = _my_delivery_stop(plan, order_id)

@@ -21,7 +21,7 @@ NO_VOLUNTEER = 0
 
 def _new_user_form(form: NewUserForm | None = None) -> NewUserForm:
     form = form or NewUserForm()
-    form.branch_id.choices = [SelectChoice(0, "— admins only —")] + [  # type: ignore[assignment]  # WTForms types choices as str pairs; the field coerces to int
+    form.branch_id.choices = [SelectChoice(0, "— admins only —")] + [
         SelectChoice(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
     return form
 
@@ -76,7 +76,7 @@ def show(user_id: int) -> ResponseReturnValue:
 def _show(user_id: int, link_form: LinkVolunteerForm | None = None, status: int = 200) -> ResponseReturnValue:
     row = _row(user_id)
     link_form = link_form or LinkVolunteerForm(volunteer_id=row.volunteer_id or NO_VOLUNTEER)
-    link_form.volunteer_id.choices = [SelectChoice(NO_VOLUNTEER, "— not linked —"),  # type: ignore[assignment]  # WTForms types choices as str pairs; the field coerces to int
+    link_form.volunteer_id.choices = [SelectChoice(NO_VOLUNTEER, "— not linked —"),
                                       *(SelectChoice(volunteer_id, name) for volunteer_id, name
                                         in user_service.volunteers_to_link(db.session(), user_id))]
     return render_template("users/show.html", user=row, action_form=LogoutForm(), link_form=link_form), status

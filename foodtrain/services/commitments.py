@@ -188,7 +188,7 @@ def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayP
 
 def is_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, **exclude: int | None) -> bool:
     """The volunteer is available (rota rules) and not already committed that half-day."""
-    return not why_not_free(session, volunteer, day, part, **exclude)  # type: ignore[arg-type]  # the keyword names are checked by why_not_free itself
+    return not why_not_free(session, volunteer, day, part, **exclude)
 
 
 def support_clashes_in_rota(session: Session, rota_id: int) -> list[str]:

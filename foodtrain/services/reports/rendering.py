@@ -36,7 +36,7 @@ def _period_column(query: ReportQuery) -> Column:
 def _total(values: Sequence[int] | Sequence[Decimal]) -> int | Decimal:
     if any(isinstance(value, Decimal) for value in values):
         return sum(values, Decimal(0))
-    return sum(values)  # type: ignore[arg-type]  # mypy cannot narrow the Sequence union by the any() check above
+    return sum(values)
 
 
 def _side_by_side(report: Report, title: str, measures: Sequence[tuple[str, CellKind, str]]) -> Table:
