@@ -59,6 +59,21 @@ def _worker_niceness() -> int:
     return int(text)
 
 
+def job_heartbeat_interval_s() -> float:
+    """How often a worker stamps the job it runs: FOODTRAIN_JOB_HEARTBEAT_S seconds (default 5). A job silent
+    for four beats has lost its worker and is started again; shorter beats find a dead worker sooner, at one
+    small write per beat."""
+    text = os.environ.get("FOODTRAIN_JOB_HEARTBEAT_S", "5").strip() or "5"
+    try:
+        seconds = float(text) if text.isascii() else float("nan")  # float() would take full-width digits
+    except ValueError:
+        seconds = float("nan")
+    if not 0.5 <= seconds <= 60:  # also refuses nan and inf
+        raise ValueError(f"FOODTRAIN_JOB_HEARTBEAT_S: give the seconds between a job's heartbeats, from 0.5 to 60, "
+                         f"not {text!r}")
+    return seconds
+
+
 def _proxy_hops() -> int:
     text = os.environ.get("FOODTRAIN_PROXY_HOPS", "0").strip() or "0"
     if not text.isdigit():

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from foodtrain.extensions import db
-from foodtrain.jobs import new_worker_id, recover_abandoned_jobs, run_job
+from foodtrain.jobs import HEARTBEAT_INTERVAL_S, new_worker_id, recover_abandoned_jobs, run_job
 from foodtrain.models import BackgroundJob, JobStatus
 
 QUEUE_NAME = "foodtrain-jobs"
 SQLITE_QUEUE_FILE = "queue.sqlite3"
-RECOVERY_INTERVAL_S = 5.0
+RECOVERY_INTERVAL_S = HEARTBEAT_INTERVAL_S  # look for dead workers' jobs once a beat
 IDLE_POLL_MAX_S = 1.0  # the SQLite storage is polled: a new job starts within a second
 
 

@@ -34,6 +34,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from foodtrain.config import job_heartbeat_interval_s
 from foodtrain.models import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
 from foodtrain.models._types import utc_now
 from foodtrain.services.errors import NotFoundError, ValidationError
@@ -43,8 +44,8 @@ JobHandler = Callable[[Session, "JobContext"], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
 PROGRESS_INTERVAL_S = 0.5
 STOP_CHECK_INTERVAL_S = 0.5
-HEARTBEAT_INTERVAL_S = 5.0
-ABANDONED_AFTER_S = 20.0  # no heartbeat for this long: the worker died
+HEARTBEAT_INTERVAL_S = job_heartbeat_interval_s()  # FOODTRAIN_JOB_HEARTBEAT_S, 5 s unless set
+ABANDONED_AFTER_S = 4 * HEARTBEAT_INTERVAL_S  # no heartbeat for this long: the worker died
 MAX_ATTEMPTS = 2  # a job whose worker died is started once more, then failed
 UNEXPECTED_FAILURE_MESSAGE = ("The job stopped because of an unexpected error; nothing half-done was kept. "
                               "Please try again, and tell the administrator if it happens again.")

@@ -201,3 +201,17 @@ def test_jobs_left_running_before_heartbeats_are_failed_at_start_up(session) -> 
     assert fail_interrupted_jobs(session) == 1
     job = get_job(session, job_id, branch_id)
     assert job.status is JobStatus.FAILED and "restarted" in job.error_message
+
+
+def test_the_heartbeat_setting_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FOODTRAIN_JOB_HEARTBEAT_S: 5 s unless set; seconds from 0.5 to 60, anything else refused by name."""
+    from foodtrain.config import job_heartbeat_interval_s
+
+    monkeypatch.delenv("FOODTRAIN_JOB_HEARTBEAT_S", raising=False)
+    assert job_heartbeat_interval_s() == 5
+    monkeypatch.setenv("FOODTRAIN_JOB_HEARTBEAT_S", " 1.5 ")
+    assert job_heartbeat_interval_s() == 1.5
+    for bad in ("0", "0.1", "61", "nan", "inf", "-1", "soon", "１"):
+        monkeypatch.setenv("FOODTRAIN_JOB_HEARTBEAT_S", bad)
+        with pytest.raises(ValueError, match="FOODTRAIN_JOB_HEARTBEAT_S"):
+            job_heartbeat_interval_s()

@@ -92,6 +92,14 @@ def start_generation(session: Session, branch_id: int, form_token: str,
     return GenerationStart(job_id, True)
 
 
+@dataclass
+class _SolveOutcome:
+    """What the solver thread hands back: its latest progress, then its result or the error it raised."""
+    progress: rota.SearchProgress | None = None
+    result: rota.RotaResult | None = None
+    error: BaseException | None = None
+
+
 def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: JobContext,
                          baseline: int) -> rota.RotaResult:
     """Run the solver in a helper thread; meanwhile report elapsed time, best objective and bound, and honour cancel.
@@ -99,24 +107,24 @@ def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: Jo
     Until the search finds its first rota the best objective shown is the greedy starting point.
     On cancel the search is asked to stop at once, and nothing is stored.
     """
-    box: dict[str, object] = {}
+    box = _SolveOutcome()
     stop = threading.Event()
 
     def remember(progress: rota.SearchProgress) -> None:
-        box["progress"] = progress
+        box.progress = progress
 
     def run() -> None:
         try:
-            box["result"] = rota.solve(problem, params, on_progress=remember, should_stop=stop.is_set)
+            box.result = rota.solve(problem, params, on_progress=remember, should_stop=stop.is_set)
         except BaseException as exception:  # noqa: BLE001 - handed to the job thread below
-            box["error"] = exception
+            box.error = exception
 
     worker = threading.Thread(target=run, name=f"rota-solve-{job.job_id}", daemon=True)
     started = clock.monotonic()
     worker.start()
     while worker.is_alive():
         worker.join(0.5)
-        progress = box.get("progress")
+        progress = box.progress
         figures: dict[str, Any] = {"best_objective": baseline}  # keywords of report_progress: Any, not object
         if isinstance(progress, rota.SearchProgress):
             figures = {"best_objective": round(progress.objective)}
@@ -128,9 +136,10 @@ def _solve_with_progress(problem: rota.RotaProblem, params: rota.Params, job: Jo
             stop.set()
             worker.join(5)
             job.raise_if_cancelled()
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["result"]  # type: ignore[return-value]
+    if box.error is not None:
+        raise box.error
+    assert box.result is not None, "the solver thread ended without a result or an error"
+    return box.result
 
 
 def _store_result(session: Session, rota_row: Rota, data: ProblemData, result: rota.RotaResult) -> None:
