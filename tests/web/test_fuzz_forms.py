@@ -112,7 +112,7 @@ def _second_factor_clients(app: Flask) -> dict[str, FlaskClient]:
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         for username in SECOND_FACTOR_PAGES:
-            create_user(db.session, username=username, password=DEMO_PASSWORD, display_name=username,
+            create_user(db.session(), username=username, password=DEMO_PASSWORD, display_name=username,
                         role=UserRole.COORDINATOR, branch_id=branch_id, hash_time_cost=1)
         db.session.remove()
     clients = {}
@@ -217,8 +217,8 @@ def send_fuzz(app: Flask, targets: list[Target], examples_per_form: int,
     """Hypothesis-drawn values in every field of every target but the CSRF token (a prefixed form's too:
     "undo-7-csrf_token"), as the targets' users (`clients`, else the demo's users signed in anew);
     (requests, {"server_errors", "written"})."""
-    clients = clients or _signed_in_clients(app)  # type: ignore[assignment]
-    tokens = {actor: csrf_token_from(client.get("/account/").get_data(as_text=True)) for actor, client in clients.items()}
+    users: dict[str, FlaskClient] = clients or _signed_in_clients(app)  # type: ignore[assignment]
+    tokens = {actor: csrf_token_from(client.get("/account/").get_data(as_text=True)) for actor, client in users.items()}
     tally: dict[str, list[str]] = {"server_errors": [], "written": []}
     requests = 0
     def sender(target: Target):  # type: ignore[no-untyped-def]
@@ -233,7 +233,7 @@ def send_fuzz(app: Flask, targets: list[Target], examples_per_form: int,
                     for name in target.names}
             form["csrf_token"] = tokens[target.actor]
             before = _row_counts(app)
-            response = clients[target.actor].post(target.url, data=form)
+            response = users[target.actor].post(target.url, data=form)
             requests += 1
             if response.status_code >= 500:
                 tally["server_errors"].append(f"{target.url}: {response.status_code}")
