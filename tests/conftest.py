@@ -107,10 +107,12 @@ _POSTGRES_ADMIN_URL = POSTGRES_URL  # the database given; worker databases are m
 SOLVER_TEST_DIRECTORIES = ("rota", "routing")
 
 
-def _worker_database_name(worker: str) -> str:
+def _worker_database_name(given_database: str, worker: str) -> str:
+    """The worker's database, named after the database given and the worker ("foodtrain_test_gw0"): runs given
+    different databases on one server (two checkouts tested at once) never drop each other's."""
     if not re.fullmatch(r"gw\d+", worker):
         raise RuntimeError(f"unexpected pytest-xdist worker id {worker!r}")
-    return f"foodtrain_test_{worker}"
+    return f"{given_database}_{worker}"
 
 
 def _admin_execute(statement: str) -> None:
@@ -135,7 +137,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from sqlalchemy.engine import make_url
 
-    name = _worker_database_name(worker)
+    name = _worker_database_name(make_url(POSTGRES_URL).database or "foodtrain_test", worker)
     _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin_execute(f'CREATE DATABASE "{name}"')
     config.stash[_WORKER_DATABASE] = name

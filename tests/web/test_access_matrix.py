@@ -88,7 +88,8 @@ class Records:
     ids: dict[str, dict[str, object]] = field(default_factory=dict)  # branch code -> kind -> id
     markers: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # branch code -> kind -> texts
     # Pages of DG records in the states that show the other forms (an order to pack, a cancelled order, a disabled
-    # login with a second factor): the form fuzz looks for forms there too. (user, url)
+    # login with a second factor, today's round, a trainee's shadow seat, an import to confirm): the form fuzz looks
+    # for forms there too. (user, url)
     state_pages: list[tuple[str, str]] = field(default_factory=list)
 
     def leaked(self, branch: str, body: str, skip_kinds: frozenset[str] = frozenset()) -> list[str]:
@@ -192,7 +193,8 @@ def _make_records(app: Flask) -> Records:
 
 def _records_in_other_states(customer_id: int, plan_id: int) -> list[tuple[str, str]]:
     """In DG: an order still to be packed, a cancelled one that can be undone, the order entry page, the route plan
-    with an order left out, and a disabled login whose second factor is on. Their pages, with who opens them."""
+    with an order left out, a disabled login whose second factor is on, driver-dg's round of today with a trainee
+    shadowing, and a spreadsheet checked without problems. Their pages, with who opens them."""
     from foodtrain.models import OrderStatus
     from foodtrain.models.routes import RoutePlan, RouteUnplanned
 
@@ -213,7 +215,79 @@ def _records_in_other_states(customer_id: int, plan_id: int) -> list[tuple[str, 
             ("coordinator-dg", f"/orders/{cancelled.id}"),
             ("coordinator-dg", f"/orders/new?customer_id={customer_id}&date=2027-01-05"),
             ("coordinator-dg", f"/routes/?date={plan.delivery_date.isoformat()}"), ("admin", f"/users/{user_id}"),
-            ("admin", "/")]
+            ("admin", "/"), *_todays_round_with_a_trainee(branch_id), _spreadsheet_checked_without_problems(branch_id)]
+
+
+def _todays_round_with_a_trainee(branch_id: int) -> list[tuple[str, str]]:
+    """driver-dg's published round of today (one stop delivered, one packed and waiting), its van's slot on the
+    published rota with a trainee shadowing: the phone page's door and Undo forms, and the slot's 'did the
+    trainee come?' form (a day that has come; today's is never counted automatically, so opening pages changes
+    nothing). Their pages, with who opens them."""
+    from foodtrain.clock import branch_today
+    from foodtrain.models import CustomerStatus, OrderLine, PaymentMethod
+    from foodtrain.models.rota import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
+    from foodtrain.models.routes import RoutePlan, RoutePlanStatus, RouteRound, RouteStop
+    from foodtrain.models._types import utc_now
+    from foodtrain.services.audit import SYSTEM
+    from foodtrain.services.charges import delivery_charge_on
+    from foodtrain.services.orders.delivery import record_delivery
+    from foodtrain.services.orders.shops import record_packing
+
+    today = branch_today()
+    van = _first(Van, branch_id)
+    driver_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
+    mate, trainee = db.session.scalars(select(Volunteer).where(Volunteer.branch_id == branch_id,
+                                                               Volunteer.id != driver_id)
+                                       .order_by(Volunteer.id.desc()).limit(2)).all()
+    trainee.is_trainee, trainee.shadow_shifts_remaining = True, max(trainee.shadow_shifts_remaining, 1)
+    customers = db.session.scalars(select(Customer).where(Customer.branch_id == branch_id,
+                                                          Customer.status == CustomerStatus.ACTIVE)
+                                   .order_by(Customer.id.desc()).limit(2)).all()
+    orders = [Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id, delivery_date=today,
+                    delivery_charge_pence=delivery_charge_on(db.session, branch_id, today),
+                    lines=[OrderLine(position=1, item="Bread", quantity=1)]) for customer in customers]
+    published = db.session.scalar(select(Rota).where(Rota.branch_id == branch_id,
+                                                     Rota.published_month == today.replace(day=1)))
+    rota = published or Rota(branch_id=branch_id, month=today.replace(day=1), status=RotaStatus.PUBLISHED,
+                             published_month=today.replace(day=1), published_at=utc_now())
+    slot = RotaSlot(key="fuzz-today", date=today, part_of_day=PartOfDay.WHOLE_DAY, kind=SlotKind.DELIVERY,
+                    van_id=van.id, resource=van.name, seats=2, assignments=[
+                        RotaAssignment(role=RotaRole.DRIVER, volunteer_id=driver_id),
+                        RotaAssignment(role=RotaRole.MATE, volunteer_id=mate.id),
+                        RotaAssignment(role=RotaRole.SHADOW, volunteer_id=trainee.id)])
+    rota.slots.append(slot)
+    db.session.add_all([*orders, rota])
+    db.session.commit()
+    for order in orders:
+        record_packing(db.session, branch_id, order.id, 1, 1200, SYSTEM)
+    delivered = orders[1]
+    record_delivery(db.session, branch_id, delivered.id, True, delivered.amount_due_pence, PaymentMethod.CASH, "",
+                    SYSTEM, today=today)
+    stops = [RouteStop(van_id=van.id, sequence=0, kind="start", arrival_min=0, departure_min=0),
+             *(RouteStop(van_id=van.id, sequence=number, kind="delivery", order_id=order.id,
+                         arrival_min=20 * number, departure_min=20 * number + 5)
+               for number, order in enumerate(orders, start=1)),
+             RouteStop(van_id=van.id, sequence=3, kind="end", arrival_min=80, departure_min=80)]
+    plan = RoutePlan(branch_id=branch_id, delivery_date=today, status=RoutePlanStatus.PUBLISHED,
+                     published_at=utc_now(), vans_used=1, rounds=[RouteRound(van_id=van.id)], stops=stops)
+    db.session.add(plan)
+    db.session.commit()
+    return [("driver-dg", f"/routes/mine/{today.isoformat()}"),
+            ("coordinator-dg", f"/rota/{rota.id}/edit?slot={slot.id}")]
+
+
+def _spreadsheet_checked_without_problems(branch_id: int) -> tuple[str, str]:
+    """A customer list coordinator-dg uploaded whose one row has no problem: its preview has 'Import all'."""
+    from foodtrain.services.audit import Actor
+    from foodtrain.services.imports import start_import
+
+    coordinator_id = db.session.scalar(select(User.id).where(User.username == "coordinator-dg"))
+    shop_name = db.session.scalar(select(Shop.name).where(Shop.branch_id == branch_id).order_by(Shop.id))
+    csv_text = ("first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth\n"
+                f"Ailsa,Zedimport,1 High St,Dumfries,DG1 2BD,{shop_name},Tuesday,01/05/1939\n")
+    token = start_import(db.session, branch_id, kind="customers", filename="list.csv", data=csv_text.encode(),
+                         actor=Actor(coordinator_id, "coordinator-dg"))
+    return "coordinator-dg", f"/imports/{token}"
 
 
 def _throwaway_user(code: str, branch_id: int) -> int:
