@@ -522,8 +522,8 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     return routes, runtime
 
 
-def _day_vroom(problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
-               ) -> tuple[list[DayRoute], float]:
+def vroom_day_plan(problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
+                   ) -> tuple[list[DayRoute], float]:
     """VROOM's plan for the day (``threads`` threads; ``time_limit_s`` None: no time limit) and its wall time."""
     import vroom
 
@@ -617,9 +617,9 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
             if peer == "pyvrp":
                 routes, runtime = _day_pyvrp(problem, day, time_limit_s, seed)
             elif peer == "vroom":
-                routes, runtime = _day_vroom(problem, day, workers, time_limit_s)
+                routes, runtime = vroom_day_plan(problem, day, workers, time_limit_s)
             elif peer == "vroom-free":
-                routes, runtime = _day_vroom(problem, day, workers)
+                routes, runtime = vroom_day_plan(problem, day, workers)
             else:
                 raise ValueError(f"unknown peer {peer!r}; choose from {', '.join(PEERS)}")
         except ImportError as missing:
