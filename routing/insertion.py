@@ -34,6 +34,7 @@ __all__ = [
     "RouteState",
     "forget_insertion_data",
     "insert_request",
+    "inserted_nodes",
     "insertion_data_for",
     "pair_positions",
     "remove_request",
@@ -380,15 +381,18 @@ def request_positions(data: InsertionData, route: RouteState, request: tuple[int
     return pair_positions(data, route, request[0], request[1], first_only)
 
 
+def inserted_nodes(nodes: list[int], request: tuple[int, ...], a: int, b: int) -> list[int]:
+    """A new node sequence: ``nodes`` with the request at the place (a, b) that a positions function gave."""
+    if len(request) == 1:
+        return nodes[:a + 1] + [request[0]] + nodes[a + 1:]
+    if a == b:
+        return nodes[:a + 1] + [request[0], request[1]] + nodes[a + 1:]
+    return nodes[:a + 1] + [request[0]] + nodes[a + 1:b + 1] + [request[1]] + nodes[b + 1:]
+
+
 def insert_request(route: RouteState, request: tuple[int, ...], a: int, b: int) -> None:
     """Put the request in the route at the place (a, b) that a positions function gave."""
-    nodes = route.nodes
-    if len(request) == 1:
-        route.nodes = nodes[:a + 1] + [request[0]] + nodes[a + 1:]
-    elif a == b:
-        route.nodes = nodes[:a + 1] + [request[0], request[1]] + nodes[a + 1:]
-    else:
-        route.nodes = nodes[:a + 1] + [request[0]] + nodes[a + 1:b + 1] + [request[1]] + nodes[b + 1:]
+    route.nodes = inserted_nodes(route.nodes, request, a, b)
     route.dirty = True
 
 

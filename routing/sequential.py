@@ -35,6 +35,7 @@ from routing.insertion import (
     InsertionData,
     RouteState,
     insert_request,
+    inserted_nodes,
     insertion_data_for,
     pair_positions,
     schedule_route,
@@ -180,7 +181,7 @@ def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: 
                 best_key = None
                 for score, i in ranked[:need]:
                     _, delta, a, b = cache[i]
-                    nodes = _inserted(route.nodes, requests[i], a, b)
+                    nodes = inserted_nodes(route.nodes, requests[i], a, b)
                     probe = RouteState(v, nodes)
                     if not schedule_route(data, v, nodes, probe):
                         continue
@@ -237,14 +238,6 @@ def _pickup_places(data: InsertionData, matrix: np.ndarray, transit: np.ndarray,
         keep.update(np.flatnonzero(at_place[:, k]).tolist())
         out.append(keep)
     return out
-
-
-def _inserted(nodes: list[int], q: tuple[int, ...], a: int, b: int) -> list[int]:
-    if len(q) == 1:
-        return nodes[:a + 1] + [q[0]] + nodes[a + 1:]
-    if a == b:
-        return nodes[:a + 1] + [q[0], q[1]] + nodes[a + 1:]
-    return nodes[:a + 1] + [q[0]] + nodes[a + 1:b + 1] + [q[1]] + nodes[b + 1:]
 
 
 def best_sequential_routes(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None,
