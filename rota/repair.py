@@ -27,7 +27,7 @@ from .domain import (
 )
 from .greedy import RotaState, drop_stranded_shadows, fill_free_seats
 from .scoring import evaluate
-from .solver import RotaResult, _BranchOutcome, _solve_model, build_result
+from .solver import BranchOutcome, RotaResult, build_result, solve_built_model
 
 
 @dataclass(frozen=True)
@@ -217,8 +217,8 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
                                        or (a.volunteer_id != dropped.id and not slots[a.slot_id].is_team)])
     if start is not None:
         hint = [a for a in start if a.slot_id in sub_slot_ids]
-    status, chosen, bound, first = _solve_model(m, params, params.time_limit_s - (time.perf_counter() - t_start),
-                                                t_start, hint)
+    status, chosen, bound, first = solve_built_model(m, params, params.time_limit_s - (time.perf_counter() - t_start),
+                                                     t_start, hint)
     if status in ("infeasible", "no_solution_in_time"):
         chosen = drop_stranded_shadows(sub, [a for a in hint if (a.volunteer_id, a.slot_id, a.role) in decisions])
         chosen = fill_free_seats(sub, chosen, seed=params.seed)
@@ -227,14 +227,14 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
     n_changes = sum(1 for k in new_keys - pub_keys) + sum(
         1 for k in pub_keys - new_keys if k[0] != dropped.id and k[1] in sub_slot_ids)
     obj_sub = sum(evaluate(sub, chosen, params.weights).values()) + w * n_changes
-    outcomes = [(branch, _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj_sub))]
+    outcomes = [(branch, BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj_sub))]
     if others:
         rest = replace(changed, slots=tuple(s for s in changed.slots if s.id not in sub_slot_ids),
                        volunteers=tuple(v for v in changed.volunteers if v.branch != branch),
                        history=replace(changed.history, assignments=tuple(
                            h for h in changed.history.assignments if h.branch != branch)))
         rest_obj = sum(evaluate(rest, others, params.weights).values())
-        outcomes.append(("unchanged", _BranchOutcome("optimal", others, float(rest_obj), 0.0, 0.0, 0, rest_obj)))
+        outcomes.append(("unchanged", BranchOutcome("optimal", others, float(rest_obj), 0.0, 0.0, 0, rest_obj)))
     result = build_result(changed, params, outcomes, t_start, extra_objective={"changes": w * n_changes})
     return RepairResult(result=result, changes=tuple(changes), n_changes=n_changes,
                         dropped_volunteer_id=dropped.id, from_date=from_date,

@@ -2,7 +2,7 @@
 
 Branches share no volunteers, so each branch is solved as its own model.
 Up to ``num_workers`` branches are solved concurrently, one CP-SAT worker
-each (see :func:`_solve_model` for why one worker per model). A core left
+each (see :func:`solve_built_model` for why one worker per model). A core left
 over (a one-branch month with two workers) runs :class:`_MostSeatsRun`, the
 hard rules only with the most seats as objective, beside the main search:
 about a CPU second where the full model may need several, so a starved or
@@ -248,7 +248,7 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-class _SearchAnswer(NamedTuple):
+class SearchAnswer(NamedTuple):
     """What one CP-SAT search of a branch gives: its status, rota (empty without one), proven lower bound and
     when its first solution came (None: none)."""
 
@@ -259,7 +259,9 @@ class _SearchAnswer(NamedTuple):
 
 
 @dataclass
-class _BranchOutcome:
+class BranchOutcome:
+    """How one branch's rota came out: its status, rota, bound, timings, model size, objective and source."""
+
     status: str
     assignments: list[Assignment]
     bound: float
@@ -272,10 +274,10 @@ class _BranchOutcome:
     source: str = "cp-sat"
 
 
-def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
-                 hint: list[Assignment] | None, watch: _SearchWatch | None = None,
-                 branch: str = "", stop: threading.Event | None = None,
-                 ) -> _SearchAnswer:
+def solve_built_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
+                      hint: list[Assignment] | None, watch: _SearchWatch | None = None,
+                      branch: str = "", stop: threading.Event | None = None,
+                      ) -> SearchAnswer:
     """Run CP-SAT on a built model.
 
     ``stop`` set (by the other search of the same branch, once it proved optimality) ends this one."""
@@ -318,10 +320,10 @@ def _solve_model(m: RotaModel, params: Params, time_limit_s: float, t_start: flo
         chosen = m.assignments(solver.boolean_value)  # seats and shadow seats
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
         # the objective is integral, so CP-SAT's (float) bound can be rounded up
-        return _SearchAnswer(status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first)
+        return SearchAnswer(status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first)
     if code == cp_model.INFEASIBLE:
-        return _SearchAnswer("infeasible", [], solver.best_objective_bound, None)
-    return _SearchAnswer("no_solution_in_time", [], solver.best_objective_bound, None)
+        return SearchAnswer("infeasible", [], solver.best_objective_bound, None)
+    return SearchAnswer("no_solution_in_time", [], solver.best_objective_bound, None)
 
 
 class _MostSeatsRun(threading.Thread):
@@ -352,7 +354,7 @@ class _MostSeatsRun(threading.Thread):
         self.rota: list[Assignment] | None = None
         self.objective: int | None = None
         self.seat_bound: int | None = None  # proven: no rota fills more seats
-        self.capped: _SearchAnswer | None = None
+        self.capped: SearchAnswer | None = None
         self._stopped = threading.Event()
 
     def run(self) -> None:
@@ -381,8 +383,8 @@ class _MostSeatsRun(threading.Thread):
             add_most_teams_and_single_seats(full, *most)
         full.model.add(sum(full.model.get_bool_var_from_proto_index(var.index) for var in full.x.values())
                        <= self.seat_bound)
-        self.capped = _solve_model(full, self.params, self.time_limit_s - (time.perf_counter() - t0), self.t_start,
-                                   None, self.watch, self.branch, stop=self._stopped)
+        self.capped = solve_built_model(full, self.params, self.time_limit_s - (time.perf_counter() - t0),
+                                        self.t_start, None, self.watch, self.branch, stop=self._stopped)
         if self.capped.status == "optimal" and self.proven is not None:
             self.proven.set()
 
@@ -443,7 +445,7 @@ def _starting_rota(problem: RotaProblem, params: Params, watch: _SearchWatch | N
 def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
                   hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
                   branch: str = "", spare_core: bool = False,
-                  starting: list[Assignment] | None = None) -> _BranchOutcome:
+                  starting: list[Assignment] | None = None) -> BranchOutcome:
     t0 = time.perf_counter()
     # The greedy rota first (unless the caller made it already): a complete valid rota to show and fall back
     # on at once, while CP-SAT presolves and searches. The most-seats search starts after it, so the two
@@ -467,8 +469,8 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
         seats_run = _MostSeatsRun(problem, params, time_limit_s - (time.perf_counter() - t0), watch,
                                   branch, then_capped=capped, t_start=t_start, proven=proven, most=most)
         seats_run.start()
-    runs = [_solve_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint, watch, branch,
-                         stop=proven)]
+    runs = [solve_built_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint, watch, branch,
+                              stop=proven)]
     if seats_run is not None:
         seats_run.stop()
         seats_run.join()
@@ -490,21 +492,21 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
         chosen, obj, source = seats_run.rota, seats_run.objective, "most-seats"
     if status == "feasible" and obj <= bound:
         status = "optimal"  # one search's rota meets the other's bound
-    return _BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj, source)
+    return BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj, source)
 
 
 def _best_of(problem: RotaProblem, params: Params,
-             runs: list[_SearchAnswer]) -> _SearchAnswer:
+             runs: list[SearchAnswer]) -> SearchAnswer:
     """One answer from the searches of one branch (plain and seat-capped model): a proven rota first, else the
     lower objective; the higher bound (each is a proven lower bound on the same optimum, the cap being implied);
     the earliest first solution."""
     bound = max(r.bound for r in runs)
     found = [r for r in runs if r.status in ("optimal", "feasible")]
     if not found:
-        return _SearchAnswer(runs[0].status, [], bound, None)
+        return SearchAnswer(runs[0].status, [], bound, None)
     best = min(found, key=lambda r: (r.status != "optimal", sum(evaluate(problem, r.assignments, params.weights).values())))
     firsts = [r.first_solution_s for r in found if r.first_solution_s is not None]
-    return _SearchAnswer(best.status, best.assignments, bound, min(firsts) if firsts else None)
+    return SearchAnswer(best.status, best.assignments, bound, min(firsts) if firsts else None)
 
 
 def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: ProgressCallback | None = None,
@@ -536,7 +538,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     # come only when the last branch started).
     starting = {name: _starting_rota(sub, params, watch, name) for name, sub in parts} if len(parts) > 1 else {}
 
-    def run(name: str, sub: RotaProblem) -> _BranchOutcome:
+    def run(name: str, sub: RotaProblem) -> BranchOutcome:
         with lock:
             total = sum(sizes[n] for n in unstarted)
             unstarted.discard(name)
@@ -598,7 +600,7 @@ def worst_status(statuses: Iterable[str]) -> str:
     return max(statuses, key=STATUS_RANK.__getitem__, default="optimal")
 
 
-def _unfilled_by_branch(problem: RotaProblem, outcomes: list[tuple[str, _BranchOutcome]]) -> tuple[UnfilledSlot, ...]:
+def _unfilled_by_branch(problem: RotaProblem, outcomes: list[tuple[str, BranchOutcome]]) -> tuple[UnfilledSlot, ...]:
     """Reasons for empty seats, each branch told how *its* rota was made (a greedy fallback in one branch does not
     make another branch's CP-SAT rota "greedy"); in date order."""
     out: list[UnfilledSlot] = []
@@ -609,7 +611,7 @@ def _unfilled_by_branch(problem: RotaProblem, outcomes: list[tuple[str, _BranchO
     return tuple(sorted(out, key=lambda u: order[u.slot_id]))
 
 
-def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, _BranchOutcome]],
+def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, BranchOutcome]],
                  t_start: float, extra_objective: dict[str, int] | None = None) -> RotaResult:
     chosen = sorted((a for _, o in outcomes for a in o.assignments),
                     key=lambda a: (a.slot_id, a.role, a.volunteer_id))
@@ -662,4 +664,4 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
     )
 
 
-__all__ = ["solve", "worst_status", "max_fillable_seats", "SeatCheck", "RotaResult", "Team", "VolunteerLoad", "BranchStats", "SOFT_RULES", "STATUSES"]
+__all__ = ["solve", "solve_built_model", "build_result", "BranchOutcome", "SearchAnswer", "worst_status", "max_fillable_seats", "SeatCheck", "RotaResult", "Team", "VolunteerLoad", "BranchStats", "SOFT_RULES", "STATUSES"]

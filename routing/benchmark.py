@@ -8,8 +8,10 @@ import os
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -60,7 +62,20 @@ def instance_model(instance: Instance) -> NodeModel:
     )
 
 
-def solve_instance(path: str | Path, time_limit_s: float, workers: int = 2) -> dict[str, object]:
+class SolvedInstance(TypedDict):
+    """What :func:`solve_instance` returns (and ``bench-solve`` prints as JSON), in the file's own numbering."""
+
+    instance: str
+    routes: list[list[int]]
+    vehicles: int
+    cost: float
+    unserved: list[int]
+    runtime_s: float
+    cpu_s: float
+    phases: list[str]
+
+
+def solve_instance(path: str | Path, time_limit_s: float, workers: int = 2) -> SolvedInstance:
     """Solve one file; routes are returned in the file's own numbering."""
     start = time.monotonic()
     cpu_before = _cpu_s()
@@ -135,13 +150,14 @@ def list_instances(set_name: str, bench_dir: Path, pattern: str | None, sample: 
 
 
 def run_set(set_name: str, time_limit_s: float, bench_dir: Path, pattern: str | None = None,
-            workers: int = 2, progress: object = None, sample: int | None = None) -> list[BenchRow]:
+            workers: int = 2, progress: Callable[[BenchRow], None] | None = None,
+            sample: int | None = None) -> list[BenchRow]:
     """Solve and independently check every instance of a set."""
     rows = []
     for f in list_instances(set_name, bench_dir, pattern, sample):
         result = solve_instance(f, time_limit_s, workers)
         instance = read_instance(f)
-        check = evaluate(instance, result["routes"])  # type: ignore[arg-type]
+        check = evaluate(instance, result["routes"])
         key = instance.name if set_name != "pdptw" else f.stem
         bks_v, bks_c = best_known(set_name, bench_dir, key)
         gap = None
@@ -150,10 +166,9 @@ def run_set(set_name: str, time_limit_s: float, bench_dir: Path, pattern: str | 
             gap = 0.0 if abs(gap) < 5e-4 else gap
         row = BenchRow(instance.name, check.feasible, check.vehicles, bks_v, round(check.cost, 2),
                        bks_c, None if gap is None else round(gap, 3),
-                       float(result["runtime_s"]), len(check.violations),  # type: ignore[arg-type]
-                       float(result["cpu_s"]))  # type: ignore[arg-type]
+                       float(result["runtime_s"]), len(check.violations), float(result["cpu_s"]))
         rows.append(row)
-        if callable(progress):
+        if progress is not None:
             progress(row)
     return rows
 

@@ -12,6 +12,7 @@ from routing.domain import Params
 
 if TYPE_CHECKING:
     from routing.benchmark import BenchRow
+    from routing.versus import VersusRow
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -42,7 +43,8 @@ def _peers(text: str | None) -> tuple[str, ...]:
     return peers
 
 
-def _write_versus(args: argparse.Namespace, title: str, rows: list, solvers: tuple[str, ...], cost_name: str) -> None:
+def _write_versus(args: argparse.Namespace, title: str, rows: list[VersusRow], solvers: tuple[str, ...],
+                  cost_name: str) -> None:
     from routing.versus import REFERENCE_PEERS, format_versus, rows_to_dicts, summarise
 
     table = format_versus(rows, solvers, cost_name)
@@ -57,11 +59,12 @@ def _write_versus(args: argparse.Namespace, title: str, rows: list, solvers: tup
             {"meta": meta, "summary": summarise(rows), **references, "rows": rows_to_dicts(rows)}, indent=1) + "\n")
 
 
-def _versus_progress(row: object) -> None:
-    verdict, ratio = row.verdict()  # type: ignore[attr-defined]
+def _versus_progress(row: VersusRow) -> None:
+    """One line on stderr per instance or day as the comparison runs: each solver's plan and the verdict."""
+    verdict, ratio = row.verdict()
     plans = ", ".join(f"{s} {p.vehicles}v/{p.unserved}u/{p.cost:g}{'' if p.feasible else ' INVALID'}"
-                      for s, p in row.plans.items())  # type: ignore[attr-defined]
-    print(f"  {row.instance}: {plans} -> {verdict} {ratio}", file=sys.stderr, flush=True)  # type: ignore[attr-defined]
+                      for s, p in row.plans.items())
+    print(f"  {row.instance}: {plans} -> {verdict} {ratio}", file=sys.stderr, flush=True)
 
 
 def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
@@ -139,8 +142,9 @@ def _git_commit() -> str | None:
 def _meta(args: argparse.Namespace) -> dict[str, object]:
     import datetime
     import os
+    from importlib.metadata import version
 
-    from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
+    ortools_version = version("ortools")  # what ortools.__version__ says; its stubs do not declare it
 
     return {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),

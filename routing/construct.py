@@ -12,10 +12,20 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from routing.insertion import (
+    INF,
+    InsertionData,
+    RouteState,
+    insert_request,
+    insertion_data_for,
+    pair_positions,
+    request_positions,
+)
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -93,9 +103,7 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     quickly, for the route minimisation to work on; ``quick_finish=False``:
     None, or the partial routes); ``stop`` ends it at once.
     """
-    from routing.ejection import INF, _data_for, _insert, _Insertions, _positions, _Route
-
-    data = _data_for(model)
+    data = insertion_data_for(model)
     deadline = time.monotonic() + time_limit_s
     rng = random.Random(seed)
     cost = data.cost
@@ -105,7 +113,7 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
         return tuple(() for _ in range(model.num_vehicles))
     # vans in turn: largest, then longest shift first
     free = sorted(range(data.vehicles), key=lambda v: (-data.capacity[v], -(data.end_hi[v] - data.start_lo[v]), v))
-    routes: list[_Route] = []
+    routes: list[RouteState] = []
     #: per request: route index -> (delta, a, b), feasible places only
     places: dict[tuple[int, ...], dict[int, tuple[int, int, int]]] = {q: {} for q in unrouted}
 
@@ -135,9 +143,9 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     def best_place(q: tuple[int, ...], r: int) -> None:
         route = routes[r]
         if len(q) == 2:
-            found = _Insertions.pair(data, route, q[0], q[1], pickup_after=_pickup_candidates(matrix, route, q[0]))
+            found = pair_positions(data, route, q[0], q[1], pickup_after=_pickup_candidates(matrix, route, q[0]))
         else:
-            found = _positions(data, route, q)
+            found = request_positions(data, route, q)
         if found:
             places[q][r] = min(found)
         else:
@@ -164,7 +172,7 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
             alone_cost.clear()
             depot = data.start[v]
             for q in sorted(left, key=lambda q: (-cost[depot][q[-1]], rng.random())):
-                route = _Route(v, [data.start[v], *q, data.end[v]])
+                route = RouteState(v, [data.start[v], *q, data.end[v]])
                 if route.refresh(data):
                     break
             else:
@@ -187,7 +195,7 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
             continue  # choose again with its places up to date
         r = min(places[q], key=lambda r: places[q][r])
         _, a, b = places[q][r]
-        _insert(routes[r], q, a, b)
+        insert_request(routes[r], q, a, b)
         routes[r].refresh(data)
         left.discard(q)
         keys.pop(q, None)
@@ -220,23 +228,22 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     return tuple(out)
 
 
-def _fill(data: object, routes: list, q: tuple[int, ...], near: object, free: list[int]) -> int | None:
+def _fill(data: InsertionData, routes: list[RouteState], q: tuple[int, ...], near: Iterable[int],
+          free: list[int]) -> int | None:
     """Put ``q`` at its cheapest place in the routes ``near``, else in a free van of its own; its route index."""
-    from routing.ejection import _insert, _positions, _Route
-
     found = []
-    for k in near:  # type: ignore[attr-defined]
-        places = _positions(data, routes[k], q)  # type: ignore[arg-type]
+    for k in near:
+        places = request_positions(data, routes[k], q)
         if places:
             found.append((min(places), k))
     if found:
         (_, a, b), k = min(found)
-        _insert(routes[k], q, a, b)
+        insert_request(routes[k], q, a, b)
         routes[k].refresh(data)
         return k
     for v in list(free):
-        route = _Route(v, [data.start[v], *q, data.end[v]])  # type: ignore[attr-defined]
-        if route.refresh(data):  # type: ignore[arg-type]
+        route = RouteState(v, [data.start[v], *q, data.end[v]])
+        if route.refresh(data):
             free.remove(v)
             routes.append(route)
             return len(routes) - 1
@@ -255,8 +262,9 @@ NEAR_REQUESTS = 12
 PICKUP_CANDIDATES = 4
 
 
-def _pickup_candidates(cost: np.ndarray, route: object, p: int) -> set[int]:
-    nodes = np.asarray(route.nodes)  # type: ignore[attr-defined]
+def _pickup_candidates(cost: np.ndarray, route: RouteState, p: int) -> set[int]:
+    """Positions after which pickup p is tried: where it adds least, and after every visit at its place."""
+    nodes = np.asarray(route.nodes)
     before, after = nodes[:-1], nodes[1:]
     to_p = cost[before, p]
     deltas = to_p + cost[p, after] - cost[before, after]

@@ -13,10 +13,10 @@ from routing.solver import solve
 
 def solve_with_vroom(problem: Problem, threads: int = 2) -> dict[str, Any]:
     """Same day in pyvroom, mapped and checked as in ``bench-days --vs vroom`` (one mapping, one checker)."""
-    from routing.versus import _day_vroom, check_day_plan
+    from routing.versus import check_day_plan, vroom_day_plan
 
     day = compile_day(problem)
-    routes, runtime = _day_vroom(problem, day, threads)
+    routes, runtime = vroom_day_plan(problem, day, threads)
     check = check_day_plan(problem, day, routes)
     return {"served": check.served, "vans_used": sum(1 for _van, steps in routes if steps),
             "drive_min": round(check.drive_min, 1), "runtime_s": round(runtime, 2)}

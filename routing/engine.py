@@ -49,7 +49,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import logging
 
@@ -61,6 +61,10 @@ from routing.large import is_large_day
 from routing.lns import improve_cost
 from routing.sequential import VARIANTS, Variant
 from routing.windows import merge_windows
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Event
 
 log = logging.getLogger(__name__)
 
@@ -874,24 +878,28 @@ def _end_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch_parent, name="search-parent-watch", daemon=True).start()
 
 
+#: What a search worker sends its parent: ("better" | "done", worker, plan) or ("failed", worker, the error).
+WorkerMessage = tuple[str, int, EngineSolution | str]
+
+
 def _search_process(model: NodeModel, time_limit_s: float, strategy: Strategy, worker: int,
-                    stop_event: object, found_queue: object, parent_pid: int | None = None) -> None:
+                    stop_event: Event, found_queue: Queue[WorkerMessage], parent_pid: int | None = None) -> None:
     """One worker: reports each better plan, then its result, on ``found_queue``; ends if ``parent_pid`` dies."""
     if parent_pid is not None:
         _end_with_parent(parent_pid)
 
     def stop() -> bool:
-        return stop_event.is_set()  # type: ignore[attr-defined]
+        return stop_event.is_set()
 
     def report(solution: EngineSolution) -> None:
-        found_queue.put(("better", worker, solution))  # type: ignore[attr-defined]
+        found_queue.put(("better", worker, solution))
 
     try:
         result = search(model, time_limit_s, strategy, stop, report)
     except Exception as error:  # noqa: BLE001 - the parent logs it and keeps the other workers' plans
-        found_queue.put(("failed", worker, f"{type(error).__name__}: {error}"))  # type: ignore[attr-defined]
+        found_queue.put(("failed", worker, f"{type(error).__name__}: {error}"))
         return
-    found_queue.put(("done", worker, result))  # type: ignore[attr-defined]
+    found_queue.put(("done", worker, result))
 
 
 def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,

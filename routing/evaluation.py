@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from routing.instances import Instance
 
 #: Slack for floating-point comparisons of times (Solomon / Li & Lim use doubles).
@@ -81,12 +83,12 @@ def _check_load(instance: Instance, r: int, nodes: list[int]) -> list[str]:
     return out
 
 
-def _check_time(instance: Instance, r: int, path: list[int], dist: object) -> list[str]:
+def _check_time(instance: Instance, r: int, path: list[int], dist: np.ndarray) -> list[str]:
     assert instance.ready is not None and instance.due is not None and instance.service is not None
     out = []
     t = float(instance.ready[0])
     for a, b in zip(path, path[1:]):
-        t = t + float(instance.service[a]) + float(dist[a, b])  # type: ignore[index]
+        t = t + float(instance.service[a]) + float(dist[a, b])
         t = max(t, float(instance.ready[b]))
         if t > float(instance.due[b]) + TIME_EPS:
             where = "depot" if b == 0 else f"node {instance.file_ids[b]}"

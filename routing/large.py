@@ -207,7 +207,8 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     the one returned pass :func:`routing.modelcheck.plan_violations`.
     """
     from routing.construct import rough_routes
-    from routing.ejection import forget_data, insert_dropped
+    from routing.ejection import insert_dropped
+    from routing.insertion import forget_insertion_data
     from routing.modelcheck import plan_violations, repair
     from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports
 
@@ -266,7 +267,7 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     if dropped and fit_s > 0.2 and not asked():
         fitted, still = insert_dropped(model, best, dropped, fit_s, seed=seed, random_insert=False, stop=stop,
                                        keep_partial=True)
-        forget_data()  # its copy of the model is not needed again on this path
+        forget_insertion_data()  # its copy of the model is not needed again on this path
         if offer(fitted):
             steps.append(f"fit:{len(still)}d")
     # PyVRP checks the clock between iterations (about a second each on 2,000 nodes under load) and the

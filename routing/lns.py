@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from routing.ejection import INF, _Data, _data_for, _insert, _positions, _Route
+from routing.insertion import INF, InsertionData, RouteState, insert_request, insertion_data_for, request_positions
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -52,18 +52,18 @@ class LnsStats:
     best_cost: int
 
 
-def _route_copy(route: _Route) -> _Route:
-    copy = _Route(route.vehicle, route.nodes)
+def _route_copy(route: RouteState) -> RouteState:
+    copy = RouteState(route.vehicle, route.nodes)
     copy.early, copy.late, copy.load, copy.dirty = route.early, route.late, route.load, route.dirty
     return copy
 
 
-def _plan_cost(data: _Data, routes: list[_Route]) -> int:
+def _plan_cost(data: InsertionData, routes: list[RouteState]) -> int:
     cost = data.cost
     return sum(cost[a][b] for r in routes for a, b in zip(r.nodes, r.nodes[1:]))
 
 
-def _nearest_requests(data: _Data, requests: list[tuple[int, ...]], count: int,
+def _nearest_requests(data: InsertionData, requests: list[tuple[int, ...]], count: int,
                       rng: random.Random) -> list[tuple[int, ...]]:
     """The ``count`` requests whose visits lie closest to a random request's."""
     centre = rng.choice(requests)
@@ -75,7 +75,7 @@ def _nearest_requests(data: _Data, requests: list[tuple[int, ...]], count: int,
     return sorted(requests, key=lambda q: (distance(q), rng.random()))[:count]
 
 
-def _string_requests(data: _Data, routes: list[_Route], requests: list[tuple[int, ...]],
+def _string_requests(data: InsertionData, routes: list[RouteState], requests: list[tuple[int, ...]],
                      route_of: dict[int, int], count: int, rng: random.Random) -> list[tuple[int, ...]]:
     """Requests met by strings of consecutive visits cut from the routes nearest a random request."""
     seed = rng.choice(requests)
@@ -98,7 +98,7 @@ def _string_requests(data: _Data, routes: list[_Route], requests: list[tuple[int
     return list(removed)
 
 
-def _insertion_order(data: _Data, removed: list[tuple[int, ...]], depot: int, rng: random.Random) -> None:
+def _insertion_order(data: InsertionData, removed: list[tuple[int, ...]], depot: int, rng: random.Random) -> None:
     """Shuffle, or sort by window opening, or farthest from the depot first (in place)."""
     draw = rng.random()
     if draw < 0.4:
@@ -109,12 +109,12 @@ def _insertion_order(data: _Data, removed: list[tuple[int, ...]], depot: int, rn
         removed.sort(key=lambda q: (-data.cost[depot][q[0]], rng.random()))
 
 
-def _reinsert(data: _Data, trial: list[_Route], owned: set[int], removed: list[tuple[int, ...]]) -> bool:
+def _reinsert(data: InsertionData, trial: list[RouteState], owned: set[int], removed: list[tuple[int, ...]]) -> bool:
     """Cheapest feasible insertion of each request in turn; False as soon as one fits nowhere."""
     for request in removed:
         best_delta, spot = INF, None
         for r, route in enumerate(trial):
-            for delta, a, b in _positions(data, route, request):
+            for delta, a, b in request_positions(data, route, request):
                 if delta < best_delta:
                     best_delta, spot = delta, (r, a, b)
         if spot is None:
@@ -123,7 +123,7 @@ def _reinsert(data: _Data, trial: list[_Route], owned: set[int], removed: list[t
         if r not in owned:
             trial[r] = _route_copy(trial[r])  # copy on write: the current plan stays as it was
             owned.add(r)
-        _insert(trial[r], request, a, b)
+        insert_request(trial[r], request, a, b)
         trial[r].refresh(data)
     return True
 
@@ -142,10 +142,10 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
     ``stop`` is asked at every step; ``on_better`` hears the best plan at most
     every ``report_every_s`` while it improves.
     """
-    data = _data_for(model)
+    data = insertion_data_for(model)
     rng = random.Random(seed)
     keep_idle = model.minimise_vehicles
-    current = [_Route(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes)
+    current = [RouteState(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes)
                if r or not keep_idle]
     unchanged = tuple(tuple(r) for r in routes)
     if not all(r.refresh(data) for r in current):
@@ -164,7 +164,7 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
     steps = accepted = failed = 0
     reported_at, reported_cost = started, best_cost
 
-    def layout(plan: list[_Route]) -> tuple[tuple[int, ...], ...]:
+    def layout(plan: list[RouteState]) -> tuple[tuple[int, ...], ...]:
         out: list[tuple[int, ...]] = [() for _ in range(data.vehicles)]
         for route in plan:
             out[route.vehicle] = tuple(route.visits)
@@ -188,7 +188,7 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
         trial = list(current)
         owned = {route_of[n] for n in gone}
         for r in owned:
-            trial[r] = _Route(trial[r].vehicle, [x for x in trial[r].nodes if x not in gone])
+            trial[r] = RouteState(trial[r].vehicle, [x for x in trial[r].nodes if x not in gone])
         if not all(trial[r].refresh(data) for r in owned):
             failed += 1  # only without the triangle inequality: a removal broke a route
             continue

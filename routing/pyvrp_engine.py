@@ -185,9 +185,11 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
                                         delivery_tw_late=int(dl), delivery_service_duration=int(service[d]),
                                         amount=[int(model.demand[p])]))
     at = np.ix_(first_node, first_node)
+    distance_matrices = [np.asarray(model.cost[at], dtype=np.int64)]
+    duration_matrices = [np.asarray(travel[at], dtype=np.int64)]
+    # pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             [np.asarray(model.cost[at], dtype=np.int64)],  # type: ignore[list-item]
-                             [np.asarray(travel[at], dtype=np.int64)],  # type: ignore[list-item]
+                             distance_matrices, duration_matrices,  # type: ignore[arg-type]  # pyvrp stub: ndarray[int], int as shape
                              groups=groups, shipments=shipments)
     return data, client_node, list(model.pairs), vehicles
 

@@ -15,10 +15,11 @@ draws the requests far from the depot in first, while the van is empty.
 
 :func:`best_sequential_routes` builds several variants (seed rule x regret x
 time weight) in a time budget and keeps the plan with the fewest vans, then
-the least cost. Every place is checked by the ejection search's schedule
-code (capacity, windows including several per visit, shifts, longest round,
-pickup before delivery on one van, per-visit shop loading in the travel
-times), so the plan is feasible; callers still re-check it.
+the least cost. Every place is checked by the schedule code the ejection
+search uses, :mod:`routing.insertion` (capacity, windows including several
+per visit, shifts, longest round, pickup before delivery on one van,
+per-visit shop loading in the travel times), so the plan is feasible;
+callers still re-check it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from routing.ejection import _data_for, _Insertions, _insert, _min_duration, _Route, _schedule
+from routing.insertion import (
+    InsertionData,
+    RouteState,
+    insert_request,
+    inserted_nodes,
+    insertion_data_for,
+    pair_positions,
+    schedule_route,
+    shortest_route_span,
+    visit_positions,
+)
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -75,7 +86,7 @@ TIMED = 4
 def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: float | None = None,
                       stop: Callable[[], bool] | None = None) -> tuple[tuple[int, ...], ...] | None:
     """A feasible plan built one van at a time, or None (out of vans, out of time, or asked to stop)."""
-    data = _data_for(model)
+    data = insertion_data_for(model)
     matrix = np.asarray(model.cost, dtype=np.int64)
     transit = np.asarray(data.transit, dtype=np.int64)
     requests = sorted(set(data.request_of.values()))
@@ -106,7 +117,7 @@ def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: 
             order = waiting[np.argsort(-alone[waiting], kind="stable")]
         route = None
         for i in order.tolist():
-            trial = _Route(v, [start, *requests[i], end])
+            trial = RouteState(v, [start, *requests[i], end])
             if trial.refresh(data):
                 route, seed = trial, i
                 break
@@ -132,9 +143,9 @@ def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: 
             for i in chosen:
                 q = requests[i]
                 if len(q) == 2:
-                    found = _Insertions.pair(data, route, q[0], q[1], pickup_after=places[i]) if places[i] else []
+                    found = pair_positions(data, route, q[0], q[1], pickup_after=places[i]) if places[i] else []
                 else:
-                    found = _Insertions.single(data, route, q[0])
+                    found = visit_positions(data, route, q[0])
                 fresh.add(i)
                 if not found:
                     dead[i] = True
@@ -170,16 +181,16 @@ def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: 
                 best_key = None
                 for score, i in ranked[:need]:
                     _, delta, a, b = cache[i]
-                    nodes = _inserted(route.nodes, requests[i], a, b)
-                    probe = _Route(v, nodes)
-                    if not _schedule(data, v, nodes, probe):
+                    nodes = inserted_nodes(route.nodes, requests[i], a, b)
+                    probe = RouteState(v, nodes)
+                    if not schedule_route(data, v, nodes, probe):
                         continue
                     key = score + variant.time_weight * (probe.early[-1] - end_now)
                     if best_key is None or key < best_key:
                         best_key, pick = key, i
             _, _, a, b = cache.pop(pick)
             q = requests[pick]
-            _insert(route, q, a, b)
+            insert_request(route, q, a, b)
             route.refresh(data)
             left[pick] = False
             fresh.clear()
@@ -202,7 +213,7 @@ def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: 
 PICKUP_PLACES = 6
 
 
-def _pickup_places(data: object, matrix: np.ndarray, transit: np.ndarray, route: _Route,
+def _pickup_places(data: InsertionData, matrix: np.ndarray, transit: np.ndarray, route: RouteState,
                    pickups: np.ndarray) -> list[set[int]]:
     """Per pickup, the positions after which it may go: the van has room for it there and can reach it
     in its window; of those the cheapest few and those at its place (so that once the van is full, a
@@ -211,9 +222,9 @@ def _pickup_places(data: object, matrix: np.ndarray, transit: np.ndarray, route:
     before, after = nodes[:-1], nodes[1:]
     load = np.asarray(route.load[:-1])[:, None]
     early = np.asarray(route.early[:-1])[:, None]
-    demand = np.asarray(data.demand)[pickups][None, :]  # type: ignore[attr-defined]
-    hi = np.asarray(data.hi)[pickups][None, :]  # type: ignore[attr-defined]
-    room = (load + demand <= data.capacity[route.vehicle]) & (early + transit[np.ix_(before, pickups)] <= hi)  # type: ignore[attr-defined]
+    demand = np.asarray(data.demand)[pickups][None, :]
+    hi = np.asarray(data.hi)[pickups][None, :]
+    room = (load + demand <= data.capacity[route.vehicle]) & (early + transit[np.ix_(before, pickups)] <= hi)
     to_p = matrix[np.ix_(before, pickups)]
     deltas = np.where(room, to_p + matrix[np.ix_(pickups, after)].T - matrix[before, after][:, None],
                       np.iinfo(np.int64).max)
@@ -227,14 +238,6 @@ def _pickup_places(data: object, matrix: np.ndarray, transit: np.ndarray, route:
         keep.update(np.flatnonzero(at_place[:, k]).tolist())
         out.append(keep)
     return out
-
-
-def _inserted(nodes: list[int], q: tuple[int, ...], a: int, b: int) -> list[int]:
-    if len(q) == 1:
-        return nodes[:a + 1] + [q[0]] + nodes[a + 1:]
-    if a == b:
-        return nodes[:a + 1] + [q[0], q[1]] + nodes[a + 1:]
-    return nodes[:a + 1] + [q[0]] + nodes[a + 1:b + 1] + [q[1]] + nodes[b + 1:]
 
 
 def best_sequential_routes(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None,
@@ -280,15 +283,15 @@ def better_start(model: NodeModel, first: tuple[tuple[int, ...], ...] | None,
 
 def waiting_s(model: NodeModel, routes: Sequence[Sequence[int]]) -> int:
     """Total waiting of a plan: each route's shortest span (leaving as late as pays) less its travel and service."""
-    data = _data_for(model)
+    data = insertion_data_for(model)
     total = 0.0
     for v, visits in enumerate(routes):
         if not visits:
             continue
         nodes = [data.start[v], *visits, data.end[v]]
-        route = _Route(v, nodes)
+        route = RouteState(v, nodes)
         if not route.refresh(data):
             raise ValueError(f"route of vehicle {v} is not feasible")
-        span = _min_duration(data, v, nodes, route.early)
+        span = shortest_route_span(data, v, nodes, route.early)
         total += span - sum(data.transit[a][b] for a, b in zip(nodes, nodes[1:]))
     return int(round(total))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, TypeGuard
 
 import numpy as np
 
@@ -13,7 +13,8 @@ from routing.errors import ProblemError
 OBJECTIVES = ("duration", "distance")
 
 
-def _finite(value: object) -> bool:
+def _finite(value: object) -> TypeGuard[float]:
+    """A finite int or float (not a bool); for the type checker, a number from here on."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -27,7 +28,7 @@ def _require_int(field: str, value: object, minimum: int | None = None) -> None:
 def _require_number(field: str, value: object, minimum: float | None = None) -> None:
     if not _finite(value):
         raise ProblemError(field, f"must be a finite number, got {value!r}")
-    if minimum is not None and value < minimum:  # type: ignore[operator]
+    if minimum is not None and value < minimum:
         raise ProblemError(field, f"must be at least {minimum}, got {value}")
 
 

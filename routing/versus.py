@@ -204,9 +204,12 @@ def _instance_pyvrp(instance: Any, vehicles: int, fixed_cost: int) -> Any:
                                         tw_early=int(tw[0]), tw_late=int(tw[1])))
     vehicle_type = pyvrp.VehicleType(vehicles, capacity=[int(instance.capacity)], fixed_cost=fixed_cost,
                                      tw_early=int(depot_tw[0]), tw_late=int(depot_tw[1]))
+    distance_matrices = [np.asarray(arrays["cost"], dtype=np.int64)]
+    duration_matrices = [np.asarray(arrays["travel"], dtype=np.int64)]
+    # pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
     data = pyvrp.ProblemData(locations, clients, depots, [vehicle_type],
-                             [np.asarray(arrays["cost"], dtype=np.int64)],  # type: ignore[list-item]
-                             [np.asarray(arrays["travel"], dtype=np.int64)], shipments=shipments)  # type: ignore[list-item]
+                             distance_matrices, duration_matrices,  # type: ignore[arg-type]  # pyvrp stub: ndarray[int], int as shape
+                             shipments=shipments)
     return data
 
 
@@ -406,7 +409,9 @@ def check_day_plan(problem: Problem, day: CompiledDay, routes: list[DayRoute]) -
         for kind, o in steps:
             order = problem.orders[o]
             if kind == "pickup":
-                shop = shops[order.shop_id]  # type: ignore[index]
+                if order.shop_id is None:  # a malformed plan, not a broken rule (was a KeyError on None)
+                    raise ValueError(f"{van.id}: a pickup step for order {order.id}, which has no shop")
+                shop = shops[order.shop_id]
                 there = loc_of[shop.location.id]
                 if prev_shop is not None and prev_shop != shop.id:
                     t += to_s(shops[prev_shop].loading_per_visit_min)
@@ -506,7 +511,9 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
                 delivery_tw_early=tw[0], delivery_tw_late=tw[1], delivery_service_duration=to_s(order.service_min),
                 amount=[int(order.size_crates)]))
             shipment_order.append(o)
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [travel], [travel],  # type: ignore[list-item]
+    # pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
+                             [travel], [travel],  # type: ignore[list-item]  # pyvrp stub: ndarray[int], int as shape
                              shipments=shipments)
     result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     runtime = time.monotonic() - started
@@ -522,8 +529,8 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     return routes, runtime
 
 
-def _day_vroom(problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
-               ) -> tuple[list[DayRoute], float]:
+def vroom_day_plan(problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
+                   ) -> tuple[list[DayRoute], float]:
     """VROOM's plan for the day (``threads`` threads; ``time_limit_s`` None: no time limit) and its wall time."""
     import vroom
 
@@ -617,9 +624,9 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
             if peer == "pyvrp":
                 routes, runtime = _day_pyvrp(problem, day, time_limit_s, seed)
             elif peer == "vroom":
-                routes, runtime = _day_vroom(problem, day, workers, time_limit_s)
+                routes, runtime = vroom_day_plan(problem, day, workers, time_limit_s)
             elif peer == "vroom-free":
-                routes, runtime = _day_vroom(problem, day, workers)
+                routes, runtime = vroom_day_plan(problem, day, workers)
             else:
                 raise ValueError(f"unknown peer {peer!r}; choose from {', '.join(PEERS)}")
         except ImportError as missing:

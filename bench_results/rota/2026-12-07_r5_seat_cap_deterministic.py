@@ -13,12 +13,12 @@ from ortools.sat.python import cp_model
 from rota.constraints import build_model
 from rota.domain import Params, Weights
 from rota.generator import generate
-from rota.solver import _most_seats_parameters, _solve_model
+from rota.solver import _most_seats_parameters, solve_built_model
 
 
 def units(m, seed, budget):
     solver = cp_model.CpSolver()
-    p = solver.parameters  # as rota.solver._solve_model
+    p = solver.parameters  # as rota.solver.solve_built_model
     p.num_workers = 1
     p.subsolvers.append("max_lp")
     p.linearization_level = 2
@@ -31,7 +31,7 @@ def units(m, seed, budget):
 
 
 budget = float(sys.argv[1])
-assert _solve_model  # the parameters above mirror it
+assert solve_built_model  # the parameters above mirror it
 for arg in sys.argv[2:]:
     size, seed = arg.split(":")
     seed = int(seed)

@@ -23,7 +23,7 @@ from rota.solver import _most_seats_parameters, proven_team_and_single_maxima
 
 def units(model, seed, budget, seats_only=False):
     solver = cp_model.CpSolver()
-    p = solver.parameters  # as rota.solver._solve_model / _most_seats_parameters
+    p = solver.parameters  # as rota.solver.solve_built_model / _most_seats_parameters
     if seats_only:
         _most_seats_parameters(solver, 600, seed)
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rota.greedy import greedy_rota
 from rota.jsonio import result_to_json
-from rota.solver import _BranchOutcome, build_result, worst_status
+from rota.solver import BranchOutcome, build_result, worst_status
 from rota_factories import make_problem, make_slot, make_volunteer
 
 from rota import Params
@@ -23,8 +23,8 @@ def test_one_branch_without_a_cp_sat_rota_does_not_hide_the_others_proven_optima
     problem = make_problem(slots, vols)
     east, west = problem.for_branch("east"), problem.for_branch("west")
     # west stopped before presolve ended: CP-SAT's bound there means nothing (large and negative)
-    outcomes = [("east", _BranchOutcome("optimal", greedy_rota(east), 0.0, 0.1, 0.1, 1)),
-                ("west", _BranchOutcome("no_solution_in_time", greedy_rota(west), -4528209.0, None, 2.0, 2,
+    outcomes = [("east", BranchOutcome("optimal", greedy_rota(east), 0.0, 0.1, 0.1, 1)),
+                ("west", BranchOutcome("no_solution_in_time", greedy_rota(west), -4528209.0, None, 2.0, 2,
                                         source="greedy"))]
     result = build_result(problem, Params(), outcomes, t_start=0.0)
     assert result.best_bound == 0.0  # every penalty is >= 0, so no bound below 0 is reported
@@ -39,6 +39,6 @@ def test_one_branch_without_a_cp_sat_rota_does_not_hide_the_others_proven_optima
 
 def test_single_model_status_by_branch():
     problem = make_problem([make_slot("o1")], [make_volunteer("v1")])
-    outcomes = [("all", _BranchOutcome("optimal", greedy_rota(problem), 0.0, 0.1, 0.1, 1))]
+    outcomes = [("all", BranchOutcome("optimal", greedy_rota(problem), 0.0, 0.1, 0.1, 1))]
     result = build_result(problem, Params(), outcomes, t_start=0.0)
     assert result.status_by_branch == {"all": "optimal"} and result.status_summary == "optimal"

@@ -116,11 +116,11 @@ def test_vroom_gets_the_same_time_limit_and_vroom_free_is_a_reference_only() -> 
     """VROOM (time-limited by exploration levels run in turn) hands in a checked plan within the limit;
     the unlimited VROOM run is a reference column and never the best peer of a row."""
     pytest.importorskip("vroom")
-    from routing.versus import VersusRow, _day_vroom
+    from routing.versus import VersusRow, vroom_day_plan
 
     problem = generate_varied_day(3, 25)
     day = compile_day(problem)
-    routes, runtime_s = _day_vroom(problem, day, 1, 1.5)
+    routes, runtime_s = vroom_day_plan(problem, day, 1, 1.5)
     check = check_day_plan(problem, day, routes)
     assert runtime_s < 1.5 + 0.5
     assert not check.violations and check.served == len(problem.orders)
@@ -139,12 +139,12 @@ def test_a_peer_with_no_plan_in_time_is_no_best_peer() -> None:
     pytest.importorskip("vroom")
     import routing.versus as versus
 
-    real = versus._day_vroom
+    real = versus.vroom_day_plan
     try:
-        versus._day_vroom = lambda problem, day, threads, limit=None: ([], 1.0)  # type: ignore[assignment]
+        versus.vroom_day_plan = lambda problem, day, threads, limit=None: ([], 1.0)  # type: ignore[assignment]
         row = versus_day(generate_varied_day(3, 25), "day", 1.0, ("vroom",))
     finally:
-        versus._day_vroom = real  # type: ignore[assignment]
+        versus.vroom_day_plan = real  # type: ignore[assignment]
     assert not row.plans["vroom"].feasible and "no plan" in row.plans["vroom"].violations[0]
     assert row.best_peer() is None and row.verdict()[0] == "won"
     assert summarise([row])["vans_more"] == 0

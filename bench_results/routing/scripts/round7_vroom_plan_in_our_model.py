@@ -8,7 +8,7 @@ import numpy as np
 from routing.explain import explain_alone
 from routing.generator import generate_varied_day
 from routing.planner import compile_day
-from routing.versus import _day_vroom, check_day_plan
+from routing.versus import check_day_plan, vroom_day_plan
 from routing.engine import EngineSolution, _refusal
 from routing.modelcheck import plan_violations
 
@@ -42,7 +42,7 @@ day = compile_day(problem); model = day.model()
 print("seed", seed, "orders", len(problem.orders), "vans", len(problem.vans), "shops", len(problem.shops),
       "cap", problem.vans[0].capacity_crates, "shift", problem.vans[0].shift_start_min, problem.vans[0].shift_end_min,
       "crates", sum(o.size_crates for o in problem.orders), "tw", sum(1 for o in problem.orders if o.windows))
-vr, vs = _day_vroom(problem, day, 1, tl)
+vr, vs = vroom_day_plan(problem, day, 1, tl)
 chk = check_day_plan(problem, day, vr)
 nodes = to_nodes(day, model, vr)
 print("vroom", sum(1 for _, s in vr if s), round(chk.round_min, 1), chk.violations[:2], stats(day, model, nodes))

@@ -15,7 +15,7 @@ from routing.construct import insertion_routes
 from routing.explain import explain_alone
 from routing.generator import generate_varied_day
 from routing.planner import compile_day
-from routing.versus import _day_vroom, check_day_plan
+from routing.versus import check_day_plan, vroom_day_plan
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
         assert routes is not None
         ours = check_day_plan(problem, day, [(v, [(day.nodes[n].kind, day.nodes[n].order) for n in r])
                                              for v, r in enumerate(routes) if r])
-        theirs_routes, theirs_s = _day_vroom(problem, day, 1, vroom_s)
+        theirs_routes, theirs_s = vroom_day_plan(problem, day, 1, vroom_s)
         theirs = check_day_plan(problem, day, theirs_routes)
         complete = theirs.served == len(problem.orders) and not theirs.violations
         print(json.dumps({
