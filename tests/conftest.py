@@ -68,13 +68,13 @@ def demo_app(template_databases: dict[str, Path], tmp_path: Path) -> Iterator[Fl
 
 
 @pytest.fixture
-def session(app: Flask):  # type: ignore[no-untyped-def]
+def session(app: Flask):
     with app.app_context():
         yield db.session
 
 
 @pytest.fixture
-def demo_session(demo_app: Flask):  # type: ignore[no-untyped-def]
+def demo_session(demo_app: Flask):
     with demo_app.app_context():
         yield db.session
 
@@ -95,7 +95,7 @@ def csrf_token_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def sign_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
+def sign_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):
     """Sign in through the real login form (with its CSRF token)."""
     page = client.get("/login")
     token = csrf_token_from(page.get_data(as_text=True))

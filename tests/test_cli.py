@@ -9,7 +9,7 @@ from foodtrain.extensions import db
 from foodtrain.models import Customer, User
 
 
-def test_init_db_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
+def test_init_db_is_idempotent(app) -> None:
     runner = app.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["init-db"])
@@ -17,7 +17,7 @@ def test_init_db_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
         assert "Database ready" in result.output
 
 
-def test_seed_demo_loads_once_and_writes_logins(app) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_loads_once_and_writes_logins(app) -> None:
     """seed-demo fills an empty database and prints logins; a second run refuses and changes nothing."""
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo"])
@@ -32,7 +32,7 @@ def test_seed_demo_loads_once_and_writes_logins(app) -> None:  # type: ignore[no
         assert db.session.scalar(select(func.count()).select_from(Customer)) == customers
 
 
-def test_create_user_checks_password_and_branch(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_create_user_checks_password_and_branch(demo_app) -> None:
     runner = demo_app.test_cli_runner()
     weak = runner.invoke(args=["create-user", "--username", "Jean", "--role", "office", "--branch", "DG",
                                "--password", "short"])
@@ -48,7 +48,7 @@ def test_create_user_checks_password_and_branch(demo_app) -> None:  # type: igno
         assert user is not None and user.branch.code == "DG"
 
 
-def test_geocode_known_unknown_and_malformed(app) -> None:  # type: ignore[no-untyped-def]
+def test_geocode_known_unknown_and_malformed(app) -> None:
     runner = app.test_cli_runner()
     known = runner.invoke(args=["geocode", "dg12bd"])
     assert known.exit_code == 0 and known.output.startswith("DG1 2BD\t55.0")
@@ -58,7 +58,7 @@ def test_geocode_known_unknown_and_malformed(app) -> None:  # type: ignore[no-un
     assert malformed.exit_code != 0 and "Traceback" not in malformed.output
 
 
-def test_production_never_loads_or_prints_demo_users(app, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_production_never_loads_or_prints_demo_users(app, capsys) -> None:
     """FOODTRAIN_ENV=production: seed-demo refuses, and the start-up path loads and prints nothing."""
     from foodtrain.cli import load_demo_if_empty, print_demo_logins
 
@@ -74,7 +74,7 @@ def test_production_never_loads_or_prints_demo_users(app, capsys) -> None:  # ty
     assert "secret words" not in capsys.readouterr().out
 
 
-def test_database_files_are_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_database_files_are_private(tmp_path) -> None:
     """The SQLite database and its WAL and shared-memory files are mode 0600, also if made world-readable before."""
     import os
 
@@ -96,7 +96,7 @@ def test_database_files_are_private(tmp_path) -> None:  # type: ignore[no-untype
     assert any(name.endswith("-wal") for name in modes), modes
 
 
-def test_serve_on_a_busy_port_says_so_without_a_traceback(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_serve_on_a_busy_port_says_so_without_a_traceback(app, monkeypatch) -> None:
     """A port already in use gives one clear message (and exit code 1), never 'running at' then a traceback."""
     import socket
 

@@ -29,7 +29,7 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path, command
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr and "SECRET_KEY" not in result.stderr
 
 
-def _app(tmp_path: Path, **settings: object):  # type: ignore[no-untyped-def]
+def _app(tmp_path: Path, **settings: object):
     from foodtrain.cli import migrate_database
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}", **settings},

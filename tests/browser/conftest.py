@@ -83,14 +83,14 @@ def browser_page(live_server: str) -> Iterator:  # type: ignore[type-arg]
     assert problems == [], f"browser console errors: {problems}"
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     """Keep a full-page screenshot as a test artifact."""
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def serious_accessibility_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def serious_accessibility_violations(page) -> list[str]:
     """axe-core (bundled by axe-playwright-python, offline) violations of impact serious or critical."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -100,7 +100,7 @@ def serious_accessibility_violations(page) -> list[str]:  # type: ignore[no-unty
             for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
 
 
-def sign_in_browser(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in_browser(page, username: str, password: str) -> None:
     page.goto(f"{page.live_server}/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -108,7 +108,7 @@ def sign_in_browser(page, username: str, password: str) -> None:  # type: ignore
     page.wait_for_url(f"{page.live_server}/")
 
 
-def click_and_wait(page, locator) -> None:  # type: ignore[no-untyped-def]
+def click_and_wait(page, locator) -> None:
     """Click a button that submits a form and wait until the page it leads to has loaded.
 
     A plain click returns as soon as the click is sent: reading page.content() right after it can see the

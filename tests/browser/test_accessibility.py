@@ -33,7 +33,7 @@ MAIN_PAGES = {
 }
 
 
-def test_main_pages_have_no_serious_accessibility_violations(browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_main_pages_have_no_serious_accessibility_violations(browser_page) -> None:
     page = browser_page
     found: dict[str, list[str]] = {}
     page.goto(f"{page.live_server}/login")
@@ -62,7 +62,7 @@ PHONE_PAGES = {
 }
 
 
-def test_office_pages_at_phone_size_have_no_serious_accessibility_violations(browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_office_pages_at_phone_size_have_no_serious_accessibility_violations(browser_page) -> None:
     """The search, new-customer, closures and help pages at 390 px wide."""
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
@@ -79,7 +79,7 @@ PHONE_WIDTHS_PX = (390, 360)
 
 
 def test_record_pages_with_tables_at_phone_sizes_have_no_serious_accessibility_violations(
-        browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+        browser_page, demo_app) -> None:
     """At 390 and 360 px the wide tables scroll inside a named, focusable region (_table.html), so axe finds no
     "scrollable-region-focusable" (nor anything else serious) on the coordinator's dashboard, a customer, an
     order, a volunteer and the outcomes report, nor on a driver's own rota."""

@@ -60,7 +60,7 @@ class _HelpClock(datetime):
         return HELP_NOW.astimezone(tz) if tz is not None else HELP_NOW.replace(tzinfo=None)
 
 
-def _shot(page, filename: str, differences: dict[str, float], element=None) -> None:  # type: ignore[no-untyped-def]
+def _shot(page, filename: str, differences: dict[str, float], element=None) -> None:
     """The visible screen (not the whole page), or one element of it: into the help when asked, else a test
     artifact compared with the committed one."""
     taken = (element or page).screenshot()
@@ -73,12 +73,12 @@ def _shot(page, filename: str, differences: dict[str, float], element=None) -> N
     differences[filename] = screen_difference(taken, HELP_IMAGES / filename)
 
 
-def test_screen_difference_tolerates_antialiasing_but_not_a_changed_layout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_screen_difference_tolerates_antialiasing_but_not_a_changed_layout(tmp_path) -> None:
     """The stale-screenshot measure: the same screen with its text a pixel to the right stays under the
     threshold; a panel drawn where the screen was blank, or another size, is over it."""
     from PIL import Image, ImageDraw
 
-    def screen(text_at: tuple[int, int], panel: bool = False, size: tuple[int, int] = (1280, 900)):  # type: ignore[no-untyped-def]
+    def screen(text_at: tuple[int, int], panel: bool = False, size: tuple[int, int] = (1280, 900)):
         image = Image.new("RGB", size, "white")
         draw = ImageDraw.Draw(image)
         for line in range(30):
@@ -87,7 +87,7 @@ def test_screen_difference_tolerates_antialiasing_but_not_a_changed_layout(tmp_p
             draw.rectangle((700, 100, 1200, 600), fill=(120, 160, 200))
         return image
 
-    def png(image) -> bytes:  # type: ignore[no-untyped-def]
+    def png(image) -> bytes:
         out = io.BytesIO()
         image.save(out, format="PNG")
         return out.getvalue()
@@ -107,7 +107,7 @@ def test_every_help_image_exists() -> None:
     assert missing == []
 
 
-def test_help_screens_are_taken_and_shown(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_help_screens_are_taken_and_shown(browser_page, demo_app, monkeypatch) -> None:
     """Walk through each task's screens (screenshots, each compared with the committed one), follow a page's
     Help link, and load every help image."""
     monkeypatch.setattr("foodtrain.clock.datetime", _HelpClock)

@@ -20,7 +20,7 @@ MONTH = "2026-11"  # the demo's current month: its orders for 26-27 November are
 DELIVERY_DAYS = (date(2026, 11, 26), date(2026, 11, 27))
 
 
-def _wait_for_job(page, name: str) -> float:  # type: ignore[no-untyped-def]
+def _wait_for_job(page, name: str) -> float:
     """Wait on the job progress page until it opens the result; returns seconds taken."""
     started = time.monotonic()
     page.wait_for_url(re.compile(r"/jobs/\d+"))
@@ -29,7 +29,7 @@ def _wait_for_job(page, name: str) -> float:  # type: ignore[no-untyped-def]
     return time.monotonic() - started
 
 
-def _driver_day(demo_app) -> date:  # type: ignore[no-untyped-def]
+def _driver_day(demo_app) -> date:
     """A delivery day with orders on which driver-dg's volunteer is in a published team.
 
     The rota decides who drives when; if it did not roster the demo driver on either
@@ -47,7 +47,7 @@ def _driver_day(demo_app) -> date:  # type: ignore[no-untyped-def]
         return DELIVERY_DAYS[0]
 
 
-def _link_driver_to_a_planned_round(demo_app, day: date) -> None:  # type: ignore[no-untyped-def]
+def _link_driver_to_a_planned_round(demo_app, day: date) -> None:
     """The plan may use fewer vans than teams rostered; link driver-dg to a team that got a round."""
     from foodtrain.models import RoutePlan, RoutePlanStatus
     from foodtrain.services.planning.reading import rostered_teams
@@ -67,7 +67,7 @@ def _link_driver_to_a_planned_round(demo_app, day: date) -> None:  # type: ignor
         db.session.commit()
 
 
-def _publish_anyway_if_asked(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _publish_anyway_if_asked(page, name: str) -> None:
     """Publishing lists what is unstaffed or unplanned and asks to confirm: the journey confirms."""
     confirm = page.get_by_role("button", name="Publish anyway")
     if confirm.count():
@@ -75,7 +75,7 @@ def _publish_anyway_if_asked(page, name: str) -> None:  # type: ignore[no-untype
         click_and_wait(page, confirm)
 
 
-def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, monkeypatch) -> None:
     import web.routes  # the demo's delivery days are fixed dates: 'my rounds' lists from that week
     monkeypatch.setattr(web.routes, "_today", lambda: DELIVERY_DAYS[0])
     page = browser_page

@@ -15,7 +15,7 @@ from tests.conftest import DEMO_PASSWORD
 DAY = date(2026, 11, 26)
 
 
-def test_office_moves_an_order_and_coordinator_takes_a_van_out(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_office_moves_an_order_and_coordinator_takes_a_van_out(browser_page, demo_app, monkeypatch) -> None:
     """The move form on the order page moves it, lines and all; the vans page takes a van out for a week."""
     monkeypatch.setattr("web.orders._today", lambda: DAY - timedelta(days=1))
     monkeypatch.setattr("web.service_breaks._today", lambda: DAY - timedelta(days=1))

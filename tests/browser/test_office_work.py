@@ -18,7 +18,7 @@ MAX_KEY_PRESSES_FOR_FIVE_LINES = 40
 class CountingKeyboard:
     """Types through Playwright's keyboard and counts every key pressed (a typed letter is one press)."""
 
-    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page) -> None:
         self.keyboard = page.keyboard
         self.presses = 0
 
@@ -31,7 +31,7 @@ class CountingKeyboard:
         self.presses += 1
 
 
-def _dg_customer(demo_app) -> tuple[int, str, str, str, str]:  # type: ignore[no-untyped-def]
+def _dg_customer(demo_app) -> tuple[int, str, str, str, str]:
     with demo_app.app_context():
         customer = db.session.scalar(
             select(Customer).join(Branch).where(Branch.code == "DG", Customer.status == CustomerStatus.ACTIVE,
@@ -39,7 +39,7 @@ def _dg_customer(demo_app) -> tuple[int, str, str, str, str]:  # type: ignore[no
         return customer.id, customer.first_name, customer.last_name, customer.postcode, customer.phone
 
 
-def test_order_of_five_lines_saved_by_keyboard_only(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_order_of_five_lines_saved_by_keyboard_only(browser_page, demo_app) -> None:
     """From the order form's first field: item, Tab, quantity, Enter for each line, then Ctrl+Enter saves."""
     customer_id = _dg_customer(demo_app)[0]
     page = browser_page
@@ -69,7 +69,7 @@ def test_order_of_five_lines_saved_by_keyboard_only(browser_page, demo_app) -> N
         assert [(line.item, str(line.quantity)) for line in order.lines] == lines
 
 
-def test_ctrl_enter_saves_from_the_order_notes(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_enter_saves_from_the_order_notes(browser_page, demo_app) -> None:
     """The shortcut works from any field, the order's notes box included."""
     customer_id = _dg_customer(demo_app)[0]
     page = browser_page
@@ -87,7 +87,7 @@ def test_ctrl_enter_saves_from_the_order_notes(browser_page, demo_app) -> None: 
         assert order.notes == "Leave with neighbour"
 
 
-def _search(page, path: str, text: str):  # type: ignore[no-untyped-def]
+def _search(page, path: str, text: str):
     page.goto(f"{page.live_server}{path}")
     page.locator("#q").fill(text)
     page.locator("#q").press("Enter")
@@ -95,7 +95,7 @@ def _search(page, path: str, text: str):  # type: ignore[no-untyped-def]
     return page.locator("table tbody").inner_text()
 
 
-def test_each_search_form_finds_people_as_they_are_said(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_each_search_form_finds_people_as_they_are_said(browser_page, demo_app) -> None:
     """Customers list, 'take an order' search and volunteers list: reversed name with a comma, a title,
     the postcode without its space, and the phone number with other spacing."""
     _id, first, last, postcode, phone = _dg_customer(demo_app)
@@ -134,7 +134,7 @@ def test_each_search_form_finds_people_as_they_are_said(browser_page, demo_app) 
     assert serious_accessibility_violations(page) == []
 
 
-def test_new_customer_like_one_on_file_is_warned_with_a_link(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_new_customer_like_one_on_file_is_warned_with_a_link(browser_page, demo_app) -> None:
     """Entering someone already on file (same phone) shows a warning linking to their record; nothing is added."""
     existing_id, first, last, _postcode, phone = _dg_customer(demo_app)
     page = browser_page

@@ -20,7 +20,7 @@ DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
 PHONE_WIDTH_PX = 360
 
 
-def _status(demo_app, order_id: int) -> OrderStatus:  # type: ignore[no-untyped-def]
+def _status(demo_app, order_id: int) -> OrderStatus:
     with demo_app.app_context():
         status = db.session.get(Order, order_id).status
         db.session.remove()
@@ -28,7 +28,7 @@ def _status(demo_app, order_id: int) -> OrderStatus:  # type: ignore[no-untyped-
 
 
 def test_driver_records_delivered_undoes_it_and_records_not_in_on_a_phone(
-        browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        browser_page, demo_app, monkeypatch) -> None:
     """On the round's cards: Delivered + £10.00 saves and shows on the card, Undo brings the form back,
     Not delivered keeps 'Not in'; at 360 px the page fits the screen and axe finds nothing serious."""
     with demo_app.app_context():

@@ -57,11 +57,11 @@ SCROLLING_TABLES_JS = """() => [...document.querySelectorAll('.table-scroll')]
   .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label') + ' ' + e.scrollWidth + 'px')"""
 
 
-def _page_width_px(page) -> int:  # type: ignore[no-untyped-def]
+def _page_width_px(page) -> int:
     return int(page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"))
 
 
-def test_office_pages_never_scroll_sideways_at_360px(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_office_pages_never_scroll_sideways_at_360px(browser_page, demo_app) -> None:
     """Every main office page, a customer's record, an order and a planned day fit a 360 px wide screen."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
@@ -91,7 +91,7 @@ def test_office_pages_never_scroll_sideways_at_360px(browser_page, demo_app) -> 
     assert too_wide == {}, f"pages wider than {PHONE_WIDTH_PX} px: {too_wide}"
 
 
-def test_order_form_and_outcomes_fit_a_390px_phone_and_a_1280px_desktop(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_order_form_and_outcomes_fit_a_390px_phone_and_a_1280px_desktop(browser_page, demo_app) -> None:
     """The order form (with its usual-items list) at 390 px, and the outcomes report at 1280 px, are no wider
     than the screen, and the report's table needs no sideways scrolling there (the 360 px check above covers
     both pages at 360 px)."""

@@ -18,11 +18,11 @@ from tests.conftest import DEMO_PASSWORD
 DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
 
 
-def _view_box(page) -> list[float]:  # type: ignore[no-untyped-def]
+def _view_box(page) -> list[float]:
     return [float(v) for v in page.locator("svg.route-map__area").get_attribute("viewBox").split()]
 
 
-def test_plan_page_map_shows_coast_and_towns_and_zooms_and_pans(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_plan_page_map_shows_coast_and_towns_and_zooms_and_pans(browser_page, demo_app) -> None:
     """The map draws land and named towns under the numbered stops, credits its data, zooms in and out with
     the buttons and the keyboard (stops keep their size, the scale bar follows), moves with the arrow keys,
     and asks no other host for anything."""
@@ -70,7 +70,7 @@ def test_plan_page_map_shows_coast_and_towns_and_zooms_and_pans(browser_page, de
     screenshot(page, "route-map-plan-360px")
 
 
-def test_admin_map_page_refuses_a_bad_tile_address_and_saves_offline(browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_admin_map_page_refuses_a_bad_tile_address_and_saves_offline(browser_page) -> None:
     """The admin's Map page: a plain-http address is refused next to the field; 'offline only' saves; the page
     fits a 360 px phone and axe finds nothing serious at either size."""
     page, server = browser_page, browser_page.live_server

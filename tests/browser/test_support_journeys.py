@@ -16,7 +16,7 @@ from tests.browser.conftest import click_and_wait, screenshot, sign_in_browser
 from tests.conftest import DEMO_PASSWORD
 
 
-def _dg(demo_app):  # type: ignore[no-untyped-def]
+def _dg(demo_app):
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         customer_id = db.session.scalar(select(Customer.id).where(Customer.branch_id == branch_id)
@@ -24,12 +24,12 @@ def _dg(demo_app):  # type: ignore[no-untyped-def]
         return branch_id, customer_id
 
 
-def _report_row(page, year: int) -> str:  # type: ignore[no-untyped-def]
+def _report_row(page, year: int) -> str:
     page.goto(f"{page.live_server}/outcomes/?year={year}")
     return page.locator("tbody tr").first.inner_text()
 
 
-def test_referral_and_survey_journey(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_referral_and_survey_journey(browser_page, demo_app) -> None:
     page, server = browser_page, browser_page.live_server
     _, customer_id = _dg(demo_app)
     sign_in_browser(page, "office-dg", DEMO_PASSWORD)
@@ -59,7 +59,7 @@ def test_referral_and_survey_journey(browser_page, demo_app) -> None:  # type: i
     screenshot(page, "support-outcomes")
 
 
-def test_extra_journey(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_extra_journey(browser_page, demo_app) -> None:
     page, server = browser_page, browser_page.live_server
     branch_id, customer_id = _dg(demo_app)
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
@@ -100,7 +100,7 @@ def test_extra_journey(browser_page, demo_app) -> None:  # type: ignore[no-untyp
     assert int(_report_row(page, date.today().year).split("\t")[7]) == int(jobs_before) + 1
 
 
-def test_befriending_journey(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_befriending_journey(browser_page, demo_app) -> None:
     page, server = browser_page, browser_page.live_server
     branch_id, _ = _dg(demo_app)
     with demo_app.app_context():

@@ -25,7 +25,7 @@ DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
 PHONE_WIDTHS_PX = (390, 360)
 
 
-def _teams(demo_app, monkeypatch, unstaffed_van: bool = False) -> tuple[list[VanTeam], int]:  # type: ignore[no-untyped-def]
+def _teams(demo_app, monkeypatch, unstaffed_van: bool = False) -> tuple[list[VanTeam], int]:
     """A complete team on every active DG van (the last one without a mate when ``unstaffed_van``)."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
@@ -41,13 +41,13 @@ def _teams(demo_app, monkeypatch, unstaffed_van: bool = False) -> tuple[list[Van
     return teams, branch_id
 
 
-def _document_fits(page, width_px: int) -> None:  # type: ignore[no-untyped-def]
+def _document_fits(page, width_px: int) -> None:
     page.set_viewport_size({"width": width_px, "height": 844})
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width_px, f"{page.url}: document {scroll_width} px wide on a {width_px} px screen"
 
 
-def test_planning_a_day_where_one_van_has_no_team(browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_planning_a_day_where_one_van_has_no_team(browser_page, demo_app, monkeypatch) -> None:
     """The van without a full team gets no round; the page names it and says why; axe finds nothing serious."""
     teams, _ = _teams(demo_app, monkeypatch, unstaffed_van=True)
     page, server = browser_page, browser_page.live_server
@@ -70,7 +70,7 @@ def test_planning_a_day_where_one_van_has_no_team(browser_page, demo_app, monkey
 
 
 def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_phone(
-        browser_page, demo_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        browser_page, demo_app, monkeypatch) -> None:
     """Cancel (confirmed) an order on a published round: the plan is out of date, the sheet and the team's
     phone cards show it struck through as CANCELLED; the phone page never scrolls sideways at 390 or 360 px."""
     teams, branch_id = _teams(demo_app, monkeypatch)
@@ -153,7 +153,7 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
         screenshot(page, f"week-driver{path.replace('/', '-')}-360px")
 
 
-def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, demo_app) -> None:
     """£10 received against £15.50 due: the office is told what carries over, the customer's record, the board
     and the balances report show it owed, and the next delivery sheet adds it to the amount to collect."""
     from foodtrain.services.orders.shops import record_packing

@@ -39,7 +39,7 @@ def test_hash_is_argon2id() -> None:
     assert hash_password("a kettle on the stove", 1).startswith("$argon2id$")
 
 
-def test_wrong_password_locks_after_the_limit(session) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_locks_after_the_limit(session) -> None:
     """Five failures lock the account: then even the right password is refused until the lockout ends."""
     branch = make_branch(session)
     user_id = make_user(session, branch, username="office1")
@@ -54,7 +54,7 @@ def test_wrong_password_locks_after_the_limit(session) -> None:  # type: ignore[
     assert authenticate(session, "office1", "correct horse battery staple", POLICY).id == user_id
 
 
-def test_login_rehashes_when_parameters_change(session) -> None:  # type: ignore[no-untyped-def]
+def test_login_rehashes_when_parameters_change(session) -> None:
     """A hash made with weaker parameters is replaced at the next successful login."""
     branch = make_branch(session)
     user_id = make_user(session, branch, username="office2")
@@ -63,7 +63,7 @@ def test_login_rehashes_when_parameters_change(session) -> None:  # type: ignore
     assert session.get(User, user_id).password_hash != old_hash
 
 
-def test_logout_and_disable_end_sessions(session) -> None:  # type: ignore[no-untyped-def]
+def test_logout_and_disable_end_sessions(session) -> None:
     """A token works until logout; disabling a user ends their other sessions too."""
     branch = make_branch(session)
     user_id = make_user(session, branch, role=UserRole.COORDINATOR)
@@ -76,7 +76,7 @@ def test_logout_and_disable_end_sessions(session) -> None:  # type: ignore[no-un
     assert resolve_session(session, second, POLICY) is None
 
 
-def test_idle_and_absolute_timeouts(session) -> None:  # type: ignore[no-untyped-def]
+def test_idle_and_absolute_timeouts(session) -> None:
     from foodtrain.models import UserSession
 
     branch = make_branch(session)
@@ -92,7 +92,7 @@ def test_idle_and_absolute_timeouts(session) -> None:  # type: ignore[no-untyped
         "idle_timeout", "absolute_timeout"]
 
 
-def test_many_failures_from_one_address_are_throttled(session) -> None:  # type: ignore[no-untyped-def]
+def test_many_failures_from_one_address_are_throttled(session) -> None:
     """20 wrong guesses from one address across usernames: then even a right password from it waits."""
     from foodtrain.services.auth import LoginThrottledError
 
@@ -107,7 +107,7 @@ def test_many_failures_from_one_address_are_throttled(session) -> None:  # type:
     assert authenticate(session, "office9", "correct horse battery staple", policy, remote_address="198.51.100.7")
 
 
-def test_wrong_second_factor_codes_count_toward_the_address_throttle(session) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_second_factor_codes_count_toward_the_address_throttle(session) -> None:
     """20 wrong codes from one address (five accounts, four each: none locked) throttle the address's next
     sign-in as 20 wrong passwords would."""
     from foodtrain.models import AuditEvent
@@ -123,7 +123,7 @@ def test_wrong_second_factor_codes_count_toward_the_address_throttle(session) ->
         authenticate(session, "office8", "correct horse battery staple", policy, remote_address="203.0.113.8")
 
 
-def test_every_refusal_costs_one_password_check(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_every_refusal_costs_one_password_check(session, monkeypatch) -> None:
     """Unknown, locked, disabled and wrong-password sign-ins all do exactly one argon2 check, so the
     time of the answer does not tell which usernames exist; what was typed as an unknown username is not kept."""
     import foodtrain.services.auth as auth_service

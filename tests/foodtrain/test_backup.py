@@ -13,7 +13,7 @@ from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer, make_order
 
 
-def _prepare(app) -> int:  # type: ignore[no-untyped-def]
+def _prepare(app) -> int:
     with app.app_context():
         branch = make_branch(db.session)
         order_id = make_order(db.session, make_customer(db.session, branch), crates=0).id
@@ -21,7 +21,7 @@ def _prepare(app) -> int:  # type: ignore[no-untyped-def]
         return order_id
 
 
-def _writer(app, order_id: int, stop: threading.Event, counter: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _writer(app, order_id: int, stop: threading.Event, counter: list[int]) -> None:
     """Each transaction adds one audit row and one crate: a consistent snapshot has as many of each."""
     with app.app_context():
         while not stop.is_set():
@@ -42,7 +42,7 @@ def _snapshot_is_consistent(url: str, order_id: int) -> bool:
     return audits == crates
 
 
-def _drill(app, backup_paths, restore_url_for) -> None:  # type: ignore[no-untyped-def]
+def _drill(app, backup_paths, restore_url_for) -> None:
     """Back up repeatedly while 3 writers commit, then restore each backup and check it."""
     order_id = _prepare(app)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -73,14 +73,14 @@ def _drill(app, backup_paths, restore_url_for) -> None:  # type: ignore[no-untyp
     assert integrity_errors == 0 and inconsistent == 0
 
 
-def test_sqlite_online_backup_and_restore_drill(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_online_backup_and_restore_drill(app, tmp_path) -> None:
     paths = [tmp_path / f"backup-{index}.sqlite3" for index in range(5)]
     _drill(app, paths, lambda index: f"sqlite:///{tmp_path / f'restored-{index}.sqlite3'}")
     assert all(oct(path.stat().st_mode)[-3:] == "600" for path in paths)
 
 
 @requires_postgres
-def test_postgres_backup_and_restore_drill(postgres_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_backup_and_restore_drill(postgres_app, tmp_path) -> None:
     """pg_dump while writes go on, pg_restore into the same server's fresh databases."""
     from sqlalchemy.engine import make_url
 
@@ -100,7 +100,7 @@ def test_postgres_backup_and_restore_drill(postgres_app, tmp_path) -> None:  # t
         admin.dispose()
 
 
-def test_restore_refuses_a_damaged_file(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_restore_refuses_a_damaged_file(app, tmp_path) -> None:
     import pytest
 
     from foodtrain.backup import BackupError
@@ -113,7 +113,7 @@ def test_restore_refuses_a_damaged_file(app, tmp_path) -> None:  # type: ignore[
         restore_database(tmp_path / "missing.sqlite3", app.config["SQLALCHEMY_DATABASE_URI"])
 
 
-def test_backup_and_check_commands(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_and_check_commands(app, tmp_path) -> None:
     _prepare(app)
     runner = app.test_cli_runner()
     output = tmp_path / "cli-backup.sqlite3"
@@ -128,7 +128,7 @@ def test_backup_and_check_commands(app, tmp_path) -> None:  # type: ignore[no-un
     assert checked.exit_code == 0 and "integrity ok" in checked.output
 
 
-def test_purge_backups_deletes_only_old_backup_files(app) -> None:  # type: ignore[no-untyped-def]
+def test_purge_backups_deletes_only_old_backup_files(app) -> None:
     """Backups older than the retention are deleted (the command too); newer ones and other files stay."""
     import os
     import time

@@ -26,7 +26,7 @@ LINES = [OrderLineInput("Milk", 2)]
 
 
 @pytest.fixture
-def world(session):  # type: ignore[no-untyped-def]
+def world(session):
     branch = make_branch(session)
     shop = make_shop(session, branch, orders_ready_time=time(9, 0))
     ann = make_customer(session, branch, shop, list_method=ListMethod.TELEPHONE)
@@ -36,7 +36,7 @@ def world(session):  # type: ignore[no-untyped-def]
     return ids
 
 
-def _delivered(session, world, customer: str, day: date, till_pence: int, received_pence: int) -> int:  # type: ignore[no-untyped-def]
+def _delivered(session, world, customer: str, day: date, till_pence: int, received_pence: int) -> int:
     order_id = save_order(session, world["branch"], world[customer], day, LINES, "", SYSTEM)
     record_packing(session, world["branch"], order_id, 1, till_pence, SYSTEM)
     record_delivery(session, world["branch"], order_id, True, received_pence, PaymentMethod.CASH, "", SYSTEM,
@@ -44,7 +44,7 @@ def _delivered(session, world, customer: str, day: date, till_pence: int, receiv
     return order_id
 
 
-def test_underpayment_and_overpayment_carry_to_the_balance(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_underpayment_and_overpayment_carry_to_the_balance(session, world) -> None:
     """£10 received against £15.50 due leaves £5.50 owed; a later £2 overpayment brings it to £3.50 owed."""
     _delivered(session, world, "ann", TUESDAY, 1250, 1000)  # due 12.50 + 3.00 charge = 15.50
     assert customer_balance_pence(session, world["branch"], world["ann"]) == -550
@@ -58,7 +58,7 @@ def test_underpayment_and_overpayment_carry_to_the_balance(session, world) -> No
         (world["ann"], "owes £3.50"), (world["bob"], "in credit £2.00")]
 
 
-def test_next_sheet_amount_adds_what_is_owed_and_board_shows_it(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_next_sheet_amount_adds_what_is_owed_and_board_shows_it(session, world) -> None:
     """The amount to collect adds the balance carried from before; the order board shows the balance."""
     assert amount_due_with_balance_text(1550, 300, -550) == "£15.50 + £5.50 owed from before = £21.00"
     assert amount_due_with_balance_text(1550, 300, 200) == "£15.50 − £2.00 in credit = £13.50"
@@ -72,7 +72,7 @@ def test_next_sheet_amount_adds_what_is_owed_and_board_shows_it(session, world) 
     assert entry.balance_text == "owes £5.50"
 
 
-def test_no_delivery_recorded_in_the_future(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_no_delivery_recorded_in_the_future(session, world) -> None:
     """Recording a delivery for a later date than today is refused, and nothing changes."""
     order_id = save_order(session, world["branch"], world["ann"], TUESDAY, LINES, "", SYSTEM)
     record_packing(session, world["branch"], order_id, 1, 1000, SYSTEM)

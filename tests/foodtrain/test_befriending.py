@@ -29,7 +29,7 @@ TODAY = date(2026, 12, 7)  # Monday; the wished half-day is Wednesday afternoon
 WEDNESDAY = date(2026, 12, 9)
 
 
-def _setup(session, **wish):  # type: ignore[no-untyped-def]
+def _setup(session, **wish):
     branch = make_branch(session)
     customer = make_customer(session, branch)  # DG1 2BD, Dumfries
     befriending.save_wish(session, branch.id, customer.id, befriending.WishDetails(
@@ -37,7 +37,7 @@ def _setup(session, **wish):  # type: ignore[no-untyped-def]
         **wish), actor=ACTOR)
 
     def befriender(name: str, postcode: str = "DG1 1AA", interests: str = "", gender: Gender | None = None,
-                   languages: str = "", **overrides):  # type: ignore[no-untyped-def]
+                   languages: str = "", **overrides):
         volunteer = make_volunteer(session, branch, first_name=name, postcode=postcode, **overrides)
         volunteer.availability = [VolunteerAvailability(weekday=2, day_part=DayPart.AFTERNOON)]
         session.add(VolunteerSupportProfile(volunteer_id=volunteer.id, befriender=True, interests=interests,
@@ -48,11 +48,11 @@ def _setup(session, **wish):  # type: ignore[no-untyped-def]
     return branch, customer, befriender
 
 
-def _ids(result):  # type: ignore[no-untyped-def]
+def _ids(result):
     return [s.volunteer_id for s in result.suggestions]
 
 
-def test_pvg_not_cleared_is_left_out(session) -> None:  # type: ignore[no-untyped-def]
+def test_pvg_not_cleared_is_left_out(session) -> None:
     branch, customer, befriender = _setup(session)
     ok = befriender("Ok")
     pending = befriender("Pending", pvg_status=PvgStatus.PENDING, pvg_issued_on=None)
@@ -61,7 +61,7 @@ def test_pvg_not_cleared_is_left_out(session) -> None:  # type: ignore[no-untype
     assert [(e.volunteer_id, e.reason) for e in result.excluded] == [(pending.id, "PVG not cleared")]
 
 
-def test_too_far_is_left_out(session) -> None:  # type: ignore[no-untyped-def]
+def test_too_far_is_left_out(session) -> None:
     branch, customer, befriender = _setup(session)
     near = befriender("Near")
     far = befriender("Far", postcode="DG9 7AA")  # Stranraer, about 93 km
@@ -70,7 +70,7 @@ def test_too_far_is_left_out(session) -> None:  # type: ignore[no-untyped-def]
     assert result.excluded[0].volunteer_id == far.id and "km away" in result.excluded[0].reason
 
 
-def test_not_available_or_already_busy_is_left_out(session) -> None:  # type: ignore[no-untyped-def]
+def test_not_available_or_already_busy_is_left_out(session) -> None:
     """Not in the weekly pattern, away that day, or already on an EXTRA job then: all left out."""
     branch, customer, befriender = _setup(session)
     free = befriender("Free")
@@ -92,7 +92,7 @@ def test_not_available_or_already_busy_is_left_out(session) -> None:  # type: ig
     assert all("not free" in e.reason for e in result.excluded)
 
 
-def test_gender_and_language_only_when_asked(session) -> None:  # type: ignore[no-untyped-def]
+def test_gender_and_language_only_when_asked(session) -> None:
     branch, customer, befriender = _setup(session, preferred_gender=Gender.FEMALE, language="Gaelic")
     woman_gaelic = befriender("Mairi", gender=Gender.FEMALE, languages="English, Gaelic")
     woman = befriender("Jean", gender=Gender.FEMALE, languages="English")
@@ -105,7 +105,7 @@ def test_gender_and_language_only_when_asked(session) -> None:  # type: ignore[n
     assert _ids(befriending.suggest_befrienders(session, branch2.id, customer2.id, TODAY)) == [anyone.id]
 
 
-def test_ranked_by_shared_interests_then_distance_with_reasons(session) -> None:  # type: ignore[no-untyped-def]
+def test_ranked_by_shared_interests_then_distance_with_reasons(session) -> None:
     branch, customer, befriender = _setup(session)
     near_no_interest = befriender("Near", postcode="DG1 2BD")
     far_shares = befriender("Shares", postcode="DG1 1AF", interests="Bowls, knitting")
@@ -116,7 +116,7 @@ def test_ranked_by_shared_interests_then_distance_with_reasons(session) -> None:
     assert any("Wednesday afternoon" in r for r in top.reasons)
 
 
-def test_match_blocks_the_half_day_and_lives_through_contacts_reviews_and_end(session) -> None:  # type: ignore[no-untyped-def]
+def test_match_blocks_the_half_day_and_lives_through_contacts_reviews_and_end(session) -> None:
     branch, customer, befriender = _setup(session)
     volunteer = befriender("Ok")
     match_id = befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=2,
@@ -148,7 +148,7 @@ def test_match_blocks_the_half_day_and_lives_through_contacts_reviews_and_end(se
     assert session.get(BefriendingMatch, match_id).contacts[0].notes == ""
 
 
-def test_a_weekly_match_never_double_books_a_later_extra_job_or_a_later_match(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_weekly_match_never_double_books_a_later_extra_job_or_a_later_match(session) -> None:
     """Free on the first Wednesday but an EXTRA job three Wednesdays later that afternoon: the weekly match is
     refused, naming the job's date; once the job is cancelled it is made. A second match starting later on the
     same half-day is refused too, even though its first day comes after the first match began."""

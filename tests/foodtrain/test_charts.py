@@ -13,7 +13,7 @@ from foodtrain.charts import Series, bar_chart, nice_ticks
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _chart(**overrides) -> str:  # type: ignore[no-untyped-def]
+def _chart(**overrides) -> str:
     fields = dict(chart_id="chart-test", title="Deliveries per month", description="Orders delivered per month.",
                   categories=["Jan 2026", "Feb 2026", "Mar 2026"],
                   series=[Series("Delivered", (10, 20, 0)), Series("Not delivered", (1, 0, 2))],

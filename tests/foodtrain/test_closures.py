@@ -16,7 +16,7 @@ from tests.factories import make_branch, make_customer, make_shop, make_van
 DECEMBER = date(2026, 12, 1)
 
 
-def _branch(session):  # type: ignore[no-untyped-def]
+def _branch(session):
     branch = make_branch(session)
     shop = make_shop(session, branch)
     make_van(session, branch)
@@ -25,11 +25,11 @@ def _branch(session):  # type: ignore[no-untyped-def]
     return branch
 
 
-def _slot_days(session, branch) -> set[date]:  # type: ignore[no-untyped-def]
+def _slot_days(session, branch) -> set[date]:
     return {spec.date for spec in slots_for_month(session, branch.id, DECEMBER)}
 
 
-def test_holidays_are_closed_and_a_coordinator_can_open_one(session) -> None:  # type: ignore[no-untyped-def]
+def test_holidays_are_closed_and_a_coordinator_can_open_one(session) -> None:
     """Christmas Day has no slots until opened; opening it brings back its van, shop and office slots."""
     branch = _branch(session)
     assert closed_reason(session, branch.id, date(2026, 12, 25)) == "Christmas Day"
@@ -40,7 +40,7 @@ def test_holidays_are_closed_and_a_coordinator_can_open_one(session) -> None:  #
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.action.like("branch_day.%"))) == "branch_day.open"
 
 
-def test_branch_closure_day_is_not_rostered(session) -> None:  # type: ignore[no-untyped-def]
+def test_branch_closure_day_is_not_rostered(session) -> None:
     """A branch's own closure (with its reason) removes the day; going back to usual restores it."""
     branch = _branch(session)
     other = make_branch(session)
@@ -57,7 +57,7 @@ def test_branch_closure_day_is_not_rostered(session) -> None:  # type: ignore[no
         (25, "Christmas Day", False), (28, "Boxing Day (substitute day)", False)]
 
 
-def test_a_closure_needs_a_reason(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_closure_needs_a_reason(session) -> None:
     """Closing an ordinary day without saying why is refused with a message, nothing stored."""
     branch = _branch(session)
     with pytest.raises(ValidationError) as caught:
@@ -66,7 +66,7 @@ def test_a_closure_needs_a_reason(session) -> None:  # type: ignore[no-untyped-d
     assert closed_reason(session, branch.id, date(2026, 12, 18)) is None
 
 
-def test_closing_a_booked_day_counts_its_open_orders_and_rostered_volunteers(session) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_booked_day_counts_its_open_orders_and_rostered_volunteers(session) -> None:
     """set_day(close) says what is already booked for the day: orders still to deliver (not cancelled or
     delivered ones) and the volunteers on the published rota (not a draft's); other changes say nothing."""
     from foodtrain.models import OrderStatus
@@ -96,7 +96,7 @@ def test_closing_a_booked_day_counts_its_open_orders_and_rostered_volunteers(ses
     assert set_day(session, branch.id, friday, is_open=None, reason="", actor=Actor(None)) == DayBookings(0, 0)
 
 
-def test_a_day_closed_after_publishing_shows_its_shifts_cancelled(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_closed_after_publishing_shows_its_shifts_cancelled(session) -> None:
     """Closing a day after the rota is published does not lose the volunteer's shift: their rota says
     "Branch closed: <reason>", their .ics keeps the event as STATUS:CANCELLED, the coordinator's calendar marks
     the day closed; the other days stay as they were."""

@@ -26,7 +26,7 @@ from tests.factories import make_branch, make_customer, make_van, make_volunteer
 TUESDAY = date(2026, 12, 8)
 
 
-def _volunteer(session, branch, **overrides):  # type: ignore[no-untyped-def]
+def _volunteer(session, branch, **overrides):
     volunteer = make_volunteer(session, branch, **overrides)
     volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING),
                               VolunteerAvailability(weekday=1, day_part=DayPart.AFTERNOON)]
@@ -34,13 +34,13 @@ def _volunteer(session, branch, **overrides):  # type: ignore[no-untyped-def]
     return volunteer
 
 
-def test_free_when_available_and_nothing_else_that_half_day(session) -> None:  # type: ignore[no-untyped-def]
+def test_free_when_available_and_nothing_else_that_half_day(session) -> None:
     branch = make_branch(session)
     volunteer = _volunteer(session, branch)
     assert is_free(session, volunteer, TUESDAY, DayPart.MORNING)
 
 
-def test_weekly_availability_is_the_rotas(session) -> None:  # type: ignore[no-untyped-def]
+def test_weekly_availability_is_the_rotas(session) -> None:
     """Wednesday is not in their weekly pattern: not free, and the reason says so."""
     branch = make_branch(session)
     volunteer = _volunteer(session, branch)
@@ -48,7 +48,7 @@ def test_weekly_availability_is_the_rotas(session) -> None:  # type: ignore[no-u
     assert reasons and "not usually available" in reasons[0]
 
 
-def test_dates_away_and_leaving_block(session) -> None:  # type: ignore[no-untyped-def]
+def test_dates_away_and_leaving_block(session) -> None:
     branch = make_branch(session)
     volunteer = _volunteer(session, branch)
     volunteer.absences = [VolunteerAbsence(start_date=TUESDAY, end_date=TUESDAY)]
@@ -58,7 +58,7 @@ def test_dates_away_and_leaving_block(session) -> None:  # type: ignore[no-untyp
     assert not is_free(session, leaver, TUESDAY, DayPart.MORNING)
 
 
-def _rota_with_seat(session, branch, volunteer, status, day=TUESDAY, part=PartOfDay.WHOLE_DAY):  # type: ignore[no-untyped-def]
+def _rota_with_seat(session, branch, volunteer, status, day=TUESDAY, part=PartOfDay.WHOLE_DAY):
     van = make_van(session, branch)
     rota_row = Rota(branch_id=branch.id, month=day.replace(day=1), status=status,
                     published_month=day.replace(day=1) if status is RotaStatus.PUBLISHED else None)
@@ -71,7 +71,7 @@ def _rota_with_seat(session, branch, volunteer, status, day=TUESDAY, part=PartOf
     return rota_row
 
 
-def test_a_whole_day_round_takes_both_halves_published_or_draft(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_whole_day_round_takes_both_halves_published_or_draft(session) -> None:
     """A seat in a draft rota takes the half-day too (publishing it would double-book), and says it is a draft."""
     branch = make_branch(session)
     volunteer = _volunteer(session, branch)
@@ -85,7 +85,7 @@ def test_a_whole_day_round_takes_both_halves_published_or_draft(session) -> None
     assert is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
 
 
-def test_no_double_booking_across_a_draft_rota_extra_and_befriending(session) -> None:  # type: ignore[no-untyped-def]
+def test_no_double_booking_across_a_draft_rota_extra_and_befriending(session) -> None:
     """The reviewer's path: a draft rota seat on a morning, then an EXTRA job or a befriending match for that
     volunteer that morning is refused (the office reads why); after publishing the rota nobody is double-booked."""
     import pytest
@@ -128,7 +128,7 @@ def test_no_double_booking_across_a_draft_rota_extra_and_befriending(session) ->
     assert [c.kind for c in taken] == ["rota"]
 
 
-def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:  # type: ignore[no-untyped-def]
+def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:
     """A scheduled job takes its half-day (not when it is the job being moved); an active match takes its
     weekday half-day every week from its start; a cancelled job takes nothing."""
     branch = make_branch(session)
@@ -156,7 +156,7 @@ def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:  # typ
     assert is_free(session, volunteer, date(2026, 11, 24), DayPart.AFTERNOON)  # before the match started
 
 
-def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) -> None:  # type: ignore[no-untyped-def]
+def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) -> None:
     """Built after an EXTRA job and a befriending match: the job's date is a date away for the rota, the match's
     weekly half-day is out of the volunteer's availability, so no rota can double-book them."""
     from foodtrain.services.rota_problem import build_problem, volunteer_key
@@ -181,7 +181,7 @@ def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) ->
     assert seen.availability == frozenset({(1, "morning")})
 
 
-def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_taken(session) -> None:  # type: ignore[no-untyped-def]
+def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_taken(session) -> None:
     """The calendar lists each week's visit of an active match from its start, on exactly the days and halves
     is_free refuses; an ended match lists none; the calendar event holds the town, never the name."""
     from foodtrain.models import BefriendingStatus
@@ -216,7 +216,7 @@ def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_tak
     assert customer.last_name not in f"{event.summary} {event.description} {event.location}"
 
 
-def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> None:  # type: ignore[no-untyped-def]
+def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> None:
     """Dates away added after the rota was published: every published shift, the newest draft's shift and every
     scheduled EXTRA job on those days is listed, in date order; days outside the absence are not."""
     from foodtrain.services.commitments import commitments_between
@@ -247,7 +247,7 @@ def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> N
     assert [c.what for c in found] == ["rota shift: Van 2", "draft rota: Van 2", "EXTRA job: Changing a bulb"]
 
 
-def test_only_the_newest_draft_takes_half_days_and_publishing_an_older_one_cannot_double_book(session) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_newest_draft_takes_half_days_and_publishing_an_older_one_cannot_double_book(session) -> None:
     """Drafts drawn up again leave older ones behind: only the month's newest draft (made after the published
     rota) takes half-days; publishing an older draft whose seat an EXTRA job took since is refused, with why."""
     import pytest

@@ -17,7 +17,7 @@ from tests.factories import make_branch, make_customer, make_shop
 TODAY = date(2026, 11, 25)
 
 
-def _details(shop_id: int, **overrides) -> CustomerDetails:  # type: ignore[no-untyped-def]
+def _details(shop_id: int, **overrides) -> CustomerDetails:
     fields = dict(first_name="Margaret", last_name="Campbell", address_line1="12 Lovers Walk", town="Dumfries",
                   postcode="DG1 4AD", shop_id=shop_id, delivery_weekday=1, frequency_anchor_date=date(2026, 12, 1),
                   date_of_birth=date(1941, 3, 2), phone="01387 261234")
@@ -25,7 +25,7 @@ def _details(shop_id: int, **overrides) -> CustomerDetails:  # type: ignore[no-u
 
 
 @pytest.fixture
-def on_file(session):  # type: ignore[no-untyped-def]
+def on_file(session):
     branch = make_branch(session)
     shop = make_shop(session, branch)
     existing = make_customer(session, branch, shop, first_name="Margaret", last_name="Campbell",
@@ -35,7 +35,7 @@ def on_file(session):  # type: ignore[no-untyped-def]
     return branch, shop, existing
 
 
-def _create(session, branch, shop, token: str = "t1", confirmed: bool = False, **overrides) -> int:  # type: ignore[no-untyped-def]
+def _create(session, branch, shop, token: str = "t1", confirmed: bool = False, **overrides) -> int:
     return customer_service.create_customer(session, branch.id, _details(shop.id, **overrides),
                                             actor=Actor(user_id=None, username="tester"), form_token=token,
                                             today=TODAY, confirmed_not_duplicate=confirmed)
@@ -49,7 +49,7 @@ def _create(session, branch, shop, token: str = "t1", confirmed: bool = False, *
     ({"first_name": "Jean", "address_line1": "1 Other Street", "postcode": "DG2 7AA", "phone": "+44 (1387) 261-234"},
      "same phone number"),
 ])
-def test_each_kind_of_likeness_is_caught(session, on_file, overrides, reason) -> None:  # type: ignore[no-untyped-def]
+def test_each_kind_of_likeness_is_caught(session, on_file, overrides, reason) -> None:
     """Nothing is added; the error names the record on file and why it looks the same."""
     branch, shop, existing = on_file
     with pytest.raises(LikelyDuplicateError) as caught:
@@ -60,7 +60,7 @@ def test_each_kind_of_likeness_is_caught(session, on_file, overrides, reason) ->
     assert session.scalar(select(func.count(Customer.id))) == 1
 
 
-def test_a_different_person_is_added_without_a_warning(session, on_file) -> None:  # type: ignore[no-untyped-def]
+def test_a_different_person_is_added_without_a_warning(session, on_file) -> None:
     """Same surname, another first name, address and phone: no warning."""
     branch, shop, _ = on_file
     _create(session, branch, shop, first_name="Jean", address_line1="3 Annan Road", postcode="DG11 2AB",
@@ -68,7 +68,7 @@ def test_a_different_person_is_added_without_a_warning(session, on_file) -> None
     assert session.scalar(select(func.count(Customer.id))) == 2
 
 
-def test_confirmed_different_person_is_added(session, on_file) -> None:  # type: ignore[no-untyped-def]
+def test_confirmed_different_person_is_added(session, on_file) -> None:
     """After the office confirms (twins at one address, say), the customer is added once."""
     branch, shop, _ = on_file
     first = _create(session, branch, shop, confirmed=True, first_name="Jean")
@@ -76,7 +76,7 @@ def test_confirmed_different_person_is_added(session, on_file) -> None:  # type:
     assert session.scalar(select(func.count(Customer.id))) == 2
 
 
-def test_erased_and_other_branch_records_never_match(session, on_file) -> None:  # type: ignore[no-untyped-def]
+def test_erased_and_other_branch_records_never_match(session, on_file) -> None:
     """An erased record keeps no identity to match; another branch's customers are not this office's to show."""
     branch, shop, existing = on_file
     existing.first_name = existing.last_name = existing.address_line1 = ERASED

@@ -13,7 +13,7 @@ from foodtrain.extensions import db
 from tests.factories import make_branch, make_customer, make_order
 
 
-def test_sqlite_pragmas(session) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_pragmas(session) -> None:
     """WAL journal, foreign keys on, synchronous FULL and a busy timeout on every connection."""
     assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -21,7 +21,7 @@ def test_sqlite_pragmas(session) -> None:  # type: ignore[no-untyped-def]
     assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
-def test_concurrent_read_modify_write_loses_no_update(app) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_read_modify_write_loses_no_update(app) -> None:
     """8 threads x 25 read-then-write increments of one order's crates all land (BEGIN IMMEDIATE)."""
     with app.app_context():
         branch = make_branch(db.session)
@@ -55,7 +55,7 @@ def test_concurrent_read_modify_write_loses_no_update(app) -> None:  # type: ign
     assert final == threads_count * increments
 
 
-def _hold_write_transaction(app, order_id: int, holding: threading.Event, release: threading.Event) -> None:  # type: ignore[no-untyped-def]
+def _hold_write_transaction(app, order_id: int, holding: threading.Event, release: threading.Event) -> None:
     with app.app_context():
         db.session.execute(text("UPDATE orders SET crates = 99 WHERE id = :id"), {"id": order_id})
         holding.set()
@@ -64,7 +64,7 @@ def _hold_write_transaction(app, order_id: int, holding: threading.Event, releas
         db.session.remove()
 
 
-def _order_with_crates(app, crates: int) -> int:  # type: ignore[no-untyped-def]
+def _order_with_crates(app, crates: int) -> int:
     with app.app_context():
         order = make_order(db.session, make_customer(db.session, make_branch(db.session)), crates=crates)
         db.session.commit()
@@ -73,7 +73,7 @@ def _order_with_crates(app, crates: int) -> int:  # type: ignore[no-untyped-def]
     return order_id
 
 
-def test_reader_is_not_blocked_by_a_writer(app) -> None:  # type: ignore[no-untyped-def]
+def test_reader_is_not_blocked_by_a_writer(app) -> None:
     """While a writing transaction holds the write lock, a reading transaction reads the last committed data at once."""
     order_id = _order_with_crates(app, 3)
     holding, release = threading.Event(), threading.Event()
@@ -92,7 +92,7 @@ def test_reader_is_not_blocked_by_a_writer(app) -> None:  # type: ignore[no-unty
     assert crates == 3 and waited_s < 1.0
 
 
-def test_a_page_is_served_while_a_writer_holds_the_lock(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_is_served_while_a_writer_holds_the_lock(demo_app) -> None:
     """A GET request (the customer list) is answered while a job's write transaction is open."""
     from tests.conftest import sign_in
 
@@ -113,7 +113,7 @@ def test_a_page_is_served_while_a_writer_holds_the_lock(demo_app) -> None:  # ty
     assert response.status_code == 200 and waited_s < 2.0
 
 
-def test_a_stale_reading_transaction_that_writes_is_recognised(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_reading_transaction_that_writes_is_recognised(app) -> None:
     """A reading transaction whose snapshot went stale cannot write; the error is recognised (the web reruns the GET)."""
     order_id = _order_with_crates(app, 1)
     with app.app_context(), reading_transactions():
@@ -135,12 +135,12 @@ def _set_event() -> threading.Event:
     return event
 
 
-def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(app) -> None:
     """The web layer reruns a GET once, in a writing transaction, when SQLite refuses its late write; no 500."""
     order_id = _order_with_crates(app, 1)
     calls: list[int] = []
 
-    def reads_then_writes():  # type: ignore[no-untyped-def]
+    def reads_then_writes():
         calls.append(1)
         crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
         if len(calls) == 1:  # another request saves meanwhile
@@ -160,7 +160,7 @@ def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(ap
         db.session.remove()
 
 
-def test_a_get_whose_read_went_stale_in_a_before_request_hook_is_run_again_as_a_writer(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_get_whose_read_went_stale_in_a_before_request_hook_is_run_again_as_a_writer(app) -> None:
     """A before-request hook's late write (as loading the user writes its last-seen time) refused by SQLite
     reruns the hooks and the view as a writer; no 500 (found by the load test)."""
     order_id = _order_with_crates(app, 1)

@@ -9,14 +9,14 @@ from foodtrain.postcodes import lookup_postcode
 from tests.conftest import DEMO_TODAY
 
 
-def _count(session, model, **filters) -> int:  # type: ignore[no-untyped-def]
+def _count(session, model, **filters) -> int:
     statement = select(func.count()).select_from(model)
     for column, value in filters.items():
         statement = statement.where(getattr(model, column) == value)
     return session.scalar(statement)
 
 
-def test_demo_has_a_realistic_main_branch_and_a_second_one(demo_session) -> None:  # type: ignore[no-untyped-def]
+def test_demo_has_a_realistic_main_branch_and_a_second_one(demo_session) -> None:
     """Dumfries & Galloway: >= 150 customers, 3-5 shops, 4-6 vans, >= 80 volunteers; West Lothian smaller."""
     branches = {b.code: b for b in demo_session.scalars(select(Branch))}
     assert set(branches) == {"DG", "WL"}
@@ -29,7 +29,7 @@ def test_demo_has_a_realistic_main_branch_and_a_second_one(demo_session) -> None
     assert _count(demo_session, Order) > 500
 
 
-def test_demo_volunteers_are_varied(demo_session) -> None:  # type: ignore[no-untyped-def]
+def test_demo_volunteers_are_varied(demo_session) -> None:
     """Every role, every PVG state, trainees and approved drivers all appear."""
     volunteers = demo_session.scalars(select(Volunteer)).all()
     assert {role for v in volunteers for role in v.role_values} == set(VolunteerRole)
@@ -40,7 +40,7 @@ def test_demo_volunteers_are_varied(demo_session) -> None:  # type: ignore[no-un
     assert all(v.availability for v in volunteers)
 
 
-def test_every_demo_location_is_a_real_geocoded_postcode(demo_session) -> None:  # type: ignore[no-untyped-def]
+def test_every_demo_location_is_a_real_geocoded_postcode(demo_session) -> None:
     """Each customer and shop sits at its postcode's offline location, inside southern Scotland."""
     for record in [*demo_session.scalars(select(Customer)), *demo_session.scalars(select(Shop))]:
         location = lookup_postcode(record.postcode)
@@ -48,7 +48,7 @@ def test_every_demo_location_is_a_real_geocoded_postcode(demo_session) -> None: 
         assert 54.6 < record.latitude < 56.1 and -5.2 < record.longitude < -2.9
 
 
-def test_demo_is_deterministic(template_databases, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_is_deterministic(template_databases, tmp_path) -> None:
     """The same seed and day give the same customers, volunteers and orders in two fresh databases."""
     import shutil
 

@@ -13,7 +13,7 @@ from foodtrain.services.rota import teams_for_date
 from tests.conftest import DEMO_TODAY
 
 
-def test_demo_schedule_publishes_rota_and_routes(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_demo_schedule_publishes_rota_and_routes(demo_app) -> None:
     """Both branches get a published rota for the month and published plans for days with orders."""
     with demo_app.app_context():
         schedule = publish_demo_schedule(sessionmaker(bind=db.engine), DEMO_TODAY, rota_time_limit_s=2,

@@ -8,12 +8,12 @@ from foodtrain.services.privacy import erase_customer, erase_volunteer
 from tests.factories import make_branch, make_customer, make_order, make_volunteer
 
 
-def _database_bytes(session) -> bytes:  # type: ignore[no-untyped-def]
+def _database_bytes(session) -> bytes:
     path = Path(session.get_bind().url.database)
     return b"".join(file.read_bytes() for file in (path, path.with_name(path.name + "-wal")) if file.exists())
 
 
-def test_erased_values_are_gone_from_the_sqlite_file_and_its_wal(session) -> None:  # type: ignore[no-untyped-def]
+def test_erased_values_are_gone_from_the_sqlite_file_and_its_wal(session) -> None:
     """After erasing a customer and a volunteer, the raw bytes of the database file and the WAL hold none of
     their values (the WAL is checkpointed; freed space is overwritten, not left holding the old row)."""
     branch = make_branch(session)
@@ -31,7 +31,7 @@ def test_erased_values_are_gone_from_the_sqlite_file_and_its_wal(session) -> Non
     assert [value for value in values if value in raw] == []
 
 
-def test_every_sqlite_connection_zeroes_freed_space(session) -> None:  # type: ignore[no-untyped-def]
+def test_every_sqlite_connection_zeroes_freed_space(session) -> None:
     """secure_delete is set by the app, not left to the SQLite build (many builds default to off, which
     would keep an erased row's bytes in a free block of its page)."""
     from sqlalchemy import text
@@ -39,7 +39,7 @@ def test_every_sqlite_connection_zeroes_freed_space(session) -> None:  # type: i
     assert session.execute(text("PRAGMA secure_delete")).scalar() == 1
 
 
-def test_without_the_checkpoint_the_wal_would_keep_erased_values(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_checkpoint_the_wal_would_keep_erased_values(session, monkeypatch) -> None:
     """The check above can fail: with the checkpoint after erasure switched off, the WAL still holds the
     value as it was before the erasure."""
     import foodtrain.services.privacy as privacy
@@ -52,7 +52,7 @@ def test_without_the_checkpoint_the_wal_would_keep_erased_values(session, monkey
     assert b"Zqwalsurname" in _database_bytes(session)
 
 
-def test_retention_leaves_no_erased_value_in_the_sqlite_file_or_its_wal(session) -> None:  # type: ignore[no-untyped-def]
+def test_retention_leaves_no_erased_value_in_the_sqlite_file_or_its_wal(session) -> None:
     """The retention command erases like the admin's button: the WAL is checkpointed after it too."""
     from datetime import date
 

@@ -18,23 +18,23 @@ TODAY = date(2026, 11, 25)
 CUSTOMER_HEAD = "first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth,support_needs\n"
 
 
-def _setup(session):  # type: ignore[no-untyped-def]
+def _setup(session):
     branch = make_branch(session)
     shop = make_shop(session, branch, name="Nithside Superstore")
     actor = Actor(user_id=make_user(session, branch, UserRole.COORDINATOR), username="tester")
     return branch, shop, actor
 
 
-def _start(session, branch, actor, text: str, kind: str = "customers", filename: str = "people.csv") -> str:  # type: ignore[no-untyped-def]
+def _start(session, branch, actor, text: str, kind: str = "customers", filename: str = "people.csv") -> str:
     data = text.encode() if isinstance(text, str) else text
     return imports.start_import(session, branch.id, kind=kind, filename=filename, data=data, actor=actor)
 
 
-def _count(session, model) -> int:  # type: ignore[no-untyped-def]
+def _count(session, model) -> int:
     return session.scalar(select(func.count(model.id)))
 
 
-def test_valid_csv_previews_clean_and_imports_every_row_once(session) -> None:  # type: ignore[no-untyped-def]
+def test_valid_csv_previews_clean_and_imports_every_row_once(session) -> None:
     """Two good rows: the preview writes nobody, confirm adds both with their position, a second confirm adds none."""
     branch, _shop, actor = _setup(session)
     token = _start(session, branch, actor, CUSTOMER_HEAD
@@ -55,7 +55,7 @@ def test_valid_csv_previews_clean_and_imports_every_row_once(session) -> None:  
     assert "import.confirm" in session.scalars(select(AuditEvent.action)).all()
 
 
-def test_row_level_problems_are_listed_and_nothing_is_written(session) -> None:  # type: ignore[no-untyped-def]
+def test_row_level_problems_are_listed_and_nothing_is_written(session) -> None:
     """Unknown postcode, bad date, unknown shop, duplicates in the file and in the branch: each row says why."""
     branch, shop, actor = _setup(session)
     make_customer(session, branch, shop, first_name="Existing", last_name="Person", postcode="DG1 2BD")
@@ -84,7 +84,7 @@ def test_row_level_problems_are_listed_and_nothing_is_written(session) -> None: 
 
 
 @pytest.mark.postgres
-def test_import_on_postgresql_writes_all_rows(postgres_app) -> None:  # type: ignore[no-untyped-def]
+def test_import_on_postgresql_writes_all_rows(postgres_app) -> None:
     """On PostgreSQL too: a clean file imports every row in one go, and long cells are refused, not truncated."""
     from foodtrain.extensions import db
 
@@ -104,7 +104,7 @@ def test_import_on_postgresql_writes_all_rows(postgres_app) -> None:  # type: ig
         assert _count(session, Customer) == 2
 
 
-def test_a_failure_while_writing_leaves_nothing_half_imported(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failure_while_writing_leaves_nothing_half_imported(session, monkeypatch) -> None:
     """If writing breaks after some rows were added, the whole import rolls back and the batch can be retried."""
     branch, _shop, actor = _setup(session)
     token = _start(session, branch, actor, CUSTOMER_HEAD
@@ -123,7 +123,7 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(session, monkeypat
     assert imports.confirm_import(session, branch.id, actor, token, today=TODAY) == 2
 
 
-def test_excel_file_with_date_cells_and_aliases(session) -> None:  # type: ignore[no-untyped-def]
+def test_excel_file_with_date_cells_and_aliases(session) -> None:
     """An .xlsx whose headings are everyday words ("Surname", "Delivery day") and whose dates are real date cells."""
     branch, _shop, actor = _setup(session)
     workbook = openpyxl.Workbook()
@@ -141,7 +141,7 @@ def test_excel_file_with_date_cells_and_aliases(session) -> None:  # type: ignor
     assert (customer.date_of_birth, customer.delivery_weekday, customer.phone) == (date(1940, 5, 1), 4, "1387123456")
 
 
-def test_volunteers_import_roles_availability_and_pvg(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteers_import_roles_availability_and_pvg(session) -> None:
     """Volunteer rows bring roles, the availability grid ("Mon am; Wed pm*") and PVG status; under-16s are refused."""
     branch, _shop, actor = _setup(session)
     make_volunteer(session, branch, first_name="Dup", last_name="Licate", date_of_birth=date(1980, 1, 1))
@@ -169,7 +169,7 @@ def test_volunteers_import_roles_availability_and_pvg(session) -> None:  # type:
     assert {r.role.value for r in morag.roles} == {"driver", "delivery_mate"}
 
 
-def test_batches_belong_to_their_user_and_branch(session) -> None:  # type: ignore[no-untyped-def]
+def test_batches_belong_to_their_user_and_branch(session) -> None:
     """Another user, or the same token in another branch, finds no batch; a cancelled batch keeps no rows."""
     branch, _shop, actor = _setup(session)
     other_user = Actor(user_id=make_user(session, branch, UserRole.COORDINATOR), username="other")
@@ -195,7 +195,7 @@ def test_batches_belong_to_their_user_and_branch(session) -> None:  # type: igno
     ("people.csv", b"first_name,last_name\n", "no people"),
     ("people.csv", b"\x00\x01\x02binary", "not a CSV"),
 ])
-def test_unreadable_files_are_explained(session, filename: str, data: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_files_are_explained(session, filename: str, data: bytes, message: str) -> None:
     """Broken, empty, wrong-type or column-less files answer a message on the file field and store nothing."""
     branch, _shop, actor = _setup(session)
     with pytest.raises(ValidationError) as caught:
@@ -205,7 +205,7 @@ def test_unreadable_files_are_explained(session, filename: str, data: bytes, mes
     assert _count(session, ImportBatch) == 0
 
 
-def test_windows_encoded_csv_is_read(session) -> None:  # type: ignore[no-untyped-def]
+def test_windows_encoded_csv_is_read(session) -> None:
     """A CSV saved by Excel in Windows-1252 (an accented name) is read without a crash."""
     branch, _shop, actor = _setup(session)
     text = CUSTOMER_HEAD + "Ren\xe9e,O'Hara,1 St,Town,DG1 2BD,Nithside Superstore,Mon,01/01/1940,\n"
@@ -233,7 +233,7 @@ def test_templates_have_the_expected_columns() -> None:
         imports.template_csv("../secret")
 
 
-def test_excel_file_that_unpacks_too_large_is_refused_quickly(session) -> None:  # type: ignore[no-untyped-def]
+def test_excel_file_that_unpacks_too_large_is_refused_quickly(session) -> None:
     """A small .xlsx holding one huge cell (it unpacks to ~60 MB) is refused at once with a message; nothing stored."""
     import time
     import zipfile
@@ -259,7 +259,7 @@ def test_excel_file_that_unpacks_too_large_is_refused_quickly(session) -> None: 
     assert _count(session, ImportBatch) == 0
 
 
-def test_too_many_rows_are_refused(session) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_rows_are_refused(session) -> None:
     """More rows than an import may hold: a message saying to split the file, nothing stored."""
     branch, _shop, actor = _setup(session)
     text = CUSTOMER_HEAD + "A,B,1 St,Town,DG1 2BD,Nithside Superstore,Mon,,\n" * (imports.MAX_IMPORT_ROWS + 1)

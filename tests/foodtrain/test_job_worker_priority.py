@@ -60,7 +60,7 @@ def test_lower_cpu_priority_never_raises_priority() -> None:
     assert lower_cpu_priority(0) == current
 
 
-def _queue_rota_job(app, time_limit_s: float) -> int:  # type: ignore[no-untyped-def]
+def _queue_rota_job(app, time_limit_s: float) -> int:
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         job_id = submit_job(db.session, branch_id=branch_id, kind=GENERATE_JOB_KIND, user_id=None,
@@ -70,7 +70,7 @@ def _queue_rota_job(app, time_limit_s: float) -> int:  # type: ignore[no-untyped
     return job_id
 
 
-def _job_row(app, job_id: int) -> BackgroundJob:  # type: ignore[no-untyped-def]
+def _job_row(app, job_id: int) -> BackgroundJob:
     with app.app_context():
         row = db.session.get(BackgroundJob, job_id)
         db.session.expunge(row)

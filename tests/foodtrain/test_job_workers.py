@@ -180,7 +180,7 @@ def _job_row(app: Flask, job_id: int) -> BackgroundJob:
     return row
 
 
-def _wait_for(app: Flask, job_id: int, condition, timeout_s: float, log_path: Path) -> BackgroundJob:  # type: ignore[no-untyped-def]
+def _wait_for(app: Flask, job_id: int, condition, timeout_s: float, log_path: Path) -> BackgroundJob:
     deadline = time.monotonic() + timeout_s
     while True:
         row = _job_row(app, job_id)
@@ -196,7 +196,7 @@ def _searching(row: BackgroundJob) -> bool:
     return row.status is JobStatus.RUNNING and "Searching" in row.progress_json
 
 
-def test_a_worker_process_runs_a_job_queued_by_the_app(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_process_runs_a_job_queued_by_the_app(worker_setup, tmp_path: Path) -> None:
     """A coordinator starts a rota in the app; a `foodtrain worker` claims it and records its result on the row."""
     app, env = worker_setup
     log_path = tmp_path / "worker.log"
@@ -215,7 +215,7 @@ def test_a_worker_process_runs_a_job_queued_by_the_app(worker_setup, tmp_path: P
         _stop(worker)
 
 
-def test_cancel_stops_a_running_job_within_two_seconds(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_stops_a_running_job_within_two_seconds(worker_setup, tmp_path: Path) -> None:
     """Cancel during the search: the worker stops the solver and the job ends cancelled, nothing stored."""
     app, env = worker_setup
     log_path = tmp_path / "worker.log"
@@ -234,7 +234,7 @@ def test_cancel_stops_a_running_job_within_two_seconds(worker_setup, tmp_path: P
         _stop(worker)
 
 
-def test_a_job_whose_worker_is_killed_ends_retried_never_stuck(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_whose_worker_is_killed_ends_retried_never_stuck(worker_setup, tmp_path: Path) -> None:
     """kill -9 the worker running a job: the other worker, already running, starts it once more and finishes it."""
     app, env = worker_setup
     log_path = tmp_path / "worker.log"
@@ -259,7 +259,7 @@ def test_a_job_whose_worker_is_killed_ends_retried_never_stuck(worker_setup, tmp
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="reads the worker's child processes from /proc (Linux)")
-def test_a_killed_workers_route_search_processes_end_with_it(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_workers_route_search_processes_end_with_it(worker_setup, tmp_path: Path) -> None:
     """kill -9 the worker while it plans a day with a 60 s limit: the search processes it started end within
     seconds, not at the limit, so they do not take the CPU from the worker started in its place."""
     from datetime import date
@@ -295,7 +295,7 @@ def test_a_killed_workers_route_search_processes_end_with_it(worker_setup, tmp_p
     assert not survivors, f"search processes still running 5 s after their worker was killed: {survivors}"
 
 
-def test_a_job_delivered_twice_to_two_workers_runs_once(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_delivered_twice_to_two_workers_runs_once(worker_setup, tmp_path: Path) -> None:
     """The same job id on the queue twice, two workers taking it: one claims the row, the other skips it."""
     app, env = worker_setup
     log_path = tmp_path / "worker.log"
@@ -324,7 +324,7 @@ def _all_deliveries_done(log: str) -> bool:
     return started >= 2 and log.count(" executed in ") == started
 
 
-def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_again(worker_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_again(worker_setup, tmp_path: Path) -> None:
     """kill -9 the worker while it plans a day (the app killed), start a worker again on the same instance: the
     plan job is started once more and stores the plan, and the next Plan for the day runs and succeeds."""
     from datetime import date

@@ -34,7 +34,7 @@ def test_a_national_day_is_many_branches_with_orders_on_that_day_only(app: Flask
     assert f"{sum(per_branch.values())} orders on {DAY.isoformat()}" in result.output
 
 
-def test_plan_day_queues_one_plan_per_branch_at_once(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_plan_day_queues_one_plan_per_branch_at_once(app: Flask, monkeypatch) -> None:
     """Every branch with orders gets a queued route plan job (ids printed); a branch with none is named and skipped."""
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-national-day", "--date", DAY.isoformat(), "--branches", "2", "--customers",

@@ -15,7 +15,7 @@ DEFAULT = "https://tiles.default.example/{z}/{x}/{y}.png"
 ADMIN = Actor(None, "admin")
 
 
-def test_each_branch_uses_its_choice_else_the_default(session) -> None:  # type: ignore[no-untyped-def]
+def test_each_branch_uses_its_choice_else_the_default(session) -> None:
     """Nothing chosen: the default (or the offline map); own server; offline beats the default; back to default."""
     first, second, third = make_branch(session), make_branch(session), make_branch(session)
     session.commit()
@@ -49,7 +49,7 @@ def test_each_branch_uses_its_choice_else_the_default(session) -> None:  # type:
     ("own", "", "tile_url", "Enter the tile server"),
     ("somewhere", "", "source", "Choose"),
 ])
-def test_a_bad_choice_is_refused_and_nothing_is_stored(session, source, tile_url, field, said) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_choice_is_refused_and_nothing_is_stored(session, source, tile_url, field, said) -> None:
     branch = make_branch(session)
     session.commit()
     with pytest.raises(ValidationError) as refused:

@@ -15,7 +15,7 @@ from web import MIGRATIONS_DIRECTORY, create_app
 POSTGRES_URL = os.environ.get("DATABASE_URL_TEST_POSTGRES")
 
 
-def _check_up_down_up(app) -> None:  # type: ignore[no-untyped-def]
+def _check_up_down_up(app) -> None:
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIRECTORY, revision="heads")
         tables = set(inspect(db.engine).get_table_names())
@@ -31,7 +31,7 @@ def _check_up_down_up(app) -> None:  # type: ignore[no-untyped-def]
         db.engine.dispose()
 
 
-def test_sqlite_migrations_up_down_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_migrations_up_down_up(tmp_path) -> None:
     """From an empty SQLite file: upgrade, compare with the models, downgrade to nothing, upgrade again."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"}, instance_path=str(tmp_path))
     _check_up_down_up(app)
@@ -39,7 +39,7 @@ def test_sqlite_migrations_up_down_up(tmp_path) -> None:  # type: ignore[no-unty
 
 @pytest.mark.postgres
 @pytest.mark.skipif(POSTGRES_URL is None, reason="DATABASE_URL_TEST_POSTGRES is not set (tests/run.sh sets it)")
-def test_postgres_migrations_up_down_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_migrations_up_down_up(tmp_path) -> None:
     """The same migrations on a real PostgreSQL server."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL}, instance_path=str(tmp_path))
     with app.app_context():

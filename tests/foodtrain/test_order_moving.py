@@ -24,7 +24,7 @@ NEXT_TUESDAY = TUESDAY + timedelta(days=7)
 
 
 @pytest.fixture
-def world(session):  # type: ignore[no-untyped-def]
+def world(session):
     """A customer's order for Tuesday with two lines, and another branch's order."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -39,12 +39,12 @@ def world(session):  # type: ignore[no-untyped-def]
     return ids
 
 
-def _lines(session, world) -> list[tuple[str, int, str, bool]]:  # type: ignore[no-untyped-def]
+def _lines(session, world) -> list[tuple[str, int, str, bool]]:
     order = get_order(session, world["branch"], world["order"])
     return [(line.item, line.quantity, line.notes, line.substitute_allowed) for line in order.lines]
 
 
-def test_move_keeps_lines_and_notes_and_is_audited(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_move_keeps_lines_and_notes_and_is_audited(session, world) -> None:
     """The order goes to the new date with the same lines and notes; the audit says from and to (no name)."""
     before = _lines(session, world)
     moved = move_order(session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY,
@@ -58,13 +58,13 @@ def test_move_keeps_lines_and_notes_and_is_audited(session, world) -> None:  # t
     assert event.detail == f"from={TUESDAY.isoformat()} to={NEXT_TUESDAY.isoformat()}"
 
 
-def test_a_day_not_usual_for_the_customer_is_allowed_and_said(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_not_usual_for_the_customer_is_allowed_and_said(session, world) -> None:
     """As when taking an order, any open day is allowed; the result says it is not the customer's usual day."""
     moved = move_order(session, world["branch"], world["order"], TUESDAY + timedelta(days=2), ACTOR, TODAY)
     assert moved.customer_due is False
 
 
-def test_a_sent_order_goes_back_to_received_and_the_charge_follows_the_date(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_sent_order_goes_back_to_received_and_the_charge_follows_the_date(session, world) -> None:
     """The shop's list of the old day no longer holds it; the charge is the one in force on the new date."""
     order = get_order(session, world["branch"], world["order"])
     order.status, order.delivery_charge_pence = OrderStatus.SENT_TO_SHOP, 999
@@ -76,7 +76,7 @@ def test_a_sent_order_goes_back_to_received_and_the_charge_follows_the_date(sess
 
 @pytest.mark.parametrize("case", ["closed", "ended", "past", "duplicate", "cancelled_duplicate", "packed", "cancelled",
                                   "far"])
-def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -> None:
     """The taking rules (closed day, membership ended) and the move's own: nothing is written when refused."""
     target = NEXT_TUESDAY
     expected = {"closed": "closure day", "ended": "membership ended", "past": "has passed",
@@ -107,7 +107,7 @@ def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -
     assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "order.move")) is None
 
 
-def test_a_stale_form_is_refused_and_a_repeat_is_harmless(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_form_is_refused_and_a_repeat_is_harmless(session, world) -> None:
     """The version check refuses a form loaded before someone else's change; the same move sent twice is fine."""
     move_order(session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY, expected_version=world["version"])
     again = move_order(session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY,
@@ -119,14 +119,14 @@ def test_a_stale_form_is_refused_and_a_repeat_is_harmless(session, world) -> Non
     assert get_order(session, world["branch"], world["order"]).delivery_date == NEXT_TUESDAY
 
 
-def test_another_branchs_order_is_not_found(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_another_branchs_order_is_not_found(session, world) -> None:
     """An order of another branch cannot be moved (it does not exist for this branch)."""
     with pytest.raises(NotFoundError):
         move_order(session, world["branch"], world["stranger"], NEXT_TUESDAY, ACTOR, TODAY)
 
 
 def test_moving_off_a_published_round_marks_the_plan_out_of_date_and_the_sheet_says_do_not_deliver(
-        session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        session, monkeypatch) -> None:
     """The old day's plan lists the move; the team's sheet shows the stop as cancelled, not to deliver."""
     branch, _shop, _van, _team, orders, _teams, plan_id = _published(session, monkeypatch)
     moved_id = orders[0].id
@@ -139,7 +139,7 @@ def test_moving_off_a_published_round_marks_the_plan_out_of_date_and_the_sheet_s
         == [True]
 
 
-def test_an_order_taken_for_that_date_meanwhile_refuses_the_move_cleanly(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_taken_for_that_date_meanwhile_refuses_the_move_cleanly(session, world) -> None:
     """Someone takes an order for the customer on the new date between the check and the write: the unique
     (customer, date) rule refuses the move with a message, and everything is rolled back."""
     from sqlalchemy import event
@@ -149,7 +149,7 @@ def test_an_order_taken_for_that_date_meanwhile_refuses_the_move_cleanly(session
     customer_id, branch_id = world["customer"], world["branch"]
     raced = []
 
-    def take_one_meanwhile(flushing_session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+    def take_one_meanwhile(flushing_session, _context, _instances) -> None:
         if not raced:
             raced.append(True)
             flushing_session.add(Order(branch_id=branch_id, customer_id=customer_id, shop_id=world["shop"],

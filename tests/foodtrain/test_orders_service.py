@@ -43,16 +43,16 @@ TUESDAY = date(2026, 12, 1)  # factories' customers are weekly on Tuesdays, anch
 LINES = [OrderLineInput("Milk", 2, "semi-skimmed", True), OrderLineInput("Bread", 1, "", False)]
 
 
-def _order_count(session) -> int:  # type: ignore[no-untyped-def]
+def _order_count(session) -> int:
     return session.scalar(select(func.count(Order.id)))
 
 
-def _line_count(session) -> int:  # type: ignore[no-untyped-def]
+def _line_count(session) -> int:
     return session.scalar(select(func.count(OrderLine.id)))
 
 
 @pytest.fixture
-def world(session):  # type: ignore[no-untyped-def]
+def world(session):
     """One branch with a shop and a weekly Tuesday customer, and a second branch with its own customer."""
     branch = make_branch(session)
     shop = make_shop(session, branch, orders_ready_time=time(9, 0))
@@ -68,7 +68,7 @@ def world(session):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- taking an order
 
 
-def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None:
     """A new order keeps its lines in order and takes the delivery charge effective on its date."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Ring the bell", ACTOR)
     order = get_order(session, world["branch"], order_id)
@@ -82,7 +82,7 @@ def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None
                                                           AuditEvent.entity_type == "order")) == "order.create"
 
 
-def test_saving_the_same_order_twice_keeps_one_order(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_saving_the_same_order_twice_keeps_one_order(session, world) -> None:
     """A double-clicked submit (same customer, date and lines) returns the same order and changes nothing."""
     first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     version = get_order(session, world["branch"], first).version
@@ -91,7 +91,7 @@ def test_saving_the_same_order_twice_keeps_one_order(session, world) -> None:  #
     assert get_order(session, world["branch"], first).version == version
 
 
-def test_a_second_new_order_for_the_same_date_updates_it(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_new_order_for_the_same_date_updates_it(session, world) -> None:
     """Submitting the new-order form again with other lines updates the one order instead of failing."""
     first = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     second = save_order(session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Tea", 3)], "x", ACTOR)
@@ -100,7 +100,7 @@ def test_a_second_new_order_for_the_same_date_updates_it(session, world) -> None
     assert [(line.item, line.quantity) for line in order.lines] == [("Tea", 3)] and order.notes == "x"
 
 
-def _world_in(app):  # type: ignore[no-untyped-def]
+def _world_in(app):
     with app.app_context():
         branch = make_branch(db.session)
         customer = make_customer(db.session, branch)
@@ -110,7 +110,7 @@ def _world_in(app):  # type: ignore[no-untyped-def]
     return ids
 
 
-def _in_threads(app, count: int, work) -> list[BaseException]:  # type: ignore[no-untyped-def]
+def _in_threads(app, count: int, work) -> list[BaseException]:
     """Run work(thread_number) in `count` threads at once, each with its own app context and session."""
     errors: list[BaseException] = []
     barrier = threading.Barrier(count)
@@ -133,7 +133,7 @@ def _in_threads(app, count: int, work) -> list[BaseException]:  # type: ignore[n
     return errors
 
 
-def _check_concurrent_double_submit(app) -> None:  # type: ignore[no-untyped-def]
+def _check_concurrent_double_submit(app) -> None:
     world = _world_in(app)
     results: list[int] = []
     errors = _in_threads(app, 6, lambda _n: results.append(
@@ -143,7 +143,7 @@ def _check_concurrent_double_submit(app) -> None:  # type: ignore[no-untyped-def
         assert _order_count(db.session) == 1 and _line_count(db.session) == 2
 
 
-def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) -> None:  # type: ignore[no-untyped-def]
+def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) -> None:
     """Each edit reads the order, appends a line and saves with the version it read, retrying when stale."""
     world = _world_in(app)
     with app.app_context():
@@ -175,25 +175,25 @@ def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) 
     print(f"orders concurrency: {threads} threads x {edits} edits, stale retries {len(stale_retries)}, lost 0")
 
 
-def test_concurrent_double_submit_creates_one_order(app) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_double_submit_creates_one_order(app) -> None:
     """Six requests saving the same new order at once (threads, own sessions) leave exactly one order."""
     _check_concurrent_double_submit(app)
 
 
-def test_concurrent_edits_lose_no_update(app) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_edits_lose_no_update(app) -> None:
     """Optimistic locking under load: every edit lands exactly once, stale ones are told to retry."""
     _check_concurrent_edits_lose_nothing(app)
 
 
 @pytest.mark.postgres
 @requires_postgres
-def test_concurrent_double_submit_and_edits_on_postgresql(postgres_app) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_double_submit_and_edits_on_postgresql(postgres_app) -> None:
     """The same on PostgreSQL, where the unique (customer, date) insert race really happens."""
     _check_concurrent_double_submit(postgres_app)
     _check_concurrent_edits_lose_nothing(postgres_app)
 
 
-def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:
     """Optimistic locking: an edit based on an old version is refused; the right version updates and bumps it."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     version = get_order(session, world["branch"], order_id).version
@@ -207,7 +207,7 @@ def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:  
     assert [line.item for line in get_order(session, world["branch"], order_id).lines] == ["Eggs"]
 
 
-def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, world) -> None:
     """A line with notes but no item, a zero quantity or an over-long item name each name their line."""
     lines = [OrderLineInput("Milk", 1), OrderLineInput("", 1, "the usual"), OrderLineInput("Tea", 0),
              OrderLineInput("x" * 201, 1)]
@@ -221,7 +221,7 @@ def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, w
     assert _order_count(session) == 0 and _line_count(session) == 0
 
 
-def test_no_maximum_number_of_lines_and_blank_lines_are_dropped(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_no_maximum_number_of_lines_and_blank_lines_are_dropped(session, world) -> None:
     """A long shopping list is kept whole; blank lines in between are skipped and the rest renumbered."""
     lines = [OrderLineInput(f"Item {n}", 1) if n % 3 else OrderLineInput("", 1) for n in range(1, 151)]
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", ACTOR)
@@ -229,7 +229,7 @@ def test_no_maximum_number_of_lines_and_blank_lines_are_dropped(session, world) 
     assert len(order.lines) == 100 and [line.position for line in order.lines] == list(range(1, 101))
 
 
-def test_another_branch_cannot_order_for_or_see_a_customer(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_another_branch_cannot_order_for_or_see_a_customer(session, world) -> None:
     """Branch scoping: another branch's customer and order are simply not found."""
     with pytest.raises(NotFoundError):
         save_order(session, world["branch"], world["stranger"], TUESDAY, LINES, "", ACTOR)
@@ -244,7 +244,7 @@ def test_another_branch_cannot_order_for_or_see_a_customer(session, world) -> No
         usual_items(session, world["branch"], world["stranger"])
 
 
-def test_a_packed_order_can_no_longer_be_changed(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_packed_order_can_no_longer_be_changed(session, world) -> None:
     """Once the shop has packed it, the lines are fixed; resending the identical list is still harmless."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     record_packing(session, world["branch"], order_id, 2, 2345, ACTOR)
@@ -253,7 +253,7 @@ def test_a_packed_order_can_no_longer_be_changed(session, world) -> None:  # typ
     assert save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR) == order_id
 
 
-def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:
     """A customer whose membership ended gets no orders dated after the end."""
     customer = make_customer(session, _branch(session, world), status=CustomerStatus.ENDED,
                              ended_on=date(2026, 11, 1), end_reason="moved")
@@ -262,7 +262,7 @@ def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:  
         save_order(session, world["branch"], customer.id, TUESDAY, LINES, "", ACTOR)
 
 
-def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, world) -> None:
     """A day the branch closed (a storm warning on Tuesday): a new order for it is refused with the reason,
     as planning the day is, and nothing is written; an order taken before the closure can still be edited, and
     the day's board says the branch is closed so the office moves them."""
@@ -285,7 +285,7 @@ def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, w
     assert order_board(session, world["branch"], TUESDAY + timedelta(days=7)).closed_reason is None
 
 
-def _branch(session, world):  # type: ignore[no-untyped-def]
+def _branch(session, world):
     from foodtrain.models import Branch
 
     return session.get(Branch, world["branch"])
@@ -294,7 +294,7 @@ def _branch(session, world):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- the board
 
 
-def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:
     """Due weekly and fortnightly customers appear; paused, off-week, ended and other weekdays do not."""
     branch = _branch(session, world)
     shop = make_shop(session, branch)
@@ -329,7 +329,7 @@ def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:
     assert {e.customer_id for e in board.due_with_order} == {world["customer"], fortnightly_on.id}
 
 
-def test_missing_customers_show_phone_and_list_method_telephone_first(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_missing_customers_show_phone_and_list_method_telephone_first(session, world) -> None:
     """The office rings the missing ones: phone and list method are on the board, telephone customers first."""
     branch = _branch(session, world)
     form_customer = make_customer(session, branch, last_name="Aaronson", list_method=ListMethod.COLLECTED_FORM)
@@ -341,7 +341,7 @@ def test_missing_customers_show_phone_and_list_method_telephone_first(session, w
     assert board.customers_due == 2 and board.orders_in == 0
 
 
-def test_next_delivery_date_is_the_first_day_with_customers_due(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_next_delivery_date_is_the_first_day_with_customers_due(session, world) -> None:
     """From Wednesday the next delivery date of a Tuesday-only branch is the following Tuesday."""
     assert next_delivery_date(session, world["branch"], date(2026, 11, 25)) == TUESDAY
     assert next_delivery_date(session, world["branch"], TUESDAY) == TUESDAY
@@ -350,7 +350,7 @@ def test_next_delivery_date_is_the_first_day_with_customers_due(session, world) 
 # ---------------------------------------------------------------- usual items
 
 
-def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) -> None:
     """Counted over the last N orders (cancelled ones ignored), case-insensitively, most frequent first."""
     customer = world["customer"]
     history = [
@@ -371,7 +371,7 @@ def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) ->
     assert context.usual_items[0] == "Milk" and context.is_due and context.existing_order_id is None
 
 
-def test_usual_items_for_a_new_customer_are_empty(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_usual_items_for_a_new_customer_are_empty(session, world) -> None:
     """No history, no prompts (and no error); the entry page still shows how to help them on the phone."""
     from foodtrain.models import Customer, CustomerSupportNeed, SupportNeed
 
@@ -386,7 +386,7 @@ def test_usual_items_for_a_new_customer_are_empty(session, world) -> None:  # ty
 # ---------------------------------------------------------------- shops, packing, delivery, cancelling
 
 
-def test_shop_summary_and_picking_lists(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_shop_summary_and_picking_lists(session, world) -> None:
     """Per shop: orders ready by its time, packed count, crates (counted or estimated); one list per order."""
     branch = _branch(session, world)
     second_shop = make_shop(session, branch, name="Zed Stores", orders_ready_time=time(8, 0))
@@ -416,7 +416,7 @@ def test_shop_summary_and_picking_lists(session, world) -> None:  # type: ignore
         picking_lists(session, world["other_branch"], TUESDAY, second_shop.id, ACTOR)
 
 
-def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(session, world) -> None:
     """Received, sent and packed orders are picked; out for delivery, delivered, not delivered and cancelled
     ones are left off; every printing writes one audit row (the list names customers and their food)."""
     branch = _branch(session, world)
@@ -444,7 +444,7 @@ def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(sessio
                           .where(AuditEvent.action == "picking_list.download")) == audited_before + 1
 
 
-def test_packing_records_crates_and_receipt(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_packing_records_crates_and_receipt(session, world) -> None:
     """Packing sets crates and till receipt and PACKED; the amount due is receipt plus charge."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     with pytest.raises(ValidationError) as raised:
@@ -456,7 +456,7 @@ def test_packing_records_crates_and_receipt(session, world) -> None:  # type: ig
         OrderStatus.PACKED, 2, 2345, 2645)
 
 
-def test_delivery_outcomes_need_their_details(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_delivery_outcomes_need_their_details(session, world) -> None:
     """Not delivered needs a reason; delivered needs the amount and method; neither before packing."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     with pytest.raises(ValidationError, match="packing"):
@@ -476,7 +476,7 @@ def test_delivery_outcomes_need_their_details(session, world) -> None:  # type: 
             order.not_delivered_reason) == (OrderStatus.DELIVERED, 1300, PaymentMethod.CHEQUE, None)
 
 
-def test_cancel_needs_a_reason_and_keeps_it_in_the_notes(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_needs_a_reason_and_keeps_it_in_the_notes(session, world) -> None:
     """Cancelling needs a reason and the current version; the reason is added to the notes; only once."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Leave at door", ACTOR)
     version = get_order(session, world["branch"], order_id).version
@@ -491,7 +491,7 @@ def test_cancel_needs_a_reason_and_keeps_it_in_the_notes(session, world) -> None
         cancel_order(session, world["branch"], order_id, "again", ACTOR)
 
 
-def test_edit_context_carries_lines_and_version(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_edit_context_carries_lines_and_version(session, world) -> None:
     """The edit form is loaded with the order's lines and the version it was read at."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "n", ACTOR)
     context = order_edit_context(session, world["branch"], order_id)
@@ -500,7 +500,7 @@ def test_edit_context_carries_lines_and_version(session, world) -> None:  # type
     assert context.existing_order_id == order_id
 
 
-def test_factory_order_is_on_the_board(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_factory_order_is_on_the_board(session, world) -> None:
     """Orders made elsewhere (e.g. the demo) count as 'in' for the due customer."""
     from foodtrain.models import Customer
 
@@ -510,7 +510,7 @@ def test_factory_order_is_on_the_board(session, world) -> None:  # type: ignore[
     assert len(board.due_with_order) == 1 and board.due_missing == []
 
 
-def test_repeated_submits_of_an_edit_or_a_record_are_harmless(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_submits_of_an_edit_or_a_record_are_harmless(session, world) -> None:
     """A double click on an edit, packing, delivery or cancel form repeats the same change with the old
     version: it is accepted as already done instead of being called a conflict."""
     branch = world["branch"]
@@ -536,7 +536,7 @@ def test_repeated_submits_of_an_edit_or_a_record_are_harmless(session, world) ->
 # ---------------------------------------------------------------- who acted
 
 
-def test_every_order_change_is_audited_as_the_actor_given(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_every_order_change_is_audited_as_the_actor_given(session, world) -> None:
     """Each order service takes the one Actor (never a bare user id): its name and address reach every audit row."""
     office = Actor(user_id=None, username="office-ann", remote_address="10.0.0.7")
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", office)
@@ -551,7 +551,7 @@ def test_every_order_change_is_audited_as_the_actor_given(session, world) -> Non
     assert {(username, address) for _, username, address in rows} == {("office-ann", "10.0.0.7")}
 
 
-def test_an_outdated_undo_form_gets_the_one_stale_message_and_the_newer_record_stands(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_an_outdated_undo_form_gets_the_one_stale_message_and_the_newer_record_stands(session, world) -> None:
     """Undo checks the form's version with the one check: when the delivery was undone and recorded again since
     the form was loaded, the undo is refused with "changed by someone else" and the newer record is kept;
     a repeated submit of an undo that already went through is quietly nothing (what the form asked for)."""

@@ -23,7 +23,7 @@ from tests.factories import make_branch, make_customer, make_order, make_volunte
 ACTOR = Actor(user_id=None, username="tester")
 
 
-def test_survey_validation_and_one_record_per_form(session) -> None:  # type: ignore[no-untyped-def]
+def test_survey_validation_and_one_record_per_form(session) -> None:
     branch = make_branch(session)
     customer = make_customer(session, branch)
     with pytest.raises(ValidationError) as error:
@@ -37,7 +37,7 @@ def test_survey_validation_and_one_record_per_form(session) -> None:  # type: ig
     assert first == again
 
 
-def test_report_figures_recomputed_independently(session) -> None:  # type: ignore[no-untyped-def]
+def test_report_figures_recomputed_independently(session) -> None:
     """Seven surveys in 2026 (one in 2025 ignored), deliveries, EXTRA and befriending time, valued at £10.10."""
     branch = make_branch(session)
     customer = make_customer(session, branch)

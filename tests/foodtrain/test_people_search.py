@@ -27,7 +27,7 @@ def test_search_text_is_read_as_people_say_it(text: str, expected: SearchTerms) 
 
 
 @pytest.fixture
-def people(session):  # type: ignore[no-untyped-def]
+def people(session):
     branch = make_branch(session)
     shop = make_shop(session, branch)
     margaret = make_customer(session, branch, shop, first_name="Margaret", last_name="Campbell",
@@ -41,7 +41,7 @@ def people(session):  # type: ignore[no-untyped-def]
     return branch, {"margaret": margaret.id, "jean": jean.id, "ann": ann.id}
 
 
-def _found(session, branch_id: int, text: str) -> set[int]:  # type: ignore[no-untyped-def]
+def _found(session, branch_id: int, text: str) -> set[int]:
     rows, total = search_customers(session, branch_id, text)
     assert total == len(rows)
     return {row.id for row in rows}
@@ -64,13 +64,13 @@ def _found(session, branch_id: int, text: str) -> set[int]:  # type: ignore[no-u
     ("campbell dg11", {"jean"}),
     ("100%", set()),
 ])
-def test_customer_search(session, people, text: str, names: set[str]) -> None:  # type: ignore[no-untyped-def]
+def test_customer_search(session, people, text: str, names: set[str]) -> None:
     """Each way the office looks someone up finds exactly them, within the branch only."""
     branch, ids = people
     assert _found(session, branch.id, text) == {ids[name] for name in names}
 
 
-def test_volunteer_search_uses_the_same_rule(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_search_uses_the_same_rule(session) -> None:
     """Volunteers are found by name in any order, title, exact district and phone digits too."""
     branch = make_branch(session)
     isla = make_volunteer(session, branch, first_name="Isla", last_name="Campbell", postcode="DG1 4AD",

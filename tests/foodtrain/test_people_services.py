@@ -31,7 +31,7 @@ TODAY = date(2026, 11, 25)
 ACTOR = Actor(user_id=None, username="tester")
 
 
-def _details(shop_id: int | None = None, **overrides) -> CustomerDetails:  # type: ignore[no-untyped-def]
+def _details(shop_id: int | None = None, **overrides) -> CustomerDetails:
     fields = dict(first_name="Agnes", last_name="Maxwell", address_line1="4 Church Road", town="Dumfries",
                   postcode="dg1 2bd", shop_id=shop_id, delivery_weekday=1,
                   frequency_anchor_date=date(2026, 12, 1), date_of_birth=date(1940, 5, 1),
@@ -39,19 +39,19 @@ def _details(shop_id: int | None = None, **overrides) -> CustomerDetails:  # typ
     return CustomerDetails(**(fields | overrides))
 
 
-def _create(session, branch, shop, token: str = "t1", **overrides) -> int:  # type: ignore[no-untyped-def]
+def _create(session, branch, shop, token: str = "t1", **overrides) -> int:
     overrides.setdefault("shop_id", shop.id)
     return customer_service.create_customer(session, branch.id, _details(**overrides), actor=ACTOR,
                                             form_token=token, today=TODAY)
 
 
-def _errors(call) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _errors(call) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         call()
     return caught.value.field_errors
 
 
-def test_create_customer_looks_up_the_postcode_offline(session) -> None:  # type: ignore[no-untyped-def]
+def test_create_customer_looks_up_the_postcode_offline(session) -> None:
     """A known postcode is normalised and fills latitude/longitude; support needs and an audit event are stored."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -65,7 +65,7 @@ def test_create_customer_looks_up_the_postcode_offline(session) -> None:  # type
 
 
 @pytest.mark.parametrize("postcode", ["ZZ9 9ZZ", "not a postcode", "EH1 9ZZ"])
-def test_unknown_or_malformed_postcode_is_explained_never_zero(session, postcode: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_malformed_postcode_is_explained_never_zero(session, postcode: str) -> None:
     """A postcode that cannot be found is an error on the postcode field offering a manual position; nothing is written."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -76,7 +76,7 @@ def test_unknown_or_malformed_postcode_is_explained_never_zero(session, postcode
     assert session.scalar(select(func.count(Customer.id))) == 0
 
 
-def test_manual_position_is_validated_and_used(session) -> None:  # type: ignore[no-untyped-def]
+def test_manual_position_is_validated_and_used(session) -> None:
     """With "place by hand", a UK position is stored; 0,0 and swapped coordinates are refused on the latitude field."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -92,7 +92,7 @@ def test_manual_position_is_validated_and_used(session) -> None:  # type: ignore
     assert (customer.postcode, customer.latitude, customer.longitude) == ("EH1 9ZZ", 55.1, -3.6)
 
 
-def test_under_65_needs_an_override_reason(session) -> None:  # type: ignore[no-untyped-def]
+def test_under_65_needs_an_override_reason(session) -> None:
     """A customer under 65 is refused without a reason and accepted with one."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -105,7 +105,7 @@ def test_under_65_needs_an_override_reason(session) -> None:  # type: ignore[no-
     assert session.get(Customer, customer_id).eligibility_override_reason.startswith("Referred")
 
 
-def test_field_checks_name_each_wrong_field(session) -> None:  # type: ignore[no-untyped-def]
+def test_field_checks_name_each_wrong_field(session) -> None:
     """Missing names, a shop of another branch, an anchor date on the wrong weekday and a backwards window all show."""
     branch, other = make_branch(session), make_branch(session)
     shop, other_shop = make_shop(session, branch), make_shop(session, other)
@@ -117,7 +117,7 @@ def test_field_checks_name_each_wrong_field(session) -> None:  # type: ignore[no
     assert "Wednesday" in errors["frequency_anchor_date"] and "Tuesday" in errors["frequency_anchor_date"]
 
 
-def test_same_form_token_creates_one_customer(session) -> None:  # type: ignore[no-untyped-def]
+def test_same_form_token_creates_one_customer(session) -> None:
     """Submitting the create form twice with one token creates one customer and returns its id both times."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -127,7 +127,7 @@ def test_same_form_token_creates_one_customer(session) -> None:  # type: ignore[
     assert session.scalar(select(func.count(Customer.id))) == 1
 
 
-def test_stale_version_is_refused_not_overwritten(session) -> None:  # type: ignore[no-untyped-def]
+def test_stale_version_is_refused_not_overwritten(session) -> None:
     """An edit made on an old version fails with the "changed by someone else" message and changes nothing."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -142,7 +142,7 @@ def test_stale_version_is_refused_not_overwritten(session) -> None:  # type: ign
     assert session.get(Customer, customer_id).phone == "01387 111111"
 
 
-def test_changing_only_support_needs_moves_the_version_on(session) -> None:  # type: ignore[no-untyped-def]
+def test_changing_only_support_needs_moves_the_version_on(session) -> None:
     """An edit of the support needs alone still bumps the version, so a concurrent edit is detected."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -154,7 +154,7 @@ def test_changing_only_support_needs_moves_the_version_on(session) -> None:  # t
     assert customer.version == 2 and customer.support_need_values == {SupportNeed.HEARING}
 
 
-def test_pause_resume_and_end(session) -> None:  # type: ignore[no-untyped-def]
+def test_pause_resume_and_end(session) -> None:
     """Pause needs a date and reason; resume clears it; an ended customer cannot be paused."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -181,7 +181,7 @@ def test_pause_resume_and_end(session) -> None:  # type: ignore[no-untyped-def]
     assert "ended" in errors["paused_from"]
 
 
-def test_membership_renewal_extends_from_paid_until_or_payment_date(session) -> None:  # type: ignore[no-untyped-def]
+def test_membership_renewal_extends_from_paid_until_or_payment_date(session) -> None:
     """£1 renews a year from the current paid-until date; a lapsed membership renews from the payment date."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -206,7 +206,7 @@ def test_membership_renewal_extends_from_paid_until_or_payment_date(session) -> 
     assert set(errors) == {"paid_on", "amount", "years"}
 
 
-def test_history_lists_orders_and_payments_of_the_branch_only(session) -> None:  # type: ignore[no-untyped-def]
+def test_history_lists_orders_and_payments_of_the_branch_only(session) -> None:
     """The history has the customer's orders (newest first) and payments; another branch's customer is not found."""
     branch, other = make_branch(session), make_branch(session)
     customer = make_customer(session, branch)
@@ -225,14 +225,14 @@ def test_history_lists_orders_and_payments_of_the_branch_only(session) -> None: 
 # --- volunteers ------------------------------------------------------------------------------------------------
 
 
-def _volunteer_details(**overrides) -> VolunteerDetails:  # type: ignore[no-untyped-def]
+def _volunteer_details(**overrides) -> VolunteerDetails:
     fields = dict(first_name="Hamish", last_name="Reid", date_of_birth=date(1960, 3, 3),
                   roles=frozenset({VolunteerRole.DRIVER}), van_driving_approved=True,
                   availability={(0, DayPart.MORNING): True, (2, DayPart.AFTERNOON): False})
     return VolunteerDetails(**(fields | overrides))
 
 
-def test_create_volunteer_with_grid_partners_and_pending_pvg(session) -> None:  # type: ignore[no-untyped-def]
+def test_create_volunteer_with_grid_partners_and_pending_pvg(session) -> None:
     """Roles, availability (with preferred) and partners are stored; without PVG details the status is pending."""
     branch = make_branch(session)
     partner = make_volunteer(session, branch)
@@ -252,7 +252,7 @@ def test_create_volunteer_with_grid_partners_and_pending_pvg(session) -> None:  
     assert volunteer_service.volunteer_warnings(volunteer, show_pvg=False) == []
 
 
-def test_volunteer_checks(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_checks(session) -> None:
     """Under 16, no role, partner from another branch, both preferred and never, cleared PVG without date: all refused."""
     branch, other = make_branch(session), make_branch(session)
     stranger = make_volunteer(session, other)
@@ -272,7 +272,7 @@ def test_volunteer_checks(session) -> None:  # type: ignore[no-untyped-def]
     assert "never_partner_ids" in errors
 
 
-def test_update_without_pvg_leaves_pvg_untouched(session) -> None:  # type: ignore[no-untyped-def]
+def test_update_without_pvg_leaves_pvg_untouched(session) -> None:
     """An office edit (pvg=None) keeps the PVG record; a coordinator edit changes it; trainee warnings follow."""
     branch = make_branch(session)
     volunteer = make_volunteer(session, branch, pvg_reference="REF-1")
@@ -292,7 +292,7 @@ def test_update_without_pvg_leaves_pvg_untouched(session) -> None:  # type: igno
                                            expected_version=2, actor=ACTOR, form_token="u3", today=TODAY)
 
 
-def test_absences_add_once_and_remove(session) -> None:  # type: ignore[no-untyped-def]
+def test_absences_add_once_and_remove(session) -> None:
     """Dates away are checked, added once per form token, and removed (twice is harmless)."""
     branch = make_branch(session)
     volunteer = make_volunteer(session, branch)
@@ -315,7 +315,7 @@ def test_absences_add_once_and_remove(session) -> None:  # type: ignore[no-untyp
     assert session.scalar(select(func.count(Volunteer.id))) == 1
 
 
-def test_old_anchor_on_another_weekday_does_not_block_an_edit(session) -> None:  # type: ignore[no-untyped-def]
+def test_old_anchor_on_another_weekday_does_not_block_an_edit(session) -> None:
     """A stored anchor date that is not on the delivery day is kept on an unrelated edit, but checked when changed."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -332,7 +332,7 @@ def test_old_anchor_on_another_weekday_does_not_block_an_edit(session) -> None: 
 
 
 @pytest.mark.parametrize("database", ["app", pytest.param("postgres_app", marks=pytest.mark.postgres)])
-def test_concurrent_submits_of_one_form_create_one_customer(request, database: str) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_submits_of_one_form_create_one_customer(request, database: str) -> None:
     """Eight threads send the same new-customer form at once (SQLite and PostgreSQL): one customer, one id for all."""
     import threading
 
@@ -369,7 +369,7 @@ def test_concurrent_submits_of_one_form_create_one_customer(request, database: s
         assert db.session.scalar(select(func.count(Customer.id))) == 1
 
 
-def test_volunteer_leaving_date_is_checked_and_kept(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_leaving_date_is_checked_and_kept(session) -> None:
     """A leaving date before joining is refused; a valid one is stored and the volunteer is no longer active."""
     branch = make_branch(session)
     volunteer = make_volunteer(session, branch, joined_on=date(2020, 2, 2))
@@ -390,7 +390,7 @@ def test_volunteer_leaving_date_is_checked_and_kept(session) -> None:  # type: i
     (date(1995, 1, 1), None),
     (date(1994, 12, 31), "The joining date is before 1 January 1995: check the year."),
 ])
-def test_customers_and_volunteers_share_one_joining_date_rule(session, joined_on: date,  # type: ignore[no-untyped-def]
+def test_customers_and_volunteers_share_one_joining_date_rule(session, joined_on: date,
                                                               problem: str | None) -> None:
     """The joining-date rule (field_rules.joining_date_error) is the same for a customer and a volunteer:
     the same edges, the same message by the field."""

@@ -26,7 +26,7 @@ DAY = date(2026, 12, 1)
 ACTOR = Actor(user_id=None, username="coordinator")
 
 
-def _published(session, monkeypatch, capacity: int = 40):  # type: ignore[no-untyped-def]
+def _published(session, monkeypatch, capacity: int = 40):
     """A branch with one van, a rostered team of two real volunteers, three orders: planned and published."""
     branch = make_branch(session)
     shop = make_shop(session, branch, latitude=55.07, longitude=-3.61)
@@ -48,23 +48,23 @@ def _published(session, monkeypatch, capacity: int = 40):  # type: ignore[no-unt
     return branch, shop, van, (driver, mate), orders, teams, plan_id
 
 
-def _changes(session, branch) -> list[tuple[str, int | None, str]]:  # type: ignore[no-untyped-def]
+def _changes(session, branch) -> list[tuple[str, int | None, str]]:
     return [(c.kind, c.order_id, c.text) for c in staleness.plan_changes(session, branch.id, DAY)]
 
 
-def _sheet_changes(session, branch, plan_id: int) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _sheet_changes(session, branch, plan_id: int) -> tuple[str, ...]:
     sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coordinator"))
     return sheets[0].changes
 
 
-def _page_and_sheet_say(session, branch, plan_id: int, text: str) -> None:  # type: ignore[no-untyped-def]
+def _page_and_sheet_say(session, branch, plan_id: int, text: str) -> None:
     view = viewing.get_plan_view(session, branch.id, DAY)
     assert view is not None and view.published and view.out_of_date
     assert any(text in change.text for change in view.changes), view.changes
     assert any(text in line for line in _sheet_changes(session, branch, plan_id))
 
 
-def test_order_taken_after_publishing_is_listed_as_new(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_order_taken_after_publishing_is_listed_as_new(session, monkeypatch) -> None:
     """A new order for the published day: the page says it came in after planning (it has no round yet)."""
     branch, shop, *_ = _published(session, monkeypatch)
     late = make_order(session, make_customer(session, branch, shop), delivery_date=DAY)
@@ -74,7 +74,7 @@ def test_order_taken_after_publishing_is_listed_as_new(session, monkeypatch) -> 
     assert view.out_of_date and view.new_orders == 1
 
 
-def test_items_added_beyond_the_vans_capacity_say_the_round_is_overloaded(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_items_added_beyond_the_vans_capacity_say_the_round_is_overloaded(session, monkeypatch) -> None:
     """An order grown after publishing: the order is changed and the round's load is named against the van's."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch, capacity=4)
     save_order(session, branch.id, orders[0].customer_id, DAY,
@@ -85,7 +85,7 @@ def test_items_added_beyond_the_vans_capacity_say_the_round_is_overloaded(sessio
     _page_and_sheet_say(session, branch, plan_id, "more than the van's 4")
 
 
-def test_customer_paused_after_publishing_is_named_on_the_sheet(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_customer_paused_after_publishing_is_named_on_the_sheet(session, monkeypatch) -> None:
     """A customer paused over the day (their order still open): the round's sheet says so."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch)
     customer = orders[1].customer
@@ -97,7 +97,7 @@ def test_customer_paused_after_publishing_is_named_on_the_sheet(session, monkeyp
     _page_and_sheet_say(session, branch, plan_id, "the customer is paused")
 
 
-def test_customer_moving_house_after_publishing_is_listed_but_a_phone_change_is_not(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_customer_moving_house_after_publishing_is_listed_but_a_phone_change_is_not(session, monkeypatch) -> None:
     """A new address moves the stop: listed. A new phone number is read live by the sheet: not a change."""
     branch, shop, _, _, orders, _, plan_id = _published(session, monkeypatch)
     customer = orders[2].customer
@@ -118,7 +118,7 @@ def test_customer_moving_house_after_publishing_is_listed_but_a_phone_change_is_
     _page_and_sheet_say(session, branch, plan_id, "address or time window was changed after planning")
 
 
-def test_customer_erased_after_publishing_is_flagged_not_printed_as_a_stop(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_customer_erased_after_publishing_is_flagged_not_printed_as_a_stop(session, monkeypatch) -> None:
     """Erasure cancels the customer's open order: the page and the sheet list it as cancelled."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch)
     erase_customer(session, orders[0].customer_id, branch.id, Actor(None, "coordinator"))
@@ -128,7 +128,7 @@ def test_customer_erased_after_publishing_is_flagged_not_printed_as_a_stop(sessi
     _page_and_sheet_say(session, branch, plan_id, "was cancelled")
 
 
-def test_volunteer_away_on_the_published_day_leaves_the_van_without_a_full_team(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_away_on_the_published_day_leaves_the_van_without_a_full_team(session, monkeypatch) -> None:
     """The mate records an absence over the day after publishing: the round says the van has no full team."""
     branch, _, _, (_, mate), _, _, plan_id = _published(session, monkeypatch)
     add_absence(session, branch.id, mate.id, start_date=DAY, end_date=DAY, reason="Dentist", actor=ACTOR,
@@ -138,7 +138,7 @@ def test_volunteer_away_on_the_published_day_leaves_the_van_without_a_full_team(
     _page_and_sheet_say(session, branch, plan_id, "Bob Mate is away that day")
 
 
-def test_volunteer_taken_off_the_rota_says_which_seat_is_empty(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_taken_off_the_rota_says_which_seat_is_empty(session, monkeypatch) -> None:
     """The mate's seat emptied on the published rota: the change names the team then and now and the gap."""
     branch, _, van, (driver, _), _, teams, plan_id = _published(session, monkeypatch)
     teams[0] = VanTeam(van.id, van.name, driver.id, "Ann Driver", None, "")
@@ -153,7 +153,7 @@ def test_volunteer_taken_off_the_rota_says_which_seat_is_empty(session, monkeypa
         ("Van 1", "no delivery mate rostered (a team of two works at the door)")]
 
 
-def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypatch) -> None:
     """A closure added for the day after publishing: every round's sheet says the branch is closed."""
     branch, _, _, _, _, _, plan_id = _published(session, monkeypatch)
     set_day(session, branch.id, DAY, is_open=False, reason="Storm warning", actor=Actor(None, "coordinator"))
@@ -165,7 +165,7 @@ def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypat
     assert any("The branch is closed on Tuesday 1 December" in warning for warning in asked.value.warnings)
 
 
-def test_branch_closed_is_said_once_for_a_day_of_several_rounds(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_branch_closed_is_said_once_for_a_day_of_several_rounds(session, monkeypatch) -> None:
     """Two vans out, then the day is closed: the plan page lists the closure once (it listed it once per
     round: "4 changes", the same line four times), and each team's sheet still says it."""
     branch = make_branch(session)
@@ -196,7 +196,7 @@ def test_branch_closed_is_said_once_for_a_day_of_several_rounds(session, monkeyp
     assert all(any("The branch is closed" in change for change in sheet.changes) for sheet in sheets)
 
 
-def test_shop_closed_after_publishing_names_each_order_it_was_to_pick(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_shop_closed_after_publishing_names_each_order_it_was_to_pick(session, monkeypatch) -> None:
     """The shop made inactive: each open order it was to pick is listed with the shop's name."""
     branch, shop, _, _, orders, _, plan_id = _published(session, monkeypatch)
     shop.active = False
@@ -207,7 +207,7 @@ def test_shop_closed_after_publishing_names_each_order_it_was_to_pick(session, m
     _page_and_sheet_say(session, branch, plan_id, "nobody will pick the order")
 
 
-def test_van_taken_out_of_service_after_publishing_is_listed(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_van_taken_out_of_service_after_publishing_is_listed(session, monkeypatch) -> None:
     """A van deactivated: its round has no van, and the page and the sheet say so."""
     branch, _, van, _, _, _, plan_id = _published(session, monkeypatch)
     van.active = False
@@ -216,7 +216,7 @@ def test_van_taken_out_of_service_after_publishing_is_listed(session, monkeypatc
     _page_and_sheet_say(session, branch, plan_id, "out of service")
 
 
-def test_delivered_orders_are_not_changes(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_delivered_orders_are_not_changes(session, monkeypatch) -> None:
     """On the day, a delivered order on a paused customer's round is done: nothing to re-plan for it."""
     branch, _, _, _, orders, _, _ = _published(session, monkeypatch)
     orders[0].status = OrderStatus.DELIVERED
@@ -226,7 +226,7 @@ def test_delivered_orders_are_not_changes(session, monkeypatch) -> None:  # type
     assert _changes(session, branch) == []
 
 
-def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_plan(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_plan(session, monkeypatch) -> None:
     """The edit lands between reading the day and storing the plan: the stored plan lists it, not hides it."""
     branch, _, _, _, orders, _, _ = _published(session, monkeypatch)
     inputs = reading.read_day(session, branch.id, DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END)
@@ -239,7 +239,7 @@ def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_p
     assert session.get(RoutePlan, viewing.get_plan_view(session, branch.id, DAY).id).planned_at is not None
 
 
-def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboards(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboards(session, monkeypatch) -> None:
     """A change tied to no round (a new order) is shown where the team and the office look, from the one rule:
     the team's phone page, their sheet and their next round (without the other customer's name), and the
     office's list of out-of-date published days (with it)."""
@@ -265,7 +265,7 @@ def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboard
     assert viewing.published_plans_out_of_date(session, branch.id, date(2026, 12, 2)) == []  # the day is past
 
 
-def test_a_round_change_of_another_team_is_not_on_this_teams_page(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_round_change_of_another_team_is_not_on_this_teams_page(session, monkeypatch) -> None:
     """Changes tied to a round stay with that round's team; an up-to-date plan lists nothing anywhere."""
     branch, _, van, (driver, mate), orders, teams, plan_id = _published(session, monkeypatch)
     assert viewing.published_plans_out_of_date(session, branch.id, DAY) == []

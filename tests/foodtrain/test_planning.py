@@ -33,7 +33,7 @@ def _lines(count: int) -> list[OrderLine]:
     return [OrderLine(position=i, item=f"item {i}", quantity=1) for i in range(1, count + 1)]
 
 
-def _day(session, orders: int = 4, vans: int = 2, capacity: int = 16):  # type: ignore[no-untyped-def]
+def _day(session, orders: int = 4, vans: int = 2, capacity: int = 16):
     """A branch with one shop near Dumfries, some vans and `orders` orders for DAY."""
     branch = make_branch(session)
     shop = make_shop(session, branch, latitude=55.07, longitude=-3.61)
@@ -47,7 +47,7 @@ def _day(session, orders: int = 4, vans: int = 2, capacity: int = 16):  # type: 
     return branch, shop, van_rows, order_rows
 
 
-def _plan(session, branch, **kwargs) -> int:  # type: ignore[no-untyped-def]
+def _plan(session, branch, **kwargs) -> int:
     return storing.plan_day(session, branch.id, DAY, time_limit_s=1, **kwargs)
 
 
@@ -164,7 +164,7 @@ def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> Non
     assert sorted(delivered) == sorted(o.id for o in orders)  # each once, nothing lost
 
 
-def test_an_order_cannot_be_moved_onto_a_van_that_is_not_out_that_day(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_cannot_be_moved_onto_a_van_that_is_not_out_that_day(session, monkeypatch) -> None:
     """Van 2 has no team on the rota: the plan page offers only Van 1 to move an order to, and a move to Van 2 is
     refused with the reason (it was accepted, "Moved", and the order then fell off the next plan)."""
     branch, _, vans, orders = _day(session, orders=2, vans=2)
@@ -323,7 +323,7 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
         [("Mine",)]
 
 
-def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> None:
     """A key-safe code is decrypted only onto the sheet of the viewer's own round of a published plan.
 
     A coordinator's print-out or another team's sheet says a code is held by the team; a code
@@ -342,7 +342,7 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
         VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)])
     team_member = Actor(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
 
-    def codes(viewer, today=DAY):  # type: ignore[no-untyped-def]
+    def codes(viewer, today=DAY):
         sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher, today=today)
         return {s.order_ref: s.key_safe_code for sheet in sheets for s in sheet.stops if s.kind == "delivery"}
 
@@ -468,7 +468,7 @@ def test_a_plan_job_searches_with_as_many_processes_as_the_routing_benchmarks(se
     seen_workers: list[int] = []
     real_solve = solving.routing.solve
 
-    def recording_solve(problem, params, **kwargs):  # type: ignore[no-untyped-def]
+    def recording_solve(problem, params, **kwargs):
         seen_workers.append(params.workers)
         return real_solve(problem, params, **kwargs)
 

@@ -36,7 +36,7 @@ DAY = date(2026, 12, 1)
 START, END = storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END
 
 
-def _day(session, vans: int = 2):  # type: ignore[no-untyped-def]
+def _day(session, vans: int = 2):
     branch = make_branch(session)
     shop = make_shop(session, branch, latitude=55.07, longitude=-3.61)
     van_rows = [make_van(session, branch, name=f"Van {k}", capacity_crates=30) for k in range(1, vans + 1)]
@@ -50,23 +50,23 @@ def _day(session, vans: int = 2):  # type: ignore[no-untyped-def]
     return branch, van_rows, orders
 
 
-def _read(session, branch) -> reading.DayInputs:  # type: ignore[no-untyped-def]
+def _read(session, branch) -> reading.DayInputs:
     inputs = reading.read_day(session, branch.id, DAY, START, END)
     session.rollback()
     return inputs
 
 
-def _store(session, inputs: reading.DayInputs) -> int:  # type: ignore[no-untyped-def]
+def _store(session, inputs: reading.DayInputs) -> int:
     return storing.store_plan(session, inputs, solving.solve_day(inputs, 1), shift_start=START, shift_end=END,
                                time_limit_s=1, actor=SYSTEM)
 
 
-def _deliveries(session, plan_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _deliveries(session, plan_id: int) -> list[int]:
     return sorted(session.scalars(select(RouteStop.order_id).where(RouteStop.plan_id == plan_id,
                                                                    RouteStop.kind == "delivery")).all())
 
 
-def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_why(session) -> None:  # type: ignore[no-untyped-def]
+def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_why(session) -> None:
     """Both read the day before either stores: the first is stored, the second refused with a message."""
     branch, _, orders = _day(session)
     first, second = _read(session, branch), _read(session, branch)
@@ -77,7 +77,7 @@ def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_wh
     assert _deliveries(session, plan_id) == sorted(o.id for o in orders)  # each order once: not a mix of two
 
 
-def test_publishing_while_a_replan_runs_keeps_the_published_plan(session) -> None:  # type: ignore[no-untyped-def]
+def test_publishing_while_a_replan_runs_keeps_the_published_plan(session) -> None:
     """A coordinator publishes while another's re-plan is solving: the publish stands, the re-plan stops."""
     branch, _, _ = _day(session)
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
@@ -90,7 +90,7 @@ def test_publishing_while_a_replan_runs_keeps_the_published_plan(session) -> Non
     assert plan.status is RoutePlanStatus.PUBLISHED and _deliveries(session, plan_id) == stops_before
 
 
-def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:
     """A move (a pin) made during the solve would be ignored by the plan stored: the re-plan stops instead,
     and the next re-plan puts the order on the chosen van."""
     branch, vans, orders = _day(session)
@@ -108,7 +108,7 @@ def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:  # typ
         == other_van
 
 
-def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:
     """A re-plan read before a round was locked cannot replace the locked round."""
     branch, _, _ = _day(session)
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
@@ -120,7 +120,7 @@ def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:
     assert viewing.get_plan_view(session, branch.id, DAY).rounds[0].locked
 
 
-def test_rota_resolved_while_routes_are_planned_shows_on_the_new_plan(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_rota_resolved_while_routes_are_planned_shows_on_the_new_plan(session, monkeypatch) -> None:
     """The team changes between reading the day and storing: the stored plan lists the rota change."""
     branch, vans, _ = _day(session, vans=1)
     teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate")]
@@ -132,17 +132,17 @@ def test_rota_resolved_while_routes_are_planned_shows_on_the_new_plan(session, m
         ("rota", "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate")]
 
 
-def _run(app, job_id: int) -> None:  # type: ignore[no-untyped-def]
+def _run(app, job_id: int) -> None:
     with app.app_context():
         run_job(sessionmaker(bind=db.engine), job_id)
 
 
-def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_sqlite(app) -> None:  # type: ignore[no-untyped-def]
+def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_sqlite(app) -> None:
     """Two coordinators press Plan for the same day: two jobs run at once in two threads (SQLite)."""
     _two_plan_jobs_at_once(app)
 
 
-def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_postgres(postgres_app) -> None:  # type: ignore[no-untyped-def]
+def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_postgres(postgres_app) -> None:
     """The same on PostgreSQL, where both transactions really run at once (read committed)."""
     _two_plan_jobs_at_once(postgres_app)
     with postgres_app.app_context():  # and with a plan already there: both re-plans read its version
@@ -151,7 +151,7 @@ def test_two_plan_jobs_at_once_in_two_workers_end_with_one_plan_postgres(postgre
     _two_plan_jobs_at_once(postgres_app, branch_id)
 
 
-def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:  # type: ignore[no-untyped-def]
+def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:
     """One plan is stored with every order once; each job either succeeded or failed saying another plan was
     kept (never a mix of two, never two plans)."""
     with app.app_context():
@@ -182,14 +182,14 @@ def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:  # type: 
         db.session.remove()
 
 
-def _mark_running(session, job_id: int, heartbeat_age_s: float, attempts: int) -> None:  # type: ignore[no-untyped-def]
+def _mark_running(session, job_id: int, heartbeat_age_s: float, attempts: int) -> None:
     session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
         status=JobStatus.RUNNING, worker_id=f"host:{job_id}:killed", attempts=attempts,
         heartbeat_at=utc_now() - timedelta(seconds=heartbeat_age_s)))
     session.commit()
 
 
-def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_the_day(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_the_day(session) -> None:
     """The app (server and workers) is killed mid-solve and started again on the same database: the job left
     RUNNING does not stop a new Plan for the day; the workers start it once more (it plans the day), and a
     second death fails it with a message. A live job does make a second Plan follow it."""
@@ -228,7 +228,7 @@ def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_t
 
 # --- two coordinators on one plan: every change is a new version, a change made from an old one saves nothing ---
 
-def _two_coordinators(session):  # type: ignore[no-untyped-def]
+def _two_coordinators(session):
     """A planned day and two coordinators of its branch who both read the plan page (the same version)."""
     branch, vans, orders = _day(session)
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
@@ -239,7 +239,7 @@ def _two_coordinators(session):  # type: ignore[no-untyped-def]
     return branch, vans, orders, plan_id, view, Actor(ann_id, "ann"), Actor(bob_id, "bob")
 
 
-def _plan_state(session, plan_id: int):  # type: ignore[no-untyped-def]
+def _plan_state(session, plan_id: int):
     """Everything a change could touch: version, status, locks, pins and the audit trail of the plan."""
     session.expire_all()
     plan = session.get(RoutePlan, plan_id)
@@ -251,7 +251,7 @@ def _plan_state(session, plan_id: int):  # type: ignore[no-untyped-def]
     return state
 
 
-def _other_van(view, vans, order_id: int) -> int:  # type: ignore[no-untyped-def]
+def _other_van(view, vans, order_id: int) -> int:
     on = next(r.van_id for r in view.rounds for s in r.stops if s.order_id == order_id)
     return next(v.id for v in vans if v.id != on)
 
@@ -260,7 +260,7 @@ STALE = ("This plan was changed by someone else meanwhile (re-planned, published
          "Reload the page to see the latest version, then make your change again.")
 
 
-def test_a_round_locked_by_one_coordinator_refuses_the_others_publish_from_the_page_before(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_round_locked_by_one_coordinator_refuses_the_others_publish_from_the_page_before(session) -> None:
     """Ann locks a round; Bob, on the page read before, publishes: refused with the message, nothing published."""
     branch, _, _, plan_id, view, ann, bob = _two_coordinators(session)
     adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, ann)
@@ -272,7 +272,7 @@ def test_a_round_locked_by_one_coordinator_refuses_the_others_publish_from_the_p
     assert _plan_state(session, plan_id) == after_lock  # still a draft, no publish in the audit trail
 
 
-def test_an_order_moved_by_one_coordinator_refuses_the_others_lock_move_and_publish(session) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_moved_by_one_coordinator_refuses_the_others_lock_move_and_publish(session) -> None:
     """Ann moves an order; each of Bob's changes made from the page read before is refused and saves nothing."""
     branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
     adjusting.move_order(session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id),
@@ -294,7 +294,7 @@ def test_an_order_moved_by_one_coordinator_refuses_the_others_lock_move_and_publ
     assert _plan_state(session, plan_id)[0] == view.version + 2
 
 
-def test_unlocking_is_a_new_version_too_and_a_repeated_click_is_no_error(session) -> None:  # type: ignore[no-untyped-def]
+def test_unlocking_is_a_new_version_too_and_a_repeated_click_is_no_error(session) -> None:
     """Lock, unlock: two versions. The same lock or move sent again (a double click, its version now old) changes
     nothing, is no error and bumps nothing; an identical lock on the current version bumps nothing either."""
     branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
@@ -313,13 +313,13 @@ def test_unlocking_is_a_new_version_too_and_a_repeated_click_is_no_error(session
     assert state[4].count("route_plan.move_order") == 1 and state[4].count("route_plan.lock") == 1
 
 
-def _move_while_ann_locks(session, monkeypatch, ann_locks) -> None:  # type: ignore[no-untyped-def]
+def _move_while_ann_locks(session, monkeypatch, ann_locks) -> None:
     """Bob moves an order from the current page; ``ann_locks(plan_id, van_id, version, ann)`` runs after Bob's
     version check and before his commit. Bob is refused and nothing of his is stored."""
     branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
     real_record_event = adjusting.record_event
 
-    def ann_locks_meanwhile(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def ann_locks_meanwhile(*args, **kwargs) -> None:
         monkeypatch.setattr(adjusting, "record_event", real_record_event)  # once: Ann's own change records as usual
         ann_locks(branch.id, plan_id, view.rounds[0].van_id, view.version, ann)
         real_record_event(*args, **kwargs)
@@ -333,7 +333,7 @@ def _move_while_ann_locks(session, monkeypatch, ann_locks) -> None:  # type: ign
     return state, view
 
 
-def test_a_change_committed_between_bobs_check_and_commit_refuses_his_move_sqlite(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_committed_between_bobs_check_and_commit_refuses_his_move_sqlite(session, monkeypatch) -> None:
     """Bob's move adds only a pin row, yet it is refused at commit when the plan row's version is no longer the one
     he read (SQLite serialises writers, so the other change is made as the database would see it: the version
     column moved on under Bob's session)."""
@@ -346,7 +346,7 @@ def test_a_change_committed_between_bobs_check_and_commit_refuses_his_move_sqlit
     assert state[0] == view.version  # Bob's transaction, the version change in it included, was rolled back
 
 
-def test_a_lock_committed_between_bobs_check_and_commit_refuses_his_move_postgres(postgres_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_lock_committed_between_bobs_check_and_commit_refuses_his_move_postgres(postgres_app, monkeypatch) -> None:
     """On PostgreSQL both really run at once: Ann's lock commits in her own transaction after Bob's version check;
     Bob's move (a pin row of its own) is refused at commit by the plan row's version; Ann's lock stands."""
     with postgres_app.app_context():

@@ -30,7 +30,7 @@ from tests.conftest import requires_postgres
 from tests.factories import make_branch, make_customer, make_order, make_volunteer
 
 
-def _customer_with_history(session):  # type: ignore[no-untyped-def]
+def _customer_with_history(session):
     branch = make_branch(session)
     customer = make_customer(session, branch, first_name="Morag", last_name="=HYPERLINK(\"x\")",
                              phone="01387 123456", access_notes="Key safe 1234 by back door")
@@ -41,7 +41,7 @@ def _customer_with_history(session):  # type: ignore[no-untyped-def]
     return branch, customer, order
 
 
-def test_export_contains_the_person_and_everything_pointing_at_them(session) -> None:  # type: ignore[no-untyped-def]
+def test_export_contains_the_person_and_everything_pointing_at_them(session) -> None:
     """JSON has the customer, support needs, orders and their lines; CSV neutralises formula cells."""
     branch, customer, order = _customer_with_history(session)
     exported = export_subject(session, Customer, customer.id, branch.id, Actor(None))
@@ -55,13 +55,13 @@ def test_export_contains_the_person_and_everything_pointing_at_them(session) -> 
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "customer.export")) is not None
 
 
-def test_export_is_branch_scoped(session) -> None:  # type: ignore[no-untyped-def]
+def test_export_is_branch_scoped(session) -> None:
     branch, customer, _ = _customer_with_history(session)
     with pytest.raises(NotFoundError):
         export_subject(session, Customer, customer.id, branch.id + 999, Actor(None))
 
 
-def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:
     """Names, phone, notes and needs go; the order (date, amounts) and the postcode district stay."""
     branch, customer, order = _customer_with_history(session)
     erase_customer(session, customer.id, branch.id, Actor(None))
@@ -75,7 +75,7 @@ def test_erasing_a_customer_keeps_anonymous_statistics(session) -> None:  # type
     assert "Morag" not in export_subject(session, Customer, customer.id, branch.id, Actor(None)).to_json()
 
 
-def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history(session) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history(session) -> None:
     """No van goes to an erased address: each order not yet delivered (any status before delivery) is
     cancelled with the reason "customer's details erased" and audited; delivered orders stay delivered."""
     branch, customer, delivered = _customer_with_history(session)
@@ -95,7 +95,7 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
     assert sorted(audited) == sorted(order.id for order in open_orders)
 
 
-def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_ones(session) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_ones(session) -> None:
     """An order recorded as not delivered today can still be undone back onto the van: erasure cancels it.
     One not delivered last week is history (a figure in the reports) and stays as it was, reason blanked."""
     from datetime import timedelta
@@ -116,7 +116,7 @@ def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_on
     assert kept.status is OrderStatus.NOT_DELIVERED and not kept.not_delivered_reason
 
 
-def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> None:
     """The PVG reference and disclosure type go, the issue date keeps only its year (criminal-records data)."""
     from foodtrain.models.volunteer import PvgDisclosureType
 
@@ -134,7 +134,7 @@ def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> 
     assert session.scalar(select(func.count()).select_from(VolunteerAvailability)) == 0
 
 
-def test_retention_anonymises_only_people_gone_long_enough(session) -> None:  # type: ignore[no-untyped-def]
+def test_retention_anonymises_only_people_gone_long_enough(session) -> None:
     """Ended 4 years ago: anonymised at 3 years; ended last year or still active: untouched; dry run changes nothing."""
     branch = make_branch(session)
     old = make_customer(session, branch, status=CustomerStatus.ENDED, ended_on=date(2022, 6, 1), end_reason="Moved")
@@ -157,12 +157,12 @@ def test_retention_anonymises_only_people_gone_long_enough(session) -> None:  # 
         apply_retention(session, today, years=0)
 
 
-def test_retention_command(app) -> None:  # type: ignore[no-untyped-def]
+def test_retention_command(app) -> None:
     result = app.test_cli_runner().invoke(args=["retention", "--years", "3", "--dry-run"])
     assert result.exit_code == 0 and "Would anonymise 0 customers" in result.output
 
 
-def _text_columns():  # type: ignore[no-untyped-def]
+def _text_columns():
     from sqlalchemy import Enum as SqlEnum
     from sqlalchemy import String, Text
 
@@ -174,7 +174,7 @@ def _text_columns():  # type: ignore[no-untyped-def]
                 yield table, column
 
 
-def test_every_text_column_is_classified(session) -> None:  # type: ignore[no-untyped-def]
+def test_every_text_column_is_classified(session) -> None:
     """Each text column is either personal (with an erasure rule) or named as not personal; a new one fails."""
     from sqlalchemy import Column, MetaData, String, Table
 
@@ -187,7 +187,7 @@ def test_every_text_column_is_classified(session) -> None:  # type: ignore[no-un
     assert text_columns_unclassified({"customers": grown}) == ["customers.next_of_kin"]
 
 
-def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:  # type: ignore[no-untyped-def]
+def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     """After erasing a demo customer and volunteer, no text column of any table holds their personal data
     (order notes and lines, cancellation and not-delivered reasons, key-safe code, rota notes, the linked
     login's name), while the customer's orders (anonymous statistics) are all still there."""
@@ -265,7 +265,7 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     assert found == [] and orders_after == orders_before > 0 and len(classified) == len(tables)
 
 
-def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> None:  # type: ignore[no-untyped-def]
+def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> None:
     """A volunteer linked to a staff login: the export has their rows, not an import batch of other people,
     and never a password hash, a TOTP secret, a token digest or the key-safe ciphertext."""
     from foodtrain.models import User
@@ -304,7 +304,7 @@ def test_a_name_is_replaced_only_where_it_stands_as_whole_words() -> None:
     assert text_without_names(r"A. B\1 came", [r"A. B\1"], ERASED) == "(erased) came"  # no pattern syntax
 
 
-def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) -> None:
     """Order notes and not-delivered reasons, another volunteer's rota change and absence, a customer's access
     notes: the volunteer's full name (also as "Last, First") and their login's display name are replaced, the
     rest of each note stays;
@@ -341,7 +341,7 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
     assert session.get(Order, far.id).notes == "Zqelsie Brodie of West Lothian"
 
 
-def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(session) -> None:
     """Issue 15: a first name alone ("Zqmargaret says ring twice") goes from the texts that are about the
     volunteer, the notes of their befriending matches' visits and reviews; as a whole word only. The same first
     name in someone else's note (another Zqmargaret's match, a customer's order even beside the full name)
@@ -379,7 +379,7 @@ def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(
     assert session.get(Order, unrelated.id).notes == "Zqmargaret (daughter) will answer"
 
 
-def test_customer_erasure_takes_their_full_name_out_of_other_records(session) -> None:  # type: ignore[no-untyped-def]
+def test_customer_erasure_takes_their_full_name_out_of_other_records(session) -> None:
     """Another customer's order note, a befriending visit note of another match, a rota change note, an EXTRA
     job's details: the erased customer's full name (also as "Last, First") is replaced, the rest stays. Their
     first name alone stays there (it may be anyone's); the same name in another branch is left alone."""
@@ -448,7 +448,7 @@ def test_every_place_a_volunteer_may_be_named_is_a_personal_text_column() -> Non
         assert "branch_id" in branch_table.c and (place.key is None) == (place.branch_via is None), table_name
 
 
-def test_a_volunteers_export_lists_their_befriending_matches_without_the_customers_data(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_volunteers_export_lists_their_befriending_matches_without_the_customers_data(session) -> None:
     """The befriender's export holds each match's dates, weekday, half-day and status; not who the customer
     is nor why a match ended (the customer's data), as with the EXTRA jobs a volunteer is given."""
     from foodtrain.models.support import BefriendingMatch, BefriendingStatus
@@ -476,7 +476,7 @@ def test_a_volunteers_export_lists_their_befriending_matches_without_the_custome
 
 
 @requires_postgres
-def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:  # type: ignore[no-untyped-def]
+def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:
     """On PostgreSQL (which enforces lengths and checks): a not-delivered order keeps a valid reason, and a
     300-character note whose short name becomes the longer "(erased)" still fits its column."""
     from foodtrain.extensions import db
@@ -507,7 +507,7 @@ def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:  # ty
 
 
 @requires_postgres
-def test_erasure_on_postgres_vacuums_the_old_row_versions(postgres_app) -> None:  # type: ignore[no-untyped-def]
+def test_erasure_on_postgres_vacuums_the_old_row_versions(postgres_app) -> None:
     """PostgreSQL keeps an updated row's old version (with the erased values) in the table until VACUUM:
     erasure vacuums the tables it wrote, so no dead version of the customer's or their orders' rows is left."""
     from sqlalchemy import text

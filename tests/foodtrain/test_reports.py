@@ -39,12 +39,12 @@ from web import MIGRATIONS_DIRECTORY, create_app
 POSTGRES_URL = os.environ.get("DATABASE_URL_TEST_POSTGRES")
 
 
-def _query(kind: ReportKind, branch_ids, start=date(2026, 1, 1), end=date(2026, 12, 31),  # type: ignore[no-untyped-def]
+def _query(kind: ReportKind, branch_ids, start=date(2026, 1, 1), end=date(2026, 12, 31),
            period: Period = Period.MONTH, hour_value_pence: int = 1010) -> ReportQuery:
     return ReportQuery(kind, tuple(branch_ids), start, end, period, hour_value_pence)
 
 
-def _orders(session, branch, specs):  # type: ignore[no-untyped-def]
+def _orders(session, branch, specs):
     """Orders from (date, status, method, amount received) tuples, one customer each."""
     shop = make_shop(session, branch)
     for day, status, method, received in specs:
@@ -54,7 +54,7 @@ def _orders(session, branch, specs):  # type: ignore[no-untyped-def]
                    not_delivered_reason="No answer" if status is OrderStatus.NOT_DELIVERED else None)
 
 
-def _rota(session, branch, status, seats, month=date(2026, 3, 1)):  # type: ignore[no-untyped-def]
+def _rota(session, branch, status, seats, month=date(2026, 3, 1)):
     """A rota with one slot per (date, part of day, kind, number of volunteers) and that many assignments."""
     rota = Rota(branch_id=branch.id, month=month, status=status,
                 published_month=month if status is RotaStatus.PUBLISHED else None)
@@ -73,7 +73,7 @@ def _rota(session, branch, status, seats, month=date(2026, 3, 1)):  # type: igno
     return rota
 
 
-def _delivery_fixture(session):  # type: ignore[no-untyped-def]
+def _delivery_fixture(session):
     branch, other = make_branch(session, name="Dumfries"), make_branch(session, name="West Lothian")
     _orders(session, branch, [
         (date(2026, 3, 2), OrderStatus.DELIVERED, PaymentMethod.CASH, 2300),       # Monday, ISO week 10
@@ -89,7 +89,7 @@ def _delivery_fixture(session):  # type: ignore[no-untyped-def]
     return branch, other
 
 
-def test_deliveries_by_week_month_and_year(session) -> None:  # type: ignore[no-untyped-def]
+def test_deliveries_by_week_month_and_year(session) -> None:
     """Delivered and not-delivered orders land in their ISO week, month and year; other statuses and dates don't."""
     branch, _ = _delivery_fixture(session)
     by_week = deliveries_report(session, _query(ReportKind.DELIVERIES, [branch.id], date(2026, 3, 1),
@@ -115,7 +115,7 @@ def test_deliveries_by_week_month_and_year(session) -> None:  # type: ignore[no-
     assert by_financial_year.branches[0].delivered == (3, 1)  # 31 Dec and March in 2025/26, 30 April in 2026/27
 
 
-def test_branches_side_by_side_and_scoped(session) -> None:  # type: ignore[no-untyped-def]
+def test_branches_side_by_side_and_scoped(session) -> None:
     """Each branch counts only its own orders; asking for two branches gives both, in the order asked."""
     branch, other = _delivery_fixture(session)
     alone = deliveries_report(session, _query(ReportKind.DELIVERIES, [other.id]))
@@ -139,7 +139,7 @@ def test_branches_side_by_side_and_scoped(session) -> None:  # type: ignore[no-u
     (date(1066, 10, 14), date(1067, 1, 1), "start"),
     (date(2026, 1, 1), date(9999, 12, 31), "end"),
 ])
-def test_date_range_is_validated(start, end, field) -> None:  # type: ignore[no-untyped-def]
+def test_date_range_is_validated(start, end, field) -> None:
     """End before start, more than five years, missing or absurd dates are refused with a message on the field."""
     with pytest.raises(ValidationError) as raised:
         validate_range(start, end)
@@ -153,7 +153,7 @@ def test_five_years_exactly_and_one_day_are_fine() -> None:
     assert len(period_buckets(date(2021, 1, 1), date(2026, 1, 1), Period.WEEK)) == 262
 
 
-def test_customers_now_and_joined_and_ended_per_month(session) -> None:  # type: ignore[no-untyped-def]
+def test_customers_now_and_joined_and_ended_per_month(session) -> None:
     """Status counts are for now; joined_on and ended_on are counted in their month within the range."""
     branch = make_branch(session)
     shop = make_shop(session, branch)
@@ -175,7 +175,7 @@ def test_customers_now_and_joined_and_ended_per_month(session) -> None:  # type:
     assert flow.totals == ("Total", 2, 1)
 
 
-def test_charges_collected_and_received_by_method(session) -> None:  # type: ignore[no-untyped-def]
+def test_charges_collected_and_received_by_method(session) -> None:
     """Charges count only delivered orders with a payment; amounts received are split by payment method."""
     branch, _ = _delivery_fixture(session)
     report = charges_report(session, _query(ReportKind.CHARGES, [branch.id]))
@@ -191,7 +191,7 @@ def test_charges_collected_and_received_by_method(session) -> None:  # type: ign
     assert table.totals == ("Total", 2, 1, 600, 2300, 1500, 0, 3800)
 
 
-def test_volunteer_hours_from_the_published_rota(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_hours_from_the_published_rota(session) -> None:
     """Seats on published rotas count 3.5 h a morning or afternoon and 7 h a whole day; drafts don't count."""
     branch = make_branch(session)
     _rota(session, branch, RotaStatus.PUBLISHED, [
@@ -223,12 +223,12 @@ def test_hour_value_rounds_to_the_penny() -> None:
     assert hours_value_pence(Decimal("0"), 1010) == 0
 
 
-def test_aggregation_runs_a_fixed_number_of_queries(session) -> None:  # type: ignore[no-untyped-def]
+def test_aggregation_runs_a_fixed_number_of_queries(session) -> None:
     """The database does the counting: 5 or 60 orders take the same number of SQL statements."""
     branch = make_branch(session)
     statements: list[str] = []
 
-    def count(*_args) -> None:  # type: ignore[no-untyped-def]
+    def count(*_args) -> None:
         statements.append("x")
 
     def run() -> int:
@@ -251,7 +251,7 @@ def test_aggregation_runs_a_fixed_number_of_queries(session) -> None:  # type: i
     assert run() == few
 
 
-def test_charts_and_export_of_every_report(session) -> None:  # type: ignore[no-untyped-def]
+def test_charts_and_export_of_every_report(session) -> None:
     """Every report draws its charts and exports as CSV and Excel; each export is audited."""
     branch, other = _delivery_fixture(session)
     for kind in ReportKind:
@@ -265,7 +265,7 @@ def test_charts_and_export_of_every_report(session) -> None:  # type: ignore[no-
     assert any(detail.startswith("deliveries csv 2026-01-01..2026-12-31") for detail in actions)
 
 
-def test_export_neutralises_formulas_in_branch_names(session) -> None:  # type: ignore[no-untyped-def]
+def test_export_neutralises_formulas_in_branch_names(session) -> None:
     """A branch called "=HYPERLINK(...)" reaches the CSV as text with a leading apostrophe."""
     branch = make_branch(session, name='=HYPERLINK("http://evil.example","x")')
     _orders(session, branch, [(date(2026, 3, 2), OrderStatus.DELIVERED, PaymentMethod.CASH, 500)])
@@ -279,7 +279,7 @@ def test_export_neutralises_formulas_in_branch_names(session) -> None:  # type: 
 
 @pytest.mark.postgres
 @pytest.mark.skipif(POSTGRES_URL is None, reason="DATABASE_URL_TEST_POSTGRES is not set (tests/run.sh sets it)")
-def test_reports_on_postgresql(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_reports_on_postgresql(tmp_path) -> None:
     """The same aggregation on a real PostgreSQL server gives the same figures as on SQLite."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL}, instance_path=str(tmp_path))
     with app.app_context():

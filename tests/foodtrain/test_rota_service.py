@@ -39,7 +39,7 @@ from tests.factories import make_branch, make_customer, make_shop, make_van, mak
 DAY = date(2026, 12, 1)
 
 
-def _rota(session, branch, status=RotaStatus.PUBLISHED, month=date(2026, 12, 1)) -> Rota:  # type: ignore[no-untyped-def]
+def _rota(session, branch, status=RotaStatus.PUBLISHED, month=date(2026, 12, 1)) -> Rota:
     rota = Rota(branch_id=branch.id, month=month, status=status,
                 published_month=month if status is RotaStatus.PUBLISHED else None)
     session.add(rota)
@@ -47,7 +47,7 @@ def _rota(session, branch, status=RotaStatus.PUBLISHED, month=date(2026, 12, 1))
     return rota
 
 
-def _delivery(session, rota, van, day=DAY, driver=None, mate=None) -> RotaSlot:  # type: ignore[no-untyped-def]
+def _delivery(session, rota, van, day=DAY, driver=None, mate=None) -> RotaSlot:
     slot = RotaSlot(rota_id=rota.id, key=f"d-{day}-{van.id}", date=day, part_of_day=PartOfDay.WHOLE_DAY,
                     kind=SlotKind.DELIVERY, van_id=van.id, resource=van.name, seats=2)
     session.add(slot)
@@ -60,7 +60,7 @@ def _delivery(session, rota, van, day=DAY, driver=None, mate=None) -> RotaSlot: 
     return slot
 
 
-def test_teams_for_date_lists_published_teams_per_van(session) -> None:  # type: ignore[no-untyped-def]
+def test_teams_for_date_lists_published_teams_per_van(session) -> None:
     """Each delivery slot of the published rota on that day gives one VanTeam with driver and mate ids and names."""
     branch = make_branch(session)
     van_b, van_a = make_van(session, branch, name="Van B"), make_van(session, branch, name="Van A")
@@ -80,7 +80,7 @@ def test_teams_for_date_lists_published_teams_per_van(session) -> None:  # type:
     ]
 
 
-def test_teams_for_date_ignores_drafts_other_branches_and_other_kinds(session) -> None:  # type: ignore[no-untyped-def]
+def test_teams_for_date_ignores_drafts_other_branches_and_other_kinds(session) -> None:
     """Only the published rota of the asked branch counts; drafts, shopping slots and other days give nothing."""
     branch, other = make_branch(session), make_branch(session)
     van, other_van = make_van(session, branch), make_van(session, other)
@@ -99,7 +99,7 @@ def test_teams_for_date_ignores_drafts_other_branches_and_other_kinds(session) -
     assert [team.van_id for team in teams_for_date(session, other.id, DAY)] == [other_van.id]
 
 
-def test_at_most_one_published_rota_per_branch_month(session) -> None:  # type: ignore[no-untyped-def]
+def test_at_most_one_published_rota_per_branch_month(session) -> None:
     """The database refuses a second published rota for the same branch and month; drafts may be many."""
     branch = make_branch(session)
     _rota(session, branch, status=RotaStatus.DRAFT)
@@ -116,14 +116,14 @@ def test_at_most_one_published_rota_per_branch_month(session) -> None:  # type: 
 TUESDAY = 1
 
 
-def _available(volunteer, weekdays=(0, 1, 2, 3, 4), preferred=()) -> None:  # type: ignore[no-untyped-def]
+def _available(volunteer, weekdays=(0, 1, 2, 3, 4), preferred=()) -> None:
     volunteer.availability = []
     db.session.flush()
     volunteer.availability = [VolunteerAvailability(weekday=d, day_part=part, preferred=d in preferred)
                               for d in weekdays for part in (DayPart.MORNING, DayPart.AFTERNOON)]
 
 
-def _small_branch(session):  # type: ignore[no-untyped-def]
+def _small_branch(session):
     """One van and one shop, customers on Tuesdays, enough volunteers for every seat."""
     branch = make_branch(session, code="SB")
     van = make_van(session, branch, name="Van 1")
@@ -148,7 +148,7 @@ def _small_branch(session):  # type: ignore[no-untyped-def]
     return branch, van, shop, people
 
 
-def _generate(session, branch, month="2026-12", time_limit_s=1) -> int:  # type: ignore[no-untyped-def]
+def _generate(session, branch, month="2026-12", time_limit_s=1) -> int:
     job_id = submit_job(session, branch_id=branch.id, kind=GENERATE_JOB_KIND, user_id=None,
                         parameters={"month": month, "time_limit_s": time_limit_s, "result_url": "/rota/ROTA_ID"})
     run_job(sessionmaker(bind=db.engine), job_id)
@@ -162,7 +162,7 @@ def _generate(session, branch, month="2026-12", time_limit_s=1) -> int:  # type:
     return int(job.result["rota_id"])
 
 
-def test_slots_follow_the_branch_data(session) -> None:  # type: ignore[no-untyped-def]
+def test_slots_follow_the_branch_data(session) -> None:
     """Delivery teams per active van and shoppers per active shop on customers' delivery weekdays,
     list collection on Mondays, office cover every weekday morning; inactive vans and shops give none."""
     branch, van, shop, _ = _small_branch(session)
@@ -181,7 +181,7 @@ def test_slots_follow_the_branch_data(session) -> None:  # type: ignore[no-untyp
     assert not {date(2026, 12, 25), date(2026, 12, 28)} & {s.date for s in specs}
 
 
-def test_problem_maps_volunteer_rules(session) -> None:  # type: ignore[no-untyped-def]
+def test_problem_maps_volunteer_rules(session) -> None:
     """Roles, approval, PVG, absences, partners and preferred days reach the library unchanged in meaning."""
     branch, _, _, people = _small_branch(session)
     dora, mo, uli = people["Dora"], people["Mo"], people["Uli"]
@@ -198,7 +198,7 @@ def test_problem_maps_volunteer_rules(session) -> None:  # type: ignore[no-untyp
     assert not u.driver_approved and d.pvg_status == "cleared"
 
 
-def test_generation_job_stores_a_valid_draft(session) -> None:  # type: ignore[no-untyped-def]
+def test_generation_job_stores_a_valid_draft(session) -> None:
     """The background job stores a draft whose assignments pass the library's independent checker."""
     branch, _, _, _ = _small_branch(session)
     rota_id = _generate(session, branch)
@@ -215,7 +215,7 @@ def test_generation_job_stores_a_valid_draft(session) -> None:  # type: ignore[n
     assert teams_for_date(session, branch.id, deliveries[0].date) == []  # a draft is not the published rota
 
 
-def test_unfilled_slots_carry_the_reason(session) -> None:  # type: ignore[no-untyped-def]
+def test_unfilled_slots_carry_the_reason(session) -> None:
     """With no approved driver free, delivery slots stay empty and say why in words."""
     branch, _, _, people = _small_branch(session)
     for name in ("Dora", "Dan"):
@@ -229,14 +229,14 @@ def test_unfilled_slots_carry_the_reason(session) -> None:  # type: ignore[no-un
                for s in unfilled)
 
 
-def _published(session, branch) -> Rota:  # type: ignore[no-untyped-def]
+def _published(session, branch) -> Rota:
     rota_id = _generate(session, branch)
     stored = session.get(Rota, rota_id)
     assert rota_service.publish_rota(session, branch.id, rota_id, expected_version=stored.version, actor=SYSTEM)
     return session.get(Rota, rota_id)
 
 
-def test_publish_makes_teams_visible_and_replaces_the_old_one(session) -> None:  # type: ignore[no-untyped-def]
+def test_publish_makes_teams_visible_and_replaces_the_old_one(session) -> None:
     """Publishing sets the month's published rota; publishing another draft replaces it; a repeat is a no-op."""
     branch, van, _, _ = _small_branch(session)
     first = _published(session, branch)
@@ -251,7 +251,7 @@ def test_publish_makes_teams_visible_and_replaces_the_old_one(session) -> None: 
     assert rota_service.published_rota_id(session, branch.id, tuesday) == second_id
 
 
-def test_publish_with_stale_version_is_refused(session) -> None:  # type: ignore[no-untyped-def]
+def test_publish_with_stale_version_is_refused(session) -> None:
     """A form loaded before someone else changed the rota gets the 'changed meanwhile' message."""
     branch, _, _, _ = _small_branch(session)
     rota_id = _generate(session, branch)
@@ -264,7 +264,7 @@ def _delivery_slot(stored: Rota) -> RotaSlot:
     return next(s for s in stored.slots if s.kind is SlotKind.DELIVERY and len(s.assignments) == 2)
 
 
-def test_edit_that_breaks_a_rule_is_refused_with_the_rule_named(session) -> None:  # type: ignore[no-untyped-def]
+def test_edit_that_breaks_a_rule_is_refused_with_the_rule_named(session) -> None:
     """Putting an unapproved driver in the driver seat names the approval rule and changes nothing."""
     branch, _, _, people = _small_branch(session)
     stored = session.get(Rota, _generate(session, branch))
@@ -280,7 +280,7 @@ def test_edit_that_breaks_a_rule_is_refused_with_the_rule_named(session) -> None
     assert session.scalar(select(RotaChange.id)) is None
 
 
-def test_edit_that_leaves_half_a_team_is_refused(session) -> None:  # type: ignore[no-untyped-def]
+def test_edit_that_leaves_half_a_team_is_refused(session) -> None:
     """Removing only the delivery mate breaks the two-person team rule."""
     branch, _, _, _ = _small_branch(session)
     stored = session.get(Rota, _generate(session, branch))
@@ -292,7 +292,7 @@ def test_edit_that_leaves_half_a_team_is_refused(session) -> None:  # type: igno
     assert "team of two" in caught.value.field_errors["__all__"]
 
 
-def test_valid_edit_is_saved_logged_and_repeatable(session) -> None:  # type: ignore[no-untyped-def]
+def test_valid_edit_is_saved_logged_and_repeatable(session) -> None:
     """Emptying a whole team is allowed, logged before -> after, and the same request again changes nothing."""
     branch, _, _, _ = _small_branch(session)
     stored = session.get(Rota, _generate(session, branch))
@@ -309,7 +309,7 @@ def test_valid_edit_is_saved_logged_and_repeatable(session) -> None:  # type: ig
     assert session.get(RotaSlot, slot_id).unfilled_reason  # the empty slot now says why it is empty
 
 
-def test_swap_exchanges_two_people_when_allowed(session) -> None:  # type: ignore[no-untyped-def]
+def test_swap_exchanges_two_people_when_allowed(session) -> None:
     """Swapping the office volunteers of two mornings puts each in the other's seat."""
     branch, _, _, _ = _small_branch(session)
     stored = session.get(Rota, _generate(session, branch))
@@ -324,7 +324,7 @@ def test_swap_exchanges_two_people_when_allowed(session) -> None:  # type: ignor
     assert [a.volunteer_id for a in session.get(RotaSlot, second.id).assignments] == [one]
 
 
-def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:  # type: ignore[no-untyped-def]
+def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:
     """After a drop-out the volunteer has no shift from that date, earlier shifts stay, changes are logged."""
     branch, _, _, _ = _small_branch(session)
     stored = _published(session, branch)
@@ -347,7 +347,7 @@ def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:  # 
     assert rota_library.check(problem, library_assignments(after)) == []
 
 
-def test_repair_validates_its_input(session) -> None:  # type: ignore[no-untyped-def]
+def test_repair_validates_its_input(session) -> None:
     """A date outside the month or a volunteer of another branch gives field messages."""
     branch, _, _, _ = _small_branch(session)
     other = make_volunteer(session, make_branch(session))
@@ -359,7 +359,7 @@ def test_repair_validates_its_input(session) -> None:  # type: ignore[no-untyped
     assert set(caught.value.field_errors) == {"volunteer_id", "from_date"}
 
 
-def test_another_branch_rota_is_not_found(session) -> None:  # type: ignore[no-untyped-def]
+def test_another_branch_rota_is_not_found(session) -> None:
     """A rota of another branch answers NotFoundError for every read and write."""
     branch, _, _, _ = _small_branch(session)
     other = make_branch(session)
@@ -371,7 +371,7 @@ def test_another_branch_rota_is_not_found(session) -> None:  # type: ignore[no-u
         rota_service.publish_rota(session, other.id, rota_id, expected_version=1, actor=SYSTEM)
 
 
-def test_volunteer_rota_lists_published_shifts_with_partners(session) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_rota_lists_published_shifts_with_partners(session) -> None:
     """A volunteer's own rota shows their published shifts with team-mates."""
     branch, _, _, people = _small_branch(session)
     stored = _published(session, branch)
@@ -382,7 +382,7 @@ def test_volunteer_rota_lists_published_shifts_with_partners(session) -> None:  
     assert len(delivery.partners) == 1
 
 
-def test_cancelled_generation_stores_nothing(session) -> None:  # type: ignore[no-untyped-def]
+def test_cancelled_generation_stores_nothing(session) -> None:
     """Cancel while the solver runs: the job ends cancelled within a second and no rota is stored."""
     import threading
     import time
@@ -409,7 +409,7 @@ def test_cancelled_generation_stores_nothing(session) -> None:  # type: ignore[n
     assert session.scalar(select(Rota.id)) is None
 
 
-def test_branch_without_volunteers_gets_an_empty_rota_with_reasons(session) -> None:  # type: ignore[no-untyped-def]
+def test_branch_without_volunteers_gets_an_empty_rota_with_reasons(session) -> None:
     """No volunteers at all: the job still succeeds, every slot is unfilled and says nobody has the role."""
     branch = make_branch(session)
     make_van(session, branch)
@@ -421,7 +421,7 @@ def test_branch_without_volunteers_gets_an_empty_rota_with_reasons(session) -> N
     assert all("at all" in slot.unfilled_reason for slot in view.unfilled_slots)
 
 
-def test_last_months_published_rota_is_the_history(session) -> None:  # type: ignore[no-untyped-def]
+def test_last_months_published_rota_is_the_history(session) -> None:
     """Generating January reads December's published assignments as history (fairness and stable rounds)."""
     branch, _, _, _ = _small_branch(session)
     december = _published(session, branch)
@@ -431,7 +431,7 @@ def test_last_months_published_rota_is_the_history(session) -> None:  # type: ig
     assert {h.date.month for h in problem.history.assignments} == {12}
 
 
-def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session) -> None:
     """A trainee still to shadow is stored in a van's shadow seat (role shadow), not as one of its team; a new
     experienced mate keeps the shadow, an emptied van takes the shadow off too (logged)."""
     branch, _, _, people = _small_branch(session)
@@ -465,7 +465,7 @@ def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session
                                                       RotaChange.old_volunteer_id == trainee.id)) is not None
 
 
-def test_staffing_summary_says_complete_or_which_seats_are_empty_and_why(session) -> None:  # type: ignore[no-untyped-def]
+def test_staffing_summary_says_complete_or_which_seats_are_empty_and_why(session) -> None:
     """The rota page's summary per branch: "complete", or the empty seats by role and the commonest reasons, in
     the coordinator's words (no solver terms)."""
     branch, _, _, people = _small_branch(session)
@@ -484,7 +484,7 @@ def test_staffing_summary_says_complete_or_which_seats_are_empty_and_why(session
     assert full.complete and full.sentence == f"{branch.name}: complete, every seat is filled."
 
 
-def test_coordinator_sets_and_clears_the_shadow_seat_with_the_solvers_rules(session) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_sets_and_clears_the_shadow_seat_with_the_solvers_rules(session) -> None:
     """The shadow seat of a slot is set or cleared by hand (a logged change), checked by the library's checker
     like the solver's answer: only a trainee still to shadow, beside a full experienced team, within the
     shadow shifts they still need."""
@@ -499,10 +499,10 @@ def test_coordinator_sets_and_clears_the_shadow_seat_with_the_solvers_rules(sess
     target = next(s for s in vans if s.id != shadowed.id
                   and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE})
 
-    def team(slot):  # type: ignore[no-untyped-def]
+    def team(slot):
         return [Seat(a.role, a.volunteer_id) for a in slot.assignments if a.role is not RotaRole.SHADOW]
 
-    def edit(slot_id, seats):  # type: ignore[no-untyped-def]
+    def edit(slot_id, seats):
         version = session.get(Rota, stored.id).version
         return rota_service.update_slot(session, branch.id, stored.id, slot_id, seats, expected_version=version,
                                         actor=SYSTEM)

@@ -14,7 +14,7 @@ from tests.foodtrain.test_rota_service import DAY, _delivery, _rota
 ACTOR = Actor(user_id=None, username="coordinator")
 
 
-def test_seats_of_a_closed_day_or_a_van_out_of_service_are_not_counted_empty(session) -> None:  # type: ignore[no-untyped-def]
+def test_seats_of_a_closed_day_or_a_van_out_of_service_are_not_counted_empty(session) -> None:
     """Three empty delivery slots (six seats); the branch closes one day and one van goes in the garage on
     another: two seats empty are left, the page marks the others off and publishing does not warn of them."""
     branch = make_branch(session)
@@ -39,7 +39,7 @@ def test_seats_of_a_closed_day_or_a_van_out_of_service_are_not_counted_empty(ses
     assert [slot.off_reason for slot in days[DAY + timedelta(days=7)].slots] == ["the van is out of service that day"]
 
 
-def test_a_volunteers_shift_in_a_van_taken_out_of_service_shows_cancelled(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_volunteers_shift_in_a_van_taken_out_of_service_shows_cancelled(session) -> None:
     """The driver's own rota and calendar say the shift is off, with why, once the van goes in the garage."""
     from foodtrain.services.volunteer_calendar import calendar_events
     from tests.factories import make_volunteer

@@ -10,7 +10,7 @@ TUESDAY = date(2026, 12, 1)
 ANCHOR = date(2026, 11, 3)  # a Tuesday four weeks earlier
 
 
-def _due(on: date, **overrides) -> bool:  # type: ignore[no-untyped-def]
+def _due(on: date, **overrides) -> bool:
     fields = dict(status=CustomerStatus.ACTIVE, frequency=DeliveryFrequency.WEEKLY, anchor_date=ANCHOR,
                   delivery_weekday=1, paused_from=None, paused_until=None, ended_on=None, on=on)
     return is_customer_due(**(fields | overrides))

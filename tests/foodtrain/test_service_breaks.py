@@ -32,7 +32,7 @@ TUESDAY = date(2026, 12, 1)  # the factories' customers are weekly on Tuesdays
 
 
 @pytest.fixture
-def world(session):  # type: ignore[no-untyped-def]
+def world(session):
     branch = make_branch(session)
     shop = make_shop(session, branch, name="Co-op")
     other_shop = make_shop(session, branch, name="Spar")
@@ -47,14 +47,14 @@ def world(session):  # type: ignore[no-untyped-def]
     return ids
 
 
-def _count(session, model) -> int:  # type: ignore[no-untyped-def]
+def _count(session, model) -> int:
     return session.scalar(select(func.count(model.id)))
 
 
 # ---------------------------------------------------------------- vans
 
 
-def test_a_van_out_of_service_gets_no_rota_slot_and_is_not_planned_on_those_dates(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_van_out_of_service_gets_no_rota_slot_and_is_not_planned_on_those_dates(session, world) -> None:
     """From the first to the last day (inclusive): no delivery slot on the rota, left out by the planner's rule."""
     take_van_out(session, world["branch"], world["van"], TUESDAY, TUESDAY + timedelta(days=7), "MOT", ACTOR, TODAY)
     slots = {(spec.van_id, spec.date) for spec in slots_for_month(session, world["branch"], TUESDAY)
@@ -69,7 +69,7 @@ def test_a_van_out_of_service_gets_no_rota_slot_and_is_not_planned_on_those_date
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.entity_type == "van")) == "van.out_of_service"
 
 
-def test_until_further_notice_then_back_in_service(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_until_further_notice_then_back_in_service(session, world) -> None:
     """No last day: out from then on; back in service ends a running period yesterday, removes a future one."""
     take_van_out(session, world["branch"], world["van"], TODAY, None, "Engine", ACTOR, TODAY)
     assert world["van"] in vans_out_of_service(session, world["branch"], TODAY + timedelta(days=300))
@@ -91,7 +91,7 @@ def test_until_further_notice_then_back_in_service(session, world) -> None:  # t
     (TUESDAY, None, "   ", "reason"),
     (TUESDAY, None, "x" * 201, "reason"),
 ])
-def test_bad_periods_are_refused_and_nothing_is_written(session, world, start, end, reason, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_periods_are_refused_and_nothing_is_written(session, world, start, end, reason, field) -> None:
     """A past start, a last day before the first, no reason, a reason too long: a message, no row, no audit."""
     with pytest.raises(ValidationError) as error:
         take_van_out(session, world["branch"], world["van"], start, end, reason, ACTOR, TODAY)
@@ -101,7 +101,7 @@ def test_bad_periods_are_refused_and_nothing_is_written(session, world, start, e
     assert _count(session, VanServiceBreak) == _count(session, ShopClosure) == _count(session, AuditEvent) == 0
 
 
-def test_overlapping_periods_are_refused(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_overlapping_periods_are_refused(session, world) -> None:
     """A second period over the first says which one is there already."""
     take_van_out(session, world["branch"], world["van"], TUESDAY, TUESDAY + timedelta(days=6), "MOT", ACTOR, TODAY)
     with pytest.raises(ValidationError) as error:
@@ -110,7 +110,7 @@ def test_overlapping_periods_are_refused(session, world) -> None:  # type: ignor
     assert _count(session, VanServiceBreak) == 1
 
 
-def test_another_branchs_van_or_shop_is_not_found(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_another_branchs_van_or_shop_is_not_found(session, world) -> None:
     """Nothing of another branch can be taken out, closed, or ended."""
     with pytest.raises(NotFoundError):
         take_van_out(session, world["branch"], world["stranger_van"], TUESDAY, None, "MOT", ACTOR, TODAY)
@@ -122,7 +122,7 @@ def test_another_branchs_van_or_shop_is_not_found(session, world) -> None:  # ty
         put_van_back(session, world["branch"], world["spare"], period_id, ACTOR, TODAY)
 
 
-def test_taking_a_van_out_reports_its_published_round_and_the_plan_says_so(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_taking_a_van_out_reports_its_published_round_and_the_plan_says_so(session, monkeypatch) -> None:
     """Like closing a day: the published rounds on those dates are returned, and the plan lists the van."""
     branch, _shop, van, *_ = _published(session, monkeypatch)
     booked = take_van_out(session, branch.id, van.id, DAY, DAY, "Broken clutch", ACTOR, DAY - timedelta(days=1))
@@ -135,7 +135,7 @@ def test_taking_a_van_out_reports_its_published_round_and_the_plan_says_so(sessi
 # ---------------------------------------------------------------- shops
 
 
-def test_no_order_is_taken_or_moved_onto_a_day_the_shop_is_closed(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_no_order_is_taken_or_moved_onto_a_day_the_shop_is_closed(session, world) -> None:
     """Said before typing (the entry page), refused on saving and on moving; another day is fine."""
     close_shop(session, world["branch"], world["shop"], TUESDAY, TUESDAY, "Stocktake", ACTOR, TODAY)
     assert shops_closed(session, world["branch"], TUESDAY) == {world["shop"]: "Stocktake"}
@@ -150,7 +150,7 @@ def test_no_order_is_taken_or_moved_onto_a_day_the_shop_is_closed(session, world
     assert "Stocktake" in error.value.field_errors["delivery_date"]
 
 
-def test_closing_a_shop_lists_its_orders_to_move_and_opening_it_again_ends_that(session, world) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_shop_lists_its_orders_to_move_and_opening_it_again_ends_that(session, world) -> None:
     """The orders still to deliver from that shop on those dates come back, and stay listed until moved."""
     customer_order = make_order(session, session.get(Customer, world["customer"]),
                                 delivery_date=TUESDAY, lines=[OrderLine(position=1, item="Tea", quantity=1)])
@@ -167,7 +167,7 @@ def test_closing_a_shop_lists_its_orders_to_move_and_opening_it_again_ends_that(
     assert shops_closed(session, world["branch"], TUESDAY) == {}
 
 
-def test_the_planner_plans_no_pickup_at_a_closed_shop(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_planner_plans_no_pickup_at_a_closed_shop(session, monkeypatch) -> None:
     """The published plan lists each order of the closed shop; re-planned, they are unplanned with the reason."""
     branch, shop, _van, _team, orders, _teams, _plan_id = _published(session, monkeypatch)
     close_shop(session, branch.id, shop.id, DAY, DAY, "Flooded", ACTOR, DAY - timedelta(days=1))

@@ -10,7 +10,7 @@ from foodtrain.services.rota import VanTeam
 from tests.foodtrain.test_planning import DAY, _day, _plan
 
 
-def test_a_shadowing_trainee_is_on_the_sheet_but_gets_no_key_safe_code(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_shadowing_trainee_is_on_the_sheet_but_gets_no_key_safe_code(session, monkeypatch) -> None:
     """Key-safe codes go to the round's driver and mate only: the trainee shadowing them (a third person on the
     team line, "shadowing") sees the codes as held by the team, and as a driver-role user gets no sheet at all."""
     from foodtrain.encryption import FieldCipher

@@ -19,7 +19,7 @@ COORDINATOR = Actor(user_id=None, username="coordinator-test")
 DEC_1, DEC_8, DEC_15 = date(2026, 12, 1), date(2026, 12, 8), date(2026, 12, 15)
 
 
-def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLISHED,  # type: ignore[no-untyped-def]
+def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLISHED,
                     published_at=None):
     """A rota of December with a van slot on each of ``days`` and the trainee shadowing in it."""
     published = status is RotaStatus.PUBLISHED
@@ -40,7 +40,7 @@ def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLI
     return rota, slots
 
 
-def _setting(session):  # type: ignore[no-untyped-def]
+def _setting(session):
     branch = make_branch(session)
     van = make_van(session, branch)
     trainee = make_volunteer(session, branch, (VolunteerRole.DELIVERY_MATE,), is_trainee=True,
@@ -49,11 +49,11 @@ def _setting(session):  # type: ignore[no-untyped-def]
     return branch, van, trainee
 
 
-def _events(session, action: str) -> int:  # type: ignore[no-untyped-def]
+def _events(session, action: str) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_a_past_shadow_shift_counts_once(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_past_shadow_shift_counts_once(session) -> None:
     """Only days before today count; counting again (any number of times) changes nothing; each count is logged."""
     branch, van, trainee = _setting(session)
     _published_rota(session, branch, van, trainee, [DEC_1, DEC_8])
@@ -68,7 +68,7 @@ def test_a_past_shadow_shift_counts_once(session) -> None:  # type: ignore[no-un
     assert _events(session, "rota.shadow_shift_done") == 2
 
 
-def test_drafts_and_republishing_do_not_count_again(session) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_and_republishing_do_not_count_again(session) -> None:
     """A draft counts nothing; a newer published rota with the same day (the old one replaced) keeps it counted."""
     branch, van, trainee = _setting(session)
     _published_rota(session, branch, van, trainee, [DEC_1], status=RotaStatus.DRAFT)
@@ -90,7 +90,7 @@ def test_drafts_and_republishing_do_not_count_again(session) -> None:  # type: i
     assert count_shadow_shifts_done(session, branch.id, date(2026, 12, 20)) == 0
 
 
-def test_a_missed_shift_does_not_count_or_is_given_back(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_missed_shift_does_not_count_or_is_given_back(session) -> None:
     """Marked missed after counting: given back; before counting: never counted; unmarked: counted again."""
     branch, van, trainee = _setting(session)
     rota, (first, second) = _published_rota(session, branch, van, trainee, [DEC_1, DEC_8])
@@ -117,7 +117,7 @@ def test_a_missed_shift_does_not_count_or_is_given_back(session) -> None:  # typ
     assert [e.username for e in logged] == ["coordinator-test"] * 3
 
 
-def test_a_future_shift_cannot_be_missed(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_future_shift_cannot_be_missed(session) -> None:
     """Only a shift whose day has come can be marked missed, with a clear message."""
     branch, van, trainee = _setting(session)
     rota, (slot,) = _published_rota(session, branch, van, trainee, [DEC_15])
@@ -126,7 +126,7 @@ def test_a_future_shift_cannot_be_missed(session) -> None:  # type: ignore[no-un
     assert "has happened" in caught.value.field_errors["__all__"]
 
 
-def test_at_zero_the_trainee_may_take_a_seat_next_month(session) -> None:  # type: ignore[no-untyped-def]
+def test_at_zero_the_trainee_may_take_a_seat_next_month(session) -> None:
     """The library sees the shadow shifts still needed at the start of a rota's month: this month's counted
     shifts still count for December (its rota stays valid), none are needed for January."""
     branch, van, trainee = _setting(session)
@@ -144,7 +144,7 @@ def test_at_zero_the_trainee_may_take_a_seat_next_month(session) -> None:  # typ
     assert needed(date(2027, 1, 1)) == 0
 
 
-def test_nightly_command_counts_every_branch(app, session) -> None:  # type: ignore[no-untyped-def]
+def test_nightly_command_counts_every_branch(app, session) -> None:
     """`foodtrain count-shadow-shifts` counts each branch's past shadow shifts, and nothing on a second run."""
     branch, van, trainee = _setting(session)
     rota, _ = _published_rota(session, branch, van, trainee, [DEC_1])

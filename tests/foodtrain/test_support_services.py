@@ -35,14 +35,14 @@ TODAY = date(2026, 12, 7)  # a Monday
 TUESDAY = date(2026, 12, 8)
 
 
-def _referral(session, branch, customer, **overrides):  # type: ignore[no-untyped-def]
+def _referral(session, branch, customer, **overrides):
     details = referrals.ReferralDetails(customer_id=customer.id, service=SupportService.EXTRA,
                                         source=ReferralSource.GP, referred_on=TODAY, referrer_name="Dr Brown",
                                         **overrides)
     return referrals.create_referral(session, branch.id, details, actor=ACTOR, form_token="", today=TODAY)
 
 
-def test_referral_needs_who_referred_unless_self_and_is_branch_scoped(session) -> None:  # type: ignore[no-untyped-def]
+def test_referral_needs_who_referred_unless_self_and_is_branch_scoped(session) -> None:
     branch, other = make_branch(session), make_branch(session)
     customer = make_customer(session, branch)
     with pytest.raises(ValidationError) as error:
@@ -60,7 +60,7 @@ def test_referral_needs_who_referred_unless_self_and_is_branch_scoped(session) -
         referrals.get_referral(session, other.id, self_id)
 
 
-def test_resubmitted_referral_form_creates_one_referral(session) -> None:  # type: ignore[no-untyped-def]
+def test_resubmitted_referral_form_creates_one_referral(session) -> None:
     branch = make_branch(session)
     customer = make_customer(session, branch)
     details = referrals.ReferralDetails(customer_id=customer.id, service=SupportService.EXTRA,
@@ -70,7 +70,7 @@ def test_resubmitted_referral_form_creates_one_referral(session) -> None:  # typ
     assert first == second and len(session.scalars(select(Referral)).all()) == 1
 
 
-def test_accepting_needs_consent_declining_needs_a_reason_and_waiting_list_shrinks(session) -> None:  # type: ignore[no-untyped-def]
+def test_accepting_needs_consent_declining_needs_a_reason_and_waiting_list_shrinks(session) -> None:
     branch = make_branch(session)
     customer = make_customer(session, branch)
     first, second = _referral(session, branch, customer), _referral(session, branch, customer)
@@ -94,7 +94,7 @@ def test_accepting_needs_consent_declining_needs_a_reason_and_waiting_list_shrin
     assert actions.count("referral.create") == 2 and actions.count("referral.decide") == 2
 
 
-def _extra_setup(session):  # type: ignore[no-untyped-def]
+def _extra_setup(session):
     branch = make_branch(session)
     customer = make_customer(session, branch)
     task = ExtraTaskType(branch_id=branch.id, name="Hanging curtains")
@@ -103,7 +103,7 @@ def _extra_setup(session):  # type: ignore[no-untyped-def]
     session.add(task)
     session.flush()
 
-    def volunteer(**overrides):  # type: ignore[no-untyped-def]
+    def volunteer(**overrides):
         v = make_volunteer(session, branch, **overrides)
         v.availability = [VolunteerAvailability(weekday=1, day_part=part) for part in DayPart]
         session.add(VolunteerSkill(volunteer_id=v.id, task_type_id=task.id))
@@ -113,13 +113,13 @@ def _extra_setup(session):  # type: ignore[no-untyped-def]
     return branch, customer, task, volunteer
 
 
-def _request(session, branch, customer, task):  # type: ignore[no-untyped-def]
+def _request(session, branch, customer, task):
     return extra.request_job(session, branch.id, extra.JobRequest(customer.id, task.id, "Bedroom curtains",
                                                                    frozenset({1, 3})), actor=ACTOR, form_token="",
                              today=TODAY)
 
 
-def test_price_comes_from_the_list_on_the_day(session) -> None:  # type: ignore[no-untyped-def]
+def test_price_comes_from_the_list_on_the_day(session) -> None:
     """Requested on Monday at £5; scheduled for Tuesday, when the £6 price starts."""
     branch, customer, task, volunteer = _extra_setup(session)
     helper = volunteer()
@@ -132,7 +132,7 @@ def test_price_comes_from_the_list_on_the_day(session) -> None:  # type: ignore[
     assert extra.price_on(session, task.id, date(2019, 12, 31)) is None
 
 
-def test_candidates_have_the_skill_and_pvg_and_free_ones_come_first(session) -> None:  # type: ignore[no-untyped-def]
+def test_candidates_have_the_skill_and_pvg_and_free_ones_come_first(session) -> None:
     branch, customer, task, volunteer = _extra_setup(session)
     free = volunteer(first_name="Free")
     busy = volunteer(first_name="Busy")
@@ -147,7 +147,7 @@ def test_candidates_have_the_skill_and_pvg_and_free_ones_come_first(session) -> 
     assert "EXTRA job" in found[1].reasons[0]
 
 
-def test_scheduling_refuses_a_clash_no_pvg_no_skill(session) -> None:  # type: ignore[no-untyped-def]
+def test_scheduling_refuses_a_clash_no_pvg_no_skill(session) -> None:
     branch, customer, task, volunteer = _extra_setup(session)
     helper = volunteer()
     pending = volunteer(pvg_status=PvgStatus.PENDING, pvg_issued_on=None)
@@ -166,7 +166,7 @@ def test_scheduling_refuses_a_clash_no_pvg_no_skill(session) -> None:  # type: i
                                                                   (TUESDAY, DayPart.AFTERNOON)]
 
 
-def test_completion_records_time_and_payment_and_the_sheet_prints(session) -> None:  # type: ignore[no-untyped-def]
+def test_completion_records_time_and_payment_and_the_sheet_prints(session) -> None:
     branch, customer, task, volunteer = _extra_setup(session)
     helper = volunteer()
     job_id = _request(session, branch, customer, task)
@@ -191,7 +191,7 @@ def test_completion_records_time_and_payment_and_the_sheet_prints(session) -> No
     assert {"extra.request", "extra.schedule", "extra.print_sheet", "extra.complete"} <= actions
 
 
-def test_a_retired_kind_of_job_keeps_its_history_but_is_no_longer_offered(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_retired_kind_of_job_keeps_its_history_but_is_no_longer_offered(session) -> None:
     """Retiring deletes nothing: prices, the job already asked for and the volunteers' skills stay, that job can
     still be scheduled at its dated price; new requests and new prices are refused until it is offered again."""
     from foodtrain.services.support_links import SupportProfileDetails, save_support_profile
@@ -224,7 +224,7 @@ def test_a_retired_kind_of_job_keeps_its_history_but_is_no_longer_offered(sessio
     assert actions.count("extra.retire_task") == 1 and actions.count("extra.offer_task") == 1
 
 
-def test_erasing_the_customer_clears_referral_and_job_texts(session) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_the_customer_clears_referral_and_job_texts(session) -> None:
     branch, customer, task, volunteer = _extra_setup(session)
     referral_id = _referral(session, branch, customer, notes="Lives alone since March")
     job_id = _request(session, branch, customer, task)
@@ -235,7 +235,7 @@ def test_erasing_the_customer_clears_referral_and_job_texts(session) -> None:  #
     assert job.price_pence == 500  # the statistics stay
 
 
-def test_subject_export_includes_the_new_records(session) -> None:  # type: ignore[no-untyped-def]
+def test_subject_export_includes_the_new_records(session) -> None:
     """A customer's export holds their referrals and EXTRA jobs; a volunteer's their skills, but not the jobs
     they were given (a job's details are the customer's data: the export follows only the person's own rows)."""
     import json

@@ -58,7 +58,7 @@ def test_events_come_from_plain_values_in_time_order() -> None:
     assert events[0].summary == "Food Train: befriending visit" and events[0].location == ""
 
 
-def _rota_with_shifts(session: Session, branch, shifts: list[tuple[int, date]]) -> None:  # type: ignore[no-untyped-def]
+def _rota_with_shifts(session: Session, branch, shifts: list[tuple[int, date]]) -> None:
     rota = Rota(branch_id=branch.id, month=TODAY.replace(day=1), status=RotaStatus.PUBLISHED,
                 published_month=TODAY.replace(day=1))
     for n, (volunteer_id, day) in enumerate(shifts):
@@ -70,7 +70,7 @@ def _rota_with_shifts(session: Session, branch, shifts: list[tuple[int, date]]) 
     session.commit()
 
 
-def _match(session: Session, branch, volunteer, **overrides) -> BefriendingMatch:  # type: ignore[no-untyped-def]
+def _match(session: Session, branch, volunteer, **overrides) -> BefriendingMatch:
     customer = make_customer(session, branch, first_name="Morag", last_name="Secretname",
                              address_line1="12 Hidden Lane")
     fields = {"branch_id": branch.id, "customer_id": customer.id, "volunteer_id": volunteer.id,

@@ -20,7 +20,7 @@ from rota.domain import PART_OF_DAY_WORDS
     (0, 0, "the best possible"),
     (None, None, "not yet known"),
 ])
-def test_plan_quality_in_words(cost, best, words) -> None:  # type: ignore[no-untyped-def]
+def test_plan_quality_in_words(cost, best, words) -> None:
     """A plan is rated against the best possible, rounded up to whole per cent; no claim without a bound."""
     assert wording.plan_quality(cost, best) == words
 

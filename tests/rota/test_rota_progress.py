@@ -5,7 +5,7 @@ from rota import Params, SearchProgress, solve
 from rota.generator import generate
 
 
-def _problem():  # type: ignore[no-untyped-def]
+def _problem():
     return generate("typical", seed=1)
 
 

@@ -17,7 +17,7 @@ from routing.versus import DayRoute, check_day_plan
 from test_routing_random import days
 
 
-def _servable(problem):  # type: ignore[no-untyped-def]
+def _servable(problem):
     full = compile_day(problem)
     return replace(problem, orders=tuple(o for k, o in enumerate(problem.orders) if explain_alone(full, k) is None))
 
@@ -26,7 +26,7 @@ def _day_routes(day: CompiledDay, routes: tuple[tuple[int, ...], ...]) -> list[D
     return [(v, [(day.nodes[n].kind, day.nodes[n].order) for n in r]) for v, r in enumerate(routes) if r]
 
 
-def _assert_every_rule(problem, routes: tuple[tuple[int, ...], ...]) -> None:  # type: ignore[no-untyped-def]
+def _assert_every_rule(problem, routes: tuple[tuple[int, ...], ...]) -> None:
     day = compile_day(problem)
     model = day.model()
     served = [n for r in routes for n in r]
@@ -83,7 +83,7 @@ def test_a_stop_request_ends_the_construction_without_a_plan() -> None:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days())
-def test_insertion_plans_of_random_small_days_keep_every_rule(problem) -> None:  # type: ignore[no-untyped-def]
+def test_insertion_plans_of_random_small_days_keep_every_rule(problem) -> None:
     """Whatever the data: a plan that serves every servable order within every rule, or None (fleet too small)."""
     problem = _servable(problem)
     if not problem.orders:

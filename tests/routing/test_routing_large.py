@@ -27,7 +27,7 @@ def _model(seed: int, orders: int) -> NodeModel:
     return compile_day(generate_varied_day(seed, orders)).model()
 
 
-def _servable(seed: int, orders: int):  # type: ignore[no-untyped-def]
+def _servable(seed: int, orders: int):
     """The generated day without the orders no van can serve even alone (as the benchmarks give it)."""
     problem = generate_varied_day(seed, orders)
     full = compile_day(problem)

@@ -124,7 +124,7 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
 
     search = engine.search
 
-    def recording(model, time_limit_s, strategy, stop=None, report=None):  # type: ignore[no-untyped-def]
+    def recording(model, time_limit_s, strategy, stop=None, report=None):
         found = search(model, time_limit_s, strategy, stop, report)
         (tmp_path / f"{strategy.engine}-{strategy.seed}.json").write_text(
             json.dumps([found.found, list(found.key(model.minimise_vehicles))]))

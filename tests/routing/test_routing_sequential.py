@@ -39,7 +39,7 @@ def test_sequential_plans_of_varied_days_keep_every_rule(seed: int) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days(), st.sampled_from(VARIANTS))
-def test_sequential_plans_of_random_small_days_keep_every_rule(problem, variant) -> None:  # type: ignore[no-untyped-def]
+def test_sequential_plans_of_random_small_days_keep_every_rule(problem, variant) -> None:
     """Whatever the data: a plan that serves every servable order within every rule, or None (fleet too small)."""
     problem = _servable(problem)
     if not problem.orders:

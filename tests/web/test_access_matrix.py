@@ -99,7 +99,7 @@ class Records:
                       if kind not in skip_kinds and any(marker.casefold() in text for marker in markers))
 
 
-def _first(model, branch_id: int):  # type: ignore[no-untyped-def]
+def _first(model, branch_id: int):
     return db.session.scalar(select(model).where(model.branch_id == branch_id).order_by(model.id).limit(1))
 
 
@@ -302,7 +302,7 @@ def _path_values(access: Access, records: Records, code: str) -> dict[str, objec
     return values
 
 
-def _url_of(rule, values: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
+def _url_of(rule, values: dict[str, object]) -> str:
     """The rule's path with test values (a tuple offers choices, for converters such as any(json, csv))."""
     names = sorted(rule.arguments)
     missing = [name for name in names if name not in values]
@@ -461,7 +461,7 @@ class MatrixResult:
     unexpected: list[str] = field(default_factory=list)
 
 
-def response_text(response) -> str:  # type: ignore[no-untyped-def]
+def response_text(response) -> str:
     """What a person would read in the response: pages, CSV, JSON and calendars as text, the words of PDFs
     and the cells of spreadsheets (so a leak in an export or a printed sheet is found too)."""
     mimetype = response.mimetype or ""
@@ -479,7 +479,7 @@ def response_text(response) -> str:  # type: ignore[no-untyped-def]
     return ""
 
 
-def _leak_problem(records: Records, branch: str, response, skip_kinds: frozenset[str]) -> str | None:  # type: ignore[no-untyped-def]
+def _leak_problem(records: Records, branch: str, response, skip_kinds: frozenset[str]) -> str | None:
     kinds = records.leaked(branch, response_text(response), skip_kinds)
     return f"showed the other branch's {', '.join(kinds)}" if kinds else None
 
@@ -607,7 +607,7 @@ def test_widened_role_mutation_is_caught(demo_app: Flask) -> None:
     assert _widened_role_is_caught(demo_app)
 
 
-def test_admin_probe_catches_a_view_that_ignores_the_admins_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_admin_probe_catches_a_view_that_ignores_the_admins_branch(demo_app: Flask, monkeypatch) -> None:
     """The admin works in one branch at a time: a subject-access page that looked records up in every branch
     (here: in West Lothian while the admin works in Dumfries and Galloway) is reported by the admin's probe."""
     import web.privacy
@@ -628,16 +628,16 @@ def _branch_id(app: Flask, code: str) -> int:
         return db.session.scalar(select(Branch.id).where(Branch.code == code))
 
 
-def _customer_looked_up_anywhere(original):  # type: ignore[no-untyped-def]
+def _customer_looked_up_anywhere(original):
     """The planted mistake: the order entry context finds the customer by id alone, in whatever branch they are."""
-    def order_entry_context(session, branch_id, customer_id, delivery_date, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def order_entry_context(session, branch_id, customer_id, delivery_date, *args, **kwargs):
         customer = session.get(Customer, customer_id)
         return original(session, customer.branch_id if customer else branch_id, customer_id, delivery_date,
                         *args, **kwargs)
     return order_entry_context
 
 
-def test_path_probe_catches_a_record_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_path_probe_catches_a_record_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:
     """The customer record looked up in Dumfries and Galloway whoever asks: a West Lothian office user opening a
     DG customer's id is reported (answered 200, and the page shows that customer's name)."""
     import web.customers
@@ -649,7 +649,7 @@ def test_path_probe_catches_a_record_page_that_ignores_the_branch(demo_app: Flas
         result.unexpected
 
 
-def test_query_probe_catches_an_order_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_query_probe_catches_an_order_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:
     """/orders/new?customer_id=<another branch's customer> with the customer looked up without the branch:
     the page shows that customer's name (not their postcode), and the query probe reports it."""
     import web.orders
@@ -660,7 +660,7 @@ def test_query_probe_catches_an_order_page_that_ignores_the_branch(demo_app: Fla
                for line in result.unexpected), result.unexpected
 
 
-def test_form_probe_catches_an_order_form_shown_again_with_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_form_probe_catches_an_order_form_shown_again_with_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:
     """The same mistake reached by a post: the order form shown again ("Add more lines") for another branch's
     customer_id shows that customer's name; the form probe reports it."""
     import web.orders
@@ -671,14 +671,14 @@ def test_form_probe_catches_an_order_form_shown_again_with_another_branchs_custo
                for line in result.unexpected), result.unexpected
 
 
-def test_form_probe_catches_an_order_saved_for_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_form_probe_catches_an_order_saved_for_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:
     """Saving an order that finds its customer without the branch: the West Lothian order pointing at a Dumfries
     and Galloway customer is reported (a row across branches, and the name in the 'Order saved' message)."""
     import foodtrain.services.orders.taking as taking
 
     original = taking.in_branch
 
-    def customers_of_any_branch(statement, model, branch_id):  # type: ignore[no-untyped-def]
+    def customers_of_any_branch(statement, model, branch_id):
         return statement if model is Customer else original(statement, model, branch_id)
 
     # The save finds the customer (with their order that day) through in_branch: the planted mistake drops it.

@@ -14,7 +14,7 @@ from tests.conftest import DEMO_PASSWORD, csrf_token_from, sign_in
 NEW_PASSWORD = "a new kettle on the old stove"
 
 
-def test_change_password_signs_out_everywhere(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_change_password_signs_out_everywhere(demo_app) -> None:
     """After a change, this and every other session of the user are ended; the new password works."""
     other_browser = demo_app.test_client()
     sign_in(other_browser, "office-dg")
@@ -38,7 +38,7 @@ def _secret_from(page: str) -> str:
     return re.search(r"<code>([A-Z2-7]+)</code>", page).group(1)
 
 
-def test_second_factor_setup_and_login(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_second_factor_setup_and_login(demo_app) -> None:
     """A coordinator turns on TOTP; then sign-in needs the code, a wrong or reused code is refused."""
     client = demo_app.test_client()
     sign_in(client, "coordinator-dg")
@@ -73,17 +73,17 @@ def test_second_factor_setup_and_login(demo_app) -> None:  # type: ignore[no-unt
     assert reused.status_code == 400
 
 
-def test_second_factor_not_offered_to_office_or_drivers(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_second_factor_not_offered_to_office_or_drivers(demo_client) -> None:
     sign_in(demo_client, "office-dg")
     assert "Second factor" not in demo_client.get("/account/").get_data(as_text=True)
     assert demo_client.get("/account/second-factor").status_code == 403
 
 
-def test_second_step_expires_without_a_password_step(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_second_step_expires_without_a_password_step(demo_client) -> None:
     assert demo_client.get("/login/second-factor").headers["Location"].endswith("/login")
 
 
-def _turn_on_second_factor(app, username: str) -> pyotp.TOTP:  # type: ignore[no-untyped-def]
+def _turn_on_second_factor(app, username: str) -> pyotp.TOTP:
     from foodtrain.services.two_factor import begin_enrolment
     from web.security import field_cipher
 
@@ -95,7 +95,7 @@ def _turn_on_second_factor(app, username: str) -> pyotp.TOTP:  # type: ignore[no
     return pyotp.TOTP(secret)
 
 
-def test_replayed_second_factor_cookie_cannot_bypass_the_limit(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_replayed_second_factor_cookie_cannot_bypass_the_limit(demo_app) -> None:
     """Wrong codes are counted on the server: replaying the cookie saved after the password step gives
     no fresh attempts, and once locked even the right code is refused."""
     totp = _turn_on_second_factor(demo_app, "coordinator-dg")
@@ -126,7 +126,7 @@ def test_replayed_second_factor_cookie_cannot_bypass_the_limit(demo_app) -> None
     assert accepted_after_limit == 0
 
 
-def test_turning_the_second_factor_off_needs_the_password(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_turning_the_second_factor_off_needs_the_password(demo_app) -> None:
     """Without the current password the second factor stays on; five wrong passwords sign the user out."""
     totp = _turn_on_second_factor(demo_app, "coordinator-dg")
     with demo_app.app_context():
@@ -152,7 +152,7 @@ def test_turning_the_second_factor_off_needs_the_password(demo_app) -> None:  # 
         assert user.totp_enabled and user.locked_until is not None
 
 
-def test_turning_the_second_factor_off_with_the_password(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_turning_the_second_factor_off_with_the_password(demo_app) -> None:
     """The right current password turns it off, and that is audited."""
     totp = _turn_on_second_factor(demo_app, "coordinator-dg")
     client = demo_app.test_client()
@@ -172,7 +172,7 @@ def test_turning_the_second_factor_off_with_the_password(demo_app) -> None:  # t
     assert {"user.reauth_ok", "user.second_factor_disabled"} <= actions
 
 
-def test_password_change_attempts_are_limited(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_password_change_attempts_are_limited(demo_app) -> None:
     """Guessing the current password on the change form: after five wrong ones the user is signed out, locked."""
     client = demo_app.test_client()
     sign_in(client, "office-dg")

@@ -4,14 +4,14 @@ from __future__ import annotations
 from tests.conftest import DEMO_PASSWORD, csrf_token_from, sign_in
 
 
-def test_pages_need_login(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_login(demo_client) -> None:
     """Anonymous visitors are sent to the login page from every customer-data page."""
     for path in ("/", "/customers/", "/customers/1", "/volunteers/", "/volunteers/1"):
         response = demo_client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
 
 
-def test_login_and_logout(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_login_and_logout(demo_client) -> None:
     response = sign_in(demo_client, "office-dg")
     assert response.status_code == 302
     page = demo_client.get("/").get_data(as_text=True)
@@ -21,7 +21,7 @@ def test_login_and_logout(demo_client) -> None:  # type: ignore[no-untyped-def]
     assert demo_client.get("/").status_code == 302
 
 
-def test_wrong_password_is_explained_without_saying_which_part(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_explained_without_saying_which_part(demo_client) -> None:
     response = sign_in(demo_client, "office-dg", "not the password at all")
     assert response.status_code == 400
     assert "do not match" in response.get_data(as_text=True)
@@ -29,14 +29,14 @@ def test_wrong_password_is_explained_without_saying_which_part(demo_client) -> N
     assert "do not match" in response.get_data(as_text=True)
 
 
-def test_login_form_needs_csrf_token(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_login_form_needs_csrf_token(demo_client) -> None:
     """A login post without the CSRF token is refused and signs nobody in."""
     response = demo_client.post("/login", data={"username": "office-dg", "password": DEMO_PASSWORD})
     assert response.status_code == 400
     assert demo_client.get("/").status_code == 302
 
 
-def test_copied_cookie_stops_working_after_logout(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_copied_cookie_stops_working_after_logout(demo_app) -> None:
     """The session cookie of a signed-out browser, replayed by another, opens nothing."""
     browser = demo_app.test_client()
     sign_in(browser, "office-dg")
@@ -50,14 +50,14 @@ def test_copied_cookie_stops_working_after_logout(demo_app) -> None:  # type: ig
     assert thief.get("/customers/").status_code == 302
 
 
-def test_next_parameter_stays_on_site(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_next_parameter_stays_on_site(demo_client) -> None:
     page = demo_client.get("/login?next=https://evil.example/").get_data(as_text=True)
     response = demo_client.post("/login?next=https://evil.example/", data={
         "username": "office-dg", "password": DEMO_PASSWORD, "csrf_token": csrf_token_from(page)})
     assert response.headers["Location"] == "/"
 
 
-def test_security_headers_on_every_response(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_security_headers_on_every_response(demo_client) -> None:
     for path in ("/login", "/static/css/app.css", "/no-such-page"):
         response = demo_client.get(path)
         headers = response.headers

@@ -8,13 +8,13 @@ from foodtrain.models import Branch, Customer, Volunteer
 from tests.conftest import sign_in
 
 
-def _ids(app, model, code: str) -> list[int]:  # type: ignore[no-untyped-def]
+def _ids(app, model, code: str) -> list[int]:
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == code))
         return list(db.session.scalars(select(model.id).where(model.branch_id == branch_id).limit(3)))
 
 
-def test_other_branch_records_answer_404(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_other_branch_records_answer_404(demo_app, demo_client) -> None:
     """Dumfries & Galloway office staff get 404 for West Lothian customers and volunteers."""
     sign_in(demo_client, "office-dg")
     for customer_id in _ids(demo_app, Customer, "WL"):
@@ -25,7 +25,7 @@ def test_other_branch_records_answer_404(demo_app, demo_client) -> None:  # type
         assert demo_client.get(f"/customers/{customer_id}").status_code == 200
 
 
-def test_lists_show_only_the_own_branch(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_lists_show_only_the_own_branch(demo_app, demo_client) -> None:
     """The West Lothian list names no Dumfries & Galloway customer, and the count matches the branch."""
     with demo_app.app_context():
         wl = db.session.scalar(select(Branch).where(Branch.code == "WL"))
@@ -38,7 +38,7 @@ def test_lists_show_only_the_own_branch(demo_app, demo_client) -> None:  # type:
     assert any(town in page for town in wl_towns)
 
 
-def test_search_finds_by_name_and_postcode(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_by_name_and_postcode(demo_app, demo_client) -> None:
     with demo_app.app_context():
         customer = db.session.scalar(select(Customer).join(Branch).where(Branch.code == "DG").limit(1))
         last_name, postcode = customer.last_name, customer.postcode
@@ -48,14 +48,14 @@ def test_search_finds_by_name_and_postcode(demo_app, demo_client) -> None:  # ty
     assert "0 customers" in demo_client.get("/customers/?q=zzzznotaname").get_data(as_text=True)
 
 
-def test_driver_cannot_browse_customers_or_volunteers(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_driver_cannot_browse_customers_or_volunteers(demo_client) -> None:
     sign_in(demo_client, "driver-dg")
     assert demo_client.get("/").status_code == 200
     assert demo_client.get("/customers/").status_code == 403
     assert demo_client.get("/volunteers/").status_code == 403
 
 
-def test_pvg_details_only_for_coordinators(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_pvg_details_only_for_coordinators(demo_app, demo_client) -> None:
     """Office staff see volunteers without their PVG record; coordinators see it, and the view is audited."""
     volunteer_id = _ids(demo_app, Volunteer, "DG")[0]
     sign_in(demo_client, "office-dg")
@@ -71,7 +71,7 @@ def test_pvg_details_only_for_coordinators(demo_app, demo_client) -> None:  # ty
     assert "volunteer.view_pvg" in actions
 
 
-def test_customer_view_is_audited(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_customer_view_is_audited(demo_app, demo_client) -> None:
     from foodtrain.models import AuditEvent
 
     customer_id = _ids(demo_app, Customer, "DG")[0]

@@ -47,7 +47,7 @@ def _publish_shifts(demo_app: Flask) -> tuple[int, int]:
         return mine, other
 
 
-def _post(client: FlaskClient, action: str):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, action: str):
     token = csrf_token_from(client.get("/rota/mine/feed").get_data(as_text=True))
     return client.post("/rota/mine/feed", data={"csrf_token": token, "action": action})
 

@@ -6,7 +6,7 @@ from datetime import date
 from tests.conftest import csrf_token_from, sign_in
 
 
-def test_coordinator_closes_a_day_and_planning_it_is_refused(demo_app, demo_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_closes_a_day_and_planning_it_is_refused(demo_app, demo_client, monkeypatch) -> None:
     import web.closures
 
     monkeypatch.setattr(web.closures, "_today", lambda: date(2026, 11, 20))
@@ -26,12 +26,12 @@ def test_coordinator_closes_a_day_and_planning_it_is_refused(demo_app, demo_clie
     assert refused.status_code == 400 and "closure day (Christmas party)" in refused.get_data(as_text=True)
 
 
-def test_office_and_drivers_cannot_change_closures(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_office_and_drivers_cannot_change_closures(demo_client) -> None:
     sign_in(demo_client, "office-dg")
     assert demo_client.get("/closures/").status_code == 403
 
 
-def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app, demo_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app, demo_client, monkeypatch) -> None:
     """Closing a day after orders were taken and the rota published (a storm warning on Wednesday) tells the
     coordinator how many orders are still booked for it and how many volunteers are rostered, with the order
     board to move them from; a day with neither says nothing more."""

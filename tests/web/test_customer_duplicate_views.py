@@ -10,7 +10,7 @@ from tests.conftest import sign_in
 from tests.web.test_people_views import _branch_shop, _count, _customer_form, _tokens
 
 
-def test_duplicate_warning_links_to_the_existing_record(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_warning_links_to_the_existing_record(demo_app, demo_client) -> None:
     with demo_app.app_context():
         existing = db.session.scalar(select(Customer).join(Branch).where(
             Branch.code == "DG", Customer.status == CustomerStatus.ACTIVE, Customer.phone != "").limit(1))

@@ -221,12 +221,12 @@ def send_fuzz(app: Flask, targets: list[Target], examples_per_form: int,
     tokens = {actor: csrf_token_from(client.get("/account/").get_data(as_text=True)) for actor, client in users.items()}
     tally: dict[str, list[str]] = {"server_errors": [], "written": []}
     requests = 0
-    def sender(target: Target):  # type: ignore[no-untyped-def]
+    def sender(target: Target):
         @settings(max_examples=examples_per_form, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                          HealthCheck.data_too_large, HealthCheck.large_base_example])
         @given(data=st.data())
-        def send(data) -> None:  # type: ignore[no-untyped-def]
+        def send(data) -> None:
             nonlocal requests
             form = {name: tokens[target.actor] if name.endswith("csrf_token")
                     else data.draw(st.one_of(VALUE, st.lists(VALUE, max_size=3)), label=name)
@@ -278,7 +278,7 @@ def test_fuzz_every_form_sqlite(demo_app: Flask) -> None:
     assert unlisted_id_fields(targets) == [], "say in web/access_policy.py which record kind these fields carry"
 
 
-def test_fuzz_catches_a_server_error(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_fuzz_catches_a_server_error(demo_app: Flask, monkeypatch) -> None:
     """The fuzz can fail: a pause form whose view takes int() of the reason gives 500s, and they are reported."""
     from flask import request
 
@@ -291,7 +291,7 @@ def test_fuzz_catches_a_server_error(demo_app: Flask, monkeypatch) -> None:  # t
     assert any(line.endswith(": 500") for line in tally["server_errors"]), tally
 
 
-def test_a_form_no_page_shows_is_reported(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_no_page_shows_is_reported(monkeypatch) -> None:
     """The reach check can fail: a form the crawl did not find on any page (as the door form was before today's
     round was made) and that UNREACHED does not explain is reported; one UNREACHED lists but a page showed, too."""
     not_found = Target("driver-dg", "/routes/mine/2026-12-01/orders/1/delivery", "routes.my_delivery", ["value"], False)

@@ -61,15 +61,15 @@ class _ReadNames:
 class RecordingArgs(ImmutableMultiDict):  # type: ignore[type-arg]
     """request.args that notes every name a view asks for."""
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key):
         _ReadNames.names.add(key)
         return super().__getitem__(key)
 
-    def getlist(self, key, type=None):  # type: ignore[no-untyped-def]  # noqa: A002
+    def getlist(self, key, type=None):  # noqa: A002
         _ReadNames.names.add(key)
         return super().getlist(key, type)
 
-    def __contains__(self, key) -> bool:  # type: ignore[no-untyped-def]
+    def __contains__(self, key) -> bool:
         _ReadNames.names.add(key)
         return super().__contains__(key)
 
@@ -228,7 +228,7 @@ def test_query_fuzz_every_get_route_postgres(postgres_demo_app: Flask) -> None:
     _check(postgres_demo_app)
 
 
-def test_query_fuzz_catches_a_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_query_fuzz_catches_a_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:
     """The fuzz can fail: the order entry page looking its ?customer_id= up in any branch is reported."""
     import web.orders
     from tests.web.test_access_matrix import _customer_looked_up_anywhere
@@ -238,7 +238,7 @@ def test_query_fuzz_catches_a_page_that_ignores_the_branch(demo_app: Flask, monk
     assert any("customer_id=" in line and "customer" in line for line in tally.leaks), tally.leaks
 
 
-def test_query_fuzz_catches_a_server_error(demo_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_query_fuzz_catches_a_server_error(demo_app: Flask, monkeypatch) -> None:
     """The fuzz can fail: a page that trusts ?page= to be a number (int() of it) gives a 500 and is reported."""
     import web.customers
 

@@ -14,12 +14,12 @@ from tests.web.test_people_views import _branch_shop, _customer_form, _tokens
 POSTS = 5
 
 
-def _count(app, statement) -> int:  # type: ignore[no-untyped-def]
+def _count(app, statement) -> int:
     with app.app_context():
         return db.session.scalar(statement)
 
 
-def test_five_posts_of_one_form_create_one_record(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_five_posts_of_one_form_create_one_record(demo_app) -> None:
     office = demo_app.test_client()
     sign_in(office, "office-dg")
     created: dict[str, int] = {}

@@ -9,7 +9,7 @@ from foodtrain.models import AuditEvent, Branch, Customer
 from tests.conftest import csrf_token_from, sign_in
 
 
-def test_office_sets_a_code_that_is_encrypted_and_never_displayed(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_office_sets_a_code_that_is_encrypted_and_never_displayed(demo_app, demo_client) -> None:
     with demo_app.app_context():
         customer_id = db.session.scalar(select(Customer.id).join(Branch).where(Branch.code == "DG").limit(1))
     sign_in(demo_client, "office-dg")
@@ -32,7 +32,7 @@ def test_office_sets_a_code_that_is_encrypted_and_never_displayed(demo_app, demo
         assert db.session.get(Customer, customer_id).key_safe_code_encrypted is None
 
 
-def test_other_branch_and_drivers_cannot_set_codes(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_other_branch_and_drivers_cannot_set_codes(demo_app, demo_client) -> None:
     with demo_app.app_context():
         customer_id = db.session.scalar(select(Customer.id).join(Branch).where(Branch.code == "DG").limit(1))
     sign_in(demo_client, "office-wl")

@@ -18,7 +18,7 @@ DAY = DEMO_TODAY
 
 
 @pytest.fixture
-def order_id(demo_app, monkeypatch) -> int:  # type: ignore[no-untyped-def]
+def order_id(demo_app, monkeypatch) -> int:
     """A new two-line order in DG for a customer due on DAY; the office's today is DAY."""
     monkeypatch.setattr("web.orders._today", lambda: DAY)
     with demo_app.app_context():
@@ -28,20 +28,20 @@ def order_id(demo_app, monkeypatch) -> int:  # type: ignore[no-untyped-def]
                           [OrderLineInput("Milk", 2), OrderLineInput("Tea bags", 1, "80s")], "", SYSTEM)
 
 
-def _order(demo_app, order_id: int) -> tuple:  # type: ignore[no-untyped-def]
+def _order(demo_app, order_id: int) -> tuple:
     with demo_app.app_context():
         order = db.session.get(Order, order_id)
         return order.delivery_date, [(line.item, line.quantity) for line in order.lines], order.version
 
 
-def _post(client, order_id: int, day, version: int = 1):  # type: ignore[no-untyped-def]
+def _post(client, order_id: int, day, version: int = 1):
     token = csrf_token_from(client.get(f"/orders/{order_id}").get_data(as_text=True))
     return client.post(f"/orders/{order_id}/move", data={"csrf_token": token, "move-version": str(version),
                                                          "move-delivery_date": day.isoformat() if day else ""})
 
 
 @pytest.mark.parametrize("username", ["office-dg", "coordinator-dg"])
-def test_office_and_coordinator_move_an_order_with_its_lines(demo_app, demo_client, order_id, username) -> None:  # type: ignore[no-untyped-def]
+def test_office_and_coordinator_move_an_order_with_its_lines(demo_app, demo_client, order_id, username) -> None:
     """The order page offers the move; the order goes to the new date with the same lines."""
     sign_in(demo_client, username)
     assert "Move to another date" in demo_client.get(f"/orders/{order_id}").get_data(as_text=True)
@@ -54,7 +54,7 @@ def test_office_and_coordinator_move_an_order_with_its_lines(demo_app, demo_clie
     assert f"Order moved from {DAY:%A %-d %B} to {target:%A %-d %B}" in page
 
 
-def test_bad_dates_are_refused_with_a_message_and_nothing_changes(demo_app, demo_client, order_id) -> None:  # type: ignore[no-untyped-def]
+def test_bad_dates_are_refused_with_a_message_and_nothing_changes(demo_app, demo_client, order_id) -> None:
     """No date, a past date and a closure day: 400 with the reason on the page; a stale form: 409."""
     sign_in(demo_client, "office-dg")
     with demo_app.app_context():
@@ -69,7 +69,7 @@ def test_bad_dates_are_refused_with_a_message_and_nothing_changes(demo_app, demo
     assert _order(demo_app, order_id)[0] == DAY
 
 
-def test_a_driver_and_another_branch_cannot_move(demo_app, demo_client, order_id) -> None:  # type: ignore[no-untyped-def]
+def test_a_driver_and_another_branch_cannot_move(demo_app, demo_client, order_id) -> None:
     """A driver is refused; West Lothian's office gets 404 for a Dumfries order; the order stays."""
     sign_in(demo_client, "driver-dg")
     token = csrf_token_from(demo_client.get("/").get_data(as_text=True))

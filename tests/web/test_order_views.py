@@ -21,7 +21,7 @@ def _branch_id(code: str) -> int:
     return db.session.scalar(select(Branch.id).where(Branch.code == code))
 
 
-def _missing_customer(app, code: str = "DG") -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def _missing_customer(app, code: str = "DG") -> tuple[int, str, str]:
     """A customer due on DAY with no order yet: (id, 'Last, First', phone)."""
     with app.app_context():
         board = order_board(db.session, _branch_id(code), DAY)
@@ -29,13 +29,13 @@ def _missing_customer(app, code: str = "DG") -> tuple[int, str, str]:  # type: i
         return entry.customer_id, entry.name, entry.phone
 
 
-def _order_count(app, customer_id: int) -> int:  # type: ignore[no-untyped-def]
+def _order_count(app, customer_id: int) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id,
                                                                   Order.delivery_date == DAY))
 
 
-def _order_of(app, customer_id: int) -> Order:  # type: ignore[no-untyped-def]
+def _order_of(app, customer_id: int) -> Order:
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.customer_id == customer_id, Order.delivery_date == DAY))
         assert order is not None
@@ -44,7 +44,7 @@ def _order_of(app, customer_id: int) -> Order:  # type: ignore[no-untyped-def]
         return order
 
 
-def _entry_form(client, customer_id: int) -> str:  # type: ignore[no-untyped-def]
+def _entry_form(client, customer_id: int) -> str:
     response = client.get(f"/orders/new?customer_id={customer_id}&date={DAY.isoformat()}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
@@ -64,7 +64,7 @@ def _new_order_post(token: str, customer_id: int, **extra: str) -> dict[str, str
 
 
 @pytest.fixture
-def office(demo_client):  # type: ignore[no-untyped-def]
+def office(demo_client):
     sign_in(demo_client, "office-dg")
     return demo_client
 
@@ -72,7 +72,7 @@ def office(demo_client):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- the board
 
 
-def test_board_lists_due_customers_with_and_without_orders(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_board_lists_due_customers_with_and_without_orders(demo_app, office) -> None:
     """The board shows the counts and the missing customers with phone and list method and a 'Take order' link."""
     customer_id, name, phone = _missing_customer(demo_app)
     response = office.get("/orders/")
@@ -90,7 +90,7 @@ def test_board_lists_due_customers_with_and_without_orders(demo_app, office) -> 
     assert "West Lothian" not in page
 
 
-def test_bad_date_falls_back_and_nothing_breaks(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_bad_date_falls_back_and_nothing_breaks(demo_app, office) -> None:
     """Nonsense dates in the query string redirect to the next delivery date instead of erroring."""
     for value in ("yesterday", "2026-13-45", "9999-01-01", "2026-11-25%00"):
         assert office.get(f"/orders/?date={value}").status_code == 302
@@ -103,7 +103,7 @@ def test_bad_date_falls_back_and_nothing_breaks(demo_app, office) -> None:  # ty
 # ---------------------------------------------------------------- taking a phone order
 
 
-def test_office_takes_a_phone_order_once_even_when_saved_twice(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_office_takes_a_phone_order_once_even_when_saved_twice(demo_app, office) -> None:
     """Posting the same order twice (a double click) keeps one order with the typed lines."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     page = _entry_form(office, customer_id)
@@ -127,7 +127,7 @@ def test_office_takes_a_phone_order_once_even_when_saved_twice(demo_app, office)
     assert again.status_code == 302 and f"/orders/{order.id}/edit" in again.headers["Location"]
 
 
-def test_without_javascript_more_lines_and_usual_items_save_nothing(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_without_javascript_more_lines_and_usual_items_save_nothing(demo_app, office) -> None:
     """'Add more lines' adds blank lines and a usual-item button fills one, keeping what was typed, unsaved."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     page = _entry_form(office, customer_id)
@@ -144,7 +144,7 @@ def test_without_javascript_more_lines_and_usual_items_save_nothing(demo_app, of
     assert _order_count(demo_app, customer_id) == 0
 
 
-def test_bad_quantity_is_explained_next_to_the_line_and_nothing_is_saved(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_bad_quantity_is_explained_next_to_the_line_and_nothing_is_saved(demo_app, office) -> None:
     """Bad lines get messages next to them, keep what was typed, and nothing is written; an empty list too."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     page = _entry_form(office, customer_id)
@@ -160,7 +160,7 @@ def test_bad_quantity_is_explained_next_to_the_line_and_nothing_is_saved(demo_ap
     assert _order_count(demo_app, customer_id) == 0
 
 
-def test_order_form_needs_its_csrf_token(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_order_form_needs_its_csrf_token(demo_app, office) -> None:
     """An order post without the CSRF token is refused and saves nothing."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     data = _new_order_post("", customer_id, save="Save order", **_lines(("Milk", "1", "", True)))
@@ -169,7 +169,7 @@ def test_order_form_needs_its_csrf_token(demo_app, office) -> None:  # type: ign
     assert _order_count(demo_app, customer_id) == 0
 
 
-def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, office) -> None:
     """Optimistic locking in the browser: a stale edit form gets 'changed by someone else', not an overwrite."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -192,7 +192,7 @@ def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, of
 # ---------------------------------------------------------------- shops, packing, delivery, cancelling
 
 
-def test_shop_summary_and_printable_picking_lists(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_shop_summary_and_printable_picking_lists(demo_app, office) -> None:
     """Each shop's orders, ready time and crates; picking lists print one order per page."""
     with demo_app.app_context():
         order = db.session.scalar(select(Order).join(Branch, Order.branch_id == Branch.id)
@@ -216,7 +216,7 @@ def test_shop_summary_and_printable_picking_lists(demo_app, office) -> None:  # 
     assert office.get(f"/orders/shops/{wl_shop}/picking?date={DAY.isoformat()}").status_code == 404
 
 
-def test_packing_parses_pounds_and_pence(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_packing_parses_pounds_and_pence(demo_app, office) -> None:
     """'23.45' becomes 2345 pence and the order PACKED; '12.345' is explained next to the field."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -238,7 +238,7 @@ def test_packing_parses_pounds_and_pence(demo_app, office) -> None:  # type: ign
     assert f"£{(2345 + order.delivery_charge_pence) / 100:.2f}" in shown  # amount due = receipt + charge
 
 
-def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:
     """The shop page has one packing form per order; saving one goes back to that shop on the same day."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -258,7 +258,7 @@ def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:  # 
     assert "Saved: 1 crate, till receipt £9.99." in row[:row.index("</tr>")]
 
 
-def test_delivery_and_not_delivered_reason(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_delivery_and_not_delivered_reason(demo_app, office) -> None:
     """Not delivered without a reason is refused; delivered records amount and method."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -278,7 +278,7 @@ def test_delivery_and_not_delivered_reason(demo_app, office) -> None:  # type: i
     assert order.payment_method_received.value == "cheque"
 
 
-def test_cancel_needs_a_reason(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_needs_a_reason(demo_app, office) -> None:
     """Cancelling without a reason is refused; with one the order is CANCELLED and the reason kept."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -297,14 +297,14 @@ def test_cancel_needs_a_reason(demo_app, office) -> None:  # type: ignore[no-unt
     assert order.status is OrderStatus.CANCELLED and "Cancelled: In hospital" in order.notes
 
 
-def _order_by_id(app, order_id: int) -> Order:  # type: ignore[no-untyped-def]
+def _order_by_id(app, order_id: int) -> Order:
     with app.app_context():
         order = db.session.get(Order, order_id)
         db.session.expunge(order)
         return order
 
 
-def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None:
     """Undo brings the order back to its status before cancelling; once an order of the day is out, it cannot."""
     from foodtrain.services.orders.cancelling import cancel_order
 
@@ -338,7 +338,7 @@ def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None: 
 # ---------------------------------------------------------------- roles and branches
 
 
-def test_drivers_and_anonymous_visitors_get_no_order_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_drivers_and_anonymous_visitors_get_no_order_pages(demo_app, demo_client) -> None:
     """Drivers get 403 on every order page (GET and POST); anonymous visitors go to the login page."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -361,7 +361,7 @@ def test_drivers_and_anonymous_visitors_get_no_order_pages(demo_app, demo_client
     assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED
 
 
-def test_other_branch_orders_answer_404(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_other_branch_orders_answer_404(demo_app, demo_client) -> None:
     """West Lothian office staff cannot see, change or order for Dumfries & Galloway records."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     with demo_app.app_context():
@@ -386,14 +386,14 @@ def test_other_branch_orders_answer_404(demo_app, demo_client) -> None:  # type:
         assert db.session.scalar(select(func.count(OrderLine.id)).where(OrderLine.order_id == order_id)) == 1
 
 
-def test_coordinator_and_admin_can_use_the_board(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_and_admin_can_use_the_board(demo_client) -> None:
     """Coordinators see the board and have it in their menu."""
     sign_in(demo_client, "coordinator-dg")
     assert demo_client.get(f"/orders/?date={DAY}").status_code == 200
     assert 'href="/orders/"' in demo_client.get("/").get_data(as_text=True)  # in the menu
 
 
-def test_find_a_customer_for_an_ad_hoc_order(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_find_a_customer_for_an_ad_hoc_order(demo_app, office) -> None:
     """Any customer of the branch can be found by name and given an order for the day."""
     with demo_app.app_context():
         customer = db.session.scalar(select(Customer).where(Customer.branch_id == _branch_id("DG")).limit(1))
@@ -402,7 +402,7 @@ def test_find_a_customer_for_an_ad_hoc_order(demo_app, office) -> None:  # type:
     assert last_name in page and "Take order" in page
 
 
-def test_absurd_ids_and_values_answer_cleanly(demo_app, office) -> None:  # type: ignore[no-untyped-def]
+def test_absurd_ids_and_values_answer_cleanly(demo_app, office) -> None:
     """Huge ids, NUL bytes and huge numbers give 4xx answers, never a server error, and write nothing."""
     huge = "9" * 30
     token = csrf_token_from(office.get("/").get_data(as_text=True))
@@ -426,7 +426,7 @@ def test_absurd_ids_and_values_answer_cleanly(demo_app, office) -> None:  # type
 
 
 @pytest.fixture
-def live_server(demo_app):  # type: ignore[no-untyped-def]
+def live_server(demo_app):
     """The demo app served over HTTP on a free local port, for a real browser."""
     import threading
 
@@ -442,7 +442,7 @@ def live_server(demo_app):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_phone_order_by_keyboard_in_chromium(demo_app, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_phone_order_by_keyboard_in_chromium(demo_app, live_server) -> None:
     """An office volunteer takes a phone order with the keyboard only: Enter moves line by line, a usual
     item is added with one key, a double click on Save keeps one order; no script errors (CSP holds)."""
     import shutil
@@ -505,7 +505,7 @@ def test_phone_order_by_keyboard_in_chromium(demo_app, live_server) -> None:  # 
     assert items == ["Milk", "Bread", usual_item, "Jam"], name
 
 
-def test_a_delivery_cannot_be_recorded_before_its_day(demo_app, office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_delivery_cannot_be_recorded_before_its_day(demo_app, office, monkeypatch) -> None:
     """An order for next week, packed: 'Delivered' today is refused next to the choice and nothing is recorded."""
     monkeypatch.setattr("web.orders._today", lambda: DAY)
     customer_id, _name, _phone = _missing_customer(demo_app)

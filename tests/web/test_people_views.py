@@ -27,7 +27,7 @@ def _hidden(html: str, name: str) -> str:
     return match.group(1)
 
 
-def _tokens(client, url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _tokens(client, url: str) -> dict[str, str]:
     html = client.get(url).get_data(as_text=True)
     tokens = {"csrf_token": csrf_token_from(html), "form_token": _hidden(html, "form_token")}
     if 'name="version"' in html:
@@ -35,7 +35,7 @@ def _tokens(client, url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return tokens
 
 
-def _branch_shop(app, code: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _branch_shop(app, code: str) -> tuple[int, int]:
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == code))
         shop_id = db.session.scalar(select(Shop.id).where(Shop.branch_id == branch_id).order_by(Shop.id))
@@ -51,7 +51,7 @@ def _customer_form(shop_id: int, **overrides: str) -> dict[str, str]:
             "access_notes": "Knock loudly", "payment_method": "cash"} | overrides
 
 
-def _count(app, model, **where) -> int:  # type: ignore[no-untyped-def]
+def _count(app, model, **where) -> int:
     with app.app_context():
         statement = select(func.count(model.id))
         for name, value in where.items():
@@ -59,7 +59,7 @@ def _count(app, model, **where) -> int:  # type: ignore[no-untyped-def]
         return db.session.scalar(statement)
 
 
-def test_office_creates_a_customer_once_even_when_double_submitted(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_office_creates_a_customer_once_even_when_double_submitted(demo_app, demo_client) -> None:
     """Posting the new-customer form twice with one token makes one customer; both posts redirect to its page."""
     _, shop_id = _branch_shop(demo_app, "DG")
     sign_in(demo_client, "office-dg")
@@ -73,7 +73,7 @@ def test_office_creates_a_customer_once_even_when_double_submitted(demo_app, dem
     assert "Jessie Zedkerr" in page and "DG1 2BD" in page and "No orders yet." in page
 
 
-def test_unknown_postcode_is_explained_next_to_the_field_and_keeps_input(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_postcode_is_explained_next_to_the_field_and_keeps_input(demo_app, demo_client) -> None:
     """An unknown postcode answers 422 with the message at the postcode field, the typed values kept, nothing saved."""
     _, shop_id = _branch_shop(demo_app, "DG")
     sign_in(demo_client, "office-dg")
@@ -94,7 +94,7 @@ def test_unknown_postcode_is_explained_next_to_the_field_and_keeps_input(demo_ap
         assert (customer.latitude, customer.longitude) == (55.95, -3.19)
 
 
-def test_bad_values_never_crash(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_bad_values_never_crash(demo_app, demo_client) -> None:
     """Nonsense dates, a foreign shop, NUL bytes and huge text answer 422 with messages, never a 500."""
     _, shop_id = _branch_shop(demo_app, "DG")
     _, other_shop = _branch_shop(demo_app, "WL")
@@ -109,7 +109,7 @@ def test_bad_values_never_crash(demo_app, demo_client) -> None:  # type: ignore[
     assert _count(demo_app, Customer, last_name="Zedkerr") == 0
 
 
-def test_stale_edit_says_changed_by_someone_else(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_stale_edit_says_changed_by_someone_else(demo_app, demo_client) -> None:
     """Two people edit the same customer: the second save is refused with a reload message, not an overwrite."""
     branch_id, shop_id = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
@@ -129,7 +129,7 @@ def test_stale_edit_says_changed_by_someone_else(demo_app, demo_client) -> None:
         assert db.session.get(Customer, customer_id).phone == "01387 000001"
 
 
-def test_pause_resume_and_renew_through_the_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_pause_resume_and_renew_through_the_pages(demo_app, demo_client) -> None:
     """Pause with dates and reason, resume with one button, renew membership: the history shows the payment."""
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
@@ -167,7 +167,7 @@ def _volunteer_form(**overrides: str) -> dict[str, str]:
             "shadow_shifts_remaining": "2", "avail_0_morning": "y", "pref_2_afternoon": "y"} | overrides
 
 
-def test_office_volunteer_form_has_no_pvg_and_cannot_set_it(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_office_volunteer_form_has_no_pvg_and_cannot_set_it(demo_app, demo_client) -> None:
     """Office staff add a volunteer without seeing PVG fields; a smuggled pvg_status is ignored (stays pending)."""
     sign_in(demo_client, "office-dg")
     page = demo_client.get("/volunteers/new").get_data(as_text=True)
@@ -187,7 +187,7 @@ def test_office_volunteer_form_has_no_pvg_and_cannot_set_it(demo_app, demo_clien
     assert "2 shadow shifts still to do" in page and "PVG" not in page
 
 
-def test_coordinator_edits_pvg_and_sees_warnings(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_edits_pvg_and_sees_warnings(demo_app, demo_client) -> None:
     """A coordinator records a cleared PVG (date needed), and the pending warning shows on the list before that."""
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
@@ -215,7 +215,7 @@ def test_coordinator_edits_pvg_and_sees_warnings(demo_app, demo_client) -> None:
         assert {"volunteer.view_pvg", "volunteer.update"} <= actions
 
 
-def test_dates_away_add_and_remove(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_dates_away_add_and_remove(demo_app, demo_client) -> None:
     """Dates away are added through their form (checked) and removed with a POST button."""
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
@@ -238,7 +238,7 @@ def test_dates_away_add_and_remove(demo_app, demo_client) -> None:  # type: igno
     assert _count(demo_app, VolunteerAbsence, volunteer_id=volunteer_id) == before
 
 
-def test_dates_away_on_a_rostered_day_warn_the_coordinator(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_dates_away_on_a_rostered_day_warn_the_coordinator(demo_app, demo_client) -> None:
     """A volunteer away on a day they are on the published rota (told after publishing): saving the dates says
     which shift is left without them and how to repair the rota; dates with nothing booked just save."""
     from datetime import date
@@ -269,7 +269,7 @@ def test_dates_away_on_a_rostered_day_warn_the_coordinator(demo_app, demo_client
     assert "Dates away added" in quiet and "Someone drops out" not in quiet
 
 
-def test_other_branch_and_wrong_roles_get_nothing(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_other_branch_and_wrong_roles_get_nothing(demo_app, demo_client) -> None:
     """Edit and action pages of another branch answer 404; a driver gets 403; nothing changes."""
     wl_branch, _ = _branch_shop(demo_app, "WL")
     with demo_app.app_context():
@@ -290,7 +290,7 @@ def test_other_branch_and_wrong_roles_get_nothing(demo_app, demo_client) -> None
     assert driver.get("/volunteers/new").status_code == 403
 
 
-def test_people_pages_have_no_inline_script_or_style(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_people_pages_have_no_inline_script_or_style(demo_client) -> None:
     """The forms keep to the CSP: no style= or on*= attributes and no inline <script> bodies."""
     sign_in(demo_client, "coordinator-dg")
     for url in ("/customers/new", "/volunteers/new"):
@@ -298,7 +298,7 @@ def test_people_pages_have_no_inline_script_or_style(demo_client) -> None:  # ty
         assert " style=" not in page and " onclick=" not in page and "<script>" not in page
 
 
-def test_import_upload_preview_confirm_through_the_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_import_upload_preview_confirm_through_the_pages(demo_app, demo_client) -> None:
     """A coordinator uploads a CSV, sees every row, confirms once (twice is harmless); office staff get 403."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
@@ -340,7 +340,7 @@ def test_import_upload_preview_confirm_through_the_pages(demo_app, demo_client) 
     assert coordinator_wl.get(preview_url).status_code == 404
 
 
-def test_import_upload_errors_are_shown_at_the_file_field(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_import_upload_errors_are_shown_at_the_file_field(demo_client) -> None:
     """A file that is not a spreadsheet answers 422 with the message next to the file field."""
     sign_in(demo_client, "coordinator-dg")
     token = csrf_token_from(demo_client.get("/imports/").get_data(as_text=True))
@@ -350,7 +350,7 @@ def test_import_upload_errors_are_shown_at_the_file_field(demo_client) -> None: 
     assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)
 
 
-def test_edit_keeps_a_hand_placed_position(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_edit_keeps_a_hand_placed_position(demo_app, demo_client) -> None:
     """A customer placed by latitude/longitude (unknown postcode) opens for edit with that choice ticked and saves."""
     _, shop_id = _branch_shop(demo_app, "DG")
     sign_in(demo_client, "office-dg")
@@ -364,7 +364,7 @@ def test_edit_keeps_a_hand_placed_position(demo_app, demo_client) -> None:  # ty
     assert demo_client.post(edit_url, data=edited).status_code == 302
 
 
-def test_an_edit_posted_without_its_version_is_refused_and_saves_nothing(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_posted_without_its_version_is_refused_and_saves_nothing(demo_app, demo_client) -> None:
     """Every edit form carries the record's version; a post without it (a crafted or truncated form) is refused
     as possibly outdated, and neither the customer nor the volunteer changes."""
     branch_id, _ = _branch_shop(demo_app, "DG")

@@ -20,7 +20,7 @@ PAGE = f"/routes/mine/{DAY.isoformat()}"
 
 
 @pytest.fixture
-def my_round(demo_app, demo_client, monkeypatch):  # type: ignore[no-untyped-def]
+def my_round(demo_app, demo_client, monkeypatch):
     """A published plan of DAY; driver-dg drives its first round, whose orders are packed (£12.00 + charge
     due at the door); the other rounds have no team member signed in. Returns (round, other round)."""
     with demo_app.app_context():
@@ -42,11 +42,11 @@ def my_round(demo_app, demo_client, monkeypatch):  # type: ignore[no-untyped-def
     return mine, other
 
 
-def _deliveries(round_view) -> list[int]:  # type: ignore[no-untyped-def]
+def _deliveries(round_view) -> list[int]:
     return [s.order_id for s in round_view.stops if s.kind == "delivery"]
 
 
-def _order(app, order_id: int) -> Order:  # type: ignore[no-untyped-def]
+def _order(app, order_id: int) -> Order:
     with app.app_context():
         order = db.session.get(Order, order_id)
         db.session.expunge(order)
@@ -54,20 +54,20 @@ def _order(app, order_id: int) -> Order:  # type: ignore[no-untyped-def]
         return order
 
 
-def _post(client, order_id: int, version: int, **fields: str):  # type: ignore[no-untyped-def]
+def _post(client, order_id: int, version: int, **fields: str):
     token = csrf_token_from(client.get(PAGE).get_data(as_text=True))
     data = {"csrf_token": token, f"stop-{order_id}-version": str(version)}
     data.update({f"stop-{order_id}-{name}": value for name, value in fields.items()})
     return client.post(f"{PAGE}/orders/{order_id}/delivery", data=data)
 
 
-def _undo(client, order_id: int, version: int):  # type: ignore[no-untyped-def]
+def _undo(client, order_id: int, version: int):
     token = csrf_token_from(client.get(PAGE).get_data(as_text=True))
     return client.post(f"{PAGE}/orders/{order_id}/delivery/undo",
                        data={"csrf_token": token, f"undo-{order_id}-version": str(version)})
 
 
-def test_delivered_with_payment_then_undone_from_the_phone(demo_app, demo_client, my_round) -> None:  # type: ignore[no-untyped-def]
+def test_delivered_with_payment_then_undone_from_the_phone(demo_app, demo_client, my_round) -> None:
     """Each stop has the form, started with the amount due; Delivered + £ + cash records it, the card then says
     so and offers Undo; Undo puts the order back to packed with nothing received, audited both ways."""
     mine, _ = my_round
@@ -95,7 +95,7 @@ def test_delivered_with_payment_then_undone_from_the_phone(demo_app, demo_client
     assert "order.delivery" in actions and "order.delivery_undone" in actions
 
 
-def test_not_in_is_recorded_with_its_reason(demo_app, demo_client, my_round) -> None:  # type: ignore[no-untyped-def]
+def test_not_in_is_recorded_with_its_reason(demo_app, demo_client, my_round) -> None:
     """Not delivered keeps the reason (the form starts with 'Not in'); the card says so."""
     mine, _ = my_round
     order_id = _deliveries(mine)[1]
@@ -107,7 +107,7 @@ def test_not_in_is_recorded_with_its_reason(demo_app, demo_client, my_round) -> 
     assert "Not delivered: Not in" in demo_client.get(PAGE).get_data(as_text=True)
 
 
-def test_a_change_made_meanwhile_is_refused_and_nothing_is_lost(demo_app, demo_client, my_round) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_made_meanwhile_is_refused_and_nothing_is_lost(demo_app, demo_client, my_round) -> None:
     """The driver and the mate both record the same stop from pages loaded at the same version: the second is
     refused with 409 and 'changed by someone else'; the first record stands. A stale Undo is refused too."""
     mine, _ = my_round
@@ -133,7 +133,7 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_lost(demo_app, demo_c
     ({}, "Choose delivered or not delivered"),
 ])
 def test_bad_input_gets_a_clear_message_by_the_field_and_saves_nothing(
-        demo_app, demo_client, my_round, fields, message) -> None:  # type: ignore[no-untyped-def]
+        demo_app, demo_client, my_round, fields, message) -> None:
     """Wrong or missing values answer 400 with the message on the stop's card; the order is unchanged."""
     mine, _ = my_round
     order_id = _deliveries(mine)[0]
@@ -144,7 +144,7 @@ def test_bad_input_gets_a_clear_message_by_the_field_and_saves_nothing(
 
 
 def test_no_delivery_is_recorded_before_its_day_and_no_undo_after_it(demo_app, demo_client, my_round,
-                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+                                                                      monkeypatch) -> None:
     """The day before the round the phone refuses to record; the day after, Undo sends the team to the office."""
     mine, _ = my_round
     order_id = _deliveries(mine)[0]
@@ -160,7 +160,7 @@ def test_no_delivery_is_recorded_before_its_day_and_no_undo_after_it(demo_app, d
     assert late.status_code == 400 and "ask the office" in late.get_data(as_text=True)
 
 
-def test_only_orders_on_my_own_round_and_real_days(demo_app, demo_client, my_round) -> None:  # type: ignore[no-untyped-def]
+def test_only_orders_on_my_own_round_and_real_days(demo_app, demo_client, my_round) -> None:
     """Another van's order, an unknown or absurd order id and a nonsense day are 404, never a 500."""
     mine, other = my_round
     token = csrf_token_from(demo_client.get(PAGE).get_data(as_text=True))

@@ -32,7 +32,7 @@ def banned_terms_in(text: str) -> list[str]:
     return [term for term in BANNED_TERMS if re.search(rf"\b{re.escape(term)}\b", lowered)]
 
 
-def test_no_solver_terms_on_coordinators_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_no_solver_terms_on_coordinators_pages(demo_app, demo_client) -> None:
     sign_in(demo_client, "coordinator-dg")
     rota_id = _generate(demo_client)
     with demo_app.app_context():

@@ -11,12 +11,12 @@ from foodtrain.services.privacy import ERASED
 from tests.conftest import csrf_token_from, sign_in
 
 
-def _dg_customer_id(app) -> int:  # type: ignore[no-untyped-def]
+def _dg_customer_id(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Customer.id).join(Branch).where(Branch.code == "DG").limit(1))
 
 
-def test_admin_exports_and_erases_a_customer(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_admin_exports_and_erases_a_customer(demo_app, demo_client) -> None:
     customer_id = _dg_customer_id(demo_app)
     sign_in(demo_client, "admin")
     exported = demo_client.get(f"/privacy/customers/{customer_id}/export.json")
@@ -36,7 +36,7 @@ def test_admin_exports_and_erases_a_customer(demo_app, demo_client) -> None:  # 
         assert db.session.get(Customer, customer_id).first_name == ERASED
 
 
-def test_only_admins_reach_privacy_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_reach_privacy_pages(demo_app, demo_client) -> None:
     customer_id = _dg_customer_id(demo_app)
     sign_in(demo_client, "coordinator-dg")
     assert demo_client.get(f"/privacy/customers/{customer_id}").status_code == 403
@@ -44,7 +44,7 @@ def test_only_admins_reach_privacy_pages(demo_app, demo_client) -> None:  # type
     assert demo_client.get("/privacy/nonsense/1").status_code == 403
 
 
-def test_an_order_cancelled_by_erasure_cannot_be_brought_back(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_cancelled_by_erasure_cannot_be_brought_back(demo_app, demo_client) -> None:
     """Undoing the cancellation would put an erased customer's order back on a van: the order page offers no
     undo and says why, and a crafted undo post is refused; the order stays cancelled."""
     from datetime import timedelta

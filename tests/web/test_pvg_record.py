@@ -9,7 +9,7 @@ from tests.conftest import sign_in
 from tests.web.test_people_views import _tokens, _volunteer_form
 
 
-def test_coordinator_records_type_date_reference_and_decision(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_records_type_date_reference_and_decision(demo_app, demo_client) -> None:
     with demo_app.app_context():
         volunteer_id = db.session.scalar(select(Volunteer.id).join(Branch).where(Branch.code == "DG").limit(1))
     sign_in(demo_client, "coordinator-dg")

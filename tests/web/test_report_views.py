@@ -21,7 +21,7 @@ from web.report_forms import default_range
 RANGE = "start=2026-10-01&end=2026-11-30&period=month"
 
 
-def _delivered(app, code: str) -> int:  # type: ignore[no-untyped-def]
+def _delivered(app, code: str) -> int:
     with app.app_context():
         return db.session.scalar(
             select(func.count(Order.id)).join(Branch, Order.branch_id == Branch.id)
@@ -35,12 +35,12 @@ def _total_row(page: str) -> list[str]:
     return re.findall(r'<td class="num">([^<]*)</td>', footer)
 
 
-def _export_events(app) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+def _export_events(app) -> list[AuditEvent]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.export")))
 
 
-def test_office_sees_its_own_branch_deliveries(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_office_sees_its_own_branch_deliveries(demo_app, demo_client) -> None:
     """Office staff get their branch's figures (matching the database), a chart and a table; no branch choice."""
     sign_in(demo_client, "office-dg")
     page = demo_client.get(f"/reports/deliveries?{RANGE}").get_data(as_text=True)
@@ -53,12 +53,12 @@ def test_office_sees_its_own_branch_deliveries(demo_app, demo_client) -> None:  
     assert _total_row(spoofed) == _total_row(page)  # a branch in the query string is ignored
 
 
-def db_branch_id(app, code: str) -> int:  # type: ignore[no-untyped-def]
+def db_branch_id(app, code: str) -> int:
     with app.app_context():
         return db.session.scalar(select(Branch.id).where(Branch.code == code))
 
 
-def test_admin_sees_all_branches_side_by_side(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_admin_sees_all_branches_side_by_side(demo_app, demo_client) -> None:
     """An admin's "all branches" report has a column pair per branch with each branch's own total."""
     sign_in(demo_client, "admin")
     page = demo_client.get(f"/reports/deliveries?{RANGE}&branch=0").get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_admin_sees_all_branches_side_by_side(demo_app, demo_client) -> None:  #
         as_text=True)
 
 
-def test_roles(demo_client, demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_roles(demo_client, demo_app) -> None:
     """Office: deliveries, customers, charges but not volunteer hours; drivers nothing; anonymous to login."""
     assert demo_client.get("/reports/").status_code == 302
     assert demo_client.get("/reports/deliveries/export.csv").status_code == 302
@@ -90,7 +90,7 @@ def test_roles(demo_client, demo_app) -> None:  # type: ignore[no-untyped-def]
     assert _export_events(demo_app) == []
 
 
-def test_bad_dates_are_explained_next_to_the_field(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_bad_dates_are_explained_next_to_the_field(demo_client) -> None:
     """End before start, over five years and nonsense get a message by the field, keep the input, show no report."""
     sign_in(demo_client, "office-dg")
     cases = [("start=2026-11-30&end=2026-10-01", "The end date must be on or after the start date."),
@@ -107,7 +107,7 @@ def test_bad_dates_are_explained_next_to_the_field(demo_client) -> None:  # type
     assert 'value="tomorrow"' in kept and 'aria-invalid="true"' in kept
 
 
-def test_csv_export_is_audited_and_matches_the_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_csv_export_is_audited_and_matches_the_page(demo_app, demo_client) -> None:
     """The CSV download carries the same totals as the page, is an attachment, and is written to the audit log."""
     sign_in(demo_client, "office-dg")
     response = demo_client.get(f"/reports/deliveries/export.csv?{RANGE}")
@@ -123,7 +123,7 @@ def test_csv_export_is_audited_and_matches_the_page(demo_app, demo_client) -> No
     assert events[0].branch_id == db_branch_id(demo_app, "DG")
 
 
-def test_excel_export_of_charges(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_excel_export_of_charges(demo_app, demo_client) -> None:
     """The Excel download opens with openpyxl, has a sheet per branch for an admin, and money as numbers."""
     sign_in(demo_client, "admin")
     response = demo_client.get(f"/reports/charges/export.xlsx?{RANGE}&branch=0")
@@ -137,7 +137,7 @@ def test_excel_export_of_charges(demo_app, demo_client) -> None:  # type: ignore
     assert len(_export_events(demo_app)) == 1
 
 
-def test_invalid_export_redirects_without_a_file(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_export_redirects_without_a_file(demo_app, demo_client) -> None:
     """An export with bad dates sends the user back to the page (which explains) and audits nothing."""
     sign_in(demo_client, "office-dg")
     response = demo_client.get("/reports/customers/export.csv?start=2026-12-01&end=2026-01-01")
@@ -145,7 +145,7 @@ def test_invalid_export_redirects_without_a_file(demo_app, demo_client) -> None:
     assert _export_events(demo_app) == []
 
 
-def test_volunteer_hours_for_coordinators(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_hours_for_coordinators(demo_app, demo_client) -> None:
     """A coordinator sees the published rota's hours valued at the configured £10.10 an hour."""
     with demo_app.app_context():
         branch = db.session.scalar(select(Branch).where(Branch.code == "DG"))
@@ -173,7 +173,7 @@ def test_default_range_is_the_last_twelve_months() -> None:
     assert default_range(date(2026, 1, 31)) == (date(2025, 2, 1), date(2026, 1, 31))
 
 
-def test_financial_year_grouping(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_financial_year_grouping(demo_client) -> None:
     """Grouping by financial year (April to March) labels the periods like the case study: 2026/27."""
     sign_in(demo_client, "office-dg")
     page = demo_client.get("/reports/charges?start=2026-01-01&end=2026-11-30&period=financial_year").get_data(
@@ -185,7 +185,7 @@ def test_financial_year_grouping(demo_client) -> None:  # type: ignore[no-untype
 @given(start=st.text(max_size=40), end=st.one_of(st.dates().map(date.isoformat), st.text(max_size=40)),
        period=st.sampled_from(["week", "month", "year", "financial_year", "", "day\x00"]),
        branch=st.one_of(st.integers(min_value=-2**70, max_value=2**70).map(str), st.text(max_size=10)))
-def test_any_query_string_gives_a_page_not_an_error(  # type: ignore[no-untyped-def]
+def test_any_query_string_gives_a_page_not_an_error(
         demo_client, start, end, period, branch) -> None:
     """Whatever the query string holds (NUL bytes, huge numbers, odd dates), the report answers 200 or redirects."""
     if not demo_client.get("/reports/").status_code == 200:

@@ -18,7 +18,7 @@ DAY = date(2026, 11, 26)  # the demo's busiest open day in DG
 TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
 
 
-def test_plan_page_uses_the_branch_tile_server_and_allows_only_it(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_plan_page_uses_the_branch_tile_server_and_allows_only_it(demo_app, demo_client) -> None:
     """DG's tile server: its tiles in the map, its origin in img-src; with none configured: no tiles, no origin."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
@@ -47,13 +47,13 @@ def test_tile_servers_come_from_the_environment_and_a_bad_one_stops_the_start(mo
         Config.from_environment(tmp_path)
 
 
-def _map_page_token(client) -> str:  # type: ignore[no-untyped-def]
+def _map_page_token(client) -> str:
     page = client.get("/map-settings/")
     assert page.status_code == 200
     return csrf_token_from(page.get_data(as_text=True))
 
 
-def test_admin_chooses_the_branch_tile_server_on_its_map_page_checked_and_audited(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_admin_chooses_the_branch_tile_server_on_its_map_page_checked_and_audited(demo_app, demo_client) -> None:
     """The admin's map page: a bad address is refused next to the field and nothing changes; a good one is
     stored, audited (server only) and drawn on the plan page; 'offline' beats the environment's default;
     'default' goes back to it. Nobody else may open the page."""

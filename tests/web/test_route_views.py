@@ -27,7 +27,7 @@ def _branch_id(code: str) -> int:
     return db.session.scalar(select(Branch.id).where(Branch.code == code))
 
 
-def _plan(app, code: str = "DG") -> viewing.PlanView:  # type: ignore[no-untyped-def]
+def _plan(app, code: str = "DG") -> viewing.PlanView:
     """Plan DAY for the branch directly through the service (1 s search) and return the view."""
     with app.app_context():
         branch_id = _branch_id(code)
@@ -37,7 +37,7 @@ def _plan(app, code: str = "DG") -> viewing.PlanView:  # type: ignore[no-untyped
         return view
 
 
-def _count(app, model, *conditions) -> int:  # type: ignore[no-untyped-def]
+def _count(app, model, *conditions) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
@@ -189,7 +189,7 @@ def test_move_lock_and_publish_forms_with_stale_version_message(demo_app, demo_c
 
 
 def test_a_change_from_the_page_before_another_coordinators_lock_is_a_409_page_and_saves_nothing(
-        demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+        demo_app, demo_client) -> None:
     """The admin locks a round while the coordinator has the plan page open: the coordinator's publish, move and lock
     from that page each answer 409 with the day's plan and the message, and change nothing."""
     view = _plan(demo_app)

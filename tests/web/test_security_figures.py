@@ -28,7 +28,7 @@ def _row_counts(app: Flask) -> dict[str, int]:
     return counts
 
 
-def _routes_by_actor(app: Flask, method: str):  # type: ignore[no-untyped-def]
+def _routes_by_actor(app: Flask, method: str):
     """(actor, url, endpoint) for every route with `method`, as a user whose role may use it."""
     records = _records(app)
     for rule in app.url_map.iter_rules():

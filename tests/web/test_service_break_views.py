@@ -14,11 +14,11 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _today(monkeypatch) -> None:
     monkeypatch.setattr("web.service_breaks._today", lambda: TODAY)
 
 
-def _ids(demo_app) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _ids(demo_app) -> dict[str, int]:
     with demo_app.app_context():
         dg = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         wl = db.session.scalar(select(Branch.id).where(Branch.code == "WL"))
@@ -32,7 +32,7 @@ def _ids(demo_app) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("username", ["coordinator-dg", "admin"])
-def test_coordinator_takes_a_van_out_and_back_in(demo_app, demo_client, username) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_takes_a_van_out_and_back_in(demo_app, demo_client, username) -> None:
     """The page lists the vans; taking one out for a week shows the period; back in service removes it."""
     ids = _ids(demo_app)
     sign_in(demo_client, username)
@@ -53,7 +53,7 @@ def test_coordinator_takes_a_van_out_and_back_in(demo_app, demo_client, username
         assert db.session.get(VanServiceBreak, period_id) is None
 
 
-def test_bad_input_is_refused_with_a_message_and_nothing_saved(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_with_a_message_and_nothing_saved(demo_app, demo_client) -> None:
     """No first day, a last day before the first, no reason: 400 with the message by the field; no row."""
     ids = _ids(demo_app)
     sign_in(demo_client, "coordinator-dg")
@@ -70,7 +70,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_saved(demo_app, demo_cl
         assert db.session.scalar(select(VanServiceBreak.id)) is None
 
 
-def test_closing_a_shop_lists_the_orders_for_the_office_to_move(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_shop_lists_the_orders_for_the_office_to_move(demo_app, demo_client) -> None:
     """The coordinator closes the shop on an order's day: told how many orders, linked to the list the office
     opens; each row links to the order's move form."""
     ids = _ids(demo_app)
@@ -91,7 +91,7 @@ def test_closing_a_shop_lists_the_orders_for_the_office_to_move(demo_app, demo_c
     assert demo_client.get("/vans-and-shops/").status_code == 403
 
 
-def test_another_branch_and_the_office_cannot_change_vans_or_shops(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_another_branch_and_the_office_cannot_change_vans_or_shops(demo_app, demo_client) -> None:
     """West Lothian's coordinator gets 404 for Dumfries' van and shop; the office 403; nothing is written."""
     ids = _ids(demo_app)
     sign_in(demo_client, "coordinator-wl")
@@ -110,7 +110,7 @@ def test_another_branch_and_the_office_cannot_change_vans_or_shops(demo_app, dem
         assert db.session.scalar(select(ShopClosure.id)) is None
 
 
-def test_the_rota_page_marks_a_van_out_of_service_off_and_does_not_count_its_seats(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_rota_page_marks_a_van_out_of_service_off_and_does_not_count_its_seats(demo_app, demo_client) -> None:
     """A draft rota with one empty van slot: "2 seats empty"; the van taken out that day: the slot says it is
     off and the staffing line says complete."""
     from foodtrain.models.rota import PartOfDay, Rota, RotaSlot, RotaStatus, SlotKind

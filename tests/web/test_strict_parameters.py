@@ -119,7 +119,7 @@ def test_nonsense_is_refused_with_a_message(demo_app: Flask) -> None:
             super().__init__()
             self.values: dict[str, str] = {}
 
-        def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        def handle_starttag(self, tag, attrs):
             attributes = dict(attrs)
             if tag == "input" and attributes.get("name") and attributes.get("type") not in ("checkbox", "submit"):
                 self.values[attributes["name"]] = attributes.get("value") or ""

@@ -13,7 +13,7 @@ from foodtrain.services import extra as extra_service
 from tests.conftest import csrf_token_from, sign_in
 
 
-def _dg(demo_app):  # type: ignore[no-untyped-def]
+def _dg(demo_app):
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         customer_id = db.session.scalar(select(Customer.id).where(Customer.branch_id == branch_id).order_by(Customer.id))
@@ -22,12 +22,12 @@ def _dg(demo_app):  # type: ignore[no-untyped-def]
         return branch_id, customer_id, task_id
 
 
-def _count(demo_app, model) -> int:  # type: ignore[no-untyped-def]
+def _count(demo_app, model) -> int:
     with demo_app.app_context():
         return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_referral_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_referral_pages(demo_app, demo_client) -> None:
     _, customer_id, _ = _dg(demo_app)
     assert sign_in(demo_client, "office-dg").status_code == 302
     page = demo_client.get("/referrals/")
@@ -52,7 +52,7 @@ def test_referral_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyp
     assert decide.status_code == 422 and "Say why" in decide.get_data(as_text=True)
 
 
-def test_extra_request_schedule_sheet_complete(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_extra_request_schedule_sheet_complete(demo_app, demo_client) -> None:
     branch_id, customer_id, task_id = _dg(demo_app)
     assert sign_in(demo_client, "office-dg").status_code == 302
     token = csrf_token_from(demo_client.get(f"/extra/new?customer_id={customer_id}").get_data(as_text=True))
@@ -105,7 +105,7 @@ def test_extra_request_schedule_sheet_complete(demo_app, demo_client) -> None:  
         assert (job.status, job.time_spent_min, job.amount_paid_pence) == (ExtraJobStatus.COMPLETED, 45, 500)
 
 
-def test_befriending_and_outcome_pages(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_befriending_and_outcome_pages(demo_app, demo_client) -> None:
     """The coordinator sees suggestions with reasons; the office logs a visit but cannot see suggestions;
     the outcomes report and the survey form answer; a bad survey saves nothing."""
     from foodtrain.models.support import BefriendingContact, BefriendingMatch, OutcomeSurvey
@@ -136,7 +136,7 @@ def test_befriending_and_outcome_pages(demo_app, demo_client) -> None:  # type: 
     assert suggestions.status_code == 200 and "Suggested befrienders" in suggestions.get_data(as_text=True)
 
 
-def test_volunteer_support_profile_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_volunteer_support_profile_page(demo_app, demo_client) -> None:
     """A coordinator sets a volunteer's EXTRA skills and befriending; a task type of another branch is refused."""
     from foodtrain.models import Volunteer
     from foodtrain.models.support import VolunteerSkill, VolunteerSupportProfile
@@ -164,7 +164,7 @@ def test_volunteer_support_profile_page(demo_app, demo_client) -> None:  # type:
         assert profile.befriender and profile.languages == "English, Polish"
 
 
-def test_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_price_list_page(demo_app, demo_client) -> None:
     """A coordinator adds a dated price (a new kind of job too); a second price on the same date is refused."""
     from foodtrain.models.support import ExtraPrice
 
@@ -181,7 +181,7 @@ def test_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-unty
     assert demo_client.post("/extra/prices", data=data | {"price": "lots"}).status_code == 422
 
 
-def test_retiring_a_kind_of_job_from_the_price_list_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_retiring_a_kind_of_job_from_the_price_list_page(demo_app, demo_client) -> None:
     """A coordinator retires a job: it leaves the request form but stays on the price list with its prices; the
     office may not retire; offering it again brings it back."""
     _, _, task_id = _dg(demo_app)
@@ -206,7 +206,7 @@ def test_retiring_a_kind_of_job_from_the_price_list_page(demo_app, demo_client) 
         assert db.session.get(ExtraTaskType, task_id).active
 
 
-def test_opening_a_services_record_is_audited_like_a_customer_page(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_opening_a_services_record_is_audited_like_a_customer_page(demo_app, demo_client) -> None:
     """Who saw which referral, EXTRA job, befriending match or befriending wishes is in the audit log (ids and
     field names, never the values), written by the same helper as the customer page's."""
     from foodtrain.models import AuditEvent
@@ -235,7 +235,7 @@ def test_opening_a_services_record_is_audited_like_a_customer_page(demo_app, dem
     assert not any(text in detail for text in texts for detail in seen.values())
 
 
-def test_a_befrienders_rota_page_and_calendar_file_show_their_visits(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_befrienders_rota_page_and_calendar_file_show_their_visits(demo_app, demo_client) -> None:
     """The volunteer's personal rota lists the weekly befriending visits beside shifts and EXTRA jobs, and the
     calendar file holds them (town only, no customer name)."""
     from foodtrain.models.support import BefriendingMatch, BefriendingStatus
@@ -254,7 +254,7 @@ def test_a_befrienders_rota_page_and_calendar_file_show_their_visits(demo_app, d
     assert "Food Train: befriending visit" in ics and last_name not in ics
 
 
-def test_one_survey_page_for_the_office_audited_and_branch_scoped(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_one_survey_page_for_the_office_audited_and_branch_scoped(demo_app, demo_client) -> None:
     """Saving answers leads to the survey's own page (the ticked outcomes and the customer's words); the
     customer's page links to it; each view is audited without the words; another branch's survey is 404."""
     import re
@@ -284,7 +284,7 @@ def test_one_survey_page_for_the_office_audited_and_branch_scoped(demo_app, demo
     assert demo_client.get(f"/outcomes/surveys/{2**70}").status_code == 404
 
 
-def test_a_scheduled_extra_job_shows_on_the_volunteers_own_rota_page_and_calendar_file(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_scheduled_extra_job_shows_on_the_volunteers_own_rota_page_and_calendar_file(demo_app, demo_client) -> None:
     """A driver with an EXTRA job scheduled sees it on /rota/mine (day, half-day, task, town) and in /rota/mine.ics
     (task and town, never the customer's name); a cancelled job disappears from both."""
     from foodtrain.clock import branch_today

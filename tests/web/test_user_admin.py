@@ -12,20 +12,20 @@ from tests.conftest import csrf_token_from, sign_in
 NEW_PASSWORD = "my own sentence about the river"
 
 
-def _admin(app):  # type: ignore[no-untyped-def]
+def _admin(app):
     client = app.test_client()
     sign_in(client, "admin")
     return client, csrf_token_from(client.get("/users/").get_data(as_text=True))
 
 
-def _user(app, username: str) -> User:  # type: ignore[no-untyped-def]
+def _user(app, username: str) -> User:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         db.session.expunge(user)
         return user
 
 
-def _actions(app, user_id: int) -> set[str]:  # type: ignore[no-untyped-def]
+def _actions(app, user_id: int) -> set[str]:
     with app.app_context():
         return set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "user",
                                                                       AuditEvent.entity_id == user_id)))
@@ -35,7 +35,7 @@ def _temporary_password(page: str) -> str:
     return re.search(r"<p><code>([A-Za-z0-9_-]+)</code></p>", page).group(1)
 
 
-def test_admin_creates_a_user_who_must_change_the_temporary_password(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_admin_creates_a_user_who_must_change_the_temporary_password(demo_app) -> None:
     """A new user signs in with the shown temporary password, reaches only the account page until it is changed."""
     client, token = _admin(demo_app)
     with demo_app.app_context():
@@ -64,7 +64,7 @@ def test_admin_creates_a_user_who_must_change_the_temporary_password(demo_app) -
     assert again.get("/customers/").status_code == 200
 
 
-def test_admin_disables_resets_and_clears(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_admin_disables_resets_and_clears(demo_app) -> None:
     """Disabling ends the user's sessions; a reset gives a temporary password; all audited by the admin."""
     office = demo_app.test_client()
     sign_in(office, "office-dg")
@@ -98,7 +98,7 @@ def test_admin_disables_resets_and_clears(demo_app) -> None:  # type: ignore[no-
     assert admin.id in by and not any(password in detail for detail in details)
 
 
-def test_admin_links_a_login_to_a_volunteer_of_its_branch(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_admin_links_a_login_to_a_volunteer_of_its_branch(demo_app) -> None:
     """Only a volunteer of the user's branch, not linked to another login, can be linked."""
     client, token = _admin(demo_app)
     user = _user(demo_app, "office-dg")
@@ -114,7 +114,7 @@ def test_admin_links_a_login_to_a_volunteer_of_its_branch(demo_app) -> None:  # 
     assert "user.volunteer_linked" in _actions(demo_app, user.id)
 
 
-def test_users_cli(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_users_cli(demo_app) -> None:
     """create prints a temporary password; disable, enable, reset-password, clear-second-factor, link-volunteer."""
     runner = demo_app.test_cli_runner()
     created = runner.invoke(args=["users", "create", "ailsa", "--role", "driver", "--branch", "WL"])
@@ -133,7 +133,7 @@ def test_users_cli(demo_app) -> None:  # type: ignore[no-untyped-def]
     assert {"user.create", "user.disable", "user.enable", "user.password_reset"} <= _actions(demo_app, user.id)
 
 
-def test_users_cli_links_a_volunteer_of_the_users_branch_and_disable_ends_sessions(demo_app) -> None:  # type: ignore[no-untyped-def]
+def test_users_cli_links_a_volunteer_of_the_users_branch_and_disable_ends_sessions(demo_app) -> None:
     """link-volunteer with a real id links it (another branch's volunteer is refused); disable on the command
     line ends the user's open sessions as the page does."""
     office = demo_app.test_client()
