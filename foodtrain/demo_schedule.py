@@ -40,10 +40,14 @@ def _remaining_delivery_days(session: Session, branch_id: int, today: date) -> l
     return days
 
 
-def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_time_limit_s: float = 5,
-                          route_time_limit_s: int = 3, report: Callable[[str], None] = lambda _message: None,
+def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_time_limit_s: float = 3,
+                          route_time_limit_s: int = 1, report: Callable[[str], None] = lambda _message: None,
                           ) -> DemoSchedule:
-    """Draw up and publish this month's rota, then plan and publish the week's remaining delivery days."""
+    """Draw up and publish this month's rota, then plan and publish the week's remaining delivery days.
+
+    The searches are short (the first full rota and a day's first good routes come in well under a second):
+    the first `foodtrain serve` is ready in about 15 s, and the coordinator can plan again for longer.
+    """
     schedule = DemoSchedule()
     with session_factory() as session:
         branches = [(branch.id, branch.code) for branch in session.scalars(select(Branch).order_by(Branch.id))]
