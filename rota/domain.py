@@ -404,7 +404,7 @@ class Params:
     """Solver parameters.
 
     ``time_limit_s``: wall-clock budget for the whole solve (all branches).
-    ``num_workers``: CPU threads; that many branch models are solved at the
+    ``workers``: CPU threads; that many branch models are solved at the
     same time, each by one CP-SAT worker (a one-branch month uses one).
     ``seed``: CP-SAT random seed and greedy tie-breaks (reproducible runs).
     ``relative_gap_limit``: stop early once within this gap (0 = prove optimal).
@@ -415,7 +415,7 @@ class Params:
     weights: Weights = field(default_factory=Weights)
     time_limit_s: float = 10.0
     seed: int = 0
-    num_workers: int = 2
+    workers: int = 2
     relative_gap_limit: float = 0.0
     use_greedy_hint: bool = False  # hint CP-SAT with the greedy rota (measured: slower proofs)
     decompose_by_branch: bool = True
@@ -424,7 +424,7 @@ class Params:
     def __post_init__(self) -> None:
         _require(0 < self.time_limit_s <= MAX_TIME_LIMIT_S, NegativeCountError, "params.time_limit_s",
                  f"must be > 0 and <= {MAX_TIME_LIMIT_S:.0f}, got {self.time_limit_s!r}")
-        _check_count(self.num_workers, "params.num_workers", minimum=1, maximum=MAX_WORKERS)
+        _check_count(self.workers, "params.workers", minimum=1, maximum=MAX_WORKERS)
         _check_count(self.seed, "params.seed", maximum=2**31 - 1)
         _require(0 <= self.relative_gap_limit <= 1, NegativeCountError, "params.relative_gap_limit",
                  f"must be between 0 and 1, got {self.relative_gap_limit!r}")

@@ -1,7 +1,7 @@
 """solve(problem, params) -> RotaResult. All OR-Tools handling stays here and in constraints.
 
 Branches share no volunteers, so each branch is solved as its own model.
-Up to ``num_workers`` branches are solved concurrently, one CP-SAT worker
+Up to ``workers`` branches are solved concurrently, one CP-SAT worker
 each (see :func:`solve_built_model` for why one worker per model). A core left
 over (a one-branch month with two workers) runs :class:`_MostSeatsRun`, the
 hard rules only with the most seats as objective, beside the main search:
@@ -514,7 +514,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     """Draw up the month's rota. Never raises for an understaffed month.
 
     Branches share no volunteers, so each is its own CP-SAT model. Up to
-    ``params.num_workers`` branches are solved at the same time (threads, one
+    ``params.workers`` branches are solved at the same time (threads, one
     CP-SAT worker each), largest first; each gets the time left before the
     deadline, scaled by its share of the branches not yet started.
 
@@ -529,7 +529,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
     parts.sort(key=lambda bp: (-len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
     sizes = {name: max(1, len(p.slots) * max(1, len(p.volunteers))) for name, p in parts}
-    threads = max(1, min(params.num_workers, len(parts)))
+    threads = max(1, min(params.workers, len(parts)))
     lock = threading.Lock()
     unstarted = set(sizes)
     watch = _SearchWatch(t_start, len(parts), on_progress, should_stop)
@@ -545,7 +545,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
         left = deadline - time.perf_counter()
         limit = min(left, left * threads * sizes[name] / total)
         return _solve_branch(sub, params, limit, t_start, watch=watch, branch=name,
-                             spare_core=params.num_workers > len(parts), starting=starting.get(name))
+                             spare_core=params.workers > len(parts), starting=starting.get(name))
 
     if threads == 1:
         outcomes = {name: run(name, sub) for name, sub in parts}
