@@ -97,7 +97,8 @@ def bench_one(size: str, seed: int, time_limit_s: float, workers: int, with_repa
         # made again here the same way and checked by the independent checker
         "first_full_from": "greedy", "first_full_checker_violations": _starting_rota_violations(problem, seed),
         "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
-        "status": r.status, "status_by_branch": r.status_by_branch, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
+        "status": r.status.value,
+        "status_by_branch": {branch: status.value for branch, status in r.status_by_branch.items()}, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
         "seats_filled": r.seats_filled, "shadow_shifts": r.shadow_shifts, "checker_violations": len(check(problem, r.assignments)),
         "fillable_but_empty": len(fillable_seats(problem, r.assignments)),
         "unfilled_slots_explained": len(r.unfilled),
@@ -122,7 +123,7 @@ def bench_one(size: str, seed: int, time_limit_s: float, workers: int, with_repa
         t = time.perf_counter()
         rr = repair(problem, r.assignments, vid, from_date, Params(time_limit_s=2.0, seed=seed, workers=workers))
         row.update({
-            "repair_time_s": round(time.perf_counter() - t, 2), "repair_status": rr.result.status,
+            "repair_time_s": round(time.perf_counter() - t, 2), "repair_status": rr.result.status.value,
             "repair_changes": rr.n_changes, "repair_dropped_shifts": later[vid],
             "repair_checker_violations": len(check(problem, rr.result.assignments)),
         })

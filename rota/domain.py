@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import Enum
 
 PARTS_OF_DAY = ("morning", "afternoon", "whole_day")
 HALVES = ("morning", "afternoon")
@@ -36,6 +37,25 @@ MAX_DAYS_IN_A_ROW = 31
 MAX_WEIGHT = 1_000_000
 MAX_TIME_LIMIT_S = 3_600.0
 MAX_WORKERS = 64
+
+
+class Status(str, Enum):
+    """Outcome of a solve: the same names and values as ``routing.Status`` (the libraries stay independent).
+
+    ``optimal``: proven best; ``feasible``: a rota, but the time limit came before the proof; ``infeasible``:
+    the model has no rota (cannot happen for valid input: an empty rota is always allowed);
+    ``no_solution_in_time``: CP-SAT found no rota in time (a fallback rota is returned).
+    A ``str`` Enum: it equals its value, and ``json.dumps``, ``str()`` and f-strings give the value, so output
+    written when statuses were bare strings is unchanged (``repr`` differs: use ``.value`` in reprs of dicts).
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION_IN_TIME = "no_solution_in_time"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class RotaInputError(ValueError):

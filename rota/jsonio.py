@@ -294,10 +294,10 @@ def params_from_json(data: Any, **overrides: Any) -> Params:
 
 
 def result_to_json(r: RotaResult) -> dict:
-    """Plain JSON-ready dict of a result."""
+    """Plain JSON-ready dict of a result (statuses as their string values)."""
     return {
-        "status": r.status,  # the worst branch's
-        "status_by_branch": r.status_by_branch,
+        "status": r.status.value,  # the worst branch's
+        "status_by_branch": {branch: status.value for branch, status in r.status_by_branch.items()},
         "status_summary": r.status_summary,
         "source": r.source,
         "objective": r.objective,
@@ -313,7 +313,7 @@ def result_to_json(r: RotaResult) -> dict:
                    "members": [{"role": role, "volunteer_id": vid} for role, vid in t.members]} for t in r.teams],
         "loads": [asdict(x) for x in r.loads],
         "unfilled": [asdict(u) for u in r.unfilled],
-        "branches": [asdict(b) for b in r.branches],
+        "branches": [{**asdict(b), "status": b.status.value} for b in r.branches],
     }
 
 
