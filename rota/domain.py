@@ -58,12 +58,18 @@ class Status(str, Enum):
         return self.value
 
 
-class RotaInputError(ValueError):
-    """Bad problem data. ``field`` names the offending field (dotted path)."""
+class RotaError(Exception):
+    """Base class for every error the rota library raises on purpose (as ``routing.RoutingError``)."""
 
-    def __init__(self, field_name: str, message: str) -> None:
-        self.field = field_name
-        super().__init__(f"{field_name}: {message}")
+
+class RotaInputError(RotaError, ValueError):
+    """Bad problem data. ``field`` names the offending field (dotted path), ``message`` what is wrong with it;
+    ``str()`` is "field: message". The same shape as ``routing.ProblemError`` (the libraries stay independent)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 class UnknownVolunteerError(RotaInputError):

@@ -9,7 +9,9 @@ import json
 import time
 
 import pytest
+import routing
 
+import rota
 from rota import Params, RotaInputError, Weights
 from rota.__main__ import main
 from rota.generator import generate
@@ -229,6 +231,24 @@ def test_older_num_workers_spelling_is_read_as_workers():
     assert params_from_json({"num_workers": 3, "workers": 3}) == Params(workers=3)
     assert params_from_json({"workers": 1}) == Params(workers=1)
     assert params_from_json({"num_workers": 1}, workers=4) == Params(workers=4)  # a CLI flag still wins
+
+
+def test_rota_input_error_has_the_shape_of_routings_problem_error():
+    """Both libraries' bad-input errors take ``field`` and ``message``, keep them, read "field: message", are
+    ValueErrors under their library's own base class; every rota input error is still a RotaInputError."""
+    for error in (RotaInputError(field="params.workers", message="must be >= 1"),
+                  routing.ProblemError(field="params.workers", message="must be >= 1")):
+        assert str(error) == "params.workers: must be >= 1"
+        assert (error.field, error.message) == ("params.workers", "must be >= 1")
+        assert isinstance(error, ValueError)
+    assert issubclass(RotaInputError, rota.RotaError) and issubclass(routing.ProblemError, routing.RoutingError)
+    for subclass in (rota.UnknownVolunteerError, rota.DateOutsideMonthError, rota.NegativeCountError,
+                     rota.DuplicateIdError):
+        assert issubclass(subclass, RotaInputError)
+    with pytest.raises(rota.NegativeCountError) as info:
+        Params(workers=0)
+    assert (info.value.field, info.value.message) == ("params.workers", "must be >= 1, got 0")
+    assert Params().workers == 2 and routing.Params().workers >= 1  # one name for the same setting
 
 
 def test_published_assignments_checked():
