@@ -13,9 +13,11 @@ from .domain import (
     Month,
     NegativeCountError,
     Params,
+    RotaError,
     RotaInputError,
     RotaProblem,
     Slot,
+    Status,
     UnknownVolunteerError,
     Volunteer,
     Weights,
@@ -28,8 +30,8 @@ from .solver import BranchStats, RotaResult, SearchProgress, Team, VolunteerLoad
 
 __all__ = [
     "SHADOW_ROLE", "Assignment", "BranchStats", "Change", "RepairResult", "repair", "DateOutsideMonthError", "DuplicateIdError", "History", "HistoryAssignment",
-    "Month", "NegativeCountError", "Params", "RotaInputError", "RotaProblem", "RotaResult", "SearchProgress", "Slot",
-    "Team",
+    "Month", "NegativeCountError", "Params", "RotaError", "RotaInputError", "RotaProblem", "RotaResult", "SearchProgress", "Slot",
+    "Status", "Team",
     "UnfilledSlot", "UnknownVolunteerError", "Violation", "Volunteer", "VolunteerLoad", "Weights", "check",
     "fillable_seats", "greedy_rota", "solve", "wished_shifts_from_frequency",
 ]

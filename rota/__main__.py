@@ -77,10 +77,10 @@ def _starting_rota_violations(problem, seed: int) -> int:
     return sum(len(check(part, greedy_rota(part, seed=seed))) for part in parts)
 
 
-def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_repair: bool,
+def bench_one(size: str, seed: int, time_limit_s: float, workers: int, with_repair: bool,
               hint: bool = False, seat_check_s: float = 0.0) -> dict:
     problem = generate(size, seed)
-    params = Params(time_limit_s=time_limit_s, seed=seed, num_workers=num_workers, use_greedy_hint=hint)
+    params = Params(time_limit_s=time_limit_s, seed=seed, workers=workers, use_greedy_hint=hint)
     t = time.perf_counter()
     greedy = greedy_rota(problem, seed=seed)
     g_time = time.perf_counter() - t
@@ -97,7 +97,8 @@ def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_
         # made again here the same way and checked by the independent checker
         "first_full_from": "greedy", "first_full_checker_violations": _starting_rota_violations(problem, seed),
         "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
-        "status": r.status, "status_by_branch": r.status_by_branch, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
+        "status": r.status.value,
+        "status_by_branch": {branch: status.value for branch, status in r.status_by_branch.items()}, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
         "seats_filled": r.seats_filled, "shadow_shifts": r.shadow_shifts, "checker_violations": len(check(problem, r.assignments)),
         "fillable_but_empty": len(fillable_seats(problem, r.assignments)),
         "unfilled_slots_explained": len(r.unfilled),
@@ -120,9 +121,9 @@ def bench_one(size: str, seed: int, time_limit_s: float, num_workers: int, with_
         later = Counter(a.volunteer_id for a in r.assignments if dates[a.slot_id] >= from_date)
         vid = rng.choice(sorted(later))
         t = time.perf_counter()
-        rr = repair(problem, r.assignments, vid, from_date, Params(time_limit_s=2.0, seed=seed, num_workers=num_workers))
+        rr = repair(problem, r.assignments, vid, from_date, Params(time_limit_s=2.0, seed=seed, workers=workers))
         row.update({
-            "repair_time_s": round(time.perf_counter() - t, 2), "repair_status": rr.result.status,
+            "repair_time_s": round(time.perf_counter() - t, 2), "repair_status": rr.result.status.value,
             "repair_changes": rr.n_changes, "repair_dropped_shifts": later[vid],
             "repair_checker_violations": len(check(problem, rr.result.assignments)),
         })
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("problem")
     sp.add_argument("--time-limit-s", type=float)
     sp.add_argument("--seed", type=int)
-    sp.add_argument("--num-workers", type=int)
+    sp.add_argument("--workers", "--num-workers", dest="workers", type=int)
     rp = sub.add_parser("repair", help="repair a published rota after a drop-out")
     rp.add_argument("problem")
     rp.add_argument("published", help="JSON: a result JSON or a list of assignments")
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     bp.add_argument("--seeds", type=int, default=3, help="how many seeds per size")
     bp.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up (default 0)")
     bp.add_argument("--time-limit-s", type=float, help="default per size: " + str(DEFAULT_LIMIT_S))
-    bp.add_argument("--num-workers", type=int, default=2)
+    bp.add_argument("--workers", "--num-workers", dest="workers", type=int, default=2)
     bp.add_argument("--repair", action="store_true", help="also time a drop-out repair per seed")
     bp.add_argument("--hint", action="store_true", help="hint CP-SAT with the greedy rota (Params.use_greedy_hint)")
     bp.add_argument("--seat-check-s", type=float, default=0.0,
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             problem_data, params_data = _problem_and_params(_load(args.problem))
             problem = problem_from_json(problem_data)
             params = params_from_json(params_data, time_limit_s=args.time_limit_s, seed=args.seed,
-                                      num_workers=args.num_workers)
+                                      workers=args.workers)
             print(json.dumps(result_to_json(solve(problem, params)), indent=1, default=str))
         elif args.cmd == "repair":
             import datetime as dt
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes:
                 limit = args.time_limit_s or DEFAULT_LIMIT_S[size]
                 for seed in range(args.first_seed, args.first_seed + args.seeds):
-                    row = bench_one(size, seed, limit, args.num_workers, args.repair, args.hint, args.seat_check_s)
+                    row = bench_one(size, seed, limit, args.workers, args.repair, args.hint, args.seat_check_s)
                     rows.append(row)
                     if not args.json:
                         print(json.dumps(row), file=sys.stderr, flush=True)

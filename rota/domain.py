@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import Enum
 
 PARTS_OF_DAY = ("morning", "afternoon", "whole_day")
 HALVES = ("morning", "afternoon")
@@ -38,12 +39,37 @@ MAX_TIME_LIMIT_S = 3_600.0
 MAX_WORKERS = 64
 
 
-class RotaInputError(ValueError):
-    """Bad problem data. ``field`` names the offending field (dotted path)."""
+class Status(str, Enum):
+    """Outcome of a solve: the same names and values as ``routing.Status`` (the libraries stay independent).
 
-    def __init__(self, field_name: str, message: str) -> None:
-        self.field = field_name
-        super().__init__(f"{field_name}: {message}")
+    ``optimal``: proven best; ``feasible``: a rota, but the time limit came before the proof; ``infeasible``:
+    the model has no rota (cannot happen for valid input: an empty rota is always allowed);
+    ``no_solution_in_time``: CP-SAT found no rota in time (a fallback rota is returned).
+    A ``str`` Enum: it equals its value, and ``json.dumps``, ``str()`` and f-strings give the value, so output
+    written when statuses were bare strings is unchanged (``repr`` differs: use ``.value`` in reprs of dicts).
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION_IN_TIME = "no_solution_in_time"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RotaError(Exception):
+    """Base class for every error the rota library raises on purpose (as ``routing.RoutingError``)."""
+
+
+class RotaInputError(RotaError, ValueError):
+    """Bad problem data. ``field`` names the offending field (dotted path), ``message`` what is wrong with it;
+    ``str()`` is "field: message". The same shape as ``routing.ProblemError`` (the libraries stay independent)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 class UnknownVolunteerError(RotaInputError):
@@ -404,7 +430,7 @@ class Params:
     """Solver parameters.
 
     ``time_limit_s``: wall-clock budget for the whole solve (all branches).
-    ``num_workers``: CPU threads; that many branch models are solved at the
+    ``workers``: CPU threads; that many branch models are solved at the
     same time, each by one CP-SAT worker (a one-branch month uses one).
     ``seed``: CP-SAT random seed and greedy tie-breaks (reproducible runs).
     ``relative_gap_limit``: stop early once within this gap (0 = prove optimal).
@@ -415,7 +441,7 @@ class Params:
     weights: Weights = field(default_factory=Weights)
     time_limit_s: float = 10.0
     seed: int = 0
-    num_workers: int = 2
+    workers: int = 2
     relative_gap_limit: float = 0.0
     use_greedy_hint: bool = False  # hint CP-SAT with the greedy rota (measured: slower proofs)
     decompose_by_branch: bool = True
@@ -424,7 +450,7 @@ class Params:
     def __post_init__(self) -> None:
         _require(0 < self.time_limit_s <= MAX_TIME_LIMIT_S, NegativeCountError, "params.time_limit_s",
                  f"must be > 0 and <= {MAX_TIME_LIMIT_S:.0f}, got {self.time_limit_s!r}")
-        _check_count(self.num_workers, "params.num_workers", minimum=1, maximum=MAX_WORKERS)
+        _check_count(self.workers, "params.workers", minimum=1, maximum=MAX_WORKERS)
         _check_count(self.seed, "params.seed", maximum=2**31 - 1)
         _require(0 <= self.relative_gap_limit <= 1, NegativeCountError, "params.relative_gap_limit",
                  f"must be between 0 and 1, got {self.relative_gap_limit!r}")

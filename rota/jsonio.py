@@ -42,6 +42,9 @@ VOLUNTEER_KEYS = ("id", "name", "branch", "roles", "driver_approved", "pvg_statu
 HISTORY_KEYS = ("date", "volunteer_id", "kind", "resource", "part_of_day", "role", "branch")
 ASSIGNMENT_KEYS = ("slot_id", "role", "volunteer_id")
 PARAMS_KEYS = tuple(f.name for f in fields(Params))
+# Older spellings of params keys, still read: {older name: current name}. ``num_workers`` became ``workers``
+# (the name routing.Params uses).
+OLDER_PARAMS_KEYS = {"num_workers": "workers"}
 WEIGHTS_KEYS = tuple(f.name for f in fields(Weights))
 MAX_LIST_ITEMS = 10_000  # availability, dates away, partners ... per volunteer; history; assignments
 
@@ -251,9 +254,30 @@ def problem_to_json(p: RotaProblem) -> dict:
     }
 
 
+def _params_with_current_names(data: dict) -> dict:
+    """``data`` with each older key spelling (:data:`OLDER_PARAMS_KEYS`) renamed to its current name.
+
+    Both spellings given with different values: refused, naming the current field (which one was meant is unknown).
+    """
+    renamed = dict(data)
+    for older, current in OLDER_PARAMS_KEYS.items():
+        if older not in renamed:
+            continue
+        value = renamed.pop(older)
+        if current in renamed and not (type(renamed[current]) is type(value) and renamed[current] == value):
+            raise RotaInputError(f"params.{current}", f"given twice, as {current!r} ({renamed[current]!r}) and as "
+                                 f"its older name {older!r} ({value!r}); give only {current!r}")
+        renamed.setdefault(current, value)
+    return renamed
+
+
 def params_from_json(data: Any, **overrides: Any) -> Params:
-    """Validated :class:`Params` from the file's ``params`` object; non-None ``overrides`` (CLI flags) win."""
-    data = dict(_object({} if data is None else data, "params", PARAMS_KEYS))
+    """Validated :class:`Params` from the file's ``params`` object; non-None ``overrides`` (CLI flags) win.
+
+    Older files' ``num_workers`` is read as ``workers`` (:data:`OLDER_PARAMS_KEYS`).
+    """
+    given = _params_with_current_names(_object({} if data is None else data, "params", None))
+    data = dict(_only_known_keys(given, "params", PARAMS_KEYS))
     weights_data = _object(data.pop("weights", {}), "params.weights", WEIGHTS_KEYS)
     weights = Weights(**{k: _int(v, f"params.weights.{k}") for k, v in weights_data.items()})
     data.update({k: v for k, v in overrides.items() if v is not None})
@@ -262,7 +286,7 @@ def params_from_json(data: Any, **overrides: Any) -> Params:
         where = f"params.{key}"
         if key in ("time_limit_s", "relative_gap_limit"):
             checked[key] = _number(value, where)
-        elif key in ("seed", "num_workers"):
+        elif key in ("seed", "workers"):
             checked[key] = _int(value, where)
         else:
             checked[key] = _bool(value, where)
@@ -270,10 +294,10 @@ def params_from_json(data: Any, **overrides: Any) -> Params:
 
 
 def result_to_json(r: RotaResult) -> dict:
-    """Plain JSON-ready dict of a result."""
+    """Plain JSON-ready dict of a result (statuses as their string values)."""
     return {
-        "status": r.status,  # the worst branch's
-        "status_by_branch": r.status_by_branch,
+        "status": r.status.value,  # the worst branch's
+        "status_by_branch": {branch: status.value for branch, status in r.status_by_branch.items()},
         "status_summary": r.status_summary,
         "source": r.source,
         "objective": r.objective,
@@ -289,7 +313,7 @@ def result_to_json(r: RotaResult) -> dict:
                    "members": [{"role": role, "volunteer_id": vid} for role, vid in t.members]} for t in r.teams],
         "loads": [asdict(x) for x in r.loads],
         "unfilled": [asdict(u) for u in r.unfilled],
-        "branches": [asdict(b) for b in r.branches],
+        "branches": [{**asdict(b), "status": b.status.value} for b in r.branches],
     }
 
 

@@ -23,6 +23,7 @@ from .domain import (
     Params,
     RotaInputError,
     RotaProblem,
+    Status,
     UnknownVolunteerError,
 )
 from .greedy import RotaState, drop_stranded_shadows, fill_free_seats
@@ -160,7 +161,7 @@ def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunt
     slots = {s.id: s for s in problem.slots}
     gaps = [u for u in first.result.unfilled if slots[u.slot_id].date >= from_date]
     left_s = params.time_limit_s - (time.perf_counter() - t_start)
-    if (first.result.status == "optimal" and not gaps) or left_s < 0.2:
+    if (first.result.status is Status.OPTIMAL and not gaps) or left_s < 0.2:
         return first
     full = _repair(problem, published, dropped_volunteer_id, from_date, params, False, t_start,
                    start=list(first.result.assignments))
@@ -219,7 +220,7 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
         hint = [a for a in start if a.slot_id in sub_slot_ids]
     status, chosen, bound, first = solve_built_model(m, params, params.time_limit_s - (time.perf_counter() - t_start),
                                                      t_start, hint)
-    if status in ("infeasible", "no_solution_in_time"):
+    if status in (Status.INFEASIBLE, Status.NO_SOLUTION_IN_TIME):
         chosen = drop_stranded_shadows(sub, [a for a in hint if (a.volunteer_id, a.slot_id, a.role) in decisions])
         chosen = fill_free_seats(sub, chosen, seed=params.seed)
     new_keys = {(a.volunteer_id, a.slot_id, a.role) for a in chosen}
@@ -234,7 +235,7 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
                        history=replace(changed.history, assignments=tuple(
                            h for h in changed.history.assignments if h.branch != branch)))
         rest_obj = sum(evaluate(rest, others, params.weights).values())
-        outcomes.append(("unchanged", BranchOutcome("optimal", others, float(rest_obj), 0.0, 0.0, 0, rest_obj)))
+        outcomes.append(("unchanged", BranchOutcome(Status.OPTIMAL, others, float(rest_obj), 0.0, 0.0, 0, rest_obj)))
     result = build_result(changed, params, outcomes, t_start, extra_objective={"changes": w * n_changes})
     return RepairResult(result=result, changes=tuple(changes), n_changes=n_changes,
                         dropped_volunteer_id=dropped.id, from_date=from_date,

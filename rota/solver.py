@@ -1,7 +1,7 @@
 """solve(problem, params) -> RotaResult. All OR-Tools handling stays here and in constraints.
 
 Branches share no volunteers, so each branch is solved as its own model.
-Up to ``num_workers`` branches are solved concurrently, one CP-SAT worker
+Up to ``workers`` branches are solved concurrently, one CP-SAT worker
 each (see :func:`solve_built_model` for why one worker per model). A core left
 over (a one-branch month with two workers) runs :class:`_MostSeatsRun`, the
 hard rules only with the most seats as objective, beside the main search:
@@ -45,12 +45,12 @@ from typing import NamedTuple
 from ortools.sat.python import cp_model
 
 from .constraints import RotaModel, add_hint, add_most_teams_and_single_seats, build_model, team_and_single_seats
-from .domain import Assignment, Params, RotaProblem, Weights
+from .domain import Assignment, Params, RotaProblem, Status, Weights
 from .explain import UnfilledSlot, explain_unfilled
 from .greedy import fill_free_seats, greedy_rota
 from .scoring import SOFT_RULES, evaluate
 
-STATUSES = ("optimal", "feasible", "infeasible", "no_solution_in_time")
+STATUSES = tuple(status.value for status in Status)  # "optimal", "feasible", "infeasible", "no_solution_in_time"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class BranchStats:
     """Per-branch solve figures."""
 
     branch: str
-    status: str
+    status: Status
     objective: int
     best_bound: float
     wall_time_s: float
@@ -103,7 +103,7 @@ class RotaResult:
     ``sum(objective_by_rule.values())``; ``best_bound`` is a proven lower bound.
     """
 
-    status: str
+    status: Status
     assignments: tuple[Assignment, ...]
     teams: tuple[Team, ...]
     loads: tuple[VolunteerLoad, ...]
@@ -131,7 +131,7 @@ class RotaResult:
         return sum(1 for a in self.assignments if a.is_shadow)
 
     @property
-    def status_by_branch(self) -> dict[str, str]:
+    def status_by_branch(self) -> dict[str, Status]:
         """Each branch's own status ({"all": status} when the month was solved as one model)."""
         return {b.branch: b.status for b in self.branches} or {"all": self.status}
 
@@ -252,7 +252,7 @@ class SearchAnswer(NamedTuple):
     """What one CP-SAT search of a branch gives: its status, rota (empty without one), proven lower bound and
     when its first solution came (None: none)."""
 
-    status: str
+    status: Status
     assignments: list[Assignment]
     bound: float
     first_solution_s: float | None
@@ -262,7 +262,7 @@ class SearchAnswer(NamedTuple):
 class BranchOutcome:
     """How one branch's rota came out: its status, rota, bound, timings, model size, objective and source."""
 
-    status: str
+    status: Status
     assignments: list[Assignment]
     bound: float
     first: float | None
@@ -318,12 +318,12 @@ def solve_built_model(m: RotaModel, params: Params, time_limit_s: float, t_start
         done.set()
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = m.assignments(solver.boolean_value)  # seats and shadow seats
-        status = "optimal" if code == cp_model.OPTIMAL else "feasible"
+        status = Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE
         # the objective is integral, so CP-SAT's (float) bound can be rounded up
         return SearchAnswer(status, chosen, float(math.ceil(solver.best_objective_bound - 1e-6)), cb.first)
     if code == cp_model.INFEASIBLE:
-        return SearchAnswer("infeasible", [], solver.best_objective_bound, None)
-    return SearchAnswer("no_solution_in_time", [], solver.best_objective_bound, None)
+        return SearchAnswer(Status.INFEASIBLE, [], solver.best_objective_bound, None)
+    return SearchAnswer(Status.NO_SOLUTION_IN_TIME, [], solver.best_objective_bound, None)
 
 
 class _MostSeatsRun(threading.Thread):
@@ -385,7 +385,7 @@ class _MostSeatsRun(threading.Thread):
                        <= self.seat_bound)
         self.capped = solve_built_model(full, self.params, self.time_limit_s - (time.perf_counter() - t0),
                                         self.t_start, None, self.watch, self.branch, stop=self._stopped)
-        if self.capped.status == "optimal" and self.proven is not None:
+        if self.capped.status is Status.OPTIMAL and self.proven is not None:
             self.proven.set()
 
     def _use(self, solver: cp_model.CpSolver) -> bool:
@@ -477,21 +477,21 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
         if seats_run.capped is not None:
             runs.append(seats_run.capped)
     status, chosen, bound, first = _best_of(problem, params, runs)
-    if status in ("infeasible", "no_solution_in_time"):
+    if status in (Status.INFEASIBLE, Status.NO_SOLUTION_IN_TIME):
         # never leave the coordinator empty-handed: the greedy rota keeps every hard rule
         chosen = hint if hint is not None else starting
-    elif status == "feasible":
+    elif status is Status.FEASIBLE:
         chosen = fill_free_seats(problem, chosen, seed=params.seed)
     obj = sum(evaluate(problem, chosen, params.weights).values())
-    source = "cp-sat" if status in ("optimal", "feasible") else "greedy"
+    source = "cp-sat" if status in (Status.OPTIMAL, Status.FEASIBLE) else "greedy"
     starting_obj = sum(evaluate(problem, starting, params.weights).values())
-    if status == "feasible" and obj > starting_obj:
+    if status is Status.FEASIBLE and obj > starting_obj:
         chosen, obj, source = starting, starting_obj, "greedy"  # never worse than the rota shown first
     if (seats_run is not None and seats_run.rota is not None and seats_run.objective is not None
-            and status != "optimal" and seats_run.objective < obj):
+            and status is not Status.OPTIMAL and seats_run.objective < obj):
         chosen, obj, source = seats_run.rota, seats_run.objective, "most-seats"
-    if status == "feasible" and obj <= bound:
-        status = "optimal"  # one search's rota meets the other's bound
+    if status is Status.FEASIBLE and obj <= bound:
+        status = Status.OPTIMAL  # one search's rota meets the other's bound
     return BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj, source)
 
 
@@ -501,10 +501,10 @@ def _best_of(problem: RotaProblem, params: Params,
     lower objective; the higher bound (each is a proven lower bound on the same optimum, the cap being implied);
     the earliest first solution."""
     bound = max(r.bound for r in runs)
-    found = [r for r in runs if r.status in ("optimal", "feasible")]
+    found = [r for r in runs if r.status in (Status.OPTIMAL, Status.FEASIBLE)]
     if not found:
         return SearchAnswer(runs[0].status, [], bound, None)
-    best = min(found, key=lambda r: (r.status != "optimal", sum(evaluate(problem, r.assignments, params.weights).values())))
+    best = min(found, key=lambda r: (r.status is not Status.OPTIMAL, sum(evaluate(problem, r.assignments, params.weights).values())))
     firsts = [r.first_solution_s for r in found if r.first_solution_s is not None]
     return SearchAnswer(best.status, best.assignments, bound, min(firsts) if firsts else None)
 
@@ -514,7 +514,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     """Draw up the month's rota. Never raises for an understaffed month.
 
     Branches share no volunteers, so each is its own CP-SAT model. Up to
-    ``params.num_workers`` branches are solved at the same time (threads, one
+    ``params.workers`` branches are solved at the same time (threads, one
     CP-SAT worker each), largest first; each gets the time left before the
     deadline, scaled by its share of the branches not yet started.
 
@@ -529,7 +529,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
     parts = [(b, problem.for_branch(b)) for b in branches] if len(branches) > 1 else [("all", problem)]
     parts.sort(key=lambda bp: (-len(bp[1].slots) * len(bp[1].volunteers), bp[0]))
     sizes = {name: max(1, len(p.slots) * max(1, len(p.volunteers))) for name, p in parts}
-    threads = max(1, min(params.num_workers, len(parts)))
+    threads = max(1, min(params.workers, len(parts)))
     lock = threading.Lock()
     unstarted = set(sizes)
     watch = _SearchWatch(t_start, len(parts), on_progress, should_stop)
@@ -545,7 +545,7 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
         left = deadline - time.perf_counter()
         limit = min(left, left * threads * sizes[name] / total)
         return _solve_branch(sub, params, limit, t_start, watch=watch, branch=name,
-                             spare_core=params.num_workers > len(parts), starting=starting.get(name))
+                             spare_core=params.workers > len(parts), starting=starting.get(name))
 
     if threads == 1:
         outcomes = {name: run(name, sub) for name, sub in parts}
@@ -592,12 +592,15 @@ def max_fillable_seats(problem: RotaProblem, time_limit_s: float = 30.0, seed: i
     return SeatCheck(seats, bound, proven)
 
 
-STATUS_RANK = {name: i for i, name in enumerate(("optimal", "feasible", "no_solution_in_time", "infeasible"))}
+STATUS_RANK = {status: i for i, status in enumerate(
+    (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION_IN_TIME, Status.INFEASIBLE))}
 
 
-def worst_status(statuses: Iterable[str]) -> str:
-    """The overall status of a multi-branch solve: the worst branch's ("optimal" only if every branch is)."""
-    return max(statuses, key=STATUS_RANK.__getitem__, default="optimal")
+def worst_status(statuses: Iterable[str]) -> Status:
+    """The overall status of a multi-branch solve: the worst branch's ("optimal" only if every branch is).
+
+    Bare status strings (``"feasible"``) are read as their :class:`Status`."""
+    return max((Status(status) for status in statuses), key=STATUS_RANK.__getitem__, default=Status.OPTIMAL)
 
 
 def _unfilled_by_branch(problem: RotaProblem, outcomes: list[tuple[str, BranchOutcome]]) -> tuple[UnfilledSlot, ...]:
@@ -650,14 +653,14 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
         loads=loads,
         objective=objective,
         best_bound=bound,
-        gap=relative_gap(objective, bound) if status in ("optimal", "feasible") else 1.0,
+        gap=relative_gap(objective, bound) if status in (Status.OPTIMAL, Status.FEASIBLE) else 1.0,
         objective_by_rule=by_rule,
         unfilled=_unfilled_by_branch(problem, outcomes),
         wall_time_s=time.perf_counter() - t_start,
         first_solution_s=None if None in firsts else max(f for f in firsts if f is not None),
         source="+".join(dict.fromkeys(sorted(o.source for _, o in outcomes))) or "cp-sat",
         branches=tuple(
-            BranchStats(branch=n, status=o.status, objective=o.objective, best_bound=o.bound,
+            BranchStats(branch=n, status=Status(o.status), objective=o.objective, best_bound=o.bound,
                         wall_time_s=o.wall, first_solution_s=o.first, num_variables=o.nvars)
             for n, o in outcomes
         ),

@@ -42,7 +42,7 @@ def make_history(volunteer_id: str, date: dt.date, kind: str = "delivery", resou
 
 
 def solve_small(problem: RotaProblem, **params):
-    base = dict(time_limit_s=5.0, num_workers=1, seed=0)
+    base = dict(time_limit_s=5.0, workers=1, seed=0)
     base.update(params)
     return solve(problem, Params(**base))
 

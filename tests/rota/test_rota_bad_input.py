@@ -9,7 +9,9 @@ import json
 import time
 
 import pytest
+import routing
 
+import rota
 from rota import Params, RotaInputError, Weights
 from rota.__main__ import main
 from rota.generator import generate
@@ -201,7 +203,12 @@ def test_history_not_a_list_and_bad_role():
     ({"weights": 3}, r"params\.weights: must be an object"),
     ({"time_limit_s": "10"}, r"params\.time_limit_s: must be a number"),
     ({"time_limit_s": 10**9}, r"params\.time_limit_s: must be > 0 and <= 3600"),
-    ({"num_workers": 0}, r"params\.num_workers: must be >= 1"),
+    ({"workers": 0}, r"params\.workers: must be >= 1"),
+    ({"num_workers": 0}, r"params\.workers: must be >= 1"),
+    ({"workers": 2, "num_workers": 3}, r"params\.workers: given twice, as 'workers' \(2\) and as its older name "
+                                       r"'num_workers' \(3\); give only 'workers'"),
+    ({"workers": 2, "num_workers": "2"}, r"params\.workers: given twice"),
+    ({"num_worker": 2}, r"params\.num_worker: unknown key; did you mean 'workers'"),
     ({"use_greedy_hint": "no"}, r"params\.use_greedy_hint: must be true or false"),
     ({"relative_gap_limit": 5}, r"params\.relative_gap_limit"),
     (7, r"^params: must be an object"),
@@ -216,6 +223,32 @@ def test_good_params_and_weights_are_read():
     """A valid params object gives the same Params as built in Python."""
     assert params_from_json({"time_limit_s": 3, "weights": {"fill_seat": 900}}) == Params(
         time_limit_s=3, weights=Weights(fill_seat=900))
+
+
+def test_older_num_workers_spelling_is_read_as_workers():
+    """Files written before ``Params.num_workers`` became ``workers`` still load: alone, or with ``workers`` equal."""
+    assert params_from_json({"num_workers": 1}) == Params(workers=1)
+    assert params_from_json({"num_workers": 3, "workers": 3}) == Params(workers=3)
+    assert params_from_json({"workers": 1}) == Params(workers=1)
+    assert params_from_json({"num_workers": 1}, workers=4) == Params(workers=4)  # a CLI flag still wins
+
+
+def test_rota_input_error_has_the_shape_of_routings_problem_error():
+    """Both libraries' bad-input errors take ``field`` and ``message``, keep them, read "field: message", are
+    ValueErrors under their library's own base class; every rota input error is still a RotaInputError."""
+    for error in (RotaInputError(field="params.workers", message="must be >= 1"),
+                  routing.ProblemError(field="params.workers", message="must be >= 1")):
+        assert str(error) == "params.workers: must be >= 1"
+        assert (error.field, error.message) == ("params.workers", "must be >= 1")
+        assert isinstance(error, ValueError)
+    assert issubclass(RotaInputError, rota.RotaError) and issubclass(routing.ProblemError, routing.RoutingError)
+    for subclass in (rota.UnknownVolunteerError, rota.DateOutsideMonthError, rota.NegativeCountError,
+                     rota.DuplicateIdError):
+        assert issubclass(subclass, RotaInputError)
+    with pytest.raises(rota.NegativeCountError) as info:
+        Params(workers=0)
+    assert (info.value.field, info.value.message) == ("params.workers", "must be >= 1, got 0")
+    assert Params().workers == 2 and routing.Params().workers >= 1  # one name for the same setting
 
 
 def test_published_assignments_checked():

@@ -1,12 +1,15 @@
 """A multi-branch solve reports each branch's status; the overall status is the worst branch's."""
 from __future__ import annotations
 
+import json
+
+import routing
 from rota.greedy import greedy_rota
 from rota.jsonio import result_to_json
 from rota.solver import BranchOutcome, build_result, worst_status
 from rota_factories import make_problem, make_slot, make_volunteer
 
-from rota import Params
+from rota import Params, Status, solve
 
 
 def test_worst_status_orders_optimal_feasible_no_solution():
@@ -42,3 +45,27 @@ def test_single_model_status_by_branch():
     outcomes = [("all", BranchOutcome("optimal", greedy_rota(problem), 0.0, 0.1, 0.1, 1))]
     result = build_result(problem, Params(), outcomes, t_start=0.0)
     assert result.status_by_branch == {"all": "optimal"} and result.status_summary == "optimal"
+
+
+def test_status_has_routings_names_and_values_and_writes_as_the_bare_strings_did():
+    """rota.Status matches routing.Status member for member; as a str Enum it equals, prints and JSON-encodes as
+    its value, so results and files written when statuses were bare strings read the same."""
+    assert [(s.name, s.value) for s in Status] == [(s.name, s.value) for s in routing.Status]
+    for status in Status:
+        assert status == status.value and isinstance(status, str)
+        assert json.dumps(status) == json.dumps(status.value)
+        assert f"{status}" == str(status) == status.value
+    assert worst_status([Status.FEASIBLE, "optimal"]) is Status.FEASIBLE
+
+
+def test_result_statuses_are_status_members_and_the_json_holds_plain_strings():
+    """A solved result's statuses are :class:`rota.Status` members; result_to_json gives plain strings."""
+    problem = make_problem([make_slot("office")], [make_volunteer("v1")])
+    result = solve(problem, Params(time_limit_s=5.0, workers=1))
+    assert result.status is Status.OPTIMAL
+    assert all(type(status) is Status for status in result.status_by_branch.values())
+    assert all(type(branch.status) is Status for branch in result.branches)
+    data = result_to_json(result)
+    assert type(data["status"]) is str and data["status"] == "optimal"
+    assert all(type(status) is str for status in data["status_by_branch"].values())
+    assert all(type(branch["status"]) is str for branch in data["branches"])

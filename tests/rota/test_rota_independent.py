@@ -14,7 +14,7 @@ from rota.scoring import evaluate
 def test_independent_months_valid_and_no_fillable_gap(seed):
     """Clustered never-pairs, all-day vans, Saturday deliveries: 0 violations, 0 fillable empty seats."""
     p = independent_month(seed, volunteers=50, vans=2)
-    r = solve(p, Params(time_limit_s=8, num_workers=1, seed=seed))
+    r = solve(p, Params(time_limit_s=8, workers=1, seed=seed))
     assert check(p, r.assignments) == []
     assert fillable_seats(p, r.assignments) == []
     g = greedy_rota(p, seed=seed)

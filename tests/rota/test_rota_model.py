@@ -102,7 +102,7 @@ def _without_reductions(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_reductions_keep_the_optimum_on_random_small_months(seed: int, monkeypatch: pytest.MonkeyPatch):
     problem = random_small_problem(random.Random(1000 + seed))
-    params = Params(time_limit_s=10, num_workers=1, seed=seed)
+    params = Params(time_limit_s=10, workers=1, seed=seed)
     reduced = solve(problem, params)
     with monkeypatch.context() as mp:
         _without_reductions(mp)
@@ -114,7 +114,7 @@ def test_reductions_keep_the_optimum_on_random_small_months(seed: int, monkeypat
 
 def test_reductions_keep_the_optimum_on_a_generated_tiny_month(monkeypatch: pytest.MonkeyPatch):
     problem = generate("tiny", seed=7)
-    params = Params(time_limit_s=20, num_workers=1, seed=7)
+    params = Params(time_limit_s=20, workers=1, seed=7)
     reduced = solve(problem, params)
     with monkeypatch.context() as mp:
         _without_reductions(mp)
@@ -126,7 +126,7 @@ def test_reductions_keep_the_optimum_on_a_generated_tiny_month(monkeypatch: pyte
 @pytest.mark.parametrize("size", ["tiny", "never_pair_heavy"])
 def test_bound_is_never_above_the_objective_found(size: str):
     """best_bound is a lower bound on the (minimised) objective: never above the rota returned."""
-    result = solve(generate(size, seed=11), Params(time_limit_s=5, num_workers=1, seed=11))
+    result = solve(generate(size, seed=11), Params(time_limit_s=5, workers=1, seed=11))
     assert result.best_bound <= result.objective
     assert result.gap >= 0
 
@@ -144,7 +144,7 @@ def test_max_fillable_seats_on_a_never_pair_van():
 def test_no_rota_fills_more_seats_than_the_seat_bound(seed: int):
     problem = random_small_problem(random.Random(2000 + seed))
     most = max_fillable_seats(problem, 10, seed=seed)
-    rota = solve(problem, Params(time_limit_s=10, num_workers=1, seed=seed))
+    rota = solve(problem, Params(time_limit_s=10, workers=1, seed=seed))
     assert most.proven and most.seats == most.upper_bound
     assert rota.seats_filled <= most.upper_bound
     assert len(greedy_rota(problem, seed=seed)) <= most.upper_bound
@@ -166,7 +166,7 @@ def test_most_seats_rota_of_the_spare_core_is_valid_and_fills_the_most_seats(see
 
 def test_single_branch_month_with_a_spare_core_returns_a_valid_rota_never_worse_than_greedy():
     problem = generate("never_pair_heavy", seed=21)
-    result = solve(problem, Params(time_limit_s=3, num_workers=2, seed=21))
+    result = solve(problem, Params(time_limit_s=3, workers=2, seed=21))
     from rota import check
     from rota.scoring import evaluate
 
@@ -187,7 +187,7 @@ def test_seat_capped_search_reaches_the_same_optimum(seed: int):
     from rota.solver import _MostSeatsRun
 
     problem = random_small_problem(random.Random(4000 + seed))
-    plain = solve(problem, Params(time_limit_s=20, num_workers=1, seed=seed))
+    plain = solve(problem, Params(time_limit_s=20, workers=1, seed=seed))
     m = build_model(problem, Weights())
     capped = copy.copy(m)
     capped.model = m.model.clone()

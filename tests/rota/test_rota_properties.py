@@ -24,7 +24,7 @@ def test_solver_rota_breaks_no_hard_rule_and_explains_every_gap(seed, n_vols):
     """Any random problem: checker finds 0 violations, no empty seat someone free could take,
     every slot with an empty seat is listed with a non-empty reason, objective = sum of rules."""
     p = _problem(seed, n_vols)
-    r = solve(p, Params(time_limit_s=5.0, num_workers=1, seed=0))
+    r = solve(p, Params(time_limit_s=5.0, workers=1, seed=0))
     assert r.status in ("optimal", "feasible")
     assert check(p, r.assignments) == []
     assert fillable_seats(p, r.assignments) == []
@@ -44,7 +44,7 @@ def test_model_objective_matches_plain_scoring(seed, n_vols):
     """When CP-SAT proves optimality its bound equals the plain-Python score of its rota:
     the model's penalty terms and rota.scoring define the same objective."""
     p = _problem(seed, n_vols)
-    r = solve(p, Params(time_limit_s=5.0, num_workers=1, seed=0))
+    r = solve(p, Params(time_limit_s=5.0, workers=1, seed=0))
     if r.status == "optimal":
         assert r.best_bound == r.objective == sum(evaluate(p, r.assignments, Params().weights).values())
 
@@ -56,7 +56,7 @@ def test_greedy_baseline_is_valid_and_never_better(seed, n_vols):
     p = _problem(seed, n_vols)
     g = greedy_rota(p)
     assert check(p, g) == []
-    r = solve(p, Params(time_limit_s=5.0, num_workers=1))
+    r = solve(p, Params(time_limit_s=5.0, workers=1))
     if r.status == "optimal":
         assert r.objective <= sum(evaluate(p, g, Params().weights).values())
 

@@ -48,7 +48,7 @@ def test_greedy_gap_is_not_blamed_on_the_time_limit():
 def test_optimal_rota_reasons_never_say_not_placed(seed, n_vols):
     """Under a proven optimum every empty seat's reason is a data reason: nobody free, qualified, able to pair."""
     p = random_small_problem(random.Random(seed), n_volunteers=n_vols)
-    r = solve(p, Params(time_limit_s=5.0, num_workers=1))
+    r = solve(p, Params(time_limit_s=5.0, workers=1))
     if r.status == "optimal":
         assert all("not assigned" not in u.reason for u in r.unfilled), [u.reason for u in r.unfilled]
 

@@ -29,9 +29,9 @@ def _team_month():
 def test_repair_replaces_only_the_dropped_driver():
     """Dropping the driver of two rounds changes exactly those two seats; the mate and office stay."""
     p = _team_month()
-    published = solve(p, Params(time_limit_s=5, num_workers=1)).assignments
+    published = solve(p, Params(time_limit_s=5, workers=1)).assignments
     assert {a.volunteer_id for a in published if a.role == "driver"} == {"d1"}
-    rr = repair(p, published, "d1", TUE, Params(time_limit_s=2, num_workers=1))
+    rr = repair(p, published, "d1", TUE, Params(time_limit_s=2, workers=1))
     assert rr.n_changes == 2
     assert {(c.slot_id, c.old_volunteer_id, c.new_volunteer_id) for c in rr.changes} == {
         ("v1", "d1", "d2"), ("v2", "d1", "d2")}
@@ -41,8 +41,8 @@ def test_repair_replaces_only_the_dropped_driver():
 def test_repair_keeps_the_past():
     """Slots before the drop-out date are frozen even if the dropped volunteer worked them."""
     p = _team_month()
-    published = solve(p, Params(time_limit_s=5, num_workers=1)).assignments
-    rr = repair(p, published, "d1", WED, Params(time_limit_s=2, num_workers=1))
+    published = solve(p, Params(time_limit_s=5, workers=1)).assignments
+    rr = repair(p, published, "d1", WED, Params(time_limit_s=2, workers=1))
     before = {a for a in published if a.slot_id in ("v1", "o1")}
     assert before <= set(rr.result.assignments)
     assert rr.n_changes == 1
@@ -51,8 +51,8 @@ def test_repair_keeps_the_past():
 def test_repair_with_nothing_to_do_changes_nothing():
     """A volunteer with no shifts left drops out: zero changes."""
     p = _team_month()
-    published = solve(p, Params(time_limit_s=5, num_workers=1)).assignments
-    rr = repair(p, published, "d2", TUE, Params(time_limit_s=2, num_workers=1))
+    published = solve(p, Params(time_limit_s=5, workers=1)).assignments
+    rr = repair(p, published, "d2", TUE, Params(time_limit_s=2, workers=1))
     assert rr.n_changes == 0
     assert set(rr.result.assignments) == set(published)
 
@@ -73,7 +73,7 @@ def test_repair_invariants_on_random_problems(seed):
     unchanged, and never worse than just deleting them (and half-teams) from the published rota."""
     rng = random.Random(seed)
     p = random_small_problem(rng, n_volunteers=7)
-    params = Params(time_limit_s=3, num_workers=1)
+    params = Params(time_limit_s=3, workers=1)
     first = solve(p, params)
     published = first.assignments
     dates = sorted({s.date for s in p.slots})
@@ -120,7 +120,7 @@ def test_broken_frozen_past_is_an_error_naming_the_slot():
     published = [Assignment("van-tue", "driver", "a"), Assignment("van-wed", "driver", "b"),
                  Assignment("van-wed", "delivery_mate", "c")]
     with pytest.raises(RotaInputError, match=r"van-tue.*two_person_team"):
-        repair(p, published, "b", WED, Params(time_limit_s=2, num_workers=1))
+        repair(p, published, "b", WED, Params(time_limit_s=2, workers=1))
 
 
 def test_unknown_role_in_published_rota_is_refused():
@@ -139,11 +139,11 @@ def test_repair_reaches_the_seats_a_full_re_solve_reaches():
 
     for seed in (0, 1):
         p = generate("small", seed)
-        r = solve(p, Params(time_limit_s=5, num_workers=1, seed=seed))
+        r = solve(p, Params(time_limit_s=5, workers=1, seed=seed))
         dates = {s.id: s.date for s in p.slots}
         from_date = p.month.first_day.replace(day=10)
         vid = sorted({a.volunteer_id for a in r.assignments if dates[a.slot_id] >= from_date})[seed]
-        default = repair(p, r.assignments, vid, from_date, Params(time_limit_s=6, num_workers=1))
-        full = repair(p, r.assignments, vid, from_date, Params(time_limit_s=6, num_workers=1), neighbourhood=False)
+        default = repair(p, r.assignments, vid, from_date, Params(time_limit_s=6, workers=1))
+        full = repair(p, r.assignments, vid, from_date, Params(time_limit_s=6, workers=1), neighbourhood=False)
         assert check(p, default.result.assignments) == []
         assert default.result.seats_filled >= full.result.seats_filled - (0 if full.result.status == "optimal" else 1)

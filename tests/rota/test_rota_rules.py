@@ -295,8 +295,8 @@ def test_branches_solved_in_parallel_match_one_at_a_time():
             for v in p.volunteers],
         month=p.month)
     # a generous limit: the proof takes well under a second on a quiet machine but can miss 5 s on a loaded one
-    parallel = solve_small(two, num_workers=2, time_limit_s=60.0)
-    serial = solve_small(two, num_workers=1, time_limit_s=60.0)
+    parallel = solve_small(two, workers=2, time_limit_s=60.0)
+    serial = solve_small(two, workers=1, time_limit_s=60.0)
     whole = solve_small(two, decompose_by_branch=False, time_limit_s=60.0)
     assert parallel.status == serial.status == whole.status == "optimal"
     assert parallel.objective == serial.objective == whole.objective

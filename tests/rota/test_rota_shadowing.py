@@ -194,7 +194,7 @@ def test_trainee_heavy_month_invariants(seed):
     trainees = {v.id: v for v in p.volunteers if v.needs_shadowing}
     assert trainees
     slots = {s.id: s for s in p.slots}
-    for rota in (greedy_rota(p, seed=seed), list(solve(p, Params(time_limit_s=6, num_workers=1, seed=seed)).assignments)):
+    for rota in (greedy_rota(p, seed=seed), list(solve(p, Params(time_limit_s=6, workers=1, seed=seed)).assignments)):
         assert check(p, rota) == []
         shadows = [a for a in rota if a.is_shadow]
         assert shadows  # trainees get shadow shifts
@@ -234,7 +234,7 @@ def test_repair_keeps_the_shadow():
     p = make_problem(slots, vols)
     published = [Assignment("tue", "driver", "d"), Assignment("tue", "delivery_mate", "m"),
                  Assignment("tue", "shadow", "t"), Assignment("desk", "office", "o")]
-    rr = repair(p, published, "o", dt.date(2027, 3, 2), Params(time_limit_s=3, num_workers=1))
+    rr = repair(p, published, "o", dt.date(2027, 3, 2), Params(time_limit_s=3, workers=1))
     assert Assignment("tue", "shadow", "t") in rr.result.assignments
     assert check(p, rr.result.assignments) == []
     assert {(c.slot_id, c.new_volunteer_id) for c in rr.changes} == {("desk", "o2")}

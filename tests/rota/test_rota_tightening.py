@@ -33,7 +33,7 @@ def _without_tightening(mp: pytest.MonkeyPatch) -> None:
 
 
 def _proven(problem, seed: int):
-    result = solve(problem, Params(time_limit_s=30, num_workers=1, seed=seed))
+    result = solve(problem, Params(time_limit_s=30, workers=1, seed=seed))
     assert result.status == "optimal"
     assert check(problem, result.assignments) == []
     return result

@@ -152,7 +152,7 @@ def _store_result(session: Session, rota_row: Rota, data: ProblemData, result: r
     reasons = {u.slot_id: humanise(u.reason, data.names) for u in result.unfilled}
     for key, slot in slots.items():
         slot.unfilled_reason = reasons.get(key, "")
-    rota_row.solver_status = result.status
+    rota_row.solver_status = result.status.value
     rota_row.objective = int(result.objective)
     rota_row.best_bound = float(result.best_bound)
     rota_row.solve_time_s = round(float(result.wall_time_s), 2)
@@ -183,7 +183,7 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     job.raise_if_cancelled()
     result = _solve_with_progress(data.problem, rota.Params(time_limit_s=time_limit_s), job, baseline)
     job.report_progress(force=True, message="Saving the draft rota…", best_objective=result.objective,
-                        bound=result.best_bound, status=result.status)
+                        bound=result.best_bound, status=result.status.value)
     job.raise_if_cancelled()
     actor = job_actor(job)
     rota_row = Rota(branch_id=job.branch_id, month=month, status=RotaStatus.DRAFT, created_by_user_id=actor.user_id)
@@ -194,15 +194,16 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
     session.add(rota_row)
     _store_result(session, rota_row, data, result)
     record_event(session, actor=actor, action="rota.generate", entity_type="rota",
-                 branch_id=job.branch_id, detail=f"month={month:%Y-%m} status={result.status}")
+                 branch_id=job.branch_id, detail=f"month={month:%Y-%m} status={result.status.value}")
     session.flush()
     rota_id = rota_row.id
     session.commit()
     url = str(job.parameters.get("result_url", "")).replace("ROTA_ID", str(rota_id))
     job.report_progress(force=True, message="Done", best_objective=result.objective, bound=result.best_bound,
-                        status=result.status, status_summary=result.status_summary)
-    return {"rota_id": rota_id, "url": url, "status": result.status, "status_summary": result.status_summary,
-            "status_by_branch": result.status_by_branch, "source": result.source, "objective": result.objective,
+                        status=result.status.value, status_summary=result.status_summary)
+    return {"rota_id": rota_id, "url": url, "status": result.status.value, "status_summary": result.status_summary,
+            "status_by_branch": {branch: status.value for branch, status in result.status_by_branch.items()},
+            "source": result.source, "objective": result.objective,
             "bound": result.best_bound, "unfilled": len(result.unfilled), "solve_time_s": result.wall_time_s}
 
 

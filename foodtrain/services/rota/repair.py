@@ -116,11 +116,11 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     session.expire(dropped, ["absences"])
     data = problem_for(session, rota_row)
     refresh_scores(rota_row, data, library_assignments(rota_row))
-    rota_row.solver_status = outcome.result.status
+    rota_row.solver_status = outcome.result.status.value
     record_event(session, actor=actor, action="rota.repair", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"volunteer={dropped_id} from={from_date} changes={outcome.n_changes}")
     commit_or_stale(session)
-    return RepairOutcome(rota_id, tuple(new_changes), outcome.n_changes, outcome.result.status)
+    return RepairOutcome(rota_id, tuple(new_changes), outcome.n_changes, outcome.result.status.value)
 
 
 def rota_volunteers(session: Session, branch_id: int, rota_id: int) -> tuple[RotaView, list[VolunteerChoice]]:
