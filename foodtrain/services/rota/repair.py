@@ -20,7 +20,8 @@ from foodtrain.services.rota.store import (
 )
 from foodtrain.services.rota.views import ChangeView, RotaView, rota_view
 from foodtrain.services.rota_problem import (
-    ROLE_FROM_LIBRARY, humanise, library_assignments, volunteer_id_from_key, volunteer_key,
+    ROLE_FROM_LIBRARY, build_problem, humanise, library_assignments, volunteer_id_from_key, volunteer_key,
+    working_slots,
 )
 
 REPAIR_TIME_LIMIT_S = 5.0
@@ -71,8 +72,12 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} has no shifts on this rota from "
                                                f"{from_date:%d %B} on: nothing to repair."})
     check_rota_version(rota_row, expected_version)
-    data = problem_for(session, rota_row)
-    published = library_assignments(rota_row)
+    # Only the shifts that happen are re-staffed: a slot made before its van went out of service, its shop
+    # closed or its day closed stays as it is (off), as generation makes none (rota_problem.OutOfWork).
+    working = working_slots(session, branch_id, rota_row.month, rota_row.slots)
+    working_keys = {slot.key for slot in working}
+    data = build_problem(session, branch_id, rota_row.month, working)
+    published = [a for a in library_assignments(rota_row) if a.slot_id in working_keys]
     names = dict(data.names)
     dropped_id = volunteer.id
     session.commit()  # no transaction open while the solver runs (plain values only from here)
