@@ -10,13 +10,12 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 import rota
 from foodtrain.models import Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, Volunteer
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.errors import NotFoundError, ValidationError
+from foodtrain.services.errors import NotFoundError, ValidationError, mark_new_version
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, ROLE_LABELS, RULE_TEXT
 from foodtrain.services.rota.store import (
@@ -124,7 +123,7 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
     refresh_scores(rota_row, data, after)
     # Any change of seats is a new version of the rota, even when the scores come out the same:
     # a form read before it must be refused ("changed meanwhile"), never overwrite it.
-    flag_modified(rota_row, "objective_json")
+    mark_new_version(rota_row, "objective_json")
     return changes
 
 
