@@ -375,6 +375,35 @@ def test_repair_seats_nobody_in_a_shift_that_is_off(session) -> None:
                 for a in s.assignments if a.volunteer_id == dropped]
 
 
+def test_a_repair_is_a_new_version_of_the_rota_even_when_its_scores_come_out_the_same(session, monkeypatch) -> None:
+    """Seats changed by a repair make a form read before it stale, as a hand edit does (errors.mark_new_version),
+    also when the rota's scores and the search's status are what they were."""
+    from sqlalchemy import update
+
+    from foodtrain.services.rota import repair as repair_module
+
+    branch, _, _, _ = _small_branch(session)
+    stored = _published(session, branch)
+    rota_id, version = stored.id, stored.version
+    dropped = next(a.volunteer_id for s in stored.slots if s.date >= date(2026, 12, 10) for a in s.assignments)
+    real_repair = repair_module.repair_library_rota
+
+    def same_status(*args, **kwargs):
+        outcome = real_repair(*args, **kwargs)
+        session.execute(update(Rota).where(Rota.id == rota_id).values(solver_status=outcome.result.status))
+        session.commit()  # as if the search had ended the same way when the rota was made
+        return outcome
+
+    monkeypatch.setattr(repair_module, "repair_library_rota", same_status)
+    monkeypatch.setattr(repair_module, "refresh_scores", lambda *args: None)  # the scores come out the same
+    version = session.scalar(select(Rota.version).where(Rota.id == rota_id))
+    outcome = rota_service.repair_after_dropout(session, branch.id, rota_id, dropped, date(2026, 12, 10),
+                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
+    assert outcome.changes
+    session.expire_all()
+    assert session.get(Rota, rota_id).version != version
+
+
 def test_repair_validates_its_input(session) -> None:
     """A date outside the month or a volunteer of another branch gives field messages."""
     branch, _, _, _ = _small_branch(session)

@@ -15,11 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 import rota
 from foodtrain.models import Rota, RotaAssignment, RotaChange, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, Volunteer
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.errors import NotFoundError, ValidationError, mark_new_version
+from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, ROLE_LABELS, RULE_TEXT
 from foodtrain.services.rota.store import (
-    StaleRotaError, check_rota_version, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
+    StaleRotaError, check_rota_version, commit_or_stale, load_rota, new_rota_version, plausible_id, problem_for,
+    refresh_scores, slot_label,
 )
 from foodtrain.services.rota.views import SlotView, slot_view
 from foodtrain.services.rota_problem import (
@@ -121,9 +122,7 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
     for change in changes:
         rota_row.changes.append(change)
     refresh_scores(rota_row, data, after)
-    # Any change of seats is a new version of the rota, even when the scores come out the same:
-    # a form read before it must be refused ("changed meanwhile"), never overwrite it.
-    mark_new_version(rota_row, "objective_json")
+    new_rota_version(rota_row)
     return changes
 
 

@@ -16,7 +16,8 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.edit import VolunteerChoice
 from foodtrain.services.rota.store import (
-    check_rota_version, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
+    check_rota_version, commit_or_stale, load_rota, new_rota_version, plausible_id, problem_for, refresh_scores,
+    slot_label,
 )
 from foodtrain.services.rota.views import ChangeView, RotaView, rota_view
 from foodtrain.services.rota_problem import (
@@ -122,6 +123,8 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     data = problem_for(session, rota_row)
     refresh_scores(rota_row, data, library_assignments(rota_row))
     rota_row.solver_status = outcome.result.status
+    if outcome.changes:
+        new_rota_version(rota_row)
     record_event(session, actor=actor, action="rota.repair", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"volunteer={dropped_id} from={from_date} changes={outcome.n_changes}")
     commit_or_stale(session)
