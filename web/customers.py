@@ -144,7 +144,7 @@ def edit(customer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     customer = get_in_branch(db.session(), Customer, customer_id, branch_id)
     form = CustomerForm()
-    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session(), branch_id))
+    form.shop_id.choices = choices_of(customer_service.branch_shops(db.session(), branch_id, customer.shop_id))
     if request.method == "GET":
         form.fill_from(customer)
         form.ensure_token()

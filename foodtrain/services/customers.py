@@ -52,6 +52,7 @@ from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import NotFoundError, StaleRecordError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch, phone_digits, phone_digits_column
 from foodtrain.services.privacy import ERASED
+from foodtrain.services.service_breaks import shops_closed_until_further_notice
 
 MAX_MEMBERSHIP_YEARS = 5
 MAX_MEMBERSHIP_PAYMENT_PENCE = 100_00
@@ -253,6 +254,9 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
                                         Shop, branch_id))
         if shop is None:
             errors["shop_id"] = "Choose one of this branch's shops."
+        elif current is None or current.shop_id != shop.id:  # a customer already with it keeps it
+            if (closed := shops_closed_until_further_notice(session, branch_id).get(shop.id)) is not None:
+                errors["shop_id"] = f"{shop.name} is closed until further notice ({closed}): choose another shop."
     values["shop_id"] = details.shop_id
     weekday = details.delivery_weekday
     if weekday is None or not 0 <= weekday <= 6:
@@ -575,9 +579,14 @@ def customer_history(session: Session, branch_id: int, customer_id: int) -> Cust
     return CustomerHistory(customer=customer, orders=orders, payments=payments)
 
 
-def branch_shops(session: Session, branch_id: int) -> list[tuple[int, str]]:
-    """The branch's active shops as (id, name), for a choice list."""
+def branch_shops(session: Session, branch_id: int, current_shop_id: int | None = None) -> list[tuple[int, str]]:
+    """The branch's active shops as (id, name), for a choice list.
+
+    A shop closed until further notice is left out, except the customer's ``current_shop_id``: their record shows
+    it, marked closed."""
+    closed = shops_closed_until_further_notice(session, branch_id)
     rows = session.execute(in_branch(select(Shop.id, Shop.name).where(Shop.active.is_(True)), Shop, branch_id)
                            .order_by(Shop.name)).all()
-    return [(row.id, row.name) for row in rows]
+    return [(row.id, f"{row.name} (closed until further notice)" if row.id in closed else row.name)
+            for row in rows if row.id not in closed or row.id == current_shop_id]
 

@@ -1,6 +1,8 @@
 """Domain exceptions that the web layer turns into responses."""
 from __future__ import annotations
 
+from sqlalchemy.orm.attributes import flag_modified
+
 
 class NotFoundError(LookupError):
     """No such record in the caller's branch (another branch's record looks the same: absent)."""
@@ -40,6 +42,17 @@ def check_version(record_version: int, expected_version: int | None, *, record: 
         return
     if record_version != expected_version:
         raise StaleRecordError(record, how)
+
+
+def mark_new_version(record: object, column_as_it_is: str) -> None:
+    """Make the change being made to rows that belong to ``record`` (a plan's rounds, a rota's seats) a new
+    version of ``record``, so that check_version refuses a form read before it.
+
+    The version is SQLAlchemy's version counter (``version_id_col``): an UPDATE of the record's row bumps it and,
+    in its WHERE, checks that nobody else did meanwhile. A change of the rows that belong to it alone does not
+    update its row, so one of its loaded columns, ``column_as_it_is`` (never the version itself, which would then
+    be written unchanged), is marked changed here with its value as it is."""
+    flag_modified(record, column_as_it_is)
 
 
 class ConfirmationNeeded(Exception):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -104,6 +104,43 @@ def delivery_weekdays(session: Session, branch_id: int) -> list[int]:
     return sorted(session.scalars(statement).all())
 
 
+@dataclass(frozen=True)
+class OutOfWork:
+    """What does not work on which days: the one rule for which shifts are off. Generation makes no slot for
+    them (:func:`slots_for_month`), repair re-seats nobody in them (rota.repair), the pages show them off."""
+
+    closed_days: Mapping[date, str] = field(default_factory=dict)  # the branch (closures.closed_days)
+    van_days: Mapping[int, set[date]] = field(default_factory=dict)  # vans out of service
+    shop_days: Mapping[int, set[date]] = field(default_factory=dict)  # shops closed
+
+    def slot_off_reason(self, slot: SlotSpec | RotaSlot) -> str:
+        """Why the slot's van or shop does not work on its day ("" when it does; a closed day is said apart)."""
+        if slot.van_id is not None and slot.date in self.van_days.get(slot.van_id, ()):
+            return "the van is out of service that day"
+        if slot.shop_id is not None and slot.date in self.shop_days.get(slot.shop_id, ()):
+            return "the shop is closed that day"
+        return ""
+
+    def works(self, day: date, van_id: int | None = None, shop_id: int | None = None) -> bool:
+        """A shift on ``day`` (with that van or at that shop) happens: the branch is open, the van in service,
+        the shop open."""
+        return (day not in self.closed_days and day not in self.van_days.get(van_id or 0, ())
+                and day not in self.shop_days.get(shop_id or 0, ()))
+
+
+def out_of_work(session: Session, branch_id: int, start: date, last: date) -> OutOfWork:
+    """The branch's closed days, vans out of service and shops closed from ``start`` to ``last`` (inclusive)."""
+    return OutOfWork(closed_days(session, branch_id, start, last), van_days_out(session, branch_id, start, last),
+                     shop_days_closed(session, branch_id, start, last))
+
+
+def working_slots(session: Session, branch_id: int, month: date, slots: Iterable[RotaSlot]) -> list[RotaSlot]:
+    """The stored slots of the month whose shift happens (not one :class:`OutOfWork` says is off)."""
+    days = month_dates(month)
+    out = out_of_work(session, branch_id, days[0], days[-1])
+    return [slot for slot in slots if out.works(slot.date, slot.van_id, slot.shop_id)]
+
+
 def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotSpec]:
     """Every slot of the month: a team per active van on delivery days, shoppers per partner shop on
     delivery days, a list-collection team on Mondays and office cover every weekday morning. A van out of
@@ -112,15 +149,13 @@ def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotS
     Public holidays and the branch's closure days get no slots, unless the coordinator opened the day."""
     weekdays = set(delivery_weekdays(session, branch_id))
     days = month_dates(month)
-    closed = closed_days(session, branch_id, days[0], days[-1])
+    out = out_of_work(session, branch_id, days[0], days[-1])
     vans = session.scalars(select(Van).where(Van.branch_id == branch_id, Van.active.is_(True)).order_by(Van.name)).all()
     shops = session.scalars(
         select(Shop).where(Shop.branch_id == branch_id, Shop.active.is_(True)).order_by(Shop.name)).all()
-    vans_off = van_days_out(session, branch_id, days[0], days[-1])
-    shops_off = shop_days_closed(session, branch_id, days[0], days[-1])
     specs: list[SlotSpec] = []
     for day in days:
-        if day in closed:
+        if not out.works(day):
             continue
         stamp = f"{day:%m%d}"
         weekday = day.weekday()
@@ -128,10 +163,10 @@ def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotS
             specs.append(SlotSpec(f"lists-{stamp}", day, LIST_COLLECTION_PART, SlotKind.LIST_COLLECTION,
                                   "List collection", 2))
         if weekday in weekdays:
-            for van in (v for v in vans if day not in vans_off.get(v.id, ())):
+            for van in (v for v in vans if out.works(day, van_id=v.id)):
                 specs.append(SlotSpec(f"van{van.id}-{stamp}", day, DELIVERY_PART, SlotKind.DELIVERY, van.name, 2,
                                       van_id=van.id))
-            for shop in (s for s in shops if day not in shops_off.get(s.id, ())):
+            for shop in (s for s in shops if out.works(day, shop_id=s.id)):
                 specs.append(SlotSpec(f"shop{shop.id}-{stamp}", day, SHOPPING_PART, SlotKind.SHOPPING, shop.name, 1,
                                       shop_id=shop.id))
         if weekday in OFFICE_WEEKDAYS:

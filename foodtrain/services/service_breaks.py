@@ -44,6 +44,7 @@ __all__ = [
     "vans_out_of_service",
     "shops_closed",
     "shop_closed_reason",
+    "shops_closed_until_further_notice",
     "van_days_out",
     "shop_days_closed",
     "take_van_out",
@@ -141,6 +142,16 @@ def shops_closed(session: Session, branch_id: int, day: date) -> dict[int, str]:
 def shop_closed_reason(session: Session, branch_id: int, shop_id: int, day: date) -> str | None:
     """Why the shop takes no order for ``day``, or None when it is open."""
     return shops_closed(session, branch_id, day).get(shop_id)
+
+
+def shops_closed_until_further_notice(session: Session, branch_id: int) -> dict[int, str]:
+    """The branch's shops closed with no last day (from any first day): shop id -> why.
+
+    They are not offered as a customer's shop any more (customers.branch_shops, check_customer_details); a shop
+    closed for a period with a last day is, as it opens again."""
+    rows = session.execute(select(ShopClosure.shop_id, ShopClosure.reason).join(Shop, Shop.id == ShopClosure.shop_id)
+                           .where(Shop.branch_id == branch_id, ShopClosure.end_date.is_(None))).all()
+    return {shop_id: reason or "closed" for shop_id, reason in rows}
 
 
 def _days_covered(session: Session, model: type[Period], column: str, branch_id: int, parent: type[Van] | type[Shop],

@@ -347,6 +347,63 @@ def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:
     assert rota_library.check(problem, library_assignments(after)) == []
 
 
+def test_repair_seats_nobody_in_a_shift_that_is_off(session) -> None:
+    """After publishing, the van goes out of service on one Tuesday and the branch closes on another: the drop-out's
+    seats on those days are not re-staffed (nobody goes out in an out-of-service van or on a closed day), as
+    generation makes no slot for them; their seats on working days are."""
+    from foodtrain.services.closures import set_day
+    from foodtrain.services.service_breaks import take_van_out
+
+    branch, van, _, _ = _small_branch(session)
+    stored = _published(session, branch)
+    van_out = date(2026, 12, 15)
+    dropped = next(a.volunteer_id for s in stored.slots if s.van_id == van.id and s.date == van_out
+                   for a in s.assignments)
+    their_days = sorted({s.date for s in stored.slots if s.date > date(2026, 12, 2) for a in s.assignments
+                         if a.volunteer_id == dropped} - {van_out})
+    closed = their_days[-1]
+    take_van_out(session, branch.id, van.id, van_out, van_out, "MOT", SYSTEM, date(2026, 12, 1))
+    set_day(session, branch.id, closed, is_open=False, reason="Staff training", actor=SYSTEM)
+    off_days = {van_out, closed}
+    off_seats = {(s.id, a.role, a.volunteer_id) for s in stored.slots if s.date in off_days for a in s.assignments}
+    outcome = rota_service.repair_after_dropout(session, branch.id, stored.id, dropped, date(2026, 12, 2),
+                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
+    assert outcome.changes or len(their_days) == 1
+    after = session.get(Rota, stored.id)
+    assert {(s.id, a.role, a.volunteer_id) for s in after.slots if s.date in off_days for a in s.assignments} == off_seats
+    assert not [a for s in after.slots if s.date > date(2026, 12, 2) and s.date not in off_days
+                for a in s.assignments if a.volunteer_id == dropped]
+
+
+def test_a_repair_is_a_new_version_of_the_rota_even_when_its_scores_come_out_the_same(session, monkeypatch) -> None:
+    """Seats changed by a repair make a form read before it stale, as a hand edit does (errors.mark_new_version),
+    also when the rota's scores and the search's status are what they were."""
+    from sqlalchemy import update
+
+    from foodtrain.services.rota import repair as repair_module
+
+    branch, _, _, _ = _small_branch(session)
+    stored = _published(session, branch)
+    rota_id, version = stored.id, stored.version
+    dropped = next(a.volunteer_id for s in stored.slots if s.date >= date(2026, 12, 10) for a in s.assignments)
+    real_repair = repair_module.repair_library_rota
+
+    def same_status(*args, **kwargs):
+        outcome = real_repair(*args, **kwargs)
+        session.execute(update(Rota).where(Rota.id == rota_id).values(solver_status=outcome.result.status))
+        session.commit()  # as if the search had ended the same way when the rota was made
+        return outcome
+
+    monkeypatch.setattr(repair_module, "repair_library_rota", same_status)
+    monkeypatch.setattr(repair_module, "refresh_scores", lambda *args: None)  # the scores come out the same
+    version = session.scalar(select(Rota.version).where(Rota.id == rota_id))
+    outcome = rota_service.repair_after_dropout(session, branch.id, rota_id, dropped, date(2026, 12, 10),
+                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
+    assert outcome.changes
+    session.expire_all()
+    assert session.get(Rota, rota_id).version != version
+
+
 def test_repair_validates_its_input(session) -> None:
     """A date outside the month or a volunteer of another branch gives field messages."""
     branch, _, _, _ = _small_branch(session)

@@ -393,3 +393,48 @@ def test_an_edit_posted_without_its_version_is_refused_and_saves_nothing(demo_ap
     with demo_app.app_context():
         assert db.session.get(Customer, customer_id).phone == phone_before
         assert db.session.get(Volunteer, volunteer_id).first_name == first_name_before
+
+
+def test_a_shop_closed_until_further_notice_is_not_offered_for_new_choices(demo_app, demo_client, monkeypatch) -> None:
+    """A shop closed with no last day is left out of the customer form's shops and refused on the field; a customer
+    already with it still sees it (marked closed) and can save their record; a shop closed only for a period ahead
+    is still offered."""
+    from datetime import date, timedelta
+
+    from foodtrain.models import ShopClosure
+
+    today = date(2026, 11, 20)
+    monkeypatch.setattr("web.customers._today", lambda: today)
+    branch_id, _ = _branch_shop(demo_app, "DG")
+    with demo_app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.branch_id == branch_id,
+                                                            Customer.status == CustomerStatus.ACTIVE)
+                                     .order_by(Customer.id))
+        closed_id = customer.shop_id
+        customer_id, anchor, weekday = customer.id, customer.frequency_anchor_date, customer.delivery_weekday
+        closed_name = db.session.get(Shop, closed_id).name
+        open_id, open_name = db.session.execute(select(Shop.id, Shop.name).where(
+            Shop.branch_id == branch_id, Shop.active.is_(True), Shop.id != closed_id).order_by(Shop.id)).first()
+        db.session.add_all([
+            ShopClosure(shop_id=closed_id, start_date=today - timedelta(days=2), end_date=None, reason="Shut down"),
+            ShopClosure(shop_id=open_id, start_date=today + timedelta(days=10), end_date=today + timedelta(days=12),
+                        reason="Refit")])
+        db.session.commit()
+    sign_in(demo_client, "office-dg")
+    new_page = demo_client.get("/customers/new").get_data(as_text=True)
+    assert f'value="{open_id}">{open_name}</option>' in new_page
+    assert f'value="{closed_id}">{closed_name}' not in new_page and closed_name not in new_page
+    refused = demo_client.post("/customers/new", data=_customer_form(closed_id) | _tokens(demo_client, "/customers/new"))
+    assert refused.status_code == 422
+    assert f"{closed_name} is closed until further notice (Shut down): choose another shop." in refused.get_data(
+        as_text=True)
+    assert _count(demo_app, Customer, last_name="Zedkerr") == 0
+
+    url = f"/customers/{customer_id}/edit"
+    edit_page = demo_client.get(url).get_data(as_text=True)
+    assert f"{closed_name} (closed until further notice)</option>" in edit_page
+    base = _customer_form(closed_id, frequency_anchor_date=anchor.isoformat(), delivery_weekday=str(weekday))
+    kept = demo_client.post(url, data=base | _tokens(demo_client, url) | {"phone": "01387 000003"})
+    assert kept.status_code == 302
+    with demo_app.app_context():
+        assert db.session.get(Customer, customer_id).phone == "01387 000003"

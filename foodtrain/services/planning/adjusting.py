@@ -10,7 +10,6 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from foodtrain.models import (
@@ -22,7 +21,9 @@ from foodtrain.models import (
 )
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
-from foodtrain.services.errors import ConfirmationNeeded, StaleRecordError, ValidationError, check_version
+from foodtrain.services.errors import (
+    ConfirmationNeeded, StaleRecordError, ValidationError, check_version, mark_new_version,
+)
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, day_staffing, team_missing
 from foodtrain.services.planning.staleness import changes_of
@@ -42,12 +43,9 @@ STALE_PLAN_CHANGES = "re-planned, published or adjusted"
 
 
 def _new_version(plan: RoutePlan) -> None:
-    """Make the change being made to ``plan``'s rounds or pins a new version of the plan.
-
-    The plan's version is SQLAlchemy's version counter (``version_id_col``): an UPDATE of the plan row bumps it
-    and, in its WHERE, checks that nobody else did meanwhile. A change of a round or a pin alone does not update
-    the plan row, so it is marked changed here (its status as it is): a form read before is then stale."""
-    flag_modified(plan, "status")
+    """Make the change being made to ``plan``'s rounds or pins a new version of the plan (errors.mark_new_version,
+    its status as it is): a form read before is then stale."""
+    mark_new_version(plan, "status")
 
 
 def _commit_change(session: Session) -> None:

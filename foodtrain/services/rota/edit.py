@@ -10,7 +10,6 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 import rota
@@ -20,7 +19,8 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, ROLE_LABELS, RULE_TEXT
 from foodtrain.services.rota.store import (
-    StaleRotaError, check_rota_version, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
+    StaleRotaError, check_rota_version, commit_or_stale, load_rota, new_rota_version, plausible_id, problem_for,
+    refresh_scores, slot_label,
 )
 from foodtrain.services.rota.views import SlotView, slot_view
 from foodtrain.services.rota_problem import (
@@ -122,9 +122,7 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
     for change in changes:
         rota_row.changes.append(change)
     refresh_scores(rota_row, data, after)
-    # Any change of seats is a new version of the rota, even when the scores come out the same:
-    # a form read before it must be refused ("changed meanwhile"), never overwrite it.
-    flag_modified(rota_row, "objective_json")
+    new_rota_version(rota_row)
     return changes
 
 

@@ -16,11 +16,13 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.edit import VolunteerChoice
 from foodtrain.services.rota.store import (
-    check_rota_version, commit_or_stale, load_rota, plausible_id, problem_for, refresh_scores, slot_label,
+    check_rota_version, commit_or_stale, load_rota, new_rota_version, plausible_id, problem_for, refresh_scores,
+    slot_label,
 )
 from foodtrain.services.rota.views import ChangeView, RotaView, rota_view
 from foodtrain.services.rota_problem import (
-    ROLE_FROM_LIBRARY, humanise, library_assignments, volunteer_id_from_key, volunteer_key,
+    ROLE_FROM_LIBRARY, build_problem, humanise, library_assignments, volunteer_id_from_key, volunteer_key,
+    working_slots,
 )
 
 REPAIR_TIME_LIMIT_S = 5.0
@@ -71,8 +73,12 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} has no shifts on this rota from "
                                                f"{from_date:%d %B} on: nothing to repair."})
     check_rota_version(rota_row, expected_version)
-    data = problem_for(session, rota_row)
-    published = library_assignments(rota_row)
+    # Only the shifts that happen are re-staffed: a slot made before its van went out of service, its shop
+    # closed or its day closed stays as it is (off), as generation makes none (rota_problem.OutOfWork).
+    working = working_slots(session, branch_id, rota_row.month, rota_row.slots)
+    working_keys = {slot.key for slot in working}
+    data = build_problem(session, branch_id, rota_row.month, working)
+    published = [a for a in library_assignments(rota_row) if a.slot_id in working_keys]
     names = dict(data.names)
     dropped_id = volunteer.id
     session.commit()  # no transaction open while the solver runs (plain values only from here)
@@ -117,6 +123,8 @@ def repair_after_dropout(session: Session, branch_id: int, rota_id: int, volunte
     data = problem_for(session, rota_row)
     refresh_scores(rota_row, data, library_assignments(rota_row))
     rota_row.solver_status = outcome.result.status.value
+    if outcome.changes:
+        new_rota_version(rota_row)
     record_event(session, actor=actor, action="rota.repair", entity_type="rota", entity_id=rota_row.id,
                  branch_id=branch_id, detail=f"volunteer={dropped_id} from={from_date} changes={outcome.n_changes}")
     commit_or_stale(session)

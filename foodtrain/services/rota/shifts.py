@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodtrain.models import PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind, Volunteer
-from foodtrain.services.closures import closed_days, closed_notice
+from foodtrain.services.closures import closed_notice
 from foodtrain.services.errors import NotFoundError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, PART_TIMES, ROLE_LABELS
 from foodtrain.services.rota.store import plausible_id
-from foodtrain.services.rota.views import OutOfWork
-from foodtrain.services.service_breaks import shop_days_closed, van_days_out
+from foodtrain.services.rota_problem import out_of_work
 
 @dataclass(frozen=True)
 class Shift:
@@ -92,8 +91,8 @@ def volunteer_rota(session: Session, branch_id: int, volunteer_id: int, start: d
                  selectinload(RotaAssignment.slot).selectinload(RotaSlot.rota).selectinload(Rota.branch))
     ).all()
     last = end - timedelta(days=1)
-    closed = closed_days(session, branch_id, start, last)
-    out = OutOfWork(closed, van_days_out(session, branch_id, start, last), shop_days_closed(session, branch_id, start, last))
+    out = out_of_work(session, branch_id, start, last)
+    closed = out.closed_days
     shifts = []
     for assignment in rows:
         slot = assignment.slot

@@ -14,7 +14,7 @@ import rota
 from rota.explain import explain_unfilled
 from rota.scoring import evaluate
 from foodtrain.models import Rota, RotaAssignment, RotaSlot
-from foodtrain.services.errors import NotFoundError, StaleRecordError, check_version
+from foodtrain.services.errors import NotFoundError, StaleRecordError, check_version, mark_new_version
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota.labels import PART_LABELS
 from foodtrain.services.rota_problem import ProblemData, build_problem, humanise
@@ -32,6 +32,12 @@ def check_rota_version(rota_row: Rota, expected_version: int | None) -> None:
         check_version(rota_row.version, expected_version, record="rota")
     except StaleRecordError:
         raise StaleRotaError() from None
+
+
+def new_rota_version(rota_row: Rota) -> None:
+    """Any change of seats (a hand edit, a repair) is a new version of the rota, even when its scores come out the
+    same: a form read before it is then refused ("changed meanwhile"), never lets it be overwritten."""
+    mark_new_version(rota_row, "objective_json")
 
 
 MAX_ID = 2**31 - 1

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,13 +14,12 @@ from sqlalchemy.orm import Session, selectinload
 from foodtrain.models import (
     PartOfDay, Rota, RotaAssignment, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind, Volunteer,
 )
-from foodtrain.services.closures import closed_days, closed_notice
+from foodtrain.services.closures import closed_notice
 from foodtrain.services.people import in_branch
 from foodtrain.wording import search_outcome
 from foodtrain.services.rota.labels import KIND_LABELS, PART_LABELS, ROLE_LABELS
 from foodtrain.services.rota.store import load_rota
-from foodtrain.services.rota_problem import ROLES_FOR_KIND
-from foodtrain.services.service_breaks import shop_days_closed, van_days_out
+from foodtrain.services.rota_problem import ROLES_FOR_KIND, OutOfWork, out_of_work
 
 @dataclass(frozen=True)
 class SeatView:
@@ -256,22 +254,6 @@ def slot_view(slot: RotaSlot, off_reason: str = "") -> SlotView:
                     slot.unfilled_reason, _shadow_views(slot), off_reason)
 
 
-@dataclass(frozen=True)
-class OutOfWork:
-    """What does not work on which days of a rota's month, read once for :func:`rota_view`."""
-
-    closed_days: Mapping[date, str] = field(default_factory=dict)  # the branch (closures.closed_days)
-    van_days: Mapping[int, set[date]] = field(default_factory=dict)  # vans out of service
-    shop_days: Mapping[int, set[date]] = field(default_factory=dict)  # shops closed
-
-    def slot_off_reason(self, slot: RotaSlot) -> str:
-        if slot.van_id is not None and slot.date in self.van_days.get(slot.van_id, ()):
-            return "the van is out of service that day"
-        if slot.shop_id is not None and slot.date in self.shop_days.get(slot.shop_id, ()):
-            return "the shop is closed that day"
-        return ""
-
-
 def _name(volunteer: Volunteer | None) -> str:
     return volunteer.full_name if volunteer is not None else ""
 
@@ -313,9 +295,7 @@ def get_rota(session: Session, branch_id: int, rota_id: int) -> RotaView:
     """The whole month of a rota of the branch, for the calendar page."""
     rota_row = load_rota(session, branch_id, rota_id)
     month_end = (rota_row.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return rota_view(rota_row, OutOfWork(closed_days(session, branch_id, rota_row.month, month_end),
-                                         van_days_out(session, branch_id, rota_row.month, month_end),
-                                         shop_days_closed(session, branch_id, rota_row.month, month_end)))
+    return rota_view(rota_row, out_of_work(session, branch_id, rota_row.month, month_end))
 
 
 def list_rotas(session: Session, branch_id: int) -> list[RotaSummary]:
