@@ -1,4 +1,5 @@
 """foodtrain: models, services, configuration and commands for a volunteer grocery delivery charity."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@ SQLite is copied with its online backup API (a consistent snapshot while writes
 go on), never as a plain file copy of a live database. PostgreSQL uses
 pg_dump/pg_restore.
 """
+
 from __future__ import annotations
 
 import glob
@@ -68,7 +69,10 @@ def backup_database(database_url: str, destination: Path) -> Path:
     elif url.get_backend_name() == "postgresql":
         result = subprocess.run(  # a fixed tool and an argument list  # nosec B603
             [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", _libpq_url(url)],
-            capture_output=True, text=True, check=False)
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             partial.unlink(missing_ok=True)
             raise BackupError(f"pg_dump failed: {result.stderr.strip()[:500]}")
@@ -102,9 +106,19 @@ def restore_database(backup_file: Path, database_url: str) -> None:
             source.close()
     elif url.get_backend_name() == "postgresql":
         result = subprocess.run(  # a fixed tool and an argument list  # nosec B603
-            [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             f"--dbname={_libpq_url(url)}", str(backup_file)],
-            capture_output=True, text=True, check=False)
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={_libpq_url(url)}",
+                str(backup_file),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()[:500]}")
     else:
@@ -123,8 +137,10 @@ def check_database(database_url: str) -> IntegrityReport:
                 integrity_errors = [] if integrity == ["ok"] else integrity
                 foreign_key_errors = [str(tuple(row)) for row in connection.execute(text("PRAGMA foreign_key_check"))]
             names = inspect(connection).get_table_names()
-            row_counts = {name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
-                          for name in sorted(names)}
+            row_counts = {
+                name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+                for name in sorted(names)
+            }
         return IntegrityReport(integrity_errors, foreign_key_errors, row_counts)
     finally:
         engine.dispose()
@@ -143,8 +159,12 @@ def purge_backups(directory: Path, keep_days: int, now_s: float, dry_run: bool =
     if not directory.is_dir():
         return []
     cutoff_s = now_s - keep_days * 86_400
-    old = sorted(path for pattern in BACKUP_PATTERNS for path in directory.glob(pattern)
-                 if path.is_file() and path.stat().st_mtime < cutoff_s)
+    old = sorted(
+        path
+        for pattern in BACKUP_PATTERNS
+        for path in directory.glob(pattern)
+        if path.is_file() and path.stat().st_mtime < cutoff_s
+    )
     if not dry_run:
         for path in old:
             path.unlink()

@@ -5,6 +5,7 @@ The data (``data/basemap/gb_basemap.json.xz``, rebuilt by ``data/basemap/build_b
 shorelines and lakes (simplified to 40 m) and GeoNames places of 1,000 people or more.
 Any map drawn from it must show :data:`BASEMAP_ATTRIBUTION`.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,13 @@ from foodtrain import DATA_DIRECTORY
 
 BASEMAP_FILE = DATA_DIRECTORY / "basemap" / "gb_basemap.json.xz"
 BASEMAP_FORMAT = "FOODTRAIN-BASEMAP 1"
-BASEMAP_ATTRIBUTION = ("Coast and lochs: GSHHG (Wessel & Smith), LGPL 3.0. "
-                       "Towns: GeoNames, CC BY 4.0.")
+BASEMAP_ATTRIBUTION = "Coast and lochs: GSHHG (Wessel & Smith), LGPL 3.0. Towns: GeoNames, CC BY 4.0."
 
 
 @dataclass(frozen=True, eq=False)
 class Outline:
     """A closed shoreline: its points' latitudes and longitudes, its bounding box (south, west, north, east)."""
+
     lats: np.ndarray
     lons: np.ndarray
     bounds: tuple[float, float, float, float]
@@ -58,7 +59,7 @@ def simplify_polyline(points: np.ndarray, tolerance: float) -> np.ndarray:
         if last - first < 2:
             continue
         a, b = points[first], points[last]
-        segment = points[first + 1:last]
+        segment = points[first + 1 : last]
         ab = b - a
         length = float(np.hypot(ab[0], ab[1]))
         if length == 0:
@@ -94,9 +95,11 @@ def load_basemap(path: Path = BASEMAP_FILE) -> Basemap:
                 document = json.loads(lzma.decompress(path.read_bytes()))
                 if document.get("format") != BASEMAP_FORMAT:
                     raise ValueError(f"{path}: not a {BASEMAP_FORMAT} file")
-                _loaded[path] = Basemap(tuple(_outline(p) for p in document["land"]),
-                                        tuple(_outline(p) for p in document["lakes"]),
-                                        tuple(Town(name, lat, lon) for name, lat, lon in document["towns"]))
+                _loaded[path] = Basemap(
+                    tuple(_outline(p) for p in document["land"]),
+                    tuple(_outline(p) for p in document["lakes"]),
+                    tuple(Town(name, lat, lon) for name, lat, lon in document["towns"]),
+                )
         return _loaded[path]
 
 
@@ -109,10 +112,20 @@ def basemap_within(box: tuple[float, float, float, float], basemap: Basemap | No
     """The outlines touching ``box`` (south, west, north, east, degrees) and the towns inside it."""
     basemap = basemap if basemap is not None else load_basemap()
     south, west, north, east = box
-    return Basemap(tuple(o for o in basemap.land if _overlaps(o.bounds, box)),
-                   tuple(o for o in basemap.lakes if _overlaps(o.bounds, box)),
-                   tuple(t for t in basemap.towns if south <= t.lat <= north and west <= t.lon <= east))
+    return Basemap(
+        tuple(o for o in basemap.land if _overlaps(o.bounds, box)),
+        tuple(o for o in basemap.lakes if _overlaps(o.bounds, box)),
+        tuple(t for t in basemap.towns if south <= t.lat <= north and west <= t.lon <= east),
+    )
 
 
-__all__ = ["BASEMAP_ATTRIBUTION", "BASEMAP_FILE", "Basemap", "Outline", "Town", "basemap_within", "load_basemap",
-           "simplify_polyline"]
+__all__ = [
+    "BASEMAP_ATTRIBUTION",
+    "BASEMAP_FILE",
+    "Basemap",
+    "Outline",
+    "Town",
+    "basemap_within",
+    "load_basemap",
+    "simplify_polyline",
+]

@@ -5,6 +5,7 @@ table. It carries a <title> and <desc> for screen readers, a <title> per bar for
 a hover tooltip, axis labels, and presentation attributes only (no style
 attributes or elements, so the page's CSP holds). Every piece of text is escaped.
 """
+
 from __future__ import annotations
 
 import math
@@ -123,18 +124,24 @@ def bar_chart(
         legend_y = MARGIN_TOP_PX + row * 28
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{legend_x}" y="{legend_y}" width="16" height="16" fill="{colour}"/>')
-        parts.append(f'<text x="{legend_x + 22}" y="{legend_y + 14}">'
-                     f'{_text(_shortened(one.name, LEGEND_MAX_CHARS))}</text>')
+        parts.append(
+            f'<text x="{legend_x + 22}" y="{legend_y + 14}">{_text(_shortened(one.name, LEGEND_MAX_CHARS))}</text>'
+        )
     # Y axis: grid lines, tick labels and the axis title.
     for tick in ticks:
         y = y_of(tick)
-        parts.append(f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX + plot_width:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="#c8c8c8" stroke-width="1"/>')
-        parts.append(f'<text x="{MARGIN_LEFT_PX - 8}" y="{y + 5:.1f}" text-anchor="end">'
-                     f'{_text(value_text(tick))}</text>')
+        parts.append(
+            f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX + plot_width:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#c8c8c8" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{MARGIN_LEFT_PX - 8}" y="{y + 5:.1f}" text-anchor="end">{_text(value_text(tick))}</text>'
+        )
     middle_y = plot_top + PLOT_HEIGHT_PX / 2
-    parts.append(f'<text x="18" y="{middle_y:.1f}" text-anchor="middle" font-weight="bold" '
-                 f'transform="rotate(-90 18 {middle_y:.1f})">{_text(y_label)}</text>')
+    parts.append(
+        f'<text x="18" y="{middle_y:.1f}" text-anchor="middle" font-weight="bold" '
+        f'transform="rotate(-90 18 {middle_y:.1f})">{_text(y_label)}</text>'
+    )
     # Bars, each with its value as a tooltip.
     for category_index, category in enumerate(categories):
         group_x = MARGIN_LEFT_PX + category_index * group_width + (group_width - bar_width * bars_per_group) / 2
@@ -145,25 +152,35 @@ def bar_chart(
             parts.append(
                 f'<rect x="{group_x + series_index * bar_width:.1f}" y="{y:.1f}" width="{max(bar_width - 1, 1):.1f}" '
                 f'height="{plot_bottom - y:.1f}" fill="{colour}"><title>{_text(category)}, {_text(one.name)}: '
-                f'{_text(value_text(value))}</title></rect>'
+                f"{_text(value_text(value))}</title></rect>"
             )
         if category_index % label_every == 0:
             label_x = MARGIN_LEFT_PX + (category_index + 0.5) * group_width
             label_y = plot_bottom + 20
             if rotate:
-                parts.append(f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="end" '
-                             f'transform="rotate(-45 {label_x:.1f} {label_y:.1f})">{_text(category)}</text>')
+                parts.append(
+                    f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="end" '
+                    f'transform="rotate(-45 {label_x:.1f} {label_y:.1f})">{_text(category)}</text>'
+                )
             else:
                 parts.append(f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="middle">{_text(category)}</text>')
     # Axes drawn last, over the bars' feet.
-    parts.append(f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX}" y1="{plot_top}" y2="{plot_bottom}" '
-                 f'stroke="#111111" stroke-width="2"/>')
-    parts.append(f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX + plot_width:.1f}" y1="{plot_bottom}" '
-                 f'y2="{plot_bottom}" stroke="#111111" stroke-width="2"/>')
-    parts.append(f'<text x="{MARGIN_LEFT_PX + plot_width / 2:.1f}" y="{height - 8}" text-anchor="middle" '
-                 f'font-weight="bold">{_text(x_label)}</text>')
+    parts.append(
+        f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX}" y1="{plot_top}" y2="{plot_bottom}" '
+        f'stroke="#111111" stroke-width="2"/>'
+    )
+    parts.append(
+        f'<line x1="{MARGIN_LEFT_PX}" x2="{MARGIN_LEFT_PX + plot_width:.1f}" y1="{plot_bottom}" '
+        f'y2="{plot_bottom}" stroke="#111111" stroke-width="2"/>'
+    )
+    parts.append(
+        f'<text x="{MARGIN_LEFT_PX + plot_width / 2:.1f}" y="{height - 8}" text-anchor="middle" '
+        f'font-weight="bold">{_text(x_label)}</text>'
+    )
     if not categories:
-        parts.append(f'<text x="{MARGIN_LEFT_PX + plot_width / 2:.1f}" y="{middle_y:.1f}" text-anchor="middle">'
-                     f'No data for this period</text>')
+        parts.append(
+            f'<text x="{MARGIN_LEFT_PX + plot_width / 2:.1f}" y="{middle_y:.1f}" text-anchor="middle">'
+            f"No data for this period</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

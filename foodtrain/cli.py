@@ -1,4 +1,5 @@
 """Admin commands: `foodtrain init-db`, `seed-demo`, `create-user`, `geocode`."""
+
 from __future__ import annotations
 
 import sys
@@ -68,12 +69,13 @@ def load_demo_if_empty() -> bool:
 
     summary = generate_demo(db.session(), branch_today())
     write_demo_logins(summary)
-    click.echo(f"Loaded the demo: {summary.branches} branches, {summary.customers} customers, "
-               f"{summary.volunteers} volunteers, {summary.orders} orders.")
+    click.echo(
+        f"Loaded the demo: {summary.branches} branches, {summary.customers} customers, "
+        f"{summary.volunteers} volunteers, {summary.orders} orders."
+    )
     db.session.remove()
     schedule = publish_demo_schedule(sessionmaker(bind=db.engine), branch_today(), report=click.echo)
-    click.echo(f"Published this month's rota and {sum(len(ids) for ids in schedule.plan_ids.values())} "
-               "days of routes.")
+    click.echo(f"Published this month's rota and {sum(len(ids) for ids in schedule.plan_ids.values())} days of routes.")
     return True
 
 
@@ -113,9 +115,15 @@ def create_user_command(username: str, role: str, branch_code: str | None, displ
         if branch_id is None:
             raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
     try:
-        user_id = create_user(db.session(), username=username, password=password, role=UserRole(role),
-                              branch_id=branch_id, display_name=display_name,
-                              hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"])
+        user_id = create_user(
+            db.session(),
+            username=username,
+            password=password,
+            role=UserRole(role),
+            branch_id=branch_id,
+            display_name=display_name,
+            hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"],
+        )
     except (WeakPasswordError, ValueError) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -156,8 +164,12 @@ def backup_command(output: Path | None) -> None:
 
 
 @click.command("purge-backups")
-@click.option("--keep-days", type=click.IntRange(min=1), default=None,
-              help="Keep backups this many days (default: the documented retention, 35).")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep backups this many days (default: the documented retention, 35).",
+)
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
 @with_appcontext
 def purge_backups_command(keep_days: int | None, dry_run: bool) -> None:
@@ -191,10 +203,13 @@ def restore_command(backup_file: Path, yes: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     report = check_database(url)
-    click.echo(f"Restored {backup_file}: {sum(report.row_counts.values())} rows, "
-               f"integrity {'ok' if report.ok else 'FAILED'}")
+    click.echo(
+        f"Restored {backup_file}: {sum(report.row_counts.values())} rows, integrity {'ok' if report.ok else 'FAILED'}"
+    )
     if not report.ok:
-        raise click.ClickException(f"integrity: {report.integrity_errors[:3]} foreign keys: {report.foreign_key_errors[:3]}")
+        raise click.ClickException(
+            f"integrity: {report.integrity_errors[:3]} foreign keys: {report.foreign_key_errors[:3]}"
+        )
 
 
 @click.command("check-db")
@@ -212,8 +227,13 @@ def check_db_command() -> None:
 
 
 @click.command("retention")
-@click.option("--years", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Anonymise people who ended or left more than this many years ago.")
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Anonymise people who ended or left more than this many years ago.",
+)
 @click.option("--dry-run", is_flag=True, help="Only list who would be anonymised.")
 @with_appcontext
 def retention_command(years: int, dry_run: bool) -> None:
@@ -222,8 +242,10 @@ def retention_command(years: int, dry_run: bool) -> None:
 
     outcome = apply_retention(db.session(), branch_today(), years, dry_run=dry_run)
     verb = "Would anonymise" if dry_run else "Anonymised"
-    click.echo(f"{verb} {len(outcome.customers)} customers and {len(outcome.volunteers)} volunteers "
-               f"who left more than {years} years ago.")
+    click.echo(
+        f"{verb} {len(outcome.customers)} customers and {len(outcome.volunteers)} volunteers "
+        f"who left more than {years} years ago."
+    )
 
 
 @click.group("users")
@@ -280,9 +302,17 @@ def users_create_command(username: str, role: str, branch_code: str | None, disp
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == branch_code.upper()))
         if branch_id is None:
             raise click.BadParameter(f"no branch with code {branch_code!r}", param_hint="--branch")
-    user_id, password = _run(lambda: create_account(
-        db.session(), username=username, role=UserRole(role), branch_id=branch_id, display_name=display_name,
-        actor=SYSTEM, hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"]))
+    user_id, password = _run(
+        lambda: create_account(
+            db.session(),
+            username=username,
+            role=UserRole(role),
+            branch_id=branch_id,
+            display_name=display_name,
+            actor=SYSTEM,
+            hash_time_cost=current_app.config["PASSWORD_HASH_TIME_COST"],
+        )
+    )
     click.echo(f"Created {username.strip().lower()} (id {user_id}). Temporary password (must be changed): {password}")
 
 
@@ -359,8 +389,10 @@ def seed_national_day_command(day: datetime, branches: int, customers: int, vans
         summary = generate_national_day(db.session(), day.date(), branches, customers, vans)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{summary.branches} branches, {summary.customers} customers, {summary.orders} orders "
-               f"on {day.date().isoformat()}, {summary.vans} vans.")
+    click.echo(
+        f"{summary.branches} branches, {summary.customers} customers, {summary.orders} orders "
+        f"on {day.date().isoformat()}, {summary.vans} vans."
+    )
 
 
 @click.command("plan-day")
@@ -373,7 +405,13 @@ def plan_day_command(day: datetime, branch_codes: tuple[str, ...], time_limit_s:
     from foodtrain.job_queue import job_queue
     from foodtrain.jobs import submit_job
     from foodtrain.services.errors import ValidationError
-    from foodtrain.services.planning.storing import DEFAULT_SHIFT_END, DEFAULT_SHIFT_START, PLAN_JOB_KIND, check_day_to_plan, plan_job_parameters
+    from foodtrain.services.planning.storing import (
+        DEFAULT_SHIFT_END,
+        DEFAULT_SHIFT_START,
+        PLAN_JOB_KIND,
+        check_day_to_plan,
+        plan_job_parameters,
+    )
 
     session = db.session()
     statement = select(Branch.id, Branch.code).order_by(Branch.code)
@@ -388,14 +426,20 @@ def plan_day_command(day: datetime, branch_codes: tuple[str, ...], time_limit_s:
     for branch_id, code in branches:
         try:
             check_day_to_plan(session, branch_id, day.date())
-            parameters = plan_job_parameters(day.date(), DEFAULT_SHIFT_START,
-                                             DEFAULT_SHIFT_END, time_limit_s, SYSTEM,
-                                             f"/routes/?date={day.date().isoformat()}")
+            parameters = plan_job_parameters(
+                day.date(),
+                DEFAULT_SHIFT_START,
+                DEFAULT_SHIFT_END,
+                time_limit_s,
+                SYSTEM,
+                f"/routes/?date={day.date().isoformat()}",
+            )
         except ValidationError as error:
             click.echo(f"{code}: not planned: {' '.join(error.field_errors.values())}", err=True)
             continue
-        job_ids.append(submit_job(session, branch_id=branch_id, kind=PLAN_JOB_KIND, parameters=parameters,
-                                  user_id=None))
+        job_ids.append(
+            submit_job(session, branch_id=branch_id, kind=PLAN_JOB_KIND, parameters=parameters, user_id=None)
+        )
     for job_id in job_ids:  # stored first, then queued together: the workers find them all at once
         job_queue(current_app).enqueue(job_id)
         click.echo(job_id)
@@ -413,7 +457,19 @@ def count_shadow_shifts_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, seed_national_day_command, plan_day_command, create_user_command, geocode_command, backup_command,
-                    restore_command, check_db_command, retention_command, users_group, purge_backups_command,
-                    count_shadow_shifts_command):
+    for command in (
+        init_db_command,
+        seed_demo_command,
+        seed_national_day_command,
+        plan_day_command,
+        create_user_command,
+        geocode_command,
+        backup_command,
+        restore_command,
+        check_db_command,
+        retention_command,
+        users_group,
+        purge_backups_command,
+        count_shadow_shifts_command,
+    ):
         app.cli.add_command(command)

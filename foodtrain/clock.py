@@ -3,6 +3,7 @@
 Every branch is in the UK, so "today" is the date in Europe/London, whatever clock the server
 keeps (a server on UTC is an hour behind in summer: at 00:30 BST it is still yesterday there).
 Stored timestamps stay naive UTC (foodtrain.models._types.utc_now)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

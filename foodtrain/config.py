@@ -1,4 +1,5 @@
 """Configuration, read from the environment in one place (and only when asked)."""
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,8 @@ def check_production_environment() -> None:
     if missing:
         raise ProductionConfigError(
             f"Production mode needs {', '.join(missing)} in the environment, the same on every host "
-            "(see docs/deploy.md); refusing to start.")
+            "(see docs/deploy.md); refusing to start."
+        )
 
 
 def _worker_niceness() -> int:
@@ -69,8 +71,9 @@ def job_heartbeat_interval_s() -> float:
     except ValueError:
         seconds = float("nan")
     if not 0.5 <= seconds <= 60:  # also refuses nan and inf
-        raise ValueError(f"FOODTRAIN_JOB_HEARTBEAT_S: give the seconds between a job's heartbeats, from 0.5 to 60, "
-                         f"not {text!r}")
+        raise ValueError(
+            f"FOODTRAIN_JOB_HEARTBEAT_S: give the seconds between a job's heartbeats, from 0.5 to 60, not {text!r}"
+        )
     return seconds
 
 
@@ -107,7 +110,9 @@ class Config:
     # Job workers (and the search processes they start) run at this CPU niceness (0-19), so that on a box shared
     # with the web server office pages win the cores over the solvers; a worker-only host loses nothing by it.
     WORKER_NICENESS = 10
-    MAP_TILE_URLS: dict[str, str] = {}  # branch code -> its own tile server (FOODTRAIN_MAP_TILE_URLS); none: offline map
+    MAP_TILE_URLS: dict[
+        str, str
+    ] = {}  # branch code -> its own tile server (FOODTRAIN_MAP_TILE_URLS); none: offline map
     COUNT_SQL_STATEMENTS = False  # FOODTRAIN_COUNT_SQL_STATEMENTS=1: each answer says its SQL statements (load test)
 
     @classmethod
@@ -115,9 +120,7 @@ class Config:
         """Settings for this installation: class defaults overlaid with the environment."""
         settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
         default_sqlite = f"sqlite:///{instance_path / 'foodtrain.sqlite3'}"
-        settings["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
-            os.environ.get("DATABASE_URL", default_sqlite)
-        )
+        settings["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(os.environ.get("DATABASE_URL", default_sqlite))
         settings["SECRET_KEY"] = _secret_key(instance_path)
         settings["ENCRYPTION_KEY"] = _encryption_key(instance_path)
         settings["QUEUE_URL"] = os.environ.get("FOODTRAIN_QUEUE_URL") or None
@@ -149,5 +152,5 @@ def _normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written the common way."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

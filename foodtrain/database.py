@@ -19,6 +19,7 @@ On SQLite (WAL journal) a transaction is one of two kinds, chosen when it begins
 
 Every transaction ends with its request or job: nothing may hold one open outside them.
 """
+
 from __future__ import annotations
 
 import os
@@ -105,10 +106,19 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
             raise
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before_write(connection: Connection, _cursor: object, statement: str, _parameters: object,
-                      _context: object, _executemany: bool) -> None:
-        if (connection.info.get(_READING) and not connection.info.get(_HOLDS_WRITER_LOCK)
-                and _WRITE_STATEMENT.match(statement)):
+    def _before_write(
+        connection: Connection,
+        _cursor: object,
+        statement: str,
+        _parameters: object,
+        _context: object,
+        _executemany: bool,
+    ) -> None:
+        if (
+            connection.info.get(_READING)
+            and not connection.info.get(_HOLDS_WRITER_LOCK)
+            and _WRITE_STATEMENT.match(statement)
+        ):
             _take_writer_lock(connection)
 
     def _release(connection: Connection) -> None:

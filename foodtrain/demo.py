@@ -3,6 +3,7 @@
 Real towns and postcodes (from the offline postcode data), made-up people. The
 same seed and the same `today` always give the same data.
 """
+
 from __future__ import annotations
 
 import csv
@@ -142,14 +143,21 @@ class _DemoBuilder:
         rng = self.rng
         base = self._postcode_in(places[0].district)
         branch = Branch(
-            name=row["name"], code=row["code"], base_name=row["base_name"], base_postcode=base.postcode,
-            base_latitude=base.latitude, base_longitude=base.longitude,
-            detour_factor=float(row["detour_factor"]), average_speed_kmh=float(row["average_speed_kmh"]),
+            name=row["name"],
+            code=row["code"],
+            base_name=row["base_name"],
+            base_postcode=base.postcode,
+            base_latitude=base.latitude,
+            base_longitude=base.longitude,
+            detour_factor=float(row["detour_factor"]),
+            average_speed_kmh=float(row["average_speed_kmh"]),
         )
         self.session.add(branch)
         self.session.flush()
         for effective_from, amount_pence in CHARGE_HISTORY:
-            self.session.add(DeliveryCharge(branch_id=branch.id, effective_from=effective_from, amount_pence=amount_pence))
+            self.session.add(
+                DeliveryCharge(branch_id=branch.id, effective_from=effective_from, amount_pence=amount_pence)
+            )
 
         place_by_name = {place.name: place for place in places}
         shops = []
@@ -159,8 +167,12 @@ class _DemoBuilder:
             location = self._postcode_in(place_by_name[shop_row["place"]].district)
             hours, minutes = (int(part) for part in shop_row["orders_ready_time"].split(":"))
             shop = Shop(
-                branch_id=branch.id, name=shop_row["name"], address=f"{self._street_address()}, {shop_row['place']}",
-                postcode=location.postcode, latitude=location.latitude, longitude=location.longitude,
+                branch_id=branch.id,
+                name=shop_row["name"],
+                address=f"{self._street_address()}, {shop_row['place']}",
+                postcode=location.postcode,
+                latitude=location.latitude,
+                longitude=location.longitude,
                 orders_ready_time=time(hours, minutes),
                 loading_min_per_visit=int(shop_row["loading_min_per_visit"]),
                 loading_min_per_order=int(shop_row["loading_min_per_order"]),
@@ -168,11 +180,16 @@ class _DemoBuilder:
             self.session.add(shop)
             shops.append((shop, place_by_name[shop_row["place"]]))
         for number in range(1, int(row["vans"]) + 1):
-            self.session.add(Van(
-                branch_id=branch.id, name=f"Van {number}", registration=f"SV{rng.randint(10, 75)} {rng.choice('ABCDEFGHJK')}{rng.choice('LMNPRSTUVW')}{rng.choice('XYZABC')}",
-                capacity_crates=rng.choice((14, 16, 18, 20)),
-                base_latitude=branch.base_latitude or base.latitude, base_longitude=branch.base_longitude or base.longitude,
-            ))
+            self.session.add(
+                Van(
+                    branch_id=branch.id,
+                    name=f"Van {number}",
+                    registration=f"SV{rng.randint(10, 75)} {rng.choice('ABCDEFGHJK')}{rng.choice('LMNPRSTUVW')}{rng.choice('XYZABC')}",
+                    capacity_crates=rng.choice((14, 16, 18, 20)),
+                    base_latitude=branch.base_latitude or base.latitude,
+                    base_longitude=branch.base_longitude or base.longitude,
+                )
+            )
         self.session.flush()
         summary.branches += 1
         summary.shops += len(shops)
@@ -187,45 +204,76 @@ class _DemoBuilder:
         summary.logins.extend(self._users(branch, volunteers))
         return branch
 
-    def _customers(self, branch: Branch, places: list[_Place], shops: list[tuple[Shop, _Place]], delivery_weekdays: list[int],
-                   count: int) -> list[Customer]:
+    def _customers(
+        self,
+        branch: Branch,
+        places: list[_Place],
+        shops: list[tuple[Shop, _Place]],
+        delivery_weekdays: list[int],
+        count: int,
+    ) -> list[Customer]:
         rng = self.rng
         weights = [place.weight for place in places]
         customers = []
         for _ in range(count):
             place = rng.choices(places, weights)[0]
             location = self._postcode_in(place.district)
-            nearest_shop = min(shops, key=lambda pair: (pair[0].latitude - location.latitude) ** 2
-                               + ((pair[0].longitude - location.longitude) * 0.57) ** 2)[0]
+            nearest_shop = min(
+                shops,
+                key=lambda pair: (
+                    (pair[0].latitude - location.latitude) ** 2 + ((pair[0].longitude - location.longitude) * 0.57) ** 2
+                ),
+            )[0]
             first_name, last_name = self._name()
             joined_on = self.today - timedelta(days=rng.randint(14, 6 * 365))
             frequency = rng.choices(list(DeliveryFrequency), (60, 25, 8, 7))[0]
             window_start = rng.choice((time(10, 0), time(10, 0), time(11, 0), time(13, 0)))
-            window_end = rng.choice((time(13, 0), time(16, 0), time(16, 0))) if window_start < time(13, 0) else time(16, 0)
+            window_end = (
+                rng.choice((time(13, 0), time(16, 0), time(16, 0))) if window_start < time(13, 0) else time(16, 0)
+            )
             under_65 = rng.random() < 0.03
             customer = Customer(
-                branch_id=branch.id, first_name=first_name, last_name=last_name,
-                address_line1=self._street_address(), town=place.name.split(" (")[0],
-                postcode=location.postcode, latitude=location.latitude, longitude=location.longitude,
+                branch_id=branch.id,
+                first_name=first_name,
+                last_name=last_name,
+                address_line1=self._street_address(),
+                town=place.name.split(" (")[0],
+                postcode=location.postcode,
+                latitude=location.latitude,
+                longitude=location.longitude,
                 phone=f"01{rng.randint(300, 599)} {rng.randint(100000, 999999)}",
                 date_of_birth=_birth_date(rng, self.today, 58 if under_65 else 66, 64 if under_65 else 98),
                 eligibility_override_reason="Referred by social work after a stroke" if under_65 else None,
                 referral_source=rng.choices(list(ReferralSource), (40, 25, 12, 12, 8, 3))[0],
                 joined_on=joined_on,
                 membership_paid_until=date(self.today.year + (1 if rng.random() < 0.9 else 0), 3, 31),
-                shop_id=nearest_shop.id, frequency=frequency,
-                frequency_anchor_date=joined_on, delivery_weekday=rng.choice(delivery_weekdays),
-                window_start=window_start, window_end=window_end,
+                shop_id=nearest_shop.id,
+                frequency=frequency,
+                frequency_anchor_date=joined_on,
+                delivery_weekday=rng.choice(delivery_weekdays),
+                window_start=window_start,
+                window_end=window_end,
                 list_method=ListMethod.TELEPHONE if rng.random() < 0.3 else ListMethod.COLLECTED_FORM,
-                access_notes=rng.choice(("", "", "Knock loudly, hard of hearing", "Key safe by back door (code held by office)",
-                                         "Side door, ring twice", "Dog is friendly, keep gate shut", "Ground floor flat, buzzer 2")),
+                access_notes=rng.choice(
+                    (
+                        "",
+                        "",
+                        "Knock loudly, hard of hearing",
+                        "Key safe by back door (code held by office)",
+                        "Side door, ring twice",
+                        "Dog is friendly, keep gate shut",
+                        "Ground floor flat, buzzer 2",
+                    )
+                ),
                 payment_method=rng.choices(list(PaymentMethod), (70, 20, 10))[0],
             )
             roll = rng.random()
             if roll < 0.08:
                 customer.status = CustomerStatus.PAUSED
                 customer.paused_from = self.today - timedelta(days=rng.randint(0, 20))
-                customer.paused_until = customer.paused_from + timedelta(days=rng.randint(14, 42)) if rng.random() < 0.7 else None
+                customer.paused_until = (
+                    customer.paused_from + timedelta(days=rng.randint(14, 42)) if rng.random() < 0.7 else None
+                )
                 customer.pause_reason = rng.choice(("In hospital after a fall", "Staying with family", "Respite care"))
             elif roll < 0.12:
                 customer.status = CustomerStatus.ENDED
@@ -238,8 +286,9 @@ class _DemoBuilder:
         self.session.flush()
         return customers
 
-    def _volunteers(self, branch: Branch, places: list[_Place], delivery_weekdays: list[int],
-                    count: int) -> list[Volunteer]:
+    def _volunteers(
+        self, branch: Branch, places: list[_Place], delivery_weekdays: list[int], count: int
+    ) -> list[Volunteer]:
         rng = self.rng
         volunteers = []
         for index in range(count):
@@ -260,7 +309,9 @@ class _DemoBuilder:
             if rng.random() < 0.15:
                 roles.add(VolunteerRole.SHOPPER)
             recently_joined = rng.random() < 0.12
-            joined_on = self.today - timedelta(days=rng.randint(10, 60) if recently_joined else rng.randint(61, 8 * 365))
+            joined_on = self.today - timedelta(
+                days=rng.randint(10, 60) if recently_joined else rng.randint(61, 8 * 365)
+            )
             is_trainee = recently_joined and rng.random() < 0.8
             customer_facing = bool(roles & {VolunteerRole.DRIVER, VolunteerRole.DELIVERY_MATE, VolunteerRole.SHOPPER})
             pvg_roll = rng.random()
@@ -271,22 +322,33 @@ class _DemoBuilder:
             else:
                 pvg_status = PvgStatus.CLEARED
             help_frequency = rng.choices(list(HelpFrequency), (45, 30, 10, 15))[0]
-            shifts_per_month = {HelpFrequency.WEEKLY: 4, HelpFrequency.FORTNIGHTLY: 2, HelpFrequency.MONTHLY: 1,
-                                HelpFrequency.TIMES_PER_MONTH: rng.choice((3, 6, 8))}[help_frequency]
+            shifts_per_month = {
+                HelpFrequency.WEEKLY: 4,
+                HelpFrequency.FORTNIGHTLY: 2,
+                HelpFrequency.MONTHLY: 1,
+                HelpFrequency.TIMES_PER_MONTH: rng.choice((3, 6, 8)),
+            }[help_frequency]
             volunteer = Volunteer(
-                branch_id=branch.id, first_name=first_name, last_name=last_name,
+                branch_id=branch.id,
+                first_name=first_name,
+                last_name=last_name,
                 email=f"{first_name}.{last_name}{index}@example.org".lower(),
                 phone=f"07{rng.randint(700, 999)} {rng.randint(100000, 999999)}",
                 postcode=self._postcode_in(place.district).postcode,
-                date_of_birth=_birth_date(rng, self.today, 17, 80), joined_on=joined_on,
+                date_of_birth=_birth_date(rng, self.today, 17, 80),
+                joined_on=joined_on,
                 van_driving_approved=VolunteerRole.DRIVER in roles and rng.random() < 0.92,
                 pvg_status=pvg_status,
-                pvg_issued_on=joined_on + timedelta(days=rng.randint(7, 40)) if pvg_status is PvgStatus.CLEARED else None,
+                pvg_issued_on=joined_on + timedelta(days=rng.randint(7, 40))
+                if pvg_status is PvgStatus.CLEARED
+                else None,
                 pvg_reference=f"{rng.randint(10**15, 10**16 - 1)}" if pvg_status is PvgStatus.CLEARED else "",
                 pvg_disclosure_type=PvgDisclosureType.SCHEME_RECORD if pvg_status is PvgStatus.CLEARED else None,
                 training_completed_on=None if is_trainee else joined_on + timedelta(days=rng.randint(3, 20)),
-                is_trainee=is_trainee, shadow_shifts_remaining=rng.randint(1, 3) if is_trainee else 0,
-                help_frequency=help_frequency, shifts_per_month=shifts_per_month,
+                is_trainee=is_trainee,
+                shadow_shifts_remaining=rng.randint(1, 3) if is_trainee else 0,
+                help_frequency=help_frequency,
+                shifts_per_month=shifts_per_month,
                 max_shifts_per_week=2 if shifts_per_month >= 4 else 1,
                 max_consecutive_days=rng.choice((1, 2, 2, 3)),
             )
@@ -298,12 +360,19 @@ class _DemoBuilder:
             for weekday in sorted(days):
                 for part in (DayPart.MORNING, DayPart.AFTERNOON):
                     if part is DayPart.MORNING or rng.random() < 0.75:
-                        availability.append(VolunteerAvailability(weekday=weekday, day_part=part, preferred=rng.random() < 0.3))
+                        availability.append(
+                            VolunteerAvailability(weekday=weekday, day_part=part, preferred=rng.random() < 0.3)
+                        )
             volunteer.availability = availability
             if rng.random() < 0.25:
                 start = self.today + timedelta(days=rng.randint(0, 50))
-                volunteer.absences = [VolunteerAbsence(start_date=start, end_date=start + timedelta(days=rng.randint(2, 14)),
-                                                       reason=rng.choice(("Holiday", "Family visit", "Hospital appointment")))]
+                volunteer.absences = [
+                    VolunteerAbsence(
+                        start_date=start,
+                        end_date=start + timedelta(days=rng.randint(2, 14)),
+                        reason=rng.choice(("Holiday", "Family visit", "Hospital appointment")),
+                    )
+                ]
             self.session.add(volunteer)
             volunteers.append(volunteer)
         self.session.flush()
@@ -311,13 +380,19 @@ class _DemoBuilder:
             if rng.random() < 0.3:
                 partner = rng.choice(volunteers)
                 if partner is not volunteer:
-                    self.session.add(VolunteerPartnerPreference(volunteer_id=volunteer.id, partner_id=partner.id,
-                                                                kind=PartnerPreferenceKind.PREFERRED))
+                    self.session.add(
+                        VolunteerPartnerPreference(
+                            volunteer_id=volunteer.id, partner_id=partner.id, kind=PartnerPreferenceKind.PREFERRED
+                        )
+                    )
             elif rng.random() < 0.06:
                 partner = rng.choice(volunteers)
                 if partner is not volunteer:
-                    self.session.add(VolunteerPartnerPreference(volunteer_id=volunteer.id, partner_id=partner.id,
-                                                                kind=PartnerPreferenceKind.NEVER))
+                    self.session.add(
+                        VolunteerPartnerPreference(
+                            volunteer_id=volunteer.id, partner_id=partner.id, kind=PartnerPreferenceKind.NEVER
+                        )
+                    )
         self.session.flush()
         return volunteers
 
@@ -334,11 +409,16 @@ class _DemoBuilder:
                 for customer in customers:
                     if customer.joined_on > day:
                         continue
-                    if not is_customer_due(status=customer.status, frequency=customer.frequency,
-                                           anchor_date=customer.frequency_anchor_date,
-                                           delivery_weekday=customer.delivery_weekday,
-                                           paused_from=customer.paused_from, paused_until=customer.paused_until,
-                                           ended_on=customer.ended_on, on=day):
+                    if not is_customer_due(
+                        status=customer.status,
+                        frequency=customer.frequency,
+                        anchor_date=customer.frequency_anchor_date,
+                        delivery_weekday=customer.delivery_weekday,
+                        paused_from=customer.paused_from,
+                        paused_until=customer.paused_until,
+                        ended_on=customer.ended_on,
+                        on=day,
+                    ):
                         continue
                     if day >= self.today and rng.random() < 0.2:
                         continue  # not phoned in yet
@@ -350,15 +430,27 @@ class _DemoBuilder:
     def _order(self, branch: Branch, customer: Customer, day: date) -> Order:
         rng = self.rng
         items = rng.sample(self.items, k=rng.randint(4, 16))
-        lines = [OrderLine(position=position, item=item, quantity=rng.choice((1, 1, 1, 2, 2, 3)),
-                           notes=rng.choice(("", "", "", "own brand is fine", "large", "no substitutes please")),
-                           substitute_allowed=rng.random() < 0.8)
-                 for position, item in enumerate(items, start=1)]
+        lines = [
+            OrderLine(
+                position=position,
+                item=item,
+                quantity=rng.choice((1, 1, 1, 2, 2, 3)),
+                notes=rng.choice(("", "", "", "own brand is fine", "large", "no substitutes please")),
+                substitute_allowed=rng.random() < 0.8,
+            )
+            for position, item in enumerate(items, start=1)
+        ]
         if (branch.id, day) not in self._charge_cache:
             self._charge_cache[branch.id, day] = delivery_charge_on(self.session, branch.id, day)
         charge = self._charge_cache[branch.id, day]
-        order = Order(branch_id=branch.id, customer_id=customer.id, shop_id=customer.shop_id, delivery_date=day,
-                      delivery_charge_pence=charge, lines=lines)
+        order = Order(
+            branch_id=branch.id,
+            customer_id=customer.id,
+            shop_id=customer.shop_id,
+            delivery_date=day,
+            delivery_charge_pence=charge,
+            lines=lines,
+        )
         if day < self.today:
             order.crates = max(1, (len(lines) + 4) // 6)
             order.till_receipt_pence = sum(rng.randint(60, 450) for _ in lines)
@@ -373,7 +465,9 @@ class _DemoBuilder:
 
     def _users(self, branch: Branch, volunteers: list[Volunteer]) -> list[DemoLogin]:
         code = branch.code.lower()
-        driver = next((v for v in volunteers if VolunteerRole.DRIVER in v.role_values and v.pvg_status is PvgStatus.CLEARED), None)
+        driver = next(
+            (v for v in volunteers if VolunteerRole.DRIVER in v.role_values and v.pvg_status is PvgStatus.CLEARED), None
+        )
         logins = []
         for role, username, display_name, volunteer in (
             (UserRole.COORDINATOR, f"coordinator-{code}", f"{branch.name} coordinator", None),
@@ -381,8 +475,15 @@ class _DemoBuilder:
             (UserRole.DRIVER, f"driver-{code}", driver.full_name if driver else "Driver", driver),
         ):
             password = self.password_factory()
-            add_user(self.session, username=username, password=password, role=role, branch_id=branch.id,
-                        display_name=display_name, volunteer_id=volunteer.id if volunteer else None)
+            add_user(
+                self.session,
+                username=username,
+                password=password,
+                role=role,
+                branch_id=branch.id,
+                display_name=display_name,
+                volunteer_id=volunteer.id if volunteer else None,
+            )
             logins.append(DemoLogin(username, password, role.value, branch.name))
         return logins
 
@@ -396,7 +497,9 @@ def database_is_empty(session: Session) -> bool:
     return (session.scalar(select(func.count()).select_from(Branch)) or 0) == 0
 
 
-def generate_demo(session: Session, today: date, seed: int = DEFAULT_SEED, password_factory: Callable[[], str] = random_demo_password) -> DemoSummary:
+def generate_demo(
+    session: Session, today: date, seed: int = DEFAULT_SEED, password_factory: Callable[[], str] = random_demo_password
+) -> DemoSummary:
     """Fill an empty database with the demo branches; returns counts and the demo logins."""
     if not database_is_empty(session):
         raise RuntimeError("The database already has data; the demo is only loaded into an empty database.")
@@ -407,8 +510,14 @@ def generate_demo(session: Session, today: date, seed: int = DEFAULT_SEED, passw
     for row in _read_csv("branches.csv"):
         builder.build_branch(row, [place for place in places if place.branch_code == row["code"]], summary)
     admin_password = password_factory()
-    add_user(session, username="admin", password=admin_password, role=UserRole.ADMIN, branch_id=None,
-                display_name="Administrator")
+    add_user(
+        session,
+        username="admin",
+        password=admin_password,
+        role=UserRole.ADMIN,
+        branch_id=None,
+        display_name="Administrator",
+    )
     summary.logins.insert(0, DemoLogin("admin", admin_password, UserRole.ADMIN.value, "all branches"))
     from foodtrain.demo_support import add_support_demo
 
@@ -429,10 +538,16 @@ class _OneDayBuilder(_DemoBuilder):
 
         count = 0
         for customer in customers:
-            if is_customer_due(status=customer.status, frequency=customer.frequency,
-                               anchor_date=customer.frequency_anchor_date, delivery_weekday=customer.delivery_weekday,
-                               paused_from=customer.paused_from, paused_until=customer.paused_until,
-                               ended_on=customer.ended_on, on=self.today):
+            if is_customer_due(
+                status=customer.status,
+                frequency=customer.frequency,
+                anchor_date=customer.frequency_anchor_date,
+                delivery_weekday=customer.delivery_weekday,
+                paused_from=customer.paused_from,
+                paused_until=customer.paused_until,
+                ended_on=customer.ended_on,
+                on=self.today,
+            ):
                 self.session.add(self._order(branch, customer, self.today))
                 count += 1
         self.session.flush()
@@ -442,8 +557,14 @@ class _OneDayBuilder(_DemoBuilder):
         return []
 
 
-def generate_national_day(session: Session, day: date, branches: int = 20, customers_per_branch: int = 165,
-                          vans_per_branch: int = 14, seed: int = DEFAULT_SEED) -> DemoSummary:
+def generate_national_day(
+    session: Session,
+    day: date,
+    branches: int = 20,
+    customers_per_branch: int = 165,
+    vans_per_branch: int = 14,
+    seed: int = DEFAULT_SEED,
+) -> DemoSummary:
     """Fill an empty database with ``branches`` branches' delivery day on ``day`` (for the national load figures).
 
     Each branch is built as a demo branch is (its places, shops, customers, vans), taking the demo's
@@ -461,10 +582,14 @@ def generate_national_day(session: Session, day: date, branches: int = 20, custo
     patterns = _read_csv("branches.csv")
     for number in range(1, branches + 1):
         pattern = patterns[(number - 1) % len(patterns)]
-        row = {**pattern, "customers": str(customers_per_branch), "vans": str(vans_per_branch), "volunteers": "4",
-               "delivery_weekdays": str(day.weekday())}
-        branch = builder.build_branch(row, [place for place in places if place.branch_code == pattern["code"]],
-                                      summary)
+        row = {
+            **pattern,
+            "customers": str(customers_per_branch),
+            "vans": str(vans_per_branch),
+            "volunteers": "4",
+            "delivery_weekdays": str(day.weekday()),
+        }
+        branch = builder.build_branch(row, [place for place in places if place.branch_code == pattern["code"]], summary)
         branch.code, branch.name = f"{pattern['code']}{number:02d}", f"{pattern['name']} {number}"
         session.flush()  # the next branch is built under the pattern's code again
     session.commit()

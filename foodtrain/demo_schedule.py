@@ -3,6 +3,7 @@
 So that a newcomer sees the whole weekly cycle at once (a driver login has a round
 and a delivery sheet). It goes through the same services as the web pages.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,9 +41,14 @@ def _remaining_delivery_days(session: Session, branch_id: int, today: date) -> l
     return days
 
 
-def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_time_limit_s: float = 3,
-                          route_time_limit_s: int = 1, report: Callable[[str], None] = lambda _message: None,
-                          ) -> DemoSchedule:
+def publish_demo_schedule(
+    session_factory: sessionmaker,
+    today: date,
+    *,
+    rota_time_limit_s: float = 3,
+    route_time_limit_s: int = 1,
+    report: Callable[[str], None] = lambda _message: None,
+) -> DemoSchedule:
     """Draw up and publish this month's rota, then plan and publish the week's remaining delivery days.
 
     The searches are short (the first full rota and a day's first good routes come in well under a second):
@@ -54,17 +60,26 @@ def publish_demo_schedule(session_factory: sessionmaker, today: date, *, rota_ti
     for branch_id, code in branches:
         report(f"{code}: drawing up the rota for {today:%B %Y}…")
         with session_factory() as session:
-            job_id = submit_job(session, branch_id=branch_id, kind=GENERATE_JOB_KIND, user_id=None,
-                                parameters={"month": f"{today.replace(day=1):%Y-%m-%d}",
-                                            "time_limit_s": rota_time_limit_s})
+            job_id = submit_job(
+                session,
+                branch_id=branch_id,
+                kind=GENERATE_JOB_KIND,
+                user_id=None,
+                parameters={"month": f"{today.replace(day=1):%Y-%m-%d}", "time_limit_s": rota_time_limit_s},
+            )
         run_job(session_factory, job_id)
         with session_factory() as session:
             job = get_job(session, job_id, branch_id)
             if job.status is not JobStatus.SUCCEEDED:
                 raise RuntimeError(f"The demo rota for {code} could not be drawn up: {job.error_message}")
             rota_id = int(job.result["rota_id"])
-            publish_rota(session, branch_id, rota_id, expected_version=get_rota(session, branch_id, rota_id).version,
-                         actor=SYSTEM)
+            publish_rota(
+                session,
+                branch_id,
+                rota_id,
+                expected_version=get_rota(session, branch_id, rota_id).version,
+                actor=SYSTEM,
+            )
             schedule.rota_ids[code] = rota_id
             days = _remaining_delivery_days(session, branch_id, today)
         for day in days:
@@ -94,8 +109,14 @@ def _give_demo_driver_a_round(session: Session, branch_id: int, code: str, days:
     if user.volunteer_id in members:
         return
     taken = set(session.scalars(select(User.volunteer_id).where(User.volunteer_id.is_not(None))))
-    driver_id = next((team.driver_volunteer_id for team in teams
-                      if team.driver_volunteer_id and team.driver_volunteer_id not in taken), None)
+    driver_id = next(
+        (
+            team.driver_volunteer_id
+            for team in teams
+            if team.driver_volunteer_id and team.driver_volunteer_id not in taken
+        ),
+        None,
+    )
     if driver_id is not None:
         user.volunteer_id = driver_id
         volunteer = session.get(Volunteer, driver_id)

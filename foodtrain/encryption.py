@@ -4,6 +4,7 @@ Fernet (AES-128-CBC with HMAC-SHA256, random IV). The key comes from
 FOODTRAIN_ENCRYPTION_KEY or a key file in the instance folder, never the
 database, so a copy of the database alone does not reveal the codes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

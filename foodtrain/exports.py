@@ -4,6 +4,7 @@ A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return)
 as a formula: a customer called "=HYPERLINK(...)" must not become a link in the
 coordinator's Excel. `safe_cell` is the one rule for that; every export uses it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -104,8 +105,9 @@ def tables_to_csv(tables: Sequence[Table]) -> bytes:
             writer.writerow([safe_cell(note)])
         writer.writerow([safe_cell(_heading(column)) for column in table.columns])
         for row in table.all_rows():
-            writer.writerow([_csv_text(_plain_value(value, column.kind), column.kind)
-                             for value, column in zip(row, table.columns)])
+            writer.writerow(
+                [_csv_text(_plain_value(value, column.kind), column.kind) for value, column in zip(row, table.columns)]
+            )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -1,4 +1,5 @@
 """Flask extensions, created here and bound to the app in the factory."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -4,6 +4,7 @@ Used by the services (which own the rules) and by the web layer's parsing of que
 hidden fields, so `²`, full-width digits, ids beyond the database's integers, control characters,
 a phone number "=1+1" and a date in 1800 are refused the same way everywhere.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,9 @@ def is_valid_id(value: object) -> bool:
 def control_character_in(value: str, multiline: bool = False) -> bool:
     """True when the text holds a control character (line breaks and tabs allowed in multi-line fields)."""
     allowed = _ALLOWED_CONTROLS_MULTILINE if multiline else frozenset()
-    return any((ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\u202e\u202d") and c not in allowed
-               for c in value)
+    return any(
+        (ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\u202e\u202d") and c not in allowed for c in value
+    )
 
 
 def phone_error(value: str) -> str | None:

@@ -1,4 +1,5 @@
 """Distances between places: geopy for one pair, the routing library's vectorised matrix for many."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

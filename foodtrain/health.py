@@ -1,4 +1,5 @@
 """What /healthz reports: can this process reach the database and the job queue?"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

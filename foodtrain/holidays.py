@@ -7,6 +7,7 @@ falls on a weekend moves to the next weekday that is not already a holiday (the 
 holidays proclaimed for a single year (coronations, jubilees) are not known here: a branch enters them as
 closure days.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

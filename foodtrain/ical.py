@@ -5,6 +5,7 @@ town): never customer data. Event times are the branch's local time; the
 package writes the VTIMEZONE of the branch's zone from the time-zone database
 (no hand-kept daylight-saving block), escapes text and folds long lines.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

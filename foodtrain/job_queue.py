@@ -8,6 +8,7 @@ Only the job id travels on the queue; the job row (foodtrain.jobs) stays the sou
 truth for status and progress. A job id delivered twice runs once (the worker claims a
 queued row), so putting a job back on the queue is always safe.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,7 +53,7 @@ def _build_huey(queue_url: str | None, instance_path: Path) -> tuple[Huey, str]:
         return RedisHuey(QUEUE_NAME, url=queue_url, results=False), "redis"
     if queue_url and not queue_url.startswith("sqlite:///"):
         raise ValueError(f"FOODTRAIN_QUEUE_URL: use redis://host:port/db or sqlite:///path, not {queue_url!r}")
-    path = queue_url[len("sqlite:///"):] if queue_url else str(instance_path / SQLITE_QUEUE_FILE)
+    path = queue_url[len("sqlite:///") :] if queue_url else str(instance_path / SQLITE_QUEUE_FILE)
     return SqliteHuey(QUEUE_NAME, filename=path, results=False), "sqlite"
 
 
@@ -142,11 +143,13 @@ def run_worker(app: Flask, threads: int = 1, parent_pid: int | None = None) -> N
     queue = job_queue(app)
     requeue_waiting_jobs(app)
     stop = threading.Event()
-    watcher = threading.Thread(target=_watch_abandoned_jobs, name="abandoned-jobs", daemon=True,
-                               args=(app, stop, parent_pid))
+    watcher = threading.Thread(
+        target=_watch_abandoned_jobs, name="abandoned-jobs", daemon=True, args=(app, stop, parent_pid)
+    )
     watcher.start()
-    consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=False,
-                                          max_delay=IDLE_POLL_MAX_S, check_worker_health=True)
+    consumer = queue.huey.create_consumer(
+        workers=threads, worker_type="thread", periodic=False, max_delay=IDLE_POLL_MAX_S, check_worker_health=True
+    )
     try:
         consumer.run()
     finally:

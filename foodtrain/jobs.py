@@ -17,6 +17,7 @@ transactions of its own, so the page can poll it), and the worker running it, wh
 heartbeats the row. `recover_abandoned_jobs` starts a job whose worker died (no
 heartbeat) once more, or fails it with a message; a live worker's job is never touched.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,10 +48,14 @@ STOP_CHECK_INTERVAL_S = 0.5
 HEARTBEAT_INTERVAL_S = job_heartbeat_interval_s()  # FOODTRAIN_JOB_HEARTBEAT_S, 5 s unless set
 ABANDONED_AFTER_S = 4 * HEARTBEAT_INTERVAL_S  # no heartbeat for this long: the worker died
 MAX_ATTEMPTS = 2  # a job whose worker died is started once more, then failed
-UNEXPECTED_FAILURE_MESSAGE = ("The job stopped because of an unexpected error; nothing half-done was kept. "
-                              "Please try again, and tell the administrator if it happens again.")
-ABANDONED_MESSAGE = ("The worker process running this job stopped (it was killed or crashed) twice. "
-                     "Nothing half-done was kept; please start it again.")
+UNEXPECTED_FAILURE_MESSAGE = (
+    "The job stopped because of an unexpected error; nothing half-done was kept. "
+    "Please try again, and tell the administrator if it happens again."
+)
+ABANDONED_MESSAGE = (
+    "The worker process running this job stopped (it was killed or crashed) twice. "
+    "Nothing half-done was kept; please start it again."
+)
 
 
 def new_worker_id() -> str:
@@ -96,8 +101,9 @@ class JobContext:
         if self._worker_id:
             this_attempt.append(BackgroundJob.worker_id == self._worker_id)
         with self._session_factory() as session:
-            session.execute(update(BackgroundJob).where(*this_attempt)
-                            .values(progress_json=json.dumps(payload, default=str)))
+            session.execute(
+                update(BackgroundJob).where(*this_attempt).values(progress_json=json.dumps(payload, default=str))
+            )
             session.commit()
 
     def cancel_requested(self) -> bool:
@@ -137,8 +143,9 @@ def submit_job(session: Session, *, branch_id: int, kind: str, parameters: dict[
     """Store a queued job and return its id (the caller then starts `run_job` in a worker)."""
     if kind not in _HANDLERS:
         raise ValueError(f"kind: no job kind {kind!r} is registered")
-    job = BackgroundJob(branch_id=branch_id, kind=kind, parameters_json=json.dumps(parameters, default=str),
-                        created_by_user_id=user_id)
+    job = BackgroundJob(
+        branch_id=branch_id, kind=kind, parameters_json=json.dumps(parameters, default=str), created_by_user_id=user_id
+    )
     session.add(job)
     session.flush()
     job_id = job.id
@@ -150,8 +157,16 @@ def get_job(session: Session, job_id: int, branch_id: int) -> JobView:
     job = session.scalar(select(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.branch_id == branch_id))
     if job is None:
         raise NotFoundError(f"No job {job_id} in this branch.")
-    return JobView(job.id, job.branch_id, job.kind, job.status, json.loads(job.progress_json or "{}"),
-                   json.loads(job.result_json or "{}"), job.error_message, job.cancel_requested)
+    return JobView(
+        job.id,
+        job.branch_id,
+        job.kind,
+        job.status,
+        json.loads(job.progress_json or "{}"),
+        json.loads(job.result_json or "{}"),
+        job.error_message,
+        job.cancel_requested,
+    )
 
 
 def request_cancel(session: Session, job_id: int, branch_id: int) -> None:
@@ -165,17 +180,20 @@ class _Heartbeat:
 
     def __init__(self, session_factory: sessionmaker, job_id: int, worker_id: str):
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, args=(session_factory, job_id, worker_id),
-                                        name=f"job-{job_id}-heartbeat", daemon=True)
+        self._thread = threading.Thread(
+            target=self._beat, args=(session_factory, job_id, worker_id), name=f"job-{job_id}-heartbeat", daemon=True
+        )
         self._thread.start()
 
     def _beat(self, session_factory: sessionmaker, job_id: int, worker_id: str) -> None:
         while not self._stopped.wait(HEARTBEAT_INTERVAL_S):
             try:
                 with session_factory() as session:
-                    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id,
-                                                                BackgroundJob.worker_id == worker_id)
-                                    .values(heartbeat_at=utc_now()))
+                    session.execute(
+                        update(BackgroundJob)
+                        .where(BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id)
+                        .values(heartbeat_at=utc_now())
+                    )
                     session.commit()
             except Exception:  # noqa: BLE001 - a missed beat is retried; a long silence is what counts
                 continue
@@ -192,9 +210,16 @@ def _claim(session_factory: sessionmaker, job_id: int, worker_id: str) -> bool:
     """
     with session_factory() as session:
         claimed = session.execute(
-            update(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.status == JobStatus.QUEUED)
-            .values(status=JobStatus.RUNNING, started_at=utc_now(), heartbeat_at=utc_now(), worker_id=worker_id,
-                    attempts=BackgroundJob.attempts + 1, progress_json="{}")
+            update(BackgroundJob)
+            .where(BackgroundJob.id == job_id, BackgroundJob.status == JobStatus.QUEUED)
+            .values(
+                status=JobStatus.RUNNING,
+                started_at=utc_now(),
+                heartbeat_at=utc_now(),
+                worker_id=worker_id,
+                attempts=BackgroundJob.attempts + 1,
+                progress_json="{}",
+            )
         ).rowcount
         session.commit()
     return bool(claimed)
@@ -219,8 +244,7 @@ def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = 
     with session_factory() as session:
         job = session.get(BackgroundJob, job_id)
         assert job is not None
-        context = JobContext(job.id, job.branch_id, json.loads(job.parameters_json or "{}"), session_factory,
-                             worker_id)
+        context = JobContext(job.id, job.branch_id, json.loads(job.parameters_json or "{}"), session_factory, worker_id)
         kind = job.kind
         session.commit()
     handler = _HANDLERS.get(kind)
@@ -238,9 +262,17 @@ def run_job(session_factory: sessionmaker, job_id: int, worker_id: str | None = 
     finally:
         heartbeat.stop()
     with session_factory() as session:
-        session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id)
-                        .values(status=status, finished_at=utc_now(), heartbeat_at=utc_now(),
-                                result_json=json.dumps(result or {}, default=str), error_message=error))
+        session.execute(
+            update(BackgroundJob)
+            .where(BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id)
+            .values(
+                status=status,
+                finished_at=utc_now(),
+                heartbeat_at=utc_now(),
+                result_json=json.dumps(result or {}, default=str),
+                error_message=error,
+            )
+        )
         session.commit()
 
 
@@ -252,32 +284,56 @@ def recover_abandoned_jobs(session: Session, abandoned_after_s: float = ABANDONE
     """
     cutoff = utc_now() - timedelta(seconds=abandoned_after_s)
     abandoned = session.execute(
-        select(BackgroundJob.id, BackgroundJob.attempts, BackgroundJob.worker_id)
-        .where(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at < cutoff)
+        select(BackgroundJob.id, BackgroundJob.attempts, BackgroundJob.worker_id).where(
+            BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at < cutoff
+        )
     ).all()
     requeued = []
     for job_id, attempts, worker_id in abandoned:
-        still_abandoned = (BackgroundJob.id == job_id, BackgroundJob.worker_id == worker_id,
-                           BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at < cutoff)
+        still_abandoned = (
+            BackgroundJob.id == job_id,
+            BackgroundJob.worker_id == worker_id,
+            BackgroundJob.status == JobStatus.RUNNING,
+            BackgroundJob.heartbeat_at < cutoff,
+        )
         if attempts < MAX_ATTEMPTS:
-            changed = cast(CursorResult[Any], session.execute(update(BackgroundJob).where(*still_abandoned).values(
-                status=JobStatus.QUEUED, worker_id="", progress_json=json.dumps(
-                    {"message": "The worker running this job stopped; it is starting again."})))).rowcount
+            changed = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(BackgroundJob)
+                    .where(*still_abandoned)
+                    .values(
+                        status=JobStatus.QUEUED,
+                        worker_id="",
+                        progress_json=json.dumps(
+                            {"message": "The worker running this job stopped; it is starting again."}
+                        ),
+                    )
+                ),
+            ).rowcount
             if changed:
                 requeued.append(job_id)
         else:
-            session.execute(update(BackgroundJob).where(*still_abandoned).values(
-                status=JobStatus.FAILED, finished_at=utc_now(), error_message=ABANDONED_MESSAGE))
+            session.execute(
+                update(BackgroundJob)
+                .where(*still_abandoned)
+                .values(status=JobStatus.FAILED, finished_at=utc_now(), error_message=ABANDONED_MESSAGE)
+            )
     session.commit()
     return requeued
 
 
 def fail_interrupted_jobs(session: Session) -> int:
     """Jobs left running with no heartbeat column (started before workers heartbeat) are marked failed."""
-    result = cast(CursorResult[Any], session.execute(
-        update(BackgroundJob)
-        .where(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at.is_(None))
-        .values(status=JobStatus.FAILED, finished_at=utc_now(), error_message="Interrupted: the server was restarted.")
-    ))
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(BackgroundJob)
+            .where(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at.is_(None))
+            .values(
+                status=JobStatus.FAILED, finished_at=utc_now(), error_message="Interrupted: the server was restarted."
+            )
+        ),
+    )
     session.commit()
     return result.rowcount or 0

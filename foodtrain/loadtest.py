@@ -25,6 +25,7 @@ a 409 "changed meanwhile" is counted apart as a conflict), how the jobs ended, a
 after. Only localhost; a bounded client of its own (urllib), no load-testing service.
 FOODTRAIN_WORKER_NICENESS, if set, is passed to the workers (compare 0 with the default 10 side by side).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,8 +94,9 @@ class _CountingRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, client: _Client) -> None:
         self.client = client
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
         self.client.count_statements(headers)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -102,8 +104,9 @@ class _CountingRedirects(urllib.request.HTTPRedirectHandler):
 class _Client:
     def __init__(self, base_url: str):
         self.base_url = base_url
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  _CountingRedirects(self))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _CountingRedirects(self)
+        )
         #: SQL statements of the last get/post with its redirects (the app's X-SQL-Statements), None if not told.
         self.last_statements: int | None = None
 
@@ -150,14 +153,18 @@ def hidden_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def _start_server(instance: Path, env: dict[str, str] | None = None, workers: int = 1,
-                  log_name: str = "serve.log") -> tuple[subprocess.Popen, str]:
+def _start_server(
+    instance: Path, env: dict[str, str] | None = None, workers: int = 1, log_name: str = "serve.log"
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log_path = instance.parent / log_name
     log = log_path.open("wb")
-    process = subprocess.Popen([foodtrain_command(), "serve", "--port", str(port), "--threads", "8", "--workers",
-                                str(workers)], stdout=log, stderr=subprocess.STDOUT,
-                               env=env or clean_environment(instance))
+    process = subprocess.Popen(
+        [foodtrain_command(), "serve", "--port", str(port), "--threads", "8", "--workers", str(workers)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env or clean_environment(instance),
+    )
     deadline = time.monotonic() + 600
     while "is running at" not in log_path.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -186,22 +193,29 @@ def _next_month() -> str:
 
 def _start_rota(client: _Client) -> str:
     """A rota generation for next month (30 s limit); returns its progress URL."""
-    return _job_url(client.post_form("/rota/", "/rota/generate", {"month": _next_month(), "time_limit_s": "30"}),
-                    "/rota/generate")
+    return _job_url(
+        client.post_form("/rota/", "/rota/generate", {"month": _next_month(), "time_limit_s": "30"}), "/rota/generate"
+    )
 
 
 def _take_due_orders(office: _Client, day: date, limit: int = 80) -> int:
     """Take a phone order for each customer due on `day` (from the order board), as the office would."""
     _status, board, _url = office.get(f"/orders/?date={day.isoformat()}")
-    links = list(dict.fromkeys(re.findall(
-        rf'href="(/orders/new\?customer_id=\d+&amp;date={day.isoformat()})"', board)))[:limit]
+    links = list(
+        dict.fromkeys(re.findall(rf'href="(/orders/new\?customer_id=\d+&amp;date={day.isoformat()})"', board))
+    )[:limit]
     taken = 0
     for number, link in enumerate(links):
         status, html, url = office.get(link.replace("&amp;", "&"))
         if status != 200 or 'id="order-form"' not in html:
             continue
-        fields = {**hidden_fields(html), "lines-0-item": PHONE_ORDER_ITEMS[number % len(PHONE_ORDER_ITEMS)],
-                  "lines-0-quantity": "2", "lines-0-substitute_allowed": "y", "save": "Save order"}
+        fields = {
+            **hidden_fields(html),
+            "lines-0-item": PHONE_ORDER_ITEMS[number % len(PHONE_ORDER_ITEMS)],
+            "lines-0-quantity": "2",
+            "lines-0-substitute_allowed": "y",
+            "save": "Save order",
+        }
         taken += office.post(url, fields)[0] == 200
     return taken
 
@@ -222,8 +236,10 @@ def _start_route_plans(coordinator: _Client, office: _Client, count: int) -> lis
             continue
         for attempt in range(2):
             status, html, url = coordinator.post_form(
-                f"/routes/?date={day.isoformat()}", "/routes/plan",
-                {"delivery_date": day.isoformat(), "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "30"})
+                f"/routes/?date={day.isoformat()}",
+                "/routes/plan",
+                {"delivery_date": day.isoformat(), "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "30"},
+            )
             if status == 200 and re.search(r"/jobs/\d+", url):
                 urls.append(_job_url((status, html, url), "/routes/plan"))
                 break
@@ -264,8 +280,9 @@ class _Recorder:
         self.conflicts = 0
         self.lock = threading.Lock()
 
-    def timed(self, name: str, call: Callable[[], tuple[int, str, str]],
-              client: _Client | None = None) -> tuple[int, str, str]:
+    def timed(
+        self, name: str, call: Callable[[], tuple[int, str, str]], client: _Client | None = None
+    ) -> tuple[int, str, str]:
         """Time ``call`` (a get or post of ``client``, whose SQL statements are then recorded too)."""
         started = time.perf_counter()
         try:
@@ -289,8 +306,9 @@ def think_time_s(chooser: random.Random, mean_s: float) -> float:
     return min(chooser.expovariate(1 / mean_s), THINK_CAP_FACTOR * mean_s) if mean_s > 0 else 0.0
 
 
-def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, seed: int,
-                 think_s: float = DEFAULT_THINK_S) -> None:
+def _office_user(
+    client: _Client, recorder: _Recorder, stop: threading.Event, seed: int, think_s: float = DEFAULT_THINK_S
+) -> None:
     """Loop over the pages, then take one phone order: open a found customer's order page and save it.
     ``think_s``: the pause before each page, on average (think_time_s; 0: none, each user asks again at once)."""
     chooser = random.Random(seed)
@@ -310,13 +328,18 @@ def _office_user(client: _Client, recorder: _Recorder, stop: threading.Event, se
         if not links:
             continue
         think()
-        status, html, url = recorder.timed("phone order page",
-                                           lambda: client.get(chooser.choice(links).replace("&amp;", "&")), client)
+        status, html, url = recorder.timed(
+            "phone order page", lambda: client.get(chooser.choice(links).replace("&amp;", "&")), client
+        )
         if status != 200 or 'id="order-form"' not in html:
             continue
-        fields = {**hidden_fields(html), "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
-                  "lines-0-quantity": str(chooser.randint(1, 3)), "lines-0-substitute_allowed": "y",
-                  "save": "Save order"}
+        fields = {
+            **hidden_fields(html),
+            "lines-0-item": chooser.choice(PHONE_ORDER_ITEMS),
+            "lines-0-quantity": str(chooser.randint(1, 3)),
+            "lines-0-substitute_allowed": "y",
+            "save": "Save order",
+        }
         think()
         recorder.timed("phone order save", partial(client.post, url, fields), client)
 
@@ -326,8 +349,10 @@ def page_table(pages: dict[str, dict[str, object]]) -> str:
     rows = ["| page | requests | p50 ms | p95 ms | SQL statements (median) |", "|---|---|---|---|---|"]
     for name, page in pages.items():
         statements = page.get("sql_statements_median")
-        rows.append(f"| {name} | {page['requests']} | {page['p50_ms']} | {page['p95_ms']} | "
-                    f"{'' if statements is None else f'{statements:g}'} |")
+        rows.append(
+            f"| {name} | {page['requests']} | {page['p50_ms']} | {page['p95_ms']} | "
+            f"{'' if statements is None else f'{statements:g}'} |"
+        )
     return "\n".join(rows)
 
 
@@ -339,16 +364,19 @@ def _uptime() -> str:
         return "load average: " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float,
-             think_s: float = DEFAULT_THINK_S) -> dict[str, object]:
+def _measure(
+    office: list[_Client], jobs: list[tuple[_Client, str]], duration_s: float, think_s: float = DEFAULT_THINK_S
+) -> dict[str, object]:
     """Office users loop for duration_s (and until every job has finished); returns the figures.
     ``jobs``: each job's progress URL with the coordinator who started it (a job page is for its branch only)."""
     recorder = _Recorder()
     stop = threading.Event()
     uptime_before = _uptime()
     started = time.monotonic()
-    threads = [threading.Thread(target=_office_user, args=(client, recorder, stop, seed, think_s))
-               for seed, client in enumerate(office)]
+    threads = [
+        threading.Thread(target=_office_user, args=(client, recorder, stop, seed, think_s))
+        for seed, client in enumerate(office)
+    ]
     for thread in threads:
         thread.start()
     job_outcomes: dict[str, dict[str, object]] = {}
@@ -359,8 +387,11 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
                     status, body, _u = recorder.timed("job progress", partial(job_watcher.get, url), job_watcher)
                     progress = json.loads(body) if status == 200 else {}
                     if progress.get("finished"):
-                        job_outcomes[url] = {"status": progress["status"], "error": progress.get("error"),
-                                             "finished_after_s": round(time.monotonic() - started, 1)}
+                        job_outcomes[url] = {
+                            "status": progress["status"],
+                            "error": progress.get("error"),
+                            "finished_after_s": round(time.monotonic() - started, 1),
+                        }
             if time.monotonic() - started > duration_s + 300:
                 break
             time.sleep(1)
@@ -372,22 +403,38 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
     return {
         "date": branch_today().isoformat(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "uptime_before": uptime_before, "uptime_after": _uptime(),
+        "uptime_before": uptime_before,
+        "uptime_after": _uptime(),
         "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
         "worker_niceness": os.environ.get("FOODTRAIN_WORKER_NICENESS", "10 (the default)"),
-        "think_time": (f"exponential, mean {think_s:g} s, cut at {THINK_CAP_FACTOR * think_s:g} s, before each page"
-                       if think_s else "none (each user asks again as soon as answered)"),
-        "users": len(office), "duration_s": round(time.monotonic() - started, 1),
+        "think_time": (
+            f"exponential, mean {think_s:g} s, cut at {THINK_CAP_FACTOR * think_s:g} s, before each page"
+            if think_s
+            else "none (each user asks again as soon as answered)"
+        ),
+        "users": len(office),
+        "duration_s": round(time.monotonic() - started, 1),
         # sql_statements_median: the app's own count (X-SQL-Statements) per page, redirects followed included;
         # it does not depend on the machine's load, so a page that grows statements shows in every run.
-        "pages": {name: {"requests": len(values), "p50_ms": round(statistics.median(values), 1),
-                         "p95_ms": round(_percentile(values, 0.95), 1),
-                         "sql_statements_median": (statistics.median(recorder.statements[name])
-                                                   if recorder.statements[name] else None)}
-                  for name, values in recorder.timings.items() if values},
-        "all": {"requests": len(every), "p50_ms": round(statistics.median(every), 1) if every else None,
-                "p95_ms": round(_percentile(every, 0.95), 1) if every else None, "errors": len(recorder.errors),
-                "conflicts_409": recorder.conflicts},
+        "pages": {
+            name: {
+                "requests": len(values),
+                "p50_ms": round(statistics.median(values), 1),
+                "p95_ms": round(_percentile(values, 0.95), 1),
+                "sql_statements_median": (
+                    statistics.median(recorder.statements[name]) if recorder.statements[name] else None
+                ),
+            }
+            for name, values in recorder.timings.items()
+            if values
+        },
+        "all": {
+            "requests": len(every),
+            "p50_ms": round(statistics.median(every), 1) if every else None,
+            "p95_ms": round(_percentile(every, 0.95), 1) if every else None,
+            "errors": len(recorder.errors),
+            "conflicts_409": recorder.conflicts,
+        },
         "errors_sample": recorder.errors[:10],
         "jobs": {url: outcome for url, outcome in job_outcomes.items()},
         "jobs_unfinished": [url for _client, url in jobs if url not in job_outcomes],
@@ -396,8 +443,10 @@ def _measure(office: list[_Client], jobs: list[tuple[_Client, str]], duration_s:
 
 def _office_clients(base_urls: list[str], logins: dict[str, str], users: int) -> list[_Client]:
     offices = sorted(name for name in logins if name.startswith("office-"))
-    return [_sign_in(base_urls[n % len(base_urls)], offices[n % len(offices)], logins[offices[n % len(offices)]])
-            for n in range(users)]
+    return [
+        _sign_in(base_urls[n % len(base_urls)], offices[n % len(offices)], logins[offices[n % len(offices)]])
+        for n in range(users)
+    ]
 
 
 def _keep_logs(workdir: Path, destination: Path | None) -> None:
@@ -407,8 +456,9 @@ def _keep_logs(workdir: Path, destination: Path | None) -> None:
             shutil.copy(log, destination / log.name)
 
 
-def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None,
-                   think_s: float = DEFAULT_THINK_S) -> dict[str, object]:
+def run_scenario_a(
+    users: int, duration_s: float, keep_logs: Path | None = None, think_s: float = DEFAULT_THINK_S
+) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-load-"))
     instance = workdir / "instance"
     server, base_url = _start_server(instance)
@@ -420,40 +470,52 @@ def run_scenario_a(users: int, duration_s: float, keep_logs: Path | None = None,
         route_plans = _start_route_plans(coordinator, office_dg, 1)
         jobs = [(coordinator, url) for url in (_start_rota(coordinator), *route_plans)]
         figures = _measure(office, jobs, duration_s, think_s)
-        return {"scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
-                "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g} "
-                           f"--think-s {think_s:g}",
-                **figures}
+        return {
+            "scenario": "a: embedded default (SQLite database and queue, serve + 1 worker)",
+            "command": f"python -m foodtrain.loadtest --scenario a --users {users} --duration-s {duration_s:g} "
+            f"--think-s {think_s:g}",
+            **figures,
+        }
     finally:
         stop_process(server)
         _keep_logs(workdir, keep_logs)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_scenario_b(users: int, duration_s: float, keep_logs: Path | None = None,
-                   think_s: float = DEFAULT_THINK_S) -> dict[str, object]:
+def run_scenario_b(
+    users: int, duration_s: float, keep_logs: Path | None = None, think_s: float = DEFAULT_THINK_S
+) -> dict[str, object]:
     """PostgreSQL + Redis + 2 app processes + 2 workers; 4 route plans and 2 rota generations meanwhile."""
     with several_processes(app_processes=2, workers=2, keep_logs=keep_logs) as cluster:
         logins = _logins(cluster.instance)
         base_urls = cluster.base_urls
         office = _office_clients(base_urls, logins, users)
         branches = sorted(name.split("-", 1)[1] for name in logins if name.startswith("coordinator-"))[:2]
-        coordinators = [_sign_in(base_urls[n % 2], f"coordinator-{code}", logins[f"coordinator-{code}"])
-                        for n, code in enumerate(branches)]
-        offices = [_sign_in(base_urls[n % 2], f"office-{code}", logins[f"office-{code}"])
-                   for n, code in enumerate(branches)]
-        route_plans = [(coordinator, url) for coordinator, office in zip(coordinators, offices)
-                       for url in _start_route_plans(coordinator, office, 2)]
+        coordinators = [
+            _sign_in(base_urls[n % 2], f"coordinator-{code}", logins[f"coordinator-{code}"])
+            for n, code in enumerate(branches)
+        ]
+        offices = [
+            _sign_in(base_urls[n % 2], f"office-{code}", logins[f"office-{code}"]) for n, code in enumerate(branches)
+        ]
+        route_plans = [
+            (coordinator, url)
+            for coordinator, office in zip(coordinators, offices)
+            for url in _start_route_plans(coordinator, office, 2)
+        ]
         jobs = [(coordinator, _start_rota(coordinator)) for coordinator in coordinators] + route_plans
         figures = _measure(office, jobs, duration_s, think_s)
-        return {"scenario": "b: several processes (PostgreSQL, Redis, 2 app processes, 2 workers)",
-                "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g} "
-                           f"--think-s {think_s:g}",
-                **figures}
+        return {
+            "scenario": "b: several processes (PostgreSQL, Redis, 2 app processes, 2 workers)",
+            "command": f"python -m foodtrain.loadtest --scenario b --users {users} --duration-s {duration_s:g} "
+            f"--think-s {think_s:g}",
+            **figures,
+        }
 
 
-def _national_round(cluster: Cluster, day: date, workers: int, time_limit_s: int,
-                    worker_cpus: list[set[int] | None]) -> dict[str, object]:
+def _national_round(
+    cluster: Cluster, day: date, workers: int, time_limit_s: int, worker_cpus: list[set[int] | None]
+) -> dict[str, object]:
     """Queue every branch's plan of ``day`` at once and let ``workers`` worker processes plan them all;
     worker n runs on the CPUs ``worker_cpus[n]`` (None: any)."""
     import resource
@@ -466,8 +528,12 @@ def _national_round(cluster: Cluster, day: date, workers: int, time_limit_s: int
     processes = cluster.start_workers(workers, cpus=worker_cpus, log_prefix=f"national-{workers}-worker")
     load_before = _uptime()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    job_ids = [int(line) for line in cluster.run_foodtrain("plan-day", "--date", day.isoformat(), "--time-limit-s",
-                                                           str(time_limit_s)).split()]
+    job_ids = [
+        int(line)
+        for line in cluster.run_foodtrain(
+            "plan-day", "--date", day.isoformat(), "--time-limit-s", str(time_limit_s)
+        ).split()
+    ]
     cpu_queueing = resource.getrusage(resource.RUSAGE_CHILDREN)
     engine = create_engine(cluster.database_url)
     try:
@@ -490,13 +556,22 @@ def _national_round(cluster: Cluster, day: date, workers: int, time_limit_s: int
                 "worker_cpus": [sorted(cpus) if cpus else "any" for cpus in worker_cpus[:workers]] or "any",
                 "jobs": len(jobs),
                 "succeeded": sum(job.status is JobStatus.SUCCEEDED for job in jobs),
-                "not_succeeded": [f"job {job.id}: {job.status.value} {job.error_message}".strip()
-                                  for job in jobs if job.status is not JobStatus.SUCCEEDED],
+                "not_succeeded": [
+                    f"job {job.id}: {job.status.value} {job.error_message}".strip()
+                    for job in jobs
+                    if job.status is not JobStatus.SUCCEEDED
+                ],
                 "total_s": round((max(finished) - first_queued).total_seconds(), 1) if finished else None,
-                "job_run_s_median": round(statistics.median(
-                    (job.finished_at - job.started_at).total_seconds() for job in jobs
-                    if job.finished_at and job.started_at), 1),
-                "orders_placed": planned_orders, "orders_unplanned": unplanned,
+                "job_run_s_median": round(
+                    statistics.median(
+                        (job.finished_at - job.started_at).total_seconds()
+                        for job in jobs
+                        if job.finished_at and job.started_at
+                    ),
+                    1,
+                ),
+                "orders_placed": planned_orders,
+                "orders_unplanned": unplanned,
                 "vans_used": sum(plan.vans_used for plan in plans),
                 "drive_min": round(sum(plan.total_drive_min for plan in plans)),
             }
@@ -505,8 +580,9 @@ def _national_round(cluster: Cluster, day: date, workers: int, time_limit_s: int
         cluster.stop(processes)
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     queueing_s = (cpu_queueing.ru_utime + cpu_queueing.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-    figures["worker_cpu_s"] = round((cpu_after.ru_utime + cpu_after.ru_stime)
-                                    - (cpu_queueing.ru_utime + cpu_queueing.ru_stime), 1)
+    figures["worker_cpu_s"] = round(
+        (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_queueing.ru_utime + cpu_queueing.ru_stime), 1
+    )
     figures["queueing_cpu_s"] = round(queueing_s, 1)
     figures["uptime_before"], figures["uptime_after"] = load_before, _uptime()
     return figures
@@ -528,12 +604,14 @@ def quality_within_noise(one: dict[str, object], two: dict[str, object]) -> bool
     orders = cast(int, one["orders_placed"]) + cast(int, one["orders_unplanned"])
     unplanned_gap = abs(cast(int, one["orders_unplanned"]) - cast(int, two["orders_unplanned"]))
     drive_one, drive_two = cast(int, one["drive_min"]), cast(int, two["drive_min"])
-    return (unplanned_gap <= QUALITY_UNPLANNED_TOLERANCE * orders
-            and abs(drive_one - drive_two) <= QUALITY_DRIVE_TOLERANCE * max(drive_one, drive_two))
+    return unplanned_gap <= QUALITY_UNPLANNED_TOLERANCE * orders and abs(
+        drive_one - drive_two
+    ) <= QUALITY_DRIVE_TOLERANCE * max(drive_one, drive_two)
 
 
-def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = None,
-                   one_core_each: bool = True) -> dict[str, object]:
+def run_scenario_c(
+    branches: int, time_limit_s: int, keep_logs: Path | None = None, one_core_each: bool = True
+) -> dict[str, object]:
     """A national day: ``branches`` branches' delivery days queued at once, planned by 1 and then by 2 workers
     (PostgreSQL and Redis, as for several hosts). The same orders are planned both times with the same time
     limit and engine settings (the second run re-plans the day, as a coordinator pressing Plan again would).
@@ -542,30 +620,46 @@ def run_scenario_c(branches: int, time_limit_s: int, keep_logs: Path | None = No
         day = branch_today() + timedelta(days=1)
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        seeded = cluster.run_foodtrain("seed-national-day", "--date", day.isoformat(), "--branches",
-                                       str(branches)).strip().splitlines()[-1]
-        runs = [_national_round(cluster, day, workers, time_limit_s, _worker_cpus(workers, one_core_each))
-                for workers in (1, 2)]
+        seeded = (
+            cluster.run_foodtrain("seed-national-day", "--date", day.isoformat(), "--branches", str(branches))
+            .strip()
+            .splitlines()[-1]
+        )
+        runs = [
+            _national_round(cluster, day, workers, time_limit_s, _worker_cpus(workers, one_core_each))
+            for workers in (1, 2)
+        ]
         one, two = runs
-        speed_up = (round(cast(float, one["total_s"]) / cast(float, two["total_s"]), 2)
-                    if one["total_s"] and two["total_s"] else None)
+        speed_up = (
+            round(cast(float, one["total_s"]) / cast(float, two["total_s"]), 2)
+            if one["total_s"] and two["total_s"]
+            else None
+        )
         equal = quality_within_noise(one, two)
         return {
             "scenario": "c: a national day (PostgreSQL, Redis; every branch's route plan queued at once)",
             "command": f"python -m foodtrain.loadtest --scenario c --branches {branches} "
-                       f"--time-limit-s {time_limit_s} --worker-cpus {'one-each' if one_core_each else 'any'}",
-            "date": branch_today().isoformat(), "delivery_day": day.isoformat(), "data": seeded,
+            f"--time-limit-s {time_limit_s} --worker-cpus {'one-each' if one_core_each else 'any'}",
+            "date": branch_today().isoformat(),
+            "delivery_day": day.isoformat(),
+            "data": seeded,
             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
-                       f"Python {platform.python_version()}",
-            "search_processes_per_plan": _plan_search_workers(), "time_limit_s_per_plan": time_limit_s,
+            f"Python {platform.python_version()}",
+            "search_processes_per_plan": _plan_search_workers(),
+            "time_limit_s_per_plan": time_limit_s,
             "worker_niceness": os.environ.get("FOODTRAIN_WORKER_NICENESS", "10 (the default)"),
             "runs": runs,
-            "quality": {f"{run['workers']} worker(s)": {"orders_unplanned": run["orders_unplanned"],
-                                                         "drive_min": run["drive_min"], "vans": run["vans_used"]}
-                        for run in runs},
+            "quality": {
+                f"{run['workers']} worker(s)": {
+                    "orders_unplanned": run["orders_unplanned"],
+                    "drive_min": run["drive_min"],
+                    "vans": run["vans_used"],
+                }
+                for run in runs
+            },
             "quality_within_noise": equal,
             "quality_tolerance": f"left-out orders within {QUALITY_UNPLANNED_TOLERANCE:.0%} of all orders, "
-                                 f"driving within {QUALITY_DRIVE_TOLERANCE:.0%}",
+            f"driving within {QUALITY_DRIVE_TOLERANCE:.0%}",
             "speed_up_2_workers": speed_up,
             "speed_up_counts": bool(speed_up and equal),
             "load_average_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
@@ -585,20 +679,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit-s", type=int, default=10, help="(c) search time per branch's plan.")
     parser.add_argument("--users", type=int, help="Office users (default: 5 in a, 20 in b).")
     parser.add_argument("--duration-s", type=float, default=60)
-    parser.add_argument("--think-s", type=float, default=DEFAULT_THINK_S,
-                        help="(a, b) Each office user's pause before each page, on average (exponential, cut at "
-                             f"{THINK_CAP_FACTOR}x the mean; default %(default)s s; 0: none, back to back).")
-    parser.add_argument("--worker-cpus", choices=("one-each", "any"), default="one-each",
-                        help="(c) one-each: each worker (and its search processes) on a CPU of its own, so each "
-                             "plan gets the same CPU with 1 and 2 workers; any: the workers share every CPU.")
+    parser.add_argument(
+        "--think-s",
+        type=float,
+        default=DEFAULT_THINK_S,
+        help="(a, b) Each office user's pause before each page, on average (exponential, cut at "
+        f"{THINK_CAP_FACTOR}x the mean; default %(default)s s; 0: none, back to back).",
+    )
+    parser.add_argument(
+        "--worker-cpus",
+        choices=("one-each", "any"),
+        default="one-each",
+        help="(c) one-each: each worker (and its search processes) on a CPU of its own, so each "
+        "plan gets the same CPU with 1 and 2 workers; any: the workers share every CPU.",
+    )
     parser.add_argument("--output", type=Path, help="Also write the figures here (JSON).")
     parser.add_argument("--keep-logs", type=Path, help="Copy the app's and workers' logs into this folder.")
     arguments = parser.parse_args(argv)
     if arguments.scenario == "a":
         figures = run_scenario_a(arguments.users or 5, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     elif arguments.scenario == "c":
-        figures = run_scenario_c(arguments.branches, arguments.time_limit_s, arguments.keep_logs,
-                                 arguments.worker_cpus == "one-each")
+        figures = run_scenario_c(
+            arguments.branches, arguments.time_limit_s, arguments.keep_logs, arguments.worker_cpus == "one-each"
+        )
     else:
         figures = run_scenario_b(arguments.users or 20, arguments.duration_s, arguments.keep_logs, arguments.think_s)
     text = json.dumps(figures, indent=2)

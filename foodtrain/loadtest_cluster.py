@@ -18,6 +18,7 @@ The first app process migrates the database and loads the demo if it is empty; `
 command, e.g. ``("seed-national-day", "--date", ...)``) is run before any app process, and a seeded database
 is not empty, so no demo is loaded then.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,9 +61,12 @@ def clean_environment(instance: Path, **extra: str) -> dict[str, str]:
     """This environment without the caller's foodtrain settings (so a developer's DATABASE_URL is never used),
     plus the instance folder and ``extra``. FOODTRAIN_WORKER_NICENESS is passed on, to compare side by side;
     FOODTRAIN_COUNT_SQL_STATEMENTS is set, so every answer says its SQL statements (the load test's table)."""
-    env = {key: value for key, value in os.environ.items()
-           if (not key.startswith("FOODTRAIN_") or key == "FOODTRAIN_WORKER_NICENESS")
-           and key not in ("DATABASE_URL", "SECRET_KEY")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if (not key.startswith("FOODTRAIN_") or key == "FOODTRAIN_WORKER_NICENESS")
+        and key not in ("DATABASE_URL", "SECRET_KEY")
+    }
     env["FOODTRAIN_INSTANCE_PATH"] = str(instance)
     env["FOODTRAIN_COUNT_SQL_STATEMENTS"] = "1"  # each answer says its SQL statements (the per-page table)
     env.update(extra)
@@ -127,8 +131,9 @@ class Cluster:
 
     def run_foodtrain(self, *arguments: str) -> str:
         """Run a `foodtrain` command against this cluster's database and queue; returns its output."""
-        done = subprocess.run([foodtrain_command(), *arguments], env=self.env, capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            [foodtrain_command(), *arguments], env=self.env, capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
             raise RuntimeError(f"foodtrain {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
@@ -140,15 +145,20 @@ class Cluster:
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [foodtrain_command(), "serve", "--port", str(port), "--threads", "8", "--workers", "0"],
-                stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
-                preexec_fn=_child_setup(None))  # noqa: PLW1509 - prctl and affinity only
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
+                preexec_fn=_child_setup(None),
+            )  # noqa: PLW1509 - prctl and affinity only
         self.processes.append(process)
         _wait_for_line(process, log_path, APP_READY_LINE, APP_START_TIMEOUT_S, f"foodtrain serve {number}")
         self.base_urls.append(f"http://127.0.0.1:{port}")
         return self.base_urls[-1]
 
-    def start_workers(self, count: int, cpus: Sequence[set[int] | None] = (), log_prefix: str = "worker"
-                      ) -> list[subprocess.Popen]:
+    def start_workers(
+        self, count: int, cpus: Sequence[set[int] | None] = (), log_prefix: str = "worker"
+    ) -> list[subprocess.Popen]:
         """``count`` × `foodtrain worker`, returned once each takes jobs (start-up is not counted in a figure).
         ``cpus[n]``: the CPUs worker n (and the search processes it forks) may run on; none given: any."""
         started: list[tuple[subprocess.Popen, Path]] = []
@@ -156,9 +166,13 @@ class Cluster:
             log_path = self.workdir / f"{log_prefix}-{len(self.processes)}.log"
             with log_path.open("wb") as log:
                 process = subprocess.Popen(
-                    [foodtrain_command(), "worker"], stdout=log, stderr=subprocess.STDOUT, env=self.env,
+                    [foodtrain_command(), "worker"],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self.env,
                     start_new_session=True,
-                    preexec_fn=_child_setup(cpus[number] if number < len(cpus) else None))  # noqa: PLW1509
+                    preexec_fn=_child_setup(cpus[number] if number < len(cpus) else None),
+                )  # noqa: PLW1509
             self.processes.append(process)
             started.append((process, log_path))
         for process, log_path in started:
@@ -212,13 +226,32 @@ def _start_postgres(cluster_dir: Path) -> tuple[Path, str, str]:
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres")
     data = directory / "data"
-    subprocess.run(_as_postgres([f"{pg_bin}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]),
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(_as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-l", str(directory / "server.log"), "-w",
-                                 "-o", f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
-                                 "-c max_connections=200", "start"]), check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(_as_postgres([f"{pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                                 "foodtrain"]), check=True)
+    subprocess.run(
+        _as_postgres([f"{pg_bin}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                f"{pg_bin}/pg_ctl",
+                "-D",
+                str(data),
+                "-l",
+                str(directory / "server.log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        _as_postgres([f"{pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "foodtrain"]),
+        check=True,
+    )
     return data, pg_bin, f"postgresql+psycopg://postgres@127.0.0.1:{port}/foodtrain"
 
 
@@ -227,9 +260,12 @@ def _stop_postgres(data: Path) -> None:
     if pg_bin is None or not (data / "postmaster.pid").exists():
         return
     for mode in ("fast", "immediate"):
-        stopped = subprocess.run(_as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-m", mode, "-t", "60", "-w",
-                                               "stop"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 check=False)
+        stopped = subprocess.run(
+            _as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-m", mode, "-t", "60", "-w", "stop"]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         if stopped.returncode == 0 or not (data / "postmaster.pid").exists():
             return
 
@@ -241,9 +277,24 @@ def _start_redis(cluster: Cluster) -> subprocess.Popen:
     directory = cluster.workdir / "redis"
     directory.mkdir()
     port = int(cluster.queue_url.rsplit(":", 1)[1].split("/")[0])
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", str(directory)], stdout=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=_child_setup(None))  # noqa: PLW1509 - prctl only
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_child_setup(None),
+    )  # noqa: PLW1509 - prctl only
     cluster.processes.append(process)
     deadline = time.monotonic() + 30
     while True:
@@ -270,8 +321,9 @@ def _tear_down(cluster: Cluster, keep_logs: Path | None) -> None:
 
 
 @contextlib.contextmanager
-def several_processes(app_processes: int, workers: int, *, seed: Sequence[str] = (), keep_logs: Path | None = None,
-                      **environment: str) -> Iterator[Cluster]:
+def several_processes(
+    app_processes: int, workers: int, *, seed: Sequence[str] = (), keep_logs: Path | None = None, **environment: str
+) -> Iterator[Cluster]:
     """PostgreSQL + Redis + ``app_processes`` app processes + ``workers`` workers, gone when the block ends.
 
     ``seed``: a `foodtrain` command run before the app processes start; ``environment``: extra variables for
@@ -280,16 +332,25 @@ def several_processes(app_processes: int, workers: int, *, seed: Sequence[str] =
     workdir = Path(tempfile.mkdtemp(prefix="foodtrain-cluster-"))
     # the postgres user (not in our group) passes through to its own folder; it cannot list this one
     os.chmod(workdir, 0o701)  # nosec B103: traverse-only for others on a throwaway load-test folder
-    cluster = Cluster(workdir=workdir, instance=workdir / "instance", env={}, database_url="",
-                      queue_url=f"redis://127.0.0.1:{free_port()}/0")
+    cluster = Cluster(
+        workdir=workdir,
+        instance=workdir / "instance",
+        env={},
+        database_url="",
+        queue_url=f"redis://127.0.0.1:{free_port()}/0",
+    )
     with _torn_down_on_sigterm():
         try:
             cluster.postgres_data = workdir / "postgres" / "data"
             cluster.postgres_data, _pg_bin, cluster.database_url = _start_postgres(workdir)
             _start_redis(cluster)
-            cluster.env = clean_environment(cluster.instance, DATABASE_URL=cluster.database_url,
-                                            FOODTRAIN_QUEUE_URL=cluster.queue_url, PYTHONUNBUFFERED="1",
-                                            **environment)
+            cluster.env = clean_environment(
+                cluster.instance,
+                DATABASE_URL=cluster.database_url,
+                FOODTRAIN_QUEUE_URL=cluster.queue_url,
+                PYTHONUNBUFFERED="1",
+                **environment,
+            )
             if seed:
                 cluster.run_foodtrain(*seed)
             for _number in range(app_processes):  # one after the other: the first migrates (and loads the demo)

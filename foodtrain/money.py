@@ -1,4 +1,5 @@
 """Money as whole pence: parsing what a volunteer types ("£23.45", "23.45", "23") and showing it ("£23.45")."""
+
 from __future__ import annotations
 
 import re
@@ -43,7 +44,7 @@ def parse_pounds(text: str) -> int:
 
 
 def format_pence(pence: int | None) -> str:
-    """"£23.45" for 2345; an empty string for no amount (so a template shows nothing rather than "None")."""
+    """ "£23.45" for 2345; an empty string for no amount (so a template shows nothing rather than "None")."""
     if pence is None:
         return ""
     sign = "-" if pence < 0 else ""

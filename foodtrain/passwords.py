@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the password policy (OWASP ASVS level 2)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -22,6 +22,7 @@ Public API:
 * :func:`postcode_district` -- ``"dg1"`` -> ``"DG1"`` when the text is a district (outward code), else None.
 * :func:`dataset_info` -- provenance and counts of the loaded data.
 """
+
 from __future__ import annotations
 
 import json
@@ -182,7 +183,7 @@ class _PostcodeTable:
         if not raw.startswith(_MAGIC):
             raise PostcodeDataError("postcode data file has an unknown format")
         header_end = raw.index(b"\n", len(_MAGIC))
-        meta: dict[str, Any] = json.loads(raw[len(_MAGIC):header_end])
+        meta: dict[str, Any] = json.loads(raw[len(_MAGIC) : header_end])
         count = int(meta["count"])
         start = header_end + 1
         view = memoryview(raw)
@@ -208,7 +209,7 @@ class _PostcodeTable:
         lo, hi = 0, self.count
         while lo < hi:
             mid = (lo + hi) // 2
-            probe = keys[mid * width:(mid + 1) * width]
+            probe = keys[mid * width : (mid + 1) * width]
             if probe < key:
                 lo = mid + 1
             elif probe > key:
@@ -332,18 +333,20 @@ def postcodes_in_district(district: str) -> list[PostcodeLocation]:
     lo, hi = 0, table.count
     while lo < hi:  # first key >= prefix
         mid = (lo + hi) // 2
-        if keys[mid * width:(mid + 1) * width] < prefix:
+        if keys[mid * width : (mid + 1) * width] < prefix:
             lo = mid + 1
         else:
             hi = mid
     found = []
     index = lo
-    while index < table.count and keys[index * width:index * width + 4] == prefix:
-        key = keys[index * width:(index + 1) * width].decode("ascii")
-        found.append(PostcodeLocation(
-            postcode=f"{key[:4].strip()} {key[4:]}",
-            latitude=table.latitudes[index] / table.scale,
-            longitude=table.longitudes[index] / table.scale,
-        ))
+    while index < table.count and keys[index * width : index * width + 4] == prefix:
+        key = keys[index * width : (index + 1) * width].decode("ascii")
+        found.append(
+            PostcodeLocation(
+                postcode=f"{key[:4].strip()} {key[4:]}",
+                latitude=table.latitudes[index] / table.scale,
+                longitude=table.longitudes[index] / table.scale,
+            )
+        )
         index += 1
     return found

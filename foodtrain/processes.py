@@ -1,4 +1,5 @@
 """Child processes the app starts (job workers beside `foodtrain serve`, the load test's servers)."""
+
 from __future__ import annotations
 
 import ctypes

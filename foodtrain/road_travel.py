@@ -30,8 +30,9 @@ class RoadServerError(Exception):
     """The road server could not give a usable matrix (down, slow, or a malformed answer)."""
 
 
-def osrm_table(server_url: str, points: Sequence[HasCoordinates],
-               timeout_s: float = ROAD_SERVER_TIMEOUT_S) -> TravelMatrix:
+def osrm_table(
+    server_url: str, points: Sequence[HasCoordinates], timeout_s: float = ROAD_SERVER_TIMEOUT_S
+) -> TravelMatrix:
     """Durations and distances between all ``points`` from an OSRM server's ``table`` service."""
     if urllib.parse.urlsplit(server_url).scheme not in ("http", "https"):
         raise RoadServerError(f"The road server address must start with http:// or https://, not {server_url!r}.")
@@ -57,12 +58,17 @@ def _matrix_from(body: object, points: Sequence[HasCoordinates], server_url: str
         durations_s = np.array(body["durations"], dtype=float)
         distances_m = np.array(body["distances"], dtype=float)
     except (KeyError, TypeError, ValueError) as failure:
-        raise RoadServerError(f"the road server at {server_url} sent a table without durations and distances") \
-            from failure
+        raise RoadServerError(
+            f"the road server at {server_url} sent a table without durations and distances"
+        ) from failure
     if durations_s.shape != (n, n) or distances_m.shape != (n, n):
         raise RoadServerError(f"the road server at {server_url} sent a {durations_s.shape} table for {n} places")
-    if not (np.all(np.isfinite(durations_s)) and np.all(np.isfinite(distances_m))
-            and np.all(durations_s >= 0) and np.all(distances_m >= 0)):
+    if not (
+        np.all(np.isfinite(durations_s))
+        and np.all(np.isfinite(distances_m))
+        and np.all(durations_s >= 0)
+        and np.all(distances_m >= 0)
+    ):
         raise RoadServerError(f"the road server at {server_url} could not reach every place by road")
     return TravelMatrix(tuple(p.id for p in points), durations_s / 60.0, distances_m)
 
@@ -93,7 +99,7 @@ class RoadTravel:
         except RoadServerError as failure:
             return self.fallback.matrix(list(points)), (
                 f"Road travel times were not available: {failure}. "
-                "This plan uses straight-line distances with a detour allowance.")
+                "This plan uses straight-line distances with a detour allowance."
+            )
         self._cache[key] = matrix
         return matrix, None
-

@@ -1,4 +1,5 @@
 """When a customer is due a delivery: frequency, anchor date, weekday, status and pauses."""
+
 from __future__ import annotations
 
 from datetime import date

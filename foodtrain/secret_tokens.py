@@ -1,5 +1,6 @@
 """Bearer tokens (sign-in sessions, calendar feed URLs, import batches): how they are made and how they are
 stored (only as a digest), one rule for all of them."""
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ pages; every page carries a running head (van, team and date, or shop and date),
 the confidentiality footer and "Page n of m". Body text is at least 12 pt, for
 older eyes (BODY_FONT_PT).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -107,14 +108,15 @@ class PickingList:
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["Normal"], fontName="Helvetica", fontSize=BODY_FONT_PT,
-                          leading=BODY_LEADING_PT)
+    body = ParagraphStyle(
+        "body", parent=base["Normal"], fontName="Helvetica", fontSize=BODY_FONT_PT, leading=BODY_LEADING_PT
+    )
     return {
-        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22,
-                                spaceAfter=4),
+        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22, spaceAfter=4),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=13, leading=17, spaceAfter=2),
-        "stop": ParagraphStyle("stop", parent=body, fontName="Helvetica-Bold", fontSize=14, leading=18,
-                               spaceBefore=2, spaceAfter=3),
+        "stop": ParagraphStyle(
+            "stop", parent=body, fontName="Helvetica-Bold", fontSize=14, leading=18, spaceBefore=2, spaceAfter=3
+        ),
         "label": ParagraphStyle("label", parent=body, fontName="Helvetica-Bold"),
         "body": body,
     }
@@ -180,8 +182,17 @@ class _NumberedCanvas(Canvas):
 
 
 def _document(buffer: BytesIO, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=20 * mm,
-                             bottomMargin=22 * mm, title=title, author="foodtrain", subject=FOOTER_TEXT)
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=20 * mm,
+        bottomMargin=22 * mm,
+        title=title,
+        author="foodtrain",
+        subject=FOOTER_TEXT,
+    )
 
 
 def _tick_boxes(labels: list[str], styles: dict[str, ParagraphStyle]) -> Table:
@@ -200,21 +211,37 @@ def _tick_boxes(labels: list[str], styles: dict[str, ParagraphStyle]) -> Table:
 
 
 def _facts(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
-    data = [[Paragraph(escape(label), styles["label"]), Paragraph(value or "\u2014", styles["body"])]
-            for label, value in rows]
+    data = [
+        [Paragraph(escape(label), styles["label"]), Paragraph(value or "\u2014", styles["body"])]
+        for label, value in rows
+    ]
     table = Table(data, colWidths=[34 * mm, 146 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                               ("TOPPADDING", (0, 0), (-1, -1), 1)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
     return table
 
 
 def _pickup_table(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> Table:
     """The orders collected at a shop: order number, customer and crates, one row each."""
     rows = stop.pickup_orders or ((stop.order_ref, stop.customer_name, stop.crates),)
-    data: list[list[Any]] = [[Paragraph(f"<b>{label}</b>", styles["body"])
-                              for label in ("Order", "Customer", "Crates")]]
-    data += [[Paragraph(_text(ref, 40), styles["body"]), Paragraph(_text(name, 200), styles["body"]),
-              Paragraph(_text(crates, 40), styles["body"])] for ref, name, crates in rows]
+    data: list[list[Any]] = [
+        [Paragraph(f"<b>{label}</b>", styles["body"]) for label in ("Order", "Customer", "Crates")]
+    ]
+    data += [
+        [
+            Paragraph(_text(ref, 40), styles["body"]),
+            Paragraph(_text(name, 200), styles["body"]),
+            Paragraph(_text(crates, 40), styles["body"]),
+        ]
+        for ref, name, crates in rows
+    ]
     table = Table(data, colWidths=[30 * mm, 110 * mm, 40 * mm])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
@@ -233,34 +260,65 @@ def picking_head(picking: PickingList) -> str:
 def _stop_block(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> KeepTogether:
     parts: list[Any] = []
     if stop.kind == "pickup":
-        parts.append(Paragraph(f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Collect at "
-                               f"{escape(stop.shop_name)}", styles["stop"]))
+        parts.append(
+            Paragraph(
+                f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Collect at {escape(stop.shop_name)}",
+                styles["stop"],
+            )
+        )
         parts.append(_pickup_table(stop, styles))
         parts.append(_tick_boxes(["All orders collected", "Checked against the lists"], styles))
         parts.append(Paragraph(f"Checked by: ______________________________ (stop {stop.number})", styles["body"]))
     elif stop.cancelled:
-        parts.append(Paragraph(f"Stop {stop.number} \u00b7 CANCELLED \u00b7 do not deliver \u00b7 "
-                               f"<strike>{escape(stop.customer_name)}</strike>", styles["stop"]))
-        parts.append(Paragraph(f"<strike>{_text(stop.address)}</strike> \u00b7 order {escape(stop.order_ref)} was "
-                               "cancelled after the round was published: leave it at the shop.", styles["body"]))
+        parts.append(
+            Paragraph(
+                f"Stop {stop.number} \u00b7 CANCELLED \u00b7 do not deliver \u00b7 "
+                f"<strike>{escape(stop.customer_name)}</strike>",
+                styles["stop"],
+            )
+        )
+        parts.append(
+            Paragraph(
+                f"<strike>{_text(stop.address)}</strike> \u00b7 order {escape(stop.order_ref)} was "
+                "cancelled after the round was published: leave it at the shop.",
+                styles["body"],
+            )
+        )
     else:
-        parts.append(Paragraph(f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Deliver to "
-                               f"{escape(stop.customer_name)}", styles["stop"]))
-        parts.append(_facts([
-            ("Address", _text(stop.address)), ("Phone", _text(stop.phone)),
-            ("Access notes", _text(stop.access_notes)),
-            *([("Key safe code", _text(stop.key_safe_code))] if stop.key_safe_code else []),
-            ("Support needs", _text(stop.support_needs)),
-            ("Shop", _text(stop.shop_name)), ("Crates", _text(stop.crates)),
-            ("Amount due", _text(stop.amount_due)), ("Pays by", _text(stop.payment_method)),
-            ("Order number", _text(stop.order_ref)),
-        ], styles))
+        parts.append(
+            Paragraph(
+                f"Stop {stop.number} \u00b7 {escape(stop.arrival)} \u00b7 Deliver to {escape(stop.customer_name)}",
+                styles["stop"],
+            )
+        )
+        parts.append(
+            _facts(
+                [
+                    ("Address", _text(stop.address)),
+                    ("Phone", _text(stop.phone)),
+                    ("Access notes", _text(stop.access_notes)),
+                    *([("Key safe code", _text(stop.key_safe_code))] if stop.key_safe_code else []),
+                    ("Support needs", _text(stop.support_needs)),
+                    ("Shop", _text(stop.shop_name)),
+                    ("Crates", _text(stop.crates)),
+                    ("Amount due", _text(stop.amount_due)),
+                    ("Pays by", _text(stop.payment_method)),
+                    ("Order number", _text(stop.order_ref)),
+                ],
+                styles,
+            )
+        )
         parts.append(_tick_boxes(["Delivered", "Checked with receipt", "Paid", "Not delivered"], styles))
-        parts.append(Paragraph("Amount received: \u00a3 __________ &nbsp;&nbsp; Reason if not delivered: "
-                               "________________________", styles["body"]))
+        parts.append(
+            Paragraph(
+                "Amount received: \u00a3 __________ &nbsp;&nbsp; Reason if not delivered: ________________________",
+                styles["body"],
+            )
+        )
         parts.append(Spacer(1, 2 * mm))
-        parts.append(Paragraph(f"Customer signature: ______________________________ (stop {stop.number})",
-                               styles["body"]))
+        parts.append(
+            Paragraph(f"Customer signature: ______________________________ (stop {stop.number})", styles["body"])
+        )
     rule = Table([[""]], colWidths=[180 * mm], rowHeights=[3 * mm])
     rule.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.8, colors.grey)]))
     parts.append(rule)
@@ -271,12 +329,17 @@ def _stop_block(stop: SheetStop, styles: dict[str, ParagraphStyle]) -> KeepToget
 def _sheet_story(sheet: TeamSheet, styles: dict[str, ParagraphStyle]) -> list[Any]:
     story: list[Any] = [
         RunningHead(sheet_head(sheet)),
-        Paragraph(f"Delivery sheet \u00b7 {escape(sheet.van_name)} \u00b7 "
-                  f"{sheet.delivery_date.strftime('%A %-d %B %Y')}", styles["title"]),
+        Paragraph(
+            f"Delivery sheet \u00b7 {escape(sheet.van_name)} \u00b7 {sheet.delivery_date.strftime('%A %-d %B %Y')}",
+            styles["title"],
+        ),
         Paragraph(f"Team: {escape(sheet.team)} \u00b7 Van: {escape(sheet.van_name)}", styles["subtitle"]),
-        Paragraph(f"Leave the base {escape(sheet.start)} \u00b7 back about {escape(sheet.end)} \u00b7 "
-                  f"{sheet.distance_km:.1f} km \u00b7 {sum(1 for s in sheet.stops if s.kind == 'delivery' and not s.cancelled)} "
-                  "deliveries", styles["subtitle"]),
+        Paragraph(
+            f"Leave the base {escape(sheet.start)} \u00b7 back about {escape(sheet.end)} \u00b7 "
+            f"{sheet.distance_km:.1f} km \u00b7 {sum(1 for s in sheet.stops if s.kind == 'delivery' and not s.cancelled)} "
+            "deliveries",
+            styles["subtitle"],
+        ),
         Spacer(1, 4 * mm),
     ]
     if sheet.changes:
@@ -285,13 +348,18 @@ def _sheet_story(sheet: TeamSheet, styles: dict[str, ParagraphStyle]) -> list[An
         story.append(Spacer(1, 4 * mm))
     story += [_stop_block(stop, styles) for stop in sheet.stops]
     story.append(CondPageBreak(30 * mm))
-    story.append(KeepTogether([
-        Paragraph("End of the round", styles["stop"]),
-        Paragraph("Driver: ______________________________ &nbsp; Mate: ______________________________",
-                  styles["body"]),
-        Spacer(1, 3 * mm),
-        Paragraph("Cash and cheques handed in to: ______________________ at ______ (time)", styles["body"]),
-    ]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph("End of the round", styles["stop"]),
+                Paragraph(
+                    "Driver: ______________________________ &nbsp; Mate: ______________________________", styles["body"]
+                ),
+                Spacer(1, 3 * mm),
+                Paragraph("Cash and cheques handed in to: ______________________ at ______ (time)", styles["body"]),
+            ]
+        )
+    )
     return story
 
 
@@ -312,27 +380,50 @@ def render_delivery_sheets(sheets: list[TeamSheet]) -> bytes:
 
 
 def _picking_block(order: PickingOrder, styles: dict[str, ParagraphStyle]) -> KeepTogether:
-    parts: list[Any] = [Paragraph(f"Order {escape(order.order_ref)} \u00b7 {escape(order.customer_name)}",
-                                  styles["stop"])]
-    data: list[list[Any]] = [[Paragraph("<b>Qty</b>", styles["body"]), Paragraph("<b>Item</b>", styles["body"]),
-                              Paragraph("<b>Notes</b>", styles["body"]), Paragraph("<b>Substitute?</b>",
-                                                                                    styles["body"]),
-                              Paragraph("<b>Got</b>", styles["body"])]]
+    parts: list[Any] = [
+        Paragraph(f"Order {escape(order.order_ref)} \u00b7 {escape(order.customer_name)}", styles["stop"])
+    ]
+    data: list[list[Any]] = [
+        [
+            Paragraph("<b>Qty</b>", styles["body"]),
+            Paragraph("<b>Item</b>", styles["body"]),
+            Paragraph("<b>Notes</b>", styles["body"]),
+            Paragraph("<b>Substitute?</b>", styles["body"]),
+            Paragraph("<b>Got</b>", styles["body"]),
+        ]
+    ]
     for line in order.lines:
-        data.append([str(line.quantity), Paragraph(_text(line.item, 200), styles["body"]),
-                     Paragraph(_text(line.notes, 300), styles["body"]),
-                     "yes" if line.substitute_allowed else "NO", ""])
+        data.append(
+            [
+                str(line.quantity),
+                Paragraph(_text(line.item, 200), styles["body"]),
+                Paragraph(_text(line.notes, 300), styles["body"]),
+                "yes" if line.substitute_allowed else "NO",
+                "",
+            ]
+        )
     table = Table(data, colWidths=[14 * mm, 70 * mm, 60 * mm, 24 * mm, 12 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONTNAME", (0, 1), (-1, -1), "Helvetica"), ("FONTSIZE", (0, 1), (-1, -1), BODY_FONT_PT),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 1), (-1, -1), "Helvetica"),
+                ("FONTSIZE", (0, 1), (-1, -1), BODY_FONT_PT),
+            ]
+        )
+    )
     parts.append(table)
     if order.notes:
         parts.append(Paragraph(f"<b>Order notes:</b> {_text(order.notes)}", styles["body"]))
     parts.append(Spacer(1, 2 * mm))
-    parts.append(Paragraph(f"Crates: ______ &nbsp; Till receipt: \u00a3 ________ &nbsp; Packed by: "
-                           f"______________ (order {escape(order.order_ref)})", styles["body"]))
+    parts.append(
+        Paragraph(
+            f"Crates: ______ &nbsp; Till receipt: \u00a3 ________ &nbsp; Packed by: "
+            f"______________ (order {escape(order.order_ref)})",
+            styles["body"],
+        )
+    )
     parts.append(Spacer(1, 5 * mm))
     return KeepTogether(parts)
 
@@ -346,10 +437,16 @@ def render_picking_lists(lists: list[PickingList]) -> bytes:
         if index:
             story.append(PageBreak())
         story.append(RunningHead(picking_head(picking)))
-        story.append(Paragraph(f"Picking list \u00b7 {escape(picking.shop_name)} \u00b7 "
-                               f"{picking.delivery_date.strftime('%A %-d %B %Y')}", styles["title"]))
-        story.append(Paragraph(f"{len(picking.orders)} orders to be ready by {escape(picking.ready_by)}",
-                               styles["subtitle"]))
+        story.append(
+            Paragraph(
+                f"Picking list \u00b7 {escape(picking.shop_name)} \u00b7 "
+                f"{picking.delivery_date.strftime('%A %-d %B %Y')}",
+                styles["title"],
+            )
+        )
+        story.append(
+            Paragraph(f"{len(picking.orders)} orders to be ready by {escape(picking.ready_by)}", styles["subtitle"])
+        )
         story.append(Spacer(1, 4 * mm))
         story += [_picking_block(order, styles) for order in picking.orders]
     if not story:
@@ -381,15 +478,31 @@ def render_extra_job_sheet(sheet: ExtraJobSheet) -> bytes:
     styles = _styles()
     story: list[Any] = [
         Paragraph(_text(f"EXTRA job sheet \u2014 {sheet.task}"), styles["title"]),
-        Paragraph(_text(f"{sheet.day:%A %-d %B %Y}, {sheet.part} \u00b7 {sheet.volunteer} \u00b7 {sheet.job_ref}"),
-                  styles["subtitle"]),
+        Paragraph(
+            _text(f"{sheet.day:%A %-d %B %Y}, {sheet.part} \u00b7 {sheet.volunteer} \u00b7 {sheet.job_ref}"),
+            styles["subtitle"],
+        ),
         Spacer(1, 4 * mm),
-        _facts([("Customer", _text(sheet.customer_name)), ("Address", _text(sheet.address)),
-                ("Phone", _text(sheet.phone)), ("Access", _text(sheet.access_notes)),
-                ("The job", _text(sheet.details)), ("Price", _text(sheet.price))], styles),
+        _facts(
+            [
+                ("Customer", _text(sheet.customer_name)),
+                ("Address", _text(sheet.address)),
+                ("Phone", _text(sheet.phone)),
+                ("Access", _text(sheet.access_notes)),
+                ("The job", _text(sheet.details)),
+                ("Price", _text(sheet.price)),
+            ],
+            styles,
+        ),
         Spacer(1, 8 * mm),
-        _facts([("Time spent", "______ minutes"), ("Amount paid", "\u00a3 ______"),
-                ("Signed", "________________________")], styles),
+        _facts(
+            [
+                ("Time spent", "______ minutes"),
+                ("Amount paid", "\u00a3 ______"),
+                ("Signed", "________________________"),
+            ],
+            styles,
+        ),
         Spacer(1, 3 * mm),
         _tick_boxes(["Cash", "Cheque", "Other arrangement"], styles),
     ]

@@ -3,6 +3,7 @@
 Coordinators never see solver terms (objective, bound, status codes): a plan or rota is "the best possible"
 or "within N % of the best possible", a date is "Thursday 26 November", a week is "the week of 28 December".
 """
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,17 @@ from datetime import date, timedelta
 
 from foodtrain.clock import branch_today
 
-__all__ = ["JOB_TITLES", "SEARCH_OUTCOME_WORDS", "job_title", "plain_date", "plan_quality", "route_plan_outcome",
-           "search_outcome", "sentence_start", "week_of"]
+__all__ = [
+    "JOB_TITLES",
+    "SEARCH_OUTCOME_WORDS",
+    "job_title",
+    "plain_date",
+    "plan_quality",
+    "route_plan_outcome",
+    "search_outcome",
+    "sentence_start",
+    "week_of",
+]
 
 JOB_TITLES = {"rota_generate": "Drawing up the rota", "route_plan": "Planning the rounds"}
 
@@ -52,20 +62,22 @@ def route_plan_outcome(status: str | None, orders_not_planned: int) -> str:
     The routing library says "infeasible" when some orders could not be served; the plan itself is still a
     plan of every other order, so the page says how many were left out rather than "no plan fits"."""
     if orders_not_planned:
-        return f"{orders_not_planned} order{'' if orders_not_planned == 1 else 's'} could not be fitted in (listed below)"
+        return (
+            f"{orders_not_planned} order{'' if orders_not_planned == 1 else 's'} could not be fitted in (listed below)"
+        )
     if (status or "").lower() in ("optimal", "feasible", "infeasible"):
         return "every order is planned"
     return search_outcome(status)
 
 
 def plain_date(day: date) -> str:
-    """"Thursday 26 November" (the year only when it is not this year's)."""
+    """ "Thursday 26 November" (the year only when it is not this year's)."""
     text = f"{day:%A} {day.day} {day:%B}"
     return text if day.year == branch_today().year else f"{text} {day.year}"
 
 
 def week_of(day: date) -> str:
-    """"week of 28 December": the Monday that starts the week containing ``day``."""
+    """ "week of 28 December": the Monday that starts the week containing ``day``."""
     monday = day - timedelta(days=day.weekday())
     return f"week of {monday.day} {monday:%B}"
 

@@ -29,8 +29,16 @@ from .repair import repair
 from .scoring import evaluate
 from .solver import max_fillable_seats, solve
 
-DEFAULT_LIMIT_S = {"tiny": 2.0, "small": 5.0, "typical": 10.0, "large": 30.0, "four_branches": 60.0,
-                   "never_pair_heavy": 10.0, "trainee_heavy": 10.0, "scarce_drivers": 10.0}
+DEFAULT_LIMIT_S = {
+    "tiny": 2.0,
+    "small": 5.0,
+    "typical": 10.0,
+    "large": 30.0,
+    "four_branches": 60.0,
+    "never_pair_heavy": 10.0,
+    "trainee_heavy": 10.0,
+    "scarce_drivers": 10.0,
+}
 
 
 def _refuse_constant(name: str) -> None:
@@ -65,10 +73,16 @@ def _fairness(problem, assignments) -> dict[str, float]:
     short2 = sum(1 for v in problem.volunteers if v.wished_shifts_per_month - n[v.id] >= 2)
     ratios = [n[v.id] / v.wished_shifts_per_month for v in problem.volunteers if v.wished_shifts_per_month]
     last = Counter(h.volunteer_id for h in problem.history.assignments)
-    two = [(n[v.id] + last[v.id]) / (2 * v.wished_shifts_per_month) for v in problem.volunteers
-           if v.wished_shifts_per_month]
-    return {"volunteers_2plus_below_wish": short2, "stdev_shifts_over_wish": round(statistics.pstdev(ratios), 3),
-            "stdev_two_month_shifts_over_wish": round(statistics.pstdev(two), 3)}
+    two = [
+        (n[v.id] + last[v.id]) / (2 * v.wished_shifts_per_month)
+        for v in problem.volunteers
+        if v.wished_shifts_per_month
+    ]
+    return {
+        "volunteers_2plus_below_wish": short2,
+        "stdev_shifts_over_wish": round(statistics.pstdev(ratios), 3),
+        "stdev_two_month_shifts_over_wish": round(statistics.pstdev(two), 3),
+    }
 
 
 def _starting_rota_violations(problem, seed: int) -> int:
@@ -77,8 +91,15 @@ def _starting_rota_violations(problem, seed: int) -> int:
     return sum(len(check(part, greedy_rota(part, seed=seed))) for part in parts)
 
 
-def bench_one(size: str, seed: int, time_limit_s: float, workers: int, with_repair: bool,
-              hint: bool = False, seat_check_s: float = 0.0) -> dict:
+def bench_one(
+    size: str,
+    seed: int,
+    time_limit_s: float,
+    workers: int,
+    with_repair: bool,
+    hint: bool = False,
+    seat_check_s: float = 0.0,
+) -> dict:
     problem = generate(size, seed)
     params = Params(time_limit_s=time_limit_s, seed=seed, workers=workers, use_greedy_hint=hint)
     t = time.perf_counter()
@@ -90,30 +111,51 @@ def bench_one(size: str, seed: int, time_limit_s: float, workers: int, with_repa
     cpu_s = time.process_time() - cpu
     seats = sum(s.seats for s in problem.slots)
     row = {
-        "size": size, "seed": seed, "volunteers": len(problem.volunteers), "slots": len(problem.slots),
-        "seats": seats, "time_limit_s": time_limit_s, "greedy_hint": hint,
-        "time_s": round(r.wall_time_s, 2), "cpu_s": round(cpu_s, 2), "first_full_s": r.first_full_rota_s and round(r.first_full_rota_s, 2),
+        "size": size,
+        "seed": seed,
+        "volunteers": len(problem.volunteers),
+        "slots": len(problem.slots),
+        "seats": seats,
+        "time_limit_s": time_limit_s,
+        "greedy_hint": hint,
+        "time_s": round(r.wall_time_s, 2),
+        "cpu_s": round(cpu_s, 2),
+        "first_full_s": r.first_full_rota_s and round(r.first_full_rota_s, 2),
         # the first full rota is each branch's greedy rota (the solver makes them before any search):
         # made again here the same way and checked by the independent checker
-        "first_full_from": "greedy", "first_full_checker_violations": _starting_rota_violations(problem, seed),
+        "first_full_from": "greedy",
+        "first_full_checker_violations": _starting_rota_violations(problem, seed),
         "first_solution_s": r.first_solution_s and round(r.first_solution_s, 2),
         "status": r.status.value,
-        "status_by_branch": {branch: status.value for branch, status in r.status_by_branch.items()}, "objective": r.objective, "best_bound": round(r.best_bound, 1), "gap": round(r.gap, 5),
-        "seats_filled": r.seats_filled, "shadow_shifts": r.shadow_shifts, "checker_violations": len(check(problem, r.assignments)),
+        "status_by_branch": {branch: status.value for branch, status in r.status_by_branch.items()},
+        "objective": r.objective,
+        "best_bound": round(r.best_bound, 1),
+        "gap": round(r.gap, 5),
+        "seats_filled": r.seats_filled,
+        "shadow_shifts": r.shadow_shifts,
+        "checker_violations": len(check(problem, r.assignments)),
         "fillable_but_empty": len(fillable_seats(problem, r.assignments)),
         "unfilled_slots_explained": len(r.unfilled),
         **{f"cp_{k}": v for k, v in _fairness(problem, r.assignments).items()},
         "cp_fair_load": r.objective_by_rule["fair_load"],
-        "greedy_time_s": round(g_time, 3), "greedy_objective": sum(g_obj.values()),
-        "greedy_seats_filled": sum(not a.is_shadow for a in greedy), "greedy_checker_violations": len(check(problem, greedy)),
+        "greedy_time_s": round(g_time, 3),
+        "greedy_objective": sum(g_obj.values()),
+        "greedy_seats_filled": sum(not a.is_shadow for a in greedy),
+        "greedy_checker_violations": len(check(problem, greedy)),
         **{f"greedy_{k}": v for k, v in _fairness(problem, greedy).items()},
         "greedy_fair_load": g_obj["fair_load"],
         "branch_first_solution_s": [b.first_solution_s and round(b.first_solution_s, 2) for b in r.branches],
     }
     if seat_check_s:
         most = max_fillable_seats(problem, seat_check_s, seed=seed)
-        row.update({"seat_max": most.seats, "seat_max_bound": most.upper_bound, "seat_max_proven": most.proven,
-                    "reached_seat_max": int(most.proven and r.seats_filled == most.seats)})
+        row.update(
+            {
+                "seat_max": most.seats,
+                "seat_max_bound": most.upper_bound,
+                "seat_max_proven": most.proven,
+                "reached_seat_max": int(most.proven and r.seats_filled == most.seats),
+            }
+        )
     if with_repair:
         rng = random.Random(seed)
         dates = {s.id: s.date for s in problem.slots}
@@ -122,11 +164,15 @@ def bench_one(size: str, seed: int, time_limit_s: float, workers: int, with_repa
         vid = rng.choice(sorted(later))
         t = time.perf_counter()
         rr = repair(problem, r.assignments, vid, from_date, Params(time_limit_s=2.0, seed=seed, workers=workers))
-        row.update({
-            "repair_time_s": round(time.perf_counter() - t, 2), "repair_status": rr.result.status.value,
-            "repair_changes": rr.n_changes, "repair_dropped_shifts": later[vid],
-            "repair_checker_violations": len(check(problem, rr.result.assignments)),
-        })
+        row.update(
+            {
+                "repair_time_s": round(time.perf_counter() - t, 2),
+                "repair_status": rr.result.status.value,
+                "repair_changes": rr.n_changes,
+                "repair_dropped_shifts": later[vid],
+                "repair_checker_violations": len(check(problem, rr.result.assignments)),
+            }
+        )
     return row
 
 
@@ -147,8 +193,9 @@ def summarise(rows: list[dict]) -> list[dict]:
                 summary[f"median_{k}"] = _median(rs, k)
         if "reached_seat_max" in rs[0]:
             summary["sum_reached_seat_max"] = sum(r["reached_seat_max"] for r in rs)
-        summary["max_first_full_s"] = max((r["first_full_s"] for r in rs if r.get("first_full_s") is not None),
-                                          default=None)
+        summary["max_first_full_s"] = max(
+            (r["first_full_s"] for r in rs if r.get("first_full_s") is not None), default=None
+        )
         summary["max_optimal_time_s"] = max((r["time_s"] for r in rs if r["status"] == "optimal"), default=None)
         summary["max_first_full_checker_violations"] = max(r["first_full_checker_violations"] for r in rs)
         summary["max_checker_violations"] = max(r["checker_violations"] for r in rs)
@@ -158,21 +205,40 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 
 def _print_table(summ: list[dict]) -> None:
-    cols = [("size", "size"), ("seeds", "seeds"), ("statuses", "status"), ("median_volunteers", "vols"),
-            ("median_slots", "slots"), ("median_time_s", "time_s"), ("median_cpu_s", "cpu_s"), ("median_first_full_s", "full_s"), ("max_first_full_s", "max_full_s"),
-            ("max_first_full_checker_violations", "full_viol"), ("max_optimal_time_s", "max_opt_s"),
-            ("median_first_solution_s", "cpsat_first_s"),
-            ("median_objective", "objective"), ("median_best_bound", "bound"), ("median_gap", "gap"),
-            ("median_seats_filled", "filled"), ("median_seats", "seats"), ("median_seat_max", "seat_max"),
-            ("sum_reached_seat_max", "at_seat_max"), ("max_checker_violations", "viol"),
-            ("max_fillable_but_empty", "fillable"), ("median_greedy_objective", "greedy_obj"),
-            ("median_greedy_seats_filled", "greedy_filled"), ("median_cp_volunteers_2plus_below_wish", "cp_2below"),
-            ("median_greedy_volunteers_2plus_below_wish", "gr_2below"),
-            ("median_cp_stdev_two_month_shifts_over_wish", "cp_sd2m"),
-            ("median_greedy_stdev_two_month_shifts_over_wish", "gr_sd2m"), ("median_cp_fair_load", "cp_fair"),
-            ("median_greedy_fair_load", "gr_fair"),
-            ("median_repair_time_s", "rep_s"), ("median_repair_changes", "rep_chg"),
-            ("median_repair_dropped_shifts", "rep_min")]
+    cols = [
+        ("size", "size"),
+        ("seeds", "seeds"),
+        ("statuses", "status"),
+        ("median_volunteers", "vols"),
+        ("median_slots", "slots"),
+        ("median_time_s", "time_s"),
+        ("median_cpu_s", "cpu_s"),
+        ("median_first_full_s", "full_s"),
+        ("max_first_full_s", "max_full_s"),
+        ("max_first_full_checker_violations", "full_viol"),
+        ("max_optimal_time_s", "max_opt_s"),
+        ("median_first_solution_s", "cpsat_first_s"),
+        ("median_objective", "objective"),
+        ("median_best_bound", "bound"),
+        ("median_gap", "gap"),
+        ("median_seats_filled", "filled"),
+        ("median_seats", "seats"),
+        ("median_seat_max", "seat_max"),
+        ("sum_reached_seat_max", "at_seat_max"),
+        ("max_checker_violations", "viol"),
+        ("max_fillable_but_empty", "fillable"),
+        ("median_greedy_objective", "greedy_obj"),
+        ("median_greedy_seats_filled", "greedy_filled"),
+        ("median_cp_volunteers_2plus_below_wish", "cp_2below"),
+        ("median_greedy_volunteers_2plus_below_wish", "gr_2below"),
+        ("median_cp_stdev_two_month_shifts_over_wish", "cp_sd2m"),
+        ("median_greedy_stdev_two_month_shifts_over_wish", "gr_sd2m"),
+        ("median_cp_fair_load", "cp_fair"),
+        ("median_greedy_fair_load", "gr_fair"),
+        ("median_repair_time_s", "rep_s"),
+        ("median_repair_changes", "rep_chg"),
+        ("median_repair_dropped_shifts", "rep_min"),
+    ]
     cols = [(k, h) for k, h in cols if any(k in s for s in summ)]
     print(" | ".join(h for _, h in cols))
     for s in summ:
@@ -186,8 +252,9 @@ def _fmt(v) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m rota", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m rota", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     sp = sub.add_parser("solve", help="solve a problem JSON file, print the result JSON")
     sp.add_argument("problem")
@@ -208,8 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     bp.add_argument("--workers", "--num-workers", dest="workers", type=int, default=2)
     bp.add_argument("--repair", action="store_true", help="also time a drop-out repair per seed")
     bp.add_argument("--hint", action="store_true", help="hint CP-SAT with the greedy rota (Params.use_greedy_hint)")
-    bp.add_argument("--seat-check-s", type=float, default=0.0,
-                    help="also find the most seats the hard rules allow (max_fillable_seats) in this many seconds")
+    bp.add_argument(
+        "--seat-check-s",
+        type=float,
+        default=0.0,
+        help="also find the most seats the hard rules allow (max_fillable_seats) in this many seconds",
+    )
     bp.add_argument("--json", action="store_true", help="print rows and summary as JSON")
     args = ap.parse_args(argv)
 
@@ -217,8 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "solve":
             problem_data, params_data = _problem_and_params(_load(args.problem))
             problem = problem_from_json(problem_data)
-            params = params_from_json(params_data, time_limit_s=args.time_limit_s, seed=args.seed,
-                                      workers=args.workers)
+            params = params_from_json(params_data, time_limit_s=args.time_limit_s, seed=args.seed, workers=args.workers)
             print(json.dumps(result_to_json(solve(problem, params)), indent=1, default=str))
         elif args.cmd == "repair":
             import datetime as dt
@@ -230,10 +300,18 @@ def main(argv: list[str] | None = None) -> int:
                 from_date = dt.date.fromisoformat(args.from_date)
             except ValueError:
                 raise RotaInputError("from_date", f"must be YYYY-MM-DD, got {args.from_date!r}") from None
-            rr = repair(problem, assignments_from_json(pub), args.volunteer, from_date,
-                        params_from_json(None, time_limit_s=args.time_limit_s))
-            out = {"n_changes": rr.n_changes, "changes": [c.__dict__ for c in rr.changes],
-                   "result": result_to_json(rr.result)}
+            rr = repair(
+                problem,
+                assignments_from_json(pub),
+                args.volunteer,
+                from_date,
+                params_from_json(None, time_limit_s=args.time_limit_s),
+            )
+            out = {
+                "n_changes": rr.n_changes,
+                "changes": [c.__dict__ for c in rr.changes],
+                "result": result_to_json(rr.result),
+            }
             print(json.dumps(out, indent=1, default=str))
         else:
             rows = []
@@ -246,12 +324,15 @@ def main(argv: list[str] | None = None) -> int:
                     if not args.json:
                         print(json.dumps(row), file=sys.stderr, flush=True)
             summ = summarise(rows)
-            meta = {"date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-                    "command": "python -m rota " + " ".join(sys.argv[1:] if argv is None else argv),
-                    "machine": f"{platform.machine()} {platform.processor() or ''} cpus={_cpus()}".strip(),
-                    "python": platform.python_version(), "ortools": _ortools_version(),
-                    "loadavg_1m_start_end": [load_start, _loadavg()],
-                    "note": "shared 2-core machine; other jobs ran concurrently, timings are noisy"}
+            meta = {
+                "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+                "command": "python -m rota " + " ".join(sys.argv[1:] if argv is None else argv),
+                "machine": f"{platform.machine()} {platform.processor() or ''} cpus={_cpus()}".strip(),
+                "python": platform.python_version(),
+                "ortools": _ortools_version(),
+                "loadavg_1m_start_end": [load_start, _loadavg()],
+                "note": "shared 2-core machine; other jobs ran concurrently, timings are noisy",
+            }
             if args.json:
                 print(json.dumps({"meta": meta, "summary": summ, "rows": rows}, indent=1))
             else:

@@ -103,10 +103,14 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
             bad("one_shadow_per_slot", sid, "", f"{len(extra)} trainees shadowing, at most one")
         full = len(seated) == 2 if s.kind in ("delivery", "list_collection") else len(seated) >= 1
         if not full or any(p.trainee for p in seated):
-            bad("shadow_beside_experienced", sid, "",
+            bad(
+                "shadow_beside_experienced",
+                sid,
+                "",
                 f"shadowing beside {[p.id for p in seated]}: needs "
                 + ("a full team of two" if s.kind in ("delivery", "list_collection") else "at least one person")
-                + ", none a trainee")
+                + ", none a trainee",
+            )
         for a in extra:
             t = vols[a.volunteer_id]
             for p in seated:
@@ -119,16 +123,24 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
             shadow_days[a.volunteer_id].append(slots[a.slot_id].date)
     for vid, days in shadow_days.items():
         if vols[vid].trainee and len(days) > vols[vid].shadow_shifts_needed > 0:  # else shadow_only_for_trainees
-            bad("shadow_shifts_limit", "", vid,
-                f"{len(days)} shadow shifts, only {vols[vid].shadow_shifts_needed} still needed")
+            bad(
+                "shadow_shifts_limit",
+                "",
+                vid,
+                f"{len(days)} shadow shifts, only {vols[vid].shadow_shifts_needed} still needed",
+            )
     for sid, items in per_slot.items():
         for a in items:
             v = vols[a.volunteer_id]
             if v.trainee and v.shadow_shifts_needed > 0:
                 done = sum(1 for d in shadow_days[v.id] if d < slots[sid].date)
                 if done < v.shadow_shifts_needed:
-                    bad("shadow_shifts_before_a_seat", sid, v.id,
-                        f"{v.id} has shadowed {done} of {v.shadow_shifts_needed} shifts before {slots[sid].date}")
+                    bad(
+                        "shadow_shifts_before_a_seat",
+                        sid,
+                        v.id,
+                        f"{v.id} has shadowed {done} of {v.shadow_shifts_needed} shifts before {slots[sid].date}",
+                    )
 
     for sid, items in per_slot.items():
         s = slots[sid]
@@ -144,12 +156,17 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
             bad("seats", sid, "", f"{len(items)} people for {s.seats} seats")
         n_trainees = sum(1 for p in people if p.trainee)
         if n_trainees and n_trainees > len(people) - n_trainees:
-            bad("trainee_with_experienced_partner", sid, "", f"{n_trainees} trainees, {len(people) - n_trainees} experienced")
+            bad(
+                "trainee_with_experienced_partner",
+                sid,
+                "",
+                f"{n_trainees} trainees, {len(people) - n_trainees} experienced",
+            )
         if s.kind in ("delivery", "list_collection") and n_trainees > 1:
             bad("trainee_with_experienced_partner", sid, "", "more than one trainee in a team")
         ids = [p.id for p in people]
         for i, p in enumerate(people):
-            for q in people[i + 1:]:
+            for q in people[i + 1 :]:
                 if q.id in p.never_partners or p.id in q.never_partners:
                     bad("never_pair", sid, p.id, f"{p.id} and {q.id} must never be paired")
         if len(set(ids)) != len(ids):
@@ -162,8 +179,10 @@ def check(problem: RotaProblem, assignments: Iterable[Assignment]) -> list[Viola
     for a in valid:
         week[(a.volunteer_id, tuple(slots[a.slot_id].date.isocalendar())[:2])] += 1
     for (vid, wk), n in week.items():
-        if vid in vols and n > vols[vid].max_shifts_per_week and any(
-            slots[a.slot_id].date.isocalendar()[:2] == wk for a in valid if a.volunteer_id == vid
+        if (
+            vid in vols
+            and n > vols[vid].max_shifts_per_week
+            and any(slots[a.slot_id].date.isocalendar()[:2] == wk for a in valid if a.volunteer_id == vid)
         ):
             bad("weekly_maximum", "", vid, f"{n} shifts in ISO week {wk}, max {vols[vid].max_shifts_per_week}")
 
@@ -224,7 +243,7 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
     def compatible(group: list, shadow: list) -> bool:
         everyone = group + shadow
         for i, p in enumerate(everyone):
-            for q in everyone[i + 1:]:
+            for q in everyone[i + 1 :]:
                 if q.id in p.never_partners or p.id in q.never_partners:
                     return False
         t = sum(1 for p in group if p.trainee)
@@ -243,7 +262,12 @@ def fillable_seats(problem: RotaProblem, assignments: Iterable[Assignment]) -> l
             if any(a.id != b.id and compatible([a, b], shadow) for a in a_list for b in b_list):
                 out.append(s.id)
         elif len(here) < s.seats:
-            cands = [v for v in problem.volunteers if v.id not in members[s.id] + shadowing[s.id] and free(v, s, s.kind if s.kind == "office" else "shopper")]
+            cands = [
+                v
+                for v in problem.volunteers
+                if v.id not in members[s.id] + shadowing[s.id]
+                and free(v, s, s.kind if s.kind == "office" else "shopper")
+            ]
             if any(compatible(here + [c], shadow) for c in cands):
                 out.append(s.id)
     return out

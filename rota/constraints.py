@@ -64,8 +64,13 @@ class RotaModel:
         self.vols = {v.id: v for v in self.problem.volunteers}
 
     # helpers -------------------------------------------------------------
-    def hint_by(self, var: cp_model.IntVar, value: Callable[Concatenate[HintValues, HintArgs], int],
-                *args: HintArgs.args, **kwargs: HintArgs.kwargs) -> None:
+    def hint_by(
+        self,
+        var: cp_model.IntVar,
+        value: Callable[Concatenate[HintValues, HintArgs], int],
+        *args: HintArgs.args,
+        **kwargs: HintArgs.kwargs,
+    ) -> None:
         """Record how :func:`add_hint` computes auxiliary ``var`` from a rota: ``value(hint_values, *args)``,
         e.g. ``m.hint_by(n, HintValues.n, vid)``; ``args`` are taken now (loop variables are safe)."""
         self.aux.append((var, lambda h: value(h, *args, **kwargs)))
@@ -82,8 +87,9 @@ class RotaModel:
 
     def assignments(self, value: Callable[[cp_model.IntVar], bool]) -> list[Assignment]:
         """The rota a solution gives (``value``: e.g. ``solver.boolean_value``), shadow seats included."""
-        return [Assignment(slot_id=s, role=r, volunteer_id=v) for (v, s, r), var in self.variables().items()
-                if value(var)]
+        return [
+            Assignment(slot_id=s, role=r, volunteer_id=v) for (v, s, r), var in self.variables().items() if value(var)
+        ]
 
     def index(self) -> None:
         by_slot: dict[str, dict[str, list[tuple[str, cp_model.IntVar]]]] = defaultdict(lambda: defaultdict(list))
@@ -134,6 +140,7 @@ def _sum_of(variables: list[cp_model.IntVar]) -> Expr:
 # --------------------------------------------------------------------------
 # Hard rules: eligibility (prune candidates before variables exist)
 # --------------------------------------------------------------------------
+
 
 def add_only_volunteers_with_the_role(m: RotaModel) -> None:
     """A volunteer only fills roles they do, in their own branch."""
@@ -245,8 +252,11 @@ def drop_seats_nobody_can_share(m: RotaModel) -> None:
         for sid, roles in by_slot.items():
             s = m.slots[sid]
             if s.is_team:
-                partner_role = {"driver": "delivery_mate", "delivery_mate": "driver",
-                                "list_collector": "list_collector"}
+                partner_role = {
+                    "driver": "delivery_mate",
+                    "delivery_mate": "driver",
+                    "list_collector": "list_collector",
+                }
                 for r, vids in roles.items():
                     others = roles.get(partner_role[r], set())
                     for vid in sorted(vids):
@@ -260,8 +270,12 @@ def drop_seats_nobody_can_share(m: RotaModel) -> None:
                 for r, vids in roles.items():
                     for vid in sorted(vids):
                         v = m.vols[vid]
-                        if v.trainee and (s.seats < 2 or not any(
-                                not m.vols[o].trainee and _could_work_together(v, m.vols[o], False) for o in everyone)):
+                        if v.trainee and (
+                            s.seats < 2
+                            or not any(
+                                not m.vols[o].trainee and _could_work_together(v, m.vols[o], False) for o in everyone
+                            )
+                        ):
                             vids.discard(vid)
                             dropped.add((vid, sid, r))
                             changed = True
@@ -291,6 +305,7 @@ def create_assignment_variables(m: RotaModel) -> None:
 # --------------------------------------------------------------------------
 # Hard rules: constraints between variables
 # --------------------------------------------------------------------------
+
 
 def add_seat_limits(m: RotaModel) -> None:
     """No slot takes more people of a role than it has seats for."""
@@ -531,9 +546,16 @@ HARD_RULES = (
 # Soft rules: named weighted penalty terms (mirror rota.scoring.evaluate)
 # --------------------------------------------------------------------------
 
-def _max0(m: RotaModel, expr: Expr, ub: int, name: str,
-          value: Callable[Concatenate[HintValues, HintArgs], int], *args: HintArgs.args,
-          **kwargs: HintArgs.kwargs) -> cp_model.IntVar:
+
+def _max0(
+    m: RotaModel,
+    expr: Expr,
+    ub: int,
+    name: str,
+    value: Callable[Concatenate[HintValues, HintArgs], int],
+    *args: HintArgs.args,
+    **kwargs: HintArgs.kwargs,
+) -> cp_model.IntVar:
     """A variable >= max(0, expr); tight under minimisation. ``value(hint_values, *args)`` computes expr from a
     rota."""
     v = m.model.new_int_var(0, max(0, ub), name)
@@ -572,7 +594,8 @@ def penalise_wished_frequency(m: RotaModel) -> None:
             m.hint_by(pen, HintValues.over_wish, vid, wish)
         if wish > 0 and w.under_wish:
             m.penalties["wished_frequency"].append(
-                (w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]", HintValues.under_wish, vid, wish)))
+                (w.under_wish, _max0(m, wish - n, wish, f"under[{vid}]", HintValues.under_wish, vid, wish))
+            )
 
 
 def penalise_unfair_load(m: RotaModel) -> None:
@@ -725,8 +748,14 @@ SOFT_RULES = (
 
 # --------------------------------------------------------------------------
 
-def build_model(problem: RotaProblem, weights: Weights, objective: bool = True,
-                restrict: Callable[[Key], bool] | None = None, soft_rules: bool = True) -> RotaModel:
+
+def build_model(
+    problem: RotaProblem,
+    weights: Weights,
+    objective: bool = True,
+    restrict: Callable[[Key], bool] | None = None,
+    soft_rules: bool = True,
+) -> RotaModel:
     """Apply every rule in turn and set the objective (sum of the soft terms).
 
     ``restrict`` (repair) drops candidate triples it returns False for, after
@@ -808,8 +837,9 @@ class HintValues:
     def shadow_shifts_done(self, vid: str, day: dt.date, needed: int) -> int:
         return int(self.shadowed_before(vid, day) >= needed)
 
-    def at_least_0(self, value: Callable[Concatenate[HintValues, HintArgs], int], *args: HintArgs.args,
-                   **kwargs: HintArgs.kwargs) -> int:
+    def at_least_0(
+        self, value: Callable[Concatenate[HintValues, HintArgs], int], *args: HintArgs.args, **kwargs: HintArgs.kwargs
+    ) -> int:
         return max(0, value(self, *args, **kwargs))
 
     def over_wish(self, vid: str, wish: int) -> int:
@@ -836,7 +866,9 @@ def add_hint(m: RotaModel, assignments: list[Assignment]) -> None:
     and every auxiliary variable at the value that rota gives it, so CP-SAT can
     take the rota as its first solution straight after presolve."""
     decisions = m.variables()
-    chosen = {(a.volunteer_id, a.slot_id, a.role) for a in assignments if (a.volunteer_id, a.slot_id, a.role) in decisions}
+    chosen = {
+        (a.volunteer_id, a.slot_id, a.role) for a in assignments if (a.volunteer_id, a.slot_id, a.role) in decisions
+    }
     for key, var in decisions.items():
         m.model.add_hint(var, 1 if key in chosen else 0)
     h = HintValues(m, chosen)

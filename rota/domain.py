@@ -171,18 +171,35 @@ class Slot:
         f = f"slots[{self.id}]"
         _require(bool(self.id), RotaInputError, "slots[].id", "must be a non-empty string")
         _require(isinstance(self.date, dt.date), RotaInputError, f"{f}.date", "must be a date")
-        _require(self.part_of_day in PARTS_OF_DAY, RotaInputError, f"{f}.part_of_day",
-                 f"must be one of {PARTS_OF_DAY}, got {self.part_of_day!r}")
-        _require(self.kind in SLOT_KINDS, RotaInputError, f"{f}.kind",
-                 f"must be one of {SLOT_KINDS}, got {self.kind!r}")
-        _require(isinstance(self.resource, str) and bool(self.resource), RotaInputError, f"{f}.resource",
-                 "must be a non-empty string")
+        _require(
+            self.part_of_day in PARTS_OF_DAY,
+            RotaInputError,
+            f"{f}.part_of_day",
+            f"must be one of {PARTS_OF_DAY}, got {self.part_of_day!r}",
+        )
+        _require(
+            self.kind in SLOT_KINDS, RotaInputError, f"{f}.kind", f"must be one of {SLOT_KINDS}, got {self.kind!r}"
+        )
+        _require(
+            isinstance(self.resource, str) and bool(self.resource),
+            RotaInputError,
+            f"{f}.resource",
+            "must be a non-empty string",
+        )
         _check_count(self.seats, f"{f}.seats", minimum=0, maximum=MAX_SEATS)
         if self.kind in TEAM_KINDS:
-            _require(self.seats == 2, NegativeCountError, f"{f}.seats",
-                     f"a {self.kind} slot is a team of two, got seats={self.seats}")
-        _require(isinstance(self.shadow_seat, bool), RotaInputError, f"{f}.shadow_seat",
-                 f"must be true or false, got {self.shadow_seat!r}")
+            _require(
+                self.seats == 2,
+                NegativeCountError,
+                f"{f}.seats",
+                f"a {self.kind} slot is a team of two, got seats={self.seats}",
+            )
+        _require(
+            isinstance(self.shadow_seat, bool),
+            RotaInputError,
+            f"{f}.shadow_seat",
+            f"must be true or false, got {self.shadow_seat!r}",
+        )
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -255,19 +272,31 @@ class Volunteer:
             _require(r in ROLES, RotaInputError, f"{f}.roles", f"unknown role {r!r}; roles are {ROLES}")
         for item in self.availability:
             ok = isinstance(item, tuple) and len(item) == 2 and item[0] in range(7) and item[1] in HALVES
-            _require(ok, RotaInputError, f"{f}.availability",
-                     f"entries are (weekday 0-6, 'morning'|'afternoon'), got {item!r}")
+            _require(
+                ok,
+                RotaInputError,
+                f"{f}.availability",
+                f"entries are (weekday 0-6, 'morning'|'afternoon'), got {item!r}",
+            )
         _check_count(self.wished_shifts_per_month, f"{f}.wished_shifts_per_month", maximum=MAX_SHIFTS_PER_MONTH)
         _check_count(self.max_shifts_per_week, f"{f}.max_shifts_per_week", maximum=MAX_SHIFTS_PER_WEEK)
         _check_count(self.shadow_shifts_needed, f"{f}.shadow_shifts_needed", maximum=MAX_SHIFTS_PER_MONTH)
         _check_count(self.max_consecutive_days, f"{f}.max_consecutive_days", minimum=1, maximum=MAX_DAYS_IN_A_ROW)
-        _require(self.pvg_status in PVG_STATUSES, RotaInputError, f"{f}.pvg_status",
-                 f"must be one of {PVG_STATUSES}, got {self.pvg_status!r}")
+        _require(
+            self.pvg_status in PVG_STATUSES,
+            RotaInputError,
+            f"{f}.pvg_status",
+            f"must be one of {PVG_STATUSES}, got {self.pvg_status!r}",
+        )
         for d in self.preferred_weekdays:
             _require(d in range(7), RotaInputError, f"{f}.preferred_weekdays", f"weekday must be 0-6, got {d!r}")
         _require(self.id not in self.never_partners, RotaInputError, f"{f}.never_partners", "cannot list themself")
-        _require(not (self.preferred_partners & self.never_partners), RotaInputError, f"{f}.preferred_partners",
-                 "overlaps never_partners")
+        _require(
+            not (self.preferred_partners & self.never_partners),
+            RotaInputError,
+            f"{f}.preferred_partners",
+            "overlaps never_partners",
+        )
 
     @property
     def needs_shadowing(self) -> bool:
@@ -286,9 +315,14 @@ class Volunteer:
     def may_shadow(self, slot: Slot) -> bool:
         """The slot's shadow seat suits them: a trainee still needing shadow shifts, in the slot's branch, holding
         one of its roles, PVG-cleared where customers are met (availability is checked apart)."""
-        return (self.needs_shadowing and slot.shadow_seat and slot.seats > 0 and self.branch == slot.branch
-                and any(r in self.roles for r in slot.roles)
-                and (not slot.customer_facing or self.pvg_cleared_on(slot.date)))
+        return (
+            self.needs_shadowing
+            and slot.shadow_seat
+            and slot.seats > 0
+            and self.branch == slot.branch
+            and any(r in self.roles for r in slot.roles)
+            and (not slot.customer_facing or self.pvg_cleared_on(slot.date))
+        )
 
     def available_for(self, slot: Slot) -> bool:
         """Weekly availability covers the slot's half-days and not away that date."""
@@ -322,8 +356,12 @@ class HistoryAssignment:
 
     def __post_init__(self) -> None:
         _require(self.kind in SLOT_KINDS, RotaInputError, "history[].kind", f"unknown kind {self.kind!r}")
-        _require(self.part_of_day in PARTS_OF_DAY, RotaInputError, "history[].part_of_day",
-                 f"unknown part of day {self.part_of_day!r}")
+        _require(
+            self.part_of_day in PARTS_OF_DAY,
+            RotaInputError,
+            "history[].part_of_day",
+            f"unknown part of day {self.part_of_day!r}",
+        )
         _require(self.role in ASSIGNMENT_ROLES, RotaInputError, "history[].role", f"unknown role {self.role!r}")
 
     @property
@@ -348,32 +386,60 @@ class RotaProblem:
     history: History = History()
 
     def __post_init__(self) -> None:
-        _require(len(self.slots) <= MAX_SLOTS, NegativeCountError, "slots",
-                 f"{len(self.slots)} slots; at most {MAX_SLOTS} are accepted")
-        _require(len(self.volunteers) <= MAX_VOLUNTEERS, NegativeCountError, "volunteers",
-                 f"{len(self.volunteers)} volunteers; at most {MAX_VOLUNTEERS} are accepted")
+        _require(
+            len(self.slots) <= MAX_SLOTS,
+            NegativeCountError,
+            "slots",
+            f"{len(self.slots)} slots; at most {MAX_SLOTS} are accepted",
+        )
+        _require(
+            len(self.volunteers) <= MAX_VOLUNTEERS,
+            NegativeCountError,
+            "volunteers",
+            f"{len(self.volunteers)} volunteers; at most {MAX_VOLUNTEERS} are accepted",
+        )
         slot_ids: set[str] = set()
         for s in self.slots:
             _require(s.id not in slot_ids, DuplicateIdError, f"slots[{s.id}].id", "duplicate slot id")
             slot_ids.add(s.id)
-            _require(s.date in self.month, DateOutsideMonthError, f"slots[{s.id}].date",
-                     f"{s.date.isoformat()} is outside {self.month.year}-{self.month.month:02d}")
+            _require(
+                s.date in self.month,
+                DateOutsideMonthError,
+                f"slots[{s.id}].date",
+                f"{s.date.isoformat()} is outside {self.month.year}-{self.month.month:02d}",
+            )
         vol_ids: set[str] = set()
         for v in self.volunteers:
             _require(v.id not in vol_ids, DuplicateIdError, f"volunteers[{v.id}].id", "duplicate volunteer id")
             vol_ids.add(v.id)
         for v in self.volunteers:
             for other in v.preferred_partners:
-                _require(other in vol_ids, UnknownVolunteerError, f"volunteers[{v.id}].preferred_partners",
-                         f"unknown volunteer {other!r}")
+                _require(
+                    other in vol_ids,
+                    UnknownVolunteerError,
+                    f"volunteers[{v.id}].preferred_partners",
+                    f"unknown volunteer {other!r}",
+                )
             for other in v.never_partners:
-                _require(other in vol_ids, UnknownVolunteerError, f"volunteers[{v.id}].never_partners",
-                         f"unknown volunteer {other!r}")
+                _require(
+                    other in vol_ids,
+                    UnknownVolunteerError,
+                    f"volunteers[{v.id}].never_partners",
+                    f"unknown volunteer {other!r}",
+                )
         for i, h in enumerate(self.history.assignments):
-            _require(h.volunteer_id in vol_ids, UnknownVolunteerError, f"history[{i}].volunteer_id",
-                     f"unknown volunteer {h.volunteer_id!r}")
-            _require(h.date < self.month.first_day, DateOutsideMonthError, f"history[{i}].date",
-                     f"{h.date.isoformat()} is not before the rota month")
+            _require(
+                h.volunteer_id in vol_ids,
+                UnknownVolunteerError,
+                f"history[{i}].volunteer_id",
+                f"unknown volunteer {h.volunteer_id!r}",
+            )
+            _require(
+                h.date < self.month.first_day,
+                DateOutsideMonthError,
+                f"history[{i}].date",
+                f"{h.date.isoformat()} is not before the rota month",
+            )
 
     def volunteer(self, volunteer_id: str) -> Volunteer:
         for v in self.volunteers:
@@ -393,9 +459,13 @@ class RotaProblem:
             month=self.month,
             slots=tuple(s for s in self.slots if s.branch == branch),
             volunteers=tuple(
-                Volunteer(**{**v.__dict__,
-                             "preferred_partners": v.preferred_partners & ids,
-                             "never_partners": v.never_partners & ids})
+                Volunteer(
+                    **{
+                        **v.__dict__,
+                        "preferred_partners": v.preferred_partners & ids,
+                        "never_partners": v.never_partners & ids,
+                    }
+                )
                 for v in vols
             ),
             history=History(tuple(h for h in self.history.assignments if h.volunteer_id in ids)),
@@ -448,12 +518,20 @@ class Params:
     log_search_progress: bool = False
 
     def __post_init__(self) -> None:
-        _require(0 < self.time_limit_s <= MAX_TIME_LIMIT_S, NegativeCountError, "params.time_limit_s",
-                 f"must be > 0 and <= {MAX_TIME_LIMIT_S:.0f}, got {self.time_limit_s!r}")
+        _require(
+            0 < self.time_limit_s <= MAX_TIME_LIMIT_S,
+            NegativeCountError,
+            "params.time_limit_s",
+            f"must be > 0 and <= {MAX_TIME_LIMIT_S:.0f}, got {self.time_limit_s!r}",
+        )
         _check_count(self.workers, "params.workers", minimum=1, maximum=MAX_WORKERS)
         _check_count(self.seed, "params.seed", maximum=2**31 - 1)
-        _require(0 <= self.relative_gap_limit <= 1, NegativeCountError, "params.relative_gap_limit",
-                 f"must be between 0 and 1, got {self.relative_gap_limit!r}")
+        _require(
+            0 <= self.relative_gap_limit <= 1,
+            NegativeCountError,
+            "params.relative_gap_limit",
+            f"must be between 0 and 1, got {self.relative_gap_limit!r}",
+        )
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,22 @@ class UnfilledSlot:
 
 
 def _funnel(state: RotaState, s: Slot, role: str) -> tuple[dict[str, int], list[str]]:
-    c = dict.fromkeys(("with_role", "not_approved", "not_pvg_cleared", "not_available", "away", "busy",
-                       "at_weekly_max", "at_monthly_max", "shadowing_first", "cannot_pair", "free"), 0)
+    c = dict.fromkeys(
+        (
+            "with_role",
+            "not_approved",
+            "not_pvg_cleared",
+            "not_available",
+            "away",
+            "busy",
+            "at_weekly_max",
+            "at_monthly_max",
+            "shadowing_first",
+            "cannot_pair",
+            "free",
+        ),
+        0,
+    )
     free: list[str] = []
     in_slot = {vid for vid, _ in state.members[s.id]}
     for v in state.problem.volunteers:
@@ -98,8 +112,10 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
     if c["at_monthly_max"]:
         parts.append(f"{c['at_monthly_max']} already doing as many shifts this month as they offered")
     if c["shadowing_first"]:
-        parts.append(f"{c['shadowing_first']} trainee{'s' if c['shadowing_first'] != 1 else ''} still to do "
-                     "their shadow shifts first")
+        parts.append(
+            f"{c['shadowing_first']} trainee{'s' if c['shadowing_first'] != 1 else ''} still to do "
+            "their shadow shifts first"
+        )
     if c["cannot_pair"]:
         parts.append(f"{c['cannot_pair']} cannot pair (never-pair or trainee rule)")
     if c["free"] == 0:
@@ -110,7 +126,9 @@ def _sentence(s: Slot, role: str, c: dict[str, int]) -> str:
         head = f"{c['free']} free {one if c['free'] == 1 else many}"
     base_one, base_many = ROLE_NOUN["driver_any"] if role == "driver" else (one, many)
     noun = base_many if c["with_role"] != 1 else base_one
-    return f"{head}: of {c['with_role']} {noun}, " + ", ".join(parts) if parts else f"{head} (of {c['with_role']} {noun})"
+    return (
+        f"{head}: of {c['with_role']} {noun}, " + ", ".join(parts) if parts else f"{head} (of {c['with_role']} {noun})"
+    )
 
 
 def _pair_possible(state: RotaState, s: Slot, free_by_role: list[list[str]]) -> bool:
@@ -145,8 +163,9 @@ def _seat_takers(state: RotaState, s: Slot, free: list[str]) -> list[str]:
     return free if room_for_trainee else []
 
 
-def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
-                     why_not_placed: str = "edit") -> list[UnfilledSlot]:
+def explain_unfilled(
+    problem: RotaProblem, assignments: list[Assignment], why_not_placed: str = "edit"
+) -> list[UnfilledSlot]:
     """One :class:`UnfilledSlot` per slot with an empty seat, in date order.
 
     Every reason is computed from the data: who holds the role, who is cleared, available, free, under
@@ -176,16 +195,19 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
                 others = [r for r in roles if r not in short]
                 free_text = " or ".join(
                     f"{counts[r]['free']} free {ROLE_NOUN[r][0] if counts[r]['free'] == 1 else ROLE_NOUN[r][1]}"
-                    for r in others)
+                    for r in others
+                )
                 reason += f"; a team of two is needed, so the {free_text} cannot go out alone"
         elif s.is_team:
             people = sorted({vid for _, ids in funnels.values() for vid in ids})
             if len(people) < 2:
-                reason = (f"only {people[0]} is free for either seat and a team of two is needed; "
-                          + "; ".join(_sentence(s, r, counts[r]) for r in roles))
+                reason = f"only {people[0]} is free for either seat and a team of two is needed; " + "; ".join(
+                    _sentence(s, r, counts[r]) for r in roles
+                )
             elif not _pair_possible(state, s, [funnels[r][1] for r in roles]):
-                reason = (f"{len(people)} people are free but no two of them may work together "
-                          "(never-pair, or both trainees)")
+                reason = (
+                    f"{len(people)} people are free but no two of them may work together (never-pair, or both trainees)"
+                )
             else:
                 reason = f"a team was free but was not assigned ({not_placed})"
         else:
@@ -193,8 +215,18 @@ def explain_unfilled(problem: RotaProblem, assignments: list[Assignment],
             if _seat_takers(state, s, free):
                 reason = f"eligible people were free but were not assigned ({not_placed})"
             else:
-                reason = (f"only {len(free)} trainee{'s' if len(free) != 1 else ''} free, and a trainee works "
-                          "only beside an experienced volunteer; " + _sentence(s, roles[0], counts[roles[0]]))
-        out.append(UnfilledSlot(slot_id=s.id, label=s.label, seats_missing=missing, roles_missing=tuple(shown),
-                                reason=f"{s.label}: {reason}", counts=counts))
+                reason = (
+                    f"only {len(free)} trainee{'s' if len(free) != 1 else ''} free, and a trainee works "
+                    "only beside an experienced volunteer; " + _sentence(s, roles[0], counts[roles[0]])
+                )
+        out.append(
+            UnfilledSlot(
+                slot_id=s.id,
+                label=s.label,
+                seats_missing=missing,
+                roles_missing=tuple(shown),
+                reason=f"{s.label}: {reason}",
+                counts=counts,
+            )
+        )
     return out

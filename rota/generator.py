@@ -73,12 +73,15 @@ def _branch_slots(shape: BranchShape, month: Month, rng: random.Random) -> list[
             for i in range(shape.vans):
                 slots.append(Slot(f"{b}-{tag}-van{i + 1}", d, van_parts[i], "delivery", f"van {i + 1}", 2, b))
             for i in range(shape.shops):
-                slots.append(Slot(f"{b}-{tag}-shop{i + 1}", d, "morning", "shopping", f"shop {i + 1}",
-                                  shop_seats[i], b))
+                slots.append(
+                    Slot(f"{b}-{tag}-shop{i + 1}", d, "morning", "shopping", f"shop {i + 1}", shop_seats[i], b)
+                )
         if wd == 0:
             for i in range(shape.collection_teams):
                 part = "morning" if i % 2 == 0 else "afternoon"
-                slots.append(Slot(f"{b}-{tag}-lists{i + 1}", d, part, "list_collection", f"lists area {i // 2 + 1}", 2, b))
+                slots.append(
+                    Slot(f"{b}-{tag}-lists{i + 1}", d, part, "list_collection", f"lists area {i // 2 + 1}", 2, b)
+                )
         if wd < 5:
             for part in ("morning", "afternoon"):
                 slots.append(Slot(f"{b}-{tag}-office-{part[:2]}", d, part, "office", "office", shape.office_seats, b))
@@ -130,15 +133,28 @@ def _volunteers(shape: BranchShape, month: Month, rng: random.Random) -> list[Vo
                     away.add(day)
         wish = rng.choice([1, 2, 2, 4, 4, 4, 4, 6, 8])
         trainee = rng.random() < shape.trainee_share
-        vols.append(dict(
-            id=vid, roles=frozenset(roles), availability=frozenset(avail), wished_shifts_per_month=wish,
-            max_shifts_per_week=rng.choice([1, 2, 2, 3]), driver_approved="driver" in roles and rng.random() < 0.9,
-            pvg_status=pvg, pvg_date=pvg_date, trainee=trainee,
-            shadow_shifts_needed=rng.randint(2, 4) if trainee else 0, dates_away=frozenset(away),
-            preferred_weekdays=frozenset(d for d in days if rng.random() < 0.5) if rng.random() < 0.4 else frozenset(),
-            max_consecutive_days=rng.choice([2, 3, 3, 5]), branch=b, name=f"Volunteer {i + 1} ({b})",
-            happy_to_do_extra=_happy_to_do_extra(rng, vid),
-        ))
+        vols.append(
+            dict(
+                id=vid,
+                roles=frozenset(roles),
+                availability=frozenset(avail),
+                wished_shifts_per_month=wish,
+                max_shifts_per_week=rng.choice([1, 2, 2, 3]),
+                driver_approved="driver" in roles and rng.random() < 0.9,
+                pvg_status=pvg,
+                pvg_date=pvg_date,
+                trainee=trainee,
+                shadow_shifts_needed=rng.randint(2, 4) if trainee else 0,
+                dates_away=frozenset(away),
+                preferred_weekdays=frozenset(d for d in days if rng.random() < 0.5)
+                if rng.random() < 0.4
+                else frozenset(),
+                max_consecutive_days=rng.choice([2, 3, 3, 5]),
+                branch=b,
+                name=f"Volunteer {i + 1} ({b})",
+                happy_to_do_extra=_happy_to_do_extra(rng, vid),
+            )
+        )
     for v in vols:
         if rng.random() < 0.2:
             v["preferred_partners"] = frozenset(x for x in rng.sample(ids, 2) if x != v["id"])
@@ -163,8 +179,9 @@ def _previous_month(month: Month) -> Month:
     return Month(month.year - 1, 12) if month.month == 1 else Month(month.year, month.month - 1)
 
 
-def generate(size: str = "typical", seed: int = 0, month: Month = DEFAULT_MONTH,
-             with_history: bool = True) -> RotaProblem:
+def generate(
+    size: str = "typical", seed: int = 0, month: Month = DEFAULT_MONTH, with_history: bool = True
+) -> RotaProblem:
     """A realistic month for ``size`` in :data:`SIZES`, reproducible from ``seed``."""
     if size not in SIZES:
         raise ValueError(f"size: unknown size {size!r}; choose from {sorted(SIZES)}")
@@ -183,12 +200,20 @@ def generate(size: str = "typical", seed: int = 0, month: Month = DEFAULT_MONTH,
 
         last = RotaProblem(prev, tuple(prev_slots), tuple(vols))
         sl = {s.id: s for s in prev_slots}
-        history = History(tuple(
-            HistoryAssignment(date=sl[a.slot_id].date, volunteer_id=a.volunteer_id, kind=sl[a.slot_id].kind,
-                              resource=sl[a.slot_id].resource, part_of_day=sl[a.slot_id].part_of_day, role=a.role,
-                              branch=sl[a.slot_id].branch)
-            for a in fill_free_seats(last, seed=seed)  # a coordinator's rota, date by date
-        ))
+        history = History(
+            tuple(
+                HistoryAssignment(
+                    date=sl[a.slot_id].date,
+                    volunteer_id=a.volunteer_id,
+                    kind=sl[a.slot_id].kind,
+                    resource=sl[a.slot_id].resource,
+                    part_of_day=sl[a.slot_id].part_of_day,
+                    role=a.role,
+                    branch=sl[a.slot_id].branch,
+                )
+                for a in fill_free_seats(last, seed=seed)  # a coordinator's rota, date by date
+            )
+        )
     return RotaProblem(month=month, slots=tuple(slots), volunteers=tuple(vols), history=history)
 
 
@@ -201,27 +226,45 @@ def random_small_problem(rng: random.Random, n_volunteers: int = 8, n_days: int 
     for i in range(rng.randint(2, 8)):
         k = rng.choice(kinds)
         seats = 2 if k in ("delivery", "list_collection") else rng.randint(1, 2)
-        slots.append(Slot(f"s{i}", rng.choice(dates), rng.choice(["morning", "afternoon", "whole_day"]), k,
-                          f"r{rng.randint(1, 2)}", seats))
+        slots.append(
+            Slot(
+                f"s{i}",
+                rng.choice(dates),
+                rng.choice(["morning", "afternoon", "whole_day"]),
+                k,
+                f"r{rng.randint(1, 2)}",
+                seats,
+            )
+        )
     ids = [f"v{i}" for i in range(n_volunteers)]
     vols = []
     for vid in ids:
-        roles = frozenset(r for r in ("driver", "delivery_mate", "list_collector", "shopper", "office")
-                          if rng.random() < 0.5) or frozenset({"delivery_mate"})
+        roles = frozenset(
+            r for r in ("driver", "delivery_mate", "list_collector", "shopper", "office") if rng.random() < 0.5
+        ) or frozenset({"delivery_mate"})
         avail = frozenset((d, h) for d in range(7) for h in ("morning", "afternoon") if rng.random() < 0.6)
         others = [x for x in ids if x != vid]
         never = frozenset(x for x in others if rng.random() < 0.1)
         pref = frozenset(x for x in others if x not in never and rng.random() < 0.1)
         trainee = rng.random() < 0.25
-        vols.append(Volunteer(
-            id=vid, roles=roles, availability=avail, wished_shifts_per_month=rng.randint(0, 4),
-            max_shifts_per_week=rng.randint(0, 3), driver_approved=rng.random() < 0.6,
-            pvg_status=rng.choice(["cleared", "cleared", "pending", "not_needed"]),
-            pvg_date=rng.choice([None, dates[0], dates[-1]]), trainee=trainee,
-            shadow_shifts_needed=rng.randint(0, 2) if trainee else 0,
-            dates_away=frozenset(d for d in dates if rng.random() < 0.1),
-            preferred_partners=pref, never_partners=never,
-            preferred_weekdays=frozenset(d for d in range(7) if rng.random() < 0.3),
-            max_consecutive_days=rng.randint(1, 3), happy_to_do_extra=rng.random() < 0.5,
-        ))
+        vols.append(
+            Volunteer(
+                id=vid,
+                roles=roles,
+                availability=avail,
+                wished_shifts_per_month=rng.randint(0, 4),
+                max_shifts_per_week=rng.randint(0, 3),
+                driver_approved=rng.random() < 0.6,
+                pvg_status=rng.choice(["cleared", "cleared", "pending", "not_needed"]),
+                pvg_date=rng.choice([None, dates[0], dates[-1]]),
+                trainee=trainee,
+                shadow_shifts_needed=rng.randint(0, 2) if trainee else 0,
+                dates_away=frozenset(d for d in dates if rng.random() < 0.1),
+                preferred_partners=pref,
+                never_partners=never,
+                preferred_weekdays=frozenset(d for d in range(7) if rng.random() < 0.3),
+                max_consecutive_days=rng.randint(1, 3),
+                happy_to_do_extra=rng.random() < 0.5,
+            )
+        )
     return RotaProblem(month=month, slots=tuple(slots), volunteers=tuple(vols))

@@ -61,10 +61,14 @@ class RotaState:
 
     def assignments(self) -> list[Assignment]:
         """The rota so far, seats and shadow seats, sorted."""
-        out = [Assignment(slot_id=sid, role=role, volunteer_id=vid)
-               for sid, ms in self.members.items() for vid, role in ms]
-        out += [Assignment(slot_id=sid, role=SHADOW_ROLE, volunteer_id=vid)
-                for sid, vids in self.shadows.items() for vid in vids]
+        out = [
+            Assignment(slot_id=sid, role=role, volunteer_id=vid) for sid, ms in self.members.items() for vid, role in ms
+        ]
+        out += [
+            Assignment(slot_id=sid, role=SHADOW_ROLE, volunteer_id=vid)
+            for sid, vids in self.shadows.items()
+            for vid in vids
+        ]
         return sorted(out, key=lambda a: (a.slot_id, a.role, a.volunteer_id))
 
     # eligibility, step by step (the explanations count the same steps) ----
@@ -154,9 +158,14 @@ def _rank(state: RotaState, v: Volunteer, tiebreak: dict[str, float]) -> tuple:
     return (n >= wish, n / max(wish, 1), v.trainee, tiebreak[v.id])
 
 
-def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = (), seed: int = 0,
-                    within_wish_only: bool = False, scarce_first: bool = False,
-                    spread: bool = False) -> list[Assignment]:
+def fill_free_seats(
+    problem: RotaProblem,
+    assignments: Iterable[Assignment] = (),
+    seed: int = 0,
+    within_wish_only: bool = False,
+    scarce_first: bool = False,
+    spread: bool = False,
+) -> list[Assignment]:
     """Add people to empty seats, slot by slot, keeping every hard rule.
 
     Slot order: date order by default; ``scarce_first`` takes the slots fewest people could ever take
@@ -187,8 +196,12 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
 
     def free_now(v: Volunteer, s: Slot) -> bool:
         """The parts of ``state.can_add`` that change as the rota fills, bar the team check."""
-        return not (state.is_busy(v.id, s) or state.at_weekly_max(v, s) or state.at_monthly_max(v)
-                    or (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month))
+        return not (
+            state.is_busy(v.id, s)
+            or state.at_weekly_max(v, s)
+            or state.at_monthly_max(v)
+            or (within_wish_only and state.shifts[v.id] >= v.wished_shifts_per_month)
+        )
 
     # spread: the unfilled slots each volunteer could take (their remaining demand on that person)
     open_slots_of: dict[str, set[str]] = defaultdict(set)
@@ -201,10 +214,11 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
 
     def ranked(s: Slot, role: str) -> list[Volunteer]:
         if spread:
-            return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
-                          key=lambda v: (pressure(v),) + _rank(state, v, tiebreak))
-        return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)),
-                      key=lambda v: _rank(state, v, tiebreak))
+            return sorted(
+                (v for v in fixed_candidates(s, role) if free_now(v, s)),
+                key=lambda v: (pressure(v),) + _rank(state, v, tiebreak),
+            )
+        return sorted((v for v in fixed_candidates(s, role) if free_now(v, s)), key=lambda v: _rank(state, v, tiebreak))
 
     def place_first(s: Slot, role: str, cands: list[Volunteer], experienced_only: bool = False) -> Volunteer | None:
         """The first of ``cands`` (in rank order) who fits beside the people already in ``s``."""
@@ -227,8 +241,9 @@ def fill_free_seats(problem: RotaProblem, assignments: Iterable[Assignment] = ()
         The second seat's ranking is computed once: placing a first-seat person changes no one else's rank
         or limits, only who is busy in the slot and who clashes with them (checked per pair).
         """
-        first_role, second_role = ("driver", "delivery_mate") if s.kind == "delivery" else (
-            "list_collector", "list_collector")
+        first_role, second_role = (
+            ("driver", "delivery_mate") if s.kind == "delivery" else ("list_collector", "list_collector")
+        )
         firsts = [v for v in ranked(s, first_role) if not state.team_conflict(v, s)]
         seconds = ranked(s, second_role)
         for first in firsts:
@@ -298,8 +313,10 @@ def place_shadows(problem: RotaProblem, assignments: Iterable[Assignment] = (), 
     a seat of their own can follow). Existing assignments are kept; returns the full list."""
     state = RotaState(problem, assignments)
     rng = random.Random(seed)
-    trainees = sorted((v for v in problem.volunteers if v.needs_shadowing),
-                      key=lambda v: (-(v.shadow_shifts_needed - len(state.shadow_days[v.id])), rng.random()))
+    trainees = sorted(
+        (v for v in problem.volunteers if v.needs_shadowing),
+        key=lambda v: (-(v.shadow_shifts_needed - len(state.shadow_days[v.id])), rng.random()),
+    )
     order = sorted(problem.slots, key=lambda s: (s.date, s.part_of_day != "morning", s.id))
     for v in trainees:
         for s in order:
@@ -310,8 +327,9 @@ def place_shadows(problem: RotaProblem, assignments: Iterable[Assignment] = (), 
     return state.assignments()
 
 
-def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidates, free_now,
-                         open_slots_of: dict[str, set[str]]):
+def _scarcest_free_first(
+    problem: RotaProblem, state: RotaState, fixed_candidates, free_now, open_slots_of: dict[str, set[str]]
+):
     """Yield the slots one at a time, next always the one with the fewest people still free for its scarcest
     role. Only slots that shared a candidate with the slot just filled are recounted (a lazy heap: stale
     entries are skipped by version). Keeps ``open_slots_of`` (volunteer -> unfilled slots they could take)."""
@@ -327,15 +345,20 @@ def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidate
                 open_slots_of[vid].add(s.id)
 
     # who is still free for each slot and role: people only ever stop being free as the rota fills
-    free_ids = {s.id: {role: {v.id for v in fixed_candidates(s, role) if free_now(v, s)} for role in s.roles}
-                for s in problem.slots}
+    free_ids = {
+        s.id: {role: {v.id for v in fixed_candidates(s, role) if free_now(v, s)} for role in s.roles}
+        for s in problem.slots
+    }
 
     def free_count(s: Slot) -> int:
         return min(len(ids) for ids in free_ids[s.id].values())
 
     version: dict[str, int] = defaultdict(int)
-    heap = [(free_count(s), s.date, s.part_of_day != "morning", s.id, 0)
-            for s in problem.slots if not state.members[s.id] or not s.is_team]
+    heap = [
+        (free_count(s), s.date, s.part_of_day != "morning", s.id, 0)
+        for s in problem.slots
+        if not state.members[s.id] or not s.is_team
+    ]
     heapq.heapify(heap)
     done: set[str] = set()
     while heap:
@@ -353,9 +376,14 @@ def _scarcest_free_first(problem: RotaProblem, state: RotaState, fixed_candidate
             if state.at_monthly_max(v):
                 touched |= open_slots_of[vid]
             else:
-                touched |= {o for o in open_slots_of[vid] if slots[o].date == s.date
-                            or (slots[o].date.isocalendar()[:2] == s.date.isocalendar()[:2]
-                                and state.at_weekly_max(v, slots[o]))}
+                touched |= {
+                    o
+                    for o in open_slots_of[vid]
+                    if slots[o].date == s.date
+                    or (
+                        slots[o].date.isocalendar()[:2] == s.date.isocalendar()[:2] and state.at_weekly_max(v, slots[o])
+                    )
+                }
         touched -= done
         for oid in touched:
             o = slots[oid]
@@ -466,8 +494,8 @@ def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], se
 
     def seat(v: Volunteer, s: Slot, role: str, log: list[tuple[str, str, str, str]]) -> bool:
         if not state.can_add(v, s, role) and not (
-                (state.at_monthly_max(v) or state.at_weekly_max(v, s)) and free_up(v, s, log)
-                and state.can_add(v, s, role)):
+            (state.at_monthly_max(v) or state.at_weekly_max(v, s)) and free_up(v, s, log) and state.can_add(v, s, role)
+        ):
             return False
         state.add(v.id, s.id, role)
         slots_of[v.id].add(s.id)
@@ -490,8 +518,11 @@ def rescue_lost_days(problem: RotaProblem, assignments: Iterable[Assignment], se
                     if m.id == d.id or m.id in d.never_partners or d.id in m.never_partners:
                         continue
                     log: list[tuple[str, str, str, str]] = []
-                    if (seat(d, s, "driver", log) and seat(m, s, "delivery_mate", log)
-                            and state.trainee_balance_ok(s.id)):
+                    if (
+                        seat(d, s, "driver", log)
+                        and seat(m, s, "delivery_mate", log)
+                        and state.trainee_balance_ok(s.id)
+                    ):
                         done = True
                         break
                     undo(log)
@@ -510,9 +541,11 @@ def greedy_rota(problem: RotaProblem, seed: int = 0) -> list[Assignment]:
     Kept: the rota with the fewest delivery days left without any van staffed (a lost delivery day is worse
     for the charity than a seat elsewhere), then the most seats; on a tie the earlier in that list.
     """
-    rotas = [fill_free_seats(problem, (), seed=seed),
-             fill_free_seats(problem, (), seed=seed, scarce_first=True),
-             fill_free_seats(problem, (), seed=seed, spread=True)]
+    rotas = [
+        fill_free_seats(problem, (), seed=seed),
+        fill_free_seats(problem, (), seed=seed, scarce_first=True),
+        fill_free_seats(problem, (), seed=seed, spread=True),
+    ]
     rotas = [rescue_lost_days(problem, r, seed) if days_without_a_team(problem, r) else r for r in rotas]
     # shadows after the teams; then trainees whose shadow shifts are done may take seats still empty
     if any(v.needs_shadowing for v in problem.volunteers):

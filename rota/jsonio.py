@@ -35,10 +35,27 @@ from .solver import RotaResult
 PROBLEM_KEYS = ("month", "slots", "volunteers", "history", "params")
 MONTH_KEYS = ("year", "month")
 SLOT_KEYS = ("id", "date", "part_of_day", "kind", "resource", "seats", "branch", "shadow_seat")
-VOLUNTEER_KEYS = ("id", "name", "branch", "roles", "driver_approved", "pvg_status", "pvg_date", "trainee",
-                  "shadow_shifts_needed", "availability", "dates_away", "wished_shifts_per_month",
-                  "wished_frequency", "max_shifts_per_week", "preferred_partners", "never_partners",
-                  "preferred_weekdays", "max_consecutive_days", "happy_to_do_extra")
+VOLUNTEER_KEYS = (
+    "id",
+    "name",
+    "branch",
+    "roles",
+    "driver_approved",
+    "pvg_status",
+    "pvg_date",
+    "trainee",
+    "shadow_shifts_needed",
+    "availability",
+    "dates_away",
+    "wished_shifts_per_month",
+    "wished_frequency",
+    "max_shifts_per_week",
+    "preferred_partners",
+    "never_partners",
+    "preferred_weekdays",
+    "max_consecutive_days",
+    "happy_to_do_extra",
+)
 HISTORY_KEYS = ("date", "volunteer_id", "kind", "resource", "part_of_day", "role", "branch")
 ASSIGNMENT_KEYS = ("slot_id", "role", "volunteer_id")
 PARAMS_KEYS = tuple(f.name for f in fields(Params))
@@ -50,8 +67,15 @@ MAX_LIST_ITEMS = 10_000  # availability, dates away, partners ... per volunteer;
 
 
 def _kind(value: Any) -> str:
-    return {type(None): "null", bool: "true/false", int: "a number", float: "a number", str: "a string",
-            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    return {
+        type(None): "null",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 def _object(value: Any, where: str, known: tuple[str, ...] | None) -> dict:
@@ -132,9 +156,10 @@ def _month(value: Any) -> Month:
         return Month(int(parts[0]), int(parts[1]))
     if isinstance(value, dict):
         obj = _object(value, "month", MONTH_KEYS)
-        return Month(_int(_required(obj, "year", "month"), "month.year"),
-                     _int(_required(obj, "month", "month"), "month.month"))
-    raise RotaInputError("month", f"must be 'YYYY-MM' or {{\"year\", \"month\"}}, got {_kind(value)}")
+        return Month(
+            _int(_required(obj, "year", "month"), "month.year"), _int(_required(obj, "month", "month"), "month.month")
+        )
+    raise RotaInputError("month", f'must be \'YYYY-MM\' or {{"year", "month"}}, got {_kind(value)}')
 
 
 def _slot(value: Any, i: int) -> Slot:
@@ -144,7 +169,8 @@ def _slot(value: Any, i: int) -> Slot:
     where = f"slots[{i}] ({sid})"
     _only_known_keys(s, where, SLOT_KEYS)
     return Slot(
-        id=sid, date=_date(_required(s, "date", where), f"{where}.date"),
+        id=sid,
+        date=_date(_required(s, "date", where), f"{where}.date"),
         part_of_day=_string(_required(s, "part_of_day", where), f"{where}.part_of_day"),
         kind=_string(_required(s, "kind", where), f"{where}.kind"),
         resource=_string(_required(s, "resource", where), f"{where}.resource"),
@@ -159,7 +185,7 @@ def _availability(value: Any, where: str) -> frozenset[tuple[int, str]]:
     for j, a in enumerate(_list(value, where)):
         w = f"{where}[{j}]"
         if not (isinstance(a, list) and len(a) == 2):
-            raise RotaInputError(w, f"must be [weekday 0-6, \"morning\"|\"afternoon\"], got {a!r}")
+            raise RotaInputError(w, f'must be [weekday 0-6, "morning"|"afternoon"], got {a!r}')
         out.add((_int(a[0], f"{w}[0]"), _string(a[1], f"{w}[1]")))
     return frozenset(out)
 
@@ -182,7 +208,8 @@ def _volunteer(value: Any, i: int, month: Month) -> Volunteer:
         raise RotaInputError(f"{where}.{key}", str(exc).split(": ", 1)[-1]) from None
     pvg_date = v.get("pvg_date")
     return Volunteer(
-        id=vid, name=_string(v.get("name", ""), f"{where}.name", allow_empty=True),
+        id=vid,
+        name=_string(v.get("name", ""), f"{where}.name", allow_empty=True),
         branch=_string(v.get("branch", "main"), f"{where}.branch"),
         roles=frozenset(_strings(v.get("roles", []), f"{where}.roles")),
         availability=_availability(v.get("availability", []), f"{where}.availability"),
@@ -193,12 +220,16 @@ def _volunteer(value: Any, i: int, month: Month) -> Volunteer:
         pvg_date=None if pvg_date is None else _date(pvg_date, f"{where}.pvg_date"),
         trainee=_bool(v.get("trainee", False), f"{where}.trainee"),
         shadow_shifts_needed=_int(v.get("shadow_shifts_needed", 0), f"{where}.shadow_shifts_needed"),
-        dates_away=frozenset(_date(d, f"{where}.dates_away[{j}]")
-                             for j, d in enumerate(_list(v.get("dates_away", []), f"{where}.dates_away"))),
+        dates_away=frozenset(
+            _date(d, f"{where}.dates_away[{j}]")
+            for j, d in enumerate(_list(v.get("dates_away", []), f"{where}.dates_away"))
+        ),
         preferred_partners=frozenset(_strings(v.get("preferred_partners", []), f"{where}.preferred_partners")),
         never_partners=frozenset(_strings(v.get("never_partners", []), f"{where}.never_partners")),
-        preferred_weekdays=frozenset(_int(d, f"{where}.preferred_weekdays[{j}]") for j, d in
-                                     enumerate(_list(v.get("preferred_weekdays", []), f"{where}.preferred_weekdays"))),
+        preferred_weekdays=frozenset(
+            _int(d, f"{where}.preferred_weekdays[{j}]")
+            for j, d in enumerate(_list(v.get("preferred_weekdays", []), f"{where}.preferred_weekdays"))
+        ),
         max_consecutive_days=_int(v.get("max_consecutive_days", 7), f"{where}.max_consecutive_days"),
         happy_to_do_extra=_bool(v.get("happy_to_do_extra", False), f"{where}.happy_to_do_extra"),
     )
@@ -223,8 +254,10 @@ def problem_from_json(data: Any) -> RotaProblem:
     obj = _object(data, "problem", PROBLEM_KEYS)
     month = _month(_required(obj, "month", "problem"))
     slots = tuple(_slot(s, i) for i, s in enumerate(_list(_required(obj, "slots", "problem"), "slots", MAX_SLOTS)))
-    vols = tuple(_volunteer(v, i, month) for i, v in
-                 enumerate(_list(_required(obj, "volunteers", "problem"), "volunteers", MAX_VOLUNTEERS)))
+    vols = tuple(
+        _volunteer(v, i, month)
+        for i, v in enumerate(_list(_required(obj, "volunteers", "problem"), "volunteers", MAX_VOLUNTEERS))
+    )
     hist = tuple(_history(h, i) for i, h in enumerate(_list(obj.get("history", []), "history")))
     return RotaProblem(month=month, slots=slots, volunteers=vols, history=History(hist))
 
@@ -233,24 +266,54 @@ def problem_to_json(p: RotaProblem) -> dict:
     """Inverse of :func:`problem_from_json` (used to write example files)."""
     return {
         "month": f"{p.month.year}-{p.month.month:02d}",
-        "slots": [{"id": s.id, "date": s.date.isoformat(), "part_of_day": s.part_of_day, "kind": s.kind,
-                   "resource": s.resource, "seats": s.seats, "branch": s.branch, "shadow_seat": s.shadow_seat}
-                  for s in p.slots],
-        "volunteers": [{
-            "id": v.id, "name": v.name, "branch": v.branch, "roles": sorted(v.roles),
-            "availability": sorted([list(a) for a in v.availability]),
-            "wished_shifts_per_month": v.wished_shifts_per_month, "max_shifts_per_week": v.max_shifts_per_week,
-            "driver_approved": v.driver_approved, "pvg_status": v.pvg_status,
-            "pvg_date": v.pvg_date.isoformat() if v.pvg_date else None, "trainee": v.trainee,
-            "shadow_shifts_needed": v.shadow_shifts_needed,
-            "dates_away": sorted(d.isoformat() for d in v.dates_away),
-            "preferred_partners": sorted(v.preferred_partners), "never_partners": sorted(v.never_partners),
-            "preferred_weekdays": sorted(v.preferred_weekdays), "max_consecutive_days": v.max_consecutive_days,
-            "happy_to_do_extra": v.happy_to_do_extra,
-        } for v in p.volunteers],
-        "history": [{"date": h.date.isoformat(), "volunteer_id": h.volunteer_id, "kind": h.kind,
-                     "resource": h.resource, "part_of_day": h.part_of_day, "role": h.role, "branch": h.branch}
-                    for h in p.history.assignments],
+        "slots": [
+            {
+                "id": s.id,
+                "date": s.date.isoformat(),
+                "part_of_day": s.part_of_day,
+                "kind": s.kind,
+                "resource": s.resource,
+                "seats": s.seats,
+                "branch": s.branch,
+                "shadow_seat": s.shadow_seat,
+            }
+            for s in p.slots
+        ],
+        "volunteers": [
+            {
+                "id": v.id,
+                "name": v.name,
+                "branch": v.branch,
+                "roles": sorted(v.roles),
+                "availability": sorted([list(a) for a in v.availability]),
+                "wished_shifts_per_month": v.wished_shifts_per_month,
+                "max_shifts_per_week": v.max_shifts_per_week,
+                "driver_approved": v.driver_approved,
+                "pvg_status": v.pvg_status,
+                "pvg_date": v.pvg_date.isoformat() if v.pvg_date else None,
+                "trainee": v.trainee,
+                "shadow_shifts_needed": v.shadow_shifts_needed,
+                "dates_away": sorted(d.isoformat() for d in v.dates_away),
+                "preferred_partners": sorted(v.preferred_partners),
+                "never_partners": sorted(v.never_partners),
+                "preferred_weekdays": sorted(v.preferred_weekdays),
+                "max_consecutive_days": v.max_consecutive_days,
+                "happy_to_do_extra": v.happy_to_do_extra,
+            }
+            for v in p.volunteers
+        ],
+        "history": [
+            {
+                "date": h.date.isoformat(),
+                "volunteer_id": h.volunteer_id,
+                "kind": h.kind,
+                "resource": h.resource,
+                "part_of_day": h.part_of_day,
+                "role": h.role,
+                "branch": h.branch,
+            }
+            for h in p.history.assignments
+        ],
     }
 
 
@@ -265,8 +328,11 @@ def _params_with_current_names(data: dict) -> dict:
             continue
         value = renamed.pop(older)
         if current in renamed and not (type(renamed[current]) is type(value) and renamed[current] == value):
-            raise RotaInputError(f"params.{current}", f"given twice, as {current!r} ({renamed[current]!r}) and as "
-                                 f"its older name {older!r} ({value!r}); give only {current!r}")
+            raise RotaInputError(
+                f"params.{current}",
+                f"given twice, as {current!r} ({renamed[current]!r}) and as "
+                f"its older name {older!r} ({value!r}); give only {current!r}",
+            )
         renamed.setdefault(current, value)
     return renamed
 
@@ -309,8 +375,15 @@ def result_to_json(r: RotaResult) -> dict:
         "seats_filled": r.seats_filled,  # a shadowing trainee fills no seat
         "shadow_shifts": r.shadow_shifts,
         "assignments": [asdict(a) for a in r.assignments],
-        "teams": [{"slot_id": t.slot_id, "label": t.label, "kind": t.kind,
-                   "members": [{"role": role, "volunteer_id": vid} for role, vid in t.members]} for t in r.teams],
+        "teams": [
+            {
+                "slot_id": t.slot_id,
+                "label": t.label,
+                "kind": t.kind,
+                "members": [{"role": role, "volunteer_id": vid} for role, vid in t.members],
+            }
+            for t in r.teams
+        ],
         "loads": [asdict(x) for x in r.loads],
         "unfilled": [asdict(u) for u in r.unfilled],
         "branches": [{**asdict(b), "status": b.status.value} for b in r.branches],
@@ -327,8 +400,16 @@ def assignments_from_json(items: Any) -> list[Assignment]:
         role = _string(_required(a, "role", f), f"{f}.role")
         if role not in ASSIGNMENT_ROLES:
             near = difflib.get_close_matches(role, ASSIGNMENT_ROLES, n=1)
-            raise RotaInputError(f"{f}.role", f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else
-                                 f"; roles are {', '.join(ASSIGNMENT_ROLES)}"))
-        out.append(Assignment(slot_id=_string(_required(a, "slot_id", f), f"{f}.slot_id"), role=role,
-                              volunteer_id=_string(_required(a, "volunteer_id", f), f"{f}.volunteer_id")))
+            raise RotaInputError(
+                f"{f}.role",
+                f"unknown role {role!r}"
+                + (f"; did you mean {near[0]!r}?" if near else f"; roles are {', '.join(ASSIGNMENT_ROLES)}"),
+            )
+        out.append(
+            Assignment(
+                slot_id=_string(_required(a, "slot_id", f), f"{f}.slot_id"),
+                role=role,
+                volunteer_id=_string(_required(a, "volunteer_id", f), f"{f}.volunteer_id"),
+            )
+        )
     return out

@@ -66,9 +66,9 @@ def _changes(published: set[tuple[str, str, str]], new: set[tuple[str, str, str]
     removed = sorted(published - new)
     added = sorted(new - published)
     out = []
-    for (v, s, r) in removed:
+    for v, s, r in removed:
         out.append(Change(slot_id=s, role=r, old_volunteer_id=v, new_volunteer_id=None))
-    for (v, s, r) in added:
+    for v, s, r in added:
         out.append(Change(slot_id=s, role=r, old_volunteer_id=None, new_volunteer_id=v))
     # pair a removal and an addition on the same seat into one readable change
     merged: list[Change] = []
@@ -107,8 +107,9 @@ def _neighbourhood(problem: RotaProblem, published: list[Assignment], dropped: s
     return affected | second
 
 
-def _check_published(problem: RotaProblem, published: list[Assignment], dropped_volunteer_id: str,
-                     from_date: dt.date) -> None:
+def _check_published(
+    problem: RotaProblem, published: list[Assignment], dropped_volunteer_id: str, from_date: dt.date
+) -> None:
     """Refuse a published rota that names unknown slots, people or roles, or whose frozen past breaks a hard rule
     (the past cannot be changed, so it could not be repaired): the error names the slot."""
     vols = {v.id: v for v in problem.volunteers}
@@ -123,21 +124,33 @@ def _check_published(problem: RotaProblem, published: list[Assignment], dropped_
         if a.volunteer_id not in vols:
             raise UnknownVolunteerError(f"published[{i}].volunteer_id", f"unknown volunteer {a.volunteer_id!r}")
         if a.role not in slots[a.slot_id].roles and a.role != SHADOW_ROLE:
-            raise RotaInputError(f"published[{i}].role", f"{a.role!r} is not a role of {slots[a.slot_id].label} "
-                                 f"(slot {a.slot_id}); its roles are {', '.join(slots[a.slot_id].roles)} "
-                                 f"(or {SHADOW_ROLE!r}, a trainee shadowing)")
+            raise RotaInputError(
+                f"published[{i}].role",
+                f"{a.role!r} is not a role of {slots[a.slot_id].label} "
+                f"(slot {a.slot_id}); its roles are {', '.join(slots[a.slot_id].roles)} "
+                f"(or {SHADOW_ROLE!r}, a trainee shadowing)",
+            )
     past = [a for a in published if slots[a.slot_id].date < from_date]
     for violation in check(problem, past):
         if violation.slot_id:
             where = f"published slot {violation.slot_id} ({slots[violation.slot_id].label})"
         else:
             where = f"published rota, volunteer {violation.volunteer_id}"
-        raise RotaInputError(where, f"the frozen past (before {from_date.isoformat()}) breaks the rule "
-                             f"{violation.rule}: {violation.message}; correct the published rota first")
+        raise RotaInputError(
+            where,
+            f"the frozen past (before {from_date.isoformat()}) breaks the rule "
+            f"{violation.rule}: {violation.message}; correct the published rota first",
+        )
 
 
-def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunteer_id: str,
-           from_date: dt.date, params: Params | None = None, neighbourhood: bool = True) -> RepairResult:
+def repair(
+    problem: RotaProblem,
+    published: Iterable[Assignment],
+    dropped_volunteer_id: str,
+    from_date: dt.date,
+    params: Params | None = None,
+    neighbourhood: bool = True,
+) -> RepairResult:
     """Re-solve after ``dropped_volunteer_id`` drops out from ``from_date`` (inclusive).
 
     ``neighbourhood=True`` (default) first lets only :func:`_neighbourhood` slots change,
@@ -163,22 +176,38 @@ def repair(problem: RotaProblem, published: Iterable[Assignment], dropped_volunt
     left_s = params.time_limit_s - (time.perf_counter() - t_start)
     if (first.result.status is Status.OPTIMAL and not gaps) or left_s < 0.2:
         return first
-    full = _repair(problem, published, dropped_volunteer_id, from_date, params, False, t_start,
-                   start=list(first.result.assignments))
+    full = _repair(
+        problem,
+        published,
+        dropped_volunteer_id,
+        from_date,
+        params,
+        False,
+        t_start,
+        start=list(first.result.assignments),
+    )
     return full if full.result.objective < first.result.objective else first
 
 
-def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer_id: str, from_date: dt.date,
-            params: Params, neighbourhood: bool, t_start: float,
-            start: list[Assignment] | None = None) -> RepairResult:
+def _repair(
+    problem: RotaProblem,
+    published: list[Assignment],
+    dropped_volunteer_id: str,
+    from_date: dt.date,
+    params: Params,
+    neighbourhood: bool,
+    t_start: float,
+    start: list[Assignment] | None = None,
+) -> RepairResult:
     """One re-solve (neighbourhood or every future slot); ``start`` is a valid rota to hint with."""
     vols = {v.id: v for v in problem.volunteers}
     slots = {s.id: s for s in problem.slots}
 
     dropped = vols[dropped_volunteer_id]
     gone = frozenset(d for d in problem.month.dates() if d >= from_date)
-    new_vols = tuple(replace(v, dates_away=v.dates_away | gone) if v.id == dropped.id else v
-                     for v in problem.volunteers)
+    new_vols = tuple(
+        replace(v, dates_away=v.dates_away | gone) if v.id == dropped.id else v for v in problem.volunteers
+    )
     changed = replace(problem, volunteers=new_vols)
     branch = dropped.branch
     sub = changed.for_branch(branch) if len(changed.branches) > 1 else changed
@@ -192,8 +221,11 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
     restrict = None
     if neighbourhood:
         free = _neighbourhood(sub, sub_pub, dropped.id, from_date)
-        kept = {(a.volunteer_id, a.slot_id, a.role) for a in sub_pub
-                if a.volunteer_id != dropped.id or slots[a.slot_id].date < from_date}
+        kept = {
+            (a.volunteer_id, a.slot_id, a.role)
+            for a in sub_pub
+            if a.volunteer_id != dropped.id or slots[a.slot_id].date < from_date
+        }
         frozen_slots = {s.id for s in sub.slots if s.id not in free}
         restrict = lambda k: k[1] in free or k in kept  # noqa: E731
     m = build_model(sub, params.weights, objective=False, restrict=restrict)
@@ -209,34 +241,56 @@ def _repair(problem: RotaProblem, published: list[Assignment], dropped_volunteer
             change_terms.append(w * var)
     # published assignments that are no longer possible count as changes whatever we do
     decisions = m.variables()
-    forced = sum(1 for a in sub_pub if (a.volunteer_id, a.slot_id, a.role) not in decisions
-                 and a.volunteer_id != dropped.id and a.slot_id not in frozen_slots)
+    forced = sum(
+        1
+        for a in sub_pub
+        if (a.volunteer_id, a.slot_id, a.role) not in decisions
+        and a.volunteer_id != dropped.id
+        and a.slot_id not in frozen_slots
+    )
     set_objective(m, extra=sum(change_terms) + w * forced)
     # hint: the published rota without them, and without team-mates left alone (a valid rota)
     broken = {a.slot_id for a in sub_pub if a.volunteer_id == dropped.id and slots[a.slot_id].date >= from_date}
-    hint = drop_stranded_shadows(sub, [a for a in sub_pub if a.slot_id not in broken
-                                       or (a.volunteer_id != dropped.id and not slots[a.slot_id].is_team)])
+    hint = drop_stranded_shadows(
+        sub,
+        [
+            a
+            for a in sub_pub
+            if a.slot_id not in broken or (a.volunteer_id != dropped.id and not slots[a.slot_id].is_team)
+        ],
+    )
     if start is not None:
         hint = [a for a in start if a.slot_id in sub_slot_ids]
-    status, chosen, bound, first = solve_built_model(m, params, params.time_limit_s - (time.perf_counter() - t_start),
-                                                     t_start, hint)
+    status, chosen, bound, first = solve_built_model(
+        m, params, params.time_limit_s - (time.perf_counter() - t_start), t_start, hint
+    )
     if status in (Status.INFEASIBLE, Status.NO_SOLUTION_IN_TIME):
         chosen = drop_stranded_shadows(sub, [a for a in hint if (a.volunteer_id, a.slot_id, a.role) in decisions])
         chosen = fill_free_seats(sub, chosen, seed=params.seed)
     new_keys = {(a.volunteer_id, a.slot_id, a.role) for a in chosen}
     changes = _changes({k for k in pub_keys if k[1] in sub_slot_ids}, new_keys, dropped.id)
     n_changes = sum(1 for k in new_keys - pub_keys) + sum(
-        1 for k in pub_keys - new_keys if k[0] != dropped.id and k[1] in sub_slot_ids)
+        1 for k in pub_keys - new_keys if k[0] != dropped.id and k[1] in sub_slot_ids
+    )
     obj_sub = sum(evaluate(sub, chosen, params.weights).values()) + w * n_changes
     outcomes = [(branch, BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj_sub))]
     if others:
-        rest = replace(changed, slots=tuple(s for s in changed.slots if s.id not in sub_slot_ids),
-                       volunteers=tuple(v for v in changed.volunteers if v.branch != branch),
-                       history=replace(changed.history, assignments=tuple(
-                           h for h in changed.history.assignments if h.branch != branch)))
+        rest = replace(
+            changed,
+            slots=tuple(s for s in changed.slots if s.id not in sub_slot_ids),
+            volunteers=tuple(v for v in changed.volunteers if v.branch != branch),
+            history=replace(
+                changed.history, assignments=tuple(h for h in changed.history.assignments if h.branch != branch)
+            ),
+        )
         rest_obj = sum(evaluate(rest, others, params.weights).values())
         outcomes.append(("unchanged", BranchOutcome(Status.OPTIMAL, others, float(rest_obj), 0.0, 0.0, 0, rest_obj)))
     result = build_result(changed, params, outcomes, t_start, extra_objective={"changes": w * n_changes})
-    return RepairResult(result=result, changes=tuple(changes), n_changes=n_changes,
-                        dropped_volunteer_id=dropped.id, from_date=from_date,
-                        scope="neighbourhood" if neighbourhood else "full")
+    return RepairResult(
+        result=result,
+        changes=tuple(changes),
+        n_changes=n_changes,
+        dropped_volunteer_id=dropped.id,
+        from_date=from_date,
+        scope="neighbourhood" if neighbourhood else "full",
+    )

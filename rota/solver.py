@@ -141,8 +141,10 @@ class RotaResult:
         by_branch = self.status_by_branch
         if len(set(by_branch.values())) <= 1:
             return self.status.replace("_", " ")
-        return "; ".join(f"{name}: {st.replace('_', ' ')}" for name, st in
-                         sorted(by_branch.items(), key=lambda kv: (-STATUS_RANK[kv[1]], kv[0])))
+        return "; ".join(
+            f"{name}: {st.replace('_', ' ')}"
+            for name, st in sorted(by_branch.items(), key=lambda kv: (-STATUS_RANK[kv[1]], kv[0]))
+        )
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,9 @@ StopCallback = Callable[[], bool]
 class _SearchWatch:
     """Shared by the branch searches of one solve: sums their progress for the caller, asks them to stop."""
 
-    def __init__(self, t_start: float, branches: int, on_progress: ProgressCallback | None,
-                 should_stop: StopCallback | None) -> None:
+    def __init__(
+        self, t_start: float, branches: int, on_progress: ProgressCallback | None, should_stop: StopCallback | None
+    ) -> None:
         self.t_start = t_start
         self.branches = branches
         self.on_progress = on_progress
@@ -213,9 +216,13 @@ class _SearchWatch:
             objective = sum(self.best[b][0] if b in self.best else self.starting[b] for b in covered)
             bounds = [self.best[b][1] for b in covered if b in self.best]
             bound = sum(bounds) if len(bounds) == self.branches else None
-            progress = SearchProgress(time.perf_counter() - self.t_start, objective,
-                                      None if bound is None else min(bound, objective), len(self.best),
-                                      self.branches)
+            progress = SearchProgress(
+                time.perf_counter() - self.t_start,
+                objective,
+                None if bound is None else min(bound, objective),
+                len(self.best),
+                self.branches,
+            )
         self.on_progress(progress)
 
     def stop_requested(self) -> bool:
@@ -274,10 +281,16 @@ class BranchOutcome:
     source: str = "cp-sat"
 
 
-def solve_built_model(m: RotaModel, params: Params, time_limit_s: float, t_start: float,
-                      hint: list[Assignment] | None, watch: _SearchWatch | None = None,
-                      branch: str = "", stop: threading.Event | None = None,
-                      ) -> SearchAnswer:
+def solve_built_model(
+    m: RotaModel,
+    params: Params,
+    time_limit_s: float,
+    t_start: float,
+    hint: list[Assignment] | None,
+    watch: _SearchWatch | None = None,
+    branch: str = "",
+    stop: threading.Event | None = None,
+) -> SearchAnswer:
     """Run CP-SAT on a built model.
 
     ``stop`` set (by the other search of the same branch, once it proved optimality) ends this one."""
@@ -306,11 +319,13 @@ def solve_built_model(m: RotaModel, params: Params, time_limit_s: float, t_start
 
     done = threading.Event()
     if (watch is not None and watch.should_stop is not None) or stop is not None:
+
         def stop_when_asked() -> None:  # a stop request ends presolve or a long search too, not only at solutions
             while not done.wait(0.1):
                 if stop_requested():
                     solver.stop_search()
                     return
+
         threading.Thread(target=stop_when_asked, name=f"rota-stop-{branch}", daemon=True).start()
     try:
         code = solver.solve(m.model, cb)
@@ -339,10 +354,18 @@ class _MostSeatsRun(threading.Thread):
     than the plain one (1.0-1.5 units vs 0.1-0.7), so both run and the first proof ends the other.
     """
 
-    def __init__(self, problem: RotaProblem, params: Params, time_limit_s: float,
-                 watch: _SearchWatch | None, branch: str, then_capped: RotaModel | None = None,
-                 t_start: float = 0.0, proven: threading.Event | None = None,
-                 most: tuple[int | None, int | None] | None = None) -> None:
+    def __init__(
+        self,
+        problem: RotaProblem,
+        params: Params,
+        time_limit_s: float,
+        watch: _SearchWatch | None,
+        branch: str,
+        then_capped: RotaModel | None = None,
+        t_start: float = 0.0,
+        proven: threading.Event | None = None,
+        most: tuple[int | None, int | None] | None = None,
+    ) -> None:
         super().__init__(name=f"rota-seats-{branch}", daemon=True)
         self.problem, self.params, self.time_limit_s = problem, params, time_limit_s
         self.watch, self.branch = watch, branch
@@ -381,10 +404,19 @@ class _MostSeatsRun(threading.Thread):
             return
         if self.most is None:
             add_most_teams_and_single_seats(full, *most)
-        full.model.add(sum(full.model.get_bool_var_from_proto_index(var.index) for var in full.x.values())
-                       <= self.seat_bound)
-        self.capped = solve_built_model(full, self.params, self.time_limit_s - (time.perf_counter() - t0),
-                                        self.t_start, None, self.watch, self.branch, stop=self._stopped)
+        full.model.add(
+            sum(full.model.get_bool_var_from_proto_index(var.index) for var in full.x.values()) <= self.seat_bound
+        )
+        self.capped = solve_built_model(
+            full,
+            self.params,
+            self.time_limit_s - (time.perf_counter() - t0),
+            self.t_start,
+            None,
+            self.watch,
+            self.branch,
+            stop=self._stopped,
+        )
         if self.capped.status is Status.OPTIMAL and self.proven is not None:
             self.proven.set()
 
@@ -398,9 +430,12 @@ class _MostSeatsRun(threading.Thread):
         self.solver.stop_search()
 
 
-def proven_team_and_single_maxima(m: RotaModel, time_limit_s: float, seed: int,
-                                  use: Callable[[cp_model.CpSolver], bool] | None = None,
-                                  ) -> tuple[int | None, int | None]:
+def proven_team_and_single_maxima(
+    m: RotaModel,
+    time_limit_s: float,
+    seed: int,
+    use: Callable[[cp_model.CpSolver], bool] | None = None,
+) -> tuple[int | None, int | None]:
     """Upper bounds, proven on the hard rules alone (``m`` built with ``soft_rules=False``), on the teams any
     rota sends out and on the one-person seats it fills (None: no bound in time). Each is about 0.1 deterministic
     units (typical months): with the teams alone as objective CP-SAT rounds the LP's half team down, which it
@@ -419,8 +454,9 @@ def proven_team_and_single_maxima(m: RotaModel, time_limit_s: float, seed: int,
             out.append(None)
             continue
         code = solver.solve(model)
-        out.append(math.floor(solver.best_objective_bound + 1e-6) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-                   else None)
+        out.append(
+            math.floor(solver.best_objective_bound + 1e-6) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+        )
     return out[0], out[1]
 
 
@@ -442,10 +478,17 @@ def _starting_rota(problem: RotaProblem, params: Params, watch: _SearchWatch | N
     return starting
 
 
-def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_start: float,
-                  hint: list[Assignment] | None = None, watch: _SearchWatch | None = None,
-                  branch: str = "", spare_core: bool = False,
-                  starting: list[Assignment] | None = None) -> BranchOutcome:
+def _solve_branch(
+    problem: RotaProblem,
+    params: Params,
+    time_limit_s: float,
+    t_start: float,
+    hint: list[Assignment] | None = None,
+    watch: _SearchWatch | None = None,
+    branch: str = "",
+    spare_core: bool = False,
+    starting: list[Assignment] | None = None,
+) -> BranchOutcome:
     t0 = time.perf_counter()
     # The greedy rota first (unless the caller made it already): a complete valid rota to show and fall back
     # on at once, while CP-SAT presolves and searches. The most-seats search starts after it, so the two
@@ -458,19 +501,32 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     # The most teams and one-person seats, proven on the hard rules alone first (~0.1 units): implied bounds that
     # keep the LP from sending half a team out. Typical seeds 100/115: proven in 0.07+0.35 / 0.12+0.70 units
     # with them, open after 3 units without.
-    most = proven_team_and_single_maxima(build_model(problem, params.weights, soft_rules=False),
-                                         0.2 * time_limit_s, params.seed)
+    most = proven_team_and_single_maxima(
+        build_model(problem, params.weights, soft_rules=False), 0.2 * time_limit_s, params.seed
+    )
     add_most_teams_and_single_seats(m, *most)
     proven = threading.Event()  # set by the capped search once it proves optimality: ends the main one
     seats_run = None
     if spare_core:
         capped = copy.copy(m)
         capped.model = m.model.clone()  # before any hint is added; CP-SAT reads solutions by variable index
-        seats_run = _MostSeatsRun(problem, params, time_limit_s - (time.perf_counter() - t0), watch,
-                                  branch, then_capped=capped, t_start=t_start, proven=proven, most=most)
+        seats_run = _MostSeatsRun(
+            problem,
+            params,
+            time_limit_s - (time.perf_counter() - t0),
+            watch,
+            branch,
+            then_capped=capped,
+            t_start=t_start,
+            proven=proven,
+            most=most,
+        )
         seats_run.start()
-    runs = [solve_built_model(m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint, watch, branch,
-                              stop=proven)]
+    runs = [
+        solve_built_model(
+            m, params, time_limit_s - (time.perf_counter() - t0), t_start, hint, watch, branch, stop=proven
+        )
+    ]
     if seats_run is not None:
         seats_run.stop()
         seats_run.join()
@@ -487,16 +543,20 @@ def _solve_branch(problem: RotaProblem, params: Params, time_limit_s: float, t_s
     starting_obj = sum(evaluate(problem, starting, params.weights).values())
     if status is Status.FEASIBLE and obj > starting_obj:
         chosen, obj, source = starting, starting_obj, "greedy"  # never worse than the rota shown first
-    if (seats_run is not None and seats_run.rota is not None and seats_run.objective is not None
-            and status is not Status.OPTIMAL and seats_run.objective < obj):
+    if (
+        seats_run is not None
+        and seats_run.rota is not None
+        and seats_run.objective is not None
+        and status is not Status.OPTIMAL
+        and seats_run.objective < obj
+    ):
         chosen, obj, source = seats_run.rota, seats_run.objective, "most-seats"
     if status is Status.FEASIBLE and obj <= bound:
         status = Status.OPTIMAL  # one search's rota meets the other's bound
     return BranchOutcome(status, chosen, bound, first, time.perf_counter() - t0, len(m.x), obj, source)
 
 
-def _best_of(problem: RotaProblem, params: Params,
-             runs: list[SearchAnswer]) -> SearchAnswer:
+def _best_of(problem: RotaProblem, params: Params, runs: list[SearchAnswer]) -> SearchAnswer:
     """One answer from the searches of one branch (plain and seat-capped model): a proven rota first, else the
     lower objective; the higher bound (each is a proven lower bound on the same optimum, the cap being implied);
     the earliest first solution."""
@@ -504,13 +564,21 @@ def _best_of(problem: RotaProblem, params: Params,
     found = [r for r in runs if r.status in (Status.OPTIMAL, Status.FEASIBLE)]
     if not found:
         return SearchAnswer(runs[0].status, [], bound, None)
-    best = min(found, key=lambda r: (r.status is not Status.OPTIMAL, sum(evaluate(problem, r.assignments, params.weights).values())))
+    best = min(
+        found,
+        key=lambda r: (r.status is not Status.OPTIMAL, sum(evaluate(problem, r.assignments, params.weights).values())),
+    )
     firsts = [r.first_solution_s for r in found if r.first_solution_s is not None]
     return SearchAnswer(best.status, best.assignments, bound, min(firsts) if firsts else None)
 
 
-def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: ProgressCallback | None = None,
-          should_stop: StopCallback | None = None) -> RotaResult:
+def solve(
+    problem: RotaProblem,
+    params: Params | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> RotaResult:
     """Draw up the month's rota. Never raises for an understaffed month.
 
     Branches share no volunteers, so each is its own CP-SAT model. Up to
@@ -544,8 +612,16 @@ def solve(problem: RotaProblem, params: Params | None = None, *, on_progress: Pr
             unstarted.discard(name)
         left = deadline - time.perf_counter()
         limit = min(left, left * threads * sizes[name] / total)
-        return _solve_branch(sub, params, limit, t_start, watch=watch, branch=name,
-                             spare_core=params.workers > len(parts), starting=starting.get(name))
+        return _solve_branch(
+            sub,
+            params,
+            limit,
+            t_start,
+            watch=watch,
+            branch=name,
+            spare_core=params.workers > len(parts),
+            starting=starting.get(name),
+        )
 
     if threads == 1:
         outcomes = {name: run(name, sub) for name, sub in parts}
@@ -592,8 +668,10 @@ def max_fillable_seats(problem: RotaProblem, time_limit_s: float = 30.0, seed: i
     return SeatCheck(seats, bound, proven)
 
 
-STATUS_RANK = {status: i for i, status in enumerate(
-    (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION_IN_TIME, Status.INFEASIBLE))}
+STATUS_RANK = {
+    status: i
+    for i, status in enumerate((Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION_IN_TIME, Status.INFEASIBLE))
+}
 
 
 def worst_status(statuses: Iterable[str]) -> Status:
@@ -614,10 +692,14 @@ def _unfilled_by_branch(problem: RotaProblem, outcomes: list[tuple[str, BranchOu
     return tuple(sorted(out, key=lambda u: order[u.slot_id]))
 
 
-def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str, BranchOutcome]],
-                 t_start: float, extra_objective: dict[str, int] | None = None) -> RotaResult:
-    chosen = sorted((a for _, o in outcomes for a in o.assignments),
-                    key=lambda a: (a.slot_id, a.role, a.volunteer_id))
+def build_result(
+    problem: RotaProblem,
+    params: Params,
+    outcomes: list[tuple[str, BranchOutcome]],
+    t_start: float,
+    extra_objective: dict[str, int] | None = None,
+) -> RotaResult:
+    chosen = sorted((a for _, o in outcomes for a in o.assignments), key=lambda a: (a.slot_id, a.role, a.volunteer_id))
     status = worst_status(o.status for _, o in outcomes)
     by_rule = evaluate(problem, chosen, params.weights)
     if extra_objective:
@@ -642,8 +724,13 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
     for h in problem.history.assignments:
         last[h.volunteer_id] += 1
     loads = tuple(
-        VolunteerLoad(volunteer_id=v.id, shifts=shifts[v.id], wished=v.wished_shifts_per_month,
-                      difference=shifts[v.id] - v.wished_shifts_per_month, last_month_shifts=last[v.id])
+        VolunteerLoad(
+            volunteer_id=v.id,
+            shifts=shifts[v.id],
+            wished=v.wished_shifts_per_month,
+            difference=shifts[v.id] - v.wished_shifts_per_month,
+            last_month_shifts=last[v.id],
+        )
         for v in problem.volunteers
     )
     return RotaResult(
@@ -660,11 +747,33 @@ def build_result(problem: RotaProblem, params: Params, outcomes: list[tuple[str,
         first_solution_s=None if None in firsts else max(f for f in firsts if f is not None),
         source="+".join(dict.fromkeys(sorted(o.source for _, o in outcomes))) or "cp-sat",
         branches=tuple(
-            BranchStats(branch=n, status=Status(o.status), objective=o.objective, best_bound=o.bound,
-                        wall_time_s=o.wall, first_solution_s=o.first, num_variables=o.nvars)
+            BranchStats(
+                branch=n,
+                status=Status(o.status),
+                objective=o.objective,
+                best_bound=o.bound,
+                wall_time_s=o.wall,
+                first_solution_s=o.first,
+                num_variables=o.nvars,
+            )
             for n, o in outcomes
         ),
     )
 
 
-__all__ = ["solve", "solve_built_model", "build_result", "BranchOutcome", "SearchAnswer", "worst_status", "max_fillable_seats", "SeatCheck", "RotaResult", "Team", "VolunteerLoad", "BranchStats", "SOFT_RULES", "STATUSES"]
+__all__ = [
+    "solve",
+    "solve_built_model",
+    "build_result",
+    "BranchOutcome",
+    "SearchAnswer",
+    "worst_status",
+    "max_fillable_seats",
+    "SeatCheck",
+    "RotaResult",
+    "Team",
+    "VolunteerLoad",
+    "BranchStats",
+    "SOFT_RULES",
+    "STATUSES",
+]

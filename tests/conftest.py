@@ -1,4 +1,5 @@
 """Shared fixtures: each test gets its own migrated database (a copy of a template made once)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Child processes seen through Linux /proc: which a process started, and whether they still run."""
+
 from __future__ import annotations
 
 from pathlib import Path

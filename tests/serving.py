@@ -1,4 +1,5 @@
 """Start `foodtrain serve` (or `foodtrain worker`) as a real process on a private port, and talk to it over HTTP."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -54,8 +55,11 @@ class Server:
 
 
 def environment(instance: Path, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("FOODTRAIN_") and key not in ("DATABASE_URL", "SECRET_KEY")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FOODTRAIN_") and key not in ("DATABASE_URL", "SECRET_KEY")
+    }
     env.update(FOODTRAIN_INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1", **extra)
     return env
 
@@ -65,8 +69,12 @@ def start_serve(instance: Path, *arguments: str, timeout_s: float = 240, **extra
     port = free_port()
     log_path = instance.parent / f"{instance.name}-serve-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([FOODTRAIN, "serve", "--port", str(port), *arguments], stdout=log,
-                                   stderr=subprocess.STDOUT, env=environment(instance, **extra_env))
+        process = subprocess.Popen(
+            [FOODTRAIN, "serve", "--port", str(port), *arguments],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environment(instance, **extra_env),
+        )
     server = Server(process, port, log_path)
     deadline = time.monotonic() + timeout_s
     while "is running at" not in server.log():

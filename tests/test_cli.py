@@ -1,4 +1,5 @@
 """The `foodtrain` admin commands."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,14 +35,37 @@ def test_seed_demo_loads_once_and_writes_logins(app) -> None:
 
 def test_create_user_checks_password_and_branch(demo_app) -> None:
     runner = demo_app.test_cli_runner()
-    weak = runner.invoke(args=["create-user", "--username", "Jean", "--role", "office", "--branch", "DG",
-                               "--password", "short"])
+    weak = runner.invoke(
+        args=["create-user", "--username", "Jean", "--role", "office", "--branch", "DG", "--password", "short"]
+    )
     assert weak.exit_code != 0 and "at least 12" in weak.output
-    no_branch = runner.invoke(args=["create-user", "--username", "jean", "--role", "office", "--branch", "XX",
-                                    "--password", "a kettle on the stove"])
+    no_branch = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "jean",
+            "--role",
+            "office",
+            "--branch",
+            "XX",
+            "--password",
+            "a kettle on the stove",
+        ]
+    )
     assert no_branch.exit_code != 0 and "no branch" in no_branch.output
-    ok = runner.invoke(args=["create-user", "--username", "Jean", "--role", "office", "--branch", "dg",
-                             "--password", "a kettle on the stove"])
+    ok = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "Jean",
+            "--role",
+            "office",
+            "--branch",
+            "dg",
+            "--password",
+            "a kettle on the stove",
+        ]
+    )
     assert ok.exit_code == 0, ok.output
     with demo_app.app_context():
         user = db.session.scalar(select(User).where(User.username == "jean"))

@@ -4,6 +4,7 @@ The advisories are vendored in docs/security/advisories.json so the check runs o
 (the equivalent of `pip-audit --strict` against a reviewed list); add an entry when an
 advisory appears and raise the floor in setup.cfg.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -40,18 +41,24 @@ def _lowest_allowed(requirement: Requirement) -> Version | None:
 def test_installed_packages_are_not_known_vulnerable() -> None:
     """Every installed distribution checked against the vendored advisories."""
     installed = {canonicalize_name(dist.metadata["Name"]): Version(dist.version) for dist in metadata.distributions()}
-    found = [f"{a['package']} {installed[canonicalize_name(a['package'])]}: {a['id']} (fixed in {a['fixed']})"
-             for a in ADVISORIES if canonicalize_name(a["package"]) in installed
-             and _vulnerable(a, installed[canonicalize_name(a["package"])])]
+    found = [
+        f"{a['package']} {installed[canonicalize_name(a['package'])]}: {a['id']} (fixed in {a['fixed']})"
+        for a in ADVISORIES
+        if canonicalize_name(a["package"]) in installed and _vulnerable(a, installed[canonicalize_name(a["package"])])
+    ]
     floors_low = []
     for requirement in _requirements():
         lowest = _lowest_allowed(requirement)
         for advisory in ADVISORIES:
             if canonicalize_name(advisory["package"]) == canonicalize_name(requirement.name):
                 if lowest is None or (_vulnerable(advisory, lowest) and lowest in requirement.specifier):
-                    floors_low.append(f"setup.cfg allows {requirement} ({advisory['id']}: fixed in {advisory['fixed']})")
-    print(f"\ndependencies: {len(installed)} installed packages and {len(_requirements())} requirements checked "
-          f"against {len(ADVISORIES)} advisories (offline), vulnerable = {len(found) + len(floors_low)}")
+                    floors_low.append(
+                        f"setup.cfg allows {requirement} ({advisory['id']}: fixed in {advisory['fixed']})"
+                    )
+    print(
+        f"\ndependencies: {len(installed)} installed packages and {len(_requirements())} requirements checked "
+        f"against {len(ADVISORIES)} advisories (offline), vulnerable = {len(found) + len(floors_low)}"
+    )
     assert found == [] and floors_low == [], found + floors_low
 
 
@@ -75,8 +82,11 @@ def test_new_venvs_replace_the_pip_and_setuptools_python_seeds() -> None:
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     command = next(line for line in readme.splitlines() if line.startswith("python3 -m venv .venv"))
-    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (ROOT / ".ci" / "constraints.txt").read_text(encoding="utf-8"),
-                           re.MULTILINE))
+    pins = dict(
+        re.findall(
+            r"^([A-Za-z0-9_.-]+)==(\S+)$", (ROOT / ".ci" / "constraints.txt").read_text(encoding="utf-8"), re.MULTILINE
+        )
+    )
     run_sh = (ROOT / "tests" / "run.sh").read_text(encoding="utf-8")
     upgrade = re.search(r"-c \.ci/constraints\.txt --upgrade pip setuptools\n.*-e '\.\[test", run_sh)
     assert upgrade is not None, "tests/run.sh must upgrade pip and setuptools before installing the app"

@@ -1,5 +1,6 @@
 """The wheel carries what the installed app reads at run time: postcodes, demo data, import
 templates, migrations, templates and static files (a `pip install .` has no checkout to fall back on)."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,14 +22,30 @@ def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     for name in SOURCES:
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, source / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+            shutil.copytree(
+                path, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+            )
         else:
             shutil.copy2(path, source / name)
     out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--disable-pip-version-check",
-                             "--wheel-dir", str(out), str(source)], capture_output=True, text=True, timeout=600,
-                            check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     (wheel,) = out.glob("foodtrain-*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -39,9 +56,14 @@ def test_wheel_carries_the_data_the_app_reads(wheel_names: set[str]) -> None:
     """Every data file foodtrain reads is in the wheel under foodtrain/data, as in the checkout's data/."""
     expected = {
         f"foodtrain/data/{path.relative_to(ROOT / 'data').as_posix()}"
-        for folder in ("demo", "import_templates") for path in (ROOT / "data" / folder).iterdir()
-    } | {"foodtrain/data/postcodes/gb_postcodes.bin.xz", "foodtrain/data/postcodes/SOURCE.md",
-         "foodtrain/data/basemap/gb_basemap.json.xz", "foodtrain/data/basemap/SOURCE.md"}
+        for folder in ("demo", "import_templates")
+        for path in (ROOT / "data" / folder).iterdir()
+    } | {
+        "foodtrain/data/postcodes/gb_postcodes.bin.xz",
+        "foodtrain/data/postcodes/SOURCE.md",
+        "foodtrain/data/basemap/gb_basemap.json.xz",
+        "foodtrain/data/basemap/SOURCE.md",
+    }
     assert expected <= wheel_names, sorted(expected - wheel_names)
 
 

@@ -1,4 +1,5 @@
 """Production mode: shared secrets from the environment, a trusted proxy, and the health check."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,17 +24,22 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path, command
     assert not (instance / "secret_key").exists() and not (instance / "encryption_key").exists()
 
     partial = environment(instance, SECRET_KEY="s" * 40, FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY)
-    result = subprocess.run([FOODTRAIN, command, "--production", *(["--port", str(free_port())]
-                                                                    if command == "serve" else [])],
-                            env=partial, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [FOODTRAIN, command, "--production", *(["--port", str(free_port())] if command == "serve" else [])],
+        env=partial,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr and "SECRET_KEY" not in result.stderr
 
 
 def _app(tmp_path: Path, **settings: object):
     from foodtrain.cli import migrate_database
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}", **settings},
-                     instance_path=str(tmp_path))
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}", **settings}, instance_path=str(tmp_path)
+    )
     with app.app_context():
         migrate_database()
     return app

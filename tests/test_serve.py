@@ -1,4 +1,5 @@
 """`foodtrain serve` as a person runs it: a real process, stopped and started again on the same instance."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The web application: factory, blueprints, templates and static files."""
+
 from __future__ import annotations
 
 import os
@@ -66,11 +67,15 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     navigation.register_blueprints(app)
     from foodtrain import wording
 
-    app.jinja_env.filters.update(plan_quality=wording.plan_quality, search_outcome=wording.search_outcome,
-                                 route_plan_outcome=wording.route_plan_outcome,
-                                 plain_date=wording.plain_date, week_of=wording.week_of,
-                                 sentence_start=wording.sentence_start,
-                                 job_title=wording.job_title)
+    app.jinja_env.filters.update(
+        plan_quality=wording.plan_quality,
+        search_outcome=wording.search_outcome,
+        route_plan_outcome=wording.route_plan_outcome,
+        plain_date=wording.plain_date,
+        week_of=wording.week_of,
+        sentence_start=wording.sentence_start,
+        job_title=wording.job_title,
+    )
 
     from foodtrain.job_queue import init_job_queue
 

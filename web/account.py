@@ -1,4 +1,5 @@
 """The signed-in user's own account: password and optional second factor."""
+
 from __future__ import annotations
 
 import pyotp
@@ -35,12 +36,18 @@ def _signed_in_user() -> User:
     return user
 
 
-def _page(password_form: ChangePasswordForm | None = None, off_form: ReauthenticateForm | None = None,
-          status: int = 200) -> ResponseReturnValue:
+def _page(
+    password_form: ChangePasswordForm | None = None, off_form: ReauthenticateForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     user = _signed_in_user()
-    return render_template("account/show.html", user=user, password_form=password_form or ChangePasswordForm(),
-                           off_form=off_form or ReauthenticateForm(prefix="off"), action_form=LogoutForm(),
-                           can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR), status
+    return render_template(
+        "account/show.html",
+        user=user,
+        password_form=password_form or ChangePasswordForm(),
+        off_form=off_form or ReauthenticateForm(prefix="off"),
+        action_form=LogoutForm(),
+        can_use_second_factor=user.role in ROLES_WITH_SECOND_FACTOR,
+    ), status
 
 
 @blueprint.route("/")
@@ -55,8 +62,14 @@ def password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_own_password(db.session(), current_user.id, form.current_password.data or "",
-                                form.new_password.data or "", login_policy(), request.remote_addr or "")
+            change_own_password(
+                db.session(),
+                current_user.id,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                login_policy(),
+                request.remote_addr or "",
+            )
         except ReauthenticationError as error:
             if error.signed_out:
                 return _signed_out(error.message)
@@ -64,8 +77,9 @@ def password() -> ResponseReturnValue:
         except WeakPasswordError as error:
             form.new_password.errors.append(str(error))
         else:
-            return _signed_out("Password changed. Every session has been signed out: please sign in with the new password.",
-                               "info")
+            return _signed_out(
+                "Password changed. Every session has been signed out: please sign in with the new password.", "info"
+            )
     return _page(form, status=400)
 
 
@@ -95,8 +109,9 @@ def second_factor() -> ResponseReturnValue:
     secret = field_cipher().decrypt(user.totp_secret_encrypted)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     qr_data_uri = segno.make(uri, error="m").svg_data_uri(scale=6, border=2)
-    return render_template("account/second_factor.html", form=form, secret=secret, qr_data_uri=qr_data_uri), \
-        200 if not form.errors else 400
+    return render_template(
+        "account/second_factor.html", form=form, secret=secret, qr_data_uri=qr_data_uri
+    ), 200 if not form.errors else 400
 
 
 @blueprint.route("/second-factor/start", methods=["POST"])
@@ -114,8 +129,13 @@ def disable() -> ResponseReturnValue:
     form = ReauthenticateForm(prefix="off")
     if form.validate_on_submit():
         try:
-            turn_off_own_second_factor(db.session(), current_user.id, form.current_password.data or "", login_policy(),
-                                       request.remote_addr or "")
+            turn_off_own_second_factor(
+                db.session(),
+                current_user.id,
+                form.current_password.data or "",
+                login_policy(),
+                request.remote_addr or "",
+            )
         except ReauthenticationError as error:
             if error.signed_out:
                 return _signed_out(error.message)

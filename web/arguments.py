@@ -1,4 +1,5 @@
 """Reading query-string arguments safely."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Signing in and out."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -37,8 +38,13 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session(), form.username.data or "", form.password.data or "",
-                                login_policy(), remote_address=request.remote_addr or "")
+            user = authenticate(
+                db.session(),
+                form.username.data or "",
+                form.password.data or "",
+                login_policy(),
+                remote_address=request.remote_addr or "",
+            )
         except LoginFailedError as error:
             form.password.errors.append(error.message)
         else:
@@ -68,8 +74,14 @@ def second_factor() -> ResponseReturnValue:
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            accepted = verify_second_factor(db.session(), pending["user_id"], form.code.data or "", field_cipher(),
-                                            login_policy(), remote_address=request.remote_addr or "")
+            accepted = verify_second_factor(
+                db.session(),
+                pending["user_id"],
+                form.code.data or "",
+                field_cipher(),
+                login_policy(),
+                remote_address=request.remote_addr or "",
+            )
         except SecondFactorLockedError as error:
             # Wrong codes are counted on the server: replaying an older cookie does not reset the count.
             session.pop("pending_second_factor", None)

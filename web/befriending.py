@@ -1,5 +1,6 @@
 """Befriending: an isolated customer's wishes and ranked befriender suggestions (coordinators: the list shows
 who is PVG-cleared), matches, the log of visits, calls and outings (office too), reviews and ending a match."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,25 +42,34 @@ NAV_ITEMS = [("Befriending", "befriending.index", OFFICE_ROLES, 47)]
 @roles_required(*OFFICE_ROLES)
 def index() -> ResponseReturnValue:
     branch_id = current_branch_id()
-    return render_template("support/befriending_index.html",
-                           matches=befriending_service.list_matches(db.session(), branch_id, active_only=True),
-                           due=befriending_service.reviews_due(db.session(), branch_id, branch_today()),
-                           waiting=waiting_list(db.session(), branch_id, SupportService.BEFRIENDING),
-                           can_plan=current_user.role in PLANNERS)
+    return render_template(
+        "support/befriending_index.html",
+        matches=befriending_service.list_matches(db.session(), branch_id, active_only=True),
+        due=befriending_service.reviews_due(db.session(), branch_id, branch_today()),
+        waiting=waiting_list(db.session(), branch_id, SupportService.BEFRIENDING),
+        can_plan=current_user.role in PLANNERS,
+    )
 
 
-def _render_customer(customer: Customer, wish_form: WishForm, match_form: MatchForm, general: Sequence[str] = (),
-                     status: int = 200) -> ResponseReturnValue:
+def _render_customer(
+    customer: Customer, wish_form: WishForm, match_form: MatchForm, general: Sequence[str] = (), status: int = 200
+) -> ResponseReturnValue:
     branch_id = current_branch_id()
     result = befriending_service.suggest_befrienders(db.session(), branch_id, customer.id, branch_today())
-    match_form.volunteer_id.choices = options([("", "— choose —")] + [
-        (s.volunteer_id, s.name) for s in result.suggestions])
+    match_form.volunteer_id.choices = options(
+        [("", "— choose —")] + [(s.volunteer_id, s.name) for s in result.suggestions]
+    )
     wish_form.ensure_token()
     match_form.ensure_token()
-    return render_template("support/befriending_customer.html", customer=customer, wish_form=wish_form,
-                           match_form=match_form, result=result, general_errors=list(general),
-                           matches=befriending_service.list_matches(db.session(), branch_id, customer_id=customer.id)
-                           ), status
+    return render_template(
+        "support/befriending_customer.html",
+        customer=customer,
+        wish_form=wish_form,
+        match_form=match_form,
+        result=result,
+        general_errors=list(general),
+        matches=befriending_service.list_matches(db.session(), branch_id, customer_id=customer.id),
+    ), status
 
 
 @blueprint.route("/customers/<int:customer_id>", methods=["GET", "POST"])
@@ -72,7 +82,10 @@ def customer(customer_id: int) -> ResponseReturnValue:
         wish = befriending_service.wish_of(db.session(), branch_id, person.id)
         if wish is not None:
             wish_form.interests.data, wish_form.language.data, wish_form.notes.data = (
-                wish.interests, wish.language, wish.notes)
+                wish.interests,
+                wish.language,
+                wish.notes,
+            )
             wish_form.max_distance_km.data = int(wish.max_distance_km)
             wish_form.preferred_gender.data = wish.preferred_gender.value if wish.preferred_gender else ""
             wish_form.weekday.data = "" if wish.weekday is None else str(wish.weekday)
@@ -83,11 +96,14 @@ def customer(customer_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if wish_form.validate_on_submit():
         details = befriending_service.WishDetails(
-            interests=wish_form.interests.data or "", preferred_gender=enum_of(Gender, wish_form.preferred_gender.data),
+            interests=wish_form.interests.data or "",
+            preferred_gender=enum_of(Gender, wish_form.preferred_gender.data),
             language=wish_form.language.data or "",
             max_distance_km=float(wish_form.max_distance_km.data) if wish_form.max_distance_km.data else None,
-            weekday=int_of(wish_form.weekday.data), part_of_day=enum_of(DayPart, wish_form.part_of_day.data),
-            notes=wish_form.notes.data or "")
+            weekday=int_of(wish_form.weekday.data),
+            part_of_day=enum_of(DayPart, wish_form.part_of_day.data),
+            notes=wish_form.notes.data or "",
+        )
         try:
             befriending_service.save_wish(db.session(), branch_id, person.id, details, actor=current_actor())
         except ValidationError as error:
@@ -110,10 +126,16 @@ def start_match(customer_id: int) -> ResponseReturnValue:
     if match_form.validate_on_submit():
         try:
             match_id = befriending_service.start_match(
-                db.session(), branch_id, person.id, int_of(match_form.volunteer_id.data),
-                weekday=int_of(match_form.weekday.data), part=enum_of(DayPart, match_form.part_of_day.data),
-                started_on=match_form.started_on.data, review_every_months=match_form.review_every_months.data,
-                actor=current_actor())
+                db.session(),
+                branch_id,
+                person.id,
+                int_of(match_form.volunteer_id.data),
+                weekday=int_of(match_form.weekday.data),
+                part=enum_of(DayPart, match_form.part_of_day.data),
+                started_on=match_form.started_on.data,
+                review_every_months=match_form.review_every_months.data,
+                actor=current_actor(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(match_form, error.field_errors)
@@ -123,9 +145,14 @@ def start_match(customer_id: int) -> ResponseReturnValue:
     return _render_customer(person, WishForm(formdata=None), match_form, general, 422)
 
 
-def _render_match(match: BefriendingMatch, contact_form: ContactForm | None = None,
-                  review_form: ReviewForm | None = None, end_form: EndMatchForm | None = None,
-                  general: Sequence[str] = (), status: int = 200) -> ResponseReturnValue:
+def _render_match(
+    match: BefriendingMatch,
+    contact_form: ContactForm | None = None,
+    review_form: ReviewForm | None = None,
+    end_form: EndMatchForm | None = None,
+    general: Sequence[str] = (),
+    status: int = 200,
+) -> ResponseReturnValue:
     contact_form = contact_form or ContactForm(formdata=None)
     review_form = review_form or ReviewForm(formdata=None)
     end_form = end_form or EndMatchForm(formdata=None)
@@ -133,12 +160,18 @@ def _render_match(match: BefriendingMatch, contact_form: ContactForm | None = No
         form.ensure_token()
         if hasattr(form, "version"):
             form.version.data = str(match.version)
-    return render_template("support/befriending_match.html", match=match, contact_form=contact_form,
-                           review_form=review_form, end_form=end_form, general_errors=list(general),
-                           contact_labels=befriending_service.CONTACT_LABELS,
-                           weekday_name=befriending_service.WEEKDAY_NAMES[match.weekday],
-                           can_plan=current_user.role in PLANNERS,
-                           hours=sum(c.duration_min for c in match.contacts) / 60), status
+    return render_template(
+        "support/befriending_match.html",
+        match=match,
+        contact_form=contact_form,
+        review_form=review_form,
+        end_form=end_form,
+        general_errors=list(general),
+        contact_labels=befriending_service.CONTACT_LABELS,
+        weekday_name=befriending_service.WEEKDAY_NAMES[match.weekday],
+        can_plan=current_user.role in PLANNERS,
+        hours=sum(c.duration_min for c in match.contacts) / 60,
+    ), status
 
 
 @blueprint.route("/<int:match_id>")
@@ -146,8 +179,9 @@ def _render_match(match: BefriendingMatch, contact_form: ContactForm | None = No
 def show(match_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     match = befriending_service.get_match(db.session(), branch_id, match_id)
-    audit_view("befriending_match.view", "befriending_match", match.id, branch_id,
-               detail="contacts.notes,reviews.notes")
+    audit_view(
+        "befriending_match.view", "befriending_match", match.id, branch_id, detail="contacts.notes,reviews.notes"
+    )
     return _render_match(match)
 
 
@@ -160,9 +194,17 @@ def log_contact(match_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            befriending_service.log_contact(db.session(), branch_id, match.id, kind=enum_of(ContactKind, form.kind.data),
-                                            happened_on=form.happened_on.data, duration_min=form.duration_min.data,
-                                            notes=form.notes.data or "", actor=current_actor(), today=branch_today())
+            befriending_service.log_contact(
+                db.session(),
+                branch_id,
+                match.id,
+                kind=enum_of(ContactKind, form.kind.data),
+                happened_on=form.happened_on.data,
+                duration_min=form.duration_min.data,
+                notes=form.notes.data or "",
+                actor=current_actor(),
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -182,10 +224,17 @@ def review(match_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            befriending_service.review_match(db.session(), branch_id, match.id, reviewed_on=form.reviewed_on.data,
-                                             notes=form.notes.data or "", continues=bool(form.continues.data),
-                                             expected_version=form.expected_version, actor=current_actor(),
-                                             today=branch_today())
+            befriending_service.review_match(
+                db.session(),
+                branch_id,
+                match.id,
+                reviewed_on=form.reviewed_on.data,
+                notes=form.notes.data or "",
+                continues=bool(form.continues.data),
+                expected_version=form.expected_version,
+                actor=current_actor(),
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -205,9 +254,16 @@ def end(match_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            befriending_service.end_match(db.session(), branch_id, match.id, ended_on=form.ended_on.data,
-                                          reason=form.end_reason.data or "", expected_version=form.expected_version,
-                                          actor=current_actor(), today=branch_today())
+            befriending_service.end_match(
+                db.session(),
+                branch_id,
+                match.id,
+                ended_on=form.ended_on.data,
+                reason=form.end_reason.data or "",
+                expected_version=form.expected_version,
+                actor=current_actor(),
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)

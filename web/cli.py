@@ -1,4 +1,5 @@
 """The `foodtrain` console command: Flask's CLI group with the app's admin commands, plus `serve` and `worker`."""
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,21 @@ WORKER_STOP_TIMEOUT_S = 15
 def _start_worker_process(instance_path: str, threads: int, production: bool) -> subprocess.Popen:
     """One `foodtrain worker` beside the web server; it stops by itself if this process dies."""
     env = {**os.environ, "FOODTRAIN_INSTANCE_PATH": instance_path}
-    return subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--threads", str(threads),
-                             "--parent-pid", str(os.getpid()), *(["--production"] if production else [])], env=env,
-                            preexec_fn=terminate_with_parent())  # noqa: PLW1509 - one libc call, nothing else
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "worker",
+            "--threads",
+            str(threads),
+            "--parent-pid",
+            str(os.getpid()),
+            *(["--production"] if production else []),
+        ],
+        env=env,
+        preexec_fn=terminate_with_parent(),
+    )  # noqa: PLW1509 - one libc call, nothing else
 
 
 def _refuse_without_production_environment() -> None:
@@ -43,6 +56,7 @@ def _stop_on_ctrl_c_or_sigterm() -> None:
     Set again just before serving: the demo's rota solve (OR-Tools) may leave SIGINT at its default,
     which would kill the server at once and leave its worker behind.
     """
+
     def _interrupt(_signal_number: int, _frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
@@ -59,10 +73,18 @@ def _stop_worker_process(process: subprocess.Popen) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int, help="Web server threads.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0),
-              help="Job worker processes started beside the web server (0: run `foodtrain worker` yourself).")
-@click.option("--production", is_flag=True,
-              help="Refuse to start without SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY and DATABASE_URL; load no demo.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Job worker processes started beside the web server (0: run `foodtrain worker` yourself).",
+)
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Refuse to start without SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY and DATABASE_URL; load no demo.",
+)
 @click.pass_context
 def serve_command(context: click.Context, host: str, port: int, threads: int, workers: int, production: bool) -> None:
     """Migrate the database, load the demo if it is empty, print the logins, start the job worker, and serve."""
@@ -83,8 +105,9 @@ def _serve(app: Flask, host: str, port: int, threads: int, workers: int, product
     fail_interrupted_jobs(db.session())
     production = production or bool(app.config.get("PRODUCTION"))
     if production:
-        click.echo("Production mode: no demo data. Create the first admin with "
-                   "'foodtrain users create NAME --role admin'.")
+        click.echo(
+            "Production mode: no demo data. Create the first admin with 'foodtrain users create NAME --role admin'."
+        )
     elif load_demo_if_empty():
         print_demo_logins()  # once, when the demo is loaded; later starts point at the file
     else:
@@ -97,7 +120,8 @@ def _serve(app: Flask, host: str, port: int, threads: int, workers: int, product
     except OSError as error:
         raise click.ClickException(
             f"Cannot listen on {host}:{port} ({error.strerror or error}). Another program, perhaps foodtrain "
-            "itself, is already using that port: stop it, or choose another port with --port.") from None
+            "itself, is already using that port: stop it, or choose another port with --port."
+        ) from None
     _stop_on_ctrl_c_or_sigterm()
     worker_processes = [_start_worker_process(app.instance_path, 1, production) for _ in range(workers)]
     click.echo(f"\nfoodtrain is running at http://{host}:{port}  (Ctrl+C to stop)\n")
@@ -109,11 +133,17 @@ def _serve(app: Flask, host: str, port: int, threads: int, workers: int, product
 
 
 @click.command("worker")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Jobs run at once by this process (start more processes to use more cores).")
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Jobs run at once by this process (start more processes to use more cores).",
+)
 @click.option("--parent-pid", type=int, hidden=True, help="Stop when this process (`foodtrain serve`) is gone.")
-@click.option("--production", is_flag=True,
-              help="Refuse to start without SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY and DATABASE_URL.")
+@click.option(
+    "--production", is_flag=True, help="Refuse to start without SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY and DATABASE_URL."
+)
 @click.pass_context
 def worker_command(context: click.Context, threads: int, parent_pid: int | None, production: bool) -> None:
     """Run background jobs (rota generation, route planning) from the queue until Ctrl+C."""

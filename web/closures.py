@@ -1,5 +1,6 @@
 """Closure days: the public holidays and the branch's own closures, which are not rostered or planned,
 and opening a holiday when volunteers offer to work it."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -60,8 +61,14 @@ def change() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        booked = set_day(db.session(), current_branch_id(), form.day.data, is_open=ACTIONS.get(form.action.data),
-                         reason=form.reason.data or "", actor=current_actor())
+        booked = set_day(
+            db.session(),
+            current_branch_id(),
+            form.day.data,
+            is_open=ACTIONS.get(form.action.data),
+            reason=form.reason.data or "",
+            actor=current_actor(),
+        )
     except ValidationError as error:
         db.session.rollback()
         form.reason.errors = [error.field_errors.get("reason", str(error))]
@@ -69,9 +76,16 @@ def change() -> ResponseReturnValue:
     word = {"close": "closed", "open": "open for work", "usual": "back to usual"}[form.action.data]
     flash(f"{plain_date(form.day.data)}: {word}. Rotas drawn up and days planned from now on follow this.", "info")
     if booked.orders or booked.volunteers:
-        flash(Markup("{orders} still booked for that day and {volunteers} on the published rota: move each order "
-                     "to another date from its page (<a href=\"{board}\">the order board</a>), and tell the "
-                     "volunteers.").format(
-            orders=_count(booked.orders, "order"), volunteers=_count(booked.volunteers, "volunteer"),
-            board=url_for("orders.board", date=form.day.data.isoformat())), "warning")
+        flash(
+            Markup(
+                "{orders} still booked for that day and {volunteers} on the published rota: move each order "
+                'to another date from its page (<a href="{board}">the order board</a>), and tell the '
+                "volunteers."
+            ).format(
+                orders=_count(booked.orders, "order"),
+                volunteers=_count(booked.volunteers, "volunteer"),
+                board=url_for("orders.board", date=form.day.data.isoformat()),
+            ),
+            "warning",
+        )
     return redirect(url_for("closures.index"))

@@ -1,4 +1,5 @@
 """Customers of the branch: search, look up, create, edit, pause/resume/end and membership renewal."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -13,7 +14,14 @@ from wtforms.validators import Length
 
 from foodtrain.clock import branch_today
 from foodtrain.extensions import db
-from foodtrain.models import LIST_METHOD_LABELS, PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS, Customer, CustomerStatus, UserRole
+from foodtrain.models import (
+    LIST_METHOD_LABELS,
+    PAYMENT_METHOD_LABELS,
+    SUPPORT_NEED_LABELS,
+    Customer,
+    CustomerStatus,
+    UserRole,
+)
 from foodtrain.services import customers as customer_service
 from foodtrain.services.balances import balance_text, customer_balance_pence
 from foodtrain.services.errors import ValidationError
@@ -57,8 +65,16 @@ def index() -> ResponseReturnValue:
     status = next((s for s in CustomerStatus if s.value == status_value), None)
     page = page_argument()
     customers, total = search_customers(db.session(), current_branch_id(), text, status, page)
-    return render_template("customers/index.html", customers=customers, total=total, q=text,
-                           status=status_value, statuses=list(CustomerStatus), page=page, page_size=PAGE_SIZE)
+    return render_template(
+        "customers/index.html",
+        customers=customers,
+        total=total,
+        q=text,
+        status=status_value,
+        statuses=list(CustomerStatus),
+        page=page,
+        page_size=PAGE_SIZE,
+    )
 
 
 @blueprint.route("/<int:customer_id>")
@@ -71,17 +87,28 @@ def show(customer_id: int) -> ResponseReturnValue:
     resume_form.ensure_token()
     resume_form.version.data = str(history.customer.version)
     balance = balance_text(customer_balance_pence(db.session(), branch_id, history.customer.id))
-    return render_template("customers/show.html", customer=history.customer, orders=history.orders, balance=balance,
-                           key_safe_form=KeySafeForm(),
-                           payments=history.payments, need_labels=SUPPORT_NEED_LABELS, resume_form=resume_form,
-                           frequency_labels=FREQUENCY_LABELS, referral_labels=REFERRAL_LABELS,
-                           list_method_labels=LIST_METHOD_LABELS, payment_labels=PAYMENT_METHOD_LABELS, today=_today(),
-                           services=customer_services(db.session(), branch_id, history.customer.id))
+    return render_template(
+        "customers/show.html",
+        customer=history.customer,
+        orders=history.orders,
+        balance=balance,
+        key_safe_form=KeySafeForm(),
+        payments=history.payments,
+        need_labels=SUPPORT_NEED_LABELS,
+        resume_form=resume_form,
+        frequency_labels=FREQUENCY_LABELS,
+        referral_labels=REFERRAL_LABELS,
+        list_method_labels=LIST_METHOD_LABELS,
+        payment_labels=PAYMENT_METHOD_LABELS,
+        today=_today(),
+        services=customer_services(db.session(), branch_id, history.customer.id),
+    )
 
 
 class KeySafeForm(FlaskForm):
-    code = PasswordField("New key-safe code (leave empty to remove it)", validators=[Length(max=40)],
-                         render_kw={"autocomplete": "off"})
+    code = PasswordField(
+        "New key-safe code (leave empty to remove it)", validators=[Length(max=40)], render_kw={"autocomplete": "off"}
+    )
 
 
 @blueprint.route("/<int:customer_id>/key-safe", methods=["POST"])
@@ -93,22 +120,33 @@ def key_safe(customer_id: int) -> ResponseReturnValue:
     form = KeySafeForm()
     if form.validate_on_submit():
         try:
-            set_key_safe_code(db.session(), branch_id, customer_id, form.code.data or "", field_cipher(),
-                              current_actor())
+            set_key_safe_code(
+                db.session(), branch_id, customer_id, form.code.data or "", field_cipher(), current_actor()
+            )
         except ValidationError as error:
             flash(error.field_errors.get("code", str(error)), "error")
         else:
-            flash("Key-safe code saved. Only the team delivering on the day will see it, on their sheet."
-                  if form.code.data else "Key-safe code removed.", "info")
+            flash(
+                "Key-safe code saved. Only the team delivering on the day will see it, on their sheet."
+                if form.code.data
+                else "Key-safe code removed.",
+                "info",
+            )
     else:
         flash("The key-safe code could not be saved: use up to 20 characters.", "error")
     return redirect(url_for("customers.show", customer_id=customer_id))
 
 
-def _render_customer_form(form: CustomerForm, customer: Customer | None, general_errors: list[str],
-                          status: int = 200, duplicates: Sequence[object] | None = None) -> ResponseReturnValue:
-    return render_template("customers/form.html", form=form, customer=customer,
-                           general_errors=general_errors, duplicates=duplicates or []), status
+def _render_customer_form(
+    form: CustomerForm,
+    customer: Customer | None,
+    general_errors: list[str],
+    status: int = 200,
+    duplicates: Sequence[object] | None = None,
+) -> ResponseReturnValue:
+    return render_template(
+        "customers/form.html", form=form, customer=customer, general_errors=general_errors, duplicates=duplicates or []
+    ), status
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -122,10 +160,15 @@ def create() -> ResponseReturnValue:
         return _render_customer_form(form, None, [])
     if form.validate_on_submit():
         try:
-            customer_id = customer_service.create_customer(db.session(), branch_id, form.to_details(),
-                                                           actor=current_actor(), form_token=form.form_token.data or "",
-                                                           today=_today(),
-                                                           confirmed_not_duplicate=bool(form.not_a_duplicate.data))
+            customer_id = customer_service.create_customer(
+                db.session(),
+                branch_id,
+                form.to_details(),
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=_today(),
+                confirmed_not_duplicate=bool(form.not_a_duplicate.data),
+            )
         except ValidationError as error:
             db.session.rollback()
             return _render_customer_form(form, None, apply_errors(form, error.field_errors), 422)
@@ -152,9 +195,16 @@ def edit(customer_id: int) -> ResponseReturnValue:
         return _render_customer_form(form, customer, [])
     if form.validate_on_submit():
         try:
-            customer_service.update_customer(db.session(), branch_id, customer.id, form.to_details(),
-                                             expected_version=form.expected_version, actor=current_actor(),
-                                             form_token=form.form_token.data or "", today=_today())
+            customer_service.update_customer(
+                db.session(),
+                branch_id,
+                customer.id,
+                form.to_details(),
+                expected_version=form.expected_version,
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             return _render_customer_form(form, customer, apply_errors(form, error.field_errors), 422)
@@ -164,8 +214,13 @@ def edit(customer_id: int) -> ResponseReturnValue:
     return _render_customer_form(form, customer, [], 422)
 
 
-def _status_form_view(customer_id: int, form_class: type[FlaskForm], template: str,
-                      action: Callable[[int, Customer, Any], str], date_field: str) -> ResponseReturnValue:
+def _status_form_view(
+    customer_id: int,
+    form_class: type[FlaskForm],
+    template: str,
+    action: Callable[[int, Customer, Any], str],
+    date_field: str,
+) -> ResponseReturnValue:
     """GET shows a small form for the customer; POST calls `action(customer, form)` and goes back to the page."""
     branch_id = current_branch_id()
     customer = get_in_branch(db.session(), Customer, customer_id, branch_id)
@@ -186,17 +241,25 @@ def _status_form_view(customer_id: int, form_class: type[FlaskForm], template: s
             form.version.data = str(customer.version)
     form.ensure_token()
     return render_template(template, form=form, customer=customer, general_errors=general), (
-        200 if request.method == "GET" else 422)
+        200 if request.method == "GET" else 422
+    )
 
 
 @blueprint.route("/<int:customer_id>/pause", methods=["GET", "POST"])
 @roles_required(*OFFICE_ROLES)
 def pause(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: PauseForm) -> str:
-        customer_service.pause_customer(db.session(), branch_id, customer.id, paused_from=form.paused_from.data,
-                                        paused_until=form.paused_until.data, reason=form.reason.data or "",
-                                        expected_version=form.expected_version, actor=current_actor(),
-                                        form_token=form.form_token.data or "")
+        customer_service.pause_customer(
+            db.session(),
+            branch_id,
+            customer.id,
+            paused_from=form.paused_from.data,
+            paused_until=form.paused_until.data,
+            reason=form.reason.data or "",
+            expected_version=form.expected_version,
+            actor=current_actor(),
+            form_token=form.form_token.data or "",
+        )
         return "Deliveries paused."
 
     return _status_form_view(customer_id, PauseForm, "customers/pause.html", action, "paused_from")
@@ -206,9 +269,16 @@ def pause(customer_id: int) -> ResponseReturnValue:
 @roles_required(*OFFICE_ROLES)
 def end(customer_id: int) -> ResponseReturnValue:
     def action(branch_id: int, customer: Customer, form: EndForm) -> str:
-        customer_service.end_customer(db.session(), branch_id, customer.id, ended_on=form.ended_on.data,
-                                      reason=form.reason.data or "", expected_version=form.expected_version,
-                                      actor=current_actor(), form_token=form.form_token.data or "")
+        customer_service.end_customer(
+            db.session(),
+            branch_id,
+            customer.id,
+            ended_on=form.ended_on.data,
+            reason=form.reason.data or "",
+            expected_version=form.expected_version,
+            actor=current_actor(),
+            form_token=form.form_token.data or "",
+        )
         return "Membership ended. The record and its history are kept."
 
     return _status_form_view(customer_id, EndForm, "customers/end.html", action, "ended_on")
@@ -221,9 +291,17 @@ def renew(customer_id: int) -> ResponseReturnValue:
         amount = form.amount_pence
         if amount is None:
             raise ValidationError({"amount": "Enter the amount in pounds and pence, for example 1.00."})
-        customer_service.renew_membership(db.session(), branch_id, customer.id, paid_on=form.paid_on.data,
-                                          amount_pence=amount, years=form.years.data or 0, actor=current_actor(),
-                                          form_token=form.form_token.data or "", today=_today())
+        customer_service.renew_membership(
+            db.session(),
+            branch_id,
+            customer.id,
+            paid_on=form.paid_on.data,
+            amount_pence=amount,
+            years=form.years.data or 0,
+            actor=current_actor(),
+            form_token=form.form_token.data or "",
+            today=_today(),
+        )
         return "Membership renewed."
 
     return _status_form_view(customer_id, RenewForm, "customers/renew.html", action, "paid_on")
@@ -236,9 +314,14 @@ def resume(customer_id: int) -> ResponseReturnValue:
     form = ResumeForm()
     if form.validate_on_submit():
         try:
-            customer_service.resume_customer(db.session(), branch_id, customer_id,
-                                             expected_version=form.expected_version, actor=current_actor(),
-                                             form_token=form.form_token.data or "")
+            customer_service.resume_customer(
+                db.session(),
+                branch_id,
+                customer_id,
+                expected_version=form.expected_version,
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+            )
         except ValidationError as error:
             db.session.rollback()
             flash(" ".join(error.field_errors.values()), "error")

@@ -1,4 +1,5 @@
 """The branch dashboard and the admin's branch switch."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,15 +35,23 @@ def index() -> ResponseReturnValue:
     branch_form = None
     if current_user.role is UserRole.ADMIN:
         branch_form = BranchChoiceForm(branch_id=branch_id)
-        branch_form.branch_id.choices = [(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
+        branch_form.branch_id.choices = [
+            (b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))
+        ]
     next_round = None
     plans_out_of_date = []
     if current_user.role is UserRole.DRIVER:
         next_round = next_round_for_volunteer(db.session(), branch_id, current_user.volunteer_id, _today())
     else:
         plans_out_of_date = published_plans_out_of_date(db.session(), branch_id, _today())
-    return render_template("dashboard.html", summary=summary, branch=branch, branch_form=branch_form,
-                           next_round=next_round, plans_out_of_date=plans_out_of_date)
+    return render_template(
+        "dashboard.html",
+        summary=summary,
+        branch=branch,
+        branch_form=branch_form,
+        next_round=next_round,
+        plans_out_of_date=plans_out_of_date,
+    )
 
 
 @blueprint.route("/branch", methods=["POST"])
@@ -62,6 +71,10 @@ def health() -> ResponseReturnValue:
     from foodtrain.job_queue import job_queue
 
     health = check_health(db.session(), job_queue(current_app))
-    return {"status": "ok" if health.ok else "failing", "database": health.database, "queue": health.queue,
-            "queue_storage": job_queue(current_app).storage, "queued_jobs": health.queued_jobs}, \
-        200 if health.ok else 503
+    return {
+        "status": "ok" if health.ok else "failing",
+        "database": health.database,
+        "queue": health.queue,
+        "queue_storage": job_queue(current_app).storage,
+        "queued_jobs": health.queued_jobs,
+    }, 200 if health.ok else 503

@@ -1,4 +1,5 @@
 """Friendly error pages; a domain NotFoundError becomes a 404."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template
@@ -20,8 +21,9 @@ _MESSAGES = {
 
 
 def _render(status: int, message: str | None = None) -> ResponseReturnValue:
-    return render_template("errors/error.html", status=status,
-                           message=message or _MESSAGES.get(status, "Something went wrong.")), status
+    return render_template(
+        "errors/error.html", status=status, message=message or _MESSAGES.get(status, "Something went wrong.")
+    ), status
 
 
 def init_app(app: Flask) -> None:

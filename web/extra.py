@@ -1,6 +1,7 @@
 """EXTRA home-support jobs: request, schedule to a skilled PVG-cleared volunteer who is free, print the job
 sheet, record completion with time and payment. Choosing the volunteer shows who is cleared, so scheduling is
 for coordinators and admins; the office requests, prints and completes."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,17 +47,24 @@ NAV_ITEMS = [("EXTRA", "extra.index", OFFICE_ROLES, 46)]
 def index() -> ResponseReturnValue:
     status = enum_of(ExtraJobStatus, request.args.get("status"))
     jobs = extra_service.list_jobs(db.session(), current_branch_id(), status=status)
-    return render_template("support/extra_index.html", jobs=jobs, status=status,
-                           status_labels=extra_service.STATUS_LABELS, urgency_labels=extra_service.URGENCY_LABELS,
-                           format_pence=format_pence)
+    return render_template(
+        "support/extra_index.html",
+        jobs=jobs,
+        status=status,
+        status_labels=extra_service.STATUS_LABELS,
+        urgency_labels=extra_service.URGENCY_LABELS,
+        format_pence=format_pence,
+    )
 
 
 def _request_form(branch_id: int) -> ExtraRequestForm:
     form = ExtraRequestForm()
-    form.customer_id.choices = options([("", "— choose —")] + [(str(i), label) for i, label in
-                                                       customer_choices(db.session(), branch_id)])
-    form.task_type_id.choices = options([("", "— choose —")] + [
-        (str(task.id), task.name) for task in extra_service.task_types(db.session(), branch_id)])
+    form.customer_id.choices = options(
+        [("", "— choose —")] + [(str(i), label) for i, label in customer_choices(db.session(), branch_id)]
+    )
+    form.task_type_id.choices = options(
+        [("", "— choose —")] + [(str(task.id), task.name) for task in extra_service.task_types(db.session(), branch_id)]
+    )
     return form
 
 
@@ -73,13 +81,21 @@ def create() -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         job_request = extra_service.JobRequest(
-            customer_id=int_of(form.customer_id.data), task_type_id=int_of(form.task_type_id.data),
+            customer_id=int_of(form.customer_id.data),
+            task_type_id=int_of(form.task_type_id.data),
             details=form.details.data or "",
             preferred_weekdays=frozenset(int(d) for d in form.preferred_weekdays.data or [] if str(d).isdigit()),
-            urgency=enum_of(ExtraUrgency, form.urgency.data) or ExtraUrgency.ROUTINE)
+            urgency=enum_of(ExtraUrgency, form.urgency.data) or ExtraUrgency.ROUTINE,
+        )
         try:
-            job_id = extra_service.request_job(db.session(), branch_id, job_request, actor=current_actor(),
-                                               form_token=form.form_token.data or "", today=branch_today())
+            job_id = extra_service.request_job(
+                db.session(),
+                branch_id,
+                job_request,
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -90,20 +106,31 @@ def create() -> ResponseReturnValue:
     return render_form(form, "Request an EXTRA job", "Save request", back=back, general=general, status=422)
 
 
-def _schedule_form(branch_id: int, job: ExtraJob, on: date | None,
-                   part: DayPart | None) -> tuple[ExtraScheduleForm, list[extra_service.Candidate]]:
+def _schedule_form(
+    branch_id: int, job: ExtraJob, on: date | None, part: DayPart | None
+) -> tuple[ExtraScheduleForm, list[extra_service.Candidate]]:
     form = ExtraScheduleForm()
     found = extra_service.candidates(db.session(), branch_id, job.id, on, part) if on and part else []
-    form.volunteer_id.choices = options([("", "— choose —")] + [
-        (str(c.volunteer_id), c.name + ("" if c.free else " (not free: " + "; ".join(c.reasons) + ")"))
-        for c in found])
+    form.volunteer_id.choices = options(
+        [("", "— choose —")]
+        + [
+            (str(c.volunteer_id), c.name + ("" if c.free else " (not free: " + "; ".join(c.reasons) + ")"))
+            for c in found
+        ]
+    )
     return form, found
 
 
-def _render_job(job: ExtraJob, *, schedule_form: ExtraScheduleForm | None = None,
-                candidates: Sequence[extra_service.Candidate] = (), complete_form: FlaskForm | None = None,
-                cancel_form: FlaskForm | None = None, general: Sequence[str] = (),
-                status: int = 200) -> ResponseReturnValue:
+def _render_job(
+    job: ExtraJob,
+    *,
+    schedule_form: ExtraScheduleForm | None = None,
+    candidates: Sequence[extra_service.Candidate] = (),
+    complete_form: FlaskForm | None = None,
+    cancel_form: FlaskForm | None = None,
+    general: Sequence[str] = (),
+    status: int = 200,
+) -> ResponseReturnValue:
     branch_id = current_branch_id()
     can_plan = current_user.role in PLANNERS
     if schedule_form is None and can_plan:
@@ -122,12 +149,20 @@ def _render_job(job: ExtraJob, *, schedule_form: ExtraScheduleForm | None = None
     if cancel_form is None:
         cancel_form = ExtraCancelForm()
         cancel_form.version.data = str(job.version)
-    return render_template("support/extra_job.html", job=job, schedule_form=schedule_form if can_plan else None,
-                           candidates=candidates, complete_form=complete_form, cancel_form=cancel_form,
-                           general_errors=list(general), status_labels=extra_service.STATUS_LABELS,
-                           urgency_labels=extra_service.URGENCY_LABELS, format_pence=format_pence,
-                           weekdays=extra_service.weekdays_of(job.preferred_weekdays_mask),
-                           price_list=extra_service.task_types(db.session(), branch_id)), status
+    return render_template(
+        "support/extra_job.html",
+        job=job,
+        schedule_form=schedule_form if can_plan else None,
+        candidates=candidates,
+        complete_form=complete_form,
+        cancel_form=cancel_form,
+        general_errors=list(general),
+        status_labels=extra_service.STATUS_LABELS,
+        urgency_labels=extra_service.URGENCY_LABELS,
+        format_pence=format_pence,
+        weekdays=extra_service.weekdays_of(job.preferred_weekdays_mask),
+        price_list=extra_service.task_types(db.session(), branch_id),
+    ), status
 
 
 @blueprint.route("/<int:extra_job_id>")
@@ -149,12 +184,26 @@ def schedule(extra_job_id: int) -> ResponseReturnValue:
     form, found = _schedule_form(branch_id, job, on, part)
     if form.validate_on_submit() or (form.errors.keys() <= {"volunteer_id"}):
         if not form.volunteer_id.data:  # first step: show who can do it then
-            return redirect(url_for("extra.show", extra_job_id=job.id, date=on.isoformat() if on else None,
-                                    part=part.value if part else None))
+            return redirect(
+                url_for(
+                    "extra.show",
+                    extra_job_id=job.id,
+                    date=on.isoformat() if on else None,
+                    part=part.value if part else None,
+                )
+            )
         try:
-            extra_service.schedule_job(db.session(), branch_id, job.id, volunteer_id=int_of(form.volunteer_id.data),
-                                       on=on, part=part, expected_version=form.expected_version,
-                                       actor=current_actor(), today=branch_today())
+            extra_service.schedule_job(
+                db.session(),
+                branch_id,
+                job.id,
+                volunteer_id=int_of(form.volunteer_id.data),
+                on=on,
+                part=part,
+                expected_version=form.expected_version,
+                actor=current_actor(),
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -179,12 +228,18 @@ def complete(extra_job_id: int) -> ResponseReturnValue:
             form.amount_paid.errors = ["Enter an amount in pounds, e.g. 5.00."]
         else:
             try:
-                extra_service.complete_job(db.session(), branch_id, job.id, time_spent_min=form.time_spent_min.data,
-                                           amount_paid_pence=amount,
-                                           payment_method=enum_of(PaymentMethod, form.payment_method.data),
-                                           notes=form.completion_notes.data or "",
-                                           expected_version=form.expected_version, actor=current_actor(),
-                                           today=branch_today())
+                extra_service.complete_job(
+                    db.session(),
+                    branch_id,
+                    job.id,
+                    time_spent_min=form.time_spent_min.data,
+                    amount_paid_pence=amount,
+                    payment_method=enum_of(PaymentMethod, form.payment_method.data),
+                    notes=form.completion_notes.data or "",
+                    expected_version=form.expected_version,
+                    actor=current_actor(),
+                    today=branch_today(),
+                )
             except ValidationError as error:
                 db.session.rollback()
                 general = apply_errors(form, error.field_errors)
@@ -204,8 +259,14 @@ def cancel(extra_job_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            extra_service.cancel_job(db.session(), branch_id, job.id, reason=form.cancel_reason.data or "",
-                                     expected_version=form.expected_version, actor=current_actor())
+            extra_service.cancel_job(
+                db.session(),
+                branch_id,
+                job.id,
+                reason=form.cancel_reason.data or "",
+                expected_version=form.expected_version,
+                actor=current_actor(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -226,8 +287,11 @@ def sheet(extra_job_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash("Schedule the job before printing its sheet.", "error")
         return redirect(url_for("extra.show", extra_job_id=extra_job_id))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="extra-job-{extra_job_id}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="extra-job-{extra_job_id}.pdf"'},
+    )
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>", methods=["GET", "POST"])
@@ -241,14 +305,19 @@ def volunteer_profile(volunteer_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     volunteer, profile, skills = support_profile(db.session(), branch_id, volunteer_id)
     form = SupportProfileForm()
-    form.task_type_ids.choices = options((task.id, task.name) for task in extra_service.task_types(db.session(), branch_id))
+    form.task_type_ids.choices = options(
+        (task.id, task.name) for task in extra_service.task_types(db.session(), branch_id)
+    )
     title = f"EXTRA and befriending: {volunteer.full_name}"
     back = (url_for("volunteers.show", volunteer_id=volunteer.id), volunteer.full_name)
     if request.method == "GET":
         form.task_type_ids.data = [str(task_id) for task_id in sorted(skills)]
         if profile is not None:
             form.befriender.data, form.languages.data, form.interests.data = (
-                profile.befriender, profile.languages, profile.interests)
+                profile.befriender,
+                profile.languages,
+                profile.interests,
+            )
             form.gender.data = profile.gender.value if profile.gender else ""
         form.ensure_token()
         return render_form(form, title, "Save", back=back)
@@ -256,8 +325,11 @@ def volunteer_profile(volunteer_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         details = SupportProfileDetails(
             task_type_ids=frozenset(int(v) for v in form.task_type_ids.data or [] if str(v).isdigit()),
-            befriender=bool(form.befriender.data), gender=enum_of(Gender, form.gender.data),
-            languages=form.languages.data or "", interests=form.interests.data or "")
+            befriender=bool(form.befriender.data),
+            gender=enum_of(Gender, form.gender.data),
+            languages=form.languages.data or "",
+            interests=form.interests.data or "",
+        )
         try:
             save_support_profile(db.session(), branch_id, volunteer.id, details, actor=current_actor())
         except ValidationError as error:
@@ -289,9 +361,14 @@ def prices() -> ResponseReturnValue:
                 form.price.errors = ["Enter an amount in pounds, e.g. 3.00."]
             else:
                 try:
-                    extra_service.add_price(db.session(), branch_id, task_name=form.task_name.data or "",
-                                            effective_from=form.effective_from.data, price_pence=price,
-                                            actor=current_actor())
+                    extra_service.add_price(
+                        db.session(),
+                        branch_id,
+                        task_name=form.task_name.data or "",
+                        effective_from=form.effective_from.data,
+                        price_pence=price,
+                        actor=current_actor(),
+                    )
                 except ValidationError as error:
                     db.session.rollback()
                     general = apply_errors(form, error.field_errors)
@@ -301,10 +378,18 @@ def prices() -> ResponseReturnValue:
     form.ensure_token()
     from web.support_forms import TaskTypeOfferForm
 
-    return render_form(form, "EXTRA price list", "Add price", back=(url_for("extra.index"), "EXTRA jobs"),
-                       general=general, status=status, template="support/prices.html",
-                       tasks=extra_service.task_types(db.session(), branch_id, active_only=False),
-                       format_pence=format_pence, offer_form=TaskTypeOfferForm())
+    return render_form(
+        form,
+        "EXTRA price list",
+        "Add price",
+        back=(url_for("extra.index"), "EXTRA jobs"),
+        general=general,
+        status=status,
+        template="support/prices.html",
+        tasks=extra_service.task_types(db.session(), branch_id, active_only=False),
+        format_pence=format_pence,
+        offer_form=TaskTypeOfferForm(),
+    )
 
 
 @blueprint.route("/prices/<int:task_type_id>/offered", methods=["POST"])
@@ -319,8 +404,11 @@ def task_type_offered(task_type_id: int) -> ResponseReturnValue:
         flash("Nothing changed: use the Retire or Offer again button.", "error")
         return redirect(url_for("extra.prices"))
     offered = form.offered.data == "1"
-    extra_service.set_task_type_offered(db.session(), current_branch_id(), task_type_id, offered=offered,
-                                        actor=current_actor())
-    flash("Offered again." if offered else "Retired: no longer offered for new jobs; its prices and past jobs stay.",
-          "success")
+    extra_service.set_task_type_offered(
+        db.session(), current_branch_id(), task_type_id, offered=offered, actor=current_actor()
+    )
+    flash(
+        "Offered again." if offered else "Retired: no longer offered for new jobs; its prices and past jobs stay.",
+        "success",
+    )
     return redirect(url_for("extra.prices"))

@@ -4,6 +4,7 @@ The parsed rows wait on the server in an ImportBatch (see foodtrain.services.imp
 token and only by the user who uploaded them, in their branch. Admins and coordinators only: a volunteer
 spreadsheet may hold PVG details.
 """
+
 from __future__ import annotations
 
 
@@ -27,10 +28,15 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 def _render_index(form: ImportUploadForm, general: list[str], status: int = 200) -> ResponseReturnValue:
     recent = import_service.recent_imports(db.session(), current_branch_id(), current_actor())
-    return render_template("imports/index.html", form=form, general_errors=general, recent=recent,
-                           customer_columns=import_service.CUSTOMER_COLUMNS,
-                           volunteer_columns=import_service.VOLUNTEER_COLUMNS,
-                           max_rows=import_service.MAX_IMPORT_ROWS), status
+    return render_template(
+        "imports/index.html",
+        form=form,
+        general_errors=general,
+        recent=recent,
+        customer_columns=import_service.CUSTOMER_COLUMNS,
+        volunteer_columns=import_service.VOLUNTEER_COLUMNS,
+        max_rows=import_service.MAX_IMPORT_ROWS,
+    ), status
 
 
 @blueprint.route("/", methods=["GET", "POST"])
@@ -45,9 +51,14 @@ def index() -> ResponseReturnValue:
         form.file.errors = ["The file is larger than 5 MB: split it into smaller files."]
         return _render_index(form, [], 422)
     try:
-        token = import_service.start_import(db.session(), current_branch_id(),
-                                            kind=form.kind.data or "", filename=getattr(upload, "filename", "") or "",
-                                            data=data, actor=current_actor())
+        token = import_service.start_import(
+            db.session(),
+            current_branch_id(),
+            kind=form.kind.data or "",
+            filename=getattr(upload, "filename", "") or "",
+            data=data,
+            actor=current_actor(),
+        )
     except ValidationError as error:
         db.session.rollback()
         return _render_index(form, apply_errors(form, error.field_errors), 422)
@@ -58,16 +69,20 @@ def index() -> ResponseReturnValue:
 @roles_required(*IMPORT_ROLES)
 def preview(token: str) -> ResponseReturnValue:
     result = import_service.import_preview(db.session(), current_branch_id(), current_actor(), token, branch_today())
-    return render_template("imports/preview.html", preview=result, form=ImportConfirmForm(),
-                           columns=import_service.COLUMNS[result.kind])
+    return render_template(
+        "imports/preview.html", preview=result, form=ImportConfirmForm(), columns=import_service.COLUMNS[result.kind]
+    )
 
 
 @blueprint.route("/<token>/problems.csv")
 @roles_required(*IMPORT_ROLES)
 def problems(token: str) -> ResponseReturnValue:
     result = import_service.import_preview(db.session(), current_branch_id(), current_actor(), token, branch_today())
-    return Response(import_service.problems_csv(result), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=import-problems.csv"})
+    return Response(
+        import_service.problems_csv(result),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=import-problems.csv"},
+    )
 
 
 @blueprint.route("/<token>/confirm", methods=["POST"])
@@ -76,8 +91,9 @@ def confirm(token: str) -> ResponseReturnValue:
     form = ImportConfirmForm()
     if form.validate_on_submit():
         try:
-            count = import_service.confirm_import(db.session(), current_branch_id(), current_actor(), token,
-                                                  today=branch_today())
+            count = import_service.confirm_import(
+                db.session(), current_branch_id(), current_actor(), token, today=branch_today()
+            )
         except ValidationError as error:
             db.session.rollback()
             flash(" ".join(error.field_errors.values()), "error")
@@ -99,5 +115,8 @@ def cancel(token: str) -> ResponseReturnValue:
 @blueprint.route("/templates/<kind>.csv")
 @roles_required(*IMPORT_ROLES)
 def template(kind: str) -> ResponseReturnValue:
-    return Response(import_service.template_csv(kind), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={kind}-template.csv"})
+    return Response(
+        import_service.template_csv(kind),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={kind}-template.csv"},
+    )

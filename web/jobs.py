@@ -1,4 +1,5 @@
 """Background jobs seen from the browser: start one, watch its progress, cancel it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,9 @@ def start_job(kind: str, parameters: dict[str, Any]) -> int:
 
     With JOBS_RUN_INLINE (tests) the job runs to the end before this returns.
     """
-    job_id = submit_job(db.session(), branch_id=current_branch_id(), kind=kind, parameters=parameters,
-                        user_id=current_user.id)
+    job_id = submit_job(
+        db.session(), branch_id=current_branch_id(), kind=kind, parameters=parameters, user_id=current_user.id
+    )
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's real-object accessor is untyped
     if app.config.get("JOBS_RUN_INLINE"):
         _run_in_app(app, job_id)
@@ -58,8 +60,14 @@ def progress(job_id: int) -> ResponseReturnValue:
     job = get_job(db.session(), job_id, current_branch_id())
     progress = {key: value for key, value in job.progress.items() if key not in ("best_objective", "bound")}
     progress["quality"] = plan_quality(job.progress.get("best_objective"), job.progress.get("bound"))
-    return {"id": job.id, "status": job.status.value, "finished": job.finished, "progress": progress,
-            "result_url": job.result.get("url"), "error": job.error_message}
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "finished": job.finished,
+        "progress": progress,
+        "result_url": job.result.get("url"),
+        "error": job.error_message,
+    }
 
 
 @blueprint.route("/<int:job_id>/cancel", methods=["POST"])

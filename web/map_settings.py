@@ -1,5 +1,6 @@
 """The branch's map (admins): what the route maps draw under the rounds — the offline map, or the branch's
 own tile server. FOODTRAIN_MAP_TILE_URLS is the default for a branch that has not chosen."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -19,12 +20,18 @@ NAV_ITEMS = [("Map", "map_settings.index", (UserRole.ADMIN,), 92)]
 
 
 class MapTilesForm(FlaskForm):
-    source = RadioField("What the route maps draw under the rounds", choices=[
-        SelectChoice("default", "The server's setting (FOODTRAIN_MAP_TILE_URLS)"),
-        SelectChoice("offline", "The offline map only (coast, lochs, towns: nothing is loaded from elsewhere)"),
-        SelectChoice("own", "The branch's own tile server")])
-    tile_url = StringField("Tile server address", render_kw={"maxlength": MAX_TILE_URL_LENGTH, "spellcheck": "false",
-                                                              "autocomplete": "off", "inputmode": "url"})
+    source = RadioField(
+        "What the route maps draw under the rounds",
+        choices=[
+            SelectChoice("default", "The server's setting (FOODTRAIN_MAP_TILE_URLS)"),
+            SelectChoice("offline", "The offline map only (coast, lochs, towns: nothing is loaded from elsewhere)"),
+            SelectChoice("own", "The branch's own tile server"),
+        ],
+    )
+    tile_url = StringField(
+        "Tile server address",
+        render_kw={"maxlength": MAX_TILE_URL_LENGTH, "spellcheck": "false", "autocomplete": "off", "inputmode": "url"},
+    )
 
 
 def _setting() -> MapTileSetting:
@@ -32,16 +39,19 @@ def _setting() -> MapTileSetting:
 
 
 def _render(form: MapTilesForm, setting: MapTileSetting, status: int = 200) -> ResponseReturnValue:
-    return render_template("map_settings/index.html", form=form, setting=setting,
-                           branch=db.session.get(Branch, current_branch_id())), status
+    return render_template(
+        "map_settings/index.html", form=form, setting=setting, branch=db.session.get(Branch, current_branch_id())
+    ), status
 
 
 @blueprint.route("/")
 @roles_required(UserRole.ADMIN)
 def index() -> ResponseReturnValue:
     setting = _setting()
-    return _render(MapTilesForm(formdata=None, source=setting.source,
-                                tile_url=setting.stored if setting.source == "own" else ""), setting)
+    return _render(
+        MapTilesForm(formdata=None, source=setting.source, tile_url=setting.stored if setting.source == "own" else ""),
+        setting,
+    )
 
 
 @blueprint.route("/", methods=["POST"])
@@ -51,8 +61,9 @@ def save() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, _setting(), 400)
     try:
-        set_map_tiles(db.session(), current_branch_id(), form.source.data or "", form.tile_url.data or "",
-                      actor=current_actor())
+        set_map_tiles(
+            db.session(), current_branch_id(), form.source.data or "", form.tile_url.data or "", actor=current_actor()
+        )
     except ValidationError as error:
         for name, message in error.field_errors.items():
             getattr(form, name).errors.append(message)

@@ -5,6 +5,7 @@ registered; one that also defines `NAV_ITEMS` — a list of (label, endpoint,
 roles) — adds its entries to the main menu for those roles, in `NAV_ORDER`
 position.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -51,7 +52,10 @@ def register_blueprints(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {"nav_items": [], "current_nav_item": None}
         visible = menu_of_role.get(current_user.role, [])
-        return {"nav_items": visible, "current_nav_item": current_nav_item(visible, request.endpoint, request.blueprint)}
+        return {
+            "nav_items": visible,
+            "current_nav_item": current_nav_item(visible, request.endpoint, request.blueprint),
+        }
 
 
 def current_nav_item(items: list[NavItem], endpoint: str | None, blueprint: str | None) -> NavItem | None:

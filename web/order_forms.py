@@ -1,4 +1,5 @@
 """Forms for taking, packing, delivering and cancelling orders: parsing and checking what the browser sends."""
+
 from __future__ import annotations
 
 import re
@@ -53,12 +54,24 @@ def _strip(value: Any) -> Any:
 class OrderLineForm(Form):
     """One line of the list (a sub-form: the CSRF token belongs to the whole order form)."""
 
-    item = StringField("Item", validators=[Optional(), Length(max=ITEM_MAX_LENGTH)], filters=[_strip],
-                       render_kw={"autocomplete": "off", "maxlength": ITEM_MAX_LENGTH})
-    quantity = StringField("Quantity", default="1", filters=[_strip],
-                           render_kw={"inputmode": "numeric", "autocomplete": "off", "size": 3, "maxlength": 6})
-    notes = StringField("Notes", validators=[Optional(), Length(max=LINE_NOTES_MAX_LENGTH)], filters=[_strip],
-                        render_kw={"autocomplete": "off", "maxlength": LINE_NOTES_MAX_LENGTH})
+    item = StringField(
+        "Item",
+        validators=[Optional(), Length(max=ITEM_MAX_LENGTH)],
+        filters=[_strip],
+        render_kw={"autocomplete": "off", "maxlength": ITEM_MAX_LENGTH},
+    )
+    quantity = StringField(
+        "Quantity",
+        default="1",
+        filters=[_strip],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "size": 3, "maxlength": 6},
+    )
+    notes = StringField(
+        "Notes",
+        validators=[Optional(), Length(max=LINE_NOTES_MAX_LENGTH)],
+        filters=[_strip],
+        render_kw={"autocomplete": "off", "maxlength": LINE_NOTES_MAX_LENGTH},
+    )
     substitute_allowed = BooleanField("Substitute allowed", default=True)
 
     def is_blank(self) -> bool:
@@ -72,8 +85,12 @@ class OrderForm(FlaskForm):
     delivery_date = DateField(widget=HiddenInput(), validators=[InputRequired()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31)])
     lines = FieldList(FormField(OrderLineForm), min_entries=BLANK_LINES, max_entries=MAX_LINES)
-    notes = TextAreaField("Notes for the whole order", validators=[Optional(), Length(max=ORDER_NOTES_MAX_LENGTH)],
-                          filters=[_strip], render_kw={"rows": 3})
+    notes = TextAreaField(
+        "Notes for the whole order",
+        validators=[Optional(), Length(max=ORDER_NOTES_MAX_LENGTH)],
+        filters=[_strip],
+        render_kw={"rows": 3},
+    )
     add_item = StringField(validators=[Optional(), Length(max=ITEM_MAX_LENGTH)])
     more_lines = SubmitField("Add more lines")
     save = SubmitField("Save order")
@@ -112,8 +129,10 @@ class OrderForm(FlaskForm):
                 valid = False
             quantity = line.quantity.data or "1"
             if not _WHOLE_NUMBER.fullmatch(quantity) or not 1 <= int(quantity) <= MAX_QUANTITY:
-                line.quantity.errors = [*line.quantity.errors,
-                                        f"Line {number}: the quantity must be a whole number from 1 to {MAX_QUANTITY}."]
+                line.quantity.errors = [
+                    *line.quantity.errors,
+                    f"Line {number}: the quantity must be a whole number from 1 to {MAX_QUANTITY}.",
+                ]
                 valid = False
         if filled == 0:
             self.form_errors.append("Enter at least one item.")
@@ -126,11 +145,14 @@ class OrderForm(FlaskForm):
         for entry in self.lines.entries:
             line = entry.form
             quantity = line.quantity.data or "1"
-            inputs.append(OrderLineInput(
-                item=line.item.data or "", notes=line.notes.data or "",
-                quantity=int(quantity) if _WHOLE_NUMBER.fullmatch(quantity) else 0,
-                substitute_allowed=bool(line.substitute_allowed.data),
-            ))
+            inputs.append(
+                OrderLineInput(
+                    item=line.item.data or "",
+                    notes=line.notes.data or "",
+                    quantity=int(quantity) if _WHOLE_NUMBER.fullmatch(quantity) else 0,
+                    substitute_allowed=bool(line.substitute_allowed.data),
+                )
+            )
         return inputs
 
     def apply_errors(self, field_errors: dict[str, str]) -> None:
@@ -149,16 +171,19 @@ class OrderForm(FlaskForm):
 class _VersionedForm(FlaskForm):
     """Every edit carries the version it was loaded at: without it the changed-by-someone-else check is skipped."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired("Reload the page and try again."),
-                                                             NumberRange(min=1, max=MAX_ID)])
+    version = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired("Reload the page and try again."), NumberRange(min=1, max=MAX_ID)],
+    )
 
 
 class PackingForm(_VersionedForm):
     """Crates and the till receipt, recorded when the shop has packed the order."""
 
     crates = StringField("Crates", filters=[_strip], render_kw={"inputmode": "numeric", "maxlength": 3})
-    till_receipt = StringField("Till receipt (£)", filters=[_strip],
-                               render_kw={"inputmode": "decimal", "maxlength": 14})
+    till_receipt = StringField(
+        "Till receipt (£)", filters=[_strip], render_kw={"inputmode": "decimal", "maxlength": 14}
+    )
     return_shop_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     return_date = DateField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save packing")
@@ -182,21 +207,28 @@ class PackingForm(_VersionedForm):
 
 
 PAYMENT_CHOICES = [SelectChoice("", "— choose —")] + [
-    SelectChoice(method.value, PAYMENT_METHOD_LABELS[method]) for method in PaymentMethod]
+    SelectChoice(method.value, PAYMENT_METHOD_LABELS[method]) for method in PaymentMethod
+]
 
 
 class DeliveryForm(_VersionedForm):
     """Delivered (amount received, how paid) or not delivered (why)."""
 
-    outcome = RadioField("Outcome", choices=[SelectChoice("delivered", "Delivered"),
-                                                  SelectChoice("not_delivered", "Not delivered")],
-                         validators=[InputRequired(message="Choose delivered or not delivered.")])
-    amount_received = StringField("Amount received (£)", filters=[_strip],
-                                  render_kw={"inputmode": "decimal", "maxlength": 14})
+    outcome = RadioField(
+        "Outcome",
+        choices=[SelectChoice("delivered", "Delivered"), SelectChoice("not_delivered", "Not delivered")],
+        validators=[InputRequired(message="Choose delivered or not delivered.")],
+    )
+    amount_received = StringField(
+        "Amount received (£)", filters=[_strip], render_kw={"inputmode": "decimal", "maxlength": 14}
+    )
     payment_method = SelectField("Paid by", choices=PAYMENT_CHOICES, validators=[Optional()])
-    reason = StringField("Reason not delivered", filters=[_strip],
-                         validators=[Optional(), Length(max=REASON_MAX_LENGTH)],
-                         render_kw={"maxlength": REASON_MAX_LENGTH})
+    reason = StringField(
+        "Reason not delivered",
+        filters=[_strip],
+        validators=[Optional(), Length(max=REASON_MAX_LENGTH)],
+        render_kw={"maxlength": REASON_MAX_LENGTH},
+    )
     submit = SubmitField("Save delivery")
 
     amount_received_pence: int | None = None
@@ -227,10 +259,12 @@ class DeliveryForm(_VersionedForm):
 
 
 class CancelForm(_VersionedForm):
-    reason = StringField("Why is it cancelled?", filters=[_strip],
-                         validators=[InputRequired(message="Say why the order is cancelled."),
-                                     Length(max=REASON_MAX_LENGTH)],
-                         render_kw={"maxlength": REASON_MAX_LENGTH})
+    reason = StringField(
+        "Why is it cancelled?",
+        filters=[_strip],
+        validators=[InputRequired(message="Say why the order is cancelled."), Length(max=REASON_MAX_LENGTH)],
+        render_kw={"maxlength": REASON_MAX_LENGTH},
+    )
     confirmed = HiddenField()
     submit = SubmitField("Cancel this order")
 
@@ -238,8 +272,9 @@ class CancelForm(_VersionedForm):
 class MoveForm(_VersionedForm):
     """Move the order, lines and all, to another delivery date."""
 
-    delivery_date = DateField("New delivery date", validators=[InputRequired("Choose the new delivery date.")],
-                              render_kw={"type": "date"})
+    delivery_date = DateField(
+        "New delivery date", validators=[InputRequired("Choose the new delivery date.")], render_kw={"type": "date"}
+    )
     submit = SubmitField("Move the order")
 
 
@@ -249,4 +284,5 @@ class UndoCancelForm(_VersionedForm):
 
 class UndoDeliveryForm(_VersionedForm):
     """Take back a delivered / not delivered record made by mistake (the team's phone page)."""
+
     submit = SubmitField("Undo")

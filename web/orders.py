@@ -1,4 +1,5 @@
 """Orders: the board per delivery date, taking an order on the phone, shops' picking lists, packing and delivery."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -113,10 +114,21 @@ def edit(order_id: int) -> ResponseReturnValue:
     if not order.editable:
         flash(f"This order is {STATUS_LABELS[order.status].lower()}; it can no longer be changed.", "warning")
         return redirect(url_for(".show", order_id=order_id))
-    form = OrderForm(customer_id=context.customer_id, delivery_date=context.delivery_date, version=order.version,
-                     notes=order.notes, lines=[{"item": line.item, "quantity": str(line.quantity), "notes": line.notes,
-                                                "substitute_allowed": line.substitute_allowed}
-                                               for line in order.lines])
+    form = OrderForm(
+        customer_id=context.customer_id,
+        delivery_date=context.delivery_date,
+        version=order.version,
+        notes=order.notes,
+        lines=[
+            {
+                "item": line.item,
+                "quantity": str(line.quantity),
+                "notes": line.notes,
+                "substitute_allowed": line.substitute_allowed,
+            }
+            for line in order.lines
+        ],
+    )
     form.add_blank_lines(5)
     return _render_entry(form, context)
 
@@ -132,7 +144,9 @@ def update(order_id: int) -> ResponseReturnValue:
     return _take_order(form, None, None, order_id=order_id)
 
 
-def _take_order(form: OrderForm, customer_id: int | None, day: date | None, order_id: int | None) -> ResponseReturnValue:
+def _take_order(
+    form: OrderForm, customer_id: int | None, day: date | None, order_id: int | None
+) -> ResponseReturnValue:
     """Save the order, or show the form again (more lines, a usual item added, or errors) keeping what was typed."""
     branch_id = current_branch_id()
 
@@ -151,8 +165,15 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
         return _render_entry(form, context(), 400)
     try:
         saved_id = save_order(
-            db.session(), branch_id, customer_id or 0, day or date.min, form.line_inputs(), form.notes.data or "",
-            current_actor(), expected_version=form.version.data if order_id is not None else None, order_id=order_id,
+            db.session(),
+            branch_id,
+            customer_id or 0,
+            day or date.min,
+            form.line_inputs(),
+            form.notes.data or "",
+            current_actor(),
+            expected_version=form.version.data if order_id is not None else None,
+            order_id=order_id,
         )
     except StaleOrderError as error:
         form.form_errors.append(error.message)
@@ -161,8 +182,11 @@ def _take_order(form: OrderForm, customer_id: int | None, day: date | None, orde
         form.apply_errors(error.field_errors)
         return _render_entry(form, context(), 400)
     saved = get_order(db.session(), branch_id, saved_id)
-    flash(f"Order saved for {saved.customer.full_name} on {saved.delivery_date:%A %-d %B} "
-          f"({len(saved.lines)} item line{'' if len(saved.lines) == 1 else 's'}).", "info")
+    flash(
+        f"Order saved for {saved.customer.full_name} on {saved.delivery_date:%A %-d %B} "
+        f"({len(saved.lines)} item line{'' if len(saved.lines) == 1 else 's'}).",
+        "info",
+    )
     return redirect(url_for(".board", date=saved.delivery_date.isoformat()))
 
 
@@ -174,18 +198,30 @@ def _today() -> date:
     return branch_today()
 
 
-def _render_order(order_id: int, packing: PackingForm | None = None, delivery: DeliveryForm | None = None,
-                  cancel: CancelForm | None = None, move: MoveForm | None = None,
-                  status: int = 200) -> ResponseReturnValue:
+def _render_order(
+    order_id: int,
+    packing: PackingForm | None = None,
+    delivery: DeliveryForm | None = None,
+    cancel: CancelForm | None = None,
+    move: MoveForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     order = get_order(db.session(), current_branch_id(), order_id)
-    packing = packing or PackingForm(prefix="packing", formdata=None, version=order.version,
-                                     crates=str(order.crates) if order.crates is not None else "",
-                                     till_receipt=pence_as_input(order.till_receipt_pence))
+    packing = packing or PackingForm(
+        prefix="packing",
+        formdata=None,
+        version=order.version,
+        crates=str(order.crates) if order.crates is not None else "",
+        till_receipt=pence_as_input(order.till_receipt_pence),
+    )
     delivery = delivery or DeliveryForm(
-        prefix="delivery", formdata=None, version=order.version,
+        prefix="delivery",
+        formdata=None,
+        version=order.version,
         outcome={OrderStatus.DELIVERED: "delivered", OrderStatus.NOT_DELIVERED: "not_delivered"}.get(order.status),
-        amount_received=pence_as_input(order.amount_received_pence if order.amount_received_pence is not None
-                                       else order.amount_due_pence),
+        amount_received=pence_as_input(
+            order.amount_received_pence if order.amount_received_pence is not None else order.amount_due_pence
+        ),
         payment_method=(order.payment_method_received or order.customer.payment_method).value,
         reason=order.not_delivered_reason or "",
     )
@@ -193,8 +229,17 @@ def _render_order(order_id: int, packing: PackingForm | None = None, delivery: D
     undo = UndoCancelForm(prefix="undo", formdata=None, version=order.version)
     move = move or MoveForm(prefix="move", formdata=None, version=order.version)
     blocker = undo_blocker(db.session(), order, _today()) if order.status is OrderStatus.CANCELLED else ""
-    return render_template("orders/show.html", order=order, packing=packing, delivery=delivery, cancel=cancel,
-                           undo=undo, undo_blocker=blocker, move=move, status_labels=STATUS_LABELS), status
+    return render_template(
+        "orders/show.html",
+        order=order,
+        packing=packing,
+        delivery=delivery,
+        cancel=cancel,
+        undo=undo,
+        undo_blocker=blocker,
+        move=move,
+        status_labels=STATUS_LABELS,
+    ), status
 
 
 @blueprint.route("/<int:order_id>")
@@ -210,20 +255,31 @@ def packing(order_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_order(order_id, packing=form, status=400)
     try:
-        record_packing(db.session(), current_branch_id(), order_id, form.crates_count, form.till_receipt_pence,
-                       current_actor(), expected_version=form.version.data)
+        record_packing(
+            db.session(),
+            current_branch_id(),
+            order_id,
+            form.crates_count,
+            form.till_receipt_pence,
+            current_actor(),
+            expected_version=form.version.data,
+        )
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, packing=form, status=409)
     except ValidationError as error:
         field_errors(form, error.field_errors)
         return _render_order(order_id, packing=form, status=400)
-    flash(f"Packing recorded: {form.crates_count} crate{'' if form.crates_count == 1 else 's'}, "
-          f"till receipt {format_pence(form.till_receipt_pence)}.", "info")
+    flash(
+        f"Packing recorded: {form.crates_count} crate{'' if form.crates_count == 1 else 's'}, "
+        f"till receipt {format_pence(form.till_receipt_pence)}.",
+        "info",
+    )
     if form.return_shop_id.data and form.return_date.data:
         # Back to the order's own row, which says it was saved (the flash at the top is off-screen there).
-        return redirect(url_for(".shop_day", date=form.return_date.data.isoformat(), packed=order_id)
-                        + f"#order-{order_id}")
+        return redirect(
+            url_for(".shop_day", date=form.return_date.data.isoformat(), packed=order_id) + f"#order-{order_id}"
+        )
     return redirect(url_for(".show", order_id=order_id))
 
 
@@ -234,10 +290,18 @@ def delivery(order_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_order(order_id, delivery=form, status=400)
     try:
-        record_delivery(db.session(), current_branch_id(), order_id, form.delivered,
-                        form.amount_received_pence if form.delivered else None,
-                        form.method if form.delivered else None, form.reason.data or "", current_actor(),
-                        expected_version=form.version.data, today=_today())
+        record_delivery(
+            db.session(),
+            current_branch_id(),
+            order_id,
+            form.delivered,
+            form.amount_received_pence if form.delivered else None,
+            form.method if form.delivered else None,
+            form.reason.data or "",
+            current_actor(),
+            expected_version=form.version.data,
+            today=_today(),
+        )
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, delivery=form, status=409)
@@ -260,11 +324,21 @@ def cancel(order_id: int) -> ResponseReturnValue:
     if form.confirmed.data != "1":
         order = get_order(db.session(), current_branch_id(), order_id)
         if order.status is not OrderStatus.CANCELLED:
-            return render_template("orders/cancel_confirm.html", order=order, form=form,
-                                   on_round=order_round_text(db.session(), current_branch_id(), order_id))
+            return render_template(
+                "orders/cancel_confirm.html",
+                order=order,
+                form=form,
+                on_round=order_round_text(db.session(), current_branch_id(), order_id),
+            )
     try:
-        cancel_order(db.session(), current_branch_id(), order_id, form.reason.data or "", current_actor(),
-                     expected_version=form.version.data)
+        cancel_order(
+            db.session(),
+            current_branch_id(),
+            order_id,
+            form.reason.data or "",
+            current_actor(),
+            expected_version=form.version.data,
+        )
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, cancel=form, status=409)
@@ -285,8 +359,15 @@ def move(order_id: int) -> ResponseReturnValue:
         return _render_order(order_id, move=form, status=400)
     on_round = order_round_text(db.session(), current_branch_id(), order_id)
     try:
-        moved = move_order(db.session(), current_branch_id(), order_id, form.delivery_date.data, current_actor(),
-                           _today(), expected_version=form.version.data)
+        moved = move_order(
+            db.session(),
+            current_branch_id(),
+            order_id,
+            form.delivery_date.data,
+            current_actor(),
+            _today(),
+            expected_version=form.version.data,
+        )
     except StaleOrderError as error:
         form.form_errors.append(error.message)
         return _render_order(order_id, move=form, status=409)
@@ -296,13 +377,15 @@ def move(order_id: int) -> ResponseReturnValue:
     if moved.from_date == moved.to_date:
         flash(f"The order is already for {moved.to_date:%A %-d %B}.", "info")
         return redirect(url_for(".show", order_id=order_id))
-    flash(f"Order moved from {moved.from_date:%A %-d %B} to {moved.to_date:%A %-d %B}, with its shopping list.",
-          "info")
+    flash(f"Order moved from {moved.from_date:%A %-d %B} to {moved.to_date:%A %-d %B}, with its shopping list.", "info")
     if not moved.customer_due:
         flash(f"{moved.to_date:%A %-d %B} is not one of the customer's usual delivery days.", "warning")
     if on_round:
-        flash(f"It was planned on a round for {moved.from_date:%A %-d %B}: that day's route plan now says it is "
-              "out of date (the sheets show the stop as not to deliver); re-plan it.", "warning")
+        flash(
+            f"It was planned on a round for {moved.from_date:%A %-d %B}: that day's route plan now says it is "
+            "out of date (the sheets show the stop as not to deliver); re-plan it.",
+            "warning",
+        )
     return redirect(url_for(".show", order_id=order_id))
 
 
@@ -315,8 +398,9 @@ def undo_cancellation(order_id: int) -> ResponseReturnValue:
         flash("Reload the page and try again.", "error")
         return redirect(url_for(".show", order_id=order_id))
     try:
-        undo_cancel(db.session(), current_branch_id(), order_id, _today(), current_actor(),
-                    expected_version=form.version.data)
+        undo_cancel(
+            db.session(), current_branch_id(), order_id, _today(), current_actor(), expected_version=form.version.data
+        )
     except StaleOrderError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", order_id=order_id))
@@ -336,8 +420,10 @@ def delivery_recorded_message(order_id: int) -> str:
         return "Delivery recorded."
     balance = balance_text(customer_balance_pence(db.session(), current_branch_id(), order.customer_id))
     what = f"{format_pence(-difference)} less" if difference < 0 else f"{format_pence(difference)} more"
-    return (f"Delivery recorded: {format_pence(order.amount_received_pence)} received, {what} than the "
-            f"{format_pence(order.amount_due_pence)} due. Carried to {order.customer.full_name}'s balance: {balance}.")
+    return (
+        f"Delivery recorded: {format_pence(order.amount_received_pence)} received, {what} than the "
+        f"{format_pence(order.amount_due_pence)} due. Carried to {order.customer.full_name}'s balance: {balance}."
+    )
 
 
 def field_errors(form: FlaskForm, errors: dict[str, str]) -> None:
@@ -360,13 +446,26 @@ def shop_day() -> ResponseReturnValue:
     if day is None:
         return redirect(url_for(".shop_day", date=next_delivery_date(db.session(), current_branch_id(), _today())))
     summaries = shop_day_summary(db.session(), current_branch_id(), day)
-    forms = {order.order_id: PackingForm(prefix="packing", formdata=None, version=order.version,
-                                         crates=str(order.crates) if order.crates is not None else "",
-                                         till_receipt=pence_as_input(order.till_receipt_pence),
-                                         return_shop_id=summary.shop_id, return_date=day)
-             for summary in summaries for order in summary.orders}
-    return render_template("orders/shops.html", day=day, summaries=summaries, forms=forms,
-                           packed_id=int_argument(request.args.get("packed")))
+    forms = {
+        order.order_id: PackingForm(
+            prefix="packing",
+            formdata=None,
+            version=order.version,
+            crates=str(order.crates) if order.crates is not None else "",
+            till_receipt=pence_as_input(order.till_receipt_pence),
+            return_shop_id=summary.shop_id,
+            return_date=day,
+        )
+        for summary in summaries
+        for order in summary.orders
+    }
+    return render_template(
+        "orders/shops.html",
+        day=day,
+        summaries=summaries,
+        forms=forms,
+        packed_id=int_argument(request.args.get("packed")),
+    )
 
 
 @blueprint.route("/shops/<int:shop_id>/picking")

@@ -1,4 +1,5 @@
 """The outcomes survey (taken by the office, or typed in from the printed form) and the yearly outcomes report."""
+
 from __future__ import annotations
 
 
@@ -38,17 +39,26 @@ def index() -> ResponseReturnValue:
         rate = parse_pounds(rate_text) if rate_text else default_rate
     except MoneyFormatError:
         rate, errors = default_rate, ["The value of an hour must be an amount in pounds, e.g. 10.10."]
-    branch_ids = ([branch.id for branch in list_branches(db.session())] if current_user.role is UserRole.ADMIN
-                  else [current_branch_id()])
+    branch_ids = (
+        [branch.id for branch in list_branches(db.session())]
+        if current_user.role is UserRole.ADMIN
+        else [current_branch_id()]
+    )
     try:
         rows = outcome_service.outcomes_report(db.session(), branch_ids, year, rate)
     except ValidationError as error:
         errors += list(error.field_errors.values())
         year = branch_today().year
         rows = outcome_service.outcomes_report(db.session(), branch_ids, year, default_rate)
-    return render_template("support/outcomes.html", rows=rows, year=year, rate=format_pence(rate),
-                           outcomes=outcome_service.OUTCOME_LABELS, format_pence=format_pence, errors=errors), (
-        422 if errors else 200)
+    return render_template(
+        "support/outcomes.html",
+        rows=rows,
+        year=year,
+        rate=format_pence(rate),
+        outcomes=outcome_service.OUTCOME_LABELS,
+        format_pence=format_pence,
+        errors=errors,
+    ), (422 if errors else 200)
 
 
 @blueprint.route("/surveys/new", methods=["GET", "POST"])
@@ -67,12 +77,21 @@ def new_survey() -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         answers = outcome_service.SurveyAnswers(
-            customer_id=int_of(form.customer_id.data), surveyed_on=form.surveyed_on.data,
-            outcomes=frozenset(form.outcomes.data or []), comments=form.comments.data or "",
-            on_paper=bool(form.on_paper.data))
+            customer_id=int_of(form.customer_id.data),
+            surveyed_on=form.surveyed_on.data,
+            outcomes=frozenset(form.outcomes.data or []),
+            comments=form.comments.data or "",
+            on_paper=bool(form.on_paper.data),
+        )
         try:
-            survey_id = outcome_service.record_survey(db.session(), branch_id, answers, actor=current_actor(),
-                                                      form_token=form.form_token.data or "", today=branch_today())
+            survey_id = outcome_service.record_survey(
+                db.session(),
+                branch_id,
+                answers,
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -90,8 +109,12 @@ def show_survey(survey_id: int) -> ResponseReturnValue:
     branch_id = current_branch_id()
     survey = outcome_service.get_survey(db.session(), branch_id, survey_id)
     audit_view("outcome_survey.view", "outcome_survey", survey.id, branch_id, detail="outcomes,comments")
-    return render_template("support/survey.html", survey=survey, outcomes=outcome_service.OUTCOME_LABELS,
-                           said=outcome_service.survey_outcomes(survey))
+    return render_template(
+        "support/survey.html",
+        survey=survey,
+        outcomes=outcome_service.OUTCOME_LABELS,
+        said=outcome_service.survey_outcomes(survey),
+    )
 
 
 @blueprint.route("/surveys/form")

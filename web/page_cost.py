@@ -8,6 +8,7 @@ test client: CPU ms per request (process time: a figure that does not depend on 
 machine is) and SQL statements per request. ``--profile PAGE`` prints cProfile's top functions
 for that page. The load test (foodtrain.loadtest) measures the same pages over HTTP under load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,10 @@ def demo_app(password: str = "page-cost demo password") -> Iterator[Flask]:
 
     folder = Path(tempfile.mkdtemp(prefix="foodtrain-page-cost-"))
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'foodtrain.sqlite3'}",
-                          "PASSWORD_HASH_TIME_COST": 1}, instance_path=str(folder / "instance"))
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'foodtrain.sqlite3'}", "PASSWORD_HASH_TIME_COST": 1},
+            instance_path=str(folder / "instance"),
+        )
         with app.app_context():
             migrate_database()
             generate_demo(db.session(), branch_today(), password_factory=lambda: password)
@@ -91,33 +94,47 @@ class StatementCounter:
 
 def the_office_mix(client: FlaskClient) -> dict[str, Callable[[], object]]:
     """The load test's pages as calls on the test client: each returns the response (asserted 200)."""
+
     def get(path: str) -> Callable[[], object]:
         def call() -> object:
             answer = client.get(path)
             assert answer.status_code in (200, 302), (path, answer.status_code)
             return answer
+
         return call
 
     board_path = client.get("/orders/").headers["Location"]
     finder = client.get(GET_PAGES["phone order finder"]).get_data(as_text=True)
     # A customer with no order yet that day (an earlier run's saves turned others' pages into edits).
-    order_page = next(path for path in (link.replace("&amp;", "&") for link in PHONE_ORDER_LINK.findall(finder))
-                      if client.get(path).status_code == 200)
+    order_page = next(
+        path
+        for path in (link.replace("&amp;", "&") for link in PHONE_ORDER_LINK.findall(finder))
+        if client.get(path).status_code == 200
+    )
 
     def save() -> object:
         # The form as a fresh page has it; a saved order turns "new" into "edit", so save a new one each time.
         page = client.get(order_page)
         if page.status_code == 302:  # an order is in for that customer already: edit it
             page = client.get(page.headers["Location"])
-        fields = {**hidden_fields(page.get_data(as_text=True)), "lines-0-item": "Milk", "lines-0-quantity": "2",
-                  "lines-0-substitute_allowed": "y", "save": "Save order"}
+        fields = {
+            **hidden_fields(page.get_data(as_text=True)),
+            "lines-0-item": "Milk",
+            "lines-0-quantity": "2",
+            "lines-0-substitute_allowed": "y",
+            "save": "Save order",
+        }
         action = page.request.path if hasattr(page, "request") else order_page
         answer = client.post(action, data=fields)
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
         return answer
 
-    return {**{name: get(path) for name, path in GET_PAGES.items()}, "order board": get(board_path),
-            "phone order page": get(order_page), "phone order save (with its page)": save}
+    return {
+        **{name: get(path) for name, path in GET_PAGES.items()},
+        "order board": get(board_path),
+        "phone order page": get(order_page),
+        "phone order save (with its page)": save,
+    }
 
 
 def measure(app: Flask, requests: int) -> list[dict[str, object]]:
@@ -136,9 +153,14 @@ def measure(app: Flask, requests: int) -> list[dict[str, object]]:
                 cpu_ms.append((time.process_time() - started) * 1000)
                 statements.append(counter.count)
             ordered = sorted(cpu_ms)
-            rows.append({"page": name, "cpu_ms_median": round(statistics.median(cpu_ms), 1),
-                         "cpu_ms_p90": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
-                         "sql_statements": max(statements)})
+            rows.append(
+                {
+                    "page": name,
+                    "cpu_ms_median": round(statistics.median(cpu_ms), 1),
+                    "cpu_ms_p90": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+                    "sql_statements": max(statements),
+                }
+            )
     finally:
         counter.close()
     return rows

@@ -3,6 +3,7 @@
 The rules (required fields, ranges, postcode lookup, eligibility) live in the services, which answer with
 field errors; `apply_errors` puts those next to the fields.
 """
+
 from __future__ import annotations
 
 import enum
@@ -55,22 +56,44 @@ E = TypeVar("E", bound=enum.Enum)
 D = TypeVar("D")
 MAX_TEXT = 2000  # a typo guard before the services' own limits
 
-FREQUENCY_LABELS = {DeliveryFrequency.WEEKLY: "Every week", DeliveryFrequency.FORTNIGHTLY: "Every two weeks",
-                    DeliveryFrequency.FOUR_WEEKLY: "Every four weeks", DeliveryFrequency.AD_HOC: "Now and then (ad hoc)"}
-REFERRAL_LABELS = {ReferralSource.SELF: "Self-referral", ReferralSource.FAMILY: "Family",
-                   ReferralSource.GP: "GP", ReferralSource.SOCIAL_WORK: "Social work",
-                   ReferralSource.OTHER_AGENCY: "Another agency", ReferralSource.OTHER: "Other"}
-ROLE_LABELS = {VolunteerRole.DRIVER: "Driver", VolunteerRole.DELIVERY_MATE: "Delivery mate",
-               VolunteerRole.SHOPPER: "Shopper (in store)", VolunteerRole.OFFICE: "Office",
-               VolunteerRole.PROMOTION: "Promotion"}
-HELP_FREQUENCY_LABELS = {HelpFrequency.WEEKLY: "Every week", HelpFrequency.FORTNIGHTLY: "Every two weeks",
-                         HelpFrequency.MONTHLY: "Once a month", HelpFrequency.TIMES_PER_MONTH: "A number of times a month"}
-PVG_LABELS = {PvgStatus.NOT_NEEDED: "Not needed for this role", PvgStatus.PENDING: "Pending",
-              PvgStatus.CLEARED: "Cleared"}
+FREQUENCY_LABELS = {
+    DeliveryFrequency.WEEKLY: "Every week",
+    DeliveryFrequency.FORTNIGHTLY: "Every two weeks",
+    DeliveryFrequency.FOUR_WEEKLY: "Every four weeks",
+    DeliveryFrequency.AD_HOC: "Now and then (ad hoc)",
+}
+REFERRAL_LABELS = {
+    ReferralSource.SELF: "Self-referral",
+    ReferralSource.FAMILY: "Family",
+    ReferralSource.GP: "GP",
+    ReferralSource.SOCIAL_WORK: "Social work",
+    ReferralSource.OTHER_AGENCY: "Another agency",
+    ReferralSource.OTHER: "Other",
+}
+ROLE_LABELS = {
+    VolunteerRole.DRIVER: "Driver",
+    VolunteerRole.DELIVERY_MATE: "Delivery mate",
+    VolunteerRole.SHOPPER: "Shopper (in store)",
+    VolunteerRole.OFFICE: "Office",
+    VolunteerRole.PROMOTION: "Promotion",
+}
+HELP_FREQUENCY_LABELS = {
+    HelpFrequency.WEEKLY: "Every week",
+    HelpFrequency.FORTNIGHTLY: "Every two weeks",
+    HelpFrequency.MONTHLY: "Once a month",
+    HelpFrequency.TIMES_PER_MONTH: "A number of times a month",
+}
+PVG_LABELS = {
+    PvgStatus.NOT_NEEDED: "Not needed for this role",
+    PvgStatus.PENDING: "Pending",
+    PvgStatus.CLEARED: "Cleared",
+}
 PVG_FIELDS = ("pvg_status", "pvg_issued_on", "pvg_reference", "pvg_disclosure_type")
-PVG_TYPE_LABELS = {PvgDisclosureType.SCHEME_RECORD: "PVG Scheme Record",
-                   PvgDisclosureType.SCHEME_MEMBERSHIP_STATEMENT: "Scheme Membership Statement",
-                   PvgDisclosureType.SCHEME_RECORD_UPDATE: "Scheme Record Update"}
+PVG_TYPE_LABELS = {
+    PvgDisclosureType.SCHEME_RECORD: "PVG Scheme Record",
+    PvgDisclosureType.SCHEME_MEMBERSHIP_STATEMENT: "Scheme Membership Statement",
+    PvgDisclosureType.SCHEME_RECORD_UPDATE: "Scheme Record Update",
+}
 
 
 def new_form_token() -> str:
@@ -172,12 +195,13 @@ class CustomerForm(_VersionedForm):
     shop_id = SelectField("Shop", coerce=int, validate_choice=False)
     frequency = SelectField("How often", choices=_choices(FREQUENCY_LABELS))
     frequency_anchor_date = DateField("First (or any regular) delivery date", validators=[Optional()])
-    delivery_weekday = SelectField("Delivery day", choices=[SelectChoice(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)])
+    delivery_weekday = SelectField(
+        "Delivery day", choices=[SelectChoice(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
+    )
     window_start = TimeField("Deliver from", default=time(10, 0), validators=[Optional()])
     window_end = TimeField("Deliver by", default=time(16, 0), validators=[Optional()])
     list_method = SelectField("Shopping list comes", choices=_choices(LIST_METHOD_LABELS))
-    support_needs = MultiCheckboxField("Help wanted at the door",
-                                       choices=_choices(SUPPORT_NEED_LABELS))
+    support_needs = MultiCheckboxField("Help wanted at the door", choices=_choices(SUPPORT_NEED_LABELS))
     access_notes = TextAreaField("Access notes (key safe, knock loudly, ...)", validators=TEXT)
     payment_method = SelectField("Pays by", choices=_choices(PAYMENT_METHOD_LABELS))
     not_a_duplicate = BooleanField("This is a different person: add them anyway")
@@ -185,19 +209,26 @@ class CustomerForm(_VersionedForm):
     def to_details(self) -> CustomerDetails:
         weekday = self.delivery_weekday.data
         return CustomerDetails(
-            first_name=self.first_name.data or "", last_name=self.last_name.data or "",
-            address_line1=self.address_line1.data or "", address_line2=self.address_line2.data or "",
-            town=self.town.data or "", postcode=self.postcode.data or "",
-            place_by_hand=bool(self.place_by_hand.data), latitude=self.latitude.data or None,
-            longitude=self.longitude.data or None, phone=self.phone.data or "",
+            first_name=self.first_name.data or "",
+            last_name=self.last_name.data or "",
+            address_line1=self.address_line1.data or "",
+            address_line2=self.address_line2.data or "",
+            town=self.town.data or "",
+            postcode=self.postcode.data or "",
+            place_by_hand=bool(self.place_by_hand.data),
+            latitude=self.latitude.data or None,
+            longitude=self.longitude.data or None,
+            phone=self.phone.data or "",
             date_of_birth=self.date_of_birth.data,
             eligibility_override_reason=self.eligibility_override_reason.data or "",
             referral_source=_enum(ReferralSource, self.referral_source.data, ReferralSource.SELF),
-            referred_by=self.referred_by.data or "", shop_id=self.shop_id.data,
+            referred_by=self.referred_by.data or "",
+            shop_id=self.shop_id.data,
             frequency=_enum(DeliveryFrequency, self.frequency.data, DeliveryFrequency.WEEKLY),
             frequency_anchor_date=self.frequency_anchor_date.data,
             delivery_weekday=parse_whole_number(weekday, 6),
-            window_start=self.window_start.data, window_end=self.window_end.data,
+            window_start=self.window_start.data,
+            window_end=self.window_end.data,
             list_method=_enum(ListMethod, self.list_method.data, ListMethod.COLLECTED_FORM),
             support_needs=frozenset(need for need in SupportNeed if need.value in (self.support_needs.data or [])),
             access_notes=self.access_notes.data or "",
@@ -206,9 +237,22 @@ class CustomerForm(_VersionedForm):
 
     def fill_from(self, customer: Customer) -> None:
         """Prefill an edit form from the stored customer."""
-        for name in ("first_name", "last_name", "address_line1", "address_line2", "town", "postcode", "phone",
-                     "date_of_birth", "referred_by", "shop_id", "frequency_anchor_date", "window_start",
-                     "window_end", "access_notes"):
+        for name in (
+            "first_name",
+            "last_name",
+            "address_line1",
+            "address_line2",
+            "town",
+            "postcode",
+            "phone",
+            "date_of_birth",
+            "referred_by",
+            "shop_id",
+            "frequency_anchor_date",
+            "window_start",
+            "window_end",
+            "access_notes",
+        ):
             getattr(self, name).data = getattr(customer, name)
         self.eligibility_override_reason.data = customer.eligibility_override_reason or ""
         self.place_by_hand.data = is_placed_by_hand(customer.postcode, customer.latitude, customer.longitude)
@@ -272,8 +316,9 @@ class VolunteerForm(_VersionedForm):
     pvg_status = SelectField("PVG status", choices=_choices(PVG_LABELS))
     pvg_issued_on = DateField("PVG issue date", validators=[Optional()])
     pvg_reference = StringField("PVG reference", validators=TEXT)
-    pvg_disclosure_type = SelectField("Disclosure type", choices=[SelectChoice("", "Not recorded"), *_choices(PVG_TYPE_LABELS)],
-                                      validate_choice=False)  # anything unknown is stored as "not recorded"
+    pvg_disclosure_type = SelectField(
+        "Disclosure type", choices=[SelectChoice("", "Not recorded"), *_choices(PVG_TYPE_LABELS)], validate_choice=False
+    )  # anything unknown is stored as "not recorded"
     training_completed_on = DateField("Basic training completed on", validators=[Optional()])
     is_trainee = BooleanField("Trainee (shadows an experienced volunteer)")
     shadow_shifts_remaining = IntegerField("Shadow shifts still to do", default=0, validators=[Optional()])
@@ -304,17 +349,25 @@ class VolunteerForm(_VersionedForm):
                 if self.grid_field("avail", weekday, part).data or preferred:  # preferred implies available
                     availability[(weekday, part)] = preferred
         return VolunteerDetails(
-            first_name=self.first_name.data or "", last_name=self.last_name.data or "",
-            date_of_birth=self.date_of_birth.data, email=self.email.data or "", phone=self.phone.data or "",
-            postcode=self.postcode.data or "", joined_on=self.joined_on.data, left_on=self.left_on.data,
+            first_name=self.first_name.data or "",
+            last_name=self.last_name.data or "",
+            date_of_birth=self.date_of_birth.data,
+            email=self.email.data or "",
+            phone=self.phone.data or "",
+            postcode=self.postcode.data or "",
+            joined_on=self.joined_on.data,
+            left_on=self.left_on.data,
             roles=frozenset(role for role in VolunteerRole if role.value in (self.roles.data or [])),
             van_driving_approved=bool(self.van_driving_approved.data),
-            training_completed_on=self.training_completed_on.data, is_trainee=bool(self.is_trainee.data),
+            training_completed_on=self.training_completed_on.data,
+            is_trainee=bool(self.is_trainee.data),
             shadow_shifts_remaining=self.shadow_shifts_remaining.data or 0,
             help_frequency=_enum(HelpFrequency, self.help_frequency.data, HelpFrequency.WEEKLY),
-            shifts_per_month=self.shifts_per_month.data, max_shifts_per_week=self.max_shifts_per_week.data,
+            shifts_per_month=self.shifts_per_month.data,
+            max_shifts_per_week=self.max_shifts_per_week.data,
             max_consecutive_days=self.max_consecutive_days.data,
-            happy_to_do_extra=bool(self.happy_to_do_extra.data), availability=availability,
+            happy_to_do_extra=bool(self.happy_to_do_extra.data),
+            availability=availability,
             preferred_partner_ids=frozenset(self.preferred_partner_ids.data or []),
             never_partner_ids=frozenset(self.never_partner_ids.data or []),
         )
@@ -322,14 +375,32 @@ class VolunteerForm(_VersionedForm):
     def to_pvg(self) -> PvgDetails | None:
         if not self.has_pvg_fields:
             return None
-        return PvgDetails(status=_enum(PvgStatus, self.pvg_status.data, PvgStatus.PENDING),
-                          issued_on=self.pvg_issued_on.data, reference=self.pvg_reference.data or "",
-                          disclosure_type=_enum(PvgDisclosureType, self.pvg_disclosure_type.data, None))
+        return PvgDetails(
+            status=_enum(PvgStatus, self.pvg_status.data, PvgStatus.PENDING),
+            issued_on=self.pvg_issued_on.data,
+            reference=self.pvg_reference.data or "",
+            disclosure_type=_enum(PvgDisclosureType, self.pvg_disclosure_type.data, None),
+        )
 
     def fill_from(self, volunteer: Volunteer) -> None:
-        for name in ("first_name", "last_name", "date_of_birth", "email", "phone", "postcode", "joined_on",
-                     "left_on", "van_driving_approved", "training_completed_on", "is_trainee", "shadow_shifts_remaining",
-                     "shifts_per_month", "max_shifts_per_week", "max_consecutive_days", "happy_to_do_extra"):
+        for name in (
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "postcode",
+            "joined_on",
+            "left_on",
+            "van_driving_approved",
+            "training_completed_on",
+            "is_trainee",
+            "shadow_shifts_remaining",
+            "shifts_per_month",
+            "max_shifts_per_week",
+            "max_consecutive_days",
+            "happy_to_do_extra",
+        ):
             getattr(self, name).data = getattr(volunteer, name)
         self.help_frequency.data = volunteer.help_frequency.value
         self.roles.data = [role.value for role in volunteer.role_values]
@@ -342,8 +413,9 @@ class VolunteerForm(_VersionedForm):
             if row.weekday in GRID_WEEKDAYS:
                 self.grid_field("avail", row.weekday, row.day_part).data = True
                 self.grid_field("pref", row.weekday, row.day_part).data = row.preferred
-        self.preferred_partner_ids.data = [p.partner_id for p in volunteer.partner_preferences
-                                           if p.kind.value == "preferred"]
+        self.preferred_partner_ids.data = [
+            p.partner_id for p in volunteer.partner_preferences if p.kind.value == "preferred"
+        ]
         self.never_partner_ids.data = [p.partner_id for p in volunteer.partner_preferences if p.kind.value == "never"]
         self.version.data = str(volunteer.version)
 
@@ -351,10 +423,16 @@ class VolunteerForm(_VersionedForm):
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 for _weekday in GRID_WEEKDAYS:
     for _part in GRID_PARTS:
-        setattr(VolunteerForm, f"avail_{_weekday}_{_part.value}",
-                BooleanField(f"{_DAY_NAMES[_weekday]} {_part.value}: available"))
-        setattr(VolunteerForm, f"pref_{_weekday}_{_part.value}",
-                BooleanField(f"{_DAY_NAMES[_weekday]} {_part.value}: preferred"))
+        setattr(
+            VolunteerForm,
+            f"avail_{_weekday}_{_part.value}",
+            BooleanField(f"{_DAY_NAMES[_weekday]} {_part.value}: available"),
+        )
+        setattr(
+            VolunteerForm,
+            f"pref_{_weekday}_{_part.value}",
+            BooleanField(f"{_DAY_NAMES[_weekday]} {_part.value}: preferred"),
+        )
 
 
 class AbsenceForm(_OnceForm):
@@ -371,8 +449,10 @@ class RemoveAbsenceForm(FlaskForm):
 
 
 class ImportUploadForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=[SelectChoice("customers", "Customers"),
-                                                                SelectChoice("volunteers", "Volunteers")])
+    kind = SelectField(
+        "What the file holds",
+        choices=[SelectChoice("customers", "Customers"), SelectChoice("volunteers", "Volunteers")],
+    )
     file = FileField("Spreadsheet (.csv or .xlsx)")
 
 

@@ -1,4 +1,5 @@
 """Data protection requests (admin): export a person's data, erase a person."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -42,7 +43,9 @@ def show(kind: str, record_id: int) -> ResponseReturnValue:
 @roles_required(UserRole.ADMIN)
 def export(kind: str, record_id: int, file_format: str) -> ResponseReturnValue:
     exported = export_subject(db.session(), _model(kind), record_id, current_branch_id(), current_actor())
-    body, mimetype = (exported.to_json(), "application/json") if file_format == "json" else (exported.to_csv(), "text/csv")
+    body, mimetype = (
+        (exported.to_json(), "application/json") if file_format == "json" else (exported.to_csv(), "text/csv")
+    )
     filename = f"{exported.subject}-{exported.subject_id}-data.{file_format}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

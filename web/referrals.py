@@ -1,4 +1,5 @@
 """Referrals to any service (groceries, EXTRA, befriending), the waiting list, and deciding each referral."""
+
 from __future__ import annotations
 
 
@@ -36,9 +37,15 @@ def index() -> ResponseReturnValue:
     outcome = enum_of(ReferralOutcome, request.args.get("outcome", "waiting"))
     service = enum_of(SupportService, request.args.get("service"))
     rows = referral_service.list_referrals(db.session(), branch_id, outcome=outcome, service=service)
-    return render_template("support/referrals.html", referrals=rows, outcome=outcome, service=service,
-                           services=referral_service.SERVICE_LABELS, sources=referral_service.SOURCE_LABELS,
-                           outcomes=referral_service.OUTCOME_LABELS)
+    return render_template(
+        "support/referrals.html",
+        referrals=rows,
+        outcome=outcome,
+        service=service,
+        services=referral_service.SERVICE_LABELS,
+        sources=referral_service.SOURCE_LABELS,
+        outcomes=referral_service.OUTCOME_LABELS,
+    )
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -46,8 +53,10 @@ def index() -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     branch_id = current_branch_id()
     form = ReferralForm()
-    form.customer_id.choices = options([("", "— choose —")] + [(str(i), label) for i, label in
-                                                       referral_service.customer_choices(db.session(), branch_id)])
+    form.customer_id.choices = options(
+        [("", "— choose —")]
+        + [(str(i), label) for i, label in referral_service.customer_choices(db.session(), branch_id)]
+    )
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", "")
         form.service.data = request.args.get("service", "")
@@ -57,13 +66,24 @@ def create() -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         details = referral_service.ReferralDetails(
-            customer_id=int_of(form.customer_id.data), service=enum_of(SupportService, form.service.data),
-            source=enum_of(ReferralSource, form.source.data), referred_on=form.referred_on.data,
-            referrer_name=form.referrer_name.data or "", referrer_contact=form.referrer_contact.data or "",
-            consent_recorded=bool(form.consent_recorded.data), notes=form.notes.data or "")
+            customer_id=int_of(form.customer_id.data),
+            service=enum_of(SupportService, form.service.data),
+            source=enum_of(ReferralSource, form.source.data),
+            referred_on=form.referred_on.data,
+            referrer_name=form.referrer_name.data or "",
+            referrer_contact=form.referrer_contact.data or "",
+            consent_recorded=bool(form.consent_recorded.data),
+            notes=form.notes.data or "",
+        )
         try:
-            referral_id = referral_service.create_referral(db.session(), branch_id, details, actor=current_actor(),
-                                                           form_token=form.form_token.data or "", today=branch_today())
+            referral_id = referral_service.create_referral(
+                db.session(),
+                branch_id,
+                details,
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -71,8 +91,14 @@ def create() -> ResponseReturnValue:
             flash("Referral saved: it is on the waiting list.", "success")
             return redirect(url_for("referrals.show", referral_id=referral_id))
     form.ensure_token()
-    return render_form(form, "New referral", "Save referral", back=(url_for("referrals.index"), "Referrals"),
-                       general=general, status=422)
+    return render_form(
+        form,
+        "New referral",
+        "Save referral",
+        back=(url_for("referrals.index"), "Referrals"),
+        general=general,
+        status=422,
+    )
 
 
 @blueprint.route("/<int:referral_id>", methods=["GET", "POST"])
@@ -87,9 +113,16 @@ def show(referral_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 referral_service.decide_referral(
-                    db.session(), branch_id, referral.id, enum_of(ReferralOutcome, form.outcome.data),
-                    decline_reason=form.decline_reason.data or "", consent_recorded=bool(form.consent_recorded.data),
-                    expected_version=form.expected_version, actor=current_actor(), today=branch_today())
+                    db.session(),
+                    branch_id,
+                    referral.id,
+                    enum_of(ReferralOutcome, form.outcome.data),
+                    decline_reason=form.decline_reason.data or "",
+                    consent_recorded=bool(form.consent_recorded.data),
+                    expected_version=form.expected_version,
+                    actor=current_actor(),
+                    today=branch_today(),
+                )
             except ValidationError as error:
                 db.session.rollback()
                 general = apply_errors(form, error.field_errors)
@@ -105,6 +138,12 @@ def show(referral_id: int) -> ResponseReturnValue:
         form.decline_reason.data = referral.decline_reason
     form.version.data = str(referral.version)
     form.ensure_token()
-    return render_template("support/referral.html", referral=referral, form=form, general_errors=general,
-                           services=referral_service.SERVICE_LABELS, sources=referral_service.SOURCE_LABELS,
-                           outcomes=referral_service.OUTCOME_LABELS), status
+    return render_template(
+        "support/referral.html",
+        referral=referral,
+        form=form,
+        general_errors=general,
+        services=referral_service.SERVICE_LABELS,
+        sources=referral_service.SOURCE_LABELS,
+        outcomes=referral_service.OUTCOME_LABELS,
+    ), status

@@ -1,4 +1,5 @@
 """The report form: a date range, how to group it, and (for an admin) which branch."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,9 +13,12 @@ from foodtrain.services.errors import ValidationError
 from foodtrain.services.reports import Period, validate_range
 
 ALL_BRANCHES = 0
-PERIOD_CHOICES = [SelectChoice(Period.WEEK.value, "Week"), SelectChoice(Period.MONTH.value, "Month"),
-                  SelectChoice(Period.YEAR.value, "Year"),
-                  SelectChoice(Period.FINANCIAL_YEAR.value, "Financial year (April to March)")]
+PERIOD_CHOICES = [
+    SelectChoice(Period.WEEK.value, "Week"),
+    SelectChoice(Period.MONTH.value, "Month"),
+    SelectChoice(Period.YEAR.value, "Year"),
+    SelectChoice(Period.FINANCIAL_YEAR.value, "Financial year (April to March)"),
+]
 
 
 class ReportDateField(DateField):

@@ -3,6 +3,7 @@
 Office staff see deliveries, customers and charges; volunteer hours are for
 coordinators and admins. An admin reports on one branch or all side by side.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -83,7 +84,8 @@ def _form() -> ReportForm:
     form = ReportForm(formdata=request.args or None, start=start, end=end)
     if current_user.role is UserRole.ADMIN:
         form.branch.choices = [SelectChoice(ALL_BRANCHES, "All branches, side by side")] + [
-            SelectChoice(branch.id, branch.name) for branch in list_branches(db.session())]
+            SelectChoice(branch.id, branch.name) for branch in list_branches(db.session())
+        ]
         if not request.args.get("branch"):
             form.branch.data = current_branch_id()
     else:
@@ -97,8 +99,14 @@ def _query(kind: ReportKind, form: ReportForm) -> ReportQuery:
         branch_ids = tuple(b.id for b in list_branches(db.session())) if chosen == ALL_BRANCHES else (chosen,)
     else:
         branch_ids = (current_branch_id(),)
-    return ReportQuery(kind=kind, branch_ids=branch_ids, start=form.start.data, end=form.end.data,
-                       period=form.period_value, hour_value_pence=int(current_app.config["VOLUNTEER_HOUR_VALUE_PENCE"]))
+    return ReportQuery(
+        kind=kind,
+        branch_ids=branch_ids,
+        start=form.start.data,
+        end=form.end.data,
+        period=form.period_value,
+        hour_value_pence=int(current_app.config["VOLUNTEER_HOUR_VALUE_PENCE"]),
+    )
 
 
 def _show(kind: ReportKind) -> ResponseReturnValue:
@@ -109,12 +117,22 @@ def _show(kind: ReportKind) -> ResponseReturnValue:
         tables = report_tables(report)
         # charts.py escapes every piece of text it puts in the SVG.
         charts = [Markup(svg) for svg in report_charts(report)]  # nosec B704
-    return render_template("reports/show.html", kind=kind, title=REPORT_TITLES[kind], form=form, report=report,
-                           tables=tables, charts=charts, reports=_visible_reports(), titles=REPORT_TITLES,
-                           period_names=PERIOD_NAMES,
-                           endpoint=_endpoint, format_cell=format_cell, CellKind=CellKind,
-                           export_args={key: value for key, value in request.args.items()
-                                        if key in REPORT_ARGUMENTS})
+    return render_template(
+        "reports/show.html",
+        kind=kind,
+        title=REPORT_TITLES[kind],
+        form=form,
+        report=report,
+        tables=tables,
+        charts=charts,
+        reports=_visible_reports(),
+        titles=REPORT_TITLES,
+        period_names=PERIOD_NAMES,
+        endpoint=_endpoint,
+        format_cell=format_cell,
+        CellKind=CellKind,
+        export_args={key: value for key, value in request.args.items() if key in REPORT_ARGUMENTS},
+    )
 
 
 def _export(kind: ReportKind, export_format: str) -> ResponseReturnValue:
@@ -124,8 +142,11 @@ def _export(kind: ReportKind, export_format: str) -> ResponseReturnValue:
         arguments: dict[str, Any] = {key: value for key, value in request.args.items() if key in REPORT_ARGUMENTS}
         return redirect(url_for(f"reports.{_endpoint(kind)}", **arguments))
     exported = export_report(db.session(), _query(kind, form), ExportFormat(export_format), actor=current_actor())
-    return Response(exported.content, mimetype=exported.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{exported.filename}"'})
+    return Response(
+        exported.content,
+        mimetype=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
+    )
 
 
 def _register(kind: ReportKind) -> None:
@@ -144,9 +165,12 @@ def _register(kind: ReportKind) -> None:
     export.__doc__ = f"The {REPORT_TITLES[kind].lower()} report as a CSV or Excel file (audited)."
     blueprint.add_url_rule(f"/{kind.value}", endpoint=name, view_func=roles_required(*roles)(show))
     for export_format in ExportFormat:
-        blueprint.add_url_rule(f"/{kind.value}/export.{export_format.value}",
-                               endpoint=f"{name}_{export_format.value}", view_func=roles_required(*roles)(export),
-                               defaults={"export_format": export_format.value})
+        blueprint.add_url_rule(
+            f"/{kind.value}/export.{export_format.value}",
+            endpoint=f"{name}_{export_format.value}",
+            view_func=roles_required(*roles)(export),
+            defaults={"export_format": export_format.value},
+        )
 
 
 for _kind in ReportKind:
@@ -157,13 +181,21 @@ for _kind in ReportKind:
 @roles_required(*OFFICE_ROLES)
 def balances() -> ResponseReturnValue:
     rows = balances_report(db.session(), current_branch_id())
-    return render_template("reports/balances.html", rows=rows,
-                           owed_pence=-sum(r.balance_pence for r in rows if r.balance_pence < 0),
-                           credit_pence=sum(r.balance_pence for r in rows if r.balance_pence > 0))
+    return render_template(
+        "reports/balances.html",
+        rows=rows,
+        owed_pence=-sum(r.balance_pence for r in rows if r.balance_pence < 0),
+        credit_pence=sum(r.balance_pence for r in rows if r.balance_pence > 0),
+    )
 
 
 @blueprint.route("/")
 @roles_required(*OFFICE_ROLES)
 def index() -> ResponseReturnValue:
-    return render_template("reports/index.html", reports=_visible_reports(), titles=REPORT_TITLES,
-                           descriptions=REPORT_DESCRIPTIONS, endpoint=_endpoint)
+    return render_template(
+        "reports/index.html",
+        reports=_visible_reports(),
+        titles=REPORT_TITLES,
+        descriptions=REPORT_DESCRIPTIONS,
+        endpoint=_endpoint,
+    )

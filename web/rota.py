@@ -4,6 +4,7 @@ Blueprint "rota_pages" (the name "rota" is the library's). Coordinators and
 admins generate, edit, publish and repair; office volunteers view the
 calendar; everyone linked to a volunteer record sees their own rota.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -84,11 +85,16 @@ def generate() -> ResponseReturnValue:
         rotas = rota_service.list_rotas(db.session(), current_branch_id())
         return render_template("rota/index.html", rotas=rotas, form=form, can_plan=True), 400
     result_url = url_for("rota_pages.show", rota_id=987654321).replace("987654321", "ROTA_ID")
-    parameters = {"month": f"{form.month.parsed:%Y-%m-%d}", "time_limit_s": form.time_limit_s.data,
-                  "user_id": current_user.id,
-                  "username": current_user.username, "result_url": result_url}
-    outcome = rota_service.start_generation(db.session(), current_branch_id(), form.form_token.data or "",
-                                            lambda: start_job(GENERATE_JOB_KIND, parameters))
+    parameters = {
+        "month": f"{form.month.parsed:%Y-%m-%d}",
+        "time_limit_s": form.time_limit_s.data,
+        "user_id": current_user.id,
+        "username": current_user.username,
+        "result_url": result_url,
+    }
+    outcome = rota_service.start_generation(
+        db.session(), current_branch_id(), form.form_token.data or "", lambda: start_job(GENERATE_JOB_KIND, parameters)
+    )
     if outcome.job_id is None:
         flash("That form was already sent: the rota is being drawn up.", "info")
         return redirect(url_for("rota_pages.index"))
@@ -100,8 +106,9 @@ def generate() -> ResponseReturnValue:
 def _render_show(rota_id: int, publish_form: VersionForm | None = None, status: int = 200) -> ResponseReturnValue:
     view = rota_service.get_rota(db.session(), current_branch_id(), rota_id)
     publish_form = publish_form or VersionForm(version=view.version)
-    return render_template("rota/show.html", rota=view, publish_form=publish_form, can_plan=_is_planner(),
-                           RotaStatus=RotaStatus), status
+    return render_template(
+        "rota/show.html", rota=view, publish_form=publish_form, can_plan=_is_planner(), RotaStatus=RotaStatus
+    ), status
 
 
 @blueprint.route("/<int:rota_id>")
@@ -117,19 +124,28 @@ def publish(rota_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_show(rota_id, form, 400)
     view = rota_service.get_rota(db.session(), current_branch_id(), rota_id)
-    if (view.status is RotaStatus.DRAFT and view.unfilled_slots and form.version.data == view.version
-            and form.confirmed.data != "1"):
+    if (
+        view.status is RotaStatus.DRAFT
+        and view.unfilled_slots
+        and form.version.data == view.version
+        and form.confirmed.data != "1"
+    ):
         db.session.rollback()
         return render_template("rota/publish_confirm.html", rota=view, form=form)
     try:
-        published = rota_service.publish_rota(db.session(), current_branch_id(), rota_id,
-                                              expected_version=form.version.data, actor=current_actor())
+        published = rota_service.publish_rota(
+            db.session(), current_branch_id(), rota_id, expected_version=form.version.data, actor=current_actor()
+        )
     except ValidationError as error:
         db.session.rollback()
         _form_errors(form, error)
         return _render_show(rota_id, form, 409)
-    flash("The rota is published: volunteers can now see their shifts." if published
-          else "This rota was already published.", "info")
+    flash(
+        "The rota is published: volunteers can now see their shifts."
+        if published
+        else "This rota was already published.",
+        "info",
+    )
     return redirect(url_for("rota_pages.show", rota_id=rota_id))
 
 
@@ -140,14 +156,18 @@ def _slot_argument() -> int:
     return slot_id
 
 
-def _edit_forms(editor: rota_service.SlotEditor, form: FlaskForm | None = None,
-                swap_form: SwapForm | None = None) -> tuple[FlaskForm, SwapForm]:
+def _edit_forms(
+    editor: rota_service.SlotEditor, form: FlaskForm | None = None, swap_form: SwapForm | None = None
+) -> tuple[FlaskForm, SwapForm]:
     """The seat form and the swap form of a slot, filled from the editor (or keeping what was typed)."""
     seats = editor.slot.seats
     if form is None:
         shadow = next((seat.volunteer_id for seat in editor.slot.shadowing), None)
-        form = slot_form_class(len(seats))(version=editor.rota_version, shadow=shadow or NOBODY, **{
-            f"seat_{i}": seat.volunteer_id or NOBODY for i, seat in enumerate(seats)})
+        form = slot_form_class(len(seats))(
+            version=editor.rota_version,
+            shadow=shadow or NOBODY,
+            **{f"seat_{i}": seat.volunteer_id or NOBODY for i, seat in enumerate(seats)},
+        )
     fields = [(getattr(form, f"seat_{index}"), seat.role) for index, seat in enumerate(seats)]
     for field, role in [*fields, (form.shadow, RotaRole.SHADOW)]:
         field.label.text = "Shadowing (trainee)" if role is RotaRole.SHADOW else ROLE_LABELS[role]
@@ -161,21 +181,29 @@ def _edit_forms(editor: rota_service.SlotEditor, form: FlaskForm | None = None,
         field.choices = {label: options for label, options in groups.items() if options}
     if swap_form is None:
         swap_form = SwapForm(version=editor.rota_version)
-    swap_form.assignment_id.choices = [(s.assignment_id, f"{ROLE_LABELS[s.role]}: {s.name}")
-                                       for s in seats if s.assignment_id is not None]
+    swap_form.assignment_id.choices = [
+        (s.assignment_id, f"{ROLE_LABELS[s.role]}: {s.name}") for s in seats if s.assignment_id is not None
+    ]
     swap_form.other_assignment_id.choices = [(0, "— choose a shift —"), *editor.swap_targets]
     return form, swap_form
 
 
-def _render_edit(editor: rota_service.SlotEditor, form: FlaskForm, swap_form: SwapForm,
-                 status: int = 200) -> ResponseReturnValue:
+def _render_edit(
+    editor: rota_service.SlotEditor, form: FlaskForm, swap_form: SwapForm, status: int = 200
+) -> ResponseReturnValue:
     """The slot's edit page; for a shadowing trainee on a day that has come, whether they came (missed or not)."""
     shadow = next(iter(editor.slot.shadowing), None)
     missed = None
     if shadow is not None and shadow.volunteer_id is not None and editor.slot.date <= branch_today():
         missed = shadow_shift_missed(db.session(), shadow.volunteer_id, editor.slot.date)
-    return render_template("rota/edit.html", editor=editor, form=form, swap_form=swap_form,
-                           shadow_missed=missed, missed_form=ShadowMissedForm()), status
+    return render_template(
+        "rota/edit.html",
+        editor=editor,
+        form=form,
+        swap_form=swap_form,
+        shadow_missed=missed,
+        missed_form=ShadowMissedForm(),
+    ), status
 
 
 @blueprint.route("/<int:rota_id>/edit", methods=["GET", "POST"])
@@ -188,18 +216,29 @@ def edit(rota_id: int) -> ResponseReturnValue:
     form, swap_form = _edit_forms(editor, form)
     if request.method == "POST":
         if form.validate_on_submit():
-            seats = [Seat(seat.role, getattr(form, f"seat_{i}").data or None) for i, seat in enumerate(editor.slot.seats)]
+            seats = [
+                Seat(seat.role, getattr(form, f"seat_{i}").data or None) for i, seat in enumerate(editor.slot.seats)
+            ]
             if "shadow" in request.form:  # the shadow seat as chosen (a form without it keeps the trainee there)
                 seats.append(Seat(RotaRole.SHADOW, form.shadow.data or None))
             try:
-                changed = rota_service.update_slot(db.session(), current_branch_id(), rota_id, slot_id, seats,
-                                                   expected_version=form.version.data, actor=current_actor())
+                changed = rota_service.update_slot(
+                    db.session(),
+                    current_branch_id(),
+                    rota_id,
+                    slot_id,
+                    seats,
+                    expected_version=form.version.data,
+                    actor=current_actor(),
+                )
             except ValidationError as error:
                 db.session.rollback()
                 _form_errors(form, error)
             else:
-                flash(f"Saved: {changed} seat{'s' if changed != 1 else ''} changed." if changed
-                      else "Nothing to change.", "info")
+                flash(
+                    f"Saved: {changed} seat{'s' if changed != 1 else ''} changed." if changed else "Nothing to change.",
+                    "info",
+                )
                 return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor=f"day-{editor.slot.date}"))
         return _render_edit(editor, form, swap_form, 400)
     return _render_edit(editor, form, swap_form)
@@ -214,9 +253,15 @@ def swap(rota_id: int) -> ResponseReturnValue:
     form, swap_form = _edit_forms(editor, swap_form=swap_form)
     if swap_form.validate_on_submit():
         try:
-            rota_service.swap_assignments(db.session(), current_branch_id(), rota_id, swap_form.assignment_id.data,
-                                          swap_form.other_assignment_id.data,
-                                          expected_version=swap_form.version.data, actor=current_actor())
+            rota_service.swap_assignments(
+                db.session(),
+                current_branch_id(),
+                rota_id,
+                swap_form.assignment_id.data,
+                swap_form.other_assignment_id.data,
+                expected_version=swap_form.version.data,
+                actor=current_actor(),
+            )
         except ValidationError as error:
             db.session.rollback()
             _form_errors(swap_form, error)
@@ -234,16 +279,26 @@ def shadow_missed(rota_id: int) -> ResponseReturnValue:
     form = ShadowMissedForm()
     if form.validate_on_submit():
         try:
-            changed = mark_shadow_shift_missed(db.session(), current_branch_id(), rota_id, slot_id,
-                                               missed=form.missed.data == "1", today=branch_today(),
-                                               actor=current_actor())
+            changed = mark_shadow_shift_missed(
+                db.session(),
+                current_branch_id(),
+                rota_id,
+                slot_id,
+                missed=form.missed.data == "1",
+                today=branch_today(),
+                actor=current_actor(),
+            )
         except ValidationError as error:
             db.session.rollback()
             flash(" ".join(error.field_errors.values()), "error")
         else:
             if changed:
-                flash("Marked missed: the shadow shift does not count." if form.missed.data == "1"
-                      else "Marked as done: the shadow shift counts.", "info")
+                flash(
+                    "Marked missed: the shadow shift does not count."
+                    if form.missed.data == "1"
+                    else "Marked as done: the shadow shift counts.",
+                    "info",
+                )
     else:
         flash("Nothing was changed: reload the page and choose again.", "error")
     return redirect(url_for("rota_pages.edit", rota_id=rota_id, slot=slot_id))
@@ -263,15 +318,24 @@ def repair(rota_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 outcome = rota_service.repair_after_dropout(
-                    db.session(), current_branch_id(), rota_id, form.volunteer_id.data or None, form.from_date.data,
-                    expected_version=form.version.data, actor=current_actor())
+                    db.session(),
+                    current_branch_id(),
+                    rota_id,
+                    form.volunteer_id.data or None,
+                    form.from_date.data,
+                    expected_version=form.version.data,
+                    actor=current_actor(),
+                )
             except ValidationError as error:
                 db.session.rollback()
                 _form_errors(form, error)
             else:
                 seats = len(outcome.changes)
-                flash(f"Repaired: {seats} seat{'s' if seats != 1 else ''} changed; each is listed under "
-                      "“What changed” (before → after).", "info")
+                flash(
+                    f"Repaired: {seats} seat{'s' if seats != 1 else ''} changed; each is listed under "
+                    "“What changed” (before → after).",
+                    "info",
+                )
                 return redirect(url_for("rota_pages.show", rota_id=rota_id, _anchor="changes"))
         return render_template("rota/repair.html", rota=view, form=form), 400
     return render_template("rota/repair.html", rota=view, form=form)
@@ -289,8 +353,9 @@ def _month_argument() -> date:
 
 def _ics_response(text: str, name: str) -> Response:
     safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "rota"
-    return Response(text, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="rota-{safe}.ics"'})
+    return Response(
+        text, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="rota-{safe}.ics"'}
+    )
 
 
 @blueprint.route("/mine")
@@ -301,9 +366,14 @@ def mine() -> ResponseReturnValue:
         return render_template("rota/volunteer.html", rota=None, start=start, own=True)
     count_shadow_shifts_done(db.session(), current_branch_id(), branch_today())
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), current_user.volunteer_id, start)
-    return render_template("rota/volunteer.html", rota=view, start=start, own=True,
-                           extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
-                           visits=befriending_visits(db.session(), view.volunteer_id, start))
+    return render_template(
+        "rota/volunteer.html",
+        rota=view,
+        start=start,
+        own=True,
+        extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
+        visits=befriending_visits(db.session(), view.volunteer_id, start),
+    )
 
 
 @blueprint.route("/mine.ics")
@@ -334,8 +404,7 @@ def feed() -> ResponseReturnValue:
     elif request.method == "POST":
         flash("Nothing was changed: reload the page and choose a button again.", "error")
     status = feed_status(db.session(), branch_id, volunteer_id)
-    response = make_response(render_template("rota/feed.html", status=status,
-                                             new_url=new_url))
+    response = make_response(render_template("rota/feed.html", status=status, new_url=new_url))
     response.headers["Cache-Control"] = "no-store"  # the page may hold the secret address
     return response
 
@@ -355,9 +424,14 @@ def volunteer(volunteer_id: int) -> ResponseReturnValue:
     start = _month_argument()
     count_shadow_shifts_done(db.session(), current_branch_id(), branch_today())
     view = rota_service.volunteer_rota(db.session(), current_branch_id(), volunteer_id, start)
-    return render_template("rota/volunteer.html", rota=view, start=start, own=False,
-                           extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
-                           visits=befriending_visits(db.session(), view.volunteer_id, start))
+    return render_template(
+        "rota/volunteer.html",
+        rota=view,
+        start=start,
+        own=False,
+        extra_jobs=volunteer_extra_jobs(db.session(), current_branch_id(), view.volunteer_id, start),
+        visits=befriending_visits(db.session(), view.volunteer_id, start),
+    )
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>.ics")
@@ -365,4 +439,3 @@ def volunteer(volunteer_id: int) -> ResponseReturnValue:
 def volunteer_ics(volunteer_id: int) -> ResponseReturnValue:
     calendar = volunteer_calendar(db.session(), current_branch_id(), volunteer_id, _month_argument())
     return _ics_response(calendar.text, calendar.volunteer_name)
-

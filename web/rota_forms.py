@@ -1,4 +1,5 @@
 """Forms of the rota pages: generate, edit a slot, swap, publish, repair after a drop-out."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,13 +21,23 @@ def _version_field() -> IntegerField:
 
 class GenerateForm(FlaskForm):
     form_token = HiddenField()  # one per page load: a repeated submit starts no second job
-    month = StringField("Month to draw up", validators=[DataRequired(message="Choose a month.")],
-                        render_kw={"type": "month", "placeholder": "2026-12"})
+    month = StringField(
+        "Month to draw up",
+        validators=[DataRequired(message="Choose a month.")],
+        render_kw={"type": "month", "placeholder": "2026-12"},
+    )
     time_limit_s = IntegerField(
-        "Search time (seconds)", default=int(DEFAULT_TIME_LIMIT_S),
-        validators=[InputRequired(message="Enter a number of seconds."),
-                    NumberRange(min=int(MIN_TIME_LIMIT_S), max=int(MAX_TIME_LIMIT_S),
-                                message=f"Between {int(MIN_TIME_LIMIT_S)} and {int(MAX_TIME_LIMIT_S)} seconds.")])
+        "Search time (seconds)",
+        default=int(DEFAULT_TIME_LIMIT_S),
+        validators=[
+            InputRequired(message="Enter a number of seconds."),
+            NumberRange(
+                min=int(MIN_TIME_LIMIT_S),
+                max=int(MAX_TIME_LIMIT_S),
+                message=f"Between {int(MIN_TIME_LIMIT_S)} and {int(MAX_TIME_LIMIT_S)} seconds.",
+            ),
+        ],
+    )
 
     def validate_month(self, field: StringField) -> None:
         try:
@@ -50,10 +61,18 @@ class VersionForm(FlaskForm):
 
 class SwapForm(FlaskForm):
     version = _version_field()
-    assignment_id = SelectField("Person on this slot", coerce=int, validate_choice=False,
-                                validators=[InputRequired(message="Choose a person on this slot.")])
-    other_assignment_id = SelectField("Swap with", coerce=int, validate_choice=False,
-                                      validators=[InputRequired(message="Choose someone to swap with.")])
+    assignment_id = SelectField(
+        "Person on this slot",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(message="Choose a person on this slot.")],
+    )
+    other_assignment_id = SelectField(
+        "Swap with",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(message="Choose someone to swap with.")],
+    )
 
 
 class ShadowMissedForm(FlaskForm):
@@ -64,8 +83,12 @@ class ShadowMissedForm(FlaskForm):
 
 class RepairForm(FlaskForm):
     version = _version_field()
-    volunteer_id = SelectField("Volunteer who drops out", coerce=int, validate_choice=False,
-                               validators=[InputRequired(message="Choose the volunteer who drops out.")])
+    volunteer_id = SelectField(
+        "Volunteer who drops out",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(message="Choose the volunteer who drops out.")],
+    )
     from_date = DateField("Unavailable from (first day)", validators=[Optional()])
 
     def validate_from_date(self, field: DateField) -> None:
@@ -81,10 +104,19 @@ def slot_form_class(seat_count: int) -> type[FlaskForm]:
 
     class SlotForm(FlaskForm):
         version = _version_field()
-        shadow = SelectField("Shadowing (trainee)", coerce=int, validate_choice=False, default=NOBODY,
-                             validators=[Optional()])
+        shadow = SelectField(
+            "Shadowing (trainee)", coerce=int, validate_choice=False, default=NOBODY, validators=[Optional()]
+        )
 
     for index in range(seat_count):
-        setattr(SlotForm, f"seat_{index}", SelectField(f"Seat {index + 1}", coerce=int, validate_choice=False,
-                                                       validators=[InputRequired(message="Choose someone or nobody.")]))
+        setattr(
+            SlotForm,
+            f"seat_{index}",
+            SelectField(
+                f"Seat {index + 1}",
+                coerce=int,
+                validate_choice=False,
+                validators=[InputRequired(message="Choose someone or nobody.")],
+            ),
+        )
     return SlotForm

@@ -1,4 +1,5 @@
 """Forms of the route planning pages: plan a day, move an order, lock a round, publish."""
+
 from __future__ import annotations
 
 from datetime import time
@@ -15,13 +16,13 @@ class PlanDayForm(FlaskForm):
     """Plan (or re-plan) a delivery date: the teams' shift and how long the search may take."""
 
     delivery_date = DateField("Delivery date", validators=[DataRequired("Give the delivery date.")])
-    shift_start = TimeField("Teams start at", default=time(9, 0),
-                            validators=[DataRequired("Give a time like 09:00.")])
-    shift_end = TimeField("Teams are back by", default=time(16, 0),
-                          validators=[DataRequired("Give a time like 16:00.")])
+    shift_start = TimeField("Teams start at", default=time(9, 0), validators=[DataRequired("Give a time like 09:00.")])
+    shift_end = TimeField(
+        "Teams are back by", default=time(16, 0), validators=[DataRequired("Give a time like 16:00.")]
+    )
     time_limit_s = IntegerField(
-        "Search time (seconds)", default=DEFAULT_TIME_LIMIT_S,
-        validators=[InputRequired("Give a number of seconds.")])
+        "Search time (seconds)", default=DEFAULT_TIME_LIMIT_S, validators=[InputRequired("Give a number of seconds.")]
+    )
 
     # the planning service's own rules (it checks them again for every plan), shown by the fields
     def validate_shift_end(self, field: TimeField) -> None:
@@ -49,8 +50,7 @@ class PlanChangeForm(FlaskForm):
 
 class MoveOrderForm(PlanChangeForm):
     order_id = HiddenField(filters=[_int_or_none], validators=[DataRequired("Choose an order.")])
-    van_id = SelectField("Move to", coerce=int, validate_choice=False,
-                         validators=[InputRequired("Choose a van.")])
+    van_id = SelectField("Move to", coerce=int, validate_choice=False, validators=[InputRequired("Choose a van.")])
 
 
 class LockRoundForm(PlanChangeForm):

@@ -1,4 +1,5 @@
 """Routes and delivery sheets: plan a delivery date, adjust, publish, map, PDFs; a driver's own rounds."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -63,11 +64,20 @@ def _with_map_tiles(html: str, plan: viewing.PlanView | None, status: int) -> Re
 
 
 def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
-    plan = viewing.get_plan_view(db.session(), current_branch_id(), day,
-                                  map_tile_urls=_map_tile_urls())
-    return _with_map_tiles(render_template(
-        "routes/day.html", day=day, plan=plan, form=form, today=_today(), change_form=PublishForm(),
-        shops=printouts.shops_of_branch(db.session(), current_branch_id())), plan, status)
+    plan = viewing.get_plan_view(db.session(), current_branch_id(), day, map_tile_urls=_map_tile_urls())
+    return _with_map_tiles(
+        render_template(
+            "routes/day.html",
+            day=day,
+            plan=plan,
+            form=form,
+            today=_today(),
+            change_form=PublishForm(),
+            shops=printouts.shops_of_branch(db.session(), current_branch_id()),
+        ),
+        plan,
+        status,
+    )
 
 
 @blueprint.route("/")
@@ -88,14 +98,21 @@ def plan() -> ResponseReturnValue:
     day = form.delivery_date.data
     closed = closed_reason(db.session(), current_branch_id(), day)
     if closed:
-        form.delivery_date.errors = [f"{plain_date(day)} is a closure day ({closed}): it is not planned. "
-                                     "A coordinator can open it on the Closures page."]
+        form.delivery_date.errors = [
+            f"{plain_date(day)} is a closure day ({closed}): it is not planned. "
+            "A coordinator can open it on the Closures page."
+        ]
         return _render_day(day, form, 400)
     try:
         storing.check_day_to_plan(db.session(), current_branch_id(), day)
-        parameters = storing.plan_job_parameters(day, form.shift_start.data, form.shift_end.data,
-                                                  form.time_limit_s.data, current_actor(),
-                                                  url_for("routes.index", date=day.isoformat()))
+        parameters = storing.plan_job_parameters(
+            day,
+            form.shift_start.data,
+            form.shift_end.data,
+            form.time_limit_s.data,
+            current_actor(),
+            url_for("routes.index", date=day.isoformat()),
+        )
     except ValidationError as error:
         for name, message in error.field_errors.items():
             getattr(form, name, form.delivery_date).errors.append(message)
@@ -136,8 +153,15 @@ def move(plan_id: int) -> ResponseReturnValue:
         _flash_errors(form)
     else:
         try:
-            adjusting.move_order(db.session(), current_branch_id(), plan_id, form.order_id.data, form.van_id.data,
-                                form.version.data, current_actor())
+            adjusting.move_order(
+                db.session(),
+                current_branch_id(),
+                plan_id,
+                form.order_id.data,
+                form.van_id.data,
+                form.version.data,
+                current_actor(),
+            )
             flash("Moved. Re-plan the rest to fit it into that van's round.", "info")
         except StaleRecordError as error:
             return _plan_changed_meanwhile(plan_id, error)
@@ -156,8 +180,9 @@ def lock(plan_id: int) -> ResponseReturnValue:
     else:
         locked = form.locked.data == "1"
         try:
-            adjusting.set_round_lock(db.session(), current_branch_id(), plan_id, form.van_id.data, locked,
-                                    form.version.data, current_actor())
+            adjusting.set_round_lock(
+                db.session(), current_branch_id(), plan_id, form.van_id.data, locked, form.version.data, current_actor()
+            )
             flash("Round locked: a re-plan keeps it as it is." if locked else "Round unlocked.", "info")
         except StaleRecordError as error:
             return _plan_changed_meanwhile(plan_id, error)
@@ -175,13 +200,24 @@ def publish(plan_id: int) -> ResponseReturnValue:
         _flash_errors(form)
     else:
         try:
-            adjusting.publish_plan(db.session(), current_branch_id(), plan_id, form.version.data, current_actor(),
-                                  confirmed=form.confirmed.data == "1")
+            adjusting.publish_plan(
+                db.session(),
+                current_branch_id(),
+                plan_id,
+                form.version.data,
+                current_actor(),
+                confirmed=form.confirmed.data == "1",
+            )
             flash("Published: the teams can now see their rounds and download their sheets.", "info")
         except ConfirmationNeeded as question:
             day = adjusting.plan_date(db.session(), current_branch_id(), plan_id)
-            return render_template("routes/publish_confirm.html", day=day, plan_id=plan_id,
-                                   version=form.version.data, warnings=question.warnings)
+            return render_template(
+                "routes/publish_confirm.html",
+                day=day,
+                plan_id=plan_id,
+                version=form.version.data,
+                warnings=question.warnings,
+            )
         except StaleRecordError as error:
             return _plan_changed_meanwhile(plan_id, error)
         except ValidationError as error:
@@ -195,8 +231,9 @@ def sheets(plan_id: int) -> ResponseReturnValue:
     van_id = int_argument(request.args.get("van"))
     if request.args.get("van") is not None and van_id is None:
         abort(404)
-    team_sheets = printouts.delivery_sheets(db.session(), current_branch_id(), plan_id, van_id, current_actor(),
-                                           field_cipher(), today=_today())
+    team_sheets = printouts.delivery_sheets(
+        db.session(), current_branch_id(), plan_id, van_id, current_actor(), field_cipher(), today=_today()
+    )
     name = f"delivery-sheet-{team_sheets[0].delivery_date.isoformat()}"
     if van_id is not None:
         name += f"-van-{van_id}"
@@ -207,8 +244,9 @@ def sheets(plan_id: int) -> ResponseReturnValue:
 @roles_required(*PICKING_ROLES)
 def picking_index() -> ResponseReturnValue:
     day = date_argument(request.args.get("date")) or _today()
-    return render_template("routes/picking.html", day=day,
-                           shops=printouts.shops_of_branch(db.session(), current_branch_id()))
+    return render_template(
+        "routes/picking.html", day=day, shops=printouts.shops_of_branch(db.session(), current_branch_id())
+    )
 
 
 @blueprint.route("/picking.pdf")
@@ -237,15 +275,25 @@ def _my_plan(day: str) -> viewing.PlanView:
     parsed = date_argument(day)
     if parsed is None:
         abort(404)
-    plan = viewing.get_plan_view(db.session(), current_branch_id(), parsed, current_user.volunteer_id,
-                                  drivers_only=True, map_tile_urls=_map_tile_urls())
+    plan = viewing.get_plan_view(
+        db.session(),
+        current_branch_id(),
+        parsed,
+        current_user.volunteer_id,
+        drivers_only=True,
+        map_tile_urls=_map_tile_urls(),
+    )
     if plan is None:
         abort(404)
     return plan
 
 
-def _render_my_day(plan: viewing.PlanView, failed: DeliveryForm | UndoDeliveryForm | None = None,
-                   failed_order_id: int | None = None, status: int = 200) -> ResponseReturnValue:
+def _render_my_day(
+    plan: viewing.PlanView,
+    failed: DeliveryForm | UndoDeliveryForm | None = None,
+    failed_order_id: int | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     """The phone page: a delivered / not-in form on each stop not yet recorded, an Undo on each recorded one
     (the form that failed shown as sent, with its messages)."""
     forms: dict[int, DeliveryForm | UndoDeliveryForm] = {}
@@ -256,20 +304,32 @@ def _render_my_day(plan: viewing.PlanView, failed: DeliveryForm | UndoDeliveryFo
             if stop.order_id == failed_order_id and failed is not None:
                 forms[stop.order_id] = failed
             elif stop.delivery_recorded:
-                forms[stop.order_id] = UndoDeliveryForm(prefix=f"undo-{stop.order_id}", formdata=None,
-                                                        version=stop.order_version)
+                forms[stop.order_id] = UndoDeliveryForm(
+                    prefix=f"undo-{stop.order_id}", formdata=None, version=stop.order_version
+                )
             elif stop.order_status in ("packed", "out_for_delivery"):
                 forms[stop.order_id] = DeliveryForm(
-                    prefix=f"stop-{stop.order_id}", formdata=None, version=stop.order_version,
-                    amount_received=stop.amount_due_at_door, payment_method=stop.customer_payment_method,
-                    reason="Not in")
+                    prefix=f"stop-{stop.order_id}",
+                    formdata=None,
+                    version=stop.order_version,
+                    amount_received=stop.amount_due_at_door,
+                    payment_method=stop.customer_payment_method,
+                    reason="Not in",
+                )
     return _with_map_tiles(render_template("routes/my_day.html", plan=plan, forms=forms), plan, status)
 
 
 def _my_delivery_stop(plan: viewing.PlanView, order_id: int) -> viewing.StopView:
     """The delivery stop of ``order_id`` on the team member's own rounds (404 for any other order)."""
-    stop = next((s for r in plan.rounds for s in r.stops if s.kind == "delivery" and s.order_id == order_id
-                 and not s.cancelled), None)
+    stop = next(
+        (
+            s
+            for r in plan.rounds
+            for s in r.stops
+            if s.kind == "delivery" and s.order_id == order_id and not s.cancelled
+        ),
+        None,
+    )
     if stop is None:
         abort(404)
     return stop
@@ -291,10 +351,18 @@ def my_delivery(day: str, order_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_my_day(plan, form, order_id, status=400)
     try:
-        record_delivery(db.session(), current_branch_id(), order_id, form.delivered,
-                        form.amount_received_pence if form.delivered else None,
-                        form.method if form.delivered else None, form.reason.data or "", current_actor(),
-                        expected_version=form.version.data, today=_today())
+        record_delivery(
+            db.session(),
+            current_branch_id(),
+            order_id,
+            form.delivered,
+            form.amount_received_pence if form.delivered else None,
+            form.method if form.delivered else None,
+            form.reason.data or "",
+            current_actor(),
+            expected_version=form.version.data,
+            today=_today(),
+        )
     except StaleOrderError as error:  # a ValidationError too: caught first
         form.form_errors.append(f"{error.message} Nothing was saved for {stop.label}.")
         return _render_my_day(_my_plan(day), form, order_id, status=409)
@@ -318,8 +386,14 @@ def my_delivery_undo(day: str, order_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_my_day(plan, form, order_id, status=400)
     try:
-        undo_delivery(db.session(), current_branch_id(), order_id, current_actor(),
-                      expected_version=form.version.data, today=_today())
+        undo_delivery(
+            db.session(),
+            current_branch_id(),
+            order_id,
+            current_actor(),
+            expected_version=form.version.data,
+            today=_today(),
+        )
     except StaleOrderError as error:  # a ValidationError too: caught first
         form.form_errors.append(f"{error.message} Nothing was undone for {stop.label}.")
         return _render_my_day(_my_plan(day), form, order_id, status=409)

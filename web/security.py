@@ -1,4 +1,5 @@
 """Who is signed in, what they may see, and the headers every response carries."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -88,9 +89,13 @@ def roles_required(*roles: UserRole) -> Callable[[View], View]:
 
 def current_actor() -> Actor:
     """The signed-in user as the services take them: audit identity and, for a driver, the own-teams restriction."""
-    return Actor(user_id=current_user.id, username=current_user.username,
-                 remote_address=request.remote_addr or "", volunteer_id=current_user.volunteer_id,
-                 drivers_only=current_user.role is UserRole.DRIVER)
+    return Actor(
+        user_id=current_user.id,
+        username=current_user.username,
+        remote_address=request.remote_addr or "",
+        volunteer_id=current_user.volunteer_id,
+        drivers_only=current_user.role is UserRole.DRIVER,
+    )
 
 
 def current_branch_id() -> int:
@@ -124,14 +129,18 @@ def _add_security_headers(response: Response) -> Response:
 
 
 # Pages a user with a temporary password may open before choosing their own.
-ALLOWED_WHILE_PASSWORD_MUST_CHANGE = frozenset({"account.show", "account.password", "auth.logout", "static",
-                                                "dashboard.health"})
+ALLOWED_WHILE_PASSWORD_MUST_CHANGE = frozenset(
+    {"account.show", "account.password", "auth.logout", "static", "dashboard.health"}
+)
 
 
 def _require_password_change() -> Any:
     """After an admin's reset, the temporary password must be replaced before anything else."""
-    if (request.endpoint not in ALLOWED_WHILE_PASSWORD_MUST_CHANGE and current_user.is_authenticated
-            and current_user.user.password_must_change):
+    if (
+        request.endpoint not in ALLOWED_WHILE_PASSWORD_MUST_CHANGE
+        and current_user.is_authenticated
+        and current_user.user.password_must_change
+    ):
         flash("Please choose your own password first: the one you signed in with was temporary.", "warning")
         return redirect(url_for("account.show"))
     return None

@@ -1,4 +1,5 @@
 """Vans out of service and shops closed: the coordinator records the dates, and is told what is already booked."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,16 +37,20 @@ OFFICE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.OFFICE)
 
 
 class PeriodForm(FlaskForm):
-    start_date = DateField("From", validators=[DataRequired(message="Enter the first day.")],
-                           render_kw={"type": "date"})
-    end_date = DateField("To (leave empty: until further notice)", validators=[Optional()],
-                         render_kw={"type": "date"})
+    start_date = DateField(
+        "From", validators=[DataRequired(message="Enter the first day.")], render_kw={"type": "date"}
+    )
+    end_date = DateField("To (leave empty: until further notice)", validators=[Optional()], render_kw={"type": "date"})
     reason = StringField("Why", validators=[Length(max=MAX_REASON_LENGTH)], render_kw={"maxlength": MAX_REASON_LENGTH})
 
 
 class EndPeriodForm(FlaskForm):
-    period_id = IntegerField(validators=[InputRequired("Reload the page and try again."),
-                                         NumberRange(min=1, max=MAX_ID, message="Reload the page and try again.")])
+    period_id = IntegerField(
+        validators=[
+            InputRequired("Reload the page and try again."),
+            NumberRange(min=1, max=MAX_ID, message="Reload the page and try again."),
+        ]
+    )
 
 
 def _today() -> date:
@@ -61,11 +66,19 @@ def _dates(days: tuple[date, ...]) -> str:
     return shown + (f" and {len(days) - 5} more" if len(days) > 5 else "")
 
 
-def _render(form: PeriodForm | None = None, form_for: tuple[str, int] | None = None,
-            status: int = 200) -> ResponseReturnValue:
+def _render(
+    form: PeriodForm | None = None, form_for: tuple[str, int] | None = None, status: int = 200
+) -> ResponseReturnValue:
     vans, shops = vans_and_shops(db.session(), current_branch_id(), _today())
-    return render_template("service_breaks/index.html", vans=vans, shops=shops, form=form, form_for=form_for,
-                           blank=PeriodForm(formdata=None), end_form=EndPeriodForm(formdata=None)), status
+    return render_template(
+        "service_breaks/index.html",
+        vans=vans,
+        shops=shops,
+        form=form,
+        form_for=form_for,
+        blank=PeriodForm(formdata=None),
+        end_form=EndPeriodForm(formdata=None),
+    ), status
 
 
 @blueprint.route("/")
@@ -91,23 +104,45 @@ def van_out(van_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, ("van", van_id), 400)
     try:
-        booked = take_van_out(db.session(), current_branch_id(), van_id, form.start_date.data, form.end_date.data,
-                              form.reason.data or "", current_actor(), _today())
+        booked = take_van_out(
+            db.session(),
+            current_branch_id(),
+            van_id,
+            form.start_date.data,
+            form.end_date.data,
+            form.reason.data or "",
+            current_actor(),
+            _today(),
+        )
     except ValidationError as error:
         db.session.rollback()
         _period_errors(form, error)
         return _render(form, ("van", van_id), 400)
     flash("Van out of service: the rota and the route planner leave it out on those dates.", "info")
     if booked.round_dates:
-        flash(Markup("{rounds} already published with it ({dates}): <a href=\"{link}\">re-plan the day</a>; each "
-                     "plan says it is out of date.").format(
-            rounds=_count(len(booked.round_dates), "round"), dates=_dates(booked.round_dates),
-            link=url_for("routes.index", date=booked.round_dates[0].isoformat())), "warning")
+        flash(
+            Markup(
+                '{rounds} already published with it ({dates}): <a href="{link}">re-plan the day</a>; each '
+                "plan says it is out of date."
+            ).format(
+                rounds=_count(len(booked.round_dates), "round"),
+                dates=_dates(booked.round_dates),
+                link=url_for("routes.index", date=booked.round_dates[0].isoformat()),
+            ),
+            "warning",
+        )
     if booked.rostered_dates:
-        flash(Markup("A team is rostered in it on {days} ({dates}): <a href=\"{link}\">move them on the rota</a> "
-                     "and tell the volunteers.").format(
-            days=_count(len(booked.rostered_dates), "day"), dates=_dates(booked.rostered_dates),
-            link=url_for("rota_pages.show", rota_id=booked.rota_ids[0])), "warning")
+        flash(
+            Markup(
+                'A team is rostered in it on {days} ({dates}): <a href="{link}">move them on the rota</a> '
+                "and tell the volunteers."
+            ).format(
+                days=_count(len(booked.rostered_dates), "day"),
+                dates=_dates(booked.rostered_dates),
+                link=url_for("rota_pages.show", rota_id=booked.rota_ids[0]),
+            ),
+            "warning",
+        )
     return redirect(url_for(".index"))
 
 
@@ -138,17 +173,29 @@ def shop_close(shop_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, ("shop", shop_id), 400)
     try:
-        to_move = close_shop(db.session(), current_branch_id(), shop_id, form.start_date.data, form.end_date.data,
-                             form.reason.data or "", current_actor(), _today())
+        to_move = close_shop(
+            db.session(),
+            current_branch_id(),
+            shop_id,
+            form.start_date.data,
+            form.end_date.data,
+            form.reason.data or "",
+            current_actor(),
+            _today(),
+        )
     except ValidationError as error:
         db.session.rollback()
         _period_errors(form, error)
         return _render(form, ("shop", shop_id), 400)
     flash("Shop closed on those dates: no order is taken for it, no shopper rostered, no pickup planned.", "info")
     if to_move:
-        flash(Markup("{orders} already in for those dates: <a href=\"{link}\">move each to another date</a> "
-                     "(or change the customer's shop).").format(
-            orders=_count(len(to_move), "order"), link=url_for(".shop_orders", shop_id=shop_id)), "warning")
+        flash(
+            Markup(
+                '{orders} already in for those dates: <a href="{link}">move each to another date</a> '
+                "(or change the customer's shop)."
+            ).format(orders=_count(len(to_move), "order"), link=url_for(".shop_orders", shop_id=shop_id)),
+            "warning",
+        )
     return redirect(url_for(".index"))
 
 

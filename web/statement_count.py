@@ -4,6 +4,7 @@ carries its count in the X-SQL-Statements header (python -m foodtrain.loadtest p
 Off by default (nothing is listened to); the load test turns it on for the app processes it starts. The count
 does not depend on how busy the machine is, so a page that grows statements shows in every load run.
 """
+
 from __future__ import annotations
 
 from flask import Flask, Response, g, has_request_context

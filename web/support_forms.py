@@ -3,6 +3,7 @@
 The rules live in the services (foodtrain.services.referrals/extra/befriending/outcomes), which answer with
 field errors; `apply_errors` puts those next to the fields.
 """
+
 from __future__ import annotations
 
 import enum
@@ -97,11 +98,17 @@ class ExtraCancelForm(_VersionedForm):
 
 class WishForm(_OnceForm):
     interests = StringField("Interests (separated by commas)", validators=TEXT)
-    preferred_gender = SelectField("Would like a befriender who is", choices=options([("", "No preference")] + [(g.value, label) for g, label in GENDER_LABELS.items()]))
+    preferred_gender = SelectField(
+        "Would like a befriender who is",
+        choices=options([("", "No preference")] + [(g.value, label) for g, label in GENDER_LABELS.items()]),
+    )
     language = StringField("Language wanted (leave empty if English is fine)", validators=TEXT)
     max_distance_km = IntegerField("Befriender lives within (km)", validators=[Optional()], default=10)
     weekday = SelectField("Day that suits", choices=options([("", "Any day")] + WEEKDAY_PAIRS[:6]))
-    part_of_day = SelectField("Half-day that suits", choices=options([("", "Either")] + [(p.value, label) for p, label in PART_LABELS.items()]))
+    part_of_day = SelectField(
+        "Half-day that suits",
+        choices=options([("", "Either")] + [(p.value, label) for p, label in PART_LABELS.items()]),
+    )
     notes = TextAreaField("Notes", validators=TEXT)
 
 
@@ -139,26 +146,59 @@ class SurveyForm(_OnceForm):
     on_paper = BooleanField("Typed in from the printed form")
 
 
-__all__ = ["ContactForm", "EndMatchForm", "ExtraCancelForm", "ExtraCompleteForm", "ExtraRequestForm",
-           "ExtraScheduleForm", "HiddenField", "MatchForm", "ReferralDecisionForm", "ReferralForm", "ReviewForm",
-           "SurveyForm", "WishForm", "enum_of", "int_of", "FlaskForm", "ContactKind", "ExtraUrgency", "Gender",
-           "PaymentMethod", "ReferralOutcome", "ReferralSource", "SupportService"]
+__all__ = [
+    "ContactForm",
+    "EndMatchForm",
+    "ExtraCancelForm",
+    "ExtraCompleteForm",
+    "ExtraRequestForm",
+    "ExtraScheduleForm",
+    "HiddenField",
+    "MatchForm",
+    "ReferralDecisionForm",
+    "ReferralForm",
+    "ReviewForm",
+    "SurveyForm",
+    "WishForm",
+    "enum_of",
+    "int_of",
+    "FlaskForm",
+    "ContactKind",
+    "ExtraUrgency",
+    "Gender",
+    "PaymentMethod",
+    "ReferralOutcome",
+    "ReferralSource",
+    "SupportService",
+]
 
 
-def render_form(form: FlaskForm, title: str, submit: str, *, back: tuple[str, str] | None = None, intro: str = "",
-                general: list[str] | None = None, status: int = 200, template: str = "support/form.html",
-                **extra: Any) -> ResponseReturnValue:
+def render_form(
+    form: FlaskForm,
+    title: str,
+    submit: str,
+    *,
+    back: tuple[str, str] | None = None,
+    intro: str = "",
+    general: list[str] | None = None,
+    status: int = 200,
+    template: str = "support/form.html",
+    **extra: Any,
+) -> ResponseReturnValue:
     from flask import render_template
 
-    return render_template(template, form=form, title=title, submit=submit, back=back, intro=intro,
-                           general_errors=general or [], **extra), status
+    return render_template(
+        template, form=form, title=title, submit=submit, back=back, intro=intro, general_errors=general or [], **extra
+    ), status
 
 
 class SupportProfileForm(_OnceForm):
     task_type_ids = MultiCheckboxField("EXTRA jobs they can do", choices=[])
     befriender = BooleanField("Offers befriending")
-    gender = SelectField("Gender (only used when a customer asks)", choices=options(
-        [("", "Not given")] + [(g.value, label) for g, label in GENDER_LABELS.items()]))
+    gender = SelectField(
+        "Gender (only used when a customer asks)",
+        choices=options([("", "Not given")] + [(g.value, label) for g, label in GENDER_LABELS.items()]),
+    )
     languages = StringField("Languages (separated by commas)", validators=TEXT)
     interests = StringField("Interests (separated by commas)", validators=TEXT)
 

@@ -5,6 +5,7 @@ kept waiting by another user's save or by a background job. Should such a reques
 write after all and SQLite refuse (its snapshot went stale), the view runs once more
 as a writing request; a GET changes nothing a second run could double.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Admins manage users: add, disable and enable, reset a password, clear a second factor, link a volunteer."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,7 +23,8 @@ NO_VOLUNTEER = 0
 def _new_user_form(form: NewUserForm | None = None) -> NewUserForm:
     form = form or NewUserForm()
     form.branch_id.choices = [SelectChoice(0, "— admins only —")] + [
-        SelectChoice(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))]
+        SelectChoice(b.id, b.name) for b in db.session.scalars(db.select(Branch).order_by(Branch.name))
+    ]
     return form
 
 
@@ -43,9 +45,14 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user_id, password = user_service.create_account(
-                db.session(), username=form.username.data or "", role=UserRole(form.role.data),
-                branch_id=form.branch_id.data or None, display_name=form.display_name.data or "",
-                actor=current_actor(), hash_time_cost=_hash_cost())
+                db.session(),
+                username=form.username.data or "",
+                role=UserRole(form.role.data),
+                branch_id=form.branch_id.data or None,
+                display_name=form.display_name.data or "",
+                actor=current_actor(),
+                hash_time_cost=_hash_cost(),
+            )
         except ValidationError as error:
             for name, message in error.field_errors.items():
                 getattr(form, name if name in ("username", "branch_id") else "branch_id").errors.append(message)
@@ -56,8 +63,9 @@ def create() -> ResponseReturnValue:
 
 def _temporary_password_page(user_id: int, password: str) -> ResponseReturnValue:
     """Shown once, never flashed (the flash would sit in the signed, readable cookie)."""
-    return render_template("users/temporary_password.html", user=user_service.get_user(db.session(), user_id),
-                           password=password)
+    return render_template(
+        "users/temporary_password.html", user=user_service.get_user(db.session(), user_id), password=password
+    )
 
 
 def _row(user_id: int) -> user_service.UserRow:
@@ -76,9 +84,13 @@ def show(user_id: int) -> ResponseReturnValue:
 def _show(user_id: int, link_form: LinkVolunteerForm | None = None, status: int = 200) -> ResponseReturnValue:
     row = _row(user_id)
     link_form = link_form or LinkVolunteerForm(volunteer_id=row.volunteer_id or NO_VOLUNTEER)
-    link_form.volunteer_id.choices = [SelectChoice(NO_VOLUNTEER, "— not linked —"),
-                                      *(SelectChoice(volunteer_id, name) for volunteer_id, name
-                                        in user_service.volunteers_to_link(db.session(), user_id))]
+    link_form.volunteer_id.choices = [
+        SelectChoice(NO_VOLUNTEER, "— not linked —"),
+        *(
+            SelectChoice(volunteer_id, name)
+            for volunteer_id, name in user_service.volunteers_to_link(db.session(), user_id)
+        ),
+    ]
     return render_template("users/show.html", user=row, action_form=LogoutForm(), link_form=link_form), status
 
 
@@ -98,8 +110,11 @@ def _act(user_id: int, action: Callable[[], object], done: str) -> ResponseRetur
 @blueprint.route("/<int:user_id>/disable", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def disable(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, lambda: user_service.set_enabled(db.session(), user_id, False, current_actor()),
-                "Disabled: every session of this user has ended.")
+    return _act(
+        user_id,
+        lambda: user_service.set_enabled(db.session(), user_id, False, current_actor()),
+        "Disabled: every session of this user has ended.",
+    )
 
 
 @blueprint.route("/<int:user_id>/enable", methods=["POST"])
@@ -111,8 +126,11 @@ def enable(user_id: int) -> ResponseReturnValue:
 @blueprint.route("/<int:user_id>/clear-second-factor", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def clear_second_factor(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, lambda: user_service.clear_second_factor(db.session(), user_id, current_actor()),
-                "Second factor cleared: the user signs in with the password alone and may set it up again.")
+    return _act(
+        user_id,
+        lambda: user_service.clear_second_factor(db.session(), user_id, current_actor()),
+        "Second factor cleared: the user signs in with the password alone and may set it up again.",
+    )
 
 
 @blueprint.route("/<int:user_id>/reset-password", methods=["POST"])

@@ -3,6 +3,7 @@
 PVG records are criminal-records data: only admins and coordinators see or edit them (the form for anyone
 else has no PVG fields at all, and the service then leaves them untouched).
 """
+
 from __future__ import annotations
 
 
@@ -61,9 +62,18 @@ def index() -> ResponseReturnValue:
     volunteers, total = search_volunteers(db.session(), current_branch_id(), text, role, page=page)
     show_pvg = _show_pvg()
     warnings = {v.id: volunteer_service.volunteer_warnings(v, show_pvg) for v in volunteers}
-    return render_template("volunteers/index.html", volunteers=volunteers, total=total, q=text,
-                           role=role_value, roles=list(VolunteerRole), page=page, page_size=PAGE_SIZE,
-                           show_pvg=show_pvg, warnings=warnings)
+    return render_template(
+        "volunteers/index.html",
+        volunteers=volunteers,
+        total=total,
+        q=text,
+        role=role_value,
+        roles=list(VolunteerRole),
+        page=page,
+        page_size=PAGE_SIZE,
+        show_pvg=show_pvg,
+        warnings=warnings,
+    )
 
 
 @blueprint.route("/<int:volunteer_id>")
@@ -75,11 +85,16 @@ def show(volunteer_id: int) -> ResponseReturnValue:
     show_pvg = _show_pvg()
     if show_pvg:
         _audit_pvg_view(volunteer.id, branch_id)
-    return render_template("volunteers/show.html", volunteer=volunteer, show_pvg=show_pvg,
-                           warnings=volunteer_service.volunteer_warnings(volunteer, show_pvg),
-                           role_labels=ROLE_LABELS, help_labels=HELP_FREQUENCY_LABELS,
-                           remove_form=RemoveAbsenceForm(),
-                           services=volunteer_services(db.session(), branch_id, volunteer.id))
+    return render_template(
+        "volunteers/show.html",
+        volunteer=volunteer,
+        show_pvg=show_pvg,
+        warnings=volunteer_service.volunteer_warnings(volunteer, show_pvg),
+        role_labels=ROLE_LABELS,
+        help_labels=HELP_FREQUENCY_LABELS,
+        remove_form=RemoveAbsenceForm(),
+        services=volunteer_services(db.session(), branch_id, volunteer.id),
+    )
 
 
 def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:
@@ -92,10 +107,17 @@ def _volunteer_form(branch_id: int, volunteer_id: int | None) -> VolunteerForm:
     return form
 
 
-def _render_volunteer_form(form: VolunteerForm, volunteer: Volunteer | None, general: list[str],
-                           status: int = 200) -> ResponseReturnValue:
-    return render_template("volunteers/form.html", form=form, volunteer=volunteer, general_errors=general,
-                           weekdays=WEEKDAY_SHORT, parts=GRID_PARTS), status
+def _render_volunteer_form(
+    form: VolunteerForm, volunteer: Volunteer | None, general: list[str], status: int = 200
+) -> ResponseReturnValue:
+    return render_template(
+        "volunteers/form.html",
+        form=form,
+        volunteer=volunteer,
+        general_errors=general,
+        weekdays=WEEKDAY_SHORT,
+        parts=GRID_PARTS,
+    ), status
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -109,8 +131,14 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             volunteer_id = volunteer_service.create_volunteer(
-                db.session(), branch_id, form.to_details(), form.to_pvg(), actor=current_actor(),
-                form_token=form.form_token.data or "", today=branch_today())
+                db.session(),
+                branch_id,
+                form.to_details(),
+                form.to_pvg(),
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             return _render_volunteer_form(form, None, apply_errors(form, error.field_errors), 422)
@@ -136,9 +164,16 @@ def edit(volunteer_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             volunteer_service.update_volunteer(
-                db.session(), branch_id, volunteer.id, form.to_details(), form.to_pvg(),
-                expected_version=form.expected_version, actor=current_actor(), form_token=form.form_token.data or "",
-                today=branch_today())
+                db.session(),
+                branch_id,
+                volunteer.id,
+                form.to_details(),
+                form.to_pvg(),
+                expected_version=form.expected_version,
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+                today=branch_today(),
+            )
         except ValidationError as error:
             db.session.rollback()
             return _render_volunteer_form(form, volunteer, apply_errors(form, error.field_errors), 422)
@@ -157,9 +192,16 @@ def add_absence(volunteer_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if request.method == "POST" and form.validate_on_submit():
         try:
-            volunteer_service.add_absence(db.session(), branch_id, volunteer.id, start_date=form.start_date.data,
-                                          end_date=form.end_date.data, reason=form.reason.data or "",
-                                          actor=current_actor(), form_token=form.form_token.data or "")
+            volunteer_service.add_absence(
+                db.session(),
+                branch_id,
+                volunteer.id,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                reason=form.reason.data or "",
+                actor=current_actor(),
+                form_token=form.form_token.data or "",
+            )
         except ValidationError as error:
             db.session.rollback()
             general = apply_errors(form, error.field_errors)
@@ -168,12 +210,16 @@ def add_absence(volunteer_id: int) -> ResponseReturnValue:
             clashes = commitments_between(db.session(), volunteer.id, form.start_date.data, form.end_date.data)
             if clashes:
                 booked = "; ".join(f"{plain_date(c.day)}: {c.what}" for c in clashes)
-                flash(f"{volunteer.full_name} is still down for {booked}. For a rota shift, open the rota and "
-                      "press “Someone drops out…”; give an EXTRA job to someone else.", "warning")
+                flash(
+                    f"{volunteer.full_name} is still down for {booked}. For a rota shift, open the rota and "
+                    "press “Someone drops out…”; give an EXTRA job to someone else.",
+                    "warning",
+                )
             return redirect(url_for("volunteers.show", volunteer_id=volunteer_id))
     form.ensure_token()
     return render_template("volunteers/absence.html", form=form, volunteer=volunteer, general_errors=general), (
-        200 if request.method == "GET" else 422)
+        200 if request.method == "GET" else 422
+    )
 
 
 @blueprint.route("/<int:volunteer_id>/absences/<int:absence_id>/delete", methods=["POST"])

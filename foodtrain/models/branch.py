@@ -1,4 +1,5 @@
 """Branches and what belongs to each: partner shops, vans and the delivery charge table."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time

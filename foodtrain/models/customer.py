@@ -1,4 +1,5 @@
 """Customers: older people who receive deliveries, with how, when and where they want them."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Spreadsheet imports held between the preview and the confirmation."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Background jobs (rota generation, route planning): a row with status and progress."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Membership payments (£1 a year by default) and the one-time tokens that make people forms idempotent."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

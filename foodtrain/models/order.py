@@ -1,4 +1,5 @@
 """Orders: a customer's shopping list for one delivery date, from taking it to payment."""
+
 from __future__ import annotations
 
 import enum

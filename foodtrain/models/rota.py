@@ -4,6 +4,7 @@ A branch may hold several draft rotas for a month but at most one published
 one: ``published_month`` is set only while a rota is published, and the unique
 constraint on (branch, published_month) enforces it (NULLs never collide).
 """
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Route plans: one per branch and delivery date, its vans' rounds, their stops and the orders left out."""
+
 from __future__ import annotations
 
 import enum

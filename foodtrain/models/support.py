@@ -6,6 +6,7 @@ from an effective-dated list and done by a PVG-cleared volunteer with the skill.
 Befriending: a PVG-cleared volunteer visits, calls or takes out an isolated
 member regularly; the match is reviewed every few months and ended with a reason.
 """
+
 from __future__ import annotations
 
 import enum
@@ -85,7 +86,8 @@ class Referral(Model):
     consent_recorded: Mapped[bool] = mapped_column(default=False)
     consent_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[ReferralOutcome] = mapped_column(
-        enum_type(ReferralOutcome, "referral_outcome"), default=ReferralOutcome.WAITING, index=True)
+        enum_type(ReferralOutcome, "referral_outcome"), default=ReferralOutcome.WAITING, index=True
+    )
     outcome_on: Mapped[date | None] = mapped_column(Date)
     decline_reason: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")  # personal data
@@ -110,7 +112,8 @@ class ExtraTaskType(Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     prices: Mapped[list[ExtraPrice]] = relationship(
-        back_populates="task_type", cascade="all, delete-orphan", order_by="ExtraPrice.effective_from")
+        back_populates="task_type", cascade="all, delete-orphan", order_by="ExtraPrice.effective_from"
+    )
 
 
 class ExtraPrice(Model):
@@ -150,10 +153,15 @@ class ExtraJob(Model):
     __table_args__ = (
         CheckConstraint("preferred_weekdays_mask BETWEEN 0 AND 127", name="weekday_mask_range"),
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
-        CheckConstraint("status NOT IN ('scheduled', 'completed') OR (volunteer_id IS NOT NULL AND "
-                        "scheduled_date IS NOT NULL AND part_of_day IS NOT NULL)", name="scheduled_has_slot"),
-        CheckConstraint("status != 'completed' OR (time_spent_min IS NOT NULL AND amount_paid_pence IS NOT NULL)",
-                        name="completed_has_time_and_payment"),
+        CheckConstraint(
+            "status NOT IN ('scheduled', 'completed') OR (volunteer_id IS NOT NULL AND "
+            "scheduled_date IS NOT NULL AND part_of_day IS NOT NULL)",
+            name="scheduled_has_slot",
+        ),
+        CheckConstraint(
+            "status != 'completed' OR (time_spent_min IS NOT NULL AND amount_paid_pence IS NOT NULL)",
+            name="completed_has_time_and_payment",
+        ),
         CheckConstraint("time_spent_min IS NULL OR time_spent_min BETWEEN 1 AND 720", name="time_spent_range"),
         CheckConstraint("amount_paid_pence IS NULL OR amount_paid_pence >= 0", name="paid_not_negative"),
     )
@@ -165,12 +173,14 @@ class ExtraJob(Model):
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
     details: Mapped[str] = mapped_column(Text, default="")  # personal data (what, where in the home)
     preferred_weekdays_mask: Mapped[int] = mapped_column(default=0)  # bit d set = weekday d (0 = Monday) suits
-    urgency: Mapped[ExtraUrgency] = mapped_column(enum_type(ExtraUrgency, "extra_urgency"),
-                                                  default=ExtraUrgency.ROUTINE)
+    urgency: Mapped[ExtraUrgency] = mapped_column(
+        enum_type(ExtraUrgency, "extra_urgency"), default=ExtraUrgency.ROUTINE
+    )
     requested_on: Mapped[date] = mapped_column(Date)
     price_pence: Mapped[int] = mapped_column(default=0)
-    status: Mapped[ExtraJobStatus] = mapped_column(enum_type(ExtraJobStatus, "extra_job_status"),
-                                                   default=ExtraJobStatus.REQUESTED, index=True)
+    status: Mapped[ExtraJobStatus] = mapped_column(
+        enum_type(ExtraJobStatus, "extra_job_status"), default=ExtraJobStatus.REQUESTED, index=True
+    )
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
     scheduled_date: Mapped[date | None] = mapped_column(Date, index=True)
     part_of_day: Mapped[DayPart | None] = mapped_column(enum_type(DayPart, "extra_part_of_day"))
@@ -210,9 +220,7 @@ class BefriendingWish(Model):
     """What an isolated customer would like from a befriender (interests, who, how far, when)."""
 
     __tablename__ = "befriending_wishes"
-    __table_args__ = (
-        CheckConstraint("max_distance_km > 0 AND max_distance_km <= 200", name="distance_range"),
-    )
+    __table_args__ = (CheckConstraint("max_distance_km > 0 AND max_distance_km <= 200", name="distance_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
@@ -252,7 +260,8 @@ class BefriendingMatch(Model):
     review_every_months: Mapped[int] = mapped_column(default=3)
     next_review_on: Mapped[date] = mapped_column(Date)
     status: Mapped[BefriendingStatus] = mapped_column(
-        enum_type(BefriendingStatus, "befriending_status"), default=BefriendingStatus.ACTIVE, index=True)
+        enum_type(BefriendingStatus, "befriending_status"), default=BefriendingStatus.ACTIVE, index=True
+    )
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -262,9 +271,11 @@ class BefriendingMatch(Model):
     customer: Mapped[Customer] = relationship()
     volunteer: Mapped[Volunteer] = relationship()
     contacts: Mapped[list[BefriendingContact]] = relationship(
-        back_populates="match", cascade="all, delete-orphan", order_by="BefriendingContact.happened_on.desc()")
+        back_populates="match", cascade="all, delete-orphan", order_by="BefriendingContact.happened_on.desc()"
+    )
     reviews: Mapped[list[BefriendingReview]] = relationship(
-        back_populates="match", cascade="all, delete-orphan", order_by="BefriendingReview.reviewed_on.desc()")
+        back_populates="match", cascade="all, delete-orphan", order_by="BefriendingReview.reviewed_on.desc()"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

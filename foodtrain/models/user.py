@@ -1,4 +1,5 @@
 """Users who sign in, their server-side sessions, and the audit log of what they did."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Volunteers: who they are, what they may do, and when they can help."""
+
 from __future__ import annotations
 
 import enum
@@ -83,7 +84,8 @@ class Volunteer(Model):
     pvg_issued_on: Mapped[date | None] = mapped_column(Date)
     pvg_reference: Mapped[str] = mapped_column(String(40), default="")
     pvg_disclosure_type: Mapped[PvgDisclosureType | None] = mapped_column(
-        enum_type(PvgDisclosureType, "pvg_disclosure_type"))
+        enum_type(PvgDisclosureType, "pvg_disclosure_type")
+    )
     training_completed_on: Mapped[date | None] = mapped_column(Date)
     is_trainee: Mapped[bool] = mapped_column(default=False)
     shadow_shifts_remaining: Mapped[int] = mapped_column(default=0)
@@ -104,14 +106,16 @@ class Volunteer(Model):
         back_populates="volunteer", cascade="all, delete-orphan", order_by="VolunteerRoleAssignment.role"
     )
     availability: Mapped[list[VolunteerAvailability]] = relationship(
-        back_populates="volunteer", cascade="all, delete-orphan",
+        back_populates="volunteer",
+        cascade="all, delete-orphan",
         order_by="(VolunteerAvailability.weekday, VolunteerAvailability.day_part)",
     )
     absences: Mapped[list[VolunteerAbsence]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan", order_by="VolunteerAbsence.start_date"
     )
     partner_preferences: Mapped[list[VolunteerPartnerPreference]] = relationship(
-        back_populates="volunteer", cascade="all, delete-orphan",
+        back_populates="volunteer",
+        cascade="all, delete-orphan",
         foreign_keys="VolunteerPartnerPreference.volunteer_id",
     )
 

@@ -1,4 +1,5 @@
 """The append-only audit log: who saw or changed what, and when (UTC)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

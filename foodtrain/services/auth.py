@@ -1,4 +1,5 @@
 """Signing in and out: password checks with lockout, and server-side sessions."""
+
 from __future__ import annotations
 
 import secrets
@@ -65,9 +66,18 @@ def _recent_failures_from(session: Session, remote_address: str, policy: LoginPo
     """Failed sign-ins (passwords or codes) from this address within the window (guessing across many users)."""
     if not remote_address:
         return 0
-    return session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action.in_(ADDRESS_FAILURE_ACTIONS), AuditEvent.remote_address == remote_address[:64],
-        AuditEvent.occurred_at > utc_now() - policy.address_window)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action.in_(ADDRESS_FAILURE_ACTIONS),
+                AuditEvent.remote_address == remote_address[:64],
+                AuditEvent.occurred_at > utc_now() - policy.address_window,
+            )
+        )
+        or 0
+    )
 
 
 def _dummy_hash(time_cost: int) -> str:
@@ -107,8 +117,16 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    record_event(session, user_id=by_user_id, username="" if by_user_id else "system", action="user.create",
-                 entity_type="user", entity_id=user.id, branch_id=branch_id, detail=f"role={role.value}")
+    record_event(
+        session,
+        user_id=by_user_id,
+        username="" if by_user_id else "system",
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        branch_id=branch_id,
+        detail=f"role={role.value}",
+    )
     return user.id
 
 
@@ -119,29 +137,37 @@ def create_user(session: Session, **user_fields: Any) -> int:
     return user_id
 
 
-def authenticate(
-    session: Session, username: str, password: str, policy: LoginPolicy, remote_address: str = ""
-) -> User:
+def authenticate(session: Session, username: str, password: str, policy: LoginPolicy, remote_address: str = "") -> User:
     """Return the user whose password matches, or raise LoginFailedError (and count the failure)."""
     now = utc_now()
     if _recent_failures_from(session, remote_address, policy) >= policy.max_failures_per_address:
-        record_event(session, user_id=None, username="", action="login.throttled",
-                     remote_address=remote_address)
+        record_event(session, user_id=None, username="", action="login.throttled", remote_address=remote_address)
         session.commit()
         raise LoginThrottledError()
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         verify_password(_dummy_hash(policy.hash_time_cost), password, policy.hash_time_cost)
         # What was typed is not kept: it is often a password typed into the username box.
-        record_event(session, user_id=None, username="", action="login.failed",
-                     detail="unknown user", remote_address=remote_address)
+        record_event(
+            session,
+            user_id=None,
+            username="",
+            action="login.failed",
+            detail="unknown user",
+            remote_address=remote_address,
+        )
         session.commit()
         raise LoginFailedError()
     if user.locked_until is not None and user.locked_until > now:
         # The same work as a real check, so the time of the answer does not tell that the account exists.
         verify_password(_dummy_hash(policy.hash_time_cost), password, policy.hash_time_cost)
-        record_event(session, user_id=user.id, username=user.username, action="login.refused_locked",
-                     remote_address=remote_address)
+        record_event(
+            session,
+            user_id=user.id,
+            username=user.username,
+            action="login.refused_locked",
+            remote_address=remote_address,
+        )
         session.commit()
         raise LoginFailedError()
     if not verify_password(user.password_hash, password, policy.hash_time_cost) or not user.is_enabled:
@@ -151,8 +177,14 @@ def authenticate(
             user.locked_until = now + policy.lockout
             user.failed_login_count = 0
             detail += " locked"
-        record_event(session, user_id=user.id, username=user.username, action="login.failed",
-                     detail=detail, remote_address=remote_address)
+        record_event(
+            session,
+            user_id=user.id,
+            username=user.username,
+            action="login.failed",
+            detail=detail,
+            remote_address=remote_address,
+        )
         session.commit()
         raise LoginFailedError()
     if password_needs_rehash(user.password_hash, policy.hash_time_cost):
@@ -160,8 +192,9 @@ def authenticate(
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now
-    record_event(session, user_id=user.id, username=user.username, action="login.succeeded",
-                 remote_address=remote_address)
+    record_event(
+        session, user_id=user.id, username=user.username, action="login.succeeded", remote_address=remote_address
+    )
     session.commit()
     return user
 
@@ -177,8 +210,9 @@ def start_session(session: Session, user_id: int) -> str:
 def resolve_session(session: Session, token: str, policy: LoginPolicy) -> User | None:
     """The user of a live session token, or None if it is unknown, ended, timed out or disabled."""
     # Every request asks this: the session row and its user in one statement.
-    row = session.scalar(select(UserSession).where(UserSession.token_sha256 == token_digest(token))
-                         .options(joinedload(UserSession.user)))
+    row = session.scalar(
+        select(UserSession).where(UserSession.token_sha256 == token_digest(token)).options(joinedload(UserSession.user))
+    )
     if row is None or row.ended_at is not None:
         return None
     now = utc_now()
@@ -225,8 +259,14 @@ def set_user_enabled(session: Session, user_id: int, enabled: bool, by_user_id: 
     if user is None:
         raise LookupError("user: no such user")
     user.is_enabled = enabled
-    record_event(session, user_id=by_user_id, action="user.enable" if enabled else "user.disable",
-                 entity_type="user", entity_id=user_id, branch_id=user.branch_id)
+    record_event(
+        session,
+        user_id=by_user_id,
+        action="user.enable" if enabled else "user.disable",
+        entity_type="user",
+        entity_id=user_id,
+        branch_id=user.branch_id,
+    )
     session.commit()
     if not enabled:
         end_all_sessions(session, user_id, "user_disabled")
@@ -241,8 +281,15 @@ def change_password(session: Session, user_id: int, new_password: str, hash_time
         raise WeakPasswordError("Choose a new password, not the one you have now.")
     user.password_hash = hash_password(new_password, hash_time_cost)
     user.password_must_change = False
-    record_event(session, user_id=user_id, username=user.username, action="user.password_changed",
-                 entity_type="user", entity_id=user_id, branch_id=user.branch_id)
+    record_event(
+        session,
+        user_id=user_id,
+        username=user.username,
+        action="user.password_changed",
+        entity_type="user",
+        entity_id=user_id,
+        branch_id=user.branch_id,
+    )
     session.commit()
     end_all_sessions(session, user_id, "password_changed")
 
@@ -250,12 +297,19 @@ def change_password(session: Session, user_id: int, new_password: str, hash_time
 def recent_failures(session: Session, user_id: int, action: str, window: timedelta, reset_action: str) -> int:
     """Failures (`action` audit events) of a user within the window and since the last `reset_action`."""
     since = utc_now() - window
-    last_reset = session.scalar(select(func.max(AuditEvent.occurred_at)).where(
-        AuditEvent.user_id == user_id, AuditEvent.action == reset_action))
+    last_reset = session.scalar(
+        select(func.max(AuditEvent.occurred_at)).where(AuditEvent.user_id == user_id, AuditEvent.action == reset_action)
+    )
     if last_reset is not None and last_reset > since:
         since = last_reset
-    return session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.user_id == user_id, AuditEvent.action == action, AuditEvent.occurred_at > since)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.user_id == user_id, AuditEvent.action == action, AuditEvent.occurred_at > since)
+        )
+        or 0
+    )
 
 
 def lock_out(session: Session, user_id: int, policy: LoginPolicy, reason: str) -> None:
@@ -264,14 +318,23 @@ def lock_out(session: Session, user_id: int, policy: LoginPolicy, reason: str) -
     if user is None:
         raise LookupError("user: no such user")
     user.locked_until = utc_now() + policy.lockout
-    record_event(session, user_id=user_id, username=user.username, action="user.locked_out", entity_type="user",
-                 entity_id=user_id, branch_id=user.branch_id, detail=reason)
+    record_event(
+        session,
+        user_id=user_id,
+        username=user.username,
+        action="user.locked_out",
+        entity_type="user",
+        entity_id=user_id,
+        branch_id=user.branch_id,
+        detail=reason,
+    )
     session.commit()
     end_all_sessions(session, user_id, reason)
 
 
-def reauthenticate(session: Session, user_id: int, password: str, policy: LoginPolicy, purpose: str,
-                   remote_address: str = "") -> None:
+def reauthenticate(
+    session: Session, user_id: int, password: str, policy: LoginPolicy, purpose: str, remote_address: str = ""
+) -> None:
     """Confirm the signed-in user's current password before a sensitive change (audited, attempt-limited).
 
     After `policy.max_failures` wrong passwords within the lockout window the account is locked and
@@ -281,23 +344,50 @@ def reauthenticate(session: Session, user_id: int, password: str, policy: LoginP
     if user is None:
         raise LookupError("user: no such user")
     if verify_password(user.password_hash, password, policy.hash_time_cost):
-        record_event(session, user_id=user_id, username=user.username, action="user.reauth_ok", entity_type="user",
-                     entity_id=user_id, branch_id=user.branch_id, detail=purpose, remote_address=remote_address)
+        record_event(
+            session,
+            user_id=user_id,
+            username=user.username,
+            action="user.reauth_ok",
+            entity_type="user",
+            entity_id=user_id,
+            branch_id=user.branch_id,
+            detail=purpose,
+            remote_address=remote_address,
+        )
         session.commit()
         return
-    record_event(session, user_id=user_id, username=user.username, action="user.reauth_failed", entity_type="user",
-                 entity_id=user_id, branch_id=user.branch_id, detail=purpose, remote_address=remote_address)
+    record_event(
+        session,
+        user_id=user_id,
+        username=user.username,
+        action="user.reauth_failed",
+        entity_type="user",
+        entity_id=user_id,
+        branch_id=user.branch_id,
+        detail=purpose,
+        remote_address=remote_address,
+    )
     session.commit()
     failures = recent_failures(session, user_id, "user.reauth_failed", policy.lockout, "user.reauth_ok")
     if failures >= policy.max_failures:
         lock_out(session, user_id, policy, "reauth_failures")
-        raise ReauthenticationError("Too many wrong passwords: you have been signed out and the account is locked "
-                                    "for a while. Ask an admin if you need it sooner.", signed_out=True)
+        raise ReauthenticationError(
+            "Too many wrong passwords: you have been signed out and the account is locked "
+            "for a while. Ask an admin if you need it sooner.",
+            signed_out=True,
+        )
     raise ReauthenticationError("That is not your current password.")
 
 
-def change_own_password(session: Session, user_id: int, current_password: str, new_password: str,
-                        policy: LoginPolicy, remote_address: str = "") -> None:
+def change_own_password(
+    session: Session,
+    user_id: int,
+    current_password: str,
+    new_password: str,
+    policy: LoginPolicy,
+    remote_address: str = "",
+) -> None:
     """The signed-in user changes their password: the current one first (ReauthenticationError), then the policy."""
     reauthenticate(session, user_id, current_password, policy, "password_change", remote_address)
     change_password(session, user_id, new_password, policy.hash_time_cost)

@@ -4,6 +4,7 @@ The one rule: for every delivered order, the amount received minus the amount du
 receipt plus delivery charge). Underpayments make the balance negative (the customer owes),
 overpayments positive (in credit). The next delivery sheet adds what is owed to the amount due.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,14 +22,20 @@ from foodtrain.services.people import in_branch
 
 def _balance_query(branch_id: int) -> Select[Any]:
     difference = Order.amount_received_pence - Order.till_receipt_pence - Order.delivery_charge_pence
-    return (in_branch(select(Order.customer_id, func.sum(difference)), Order, branch_id)
-            .where(Order.status == OrderStatus.DELIVERED, Order.amount_received_pence.is_not(None),
-                   Order.till_receipt_pence.is_not(None))
-            .group_by(Order.customer_id))
+    return (
+        in_branch(select(Order.customer_id, func.sum(difference)), Order, branch_id)
+        .where(
+            Order.status == OrderStatus.DELIVERED,
+            Order.amount_received_pence.is_not(None),
+            Order.till_receipt_pence.is_not(None),
+        )
+        .group_by(Order.customer_id)
+    )
 
 
-def balances_pence(session: Session, branch_id: int, customer_ids: Iterable[int] | None = None,
-                   before: date | None = None) -> dict[int, int]:
+def balances_pence(
+    session: Session, branch_id: int, customer_ids: Iterable[int] | None = None, before: date | None = None
+) -> dict[int, int]:
     """Customer id -> balance in pence (negative: owes; positive: in credit), from deliveries before ``before``."""
     query = _balance_query(branch_id)
     if customer_ids is not None:
@@ -85,7 +92,8 @@ def balances_report(session: Session, branch_id: int) -> list[BalanceRow]:
     balances = {cid: pence for cid, pence in balances_pence(session, branch_id).items() if pence}
     if not balances:
         return []
-    customers = session.scalars(in_branch(select(Customer), Customer, branch_id)
-                                .where(Customer.id.in_(list(balances)))).all()
+    customers = session.scalars(
+        in_branch(select(Customer), Customer, branch_id).where(Customer.id.in_(list(balances)))
+    ).all()
     rows = [BalanceRow(c.id, c.full_name, c.postcode or "", balances[c.id]) for c in customers]
     return sorted(rows, key=lambda row: (row.balance_pence, row.name))

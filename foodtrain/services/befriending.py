@@ -9,6 +9,7 @@ Matching rules, hard ones first (a volunteer breaking one is listed apart with t
 - ``rule_available``: free (the rota's availability plus every commitment) on a wished half-day.
 Soft: shared interests first, then distance, then how many wished half-days they are free.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,8 +95,9 @@ def save_wish(session: Session, branch_id: int, customer_id: int, details: WishD
 
 
 def wish_of(session: Session, branch_id: int, customer_id: int) -> BefriendingWish | None:
-    return session.scalar(in_branch(select(BefriendingWish), BefriendingWish, branch_id)
-                          .where(BefriendingWish.customer_id == customer_id))
+    return session.scalar(
+        in_branch(select(BefriendingWish), BefriendingWish, branch_id).where(BefriendingWish.customer_id == customer_id)
+    )
 
 
 # --- matching rules ------------------------------------------------------------------------------------------
@@ -193,17 +195,24 @@ class MatchSuggestions:
 
 
 def wanted_for(customer: Customer, wish: BefriendingWish | None) -> Wanted:
-    location = ((customer.latitude, customer.longitude)
-                if customer.latitude is not None and customer.longitude is not None else None)
+    location = (
+        (customer.latitude, customer.longitude)
+        if customer.latitude is not None and customer.longitude is not None
+        else None
+    )
     if wish is not None and wish.weekday is not None:
         parts = [wish.part_of_day] if wish.part_of_day is not None else list(DayPart)
         half_days = tuple((wish.weekday, part) for part in parts)
     else:
         half_days = tuple((day, part) for day in SERVICE_WEEKDAYS for part in DayPart)
-    return Wanted(location=location, max_distance_km=wish.max_distance_km if wish else 10.0,
-                  interests=frozenset(words(wish.interests)) if wish else frozenset(),
-                  gender=wish.preferred_gender if wish else None, language=wish.language if wish else "",
-                  half_days=half_days)
+    return Wanted(
+        location=location,
+        max_distance_km=wish.max_distance_km if wish else 10.0,
+        interests=frozenset(words(wish.interests)) if wish else frozenset(),
+        gender=wish.preferred_gender if wish else None,
+        language=wish.language if wish else "",
+        half_days=half_days,
+    )
 
 
 def suggest_befrienders(session: Session, branch_id: int, customer_id: int, on: date) -> MatchSuggestions:
@@ -211,12 +220,22 @@ def suggest_befrienders(session: Session, branch_id: int, customer_id: int, on: 
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     wanted = wanted_for(customer, wish_of(session, branch_id, customer.id))
     volunteers = session.scalars(
-        in_branch(select(Volunteer), Volunteer, branch_id).where(Volunteer.left_on.is_(None))
-        .options(selectinload(Volunteer.availability), selectinload(Volunteer.absences),
-                 selectinload(Volunteer.roles), selectinload(Volunteer.partner_preferences))
-        .order_by(Volunteer.last_name, Volunteer.first_name, Volunteer.id)).all()
-    profiles = {p.volunteer_id: p for p in session.scalars(select(VolunteerSupportProfile).where(
-        VolunteerSupportProfile.volunteer_id.in_([v.id for v in volunteers])))}
+        in_branch(select(Volunteer), Volunteer, branch_id)
+        .where(Volunteer.left_on.is_(None))
+        .options(
+            selectinload(Volunteer.availability),
+            selectinload(Volunteer.absences),
+            selectinload(Volunteer.roles),
+            selectinload(Volunteer.partner_preferences),
+        )
+        .order_by(Volunteer.last_name, Volunteer.first_name, Volunteer.id)
+    ).all()
+    profiles = {
+        p.volunteer_id: p
+        for p in session.scalars(
+            select(VolunteerSupportProfile).where(VolunteerSupportProfile.volunteer_id.in_([v.id for v in volunteers]))
+        )
+    }
     suggestions, excluded = [], []
     for volunteer in volunteers:
         profile = profiles.get(volunteer.id)
@@ -242,8 +261,9 @@ def suggest_befrienders(session: Session, branch_id: int, customer_id: int, on: 
             reasons.append(f"speaks {wanted.language}")
         reasons.append("free " + ", ".join(free[:3]) + (" …" if len(free) > 3 else ""))
         suggestions.append(Suggestion(volunteer.id, volunteer.full_name, km, shared, tuple(free), tuple(reasons)))
-    suggestions.sort(key=lambda s: (-len(s.shared_interests), s.distance_km or 0.0, -len(s.free_half_days),
-                                    s.name, s.volunteer_id))
+    suggestions.sort(
+        key=lambda s: (-len(s.shared_interests), s.distance_km or 0.0, -len(s.free_half_days), s.name, s.volunteer_id)
+    )
     return MatchSuggestions(tuple(suggestions), tuple(excluded))
 
 
@@ -261,9 +281,19 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def start_match(session: Session, branch_id: int, customer_id: int, volunteer_id: int | None, *,
-                weekday: int | None, part: DayPart | None, started_on: date | None, review_every_months: int | None,
-                actor: Actor, referral_id: int | None = None) -> int:
+def start_match(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    volunteer_id: int | None,
+    *,
+    weekday: int | None,
+    part: DayPart | None,
+    started_on: date | None,
+    review_every_months: int | None,
+    actor: Actor,
+    referral_id: int | None = None,
+) -> int:
     """Match a befriender to the customer on a weekly half-day; every hard rule is checked again here."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     errors: dict[str, str] = {}
@@ -284,9 +314,16 @@ def start_match(session: Session, branch_id: int, customer_id: int, volunteer_id
         raise ValidationError(errors)
     assert volunteer and weekday is not None and part and started_on and review_every_months
     wanted = wanted_for(customer, wish_of(session, branch_id, customer.id))
-    profile = session.scalar(select(VolunteerSupportProfile).where(VolunteerSupportProfile.volunteer_id == volunteer.id))
-    reason = (rule_befriender(profile) or rule_pvg_cleared(volunteer, started_on) or rule_gender(wanted, profile)
-              or rule_language(wanted, profile) or rule_within_distance(wanted, volunteer_location(volunteer))[0])
+    profile = session.scalar(
+        select(VolunteerSupportProfile).where(VolunteerSupportProfile.volunteer_id == volunteer.id)
+    )
+    reason = (
+        rule_befriender(profile)
+        or rule_pvg_cleared(volunteer, started_on)
+        or rule_gender(wanted, profile)
+        or rule_language(wanted, profile)
+        or rule_within_distance(wanted, volunteer_location(volunteer))[0]
+    )
     if reason is None:
         first_day = next_weekday(started_on, weekday)
         busy = why_not_free(session, volunteer, first_day, part)
@@ -294,37 +331,66 @@ def start_match(session: Session, branch_id: int, customer_id: int, volunteer_id
         if busy:
             reason = f"not free on {WEEKDAY_NAMES[weekday]} {part.value}s: {busy[0]}"
         elif later:
-            reason = (f"{later[0].taken_by} on {later[0].day:%-d %b %Y} that {part.value}, which a weekly "
-                      f"{WEEKDAY_NAMES[weekday]} {part.value} would double-book")
+            reason = (
+                f"{later[0].taken_by} on {later[0].day:%-d %b %Y} that {part.value}, which a weekly "
+                f"{WEEKDAY_NAMES[weekday]} {part.value} would double-book"
+            )
     if reason is not None:
         raise ValidationError({"volunteer_id": f"{volunteer.full_name} cannot be matched: {reason}."})
-    match = BefriendingMatch(branch_id=branch_id, customer_id=customer.id, volunteer_id=volunteer.id,
-                             referral_id=referral_id, started_on=started_on, weekday=weekday, part_of_day=part,
-                             review_every_months=review_every_months,
-                             next_review_on=add_months(started_on, review_every_months),
-                             created_by_user_id=actor.user_id)
+    match = BefriendingMatch(
+        branch_id=branch_id,
+        customer_id=customer.id,
+        volunteer_id=volunteer.id,
+        referral_id=referral_id,
+        started_on=started_on,
+        weekday=weekday,
+        part_of_day=part,
+        review_every_months=review_every_months,
+        next_review_on=add_months(started_on, review_every_months),
+        created_by_user_id=actor.user_id,
+    )
     session.add(match)
     session.flush()
-    audit(session, actor, "befriending.match", "befriending_match", match.id, branch_id,
-          f"customer={customer.id} volunteer={volunteer.id}")
+    audit(
+        session,
+        actor,
+        "befriending.match",
+        "befriending_match",
+        match.id,
+        branch_id,
+        f"customer={customer.id} volunteer={volunteer.id}",
+    )
     commit_or_replay(session, branch_id, "")
     return match.id
 
 
 def get_match(session: Session, branch_id: int, match_id: int) -> BefriendingMatch:
-    match = session.scalar(in_branch(select(BefriendingMatch), BefriendingMatch, branch_id)
-                           .where(BefriendingMatch.id == match_id)
-                           .options(selectinload(BefriendingMatch.customer), selectinload(BefriendingMatch.volunteer),
-                                    selectinload(BefriendingMatch.contacts), selectinload(BefriendingMatch.reviews)))
+    match = session.scalar(
+        in_branch(select(BefriendingMatch), BefriendingMatch, branch_id)
+        .where(BefriendingMatch.id == match_id)
+        .options(
+            selectinload(BefriendingMatch.customer),
+            selectinload(BefriendingMatch.volunteer),
+            selectinload(BefriendingMatch.contacts),
+            selectinload(BefriendingMatch.reviews),
+        )
+    )
     if match is None:
         raise NotFoundError(f"No befriending match {match_id} in this branch.")
     return match
 
 
-def list_matches(session: Session, branch_id: int, *, customer_id: int | None = None,
-                 volunteer_id: int | None = None, active_only: bool = False) -> list[BefriendingMatch]:
+def list_matches(
+    session: Session,
+    branch_id: int,
+    *,
+    customer_id: int | None = None,
+    volunteer_id: int | None = None,
+    active_only: bool = False,
+) -> list[BefriendingMatch]:
     statement = in_branch(select(BefriendingMatch), BefriendingMatch, branch_id).options(
-        selectinload(BefriendingMatch.customer), selectinload(BefriendingMatch.volunteer))
+        selectinload(BefriendingMatch.customer), selectinload(BefriendingMatch.volunteer)
+    )
     if customer_id is not None:
         statement = statement.where(BefriendingMatch.customer_id == customer_id)
     if volunteer_id is not None:
@@ -339,9 +405,18 @@ def _active(match: BefriendingMatch) -> None:
         raise ValidationError({"__all__": "This match has ended."})
 
 
-def log_contact(session: Session, branch_id: int, match_id: int, *, kind: ContactKind | None,
-                happened_on: date | None, duration_min: int | None, notes: str = "", actor: Actor,
-                today: date) -> int:
+def log_contact(
+    session: Session,
+    branch_id: int,
+    match_id: int,
+    *,
+    kind: ContactKind | None,
+    happened_on: date | None,
+    duration_min: int | None,
+    notes: str = "",
+    actor: Actor,
+    today: date,
+) -> int:
     """Log one visit, call or outing and how long it took."""
     match = get_match(session, branch_id, match_id)
     _active(match)
@@ -359,18 +434,41 @@ def log_contact(session: Session, branch_id: int, match_id: int, *, kind: Contac
         errors["duration_min"] = f"Enter the minutes (1 to {MAX_DURATION_MIN})."
     if errors:
         raise ValidationError(errors)
-    contact = BefriendingContact(match_id=match.id, kind=kind, happened_on=happened_on, duration_min=duration_min,
-                                 notes=text, recorded_by_user_id=actor.user_id)
+    contact = BefriendingContact(
+        match_id=match.id,
+        kind=kind,
+        happened_on=happened_on,
+        duration_min=duration_min,
+        notes=text,
+        recorded_by_user_id=actor.user_id,
+    )
     session.add(contact)
     session.flush()
-    audit(session, actor, "befriending.contact", "befriending_match", match.id, branch_id,
-          f"kind={kind.value if kind else ''} minutes={duration_min}")
+    audit(
+        session,
+        actor,
+        "befriending.contact",
+        "befriending_match",
+        match.id,
+        branch_id,
+        f"kind={kind.value if kind else ''} minutes={duration_min}",
+    )
     commit_or_replay(session, branch_id, "")
     return contact.id
 
 
-def review_match(session: Session, branch_id: int, match_id: int, *, reviewed_on: date | None, notes: str,
-                 continues: bool, expected_version: int | None, actor: Actor, today: date) -> None:
+def review_match(
+    session: Session,
+    branch_id: int,
+    match_id: int,
+    *,
+    reviewed_on: date | None,
+    notes: str,
+    continues: bool,
+    expected_version: int | None,
+    actor: Actor,
+    today: date,
+) -> None:
     """Record a review; the next one is due N months later. A review that does not continue ends the match."""
     match = get_match(session, branch_id, match_id)
     _active(match)
@@ -384,8 +482,9 @@ def review_match(session: Session, branch_id: int, match_id: int, *, reviewed_on
         raise ValidationError(errors)
     check_version(match.version, expected_version)
     assert reviewed_on is not None
-    match.reviews.append(BefriendingReview(reviewed_on=reviewed_on, notes=text, continues=continues,
-                                           recorded_by_user_id=actor.user_id))
+    match.reviews.append(
+        BefriendingReview(reviewed_on=reviewed_on, notes=text, continues=continues, recorded_by_user_id=actor.user_id)
+    )
     match.next_review_on = add_months(reviewed_on, match.review_every_months)
     if not continues:
         match.status, match.ended_on, match.end_reason = BefriendingStatus.ENDED, reviewed_on, "Ended at review"
@@ -393,8 +492,17 @@ def review_match(session: Session, branch_id: int, match_id: int, *, reviewed_on
     commit_or_replay(session, branch_id, "")
 
 
-def end_match(session: Session, branch_id: int, match_id: int, *, ended_on: date | None, reason: str,
-              expected_version: int | None, actor: Actor, today: date) -> None:
+def end_match(
+    session: Session,
+    branch_id: int,
+    match_id: int,
+    *,
+    ended_on: date | None,
+    reason: str,
+    expected_version: int | None,
+    actor: Actor,
+    today: date,
+) -> None:
     match = get_match(session, branch_id, match_id)
     _active(match)
     errors: dict[str, str] = {}

@@ -1,4 +1,5 @@
 """The delivery charge in force on a date, from the effective-dated charge table."""
+
 from __future__ import annotations
 
 from datetime import date

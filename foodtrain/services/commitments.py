@@ -7,6 +7,7 @@ volunteer's rota seats (published, and in a draft rota too, since publishing it
 would double-book), scheduled EXTRA jobs and active befriending matches are added
 as the things that already take that half-day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,12 +66,19 @@ def current_rota_ids(session: Session, month: date) -> set[int]:
     the newest draft made after it (one publish away from being the rota). Older drafts are left-overs that
     nobody reads; publishing one is refused if it would double-book (``support_clashes_in_rota``)."""
     month = month.replace(day=1)
-    published = dict(session.execute(select(Rota.branch_id, Rota.id).where(
-        Rota.month == month, Rota.status == RotaStatus.PUBLISHED)).all())
-    drafts = session.execute(select(Rota.branch_id, func.max(Rota.id)).where(
-        Rota.month == month, Rota.status == RotaStatus.DRAFT).group_by(Rota.branch_id)).all()
-    return set(published.values()) | {draft_id for branch_id, draft_id in drafts
-                                       if draft_id > published.get(branch_id, 0)}
+    published = dict(
+        session.execute(
+            select(Rota.branch_id, Rota.id).where(Rota.month == month, Rota.status == RotaStatus.PUBLISHED)
+        ).all()
+    )
+    drafts = session.execute(
+        select(Rota.branch_id, func.max(Rota.id))
+        .where(Rota.month == month, Rota.status == RotaStatus.DRAFT)
+        .group_by(Rota.branch_id)
+    ).all()
+    return set(published.values()) | {
+        draft_id for branch_id, draft_id in drafts if draft_id > published.get(branch_id, 0)
+    }
 
 
 def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Commitment]:
@@ -78,27 +86,50 @@ def _rota_commitments(session: Session, volunteer_id: int, day: date) -> list[Co
         select(RotaSlot.id, RotaSlot.part_of_day, RotaSlot.resource, Rota.status)
         .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
         .join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.id.in_(current_rota_ids(session, day)), RotaSlot.date == day,
-               RotaAssignment.volunteer_id == volunteer_id)
+        .where(
+            Rota.id.in_(current_rota_ids(session, day)),
+            RotaSlot.date == day,
+            RotaAssignment.volunteer_id == volunteer_id,
+        )
         .order_by(Rota.status.desc(), RotaSlot.id)  # "published" before "draft"
     ).all()
-    return [Commitment("rota", slot_id, day, rota.Slot("probe", day, part.value, "office", "probe").halves,
-                       resource if status is RotaStatus.DRAFT else f"rota shift: {resource}",
-                       draft=status is RotaStatus.DRAFT)
-            for slot_id, part, resource, status in rows]
+    return [
+        Commitment(
+            "rota",
+            slot_id,
+            day,
+            rota.Slot("probe", day, part.value, "office", "probe").halves,
+            resource if status is RotaStatus.DRAFT else f"rota shift: {resource}",
+            draft=status is RotaStatus.DRAFT,
+        )
+        for slot_id, part, resource, status in rows
+    ]
 
 
 def _extra_commitments(session: Session, volunteer_id: int, day: date, exclude_job_id: int | None) -> list[Commitment]:
-    statement = select(ExtraJob).where(ExtraJob.volunteer_id == volunteer_id, ExtraJob.scheduled_date == day,
-                                       ExtraJob.status.in_(BUSY_STATUSES)).options(selectinload(ExtraJob.task_type))
-    return [Commitment("extra", job.id, day, (job.part_of_day.value,), f"EXTRA job: {job.task_type.name}")
-            for job in session.scalars(statement) if job.id != exclude_job_id and job.part_of_day is not None]
+    statement = (
+        select(ExtraJob)
+        .where(
+            ExtraJob.volunteer_id == volunteer_id, ExtraJob.scheduled_date == day, ExtraJob.status.in_(BUSY_STATUSES)
+        )
+        .options(selectinload(ExtraJob.task_type))
+    )
+    return [
+        Commitment("extra", job.id, day, (job.part_of_day.value,), f"EXTRA job: {job.task_type.name}")
+        for job in session.scalars(statement)
+        if job.id != exclude_job_id and job.part_of_day is not None
+    ]
 
 
 def _active_matches(session: Session, volunteer_id: int) -> list[BefriendingMatch]:
-    return list(session.scalars(select(BefriendingMatch).where(
-        BefriendingMatch.volunteer_id == volunteer_id, BefriendingMatch.status == BefriendingStatus.ACTIVE)
-        .options(selectinload(BefriendingMatch.customer)).order_by(BefriendingMatch.id)))
+    return list(
+        session.scalars(
+            select(BefriendingMatch)
+            .where(BefriendingMatch.volunteer_id == volunteer_id, BefriendingMatch.status == BefriendingStatus.ACTIVE)
+            .options(selectinload(BefriendingMatch.customer))
+            .order_by(BefriendingMatch.id)
+        )
+    )
 
 
 def match_meets_on(match: BefriendingMatch, day: date) -> bool:
@@ -107,30 +138,47 @@ def match_meets_on(match: BefriendingMatch, day: date) -> bool:
 
 
 def _visit(match: BefriendingMatch, day: date) -> Commitment:
-    return Commitment("befriending", match.id, day, (match.part_of_day.value,), "befriending visit",
-                      match.customer.town)
+    return Commitment(
+        "befriending", match.id, day, (match.part_of_day.value,), "befriending visit", match.customer.town
+    )
 
 
-def _befriending_commitments(session: Session, volunteer_id: int, day: date,
-                             exclude_match_id: int | None) -> list[Commitment]:
-    return [_visit(match, day) for match in _active_matches(session, volunteer_id)
-            if match.id != exclude_match_id and match_meets_on(match, day)]
+def _befriending_commitments(
+    session: Session, volunteer_id: int, day: date, exclude_match_id: int | None
+) -> list[Commitment]:
+    return [
+        _visit(match, day)
+        for match in _active_matches(session, volunteer_id)
+        if match.id != exclude_match_id and match_meets_on(match, day)
+    ]
 
 
 def befriending_visits(session: Session, volunteer_id: int, start: date, days: int = 62) -> list[Commitment]:
     """The volunteer's befriending visits from ``start`` for ``days`` days, for their calendar: the same
     weekly half-days that ``is_free`` counts as taken."""
     matches = _active_matches(session, volunteer_id)
-    return [_visit(match, day) for day in (start + timedelta(days=offset) for offset in range(days))
-            for match in matches if match_meets_on(match, day)]
+    return [
+        _visit(match, day)
+        for day in (start + timedelta(days=offset) for offset in range(days))
+        for match in matches
+        if match_meets_on(match, day)
+    ]
 
 
-def commitments_on(session: Session, volunteer_id: int, day: date, *, exclude_extra_job_id: int | None = None,
-                   exclude_match_id: int | None = None) -> list[Commitment]:
+def commitments_on(
+    session: Session,
+    volunteer_id: int,
+    day: date,
+    *,
+    exclude_extra_job_id: int | None = None,
+    exclude_match_id: int | None = None,
+) -> list[Commitment]:
     """Everything the volunteer is already down for on ``day`` (published or draft rota, EXTRA, befriending)."""
-    return [*_rota_commitments(session, volunteer_id, day),
-            *_extra_commitments(session, volunteer_id, day, exclude_extra_job_id),
-            *_befriending_commitments(session, volunteer_id, day, exclude_match_id)]
+    return [
+        *_rota_commitments(session, volunteer_id, day),
+        *_extra_commitments(session, volunteer_id, day, exclude_extra_job_id),
+        *_befriending_commitments(session, volunteer_id, day, exclude_match_id),
+    ]
 
 
 def commitments_between(session: Session, volunteer_id: int, first_day: date, last_day: date) -> list[Commitment]:
@@ -144,8 +192,15 @@ def commitments_between(session: Session, volunteer_id: int, first_day: date, la
     return found
 
 
-def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPart, *,
-                 exclude_extra_job_id: int | None = None, exclude_match_id: int | None = None) -> list[str]:
+def why_not_free(
+    session: Session,
+    volunteer: Volunteer,
+    day: date,
+    part: DayPart,
+    *,
+    exclude_extra_job_id: int | None = None,
+    exclude_match_id: int | None = None,
+) -> list[str]:
     """Why the volunteer cannot take ``part`` of ``day`` (empty when they are free)."""
     branch = session.get(Branch, volunteer.branch_id)
     seen = library_volunteer_in_month_of(volunteer, day, branch.code if branch else str(volunteer.branch_id))
@@ -156,29 +211,53 @@ def why_not_free(session: Session, volunteer: Volunteer, day: date, part: DayPar
             reasons.append(f"away (or not with the service) on {day:%-d %b %Y}")
         else:
             reasons.append(f"not usually available on {WEEKDAY_NAMES[day.weekday()]} {part.value}s")
-    for commitment in commitments_on(session, volunteer.id, day, exclude_extra_job_id=exclude_extra_job_id,
-                                     exclude_match_id=exclude_match_id):
+    for commitment in commitments_on(
+        session, volunteer.id, day, exclude_extra_job_id=exclude_extra_job_id, exclude_match_id=exclude_match_id
+    ):
         if part.value in commitment.halves:
             reasons.append(f"{commitment.taken_by} that {part.value}")
     return reasons
 
 
-def weekly_clashes(session: Session, volunteer_id: int, weekday: int, part: DayPart, first_day: date, *,
-                   exclude_match_id: int | None = None) -> list[Commitment]:
+def weekly_clashes(
+    session: Session,
+    volunteer_id: int,
+    weekday: int,
+    part: DayPart,
+    first_day: date,
+    *,
+    exclude_match_id: int | None = None,
+) -> list[Commitment]:
     """What a weekly half-day from ``first_day`` on (a new befriending match) would double-book: published or draft
     rota seats and scheduled EXTRA jobs already on a later such weekday, and other matches meeting then. (Dates away
     only skip a week; they are not clashes.)"""
-    later_dates = set(session.scalars(
-        select(RotaSlot.date).join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
-        .join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.status.in_((RotaStatus.PUBLISHED, RotaStatus.DRAFT)), RotaSlot.date >= first_day,
-               RotaAssignment.volunteer_id == volunteer_id)))
-    later_dates |= set(session.scalars(select(ExtraJob.scheduled_date).where(
-        ExtraJob.volunteer_id == volunteer_id, ExtraJob.status == ExtraJobStatus.SCHEDULED,
-        ExtraJob.scheduled_date >= first_day)))
-    clashes = [commitment for day in sorted(d for d in later_dates if d is not None and d.weekday() == weekday)
-               for commitment in commitments_on(session, volunteer_id, day, exclude_match_id=exclude_match_id)
-               if commitment.kind != "befriending" and part.value in commitment.halves]
+    later_dates = set(
+        session.scalars(
+            select(RotaSlot.date)
+            .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+            .join(Rota, RotaSlot.rota_id == Rota.id)
+            .where(
+                Rota.status.in_((RotaStatus.PUBLISHED, RotaStatus.DRAFT)),
+                RotaSlot.date >= first_day,
+                RotaAssignment.volunteer_id == volunteer_id,
+            )
+        )
+    )
+    later_dates |= set(
+        session.scalars(
+            select(ExtraJob.scheduled_date).where(
+                ExtraJob.volunteer_id == volunteer_id,
+                ExtraJob.status == ExtraJobStatus.SCHEDULED,
+                ExtraJob.scheduled_date >= first_day,
+            )
+        )
+    )
+    clashes = [
+        commitment
+        for day in sorted(d for d in later_dates if d is not None and d.weekday() == weekday)
+        for commitment in commitments_on(session, volunteer_id, day, exclude_match_id=exclude_match_id)
+        if commitment.kind != "befriending" and part.value in commitment.halves
+    ]
     for match in _active_matches(session, volunteer_id):
         if match.id != exclude_match_id and match.weekday == weekday and match.part_of_day is part:
             since = max(match.started_on, first_day)
@@ -196,23 +275,36 @@ def support_clashes_in_rota(session: Session, rota_id: int) -> list[str]:
     of the same volunteer already takes (scheduled after the draft was made, onto an older draft's seat)."""
     clashes = []
     for day, part, resource, volunteer_id, first_name, last_name in session.execute(
-            select(RotaSlot.date, RotaSlot.part_of_day, RotaSlot.resource, Volunteer.id, Volunteer.first_name,
-                   Volunteer.last_name)
-            .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
-            .join(Volunteer, Volunteer.id == RotaAssignment.volunteer_id)
-            .where(RotaSlot.rota_id == rota_id).order_by(RotaSlot.date, RotaSlot.id, Volunteer.id)):
+        select(
+            RotaSlot.date,
+            RotaSlot.part_of_day,
+            RotaSlot.resource,
+            Volunteer.id,
+            Volunteer.first_name,
+            Volunteer.last_name,
+        )
+        .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+        .join(Volunteer, Volunteer.id == RotaAssignment.volunteer_id)
+        .where(RotaSlot.rota_id == rota_id)
+        .order_by(RotaSlot.date, RotaSlot.id, Volunteer.id)
+    ):
         halves = rota.Slot("probe", day, part.value, "office", "probe").halves
-        for commitment in [*_extra_commitments(session, volunteer_id, day, None),
-                           *_befriending_commitments(session, volunteer_id, day, None)]:
+        for commitment in [
+            *_extra_commitments(session, volunteer_id, day, None),
+            *_befriending_commitments(session, volunteer_id, day, None),
+        ]:
             taken = [half for half in commitment.halves if half in halves]
             if taken:
-                clashes.append(f"{first_name} {last_name} is on {resource} on {day:%-d %b %Y} {taken[0]}, when "
-                               f"they already have the {commitment.label}")
+                clashes.append(
+                    f"{first_name} {last_name} is on {resource} on {day:%-d %b %Y} {taken[0]}, when "
+                    f"they already have the {commitment.label}"
+                )
     return clashes
 
 
-def support_busy_in_month(session: Session, volunteer_ids: list[int],
-                          month: date) -> dict[int, tuple[frozenset[date], frozenset[tuple[int, str]]]]:
+def support_busy_in_month(
+    session: Session, volunteer_ids: list[int], month: date
+) -> dict[int, tuple[frozenset[date], frozenset[tuple[int, str]]]]:
     """Per volunteer, what EXTRA and befriending already take in the month, in the rota library's terms:
     dates of scheduled EXTRA jobs (the library blocks whole dates) and the weekly half-days of active
     befriending matches (taken out of their weekly availability), so the rota never double-books them."""
@@ -222,15 +314,23 @@ def support_busy_in_month(session: Session, volunteer_ids: list[int],
     dates: dict[int, set[date]] = {}
     half_days: dict[int, set[tuple[int, str]]] = {}
     for volunteer_id, day in session.execute(
-            select(ExtraJob.volunteer_id, ExtraJob.scheduled_date).where(
-                ExtraJob.volunteer_id.in_(volunteer_ids), ExtraJob.status.in_(BUSY_STATUSES),
-                ExtraJob.scheduled_date.between(month, last_day))):
+        select(ExtraJob.volunteer_id, ExtraJob.scheduled_date).where(
+            ExtraJob.volunteer_id.in_(volunteer_ids),
+            ExtraJob.status.in_(BUSY_STATUSES),
+            ExtraJob.scheduled_date.between(month, last_day),
+        )
+    ):
         if volunteer_id is not None and day is not None:  # both set by the query's conditions
             dates.setdefault(volunteer_id, set()).add(day)
     for volunteer_id, weekday, part in session.execute(
-            select(BefriendingMatch.volunteer_id, BefriendingMatch.weekday, BefriendingMatch.part_of_day).where(
-                BefriendingMatch.volunteer_id.in_(volunteer_ids), BefriendingMatch.status == BefriendingStatus.ACTIVE,
-                BefriendingMatch.started_on <= last_day)):
+        select(BefriendingMatch.volunteer_id, BefriendingMatch.weekday, BefriendingMatch.part_of_day).where(
+            BefriendingMatch.volunteer_id.in_(volunteer_ids),
+            BefriendingMatch.status == BefriendingStatus.ACTIVE,
+            BefriendingMatch.started_on <= last_day,
+        )
+    ):
         half_days.setdefault(volunteer_id, set()).add((weekday, part.value))
-    return {volunteer_id: (frozenset(dates.get(volunteer_id, ())), frozenset(half_days.get(volunteer_id, ())))
-            for volunteer_id in set(dates) | set(half_days)}
+    return {
+        volunteer_id: (frozenset(dates.get(volunteer_id, ())), frozenset(half_days.get(volunteer_id, ())))
+        for volunteer_id in set(dates) | set(half_days)
+    }

@@ -3,6 +3,7 @@
 Every change is one transaction with its audit event. Forms carry a one-time token (a second submit of the
 same form does nothing) and edits carry the record's version (a stale version is refused, never overwritten).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -166,8 +167,9 @@ def _phone(errors: dict[str, str], value: str) -> str:
     return phone
 
 
-def resolve_location(postcode: str, place_by_hand: bool, latitude: object, longitude: object,
-                     errors: dict[str, str]) -> tuple[str, float | None, float | None]:
+def resolve_location(
+    postcode: str, place_by_hand: bool, latitude: object, longitude: object, errors: dict[str, str]
+) -> tuple[str, float | None, float | None]:
     """The postcode as stored and its position: from the offline lookup, or the position entered by hand.
 
     Never invents a position: a postcode that cannot be found is an error unless a valid position is given.
@@ -195,8 +197,10 @@ def resolve_location(postcode: str, place_by_hand: bool, latitude: object, longi
         errors["postcode"] = f"{error} (Tick “Place by latitude and longitude” to enter the position.)"
         return text[:10], None, None
     except PostcodeDataError:
-        errors["postcode"] = ("The offline postcode data cannot be read on this server. Tick “Place by latitude "
-                              "and longitude” to enter the position, and tell an admin.")
+        errors["postcode"] = (
+            "The offline postcode data cannot be read on this server. Tick “Place by latitude "
+            "and longitude” to enter the position, and tell an admin."
+        )
         return text[:10], None, None
     return location.postcode, location.latitude, location.longitude
 
@@ -212,8 +216,9 @@ def is_placed_by_hand(postcode: str, latitude: float | None, longitude: float | 
     return abs(location.latitude - latitude) > 1e-5 or abs(location.longitude - longitude) > 1e-5
 
 
-def check_customer_details(session: Session, branch_id: int, details: CustomerDetails, today: date,
-                           current: Customer | None = None) -> CheckedCustomer:
+def check_customer_details(
+    session: Session, branch_id: int, details: CustomerDetails, today: date, current: Customer | None = None
+) -> CheckedCustomer:
     """Check every field of the customer form; raise ValidationError naming each wrong field.
 
     The cycle's anchor date must fall on the delivery day when either is set or changed (records from before
@@ -230,10 +235,17 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
         "referred_by": _text(errors, "referred_by", details.referred_by, "Referred by", 200, False),
         "access_notes": _text(errors, "access_notes", details.access_notes, "Access notes", 2000, False),
     }
-    override = _text(errors, "eligibility_override_reason", details.eligibility_override_reason,
-                     "Reason for an under-65 member", 300, False)
-    postcode, latitude, longitude = resolve_location(details.postcode, details.place_by_hand, details.latitude,
-                                                     details.longitude, errors)
+    override = _text(
+        errors,
+        "eligibility_override_reason",
+        details.eligibility_override_reason,
+        "Reason for an under-65 member",
+        300,
+        False,
+    )
+    postcode, latitude, longitude = resolve_location(
+        details.postcode, details.place_by_hand, details.latitude, details.longitude, errors
+    )
     values.update(postcode=postcode, latitude=latitude, longitude=longitude)
 
     born = details.date_of_birth
@@ -243,15 +255,17 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
         elif age_on(born, today) < MINIMUM_CUSTOMER_AGE_YEARS and not override:
             errors["eligibility_override_reason"] = (
                 f"This person is {age_on(born, today)}, under {MINIMUM_CUSTOMER_AGE_YEARS}: give the reason they "
-                "can still be a member (for example, referred by social work).")
+                "can still be a member (for example, referred by social work)."
+            )
     values["date_of_birth"] = born
     values["eligibility_override_reason"] = override or None
     values["referral_source"] = details.referral_source
     if details.shop_id is None:
         errors["shop_id"] = "Choose the shop."
     else:
-        shop = session.scalar(in_branch(select(Shop).where(Shop.id == details.shop_id, Shop.active.is_(True)),
-                                        Shop, branch_id))
+        shop = session.scalar(
+            in_branch(select(Shop).where(Shop.id == details.shop_id, Shop.active.is_(True)), Shop, branch_id)
+        )
         if shop is None:
             errors["shop_id"] = "Choose one of this branch's shops."
         elif current is None or current.shop_id != shop.id:  # a customer already with it keeps it
@@ -264,11 +278,16 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
     anchor = details.frequency_anchor_date
     if anchor is None:
         errors["frequency_anchor_date"] = "Enter the date of the first (or any regular) delivery."
-    elif (weekday is not None and 0 <= weekday <= 6 and anchor.weekday() != weekday
-          and (current is None or (current.frequency_anchor_date, current.delivery_weekday) != (anchor, weekday))):
+    elif (
+        weekday is not None
+        and 0 <= weekday <= 6
+        and anchor.weekday() != weekday
+        and (current is None or (current.frequency_anchor_date, current.delivery_weekday) != (anchor, weekday))
+    ):
         errors["frequency_anchor_date"] = (
             f"{anchor:%d %b %Y} is a {WEEKDAY_NAMES[anchor.weekday()]}, but deliveries are on "
-            f"{WEEKDAY_NAMES[weekday]}s: choose a {WEEKDAY_NAMES[weekday]}.")
+            f"{WEEKDAY_NAMES[weekday]}s: choose a {WEEKDAY_NAMES[weekday]}."
+        )
     values.update(frequency=details.frequency, frequency_anchor_date=anchor, delivery_weekday=weekday)
     if details.window_start is None:
         errors["window_start"] = "Enter the earliest delivery time, for example 10:00."
@@ -276,8 +295,12 @@ def check_customer_details(session: Session, branch_id: int, details: CustomerDe
         errors["window_end"] = "Enter the latest delivery time, for example 16:00."
     elif details.window_start is not None and details.window_end <= details.window_start:
         errors["window_end"] = "The latest time must be after the earliest time."
-    values.update(window_start=details.window_start, window_end=details.window_end,
-                  list_method=details.list_method, payment_method=details.payment_method)
+    values.update(
+        window_start=details.window_start,
+        window_end=details.window_end,
+        list_method=details.list_method,
+        payment_method=details.payment_method,
+    )
     if details.joined_on is not None:
         if joined_problem := joining_date_error(details.joined_on, today):
             errors["joined_on"] = joined_problem
@@ -291,18 +314,28 @@ def _plain(text: object) -> str:
     return " ".join(str(text or "").lower().split())
 
 
-def likely_duplicates(session: Session, branch_id: int, values: dict[str, object],
-                      exclude_id: int | None = None) -> list[LikelyDuplicate]:
+def likely_duplicates(
+    session: Session, branch_id: int, values: dict[str, object], exclude_id: int | None = None
+) -> list[LikelyDuplicate]:
     """Customers of the branch who are probably the same person: same name and date of birth, same address
     (first line and postcode), or same phone number (digits compared). Erased records never match."""
     first, last = _plain(values.get("first_name")), _plain(values.get("last_name"))
     born = values.get("date_of_birth")
     street, postcode = _plain(values.get("address_line1")), _plain(values.get("postcode")).replace(" ", "")
     phone = phone_digits(str(values.get("phone") or ""))
-    same_name_and_birth = (func.lower(Customer.first_name) == first) & (func.lower(Customer.last_name) == last) & (
-        Customer.date_of_birth == born) if born is not None else None
-    same_address = (func.lower(Customer.address_line1) == street) & (
-        func.replace(func.lower(Customer.postcode), " ", "") == postcode) if street and postcode else None
+    same_name_and_birth = (
+        (func.lower(Customer.first_name) == first)
+        & (func.lower(Customer.last_name) == last)
+        & (Customer.date_of_birth == born)
+        if born is not None
+        else None
+    )
+    same_address = (
+        (func.lower(Customer.address_line1) == street)
+        & (func.replace(func.lower(Customer.postcode), " ", "") == postcode)
+        if street and postcode
+        else None
+    )
     same_phone = (phone_digits_column(Customer.phone) == phone) if len(phone) >= DUPLICATE_PHONE_MIN_DIGITS else None
     tests = [test for test in (same_name_and_birth, same_address, same_phone) if test is not None]
     if not tests:
@@ -314,16 +347,27 @@ def likely_duplicates(session: Session, branch_id: int, values: dict[str, object
     for customer in session.scalars(statement.order_by(Customer.last_name, Customer.id).limit(10)):
         reasons = []
         if born is not None and (_plain(customer.first_name), _plain(customer.last_name), customer.date_of_birth) == (
-                first, last, born):
+            first,
+            last,
+            born,
+        ):
             reasons.append("same name and date of birth")
-        if street and postcode and (_plain(customer.address_line1), _plain(customer.postcode).replace(" ", "")) == (
-                street, postcode):
+        if (
+            street
+            and postcode
+            and (_plain(customer.address_line1), _plain(customer.postcode).replace(" ", "")) == (street, postcode)
+        ):
             reasons.append("same address")
         if len(phone) >= DUPLICATE_PHONE_MIN_DIGITS and phone_digits(customer.phone) == phone:
             reasons.append("same phone number")
-        found.append(LikelyDuplicate(customer_id=customer.id, name=customer.full_name,
-                                     address=f"{customer.address_line1}, {customer.postcode}",
-                                     reasons=tuple(reasons) or ("similar details",)))
+        found.append(
+            LikelyDuplicate(
+                customer_id=customer.id,
+                name=customer.full_name,
+                address=f"{customer.address_line1}, {customer.postcode}",
+                reasons=tuple(reasons) or ("similar details",),
+            )
+        )
     return found
 
 
@@ -334,8 +378,9 @@ def used_form_token(session: Session, branch_id: int, token: str) -> PeopleFormT
     """The record of an already-submitted form with this token, if any."""
     if not token:
         return None
-    return session.scalar(select(PeopleFormToken).where(PeopleFormToken.token == token[:64],
-                                                        PeopleFormToken.branch_id == branch_id))
+    return session.scalar(
+        select(PeopleFormToken).where(PeopleFormToken.token == token[:64], PeopleFormToken.branch_id == branch_id)
+    )
 
 
 def claim_form_token(session: Session, branch_id: int, token: str, action: str, entity_id: int | None) -> None:
@@ -363,17 +408,35 @@ def commit_or_replay(session: Session, branch_id: int, token: str) -> int | None
     return None
 
 
-def _audit(session: Session, actor: Actor, action: str, customer_id: int | None, branch_id: int,
-           detail: str = "") -> None:
-    record_event(session, user_id=actor.user_id, username=actor.username, action=action, entity_type="customer",
-                 entity_id=customer_id, branch_id=branch_id, detail=detail, remote_address=actor.remote_address)
+def _audit(
+    session: Session, actor: Actor, action: str, customer_id: int | None, branch_id: int, detail: str = ""
+) -> None:
+    record_event(
+        session,
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        entity_type="customer",
+        entity_id=customer_id,
+        branch_id=branch_id,
+        detail=detail,
+        remote_address=actor.remote_address,
+    )
 
 
 # --- create and edit -----------------------------------------------------------------------------------------
 
 
-def create_customer(session: Session, branch_id: int, details: CustomerDetails, *, actor: Actor,
-                    form_token: str, today: date, confirmed_not_duplicate: bool = False) -> int:
+def create_customer(
+    session: Session,
+    branch_id: int,
+    details: CustomerDetails,
+    *,
+    actor: Actor,
+    form_token: str,
+    today: date,
+    confirmed_not_duplicate: bool = False,
+) -> int:
     """Add a customer to the branch and return its id (the same id again for a resubmitted form).
 
     Raises LikelyDuplicateError when someone on file looks like the same person, unless the office has
@@ -394,8 +457,9 @@ def create_customer(session: Session, branch_id: int, details: CustomerDetails, 
     values = dict(checked.values)
     values.setdefault("joined_on", today)
     customer = Customer(branch_id=branch_id, status=CustomerStatus.ACTIVE, **values)
-    customer.support_needs = [CustomerSupportNeed(need=need) for need in sorted(checked.support_needs,
-                                                                                key=lambda n: n.value)]
+    customer.support_needs = [
+        CustomerSupportNeed(need=need) for need in sorted(checked.support_needs, key=lambda n: n.value)
+    ]
     session.add(customer)
     session.flush()
     claim_form_token(session, branch_id, form_token, "customer.create", customer.id)
@@ -404,8 +468,17 @@ def create_customer(session: Session, branch_id: int, details: CustomerDetails, 
     return replayed if replayed is not None else customer.id
 
 
-def update_customer(session: Session, branch_id: int, customer_id: int, details: CustomerDetails, *,
-                    expected_version: int | None, actor: Actor, form_token: str, today: date) -> None:
+def update_customer(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    details: CustomerDetails,
+    *,
+    expected_version: int | None,
+    actor: Actor,
+    form_token: str,
+    today: date,
+) -> None:
     """Save the edited details, unless someone else changed the customer since the form was loaded."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
@@ -420,8 +493,9 @@ def update_customer(session: Session, branch_id: int, customer_id: int, details:
             changed.append("support_needs")
             keep = [row for row in customer.support_needs if row.need in checked.support_needs]
             have = {row.need for row in keep}
-            customer.support_needs = keep + [CustomerSupportNeed(need=need) for need in sorted(
-                checked.support_needs - have, key=lambda n: n.value)]
+            customer.support_needs = keep + [
+                CustomerSupportNeed(need=need) for need in sorted(checked.support_needs - have, key=lambda n: n.value)
+            ]
         if changed:
             customer.updated_at = utc_now()  # an UPDATE even when only support needs changed: the version moves on
     claim_form_token(session, branch_id, form_token, "customer.update", customer.id)
@@ -432,9 +506,18 @@ def update_customer(session: Session, branch_id: int, customer_id: int, details:
 # --- pause, resume, end ----------------------------------------------------------------------------------------
 
 
-def pause_customer(session: Session, branch_id: int, customer_id: int, *, paused_from: date | None,
-                   paused_until: date | None, reason: str, expected_version: int | None, actor: Actor,
-                   form_token: str) -> None:
+def pause_customer(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    *,
+    paused_from: date | None,
+    paused_until: date | None,
+    reason: str,
+    expected_version: int | None,
+    actor: Actor,
+    form_token: str,
+) -> None:
     """Pause deliveries from a date (until a date, or until resumed), with the reason."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
@@ -449,20 +532,28 @@ def pause_customer(session: Session, branch_id: int, customer_id: int, *, paused
     elif paused_until is not None and paused_until < paused_from:
         errors["paused_until"] = "The pause must end on or after its first day."
     elif not in_delivery_window(paused_from, branch_today()) or (
-            paused_until is not None and not in_delivery_window(paused_until, branch_today())):
+        paused_until is not None and not in_delivery_window(paused_until, branch_today())
+    ):
         errors["paused_from"] = "Check the dates: a pause lies within two years of today."
     if errors:
         raise ValidationError(errors)
     customer.status = CustomerStatus.PAUSED
     customer.paused_from, customer.paused_until, customer.pause_reason = paused_from, paused_until, reason
     claim_form_token(session, branch_id, form_token, "customer.pause", customer.id)
-    _audit(session, actor, "customer.pause", customer.id, branch_id,
-           detail=f"from={paused_from} until={paused_until or ''}")
+    _audit(
+        session,
+        actor,
+        "customer.pause",
+        customer.id,
+        branch_id,
+        detail=f"from={paused_from} until={paused_until or ''}",
+    )
     commit_or_replay(session, branch_id, form_token)
 
 
-def resume_customer(session: Session, branch_id: int, customer_id: int, *, expected_version: int | None,
-                    actor: Actor, form_token: str) -> None:
+def resume_customer(
+    session: Session, branch_id: int, customer_id: int, *, expected_version: int | None, actor: Actor, form_token: str
+) -> None:
     """End a pause: deliveries start again on the customer's usual days."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
@@ -477,8 +568,17 @@ def resume_customer(session: Session, branch_id: int, customer_id: int, *, expec
     commit_or_replay(session, branch_id, form_token)
 
 
-def end_customer(session: Session, branch_id: int, customer_id: int, *, ended_on: date | None, reason: str,
-                 expected_version: int | None, actor: Actor, form_token: str) -> None:
+def end_customer(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    *,
+    ended_on: date | None,
+    reason: str,
+    expected_version: int | None,
+    actor: Actor,
+    form_token: str,
+) -> None:
     """End the membership (moved into care, moved away, ...); the record and its history stay."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
@@ -513,9 +613,18 @@ def membership_period_until(paid_until: date | None, paid_on: date, years: int) 
     return add_years(start, years)
 
 
-def renew_membership(session: Session, branch_id: int, customer_id: int, *, paid_on: date | None,
-                     amount_pence: int | None = DEFAULT_MEMBERSHIP_FEE_PENCE, years: int = 1, actor: Actor,
-                     form_token: str, today: date) -> int:
+def renew_membership(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    *,
+    paid_on: date | None,
+    amount_pence: int | None = DEFAULT_MEMBERSHIP_FEE_PENCE,
+    years: int = 1,
+    actor: Actor,
+    form_token: str,
+    today: date,
+) -> int:
     """Record a membership payment and extend membership_paid_until; returns the payment id."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     earlier = used_form_token(session, branch_id, form_token)
@@ -540,17 +649,29 @@ def renew_membership(session: Session, branch_id: int, customer_id: int, *, paid
     try:
         period_until = membership_period_until(customer.membership_paid_until, paid_on, years)
     except ValueError:  # a paid-until date near the year 9999
-        raise ValidationError({"paid_on": "The membership is already paid far ahead: check the paid-until date."}
-                              ) from None
-    payment = MembershipPayment(branch_id=branch_id, customer_id=customer.id, paid_on=paid_on,
-                                amount_pence=amount_pence, period_until=period_until,
-                                recorded_by_user_id=actor.user_id)
+        raise ValidationError(
+            {"paid_on": "The membership is already paid far ahead: check the paid-until date."}
+        ) from None
+    payment = MembershipPayment(
+        branch_id=branch_id,
+        customer_id=customer.id,
+        paid_on=paid_on,
+        amount_pence=amount_pence,
+        period_until=period_until,
+        recorded_by_user_id=actor.user_id,
+    )
     session.add(payment)
     customer.membership_paid_until = period_until
     session.flush()
     claim_form_token(session, branch_id, form_token, "customer.renew", payment.id)
-    _audit(session, actor, "customer.renew_membership", customer.id, branch_id,
-           detail=f"amount_pence={amount_pence} until={period_until}")
+    _audit(
+        session,
+        actor,
+        "customer.renew_membership",
+        customer.id,
+        branch_id,
+        detail=f"amount_pence={amount_pence} until={period_until}",
+    )
     replayed = commit_or_replay(session, branch_id, form_token)
     return replayed if replayed is not None else payment.id
 
@@ -561,20 +682,24 @@ def renew_membership(session: Session, branch_id: int, customer_id: int, *, paid
 def customer_history(session: Session, branch_id: int, customer_id: int) -> CustomerHistory:
     """The customer with their latest orders and membership payments (newest first)."""
     customer = session.scalar(
-        in_branch(select(Customer).where(Customer.id == customer_id), Customer, branch_id)
-        .options(selectinload(Customer.shop), selectinload(Customer.support_needs))
+        in_branch(select(Customer).where(Customer.id == customer_id), Customer, branch_id).options(
+            selectinload(Customer.shop), selectinload(Customer.support_needs)
+        )
     )
     if customer is None:
         raise NotFoundError(f"No customer {customer_id} in this branch.")
     orders = session.scalars(
         in_branch(select(Order).where(Order.customer_id == customer.id), Order, branch_id)
         .options(selectinload(Order.shop), selectinload(Order.lines))
-        .order_by(Order.delivery_date.desc()).limit(HISTORY_LIMIT)
+        .order_by(Order.delivery_date.desc())
+        .limit(HISTORY_LIMIT)
     ).all()
     payments = session.scalars(
-        in_branch(select(MembershipPayment).where(MembershipPayment.customer_id == customer.id),
-                  MembershipPayment, branch_id)
-        .order_by(MembershipPayment.paid_on.desc(), MembershipPayment.id.desc()).limit(HISTORY_LIMIT)
+        in_branch(
+            select(MembershipPayment).where(MembershipPayment.customer_id == customer.id), MembershipPayment, branch_id
+        )
+        .order_by(MembershipPayment.paid_on.desc(), MembershipPayment.id.desc())
+        .limit(HISTORY_LIMIT)
     ).all()
     return CustomerHistory(customer=customer, orders=orders, payments=payments)
 
@@ -585,8 +710,11 @@ def branch_shops(session: Session, branch_id: int, current_shop_id: int | None =
     A shop closed until further notice is left out, except the customer's ``current_shop_id``: their record shows
     it, marked closed."""
     closed = shops_closed_until_further_notice(session, branch_id)
-    rows = session.execute(in_branch(select(Shop.id, Shop.name).where(Shop.active.is_(True)), Shop, branch_id)
-                           .order_by(Shop.name)).all()
-    return [(row.id, f"{row.name} (closed until further notice)" if row.id in closed else row.name)
-            for row in rows if row.id not in closed or row.id == current_shop_id]
-
+    rows = session.execute(
+        in_branch(select(Shop.id, Shop.name).where(Shop.active.is_(True)), Shop, branch_id).order_by(Shop.name)
+    ).all()
+    return [
+        (row.id, f"{row.name} (closed until further notice)" if row.id in closed else row.name)
+        for row in rows
+        if row.id not in closed or row.id == current_shop_id
+    ]

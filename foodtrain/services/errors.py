@@ -1,4 +1,5 @@
 """Domain exceptions that the web layer turns into responses."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm.attributes import flag_modified
@@ -23,13 +24,21 @@ class StaleRecordError(ValidationError):
     kind of change it was. The message goes on the form's ``version`` field."""
 
     def __init__(self, record: str = "record", how: str = "") -> None:
-        self.message = (f"This {record} was changed by someone else meanwhile{f' ({how})' if how else ''}. "
-                        "Reload the page to see the latest version, then make your change again.")
+        self.message = (
+            f"This {record} was changed by someone else meanwhile{f' ({how})' if how else ''}. "
+            "Reload the page to see the latest version, then make your change again."
+        )
         super().__init__({"version": self.message})
 
 
-def check_version(record_version: int, expected_version: int | None, *, record: str = "record", how: str = "",
-                  missing_is_stale: bool = True) -> None:
+def check_version(
+    record_version: int,
+    expected_version: int | None,
+    *,
+    record: str = "record",
+    how: str = "",
+    missing_is_stale: bool = True,
+) -> None:
     """Raise StaleRecordError unless the form's ``expected_version`` is still the record's version.
 
     The one "changed by someone else" check before a change. A form always sends its version, so a missing

@@ -1,6 +1,7 @@
 """A branch's own tile server under its route maps: chosen by an admin per branch and kept in the database;
 the FOODTRAIN_MAP_TILE_URLS setting is the default for a branch that has not chosen. Without either, the
 map is the offline one shipped with the software (coast, lochs, towns)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -46,8 +47,9 @@ def map_tile_setting(session: Session, branch_id: int, defaults: Mapping[str, st
 def map_tile_urls(session: Session, defaults: Mapping[str, str]) -> dict[str, str]:
     """Branch code → the tile address its maps use, for every branch with one: the admin's choice, else the default."""
     urls = dict(defaults)
-    for code, tile_url in session.execute(select(Branch.code, BranchMapSetting.tile_url)
-                                          .join(BranchMapSetting, BranchMapSetting.branch_id == Branch.id)).all():
+    for code, tile_url in session.execute(
+        select(Branch.code, BranchMapSetting.tile_url).join(BranchMapSetting, BranchMapSetting.branch_id == Branch.id)
+    ).all():
         urls[code] = tile_url
     return {code: url for code, url in urls.items() if url}
 
@@ -61,8 +63,9 @@ def set_map_tiles(session: Session, branch_id: int, source: str, tile_url: str, 
         tile_url = (tile_url or "").strip()
         if source == "own":
             if not tile_url:
-                raise ValidationError({"tile_url": "Enter the tile server's address, e.g. "
-                                                   "https://tiles.example.org/{z}/{x}/{y}.png"})
+                raise ValidationError(
+                    {"tile_url": "Enter the tile server's address, e.g. https://tiles.example.org/{z}/{x}/{y}.png"}
+                )
             if len(tile_url) > MAX_TILE_URL_LENGTH:
                 raise ValidationError({"tile_url": f"At most {MAX_TILE_URL_LENGTH} characters."})
             try:
@@ -78,9 +81,15 @@ def set_map_tiles(session: Session, branch_id: int, source: str, tile_url: str, 
                 row = BranchMapSetting(branch_id=branch_id)
                 session.add(row)
             row.tile_url = tile_url if source == "own" else ""
-        record_event(session, actor=actor, action="branch.map_tiles", entity_type="branch",
-                     entity_id=branch_id, branch_id=branch_id,
-                     detail=f"{source}: {tile_url_origin(tile_url)}" if source == "own" else source)
+        record_event(
+            session,
+            actor=actor,
+            action="branch.map_tiles",
+            entity_type="branch",
+            entity_id=branch_id,
+            branch_id=branch_id,
+            detail=f"{source}: {tile_url_origin(tile_url)}" if source == "own" else source,
+        )
         session.commit()
     except Exception:
         session.rollback()

@@ -5,6 +5,7 @@ deliveries (the deliveries report's count), EXTRA jobs completed, befriending
 hours, and the value of all volunteer time (rota hours from the volunteer-hours
 report, plus EXTRA and befriending time) at a configurable hourly rate.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,12 @@ from foodtrain.services.reports import (
 )
 
 OUTCOMES = ("independence", "health", "isolation", "wellbeing")
-OUTCOME_LABELS = {"independence": "Independence", "health": "Health", "isolation": "Tackling isolation",
-                  "wellbeing": "Wellbeing"}
+OUTCOME_LABELS = {
+    "independence": "Independence",
+    "health": "Health",
+    "isolation": "Tackling isolation",
+    "wellbeing": "Wellbeing",
+}
 MAX_COMMENTS = 2000
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 
@@ -52,8 +57,9 @@ class SurveyAnswers:
     on_paper: bool = False
 
 
-def record_survey(session: Session, branch_id: int, answers: SurveyAnswers, *, actor: Actor, form_token: str,
-                  today: date) -> int:
+def record_survey(
+    session: Session, branch_id: int, answers: SurveyAnswers, *, actor: Actor, form_token: str, today: date
+) -> int:
     """Store one customer's answers (taken by the office, or typed in from the printed form)."""
     earlier = used_form_token(session, branch_id, form_token)
     if earlier is not None and earlier.entity_id is not None:
@@ -72,9 +78,15 @@ def record_survey(session: Session, branch_id: int, answers: SurveyAnswers, *, a
     if errors:
         raise ValidationError(errors)
     assert customer is not None
-    survey = OutcomeSurvey(branch_id=branch_id, customer_id=customer.id, surveyed_on=answers.surveyed_on,
-                           comments=comments, on_paper=answers.on_paper, recorded_by_user_id=actor.user_id,
-                           **{name: name in answers.outcomes for name in OUTCOMES})
+    survey = OutcomeSurvey(
+        branch_id=branch_id,
+        customer_id=customer.id,
+        surveyed_on=answers.surveyed_on,
+        comments=comments,
+        on_paper=answers.on_paper,
+        recorded_by_user_id=actor.user_id,
+        **{name: name in answers.outcomes for name in OUTCOMES},
+    )
     session.add(survey)
     session.flush()
     claim_form_token(session, branch_id, form_token, "outcome.survey", survey.id)
@@ -130,27 +142,50 @@ def outcomes_report(session: Session, branch_ids: list[int], year: int, hour_val
     rows = []
     for branch in session.scalars(select(Branch).where(Branch.id.in_(branch_ids)).order_by(Branch.name)):
         surveys = session.execute(
-            in_branch(select(func.count(OutcomeSurvey.id),
-                             *(func.sum(case((getattr(OutcomeSurvey, name).is_(True), 1), else_=0))
-                               for name in OUTCOMES)), OutcomeSurvey, branch.id)
-            .where(OutcomeSurvey.surveyed_on.between(start, end))).one()
-        query = ReportQuery(kind=ReportKind.DELIVERIES, branch_ids=(branch.id,), start=start, end=end,
-                            period=Period.YEAR, hour_value_pence=hour_value_pence)
+            in_branch(
+                select(
+                    func.count(OutcomeSurvey.id),
+                    *(func.sum(case((getattr(OutcomeSurvey, name).is_(True), 1), else_=0)) for name in OUTCOMES),
+                ),
+                OutcomeSurvey,
+                branch.id,
+            ).where(OutcomeSurvey.surveyed_on.between(start, end))
+        ).one()
+        query = ReportQuery(
+            kind=ReportKind.DELIVERIES,
+            branch_ids=(branch.id,),
+            start=start,
+            end=end,
+            period=Period.YEAR,
+            hour_value_pence=hour_value_pence,
+        )
         delivered = sum(b.total_delivered for b in deliveries_report(session, query).branches)
         rota_hours = sum((b.total_hours for b in volunteer_hours_report(session, query).branches), Decimal(0))
         extra_count, extra_minutes = session.execute(
-            in_branch(select(func.count(ExtraJob.id), func.sum(ExtraJob.time_spent_min)), ExtraJob, branch.id)
-            .where(ExtraJob.status == ExtraJobStatus.COMPLETED, ExtraJob.completed_on.between(start, end))).one()
+            in_branch(select(func.count(ExtraJob.id), func.sum(ExtraJob.time_spent_min)), ExtraJob, branch.id).where(
+                ExtraJob.status == ExtraJobStatus.COMPLETED, ExtraJob.completed_on.between(start, end)
+            )
+        ).one()
         befriending_minutes = session.scalar(
             select(func.sum(BefriendingContact.duration_min))
             .join(BefriendingMatch, BefriendingContact.match_id == BefriendingMatch.id)
-            .where(BefriendingMatch.branch_id == branch.id, BefriendingContact.happened_on.between(start, end)))
-        rows.append(BranchOutcomes(
-            branch_id=branch.id, branch_name=branch.name, year=year, surveys=int(surveys[0] or 0),
-            outcome_counts={name: int(value or 0) for name, value in zip(OUTCOMES, surveys[1:])},
-            deliveries=delivered, extra_jobs=int(extra_count or 0), extra_hours=_minutes_as_hours(extra_minutes),
-            befriending_hours=_minutes_as_hours(befriending_minutes), rota_hours=rota_hours,
-            hour_value_pence=hour_value_pence))
+            .where(BefriendingMatch.branch_id == branch.id, BefriendingContact.happened_on.between(start, end))
+        )
+        rows.append(
+            BranchOutcomes(
+                branch_id=branch.id,
+                branch_name=branch.name,
+                year=year,
+                surveys=int(surveys[0] or 0),
+                outcome_counts={name: int(value or 0) for name, value in zip(OUTCOMES, surveys[1:])},
+                deliveries=delivered,
+                extra_jobs=int(extra_count or 0),
+                extra_hours=_minutes_as_hours(extra_minutes),
+                befriending_hours=_minutes_as_hours(befriending_minutes),
+                rota_hours=rota_hours,
+                hour_value_pence=hour_value_pence,
+            )
+        )
     return rows
 
 
@@ -165,6 +200,10 @@ def survey_outcomes(survey: OutcomeSurvey) -> list[str]:
 
 
 def surveys_of(session: Session, branch_id: int, customer_id: int) -> list[OutcomeSurvey]:
-    return list(session.scalars(in_branch(select(OutcomeSurvey), OutcomeSurvey, branch_id)
-                                .where(OutcomeSurvey.customer_id == customer_id)
-                                .order_by(OutcomeSurvey.surveyed_on.desc())).all())
+    return list(
+        session.scalars(
+            in_branch(select(OutcomeSurvey), OutcomeSurvey, branch_id)
+            .where(OutcomeSurvey.customer_id == customer_id)
+            .order_by(OutcomeSurvey.surveyed_on.desc())
+        ).all()
+    )

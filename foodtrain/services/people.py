@@ -1,4 +1,5 @@
 """Looking up customers and volunteers, always within one branch."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,9 @@ def in_branch(statement: Select, model: type[Any], branch_id: int) -> Select:
     return statement.where(model.branch_id == branch_id)
 
 
-def get_in_branch(session: Session, model: type[BranchOwned], record_id: int, branch_id: int,
-                  *options: ORMOption) -> BranchOwned:
+def get_in_branch(
+    session: Session, model: type[BranchOwned], record_id: int, branch_id: int, *options: ORMOption
+) -> BranchOwned:
     """A record of the branch, or NotFoundError (a record of another branch is not found either).
     ``options``: loader options (e.g. joinedload of what the caller reads next, in the same statement)."""
     if not is_valid_id(record_id):  # beyond the database's integers: no such record, and no overflow
@@ -59,10 +61,10 @@ _PHONE_TEXT = re.compile(r"[\d\s+()\-.]+")
 class SearchTerms:
     """What one search box's text asks for: every part given must match (AND)."""
 
-    postcode: str | None = None        # a full postcode, compact ("DG14AD")
-    district: str | None = None        # an exact district ("DG1": never DG11 or DG12)
-    phone_digits: str | None = None    # digits only, a leading +44 read as 0
-    words: tuple[str, ...] = ()        # lower-case words of a name, street or town, in any order
+    postcode: str | None = None  # a full postcode, compact ("DG14AD")
+    district: str | None = None  # an exact district ("DG1": never DG11 or DG12)
+    phone_digits: str | None = None  # digits only, a leading +44 read as 0
+    words: tuple[str, ...] = ()  # lower-case words of a name, street or town, in any order
 
 
 def phone_digits(text: str) -> str:
@@ -92,11 +94,11 @@ def parse_search_text(text: str) -> SearchTerms:
             if start + width > len(tokens):
                 continue
             try:
-                found = normalise_postcode("".join(tokens[start:start + width]))
+                found = normalise_postcode("".join(tokens[start : start + width]))
             except InvalidPostcodeError:
                 continue
             postcode = found.replace(" ", "")
-            del tokens[start:start + width]
+            del tokens[start : start + width]
             break
         if postcode:
             break
@@ -158,14 +160,19 @@ def search_customers(
     rows = session.scalars(
         statement.options(selectinload(Customer.shop))
         .order_by(Customer.last_name, Customer.first_name, Customer.id)
-        .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
     ).all()
     return rows, total
 
 
 def search_volunteers(
-    session: Session, branch_id: int, text: str = "", role: VolunteerRole | None = None,
-    include_former: bool = False, page: int = 1,
+    session: Session,
+    branch_id: int,
+    text: str = "",
+    role: VolunteerRole | None = None,
+    include_former: bool = False,
+    page: int = 1,
 ) -> tuple[Sequence[Volunteer], int]:
     """Volunteers of the branch matching the search text (person_search_conditions) and role; (page of rows, total)."""
     statement = in_branch(select(Volunteer), Volunteer, branch_id)
@@ -181,6 +188,7 @@ def search_volunteers(
     rows = session.scalars(
         statement.options(selectinload(Volunteer.roles))
         .order_by(Volunteer.last_name, Volunteer.first_name, Volunteer.id)
-        .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
     ).all()
     return rows, total

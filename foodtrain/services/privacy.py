@@ -4,6 +4,7 @@ Both follow the hand-written map in foodtrain/personal_data.py: the person's own
 rows (SUBJECT_ROWS) and how each text column is erased (PERSONAL). The export
 holds only those rows and never secrets (ciphertext, hashes, tokens).
 """
+
 from __future__ import annotations
 
 import csv
@@ -54,8 +55,7 @@ from foodtrain.services.people import get_in_branch
 
 ERASED = "(erased)"
 # Every table an erasure may write (its own rows, and names in other people's texts): vacuumed after it.
-ERASURE_WRITES = (frozenset(PERSONAL) | frozenset(VOLUNTEER_NAME_IN) | frozenset(CUSTOMER_NAME_IN)
-                  | DELETED_AT_ERASURE)
+ERASURE_WRITES = frozenset(PERSONAL) | frozenset(VOLUNTEER_NAME_IN) | frozenset(CUSTOMER_NAME_IN) | DELETED_AT_ERASURE
 #: Who erases records past their retention period (the audit log names it; no signed-in user).
 RETENTION = Actor(user_id=None, username="retention")
 
@@ -69,8 +69,17 @@ class SubjectExport:
     sections: dict[str, list[dict[str, Any]]]
 
     def to_json(self) -> str:
-        return json.dumps({"subject": self.subject, "id": self.subject_id, "exported_at": datetime.now(timezone.utc).isoformat(),
-                           "data": self.sections}, default=_plain, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "subject": self.subject,
+                "id": self.subject_id,
+                "exported_at": datetime.now(timezone.utc).isoformat(),
+                "data": self.sections,
+            },
+            default=_plain,
+            indent=2,
+            ensure_ascii=False,
+        )
 
     def to_csv(self) -> str:
         """Long format: section, row number, field, value (cells neutralised against formula injection)."""
@@ -138,8 +147,7 @@ def _erase_rows(session: Session, kind: str, subject_id: int) -> None:
                     values[name] = case((column.is_(None), null()), else_=literal(""))
             elif personal.treatment is Treatment.DISTRICT:
                 for row_id, value in session.execute(select(table.c.id, column).where(condition)).all():
-                    session.execute(update(table).where(table.c.id == row_id).values(
-                        {name: postcode_district(value)}))
+                    session.execute(update(table).where(table.c.id == row_id).values({name: postcode_district(value)}))
             elif personal.treatment is Treatment.ERASED_ID:
                 values[name] = literal("erased-") + cast(table.c.id, String)
         if values:
@@ -184,8 +192,9 @@ def checkpoint_after_erasure(session: Session) -> bool:
     return True
 
 
-def export_subject(session: Session, model: type[Customer] | type[Volunteer], record_id: int, branch_id: int,
-                   actor: Actor) -> SubjectExport:
+def export_subject(
+    session: Session, model: type[Customer] | type[Volunteer], record_id: int, branch_id: int, actor: Actor
+) -> SubjectExport:
     """Everything held about one customer or volunteer of the branch (audited)."""
     record = get_in_branch(session, model, record_id, branch_id)
     subject = model.__name__.lower()
@@ -194,25 +203,39 @@ def export_subject(session: Session, model: type[Customer] | type[Volunteer], re
         hidden = {name for name, personal in PERSONAL.get(table.name, {}).items() if not personal.exported}
         rows = session.execute(select(table).where(condition).order_by(*table.primary_key.columns)).mappings().all()
         if rows:
-            sections[table.name] = [{key: _plain(value) for key, value in row.items() if key not in hidden}
-                                    for row in rows]
+            sections[table.name] = [
+                {key: _plain(value) for key, value in row.items() if key not in hidden} for row in rows
+            ]
     for link, columns in EXPORTED_AS_WORKER[subject]:
         # Someone else's rows naming the person as the one doing the work: only the listed columns.
         table, condition = _linked_rows(link, record.id)
-        rows = session.execute(select(*(table.c[name] for name in columns)).where(condition)
-                               .order_by(*table.primary_key.columns)).mappings().all()
+        rows = (
+            session.execute(
+                select(*(table.c[name] for name in columns)).where(condition).order_by(*table.primary_key.columns)
+            )
+            .mappings()
+            .all()
+        )
         if rows:
             sections[table.name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
-    record_event(session, actor=actor, action=f"{subject}.export", entity_type=subject,
-                 entity_id=record.id, branch_id=branch_id)
+    record_event(
+        session, actor=actor, action=f"{subject}.export", entity_type=subject, entity_id=record.id, branch_id=branch_id
+    )
     session.commit()
     return SubjectExport(subject, record.id, sections)
 
 
 def _anonymise_customer(session: Session, customer: Customer, actor: Actor) -> None:
     session.flush()
-    _erase_names_from_free_texts(session, customer.branch_id, customer_names(customer), customer.first_name,
-                                 CUSTOMER_NAME_IN, CUSTOMER_OWN_TEXT, customer.id)
+    _erase_names_from_free_texts(
+        session,
+        customer.branch_id,
+        customer_names(customer),
+        customer.first_name,
+        CUSTOMER_NAME_IN,
+        CUSTOMER_OWN_TEXT,
+        customer.id,
+    )
     session.flush()
     _erase_rows(session, "customer", customer.id)
     # After the notes were blanked, so the order keeps the (non-personal) cancellation reason.
@@ -264,9 +287,15 @@ def customer_names(customer: Customer) -> set[str]:
     return {customer.full_name, f"{customer.last_name}, {customer.first_name}"} - {"", ERASED}
 
 
-def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[str], first_name: str,
-                                 name_in: Mapping[str, FreeText], own_text: Mapping[str, Link],
-                                 subject_id: int) -> None:
+def _erase_names_from_free_texts(
+    session: Session,
+    branch_id: int,
+    names: set[str],
+    first_name: str,
+    name_in: Mapping[str, FreeText],
+    own_text: Mapping[str, Link],
+    subject_id: int,
+) -> None:
     """Every text of the branch that may name the person (``name_in``: personal_data.VOLUNTEER_NAME_IN or
     CUSTOMER_NAME_IN) loses their name(s); two people of the same name both lose it there. Their first name alone
     goes too, but only in their own rows (``own_text``: VOLUNTEER_OWN_TEXT or CUSTOMER_OWN_TEXT): elsewhere it
@@ -280,8 +309,11 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
         else:
             parent = tables[place.branch_via]
             assert place.key is not None, f"{table_name}: branch_via needs its key column"
-            query = (select(table.c.id, *(table.c[name] for name in place.columns))
-                     .join(parent, parent.c.id == table.c[place.key]).where(parent.c.branch_id == branch_id))
+            query = (
+                select(table.c.id, *(table.c[name] for name in place.columns))
+                .join(parent, parent.c.id == table.c[place.key])
+                .where(parent.c.branch_id == branch_id)
+            )
         own_ids: set[int] = set()
         if table_name in own_text:
             own_table, own_condition = _linked_rows(own_text[table_name], subject_id)
@@ -295,15 +327,22 @@ def _erase_names_from_free_texts(session: Session, branch_id: int, names: set[st
                     if row[0] in own_ids:
                         without = text_without_names(without, first_names, ERASED)
                     if without != text:  # "(erased)" may be longer than a short name: keep within the column
-                        changed[column_name] = without[:getattr(table.c[column_name].type, "length", None)]
+                        changed[column_name] = without[: getattr(table.c[column_name].type, "length", None)]
             if changed:
                 session.execute(update(table).where(table.c.id == row[0]).values(changed))
 
 
 def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
     session.flush()
-    _erase_names_from_free_texts(session, volunteer.branch_id, volunteer_names(session, volunteer),
-                                 volunteer.first_name, VOLUNTEER_NAME_IN, VOLUNTEER_OWN_TEXT, volunteer.id)
+    _erase_names_from_free_texts(
+        session,
+        volunteer.branch_id,
+        volunteer_names(session, volunteer),
+        volunteer.first_name,
+        VOLUNTEER_NAME_IN,
+        VOLUNTEER_OWN_TEXT,
+        volunteer.id,
+    )
     session.flush()
     _erase_rows(session, "volunteer", volunteer.id)
     session.expire(volunteer)
@@ -322,9 +361,12 @@ def _anonymise_volunteer(session: Session, volunteer: Volunteer) -> None:
         volunteer.left_on = max(branch_today(), volunteer.joined_on)
     for child in (VolunteerAvailability, VolunteerAbsence):
         session.execute(delete(child).where(child.volunteer_id == volunteer.id))
-    session.execute(delete(VolunteerPartnerPreference).where(
-        (VolunteerPartnerPreference.volunteer_id == volunteer.id)
-        | (VolunteerPartnerPreference.partner_id == volunteer.id)))
+    session.execute(
+        delete(VolunteerPartnerPreference).where(
+            (VolunteerPartnerPreference.volunteer_id == volunteer.id)
+            | (VolunteerPartnerPreference.partner_id == volunteer.id)
+        )
+    )
     session.execute(update(User).where(User.volunteer_id == volunteer.id).values(is_enabled=False, volunteer_id=None))
 
 
@@ -332,8 +374,14 @@ def erase_customer(session: Session, customer_id: int, branch_id: int, actor: Ac
     """Remove a customer's personal data and cancel their open orders; orders stay (anonymous) for the statistics."""
     customer = get_in_branch(session, Customer, customer_id, branch_id)
     _anonymise_customer(session, customer, actor)
-    record_event(session, actor=actor, action="customer.erase", entity_type="customer",
-                 entity_id=customer.id, branch_id=branch_id)
+    record_event(
+        session,
+        actor=actor,
+        action="customer.erase",
+        entity_type="customer",
+        entity_id=customer.id,
+        branch_id=branch_id,
+    )
     session.commit()
     checkpoint_after_erasure(session)
 
@@ -342,8 +390,14 @@ def erase_volunteer(session: Session, volunteer_id: int, branch_id: int, actor: 
     """Remove a volunteer's personal data (PVG reference included); their shifts stay for the statistics."""
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
     _anonymise_volunteer(session, volunteer)
-    record_event(session, actor=actor, action="volunteer.erase", entity_type="volunteer",
-                 entity_id=volunteer.id, branch_id=branch_id)
+    record_event(
+        session,
+        actor=actor,
+        action="volunteer.erase",
+        entity_type="volunteer",
+        entity_id=volunteer.id,
+        branch_id=branch_id,
+    )
     session.commit()
     checkpoint_after_erasure(session)
 
@@ -359,21 +413,41 @@ def apply_retention(session: Session, today: date, years: int, dry_run: bool = F
     if years < 1:
         raise ValueError("years: keep records for at least one year")
     cutoff = today - timedelta(days=round(365.25 * years))
-    customers = session.scalars(select(Customer).where(
-        Customer.status == CustomerStatus.ENDED, Customer.ended_on < cutoff, Customer.first_name != ERASED)).all()
-    volunteers = session.scalars(select(Volunteer).where(
-        Volunteer.left_on.is_not(None), Volunteer.left_on < cutoff, Volunteer.first_name != ERASED)).all()
+    customers = session.scalars(
+        select(Customer).where(
+            Customer.status == CustomerStatus.ENDED, Customer.ended_on < cutoff, Customer.first_name != ERASED
+        )
+    ).all()
+    volunteers = session.scalars(
+        select(Volunteer).where(
+            Volunteer.left_on.is_not(None), Volunteer.left_on < cutoff, Volunteer.first_name != ERASED
+        )
+    ).all()
     outcome = RetentionOutcome([c.id for c in customers], [v.id for v in volunteers])
     if dry_run:
         return outcome
     for customer in customers:
         _anonymise_customer(session, customer, RETENTION)
-        record_event(session, actor=RETENTION, action="customer.erase", entity_type="customer",
-                     entity_id=customer.id, branch_id=customer.branch_id, detail=f"retention {years} years")
+        record_event(
+            session,
+            actor=RETENTION,
+            action="customer.erase",
+            entity_type="customer",
+            entity_id=customer.id,
+            branch_id=customer.branch_id,
+            detail=f"retention {years} years",
+        )
     for volunteer in volunteers:
         _anonymise_volunteer(session, volunteer)
-        record_event(session, actor=RETENTION, action="volunteer.erase", entity_type="volunteer",
-                     entity_id=volunteer.id, branch_id=volunteer.branch_id, detail=f"retention {years} years")
+        record_event(
+            session,
+            actor=RETENTION,
+            action="volunteer.erase",
+            entity_type="volunteer",
+            entity_id=volunteer.id,
+            branch_id=volunteer.branch_id,
+            detail=f"retention {years} years",
+        )
     session.commit()
     if outcome.customers or outcome.volunteers:
         checkpoint_after_erasure(session)

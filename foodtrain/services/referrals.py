@@ -1,4 +1,5 @@
 """Referrals to any of the services (groceries, EXTRA, befriending): who referred, consent, outcome, waiting list."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,13 +16,24 @@ from foodtrain.services.customers import claim_form_token, commit_or_replay, use
 from foodtrain.services.errors import NotFoundError, ValidationError, check_version
 from foodtrain.services.people import get_in_branch, in_branch
 
-SERVICE_LABELS = {SupportService.GROCERIES: "Grocery deliveries", SupportService.EXTRA: "EXTRA home support",
-                  SupportService.BEFRIENDING: "Befriending"}
-SOURCE_LABELS = {ReferralSource.SELF: "Self", ReferralSource.FAMILY: "Family", ReferralSource.GP: "GP",
-                 ReferralSource.SOCIAL_WORK: "Social work",
-                 ReferralSource.OTHER_AGENCY: "Another agency, group or club", ReferralSource.OTHER: "Other"}
-OUTCOME_LABELS = {ReferralOutcome.WAITING: "Waiting", ReferralOutcome.ACCEPTED: "Accepted",
-                  ReferralOutcome.DECLINED: "Declined"}
+SERVICE_LABELS = {
+    SupportService.GROCERIES: "Grocery deliveries",
+    SupportService.EXTRA: "EXTRA home support",
+    SupportService.BEFRIENDING: "Befriending",
+}
+SOURCE_LABELS = {
+    ReferralSource.SELF: "Self",
+    ReferralSource.FAMILY: "Family",
+    ReferralSource.GP: "GP",
+    ReferralSource.SOCIAL_WORK: "Social work",
+    ReferralSource.OTHER_AGENCY: "Another agency, group or club",
+    ReferralSource.OTHER: "Other",
+}
+OUTCOME_LABELS = {
+    ReferralOutcome.WAITING: "Waiting",
+    ReferralOutcome.ACCEPTED: "Accepted",
+    ReferralOutcome.DECLINED: "Declined",
+}
 MAX_NAME = 200
 MAX_REASON = 300
 MAX_NOTES = 2000
@@ -39,11 +51,27 @@ class ReferralDetails:
     notes: str = ""
 
 
-def audit(session: Session, actor: Actor, action: str, entity_type: str, entity_id: int | None, branch_id: int,
-          detail: str = "") -> None:
+def audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    branch_id: int,
+    detail: str = "",
+) -> None:
     """An audit row for a change to the services' records (who, what, which record)."""
-    record_event(session, user_id=actor.user_id, username=actor.username, action=action, entity_type=entity_type,
-                 entity_id=entity_id, branch_id=branch_id, detail=detail, remote_address=actor.remote_address)
+    record_event(
+        session,
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        branch_id=branch_id,
+        detail=detail,
+        remote_address=actor.remote_address,
+    )
 
 
 def check_text(errors: dict[str, str], name: str, value: str, limit: int, label: str) -> str:
@@ -56,8 +84,9 @@ def check_text(errors: dict[str, str], name: str, value: str, limit: int, label:
     return value
 
 
-def customer_of_branch(session: Session, branch_id: int, customer_id: int | None,
-                       errors: dict[str, str]) -> Customer | None:
+def customer_of_branch(
+    session: Session, branch_id: int, customer_id: int | None, errors: dict[str, str]
+) -> Customer | None:
     """The branch's customer, or a field error on ``customer_id``."""
     if customer_id is None:
         errors["customer_id"] = "Choose the customer."
@@ -69,8 +98,9 @@ def customer_of_branch(session: Session, branch_id: int, customer_id: int | None
         return None
 
 
-def create_referral(session: Session, branch_id: int, details: ReferralDetails, *, actor: Actor, form_token: str,
-                    today: date) -> int:
+def create_referral(
+    session: Session, branch_id: int, details: ReferralDetails, *, actor: Actor, form_token: str, today: date
+) -> int:
     """Record a referral (waiting); returns its id (the same id again for a resubmitted form)."""
     earlier = used_form_token(session, branch_id, form_token)
     if earlier is not None and earlier.entity_id is not None:
@@ -95,31 +125,58 @@ def create_referral(session: Session, branch_id: int, details: ReferralDetails, 
     if errors:
         raise ValidationError(errors)
     assert customer is not None and details.service and details.source and details.referred_on
-    referral = Referral(branch_id=branch_id, customer_id=customer.id, service=details.service, source=details.source,
-                        referred_on=details.referred_on, referrer_name=name, referrer_contact=contact,
-                        consent_recorded=details.consent_recorded,
-                        consent_on=today if details.consent_recorded else None, notes=notes,
-                        created_by_user_id=actor.user_id)
+    referral = Referral(
+        branch_id=branch_id,
+        customer_id=customer.id,
+        service=details.service,
+        source=details.source,
+        referred_on=details.referred_on,
+        referrer_name=name,
+        referrer_contact=contact,
+        consent_recorded=details.consent_recorded,
+        consent_on=today if details.consent_recorded else None,
+        notes=notes,
+        created_by_user_id=actor.user_id,
+    )
     session.add(referral)
     session.flush()
     claim_form_token(session, branch_id, form_token, "referral.create", referral.id)
-    audit(session, actor, "referral.create", "referral", referral.id, branch_id,
-          f"customer={customer.id} service={details.service.value}")
+    audit(
+        session,
+        actor,
+        "referral.create",
+        "referral",
+        referral.id,
+        branch_id,
+        f"customer={customer.id} service={details.service.value}",
+    )
     replayed = commit_or_replay(session, branch_id, form_token)
     return replayed if replayed is not None else referral.id
 
 
 def get_referral(session: Session, branch_id: int, referral_id: int) -> Referral:
-    referral = session.scalar(in_branch(select(Referral), Referral, branch_id).where(Referral.id == referral_id)
-                              .options(selectinload(Referral.customer)))
+    referral = session.scalar(
+        in_branch(select(Referral), Referral, branch_id)
+        .where(Referral.id == referral_id)
+        .options(selectinload(Referral.customer))
+    )
     if referral is None:
         raise NotFoundError(f"No referral {referral_id} in this branch.")
     return referral
 
 
-def decide_referral(session: Session, branch_id: int, referral_id: int, outcome: ReferralOutcome | None, *,
-                    decline_reason: str = "", consent_recorded: bool = False, expected_version: int | None,
-                    actor: Actor, today: date) -> None:
+def decide_referral(
+    session: Session,
+    branch_id: int,
+    referral_id: int,
+    outcome: ReferralOutcome | None,
+    *,
+    decline_reason: str = "",
+    consent_recorded: bool = False,
+    expected_version: int | None,
+    actor: Actor,
+    today: date,
+) -> None:
     """Accept (consent needed), decline (a reason needed) or put back on the waiting list."""
     referral = get_referral(session, branch_id, referral_id)
     errors: dict[str, str] = {}
@@ -143,8 +200,14 @@ def decide_referral(session: Session, branch_id: int, referral_id: int, outcome:
     commit_or_replay(session, branch_id, "")
 
 
-def list_referrals(session: Session, branch_id: int, *, outcome: ReferralOutcome | None = None,
-                   service: SupportService | None = None, customer_id: int | None = None) -> list[Referral]:
+def list_referrals(
+    session: Session,
+    branch_id: int,
+    *,
+    outcome: ReferralOutcome | None = None,
+    service: SupportService | None = None,
+    customer_id: int | None = None,
+) -> list[Referral]:
     """The branch's referrals, oldest waiting first (the waiting list when ``outcome`` is WAITING)."""
     statement = in_branch(select(Referral), Referral, branch_id).options(selectinload(Referral.customer))
     if outcome is not None:
@@ -165,7 +228,9 @@ def customer_choices(session: Session, branch_id: int) -> list[tuple[int, str]]:
     """(id, "Surname, First — postcode") of the branch's current customers, for choosing on a form."""
     from foodtrain.models import CustomerStatus
 
-    rows = session.execute(in_branch(select(Customer.id, Customer.last_name, Customer.first_name, Customer.postcode),
-                                     Customer, branch_id).where(Customer.status != CustomerStatus.ENDED)
-                           .order_by(Customer.last_name, Customer.first_name, Customer.id)).all()
+    rows = session.execute(
+        in_branch(select(Customer.id, Customer.last_name, Customer.first_name, Customer.postcode), Customer, branch_id)
+        .where(Customer.status != CustomerStatus.ENDED)
+        .order_by(Customer.last_name, Customer.first_name, Customer.id)
+    ).all()
     return [(row.id, f"{row.last_name}, {row.first_name} — {row.postcode}") for row in rows]

@@ -5,6 +5,7 @@ becomes ``"v<id>"`` (so the library's messages can be turned back into names),
 a slot's key names its kind, date and resource, and the database's role names
 map onto the library's.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -99,8 +100,11 @@ class SlotSpec:
 
 def delivery_weekdays(session: Session, branch_id: int) -> list[int]:
     """The weekdays on which the branch's current (active or paused) customers have deliveries."""
-    statement = in_branch(select(Customer.delivery_weekday), Customer, branch_id).where(
-        Customer.status != CustomerStatus.ENDED).distinct()
+    statement = (
+        in_branch(select(Customer.delivery_weekday), Customer, branch_id)
+        .where(Customer.status != CustomerStatus.ENDED)
+        .distinct()
+    )
     return sorted(session.scalars(statement).all())
 
 
@@ -124,14 +128,20 @@ class OutOfWork:
     def works(self, day: date, van_id: int | None = None, shop_id: int | None = None) -> bool:
         """A shift on ``day`` (with that van or at that shop) happens: the branch is open, the van in service,
         the shop open."""
-        return (day not in self.closed_days and day not in self.van_days.get(van_id or 0, ())
-                and day not in self.shop_days.get(shop_id or 0, ()))
+        return (
+            day not in self.closed_days
+            and day not in self.van_days.get(van_id or 0, ())
+            and day not in self.shop_days.get(shop_id or 0, ())
+        )
 
 
 def out_of_work(session: Session, branch_id: int, start: date, last: date) -> OutOfWork:
     """The branch's closed days, vans out of service and shops closed from ``start`` to ``last`` (inclusive)."""
-    return OutOfWork(closed_days(session, branch_id, start, last), van_days_out(session, branch_id, start, last),
-                     shop_days_closed(session, branch_id, start, last))
+    return OutOfWork(
+        closed_days(session, branch_id, start, last),
+        van_days_out(session, branch_id, start, last),
+        shop_days_closed(session, branch_id, start, last),
+    )
 
 
 def working_slots(session: Session, branch_id: int, month: date, slots: Iterable[RotaSlot]) -> list[RotaSlot]:
@@ -152,7 +162,8 @@ def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotS
     out = out_of_work(session, branch_id, days[0], days[-1])
     vans = session.scalars(select(Van).where(Van.branch_id == branch_id, Van.active.is_(True)).order_by(Van.name)).all()
     shops = session.scalars(
-        select(Shop).where(Shop.branch_id == branch_id, Shop.active.is_(True)).order_by(Shop.name)).all()
+        select(Shop).where(Shop.branch_id == branch_id, Shop.active.is_(True)).order_by(Shop.name)
+    ).all()
     specs: list[SlotSpec] = []
     for day in days:
         if not out.works(day):
@@ -160,42 +171,68 @@ def slots_for_month(session: Session, branch_id: int, month: date) -> list[SlotS
         stamp = f"{day:%m%d}"
         weekday = day.weekday()
         if weekday == LIST_COLLECTION_WEEKDAY:
-            specs.append(SlotSpec(f"lists-{stamp}", day, LIST_COLLECTION_PART, SlotKind.LIST_COLLECTION,
-                                  "List collection", 2))
+            specs.append(
+                SlotSpec(f"lists-{stamp}", day, LIST_COLLECTION_PART, SlotKind.LIST_COLLECTION, "List collection", 2)
+            )
         if weekday in weekdays:
             for van in (v for v in vans if out.works(day, van_id=v.id)):
-                specs.append(SlotSpec(f"van{van.id}-{stamp}", day, DELIVERY_PART, SlotKind.DELIVERY, van.name, 2,
-                                      van_id=van.id))
+                specs.append(
+                    SlotSpec(f"van{van.id}-{stamp}", day, DELIVERY_PART, SlotKind.DELIVERY, van.name, 2, van_id=van.id)
+                )
             for shop in (s for s in shops if out.works(day, shop_id=s.id)):
-                specs.append(SlotSpec(f"shop{shop.id}-{stamp}", day, SHOPPING_PART, SlotKind.SHOPPING, shop.name, 1,
-                                      shop_id=shop.id))
+                specs.append(
+                    SlotSpec(
+                        f"shop{shop.id}-{stamp}", day, SHOPPING_PART, SlotKind.SHOPPING, shop.name, 1, shop_id=shop.id
+                    )
+                )
         if weekday in OFFICE_WEEKDAYS:
             specs.append(SlotSpec(f"office-{stamp}", day, OFFICE_PART, SlotKind.OFFICE, "Office", 1))
     return specs
 
 
 def _library_slot(spec: SlotSpec | RotaSlot, branch_code: str) -> rota.Slot:
-    return rota.Slot(id=spec.key, date=spec.date, part_of_day=spec.part_of_day.value, kind=spec.kind.value,
-                     resource=spec.resource, seats=spec.seats, branch=branch_code)
+    return rota.Slot(
+        id=spec.key,
+        date=spec.date,
+        part_of_day=spec.part_of_day.value,
+        kind=spec.kind.value,
+        resource=spec.resource,
+        seats=spec.seats,
+        branch=branch_code,
+    )
 
 
-def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, known: set[int],
-                       support_busy: tuple[frozenset[date], frozenset[tuple[int, str]]] | None = None,
-                       shadow_shifts_done_in_month: int = 0) -> rota.Volunteer:
+def _library_volunteer(
+    volunteer: Volunteer,
+    month: date,
+    branch_code: str,
+    known: set[int],
+    support_busy: tuple[frozenset[date], frozenset[tuple[int, str]]] | None = None,
+    shadow_shifts_done_in_month: int = 0,
+) -> rota.Volunteer:
     dates = month_dates(month)
     busy_dates, busy_half_days = support_busy or (frozenset(), frozenset())
     away = set(busy_dates)
     for absence in volunteer.absences:
         away.update(day for day in dates if absence.start_date <= day <= absence.end_date)
-    away.update(day for day in dates if day < volunteer.joined_on
-                or (volunteer.left_on is not None and day >= volunteer.left_on))
+    away.update(
+        day
+        for day in dates
+        if day < volunteer.joined_on or (volunteer.left_on is not None and day >= volunteer.left_on)
+    )
     roles: set[str] = set()
     for role in volunteer.role_values:
         roles |= _VOLUNTEER_ROLES_TO_LIBRARY.get(role, set())
-    never = {volunteer_key(p.partner_id) for p in volunteer.partner_preferences
-             if p.kind is PartnerPreferenceKind.NEVER and p.partner_id in known}
-    preferred = {volunteer_key(p.partner_id) for p in volunteer.partner_preferences
-                 if p.kind is PartnerPreferenceKind.PREFERRED and p.partner_id in known} - never
+    never = {
+        volunteer_key(p.partner_id)
+        for p in volunteer.partner_preferences
+        if p.kind is PartnerPreferenceKind.NEVER and p.partner_id in known
+    }
+    preferred = {
+        volunteer_key(p.partner_id)
+        for p in volunteer.partner_preferences
+        if p.kind is PartnerPreferenceKind.PREFERRED and p.partner_id in known
+    } - never
     trainee = volunteer.is_trainee
     return rota.Volunteer(
         id=volunteer_key(volunteer.id),
@@ -223,9 +260,11 @@ def _library_volunteer(volunteer: Volunteer, month: date, branch_code: str, know
 def shadow_shifts_done_since(session: Session, volunteer_ids: Sequence[int], month: date) -> dict[int, int]:
     """Per volunteer, the shadow shifts counted as done (not missed) from the first day of ``month`` on."""
     rows = session.execute(
-        select(ShadowShift.volunteer_id, func.count()).where(
-            ShadowShift.volunteer_id.in_(volunteer_ids), ShadowShift.shift_date >= month,
-            ShadowShift.missed.is_(False)).group_by(ShadowShift.volunteer_id)
+        select(ShadowShift.volunteer_id, func.count())
+        .where(
+            ShadowShift.volunteer_id.in_(volunteer_ids), ShadowShift.shift_date >= month, ShadowShift.missed.is_(False)
+        )
+        .group_by(ShadowShift.volunteer_id)
     ).all()
     return {volunteer_id: int(count) for volunteer_id, count in rows}
 
@@ -233,31 +272,53 @@ def shadow_shifts_done_since(session: Session, volunteer_ids: Sequence[int], mon
 def volunteers_for_month(session: Session, branch_id: int, month: date) -> Sequence[Volunteer]:
     """The branch's volunteers who are with the service at some point in the month."""
     last_day = month_dates(month)[-1]
-    statement = in_branch(select(Volunteer), Volunteer, branch_id).where(
-        (Volunteer.left_on.is_(None)) | (Volunteer.left_on > month), Volunteer.joined_on <= last_day,
-    ).options(selectinload(Volunteer.roles), selectinload(Volunteer.availability),
-              selectinload(Volunteer.absences), selectinload(Volunteer.partner_preferences))
+    statement = (
+        in_branch(select(Volunteer), Volunteer, branch_id)
+        .where(
+            (Volunteer.left_on.is_(None)) | (Volunteer.left_on > month),
+            Volunteer.joined_on <= last_day,
+        )
+        .options(
+            selectinload(Volunteer.roles),
+            selectinload(Volunteer.availability),
+            selectinload(Volunteer.absences),
+            selectinload(Volunteer.partner_preferences),
+        )
+    )
     return session.scalars(statement.order_by(Volunteer.id)).all()
 
 
-def history_for_month(session: Session, branch_id: int, month: date, branch_code: str,
-                      known: set[str]) -> rota.History:
+def history_for_month(session: Session, branch_id: int, month: date, branch_code: str, known: set[str]) -> rota.History:
     """Last month's published rota, as the library's history (volunteers still known only)."""
     previous = (month - timedelta(days=1)).replace(day=1)
-    rota_id = session.scalar(select(Rota.id).where(Rota.branch_id == branch_id, Rota.published_month == previous,
-                                                   Rota.status == RotaStatus.PUBLISHED))
+    rota_id = session.scalar(
+        select(Rota.id).where(
+            Rota.branch_id == branch_id, Rota.published_month == previous, Rota.status == RotaStatus.PUBLISHED
+        )
+    )
     if rota_id is None:
         return rota.History()
     rows = session.execute(
-        select(RotaSlot, RotaAssignment).join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
-        .where(RotaSlot.rota_id == rota_id).order_by(RotaSlot.date, RotaAssignment.id)
+        select(RotaSlot, RotaAssignment)
+        .join(RotaAssignment, RotaAssignment.slot_id == RotaSlot.id)
+        .where(RotaSlot.rota_id == rota_id)
+        .order_by(RotaSlot.date, RotaAssignment.id)
     ).all()
-    return rota.History(tuple(
-        rota.HistoryAssignment(date=slot.date, volunteer_id=volunteer_key(assignment.volunteer_id),
-                               kind=slot.kind.value, resource=slot.resource, part_of_day=slot.part_of_day.value,
-                               role=ROLE_TO_LIBRARY[assignment.role], branch=branch_code)
-        for slot, assignment in rows if volunteer_key(assignment.volunteer_id) in known
-    ))
+    return rota.History(
+        tuple(
+            rota.HistoryAssignment(
+                date=slot.date,
+                volunteer_id=volunteer_key(assignment.volunteer_id),
+                kind=slot.kind.value,
+                resource=slot.resource,
+                part_of_day=slot.part_of_day.value,
+                role=ROLE_TO_LIBRARY[assignment.role],
+                branch=branch_code,
+            )
+            for slot, assignment in rows
+            if volunteer_key(assignment.volunteer_id) in known
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -268,8 +329,9 @@ class ProblemData:
     names: dict[str, str]  # volunteer key -> full name
 
 
-def build_problem(session: Session, branch_id: int, month: date,
-                  slots: Iterable[SlotSpec | RotaSlot] | None = None) -> ProblemData:
+def build_problem(
+    session: Session, branch_id: int, month: date, slots: Iterable[SlotSpec | RotaSlot] | None = None
+) -> ProblemData:
     """The library problem for the branch's month: given slots (a stored rota's) or the month's own."""
     month = month.replace(day=1)
     branch = session.get(Branch, branch_id)
@@ -281,8 +343,9 @@ def build_problem(session: Session, branch_id: int, month: date,
 
     busy = support_busy_in_month(session, [v.id for v in volunteers], month)
     shadows_done = shadow_shifts_done_since(session, [v.id for v in volunteers], month)
-    library_volunteers = tuple(_library_volunteer(v, month, code, known, busy.get(v.id), shadows_done.get(v.id, 0))
-                               for v in volunteers)
+    library_volunteers = tuple(
+        _library_volunteer(v, month, code, known, busy.get(v.id), shadows_done.get(v.id, 0)) for v in volunteers
+    )
     keys = {v.id for v in library_volunteers}
     problem = rota.RotaProblem(
         month=rota.Month(month.year, month.month),
@@ -303,8 +366,11 @@ def humanise(text: str, names: dict[str, str]) -> str:
 
 def library_assignments(rota_row: Rota) -> list[rota.Assignment]:
     """A stored rota's assignments in the library's terms."""
-    return [rota.Assignment(slot_id=slot.key, role=ROLE_TO_LIBRARY[a.role], volunteer_id=volunteer_key(a.volunteer_id))
-            for slot in rota_row.slots for a in slot.assignments]
+    return [
+        rota.Assignment(slot_id=slot.key, role=ROLE_TO_LIBRARY[a.role], volunteer_id=volunteer_key(a.volunteer_id))
+        for slot in rota_row.slots
+        for a in slot.assignments
+    ]
 
 
 def library_volunteer_in_month_of(volunteer: Volunteer, day: date, branch_code: str) -> rota.Volunteer:

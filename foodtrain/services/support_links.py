@@ -1,5 +1,6 @@
 """What a customer's or volunteer's page shows of the other services: referrals, EXTRA jobs, befriending,
 outcomes surveys."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,15 +32,20 @@ class PersonServices:
 
 
 def customer_services(session: Session, branch_id: int, customer_id: int) -> PersonServices:
-    return PersonServices(list_referrals(session, branch_id, customer_id=customer_id),
-                          list_jobs(session, branch_id, customer_id=customer_id),
-                          list_matches(session, branch_id, customer_id=customer_id),
-                          surveys_of(session, branch_id, customer_id))
+    return PersonServices(
+        list_referrals(session, branch_id, customer_id=customer_id),
+        list_jobs(session, branch_id, customer_id=customer_id),
+        list_matches(session, branch_id, customer_id=customer_id),
+        surveys_of(session, branch_id, customer_id),
+    )
 
 
 def volunteer_services(session: Session, branch_id: int, volunteer_id: int) -> PersonServices:
-    return PersonServices([], list_jobs(session, branch_id, volunteer_id=volunteer_id),
-                          list_matches(session, branch_id, volunteer_id=volunteer_id))
+    return PersonServices(
+        [],
+        list_jobs(session, branch_id, volunteer_id=volunteer_id),
+        list_matches(session, branch_id, volunteer_id=volunteer_id),
+    )
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,9 @@ class SupportProfileDetails:
     interests: str = ""
 
 
-def support_profile(session: Session, branch_id: int,
-                    volunteer_id: int) -> tuple[Volunteer, VolunteerSupportProfile | None, set[int]]:
+def support_profile(
+    session: Session, branch_id: int, volunteer_id: int
+) -> tuple[Volunteer, VolunteerSupportProfile | None, set[int]]:
     """(volunteer, profile or None, ids of their EXTRA skills)."""
     from sqlalchemy import select
 
@@ -63,13 +70,18 @@ def support_profile(session: Session, branch_id: int,
     from foodtrain.services.people import get_in_branch
 
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
-    profile = session.scalar(select(VolunteerSupportProfile).where(VolunteerSupportProfile.volunteer_id == volunteer.id))
-    skills = set(session.scalars(select(VolunteerSkill.task_type_id).where(VolunteerSkill.volunteer_id == volunteer.id)))
+    profile = session.scalar(
+        select(VolunteerSupportProfile).where(VolunteerSupportProfile.volunteer_id == volunteer.id)
+    )
+    skills = set(
+        session.scalars(select(VolunteerSkill.task_type_id).where(VolunteerSkill.volunteer_id == volunteer.id))
+    )
     return volunteer, profile, skills
 
 
-def save_support_profile(session: Session, branch_id: int, volunteer_id: int, details: SupportProfileDetails, *,
-                         actor: Actor) -> None:
+def save_support_profile(
+    session: Session, branch_id: int, volunteer_id: int, details: SupportProfileDetails, *, actor: Actor
+) -> None:
     """Replace the volunteer's EXTRA skills and befriending profile (task types of the branch only; audited)."""
     from sqlalchemy import delete, select
 
@@ -88,17 +100,32 @@ def save_support_profile(session: Session, branch_id: int, volunteer_id: int, de
     if errors:
         raise ValidationError(errors)
     # A retired kind of job is not on the form: the volunteer keeps that skill (for jobs already requested).
-    retired_skills = set(session.scalars(
-        select(VolunteerSkill.task_type_id).join(ExtraTaskType, ExtraTaskType.id == VolunteerSkill.task_type_id)
-        .where(VolunteerSkill.volunteer_id == volunteer.id, ExtraTaskType.active.is_(False))))
+    retired_skills = set(
+        session.scalars(
+            select(VolunteerSkill.task_type_id)
+            .join(ExtraTaskType, ExtraTaskType.id == VolunteerSkill.task_type_id)
+            .where(VolunteerSkill.volunteer_id == volunteer.id, ExtraTaskType.active.is_(False))
+        )
+    )
     session.execute(delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == volunteer.id))
-    session.add_all([VolunteerSkill(volunteer_id=volunteer.id, task_type_id=task_id)
-                     for task_id in sorted(details.task_type_ids | retired_skills)])
+    session.add_all(
+        [
+            VolunteerSkill(volunteer_id=volunteer.id, task_type_id=task_id)
+            for task_id in sorted(details.task_type_ids | retired_skills)
+        ]
+    )
     if profile is None:
         profile = VolunteerSupportProfile(volunteer_id=volunteer.id)
         session.add(profile)
     profile.befriender, profile.gender = details.befriender, details.gender
     profile.languages, profile.interests = languages, interests
-    audit(session, actor, "volunteer.support_profile", "volunteer", volunteer.id, branch_id,
-          f"skills={len(details.task_type_ids)} befriender={details.befriender}")
+    audit(
+        session,
+        actor,
+        "volunteer.support_profile",
+        "volunteer",
+        volunteer.id,
+        branch_id,
+        f"skills={len(details.task_type_ids)} befriender={details.befriender}",
+    )
     commit_or_replay(session, branch_id, "")

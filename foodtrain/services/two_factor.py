@@ -1,4 +1,5 @@
 """Optional second factor (TOTP, RFC 6238) for admins and coordinators."""
+
 from __future__ import annotations
 
 import time
@@ -69,20 +70,36 @@ def _accept_code(user: User, code: str, cipher: FieldCipher, now_s: float) -> bo
     return False
 
 
-def confirm_enrolment(session: Session, user_id: int, code: str, cipher: FieldCipher, now_s: float | None = None) -> None:
+def confirm_enrolment(
+    session: Session, user_id: int, code: str, cipher: FieldCipher, now_s: float | None = None
+) -> None:
     """Turn the second factor on once the user proves their app shows the right code."""
     user = _user(session, user_id)
     if not _accept_code(user, code, cipher, time.time() if now_s is None else now_s):
         session.rollback()
         raise SecondFactorError("That code does not match. Check the time on your phone and try the newest code.")
     user.totp_enabled = True
-    record_event(session, user_id=user.id, username=user.username, action="user.second_factor_enabled",
-                 entity_type="user", entity_id=user.id, branch_id=user.branch_id)
+    record_event(
+        session,
+        user_id=user.id,
+        username=user.username,
+        action="user.second_factor_enabled",
+        entity_type="user",
+        entity_id=user.id,
+        branch_id=user.branch_id,
+    )
     session.commit()
 
 
-def verify_second_factor(session: Session, user_id: int, code: str, cipher: FieldCipher, policy: LoginPolicy,
-                         now_s: float | None = None, remote_address: str = "") -> bool:
+def verify_second_factor(
+    session: Session,
+    user_id: int,
+    code: str,
+    cipher: FieldCipher,
+    policy: LoginPolicy,
+    now_s: float | None = None,
+    remote_address: str = "",
+) -> bool:
     """At login: True when the code is right (and not reused); every attempt is audited.
 
     Wrong codes are counted here, on the server (never in the browser's cookie, which can be
@@ -91,24 +108,41 @@ def verify_second_factor(session: Session, user_id: int, code: str, cipher: Fiel
     """
     user = _user(session, user_id)
     if user.locked_until is not None and user.locked_until > utc_now():
-        record_event(session, user_id=user.id, username=user.username, action="login.second_factor_refused_locked",
-                     remote_address=remote_address)
+        record_event(
+            session,
+            user_id=user.id,
+            username=user.username,
+            action="login.second_factor_refused_locked",
+            remote_address=remote_address,
+        )
         session.commit()
-        raise SecondFactorLockedError("Too many wrong codes. Please wait 15 minutes and sign in again, or ask an admin.")
+        raise SecondFactorLockedError(
+            "Too many wrong codes. Please wait 15 minutes and sign in again, or ask an admin."
+        )
     accepted = user.totp_enabled and _accept_code(user, code, cipher, time.time() if now_s is None else now_s)
-    record_event(session, user_id=user.id, username=user.username,
-                 action="login.second_factor_ok" if accepted else "login.second_factor_failed",
-                 remote_address=remote_address)
+    record_event(
+        session,
+        user_id=user.id,
+        username=user.username,
+        action="login.second_factor_ok" if accepted else "login.second_factor_failed",
+        remote_address=remote_address,
+    )
     session.commit()
-    if not accepted and recent_failures(session, user.id, "login.second_factor_failed", policy.lockout,
-                                        "login.second_factor_ok") >= policy.max_failures:
+    if (
+        not accepted
+        and recent_failures(session, user.id, "login.second_factor_failed", policy.lockout, "login.second_factor_ok")
+        >= policy.max_failures
+    ):
         lock_out(session, user.id, policy, "second_factor_failures")
-        raise SecondFactorLockedError("Too many wrong codes. Please wait 15 minutes and sign in again, or ask an admin.")
+        raise SecondFactorLockedError(
+            "Too many wrong codes. Please wait 15 minutes and sign in again, or ask an admin."
+        )
     return accepted
 
 
-def turn_off_own_second_factor(session: Session, user_id: int, current_password: str, policy: LoginPolicy,
-                               remote_address: str = "") -> None:
+def turn_off_own_second_factor(
+    session: Session, user_id: int, current_password: str, policy: LoginPolicy, remote_address: str = ""
+) -> None:
     """The signed-in user turns their second factor off: only after typing their current password."""
     reauthenticate(session, user_id, current_password, policy, "second_factor_off", remote_address)
     disable_second_factor(session, user_id, by_user_id=user_id)
@@ -120,6 +154,12 @@ def disable_second_factor(session: Session, user_id: int, by_user_id: int | None
     user.totp_enabled = False
     user.totp_secret_encrypted = None
     user.totp_last_used_step = None
-    record_event(session, user_id=by_user_id, action="user.second_factor_disabled", entity_type="user",
-                 entity_id=user.id, branch_id=user.branch_id)
+    record_event(
+        session,
+        user_id=by_user_id,
+        action="user.second_factor_disabled",
+        entity_type="user",
+        entity_id=user.id,
+        branch_id=user.branch_id,
+    )
     session.commit()

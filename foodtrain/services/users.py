@@ -4,6 +4,7 @@ Every change is audited with the acting admin's id (None from the command line) 
 A reset or a new account gets a random temporary password, returned once to be handed over;
 the user must change it at the next sign-in (`password_must_change`).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -51,10 +52,20 @@ def list_users(session: Session) -> list[UserRow]:
     rows = []
     for user in session.scalars(select(User).order_by(User.username)):
         volunteer = user.volunteer
-        rows.append(UserRow(user.id, user.username, user.display_name, user.role,
-                            user.branch.name if user.branch else "All branches", user.is_enabled, user.totp_enabled,
-                            user.password_must_change, user.volunteer_id,
-                            f"{volunteer.first_name} {volunteer.last_name}" if volunteer else ""))
+        rows.append(
+            UserRow(
+                user.id,
+                user.username,
+                user.display_name,
+                user.role,
+                user.branch.name if user.branch else "All branches",
+                user.is_enabled,
+                user.totp_enabled,
+                user.password_must_change,
+                user.volunteer_id,
+                f"{volunteer.first_name} {volunteer.last_name}" if volunteer else "",
+            )
+        )
     return rows
 
 
@@ -63,8 +74,16 @@ def get_user(session: Session, user_id: int) -> UserRow:
     return next(row for row in list_users(session) if row.id == user_id)
 
 
-def create_account(session: Session, *, username: str, role: UserRole, branch_id: int | None, display_name: str,
-                   actor: Actor, hash_time_cost: int = 3) -> tuple[int, str]:
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    role: UserRole,
+    branch_id: int | None,
+    display_name: str,
+    actor: Actor,
+    hash_time_cost: int = 3,
+) -> tuple[int, str]:
     """A new user with a temporary password that must be changed; returns (id, temporary password)."""
     if role is UserRole.ADMIN:
         branch_id = None
@@ -72,13 +91,22 @@ def create_account(session: Session, *, username: str, role: UserRole, branch_id
         raise ValidationError({"branch_id": "Choose the user's branch."})
     password = temporary_password()
     try:
-        user_id = add_user(session, username=username, password=password, role=role, branch_id=branch_id,
-                           display_name=display_name, hash_time_cost=hash_time_cost, by_user_id=actor.user_id)
+        user_id = add_user(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            branch_id=branch_id,
+            display_name=display_name,
+            hash_time_cost=hash_time_cost,
+            by_user_id=actor.user_id,
+        )
     except ValueError as error:
         session.rollback()
         field, _, message = str(error).partition(": ")
-        raise ValidationError({field if field in ("username", "branch") else "username": message or str(error)}) \
-            from error
+        raise ValidationError(
+            {field if field in ("username", "branch") else "username": message or str(error)}
+        ) from error
     created = session.get(User, user_id)
     if created is None:  # cannot happen: added in this transaction
         raise NotFoundError(f"No user {user_id}.")
@@ -103,8 +131,14 @@ def reset_password(session: Session, user_id: int, actor: Actor, hash_time_cost:
     user.password_must_change = True
     user.failed_login_count = 0
     user.locked_until = None
-    record_event(session, actor=actor, action="user.password_reset", entity_type="user", entity_id=user_id,
-                 branch_id=user.branch_id)
+    record_event(
+        session,
+        actor=actor,
+        action="user.password_reset",
+        entity_type="user",
+        entity_id=user_id,
+        branch_id=user.branch_id,
+    )
     session.commit()
     end_all_sessions(session, user_id, "password_reset")
     return password
@@ -127,9 +161,15 @@ def link_volunteer(session: Session, user_id: int, volunteer_id: int | None, act
         if holder is not None:
             raise ValidationError({"volunteer_id": "That volunteer is already linked to another login."})
     user.volunteer_id = volunteer_id
-    record_event(session, actor=actor, action="user.volunteer_linked" if volunteer_id else "user.volunteer_unlinked",
-                 entity_type="user", entity_id=user_id, branch_id=user.branch_id,
-                 detail=f"volunteer_id={volunteer_id}" if volunteer_id else "")
+    record_event(
+        session,
+        actor=actor,
+        action="user.volunteer_linked" if volunteer_id else "user.volunteer_unlinked",
+        entity_type="user",
+        entity_id=user_id,
+        branch_id=user.branch_id,
+        detail=f"volunteer_id={volunteer_id}" if volunteer_id else "",
+    )
     session.commit()
 
 
@@ -138,5 +178,9 @@ def volunteers_to_link(session: Session, user_id: int) -> list[tuple[int, str]]:
     user = _user(session, user_id)
     if user.branch_id is None:
         return []
-    return [(v.id, f"{v.last_name}, {v.first_name}") for v in session.scalars(
-        select(Volunteer).where(Volunteer.branch_id == user.branch_id).order_by(Volunteer.last_name))]
+    return [
+        (v.id, f"{v.last_name}, {v.first_name}")
+        for v in session.scalars(
+            select(Volunteer).where(Volunteer.branch_id == user.branch_id).order_by(Volunteer.last_name)
+        )
+    ]

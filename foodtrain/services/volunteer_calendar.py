@@ -8,6 +8,7 @@ event from plain values, so the rule of what a calendar shows lives in one place
 The feed token is shown once when it is made; only its SHA-256 digest is stored. Making a new one or revoking it
 stops the old URL at once (404, as for a token that never existed).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -68,8 +69,14 @@ class FeedStatus:
     last_used_at: datetime | None
 
 
-def calendar_events(volunteer_id: int, shifts: Iterable[Shift], extra_jobs: Iterable[ExtraJobEntry],
-                    visits: Iterable[BefriendingVisit], *, host: str = "foodtrain") -> list[CalendarEvent]:
+def calendar_events(
+    volunteer_id: int,
+    shifts: Iterable[Shift],
+    extra_jobs: Iterable[ExtraJobEntry],
+    visits: Iterable[BefriendingVisit],
+    *,
+    host: str = "foodtrain",
+) -> list[CalendarEvent]:
     """Every event of a volunteer's calendar, in time order, from plain values (never a customer's data)."""
     events = []
     for shift in shifts:
@@ -79,19 +86,39 @@ def calendar_events(volunteer_id: int, shifts: Iterable[Shift], extra_jobs: Iter
         elif shift.partners:
             lines.append("With: " + ", ".join(shift.partners))
         summary = f"Cancelled — {shift.title}" if shift.cancelled else shift.title
-        events.append(CalendarEvent(uid=f"rota-slot-{shift.slot_id}-volunteer-{volunteer_id}@{host}",
-                                    start=shift.start, end=shift.end, summary=summary,
-                                    description="\n".join(lines), location=shift.branch_name,
-                                    cancelled=shift.cancelled))
+        events.append(
+            CalendarEvent(
+                uid=f"rota-slot-{shift.slot_id}-volunteer-{volunteer_id}@{host}",
+                start=shift.start,
+                end=shift.end,
+                summary=summary,
+                description="\n".join(lines),
+                location=shift.branch_name,
+                cancelled=shift.cancelled,
+            )
+        )
     for job in extra_jobs:
-        events.append(CalendarEvent(uid=f"extra-job-{job.job_id}@{host}", start=job.start, end=job.end,
-                                    summary=f"Food Train EXTRA: {job.task}",
-                                    description="The job sheet has the address; ask the office.",
-                                    location=job.town))
+        events.append(
+            CalendarEvent(
+                uid=f"extra-job-{job.job_id}@{host}",
+                start=job.start,
+                end=job.end,
+                summary=f"Food Train EXTRA: {job.task}",
+                description="The job sheet has the address; ask the office.",
+                location=job.town,
+            )
+        )
     for visit in visits:
-        events.append(CalendarEvent(uid=f"befriending-{visit.match_id}-{visit.start:%Y%m%d}@{host}",
-                                    start=visit.start, end=visit.end, summary="Food Train: befriending visit",
-                                    description="Your regular befriending visit.", location=visit.town))
+        events.append(
+            CalendarEvent(
+                uid=f"befriending-{visit.match_id}-{visit.start:%Y%m%d}@{host}",
+                start=visit.start,
+                end=visit.end,
+                summary="Food Train: befriending visit",
+                description="Your regular befriending visit.",
+                location=visit.town,
+            )
+        )
     return sorted(events, key=lambda event: (event.start, event.uid))
 
 
@@ -109,13 +136,20 @@ def _at(day: date, part: DayPart, which: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute)
 
 
-def befriending_visits(session: Session, branch_id: int, volunteer_id: int, start: date,
-                       days: int) -> list[BefriendingVisit]:
+def befriending_visits(
+    session: Session, branch_id: int, volunteer_id: int, start: date, days: int
+) -> list[BefriendingVisit]:
     """The weekly visits of the volunteer's active befriending matches from ``start`` for ``days`` days: the
     half-days ``commitments.is_free`` counts as taken (one rule, in commitments)."""
-    return [BefriendingVisit(visit.record_id, _at(visit.day, DayPart(visit.halves[0]), 0),
-                             _at(visit.day, DayPart(visit.halves[0]), 1), visit.town)
-            for visit in commitments.befriending_visits(session, volunteer_id, start, days)]
+    return [
+        BefriendingVisit(
+            visit.record_id,
+            _at(visit.day, DayPart(visit.halves[0]), 0),
+            _at(visit.day, DayPart(visit.halves[0]), 1),
+            visit.town,
+        )
+        for visit in commitments.befriending_visits(session, volunteer_id, start, days)
+    ]
 
 
 @dataclass(frozen=True)
@@ -126,8 +160,9 @@ class VolunteerCalendar:
     text: str
 
 
-def volunteer_calendar(session: Session, branch_id: int, volunteer_id: int, start: date, days: int = 62, *,
-                       host: str = "foodtrain") -> VolunteerCalendar:
+def volunteer_calendar(
+    session: Session, branch_id: int, volunteer_id: int, start: date, days: int = 62, *, host: str = "foodtrain"
+) -> VolunteerCalendar:
     """The volunteer's shifts, EXTRA jobs and befriending visits from ``start`` for ``days`` days, as iCalendar."""
     rota = volunteer_rota(session, branch_id, volunteer_id, start, days)
     jobs = extra_job_entries(volunteer_extra_jobs(session, branch_id, volunteer_id, start, days))
@@ -186,8 +221,9 @@ def feed_calendar(session: Session, token: str, today: date, *, host: str = "foo
     A revoked or replaced token, and the token of someone who has left, find nothing."""
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise NotFoundError(NO_SUCH_FEED)
-    row = session.scalar(select(VolunteerCalendarToken)
-                         .where(VolunteerCalendarToken.token_sha256 == token_digest(token)))
+    row = session.scalar(
+        select(VolunteerCalendarToken).where(VolunteerCalendarToken.token_sha256 == token_digest(token))
+    )
     volunteer = session.get(Volunteer, row.volunteer_id) if row is not None else None
     if row is None or volunteer is None or volunteer.left_on is not None and volunteer.left_on <= today:
         raise NotFoundError(NO_SUCH_FEED)
@@ -195,5 +231,11 @@ def feed_calendar(session: Session, token: str, today: date, *, host: str = "foo
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP:
         row.last_used_at = now
         session.commit()
-    return volunteer_calendar(session, volunteer.branch_id, volunteer.id, today - timedelta(days=FEED_DAYS_BEFORE),
-                              FEED_DAYS_BEFORE + FEED_DAYS_AFTER, host=host)
+    return volunteer_calendar(
+        session,
+        volunteer.branch_id,
+        volunteer.id,
+        today - timedelta(days=FEED_DAYS_BEFORE),
+        FEED_DAYS_BEFORE + FEED_DAYS_AFTER,
+        host=host,
+    )

@@ -3,6 +3,7 @@
 PVG details are criminal-records data: callers pass `pvg=None` when the user may not edit them, and the
 stored PVG fields are then left exactly as they were.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -106,12 +107,22 @@ def check_pvg(pvg: PvgDetails, today: date, errors: dict[str, str]) -> dict[str,
         errors["pvg_issued_on"] = "The issue date is in the future."
     if pvg.status is PvgStatus.CLEARED and pvg.issued_on is None:
         errors["pvg_issued_on"] = "A cleared PVG needs its issue date."
-    return {"pvg_status": pvg.status, "pvg_issued_on": pvg.issued_on, "pvg_reference": reference,
-            "pvg_disclosure_type": pvg.disclosure_type}
+    return {
+        "pvg_status": pvg.status,
+        "pvg_issued_on": pvg.issued_on,
+        "pvg_reference": reference,
+        "pvg_disclosure_type": pvg.disclosure_type,
+    }
 
 
-def check_volunteer_details(session: Session, branch_id: int, details: VolunteerDetails, pvg: PvgDetails | None,
-                            today: date, volunteer_id: int | None = None) -> CheckedVolunteer:
+def check_volunteer_details(
+    session: Session,
+    branch_id: int,
+    details: VolunteerDetails,
+    pvg: PvgDetails | None,
+    today: date,
+    volunteer_id: int | None = None,
+) -> CheckedVolunteer:
     """Check every field of the volunteer form; raise ValidationError naming each wrong field."""
     errors: dict[str, str] = {}
     values: dict[str, object] = {
@@ -143,8 +154,9 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
         values["joined_on"] = details.joined_on
     if details.left_on is not None and details.left_on > today + timedelta(days=366):
         errors["left_on"] = "The leaving date is more than a year ahead."
-    elif details.left_on is not None and (left_problem := record_date_error(
-            details.left_on, details.joined_on or SERVICE_FOUNDED, "leaving date")):
+    elif details.left_on is not None and (
+        left_problem := record_date_error(details.left_on, details.joined_on or SERVICE_FOUNDED, "leaving date")
+    ):
         # A leaving date before the volunteer joined would make the retention rule anonymise them at once.
         errors["left_on"] = left_problem
     values["left_on"] = details.left_on
@@ -153,15 +165,23 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
     values["training_completed_on"] = details.training_completed_on
     values["van_driving_approved"] = details.van_driving_approved
     values["is_trainee"] = details.is_trainee
-    shadows = _number(errors, "shadow_shifts_remaining", details.shadow_shifts_remaining, "Shadow shifts remaining",
-                      0, MAX_SHADOW_SHIFTS)
+    shadows = _number(
+        errors,
+        "shadow_shifts_remaining",
+        details.shadow_shifts_remaining,
+        "Shadow shifts remaining",
+        0,
+        MAX_SHADOW_SHIFTS,
+    )
     values["shadow_shifts_remaining"] = shadows if details.is_trainee else 0
     values["help_frequency"] = details.help_frequency
     values["shifts_per_month"] = _number(errors, "shifts_per_month", details.shifts_per_month, "Shifts a month", 0, 31)
-    values["max_shifts_per_week"] = _number(errors, "max_shifts_per_week", details.max_shifts_per_week,
-                                            "Most shifts a week", 1, 14)
-    values["max_consecutive_days"] = _number(errors, "max_consecutive_days", details.max_consecutive_days,
-                                             "Most days in a row", 1, 7)
+    values["max_shifts_per_week"] = _number(
+        errors, "max_shifts_per_week", details.max_shifts_per_week, "Most shifts a week", 1, 14
+    )
+    values["max_consecutive_days"] = _number(
+        errors, "max_consecutive_days", details.max_consecutive_days, "Most days in a row", 1, 7
+    )
     values["happy_to_do_extra"] = bool(details.happy_to_do_extra)
     if not details.roles:
         errors["roles"] = "Tick at least one role."
@@ -176,8 +196,9 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
     if volunteer_id is not None and volunteer_id in partner_ids:
         errors["preferred_partner_ids"] = "A volunteer cannot be their own partner."
     if partner_ids:
-        found = set(session.scalars(in_branch(select(Volunteer.id).where(Volunteer.id.in_(partner_ids)),
-                                              Volunteer, branch_id)))
+        found = set(
+            session.scalars(in_branch(select(Volunteer.id).where(Volunteer.id.in_(partner_ids)), Volunteer, branch_id))
+        )
         if found != set(partner_ids):
             errors.setdefault("preferred_partner_ids", "Choose partners among this branch's volunteers.")
     partners = {pid: PartnerPreferenceKind.PREFERRED for pid in details.preferred_partner_ids}
@@ -185,8 +206,9 @@ def check_volunteer_details(session: Session, branch_id: int, details: Volunteer
     checked_pvg = check_pvg(pvg, today, errors) if pvg is not None else None
     if errors:
         raise ValidationError(errors)
-    return CheckedVolunteer(values=values, roles=frozenset(details.roles), availability=availability,
-                            partners=partners, pvg=checked_pvg)
+    return CheckedVolunteer(
+        values=values, roles=frozenset(details.roles), availability=availability, partners=partners, pvg=checked_pvg
+    )
 
 
 def _check_left_after_joining(checked: CheckedVolunteer, joined_before: date) -> None:
@@ -196,10 +218,20 @@ def _check_left_after_joining(checked: CheckedVolunteer, joined_before: date) ->
         raise ValidationError({"left_on": f"They joined on {joined_on:%d %b %Y}: they cannot leave before that."})
 
 
-def _audit(session: Session, actor: Actor, action: str, volunteer_id: int | None, branch_id: int,
-           detail: str = "") -> None:
-    record_event(session, user_id=actor.user_id, username=actor.username, action=action, entity_type="volunteer",
-                 entity_id=volunteer_id, branch_id=branch_id, detail=detail, remote_address=actor.remote_address)
+def _audit(
+    session: Session, actor: Actor, action: str, volunteer_id: int | None, branch_id: int, detail: str = ""
+) -> None:
+    record_event(
+        session,
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        entity_type="volunteer",
+        entity_id=volunteer_id,
+        branch_id=branch_id,
+        detail=detail,
+        remote_address=actor.remote_address,
+    )
 
 
 def apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[str]:
@@ -209,8 +241,9 @@ def apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[s
         changed.append("roles")
         keep = [row for row in volunteer.roles if row.role in checked.roles]
         have = {row.role for row in keep}
-        volunteer.roles = keep + [VolunteerRoleAssignment(role=role)
-                                  for role in sorted(checked.roles - have, key=lambda r: r.value)]
+        volunteer.roles = keep + [
+            VolunteerRoleAssignment(role=role) for role in sorted(checked.roles - have, key=lambda r: r.value)
+        ]
     current = {(row.weekday, row.day_part): row for row in volunteer.availability}
     if {key: row.preferred for key, row in current.items()} != checked.availability:
         changed.append("availability")
@@ -232,8 +265,16 @@ def apply_collections(volunteer: Volunteer, checked: CheckedVolunteer) -> list[s
     return changed
 
 
-def create_volunteer(session: Session, branch_id: int, details: VolunteerDetails, pvg: PvgDetails | None, *,
-                     actor: Actor, form_token: str, today: date) -> int:
+def create_volunteer(
+    session: Session,
+    branch_id: int,
+    details: VolunteerDetails,
+    pvg: PvgDetails | None,
+    *,
+    actor: Actor,
+    form_token: str,
+    today: date,
+) -> int:
     """Add a volunteer to the branch (PVG pending unless given); returns its id, the same for a resubmit."""
     earlier = used_form_token(session, branch_id, form_token)
     if earlier is not None and earlier.entity_id is not None:
@@ -252,9 +293,18 @@ def create_volunteer(session: Session, branch_id: int, details: VolunteerDetails
     return replayed if replayed is not None else volunteer.id
 
 
-def update_volunteer(session: Session, branch_id: int, volunteer_id: int, details: VolunteerDetails,
-                     pvg: PvgDetails | None, *, expected_version: int | None, actor: Actor, form_token: str,
-                     today: date) -> None:
+def update_volunteer(
+    session: Session,
+    branch_id: int,
+    volunteer_id: int,
+    details: VolunteerDetails,
+    pvg: PvgDetails | None,
+    *,
+    expected_version: int | None,
+    actor: Actor,
+    form_token: str,
+    today: date,
+) -> None:
     """Save the edited volunteer; PVG fields change only when `pvg` is given."""
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
     if used_form_token(session, branch_id, form_token) is not None:
@@ -275,8 +325,17 @@ def update_volunteer(session: Session, branch_id: int, volunteer_id: int, detail
     commit_or_replay(session, branch_id, form_token)
 
 
-def add_absence(session: Session, branch_id: int, volunteer_id: int, *, start_date: date | None,
-                end_date: date | None, reason: str, actor: Actor, form_token: str) -> int:
+def add_absence(
+    session: Session,
+    branch_id: int,
+    volunteer_id: int,
+    *,
+    start_date: date | None,
+    end_date: date | None,
+    reason: str,
+    actor: Actor,
+    form_token: str,
+) -> int:
     """Record dates away (inclusive); returns the absence id."""
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
     earlier = used_form_token(session, branch_id, form_token)
@@ -306,13 +365,20 @@ def add_absence(session: Session, branch_id: int, volunteer_id: int, *, start_da
 def remove_absence(session: Session, branch_id: int, volunteer_id: int, absence_id: int, *, actor: Actor) -> None:
     """Remove dates away; removing one already gone is not an error (a double click)."""
     volunteer = get_in_branch(session, Volunteer, volunteer_id, branch_id)
-    absence = session.scalar(select(VolunteerAbsence).where(VolunteerAbsence.id == absence_id,
-                                                            VolunteerAbsence.volunteer_id == volunteer.id))
+    absence = session.scalar(
+        select(VolunteerAbsence).where(VolunteerAbsence.id == absence_id, VolunteerAbsence.volunteer_id == volunteer.id)
+    )
     if absence is None:
         return
     session.delete(absence)
-    _audit(session, actor, "volunteer.absence_remove", volunteer.id, branch_id,
-           detail=f"{absence.start_date}..{absence.end_date}")
+    _audit(
+        session,
+        actor,
+        "volunteer.absence_remove",
+        volunteer.id,
+        branch_id,
+        detail=f"{absence.start_date}..{absence.end_date}",
+    )
     session.commit()
 
 
@@ -323,18 +389,22 @@ def volunteer_warnings(volunteer: Volunteer, show_pvg: bool) -> list[str]:
         warnings.append("PVG check pending: no customer-facing work until it is cleared.")
     if volunteer.is_trainee and volunteer.shadow_shifts_remaining > 0:
         shifts = volunteer.shadow_shifts_remaining
-        warnings.append(f"Trainee: {shifts} shadow shift{'' if shifts == 1 else 's'} still to do "
-                        "alongside an experienced volunteer.")
+        warnings.append(
+            f"Trainee: {shifts} shadow shift{'' if shifts == 1 else 's'} still to do "
+            "alongside an experienced volunteer."
+        )
     return warnings
 
 
 def volunteer_profile(session: Session, branch_id: int, volunteer_id: int) -> Volunteer:
     """The volunteer with roles, availability, dates away and partners loaded."""
     volunteer = session.scalar(
-        in_branch(select(Volunteer).where(Volunteer.id == volunteer_id), Volunteer, branch_id)
-        .options(selectinload(Volunteer.roles), selectinload(Volunteer.availability),
-                 selectinload(Volunteer.absences),
-                 selectinload(Volunteer.partner_preferences).selectinload(VolunteerPartnerPreference.partner))
+        in_branch(select(Volunteer).where(Volunteer.id == volunteer_id), Volunteer, branch_id).options(
+            selectinload(Volunteer.roles),
+            selectinload(Volunteer.availability),
+            selectinload(Volunteer.absences),
+            selectinload(Volunteer.partner_preferences).selectinload(VolunteerPartnerPreference.partner),
+        )
     )
     if volunteer is None:
         raise NotFoundError(f"No volunteer {volunteer_id} in this branch.")
@@ -343,8 +413,9 @@ def volunteer_profile(session: Session, branch_id: int, volunteer_id: int) -> Vo
 
 def partner_choices(session: Session, branch_id: int, exclude_id: int | None = None) -> Sequence[tuple[int, str]]:
     """The branch's volunteers as (id, "Last, First"), for choosing partners (former ones marked)."""
-    statement = in_branch(select(Volunteer.id, Volunteer.first_name, Volunteer.last_name, Volunteer.left_on),
-                          Volunteer, branch_id)
+    statement = in_branch(
+        select(Volunteer.id, Volunteer.first_name, Volunteer.last_name, Volunteer.left_on), Volunteer, branch_id
+    )
     if exclude_id is not None:
         statement = statement.where(Volunteer.id != exclude_id)
     rows = session.execute(statement.order_by(Volunteer.last_name, Volunteer.first_name)).all()

@@ -4,6 +4,7 @@ Never a test tool's own browser download: Playwright launches /usr/bin/chromium.
 tests/run.sh installs it and sets FOODTRAIN_REQUIRE_BROWSER=1, so there a missing
 browser fails the run instead of skipping it. Screenshots go to test-artifacts/.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,16 @@ import pytest
 from flask import Flask
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _chromium_path() -> str | None:
@@ -37,8 +46,12 @@ def live_server(demo_app: Flask) -> Iterator[str]:
 
     demo_app.config["JOBS_RUN_INLINE"] = False
     instance = Path(demo_app.instance_path)
-    env = environment(instance, DATABASE_URL=demo_app.config["SQLALCHEMY_DATABASE_URI"],
-                      SECRET_KEY=TestConfig.SECRET_KEY, FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY)
+    env = environment(
+        instance,
+        DATABASE_URL=demo_app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY=TestConfig.SECRET_KEY,
+        FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY,
+    )
     with (instance / "worker.log").open("ab") as log:
         worker = subprocess.Popen([FOODTRAIN, "worker"], stdout=log, stderr=subprocess.STDOUT, env=env)
     server = make_server("127.0.0.1", 0, demo_app, threaded=True)
@@ -69,12 +82,19 @@ def browser_page(live_server: str) -> Iterator:  # type: ignore[type-arg]
     problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
-                                      locale="en-GB", timezone_id="Europe/London")
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB", timezone_id="Europe/London"
+        )
         page = context.new_page()
         page.set_default_timeout(30_000)
-        page.on("console", lambda message: problems.append(message.text)
-                if message.type == "error" and "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.live_server = live_server  # type: ignore[attr-defined]
         yield page
@@ -95,9 +115,12 @@ def serious_accessibility_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-            f"{[node['target'] for node in violation['nodes']][:3]}"
-            for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        f"{[node['target'] for node in violation['nodes']][:3]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
 
 
 def sign_in_browser(page, username: str, password: str) -> None:

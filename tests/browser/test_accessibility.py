@@ -1,4 +1,5 @@
 """axe-core finds no serious or critical accessibility problem on the main pages."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -46,8 +47,10 @@ def test_main_pages_have_no_serious_accessibility_violations(browser_page) -> No
         screenshot(page, f"a11y-{name}")
         found[name] = serious_accessibility_violations(page)
     problems = {name: violations for name, violations in found.items() if violations}
-    print(f"\naccessibility: {len(found)} pages checked with axe-core, serious or critical violations = "
-          f"{sum(len(v) for v in problems.values())}")
+    print(
+        f"\naccessibility: {len(found)} pages checked with axe-core, serious or critical violations = "
+        f"{sum(len(v) for v in problems.values())}"
+    )
     assert problems == {}, problems
 
 
@@ -79,7 +82,8 @@ PHONE_WIDTHS_PX = (390, 360)
 
 
 def test_record_pages_with_tables_at_phone_sizes_have_no_serious_accessibility_violations(
-        browser_page, demo_app) -> None:
+    browser_page, demo_app
+) -> None:
     """At 390 and 360 px the wide tables scroll inside a named, focusable region (_table.html), so axe finds no
     "scrollable-region-focusable" (nor anything else serious) on the coordinator's dashboard, a customer, an
     order, a volunteer and the outcomes report, nor on a driver's own rota."""
@@ -90,13 +94,19 @@ def test_record_pages_with_tables_at_phone_sizes_have_no_serious_accessibility_v
 
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        order = db.session.scalars(select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY)
-                                   .order_by(Order.id)).first()
-        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id)
-                                         .order_by(Volunteer.id))
-        coordinator_pages = {"dashboard": "/", "customer": f"/customers/{order.customer_id}",
-                             "order": f"/orders/{order.id}", "volunteer": f"/volunteers/{volunteer_id}",
-                             "outcomes": "/outcomes/"}
+        order = db.session.scalars(
+            select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY).order_by(Order.id)
+        ).first()
+        volunteer_id = db.session.scalar(
+            select(Volunteer.id).where(Volunteer.branch_id == branch_id).order_by(Volunteer.id)
+        )
+        coordinator_pages = {
+            "dashboard": "/",
+            "customer": f"/customers/{order.customer_id}",
+            "order": f"/orders/{order.id}",
+            "volunteer": f"/volunteers/{volunteer_id}",
+            "outcomes": "/outcomes/",
+        }
     page = browser_page
     found: dict[str, list[str]] = {}
     without_tables: list[str] = []
@@ -113,7 +123,9 @@ def test_record_pages_with_tables_at_phone_sizes_have_no_serious_accessibility_v
                 if page.locator(".table-scroll[role=region][aria-label]").count() == 0:
                     without_tables.append(path)  # the page must show a table for this test to mean anything
     problems = {name: violations for name, violations in found.items() if violations}
-    print(f"\naccessibility at phone sizes: {len(found)} page views, serious or critical violations = "
-          f"{sum(len(v) for v in problems.values())}")
+    print(
+        f"\naccessibility at phone sizes: {len(found)} page views, serious or critical violations = "
+        f"{sum(len(v) for v in problems.values())}"
+    )
     assert problems == {}, problems
     assert without_tables == []

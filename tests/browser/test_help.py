@@ -4,6 +4,7 @@ The walk-through takes every help screenshot and compares it with the one commit
 screen that has changed since (a new layout, a map drawn where a blank box was) fails the test, which prints
 the command that retakes them. With FOODTRAIN_HELP_SCREENSHOTS=1 it writes them into web/static/help/ instead
 (look at them, then commit). The server's clock is pinned to the demo's day, so dates never change a picture."""
+
 from __future__ import annotations
 
 import io
@@ -102,8 +103,12 @@ def test_screen_difference_tolerates_antialiasing_but_not_a_changed_layout(tmp_p
 
 def test_every_help_image_exists() -> None:
     """Every screenshot a help topic names is in web/static/help/ (taken by the test below)."""
-    missing = [shot.filename for topic in TOPICS.values() for shot in topic.screenshots
-               if not (HELP_IMAGES / shot.filename).is_file()]
+    missing = [
+        shot.filename
+        for topic in TOPICS.values()
+        for shot in topic.screenshots
+        if not (HELP_IMAGES / shot.filename).is_file()
+    ]
     assert missing == []
 
 
@@ -116,20 +121,24 @@ def test_help_screens_are_taken_and_shown(browser_page, demo_app, monkeypatch) -
     differences: dict[str, float] = {}
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        order = db.session.scalar(select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY)
-                                  .order_by(Order.id).limit(1))
-        packed = db.session.scalar(select(Order.id).where(
-            Order.branch_id == branch_id, Order.status.in_([OrderStatus.PACKED, OrderStatus.DELIVERED]))
-            .order_by(Order.delivery_date.desc(), Order.id).limit(1))
+        order = db.session.scalar(
+            select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY).order_by(Order.id).limit(1)
+        )
+        packed = db.session.scalar(
+            select(Order.id)
+            .where(Order.branch_id == branch_id, Order.status.in_([OrderStatus.PACKED, OrderStatus.DELIVERED]))
+            .order_by(Order.delivery_date.desc(), Order.id)
+            .limit(1)
+        )
         customer = order.customer
         customer_id, postcode = customer.id, customer.postcode
         storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
         view = viewing.get_plan_view(db.session, branch_id, DAY)
         # The solver's rounds vary from run to run; the first order's stop card does not (but for its time).
-        card_order_id = min(stop.order_id for round_ in view.rounds for stop in round_.stops
-                            if stop.kind == "delivery")
-        card_round = next(round_ for round_ in view.rounds if any(stop.order_id == card_order_id
-                                                                  for stop in round_.stops))
+        card_order_id = min(stop.order_id for round_ in view.rounds for stop in round_.stops if stop.kind == "delivery")
+        card_round = next(
+            round_ for round_ in view.rounds if any(stop.order_id == card_order_id for stop in round_.stops)
+        )
         driver_volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
@@ -173,22 +182,32 @@ def test_help_screens_are_taken_and_shown(browser_page, demo_app, monkeypatch) -
     with demo_app.app_context():
         adjusting.publish_plan(db.session, branch_id, view.id, view.version, None, confirmed=True)
         db.session.remove()
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(card_round.van_id, card_round.van_name, driver_volunteer_id, "Me Driver", None, "")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [VanTeam(card_round.van_id, card_round.van_name, driver_volunteer_id, "Me Driver", None, "")],
+    )
     page.context.clear_cookies()
     sign_in_browser(page, "driver-dg", DEMO_PASSWORD)
     page.set_viewport_size(PHONE_VIEWPORT)
     page.goto(f"{server}/routes/mine/{DAY.isoformat()}")
     _shot(page, "driver-round-phone.png", differences, page.locator(f"#stop-{card_order_id}"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    stale = {name: round(value, 2) for name, value in differences.items()
-             if value > STALE_DIFFERENCE_OF.get(name, STALE_DIFFERENCE)}
-    print(f"\nhelp screenshots compared with web/static/help/ (grey, 1/{DOWNSCALE} size, mean difference): "
-          f"{ {name: round(value, 2) for name, value in differences.items()} }")
-    assert stale == {}, (f"help screenshots out of date (mean grey difference over {STALE_DIFFERENCE}, "
-                         f"{STALE_DIFFERENCE_OF} for those): {stale}; "
-                         f"the new ones are in {ARTIFACTS / 'help'}. Retake them with `{REGENERATE}`, look at "
-                         "them and commit web/static/help/.")
+    stale = {
+        name: round(value, 2)
+        for name, value in differences.items()
+        if value > STALE_DIFFERENCE_OF.get(name, STALE_DIFFERENCE)
+    }
+    print(
+        f"\nhelp screenshots compared with web/static/help/ (grey, 1/{DOWNSCALE} size, mean difference): "
+        f"{ {name: round(value, 2) for name, value in differences.items()} }"
+    )
+    assert stale == {}, (
+        f"help screenshots out of date (mean grey difference over {STALE_DIFFERENCE}, "
+        f"{STALE_DIFFERENCE_OF} for those): {stale}; "
+        f"the new ones are in {ARTIFACTS / 'help'}. Retake them with `{REGENERATE}`, look at "
+        "them and commit web/static/help/."
+    )
     page.context.clear_cookies()
     sign_in_browser(page, "admin", DEMO_PASSWORD)  # every help topic, the Map one included
 

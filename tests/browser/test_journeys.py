@@ -1,5 +1,6 @@
 """The main journeys end to end in Chromium: a coordinator draws up and publishes the rota and
 plans the routes; a driver downloads their delivery sheet. Screenshots are kept in test-artifacts/."""
+
 from __future__ import annotations
 
 import io
@@ -55,14 +56,23 @@ def _link_driver_to_a_planned_round(demo_app, day: date) -> None:
 
     with demo_app.app_context():
         user = db.session.scalar(select(User).where(User.username == "driver-dg"))
-        if any(d.delivery_date == day for d in rounds_for_volunteer(db.session, user.branch_id, user.volunteer_id, day, 1)):
+        if any(
+            d.delivery_date == day for d in rounds_for_volunteer(db.session, user.branch_id, user.volunteer_id, day, 1)
+        ):
             return
-        plan = db.session.scalar(select(RoutePlan).where(RoutePlan.branch_id == user.branch_id,
-                                                         RoutePlan.delivery_date == day,
-                                                         RoutePlan.status == RoutePlanStatus.PUBLISHED))
+        plan = db.session.scalar(
+            select(RoutePlan).where(
+                RoutePlan.branch_id == user.branch_id,
+                RoutePlan.delivery_date == day,
+                RoutePlan.status == RoutePlanStatus.PUBLISHED,
+            )
+        )
         planned_vans = {r.van_id for r in plan.rounds}
-        team = next(t for t in rostered_teams(db.session, user.branch_id, day)
-                    if t.van_id in planned_vans and t.driver_volunteer_id)
+        team = next(
+            t
+            for t in rostered_teams(db.session, user.branch_id, day)
+            if t.van_id in planned_vans and t.driver_volunteer_id
+        )
         user.volunteer_id = team.driver_volunteer_id
         db.session.commit()
 
@@ -77,6 +87,7 @@ def _publish_anyway_if_asked(page, name: str) -> None:
 
 def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, monkeypatch) -> None:
     import web.routes  # the demo's delivery days are fixed dates: 'my rounds' lists from that week
+
     monkeypatch.setattr(web.routes, "_today", lambda: DELIVERY_DAYS[0])
     page = browser_page
     server = page.live_server
@@ -124,6 +135,8 @@ def test_coordinator_rota_and_routes_then_driver_sheet(browser_page, demo_app, m
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert pdf_bytes.startswith(b"%PDF") and len(reader.pages) >= 1
     assert "Confidential" in text and "shred" in text
-    print(f"\njourneys: rota generated in the browser in {rota_seconds:.1f} s (5 s search), routes planned in "
-          f"{routes_seconds:.1f} s (5 s search), driver's sheet downloaded in {pdf_seconds:.2f} s "
-          f"({len(reader.pages)} pages)")
+    print(
+        f"\njourneys: rota generated in the browser in {rota_seconds:.1f} s (5 s search), routes planned in "
+        f"{routes_seconds:.1f} s (5 s search), driver's sheet downloaded in {pdf_seconds:.2f} s "
+        f"({len(reader.pages)} pages)"
+    )

@@ -1,5 +1,6 @@
 """In Chromium: the office moves an order to another date from its page; the coordinator takes a van out of
 service for a week (the page passes axe). Screenshots go to test-artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,11 @@ def test_office_moves_an_order_and_coordinator_takes_a_van_out(browser_page, dem
     monkeypatch.setattr("web.service_breaks._today", lambda: DAY - timedelta(days=1))
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        order = db.session.scalar(select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY,
-                                                      Order.status == OrderStatus.RECEIVED).order_by(Order.id))
+        order = db.session.scalar(
+            select(Order)
+            .where(Order.branch_id == branch_id, Order.delivery_date == DAY, Order.status == OrderStatus.RECEIVED)
+            .order_by(Order.id)
+        )
         assert order is not None
         order_id, lines = order.id, len(order.lines)
         van_name = db.session.scalar(select(Van.name).where(Van.branch_id == branch_id).order_by(Van.name))

@@ -1,5 +1,6 @@
 """Fast office work in Chromium: an order of five lines typed and saved by keyboard only (key presses
 counted), and each search form finding a customer or volunteer the way people say them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,8 +35,12 @@ class CountingKeyboard:
 def _dg_customer(demo_app) -> tuple[int, str, str, str, str]:
     with demo_app.app_context():
         customer = db.session.scalar(
-            select(Customer).join(Branch).where(Branch.code == "DG", Customer.status == CustomerStatus.ACTIVE,
-                                                Customer.phone != "").order_by(Customer.id).limit(1))
+            select(Customer)
+            .join(Branch)
+            .where(Branch.code == "DG", Customer.status == CustomerStatus.ACTIVE, Customer.phone != "")
+            .order_by(Customer.id)
+            .limit(1)
+        )
         return customer.id, customer.first_name, customer.last_name, customer.postcode, customer.phone
 
 
@@ -64,8 +69,9 @@ def test_order_of_five_lines_saved_by_keyboard_only(browser_page, demo_app) -> N
     assert keys.presses <= MAX_KEY_PRESSES_FOR_FIVE_LINES
     assert "Order saved" in page.content()
     with demo_app.app_context():
-        order = db.session.scalar(select(Order).where(Order.customer_id == customer_id,
-                                                      Order.delivery_date == ORDER_DAY))
+        order = db.session.scalar(
+            select(Order).where(Order.customer_id == customer_id, Order.delivery_date == ORDER_DAY)
+        )
         assert [(line.item, str(line.quantity)) for line in order.lines] == lines
 
 
@@ -81,8 +87,9 @@ def test_ctrl_enter_saves_from_the_order_notes(browser_page, demo_app) -> None:
     page.keyboard.press("Control+Enter")
     page.wait_for_url(lambda url: "/orders/new" not in url)
     with demo_app.app_context():
-        order = db.session.scalar(select(Order).where(Order.customer_id == customer_id,
-                                                      Order.delivery_date == ORDER_DAY))
+        order = db.session.scalar(
+            select(Order).where(Order.customer_id == customer_id, Order.delivery_date == ORDER_DAY)
+        )
         assert [line.item for line in order.lines] == ["Oatcakes"]
         assert order.notes == "Leave with neighbour"
 
@@ -100,8 +107,13 @@ def test_each_search_form_finds_people_as_they_are_said(browser_page, demo_app) 
     the postcode without its space, and the phone number with other spacing."""
     _id, first, last, postcode, phone = _dg_customer(demo_app)
     with demo_app.app_context():
-        volunteer = db.session.scalar(select(Volunteer).join(Branch).where(
-            Branch.code == "DG", Volunteer.left_on.is_(None), Volunteer.phone != "").order_by(Volunteer.id).limit(1))
+        volunteer = db.session.scalar(
+            select(Volunteer)
+            .join(Branch)
+            .where(Branch.code == "DG", Volunteer.left_on.is_(None), Volunteer.phone != "")
+            .order_by(Volunteer.id)
+            .limit(1)
+        )
         v_first, v_last, v_phone = volunteer.first_name, volunteer.last_name, volunteer.phone
     page = browser_page
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)

@@ -1,5 +1,6 @@
 """The team records the door on a 360 px phone, in Chromium: delivered with the amount, Undo, not in;
 the page never scrolls sideways and axe finds nothing serious. Screenshots go to test-artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,7 @@ def _status(demo_app, order_id: int) -> OrderStatus:
         return status
 
 
-def test_driver_records_delivered_undoes_it_and_records_not_in_on_a_phone(
-        browser_page, demo_app, monkeypatch) -> None:
+def test_driver_records_delivered_undoes_it_and_records_not_in_on_a_phone(browser_page, demo_app, monkeypatch) -> None:
     """On the round's cards: Delivered + £10.00 saves and shows on the card, Undo brings the form back,
     Not delivered keeps 'Not in'; at 360 px the page fits the screen and axe finds nothing serious."""
     with demo_app.app_context():
@@ -42,8 +42,11 @@ def test_driver_records_delivered_undoes_it_and_records_not_in_on_a_phone(
             record_packing(db.session, branch_id, order_id, 2, 1200, SYSTEM)
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")],
+    )
     monkeypatch.setattr("web.routes._today", lambda: DAY)
     page, server = browser_page, browser_page.live_server
     page.set_viewport_size({"width": PHONE_WIDTH_PX, "height": 800})

@@ -2,6 +2,7 @@
 
 Tables may scroll inside their own box (a focusable region), but the page itself never does.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -65,15 +66,23 @@ def test_office_pages_never_scroll_sideways_at_360px(browser_page, demo_app) -> 
     """Every main office page, a customer's record, an order and a planned day fit a 360 px wide screen."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        order = db.session.scalars(select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY)
-                                   .order_by(Order.id)).first()
+        order = db.session.scalars(
+            select(Order).where(Order.branch_id == branch_id, Order.delivery_date == DAY).order_by(Order.id)
+        ).first()
         customer_id = order.customer_id
-        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id)
-                                         .order_by(Volunteer.id))
+        volunteer_id = db.session.scalar(
+            select(Volunteer.id).where(Volunteer.branch_id == branch_id).order_by(Volunteer.id)
+        )
         storing.plan_day(db.session, branch_id, DAY, time_limit_s=2)
-        pages = dict(OFFICE_PAGES, **{"customer": f"/customers/{customer_id}", "order": f"/orders/{order.id}",
-                                      "volunteer": f"/volunteers/{volunteer_id}",
-                                      "order-new": f"/orders/new?customer_id={customer_id}&date={NEW_ORDER_DAY}"})
+        pages = dict(
+            OFFICE_PAGES,
+            **{
+                "customer": f"/customers/{customer_id}",
+                "order": f"/orders/{order.id}",
+                "volunteer": f"/volunteers/{volunteer_id}",
+                "order-new": f"/orders/new?customer_id={customer_id}&date={NEW_ORDER_DAY}",
+            },
+        )
         assert db.session.get(Customer, customer_id) is not None
         db.session.remove()
     page = browser_page
@@ -97,15 +106,17 @@ def test_order_form_and_outcomes_fit_a_390px_phone_and_a_1280px_desktop(browser_
     both pages at 360 px)."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        customer_id = db.session.scalars(select(Order.customer_id).where(Order.branch_id == branch_id,
-                                                                         Order.delivery_date == DAY)
-                                         .order_by(Order.id)).first()
+        customer_id = db.session.scalars(
+            select(Order.customer_id).where(Order.branch_id == branch_id, Order.delivery_date == DAY).order_by(Order.id)
+        ).first()
         db.session.remove()
     page = browser_page
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
     too_wide: dict[str, str] = {}
-    for width_px, name, path in ((390, "order-new", f"/orders/new?customer_id={customer_id}&date={NEW_ORDER_DAY}"),
-                                 (DESKTOP_WIDTH_PX, "outcomes", "/outcomes/")):
+    for width_px, name, path in (
+        (390, "order-new", f"/orders/new?customer_id={customer_id}&date={NEW_ORDER_DAY}"),
+        (DESKTOP_WIDTH_PX, "outcomes", "/outcomes/"),
+    ):
         page.set_viewport_size({"width": width_px, "height": 800})
         page.goto(f"{page.live_server}{path}")
         width = _page_width_px(page)

@@ -1,5 +1,6 @@
 """The offline route map on the plan page, in Chromium: coast, towns and the data's licences under the
 rounds, zoom and pan by buttons and keys, nothing fetched from anywhere but the app itself."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,14 @@ def test_plan_page_map_shows_coast_and_towns_and_zooms_and_pans(browser_page, de
         db.session.remove()
     page, server = browser_page, browser_page.live_server
     other_hosts: list[str] = []
-    page.on("request", lambda request: other_hosts.append(request.url)
-            if not request.url.startswith(server) and not request.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda request: (
+            other_hosts.append(request.url)
+            if not request.url.startswith(server) and not request.url.startswith("data:")
+            else None
+        ),
+    )
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
     page.goto(f"{server}/routes/?date={DAY.isoformat()}")
     svg = page.locator(".route-map-wrap svg.route-map")

@@ -1,6 +1,7 @@
 """A journey per service beyond groceries, in Chromium: referral -> decision -> survey -> outcomes report;
 EXTRA request -> schedule -> job sheet -> completion -> report; befriending wishes -> suggestion -> match ->
 visit logged -> report. Screenshots are kept in test-artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,9 @@ from tests.conftest import DEMO_PASSWORD
 def _dg(demo_app):
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        customer_id = db.session.scalar(select(Customer.id).where(Customer.branch_id == branch_id)
-                                        .order_by(Customer.id.desc()))
+        customer_id = db.session.scalar(
+            select(Customer.id).where(Customer.branch_id == branch_id).order_by(Customer.id.desc())
+        )
         return branch_id, customer_id
 
 
@@ -46,8 +48,10 @@ def test_referral_and_survey_journey(browser_page, demo_app) -> None:
     assert "Accepted" in page.content()
     screenshot(page, "support-referral")
     with demo_app.app_context():
-        assert db.session.scalar(select(Referral.outcome).where(Referral.referrer_name == "Her son")) \
+        assert (
+            db.session.scalar(select(Referral.outcome).where(Referral.referrer_name == "Her son"))
             is ReferralOutcome.ACCEPTED
+        )
     before = _report_row(page, date.today().year)
     surveys_before = int(before.split("\t")[1])
     page.goto(f"{server}/customers/{customer_id}")
@@ -72,16 +76,23 @@ def test_extra_journey(browser_page, demo_app) -> None:
     page.wait_for_url(re.compile(r"/extra/\d+$"))
     job_id = int(page.url.rsplit("/", 1)[1])
     with demo_app.app_context():
-        day, part = next((d, p) for d in (date.today() + timedelta(days=n) for n in range(1, 30)) for p in DayPart
-                         if any(c.free for c in extra_service.candidates(db.session, branch_id, job_id, d, p)))
+        day, part = next(
+            (d, p)
+            for d in (date.today() + timedelta(days=n) for n in range(1, 30))
+            for p in DayPart
+            if any(c.free for c in extra_service.candidates(db.session, branch_id, job_id, d, p))
+        )
     page.get_by_label("Date", exact=True).fill(day.isoformat())
     page.get_by_label("Half-day", exact=True).select_option(part.value)
     page.get_by_role("button", name="Show who can do it").click()
     page.wait_for_url(re.compile(r"/extra/\d+\?date="))
     volunteer = page.get_by_label("Volunteer", exact=True)
     volunteer.wait_for()
-    first_free = next(option for option in volunteer.locator("option").all_inner_texts()
-                      if option and "not free" not in option and "choose" not in option)
+    first_free = next(
+        option
+        for option in volunteer.locator("option").all_inner_texts()
+        if option and "not free" not in option and "choose" not in option
+    )
     volunteer.select_option(label=first_free)
     click_and_wait(page, page.get_by_role("button", name="Schedule"))
     assert "Job scheduled" in page.content()
@@ -104,8 +115,11 @@ def test_befriending_journey(browser_page, demo_app) -> None:
     page, server = browser_page, browser_page.live_server
     branch_id, _ = _dg(demo_app)
     with demo_app.app_context():
-        customer_id = db.session.scalar(select(Referral.customer_id).where(
-            Referral.branch_id == branch_id, Referral.outcome == ReferralOutcome.WAITING))
+        customer_id = db.session.scalar(
+            select(Referral.customer_id).where(
+                Referral.branch_id == branch_id, Referral.outcome == ReferralOutcome.WAITING
+            )
+        )
     sign_in_browser(page, "coordinator-dg", DEMO_PASSWORD)
     hours_before = float(_report_row(page, date.today().year).split("\t")[9])
     page.goto(f"{server}/befriending/")

@@ -4,6 +4,7 @@ on a published day (sheet and the team's phone page show it), and the driver's r
 The rota is stood in for by patching the planning service's rostered teams (the app runs in this
 process), so each test sets up exactly the teams it is about. Screenshots go to test-artifacts/.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,10 +30,13 @@ def _teams(demo_app, monkeypatch, unstaffed_van: bool = False) -> tuple[list[Van
     """A complete team on every active DG van (the last one without a mate when ``unstaffed_van``)."""
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        vans = db.session.scalars(select(Van).where(Van.branch_id == branch_id, Van.active.is_(True))
-                                  .order_by(Van.name)).all()
-        teams = [VanTeam(van.id, van.name, 9000 + 2 * k, f"Driver {k}", 9001 + 2 * k, f"Mate {k}")
-                 for k, van in enumerate(vans)]
+        vans = db.session.scalars(
+            select(Van).where(Van.branch_id == branch_id, Van.active.is_(True)).order_by(Van.name)
+        ).all()
+        teams = [
+            VanTeam(van.id, van.name, 9000 + 2 * k, f"Driver {k}", 9001 + 2 * k, f"Mate {k}")
+            for k, van in enumerate(vans)
+        ]
         db.session.remove()
     if unstaffed_van:
         last = teams[-1]
@@ -70,7 +74,8 @@ def test_planning_a_day_where_one_van_has_no_team(browser_page, demo_app, monkey
 
 
 def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_phone(
-        browser_page, demo_app, monkeypatch) -> None:
+    browser_page, demo_app, monkeypatch
+) -> None:
     """Cancel (confirmed) an order on a published round: the plan is out of date, the sheet and the team's
     phone cards show it struck through as CANCELLED; the phone page never scrolls sideways at 390 or 360 px."""
     teams, branch_id = _teams(demo_app, monkeypatch)
@@ -86,8 +91,9 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     # driver-dg drives that round (same names: the rota has not changed since planning)
     index = next(k for k, t in enumerate(teams) if t.van_id == mine.van_id)
     team = teams[index]
-    teams[index] = VanTeam(team.van_id, team.van_name, driver_volunteer_id, team.driver_name,
-                           team.mate_volunteer_id, team.mate_name)
+    teams[index] = VanTeam(
+        team.van_id, team.van_name, driver_volunteer_id, team.driver_name, team.mate_volunteer_id, team.mate_name
+    )
 
     monkeypatch.setattr("web.orders._today", lambda: date(2026, 11, 25))  # the day before the round
     page, server = browser_page, browser_page.live_server
@@ -104,8 +110,13 @@ def test_cancelled_order_on_a_published_day_shows_on_the_sheet_and_the_drivers_p
     page.goto(f"{server}/routes/?date={DAY.isoformat()}")
     changes = page.locator(".plan-changes").inner_text()
     assert "Out of date" in changes and f"Order {order_id} for" in changes and "was cancelled" in changes
-    assert page.locator(f"#round-{mine.van_id} ~ table .route-stop--cancelled, "
-                        f"section:has(#round-{mine.van_id}) .route-stop--cancelled").count() >= 1
+    assert (
+        page.locator(
+            f"#round-{mine.van_id} ~ table .route-stop--cancelled, "
+            f"section:has(#round-{mine.van_id}) .route-stop--cancelled"
+        ).count()
+        >= 1
+    )
     screenshot(page, "week-plan-out-of-date")
     assert serious_accessibility_violations(page) == []
     sheet = page.request.get(f"{server}/routes/{plan_id}/sheets.pdf?van={mine.van_id}")
@@ -167,11 +178,19 @@ def test_an_underpayment_is_carried_to_the_next_delivery_sheet(browser_page, dem
         van_id = next(r.van_id for r in view.rounds if stop in r.stops)
         order = db.session.get(Order, stop.order_id)
         customer_id, name = order.customer_id, order.customer.full_name
-        earlier = next(DAY - timedelta(days=7 * k) for k in range(2, 20)
-                       if db.session.scalar(select(Order.id).where(Order.customer_id == customer_id,
-                                                                   Order.delivery_date == DAY - timedelta(days=7 * k)))
-                       is None)
-        earlier_id = save_order(db.session, branch_id, customer_id, earlier, [OrderLineInput("Tea bags", 1)], "", SYSTEM)
+        earlier = next(
+            DAY - timedelta(days=7 * k)
+            for k in range(2, 20)
+            if db.session.scalar(
+                select(Order.id).where(
+                    Order.customer_id == customer_id, Order.delivery_date == DAY - timedelta(days=7 * k)
+                )
+            )
+            is None
+        )
+        earlier_id = save_order(
+            db.session, branch_id, customer_id, earlier, [OrderLineInput("Tea bags", 1)], "", SYSTEM
+        )
         charge = db.session.get(Order, earlier_id).delivery_charge_pence
         record_packing(db.session, branch_id, earlier_id, 1, 1550 - charge, SYSTEM)  # £15.50 due at the door
         db.session.remove()

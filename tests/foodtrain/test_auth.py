@@ -1,4 +1,5 @@
 """Passwords, lockout and server-side sessions."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,8 +23,10 @@ from tests.factories import make_branch, make_user
 POLICY = LoginPolicy(hash_time_cost=1)
 
 
-@pytest.mark.parametrize("password", ["short", "aaaaaaaaaaaaaaaa", "x" * 129, "password1234", "qwertyuiop123",
-                                      "iloveyou2026", "margaret1945!"])
+@pytest.mark.parametrize(
+    "password",
+    ["short", "aaaaaaaaaaaaaaaa", "x" * 129, "password1234", "qwertyuiop123", "iloveyou2026", "margaret1945!"],
+)
 def test_password_policy_refuses_weak_passwords(password: str) -> None:
     with pytest.raises(WeakPasswordError):
         check_password_policy(password)
@@ -89,7 +92,9 @@ def test_idle_and_absolute_timeouts(session) -> None:
     assert resolve_session(session, idle, POLICY) is None
     assert resolve_session(session, old, POLICY) is None
     assert [row.end_reason for row in session.query(UserSession).order_by(UserSession.id)] == [
-        "idle_timeout", "absolute_timeout"]
+        "idle_timeout",
+        "absolute_timeout",
+    ]
 
 
 def test_many_failures_from_one_address_are_throttled(session) -> None:
@@ -116,8 +121,14 @@ def test_wrong_second_factor_codes_count_toward_the_address_throttle(session) ->
     branch = make_branch(session)
     make_user(session, branch, username="office8")
     policy = LoginPolicy(hash_time_cost=1, max_failures_per_address=20)
-    session.add_all([AuditEvent(user_id=None, username=f"user{n % 5}", action="login.second_factor_failed",
-                                remote_address="203.0.113.8") for n in range(20)])
+    session.add_all(
+        [
+            AuditEvent(
+                user_id=None, username=f"user{n % 5}", action="login.second_factor_failed", remote_address="203.0.113.8"
+            )
+            for n in range(20)
+        ]
+    )
     session.commit()
     with pytest.raises(LoginThrottledError):
         authenticate(session, "office8", "correct horse battery staple", policy, remote_address="203.0.113.8")

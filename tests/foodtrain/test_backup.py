@@ -1,4 +1,5 @@
 """Online backup while writes go on, and a restore drill: integrity, foreign keys, row counts."""
+
 from __future__ import annotations
 
 import threading
@@ -25,8 +26,12 @@ def _writer(app, order_id: int, stop: threading.Event, counter: list[int]) -> No
     """Each transaction adds one audit row and one crate: a consistent snapshot has as many of each."""
     with app.app_context():
         while not stop.is_set():
-            db.session.execute(text("INSERT INTO audit_events (occurred_at, username, action, entity_type, detail, "
-                                    "remote_address) VALUES (CURRENT_TIMESTAMP, 'drill', 'drill', '', '', '')"))
+            db.session.execute(
+                text(
+                    "INSERT INTO audit_events (occurred_at, username, action, entity_type, detail, "
+                    "remote_address) VALUES (CURRENT_TIMESTAMP, 'drill', 'drill', '', '', '')"
+                )
+            )
             db.session.execute(text("UPDATE orders SET crates = crates + 1 WHERE id = :id"), {"id": order_id})
             db.session.commit()
             counter[0] += 1
@@ -67,8 +72,10 @@ def _drill(app, backup_paths, restore_url_for) -> None:
         inconsistent += 0 if _snapshot_is_consistent(target_url, order_id) else 1
         rows += sum(report.row_counts.values())
         assert report.row_counts["customers"] == 1 and report.row_counts["orders"] == 1
-    print(f"\nbackup: {len(backup_paths)} online backups during {counter[0]} concurrent writes; "
-          f"restore drill rows={rows}, integrity/foreign-key errors={integrity_errors}, inconsistent snapshots={inconsistent}")
+    print(
+        f"\nbackup: {len(backup_paths)} online backups during {counter[0]} concurrent writes; "
+        f"restore drill rows={rows}, integrity/foreign-key errors={integrity_errors}, inconsistent snapshots={inconsistent}"
+    )
     assert counter[0] > 0
     assert integrity_errors == 0 and inconsistent == 0
 
@@ -91,8 +98,11 @@ def test_postgres_backup_and_restore_drill(postgres_app, tmp_path) -> None:
         for name in names:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        _drill(postgres_app, [tmp_path / f"b{index}.pgdump" for index in range(2)],
-               lambda index: base.set(database=names[index]).render_as_string(hide_password=False))
+        _drill(
+            postgres_app,
+            [tmp_path / f"b{index}.pgdump" for index in range(2)],
+            lambda index: base.set(database=names[index]).render_as_string(hide_password=False),
+        )
     finally:
         with admin.connect() as connection:
             for name in names:

@@ -1,4 +1,5 @@
 """Customers' balances: under- and over-payments carry from one delivery to the next."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -39,8 +40,7 @@ def world(session):
 def _delivered(session, world, customer: str, day: date, till_pence: int, received_pence: int) -> int:
     order_id = save_order(session, world["branch"], world[customer], day, LINES, "", SYSTEM)
     record_packing(session, world["branch"], order_id, 1, till_pence, SYSTEM)
-    record_delivery(session, world["branch"], order_id, True, received_pence, PaymentMethod.CASH, "", SYSTEM,
-                    today=day)
+    record_delivery(session, world["branch"], order_id, True, received_pence, PaymentMethod.CASH, "", SYSTEM, today=day)
     return order_id
 
 
@@ -55,7 +55,9 @@ def test_underpayment_and_overpayment_carry_to_the_balance(session, world) -> No
     _delivered(session, world, "bob", TUESDAY, 700, 1200)  # due 10.00, paid 12.00
     assert balances_pence(session, world["branch"]) == {world["ann"]: -350, world["bob"]: 200}
     assert [(row.customer_id, row.text) for row in balances_report(session, world["branch"])] == [
-        (world["ann"], "owes £3.50"), (world["bob"], "in credit £2.00")]
+        (world["ann"], "owes £3.50"),
+        (world["bob"], "in credit £2.00"),
+    ]
 
 
 def test_next_sheet_amount_adds_what_is_owed_and_board_shows_it(session, world) -> None:
@@ -77,6 +79,15 @@ def test_no_delivery_recorded_in_the_future(session, world) -> None:
     order_id = save_order(session, world["branch"], world["ann"], TUESDAY, LINES, "", SYSTEM)
     record_packing(session, world["branch"], order_id, 1, 1000, SYSTEM)
     with pytest.raises(ValidationError, match="not before"):
-        record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CASH, "", SYSTEM,
-                        today=TUESDAY - timedelta(days=1))
+        record_delivery(
+            session,
+            world["branch"],
+            order_id,
+            True,
+            1300,
+            PaymentMethod.CASH,
+            "",
+            SYSTEM,
+            today=TUESDAY - timedelta(days=1),
+        )
     assert customer_balance_pence(session, world["branch"], world["ann"]) == 0

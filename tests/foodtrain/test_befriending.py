@@ -1,5 +1,6 @@
 """Befriending matching: a test per hard rule (PVG, distance, availability, gender and language when asked),
 ranking by shared interests then distance, and the match's life (contacts, reviews, ending)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,16 +33,31 @@ WEDNESDAY = date(2026, 12, 9)
 def _setup(session, **wish):
     branch = make_branch(session)
     customer = make_customer(session, branch)  # DG1 2BD, Dumfries
-    befriending.save_wish(session, branch.id, customer.id, befriending.WishDetails(
-        interests="gardening, bowls", max_distance_km=10, weekday=2, part_of_day=DayPart.AFTERNOON,
-        **wish), actor=ACTOR)
+    befriending.save_wish(
+        session,
+        branch.id,
+        customer.id,
+        befriending.WishDetails(
+            interests="gardening, bowls", max_distance_km=10, weekday=2, part_of_day=DayPart.AFTERNOON, **wish
+        ),
+        actor=ACTOR,
+    )
 
-    def befriender(name: str, postcode: str = "DG1 1AA", interests: str = "", gender: Gender | None = None,
-                   languages: str = "", **overrides):
+    def befriender(
+        name: str,
+        postcode: str = "DG1 1AA",
+        interests: str = "",
+        gender: Gender | None = None,
+        languages: str = "",
+        **overrides,
+    ):
         volunteer = make_volunteer(session, branch, first_name=name, postcode=postcode, **overrides)
         volunteer.availability = [VolunteerAvailability(weekday=2, day_part=DayPart.AFTERNOON)]
-        session.add(VolunteerSupportProfile(volunteer_id=volunteer.id, befriender=True, interests=interests,
-                                            gender=gender, languages=languages))
+        session.add(
+            VolunteerSupportProfile(
+                volunteer_id=volunteer.id, befriender=True, interests=interests, gender=gender, languages=languages
+            )
+        )
         session.flush()
         return volunteer
 
@@ -82,9 +98,18 @@ def test_not_available_or_already_busy_is_left_out(session) -> None:
     task = ExtraTaskType(branch_id=branch.id, name="Garden")
     session.add(task)
     session.flush()
-    session.add(ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TODAY,
-                         status=ExtraJobStatus.SCHEDULED, volunteer_id=busy.id, scheduled_date=WEDNESDAY,
-                         part_of_day=DayPart.AFTERNOON))
+    session.add(
+        ExtraJob(
+            branch_id=branch.id,
+            customer_id=customer.id,
+            task_type_id=task.id,
+            requested_on=TODAY,
+            status=ExtraJobStatus.SCHEDULED,
+            volunteer_id=busy.id,
+            scheduled_date=WEDNESDAY,
+            part_of_day=DayPart.AFTERNOON,
+        )
+    )
     session.flush()
     result = befriending.suggest_befrienders(session, branch.id, customer.id, TODAY)
     assert _ids(result) == [free.id]
@@ -119,27 +144,87 @@ def test_ranked_by_shared_interests_then_distance_with_reasons(session) -> None:
 def test_match_blocks_the_half_day_and_lives_through_contacts_reviews_and_end(session) -> None:
     branch, customer, befriender = _setup(session)
     volunteer = befriender("Ok")
-    match_id = befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=2,
-                                       part=DayPart.AFTERNOON, started_on=TODAY, review_every_months=3, actor=ACTOR)
+    match_id = befriending.start_match(
+        session,
+        branch.id,
+        customer.id,
+        volunteer.id,
+        weekday=2,
+        part=DayPart.AFTERNOON,
+        started_on=TODAY,
+        review_every_months=3,
+        actor=ACTOR,
+    )
     other = make_customer(session, branch)
     with pytest.raises(ValidationError, match="not free"):  # the same half-day for another customer
-        befriending.start_match(session, branch.id, other.id, volunteer.id, weekday=2, part=DayPart.AFTERNOON,
-                                started_on=TODAY, review_every_months=3, actor=ACTOR)
-    befriending.log_contact(session, branch.id, match_id, kind=ContactKind.VISIT, happened_on=WEDNESDAY,
-                            duration_min=90, notes="Tea and a chat", actor=ACTOR, today=WEDNESDAY)
+        befriending.start_match(
+            session,
+            branch.id,
+            other.id,
+            volunteer.id,
+            weekday=2,
+            part=DayPart.AFTERNOON,
+            started_on=TODAY,
+            review_every_months=3,
+            actor=ACTOR,
+        )
+    befriending.log_contact(
+        session,
+        branch.id,
+        match_id,
+        kind=ContactKind.VISIT,
+        happened_on=WEDNESDAY,
+        duration_min=90,
+        notes="Tea and a chat",
+        actor=ACTOR,
+        today=WEDNESDAY,
+    )
     with pytest.raises(ValidationError):
-        befriending.log_contact(session, branch.id, match_id, kind=ContactKind.CALL, happened_on=date(2026, 12, 1),
-                                duration_min=20, actor=ACTOR, today=WEDNESDAY)
+        befriending.log_contact(
+            session,
+            branch.id,
+            match_id,
+            kind=ContactKind.CALL,
+            happened_on=date(2026, 12, 1),
+            duration_min=20,
+            actor=ACTOR,
+            today=WEDNESDAY,
+        )
     match = session.get(BefriendingMatch, match_id)
     assert match.next_review_on == date(2027, 3, 7)
-    befriending.review_match(session, branch.id, match_id, reviewed_on=date(2027, 3, 8), notes="Going well",
-                             continues=True, expected_version=match.version, actor=ACTOR, today=date(2027, 3, 8))
+    befriending.review_match(
+        session,
+        branch.id,
+        match_id,
+        reviewed_on=date(2027, 3, 8),
+        notes="Going well",
+        continues=True,
+        expected_version=match.version,
+        actor=ACTOR,
+        today=date(2027, 3, 8),
+    )
     assert match.next_review_on == date(2027, 6, 8)
     with pytest.raises(ValidationError):
-        befriending.end_match(session, branch.id, match_id, ended_on=date(2027, 4, 1), reason="",
-                              expected_version=match.version, actor=ACTOR, today=date(2027, 4, 1))
-    befriending.end_match(session, branch.id, match_id, ended_on=date(2027, 4, 1), reason="Moved to a care home",
-                          expected_version=match.version, actor=ACTOR, today=date(2027, 4, 1))
+        befriending.end_match(
+            session,
+            branch.id,
+            match_id,
+            ended_on=date(2027, 4, 1),
+            reason="",
+            expected_version=match.version,
+            actor=ACTOR,
+            today=date(2027, 4, 1),
+        )
+    befriending.end_match(
+        session,
+        branch.id,
+        match_id,
+        ended_on=date(2027, 4, 1),
+        reason="Moved to a care home",
+        expected_version=match.version,
+        actor=ACTOR,
+        today=date(2027, 4, 1),
+    )
     assert match.status is BefriendingStatus.ENDED
     actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "befriending_match")))
     assert {"befriending.match", "befriending.contact", "befriending.review", "befriending.end"} <= actions
@@ -158,18 +243,52 @@ def test_a_weekly_match_never_double_books_a_later_extra_job_or_a_later_match(se
     session.add(task)
     session.flush()
     later = date(2026, 12, 30)
-    job = ExtraJob(branch_id=branch.id, customer_id=make_customer(session, branch).id, task_type_id=task.id,
-                   requested_on=TODAY, status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id,
-                   scheduled_date=later, part_of_day=DayPart.AFTERNOON)
+    job = ExtraJob(
+        branch_id=branch.id,
+        customer_id=make_customer(session, branch).id,
+        task_type_id=task.id,
+        requested_on=TODAY,
+        status=ExtraJobStatus.SCHEDULED,
+        volunteer_id=volunteer.id,
+        scheduled_date=later,
+        part_of_day=DayPart.AFTERNOON,
+    )
     session.add(job)
     session.flush()
     with pytest.raises(ValidationError, match="30 Dec 2026"):
-        befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=2, part=DayPart.AFTERNOON,
-                                started_on=TODAY, review_every_months=3, actor=ACTOR)
+        befriending.start_match(
+            session,
+            branch.id,
+            customer.id,
+            volunteer.id,
+            weekday=2,
+            part=DayPart.AFTERNOON,
+            started_on=TODAY,
+            review_every_months=3,
+            actor=ACTOR,
+        )
     job.status = ExtraJobStatus.CANCELLED
     session.flush()
-    befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=2, part=DayPart.AFTERNOON,
-                            started_on=date(2027, 1, 4), review_every_months=3, actor=ACTOR)
+    befriending.start_match(
+        session,
+        branch.id,
+        customer.id,
+        volunteer.id,
+        weekday=2,
+        part=DayPart.AFTERNOON,
+        started_on=date(2027, 1, 4),
+        review_every_months=3,
+        actor=ACTOR,
+    )
     with pytest.raises(ValidationError, match="befriending visit"):
-        befriending.start_match(session, branch.id, make_customer(session, branch).id, volunteer.id, weekday=2,
-                                part=DayPart.AFTERNOON, started_on=TODAY, review_every_months=3, actor=ACTOR)
+        befriending.start_match(
+            session,
+            branch.id,
+            make_customer(session, branch).id,
+            volunteer.id,
+            weekday=2,
+            part=DayPart.AFTERNOON,
+            started_on=TODAY,
+            review_every_months=3,
+            actor=ACTOR,
+        )

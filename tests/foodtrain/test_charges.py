@@ -1,4 +1,5 @@
 """The delivery charge follows its effective dates (£2, then £3 from 1 April 2012)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """SVG bar charts: well-formed, accessible, escaped, and drawn to scale."""
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,15 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _chart(**overrides) -> str:
-    fields = dict(chart_id="chart-test", title="Deliveries per month", description="Orders delivered per month.",
-                  categories=["Jan 2026", "Feb 2026", "Mar 2026"],
-                  series=[Series("Delivered", (10, 20, 0)), Series("Not delivered", (1, 0, 2))],
-                  x_label="Month", y_label="Orders")
+    fields = dict(
+        chart_id="chart-test",
+        title="Deliveries per month",
+        description="Orders delivered per month.",
+        categories=["Jan 2026", "Feb 2026", "Mar 2026"],
+        series=[Series("Delivered", (10, 20, 0)), Series("Not delivered", (1, 0, 2))],
+        x_label="Month",
+        y_label="Orders",
+    )
     return bar_chart(**(fields | overrides))
 
 
@@ -46,8 +52,14 @@ def test_bars_are_drawn_to_scale_with_value_tooltips() -> None:
 def test_all_text_is_escaped() -> None:
     """Names with markup or control characters cannot break out of the SVG."""
     evil = '<script>alert("x")</script>&\x00'
-    svg = _chart(title=evil, description=evil, categories=[evil, "b", "c"], x_label=evil, y_label=evil,
-                 series=[Series(evil, (1, 2, 3))])
+    svg = _chart(
+        title=evil,
+        description=evil,
+        categories=[evil, "b", "c"],
+        x_label=evil,
+        y_label=evil,
+        series=[Series(evil, (1, 2, 3))],
+    )
     assert "<script>" not in svg and "\x00" not in svg
     root = ET.fromstring(svg)
     assert root.find(f"{SVG}title").text == '<script>alert("x")</script>&'

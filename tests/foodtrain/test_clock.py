@@ -1,4 +1,5 @@
 """The branch's "today" is the date in Europe/London, not the server's clock or UTC."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -24,7 +25,12 @@ def test_the_app_asks_the_branch_clock_for_today() -> None:
 
     root = Path(__file__).resolve().parents[2]
     pattern = re.compile(r"\bdate\.today\(\)|datetime\.(?:now|utcnow|today)\([^)]*\)\.date\(\)")
-    found = [f"{path.relative_to(root)}:{number}" for folder in ("foodtrain", "web")
-             for path in sorted((root / folder).rglob("*.py")) if path.name != "clock.py"
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("foodtrain", "web")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.name != "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert found == [], "use foodtrain.clock.branch_today() in " + ", ".join(found)

@@ -1,4 +1,5 @@
 """Public holidays and branch closure days are not rostered unless the coordinator opens them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,7 +35,14 @@ def test_holidays_are_closed_and_a_coordinator_can_open_one(session) -> None:
     branch = _branch(session)
     assert closed_reason(session, branch.id, date(2026, 12, 25)) == "Christmas Day"
     assert date(2026, 12, 25) not in _slot_days(session, branch)
-    set_day(session, branch.id, date(2026, 12, 25), is_open=True, reason="Volunteers offered", actor=Actor(None, "coordinator"))
+    set_day(
+        session,
+        branch.id,
+        date(2026, 12, 25),
+        is_open=True,
+        reason="Volunteers offered",
+        actor=Actor(None, "coordinator"),
+    )
     assert closed_reason(session, branch.id, date(2026, 12, 25)) is None
     assert date(2026, 12, 25) in _slot_days(session, branch)
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.action.like("branch_day.%"))) == "branch_day.open"
@@ -45,16 +53,26 @@ def test_branch_closure_day_is_not_rostered(session) -> None:
     branch = _branch(session)
     other = make_branch(session)
     session.commit()
-    set_day(session, branch.id, date(2026, 12, 18), is_open=False, reason="Christmas party", actor=Actor(None, "coordinator"))
+    set_day(
+        session,
+        branch.id,
+        date(2026, 12, 18),
+        is_open=False,
+        reason="Christmas party",
+        actor=Actor(None, "coordinator"),
+    )
     assert closed_days(session, branch.id, date(2026, 12, 18), date(2026, 12, 18)) == {
-        date(2026, 12, 18): "Christmas party"}
+        date(2026, 12, 18): "Christmas party"
+    }
     assert date(2026, 12, 18) not in _slot_days(session, branch)
     assert closed_reason(session, other.id, date(2026, 12, 18)) is None  # each branch its own
     set_day(session, branch.id, date(2026, 12, 18), is_open=None, reason="", actor=Actor(None, "coordinator"))
     assert date(2026, 12, 18) in _slot_days(session, branch)
     statuses = day_statuses(session, branch.id, date(2026, 12, 1), date(2026, 12, 31))
     assert [(s.day.day, s.holiday, s.is_open) for s in statuses] == [
-        (25, "Christmas Day", False), (28, "Boxing Day (substitute day)", False)]
+        (25, "Christmas Day", False),
+        (28, "Boxing Day (substitute day)", False),
+    ]
 
 
 def test_a_closure_needs_a_reason(session) -> None:
@@ -83,16 +101,28 @@ def test_closing_a_booked_day_counts_its_open_orders_and_rostered_volunteers(ses
     make_order(session, customers[2], delivery_date=date(2026, 12, 18))
     driver, mate, drafted = (make_volunteer(session, branch) for _ in range(3))
     for status, people in ((RotaStatus.PUBLISHED, (driver, mate)), (RotaStatus.DRAFT, (drafted,))):
-        rota = Rota(branch_id=branch.id, month=DECEMBER, status=status,
-                    published_month=DECEMBER if status is RotaStatus.PUBLISHED else None)
-        slot = RotaSlot(key=f"van-{status.value}", date=friday, part_of_day=PartOfDay.WHOLE_DAY,
-                        kind=SlotKind.DELIVERY, van_id=van.id, resource="Van", seats=2)
+        rota = Rota(
+            branch_id=branch.id,
+            month=DECEMBER,
+            status=status,
+            published_month=DECEMBER if status is RotaStatus.PUBLISHED else None,
+        )
+        slot = RotaSlot(
+            key=f"van-{status.value}",
+            date=friday,
+            part_of_day=PartOfDay.WHOLE_DAY,
+            kind=SlotKind.DELIVERY,
+            van_id=van.id,
+            resource="Van",
+            seats=2,
+        )
         slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=person.id) for person in people]
         rota.slots = [slot]
         session.add(rota)
     session.commit()
-    assert set_day(session, branch.id, friday, is_open=False, reason="Storm warning", actor=Actor(None)) == \
-        DayBookings(orders=1, volunteers=2)
+    assert set_day(session, branch.id, friday, is_open=False, reason="Storm warning", actor=Actor(None)) == DayBookings(
+        orders=1, volunteers=2
+    )
     assert set_day(session, branch.id, friday, is_open=None, reason="", actor=Actor(None)) == DayBookings(0, 0)
 
 
@@ -109,17 +139,28 @@ def test_a_day_closed_after_publishing_shows_its_shifts_cancelled(session) -> No
     van = make_van(session, branch)
     driver = make_volunteer(session, branch)
     rota = Rota(branch_id=branch.id, month=DECEMBER, status=RotaStatus.PUBLISHED, published_month=DECEMBER)
-    rota.slots = [RotaSlot(key=f"van-{day}", date=date(2026, 12, day), part_of_day=PartOfDay.WHOLE_DAY,
-                           kind=SlotKind.DELIVERY, van_id=van.id, resource="Van", seats=2,
-                           assignments=[RotaAssignment(role=RotaRole.DRIVER, volunteer_id=driver.id)])
-                  for day in (11, 18)]
+    rota.slots = [
+        RotaSlot(
+            key=f"van-{day}",
+            date=date(2026, 12, day),
+            part_of_day=PartOfDay.WHOLE_DAY,
+            kind=SlotKind.DELIVERY,
+            van_id=van.id,
+            resource="Van",
+            seats=2,
+            assignments=[RotaAssignment(role=RotaRole.DRIVER, volunteer_id=driver.id)],
+        )
+        for day in (11, 18)
+    ]
     session.add(rota)
     session.commit()
     set_day(session, branch.id, date(2026, 12, 11), is_open=False, reason="Storm warning", actor=Actor(None))
 
     shifts = volunteer_rota(session, branch.id, driver.id, DECEMBER, 31).shifts
     assert [(shift.date.day, shift.cancelled_notice) for shift in shifts] == [
-        (11, "Branch closed: Storm warning"), (18, "")]
+        (11, "Branch closed: Storm warning"),
+        (18, ""),
+    ]
     ics = volunteer_calendar(session, branch.id, driver.id, DECEMBER, 31).text.replace("\r\n ", "")
     events = ics.split("BEGIN:VEVENT")[1:]
     assert len(events) == 2

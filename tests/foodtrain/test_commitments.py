@@ -1,5 +1,6 @@
 """One answer to 'is this volunteer free then?' across the rota's availability rules, its published and draft seats,
 EXTRA jobs and befriending matches."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,8 +29,10 @@ TUESDAY = date(2026, 12, 8)
 
 def _volunteer(session, branch, **overrides):
     volunteer = make_volunteer(session, branch, **overrides)
-    volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING),
-                              VolunteerAvailability(weekday=1, day_part=DayPart.AFTERNOON)]
+    volunteer.availability = [
+        VolunteerAvailability(weekday=1, day_part=DayPart.MORNING),
+        VolunteerAvailability(weekday=1, day_part=DayPart.AFTERNOON),
+    ]
     session.flush()
     return volunteer
 
@@ -60,10 +63,21 @@ def test_dates_away_and_leaving_block(session) -> None:
 
 def _rota_with_seat(session, branch, volunteer, status, day=TUESDAY, part=PartOfDay.WHOLE_DAY):
     van = make_van(session, branch)
-    rota_row = Rota(branch_id=branch.id, month=day.replace(day=1), status=status,
-                    published_month=day.replace(day=1) if status is RotaStatus.PUBLISHED else None)
-    slot = RotaSlot(key=f"van-{status.value}-{van.id}", date=day, part_of_day=part, kind=SlotKind.DELIVERY,
-                    van_id=van.id, resource=van.name, seats=2)
+    rota_row = Rota(
+        branch_id=branch.id,
+        month=day.replace(day=1),
+        status=status,
+        published_month=day.replace(day=1) if status is RotaStatus.PUBLISHED else None,
+    )
+    slot = RotaSlot(
+        key=f"van-{status.value}-{van.id}",
+        date=day,
+        part_of_day=part,
+        kind=SlotKind.DELIVERY,
+        van_id=van.id,
+        resource=van.name,
+        seats=2,
+    )
     slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)]
     rota_row.slots = [slot]
     session.add(rota_row)
@@ -108,21 +122,63 @@ def test_no_double_booking_across_a_draft_rota_extra_and_befriending(session) ->
     session.flush()
     session.add(VolunteerSkill(volunteer_id=volunteer.id, task_type_id=task.id))
     draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT, part=PartOfDay.MORNING)
-    job_id = extra.request_job(session, branch.id, extra.JobRequest(customer.id, task.id, "Curtains", frozenset({1})),
-                               actor=actor, form_token="", today=monday)
+    job_id = extra.request_job(
+        session,
+        branch.id,
+        extra.JobRequest(customer.id, task.id, "Curtains", frozenset({1})),
+        actor=actor,
+        form_token="",
+        today=monday,
+    )
     with pytest.raises(ValidationError, match="on the draft rota: .* that morning"):
-        extra.schedule_job(session, branch.id, job_id, volunteer_id=volunteer.id, on=TUESDAY, part=DayPart.MORNING,
-                           expected_version=1, actor=actor, today=monday)
+        extra.schedule_job(
+            session,
+            branch.id,
+            job_id,
+            volunteer_id=volunteer.id,
+            on=TUESDAY,
+            part=DayPart.MORNING,
+            expected_version=1,
+            actor=actor,
+            today=monday,
+        )
     [candidate] = extra.candidates(session, branch.id, job_id, TUESDAY, DayPart.MORNING)
     assert not candidate.free and "on the draft rota" in candidate.reasons[0]
     with pytest.raises(ValidationError, match="on the draft rota"):
-        befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=1, part=DayPart.MORNING,
-                                started_on=monday, review_every_months=3, actor=actor)
+        befriending.start_match(
+            session,
+            branch.id,
+            customer.id,
+            volunteer.id,
+            weekday=1,
+            part=DayPart.MORNING,
+            started_on=monday,
+            review_every_months=3,
+            actor=actor,
+        )
     with pytest.raises(ValidationError, match="on the draft rota: .* on 8 Dec 2026"):  # a later week's seat
-        befriending.start_match(session, branch.id, customer.id, volunteer.id, weekday=1, part=DayPart.MORNING,
-                                started_on=date(2026, 12, 1), review_every_months=3, actor=actor)
-    extra.schedule_job(session, branch.id, job_id, volunteer_id=volunteer.id, on=TUESDAY, part=DayPart.AFTERNOON,
-                       expected_version=1, actor=actor, today=monday)  # the free half-day is still offered
+        befriending.start_match(
+            session,
+            branch.id,
+            customer.id,
+            volunteer.id,
+            weekday=1,
+            part=DayPart.MORNING,
+            started_on=date(2026, 12, 1),
+            review_every_months=3,
+            actor=actor,
+        )
+    extra.schedule_job(
+        session,
+        branch.id,
+        job_id,
+        volunteer_id=volunteer.id,
+        on=TUESDAY,
+        part=DayPart.AFTERNOON,
+        expected_version=1,
+        actor=actor,
+        today=monday,
+    )  # the free half-day is still offered
     publish_rota(session, branch.id, draft.id, expected_version=draft.version, actor=actor)
     taken = [c for c in commitments_on(session, volunteer.id, TUESDAY) if DayPart.MORNING.value in c.halves]
     assert [c.kind for c in taken] == ["rota"]
@@ -137,15 +193,35 @@ def test_extra_jobs_and_befriending_take_their_half_day(session) -> None:
     task = ExtraTaskType(branch_id=branch.id, name="Changing a bulb")
     session.add(task)
     session.flush()
-    job = ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
-                   status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
-                   part_of_day=DayPart.MORNING)
-    cancelled = ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
-                         status=ExtraJobStatus.CANCELLED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
-                         part_of_day=DayPart.AFTERNOON)
-    match = BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
-                             started_on=date(2026, 12, 1), weekday=1, part_of_day=DayPart.AFTERNOON,
-                             next_review_on=date(2027, 3, 1))
+    job = ExtraJob(
+        branch_id=branch.id,
+        customer_id=customer.id,
+        task_type_id=task.id,
+        requested_on=TUESDAY,
+        status=ExtraJobStatus.SCHEDULED,
+        volunteer_id=volunteer.id,
+        scheduled_date=TUESDAY,
+        part_of_day=DayPart.MORNING,
+    )
+    cancelled = ExtraJob(
+        branch_id=branch.id,
+        customer_id=customer.id,
+        task_type_id=task.id,
+        requested_on=TUESDAY,
+        status=ExtraJobStatus.CANCELLED,
+        volunteer_id=volunteer.id,
+        scheduled_date=TUESDAY,
+        part_of_day=DayPart.AFTERNOON,
+    )
+    match = BefriendingMatch(
+        branch_id=branch.id,
+        customer_id=customer.id,
+        volunteer_id=volunteer.id,
+        started_on=date(2026, 12, 1),
+        weekday=1,
+        part_of_day=DayPart.AFTERNOON,
+        next_review_on=date(2027, 3, 1),
+    )
     session.add_all([job, cancelled, match])
     session.flush()
     assert "EXTRA job" in why_not_free(session, volunteer, TUESDAY, DayPart.MORNING)[0]
@@ -167,16 +243,35 @@ def test_the_rota_problem_keeps_extra_and_befriending_half_days_free(session) ->
     task = ExtraTaskType(branch_id=branch.id, name="Bulb")
     session.add(task)
     session.flush()
-    session.add_all([
-        ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
-                 status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
-                 part_of_day=DayPart.MORNING),
-        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
-                         started_on=date(2026, 12, 1), weekday=1, part_of_day=DayPart.AFTERNOON,
-                         next_review_on=date(2027, 3, 1))])
+    session.add_all(
+        [
+            ExtraJob(
+                branch_id=branch.id,
+                customer_id=customer.id,
+                task_type_id=task.id,
+                requested_on=TUESDAY,
+                status=ExtraJobStatus.SCHEDULED,
+                volunteer_id=volunteer.id,
+                scheduled_date=TUESDAY,
+                part_of_day=DayPart.MORNING,
+            ),
+            BefriendingMatch(
+                branch_id=branch.id,
+                customer_id=customer.id,
+                volunteer_id=volunteer.id,
+                started_on=date(2026, 12, 1),
+                weekday=1,
+                part_of_day=DayPart.AFTERNOON,
+                next_review_on=date(2027, 3, 1),
+            ),
+        ]
+    )
     session.flush()
-    [seen] = [v for v in build_problem(session, branch.id, date(2026, 12, 1)).problem.volunteers
-              if v.id == volunteer_key(volunteer.id)]
+    [seen] = [
+        v
+        for v in build_problem(session, branch.id, date(2026, 12, 1)).problem.volunteers
+        if v.id == volunteer_key(volunteer.id)
+    ]
     assert TUESDAY in seen.dates_away and date(2026, 12, 15) not in seen.dates_away
     assert seen.availability == frozenset({(1, "morning")})
 
@@ -193,14 +288,31 @@ def test_befriending_visits_in_the_calendar_are_the_half_days_is_free_counts_tak
     volunteer = _volunteer(session, branch)
     customer = make_customer(session, branch, town="Lockerbie")
     ended_customer = make_customer(session, branch)
-    session.add_all([
-        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
-                         started_on=TUESDAY, weekday=1, part_of_day=DayPart.AFTERNOON,
-                         next_review_on=date(2027, 3, 1)),
-        BefriendingMatch(branch_id=branch.id, customer_id=ended_customer.id, volunteer_id=volunteer.id,
-                         started_on=date(2026, 11, 1), weekday=1, part_of_day=DayPart.MORNING,
-                         next_review_on=date(2027, 3, 1), status=BefriendingStatus.ENDED,
-                         ended_on=date(2026, 11, 30), end_reason="Moved")])
+    session.add_all(
+        [
+            BefriendingMatch(
+                branch_id=branch.id,
+                customer_id=customer.id,
+                volunteer_id=volunteer.id,
+                started_on=TUESDAY,
+                weekday=1,
+                part_of_day=DayPart.AFTERNOON,
+                next_review_on=date(2027, 3, 1),
+            ),
+            BefriendingMatch(
+                branch_id=branch.id,
+                customer_id=ended_customer.id,
+                volunteer_id=volunteer.id,
+                started_on=date(2026, 11, 1),
+                weekday=1,
+                part_of_day=DayPart.MORNING,
+                next_review_on=date(2027, 3, 1),
+                status=BefriendingStatus.ENDED,
+                ended_on=date(2026, 11, 30),
+                end_reason="Moved",
+            ),
+        ]
+    )
     session.flush()
     start = date(2026, 12, 1)
     visits = befriending_visits(session, volunteer.id, start, days=31)
@@ -228,22 +340,45 @@ def test_commitments_between_lists_what_a_new_absence_clashes_with(session) -> N
     task = ExtraTaskType(branch_id=branch.id, name="Changing a bulb")
     session.add(task)
     for status, day in ((RotaStatus.PUBLISHED, TUESDAY), (RotaStatus.DRAFT, date(2026, 12, 9))):
-        rota_row = Rota(branch_id=branch.id, month=date(2026, 12, 1), status=status,
-                        published_month=date(2026, 12, 1) if status is RotaStatus.PUBLISHED else None)
-        slot = RotaSlot(key=f"van-{status.value}", date=day, part_of_day=PartOfDay.WHOLE_DAY,
-                        kind=SlotKind.DELIVERY, van_id=van.id, resource="Van 2", seats=2)
+        rota_row = Rota(
+            branch_id=branch.id,
+            month=date(2026, 12, 1),
+            status=status,
+            published_month=date(2026, 12, 1) if status is RotaStatus.PUBLISHED else None,
+        )
+        slot = RotaSlot(
+            key=f"van-{status.value}",
+            date=day,
+            part_of_day=PartOfDay.WHOLE_DAY,
+            kind=SlotKind.DELIVERY,
+            van_id=van.id,
+            resource="Van 2",
+            seats=2,
+        )
         slot.assignments = [RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)]
         rota_row.slots = [slot]
         session.add(rota_row)
     session.flush()
     for day in (date(2026, 12, 10), date(2026, 12, 20)):
-        session.add(ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=day,
-                             status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=day,
-                             part_of_day=DayPart.MORNING))
+        session.add(
+            ExtraJob(
+                branch_id=branch.id,
+                customer_id=customer.id,
+                task_type_id=task.id,
+                requested_on=day,
+                status=ExtraJobStatus.SCHEDULED,
+                volunteer_id=volunteer.id,
+                scheduled_date=day,
+                part_of_day=DayPart.MORNING,
+            )
+        )
     session.flush()
     found = commitments_between(session, volunteer.id, TUESDAY, date(2026, 12, 11))
-    assert [(c.kind, c.day) for c in found] == [("rota", TUESDAY), ("rota", date(2026, 12, 9)),
-                                                ("extra", date(2026, 12, 10))]
+    assert [(c.kind, c.day) for c in found] == [
+        ("rota", TUESDAY),
+        ("rota", date(2026, 12, 9)),
+        ("extra", date(2026, 12, 10)),
+    ]
     assert [c.what for c in found] == ["rota shift: Van 2", "draft rota: Van 2", "EXTRA job: Changing a bulb"]
 
 
@@ -261,19 +396,32 @@ def test_only_the_newest_draft_takes_half_days_and_publishing_an_older_one_canno
     volunteer = _volunteer(session, branch)
     old_draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT, part=PartOfDay.MORNING)
     assert not is_free(session, volunteer, TUESDAY, DayPart.MORNING)
-    new_draft = _rota_with_seat(session, branch, volunteer, RotaStatus.DRAFT, day=date(2026, 12, 15),
-                                part=PartOfDay.MORNING)
+    new_draft = _rota_with_seat(
+        session, branch, volunteer, RotaStatus.DRAFT, day=date(2026, 12, 15), part=PartOfDay.MORNING
+    )
     assert is_free(session, volunteer, TUESDAY, DayPart.MORNING)  # the old draft is a left-over now
     assert not is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)
     customer = make_customer(session, branch)
     task = ExtraTaskType(branch_id=branch.id, name="Changing a bulb")
     session.add(task)
     session.flush()
-    session.add(ExtraJob(branch_id=branch.id, customer_id=customer.id, task_type_id=task.id, requested_on=TUESDAY,
-                         status=ExtraJobStatus.SCHEDULED, volunteer_id=volunteer.id, scheduled_date=TUESDAY,
-                         part_of_day=DayPart.MORNING))
+    session.add(
+        ExtraJob(
+            branch_id=branch.id,
+            customer_id=customer.id,
+            task_type_id=task.id,
+            requested_on=TUESDAY,
+            status=ExtraJobStatus.SCHEDULED,
+            volunteer_id=volunteer.id,
+            scheduled_date=TUESDAY,
+            part_of_day=DayPart.MORNING,
+        )
+    )
     session.flush()
-    with pytest.raises(ValidationError, match="would double-book: .* on 8 Dec 2026 morning, when they already have the EXTRA job: Changing a bulb"):
+    with pytest.raises(
+        ValidationError,
+        match="would double-book: .* on 8 Dec 2026 morning, when they already have the EXTRA job: Changing a bulb",
+    ):
         publish_rota(session, branch.id, old_draft.id, expected_version=old_draft.version, actor=actor)
     assert publish_rota(session, branch.id, new_draft.id, expected_version=new_draft.version, actor=actor)
     assert not is_free(session, volunteer, date(2026, 12, 15), DayPart.MORNING)

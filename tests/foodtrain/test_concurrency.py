@@ -5,6 +5,7 @@ Each thread keeps a tally line of its own ("Thread 3" x quantity) and every edit
 the order stays nine lines long: an overwritten edit shows as a tally short of EDITS_PER_THREAD, exactly as a
 missing line would, while each attempt stays as cheap as a real edit (appending a line per edit
 made every attempt load and rewrite up to 400 lines, about 5 minutes per database)."""
+
 from __future__ import annotations
 
 import threading
@@ -42,8 +43,9 @@ def _hammer(app: Flask) -> tuple[dict[str, int], int, list[str]]:
         customer = make_customer(db.session, branch)
         db.session.commit()
         branch_id, customer_id = branch.id, customer.id
-        order_id = save_order(db.session, branch_id, customer_id, date(2026, 12, 1),
-                              [OrderLineInput("Bread")], "", actor=SYSTEM)
+        order_id = save_order(
+            db.session, branch_id, customer_id, date(2026, 12, 1), [OrderLineInput("Bread")], "", actor=SYSTEM
+        )
         db.session.remove()
     stale, errors = [0], []
     lock = threading.Lock()
@@ -58,8 +60,17 @@ def _hammer(app: Flask) -> tuple[dict[str, int], int, list[str]]:
                         snapshot = context.existing_order
                         lines = _with_one_more(snapshot.lines, _tally_item(thread_number))
                         try:  # ... and saved in another
-                            save_order(db.session, branch_id, customer_id, date(2026, 12, 1), lines, "",
-                                       actor=SYSTEM, expected_version=snapshot.version, order_id=order_id)
+                            save_order(
+                                db.session,
+                                branch_id,
+                                customer_id,
+                                date(2026, 12, 1),
+                                lines,
+                                "",
+                                actor=SYSTEM,
+                                expected_version=snapshot.version,
+                                order_id=order_id,
+                            )
                             break
                         except StaleOrderError:
                             with lock:
@@ -85,8 +96,10 @@ def _check(app: Flask) -> None:
     expected = {"Bread": 1} | {_tally_item(number): EDITS_PER_THREAD for number in range(THREADS)}
     database = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     lost = sum(expected.values()) - sum(quantities.values())
-    print(f"\nconcurrency ({database}): {THREADS} threads x {EDITS_PER_THREAD} read-modify-write edits, "
-          f"lost = {lost}, stale edits refused and retried = {stale}, errors = {len(errors)}")
+    print(
+        f"\nconcurrency ({database}): {THREADS} threads x {EDITS_PER_THREAD} read-modify-write edits, "
+        f"lost = {lost}, stale edits refused and retried = {stale}, errors = {len(errors)}"
+    )
     assert errors == []
     assert quantities == expected  # every edit of every thread is in the order, none overwritten
 
@@ -115,15 +128,28 @@ def _small_office_rota(app: Flask) -> tuple[int, int, int, list[int]]:
         branch = make_branch(db.session)
         people = []
         for number in range(10):
-            volunteer = make_volunteer(db.session, branch, roles=(VolunteerRole.OFFICE,), first_name=f"Office{number}",
-                                       pvg_status=PvgStatus.NOT_NEEDED, pvg_issued_on=None, max_shifts_per_week=14,
-                                       max_consecutive_days=7, shifts_per_month=8)
+            volunteer = make_volunteer(
+                db.session,
+                branch,
+                roles=(VolunteerRole.OFFICE,),
+                first_name=f"Office{number}",
+                pvg_status=PvgStatus.NOT_NEEDED,
+                pvg_issued_on=None,
+                max_shifts_per_week=14,
+                max_consecutive_days=7,
+                shifts_per_month=8,
+            )
             volunteer.availability = [VolunteerAvailability(weekday=day, day_part=DayPart.MORNING) for day in range(5)]
             people.append(volunteer.id)
         db.session.commit()
         branch_id = branch.id
-        job_id = submit_job(db.session, branch_id=branch_id, kind=GENERATE_JOB_KIND, user_id=None,
-                            parameters={"month": "2026-12-01", "time_limit_s": 2})
+        job_id = submit_job(
+            db.session,
+            branch_id=branch_id,
+            kind=GENERATE_JOB_KIND,
+            user_id=None,
+            parameters={"month": "2026-12-01", "time_limit_s": 2},
+        )
         db.session.remove()
         run_job(sessionmaker(bind=db.engine), job_id)
         rota_id = int(get_job(db.session, job_id, branch_id).result["rota_id"])
@@ -154,15 +180,22 @@ def _hammer_rota(app: Flask, edits_per_thread: int) -> tuple[int, int, int, int,
                 for edit in range(edits_per_thread):
                     while True:
                         version = db.session.scalar(select(Rota.version).where(Rota.id == rota_id))
-                        sitting = db.session.scalar(select(RotaAssignment.volunteer_id)
-                                                    .where(RotaAssignment.slot_id == slot_id))
+                        sitting = db.session.scalar(
+                            select(RotaAssignment.volunteer_id).where(RotaAssignment.slot_id == slot_id)
+                        )
                         db.session.commit()
                         candidates = [p for p in people if p != sitting]
                         chosen = candidates[(thread_number * edits_per_thread + edit) % len(candidates)]
                         try:
-                            changed = update_slot(db.session, branch_id, rota_id, slot_id,
-                                                  [Seat(RotaRole.OFFICE, chosen)], expected_version=version,
-                                                  actor=SYSTEM)
+                            changed = update_slot(
+                                db.session,
+                                branch_id,
+                                rota_id,
+                                slot_id,
+                                [Seat(RotaRole.OFFICE, chosen)],
+                                expected_version=version,
+                                actor=SYSTEM,
+                            )
                         except StaleRotaError:
                             with lock:
                                 stale[0] += 1
@@ -182,8 +215,11 @@ def _hammer_rota(app: Flask, edits_per_thread: int) -> tuple[int, int, int, int,
     for thread in threads:
         thread.join()
     with app.app_context():
-        logged = db.session.scalar(select(func.count()).select_from(RotaChange).where(
-            RotaChange.rota_id == rota_id, RotaChange.kind == RotaChangeKind.EDIT))
+        logged = db.session.scalar(
+            select(func.count())
+            .select_from(RotaChange)
+            .where(RotaChange.rota_id == rota_id, RotaChange.kind == RotaChangeKind.EDIT)
+        )
         version_increase = db.session.get(Rota, rota_id).version - version_before
         db.session.remove()
     return accepted[0], logged, version_increase, stale[0], errors
@@ -192,8 +228,10 @@ def _hammer_rota(app: Flask, edits_per_thread: int) -> tuple[int, int, int, int,
 def _check_rota(app: Flask, edits_per_thread: int = ROTA_EDITS_PER_THREAD) -> None:
     accepted, logged, version_increase, stale, errors = _hammer_rota(app, edits_per_thread)
     database = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
-    print(f"\nconcurrency ({database}): {THREADS} threads x {edits_per_thread} rota seat edits, accepted = {accepted}, "
-          f"lost = {accepted - logged}, stale edits refused and retried = {stale}, errors = {len(errors)}")
+    print(
+        f"\nconcurrency ({database}): {THREADS} threads x {edits_per_thread} rota seat edits, accepted = {accepted}, "
+        f"lost = {accepted - logged}, stale edits refused and retried = {stale}, errors = {len(errors)}"
+    )
     assert errors == []
     assert accepted == THREADS * edits_per_thread
     assert logged >= accepted and version_increase == accepted  # every accepted edit is in the log, none overwritten

@@ -1,4 +1,5 @@
 """SQLite is configured for durability and for concurrent read-then-write without lost updates."""
+
 from __future__ import annotations
 
 import threading
@@ -35,10 +36,12 @@ def test_concurrent_read_modify_write_loses_no_update(app) -> None:
         try:
             with app.app_context():
                 for _ in range(increments):
-                    crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"),
-                                                {"id": order_id}).scalar_one()
-                    db.session.execute(text("UPDATE orders SET crates = :c WHERE id = :id"),
-                                       {"c": crates + 1, "id": order_id})
+                    crates = db.session.execute(
+                        text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}
+                    ).scalar_one()
+                    db.session.execute(
+                        text("UPDATE orders SET crates = :c WHERE id = :id"), {"c": crates + 1, "id": order_id}
+                    )
                     db.session.commit()
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -118,8 +121,7 @@ def test_a_stale_reading_transaction_that_writes_is_recognised(app) -> None:
     order_id = _order_with_crates(app, 1)
     with app.app_context(), reading_transactions():
         db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
-        writer = threading.Thread(target=_hold_write_transaction,
-                                  args=(app, order_id, threading.Event(), _set_event()))
+        writer = threading.Thread(target=_hold_write_transaction, args=(app, order_id, threading.Event(), _set_event()))
         writer.start()
         writer.join(10)
         with pytest.raises(OperationalError) as raised:
@@ -144,8 +146,9 @@ def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(ap
         calls.append(1)
         crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
         if len(calls) == 1:  # another request saves meanwhile
-            writer = threading.Thread(target=_hold_write_transaction,
-                                      args=(app, order_id, threading.Event(), _set_event()))
+            writer = threading.Thread(
+                target=_hold_write_transaction, args=(app, order_id, threading.Event(), _set_event())
+            )
             writer.start()
             writer.join(10)
         db.session.execute(text("UPDATE orders SET crates = :c WHERE id = :id"), {"c": crates + 1, "id": order_id})
@@ -156,7 +159,9 @@ def test_a_get_whose_read_went_stale_before_it_wrote_is_run_again_as_a_writer(ap
     response = app.test_client().get("/test-stale-read")
     assert response.status_code == 200 and len(calls) == 2
     with app.app_context():
-        assert db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
+        assert (
+            db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
+        )
         db.session.remove()
 
 
@@ -171,8 +176,9 @@ def test_a_get_whose_read_went_stale_in_a_before_request_hook_is_run_again_as_a_
         calls.append(1)
         crates = db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
         if len(calls) == 1:  # another request saves meanwhile
-            writer = threading.Thread(target=_hold_write_transaction,
-                                      args=(app, order_id, threading.Event(), _set_event()))
+            writer = threading.Thread(
+                target=_hold_write_transaction, args=(app, order_id, threading.Event(), _set_event())
+            )
             writer.start()
             writer.join(10)
         db.session.execute(text("UPDATE orders SET crates = :c WHERE id = :id"), {"c": crates + 1, "id": order_id})
@@ -182,5 +188,7 @@ def test_a_get_whose_read_went_stale_in_a_before_request_hook_is_run_again_as_a_
     response = app.test_client().get("/test-stale-hook")
     assert response.status_code == 200 and len(calls) == 2
     with app.app_context():
-        assert db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
+        assert (
+            db.session.execute(text("SELECT crates FROM orders WHERE id = :id"), {"id": order_id}).scalar_one() == 100
+        )
         db.session.remove()

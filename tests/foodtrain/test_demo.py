@@ -1,4 +1,5 @@
 """The demo generator: realistic sizes, real postcodes, deterministic."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -61,10 +62,12 @@ def test_demo_is_deterministic(template_databases, tmp_path) -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"}, instance_path=str(tmp_path))
         with app.app_context():
             generate_demo(db.session, DEMO_TODAY, seed=7, password_factory=lambda: "a kettle on the stove")
-            customers = db.session.execute(select(Customer.last_name, Customer.postcode, Customer.delivery_weekday)
-                                           .order_by(Customer.id)).all()
-            volunteers = db.session.execute(select(Volunteer.first_name, Volunteer.pvg_status)
-                                            .order_by(Volunteer.id)).all()
+            customers = db.session.execute(
+                select(Customer.last_name, Customer.postcode, Customer.delivery_weekday).order_by(Customer.id)
+            ).all()
+            volunteers = db.session.execute(
+                select(Volunteer.first_name, Volunteer.pvg_status).order_by(Volunteer.id)
+            ).all()
             orders = db.session.execute(select(Order.delivery_date, Order.till_receipt_pence).order_by(Order.id)).all()
             db.session.remove()
             db.engine.dispose()

@@ -1,4 +1,5 @@
 """The demo's week is planned and published, so a driver login has a round to print."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,8 +17,9 @@ from tests.conftest import DEMO_TODAY
 def test_demo_schedule_publishes_rota_and_routes(demo_app) -> None:
     """Both branches get a published rota for the month and published plans for days with orders."""
     with demo_app.app_context():
-        schedule = publish_demo_schedule(sessionmaker(bind=db.engine), DEMO_TODAY, rota_time_limit_s=2,
-                                         route_time_limit_s=1)
+        schedule = publish_demo_schedule(
+            sessionmaker(bind=db.engine), DEMO_TODAY, rota_time_limit_s=2, route_time_limit_s=1
+        )
         assert set(schedule.rota_ids) == {"DG", "WL"}
         for code, rota_id in schedule.rota_ids.items():
             rota_row = db.session.get(Rota, rota_id)
@@ -33,7 +35,11 @@ def test_demo_schedule_publishes_rota_and_routes(demo_app) -> None:
         assert any(plan.branch_id == dg and plan.delivery_date >= DEMO_TODAY for plan in plans)
         assert teams_for_date(db.session, dg, plans[0].delivery_date)
         driver = db.session.scalar(select(User).where(User.username == "driver-dg"))
-        rostered = {member for plan in plans if plan.branch_id == dg
-                    for team in teams_for_date(db.session, dg, plan.delivery_date)
-                    for member in (team.driver_volunteer_id, team.mate_volunteer_id)}
+        rostered = {
+            member
+            for plan in plans
+            if plan.branch_id == dg
+            for team in teams_for_date(db.session, dg, plan.delivery_date)
+            for member in (team.driver_volunteer_id, team.mate_volunteer_id)
+        }
         assert driver.volunteer_id in rostered

@@ -1,4 +1,5 @@
 """Sensitive fields are encrypted at rest and unreadable with another key."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Erasure reaches the database files themselves: no erased value stays in the SQLite file or its WAL."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,9 @@ def test_erased_values_are_gone_from_the_sqlite_file_and_its_wal(session) -> Non
     """After erasing a customer and a volunteer, the raw bytes of the database file and the WAL hold none of
     their values (the WAL is checkpointed; freed space is overwritten, not left holding the old row)."""
     branch = make_branch(session)
-    customer = make_customer(session, branch, last_name="Zqrawsurname", phone="01000 777111",
-                             access_notes="Zqraw key under the mat")
+    customer = make_customer(
+        session, branch, last_name="Zqrawsurname", phone="01000 777111", access_notes="Zqraw key under the mat"
+    )
     make_order(session, customer, notes="Zqraw ring her son")
     volunteer = make_volunteer(session, branch, last_name="Zqrawvolunteer", pvg_reference="ZQRAW1234567")
     session.commit()
@@ -60,8 +62,14 @@ def test_retention_leaves_no_erased_value_in_the_sqlite_file_or_its_wal(session)
     from foodtrain.services.privacy import apply_retention
 
     branch = make_branch(session)
-    make_customer(session, branch, last_name="Zqretainsurname", status=CustomerStatus.ENDED,
-                  ended_on=date(2019, 1, 1), end_reason="Moved away")
+    make_customer(
+        session,
+        branch,
+        last_name="Zqretainsurname",
+        status=CustomerStatus.ENDED,
+        ended_on=date(2019, 1, 1),
+        end_reason="Moved away",
+    )
     session.commit()
     assert b"Zqretainsurname" in _database_bytes(session)
     outcome = apply_retention(session, date(2026, 12, 7), 3)

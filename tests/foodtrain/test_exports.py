@@ -1,4 +1,5 @@
 """Exports: the formula-injection rule, and CSV/Excel files that keep numbers as numbers and text as text."""
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,7 @@ from openpyxl import load_workbook
 
 from foodtrain.exports import CellKind, Column, Table, safe_cell, sheet_title, tables_to_csv, tables_to_xlsx
 
-DANGEROUS = ["=1+1", "+44 1387 123456", "-2+3", "@SUM(A1:A2)", "\tfoo", "\rbar", "=HYPERLINK(\"http://x\")",
-             "\uff1dcmd"]
+DANGEROUS = ["=1+1", "+44 1387 123456", "-2+3", "@SUM(A1:A2)", "\tfoo", "\rbar", '=HYPERLINK("http://x")', "\uff1dcmd"]
 
 
 @pytest.mark.parametrize("text", DANGEROUS)
@@ -27,9 +27,18 @@ def test_safe_cell_leaves_the_rest_alone(value: object) -> None:
 
 
 def _table(name: str) -> Table:
-    return Table(name, (Column("Branch"), Column("Orders", CellKind.COUNT), Column("Charges", CellKind.PENCE),
-                        Column("Hours", CellKind.HOURS)),
-                 ((name, 12, 3650, 3.5), ("-1 Street", 0, 0, 0)), ("Total", 12, 3650, 3.5), ("=note",))
+    return Table(
+        name,
+        (
+            Column("Branch"),
+            Column("Orders", CellKind.COUNT),
+            Column("Charges", CellKind.PENCE),
+            Column("Hours", CellKind.HOURS),
+        ),
+        ((name, 12, 3650, 3.5), ("-1 Street", 0, 0, 0)),
+        ("Total", 12, 3650, 3.5),
+        ("=note",),
+    )
 
 
 def test_csv_is_safe_and_readable() -> None:

@@ -1,4 +1,5 @@
 """Distances: geopy for a pair, a vectorised matrix for many, in agreement."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Spreadsheet imports: read CSV and Excel, preview row-level problems, write all rows or nothing."""
+
 from __future__ import annotations
 
 import io
@@ -37,9 +38,14 @@ def _count(session, model) -> int:
 def test_valid_csv_previews_clean_and_imports_every_row_once(session) -> None:
     """Two good rows: the preview writes nobody, confirm adds both with their position, a second confirm adds none."""
     branch, _shop, actor = _setup(session)
-    token = _start(session, branch, actor, CUSTOMER_HEAD
-                   + "Agnes,Maxwell,4 Church Road,Dumfries,dg1 2bd,nithside superstore,Tuesday,01/05/1940,unpacking; hearing\n"
-                   + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Thu,1938-02-03,\n\n")
+    token = _start(
+        session,
+        branch,
+        actor,
+        CUSTOMER_HEAD
+        + "Agnes,Maxwell,4 Church Road,Dumfries,dg1 2bd,nithside superstore,Tuesday,01/05/1940,unpacking; hearing\n"
+        + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Thu,1938-02-03,\n\n",
+    )
     preview = imports.import_preview(session, branch.id, actor, token, TODAY)
     assert [row.errors for row in preview.rows] == [{}, {}] and preview.ready
     assert _count(session, Customer) == 0
@@ -60,14 +66,19 @@ def test_row_level_problems_are_listed_and_nothing_is_written(session) -> None:
     branch, shop, actor = _setup(session)
     make_customer(session, branch, shop, first_name="Existing", last_name="Person", postcode="DG1 2BD")
     session.commit()
-    token = _start(session, branch, actor, CUSTOMER_HEAD
-                   + "Good,Row,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
-                   + "No,Place,1 A St,Dumfries,EH1 9ZZ,Nithside Superstore,Tuesday,01/05/1940,\n"
-                   + "Bad,Date,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,31/02/1940,\n"
-                   + "Wrong,Shop,1 A St,Dumfries,DG1 2BD,Tesco Metro,Tuesday,01/05/1940,\n"
-                   + "Good,Row,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
-                   + "Existing,Person,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
-                   + "Odd,Needs,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Someday,01/05/1940,flying\n")
+    token = _start(
+        session,
+        branch,
+        actor,
+        CUSTOMER_HEAD
+        + "Good,Row,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
+        + "No,Place,1 A St,Dumfries,EH1 9ZZ,Nithside Superstore,Tuesday,01/05/1940,\n"
+        + "Bad,Date,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,31/02/1940,\n"
+        + "Wrong,Shop,1 A St,Dumfries,DG1 2BD,Tesco Metro,Tuesday,01/05/1940,\n"
+        + "Good,Row,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
+        + "Existing,Person,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
+        + "Odd,Needs,1 A St,Dumfries,DG1 2BD,Nithside Superstore,Someday,01/05/1940,flying\n",
+    )
     preview = imports.import_preview(session, branch.id, actor, token, TODAY)
     errors = {row.number: row.errors for row in preview.rows}
     assert errors[2] == {}
@@ -93,13 +104,23 @@ def test_import_on_postgresql_writes_all_rows(postgres_app) -> None:
         branch, _shop, actor = _setup(session)
         session.commit()
         long_name = "x" * 90
-        token = _start(session, branch, actor, CUSTOMER_HEAD
-                       + f"{long_name},Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n")
+        token = _start(
+            session,
+            branch,
+            actor,
+            CUSTOMER_HEAD
+            + f"{long_name},Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n",
+        )
         preview = imports.import_preview(session, branch.id, actor, token, TODAY)
         assert "too long" in preview.rows[0].errors["first_name"]
-        token = _start(session, branch, actor, CUSTOMER_HEAD
-                       + "Agnes,Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,memory\n"
-                       + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1941,\n")
+        token = _start(
+            session,
+            branch,
+            actor,
+            CUSTOMER_HEAD
+            + "Agnes,Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,memory\n"
+            + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1941,\n",
+        )
         assert imports.confirm_import(session, branch.id, actor, token, today=TODAY) == 2
         assert _count(session, Customer) == 2
 
@@ -107,9 +128,14 @@ def test_import_on_postgresql_writes_all_rows(postgres_app) -> None:
 def test_a_failure_while_writing_leaves_nothing_half_imported(session, monkeypatch) -> None:
     """If writing breaks after some rows were added, the whole import rolls back and the batch can be retried."""
     branch, _shop, actor = _setup(session)
-    token = _start(session, branch, actor, CUSTOMER_HEAD
-                   + "Agnes,Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
-                   + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1941,\n")
+    token = _start(
+        session,
+        branch,
+        actor,
+        CUSTOMER_HEAD
+        + "Agnes,Maxwell,4 Church Road,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1940,\n"
+        + "Jean,Irving,7 Mill Lane,Dumfries,DG1 2BD,Nithside Superstore,Tuesday,01/05/1941,\n",
+    )
 
     def broken(*_args, **_kwargs) -> None:
         raise RuntimeError("disk full")
@@ -129,8 +155,19 @@ def test_excel_file_with_date_cells_and_aliases(session) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["First name", "Surname", "Address", "Town", "Post code", "Shop", "Delivery day", "DOB", "Phone"])
-    sheet.append(["Agnes", "Maxwell", "4 Church Road", "Dumfries", "DG1 2BD", "Nithside Superstore", "Friday",
-                  datetime(1940, 5, 1), 1387123456])
+    sheet.append(
+        [
+            "Agnes",
+            "Maxwell",
+            "4 Church Road",
+            "Dumfries",
+            "DG1 2BD",
+            "Nithside Superstore",
+            "Friday",
+            datetime(1940, 5, 1),
+            1387123456,
+        ]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     token = _start(session, branch, actor, buffer.getvalue(), filename="list.xlsx")
@@ -146,12 +183,14 @@ def test_volunteers_import_roles_availability_and_pvg(session) -> None:
     branch, _shop, actor = _setup(session)
     make_volunteer(session, branch, first_name="Dup", last_name="Licate", date_of_birth=date(1980, 1, 1))
     session.commit()
-    text = ("first_name;last_name;date_of_birth;roles;availability;pvg_status;pvg_issued_on;is_trainee;"
-            "shadow_shifts_remaining\n"
-            "Morag;Baird;06/06/1970;driver, delivery mate;\"Mon am; Wed pm*\";cleared;01/03/2024;no;\n"
-            "Young;Person;01/01/2015;shopper;;;;;\n"
-            "Dup;Licate;1980-01-01;office;;;;;\n"
-            "Tam;Shanter;1960-01-01;office;Funday am;cleared;;maybe;x\n")
+    text = (
+        "first_name;last_name;date_of_birth;roles;availability;pvg_status;pvg_issued_on;is_trainee;"
+        "shadow_shifts_remaining\n"
+        'Morag;Baird;06/06/1970;driver, delivery mate;"Mon am; Wed pm*";cleared;01/03/2024;no;\n'
+        "Young;Person;01/01/2015;shopper;;;;;\n"
+        "Dup;Licate;1980-01-01;office;;;;;\n"
+        "Tam;Shanter;1960-01-01;office;Funday am;cleared;;maybe;x\n"
+    )
     token = _start(session, branch, actor, text, kind="volunteers")
     preview = imports.import_preview(session, branch.id, actor, token, TODAY)
     errors = [row.errors for row in preview.rows]
@@ -165,7 +204,9 @@ def test_volunteers_import_roles_availability_and_pvg(session) -> None:
     morag = session.scalar(select(Volunteer).where(Volunteer.last_name == "Baird"))
     assert morag.pvg_status is PvgStatus.CLEARED and morag.pvg_issued_on == date(2024, 3, 1)
     assert {(a.weekday, a.day_part.value, a.preferred) for a in morag.availability} == {
-        (0, "morning", False), (2, "afternoon", True)}
+        (0, "morning", False),
+        (2, "afternoon", True),
+    }
     assert {r.role.value for r in morag.roles} == {"driver", "delivery_mate"}
 
 
@@ -187,14 +228,17 @@ def test_batches_belong_to_their_user_and_branch(session) -> None:
     assert _count(session, Customer) == 0
 
 
-@pytest.mark.parametrize(("filename", "data", "message"), [
-    ("people.xlsx", b"PK\x03\x04 not really a zip", "Excel file could not be read"),
-    ("people.pdf", b"%PDF-1.4", "Upload a .csv or .xlsx"),
-    ("people.csv", b"", "Choose a file"),
-    ("people.csv", b"first_name,last_name\nA,B\n", "no column for"),
-    ("people.csv", b"first_name,last_name\n", "no people"),
-    ("people.csv", b"\x00\x01\x02binary", "not a CSV"),
-])
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("people.xlsx", b"PK\x03\x04 not really a zip", "Excel file could not be read"),
+        ("people.pdf", b"%PDF-1.4", "Upload a .csv or .xlsx"),
+        ("people.csv", b"", "Choose a file"),
+        ("people.csv", b"first_name,last_name\nA,B\n", "no column for"),
+        ("people.csv", b"first_name,last_name\n", "no people"),
+        ("people.csv", b"\x00\x01\x02binary", "not a CSV"),
+    ],
+)
 def test_unreadable_files_are_explained(session, filename: str, data: bytes, message: str) -> None:
     """Broken, empty, wrong-type or column-less files answer a message on the file field and store nothing."""
     branch, _shop, actor = _setup(session)
@@ -217,10 +261,24 @@ def test_windows_encoded_csv_is_read(session) -> None:
 def test_problem_csv_neutralises_formulas() -> None:
     """Cells starting with = + - @ are written with a leading quote; ordinary text is unchanged."""
     assert [imports.neutralise_cell(v) for v in ("=1+1", "+44", "-3", "@SUM", "Agnes", "", None)] == [
-        "'=1+1", "'+44", "'-3", "'@SUM", "Agnes", "", ""]
-    preview = imports.ImportPreview(token="t", kind="customers", filename="f.csv", status="preview", imported_count=0,
-                                    rows=[imports.PreviewRow(number=2, cells={"first_name": "=HYPERLINK(\"x\")"},
-                                                             errors={"town": "This is required."})])
+        "'=1+1",
+        "'+44",
+        "'-3",
+        "'@SUM",
+        "Agnes",
+        "",
+        "",
+    ]
+    preview = imports.ImportPreview(
+        token="t",
+        kind="customers",
+        filename="f.csv",
+        status="preview",
+        imported_count=0,
+        rows=[
+            imports.PreviewRow(number=2, cells={"first_name": '=HYPERLINK("x")'}, errors={"town": "This is required."})
+        ],
+    )
     csv_text = imports.problems_csv(preview)
     assert "'=HYPERLINK" in csv_text and "\n2," in csv_text
 

@@ -5,6 +5,7 @@ The worker is a separate process, as in production: the test process stores the 
 and puts its id on the queue, and watches the row (the source of truth) change.
 The PostgreSQL case is skipped only when no PostgreSQL is configured (tests/run.sh starts one).
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("redis-server is not installed (tests/run.sh installs Debian's redis-server)")
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     import redis
 
@@ -94,8 +109,9 @@ def postgres_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture
-def demo_database_url(request: pytest.FixtureRequest, template_databases: dict[str, Path],
-                      tmp_path: Path) -> Iterator[str]:
+def demo_database_url(
+    request: pytest.FixtureRequest, template_databases: dict[str, Path], tmp_path: Path
+) -> Iterator[str]:
     """A fresh copy of the demo database: a SQLite file, or a PostgreSQL database of its own (dropped after)."""
     if request.param == "sqlite":
         database = tmp_path / "foodtrain.sqlite3"
@@ -120,9 +136,11 @@ def queue_url(request: pytest.FixtureRequest) -> str:
 # (database, queue storage): the embedded default, SQLite with Redis, and the several-hosts setup.
 WORKER_HEARTBEAT_S = 1.0  # the workers' FOODTRAIN_JOB_HEARTBEAT_S here
 
-SETUPS = [pytest.param("sqlite", "sqlite", id="sqlite-db-sqlite-queue"),
-          pytest.param("sqlite", "redis", id="sqlite-db-redis-queue"),
-          pytest.param("postgres", "redis", id="postgres-db-redis-queue", marks=pytest.mark.postgres)]
+SETUPS = [
+    pytest.param("sqlite", "sqlite", id="sqlite-db-sqlite-queue"),
+    pytest.param("sqlite", "redis", id="sqlite-db-redis-queue"),
+    pytest.param("postgres", "redis", id="postgres-db-redis-queue", marks=pytest.mark.postgres),
+]
 pytestmark = pytest.mark.parametrize(("demo_database_url", "queue_url"), SETUPS, indirect=True)
 
 
@@ -131,14 +149,21 @@ def worker_setup(demo_database_url: str, tmp_path: Path, queue_url: str) -> Iter
     """An app on a copy of the demo database whose jobs go on the queue (not run inline), and the workers' env."""
     instance = tmp_path / "instance"
     instance.mkdir()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": demo_database_url, "JOBS_RUN_INLINE": False,
-                      "QUEUE_URL": queue_url or None}, instance_path=str(instance))
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": demo_database_url, "JOBS_RUN_INLINE": False, "QUEUE_URL": queue_url or None},
+        instance_path=str(instance),
+    )
     # At the test's own CPU priority: these tests time cancel and recovery on a shared test machine, where
     # a niced worker may wait for a CPU; the workers' niceness is tested in test_job_worker_priority.py.
-    env = environment(instance, DATABASE_URL=demo_database_url, SECRET_KEY=TestConfig.SECRET_KEY,
-                      FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY, FOODTRAIN_WORKER_NICENESS="0",
-                      # a beat a second: a killed worker's job is found after 4 s, not the default 20 s
-                      FOODTRAIN_JOB_HEARTBEAT_S=str(WORKER_HEARTBEAT_S))
+    env = environment(
+        instance,
+        DATABASE_URL=demo_database_url,
+        SECRET_KEY=TestConfig.SECRET_KEY,
+        FOODTRAIN_ENCRYPTION_KEY=TestConfig.ENCRYPTION_KEY,
+        FOODTRAIN_WORKER_NICENESS="0",
+        # a beat a second: a killed worker's job is found after 4 s, not the default 20 s
+        FOODTRAIN_JOB_HEARTBEAT_S=str(WORKER_HEARTBEAT_S),
+    )
     if queue_url:
         env["FOODTRAIN_QUEUE_URL"] = queue_url
     yield app, env
@@ -165,8 +190,13 @@ def _stop(process: subprocess.Popen) -> None:
 def _queue_rota_job(app: Flask, time_limit_s: float) -> int:
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-        job_id = submit_job(db.session, branch_id=branch_id, kind=GENERATE_JOB_KIND, user_id=None,
-                            parameters={"month": "2026-12-01", "time_limit_s": time_limit_s})
+        job_id = submit_job(
+            db.session,
+            branch_id=branch_id,
+            kind=GENERATE_JOB_KIND,
+            user_id=None,
+            parameters={"month": "2026-12-01", "time_limit_s": time_limit_s},
+        )
         db.session.remove()
         job_queue(app).enqueue(job_id)
     return job_id
@@ -187,8 +217,10 @@ def _wait_for(app: Flask, job_id: int, condition, timeout_s: float, log_path: Pa
         if condition(row):
             return row
         if time.monotonic() > deadline:
-            raise AssertionError(f"job {job_id} is {row.status} after {timeout_s} s; worker log:\n"
-                                 f"{log_path.read_text(errors='replace') if log_path.exists() else ''}")
+            raise AssertionError(
+                f"job {job_id} is {row.status} after {timeout_s} s; worker log:\n"
+                f"{log_path.read_text(errors='replace') if log_path.exists() else ''}"
+            )
         time.sleep(0.2)
 
 
@@ -272,10 +304,12 @@ def test_a_killed_workers_route_search_processes_end_with_it(worker_setup, tmp_p
     try:
         with app.app_context():
             branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-            parameters = storing.plan_job_parameters(date(2026, 11, 26), storing.DEFAULT_SHIFT_START,
-                                                      storing.DEFAULT_SHIFT_END, 60, SYSTEM, "/routes/")
-            job_id = submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                                user_id=None)
+            parameters = storing.plan_job_parameters(
+                date(2026, 11, 26), storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END, 60, SYSTEM, "/routes/"
+            )
+            job_id = submit_job(
+                db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None
+            )
             db.session.remove()
             job_queue(app).enqueue(job_id)
         _wait_for(app, job_id, _searching, 90, log_path)
@@ -324,7 +358,9 @@ def _all_deliveries_done(log: str) -> bool:
     return started >= 2 and log.count(" executed in ") == started
 
 
-def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_again(worker_setup, tmp_path: Path) -> None:
+def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_again(
+    worker_setup, tmp_path: Path
+) -> None:
     """kill -9 the worker while it plans a day (the app killed), start a worker again on the same instance: the
     plan job is started once more and stores the plan, and the next Plan for the day runs and succeeds."""
     from datetime import date
@@ -338,10 +374,12 @@ def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_ag
     def queue_plan(time_limit_s: int) -> int:
         with app.app_context():
             branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-            parameters = storing.plan_job_parameters(day, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END,
-                                                      time_limit_s, SYSTEM, "/routes/")
-            job_id = submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                                user_id=None)
+            parameters = storing.plan_job_parameters(
+                day, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END, time_limit_s, SYSTEM, "/routes/"
+            )
+            job_id = submit_job(
+                db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None
+            )
             db.session.remove()
             job_queue(app).enqueue(job_id)
         return job_id
@@ -354,11 +392,17 @@ def test_a_plan_job_killed_with_the_app_is_retried_and_the_day_can_be_planned_ag
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         second = _start_worker(env, log_path)
-        row = _wait_for(app, job_id, lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-                        and r.worker_id != killed_row.worker_id, ABANDONED_AFTER_S + 90, log_path)
+        row = _wait_for(
+            app,
+            job_id,
+            lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED) and r.worker_id != killed_row.worker_id,
+            ABANDONED_AFTER_S + 90,
+            log_path,
+        )
         assert row.status is JobStatus.SUCCEEDED and row.attempts == 2, row.error_message
-        again = _wait_for(app, queue_plan(time_limit_s=1),
-                          lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, log_path)
+        again = _wait_for(
+            app, queue_plan(time_limit_s=1), lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, log_path
+        )
         assert again.status is JobStatus.SUCCEEDED, again.error_message
     finally:
         _stop(first)

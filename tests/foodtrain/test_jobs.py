@@ -1,4 +1,5 @@
 """Background jobs: progress, result, failure and cancel are recorded; nothing is left running."""
+
 from __future__ import annotations
 
 import logging
@@ -133,8 +134,11 @@ def test_jobs_are_branch_scoped_and_kinds_checked(session) -> None:
 
 def _mark_running(session, job_id: int, *, heartbeat_age_s: float | None, attempts: int, worker_id: str) -> None:
     heartbeat = None if heartbeat_age_s is None else utc_now() - timedelta(seconds=heartbeat_age_s)
-    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
-        status=JobStatus.RUNNING, heartbeat_at=heartbeat, attempts=attempts, worker_id=worker_id))
+    session.execute(
+        update(BackgroundJob)
+        .where(BackgroundJob.id == job_id)
+        .values(status=JobStatus.RUNNING, heartbeat_at=heartbeat, attempts=attempts, worker_id=worker_id)
+    )
     session.commit()
 
 
@@ -162,8 +166,13 @@ def test_a_job_started_again_shows_none_of_the_previous_attempts_progress(sessio
     attempt's worker does not overwrite the new attempt's progress."""
     job_id, branch_id = _submit(session, "test_progress_reading")
     _mark_running(session, job_id, heartbeat_age_s=ABANDONED_AFTER_S + 5, attempts=1, worker_id="host:1:dead")
-    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
-        status=JobStatus.QUEUED, progress_json='{"elapsed_s": 41.0, "best_objective": 120, "message": "searching"}'))
+    session.execute(
+        update(BackgroundJob)
+        .where(BackgroundJob.id == job_id)
+        .values(
+            status=JobStatus.QUEUED, progress_json='{"elapsed_s": 41.0, "best_objective": 120, "message": "searching"}'
+        )
+    )
     session.commit()
     progress_at_start.clear()
     run_job(sessionmaker(bind=db.engine), job_id, worker_id="host:2:new")

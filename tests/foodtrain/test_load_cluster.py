@@ -1,5 +1,6 @@
 """The several-process set-up of the load figures (foodtrain.loadtest_cluster): it starts, answers, and leaves
 nothing behind, even when the block is left by Ctrl+C."""
+
 from __future__ import annotations
 
 import socket
@@ -11,8 +12,10 @@ import pytest
 
 from foodtrain.loadtest_cluster import postgres_binaries, redis_server, several_processes
 
-pytestmark = pytest.mark.skipif(postgres_binaries() is None or redis_server() is None,
-                                reason="needs Debian's postgresql and redis-server packages (tests/run.sh installs them)")
+pytestmark = pytest.mark.skipif(
+    postgres_binaries() is None or redis_server() is None,
+    reason="needs Debian's postgresql and redis-server packages (tests/run.sh installs them)",
+)
 
 
 def _running(pid: int) -> bool:
@@ -44,10 +47,12 @@ def test_a_small_cluster_answers_and_leaves_no_process_port_or_folder_after_ctrl
         with urllib.request.urlopen(cluster.base_urls[0] + "/login", timeout=30) as answer:
             assert answer.status == 200 and b"password" in answer.read().lower()
         assert cluster.postgres_data is not None
-        seen.update(pids=[process.pid for process in cluster.processes],
-                    postmaster=int((cluster.postgres_data / "postmaster.pid").read_text().split()[0]),
-                    urls=[*cluster.base_urls, cluster.queue_url, cluster.database_url.replace("+psycopg", "")],
-                    workdir=cluster.workdir)
+        seen.update(
+            pids=[process.pid for process in cluster.processes],
+            postmaster=int((cluster.postgres_data / "postmaster.pid").read_text().split()[0]),
+            urls=[*cluster.base_urls, cluster.queue_url, cluster.database_url.replace("+psycopg", "")],
+            workdir=cluster.workdir,
+        )
         assert all(_running(pid) for pid in [*seen["pids"], seen["postmaster"]])  # type: ignore[misc]
         raise KeyboardInterrupt  # as Ctrl+C at the terminal
     assert not [pid for pid in [*seen["pids"], seen["postmaster"]] if _running(pid)]  # type: ignore[misc]

@@ -3,6 +3,7 @@
 `foodtrain seed-national-day` builds the branches as the demo does (one delivery day each) and
 `foodtrain plan-day` queues one route plan per branch, all at once, for the workers.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,9 @@ DAY = date(2026, 12, 9)
 def test_a_national_day_is_many_branches_with_orders_on_that_day_only(app: Flask) -> None:
     """Each branch gets its own code, customers, vans and orders for the day; every due customer has an order;
     no logins are made (nobody can sign in to made-up branches)."""
-    result = app.test_cli_runner().invoke(args=["seed-national-day", "--date", DAY.isoformat(), "--branches", "3",
-                                                "--customers", "40", "--vans", "4"])
+    result = app.test_cli_runner().invoke(
+        args=["seed-national-day", "--date", DAY.isoformat(), "--branches", "3", "--customers", "40", "--vans", "4"]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         codes = db.session.scalars(select(Branch.code).order_by(Branch.code)).all()
@@ -37,8 +39,12 @@ def test_a_national_day_is_many_branches_with_orders_on_that_day_only(app: Flask
 def test_plan_day_queues_one_plan_per_branch_at_once(app: Flask, monkeypatch) -> None:
     """Every branch with orders gets a queued route plan job (ids printed); a branch with none is named and skipped."""
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["seed-national-day", "--date", DAY.isoformat(), "--branches", "2", "--customers",
-                               "20", "--vans", "2"]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["seed-national-day", "--date", DAY.isoformat(), "--branches", "2", "--customers", "20", "--vans", "2"]
+        ).exit_code
+        == 0
+    )
     with app.app_context():
         db.session.add(Branch(name="Empty branch", code="EMPTY"))
         db.session.commit()

@@ -1,4 +1,5 @@
 """The load test's own rules: the office users' think time and when a national-day speed-up counts."""
+
 from __future__ import annotations
 
 import os

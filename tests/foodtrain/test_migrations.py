@@ -1,4 +1,5 @@
 """Migrations build the schema from nothing, match the models, and go down and up again."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The database itself refuses records that break the service's rules."""
+
 from __future__ import annotations
 
 from datetime import date, time
@@ -28,8 +29,9 @@ def test_paused_customer_needs_dates_and_reason(session) -> None:
     branch = make_branch(session)
     _expect_refused(session, lambda: make_customer(session, branch, status=CustomerStatus.PAUSED))
     branch = make_branch(session)
-    customer = make_customer(session, branch, status=CustomerStatus.PAUSED, paused_from=date(2026, 11, 1),
-                             pause_reason="In hospital")
+    customer = make_customer(
+        session, branch, status=CustomerStatus.PAUSED, paused_from=date(2026, 11, 1), pause_reason="In hospital"
+    )
     assert customer.id is not None
 
 
@@ -75,6 +77,7 @@ def test_foreign_keys_are_enforced(session) -> None:
 
 def test_only_admins_may_have_no_branch(session) -> None:
     """A coordinator without a branch is refused by the database even if the service is bypassed."""
+
     def add_branchless_coordinator() -> None:
         session.add(User(username="c", password_hash="x", role=UserRole.COORDINATOR, branch_id=None))
         session.flush()
@@ -87,8 +90,10 @@ def test_enum_columns_refuse_unknown_values(session) -> None:
     branch = make_branch(session)
     customer = make_customer(session, branch)
     session.commit()
-    _expect_refused(session, lambda: session.execute(
-        text("UPDATE customers SET status = 'vanished' WHERE id = :id"), {"id": customer.id}))
+    _expect_refused(
+        session,
+        lambda: session.execute(text("UPDATE customers SET status = 'vanished' WHERE id = :id"), {"id": customer.id}),
+    )
 
 
 def test_audit_log_is_append_only(session) -> None:

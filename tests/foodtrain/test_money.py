@@ -1,4 +1,5 @@
 """Money typed by volunteers ("£23.45", "23.45", "23") becomes whole pence; pence show as "£23.45"."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,21 +9,45 @@ from hypothesis import strategies as st
 from foodtrain.money import MAX_AMOUNT_PENCE, MoneyFormatError, format_pence, parse_pounds, pence_as_input
 
 
-@pytest.mark.parametrize(("text", "pence"), [
-    ("£23.45", 2345), ("23.45", 2345), ("23", 2300), ("23.5", 2350), ("0.99", 99), (".5", 50),
-    (" £ 7.05 ", 705), ("1,234.56", 123456), ("23.", 2300), ("0", 0), ("100000", MAX_AMOUNT_PENCE),
-])
+@pytest.mark.parametrize(
+    ("text", "pence"),
+    [
+        ("£23.45", 2345),
+        ("23.45", 2345),
+        ("23", 2300),
+        ("23.5", 2350),
+        ("0.99", 99),
+        (".5", 50),
+        (" £ 7.05 ", 705),
+        ("1,234.56", 123456),
+        ("23.", 2300),
+        ("0", 0),
+        ("100000", MAX_AMOUNT_PENCE),
+    ],
+)
 def test_amounts_parse_to_pence(text: str, pence: int) -> None:
     """Pound sign, spaces, thousands commas and one or no decimals are all understood."""
     assert parse_pounds(text) == pence
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "Enter an amount"), ("£", "Enter an amount"), ("-3.00", "cannot be negative"),
-    ("23.456", "two figures after the point"), ("abc", "figures only"), ("12,34", "figures only"),
-    ("1e5", "figures only"), ("２３", "figures only"), ("23.4.5", "figures only"), ("£23,45", "figures only"),
-    ("100000.01", "too large"), ("9" * 40, "too large"), ("12\x0034", "figures only"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Enter an amount"),
+        ("£", "Enter an amount"),
+        ("-3.00", "cannot be negative"),
+        ("23.456", "two figures after the point"),
+        ("abc", "figures only"),
+        ("12,34", "figures only"),
+        ("1e5", "figures only"),
+        ("２３", "figures only"),
+        ("23.4.5", "figures only"),
+        ("£23,45", "figures only"),
+        ("100000.01", "too large"),
+        ("9" * 40, "too large"),
+        ("12\x0034", "figures only"),
+    ],
+)
 def test_bad_amounts_are_refused_with_a_clear_message(text: str, message: str) -> None:
     """Each kind of bad input gets a message saying what to type instead."""
     with pytest.raises(MoneyFormatError, match=message):

@@ -1,4 +1,5 @@
 """Moving an order to another date: lines kept, the new date checked as for taking an order, plan says so."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -29,12 +30,20 @@ def world(session):
     branch = make_branch(session)
     shop = make_shop(session, branch)
     customer = make_customer(session, branch, shop)
-    lines = [OrderLine(position=1, item="Milk", quantity=2, notes="semi-skimmed"),
-             OrderLine(position=2, item="Bread", quantity=1, substitute_allowed=False)]
+    lines = [
+        OrderLine(position=1, item="Milk", quantity=2, notes="semi-skimmed"),
+        OrderLine(position=2, item="Bread", quantity=1, substitute_allowed=False),
+    ]
     order = make_order(session, customer, delivery_date=TUESDAY, lines=lines, notes="Knock loudly")
     stranger = make_order(session, make_customer(session, make_branch(session)), delivery_date=TUESDAY)
-    ids = {"branch": branch.id, "customer": customer.id, "order": order.id, "version": order.version,
-           "stranger": stranger.id, "shop": shop.id}
+    ids = {
+        "branch": branch.id,
+        "customer": customer.id,
+        "order": order.id,
+        "version": order.version,
+        "stranger": stranger.id,
+        "shop": shop.id,
+    }
     session.commit()
     return ids
 
@@ -47,8 +56,9 @@ def _lines(session, world) -> list[tuple[str, int, str, bool]]:
 def test_move_keeps_lines_and_notes_and_is_audited(session, world) -> None:
     """The order goes to the new date with the same lines and notes; the audit says from and to (no name)."""
     before = _lines(session, world)
-    moved = move_order(session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY,
-                       expected_version=world["version"])
+    moved = move_order(
+        session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY, expected_version=world["version"]
+    )
     assert (moved.from_date, moved.to_date, moved.customer_due) == (TUESDAY, NEXT_TUESDAY, True)
     order = get_order(session, world["branch"], world["order"])
     assert order.delivery_date == NEXT_TUESDAY and order.notes == "Knock loudly" and order.version > world["version"]
@@ -74,15 +84,22 @@ def test_a_sent_order_goes_back_to_received_and_the_charge_follows_the_date(sess
     assert order.status is OrderStatus.RECEIVED and order.delivery_charge_pence == 300
 
 
-@pytest.mark.parametrize("case", ["closed", "ended", "past", "duplicate", "cancelled_duplicate", "packed", "cancelled",
-                                  "far"])
+@pytest.mark.parametrize(
+    "case", ["closed", "ended", "past", "duplicate", "cancelled_duplicate", "packed", "cancelled", "far"]
+)
 def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -> None:
     """The taking rules (closed day, membership ended) and the move's own: nothing is written when refused."""
     target = NEXT_TUESDAY
-    expected = {"closed": "closure day", "ended": "membership ended", "past": "has passed",
-                "duplicate": "already has an order", "cancelled_duplicate": "already has a cancelled order",
-                "packed": "can no longer be moved (cancel it", "cancelled": "take a new order for the other date",
-                "far": "more than two years"}[case]
+    expected = {
+        "closed": "closure day",
+        "ended": "membership ended",
+        "past": "has passed",
+        "duplicate": "already has an order",
+        "cancelled_duplicate": "already has a cancelled order",
+        "packed": "can no longer be moved (cancel it",
+        "cancelled": "take a new order for the other date",
+        "far": "more than two years",
+    }[case]
     if case == "closed":
         set_day(session, world["branch"], target, is_open=False, reason="Van service day", actor=ACTOR)
     elif case == "ended":
@@ -91,8 +108,7 @@ def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -
     elif case == "past":
         target = TODAY - timedelta(days=1)
     elif case in ("duplicate", "cancelled_duplicate"):
-        other = make_order(session, get_order(session, world["branch"], world["order"]).customer,
-                           delivery_date=target)
+        other = make_order(session, get_order(session, world["branch"], world["order"]).customer, delivery_date=target)
         if case == "cancelled_duplicate":
             other.status = OrderStatus.CANCELLED
     elif case in ("packed", "cancelled"):
@@ -110,12 +126,20 @@ def test_a_refused_move_says_why_and_writes_nothing(session, world, case: str) -
 def test_a_stale_form_is_refused_and_a_repeat_is_harmless(session, world) -> None:
     """The version check refuses a form loaded before someone else's change; the same move sent twice is fine."""
     move_order(session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY, expected_version=world["version"])
-    again = move_order(session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY,
-                       expected_version=world["version"])
+    again = move_order(
+        session, world["branch"], world["order"], NEXT_TUESDAY, ACTOR, TODAY, expected_version=world["version"]
+    )
     assert again.from_date == again.to_date == NEXT_TUESDAY
     with pytest.raises(StaleOrderError):
-        move_order(session, world["branch"], world["order"], TUESDAY + timedelta(days=14), ACTOR, TODAY,
-                   expected_version=world["version"])
+        move_order(
+            session,
+            world["branch"],
+            world["order"],
+            TUESDAY + timedelta(days=14),
+            ACTOR,
+            TODAY,
+            expected_version=world["version"],
+        )
     assert get_order(session, world["branch"], world["order"]).delivery_date == NEXT_TUESDAY
 
 
@@ -126,7 +150,8 @@ def test_another_branchs_order_is_not_found(session, world) -> None:
 
 
 def test_moving_off_a_published_round_marks_the_plan_out_of_date_and_the_sheet_says_do_not_deliver(
-        session, monkeypatch) -> None:
+    session, monkeypatch
+) -> None:
     """The old day's plan lists the move; the team's sheet shows the stop as cancelled, not to deliver."""
     branch, _shop, _van, _team, orders, _teams, plan_id = _published(session, monkeypatch)
     moved_id = orders[0].id
@@ -135,8 +160,9 @@ def test_moving_off_a_published_round_marks_the_plan_out_of_date_and_the_sheet_s
     assert [(c.kind, c.order_id) for c in changes] == [("changed", moved_id)]
     assert "was moved to" in changes[0].text
     sheet = printouts.delivery_sheets(session, branch.id, plan_id, None, ACTOR)[0]
-    assert [stop.cancelled for stop in sheet.stops if stop.order_ref == str(moved_id) and stop.kind == "delivery"] \
-        == [True]
+    assert [stop.cancelled for stop in sheet.stops if stop.order_ref == str(moved_id) and stop.kind == "delivery"] == [
+        True
+    ]
 
 
 def test_an_order_taken_for_that_date_meanwhile_refuses_the_move_cleanly(session, world) -> None:
@@ -152,8 +178,15 @@ def test_an_order_taken_for_that_date_meanwhile_refuses_the_move_cleanly(session
     def take_one_meanwhile(flushing_session, _context, _instances) -> None:
         if not raced:
             raced.append(True)
-            flushing_session.add(Order(branch_id=branch_id, customer_id=customer_id, shop_id=world["shop"],
-                                       delivery_date=NEXT_TUESDAY, delivery_charge_pence=300))
+            flushing_session.add(
+                Order(
+                    branch_id=branch_id,
+                    customer_id=customer_id,
+                    shop_id=world["shop"],
+                    delivery_date=NEXT_TUESDAY,
+                    delivery_charge_pence=300,
+                )
+            )
 
     event.listen(session, "before_flush", take_one_meanwhile)
     try:

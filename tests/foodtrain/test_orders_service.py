@@ -1,4 +1,5 @@
 """Order services: the board, taking an order (once), usual items, picking, packing, delivery, cancelling."""
+
 from __future__ import annotations
 
 import threading
@@ -59,8 +60,13 @@ def world(session):
     customer = make_customer(session, branch, shop, phone="01387 111111", list_method=ListMethod.TELEPHONE)
     other_branch = make_branch(session)
     stranger = make_customer(session, other_branch)
-    ids = {"branch": branch.id, "shop": shop.id, "customer": customer.id, "other_branch": other_branch.id,
-           "stranger": stranger.id}
+    ids = {
+        "branch": branch.id,
+        "shop": shop.id,
+        "customer": customer.id,
+        "other_branch": other_branch.id,
+        "stranger": stranger.id,
+    }
     session.commit()  # after reading the ids: touching expired objects would open (and hold) a new transaction
     return ids
 
@@ -73,13 +79,19 @@ def test_save_order_stores_lines_and_the_charge_in_force(session, world) -> None
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "Ring the bell", ACTOR)
     order = get_order(session, world["branch"], order_id)
     assert [(line.item, line.quantity, line.notes, line.substitute_allowed) for line in order.lines] == [
-        ("Milk", 2, "semi-skimmed", True), ("Bread", 1, "", False)]
+        ("Milk", 2, "semi-skimmed", True),
+        ("Bread", 1, "", False),
+    ]
     assert order.status is OrderStatus.RECEIVED and order.notes == "Ring the bell"
     assert order.delivery_charge_pence == 300 and order.shop_id == world["shop"]
     old_id = save_order(session, world["branch"], world["customer"], date(2012, 3, 27), LINES, "", ACTOR)
     assert get_order(session, world["branch"], old_id).delivery_charge_pence == 200
-    assert session.scalar(select(AuditEvent.action).where(AuditEvent.entity_id == order_id,
-                                                          AuditEvent.entity_type == "order")) == "order.create"
+    assert (
+        session.scalar(
+            select(AuditEvent.action).where(AuditEvent.entity_id == order_id, AuditEvent.entity_type == "order")
+        )
+        == "order.create"
+    )
 
 
 def test_saving_the_same_order_twice_keeps_one_order(session, world) -> None:
@@ -136,8 +148,13 @@ def _in_threads(app, count: int, work) -> list[BaseException]:
 def _check_concurrent_double_submit(app) -> None:
     world = _world_in(app)
     results: list[int] = []
-    errors = _in_threads(app, 6, lambda _n: results.append(
-        save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)))
+    errors = _in_threads(
+        app,
+        6,
+        lambda _n: results.append(
+            save_order(db.session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
+        ),
+    )
     assert not errors and len(results) == 6 and len(set(results)) == 1
     with app.app_context():
         assert _order_count(db.session) == 1 and _line_count(db.session) == 2
@@ -147,8 +164,9 @@ def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) 
     """Each edit reads the order, appends a line and saves with the version it read, retrying when stale."""
     world = _world_in(app)
     with app.app_context():
-        order_id = save_order(db.session, world["branch"], world["customer"], TUESDAY,
-                              [OrderLineInput("Start", 1)], "", ACTOR)
+        order_id = save_order(
+            db.session, world["branch"], world["customer"], TUESDAY, [OrderLineInput("Start", 1)], "", ACTOR
+        )
     stale_retries: list[int] = []
 
     def work(number: int) -> None:
@@ -158,9 +176,17 @@ def _check_concurrent_edits_lose_nothing(app, threads: int = 4, edits: int = 8) 
                 snapshot = context.existing_order
                 db.session.rollback()  # end the read transaction, as a request would
                 try:
-                    save_order(db.session, world["branch"], 0, date.min,
-                               [*snapshot.lines, OrderLineInput(f"t{number}-e{edit}", 1)], "", ACTOR,
-                               expected_version=snapshot.version, order_id=order_id)
+                    save_order(
+                        db.session,
+                        world["branch"],
+                        0,
+                        date.min,
+                        [*snapshot.lines, OrderLineInput(f"t{number}-e{edit}", 1)],
+                        "",
+                        ACTOR,
+                        expected_version=snapshot.version,
+                        order_id=order_id,
+                    )
                     break
                 except StaleOrderError:
                     stale_retries.append(1)
@@ -197,20 +223,42 @@ def test_editing_with_a_stale_version_changes_nothing(session, world) -> None:
     """Optimistic locking: an edit based on an old version is refused; the right version updates and bumps it."""
     order_id = save_order(session, world["branch"], world["customer"], TUESDAY, LINES, "", ACTOR)
     version = get_order(session, world["branch"], order_id).version
-    save_order(session, world["branch"], 0, date.min, [OrderLineInput("Eggs", 6)], "", ACTOR,
-               expected_version=version, order_id=order_id)
+    save_order(
+        session,
+        world["branch"],
+        0,
+        date.min,
+        [OrderLineInput("Eggs", 6)],
+        "",
+        ACTOR,
+        expected_version=version,
+        order_id=order_id,
+    )
     assert get_order(session, world["branch"], order_id).version == version + 1
     with pytest.raises(StaleOrderError, match="changed by someone else"):
-        save_order(session, world["branch"], 0, date.min, [OrderLineInput("Jam", 1)], "", ACTOR,
-                   expected_version=version, order_id=order_id)
+        save_order(
+            session,
+            world["branch"],
+            0,
+            date.min,
+            [OrderLineInput("Jam", 1)],
+            "",
+            ACTOR,
+            expected_version=version,
+            order_id=order_id,
+        )
     session.expire_all()
     assert [line.item for line in get_order(session, world["branch"], order_id).lines] == ["Eggs"]
 
 
 def test_bad_lines_are_refused_with_their_line_and_nothing_is_written(session, world) -> None:
     """A line with notes but no item, a zero quantity or an over-long item name each name their line."""
-    lines = [OrderLineInput("Milk", 1), OrderLineInput("", 1, "the usual"), OrderLineInput("Tea", 0),
-             OrderLineInput("x" * 201, 1)]
+    lines = [
+        OrderLineInput("Milk", 1),
+        OrderLineInput("", 1, "the usual"),
+        OrderLineInput("Tea", 0),
+        OrderLineInput("x" * 201, 1),
+    ]
     with pytest.raises(ValidationError) as raised:
         save_order(session, world["branch"], world["customer"], TUESDAY, lines, "", ACTOR)
     assert set(raised.value.field_errors) == {"lines-1-item", "lines-2-quantity", "lines-3-item"}
@@ -255,8 +303,9 @@ def test_a_packed_order_can_no_longer_be_changed(session, world) -> None:
 
 def test_an_ended_customer_cannot_order_after_the_end(session, world) -> None:
     """A customer whose membership ended gets no orders dated after the end."""
-    customer = make_customer(session, _branch(session, world), status=CustomerStatus.ENDED,
-                             ended_on=date(2026, 11, 1), end_reason="moved")
+    customer = make_customer(
+        session, _branch(session, world), status=CustomerStatus.ENDED, ended_on=date(2026, 11, 1), end_reason="moved"
+    )
     session.commit()
     with pytest.raises(ValidationError, match="ended"):
         save_order(session, world["branch"], customer.id, TUESDAY, LINES, "", ACTOR)
@@ -279,8 +328,17 @@ def test_no_new_order_on_a_closed_day_and_the_board_says_it_is_closed(session, w
     assert "closure day (Storm warning)" in refused.value.field_errors["delivery_date"]
     assert _order_count(session) == before
     version = session.get(Order, earlier).version
-    save_order(session, world["branch"], world["customer"], TUESDAY, LINES[:1], "", None, order_id=earlier,
-               expected_version=version)
+    save_order(
+        session,
+        world["branch"],
+        world["customer"],
+        TUESDAY,
+        LINES[:1],
+        "",
+        None,
+        order_id=earlier,
+        expected_version=version,
+    )
     assert order_board(session, world["branch"], TUESDAY).closed_reason == "Storm warning"
     assert order_board(session, world["branch"], TUESDAY + timedelta(days=7)).closed_reason is None
 
@@ -298,14 +356,18 @@ def test_board_splits_due_customers_into_in_and_missing(session, world) -> None:
     """Due weekly and fortnightly customers appear; paused, off-week, ended and other weekdays do not."""
     branch = _branch(session, world)
     shop = make_shop(session, branch)
-    fortnightly_on = make_customer(session, branch, shop, frequency=DeliveryFrequency.FORTNIGHTLY,
-                                   frequency_anchor_date=date(2026, 11, 17))
-    fortnightly_off = make_customer(session, branch, shop, frequency=DeliveryFrequency.FORTNIGHTLY,
-                                    frequency_anchor_date=date(2026, 11, 24))
-    paused = make_customer(session, branch, shop, status=CustomerStatus.PAUSED, paused_from=date(2026, 11, 20),
-                           pause_reason="in hospital")
-    ended = make_customer(session, branch, shop, status=CustomerStatus.ENDED, ended_on=date(2026, 11, 1),
-                          end_reason="moved away")
+    fortnightly_on = make_customer(
+        session, branch, shop, frequency=DeliveryFrequency.FORTNIGHTLY, frequency_anchor_date=date(2026, 11, 17)
+    )
+    fortnightly_off = make_customer(
+        session, branch, shop, frequency=DeliveryFrequency.FORTNIGHTLY, frequency_anchor_date=date(2026, 11, 24)
+    )
+    paused = make_customer(
+        session, branch, shop, status=CustomerStatus.PAUSED, paused_from=date(2026, 11, 20), pause_reason="in hospital"
+    )
+    ended = make_customer(
+        session, branch, shop, status=CustomerStatus.ENDED, ended_on=date(2026, 11, 1), end_reason="moved away"
+    )
     thursday = make_customer(session, branch, shop, delivery_weekday=3)
     ad_hoc = make_customer(session, branch, shop, frequency=DeliveryFrequency.AD_HOC)
     session.commit()
@@ -361,8 +423,9 @@ def test_usual_items_are_the_most_frequent_of_the_last_orders(session, world) ->
     ]
     for day, items in history:
         save_order(session, world["branch"], customer, day, [OrderLineInput(item, 1) for item in items], "", ACTOR)
-    cancelled = save_order(session, world["branch"], customer, date(2026, 11, 3),
-                           [OrderLineInput("Whisky", 1)], "", ACTOR)
+    cancelled = save_order(
+        session, world["branch"], customer, date(2026, 11, 3), [OrderLineInput("Whisky", 1)], "", ACTOR
+    )
     cancel_order(session, world["branch"], cancelled, "not needed", ACTOR)
     assert usual_items(session, world["branch"], customer, limit=3) == ["Milk", "Bread", "Tea"]
     assert "Porridge oats" not in usual_items(session, world["branch"], customer, limit=20, last_orders=3)
@@ -394,13 +457,16 @@ def test_shop_summary_and_picking_lists(session, world) -> None:
     session.commit()
     big = [OrderLineInput(f"Item {n}", 2) for n in range(9)]  # 9 lines: 2 crates by estimate
     mine = save_order(session, world["branch"], world["customer"], TUESDAY, big, "", ACTOR)
-    theirs = save_order(session, world["branch"], other.id, TUESDAY,
-                        [OrderLineInput("Tea", 1, "decaf", False)], "Back door", ACTOR)
+    theirs = save_order(
+        session, world["branch"], other.id, TUESDAY, [OrderLineInput("Tea", 1, "decaf", False)], "Back door", ACTOR
+    )
     record_packing(session, world["branch"], theirs, 2, 1050, ACTOR)
 
     summaries = shop_day_summary(session, world["branch"], TUESDAY)
     assert [(s.shop_name, s.ready_by, s.order_count, s.packed_count, s.crates_estimate) for s in summaries] == [
-        ("Zed Stores", time(8, 0), 1, 1, 2), (summaries[1].shop_name, time(9, 0), 1, 0, 2)]
+        ("Zed Stores", time(8, 0), 1, 1, 2),
+        (summaries[1].shop_name, time(9, 0), 1, 0, 2),
+    ]
     assert estimate_crates(18) == 3 and estimate_crates(1) == 1
 
     lists = picking_lists(session, world["branch"], TUESDAY, second_shop.id, ACTOR)
@@ -408,7 +474,9 @@ def test_shop_summary_and_picking_lists(session, world) -> None:
     theirs_block = lists[0].orders[0]
     assert theirs_block.order_ref == str(theirs) and theirs_block.customer_name == "Jean Brown"
     assert theirs_block.notes == "Back door" and theirs_block.crates == 2
-    assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in theirs_block.lines] == [("Tea", 1, "decaf", False)]
+    assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in theirs_block.lines] == [
+        ("Tea", 1, "decaf", False)
+    ]
     mine_lists = picking_lists(session, world["branch"], TUESDAY, world["shop"], ACTOR)
     assert [o.order_ref for p in mine_lists for o in p.orders] == [str(mine)]
     assert mine_lists[0].orders[0].crates is None and mine_lists[0].orders[0].crates_estimate == 2
@@ -423,25 +491,30 @@ def test_picking_lists_hold_only_orders_still_at_the_shop_and_are_audited(sessio
     statuses = list(OrderStatus)
     order_ids = {}
     for number, status in enumerate(statuses):
-        customer = make_customer(session, branch, session.get(Shop, world["shop"]), first_name=f"P{number}",
-                                 last_name="Picker")
+        customer = make_customer(
+            session, branch, session.get(Shop, world["shop"]), first_name=f"P{number}", last_name="Picker"
+        )
         session.commit()
-        order_ids[status] = save_order(session, world["branch"], customer.id, TUESDAY,
-                                       [OrderLineInput("Bread", 1)], "", ACTOR)
+        order_ids[status] = save_order(
+            session, world["branch"], customer.id, TUESDAY, [OrderLineInput("Bread", 1)], "", ACTOR
+        )
         order = session.get(Order, order_ids[status])
         order.status = status
         if status is OrderStatus.NOT_DELIVERED:
             order.not_delivered_reason = "Nobody in"
     session.commit()
-    audited_before = session.scalar(select(func.count()).select_from(AuditEvent)
-                                    .where(AuditEvent.action == "picking_list.download"))
+    audited_before = session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "picking_list.download")
+    )
 
     lists = picking_lists(session, world["branch"], TUESDAY, None, ACTOR)
 
     picked = {int(o.order_ref) for p in lists for o in p.orders}
     assert picked == {order_ids[s] for s in (OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED)}
-    assert session.scalar(select(func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.action == "picking_list.download")) == audited_before + 1
+    assert (
+        session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "picking_list.download"))
+        == audited_before + 1
+    )
 
 
 def test_packing_records_crates_and_receipt(session, world) -> None:
@@ -453,7 +526,11 @@ def test_packing_records_crates_and_receipt(session, world) -> None:
     record_packing(session, world["branch"], order_id, 2, 2345, ACTOR)
     order = get_order(session, world["branch"], order_id)
     assert (order.status, order.crates, order.till_receipt_pence, order.amount_due_pence) == (
-        OrderStatus.PACKED, 2, 2345, 2645)
+        OrderStatus.PACKED,
+        2,
+        2345,
+        2645,
+    )
 
 
 def test_delivery_outcomes_need_their_details(session, world) -> None:
@@ -472,8 +549,12 @@ def test_delivery_outcomes_need_their_details(session, world) -> None:
     assert get_order(session, world["branch"], order_id).not_delivered_reason == "No answer"
     record_delivery(session, world["branch"], order_id, True, 1300, PaymentMethod.CHEQUE, "", ACTOR)
     order = get_order(session, world["branch"], order_id)
-    assert (order.status, order.amount_received_pence, order.payment_method_received,
-            order.not_delivered_reason) == (OrderStatus.DELIVERED, 1300, PaymentMethod.CHEQUE, None)
+    assert (order.status, order.amount_received_pence, order.payment_method_received, order.not_delivered_reason) == (
+        OrderStatus.DELIVERED,
+        1300,
+        PaymentMethod.CHEQUE,
+        None,
+    )
 
 
 def test_cancel_needs_a_reason_and_keeps_it_in_the_notes(session, world) -> None:
@@ -544,10 +625,18 @@ def test_every_order_change_is_audited_as_the_actor_given(session, world) -> Non
     record_delivery(session, world["branch"], order_id, False, None, None, "No answer", office)
     other = save_order(session, world["branch"], world["customer"], date(2026, 12, 8), LINES, "", office)
     cancel_order(session, world["branch"], other, "In hospital", office)
-    rows = session.execute(select(AuditEvent.action, AuditEvent.username, AuditEvent.remote_address)
-                           .where(AuditEvent.entity_type == "order").order_by(AuditEvent.id)).all()
-    assert [action for action, _, _ in rows] == ["order.create", "order.packed", "order.delivery", "order.create",
-                                                 "order.cancel"]
+    rows = session.execute(
+        select(AuditEvent.action, AuditEvent.username, AuditEvent.remote_address)
+        .where(AuditEvent.entity_type == "order")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [action for action, _, _ in rows] == [
+        "order.create",
+        "order.packed",
+        "order.delivery",
+        "order.create",
+        "order.cancel",
+    ]
     assert {(username, address) for _, username, address in rows} == {("office-ann", "10.0.0.7")}
 
 

@@ -4,6 +4,7 @@ Each test publishes a plan, changes one thing the way the office would (through 
 and checks that the plan page lists exactly what changed, that publishing asks to confirm it and
 that the affected team's delivery sheet prints it: a stale sheet is never printed silently.
 """
+
 from __future__ import annotations
 
 from datetime import date, time
@@ -35,8 +36,15 @@ def _published(session, monkeypatch, capacity: int = 40):
     mate = make_volunteer(session, branch, first_name="Bob", last_name="Mate")
     orders = []
     for k in range(3):
-        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
-                                 window_start=time(10, 0), window_end=time(15, 0))
+        customer = make_customer(
+            session,
+            branch,
+            shop,
+            latitude=55.05 + 0.01 * k,
+            longitude=-3.55 - 0.01 * k,
+            window_start=time(10, 0),
+            window_end=time(15, 0),
+        )
         lines = [OrderLine(position=i, item=f"item {i}", quantity=1) for i in range(1, 7)]
         orders.append(make_order(session, customer, delivery_date=DAY, lines=lines))
     session.commit()
@@ -77,8 +85,15 @@ def test_order_taken_after_publishing_is_listed_as_new(session, monkeypatch) -> 
 def test_items_added_beyond_the_vans_capacity_say_the_round_is_overloaded(session, monkeypatch) -> None:
     """An order grown after publishing: the order is changed and the round's load is named against the van's."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch, capacity=4)
-    save_order(session, branch.id, orders[0].customer_id, DAY,
-               [OrderLineInput(f"Tin {k}", 1) for k in range(1, 25)], "", SYSTEM)
+    save_order(
+        session,
+        branch.id,
+        orders[0].customer_id,
+        DAY,
+        [OrderLineInput(f"Tin {k}", 1) for k in range(1, 25)],
+        "",
+        SYSTEM,
+    )
     changes = _changes(session, branch)
     assert [(kind, order_id) for kind, order_id, _ in changes] == [("changed", orders[0].id), ("capacity", None)]
     assert changes[1][2] == "Van 1: its orders now fill 6 crates, more than the van's 4"
@@ -89,11 +104,25 @@ def test_customer_paused_after_publishing_is_named_on_the_sheet(session, monkeyp
     """A customer paused over the day (their order still open): the round's sheet says so."""
     branch, _, _, _, orders, _, plan_id = _published(session, monkeypatch)
     customer = orders[1].customer
-    pause_customer(session, branch.id, customer.id, paused_from=DAY, paused_until=date(2026, 12, 20),
-                   reason="In hospital", expected_version=customer.version, actor=ACTOR, form_token="pause-1")
+    pause_customer(
+        session,
+        branch.id,
+        customer.id,
+        paused_from=DAY,
+        paused_until=date(2026, 12, 20),
+        reason="In hospital",
+        expected_version=customer.version,
+        actor=ACTOR,
+        form_token="pause-1",
+    )
     assert _changes(session, branch) == [
-        ("customer", orders[1].id, f"Order {orders[1].id} for {customer.full_name}: the customer is paused from "
-                                   "1 December until 20 December (Van 1's round)")]
+        (
+            "customer",
+            orders[1].id,
+            f"Order {orders[1].id} for {customer.full_name}: the customer is paused from "
+            "1 December until 20 December (Van 1's round)",
+        )
+    ]
     _page_and_sheet_say(session, branch, plan_id, "the customer is paused")
 
 
@@ -101,19 +130,46 @@ def test_customer_moving_house_after_publishing_is_listed_but_a_phone_change_is_
     """A new address moves the stop: listed. A new phone number is read live by the sheet: not a change."""
     branch, shop, _, _, orders, _, plan_id = _published(session, monkeypatch)
     customer = orders[2].customer
-    details = CustomerDetails(first_name=customer.first_name, last_name=customer.last_name,
-                              address_line1=customer.address_line1, town=customer.town, postcode=customer.postcode,
-                              shop_id=shop.id, delivery_weekday=customer.delivery_weekday,
-                              frequency_anchor_date=customer.frequency_anchor_date, place_by_hand=True,
-                              latitude=customer.latitude, longitude=customer.longitude,
-                              date_of_birth=customer.date_of_birth, joined_on=customer.joined_on,
-                              window_start=time(10, 0), window_end=time(15, 0), phone="01387 222333")
-    update_customer(session, branch.id, customer.id, details, expected_version=customer.version, actor=ACTOR,
-                    form_token="phone", today=DAY)
+    details = CustomerDetails(
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        address_line1=customer.address_line1,
+        town=customer.town,
+        postcode=customer.postcode,
+        shop_id=shop.id,
+        delivery_weekday=customer.delivery_weekday,
+        frequency_anchor_date=customer.frequency_anchor_date,
+        place_by_hand=True,
+        latitude=customer.latitude,
+        longitude=customer.longitude,
+        date_of_birth=customer.date_of_birth,
+        joined_on=customer.joined_on,
+        window_start=time(10, 0),
+        window_end=time(15, 0),
+        phone="01387 222333",
+    )
+    update_customer(
+        session,
+        branch.id,
+        customer.id,
+        details,
+        expected_version=customer.version,
+        actor=ACTOR,
+        form_token="phone",
+        today=DAY,
+    )
     assert _changes(session, branch) == []
     moved = CustomerDetails(**(details.__dict__ | {"address_line1": "9 Burns Street", "latitude": 55.08}))
-    update_customer(session, branch.id, customer.id, moved, expected_version=customer.version, actor=ACTOR,
-                    form_token="moved", today=DAY)
+    update_customer(
+        session,
+        branch.id,
+        customer.id,
+        moved,
+        expected_version=customer.version,
+        actor=ACTOR,
+        form_token="moved",
+        today=DAY,
+    )
     assert [(kind, order_id) for kind, order_id, _ in _changes(session, branch)] == [("customer", orders[2].id)]
     _page_and_sheet_say(session, branch, plan_id, "address or time window was changed after planning")
 
@@ -131,10 +187,12 @@ def test_customer_erased_after_publishing_is_flagged_not_printed_as_a_stop(sessi
 def test_volunteer_away_on_the_published_day_leaves_the_van_without_a_full_team(session, monkeypatch) -> None:
     """The mate records an absence over the day after publishing: the round says the van has no full team."""
     branch, _, _, (_, mate), _, _, plan_id = _published(session, monkeypatch)
-    add_absence(session, branch.id, mate.id, start_date=DAY, end_date=DAY, reason="Dentist", actor=ACTOR,
-                form_token="away")
+    add_absence(
+        session, branch.id, mate.id, start_date=DAY, end_date=DAY, reason="Dentist", actor=ACTOR, form_token="away"
+    )
     assert _changes(session, branch) == [
-        ("rota", None, "Van 1: Bob Mate is away that day (Dentist): the van has no full team")]
+        ("rota", None, "Van 1: Bob Mate is away that day (Dentist): the van has no full team")
+    ]
     _page_and_sheet_say(session, branch, plan_id, "Bob Mate is away that day")
 
 
@@ -143,14 +201,20 @@ def test_volunteer_taken_off_the_rota_says_which_seat_is_empty(session, monkeypa
     branch, _, van, (driver, _), _, teams, plan_id = _published(session, monkeypatch)
     teams[0] = VanTeam(van.id, van.name, driver.id, "Ann Driver", None, "")
     assert _changes(session, branch) == [
-        ("rota", None, "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver: "
-                       "no delivery mate rostered (a team of two works at the door)")]
+        (
+            "rota",
+            None,
+            "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver: "
+            "no delivery mate rostered (a team of two works at the door)",
+        )
+    ]
     _page_and_sheet_say(session, branch, plan_id, "no delivery mate rostered")
     storing.plan_day(session, branch.id, DAY, time_limit_s=1)  # re-planning takes the van out and says why
     view = viewing.get_plan_view(session, branch.id, DAY)
     assert not view.rounds and not view.changes
     assert [(v.van_name, v.reason) for v in view.vans_left_out] == [
-        ("Van 1", "no delivery mate rostered (a team of two works at the door)")]
+        ("Van 1", "no delivery mate rostered (a team of two works at the door)")
+    ]
 
 
 def test_branch_closed_on_the_published_day_is_on_every_sheet(session, monkeypatch) -> None:
@@ -173,13 +237,33 @@ def test_branch_closed_is_said_once_for_a_day_of_several_rounds(session, monkeyp
     vans = [make_van(session, branch, name=f"Van {n}", capacity_crates=2) for n in (1, 2)]
     people = [make_volunteer(session, branch) for _ in range(4)]
     for k in range(4):
-        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
-                                 window_start=time(10, 0), window_end=time(15, 0))
-        make_order(session, customer, delivery_date=DAY,
-                   lines=[OrderLine(position=i, item=f"item {i}", quantity=1) for i in range(1, 7)])
+        customer = make_customer(
+            session,
+            branch,
+            shop,
+            latitude=55.05 + 0.01 * k,
+            longitude=-3.55 - 0.01 * k,
+            window_start=time(10, 0),
+            window_end=time(15, 0),
+        )
+        make_order(
+            session,
+            customer,
+            delivery_date=DAY,
+            lines=[OrderLine(position=i, item=f"item {i}", quantity=1) for i in range(1, 7)],
+        )
     session.commit()
-    teams = [VanTeam(van.id, van.name, people[2 * n].id, people[2 * n].full_name, people[2 * n + 1].id,
-                     people[2 * n + 1].full_name) for n, van in enumerate(vans)]
+    teams = [
+        VanTeam(
+            van.id,
+            van.name,
+            people[2 * n].id,
+            people[2 * n].full_name,
+            people[2 * n + 1].id,
+            people[2 * n + 1].full_name,
+        )
+        for n, van in enumerate(vans)
+    ]
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     plan_id = storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     view = viewing.get_plan_view(session, branch.id, DAY)
@@ -221,8 +305,17 @@ def test_delivered_orders_are_not_changes(session, monkeypatch) -> None:
     branch, _, _, _, orders, _, _ = _published(session, monkeypatch)
     orders[0].status = OrderStatus.DELIVERED
     session.commit()
-    pause_customer(session, branch.id, orders[0].customer_id, paused_from=DAY, paused_until=None,
-                   reason="Away", expected_version=orders[0].customer.version, actor=ACTOR, form_token="pause-2")
+    pause_customer(
+        session,
+        branch.id,
+        orders[0].customer_id,
+        paused_from=DAY,
+        paused_until=None,
+        reason="Away",
+        expected_version=orders[0].customer.version,
+        actor=ACTOR,
+        form_token="pause-2",
+    )
     assert _changes(session, branch) == []
 
 
@@ -233,8 +326,15 @@ def test_an_order_edited_while_its_day_is_being_planned_is_a_change_of_the_new_p
     session.rollback()
     save_order(session, branch.id, orders[1].customer_id, DAY, [OrderLineInput("Soup", 3)], "", SYSTEM)
     solution = solving.solve_day(inputs, 1)
-    storing.store_plan(session, inputs, solution, shift_start=storing.DEFAULT_SHIFT_START,
-                        shift_end=storing.DEFAULT_SHIFT_END, time_limit_s=1, actor=SYSTEM)
+    storing.store_plan(
+        session,
+        inputs,
+        solution,
+        shift_start=storing.DEFAULT_SHIFT_START,
+        shift_end=storing.DEFAULT_SHIFT_END,
+        time_limit_s=1,
+        actor=SYSTEM,
+    )
     assert [(kind, order_id) for kind, order_id, _ in _changes(session, branch)] == [("changed", orders[1].id)]
     assert session.get(RoutePlan, viewing.get_plan_view(session, branch.id, DAY).id).planned_at is not None
 
@@ -251,17 +351,20 @@ def test_order_taken_after_publishing_reaches_the_teams_page_sheet_and_dashboard
     said = f"Order {late.id} came in after planning: it is on no round yet"
     assert [c.text for c in team_page.changes] == [said]
     assert late_customer.full_name not in team_page.changes[0].text
-    team_sheet = printouts.delivery_sheets(session, branch.id, plan_id, None,
-                                          Actor(None, "driver", volunteer_id=driver.id, drivers_only=True))
+    team_sheet = printouts.delivery_sheets(
+        session, branch.id, plan_id, None, Actor(None, "driver", volunteer_id=driver.id, drivers_only=True)
+    )
     assert team_sheet[0].changes == (said,)
     assert _sheet_changes(session, branch, plan_id) == (said,)  # the office prints the team's sheet: the same
     next_round = viewing.next_round_for_volunteer(session, branch.id, driver.id, DAY)
     assert next_round is not None and next_round.changes == (said,)
-    assert [(d.delivery_date, d.changes) for d in viewing.rounds_for_volunteer(session, branch.id, driver.id, DAY)] \
-        == [(DAY, 1)]
+    assert [(d.delivery_date, d.changes) for d in viewing.rounds_for_volunteer(session, branch.id, driver.id, DAY)] == [
+        (DAY, 1)
+    ]
     office = viewing.published_plans_out_of_date(session, branch.id, DAY)
     assert [(item.delivery_date, [c.text for c in item.changes]) for item in office] == [
-        (DAY, [f"Order {late.id} for {late_customer.full_name} came in after planning"])]
+        (DAY, [f"Order {late.id} for {late_customer.full_name} came in after planning"])
+    ]
     assert viewing.published_plans_out_of_date(session, branch.id, date(2026, 12, 2)) == []  # the day is past
 
 
@@ -277,4 +380,5 @@ def test_a_round_change_of_another_team_is_not_on_this_teams_page(session, monke
     erase_customer(session, orders[0].customer_id, branch.id, Actor(None, "coordinator"))
     team_page = viewing.get_plan_view(session, branch.id, DAY, driver.id, drivers_only=True)
     assert [c.text for c in team_page.changes] == [
-        f"Order {orders[0].id} for (erased) (erased) was cancelled (Van 1's round)"]
+        f"Order {orders[0].id} for (erased) (erased) was cancelled (Van 1's round)"
+    ]

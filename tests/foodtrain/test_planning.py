@@ -1,4 +1,5 @@
 """Route planning service: gathering the day, solving, storing, adjusting, sheets data, the job."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -40,8 +41,15 @@ def _day(session, orders: int = 4, vans: int = 2, capacity: int = 16):
     van_rows = [make_van(session, branch, name=f"Van {k}", capacity_crates=capacity) for k in range(1, vans + 1)]
     order_rows = []
     for k in range(orders):
-        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
-                                 window_start=time(10, 0), window_end=time(15, 0))
+        customer = make_customer(
+            session,
+            branch,
+            shop,
+            latitude=55.05 + 0.01 * k,
+            longitude=-3.55 - 0.01 * k,
+            window_start=time(10, 0),
+            window_end=time(15, 0),
+        )
         order_rows.append(make_order(session, customer, delivery_date=DAY, lines=_lines(7)))
     session.commit()
     return branch, shop, van_rows, order_rows
@@ -136,8 +144,10 @@ def test_a_shadowing_trainee_is_named_after_the_team_on_the_round_and_its_sheet(
     assert view.rounds[0].team == "Ann Driver and Bob Mate, with Cat Trainee shadowing"
     sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
     assert sheets[0].team == "Ann Driver and Bob Mate, with Cat Trainee shadowing"
-    assert text_without_names(view.rounds[0].team, ["Cat Trainee"], "[erased]") == \
-        "Ann Driver and Bob Mate, with [erased] shadowing"
+    assert (
+        text_without_names(view.rounds[0].team, ["Cat Trainee"], "[erased]")
+        == "Ann Driver and Bob Mate, with [erased] shadowing"
+    )
 
 
 def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> None:
@@ -158,8 +168,9 @@ def test_moved_order_goes_to_chosen_van_and_locked_round_is_kept(session) -> Non
     _plan(session, branch)
     again = viewing.get_plan_view(session, branch.id, DAY)
     kept = next(r for r in again.rounds if r.van_id == target)
-    assert kept.locked and [(s.kind, s.order_id, s.arrival) for s in kept.stops] == \
-        [(s.kind, s.order_id, s.arrival) for s in on_target.stops]
+    assert kept.locked and [(s.kind, s.order_id, s.arrival) for s in kept.stops] == [
+        (s.kind, s.order_id, s.arrival) for s in on_target.stops
+    ]
     delivered = [s.order_id for r in again.rounds for s in r.stops if s.kind == "delivery"]
     assert sorted(delivered) == sorted(o.id for o in orders)  # each once, nothing lost
 
@@ -175,7 +186,10 @@ def test_an_order_cannot_be_moved_onto_a_van_that_is_not_out_that_day(session, m
     assert [van_id for van_id, _ in view.van_choices] == [vans[0].id]
     with pytest.raises(ValidationError) as refused:
         adjusting.move_order(session, branch.id, plan_id, orders[0].id, vans[1].id, view.version, SYSTEM)
-    assert refused.value.field_errors["van_id"] == "Van 2 is not out on this day (no delivery slot for this van on the rota)."
+    assert (
+        refused.value.field_errors["van_id"]
+        == "Van 2 is not out on this day (no delivery slot for this van on the rota)."
+    )
     assert viewing.get_plan_view(session, branch.id, DAY).pins == ()
 
 
@@ -199,11 +213,18 @@ def test_an_outdated_plan_form_gets_the_one_stale_message_and_changes_nothing(se
         with pytest.raises(ValidationError) as stale:
             attempt()
         assert stale.value.field_errors["version"].startswith(
-            "This plan was changed by someone else meanwhile (re-planned, published or adjusted).")
+            "This plan was changed by someone else meanwhile (re-planned, published or adjusted)."
+        )
     after = viewing.get_plan_view(session, branch.id, DAY)
     assert after.status == "published" and not after.pins and not any(r.locked for r in after.rounds)
-    assert session.scalar(select(db.func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.action.like("route_plan.%"), AuditEvent.action != "route_plan.plan")) == 1
+    assert (
+        session.scalar(
+            select(db.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.like("route_plan.%"), AuditEvent.action != "route_plan.plan")
+        )
+        == 1
+    )
 
 
 def test_adjustments_refuse_locked_vans_stale_versions_and_other_branches(session) -> None:
@@ -236,8 +257,7 @@ def test_replanning_makes_one_plan_per_day_back_in_draft(session) -> None:
     adjusting.publish_plan(session, branch.id, plan_id, view.version, SYSTEM, confirmed=True)
     assert _plan(session, branch) == plan_id
     assert session.scalar(select(db.func.count()).select_from(RoutePlan)) == 1
-    deliveries = session.scalar(select(db.func.count()).select_from(RouteStop)
-                                .where(RouteStop.kind == "delivery"))
+    deliveries = session.scalar(select(db.func.count()).select_from(RouteStop).where(RouteStop.kind == "delivery"))
     assert deliveries == len(orders)
     assert viewing.get_plan_view(session, branch.id, DAY).status == "draft"
 
@@ -253,8 +273,7 @@ def test_plan_job_runs_and_returns_the_result_url(session) -> None:
     """The background job kind plans the day and hands back the page to show."""
     branch, _, _, _ = _day(session, orders=2)
     parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, SYSTEM, "/routes/?date=2026-12-01")
-    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                        user_id=None)
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)
     job = get_job(session, job_id, branch.id)
     assert job.status is JobStatus.SUCCEEDED, job.error_message
@@ -269,8 +288,7 @@ def test_the_plan_job_and_each_adjustment_are_audited_as_the_actor_who_asked(ses
     coordinator = Actor(user_id=None, username="coordinator-cat", remote_address="10.0.0.9")
     parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, coordinator, "/routes/")
     assert (parameters["user_id"], parameters["username"]) == (None, "coordinator-cat")
-    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                        user_id=None)
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)
     plan_id = get_job(session, job_id, branch.id).result["plan_id"]
     view = viewing.get_plan_view(session, branch.id, DAY)
@@ -280,10 +298,17 @@ def test_the_plan_job_and_each_adjustment_are_audited_as_the_actor_who_asked(ses
     adjusting.set_round_lock(session, branch.id, plan_id, vans[0].id, True, view.version, coordinator)
     view = viewing.get_plan_view(session, branch.id, DAY)
     adjusting.publish_plan(session, branch.id, plan_id, view.version, coordinator, confirmed=True)
-    rows = session.execute(select(AuditEvent.action, AuditEvent.username, AuditEvent.remote_address)
-                           .where(AuditEvent.entity_type == "route_plan").order_by(AuditEvent.id)).all()
-    assert [action for action, _, _ in rows] == ["route_plan.plan", "route_plan.move_order", "route_plan.lock",
-                                                 "route_plan.publish"]
+    rows = session.execute(
+        select(AuditEvent.action, AuditEvent.username, AuditEvent.remote_address)
+        .where(AuditEvent.entity_type == "route_plan")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [action for action, _, _ in rows] == [
+        "route_plan.plan",
+        "route_plan.move_order",
+        "route_plan.lock",
+        "route_plan.publish",
+    ]
     assert [username for _, username, _ in rows] == ["coordinator-cat"] * 4
     assert [address for _, _, address in rows] == ["", "10.0.0.9", "10.0.0.9", "10.0.0.9"]  # the job has no address
 
@@ -293,9 +318,14 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     branch, _, vans, orders = _day(session, orders=4, vans=2, capacity=6)
     orders[0].till_receipt_pence = 1234
     session.commit()
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(vans[0].id, vans[0].name, 21, "Ann Driver", 22, "Bob Mate"),
-        VanTeam(vans[1].id, vans[1].name, 23, "Cat Driver", 24, "Dan Mate")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [
+            VanTeam(vans[0].id, vans[0].name, 21, "Ann Driver", 22, "Bob Mate"),
+            VanTeam(vans[1].id, vans[1].name, 23, "Cat Driver", 24, "Dan Mate"),
+        ],
+    )
     plan_id = _plan(session, branch)
     sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, Actor(None, "coord"))
     stops = [s for sheet in sheets for s in sheet.stops if s.kind == "delivery"]
@@ -303,8 +333,12 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     amounts = {s.order_ref: s.amount_due for s in stops}
     assert amounts[str(orders[0].id)] == "£15.34"  # receipt + £3.00 charge
     assert amounts[str(orders[1].id)] == "receipt + £3.00 charge"
-    assert session.scalar(select(db.func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.action == "delivery_sheet.download")) == 1
+    assert (
+        session.scalar(
+            select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "delivery_sheet.download")
+        )
+        == 1
+    )
     driver = Actor(None, "driver", volunteer_id=23, drivers_only=True)
     with pytest.raises(NotFoundError):  # draft: not for drivers yet
         printouts.delivery_sheets(session, branch.id, plan_id, None, driver)
@@ -312,15 +346,21 @@ def test_delivery_sheet_data_is_audited_and_drivers_see_only_their_published_rou
     adjusting.publish_plan(session, branch.id, plan_id, view.version, SYSTEM, confirmed=True)
     mine_van = view.rounds[0].van_id
     other_van = next(v for v in vans if v.id != mine_van)
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(mine_van, "Mine", 23, "Cat Driver", 24, "Dan Mate"),
-        VanTeam(other_van.id, other_van.name, 21, "Ann Driver", 22, "Bob Mate")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [
+            VanTeam(mine_van, "Mine", 23, "Cat Driver", 24, "Dan Mate"),
+            VanTeam(other_van.id, other_van.name, 21, "Ann Driver", 22, "Bob Mate"),
+        ],
+    )
     mine = printouts.delivery_sheets(session, branch.id, plan_id, None, driver)
     assert [s.van_name for s in mine] == [view.rounds[0].van_name] and mine[0].team == "Cat Driver and Dan Mate"
     with pytest.raises(NotFoundError):
         printouts.delivery_sheets(session, branch.id, plan_id, other_van.id, driver)
-    assert [d.van_names for d in viewing.rounds_for_volunteer(session, branch.id, 23, date(2026, 11, 30))] == \
-        [("Mine",)]
+    assert [d.van_names for d in viewing.rounds_for_volunteer(session, branch.id, 23, date(2026, 11, 30))] == [
+        ("Mine",)
+    ]
 
 
 def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> None:
@@ -338,8 +378,13 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
     session.commit()
     plan_id = _plan(session, branch)
     view = viewing.get_plan_view(session, branch.id, DAY)
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [
+            VanTeam(van.id, van.name, 100 + index, "Driver", 200 + index, "Mate") for index, van in enumerate(vans)
+        ],
+    )
     team_member = Actor(None, "driver", volunteer_id=100 + [v.id for v in vans].index(view.rounds[0].van_id))
 
     def codes(viewer, today=DAY):
@@ -348,8 +393,9 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
 
     draft_codes = codes(team_member)
     assert set(draft_codes.values()) <= {printouts.KEY_SAFE_HELD_BY_TEAM}  # not before the plan is published
-    adjusting.publish_plan(session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, SYSTEM,
-                          confirmed=True)
+    adjusting.publish_plan(
+        session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, SYSTEM, confirmed=True
+    )
     coordinator_codes = codes(Actor(None, "coordinator"))
     assert set(coordinator_codes.values()) == {printouts.KEY_SAFE_HELD_BY_TEAM}
     own_round_orders = {str(s.order_id) for s in view.rounds[0].stops if s.order_id}
@@ -361,8 +407,9 @@ def test_key_safe_codes_only_on_the_days_team_sheet(session, monkeypatch) -> Non
             assert team_codes.get(str(order.id), printouts.KEY_SAFE_HELD_BY_TEAM) == printouts.KEY_SAFE_HELD_BY_TEAM
     day_after = codes(team_member, today=DAY + timedelta(days=1))  # an old sheet: no codes any more
     assert set(day_after.values()) <= {printouts.KEY_SAFE_HELD_BY_TEAM}
-    details = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download")
-                              .order_by(AuditEvent.id)).all()
+    details = session.scalars(
+        select(AuditEvent.detail).where(AuditEvent.action == "delivery_sheet.download").order_by(AuditEvent.id)
+    ).all()
     assert details[1].endswith("key-safe codes printed: 0")
     assert all("4711" not in detail for detail in details)
 
@@ -373,8 +420,7 @@ def test_cancelled_plan_job_writes_nothing(session) -> None:
 
     branch, _, _, _ = _day(session, orders=3)
     parameters = storing.plan_job_parameters(DAY, time(9), time(16), 2, SYSTEM, "/routes/")
-    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                        user_id=None)
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None)
     request_cancel(session, job_id, branch.id)
     run_job(sessionmaker(bind=db.engine), job_id)
     assert get_job(session, job_id, branch.id).status is JobStatus.CANCELLED
@@ -401,8 +447,12 @@ def test_a_cancel_during_the_search_stops_it_within_two_seconds() -> None:
             raise Cancelled()
 
     with pytest.raises(Cancelled):
-        _solve_watched(generate_day(seed=21, orders=60),
-                       routing.Params(time_limit_s=60, workers=PLAN_SEARCH_WORKERS), progress, "Searching")
+        _solve_watched(
+            generate_day(seed=21, orders=60),
+            routing.Params(time_limit_s=60, workers=PLAN_SEARCH_WORKERS),
+            progress,
+            "Searching",
+        )
     assert wall.monotonic() - started < 3.0
     assert messages
 
@@ -410,15 +460,19 @@ def test_a_cancel_during_the_search_stops_it_within_two_seconds() -> None:
 def test_only_vans_with_a_complete_rostered_team_are_planned_and_the_others_say_why(session, monkeypatch) -> None:
     """A van whose slot lacks a driver or a mate, or has no slot, gets no deliveries; the plan says why."""
     branch, _, vans, orders = _day(session, orders=4, vans=3)
-    teams = [VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate"),
-             VanTeam(vans[1].id, vans[1].name, None, "", 13, "Cy Mate")]
+    teams = [
+        VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 12, "Bob Mate"),
+        VanTeam(vans[1].id, vans[1].name, None, "", 13, "Cy Mate"),
+    ]
     monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: teams)
     _plan(session, branch)
     view = viewing.get_plan_view(session, branch.id, DAY)
     assert {r.van_id for r in view.rounds} == {vans[0].id}
     assert sorted(s.order_id for s in view.rounds[0].stops if s.kind == "delivery") == sorted(o.id for o in orders)
     assert [(v.van_name, v.reason) for v in view.vans_left_out] == [
-        ("Van 2", "no driver rostered"), ("Van 3", "no delivery slot for this van on the rota")]
+        ("Van 2", "no driver rostered"),
+        ("Van 3", "no delivery slot for this van on the rota"),
+    ]
     assert not view.no_team_rostered and not view.changes
 
 
@@ -439,9 +493,15 @@ def test_plan_changes_lists_cancelled_changed_new_orders_and_rota_changes(sessio
     teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
     changes = staleness.plan_changes(session, branch.id, DAY)
     assert [(c.kind, c.order_id) for c in changes] == [
-        ("cancelled", orders[0].id), ("changed", orders[1].id), ("new", late.id), ("rota", None)]
+        ("cancelled", orders[0].id),
+        ("changed", orders[1].id),
+        ("new", late.id),
+        ("rota", None),
+    ]
     assert changes[0].text == f"Order {orders[0].id} for {orders[0].customer.full_name} was cancelled (Van 1's round)"
-    assert changes[3].text == "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate"
+    assert (
+        changes[3].text == "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate"
+    )
     view = viewing.get_plan_view(session, branch.id, DAY)
     assert view.out_of_date and view.new_orders == 1
     cancelled = [s for r in view.rounds for s in r.stops if s.order_id == orders[0].id and s.kind == "delivery"]
@@ -475,8 +535,7 @@ def test_a_plan_job_searches_with_as_many_processes_as_the_routing_benchmarks(se
     monkeypatch.setattr(solving.routing, "solve", recording_solve)
     branch, _, _, _ = _day(session, orders=2)
     parameters = storing.plan_job_parameters(DAY, time(9), time(16), 1, SYSTEM, "/routes/?date=2026-12-01")
-    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                        user_id=None)
+    job_id = submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None)
     run_job(sessionmaker(bind=db.engine), job_id)
     assert get_job(session, job_id, branch.id).status is JobStatus.SUCCEEDED
     assert seen_workers == [benchmark_workers]

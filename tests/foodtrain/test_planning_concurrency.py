@@ -4,6 +4,7 @@ A re-plan reads the day, solves for seconds, then stores: whatever someone else 
 moved or locked on the day's plan in between wins, and the re-plan stops with a message saying so
 (the plan's version, the house's optimistic lock). Data changes in between are listed as changes.
 """
+
 from __future__ import annotations
 
 import threading
@@ -42,10 +43,18 @@ def _day(session, vans: int = 2):
     van_rows = [make_van(session, branch, name=f"Van {k}", capacity_crates=30) for k in range(1, vans + 1)]
     orders = []
     for k in range(4):
-        customer = make_customer(session, branch, shop, latitude=55.05 + 0.01 * k, longitude=-3.55 - 0.01 * k,
-                                 window_start=time(10, 0), window_end=time(15, 0))
-        orders.append(make_order(session, customer, delivery_date=DAY,
-                                 lines=[OrderLine(position=1, item="Bread", quantity=1)]))
+        customer = make_customer(
+            session,
+            branch,
+            shop,
+            latitude=55.05 + 0.01 * k,
+            longitude=-3.55 - 0.01 * k,
+            window_start=time(10, 0),
+            window_end=time(15, 0),
+        )
+        orders.append(
+            make_order(session, customer, delivery_date=DAY, lines=[OrderLine(position=1, item="Bread", quantity=1)])
+        )
     session.commit()
     return branch, van_rows, orders
 
@@ -57,13 +66,17 @@ def _read(session, branch) -> reading.DayInputs:
 
 
 def _store(session, inputs: reading.DayInputs) -> int:
-    return storing.store_plan(session, inputs, solving.solve_day(inputs, 1), shift_start=START, shift_end=END,
-                               time_limit_s=1, actor=SYSTEM)
+    return storing.store_plan(
+        session, inputs, solving.solve_day(inputs, 1), shift_start=START, shift_end=END, time_limit_s=1, actor=SYSTEM
+    )
 
 
 def _deliveries(session, plan_id: int) -> list[int]:
-    return sorted(session.scalars(select(RouteStop.order_id).where(RouteStop.plan_id == plan_id,
-                                                                   RouteStop.kind == "delivery")).all())
+    return sorted(
+        session.scalars(
+            select(RouteStop.order_id).where(RouteStop.plan_id == plan_id, RouteStop.kind == "delivery")
+        ).all()
+    )
 
 
 def test_two_plans_of_the_same_day_at_once_keep_the_first_and_the_second_says_why(session) -> None:
@@ -104,8 +117,9 @@ def test_an_order_moved_while_a_replan_runs_is_not_lost(session) -> None:
         _store(session, replan)
     storing.plan_day(session, branch.id, DAY, time_limit_s=1)
     view = viewing.get_plan_view(session, branch.id, DAY)
-    assert {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}[orders[0].id] \
-        == other_van
+    assert {s.order_id: r.van_id for r in view.rounds for s in r.stops if s.kind == "delivery"}[
+        orders[0].id
+    ] == other_van
 
 
 def test_a_round_locked_while_a_replan_runs_is_not_overwritten(session) -> None:
@@ -129,7 +143,8 @@ def test_rota_resolved_while_routes_are_planned_shows_on_the_new_plan(session, m
     teams[0] = VanTeam(vans[0].id, vans[0].name, 11, "Ann Driver", 14, "Dot Mate")
     _store(session, inputs)
     assert [(c.kind, c.text) for c in staleness.plan_changes(session, branch.id, DAY)] == [
-        ("rota", "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate")]
+        ("rota", "Van 1: the rota changed: planned with Ann Driver and Bob Mate, now Ann Driver and Dot Mate")
+    ]
 
 
 def _run(app, job_id: int) -> None:
@@ -161,8 +176,10 @@ def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:
         orders = reading.open_orders(db.session, branch_id, DAY)
         db.session.rollback()
         parameters = storing.plan_job_parameters(DAY, START, END, 2, SYSTEM, "/routes")
-        job_ids = [submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                              user_id=None) for _ in range(2)]
+        job_ids = [
+            submit_job(db.session, branch_id=branch_id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None)
+            for _ in range(2)
+        ]
         workers = [threading.Thread(target=_run, args=(app, job_id)) for job_id in job_ids]
         for worker in workers:
             worker.start()
@@ -174,8 +191,8 @@ def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:
         assert JobStatus.SUCCEEDED in {job.status for job in jobs}
         for job in jobs:
             assert job.status is JobStatus.SUCCEEDED or (
-                job.status is JobStatus.FAILED and "was changed while this one was being computed"
-                in job.error_message), (job.status, job.error_message)
+                job.status is JobStatus.FAILED and "was changed while this one was being computed" in job.error_message
+            ), (job.status, job.error_message)
         plans = db.session.scalars(select(RoutePlan)).all()
         assert len(plans) == 1
         assert _deliveries(db.session, plans[0].id) == sorted(o.id for o in orders)
@@ -183,9 +200,16 @@ def _two_plan_jobs_at_once(app, branch_id: int | None = None) -> None:
 
 
 def _mark_running(session, job_id: int, heartbeat_age_s: float, attempts: int) -> None:
-    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
-        status=JobStatus.RUNNING, worker_id=f"host:{job_id}:killed", attempts=attempts,
-        heartbeat_at=utc_now() - timedelta(seconds=heartbeat_age_s)))
+    session.execute(
+        update(BackgroundJob)
+        .where(BackgroundJob.id == job_id)
+        .values(
+            status=JobStatus.RUNNING,
+            worker_id=f"host:{job_id}:killed",
+            attempts=attempts,
+            heartbeat_at=utc_now() - timedelta(seconds=heartbeat_age_s),
+        )
+    )
     session.commit()
 
 
@@ -197,8 +221,7 @@ def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_t
     parameters = storing.plan_job_parameters(DAY, START, END, 1, SYSTEM, "/routes")
 
     def submit() -> int:
-        return submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters,
-                          user_id=None)
+        return submit_job(session, branch_id=branch.id, kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None)
 
     job_id = submit()
     assert storing.active_plan_job(session, branch.id, DAY) == job_id  # queued: a second Plan follows it
@@ -228,6 +251,7 @@ def test_a_plan_job_running_when_the_app_is_killed_is_retried_and_never_blocks_t
 
 # --- two coordinators on one plan: every change is a new version, a change made from an old one saves nothing ---
 
+
 def _two_coordinators(session):
     """A planned day and two coordinators of its branch who both read the plan page (the same version)."""
     branch, vans, orders = _day(session)
@@ -243,10 +267,15 @@ def _plan_state(session, plan_id: int):
     """Everything a change could touch: version, status, locks, pins and the audit trail of the plan."""
     session.expire_all()
     plan = session.get(RoutePlan, plan_id)
-    state = (plan.version, plan.status, sorted((r.van_id, r.locked) for r in plan.rounds),
-             sorted((p.order_id, p.van_id) for p in plan.pins),
-             session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "route_plan",
-                                                             AuditEvent.entity_id == plan_id)).all())
+    state = (
+        plan.version,
+        plan.status,
+        sorted((r.van_id, r.locked) for r in plan.rounds),
+        sorted((p.order_id, p.van_id) for p in plan.pins),
+        session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity_type == "route_plan", AuditEvent.entity_id == plan_id)
+        ).all(),
+    )
     session.rollback()
     return state
 
@@ -256,8 +285,10 @@ def _other_van(view, vans, order_id: int) -> int:
     return next(v.id for v in vans if v.id != on)
 
 
-STALE = ("This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
-         "Reload the page to see the latest version, then make your change again.")
+STALE = (
+    "This plan was changed by someone else meanwhile (re-planned, published or adjusted). "
+    "Reload the page to see the latest version, then make your change again."
+)
 
 
 def test_a_round_locked_by_one_coordinator_refuses_the_others_publish_from_the_page_before(session) -> None:
@@ -275,14 +306,16 @@ def test_a_round_locked_by_one_coordinator_refuses_the_others_publish_from_the_p
 def test_an_order_moved_by_one_coordinator_refuses_the_others_lock_move_and_publish(session) -> None:
     """Ann moves an order; each of Bob's changes made from the page read before is refused and saves nothing."""
     branch, vans, orders, plan_id, view, ann, bob = _two_coordinators(session)
-    adjusting.move_order(session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id),
-                         view.version, ann)
+    adjusting.move_order(
+        session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id), view.version, ann
+    )
     after_move = _plan_state(session, plan_id)
     assert after_move[0] == view.version + 1 and len(after_move[3]) == 1
     changes = [
         lambda: adjusting.set_round_lock(session, branch.id, plan_id, view.rounds[0].van_id, True, view.version, bob),
-        lambda: adjusting.move_order(session, branch.id, plan_id, orders[1].id,
-                                     _other_van(view, vans, orders[1].id), view.version, bob),
+        lambda: adjusting.move_order(
+            session, branch.id, plan_id, orders[1].id, _other_van(view, vans, orders[1].id), view.version, bob
+        ),
         lambda: adjusting.publish_plan(session, branch.id, plan_id, view.version, bob, confirmed=True),
     ]
     for change in changes:
@@ -326,8 +359,9 @@ def _move_while_ann_locks(session, monkeypatch, ann_locks) -> None:
 
     monkeypatch.setattr(adjusting, "record_event", ann_locks_meanwhile)
     with pytest.raises(StaleRecordError, match="changed by someone else meanwhile"):
-        adjusting.move_order(session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id),
-                             view.version, bob)
+        adjusting.move_order(
+            session, branch.id, plan_id, orders[0].id, _other_van(view, vans, orders[0].id), view.version, bob
+        )
     state = _plan_state(session, plan_id)
     assert state[3] == [] and "route_plan.move_order" not in state[4]
     return state, view
@@ -337,10 +371,15 @@ def test_a_change_committed_between_bobs_check_and_commit_refuses_his_move_sqlit
     """Bob's move adds only a pin row, yet it is refused at commit when the plan row's version is no longer the one
     he read (SQLite serialises writers, so the other change is made as the database would see it: the version
     column moved on under Bob's session)."""
+
     def version_moves_on(branch_id: int, plan_id: int, van_id: int, version: int, ann: Actor) -> None:
         with session.no_autoflush:  # Bob's pin and plan row are not written yet: the other change comes first
-            session.execute(update(RoutePlan).where(RoutePlan.id == plan_id).values(version=version + 1)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(RoutePlan)
+                .where(RoutePlan.id == plan_id)
+                .values(version=version + 1)
+                .execution_options(synchronize_session=False)
+            )
 
     state, view = _move_while_ann_locks(session, monkeypatch, version_moves_on)
     assert state[0] == view.version  # Bob's transaction, the version change in it included, was rolled back
@@ -350,6 +389,7 @@ def test_a_lock_committed_between_bobs_check_and_commit_refuses_his_move_postgre
     """On PostgreSQL both really run at once: Ann's lock commits in her own transaction after Bob's version check;
     Bob's move (a pin row of its own) is refused at commit by the plan row's version; Ann's lock stands."""
     with postgres_app.app_context():
+
         def ann_locks(branch_id: int, plan_id: int, van_id: int, version: int, ann: Actor) -> None:
             other = sessionmaker(bind=db.engine)()
             try:

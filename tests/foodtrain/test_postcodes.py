@@ -1,4 +1,5 @@
 """Tests for the offline UK postcode lookup (foodtrain.postcodes)."""
+
 from __future__ import annotations
 
 import ast
@@ -43,6 +44,7 @@ def fresh_cache():
 
 
 # --- normalisation ---------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
@@ -120,6 +122,7 @@ def test_normalise_rejects_non_text(value: object) -> None:
 
 
 # --- lookups ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("raw", "place", "true_lat", "true_lon", "max_km"),
@@ -244,7 +247,9 @@ def test_data_loads_lazily_once(fresh_cache: None) -> None:
     assert postcodes._table is table
 
 
-def test_missing_data_file_gives_clear_error(fresh_cache: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_data_file_gives_clear_error(
+    fresh_cache: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A missing data file raises PostcodeDataError naming the file and the lat/lon fallback."""
     missing = tmp_path / "nope.bin.xz"
     monkeypatch.setenv(postcodes.DATA_FILE_ENV, str(missing))
@@ -254,7 +259,9 @@ def test_missing_data_file_gives_clear_error(fresh_cache: None, monkeypatch: pyt
     assert "latitude/longitude" in str(info.value)
 
 
-def test_corrupt_data_file_gives_clear_error(fresh_cache: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_corrupt_data_file_gives_clear_error(
+    fresh_cache: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A truncated or foreign data file is reported, not misread."""
     bad = tmp_path / "bad.bin.xz"
     bad.write_bytes(lzma.compress(b"something else\n"))
@@ -276,11 +283,24 @@ def test_module_is_plain_python() -> None:
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
-    assert imported <= {"__future__", "json", "lzma", "math", "os", "re", "sys", "threading", "array",
-                        "dataclasses", "pathlib", "typing"}, imported
+    assert imported <= {
+        "__future__",
+        "json",
+        "lzma",
+        "math",
+        "os",
+        "re",
+        "sys",
+        "threading",
+        "array",
+        "dataclasses",
+        "pathlib",
+        "typing",
+    }, imported
 
 
 # --- latitude/longitude validation -----------------------------------------
+
 
 @pytest.mark.parametrize(
     ("lat", "lon"),

@@ -1,4 +1,5 @@
 """Subject access export, erasure that keeps anonymous statistics, and the retention rule."""
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,14 @@ from tests.factories import make_branch, make_customer, make_order, make_volunte
 
 def _customer_with_history(session):
     branch = make_branch(session)
-    customer = make_customer(session, branch, first_name="Morag", last_name="=HYPERLINK(\"x\")",
-                             phone="01387 123456", access_notes="Key safe 1234 by back door")
+    customer = make_customer(
+        session,
+        branch,
+        first_name="Morag",
+        last_name='=HYPERLINK("x")',
+        phone="01387 123456",
+        access_notes="Key safe 1234 by back door",
+    )
     customer.support_needs = [CustomerSupportNeed(need=SupportNeed.UNPACKING)]
     order = make_order(session, customer, till_receipt_pence=2345, crates=2)
     order.lines = [OrderLine(position=1, item="Porridge oats", quantity=2)]
@@ -51,7 +58,7 @@ def test_export_contains_the_person_and_everything_pointing_at_them(session) -> 
     assert data["orders"][0]["id"] == order.id
     assert data["order_lines"][0]["item"] == "Porridge oats"
     rows = list(csv.reader(io.StringIO(exported.to_csv())))
-    assert ["customers", "1", "last_name", "'=HYPERLINK(\"x\")"] in rows
+    assert ["customers", "1", "last_name", '\'=HYPERLINK("x")'] in rows
     assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "customer.export")) is not None
 
 
@@ -80,8 +87,10 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
     cancelled with the reason "customer's details erased" and audited; delivered orders stay delivered."""
     branch, customer, delivered = _customer_with_history(session)
     delivered.status = OrderStatus.DELIVERED
-    open_orders = [make_order(session, customer, delivery_date=date(2026, 12, 8 + 7 * k), status=status, notes="Ring twice")
-                   for k, status in enumerate((OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED))]
+    open_orders = [
+        make_order(session, customer, delivery_date=date(2026, 12, 8 + 7 * k), status=status, notes="Ring twice")
+        for k, status in enumerate((OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED))
+    ]
     session.commit()
     erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
@@ -90,8 +99,11 @@ def test_erasing_a_customer_cancels_every_open_order_and_keeps_delivered_history
         cancelled = session.get(Order, order.id)
         assert cancelled.status is OrderStatus.CANCELLED
         assert cancelled.notes == "Cancelled: customer's details erased"  # the customer's own note is gone
-    audited = session.scalars(select(AuditEvent.entity_id).where(
-        AuditEvent.action == "order.cancel", AuditEvent.detail.contains("customer's details erased"))).all()
+    audited = session.scalars(
+        select(AuditEvent.entity_id).where(
+            AuditEvent.action == "order.cancel", AuditEvent.detail.contains("customer's details erased")
+        )
+    ).all()
     assert sorted(audited) == sorted(order.id for order in open_orders)
 
 
@@ -104,10 +116,16 @@ def test_erasing_a_customer_cancels_todays_not_delivered_order_and_keeps_past_on
 
     branch, customer, _ = _customer_with_history(session)
     today = branch_today()
-    todays = make_order(session, customer, delivery_date=today, status=OrderStatus.NOT_DELIVERED,
-                        not_delivered_reason="Zq: no answer")
-    past = make_order(session, customer, delivery_date=today - timedelta(days=7), status=OrderStatus.NOT_DELIVERED,
-                      not_delivered_reason="Zq: in hospital")
+    todays = make_order(
+        session, customer, delivery_date=today, status=OrderStatus.NOT_DELIVERED, not_delivered_reason="Zq: no answer"
+    )
+    past = make_order(
+        session,
+        customer,
+        delivery_date=today - timedelta(days=7),
+        status=OrderStatus.NOT_DELIVERED,
+        not_delivered_reason="Zq: in hospital",
+    )
     session.commit()
     erase_customer(session, customer.id, branch.id, Actor(None))
     session.expire_all()
@@ -121,8 +139,14 @@ def test_erasing_a_volunteer_removes_pvg_reference_and_availability(session) -> 
     from foodtrain.models.volunteer import PvgDisclosureType
 
     branch = make_branch(session)
-    volunteer = make_volunteer(session, branch, pvg_reference="1234567890123456", phone="07700 900123",
-                               pvg_issued_on=date(2023, 4, 12), pvg_disclosure_type=PvgDisclosureType.SCHEME_RECORD)
+    volunteer = make_volunteer(
+        session,
+        branch,
+        pvg_reference="1234567890123456",
+        phone="07700 900123",
+        pvg_issued_on=date(2023, 4, 12),
+        pvg_disclosure_type=PvgDisclosureType.SCHEME_RECORD,
+    )
     volunteer.availability = [VolunteerAvailability(weekday=1, day_part=DayPart.MORNING)]
     session.commit()
     erase_volunteer(session, volunteer.id, branch.id, Actor(None))
@@ -202,29 +226,56 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
 
     customer = demo_session.scalar(select(Customer).where(Customer.access_notes != "").order_by(Customer.id).limit(1))
     linked = select(User.volunteer_id).where(User.volunteer_id.is_not(None))
-    volunteer = demo_session.scalar(select(Volunteer).where(Volunteer.pvg_reference != "", Volunteer.id.not_in(linked))
-                                    .order_by(Volunteer.id).limit(1))
+    volunteer = demo_session.scalar(
+        select(Volunteer)
+        .where(Volunteer.pvg_reference != "", Volunteer.id.not_in(linked))
+        .order_by(Volunteer.id)
+        .limit(1)
+    )
     # Values no one else in the demo has, so finding one anywhere would be a leak.
     customer.last_name, customer.phone, customer.address_line1 = "Zq-Surname", "01000 000001", "1 Zq Lane"
     customer.access_notes = "Zq: key under the third plant pot"
     customer.key_safe_code_encrypted = FieldCipher(FieldCipher.new_key()).encrypt("Zq-4711")
     volunteer.last_name, volunteer.phone, volunteer.email = "Zq-Volunteer", "07000 000002", "zq@example.org"
-    demo_session.add(Order(branch_id=customer.branch_id, customer_id=customer.id, shop_id=customer.shop_id,
-                           delivery_date=date(2027, 1, 5), delivery_charge_pence=300))
+    demo_session.add(
+        Order(
+            branch_id=customer.branch_id,
+            customer_id=customer.id,
+            shop_id=customer.shop_id,
+            delivery_date=date(2027, 1, 5),
+            delivery_charge_pence=300,
+        )
+    )
     demo_session.flush()
     orders = demo_session.scalars(select(Order).where(Order.customer_id == customer.id).order_by(Order.id)).all()
     orders[0].notes = "Zq: ring daughter on 07700 900999"
     orders[0].lines.append(OrderLine(position=99, item="Zq insulin pens", quantity=1, notes="Zq fridge"))
     orders[0].not_delivered_reason = "Zq: in hospital after a fall"
-    user = User(username="zq-login", display_name="Zq Display", password_hash="x", role=UserRole.DRIVER,
-                branch_id=volunteer.branch_id, volunteer_id=volunteer.id)
+    user = User(
+        username="zq-login",
+        display_name="Zq Display",
+        password_hash="x",
+        role=UserRole.DRIVER,
+        branch_id=volunteer.branch_id,
+        volunteer_id=volunteer.id,
+    )
     rota = Rota(branch_id=volunteer.branch_id, month=date(2026, 12, 1))
     demo_session.add_all([user, rota])
     demo_session.flush()
-    demo_session.add(RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.DRIVER,
-                                old_volunteer_id=volunteer.id, note="Zq-Volunteer dropped out: sick"))
-    demo_session.add(VolunteerAbsence(volunteer_id=volunteer.id, start_date=date(2026, 12, 1),
-                                      end_date=date(2026, 12, 2), reason="Zq operation"))
+    demo_session.add(
+        RotaChange(
+            rota_id=rota.id,
+            kind=RotaChangeKind.EDIT,
+            role=RotaRole.DRIVER,
+            old_volunteer_id=volunteer.id,
+            note="Zq-Volunteer dropped out: sick",
+        )
+    )
+    demo_session.add(
+        VolunteerAbsence(
+            volunteer_id=volunteer.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 2), reason="Zq operation"
+        )
+    )
     # A round planned with them in the team keeps the team's names (to notice rota changes): theirs must go,
     # their team-mate's stays.
     plan = RoutePlan(branch_id=volunteer.branch_id, delivery_date=date(2027, 1, 6))
@@ -232,17 +283,40 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
     plan.rounds = [RouteRound(van_id=van_id, team_text=f"Mo Partner and {volunteer.full_name}")]
     demo_session.add(plan)
     # A slot left empty when only they were free says so by name.
-    rota.slots = [RotaSlot(key="zq-office", date=date(2026, 12, 3), part_of_day=PartOfDay.MORNING,
-                           kind=SlotKind.OFFICE, resource="Office", seats=1,
-                           unfilled_reason=f"Office: only {volunteer.full_name} is free for either seat")]
+    rota.slots = [
+        RotaSlot(
+            key="zq-office",
+            date=date(2026, 12, 3),
+            part_of_day=PartOfDay.MORNING,
+            kind=SlotKind.OFFICE,
+            resource="Office",
+            seats=1,
+            unfilled_reason=f"Office: only {volunteer.full_name} is free for either seat",
+        )
+    ]
     demo_session.commit()
     open_order = orders[-1]
     cancel_order(demo_session, customer.branch_id, open_order.id, "Zq: gone to her daughter's", SYSTEM)
-    personal = {customer.last_name, customer.phone, customer.address_line1, customer.access_notes,
-                customer.key_safe_code_encrypted, volunteer.last_name, volunteer.phone, volunteer.email,
-                volunteer.pvg_reference, "Zq: ring daughter on 07700 900999", "Zq insulin pens", "Zq fridge",
-                "Zq: in hospital after a fall", "zq-login", "Zq Display", "Zq-Volunteer dropped out: sick",
-                "Zq operation", "Zq: gone to her daughter's"} - {""}
+    personal = {
+        customer.last_name,
+        customer.phone,
+        customer.address_line1,
+        customer.access_notes,
+        customer.key_safe_code_encrypted,
+        volunteer.last_name,
+        volunteer.phone,
+        volunteer.email,
+        volunteer.pvg_reference,
+        "Zq: ring daughter on 07700 900999",
+        "Zq insulin pens",
+        "Zq fridge",
+        "Zq: in hospital after a fall",
+        "zq-login",
+        "Zq Display",
+        "Zq-Volunteer dropped out: sick",
+        "Zq operation",
+        "Zq: gone to her daughter's",
+    } - {""}
     orders_before = len(orders)
     erase_customer(demo_session, customer.id, customer.branch_id, Actor(None))
     erase_volunteer(demo_session, volunteer.id, volunteer.branch_id, Actor(None))
@@ -254,14 +328,24 @@ def test_erasure_leaves_no_trace_anywhere_in_the_database(demo_session) -> None:
                 found.append(f"{table.name}.{column.name} holds {value!r}")
     orders_after = demo_session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
     assert demo_session.get(RouteRound, plan.rounds[0].id).team_text == "Mo Partner and (erased)"
-    assert demo_session.get(RotaSlot, rota.slots[0].id).unfilled_reason == "Office: only (erased) is free for either seat"
+    assert (
+        demo_session.get(RotaSlot, rota.slots[0].id).unfilled_reason == "Office: only (erased) is free for either seat"
+    )
     tables = [table for table in db.metadata.sorted_tables if any(t is table for t, _ in _text_columns())]
-    classified = [table for table in tables if all(
-        column.name in PERSONAL.get(table.name, {}) or column.name in NOT_PERSONAL.get(table.name, ())
-        for t, column in _text_columns() if t is table)]
-    print(f"\nerasure: tables classified {len(classified)} of {len(tables)}, personal values left = {len(found)} "
-          f"({len(personal)} values x every text column, {checked} look-ups); anonymous orders kept = "
-          f"{orders_after} of {orders_before}")
+    classified = [
+        table
+        for table in tables
+        if all(
+            column.name in PERSONAL.get(table.name, {}) or column.name in NOT_PERSONAL.get(table.name, ())
+            for t, column in _text_columns()
+            if t is table
+        )
+    ]
+    print(
+        f"\nerasure: tables classified {len(classified)} of {len(tables)}, personal values left = {len(found)} "
+        f"({len(personal)} values x every text column, {checked} look-ups); anonymous orders kept = "
+        f"{orders_after} of {orders_before}"
+    )
     assert found == [] and orders_after == orders_before > 0 and len(classified) == len(tables)
 
 
@@ -272,13 +356,29 @@ def test_export_holds_only_the_persons_own_rows_and_no_secrets(demo_session) -> 
     from foodtrain.models.importing import ImportBatch
 
     linked = select(User.volunteer_id).where(User.volunteer_id.is_not(None))
-    volunteer = demo_session.scalar(select(Volunteer).where(Volunteer.id.not_in(linked)).order_by(Volunteer.id).limit(1))
-    user = User(username="zq-staff", display_name="Zq Staff", password_hash="$argon2id$zq", role=UserRole.COORDINATOR,
-                branch_id=volunteer.branch_id, volunteer_id=volunteer.id, totp_secret_encrypted="zq-totp-ciphertext")
+    volunteer = demo_session.scalar(
+        select(Volunteer).where(Volunteer.id.not_in(linked)).order_by(Volunteer.id).limit(1)
+    )
+    user = User(
+        username="zq-staff",
+        display_name="Zq Staff",
+        password_hash="$argon2id$zq",
+        role=UserRole.COORDINATOR,
+        branch_id=volunteer.branch_id,
+        volunteer_id=volunteer.id,
+        totp_secret_encrypted="zq-totp-ciphertext",
+    )
     demo_session.add(user)
     demo_session.flush()
-    demo_session.add(ImportBatch(token="zq-batch", branch_id=volunteer.branch_id, user_id=user.id, kind="customers",
-                                 rows_json='[{"last_name": "Someone Else"}]'))
+    demo_session.add(
+        ImportBatch(
+            token="zq-batch",
+            branch_id=volunteer.branch_id,
+            user_id=user.id,
+            kind="customers",
+            rows_json='[{"last_name": "Someone Else"}]',
+        )
+    )
     demo_session.commit()
     text = export_subject(demo_session, Volunteer, volunteer.id, volunteer.branch_id, Actor(None)).to_json()
     assert "Zq Staff" in text and volunteer.last_name in text
@@ -315,8 +415,16 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
     branch, elsewhere = make_branch(session), make_branch(session)
     volunteer = make_volunteer(session, branch, first_name="Zqelsie", last_name="Brodie")
     other = make_volunteer(session, branch)
-    session.add(User(username="zq-elsie", display_name="Zqels B", password_hash="x", role=UserRole.DRIVER,
-                     branch_id=branch.id, volunteer_id=volunteer.id))
+    session.add(
+        User(
+            username="zq-elsie",
+            display_name="Zqels B",
+            password_hash="x",
+            role=UserRole.DRIVER,
+            branch_id=branch.id,
+            volunteer_id=volunteer.id,
+        )
+    )
     customer = make_customer(session, branch, access_notes="Zqelsie Brodie has the spare key")
     order = make_order(session, customer, notes="zqelsie  brodie will phone; not Zqelsie Brodieson")
     order.not_delivered_reason = "Zqels B found nobody in"
@@ -324,18 +432,30 @@ def test_volunteer_erasure_takes_their_name_out_of_other_peoples_notes(session) 
     rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
     session.add(rota)
     session.flush()
-    change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id,
-                        new_volunteer_id=other.id, note="Swapped with Zqelsie Brodie")
-    absence = VolunteerAbsence(volunteer_id=other.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 2),
-                               reason="Covering for Zqels B; asked Brodie, Zqelsie first")
+    change = RotaChange(
+        rota_id=rota.id,
+        kind=RotaChangeKind.EDIT,
+        role=RotaRole.MATE,
+        old_volunteer_id=other.id,
+        new_volunteer_id=other.id,
+        note="Swapped with Zqelsie Brodie",
+    )
+    absence = VolunteerAbsence(
+        volunteer_id=other.id,
+        start_date=date(2026, 12, 1),
+        end_date=date(2026, 12, 2),
+        reason="Covering for Zqels B; asked Brodie, Zqelsie first",
+    )
     session.add_all([change, absence])
     session.commit()
     erase_volunteer(session, volunteer.id, branch.id, Actor(None))
     session.expire_all()
     assert session.get(Customer, customer.id).access_notes == "(erased) has the spare key"
     kept = session.get(Order, order.id)
-    assert (kept.notes, kept.not_delivered_reason) == ("(erased) will phone; not Zqelsie Brodieson",
-                                                       "(erased) found nobody in")
+    assert (kept.notes, kept.not_delivered_reason) == (
+        "(erased) will phone; not Zqelsie Brodieson",
+        "(erased) found nobody in",
+    )
     assert session.get(RotaChange, change.id).note == "Swapped with (erased)"
     assert session.get(VolunteerAbsence, absence.id).reason == "Covering for (erased); asked (erased) first"
     assert session.get(Order, far.id).notes == "Zqelsie Brodie of West Lothian"
@@ -352,20 +472,43 @@ def test_volunteer_erasure_takes_their_first_name_out_of_their_own_records_only(
     volunteer = make_volunteer(session, branch, first_name="Zqmargaret", last_name="Campbell")
     namesake = make_volunteer(session, branch, first_name="Zqmargaret", last_name="Brown")
     customer = make_customer(session, branch)
-    own_match = BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=volunteer.id,
-                                 started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
-                                 next_review_on=date(2026, 4, 5))
-    other_match = BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=namesake.id,
-                                   started_on=date(2026, 1, 5), weekday=3, part_of_day=DayPart.AFTERNOON,
-                                   next_review_on=date(2026, 4, 5))
+    own_match = BefriendingMatch(
+        branch_id=branch.id,
+        customer_id=customer.id,
+        volunteer_id=volunteer.id,
+        started_on=date(2026, 1, 5),
+        weekday=2,
+        part_of_day=DayPart.AFTERNOON,
+        next_review_on=date(2026, 4, 5),
+    )
+    other_match = BefriendingMatch(
+        branch_id=branch.id,
+        customer_id=customer.id,
+        volunteer_id=namesake.id,
+        started_on=date(2026, 1, 5),
+        weekday=3,
+        part_of_day=DayPart.AFTERNOON,
+        next_review_on=date(2026, 4, 5),
+    )
     session.add_all([own_match, other_match])
     session.flush()
-    own_visit = BefriendingContact(match_id=own_match.id, kind=ContactKind.VISIT, happened_on=date(2026, 2, 1),
-                                   duration_min=60, notes="Zqmargaret says ring twice; Zqmargarets cake")
-    own_review = BefriendingReview(match_id=own_match.id, reviewed_on=date(2026, 4, 5),
-                                   notes="zqmargaret and the customer get on well")
-    other_visit = BefriendingContact(match_id=other_match.id, kind=ContactKind.VISIT, happened_on=date(2026, 2, 1),
-                                     duration_min=60, notes="Zqmargaret says ring twice")
+    own_visit = BefriendingContact(
+        match_id=own_match.id,
+        kind=ContactKind.VISIT,
+        happened_on=date(2026, 2, 1),
+        duration_min=60,
+        notes="Zqmargaret says ring twice; Zqmargarets cake",
+    )
+    own_review = BefriendingReview(
+        match_id=own_match.id, reviewed_on=date(2026, 4, 5), notes="zqmargaret and the customer get on well"
+    )
+    other_visit = BefriendingContact(
+        match_id=other_match.id,
+        kind=ContactKind.VISIT,
+        happened_on=date(2026, 2, 1),
+        duration_min=60,
+        notes="Zqmargaret says ring twice",
+    )
     session.add_all([own_visit, own_review, other_visit])
     named = make_order(session, customer, notes="Zqmargaret Campbell has the key; Zqmargaret says knock")
     unrelated = make_order(session, make_customer(session, branch), notes="Zqmargaret (daughter) will answer")
@@ -393,19 +536,42 @@ def test_customer_erasure_takes_their_full_name_out_of_other_records(session) ->
     note = make_order(session, neighbour, notes="Ring Zqmargaret  Campbell next door; Zqmargaret may answer")
     far = make_order(session, make_customer(session, elsewhere), notes="Ring Zqmargaret Campbell next door")
     volunteer = make_volunteer(session, branch)
-    match = BefriendingMatch(branch_id=branch.id, customer_id=neighbour.id, volunteer_id=volunteer.id,
-                             started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
-                             next_review_on=date(2026, 4, 5))
+    match = BefriendingMatch(
+        branch_id=branch.id,
+        customer_id=neighbour.id,
+        volunteer_id=volunteer.id,
+        started_on=date(2026, 1, 5),
+        weekday=2,
+        part_of_day=DayPart.AFTERNOON,
+        next_review_on=date(2026, 4, 5),
+    )
     task = ExtraTaskType(branch_id=branch.id, name="Garden")
     rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
     session.add_all([match, task, rota])
     session.flush()
-    visit = BefriendingContact(match_id=match.id, kind=ContactKind.VISIT, happened_on=date(2026, 2, 1),
-                               duration_min=60, notes="Met zqmargaret campbell at the shop")
-    change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=volunteer.id,
-                        new_volunteer_id=volunteer.id, note="Swapped: takes Zqmargaret Campbell to hospital")
-    job = ExtraJob(branch_id=branch.id, customer_id=neighbour.id, task_type_id=task.id, requested_on=date(2026, 12, 1),
-                   status=ExtraJobStatus.REQUESTED, details="Also mow Zqmargaret Campbell's lawn")
+    visit = BefriendingContact(
+        match_id=match.id,
+        kind=ContactKind.VISIT,
+        happened_on=date(2026, 2, 1),
+        duration_min=60,
+        notes="Met zqmargaret campbell at the shop",
+    )
+    change = RotaChange(
+        rota_id=rota.id,
+        kind=RotaChangeKind.EDIT,
+        role=RotaRole.MATE,
+        old_volunteer_id=volunteer.id,
+        new_volunteer_id=volunteer.id,
+        note="Swapped: takes Zqmargaret Campbell to hospital",
+    )
+    job = ExtraJob(
+        branch_id=branch.id,
+        customer_id=neighbour.id,
+        task_type_id=task.id,
+        requested_on=date(2026, 12, 1),
+        status=ExtraJobStatus.REQUESTED,
+        details="Also mow Zqmargaret Campbell's lawn",
+    )
     session.add_all([visit, change, job])
     session.commit()
     erase_customer(session, erased.id, branch.id, Actor(None))
@@ -456,20 +622,38 @@ def test_a_volunteers_export_lists_their_befriending_matches_without_the_custome
     branch = make_branch(session)
     customer = make_customer(session, branch, first_name="Isobel", last_name="Zqmatch")
     befriender = make_volunteer(session, branch)
-    session.add_all([
-        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=befriender.id,
-                         started_on=date(2026, 1, 5), weekday=2, part_of_day=DayPart.AFTERNOON,
-                         next_review_on=date(2026, 4, 5)),
-        BefriendingMatch(branch_id=branch.id, customer_id=customer.id, volunteer_id=befriender.id,
-                         started_on=date(2025, 3, 3), weekday=0, part_of_day=DayPart.MORNING,
-                         next_review_on=date(2025, 6, 3), status=BefriendingStatus.ENDED,
-                         ended_on=date(2025, 9, 1), end_reason="Zqreason: Isobel moved into care"),
-    ])
+    session.add_all(
+        [
+            BefriendingMatch(
+                branch_id=branch.id,
+                customer_id=customer.id,
+                volunteer_id=befriender.id,
+                started_on=date(2026, 1, 5),
+                weekday=2,
+                part_of_day=DayPart.AFTERNOON,
+                next_review_on=date(2026, 4, 5),
+            ),
+            BefriendingMatch(
+                branch_id=branch.id,
+                customer_id=customer.id,
+                volunteer_id=befriender.id,
+                started_on=date(2025, 3, 3),
+                weekday=0,
+                part_of_day=DayPart.MORNING,
+                next_review_on=date(2025, 6, 3),
+                status=BefriendingStatus.ENDED,
+                ended_on=date(2025, 9, 1),
+                end_reason="Zqreason: Isobel moved into care",
+            ),
+        ]
+    )
     session.commit()
     data = json.loads(export_subject(session, Volunteer, befriender.id, branch.id, Actor(None)).to_json())["data"]
     matches = sorted(data["befriending_matches"], key=lambda match: match["started_on"])
     assert [(m["started_on"], m["weekday"], m["part_of_day"], m["status"], m["ended_on"]) for m in matches] == [
-        ("2025-03-03", 0, "morning", "ended", "2025-09-01"), ("2026-01-05", 2, "afternoon", "active", None)]
+        ("2025-03-03", 0, "morning", "ended", "2025-09-01"),
+        ("2026-01-05", 2, "afternoon", "active", None),
+    ]
     text = json.dumps(data)
     for customer_data in ("customer_id", "Isobel", "Zqmatch", "Zqreason", "end_reason"):
         assert customer_data not in text
@@ -486,16 +670,22 @@ def test_erasure_on_postgres_keeps_every_constraint(postgres_app) -> None:
         session = db.session
         branch = make_branch(session)
         customer = make_customer(session, branch)
-        past = make_order(session, customer, delivery_date=date(2026, 1, 6), status=OrderStatus.NOT_DELIVERED,
-                          not_delivered_reason="No answer")
+        past = make_order(
+            session,
+            customer,
+            delivery_date=date(2026, 1, 6),
+            status=OrderStatus.NOT_DELIVERED,
+            not_delivered_reason="No answer",
+        )
         volunteer = make_volunteer(session, branch, first_name="Al", last_name="Li")
         other = make_volunteer(session, branch)
         rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
         session.add(rota)
         session.flush()
         note = ("Al Li " * 50)[:300]
-        change = RotaChange(rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id,
-                            note=note)
+        change = RotaChange(
+            rota_id=rota.id, kind=RotaChangeKind.EDIT, role=RotaRole.MATE, old_volunteer_id=other.id, note=note
+        )
         session.add(change)
         session.commit()
         erase_customer(session, customer.id, branch.id, Actor(None))
@@ -523,6 +713,8 @@ def test_erasure_on_postgres_vacuums_the_old_row_versions(postgres_app) -> None:
         make_order(session, customer, notes="Zqvacuum ring twice")
         session.commit()
         erase_customer(session, customer.id, branch.id, Actor(None))
-        dead = {name: session.execute(text(f"SELECT dead_tuple_count FROM pgstattuple('{name}')")).scalar()
-                for name in ("customers", "orders")}
+        dead = {
+            name: session.execute(text(f"SELECT dead_tuple_count FROM pgstattuple('{name}')")).scalar()
+            for name in ("customers", "orders")
+        }
         assert dead == {"customers": 0, "orders": 0}

@@ -1,4 +1,5 @@
 """The rota service: published teams per day, generation, edits, publishing and repair."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -40,16 +41,28 @@ DAY = date(2026, 12, 1)
 
 
 def _rota(session, branch, status=RotaStatus.PUBLISHED, month=date(2026, 12, 1)) -> Rota:
-    rota = Rota(branch_id=branch.id, month=month, status=status,
-                published_month=month if status is RotaStatus.PUBLISHED else None)
+    rota = Rota(
+        branch_id=branch.id,
+        month=month,
+        status=status,
+        published_month=month if status is RotaStatus.PUBLISHED else None,
+    )
     session.add(rota)
     session.flush()
     return rota
 
 
 def _delivery(session, rota, van, day=DAY, driver=None, mate=None) -> RotaSlot:
-    slot = RotaSlot(rota_id=rota.id, key=f"d-{day}-{van.id}", date=day, part_of_day=PartOfDay.WHOLE_DAY,
-                    kind=SlotKind.DELIVERY, van_id=van.id, resource=van.name, seats=2)
+    slot = RotaSlot(
+        rota_id=rota.id,
+        key=f"d-{day}-{van.id}",
+        date=day,
+        part_of_day=PartOfDay.WHOLE_DAY,
+        kind=SlotKind.DELIVERY,
+        van_id=van.id,
+        resource=van.name,
+        seats=2,
+    )
     session.add(slot)
     session.flush()
     if driver is not None:
@@ -90,8 +103,18 @@ def test_teams_for_date_ignores_drafts_other_branches_and_other_kinds(session) -
     other_rota = _rota(session, other)
     _delivery(session, other_rota, other_van)
     published = _rota(session, branch, month=date(2027, 1, 1))
-    session.add(RotaSlot(rota_id=published.id, key="s1", date=date(2027, 1, 5), part_of_day=PartOfDay.MORNING,
-                         kind=SlotKind.SHOPPING, shop_id=make_shop(session, branch).id, resource="shop", seats=1))
+    session.add(
+        RotaSlot(
+            rota_id=published.id,
+            key="s1",
+            date=date(2027, 1, 5),
+            part_of_day=PartOfDay.MORNING,
+            kind=SlotKind.SHOPPING,
+            shop_id=make_shop(session, branch).id,
+            resource="shop",
+            seats=1,
+        )
+    )
     session.commit()
 
     assert teams_for_date(session, branch.id, DAY) == []
@@ -119,8 +142,11 @@ TUESDAY = 1
 def _available(volunteer, weekdays=(0, 1, 2, 3, 4), preferred=()) -> None:
     volunteer.availability = []
     db.session.flush()
-    volunteer.availability = [VolunteerAvailability(weekday=d, day_part=part, preferred=d in preferred)
-                              for d in weekdays for part in (DayPart.MORNING, DayPart.AFTERNOON)]
+    volunteer.availability = [
+        VolunteerAvailability(weekday=d, day_part=part, preferred=d in preferred)
+        for d in weekdays
+        for part in (DayPart.MORNING, DayPart.AFTERNOON)
+    ]
 
 
 def _small_branch(session):
@@ -149,8 +175,13 @@ def _small_branch(session):
 
 
 def _generate(session, branch, month="2026-12", time_limit_s=1) -> int:
-    job_id = submit_job(session, branch_id=branch.id, kind=GENERATE_JOB_KIND, user_id=None,
-                        parameters={"month": month, "time_limit_s": time_limit_s, "result_url": "/rota/ROTA_ID"})
+    job_id = submit_job(
+        session,
+        branch_id=branch.id,
+        kind=GENERATE_JOB_KIND,
+        user_id=None,
+        parameters={"month": month, "time_limit_s": time_limit_s, "result_url": "/rota/ROTA_ID"},
+    )
     run_job(sessionmaker(bind=db.engine), job_id)
     job = get_job(session, job_id, branch.id)
     assert job.status is JobStatus.SUCCEEDED, job.error_message
@@ -210,8 +241,9 @@ def test_generation_job_stores_a_valid_draft(session) -> None:
     assert assignments and rota_library.check(problem, assignments) == []
     deliveries = [s for s in stored.slots if s.kind is SlotKind.DELIVERY]
     # a full team of two in every van, and perhaps a trainee shadowing beside it (never one of the team)
-    assert all({a.role for a in s.assignments} - {RotaRole.SHADOW} == {RotaRole.DRIVER, RotaRole.MATE}
-               for s in deliveries)
+    assert all(
+        {a.role for a in s.assignments} - {RotaRole.SHADOW} == {RotaRole.DRIVER, RotaRole.MATE} for s in deliveries
+    )
     assert teams_for_date(session, branch.id, deliveries[0].date) == []  # a draft is not the published rota
 
 
@@ -225,8 +257,9 @@ def test_unfilled_slots_carry_the_reason(session) -> None:
     view = rota_service.get_rota(session, branch.id, rota_id)
     unfilled = [s for s in view.unfilled_slots if s.kind is SlotKind.DELIVERY]
     assert len(unfilled) == 5
-    assert all("driver" in s.unfilled_reason and "v" + str(people["Dora"].id) not in s.unfilled_reason
-               for s in unfilled)
+    assert all(
+        "driver" in s.unfilled_reason and "v" + str(people["Dora"].id) not in s.unfilled_reason for s in unfilled
+    )
 
 
 def _published(session, branch) -> Rota:
@@ -271,9 +304,15 @@ def test_edit_that_breaks_a_rule_is_refused_with_the_rule_named(session) -> None
     slot = _delivery_slot(stored)
     mate = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.MATE)
     with pytest.raises(ValidationError) as caught:
-        rota_service.update_slot(session, branch.id, stored.id, slot.id,
-                                 [Seat(RotaRole.DRIVER, people["Uli"].id), Seat(RotaRole.MATE, mate)],
-                                 expected_version=stored.version, actor=SYSTEM)
+        rota_service.update_slot(
+            session,
+            branch.id,
+            stored.id,
+            slot.id,
+            [Seat(RotaRole.DRIVER, people["Uli"].id), Seat(RotaRole.MATE, mate)],
+            expected_version=stored.version,
+            actor=SYSTEM,
+        )
     message = caught.value.field_errors["__all__"]
     assert "approved to drive" in message and "Uli Test" in message
     session.rollback()
@@ -287,8 +326,15 @@ def test_edit_that_leaves_half_a_team_is_refused(session) -> None:
     slot = _delivery_slot(stored)
     driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
     with pytest.raises(ValidationError) as caught:
-        rota_service.update_slot(session, branch.id, stored.id, slot.id, [Seat(RotaRole.DRIVER, driver),
-                                 Seat(RotaRole.MATE, None)], expected_version=stored.version, actor=SYSTEM)
+        rota_service.update_slot(
+            session,
+            branch.id,
+            stored.id,
+            slot.id,
+            [Seat(RotaRole.DRIVER, driver), Seat(RotaRole.MATE, None)],
+            expected_version=stored.version,
+            actor=SYSTEM,
+        )
     assert "team of two" in caught.value.field_errors["__all__"]
 
 
@@ -299,10 +345,14 @@ def test_valid_edit_is_saved_logged_and_repeatable(session) -> None:
     slot = _delivery_slot(stored)
     version, slot_id = stored.version, slot.id
     empty = [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)]
-    assert rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version,
-                                    actor=SYSTEM) == 2
-    assert rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version,
-                                    actor=SYSTEM) == 0
+    assert (
+        rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version, actor=SYSTEM)
+        == 2
+    )
+    assert (
+        rota_service.update_slot(session, branch.id, stored.id, slot_id, empty, expected_version=version, actor=SYSTEM)
+        == 0
+    )
     changes = session.scalars(select(RotaChange)).all()
     assert len(changes) == 2 and all(c.kind is RotaChangeKind.EDIT and c.new_volunteer_id is None for c in changes)
     assert session.get(RotaSlot, slot_id).assignments == []
@@ -314,12 +364,23 @@ def test_swap_exchanges_two_people_when_allowed(session) -> None:
     branch, _, _, _ = _small_branch(session)
     stored = session.get(Rota, _generate(session, branch))
     office = [s for s in stored.slots if s.kind is SlotKind.OFFICE and s.assignments]
-    first, second = next((a, b) for a in office for b in office
-                         if a.assignments[0].volunteer_id != b.assignments[0].volunteer_id
-                         and a.date.isocalendar()[:2] == b.date.isocalendar()[:2])
+    first, second = next(
+        (a, b)
+        for a in office
+        for b in office
+        if a.assignments[0].volunteer_id != b.assignments[0].volunteer_id
+        and a.date.isocalendar()[:2] == b.date.isocalendar()[:2]
+    )
     one, two = first.assignments[0].volunteer_id, second.assignments[0].volunteer_id
-    rota_service.swap_assignments(session, branch.id, stored.id, first.assignments[0].id, second.assignments[0].id,
-                                  expected_version=stored.version, actor=SYSTEM)
+    rota_service.swap_assignments(
+        session,
+        branch.id,
+        stored.id,
+        first.assignments[0].id,
+        second.assignments[0].id,
+        expected_version=stored.version,
+        actor=SYSTEM,
+    )
     assert [a.volunteer_id for a in session.get(RotaSlot, first.id).assignments] == [two]
     assert [a.volunteer_id for a in session.get(RotaSlot, second.id).assignments] == [one]
 
@@ -336,8 +397,9 @@ def test_repair_replaces_the_dropped_volunteer_and_logs_it(session) -> None:
                 counts[a.volunteer_id] = counts.get(a.volunteer_id, 0) + 1
     dropped = max(counts, key=counts.__getitem__)
     before_early = {(s.id, a.volunteer_id) for s in stored.slots if s.date < from_date for a in s.assignments}
-    outcome = rota_service.repair_after_dropout(session, branch.id, stored.id, dropped, from_date,
-                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
+    outcome = rota_service.repair_after_dropout(
+        session, branch.id, stored.id, dropped, from_date, expected_version=stored.version, actor=SYSTEM, time_limit_s=2
+    )
     assert outcome.changes and all(c.kind is RotaChangeKind.REPAIR for c in outcome.changes)
     after = session.get(Rota, stored.id)
     assert not [a for s in after.slots if s.date >= from_date for a in s.assignments if a.volunteer_id == dropped]
@@ -357,22 +419,40 @@ def test_repair_seats_nobody_in_a_shift_that_is_off(session) -> None:
     branch, van, _, _ = _small_branch(session)
     stored = _published(session, branch)
     van_out = date(2026, 12, 15)
-    dropped = next(a.volunteer_id for s in stored.slots if s.van_id == van.id and s.date == van_out
-                   for a in s.assignments)
-    their_days = sorted({s.date for s in stored.slots if s.date > date(2026, 12, 2) for a in s.assignments
-                         if a.volunteer_id == dropped} - {van_out})
+    dropped = next(
+        a.volunteer_id for s in stored.slots if s.van_id == van.id and s.date == van_out for a in s.assignments
+    )
+    their_days = sorted(
+        {s.date for s in stored.slots if s.date > date(2026, 12, 2) for a in s.assignments if a.volunteer_id == dropped}
+        - {van_out}
+    )
     closed = their_days[-1]
     take_van_out(session, branch.id, van.id, van_out, van_out, "MOT", SYSTEM, date(2026, 12, 1))
     set_day(session, branch.id, closed, is_open=False, reason="Staff training", actor=SYSTEM)
     off_days = {van_out, closed}
     off_seats = {(s.id, a.role, a.volunteer_id) for s in stored.slots if s.date in off_days for a in s.assignments}
-    outcome = rota_service.repair_after_dropout(session, branch.id, stored.id, dropped, date(2026, 12, 2),
-                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
+    outcome = rota_service.repair_after_dropout(
+        session,
+        branch.id,
+        stored.id,
+        dropped,
+        date(2026, 12, 2),
+        expected_version=stored.version,
+        actor=SYSTEM,
+        time_limit_s=2,
+    )
     assert outcome.changes or len(their_days) == 1
     after = session.get(Rota, stored.id)
-    assert {(s.id, a.role, a.volunteer_id) for s in after.slots if s.date in off_days for a in s.assignments} == off_seats
-    assert not [a for s in after.slots if s.date > date(2026, 12, 2) and s.date not in off_days
-                for a in s.assignments if a.volunteer_id == dropped]
+    assert {
+        (s.id, a.role, a.volunteer_id) for s in after.slots if s.date in off_days for a in s.assignments
+    } == off_seats
+    assert not [
+        a
+        for s in after.slots
+        if s.date > date(2026, 12, 2) and s.date not in off_days
+        for a in s.assignments
+        if a.volunteer_id == dropped
+    ]
 
 
 def test_a_repair_is_a_new_version_of_the_rota_even_when_its_scores_come_out_the_same(session, monkeypatch) -> None:
@@ -397,8 +477,16 @@ def test_a_repair_is_a_new_version_of_the_rota_even_when_its_scores_come_out_the
     monkeypatch.setattr(repair_module, "repair_library_rota", same_status)
     monkeypatch.setattr(repair_module, "refresh_scores", lambda *args: None)  # the scores come out the same
     version = session.scalar(select(Rota.version).where(Rota.id == rota_id))
-    outcome = rota_service.repair_after_dropout(session, branch.id, rota_id, dropped, date(2026, 12, 10),
-                                                expected_version=stored.version, actor=SYSTEM, time_limit_s=2)
+    outcome = rota_service.repair_after_dropout(
+        session,
+        branch.id,
+        rota_id,
+        dropped,
+        date(2026, 12, 10),
+        expected_version=stored.version,
+        actor=SYSTEM,
+        time_limit_s=2,
+    )
     assert outcome.changes
     session.expire_all()
     assert session.get(Rota, rota_id).version != version
@@ -411,8 +499,9 @@ def test_repair_validates_its_input(session) -> None:
     session.commit()
     stored = _published(session, branch)
     with pytest.raises(ValidationError) as caught:
-        rota_service.repair_after_dropout(session, branch.id, stored.id, other.id, date(2027, 1, 5),
-                                          expected_version=stored.version, actor=SYSTEM)
+        rota_service.repair_after_dropout(
+            session, branch.id, stored.id, other.id, date(2027, 1, 5), expected_version=stored.version, actor=SYSTEM
+        )
     assert set(caught.value.field_errors) == {"volunteer_id", "from_date"}
 
 
@@ -447,8 +536,13 @@ def test_cancelled_generation_stores_nothing(session) -> None:
     from foodtrain.jobs import request_cancel
 
     branch, _, _, _ = _small_branch(session)
-    job_id = submit_job(session, branch_id=branch.id, kind=GENERATE_JOB_KIND, user_id=None,
-                        parameters={"month": "2026-12", "time_limit_s": 6, "result_url": "/rota/ROTA_ID"})
+    job_id = submit_job(
+        session,
+        branch_id=branch.id,
+        kind=GENERATE_JOB_KIND,
+        user_id=None,
+        parameters={"month": "2026-12", "time_limit_s": 6, "result_url": "/rota/ROTA_ID"},
+    )
     worker = threading.Thread(target=run_job, args=(sessionmaker(bind=db.engine), job_id))
     worker.start()
     deadline = time.monotonic() + 10
@@ -492,34 +586,62 @@ def test_a_trainee_shadows_and_a_hand_edit_keeps_or_takes_off_the_shadow(session
     """A trainee still to shadow is stored in a van's shadow seat (role shadow), not as one of its team; a new
     experienced mate keeps the shadow, an emptied van takes the shadow off too (logged)."""
     branch, _, _, people = _small_branch(session)
-    trainee = make_volunteer(session, branch, (VolunteerRole.DELIVERY_MATE,), first_name="Tia", last_name="Trainee",
-                             is_trainee=True, shadow_shifts_remaining=1, shifts_per_month=1)  # no seat after it
+    trainee = make_volunteer(
+        session,
+        branch,
+        (VolunteerRole.DELIVERY_MATE,),
+        first_name="Tia",
+        last_name="Trainee",
+        is_trainee=True,
+        shadow_shifts_remaining=1,
+        shifts_per_month=1,
+    )  # no seat after it
     _available(trainee, weekdays=(1,))  # Tuesdays: the delivery day
     session.commit()
     stored = session.get(Rota, _generate(session, branch))
     problem = build_problem(session, branch.id, stored.month, stored.slots).problem
     assert rota_library.check(problem, library_assignments(stored)) == []
     slot = next(s for s in stored.slots if any(a.role is RotaRole.SHADOW for a in s.assignments))
-    assert slot.kind is SlotKind.DELIVERY and {a.volunteer_id for a in slot.assignments
-                                               if a.role is RotaRole.SHADOW} == {trainee.id}
+    assert slot.kind is SlotKind.DELIVERY and {
+        a.volunteer_id for a in slot.assignments if a.role is RotaRole.SHADOW
+    } == {trainee.id}
     driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
     mate = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.MATE)
     busy = {a.volunteer_id for s in stored.slots if s.date == slot.date for a in s.assignments}
     other = next(p.id for name, p in people.items() if name in ("Mo", "Mae", "Dan", "Dora") and p.id not in busy)
     slot_id = slot.id
-    rota_service.update_slot(session, branch.id, stored.id, slot_id,
-                             [Seat(RotaRole.DRIVER, driver), Seat(RotaRole.MATE, other)],
-                             expected_version=stored.version, actor=SYSTEM)
+    rota_service.update_slot(
+        session,
+        branch.id,
+        stored.id,
+        slot_id,
+        [Seat(RotaRole.DRIVER, driver), Seat(RotaRole.MATE, other)],
+        expected_version=stored.version,
+        actor=SYSTEM,
+    )
     assert {(a.role, a.volunteer_id) for a in session.get(RotaSlot, slot_id).assignments} == {
-        (RotaRole.DRIVER, driver), (RotaRole.MATE, other), (RotaRole.SHADOW, trainee.id)}
+        (RotaRole.DRIVER, driver),
+        (RotaRole.MATE, other),
+        (RotaRole.SHADOW, trainee.id),
+    }
     assert mate != other
     stored = session.get(Rota, stored.id)
-    rota_service.update_slot(session, branch.id, stored.id, slot_id,
-                             [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)],
-                             expected_version=stored.version, actor=SYSTEM)
+    rota_service.update_slot(
+        session,
+        branch.id,
+        stored.id,
+        slot_id,
+        [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)],
+        expected_version=stored.version,
+        actor=SYSTEM,
+    )
     assert session.get(RotaSlot, slot_id).assignments == []
-    assert session.scalar(select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW,
-                                                      RotaChange.old_volunteer_id == trainee.id)) is not None
+    assert (
+        session.scalar(
+            select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW, RotaChange.old_volunteer_id == trainee.id)
+        )
+        is not None
+    )
 
 
 def test_staffing_summary_says_complete_or_which_seats_are_empty_and_why(session) -> None:
@@ -546,23 +668,33 @@ def test_coordinator_sets_and_clears_the_shadow_seat_with_the_solvers_rules(sess
     like the solver's answer: only a trainee still to shadow, beside a full experienced team, within the
     shadow shifts they still need."""
     branch, _, _, people = _small_branch(session)
-    trainee = make_volunteer(session, branch, (VolunteerRole.DELIVERY_MATE,), first_name="Tia", last_name="Trainee",
-                             is_trainee=True, shadow_shifts_remaining=1, shifts_per_month=1)
+    trainee = make_volunteer(
+        session,
+        branch,
+        (VolunteerRole.DELIVERY_MATE,),
+        first_name="Tia",
+        last_name="Trainee",
+        is_trainee=True,
+        shadow_shifts_remaining=1,
+        shifts_per_month=1,
+    )
     _available(trainee, weekdays=(1,))
     session.commit()
     stored = session.get(Rota, _generate(session, branch))
     vans = sorted((s for s in stored.slots if s.kind is SlotKind.DELIVERY), key=lambda s: s.date)
     shadowed = next(s for s in vans if any(a.role is RotaRole.SHADOW for a in s.assignments))
-    target = next(s for s in vans if s.id != shadowed.id
-                  and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE})
+    target = next(
+        s for s in vans if s.id != shadowed.id and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE}
+    )
 
     def team(slot):
         return [Seat(a.role, a.volunteer_id) for a in slot.assignments if a.role is not RotaRole.SHADOW]
 
     def edit(slot_id, seats):
         version = session.get(Rota, stored.id).version
-        return rota_service.update_slot(session, branch.id, stored.id, slot_id, seats, expected_version=version,
-                                        actor=SYSTEM)
+        return rota_service.update_slot(
+            session, branch.id, stored.id, slot_id, seats, expected_version=version, actor=SYSTEM
+        )
 
     editor = rota_service.get_slot_editor(session, branch.id, stored.id, target.id)
     assert [c.id for c in editor.choices[RotaRole.SHADOW]] == [trainee.id]
@@ -572,8 +704,9 @@ def test_coordinator_sets_and_clears_the_shadow_seat_with_the_solvers_rules(sess
     assert "no more shadow shifts than the trainee still needs" in caught.value.field_errors["__all__"]
     assert edit(shadowed.id, [*team(shadowed), Seat(RotaRole.SHADOW, None)]) == 1  # cleared
     assert edit(target.id, [*team(target), Seat(RotaRole.SHADOW, trainee.id)]) == 1  # set elsewhere
-    assert {a.volunteer_id for a in session.get(RotaSlot, target.id).assignments
-            if a.role is RotaRole.SHADOW} == {trainee.id}
+    assert {a.volunteer_id for a in session.get(RotaSlot, target.id).assignments if a.role is RotaRole.SHADOW} == {
+        trainee.id
+    }
     logged = session.scalars(select(RotaChange).where(RotaChange.role == RotaRole.SHADOW)).all()
     assert {(c.old_volunteer_id, c.new_volunteer_id) for c in logged} == {(trainee.id, None), (None, trainee.id)}
     # an experienced volunteer is no trainee to shadow

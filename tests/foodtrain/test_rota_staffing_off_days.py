@@ -1,5 +1,6 @@
 """The rota's staffing summary counts only shifts that are worked: not those of a day closed, or of a van out of
 service or a shop closed, after the rota was made (they are off, not empty)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -28,8 +29,9 @@ def test_seats_of_a_closed_day_or_a_van_out_of_service_are_not_counted_empty(ses
     assert before.staffing.empty_seats == 6 and len(before.unfilled_slots) == 3 and before.seat_count == 6
 
     set_day(session, branch.id, DAY, is_open=False, reason="Storm", actor=ACTOR)
-    take_van_out(session, branch.id, van_b.id, DAY + timedelta(days=7), DAY + timedelta(days=7), "MOT", ACTOR,
-                 date(2026, 11, 30))
+    take_van_out(
+        session, branch.id, van_b.id, DAY + timedelta(days=7), DAY + timedelta(days=7), "MOT", ACTOR, date(2026, 11, 30)
+    )
     view = rota_service.get_rota(session, branch.id, rota.id)
     assert view.staffing.empty_seats == 2 and view.staffing.sentence.startswith(f"{branch.name}: 2 seats empty")
     assert [slot.date for slot in view.unfilled_slots] == [DAY + timedelta(days=14)]

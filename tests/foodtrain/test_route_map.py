@@ -1,4 +1,5 @@
 """The offline SVG map of the rounds."""
+
 from __future__ import annotations
 
 import math
@@ -132,9 +133,11 @@ def _square(lat: float, lon: float, half_deg: float) -> Outline:
 def test_map_draws_land_lochs_and_towns_under_the_rounds_and_credits_the_data() -> None:
     """The basemap's land and lochs are paths drawn before the rounds, towns in view are named, and the
     data's licences are printed on the map."""
-    basemap = Basemap(land=(_square(55.0, -3.6, 1.0), _square(40.0, 10.0, 1.0)),
-                      lakes=(_square(55.1, -3.7, 0.02),),
-                      towns=(Town("Dumfries", 55.07, -3.61), Town("Far Away", 40.0, 10.0)))
+    basemap = Basemap(
+        land=(_square(55.0, -3.6, 1.0), _square(40.0, 10.0, 1.0)),
+        lakes=(_square(55.1, -3.7, 0.02),),
+        towns=(Town("Dumfries", 55.07, -3.61), Town("Far Away", 40.0, 10.0)),
+    )
     svg = render_round_map([_round("Van 1", 55.0, -3.5, 4)], basemap=basemap)
     root = ElementTree.fromstring(svg)
     paths = {p.get("class"): p.get("d") for p in root.iter(f"{SVG}path")}
@@ -152,18 +155,24 @@ def test_stops_on_top_of_each_other_and_of_the_base_are_spread_with_leader_lines
     """Two deliveries at the base's own place are drawn apart from each other and from the base, each with
     a line back to where it really is; the numbers stay those of the round."""
     base = MapPoint(55.07, -3.61, "start", "")
-    points = (base, MapPoint(55.07, -3.61, "delivery", ""), MapPoint(55.07, -3.61, "delivery", ""),
-              MapPoint(55.3, -3.9, "delivery", ""), MapPoint(55.07, -3.61, "end", ""))
+    points = (
+        base,
+        MapPoint(55.07, -3.61, "delivery", ""),
+        MapPoint(55.07, -3.61, "delivery", ""),
+        MapPoint(55.3, -3.9, "delivery", ""),
+        MapPoint(55.07, -3.61, "end", ""),
+    )
     root = ElementTree.fromstring(render_round_map([MapRound("Van 1", points)], basemap=Basemap((), (), ())))
     stops = _stop_centres(root)
     assert len(stops) == 3
     base = next(g for g in root.iter(f"{SVG}g") if "route-map__base" in (g.get("class") or "").split())
     base_xy = _translation(base)
     assert _polygon_centre(base.find(f"{SVG}polygon").get("points")) == pytest.approx((0, 0), abs=0.1)
-    assert all(_distance_px(a, b) >= STOP_SPACING_PX - 0.1 for i, a in enumerate(stops) for b in stops[i + 1:])
+    assert all(_distance_px(a, b) >= STOP_SPACING_PX - 0.1 for i, a in enumerate(stops) for b in stops[i + 1 :])
     assert all(_distance_px(stop, base_xy) >= STOP_SPACING_PX - 0.1 for stop in stops)
-    leader_starts = [_translation(g) for g in root.iter(f"{SVG}g")
-                     if g.find(f"{SVG}line[@class='route-map__leader']") is not None]
+    leader_starts = [
+        _translation(g) for g in root.iter(f"{SVG}g") if g.find(f"{SVG}line[@class='route-map__leader']") is not None
+    ]
     assert len(leader_starts) == 2
     assert all(_distance_px(start, base_xy) < 0.2 for start in leader_starts)  # each line starts at the true place
     titles = [t.text for c in root.iter(f"{SVG}circle") for t in c.iter(f"{SVG}title")]
@@ -216,14 +225,17 @@ def test_shipped_basemap_has_the_coast_lochs_and_towns_of_dumfries_and_galloway(
 def test_tile_server_addresses_are_checked_per_branch() -> None:
     """FOODTRAIN_MAP_TILE_URLS maps branch codes to https tile addresses with {z}/{x}/{y}; anything else is
     refused with a message saying what is wrong."""
-    assert parse_tile_urls("dg=https://tiles.example.org/{z}/{x}/{y}.png?key=a=b; ;WL=http://localhost:8080/{z}/{x}/{y}") == {
-        "DG": "https://tiles.example.org/{z}/{x}/{y}.png?key=a=b", "WL": "http://localhost:8080/{z}/{x}/{y}"}
+    assert parse_tile_urls(
+        "dg=https://tiles.example.org/{z}/{x}/{y}.png?key=a=b; ;WL=http://localhost:8080/{z}/{x}/{y}"
+    ) == {"DG": "https://tiles.example.org/{z}/{x}/{y}.png?key=a=b", "WL": "http://localhost:8080/{z}/{x}/{y}"}
     assert parse_tile_urls("") == {}
-    for text, message in [("DG=http://tiles.example.org/{z}/{x}/{y}.png", "https://"),
-                          ("DG=https://tiles.example.org/{z}/{x}.png", "needs {y}"),
-                          ("https://tiles.example.org/{z}/{x}/{y}.png", "BRANCHCODE="),
-                          ('DG=https://tiles.example.org/"/{z}/{x}/{y}.png', "not a valid web address"),
-                          ("DG=javascript:alert(1)//{z}/{x}/{y}", "https://")]:
+    for text, message in [
+        ("DG=http://tiles.example.org/{z}/{x}/{y}.png", "https://"),
+        ("DG=https://tiles.example.org/{z}/{x}.png", "needs {y}"),
+        ("https://tiles.example.org/{z}/{x}/{y}.png", "BRANCHCODE="),
+        ('DG=https://tiles.example.org/"/{z}/{x}/{y}.png', "not a valid web address"),
+        ("DG=javascript:alert(1)//{z}/{x}/{y}", "https://"),
+    ]:
         with pytest.raises(ValueError, match=re.escape(message)):
             parse_tile_urls(text)
     assert tile_url_origin("https://tiles.example.org:8443/{z}/{x}/{y}.png") == "https://tiles.example.org:8443"
@@ -232,15 +244,17 @@ def test_tile_server_addresses_are_checked_per_branch() -> None:
 def test_tiles_cover_the_map_and_sit_where_their_corners_project() -> None:
     """The tiles drawn cover the whole box, each placed at its Web Mercator corners, addresses filled in."""
     projection = fit_projection([(55.07, -3.61), (54.90, -5.03), (55.34, -3.44)], 760, 520, 36)
-    images = [ElementTree.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{i}</svg>')[0]
-              for i in tile_images(projection, "https://tiles.example.org/{z}/{x}/{y}.png")]
+    images = [
+        ElementTree.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{i}</svg>')[0]
+        for i in tile_images(projection, "https://tiles.example.org/{z}/{x}/{y}.png")
+    ]
     assert 1 <= len(images) <= 64
     boxes = [(float(i.get("x")), float(i.get("y")), float(i.get("width")), float(i.get("height"))) for i in images]
     assert min(x for x, _, _, _ in boxes) <= 0 and max(x + w for x, _, w, _ in boxes) >= 760
     assert min(y for _, y, _, _ in boxes) <= 0 and max(y + h for _, y, _, h in boxes) >= 520
     first = images[0].get("href")
     z, x, y = map(int, re.fullmatch(r"https://tiles\.example\.org/(\d+)/(\d+)/(\d+)\.png", first).groups())
-    n = 2 ** z
+    n = 2**z
     west = x / n * 360 - 180
     north = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
     assert projection.xy(north, west) == pytest.approx((boxes[0][0], boxes[0][1]), abs=0.1)
@@ -250,8 +264,9 @@ def test_map_over_a_branch_tile_server_draws_tiles_not_the_offline_basemap() -> 
     """With a tile address the map shows the tiles under the rounds and credits that server, not GSHHG."""
     svg = render_round_map([_round("Van 1", 55.0, -3.5, 3)], tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
     root = ElementTree.fromstring(svg)
-    assert root.findall(f".//{SVG}image") and not [p for p in root.iter(f"{SVG}path")
-                                                   if p.get("class") == "route-map__land"]
+    assert root.findall(f".//{SVG}image") and not [
+        p for p in root.iter(f"{SVG}path") if p.get("class") == "route-map__land"
+    ]
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert BASEMAP_ATTRIBUTION not in texts and any(t and "tiles.example.org" in t for t in texts)
     assert svg.index("route-map__tiles") < svg.index("route-map__round")
@@ -268,6 +283,7 @@ def test_simplify_polyline_keeps_corners_and_drops_what_lies_within_the_toleranc
     walk = np.cumsum(rng.normal(size=(300, 2)), axis=0)
     kept = simplify_polyline(walk, 2.0)
     assert 2 < len(kept) < len(walk)
+
     def to_segment(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
         t = np.clip(np.dot(point - a, b - a) / max(np.dot(b - a, b - a), 1e-12), 0.0, 1.0)
         return float(np.hypot(*(point - (a + t * (b - a)))))

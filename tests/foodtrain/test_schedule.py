@@ -1,4 +1,5 @@
 """Which customers are due a delivery on a date."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,16 @@ ANCHOR = date(2026, 11, 3)  # a Tuesday four weeks earlier
 
 
 def _due(on: date, **overrides) -> bool:
-    fields = dict(status=CustomerStatus.ACTIVE, frequency=DeliveryFrequency.WEEKLY, anchor_date=ANCHOR,
-                  delivery_weekday=1, paused_from=None, paused_until=None, ended_on=None, on=on)
+    fields = dict(
+        status=CustomerStatus.ACTIVE,
+        frequency=DeliveryFrequency.WEEKLY,
+        anchor_date=ANCHOR,
+        delivery_weekday=1,
+        paused_from=None,
+        paused_until=None,
+        ended_on=None,
+        on=on,
+    )
     return is_customer_due(**(fields | overrides))
 
 

@@ -1,4 +1,5 @@
 """One rule for storing bearer tokens: sign-in sessions and calendar feeds keep the same digest of the token."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,8 +23,9 @@ def test_session_and_feed_tokens_are_both_stored_as_the_one_digest(session: Sess
     """Neither store keeps the token; each keeps exactly token_digest(token), so one change reaches both."""
     branch = make_branch(session)
     session_token = start_session(session, make_user(session, branch))
-    feed_token = new_feed_token(session, branch.id, make_volunteer(session, branch).id,
-                                actor=Actor(user_id=None, username="tester"))
+    feed_token = new_feed_token(
+        session, branch.id, make_volunteer(session, branch).id, actor=Actor(user_id=None, username="tester")
+    )
     assert session.scalars(select(UserSession.token_sha256)).all() == [token_digest(session_token)]
     assert session.scalars(select(VolunteerCalendarToken.token_sha256)).all() == [token_digest(feed_token)]
 
@@ -34,7 +36,9 @@ def test_new_tokens_are_long_and_unrepeated() -> None:
 
     tokens = {new_token() for _ in range(1000)}
     assert len(tokens) == 1000 and {len(token) for token in tokens} == {43}
-    assert all(set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for token in tokens)
+    assert all(
+        set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for token in tokens
+    )
 
 
 def test_tokens_are_made_in_one_place() -> None:
@@ -43,6 +47,10 @@ def test_tokens_are_made_in_one_place() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    makers = sorted(str(path.relative_to(root)) for folder in ("foodtrain", "web") for path in (root / folder).rglob("*.py")
-                    if "token_urlsafe(" in path.read_text(encoding="utf-8"))
+    makers = sorted(
+        str(path.relative_to(root))
+        for folder in ("foodtrain", "web")
+        for path in (root / folder).rglob("*.py")
+        if "token_urlsafe(" in path.read_text(encoding="utf-8")
+    )
     assert makers == ["foodtrain/secret_tokens.py", "foodtrain/services/users.py"]

@@ -1,4 +1,5 @@
 """Vans out of service and shops closed for dates: the rota, the planner and order taking follow them."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -40,9 +41,16 @@ def world(session):
     spare = make_van(session, branch, name="Van B")
     customer = make_customer(session, branch, shop)
     stranger_branch = make_branch(session)
-    ids = {"branch": branch.id, "shop": shop.id, "other_shop": other_shop.id, "van": van.id, "spare": spare.id,
-           "customer": customer.id, "stranger_van": make_van(session, stranger_branch).id,
-           "stranger_shop": make_shop(session, stranger_branch).id}
+    ids = {
+        "branch": branch.id,
+        "shop": shop.id,
+        "other_shop": other_shop.id,
+        "van": van.id,
+        "spare": spare.id,
+        "customer": customer.id,
+        "stranger_van": make_van(session, stranger_branch).id,
+        "stranger_shop": make_shop(session, stranger_branch).id,
+    }
     session.commit()
     return ids
 
@@ -57,8 +65,11 @@ def _count(session, model) -> int:
 def test_a_van_out_of_service_gets_no_rota_slot_and_is_not_planned_on_those_dates(session, world) -> None:
     """From the first to the last day (inclusive): no delivery slot on the rota, left out by the planner's rule."""
     take_van_out(session, world["branch"], world["van"], TUESDAY, TUESDAY + timedelta(days=7), "MOT", ACTOR, TODAY)
-    slots = {(spec.van_id, spec.date) for spec in slots_for_month(session, world["branch"], TUESDAY)
-             if spec.van_id is not None}
+    slots = {
+        (spec.van_id, spec.date)
+        for spec in slots_for_month(session, world["branch"], TUESDAY)
+        if spec.van_id is not None
+    }
     assert (world["van"], TUESDAY) not in slots and (world["van"], TUESDAY + timedelta(days=7)) not in slots
     assert (world["van"], TUESDAY + timedelta(days=14)) in slots and (world["spare"], TUESDAY) in slots
     staffing = reading.day_staffing(session, world["branch"], TUESDAY)  # no rota: every van in service goes
@@ -85,12 +96,15 @@ def test_until_further_notice_then_back_in_service(session, world) -> None:
     assert all(row.periods == () for row in vans)
 
 
-@pytest.mark.parametrize("start, end, reason, field", [
-    (TODAY - timedelta(days=1), None, "MOT", "start_date"),
-    (TUESDAY, TUESDAY - timedelta(days=1), "MOT", "end_date"),
-    (TUESDAY, None, "   ", "reason"),
-    (TUESDAY, None, "x" * 201, "reason"),
-])
+@pytest.mark.parametrize(
+    "start, end, reason, field",
+    [
+        (TODAY - timedelta(days=1), None, "MOT", "start_date"),
+        (TUESDAY, TUESDAY - timedelta(days=1), "MOT", "end_date"),
+        (TUESDAY, None, "   ", "reason"),
+        (TUESDAY, None, "x" * 201, "reason"),
+    ],
+)
 def test_bad_periods_are_refused_and_nothing_is_written(session, world, start, end, reason, field) -> None:
     """A past start, a last day before the first, no reason, a reason too long: a message, no row, no audit."""
     with pytest.raises(ValidationError) as error:
@@ -128,7 +142,8 @@ def test_taking_a_van_out_reports_its_published_round_and_the_plan_says_so(sessi
     booked = take_van_out(session, branch.id, van.id, DAY, DAY, "Broken clutch", ACTOR, DAY - timedelta(days=1))
     assert booked.round_dates == (DAY,)
     assert [(c.kind, c.text) for c in staleness.plan_changes(session, branch.id, DAY)] == [
-        ("van", "Van 1 is out of service (Broken clutch): its round has no van")]
+        ("van", "Van 1 is out of service (Broken clutch): its round has no van")
+    ]
     assert reading.day_staffing(session, branch.id, DAY).out_van_ids == frozenset()
 
 
@@ -152,8 +167,12 @@ def test_no_order_is_taken_or_moved_onto_a_day_the_shop_is_closed(session, world
 
 def test_closing_a_shop_lists_its_orders_to_move_and_opening_it_again_ends_that(session, world) -> None:
     """The orders still to deliver from that shop on those dates come back, and stay listed until moved."""
-    customer_order = make_order(session, session.get(Customer, world["customer"]),
-                                delivery_date=TUESDAY, lines=[OrderLine(position=1, item="Tea", quantity=1)])
+    customer_order = make_order(
+        session,
+        session.get(Customer, world["customer"]),
+        delivery_date=TUESDAY,
+        lines=[OrderLine(position=1, item="Tea", quantity=1)],
+    )
     order_id = customer_order.id
     session.commit()
     to_move = close_shop(session, world["branch"], world["shop"], TUESDAY, None, "No longer a partner", ACTOR, TODAY)
@@ -161,7 +180,8 @@ def test_closing_a_shop_lists_its_orders_to_move_and_opening_it_again_ends_that(
     shop, orders = closed_shop_orders(session, world["branch"], world["shop"], TODAY)
     assert shop.orders_to_move == 1 and [o.order_id for o in orders] == [order_id]
     assert {spec.shop_id for spec in slots_for_month(session, world["branch"], TUESDAY) if spec.shop_id} == {
-        world["other_shop"]}
+        world["other_shop"]
+    }
     closure_id = session.scalar(select(ShopClosure.id))
     reopen_shop(session, world["branch"], world["shop"], closure_id, ACTOR, TODAY)
     assert shops_closed(session, world["branch"], TUESDAY) == {}

@@ -1,4 +1,5 @@
 """A trainee shadowing a van's team is named on the round and its sheet, but is given no key-safe code."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,10 +22,14 @@ def test_a_shadowing_trainee_is_on_the_sheet_but_gets_no_key_safe_code(session, 
         order.customer.key_safe_code_encrypted = cipher.encrypt("4711")
     session.commit()
     plan_id = _plan(session, branch)
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(vans[0].id, vans[0].name, 100, "Ann Driver", 200, "Bob Mate", 300, "Tia Trainee")])
-    adjusting.publish_plan(session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, None,
-                           confirmed=True)
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [VanTeam(vans[0].id, vans[0].name, 100, "Ann Driver", 200, "Bob Mate", 300, "Tia Trainee")],
+    )
+    adjusting.publish_plan(
+        session, branch.id, plan_id, viewing.get_plan_view(session, branch.id, DAY).version, None, confirmed=True
+    )
 
     def codes(viewer: Actor) -> set[str]:
         sheets = printouts.delivery_sheets(session, branch.id, plan_id, None, viewer, cipher, today=DAY)
@@ -35,5 +40,12 @@ def test_a_shadowing_trainee_is_on_the_sheet_but_gets_no_key_safe_code(session, 
     assert codes(Actor(None, "mate", volunteer_id=200)) == {"4711"}
     assert codes(Actor(None, "trainee", volunteer_id=300)) == {printouts.KEY_SAFE_HELD_BY_TEAM}
     with pytest.raises(NotFoundError):
-        printouts.delivery_sheets(session, branch.id, plan_id, None,
-                                  Actor(None, "trainee", volunteer_id=300, drivers_only=True), cipher, today=DAY)
+        printouts.delivery_sheets(
+            session,
+            branch.id,
+            plan_id,
+            None,
+            Actor(None, "trainee", volunteer_id=300, drivers_only=True),
+            cipher,
+            today=DAY,
+        )

@@ -1,4 +1,5 @@
 """Shadow shifts done: a trainee's shadow seats on published rotas count down once each, after their day."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,7 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from foodtrain.models import (
-    AuditEvent, PartOfDay, Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, ShadowShift, SlotKind, VolunteerRole,
+    AuditEvent,
+    PartOfDay,
+    Rota,
+    RotaAssignment,
+    RotaRole,
+    RotaSlot,
+    RotaStatus,
+    ShadowShift,
+    SlotKind,
+    VolunteerRole,
 )
 from foodtrain.services.audit import Actor
 from foodtrain.services.errors import ValidationError
@@ -19,19 +29,30 @@ COORDINATOR = Actor(user_id=None, username="coordinator-test")
 DEC_1, DEC_8, DEC_15 = date(2026, 12, 1), date(2026, 12, 8), date(2026, 12, 15)
 
 
-def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLISHED,
-                    published_at=None):
+def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLISHED, published_at=None):
     """A rota of December with a van slot on each of ``days`` and the trainee shadowing in it."""
     published = status is RotaStatus.PUBLISHED
-    rota = Rota(branch_id=branch.id, month=date(2026, 12, 1), status=status,
-                published_month=date(2026, 12, 1) if published else None,
-                published_at=(published_at or datetime(2026, 11, 20, 10)) if published else None)
+    rota = Rota(
+        branch_id=branch.id,
+        month=date(2026, 12, 1),
+        status=status,
+        published_month=date(2026, 12, 1) if published else None,
+        published_at=(published_at or datetime(2026, 11, 20, 10)) if published else None,
+    )
     session.add(rota)
     session.flush()
     slots = []
     for day in days:
-        slot = RotaSlot(rota_id=rota.id, key=f"van{van.id}-{day:%m%d}", date=day, part_of_day=PartOfDay.WHOLE_DAY,
-                        kind=SlotKind.DELIVERY, van_id=van.id, resource=van.name, seats=2)
+        slot = RotaSlot(
+            rota_id=rota.id,
+            key=f"van{van.id}-{day:%m%d}",
+            date=day,
+            part_of_day=PartOfDay.WHOLE_DAY,
+            kind=SlotKind.DELIVERY,
+            van_id=van.id,
+            resource=van.name,
+            seats=2,
+        )
         session.add(slot)
         session.flush()
         session.add(RotaAssignment(slot_id=slot.id, role=RotaRole.SHADOW, volunteer_id=trainee.id))
@@ -43,8 +64,9 @@ def _published_rota(session, branch, van, trainee, days, status=RotaStatus.PUBLI
 def _setting(session):
     branch = make_branch(session)
     van = make_van(session, branch)
-    trainee = make_volunteer(session, branch, (VolunteerRole.DELIVERY_MATE,), is_trainee=True,
-                             shadow_shifts_remaining=3)
+    trainee = make_volunteer(
+        session, branch, (VolunteerRole.DELIVERY_MATE,), is_trainee=True, shadow_shifts_remaining=3
+    )
     session.commit()
     return branch, van, trainee
 
@@ -98,10 +120,10 @@ def test_a_missed_shift_does_not_count_or_is_given_back(session) -> None:
     session.refresh(trainee)
     assert trainee.shadow_shifts_remaining == 2
 
-    assert mark_shadow_shift_missed(session, branch.id, rota.id, first.id, missed=True, today=DEC_8,
-                                    actor=COORDINATOR)
-    assert not mark_shadow_shift_missed(session, branch.id, rota.id, first.id, missed=True, today=DEC_8,
-                                        actor=COORDINATOR)  # a double click
+    assert mark_shadow_shift_missed(session, branch.id, rota.id, first.id, missed=True, today=DEC_8, actor=COORDINATOR)
+    assert not mark_shadow_shift_missed(
+        session, branch.id, rota.id, first.id, missed=True, today=DEC_8, actor=COORDINATOR
+    )  # a double click
     session.refresh(trainee)
     assert trainee.shadow_shifts_remaining == 3
     # the 8th, marked missed on the day, never counts

@@ -1,4 +1,5 @@
 """One rule for how long a rota shift is: the hours the reports credit come from the times the rota shows."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

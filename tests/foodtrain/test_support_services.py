@@ -1,4 +1,5 @@
 """Referrals and EXTRA jobs: the rules of each service step, never double-booking, audit and erasure."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,9 +37,14 @@ TUESDAY = date(2026, 12, 8)
 
 
 def _referral(session, branch, customer, **overrides):
-    details = referrals.ReferralDetails(customer_id=customer.id, service=SupportService.EXTRA,
-                                        source=ReferralSource.GP, referred_on=TODAY, referrer_name="Dr Brown",
-                                        **overrides)
+    details = referrals.ReferralDetails(
+        customer_id=customer.id,
+        service=SupportService.EXTRA,
+        source=ReferralSource.GP,
+        referred_on=TODAY,
+        referrer_name="Dr Brown",
+        **overrides,
+    )
     return referrals.create_referral(session, branch.id, details, actor=ACTOR, form_token="", today=TODAY)
 
 
@@ -46,16 +52,33 @@ def test_referral_needs_who_referred_unless_self_and_is_branch_scoped(session) -
     branch, other = make_branch(session), make_branch(session)
     customer = make_customer(session, branch)
     with pytest.raises(ValidationError) as error:
-        referrals.create_referral(session, branch.id, referrals.ReferralDetails(
-            customer_id=customer.id, service=SupportService.BEFRIENDING, source=ReferralSource.FAMILY,
-            referred_on=TODAY), actor=ACTOR, form_token="", today=TODAY)
+        referrals.create_referral(
+            session,
+            branch.id,
+            referrals.ReferralDetails(
+                customer_id=customer.id,
+                service=SupportService.BEFRIENDING,
+                source=ReferralSource.FAMILY,
+                referred_on=TODAY,
+            ),
+            actor=ACTOR,
+            form_token="",
+            today=TODAY,
+        )
     assert "referrer_name" in error.value.field_errors
     with pytest.raises(ValidationError) as error:
         _referral(session, other, customer)
     assert "customer_id" in error.value.field_errors
-    self_id = referrals.create_referral(session, branch.id, referrals.ReferralDetails(
-        customer_id=customer.id, service=SupportService.BEFRIENDING, source=ReferralSource.SELF,
-        referred_on=TODAY), actor=ACTOR, form_token="", today=TODAY)
+    self_id = referrals.create_referral(
+        session,
+        branch.id,
+        referrals.ReferralDetails(
+            customer_id=customer.id, service=SupportService.BEFRIENDING, source=ReferralSource.SELF, referred_on=TODAY
+        ),
+        actor=ACTOR,
+        form_token="",
+        today=TODAY,
+    )
     with pytest.raises(NotFoundError):
         referrals.get_referral(session, other.id, self_id)
 
@@ -63,8 +86,9 @@ def test_referral_needs_who_referred_unless_self_and_is_branch_scoped(session) -
 def test_resubmitted_referral_form_creates_one_referral(session) -> None:
     branch = make_branch(session)
     customer = make_customer(session, branch)
-    details = referrals.ReferralDetails(customer_id=customer.id, service=SupportService.EXTRA,
-                                        source=ReferralSource.SELF, referred_on=TODAY)
+    details = referrals.ReferralDetails(
+        customer_id=customer.id, service=SupportService.EXTRA, source=ReferralSource.SELF, referred_on=TODAY
+    )
     first = referrals.create_referral(session, branch.id, details, actor=ACTOR, form_token="tok-1", today=TODAY)
     second = referrals.create_referral(session, branch.id, details, actor=ACTOR, form_token="tok-1", today=TODAY)
     assert first == second and len(session.scalars(select(Referral)).all()) == 1
@@ -76,17 +100,35 @@ def test_accepting_needs_consent_declining_needs_a_reason_and_waiting_list_shrin
     first, second = _referral(session, branch, customer), _referral(session, branch, customer)
     assert [r.id for r in referrals.waiting_list(session, branch.id)] == [first, second]
     with pytest.raises(ValidationError) as error:
-        referrals.decide_referral(session, branch.id, first, ReferralOutcome.ACCEPTED, expected_version=1,
-                                  actor=ACTOR, today=TODAY)
+        referrals.decide_referral(
+            session, branch.id, first, ReferralOutcome.ACCEPTED, expected_version=1, actor=ACTOR, today=TODAY
+        )
     assert "consent_recorded" in error.value.field_errors
     with pytest.raises(ValidationError) as error:
-        referrals.decide_referral(session, branch.id, second, ReferralOutcome.DECLINED, expected_version=1,
-                                  actor=ACTOR, today=TODAY)
+        referrals.decide_referral(
+            session, branch.id, second, ReferralOutcome.DECLINED, expected_version=1, actor=ACTOR, today=TODAY
+        )
     assert "decline_reason" in error.value.field_errors
-    referrals.decide_referral(session, branch.id, first, ReferralOutcome.ACCEPTED, consent_recorded=True,
-                              expected_version=1, actor=ACTOR, today=TODAY)
-    referrals.decide_referral(session, branch.id, second, ReferralOutcome.DECLINED, decline_reason="Moved away",
-                              expected_version=1, actor=ACTOR, today=TODAY)
+    referrals.decide_referral(
+        session,
+        branch.id,
+        first,
+        ReferralOutcome.ACCEPTED,
+        consent_recorded=True,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
+    referrals.decide_referral(
+        session,
+        branch.id,
+        second,
+        ReferralOutcome.DECLINED,
+        decline_reason="Moved away",
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     assert referrals.waiting_list(session, branch.id) == []
     accepted = session.get(Referral, first)
     assert accepted.consent_on == TODAY and accepted.outcome_on == TODAY
@@ -98,8 +140,10 @@ def _extra_setup(session):
     branch = make_branch(session)
     customer = make_customer(session, branch)
     task = ExtraTaskType(branch_id=branch.id, name="Hanging curtains")
-    task.prices = [ExtraPrice(effective_from=date(2020, 1, 1), price_pence=500),
-                   ExtraPrice(effective_from=TUESDAY, price_pence=600)]
+    task.prices = [
+        ExtraPrice(effective_from=date(2020, 1, 1), price_pence=500),
+        ExtraPrice(effective_from=TUESDAY, price_pence=600),
+    ]
     session.add(task)
     session.flush()
 
@@ -114,9 +158,14 @@ def _extra_setup(session):
 
 
 def _request(session, branch, customer, task):
-    return extra.request_job(session, branch.id, extra.JobRequest(customer.id, task.id, "Bedroom curtains",
-                                                                   frozenset({1, 3})), actor=ACTOR, form_token="",
-                             today=TODAY)
+    return extra.request_job(
+        session,
+        branch.id,
+        extra.JobRequest(customer.id, task.id, "Bedroom curtains", frozenset({1, 3})),
+        actor=ACTOR,
+        form_token="",
+        today=TODAY,
+    )
 
 
 def test_price_comes_from_the_list_on_the_day(session) -> None:
@@ -126,8 +175,17 @@ def test_price_comes_from_the_list_on_the_day(session) -> None:
     job_id = _request(session, branch, customer, task)
     job = session.get(ExtraJob, job_id)
     assert job.price_pence == 500 and extra.weekdays_of(job.preferred_weekdays_mask) == [1, 3]
-    extra.schedule_job(session, branch.id, job_id, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
-                       expected_version=job.version, actor=ACTOR, today=TODAY)
+    extra.schedule_job(
+        session,
+        branch.id,
+        job_id,
+        volunteer_id=helper.id,
+        on=TUESDAY,
+        part=DayPart.MORNING,
+        expected_version=job.version,
+        actor=ACTOR,
+        today=TODAY,
+    )
     assert session.get(ExtraJob, job_id).price_pence == 600
     assert extra.price_on(session, task.id, date(2019, 12, 31)) is None
 
@@ -140,8 +198,17 @@ def test_candidates_have_the_skill_and_pvg_and_free_ones_come_first(session) -> 
     make_volunteer(session, branch, first_name="Unskilled")
     first = _request(session, branch, customer, task)
     second = _request(session, branch, customer, task)
-    extra.schedule_job(session, branch.id, first, volunteer_id=busy.id, on=TUESDAY, part=DayPart.MORNING,
-                       expected_version=1, actor=ACTOR, today=TODAY)
+    extra.schedule_job(
+        session,
+        branch.id,
+        first,
+        volunteer_id=busy.id,
+        on=TUESDAY,
+        part=DayPart.MORNING,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     found = extra.candidates(session, branch.id, second, TUESDAY, DayPart.MORNING)
     assert [(c.volunteer_id, c.free) for c in found] == [(free.id, True), (busy.id, False)]
     assert "EXTRA job" in found[1].reasons[0]
@@ -153,17 +220,46 @@ def test_scheduling_refuses_a_clash_no_pvg_no_skill(session) -> None:
     pending = volunteer(pvg_status=PvgStatus.PENDING, pvg_issued_on=None)
     unskilled = make_volunteer(session, branch)
     first, second = _request(session, branch, customer, task), _request(session, branch, customer, task)
-    extra.schedule_job(session, branch.id, first, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
-                       expected_version=1, actor=ACTOR, today=TODAY)
+    extra.schedule_job(
+        session,
+        branch.id,
+        first,
+        volunteer_id=helper.id,
+        on=TUESDAY,
+        part=DayPart.MORNING,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     for who, message in ((helper, "not free"), (pending, "PVG"), (unskilled, "skill")):
         with pytest.raises(ValidationError, match=message):
-            extra.schedule_job(session, branch.id, second, volunteer_id=who.id, on=TUESDAY, part=DayPart.MORNING,
-                               expected_version=1, actor=ACTOR, today=TODAY)
-    extra.schedule_job(session, branch.id, second, volunteer_id=helper.id, on=TUESDAY, part=DayPart.AFTERNOON,
-                       expected_version=1, actor=ACTOR, today=TODAY)
+            extra.schedule_job(
+                session,
+                branch.id,
+                second,
+                volunteer_id=who.id,
+                on=TUESDAY,
+                part=DayPart.MORNING,
+                expected_version=1,
+                actor=ACTOR,
+                today=TODAY,
+            )
+    extra.schedule_job(
+        session,
+        branch.id,
+        second,
+        volunteer_id=helper.id,
+        on=TUESDAY,
+        part=DayPart.AFTERNOON,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     jobs = extra.volunteer_extra_jobs(session, branch.id, helper.id, TODAY)
-    assert [(j.scheduled_date, j.part_of_day) for j in jobs] == [(TUESDAY, DayPart.MORNING),
-                                                                  (TUESDAY, DayPart.AFTERNOON)]
+    assert [(j.scheduled_date, j.part_of_day) for j in jobs] == [
+        (TUESDAY, DayPart.MORNING),
+        (TUESDAY, DayPart.AFTERNOON),
+    ]
 
 
 def test_completion_records_time_and_payment_and_the_sheet_prints(session) -> None:
@@ -172,19 +268,55 @@ def test_completion_records_time_and_payment_and_the_sheet_prints(session) -> No
     job_id = _request(session, branch, customer, task)
     with pytest.raises(ValidationError):
         extra.job_sheet_pdf(session, branch.id, job_id, actor=ACTOR)
-    extra.schedule_job(session, branch.id, job_id, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
-                       expected_version=1, actor=ACTOR, today=TODAY)
+    extra.schedule_job(
+        session,
+        branch.id,
+        job_id,
+        volunteer_id=helper.id,
+        on=TUESDAY,
+        part=DayPart.MORNING,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     pdf = extra.job_sheet_pdf(session, branch.id, job_id, actor=ACTOR)
     assert pdf.startswith(b"%PDF")
     with pytest.raises(ValidationError, match="cannot be done yet"):
-        extra.complete_job(session, branch.id, job_id, time_spent_min=45, amount_paid_pence=600,
-                           payment_method=PaymentMethod.CASH, expected_version=2, actor=ACTOR, today=TODAY)
+        extra.complete_job(
+            session,
+            branch.id,
+            job_id,
+            time_spent_min=45,
+            amount_paid_pence=600,
+            payment_method=PaymentMethod.CASH,
+            expected_version=2,
+            actor=ACTOR,
+            today=TODAY,
+        )
     with pytest.raises(ValidationError) as error:
-        extra.complete_job(session, branch.id, job_id, time_spent_min=0, amount_paid_pence=600, payment_method=None,
-                           expected_version=2, actor=ACTOR, today=TUESDAY)
+        extra.complete_job(
+            session,
+            branch.id,
+            job_id,
+            time_spent_min=0,
+            amount_paid_pence=600,
+            payment_method=None,
+            expected_version=2,
+            actor=ACTOR,
+            today=TUESDAY,
+        )
     assert {"time_spent_min", "payment_method"} <= set(error.value.field_errors)
-    extra.complete_job(session, branch.id, job_id, time_spent_min=45, amount_paid_pence=600,
-                       payment_method=PaymentMethod.CASH, expected_version=2, actor=ACTOR, today=TUESDAY)
+    extra.complete_job(
+        session,
+        branch.id,
+        job_id,
+        time_spent_min=45,
+        amount_paid_pence=600,
+        payment_method=PaymentMethod.CASH,
+        expected_version=2,
+        actor=ACTOR,
+        today=TUESDAY,
+    )
     job = session.get(ExtraJob, job_id)
     assert (job.status, job.time_spent_min, job.amount_paid_pence) == (ExtraJobStatus.COMPLETED, 45, 600)
     actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "extra_job")))
@@ -206,14 +338,25 @@ def test_a_retired_kind_of_job_keeps_its_history_but_is_no_longer_offered(sessio
         _request(session, branch, customer, task)
     assert "task_type_id" in error.value.field_errors
     with pytest.raises(ValidationError, match="retired"):
-        extra.add_price(session, branch.id, task_name=task.name, effective_from=date(2027, 1, 1), price_pence=700,
-                        actor=ACTOR)
+        extra.add_price(
+            session, branch.id, task_name=task.name, effective_from=date(2027, 1, 1), price_pence=700, actor=ACTOR
+        )
     # saving the volunteer's profile (whose form no longer lists the retired job) keeps that skill
     save_support_profile(session, branch.id, helper.id, SupportProfileDetails(task_type_ids=frozenset()), actor=ACTOR)
-    assert session.scalars(select(VolunteerSkill.task_type_id).where(
-        VolunteerSkill.volunteer_id == helper.id)).all() == [task.id]
-    extra.schedule_job(session, branch.id, waiting, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
-                       expected_version=1, actor=ACTOR, today=TODAY)
+    assert session.scalars(
+        select(VolunteerSkill.task_type_id).where(VolunteerSkill.volunteer_id == helper.id)
+    ).all() == [task.id]
+    extra.schedule_job(
+        session,
+        branch.id,
+        waiting,
+        volunteer_id=helper.id,
+        on=TUESDAY,
+        part=DayPart.MORNING,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     assert session.get(ExtraJob, waiting).price_pence == 600
     extra.set_task_type_offered(session, branch.id, task.id, offered=True, actor=ACTOR)
     assert _request(session, branch, customer, task)
@@ -247,8 +390,17 @@ def test_subject_export_includes_the_new_records(session) -> None:
     helper = volunteer()
     _referral(session, branch, customer)
     job_id = _request(session, branch, customer, task)
-    extra.schedule_job(session, branch.id, job_id, volunteer_id=helper.id, on=TUESDAY, part=DayPart.MORNING,
-                       expected_version=1, actor=ACTOR, today=TODAY)
+    extra.schedule_job(
+        session,
+        branch.id,
+        job_id,
+        volunteer_id=helper.id,
+        on=TUESDAY,
+        part=DayPart.MORNING,
+        expected_version=1,
+        actor=ACTOR,
+        today=TODAY,
+    )
     data = json.loads(export_subject(session, Customer, customer.id, branch.id, Actor(None)).to_json())["data"]
     assert data["referrals"][0]["referrer_name"] == "Dr Brown" and data["extra_jobs"][0]["id"] == job_id
     data = json.loads(export_subject(session, Volunteer, helper.id, branch.id, Actor(None)).to_json())["data"]

@@ -1,5 +1,6 @@
 """A volunteer's calendar and its secret feed: events from plain values, befriending visits, tokens stored hashed,
 revoked or replaced URLs find nothing, and nobody else's time or any customer's data gets in."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -46,24 +47,40 @@ def _uids(text: str) -> set[str]:
 
 def test_events_come_from_plain_values_in_time_order() -> None:
     """Shifts, EXTRA jobs and visits become one time-ordered list; the job shows its task and town only."""
-    shift = Shift(5, date(2026, 12, 9), PartOfDay.MORNING, SlotKind.DELIVERY, "Van 1", RotaRole.DRIVER,
-                  ("Ann Bell (delivery mate)",), "Dumfries")
+    shift = Shift(
+        5,
+        date(2026, 12, 9),
+        PartOfDay.MORNING,
+        SlotKind.DELIVERY,
+        "Van 1",
+        RotaRole.DRIVER,
+        ("Ann Bell (delivery mate)",),
+        "Dumfries",
+    )
     job = ExtraJobEntry(8, "Change a bulb", datetime(2026, 12, 8, 9, 30), datetime(2026, 12, 8, 12, 30), "Annan")
     visit = BefriendingVisit(3, datetime(2026, 12, 7, 13, 30), datetime(2026, 12, 7, 16, 30))
     events = calendar_events(7, [shift], [job], [visit], host="example.org")
-    assert [event.uid for event in events] == ["befriending-3-20261207@example.org", "extra-job-8@example.org",
-                                               "rota-slot-5-volunteer-7@example.org"]
+    assert [event.uid for event in events] == [
+        "befriending-3-20261207@example.org",
+        "extra-job-8@example.org",
+        "rota-slot-5-volunteer-7@example.org",
+    ]
     assert events[1].summary == "Food Train EXTRA: Change a bulb" and events[1].location == "Annan"
     assert "With: Ann Bell (delivery mate)" in events[2].description
     assert events[0].summary == "Food Train: befriending visit" and events[0].location == ""
 
 
 def _rota_with_shifts(session: Session, branch, shifts: list[tuple[int, date]]) -> None:
-    rota = Rota(branch_id=branch.id, month=TODAY.replace(day=1), status=RotaStatus.PUBLISHED,
-                published_month=TODAY.replace(day=1))
+    rota = Rota(
+        branch_id=branch.id,
+        month=TODAY.replace(day=1),
+        status=RotaStatus.PUBLISHED,
+        published_month=TODAY.replace(day=1),
+    )
     for n, (volunteer_id, day) in enumerate(shifts):
-        slot = RotaSlot(key=f"office-{n}", date=day, part_of_day=PartOfDay.MORNING, kind=SlotKind.OFFICE,
-                        resource="Office", seats=1)
+        slot = RotaSlot(
+            key=f"office-{n}", date=day, part_of_day=PartOfDay.MORNING, kind=SlotKind.OFFICE, resource="Office", seats=1
+        )
         slot.assignments.append(RotaAssignment(role=RotaRole.OFFICE, volunteer_id=volunteer_id))
         rota.slots.append(slot)
     session.add(rota)
@@ -71,11 +88,18 @@ def _rota_with_shifts(session: Session, branch, shifts: list[tuple[int, date]]) 
 
 
 def _match(session: Session, branch, volunteer, **overrides) -> BefriendingMatch:
-    customer = make_customer(session, branch, first_name="Morag", last_name="Secretname",
-                             address_line1="12 Hidden Lane")
-    fields = {"branch_id": branch.id, "customer_id": customer.id, "volunteer_id": volunteer.id,
-              "started_on": date(2026, 11, 1), "weekday": 2, "part_of_day": DayPart.AFTERNOON,
-              "next_review_on": date(2027, 2, 1)}
+    customer = make_customer(
+        session, branch, first_name="Morag", last_name="Secretname", address_line1="12 Hidden Lane"
+    )
+    fields = {
+        "branch_id": branch.id,
+        "customer_id": customer.id,
+        "volunteer_id": volunteer.id,
+        "started_on": date(2026, 11, 1),
+        "weekday": 2,
+        "part_of_day": DayPart.AFTERNOON,
+        "next_review_on": date(2027, 2, 1),
+    }
     match = BefriendingMatch(**(fields | overrides))
     session.add(match)
     session.commit()
@@ -87,8 +111,9 @@ def test_befriending_visits_are_weekly_from_the_start_to_the_end(session: Sessio
     branch = make_branch(session)
     volunteer = make_volunteer(session, branch)
     match = _match(session, branch, volunteer, started_on=date(2026, 12, 10))  # weekday 2 = Wednesday
-    _match(session, branch, volunteer, status=BefriendingStatus.ENDED, ended_on=date(2026, 12, 1),
-           end_reason="Moved away")
+    _match(
+        session, branch, volunteer, status=BefriendingStatus.ENDED, ended_on=date(2026, 12, 1), end_reason="Moved away"
+    )
     visits = befriending_visits(session, branch.id, volunteer.id, TODAY, 28)
     assert [visit.start for visit in visits] == [datetime(2026, 12, d, 13, 30) for d in (16, 23, 30)]
     assert {visit.match_id for visit in visits} == {match.id}

@@ -1,4 +1,5 @@
 """The charity's words for plans, dates and jobs (foodtrain.wording)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,15 +12,18 @@ from foodtrain.services.rota import GENERATE_JOB_KIND
 from rota.domain import PART_OF_DAY_WORDS
 
 
-@pytest.mark.parametrize(("cost", "best", "words"), [
-    (21692, 21692, "the best possible"),
-    (21692, 21692.4, "the best possible"),
-    (1000, 980, "within 2 % of the best possible"),
-    (1000, 999, "within 1 % of the best possible"),
-    (34257, 0, "best found in the time given"),
-    (0, 0, "the best possible"),
-    (None, None, "not yet known"),
-])
+@pytest.mark.parametrize(
+    ("cost", "best", "words"),
+    [
+        (21692, 21692, "the best possible"),
+        (21692, 21692.4, "the best possible"),
+        (1000, 980, "within 2 % of the best possible"),
+        (1000, 999, "within 1 % of the best possible"),
+        (34257, 0, "best found in the time given"),
+        (0, 0, "the best possible"),
+        (None, None, "not yet known"),
+    ],
+)
 def test_plan_quality_in_words(cost, best, words) -> None:
     """A plan is rated against the best possible, rounded up to whole per cent; no claim without a bound."""
     assert wording.plan_quality(cost, best) == words

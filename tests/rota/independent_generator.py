@@ -38,7 +38,7 @@ def independent_month(seed: int, volunteers: int = 90, vans: int = 4, clique_siz
         if wd < 5:
             slots.append(Slot(f"d{tag}off", d, "afternoon", "office", "desk", 1))
     ids = [f"p{i:03d}" for i in range(volunteers)]
-    cliques = [ids[i:i + clique_size] for i in range(0, len(ids), clique_size)]
+    cliques = [ids[i : i + clique_size] for i in range(0, len(ids), clique_size)]
     vols = []
     for i, vid in enumerate(ids):
         roles = set(rng.sample(["driver", "delivery_mate", "list_collector", "shopper", "office"], rng.randint(1, 3)))
@@ -49,18 +49,27 @@ def independent_month(seed: int, volunteers: int = 90, vans: int = 4, clique_siz
         never = frozenset(x for x in rival if rng.random() < 0.6)
         friends = frozenset(x for x in clique if x != vid and rng.random() < 0.3) - never
         trainee = rng.random() < 0.15
-        vols.append(Volunteer(
-            id=vid, roles=frozenset(roles), availability=avail,
-            wished_shifts_per_month=wished_shifts_from_frequency(rng.choice(["weekly", "fortnightly", "monthly"]),
-                                                                 MONTH),
-            max_shifts_per_week=rng.choice([1, 2]), driver_approved=rng.random() < 0.8,
-            pvg_status=rng.choice(["cleared"] * 8 + ["pending", "not_needed"]),
-            pvg_date=MONTH.first_day + dt.timedelta(days=rng.randint(-400, 20)), trainee=trainee,
-            shadow_shifts_needed=rng.randint(1, 3) if trainee else 0,
-            dates_away=frozenset(d for d in MONTH.dates() if rng.random() < 0.05),
-            preferred_partners=friends, never_partners=never, happy_to_do_extra=rng.random() < 0.5,
-            max_consecutive_days=rng.randint(1, 4),
-        ))
+        vols.append(
+            Volunteer(
+                id=vid,
+                roles=frozenset(roles),
+                availability=avail,
+                wished_shifts_per_month=wished_shifts_from_frequency(
+                    rng.choice(["weekly", "fortnightly", "monthly"]), MONTH
+                ),
+                max_shifts_per_week=rng.choice([1, 2]),
+                driver_approved=rng.random() < 0.8,
+                pvg_status=rng.choice(["cleared"] * 8 + ["pending", "not_needed"]),
+                pvg_date=MONTH.first_day + dt.timedelta(days=rng.randint(-400, 20)),
+                trainee=trainee,
+                shadow_shifts_needed=rng.randint(1, 3) if trainee else 0,
+                dates_away=frozenset(d for d in MONTH.dates() if rng.random() < 0.05),
+                preferred_partners=friends,
+                never_partners=never,
+                happy_to_do_extra=rng.random() < 0.5,
+                max_consecutive_days=rng.randint(1, 4),
+            )
+        )
     return RotaProblem(month=MONTH, slots=tuple(slots), volunteers=tuple(vols))
 
 
@@ -79,12 +88,21 @@ def main(argv: list[str] | None = None) -> int:
         cpu = time.process_time()
         r = solve(p, Params(time_limit_s=args.time_limit_s, seed=seed))
         cpu_s = time.process_time() - cpu
-        row = dict(seed=seed, seats=sum(s.seats for s in p.slots), status=r.status, time_s=round(r.wall_time_s, 2),
-                   cpu_s=round(cpu_s, 2),
-                   first_full_s=r.first_full_rota_s and round(r.first_full_rota_s, 2),
-                   first_cp_s=r.first_solution_s and round(r.first_solution_s, 2), gap=round(r.gap, 4),
-                   filled=r.seats_filled, greedy_filled=len(g), greedy_s=round(g_s, 2),
-                   violations=len(check(p, r.assignments)), fillable_empty=len(fillable_seats(p, r.assignments)))
+        row = dict(
+            seed=seed,
+            seats=sum(s.seats for s in p.slots),
+            status=r.status,
+            time_s=round(r.wall_time_s, 2),
+            cpu_s=round(cpu_s, 2),
+            first_full_s=r.first_full_rota_s and round(r.first_full_rota_s, 2),
+            first_cp_s=r.first_solution_s and round(r.first_solution_s, 2),
+            gap=round(r.gap, 4),
+            filled=r.seats_filled,
+            greedy_filled=len(g),
+            greedy_s=round(g_s, 2),
+            violations=len(check(p, r.assignments)),
+            fillable_empty=len(fillable_seats(p, r.assignments)),
+        )
         rows.append(row)
         print(row, flush=True)
     for key in ("time_s", "cpu_s", "first_full_s", "gap", "filled", "greedy_filled", "greedy_s"):

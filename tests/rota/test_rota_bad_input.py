@@ -65,15 +65,18 @@ def test_misspelled_slot_key_is_refused():
     _refused(data, r"slots\[0\] \(main-0301-lists1\)\.seat: unknown key; did you mean 'seats'")
 
 
-@pytest.mark.parametrize("month, field", [
-    ({"year": "abc", "month": 3}, r"month\.year: must be a whole number"),
-    ({"year": 2027}, r"month\.month: is required"),
-    ({"year": 2027, "month": 13}, r"month\.month: must be 1\.\.12"),
-    ("2027/03", r"month: must be 'YYYY-MM'"),
-    ("abc-de", r"month: must be 'YYYY-MM'"),
-    (202703, r"month: must be 'YYYY-MM' or"),
-    (None, r"month: must be 'YYYY-MM' or"),
-])
+@pytest.mark.parametrize(
+    "month, field",
+    [
+        ({"year": "abc", "month": 3}, r"month\.year: must be a whole number"),
+        ({"year": 2027}, r"month\.month: is required"),
+        ({"year": 2027, "month": 13}, r"month\.month: must be 1\.\.12"),
+        ("2027/03", r"month: must be 'YYYY-MM'"),
+        ("abc-de", r"month: must be 'YYYY-MM'"),
+        (202703, r"month: must be 'YYYY-MM' or"),
+        (None, r"month: must be 'YYYY-MM' or"),
+    ],
+)
 def test_bad_month(month, field):
     """Month as a non-numeric year, missing month, out of range, wrong format or wrong type."""
     data = _data()
@@ -126,8 +129,9 @@ def test_bad_availability_entries(entry):
     assert _vid(data) in msg
 
 
-@pytest.mark.parametrize("field", ["dates_away", "roles", "availability", "never_partners", "preferred_partners",
-                                   "preferred_weekdays"])
+@pytest.mark.parametrize(
+    "field", ["dates_away", "roles", "availability", "never_partners", "preferred_partners", "preferred_weekdays"]
+)
 def test_list_fields_given_null(field):
     """dates_away: null, roles: null (and every list field) -> 'must be a list', naming the volunteer."""
     data = _data()
@@ -135,22 +139,27 @@ def test_list_fields_given_null(field):
     assert _vid(data) in msg
 
 
-@pytest.mark.parametrize("field, value", [("driver_approved", "yes"), ("trainee", 1), ("name", 5),
-                                          ("pvg_date", 20270101), ("pvg_status", None), ("id", 17)])
+@pytest.mark.parametrize(
+    "field, value",
+    [("driver_approved", "yes"), ("trainee", 1), ("name", 5), ("pvg_date", 20270101), ("pvg_status", None), ("id", 17)],
+)
 def test_wrong_scalar_types_on_a_volunteer(field, value):
     """Booleans, strings and dates of the wrong JSON type are refused by field name."""
     _refused(_vol(_data(), **{field: value}), rf"{field}")
 
 
-@pytest.mark.parametrize("field, value, match", [
-    ("max_consecutive_days", 10**7, r"must be <= 31"),
-    ("wished_shifts_per_month", 10**6, r"must be <= 62"),
-    ("wished_shifts_per_month", 10**7, r"must be <= 62"),
-    ("max_shifts_per_week", 100, r"must be <= 14"),
-    ("shadow_shifts_needed", 10**9, r"must be <= 62"),
-    ("wished_shifts_per_month", -1, r"must be >= 0"),
-    ("wished_shifts_per_month", 2.5, r"must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("max_consecutive_days", 10**7, r"must be <= 31"),
+        ("wished_shifts_per_month", 10**6, r"must be <= 62"),
+        ("wished_shifts_per_month", 10**7, r"must be <= 62"),
+        ("max_shifts_per_week", 100, r"must be <= 14"),
+        ("shadow_shifts_needed", 10**9, r"must be <= 62"),
+        ("wished_shifts_per_month", -1, r"must be >= 0"),
+        ("wished_shifts_per_month", 2.5, r"must be a whole number"),
+    ],
+)
 def test_counts_out_of_range_name_the_volunteer(field, value, match):
     """Huge counts that once made the model swell past its time limit are refused; the message names the volunteer."""
     data = _data()
@@ -174,8 +183,18 @@ def test_wish_given_twice():
     _refused(_vol(_data(), wished_frequency="weekly"), r"not both")
 
 
-@pytest.mark.parametrize("field, value", [("seats", "2"), ("seats", 1000), ("kind", "party"), ("part_of_day", 3),
-                                          ("resource", ""), ("date", "2027-02-30"), ("branch", None)])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("seats", "2"),
+        ("seats", 1000),
+        ("kind", "party"),
+        ("part_of_day", 3),
+        ("resource", ""),
+        ("date", "2027-02-30"),
+        ("branch", None),
+    ],
+)
 def test_bad_slot_fields_name_the_slot(field, value):
     """Slot fields of the wrong type or out of range name the slot."""
     data = _data()
@@ -195,24 +214,30 @@ def test_history_not_a_list_and_bad_role():
     _refused(data, r"history\[\]\.role: unknown role")
 
 
-@pytest.mark.parametrize("params, match", [
-    ({"time_limt_s": 5}, r"params\.time_limt_s: unknown key; did you mean 'time_limit_s'"),
-    ({"weights": {"fill_seats": 5}}, r"params\.weights\.fill_seats: unknown key; did you mean 'fill_seat'"),
-    ({"weights": {"fill_seat": "high"}}, r"params\.weights\.fill_seat: must be a whole number"),
-    ({"weights": {"fill_seat": 10**12}}, r"params\.weights\.fill_seat: must be <= "),
-    ({"weights": 3}, r"params\.weights: must be an object"),
-    ({"time_limit_s": "10"}, r"params\.time_limit_s: must be a number"),
-    ({"time_limit_s": 10**9}, r"params\.time_limit_s: must be > 0 and <= 3600"),
-    ({"workers": 0}, r"params\.workers: must be >= 1"),
-    ({"num_workers": 0}, r"params\.workers: must be >= 1"),
-    ({"workers": 2, "num_workers": 3}, r"params\.workers: given twice, as 'workers' \(2\) and as its older name "
-                                       r"'num_workers' \(3\); give only 'workers'"),
-    ({"workers": 2, "num_workers": "2"}, r"params\.workers: given twice"),
-    ({"num_worker": 2}, r"params\.num_worker: unknown key; did you mean 'workers'"),
-    ({"use_greedy_hint": "no"}, r"params\.use_greedy_hint: must be true or false"),
-    ({"relative_gap_limit": 5}, r"params\.relative_gap_limit"),
-    (7, r"^params: must be an object"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"time_limt_s": 5}, r"params\.time_limt_s: unknown key; did you mean 'time_limit_s'"),
+        ({"weights": {"fill_seats": 5}}, r"params\.weights\.fill_seats: unknown key; did you mean 'fill_seat'"),
+        ({"weights": {"fill_seat": "high"}}, r"params\.weights\.fill_seat: must be a whole number"),
+        ({"weights": {"fill_seat": 10**12}}, r"params\.weights\.fill_seat: must be <= "),
+        ({"weights": 3}, r"params\.weights: must be an object"),
+        ({"time_limit_s": "10"}, r"params\.time_limit_s: must be a number"),
+        ({"time_limit_s": 10**9}, r"params\.time_limit_s: must be > 0 and <= 3600"),
+        ({"workers": 0}, r"params\.workers: must be >= 1"),
+        ({"num_workers": 0}, r"params\.workers: must be >= 1"),
+        (
+            {"workers": 2, "num_workers": 3},
+            r"params\.workers: given twice, as 'workers' \(2\) and as its older name "
+            r"'num_workers' \(3\); give only 'workers'",
+        ),
+        ({"workers": 2, "num_workers": "2"}, r"params\.workers: given twice"),
+        ({"num_worker": 2}, r"params\.num_worker: unknown key; did you mean 'workers'"),
+        ({"use_greedy_hint": "no"}, r"params\.use_greedy_hint: must be true or false"),
+        ({"relative_gap_limit": 5}, r"params\.relative_gap_limit"),
+        (7, r"^params: must be an object"),
+    ],
+)
 def test_bad_params(params, match):
     """Unknown params keys or weights (with the nearest name), wrong types and out-of-range values."""
     with pytest.raises(RotaInputError, match=match):
@@ -222,7 +247,8 @@ def test_bad_params(params, match):
 def test_good_params_and_weights_are_read():
     """A valid params object gives the same Params as built in Python."""
     assert params_from_json({"time_limit_s": 3, "weights": {"fill_seat": 900}}) == Params(
-        time_limit_s=3, weights=Weights(fill_seat=900))
+        time_limit_s=3, weights=Weights(fill_seat=900)
+    )
 
 
 def test_older_num_workers_spelling_is_read_as_workers():
@@ -236,14 +262,20 @@ def test_older_num_workers_spelling_is_read_as_workers():
 def test_rota_input_error_has_the_shape_of_routings_problem_error():
     """Both libraries' bad-input errors take ``field`` and ``message``, keep them, read "field: message", are
     ValueErrors under their library's own base class; every rota input error is still a RotaInputError."""
-    for error in (RotaInputError(field="params.workers", message="must be >= 1"),
-                  routing.ProblemError(field="params.workers", message="must be >= 1")):
+    for error in (
+        RotaInputError(field="params.workers", message="must be >= 1"),
+        routing.ProblemError(field="params.workers", message="must be >= 1"),
+    ):
         assert str(error) == "params.workers: must be >= 1"
         assert (error.field, error.message) == ("params.workers", "must be >= 1")
         assert isinstance(error, ValueError)
     assert issubclass(RotaInputError, rota.RotaError) and issubclass(routing.ProblemError, routing.RoutingError)
-    for subclass in (rota.UnknownVolunteerError, rota.DateOutsideMonthError, rota.NegativeCountError,
-                     rota.DuplicateIdError):
+    for subclass in (
+        rota.UnknownVolunteerError,
+        rota.DateOutsideMonthError,
+        rota.NegativeCountError,
+        rota.DuplicateIdError,
+    ):
         assert issubclass(subclass, RotaInputError)
     with pytest.raises(rota.NegativeCountError) as info:
         Params(workers=0)
@@ -270,6 +302,7 @@ def test_too_many_list_entries_refused():
 
 # --- the CLI: exit 2, the message on stderr, no traceback, quickly ------------------------------
 
+
 def _cli(tmp_path, capsys, content: bytes, *extra: str) -> str:
     f = tmp_path / "p.json"
     f.write_bytes(content)
@@ -281,13 +314,16 @@ def _cli(tmp_path, capsys, content: bytes, *extra: str) -> str:
     return err
 
 
-@pytest.mark.parametrize("content, match", [
-    (b"null", "problem: must be an object"),
-    (b"42", "problem: must be an object"),
-    (b"\xff\xfe{not utf8", "is not UTF-8"),
-    (b"{\"month\": ", "is not valid JSON"),
-    (b"{\"month\": NaN}", "NaN is not a number JSON allows"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"null", "problem: must be an object"),
+        (b"42", "problem: must be an object"),
+        (b"\xff\xfe{not utf8", "is not UTF-8"),
+        (b'{"month": ', "is not valid JSON"),
+        (b'{"month": NaN}', "NaN is not a number JSON allows"),
+    ],
+)
 def test_cli_unreadable_files_exit_2(tmp_path, capsys, content, match):
     """null / 42 / non-UTF-8 / truncated JSON / NaN: exit 2 with a message naming the problem."""
     assert match in _cli(tmp_path, capsys, content)

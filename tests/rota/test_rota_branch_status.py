@@ -1,4 +1,5 @@
 """A multi-branch solve reports each branch's status; the overall status is the worst branch's."""
+
 from __future__ import annotations
 
 import json
@@ -20,15 +21,19 @@ def test_worst_status_orders_optimal_feasible_no_solution():
 
 
 def test_one_branch_without_a_cp_sat_rota_does_not_hide_the_others_proven_optimal():
-    slots = [make_slot("east-office", branch="east"), make_slot("west-office", branch="west"),
-             make_slot("west-office-2", branch="west", resource="office 2")]
+    slots = [
+        make_slot("east-office", branch="east"),
+        make_slot("west-office", branch="west"),
+        make_slot("west-office-2", branch="west", resource="office 2"),
+    ]
     vols = [make_volunteer("e1", branch="east"), make_volunteer("w1", branch="west", happy_to_do_extra=False)]
     problem = make_problem(slots, vols)
     east, west = problem.for_branch("east"), problem.for_branch("west")
     # west stopped before presolve ended: CP-SAT's bound there means nothing (large and negative)
-    outcomes = [("east", BranchOutcome("optimal", greedy_rota(east), 0.0, 0.1, 0.1, 1)),
-                ("west", BranchOutcome("no_solution_in_time", greedy_rota(west), -4528209.0, None, 2.0, 2,
-                                        source="greedy"))]
+    outcomes = [
+        ("east", BranchOutcome("optimal", greedy_rota(east), 0.0, 0.1, 0.1, 1)),
+        ("west", BranchOutcome("no_solution_in_time", greedy_rota(west), -4528209.0, None, 2.0, 2, source="greedy")),
+    ]
     result = build_result(problem, Params(), outcomes, t_start=0.0)
     assert result.best_bound == 0.0  # every penalty is >= 0, so no bound below 0 is reported
     assert result.status == "no_solution_in_time"  # the worst branch's

@@ -16,10 +16,12 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 def test_next_driver_tried_when_the_first_has_no_compatible_mate():
     """The top-ranked driver (furthest below their wish) refuses the only mate: the other driver takes the van."""
-    keen = make_volunteer("keen", roles=frozenset({"driver"}), wished_shifts_per_month=5,
-                          never_partners=frozenset({"mate"}))
-    other = make_volunteer("other", roles=frozenset({"driver"}), wished_shifts_per_month=0,
-                           happy_to_do_extra=True)  # ranked last, but willing
+    keen = make_volunteer(
+        "keen", roles=frozenset({"driver"}), wished_shifts_per_month=5, never_partners=frozenset({"mate"})
+    )
+    other = make_volunteer(
+        "other", roles=frozenset({"driver"}), wished_shifts_per_month=0, happy_to_do_extra=True
+    )  # ranked last, but willing
     mate = make_volunteer("mate", roles=frozenset({"delivery_mate"}))
     rota = greedy_rota(make_problem([make_slot("van", kind="delivery")], [keen, other, mate]))
     assert {(a.role, a.volunteer_id) for a in rota} == {("driver", "other"), ("delivery_mate", "mate")}
@@ -64,10 +66,14 @@ def test_generator_is_reproducible_across_processes():
     import subprocess
     import sys
 
-    code = ("from rota.generator import generate; from rota.jsonio import problem_to_json; import json; "
-            "print(json.dumps(problem_to_json(generate('typical', 3)), sort_keys=True))")
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-            for _ in range(2)}
+    code = (
+        "from rota.generator import generate; from rota.jsonio import problem_to_json; import json; "
+        "print(json.dumps(problem_to_json(generate('typical', 3)), sort_keys=True))"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
     assert len(runs) == 1
 
 
@@ -102,10 +108,18 @@ def test_a_late_delivery_day_is_not_lost_to_early_use_of_the_monthly_maximum():
     from rota.greedy import days_without_a_team, fill_free_seats
     from rota_factories import MON, THU
 
-    slots = [make_slot("mon-a", "delivery", MON, resource="van A"), make_slot("mon-b", "delivery", MON, resource="van B"),
-             make_slot("thu-a", "delivery", THU, resource="van A")]
-    vols = [_capped("d1", {"driver"}), _capped("d2", {"driver"}),
-            _capped("m1", {"delivery_mate"}), _capped("m2", {"delivery_mate"}), _capped("m3", {"delivery_mate"})]
+    slots = [
+        make_slot("mon-a", "delivery", MON, resource="van A"),
+        make_slot("mon-b", "delivery", MON, resource="van B"),
+        make_slot("thu-a", "delivery", THU, resource="van A"),
+    ]
+    vols = [
+        _capped("d1", {"driver"}),
+        _capped("d2", {"driver"}),
+        _capped("m1", {"delivery_mate"}),
+        _capped("m2", {"delivery_mate"}),
+        _capped("m3", {"delivery_mate"}),
+    ]
     p = make_problem(slots, vols)
     date_order = fill_free_seats(p)
     assert days_without_a_team(p, date_order) == [("main", THU)]  # the bug: Thursday lost
@@ -124,8 +138,12 @@ def test_spread_pass_saves_a_scarce_driver_for_the_day_only_they_can_do():
 
     mon_only = frozenset((0, h) for h in ("morning", "afternoon"))
     slots = [make_slot("mon-a", "delivery", MON), make_slot("thu-a", "delivery", THU)]
-    vols = [_capped("d1", {"driver"}), _capped("d2", {"driver"}, availability=mon_only),
-            _capped("m1", {"delivery_mate"}), _capped("m2", {"delivery_mate"})]
+    vols = [
+        _capped("d1", {"driver"}),
+        _capped("d2", {"driver"}, availability=mon_only),
+        _capped("m1", {"delivery_mate"}),
+        _capped("m2", {"delivery_mate"}),
+    ]
     p = make_problem(slots, vols)
     spread = fill_free_seats(p, spread=True)
     assert check(p, spread) == [] and days_without_a_team(p, spread) == [] and len(spread) == 4

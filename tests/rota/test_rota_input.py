@@ -40,10 +40,15 @@ def test_slot_date_outside_month():
         make_problem([make_slot("o1", date=dt.date(2027, 4, 1))], [make_volunteer("a")])
 
 
-@pytest.mark.parametrize("field, value", [
-    ("wished_shifts_per_month", -1), ("max_shifts_per_week", -2), ("shadow_shifts_needed", -1),
-    ("max_consecutive_days", 0),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("wished_shifts_per_month", -1),
+        ("max_shifts_per_week", -2),
+        ("shadow_shifts_needed", -1),
+        ("max_consecutive_days", 0),
+    ],
+)
 def test_negative_counts_on_volunteer(field, value):
     """Negative (or zero where 1+ is needed) counts -> NegativeCountError naming the field."""
     with pytest.raises(NegativeCountError, match=rf"volunteers\[a\]\.{field}"):

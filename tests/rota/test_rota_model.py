@@ -24,18 +24,26 @@ def _keys(problem) -> set[tuple[str, str, str]]:
 
 
 def test_driver_whose_only_mate_is_a_never_partner_gets_no_seat_variable():
-    p = make_problem([make_slot("d1", kind="delivery")],
-                     [make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
-                      make_volunteer("b", roles=frozenset({"delivery_mate"}))])
+    p = make_problem(
+        [make_slot("d1", kind="delivery")],
+        [
+            make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
+            make_volunteer("b", roles=frozenset({"delivery_mate"})),
+        ],
+    )
     assert _keys(p) == set()
     assert solve_small(p).assignments == ()
 
 
 def test_driver_with_one_compatible_mate_keeps_that_pairing_only():
-    p = make_problem([make_slot("d1", kind="delivery")],
-                     [make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
-                      make_volunteer("b", roles=frozenset({"delivery_mate"})),
-                      make_volunteer("c", roles=frozenset({"delivery_mate"}))])
+    p = make_problem(
+        [make_slot("d1", kind="delivery")],
+        [
+            make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
+            make_volunteer("b", roles=frozenset({"delivery_mate"})),
+            make_volunteer("c", roles=frozenset({"delivery_mate"})),
+        ],
+    )
     assert ("a", "d1", "driver") in _keys(p)
     r = solve_small(p)
     assert members(r, "d1") == {"a": "driver", "c": "delivery_mate"}
@@ -43,18 +51,24 @@ def test_driver_with_one_compatible_mate_keeps_that_pairing_only():
 
 def test_never_pair_clique_holds_with_roles_either_way():
     """b may drive or mate, a only mates, a and b never together: a can only go out with c driving."""
-    p = make_problem([make_slot("d1", kind="delivery")],
-                     [make_volunteer("a", roles=frozenset({"delivery_mate"}), never_partners=frozenset({"b"})),
-                      make_volunteer("b", roles=frozenset({"driver", "delivery_mate"})),
-                      make_volunteer("c", roles=frozenset({"driver"}))])
+    p = make_problem(
+        [make_slot("d1", kind="delivery")],
+        [
+            make_volunteer("a", roles=frozenset({"delivery_mate"}), never_partners=frozenset({"b"})),
+            make_volunteer("b", roles=frozenset({"driver", "delivery_mate"})),
+            make_volunteer("c", roles=frozenset({"driver"})),
+        ],
+    )
     r = solve_small(p)
     assert len(r.assignments) == 2
     assert not {"a", "b"} <= set(members(r, "d1"))
 
 
 def test_two_trainees_alone_in_a_team_slot_get_no_variables():
-    p = make_problem([make_slot("l1", kind="list_collection")],
-                     [make_volunteer("t1", trainee=True), make_volunteer("t2", trainee=True)])
+    p = make_problem(
+        [make_slot("l1", kind="list_collection")],
+        [make_volunteer("t1", trainee=True), make_volunteer("t2", trainee=True)],
+    )
     assert _keys(p) == set()
 
 
@@ -70,9 +84,12 @@ def test_no_variable_in_a_week_already_full_from_last_month():
     """1 April 2027 is a Thursday: last month's Monday 29 March is in the same ISO week and fills a
     weekly cap of 1."""
     slot = make_slot("o1", date=dt.date(2027, 4, 1))
-    p = make_problem([slot], [make_volunteer("a", max_shifts_per_week=1)],
-                     history=[make_history("a", dt.date(2027, 3, 29), kind="office", resource="office 1",
-                                           role="office")], month=Month(2027, 4))
+    p = make_problem(
+        [slot],
+        [make_volunteer("a", max_shifts_per_week=1)],
+        history=[make_history("a", dt.date(2027, 3, 29), kind="office", resource="office 1", role="office")],
+        month=Month(2027, 4),
+    )
     assert _keys(p) == set()
     assert solve_small(p).assignments == ()
 
@@ -83,9 +100,15 @@ def test_no_variable_for_a_monthly_maximum_of_zero():
 
 
 def _without_reductions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "ELIGIBILITY_RULES", tuple(
-        r for r in rules.ELIGIBILITY_RULES
-        if r not in (rules.drop_volunteers_with_no_shift_left, rules.drop_seats_nobody_can_share)))
+    monkeypatch.setattr(
+        rules,
+        "ELIGIBILITY_RULES",
+        tuple(
+            r
+            for r in rules.ELIGIBILITY_RULES
+            if r not in (rules.drop_volunteers_with_no_shift_left, rules.drop_seats_nobody_can_share)
+        ),
+    )
     original = rules.add_never_pair
 
     def pairwise_never_pair(m: rules.RotaModel) -> None:  # the plain formulation: one constraint per pair and slot
@@ -95,8 +118,9 @@ def _without_reductions(monkeypatch: pytest.MonkeyPatch) -> None:
                 m.model.add(m.y[(a, sid)] + m.y[(b, sid)] <= 1)
 
     assert original is not pairwise_never_pair
-    monkeypatch.setattr(rules, "HARD_RULES", tuple(pairwise_never_pair if r is original else r
-                                                   for r in rules.HARD_RULES))
+    monkeypatch.setattr(
+        rules, "HARD_RULES", tuple(pairwise_never_pair if r is original else r for r in rules.HARD_RULES)
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -133,10 +157,14 @@ def test_bound_is_never_above_the_objective_found(size: str):
 
 def test_max_fillable_seats_on_a_never_pair_van():
     """a drives; b (never with a) and c could mate: one team, two seats, proven."""
-    p = make_problem([make_slot("d1", kind="delivery")],
-                     [make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
-                      make_volunteer("b", roles=frozenset({"delivery_mate"})),
-                      make_volunteer("c", roles=frozenset({"delivery_mate"}))])
+    p = make_problem(
+        [make_slot("d1", kind="delivery")],
+        [
+            make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
+            make_volunteer("b", roles=frozenset({"delivery_mate"})),
+            make_volunteer("c", roles=frozenset({"delivery_mate"})),
+        ],
+    )
     assert max_fillable_seats(p, 5) == SeatCheck(seats=2, upper_bound=2, proven=True)
 
 

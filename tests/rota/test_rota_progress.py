@@ -1,4 +1,5 @@
 """The solver reports its progress (objective and bound) while it searches, and stops on request."""
+
 from __future__ import annotations
 
 from rota import Params, SearchProgress, solve

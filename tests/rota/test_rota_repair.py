@@ -17,12 +17,17 @@ from rota_factories import TUE, WED, make_problem, make_slot, make_volunteer
 
 
 def _team_month():
-    slots = [make_slot("v1", kind="delivery", date=TUE), make_slot("v2", kind="delivery", date=WED),
-             make_slot("o1", date=TUE, part_of_day="afternoon")]
-    vols = [make_volunteer("d1", roles=frozenset({"driver"}), wished_shifts_per_month=2),
-            make_volunteer("d2", roles=frozenset({"driver"}), wished_shifts_per_month=0),
-            make_volunteer("m1", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=2),
-            make_volunteer("o", roles=frozenset({"office"}), wished_shifts_per_month=1)]
+    slots = [
+        make_slot("v1", kind="delivery", date=TUE),
+        make_slot("v2", kind="delivery", date=WED),
+        make_slot("o1", date=TUE, part_of_day="afternoon"),
+    ]
+    vols = [
+        make_volunteer("d1", roles=frozenset({"driver"}), wished_shifts_per_month=2),
+        make_volunteer("d2", roles=frozenset({"driver"}), wished_shifts_per_month=0),
+        make_volunteer("m1", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=2),
+        make_volunteer("o", roles=frozenset({"office"}), wished_shifts_per_month=1),
+    ]
     return make_problem(slots, vols)
 
 
@@ -34,7 +39,9 @@ def test_repair_replaces_only_the_dropped_driver():
     rr = repair(p, published, "d1", TUE, Params(time_limit_s=2, workers=1))
     assert rr.n_changes == 2
     assert {(c.slot_id, c.old_volunteer_id, c.new_volunteer_id) for c in rr.changes} == {
-        ("v1", "d1", "d2"), ("v2", "d1", "d2")}
+        ("v1", "d1", "d2"),
+        ("v2", "d1", "d2"),
+    }
     assert check(p, rr.result.assignments) == []
 
 
@@ -84,12 +91,16 @@ def test_repair_invariants_on_random_problems(seed):
     assert check(p, list(rr.result.assignments)) == []
     assert not any(a.volunteer_id == vid and slot_date[a.slot_id] >= from_date for a in rr.result.assignments)
     assert {a for a in published if slot_date[a.slot_id] < from_date} == {
-        a for a in rr.result.assignments if slot_date[a.slot_id] < from_date}
+        a for a in rr.result.assignments if slot_date[a.slot_id] < from_date
+    }
     # the trivial repair: delete them, and their team-mates where a team of two broke
     kinds = {s.id: s.kind for s in p.slots}
     gone = {a.slot_id for a in published if a.volunteer_id == vid and slot_date[a.slot_id] >= from_date}
-    trivial = [a for a in published if a.slot_id not in gone
-               or (a.volunteer_id != vid and kinds[a.slot_id] not in ("delivery", "list_collection"))]
+    trivial = [
+        a
+        for a in published
+        if a.slot_id not in gone or (a.volunteer_id != vid and kinds[a.slot_id] not in ("delivery", "list_collection"))
+    ]
     trainees = {v.id for v in p.volunteers if v.trainee}
     for sid in gone:  # a trainee left without an experienced partner must go too
         here = [a for a in trivial if a.slot_id == sid]
@@ -98,8 +109,14 @@ def test_repair_invariants_on_random_problems(seed):
     # a trainee whose shadow shift went with the drop-out's team cannot sit their own later seat either (and a
     # team of two without them goes too)
     while shadow_gaps := {v.slot_id for v in check(p, trivial) if v.rule == "shadow_shifts_before_a_seat"}:
-        trivial = [a for a in trivial if not (a.slot_id in shadow_gaps and (
-            a.volunteer_id in trainees or kinds[a.slot_id] in ("delivery", "list_collection")))]
+        trivial = [
+            a
+            for a in trivial
+            if not (
+                a.slot_id in shadow_gaps
+                and (a.volunteer_id in trainees or kinds[a.slot_id] in ("delivery", "list_collection"))
+            )
+        ]
     assert check(p, trivial) == []
     trivial_changes = sum(1 for a in published if a not in trivial and a.volunteer_id != vid)
     w = params.weights
@@ -115,10 +132,15 @@ def test_broken_frozen_past_is_an_error_naming_the_slot():
     names the slot instead of returning a greedy rota."""
     from rota import Assignment, RotaInputError
 
-    p = make_problem([make_slot("van-tue", kind="delivery", date=TUE), make_slot("van-wed", kind="delivery", date=WED)],
-                     [make_volunteer(x) for x in "abcd"])
-    published = [Assignment("van-tue", "driver", "a"), Assignment("van-wed", "driver", "b"),
-                 Assignment("van-wed", "delivery_mate", "c")]
+    p = make_problem(
+        [make_slot("van-tue", kind="delivery", date=TUE), make_slot("van-wed", kind="delivery", date=WED)],
+        [make_volunteer(x) for x in "abcd"],
+    )
+    published = [
+        Assignment("van-tue", "driver", "a"),
+        Assignment("van-wed", "driver", "b"),
+        Assignment("van-wed", "delivery_mate", "c"),
+    ]
     with pytest.raises(RotaInputError, match=r"van-tue.*two_person_team"):
         repair(p, published, "b", WED, Params(time_limit_s=2, workers=1))
 

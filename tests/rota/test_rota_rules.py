@@ -9,7 +9,18 @@ from __future__ import annotations
 import datetime as dt
 
 from rota import Assignment, Month, Slot, Volunteer, Weights, check
-from rota_factories import MON, THU, TUE, WED, make_history, make_problem, make_slot, make_volunteer, members, solve_small
+from rota_factories import (
+    MON,
+    THU,
+    TUE,
+    WED,
+    make_history,
+    make_problem,
+    make_slot,
+    make_volunteer,
+    members,
+    solve_small,
+)
 
 # ---------------------------------------------------------------- hard rules
 
@@ -25,8 +36,10 @@ def test_available_volunteer_fills_office_slot():
 def test_only_available_volunteers_weekday_pattern():
     """add_only_available_volunteers: not rostered outside their weekday x half-day pattern."""
     only_afternoons = frozenset((d, "afternoon") for d in range(7))
-    p = make_problem([make_slot("o1", part_of_day="morning"), make_slot("o2", part_of_day="afternoon", date=WED)],
-                     [make_volunteer("a", availability=only_afternoons, wished_shifts_per_month=2)])
+    p = make_problem(
+        [make_slot("o1", part_of_day="morning"), make_slot("o2", part_of_day="afternoon", date=WED)],
+        [make_volunteer("a", availability=only_afternoons, wished_shifts_per_month=2)],
+    )
     r = solve_small(p)
     assert members(r, "o1") == {}
     assert members(r, "o2") == {"a": "office"}
@@ -50,8 +63,10 @@ def test_whole_day_slot_needs_both_halves():
 
 def test_one_slot_at_a_time():
     """add_one_slot_at_a_time: one person cannot cover two overlapping slots (whole day overlaps morning)."""
-    p = make_problem([make_slot("o1", part_of_day="whole_day"), make_slot("o2", resource="desk 2")],
-                     [make_volunteer("a", wished_shifts_per_month=2)])
+    p = make_problem(
+        [make_slot("o1", part_of_day="whole_day"), make_slot("o2", resource="desk 2")],
+        [make_volunteer("a", wished_shifts_per_month=2)],
+    )
     r = solve_small(p)
     assert len(r.assignments) == 1
     assert "already on another slot" in r.unfilled[0].reason
@@ -59,8 +74,10 @@ def test_one_slot_at_a_time():
 
 def test_morning_and_afternoon_same_day_allowed():
     """Control for one-slot-at-a-time: morning and afternoon slots do not clash."""
-    p = make_problem([make_slot("o1", part_of_day="morning"), make_slot("o2", part_of_day="afternoon")],
-                     [make_volunteer("a", wished_shifts_per_month=2)])
+    p = make_problem(
+        [make_slot("o1", part_of_day="morning"), make_slot("o2", part_of_day="afternoon")],
+        [make_volunteer("a", wished_shifts_per_month=2)],
+    )
     assert len(solve_small(p).assignments) == 2
 
 
@@ -91,21 +108,27 @@ def test_two_person_teams_list_collection_needs_two():
 
 def test_driver_needs_approval():
     """add_driver_needs_approval: a volunteer with the driver role but no approval never drives."""
-    unapproved = make_problem([make_slot("v1", kind="delivery")],
-                              [make_volunteer("a", driver_approved=False), make_volunteer("b", roles=frozenset({"delivery_mate"}))])
+    unapproved = make_problem(
+        [make_slot("v1", kind="delivery")],
+        [make_volunteer("a", driver_approved=False), make_volunteer("b", roles=frozenset({"delivery_mate"}))],
+    )
     r = solve_small(unapproved)
     assert r.assignments == ()
     assert "no free approved driver: of 1 driver, 1 not approved to drive" in r.unfilled[0].reason
-    approved = make_problem([make_slot("v1", kind="delivery")],
-                            [make_volunteer("a"), make_volunteer("b", roles=frozenset({"delivery_mate"}))])
+    approved = make_problem(
+        [make_slot("v1", kind="delivery")],
+        [make_volunteer("a"), make_volunteer("b", roles=frozenset({"delivery_mate"}))],
+    )
     assert members(solve_small(approved), "v1") == {"a": "driver", "b": "delivery_mate"}
 
 
 def test_pvg_required_for_customer_contact():
     """add_pvg_required_for_customer_contact: pending PVG, or cleared after the date, keeps them off deliveries."""
     for status, date in (("pending", None), ("cleared", WED), ("not_needed", None)):
-        p = make_problem([make_slot("v1", kind="delivery")],
-                         [make_volunteer("a"), make_volunteer("b", pvg_status=status, pvg_date=date)])
+        p = make_problem(
+            [make_slot("v1", kind="delivery")],
+            [make_volunteer("a"), make_volunteer("b", pvg_status=status, pvg_date=date)],
+        )
         r = solve_small(p)
         assert r.assignments == (), status
         assert "not PVG-cleared" in r.unfilled[0].reason
@@ -119,8 +142,9 @@ def test_pvg_not_needed_in_the_office():
 
 def test_trainee_with_experienced_partner():
     """add_trainee_with_experienced_partner: two trainees never form a team; trainee + experienced does."""
-    trainees = make_problem([make_slot("v1", kind="delivery")],
-                            [make_volunteer("a", trainee=True), make_volunteer("b", trainee=True)])
+    trainees = make_problem(
+        [make_slot("v1", kind="delivery")], [make_volunteer("a", trainee=True), make_volunteer("b", trainee=True)]
+    )
     r = solve_small(trainees)
     assert r.assignments == ()
     assert "no two of them may work together" in r.unfilled[0].reason
@@ -136,9 +160,11 @@ def test_trainee_never_alone_in_single_seat_slot():
 
 def test_never_pair():
     """add_never_pair: a driver who must never work with mate b gets mate c instead; with only b, nobody goes."""
-    vols = [make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
-            make_volunteer("b", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=4),
-            make_volunteer("c", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=0)]
+    vols = [
+        make_volunteer("a", roles=frozenset({"driver"}), never_partners=frozenset({"b"})),
+        make_volunteer("b", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=4),
+        make_volunteer("c", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=0),
+    ]
     r = solve_small(make_problem([make_slot("v1", kind="delivery")], vols))
     assert members(r, "v1") == {"a": "driver", "c": "delivery_mate"}
     r2 = solve_small(make_problem([make_slot("v1", kind="delivery")], vols[:2]))
@@ -147,8 +173,10 @@ def test_never_pair():
 
 def test_never_pair_is_symmetric():
     """add_never_pair: the wish of either person is enough (listed only on b's side here)."""
-    vols = [make_volunteer("a", roles=frozenset({"driver"})),
-            make_volunteer("b", roles=frozenset({"delivery_mate"}), never_partners=frozenset({"a"}))]
+    vols = [
+        make_volunteer("a", roles=frozenset({"driver"})),
+        make_volunteer("b", roles=frozenset({"delivery_mate"}), never_partners=frozenset({"a"})),
+    ]
     assert solve_small(make_problem([make_slot("v1", kind="delivery")], vols)).assignments == ()
 
 
@@ -177,16 +205,22 @@ def test_weekly_maximum_counts_last_month_in_same_week():
 def test_wished_frequency_not_more_than_wished():
     """penalise_wished_frequency: the volunteer who wished for 2 takes both shifts, not the one who wished 0."""
     slots = [make_slot("o1", date=TUE), make_slot("o2", date=WED)]
-    r = solve_small(make_problem(slots, [make_volunteer("a", wished_shifts_per_month=2),
-                                         make_volunteer("b", wished_shifts_per_month=0)]))
+    r = solve_small(
+        make_problem(
+            slots, [make_volunteer("a", wished_shifts_per_month=2), make_volunteer("b", wished_shifts_per_month=0)]
+        )
+    )
     assert {a.volunteer_id for a in r.assignments} == {"a"}
 
 
 def test_overload_is_spread():
     """penalise_wished_frequency (convex over-wish): unavoidable extra shifts are shared, not piled on one person."""
     slots = [make_slot(f"o{i}", date=dt.date(2027, 3, 1 + i)) for i in range(4)]
-    r = solve_small(make_problem(slots, [make_volunteer("a", wished_shifts_per_month=0),
-                                         make_volunteer("b", wished_shifts_per_month=0)]))
+    r = solve_small(
+        make_problem(
+            slots, [make_volunteer("a", wished_shifts_per_month=0), make_volunteer("b", wished_shifts_per_month=0)]
+        )
+    )
     assert sorted(ld.shifts for ld in r.loads) == [2, 2]
 
 
@@ -200,8 +234,11 @@ def test_fair_load_carries_over_last_month():
 def test_stable_rounds_prefers_last_months_regular():
     """penalise_unstable_rounds: the driver who did this van on Tuesdays last month keeps the round."""
     hist = [make_history("b", dt.date(2027, 2, 23), kind="delivery", resource="delivery 1", role="driver")]
-    vols = [make_volunteer("a", roles=frozenset({"driver"})), make_volunteer("b", roles=frozenset({"driver"})),
-            make_volunteer("m", roles=frozenset({"delivery_mate"}))]
+    vols = [
+        make_volunteer("a", roles=frozenset({"driver"})),
+        make_volunteer("b", roles=frozenset({"driver"})),
+        make_volunteer("m", roles=frozenset({"delivery_mate"})),
+    ]
     hist.append(make_history("a", dt.date(2027, 2, 23), kind="delivery", resource="delivery 9", role="driver"))
     r = solve_small(make_problem([make_slot("v1", kind="delivery")], vols, hist))
     assert members(r, "v1")["b"] == "driver"
@@ -210,8 +247,11 @@ def test_stable_rounds_prefers_last_months_regular():
 def test_stable_rounds_week_to_week_without_history():
     """penalise_unstable_rounds: without history, the same driver does the round in consecutive weeks."""
     slots = [make_slot("v1", kind="delivery", date=TUE), make_slot("v2", kind="delivery", date=dt.date(2027, 3, 9))]
-    vols = [make_volunteer("a", roles=frozenset({"driver"})), make_volunteer("b", roles=frozenset({"driver"}), wished_shifts_per_month=1),
-            make_volunteer("m", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=2)]
+    vols = [
+        make_volunteer("a", roles=frozenset({"driver"})),
+        make_volunteer("b", roles=frozenset({"driver"}), wished_shifts_per_month=1),
+        make_volunteer("m", roles=frozenset({"delivery_mate"}), wished_shifts_per_month=2),
+    ]
     heavy = Weights(stable_rounds=100)
     r = solve_small(make_problem(slots, vols), weights=heavy)
     drivers = [a.volunteer_id for a in r.assignments if a.role == "driver"]
@@ -220,9 +260,11 @@ def test_stable_rounds_week_to_week_without_history():
 
 def test_preferred_partners_together():
     """penalise_missing_preferred_partners: driver a is teamed with the mate they prefer."""
-    vols = [make_volunteer("a", roles=frozenset({"driver"}), preferred_partners=frozenset({"c"})),
-            make_volunteer("b", roles=frozenset({"delivery_mate"})),
-            make_volunteer("c", roles=frozenset({"delivery_mate"}))]
+    vols = [
+        make_volunteer("a", roles=frozenset({"driver"}), preferred_partners=frozenset({"c"})),
+        make_volunteer("b", roles=frozenset({"delivery_mate"})),
+        make_volunteer("c", roles=frozenset({"delivery_mate"})),
+    ]
     for order in (vols, vols[::-1]):
         r = solve_small(make_problem([make_slot("v1", kind="delivery")], order))
         assert members(r, "v1") == {"a": "driver", "c": "delivery_mate"}
@@ -239,7 +281,10 @@ def test_preferred_days():
 def test_consecutive_days():
     """penalise_too_many_consecutive_days: a volunteer who likes 1 day in a row does not do Mon and Tue."""
     slots = [make_slot("o1", date=MON), make_slot("o2", date=TUE)]
-    vols = [make_volunteer("a", wished_shifts_per_month=2, max_consecutive_days=1), make_volunteer("b", wished_shifts_per_month=0)]
+    vols = [
+        make_volunteer("a", wished_shifts_per_month=2, max_consecutive_days=1),
+        make_volunteer("b", wished_shifts_per_month=0),
+    ]
     plain = solve_small(make_problem(slots, vols), weights=Weights(consecutive_days=0))
     assert {a.volunteer_id for a in plain.assignments} == {"a"}
     r = solve_small(make_problem(slots, vols), weights=Weights(consecutive_days=200))
@@ -249,21 +294,28 @@ def test_consecutive_days():
 def test_trainee_shadow_shifts():
     """penalise_missing_shadow_shifts: the trainee shadows the experienced team (the shadow seat, not the mate's);
     with the weight at 0 nothing rewards it (and nothing else needs it here)."""
-    vols = [make_volunteer("d", roles=frozenset({"driver"})),
-            make_volunteer("t", roles=frozenset({"delivery_mate"}), trainee=True, shadow_shifts_needed=1),
-            make_volunteer("m", roles=frozenset({"delivery_mate"}))]
+    vols = [
+        make_volunteer("d", roles=frozenset({"driver"})),
+        make_volunteer("t", roles=frozenset({"delivery_mate"}), trainee=True, shadow_shifts_needed=1),
+        make_volunteer("m", roles=frozenset({"delivery_mate"})),
+    ]
     r = solve_small(make_problem([make_slot("v1", kind="delivery")], vols), weights=Weights(shadow_shift=100))
     assert members(r, "v1") == {"d": "driver", "m": "delivery_mate", "t": "shadow"}
     assert r.objective_by_rule["trainee_shadow_shifts"] == 0
-    none = solve_small(make_problem([make_slot("v1", kind="delivery")], vols), weights=Weights(shadow_shift=0,
-                                                                                            under_wish=0))
+    none = solve_small(
+        make_problem([make_slot("v1", kind="delivery")], vols), weights=Weights(shadow_shift=0, under_wish=0)
+    )
     assert none.seats_filled == 2
 
 
 def test_hand_built_results_pass_checker():
     """The independent checker agrees with the model on a mixed hand-built month."""
-    slots = [make_slot("v1", kind="delivery"), make_slot("l1", kind="list_collection", date=MON),
-             make_slot("s1", kind="shopping", seats=2), make_slot("o1", date=WED)]
+    slots = [
+        make_slot("v1", kind="delivery"),
+        make_slot("l1", kind="list_collection", date=MON),
+        make_slot("s1", kind="shopping", seats=2),
+        make_slot("o1", date=WED),
+    ]
     vols = [make_volunteer(x) for x in "abcde"]
     p = make_problem(slots, vols)
     r = solve_small(p)
@@ -273,8 +325,10 @@ def test_hand_built_results_pass_checker():
 
 def test_volunteers_stay_in_their_branch():
     """add_only_volunteers_with_the_role: a volunteer is never rostered in another branch, even when free."""
-    p = make_problem([make_slot("o1", branch="north"), make_slot("o2", branch="south")],
-                     [make_volunteer("a", branch="north", wished_shifts_per_month=2)])
+    p = make_problem(
+        [make_slot("o1", branch="north"), make_slot("o2", branch="south")],
+        [make_volunteer("a", branch="north", wished_shifts_per_month=2)],
+    )
     r = solve_small(p)
     assert members(r, "o1") == {"a": "office"}
     assert members(r, "o2") == {}
@@ -288,12 +342,21 @@ def test_branches_solved_in_parallel_match_one_at_a_time():
     p = generate("tiny", 5)
     two = make_problem(
         [s for s in p.slots] + [Slot(**{**s.__dict__, "id": "b-" + s.id, "branch": "b"}) for s in p.slots],
-        [v for v in p.volunteers] + [
-            Volunteer(**{**v.__dict__, "id": "b-" + v.id, "branch": "b",
-                         "preferred_partners": frozenset("b-" + x for x in v.preferred_partners),
-                         "never_partners": frozenset("b-" + x for x in v.never_partners)})
-            for v in p.volunteers],
-        month=p.month)
+        [v for v in p.volunteers]
+        + [
+            Volunteer(
+                **{
+                    **v.__dict__,
+                    "id": "b-" + v.id,
+                    "branch": "b",
+                    "preferred_partners": frozenset("b-" + x for x in v.preferred_partners),
+                    "never_partners": frozenset("b-" + x for x in v.never_partners),
+                }
+            )
+            for v in p.volunteers
+        ],
+        month=p.month,
+    )
     # a generous limit: the proof takes well under a second on a quiet machine but can miss 5 s on a loaded one
     parallel = solve_small(two, workers=2, time_limit_s=60.0)
     serial = solve_small(two, workers=1, time_limit_s=60.0)

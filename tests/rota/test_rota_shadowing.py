@@ -32,9 +32,11 @@ def _shadows(result) -> set[tuple[str, str]]:
 
 def test_trainee_rides_as_a_third_person_with_an_experienced_team():
     """The experienced mate keeps the mate seat; the trainee shadows; seats filled stay 2 (the shadow fills none)."""
-    vols = [make_volunteer("d", roles=DRIVER),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
-            make_volunteer("m", roles=MATE)]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
+        make_volunteer("m", roles=MATE),
+    ]
     r = solve_small(make_problem([make_slot("v1", kind="delivery")], vols))
     assert r.status == "optimal"
     assert members(r, "v1") == {"d": "driver", "m": "delivery_mate", "t": "shadow"}
@@ -46,9 +48,10 @@ def test_trainee_rides_as_a_third_person_with_an_experienced_team():
 
 def test_trainee_still_to_shadow_never_completes_a_team():
     """Driver + trainee only: the trainee may not make up the team of two, so the van stays empty."""
-    p = make_problem([make_slot("v1", kind="delivery")],
-                     [make_volunteer("d", roles=DRIVER), make_volunteer("t", roles=MATE, trainee=True,
-                                                                        shadow_shifts_needed=2)])
+    p = make_problem(
+        [make_slot("v1", kind="delivery")],
+        [make_volunteer("d", roles=DRIVER), make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=2)],
+    )
     r = solve_small(p)
     assert r.status == "optimal" and r.assignments == ()
     assert "shadow shifts first" in r.unfilled[0].reason
@@ -57,16 +60,22 @@ def test_trainee_still_to_shadow_never_completes_a_team():
 def test_known_optimum_shadow_then_mate_seat():
     """Tue: d + m with t shadowing; Wed (m away): t, their one shadow shift done, fills the mate seat.
     The optimum: 4 seats, 1 shadow, nothing missing (every alternative leaves Wednesday's van empty)."""
-    vols = [make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
-            make_volunteer("m", roles=MATE, dates_away=frozenset({WED})),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2)]
+    vols = [
+        make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
+        make_volunteer("m", roles=MATE, dates_away=frozenset({WED})),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2),
+    ]
     slots = [make_slot("tue", kind="delivery", date=TUE), make_slot("wed", kind="delivery", date=WED)]
     p = make_problem(slots, vols)
     r = solve_small(p)
     assert r.status == "optimal"
-    assert set(r.assignments) == {Assignment("tue", "driver", "d"), Assignment("tue", "delivery_mate", "m"),
-                                  Assignment("tue", "shadow", "t"), Assignment("wed", "driver", "d"),
-                                  Assignment("wed", "delivery_mate", "t")}
+    assert set(r.assignments) == {
+        Assignment("tue", "driver", "d"),
+        Assignment("tue", "delivery_mate", "m"),
+        Assignment("tue", "shadow", "t"),
+        Assignment("wed", "driver", "d"),
+        Assignment("wed", "delivery_mate", "t"),
+    }
     assert r.seats_filled == 4 and r.objective == r.best_bound
     assert r.objective == sum(evaluate(p, r.assignments, Weights()).values())
     assert check(p, r.assignments) == [] and fillable_seats(p, r.assignments) == []
@@ -74,11 +83,16 @@ def test_known_optimum_shadow_then_mate_seat():
 
 def test_shadow_shifts_must_come_on_earlier_days():
     """Two vans the same day: the trainee cannot shadow one and be the mate of the other (nor both at once)."""
-    vols = [make_volunteer("d1", roles=DRIVER), make_volunteer("d2", roles=DRIVER),
-            make_volunteer("m", roles=MATE, happy_to_do_extra=False),  # one shift this month
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2)]
-    slots = [make_slot("van1", kind="delivery", part_of_day="morning"),
-             make_slot("van2", kind="delivery", part_of_day="afternoon", resource="delivery 2")]
+    vols = [
+        make_volunteer("d1", roles=DRIVER),
+        make_volunteer("d2", roles=DRIVER),
+        make_volunteer("m", roles=MATE, happy_to_do_extra=False),  # one shift this month
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2),
+    ]
+    slots = [
+        make_slot("van1", kind="delivery", part_of_day="morning"),
+        make_slot("van2", kind="delivery", part_of_day="afternoon", resource="delivery 2"),
+    ]
     r = solve_small(make_problem(slots, vols))
     assert r.seats_filled == 2 and r.shadow_shifts == 1
     assert not any(a.volunteer_id == "t" and not a.is_shadow for a in r.assignments)
@@ -86,8 +100,11 @@ def test_shadow_shifts_must_come_on_earlier_days():
 
 def test_no_shadow_beside_a_trainee_in_the_team():
     """A team of an experienced driver and a trainee mate (done shadowing) takes no shadowing trainee."""
-    vols = [make_volunteer("d", roles=DRIVER), make_volunteer("t0", roles=MATE, trainee=True),
-            make_volunteer("t1", roles=MATE, trainee=True, shadow_shifts_needed=1)]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("t0", roles=MATE, trainee=True),
+        make_volunteer("t1", roles=MATE, trainee=True, shadow_shifts_needed=1),
+    ]
     p = make_problem([make_slot("v1", kind="delivery")], vols)
     r = solve_small(p)
     assert members(r, "v1") == {"d": "driver", "t0": "delivery_mate"}
@@ -104,15 +121,19 @@ def test_shadow_beside_an_experienced_office_volunteer_and_not_alone():
     alone = solve_small(make_problem([slot], [trainee]))
     assert alone.assignments == ()
     shop = make_slot("shop", kind="shopping", seats=2)
-    r = solve_small(make_problem([shop], [make_volunteer("e"), make_volunteer("t", trainee=True,
-                                                                                 shadow_shifts_needed=1)]))
+    r = solve_small(
+        make_problem([shop], [make_volunteer("e"), make_volunteer("t", trainee=True, shadow_shifts_needed=1)])
+    )
     assert members(r, "shop") == {"e": "shopper", "t": "shadow"}
 
 
 def test_no_shadow_seat_no_shadow_and_no_variable():
     """A slot without a shadow seat (shadow_seat=False), or a month without trainees, gets no shadow variable."""
-    vols = [make_volunteer("d", roles=DRIVER), make_volunteer("m", roles=MATE),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1)]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("m", roles=MATE),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
+    ]
     p = make_problem([make_slot("v1", kind="delivery", shadow_seat=False)], vols)
     assert build_model(p, Weights()).shadow == {}
     assert solve_small(p).shadow_shifts == 0
@@ -123,9 +144,11 @@ def test_no_shadow_seat_no_shadow_and_no_variable():
 
 def test_shadow_shifts_at_most_the_number_needed():
     """One shadow shift needed, three vans on three days: one shadow shift, then seats as a mate."""
-    vols = [make_volunteer("d", roles=DRIVER, wished_shifts_per_month=3),
-            make_volunteer("m", roles=MATE, wished_shifts_per_month=3),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=3)]
+    vols = [
+        make_volunteer("d", roles=DRIVER, wished_shifts_per_month=3),
+        make_volunteer("m", roles=MATE, wished_shifts_per_month=3),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=3),
+    ]
     slots = [make_slot(f"v{d.day}", kind="delivery", date=d) for d in (TUE, WED, THU)]
     r = solve_small(make_problem(slots, vols))
     assert r.shadow_shifts == 1 and r.seats_filled == 6
@@ -135,11 +158,16 @@ def test_shadow_shifts_at_most_the_number_needed():
 @pytest.mark.parametrize("limit", ["month", "week"])
 def test_a_shadow_shift_counts_towards_the_maximum(limit):
     """Shadowing is a shift: with one shift a month (or a week), the trainee shadows once, not twice."""
-    extra = dict(wished_shifts_per_month=1, happy_to_do_extra=False) if limit == "month" else dict(
-        max_shifts_per_week=1, wished_shifts_per_month=2)
-    vols = [make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
-            make_volunteer("m", roles=MATE, wished_shifts_per_month=2),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=2, **extra)]
+    extra = (
+        dict(wished_shifts_per_month=1, happy_to_do_extra=False)
+        if limit == "month"
+        else dict(max_shifts_per_week=1, wished_shifts_per_month=2)
+    )
+    vols = [
+        make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
+        make_volunteer("m", roles=MATE, wished_shifts_per_month=2),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=2, **extra),
+    ]
     slots = [make_slot("tue", kind="delivery", date=TUE), make_slot("wed", kind="delivery", date=WED)]
     p = make_problem(slots, vols)
     r = solve_small(p)
@@ -150,8 +178,11 @@ def test_a_shadow_shift_counts_towards_the_maximum(limit):
 
 def test_never_pair_keeps_a_shadow_out():
     """A trainee who will never work with the only mate does not shadow that team."""
-    vols = [make_volunteer("d", roles=DRIVER), make_volunteer("m", roles=MATE),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, never_partners=frozenset({"m"}))]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("m", roles=MATE),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, never_partners=frozenset({"m"})),
+    ]
     p = make_problem([make_slot("v1", kind="delivery")], vols)
     r = solve_small(p)
     assert members(r, "v1") == {"d": "driver", "m": "delivery_mate"}
@@ -161,11 +192,18 @@ def test_never_pair_keeps_a_shadow_out():
 def test_checker_names_each_shadowing_rule():
     """The independent checker: a shadow who is not a trainee still to shadow, two shadows, more shadows than
     needed, a trainee in a seat before their shadow shifts are done, a slot with no shadow seat."""
-    vols = [make_volunteer("d", roles=DRIVER), make_volunteer("m", roles=MATE), make_volunteer("x", roles=MATE),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
-            make_volunteer("u", roles=MATE, trainee=True, shadow_shifts_needed=1)]
-    slots = [make_slot("mon", kind="delivery", date=MON), make_slot("tue", kind="delivery", date=TUE),
-             make_slot("wed", kind="delivery", date=WED, shadow_seat=False)]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("m", roles=MATE),
+        make_volunteer("x", roles=MATE),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
+        make_volunteer("u", roles=MATE, trainee=True, shadow_shifts_needed=1),
+    ]
+    slots = [
+        make_slot("mon", kind="delivery", date=MON),
+        make_slot("tue", kind="delivery", date=TUE),
+        make_slot("wed", kind="delivery", date=WED, shadow_seat=False),
+    ]
     p = make_problem(slots, vols)
     team = [Assignment("mon", "driver", "d"), Assignment("mon", "delivery_mate", "m")]
 
@@ -175,14 +213,24 @@ def test_checker_names_each_shadowing_rule():
     assert rules(Assignment("mon", "shadow", "t")) == set()
     assert rules(Assignment("mon", "shadow", "x")) == {"shadow_only_for_trainees"}
     assert rules(Assignment("mon", "shadow", "t"), Assignment("mon", "shadow", "u")) == {"one_shadow_per_slot"}
-    assert rules(Assignment("mon", "shadow", "t"), Assignment("tue", "shadow", "t"),
-                 Assignment("tue", "driver", "d"), Assignment("tue", "delivery_mate", "x")) == {"shadow_shifts_limit"}
+    assert rules(
+        Assignment("mon", "shadow", "t"),
+        Assignment("tue", "shadow", "t"),
+        Assignment("tue", "driver", "d"),
+        Assignment("tue", "delivery_mate", "x"),
+    ) == {"shadow_shifts_limit"}
     assert rules(Assignment("tue", "driver", "d"), Assignment("tue", "delivery_mate", "t")) == {
-        "shadow_shifts_before_a_seat"}
-    assert rules(Assignment("mon", "shadow", "t"), Assignment("tue", "driver", "d"),
-                 Assignment("tue", "delivery_mate", "t")) == set()
-    assert rules(Assignment("wed", "driver", "d"), Assignment("wed", "delivery_mate", "x"),
-                 Assignment("wed", "shadow", "t")) == {"shadow_seat"}
+        "shadow_shifts_before_a_seat"
+    }
+    assert (
+        rules(
+            Assignment("mon", "shadow", "t"), Assignment("tue", "driver", "d"), Assignment("tue", "delivery_mate", "t")
+        )
+        == set()
+    )
+    assert rules(
+        Assignment("wed", "driver", "d"), Assignment("wed", "delivery_mate", "x"), Assignment("wed", "shadow", "t")
+    ) == {"shadow_seat"}
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -200,8 +248,11 @@ def test_trainee_heavy_month_invariants(seed):
         assert shadows  # trainees get shadow shifts
         for a in rota:
             if a.volunteer_id in trainees and not a.is_shadow:
-                done = sum(1 for b in shadows if b.volunteer_id == a.volunteer_id
-                           and slots[b.slot_id].date < slots[a.slot_id].date)
+                done = sum(
+                    1
+                    for b in shadows
+                    if b.volunteer_id == a.volunteer_id and slots[b.slot_id].date < slots[a.slot_id].date
+                )
                 assert done >= trainees[a.volunteer_id].shadow_shifts_needed
         seated = {}
         for a in rota:
@@ -218,6 +269,7 @@ def test_greedy_places_shadows_after_the_teams():
     """place_shadows keeps every seat and only adds shadow seats."""
     p = generate("trainee_heavy", 0)
     from rota.greedy import fill_free_seats
+
     teams = fill_free_seats(p, (), seed=0)
     with_shadows = place_shadows(p, teams, seed=0)
     assert {a for a in with_shadows if not a.is_shadow} == set(teams)
@@ -226,14 +278,21 @@ def test_greedy_places_shadows_after_the_teams():
 
 def test_repair_keeps_the_shadow():
     """A drop-out elsewhere leaves a published shadow seat as it was."""
-    vols = [make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
-            make_volunteer("m", roles=MATE, wished_shifts_per_month=2),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
-            make_volunteer("o", roles=frozenset({"office"})), make_volunteer("o2", roles=frozenset({"office"}))]
+    vols = [
+        make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
+        make_volunteer("m", roles=MATE, wished_shifts_per_month=2),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
+        make_volunteer("o", roles=frozenset({"office"})),
+        make_volunteer("o2", roles=frozenset({"office"})),
+    ]
     slots = [make_slot("tue", kind="delivery", date=TUE), make_slot("desk", kind="office", date=WED)]
     p = make_problem(slots, vols)
-    published = [Assignment("tue", "driver", "d"), Assignment("tue", "delivery_mate", "m"),
-                 Assignment("tue", "shadow", "t"), Assignment("desk", "office", "o")]
+    published = [
+        Assignment("tue", "driver", "d"),
+        Assignment("tue", "delivery_mate", "m"),
+        Assignment("tue", "shadow", "t"),
+        Assignment("desk", "office", "o"),
+    ]
     rr = repair(p, published, "o", dt.date(2027, 3, 2), Params(time_limit_s=3, workers=1))
     assert Assignment("tue", "shadow", "t") in rr.result.assignments
     assert check(p, rr.result.assignments) == []
@@ -248,8 +307,11 @@ def test_shadow_seat_and_shadow_role_in_json():
     assert problem_from_json(data).slots[0].shadow_seat is False
     del data["slots"][0]["shadow_seat"]
     assert problem_from_json(data).slots[0].shadow_seat is True  # the default
-    vols = [make_volunteer("d", roles=DRIVER), make_volunteer("m", roles=MATE),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1)]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("m", roles=MATE),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
+    ]
     out = result_to_json(solve_small(make_problem([make_slot("v1", kind="delivery")], vols)))
     assert out["seats_filled"] == 2 and out["shadow_shifts"] == 1
     assert {"slot_id": "v1", "role": "shadow", "volunteer_id": "t"} in out["assignments"]
@@ -257,6 +319,7 @@ def test_shadow_seat_and_shadow_role_in_json():
 
 
 # --- bad input for the new fields: a clear error naming the field, exit 2 -----------------------------------
+
 
 @pytest.mark.parametrize("value", ["yes", 1, None, []])
 def test_bad_shadow_seat_names_the_slot(value):
@@ -291,8 +354,11 @@ def test_cli_bad_shadow_seat_exits_2(tmp_path, capsys):
 
 def test_cli_repair_shadow_beside_a_half_team_in_the_past_exits_2(tmp_path, capsys):
     """A published rota whose frozen past has a shadow beside a half team is refused naming the slot."""
-    vols = [make_volunteer("d", roles=DRIVER), make_volunteer("m", roles=MATE),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1)]
+    vols = [
+        make_volunteer("d", roles=DRIVER),
+        make_volunteer("m", roles=MATE),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1),
+    ]
     p = make_problem([make_slot("mon", kind="delivery", date=MON), make_slot("tue", kind="delivery", date=TUE)], vols)
     f = tmp_path / "p.json"
     f.write_text(json.dumps(problem_to_json(p)))
@@ -306,14 +372,25 @@ def test_cli_repair_shadow_beside_a_half_team_in_the_past_exits_2(tmp_path, caps
 def test_taking_a_shadow_off_takes_off_the_seats_that_rested_on_it():
     """drop_stranded_shadows (the repair's fallback): when a team loses its mate, the trainee shadowing it goes,
     and so does the trainee's later seat that needed that shadow shift (the whole team: all or nothing)."""
-    vols = [make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2), make_volunteer("m", roles=MATE),
-            make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2),
-            make_volunteer("o", roles=frozenset({"office"}))]
-    slots = [make_slot("tue", kind="delivery", date=TUE), make_slot("wed", kind="delivery", date=WED),
-             make_slot("desk", kind="office", date=WED)]
+    vols = [
+        make_volunteer("d", roles=DRIVER, wished_shifts_per_month=2),
+        make_volunteer("m", roles=MATE),
+        make_volunteer("t", roles=MATE, trainee=True, shadow_shifts_needed=1, wished_shifts_per_month=2),
+        make_volunteer("o", roles=frozenset({"office"})),
+    ]
+    slots = [
+        make_slot("tue", kind="delivery", date=TUE),
+        make_slot("wed", kind="delivery", date=WED),
+        make_slot("desk", kind="office", date=WED),
+    ]
     p = make_problem(slots, vols)
-    rota = [Assignment("tue", "driver", "d"), Assignment("tue", "shadow", "t"),
-            Assignment("wed", "driver", "d"), Assignment("wed", "delivery_mate", "t"), Assignment("desk", "office", "o")]
+    rota = [
+        Assignment("tue", "driver", "d"),
+        Assignment("tue", "shadow", "t"),
+        Assignment("wed", "driver", "d"),
+        Assignment("wed", "delivery_mate", "t"),
+        Assignment("desk", "office", "o"),
+    ]
     kept = drop_stranded_shadows(p, rota)
     assert set(kept) == {Assignment("tue", "driver", "d"), Assignment("desk", "office", "o")}
     assert {v.rule for v in check(p, kept)} == {"two_person_teams"}  # the half team was the input's own

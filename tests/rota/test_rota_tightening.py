@@ -19,8 +19,10 @@ from rota.generator import generate, random_small_problem
 
 def _with_trainees(problem, rng: random.Random):
     """Half the volunteers become trainees still to shadow 1-3 shifts: the rule the new cuts are about."""
-    vols = tuple(dataclasses.replace(v, trainee=True, shadow_shifts_needed=rng.randint(1, 3)) if rng.random() < 0.5
-                 else v for v in problem.volunteers)
+    vols = tuple(
+        dataclasses.replace(v, trainee=True, shadow_shifts_needed=rng.randint(1, 3)) if rng.random() < 0.5 else v
+        for v in problem.volunteers
+    )
     return dataclasses.replace(problem, volunteers=vols)
 
 
@@ -54,7 +56,8 @@ def test_tightened_model_keeps_the_optimum_on_random_small_months(seed: int, mon
 
 @pytest.mark.parametrize("seed", range(2))
 def test_tightened_model_keeps_the_optimum_on_a_generated_tiny_month_full_of_trainees(
-        seed: int, monkeypatch: pytest.MonkeyPatch):
+    seed: int, monkeypatch: pytest.MonkeyPatch
+):
     """A generated tiny month (16 volunteers, a fortnight of vans) with many trainees: the same optimum."""
     problem = _with_trainees(generate("tiny", seed), random.Random(seed))
     tightened = _proven(problem, seed)

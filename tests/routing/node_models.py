@@ -29,8 +29,11 @@ def check_routes(model: NodeModel, routes: tuple[tuple[int, ...], ...], dropped:
         load = 0
         for a, b in zip(path, path[1:]):
             arrive = t + int(model.service[a]) + int(model.travel[a, b])
-            starts = [max(arrive, lo) for lo, hi in model.windows[b] if max(arrive, lo) <= hi] if model.windows[b] \
+            starts = (
+                [max(arrive, lo) for lo, hi in model.windows[b] if max(arrive, lo) <= hi]
+                if model.windows[b]
                 else [arrive]
+            )
             assert starts, f"node {b} reached after its last window"
             t = min(starts)
             load += int(model.demand[b])
@@ -53,17 +56,29 @@ def _could_leave_later(model: NodeModel, path: list[int], end: int, limit: int) 
     return end - t <= limit
 
 
-def line_model(positions: list[float], windows: list[tuple[int, int]], demand: list[int], vehicles: int,
-               capacity: int, pairs: tuple[tuple[int, int], ...] = (),
-               max_duration: int | None = None) -> NodeModel:
+def line_model(
+    positions: list[float],
+    windows: list[tuple[int, int]],
+    demand: list[int],
+    vehicles: int,
+    capacity: int,
+    pairs: tuple[tuple[int, int], ...] = (),
+    max_duration: int | None = None,
+) -> NodeModel:
     """Depot at node 0 (position 0); travel time = distance on a line."""
     x = np.array([0.0, *positions])
     dist = np.rint(np.abs(x[:, None] - x[None, :])).astype(np.int64)
     n = len(x)
     return NodeModel(
-        cost=dist, demand=np.array([0, *demand], dtype=np.int64), capacity=(capacity,) * vehicles,
-        starts=(0,) * vehicles, ends=(0,) * vehicles, travel=dist, service=np.zeros(n, dtype=np.int64),
-        windows=(((0, 1000),), *(((a, b),) for a, b in windows)), pairs=pairs,
+        cost=dist,
+        demand=np.array([0, *demand], dtype=np.int64),
+        capacity=(capacity,) * vehicles,
+        starts=(0,) * vehicles,
+        ends=(0,) * vehicles,
+        travel=dist,
+        service=np.zeros(n, dtype=np.int64),
+        windows=(((0, 1000),), *(((a, b),) for a, b in windows)),
+        pairs=pairs,
         max_duration=None if max_duration is None else (max_duration,) * vehicles,
     )
 
@@ -90,9 +105,15 @@ def random_pdptw(seed: int, pairs: int, vehicles: int) -> tuple[NodeModel, tuple
         demand += [q, -q]
         pair_list.append((p, d))
     model = NodeModel(
-        cost=dist, demand=np.array(demand, dtype=np.int64), capacity=(10,) * vehicles, starts=(0,) * vehicles,
-        ends=(0,) * vehicles, travel=dist, service=np.full(n, 10, dtype=np.int64).clip(0) * (np.arange(n) > 0),
-        windows=tuple(windows), pairs=tuple(pair_list),
+        cost=dist,
+        demand=np.array(demand, dtype=np.int64),
+        capacity=(10,) * vehicles,
+        starts=(0,) * vehicles,
+        ends=(0,) * vehicles,
+        travel=dist,
+        service=np.full(n, 10, dtype=np.int64).clip(0) * (np.arange(n) > 0),
+        windows=tuple(windows),
+        pairs=tuple(pair_list),
     )
     routes = tuple(pair_list[v] if v < pairs else () for v in range(vehicles))
     return model, routes

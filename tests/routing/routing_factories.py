@@ -32,9 +32,11 @@ def make_order(id: str, lat: float = 55.08, lon: float = -3.60, **overrides: Any
 
 def window(start: str, end: str) -> TimeWindow:
     """TimeWindow from HH:MM strings."""
+
     def m(t: str) -> int:
         h, mm = t.split(":")
         return int(h) * 60 + int(mm)
+
     return TimeWindow(m(start), m(end))
 
 

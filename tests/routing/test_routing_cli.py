@@ -19,9 +19,13 @@ needs_bench = pytest.mark.skipif(not (BENCH / "cvrp").is_dir(), reason="benchmar
 
 def test_solve_example_as_a_module() -> None:
     """`python -m routing solve EXAMPLE` prints result JSON with status, routes and explained unserved orders."""
-    out = subprocess.run([sys.executable, "-m", "routing", "solve", str(EXAMPLE), "--time-limit-s", "1",
-                          "--workers", "1"], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-m", "routing", "solve", str(EXAMPLE), "--time-limit-s", "1", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     result = json.loads(out.stdout)
     assert result["status"] == "infeasible"  # the example carries one 45-crate order on purpose
     assert result["unserved"][0]["reason"].startswith("order of 45 crates")

@@ -54,8 +54,9 @@ def test_round_length_limit_is_held() -> None:
 def test_pairs_stay_together_in_order() -> None:
     """Pickup-delivery pairs, one per vehicle at first, end up on fewer vehicles, pickups first."""
     # pickups at 10 and 20, deliveries at 30 and 40
-    model = line_model([10, 30, 20, 40], [(0, 1000)] * 4, [3, -3, 3, -3], vehicles=2, capacity=5,
-                       pairs=((1, 2), (3, 4)))
+    model = line_model(
+        [10, 30, 20, 40], [(0, 1000)] * 4, [3, -3, 3, -3], vehicles=2, capacity=5, pairs=((1, 2), (3, 4))
+    )
     routes, stats = minimise_routes(model, ((1, 2), (3, 4)), time_limit_s=2, seed=0)
     check_routes(model, routes)
     assert stats.routes_after == 1  # capacity 5 < 6: the search must deliver the first before the second pickup
@@ -109,10 +110,17 @@ def test_li_lim_lr109_loses_routes_and_the_evaluator_agrees() -> None:
 def test_span_with_two_windows_allows_a_later_departure() -> None:
     """Round limit 50 with windows (10,10)|(200,200) and (100,100)|(210,210): leaving at 190 fits (span 20)."""
     dist = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=np.int64)
-    model = NodeModel(cost=dist, demand=np.zeros(3, dtype=np.int64), capacity=(10, 10), starts=(0, 0),
-                      ends=(0, 0), travel=dist, service=np.zeros(3, dtype=np.int64),
-                      windows=(((0, 1000),), ((10, 10), (200, 200)), ((100, 100), (210, 210))),
-                      max_duration=(50, 50))
+    model = NodeModel(
+        cost=dist,
+        demand=np.zeros(3, dtype=np.int64),
+        capacity=(10, 10),
+        starts=(0, 0),
+        ends=(0, 0),
+        travel=dist,
+        service=np.zeros(3, dtype=np.int64),
+        windows=(((0, 1000),), ((10, 10), (200, 200)), ((100, 100), (210, 210))),
+        max_duration=(50, 50),
+    )
     routes, stats = minimise_routes(model, ((1,), (2,)), time_limit_s=1.0)
     assert stats.attempts >= 1, "the input routes are accepted as feasible"
     assert stats.routes_after == 1 and sorted(n for r in routes for n in r) == [1, 2]
@@ -121,6 +129,7 @@ def test_span_with_two_windows_allows_a_later_departure() -> None:
 def test_overlapping_windows_are_read_as_their_union() -> None:
     """Windows (0,120) and (50,60) mean 0-120 to the engine and to the ejection search alike."""
     from routing.windows import merge_windows
+
     assert merge_windows([(50, 60), (0, 120)]) == ((0, 120),)
     assert merge_windows([(0, 10), (11, 20), (30, 40)]) == ((0, 20), (30, 40))
     model = line_model([100, 10], [(0, 120), (0, 1000)], [1, 1], vehicles=2, capacity=10)

@@ -20,14 +20,17 @@ BENCH = default_bench_dir()
 
 def test_library_imports_no_web_or_database_code() -> None:
     """Importing every routing module pulls in neither flask, sqlalchemy, foodtrain nor web."""
-    code = ("import sys, routing, routing.cli, routing.benchmark, routing.daybench, routing.serialization;"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask','sqlalchemy','foodtrain','web'}))")
+    code = (
+        "import sys, routing, routing.cli, routing.benchmark, routing.daybench, routing.serialization;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask','sqlalchemy','foodtrain','web'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_no_solution_in_time_lists_every_order(monkeypatch: pytest.MonkeyPatch) -> None:
     """If the search finds nothing, the status says so and every order is listed with a reason."""
+
     def nothing(model: object, *args: object, **kwargs: object) -> EngineSolution:
         return EngineSolution((), (), 0, found=False)
 

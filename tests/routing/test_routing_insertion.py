@@ -38,13 +38,17 @@ def _assert_places_exact(model: NodeModel, routes: tuple[tuple[int, ...], ...]) 
             remove_request(route, request)
             assert route.refresh(data)
             offered = {(a, b): delta for delta, a, b in request_positions(data, route, request)}
-            feasible = {place for place in _every_place(route.nodes, request)
-                        if schedule_route(data, v, inserted_nodes(route.nodes, request, *place))}
+            feasible = {
+                place
+                for place in _every_place(route.nodes, request)
+                if schedule_route(data, v, inserted_nodes(route.nodes, request, *place))
+            }
             assert set(offered) == feasible
             for (a, b), delta in offered.items():
                 after = inserted_nodes(route.nodes, request, a, b)
-                assert delta == sum(cost[x][y] for x, y in zip(after, after[1:])) - \
-                    sum(cost[x][y] for x, y in zip(route.nodes, route.nodes[1:]))
+                assert delta == sum(cost[x][y] for x, y in zip(after, after[1:])) - sum(
+                    cost[x][y] for x, y in zip(route.nodes, route.nodes[1:])
+                )
             checked += 1
     return checked
 

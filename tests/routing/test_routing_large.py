@@ -114,8 +114,10 @@ def test_a_day_planned_by_regions_serves_every_order_and_holds_every_rule(monkey
     day = compile_day(problem)
     index_of = {o.id: k for k, o in enumerate(problem.orders)}
     van_index = {v.id: k for k, v in enumerate(problem.vans)}
-    plan = [(van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops if s.order_id is not None])
-            for r in result.routes]
+    plan = [
+        (van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops if s.order_id is not None])
+        for r in result.routes
+    ]
     check = check_day_plan(problem, day, plan)
     assert check.violations == []
     assert check.served == len(problem.orders)
@@ -139,8 +141,14 @@ def _cvrp(customers: int) -> NodeModel:
     cost = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
     demand = np.array([0, *rng.integers(1, 10, customers)], dtype=np.int64)
     vehicles = int(demand.sum() // 100) + 3
-    return NodeModel(cost=cost, demand=demand, capacity=(100,) * vehicles, starts=(0,) * vehicles,
-                     ends=(0,) * vehicles, minimise_vehicles=False)
+    return NodeModel(
+        cost=cost,
+        demand=demand,
+        capacity=(100,) * vehicles,
+        starts=(0,) * vehicles,
+        ends=(0,) * vehicles,
+        minimise_vehicles=False,
+    )
 
 
 def test_large_cvrp_models_run_pyvrp_in_every_worker_with_its_own_seed() -> None:
@@ -157,7 +165,8 @@ def test_large_cvrp_models_run_pyvrp_in_every_worker_with_its_own_seed() -> None
 
 @pytest.mark.slow
 def test_a_hub_day_with_vans_from_three_bases_is_planned_by_regions_with_nothing_left_out(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Vans start and end at three bases (a hub serving several branches): each region takes the vans
     nearest to it, the joined plan serves every order and breaks no rule."""
     import routing.large as large

@@ -31,8 +31,7 @@ def test_zigzag_round_on_a_line_becomes_out_and_back() -> None:
 
 def test_pairs_on_a_line_keep_pickup_before_delivery() -> None:
     """Pickups at 1, 2 and deliveries at 3, 4 (pairs 1->3, 2->4), started in a poor order: optimum 8, pairs held."""
-    model = line_model([1, 3, 2, 4], [(0, 1000)] * 4, [1, -1, 1, -1], vehicles=1, capacity=10,
-                       pairs=((1, 2), (3, 4)))
+    model = line_model([1, 3, 2, 4], [(0, 1000)] * 4, [1, -1, 1, -1], vehicles=1, capacity=10, pairs=((1, 2), (3, 4)))
     start = ((3, 4, 1, 2),)  # 2 -> 4, back to 1 -> 3, home: 2 + 2 + 3 + 2 + 3 = 12
     check_routes(model, start)
     routes, stats = improve_cost(model, start, time_limit_s=1.0, seed=1)
@@ -60,8 +59,9 @@ def test_capacity_without_time_may_use_an_idle_vehicle() -> None:
     xy = rng.uniform(0, 100, size=(n, 2))
     dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
     demand = np.array([0, *rng.integers(1, 5, size=n - 1)], dtype=np.int64)
-    model = NodeModel(cost=dist, demand=demand, capacity=(12,) * 5, starts=(0,) * 5, ends=(0,) * 5,
-                      minimise_vehicles=False)
+    model = NodeModel(
+        cost=dist, demand=demand, capacity=(12,) * 5, starts=(0,) * 5, ends=(0,) * 5, minimise_vehicles=False
+    )
     order = list(range(1, n))
     start, load, route = [], 0, []
     for node in order:  # fill vans in index order: feasible, and far from cheap

@@ -92,15 +92,15 @@ def test_an_infeasible_pyvrp_best_comes_back_marked_as_such() -> None:
     found = pyvrp_plan(model, 5.0, 0, stop=lambda: True)
     assert found is not None
     routes, feasible = found
-    assert feasible == (plan_violations(model, routes) == [] and
-                        sorted(n for r in routes for n in r) == sorted(model.visits))
+    assert feasible == (
+        plan_violations(model, routes) == [] and sorted(n for r in routes for n in r) == sorted(model.visits)
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("engines,workers", [(("ortools",), 1), (("ortools", "pyvrp"), 1), (("ortools", "pyvrp"), 2)])
 @pytest.mark.parametrize("seed", [21, 22])
-def test_every_engine_path_holds_the_invariants_and_its_cost(engines: tuple[str, ...], workers: int,
-                                                             seed: int) -> None:
+def test_every_engine_path_holds_the_invariants_and_its_cost(engines: tuple[str, ...], workers: int, seed: int) -> None:
     """OR-Tools alone, OR-Tools warm-starting PyVRP, and the PyVRP worker: every rule held, and the
     independent day check computes the drive the solver reports."""
     problem = generate_varied_day(seed, 40)
@@ -109,16 +109,19 @@ def test_every_engine_path_holds_the_invariants_and_its_cost(engines: tuple[str,
     day = compile_day(problem)
     index_of = {o.id: k for k, o in enumerate(problem.orders)}
     van_index = {v.id: k for k, v in enumerate(problem.vans)}
-    plan = [(van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops if s.order_id is not None])
-            for r in result.routes]
+    plan = [
+        (van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops if s.order_id is not None])
+        for r in result.routes
+    ]
     check = check_day_plan(problem, day, plan)
     assert check.violations == []
     assert check.served == len(problem.orders) - len(result.unserved)
     assert check.drive_min == pytest.approx(result.total_drive_min, abs=1e-6)
 
 
-def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each worker (the PyVRP one included) writes down what it returned; the portfolio's plan is no worse."""
     import routing.engine as engine
 
@@ -127,7 +130,8 @@ def test_the_portfolio_never_returns_a_plan_worse_than_a_worker_found(tmp_path: 
     def recording(model, time_limit_s, strategy, stop=None, report=None):
         found = search(model, time_limit_s, strategy, stop, report)
         (tmp_path / f"{strategy.engine}-{strategy.seed}.json").write_text(
-            json.dumps([found.found, list(found.key(model.minimise_vehicles))]))
+            json.dumps([found.found, list(found.key(model.minimise_vehicles))])
+        )
         return found
 
     monkeypatch.setattr(engine, "search", recording)  # the forked workers inherit it
@@ -171,6 +175,9 @@ def test_pyvrp_sees_one_place_per_address_as_a_peer_run_does() -> None:
     model = day.model()
     place = shared_places(model)
     assert len(set(place.tolist())) == len(day.location_ids)
-    assert all((place[i] == place[j]) == (day.nodes[i].loc == day.nodes[j].loc)
-               for i in range(0, model.num_nodes, 7) for j in range(model.num_nodes))
+    assert all(
+        (place[i] == place[j]) == (day.nodes[i].loc == day.nodes[j].loc)
+        for i in range(0, model.num_nodes, 7)
+        for j in range(model.num_nodes)
+    )
     assert _build(model)[0].num_locations == len(day.location_ids)

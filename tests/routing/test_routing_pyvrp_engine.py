@@ -41,8 +41,10 @@ def test_solves_with_the_pyvrp_worker_hold_every_invariant(seed: int) -> None:
 def test_a_plain_visit_with_two_windows_is_kept_to_one_of_them() -> None:
     """A visit allowed 09:00-09:30 or 15:00-15:30 is served inside one of the two, never in between."""
     van = make_van(shift_start_min=8 * 60, shift_end_min=17 * 60)
-    orders = (make_order("a", shop_id=None, size_crates=0, windows=(window("09:00", "09:30"), window("15:00", "15:30"))),
-              make_order("b", lat=55.09, shop_id=None, size_crates=0, windows=(window("12:00", "12:30"),)))
+    orders = (
+        make_order("a", shop_id=None, size_crates=0, windows=(window("09:00", "09:30"), window("15:00", "15:30"))),
+        make_order("b", lat=55.09, shop_id=None, size_crates=0, windows=(window("12:00", "12:30"),)),
+    )
     problem = make_problem(vans=(van,), orders=orders)
     model = compile_day(problem).model()
     assert pyvrp_supports(model) is None
@@ -86,8 +88,9 @@ def test_pyvrp_charges_a_shops_loading_once_per_visit_like_the_checker(shop_call
 
     matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 12, "c-c": 14})
     orders = (make_order("a"), make_order("b"), make_order("c"))
-    problem = make_problem(orders=orders, matrix=matrix,
-                           shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),))
+    problem = make_problem(
+        orders=orders, matrix=matrix, shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),)
+    )
     day = compile_day(problem)
     model = day.model()
     if shop_calls == 1:
@@ -124,13 +127,16 @@ def test_the_pyvrp_worker_with_a_van_fewer_keeps_every_rule_and_never_adds_vans(
     # from a given start, the one-van-fewer try never ends with more vans than the start had
     start = insertion_routes(model, 30.0)
     assert start is not None
-    fewer = pyvrp_plan(model, 3.0, seed, initial=start, vehicles=[v for v, r in enumerate(start) if r],
-                       fewer_vans_share=0.5)
+    fewer = pyvrp_plan(
+        model, 3.0, seed, initial=start, vehicles=[v for v, r in enumerate(start) if r], fewer_vans_share=0.5
+    )
     assert fewer is not None and fewer[1]
     assert sum(1 for r in fewer[0] if r) <= sum(1 for r in start if r)
 
 
-def test_the_pyvrp_worker_first_lets_the_ejection_search_take_vans_from_its_start(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pyvrp_worker_first_lets_the_ejection_search_take_vans_from_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """On a branch day (orders collected at shops) the regret-insertion start goes through the ejection
     search, cheapest places, before PyVRP; the plan still serves every visit once within every rule."""
     import routing.pyvrp_engine as pe

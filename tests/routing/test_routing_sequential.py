@@ -13,8 +13,7 @@ from routing import Problem, Shop, TimeWindow
 from routing.generator import generate_varied_day
 from routing.planner import compile_day
 from routing.engine import _sequential_variants, portfolio
-from routing.sequential import (VARIANTS, Variant, best_sequential_routes, better_start, sequential_routes,
-                                waiting_s)
+from routing.sequential import VARIANTS, Variant, best_sequential_routes, better_start, sequential_routes, waiting_s
 from routing_factories import BASE, make_order, make_problem, make_van
 from test_routing_construct import _assert_every_rule, _servable
 from test_routing_random import days
@@ -52,17 +51,26 @@ def test_sequential_plans_of_random_small_days_keep_every_rule(problem, variant)
 def _two_window_day(seed: int) -> Problem:
     """Orders from two shops and plain visits, half of them with two windows (a morning and an afternoon)."""
     rng = np.random.default_rng(seed)
-    shops = (Shop("s1", BASE, ready_min=9 * 60, loading_per_visit_min=5, loading_per_order_min=1),
-             Shop("s2", replace(BASE, id="s2", lat=55.10), ready_min=10 * 60, loading_per_visit_min=5))
+    shops = (
+        Shop("s1", BASE, ready_min=9 * 60, loading_per_visit_min=5, loading_per_order_min=1),
+        Shop("s2", replace(BASE, id="s2", lat=55.10), ready_min=10 * 60, loading_per_visit_min=5),
+    )
     orders = []
     for k in range(30):
         hour = int(rng.integers(9, 12))
         windows: tuple[TimeWindow, ...] = (TimeWindow(hour * 60, hour * 60 + 60),)
         if k % 2:
             windows += (TimeWindow((hour + 4) * 60, (hour + 5) * 60),)
-        orders.append(make_order(f"o{k}", 55.07 + float(rng.uniform(-0.08, 0.08)), -3.6 + float(rng.uniform(-0.12, 0.12)),
-                                 size_crates=int(rng.integers(1, 6)), windows=windows,
-                                 shop_id=(None, "s1", "s2")[k % 3]))
+        orders.append(
+            make_order(
+                f"o{k}",
+                55.07 + float(rng.uniform(-0.08, 0.08)),
+                -3.6 + float(rng.uniform(-0.12, 0.12)),
+                size_crates=int(rng.integers(1, 6)),
+                windows=windows,
+                shop_id=(None, "s1", "s2")[k % 3],
+            )
+        )
     vans = tuple(make_van(f"v{k}", capacity_crates=12, max_round_min=(None, 300)[k % 2]) for k in range(8))
     return _servable(make_problem(orders=tuple(orders), vans=vans, shops=shops))
 
@@ -105,16 +113,20 @@ def test_a_fleet_too_small_gives_none() -> None:
     model = compile_day(problem).model()
     routes = sequential_routes(model)
     assert routes is not None
-    small = compile_day(replace(problem, vans=problem.vans[:max(1, _vans(routes) // 2)])).model()
+    small = compile_day(replace(problem, vans=problem.vans[: max(1, _vans(routes) // 2)])).model()
     assert sequential_routes(small) is None
 
 
 def test_waiting_is_the_span_less_travel_and_service() -> None:
     """Two orders at one door, served 09:00-09:05 and 11:00-11:05 (5 min each): the van waits 110 minutes,
     however early it could leave the base; a van with nothing to do waits none."""
-    problem = make_problem(orders=(
-        make_order("a", shop_id=None, windows=(TimeWindow(9 * 60, 9 * 60 + 5),)),
-        make_order("b", shop_id=None, windows=(TimeWindow(11 * 60, 11 * 60 + 5),))), vans=(make_van(),))
+    problem = make_problem(
+        orders=(
+            make_order("a", shop_id=None, windows=(TimeWindow(9 * 60, 9 * 60 + 5),)),
+            make_order("b", shop_id=None, windows=(TimeWindow(11 * 60, 11 * 60 + 5),)),
+        ),
+        vans=(make_van(),),
+    )
     model = compile_day(problem).model()
     routes = sequential_routes(model)
     assert routes is not None and _vans(routes) == 1

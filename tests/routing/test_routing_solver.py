@@ -7,8 +7,17 @@ from dataclasses import replace
 import pytest
 
 from routing import Location, Order, Params, Status, Van, solve
-from routing_factories import (BASE, SHOP, check_invariants, line_matrix, make_order, make_problem, make_shop,
-                               make_van, window)
+from routing_factories import (
+    BASE,
+    SHOP,
+    check_invariants,
+    line_matrix,
+    make_order,
+    make_problem,
+    make_shop,
+    make_van,
+    window,
+)
 
 FAST = Params(time_limit_s=1.0, workers=1)
 
@@ -79,8 +88,7 @@ def test_order_bigger_than_every_van_is_explained() -> None:
 def test_unreachable_window_names_shop_ready_time_and_drive() -> None:
     """Window 10:00–10:30, shop ready 10:00, 41 min drive: reason quotes the window, ready time and drive."""
     matrix = line_matrix({"base": 0.0, "shop": 0.0, "far": 41.0}, speed_kmh=60.0)
-    order = replace(make_order("late"), location=Location("far", 55.5, -3.6),
-                    windows=(window("10:00", "10:30"),))
+    order = replace(make_order("late"), location=Location("far", 55.5, -3.6), windows=(window("10:00", "10:30"),))
     problem = make_problem(shops=(make_shop(ready_min=10 * 60),), orders=(order,), matrix=matrix)
     result = solve(problem, FAST)
     assert result.status == Status.INFEASIBLE and result.routes == ()

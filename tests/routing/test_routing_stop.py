@@ -32,8 +32,7 @@ def test_a_long_solve_stopped_after_one_second_returns_its_best_plan_within_two(
 
     heard: list[Progress] = []
     started = time.monotonic()
-    result = solve(problem, Params(time_limit_s=60, workers=workers), should_stop=should_stop,
-                   on_progress=heard.append)
+    result = solve(problem, Params(time_limit_s=60, workers=workers), should_stop=should_stop, on_progress=heard.append)
     returned = time.monotonic()
     assert asked_at, "the search never asked whether to stop"
     assert returned - asked_at[0] < 2.0

@@ -13,7 +13,8 @@ from routing import GreatCircleTravel, Location, ProblemError, TravelModel
 def test_known_distance_london_paris() -> None:
     """London–Paris great-circle distance is about 343.5 km (detour 1, so exact haversine)."""
     m = GreatCircleTravel(detour_factor=1.0, speed_kmh=60.0).matrix(
-        [Location("lon", 51.5074, -0.1278), Location("par", 48.8566, 2.3522)])
+        [Location("lon", 51.5074, -0.1278), Location("par", 48.8566, 2.3522)]
+    )
     assert m.distance_m[0, 1] == pytest.approx(343_500, rel=0.005)
     assert m.duration_min[0, 1] == pytest.approx(m.distance_m[0, 1] / 1000.0)  # 60 km/h: 1 min per km
     assert m.distance_m[1, 0] == m.distance_m[0, 1] and m.distance_m[0, 0] == 0

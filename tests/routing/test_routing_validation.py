@@ -103,8 +103,13 @@ def test_json_missing_field_and_bad_clock() -> None:
 
 def test_clock_minutes_must_be_whole() -> None:
     """A shift start of 510.0 minutes reads as 08:30; 510.5 is refused on the field, not rounded silently."""
-    data = {"vans": [{"id": "v", "capacity_crates": 10, "start": {"id": "b", "lat": 55.0, "lon": -3.6},
-                      "shift_start": 510.0}], "shops": [], "orders": []}
+    data = {
+        "vans": [
+            {"id": "v", "capacity_crates": 10, "start": {"id": "b", "lat": 55.0, "lon": -3.6}, "shift_start": 510.0}
+        ],
+        "shops": [],
+        "orders": [],
+    }
     assert problem_from_dict(data).vans[0].shift_start_min == 510
     data["vans"][0]["shift_start"] = 510.5  # type: ignore[index]
     with pytest.raises(ProblemError) as info:

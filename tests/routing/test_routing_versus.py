@@ -52,8 +52,9 @@ def test_the_day_check_catches_broken_plans() -> None:
     o = shop_orders[0]
     violations = check_day_plan(problem, day, [(0, [("delivery", o), ("pickup", o)])]).violations
     assert any("before" in v for v in violations)
-    violations = check_day_plan(problem, day, [(0, [("pickup", o), ("delivery", o)]),
-                                               (1, [("pickup", o), ("delivery", o)])]).violations
+    violations = check_day_plan(
+        problem, day, [(0, [("pickup", o), ("delivery", o)]), (1, [("pickup", o), ("delivery", o)])]
+    ).violations
     assert any("twice" in v for v in violations)
     everything = [("pickup", k) for k in shop_orders] + [("delivery", k) for k in shop_orders]
     violations = check_day_plan(problem, day, [(0, everything)]).violations
@@ -124,10 +125,15 @@ def test_vroom_gets_the_same_time_limit_and_vroom_free_is_a_reference_only() -> 
     check = check_day_plan(problem, day, routes)
     assert runtime_s < 1.5 + 0.5
     assert not check.violations and check.served == len(problem.orders)
-    row = VersusRow("day", 3, {
-        "foodtrain": PeerPlan("foodtrain", True, 2, 100.0, 0, 1.0),
-        "vroom": PeerPlan("vroom", True, 2, 110.0, 0, 1.0),
-        "vroom-free": PeerPlan("vroom-free", True, 1, 90.0, 0, 30.0)})
+    row = VersusRow(
+        "day",
+        3,
+        {
+            "foodtrain": PeerPlan("foodtrain", True, 2, 100.0, 0, 1.0),
+            "vroom": PeerPlan("vroom", True, 2, 110.0, 0, 1.0),
+            "vroom-free": PeerPlan("vroom-free", True, 1, 90.0, 0, 30.0),
+        },
+    )
     assert row.best_peer().solver == "vroom" and row.verdict()[0] == "won"
     assert row.verdict("vroom-free")[0] == "lost"
     assert summarise([row], "vroom-free")["vans_more"] == 1

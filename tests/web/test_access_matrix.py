@@ -6,6 +6,7 @@ Every branch-scoped parameter the policy names — in the URL path, the query st
 a form field — is also tried with the other branch's id: the answer must not show that
 record, and no row may end up pointing at a record of another branch.
 """
+
 from __future__ import annotations
 
 import html
@@ -42,21 +43,45 @@ from web.access_policy import POLICY, RECORD_KINDS, Access
 from web.security import roles_required
 
 ACTORS = ("admin", "coordinator-dg", "office-dg", "driver-dg", "coordinator-wl", "office-wl", "driver-wl")
-ROLE_OF = {"admin": UserRole.ADMIN, "coordinator": UserRole.COORDINATOR, "office": UserRole.OFFICE,
-           "driver": UserRole.DRIVER}
+ROLE_OF = {
+    "admin": UserRole.ADMIN,
+    "coordinator": UserRole.COORDINATOR,
+    "office": UserRole.OFFICE,
+    "driver": UserRole.DRIVER,
+}
 BRANCHES = ("DG", "WL")  # path ids in the plain matrix belong to DG, the admin's default branch
-PLAIN_VALUES = {"kind": "customers", "file_format": ("json", "csv"), "export_format": ("csv", "xlsx"),
-                "day": "2026-12-01", "month": "2026-12", "filename": "css/app.css", "slug": "phone-order",
-                "token": "not-a-feed-token"}
+PLAIN_VALUES = {
+    "kind": "customers",
+    "file_format": ("json", "csv"),
+    "export_format": ("csv", "xlsx"),
+    "day": "2026-12-01",
+    "month": "2026-12",
+    "filename": "css/app.css",
+    "slug": "phone-order",
+    "token": "not-a-feed-token",
+}
 # Form data that gets a post past its other fields to the id under test (the rest get only the CSRF token);
 # several when the view reads the id on more than one path (an order saved, and the form shown again).
 FORM_BASE: dict[str, tuple[dict[str, str], ...]] = {
-    "orders.create": ({"delivery_date": "2026-12-01", "lines-0-item": "Bread", "lines-0-quantity": "1"},
-                      {"delivery_date": "2026-12-01", "more_lines": "Add more lines"}),
-    "customers.create": ({"first_name": "Cross", "last_name": "Branch", "address_line1": "1 Test Road",
-                          "town": "Livingston", "postcode": "EH54 6AA", "date_of_birth": "1940-01-01",
-                          "referral_source": "self", "frequency": "weekly", "delivery_weekday": "1",
-                          "list_method": "collected_form", "payment_method": "cash"},),
+    "orders.create": (
+        {"delivery_date": "2026-12-01", "lines-0-item": "Bread", "lines-0-quantity": "1"},
+        {"delivery_date": "2026-12-01", "more_lines": "Add more lines"},
+    ),
+    "customers.create": (
+        {
+            "first_name": "Cross",
+            "last_name": "Branch",
+            "address_line1": "1 Test Road",
+            "town": "Livingston",
+            "postcode": "EH54 6AA",
+            "date_of_birth": "1940-01-01",
+            "referral_source": "self",
+            "frequency": "weekly",
+            "delivery_weekday": "1",
+            "list_method": "collected_form",
+            "payment_method": "cash",
+        },
+    ),
     "routes.move": ({"version": "1"},),
     "routes.lock": ({"version": "1", "locked": "1"},),
 }
@@ -95,8 +120,11 @@ class Records:
     def leaked(self, branch: str, body: str, skip_kinds: frozenset[str] = frozenset()) -> list[str]:
         """The kinds of `branch`'s records whose marker texts appear in `body` (compared unescaped, any case)."""
         text = html.unescape(body).casefold()
-        return sorted(kind for kind, markers in self.markers[branch].items()
-                      if kind not in skip_kinds and any(marker.casefold() in text for marker in markers))
+        return sorted(
+            kind
+            for kind, markers in self.markers[branch].items()
+            if kind not in skip_kinds and any(marker.casefold() in text for marker in markers)
+        )
 
 
 def _first(model, branch_id: int):
@@ -134,36 +162,52 @@ def _make_records(app: Flask) -> Records:
             order = _first(Order, branch.id)
             customer = db.session.get(Customer, order.customer_id)  # the order's customer: one name for both kinds
             volunteer = _first(Volunteer, branch.id)
-            absence = VolunteerAbsence(volunteer_id=volunteer.id, start_date=date(2026, 12, 1),
-                                       end_date=date(2026, 12, 2))
+            absence = VolunteerAbsence(
+                volunteer_id=volunteer.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 2)
+            )
             job = BackgroundJob(branch_id=branch.id, kind="access_matrix")
             plan = RoutePlan(branch_id=branch.id, delivery_date=date(2026, 12, 1))
             plan.rounds.append(RouteRound(van_id=van.id))
             rota = Rota(branch_id=branch.id, month=date(2026, 12, 1))
             # A van's round on the rota with the volunteer in its seat: the slot's and the seat's pages name them.
-            slot = RotaSlot(key="access-matrix", date=date(2026, 12, 1), part_of_day=PartOfDay.MORNING,
-                            kind=SlotKind.DELIVERY, van_id=van.id, resource=f"Markvan{code}", seats=2)
+            slot = RotaSlot(
+                key="access-matrix",
+                date=date(2026, 12, 1),
+                part_of_day=PartOfDay.MORNING,
+                kind=SlotKind.DELIVERY,
+                van_id=van.id,
+                resource=f"Markvan{code}",
+                seats=2,
+            )
             assignment = RotaAssignment(role=RotaRole.DRIVER, volunteer_id=volunteer.id)
             slot.assignments.append(assignment)
             rota.slots.append(slot)
             coordinator_id = db.session.scalar(select(User.id).where(User.username == f"coordinator-{code.lower()}"))
-            batch = ImportBatch(token=f"access-matrix-{code}", branch_id=branch.id, user_id=coordinator_id,
-                                kind="customers")
+            batch = ImportBatch(
+                token=f"access-matrix-{code}", branch_id=branch.id, user_id=coordinator_id, kind="customers"
+            )
             referral, extra_job = _first(Referral, branch.id), _first(ExtraJob, branch.id)
             match, survey = _first(BefriendingMatch, branch.id), _first(OutcomeSurvey, branch.id)
             task_type = _first(ExtraTaskType, branch.id)
             # The van out of service and the shop closed for two days to come ("back in service", "reopen").
-            van_break = VanServiceBreak(van_id=van.id, start_date=date(2027, 2, 1), end_date=date(2027, 2, 2),
-                                        reason="MOT")
-            shop_closure = ShopClosure(shop_id=shop.id, start_date=date(2027, 2, 1), end_date=date(2027, 2, 2),
-                                       reason="refit")
+            van_break = VanServiceBreak(
+                van_id=van.id, start_date=date(2027, 2, 1), end_date=date(2027, 2, 2), reason="MOT"
+            )
+            shop_closure = ShopClosure(
+                shop_id=shop.id, start_date=date(2027, 2, 1), end_date=date(2027, 2, 2), reason="refit"
+            )
             marked: dict[int, tuple[str, ...]] = {customer.id: _mark_person(customer, code, "customer")}
             person_markers = {"customer": marked[customer.id], "volunteer": _mark_person(volunteer, code, "volunteer")}
-            for kind, record in (("referral", referral), ("extra_job", extra_job), ("match", match),
-                                 ("survey", survey)):
+            for kind, record in (
+                ("referral", referral),
+                ("extra_job", extra_job),
+                ("match", match),
+                ("survey", survey),
+            ):
                 if record.customer_id not in marked:
-                    marked[record.customer_id] = _mark_person(db.session.get(Customer, record.customer_id), code,
-                                                              kind.replace("_", ""))
+                    marked[record.customer_id] = _mark_person(
+                        db.session.get(Customer, record.customer_id), code, kind.replace("_", "")
+                    )
                 person_markers[kind] = marked[record.customer_id]
             shop.name, van.name = f"Markshop{code} Stores", f"Markvan{code}"
             task_type.name = f"Marktask{code}"
@@ -171,19 +215,42 @@ def _make_records(app: Flask) -> Records:
             db.session.commit()
             user_id = _throwaway_user(code, branch.id)  # admins' posts disable it and reset its password
             records.ids[code] = {
-                "customer": customer.id, "volunteer": volunteer.id, "order": order.id, "shop": shop.id,
-                "van": van.id, "plan": plan.id, "rota": rota.id, "rota_slot": slot.id,
-                "rota_assignment": assignment.id, "absence": absence.id, "job": job.id,
-                "import": batch.token, "branch": branch.id, "referral": referral.id, "extra_job": extra_job.id,
-                "match": match.id, "survey": survey.id, "extra_task_type": task_type.id, "user": user_id,
-                "van_break": van_break.id, "shop_closure": shop_closure.id,
+                "customer": customer.id,
+                "volunteer": volunteer.id,
+                "order": order.id,
+                "shop": shop.id,
+                "van": van.id,
+                "plan": plan.id,
+                "rota": rota.id,
+                "rota_slot": slot.id,
+                "rota_assignment": assignment.id,
+                "absence": absence.id,
+                "job": job.id,
+                "import": batch.token,
+                "branch": branch.id,
+                "referral": referral.id,
+                "extra_job": extra_job.id,
+                "match": match.id,
+                "survey": survey.id,
+                "extra_task_type": task_type.id,
+                "user": user_id,
+                "van_break": van_break.id,
+                "shop_closure": shop_closure.id,
             }
             records.markers[code] = {
-                **person_markers, "order": person_markers["customer"], "shop": (shop.name,), "van": (van.name,),
-                "plan": (van.name,), "rota": person_markers["volunteer"],
-                "absence": person_markers["volunteer"], "rota_slot": person_markers["volunteer"],
-                "rota_assignment": person_markers["volunteer"], "extra_task_type": (task_type.name,),
-                "branch": (branch.name,), "user": (f"Markuser{code}",), "van_break": (van.name,),
+                **person_markers,
+                "order": person_markers["customer"],
+                "shop": (shop.name,),
+                "van": (van.name,),
+                "plan": (van.name,),
+                "rota": person_markers["volunteer"],
+                "absence": person_markers["volunteer"],
+                "rota_slot": person_markers["volunteer"],
+                "rota_assignment": person_markers["volunteer"],
+                "extra_task_type": (task_type.name,),
+                "branch": (branch.name,),
+                "user": (f"Markuser{code}",),
+                "van_break": (van.name,),
                 "shop_closure": (shop.name,),
             }
         records.state_pages = _records_in_other_states(records.ids["DG"]["customer"], records.ids["DG"]["plan"])
@@ -199,23 +266,39 @@ def _records_in_other_states(customer_id: int, plan_id: int) -> list[tuple[str, 
     from foodtrain.models.routes import RoutePlan, RouteUnplanned
 
     branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-    to_pack, cancelled = db.session.scalars(select(Order).where(Order.branch_id == branch_id,
-                                                                Order.status == OrderStatus.RECEIVED)
-                                            .order_by(Order.delivery_date, Order.id).limit(2)).all()
+    to_pack, cancelled = db.session.scalars(
+        select(Order)
+        .where(Order.branch_id == branch_id, Order.status == OrderStatus.RECEIVED)
+        .order_by(Order.delivery_date, Order.id)
+        .limit(2)
+    ).all()
     cancelled.status, cancelled.cancelled_from_status = OrderStatus.CANCELLED, OrderStatus.RECEIVED.value
     cancelled.delivery_date = date(2027, 1, 6)  # its day still to come: the cancellation can be undone
     plan = db.session.get(RoutePlan, plan_id)
     plan.unplanned.append(RouteUnplanned(order_id=to_pack.id, reason="No room on any van"))
-    user_id = create_user(db.session, username="access-matrix-off", password="a throwaway for the matrix",
-                          display_name="Markuseroff", role=UserRole.OFFICE, branch_id=branch_id, hash_time_cost=1)
+    user_id = create_user(
+        db.session,
+        username="access-matrix-off",
+        password="a throwaway for the matrix",
+        display_name="Markuseroff",
+        role=UserRole.OFFICE,
+        branch_id=branch_id,
+        hash_time_cost=1,
+    )
     user = db.session.get(User, user_id)
     user.is_enabled, user.totp_enabled = False, True
     db.session.commit()
-    return [("coordinator-dg", f"/orders/{to_pack.id}"), ("coordinator-dg", f"/orders/{to_pack.id}/edit"),
-            ("coordinator-dg", f"/orders/{cancelled.id}"),
-            ("coordinator-dg", f"/orders/new?customer_id={customer_id}&date=2027-01-05"),
-            ("coordinator-dg", f"/routes/?date={plan.delivery_date.isoformat()}"), ("admin", f"/users/{user_id}"),
-            ("admin", "/"), *_todays_round_with_a_trainee(branch_id), _spreadsheet_checked_without_problems(branch_id)]
+    return [
+        ("coordinator-dg", f"/orders/{to_pack.id}"),
+        ("coordinator-dg", f"/orders/{to_pack.id}/edit"),
+        ("coordinator-dg", f"/orders/{cancelled.id}"),
+        ("coordinator-dg", f"/orders/new?customer_id={customer_id}&date=2027-01-05"),
+        ("coordinator-dg", f"/routes/?date={plan.delivery_date.isoformat()}"),
+        ("admin", f"/users/{user_id}"),
+        ("admin", "/"),
+        *_todays_round_with_a_trainee(branch_id),
+        _spreadsheet_checked_without_problems(branch_id),
+    ]
 
 
 def _todays_round_with_a_trainee(branch_id: int) -> list[tuple[str, str]]:
@@ -236,44 +319,101 @@ def _todays_round_with_a_trainee(branch_id: int) -> list[tuple[str, str]]:
     today = branch_today()
     van = _first(Van, branch_id)
     driver_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
-    mate, trainee = db.session.scalars(select(Volunteer).where(Volunteer.branch_id == branch_id,
-                                                               Volunteer.id != driver_id)
-                                       .order_by(Volunteer.id.desc()).limit(2)).all()
+    mate, trainee = db.session.scalars(
+        select(Volunteer)
+        .where(Volunteer.branch_id == branch_id, Volunteer.id != driver_id)
+        .order_by(Volunteer.id.desc())
+        .limit(2)
+    ).all()
     trainee.is_trainee, trainee.shadow_shifts_remaining = True, max(trainee.shadow_shifts_remaining, 1)
-    customers = db.session.scalars(select(Customer).where(Customer.branch_id == branch_id,
-                                                          Customer.status == CustomerStatus.ACTIVE)
-                                   .order_by(Customer.id.desc()).limit(2)).all()
-    orders = [Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id, delivery_date=today,
-                    delivery_charge_pence=delivery_charge_on(db.session, branch_id, today),
-                    lines=[OrderLine(position=1, item="Bread", quantity=1)]) for customer in customers]
-    published = db.session.scalar(select(Rota).where(Rota.branch_id == branch_id,
-                                                     Rota.published_month == today.replace(day=1)))
-    rota = published or Rota(branch_id=branch_id, month=today.replace(day=1), status=RotaStatus.PUBLISHED,
-                             published_month=today.replace(day=1), published_at=utc_now())
-    slot = RotaSlot(key="fuzz-today", date=today, part_of_day=PartOfDay.WHOLE_DAY, kind=SlotKind.DELIVERY,
-                    van_id=van.id, resource=van.name, seats=2, assignments=[
-                        RotaAssignment(role=RotaRole.DRIVER, volunteer_id=driver_id),
-                        RotaAssignment(role=RotaRole.MATE, volunteer_id=mate.id),
-                        RotaAssignment(role=RotaRole.SHADOW, volunteer_id=trainee.id)])
+    customers = db.session.scalars(
+        select(Customer)
+        .where(Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE)
+        .order_by(Customer.id.desc())
+        .limit(2)
+    ).all()
+    orders = [
+        Order(
+            branch_id=branch_id,
+            customer_id=customer.id,
+            shop_id=customer.shop_id,
+            delivery_date=today,
+            delivery_charge_pence=delivery_charge_on(db.session, branch_id, today),
+            lines=[OrderLine(position=1, item="Bread", quantity=1)],
+        )
+        for customer in customers
+    ]
+    published = db.session.scalar(
+        select(Rota).where(Rota.branch_id == branch_id, Rota.published_month == today.replace(day=1))
+    )
+    rota = published or Rota(
+        branch_id=branch_id,
+        month=today.replace(day=1),
+        status=RotaStatus.PUBLISHED,
+        published_month=today.replace(day=1),
+        published_at=utc_now(),
+    )
+    slot = RotaSlot(
+        key="fuzz-today",
+        date=today,
+        part_of_day=PartOfDay.WHOLE_DAY,
+        kind=SlotKind.DELIVERY,
+        van_id=van.id,
+        resource=van.name,
+        seats=2,
+        assignments=[
+            RotaAssignment(role=RotaRole.DRIVER, volunteer_id=driver_id),
+            RotaAssignment(role=RotaRole.MATE, volunteer_id=mate.id),
+            RotaAssignment(role=RotaRole.SHADOW, volunteer_id=trainee.id),
+        ],
+    )
     rota.slots.append(slot)
     db.session.add_all([*orders, rota])
     db.session.commit()
     for order in orders:
         record_packing(db.session, branch_id, order.id, 1, 1200, SYSTEM)
     delivered = orders[1]
-    record_delivery(db.session, branch_id, delivered.id, True, delivered.amount_due_pence, PaymentMethod.CASH, "",
-                    SYSTEM, today=today)
-    stops = [RouteStop(van_id=van.id, sequence=0, kind="start", arrival_min=0, departure_min=0),
-             *(RouteStop(van_id=van.id, sequence=number, kind="delivery", order_id=order.id,
-                         arrival_min=20 * number, departure_min=20 * number + 5)
-               for number, order in enumerate(orders, start=1)),
-             RouteStop(van_id=van.id, sequence=3, kind="end", arrival_min=80, departure_min=80)]
-    plan = RoutePlan(branch_id=branch_id, delivery_date=today, status=RoutePlanStatus.PUBLISHED,
-                     published_at=utc_now(), vans_used=1, rounds=[RouteRound(van_id=van.id)], stops=stops)
+    record_delivery(
+        db.session,
+        branch_id,
+        delivered.id,
+        True,
+        delivered.amount_due_pence,
+        PaymentMethod.CASH,
+        "",
+        SYSTEM,
+        today=today,
+    )
+    stops = [
+        RouteStop(van_id=van.id, sequence=0, kind="start", arrival_min=0, departure_min=0),
+        *(
+            RouteStop(
+                van_id=van.id,
+                sequence=number,
+                kind="delivery",
+                order_id=order.id,
+                arrival_min=20 * number,
+                departure_min=20 * number + 5,
+            )
+            for number, order in enumerate(orders, start=1)
+        ),
+        RouteStop(van_id=van.id, sequence=3, kind="end", arrival_min=80, departure_min=80),
+    ]
+    plan = RoutePlan(
+        branch_id=branch_id,
+        delivery_date=today,
+        status=RoutePlanStatus.PUBLISHED,
+        published_at=utc_now(),
+        vans_used=1,
+        rounds=[RouteRound(van_id=van.id)],
+        stops=stops,
+    )
     db.session.add(plan)
     db.session.commit()
-    return [("driver-dg", f"/routes/mine/{today.isoformat()}"),
-            ("coordinator-dg", f"/rota/{rota.id}/edit?slot={slot.id}")]
+    return [
+        ("driver-dg", f"/routes/mine/{today.isoformat()}"),
+        ("coordinator-dg", f"/rota/{rota.id}/edit?slot={slot.id}"),
+    ]
 
 
 def _spreadsheet_checked_without_problems(branch_id: int) -> tuple[str, str]:
@@ -283,16 +423,31 @@ def _spreadsheet_checked_without_problems(branch_id: int) -> tuple[str, str]:
 
     coordinator_id = db.session.scalar(select(User.id).where(User.username == "coordinator-dg"))
     shop_name = db.session.scalar(select(Shop.name).where(Shop.branch_id == branch_id).order_by(Shop.id))
-    csv_text = ("first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth\n"
-                f"Ailsa,Zedimport,1 High St,Dumfries,DG1 2BD,{shop_name},Tuesday,01/05/1939\n")
-    token = start_import(db.session, branch_id, kind="customers", filename="list.csv", data=csv_text.encode(),
-                         actor=Actor(coordinator_id, "coordinator-dg"))
+    csv_text = (
+        "first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth\n"
+        f"Ailsa,Zedimport,1 High St,Dumfries,DG1 2BD,{shop_name},Tuesday,01/05/1939\n"
+    )
+    token = start_import(
+        db.session,
+        branch_id,
+        kind="customers",
+        filename="list.csv",
+        data=csv_text.encode(),
+        actor=Actor(coordinator_id, "coordinator-dg"),
+    )
     return "coordinator-dg", f"/imports/{token}"
 
 
 def _throwaway_user(code: str, branch_id: int) -> int:
-    return create_user(db.session, username=f"access-matrix-{code.lower()}", password="a throwaway for the matrix",
-                       display_name=f"Markuser{code}", role=UserRole.OFFICE, branch_id=branch_id, hash_time_cost=1)
+    return create_user(
+        db.session,
+        username=f"access-matrix-{code.lower()}",
+        password="a throwaway for the matrix",
+        display_name=f"Markuser{code}",
+        role=UserRole.OFFICE,
+        branch_id=branch_id,
+        hash_time_cost=1,
+    )
 
 
 def _path_values(access: Access, records: Records, code: str) -> dict[str, object]:
@@ -347,8 +502,12 @@ def cross_branch_references() -> list[str]:
     or a row without a branch whose two keys lead to records of different branches."""
     found: list[str] = []
     for table in db.metadata.tables.values():
-        keys = [(column, fk.column) for column in table.columns for fk in column.foreign_keys
-                if "branch_id" in fk.column.table.columns and fk.column.table is not table]
+        keys = [
+            (column, fk.column)
+            for column in table.columns
+            for fk in column.foreign_keys
+            if "branch_id" in fk.column.table.columns and fk.column.table is not table
+        ]
         if "branch_id" in table.columns:
             checks = [(column, target, table.c.branch_id) for column, target in keys]
         elif len(keys) >= 2:
@@ -474,8 +633,9 @@ def response_text(response) -> str:
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     if data.startswith(b"PK"):  # a spreadsheet: its XML parts hold the cells
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
-                             if name.endswith(".xml"))
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist() if name.endswith(".xml")
+            )
     return ""
 
 
@@ -484,8 +644,9 @@ def _leak_problem(records: Records, branch: str, response, skip_kinds: frozenset
     return f"showed the other branch's {', '.join(kinds)}" if kinds else None
 
 
-def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
-               only: Callable[[str], bool] = lambda endpoint: True) -> MatrixResult:
+def run_matrix(
+    app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS), only: Callable[[str], bool] = lambda endpoint: True
+) -> MatrixResult:
     """Every route (or those `only` keeps) as every actor; every scoped parameter with another branch's id.
     Every answer a West Lothian user gets is searched for the Dumfries and Galloway records' names, and every
     answer to a probe with another branch's id for that branch's names (an admin may see every branch's name
@@ -506,8 +667,14 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                 response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
                 result.requests += 1
                 reason = _verdict(access, actor, response.status_code, response.headers.get("Location", ""))
-                if (reason is None and actor and actor.endswith("-wl") and access.path
-                        and _role(actor) in access.roles and response.status_code not in DENIED):
+                if (
+                    reason is None
+                    and actor
+                    and actor.endswith("-wl")
+                    and access.path
+                    and _role(actor) in access.roles
+                    and response.status_code not in DENIED
+                ):
                     reason = f"other branch's record in the path answered {response.status_code}"
                 if reason is None and actor and actor.endswith("-wl"):
                     reason = _leak_problem(records, "DG", response, frozenset())
@@ -522,16 +689,20 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                 # 1b. The admin, working in DG: West Lothian's records in the path are not found.
                 if actor == "admin" and set(access.path.values()) - any_branch:
                     values = _path_values(access, records, other)
-                    values.update({name: records.ids[own][kind] for name, kind in access.path.items()
-                                   if kind in any_branch})
+                    values.update(
+                        {name: records.ids[own][kind] for name, kind in access.path.items() if kind in any_branch}
+                    )
                     other_url = _url_of(rule, values)
-                    response = client.open(other_url, method=method,
-                                           data={"csrf_token": token} if method == "POST" else None)
+                    response = client.open(
+                        other_url, method=method, data={"csrf_token": token} if method == "POST" else None
+                    )
                     result.requests += 1
                     result.parameters_tried += 1
-                    problem = (f"other branch's record in the path answered {response.status_code}"
-                               if response.status_code not in DENIED
-                               else _leak_problem(records, other, response, any_branch))
+                    problem = (
+                        f"other branch's record in the path answered {response.status_code}"
+                        if response.status_code not in DENIED
+                        else _leak_problem(records, other, response, any_branch)
+                    )
                     if problem:
                         result.unexpected.append(f"{actor} {method} {other_url} ({rule.endpoint}): {problem}")
                     response.close()
@@ -542,8 +713,10 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                 if method == "POST":
                     places += [("form", name, kind) for name, kind in access.form.items() if kind not in any_branch]
                 # Every scoped query parameter but the one tried carries an own-branch id (a form may need it).
-                own_query = {**QUERY_BASE.get(rule.endpoint, {}),
-                             **{name: records.ids[own][kind] for name, kind in access.query.items()}}
+                own_query = {
+                    **QUERY_BASE.get(rule.endpoint, {}),
+                    **{name: records.ids[own][kind] for name, kind in access.query.items()},
+                }
                 shown = form_as_shown(app, client, own_url, own_query) if method == "POST" and places else None
                 for place, name, kind in places:
                     other_id = records.ids[other][kind]
@@ -554,16 +727,21 @@ def run_matrix(app: Flask, actors: tuple[str | None, ...] = (None, *ACTORS),
                             data = {**(shown or {}), **base, "csrf_token": token}
                             if place == "form":
                                 data[name] = other_id
-                        response = client.open(own_url, method=method, query_string=query, data=data,
-                                               follow_redirects=True)
+                        response = client.open(
+                            own_url, method=method, query_string=query, data=data, follow_redirects=True
+                        )
                         result.requests += 1
                         result.parameters_tried += 1
-                        problem = (f"server error {response.status_code}" if response.status_code >= 500
-                                   else _leak_problem(records, other, response, any_branch))
+                        problem = (
+                            f"server error {response.status_code}"
+                            if response.status_code >= 500
+                            else _leak_problem(records, other, response, any_branch)
+                        )
                         response.close()
                         if problem:
-                            result.unexpected.append(f"{actor} {method} {own_url} {place} {name}={other_id} "
-                                                     f"({rule.endpoint}): {problem}")
+                            result.unexpected.append(
+                                f"{actor} {method} {own_url} {place} {name}={other_id} ({rule.endpoint}): {problem}"
+                            )
     with app.app_context():
         result.unexpected += cross_branch_references()
     return result
@@ -584,9 +762,11 @@ def test_every_route_as_every_role(demo_app: Flask) -> None:
     result = run_matrix(demo_app)
     assert result.unexpected == [], "\n".join(result.unexpected[:40])
     caught = _widened_role_is_caught(demo_app)
-    print(f"\naccess policy: {result.routes} routes x {len(ROLE_OF)} roles x {len(BRANCHES)} branches "
-          f"(+ anonymous) = {result.requests} requests, parameters tried {result.parameters_tried}, "
-          f"unexpected access = {len(result.unexpected)}; widened-role mutation caught = {'yes' if caught else 'no'}")
+    print(
+        f"\naccess policy: {result.routes} routes x {len(ROLE_OF)} roles x {len(BRANCHES)} branches "
+        f"(+ anonymous) = {result.requests} requests, parameters tried {result.parameters_tried}, "
+        f"unexpected access = {len(result.unexpected)}; widened-role mutation caught = {'yes' if caught else 'no'}"
+    )
     assert caught
 
 
@@ -616,8 +796,9 @@ def test_admin_probe_catches_a_view_that_ignores_the_admins_branch(demo_app: Fla
         west_lothian = db.session.scalar(select(Branch.id).where(Branch.code == "WL"))
     monkeypatch.setattr(web.privacy, "current_branch_id", lambda: west_lothian)
     result = run_matrix(demo_app, actors=("admin",), only=lambda endpoint: endpoint == "privacy.show")
-    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), \
+    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), (
         result.unexpected
+    )
 
 
 # ---------------------------------------------------------------- the probes can fail: one planted leak each
@@ -630,10 +811,13 @@ def _branch_id(app: Flask, code: str) -> int:
 
 def _customer_looked_up_anywhere(original):
     """The planted mistake: the order entry context finds the customer by id alone, in whatever branch they are."""
+
     def order_entry_context(session, branch_id, customer_id, delivery_date, *args, **kwargs):
         customer = session.get(Customer, customer_id)
-        return original(session, customer.branch_id if customer else branch_id, customer_id, delivery_date,
-                        *args, **kwargs)
+        return original(
+            session, customer.branch_id if customer else branch_id, customer_id, delivery_date, *args, **kwargs
+        )
+
     return order_entry_context
 
 
@@ -645,8 +829,9 @@ def test_path_probe_catches_a_record_page_that_ignores_the_branch(demo_app: Flas
     dumfries = _branch_id(demo_app, "DG")
     monkeypatch.setattr(web.customers, "current_branch_id", lambda: dumfries)
     result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "customers.show")
-    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), \
+    assert any("other branch's record in the path answered 200" in line for line in result.unexpected), (
         result.unexpected
+    )
 
 
 def test_query_probe_catches_an_order_page_that_ignores_the_branch(demo_app: Flask, monkeypatch) -> None:
@@ -656,19 +841,23 @@ def test_query_probe_catches_an_order_page_that_ignores_the_branch(demo_app: Fla
 
     monkeypatch.setattr(web.orders, "order_entry_context", _customer_looked_up_anywhere(web.orders.order_entry_context))
     result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.new")
-    assert any(" query customer_id=" in line and "showed the other branch's customer" in line
-               for line in result.unexpected), result.unexpected
+    assert any(
+        " query customer_id=" in line and "showed the other branch's customer" in line for line in result.unexpected
+    ), result.unexpected
 
 
-def test_form_probe_catches_an_order_form_shown_again_with_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:
+def test_form_probe_catches_an_order_form_shown_again_with_another_branchs_customer(
+    demo_app: Flask, monkeypatch
+) -> None:
     """The same mistake reached by a post: the order form shown again ("Add more lines") for another branch's
     customer_id shows that customer's name; the form probe reports it."""
     import web.orders
 
     monkeypatch.setattr(web.orders, "order_entry_context", _customer_looked_up_anywhere(web.orders.order_entry_context))
     result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.create")
-    assert any(" form customer_id=" in line and "showed the other branch's customer" in line
-               for line in result.unexpected), result.unexpected
+    assert any(
+        " form customer_id=" in line and "showed the other branch's customer" in line for line in result.unexpected
+    ), result.unexpected
 
 
 def test_form_probe_catches_an_order_saved_for_another_branchs_customer(demo_app: Flask, monkeypatch) -> None:
@@ -685,16 +874,21 @@ def test_form_probe_catches_an_order_saved_for_another_branchs_customer(demo_app
     monkeypatch.setattr(taking, "in_branch", customers_of_any_branch)
     result = run_matrix(demo_app, actors=("office-wl",), only=lambda endpoint: endpoint == "orders.create")
     assert any(line.startswith("orders.customer_id:") for line in result.unexpected), result.unexpected
-    assert any(" form customer_id=" in line and "showed the other branch's customer" in line
-               for line in result.unexpected), result.unexpected
+    assert any(
+        " form customer_id=" in line and "showed the other branch's customer" in line for line in result.unexpected
+    ), result.unexpected
 
 
 def test_markers_are_what_the_records_own_pages_show(demo_app: Flask) -> None:
     """The leak check looks for texts the pages really show: each record kind's markers appear on at least one
     page that takes its id (in the path or the query string), opened in its own branch by a user allowed to."""
     records = _records(demo_app)
-    actor_for = {UserRole.OFFICE: "office-dg", UserRole.COORDINATOR: "coordinator-dg", UserRole.DRIVER: "driver-dg",
-                 UserRole.ADMIN: "admin"}
+    actor_for = {
+        UserRole.OFFICE: "office-dg",
+        UserRole.COORDINATOR: "coordinator-dg",
+        UserRole.DRIVER: "driver-dg",
+        UserRole.ADMIN: "admin",
+    }
     clients: dict[str, FlaskClient] = {}
     shown: dict[str, list[str]] = {kind: [] for kind in records.markers["DG"]}
     for rule in demo_app.url_map.iter_rules():
@@ -702,19 +896,29 @@ def test_markers_are_what_the_records_own_pages_show(demo_app: Flask) -> None:
         kinds = {*access.path.values(), *access.query.values()} & set(shown)
         if "GET" not in rule.methods or access.public or not kinds:
             continue
-        role = next(role for role in (UserRole.OFFICE, UserRole.COORDINATOR, UserRole.DRIVER, UserRole.ADMIN)
-                    if role in access.roles)
+        role = next(
+            role
+            for role in (UserRole.OFFICE, UserRole.COORDINATOR, UserRole.DRIVER, UserRole.ADMIN)
+            if role in access.roles
+        )
         if actor_for[role] not in clients:
             clients[actor_for[role]] = _client_for(demo_app, actor_for[role])[0]
-        query = {**QUERY_BASE.get(rule.endpoint, {}),
-                 **{name: records.ids["DG"][kind] for name, kind in access.query.items()}}
-        response = clients[actor_for[role]].get(_url_of(rule, _path_values(access, records, "DG")),
-                                                 query_string=query, follow_redirects=True)
+        query = {
+            **QUERY_BASE.get(rule.endpoint, {}),
+            **{name: records.ids["DG"][kind] for name, kind in access.query.items()},
+        }
+        response = clients[actor_for[role]].get(
+            _url_of(rule, _path_values(access, records, "DG")), query_string=query, follow_redirects=True
+        )
         for kind in records.leaked("DG", response_text(response)):
             if kind in kinds:
                 shown[kind].append(rule.endpoint)
         response.close()
-    taken_by_a_page = {kind for rule in demo_app.url_map.iter_rules() if "GET" in rule.methods
-                       for kind in (*POLICY[rule.endpoint].path.values(), *POLICY[rule.endpoint].query.values())}
+    taken_by_a_page = {
+        kind
+        for rule in demo_app.url_map.iter_rules()
+        if "GET" in rule.methods
+        for kind in (*POLICY[rule.endpoint].path.values(), *POLICY[rule.endpoint].query.values())
+    }
     never = sorted(kind for kind, endpoints in shown.items() if not endpoints and kind in taken_by_a_page)
     assert never == [], f"no page taking their id shows these kinds' markers: {never}"

@@ -1,4 +1,5 @@
 """The user's own account: changing the password and the optional second factor."""
+
 from __future__ import annotations
 
 import re
@@ -21,14 +22,35 @@ def test_change_password_signs_out_everywhere(demo_app) -> None:
     client = demo_app.test_client()
     sign_in(client, "office-dg")
     token = csrf_token_from(client.get("/account/").get_data(as_text=True))
-    weak = client.post("/account/password", data={"csrf_token": token, "current_password": DEMO_PASSWORD,
-                                                   "new_password": "password1234", "repeat_password": "password1234"})
+    weak = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": DEMO_PASSWORD,
+            "new_password": "password1234",
+            "repeat_password": "password1234",
+        },
+    )
     assert weak.status_code == 400 and "common" in weak.get_data(as_text=True)
-    wrong = client.post("/account/password", data={"csrf_token": token, "current_password": "not mine at all",
-                                                    "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
+    wrong = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "not mine at all",
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert wrong.status_code == 400 and "not your current password" in wrong.get_data(as_text=True)
-    done = client.post("/account/password", data={"csrf_token": token, "current_password": DEMO_PASSWORD,
-                                                   "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
+    done = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": DEMO_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert done.status_code == 302
     assert other_browser.get("/customers/").status_code == 302
     assert sign_in(demo_app.test_client(), "office-dg", NEW_PASSWORD).status_code == 302
@@ -118,11 +140,16 @@ def test_replayed_second_factor_cookie_cannot_bypass_the_limit(demo_app) -> None
 
         user = db.session.scalar(select(User).where(User.username == "coordinator-dg"))
         assert user.locked_until is not None
-        failures = db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(
-            AuditEvent.user_id == user.id, AuditEvent.action == "login.second_factor_failed"))
+        failures = db.session.scalar(
+            select(db.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.user_id == user.id, AuditEvent.action == "login.second_factor_failed")
+        )
     assert failures == 5
-    print(f"\nsecond factor: {21} replayed attempts after saving the cookie, replayed attempts accepted = "
-          f"{accepted_after_limit}")
+    print(
+        f"\nsecond factor: {21} replayed attempts after saving the cookie, replayed attempts accepted = "
+        f"{accepted_after_limit}"
+    )
     assert accepted_after_limit == 0
 
 
@@ -140,11 +167,14 @@ def test_turning_the_second_factor_off_needs_the_password(demo_app) -> None:
     no_password = client.post("/account/second-factor/disable", data={"csrf_token": token})
     assert no_password.status_code == 400
     for _ in range(4):
-        wrong = client.post("/account/second-factor/disable",
-                            data={"csrf_token": token, "off-current_password": "not my password at all"})
+        wrong = client.post(
+            "/account/second-factor/disable",
+            data={"csrf_token": token, "off-current_password": "not my password at all"},
+        )
         assert wrong.status_code == 400 and "not your current password" in wrong.get_data(as_text=True)
-    last = client.post("/account/second-factor/disable",
-                       data={"csrf_token": token, "off-current_password": "not my password at all"})
+    last = client.post(
+        "/account/second-factor/disable", data={"csrf_token": token, "off-current_password": "not my password at all"}
+    )
     assert last.headers["Location"].endswith("/login")
     assert client.get("/account/").status_code == 302  # signed out
     with demo_app.app_context():
@@ -160,8 +190,9 @@ def test_turning_the_second_factor_off_with_the_password(demo_app) -> None:
     token = csrf_token_from(client.get("/login/second-factor").get_data(as_text=True))
     client.post("/login/second-factor", data={"csrf_token": token, "code": totp.now()})
     token = csrf_token_from(client.get("/account/").get_data(as_text=True))
-    done = client.post("/account/second-factor/disable", data={"csrf_token": token,
-                                                               "off-current_password": DEMO_PASSWORD})
+    done = client.post(
+        "/account/second-factor/disable", data={"csrf_token": token, "off-current_password": DEMO_PASSWORD}
+    )
     assert done.status_code == 302
     with demo_app.app_context():
         from foodtrain.models import AuditEvent
@@ -177,9 +208,18 @@ def test_password_change_attempts_are_limited(demo_app) -> None:
     client = demo_app.test_client()
     sign_in(client, "office-dg")
     token = csrf_token_from(client.get("/account/").get_data(as_text=True))
-    responses = [client.post("/account/password", data={"csrf_token": token, "current_password": f"guess {i}",
-                                                         "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
-                 for i in range(5)]
+    responses = [
+        client.post(
+            "/account/password",
+            data={
+                "csrf_token": token,
+                "current_password": f"guess {i}",
+                "new_password": NEW_PASSWORD,
+                "repeat_password": NEW_PASSWORD,
+            },
+        )
+        for i in range(5)
+    ]
     assert [r.status_code for r in responses] == [400, 400, 400, 400, 302]
     assert client.get("/account/").status_code == 302
     assert sign_in(demo_app.test_client(), "office-dg").status_code == 400  # locked for now

@@ -1,4 +1,5 @@
 """Signing in and out through the browser-facing pages."""
+
 from __future__ import annotations
 
 from tests.conftest import DEMO_PASSWORD, csrf_token_from, sign_in
@@ -52,8 +53,10 @@ def test_copied_cookie_stops_working_after_logout(demo_app) -> None:
 
 def test_next_parameter_stays_on_site(demo_client) -> None:
     page = demo_client.get("/login?next=https://evil.example/").get_data(as_text=True)
-    response = demo_client.post("/login?next=https://evil.example/", data={
-        "username": "office-dg", "password": DEMO_PASSWORD, "csrf_token": csrf_token_from(page)})
+    response = demo_client.post(
+        "/login?next=https://evil.example/",
+        data={"username": "office-dg", "password": DEMO_PASSWORD, "csrf_token": csrf_token_from(page)},
+    )
     assert response.headers["Location"] == "/"
 
 

@@ -1,4 +1,5 @@
 """Each user sees only their own branch, and only what their role needs."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,5 +1,6 @@
 """The volunteer's calendar feed pages: make the secret address (shown once), subscribe without signing in, stop
 or replace it (the old address answers 404), and only the volunteer's own time is in it."""
+
 from __future__ import annotations
 
 import re
@@ -32,14 +33,27 @@ def _publish_shifts(demo_app: Flask) -> tuple[int, int]:
     with demo_app.app_context():
         mine = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         branch_id = db.session.get(Volunteer, mine).branch_id
-        other = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id, Volunteer.id != mine,
-                                                             Volunteer.left_on.is_(None)).order_by(Volunteer.id))
+        other = db.session.scalar(
+            select(Volunteer.id)
+            .where(Volunteer.branch_id == branch_id, Volunteer.id != mine, Volunteer.left_on.is_(None))
+            .order_by(Volunteer.id)
+        )
         day = branch_today() + timedelta(days=2)
-        rota = Rota(branch_id=branch_id, month=day.replace(day=1), status=RotaStatus.PUBLISHED,
-                    published_month=day.replace(day=1))
+        rota = Rota(
+            branch_id=branch_id,
+            month=day.replace(day=1),
+            status=RotaStatus.PUBLISHED,
+            published_month=day.replace(day=1),
+        )
         for n, volunteer_id in enumerate((mine, other)):
-            slot = RotaSlot(key=f"feed-office-{n}", date=day + timedelta(days=n), part_of_day=PartOfDay.MORNING,
-                            kind=SlotKind.OFFICE, resource="Office", seats=1)
+            slot = RotaSlot(
+                key=f"feed-office-{n}",
+                date=day + timedelta(days=n),
+                part_of_day=PartOfDay.MORNING,
+                kind=SlotKind.OFFICE,
+                resource="Office",
+                seats=1,
+            )
             slot.assignments.append(RotaAssignment(role=RotaRole.OFFICE, volunteer_id=volunteer_id))
             rota.slots.append(slot)
         db.session.add(rota)
@@ -94,6 +108,8 @@ def test_feed_page_refuses_bad_input_and_users_without_a_volunteer(demo_client: 
     answer = _post(demo_client, "delete-everything")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "/rota/feed/" not in page and "Nothing was changed" in page
-    demo_client.post("/logout", data={"csrf_token": csrf_token_from(demo_client.get("/account/").get_data(as_text=True))})
+    demo_client.post(
+        "/logout", data={"csrf_token": csrf_token_from(demo_client.get("/account/").get_data(as_text=True))}
+    )
     sign_in(demo_client, "office-dg")
     assert demo_client.get("/rota/mine/feed").status_code == 404

@@ -1,4 +1,5 @@
 """Closure days page: a coordinator opens a holiday or closes a day; planning a closed day is refused."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,12 +18,23 @@ def test_coordinator_closes_a_day_and_planning_it_is_refused(demo_app, demo_clie
     token = csrf_token_from(page)
     missing = demo_client.post("/closures/", data={"csrf_token": token, "day": "2026-12-18", "action": "close"})
     assert missing.status_code == 400 and "Say why" in missing.get_data(as_text=True)
-    closed = demo_client.post("/closures/", data={"csrf_token": token, "day": "2026-12-18", "action": "close",
-                                                  "reason": "Christmas party"}, follow_redirects=True)
+    closed = demo_client.post(
+        "/closures/",
+        data={"csrf_token": token, "day": "2026-12-18", "action": "close", "reason": "Christmas party"},
+        follow_redirects=True,
+    )
     assert "Christmas party" in closed.get_data(as_text=True)
     routes = demo_client.get("/routes/?date=2026-12-18").get_data(as_text=True)
-    refused = demo_client.post("/routes/plan", data={"csrf_token": csrf_token_from(routes), "delivery_date": "2026-12-18",
-                                                     "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "1"})
+    refused = demo_client.post(
+        "/routes/plan",
+        data={
+            "csrf_token": csrf_token_from(routes),
+            "delivery_date": "2026-12-18",
+            "shift_start": "09:00",
+            "shift_end": "16:00",
+            "time_limit_s": "1",
+        },
+    )
     assert refused.status_code == 400 and "closure day (Christmas party)" in refused.get_data(as_text=True)
 
 
@@ -55,8 +67,11 @@ def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app,
         db.session.commit()
     sign_in(demo_client, "coordinator-dg")
     token = csrf_token_from(demo_client.get("/closures/").get_data(as_text=True))
-    page = demo_client.post("/closures/", data={"csrf_token": token, "day": day.isoformat(), "action": "close",
-                                                "reason": "Storm warning"}, follow_redirects=True).get_data(as_text=True)
+    page = demo_client.post(
+        "/closures/",
+        data={"csrf_token": token, "day": day.isoformat(), "action": "close", "reason": "Storm warning"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert f"{booked} order{'s' if booked != 1 else ''} still booked for that day" in page
     assert "/orders/?date=2026-12-09" in page
     board = demo_client.get("/orders/?date=2026-12-09").get_data(as_text=True)
@@ -64,6 +79,9 @@ def test_closing_a_day_that_has_orders_and_rostered_volunteers_says_so(demo_app,
     assert "closed on this day" not in demo_client.get("/orders/?date=2026-12-08").get_data(as_text=True)
     entry = demo_client.get(f"/orders/new?customer_id={customer_id}&date=2026-12-09").get_data(as_text=True)
     assert "The branch is closed on this day (Storm warning)" in entry
-    quiet = demo_client.post("/closures/", data={"csrf_token": token, "day": "2027-01-13", "action": "close",
-                                                 "reason": "Staff training"}, follow_redirects=True)
+    quiet = demo_client.post(
+        "/closures/",
+        data={"csrf_token": token, "day": "2027-01-13", "action": "close", "reason": "Staff training"},
+        follow_redirects=True,
+    )
     assert "still booked" not in quiet.get_data(as_text=True)

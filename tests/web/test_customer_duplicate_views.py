@@ -1,5 +1,6 @@
 """The new-customer form warns about a likely duplicate, links to the record on file, keeps what was typed,
 and adds the customer once the office confirms a different person."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,8 +13,12 @@ from tests.web.test_people_views import _branch_shop, _count, _customer_form, _t
 
 def test_duplicate_warning_links_to_the_existing_record(demo_app, demo_client) -> None:
     with demo_app.app_context():
-        existing = db.session.scalar(select(Customer).join(Branch).where(
-            Branch.code == "DG", Customer.status == CustomerStatus.ACTIVE, Customer.phone != "").limit(1))
+        existing = db.session.scalar(
+            select(Customer)
+            .join(Branch)
+            .where(Branch.code == "DG", Customer.status == CustomerStatus.ACTIVE, Customer.phone != "")
+            .limit(1)
+        )
         existing_id, phone = existing.id, existing.phone
     _, shop_id = _branch_shop(demo_app, "DG")
     sign_in(demo_client, "office-dg")

@@ -1,5 +1,6 @@
 """Property-based fuzzing of every form: hostile input never causes a server error, and a
 rejected request writes nothing. Runs on SQLite and, when available, on PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -26,15 +27,55 @@ from tests.web.test_account_views import _secret_from
 from tests.web.test_security_figures import _routes_by_actor, _row_counts, _signed_in_clients
 from web.access_policy import POLICY
 
-NASTY_TEXT = st.sampled_from([
-    "", " ", "\x00", "NUL\x00byte", "'; DROP TABLE customers;--", "=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)",
-    "٣٤", "🍞🥛", "Ünïcödé Strasse", "2026-02-30", "2026-13-01", "31/12/2026", "-1", "0", "1e309", "NaN", "inf",
-    "99999999999999999999999999", "-99999999999999999999", "0x1F", "true", "null", "<script>alert(1)</script>",
-    "../../etc/passwd", "DG1 2BD", "dg12bd", "ZZ99 9ZZ", "12:00", "25:61", "£23.45", "23,45", "x" * 5000,
-    # Added after the 2026 assessment: superscript and full-width digits, ids past the database's integers,
-    # control characters, a formula as a phone number, dates far outside any sensible range.
-    "²", "１２", "\x1b[31mred", "a\u202eb", "=1+1", "1800-01-01", "9999-12-31", str(2**31), str(2**63),
-])
+NASTY_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "NUL\x00byte",
+        "'; DROP TABLE customers;--",
+        '=HYPERLINK("http://x")',
+        "+1",
+        "@SUM(A1)",
+        "٣٤",
+        "🍞🥛",
+        "Ünïcödé Strasse",
+        "2026-02-30",
+        "2026-13-01",
+        "31/12/2026",
+        "-1",
+        "0",
+        "1e309",
+        "NaN",
+        "inf",
+        "99999999999999999999999999",
+        "-99999999999999999999",
+        "0x1F",
+        "true",
+        "null",
+        "<script>alert(1)</script>",
+        "../../etc/passwd",
+        "DG1 2BD",
+        "dg12bd",
+        "ZZ99 9ZZ",
+        "12:00",
+        "25:61",
+        "£23.45",
+        "23,45",
+        "x" * 5000,
+        # Added after the 2026 assessment: superscript and full-width digits, ids past the database's integers,
+        # control characters, a formula as a phone number, dates far outside any sensible range.
+        "²",
+        "１２",
+        "\x1b[31mred",
+        "a\u202eb",
+        "=1+1",
+        "1800-01-01",
+        "9999-12-31",
+        str(2**31),
+        str(2**63),
+    ]
+)
 VALUE = st.one_of(
     NASTY_TEXT,
     st.text(max_size=40),
@@ -112,8 +153,15 @@ def _second_factor_clients(app: Flask) -> dict[str, FlaskClient]:
     with app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         for username in SECOND_FACTOR_PAGES:
-            create_user(db.session(), username=username, password=DEMO_PASSWORD, display_name=username,
-                        role=UserRole.COORDINATOR, branch_id=branch_id, hash_time_cost=1)
+            create_user(
+                db.session(),
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=username,
+                role=UserRole.COORDINATOR,
+                branch_id=branch_id,
+                hash_time_cost=1,
+            )
         db.session.remove()
     clients = {}
     for username in SECOND_FACTOR_PAGES:
@@ -133,8 +181,9 @@ def _fuzz_clients(app: Flask) -> dict[str, FlaskClient]:
     return {**_signed_in_clients(app), **_second_factor_clients(app)}  # type: ignore[dict-item]
 
 
-def _crawl(app: Flask, clients: dict[str, FlaskClient],
-           last_pages: Iterable[tuple[str, str]] = ()) -> dict[str, tuple[str, str, set[str]]]:
+def _crawl(
+    app: Flask, clients: dict[str, FlaskClient], last_pages: Iterable[tuple[str, str]] = ()
+) -> dict[str, tuple[str, str, set[str]]]:
     """POST endpoint -> (user, the form's action, its field names), for every form on every page the users
     allowed to open it see, and on the pages those pages link to (a few per endpoint); then on `last_pages`
     (user, url), whose links are not followed."""
@@ -156,8 +205,11 @@ def _crawl(app: Flask, clients: dict[str, FlaskClient],
             endpoint = adapter.match(path, method="GET")[0]
         except HTTPException:
             return []
-        if (opened[actor, endpoint] >= PAGES_PER_ENDPOINT or endpoint in ("auth.logout", "static")
-                or not _crawler(actor, endpoint)):
+        if (
+            opened[actor, endpoint] >= PAGES_PER_ENDPOINT
+            or endpoint in ("auth.logout", "static")
+            or not _crawler(actor, endpoint)
+        ):
             return []
         opened[actor, endpoint] += 1
         response = clients[actor].get(url, follow_redirects=True)
@@ -208,12 +260,17 @@ def _targets(app: Flask, clients: dict[str, FlaskClient]) -> list[Target]:
 def unlisted_id_fields(targets: list[Target]) -> list[str]:
     """Fields of the app's forms named like record ids (..._id, ..._ids) that web/access_policy.py does not name:
     the access matrix would never try another branch's id in them."""
-    return [f"{target.endpoint}: {name}" for target in targets for name in target.names
-            if re.fullmatch(r"\w+_ids?", name) and name not in POLICY[target.endpoint].form]
+    return [
+        f"{target.endpoint}: {name}"
+        for target in targets
+        for name in target.names
+        if re.fullmatch(r"\w+_ids?", name) and name not in POLICY[target.endpoint].form
+    ]
 
 
-def send_fuzz(app: Flask, targets: list[Target], examples_per_form: int,
-              clients: dict[str, FlaskClient] | None = None) -> tuple[int, dict[str, list[str]]]:
+def send_fuzz(
+    app: Flask, targets: list[Target], examples_per_form: int, clients: dict[str, FlaskClient] | None = None
+) -> tuple[int, dict[str, list[str]]]:
     """Hypothesis-drawn values in every field of every target but the CSRF token (a prefixed form's too:
     "undo-7-csrf_token"), as the targets' users (`clients`, else the demo's users signed in anew);
     (requests, {"server_errors", "written"})."""
@@ -221,16 +278,29 @@ def send_fuzz(app: Flask, targets: list[Target], examples_per_form: int,
     tokens = {actor: csrf_token_from(client.get("/account/").get_data(as_text=True)) for actor, client in users.items()}
     tally: dict[str, list[str]] = {"server_errors": [], "written": []}
     requests = 0
+
     def sender(target: Target):
-        @settings(max_examples=examples_per_form, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                         HealthCheck.data_too_large, HealthCheck.large_base_example])
+        @settings(
+            max_examples=examples_per_form,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[
+                HealthCheck.function_scoped_fixture,
+                HealthCheck.too_slow,
+                HealthCheck.data_too_large,
+                HealthCheck.large_base_example,
+            ],
+        )
         @given(data=st.data())
         def send(data) -> None:
             nonlocal requests
-            form = {name: tokens[target.actor] if name.endswith("csrf_token")
-                    else data.draw(st.one_of(VALUE, st.lists(VALUE, max_size=3)), label=name)
-                    for name in target.names}
+            form = {
+                name: tokens[target.actor]
+                if name.endswith("csrf_token")
+                else data.draw(st.one_of(VALUE, st.lists(VALUE, max_size=3)), label=name)
+                for name in target.names
+            }
             form["csrf_token"] = tokens[target.actor]
             before = _row_counts(app)
             response = users[target.actor].post(target.url, data=form)
@@ -240,6 +310,7 @@ def send_fuzz(app: Flask, targets: list[Target], examples_per_form: int,
             elif response.status_code in REJECTED and _row_counts(app) != before:
                 tally["written"].append(f"{target.url}: {response.status_code}")
             response.close()
+
         return send
 
     for target in targets:
@@ -253,14 +324,17 @@ def _fuzz(app: Flask, examples_per_form: int) -> list[Target]:
     requests, tally = send_fuzz(app, targets, examples_per_form, clients)
     reached = sorted(target.endpoint for target in targets if target.found)
     unreached = sorted(target.endpoint for target in targets if not target.found)
-    print(f"\nfuzz ({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}): {requests} requests over "
-          f"{len(targets)} forms ({examples_per_form} each), forms found on the app's pages = {len(reached)} of "
-          f"{len(targets)} (not found, listed with their reasons: {len(unreached)}), server errors = "
-          f"{len(tally['server_errors'])}, rows written by rejected requests = {len(tally['written'])}")
+    print(
+        f"\nfuzz ({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}): {requests} requests over "
+        f"{len(targets)} forms ({examples_per_form} each), forms found on the app's pages = {len(reached)} of "
+        f"{len(targets)} (not found, listed with their reasons: {len(unreached)}), server errors = "
+        f"{len(tally['server_errors'])}, rows written by rejected requests = {len(tally['written'])}"
+    )
     assert tally["server_errors"] == [] and tally["written"] == [], (tally["server_errors"][:10], tally["written"][:10])
     not_shown, listed_but_shown = unexplained_reach(targets)
-    assert not_shown == [], \
+    assert not_shown == [], (
         "no page shows these forms: reach them (records in the right state) or list them in UNREACHED with why"
+    )
     assert listed_but_shown == [], "reached now: take them out of UNREACHED"
     return targets
 
@@ -268,8 +342,10 @@ def _fuzz(app: Flask, examples_per_form: int) -> list[Target]:
 def unexplained_reach(targets: list[Target]) -> tuple[list[str], list[str]]:
     """(forms no page opened by the crawl showed that UNREACHED does not list, forms UNREACHED lists that a page
     showed)."""
-    return (sorted(target.endpoint for target in targets if not target.found and target.endpoint not in UNREACHED),
-            sorted(target.endpoint for target in targets if target.found and target.endpoint in UNREACHED))
+    return (
+        sorted(target.endpoint for target in targets if not target.found and target.endpoint not in UNREACHED),
+        sorted(target.endpoint for target in targets if target.found and target.endpoint in UNREACHED),
+    )
 
 
 def test_fuzz_every_form_sqlite(demo_app: Flask) -> None:

@@ -13,6 +13,7 @@ Galloway record), as the admin for admin-only routes (working in Dumfries and Ga
 must not show, but for branch names and logins, which an admin sees everywhere), and as nobody for public routes
 (no record of either branch may show).
 """
+
 from __future__ import annotations
 
 import os
@@ -41,17 +42,59 @@ from tests.web.test_access_matrix import (
 from web.access_policy import POLICY, Access
 
 MALFORMED = (
-    "", " ", "-1", "0", "+1", " 1", "1.5", "1e3", "0x1F", "²", "１２", "٣", str(2**31), str(2**31 - 1), str(2**63),
-    str(2**70), "9" * 40, "-" + "9" * 30, "x", "null", "true", "NaN", "'; DROP TABLE customers;--", "<script>x</script>",
-    "\x00", "a\u202eb", "\x1b[31m", "🍞🥛", "Ünïcödé", "2026-02-30", "2026-13-01", "1800-01-01", "9999-12-31",
-    "0000-00-00", "2026-12", "2026-W49", "12/01/2026", "../../etc/passwd", "%", "%%", "javascript:alert(1)",
-    "//evil.example/", "y" * 5000,
+    "",
+    " ",
+    "-1",
+    "0",
+    "+1",
+    " 1",
+    "1.5",
+    "1e3",
+    "0x1F",
+    "²",
+    "１２",
+    "٣",
+    str(2**31),
+    str(2**31 - 1),
+    str(2**63),
+    str(2**70),
+    "9" * 40,
+    "-" + "9" * 30,
+    "x",
+    "null",
+    "true",
+    "NaN",
+    "'; DROP TABLE customers;--",
+    "<script>x</script>",
+    "\x00",
+    "a\u202eb",
+    "\x1b[31m",
+    "🍞🥛",
+    "Ünïcödé",
+    "2026-02-30",
+    "2026-13-01",
+    "1800-01-01",
+    "9999-12-31",
+    "0000-00-00",
+    "2026-12",
+    "2026-W49",
+    "12/01/2026",
+    "../../etc/passwd",
+    "%",
+    "%%",
+    "javascript:alert(1)",
+    "//evil.example/",
+    "y" * 5000,
 )
 # Names no view reads (url_for's options among them: a view handing the query string to url_for would obey them).
 UNREAD_NAMES = ("_external", "_scheme", "_anchor", "endpoint", "id")
 VALUES_PER_PARAMETER = 5  # malformed values tried per route and parameter (sampled)
-ACTORS_BY_ROLE = ((UserRole.OFFICE, "office-wl"), (UserRole.COORDINATOR, "coordinator-wl"),
-                  (UserRole.DRIVER, "driver-wl"), (UserRole.ADMIN, "admin"))
+ACTORS_BY_ROLE = (
+    (UserRole.OFFICE, "office-wl"),
+    (UserRole.COORDINATOR, "coordinator-wl"),
+    (UserRole.DRIVER, "driver-wl"),
+    (UserRole.ADMIN, "admin"),
+)
 
 
 class _ReadNames:
@@ -114,8 +157,7 @@ def _routes(app: Flask, records: Records, keep: Callable[[str], bool]) -> list[R
     """Every GET route, its actor, its URL (own-branch ids in the path) and the query names its view reads."""
     routes = []
     original_request_class = app.request_class
-    app.request_class = type("RecordingRequest", (original_request_class,),
-                             {"parameter_storage_class": RecordingArgs})
+    app.request_class = type("RecordingRequest", (original_request_class,), {"parameter_storage_class": RecordingArgs})
     clients: dict[str | None, object] = {}
     try:
         for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint):
@@ -124,8 +166,12 @@ def _routes(app: Flask, records: Records, keep: Callable[[str], bool]) -> list[R
                 continue
             actor = _actor_for(access)
             own, _other = _own_and_other(actor)
-            route = Route(rule.endpoint, actor, _url_of(rule, _path_values(access, records, own)),
-                          {**QUERY_BASE.get(rule.endpoint, {})})
+            route = Route(
+                rule.endpoint,
+                actor,
+                _url_of(rule, _path_values(access, records, own)),
+                {**QUERY_BASE.get(rule.endpoint, {})},
+            )
             route.base.update({name: str(records.ids[own][kind]) for name, kind in access.query.items()})
             if actor not in clients:
                 clients[actor] = _client_for(app, actor)[0]
@@ -144,8 +190,13 @@ def _queries(route: Route, records: Records) -> Iterator[list[tuple[str, str]]]:
     every name at once malformed, and the names no view reads."""
     _own, other = _own_and_other(route.actor)
     access = POLICY[route.endpoint]
-    other_ids = sorted({str(value) for kind, value in records.ids[other].items()
-                        if route.actor != "admin" or kind not in ADMIN_ANY_BRANCH})
+    other_ids = sorted(
+        {
+            str(value)
+            for kind, value in records.ids[other].items()
+            if route.actor != "admin" or kind not in ADMIN_ANY_BRANCH
+        }
+    )
     every = os.environ.get("FOODTRAIN_QUERY_FUZZ_ALL") == "1"
     read = sorted(route.names - set(UNREAD_NAMES))
     for name in read:
@@ -161,8 +212,14 @@ def _queries(route: Route, records: Records) -> Iterator[list[tuple[str, str]]]:
         base = [(key, value) for key, value in route.base.items() if key != read[0]]
         yield [*base, (read[0], other_ids[0]), (read[0], chooser.choice(MALFORMED)), (read[0], other_ids[-1])]
         yield [(name, chooser.choice(MALFORMED)) for name in read]
-    yield [*route.base.items(), ("_external", "1"), ("_scheme", "javascript"), ("_anchor", "x"),
-           ("endpoint", "auth.login"), ("id", other_ids[-1])]
+    yield [
+        *route.base.items(),
+        ("_external", "1"),
+        ("_scheme", "javascript"),
+        ("_anchor", "x"),
+        ("endpoint", "auth.login"),
+        ("id", other_ids[-1]),
+    ]
 
 
 def fuzz_queries(app: Flask, keep: Callable[[str], bool] = lambda endpoint: True) -> tuple[list[Route], Tally]:
@@ -194,9 +251,11 @@ def fuzz_queries(app: Flask, keep: Callable[[str], bool] = lambda endpoint: True
 def _check(app: Flask) -> list[Route]:
     routes, tally = fuzz_queries(app)
     names = sum(len(route.names) for route in routes)
-    print(f"\nquery fuzz ({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}): {len(routes)} GET routes, "
-          f"{names} parameters, {tally.requests} requests, server errors = {len(tally.server_errors)}, "
-          f"other branch's records shown = {len(tally.leaks)}")
+    print(
+        f"\nquery fuzz ({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}): {len(routes)} GET routes, "
+        f"{names} parameters, {tally.requests} requests, server errors = {len(tally.server_errors)}, "
+        f"other branch's records shown = {len(tally.leaks)}"
+    )
     if os.environ.get("FOODTRAIN_QUERY_FUZZ_TIMES"):
         for endpoint, seconds in sorted(tally.seconds.items(), key=lambda item: -item[1])[:15]:
             print(f"  {endpoint}: {seconds:.1f} s")
@@ -207,8 +266,12 @@ def _check(app: Flask) -> list[Route]:
 def unlisted_id_parameters(routes: list[Route]) -> list[str]:
     """Query parameters the views read that are named like record ids (..._id, ..._ids) but not named in
     web/access_policy.py: the access matrix would never try another branch's id in them."""
-    return [f"{route.endpoint}: {name}" for route in routes for name in sorted(route.names)
-            if re.fullmatch(r"\w+_ids?", name) and name not in POLICY[route.endpoint].query]
+    return [
+        f"{route.endpoint}: {name}"
+        for route in routes
+        for name in sorted(route.names)
+        if re.fullmatch(r"\w+_ids?", name) and name not in POLICY[route.endpoint].query
+    ]
 
 
 def test_query_fuzz_every_get_route_sqlite(demo_app: Flask) -> None:

@@ -1,4 +1,5 @@
 """A form posted five times with one token creates one record: customers, orders, rota generation."""
+
 from __future__ import annotations
 
 import re
@@ -35,19 +36,26 @@ def test_five_posts_of_one_form_create_one_record(demo_app) -> None:
     order_form = _new_order_post(csrf_token_from(page), customer_id) | _lines(("Porridge oats", "1", "", True))
     for _ in range(POSTS):
         assert office.post("/orders/new", data=order_form).status_code in (302, 303)
-    created["order"] = _count(demo_app, select(func.count(Order.id)).where(Order.customer_id == customer_id,
-                                                                            Order.delivery_date == DAY))
+    created["order"] = _count(
+        demo_app, select(func.count(Order.id)).where(Order.customer_id == customer_id, Order.delivery_date == DAY)
+    )
 
     coordinator = demo_app.test_client()
     sign_in(coordinator, "coordinator-dg")
     page = coordinator.get("/rota/").get_data(as_text=True)
-    rota_form = {"csrf_token": csrf_token_from(page), "month": "2026-12", "time_limit_s": "1",
-                 "form_token": re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)}
+    rota_form = {
+        "csrf_token": csrf_token_from(page),
+        "month": "2026-12",
+        "time_limit_s": "1",
+        "form_token": re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1),
+    }
     jobs_before = _count(demo_app, select(func.count(BackgroundJob.id)))
     for _ in range(POSTS):
         assert coordinator.post("/rota/generate", data=rota_form).status_code in (302, 303)
     created["rota generation"] = _count(demo_app, select(func.count(BackgroundJob.id))) - jobs_before
 
-    print(f"\nidempotency: {len(created)} forms x {POSTS} posts with one token, records created = "
-          f"{sum(created.values())} (expected {len(created)})")
+    print(
+        f"\nidempotency: {len(created)} forms x {POSTS} posts with one token, records created = "
+        f"{sum(created.values())} (expected {len(created)})"
+    )
     assert created == {"customer": 1, "order": 1, "rota generation": 1}

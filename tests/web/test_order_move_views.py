@@ -1,4 +1,5 @@
 """Moving an order to another date from its page: office and coordinator, clear refusals, other branches kept out."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,8 +25,15 @@ def order_id(demo_app, monkeypatch) -> int:
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         customer_id = order_board(db.session, branch_id, DAY).due_missing[0].customer_id
-        return save_order(db.session, branch_id, customer_id, DAY,
-                          [OrderLineInput("Milk", 2), OrderLineInput("Tea bags", 1, "80s")], "", SYSTEM)
+        return save_order(
+            db.session,
+            branch_id,
+            customer_id,
+            DAY,
+            [OrderLineInput("Milk", 2), OrderLineInput("Tea bags", 1, "80s")],
+            "",
+            SYSTEM,
+        )
 
 
 def _order(demo_app, order_id: int) -> tuple:
@@ -36,8 +44,10 @@ def _order(demo_app, order_id: int) -> tuple:
 
 def _post(client, order_id: int, day, version: int = 1):
     token = csrf_token_from(client.get(f"/orders/{order_id}").get_data(as_text=True))
-    return client.post(f"/orders/{order_id}/move", data={"csrf_token": token, "move-version": str(version),
-                                                         "move-delivery_date": day.isoformat() if day else ""})
+    return client.post(
+        f"/orders/{order_id}/move",
+        data={"csrf_token": token, "move-version": str(version), "move-delivery_date": day.isoformat() if day else ""},
+    )
 
 
 @pytest.mark.parametrize("username", ["office-dg", "coordinator-dg"])
@@ -60,8 +70,11 @@ def test_bad_dates_are_refused_with_a_message_and_nothing_changes(demo_app, demo
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         set_day(db.session, branch_id, DAY + timedelta(days=3), is_open=False, reason="Staff training", actor=SYSTEM)
-    for day, message in ((None, "Choose the new delivery date."), (DAY - timedelta(days=1), "has passed"),
-                         (DAY + timedelta(days=3), "is a closure day (Staff training)")):
+    for day, message in (
+        (None, "Choose the new delivery date."),
+        (DAY - timedelta(days=1), "has passed"),
+        (DAY + timedelta(days=3), "is a closure day (Staff training)"),
+    ):
         refused = _post(demo_client, order_id, day)
         assert refused.status_code == 400 and message in refused.get_data(as_text=True)
     stale = _post(demo_client, order_id, DAY + timedelta(days=7), version=99)
@@ -77,7 +90,9 @@ def test_a_driver_and_another_branch_cannot_move(demo_app, demo_client, order_id
     demo_client.post("/logout", data={"csrf_token": token})
     sign_in(demo_client, "office-wl")
     token = csrf_token_from(demo_client.get("/orders/customers").get_data(as_text=True))
-    response = demo_client.post(f"/orders/{order_id}/move", data={
-        "csrf_token": token, "move-version": "1", "move-delivery_date": (DAY + timedelta(days=7)).isoformat()})
+    response = demo_client.post(
+        f"/orders/{order_id}/move",
+        data={"csrf_token": token, "move-version": "1", "move-delivery_date": (DAY + timedelta(days=7)).isoformat()},
+    )
     assert response.status_code == 404
     assert _order(demo_app, order_id)[0] == DAY

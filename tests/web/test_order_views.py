@@ -1,4 +1,5 @@
 """Order pages: the board, a phone order taken once, the no-JavaScript form, shops, packing, delivery, roles."""
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,9 @@ def _missing_customer(app, code: str = "DG") -> tuple[int, str, str]:
 
 def _order_count(app, customer_id: int) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id,
-                                                                  Order.delivery_date == DAY))
+        return db.session.scalar(
+            select(func.count(Order.id)).where(Order.customer_id == customer_id, Order.delivery_date == DAY)
+        )
 
 
 def _order_of(app, customer_id: int) -> Order:
@@ -109,9 +111,13 @@ def test_office_takes_a_phone_order_once_even_when_saved_twice(demo_app, office)
     page = _entry_form(office, customer_id)
     assert 'name="lines-14-item"' in page and 'name="lines-15-item"' not in page  # 15 blank lines without JS
     assert "js/orders.js" in page and "onclick" not in page and "style=" not in page
-    data = _new_order_post(csrf_token_from(page), customer_id, notes="Knock loudly", save="Save order",
-                           **_lines(("Milk", "2", "semi-skimmed", True), ("", "1", "", True),
-                                    ("Bread", "", "wholemeal", False)))
+    data = _new_order_post(
+        csrf_token_from(page),
+        customer_id,
+        notes="Knock loudly",
+        save="Save order",
+        **_lines(("Milk", "2", "semi-skimmed", True), ("", "1", "", True), ("Bread", "", "wholemeal", False)),
+    )
     first = office.post("/orders/new", data=data)
     second = office.post("/orders/new", data=data)
     assert first.status_code == 302 and second.status_code == 302
@@ -119,7 +125,9 @@ def test_office_takes_a_phone_order_once_even_when_saved_twice(demo_app, office)
     assert _order_count(demo_app, customer_id) == 1
     order = _order_of(demo_app, customer_id)
     assert [(l.item, l.quantity, l.notes, l.substitute_allowed) for l in order.lines] == [
-        ("Milk", 2, "semi-skimmed", True), ("Bread", 1, "wholemeal", False)]
+        ("Milk", 2, "semi-skimmed", True),
+        ("Bread", 1, "wholemeal", False),
+    ]
     assert order.notes == "Knock loudly" and order.status is OrderStatus.RECEIVED
     assert "Order saved" in office.get(first.headers["Location"]).get_data(as_text=True)
     # Opening "new order" again for the same customer and date goes to the existing order.
@@ -133,12 +141,14 @@ def test_without_javascript_more_lines_and_usual_items_save_nothing(demo_app, of
     page = _entry_form(office, customer_id)
     usual = re.findall(r'name="add_item" value="([^"]+)"', page)
     assert usual, "the demo customer has past orders to prompt from"
-    data = _new_order_post(csrf_token_from(page), customer_id, more_lines="Add more lines",
-                           **_lines(("Eggs", "6", "free range", True)))
+    data = _new_order_post(
+        csrf_token_from(page), customer_id, more_lines="Add more lines", **_lines(("Eggs", "6", "free range", True))
+    )
     more = office.post("/orders/new", data=data).get_data(as_text=True)
     assert 'name="lines-24-item"' in more and 'value="Eggs"' in more and 'value="free range"' in more
-    data = _new_order_post(csrf_token_from(more), customer_id, add_item=usual[0].replace("&amp;", "&"),
-                           **_lines(("Eggs", "6", "", True)))
+    data = _new_order_post(
+        csrf_token_from(more), customer_id, add_item=usual[0].replace("&amp;", "&"), **_lines(("Eggs", "6", "", True))
+    )
     added = office.post("/orders/new", data=data).get_data(as_text=True)
     assert re.search(r'name="lines-1-item" type="text" value="' + re.escape(usual[0]) + '"', added)
     assert _order_count(demo_app, customer_id) == 0
@@ -148,8 +158,12 @@ def test_bad_quantity_is_explained_next_to_the_line_and_nothing_is_saved(demo_ap
     """Bad lines get messages next to them, keep what was typed, and nothing is written; an empty list too."""
     customer_id, _name, _phone = _missing_customer(demo_app)
     page = _entry_form(office, customer_id)
-    data = _new_order_post(csrf_token_from(page), customer_id, save="Save order",
-                           **_lines(("Tea bags", "lots", "", True), ("", "", "the usual jam", True)))
+    data = _new_order_post(
+        csrf_token_from(page),
+        customer_id,
+        save="Save order",
+        **_lines(("Tea bags", "lots", "", True), ("", "", "the usual jam", True)),
+    )
     response = office.post("/orders/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -177,8 +191,13 @@ def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, of
     page = office.get(f"/orders/{order_id}/edit").get_data(as_text=True)
     assert 'value="Milk"' in page and 'name="version" type="hidden" value="1"' in page
     token = csrf_token_from(page)
-    post = {"csrf_token": token, "customer_id": str(customer_id), "delivery_date": DAY.isoformat(), "version": "1",
-            "save": "Save order"}
+    post = {
+        "csrf_token": token,
+        "customer_id": str(customer_id),
+        "delivery_date": DAY.isoformat(),
+        "version": "1",
+        "save": "Save order",
+    }
     assert office.post(f"/orders/{order_id}/edit", data=post | _lines(("Butter", "1", "", True))).status_code == 302
     stale = office.post(f"/orders/{order_id}/edit", data=post | _lines(("Cheese", "1", "", True)))
     assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
@@ -195,8 +214,11 @@ def test_editing_a_changed_order_says_so_and_keeps_the_other_change(demo_app, of
 def test_shop_summary_and_printable_picking_lists(demo_app, office) -> None:
     """Each shop's orders, ready time and crates; picking lists print one order per page."""
     with demo_app.app_context():
-        order = db.session.scalar(select(Order).join(Branch, Order.branch_id == Branch.id)
-                                  .where(Branch.code == "DG", Order.delivery_date == DAY))
+        order = db.session.scalar(
+            select(Order)
+            .join(Branch, Order.branch_id == Branch.id)
+            .where(Branch.code == "DG", Order.delivery_date == DAY)
+        )
         shop = db.session.get(Shop, order.shop_id)
         shop_id, shop_name, ready = shop.id, shop.name, shop.orders_ready_time.strftime("%H:%M")
         first_item = order.lines[0].item
@@ -223,14 +245,24 @@ def test_packing_parses_pounds_and_pence(demo_app, office) -> None:
         order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
     page = office.get(f"/orders/{order_id}").get_data(as_text=True)
     token = csrf_token_from(page)
-    bad = office.post(f"/orders/{order_id}/packing", data={"csrf_token": token, "packing-version": "1",
-                                                          "packing-crates": "2", "packing-till_receipt": "12.345"})
+    bad = office.post(
+        f"/orders/{order_id}/packing",
+        data={"csrf_token": token, "packing-version": "1", "packing-crates": "2", "packing-till_receipt": "12.345"},
+    )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "two figures after the point" in html and 'value="12.345"' in html
     assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED
-    good = office.post(f"/orders/{order_id}/packing", data={
-        "csrf_token": token, "packing-version": "1", "packing-crates": "2", "packing-till_receipt": "£23.45",
-        "packing-return_shop_id": "", "packing-return_date": ""})
+    good = office.post(
+        f"/orders/{order_id}/packing",
+        data={
+            "csrf_token": token,
+            "packing-version": "1",
+            "packing-crates": "2",
+            "packing-till_receipt": "£23.45",
+            "packing-return_shop_id": "",
+            "packing-return_date": "",
+        },
+    )
     assert good.status_code == 302 and good.headers["Location"].endswith(f"/orders/{order_id}")
     order = _order_of(demo_app, customer_id)
     assert (order.status, order.crates, order.till_receipt_pence) == (OrderStatus.PACKED, 2, 2345)
@@ -247,15 +279,23 @@ def test_packing_from_the_shop_page_returns_to_it(demo_app, office) -> None:
     page = office.get(f"/orders/shops?date={DAY}").get_data(as_text=True)
     assert f'id="crates-{order_id}"' in page and f'id="receipt-{order_id}"' in page
     assert len(re.findall(r'id="([^"]+)"', page)) == len(set(re.findall(r'id="([^"]+)"', page)))  # ids unique
-    response = office.post(f"/orders/{order_id}/packing", data={
-        "csrf_token": csrf_token_from(page), "packing-version": "1", "packing-crates": "1",
-        "packing-till_receipt": "9.99", "packing-return_shop_id": str(shop_id), "packing-return_date": DAY.isoformat()})
+    response = office.post(
+        f"/orders/{order_id}/packing",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "packing-version": "1",
+            "packing-crates": "1",
+            "packing-till_receipt": "9.99",
+            "packing-return_shop_id": str(shop_id),
+            "packing-return_date": DAY.isoformat(),
+        },
+    )
     assert response.status_code == 302
     assert f"/orders/shops?date={DAY}&packed={order_id}#order-{order_id}" in response.headers["Location"]
     assert _order_of(demo_app, customer_id).till_receipt_pence == 999
     back = office.get(response.headers["Location"]).get_data(as_text=True)  # the confirmation is on the row
-    row = back[back.index(f'id="order-{order_id}"'):]
-    assert "Saved: 1 crate, till receipt £9.99." in row[:row.index("</tr>")]
+    row = back[back.index(f'id="order-{order_id}"') :]
+    assert "Saved: 1 crate, till receipt £9.99." in row[: row.index("</tr>")]
 
 
 def test_delivery_and_not_delivered_reason(demo_app, office) -> None:
@@ -266,12 +306,21 @@ def test_delivery_and_not_delivered_reason(demo_app, office) -> None:
         order_id = save_order(db.session, branch_id, customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
         record_packing(db.session, branch_id, order_id, 1, 1000, SYSTEM)
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
-    refused = office.post(f"/orders/{order_id}/delivery", data={"csrf_token": token, "delivery-version": "2",
-                                                               "delivery-outcome": "not_delivered"})
+    refused = office.post(
+        f"/orders/{order_id}/delivery",
+        data={"csrf_token": token, "delivery-version": "2", "delivery-outcome": "not_delivered"},
+    )
     assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
-    done = office.post(f"/orders/{order_id}/delivery", data={
-        "csrf_token": token, "delivery-version": "2", "delivery-outcome": "delivered",
-        "delivery-amount_received": "13.00", "delivery-payment_method": "cheque"})
+    done = office.post(
+        f"/orders/{order_id}/delivery",
+        data={
+            "csrf_token": token,
+            "delivery-version": "2",
+            "delivery-outcome": "delivered",
+            "delivery-amount_received": "13.00",
+            "delivery-payment_method": "cheque",
+        },
+    )
     assert done.status_code == 302
     order = _order_of(demo_app, customer_id)
     assert order.status is OrderStatus.DELIVERED and order.amount_received_pence == 1300
@@ -286,12 +335,15 @@ def test_cancel_needs_a_reason(demo_app, office) -> None:
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
     refused = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1"})
     assert refused.status_code == 400 and "Say why the order is cancelled" in refused.get_data(as_text=True)
-    asked = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1",
-                                                           "cancel-reason": "In hospital"})
+    asked = office.post(
+        f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1", "cancel-reason": "In hospital"}
+    )
     assert asked.status_code == 200 and "Yes, cancel the order" in asked.get_data(as_text=True)
     assert _order_of(demo_app, customer_id).status is OrderStatus.RECEIVED  # nothing before the confirmation
-    done = office.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "cancel-version": "1",
-                                                          "cancel-reason": "In hospital", "cancel-confirmed": "1"})
+    done = office.post(
+        f"/orders/{order_id}/cancel",
+        data={"csrf_token": token, "cancel-version": "1", "cancel-reason": "In hospital", "cancel-confirmed": "1"},
+    )
     assert done.status_code == 302
     order = _order_of(demo_app, customer_id)
     assert order.status is OrderStatus.CANCELLED and "Cancelled: In hospital" in order.notes
@@ -316,21 +368,28 @@ def test_cancel_can_be_undone_until_the_round_is_out(demo_app, office) -> None:
         cancel_order(db.session, _branch_id("DG"), order_id, "Away", SYSTEM)
     page = office.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Undo the cancellation" in page
-    done = office.post(f"/orders/{order_id}/undo-cancel", data={"csrf_token": csrf_token_from(page),
-                                                                "undo-version": "3"})
+    done = office.post(
+        f"/orders/{order_id}/undo-cancel", data={"csrf_token": csrf_token_from(page), "undo-version": "3"}
+    )
     assert done.status_code == 302
     order = _order_by_id(demo_app, order_id)
     assert order.status is OrderStatus.PACKED and order.crates == 1 and "Cancellation undone." in order.notes
     with demo_app.app_context():
         cancel_order(db.session, _branch_id("DG"), order_id, "Away again", SYSTEM)
-        other = db.session.scalar(select(Order).where(Order.branch_id == _branch_id("DG"), Order.id != order_id,
-                                                      Order.status != OrderStatus.CANCELLED).limit(1))
+        other = db.session.scalar(
+            select(Order)
+            .where(Order.branch_id == _branch_id("DG"), Order.id != order_id, Order.status != OrderStatus.CANCELLED)
+            .limit(1)
+        )
         other.delivery_date, other.status = day, OrderStatus.OUT_FOR_DELIVERY
         db.session.commit()
     page = office.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Undo the cancellation" not in page and "already out" in page
-    refused = office.post(f"/orders/{order_id}/undo-cancel", data={"csrf_token": csrf_token_from(page),
-                                                                   "undo-version": "5"}, follow_redirects=True)
+    refused = office.post(
+        f"/orders/{order_id}/undo-cancel",
+        data={"csrf_token": csrf_token_from(page), "undo-version": "5"},
+        follow_redirects=True,
+    )
     assert "cannot be undone" in refused.get_data(as_text=True)
     assert _order_by_id(demo_app, order_id).status is OrderStatus.CANCELLED
 
@@ -344,11 +403,23 @@ def test_drivers_and_anonymous_visitors_get_no_order_pages(demo_app, demo_client
     with demo_app.app_context():
         order_id = save_order(db.session, _branch_id("DG"), customer_id, DAY, [OrderLineInput("Milk", 1)], "", SYSTEM)
         shop_id = db.session.scalar(select(Shop.id).where(Shop.branch_id == _branch_id("DG")))
-    pages = ["/orders/", f"/orders/?date={DAY}", f"/orders/customers?date={DAY}",
-             f"/orders/new?customer_id={customer_id}&date={DAY}", f"/orders/{order_id}", f"/orders/{order_id}/edit",
-             f"/orders/shops?date={DAY}", f"/orders/shops/{shop_id}/picking?date={DAY}"]
-    posts = ["/orders/new", f"/orders/{order_id}/edit", f"/orders/{order_id}/packing",
-             f"/orders/{order_id}/delivery", f"/orders/{order_id}/cancel"]
+    pages = [
+        "/orders/",
+        f"/orders/?date={DAY}",
+        f"/orders/customers?date={DAY}",
+        f"/orders/new?customer_id={customer_id}&date={DAY}",
+        f"/orders/{order_id}",
+        f"/orders/{order_id}/edit",
+        f"/orders/shops?date={DAY}",
+        f"/orders/shops/{shop_id}/picking?date={DAY}",
+    ]
+    posts = [
+        "/orders/new",
+        f"/orders/{order_id}/edit",
+        f"/orders/{order_id}/packing",
+        f"/orders/{order_id}/delivery",
+        f"/orders/{order_id}/cancel",
+    ]
     for path in pages:
         response = demo_client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
@@ -371,13 +442,19 @@ def test_other_branch_orders_answer_404(demo_app, demo_client) -> None:
     assert demo_client.get(f"/orders/{order_id}").status_code == 404
     assert demo_client.get(f"/orders/{order_id}/edit").status_code == 404
     assert demo_client.get(f"/orders/new?customer_id={customer_id}&date={DAY}").status_code == 404
-    packing = demo_client.post(f"/orders/{order_id}/packing", data={
-        "csrf_token": token, "packing-version": "1", "packing-crates": "1", "packing-till_receipt": "1.00"})
+    packing = demo_client.post(
+        f"/orders/{order_id}/packing",
+        data={"csrf_token": token, "packing-version": "1", "packing-crates": "1", "packing-till_receipt": "1.00"},
+    )
     assert packing.status_code == 404
     data = _new_order_post(token, customer_id, save="Save order", **_lines(("Milk", "9", "", True)))
     assert demo_client.post("/orders/new", data=data).status_code == 404
-    for path in (f"/orders/{order_id}/edit", f"/orders/{order_id}/packing", f"/orders/{order_id}/delivery",
-                 f"/orders/{order_id}/cancel"):
+    for path in (
+        f"/orders/{order_id}/edit",
+        f"/orders/{order_id}/packing",
+        f"/orders/{order_id}/delivery",
+        f"/orders/{order_id}/cancel",
+    ):
         assert demo_client.post(path, data={"csrf_token": token}).status_code == 404, path  # even when incomplete
     assert demo_client.post(f"/orders/{order_id}/edit", data=data | {"version": "1"}).status_code == 404
     order = _order_of(demo_app, customer_id)
@@ -415,8 +492,12 @@ def test_absurd_ids_and_values_answer_cleanly(demo_app, office) -> None:
         data = _new_order_post(token, customer_id, save="Save order", **_lines(("Milk", "1", "", True)))
         data["customer_id"] = customer
         assert office.post("/orders/new", data=data).status_code in (400, 404), customer
-    data = _new_order_post(token, customer_id, save="Save order",
-                           **_lines(("Milk\x00", "1", "", True), ("Tea", huge, "", True), ("x" * 5000, "1", "", True)))
+    data = _new_order_post(
+        token,
+        customer_id,
+        save="Save order",
+        **_lines(("Milk\x00", "1", "", True), ("Tea", huge, "", True), ("x" * 5000, "1", "", True)),
+    )
     response = office.post("/orders/new", data=data)
     assert response.status_code == 400
     assert _order_count(demo_app, customer_id) == 0
@@ -461,10 +542,22 @@ def test_phone_order_by_keyboard_in_chromium(demo_app, live_server) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             problems: list[str] = []
             page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("console", lambda message: problems.append(message.text)
-                    if message.type == "error" and "Failed to load resource" not in message.text else None)
-            page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-                    if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+            page.on(
+                "console",
+                lambda message: (
+                    problems.append(message.text)
+                    if message.type == "error" and "Failed to load resource" not in message.text
+                    else None
+                ),
+            )
+            page.on(
+                "response",
+                lambda response: (
+                    problems.append(f"{response.status} {response.url}")
+                    if response.status >= 400 and not response.url.endswith("/favicon.ico")
+                    else None
+                ),
+            )
             page.goto(f"{live_server}/login")
             page.fill("#username", "office-dg")
             page.fill("#password", DEMO_PASSWORD)
@@ -515,9 +608,16 @@ def test_a_delivery_cannot_be_recorded_before_its_day(demo_app, office, monkeypa
         order_id = save_order(db.session, branch_id, customer_id, later, [OrderLineInput("Milk", 1)], "", SYSTEM)
         record_packing(db.session, branch_id, order_id, 1, 1000, SYSTEM)
     token = csrf_token_from(office.get(f"/orders/{order_id}").get_data(as_text=True))
-    refused = office.post(f"/orders/{order_id}/delivery", data={
-        "csrf_token": token, "delivery-version": "2", "delivery-outcome": "delivered",
-        "delivery-amount_received": "10.00", "delivery-payment_method": "cash"})
+    refused = office.post(
+        f"/orders/{order_id}/delivery",
+        data={
+            "csrf_token": token,
+            "delivery-version": "2",
+            "delivery-outcome": "delivered",
+            "delivery-amount_received": "10.00",
+            "delivery-payment_method": "cash",
+        },
+    )
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400
     assert f"This order is for {later:%A %-d %B}: record the delivery on or after that day" in page

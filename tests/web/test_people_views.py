@@ -1,4 +1,5 @@
 """Customer and volunteer pages: forms with CSRF and one-time tokens, errors next to fields, roles and branches."""
+
 from __future__ import annotations
 
 import io
@@ -43,12 +44,26 @@ def _branch_shop(app, code: str) -> tuple[int, int]:
 
 
 def _customer_form(shop_id: int, **overrides: str) -> dict[str, str]:
-    return {"first_name": "Jessie", "last_name": "Zedkerr", "address_line1": "12 Burns Street", "town": "Dumfries",
-            "postcode": "DG1 2BD", "phone": "01387 222333", "date_of_birth": "1938-04-02",
-            "referral_source": "family", "shop_id": str(shop_id), "frequency": "weekly",
-            "delivery_weekday": "1", "frequency_anchor_date": "2026-12-01", "window_start": "10:00",
-            "window_end": "16:00", "list_method": "telephone", "support_needs": "unpacking",
-            "access_notes": "Knock loudly", "payment_method": "cash"} | overrides
+    return {
+        "first_name": "Jessie",
+        "last_name": "Zedkerr",
+        "address_line1": "12 Burns Street",
+        "town": "Dumfries",
+        "postcode": "DG1 2BD",
+        "phone": "01387 222333",
+        "date_of_birth": "1938-04-02",
+        "referral_source": "family",
+        "shop_id": str(shop_id),
+        "frequency": "weekly",
+        "delivery_weekday": "1",
+        "frequency_anchor_date": "2026-12-01",
+        "window_start": "10:00",
+        "window_end": "16:00",
+        "list_method": "telephone",
+        "support_needs": "unpacking",
+        "access_notes": "Knock loudly",
+        "payment_method": "cash",
+    } | overrides
 
 
 def _count(app, model, **where) -> int:
@@ -100,9 +115,16 @@ def test_bad_values_never_crash(demo_app, demo_client) -> None:
     _, other_shop = _branch_shop(demo_app, "WL")
     sign_in(demo_client, "office-dg")
     tokens = _tokens(demo_client, "/customers/new")
-    for overrides in ({"date_of_birth": "31/02/1940"}, {"shop_id": str(other_shop)}, {"shop_id": "abc"},
-                      {"first_name": "A\x00B"}, {"access_notes": "x" * 5000}, {"delivery_weekday": "9"},
-                      {"date_of_birth": "1990-01-01"}, {"window_end": "09:00"}):
+    for overrides in (
+        {"date_of_birth": "31/02/1940"},
+        {"shop_id": str(other_shop)},
+        {"shop_id": "abc"},
+        {"first_name": "A\x00B"},
+        {"access_notes": "x" * 5000},
+        {"delivery_weekday": "9"},
+        {"date_of_birth": "1990-01-01"},
+        {"window_end": "09:00"},
+    ):
         response = demo_client.post("/customers/new", data=_customer_form(shop_id) | overrides | tokens)
         assert response.status_code == 422, overrides
         assert 'class="error"' in response.get_data(as_text=True)
@@ -113,8 +135,9 @@ def test_stale_edit_says_changed_by_someone_else(demo_app, demo_client) -> None:
     """Two people edit the same customer: the second save is refused with a reload message, not an overwrite."""
     branch_id, shop_id = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
-        customer = db.session.scalar(select(Customer).where(Customer.branch_id == branch_id,
-                                                            Customer.status == CustomerStatus.ACTIVE))
+        customer = db.session.scalar(
+            select(Customer).where(Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE)
+        )
         customer_id, anchor, weekday = customer.id, customer.frequency_anchor_date, customer.delivery_weekday
         shop_id = customer.shop_id
     sign_in(demo_client, "office-dg")
@@ -133,8 +156,9 @@ def test_pause_resume_and_renew_through_the_pages(demo_app, demo_client) -> None
     """Pause with dates and reason, resume with one button, renew membership: the history shows the payment."""
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
-        customer_id = db.session.scalar(select(Customer.id).where(Customer.branch_id == branch_id,
-                                                                  Customer.status == CustomerStatus.ACTIVE))
+        customer_id = db.session.scalar(
+            select(Customer.id).where(Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE)
+        )
     sign_in(demo_client, "office-dg")
     pause_url = f"/customers/{customer_id}/pause"
     tokens = _tokens(demo_client, pause_url)
@@ -144,8 +168,11 @@ def test_pause_resume_and_renew_through_the_pages(demo_app, demo_client) -> None
     assert response.status_code == 302
     page = demo_client.get(f"/customers/{customer_id}").get_data(as_text=True)
     assert "In hospital" in page and "Resume deliveries" in page
-    resume = {"csrf_token": csrf_token_from(page), "form_token": _hidden(page, "form_token"),
-              "version": _hidden(page, "version")}
+    resume = {
+        "csrf_token": csrf_token_from(page),
+        "form_token": _hidden(page, "form_token"),
+        "version": _hidden(page, "version"),
+    }
     demo_client.post(f"/customers/{customer_id}/resume", data=resume)
     demo_client.post(f"/customers/{customer_id}/resume", data=resume)  # double click: harmless
     with demo_app.app_context():
@@ -161,10 +188,21 @@ def test_pause_resume_and_renew_through_the_pages(demo_app, demo_client) -> None
 
 
 def _volunteer_form(**overrides: str) -> dict[str, str]:
-    return {"first_name": "Morag", "last_name": "Zedbaird", "date_of_birth": "1970-06-06", "phone": "07700 900123",
-            "roles": "delivery_mate", "help_frequency": "weekly", "shifts_per_month": "4",
-            "max_shifts_per_week": "2", "max_consecutive_days": "2", "is_trainee": "y",
-            "shadow_shifts_remaining": "2", "avail_0_morning": "y", "pref_2_afternoon": "y"} | overrides
+    return {
+        "first_name": "Morag",
+        "last_name": "Zedbaird",
+        "date_of_birth": "1970-06-06",
+        "phone": "07700 900123",
+        "roles": "delivery_mate",
+        "help_frequency": "weekly",
+        "shifts_per_month": "4",
+        "max_shifts_per_week": "2",
+        "max_consecutive_days": "2",
+        "is_trainee": "y",
+        "shadow_shifts_remaining": "2",
+        "avail_0_morning": "y",
+        "pref_2_afternoon": "y",
+    } | overrides
 
 
 def test_office_volunteer_form_has_no_pvg_and_cannot_set_it(demo_app, demo_client) -> None:
@@ -182,7 +220,9 @@ def test_office_volunteer_form_has_no_pvg_and_cannot_set_it(demo_app, demo_clien
         volunteer = volunteers[0]
         assert volunteer.pvg_status is PvgStatus.PENDING
         assert {(a.weekday, a.day_part.value, a.preferred) for a in volunteer.availability} == {
-            (0, "morning", False), (2, "afternoon", True)}
+            (0, "morning", False),
+            (2, "afternoon", True),
+        }
     page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 shadow shifts still to do" in page and "PVG" not in page
 
@@ -191,8 +231,7 @@ def test_coordinator_edits_pvg_and_sees_warnings(demo_app, demo_client) -> None:
     """A coordinator records a cleared PVG (date needed), and the pending warning shows on the list before that."""
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
-        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id)
-                                      .order_by(Volunteer.id))
+        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id).order_by(Volunteer.id))
         volunteer.pvg_status, volunteer.pvg_issued_on = PvgStatus.PENDING, None
         db.session.commit()
         volunteer_id, name = volunteer.id, volunteer.last_name
@@ -202,7 +241,9 @@ def test_coordinator_edits_pvg_and_sees_warnings(demo_app, demo_client) -> None:
     url = f"/volunteers/{volunteer_id}/edit"
     page = demo_client.get(url).get_data(as_text=True)
     assert 'name="pvg_status"' in page
-    data = _volunteer_form(first_name="Changed", pvg_status="cleared", pvg_reference="PVG-77") | _tokens(demo_client, url)
+    data = _volunteer_form(first_name="Changed", pvg_status="cleared", pvg_reference="PVG-77") | _tokens(
+        demo_client, url
+    )
     response = demo_client.post(url, data=data)
     assert response.status_code == 422 and 'id="pvg_issued_on-error"' in response.get_data(as_text=True)
     data["pvg_issued_on"] = "2025-05-01"
@@ -210,7 +251,10 @@ def test_coordinator_edits_pvg_and_sees_warnings(demo_app, demo_client) -> None:
     with demo_app.app_context():
         volunteer = db.session.get(Volunteer, volunteer_id)
         assert (volunteer.first_name, volunteer.pvg_status, volunteer.pvg_reference) == (
-            "Changed", PvgStatus.CLEARED, "PVG-77")
+            "Changed",
+            PvgStatus.CLEARED,
+            "PVG-77",
+        )
         actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == volunteer_id)))
         assert {"volunteer.view_pvg", "volunteer.update"} <= actions
 
@@ -226,15 +270,22 @@ def test_dates_away_add_and_remove(demo_app, demo_client) -> None:
     tokens = _tokens(demo_client, url)
     response = demo_client.post(url, data=tokens | {"start_date": "2026-12-10", "end_date": "2026-12-01"})
     assert response.status_code == 422 and 'id="end_date-error"' in response.get_data(as_text=True)
-    assert demo_client.post(url, data=tokens | {"start_date": "2026-12-20", "end_date": "2026-12-27",
-                                                "reason": "Christmas with family"}).status_code == 302
+    assert (
+        demo_client.post(
+            url, data=tokens | {"start_date": "2026-12-20", "end_date": "2026-12-27", "reason": "Christmas with family"}
+        ).status_code
+        == 302
+    )
     assert _count(demo_app, VolunteerAbsence, volunteer_id=volunteer_id) == before + 1
     page = demo_client.get(f"/volunteers/{volunteer_id}").get_data(as_text=True)
     assert "Christmas with family" in page
     with demo_app.app_context():
-        absence_id = db.session.scalar(select(VolunteerAbsence.id).where(VolunteerAbsence.reason == "Christmas with family"))
-    demo_client.post(f"/volunteers/{volunteer_id}/absences/{absence_id}/delete",
-                     data={"csrf_token": csrf_token_from(page)})
+        absence_id = db.session.scalar(
+            select(VolunteerAbsence.id).where(VolunteerAbsence.reason == "Christmas with family")
+        )
+    demo_client.post(
+        f"/volunteers/{volunteer_id}/absences/{absence_id}/delete", data={"csrf_token": csrf_token_from(page)}
+    )
     assert _count(demo_app, VolunteerAbsence, volunteer_id=volunteer_id) == before
 
 
@@ -248,24 +299,35 @@ def test_dates_away_on_a_rostered_day_warn_the_coordinator(demo_app, demo_client
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
         volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == branch_id))
-        rota = Rota(branch_id=branch_id, month=date(2027, 3, 1), status=RotaStatus.PUBLISHED,
-                    published_month=date(2027, 3, 1))
-        slot = RotaSlot(key="zq-van", date=date(2027, 3, 9), part_of_day=PartOfDay.WHOLE_DAY,
-                        kind=SlotKind.OFFICE, resource="Zqoffice", seats=1)
+        rota = Rota(
+            branch_id=branch_id, month=date(2027, 3, 1), status=RotaStatus.PUBLISHED, published_month=date(2027, 3, 1)
+        )
+        slot = RotaSlot(
+            key="zq-van",
+            date=date(2027, 3, 9),
+            part_of_day=PartOfDay.WHOLE_DAY,
+            kind=SlotKind.OFFICE,
+            resource="Zqoffice",
+            seats=1,
+        )
         slot.assignments = [RotaAssignment(role=RotaRole.OFFICE, volunteer_id=volunteer_id)]
         rota.slots = [slot]
         db.session.add(rota)
         db.session.commit()
     sign_in(demo_client, "coordinator-dg")
     url = f"/volunteers/{volunteer_id}/absences/new"
-    page = demo_client.post(url, data=_tokens(demo_client, url) | {
-        "start_date": "2027-03-08", "end_date": "2027-03-10", "reason": "Hospital"},
-        follow_redirects=True).get_data(as_text=True)
+    page = demo_client.post(
+        url,
+        data=_tokens(demo_client, url) | {"start_date": "2027-03-08", "end_date": "2027-03-10", "reason": "Hospital"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Dates away added" in page
     assert "Tuesday 9 March" in page and "Zqoffice" in page and "Someone drops out" in page
-    quiet = demo_client.post(url, data=_tokens(demo_client, url) | {
-        "start_date": "2027-04-08", "end_date": "2027-04-10", "reason": "Holiday"},
-        follow_redirects=True).get_data(as_text=True)
+    quiet = demo_client.post(
+        url,
+        data=_tokens(demo_client, url) | {"start_date": "2027-04-08", "end_date": "2027-04-10", "reason": "Holiday"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Dates away added" in quiet and "Someone drops out" not in quiet
 
 
@@ -277,9 +339,14 @@ def test_other_branch_and_wrong_roles_get_nothing(demo_app, demo_client) -> None
         volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == wl_branch))
     sign_in(demo_client, "office-dg")
     token = csrf_token_from(demo_client.get("/customers/new").get_data(as_text=True))
-    for url in (f"/customers/{customer_id}/edit", f"/customers/{customer_id}/pause",
-                f"/customers/{customer_id}/renew", f"/customers/{customer_id}/end",
-                f"/volunteers/{volunteer_id}/edit", f"/volunteers/{volunteer_id}/absences/new"):
+    for url in (
+        f"/customers/{customer_id}/edit",
+        f"/customers/{customer_id}/pause",
+        f"/customers/{customer_id}/renew",
+        f"/customers/{customer_id}/end",
+        f"/volunteers/{volunteer_id}/edit",
+        f"/volunteers/{volunteer_id}/absences/new",
+    ):
         assert demo_client.get(url).status_code == 404, url
         assert demo_client.post(url, data={"csrf_token": token}).status_code == 404, url
     assert demo_client.post(f"/customers/{customer_id}/resume", data={"csrf_token": token}).status_code == 404
@@ -307,12 +374,20 @@ def test_import_upload_preview_confirm_through_the_pages(demo_app, demo_client) 
     page = demo_client.get("/imports/").get_data(as_text=True)
     template = demo_client.get("/imports/templates/customers.csv")
     assert template.mimetype == "text/csv" and template.get_data(as_text=True).startswith("first_name,last_name")
-    csv_text = ("first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth\n"
-                f"Ailsa,Zedimport,1 High St,Dumfries,DG1 2BD,{shop_name},Tuesday,01/05/1939\n"
-                f"Bad,Zedimport,1 High St,Dumfries,EH1 9ZZ,{shop_name},Tuesday,01/05/1939\n")
-    response = demo_client.post("/imports/", data={"csrf_token": csrf_token_from(page), "kind": "customers",
-                                                   "file": (io.BytesIO(csv_text.encode()), "list.csv")},
-                                content_type="multipart/form-data")
+    csv_text = (
+        "first_name,last_name,address_line1,town,postcode,shop,delivery_weekday,date_of_birth\n"
+        f"Ailsa,Zedimport,1 High St,Dumfries,DG1 2BD,{shop_name},Tuesday,01/05/1939\n"
+        f"Bad,Zedimport,1 High St,Dumfries,EH1 9ZZ,{shop_name},Tuesday,01/05/1939\n"
+    )
+    response = demo_client.post(
+        "/imports/",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "kind": "customers",
+            "file": (io.BytesIO(csv_text.encode()), "list.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     preview_url = response.headers["Location"]
     preview = demo_client.get(preview_url).get_data(as_text=True)
@@ -323,9 +398,11 @@ def test_import_upload_preview_confirm_through_the_pages(demo_app, demo_client) 
     demo_client.post(preview_url + "/confirm", data={"csrf_token": token})
     assert _count(demo_app, Customer, last_name="Zedimport") == 0
     good = csv_text.rsplit("Bad,", 1)[0]
-    response = demo_client.post("/imports/", data={"csrf_token": token, "kind": "customers",
-                                                   "file": (io.BytesIO(good.encode()), "good.csv")},
-                                content_type="multipart/form-data")
+    response = demo_client.post(
+        "/imports/",
+        data={"csrf_token": token, "kind": "customers", "file": (io.BytesIO(good.encode()), "good.csv")},
+        content_type="multipart/form-data",
+    )
     preview_url = response.headers["Location"]
     assert "Import all 1 customers" in demo_client.get(preview_url).get_data(as_text=True)
     demo_client.post(preview_url + "/confirm", data={"csrf_token": token})
@@ -344,9 +421,11 @@ def test_import_upload_errors_are_shown_at_the_file_field(demo_client) -> None:
     """A file that is not a spreadsheet answers 422 with the message next to the file field."""
     sign_in(demo_client, "coordinator-dg")
     token = csrf_token_from(demo_client.get("/imports/").get_data(as_text=True))
-    response = demo_client.post("/imports/", data={"csrf_token": token, "kind": "volunteers",
-                                                   "file": (io.BytesIO(b"%PDF-1.4"), "scan.pdf")},
-                                content_type="multipart/form-data")
+    response = demo_client.post(
+        "/imports/",
+        data={"csrf_token": token, "kind": "volunteers", "file": (io.BytesIO(b"%PDF-1.4"), "scan.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)
 
 
@@ -369,8 +448,9 @@ def test_an_edit_posted_without_its_version_is_refused_and_saves_nothing(demo_ap
     as possibly outdated, and neither the customer nor the volunteer changes."""
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
-        customer = db.session.scalar(select(Customer).where(Customer.branch_id == branch_id,
-                                                            Customer.status == CustomerStatus.ACTIVE))
+        customer = db.session.scalar(
+            select(Customer).where(Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE)
+        )
         customer_id, anchor, weekday = customer.id, customer.frequency_anchor_date, customer.delivery_weekday
         shop_id, phone_before = customer.shop_id, customer.phone
         volunteer = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id))
@@ -379,15 +459,17 @@ def test_an_edit_posted_without_its_version_is_refused_and_saves_nothing(demo_ap
     customer_url = f"/customers/{customer_id}/edit"
     tokens = _tokens(demo_client, customer_url)
     assert "version" in tokens
-    data = _customer_form(shop_id, frequency_anchor_date=anchor.isoformat(), delivery_weekday=str(weekday),
-                          phone="01387 000009") | {k: v for k, v in tokens.items() if k != "version"}
+    data = _customer_form(
+        shop_id, frequency_anchor_date=anchor.isoformat(), delivery_weekday=str(weekday), phone="01387 000009"
+    ) | {k: v for k, v in tokens.items() if k != "version"}
     response = demo_client.post(customer_url, data=data)
     assert response.status_code in (409, 422) and "changed by someone else" in response.get_data(as_text=True)
     volunteer_url = f"/volunteers/{volunteer_id}/edit"
     tokens = _tokens(demo_client, volunteer_url)
     assert "version" in tokens
     data = _volunteer_form(first_name="Crafted", pvg_status="cleared", pvg_issued_on="2025-05-01") | {
-        k: v for k, v in tokens.items() if k != "version"}
+        k: v for k, v in tokens.items() if k != "version"
+    }
     response = demo_client.post(volunteer_url, data=data)
     assert response.status_code in (409, 422) and "changed by someone else" in response.get_data(as_text=True)
     with demo_app.app_context():
@@ -407,27 +489,42 @@ def test_a_shop_closed_until_further_notice_is_not_offered_for_new_choices(demo_
     monkeypatch.setattr("web.customers._today", lambda: today)
     branch_id, _ = _branch_shop(demo_app, "DG")
     with demo_app.app_context():
-        customer = db.session.scalar(select(Customer).where(Customer.branch_id == branch_id,
-                                                            Customer.status == CustomerStatus.ACTIVE)
-                                     .order_by(Customer.id))
+        customer = db.session.scalar(
+            select(Customer)
+            .where(Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE)
+            .order_by(Customer.id)
+        )
         closed_id = customer.shop_id
         customer_id, anchor, weekday = customer.id, customer.frequency_anchor_date, customer.delivery_weekday
         closed_name = db.session.get(Shop, closed_id).name
-        open_id, open_name = db.session.execute(select(Shop.id, Shop.name).where(
-            Shop.branch_id == branch_id, Shop.active.is_(True), Shop.id != closed_id).order_by(Shop.id)).first()
-        db.session.add_all([
-            ShopClosure(shop_id=closed_id, start_date=today - timedelta(days=2), end_date=None, reason="Shut down"),
-            ShopClosure(shop_id=open_id, start_date=today + timedelta(days=10), end_date=today + timedelta(days=12),
-                        reason="Refit")])
+        open_id, open_name = db.session.execute(
+            select(Shop.id, Shop.name)
+            .where(Shop.branch_id == branch_id, Shop.active.is_(True), Shop.id != closed_id)
+            .order_by(Shop.id)
+        ).first()
+        db.session.add_all(
+            [
+                ShopClosure(shop_id=closed_id, start_date=today - timedelta(days=2), end_date=None, reason="Shut down"),
+                ShopClosure(
+                    shop_id=open_id,
+                    start_date=today + timedelta(days=10),
+                    end_date=today + timedelta(days=12),
+                    reason="Refit",
+                ),
+            ]
+        )
         db.session.commit()
     sign_in(demo_client, "office-dg")
     new_page = demo_client.get("/customers/new").get_data(as_text=True)
     assert f'value="{open_id}">{open_name}</option>' in new_page
     assert f'value="{closed_id}">{closed_name}' not in new_page and closed_name not in new_page
-    refused = demo_client.post("/customers/new", data=_customer_form(closed_id) | _tokens(demo_client, "/customers/new"))
+    refused = demo_client.post(
+        "/customers/new", data=_customer_form(closed_id) | _tokens(demo_client, "/customers/new")
+    )
     assert refused.status_code == 422
     assert f"{closed_name} is closed until further notice (Shut down): choose another shop." in refused.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert _count(demo_app, Customer, last_name="Zedkerr") == 0
 
     url = f"/customers/{customer_id}/edit"

@@ -1,5 +1,6 @@
 """The team records the door from the phone page: delivered (amount, how paid) or not in, with Undo;
 another person's change in between is refused with a clear message, bad input never gives a 500."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,9 +35,14 @@ def my_round(demo_app, demo_client, monkeypatch):
                 record_packing(db.session, branch_id, stop.order_id, 2, 1200, SYSTEM)
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         db.session.remove()
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
-        VanTeam(other.van_id, other.van_name, None, "Someone Else", None, "")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [
+            VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
+            VanTeam(other.van_id, other.van_name, None, "Someone Else", None, ""),
+        ],
+    )
     monkeypatch.setattr("web.routes._today", lambda: DAY)
     sign_in(demo_client, "driver-dg")
     return mine, other
@@ -63,8 +69,9 @@ def _post(client, order_id: int, version: int, **fields: str):
 
 def _undo(client, order_id: int, version: int):
     token = csrf_token_from(client.get(PAGE).get_data(as_text=True))
-    return client.post(f"{PAGE}/orders/{order_id}/delivery/undo",
-                       data={"csrf_token": token, f"undo-{order_id}-version": str(version)})
+    return client.post(
+        f"{PAGE}/orders/{order_id}/delivery/undo", data={"csrf_token": token, f"undo-{order_id}-version": str(version)}
+    )
 
 
 def test_delivered_with_payment_then_undone_from_the_phone(demo_app, demo_client, my_round) -> None:
@@ -76,8 +83,15 @@ def test_delivered_with_payment_then_undone_from_the_phone(demo_app, demo_client
     page = demo_client.get(PAGE).get_data(as_text=True)
     assert page.count('class="door-form"') == len(_deliveries(mine))
     assert f'value="{order.amount_due_pence / 100:.2f}"' in page
-    response = _post(demo_client, order_id, order.version, outcome="delivered", amount_received="10.00",
-                     payment_method="cash", reason="Not in")
+    response = _post(
+        demo_client,
+        order_id,
+        order.version,
+        outcome="delivered",
+        amount_received="10.00",
+        payment_method="cash",
+        reason="Not in",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{PAGE}#stop-{order_id}")
     done = _order(demo_app, order_id)
     assert done.status is OrderStatus.DELIVERED and done.amount_received_pence == 1000
@@ -100,8 +114,15 @@ def test_not_in_is_recorded_with_its_reason(demo_app, demo_client, my_round) -> 
     mine, _ = my_round
     order_id = _deliveries(mine)[1]
     order = _order(demo_app, order_id)
-    response = _post(demo_client, order_id, order.version, outcome="not_delivered", amount_received="",
-                     payment_method="", reason="Not in")
+    response = _post(
+        demo_client,
+        order_id,
+        order.version,
+        outcome="not_delivered",
+        amount_received="",
+        payment_method="",
+        reason="Not in",
+    )
     assert response.status_code == 302
     assert _order(demo_app, order_id).status is OrderStatus.NOT_DELIVERED
     assert "Not delivered: Not in" in demo_client.get(PAGE).get_data(as_text=True)
@@ -113,8 +134,12 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_lost(demo_app, demo_c
     mine, _ = my_round
     order_id = _deliveries(mine)[0]
     version = _order(demo_app, order_id).version
-    assert _post(demo_client, order_id, version, outcome="delivered", amount_received="12.00",
-                 payment_method="cash").status_code == 302
+    assert (
+        _post(
+            demo_client, order_id, version, outcome="delivered", amount_received="12.00", payment_method="cash"
+        ).status_code
+        == 302
+    )
     second = _post(demo_client, order_id, version, outcome="not_delivered", reason="Not in")
     assert second.status_code == 409 and "changed by someone else" in second.get_data(as_text=True)
     kept = _order(demo_app, order_id)
@@ -124,16 +149,20 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_lost(demo_app, demo_c
     assert _order(demo_app, order_id).status is OrderStatus.DELIVERED
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"outcome": "delivered", "amount_received": "ten pounds", "payment_method": "cash"}, "for example"),
-    ({"outcome": "delivered", "amount_received": "-3", "payment_method": "cash"}, "amount"),
-    ({"outcome": "delivered", "amount_received": "5.00", "payment_method": ""}, "Choose how the customer paid"),
-    ({"outcome": "not_delivered", "reason": ""}, "Say why the order was not delivered"),
-    ({"outcome": "lost", "reason": "x"}, "Not a valid choice"),
-    ({}, "Choose delivered or not delivered"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"outcome": "delivered", "amount_received": "ten pounds", "payment_method": "cash"}, "for example"),
+        ({"outcome": "delivered", "amount_received": "-3", "payment_method": "cash"}, "amount"),
+        ({"outcome": "delivered", "amount_received": "5.00", "payment_method": ""}, "Choose how the customer paid"),
+        ({"outcome": "not_delivered", "reason": ""}, "Say why the order was not delivered"),
+        ({"outcome": "lost", "reason": "x"}, "Not a valid choice"),
+        ({}, "Choose delivered or not delivered"),
+    ],
+)
 def test_bad_input_gets_a_clear_message_by_the_field_and_saves_nothing(
-        demo_app, demo_client, my_round, fields, message) -> None:
+    demo_app, demo_client, my_round, fields, message
+) -> None:
     """Wrong or missing values answer 400 with the message on the stop's card; the order is unchanged."""
     mine, _ = my_round
     order_id = _deliveries(mine)[0]
@@ -143,8 +172,9 @@ def test_bad_input_gets_a_clear_message_by_the_field_and_saves_nothing(
     assert _order(demo_app, order_id).status is OrderStatus.PACKED
 
 
-def test_no_delivery_is_recorded_before_its_day_and_no_undo_after_it(demo_app, demo_client, my_round,
-                                                                      monkeypatch) -> None:
+def test_no_delivery_is_recorded_before_its_day_and_no_undo_after_it(
+    demo_app, demo_client, my_round, monkeypatch
+) -> None:
     """The day before the round the phone refuses to record; the day after, Undo sends the team to the office."""
     mine, _ = my_round
     order_id = _deliveries(mine)[0]
@@ -153,8 +183,12 @@ def test_no_delivery_is_recorded_before_its_day_and_no_undo_after_it(demo_app, d
     early = _post(demo_client, order_id, version, outcome="delivered", amount_received="1.00", payment_method="cash")
     assert early.status_code == 400 and "on or after that day" in early.get_data(as_text=True)
     monkeypatch.setattr("web.routes._today", lambda: DAY)
-    assert _post(demo_client, order_id, version, outcome="delivered", amount_received="1.00",
-                 payment_method="cash").status_code == 302
+    assert (
+        _post(
+            demo_client, order_id, version, outcome="delivered", amount_received="1.00", payment_method="cash"
+        ).status_code
+        == 302
+    )
     monkeypatch.setattr("web.routes._today", lambda: date(2026, 11, 27))
     late = _undo(demo_client, order_id, _order(demo_app, order_id).version)
     assert late.status_code == 400 and "ask the office" in late.get_data(as_text=True)
@@ -164,9 +198,13 @@ def test_only_orders_on_my_own_round_and_real_days(demo_app, demo_client, my_rou
     """Another van's order, an unknown or absurd order id and a nonsense day are 404, never a 500."""
     mine, other = my_round
     token = csrf_token_from(demo_client.get(PAGE).get_data(as_text=True))
-    for path in (f"{PAGE}/orders/{_deliveries(other)[0]}/delivery", f"{PAGE}/orders/99999999/delivery",
-                 f"{PAGE}/orders/{2**80}/delivery", f"/routes/mine/2026-02-31/orders/{_deliveries(mine)[0]}/delivery",
-                 f"/routes/mine/not-a-day/orders/{_deliveries(mine)[0]}/delivery/undo"):
+    for path in (
+        f"{PAGE}/orders/{_deliveries(other)[0]}/delivery",
+        f"{PAGE}/orders/99999999/delivery",
+        f"{PAGE}/orders/{2**80}/delivery",
+        f"/routes/mine/2026-02-31/orders/{_deliveries(mine)[0]}/delivery",
+        f"/routes/mine/not-a-day/orders/{_deliveries(mine)[0]}/delivery/undo",
+    ):
         response = demo_client.post(path, data={"csrf_token": token})
         assert response.status_code == 404, path
     assert _order(demo_app, _deliveries(other)[0]).status is not OrderStatus.DELIVERED

@@ -2,6 +2,7 @@
 
 The test draws up a month's rota and plans a delivery day, then renders every page a coordinator reaches and
 scans the visible text for terms of the solvers behind them."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,19 @@ from tests.web.test_rota_views import _generate
 from web.help import TOPICS
 
 DAY = date(2026, 11, 26)
-BANNED_TERMS = ("penalty", "bound", "whole_day", "whole day", "iso week", "rota generate", "objective",
-                "optimal", "feasible", "solver", "cp-sat")
+BANNED_TERMS = (
+    "penalty",
+    "bound",
+    "whole_day",
+    "whole day",
+    "iso week",
+    "rota generate",
+    "objective",
+    "optimal",
+    "feasible",
+    "solver",
+    "cp-sat",
+)
 
 
 def visible_text(html: str) -> str:
@@ -38,9 +50,21 @@ def test_no_solver_terms_on_coordinators_pages(demo_app, demo_client) -> None:
     with demo_app.app_context():
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
         storing.plan_day(db.session, branch_id, DAY, time_limit_s=1)
-    pages = ["/", "/rota/", f"/rota/{rota_id}", "/routes/", f"/routes/?date={DAY.isoformat()}",
-             f"/orders/?date={DAY.isoformat()}", "/customers/", "/volunteers/", "/reports/deliveries",
-             f"/rota/{rota_id}/repair", "/closures/", "/help/", *(f"/help/{slug}" for slug in TOPICS)]
+    pages = [
+        "/",
+        "/rota/",
+        f"/rota/{rota_id}",
+        "/routes/",
+        f"/routes/?date={DAY.isoformat()}",
+        f"/orders/?date={DAY.isoformat()}",
+        "/customers/",
+        "/volunteers/",
+        "/reports/deliveries",
+        f"/rota/{rota_id}/repair",
+        "/closures/",
+        "/help/",
+        *(f"/help/{slug}" for slug in TOPICS),
+    ]
     page_html = {path: demo_client.get(path) for path in pages}
     jobs = sorted(set(re.findall(r'href="(/jobs/\d+)"', "".join(r.get_data(as_text=True) for r in page_html.values()))))
     for path in jobs + ["/jobs/1"]:

@@ -1,4 +1,5 @@
 """PVG records hold only what the Disclosure Scotland code allows: type, issue date, reference, decision."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,8 +17,12 @@ def test_coordinator_records_type_date_reference_and_decision(demo_app, demo_cli
     url = f"/volunteers/{volunteer_id}/edit"
     page = demo_client.get(url).get_data(as_text=True)
     assert 'type="file"' not in page and "Never upload" in page
-    data = _volunteer_form(pvg_status="cleared", pvg_issued_on="2024-05-01", pvg_reference="1234 5678 9012 3456",
-                           pvg_disclosure_type="scheme_membership_statement") | _tokens(demo_client, url)
+    data = _volunteer_form(
+        pvg_status="cleared",
+        pvg_issued_on="2024-05-01",
+        pvg_reference="1234 5678 9012 3456",
+        pvg_disclosure_type="scheme_membership_statement",
+    ) | _tokens(demo_client, url)
     assert demo_client.post(url, data=data).status_code == 302
     with demo_app.app_context():
         volunteer = db.session.get(Volunteer, volunteer_id)

@@ -1,4 +1,5 @@
 """Rota pages: generate from the browser, the calendar, checked edits, publish, repair, own rota and .ics."""
+
 from __future__ import annotations
 
 import re
@@ -33,12 +34,16 @@ def _generate(client: FlaskClient, time_limit_s: int = 1) -> int:
     token = csrf_token_from(page)
     form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
     started = time.perf_counter()
-    response = client.post("/rota/generate", data={"csrf_token": token, "month": MONTH, "time_limit_s": time_limit_s,
-                                                   "form_token": form_token})
+    response = client.post(
+        "/rota/generate",
+        data={"csrf_token": token, "month": MONTH, "time_limit_s": time_limit_s, "form_token": form_token},
+    )
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     progress = client.get(response.headers["Location"].rstrip("/") + "/progress").get_json()
-    print(f"rota generation from the browser (job start to finish, {time_limit_s} s search): "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"rota generation from the browser (job start to finish, {time_limit_s} s search): "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     assert progress["status"] == "succeeded", progress
     url = progress["result_url"]
     assert re.fullmatch(r"/rota/\d+", url)
@@ -73,8 +78,9 @@ def test_coordinator_generates_and_sees_the_calendar(demo_app: Flask, demo_clien
     assert "Dumfries" in staffing and ("complete, every seat is filled" in staffing or "empty (" in staffing)
     assert not re.search(r"penalt|bound|feasible|objective", staffing, re.I)
     with demo_app.app_context():
-        unfilled = db.session.scalars(select(RotaSlot).where(RotaSlot.rota_id == rota_id,
-                                                            RotaSlot.unfilled_reason != "")).all()
+        unfilled = db.session.scalars(
+            select(RotaSlot).where(RotaSlot.rota_id == rota_id, RotaSlot.unfilled_reason != "")
+        ).all()
         for slot in unfilled[:3]:
             assert slot.unfilled_reason.split(": ", 1)[1][:40].replace("&", "&amp;") in html
     index = demo_client.get("/rota/").get_data(as_text=True)
@@ -118,7 +124,9 @@ def test_generate_form_rejects_bad_input_next_to_the_field(demo_client: FlaskCli
     """A bad month or time limit answers 400 with the message by the field and keeps what was typed."""
     sign_in(demo_client, "coordinator-dg")
     token = csrf_token_from(demo_client.get("/rota/").get_data(as_text=True))
-    response = demo_client.post("/rota/generate", data={"csrf_token": token, "month": "Decembr", "time_limit_s": "9999"})
+    response = demo_client.post(
+        "/rota/generate", data={"csrf_token": token, "month": "Decembr", "time_limit_s": "9999"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Choose a month, for example 2026-12." in html and "Between 1 and 300 seconds." in html
@@ -127,8 +135,9 @@ def test_generate_form_rejects_bad_input_next_to_the_field(demo_client: FlaskCli
 
 def _slot_with_team(demo_app: Flask, rota_id: int) -> tuple[int, int, int]:
     with demo_app.app_context():
-        slot = next(s for s in db.session.get(Rota, rota_id).slots
-                    if s.kind is SlotKind.DELIVERY and len(s.assignments) == 2)
+        slot = next(
+            s for s in db.session.get(Rota, rota_id).slots if s.kind is SlotKind.DELIVERY and len(s.assignments) == 2
+        )
         driver = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
         mate = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.MATE)
         return slot.id, driver, mate
@@ -142,11 +151,17 @@ def test_edit_breaking_a_rule_shows_the_rule_and_keeps_the_choice(demo_app: Flas
     page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     with demo_app.app_context():
-        unapproved = db.session.scalar(select(Volunteer.id).where(
-            Volunteer.van_driving_approved.is_(False), Volunteer.id != mate,
-            Volunteer.branch_id == db.session.get(Rota, rota_id).branch_id))
-    response = demo_client.post(f"/rota/{rota_id}/edit?slot={slot_id}", data={
-        "csrf_token": csrf_token_from(page), "version": version, "seat_0": unapproved, "seat_1": mate})
+        unapproved = db.session.scalar(
+            select(Volunteer.id).where(
+                Volunteer.van_driving_approved.is_(False),
+                Volunteer.id != mate,
+                Volunteer.branch_id == db.session.get(Rota, rota_id).branch_id,
+            )
+        )
+    response = demo_client.post(
+        f"/rota/{rota_id}/edit?slot={slot_id}",
+        data={"csrf_token": csrf_token_from(page), "version": version, "seat_0": unapproved, "seat_1": mate},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Not allowed" in html
     assert f'<option selected value="{unapproved}">' in html
@@ -161,8 +176,10 @@ def test_valid_edit_and_publish(demo_app: Flask, demo_client: FlaskClient) -> No
     slot_id, driver, mate = _slot_with_team(demo_app, rota_id)
     page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    response = demo_client.post(f"/rota/{rota_id}/edit?slot={slot_id}", data={
-        "csrf_token": csrf_token_from(page), "version": version, "seat_0": 0, "seat_1": 0})
+    response = demo_client.post(
+        f"/rota/{rota_id}/edit?slot={slot_id}",
+        data={"csrf_token": csrf_token_from(page), "version": version, "seat_0": 0, "seat_1": 0},
+    )
     assert response.status_code == 302
     show = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
     assert "edited by hand" in show and "slot--unfilled" in show
@@ -174,18 +191,23 @@ def test_valid_edit_and_publish(demo_app: Flask, demo_client: FlaskClient) -> No
     assert asked.status_code == 200 and "Publish anyway" in asked.get_data(as_text=True)
     assert "not fully staffed" in asked.get_data(as_text=True)
     assert _dg_rota(demo_app, rota_id).status is RotaStatus.DRAFT  # nothing published before confirming
-    ok = demo_client.post(f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": current,
-                                                            "confirmed": "1"})
+    ok = demo_client.post(
+        f"/rota/{rota_id}/publish", data={"csrf_token": csrf_token_from(show), "version": current, "confirmed": "1"}
+    )
     assert ok.status_code == 302
     assert _dg_rota(demo_app, rota_id).status is RotaStatus.PUBLISHED
     with demo_app.app_context():  # the one Actor: user id and name in the audit log and on the changed seats
         user_id = db.session.scalar(select(User.id).where(User.username == "coordinator-dg"))
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "rota",
-                                                             AuditEvent.entity_id == rota_id)).all()
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_type == "rota", AuditEvent.entity_id == rota_id)
+        ).all()
         assert {(e.action, e.user_id, e.username) for e in events} >= {
-            ("rota.edit", user_id, "coordinator-dg"), ("rota.publish", user_id, "coordinator-dg")}
-        assert {c.user_id for c in db.session.scalars(select(RotaChange).where(RotaChange.rota_id == rota_id))} \
-            == {user_id}
+            ("rota.edit", user_id, "coordinator-dg"),
+            ("rota.publish", user_id, "coordinator-dg"),
+        }
+        assert {c.user_id for c in db.session.scalars(select(RotaChange).where(RotaChange.rota_id == rota_id))} == {
+            user_id
+        }
         assert db.session.get(Rota, rota_id).published_by_user_id == user_id
 
 
@@ -199,9 +221,15 @@ def test_repair_shows_before_and_after(demo_app: Flask, demo_client: FlaskClient
         volunteer_id = later[0].volunteer_id
     page = demo_client.get(f"/rota/{rota_id}/repair").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    response = demo_client.post(f"/rota/{rota_id}/repair", data={
-        "csrf_token": csrf_token_from(page), "version": version, "volunteer_id": volunteer_id,
-        "from_date": "2026-12-10"})
+    response = demo_client.post(
+        f"/rota/{rota_id}/repair",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": version,
+            "volunteer_id": volunteer_id,
+            "from_date": "2026-12-10",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("#changes")
     with demo_app.app_context():
         rota = db.session.get(Rota, rota_id)
@@ -217,8 +245,10 @@ def test_repair_form_errors_are_shown(demo_client: FlaskClient) -> None:
     rota_id = _generate(demo_client)
     page = demo_client.get(f"/rota/{rota_id}/repair").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    response = demo_client.post(f"/rota/{rota_id}/repair", data={
-        "csrf_token": csrf_token_from(page), "version": version, "volunteer_id": 0, "from_date": "2027-03-01"})
+    response = demo_client.post(
+        f"/rota/{rota_id}/repair",
+        data={"csrf_token": csrf_token_from(page), "version": version, "volunteer_id": 0, "from_date": "2027-03-01"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Choose the volunteer who drops out." in html and "Choose a day in December 2026." in html
@@ -233,7 +263,8 @@ def test_roles_and_branches(demo_app: Flask, demo_client: FlaskClient) -> None:
     sign_in(office, "office-dg")
     assert office.get(f"/rota/{rota_id}").status_code == 200
     assert "Change" not in office.get(f"/rota/{rota_id}").get_data(as_text=True).split("What changed")[0].replace(
-        "Change </span>", "")
+        "Change </span>", ""
+    )
     assert office.get(f"/rota/{rota_id}/repair").status_code == 403
     driver = demo_app.test_client()
     sign_in(driver, "driver-dg")
@@ -254,8 +285,12 @@ def test_driver_sees_own_published_rota_and_downloads_ics(demo_app: Flask, demo_
         driver_volunteer = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         rota = db.session.get(Rota, rota_id)
         slot = next(s for s in rota.slots if s.kind is SlotKind.OFFICE)
-        has_shift = db.session.scalar(select(func.count()).select_from(RotaAssignment).join(RotaSlot).where(
-            RotaSlot.rota_id == rota_id, RotaAssignment.volunteer_id == driver_volunteer))
+        has_shift = db.session.scalar(
+            select(func.count())
+            .select_from(RotaAssignment)
+            .join(RotaSlot)
+            .where(RotaSlot.rota_id == rota_id, RotaAssignment.volunteer_id == driver_volunteer)
+        )
         if not has_shift:  # make sure the demo driver has at least one shift to show
             slot.assignments = []
             db.session.flush()
@@ -263,8 +298,13 @@ def test_driver_sees_own_published_rota_and_downloads_ics(demo_app: Flask, demo_
         rota.status, rota.published_month = RotaStatus.PUBLISHED, rota.month
         db.session.commit()
         from foodtrain.models import Customer
-        customer_facts = [fact for row in db.session.execute(select(Customer.address_line1, Customer.phone,
-                                                                     Customer.postcode)) for fact in row if fact]
+
+        customer_facts = [
+            fact
+            for row in db.session.execute(select(Customer.address_line1, Customer.phone, Customer.postcode))
+            for fact in row
+            if fact
+        ]
     driver = demo_app.test_client()
     sign_in(driver, "driver-dg")
     page = driver.get(f"/rota/mine?month={MONTH}").get_data(as_text=True)
@@ -276,8 +316,9 @@ def test_driver_sees_own_published_rota_and_downloads_ics(demo_app: Flask, demo_
     unfolded = text.replace("\r\n ", "")
     assert customer_facts and not [fact for fact in customer_facts if fact in unfolded]
     coordinator_copy = demo_client.get(f"/rota/volunteers/{driver_volunteer}.ics?month={MONTH}")
-    assert coordinator_copy.status_code == 200 and coordinator_copy.get_data(as_text=True).count("BEGIN:VEVENT") == \
-        text.count("BEGIN:VEVENT")
+    assert coordinator_copy.status_code == 200 and coordinator_copy.get_data(as_text=True).count(
+        "BEGIN:VEVENT"
+    ) == text.count("BEGIN:VEVENT")
 
 
 def test_user_without_volunteer_record_is_told_so(demo_client: FlaskClient) -> None:
@@ -311,13 +352,19 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
     rota_id = _generate(demo_client)
     with demo_app.app_context():
         rota = db.session.get(Rota, rota_id)
-        slot = next(s for s in rota.slots if s.kind is SlotKind.DELIVERY
-                    and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE})
+        slot = next(
+            s
+            for s in rota.slots
+            if s.kind is SlotKind.DELIVERY and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE}
+        )
         shadow = next((a for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW), None)
         if shadow is None:  # the solver gave none this month: put a trainee beside a full team by hand
             busy = {a.volunteer_id for s in rota.slots if s.date == slot.date for a in s.assignments}
-            trainee = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == rota.branch_id,
-                                                                Volunteer.id.not_in(busy)).order_by(Volunteer.id))
+            trainee = db.session.scalar(
+                select(Volunteer)
+                .where(Volunteer.branch_id == rota.branch_id, Volunteer.id.not_in(busy))
+                .order_by(Volunteer.id)
+            )
             slot.assignments.append(RotaAssignment(role=RotaRole.SHADOW, volunteer_id=trainee.id))
             db.session.commit()
         else:
@@ -327,7 +374,8 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
         driver_id = next(a.volunteer_id for a in slot.assignments if a.role is RotaRole.DRIVER)
         day, branch_id, slot_id = slot.date, rota.branch_id, slot.id
         seats = sum(len(s.assignments) for s in rota.slots) - sum(
-            1 for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW)
+            1 for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW
+        )
     html = demo_client.get(f"/rota/{rota_id}").get_data(as_text=True)
     shown = str(escape(trainee_name))
     assert "Shadowing (trainee):" in html and shown in html
@@ -350,16 +398,25 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
     edit_page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
     shadow_select = re.search(r'<select[^>]*name="shadow".*?</select>', edit_page, re.S).group(0)
     assert f'<option selected value="{trainee_id}">' in shadow_select and "Shadowing (trainee)" in edit_page
-    seats = {f"seat_{i}": value for i, value in enumerate(
-        re.findall(r'name="seat_\d+".*?<option selected value="(\d+)">', edit_page, re.S))}
-    saved = demo_client.post(f"/rota/{rota_id}/edit?slot={slot_id}", data={
-        "csrf_token": csrf_token_from(edit_page), "version": re.search(
-            r'name="version" type="hidden" value="(\d+)"', edit_page).group(1), "shadow": 0, **seats})
+    seats = {
+        f"seat_{i}": value
+        for i, value in enumerate(re.findall(r'name="seat_\d+".*?<option selected value="(\d+)">', edit_page, re.S))
+    }
+    saved = demo_client.post(
+        f"/rota/{rota_id}/edit?slot={slot_id}",
+        data={
+            "csrf_token": csrf_token_from(edit_page),
+            "version": re.search(r'name="version" type="hidden" value="(\d+)"', edit_page).group(1),
+            "shadow": 0,
+            **seats,
+        },
+    )
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     with demo_app.app_context():
         assert not [a for a in db.session.get(RotaSlot, slot_id).assignments if a.role is RotaRole.SHADOW]
-        assert db.session.scalar(select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW,
-                                                             RotaChange.old_volunteer_id == trainee_id))
+        assert db.session.scalar(
+            select(RotaChange.id).where(RotaChange.role == RotaRole.SHADOW, RotaChange.old_volunteer_id == trainee_id)
+        )
 
 
 def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_client: FlaskClient) -> None:
@@ -376,12 +433,25 @@ def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_cl
         trainee = db.session.scalar(select(Volunteer).where(Volunteer.branch_id == branch_id).order_by(Volunteer.id))
         trainee.is_trainee, trainee.shadow_shifts_remaining = True, 3
         month = date(2026, 11, 1)
-        rota = Rota(branch_id=branch_id, month=month, status=RotaStatus.PUBLISHED, published_month=month,
-                    published_at=datetime(2026, 10, 25, 10))
+        rota = Rota(
+            branch_id=branch_id,
+            month=month,
+            status=RotaStatus.PUBLISHED,
+            published_month=month,
+            published_at=datetime(2026, 10, 25, 10),
+        )
         db.session.add(rota)
         db.session.flush()
-        slot = RotaSlot(rota_id=rota.id, key="van-past", date=date(2026, 11, 3), part_of_day=PartOfDay.WHOLE_DAY,
-                        kind=SlotKind.DELIVERY, van_id=van.id, resource=van.name, seats=2)
+        slot = RotaSlot(
+            rota_id=rota.id,
+            key="van-past",
+            date=date(2026, 11, 3),
+            part_of_day=PartOfDay.WHOLE_DAY,
+            kind=SlotKind.DELIVERY,
+            van_id=van.id,
+            resource=van.name,
+            seats=2,
+        )
         db.session.add(slot)
         db.session.flush()
         db.session.add(RotaAssignment(slot_id=slot.id, role=RotaRole.SHADOW, volunteer_id=trainee.id))
@@ -391,19 +461,25 @@ def test_volunteer_page_counts_a_past_shadow_shift_once(demo_app: Flask, demo_cl
         page = demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)
         assert "trainee, 2 shadow shifts to do" in page
     with demo_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ShadowShift)
-                                 .where(ShadowShift.volunteer_id == trainee_id)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(ShadowShift).where(ShadowShift.volunteer_id == trainee_id)
+            )
+            == 1
+        )
     # the coordinator says the trainee did not come: the shift is given back (and back again when they did)
     edit_page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
     assert "Did the trainee come?" in edit_page and "They did not come (missed)" in edit_page
-    missed = demo_client.post(f"/rota/{rota_id}/shadow-missed?slot={slot_id}",
-                              data={"csrf_token": csrf_token_from(edit_page), "missed": "1"})
+    missed = demo_client.post(
+        f"/rota/{rota_id}/shadow-missed?slot={slot_id}", data={"csrf_token": csrf_token_from(edit_page), "missed": "1"}
+    )
     assert missed.status_code == 302
     assert "trainee, 3 shadow shifts to do" in demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)
     edit_page = demo_client.get(f"/rota/{rota_id}/edit?slot={slot_id}").get_data(as_text=True)
     assert "They came after all" in edit_page
-    demo_client.post(f"/rota/{rota_id}/shadow-missed?slot={slot_id}",
-                     data={"csrf_token": csrf_token_from(edit_page), "missed": "0"})
+    demo_client.post(
+        f"/rota/{rota_id}/shadow-missed?slot={slot_id}", data={"csrf_token": csrf_token_from(edit_page), "missed": "0"}
+    )
     assert "trainee, 2 shadow shifts to do" in demo_client.get(f"/volunteers/{trainee_id}").get_data(as_text=True)
 
 
@@ -419,18 +495,29 @@ def test_a_shift_on_a_day_closed_after_publishing_shows_cancelled(demo_app: Flas
 
     month, closed_day = date(2027, 2, 1), date(2027, 2, 10)
     with demo_app.app_context():
-        driver_volunteer = db.session.get(Volunteer, db.session.scalar(
-            select(User.volunteer_id).where(User.username == "driver-dg")))
-        rota = Rota(branch_id=driver_volunteer.branch_id, month=month, status=RotaStatus.PUBLISHED,
-                    published_month=month)
-        rota.slots = [RotaSlot(key="office-zq", date=closed_day, part_of_day=PartOfDay.MORNING,
-                               kind=SlotKind.OFFICE, resource="Office", seats=1,
-                               assignments=[RotaAssignment(role=RotaRole.OFFICE, volunteer_id=driver_volunteer.id)])]
+        driver_volunteer = db.session.get(
+            Volunteer, db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
+        )
+        rota = Rota(
+            branch_id=driver_volunteer.branch_id, month=month, status=RotaStatus.PUBLISHED, published_month=month
+        )
+        rota.slots = [
+            RotaSlot(
+                key="office-zq",
+                date=closed_day,
+                part_of_day=PartOfDay.MORNING,
+                kind=SlotKind.OFFICE,
+                resource="Office",
+                seats=1,
+                assignments=[RotaAssignment(role=RotaRole.OFFICE, volunteer_id=driver_volunteer.id)],
+            )
+        ]
         db.session.add(rota)
         db.session.commit()
         rota_id = rota.id
-        set_day(db.session, driver_volunteer.branch_id, closed_day, is_open=False, reason="Zq burst pipe",
-                actor=Actor(None))
+        set_day(
+            db.session, driver_volunteer.branch_id, closed_day, is_open=False, reason="Zq burst pipe", actor=Actor(None)
+        )
     driver = demo_app.test_client()
     sign_in(driver, "driver-dg")
     page = driver.get("/rota/mine?month=2027-02").get_data(as_text=True)

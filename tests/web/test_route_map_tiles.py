@@ -1,5 +1,6 @@
 """A branch's own map tile server (FOODTRAIN_MAP_TILE_URLS): the plan page draws its tiles under the rounds
 and its Content-Security-Policy allows images from that server only; without one, the offline map."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -73,9 +74,11 @@ def test_admin_chooses_the_branch_tile_server_on_its_map_page_checked_and_audite
     demo_client.post("/branch", data={"csrf_token": csrf_token_from(home), "branch_id": branch_id})
     token = _map_page_token(demo_client)
     assert "Map for Dumfries" in demo_client.get("/map-settings/").get_data(as_text=True)
-    for bad, said in (("http://tiles.example.org/{z}/{x}/{y}.png", "must start with https://"),
-                      ("https://tiles.example.org/{z}/{x}.png", "needs {y}"),
-                      ("", "Enter the tile server")):
+    for bad, said in (
+        ("http://tiles.example.org/{z}/{x}/{y}.png", "must start with https://"),
+        ("https://tiles.example.org/{z}/{x}.png", "needs {y}"),
+        ("", "Enter the tile server"),
+    ):
         refused = demo_client.post("/map-settings/", data={"csrf_token": token, "source": "own", "tile_url": bad})
         assert refused.status_code == 400 and said in refused.get_data(as_text=True)
     with demo_app.app_context():
@@ -88,19 +91,24 @@ def test_admin_chooses_the_branch_tile_server_on_its_map_page_checked_and_audite
     assert '<image href="https://tiles.example.org/' in page.get_data(as_text=True)
     assert "https://tiles.example.org" in page.headers["Content-Security-Policy"]
     with demo_app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "branch.map_tiles")
-                                   .order_by(AuditEvent.id.desc())).first()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "branch.map_tiles").order_by(AuditEvent.id.desc())
+        ).first()
         assert event.entity_id == branch_id and event.detail == "own: https://tiles.example.org"
         assert "secret123" not in event.detail
         db.session.remove()
     demo_app.config["MAP_TILE_URLS"] = {"DG": "https://default.example.net/{z}/{x}/{y}.png"}
-    assert demo_client.post("/map-settings/", data={"csrf_token": token, "source": "offline", "tile_url": ""}
-                            ).status_code == 302
+    assert (
+        demo_client.post("/map-settings/", data={"csrf_token": token, "source": "offline", "tile_url": ""}).status_code
+        == 302
+    )
     offline = demo_client.get(f"/routes/?date={DAY.isoformat()}")
     assert "<image" not in offline.get_data(as_text=True)
     assert "example" not in offline.headers["Content-Security-Policy"]
-    assert demo_client.post("/map-settings/", data={"csrf_token": token, "source": "default", "tile_url": ""}
-                            ).status_code == 302
+    assert (
+        demo_client.post("/map-settings/", data={"csrf_token": token, "source": "default", "tile_url": ""}).status_code
+        == 302
+    )
     default = demo_client.get(f"/routes/?date={DAY.isoformat()}")
     assert '<image href="https://default.example.net/' in default.get_data(as_text=True)
     with demo_app.app_context():

@@ -1,4 +1,5 @@
 """Route pages: plan a day as a job, see rounds and map, adjust, publish, PDFs, and who may see what."""
+
 from __future__ import annotations
 
 import re
@@ -47,9 +48,16 @@ def test_coordinator_plans_a_day_as_a_job_and_sees_rounds_map_and_totals(demo_ap
     sign_in(demo_client, "coordinator-dg")
     page = demo_client.get(f"/routes/?date={DAY.isoformat()}")
     assert page.status_code == 200 and "Plan this day" in page.get_data(as_text=True)
-    response = demo_client.post("/routes/plan", data={
-        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "delivery_date": DAY.isoformat(),
-        "shift_start": "09:00", "shift_end": "16:00", "time_limit_s": "1"})
+    response = demo_client.post(
+        "/routes/plan",
+        data={
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+            "delivery_date": DAY.isoformat(),
+            "shift_start": "09:00",
+            "shift_end": "16:00",
+            "time_limit_s": "1",
+        },
+    )
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     job_page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Succeeded" in job_page and f"/routes/?date={DAY.isoformat()}" in job_page
@@ -64,9 +72,16 @@ def test_plan_form_errors_are_shown_next_to_fields_and_nothing_starts(demo_app, 
     """A too-short shift and a zero time limit answer 400 with messages by the fields; no job, no plan."""
     sign_in(demo_client, "coordinator-dg")
     page = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
-    response = demo_client.post("/routes/plan", data={
-        "csrf_token": csrf_token_from(page), "delivery_date": DAY.isoformat(), "shift_start": "09:00",
-        "shift_end": "09:30", "time_limit_s": "0"})
+    response = demo_client.post(
+        "/routes/plan",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "delivery_date": DAY.isoformat(),
+            "shift_start": "09:00",
+            "shift_end": "09:30",
+            "time_limit_s": "0",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "at least an hour after it starts" in html and "between 1 and 300 seconds" in html
@@ -74,14 +89,23 @@ def test_plan_form_errors_are_shown_next_to_fields_and_nothing_starts(demo_app, 
     assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
 
 
-@pytest.mark.parametrize(("start", "end", "seconds"), [
-    ("09:00", "09:59", "0"), ("09:00", "10:00", "1"), ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S)),
-    ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S + 1)), ("16:00", "09:00", "10")])
+@pytest.mark.parametrize(
+    ("start", "end", "seconds"),
+    [
+        ("09:00", "09:59", "0"),
+        ("09:00", "10:00", "1"),
+        ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S)),
+        ("09:00", "10:00", str(storing.MAX_TIME_LIMIT_S + 1)),
+        ("16:00", "09:00", "10"),
+    ],
+)
 def test_plan_form_refuses_exactly_what_the_planning_service_refuses(app, start: str, end: str, seconds: str) -> None:
     """One rule for the shift and the search time: the form shows by each field the service's own message, at
     the same edges (an hour; 1 to MAX_TIME_LIMIT_S seconds), and passes what the service takes."""
-    with app.test_request_context(method="POST", data={
-            "delivery_date": DAY.isoformat(), "shift_start": start, "shift_end": end, "time_limit_s": seconds}):
+    with app.test_request_context(
+        method="POST",
+        data={"delivery_date": DAY.isoformat(), "shift_start": start, "shift_end": end, "time_limit_s": seconds},
+    ):
         form = PlanDayForm(meta={"csrf": False})
         form.validate()
         shown = {name: errors[0] for name, errors in form.errors.items()}
@@ -125,9 +149,14 @@ def test_driver_sees_only_their_own_published_round(demo_app, demo_client, monke
     with demo_app.app_context():
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
     mine, other = view.rounds[0], view.rounds[1]
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
-        VanTeam(other.van_id, other.van_name, None, "Someone Else", None, "")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [
+            VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, ""),
+            VanTeam(other.van_id, other.van_name, None, "Someone Else", None, ""),
+        ],
+    )
     sign_in(demo_client, "driver-dg")
     assert demo_client.get("/routes/").status_code == 403
     assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404  # draft
@@ -151,8 +180,10 @@ def test_another_branch_cannot_see_or_change_the_plan(demo_app, demo_client) -> 
     sign_in(demo_client, "coordinator-wl")
     token = csrf_token_from(demo_client.get("/routes/").get_data(as_text=True))
     assert demo_client.get(f"/routes/{view.id}/sheets.pdf").status_code == 404
-    response = demo_client.post(f"/routes/{view.id}/lock", data={
-        "csrf_token": token, "version": view.version, "van_id": view.rounds[0].van_id, "locked": "1"})
+    response = demo_client.post(
+        f"/routes/{view.id}/lock",
+        data={"csrf_token": token, "version": view.version, "van_id": view.rounds[0].van_id, "locked": "1"},
+    )
     assert response.status_code == 404
     own_day = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
     assert "Plan this day" in own_day and f"/routes/{view.id}/" not in own_day
@@ -167,8 +198,9 @@ def test_move_lock_and_publish_forms_with_stale_version_message(demo_app, demo_c
     target = view.rounds[1].van_id
     url = f"/routes/{view.id}/move?date={DAY.isoformat()}"
     for _ in range(2):  # a double click stores one pin
-        response = demo_client.post(url, data={"csrf_token": token, "version": view.version, "order_id": order_id,
-                                               "van_id": target})
+        response = demo_client.post(
+            url, data={"csrf_token": token, "version": view.version, "order_id": order_id, "van_id": target}
+        )
         assert response.status_code == 302
     assert _count(demo_app, RoutePin) == 1
     page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -182,14 +214,18 @@ def test_move_lock_and_publish_forms_with_stale_version_message(demo_app, demo_c
     stale = demo_client.post(publish, data={"csrf_token": token, "version": moved_version, "confirmed": "1"})
     assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
     assert _count(demo_app, RoutePlan, RoutePlan.status == "published") == 1
-    bad = demo_client.post(f"/routes/{view.id}/lock?date={DAY.isoformat()}", data={
-        "csrf_token": token, "version": "x", "van_id": "y", "locked": "1"}, follow_redirects=True)
+    bad = demo_client.post(
+        f"/routes/{view.id}/lock?date={DAY.isoformat()}",
+        data={"csrf_token": token, "version": "x", "van_id": "y", "locked": "1"},
+        follow_redirects=True,
+    )
     assert bad.status_code == 200 and "Reload the page" in bad.get_data(as_text=True)
     assert re.search(r"<svg", demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True))
 
 
 def test_a_change_from_the_page_before_another_coordinators_lock_is_a_409_page_and_saves_nothing(
-        demo_app, demo_client) -> None:
+    demo_app, demo_client
+) -> None:
     """The admin locks a round while the coordinator has the plan page open: the coordinator's publish, move and lock
     from that page each answer 409 with the day's plan and the message, and change nothing."""
     view = _plan(demo_app)
@@ -198,17 +234,22 @@ def test_a_change_from_the_page_before_another_coordinators_lock_is_a_409_page_a
     token = csrf_token_from(page)
     with demo_app.app_context():
         admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
-        adjusting.set_round_lock(db.session, _branch_id("DG"), view.id, view.rounds[0].van_id, True, view.version,
-                                 Actor(admin_id, "admin"))
+        adjusting.set_round_lock(
+            db.session, _branch_id("DG"), view.id, view.rounds[0].van_id, True, view.version, Actor(admin_id, "admin")
+        )
         db.session.remove()
     audit_before = _count(demo_app, AuditEvent)
     order_id = next(s.order_id for s in view.rounds[1].stops if s.kind == "delivery")
     target = view.rounds[-1].van_id  # an unlocked van: from the current page, this move would be stored
-    for action, fields in (("publish", {"confirmed": "1"}),
-                           ("move", {"order_id": order_id, "van_id": target}),
-                           ("lock", {"van_id": view.rounds[1].van_id, "locked": "1"})):
-        response = demo_client.post(f"/routes/{view.id}/{action}?date={DAY.isoformat()}",
-                                    data={"csrf_token": token, "version": view.version, **fields})
+    for action, fields in (
+        ("publish", {"confirmed": "1"}),
+        ("move", {"order_id": order_id, "van_id": target}),
+        ("lock", {"van_id": view.rounds[1].van_id, "locked": "1"}),
+    ):
+        response = demo_client.post(
+            f"/routes/{view.id}/{action}?date={DAY.isoformat()}",
+            data={"csrf_token": token, "version": view.version, **fields},
+        )
         text = response.get_data(as_text=True)
         assert response.status_code == 409, action
         assert "This plan was changed by someone else meanwhile" in text and "Reload the page" in text
@@ -247,10 +288,19 @@ def test_a_day_without_orders_is_not_planned(demo_app, demo_client) -> None:
     sign_in(demo_client, "coordinator-dg")
     empty_day = date(2030, 1, 8)
     page = demo_client.get(f"/routes/?date={empty_day.isoformat()}").get_data(as_text=True)
-    response = demo_client.post("/routes/plan", data={
-        "csrf_token": csrf_token_from(page), "delivery_date": empty_day.isoformat(), "shift_start": "09:00",
-        "shift_end": "16:00", "time_limit_s": "2"})
-    assert response.status_code == 400 and "No orders to deliver on Tuesday 8 January" in response.get_data(as_text=True)
+    response = demo_client.post(
+        "/routes/plan",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "delivery_date": empty_day.isoformat(),
+            "shift_start": "09:00",
+            "shift_end": "16:00",
+            "time_limit_s": "2",
+        },
+    )
+    assert response.status_code == 400 and "No orders to deliver on Tuesday 8 January" in response.get_data(
+        as_text=True
+    )
     assert _count(demo_app, BackgroundJob) == 0 and _count(demo_app, RoutePlan) == 0
 
 
@@ -259,23 +309,34 @@ def test_a_second_plan_for_a_day_being_planned_follows_the_first_job(demo_app, d
     from foodtrain.jobs import submit_job
 
     with demo_app.app_context():
-        parameters = storing.plan_job_parameters(DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END, 1,
-                                                  SYSTEM, "/routes/")
-        first = submit_job(db.session, branch_id=_branch_id("DG"), kind=storing.PLAN_JOB_KIND,
-                           parameters=parameters, user_id=None)
+        parameters = storing.plan_job_parameters(
+            DAY, storing.DEFAULT_SHIFT_START, storing.DEFAULT_SHIFT_END, 1, SYSTEM, "/routes/"
+        )
+        first = submit_job(
+            db.session, branch_id=_branch_id("DG"), kind=storing.PLAN_JOB_KIND, parameters=parameters, user_id=None
+        )
         db.session.remove()
     sign_in(demo_client, "coordinator-dg")
     page = demo_client.get(f"/routes/?date={DAY.isoformat()}").get_data(as_text=True)
-    response = demo_client.post("/routes/plan", data={
-        "csrf_token": csrf_token_from(page), "delivery_date": DAY.isoformat(), "shift_start": "09:00",
-        "shift_end": "16:00", "time_limit_s": "1"}, follow_redirects=True)
+    response = demo_client.post(
+        "/routes/plan",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "delivery_date": DAY.isoformat(),
+            "shift_start": "09:00",
+            "shift_end": "16:00",
+            "time_limit_s": "1",
+        },
+        follow_redirects=True,
+    )
     assert response.request.path == f"/jobs/{first}"
     assert "is being planned already" in response.get_data(as_text=True)
     assert _count(demo_app, BackgroundJob) == 1
 
 
 def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_dashboards(
-        demo_app, demo_client, monkeypatch) -> None:
+    demo_app, demo_client, monkeypatch
+) -> None:
     """A change tied to no round (a new order) is shown where people look: the coordinator's and the office's
     dashboards (with the customer), and the team's round page, sheet and dashboard (without)."""
     from foodtrain.models import Customer, CustomerStatus, Order
@@ -287,14 +348,23 @@ def test_an_order_taken_after_publishing_shows_on_the_teams_pages_sheet_and_the_
         branch_id = _branch_id("DG")
         volunteer_id = db.session.scalar(select(User.volunteer_id).where(User.username == "driver-dg"))
         adjusting.publish_plan(db.session, branch_id, view.id, view.version, SYSTEM, confirmed=True)
-        customer = db.session.scalars(select(Customer).where(
-            Customer.branch_id == branch_id, Customer.status == CustomerStatus.ACTIVE,
-            Customer.id.not_in(select(Order.customer_id).where(Order.delivery_date == DAY))).order_by(Customer.id)).first()
+        customer = db.session.scalars(
+            select(Customer)
+            .where(
+                Customer.branch_id == branch_id,
+                Customer.status == CustomerStatus.ACTIVE,
+                Customer.id.not_in(select(Order.customer_id).where(Order.delivery_date == DAY)),
+            )
+            .order_by(Customer.id)
+        ).first()
         name = customer.full_name
         late_id = save_order(db.session, branch_id, customer.id, DAY, [OrderLineInput("Tea", 1)], "", SYSTEM)
         db.session.remove()
-    monkeypatch.setattr(reading, "rostered_teams", lambda s, b, d: [
-        VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")])
+    monkeypatch.setattr(
+        reading,
+        "rostered_teams",
+        lambda s, b, d: [VanTeam(mine.van_id, mine.van_name, volunteer_id, "Me Driver", None, "")],
+    )
     monkeypatch.setattr("web.dashboard._today", lambda: date(2026, 11, 25))
     for username, replan_link in (("coordinator-dg", True), ("office-dg", False)):
         sign_in(demo_client, username)

@@ -1,5 +1,6 @@
 """Whole-app security figures: CSRF on every state-changing route, no state change by GET,
 security headers on every page, and the session rules. Each test prints its figure."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,14 +17,21 @@ from web.access_policy import POLICY
 
 # Rows these tables gain on a read are bookkeeping, not state: audit of views, session last-seen.
 BOOKKEEPING_TABLES = {"audit_events", "user_sessions"}
-ACTOR_FOR_ROLE = {UserRole.COORDINATOR: "coordinator-dg", UserRole.OFFICE: "office-dg",
-                  UserRole.DRIVER: "driver-dg", UserRole.ADMIN: "admin"}
+ACTOR_FOR_ROLE = {
+    UserRole.COORDINATOR: "coordinator-dg",
+    UserRole.OFFICE: "office-dg",
+    UserRole.DRIVER: "driver-dg",
+    UserRole.ADMIN: "admin",
+}
 
 
 def _row_counts(app: Flask) -> dict[str, int]:
     with app.app_context():
-        counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
-                  for table in db.metadata.sorted_tables if table.name not in BOOKKEEPING_TABLES}
+        counts = {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+            if table.name not in BOOKKEEPING_TABLES
+        }
         db.session.remove()
     return counts
 
@@ -35,8 +43,10 @@ def _routes_by_actor(app: Flask, method: str):
         access = POLICY[rule.endpoint]
         if method not in rule.methods or access.public or rule.endpoint == "auth.logout":
             continue
-        role = next((r for r in (UserRole.COORDINATOR, UserRole.OFFICE, UserRole.DRIVER, UserRole.ADMIN)
-                     if r in access.roles), None)
+        role = next(
+            (r for r in (UserRole.COORDINATOR, UserRole.OFFICE, UserRole.DRIVER, UserRole.ADMIN) if r in access.roles),
+            None,
+        )
         if role is not None:
             yield ACTOR_FOR_ROLE[role], _url_of(rule, _path_values(access, records, "DG")), rule.endpoint
 
@@ -65,8 +75,10 @@ def test_csrf_on_every_state_changing_route(demo_app: Flask) -> None:
     if anonymous_login.status_code != 400:
         accepted.append(f"login: {anonymous_login.status_code}")
     written = {name: count - before[name] for name, count in _row_counts(demo_app).items() if count != before[name]}
-    print(f"\nCSRF: {len(routes) + 1} state-changing routes posted without a token, accepted = {len(accepted)}, "
-          f"tables written = {len(written)}")
+    print(
+        f"\nCSRF: {len(routes) + 1} state-changing routes posted without a token, accepted = {len(accepted)}, "
+        f"tables written = {len(written)}"
+    )
     assert accepted == [] and written == {}, (accepted, written)
 
 
@@ -98,12 +110,19 @@ def test_security_headers_on_every_page(demo_app: Flask) -> None:
         responses += 1
         headers = response.headers
         csp = headers.get("Content-Security-Policy", "")
-        problems = [name for name, ok in (
-            ("CSP", "default-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp),
-            ("nosniff", headers.get("X-Content-Type-Options") == "nosniff"),
-            ("Referrer-Policy", bool(headers.get("Referrer-Policy"))),
-            ("no-store", headers.get("Cache-Control") == "no-store"),
-        ) if not ok]
+        problems = [
+            name
+            for name, ok in (
+                (
+                    "CSP",
+                    "default-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp,
+                ),
+                ("nosniff", headers.get("X-Content-Type-Options") == "nosniff"),
+                ("Referrer-Policy", bool(headers.get("Referrer-Policy"))),
+                ("no-store", headers.get("Cache-Control") == "no-store"),
+            )
+            if not ok
+        ]
         if problems:
             missing.append(f"{endpoint}: {problems}")
         response.close()
@@ -130,13 +149,16 @@ def test_session_rules(demo_app: Flask) -> None:
     browser.post("/logout", data={"csrf_token": csrf_token_from(browser.get("/").get_data(as_text=True))})
     check("logout ends a copied cookie", stolen.get("/customers/").status_code == 302)
 
-    for name, column, age in (("idle timeout", "last_seen_at", timedelta(minutes=31)),
-                              ("absolute timeout", "created_at", timedelta(hours=12, minutes=1))):
+    for name, column, age in (
+        ("idle timeout", "last_seen_at", timedelta(minutes=31)),
+        ("absolute timeout", "created_at", timedelta(hours=12, minutes=1)),
+    ):
         client = demo_app.test_client()
         sign_in(client, "office-dg")
         with demo_app.app_context():
-            row = db.session.scalar(select(UserSession).where(UserSession.ended_at.is_(None))
-                                    .order_by(UserSession.id.desc()))
+            row = db.session.scalar(
+                select(UserSession).where(UserSession.ended_at.is_(None)).order_by(UserSession.id.desc())
+            )
             setattr(row, column, utc_now() - age)
             db.session.commit()
         check(name, client.get("/customers/").status_code == 302)

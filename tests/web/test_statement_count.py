@@ -1,5 +1,6 @@
 """SQL statements per request in the load test's table: the app says them (X-SQL-Statements, only when asked
 with FOODTRAIN_COUNT_SQL_STATEMENTS=1) and the load test's client adds up a redirect and the page it leads to."""
+
 from __future__ import annotations
 
 import shutil
@@ -78,8 +79,11 @@ def test_the_load_tests_client_adds_a_redirect_and_its_page() -> None:
 
 
 def test_the_per_page_table_shows_statements_beside_the_times() -> None:
-    table = page_table({"phone order save": {"requests": 9, "p50_ms": 30.1, "p95_ms": 80.5,
-                                             "sql_statements_median": 18},
-                        "job progress": {"requests": 3, "p50_ms": 5.0, "p95_ms": 9.0, "sql_statements_median": None}})
+    table = page_table(
+        {
+            "phone order save": {"requests": 9, "p50_ms": 30.1, "p95_ms": 80.5, "sql_statements_median": 18},
+            "job progress": {"requests": 3, "p50_ms": 5.0, "p95_ms": 9.0, "sql_statements_median": None},
+        }
+    )
     assert "| phone order save | 9 | 30.1 | 80.5 | 18 |" in table
     assert "| job progress | 3 | 5.0 | 9.0 |  |" in table

@@ -1,4 +1,5 @@
 """Admins manage users in the app and on the command line; every change is audited."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,11 @@ def _user(app, username: str) -> User:
 
 def _actions(app, user_id: int) -> set[str]:
     with app.app_context():
-        return set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "user",
-                                                                      AuditEvent.entity_id == user_id)))
+        return set(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.entity_type == "user", AuditEvent.entity_id == user_id)
+            )
+        )
 
 
 def _temporary_password(page: str) -> str:
@@ -42,8 +46,16 @@ def test_admin_creates_a_user_who_must_change_the_temporary_password(demo_app) -
         from foodtrain.models import Branch
 
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == "DG"))
-    page = client.post("/users/new", data={"csrf_token": token, "username": "Morag", "display_name": "Morag",
-                                           "role": "office", "branch_id": branch_id})
+    page = client.post(
+        "/users/new",
+        data={
+            "csrf_token": token,
+            "username": "Morag",
+            "display_name": "Morag",
+            "role": "office",
+            "branch_id": branch_id,
+        },
+    )
     assert page.status_code == 200
     password = _temporary_password(page.get_data(as_text=True))
     user = _user(demo_app, "morag")
@@ -53,11 +65,20 @@ def test_admin_creates_a_user_who_must_change_the_temporary_password(demo_app) -
     assert sign_in(morag, "morag", password).status_code == 302
     assert morag.get("/customers/").headers["Location"].endswith("/account/")
     token = csrf_token_from(morag.get("/account/").get_data(as_text=True))
-    same = morag.post("/account/password", data={"csrf_token": token, "current_password": password,
-                                                 "new_password": password, "repeat_password": password})
+    same = morag.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": password, "new_password": password, "repeat_password": password},
+    )
     assert same.status_code == 400
-    changed = morag.post("/account/password", data={"csrf_token": token, "current_password": password,
-                                                    "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
+    changed = morag.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": password,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert changed.status_code == 302
     again = demo_app.test_client()
     sign_in(again, "morag", NEW_PASSWORD)
@@ -92,8 +113,11 @@ def test_admin_disables_resets_and_clears(demo_app) -> None:
     actions = _actions(demo_app, user.id)
     assert {"user.disable", "user.enable", "user.password_reset", "user.second_factor_disabled"} <= actions
     with demo_app.app_context():
-        by = set(db.session.scalars(select(AuditEvent.user_id).where(AuditEvent.entity_id == user.id,
-                                                                     AuditEvent.action.in_(actions))))
+        by = set(
+            db.session.scalars(
+                select(AuditEvent.user_id).where(AuditEvent.entity_id == user.id, AuditEvent.action.in_(actions))
+            )
+        )
         details = list(db.session.scalars(select(AuditEvent.detail).where(AuditEvent.entity_id == user.id)))
     assert admin.id in by and not any(password in detail for detail in details)
 
@@ -104,12 +128,15 @@ def test_admin_links_a_login_to_a_volunteer_of_its_branch(demo_app) -> None:
     user = _user(demo_app, "office-dg")
     with demo_app.app_context():
         linked = set(db.session.scalars(select(User.volunteer_id).where(User.volunteer_id.is_not(None))))
-        own = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == user.branch_id,
-                                                           Volunteer.id.not_in(linked)).limit(1))
+        own = db.session.scalar(
+            select(Volunteer.id).where(Volunteer.branch_id == user.branch_id, Volunteer.id.not_in(linked)).limit(1)
+        )
         other = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id != user.branch_id).limit(1))
     wrong = client.post(f"/users/{user.id}/volunteer", data={"csrf_token": token, "volunteer_id": other})
     assert wrong.status_code == 400 and "own branch" in wrong.get_data(as_text=True)
-    assert client.post(f"/users/{user.id}/volunteer", data={"csrf_token": token, "volunteer_id": own}).status_code == 302
+    assert (
+        client.post(f"/users/{user.id}/volunteer", data={"csrf_token": token, "volunteer_id": own}).status_code == 302
+    )
     assert _user(demo_app, "office-dg").volunteer_id == own
     assert "user.volunteer_linked" in _actions(demo_app, user.id)
 
@@ -121,8 +148,13 @@ def test_users_cli(demo_app) -> None:
     assert created.exit_code == 0, created.output
     password = created.output.rsplit(": ", 1)[1].strip()
     assert sign_in(demo_app.test_client(), "ailsa", password).status_code == 302
-    for command in (["disable", "ailsa"], ["enable", "ailsa"], ["reset-password", "ailsa"],
-                    ["clear-second-factor", "ailsa"], ["link-volunteer", "ailsa", "0"]):
+    for command in (
+        ["disable", "ailsa"],
+        ["enable", "ailsa"],
+        ["reset-password", "ailsa"],
+        ["clear-second-factor", "ailsa"],
+        ["link-volunteer", "ailsa", "0"],
+    ):
         result = runner.invoke(args=["users", *command])
         assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["users", "list"])
@@ -142,8 +174,9 @@ def test_users_cli_links_a_volunteer_of_the_users_branch_and_disable_ends_sessio
     user = _user(demo_app, "office-dg")
     with demo_app.app_context():
         linked = set(db.session.scalars(select(User.volunteer_id).where(User.volunteer_id.is_not(None))))
-        own = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id == user.branch_id,
-                                                           Volunteer.id.not_in(linked)).limit(1))
+        own = db.session.scalar(
+            select(Volunteer.id).where(Volunteer.branch_id == user.branch_id, Volunteer.id.not_in(linked)).limit(1)
+        )
         other = db.session.scalar(select(Volunteer.id).where(Volunteer.branch_id != user.branch_id).limit(1))
     runner = demo_app.test_cli_runner()
     refused = runner.invoke(args=["users", "link-volunteer", "office-dg", str(other)])

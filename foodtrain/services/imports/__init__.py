@@ -15,6 +15,7 @@ The package, along the seams: `columns` (what the spreadsheets hold), `files` (r
 `cells` (reading one cell), `rows` (checking rows), `batches` (upload, preview, confirm, cancel) and
 `downloads` (templates and problems as CSV). The names below are its public surface.
 """
+
 from __future__ import annotations
 
 from foodtrain.services.imports.columns import (

@@ -1,4 +1,5 @@
 """Upload, preview, confirm and cancel of an import batch (kept server-side under a token, per user)."""
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,13 @@ from foodtrain.services.imports.rows import check_rows
 
 def _batch(session: Session, branch_id: int, actor: Actor, token: str) -> ImportBatch:
     """The acting user's own batch (a preview is seen only by whoever uploaded it)."""
-    batch = session.scalar(in_branch(select(ImportBatch).where(ImportBatch.token == (token or "")[:64],
-                                                               ImportBatch.user_id == actor.user_id),
-                                     ImportBatch, branch_id))
+    batch = session.scalar(
+        in_branch(
+            select(ImportBatch).where(ImportBatch.token == (token or "")[:64], ImportBatch.user_id == actor.user_id),
+            ImportBatch,
+            branch_id,
+        )
+    )
     if batch is None:
         raise NotFoundError("No such import for you in this branch.")
     if batch.status == "preview" and utc_now() - batch.created_at > BATCH_LIFETIME:
@@ -50,19 +55,41 @@ def start_import(session: Session, branch_id: int, *, kind: str, filename: str, 
     present = set(rows[0][1])
     missing = [column for column in REQUIRED[kind] if column not in present]
     if missing:
-        raise ValidationError({"file": "The file has no column for: " + ", ".join(missing)
-                               + ". Start from the template to get the headings right."})
+        raise ValidationError(
+            {
+                "file": "The file has no column for: "
+                + ", ".join(missing)
+                + ". Start from the template to get the headings right."
+            }
+        )
     known = set(COLUMNS[kind])
-    payload = [{"row": number, "cells": {column: value for column, value in cells.items() if column in known}}
-               for number, cells in rows]
-    session.execute(delete(ImportBatch).where(ImportBatch.status == "preview",
-                                              ImportBatch.created_at < utc_now() - BATCH_LIFETIME))
+    payload = [
+        {"row": number, "cells": {column: value for column, value in cells.items() if column in known}}
+        for number, cells in rows
+    ]
+    session.execute(
+        delete(ImportBatch).where(ImportBatch.status == "preview", ImportBatch.created_at < utc_now() - BATCH_LIFETIME)
+    )
     token = new_token()
-    session.add(ImportBatch(token=token, branch_id=branch_id, user_id=actor.user_id, kind=kind,
-                            filename=Path(filename or "upload").name[:200], rows_json=json.dumps(payload),
-                            row_count=len(payload)))
-    record_event(session, actor=actor, action="import.upload", entity_type=kind, branch_id=branch_id,
-                 detail=f"rows={len(payload)}")
+    session.add(
+        ImportBatch(
+            token=token,
+            branch_id=branch_id,
+            user_id=actor.user_id,
+            kind=kind,
+            filename=Path(filename or "upload").name[:200],
+            rows_json=json.dumps(payload),
+            row_count=len(payload),
+        )
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="import.upload",
+        entity_type=kind,
+        branch_id=branch_id,
+        detail=f"rows={len(payload)}",
+    )
     session.commit()
     return token
 
@@ -78,8 +105,14 @@ def import_preview(session: Session, branch_id: int, actor: Actor, token: str, t
     if batch.status == "preview":
         check_rows(session, branch_id, batch.kind, rows, today)
         session.rollback()  # checking reads only; end the read transaction
-    return ImportPreview(token=batch.token, kind=batch.kind, filename=batch.filename, status=batch.status,
-                         rows=rows, imported_count=batch.imported_count)
+    return ImportPreview(
+        token=batch.token,
+        kind=batch.kind,
+        filename=batch.filename,
+        status=batch.status,
+        rows=rows,
+        imported_count=batch.imported_count,
+    )
 
 
 def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *, today: date) -> int:
@@ -98,11 +131,20 @@ def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *
     bad = sum(1 for row in rows if row.errors)
     if bad or not rows:
         session.rollback()
-        raise ValidationError({"batch": f"{bad} row{'' if bad == 1 else 's'} still have problems: nothing was "
-                                        "imported. Fix them in the spreadsheet and upload it again."})
-    claimed = cast(CursorResult[Any], session.execute(
-        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
-        .values(status="imported", rows_json="[]", imported_count=len(rows), finished_at=utc_now())))
+        raise ValidationError(
+            {
+                "batch": f"{bad} row{'' if bad == 1 else 's'} still have problems: nothing was "
+                "imported. Fix them in the spreadsheet and upload it again."
+            }
+        )
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
+            .values(status="imported", rows_json="[]", imported_count=len(rows), finished_at=utc_now())
+        ),
+    )
     if claimed.rowcount != 1:  # a concurrent confirm got there first
         session.rollback()
         return _batch(session, branch_id, actor, token).imported_count
@@ -112,7 +154,9 @@ def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *
                 values = dict(values)
                 values.setdefault("joined_on", today)
                 customer = Customer(branch_id=branch_id, status=CustomerStatus.ACTIVE, **values)
-                customer.support_needs = [CustomerSupportNeed(need=need) for need in sorted(needs, key=lambda n: n.value)]
+                customer.support_needs = [
+                    CustomerSupportNeed(need=need) for need in sorted(needs, key=lambda n: n.value)
+                ]
                 session.add(customer)
         else:
             for values, checked in results:
@@ -122,8 +166,14 @@ def confirm_import(session: Session, branch_id: int, actor: Actor, token: str, *
                 apply_collections(volunteer, checked)
                 session.add(volunteer)
         session.flush()
-        record_event(session, actor=actor, action="import.confirm", entity_type=batch.kind, branch_id=branch_id,
-                     detail=f"rows={len(rows)} batch={batch.id}")
+        record_event(
+            session,
+            actor=actor,
+            action="import.confirm",
+            entity_type=batch.kind,
+            branch_id=branch_id,
+            detail=f"rows={len(rows)} batch={batch.id}",
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -141,5 +191,8 @@ def cancel_import(session: Session, branch_id: int, actor: Actor, token: str) ->
 
 def recent_imports(session: Session, branch_id: int, actor: Actor, limit: int = 10) -> Sequence[ImportBatch]:
     """The acting user's latest uploads in the branch."""
-    return session.scalars(in_branch(select(ImportBatch).where(ImportBatch.user_id == actor.user_id), ImportBatch,
-                                     branch_id).order_by(ImportBatch.created_at.desc()).limit(limit)).all()
+    return session.scalars(
+        in_branch(select(ImportBatch).where(ImportBatch.user_id == actor.user_id), ImportBatch, branch_id)
+        .order_by(ImportBatch.created_at.desc())
+        .limit(limit)
+    ).all()

@@ -1,4 +1,5 @@
 """Reading one cell: dates, times, yes/no, numbers, weekdays, enum values and availability as people type them."""
+
 from __future__ import annotations
 
 import enum
@@ -100,8 +101,14 @@ def parse_availability(text: str) -> dict[tuple[int, DayPart], bool]:
         if len(words) != 2 or words[0].rstrip("s") not in WEEKDAYS:
             raise ValueError(f"“{part.strip()[:20]}” should look like “Mon am”, “Tue pm*” or “Wed all”.")
         weekday = WEEKDAYS[words[0].rstrip("s")]
-        parts = {"am": (DayPart.MORNING,), "morning": (DayPart.MORNING,), "pm": (DayPart.AFTERNOON,),
-                 "afternoon": (DayPart.AFTERNOON,), "all": tuple(DayPart), "day": tuple(DayPart)}.get(words[1])
+        parts = {
+            "am": (DayPart.MORNING,),
+            "morning": (DayPart.MORNING,),
+            "pm": (DayPart.AFTERNOON,),
+            "afternoon": (DayPart.AFTERNOON,),
+            "all": tuple(DayPart),
+            "day": tuple(DayPart),
+        }.get(words[1])
         if parts is None:
             raise ValueError(f"“{words[1][:10]}” should be am, pm or all.")
         for day_part in parts:

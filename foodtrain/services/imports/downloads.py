@@ -1,4 +1,5 @@
 """CSV out: the blank templates and the problems of a preview, safe to open in a spreadsheet."""
+
 from __future__ import annotations
 
 import csv
@@ -32,6 +33,11 @@ def problems_csv(preview: ImportPreview) -> str:
     for row in preview.rows:
         if row.errors:
             problems = "; ".join(f"{column}: {message}" for column, message in row.errors.items())
-            writer.writerow([row.number, neutralise_cell(problems),
-                             *(neutralise_cell(row.cells.get(column, "")) for column in columns)])
+            writer.writerow(
+                [
+                    row.number,
+                    neutralise_cell(problems),
+                    *(neutralise_cell(row.cells.get(column, "")) for column in columns),
+                ]
+            )
     return out.getvalue()

@@ -1,4 +1,5 @@
 """Reading an uploaded CSV or Excel file into numbered rows of cells, within the size limits."""
+
 from __future__ import annotations
 
 import csv
@@ -70,13 +71,18 @@ def check_xlsx_unpacked_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ValidationError({"file": "The Excel file could not be read. Save it as .xlsx (or CSV) and try again."}
-                              ) from None
+        raise ValidationError(
+            {"file": "The Excel file could not be read. Save it as .xlsx (or CSV) and try again."}
+        ) from None
     unpacked_bytes = sum(member.file_size for member in members)
     if len(members) > MAX_XLSX_MEMBERS or unpacked_bytes > MAX_XLSX_UNPACKED_BYTES:
-        raise ValidationError({"file": f"The Excel file unpacks to {unpacked_bytes // (1024 * 1024)} MB, more than "
-                                       f"the {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB an import may hold: "
-                                       "remove large cells, pictures or extra sheets, or save it as CSV."})
+        raise ValidationError(
+            {
+                "file": f"The Excel file unpacks to {unpacked_bytes // (1024 * 1024)} MB, more than "
+                f"the {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB an import may hold: "
+                "remove large cells, pictures or extra sheets, or save it as CSV."
+            }
+        )
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
@@ -97,8 +103,9 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
             finally:
                 workbook.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError):
-        raise ValidationError({"file": "The Excel file could not be read. Save it as .xlsx (or CSV) and try again."}
-                              ) from None
+        raise ValidationError(
+            {"file": "The Excel file could not be read. Save it as .xlsx (or CSV) and try again."}
+        ) from None
     return rows
 
 
@@ -120,8 +127,11 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     for offset, values in enumerate(raw[1:], start=2):
         if not any(value.strip() for value in values):
             continue
-        cells = {header: values[index].strip() if index < len(values) else ""
-                 for index, header in enumerate(headers) if header}
+        cells = {
+            header: values[index].strip() if index < len(values) else ""
+            for index, header in enumerate(headers)
+            if header
+        }
         rows.append((offset, cells))
     if len(rows) > MAX_IMPORT_ROWS:
         raise ValidationError({"file": f"The file has more than {MAX_IMPORT_ROWS} rows: split it into smaller files."})

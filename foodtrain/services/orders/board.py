@@ -1,5 +1,5 @@
-"""The order board: which customers are due on a delivery date and whether their order is in.
-"""
+"""The order board: which customers are due on a delivery date and whether their order is in."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -95,15 +95,34 @@ class OrderBoard:
 def next_delivery_date(session: Session, branch_id: int, today: date) -> date:
     """The first day from `today` on with customers due or orders booked; `today` if none in four weeks."""
     # Only the columns the schedule needs (rows, not Customer objects): this runs on every visit to the board.
-    customers = session.execute(in_branch(
-        select(Customer.status, Customer.frequency, Customer.frequency_anchor_date, Customer.delivery_weekday,
-               Customer.paused_from, Customer.paused_until, Customer.ended_on)
-        .where(Customer.status != CustomerStatus.ENDED), Customer, branch_id)).all()
-    ordered_days = set(session.scalars(in_branch(
-        select(Order.delivery_date).where(Order.delivery_date >= today,
-                                          Order.delivery_date < today + timedelta(days=LOOKAHEAD_DAYS),
-                                          Order.status != OrderStatus.CANCELLED),
-        Order, branch_id)).all())
+    customers = session.execute(
+        in_branch(
+            select(
+                Customer.status,
+                Customer.frequency,
+                Customer.frequency_anchor_date,
+                Customer.delivery_weekday,
+                Customer.paused_from,
+                Customer.paused_until,
+                Customer.ended_on,
+            ).where(Customer.status != CustomerStatus.ENDED),
+            Customer,
+            branch_id,
+        )
+    ).all()
+    ordered_days = set(
+        session.scalars(
+            in_branch(
+                select(Order.delivery_date).where(
+                    Order.delivery_date >= today,
+                    Order.delivery_date < today + timedelta(days=LOOKAHEAD_DAYS),
+                    Order.status != OrderStatus.CANCELLED,
+                ),
+                Order,
+                branch_id,
+            )
+        ).all()
+    )
     for offset in range(LOOKAHEAD_DAYS):
         day = today + timedelta(days=offset)
         if day in ordered_days or any(customer_due(customer, day) for customer in customers):
@@ -126,17 +145,32 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
     ).all()
     by_customer = {order.customer_id: order for order in orders}
     # Counted in the database: loading every line of the day's orders only to count them was most of the page's time.
-    line_counts = dict(session.execute(
-        select(OrderLine.order_id, func.count()).where(OrderLine.order_id.in_([order.id for order in orders]))
-        .group_by(OrderLine.order_id)).all()) if orders else {}
+    line_counts = (
+        dict(
+            session.execute(
+                select(OrderLine.order_id, func.count())
+                .where(OrderLine.order_id.in_([order.id for order in orders]))
+                .group_by(OrderLine.order_id)
+            ).all()
+        )
+        if orders
+        else {}
+    )
     balances = balances_pence(session, branch_id, set(due) | set(by_customer), before=day)
 
     def entry(customer: Customer, order: Order | None) -> BoardEntry:
-        return BoardEntry(due=customer.id in due, balance_pence=balances.get(customer.id, 0),
-            customer_id=customer.id, name=board_name(customer), phone=customer.phone,
-            list_method=LIST_METHOD_LABELS[customer.list_method], frequency=customer.frequency.value,
-            shop_name=customer.shop.name, order_id=order.id if order else None,
-            order_status=order.status if order else None, line_count=line_counts.get(order.id, 0) if order else 0,
+        return BoardEntry(
+            due=customer.id in due,
+            balance_pence=balances.get(customer.id, 0),
+            customer_id=customer.id,
+            name=board_name(customer),
+            phone=customer.phone,
+            list_method=LIST_METHOD_LABELS[customer.list_method],
+            frequency=customer.frequency.value,
+            shop_name=customer.shop.name,
+            order_id=order.id if order else None,
+            order_status=order.status if order else None,
+            line_count=line_counts.get(order.id, 0) if order else 0,
         )
 
     due_with_order: list[BoardEntry] = []
@@ -160,9 +194,22 @@ def order_board(session: Session, branch_id: int, day: date) -> OrderBoard:
     for group in (due_with_order, other_orders, cancelled):
         group.sort(key=lambda e: e.name.lower())
     closed = shops_closed(session, branch_id, day)
-    closed_shops = tuple(sorted({(order.shop_id, order.shop.name, closed[order.shop_id]) for order in orders
-                                 if order.shop_id in closed and order.status is not OrderStatus.CANCELLED},
-                                key=lambda shop: shop[1]))
-    return OrderBoard(day=day, due_with_order=due_with_order, due_missing=due_missing, other_orders=other_orders,
-                      cancelled=cancelled, closed_reason=closed_reason(session, branch_id, day),
-                      closed_shops=closed_shops)
+    closed_shops = tuple(
+        sorted(
+            {
+                (order.shop_id, order.shop.name, closed[order.shop_id])
+                for order in orders
+                if order.shop_id in closed and order.status is not OrderStatus.CANCELLED
+            },
+            key=lambda shop: shop[1],
+        )
+    )
+    return OrderBoard(
+        day=day,
+        due_with_order=due_with_order,
+        due_missing=due_missing,
+        other_orders=other_orders,
+        cancelled=cancelled,
+        closed_reason=closed_reason(session, branch_id, day),
+        closed_shops=closed_shops,
+    )

@@ -1,5 +1,5 @@
-"""Cancelling an order, undoing a cancel, and cancelling the open orders of a customer whose details are erased.
-"""
+"""Cancelling an order, undoing a cancel, and cancelling the open orders of a customer whose details are erased."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -55,11 +55,14 @@ def cancel_order(
         if len(reason) > REASON_MAX_LENGTH or "\x00" in reason:
             raise ValidationError({"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."})
         if order.status not in CANCELLABLE_STATUSES:
-            raise ValidationError({"reason": f"This order is {STATUS_LABELS[order.status].lower()}; "
-                                             "it can no longer be cancelled."})
+            raise ValidationError(
+                {"reason": f"This order is {STATUS_LABELS[order.status].lower()}; it can no longer be cancelled."}
+            )
         _mark_cancelled(order, reason)
         session.flush()
-        record_order_event(session, actor, "order.cancel", order, "fields=status,notes")  # ids and field names, never the reason
+        record_order_event(
+            session, actor, "order.cancel", order, "fields=status,notes"
+        )  # ids and field names, never the reason
 
 
 def _mark_cancelled(order: Order, reason: str) -> None:
@@ -74,8 +77,7 @@ def _mark_cancelled(order: Order, reason: str) -> None:
 ERASURE_CANCEL_REASON = "customer's details erased"
 
 
-def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, actor: Actor,
-                                          today: date) -> list[int]:
+def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, actor: Actor, today: date) -> list[int]:
     """Cancel every order of the customer not yet delivered (any date), so no van goes to an erased address;
     also one recorded as not delivered today or later, which the team could still undo back onto the van.
 
@@ -83,8 +85,11 @@ def cancel_open_orders_of_erased_customer(session: Session, customer_id: int, ac
     history of past days, stays. Returns the ids of the orders cancelled."""
     still_undoable = (Order.status == OrderStatus.NOT_DELIVERED) & (Order.delivery_date >= today)
     orders = session.scalars(
-        select(Order).where(Order.customer_id == customer_id, Order.status.in_(CANCELLABLE_STATUSES) | still_undoable)
-        .order_by(Order.id).execution_options(populate_existing=True)).all()
+        select(Order)
+        .where(Order.customer_id == customer_id, Order.status.in_(CANCELLABLE_STATUSES) | still_undoable)
+        .order_by(Order.id)
+        .execution_options(populate_existing=True)
+    ).all()
     for order in orders:
         _mark_cancelled(order, ERASURE_CANCEL_REASON)
     session.flush()
@@ -110,15 +115,22 @@ def undo_blocker(session: Session, order: Order, today: date) -> str:
     if order.cancelled_from_status == OrderStatus.OUT_FOR_DELIVERY.value:
         return "It was already out for delivery when it was cancelled."
     round_out = session.scalar(
-        select(Order.id).where(Order.branch_id == order.branch_id, Order.delivery_date == order.delivery_date,
-                               Order.status.in_(ROUND_OUT_STATUSES)).limit(1))
+        select(Order.id)
+        .where(
+            Order.branch_id == order.branch_id,
+            Order.delivery_date == order.delivery_date,
+            Order.status.in_(ROUND_OUT_STATUSES),
+        )
+        .limit(1)
+    )
     if round_out is not None:
         return "The rounds for that day are already out."
     return ""
 
 
-def undo_cancel(session: Session, branch_id: int, order_id: int, today: date, actor: Actor,
-                expected_version: int | None = None) -> None:
+def undo_cancel(
+    session: Session, branch_id: int, order_id: int, today: date, actor: Actor, expected_version: int | None = None
+) -> None:
     """Bring a cancelled order back to the status it had, until the day's round is out."""
     with order_change(session):
         order = order_in_branch(session, branch_id, order_id)

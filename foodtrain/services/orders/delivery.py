@@ -1,5 +1,5 @@
-"""Recording a delivery at the door (delivered and paid, or not delivered and why), and undoing it.
-"""
+"""Recording a delivery at the door (delivered and paid, or not delivered and why), and undoing it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,11 +32,15 @@ __all__ = [
 ]
 
 
-def _delivery_already_recorded(order: Order, delivered: bool, amount_received_pence: int | None,
-                               payment_method: PaymentMethod | None, reason: str) -> bool:
+def _delivery_already_recorded(
+    order: Order, delivered: bool, amount_received_pence: int | None, payment_method: PaymentMethod | None, reason: str
+) -> bool:
     if delivered:
-        return (order.status is OrderStatus.DELIVERED and order.amount_received_pence == amount_received_pence
-                and order.payment_method_received is payment_method)
+        return (
+            order.status is OrderStatus.DELIVERED
+            and order.amount_received_pence == amount_received_pence
+            and order.payment_method_received is payment_method
+        )
     return order.status is OrderStatus.NOT_DELIVERED and bool(reason) and order.not_delivered_reason == reason
 
 
@@ -71,13 +75,20 @@ def record_delivery(
         if order.status not in DELIVERABLE_STATUSES:
             raise ValidationError({"outcome": "Record the crates and the till receipt (packing) before the delivery."})
         if today is not None and order.delivery_date > today:
-            raise ValidationError({"outcome": f"This order is for {order.delivery_date:%A %-d %B}: record the "
-                                              "delivery on or after that day, not before."})
+            raise ValidationError(
+                {
+                    "outcome": f"This order is for {order.delivery_date:%A %-d %B}: record the "
+                    "delivery on or after that day, not before."
+                }
+            )
         if delivered:
             if amount_received_pence is None:
                 errors["amount_received"] = "Enter the amount received (0.00 if nothing was paid at the door)."
-            elif (isinstance(amount_received_pence, bool) or not isinstance(amount_received_pence, int)
-                  or not 0 <= amount_received_pence <= MAX_AMOUNT_PENCE):
+            elif (
+                isinstance(amount_received_pence, bool)
+                or not isinstance(amount_received_pence, int)
+                or not 0 <= amount_received_pence <= MAX_AMOUNT_PENCE
+            ):
                 errors["amount_received"] = "Enter the amount received in pounds and pence, for example 26.45."
             if not isinstance(payment_method, PaymentMethod):
                 errors["payment_method"] = "Choose how the customer paid."
@@ -108,8 +119,14 @@ def record_delivery(
 RECORDED_DELIVERY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED)
 
 
-def undo_delivery(session: Session, branch_id: int, order_id: int, actor: Actor,
-                  expected_version: int | None = None, today: date | None = None) -> None:
+def undo_delivery(
+    session: Session,
+    branch_id: int,
+    order_id: int,
+    actor: Actor,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> None:
     """Take back a delivered / not delivered record (a wrong tap on the phone): the order is packed and
     waiting again, with no amount received or reason, so the customer's balance is as it was.
     Given ``today``, only until the end of the delivery day; after that the office corrects the order."""
@@ -125,8 +142,12 @@ def undo_delivery(session: Session, branch_id: int, order_id: int, actor: Actor,
         if order.status not in RECORDED_DELIVERY_STATUSES:
             raise ValidationError({"undo": "Nothing to undo: no delivery is recorded for this order."})
         if today is not None and order.delivery_date < today:
-            raise ValidationError({"undo": f"The delivery day ({order.delivery_date:%A %-d %B}) has passed: "
-                                           "ask the office to correct the order."})
+            raise ValidationError(
+                {
+                    "undo": f"The delivery day ({order.delivery_date:%A %-d %B}) has passed: "
+                    "ask the office to correct the order."
+                }
+            )
         order.status = OrderStatus.PACKED
         order.amount_received_pence = None
         order.payment_method_received = None

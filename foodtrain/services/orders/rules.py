@@ -4,6 +4,7 @@ Each order service scopes its order to one branch (:func:`order_in_branch`), che
 (:func:`check_order_version`), and makes its change inside :func:`order_change`, which commits, or rolls
 all of it back and turns a concurrent clash into :class:`StaleOrderError` ("changed by someone else").
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -58,12 +59,22 @@ REASON_MAX_LENGTH = 300
 # An order can be changed (lines, notes) until the shop has packed it.
 EDITABLE_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP})
 PACKABLE_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED})
-DELIVERABLE_STATUSES = frozenset({
-    OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED,
-})
-CANCELLABLE_STATUSES = frozenset({
-    OrderStatus.RECEIVED, OrderStatus.SENT_TO_SHOP, OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY,
-})
+DELIVERABLE_STATUSES = frozenset(
+    {
+        OrderStatus.PACKED,
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELIVERED,
+        OrderStatus.NOT_DELIVERED,
+    }
+)
+CANCELLABLE_STATUSES = frozenset(
+    {
+        OrderStatus.RECEIVED,
+        OrderStatus.SENT_TO_SHOP,
+        OrderStatus.PACKED,
+        OrderStatus.OUT_FOR_DELIVERY,
+    }
+)
 STATUS_LABELS = {
     OrderStatus.RECEIVED: "Received",
     OrderStatus.SENT_TO_SHOP: "Sent to shop",
@@ -84,17 +95,27 @@ class StaleOrderError(StaleRecordError):
 
 def customer_due(customer: Customer | Row[Any], day: date) -> bool:
     """Whether the customer (or a row of their schedule columns, named as on Customer) is due on `day`."""
-    return is_customer_due(status=customer.status, frequency=customer.frequency,
-                           anchor_date=customer.frequency_anchor_date, delivery_weekday=customer.delivery_weekday,
-                           paused_from=customer.paused_from, paused_until=customer.paused_until,
-                           ended_on=customer.ended_on, on=day)
+    return is_customer_due(
+        status=customer.status,
+        frequency=customer.frequency,
+        anchor_date=customer.frequency_anchor_date,
+        delivery_weekday=customer.delivery_weekday,
+        paused_from=customer.paused_from,
+        paused_until=customer.paused_until,
+        ended_on=customer.ended_on,
+        on=day,
+    )
 
 
 def check_member_on(customer: Customer, day: date) -> None:
     """An order is for a member: none on or after the day their membership ended."""
     if customer.status is CustomerStatus.ENDED and customer.ended_on is not None and customer.ended_on <= day:
-        raise ValidationError({"delivery_date": f"{customer.full_name}'s membership ended on "
-                                                f"{customer.ended_on:%d %b %Y}; no orders after that."})
+        raise ValidationError(
+            {
+                "delivery_date": f"{customer.full_name}'s membership ended on "
+                f"{customer.ended_on:%d %b %Y}; no orders after that."
+            }
+        )
 
 
 def check_day_takes_orders(session: Session, branch_id: int, day: date, shop_id: int) -> None:
@@ -103,14 +124,22 @@ def check_day_takes_orders(session: Session, branch_id: int, day: date, shop_id:
     The one check for a new order and for an order moved to ``day``."""
     closed = closed_reason(session, branch_id, day)
     if closed is not None:  # it would never be planned nor delivered
-        raise ValidationError({"delivery_date": f"{plain_date(day)} is a closure day ({closed}): "
-                                                "choose another delivery date, or a coordinator opens the day "
-                                                "on the Closures page."})
+        raise ValidationError(
+            {
+                "delivery_date": f"{plain_date(day)} is a closure day ({closed}): "
+                "choose another delivery date, or a coordinator opens the day "
+                "on the Closures page."
+            }
+        )
     shop_closed = shop_closed_reason(session, branch_id, shop_id, day)
     if shop_closed is not None:  # nobody would pick it
-        raise ValidationError({"delivery_date": f"The customer's shop is closed on {plain_date(day)} "
-                                                f"({shop_closed}): choose another delivery date, or change the "
-                                                "customer's shop on their record."})
+        raise ValidationError(
+            {
+                "delivery_date": f"The customer's shop is closed on {plain_date(day)} "
+                f"({shop_closed}): choose another delivery date, or change the "
+                "customer's shop on their record."
+            }
+        )
 
 
 def charge_for_order_on(session: Session, branch_id: int, day: date) -> int:
@@ -147,8 +176,15 @@ def order_in_branch(session: Session, branch_id: int, order_id: int, *options: E
 
 
 def record_order_event(session: Session, actor: Actor, action: str, order: Order, detail: str = "") -> None:
-    record_event(session, actor=actor, action=action, entity_type="order", entity_id=order.id,
-                 branch_id=order.branch_id, detail=detail)
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="order",
+        entity_id=order.id,
+        branch_id=order.branch_id,
+        detail=detail,
+    )
 
 
 @contextmanager

@@ -1,5 +1,5 @@
-"""Shops' side of an order: the day's summary per shop, picking lists, and recording the packed crates.
-"""
+"""Shops' side of an order: the day's summary per shop, picking lists, and recording the packed crates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -78,8 +78,11 @@ class ShopDaySummary:
 
     @property
     def packed_count(self) -> int:
-        return sum(1 for order in self.orders if order.status is not OrderStatus.RECEIVED
-                   and order.status is not OrderStatus.SENT_TO_SHOP)
+        return sum(
+            1
+            for order in self.orders
+            if order.status is not OrderStatus.RECEIVED and order.status is not OrderStatus.SENT_TO_SHOP
+        )
 
 
 def _shop_in_branch(session: Session, branch_id: int, shop_id: int) -> Shop:
@@ -91,9 +94,11 @@ def _shop_in_branch(session: Session, branch_id: int, shop_id: int) -> Shop:
 
 
 def _live_orders_of_day(session: Session, branch_id: int, day: date, shop_id: int | None = None) -> list[Order]:
-    statement = (in_branch(select(Order), Order, branch_id)
-                 .where(Order.delivery_date == day, Order.status != OrderStatus.CANCELLED)
-                 .options(selectinload(Order.lines), selectinload(Order.customer), selectinload(Order.shop)))
+    statement = (
+        in_branch(select(Order), Order, branch_id)
+        .where(Order.delivery_date == day, Order.status != OrderStatus.CANCELLED)
+        .options(selectinload(Order.lines), selectinload(Order.customer), selectinload(Order.shop))
+    )
     if shop_id is not None:
         statement = statement.where(Order.shop_id == shop_id)
     orders = list(session.scalars(statement).all())
@@ -109,16 +114,28 @@ def shop_day_summary(session: Session, branch_id: int, day: date) -> list[ShopDa
     result = []
     for orders in by_shop.values():
         shop = orders[0].shop
-        result.append(ShopDaySummary(
-            shop_id=shop.id, shop_name=shop.name, ready_by=shop.orders_ready_time,
-            orders=[ShopDayOrder(order_id=order.id, customer_name=board_name(order.customer), status=order.status,
-                                 line_count=len(order.lines), crates=order.crates,
-                                 till_receipt_pence=order.till_receipt_pence, version=order.version)
-                    for order in orders],
-            crates_recorded=sum(order.crates or 0 for order in orders),
-            # Counted crates where the shop has packed, an estimate from the lines elsewhere.
-            crates_estimate=sum(order.crates_or_estimate()[0] for order in orders),
-        ))
+        result.append(
+            ShopDaySummary(
+                shop_id=shop.id,
+                shop_name=shop.name,
+                ready_by=shop.orders_ready_time,
+                orders=[
+                    ShopDayOrder(
+                        order_id=order.id,
+                        customer_name=board_name(order.customer),
+                        status=order.status,
+                        line_count=len(order.lines),
+                        crates=order.crates,
+                        till_receipt_pence=order.till_receipt_pence,
+                        version=order.version,
+                    )
+                    for order in orders
+                ],
+                crates_recorded=sum(order.crates or 0 for order in orders),
+                # Counted crates where the shop has packed, an estimate from the lines elsewhere.
+                crates_estimate=sum(order.crates_or_estimate()[0] for order in orders),
+            )
+        )
     result.sort(key=lambda s: (s.ready_by, s.shop_name.lower()))
     return result
 
@@ -128,8 +145,7 @@ def shop_day_summary(session: Session, branch_id: int, day: date) -> list[ShopDa
 TO_PICK_STATUSES = PACKABLE_STATUSES
 
 
-def picking_lists(session: Session, branch_id: int, day: date, shop_id: int | None, actor: Actor
-                  ) -> list[PickingList]:
+def picking_lists(session: Session, branch_id: int, day: date, shop_id: int | None, actor: Actor) -> list[PickingList]:
     """Per shop (or the one shop given), the orders it still has to pick for `day`, one block per order.
 
     Customers' names and what they eat leave the office on these lists, so each printing is audited.
@@ -145,15 +161,37 @@ def picking_lists(session: Session, branch_id: int, day: date, shop_id: int | No
         lists = []
         for orders in sorted(by_shop.values(), key=lambda group: group[0].shop.name.lower()):
             shop = orders[0].shop
-            blocks = tuple(PickingOrder(
-                order_ref=str(order.id), customer_name=order.customer.full_name, notes=order.notes or "",
-                lines=tuple(PickingLine(line.item, line.quantity, line.notes, line.substitute_allowed)
-                            for line in order.lines),
-                crates=order.crates, crates_estimate=estimate_crates(len(order.lines))) for order in orders)
-            lists.append(PickingList(shop_name=shop.name, delivery_date=day,
-                                     ready_by=shop.orders_ready_time.strftime("%H:%M"), orders=blocks))
-        record_event(session, actor=actor, action="picking_list.download", entity_type="shop", entity_id=shop_id,
-                     branch_id=branch_id, detail=f"{day.isoformat()}: {sum(len(p.orders) for p in lists)} orders")
+            blocks = tuple(
+                PickingOrder(
+                    order_ref=str(order.id),
+                    customer_name=order.customer.full_name,
+                    notes=order.notes or "",
+                    lines=tuple(
+                        PickingLine(line.item, line.quantity, line.notes, line.substitute_allowed)
+                        for line in order.lines
+                    ),
+                    crates=order.crates,
+                    crates_estimate=estimate_crates(len(order.lines)),
+                )
+                for order in orders
+            )
+            lists.append(
+                PickingList(
+                    shop_name=shop.name,
+                    delivery_date=day,
+                    ready_by=shop.orders_ready_time.strftime("%H:%M"),
+                    orders=blocks,
+                )
+            )
+        record_event(
+            session,
+            actor=actor,
+            action="picking_list.download",
+            entity_type="shop",
+            entity_id=shop_id,
+            branch_id=branch_id,
+            detail=f"{day.isoformat()}: {sum(len(p.orders) for p in lists)} orders",
+        )
         session.commit()
         return lists
     except Exception:
@@ -178,20 +216,27 @@ def record_packing(
     """The shop has packed the order: record crates and the till receipt; the order becomes PACKED."""
     with order_change(session):
         order = order_in_branch(session, branch_id, order_id)
-        if (order.status is OrderStatus.PACKED and order.crates == crates
-                and order.till_receipt_pence == till_receipt_pence):
+        if (
+            order.status is OrderStatus.PACKED
+            and order.crates == crates
+            and order.till_receipt_pence == till_receipt_pence
+        ):
             session.rollback()
             return  # already recorded exactly so: a repeated submit
         check_order_version(order, expected_version)
         errors: dict[str, str] = {}
         if isinstance(crates, bool) or not isinstance(crates, int) or not 1 <= crates <= MAX_CRATES:
             errors["crates"] = f"Enter the number of crates, a whole number from 1 to {MAX_CRATES}."
-        if (isinstance(till_receipt_pence, bool) or not isinstance(till_receipt_pence, int)
-                or not 0 <= till_receipt_pence <= MAX_AMOUNT_PENCE):
+        if (
+            isinstance(till_receipt_pence, bool)
+            or not isinstance(till_receipt_pence, int)
+            or not 0 <= till_receipt_pence <= MAX_AMOUNT_PENCE
+        ):
             errors["till_receipt"] = "Enter the till receipt total in pounds and pence, for example 23.45."
         if order.status not in PACKABLE_STATUSES:
-            errors["crates"] = (f"This order is {STATUS_LABELS[order.status].lower()}; "
-                                "packing can only be recorded before it goes out.")
+            errors["crates"] = (
+                f"This order is {STATUS_LABELS[order.status].lower()}; packing can only be recorded before it goes out."
+            )
         if errors:
             raise ValidationError(errors)
         order.crates = crates
@@ -199,4 +244,6 @@ def record_packing(
         order.status = OrderStatus.PACKED
         order.updated_at = utc_now()
         session.flush()
-        record_order_event(session, actor, "order.packed", order, f"crates={crates} receipt={format_pence(till_receipt_pence)}")
+        record_order_event(
+            session, actor, "order.packed", order, f"crates={crates} receipt={format_pence(till_receipt_pence)}"
+        )

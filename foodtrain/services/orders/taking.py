@@ -3,6 +3,7 @@
 Every function takes a session and plain values, scopes every query to one branch through
 `in_branch`/`get_in_branch`, owns its transaction and returns ids or plain dataclasses.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -134,8 +135,9 @@ def _clean_lines(lines: list[OrderLineInput]) -> list[OrderLineInput]:
         quantity = line.quantity
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
             errors[f"{key}-quantity"] = f"Line {number}: the quantity must be a whole number from 1 to {MAX_QUANTITY}."
-        cleaned.append(OrderLineInput(item=item, quantity=quantity, notes=notes,
-                                      substitute_allowed=bool(line.substitute_allowed)))
+        cleaned.append(
+            OrderLineInput(item=item, quantity=quantity, notes=notes, substitute_allowed=bool(line.substitute_allowed))
+        )
     if errors:
         raise ValidationError(errors)
     if not cleaned:
@@ -148,8 +150,9 @@ def _line_key(line: OrderLineInput) -> tuple[str, int, str, bool]:
 
 
 def _same_content(order: Order, lines: list[OrderLineInput], notes: str) -> bool:
-    current = [_line_key(OrderLineInput(row.item, row.quantity, row.notes, row.substitute_allowed))
-               for row in order.lines]
+    current = [
+        _line_key(OrderLineInput(row.item, row.quantity, row.notes, row.substitute_allowed)) for row in order.lines
+    ]
     return current == [_line_key(line) for line in lines] and (order.notes or "") == notes
 
 
@@ -164,13 +167,15 @@ def usual_items(session: Session, branch_id: int, customer_id: int, limit: int =
     return _usual_items_of(session, branch_id, customer_id, limit, last_orders)
 
 
-def _usual_items_of(session: Session, branch_id: int, customer_id: int, limit: int = 20,
-                    last_orders: int = 8) -> list[str]:
+def _usual_items_of(
+    session: Session, branch_id: int, customer_id: int, limit: int = 20, last_orders: int = 8
+) -> list[str]:
     """usual_items for a customer already found in the branch: one statement (the last orders are a subquery)."""
     last_order_ids = (
         in_branch(select(Order.id), Order, branch_id)
         .where(Order.customer_id == customer_id, Order.status != OrderStatus.CANCELLED)
-        .order_by(Order.delivery_date.desc()).limit(last_orders)
+        .order_by(Order.delivery_date.desc())
+        .limit(last_orders)
     ).scalar_subquery()
     rows = session.execute(
         select(OrderLine.item, Order.delivery_date)
@@ -187,22 +192,31 @@ def _usual_items_of(session: Session, branch_id: int, customer_id: int, limit: i
         spelling.setdefault(key, " ".join(item.split()))
         first_seen.setdefault(key, rank)
     ranked = sorted(counts, key=lambda key: (-counts[key], first_seen[key]))
-    return [spelling[key] for key in ranked[:max(limit, 0)]]
+    return [spelling[key] for key in ranked[: max(limit, 0)]]
 
 
 def order_id_for_day(session: Session, branch_id: int, customer_id: int, delivery_date: date) -> int | None:
     """The customer's order for the date, if one is in (one order per customer per date)."""
     check_id(customer_id, "customer")
-    return session.scalar(in_branch(select(Order.id), Order, branch_id)
-                          .where(Order.customer_id == customer_id, Order.delivery_date == delivery_date))
+    return session.scalar(
+        in_branch(select(Order.id), Order, branch_id).where(
+            Order.customer_id == customer_id, Order.delivery_date == delivery_date
+        )
+    )
 
 
 #: order_entry_context's ``existing_order_id`` when the caller has not looked the order up yet.
 NOT_LOOKED_UP = -1
 
 
-def order_entry_context(session: Session, branch_id: int, customer_id: int, delivery_date: date,
-                        usual_limit: int = 20, existing_order_id: int | None = NOT_LOOKED_UP) -> OrderEntryContext:
+def order_entry_context(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    delivery_date: date,
+    usual_limit: int = 20,
+    existing_order_id: int | None = NOT_LOOKED_UP,
+) -> OrderEntryContext:
     """The customer, whether they are due that day, their existing order (if any) and their usual items.
 
     ``existing_order_id``: the customer's order that day as the caller has just looked it up (None: none),
@@ -211,18 +225,28 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
     check_id(customer_id, "customer")
     # The customer with their shop and support needs: one statement each, not one per attribute touched.
     customer = session.scalar(
-        in_branch(select(Customer), Customer, branch_id).where(Customer.id == customer_id)
-        .options(joinedload(Customer.shop), selectinload(Customer.support_needs)))
+        in_branch(select(Customer), Customer, branch_id)
+        .where(Customer.id == customer_id)
+        .options(joinedload(Customer.shop), selectinload(Customer.support_needs))
+    )
     if customer is None:
         raise NotFoundError(f"No customer {customer_id} in this branch.")
-    existing = (order_id_for_day(session, branch_id, customer_id, delivery_date)
-                if existing_order_id == NOT_LOOKED_UP else existing_order_id)
+    existing = (
+        order_id_for_day(session, branch_id, customer_id, delivery_date)
+        if existing_order_id == NOT_LOOKED_UP
+        else existing_order_id
+    )
     shop = customer.shop
     return OrderEntryContext(
-        customer_id=customer.id, customer_name=customer.full_name, phone=customer.phone,
-        list_method=LIST_METHOD_LABELS[customer.list_method], shop_name=shop.name if shop else "",
-        delivery_date=delivery_date, is_due=customer_due(customer, delivery_date),
-        customer_status=customer.status.value, existing_order_id=existing,
+        customer_id=customer.id,
+        customer_name=customer.full_name,
+        phone=customer.phone,
+        list_method=LIST_METHOD_LABELS[customer.list_method],
+        shop_name=shop.name if shop else "",
+        delivery_date=delivery_date,
+        is_due=customer_due(customer, delivery_date),
+        customer_status=customer.status.value,
+        existing_order_id=existing,
         usual_items=_usual_items_of(session, branch_id, customer_id, usual_limit),
         # e.g. memory problems or help writing the list: how to take this order on the phone.
         support_needs=[SUPPORT_NEED_LABELS[row.need] for row in customer.support_needs],
@@ -234,12 +258,20 @@ def order_entry_context(session: Session, branch_id: int, customer_id: int, deli
 def order_edit_context(session: Session, branch_id: int, order_id: int, usual_limit: int = 20) -> OrderEntryContext:
     """The entry context of an existing order, with the order's lines and version for the edit form."""
     order = get_order(session, branch_id, order_id)
-    context = order_entry_context(session, branch_id, order.customer_id, order.delivery_date, usual_limit,
-                                  existing_order_id=order.id)
+    context = order_entry_context(
+        session, branch_id, order.customer_id, order.delivery_date, usual_limit, existing_order_id=order.id
+    )
     snapshot = OrderSnapshot(
-        order_id=order.id, version=order.version, status=order.status, notes=order.notes or "",
-        lines=[OrderLineInput(item=line.item, quantity=line.quantity, notes=line.notes,
-                              substitute_allowed=line.substitute_allowed) for line in order.lines],
+        order_id=order.id,
+        version=order.version,
+        status=order.status,
+        notes=order.notes or "",
+        lines=[
+            OrderLineInput(
+                item=line.item, quantity=line.quantity, notes=line.notes, substitute_allowed=line.substitute_allowed
+            )
+            for line in order.lines
+        ],
     )
     return replace(context, existing_order=snapshot)
 
@@ -265,8 +297,9 @@ def save_order(
     """
     for attempt in (1, 2):
         try:
-            return _save_order(session, branch_id, customer_id, delivery_date, lines, notes, actor,
-                               expected_version, order_id)
+            return _save_order(
+                session, branch_id, customer_id, delivery_date, lines, notes, actor, expected_version, order_id
+            )
         except IntegrityError:
             # Someone inserted the same (customer, date) between our read and our write: update it instead.
             session.rollback()
@@ -281,9 +314,17 @@ def save_order(
     raise AssertionError("unreachable")
 
 
-def _save_order(session: Session, branch_id: int, customer_id: int, delivery_date: date,
-                lines: list[OrderLineInput], notes: str, actor: Actor,
-                expected_version: int | None, order_id: int | None) -> int:
+def _save_order(
+    session: Session,
+    branch_id: int,
+    customer_id: int,
+    delivery_date: date,
+    lines: list[OrderLineInput],
+    notes: str,
+    actor: Actor,
+    expected_version: int | None,
+    order_id: int | None,
+) -> int:
     notes = (notes or "").strip()
     errors: dict[str, str] = {}
     if len(notes) > ORDER_NOTES_MAX_LENGTH:
@@ -299,8 +340,9 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
 
     if order_id is not None:
         # The order with its customer and its lines (the same-content check reads them): two statements.
-        order: Order | None = order_in_branch(session, branch_id, order_id, joinedload(Order.customer),
-                                              selectinload(Order.lines))
+        order: Order | None = order_in_branch(
+            session, branch_id, order_id, joinedload(Order.customer), selectinload(Order.lines)
+        )
         assert order is not None
         customer = order.customer
         if customer.branch_id != branch_id:  # never so (an order is taken for a customer of its branch)
@@ -310,9 +352,15 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         # The customer (in this branch) and their order that day, if one is in: one statement.
         check_id(customer_id, "customer")
         found = session.execute(
-            in_branch(select(Customer, Order), Customer, branch_id).where(Customer.id == customer_id)
-            .outerjoin(Order, and_(Order.customer_id == Customer.id, Order.delivery_date == delivery_date,
-                                   Order.branch_id == branch_id))).first()
+            in_branch(select(Customer, Order), Customer, branch_id)
+            .where(Customer.id == customer_id)
+            .outerjoin(
+                Order,
+                and_(
+                    Order.customer_id == Customer.id, Order.delivery_date == delivery_date, Order.branch_id == branch_id
+                ),
+            )
+        ).first()
         if found is None:
             raise NotFoundError(f"No customer {customer_id} in this branch.")
         customer, order = found
@@ -321,9 +369,16 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
     if order is None:
         check_day_takes_orders(session, branch_id, delivery_date, customer.shop_id)
         charge = charge_for_order_on(session, branch_id, delivery_date)
-        order = Order(branch_id=branch_id, customer_id=customer.id, shop_id=customer.shop_id,
-                      delivery_date=delivery_date, delivery_charge_pence=charge, notes=notes,
-                      created_by_user_id=actor.user_id, status=OrderStatus.RECEIVED)
+        order = Order(
+            branch_id=branch_id,
+            customer_id=customer.id,
+            shop_id=customer.shop_id,
+            delivery_date=delivery_date,
+            delivery_charge_pence=charge,
+            notes=notes,
+            created_by_user_id=actor.user_id,
+            status=OrderStatus.RECEIVED,
+        )
         session.add(order)
         session.flush()
         _insert_lines(session, order.id, cleaned)
@@ -340,8 +395,9 @@ def _save_order(session: Session, branch_id: int, customer_id: int, delivery_dat
         return same_order_id
     check_order_version(order, expected_version)
     if order.status not in EDITABLE_STATUSES and order.status is not OrderStatus.CANCELLED:
-        raise ValidationError({"lines": f"This order is already {STATUS_LABELS[order.status].lower()}; "
-                                        "it can no longer be changed."})
+        raise ValidationError(
+            {"lines": f"This order is already {STATUS_LABELS[order.status].lower()}; it can no longer be changed."}
+        )
     action = "order.update"
     if order.status is OrderStatus.CANCELLED:
         # Taking a new order for a date whose order was cancelled brings it back.
@@ -368,17 +424,28 @@ def _insert_lines(session: Session, order_id: int, lines: list[OrderLineInput]) 
     """Write an order's lines in one statement however many there are. (The ORM inserts them one by one on
     SQLite, where it cannot match each new line's id to its row in a batch; no caller needs those ids.)
     Reading ``order.lines`` afterwards in the same transaction needs a refresh; callers commit first."""
-    session.execute(insert(OrderLine), [
-        {"order_id": order_id, "position": position, "item": line.item, "quantity": line.quantity,
-         "notes": line.notes, "substitute_allowed": line.substitute_allowed}
-        for position, line in enumerate(lines, start=1)])
+    session.execute(
+        insert(OrderLine),
+        [
+            {
+                "order_id": order_id,
+                "position": position,
+                "item": line.item,
+                "quantity": line.quantity,
+                "notes": line.notes,
+                "substitute_allowed": line.substitute_allowed,
+            }
+            for position, line in enumerate(lines, start=1)
+        ],
+    )
 
 
 def get_order(session: Session, branch_id: int, order_id: int) -> Order:
     """The order with its lines, customer and shop loaded, or NotFoundError (also for another branch's order)."""
     check_id(order_id, "order")
     order = session.scalar(
-        in_branch(select(Order), Order, branch_id).where(Order.id == order_id)
+        in_branch(select(Order), Order, branch_id)
+        .where(Order.id == order_id)
         .options(selectinload(Order.lines), joinedload(Order.customer), joinedload(Order.shop))
     )
     if order is None:

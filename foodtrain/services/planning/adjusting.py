@@ -4,6 +4,7 @@ Adjustments are stored on the plan and honoured by the next re-plan. Each change
 version it was made from; a plan changed meanwhile by someone else is refused with a clear message.
 Every change is a new version of the plan, a moved order or a locked round too (see :func:`_new_version`).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,7 +23,11 @@ from foodtrain.models import (
 from foodtrain.models._types import utc_now
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import (
-    ConfirmationNeeded, StaleRecordError, ValidationError, check_version, mark_new_version,
+    ConfirmationNeeded,
+    StaleRecordError,
+    ValidationError,
+    check_version,
+    mark_new_version,
 )
 from foodtrain.services.people import get_in_branch, in_branch
 from foodtrain.services.planning.reading import CLOSED_STATUSES, day_staffing, team_missing
@@ -76,8 +81,9 @@ def _plan_for_change(session: Session, branch_id: int, plan_id: int, version: in
     return plan
 
 
-def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, van_id: int, version: int | None,
-               actor: Actor) -> None:
+def move_order(
+    session: Session, branch_id: int, plan_id: int, order_id: int, van_id: int, version: int | None, actor: Actor
+) -> None:
     """Keep an order on a chosen van at the next re-plan.
 
     The same move again (a double click, its form's version now old) changes nothing and is not an error."""
@@ -107,16 +113,24 @@ def move_order(session: Session, branch_id: int, plan_id: int, order_id: int, va
         else:
             pin.van_id = van_id
         _new_version(plan)
-        record_event(session, actor=actor, action="route_plan.move_order", entity_type="route_plan",
-                     entity_id=plan.id, branch_id=branch_id, detail=f"order {order_id} to van {van_id}")
+        record_event(
+            session,
+            actor=actor,
+            action="route_plan.move_order",
+            entity_type="route_plan",
+            entity_id=plan.id,
+            branch_id=branch_id,
+            detail=f"order {order_id} to van {van_id}",
+        )
         _commit_change(session)
     except Exception:
         session.rollback()
         raise
 
 
-def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, locked: bool, version: int | None,
-                   actor: Actor) -> None:
+def set_round_lock(
+    session: Session, branch_id: int, plan_id: int, van_id: int, locked: bool, version: int | None, actor: Actor
+) -> None:
     """Lock (keep as it is at the next re-plan) or unlock a van's round.
 
     Locking a locked round (or unlocking an unlocked one: a double click, its form's version now old) changes
@@ -132,8 +146,15 @@ def set_round_lock(session: Session, branch_id: int, plan_id: int, van_id: int, 
             raise ValidationError({"van_id": "That van has no round in this plan."})
         round_.locked = locked
         _new_version(plan)
-        record_event(session, actor=actor, action="route_plan.lock" if locked else "route_plan.unlock",
-                     entity_type="route_plan", entity_id=plan.id, branch_id=branch_id, detail=f"van {van_id}")
+        record_event(
+            session,
+            actor=actor,
+            action="route_plan.lock" if locked else "route_plan.unlock",
+            entity_type="route_plan",
+            entity_id=plan.id,
+            branch_id=branch_id,
+            detail=f"van {van_id}",
+        )
         _commit_change(session)
     except Exception:
         session.rollback()
@@ -145,8 +166,10 @@ def publish_warnings(session: Session, branch_id: int, plan: RoutePlan) -> list[
     warnings = []
     staffing = day_staffing(session, branch_id, plan.delivery_date)
     if not staffing.rota_published:
-        warnings.append("No rota is published for this month: no team is rostered, so no driver will see "
-                        "these rounds on their phone.")
+        warnings.append(
+            "No rota is published for this month: no team is rostered, so no driver will see "
+            "these rounds on their phone."
+        )
     else:
         teams = {team.van_id: team for team in reading.rostered_teams(session, branch_id, plan.delivery_date)}
         van_names = {v.id: v.name for v in session.scalars(in_branch(select(Van), Van, branch_id)).all()}
@@ -155,17 +178,23 @@ def publish_warnings(session: Session, branch_id: int, plan: RoutePlan) -> list[
             if missing:
                 warnings.append(f"{van_names.get(round_.van_id, 'A van')} is unstaffed: {missing}.")
     if plan.unplanned:
-        warnings.append(f"{len(plan.unplanned)} order{'s are' if len(plan.unplanned) != 1 else ' is'} not planned "
-                        "and will not be delivered unless you re-plan or move them onto a van.")
+        warnings.append(
+            f"{len(plan.unplanned)} order{'s are' if len(plan.unplanned) != 1 else ' is'} not planned "
+            "and will not be delivered unless you re-plan or move them onto a van."
+        )
     changes = changes_of(session, branch_id, plan)
     if changes:
-        warnings.append(f"The plan is out of date ({len(changes)} change{'s' if len(changes) != 1 else ''}): "
-                        + "; ".join(change.text for change in changes) + ".")
+        warnings.append(
+            f"The plan is out of date ({len(changes)} change{'s' if len(changes) != 1 else ''}): "
+            + "; ".join(change.text for change in changes)
+            + "."
+        )
     return warnings
 
 
-def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | None, actor: Actor,
-                 confirmed: bool = False) -> None:
+def publish_plan(
+    session: Session, branch_id: int, plan_id: int, version: int | None, actor: Actor, confirmed: bool = False
+) -> None:
     """Publish the plan: its teams can now see their rounds and download their sheets.
 
     A plan without a delivery is refused; one with unstaffed vans, unplanned orders or changes
@@ -175,15 +204,26 @@ def publish_plan(session: Session, branch_id: int, plan_id: int, version: int | 
         plan = _plan_for_change(session, branch_id, plan_id, version)
         if plan.status is not RoutePlanStatus.PUBLISHED:
             if not any(stop.kind == "delivery" for stop in plan.stops):
-                raise ValidationError({"plan": "Nothing to publish: no round has a delivery. Take orders for the "
-                                               "day or check the vans' teams, then plan again."})
+                raise ValidationError(
+                    {
+                        "plan": "Nothing to publish: no round has a delivery. Take orders for the "
+                        "day or check the vans' teams, then plan again."
+                    }
+                )
             warnings = publish_warnings(session, branch_id, plan)
             if warnings and not confirmed:
                 raise ConfirmationNeeded(warnings)
             plan.status = RoutePlanStatus.PUBLISHED
             plan.published_at = utc_now()
-            record_event(session, actor=actor, action="route_plan.publish", entity_type="route_plan",
-                         entity_id=plan.id, branch_id=branch_id, detail=plan.delivery_date.isoformat())
+            record_event(
+                session,
+                actor=actor,
+                action="route_plan.publish",
+                entity_type="route_plan",
+                entity_id=plan.id,
+                branch_id=branch_id,
+                detail=plan.delivery_date.isoformat(),
+            )
         _commit_change(session)
     except Exception:
         session.rollback()

@@ -1,5 +1,5 @@
-"""Delivery sheets and shop picking lists of a plan, as plain data rendered to PDF by :mod:`foodtrain.sheets`.
-"""
+"""Delivery sheets and shop picking lists of a plan, as plain data rendered to PDF by :mod:`foodtrain.sheets`."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -48,8 +48,15 @@ def _key_safe_text(encrypted: str | None, cipher: FieldCipher | None) -> str:
         return "cannot be read: ask the office"
 
 
-def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int | None, viewer: Actor,
-                    cipher: FieldCipher | None = None, today: date | None = None) -> list[TeamSheet]:
+def delivery_sheets(
+    session: Session,
+    branch_id: int,
+    plan_id: int,
+    van_id: int | None,
+    viewer: Actor,
+    cipher: FieldCipher | None = None,
+    today: date | None = None,
+) -> list[TeamSheet]:
     """The teams' delivery sheets of a plan (one van or all visible ones); the download is audited.
 
     Key-safe codes are printed (decrypted with ``cipher``) only on the sheet of a round whose
@@ -58,8 +65,10 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
     """
     try:
         plan = get_in_branch(session, RoutePlan, plan_id, branch_id)
-        team_of_van = {team.van_id: {team.driver_volunteer_id, team.mate_volunteer_id} - {None}
-                       for team in reading.rostered_teams(session, branch_id, plan.delivery_date)}
+        team_of_van = {
+            team.van_id: {team.driver_volunteer_id, team.mate_volunteer_id} - {None}
+            for team in reading.rostered_teams(session, branch_id, plan.delivery_date)
+        }
         view = get_plan_view(session, branch_id, plan.delivery_date, viewer.volunteer_id, viewer.drivers_only)
         if view is None:
             raise NotFoundError("No delivery sheets for you on that day.")
@@ -67,64 +76,121 @@ def delivery_sheets(session: Session, branch_id: int, plan_id: int, van_id: int 
         if not rounds:
             raise NotFoundError("No such round in this plan.")
         order_ids = {s.order_id for r in rounds for s in r.stops if s.order_id}
-        orders = {o.id: o for o in session.scalars(
-            in_branch(select(Order), Order, branch_id).where(Order.id.in_(order_ids))
-            .options(selectinload(Order.customer).selectinload(Customer.support_needs), selectinload(Order.shop),
-                     selectinload(Order.lines))).all()}
-        balances = balances_pence(session, branch_id, {o.customer_id for o in orders.values()},
-                                  before=plan.delivery_date)
+        orders = {
+            o.id: o
+            for o in session.scalars(
+                in_branch(select(Order), Order, branch_id)
+                .where(Order.id.in_(order_ids))
+                .options(
+                    selectinload(Order.customer).selectinload(Customer.support_needs),
+                    selectinload(Order.shop),
+                    selectinload(Order.lines),
+                )
+            ).all()
+        }
+        balances = balances_pence(
+            session, branch_id, {o.customer_id for o in orders.values()}, before=plan.delivery_date
+        )
         sheets = []
         key_safe_codes = 0
         for round_ in rounds:
-            viewer_in_team = (plan.status is RoutePlanStatus.PUBLISHED and viewer.volunteer_id is not None
-                              and plan.delivery_date >= (today or branch_today())
-                              and viewer.volunteer_id in team_of_van.get(round_.van_id, set()))
+            viewer_in_team = (
+                plan.status is RoutePlanStatus.PUBLISHED
+                and viewer.volunteer_id is not None
+                and plan.delivery_date >= (today or branch_today())
+                and viewer.volunteer_id in team_of_van.get(round_.van_id, set())
+            )
             stops = []
             for stop in round_.stops:
                 order = orders.get(stop.order_id) if stop.order_id else None
                 cancelled = order is not None and reading.left_the_day(order, plan.delivery_date)
                 if stop.kind == "delivery" and order is not None and cancelled:
                     customer = order.customer
-                    stops.append(SheetStop(number=0, kind="delivery", arrival=stop.arrival,
-                                           customer_name=customer.full_name,
-                                           address=f"{customer.address_line1}, {customer.postcode}",
-                                           order_ref=str(order.id), cancelled=True))
+                    stops.append(
+                        SheetStop(
+                            number=0,
+                            kind="delivery",
+                            arrival=stop.arrival,
+                            customer_name=customer.full_name,
+                            address=f"{customer.address_line1}, {customer.postcode}",
+                            order_ref=str(order.id),
+                            cancelled=True,
+                        )
+                    )
                 elif stop.kind == "delivery" and order is not None:
                     customer = order.customer
-                    address = ", ".join(part for part in (customer.address_line1, customer.address_line2,
-                                                          customer.town, customer.postcode) if part)
+                    address = ", ".join(
+                        part
+                        for part in (customer.address_line1, customer.address_line2, customer.town, customer.postcode)
+                        if part
+                    )
                     needs = "; ".join(SUPPORT_NEED_LABELS[n.need] for n in customer.support_needs)
-                    stops.append(SheetStop(
-                        number=0, kind="delivery", arrival=stop.arrival, customer_name=customer.full_name,
-                        address=address, phone=customer.phone, access_notes=customer.access_notes,
-                        support_needs=needs, shop_name=order.shop.name,
-                        crates=f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates),
-                        amount_due=amount_due_text(order, balances),
-                        payment_method=PAYMENT_METHOD_LABELS[customer.payment_method],
-                        order_ref=str(order.id),
-                        key_safe_code=_key_safe_text(customer.key_safe_code_encrypted,
-                                                     cipher if viewer_in_team else None)))
+                    stops.append(
+                        SheetStop(
+                            number=0,
+                            kind="delivery",
+                            arrival=stop.arrival,
+                            customer_name=customer.full_name,
+                            address=address,
+                            phone=customer.phone,
+                            access_notes=customer.access_notes,
+                            support_needs=needs,
+                            shop_name=order.shop.name,
+                            crates=f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates),
+                            amount_due=amount_due_text(order, balances),
+                            payment_method=PAYMENT_METHOD_LABELS[customer.payment_method],
+                            order_ref=str(order.id),
+                            key_safe_code=_key_safe_text(
+                                customer.key_safe_code_encrypted, cipher if viewer_in_team else None
+                            ),
+                        )
+                    )
                 elif stop.kind == "pickup" and order is not None:
                     crates = f"{stop.crates} (estimate)" if stop.crates_estimated else str(stop.crates)
                     if cancelled:
                         crates = "CANCELLED: leave at the shop"
-                    stops.append(SheetStop(number=0, kind="pickup", arrival=stop.arrival,
-                                           customer_name=order.customer.full_name, shop_name=stop.place,
-                                           crates=crates, order_ref=str(order.id),
-                                           pickup_orders=((str(order.id), order.customer.full_name, crates),)))
+                    stops.append(
+                        SheetStop(
+                            number=0,
+                            kind="pickup",
+                            arrival=stop.arrival,
+                            customer_name=order.customer.full_name,
+                            shop_name=stop.place,
+                            crates=crates,
+                            order_ref=str(order.id),
+                            pickup_orders=((str(order.id), order.customer.full_name, crates),),
+                        )
+                    )
             stops = _merge_pickups(stops)
             key_safe_codes += sum(1 for s in stops if s.key_safe_code and s.key_safe_code != KEY_SAFE_HELD_BY_TEAM)
-            sheets.append(TeamSheet(
-                delivery_date=view.delivery_date, van_name=round_.van_name, team=round_.team,
-                start=round_.start, end=round_.end, distance_km=round_.distance_km,
-                stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1)),
-                changes=tuple(c.text_for_team(round_.van_id) for c in view.changes
-                              if c.van_id is None or c.van_id == round_.van_id)))
-        record_event(session, user_id=viewer.user_id, username=viewer.username, action="delivery_sheet.download",
-                     entity_type="route_plan", entity_id=plan.id, branch_id=branch_id,
-                     detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}; "
-                            f"key-safe codes printed: {key_safe_codes}",
-                     remote_address=viewer.remote_address)
+            sheets.append(
+                TeamSheet(
+                    delivery_date=view.delivery_date,
+                    van_name=round_.van_name,
+                    team=round_.team,
+                    start=round_.start,
+                    end=round_.end,
+                    distance_km=round_.distance_km,
+                    stops=tuple(replace(s, number=i) for i, s in enumerate(stops, start=1)),
+                    changes=tuple(
+                        c.text_for_team(round_.van_id)
+                        for c in view.changes
+                        if c.van_id is None or c.van_id == round_.van_id
+                    ),
+                )
+            )
+        record_event(
+            session,
+            user_id=viewer.user_id,
+            username=viewer.username,
+            action="delivery_sheet.download",
+            entity_type="route_plan",
+            entity_id=plan.id,
+            branch_id=branch_id,
+            detail=f"{plan.delivery_date.isoformat()} vans: {', '.join(r.van_name for r in rounds)}; "
+            f"key-safe codes printed: {key_safe_codes}",
+            remote_address=viewer.remote_address,
+        )
         session.commit()
         return sheets
     except Exception:
@@ -138,10 +204,13 @@ def _merge_pickups(stops: list[SheetStop]) -> list[SheetStop]:
     for stop in stops:
         last = merged[-1] if merged else None
         if stop.kind == "pickup" and last is not None and last.kind == "pickup" and last.shop_name == stop.shop_name:
-            merged[-1] = replace(last, customer_name=f"{last.customer_name}; {stop.customer_name}",
-                                 crates=f"{last.crates}; {stop.crates}",
-                                 order_ref=f"{last.order_ref}, {stop.order_ref}",
-                                 pickup_orders=last.pickup_orders + stop.pickup_orders)
+            merged[-1] = replace(
+                last,
+                customer_name=f"{last.customer_name}; {stop.customer_name}",
+                crates=f"{last.crates}; {stop.crates}",
+                order_ref=f"{last.order_ref}, {stop.order_ref}",
+                pickup_orders=last.pickup_orders + stop.pickup_orders,
+            )
         else:
             merged.append(stop)
     return merged

@@ -4,6 +4,7 @@ Everything the solver needs is read here into frozen dataclasses (:class:`DayInp
 transaction, so the solve itself holds no database lock. The rostered team of a van, its words
 (:func:`team_text`) and what keeps a van off the road (:func:`day_staffing`) live here too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -211,13 +212,17 @@ def day_staffing(session: Session, branch_id: int, day: date) -> DayStaffing:
     Without a published rota for the month every active van is planned (the branch may keep
     its rota on paper); the plan then says no team is rostered and publishing asks to confirm.
     """
-    vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.active.is_(True))
-                                .order_by(Van.name)).all())
+    vans = list(
+        session.scalars(in_branch(select(Van), Van, branch_id).where(Van.active.is_(True)).order_by(Van.name)).all()
+    )
     off_road = vans_out_of_service(session, branch_id, day)
     teams = {team.van_id: team for team in rostered_teams(session, branch_id, day)}
     if not teams and published_rota_id(session, branch_id, day) is None:
-        return DayStaffing(False, frozenset(v.id for v in vans if v.id not in off_road),
-                           tuple(VanLeftOut(v.id, v.name, off_road[v.id]) for v in vans if v.id in off_road))
+        return DayStaffing(
+            False,
+            frozenset(v.id for v in vans if v.id not in off_road),
+            tuple(VanLeftOut(v.id, v.name, off_road[v.id]) for v in vans if v.id in off_road),
+        )
     out_ids = set()
     left_out = []
     for van in vans:
@@ -231,13 +236,18 @@ def day_staffing(session: Session, branch_id: int, day: date) -> DayStaffing:
 
 def open_orders(session: Session, branch_id: int, day: date) -> list[Order]:
     """The branch's orders for the day that still have to be delivered."""
-    return list(session.scalars(
-        in_branch(select(Order), Order, branch_id)
-        .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))
-        .options(selectinload(Order.lines), selectinload(Order.customer).selectinload(Customer.support_needs),
-                 selectinload(Order.shop))
-        .order_by(Order.id)
-    ).all())
+    return list(
+        session.scalars(
+            in_branch(select(Order), Order, branch_id)
+            .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))
+            .options(
+                selectinload(Order.lines),
+                selectinload(Order.customer).selectinload(Customer.support_needs),
+                selectinload(Order.shop),
+            )
+            .order_by(Order.id)
+        ).all()
+    )
 
 
 def left_the_day(order: Order, day: date) -> bool:
@@ -256,22 +266,43 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
     if branch is None:
         raise NotFoundError(f"No branch {branch_id}.")
     staffing = day_staffing(session, branch_id, day)
-    vans = list(session.scalars(in_branch(select(Van), Van, branch_id).where(Van.id.in_(staffing.out_van_ids))
-                                .order_by(Van.name)).all())
+    vans = list(
+        session.scalars(
+            in_branch(select(Van), Van, branch_id).where(Van.id.in_(staffing.out_van_ids)).order_by(Van.name)
+        ).all()
+    )
     orders = open_orders(session, branch_id, day)
     order_inputs = []
     for order in orders:
         crates, estimated = order.crates_or_estimate()
         customer = order.customer
-        order_inputs.append(OrderInput(
-            id=order.id, customer_name=customer.full_name, lat=customer.latitude, lon=customer.longitude,
-            shop_id=order.shop_id, crates=crates, crates_estimated=estimated,
-            window_start_min=minutes_of(customer.window_start), window_end_min=minutes_of(customer.window_end),
-            service_min=service_minutes(customer.support_need_values, crates)))
+        order_inputs.append(
+            OrderInput(
+                id=order.id,
+                customer_name=customer.full_name,
+                lat=customer.latitude,
+                lon=customer.longitude,
+                shop_id=order.shop_id,
+                crates=crates,
+                crates_estimated=estimated,
+                window_start_min=minutes_of(customer.window_start),
+                window_end_min=minutes_of(customer.window_end),
+                service_min=service_minutes(customer.support_need_values, crates),
+            )
+        )
     shops = {order.shop.id: order.shop for order in orders}
-    shop_inputs = tuple(ShopInput(s.id, s.name, s.latitude, s.longitude, minutes_of(s.orders_ready_time),
-                                  float(s.loading_min_per_visit), float(s.loading_min_per_order))
-                        for s in sorted(shops.values(), key=lambda s: s.id))
+    shop_inputs = tuple(
+        ShopInput(
+            s.id,
+            s.name,
+            s.latitude,
+            s.longitude,
+            minutes_of(s.orders_ready_time),
+            float(s.loading_min_per_visit),
+            float(s.loading_min_per_order),
+        )
+        for s in sorted(shops.values(), key=lambda s: s.id)
+    )
     locked: list[RoundRecord] = []
     pins: dict[int, int] = {}
     plan = plan_row(session, branch_id, day)
@@ -280,25 +311,49 @@ def read_day(session: Session, branch_id: int, day: date, shift_start: time, shi
         pins = {pin.order_id: pin.van_id for pin in plan.pins if pin.order_id in open_ids}
         for round_ in plan.rounds:
             if round_.locked:
-                stops = tuple(_stop_record(stop) for stop in plan.stops if stop.van_id == round_.van_id
-                              and (stop.order_id is None or stop.order_id in open_ids))
-                locked.append(RoundRecord(round_.van_id, stops, round_.distance_m, round_.drive_min,
-                                          round_.duration_min, locked=True))
+                stops = tuple(
+                    _stop_record(stop)
+                    for stop in plan.stops
+                    if stop.van_id == round_.van_id and (stop.order_id is None or stop.order_id in open_ids)
+                )
+                locked.append(
+                    RoundRecord(
+                        round_.van_id, stops, round_.distance_m, round_.drive_min, round_.duration_min, locked=True
+                    )
+                )
     return DayInputs(
-        branch_id=branch_id, day=day, detour_factor=branch.detour_factor,
-        average_speed_kmh=branch.average_speed_kmh, shift_start_min=minutes_of(shift_start),
+        branch_id=branch_id,
+        day=day,
+        detour_factor=branch.detour_factor,
+        average_speed_kmh=branch.average_speed_kmh,
+        shift_start_min=minutes_of(shift_start),
         shift_end_min=minutes_of(shift_end),
         vans=tuple(VanInput(v.id, v.name, v.capacity_crates, v.base_latitude, v.base_longitude) for v in vans),
-        shops=shop_inputs, orders=tuple(order_inputs), locked_rounds=tuple(locked), pins=pins,
-        no_team_rostered=not staffing.rota_published, read_at=read_at,
-        closed_shops={shop_id: why for shop_id, why in shops_closed(session, branch_id, day).items() if shop_id in shops},
+        shops=shop_inputs,
+        orders=tuple(order_inputs),
+        locked_rounds=tuple(locked),
+        pins=pins,
+        no_team_rostered=not staffing.rota_published,
+        read_at=read_at,
+        closed_shops={
+            shop_id: why for shop_id, why in shops_closed(session, branch_id, day).items() if shop_id in shops
+        },
         plan_version=plan.version if plan is not None else None,
-        team_texts={team.van_id: team_text(team) for team in rostered_teams(session, branch_id, day)})
+        team_texts={team.van_id: team_text(team) for team in rostered_teams(session, branch_id, day)},
+    )
 
 
 def _stop_record(stop: RouteStop) -> StopRecord:
-    return StopRecord(stop.van_id, stop.kind, stop.order_id, stop.shop_id, stop.arrival_min, stop.departure_min,
-                      stop.wait_min, stop.load_after_crates)
+    return StopRecord(
+        stop.van_id,
+        stop.kind,
+        stop.order_id,
+        stop.shop_id,
+        stop.arrival_min,
+        stop.departure_min,
+        stop.wait_min,
+        stop.load_after_crates,
+    )
 
 
 TEAM_NAME_SEPARATOR = " and "

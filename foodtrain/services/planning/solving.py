@@ -4,6 +4,7 @@ No database here: :func:`solve_day` takes :class:`~foodtrain.services.planning.r
 returns a :class:`Solution`; a long search reports progress and stops when the job is cancelled: the job's
 progress callback raises :class:`foodtrain.jobs.JobCancelled`, which is raised again once the search has stopped.
 """
+
 from __future__ import annotations
 
 import time as clock
@@ -37,19 +38,39 @@ def build_problem(inputs: DayInputs, vans: tuple[VanInput, ...], orders: tuple[O
     """The routing library's problem for some of the day's vans and orders."""
     used_shops = {order.shop_id for order in orders}
     shops = tuple(
-        routing.Shop(id=f"shop{s.id}", location=routing.Location(f"shop{s.id}", s.lat, s.lon), ready_min=s.ready_min,
-                     loading_per_visit_min=s.loading_per_visit_min, loading_per_order_min=s.loading_per_order_min)
-        for s in inputs.shops if s.id in used_shops)
+        routing.Shop(
+            id=f"shop{s.id}",
+            location=routing.Location(f"shop{s.id}", s.lat, s.lon),
+            ready_min=s.ready_min,
+            loading_per_visit_min=s.loading_per_visit_min,
+            loading_per_order_min=s.loading_per_order_min,
+        )
+        for s in inputs.shops
+        if s.id in used_shops
+    )
     return routing.Problem(
-        vans=tuple(routing.Van(id=str(v.id), capacity_crates=v.capacity_crates,
-                               start=routing.Location(f"base{v.id}", v.lat, v.lon),
-                               shift_start_min=inputs.shift_start_min, shift_end_min=inputs.shift_end_min)
-                   for v in vans),
-        orders=tuple(routing.Order(id=str(o.id), location=routing.Location(f"order{o.id}", o.lat, o.lon),
-                                   size_crates=o.crates, shop_id=f"shop{o.shop_id}",
-                                   windows=(routing.TimeWindow(o.window_start_min, o.window_end_min),),
-                                   service_min=o.service_min)
-                     for o in orders if o.lat is not None and o.lon is not None),
+        vans=tuple(
+            routing.Van(
+                id=str(v.id),
+                capacity_crates=v.capacity_crates,
+                start=routing.Location(f"base{v.id}", v.lat, v.lon),
+                shift_start_min=inputs.shift_start_min,
+                shift_end_min=inputs.shift_end_min,
+            )
+            for v in vans
+        ),
+        orders=tuple(
+            routing.Order(
+                id=str(o.id),
+                location=routing.Location(f"order{o.id}", o.lat, o.lon),
+                size_crates=o.crates,
+                shop_id=f"shop{o.shop_id}",
+                windows=(routing.TimeWindow(o.window_start_min, o.window_end_min),),
+                service_min=o.service_min,
+            )
+            for o in orders
+            if o.lat is not None and o.lon is not None
+        ),
         shops=shops,
         travel=routing.GreatCircleTravel(detour_factor=inputs.detour_factor, speed_kmh=inputs.average_speed_kmh),
     )
@@ -68,8 +89,9 @@ class Solution:
 ProgressCallback = Callable[[str], None]
 
 
-def _solve_watched(problem: routing.Problem, params: routing.Params, progress: ProgressCallback,
-                   message: str) -> routing.Result:
+def _solve_watched(
+    problem: routing.Problem, params: routing.Params, progress: ProgressCallback, message: str
+) -> routing.Result:
     """Solve, reporting the best plan so far; a cancel (the callback raising) stops the search.
 
     The search runs in ``params.workers`` processes (see :func:`routing.solve`);
@@ -107,9 +129,18 @@ def _round_from(route: routing.Route) -> RoundRecord:
     for stop in route.stops:
         kind = stop.kind if stop.kind in ("start", "pickup", "delivery", "end") else "delivery"
         shop_id = int(stop.location_id[4:]) if kind == "pickup" else None
-        stops.append(StopRecord(van_id, kind, int(stop.order_id) if stop.order_id else None, shop_id,
-                                stop.arrival_min, max(stop.departure_min, stop.arrival_min), stop.wait_min,
-                                max(0, stop.load_after_crates)))
+        stops.append(
+            StopRecord(
+                van_id,
+                kind,
+                int(stop.order_id) if stop.order_id else None,
+                shop_id,
+                stop.arrival_min,
+                max(stop.departure_min, stop.arrival_min),
+                stop.wait_min,
+                max(0, stop.load_after_crates),
+            )
+        )
     return RoundRecord(van_id, tuple(stops), route.distance_m, route.drive_min, route.duration_min)
 
 
@@ -135,8 +166,9 @@ def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback
             unplanned[order.id] = NO_LOCATION_REASON
             continue
         if order.shop_id in inputs.closed_shops:
-            unplanned[order.id] = (f"its shop is closed on this day ({inputs.closed_shops[order.shop_id]}): "
-                                   "move the order to another date")
+            unplanned[order.id] = (
+                f"its shop is closed on this day ({inputs.closed_shops[order.shop_id]}): move the order to another date"
+            )
             continue
         candidates.append(order)
     pinned = {o.id: inputs.pins[o.id] for o in candidates if o.id in inputs.pins}
@@ -144,20 +176,26 @@ def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback
     for order_id, van_id in list(pinned.items()):
         if van_id not in free_van_ids:
             name = van_names.get(van_id, f"van {van_id}")
-            unplanned[order_id] = (f"it was moved to {name}, which is locked or not out on this day; "
-                                   "move it to another van or unlock the round")
+            unplanned[order_id] = (
+                f"it was moved to {name}, which is locked or not out on this day; "
+                "move it to another van or unlock the round"
+            )
             del pinned[order_id]
     first_pass = tuple(o for o in candidates if o.id not in pinned and o.id not in unplanned)
     rounds: dict[int, RoundRecord] = {}
     status = "feasible"
     if not free_vans:
         for order in first_pass:
-            unplanned[order.id] = ("no van is free on this day (every round is locked, or no van has a rostered "
-                                   "team of driver and mate)")
+            unplanned[order.id] = (
+                "no van is free on this day (every round is locked, or no van has a rostered team of driver and mate)"
+            )
     elif first_pass:
-        result = _solve_watched(build_problem(inputs, free_vans, first_pass),
-                                routing.Params(time_limit_s=float(time_limit_s), workers=PLAN_SEARCH_WORKERS),
-                                progress, "Searching for rounds")
+        result = _solve_watched(
+            build_problem(inputs, free_vans, first_pass),
+            routing.Params(time_limit_s=float(time_limit_s), workers=PLAN_SEARCH_WORKERS),
+            progress,
+            "Searching for rounds",
+        )
         status = result.status.value
         for route in result.routes:
             rounds[int(route.van_id)] = _round_from(route)
@@ -169,9 +207,12 @@ def solve_day(inputs: DayInputs, time_limit_s: float, progress: ProgressCallback
         already = [s.order_id for s in rounds[van_id].stops if s.kind == "delivery"] if van_id in rounds else []
         forced = [order_id for order_id, target in pinned.items() if target == van_id]
         orders = tuple(by_id[i] for i in [*already, *forced] if i is not None)
-        result = _solve_watched(build_problem(inputs, (van,), orders),
-                                routing.Params(time_limit_s=min(PIN_SOLVE_LIMIT_S, float(time_limit_s))),
-                                progress, f"Fitting moved orders onto {van.name}")
+        result = _solve_watched(
+            build_problem(inputs, (van,), orders),
+            routing.Params(time_limit_s=min(PIN_SOLVE_LIMIT_S, float(time_limit_s))),
+            progress,
+            f"Fitting moved orders onto {van.name}",
+        )
         rounds.pop(van_id, None)
         for route in result.routes:
             rounds[van_id] = _round_from(route)

@@ -3,6 +3,7 @@
 A stored plan goes stale when customers, orders or the rota change after it; :func:`plan_changes`
 lists each change in words so the coordinator (and the teams, on their sheets) can see what to re-plan.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ class PlanChange:
 ORDER_EDIT_ACTIONS = ("order.update", "order.reopen")
 CUSTOMER_EDIT_ACTIONS = ("customer.update", "customer.erase")
 # A customer's details that move the stop or its time window: a change to these makes the round wrong.
-CUSTOMER_ROUTE_FIELDS = frozenset({"address_line1", "address_line2", "town", "postcode", "latitude", "longitude",
-                                   "window_start", "window_end"})
+CUSTOMER_ROUTE_FIELDS = frozenset(
+    {"address_line1", "address_line2", "town", "postcode", "latitude", "longitude", "window_start", "window_end"}
+)
 
 
 def plan_changes(session: Session, branch_id: int, day: date) -> list[PlanChange]:
@@ -82,9 +84,14 @@ def _customer_edits(session: Session, customer_ids: set[int], since: datetime) -
     """Customers erased (ever) or whose address or time window was edited after ``since``: id -> what."""
     found: dict[int, str] = {}
     for customer_id, action, detail, occurred_at in session.execute(
-            select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.detail, AuditEvent.occurred_at)
-            .where(AuditEvent.entity_type == "customer", AuditEvent.entity_id.in_(customer_ids),
-                   AuditEvent.action.in_(CUSTOMER_EDIT_ACTIONS)).order_by(AuditEvent.id)).all():
+        select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.detail, AuditEvent.occurred_at)
+        .where(
+            AuditEvent.entity_type == "customer",
+            AuditEvent.entity_id.in_(customer_ids),
+            AuditEvent.action.in_(CUSTOMER_EDIT_ACTIONS),
+        )
+        .order_by(AuditEvent.id)
+    ).all():
         if customer_id is None:  # the query asks for these ids only
             continue
         if action == "customer.erase":
@@ -115,8 +122,12 @@ def _round_load_crates(plan: RoutePlan, van_id: int, orders: dict[int, Order], d
     load = most = 0
     for stop in plan.stops:
         order = orders.get(stop.order_id) if stop.order_id else None
-        if stop.van_id != van_id or order is None or order.status is OrderStatus.CANCELLED \
-                or order.delivery_date != day:
+        if (
+            stop.van_id != van_id
+            or order is None
+            or order.status is OrderStatus.CANCELLED
+            or order.delivery_date != day
+        ):
             continue
         crates = order.crates_or_estimate()[0]
         load += crates if stop.kind == "pickup" else -crates if stop.kind == "delivery" else 0
@@ -130,15 +141,24 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
     van_names = {van_id: van.name for van_id, van in vans.items()}
     van_of = {s.order_id: s.van_id for s in plan.stops if s.kind == "delivery" and s.order_id}
     known = set(van_of) | {u.order_id for u in plan.unplanned}
-    orders = {o.id: o for o in session.scalars(
-        in_branch(select(Order), Order, branch_id)
-        .where(or_(Order.id.in_(known), and_(Order.delivery_date == day,
-                                             Order.status.not_in(CLOSED_STATUSES))))
-        .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines))).all()}
-    edited = set(session.scalars(
-        select(AuditEvent.entity_id).where(AuditEvent.entity_type == "order", AuditEvent.entity_id.in_(known),
-                                           AuditEvent.action.in_(ORDER_EDIT_ACTIONS),
-                                           AuditEvent.occurred_at > plan.planned_at)).all())
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            in_branch(select(Order), Order, branch_id)
+            .where(or_(Order.id.in_(known), and_(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))))
+            .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines))
+        ).all()
+    }
+    edited = set(
+        session.scalars(
+            select(AuditEvent.entity_id).where(
+                AuditEvent.entity_type == "order",
+                AuditEvent.entity_id.in_(known),
+                AuditEvent.action.in_(ORDER_EDIT_ACTIONS),
+                AuditEvent.occurred_at > plan.planned_at,
+            )
+        ).all()
+    )
     customer_edits = _customer_edits(session, {o.customer_id for o in orders.values()}, plan.planned_at)
     closed_shops = shops_closed(session, branch_id, day)
     off_road = vans_out_of_service(session, branch_id, day)
@@ -159,17 +179,33 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
         elif customer_change:
             kind, what = "customer", f": {customer_change}"
         elif order.shop_id in closed_shops:
-            kind, what = "shop", f": {order.shop.name} is closed ({closed_shops[order.shop_id]}), nobody will pick the order"
+            kind, what = (
+                "shop",
+                f": {order.shop.name} is closed ({closed_shops[order.shop_id]}), nobody will pick the order",
+            )
         elif order_id in edited:
             kind, what = "changed", " was changed after planning"
         else:
             continue
-        changes.append(PlanChange(kind, order_id, van_id, f"Order {order_id} for {order.customer.full_name}{what}{where}",
-                                  team_text=f"Order {order_id}{what}{where}"))
+        changes.append(
+            PlanChange(
+                kind,
+                order_id,
+                van_id,
+                f"Order {order_id} for {order.customer.full_name}{what}{where}",
+                team_text=f"Order {order_id}{what}{where}",
+            )
+        )
     for order in sorted((o for o in orders.values() if o.id not in known), key=lambda o: o.id):
-        changes.append(PlanChange("new", order.id, None,
-                                  f"Order {order.id} for {order.customer.full_name} came in after planning",
-                                  team_text=f"Order {order.id} came in after planning: it is on no round yet"))
+        changes.append(
+            PlanChange(
+                "new",
+                order.id,
+                None,
+                f"Order {order.id} for {order.customer.full_name} came in after planning",
+                team_text=f"Order {order.id} came in after planning: it is on no round yet",
+            )
+        )
     teams = {team.van_id: team for team in reading.rostered_teams(session, branch_id, day)}
     absent = _absences_on(session, teams.values(), day)
     for round_ in plan.rounds:
@@ -178,25 +214,48 @@ def changes_of(session: Session, branch_id: int, plan: RoutePlan) -> list[PlanCh
         now = team_text(team)
         if round_.team_text and now != round_.team_text:
             missing = team_missing(team) if round_.team_text != NO_TEAM_TEXT else ""
-            changes.append(PlanChange("rota", None, round_.van_id,
-                                      f"{name}: the rota changed: planned with {round_.team_text}, now {now}"
-                                      + (f": {missing}" if missing else "")))
-        for volunteer_id, volunteer_name in ((team.driver_volunteer_id, team.driver_name),
-                                             (team.mate_volunteer_id, team.mate_name)) if team else ():
+            changes.append(
+                PlanChange(
+                    "rota",
+                    None,
+                    round_.van_id,
+                    f"{name}: the rota changed: planned with {round_.team_text}, now {now}"
+                    + (f": {missing}" if missing else ""),
+                )
+            )
+        for volunteer_id, volunteer_name in (
+            ((team.driver_volunteer_id, team.driver_name), (team.mate_volunteer_id, team.mate_name)) if team else ()
+        ):
             if volunteer_id in absent:
-                changes.append(PlanChange("rota", None, round_.van_id,
-                                          f"{name}: {volunteer_name} is away that day ({absent[volunteer_id]}): "
-                                          "the van has no full team"))
+                changes.append(
+                    PlanChange(
+                        "rota",
+                        None,
+                        round_.van_id,
+                        f"{name}: {volunteer_name} is away that day ({absent[volunteer_id]}): the van has no full team",
+                    )
+                )
         van = vans.get(round_.van_id)
         if van is not None and (not van.active or van.id in off_road):
-            changes.append(PlanChange("van", None, round_.van_id,
-                                      f"{name} is {off_road.get(van.id, 'out of service')}: its round has no van"))
+            changes.append(
+                PlanChange(
+                    "van",
+                    None,
+                    round_.van_id,
+                    f"{name} is {off_road.get(van.id, 'out of service')}: its round has no van",
+                )
+            )
         elif van is not None:
             load = _round_load_crates(plan, round_.van_id, orders, day)
             if load > van.capacity_crates:
-                changes.append(PlanChange("capacity", None, round_.van_id,
-                                          f"{name}: its orders now fill {load} crates, more than the van's "
-                                          f"{van.capacity_crates}"))
+                changes.append(
+                    PlanChange(
+                        "capacity",
+                        None,
+                        round_.van_id,
+                        f"{name}: its orders now fill {load} crates, more than the van's {van.capacity_crates}",
+                    )
+                )
     closed = closed_reason(session, branch_id, day)
     if closed is not None:
         # once, for the whole day (no van): every team's sheet and page show whole-day changes
@@ -209,7 +268,9 @@ def _absences_on(session: Session, teams: Any, day: date) -> dict[int, str]:
     ids = {vid for team in teams for vid in (team.driver_volunteer_id, team.mate_volunteer_id) if vid}
     if not ids:
         return {}
-    rows = session.execute(select(VolunteerAbsence.volunteer_id, VolunteerAbsence.reason).where(
-        VolunteerAbsence.volunteer_id.in_(ids), VolunteerAbsence.start_date <= day,
-        VolunteerAbsence.end_date >= day)).all()
+    rows = session.execute(
+        select(VolunteerAbsence.volunteer_id, VolunteerAbsence.reason).where(
+            VolunteerAbsence.volunteer_id.in_(ids), VolunteerAbsence.start_date <= day, VolunteerAbsence.end_date >= day
+        )
+    ).all()
     return {volunteer_id: reason or "away" for volunteer_id, reason in rows}

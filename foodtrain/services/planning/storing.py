@@ -4,6 +4,7 @@ The inputs are read in one short transaction that is closed before the solver st
 the write lock at BEGIN); the plan is written in another short transaction after, and refused
 (:class:`PlanChangedMeanwhile`) when someone else stored, published or adjusted the day meanwhile.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,13 +66,25 @@ class PlanChangedMeanwhile(ValidationError):
     """The day's plan was stored, published or adjusted by someone else while this one was computed."""
 
     def __init__(self, day: date):
-        super().__init__({"plan": f"The plan for {day:%A %-d %B} was changed while this one was being computed "
-                                  "(another Plan, a publish, or an order moved or a round locked): that plan is "
-                                  "kept and nothing was overwritten. Look at it, then press Plan again to redo it."})
+        super().__init__(
+            {
+                "plan": f"The plan for {day:%A %-d %B} was changed while this one was being computed "
+                "(another Plan, a publish, or an order moved or a round locked): that plan is "
+                "kept and nothing was overwritten. Look at it, then press Plan again to redo it."
+            }
+        )
 
 
-def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift_start: time, shift_end: time,
-               time_limit_s: int, actor: Actor) -> int:
+def store_plan(
+    session: Session,
+    inputs: DayInputs,
+    solution: Solution,
+    *,
+    shift_start: time,
+    shift_end: time,
+    time_limit_s: int,
+    actor: Actor,
+) -> int:
     """Write the plan for the day (replacing the previous one, keeping its pins); back to draft."""
     for attempt in (1, 2):
         try:
@@ -86,8 +99,7 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
                 for model in (RouteStop, RouteRound, RouteUnplanned):
                     session.execute(delete(model).where(model.plan_id == plan.id))
                 open_ids = {o.id for o in inputs.orders}
-                session.execute(delete(RoutePin).where(RoutePin.plan_id == plan.id,
-                                                       RoutePin.order_id.not_in(open_ids)))
+                session.execute(delete(RoutePin).where(RoutePin.plan_id == plan.id, RoutePin.order_id.not_in(open_ids)))
                 session.expire(plan, ["rounds", "stops", "unplanned", "pins"])
             plan.status = RoutePlanStatus.DRAFT
             plan.published_at = None
@@ -102,21 +114,43 @@ def store_plan(session: Session, inputs: DayInputs, solution: Solution, *, shift
             if actor.user_id is not None:
                 plan.created_by_user_id = actor.user_id
             for round_ in solution.rounds:
-                session.add(RouteRound(plan_id=plan.id, van_id=round_.van_id, locked=round_.locked,
-                                       distance_m=round_.distance_m, drive_min=round_.drive_min,
-                                       duration_min=round_.duration_min,
-                                       team_text=inputs.team_texts.get(round_.van_id, NO_TEAM_TEXT)))
+                session.add(
+                    RouteRound(
+                        plan_id=plan.id,
+                        van_id=round_.van_id,
+                        locked=round_.locked,
+                        distance_m=round_.distance_m,
+                        drive_min=round_.drive_min,
+                        duration_min=round_.duration_min,
+                        team_text=inputs.team_texts.get(round_.van_id, NO_TEAM_TEXT),
+                    )
+                )
                 for sequence, stop in enumerate(round_.stops, start=1):
-                    session.add(RouteStop(plan_id=plan.id, van_id=round_.van_id, sequence=sequence, kind=stop.kind,
-                                          order_id=stop.order_id, shop_id=stop.shop_id,
-                                          arrival_min=stop.arrival_min, departure_min=stop.departure_min,
-                                          wait_min=stop.wait_min, load_after_crates=stop.load_after_crates))
+                    session.add(
+                        RouteStop(
+                            plan_id=plan.id,
+                            van_id=round_.van_id,
+                            sequence=sequence,
+                            kind=stop.kind,
+                            order_id=stop.order_id,
+                            shop_id=stop.shop_id,
+                            arrival_min=stop.arrival_min,
+                            departure_min=stop.departure_min,
+                            wait_min=stop.wait_min,
+                            load_after_crates=stop.load_after_crates,
+                        )
+                    )
             for order_id, reason in sorted(solution.unplanned.items()):
                 session.add(RouteUnplanned(plan_id=plan.id, order_id=order_id, reason=reason[:1000]))
-            record_event(session, actor=actor, action="route_plan.plan", entity_type="route_plan",
-                         entity_id=plan.id, branch_id=inputs.branch_id,
-                         detail=f"{inputs.day.isoformat()}: {len(solution.rounds)} rounds, "
-                                f"{len(solution.unplanned)} unplanned")
+            record_event(
+                session,
+                actor=actor,
+                action="route_plan.plan",
+                entity_type="route_plan",
+                entity_id=plan.id,
+                branch_id=inputs.branch_id,
+                detail=f"{inputs.day.isoformat()}: {len(solution.rounds)} rounds, {len(solution.unplanned)} unplanned",
+            )
             plan_id = plan.id
             session.commit()  # nothing is read after this: a read would open a new (locking) transaction
             return plan_id
@@ -138,9 +172,17 @@ def _changed_since_read(plan: RoutePlan | None, inputs: DayInputs) -> bool:
     return plan.version != inputs.plan_version
 
 
-def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time = DEFAULT_SHIFT_START,
-             shift_end: time = DEFAULT_SHIFT_END, time_limit_s: int = DEFAULT_TIME_LIMIT_S,
-             actor: Actor = SYSTEM, progress: ProgressCallback | None = None) -> int:
+def plan_day(
+    session: Session,
+    branch_id: int,
+    day: date,
+    *,
+    shift_start: time = DEFAULT_SHIFT_START,
+    shift_end: time = DEFAULT_SHIFT_END,
+    time_limit_s: int = DEFAULT_TIME_LIMIT_S,
+    actor: Actor = SYSTEM,
+    progress: ProgressCallback | None = None,
+) -> int:
     """Plan (or re-plan) a delivery date and store it as ``actor`` (the system when not given); returns the plan id."""
     _check_plan_request(shift_start, shift_end, time_limit_s)
     try:
@@ -150,8 +192,9 @@ def plan_day(session: Session, branch_id: int, day: date, *, shift_start: time =
     solution = solve_day(inputs, time_limit_s, progress)
     if progress is not None:
         progress("Storing the plan")  # the last moment a cancel can stop it: nothing is stored
-    return store_plan(session, inputs, solution, shift_start=shift_start, shift_end=shift_end,
-                      time_limit_s=time_limit_s, actor=actor)
+    return store_plan(
+        session, inputs, solution, shift_start=shift_start, shift_end=shift_end, time_limit_s=time_limit_s, actor=actor
+    )
 
 
 def shift_end_problem(shift_start: time, shift_end: time) -> str | None:
@@ -169,7 +212,10 @@ def time_limit_problem(time_limit_s: int) -> str | None:
 
 
 def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -> None:
-    problems = {"shift_end": shift_end_problem(shift_start, shift_end), "time_limit_s": time_limit_problem(time_limit_s)}
+    problems = {
+        "shift_end": shift_end_problem(shift_start, shift_end),
+        "time_limit_s": time_limit_problem(time_limit_s),
+    }
     errors = {name: message for name, message in problems.items() if message is not None}
     if errors:
         raise ValidationError(errors)
@@ -177,13 +223,20 @@ def _check_plan_request(shift_start: time, shift_end: time, time_limit_s: int) -
 
 def check_day_to_plan(session: Session, branch_id: int, day: date) -> None:
     """Refuse to plan a day with no open order (and no plan to redo): an empty plan helps nobody."""
-    has_order = session.scalar(in_branch(select(Order.id), Order, branch_id)
-                               .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES)).limit(1))
+    has_order = session.scalar(
+        in_branch(select(Order.id), Order, branch_id)
+        .where(Order.delivery_date == day, Order.status.not_in(CLOSED_STATUSES))
+        .limit(1)
+    )
     has_plan = plan_row(session, branch_id, day) is not None
     session.rollback()
     if has_order is None and not has_plan:
-        raise ValidationError({"delivery_date": f"No orders to deliver on {day:%A %-d %B}: nothing to plan. "
-                                                "Take the orders first, or choose another date."})
+        raise ValidationError(
+            {
+                "delivery_date": f"No orders to deliver on {day:%A %-d %B}: nothing to plan. "
+                "Take the orders first, or choose another date."
+            }
+        )
 
 
 def active_plan_job(session: Session, branch_id: int, day: date) -> int | None:
@@ -195,23 +248,37 @@ def active_plan_job(session: Session, branch_id: int, day: date) -> int | None:
     alive_since = utc_now() - timedelta(seconds=ABANDONED_AFTER_S)
     rows = session.execute(
         select(BackgroundJob.id, BackgroundJob.parameters_json)
-        .where(BackgroundJob.branch_id == branch_id, BackgroundJob.kind == PLAN_JOB_KIND,
-               or_(BackgroundJob.status == JobStatus.QUEUED,
-                   and_(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at >= alive_since)))
-        .order_by(BackgroundJob.id)).all()
+        .where(
+            BackgroundJob.branch_id == branch_id,
+            BackgroundJob.kind == PLAN_JOB_KIND,
+            or_(
+                BackgroundJob.status == JobStatus.QUEUED,
+                and_(BackgroundJob.status == JobStatus.RUNNING, BackgroundJob.heartbeat_at >= alive_since),
+            ),
+        )
+        .order_by(BackgroundJob.id)
+    ).all()
     session.rollback()
-    return next((job_id for job_id, parameters in rows
-                 if json.loads(parameters or "{}").get("date") == day.isoformat()), None)
+    return next(
+        (job_id for job_id, parameters in rows if json.loads(parameters or "{}").get("date") == day.isoformat()), None
+    )
 
 
-def plan_job_parameters(day: date, shift_start: time, shift_end: time, time_limit_s: int, actor: Actor,
-                        result_url: str) -> dict[str, Any]:
+def plan_job_parameters(
+    day: date, shift_start: time, shift_end: time, time_limit_s: int, actor: Actor, result_url: str
+) -> dict[str, Any]:
     """The job's parameters (plain JSON) after checking them; the actor goes as its user id and name (a job
     receives plain values) and is rebuilt by :func:`run_plan_job` for the audit log."""
     _check_plan_request(shift_start, shift_end, time_limit_s)
-    return {"date": day.isoformat(), "shift_start": shift_start.strftime("%H:%M"),
-            "shift_end": shift_end.strftime("%H:%M"), "time_limit_s": time_limit_s, "user_id": actor.user_id, "username": actor.username,
-            "url": result_url}
+    return {
+        "date": day.isoformat(),
+        "shift_start": shift_start.strftime("%H:%M"),
+        "shift_end": shift_end.strftime("%H:%M"),
+        "time_limit_s": time_limit_s,
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "url": result_url,
+    }
 
 
 def run_plan_job(session: Session, job: JobContext) -> dict[str, Any]:
@@ -224,11 +291,16 @@ def run_plan_job(session: Session, job: JobContext) -> dict[str, Any]:
         job.raise_if_cancelled()
 
     job.report_progress(force=True, message="Reading the day's orders and teams")
-    plan_id = plan_day(session, job.branch_id, day,
-                       shift_start=time.fromisoformat(parameters["shift_start"]),
-                       shift_end=time.fromisoformat(parameters["shift_end"]),
-                       time_limit_s=int(parameters["time_limit_s"]), actor=Actor(user_id=parameters.get("user_id"), username=parameters.get("username", "")),
-                       progress=progress)
+    plan_id = plan_day(
+        session,
+        job.branch_id,
+        day,
+        shift_start=time.fromisoformat(parameters["shift_start"]),
+        shift_end=time.fromisoformat(parameters["shift_end"]),
+        time_limit_s=int(parameters["time_limit_s"]),
+        actor=Actor(user_id=parameters.get("user_id"), username=parameters.get("username", "")),
+        progress=progress,
+    )
     job.report_progress(force=True, message="Plan stored")
     return {"plan_id": plan_id, "url": parameters.get("url", "")}
 

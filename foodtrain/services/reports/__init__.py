@@ -11,6 +11,7 @@ The package, along the seams: `definitions` (what a report is), `periods` (dates
 `queries` (the reports), `rendering` (tables and charts) and `export` (audited downloads).
 The names below are its public surface.
 """
+
 from __future__ import annotations
 
 from foodtrain.services.reports.definitions import (

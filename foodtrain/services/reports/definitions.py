@@ -1,4 +1,5 @@
 """What a report is: the kinds, periods and query, and the frozen dataclasses each report returns."""
+
 from __future__ import annotations
 
 import enum
@@ -14,7 +15,6 @@ from foodtrain.services.rota.labels import PART_TIMES
 MAX_RANGE_YEARS = 5
 EARLIEST_REPORT_DATE = date(1990, 1, 1)
 LATEST_REPORT_DATE = date(2100, 12, 31)
-
 
 
 def _minutes(part: PartOfDay) -> int:
@@ -49,10 +49,18 @@ class Period(enum.Enum):
     FINANCIAL_YEAR = "financial_year"  # April to March, as UK charities report (the case study's "2008/09")
 
 
-PERIOD_HEADINGS = {Period.WEEK: "Week starting", Period.MONTH: "Month", Period.YEAR: "Year",
-                   Period.FINANCIAL_YEAR: "Financial year"}
-PERIOD_NAMES = {Period.WEEK: "week", Period.MONTH: "month", Period.YEAR: "year",
-                Period.FINANCIAL_YEAR: "financial year"}
+PERIOD_HEADINGS = {
+    Period.WEEK: "Week starting",
+    Period.MONTH: "Month",
+    Period.YEAR: "Year",
+    Period.FINANCIAL_YEAR: "Financial year",
+}
+PERIOD_NAMES = {
+    Period.WEEK: "week",
+    Period.MONTH: "month",
+    Period.YEAR: "year",
+    Period.FINANCIAL_YEAR: "financial year",
+}
 FINANCIAL_YEAR_START_MONTH = 4
 
 

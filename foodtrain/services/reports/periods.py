@@ -1,4 +1,5 @@
 """Dates and buckets: checking a date range and cutting it into ISO weeks, months, financial or calendar years."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

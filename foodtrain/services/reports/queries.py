@@ -1,4 +1,5 @@
 """The reports themselves: each aggregated in the database (GROUP BY date, branch-scoped), then bucketed."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -45,8 +46,6 @@ def _branches(session: Session, branch_ids: Sequence[int]) -> list[BranchRef]:
     return [BranchRef(branch_id, names[branch_id]) for branch_id in dict.fromkeys(branch_ids)]
 
 
-
-
 def deliveries_report(session: Session, query: ReportQuery) -> DeliveriesReport:
     """Delivered and not-delivered orders per week, month or year, for each branch asked for."""
     validate_query(query)
@@ -55,17 +54,21 @@ def deliveries_report(session: Session, query: ReportQuery) -> DeliveriesReport:
     for branch in _branches(session, query.branch_ids):
         counts = session.execute(
             in_branch(select(Order.delivery_date, Order.status, func.count(Order.id)), Order, branch.id)
-            .where(Order.delivery_date.between(query.start, query.end),
-                   Order.status.in_([OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED]))
+            .where(
+                Order.delivery_date.between(query.start, query.end),
+                Order.status.in_([OrderStatus.DELIVERED, OrderStatus.NOT_DELIVERED]),
+            )
             .group_by(Order.delivery_date, Order.status)
         ).all()
         delivered = [(day, count) for day, status, count in counts if status is OrderStatus.DELIVERED]
         not_delivered = [(day, count) for day, status, count in counts if status is OrderStatus.NOT_DELIVERED]
-        rows.append(BranchDeliveries(
-            branch=branch,
-            delivered=tuple(bucket_counts(delivered, buckets, query.period)),
-            not_delivered=tuple(bucket_counts(not_delivered, buckets, query.period)),
-        ))
+        rows.append(
+            BranchDeliveries(
+                branch=branch,
+                delivered=tuple(bucket_counts(delivered, buckets, query.period)),
+                not_delivered=tuple(bucket_counts(not_delivered, buckets, query.period)),
+            )
+        )
     return DeliveriesReport(query, buckets, tuple(rows))
 
 
@@ -75,25 +78,33 @@ def customers_report(session: Session, query: ReportQuery) -> CustomersReport:
     buckets = period_buckets(query.start, query.end, query.period)
     rows = []
     for branch in _branches(session, query.branch_ids):
-        by_status = dict(session.execute(
-            in_branch(select(Customer.status, func.count(Customer.id)), Customer, branch.id).group_by(Customer.status)
-        ).all())
+        by_status = dict(
+            session.execute(
+                in_branch(select(Customer.status, func.count(Customer.id)), Customer, branch.id).group_by(
+                    Customer.status
+                )
+            ).all()
+        )
         joined = session.execute(
             in_branch(select(Customer.joined_on, func.count(Customer.id)), Customer, branch.id)
-            .where(Customer.joined_on.between(query.start, query.end)).group_by(Customer.joined_on)
+            .where(Customer.joined_on.between(query.start, query.end))
+            .group_by(Customer.joined_on)
         ).all()
         left = session.execute(
             in_branch(select(Customer.ended_on, func.count(Customer.id)), Customer, branch.id)
-            .where(Customer.ended_on.between(query.start, query.end)).group_by(Customer.ended_on)
+            .where(Customer.ended_on.between(query.start, query.end))
+            .group_by(Customer.ended_on)
         ).all()
-        rows.append(BranchCustomers(
-            branch=branch,
-            active=by_status.get(CustomerStatus.ACTIVE, 0),
-            paused=by_status.get(CustomerStatus.PAUSED, 0),
-            ended=by_status.get(CustomerStatus.ENDED, 0),
-            joined=tuple(bucket_counts(joined, buckets, query.period)),
-            left=tuple(bucket_counts(left, buckets, query.period)),
-        ))
+        rows.append(
+            BranchCustomers(
+                branch=branch,
+                active=by_status.get(CustomerStatus.ACTIVE, 0),
+                paused=by_status.get(CustomerStatus.PAUSED, 0),
+                ended=by_status.get(CustomerStatus.ENDED, 0),
+                joined=tuple(bucket_counts(joined, buckets, query.period)),
+                left=tuple(bucket_counts(left, buckets, query.period)),
+            )
+        )
     return CustomersReport(query, buckets, tuple(rows))
 
 
@@ -105,10 +116,12 @@ def hours_value_pence(hours: Decimal, hour_value_pence: int) -> int:
 def _published_seats(branch_id: int, start: date, end: date, *columns: Any) -> Select[Any]:
     """Seats filled on the branch's published rotas between two dates, selecting `columns`."""
     return in_branch(
-        select(*columns).select_from(RotaAssignment)
+        select(*columns)
+        .select_from(RotaAssignment)
         .join(RotaSlot, RotaAssignment.slot_id == RotaSlot.id)
         .join(Rota, RotaSlot.rota_id == Rota.id),
-        Rota, branch_id,
+        Rota,
+        branch_id,
     ).where(Rota.status == RotaStatus.PUBLISHED, RotaSlot.date.between(start, end))
 
 
@@ -119,12 +132,24 @@ def volunteer_hours_report(session: Session, query: ReportQuery) -> VolunteerHou
     rows = []
     for branch in _branches(session, query.branch_ids):
         seats = session.execute(
-            _published_seats(branch.id, query.start, query.end, RotaSlot.date, RotaSlot.part_of_day, RotaSlot.kind,
-                             func.count(RotaAssignment.id))
-            .group_by(RotaSlot.date, RotaSlot.part_of_day, RotaSlot.kind)
+            _published_seats(
+                branch.id,
+                query.start,
+                query.end,
+                RotaSlot.date,
+                RotaSlot.part_of_day,
+                RotaSlot.kind,
+                func.count(RotaAssignment.id),
+            ).group_by(RotaSlot.date, RotaSlot.part_of_day, RotaSlot.kind)
         ).all()
-        volunteers = session.scalar(_published_seats(
-            branch.id, query.start, query.end, func.count(func.distinct(RotaAssignment.volunteer_id)))) or 0
+        volunteers = (
+            session.scalar(
+                _published_seats(
+                    branch.id, query.start, query.end, func.count(func.distinct(RotaAssignment.volunteer_id))
+                )
+            )
+            or 0
+        )
         index = {bucket.start: position for position, bucket in enumerate(buckets)}
         shifts = [0] * len(buckets)
         hours = [Decimal(0)] * len(buckets)
@@ -137,14 +162,16 @@ def volunteer_hours_report(session: Session, query: ReportQuery) -> VolunteerHou
             shifts[position] += int(count)
             hours[position] += shift_hours
             by_kind[kind] += shift_hours
-        rows.append(BranchVolunteerHours(
-            branch=branch,
-            shifts=tuple(shifts),
-            hours=tuple(hours),
-            value_pence=tuple(hours_value_pence(amount, query.hour_value_pence) for amount in hours),
-            hours_by_kind=tuple(by_kind.items()),
-            volunteers=int(volunteers),
-        ))
+        rows.append(
+            BranchVolunteerHours(
+                branch=branch,
+                shifts=tuple(shifts),
+                hours=tuple(hours),
+                value_pence=tuple(hours_value_pence(amount, query.hour_value_pence) for amount in hours),
+                hours_by_kind=tuple(by_kind.items()),
+                volunteers=int(volunteers),
+            )
+        )
     return VolunteerHoursReport(query, buckets, tuple(rows))
 
 
@@ -156,14 +183,18 @@ def charges_report(session: Session, query: ReportQuery) -> ChargesReport:
     for branch in _branches(session, query.branch_ids):
         paid = Order.amount_received_pence > 0
         figures = session.execute(
-            in_branch(select(
-                Order.delivery_date,
-                Order.payment_method_received,
-                func.sum(case((paid, 1), else_=0)),
-                func.sum(case((paid, 0), else_=1)),
-                func.sum(case((paid, Order.delivery_charge_pence), else_=0)),
-                func.sum(case((paid, Order.amount_received_pence), else_=0)),
-            ), Order, branch.id)
+            in_branch(
+                select(
+                    Order.delivery_date,
+                    Order.payment_method_received,
+                    func.sum(case((paid, 1), else_=0)),
+                    func.sum(case((paid, 0), else_=1)),
+                    func.sum(case((paid, Order.delivery_charge_pence), else_=0)),
+                    func.sum(case((paid, Order.amount_received_pence), else_=0)),
+                ),
+                Order,
+                branch.id,
+            )
             .where(Order.status == OrderStatus.DELIVERED, Order.delivery_date.between(query.start, query.end))
             .group_by(Order.delivery_date, Order.payment_method_received)
         ).all()
@@ -171,13 +202,15 @@ def charges_report(session: Session, query: ReportQuery) -> ChargesReport:
             method: bucket_counts([(row[0], row[5]) for row in figures if row[1] is method], buckets, query.period)
             for method in PaymentMethod
         }
-        rows.append(BranchCharges(
-            branch=branch,
-            paid_deliveries=tuple(bucket_counts([(row[0], row[2]) for row in figures], buckets, query.period)),
-            unpaid_deliveries=tuple(bucket_counts([(row[0], row[3]) for row in figures], buckets, query.period)),
-            charges_pence=tuple(bucket_counts([(row[0], row[4]) for row in figures], buckets, query.period)),
-            received_pence=tuple((method, tuple(amounts)) for method, amounts in received.items()),
-        ))
+        rows.append(
+            BranchCharges(
+                branch=branch,
+                paid_deliveries=tuple(bucket_counts([(row[0], row[2]) for row in figures], buckets, query.period)),
+                unpaid_deliveries=tuple(bucket_counts([(row[0], row[3]) for row in figures], buckets, query.period)),
+                charges_pence=tuple(bucket_counts([(row[0], row[4]) for row in figures], buckets, query.period)),
+                received_pence=tuple((method, tuple(amounts)) for method, amounts in received.items()),
+            )
+        )
     return ChargesReport(query, buckets, tuple(rows))
 
 

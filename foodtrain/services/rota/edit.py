@@ -1,5 +1,6 @@
 """Hand edits of a rota (set a slot's seats, swap two people), each checked with the library's
 independent checker: a change may not break a hard rule the rota did not already break."""
+
 from __future__ import annotations
 
 
@@ -19,8 +20,15 @@ from foodtrain.services.errors import NotFoundError, ValidationError
 from foodtrain.services.people import get_in_branch
 from foodtrain.services.rota.labels import KIND_LABELS, ROLE_LABELS, RULE_TEXT
 from foodtrain.services.rota.store import (
-    StaleRotaError, check_rota_version, commit_or_stale, load_rota, new_rota_version, plausible_id, problem_for,
-    refresh_scores, slot_label,
+    StaleRotaError,
+    check_rota_version,
+    commit_or_stale,
+    load_rota,
+    new_rota_version,
+    plausible_id,
+    problem_for,
+    refresh_scores,
+    slot_label,
 )
 from foodtrain.services.rota.views import SlotView, slot_view
 from foodtrain.services.rota_problem import (
@@ -33,6 +41,7 @@ from foodtrain.services.rota_problem import (
     library_assignments,
     volunteer_key,
 )
+
 
 def _violation_keys(violations: Sequence[rota.Violation]) -> set[tuple[str, str, str]]:
     return {(v.rule, v.slot_id, v.volunteer_id) for v in violations}
@@ -70,8 +79,16 @@ class Seat:
     volunteer_id: int | None
 
 
-def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, list[Seat]], *, actor: Actor,
-                     kind: RotaChangeKind, note: str, field_for_error: str = "__all__") -> list[RotaChange]:
+def _apply_and_check(
+    session: Session,
+    rota_row: Rota,
+    new_by_slot: dict[int, list[Seat]],
+    *,
+    actor: Actor,
+    kind: RotaChangeKind,
+    note: str,
+    field_for_error: str = "__all__",
+) -> list[RotaChange]:
     """Replace the seats of the given slots, refuse if that breaks a hard rule the rota did not
     already break, log each changed seat, refresh the scores. Caller commits."""
     data = problem_for(session, rota_row)
@@ -82,15 +99,22 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
     for slot_id, seats in new_by_slot.items():
         for seat in seats:
             if seat.volunteer_id is not None:
-                after.append(rota.Assignment(slots[slot_id].key, ROLE_TO_LIBRARY[seat.role],
-                                             volunteer_key(seat.volunteer_id)))
+                after.append(
+                    rota.Assignment(slots[slot_id].key, ROLE_TO_LIBRARY[seat.role], volunteer_key(seat.volunteer_id))
+                )
     old_keys = _violation_keys(rota.check(data.problem, before))
-    new_violations = list({(v.rule, v.slot_id, v.volunteer_id): v for v in rota.check(data.problem, after)
-                           if (v.rule, v.slot_id, v.volunteer_id) not in old_keys}.values())
+    new_violations = list(
+        {
+            (v.rule, v.slot_id, v.volunteer_id): v
+            for v in rota.check(data.problem, after)
+            if (v.rule, v.slot_id, v.volunteer_id) not in old_keys
+        }.values()
+    )
     if new_violations:
         labels = {slot.key: slot_label(slot) for slot in rota_row.slots}
-        raise ValidationError({field_for_error: " ".join(dict.fromkeys(
-            _explain_violation(v, data, labels) for v in new_violations[:3]))})
+        raise ValidationError(
+            {field_for_error: " ".join(dict.fromkeys(_explain_violation(v, data, labels) for v in new_violations[:3]))}
+        )
     changes: list[RotaChange] = []
     for slot_id, seats in new_by_slot.items():
         slot = slots[slot_id]
@@ -105,9 +129,18 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
             gone = [v for v in old[role] if v not in new[role]]
             came = [v for v in new[role] if v not in old[role]]
             for index in range(max(len(gone), len(came))):
-                changes.append(RotaChange(kind=kind, user_id=actor.user_id, slot_id=slot.id, slot_label=slot_label(slot),
-                                          role=role, old_volunteer_id=gone[index] if index < len(gone) else None,
-                                          new_volunteer_id=came[index] if index < len(came) else None, note=note))
+                changes.append(
+                    RotaChange(
+                        kind=kind,
+                        user_id=actor.user_id,
+                        slot_id=slot.id,
+                        slot_label=slot_label(slot),
+                        role=role,
+                        old_volunteer_id=gone[index] if index < len(gone) else None,
+                        new_volunteer_id=came[index] if index < len(came) else None,
+                        note=note,
+                    )
+                )
         slot.assignments = [a for a in slot.assignments if a.volunteer_id in new[a.role]]
         present = {(a.role, a.volunteer_id) for a in slot.assignments}
         try:
@@ -127,8 +160,9 @@ def _apply_and_check(session: Session, rota_row: Rota, new_by_slot: dict[int, li
 
 
 def _current_seats(slot: RotaSlot) -> list[Seat]:
-    return sorted((Seat(a.role, a.volunteer_id) for a in slot.assignments),
-                  key=lambda s: (s.role.value, s.volunteer_id or 0))
+    return sorted(
+        (Seat(a.role, a.volunteer_id) for a in slot.assignments), key=lambda s: (s.role.value, s.volunteer_id or 0)
+    )
 
 
 @dataclass(frozen=True)
@@ -157,8 +191,10 @@ def _volunteer_choices(session: Session, branch_id: int, month: date) -> list[Vo
     for volunteer in volunteers_for_month(session, branch_id, month):
         library = set()
         for role, names in (
-            (RotaRole.DRIVER, {"driver"}), (RotaRole.MATE, {"delivery_mate"}),
-            (RotaRole.COLLECTOR, {"driver", "delivery_mate"}), (RotaRole.SHOPPER, {"shopper"}),
+            (RotaRole.DRIVER, {"driver"}),
+            (RotaRole.MATE, {"delivery_mate"}),
+            (RotaRole.COLLECTOR, {"driver", "delivery_mate"}),
+            (RotaRole.SHOPPER, {"shopper"}),
             (RotaRole.OFFICE, {"office"}),
         ):
             if {r.value for r in volunteer.role_values} & names:
@@ -183,13 +219,18 @@ def get_slot_editor(session: Session, branch_id: int, rota_id: int, slot_id: int
         if other.id == slot.id:
             continue
         for assignment in other.assignments:
-            targets.append((assignment.id, f"{slot_label(other)} · {ROLE_LABELS[assignment.role]}: "
-                                           f"{assignment.volunteer.full_name}"))
+            targets.append(
+                (
+                    assignment.id,
+                    f"{slot_label(other)} · {ROLE_LABELS[assignment.role]}: {assignment.volunteer.full_name}",
+                )
+            )
     return SlotEditor(rota_row.id, rota_row.version, rota_row.month, slot_view(slot), choices, targets, fits)
 
 
-def _who_fits(session: Session, rota_row: Rota, slot: RotaSlot,
-              choices: dict[RotaRole, list[VolunteerChoice]]) -> dict[RotaRole, frozenset[int]]:
+def _who_fits(
+    session: Session, rota_row: Rota, slot: RotaSlot, choices: dict[RotaRole, list[VolunteerChoice]]
+) -> dict[RotaRole, frozenset[int]]:
     """Per role of the slot, who could take a seat there without breaking a hard rule themselves
     (available, approved, cleared, not busy then, under their weekly maximum, may pair with the others)."""
     data = problem_for(session, rota_row)
@@ -208,16 +249,27 @@ def _who_fits(session: Session, rota_row: Rota, slot: RotaSlot,
             base = others + mates
             trial = [*base, rota.Assignment(slot.key, ROLE_TO_LIBRARY[role], key)]
             before = _violation_keys(rota.check(data.problem, base))
-            new = [v for v in rota.check(data.problem, trial) if (v.rule, v.slot_id, v.volunteer_id) not in before
-                   and v.rule not in ("two_person_teams", "seats")]
+            new = [
+                v
+                for v in rota.check(data.problem, trial)
+                if (v.rule, v.slot_id, v.volunteer_id) not in before and v.rule not in ("two_person_teams", "seats")
+            ]
             if not new:
                 ok.add(choice.id)
         fits[role] = frozenset(ok)
     return fits
 
 
-def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, seats: Sequence[Seat], *,
-                expected_version: int | None, actor: Actor) -> int:
+def update_slot(
+    session: Session,
+    branch_id: int,
+    rota_id: int,
+    slot_id: int,
+    seats: Sequence[Seat],
+    *,
+    expected_version: int | None,
+    actor: Actor,
+) -> int:
     """Set who sits in each seat of a slot (the hard rules are checked); returns how many seats changed.
 
     A ``Seat(RotaRole.SHADOW, id or None)`` among ``seats`` sets or clears the slot's shadow seat, checked by the
@@ -237,8 +289,10 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
     shadow_chosen = bool(asked_shadow) and [s for s in asked_shadow if s.volunteer_id is not None] != shadowing
     if shadow_chosen:
         shadowing = [s for s in asked_shadow if s.volunteer_id is not None]
-    wanted = sorted([*(s for s in seats if s.volunteer_id is not None and s.role is not RotaRole.SHADOW), *shadowing],
-                    key=lambda s: (s.role.value, s.volunteer_id or 0))
+    wanted = sorted(
+        [*(s for s in seats if s.volunteer_id is not None and s.role is not RotaRole.SHADOW), *shadowing],
+        key=lambda s: (s.role.value, s.volunteer_id or 0),
+    )
     if wanted == _current_seats(slot):
         return 0
     check_rota_version(rota_row, expected_version)
@@ -265,23 +319,45 @@ def update_slot(session: Session, branch_id: int, rota_id: int, slot_id: int, se
     if errors:
         raise ValidationError(errors)
     try:
-        changes = _apply_and_check(session, rota_row, {slot.id: list(wanted)}, actor=actor,
-                                   kind=RotaChangeKind.EDIT, note="edited by hand")
+        changes = _apply_and_check(
+            session, rota_row, {slot.id: list(wanted)}, actor=actor, kind=RotaChangeKind.EDIT, note="edited by hand"
+        )
     except ValidationError:
         if not shadowing or shadow_chosen:  # a shadow the coordinator chose is refused with the rule it breaks
             raise
         # the new seats leave the shadowing trainee without an experienced team: they come off too (if the
         # seats break a rule of their own, this raises that rule's message)
-        changes = _apply_and_check(session, rota_row, {slot.id: [s for s in wanted if s.role is not RotaRole.SHADOW]},
-                                   actor=actor, kind=RotaChangeKind.EDIT, note="edited by hand")
-    record_event(session, actor=actor, action="rota.edit", entity_type="rota", entity_id=rota_row.id,
-                 branch_id=branch_id, detail=f"slot={slot.key} changes={len(changes)}")
+        changes = _apply_and_check(
+            session,
+            rota_row,
+            {slot.id: [s for s in wanted if s.role is not RotaRole.SHADOW]},
+            actor=actor,
+            kind=RotaChangeKind.EDIT,
+            note="edited by hand",
+        )
+    record_event(
+        session,
+        actor=actor,
+        action="rota.edit",
+        entity_type="rota",
+        entity_id=rota_row.id,
+        branch_id=branch_id,
+        detail=f"slot={slot.key} changes={len(changes)}",
+    )
     commit_or_stale(session)
     return len(changes)
 
 
-def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_id: int, other_assignment_id: int, *,
-                     expected_version: int | None, actor: Actor) -> None:
+def swap_assignments(
+    session: Session,
+    branch_id: int,
+    rota_id: int,
+    assignment_id: int,
+    other_assignment_id: int,
+    *,
+    expected_version: int | None,
+    actor: Actor,
+) -> None:
     """Swap two people between their seats (each keeps the other's role); hard rules are checked."""
     rota_row = load_rota(session, branch_id, rota_id, for_change=True)
     found = {a.id: (slot, a) for slot in rota_row.slots for a in slot.assignments}
@@ -301,8 +377,22 @@ def swap_assignments(session: Session, branch_id: int, rota_id: int, assignment_
         ids = [seat.volunteer_id for seat in seats]
         if len(ids) != len(set(ids)):
             raise ValidationError({"other_assignment_id": f"That would put someone twice on {slot_label(slot)}."})
-    _apply_and_check(session, rota_row, {slot_a.id: seats_a, slot_b.id: seats_b}, actor=actor,
-                     kind=RotaChangeKind.EDIT, note="swapped by hand", field_for_error="other_assignment_id")
-    record_event(session, actor=actor, action="rota.swap", entity_type="rota", entity_id=rota_row.id,
-                 branch_id=branch_id, detail=f"slots={slot_a.key},{slot_b.key}")
+    _apply_and_check(
+        session,
+        rota_row,
+        {slot_a.id: seats_a, slot_b.id: seats_b},
+        actor=actor,
+        kind=RotaChangeKind.EDIT,
+        note="swapped by hand",
+        field_for_error="other_assignment_id",
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="rota.swap",
+        entity_type="rota",
+        entity_id=rota_row.id,
+        branch_id=branch_id,
+        detail=f"slots={slot_a.key},{slot_b.key}",
+    )
     commit_or_stale(session)

@@ -1,20 +1,32 @@
 """The words the rota pages use: one label per role, kind of slot and part of day, the times of a
 part of day, and one sentence per hard rule of the rota library (``rota.checker``)."""
+
 from __future__ import annotations
-
-
 
 
 from foodtrain.models import PartOfDay, RotaRole, SlotKind
 
-ROLE_LABELS = {RotaRole.DRIVER: "Driver", RotaRole.MATE: "Delivery mate", RotaRole.COLLECTOR: "List collector",
-               RotaRole.SHOPPER: "Shopper", RotaRole.OFFICE: "Office", RotaRole.SHADOW: "Shadowing"}
-KIND_LABELS = {SlotKind.DELIVERY: "Delivery", SlotKind.LIST_COLLECTION: "List collection",
-               SlotKind.SHOPPING: "Shopping", SlotKind.OFFICE: "Office"}
+ROLE_LABELS = {
+    RotaRole.DRIVER: "Driver",
+    RotaRole.MATE: "Delivery mate",
+    RotaRole.COLLECTOR: "List collector",
+    RotaRole.SHOPPER: "Shopper",
+    RotaRole.OFFICE: "Office",
+    RotaRole.SHADOW: "Shadowing",
+}
+KIND_LABELS = {
+    SlotKind.DELIVERY: "Delivery",
+    SlotKind.LIST_COLLECTION: "List collection",
+    SlotKind.SHOPPING: "Shopping",
+    SlotKind.OFFICE: "Office",
+}
 PART_LABELS = {PartOfDay.MORNING: "morning", PartOfDay.AFTERNOON: "afternoon", PartOfDay.WHOLE_DAY: "all day"}
 # Times shown on personal rotas and in calendar files.
-PART_TIMES = {PartOfDay.MORNING: ((9, 0), (12, 30)), PartOfDay.AFTERNOON: ((13, 0), (16, 30)),
-              PartOfDay.WHOLE_DAY: ((9, 0), (16, 30))}
+PART_TIMES = {
+    PartOfDay.MORNING: ((9, 0), (12, 30)),
+    PartOfDay.AFTERNOON: ((13, 0), (16, 30)),
+    PartOfDay.WHOLE_DAY: ((9, 0), (16, 30)),
+}
 RULE_TEXT = {
     "known_ids": "only people and slots of this rota",
     "role_fits_slot": "the role must fit the kind of slot",

@@ -12,6 +12,7 @@ automatic count). When the count reaches 0 the trainee may take a seat of their 
 Callers trigger the count before they show or use the number: the generation job, publishing, the volunteer
 pages and the command `flask rota count-shadow-shifts` (for a nightly run). Calling it again changes nothing.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,11 +34,19 @@ def count_shadow_shifts_done(session: Session, branch_id: int, today: date) -> i
     how many were counted (0 when another request counted them at the same moment)."""
     rows = session.execute(
         select(RotaAssignment.volunteer_id, RotaSlot, Rota.published_at)
-        .join(RotaSlot, RotaAssignment.slot_id == RotaSlot.id).join(Rota, RotaSlot.rota_id == Rota.id)
-        .where(Rota.branch_id == branch_id, Rota.status == RotaStatus.PUBLISHED,
-               RotaAssignment.role == RotaRole.SHADOW, RotaSlot.date < today)
-        .where(~exists().where(ShadowShift.volunteer_id == RotaAssignment.volunteer_id,
-                               ShadowShift.shift_date == RotaSlot.date))
+        .join(RotaSlot, RotaAssignment.slot_id == RotaSlot.id)
+        .join(Rota, RotaSlot.rota_id == Rota.id)
+        .where(
+            Rota.branch_id == branch_id,
+            Rota.status == RotaStatus.PUBLISHED,
+            RotaAssignment.role == RotaRole.SHADOW,
+            RotaSlot.date < today,
+        )
+        .where(
+            ~exists().where(
+                ShadowShift.volunteer_id == RotaAssignment.volunteer_id, ShadowShift.shift_date == RotaSlot.date
+            )
+        )
         .order_by(RotaSlot.date, RotaSlot.id)
     ).all()
     counted: set[tuple[int, date]] = set()
@@ -49,9 +58,15 @@ def count_shadow_shifts_done(session: Session, branch_id: int, today: date) -> i
         assert volunteer is not None
         session.add(ShadowShift(volunteer_id=volunteer_id, shift_date=slot.date, slot_label=slot_label(slot)))
         volunteer.shadow_shifts_remaining = max(0, volunteer.shadow_shifts_remaining - 1)
-        record_event(session, actor=SYSTEM, action="rota.shadow_shift_done", entity_type="volunteer",
-                     entity_id=volunteer_id, branch_id=branch_id,
-                     detail=f"date={slot.date} slot={slot.key} remaining={volunteer.shadow_shifts_remaining}")
+        record_event(
+            session,
+            actor=SYSTEM,
+            action="rota.shadow_shift_done",
+            entity_type="volunteer",
+            entity_id=volunteer_id,
+            branch_id=branch_id,
+            detail=f"date={slot.date} slot={slot.key} remaining={volunteer.shadow_shifts_remaining}",
+        )
     if not counted:
         return 0
     try:
@@ -62,8 +77,9 @@ def count_shadow_shifts_done(session: Session, branch_id: int, today: date) -> i
     return len(counted)
 
 
-def mark_shadow_shift_missed(session: Session, branch_id: int, rota_id: int, slot_id: int, *, missed: bool,
-                             today: date, actor: Actor) -> bool:
+def mark_shadow_shift_missed(
+    session: Session, branch_id: int, rota_id: int, slot_id: int, *, missed: bool, today: date, actor: Actor
+) -> bool:
     """The trainee shadowing on the slot did not come (``missed``), or did after all: a missed shift does not
     count (a counted one is given back); unmarked, it counts as done again. Returns False when nothing changes."""
     rota_row = load_rota(session, branch_id, rota_id)
@@ -79,14 +95,16 @@ def mark_shadow_shift_missed(session: Session, branch_id: int, rota_id: int, slo
         raise ValidationError({"__all__": "Only a shift that has happened can be marked missed."})
     volunteer = session.get(Volunteer, trainee_id)
     assert volunteer is not None
-    row = session.scalar(select(ShadowShift).where(ShadowShift.volunteer_id == trainee_id,
-                                                   ShadowShift.shift_date == slot.date))
+    row = session.scalar(
+        select(ShadowShift).where(ShadowShift.volunteer_id == trainee_id, ShadowShift.shift_date == slot.date)
+    )
     if missed:
         if row is not None and row.missed:
             return False
         if row is None:
-            session.add(ShadowShift(volunteer_id=trainee_id, shift_date=slot.date, slot_label=slot_label(slot),
-                                    missed=True))
+            session.add(
+                ShadowShift(volunteer_id=trainee_id, shift_date=slot.date, slot_label=slot_label(slot), missed=True)
+            )
         else:
             row.missed = True
             volunteer.shadow_shifts_remaining += 1  # it was counted: give it back
@@ -94,9 +112,15 @@ def mark_shadow_shift_missed(session: Session, branch_id: int, rota_id: int, slo
         if row is None or not row.missed:
             return False
         session.delete(row)  # the count below counts it again (if the day has passed)
-    record_event(session, actor=actor, action="rota.shadow_shift_missed" if missed else "rota.shadow_shift_not_missed",
-                 entity_type="volunteer", entity_id=trainee_id, branch_id=branch_id,
-                 detail=f"date={slot.date} slot={slot.key} remaining={volunteer.shadow_shifts_remaining}")
+    record_event(
+        session,
+        actor=actor,
+        action="rota.shadow_shift_missed" if missed else "rota.shadow_shift_not_missed",
+        entity_type="volunteer",
+        entity_id=trainee_id,
+        branch_id=branch_id,
+        detail=f"date={slot.date} slot={slot.key} remaining={volunteer.shadow_shifts_remaining}",
+    )
     session.commit()
     count_shadow_shifts_done(session, branch_id, today)
     return True
@@ -104,5 +128,8 @@ def mark_shadow_shift_missed(session: Session, branch_id: int, rota_id: int, slo
 
 def shadow_shift_missed(session: Session, volunteer_id: int, day: date) -> bool:
     """Whether the trainee's shadow shift on ``day`` is marked missed (for the slot's edit page)."""
-    return bool(session.scalar(select(ShadowShift.missed).where(ShadowShift.volunteer_id == volunteer_id,
-                                                                ShadowShift.shift_date == day)))
+    return bool(
+        session.scalar(
+            select(ShadowShift.missed).where(ShadowShift.volunteer_id == volunteer_id, ShadowShift.shift_date == day)
+        )
+    )

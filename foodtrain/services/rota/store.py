@@ -1,5 +1,6 @@
 """Loading and saving a stored rota: one rota of a branch (locked for a change), the library problem of
 its month, its scores after a change, and the commit that turns a lost race into "changed by someone else"."""
+
 from __future__ import annotations
 
 
@@ -18,6 +19,7 @@ from foodtrain.services.errors import NotFoundError, StaleRecordError, check_ver
 from foodtrain.services.people import in_branch
 from foodtrain.services.rota.labels import PART_LABELS
 from foodtrain.services.rota_problem import ProblemData, build_problem, humanise
+
 
 class StaleRotaError(StaleRecordError):
     """The rota changed since the form was loaded."""

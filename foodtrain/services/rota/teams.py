@@ -1,5 +1,6 @@
 """Who takes which van out on a day of the PUBLISHED rota: the teams the route planner and the round
 pages show (driver, mate and a shadowing trainee as a third person)."""
+
 from __future__ import annotations
 
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodtrain.models import Rota, RotaAssignment, RotaRole, RotaSlot, RotaStatus, SlotKind
+
 
 @dataclass(frozen=True)
 class VanTeam:
@@ -32,8 +34,9 @@ def month_start(day: date) -> date:
 def published_rota_id(session: Session, branch_id: int, month: date) -> int | None:
     """The id of the branch's published rota for the month of ``month``, or None."""
     return session.scalar(
-        select(Rota.id).where(Rota.branch_id == branch_id, Rota.published_month == month_start(month),
-                              Rota.status == RotaStatus.PUBLISHED)
+        select(Rota.id).where(
+            Rota.branch_id == branch_id, Rota.published_month == month_start(month), Rota.status == RotaStatus.PUBLISHED
+        )
     )
 
 
@@ -53,15 +56,17 @@ def teams_for_date(session: Session, branch_id: int, day: date) -> list[VanTeam]
         driver, mate = by_role.get(RotaRole.DRIVER), by_role.get(RotaRole.MATE)
         shadow = by_role.get(RotaRole.SHADOW)
         van = slot.van
-        teams.append(VanTeam(
-            van_id=van.id if van else 0,
-            van_name=van.name if van else slot.resource,
-            driver_volunteer_id=driver.id if driver else None,
-            driver_name=driver.full_name if driver else "",
-            mate_volunteer_id=mate.id if mate else None,
-            mate_name=mate.full_name if mate else "",
-            shadow_volunteer_id=shadow.id if shadow else None,
-            shadow_name=shadow.full_name if shadow else "",
-        ))
+        teams.append(
+            VanTeam(
+                van_id=van.id if van else 0,
+                van_name=van.name if van else slot.resource,
+                driver_volunteer_id=driver.id if driver else None,
+                driver_name=driver.full_name if driver else "",
+                mate_volunteer_id=mate.id if mate else None,
+                mate_name=mate.full_name if mate else "",
+                shadow_volunteer_id=shadow.id if shadow else None,
+                shadow_name=shadow.full_name if shadow else "",
+            )
+        )
     teams.sort(key=lambda team: (team.van_name, team.van_id))
     return teams

@@ -1,5 +1,6 @@
 """What the rota pages show: a month of slots with their seats, shadowing trainees, reasons for empty
 seats and the changes made, and the list of a branch's rotas."""
+
 from __future__ import annotations
 
 
@@ -12,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodtrain.models import (
-    PartOfDay, Rota, RotaAssignment, RotaChangeKind, RotaRole, RotaSlot, RotaStatus, SlotKind, Volunteer,
+    PartOfDay,
+    Rota,
+    RotaAssignment,
+    RotaChangeKind,
+    RotaRole,
+    RotaSlot,
+    RotaStatus,
+    SlotKind,
+    Volunteer,
 )
 from foodtrain.services.closures import closed_notice
 from foodtrain.services.people import in_branch
@@ -20,6 +29,7 @@ from foodtrain.wording import search_outcome
 from foodtrain.services.rota.labels import KIND_LABELS, PART_LABELS, ROLE_LABELS
 from foodtrain.services.rota.store import load_rota
 from foodtrain.services.rota_problem import ROLES_FOR_KIND, OutOfWork, out_of_work
+
 
 @dataclass(frozen=True)
 class SeatView:
@@ -76,7 +86,7 @@ class DayView:
 
     @property
     def closed_notice(self) -> str:
-        """"Branch closed: <reason>" for a day the branch closed, else ""."""
+        """ "Branch closed: <reason>" for a day the branch closed, else ""."""
         return closed_notice(self.closed_reason) if self.closed_reason else ""
 
     @property
@@ -213,7 +223,7 @@ class RotaView:
             cells.append((current, days.get(current)))
             current += timedelta(days=1)
         cells += [(None, None)] * (-len(cells) % 7)
-        return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+        return [cells[i : i + 7] for i in range(0, len(cells), 7)]
 
     @property
     def weeks(self) -> list[list[DayView]]:
@@ -245,13 +255,26 @@ def _seat_views(slot: RotaSlot) -> tuple[SeatView, ...]:
 
 
 def _shadow_views(slot: RotaSlot) -> tuple[SeatView, ...]:
-    return tuple(SeatView(RotaRole.SHADOW, a.id, a.volunteer_id, a.volunteer.full_name) for a in slot.assignments
-                 if a.role is RotaRole.SHADOW)
+    return tuple(
+        SeatView(RotaRole.SHADOW, a.id, a.volunteer_id, a.volunteer.full_name)
+        for a in slot.assignments
+        if a.role is RotaRole.SHADOW
+    )
 
 
 def slot_view(slot: RotaSlot, off_reason: str = "") -> SlotView:
-    return SlotView(slot.id, slot.key, slot.date, slot.part_of_day, slot.kind, slot.resource, _seat_views(slot),
-                    slot.unfilled_reason, _shadow_views(slot), off_reason)
+    return SlotView(
+        slot.id,
+        slot.key,
+        slot.date,
+        slot.part_of_day,
+        slot.kind,
+        slot.resource,
+        _seat_views(slot),
+        slot.unfilled_reason,
+        _shadow_views(slot),
+        off_reason,
+    )
 
 
 def _name(volunteer: Volunteer | None) -> str:
@@ -270,24 +293,36 @@ def rota_view(rota_row: Rota, out: OutOfWork | None = None) -> RotaView:
     days = []
     for day in sorted(by_day):
         slots = sorted(by_day[day], key=lambda s: (order[s.kind], s.resource, s.id))
-        days.append(DayView(
-            day,
-            tuple(s for s in slots if s.kind is SlotKind.DELIVERY),
-            tuple(s for s in slots if s.kind is SlotKind.LIST_COLLECTION),
-            tuple(s for s in slots if s.kind is SlotKind.SHOPPING),
-            tuple(s for s in slots if s.kind is SlotKind.OFFICE),
-            closed.get(day, ""),
-        ))
+        days.append(
+            DayView(
+                day,
+                tuple(s for s in slots if s.kind is SlotKind.DELIVERY),
+                tuple(s for s in slots if s.kind is SlotKind.LIST_COLLECTION),
+                tuple(s for s in slots if s.kind is SlotKind.SHOPPING),
+                tuple(s for s in slots if s.kind is SlotKind.OFFICE),
+                closed.get(day, ""),
+            )
+        )
     changes = tuple(
         ChangeView(c.changed_at, c.kind, c.slot_label, c.role, _name(c.old_volunteer), _name(c.new_volunteer), c.note)
         for c in sorted(rota_row.changes, key=lambda c: c.id, reverse=True)
     )
     return RotaView(
-        id=rota_row.id, branch_id=rota_row.branch_id, month=rota_row.month, status=rota_row.status,
-        version=rota_row.version, created_at=rota_row.created_at, published_at=rota_row.published_at,
-        solver_status=rota_row.solver_status, objective=rota_row.objective, best_bound=rota_row.best_bound,
-        solve_time_s=rota_row.solve_time_s, objective_by_rule=json.loads(rota_row.objective_json or "{}"),
-        days=tuple(days), changes=changes, branch_name=rota_row.branch.name,
+        id=rota_row.id,
+        branch_id=rota_row.branch_id,
+        month=rota_row.month,
+        status=rota_row.status,
+        version=rota_row.version,
+        created_at=rota_row.created_at,
+        published_at=rota_row.published_at,
+        solver_status=rota_row.solver_status,
+        objective=rota_row.objective,
+        best_bound=rota_row.best_bound,
+        solve_time_s=rota_row.solve_time_s,
+        objective_by_rule=json.loads(rota_row.objective_json or "{}"),
+        days=tuple(days),
+        changes=changes,
+        branch_name=rota_row.branch.name,
     )
 
 
@@ -301,15 +336,26 @@ def get_rota(session: Session, branch_id: int, rota_id: int) -> RotaView:
 def list_rotas(session: Session, branch_id: int) -> list[RotaSummary]:
     """The branch's rotas, newest month first, with how many seats are filled."""
     rotas = session.scalars(
-        in_branch(select(Rota), Rota, branch_id).order_by(Rota.month.desc(), Rota.id.desc())
+        in_branch(select(Rota), Rota, branch_id)
+        .order_by(Rota.month.desc(), Rota.id.desc())
         .options(selectinload(Rota.slots).selectinload(RotaSlot.assignments))
     ).all()
     out = []
     for row in rotas:
         seats = sum(len(_seat_views_count(slot)) for slot in row.slots)
         filled = sum(1 for slot in row.slots for a in slot.assignments if a.role is not RotaRole.SHADOW)
-        out.append(RotaSummary(row.id, row.month, row.status, row.created_at, row.published_at, row.solver_status,
-                               seats, min(filled, seats)))
+        out.append(
+            RotaSummary(
+                row.id,
+                row.month,
+                row.status,
+                row.created_at,
+                row.published_at,
+                row.solver_status,
+                seats,
+                min(filled, seats),
+            )
+        )
     return out
 
 
