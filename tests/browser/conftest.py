@@ -69,7 +69,7 @@ def live_server(demo_app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser_page(live_server: str) -> Iterator:  # type: ignore[type-arg]
+def browser_page(live_server: str) -> Iterator:  # type: ignore[type-arg]  # Playwright's Page, imported only when the browser tests run
     """A fresh Chromium page (A4-ish desktop viewport) that fails the test on any CSP violation or page error."""
     chromium = _chromium_path()
     if chromium is None:
@@ -96,7 +96,7 @@ def browser_page(live_server: str) -> Iterator:  # type: ignore[type-arg]
             ),
         )
         page.on("pageerror", lambda error: problems.append(str(error)))
-        page.live_server = live_server  # type: ignore[attr-defined]
+        page.live_server = live_server  # type: ignore[attr-defined]  # the live server's address rides on the page for the tests
         yield page
         context.close()
         browser.close()

@@ -57,7 +57,7 @@ class _HelpClock(datetime):
     """datetime with now() pinned to HELP_NOW, for the live server's branch clock (foodtrain.clock)."""
 
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]  # a frozen clock in place of datetime.now, same call shape
         return HELP_NOW.astimezone(tz) if tz is not None else HELP_NOW.replace(tzinfo=None)
 
 

@@ -118,7 +118,7 @@ def test_normalise_rejects_malformed(raw: str) -> None:
 def test_normalise_rejects_non_text(value: object) -> None:
     """Non-string input is reported as an invalid postcode, not a TypeError crash."""
     with pytest.raises(InvalidPostcodeError):
-        normalise_postcode(value)  # type: ignore[arg-type]
+        normalise_postcode(value)  # type: ignore[arg-type]  # wrong types on purpose: the function must refuse them
 
 
 # --- lookups ---------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_location_is_frozen_dataclass_of_floats() -> None:
     assert [f.name for f in dataclasses.fields(loc)] == ["postcode", "latitude", "longitude"]
     assert isinstance(loc.latitude, float) and isinstance(loc.longitude, float)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        loc.latitude = 0.0  # type: ignore[misc]
+        loc.latitude = 0.0  # type: ignore[misc]  # a frozen dataclass on purpose: the write must fail
 
 
 @pytest.mark.parametrize("raw", ["ZE1 9XX", "EH1 9ZZ", "ZE3 9ZZ", "BT1 1AA", "GIR 0AA", "JE2 3AA", "IM1 1AA"])
@@ -187,7 +187,7 @@ def test_lookup_of_malformed_input_raises_invalid() -> None:
     with pytest.raises(InvalidPostcodeError):
         lookup_postcode("not a postcode")
     with pytest.raises(InvalidPostcodeError):
-        lookup_postcode(None)  # type: ignore[arg-type]
+        lookup_postcode(None)  # type: ignore[arg-type]  # None on purpose: the lookup must refuse it
 
 
 def test_dataset_covers_all_gb_and_every_scottish_area() -> None:
@@ -309,7 +309,7 @@ def test_module_is_plain_python() -> None:
 def test_valid_uk_positions_accepted(lat: object, lon: object) -> None:
     """UK positions (numbers or numeric strings) come back as a float pair."""
     result = validate_latitude_longitude(lat, lon)
-    assert result == (float(lat), float(lon))  # type: ignore[arg-type]
+    assert result == (float(lat), float(lon))  # type: ignore[arg-type]  # the CSV cells are numbers here
     assert all(isinstance(v, float) for v in result)
 
 

@@ -178,7 +178,7 @@ def _second_factor_clients(app: Flask) -> dict[str, FlaskClient]:
 
 def _fuzz_clients(app: Flask) -> dict[str, FlaskClient]:
     """Signed-in clients of the demo's users (one per role) and of the users of SECOND_FACTOR_PAGES."""
-    return {**_signed_in_clients(app), **_second_factor_clients(app)}  # type: ignore[dict-item]
+    return {**_signed_in_clients(app), **_second_factor_clients(app)}  # type: ignore[dict-item]  # both give signed-in test clients; the second-factor ones are FlaskClient too
 
 
 def _crawl(
@@ -274,7 +274,7 @@ def send_fuzz(
     """Hypothesis-drawn values in every field of every target but the CSRF token (a prefixed form's too:
     "undo-7-csrf_token"), as the targets' users (`clients`, else the demo's users signed in anew);
     (requests, {"server_errors", "written"})."""
-    users: dict[str, FlaskClient] = clients or _signed_in_clients(app)  # type: ignore[assignment]
+    users: dict[str, FlaskClient] = clients or _signed_in_clients(app)  # type: ignore[assignment]  # the clients mapping is typed loosely by the crawl helpers
     tokens = {actor: csrf_token_from(client.get("/account/").get_data(as_text=True)) for actor, client in users.items()}
     tally: dict[str, list[str]] = {"server_errors": [], "written": []}
     requests = 0

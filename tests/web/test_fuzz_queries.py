@@ -101,7 +101,7 @@ class _ReadNames:
     names: set[str] = set()
 
 
-class RecordingArgs(ImmutableMultiDict):  # type: ignore[type-arg]
+class RecordingArgs(ImmutableMultiDict):  # type: ignore[type-arg]  # werkzeug's MultiDict generics: the recorder takes any keys and values
     """request.args that notes every name a view asks for."""
 
     def __getitem__(self, key):
@@ -176,7 +176,7 @@ def _routes(app: Flask, records: Records, keep: Callable[[str], bool]) -> list[R
             if actor not in clients:
                 clients[actor] = _client_for(app, actor)[0]
             _ReadNames.names = set()
-            clients[actor].get(route.url, query_string=route.base).close()  # type: ignore[attr-defined]
+            clients[actor].get(route.url, query_string=route.base).close()  # type: ignore[attr-defined]  # route.base is set on GET routes only, which these are
             route.names = _ReadNames.names | set(access.query)
             routes.append(route)
     finally:
