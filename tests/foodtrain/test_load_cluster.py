@@ -53,8 +53,8 @@ def test_a_small_cluster_answers_and_leaves_no_process_port_or_folder_after_ctrl
             urls=[*cluster.base_urls, cluster.queue_url, cluster.database_url.replace("+psycopg", "")],
             workdir=cluster.workdir,
         )
-        assert all(_running(pid) for pid in [*seen["pids"], seen["postmaster"]])  # type: ignore[misc]  # seen is filled by the cluster callback: pids are ints
+        assert all(_running(pid) for pid in [*seen["pids"], seen["postmaster"]])  # type: ignore[misc]  # seen, a dict of objects filled above: its pids are ints
         raise KeyboardInterrupt  # as Ctrl+C at the terminal
-    assert not [pid for pid in [*seen["pids"], seen["postmaster"]] if _running(pid)]  # type: ignore[misc]  # seen is filled by the cluster callback: pids are ints
-    assert not [url for url in seen["urls"] if _listening(url)]  # type: ignore[attr-defined]  # seen is filled by the cluster callback: urls are strings
+    assert not [pid for pid in [*seen["pids"], seen["postmaster"]] if _running(pid)]  # type: ignore[misc]  # seen, a dict of objects filled above: its pids are ints
+    assert not [url for url in seen["urls"] if _listening(url)]  # type: ignore[attr-defined]  # seen, a dict of objects filled above: its urls are strings
     assert not Path(str(seen["workdir"])).exists()

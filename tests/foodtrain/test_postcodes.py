@@ -309,7 +309,7 @@ def test_module_is_plain_python() -> None:
 def test_valid_uk_positions_accepted(lat: object, lon: object) -> None:
     """UK positions (numbers or numeric strings) come back as a float pair."""
     result = validate_latitude_longitude(lat, lon)
-    assert result == (float(lat), float(lon))  # type: ignore[arg-type]  # the CSV cells are numbers here
+    assert result == (float(lat), float(lon))  # type: ignore[arg-type]  # lat and lon are numbers or numeric strings (the cases above)
     assert all(isinstance(v, float) for v in result)
 
 

@@ -176,7 +176,7 @@ def _routes(app: Flask, records: Records, keep: Callable[[str], bool]) -> list[R
             if actor not in clients:
                 clients[actor] = _client_for(app, actor)[0]
             _ReadNames.names = set()
-            clients[actor].get(route.url, query_string=route.base).close()  # type: ignore[attr-defined]  # route.base is set on GET routes only, which these are
+            clients[actor].get(route.url, query_string=route.base).close()  # type: ignore[attr-defined]  # route is the loosely typed record built above; the attribute is there at run time
             route.names = _ReadNames.names | set(access.query)
             routes.append(route)
     finally:
