@@ -44,6 +44,11 @@ ROUGH_START_NODES = 300
 #: on day 609, 5 vans at 1,221.8 min this way against 1,348.7 from the ejection search's 5-van plan).
 FEWER_VANS_SHARE = 0.4
 
+#: The one-van-fewer try gives up when PyVRP holds no feasible plan after this share of its time, and the rest
+#: goes on improving the plan it started from (README, round 9: the try failed on most generated days and
+#: took 40 % of the worker's time from driving).
+FEWER_VANS_GIVE_UP_SHARE = 0.4
+
 #: On time-window models where vans count, PyVRP starts from :func:`routing.construct.insertion_routes`
 #: built in at most this share of its time; when it does not finish in time (a large day on a loaded
 #: machine), PyVRP starts as before. A partial plan as the start measured worse: PyVRP's first local search
@@ -223,7 +228,8 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
                feasible_after_s: float | None = None, initial: tuple[tuple[int, ...], ...] | None = None,
                vehicles: list[int] | None = None, fewer_vans_share: float = 0.0,
                construct: bool = True,
-               sequential: Sequence[Variant] = ()) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+               sequential: Sequence[Variant] = (),
+               give_up_after_s: float | None = None) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
 
     None if PyVRP is not installed or cannot take the model exactly. With
@@ -235,7 +241,8 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
     limits the fleet PyVRP may use (it must include every vehicle ``initial`` uses).
     With ``fewer_vans_share`` (models where vans count), the last share of the time tries one van
     fewer: PyVRP's plan without its smallest route, on the vans left, its visits put back by PyVRP's
-    penalised search; that plan comes back if it is feasible, otherwise the first. On days whose
+    penalised search; that plan comes back if it is feasible, otherwise the first. With
+    ``give_up_after_s``, the search ends when it has run that long without a feasible plan. On days whose
     orders are collected at a few shops, the ejection search first takes away the vans it can from the
     start (:data:`START_EJECTION_SHARE`). With ``sequential`` (and ``fewer_vans_share``), on those days the
     start is the better of the regret insertion and these variants of the sequential construction
@@ -282,6 +289,15 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
                 return best_cost < float("inf") and time.monotonic() >= soonest
 
         criteria.append(_Feasible())
+    if give_up_after_s is not None:
+        hopeless = started + give_up_after_s
+
+        class _GiveUp:
+            def __call__(self, best_cost: float) -> bool:
+                # PyVRP's cost of an infeasible best is the largest int64
+                return best_cost >= INT_MAX and time.monotonic() >= hopeless
+
+        criteria.append(_GiveUp())
     stop_when = MultipleCriteria(criteria)
     if construct and initial is None and model.windows is not None and model.minimise_vehicles:
         # regret insertion in a share of the time: a better start than PyVRP's own (seeds 600-699, README)
@@ -356,11 +372,24 @@ def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Cal
         return found
     keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
     fewer = pyvrp_plan(model, left, seed + 1, stop, None, tuple(routes[v] if v in keep else () for v in
-                                                                range(model.num_vehicles)), keep)
+                                                                range(model.num_vehicles)), keep,
+                       give_up_after_s=FEWER_VANS_GIVE_UP_SHARE * left)
     if fewer is not None and fewer[1]:
         log.info("PyVRP engine: %d vans instead of %d", len(keep), len(used))
         return fewer
+    left = time_limit_s - (time.monotonic() - started)
+    if left < 0.3 or (stop is not None and stop()):
+        return found
+    # no feasible plan with a van fewer: the time left goes on driving, from the plan found
+    again = pyvrp_plan(model, left, seed + 2, stop, None, routes, vehicles)
+    if again is not None and again[1] and _plan_key(model, again[0]) < _plan_key(model, routes):
+        return again
     return found
+
+
+def _plan_key(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[int, int]:
+    """Vans used, then cost: the order in which two feasible plans of the same visits compare."""
+    return sum(1 for r in routes if r), model.routes_cost(routes)
 
 
 def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,

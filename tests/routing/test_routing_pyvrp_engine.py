@@ -159,3 +159,22 @@ def test_the_pyvrp_worker_first_lets_the_ejection_search_take_vans_from_its_star
     routes = found[0]
     assert sorted(n for r in routes for n in r) == sorted(model.visits)
     assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
+
+
+def test_a_search_without_a_feasible_plan_gives_up_after_its_time() -> None:
+    """``give_up_after_s`` ends a search that holds no feasible plan by then (the one-van-fewer try uses it):
+    one van cannot serve a day whose service alone outlasts its shift, and the search stops long before its limit."""
+    import time
+
+    from routing.pyvrp_engine import pyvrp_plan
+
+    model = compile_day(generate_varied_day(606, 120)).model()
+    assert model.service is not None and model.shifts is not None
+    assert int(model.service.sum()) > model.shifts[0][1] - model.shifts[0][0]  # one van cannot do it
+    paired = {n for pair in model.pairs for n in pair}
+    on_one_van = [n for pair in model.pairs for n in pair] + [n for n in model.visits if n not in paired]
+    start = tuple(tuple(on_one_van) if v == 0 else () for v in range(model.num_vehicles))
+    began = time.monotonic()
+    found = pyvrp_plan(model, 60.0, 0, initial=start, vehicles=[0], give_up_after_s=1.0)
+    assert found is not None and not found[1]
+    assert time.monotonic() - began < 20.0
