@@ -43,22 +43,32 @@ def instance_model(instance: Instance) -> NodeModel:
         k = max(instance.min_vehicles or 1, math.ceil(total / instance.capacity))
         vehicles = k + 2
         return NodeModel(
-            cost=dist.astype(np.int64), demand=instance.demand.astype(np.int64),
-            capacity=(instance.capacity,) * vehicles, starts=(0,) * vehicles,
-            ends=(0,) * vehicles, minimise_vehicles=False,
+            cost=dist.astype(np.int64),
+            demand=instance.demand.astype(np.int64),
+            capacity=(instance.capacity,) * vehicles,
+            starts=(0,) * vehicles,
+            ends=(0,) * vehicles,
+            minimise_vehicles=False,
         )
     assert instance.ready is not None and instance.due is not None and instance.service is not None
     vehicles = int(instance.fleet_size or n)
     cost = np.rint(dist * TW_SCALE).astype(np.int64)
     travel = np.ceil(dist * TW_SCALE - 1e-6).astype(np.int64)
     np.fill_diagonal(travel, 0)
-    windows = tuple(((int(round(instance.ready[i] * TW_SCALE)), int(round(instance.due[i] * TW_SCALE))),)
-                    for i in range(n))
+    windows = tuple(
+        ((int(round(instance.ready[i] * TW_SCALE)), int(round(instance.due[i] * TW_SCALE))),) for i in range(n)
+    )
     return NodeModel(
-        cost=cost, demand=instance.demand.astype(np.int64),
-        capacity=(instance.capacity,) * vehicles, starts=(0,) * vehicles, ends=(0,) * vehicles,
-        travel=travel, service=np.rint(instance.service * TW_SCALE).astype(np.int64),
-        windows=windows, pairs=tuple(instance.pairs()), minimise_vehicles=True,
+        cost=cost,
+        demand=instance.demand.astype(np.int64),
+        capacity=(instance.capacity,) * vehicles,
+        starts=(0,) * vehicles,
+        ends=(0,) * vehicles,
+        travel=travel,
+        service=np.rint(instance.service * TW_SCALE).astype(np.int64),
+        windows=windows,
+        pairs=tuple(instance.pairs()),
+        minimise_vehicles=True,
     )
 
 
@@ -91,9 +101,13 @@ def solve_instance(path: str | Path, time_limit_s: float, workers: int = 2) -> S
             path_ = [0, *r, 0]
             cost += float(sum(dist[a, b] for a, b in zip(path_, path_[1:])))
     return {
-        "instance": instance.name, "routes": routes, "vehicles": len(routes),
-        "cost": round(cost, 4), "unserved": [instance.file_ids[k] for k in solution.dropped],
-        "runtime_s": round(time.monotonic() - start, 3), "cpu_s": round(cpu_s, 2),
+        "instance": instance.name,
+        "routes": routes,
+        "vehicles": len(routes),
+        "cost": round(cost, 4),
+        "unserved": [instance.file_ids[k] for k in solution.dropped],
+        "runtime_s": round(time.monotonic() - start, 3),
+        "cpu_s": round(cpu_s, 2),
         "phases": list(solution.phases),
     }
 
@@ -149,9 +163,15 @@ def list_instances(set_name: str, bench_dir: Path, pattern: str | None, sample: 
     return files
 
 
-def run_set(set_name: str, time_limit_s: float, bench_dir: Path, pattern: str | None = None,
-            workers: int = 2, progress: Callable[[BenchRow], None] | None = None,
-            sample: int | None = None) -> list[BenchRow]:
+def run_set(
+    set_name: str,
+    time_limit_s: float,
+    bench_dir: Path,
+    pattern: str | None = None,
+    workers: int = 2,
+    progress: Callable[[BenchRow], None] | None = None,
+    sample: int | None = None,
+) -> list[BenchRow]:
     """Solve and independently check every instance of a set."""
     rows = []
     for f in list_instances(set_name, bench_dir, pattern, sample):
@@ -164,9 +184,18 @@ def run_set(set_name: str, time_limit_s: float, bench_dir: Path, pattern: str | 
         if check.feasible and bks_c and (bks_v is None or check.vehicles == bks_v):
             gap = 100.0 * (check.cost - bks_c) / bks_c
             gap = 0.0 if abs(gap) < 5e-4 else gap
-        row = BenchRow(instance.name, check.feasible, check.vehicles, bks_v, round(check.cost, 2),
-                       bks_c, None if gap is None else round(gap, 3),
-                       float(result["runtime_s"]), len(check.violations), float(result["cpu_s"]))
+        row = BenchRow(
+            instance.name,
+            check.feasible,
+            check.vehicles,
+            bks_v,
+            round(check.cost, 2),
+            bks_c,
+            None if gap is None else round(gap, 3),
+            float(result["runtime_s"]),
+            len(check.violations),
+            float(result["cpu_s"]),
+        )
         rows.append(row)
         if progress is not None:
             progress(row)
@@ -195,13 +224,17 @@ def summarise(rows: list[BenchRow]) -> dict[str, object]:
 
 def format_table(rows: list[BenchRow], summary: dict[str, object]) -> str:
     """Markdown table plus a summary line."""
-    lines = ["| instance | feasible | vehicles | BKS vehicles | cost | BKS cost | gap % | time s | CPU s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| instance | feasible | vehicles | BKS vehicles | cost | BKS cost | gap % | time s | CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         gap = "" if r.gap_pct is None else f"{r.gap_pct:+.2f}"
-        lines.append(f"| {r.instance} | {'yes' if r.feasible else 'NO'} | {r.vehicles} | "
-                     f"{'' if r.bks_vehicles is None else r.bks_vehicles} | {r.cost:.2f} | "
-                     f"{'' if r.bks_cost is None else f'{r.bks_cost:.2f}'} | {gap} | {r.runtime_s:.1f} | {r.cpu_s:.1f} |")
+        lines.append(
+            f"| {r.instance} | {'yes' if r.feasible else 'NO'} | {r.vehicles} | "
+            f"{'' if r.bks_vehicles is None else r.bks_vehicles} | {r.cost:.2f} | "
+            f"{'' if r.bks_cost is None else f'{r.bks_cost:.2f}'} | {gap} | {r.runtime_s:.1f} | {r.cpu_s:.1f} |"
+        )
     s = summary
     lines.append("")
     lines.append(
@@ -210,7 +243,8 @@ def format_table(rows: list[BenchRow], summary: dict[str, object]) -> str:
         f"below {s['vehicles_below_bks']}), gap over {s['gap_count']} instances with BKS vehicle "
         f"count: mean {s['mean_gap_pct']} %, median {s['median_gap_pct']} %, worst "
         f"{s['worst_gap_pct']} %, median time {s['median_runtime_s']} s (median CPU {s['median_cpu_s']} s "
-        f"over all worker processes)")
+        f"over all worker processes)"
+    )
     return "\n".join(lines)
 
 

@@ -20,8 +20,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from routing.solver import solve
 
     data = json.loads(Path(args.problem).read_text())
-    result = solve(problem_from_dict(data), Params(time_limit_s=args.time_limit_s, workers=args.workers,
-                                                   seed=args.seed))
+    result = solve(
+        problem_from_dict(data), Params(time_limit_s=args.time_limit_s, workers=args.workers, seed=args.seed)
+    )
     print(json.dumps(result_to_dict(result), indent=1))
     return 0
 
@@ -43,8 +44,9 @@ def _peers(text: str | None) -> tuple[str, ...]:
     return peers
 
 
-def _write_versus(args: argparse.Namespace, title: str, rows: list[VersusRow], solvers: tuple[str, ...],
-                  cost_name: str) -> None:
+def _write_versus(
+    args: argparse.Namespace, title: str, rows: list[VersusRow], solvers: tuple[str, ...], cost_name: str
+) -> None:
     from routing.versus import REFERENCE_PEERS, format_versus, rows_to_dicts, summarise
 
     table = format_versus(rows, solvers, cost_name)
@@ -55,15 +57,18 @@ def _write_versus(args: argparse.Namespace, title: str, rows: list[VersusRow], s
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(f"{args.out}.md").write_text(f"# {title}\n\n{head}\n\n{table}\n")
         references = {f"summary_vs_{r}": summarise(rows, r) for r in solvers if r in REFERENCE_PEERS}
-        Path(f"{args.out}.json").write_text(json.dumps(
-            {"meta": meta, "summary": summarise(rows), **references, "rows": rows_to_dicts(rows)}, indent=1) + "\n")
+        Path(f"{args.out}.json").write_text(
+            json.dumps({"meta": meta, "summary": summarise(rows), **references, "rows": rows_to_dicts(rows)}, indent=1)
+            + "\n"
+        )
 
 
 def _versus_progress(row: VersusRow) -> None:
     """One line on stderr per instance or day as the comparison runs: each solver's plan and the verdict."""
     verdict, ratio = row.verdict()
-    plans = ", ".join(f"{s} {p.vehicles}v/{p.unserved}u/{p.cost:g}{'' if p.feasible else ' INVALID'}"
-                      for s, p in row.plans.items())
+    plans = ", ".join(
+        f"{s} {p.vehicles}v/{p.unserved}u/{p.cost:g}{'' if p.feasible else ' INVALID'}" for s, p in row.plans.items()
+    )
     print(f"  {row.instance}: {plans} -> {verdict} {ratio}", file=sys.stderr, flush=True)
 
 
@@ -79,11 +84,17 @@ def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
         return 2
     rows = []
     for f in files:
-        rows.append(versus_instance(f, args.time_limit_s, peers, args.workers, args.seed,
-                                    tuple(args.engines.split(","))))
+        rows.append(
+            versus_instance(f, args.time_limit_s, peers, args.workers, args.seed, tuple(args.engines.split(",")))
+        )
         _versus_progress(rows[-1])
-    _write_versus(args, f"{args.set}: foodtrain vs {', '.join(peers)}", rows,
-                  ("foodtrain", *peer_names(peers, args.workers)), "cost")
+    _write_versus(
+        args,
+        f"{args.set}: foodtrain vs {', '.join(peers)}",
+        rows,
+        ("foodtrain", *peer_names(peers, args.workers)),
+        "cost",
+    )
     return 0
 
 
@@ -95,9 +106,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return _cmd_bench_versus(args, peers)
     bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
     args.git_commit_at_start = _git_commit()  # the code that runs, even if the tree changes meanwhile
-    progress = None if args.json else (lambda row: print(f"  {row.instance}: {row.vehicles} vehicles, "
-                                                         f"cost {row.cost}, gap {row.gap_pct}",
-                                                         file=sys.stderr, flush=True))
+    progress = (
+        None
+        if args.json
+        else (
+            lambda row: print(
+                f"  {row.instance}: {row.vehicles} vehicles, cost {row.cost}, gap {row.gap_pct}",
+                file=sys.stderr,
+                flush=True,
+            )
+        )
+    )
     rows = run_set(args.set, args.time_limit_s, bench_dir, args.instances, args.workers, progress, args.sample)
     if not rows:
         print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
@@ -121,7 +140,9 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def _git_commit() -> str | None:
@@ -130,10 +151,15 @@ def _git_commit() -> str | None:
 
     here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=here, timeout=10).stdout.strip() or None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], capture_output=True, text=True,
-                               cwd=here, timeout=10).stdout.strip()
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=here, timeout=10
+            ).stdout.strip()
+            or None
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."], capture_output=True, text=True, cwd=here, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{commit}+changes" if commit and dirty else commit
@@ -150,13 +176,15 @@ def _meta(args: argparse.Namespace) -> dict[str, object]:
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "git_commit": getattr(args, "git_commit_at_start", None) or _git_commit(),
         "command": "python -m routing " + " ".join(sys.argv[1:]),
-        "machine": _machine(), "ortools": ortools_version, "time_limit_s": args.time_limit_s,
-        "workers": args.workers, "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
+        "machine": _machine(),
+        "ortools": ortools_version,
+        "time_limit_s": args.time_limit_s,
+        "workers": args.workers,
+        "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def write_report(prefix: Path, rows: list[BenchRow], summary: dict[str, object],
-                 args: argparse.Namespace) -> None:
+def write_report(prefix: Path, rows: list[BenchRow], summary: dict[str, object], args: argparse.Namespace) -> None:
     """Write ``prefix.md`` and ``prefix.json`` with date, command and machine."""
     import json as _json
     from dataclasses import asdict
@@ -167,8 +195,9 @@ def write_report(prefix: Path, rows: list[BenchRow], summary: dict[str, object],
     prefix.parent.mkdir(parents=True, exist_ok=True)
     head = "\n".join(f"- {k}: `{v}`" for k, v in meta.items())
     Path(f"{prefix}.md").write_text(f"# {args.set} benchmark\n\n{head}\n\n{format_table(rows, summary)}\n")
-    Path(f"{prefix}.json").write_text(_json.dumps(
-        {"meta": meta, "summary": summary, "rows": [asdict(r) for r in rows]}, indent=1) + "\n")
+    Path(f"{prefix}.json").write_text(
+        _json.dumps({"meta": meta, "summary": summary, "rows": [asdict(r) for r in rows]}, indent=1) + "\n"
+    )
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -188,11 +217,25 @@ def _cmd_bench_days_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> 
     rows = []
     for seed in range(args.first_seed, args.first_seed + args.count):
         problem = generate_varied_day(seed, args.orders)
-        rows.append(versus_day(problem, f"varied-{seed}", args.time_limit_s, peers, args.workers, args.seed,
-                               tuple(args.engines.split(","))))
+        rows.append(
+            versus_day(
+                problem,
+                f"varied-{seed}",
+                args.time_limit_s,
+                peers,
+                args.workers,
+                args.seed,
+                tuple(args.engines.split(",")),
+            )
+        )
         _versus_progress(rows[-1])
-    _write_versus(args, f"Generated branch days (generate_varied_day): foodtrain vs {', '.join(peers)}",
-                  rows, ("foodtrain", *peer_names(peers, args.workers)), "drive+shop-loading min")
+    _write_versus(
+        args,
+        f"Generated branch days (generate_varied_day): foodtrain vs {', '.join(peers)}",
+        rows,
+        ("foodtrain", *peer_names(peers, args.workers)),
+        "drive+shop-loading min",
+    )
     return 0
 
 
@@ -241,8 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json (with date, command, machine)")
-    p.add_argument("--vs", default=None, help="comma-separated peers to solve side by side: pyvrp,vroom (same time limit), vroom-free "
-                   "(VROOM without a time limit, a reference column)")
+    p.add_argument(
+        "--vs",
+        default=None,
+        help="comma-separated peers to solve side by side: pyvrp,vroom (same time limit), vroom-free "
+        "(VROOM without a time limit, a reference column)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
     common(p, 30.0)
@@ -257,8 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=5)
     p.add_argument("--long-time-limit-s", type=float, default=0.0, help="0 skips the long run")
     p.add_argument("--vroom", action="store_true", help="also run pyvroom if installed")
-    p.add_argument("--vs", default=None, help="comma-separated peers (pyvrp,vroom): varied generated days "
-                                              "(25-450 orders), each solved side by side and checked")
+    p.add_argument(
+        "--vs",
+        default=None,
+        help="comma-separated peers (pyvrp,vroom): varied generated days "
+        "(25-450 orders), each solved side by side and checked",
+    )
     p.add_argument("--first-seed", type=int, default=100, help="first generator seed (with --vs)")
     p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
     p.add_argument("--orders", type=int, default=None, help="orders per day (with --vs; default varied)")

@@ -84,9 +84,14 @@ def rough_routes(model: NodeModel) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(r) for r in routes)
 
 
-def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
-                     stop: Callable[[], bool] | None = None, partial: bool = False,
-                     quick_finish: bool = True) -> tuple[tuple[int, ...], ...] | None:
+def insertion_routes(
+    model: NodeModel,
+    time_limit_s: float = 3.0,
+    seed: int = 0,
+    stop: Callable[[], bool] | None = None,
+    partial: bool = False,
+    quick_finish: bool = True,
+) -> tuple[tuple[int, ...], ...] | None:
     """A feasible first plan by regret insertion, or None if it cannot place every visit (with
     ``partial``, the feasible routes built so far instead, some visits left out).
 
@@ -157,8 +162,9 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     ends = np.array([q[-1] for q in unrouted])
     gaps = np.asarray(model.cost, dtype=np.float64)[np.ix_(ends, ends)]
     near_count = min(len(unrouted), NEAR_REQUESTS + 1)
-    nearest = {q: [unrouted[k] for k in np.argsort(gaps[i], kind="stable")[:near_count]]
-               for i, q in enumerate(unrouted)}
+    nearest = {
+        q: [unrouted[k] for k in np.argsort(gaps[i], kind="stable")[:near_count]] for i, q in enumerate(unrouted)
+    }
     stale: dict[tuple[int, ...], set[int]] = {q: set() for q in unrouted}
     left = set(unrouted)
     while left:
@@ -228,8 +234,9 @@ def insertion_routes(model: NodeModel, time_limit_s: float = 3.0, seed: int = 0,
     return tuple(out)
 
 
-def _fill(data: InsertionData, routes: list[RouteState], q: tuple[int, ...], near: Iterable[int],
-          free: list[int]) -> int | None:
+def _fill(
+    data: InsertionData, routes: list[RouteState], q: tuple[int, ...], near: Iterable[int], free: list[int]
+) -> int | None:
     """Put ``q`` at its cheapest place in the routes ``near``, else in a free van of its own; its route index."""
     found = []
     for k in near:

@@ -58,9 +58,17 @@ class EjectionStats:
 class _Search:
     """The ejection search's state: the routes, the random source, the deadline and the ejections made."""
 
-    def __init__(self, data: InsertionData, routes: list[RouteState], rng: random.Random, deadline: float,
-                 max_ejected: int, perturb_moves: int, random_insert: bool = False,
-                 stop: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        data: InsertionData,
+        routes: list[RouteState],
+        rng: random.Random,
+        deadline: float,
+        max_ejected: int,
+        perturb_moves: int,
+        random_insert: bool = False,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
         self.random_insert = random_insert
         self.stop = stop
         self.data = data
@@ -100,8 +108,9 @@ class _Search:
                     best_delta, best = tie_broken_delta, (route, a, b)
         return best
 
-    def eject_insert(self, request: tuple[int, ...], penalty: dict[tuple[int, ...], int]
-                     ) -> tuple[RouteState, list[tuple[int, ...]], int, int, list[int]] | None:
+    def eject_insert(
+        self, request: tuple[int, ...], penalty: dict[tuple[int, ...], int]
+    ) -> tuple[RouteState, list[tuple[int, ...]], int, int, list[int]] | None:
         """Cheapest (by penalty sum) ejection of <= max_ejected requests from one route that lets `request` in."""
         data = self.data
         best = None
@@ -231,10 +240,17 @@ def _lower_bound(data: InsertionData) -> int:
     return max(1, -(-total // cap)) if cap > 0 else 1
 
 
-def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s: float,
-                    seed: int = 0, max_ejected: int = 2, perturb_moves: int = 100,
-                    max_steps_per_route: int = 100_000, random_insert: bool = True,
-                    stop: Callable[[], bool] | None = None) -> tuple[tuple[tuple[int, ...], ...], EjectionStats]:
+def minimise_routes(
+    model: NodeModel,
+    routes: Sequence[Sequence[int]],
+    time_limit_s: float,
+    seed: int = 0,
+    max_ejected: int = 2,
+    perturb_moves: int = 100,
+    max_steps_per_route: int = 100_000,
+    random_insert: bool = True,
+    stop: Callable[[], bool] | None = None,
+) -> tuple[tuple[tuple[int, ...], ...], EjectionStats]:
     """Remove routes one at a time from a feasible solution until an attempt fails or time is up.
 
     ``routes`` holds one visit sequence per fleet vehicle (empty when unused)
@@ -275,10 +291,18 @@ def minimise_routes(model: NodeModel, routes: Sequence[Sequence[int]], time_limi
     return tuple(out), EjectionStats(before, len(nodes_of), attempts, search.ejections, tuple(success_s))
 
 
-def insert_dropped(model: NodeModel, routes: Sequence[Sequence[int]], dropped: Sequence[int],
-                   time_limit_s: float, seed: int = 0, max_ejected: int = 2, perturb_moves: int = 100,
-                   random_insert: bool = True, stop: Callable[[], bool] | None = None,
-                   keep_partial: bool = False) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+def insert_dropped(
+    model: NodeModel,
+    routes: Sequence[Sequence[int]],
+    dropped: Sequence[int],
+    time_limit_s: float,
+    seed: int = 0,
+    max_ejected: int = 2,
+    perturb_moves: int = 100,
+    random_insert: bool = True,
+    stop: Callable[[], bool] | None = None,
+    keep_partial: bool = False,
+) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Fit dropped visits into the plan, idle vehicles included, ejecting others to make room.
 
     Returns (routes, still dropped): either every dropped request is placed, or

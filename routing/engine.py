@@ -237,8 +237,7 @@ class Strategy:
     sequential_half: int | None = None
 
 
-def portfolio(model: NodeModel, workers: int, seed: int = 0,
-              engines: tuple[str, ...] = ("ortools",)) -> list[Strategy]:
+def portfolio(model: NodeModel, workers: int, seed: int = 0, engines: tuple[str, ...] = ("ortools",)) -> list[Strategy]:
     """Construction heuristics to run in parallel, best single choice first.
 
     With two or more workers and ``"pyvrp"`` in ``engines``, the last worker
@@ -248,8 +247,9 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0,
     if "pyvrp" not in engines:
         return strategies
     strategies = [replace(s, pyvrp_start=True) for s in strategies]
-    if model.num_nodes > PYVRP_ONLY_NODES or (model.windows is None and not model.minimise_vehicles
-                                              and model.num_nodes > PYVRP_ONLY_CVRP_NODES):
+    if model.num_nodes > PYVRP_ONLY_NODES or (
+        model.windows is None and not model.minimise_vehicles and model.num_nodes > PYVRP_ONLY_CVRP_NODES
+    ):
         # OR-Tools' models and phases do not fit the time on days this large, and on large CVRP
         # models its large neighbourhood search loses to PyVRP: every worker runs PyVRP
         return [replace(s, engine="pyvrp", seed=seed + i) for i, s in enumerate(strategies)]
@@ -263,35 +263,53 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0,
 
 def _ortools_portfolio(model: NodeModel, workers: int, seed: int = 0) -> list[Strategy]:
     if model.pairs:
-        names = ["PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION",
-                 "SEQUENTIAL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC"]
+        names = [
+            "PARALLEL_CHEAPEST_INSERTION",
+            "LOCAL_CHEAPEST_INSERTION",
+            "SEQUENTIAL_CHEAPEST_INSERTION",
+            "PATH_CHEAPEST_ARC",
+        ]
     elif model.windows is not None:
-        names = ["PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC",
-                 "LOCAL_CHEAPEST_INSERTION", "SAVINGS"]
+        names = ["PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC", "LOCAL_CHEAPEST_INSERTION", "SAVINGS"]
     else:
-        names = ["SAVINGS", "PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION",
-                 "CHRISTOFIDES"]
+        names = ["SAVINGS", "PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION", "CHRISTOFIDES"]
     if model.windows is not None and model.minimise_vehicles:
         # time windows: a short OR-Tools start, then guided ejection search takes routes away
         # worker 0 gives the ejection search half the time (fewest vans), worker 1 a quarter
         # (more time for driving); the best of the two wins. Both spend their cost phase in
         # large neighbourhood search, which leaves guided local search's basin (routing.lns).
-        return [Strategy(names[(i + seed) % len(names)], fleet_mode="ges", fixed_share=0.1,
-                         reduce_share=0.55 if i % 2 == 0 else 0.25, seed=seed * 101 + i, cost_lns=True)
-                for i in range(max(1, workers))]
+        return [
+            Strategy(
+                names[(i + seed) % len(names)],
+                fleet_mode="ges",
+                fixed_share=0.1,
+                reduce_share=0.55 if i % 2 == 0 else 0.25,
+                seed=seed * 101 + i,
+                cost_lns=True,
+            )
+            for i in range(max(1, workers))
+        ]
     if not model.minimise_vehicles:
         # CVRP: guided local search stalls here too (tuning.md)
         # a cooler annealing start measured better here than on time-window models
-        return [Strategy(names[(i + seed) % len(names)], cost_lns=True, cost_lns_hot_share=0.005,
-                         seed=seed * 101 + i) for i in range(max(1, workers))]
+        return [
+            Strategy(names[(i + seed) % len(names)], cost_lns=True, cost_lns_hot_share=0.005, seed=seed * 101 + i)
+            for i in range(max(1, workers))
+        ]
     return [Strategy(names[(i + seed) % len(names)]) for i in range(max(1, workers))]
 
 
 class _Built:
     """An OR-Tools model for a subset of the fleet, with node <-> index maps."""
 
-    def __init__(self, model: NodeModel, vehicles: list[int], drop_penalty: int | None,
-                 fixed_cost: int, amortized_factor: float = 0.0) -> None:
+    def __init__(
+        self,
+        model: NodeModel,
+        vehicles: list[int],
+        drop_penalty: int | None,
+        fixed_cost: int,
+        amortized_factor: float = 0.0,
+    ) -> None:
         self.model = model
         self.vehicles = vehicles
         self.stop_limit: object | None = None
@@ -315,7 +333,8 @@ class _Built:
         if np.any(model.demand != 0):
             demand_cb = routing.RegisterUnaryTransitVector([int(x) for x in model.demand])
             routing.AddDimensionWithVehicleCapacity(
-                demand_cb, 0, [int(model.capacity[v]) for v in vehicles], True, "load")
+                demand_cb, 0, [int(model.capacity[v]) for v in vehicles], True, "load"
+            )
         solver = routing.solver()
         for p, d in model.pairs:
             pi, di = manager.NodeToIndex(p), manager.NodeToIndex(d)
@@ -332,8 +351,7 @@ class _Built:
         if drop_penalty is not None:
             paired = {n for pair in model.pairs for n in pair}
             for p, d in model.pairs:
-                routing.AddDisjunction([manager.NodeToIndex(p), manager.NodeToIndex(d)],
-                                       int(drop_penalty), 2)
+                routing.AddDisjunction([manager.NodeToIndex(p), manager.NodeToIndex(d)], int(drop_penalty), 2)
             for node in model.visits:
                 if node not in paired:
                     routing.AddDisjunction([manager.NodeToIndex(node)], int(drop_penalty))
@@ -343,8 +361,10 @@ class _Built:
         assert model.travel is not None and model.service is not None and model.windows is not None
         transit = model.travel.astype(np.int64) + model.service.astype(np.int64)[:, None]
         time_cb = routing.RegisterTransitMatrix(transit.tolist())
-        horizon = max(max(e for w in model.windows for _, e in w) if any(model.windows) else 0,
-                      max((s[1] for s in model.shifts), default=0) if model.shifts else 0)
+        horizon = max(
+            max(e for w in model.windows for _, e in w) if any(model.windows) else 0,
+            max((s[1] for s in model.shifts), default=0) if model.shifts else 0,
+        )
         horizon = int(min(MAX_HORIZON, horizon))
         routing.AddDimension(time_cb, horizon, horizon, False, "time")
         dim = routing.GetDimensionOrDie("time")
@@ -421,10 +441,15 @@ def _penalty(model: NodeModel) -> int:
     return int(min(2**50, (int(model.cost.max()) + 1) * (model.num_nodes + 1) * 4))
 
 
-def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
-                 warm: list[list[int]] | None = None,
-                 stop_when_complete: bool = False, first_only: bool = False,
-                 stop: StopCheck | None = None) -> EngineSolution | None:
+def _solve_phase(
+    built: _Built,
+    strategy: Strategy,
+    time_limit_s: float,
+    warm: list[list[int]] | None = None,
+    stop_when_complete: bool = False,
+    first_only: bool = False,
+    stop: StopCheck | None = None,
+) -> EngineSolution | None:
     """One OR-Tools search; returns ``None`` when nothing was found.
 
     ``stop`` is polled by a search limit (OR-Tools checks limits between moves),
@@ -444,10 +469,12 @@ def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
         params.local_search_metaheuristic = _LSM.GREEDY_DESCENT
         params.solution_limit = 1
     if stop_when_complete:
+
         def _check() -> None:
             # all visits served <=> no penalty in the objective
             if routing.CostVar().Value() < _penalty(built.model):
                 routing.CancelSearch()
+
         routing.AddAtSolutionCallback(_check)
     routing.CloseModelWithParameters(params)
     if warm is not None:
@@ -466,8 +493,13 @@ def _solve_phase(built: _Built, strategy: Strategy, time_limit_s: float,
 Report = Callable[[EngineSolution], None]
 
 
-def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
-           stop: StopCheck | None = None, report: Report | None = None) -> EngineSolution:
+def search(
+    model: NodeModel,
+    time_limit_s: float,
+    strategy: Strategy,
+    stop: StopCheck | None = None,
+    report: Report | None = None,
+) -> EngineSolution:
     """Fleet phase (fixed cost and/or route elimination), then cost phase, within the limit.
 
     ``stop`` is honoured in every phase (OR-Tools through a search limit, the
@@ -501,14 +533,33 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
             tell(first)
             return EngineSolution(first.routes, first.dropped, first.cost, True, tuple(phases))
     elif strategy.fleet_mode == "ges" and model.windows is not None:
-        first = _inserted_first(model, time_limit_s * strategy.construct_share, strategy.seed, stop, phases,
-                                _sequential_variants(strategy), time_limit_s)
-    if (strategy.engine != "pyvrp" and (first is None or first.dropped) and strategy.pyvrp_start
-            and model.windows is not None and model.num_nodes > strategy.pyvrp_start_nodes
-            and model.minimise_vehicles):
+        first = _inserted_first(
+            model,
+            time_limit_s * strategy.construct_share,
+            strategy.seed,
+            stop,
+            phases,
+            _sequential_variants(strategy),
+            time_limit_s,
+        )
+    if (
+        strategy.engine != "pyvrp"
+        and (first is None or first.dropped)
+        and strategy.pyvrp_start
+        and model.windows is not None
+        and model.num_nodes > strategy.pyvrp_start_nodes
+        and model.minimise_vehicles
+    ):
         # the insertion start did not place every visit: PyVRP's short run, the better of the two
-        quick = _pyvrp_first(model, strategy, time_limit_s * strategy.pyvrp_start_share,
-                             time_limit_s * strategy.pyvrp_start_min_share, None, stop, phases)
+        quick = _pyvrp_first(
+            model,
+            strategy,
+            time_limit_s * strategy.pyvrp_start_share,
+            time_limit_s * strategy.pyvrp_start_min_share,
+            None,
+            stop,
+            phases,
+        )
         if quick is not None and (first is None or quick.key() < first.key()):
             first = quick
         # visits a repaired PyVRP plan left out are fitted in by the ejection search (phase 2a)
@@ -516,8 +567,9 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
     # Phase 1: whole fleet. Visits are optional only if the caller allows drops.
     share = 0.0
     if model.minimise_vehicles:
-        share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share,
-                 "ges": strategy.fixed_share}.get(strategy.fleet_mode, 0.15)
+        share = {"fixed": strategy.reduce_share, "both": strategy.fixed_share, "ges": strategy.fixed_share}.get(
+            strategy.fleet_mode, 0.15
+        )
     if first is None:
         built = _Built(model, all_vehicles, None if drop is None else penalty, fixed, strategy.amortized_factor)
         first = _solve_phase(built, strategy, max(0.2, time_limit_s * share + 0.05), stop=stop)
@@ -546,8 +598,13 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
                 best = EngineSolution(routes, (), model.routes_cost(routes))
 
     # Phase 2b: guided ejection search empties routes (time-window models, nothing dropped).
-    if (strategy.fleet_mode == "ges" and model.minimise_vehicles and model.windows is not None
-            and best.vehicles_used > 1 and not best.dropped):
+    if (
+        strategy.fleet_mode == "ges"
+        and model.minimise_vehicles
+        and model.windows is not None
+        and best.vehicles_used > 1
+        and not best.dropped
+    ):
         ges_s = t0 + time_limit_s * strategy.reduce_share - time.monotonic()
         if ges_s > 0.1 and not stop():
             routes, stats = minimise_routes(model, best.routes, ges_s, seed=strategy.seed, stop=stop)
@@ -603,11 +660,16 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
         warm = [list(best.routes[v]) for v in vehicles]
         # large neighbourhood search: measured better than guided local search alone on every
         # benchmark set and on generated branch days of up to ~460 nodes (tuning.md)
-        searching = (strategy.cost_lns and not best.dropped and (not keep_all or not model.minimise_vehicles)
-                     and model.num_nodes <= strategy.cost_lns_max_nodes)
+        searching = (
+            strategy.cost_lns
+            and not best.dropped
+            and (not keep_all or not model.minimise_vehicles)
+            and model.num_nodes <= strategy.cost_lns_max_nodes
+        )
         cost_s = left()
-        final = _solve_phase(built, strategy, cost_s * (strategy.cost_lns_start_share if searching else 1.0), warm,
-                             stop=stop)
+        final = _solve_phase(
+            built, strategy, cost_s * (strategy.cost_lns_start_share if searching else 1.0), warm, stop=stop
+        )
         if final is not None and final.key(model.minimise_vehicles) <= best.key(model.minimise_vehicles):
             best = final
             phases.append("cost")
@@ -635,12 +697,18 @@ def search(model: NodeModel, time_limit_s: float, strategy: Strategy,
 
 def _sequential_variants(strategy: Strategy) -> tuple[Variant, ...]:
     """The sequential construction's variants this worker builds (:attr:`Strategy.sequential_half`)."""
-    return VARIANTS if strategy.sequential_half is None else VARIANTS[strategy.sequential_half::2]
+    return VARIANTS if strategy.sequential_half is None else VARIANTS[strategy.sequential_half :: 2]
 
 
-def _inserted_first(model: NodeModel, time_limit_s: float, seed: int, stop: StopCheck,
-                    phases: list[str], sequential: Sequence[Variant] = (),
-                    whole_limit_s: float = 0.0) -> EngineSolution | None:
+def _inserted_first(
+    model: NodeModel,
+    time_limit_s: float,
+    seed: int,
+    stop: StopCheck,
+    phases: list[str],
+    sequential: Sequence[Variant] = (),
+    whole_limit_s: float = 0.0,
+) -> EngineSolution | None:
     """The regret insertion plan of :mod:`routing.construct`, if it passes the re-check. When time runs
     out before every visit is placed, the routes built so far with the rest dropped (for the ejection
     search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs).
@@ -655,20 +723,33 @@ def _inserted_first(model: NodeModel, time_limit_s: float, seed: int, stop: Stop
     started = time.monotonic()
     routes = insertion_routes(model, time_limit_s, seed, stop, partial=model.drop_penalty is not None)
     if sequential and pickups_gather(model) and not stop():
-        built = best_sequential_routes(model, SEQUENTIAL_SHARE * whole_limit_s, stop, sequential,
-                                       EXPECTED_PER_INSERTION * (time.monotonic() - started))
+        built = best_sequential_routes(
+            model,
+            SEQUENTIAL_SHARE * whole_limit_s,
+            stop,
+            sequential,
+            EXPECTED_PER_INSERTION * (time.monotonic() - started),
+        )
         if better_start(model, routes, built) is not routes:
             routes = built
             phases.append("sequential")
     if routes is None or not any(routes):
         phases.append("insertion-none")
         return None
-    return _accepted(model, EngineSolution(routes, model.unserved(routes), model.routes_cost(routes)),
-                     "insertion", started, phases)
+    return _accepted(
+        model, EngineSolution(routes, model.unserved(routes), model.routes_cost(routes)), "insertion", started, phases
+    )
 
 
-def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feasible_after_s: float | None,
-                 fit_until: float | None, stop: StopCheck, phases: list[str]) -> EngineSolution | None:
+def _pyvrp_first(
+    model: NodeModel,
+    strategy: Strategy,
+    time_limit_s: float,
+    feasible_after_s: float | None,
+    fit_until: float | None,
+    stop: StopCheck,
+    phases: list[str],
+) -> EngineSolution | None:
     """PyVRP's plan, if it passes the re-check; None if PyVRP cannot take the model.
 
     An infeasible best (PyVRP ran out of time before a feasible plan) is
@@ -682,10 +763,16 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
     started = time.monotonic()
     # the OR-Tools worker's quick start explores other seeds than the PyVRP worker
     seed = strategy.seed if strategy.engine == "pyvrp" else strategy.seed + 1000
-    found = pyvrp_plan(model, time_limit_s, seed, stop, feasible_after_s,
-                       fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0,
-                       construct=strategy.engine == "pyvrp",  # the OR-Tools worker has tried the insertion
-                       sequential=_sequential_variants(strategy) if strategy.engine == "pyvrp" else ())
+    found = pyvrp_plan(
+        model,
+        time_limit_s,
+        seed,
+        stop,
+        feasible_after_s,
+        fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0,
+        construct=strategy.engine == "pyvrp",  # the OR-Tools worker has tried the insertion
+        sequential=_sequential_variants(strategy) if strategy.engine == "pyvrp" else (),
+    )
     if found is None:
         phases.append("pyvrp-none")
         return None
@@ -696,13 +783,15 @@ def _pyvrp_first(model: NodeModel, strategy: Strategy, time_limit_s: float, feas
         routes, dropped = repair(model, routes)
         phases.append(f"pyvrp-repaired:{len(dropped)}")
         if dropped and fit_until is not None and fit_until - time.monotonic() > 0.1 and not stop():
-            routes, dropped = insert_dropped(model, routes, dropped, fit_until - time.monotonic(),
-                                             seed=strategy.seed, stop=stop)
+            routes, dropped = insert_dropped(
+                model, routes, dropped, fit_until - time.monotonic(), seed=strategy.seed, stop=stop
+            )
     return _accepted(model, EngineSolution(routes, dropped, model.routes_cost(routes)), "pyvrp", started, phases)
 
 
-def _accepted(model: NodeModel, plan: EngineSolution, source: str, started_s: float,
-              phases: list[str]) -> EngineSolution | None:
+def _accepted(
+    model: NodeModel, plan: EngineSolution, source: str, started_s: float, phases: list[str]
+) -> EngineSolution | None:
     """``plan`` if it passes the re-check, else None with the reason logged; the outcome goes into ``phases``."""
     why = _refusal(model, plan)
     if why is not None:
@@ -713,8 +802,9 @@ def _accepted(model: NodeModel, plan: EngineSolution, source: str, started_s: fl
     return plan
 
 
-def _large_day(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck, tell: Report,
-               phases: list[str]) -> EngineSolution | None:
+def _large_day(
+    model: NodeModel, strategy: Strategy, time_limit_s: float, stop: StopCheck, tell: Report, phases: list[str]
+) -> EngineSolution | None:
     """A day too large for one search: planned region by region, then as a whole (:mod:`routing.large`)."""
     from routing.large import large_day_plan
 
@@ -731,15 +821,19 @@ def _large_day(model: NodeModel, strategy: Strategy, time_limit_s: float, stop: 
     return EngineSolution(found.routes, found.dropped, model.routes_cost(found.routes), True, tuple(phases))
 
 
-def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float,
-                  stop: StopCheck, phases: list[str]) -> EngineSolution | None:
+def _pyvrp_polish(
+    model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float, stop: StopCheck, phases: list[str]
+) -> EngineSolution | None:
     """PyVRP from ``best`` with the vans it uses (the whole fleet when vans do not count); None if
     PyVRP cannot take the model. Its plan is re-checked; one that fails comes back as ``best``."""
     from routing.pyvrp_engine import pyvrp_plan
 
     started = time.monotonic()
-    vehicles = ([v for v in range(model.num_vehicles) if best.routes[v]] if model.minimise_vehicles
-                else list(range(model.num_vehicles)))
+    vehicles = (
+        [v for v in range(model.num_vehicles) if best.routes[v]]
+        if model.minimise_vehicles
+        else list(range(model.num_vehicles))
+    )
     found = pyvrp_plan(model, time_limit_s, strategy.seed + 7, stop, initial=best.routes, vehicles=vehicles)
     if found is None:
         phases.append("pyvrp-polish-none")
@@ -748,8 +842,7 @@ def _pyvrp_polish(model: NodeModel, strategy: Strategy, best: EngineSolution, ti
     if not feasible:
         phases.append("pyvrp-polish-infeasible")
         return best
-    plan = EngineSolution(routes, model.unserved(routes),
-                          model.routes_cost(routes))
+    plan = EngineSolution(routes, model.unserved(routes), model.routes_cost(routes))
     why = _refusal(model, plan)
     if why is not None:
         log.warning("PyVRP polished plan dropped: %s", why)
@@ -780,13 +873,21 @@ def _loads(model: NodeModel, solution: EngineSolution) -> bool:
     built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
     built.routing.CloseModelWithParameters(built.params(Strategy("PATH_CHEAPEST_ARC"), 1.0))
     assignment = built.routing.ReadAssignmentFromRoutes(
-        built.routes_to_lists([list(solution.routes[v]) for v in vehicles]), True)
+        built.routes_to_lists([list(solution.routes[v]) for v in vehicles]), True
+    )
     return assignment is not None
 
 
-def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadline: float,
-              cost_s: float, phases: list[str], stop: StopCheck = _never,
-              tell: Report | None = None) -> EngineSolution:
+def _cost_lns(
+    model: NodeModel,
+    best: EngineSolution,
+    strategy: Strategy,
+    deadline: float,
+    cost_s: float,
+    phases: list[str],
+    stop: StopCheck = _never,
+    tell: Report | None = None,
+) -> EngineSolution:
     """Large neighbourhood search on the best plan, then guided local search polishes what it found.
 
     OR-Tools loads the searched plan as its own assignment, so every rule is
@@ -796,12 +897,20 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
     search_s = deadline - time.monotonic() - polish_s
     if search_s < 0.2:
         return best
+
     def better(routes: tuple[tuple[int, ...], ...]) -> None:
         if tell is not None:
             tell(EngineSolution(routes, best.dropped, model.routes_cost(routes)))
 
-    routes, stats = improve_cost(model, best.routes, search_s, seed=strategy.seed,
-                                 hot_share=strategy.cost_lns_hot_share, stop=stop, on_better=better)
+    routes, stats = improve_cost(
+        model,
+        best.routes,
+        search_s,
+        seed=strategy.seed,
+        hot_share=strategy.cost_lns_hot_share,
+        stop=stop,
+        on_better=better,
+    )
     phases.append(f"lns:{stats.accepted}/{stats.steps}")
     if stats.best_cost >= best.cost:
         return best
@@ -821,15 +930,14 @@ def _cost_lns(model: NodeModel, best: EngineSolution, strategy: Strategy, deadli
     # vans stay put where they count; otherwise (CVRP) the polish may open another
     vehicles = [v for v in range(model.num_vehicles) if routes[v] or not model.minimise_vehicles]
     built = _Built(model, vehicles, None if model.drop_penalty is None else _penalty(model), 0)
-    polished = _solve_phase(built, strategy, max(0.1, deadline - time.monotonic()), [list(routes[v]) for v in vehicles],
-                            stop=stop)
+    polished = _solve_phase(
+        built, strategy, max(0.1, deadline - time.monotonic()), [list(routes[v]) for v in vehicles], stop=stop
+    )
     if polished is None:
         # the polish found nothing within its slice (large day, loaded machine): the plan is still checked
         phases.append("polish-none")
         return checked_only()
     return polished if polished.key(model.minimise_vehicles) < best.key(model.minimise_vehicles) else best
-
-
 
 
 # ---- worker processes: a shared stop flag and a queue of plans found ----------------------
@@ -882,8 +990,15 @@ def _end_with_parent(parent_pid: int) -> None:
 WorkerMessage = tuple[str, int, EngineSolution | str]
 
 
-def _search_process(model: NodeModel, time_limit_s: float, strategy: Strategy, worker: int,
-                    stop_event: Event, found_queue: Queue[WorkerMessage], parent_pid: int | None = None) -> None:
+def _search_process(
+    model: NodeModel,
+    time_limit_s: float,
+    strategy: Strategy,
+    worker: int,
+    stop_event: Event,
+    found_queue: Queue[WorkerMessage],
+    parent_pid: int | None = None,
+) -> None:
     """One worker: reports each better plan, then its result, on ``found_queue``; ends if ``parent_pid`` dies."""
     if parent_pid is not None:
         _end_with_parent(parent_pid)
@@ -902,9 +1017,15 @@ def _search_process(model: NodeModel, time_limit_s: float, strategy: Strategy, w
     found_queue.put(("done", worker, result))
 
 
-def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
-                   seed: int = 0, stop: StopCheck | None = None,
-                   report: Report | None = None, engines: tuple[str, ...] = ("ortools",)) -> EngineSolution:
+def solve_parallel(
+    model: NodeModel,
+    time_limit_s: float,
+    workers: int = 2,
+    seed: int = 0,
+    stop: StopCheck | None = None,
+    report: Report | None = None,
+    engines: tuple[str, ...] = ("ortools",),
+) -> EngineSolution:
     """Run ``workers`` independent searches (separate processes) and keep the best.
 
     ``seed`` rotates the portfolio, so different seeds try different heuristics first.
@@ -941,8 +1062,12 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
     stop_event, found_queue = ctx.Event(), ctx.Queue()
     started = time.monotonic()
     parent_pid = os.getpid()
-    processes = [ctx.Process(target=_search_process,
-                             args=(model, time_limit_s, s, i, stop_event, found_queue, parent_pid), daemon=True) for i, s in enumerate(strategies)]
+    processes = [
+        ctx.Process(
+            target=_search_process, args=(model, time_limit_s, s, i, stop_event, found_queue, parent_pid), daemon=True
+        )
+        for i, s in enumerate(strategies)
+    ]
     for process in processes:
         process.start()
     results: dict[int, EngineSolution] = {}
@@ -962,8 +1087,9 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
                 results[worker] = payload
             elif kind == "failed":
                 log.error("search worker %d failed: %s", worker, payload)
-                results[worker] = EngineSolution(tuple(() for _ in range(model.num_vehicles)),
-                                                 tuple(model.visits), 0, found=False)
+                results[worker] = EngineSolution(
+                    tuple(() for _ in range(model.num_vehicles)), tuple(model.visits), 0, found=False
+                )
             now = time.monotonic()
             if stop_at is None and ((stop is not None and stop()) or now - started > stop_after_s):
                 stop_event.set()
@@ -974,8 +1100,11 @@ def solve_parallel(model: NodeModel, time_limit_s: float, workers: int = 2,
                     log.error("search workers ended without a result")
                     break
             if stop_at is not None and now - stop_at > STOP_GRACE_S and reported:
-                log.warning("%d search workers still busy %.1f s after the stop; returning the best plan "
-                            "reported so far", len(processes) - len(results), now - stop_at)
+                log.warning(
+                    "%d search workers still busy %.1f s after the stop; returning the best plan reported so far",
+                    len(processes) - len(results),
+                    now - stop_at,
+                )
                 break
     finally:
         for process in processes:

@@ -25,8 +25,7 @@ def order_exceeds_every_van(problem: Problem, order: Order) -> str | None:
     """An order bigger than the largest van can never be carried."""
     largest = max(v.capacity_crates for v in problem.vans)
     if order.size_crates > largest:
-        return (f"order of {order.size_crates} crates exceeds every van's capacity "
-                f"(largest van takes {largest} crates)")
+        return f"order of {order.size_crates} crates exceeds every van's capacity (largest van takes {largest} crates)"
     return None
 
 
@@ -70,13 +69,19 @@ def customer_window_unreachable(day: CompiledDay, o: int, vans: list[int]) -> st
     if shop is not None and s["wait_pickup"] > 0:
         cause = f"the shop is ready at {clock(to_s(shop.ready_min))} and the drive takes {drive:.0f} min"
     elif shop is not None:
-        cause = (f"the earliest van ({day.problem.vans[k].id}) leaves at {clock(s['leave'])}, reaches "
-                 f"the shop at {clock(s['arrive_pickup'])} and the drive on takes {drive:.0f} min")
+        cause = (
+            f"the earliest van ({day.problem.vans[k].id}) leaves at {clock(s['leave'])}, reaches "
+            f"the shop at {clock(s['arrive_pickup'])} and the drive on takes {drive:.0f} min"
+        )
     else:
-        cause = (f"the earliest van ({day.problem.vans[k].id}) leaves at {clock(s['leave'])} and the "
-                 f"drive takes {drive:.0f} min")
-    return (f"customer window {_windows_text(order)} cannot be reached: {cause} "
-            f"(earliest arrival {clock(s[f'arrive_{kind}'])})")
+        cause = (
+            f"the earliest van ({day.problem.vans[k].id}) leaves at {clock(s['leave'])} and the "
+            f"drive takes {drive:.0f} min"
+        )
+    return (
+        f"customer window {_windows_text(order)} cannot be reached: {cause} "
+        f"(earliest arrival {clock(s[f'arrive_{kind}'])})"
+    )
 
 
 def shop_not_ready_within_shifts(day: CompiledDay, o: int, vans: list[int]) -> str | None:
@@ -87,8 +92,9 @@ def shop_not_ready_within_shifts(day: CompiledDay, o: int, vans: list[int]) -> s
     shop = next(s for s in day.problem.shops if s.id == order.shop_id)
     last = max(day.problem.vans[k].shift_end_min for k in vans)
     if shop.ready_min >= last:
-        return (f"shop {shop.id} is ready at {clock(to_s(shop.ready_min))}, after the last shift "
-                f"ends ({clock(to_s(last))})")
+        return (
+            f"shop {shop.id} is ready at {clock(to_s(shop.ready_min))}, after the last shift ends ({clock(to_s(last))})"
+        )
     return None
 
 
@@ -103,9 +109,11 @@ def no_return_before_shift_end(day: CompiledDay, o: int, vans: list[int]) -> str
     if all(returns[k] > to_s(day.problem.vans[k].shift_end_min) for k in vans):
         k = min(vans, key=lambda v: returns[v] - to_s(day.problem.vans[v].shift_end_min))
         van = day.problem.vans[k]
-        return (f"no team can serve it and be back by the end of the shift: van {van.id} would "
-                f"return at {clock(returns[k])} at the earliest, its shift ends at "
-                f"{clock(to_s(van.shift_end_min))}")
+        return (
+            f"no team can serve it and be back by the end of the shift: van {van.id} would "
+            f"return at {clock(returns[k])} at the earliest, its shift ends at "
+            f"{clock(to_s(van.shift_end_min))}"
+        )
     return None
 
 
@@ -121,8 +129,10 @@ def round_too_long(day: CompiledDay, o: int, vans: list[int]) -> str | None:
         needs[k] = s["arrive_end"] - s["leave"] - waits
     if all(needs[k] > to_s(day.problem.vans[k].max_round_min or 0) for k in vans):
         k = min(vans, key=lambda v: needs[v])
-        return (f"the round for this order alone takes {needs[k] / 60:.0f} min, longer than any "
-                f"van's maximum round ({max(m for m in limits if m is not None)} min)")
+        return (
+            f"the round for this order alone takes {needs[k] / 60:.0f} min, longer than any "
+            f"van's maximum round ({max(m for m in limits if m is not None)} min)"
+        )
     return None
 
 
@@ -135,13 +145,14 @@ def explain_alone(day: CompiledDay, o: int) -> str | None:
         return reason
     # vans alike in everything a lone order depends on behave alike: one of each kind is tried first,
     # and if one serves the order alone no rule can bite (large days have many identical vans)
-    kinds = {(v.start.id, v.end_location.id, v.shift_start_min, v.shift_end_min, v.max_round_min,
-              v.capacity_crates): k for k, v in enumerate(problem.vans)}
+    kinds = {
+        (v.start.id, v.end_location.id, v.shift_start_min, v.shift_end_min, v.max_round_min, v.capacity_crates): k
+        for k, v in enumerate(problem.vans)
+    }
     if any(fits_alone(day, o, k) for k in kinds.values()):
         return None
     vans = [k for k, v in enumerate(problem.vans) if v.capacity_crates >= order.size_crates]
-    for rule in (shop_not_ready_within_shifts, customer_window_unreachable,
-                 no_return_before_shift_end, round_too_long):
+    for rule in (shop_not_ready_within_shifts, customer_window_unreachable, no_return_before_shift_end, round_too_long):
         reason = rule(day, o, vans)
         if reason:
             return reason
@@ -180,8 +191,9 @@ def fits_alone(day: CompiledDay, o: int, k: int) -> bool:
     return van.max_round_min is None or s["arrive_end"] - s["leave"] - waits <= to_s(van.max_round_min)
 
 
-def explain_crowded(day: CompiledDay, o: int, vans_used: int, idle_vans: list[int] | None = None,
-                    time_limit_s: float | None = None) -> str:
+def explain_crowded(
+    day: CompiledDay, o: int, vans_used: int, idle_vans: list[int] | None = None, time_limit_s: float | None = None
+) -> str:
     """An order that fits on its own but not alongside the rest of the day's work.
 
     If a van stayed idle that could have served it alone, the data is not to
@@ -192,9 +204,13 @@ def explain_crowded(day: CompiledDay, o: int, vans_used: int, idle_vans: list[in
     limit = f" of {time_limit_s:g} s" if time_limit_s is not None else ""
     spare = [k for k in (idle_vans or []) if fits_alone(day, o, k)]
     if spare:
-        return (f"not placed within the time limit{limit}: van {problem.vans[spare[0]].id} is idle and "
-                f"could serve it on its own; allow more time")
+        return (
+            f"not placed within the time limit{limit}: van {problem.vans[spare[0]].id} is idle and "
+            f"could serve it on its own; allow more time"
+        )
     when = f" in its window {_windows_text(order)}" if order.windows else ""
-    return (f"it fits on its own, but the plan found within the time limit{limit} has no room for it "
-            f"alongside the other orders{when} ({vans_used} of {len(problem.vans)} vans in use); more "
-            f"time, a wider window or another van may place it")
+    return (
+        f"it fits on its own, but the plan found within the time limit{limit} has no room for it "
+        f"alongside the other orders{when} ({vans_used} of {len(problem.vans)} vans in use); more "
+        f"time, a wider window or another van may place it"
+    )

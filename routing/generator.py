@@ -36,14 +36,25 @@ def generate_day(seed: int = 0, orders: int | None = None) -> Problem:
     base = Location("base", *_offset(rng, 1.0))
     shift_start = int(rng.choice([8 * 60, 8 * 60 + 30, 9 * 60]))
     vans = tuple(
-        Van(f"van{k + 1}", int(rng.choice([24, 30, 36, 40])), base,
-            shift_start_min=shift_start, shift_end_min=shift_start + int(rng.choice([7, 8, 8, 9])) * 60)
-        for k in range(n_vans))
+        Van(
+            f"van{k + 1}",
+            int(rng.choice([24, 30, 36, 40])),
+            base,
+            shift_start_min=shift_start,
+            shift_end_min=shift_start + int(rng.choice([7, 8, 8, 9])) * 60,
+        )
+        for k in range(n_vans)
+    )
     shops = tuple(
-        Shop(f"shop{k + 1}", Location(f"shop{k + 1}", *_offset(rng, 3.0)),
-             ready_min=shift_start + int(rng.choice([0, 15, 30, 60])),
-             loading_per_visit_min=float(rng.choice([5, 8, 10])), loading_per_order_min=1.0)
-        for k in range(n_shops))
+        Shop(
+            f"shop{k + 1}",
+            Location(f"shop{k + 1}", *_offset(rng, 3.0)),
+            ready_min=shift_start + int(rng.choice([0, 15, 30, 60])),
+            loading_per_visit_min=float(rng.choice([5, 8, 10])),
+            loading_per_order_min=1.0,
+        )
+        for k in range(n_shops)
+    )
     day_end = min(v.shift_end_min for v in vans)
     out = []
     for k in range(n_orders):
@@ -61,10 +72,16 @@ def generate_day(seed: int = 0, orders: int | None = None) -> Problem:
             windows = (TimeWindow(s, s + 120),)
         help_needed = rng.random() < 0.15
         shop = None if rng.random() < 0.05 else shops[int(rng.integers(n_shops))].id
-        out.append(Order(
-            f"o{k + 1}", Location(f"c{k + 1}", lat, lon),
-            int(rng.integers(1, 7)) if shop else 0, shop, windows,
-            float(rng.integers(10, 21)) if help_needed else float(rng.integers(3, 9))))
+        out.append(
+            Order(
+                f"o{k + 1}",
+                Location(f"c{k + 1}", lat, lon),
+                int(rng.integers(1, 7)) if shop else 0,
+                shop,
+                windows,
+                float(rng.integers(10, 21)) if help_needed else float(rng.integers(3, 9)),
+            )
+        )
     travel = GreatCircleTravel(detour_factor=1.35, speed_kmh=float(rng.choice([35, 40, 45])))
     return Problem(vans=vans, orders=tuple(out), shops=shops, travel=travel)
 
@@ -90,13 +107,19 @@ def generate_varied_day(seed: int, orders: int | None = None) -> Problem:
     base = Location("base", *_offset(rng, 1.5))
     shift_start = int(rng.choice([8 * 60, 8 * 60 + 30, 9 * 60]))
     shift_end = shift_start + int(rng.choice([7, 8, 9])) * 60
-    vans = tuple(Van(f"van{k + 1}", capacity, base, shift_start_min=shift_start, shift_end_min=shift_end)
-                 for k in range(n_vans))
+    vans = tuple(
+        Van(f"van{k + 1}", capacity, base, shift_start_min=shift_start, shift_end_min=shift_end) for k in range(n_vans)
+    )
     shops = tuple(
-        Shop(f"shop{k + 1}", Location(f"shop{k + 1}", *_offset(rng, 5.0)),
-             ready_min=shift_start + int(rng.choice([0, 15, 30])),
-             loading_per_visit_min=float(rng.choice([5, 8, 10])), loading_per_order_min=1.0)
-        for k in range(n_shops))
+        Shop(
+            f"shop{k + 1}",
+            Location(f"shop{k + 1}", *_offset(rng, 5.0)),
+            ready_min=shift_start + int(rng.choice([0, 15, 30])),
+            loading_per_visit_min=float(rng.choice([5, 8, 10])),
+            loading_per_order_min=1.0,
+        )
+        for k in range(n_shops)
+    )
     out = []
     for k in range(n_orders):
         lat, lon = _offset(rng, rural_km, 5.0) if rng.random() < rural_share else _offset(rng, 4.0)
@@ -110,7 +133,15 @@ def generate_varied_day(seed: int, orders: int | None = None) -> Problem:
         else:
             windows = ()
         shop = None if rng.random() < plain_share else shops[int(rng.integers(n_shops))].id
-        out.append(Order(f"o{k + 1}", Location(f"c{k + 1}", lat, lon), int(rng.integers(1, 6)) if shop else 0,
-                         shop, windows, float(rng.integers(3, 13))))
+        out.append(
+            Order(
+                f"o{k + 1}",
+                Location(f"c{k + 1}", lat, lon),
+                int(rng.integers(1, 6)) if shop else 0,
+                shop,
+                windows,
+                float(rng.integers(3, 13)),
+            )
+        )
     travel = GreatCircleTravel(detour_factor=1.35, speed_kmh=float(rng.choice([35, 40, 45, 50])))
     return Problem(vans=vans, orders=tuple(out), shops=shops, travel=travel)

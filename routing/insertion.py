@@ -54,8 +54,14 @@ class InsertionData:
     def __init__(self, model: NodeModel) -> None:
         n = model.num_nodes
         if model.windows is None:  # no time at all (CVRP): every visit at time 0
-            model = replace(model, travel=np.zeros((n, n), dtype=np.int64), service=np.zeros(n, dtype=np.int64),
-                            windows=(((0, 0),),) * n, shifts=None, max_duration=None)
+            model = replace(
+                model,
+                travel=np.zeros((n, n), dtype=np.int64),
+                service=np.zeros(n, dtype=np.int64),
+                windows=(((0, 0),),) * n,
+                shifts=None,
+                max_duration=None,
+            )
         assert model.windows is not None and model.travel is not None and model.service is not None
         self.n = n
         self.cost = model.cost.astype(int).tolist()
@@ -70,9 +76,13 @@ class InsertionData:
         # visits: merged windows; depots: one span from the first opening to the last closing,
         # exactly as the engine bounds a vehicle's start and end
         self.windows: list[tuple[tuple[int, int], ...]] = [
-            ((0, horizon),) if not w else
-            ((min(a for a, _ in w), max(b for _, b in w)),) if i in depots else merge_windows(w)
-            for i, w in enumerate(model.windows)]
+            ((0, horizon),)
+            if not w
+            else ((min(a for a, _ in w), max(b for _, b in w)),)
+            if i in depots
+            else merge_windows(w)
+            for i, w in enumerate(model.windows)
+        ]
         self.lo = [w[0][0] for w in self.windows]
         self.hi = [w[-1][1] for w in self.windows]
         self.multi = [len(w) > 1 for w in self.windows]
@@ -225,6 +235,7 @@ def shortest_route_span(data: InsertionData, v: int, nodes: list[int], early: li
     later departure, so every departure that reaches some visit exactly at one
     of its window openings without waiting (the breakpoints of the span) is tried.
     """
+
     def span_from(departure: float) -> float:
         t = departure
         for a, b in zip(nodes, nodes[1:]):
@@ -262,7 +273,7 @@ def visit_positions(data: InsertionData, route: RouteState, u: int, first_only: 
     n = len(nodes)
     # load after position a rises by q from a to the end
     suffix_max, suffix_min = [0] * n, [0] * n
-    hi_, lo_ = -10**18, 10**18
+    hi_, lo_ = -(10**18), 10**18
     for k in range(n - 1, -1, -1):
         hi_, lo_ = max(hi_, load[k]), min(lo_, load[k])
         suffix_max[k], suffix_min[k] = hi_, lo_
@@ -276,7 +287,7 @@ def visit_positions(data: InsertionData, route: RouteState, u: int, first_only: 
             continue
         if t + transit[u][j] > late[a + 1]:
             continue
-        if check_span and not _route_feasible(data, route.vehicle, nodes[:a + 1] + [u] + nodes[a + 1:]):
+        if check_span and not _route_feasible(data, route.vehicle, nodes[: a + 1] + [u] + nodes[a + 1 :]):
             continue
         out.append((cost[i][u] + cost[u][j] - cost[i][j], a, a))
         if first_only:
@@ -284,8 +295,14 @@ def visit_positions(data: InsertionData, route: RouteState, u: int, first_only: 
     return out
 
 
-def pair_positions(data: InsertionData, route: RouteState, p: int, d: int, first_only: bool = False,
-                   pickup_after: set[int] | None = None) -> list[Place]:
+def pair_positions(
+    data: InsertionData,
+    route: RouteState,
+    p: int,
+    d: int,
+    first_only: bool = False,
+    pickup_after: set[int] | None = None,
+) -> list[Place]:
     """Feasible places of pickup p with delivery d in the route: (delta cost, a, b), p inserted after position a,
     d after position b (b >= a; b == a: right after p); with ``pickup_after``, only those positions a are tried."""
     nodes, early, late, load = route.nodes, route.early, route.late, route.load
@@ -297,7 +314,7 @@ def pair_positions(data: InsertionData, route: RouteState, p: int, d: int, first
     tail_shift = qp + qd
     if tail_shift:
         suffix_max, suffix_min = [0] * n, [0] * n
-        hi_, lo_ = -10**18, 10**18
+        hi_, lo_ = -(10**18), 10**18
         for k in range(n - 1, -1, -1):
             hi_, lo_ = max(hi_, load[k]), min(lo_, load[k])
             suffix_max[k], suffix_min[k] = hi_, lo_
@@ -325,10 +342,13 @@ def pair_positions(data: InsertionData, route: RouteState, p: int, d: int, first
         # d right after p
         j = nodes[a + 1]
         td = data.earliest(d, tp + transit[p][d])
-        if td != INF and td + transit[d][j] <= late[a + 1] and (
-                not tail_shift or (suffix_max[a + 1] + tail_shift <= cap and suffix_min[a + 1] + tail_shift >= 0)):
+        if (
+            td != INF
+            and td + transit[d][j] <= late[a + 1]
+            and (not tail_shift or (suffix_max[a + 1] + tail_shift <= cap and suffix_min[a + 1] + tail_shift >= 0))
+        ):
             delta = cost_p_base + cost[p][d] + cost[d][j] - cost[i][j]
-            if not check_span or _route_feasible(data, route.vehicle, nodes[:a + 1] + [p, d] + nodes[a + 1:]):
+            if not check_span or _route_feasible(data, route.vehicle, nodes[: a + 1] + [p, d] + nodes[a + 1 :]):
                 out.append((delta, a, a))
                 if first_only:
                     return out
@@ -359,11 +379,15 @@ def pair_positions(data: InsertionData, route: RouteState, p: int, d: int, first
                 td = d_lo
             if td + transit[d][nxt] > late[b + 1]:
                 continue
-            if tail_shift and (suffix_max[b + 1] + tail_shift > cap or suffix_min[b + 1] + tail_shift < 0
-                               or not 0 <= load[b] + tail_shift <= cap):
+            if tail_shift and (
+                suffix_max[b + 1] + tail_shift > cap
+                or suffix_min[b + 1] + tail_shift < 0
+                or not 0 <= load[b] + tail_shift <= cap
+            ):
                 continue
             if check_span and not _route_feasible(
-                    data, route.vehicle, nodes[:a + 1] + [p] + nodes[a + 1:b + 1] + [d] + nodes[b + 1:]):
+                data, route.vehicle, nodes[: a + 1] + [p] + nodes[a + 1 : b + 1] + [d] + nodes[b + 1 :]
+            ):
                 continue
             out.append((cost_p + cost[node][d] + cost[d][nxt] - cost[node][nxt], a, b))
             if first_only:
@@ -371,8 +395,9 @@ def pair_positions(data: InsertionData, route: RouteState, p: int, d: int, first
     return out
 
 
-def request_positions(data: InsertionData, route: RouteState, request: tuple[int, ...],
-                      first_only: bool = False) -> list[Place]:
+def request_positions(
+    data: InsertionData, route: RouteState, request: tuple[int, ...], first_only: bool = False
+) -> list[Place]:
     """Feasible places of a request (a pickup with its delivery, or a single visit) in the route; [] if none."""
     if route.dirty and not route.refresh(data):
         return []  # only reachable without the triangle inequality: a removal broke the route
@@ -384,10 +409,10 @@ def request_positions(data: InsertionData, route: RouteState, request: tuple[int
 def inserted_nodes(nodes: list[int], request: tuple[int, ...], a: int, b: int) -> list[int]:
     """A new node sequence: ``nodes`` with the request at the place (a, b) that a positions function gave."""
     if len(request) == 1:
-        return nodes[:a + 1] + [request[0]] + nodes[a + 1:]
+        return nodes[: a + 1] + [request[0]] + nodes[a + 1 :]
     if a == b:
-        return nodes[:a + 1] + [request[0], request[1]] + nodes[a + 1:]
-    return nodes[:a + 1] + [request[0]] + nodes[a + 1:b + 1] + [request[1]] + nodes[b + 1:]
+        return nodes[: a + 1] + [request[0], request[1]] + nodes[a + 1 :]
+    return nodes[: a + 1] + [request[0]] + nodes[a + 1 : b + 1] + [request[1]] + nodes[b + 1 :]
 
 
 def insert_request(route: RouteState, request: tuple[int, ...], a: int, b: int) -> None:

@@ -48,7 +48,7 @@ class Instance:
     def distance_matrix(self) -> np.ndarray:
         """Euclidean distances; rounded to integers for CVRP (TSPLIB EUC_2D)."""
         diff = self.xy[:, None, :] - self.xy[None, :, :]
-        dist = np.sqrt((diff ** 2).sum(axis=2))
+        dist = np.sqrt((diff**2).sum(axis=2))
         if self.kind == "cvrp":
             return np.floor(dist + 0.5)
         return dist
@@ -98,8 +98,7 @@ def read_cvrplib(path: str | Path) -> Instance:
             key, _, value = line.partition(":")
             meta[key.strip().upper()] = value.strip()
     if meta.get("EDGE_WEIGHT_TYPE", "").strip() != "EUC_2D":
-        raise InstanceFormatError(f"{path}: EDGE_WEIGHT_TYPE must be EUC_2D, got "
-                                  f"{meta.get('EDGE_WEIGHT_TYPE')!r}")
+        raise InstanceFormatError(f"{path}: EDGE_WEIGHT_TYPE must be EUC_2D, got {meta.get('EDGE_WEIGHT_TYPE')!r}")
     try:
         dimension = int(meta["DIMENSION"])
         capacity = int(meta["CAPACITY"])
@@ -115,10 +114,13 @@ def read_cvrplib(path: str | Path) -> Instance:
     name = meta.get("NAME", path.stem).strip()
     match = re.search(r"-k(\d+)", name)
     return Instance(
-        name=name, kind="cvrp", file_ids=tuple(ids),
+        name=name,
+        kind="cvrp",
+        file_ids=tuple(ids),
         xy=np.array([coords[i] for i in ids], dtype=float),
         demand=np.array([demands[i] for i in ids], dtype=np.int64),
-        capacity=capacity, fleet_size=None,
+        capacity=capacity,
+        fleet_size=None,
         min_vehicles=int(match.group(1)) if match else None,
     )
 
@@ -144,10 +146,15 @@ def read_solomon(path: str | Path) -> Instance:
     if data[0, 0] != 0:
         raise InstanceFormatError(f"{path}: first customer row must be the depot 0")
     return Instance(
-        name=lines[0].strip() or path.stem, kind="vrptw",
-        file_ids=tuple(int(i) for i in data[:, 0]), xy=data[:, 1:3].copy(),
-        demand=data[:, 3].astype(np.int64), capacity=int(fleet[0][1]),
-        fleet_size=int(fleet[0][0]), ready=data[:, 4].copy(), due=data[:, 5].copy(),
+        name=lines[0].strip() or path.stem,
+        kind="vrptw",
+        file_ids=tuple(int(i) for i in data[:, 0]),
+        xy=data[:, 1:3].copy(),
+        demand=data[:, 3].astype(np.int64),
+        capacity=int(fleet[0][1]),
+        fleet_size=int(fleet[0][0]),
+        ready=data[:, 4].copy(),
+        due=data[:, 5].copy(),
         service=data[:, 6].copy(),
     )
 
@@ -176,10 +183,17 @@ def read_li_lim(path: str | Path) -> Instance:
         elif k and pick <= 0:
             raise InstanceFormatError(f"{path}: node {int(row[0])} is neither pickup nor delivery")
     return Instance(
-        name=path.stem, kind="pdptw", file_ids=tuple(int(i) for i in ids),
-        xy=data[:, 1:3].copy(), demand=data[:, 3].astype(np.int64), capacity=capacity,
-        fleet_size=vehicles, ready=data[:, 4].copy(), due=data[:, 5].copy(),
-        service=data[:, 6].copy(), delivery_of=delivery_of,
+        name=path.stem,
+        kind="pdptw",
+        file_ids=tuple(int(i) for i in ids),
+        xy=data[:, 1:3].copy(),
+        demand=data[:, 3].astype(np.int64),
+        capacity=capacity,
+        fleet_size=vehicles,
+        ready=data[:, 4].copy(),
+        due=data[:, 5].copy(),
+        service=data[:, 6].copy(),
+        delivery_of=delivery_of,
     )
 
 

@@ -190,14 +190,17 @@ def sub_model(model: NodeModel, vehicles: list[int], region: list[tuple[int, ...
     return sub, nodes
 
 
-
-
 def _vans(routes: tuple[tuple[int, ...], ...]) -> int:
     return sum(1 for r in routes if r)
 
 
-def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None,
-                   report: Callable[[tuple[tuple[int, ...], ...], tuple[int, ...]], None] | None = None) -> LargePlan | None:
+def large_day_plan(
+    model: NodeModel,
+    time_limit_s: float,
+    seed: int = 0,
+    stop: Callable[[], bool] | None = None,
+    report: Callable[[tuple[tuple[int, ...], ...], tuple[int, ...]], None] | None = None,
+) -> LargePlan | None:
     """Plan a large day region by region, join, fit in what is left, improve the whole; None without PyVRP.
 
     ``report`` hears each better plan (routes, visits left out), the first
@@ -225,7 +228,11 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
         """Keep and report ``routes`` if they beat the best so far and break no rule."""
         nonlocal best, dropped
         left = model.unserved(routes)
-        if (len(left), _vans(routes), model.routes_cost(routes)) >= (len(dropped), _vans(best), model.routes_cost(best)):
+        if (len(left), _vans(routes), model.routes_cost(routes)) >= (
+            len(dropped),
+            _vans(best),
+            model.routes_cost(best),
+        ):
             return False
         broken = plan_violations(strict, routes)
         if broken:  # cannot happen unless a mapping is wrong: say so and keep the plan before
@@ -265,8 +272,9 @@ def large_day_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: C
     steps.append(f"joined:{_vans(best)}v/{len(dropped)}d")
     fit_s = min(time_limit_s * FIT_SHARE, deadline - time.monotonic() - 1.0)
     if dropped and fit_s > 0.2 and not asked():
-        fitted, still = insert_dropped(model, best, dropped, fit_s, seed=seed, random_insert=False, stop=stop,
-                                       keep_partial=True)
+        fitted, still = insert_dropped(
+            model, best, dropped, fit_s, seed=seed, random_insert=False, stop=stop, keep_partial=True
+        )
         forget_insertion_data()  # its copy of the model is not needed again on this path
         if offer(fitted):
             steps.append(f"fit:{len(still)}d")

@@ -63,8 +63,9 @@ def _plan_cost(data: InsertionData, routes: list[RouteState]) -> int:
     return sum(cost[a][b] for r in routes for a, b in zip(r.nodes, r.nodes[1:]))
 
 
-def _nearest_requests(data: InsertionData, requests: list[tuple[int, ...]], count: int,
-                      rng: random.Random) -> list[tuple[int, ...]]:
+def _nearest_requests(
+    data: InsertionData, requests: list[tuple[int, ...]], count: int, rng: random.Random
+) -> list[tuple[int, ...]]:
     """The ``count`` requests whose visits lie closest to a random request's."""
     centre = rng.choice(requests)
     cost = data.cost
@@ -75,8 +76,14 @@ def _nearest_requests(data: InsertionData, requests: list[tuple[int, ...]], coun
     return sorted(requests, key=lambda q: (distance(q), rng.random()))[:count]
 
 
-def _string_requests(data: InsertionData, routes: list[RouteState], requests: list[tuple[int, ...]],
-                     route_of: dict[int, int], count: int, rng: random.Random) -> list[tuple[int, ...]]:
+def _string_requests(
+    data: InsertionData,
+    routes: list[RouteState],
+    requests: list[tuple[int, ...]],
+    route_of: dict[int, int],
+    count: int,
+    rng: random.Random,
+) -> list[tuple[int, ...]]:
     """Requests met by strings of consecutive visits cut from the routes nearest a random request."""
     seed = rng.choice(requests)
     cost = data.cost
@@ -94,7 +101,7 @@ def _string_requests(data: InsertionData, routes: list[RouteState], requests: li
         length = rng.randint(1, max(1, min(len(visits), 2 * (count - len(removed)))))
         at = visits.index(request[0])
         first = max(0, min(at - rng.randint(0, length - 1), len(visits) - length))
-        removed.update(data.request_of[n] for n in visits[first:first + length])
+        removed.update(data.request_of[n] for n in visits[first : first + length])
     return list(removed)
 
 
@@ -128,12 +135,21 @@ def _reinsert(data: InsertionData, trial: list[RouteState], owned: set[int], rem
     return True
 
 
-def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s: float, seed: int = 0,
-                 min_removed: int = 3, max_removed_share: float = 0.4, max_removed: int = 40,
-                 string_share: float = 0.8, hot_share: float = 0.03, cold_share: float = 0.0001,
-                 stop: Callable[[], bool] | None = None,
-                 on_better: Callable[[tuple[tuple[int, ...], ...]], None] | None = None,
-                 report_every_s: float = 1.0) -> tuple[tuple[tuple[int, ...], ...], LnsStats]:
+def improve_cost(
+    model: NodeModel,
+    routes: Sequence[Sequence[int]],
+    time_limit_s: float,
+    seed: int = 0,
+    min_removed: int = 3,
+    max_removed_share: float = 0.4,
+    max_removed: int = 40,
+    string_share: float = 0.8,
+    hot_share: float = 0.03,
+    cold_share: float = 0.0001,
+    stop: Callable[[], bool] | None = None,
+    on_better: Callable[[tuple[tuple[int, ...], ...]], None] | None = None,
+    report_every_s: float = 1.0,
+) -> tuple[tuple[tuple[int, ...], ...], LnsStats]:
     """Lower the plan's arc cost by ruin and recreate with simulated annealing; same visits, no new route.
 
     ``routes`` holds one visit sequence per fleet vehicle (empty when unused)
@@ -145,8 +161,7 @@ def improve_cost(model: NodeModel, routes: Sequence[Sequence[int]], time_limit_s
     data = insertion_data_for(model)
     rng = random.Random(seed)
     keep_idle = model.minimise_vehicles
-    current = [RouteState(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes)
-               if r or not keep_idle]
+    current = [RouteState(v, [data.start[v], *r, data.end[v]]) for v, r in enumerate(routes) if r or not keep_idle]
     unchanged = tuple(tuple(r) for r in routes)
     if not all(r.refresh(data) for r in current):
         return unchanged, LnsStats(0, 0, 0, 0, 0)

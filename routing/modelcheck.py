@@ -44,8 +44,12 @@ def _vehicle_bounds(model: NodeModel, v: int) -> tuple[int, int, int, int]:
     assert model.windows is not None
     sw = model.windows[model.starts[v]] or ((0, UNBOUNDED),)
     ew = model.windows[model.ends[v]] or ((0, UNBOUNDED),)
-    return (max(shift[0], min(a for a, _ in sw)), min(shift[1], max(b for _, b in sw)),
-            max(shift[0], min(a for a, _ in ew)), min(shift[1], max(b for _, b in ew)))
+    return (
+        max(shift[0], min(a for a, _ in sw)),
+        min(shift[1], max(b for _, b in sw)),
+        max(shift[0], min(a for a, _ in ew)),
+        min(shift[1], max(b for _, b in ew)),
+    )
 
 
 def route_violation(model: NodeModel, v: int, route: Sequence[int]) -> tuple[int, str] | None:

@@ -96,8 +96,13 @@ class CompiledDay:
         # per-visit loading, paid when leaving a run of pickups at one shop (see leave_extra_s)
         pickup = np.array([nd.kind == "pickup" for nd in self.nodes])
         shop = np.array([nd.shop for nd in self.nodes])
-        visit_s = np.array([to_s(self.problem.shops[nd.shop].loading_per_visit_min) if nd.kind == "pickup"
-                            else 0 for nd in self.nodes], dtype=np.int64)
+        visit_s = np.array(
+            [
+                to_s(self.problem.shops[nd.shop].loading_per_visit_min) if nd.kind == "pickup" else 0
+                for nd in self.nodes
+            ],
+            dtype=np.int64,
+        )
         same_run = pickup[None, :] & (shop[None, :] == shop[:, None])
         travel += np.where(pickup[:, None] & ~same_run, visit_s[:, None], 0)
         np.fill_diagonal(travel, 0)
@@ -109,14 +114,19 @@ class CompiledDay:
         vans = self.problem.vans
         pairs = tuple((p[0], p[1]) for p in self.order_nodes if len(p) == 2)
         return NodeModel(
-            cost=cost, demand=np.array([self.demand(i) for i in range(n)], dtype=np.int64),
+            cost=cost,
+            demand=np.array([self.demand(i) for i in range(n)], dtype=np.int64),
             capacity=tuple(int(v.capacity_crates) for v in vans),
-            starts=tuple(2 * k for k in range(len(vans))), ends=tuple(2 * k + 1 for k in range(len(vans))),
-            travel=travel, service=np.array([self.service_s(i) for i in range(n)], dtype=np.int64),
+            starts=tuple(2 * k for k in range(len(vans))),
+            ends=tuple(2 * k + 1 for k in range(len(vans))),
+            travel=travel,
+            service=np.array([self.service_s(i) for i in range(n)], dtype=np.int64),
             windows=windows,
             shifts=tuple((to_s(v.shift_start_min), to_s(v.shift_end_min)) for v in vans),
             max_duration=tuple(None if v.max_round_min is None else to_s(v.max_round_min) for v in vans),
-            pairs=pairs, drop_penalty=1, minimise_vehicles=True,
+            pairs=pairs,
+            drop_penalty=1,
+            minimise_vehicles=True,
         )
 
 
@@ -164,11 +174,19 @@ def compile_day(problem: Problem) -> CompiledDay:
     latest += [w.end_min for o in problem.orders for w in o.windows]
     latest += [s.ready_min for s in problem.shops]
     horizon_s = to_s(max(latest)) + 1
-    return CompiledDay(problem, tuple(nodes), np.rint(duration_min * 60).astype(np.int64), distance_m,
-                       ids, horizon_s, tuple(order_nodes))
+    return CompiledDay(
+        problem,
+        tuple(nodes),
+        np.rint(duration_min * 60).astype(np.int64),
+        distance_m,
+        ids,
+        horizon_s,
+        tuple(order_nodes),
+    )
 
 
 # ---- replaying a route --------------------------------------------------------
+
 
 def _service_start(arrival: int, windows: tuple[tuple[int, int], ...]) -> int | None:
     for start, end in windows:
@@ -218,8 +236,17 @@ def timed_stops(day: CompiledDay, route: list[int]) -> tuple[Stop, ...]:
         node = day.nodes[i]
         load += day.demand(i)
         order_id = day.problem.orders[node.order].id if node.order >= 0 else None
-        stops.append(Stop(node.kind, day.location_ids[node.loc], order_id, arrival / 60, (begin - arrival) / 60,
-                          depart / 60 if node.kind != "end" else arrival / 60, load))
+        stops.append(
+            Stop(
+                node.kind,
+                day.location_ids[node.loc],
+                order_id,
+                arrival / 60,
+                (begin - arrival) / 60,
+                depart / 60 if node.kind != "end" else arrival / 60,
+                load,
+            )
+        )
     return tuple(stops)
 
 

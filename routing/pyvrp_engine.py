@@ -77,8 +77,9 @@ def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
 
     params = SolveParams()
     rng = RandomNumberGenerator(seed=seed)
-    ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood),
-                     PerturbationManager(params.perturbation))
+    ls = LocalSearch(
+        data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation)
+    )
     for op in params.operators:
         if op.supports(data):
             ls.add_operator(op(data))
@@ -117,9 +118,12 @@ def shared_places(model: NodeModel) -> np.ndarray:
             continue
         key = hash((model.cost[i].tobytes(), travel[i].tobytes(), model.cost[:, i].tobytes(), travel[:, i].tobytes()))
         for j in seen.get(key, []):
-            if (np.array_equal(model.cost[i], model.cost[j]) and np.array_equal(travel[i], travel[j])
-                    and np.array_equal(model.cost[:, i], model.cost[:, j])
-                    and np.array_equal(travel[:, i], travel[:, j])):
+            if (
+                np.array_equal(model.cost[i], model.cost[j])
+                and np.array_equal(travel[i], travel[j])
+                and np.array_equal(model.cost[:, i], model.cost[:, j])
+                and np.array_equal(travel[:, i], travel[:, j])
+            ):
                 place[i] = place[j]
                 break
         else:
@@ -129,7 +133,9 @@ def shared_places(model: NodeModel) -> np.ndarray:
     return place
 
 
-def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, list[int], list[tuple[int, int]], list[int]]:
+def _build(
+    model: NodeModel, vehicles: list[int] | None = None
+) -> tuple[Any, list[int], list[tuple[int, int]], list[int]]:
     """ProblemData; the node of each client; the (pickup, delivery) nodes of each shipment; the
     model vehicle of each PyVRP vehicle type (``vehicles``, default the whole fleet)."""
     import pyvrp
@@ -159,10 +165,19 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
         shift = model.shifts[v] if model.shifts else (0, INT_MAX)
         longest_min = model.max_duration[v] if model.max_duration else None
         longest = INT_MAX if longest_min is None else longest_min
-        vehicle_types.append(pyvrp.VehicleType(
-            1, capacity=[int(model.capacity[v])], start_depot=depot_of[model.starts[v]],
-            end_depot=depot_of[model.ends[v]], fixed_cost=fixed, tw_early=int(shift[0]), tw_late=int(shift[1]),
-            start_late=int(shift[1]), shift_duration=int(longest)))
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                1,
+                capacity=[int(model.capacity[v])],
+                start_depot=depot_of[model.starts[v]],
+                end_depot=depot_of[model.ends[v]],
+                fixed_cost=fixed,
+                tw_early=int(shift[0]),
+                tw_late=int(shift[1]),
+                start_late=int(shift[1]),
+                shift_duration=int(longest),
+            )
+        )
     paired = {x for pair in model.pairs for x in pair}
     clients: list[pyvrp.Client] = []
     client_node: list[int] = []
@@ -178,29 +193,55 @@ def _build(model: NodeModel, vehicles: list[int] | None = None) -> tuple[Any, li
             group = len(groups)
             groups.append(pyvrp.ClientGroup(list(range(len(clients), len(clients) + len(spans))), required=True))
         for early, late in spans:
-            clients.append(pyvrp.Client(int(place[node]), pickup=[max(0, amount)], delivery=[max(0, -amount)],
-                                        service_duration=int(service[node]), tw_early=int(early), tw_late=int(late),
-                                        required=group is None, group=group))
+            clients.append(
+                pyvrp.Client(
+                    int(place[node]),
+                    pickup=[max(0, amount)],
+                    delivery=[max(0, -amount)],
+                    service_duration=int(service[node]),
+                    tw_early=int(early),
+                    tw_late=int(late),
+                    required=group is None,
+                    group=group,
+                )
+            )
             client_node.append(node)
     shipments = []
     for p, d in model.pairs:
         (pe, pl), (de, dl) = windows(p)[0], windows(d)[0]
-        shipments.append(pyvrp.Shipment(int(place[p]), int(place[d]), pickup_tw_early=int(pe), pickup_tw_late=int(pl),
-                                        pickup_service_duration=int(service[p]), delivery_tw_early=int(de),
-                                        delivery_tw_late=int(dl), delivery_service_duration=int(service[d]),
-                                        amount=[int(model.demand[p])]))
+        shipments.append(
+            pyvrp.Shipment(
+                int(place[p]),
+                int(place[d]),
+                pickup_tw_early=int(pe),
+                pickup_tw_late=int(pl),
+                pickup_service_duration=int(service[p]),
+                delivery_tw_early=int(de),
+                delivery_tw_late=int(dl),
+                delivery_service_duration=int(service[d]),
+                amount=[int(model.demand[p])],
+            )
+        )
     at = np.ix_(first_node, first_node)
-    distance_matrices = [np.asarray(model.cost[at], dtype=np.int64)]
-    duration_matrices = [np.asarray(travel[at], dtype=np.int64)]
-    # pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             distance_matrices, duration_matrices,  # type: ignore[arg-type]  # pyvrp stub: ndarray[int], int as shape
-                             groups=groups, shipments=shipments)
+    # list[Any]: pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
+    distance_matrices: list[Any] = [np.asarray(model.cost[at], dtype=np.int64)]
+    duration_matrices: list[Any] = [np.asarray(travel[at], dtype=np.int64)]
+    data = pyvrp.ProblemData(
+        locations,
+        clients,
+        depots,
+        vehicle_types,
+        distance_matrices,
+        duration_matrices,
+        groups=groups,
+        shipments=shipments,
+    )
     return data, client_node, list(model.pairs), vehicles
 
 
-def _initial(data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], client_node: list[int],
-             vehicles: list[int]) -> Any:
+def _initial(
+    data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], client_node: list[int], vehicles: list[int]
+) -> Any:
     """A plan in node form as a PyVRP solution (a visit with several windows takes its first)."""
     import pyvrp
 
@@ -224,12 +265,19 @@ def _initial(data: Any, model: NodeModel, routes: tuple[tuple[int, ...], ...], c
     return pyvrp.Solution(data, out)
 
 
-def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None,
-               feasible_after_s: float | None = None, initial: tuple[tuple[int, ...], ...] | None = None,
-               vehicles: list[int] | None = None, fewer_vans_share: float = 0.0,
-               construct: bool = True,
-               sequential: Sequence[Variant] = (),
-               give_up_after_s: float | None = None) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+def pyvrp_plan(
+    model: NodeModel,
+    time_limit_s: float,
+    seed: int = 0,
+    stop: Callable[[], bool] | None = None,
+    feasible_after_s: float | None = None,
+    initial: tuple[tuple[int, ...], ...] | None = None,
+    vehicles: list[int] | None = None,
+    fewer_vans_share: float = 0.0,
+    construct: bool = True,
+    sequential: Sequence[Variant] = (),
+    give_up_after_s: float | None = None,
+) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
 
     None if PyVRP is not installed or cannot take the model exactly. With
@@ -249,8 +297,9 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
     (:mod:`routing.sequential`, :data:`SEQUENTIAL_SHARE` of the time).
     """
     if fewer_vans_share > 0 and model.minimise_vehicles:
-        return _with_fewer_vans(model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share,
-                                sequential)
+        return _with_fewer_vans(
+            model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share, sequential
+        )
     why = pyvrp_supports(model)
     if why is not None:
         log.info("PyVRP engine skipped: %s", why)
@@ -310,18 +359,28 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
         # re-checked and an infeasible one repaired or dropped by the caller, so the warning adds nothing
         warnings.simplefilter("ignore", PenaltyBoundWarning)
         if initial is not None:
-            result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False,
-                                 initial_solution=_initial(data, model, initial, client_node, type_vehicle))
+            result = pyvrp.solve(
+                data,
+                stop=stop_when,
+                seed=seed,
+                display=False,
+                initial_solution=_initial(data, model, initial, client_node, type_vehicle),
+            )
         elif model.num_nodes > ROUGH_START_NODES:
-            result = _solve_from(data, _initial(data, model, rough_routes(model), client_node, type_vehicle),
-                                 stop_when, seed)
+            result = _solve_from(
+                data, _initial(data, model, rough_routes(model), client_node, type_vehicle), stop_when, seed
+            )
         else:
             result = pyvrp.solve(data, stop=stop_when, seed=seed, display=False)
     feasible = result.is_feasible()
-    log.info("PyVRP engine: %s plan after %.1f s", "feasible" if feasible else "no feasible",
-             time.monotonic() - started)
-    names = {pyvrp.ActivityType.CLIENT: "client", pyvrp.ActivityType.PICKUP: "pickup",
-             pyvrp.ActivityType.DELIVERY: "delivery"}
+    log.info(
+        "PyVRP engine: %s plan after %.1f s", "feasible" if feasible else "no feasible", time.monotonic() - started
+    )
+    names = {
+        pyvrp.ActivityType.CLIENT: "client",
+        pyvrp.ActivityType.PICKUP: "pickup",
+        pyvrp.ActivityType.DELIVERY: "delivery",
+    }
     out: list[tuple[int, ...]] = [() for _ in range(model.num_vehicles)]
     for route in result.best.routes():
         nodes = []
@@ -337,29 +396,60 @@ def pyvrp_plan(model: NodeModel, time_limit_s: float, seed: int = 0, stop: Calla
     return tuple(out), feasible
 
 
-def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Callable[[], bool] | None,
-                     feasible_after_s: float | None, initial: tuple[tuple[int, ...], ...] | None,
-                     vehicles: list[int] | None, share: float,
-                     sequential: Sequence[Variant] = ()) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
+def _with_fewer_vans(
+    model: NodeModel,
+    time_limit_s: float,
+    seed: int,
+    stop: Callable[[], bool] | None,
+    feasible_after_s: float | None,
+    initial: tuple[tuple[int, ...], ...] | None,
+    vehicles: list[int] | None,
+    share: float,
+    sequential: Sequence[Variant] = (),
+) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     started = time.monotonic()
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
         if initial is not None and sequential and pickups_gather(model) and not (stop is not None and stop()):
             # one van at a time, several variants: the better start of the two (README, round 8; preferring the
             # sequential start on equal vans was tried and not kept)
-            initial = better_start(model, initial, best_sequential_routes(
-                model, SEQUENTIAL_SHARE * time_limit_s, stop, sequential,
-                EXPECTED_PER_INSERTION * (time.monotonic() - started)))
+            initial = better_start(
+                model,
+                initial,
+                best_sequential_routes(
+                    model,
+                    SEQUENTIAL_SHARE * time_limit_s,
+                    stop,
+                    sequential,
+                    EXPECTED_PER_INSERTION * (time.monotonic() - started),
+                ),
+            )
         if initial is None:
             # the start did not finish in its share (a large day, a loaded machine): PyVRP runs from its
             # own start for all the time left, as before, without the one-van-fewer try
-            return pyvrp_plan(model, time_limit_s - (time.monotonic() - started), seed, stop, feasible_after_s,
-                              None, vehicles, construct=False)
+            return pyvrp_plan(
+                model,
+                time_limit_s - (time.monotonic() - started),
+                seed,
+                stop,
+                feasible_after_s,
+                None,
+                vehicles,
+                construct=False,
+            )
         if pickups_gather(model) and not (stop is not None and stop()):
-            initial, _ = minimise_routes(model, initial, START_EJECTION_SHARE * time_limit_s, seed=seed,
-                                         random_insert=False, stop=stop)
-    found = pyvrp_plan(model, time_limit_s * (1 - share) - (time.monotonic() - started), seed, stop,
-                       feasible_after_s, initial, vehicles)
+            initial, _ = minimise_routes(
+                model, initial, START_EJECTION_SHARE * time_limit_s, seed=seed, random_insert=False, stop=stop
+            )
+    found = pyvrp_plan(
+        model,
+        time_limit_s * (1 - share) - (time.monotonic() - started),
+        seed,
+        stop,
+        feasible_after_s,
+        initial,
+        vehicles,
+    )
     left = time_limit_s - (time.monotonic() - started)
     if found is None or left < 0.3 or (stop is not None and stop()):
         return found
@@ -371,9 +461,16 @@ def _with_fewer_vans(model: NodeModel, time_limit_s: float, seed: int, stop: Cal
     if len(used) < 2:
         return found
     keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
-    fewer = pyvrp_plan(model, left, seed + 1, stop, None, tuple(routes[v] if v in keep else () for v in
-                                                                range(model.num_vehicles)), keep,
-                       give_up_after_s=FEWER_VANS_GIVE_UP_SHARE * left)
+    fewer = pyvrp_plan(
+        model,
+        left,
+        seed + 1,
+        stop,
+        None,
+        tuple(routes[v] if v in keep else () for v in range(model.num_vehicles)),
+        keep,
+        give_up_after_s=FEWER_VANS_GIVE_UP_SHARE * left,
+    )
     if fewer is not None and fewer[1]:
         log.info("PyVRP engine: %d vans instead of %d", len(keep), len(used))
         return fewer
@@ -392,8 +489,9 @@ def _plan_key(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[in
     return sum(1 for r in routes if r), model.routes_cost(routes)
 
 
-def pyvrp_search(model: NodeModel, time_limit_s: float, seed: int = 0,
-                 stop: Callable[[], bool] | None = None) -> tuple[tuple[int, ...], ...] | None:
+def pyvrp_search(
+    model: NodeModel, time_limit_s: float, seed: int = 0, stop: Callable[[], bool] | None = None
+) -> tuple[tuple[int, ...], ...] | None:
     """PyVRP's best feasible plan as node routes per vehicle, or None (not installed, not exact, nothing feasible)."""
     found = pyvrp_plan(model, time_limit_s, seed, stop)
     if found is None or not found[1]:

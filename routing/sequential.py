@@ -83,8 +83,12 @@ NEAR_REQUESTS = 8
 TIMED = 4
 
 
-def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: float | None = None,
-                      stop: Callable[[], bool] | None = None) -> tuple[tuple[int, ...], ...] | None:
+def sequential_routes(
+    model: NodeModel,
+    variant: Variant = Variant(),
+    deadline: float | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> tuple[tuple[int, ...], ...] | None:
     """A feasible plan built one van at a time, or None (out of vans, out of time, or asked to stop)."""
     data = insertion_data_for(model)
     matrix = np.asarray(model.cost, dtype=np.int64)
@@ -213,8 +217,9 @@ def sequential_routes(model: NodeModel, variant: Variant = Variant(), deadline: 
 PICKUP_PLACES = 6
 
 
-def _pickup_places(data: InsertionData, matrix: np.ndarray, transit: np.ndarray, route: RouteState,
-                   pickups: np.ndarray) -> list[set[int]]:
+def _pickup_places(
+    data: InsertionData, matrix: np.ndarray, transit: np.ndarray, route: RouteState, pickups: np.ndarray
+) -> list[set[int]]:
     """Per pickup, the positions after which it may go: the van has room for it there and can reach it
     in its window; of those the cheapest few and those at its place (so that once the van is full, a
     second trip from the shop is tried). One numpy pass for every pickup of the step."""
@@ -226,11 +231,15 @@ def _pickup_places(data: InsertionData, matrix: np.ndarray, transit: np.ndarray,
     hi = np.asarray(data.hi)[pickups][None, :]
     room = (load + demand <= data.capacity[route.vehicle]) & (early + transit[np.ix_(before, pickups)] <= hi)
     to_p = matrix[np.ix_(before, pickups)]
-    deltas = np.where(room, to_p + matrix[np.ix_(pickups, after)].T - matrix[before, after][:, None],
-                      np.iinfo(np.int64).max)
+    deltas = np.where(
+        room, to_p + matrix[np.ix_(pickups, after)].T - matrix[before, after][:, None], np.iinfo(np.int64).max
+    )
     count = min(PICKUP_PLACES, len(before))
-    cheapest = np.argpartition(deltas, count - 1, axis=0)[:count] if count < len(before) else \
-        np.tile(np.arange(len(before))[:, None], (1, len(pickups)))
+    cheapest = (
+        np.argpartition(deltas, count - 1, axis=0)[:count]
+        if count < len(before)
+        else np.tile(np.arange(len(before))[:, None], (1, len(pickups)))
+    )
     at_place = room & (to_p == 0)
     out = []
     for k in range(len(pickups)):
@@ -240,9 +249,13 @@ def _pickup_places(data: InsertionData, matrix: np.ndarray, transit: np.ndarray,
     return out
 
 
-def best_sequential_routes(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None,
-                           variants: Sequence[Variant] = VARIANTS,
-                           expected_s: float = 0.0) -> tuple[tuple[int, ...], ...] | None:
+def best_sequential_routes(
+    model: NodeModel,
+    time_limit_s: float,
+    stop: Callable[[], bool] | None = None,
+    variants: Sequence[Variant] = VARIANTS,
+    expected_s: float = 0.0,
+) -> tuple[tuple[int, ...], ...] | None:
     """The best plan (fewest vans, then least cost) of the variants built within ``time_limit_s``;
     None if none finished in time.
 
@@ -266,17 +279,23 @@ def best_sequential_routes(model: NodeModel, time_limit_s: float, stop: Callable
     return None if best is None else best[1]
 
 
-def better_start(model: NodeModel, first: tuple[tuple[int, ...], ...] | None,
-                 second: tuple[tuple[int, ...], ...] | None,
-                 second_on_equal_vans: bool = False) -> tuple[tuple[int, ...], ...] | None:
+def better_start(
+    model: NodeModel,
+    first: tuple[tuple[int, ...], ...] | None,
+    second: tuple[tuple[int, ...], ...] | None,
+    second_on_equal_vans: bool = False,
+) -> tuple[tuple[int, ...], ...] | None:
     """The better of two start plans: fewer visits left out, then fewer vans, then less cost (``first`` on a tie;
     with ``second_on_equal_vans``, ``second`` whenever it leaves out no more and uses no more vans)."""
     if first is None or second is None:
         return first if second is None else second
 
     def key(routes: tuple[tuple[int, ...], ...]) -> tuple[int, int, int]:
-        return (len(model.unserved(routes)), sum(1 for r in routes if r),
-                0 if second_on_equal_vans else model.routes_cost(routes))
+        return (
+            len(model.unserved(routes)),
+            sum(1 for r in routes if r),
+            0 if second_on_equal_vans else model.routes_cost(routes),
+        )
 
     return second if (key(second) <= key(first) if second_on_equal_vans else key(second) < key(first)) else first
 

@@ -33,8 +33,13 @@ def _totals(day: CompiledDay, routes: tuple[tuple[int, ...], ...]) -> tuple[floa
     return drive_s / 60, distance_m
 
 
-def solve(problem: Problem, params: Params | None = None, *, should_stop: StopCallback | None = None,
-          on_progress: ProgressCallback | None = None) -> Result:
+def solve(
+    problem: Problem,
+    params: Params | None = None,
+    *,
+    should_stop: StopCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Result:
     """Plan the day: serve what can be served with as few vans, then as little driving, as possible.
 
     Orders that cannot be served on their own are explained and left out
@@ -69,8 +74,9 @@ def solve(problem: Problem, params: Params | None = None, *, should_stop: StopCa
             return
         drive_min, distance_m = _totals(day, found.routes)
         dropped = len({day.nodes[i].order for i in found.dropped})
-        on_progress(Progress(drive_min, distance_m, found.vehicles_used, ruled_out + dropped,
-                             time.monotonic() - started))
+        on_progress(
+            Progress(drive_min, distance_m, found.vehicles_used, ruled_out + dropped, time.monotonic() - started)
+        )
 
     stopped = False
 
@@ -80,15 +86,20 @@ def solve(problem: Problem, params: Params | None = None, *, should_stop: StopCa
         return stopped
 
     remaining = max(0.5, params.time_limit_s - (time.monotonic() - started))
-    solution = solve_parallel(day.model(), remaining, params.workers, params.seed,
-                              stop=stop if should_stop is not None else None, report=report,
-                              engines=params.engines)
+    solution = solve_parallel(
+        day.model(),
+        remaining,
+        params.workers,
+        params.seed,
+        stop=stop if should_stop is not None else None,
+        report=report,
+        engines=params.engines,
+    )
     if not solution.found:
         why = STOPPED_REASON if stopped else "no plan was found within the time limit; allow more time"
         for order in day.problem.orders:
             unserved.append(Unserved(order.id, why, proven=False))
-        return Result(Status.NO_SOLUTION_IN_TIME, (), tuple(unserved), 0, 0.0, 0.0,
-                      time.monotonic() - started)
+        return Result(Status.NO_SOLUTION_IN_TIME, (), tuple(unserved), 0, 0.0, 0.0, time.monotonic() - started)
 
     routes = []
     for k, visits in enumerate(solution.routes):
@@ -99,8 +110,7 @@ def solve(problem: Problem, params: Params | None = None, *, should_stop: StopCa
         distance = float(sum(day.distance_m[a, b] for a, b in zip(locs, locs[1:])))
         drive = float(sum(day.duration_s[a, b] for a, b in zip(locs, locs[1:]))) / 60
         stops = timed_stops(day, path)
-        routes.append(Route(problem.vans[k].id, stops, distance, drive,
-                            stops[-1].arrival_min - stops[0].departure_min))
+        routes.append(Route(problem.vans[k].id, stops, distance, drive, stops[-1].arrival_min - stops[0].departure_min))
     dropped_orders = sorted({day.nodes[i].order for i in solution.dropped})
     idle = [k for k, visits in enumerate(solution.routes) if not visits]
     for o in dropped_orders:
@@ -112,6 +122,12 @@ def solve(problem: Problem, params: Params | None = None, *, should_stop: StopCa
         status = Status.NO_SOLUTION_IN_TIME  # orders that fit alone exist, yet nothing was planned
     else:
         status = Status.INFEASIBLE if unserved else Status.FEASIBLE
-    return Result(status, tuple(routes), tuple(unserved), len(routes),
-                  sum(r.distance_m for r in routes), sum(r.drive_min for r in routes),
-                  time.monotonic() - started)
+    return Result(
+        status,
+        tuple(routes),
+        tuple(unserved),
+        len(routes),
+        sum(r.distance_m for r in routes),
+        sum(r.drive_min for r in routes),
+        time.monotonic() - started,
+    )

@@ -71,8 +71,9 @@ def check_vans(problem: Problem, known: dict[str, Location]) -> None:
         _require_number(f"{f}.shift_start_min", van.shift_start_min, 0)
         _require_number(f"{f}.shift_end_min", van.shift_end_min, 0)
         if van.shift_end_min < van.shift_start_min:
-            raise ProblemError(f"{f}.shift_end_min", f"shift ends ({van.shift_end_min}) before it starts "
-                                                     f"({van.shift_start_min})")
+            raise ProblemError(
+                f"{f}.shift_end_min", f"shift ends ({van.shift_end_min}) before it starts ({van.shift_start_min})"
+            )
         if van.max_round_min is not None:
             _require_number(f"{f}.max_round_min", van.max_round_min, 0)
 
@@ -103,8 +104,9 @@ def check_orders(problem: Problem, known: dict[str, Location]) -> None:
             _require_number(f"{f}.windows[{w}].start_min", window.start_min, 0)
             _require_number(f"{f}.windows[{w}].end_min", window.end_min, 0)
             if window.end_min < window.start_min:
-                raise ProblemError(f"{f}.windows[{w}]", f"window ends ({window.end_min}) before it "
-                                                        f"starts ({window.start_min})")
+                raise ProblemError(
+                    f"{f}.windows[{w}]", f"window ends ({window.end_min}) before it starts ({window.start_min})"
+                )
 
 
 def check_matrix(problem: Problem, known: dict[str, Location]) -> None:
@@ -117,8 +119,9 @@ def check_matrix(problem: Problem, known: dict[str, Location]) -> None:
     for name in ("duration_min", "distance_m"):
         arr = np.asarray(getattr(m, name), dtype=float)
         if arr.shape != (n, n):
-            raise ProblemError(f"matrix.{name}", f"must be {n}x{n} (one row and column per location id), "
-                                                 f"got shape {arr.shape}")
+            raise ProblemError(
+                f"matrix.{name}", f"must be {n}x{n} (one row and column per location id), got shape {arr.shape}"
+            )
         if not np.all(np.isfinite(arr)):
             raise ProblemError(f"matrix.{name}", "contains NaN or infinite values")
         if np.any(arr < 0):
@@ -150,5 +153,7 @@ def validate_params(params: Params) -> None:
 
     unknown = [e for e in params.engines if e not in ENGINES]
     if unknown or "ortools" not in params.engines:
-        raise ProblemError("params.engines", f"must include 'ortools' and only {', '.join(ENGINES)}; "
-                                             f"got {', '.join(params.engines) or 'none'}")
+        raise ProblemError(
+            "params.engines",
+            f"must include 'ortools' and only {', '.join(ENGINES)}; got {', '.join(params.engines) or 'none'}",
+        )

@@ -46,8 +46,9 @@ def _vroom_solve(inp: Any, threads: int, time_limit_s: float | None, read: Any) 
     """
     started = time.monotonic()
     if time_limit_s is None:
-        return [(read(inp.solve(exploration_level=VROOM_EXPLORATION_LEVEL, nb_threads=threads)),
-                 time.monotonic() - started)]
+        return [
+            (read(inp.solve(exploration_level=VROOM_EXPLORATION_LEVEL, nb_threads=threads)), time.monotonic() - started)
+        ]
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -94,8 +95,11 @@ def peak_rss_mib() -> float:
     """Largest resident set so far of this process or any finished child process (MiB, Linux)."""
     import resource
 
-    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
+    return round(
+        max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        / 1024,
+        1,
+    )
 
 
 def _in_processes(job: Any, args: list[tuple[Any, ...]]) -> list[Any]:
@@ -117,6 +121,8 @@ def peer_names(peers: tuple[str, ...], workers: int) -> tuple[str, ...]:
         if peer == "pyvrp" and workers > 1:
             out.append(f"pyvrp-{workers}c")
     return tuple(out)
+
+
 #: Ratios closer than this to 1 count as a tie.
 TIE = 0.001
 
@@ -148,8 +154,11 @@ class VersusRow:
     def best_peer(self, reference: str | None = None) -> PeerPlan | None:
         """The peer plan with fewest unserved, then vehicles, then cost (checked plans only), among the
         peers at the same time limit; with ``reference`` (e.g. ``vroom-free``), that peer's plan alone."""
-        peers = [p for s, p in self.plans.items() if s != "foodtrain" and p.feasible
-                 and (s == reference if reference else s not in REFERENCE_PEERS)]
+        peers = [
+            p
+            for s, p in self.plans.items()
+            if s != "foodtrain" and p.feasible and (s == reference if reference else s not in REFERENCE_PEERS)
+        ]
         return min(peers, key=lambda p: (p.unserved, p.vehicles, p.cost), default=None)
 
     def verdict(self, reference: str | None = None) -> tuple[str, float | None]:
@@ -169,6 +178,7 @@ class VersusRow:
 
 
 # ---- public sets ------------------------------------------------------------------------
+
 
 def _instance_arrays(instance: Any) -> dict[str, Any]:
     from routing.benchmark import instance_model
@@ -192,24 +202,50 @@ def _instance_pyvrp(instance: Any, vehicles: int, fixed_cost: int) -> Any:
     clients, shipments = [], []
     if instance.kind == "pdptw":
         for p, d in instance.pairs():
-            shipments.append(pyvrp.Shipment(
-                p, d, pickup_tw_early=int(windows[p][0][0]), pickup_tw_late=int(windows[p][0][1]),
-                pickup_service_duration=int(service[p]), delivery_tw_early=int(windows[d][0][0]),
-                delivery_tw_late=int(windows[d][0][1]), delivery_service_duration=int(service[d]),
-                amount=[int(instance.demand[p])]))
+            shipments.append(
+                pyvrp.Shipment(
+                    p,
+                    d,
+                    pickup_tw_early=int(windows[p][0][0]),
+                    pickup_tw_late=int(windows[p][0][1]),
+                    pickup_service_duration=int(service[p]),
+                    delivery_tw_early=int(windows[d][0][0]),
+                    delivery_tw_late=int(windows[d][0][1]),
+                    delivery_service_duration=int(service[d]),
+                    amount=[int(instance.demand[p])],
+                )
+            )
     else:
         for i in range(1, n):
             tw = windows[i][0] if windows else (0, np.iinfo(np.int64).max)
-            clients.append(pyvrp.Client(i, delivery=[int(instance.demand[i])], service_duration=int(service[i]),
-                                        tw_early=int(tw[0]), tw_late=int(tw[1])))
-    vehicle_type = pyvrp.VehicleType(vehicles, capacity=[int(instance.capacity)], fixed_cost=fixed_cost,
-                                     tw_early=int(depot_tw[0]), tw_late=int(depot_tw[1]))
-    distance_matrices = [np.asarray(arrays["cost"], dtype=np.int64)]
-    duration_matrices = [np.asarray(arrays["travel"], dtype=np.int64)]
-    # pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
-    data = pyvrp.ProblemData(locations, clients, depots, [vehicle_type],
-                             distance_matrices, duration_matrices,  # type: ignore[arg-type]  # pyvrp stub: ndarray[int], int as shape
-                             shipments=shipments)
+            clients.append(
+                pyvrp.Client(
+                    i,
+                    delivery=[int(instance.demand[i])],
+                    service_duration=int(service[i]),
+                    tw_early=int(tw[0]),
+                    tw_late=int(tw[1]),
+                )
+            )
+    vehicle_type = pyvrp.VehicleType(
+        vehicles,
+        capacity=[int(instance.capacity)],
+        fixed_cost=fixed_cost,
+        tw_early=int(depot_tw[0]),
+        tw_late=int(depot_tw[1]),
+    )
+    # list[Any]: pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
+    distance_matrices: list[Any] = [np.asarray(arrays["cost"], dtype=np.int64)]
+    duration_matrices: list[Any] = [np.asarray(arrays["travel"], dtype=np.int64)]
+    data = pyvrp.ProblemData(
+        locations,
+        clients,
+        depots,
+        [vehicle_type],
+        distance_matrices,
+        duration_matrices,
+        shipments=shipments,
+    )
     return data
 
 
@@ -217,8 +253,11 @@ def _activities(route: Any) -> list[tuple[str, int]]:
     """A PyVRP route's visits as (client | pickup | delivery, index among clients or shipments)."""
     import pyvrp
 
-    names = {pyvrp.ActivityType.CLIENT: "client", pyvrp.ActivityType.PICKUP: "pickup",
-             pyvrp.ActivityType.DELIVERY: "delivery"}
+    names = {
+        pyvrp.ActivityType.CLIENT: "client",
+        pyvrp.ActivityType.PICKUP: "pickup",
+        pyvrp.ActivityType.DELIVERY: "delivery",
+    }
     return [(names[act.type], int(act.idx)) for act in route.schedule() if act.type in names]
 
 
@@ -252,8 +291,9 @@ def _solve_instance_pyvrp(instance: Any, time_limit_s: float, seed: int) -> tupl
     return _pyvrp_routes(result.best, instance), time.monotonic() - started
 
 
-def _solve_instance_vroom(instance: Any, threads: int, time_limit_s: float | None = None
-                          ) -> tuple[list[list[int]], float]:
+def _solve_instance_vroom(
+    instance: Any, threads: int, time_limit_s: float | None = None
+) -> tuple[list[list[int]], float]:
     import vroom
 
     started = time.monotonic()
@@ -269,8 +309,12 @@ def _solve_instance_vroom(instance: Any, threads: int, time_limit_s: float | Non
     fixed = 0 if instance.kind == "cvrp" else int(arrays["cost"].max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     tw0 = vroom.TimeWindow(int(windows[0][0][0]), int(windows[0][0][1])) if windows else None
     for k in range(vehicles):
-        kwargs: dict[str, Any] = {"start": 0, "end": 0, "capacity": vroom.Amount([int(instance.capacity)]),
-                                  "costs": vroom.VehicleCosts(fixed=fixed)}
+        kwargs: dict[str, Any] = {
+            "start": 0,
+            "end": 0,
+            "capacity": vroom.Amount([int(instance.capacity)]),
+            "costs": vroom.VehicleCosts(fixed=fixed),
+        }
         if tw0 is not None:
             kwargs["time_window"] = tw0
         inp.add_vehicle(vroom.Vehicle(k + 1, **kwargs))
@@ -280,12 +324,24 @@ def _solve_instance_vroom(instance: Any, threads: int, time_limit_s: float | Non
 
     if instance.kind == "pdptw":
         for p, d in instance.pairs():
-            inp.add_shipment(vroom.ShipmentStep(p, location=p, service=int(service[p]), time_windows=tws(p)),
-                             vroom.ShipmentStep(d, location=d, service=int(service[d]), time_windows=tws(d)),
-                             amount=vroom.Amount([int(instance.demand[p])]))
+            inp.add_shipment(
+                vroom.ShipmentStep(p, location=p, service=int(service[p]), time_windows=tws(p)),
+                vroom.ShipmentStep(d, location=d, service=int(service[d]), time_windows=tws(d)),
+                amount=vroom.Amount([int(instance.demand[p])]),
+            )
     else:
-        inp.add_job([vroom.Job(i, location=i, service=int(service[i]), delivery=vroom.Amount([int(instance.demand[i])]),
-                               time_windows=tws(i)) for i in range(1, n)])
+        inp.add_job(
+            [
+                vroom.Job(
+                    i,
+                    location=i,
+                    service=int(service[i]),
+                    delivery=vroom.Amount([int(instance.demand[i])]),
+                    time_windows=tws(i),
+                )
+                for i in range(1, n)
+            ]
+        )
     left = None if time_limit_s is None else time_limit_s - (time.monotonic() - started)
     plans = _vroom_solve(inp, threads, left, lambda sol: (_vroom_ranking(sol), _vroom_routes(sol)))
     runtime = time.monotonic() - started
@@ -311,8 +367,14 @@ def _vroom_routes(sol: Any) -> list[list[int]]:
     return out
 
 
-def versus_instance(path: Path, time_limit_s: float, peers: tuple[str, ...], workers: int = 1,
-                    seed: int = 0, engines: tuple[str, ...] = ENGINES) -> VersusRow:
+def versus_instance(
+    path: Path,
+    time_limit_s: float,
+    peers: tuple[str, ...],
+    workers: int = 1,
+    seed: int = 0,
+    engines: tuple[str, ...] = ENGINES,
+) -> VersusRow:
     """Solve one benchmark file with foodtrain and each peer; check every plan with the evaluator."""
     from routing.benchmark import instance_model
     from routing.engine import solve_parallel
@@ -330,7 +392,9 @@ def versus_instance(path: Path, time_limit_s: float, peers: tuple[str, ...], wor
     for peer in peer_names(peers, workers):
         try:
             if peer.startswith("pyvrp-"):
-                found = _in_processes(_solve_instance_pyvrp, [(instance, time_limit_s, seed + k) for k in range(workers)])
+                found = _in_processes(
+                    _solve_instance_pyvrp, [(instance, time_limit_s, seed + k) for k in range(workers)]
+                )
                 plans = [_instance_plan(instance, peer, nodes, runtime) for nodes, runtime in found]
                 row.plans[peer] = min(plans, key=lambda p: (not p.feasible, p.unserved, p.vehicles, p.cost))
                 continue
@@ -349,15 +413,24 @@ def versus_instance(path: Path, time_limit_s: float, peers: tuple[str, ...], wor
     return row
 
 
-def _instance_plan(instance: Any, solver: str, nodes: list[list[int]], runtime_s: float,
-                   rss: float | None = None) -> PeerPlan:
+def _instance_plan(
+    instance: Any, solver: str, nodes: list[list[int]], runtime_s: float, rss: float | None = None
+) -> PeerPlan:
     from routing.evaluation import evaluate
 
     routes = [[instance.file_ids[k] for k in r] for r in nodes if r]
     ev = evaluate(instance, routes)
     served = {k for r in nodes for k in r}
-    return PeerPlan(solver, ev.feasible, ev.vehicles, round(ev.cost, 4), instance.size - 1 - len(served),
-                    round(runtime_s, 2), ev.violations[:3], rss)
+    return PeerPlan(
+        solver,
+        ev.feasible,
+        ev.vehicles,
+        round(ev.cost, 4),
+        instance.size - 1 - len(served),
+        round(runtime_s, 2),
+        ev.violations[:3],
+        rss,
+    )
 
 
 # ---- branch days ------------------------------------------------------------------------
@@ -486,35 +559,64 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     depots = [pyvrp.Depot(loc) for loc in depot_locs]
     travel = _day_travel_s(day)
     fixed = int(travel.max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
-    vehicle_types = [pyvrp.VehicleType(
-        1, capacity=[int(v.capacity_crates)], start_depot=depot_of[loc_of[v.start.id]],
-        end_depot=depot_of[loc_of[v.end_location.id]], fixed_cost=fixed, tw_early=to_s(v.shift_start_min),
-        tw_late=to_s(v.shift_end_min), start_late=to_s(v.shift_end_min),
-        shift_duration=to_s(v.max_round_min) if v.max_round_min is not None else np.iinfo(np.int64).max)
-        for v in problem.vans]
+    vehicle_types = [
+        pyvrp.VehicleType(
+            1,
+            capacity=[int(v.capacity_crates)],
+            start_depot=depot_of[loc_of[v.start.id]],
+            end_depot=depot_of[loc_of[v.end_location.id]],
+            fixed_cost=fixed,
+            tw_early=to_s(v.shift_start_min),
+            tw_late=to_s(v.shift_end_min),
+            start_late=to_s(v.shift_end_min),
+            shift_duration=to_s(v.max_round_min) if v.max_round_min is not None else np.iinfo(np.int64).max,
+        )
+        for v in problem.vans
+    ]
     shops = {s.id: s for s in problem.shops}
     clients, shipments, client_order, shipment_order = [], [], [], []
     for o, order in enumerate(problem.orders):
         if len(order.windows) > 1:
             raise ValueError(f"order {order.id} has several windows; the peer comparison needs one")
-        tw = ((to_s(order.windows[0].start_min), to_s(order.windows[0].end_min)) if order.windows
-              else (0, day.horizon_s))
+        tw = (to_s(order.windows[0].start_min), to_s(order.windows[0].end_min)) if order.windows else (0, day.horizon_s)
         if order.shop_id is None:
-            clients.append(pyvrp.Client(loc_of[order.location.id], pickup=[int(order.size_crates)],
-                                        service_duration=to_s(order.service_min), tw_early=tw[0], tw_late=tw[1]))
+            clients.append(
+                pyvrp.Client(
+                    loc_of[order.location.id],
+                    pickup=[int(order.size_crates)],
+                    service_duration=to_s(order.service_min),
+                    tw_early=tw[0],
+                    tw_late=tw[1],
+                )
+            )
             client_order.append(o)
         else:
             shop = shops[order.shop_id]
-            shipments.append(pyvrp.Shipment(
-                loc_of[shop.location.id], loc_of[order.location.id], pickup_tw_early=to_s(shop.ready_min),
-                pickup_tw_late=day.horizon_s, pickup_service_duration=to_s(shop.loading_per_order_min),
-                delivery_tw_early=tw[0], delivery_tw_late=tw[1], delivery_service_duration=to_s(order.service_min),
-                amount=[int(order.size_crates)]))
+            shipments.append(
+                pyvrp.Shipment(
+                    loc_of[shop.location.id],
+                    loc_of[order.location.id],
+                    pickup_tw_early=to_s(shop.ready_min),
+                    pickup_tw_late=day.horizon_s,
+                    pickup_service_duration=to_s(shop.loading_per_order_min),
+                    delivery_tw_early=tw[0],
+                    delivery_tw_late=tw[1],
+                    delivery_service_duration=to_s(order.service_min),
+                    amount=[int(order.size_crates)],
+                )
+            )
             shipment_order.append(o)
-    # pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             [travel], [travel],  # type: ignore[list-item]  # pyvrp stub: ndarray[int], int as shape
-                             shipments=shipments)
+    # list[Any]: pyvrp's stub types the matrices ``list[np.ndarray[int]]``, which numpy 2 reads with int as the shape
+    travel_matrices: list[Any] = [travel]
+    data = pyvrp.ProblemData(
+        locations,
+        clients,
+        depots,
+        vehicle_types,
+        travel_matrices,
+        travel_matrices,
+        shipments=shipments,
+    )
     result = pyvrp.solve(data, stop=WallClock(time_limit_s - (time.monotonic() - started)), seed=seed, display=False)
     runtime = time.monotonic() - started
     routes: list[DayRoute] = []
@@ -529,8 +631,9 @@ def _day_pyvrp(problem: Problem, day: CompiledDay, time_limit_s: float, seed: in
     return routes, runtime
 
 
-def vroom_day_plan(problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
-                   ) -> tuple[list[DayRoute], float]:
+def vroom_day_plan(
+    problem: Problem, day: CompiledDay, threads: int, time_limit_s: float | None = None
+) -> tuple[list[DayRoute], float]:
     """VROOM's plan for the day (``threads`` threads; ``time_limit_s`` None: no time limit) and its wall time."""
     import vroom
 
@@ -544,27 +647,49 @@ def vroom_day_plan(problem: Problem, day: CompiledDay, threads: int, time_limit_
     inp.set_costs_matrix(profile="car", matrix_input=travel.tolist())
     fixed = int(travel.max()) * engine.VAN_FIXED_COST_LONGEST_ARCS
     for k, v in enumerate(problem.vans):
-        inp.add_vehicle(vroom.Vehicle(k + 1, start=loc_of[v.start.id], end=loc_of[v.end_location.id],
-                                      capacity=vroom.Amount([int(v.capacity_crates)]),
-                                      time_window=vroom.TimeWindow(to_s(v.shift_start_min), to_s(v.shift_end_min)),
-                                      costs=vroom.VehicleCosts(fixed=fixed)))
+        inp.add_vehicle(
+            vroom.Vehicle(
+                k + 1,
+                start=loc_of[v.start.id],
+                end=loc_of[v.end_location.id],
+                capacity=vroom.Amount([int(v.capacity_crates)]),
+                time_window=vroom.TimeWindow(to_s(v.shift_start_min), to_s(v.shift_end_min)),
+                costs=vroom.VehicleCosts(fixed=fixed),
+            )
+        )
     shops = {s.id: s for s in problem.shops}
     for o, order in enumerate(problem.orders):
-        tws = [vroom.TimeWindow(to_s(w.start_min), to_s(w.end_min)) for w in order.windows] or \
-            [vroom.TimeWindow(0, day.horizon_s)]
+        tws = [vroom.TimeWindow(to_s(w.start_min), to_s(w.end_min)) for w in order.windows] or [
+            vroom.TimeWindow(0, day.horizon_s)
+        ]
         if order.shop_id is None:
-            inp.add_job([vroom.Job(3 * o + 3, location=loc_of[order.location.id], service=to_s(order.service_min),
-                                   pickup=vroom.Amount([int(order.size_crates)]), time_windows=tws)])
+            inp.add_job(
+                [
+                    vroom.Job(
+                        3 * o + 3,
+                        location=loc_of[order.location.id],
+                        service=to_s(order.service_min),
+                        pickup=vroom.Amount([int(order.size_crates)]),
+                        time_windows=tws,
+                    )
+                ]
+            )
             continue
         shop = shops[order.shop_id]
         # VROOM's setup is paid once per arrival at a location: the shop's per-visit loading
         inp.add_shipment(
-            vroom.ShipmentStep(3 * o + 1, location=loc_of[shop.location.id], setup=to_s(shop.loading_per_visit_min),
-                               service=to_s(shop.loading_per_order_min),
-                               time_windows=[vroom.TimeWindow(to_s(shop.ready_min), day.horizon_s)]),
-            vroom.ShipmentStep(3 * o + 2, location=loc_of[order.location.id], service=to_s(order.service_min),
-                               time_windows=tws),
-            amount=vroom.Amount([int(order.size_crates)]))
+            vroom.ShipmentStep(
+                3 * o + 1,
+                location=loc_of[shop.location.id],
+                setup=to_s(shop.loading_per_visit_min),
+                service=to_s(shop.loading_per_order_min),
+                time_windows=[vroom.TimeWindow(to_s(shop.ready_min), day.horizon_s)],
+            ),
+            vroom.ShipmentStep(
+                3 * o + 2, location=loc_of[order.location.id], service=to_s(order.service_min), time_windows=tws
+            ),
+            amount=vroom.Amount([int(order.size_crates)]),
+        )
     left = None if time_limit_s is None else time_limit_s - (time.monotonic() - started)
     plans = _vroom_solve(inp, threads, left, lambda sol: (_vroom_ranking(sol), _vroom_day_routes(sol)))
     runtime = time.monotonic() - started
@@ -577,15 +702,25 @@ def _vroom_day_routes(sol: Any) -> list[DayRoute]:
     routes: list[DayRoute] = []
     kinds = {1: "pickup", 2: "delivery", 0: "visit"}
     for vehicle_id, group in sol.routes.groupby("vehicle_id", sort=True):
-        steps = [(kinds[int(i) % 3], (int(i) - 1) // 3) for t, i in zip(group["type"], group["id"])
-                 if t in ("job", "pickup", "delivery")]
+        steps = [
+            (kinds[int(i) % 3], (int(i) - 1) // 3)
+            for t, i in zip(group["type"], group["id"])
+            if t in ("job", "pickup", "delivery")
+        ]
         if steps:
             routes.append((int(vehicle_id) - 1, steps))
     return routes
 
 
-def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[str, ...], workers: int = 1,
-               seed: int = 0, engines: tuple[str, ...] = ENGINES) -> VersusRow:
+def versus_day(
+    problem: Problem,
+    name: str,
+    time_limit_s: float,
+    peers: tuple[str, ...],
+    workers: int = 1,
+    seed: int = 0,
+    engines: tuple[str, ...] = ENGINES,
+) -> VersusRow:
     """Solve one branch day with foodtrain and each peer; check every plan with :func:`check_day_plan`."""
     from routing.explain import explain_alone
     from routing.solver import solve
@@ -601,9 +736,17 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
         vans = sum(1 for _, steps in routes if steps)
         # no plan at all (VROOM: no exploration level finished in time) is no plan, not a plan of 0 vans
         broken = check.violations or (["no plan within the time limit"] if problem.orders and not vans else [])
-        return PeerPlan(solver, not broken, vans, round(check.round_min, 1),
-                        len(problem.orders) - check.served, round(runtime_s, 2), tuple(broken[:3]), rss,
-                        drive_min=round(check.drive_min, 1))
+        return PeerPlan(
+            solver,
+            not broken,
+            vans,
+            round(check.round_min, 1),
+            len(problem.orders) - check.served,
+            round(runtime_s, 2),
+            tuple(broken[:3]),
+            rss,
+            drive_min=round(check.drive_min, 1),
+        )
 
     def record(solver: str, routes: list[DayRoute], runtime_s: float, rss: float | None = None) -> None:
         row.plans[solver] = checked(solver, routes, runtime_s, rss)
@@ -611,8 +754,10 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
     index_of = {o.id: k for k, o in enumerate(problem.orders)}
     van_index = {v.id: k for k, v in enumerate(problem.vans)}
     result = solve(problem, Params(time_limit_s=time_limit_s, workers=workers, seed=seed, engines=engines))
-    ours: list[DayRoute] = [(van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops
-                                                   if s.order_id is not None]) for r in result.routes]
+    ours: list[DayRoute] = [
+        (van_index[r.van_id], [(s.kind, index_of[s.order_id]) for s in r.stops if s.order_id is not None])
+        for r in result.routes
+    ]
     record("foodtrain", ours, result.runtime_s, peak_rss_mib())
     for peer in peer_names(peers, workers):
         try:
@@ -638,24 +783,35 @@ def versus_day(problem: Problem, name: str, time_limit_s: float, peers: tuple[st
 
 # ---- tables -------------------------------------------------------------------------------
 
+
 def summarise(rows: list[VersusRow], reference: str | None = None) -> dict[str, Any]:
     """Won/tied/lost against the best peer (or the ``reference`` peer alone); mean, median and worst
     cost ratio where vans and served agree."""
     verdicts = [r.verdict(reference) for r in rows]
     peers = [r.best_peer(reference) for r in rows]
-    ratios = [ratio for (v, ratio), r, peer in zip(verdicts, rows, peers) if ratio is not None
-              and peer is not None and (r.plans["foodtrain"].vehicles, r.plans["foodtrain"].unserved)
-              == (peer.vehicles, peer.unserved)]
-    vans = [(r.plans["foodtrain"].vehicles, peer.vehicles) for r, peer in zip(rows, peers)
-            if peer is not None and r.plans["foodtrain"].feasible]
+    ratios = [
+        ratio
+        for (v, ratio), r, peer in zip(verdicts, rows, peers)
+        if ratio is not None
+        and peer is not None
+        and (r.plans["foodtrain"].vehicles, r.plans["foodtrain"].unserved) == (peer.vehicles, peer.unserved)
+    ]
+    vans = [
+        (r.plans["foodtrain"].vehicles, peer.vehicles)
+        for r, peer in zip(rows, peers)
+        if peer is not None and r.plans["foodtrain"].feasible
+    ]
     return {
         "instances": len(rows),
-        "won": sum(v == "won" for v, _ in verdicts), "tied": sum(v == "tied" for v, _ in verdicts),
+        "won": sum(v == "won" for v, _ in verdicts),
+        "tied": sum(v == "tied" for v, _ in verdicts),
         "lost": sum(v == "lost" for v, _ in verdicts),
-        "vans_fewer": sum(a < b for a, b in vans), "vans_equal": sum(a == b for a, b in vans),
+        "vans_fewer": sum(a < b for a, b in vans),
+        "vans_equal": sum(a == b for a, b in vans),
         "vans_more": sum(a > b for a, b in vans),
         "unserved_more_than_best_peer": sum(
-            1 for r, peer in zip(rows, peers) if peer is not None and r.plans["foodtrain"].unserved > peer.unserved),
+            1 for r, peer in zip(rows, peers) if peer is not None and r.plans["foodtrain"].unserved > peer.unserved
+        ),
         "cost_ratio_mean": round(statistics.fmean(ratios), 4) if ratios else None,
         "cost_ratio_median": round(statistics.median(ratios), 4) if ratios else None,
         "cost_ratio_worst": round(max(ratios), 4) if ratios else None,
@@ -682,15 +838,24 @@ def format_versus(rows: list[VersusRow], solvers: tuple[str, ...], cost_name: st
                 cells += [str(p.vehicles), str(p.unserved), f"{p.cost:g}", str(p.runtime_s)]
         verdict, ratio = r.verdict()
         ours = r.plans.get("foodtrain")
-        cells += ["" if ours is None or ours.peak_rss_mib is None else f"{ours.peak_rss_mib:g}",
-                  "" if ratio is None else f"{ratio:.4f}", verdict]
+        cells += [
+            "" if ours is None or ours.peak_rss_mib is None else f"{ours.peak_rss_mib:g}",
+            "" if ratio is None else f"{ratio:.4f}",
+            verdict,
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     summary = summarise(rows)
-    lines += ["", "Summary (ratio only where vans and unserved orders equal the best peer's): "
-              + ", ".join(f"{k} {v}" for k, v in summary.items())]
+    lines += [
+        "",
+        "Summary (ratio only where vans and unserved orders equal the best peer's): "
+        + ", ".join(f"{k} {v}" for k, v in summary.items()),
+    ]
     for reference in (s for s in solvers if s in REFERENCE_PEERS):
-        lines += ["", f"Against {reference} alone (no time limit; reference, not a best peer): "
-                  + ", ".join(f"{k} {v}" for k, v in summarise(rows, reference).items())]
+        lines += [
+            "",
+            f"Against {reference} alone (no time limit; reference, not a best peer): "
+            + ", ".join(f"{k} {v}" for k, v in summarise(rows, reference).items()),
+        ]
     return "\n".join(lines)
 
 
@@ -698,5 +863,13 @@ def rows_to_dicts(rows: list[VersusRow]) -> list[dict[str, Any]]:
     """JSON-ready rows."""
     from dataclasses import asdict
 
-    return [{"instance": r.instance, "size": r.size, "verdict": r.verdict()[0], "ratio": r.verdict()[1],
-             "plans": {s: asdict(p) for s, p in r.plans.items()}} for r in rows]
+    return [
+        {
+            "instance": r.instance,
+            "size": r.size,
+            "verdict": r.verdict()[0],
+            "ratio": r.verdict()[1],
+            "plans": {s: asdict(p) for s, p in r.plans.items()},
+        }
+        for r in rows
+    ]

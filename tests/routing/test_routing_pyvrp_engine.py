@@ -146,7 +146,7 @@ def test_the_pyvrp_worker_first_lets_the_ejection_search_take_vans_from_its_star
 
     def spy(*args: object, **kwargs: object) -> object:
         calls.append(kwargs)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]  # a spy passes the real function's arguments on unchanged
 
     monkeypatch.setattr(pe, "minimise_routes", spy)
     built = pe.insertion_routes

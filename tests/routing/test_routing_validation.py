@@ -14,7 +14,7 @@ from routing_factories import make_order, make_problem, make_van
 
 def error_for(problem: object, params: Params | None = None) -> ProblemError:
     with pytest.raises(ProblemError) as info:
-        solve(problem, params or Params(time_limit_s=1, workers=1))  # type: ignore[arg-type]
+        solve(problem, params or Params(time_limit_s=1, workers=1))  # type: ignore[arg-type]  # malformed problems on purpose: validation must refuse them
     assert isinstance(info.value, ValueError)
     return info.value
 
@@ -111,7 +111,7 @@ def test_clock_minutes_must_be_whole() -> None:
         "orders": [],
     }
     assert problem_from_dict(data).vans[0].shift_start_min == 510
-    data["vans"][0]["shift_start"] = 510.5  # type: ignore[index]
+    data["vans"][0]["shift_start"] = 510.5  # type: ignore[index]  # a JSON-like dict changed on purpose to a bad value
     with pytest.raises(ProblemError) as info:
         problem_from_dict(data)
     assert info.value.field == "vans[0].shift_start"

@@ -147,10 +147,10 @@ def test_a_peer_with_no_plan_in_time_is_no_best_peer() -> None:
 
     real = versus.vroom_day_plan
     try:
-        versus.vroom_day_plan = lambda problem, day, threads, limit=None: ([], 1.0)  # type: ignore[assignment]
+        versus.vroom_day_plan = lambda problem, day, threads, limit=None: ([], 1.0)  # type: ignore[assignment]  # a stand-in for VROOM, swapped in for this test and back
         row = versus_day(generate_varied_day(3, 25), "day", 1.0, ("vroom",))
     finally:
-        versus.vroom_day_plan = real  # type: ignore[assignment]
+        versus.vroom_day_plan = real  # type: ignore[assignment]  # a stand-in for VROOM, swapped in for this test and back
     assert not row.plans["vroom"].feasible and "no plan" in row.plans["vroom"].violations[0]
     assert row.best_peer() is None and row.verdict()[0] == "won"
     assert summarise([row])["vans_more"] == 0

@@ -19,14 +19,14 @@ from routing.planner import compile_day
 from routing.pyvrp_engine import pyvrp_plan
 
 
-def prep(seed: int):  # type: ignore[no-untyped-def]
+def prep(seed: int):
     problem = generate_varied_day(seed)
     full = compile_day(problem)
     problem = replace(problem, orders=tuple(o for k, o in enumerate(problem.orders) if explain_alone(full, k) is None))
     return compile_day(problem).model()
 
 
-def vans(routes) -> int:  # type: ignore[no-untyped-def]
+def vans(routes) -> int:
     return sum(1 for r in routes if r)
 
 

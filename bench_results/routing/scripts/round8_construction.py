@@ -21,14 +21,14 @@ from routing.planner import compile_day
 from routing.sequential import VARIANTS, best_sequential_routes, sequential_routes, waiting_s
 
 
-def prep(seed: int):  # type: ignore[no-untyped-def]
+def prep(seed: int):
     problem = generate_varied_day(seed)
     full = compile_day(problem)
     problem = replace(problem, orders=tuple(o for k, o in enumerate(problem.orders) if explain_alone(full, k) is None))
     return compile_day(problem).model(), len(problem.orders)
 
 
-def line(model, routes, took):  # type: ignore[no-untyped-def]
+def line(model, routes, took):
     if routes is None:
         return "none"
     vans = sum(1 for r in routes if r)
@@ -51,7 +51,7 @@ def main() -> None:
             routes = best_sequential_routes(model, best_s)
             out += ["best", line(model, routes, time.monotonic() - t)]
             if pipeline:
-                def key(plan):  # type: ignore[no-untyped-def]
+                def key(plan):
                     return (sum(1 for r in plan if r), model.routes_cost(plan)) if plan is not None else (10**9, 0)
                 chosen = routes if key(routes) < key(start) else start
                 out += ["chosen", "seq" if chosen is routes else "regret"]
