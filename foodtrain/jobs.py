@@ -1,6 +1,7 @@
 """Running long tasks in the background with progress and cancel.
 
-A feature registers a handler for its job kind:
+A feature registers a handler for its job kind (the app factory calls
+foodtrain.services.job_kinds.register_job_kinds, which lists them all):
 
     register_job_kind("rota_generate", generate_rota_job)
 

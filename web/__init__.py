@@ -65,6 +65,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     security.init_app(app)
     errors.init_app(app)
     navigation.register_blueprints(app)
+    from foodtrain.services.job_kinds import register_job_kinds
+
+    register_job_kinds()  # the jobs this app queues and its workers run
     from foodtrain import wording
 
     app.jinja_env.filters.update(

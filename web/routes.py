@@ -19,6 +19,7 @@ from foodtrain.services.map_tiles import map_tile_urls
 from foodtrain.services.orders.delivery import record_delivery, undo_delivery
 from foodtrain.services.orders.rules import StaleOrderError
 from foodtrain.services.orders.shops import picking_lists
+from foodtrain.route_map import render_round_map
 from foodtrain.sheets import render_delivery_sheets, render_picking_lists
 from foodtrain.wording import plain_date
 from web.jobs import start_job
@@ -63,6 +64,13 @@ def _with_map_tiles(html: str, plan: viewing.PlanView | None, status: int) -> Re
     return response
 
 
+def _round_map_svg(plan: viewing.PlanView | None) -> str:
+    """The plan's map, drawn here for the page (the service gives the stops and the branch's tile server)."""
+    if plan is None:
+        return ""
+    return render_round_map(list(plan.map_rounds), tile_url=plan.map_tile_url)
+
+
 def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
     plan = viewing.get_plan_view(db.session(), current_branch_id(), day, map_tile_urls=_map_tile_urls())
     return _with_map_tiles(
@@ -70,6 +78,7 @@ def _render_day(day: date, form: PlanDayForm, status: int = 200) -> Response:
             "routes/day.html",
             day=day,
             plan=plan,
+            map_svg=_round_map_svg(plan),
             form=form,
             today=_today(),
             change_form=PublishForm(),
@@ -316,7 +325,9 @@ def _render_my_day(
                     payment_method=stop.customer_payment_method,
                     reason="Not in",
                 )
-    return _with_map_tiles(render_template("routes/my_day.html", plan=plan, forms=forms), plan, status)
+    return _with_map_tiles(
+        render_template("routes/my_day.html", plan=plan, forms=forms, map_svg=_round_map_svg(plan)), plan, status
+    )
 
 
 def _my_delivery_stop(plan: viewing.PlanView, order_id: int) -> viewing.StopView:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from foodtrain.jobs import ABANDONED_AFTER_S, JobContext, register_job_kind
+from foodtrain.jobs import ABANDONED_AFTER_S, JobContext
 from foodtrain.models import (
     BackgroundJob,
     JobStatus,
@@ -303,6 +303,3 @@ def run_plan_job(session: Session, job: JobContext) -> dict[str, Any]:
     )
     job.report_progress(force=True, message="Plan stored")
     return {"plan_id": plan_id, "url": parameters.get("url", "")}
-
-
-register_job_kind(PLAN_JOB_KIND, run_plan_job)

@@ -26,7 +26,7 @@ from foodtrain.models import (
 )
 from foodtrain.models import PAYMENT_METHOD_LABELS, SUPPORT_NEED_LABELS
 from foodtrain.money import format_pence
-from foodtrain.route_map import MapPoint, MapRound, render_round_map, tile_url_origin
+from foodtrain.route_map import MapPoint, MapRound, tile_url_origin
 from foodtrain.services.balances import amount_due_with_balance_text, balances_pence
 from foodtrain.services.people import in_branch
 from foodtrain.services.planning.reading import VanLeftOut, clock_text, day_staffing, plan_row, team_text
@@ -154,7 +154,8 @@ class PlanView:
     van_choices: tuple[tuple[int, str], ...]
     changes: tuple[PlanChange, ...]
     vans_left_out: tuple[VanLeftOut, ...]
-    map_svg: str
+    map_rounds: tuple[MapRound, ...]  # the rounds' stops to draw (the web layer draws the map)
+    map_tile_url: str | None  # the branch's own tile server under the map (None: the offline map)
     map_tile_origin: str = ""  # the branch's own tile server the map loads images from ("" for the offline map)
 
     @property
@@ -346,12 +347,9 @@ def get_plan_view(
         if van.active and van.id not in not_out
     )
     tile_url = (map_tile_urls or {}).get(branch.code) if branch else None
-    map_svg = render_round_map(
-        [
-            MapRound(r.van_name, tuple(MapPoint(s.lat, s.lon, s.kind, str(i)) for i, s in enumerate(r.stops)))
-            for r in rounds
-        ],
-        tile_url=tile_url,
+    map_rounds = tuple(
+        MapRound(r.van_name, tuple(MapPoint(s.lat, s.lon, s.kind, str(i)) for i, s in enumerate(r.stops)))
+        for r in rounds
     )
     return PlanView(
         id=plan.id,
@@ -373,7 +371,8 @@ def get_plan_view(
         van_choices=van_choices,
         changes=changes,
         vans_left_out=vans_left_out,
-        map_svg=map_svg,
+        map_rounds=map_rounds,
+        map_tile_url=tile_url,
         map_tile_origin=tile_url_origin(tile_url) if tile_url else "",
     )
 

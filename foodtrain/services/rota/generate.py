@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import rota
 from rota.scoring import evaluate
 from foodtrain.clock import branch_today
-from foodtrain.jobs import JobContext, register_job_kind
+from foodtrain.jobs import JobContext
 from foodtrain.models import BackgroundJob, JobStatus, PeopleFormToken, Rota, RotaAssignment, RotaSlot, RotaStatus
 from foodtrain.services.audit import Actor, record_event
 from foodtrain.services.errors import ValidationError
@@ -266,6 +266,3 @@ def generate_rota_job(session: Session, job: JobContext) -> dict[str, object]:
         "unfilled": len(result.unfilled),
         "solve_time_s": result.wall_time_s,
     }
-
-
-register_job_kind(GENERATE_JOB_KIND, generate_rota_job)
