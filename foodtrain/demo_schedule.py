@@ -52,7 +52,8 @@ def publish_demo_schedule(
     """Draw up and publish this month's rota, then plan and publish the week's remaining delivery days.
 
     The searches are short (the first full rota and a day's first good routes come in well under a second):
-    the first `foodtrain serve` is ready in about 15 s, and the coordinator can plan again for longer.
+    the first `foodtrain serve` is ready in about 25 s on 2 cores (measured; 38 s at 5 s and 3 s), and the
+    coordinator can plan again for longer.
     """
     schedule = DemoSchedule()
     with session_factory() as session:

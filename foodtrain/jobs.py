@@ -47,7 +47,8 @@ _HANDLERS: dict[str, JobHandler] = {}
 PROGRESS_INTERVAL_S = 0.5
 STOP_CHECK_INTERVAL_S = 0.5
 HEARTBEAT_INTERVAL_S = job_heartbeat_interval_s()  # FOODTRAIN_JOB_HEARTBEAT_S, 5 s unless set
-ABANDONED_AFTER_S = 4 * HEARTBEAT_INTERVAL_S  # no heartbeat for this long: the worker died
+MISSED_BEATS_BEFORE_ABANDONED = 4  # a job this many heartbeats silent lost its worker
+ABANDONED_AFTER_S = MISSED_BEATS_BEFORE_ABANDONED * HEARTBEAT_INTERVAL_S  # no heartbeat for this long: the worker died
 MAX_ATTEMPTS = 2  # a job whose worker died is started once more, then failed
 UNEXPECTED_FAILURE_MESSAGE = (
     "The job stopped because of an unexpected error; nothing half-done was kept. "
