@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -352,17 +353,40 @@ def test_shadowing_trainee_shows_as_a_third_person(demo_app: Flask, demo_client:
     rota_id = _generate(demo_client)
     with demo_app.app_context():
         rota = db.session.get(Rota, rota_id)
-        slot = next(
-            s
-            for s in rota.slots
-            if s.kind is SlotKind.DELIVERY and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE}
+
+        def seated_from(volunteer_id: int, day: date) -> bool:  # a driver or mate seat on that day or later
+            return any(
+                a.volunteer_id == volunteer_id and a.role is not RotaRole.SHADOW
+                for s in rota.slots
+                if s.date >= day
+                for a in s.assignments
+            )
+
+        # taking a trainee off a shadow shift is refused when a later seat of theirs needs it (the shadow rule),
+        # so the test uses a shadow seat whose trainee has no later seat
+        shadow = next(
+            (
+                a
+                for s in rota.slots
+                for a in s.assignments
+                if a.role is RotaRole.SHADOW
+                and RotaRole.DRIVER in {b.role for b in s.assignments}
+                and not seated_from(a.volunteer_id, s.date)
+            ),
+            None,
         )
-        shadow = next((a for s in rota.slots for a in s.assignments if a.role is RotaRole.SHADOW), None)
-        if shadow is None:  # the solver gave none this month: put a trainee beside a full team by hand
-            busy = {a.volunteer_id for s in rota.slots if s.date == slot.date for a in s.assignments}
+        if shadow is None:  # none such this month: put a trainee with no seat from that day beside a full team
+            slot = next(
+                s
+                for s in rota.slots
+                if s.kind is SlotKind.DELIVERY and {a.role for a in s.assignments} == {RotaRole.DRIVER, RotaRole.MATE}
+            )
+            seated = {a.volunteer_id for s in rota.slots if s.date >= slot.date for a in s.assignments}
             trainee = db.session.scalar(
                 select(Volunteer)
-                .where(Volunteer.branch_id == rota.branch_id, Volunteer.id.not_in(busy))
+                .where(
+                    Volunteer.branch_id == rota.branch_id, Volunteer.is_trainee.is_(True), Volunteer.id.not_in(seated)
+                )
                 .order_by(Volunteer.id)
             )
             slot.assignments.append(RotaAssignment(role=RotaRole.SHADOW, volunteer_id=trainee.id))
