@@ -334,8 +334,8 @@ def pyvrp_plan(
 
         class _Feasible:
             def __call__(self, best_cost: float) -> bool:
-                # PyVRP passes the best plan's penalised cost: finite once that plan is feasible
-                return best_cost < float("inf") and time.monotonic() >= soonest
+                # PyVRP passes the best plan's cost: the largest int64 while that plan is infeasible
+                return best_cost < INT_MAX and time.monotonic() >= soonest
 
         criteria.append(_Feasible())
     if give_up_after_s is not None:

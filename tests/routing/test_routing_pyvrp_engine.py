@@ -178,3 +178,20 @@ def test_a_search_without_a_feasible_plan_gives_up_after_its_time() -> None:
     found = pyvrp_plan(model, 60.0, 0, initial=start, vehicles=[0], give_up_after_s=1.0)
     assert found is not None and not found[1]
     assert time.monotonic() - began < 20.0
+
+
+def test_a_quick_start_ends_only_once_it_holds_a_feasible_plan() -> None:
+    """``feasible_after_s`` (the OR-Tools worker's quick PyVRP start on large days) ends the search once its best
+    plan is feasible, not while it is still infeasible: from a start with every visit on one van (far over its
+    shift) the search goes on until the plan uses more vans and keeps every rule."""
+    from routing.pyvrp_engine import pyvrp_plan
+
+    model = compile_day(generate_varied_day(606, 120)).model()
+    paired = {n for pair in model.pairs for n in pair}
+    on_one_van = [n for pair in model.pairs for n in pair] + [n for n in model.visits if n not in paired]
+    start = tuple(tuple(on_one_van) if v == 0 else () for v in range(model.num_vehicles))
+    found = pyvrp_plan(model, 60.0, 0, feasible_after_s=0.0, initial=start)
+    assert found is not None and found[1]
+    routes = found[0]
+    assert sorted(n for r in routes for n in r) == sorted(model.visits)
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
