@@ -56,7 +56,7 @@ import logging
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.ejection import insert_dropped, minimise_routes
+from routing.ejection import insert_dropped, minimise_routes, pickups_gather
 from routing.large import is_large_day
 from routing.lns import improve_cost
 from routing.sequential import VARIANTS, Variant
@@ -716,7 +716,6 @@ def _inserted_first(
     are built too (in :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of ``whole_limit_s``), and the better
     plan of the two is the start."""
     from routing.construct import insertion_routes
-    from routing.ejection import pickups_gather
     from routing.pyvrp_engine import SEQUENTIAL_SHARE
     from routing.sequential import EXPECTED_PER_INSERTION, best_sequential_routes, better_start
 
@@ -825,30 +824,56 @@ def _pyvrp_polish(
     model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float, stop: StopCheck, phases: list[str]
 ) -> EngineSolution | None:
     """PyVRP from ``best`` with the vans it uses (the whole fleet when vans do not count); None if
-    PyVRP cannot take the model. Its plan is re-checked; one that fails comes back as ``best``."""
-    from routing.pyvrp_engine import pyvrp_plan
+    PyVRP cannot take the model. Its plan is re-checked; one that fails comes back as ``best``.
+
+    On days whose orders are collected at shops, :data:`routing.decompose.GROUPS_SHARE` of the time first goes
+    on groups of neighbouring routes (:func:`routing.decompose.polish_by_groups`), and PyVRP on the whole day
+    starts from their plan (README, round 10)."""
+    from routing.decompose import GROUPS_SHARE, polish_by_groups
+    from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports
 
     started = time.monotonic()
+    start = best
+    if model.minimise_vehicles and pickups_gather(model) and pyvrp_supports(model) is None:
+        grouped = polish_by_groups(model, best.routes, GROUPS_SHARE * time_limit_s, strategy.seed + 11, stop)
+        if grouped != best.routes:
+            start = EngineSolution(grouped, model.unserved(grouped), model.routes_cost(grouped))
+            phases.append(f"groups:{best.cost}->{start.cost}/{time.monotonic() - started:.1f}s")
     vehicles = (
-        [v for v in range(model.num_vehicles) if best.routes[v]]
+        [v for v in range(model.num_vehicles) if start.routes[v]]
         if model.minimise_vehicles
         else list(range(model.num_vehicles))
     )
-    found = pyvrp_plan(model, time_limit_s, strategy.seed + 7, stop, initial=best.routes, vehicles=vehicles)
+    left_s = time_limit_s - (time.monotonic() - started)
+    found = pyvrp_plan(model, left_s, strategy.seed + 7, stop, initial=start.routes, vehicles=vehicles)
     if found is None:
         phases.append("pyvrp-polish-none")
         return None
     routes, feasible = found
     if not feasible:
         phases.append("pyvrp-polish-infeasible")
-        return best
+        return _checked_or(model, start, best, phases)
     plan = EngineSolution(routes, model.unserved(routes), model.routes_cost(routes))
     why = _refusal(model, plan)
     if why is not None:
         log.warning("PyVRP polished plan dropped: %s", why)
         phases.append("pyvrp-polish-refused")
-        return best
-    phases.append(f"pyvrp-polish:{best.cost}->{plan.cost}/{time.monotonic() - started:.1f}s")
+        return _checked_or(model, start, best, phases)
+    if plan.key(model.minimise_vehicles) > start.key(model.minimise_vehicles):
+        return _checked_or(model, start, best, phases)
+    phases.append(f"pyvrp-polish:{start.cost}->{plan.cost}/{time.monotonic() - started:.1f}s")
+    return plan
+
+
+def _checked_or(model: NodeModel, plan: EngineSolution, fallback: EngineSolution, phases: list[str]) -> EngineSolution:
+    """``plan`` if the model accepts it (the route groups' plan), else ``fallback``, the reason logged."""
+    if plan is fallback:
+        return fallback
+    why = _refusal(model, plan)
+    if why is not None:
+        log.warning("route groups' plan dropped: %s", why)
+        phases.append("groups-refused")
+        return fallback
     return plan
 
 

@@ -477,7 +477,17 @@ def _with_fewer_vans(
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
         return found
-    # no feasible plan with a van fewer: the time left goes on driving, from the plan found
+    # no feasible plan with a van fewer: the time left goes on driving, from the plan found; on days whose
+    # orders are collected at shops first group by group (routing.decompose, README round 10)
+    if pickups_gather(model):
+        from routing.decompose import GROUPS_SHARE, polish_by_groups
+
+        grouped = polish_by_groups(model, routes, GROUPS_SHARE * left, seed + 3, stop)
+        if _plan_key(model, grouped) < _plan_key(model, routes):
+            found = routes, feasible = grouped, True
+        left = time_limit_s - (time.monotonic() - started)
+        if left < 0.3 or (stop is not None and stop()):
+            return found
     again = pyvrp_plan(model, left, seed + 2, stop, None, routes, vehicles)
     if again is not None and again[1] and _plan_key(model, again[0]) < _plan_key(model, routes):
         return again
