@@ -33,9 +33,10 @@ Routes = tuple[tuple[int, ...], ...]
 GROUP_NODES = 160
 #: PyVRP's time on one group (0.3-0.6 s measured alike on 150-875-node days at 4.5 s in all).
 GROUP_SLICE_S = 0.4
-#: The share of a polish spent on groups; the rest goes on PyVRP over the whole day from their plan
-#: (groups alone, then the whole day: 3-8 % less than groups alone on 474-875-node days).
-GROUPS_SHARE = 0.6
+#: The share of a polish spent on groups; the rest goes on PyVRP over the whole day from their plan (README,
+#: round 10: 0.9 against 0.6 in the OR-Tools worker, 10 s on tuning days 2001-2401, same vans: less driving on
+#: 5 of 6 days by 0.4-3.9 %; a 4.5 s polish as groups only ended 3-8 % above groups then the whole day).
+GROUPS_SHARE = 0.9
 
 
 def route_requests(model: NodeModel, route: tuple[int, ...]) -> list[tuple[int, ...]]:

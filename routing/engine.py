@@ -28,11 +28,13 @@ With PyVRP among the engines (:mod:`routing.pyvrp_engine`), one worker is
 PyVRP alone for the whole time; the others take their first plan from a short
 PyVRP run on days of more than 400 nodes (OR-Tools' construction does not
 finish in time there), and after the ejection search hand the plan back to
-PyVRP, held to its vans, for the cost phase. Every plan found outside
+PyVRP, held to its vans, for the cost phase. On days whose orders are
+collected at shops, PyVRP goes a few neighbouring routes at a time before it
+searches the whole day (:mod:`routing.decompose`). Every plan found outside
 OR-Tools is re-checked by :mod:`routing.modelcheck` (and on models of up to
 600 nodes by loading it into the OR-Tools model) before it counts; a plan that
-fails is dropped and logged with the reason. On time-window days of 375
-requests or more the PyVRP worker plans the day region by region first and
+fails is dropped and logged with the reason. On time-window days of 500
+requests or more (a hub's day) the PyVRP worker plans the day region by region first and
 then as a whole (:mod:`routing.large`); on CVRP models of more than 200 nodes
 every worker runs PyVRP.
 """

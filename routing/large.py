@@ -36,9 +36,11 @@ log = logging.getLogger(__name__)
 #: and drove 4-11 % less; at 450 orders and 10 s, 150 v 250 was even (README round 5).
 REGION_REQUESTS = 170
 #: A time-window day of at least this many requests (two regions or more) is planned region by region first
-#: by the PyVRP worker. On 450-order days at 10 s (seeds 420-424, README round 5) that worker's plan was 4-27 %
-#: shorter than PyVRP's on the whole day with the same vans on 3 of 5 days.
-LARGE_DAY_REQUESTS = 375
+#: by the PyVRP worker (a hub's day of 1,000 orders). Round 5 set 375: on 450-order days at 10 s the region plan
+#: was shorter than PyVRP's on the whole day. Since round 10 the PyVRP worker's own path (insertion start, ejection
+#: search, route groups) needs 3-8 vans fewer than the regions on every tuning day of 376-450 orders (2001, 2016,
+#: 2022, 2027, 2084, 2085, 2097, 2128; README round 10).
+LARGE_DAY_REQUESTS = 500
 #: Share of the time the regions get together (in proportion to their size); the rest joins and improves.
 REGIONS_SHARE = 0.5
 #: Share of the time the ejection search may spend fitting in what the regions left out.

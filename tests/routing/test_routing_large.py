@@ -50,7 +50,7 @@ def test_days_of_two_regions_or_more_are_large_and_others_are_not() -> None:
 
     assert LARGE_DAY_REQUESTS / REGION_REQUESTS >= 1.5  # round() gives two regions at least
     assert not is_large_day(_model(36, 200))
-    model = _model(36, 400)
+    model = _model(36, 600)
     assert len(requests_of(model)) >= LARGE_DAY_REQUESTS and is_large_day(model)
     assert not is_large_day(replace(model, windows=None))
 

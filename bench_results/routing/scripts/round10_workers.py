@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
+from dataclasses import replace
 
 from routing.engine import portfolio, search
 from routing.explain import explain_alone
@@ -28,23 +29,37 @@ def _one(args):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    import os
+
+    import routing.decompose
+
+    for name in ("GROUPS_SHARE", "GROUP_NODES", "GROUP_SLICE_S"):  # a probe's override, e.g. GROUPS_SHARE=0.9
+        if name in os.environ:
+            setattr(routing.decompose, name, type(getattr(routing.decompose, name))(os.environ[name]))
+    import routing.large
+
+    if "LARGE_DAY_REQUESTS" in os.environ:
+        routing.large.LARGE_DAY_REQUESTS = int(os.environ["LARGE_DAY_REQUESTS"])
     limit_s = float(sys.argv[1])
     for seed in [int(x) for x in sys.argv[2:]]:
         problem = generate_varied_day(seed)
         full = compile_day(problem)
-        from dataclasses import replace
-
         problem = replace(
             problem, orders=tuple(o for k, o in enumerate(problem.orders) if explain_alone(full, k) is None)
         )
         day = compile_day(problem)
         model = day.model()
         strategies = portfolio(model, WORKERS, 0, ("ortools", "pyvrp"))
+        if "REDUCE_SHARE" in os.environ:  # the OR-Tools worker's share for the ejection search
+            share = float(os.environ["REDUCE_SHARE"])
+            strategies = [s if s.engine == "pyvrp" else replace(s, reduce_share=share) for s in strategies]
         with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
             rows = pool.map(_one, [(model, limit_s, s) for s in strategies])
         print(f"day {seed}: {len(problem.orders)} orders, {model.num_nodes} nodes", flush=True)
         for s, (vans, dropped, minutes, secs, phases) in zip(strategies, rows):
             print(f"  {s.engine:7s} vans {vans:3d} left {dropped:3d} min {minutes:8.1f} s {secs:5.1f}  {' '.join(phases)}")
+        if os.environ.get("NO_VROOM"):
+            continue
         routes, runtime = vroom_day_plan(problem, day, WORKERS, limit_s)
         check = check_day_plan(problem, day, routes)
         vans = sum(1 for _, steps in routes if steps)
