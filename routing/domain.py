@@ -124,13 +124,17 @@ class Status(str, Enum):
     order served; ``infeasible``: some orders are not served (each is listed
     with its reason, and ``Unserved.proven`` says whether the data rules it
     out or the search ran out of time); ``no_solution_in_time``: the search
-    found no plan.
+    found no plan. A ``str`` Enum like ``rota.Status``: it equals its value, and ``str()`` and f-strings give
+    the value ("optimal", not "Status.OPTIMAL").
     """
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
     NO_SOLUTION_IN_TIME = "no_solution_in_time"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)

@@ -160,3 +160,13 @@ def test_van_without_coordinates_elsewhere_keeps_base() -> None:
     van = Van("v", 10, BASE)
     assert van.end_location == BASE
     assert SHOP.id == "shop"
+
+
+def test_a_status_prints_as_its_value_like_the_rota_status() -> None:
+    """``str()`` and f-strings give "optimal" (the JSON value), not "Status.OPTIMAL"; the rota library's
+    status reads the same."""
+    import rota
+
+    assert str(Status.OPTIMAL) == "optimal" and f"{Status.NO_SOLUTION_IN_TIME}" == "no_solution_in_time"
+    assert Status.FEASIBLE == "feasible"
+    assert {str(s) for s in Status} == {str(s) for s in rota.Status}
