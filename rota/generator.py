@@ -19,6 +19,7 @@ from .domain import (
     History,
     HistoryAssignment,
     Month,
+    RotaInputError,
     RotaProblem,
     Slot,
     Volunteer,
@@ -184,7 +185,7 @@ def generate(
 ) -> RotaProblem:
     """A realistic month for ``size`` in :data:`SIZES`, reproducible from ``seed``."""
     if size not in SIZES:
-        raise ValueError(f"size: unknown size {size!r}; choose from {sorted(SIZES)}")
+        raise RotaInputError("size", f"unknown size {size!r}; choose from {sorted(SIZES)}")
     rng = random.Random(f"{size}-{seed}")
     slots: list[Slot] = []
     vols: list[Volunteer] = []

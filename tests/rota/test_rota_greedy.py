@@ -163,3 +163,15 @@ def test_greedy_never_loses_more_delivery_days_than_date_order(seed, n_vols):
     rota = greedy_rota(p)
     assert check(p, rota) == []
     assert len(days_without_a_team(p, rota)) <= len(days_without_a_team(p, fill_free_seats(p)))
+
+
+def test_generator_refuses_an_unknown_size_on_the_field() -> None:
+    """An unknown size is the library's own input error (``field`` "size"), like every other bad input."""
+    import pytest
+
+    from rota import RotaInputError
+    from rota.generator import generate
+
+    with pytest.raises(RotaInputError) as refused:
+        generate("enormous")
+    assert refused.value.field == "size" and "choose from" in refused.value.message
