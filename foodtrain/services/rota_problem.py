@@ -125,6 +125,12 @@ class OutOfWork:
             return "the shop is closed that day"
         return ""
 
+    def why_off(self, slot: SlotSpec | RotaSlot) -> str:
+        """Why the slot's shift does not happen ("" when it does): the branch closed, its van or its shop."""
+        if slot.date in self.closed_days:
+            return f"the branch is closed that day ({self.closed_days[slot.date]})"
+        return self.slot_off_reason(slot)
+
     def works(self, day: date, van_id: int | None = None, shop_id: int | None = None) -> bool:
         """A shift on ``day`` (with that van or at that shop) happens: the branch is open, the van in service,
         the shop open."""

@@ -57,3 +57,54 @@ def test_a_volunteers_shift_in_a_van_taken_out_of_service_shows_cancelled(sessio
     assert shift.cancelled and shift.cancelled_notice == "The van is out of service that day"
     event = calendar_events(driver.id, [shift], [], [])[0]
     assert event.cancelled and event.description.startswith("Cancelled. The van is out of service that day.")
+
+
+def test_nobody_new_goes_on_a_shift_that_is_off_but_people_can_come_off_it(session) -> None:
+    """A van out of service or a closed day: seating someone on its slot (by hand or by a swap) is refused with
+    why, and nothing changes; taking the team off the slot still works."""
+    import pytest
+    from sqlalchemy import select
+
+    from foodtrain.models import RotaAssignment, RotaRole, RotaSlot
+    from foodtrain.services.errors import ValidationError
+    from foodtrain.services.rota.edit import Seat
+    from tests.factories import make_volunteer
+
+    branch = make_branch(session)
+    van_a, van_b = make_van(session, branch, name="Van A"), make_van(session, branch, name="Van B")
+    driver, mate, other = (make_volunteer(session, branch) for _ in range(3))
+    rota = _rota(session, branch)
+    off = _delivery(session, rota, van_a, day=DAY)  # empty, its van goes in the garage
+    staffed = _delivery(session, rota, van_a, day=DAY + timedelta(days=7), driver=driver, mate=mate)
+    working = _delivery(session, rota, van_b, day=DAY + timedelta(days=14), driver=other)
+    session.commit()
+    take_van_out(session, branch.id, van_a.id, DAY, DAY + timedelta(days=7), "MOT", ACTOR, date(2026, 11, 30))
+    off_id, staffed_id, working_id, rota_id = off.id, staffed.id, working.id, rota.id
+
+    def seat(slot_id: int, seats: list[Seat]) -> int:
+        version = rota_service.get_rota(session, branch.id, rota_id).version
+        return rota_service.update_slot(
+            session, branch.id, rota_id, slot_id, seats, expected_version=version, actor=ACTOR
+        )
+
+    with pytest.raises(ValidationError) as refused:
+        seat(off_id, [Seat(RotaRole.DRIVER, driver.id), Seat(RotaRole.MATE, None)])
+    assert "the van is out of service that day" in refused.value.field_errors["__all__"]
+    session.rollback()
+    assert not session.get(RotaSlot, off_id).assignments
+    other_seat = next(a.id for a in session.get(RotaSlot, working_id).assignments)
+    mate_seat = session.scalar(
+        select(RotaAssignment.id).where(RotaAssignment.slot_id == staffed_id, RotaAssignment.role == RotaRole.MATE)
+    )
+    with pytest.raises(ValidationError) as refused:
+        version = rota_service.get_rota(session, branch.id, rota_id).version
+        rota_service.swap_assignments(
+            session, branch.id, rota_id, other_seat, mate_seat, expected_version=version, actor=ACTOR
+        )
+    assert "out of service" in refused.value.field_errors["other_assignment_id"]
+    session.rollback()
+    assert seat(staffed_id, [Seat(RotaRole.DRIVER, None), Seat(RotaRole.MATE, None)]) == 2
+    set_day(session, branch.id, DAY + timedelta(days=14), is_open=False, reason="Storm", actor=ACTOR)
+    with pytest.raises(ValidationError) as refused:
+        seat(working_id, [Seat(RotaRole.DRIVER, other.id), Seat(RotaRole.MATE, driver.id)])
+    assert "the branch is closed that day (Storm)" in refused.value.field_errors["__all__"]

@@ -39,6 +39,7 @@ from foodtrain.services.rota_problem import (
     volunteers_for_month,
     humanise,
     library_assignments,
+    out_of_work,
     volunteer_key,
 )
 
@@ -260,6 +261,15 @@ def _who_fits(
     return fits
 
 
+def _refuse_if_off(session: Session, branch_id: int, slot: RotaSlot, field: str) -> None:
+    """Nobody new is seated on a shift that does not happen (the branch closed that day, its van out of service,
+    its shop closed; :class:`foodtrain.services.rota_problem.OutOfWork` is the rule). Taking people off stays
+    allowed."""
+    why = out_of_work(session, branch_id, slot.date, slot.date).why_off(slot)
+    if why:
+        raise ValidationError({field: f"Nobody can be put on {slot_label(slot)}: {why}."})
+
+
 def update_slot(
     session: Session,
     branch_id: int,
@@ -296,6 +306,9 @@ def update_slot(
     if wanted == _current_seats(slot):
         return 0
     check_rota_version(rota_row, expected_version)
+    current = {s.volunteer_id for s in _current_seats(slot)}
+    if any(s.volunteer_id not in current for s in wanted):
+        _refuse_if_off(session, branch_id, slot, "__all__")
     allowed_roles = {*ROLES_FOR_KIND[slot.kind], RotaRole.SHADOW}
     errors: dict[str, str] = {}
     seen: set[int] = set()
@@ -371,6 +384,8 @@ def swap_assignments(
     (slot_a, first), (slot_b, second) = found[assignment_id], found[other_assignment_id]
     if slot_a.id == slot_b.id:
         raise ValidationError({"other_assignment_id": "Both people are already on this slot."})
+    for slot in (slot_a, slot_b):  # a swap puts someone new on both slots
+        _refuse_if_off(session, branch_id, slot, "other_assignment_id")
     seats_a = [Seat(a.role, second.volunteer_id if a.id == first.id else a.volunteer_id) for a in slot_a.assignments]
     seats_b = [Seat(a.role, first.volunteer_id if a.id == second.id else a.volunteer_id) for a in slot_b.assignments]
     for seats, slot in ((seats_a, slot_a), (seats_b, slot_b)):
