@@ -33,6 +33,9 @@ Routes = tuple[tuple[int, ...], ...]
 GROUP_NODES = 160
 #: PyVRP's time on one group (0.3-0.6 s measured alike on 150-875-node days at 4.5 s in all).
 GROUP_SLICE_S = 0.4
+#: Plans of fewer routes are left to PyVRP on the whole day: on a one-van day (2502, 26 orders) short runs from
+#: the best plan ended 4 % above one run of the same time; from three routes on (2404) groups did better.
+GROUPS_MIN_ROUTES = 3
 #: The share of a polish spent on groups; the rest goes on PyVRP over the whole day from their plan (README,
 #: round 10: 0.9 against 0.6 in the OR-Tools worker, 10 s on tuning days 2001-2401, same vans: less driving on
 #: 5 of 6 days by 0.4-3.9 %; a 4.5 s polish as groups only ended 3-8 % above groups then the whole day).
@@ -95,10 +98,11 @@ def polish_by_groups(
     slice_s: float = GROUP_SLICE_S,
 ) -> Routes:
     """``routes`` (one visit sequence per vehicle, all visits served) improved group by group within the time;
-    never more vans, never a higher cost. The plan as it was if PyVRP is not installed or cannot take the model."""
+    never more vans, never a higher cost. The plan as it was if PyVRP is not installed or cannot take the model,
+    or if it has fewer than :data:`GROUPS_MIN_ROUTES` routes."""
     from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports
 
-    if pyvrp_supports(model) is not None:
+    if pyvrp_supports(model) is not None or sum(1 for r in routes if r) < GROUPS_MIN_ROUTES:
         return routes
     deadline = time.monotonic() + time_limit_s
     asked = stop or (lambda: False)

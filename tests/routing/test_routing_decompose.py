@@ -63,3 +63,12 @@ def test_polishing_stops_when_asked() -> None:
     began = time.monotonic()
     assert polish_by_groups(model, routes, 60.0, 0, stop=lambda: True) == routes
     assert time.monotonic() - began < 5.0
+
+
+def test_a_plan_of_fewer_routes_than_a_group_needs_is_left_to_the_whole_day_search() -> None:
+    """One or two routes: nothing to group (short runs from the best plan lost to one run on a one-van day)."""
+    from routing.decompose import GROUPS_MIN_ROUTES
+
+    model, routes = _start(2306, 12)
+    assert 0 < sum(1 for r in routes if r) < GROUPS_MIN_ROUTES
+    assert polish_by_groups(model, routes, 2.0, 0) == routes
