@@ -181,3 +181,21 @@ def test_pyvrp_sees_one_place_per_address_as_a_peer_run_does() -> None:
         for j in range(model.num_nodes)
     )
     assert _build(model)[0].num_locations == len(day.location_ids)
+
+
+def test_on_branch_days_the_or_tools_worker_leaves_more_time_to_the_route_groups() -> None:
+    """With PyVRP in the portfolio and orders collected at shops, the OR-Tools worker's ejection search ends at
+    BRANCH_DAY_REDUCE_SHARE; without PyVRP, and on Li & Lim's days (pickups spread out), it keeps its share."""
+    from routing.benchmark import default_bench_dir, instance_model
+    from routing.engine import BRANCH_DAY_REDUCE_SHARE, portfolio
+    from routing.instances import read_instance
+
+    day = compile_day(generate_varied_day(2004)).model()
+    with_pyvrp = portfolio(day, 2, 0, ("ortools", "pyvrp"))
+    assert [s.reduce_share for s in with_pyvrp if s.engine == "ortools"] == [BRANCH_DAY_REDUCE_SHARE]
+    assert BRANCH_DAY_REDUCE_SHARE < portfolio(day, 2, 0, ("ortools",))[0].reduce_share
+    li_lim = default_bench_dir() / "pdptw" / "lc101.txt"
+    if li_lim.is_file():
+        model = instance_model(read_instance(li_lim))
+        ortools = [s for s in portfolio(model, 2, 0, ("ortools", "pyvrp")) if s.engine == "ortools"]
+        assert ortools[0].reduce_share == portfolio(model, 2, 0, ("ortools",))[0].reduce_share
