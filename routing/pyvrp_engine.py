@@ -491,7 +491,8 @@ def _with_fewer_vans(
 
         grouped = polish_by_groups(model, routes, GROUPS_SHARE * left, seed + 3, stop)
         if _plan_key(model, grouped) < _plan_key(model, routes):
-            found = routes, feasible = grouped, True
+            routes = grouped
+            found = routes, True
         left = time_limit_s - (time.monotonic() - started)
         if left < 0.3 or (stop is not None and stop()):
             return found
