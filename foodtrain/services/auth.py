@@ -343,25 +343,12 @@ def reauthenticate(
     user = session.get(User, user_id)
     if user is None:
         raise LookupError("user: no such user")
-    if verify_password(user.password_hash, password, policy.hash_time_cost):
-        record_event(
-            session,
-            user_id=user_id,
-            username=user.username,
-            action="user.reauth_ok",
-            entity_type="user",
-            entity_id=user_id,
-            branch_id=user.branch_id,
-            detail=purpose,
-            remote_address=remote_address,
-        )
-        session.commit()
-        return
+    confirmed = verify_password(user.password_hash, password, policy.hash_time_cost)
     record_event(
         session,
         user_id=user_id,
         username=user.username,
-        action="user.reauth_failed",
+        action="user.reauth_ok" if confirmed else "user.reauth_failed",
         entity_type="user",
         entity_id=user_id,
         branch_id=user.branch_id,
@@ -369,6 +356,8 @@ def reauthenticate(
         remote_address=remote_address,
     )
     session.commit()
+    if confirmed:
+        return
     failures = recent_failures(session, user_id, "user.reauth_failed", policy.lockout, "user.reauth_ok")
     if failures >= policy.max_failures:
         lock_out(session, user_id, policy, "reauth_failures")
