@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from routing.large import sub_model
+from routing.ejection import pickups_gather
+from routing.large import requests_of, sub_model
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -42,14 +43,18 @@ GROUPS_MIN_ROUTES = 3
 GROUPS_SHARE = 0.9
 
 
-def route_requests(model: NodeModel, route: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """The requests a route serves, as :func:`routing.large.requests_of` writes them."""
-    pair_of = {p: (p, d) for p, d in model.pairs}
-    paired = {n for pair in model.pairs for n in pair}
-    return [pair_of[n] if n in pair_of else (n,) for n in route if n in pair_of or n not in paired]
+def request_of_node(model: NodeModel) -> dict[int, tuple[int, ...]]:
+    """Each visit's request, as :func:`routing.large.requests_of` writes them (a pickup with its delivery, or a
+    single visit)."""
+    return {node: request for request in requests_of(model) for node in request}
 
 
-def _medoids(model: NodeModel, routes: Routes, used: list[int], travel: np.ndarray) -> dict[int, int]:
+def route_requests(request_of: dict[int, tuple[int, ...]], route: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The requests a route serves, each once (at its first node), from :func:`request_of_node`."""
+    return [request_of[n] for n in route if request_of[n][0] == n]
+
+
+def _medoids(routes: Routes, used: list[int], travel: np.ndarray) -> dict[int, int]:
     """Each used route's medoid: the node it serves with the least travel to and from its other visits."""
     out = {}
     for v in used:
@@ -64,7 +69,7 @@ def route_groups(model: NodeModel, routes: Routes, rng: np.random.Generator, gro
     one group; seeds drawn by ``rng``, each group its seed's nearest routes (medoid to medoid, both ways)."""
     travel = np.asarray(model.travel if model.travel is not None else model.cost, dtype=np.float64)
     used = [v for v in range(model.num_vehicles) if routes[v]]
-    medoid = _medoids(model, routes, used, travel)
+    medoid = _medoids(routes, used, travel)
     grouped: set[int] = set()
     groups = []
     for seed_van in (used[int(k)] for k in rng.permutation(len(used))):
@@ -84,8 +89,15 @@ def route_groups(model: NodeModel, routes: Routes, rng: np.random.Generator, gro
     return groups
 
 
-def _key(model: NodeModel, routes: Routes) -> tuple[int, int]:
-    return sum(1 for r in routes if r), model.routes_cost(routes)
+def groups_first(
+    model: NodeModel, routes: Routes, polish_s: float, seed: int = 0, stop: Callable[[], bool] | None = None
+) -> Routes:
+    """The groups' part of a polish of ``polish_s`` (:data:`GROUPS_SHARE`; the rest is the caller's PyVRP run on
+    the whole day) on days whose orders are collected at shops where vans count; elsewhere ``routes`` as they are.
+    The one rule for where route groups are used (README, round 10)."""
+    if not (model.minimise_vehicles and pickups_gather(model)):
+        return routes
+    return polish_by_groups(model, routes, GROUPS_SHARE * polish_s, seed, stop)
 
 
 def polish_by_groups(
@@ -107,13 +119,14 @@ def polish_by_groups(
     deadline = time.monotonic() + time_limit_s
     asked = stop or (lambda: False)
     rng = np.random.default_rng(seed)
+    request_of = request_of_node(model)
     best = tuple(tuple(r) for r in routes)
     while deadline - time.monotonic() > 0.1 and not asked():
         for group in route_groups(model, best, rng, group_nodes):
             left = deadline - time.monotonic()
             if left < 0.1 or asked():
                 break
-            region = [request for v in group for request in route_requests(model, best[v])]
+            region = [request for v in group for request in route_requests(request_of, best[v])]
             sub, nodes = sub_model(model, group, region)
             at = {node: k for k, node in enumerate(nodes)}
             start = tuple(tuple(at[n] for n in best[v]) for v in group)
@@ -121,7 +134,7 @@ def polish_by_groups(
             if found is None:
                 return best
             sub_routes, feasible = found
-            if not feasible or _key(sub, sub_routes) >= _key(sub, start):
+            if not feasible or sub.routes_key(sub_routes) >= sub.routes_key(start):
                 continue
             changed = list(best)
             for t, v in enumerate(group):

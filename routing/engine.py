@@ -77,7 +77,9 @@ _LSM = routing_enums_pb2.LocalSearchMetaheuristic
 MAX_HORIZON = 10**12
 
 #: With PyVRP in the portfolio, on days whose orders are collected at shops, the OR-Tools workers' ejection search
-#: ends at this share of the time (0.55 otherwise): the PyVRP polish by route groups gets the rest (README, round 10).
+#: ends at this share of the time at the latest: the PyVRP polish by route groups gets the rest (README, round 10:
+#: against the usual share, 12 tuning days, 0.7-3.3 % less driving on 5, within 0.4 % or the same on 7, the same
+#: vans on all).
 BRANCH_DAY_REDUCE_SHARE = 0.4
 
 #: Above this many nodes every worker of a portfolio with PyVRP runs PyVRP (different seeds).
@@ -152,6 +154,10 @@ class NodeModel:
                 path = [self.starts[v], *r, self.ends[v]]
                 total += int(sum(int(self.cost[a, b]) for a, b in zip(path, path[1:])))
         return total
+
+    def routes_key(self, routes: Sequence[Sequence[int]]) -> tuple[int, int]:
+        """Vans used, then cost: the order in which two feasible plans of the same visits compare."""
+        return sum(1 for r in routes if r), self.routes_cost(routes)
 
     def unserved(self, routes: Sequence[Sequence[int]]) -> tuple[int, ...]:
         """The visits on none of the routes."""
@@ -264,9 +270,7 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0, engines: tuple[str,
         # half of the sequential construction's variants, the OR-Tools workers the second
         strategies = [replace(s, sequential_half=1) for s in strategies]
         if model.windows is not None and model.minimise_vehicles and pickups_gather(model):
-            # on branch days the OR-Tools worker's ejection search ends at 0.4 of the time, not 0.55: its route
-            # groups get the rest (round 10, 12 tuning days: 0.7-3.3 % less driving on 5, within 0.4 % or the same on 7,
-            # the same vans on all)
+            # on branch days the OR-Tools worker's ejection search ends sooner: its route groups get the rest
             strategies = [replace(s, reduce_share=min(s.reduce_share, BRANCH_DAY_REDUCE_SHARE)) for s in strategies]
         strategies[-1] = replace(strategies[-1], engine="pyvrp", seed=seed, sequential_half=0)
     return strategies
@@ -837,19 +841,17 @@ def _pyvrp_polish(
     """PyVRP from ``best`` with the vans it uses (the whole fleet when vans do not count); None if
     PyVRP cannot take the model. Its plan is re-checked; one that fails comes back as ``best``.
 
-    On days whose orders are collected at shops, :data:`routing.decompose.GROUPS_SHARE` of the time first goes
-    on groups of neighbouring routes (:func:`routing.decompose.polish_by_groups`), and PyVRP on the whole day
-    starts from their plan (README, round 10)."""
-    from routing.decompose import GROUPS_SHARE, polish_by_groups
-    from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports
+    On days whose orders are collected at shops, route groups come first (:func:`routing.decompose.groups_first`),
+    and PyVRP on the whole day starts from their plan (README, round 10)."""
+    from routing.decompose import groups_first
+    from routing.pyvrp_engine import pyvrp_plan
 
     started = time.monotonic()
     start = best
-    if model.minimise_vehicles and pickups_gather(model) and pyvrp_supports(model) is None:
-        grouped = polish_by_groups(model, best.routes, GROUPS_SHARE * time_limit_s, strategy.seed + 11, stop)
-        if grouped != best.routes:
-            start = EngineSolution(grouped, model.unserved(grouped), model.routes_cost(grouped))
-            phases.append(f"groups:{best.cost}->{start.cost}/{time.monotonic() - started:.1f}s")
+    grouped = groups_first(model, best.routes, time_limit_s, strategy.seed + 11, stop)
+    if grouped != best.routes:
+        start = EngineSolution(grouped, model.unserved(grouped), model.routes_cost(grouped))
+        phases.append(f"groups:{best.cost}->{start.cost}/{time.monotonic() - started:.1f}s")
     vehicles = (
         [v for v in range(model.num_vehicles) if start.routes[v]]
         if model.minimise_vehicles

@@ -25,6 +25,7 @@ import numpy as np
 
 from routing import engine
 from routing.construct import insertion_routes, rough_routes
+from routing.decompose import groups_first
 from routing.ejection import minimise_routes, pickups_gather
 from routing.sequential import EXPECTED_PER_INSERTION, Variant, best_sequential_routes, better_start
 
@@ -441,13 +442,11 @@ def _with_fewer_vans(
             initial, _ = minimise_routes(
                 model, initial, START_EJECTION_SHARE * time_limit_s, seed=seed, random_insert=False, stop=stop
             )
-    if initial is not None and pickups_gather(model) and pyvrp_supports(model) is None:
-        # on days whose orders are collected at shops the main run goes group by group first (routing.decompose:
-        # 3-10 % less driving with the same vans on tuning days 2007-2401, README round 10)
-        from routing.decompose import GROUPS_SHARE, polish_by_groups
-
+    if initial is not None:
+        # the main run goes group by group first on days whose orders are collected at shops (3-10 % less driving
+        # with the same vans on tuning days 2007-2401, README round 10)
         main_s = time_limit_s * (1 - share) - (time.monotonic() - started)
-        initial = polish_by_groups(model, initial, GROUPS_SHARE * main_s, seed + 5, stop)
+        initial = groups_first(model, initial, main_s, seed + 5, stop)
     found = pyvrp_plan(
         model,
         time_limit_s * (1 - share) - (time.monotonic() - started),
@@ -484,27 +483,19 @@ def _with_fewer_vans(
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
         return found
-    # no feasible plan with a van fewer: the time left goes on driving, from the plan found; on days whose
-    # orders are collected at shops first group by group (routing.decompose, README round 10)
-    if pickups_gather(model):
-        from routing.decompose import GROUPS_SHARE, polish_by_groups
-
-        grouped = polish_by_groups(model, routes, GROUPS_SHARE * left, seed + 3, stop)
-        if _plan_key(model, grouped) < _plan_key(model, routes):
-            routes = grouped
-            found = routes, True
-        left = time_limit_s - (time.monotonic() - started)
-        if left < 0.3 or (stop is not None and stop()):
-            return found
+    # no feasible plan with a van fewer: the time left goes on driving, from the plan found (route groups first
+    # on days whose orders are collected at shops)
+    grouped = groups_first(model, routes, left, seed + 3, stop)
+    if grouped != routes:
+        routes = grouped
+        found = routes, True
+    left = time_limit_s - (time.monotonic() - started)
+    if left < 0.3 or (stop is not None and stop()):
+        return found
     again = pyvrp_plan(model, left, seed + 2, stop, None, routes, vehicles)
-    if again is not None and again[1] and _plan_key(model, again[0]) < _plan_key(model, routes):
+    if again is not None and again[1] and model.routes_key(again[0]) < model.routes_key(routes):
         return again
     return found
-
-
-def _plan_key(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[int, int]:
-    """Vans used, then cost: the order in which two feasible plans of the same visits compare."""
-    return sum(1 for r in routes if r), model.routes_cost(routes)
 
 
 def pyvrp_search(

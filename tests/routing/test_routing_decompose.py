@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from routing.construct import insertion_routes
-from routing.decompose import polish_by_groups, route_groups, route_requests
+from routing.decompose import polish_by_groups, request_of_node, route_groups, route_requests
 from routing.engine import EngineSolution, NodeModel, _loads
 from routing.generator import generate_varied_day
 from routing.large import requests_of
@@ -36,7 +36,8 @@ def test_route_groups_put_every_used_van_in_one_group_of_neighbours() -> None:
 
 def test_a_route_serves_the_requests_it_visits() -> None:
     model, routes = _start(2302, 60)
-    served = sorted(request for route in routes for request in route_requests(model, route))
+    request_of = request_of_node(model)
+    served = sorted(request for route in routes for request in route_requests(request_of, route))
     assert served == sorted(requests_of(model))
 
 
