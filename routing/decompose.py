@@ -89,15 +89,26 @@ def route_groups(model: NodeModel, routes: Routes, rng: np.random.Generator, gro
     return groups
 
 
+def polish_applies(model: NodeModel) -> bool:
+    """Whether :func:`groups_first` polishes plans of the model: days whose orders are collected at shops, where
+    vans count."""
+    return model.minimise_vehicles and pickups_gather(model)
+
+
 def groups_first(
     model: NodeModel, routes: Routes, polish_s: float, seed: int = 0, stop: Callable[[], bool] | None = None
 ) -> Routes:
     """The groups' part of a polish of ``polish_s`` (:data:`GROUPS_SHARE`; the rest is the caller's PyVRP run on
     the whole day) on days whose orders are collected at shops where vans count; elsewhere ``routes`` as they are.
     The one rule for where route groups are used (README, round 10)."""
-    if not (model.minimise_vehicles and pickups_gather(model)):
+    if not polish_applies(model):
         return routes
-    return polish_by_groups(model, routes, GROUPS_SHARE * polish_s, seed, stop)
+    from routing.vroom_engine import vroom_polish
+
+    started = time.monotonic()
+    routes = vroom_polish(model, routes, polish_s, stop) or routes
+    left_s = polish_s - (time.monotonic() - started)
+    return polish_by_groups(model, routes, GROUPS_SHARE * left_s, seed, stop)
 
 
 def polish_by_groups(

@@ -25,7 +25,7 @@ import numpy as np
 
 from routing import engine
 from routing.construct import insertion_routes, rough_routes
-from routing.decompose import groups_first
+from routing.decompose import groups_first, polish_applies
 from routing.ejection import minimise_routes, pickups_gather
 from routing.sequential import EXPECTED_PER_INSERTION, Variant, best_sequential_routes, better_start
 
@@ -49,6 +49,10 @@ FEWER_VANS_SHARE = 0.4
 #: goes on improving the plan it started from (README, round 9: the try failed on most generated days and
 #: took 40 % of the worker's time from driving).
 FEWER_VANS_GIVE_UP_SHARE = 0.4
+
+#: On days where the polish of :func:`routing.decompose.groups_first` applies, this last share of the one-van-fewer
+#: try's time goes on that polish of its plan when the try succeeds.
+FEWER_VANS_POLISH_SHARE = 0.3
 
 #: On time-window models where vans count, PyVRP starts from :func:`routing.construct.insertion_routes`
 #: built in at most this share of its time; when it does not finish in time (a large day on a loaded
@@ -467,9 +471,11 @@ def _with_fewer_vans(
     if len(used) < 2:
         return found
     keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
+    # on days where a polish comes first, the try keeps the last of its time for that polish of its plan
+    try_s = left * (1 - FEWER_VANS_POLISH_SHARE) if polish_applies(model) else left
     fewer = pyvrp_plan(
         model,
-        left,
+        try_s,
         seed + 1,
         stop,
         None,
@@ -479,7 +485,10 @@ def _with_fewer_vans(
     )
     if fewer is not None and fewer[1]:
         log.info("PyVRP engine: %d vans instead of %d", len(keep), len(used))
-        return fewer
+        left = time_limit_s - (time.monotonic() - started)
+        if left < 0.3 or (stop is not None and stop()):
+            return fewer
+        return groups_first(model, fewer[0], left, seed + 4, stop), True
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
         return found

@@ -27,53 +27,24 @@ import numpy as np
 from routing import engine
 from routing.domain import ENGINES, Params, Problem
 from routing.planner import CompiledDay, compile_day, to_s
+from routing.vroom_engine import HIGHEST_LEVEL, vroom_levels
 
 PEERS = ("pyvrp", "vroom", "vroom-free")
 #: Peers shown for reference only, not at the same time limit: never the "best peer" of a row.
 REFERENCE_PEERS = ("vroom-free",)
 
-#: VROOM's exploration level without a time limit (the default of its command-line tool).
-VROOM_EXPLORATION_LEVEL = 5
-
 
 def _vroom_solve(inp: Any, threads: int, time_limit_s: float | None, read: Any) -> list[tuple[Any, float]]:
     """VROOM's plans, each as ``read(solution)`` with the seconds since the call, last one best.
 
-    Without ``time_limit_s``: one run at :data:`VROOM_EXPLORATION_LEVEL`. With it: VROOM cannot be given
-    its own timeout from Python (pyvroom 1.14's ``_solve`` takes one, but its binding has no conversion
-    for it), so exploration levels 0, 1, ... 5 run in turn, each in a child process, and the run still
-    going at the limit is ended: the plans of the levels that finished within the limit come back.
+    Without ``time_limit_s``: one run at VROOM's highest level (:data:`~routing.vroom_engine.HIGHEST_LEVEL`). With it: exploration levels 0, 1,
+    ... 5 in turn, each in a child process ended at the limit (:func:`routing.vroom_engine.vroom_levels`:
+    pyvroom 1.14 cannot be given VROOM's own timeout); the plans of the levels that finished come back.
     """
     started = time.monotonic()
     if time_limit_s is None:
-        return [
-            (read(inp.solve(exploration_level=VROOM_EXPLORATION_LEVEL, nb_threads=threads)), time.monotonic() - started)
-        ]
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    out: list[tuple[Any, float]] = []
-    for level in range(VROOM_EXPLORATION_LEVEL + 1):
-        left = time_limit_s - (time.monotonic() - started)
-        if left <= 0:
-            break
-        receive, send = ctx.Pipe(duplex=False)
-
-        def run(level: int = level, send: Any = send) -> None:
-            send.send(read(inp.solve(exploration_level=level, nb_threads=threads)))
-
-        child = ctx.Process(target=run, daemon=True)
-        child.start()
-        send.close()
-        if receive.poll(left):
-            try:
-                out.append((receive.recv(), time.monotonic() - started))
-            except EOFError:
-                pass
-        child.terminate()
-        child.join(1.0)
-        receive.close()
-    return out
+        return [(read(inp.solve(exploration_level=HIGHEST_LEVEL, nb_threads=threads)), time.monotonic() - started)]
+    return vroom_levels(lambda level: read(inp.solve(exploration_level=level, nb_threads=threads)), time_limit_s)
 
 
 class WallClock:

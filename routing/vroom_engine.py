@@ -1,0 +1,284 @@
+"""VROOM as a start for the portfolio's search, on the same integer :class:`NodeModel`.
+
+The model maps onto VROOM as it maps onto PyVRP (:func:`routing.pyvrp_engine.shared_places`: a shop's
+pickups share one location, so the per-visit loading the model puts on arcs leaving a run of pickups
+rides along exactly): pickup and delivery pairs become shipments, single visits jobs (several windows
+kept, VROOM takes them as they are), each vehicle its own vehicle with its start and end, capacity,
+shift and the same fixed cost per van as the other engines. A longest round shorter than the shift
+has no VROOM form, so such models are not handed to VROOM (:func:`vroom_supports` says why).
+
+VROOM cannot be given a time limit from Python (pyvroom 1.14's binding has no conversion for its
+timeout), so its exploration levels run in turn, each in a forked child process that is ended at the
+limit or on a stop request (:func:`vroom_levels`). The plan comes back in node form; the caller
+re-checks it like every other plan. VROOM is imported lazily: without it, :func:`vroom_plan` returns
+``None`` and says so in the log.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import pickle
+import select
+import signal
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from routing import engine
+from routing.pyvrp_engine import shared_places
+
+if TYPE_CHECKING:
+    from routing.engine import NodeModel
+
+log = logging.getLogger(__name__)
+
+#: VROOM's highest exploration level (the default of its command-line tool).
+HIGHEST_LEVEL = 5
+
+#: VROOM's local search depths (its exploration levels) in turn, each from the plan of the one before.
+POLISH_DEPTHS = (0, HIGHEST_LEVEL)
+
+#: How often a wait for VROOM's child process looks at the stop request.
+STOP_POLL_S = 0.1
+
+Routes = tuple[tuple[int, ...], ...]
+
+
+def vroom_levels(
+    solve_level: Callable[[int], Any], time_limit_s: float, stop: Callable[[], bool] | None = None
+) -> list[tuple[Any, float]]:
+    """What ``solve_level(level)`` returns for exploration levels 0, 1, ... :data:`HIGHEST_LEVEL` in turn,
+    each with the seconds since the call: every level that finished within ``time_limit_s``.
+
+    Each level runs in a forked child process (``os.fork``, so a daemon search worker may call it too) that
+    is killed when the time is up or ``stop()`` says so; its answer comes back pickled through a pipe.
+    """
+    started = time.monotonic()
+    out: list[tuple[Any, float]] = []
+    for level in range(HIGHEST_LEVEL + 1):
+        left = time_limit_s - (time.monotonic() - started)
+        if left <= 0 or (stop is not None and stop()):
+            break
+        found = _in_child(functools.partial(solve_level, level), left, stop)
+        if found is None:
+            break
+        out.append((found, time.monotonic() - started))
+    return out
+
+
+def _in_child(job: Callable[[], Any], time_limit_s: float, stop: Callable[[], bool] | None) -> Any:
+    """``job()`` run in a forked child, or None when it did not answer within the time or was stopped."""
+    receive, send = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe and leave without running the parent's clean-up
+        code = 0
+        try:
+            os.close(receive)
+            payload = pickle.dumps(job())
+            with os.fdopen(send, "wb") as pipe:
+                pipe.write(payload)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    os.close(send)
+    deadline = time.monotonic() + time_limit_s
+    chunks: list[bytes] = []
+    finished = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or (stop is not None and stop()):
+                break
+            ready, _, _ = select.select([receive], [], [], min(STOP_POLL_S, left))
+            if not ready:
+                continue
+            chunk = os.read(receive, 1 << 20)
+            if not chunk:
+                finished = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(receive)
+        if not finished:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if not finished or not chunks or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        return None
+    return pickle.loads(b"".join(chunks))
+
+
+def vroom_supports(model: NodeModel) -> str | None:
+    """None if VROOM can take the model exactly; otherwise why not."""
+    if model.max_duration and model.shifts:
+        for v, longest in enumerate(model.max_duration):
+            if longest is not None and longest < model.shifts[v][1] - model.shifts[v][0]:
+                return f"vehicle {v} has a longest round shorter than its shift"
+    elif model.max_duration and any(longest is not None for longest in model.max_duration):
+        return "a vehicle has a longest round and no shift"
+    return None
+
+
+def _input(model: NodeModel, start: Routes | None = None) -> Any:
+    """VROOM's input for the model: vehicle ``v`` has id ``v + 1``, the visit at node ``n`` id ``n + 1``;
+    ``start`` (node routes per vehicle) becomes the vehicles' initial routes."""
+    import vroom
+
+    pickups = {p for p, _ in model.pairs}
+    deliveries = {d for _, d in model.pairs}
+
+    def steps(v: int) -> list[Any]:
+        if start is None or not start[v]:
+            return []
+        kind = {
+            **dict.fromkeys(pickups, vroom.VehicleStepPickup),
+            **dict.fromkeys(deliveries, vroom.VehicleStepDelivery),
+        }
+        return [
+            vroom.VehicleStepStart(),
+            *(kind.get(n, vroom.VehicleStepSingle)(n + 1) for n in start[v]),
+            vroom.VehicleStepEnd(),
+        ]
+
+    place = shared_places(model)
+    first_node = np.full(int(place.max()) + 1, -1)
+    for node in range(model.num_nodes - 1, -1, -1):
+        first_node[place[node]] = node
+    at = np.ix_(first_node, first_node)
+    travel = model.travel if model.travel is not None else model.cost
+    inp = vroom.Input()
+    inp.set_durations_matrix(profile="car", matrix_input=np.asarray(travel[at], dtype=np.int64).tolist())
+    inp.set_costs_matrix(profile="car", matrix_input=np.asarray(model.cost[at], dtype=np.int64).tolist())
+    service = model.service if model.service is not None else np.zeros(model.num_nodes, dtype=np.int64)
+    fixed = int(model.cost.max() + 1) * engine.VAN_FIXED_COST_LONGEST_ARCS if model.minimise_vehicles else 0
+    for v in range(model.num_vehicles):
+        shift = {} if not model.shifts else {"time_window": vroom.TimeWindow(*map(int, model.shifts[v]))}
+        inp.add_vehicle(
+            vroom.Vehicle(
+                v + 1,
+                start=int(place[model.starts[v]]),
+                end=int(place[model.ends[v]]),
+                capacity=vroom.Amount([int(model.capacity[v])]),
+                costs=vroom.VehicleCosts(fixed=fixed),
+                steps=steps(v),
+                **shift,
+            )
+        )
+
+    def windows(node: int) -> dict[str, Any]:
+        if model.windows is None or not model.windows[node]:
+            return {}
+        return {"time_windows": [vroom.TimeWindow(int(a), int(b)) for a, b in sorted(model.windows[node])]}
+
+    paired = {x for pair in model.pairs for x in pair}
+    for node in model.visits:
+        if node in paired:
+            continue
+        amount = int(model.demand[node])
+        inp.add_job(
+            vroom.Job(
+                node + 1,
+                location=int(place[node]),
+                service=int(service[node]),
+                pickup=vroom.Amount([max(0, amount)]),
+                delivery=vroom.Amount([max(0, -amount)]),
+                **windows(node),
+            )
+        )
+    for p, d in model.pairs:
+        inp.add_shipment(
+            vroom.ShipmentStep(p + 1, location=int(place[p]), service=int(service[p]), **windows(p)),
+            vroom.ShipmentStep(d + 1, location=int(place[d]), service=int(service[d]), **windows(d)),
+            amount=vroom.Amount([int(model.demand[p])]),
+        )
+    return inp
+
+
+def _routes(solution: Any, num_vehicles: int) -> tuple[Routes, int]:
+    """Node routes per vehicle and the number of visits VROOM left out."""
+    out: list[tuple[int, ...]] = [() for _ in range(num_vehicles)]
+    for vehicle_id, group in solution.routes.groupby("vehicle_id", sort=True):
+        out[int(vehicle_id) - 1] = tuple(
+            int(i) - 1 for t, i in zip(group["type"], group["id"]) if t in ("job", "pickup", "delivery")
+        )
+    return tuple(out), int(solution.summary.unassigned)
+
+
+def vroom_plan(
+    model: NodeModel, time_limit_s: float, threads: int = 1, stop: Callable[[], bool] | None = None
+) -> Routes | None:
+    """VROOM's best plan within the time as node routes per vehicle (fewest visits left out, then vans, then
+    cost); None when VROOM is not installed, cannot take the model exactly or no level finished in time."""
+    why = vroom_supports(model)
+    if why is not None:
+        log.info("VROOM start skipped: %s", why)
+        return None
+    try:
+        import vroom  # noqa: F401
+    except ImportError:
+        log.warning("VROOM start skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
+        return None
+    inp = _input(model)
+
+    def solve_level(level: int) -> tuple[Routes, int]:
+        return _routes(inp.solve(exploration_level=level, nb_threads=threads), model.num_vehicles)
+
+    found = vroom_levels(solve_level, time_limit_s, stop)
+    if not found:
+        return None
+    best = min(
+        (plan for plan, _ in found),
+        key=lambda plan: (plan[1], *model.routes_key(plan[0])),
+    )
+    log.info("VROOM start: %d levels in %.1f s", len(found), found[-1][1])
+    return best[0]
+
+
+def vroom_polish(
+    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None
+) -> Routes | None:
+    """VROOM's local search from ``routes`` (its ``INIT_ROUTES`` start), within the time: a shallow search
+    first, then the deepest from its plan (:data:`POLISH_DEPTHS`; a search still running at the limit is lost,
+    the shallow one seldom is). The plan it ends with when it leaves no visit out that ``routes`` served and is
+    cheaper (fewer vans, or as many and less cost); otherwise None, as when VROOM is not installed, cannot take
+    the model or did not finish in time."""
+    why = vroom_supports(model)
+    if why is not None:
+        log.info("VROOM polish skipped: %s", why)
+        return None
+    try:
+        from vroom import _vroom  # the heuristic's parameters are not re-exported by pyvroom 1.14
+        from vroom.solution.solution import Solution
+    except ImportError:
+        log.warning("VROOM polish skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
+        return None
+    started = time.monotonic()
+    from_start = [_vroom.HeuristicParameters(_vroom.HEURISTIC.INIT_ROUTES, _vroom.INIT.NONE, 0.0)]
+    best = routes
+    for depth in POLISH_DEPTHS:
+        inp = _input(model, best)
+
+        def search(inp: Any = inp, depth: int = depth) -> tuple[Routes, int]:
+            found = inp._solve(exploration_level=depth, nb_threads=1, timeout=None, h_param=from_start)
+            return _routes(Solution(found), model.num_vehicles)
+
+        found = _in_child(search, time_limit_s - (time.monotonic() - started), stop)
+        if found is None:
+            break
+        polished, left_out = found
+        if left_out or len(model.unserved(polished)) > len(model.unserved(routes)):
+            break
+        if model.routes_key(polished) < model.routes_key(best):
+            best = polished
+    if best is routes:
+        return None
+    log.info(
+        "VROOM polish: %s -> %s in %.1f s", model.routes_key(routes), model.routes_key(best), time.monotonic() - started
+    )
+    return best

@@ -1,0 +1,135 @@
+"""VROOM in the portfolio (routing.vroom_engine): the same model as every engine, its local search from our plans
+as a polish, its levels in child processes that end at the limit or on a stop request."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+import pytest
+
+from routing.construct import insertion_routes
+from routing.engine import VAN_FIXED_COST_LONGEST_ARCS, NodeModel, _loads, EngineSolution
+from routing.generator import generate_varied_day
+from routing.modelcheck import plan_violations
+from routing.planner import compile_day
+from routing.vroom_engine import _in_child, _input, _routes, vroom_levels, vroom_polish, vroom_supports
+from tests.routing.routing_factories import line_matrix, make_order, make_problem, make_shop, window
+
+pytest.importorskip("vroom")
+
+
+def _vroom_answer(model: NodeModel, routes: tuple[tuple[int, ...], ...], depth: int) -> tuple[tuple, int, int]:
+    from vroom import _vroom
+    from vroom.solution.solution import Solution
+
+    start = [_vroom.HeuristicParameters(_vroom.HEURISTIC.INIT_ROUTES, _vroom.INIT.NONE, 0.0)]
+    solution = Solution(
+        _input(model, routes)._solve(exploration_level=depth, nb_threads=1, timeout=None, h_param=start)
+    )
+    found, left_out = _routes(solution, model.num_vehicles)
+    return found, left_out, int(solution.summary.cost)
+
+
+@pytest.mark.parametrize("shop_calls", [1, 2])
+def test_vroom_charges_a_shops_loading_once_per_visit_like_the_model(shop_calls: int) -> None:
+    """One van, one shop, three orders: VROOM's cost of the plan it keeps is the model's cost plus one van's fixed
+    cost, whether it calls at the shop once or twice (a mapping that charged the loading per pickup, or on
+    shop-to-same-shop arcs, would differ)."""
+    matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 12, "c-c": 14})
+    orders = (make_order("a"), make_order("b"), make_order("c"))
+    problem = make_problem(
+        orders=orders, matrix=matrix, shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),)
+    )
+    day = compile_day(problem)
+    model = day.model()
+    if shop_calls == 1:
+        steps = [("pickup", 0), ("pickup", 1), ("pickup", 2), ("delivery", 0), ("delivery", 1), ("delivery", 2)]
+    else:
+        steps = [("pickup", 0), ("delivery", 0), ("pickup", 1), ("pickup", 2), ("delivery", 1), ("delivery", 2)]
+    start = (tuple(day.order_nodes[o][0 if kind == "pickup" else 1] for kind, o in steps),)
+    found, left_out, vroom_cost = _vroom_answer(model, start, 0)
+    assert left_out == 0 and not plan_violations(model, found)
+    fixed = int(model.cost.max() + 1) * VAN_FIXED_COST_LONGEST_ARCS
+    assert vroom_cost == model.routes_cost(found) + fixed
+    # the one-call plan is the cheaper: VROOM keeps it, or finds it from the two-call plan
+    assert model.routes_cost(found) <= model.routes_cost(start)
+    assert model.routes_cost(found) == 38 * 60
+
+
+@pytest.mark.parametrize("seed", [3201, 3202, 3203])
+def test_vroom_polish_keeps_every_rule_and_never_makes_a_plan_worse(seed: int) -> None:
+    """From a regret insertion plan of a generated branch day: every visit once, pairs on one van in order,
+    capacity, windows and shifts (the model's checker), OR-Tools accepts the plan, and it is cheaper."""
+    model = compile_day(generate_varied_day(seed, 90)).model()
+    start = insertion_routes(model, 60.0, seed)
+    assert start is not None and not model.unserved(start)
+    polished = vroom_polish(model, start, 60.0)
+    assert polished is not None
+    assert not plan_violations(model, polished)
+    assert not model.unserved(polished)
+    assert _loads(model, EngineSolution(polished, (), model.routes_cost(polished)))
+    assert model.routes_key(polished) < model.routes_key(start)
+    # a plan VROOM cannot improve comes back as None (the caller keeps its own)
+    again = vroom_polish(model, polished, 60.0)
+    assert again is None or model.routes_key(again) < model.routes_key(polished)
+
+
+def test_a_visit_with_several_windows_keeps_them_all() -> None:
+    """A plain visit open 07:00-07:30 (before the shift) or 14:00-15:00 is served in the second window, never
+    between: VROOM given only the first window would leave it out, given their hull would serve it at once."""
+    matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 20})
+    twice = make_order("a", shop_id=None, windows=(window("07:00", "07:30"), window("14:00", "15:00")))
+    early = make_order("b", shop_id=None, windows=(window("08:20", "08:25"),))
+    day = compile_day(make_problem(orders=(twice, early), matrix=matrix))
+    model = day.model()
+    a, b = day.order_nodes[0][0], day.order_nodes[1][0]
+    found, left_out, _ = _vroom_answer(model, ((b, a),), 5)
+    assert left_out == 0
+    assert found == ((b, a),)
+    assert not plan_violations(model, found)
+
+
+def test_a_longest_round_shorter_than_the_shift_is_not_handed_to_vroom() -> None:
+    model = compile_day(generate_varied_day(3201, 90)).model()
+    assert vroom_supports(model) is None
+    shifts = model.shifts or tuple((0, 36_000) for _ in model.starts)
+    short = replace(model, shifts=shifts, max_duration=tuple((end - begin) // 2 for begin, end in shifts))
+    assert "longest round" in (vroom_supports(short) or "")
+    start = insertion_routes(model, 60.0, 3201)
+    assert start is not None
+    assert vroom_polish(short, start, 10.0) is None
+
+
+def test_a_child_answers_through_the_pipe() -> None:
+    assert _in_child(lambda: {"plan": list(range(100_000))}, 10.0, None) == {"plan": list(range(100_000))}
+
+
+def test_a_child_that_fails_or_overruns_gives_nothing_and_is_ended() -> None:
+    def fails() -> None:
+        raise RuntimeError("no plan")
+
+    assert _in_child(fails, 10.0, None) is None
+    started = time.monotonic()
+    assert _in_child(lambda: time.sleep(30), 0.5, None) is None
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def test_a_stop_request_ends_the_child_at_once() -> None:
+    asked_at = time.monotonic() + 0.5
+    started = time.monotonic()
+    assert _in_child(lambda: time.sleep(30), 60.0, lambda: time.monotonic() >= asked_at) is None
+    assert time.monotonic() - started < 2
+
+
+def test_levels_run_in_turn_until_the_time_is_up() -> None:
+    def level(k: int) -> int:
+        time.sleep(0.4 * k)
+        return k
+
+    found = vroom_levels(level, 1.5)
+    assert [k for k, _ in found] == [0, 1, 2]  # level 3 would end at 0 + 0.4 + 0.8 + 1.2 s
+    assert all(seconds <= 1.5 for _, seconds in found)
