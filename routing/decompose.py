@@ -41,6 +41,8 @@ GROUPS_MIN_ROUTES = 3
 #: round 10: 0.9 against 0.6 in the OR-Tools worker, 10 s on tuning days 2001-2401, same vans: less driving on
 #: 5 of 6 days by 0.4-3.9 %; a 4.5 s polish as groups only ended 3-8 % above groups then the whole day).
 GROUPS_SHARE = 0.9
+#: At most this share of a polish goes on taking vans away (README, round 11).
+FEWER_VANS_SHARE = 0.5
 
 
 def request_of_node(model: NodeModel) -> dict[int, tuple[int, ...]]:
@@ -98,15 +100,28 @@ def polish_applies(model: NodeModel) -> bool:
 def groups_first(
     model: NodeModel, routes: Routes, polish_s: float, seed: int = 0, stop: Callable[[], bool] | None = None
 ) -> Routes:
-    """The groups' part of a polish of ``polish_s`` (:data:`GROUPS_SHARE`; the rest is the caller's PyVRP run on
-    the whole day) on days whose orders are collected at shops where vans count; elsewhere ``routes`` as they are.
-    The one rule for where route groups are used (README, round 10)."""
+    """The first part of a polish of ``polish_s`` on days whose orders are collected at shops where vans count
+    (:func:`polish_applies`; elsewhere ``routes`` as they are): VROOM's local search shortens the plan
+    (:func:`routing.vroom_engine.vroom_polish`), VROOM takes vans away while it can put every visit back
+    (:func:`routing.vroom_engine.vroom_fewer_vans`, until :data:`FEWER_VANS_SHARE` of the time) and shortens the
+    plan again if it did, then route groups (:data:`GROUPS_SHARE` of
+    what is left; the rest is the caller's PyVRP run on the whole day). The one rule for where these polishes are
+    used (README, rounds 10 and 11). Never more vans, never a higher cost at the same vans."""
     if not polish_applies(model):
         return routes
-    from routing.vroom_engine import vroom_polish
+    from routing.vroom_engine import vroom_fewer_vans, vroom_polish
 
     started = time.monotonic()
     routes = vroom_polish(model, routes, polish_s, stop) or routes
+    fewer_until = started + FEWER_VANS_SHARE * polish_s
+    cut = False
+    while time.monotonic() < fewer_until - 0.1 and not (stop is not None and stop()):
+        fewer = vroom_fewer_vans(model, routes, fewer_until - time.monotonic(), stop)
+        if fewer is None:
+            break
+        routes, cut = fewer, True
+    if cut:
+        routes = vroom_polish(model, routes, polish_s - (time.monotonic() - started), stop) or routes
     left_s = polish_s - (time.monotonic() - started)
     return polish_by_groups(model, routes, GROUPS_SHARE * left_s, seed, stop)
 

@@ -992,8 +992,9 @@ PARENT_CHECK_INTERVAL_S = 0.5
 _PR_SET_PDEATHSIG = 1
 
 
-def _end_with_parent(parent_pid: int) -> None:
-    """End this search worker as soon as ``parent_pid`` (the process that started it) dies.
+def end_with_parent(parent_pid: int) -> None:
+    """End this search worker (or a child a worker forked, :mod:`routing.vroom_engine`) as soon as ``parent_pid``
+    (the process that started it) dies.
 
     A job worker killed hard (kill -9) would otherwise leave its searches running until their time
     limit, taking the CPU from the worker started in its place. On Linux the kernel sends SIGKILL
@@ -1039,7 +1040,7 @@ def _search_process(
 ) -> None:
     """One worker: reports each better plan, then its result, on ``found_queue``; ends if ``parent_pid`` dies."""
     if parent_pid is not None:
-        _end_with_parent(parent_pid)
+        end_with_parent(parent_pid)
 
     def stop() -> bool:
         return stop_event.is_set()

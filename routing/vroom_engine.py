@@ -23,7 +23,7 @@ import pickle
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,6 +41,20 @@ HIGHEST_LEVEL = 5
 
 #: VROOM's local search depths (its exploration levels) in turn, each from the plan of the one before.
 POLISH_DEPTHS = (0, HIGHEST_LEVEL)
+
+#: VROOM's construction heuristics tried for a start, in this order (its regret insertion with each way of
+#: choosing a route's first visit and a regret weight): on days 3100-3305 the first two gave the fewest vans on
+#: most days, the others on the rest (README, round 11).
+START_HEURISTICS = (
+    ("FURTHEST", 0.5),
+    ("FURTHEST", 1.0),
+    ("NONE", 1.0),
+    ("HIGHER_AMOUNT", 1.0),
+    ("EARLIEST_DEADLINE", 1.0),
+    ("NEAREST", 2.0),
+    ("EARLIEST_DEADLINE", 2.0),
+    ("HIGHER_AMOUNT", 0.5),
+)
 
 #: How often a wait for VROOM's child process looks at the stop request.
 STOP_POLL_S = 0.1
@@ -73,10 +87,12 @@ def vroom_levels(
 def _in_child(job: Callable[[], Any], time_limit_s: float, stop: Callable[[], bool] | None) -> Any:
     """``job()`` run in a forked child, or None when it did not answer within the time or was stopped."""
     receive, send = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: answer through the pipe and leave without running the parent's clean-up
         code = 0
         try:
+            engine.end_with_parent(parent)  # a worker killed hard takes its VROOM search with it
             os.close(receive)
             payload = pickle.dumps(job())
             with os.fdopen(send, "wb") as pipe:
@@ -125,9 +141,10 @@ def vroom_supports(model: NodeModel) -> str | None:
     return None
 
 
-def _input(model: NodeModel, start: Routes | None = None) -> Any:
+def _input(model: NodeModel, start: Routes | None = None, vehicles: Sequence[int] | None = None) -> Any:
     """VROOM's input for the model: vehicle ``v`` has id ``v + 1``, the visit at node ``n`` id ``n + 1``;
-    ``start`` (node routes per vehicle) becomes the vehicles' initial routes."""
+    ``start`` (node routes per vehicle) becomes the vehicles' initial routes; ``vehicles`` limits the fleet
+    (default: the whole fleet)."""
     import vroom
 
     pickups = {p for p, _ in model.pairs}
@@ -157,7 +174,7 @@ def _input(model: NodeModel, start: Routes | None = None) -> Any:
     inp.set_costs_matrix(profile="car", matrix_input=np.asarray(model.cost[at], dtype=np.int64).tolist())
     service = model.service if model.service is not None else np.zeros(model.num_nodes, dtype=np.int64)
     fixed = int(model.cost.max() + 1) * engine.VAN_FIXED_COST_LONGEST_ARCS if model.minimise_vehicles else 0
-    for v in range(model.num_vehicles):
+    for v in range(model.num_vehicles) if vehicles is None else vehicles:
         shift = {} if not model.shifts else {"time_window": vroom.TimeWindow(*map(int, model.shifts[v]))}
         inp.add_vehicle(
             vroom.Vehicle(
@@ -240,29 +257,32 @@ def vroom_plan(
     return best[0]
 
 
-def vroom_polish(
-    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None
-) -> Routes | None:
-    """VROOM's local search from ``routes`` (its ``INIT_ROUTES`` start), within the time: a shallow search
-    first, then the deepest from its plan (:data:`POLISH_DEPTHS`; a search still running at the limit is lost,
-    the shallow one seldom is). The plan it ends with when it leaves no visit out that ``routes`` served and is
-    cheaper (fewer vans, or as many and less cost); otherwise None, as when VROOM is not installed, cannot take
-    the model or did not finish in time."""
+def _searched(
+    model: NodeModel,
+    start: Routes,
+    depths: Sequence[int],
+    time_limit_s: float,
+    stop: Callable[[], bool] | None,
+    vehicles: Sequence[int] | None = None,
+) -> tuple[Routes, int] | None:
+    """VROOM's local search from ``start`` at each depth in turn, each from the plan of the one before: the last
+    plan with the visits it left out, or None if VROOM is not installed, cannot take the model or the first depth
+    did not finish in time."""
     why = vroom_supports(model)
     if why is not None:
-        log.info("VROOM polish skipped: %s", why)
+        log.info("VROOM search skipped: %s", why)
         return None
     try:
         from vroom import _vroom  # the heuristic's parameters are not re-exported by pyvroom 1.14
         from vroom.solution.solution import Solution
     except ImportError:
-        log.warning("VROOM polish skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
+        log.warning("VROOM search skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
         return None
     started = time.monotonic()
     from_start = [_vroom.HeuristicParameters(_vroom.HEURISTIC.INIT_ROUTES, _vroom.INIT.NONE, 0.0)]
-    best = routes
-    for depth in POLISH_DEPTHS:
-        inp = _input(model, best)
+    last: tuple[Routes, int] | None = None
+    for depth in depths:
+        inp = _input(model, start if last is None else last[0], vehicles)
 
         def search(inp: Any = inp, depth: int = depth) -> tuple[Routes, int]:
             found = inp._solve(exploration_level=depth, nb_threads=1, timeout=None, h_param=from_start)
@@ -271,14 +291,85 @@ def vroom_polish(
         found = _in_child(search, time_limit_s - (time.monotonic() - started), stop)
         if found is None:
             break
-        polished, left_out = found
-        if left_out or len(model.unserved(polished)) > len(model.unserved(routes)):
+        last = found
+    return last
+
+
+def vroom_start(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None) -> Routes | None:
+    """VROOM's construction (each of :data:`START_HEURISTICS` with its shallow local search, in turn within the
+    time, one child process each): the best plan (fewest visits left out, then vans, then cost), or None."""
+    if vroom_supports(model) is not None:
+        return None
+    try:
+        from vroom import _vroom  # the heuristic's parameters are not re-exported by pyvroom 1.14
+        from vroom.solution.solution import Solution
+    except ImportError:
+        log.warning("VROOM start skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
+        return None
+    started = time.monotonic()
+    inp = _input(model)
+    best: tuple[int, int, int, Routes] | None = None
+    for init, regret in START_HEURISTICS:
+        left = time_limit_s - (time.monotonic() - started)
+        if left <= 0.05 or (stop is not None and stop()):
             break
-        if model.routes_key(polished) < model.routes_key(best):
-            best = polished
-    if best is routes:
+        heuristic = [_vroom.HeuristicParameters(_vroom.HEURISTIC.BASIC, getattr(_vroom.INIT, init), regret)]
+
+        def search(heuristic: list[Any] = heuristic) -> tuple[Routes, int]:
+            found = inp._solve(exploration_level=0, nb_threads=1, timeout=None, h_param=heuristic)
+            return _routes(Solution(found), model.num_vehicles)
+
+        found = _in_child(search, left, stop)
+        if found is None:
+            break
+        routes, left_out = found
+        key = (left_out, *model.routes_key(routes), routes)
+        if best is None or key[:3] < best[:3]:
+            best = key
+    if best is None:
+        return None
+    log.info("VROOM start: %d left out, %d vans, cost %d in %.1f s", *best[:3], time.monotonic() - started)
+    return best[3]
+
+
+def vroom_fewer_vans(
+    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None
+) -> Routes | None:
+    """``routes`` without its smallest route, the visits put back by VROOM's local search on the vans left (it
+    puts every visit it can before it looks at cost): the plan if every visit is served, otherwise None."""
+    used = [v for v in range(model.num_vehicles) if routes[v]]
+    if len(used) < 2:
+        return None
+    keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
+    start = tuple(routes[v] if v in keep else () for v in range(model.num_vehicles))
+    found = _searched(model, start, POLISH_DEPTHS, time_limit_s, stop, keep)
+    if found is None or found[1] or model.unserved(found[0]):
+        return None
+    log.info("VROOM: %d vans instead of %d", len(keep), len(used))
+    return found[0]
+
+
+def vroom_polish(
+    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None
+) -> Routes | None:
+    """VROOM's local search from ``routes`` (its ``INIT_ROUTES`` start), within the time: a shallow search
+    first, then the deepest from its plan (:data:`POLISH_DEPTHS`; a search still running at the limit is lost,
+    the shallow one seldom is). The plan it ends with when it leaves no visit out that ``routes`` served and is
+    cheaper (fewer vans, or as many and less cost); otherwise None, as when VROOM is not installed, cannot take
+    the model or did not finish in time."""
+    started = time.monotonic()
+    found = _searched(model, routes, POLISH_DEPTHS, time_limit_s, stop)
+    if found is None:
+        return None
+    polished, left_out = found
+    if left_out or len(model.unserved(polished)) > len(model.unserved(routes)):
+        return None
+    if model.routes_key(polished) >= model.routes_key(routes):
         return None
     log.info(
-        "VROOM polish: %s -> %s in %.1f s", model.routes_key(routes), model.routes_key(best), time.monotonic() - started
+        "VROOM polish: %s -> %s in %.1f s",
+        model.routes_key(routes),
+        model.routes_key(polished),
+        time.monotonic() - started,
     )
-    return best
+    return polished

@@ -14,7 +14,16 @@ from routing.engine import VAN_FIXED_COST_LONGEST_ARCS, NodeModel, _loads, Engin
 from routing.generator import generate_varied_day
 from routing.modelcheck import plan_violations
 from routing.planner import compile_day
-from routing.vroom_engine import _in_child, _input, _routes, vroom_levels, vroom_polish, vroom_supports
+from routing.vroom_engine import (
+    _in_child,
+    _input,
+    _routes,
+    vroom_fewer_vans,
+    vroom_levels,
+    vroom_polish,
+    vroom_start,
+    vroom_supports,
+)
 from tests.routing.routing_factories import line_matrix, make_order, make_problem, make_shop, window
 
 pytest.importorskip("vroom")
@@ -133,3 +142,70 @@ def test_levels_run_in_turn_until_the_time_is_up() -> None:
     found = vroom_levels(level, 1.5)
     assert [k for k, _ in found] == [0, 1, 2]  # level 3 would end at 0 + 0.4 + 0.8 + 1.2 s
     assert all(seconds <= 1.5 for _, seconds in found)
+
+
+def test_vroom_takes_a_spare_van_away_and_puts_its_visits_back() -> None:
+    """A plan with one request moved onto a van of its own: VROOM's try without the smallest route serves every
+    visit on the other vans, keeps every rule, and uses at least one van fewer."""
+    model = compile_day(generate_varied_day(3202, 90)).model()
+    start = insertion_routes(model, 60.0, 3202)
+    assert start is not None
+    idle = next(v for v in range(model.num_vehicles) if not start[v])
+    donor = next(v for v in range(model.num_vehicles) if start[v])
+    pair = next((p, d) for p, d in model.pairs if p in start[donor])
+    spread = tuple(
+        (tuple(n for n in r if n not in pair) if v == donor else pair if v == idle else r) for v, r in enumerate(start)
+    )
+    assert not plan_violations(model, spread)
+    fewer = vroom_fewer_vans(model, spread, 60.0)
+    assert fewer is not None
+    assert not plan_violations(model, fewer)
+    assert not model.unserved(fewer)
+    assert model.routes_key(fewer)[0] <= model.routes_key(spread)[0] - 1  # its local search may empty more
+    assert not fewer[idle]  # the smallest route went
+
+
+def test_vroom_start_serves_every_order_and_keeps_every_rule() -> None:
+    model = compile_day(generate_varied_day(3203, 90)).model()
+    start = vroom_start(model, 60.0)
+    assert start is not None
+    assert not model.unserved(start)
+    assert not plan_violations(model, start)
+    assert _loads(model, EngineSolution(start, (), model.routes_cost(start)))
+    assert vroom_start(model, 0.0) is None  # no time, no plan
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line for line in status)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_child_ends_when_the_worker_that_forked_it_is_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A search worker killed hard (kill -9) takes its VROOM child with it: no search left running for nobody."""
+    import multiprocessing
+    import signal
+
+    marker = tmp_path / "child.pid"
+
+    def long_search() -> None:
+        marker.write_text(str(os.getpid()))
+        time.sleep(60)
+
+    worker = multiprocessing.get_context("fork").Process(target=_in_child, args=(long_search, 60.0, None))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not marker.exists() or not marker.read_text():
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    assert _alive(child)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(5)
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
