@@ -43,6 +43,8 @@ GROUPS_MIN_ROUTES = 3
 GROUPS_SHARE = 0.9
 #: At most this share of a polish goes on taking vans away (README, round 11).
 FEWER_VANS_SHARE = 0.5
+#: Of what is left then, this share goes on VROOM's restarts on the same vans (other basins), the rest on groups.
+RESTARTS_SHARE = 0.8
 
 
 def request_of_node(model: NodeModel) -> dict[int, tuple[int, ...]]:
@@ -109,7 +111,7 @@ def groups_first(
     used (README, rounds 10 and 11). Never more vans, never a higher cost at the same vans."""
     if not polish_applies(model):
         return routes
-    from routing.vroom_engine import vroom_fewer_vans, vroom_polish
+    from routing.vroom_engine import vroom_fewer_vans, vroom_polish, vroom_restarts
 
     started = time.monotonic()
     routes = vroom_polish(model, routes, polish_s, stop) or routes
@@ -122,6 +124,8 @@ def groups_first(
         routes, cut = fewer, True
     if cut:
         routes = vroom_polish(model, routes, polish_s - (time.monotonic() - started), stop) or routes
+    restarts_s = RESTARTS_SHARE * (polish_s - (time.monotonic() - started))
+    routes = vroom_restarts(model, routes, restarts_s, stop, first=seed) or routes
     left_s = polish_s - (time.monotonic() - started)
     return polish_by_groups(model, routes, GROUPS_SHARE * left_s, seed, stop)
 

@@ -727,16 +727,22 @@ def _inserted_first(
     """The regret insertion plan of :mod:`routing.construct`, if it passes the re-check. When time runs
     out before every visit is placed, the routes built so far with the rest dropped (for the ejection
     search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs).
-    On days whose orders are collected at shops, the ``sequential`` variants of :mod:`routing.sequential`
-    are built too (in :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of ``whole_limit_s``), and the better
-    plan of the two is the start."""
+    On days whose orders are collected at shops, VROOM's start (:func:`routing.vroom_engine.branch_day_start`)
+    or, without it, the ``sequential`` variants of :mod:`routing.sequential` are built too (in
+    :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of ``whole_limit_s``), and the better plan of the two is the
+    start."""
     from routing.construct import insertion_routes
     from routing.pyvrp_engine import SEQUENTIAL_SHARE
     from routing.sequential import EXPECTED_PER_INSERTION, best_sequential_routes, better_start
+    from routing.vroom_engine import branch_day_start
 
     started = time.monotonic()
+    from_vroom = branch_day_start(model, whole_limit_s, stop)
     routes = insertion_routes(model, time_limit_s, seed, stop, partial=model.drop_penalty is not None)
-    if sequential and pickups_gather(model) and not stop():
+    if from_vroom is not None and better_start(model, routes, from_vroom) is not routes:
+        routes = from_vroom
+        phases.append("vroom")
+    if from_vroom is None and sequential and pickups_gather(model) and not stop():
         built = best_sequential_routes(
             model,
             SEQUENTIAL_SHARE * whole_limit_s,

@@ -71,9 +71,6 @@ START_EJECTION_SHARE = 0.15
 #: start (bench_results/routing/README.md, round 8).
 SEQUENTIAL_SHARE = 0.15
 
-#: On those days VROOM's construction (:func:`routing.vroom_engine.vroom_start`) has at most this share of the time.
-VROOM_START_SHARE = 0.25
-
 
 def _solve_from(data: Any, start: Any, stop: Any, seed: int) -> Any:
     """``pyvrp.solve`` with the same settings, but its first local search runs from ``start``."""
@@ -417,13 +414,9 @@ def _with_fewer_vans(
 ) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     started = time.monotonic()
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
-        from_vroom = None
-        if polish_applies(model):
-            # VROOM's construction first; the better of it and the regret insertion is the start, and the sequential
-            # construction (the same family as VROOM's, slower) is left out (README, round 11)
-            from routing.vroom_engine import vroom_start
+        from routing.vroom_engine import branch_day_start
 
-            from_vroom = vroom_start(model, VROOM_START_SHARE * time_limit_s, stop)
+        from_vroom = branch_day_start(model, time_limit_s, stop)
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
         initial = better_start(model, initial, from_vroom)
         if (

@@ -56,6 +56,10 @@ START_HEURISTICS = (
     ("HIGHER_AMOUNT", 0.5),
 )
 
+#: A worker's VROOM start (:func:`branch_day_start`) has at most this share of its time: a day of 440 orders
+#: needed 1.7 s for the first heuristic (README, round 11).
+START_SHARE = 0.25
+
 #: How often a wait for VROOM's child process looks at the stop request.
 STOP_POLL_S = 0.1
 
@@ -259,15 +263,17 @@ def vroom_plan(
 
 def _searched(
     model: NodeModel,
-    start: Routes,
+    start: Routes | None,
     depths: Sequence[int],
     time_limit_s: float,
     stop: Callable[[], bool] | None,
     vehicles: Sequence[int] | None = None,
+    heuristic: tuple[str, float] | None = None,
 ) -> tuple[Routes, int] | None:
-    """VROOM's local search from ``start`` at each depth in turn, each from the plan of the one before: the last
-    plan with the visits it left out, or None if VROOM is not installed, cannot take the model or the first depth
-    did not finish in time."""
+    """VROOM's search at each depth in turn, each from the plan of the one before; the first from ``start`` (its
+    ``INIT_ROUTES``), or when ``start`` is None built by ``heuristic`` (its regret construction: how a route's first
+    visit is chosen, the regret weight). The last plan with the visits it left out, or None if VROOM is not
+    installed, cannot take the model or the first depth did not finish in time."""
     why = vroom_supports(model)
     if why is not None:
         log.info("VROOM search skipped: %s", why)
@@ -279,13 +285,18 @@ def _searched(
         log.warning("VROOM search skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
         return None
     started = time.monotonic()
-    from_start = [_vroom.HeuristicParameters(_vroom.HEURISTIC.INIT_ROUTES, _vroom.INIT.NONE, 0.0)]
+    from_start = _vroom.HeuristicParameters(_vroom.HEURISTIC.INIT_ROUTES, _vroom.INIT.NONE, 0.0)
+    built = None
+    if heuristic is not None:
+        built = _vroom.HeuristicParameters(_vroom.HEURISTIC.BASIC, getattr(_vroom.INIT, heuristic[0]), heuristic[1])
     last: tuple[Routes, int] | None = None
     for depth in depths:
-        inp = _input(model, start if last is None else last[0], vehicles)
+        begin = start if last is None else last[0]
+        inp = _input(model, begin, vehicles)
+        how = [from_start if begin is not None or built is None else built]
 
-        def search(inp: Any = inp, depth: int = depth) -> tuple[Routes, int]:
-            found = inp._solve(exploration_level=depth, nb_threads=1, timeout=None, h_param=from_start)
+        def search(inp: Any = inp, depth: int = depth, how: list[Any] = how) -> tuple[Routes, int]:
+            found = inp._solve(exploration_level=depth, nb_threads=1, timeout=None, h_param=how)
             return _routes(Solution(found), model.num_vehicles)
 
         found = _in_child(search, time_limit_s - (time.monotonic() - started), stop)
@@ -295,40 +306,69 @@ def _searched(
     return last
 
 
-def vroom_start(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None) -> Routes | None:
-    """VROOM's construction (each of :data:`START_HEURISTICS` with its shallow local search, in turn within the
-    time, one child process each): the best plan (fewest visits left out, then vans, then cost), or None."""
-    if vroom_supports(model) is not None:
-        return None
-    try:
-        from vroom import _vroom  # the heuristic's parameters are not re-exported by pyvroom 1.14
-        from vroom.solution.solution import Solution
-    except ImportError:
-        log.warning("VROOM start skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
-        return None
+def _best_built(
+    model: NodeModel,
+    depth: int,
+    time_limit_s: float,
+    stop: Callable[[], bool] | None,
+    vehicles: Sequence[int] | None = None,
+    first: int = 0,
+) -> tuple[int, int, int, Routes] | None:
+    """VROOM's construction by each of :data:`START_HEURISTICS` in turn (from the ``first``-th, round) with its
+    search at ``depth``, one child process each, within the time: the best plan as (visits left out, vans, cost,
+    routes), or None when none finished."""
     started = time.monotonic()
-    inp = _input(model)
     best: tuple[int, int, int, Routes] | None = None
-    for init, regret in START_HEURISTICS:
+    for k in range(len(START_HEURISTICS)):
         left = time_limit_s - (time.monotonic() - started)
         if left <= 0.05 or (stop is not None and stop()):
             break
-        heuristic = [_vroom.HeuristicParameters(_vroom.HEURISTIC.BASIC, getattr(_vroom.INIT, init), regret)]
-
-        def search(heuristic: list[Any] = heuristic) -> tuple[Routes, int]:
-            found = inp._solve(exploration_level=0, nb_threads=1, timeout=None, h_param=heuristic)
-            return _routes(Solution(found), model.num_vehicles)
-
-        found = _in_child(search, left, stop)
+        heuristic = START_HEURISTICS[(first + k) % len(START_HEURISTICS)]
+        found = _searched(model, None, (depth,), left, stop, vehicles, heuristic)
         if found is None:
             break
         routes, left_out = found
         key = (left_out, *model.routes_key(routes), routes)
         if best is None or key[:3] < best[:3]:
             best = key
+    return best
+
+
+def vroom_start(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None) -> Routes | None:
+    """VROOM's construction (each of :data:`START_HEURISTICS` with its shallow search, in turn within the time):
+    the best plan (fewest visits left out, then vans, then cost), or None."""
+    started = time.monotonic()
+    best = _best_built(model, 0, time_limit_s, stop)
     if best is None:
         return None
     log.info("VROOM start: %d left out, %d vans, cost %d in %.1f s", *best[:3], time.monotonic() - started)
+    return best[3]
+
+
+def branch_day_start(model: NodeModel, whole_limit_s: float, stop: Callable[[], bool] | None = None) -> Routes | None:
+    """VROOM's start for a worker with ``whole_limit_s`` in all (:func:`vroom_start` in :data:`START_SHARE` of it)
+    on days where the polish of :func:`routing.decompose.groups_first` applies; None elsewhere. The one rule for
+    where VROOM builds a start; the worker keeps the better of it and its own regret insertion, and builds no
+    sequential start when it has this one (the same family, slower; README, round 11)."""
+    from routing.decompose import polish_applies
+
+    if whole_limit_s <= 0 or not polish_applies(model):
+        return None
+    return vroom_start(model, START_SHARE * whole_limit_s, stop)
+
+
+def vroom_restarts(
+    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None, first: int = 0
+) -> Routes | None:
+    """VROOM's construction and deepest search again and again (:data:`START_HEURISTICS` from the ``first``-th)
+    on the vans ``routes`` uses, within the time: the best plan that serves every visit and costs less than
+    ``routes``, or None. A plan's basin decides its cost more than the time spent in it (README, round 7); these are
+    other basins on the same vans."""
+    vehicles = [v for v in range(model.num_vehicles) if routes[v]]
+    best = _best_built(model, HIGHEST_LEVEL, time_limit_s, stop, vehicles, first)
+    if best is None or best[0] or model.unserved(best[3]) or model.routes_key(best[3]) >= model.routes_key(routes):
+        return None
+    log.info("VROOM restarts: %s -> %s", model.routes_key(routes), model.routes_key(best[3]))
     return best[3]
 
 

@@ -21,6 +21,7 @@ from routing.vroom_engine import (
     vroom_fewer_vans,
     vroom_levels,
     vroom_polish,
+    vroom_restarts,
     vroom_start,
     vroom_supports,
 )
@@ -209,3 +210,29 @@ def test_a_child_ends_when_the_worker_that_forked_it_is_killed(tmp_path) -> None
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child)
+
+
+def test_vroom_restarts_on_the_same_vans_serve_every_visit_and_cost_less() -> None:
+    """From a regret insertion plan: other basins on the vans it uses, every rule kept, never another van."""
+    model = compile_day(generate_varied_day(3201, 90)).model()
+    start = insertion_routes(model, 60.0, 3201)
+    assert start is not None
+    restarted = vroom_restarts(model, start, 60.0)
+    assert restarted is not None
+    assert not plan_violations(model, restarted) and not model.unserved(restarted)
+    assert {v for v, r in enumerate(restarted) if r} <= {v for v, r in enumerate(start) if r}
+    assert model.routes_cost(restarted) < model.routes_cost(start)
+
+
+def test_vroom_builds_a_start_only_on_branch_days() -> None:
+    """Days whose orders are collected at shops get VROOM's start; a model without shared pickup places does not."""
+    from routing.decompose import polish_applies
+    from routing.vroom_engine import branch_day_start
+
+    model = compile_day(generate_varied_day(3203, 60)).model()
+    assert polish_applies(model)
+    assert branch_day_start(model, 20.0) is not None
+    assert branch_day_start(model, 0.0) is None
+    plain = replace(model, minimise_vehicles=False)  # vans do not count: not a branch day's model
+    assert not polish_applies(plain)
+    assert branch_day_start(plain, 20.0) is None
