@@ -60,6 +60,9 @@ START_HEURISTICS = (
 #: needed 1.7 s for the first heuristic (README, round 11).
 START_SHARE = 0.25
 
+#: No VROOM search starts with less time than this left: building its input takes 0.05-0.2 s on a branch day.
+MIN_SEARCH_S = 0.3
+
 #: How often a wait for VROOM's child process looks at the stop request.
 STOP_POLL_S = 0.1
 
@@ -135,7 +138,13 @@ def _in_child(job: Callable[[], Any], time_limit_s: float, stop: Callable[[], bo
 
 
 def vroom_supports(model: NodeModel) -> str | None:
-    """None if VROOM can take the model exactly; otherwise why not."""
+    """None if VROOM can take the model exactly (and this system can run it in a child process); otherwise why
+    not."""
+    if not hasattr(os, "fork"):
+        return "this system cannot fork a child process for VROOM"
+    travel = model.travel if model.travel is not None else model.cost
+    if int(model.cost.min()) < 0 or int(travel.min()) < 0 or max(int(model.cost.max()), int(travel.max())) >= 2**32:
+        return "an arc's cost or travel does not fit VROOM's matrices (0 to 2**32 - 1)"
     if model.max_duration and model.shifts:
         for v, longest in enumerate(model.max_duration):
             if longest is not None and longest < model.shifts[v][1] - model.shifts[v][0]:
@@ -174,8 +183,9 @@ def _input(model: NodeModel, start: Routes | None = None, vehicles: Sequence[int
     at = np.ix_(first_node, first_node)
     travel = model.travel if model.travel is not None else model.cost
     inp = vroom.Input()
-    inp.set_durations_matrix(profile="car", matrix_input=np.asarray(travel[at], dtype=np.int64).tolist())
-    inp.set_costs_matrix(profile="car", matrix_input=np.asarray(model.cost[at], dtype=np.int64).tolist())
+    # VROOM reads matrices as uint32 (vroom_supports refuses models whose arcs do not fit)
+    inp.set_durations_matrix(profile="car", matrix_input=np.asarray(travel[at], dtype=np.uint32))
+    inp.set_costs_matrix(profile="car", matrix_input=np.asarray(model.cost[at], dtype=np.uint32))
     service = model.service if model.service is not None else np.zeros(model.num_nodes, dtype=np.int64)
     fixed = int(model.cost.max() + 1) * engine.VAN_FIXED_COST_LONGEST_ARCS if model.minimise_vehicles else 0
     for v in range(model.num_vehicles) if vehicles is None else vehicles:
@@ -291,6 +301,8 @@ def _searched(
         built = _vroom.HeuristicParameters(_vroom.HEURISTIC.BASIC, getattr(_vroom.INIT, heuristic[0]), heuristic[1])
     last: tuple[Routes, int] | None = None
     for depth in depths:
+        if time_limit_s - (time.monotonic() - started) < MIN_SEARCH_S:
+            break  # building VROOM's input alone would overrun the time
         begin = start if last is None else last[0]
         inp = _input(model, begin, vehicles)
         how = [from_start if begin is not None or built is None else built]
@@ -321,7 +333,7 @@ def _best_built(
     best: tuple[int, int, int, Routes] | None = None
     for k in range(len(START_HEURISTICS)):
         left = time_limit_s - (time.monotonic() - started)
-        if left <= 0.05 or (stop is not None and stop()):
+        if left < MIN_SEARCH_S or (stop is not None and stop()):
             break
         heuristic = START_HEURISTICS[(first + k) % len(START_HEURISTICS)]
         found = _searched(model, None, (depth,), left, stop, vehicles, heuristic)

@@ -112,6 +112,14 @@ def test_a_longest_round_shorter_than_the_shift_is_not_handed_to_vroom() -> None
     assert vroom_polish(short, start, 10.0) is None
 
 
+def test_arcs_too_long_for_vroom_matrices_are_not_handed_over() -> None:
+    """VROOM reads its matrices as 32-bit unsigned: a longer arc would wrap round silently, so the model is refused."""
+    model = compile_day(generate_varied_day(3201, 30)).model()
+    huge = replace(model, cost=model.cost * 2**22)
+    assert int(huge.cost.max()) >= 2**32
+    assert "fit" in (vroom_supports(huge) or "")
+
+
 def test_a_child_answers_through_the_pipe() -> None:
     assert _in_child(lambda: {"plan": list(range(100_000))}, 10.0, None) == {"plan": list(range(100_000))}
 

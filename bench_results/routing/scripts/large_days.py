@@ -21,13 +21,24 @@ from routing.planner import compile_day
 
 
 def _tree_rss_mib() -> float:
-    me, total = os.getpid(), 0
+    """Summed PSS of this process and all its descendants (the search workers and the VROOM children they fork)."""
+    me, parent_of = os.getpid(), {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as f:
-                parent = int(f.read().rsplit(")", 1)[1].split()[1])
-            if int(pid) != me and parent != me:
-                continue
+                parent_of[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            pass
+    tree, grown = {me}, True
+    while grown:
+        grown = False
+        for pid, parent in parent_of.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    total = 0
+    for pid in tree:
+        try:
             # proportional set size: pages shared by the forked workers counted once in all
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
@@ -51,7 +62,7 @@ def memory(seed: int, orders: int, limit_s: float) -> None:
     done.set()
     print(f"seed {seed} orders {orders}: {result.status.value} vans {result.vans_used} unserved {len(result.unserved)} "
           f"(not proven {sum(not u.proven for u in result.unserved)}) drive {result.total_drive_min:.1f} min "
-          f"wall {time.monotonic() - started:.1f} s peak PSS parent+workers {peak[0]:.0f} MiB")
+          f"wall {time.monotonic() - started:.1f} s peak PSS parent+workers+their children {peak[0]:.0f} MiB")
 
 
 def stop(seed: int, orders: int, after: list[float]) -> None:
