@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from routing.domain import Params
+from routing.domain import ENGINES, Params
 
 if TYPE_CHECKING:
     from routing.benchmark import BenchRow
@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(VROOM without a time limit, a reference column)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
-    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
+    p.add_argument("--engines", default=",".join(ENGINES), help="foodtrain's engines (with --vs)")
     common(p, 30.0)
     p.set_defaults(func=_cmd_bench)
 
@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(25-450 orders), each solved side by side and checked",
     )
     p.add_argument("--first-seed", type=int, default=100, help="first generator seed (with --vs)")
-    p.add_argument("--engines", default="ortools,pyvrp", help="foodtrain's engines (with --vs)")
+    p.add_argument("--engines", default=",".join(ENGINES), help="foodtrain's engines (with --vs)")
     p.add_argument("--orders", type=int, default=None, help="orders per day (with --vs; default varied)")
     p.add_argument("--seed", type=int, default=0, help="seed of every solver (with --vs)")
     p.add_argument("--out", default=None, help="also write OUT.md and OUT.json")

@@ -100,7 +100,12 @@ def polish_applies(model: NodeModel) -> bool:
 
 
 def groups_first(
-    model: NodeModel, routes: Routes, polish_s: float, seed: int = 0, stop: Callable[[], bool] | None = None
+    model: NodeModel,
+    routes: Routes,
+    polish_s: float,
+    seed: int = 0,
+    stop: Callable[[], bool] | None = None,
+    vroom: bool = False,
 ) -> Routes:
     """The first part of a polish of ``polish_s`` on days whose orders are collected at shops where vans count
     (:func:`polish_applies`; elsewhere ``routes`` as they are): VROOM's local search shortens the plan
@@ -108,9 +113,12 @@ def groups_first(
     (:func:`routing.vroom_engine.vroom_fewer_vans`, until :data:`FEWER_VANS_SHARE` of the time) and shortens the
     plan again if it did, then route groups (:data:`GROUPS_SHARE` of
     what is left; the rest is the caller's PyVRP run on the whole day). The one rule for where these polishes are
-    used (README, rounds 10 and 11). Never more vans, never a higher cost at the same vans."""
+    used (README, rounds 10 and 11); without ``vroom`` (not among the caller's engines) the groups alone. Never more
+    vans, never a higher cost at the same vans."""
     if not polish_applies(model):
         return routes
+    if not vroom:
+        return polish_by_groups(model, routes, GROUPS_SHARE * polish_s, seed, stop)
     from routing.vroom_engine import vroom_fewer_vans, vroom_polish, vroom_restarts
 
     started = time.monotonic()

@@ -96,7 +96,7 @@ class Problem:
 
 
 #: Search engines a solve may use; OR-Tools always runs and re-checks every plan.
-ENGINES = ("ortools", "pyvrp")
+ENGINES = ("ortools", "pyvrp", "vroom")
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ class Params:
     time limit; the OR-Tools workers take their first plan from a short PyVRP
     run on large days, reduce the vans with the ejection search, and hand the
     plan back to PyVRP for driving. Above 1,000 nodes every worker runs PyVRP.
+    With ``"vroom"`` too, on branch days (orders collected at shops, vans counting) VROOM builds the
+    workers' starts and begins every polish (:mod:`routing.vroom_engine`).
     The best plan of all workers wins, each re-checked before it counts.
     """
 

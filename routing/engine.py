@@ -247,6 +247,8 @@ class Strategy:
     #: the regret insertion and the sequential construction's variants routing.sequential.VARIANTS[k::2] (k this
     #: value; None: all of them): the two workers of a portfolio build different variants
     sequential_half: int | None = None
+    #: VROOM builds a start and begins each polish on branch days (routing.vroom_engine; "vroom" in the engines)
+    vroom: bool = False
 
 
 def portfolio(model: NodeModel, workers: int, seed: int = 0, engines: tuple[str, ...] = ("ortools",)) -> list[Strategy]:
@@ -255,7 +257,7 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0, engines: tuple[str,
     With two or more workers and ``"pyvrp"`` in ``engines``, the last worker
     starts from PyVRP's plan instead of an OR-Tools first solution.
     """
-    strategies = _ortools_portfolio(model, workers, seed)
+    strategies = [replace(s, vroom="vroom" in engines) for s in _ortools_portfolio(model, workers, seed)]
     if "pyvrp" not in engines:
         return strategies
     strategies = [replace(s, pyvrp_start=True) for s in strategies]
@@ -555,6 +557,7 @@ def search(
             stop,
             phases,
             _sequential_variants(strategy),
+            time_limit_s if strategy.vroom else 0.0,
             time_limit_s,
         )
     if (
@@ -722,13 +725,14 @@ def _inserted_first(
     stop: StopCheck,
     phases: list[str],
     sequential: Sequence[Variant] = (),
+    vroom_limit_s: float = 0.0,
     whole_limit_s: float = 0.0,
 ) -> EngineSolution | None:
     """The regret insertion plan of :mod:`routing.construct`, if it passes the re-check. When time runs
     out before every visit is placed, the routes built so far with the rest dropped (for the ejection
     search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs).
-    On days whose orders are collected at shops, VROOM's start (:func:`routing.vroom_engine.branch_day_start`)
-    or, without it, the ``sequential`` variants of :mod:`routing.sequential` are built too (in
+    On days whose orders are collected at shops, VROOM's start (:func:`routing.vroom_engine.branch_day_start`,
+    with ``vroom_limit_s`` the worker's whole time; 0: none) or, without it, the ``sequential`` variants of :mod:`routing.sequential` are built too (in
     :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of ``whole_limit_s``), and the better plan of the two is the
     start."""
     from routing.construct import insertion_routes
@@ -737,7 +741,7 @@ def _inserted_first(
     from routing.vroom_engine import branch_day_start
 
     started = time.monotonic()
-    from_vroom = branch_day_start(model, whole_limit_s, stop)
+    from_vroom = branch_day_start(model, vroom_limit_s, stop)
     routes = insertion_routes(model, time_limit_s, seed, stop, partial=model.drop_penalty is not None)
     if from_vroom is not None and better_start(model, routes, from_vroom) is not routes:
         routes = from_vroom
@@ -792,6 +796,7 @@ def _pyvrp_first(
         fewer_vans_share=FEWER_VANS_SHARE if strategy.engine == "pyvrp" else 0.0,
         construct=strategy.engine == "pyvrp",  # the OR-Tools worker has tried the insertion
         sequential=_sequential_variants(strategy) if strategy.engine == "pyvrp" else (),
+        vroom=strategy.vroom,
     )
     if found is None:
         phases.append("pyvrp-none")
@@ -854,7 +859,7 @@ def _pyvrp_polish(
 
     started = time.monotonic()
     start = best
-    grouped = groups_first(model, best.routes, time_limit_s, strategy.seed + 11, stop)
+    grouped = groups_first(model, best.routes, time_limit_s, strategy.seed + 11, stop, strategy.vroom)
     if grouped != best.routes:
         start = EngineSolution(grouped, model.unserved(grouped), model.routes_cost(grouped))
         phases.append(f"groups:{best.cost}->{start.cost}/{time.monotonic() - started:.1f}s")

@@ -282,6 +282,7 @@ def pyvrp_plan(
     construct: bool = True,
     sequential: Sequence[Variant] = (),
     give_up_after_s: float | None = None,
+    vroom: bool = False,
 ) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     """PyVRP's best plan as node routes per vehicle and whether PyVRP found it feasible.
 
@@ -299,11 +300,12 @@ def pyvrp_plan(
     orders are collected at a few shops, the ejection search first takes away the vans it can from the
     start (:data:`START_EJECTION_SHARE`). With ``sequential`` (and ``fewer_vans_share``), on those days the
     start is the better of the regret insertion and these variants of the sequential construction
-    (:mod:`routing.sequential`, :data:`SEQUENTIAL_SHARE` of the time).
+    (:mod:`routing.sequential`, :data:`SEQUENTIAL_SHARE` of the time). With ``vroom`` (and ``fewer_vans_share``),
+    VROOM builds a start in place of the sequential one and begins each polish (:mod:`routing.vroom_engine`).
     """
     if fewer_vans_share > 0 and model.minimise_vehicles:
         return _with_fewer_vans(
-            model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share, sequential
+            model, time_limit_s, seed, stop, feasible_after_s, initial, vehicles, fewer_vans_share, sequential, vroom
         )
     why = pyvrp_supports(model)
     if why is not None:
@@ -411,12 +413,13 @@ def _with_fewer_vans(
     vehicles: list[int] | None,
     share: float,
     sequential: Sequence[Variant] = (),
+    vroom: bool = False,
 ) -> tuple[tuple[tuple[int, ...], ...], bool] | None:
     started = time.monotonic()
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
         from routing.vroom_engine import branch_day_start
 
-        from_vroom = branch_day_start(model, time_limit_s, stop)
+        from_vroom = branch_day_start(model, time_limit_s if vroom else 0.0, stop)
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
         initial = better_start(model, initial, from_vroom)
         if (
@@ -460,7 +463,7 @@ def _with_fewer_vans(
         # the main run goes group by group first on days whose orders are collected at shops (3-10 % less driving
         # with the same vans on tuning days 2007-2401, README round 10)
         main_s = time_limit_s * (1 - share) - (time.monotonic() - started)
-        initial = groups_first(model, initial, main_s, seed + 5, stop)
+        initial = groups_first(model, initial, main_s, seed + 5, stop, vroom)
     found = pyvrp_plan(
         model,
         time_limit_s * (1 - share) - (time.monotonic() - started),
@@ -482,7 +485,7 @@ def _with_fewer_vans(
         return found
     keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
     # on days where a polish comes first, the try keeps the last of its time for that polish of its plan
-    try_s = left * (1 - FEWER_VANS_POLISH_SHARE) if polish_applies(model) else left
+    try_s = left * (1 - FEWER_VANS_POLISH_SHARE) if vroom and polish_applies(model) else left
     fewer = pyvrp_plan(
         model,
         try_s,
@@ -498,13 +501,13 @@ def _with_fewer_vans(
         left = time_limit_s - (time.monotonic() - started)
         if left < 0.3 or (stop is not None and stop()):
             return fewer
-        return groups_first(model, fewer[0], left, seed + 4, stop), True
+        return groups_first(model, fewer[0], left, seed + 4, stop, vroom), True
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
         return found
     # no feasible plan with a van fewer: the time left goes on driving, from the plan found (route groups first
     # on days whose orders are collected at shops)
-    grouped = groups_first(model, routes, left, seed + 3, stop)
+    grouped = groups_first(model, routes, left, seed + 3, stop, vroom)
     if grouped != routes:
         routes = grouped
         found = routes, True

@@ -244,3 +244,41 @@ def test_vroom_builds_a_start_only_on_branch_days() -> None:
     plain = replace(model, minimise_vehicles=False)  # vans do not count: not a branch day's model
     assert not polish_applies(plain)
     assert branch_day_start(plain, 20.0) is None
+
+
+@pytest.mark.parametrize("seed", [3205, 3206])
+def test_a_branch_day_solved_with_vroom_among_the_engines_holds_every_invariant(seed: int) -> None:
+    """End to end through routing.solve with the default engines (VROOM's start and polishes on this day): each
+    order served once or explained, pickup before delivery on one van, capacity, windows and shifts held."""
+    from routing.domain import ENGINES, Params
+    from routing.solver import solve
+    from tests.routing.routing_factories import check_invariants
+
+    problem = generate_varied_day(seed, 80)
+    assert "vroom" in ENGINES and polish_applies_to(problem)
+    result = solve(problem, Params(time_limit_s=4.0, workers=2))
+    check_invariants(problem, result)
+    assert not result.unserved
+
+
+def polish_applies_to(problem) -> bool:  # type: ignore[no-untyped-def]
+    from routing.decompose import polish_applies
+
+    return polish_applies(compile_day(problem).model())
+
+
+def test_without_vroom_among_the_engines_no_vroom_search_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller who leaves VROOM out gets no VROOM start and no VROOM polish."""
+    import routing.vroom_engine as vroom_engine
+    from routing.domain import Params
+    from routing.engine import portfolio
+    from routing.solver import solve
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("VROOM ran")
+
+    monkeypatch.setattr(vroom_engine, "_searched", refuse)
+    problem = generate_varied_day(3205, 40)
+    assert not any(s.vroom for s in portfolio(compile_day(problem).model(), 2, 0, ("ortools", "pyvrp")))
+    result = solve(problem, Params(time_limit_s=2.0, workers=1, engines=("ortools", "pyvrp")))
+    assert not result.unserved
