@@ -1,16 +1,19 @@
-"""VROOM as a start for the portfolio's search, on the same integer :class:`NodeModel`.
+"""VROOM in the portfolio's search on branch days, on the same integer :class:`NodeModel`.
 
 The model maps onto VROOM as it maps onto PyVRP (:func:`routing.pyvrp_engine.shared_places`: a shop's
 pickups share one location, so the per-visit loading the model puts on arcs leaving a run of pickups
 rides along exactly): pickup and delivery pairs become shipments, single visits jobs (several windows
 kept, VROOM takes them as they are), each vehicle its own vehicle with its start and end, capacity,
-shift and the same fixed cost per van as the other engines. A longest round shorter than the shift
-has no VROOM form, so such models are not handed to VROOM (:func:`vroom_supports` says why).
+shift and the same fixed cost per van as the other engines. Models VROOM cannot take exactly are not
+handed over (:func:`vroom_supports` says why).
 
-VROOM cannot be given a time limit from Python (pyvroom 1.14's binding has no conversion for its
-timeout), so its exploration levels run in turn, each in a forked child process that is ended at the
-limit or on a stop request (:func:`vroom_levels`). The plan comes back in node form; the caller
-re-checks it like every other plan. VROOM is imported lazily: without it, :func:`vroom_plan` returns
+Its uses: a start (:func:`vroom_start`, :func:`branch_day_start`), a polish from our plan
+(:func:`vroom_polish`), a plan with a van fewer (:func:`vroom_fewer_vans`) and restarts on the same vans
+(:func:`vroom_restarts`); :func:`routing.decompose.groups_first` says where. VROOM cannot be given a time
+limit from Python (pyvroom 1.14's binding has no conversion for its timeout), so each search runs in a
+forked child process that is ended at the limit, on a stop request or with its worker (:func:`_in_child`;
+:func:`vroom_levels` runs the peer's exploration levels the same way). Plans come back in node form; the
+caller re-checks them like every other plan. VROOM is imported lazily: without it every function returns
 ``None`` and says so in the log.
 """
 
@@ -240,36 +243,6 @@ def _routes(solution: Any, num_vehicles: int) -> tuple[Routes, int]:
             int(i) - 1 for t, i in zip(group["type"], group["id"]) if t in ("job", "pickup", "delivery")
         )
     return tuple(out), int(solution.summary.unassigned)
-
-
-def vroom_plan(
-    model: NodeModel, time_limit_s: float, threads: int = 1, stop: Callable[[], bool] | None = None
-) -> Routes | None:
-    """VROOM's best plan within the time as node routes per vehicle (fewest visits left out, then vans, then
-    cost); None when VROOM is not installed, cannot take the model exactly or no level finished in time."""
-    why = vroom_supports(model)
-    if why is not None:
-        log.info("VROOM start skipped: %s", why)
-        return None
-    try:
-        import vroom  # noqa: F401
-    except ImportError:
-        log.warning("VROOM start skipped: pyvroom is not installed (pip install 'pyvroom>=1.14')")
-        return None
-    inp = _input(model)
-
-    def solve_level(level: int) -> tuple[Routes, int]:
-        return _routes(inp.solve(exploration_level=level, nb_threads=threads), model.num_vehicles)
-
-    found = vroom_levels(solve_level, time_limit_s, stop)
-    if not found:
-        return None
-    best = min(
-        (plan for plan, _ in found),
-        key=lambda plan: (plan[1], *model.routes_key(plan[0])),
-    )
-    log.info("VROOM start: %d levels in %.1f s", len(found), found[-1][1])
-    return best[0]
 
 
 def _searched(
