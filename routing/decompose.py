@@ -111,10 +111,11 @@ def groups_first(
     (:func:`polish_applies`; elsewhere ``routes`` as they are): VROOM's local search shortens the plan
     (:func:`routing.vroom_engine.vroom_polish`), VROOM takes vans away while it can put every visit back
     (:func:`routing.vroom_engine.vroom_fewer_vans`, until :data:`FEWER_VANS_SHARE` of the time) and shortens the
-    plan again if it did, then route groups (:data:`GROUPS_SHARE` of
-    what is left; the rest is the caller's PyVRP run on the whole day). The one rule for where these polishes are
-    used (README, rounds 10 and 11); without ``vroom`` (not among the caller's engines) the groups alone. Never more
-    vans, never a higher cost at the same vans."""
+    plan again if it did, VROOM restarts on the same vans (:func:`routing.vroom_engine.vroom_restarts`,
+    :data:`RESTARTS_SHARE` of what is left), then route groups (:data:`GROUPS_SHARE` of what is left; the rest is
+    the caller's PyVRP run on the whole day). The one rule for where these polishes are used (README, rounds 10
+    and 11); without ``vroom`` (not among the caller's engines) the groups alone. Never more vans, never a higher
+    cost at the same vans."""
     if not polish_applies(model):
         return routes
     if not vroom:
