@@ -159,6 +159,11 @@ class NodeModel:
         """Vans used, then cost: the order in which two feasible plans of the same visits compare."""
         return sum(1 for r in routes if r), self.routes_cost(routes)
 
+    def van_fixed_cost(self, longest_arcs: int = VAN_FIXED_COST_LONGEST_ARCS) -> int:
+        """What a used van costs on top of its arcs when vans count (``longest_arcs`` times the longest arc, plus
+        one each), else 0: the same charge in every engine."""
+        return (int(self.cost.max()) + 1) * longest_arcs if self.minimise_vehicles else 0
+
     def unserved(self, routes: Sequence[Sequence[int]]) -> tuple[int, ...]:
         """The visits on none of the routes."""
         served = {n for r in routes for n in r}
@@ -257,6 +262,8 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0, engines: tuple[str,
     With two or more workers and ``"pyvrp"`` in ``engines``, the last worker
     starts from PyVRP's plan instead of an OR-Tools first solution.
     """
+    from routing.decompose import polish_applies
+
     strategies = [replace(s, vroom="vroom" in engines) for s in _ortools_portfolio(model, workers, seed)]
     if "pyvrp" not in engines:
         return strategies
@@ -271,7 +278,7 @@ def portfolio(model: NodeModel, workers: int, seed: int = 0, engines: tuple[str,
         # the PyVRP worker runs as a stand-alone PyVRP run with the caller's seed would; it builds the first
         # half of the sequential construction's variants, the OR-Tools workers the second
         strategies = [replace(s, sequential_half=1) for s in strategies]
-        if model.windows is not None and model.minimise_vehicles and pickups_gather(model):
+        if model.windows is not None and polish_applies(model):
             # on branch days the OR-Tools worker's ejection search ends sooner: its route groups get the rest
             strategies = [replace(s, reduce_share=min(s.reduce_share, BRANCH_DAY_REDUCE_SHARE)) for s in strategies]
         strategies[-1] = replace(strategies[-1], engine="pyvrp", seed=seed, sequential_half=0)
@@ -535,7 +542,7 @@ def search(
     all_vehicles = list(range(model.num_vehicles))
     drop = model.drop_penalty
     penalty = _penalty(model)
-    fixed = (int(model.cost.max()) + 1) * strategy.fixed_factor if model.minimise_vehicles else 0
+    fixed = model.van_fixed_cost(strategy.fixed_factor)
     phases: list[str] = []
 
     # Phase 0: PyVRP's plan, re-checked, replaces phase 1 (the PyVRP worker returns it as found)
@@ -557,8 +564,8 @@ def search(
             stop,
             phases,
             _sequential_variants(strategy),
-            time_limit_s if strategy.vroom else 0.0,
             time_limit_s,
+            strategy.vroom,
         )
     if (
         strategy.engine != "pyvrp"
@@ -725,23 +732,23 @@ def _inserted_first(
     stop: StopCheck,
     phases: list[str],
     sequential: Sequence[Variant] = (),
-    vroom_limit_s: float = 0.0,
     whole_limit_s: float = 0.0,
+    vroom: bool = False,
 ) -> EngineSolution | None:
     """The regret insertion plan of :mod:`routing.construct`, if it passes the re-check. When time runs
     out before every visit is placed, the routes built so far with the rest dropped (for the ejection
     search to fit in) if the model allows drops; otherwise None (OR-Tools' construction then runs).
-    On days whose orders are collected at shops, VROOM's start (:func:`routing.vroom_engine.branch_day_start`,
-    with ``vroom_limit_s`` the worker's whole time; 0: none) or, without it, the ``sequential`` variants of :mod:`routing.sequential` are built too (in
-    :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of ``whole_limit_s``), and the better plan of the two is the
-    start."""
+    On days whose orders are collected at shops, VROOM's start (with ``vroom``:
+    :func:`routing.vroom_engine.branch_day_start`) or, without it, the ``sequential`` variants of
+    :mod:`routing.sequential` are built too (in :data:`routing.pyvrp_engine.SEQUENTIAL_SHARE` of
+    ``whole_limit_s``, the worker's whole time), and the better plan of the two is the start."""
     from routing.construct import insertion_routes
     from routing.pyvrp_engine import SEQUENTIAL_SHARE
     from routing.sequential import EXPECTED_PER_INSERTION, best_sequential_routes, better_start
     from routing.vroom_engine import branch_day_start
 
     started = time.monotonic()
-    from_vroom = branch_day_start(model, vroom_limit_s, stop)
+    from_vroom = branch_day_start(model, whole_limit_s, stop) if vroom else None
     routes = insertion_routes(model, time_limit_s, seed, stop, partial=model.drop_penalty is not None)
     if from_vroom is not None and better_start(model, routes, from_vroom) is not routes:
         routes = from_vroom

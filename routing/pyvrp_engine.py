@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routing import engine
 from routing.construct import insertion_routes, rough_routes
 from routing.decompose import groups_first, polish_applies
 from routing.ejection import minimise_routes, pickups_gather
@@ -138,6 +137,21 @@ def shared_places(model: NodeModel) -> np.ndarray:
     return place
 
 
+def place_nodes(place: np.ndarray) -> np.ndarray:
+    """The first node at each place of :func:`shared_places` (the node whose matrix rows stand for the place)."""
+    first_node = np.full(int(place.max()) + 1, -1)
+    for node in range(len(place) - 1, -1, -1):
+        first_node[place[node]] = node
+    return first_node
+
+
+def vans_but_the_smallest(routes: Sequence[Sequence[int]]) -> list[int]:
+    """The used vans without the one with the fewest visits (the lowest-numbered of equals): the vans a
+    one-van-fewer try keeps, in PyVRP and in VROOM."""
+    used = [v for v, route in enumerate(routes) if route]
+    return sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
+
+
 def _build(
     model: NodeModel, vehicles: list[int] | None = None
 ) -> tuple[Any, list[int], list[tuple[int, int]], list[int]]:
@@ -148,9 +162,7 @@ def _build(
     vehicles = list(range(model.num_vehicles)) if vehicles is None else vehicles
     n = model.num_nodes
     place = shared_places(model)
-    first_node = np.full(int(place.max()) + 1, -1)
-    for node in range(n - 1, -1, -1):
-        first_node[place[node]] = node
+    first_node = place_nodes(place)
     locations = [pyvrp.Location(0.0, float(i)) for i in range(len(first_node))]
     depot_places = sorted({int(place[node]) for node in (*model.starts, *model.ends)})
     depot_at = {p: k for k, p in enumerate(depot_places)}
@@ -164,7 +176,7 @@ def _build(
             return ((0, INT_MAX),)
         return tuple(sorted(model.windows[node]))
 
-    fixed = int(model.cost.max() + 1) * engine.VAN_FIXED_COST_LONGEST_ARCS if model.minimise_vehicles else 0
+    fixed = model.van_fixed_cost()
     vehicle_types = []
     for v in vehicles:
         shift = model.shifts[v] if model.shifts else (0, INT_MAX)
@@ -419,7 +431,7 @@ def _with_fewer_vans(
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
         from routing.vroom_engine import branch_day_start
 
-        from_vroom = branch_day_start(model, time_limit_s if vroom else 0.0, stop)
+        from_vroom = branch_day_start(model, time_limit_s, stop) if vroom else None
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
         initial = better_start(model, initial, from_vroom)
         if (
@@ -483,7 +495,7 @@ def _with_fewer_vans(
     used = [v for v in range(model.num_vehicles) if routes[v]]
     if len(used) < 2:
         return found
-    keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
+    keep = vans_but_the_smallest(routes)
     # on days where a polish comes first, the try keeps the last of its time for that polish of its plan
     try_s = left * (1 - FEWER_VANS_POLISH_SHARE) if vroom and polish_applies(model) else left
     fewer = pyvrp_plan(

@@ -37,9 +37,10 @@ REFERENCE_PEERS = ("vroom-free",)
 def _vroom_solve(inp: Any, threads: int, time_limit_s: float | None, read: Any) -> list[tuple[Any, float]]:
     """VROOM's plans, each as ``read(solution)`` with the seconds since the call, last one best.
 
-    Without ``time_limit_s``: one run at VROOM's highest level (:data:`~routing.vroom_engine.HIGHEST_LEVEL`). With it: exploration levels 0, 1,
-    ... 5 in turn, each in a child process ended at the limit (:func:`routing.vroom_engine.vroom_levels`:
-    pyvroom 1.14 cannot be given VROOM's own timeout); the plans of the levels that finished come back.
+    Without ``time_limit_s``: one run at VROOM's highest level (:data:`~routing.vroom_engine.HIGHEST_LEVEL`).
+    With it: exploration levels 0, 1, ... 5 in turn, each in a child process ended at the limit
+    (:func:`routing.vroom_engine.vroom_levels`: pyvroom 1.14 cannot be given VROOM's own timeout); the plans of
+    the levels that finished come back.
     """
     started = time.monotonic()
     if time_limit_s is None:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing import engine
-from routing.pyvrp_engine import shared_places
+from routing.pyvrp_engine import place_nodes, shared_places, vans_but_the_smallest
 
 if TYPE_CHECKING:
     from routing.engine import NodeModel
@@ -181,9 +181,7 @@ def _input(model: NodeModel, start: Routes | None = None, vehicles: Sequence[int
         ]
 
     place = shared_places(model)
-    first_node = np.full(int(place.max()) + 1, -1)
-    for node in range(model.num_nodes - 1, -1, -1):
-        first_node[place[node]] = node
+    first_node = place_nodes(place)
     at = np.ix_(first_node, first_node)
     travel = model.travel if model.travel is not None else model.cost
     inp = vroom.Input()
@@ -191,7 +189,7 @@ def _input(model: NodeModel, start: Routes | None = None, vehicles: Sequence[int
     inp.set_durations_matrix(profile="car", matrix_input=np.asarray(travel[at], dtype=np.uint32))
     inp.set_costs_matrix(profile="car", matrix_input=np.asarray(model.cost[at], dtype=np.uint32))
     service = model.service if model.service is not None else np.zeros(model.num_nodes, dtype=np.int64)
-    fixed = int(model.cost.max() + 1) * engine.VAN_FIXED_COST_LONGEST_ARCS if model.minimise_vehicles else 0
+    fixed = model.van_fixed_cost()
     for v in range(model.num_vehicles) if vehicles is None else vehicles:
         shift = {} if not model.shifts else {"time_window": vroom.TimeWindow(*map(int, model.shifts[v]))}
         inp.add_vehicle(
@@ -338,7 +336,7 @@ def branch_day_start(model: NodeModel, whole_limit_s: float, stop: Callable[[], 
     sequential start when it has this one (the same family, slower; README, round 11)."""
     from routing.decompose import polish_applies
 
-    if whole_limit_s <= 0 or not polish_applies(model):
+    if not polish_applies(model):
         return None
     return vroom_start(model, START_SHARE * whole_limit_s, stop)
 
@@ -366,7 +364,7 @@ def vroom_fewer_vans(
     used = [v for v in range(model.num_vehicles) if routes[v]]
     if len(used) < 2:
         return None
-    keep = sorted(used, key=lambda v: (-len(routes[v]), v))[:-1]
+    keep = vans_but_the_smallest(routes)
     start = tuple(routes[v] if v in keep else () for v in range(model.num_vehicles))
     found = _searched(model, start, POLISH_DEPTHS, time_limit_s, stop, keep)
     if found is None or found[1] or model.unserved(found[0]):

@@ -91,3 +91,19 @@ def check_invariants(problem: Problem, result: Result) -> None:
     assert all(u.reason for u in result.unserved)
     assert result.vans_used == len(result.routes)
     assert (result.status == Status.FEASIBLE) == (not result.unserved and bool(orders))
+
+
+def one_shop_three_orders(shop_calls: int) -> tuple[Problem, list[tuple[str, int]]]:
+    """One van, one shop (10 min a call, 2 min an order) and three orders on a straight road, with a plan that
+    calls at the shop once (all three loaded together) or twice (the first order delivered before the others
+    are loaded): the day that tells whether an engine charges a shop's loading once per call."""
+    matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 12, "c-c": 14})
+    orders = (make_order("a"), make_order("b"), make_order("c"))
+    problem = make_problem(
+        orders=orders, matrix=matrix, shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),)
+    )
+    if shop_calls == 1:
+        steps = [("pickup", 0), ("pickup", 1), ("pickup", 2), ("delivery", 0), ("delivery", 1), ("delivery", 2)]
+    else:
+        steps = [("pickup", 0), ("delivery", 0), ("pickup", 1), ("pickup", 2), ("delivery", 1), ("delivery", 2)]
+    return problem, steps

@@ -84,19 +84,11 @@ def test_pyvrp_charges_a_shops_loading_once_per_visit_like_the_checker(shop_call
 
     from routing.pyvrp_engine import _build, _initial
     from routing.versus import check_day_plan
-    from tests.routing.routing_factories import line_matrix, make_shop
+    from tests.routing.routing_factories import one_shop_three_orders
 
-    matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 12, "c-c": 14})
-    orders = (make_order("a"), make_order("b"), make_order("c"))
-    problem = make_problem(
-        orders=orders, matrix=matrix, shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),)
-    )
+    problem, steps = one_shop_three_orders(shop_calls)
     day = compile_day(problem)
     model = day.model()
-    if shop_calls == 1:
-        steps = [("pickup", 0), ("pickup", 1), ("pickup", 2), ("delivery", 0), ("delivery", 1), ("delivery", 2)]
-    else:
-        steps = [("pickup", 0), ("delivery", 0), ("pickup", 1), ("pickup", 2), ("delivery", 1), ("delivery", 2)]
     check = check_day_plan(problem, day, [(0, steps)])
     assert not check.violations
     assert check.shop_visit_loading_min == 10.0 * shop_calls

@@ -25,7 +25,7 @@ from routing.vroom_engine import (
     vroom_start,
     vroom_supports,
 )
-from tests.routing.routing_factories import line_matrix, make_order, make_problem, make_shop, window
+from tests.routing.routing_factories import line_matrix, make_order, make_problem, one_shop_three_orders, window
 
 pytest.importorskip("vroom")
 
@@ -47,17 +47,9 @@ def test_vroom_charges_a_shops_loading_once_per_visit_like_the_model(shop_calls:
     """One van, one shop, three orders: VROOM's cost of the plan it keeps is the model's cost plus one van's fixed
     cost, whether it calls at the shop once or twice (a mapping that charged the loading per pickup, or on
     shop-to-same-shop arcs, would differ)."""
-    matrix = line_matrix({"base": 0, "shop": 5, "c-a": 10, "c-b": 12, "c-c": 14})
-    orders = (make_order("a"), make_order("b"), make_order("c"))
-    problem = make_problem(
-        orders=orders, matrix=matrix, shops=(make_shop(loading_per_visit_min=10.0, loading_per_order_min=2.0),)
-    )
+    problem, steps = one_shop_three_orders(shop_calls)
     day = compile_day(problem)
     model = day.model()
-    if shop_calls == 1:
-        steps = [("pickup", 0), ("pickup", 1), ("pickup", 2), ("delivery", 0), ("delivery", 1), ("delivery", 2)]
-    else:
-        steps = [("pickup", 0), ("delivery", 0), ("pickup", 1), ("pickup", 2), ("delivery", 1), ("delivery", 2)]
     start = (tuple(day.order_nodes[o][0 if kind == "pickup" else 1] for kind, o in steps),)
     found, left_out, vroom_cost = _vroom_answer(model, start, 0)
     assert left_out == 0 and not plan_violations(model, found)
