@@ -108,14 +108,13 @@ def groups_first(
     vroom: bool = False,
 ) -> Routes:
     """The first part of a polish of ``polish_s`` on days whose orders are collected at shops where vans count
-    (:func:`polish_applies`; elsewhere ``routes`` as they are): VROOM's local search shortens the plan
-    (:func:`routing.vroom_engine.vroom_polish`), VROOM takes vans away while it can put every visit back
-    (:func:`routing.vroom_engine.vroom_fewer_vans`, until :data:`FEWER_VANS_SHARE` of the time) and shortens the
-    plan again if it did, VROOM restarts on the same vans (:func:`routing.vroom_engine.vroom_restarts`,
-    :data:`RESTARTS_SHARE` of what is left), then route groups (:data:`GROUPS_SHARE` of what is left; the rest is
-    the caller's PyVRP run on the whole day). The one rule for where these polishes are used (README, rounds 10
-    and 11); without ``vroom`` (not among the caller's engines) the groups alone. Never more vans, never a higher
-    cost at the same vans."""
+    (:func:`polish_applies`; elsewhere ``routes`` as they are): VROOM takes vans away while it can put every visit
+    back (:func:`routing.vroom_engine.vroom_fewer_vans`, until :data:`FEWER_VANS_SHARE` of the time; vans first,
+    README round 12), VROOM's local search shortens the plan (:func:`routing.vroom_engine.vroom_polish`), VROOM
+    restarts on the same vans (:func:`routing.vroom_engine.vroom_restarts`, :data:`RESTARTS_SHARE` of what is left),
+    then route groups (:data:`GROUPS_SHARE` of what is left; the rest is the caller's PyVRP run on the whole day).
+    The one rule for where these polishes are used (README, rounds 10 to 12); without ``vroom`` (not among the
+    caller's engines) the groups alone. Never more vans, never a higher cost at the same vans."""
     if not polish_applies(model):
         return routes
     if not vroom:
@@ -123,16 +122,13 @@ def groups_first(
     from routing.vroom_engine import vroom_fewer_vans, vroom_polish, vroom_restarts
 
     started = time.monotonic()
-    routes = vroom_polish(model, routes, polish_s, stop) or routes
     fewer_until = started + FEWER_VANS_SHARE * polish_s
-    cut = False
     while time.monotonic() < fewer_until - 0.1 and not (stop is not None and stop()):
-        fewer = vroom_fewer_vans(model, routes, fewer_until - time.monotonic(), stop)
+        fewer = vroom_fewer_vans(model, routes, fewer_until - time.monotonic(), stop, first=seed)
         if fewer is None:
             break
-        routes, cut = fewer, True
-    if cut:
-        routes = vroom_polish(model, routes, polish_s - (time.monotonic() - started), stop) or routes
+        routes = fewer
+    routes = vroom_polish(model, routes, polish_s - (time.monotonic() - started), stop) or routes
     restarts_s = RESTARTS_SHARE * (polish_s - (time.monotonic() - started))
     routes = vroom_restarts(model, routes, restarts_s, stop, first=seed) or routes
     left_s = polish_s - (time.monotonic() - started)

@@ -431,7 +431,8 @@ def _with_fewer_vans(
     if initial is None and model.windows is not None and pyvrp_supports(model) is None:
         from routing.vroom_engine import branch_day_start
 
-        from_vroom = branch_day_start(model, time_limit_s, stop) if vroom else None
+        # the OR-Tools worker builds from VROOM's first heuristic, this worker from its second (START_STRIDE)
+        from_vroom = branch_day_start(model, time_limit_s, stop, first=1) if vroom else None
         initial = insertion_routes(model, CONSTRUCT_SHARE * (1 - share) * time_limit_s, seed, stop, quick_finish=False)
         initial = better_start(model, initial, from_vroom)
         if (

@@ -45,19 +45,28 @@ HIGHEST_LEVEL = 5
 #: VROOM's local search depths (its exploration levels) in turn, each from the plan of the one before.
 POLISH_DEPTHS = (0, HIGHEST_LEVEL)
 
-#: VROOM's construction heuristics tried for a start, in this order (its regret insertion with each way of
-#: choosing a route's first visit and a regret weight): on days 3100-3305 the first two gave the fewest vans on
-#: most days, the others on the rest (README, round 11).
+#: VROOM's construction heuristics, in this order (its regret insertion with each way of choosing a route's first
+#: visit and a regret weight). Vans depend on the regret weight more than on anything else and no one weight is
+#: best: on days 3100-3605 of 150 orders or more, these reach the fewest vans any of 50 pairs reached, on more
+#: days the earlier they stand (a greedy cover, README round 12); the last three did best on smaller days.
 START_HEURISTICS = (
+    ("FURTHEST", 0.4),
+    ("FURTHEST", 2.0),
+    ("FURTHEST", 0.3),
+    ("FURTHEST", 0.7),
+    ("FURTHEST", 1.4),
     ("FURTHEST", 0.5),
+    ("EARLIEST_DEADLINE", 1.0),
+    ("EARLIEST_DEADLINE", 1.4),
+    ("HIGHER_AMOUNT", 2.0),
     ("FURTHEST", 1.0),
     ("NONE", 1.0),
     ("HIGHER_AMOUNT", 1.0),
-    ("EARLIEST_DEADLINE", 1.0),
-    ("NEAREST", 2.0),
-    ("EARLIEST_DEADLINE", 2.0),
-    ("HIGHER_AMOUNT", 0.5),
 )
+
+#: Starts on branch days take every other heuristic of :data:`START_HEURISTICS` first: the portfolio's two workers
+#: (the OR-Tools worker from the first, the PyVRP worker from the second) build from different ones.
+START_STRIDE = 2
 
 #: A worker's VROOM start (:func:`branch_day_start`) has at most this share of its time: a day of 440 orders
 #: needed 1.7 s for the first heuristic (README, round 11).
@@ -254,8 +263,9 @@ def _searched(
 ) -> tuple[Routes, int] | None:
     """VROOM's search at each depth in turn, each from the plan of the one before; the first from ``start`` (its
     ``INIT_ROUTES``), or when ``start`` is None built by ``heuristic`` (its regret construction: how a route's first
-    visit is chosen, the regret weight). The last plan with the visits it left out, or None if VROOM is not
-    installed, cannot take the model or the first depth did not finish in time."""
+    visit is chosen, the regret weight). A deeper search is not begun with less time left than the last one took
+    (it would be killed unfinished). The last plan with the visits it left out, or None if VROOM is not installed,
+    cannot take the model or the first depth did not finish in time."""
     why = vroom_supports(model)
     if why is not None:
         log.info("VROOM search skipped: %s", why)
@@ -272,9 +282,11 @@ def _searched(
     if heuristic is not None:
         built = _vroom.HeuristicParameters(_vroom.HEURISTIC.BASIC, getattr(_vroom.INIT, heuristic[0]), heuristic[1])
     last: tuple[Routes, int] | None = None
+    took_s = 0.0
     for depth in depths:
-        if time_limit_s - (time.monotonic() - started) < MIN_SEARCH_S:
-            break  # building VROOM's input alone would overrun the time
+        if time_limit_s - (time.monotonic() - started) < max(MIN_SEARCH_S, took_s):
+            break  # building VROOM's input alone would overrun the time, or a deeper search than the last
+        begun = time.monotonic()
         begin = start if last is None else last[0]
         inp = _input(model, begin, vehicles)
         how = [from_start if begin is not None or built is None else built]
@@ -287,7 +299,20 @@ def _searched(
         if found is None:
             break
         last = found
+        took_s = time.monotonic() - begun
     return last
+
+
+def heuristic_order(first: int = 0, stride: int = 1) -> list[tuple[str, float]]:
+    """:data:`START_HEURISTICS` from the ``first``-th: every ``stride``-th of them first, then the others, each
+    once."""
+    count = len(START_HEURISTICS)
+    taken = [(first + stride * k) % count for k in range(-(-count // stride))]
+    ahead = list(dict.fromkeys(taken))
+    return [
+        START_HEURISTICS[k]
+        for k in ahead + [(first + k) % count for k in range(count) if (first + k) % count not in ahead]
+    ]
 
 
 def _best_built(
@@ -297,54 +322,66 @@ def _best_built(
     stop: Callable[[], bool] | None,
     vehicles: Sequence[int] | None = None,
     first: int = 0,
+    stride: int = 1,
+    first_complete: bool = False,
 ) -> tuple[int, int, int, Routes] | None:
-    """VROOM's construction by each of :data:`START_HEURISTICS` in turn (from the ``first``-th, round) with its
-    search at ``depth``, one child process each, within the time: the best plan as (visits left out, vans, cost,
-    routes), or None when none finished."""
+    """VROOM's construction by each heuristic of :func:`heuristic_order` in turn with its search at ``depth``, one
+    child process each, within the time (one is not begun with less time left than the last took): the best plan
+    as (visits left out, vans, cost, routes), or None when none finished. With ``first_complete`` the first plan
+    that leaves no visit out ends the tries."""
     started = time.monotonic()
     best: tuple[int, int, int, Routes] | None = None
-    for k in range(len(START_HEURISTICS)):
+    took_s = 0.0
+    for heuristic in heuristic_order(first, stride):
         left = time_limit_s - (time.monotonic() - started)
-        if left < MIN_SEARCH_S or (stop is not None and stop()):
-            break
-        heuristic = START_HEURISTICS[(first + k) % len(START_HEURISTICS)]
+        if left < max(MIN_SEARCH_S, took_s) or (stop is not None and stop()):
+            break  # another construction takes about as long as the last: one that cannot finish is not begun
+        begun = time.monotonic()
         found = _searched(model, None, (depth,), left, stop, vehicles, heuristic)
         if found is None:
             break
+        took_s = time.monotonic() - begun
         routes, left_out = found
         key = (left_out, *model.routes_key(routes), routes)
         if best is None or key[:3] < best[:3]:
             best = key
+        if first_complete and not left_out:
+            break
     return best
 
 
-def vroom_start(model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None) -> Routes | None:
-    """VROOM's construction (each of :data:`START_HEURISTICS` with its shallow search, in turn within the time):
-    the best plan (fewest visits left out, then vans, then cost), or None."""
+def vroom_start(
+    model: NodeModel, time_limit_s: float, stop: Callable[[], bool] | None = None, first: int = 0
+) -> Routes | None:
+    """VROOM's construction (each heuristic with its shallow search, in turn within the time, every
+    :data:`START_STRIDE`-th from the ``first``-th first): the best plan (fewest visits left out, then vans, then
+    cost), or None."""
     started = time.monotonic()
-    best = _best_built(model, 0, time_limit_s, stop)
+    best = _best_built(model, 0, time_limit_s, stop, first=first, stride=START_STRIDE)
     if best is None:
         return None
     log.info("VROOM start: %d left out, %d vans, cost %d in %.1f s", *best[:3], time.monotonic() - started)
     return best[3]
 
 
-def branch_day_start(model: NodeModel, whole_limit_s: float, stop: Callable[[], bool] | None = None) -> Routes | None:
-    """VROOM's start for a worker with ``whole_limit_s`` in all (:func:`vroom_start` in :data:`START_SHARE` of it)
-    on days where the polish of :func:`routing.decompose.groups_first` applies; None elsewhere. The one rule for
-    where VROOM builds a start; the worker keeps the better of it and its own regret insertion, and builds no
-    sequential start when it has this one (the same family, slower; README, round 11)."""
+def branch_day_start(
+    model: NodeModel, whole_limit_s: float, stop: Callable[[], bool] | None = None, first: int = 0
+) -> Routes | None:
+    """VROOM's start for a worker with ``whole_limit_s`` in all (:func:`vroom_start` from the ``first``-th heuristic
+    in :data:`START_SHARE` of it) on days where the polish of :func:`routing.decompose.groups_first` applies; None
+    elsewhere. The one rule for where VROOM builds a start; the worker keeps the better of it and its own regret
+    insertion, and builds no sequential start when it has this one (the same family, slower; README, round 11)."""
     from routing.decompose import polish_applies
 
     if not polish_applies(model):
         return None
-    return vroom_start(model, START_SHARE * whole_limit_s, stop)
+    return vroom_start(model, START_SHARE * whole_limit_s, stop, first)
 
 
 def vroom_restarts(
     model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None, first: int = 0
 ) -> Routes | None:
-    """VROOM's construction and deepest search again and again (:data:`START_HEURISTICS` from the ``first``-th)
+    """VROOM's construction and deepest search again and again (:func:`heuristic_order` from the ``first``-th)
     on the vans ``routes`` uses, within the time: the best plan that serves every visit and costs less than
     ``routes``, or None. A plan's basin decides its cost more than the time spent in it (README, round 7); these are
     other basins on the same vans."""
@@ -357,20 +394,29 @@ def vroom_restarts(
 
 
 def vroom_fewer_vans(
-    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None
+    model: NodeModel, routes: Routes, time_limit_s: float, stop: Callable[[], bool] | None = None, first: int = 0
 ) -> Routes | None:
-    """``routes`` without its smallest route, the visits put back by VROOM's local search on the vans left (it
-    puts every visit it can before it looks at cost): the plan if every visit is served, otherwise None."""
+    """``routes`` without its smallest route: the visits put back by VROOM's local search on the vans left (it puts
+    every visit it can before it looks at cost), or when it cannot put them all, VROOM's constructions on those vans
+    (its shallow search, every :data:`START_STRIDE`-th heuristic from the ``first``-th first, until one serves every
+    visit; a construction given one van fewer places them differently, README round 12). The plan if every visit is
+    served, otherwise None."""
+    started = time.monotonic()
     used = [v for v in range(model.num_vehicles) if routes[v]]
     if len(used) < 2:
         return None
     keep = vans_but_the_smallest(routes)
     start = tuple(routes[v] if v in keep else () for v in range(model.num_vehicles))
     found = _searched(model, start, POLISH_DEPTHS, time_limit_s, stop, keep)
-    if found is None or found[1] or model.unserved(found[0]):
+    if found is not None and not found[1] and not model.unserved(found[0]):
+        log.info("VROOM: %d vans instead of %d", len(keep), len(used))
+        return found[0]
+    left = time_limit_s - (time.monotonic() - started)
+    built = _best_built(model, 0, left, stop, keep, first, START_STRIDE, first_complete=True)
+    if built is None or built[0] or model.unserved(built[3]):
         return None
-    log.info("VROOM: %d vans instead of %d", len(keep), len(used))
-    return found[0]
+    log.info("VROOM built %d vans instead of %d", len(keep), len(used))
+    return built[3]
 
 
 def vroom_polish(

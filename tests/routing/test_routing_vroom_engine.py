@@ -14,10 +14,14 @@ from routing.engine import VAN_FIXED_COST_LONGEST_ARCS, NodeModel, _loads, Engin
 from routing.generator import generate_varied_day
 from routing.modelcheck import plan_violations
 from routing.planner import compile_day
+from routing import vroom_engine
 from routing.vroom_engine import (
+    START_HEURISTICS,
+    START_STRIDE,
     _in_child,
     _input,
     _routes,
+    heuristic_order,
     vroom_fewer_vans,
     vroom_levels,
     vroom_polish,
@@ -170,6 +174,37 @@ def test_vroom_takes_a_spare_van_away_and_puts_its_visits_back() -> None:
     assert not model.unserved(fewer)
     assert model.routes_key(fewer)[0] <= model.routes_key(spread)[0] - 1  # its local search may empty more
     assert not fewer[idle]  # the smallest route went
+
+
+def test_vroom_builds_on_the_vans_left_when_its_search_cannot_empty_a_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The try without the smallest route falls back on VROOM's constructions on the vans left (here its local
+    search is given no depth, so gives nothing): every visit served, every rule kept, a van fewer, only kept vans."""
+    model = compile_day(generate_varied_day(3202, 90)).model()
+    start = insertion_routes(model, 60.0, 3202)
+    assert start is not None
+    idle = next(v for v in range(model.num_vehicles) if not start[v])
+    donor = next(v for v in range(model.num_vehicles) if start[v])
+    pair = next((p, d) for p, d in model.pairs if p in start[donor])
+    spread = tuple(
+        (tuple(n for n in r if n not in pair) if v == donor else pair if v == idle else r) for v, r in enumerate(start)
+    )
+    monkeypatch.setattr(vroom_engine, "POLISH_DEPTHS", ())
+    fewer = vroom_fewer_vans(model, spread, 60.0)
+    assert fewer is not None
+    assert not plan_violations(model, fewer) and not model.unserved(fewer)
+    assert model.routes_key(fewer)[0] <= model.routes_key(spread)[0] - 1
+    assert {v for v, r in enumerate(fewer) if r} <= {v for v, r in enumerate(spread) if r} - {idle}
+    assert vroom_fewer_vans(model, spread, 0.0) is None  # no time, no plan
+
+
+def test_the_two_workers_build_from_different_heuristics_first_and_each_tries_them_all() -> None:
+    orders = [heuristic_order(first, START_STRIDE) for first in (0, 1)]
+    for order in orders:
+        assert sorted(order) == sorted(START_HEURISTICS)
+    half = len(START_HEURISTICS) // START_STRIDE
+    assert not set(orders[0][:half]) & set(orders[1][:half])
+    assert orders[0][:2] == [START_HEURISTICS[0], START_HEURISTICS[2]]
+    assert heuristic_order(3) == [*START_HEURISTICS[3:], *START_HEURISTICS[:3]]
 
 
 def test_vroom_start_serves_every_order_and_keeps_every_rule() -> None:
