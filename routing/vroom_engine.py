@@ -304,15 +304,11 @@ def _searched(
 
 
 def heuristic_order(first: int = 0, stride: int = 1) -> list[tuple[str, float]]:
-    """:data:`START_HEURISTICS` from the ``first``-th: every ``stride``-th of them first, then the others, each
+    """:data:`START_HEURISTICS` from the ``first``-th round: every ``stride``-th of them first, then the others, each
     once."""
-    count = len(START_HEURISTICS)
-    taken = [(first + stride * k) % count for k in range(-(-count // stride))]
-    ahead = list(dict.fromkeys(taken))
-    return [
-        START_HEURISTICS[k]
-        for k in ahead + [(first + k) % count for k in range(count) if (first + k) % count not in ahead]
-    ]
+    first %= len(START_HEURISTICS)
+    turned = [*START_HEURISTICS[first:], *START_HEURISTICS[:first]]
+    return [*turned[::stride], *(h for k, h in enumerate(turned) if k % stride)]
 
 
 def _best_built(
