@@ -47,8 +47,9 @@ POLISH_DEPTHS = (0, HIGHEST_LEVEL)
 
 #: VROOM's construction heuristics, in this order (its regret insertion with each way of choosing a route's first
 #: visit and a regret weight). Vans depend on the regret weight more than on anything else and no one weight is
-#: best: on days 3100-3605 of 150 orders or more, these reach the fewest vans any of 50 pairs reached, on more
-#: days the earlier they stand (a greedy cover, README round 12); the last three did best on smaller days.
+#: best: on days 3100-3605, 4105, 4202 and 4304 of 150 orders or more, these reach the fewest vans any of 50
+#: pairs reached, on more days the earlier they stand (a greedy cover, README round 12); the last three did best on
+#: smaller days.
 START_HEURISTICS = (
     ("FURTHEST", 0.4),
     ("FURTHEST", 2.0),
@@ -252,6 +253,13 @@ def _routes(solution: Any, num_vehicles: int) -> tuple[Routes, int]:
     return tuple(out), int(solution.summary.unassigned)
 
 
+def _time_for_another(left_s: float, last_took_s: float) -> bool:
+    """Whether another VROOM search may begin with ``left_s`` seconds left: building its input takes up to
+    :data:`MIN_SEARCH_S`, and another construction, or a deeper search, takes at least as long as the last one took
+    (``last_took_s``; a search killed unfinished gives nothing)."""
+    return left_s >= max(MIN_SEARCH_S, last_took_s)
+
+
 def _searched(
     model: NodeModel,
     start: Routes | None,
@@ -263,9 +271,9 @@ def _searched(
 ) -> tuple[Routes, int] | None:
     """VROOM's search at each depth in turn, each from the plan of the one before; the first from ``start`` (its
     ``INIT_ROUTES``), or when ``start`` is None built by ``heuristic`` (its regret construction: how a route's first
-    visit is chosen, the regret weight). A deeper search is not begun with less time left than the last one took
-    (it would be killed unfinished). The last plan with the visits it left out, or None if VROOM is not installed,
-    cannot take the model or the first depth did not finish in time."""
+    visit is chosen, the regret weight), each depth only while :func:`_time_for_another` allows. The last plan with
+    the visits it left out, or None if VROOM is not installed, cannot take the model or the first depth did not
+    finish in time."""
     why = vroom_supports(model)
     if why is not None:
         log.info("VROOM search skipped: %s", why)
@@ -284,8 +292,8 @@ def _searched(
     last: tuple[Routes, int] | None = None
     took_s = 0.0
     for depth in depths:
-        if time_limit_s - (time.monotonic() - started) < max(MIN_SEARCH_S, took_s):
-            break  # building VROOM's input alone would overrun the time, or a deeper search than the last
+        if not _time_for_another(time_limit_s - (time.monotonic() - started), took_s):
+            break
         begun = time.monotonic()
         begin = start if last is None else last[0]
         inp = _input(model, begin, vehicles)
@@ -322,7 +330,7 @@ def _best_built(
     first_complete: bool = False,
 ) -> tuple[int, int, int, Routes] | None:
     """VROOM's construction by each heuristic of :func:`heuristic_order` in turn with its search at ``depth``, one
-    child process each, within the time (one is not begun with less time left than the last took): the best plan
+    child process each, while :func:`_time_for_another` allows: the best plan
     as (visits left out, vans, cost, routes), or None when none finished. With ``first_complete`` the first plan
     that leaves no visit out ends the tries."""
     started = time.monotonic()
@@ -330,8 +338,8 @@ def _best_built(
     took_s = 0.0
     for heuristic in heuristic_order(first, stride):
         left = time_limit_s - (time.monotonic() - started)
-        if left < max(MIN_SEARCH_S, took_s) or (stop is not None and stop()):
-            break  # another construction takes about as long as the last: one that cannot finish is not begun
+        if not _time_for_another(left, took_s) or (stop is not None and stop()):
+            break
         begun = time.monotonic()
         found = _searched(model, None, (depth,), left, stop, vehicles, heuristic)
         if found is None:

@@ -155,9 +155,9 @@ def test_levels_run_in_turn_until_the_time_is_up() -> None:
     assert all(seconds <= 2.5 for _, seconds in found)
 
 
-def test_vroom_takes_a_spare_van_away_and_puts_its_visits_back() -> None:
-    """A plan with one request moved onto a van of its own: VROOM's try without the smallest route serves every
-    visit on the other vans, keeps every rule, and uses at least one van fewer."""
+def _a_request_on_a_spare_van() -> tuple[NodeModel, tuple[tuple[int, ...], ...], int]:
+    """Day 3202 (90 orders) planned by the regret insertion, then one request moved onto an idle van of its own:
+    the model, that plan (every rule kept) and the van it went to."""
     model = compile_day(generate_varied_day(3202, 90)).model()
     start = insertion_routes(model, 60.0, 3202)
     assert start is not None
@@ -168,6 +168,13 @@ def test_vroom_takes_a_spare_van_away_and_puts_its_visits_back() -> None:
         (tuple(n for n in r if n not in pair) if v == donor else pair if v == idle else r) for v, r in enumerate(start)
     )
     assert not plan_violations(model, spread)
+    return model, spread, idle
+
+
+def test_vroom_takes_a_spare_van_away_and_puts_its_visits_back() -> None:
+    """A plan with one request moved onto a van of its own: VROOM's try without the smallest route serves every
+    visit on the other vans, keeps every rule, and uses at least one van fewer."""
+    model, spread, idle = _a_request_on_a_spare_van()
     fewer = vroom_fewer_vans(model, spread, 60.0)
     assert fewer is not None
     assert not plan_violations(model, fewer)
@@ -179,15 +186,7 @@ def test_vroom_takes_a_spare_van_away_and_puts_its_visits_back() -> None:
 def test_vroom_builds_on_the_vans_left_when_its_search_cannot_empty_a_route(monkeypatch: pytest.MonkeyPatch) -> None:
     """The try without the smallest route falls back on VROOM's constructions on the vans left (here its local
     search is given no depth, so gives nothing): every visit served, every rule kept, a van fewer, only kept vans."""
-    model = compile_day(generate_varied_day(3202, 90)).model()
-    start = insertion_routes(model, 60.0, 3202)
-    assert start is not None
-    idle = next(v for v in range(model.num_vehicles) if not start[v])
-    donor = next(v for v in range(model.num_vehicles) if start[v])
-    pair = next((p, d) for p, d in model.pairs if p in start[donor])
-    spread = tuple(
-        (tuple(n for n in r if n not in pair) if v == donor else pair if v == idle else r) for v, r in enumerate(start)
-    )
+    model, spread, idle = _a_request_on_a_spare_van()
     monkeypatch.setattr(vroom_engine, "POLISH_DEPTHS", ())
     fewer = vroom_fewer_vans(model, spread, 60.0)
     assert fewer is not None
