@@ -189,6 +189,10 @@ class Progress:
 
     ``unserved`` counts orders not (yet) in the plan, those ruled out by the
     data included; ``elapsed_s`` is wall-clock time since the solve began.
+    ``work_min`` is driving plus loading at the shops, in whole seconds per
+    leg: what the search minimises after unserved orders and vans when the
+    objective is ``"duration"``, so it falls with each report of as many vans
+    and orders (``drive_min`` alone may rise when fewer shop stops pay for it).
     """
 
     drive_min: float
@@ -196,6 +200,7 @@ class Progress:
     vans_used: int
     unserved: int
     elapsed_s: float
+    work_min: float
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,15 @@ def test_a_long_solve_stopped_after_one_second_returns_its_best_plan_within_two(
 
 
 def test_progress_reports_only_better_plans_and_ends_at_the_result() -> None:
-    """Each report is a better plan than the one before (fewer unserved, fewer vans, less drive), the last matches the result."""
+    """Each report is a better plan than the one before, the last matches the result.
+
+    Better is fewer unserved, then fewer vans, then less driving plus loading at the shops (the duration objective);
+    driving alone may rise when fewer shop stops pay for it (CI saw 547.9 then 551.3 drive minutes on this day).
+    """
     problem = generate_day(seed=12, orders=40)
     heard: list[Progress] = []
     result = solve(problem, Params(time_limit_s=3), on_progress=heard.append)
-    keys = [(p.unserved, p.vans_used, p.drive_min) for p in heard]
+    keys = [(p.unserved, p.vans_used, p.work_min) for p in heard]
     assert keys and all(a > b for a, b in zip(keys, keys[1:]))
     assert heard[-1].vans_used == result.vans_used
     assert heard[-1].unserved == len(result.unserved)

@@ -115,7 +115,9 @@ def _solve_watched(
 
     def on_progress(best: routing.Progress) -> None:
         unplanned = f", {best.unserved} not yet placed" if best.unserved else ""
-        latest[0] = f"{message}: best so far {best.vans_used} vans, {best.drive_min:.0f} min driving{unplanned}"
+        latest[0] = (
+            f"{message}: best so far {best.vans_used} vans, {best.work_min:.0f} min driving and loading{unplanned}"
+        )
 
     result = routing.solve(problem, params, should_stop=should_stop, on_progress=on_progress)
     if cancelled:
