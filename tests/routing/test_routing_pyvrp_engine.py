@@ -187,3 +187,42 @@ def test_a_quick_start_ends_only_once_it_holds_a_feasible_plan() -> None:
     routes = found[0]
     assert sorted(n for r in routes for n in r) == sorted(model.visits)
     assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
+
+
+def test_restarts_from_the_best_plan_keep_its_vans_and_every_rule_and_never_end_worse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a successful one-van-fewer try on public instances, PyVRP restarts from the best plan with a new seed
+    each time: every run is held to the try's vans, the plan serves every visit once within every rule, it is never
+    worse than the plan it started from, and the restarts end by their time."""
+    import time
+
+    import routing.pyvrp_engine as pe
+    from routing.construct import insertion_routes
+    from routing.modelcheck import plan_violations
+
+    seeds: list[int] = []
+    real = pe.pyvrp_plan
+
+    def spy(model: object, time_limit_s: float, seed: int, *args: object, **kwargs: object) -> object:
+        seeds.append(seed)
+        assert time_limit_s <= 1.0 + 1e-9
+        return real(model, time_limit_s, seed, *args, **kwargs)  # type: ignore[arg-type]  # passed on unchanged
+
+    monkeypatch.setattr(pe, "pyvrp_plan", spy)
+    model = compile_day(generate_varied_day(607, 40)).model()
+    start = insertion_routes(model, 30.0)
+    assert start is not None
+    vans = [v for v, r in enumerate(start) if r]
+    began = time.monotonic()
+    routes = pe._restarted(model, start, vans, 3.0, 1.0, 11, None)
+    assert time.monotonic() - began < 6.0
+    assert len(seeds) >= 3 and len(set(seeds)) == len(seeds) and seeds[0] == 11
+    assert all(not r for v, r in enumerate(routes) if v not in vans)
+    assert sorted(n for r in routes for n in r) == sorted(model.visits)
+    van_of = {n: v for v, r in enumerate(routes) for n in r}
+    for p, d in model.pairs:
+        assert van_of[p] == van_of[d] and routes[van_of[p]].index(p) < routes[van_of[p]].index(d)
+    assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
+    assert not plan_violations(model, routes)
+    assert model.routes_key(routes) <= model.routes_key(start)
