@@ -665,7 +665,10 @@ def search(
     if strategy.pyvrp_start and not best.dropped and best.vehicles_used and not stop():
         polish_s = t0 + time_limit_s * strategy.pyvrp_share - time.monotonic()
         if polish_s > 0.3:
-            polished = _pyvrp_polish(model, strategy, best, polish_s, stop, phases)
+            from routing.pyvrp_engine import RESTART_SHARE
+
+            restart_s = time_limit_s * RESTART_SHARE
+            polished = _pyvrp_polish(model, strategy, best, polish_s, restart_s, stop, phases)
             if polished is not None:
                 if polished.key(model.minimise_vehicles) < best.key(model.minimise_vehicles):
                     best = polished
@@ -854,15 +857,23 @@ def _large_day(
 
 
 def _pyvrp_polish(
-    model: NodeModel, strategy: Strategy, best: EngineSolution, time_limit_s: float, stop: StopCheck, phases: list[str]
+    model: NodeModel,
+    strategy: Strategy,
+    best: EngineSolution,
+    time_limit_s: float,
+    restart_s: float,
+    stop: StopCheck,
+    phases: list[str],
 ) -> EngineSolution | None:
     """PyVRP from ``best`` with the vans it uses (the whole fleet when vans do not count); None if
     PyVRP cannot take the model. Its plan is re-checked; one that fails comes back as ``best``.
+    Where restarts apply (:func:`routing.pyvrp_engine.restarts_apply`), PyVRP restarts from its best plan with a new
+    seed every ``restart_s``.
 
     On days whose orders are collected at shops, route groups come first (:func:`routing.decompose.groups_first`),
     and PyVRP on the whole day starts from their plan (README, round 10)."""
     from routing.decompose import groups_first
-    from routing.pyvrp_engine import pyvrp_plan
+    from routing.pyvrp_engine import pyvrp_plan, pyvrp_supports, restarted, restarts_apply
 
     started = time.monotonic()
     start = best
@@ -876,7 +887,13 @@ def _pyvrp_polish(
         else list(range(model.num_vehicles))
     )
     left_s = time_limit_s - (time.monotonic() - started)
-    found = pyvrp_plan(model, left_s, strategy.seed + 7, stop, initial=start.routes, vehicles=vehicles)
+    if restarts_apply(model, strategy.vroom) and pyvrp_supports(model) is None:
+        found: tuple[tuple[tuple[int, ...], ...], bool] | None = (
+            restarted(model, start.routes, vehicles, left_s, restart_s, strategy.seed + 7, stop),
+            True,
+        )
+    else:
+        found = pyvrp_plan(model, left_s, strategy.seed + 7, stop, initial=start.routes, vehicles=vehicles)
     if found is None:
         phases.append("pyvrp-polish-none")
         return None

@@ -56,7 +56,8 @@ FEWER_VANS_POLISH_SHARE = 0.3
 #: Where no route-group polish follows (public instances), a successful one-van-fewer try ends once it holds a
 #: feasible plan, and PyVRP restarts from the best plan with a new seed every this share of the worker's time:
 #: Solomon R207, R211 and RC202 (30 s, fewer vans than the main run), 939.1, 924.0 and 1,367.1 against 971.5,
-#: 933.0 and 1,384.9 from one run on the fewer vans (bench_results/routing/README.md, round 13).
+#: 933.0 and 1,384.9 from one run on the fewer vans. After a failed try the rest restarts the same way
+#: (R203 941.4 and R205 994.4 against 948.3 and 1,003.7 from one run; bench_results/routing/README.md, round 13).
 RESTART_SHARE = 1 / 6
 
 #: On time-window models where vans count, PyVRP starts from :func:`routing.construct.insertion_routes`
@@ -503,9 +504,9 @@ def _with_fewer_vans(
     if len(used) < 2:
         return found
     keep = vans_but_the_smallest(routes)
-    polish_first = vroom and polish_applies(model)
+    polish_first = not restarts_apply(model, vroom)
     # on days where a polish comes first, the try keeps the last of its time for that polish of its plan;
-    # elsewhere it ends once it holds a feasible plan, and PyVRP restarts from there (_restarted)
+    # elsewhere it ends once it holds a feasible plan, and PyVRP restarts from there (restarted)
     try_s = left * (1 - FEWER_VANS_POLISH_SHARE) if polish_first else left
     fewer = pyvrp_plan(
         model,
@@ -523,7 +524,7 @@ def _with_fewer_vans(
         if left < 0.3 or (stop is not None and stop()):
             return fewer
         if not polish_first:
-            return _restarted(model, fewer[0], keep, left, time_limit_s * RESTART_SHARE, seed + 7, stop), True
+            return restarted(model, fewer[0], keep, left, time_limit_s * RESTART_SHARE, seed + 7, stop), True
         return groups_first(model, fewer[0], left, seed + 4, stop, vroom), True
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
@@ -537,13 +538,21 @@ def _with_fewer_vans(
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
         return found
+    if not polish_first:
+        return restarted(model, routes, used, left, time_limit_s * RESTART_SHARE, seed + 2, stop), True
     again = pyvrp_plan(model, left, seed + 2, stop, None, routes, vehicles)
     if again is not None and again[1] and model.routes_key(again[0]) < model.routes_key(routes):
         return again
     return found
 
 
-def _restarted(
+def restarts_apply(model: NodeModel, vroom: bool) -> bool:
+    """Whether PyVRP's searches for driving run as :func:`restarted` runs: where vans count and no route-group polish
+    comes first (:func:`routing.decompose.polish_applies`; public instances rather than branch days)."""
+    return model.minimise_vehicles and not (vroom and polish_applies(model))
+
+
+def restarted(
     model: NodeModel,
     routes: tuple[tuple[int, ...], ...],
     vehicles: list[int],
@@ -553,7 +562,7 @@ def _restarted(
     stop: Callable[[], bool] | None,
 ) -> tuple[tuple[int, ...], ...]:
     """The best of PyVRP runs of at most ``restart_s`` each from the best plan so far, each with a new seed, on
-    ``vehicles``, until ``time_limit_s``: the plan with a van fewer leaves the basin its first run fell into."""
+    ``vehicles``, until ``time_limit_s``: the plan leaves the basin one run falls into (:data:`RESTART_SHARE`)."""
     started = time.monotonic()
     while not (stop is not None and stop()):
         left = time_limit_s - (time.monotonic() - started)

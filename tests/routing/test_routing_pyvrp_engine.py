@@ -215,7 +215,7 @@ def test_restarts_from_the_best_plan_keep_its_vans_and_every_rule_and_never_end_
     assert start is not None
     vans = [v for v, r in enumerate(start) if r]
     began = time.monotonic()
-    routes = pe._restarted(model, start, vans, 3.0, 1.0, 11, None)
+    routes = pe.restarted(model, start, vans, 3.0, 1.0, 11, None)
     assert time.monotonic() - began < 6.0
     assert len(seeds) >= 3 and len(set(seeds)) == len(seeds) and seeds[0] == 11
     assert all(not r for v, r in enumerate(routes) if v not in vans)
@@ -226,3 +226,18 @@ def test_restarts_from_the_best_plan_keep_its_vans_and_every_rule_and_never_end_
     assert _loads(model, EngineSolution(routes, (), model.routes_cost(routes)))
     assert not plan_violations(model, routes)
     assert model.routes_key(routes) <= model.routes_key(start)
+
+
+def test_restarts_apply_where_vans_count_and_no_route_group_polish_comes_first() -> None:
+    """One rule for both workers: a branch day whose orders are collected at shops keeps its route-group polish
+    (with VROOM among the engines), the same day without VROOM restarts, and a model where vans do not count never."""
+    from dataclasses import replace
+
+    from routing.decompose import polish_applies
+    from routing.pyvrp_engine import restarts_apply
+
+    model = compile_day(generate_varied_day(606, 40)).model()
+    assert polish_applies(model)
+    assert not restarts_apply(model, vroom=True)
+    assert restarts_apply(model, vroom=False)
+    assert not restarts_apply(replace(model, minimise_vehicles=False), vroom=False)
