@@ -148,11 +148,19 @@ class NodeModel:
 
     def routes_cost(self, routes: Sequence[Sequence[int]]) -> int:
         """Arc cost of node routes (one per vehicle), from each vehicle's start to its end; empty routes cost 0."""
+        return self._along(self.cost, routes)
+
+    def routes_travel_s(self, routes: Sequence[Sequence[int]]) -> int:
+        """Travel seconds of node routes (driving plus any time the model charges on arcs, such as loading at a
+        shop), counted like :meth:`routes_cost`; the cost where no travel matrix is given."""
+        return self._along(self.travel if self.travel is not None else self.cost, routes)
+
+    def _along(self, matrix: np.ndarray, routes: Sequence[Sequence[int]]) -> int:
         total = 0
         for v, r in enumerate(routes):
             if r:
                 path = [self.starts[v], *r, self.ends[v]]
-                total += int(sum(int(self.cost[a, b]) for a, b in zip(path, path[1:])))
+                total += int(sum(int(matrix[a, b]) for a, b in zip(path, path[1:])))
         return total
 
     def routes_key(self, routes: Sequence[Sequence[int]]) -> tuple[int, int]:

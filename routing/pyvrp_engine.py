@@ -504,16 +504,16 @@ def _with_fewer_vans(
     if len(used) < 2:
         return found
     keep = vans_but_the_smallest(routes)
-    polish_first = not restarts_apply(model, vroom)
-    # on days where a polish comes first, the try keeps the last of its time for that polish of its plan;
-    # elsewhere it ends once it holds a feasible plan, and PyVRP restarts from there (restarted)
-    try_s = left * (1 - FEWER_VANS_POLISH_SHARE) if polish_first else left
+    restarts = restarts_apply(model, vroom)
+    # where restarts apply, the try ends once it holds a feasible plan and PyVRP restarts from there (restarted);
+    # on days where a polish comes first, the try keeps the last of its time for that polish of its plan
+    try_s = left if restarts else left * (1 - FEWER_VANS_POLISH_SHARE)
     fewer = pyvrp_plan(
         model,
         try_s,
         seed + 1,
         stop,
-        None if polish_first else 0.0,
+        0.0 if restarts else None,
         tuple(routes[v] if v in keep else () for v in range(model.num_vehicles)),
         keep,
         give_up_after_s=FEWER_VANS_GIVE_UP_SHARE * left,
@@ -523,7 +523,7 @@ def _with_fewer_vans(
         left = time_limit_s - (time.monotonic() - started)
         if left < 0.3 or (stop is not None and stop()):
             return fewer
-        if not polish_first:
+        if restarts:
             return restarted(model, fewer[0], keep, left, time_limit_s * RESTART_SHARE, seed + 7, stop), True
         return groups_first(model, fewer[0], left, seed + 4, stop, vroom), True
     left = time_limit_s - (time.monotonic() - started)
@@ -538,7 +538,7 @@ def _with_fewer_vans(
     left = time_limit_s - (time.monotonic() - started)
     if left < 0.3 or (stop is not None and stop()):
         return found
-    if not polish_first:
+    if restarts:
         return restarted(model, routes, used, left, time_limit_s * RESTART_SHARE, seed + 2, stop), True
     again = pyvrp_plan(model, left, seed + 2, stop, None, routes, vehicles)
     if again is not None and again[1] and model.routes_key(again[0]) < model.routes_key(routes):

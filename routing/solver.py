@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from routing.domain import Params, Problem, Progress, Result, Route, Status, Unserved
-from routing.engine import EngineSolution, NodeModel, solve_parallel
+from routing.engine import EngineSolution, solve_parallel
 from routing.explain import explain_alone, explain_crowded
 from routing.planner import CompiledDay, compile_day, timed_stops
 from routing.validation import validate_params, validate_problem
@@ -31,17 +31,6 @@ def _totals(day: CompiledDay, routes: tuple[tuple[int, ...], ...]) -> tuple[floa
             drive_s += float(sum(day.duration_s[a, b] for a, b in zip(locs, locs[1:])))
             distance_m += float(sum(day.distance_m[a, b] for a, b in zip(locs, locs[1:])))
     return drive_s / 60, distance_m
-
-
-def _work_s(model: NodeModel, routes: tuple[tuple[int, ...], ...]) -> int:
-    """Whole seconds of driving plus loading at the shops (the model's travel) of node routes, one per van."""
-    travel = model.travel if model.travel is not None else model.cost
-    total_s = 0
-    for k, visits in enumerate(routes):
-        if visits:
-            path = (model.starts[k], *visits, model.ends[k])
-            total_s += int(sum(int(travel[a, b]) for a, b in zip(path, path[1:])))
-    return total_s
 
 
 def solve(
@@ -87,7 +76,7 @@ def solve(
             return
         drive_min, distance_m = _totals(day, found.routes)
         dropped = len({day.nodes[i].order for i in found.dropped})
-        work_min = _work_s(model, found.routes) / 60
+        work_min = model.routes_travel_s(found.routes) / 60
         elapsed_s = time.monotonic() - started
         on_progress(Progress(drive_min, distance_m, found.vehicles_used, ruled_out + dropped, elapsed_s, work_min))
 
