@@ -1,4 +1,4 @@
-"""Command line: ``python -m routing solve|bench-solve|bench|generate|bench-days`` (``--vs pyvrp,vroom``)."""
+"""Command line: ``python -m routing solve|bench-solve|bench|generate|bench-days|scale`` (``--vs pyvrp,vroom``)."""
 
 from __future__ import annotations
 
@@ -200,6 +200,33 @@ def write_report(prefix: Path, rows: list[BenchRow], summary: dict[str, object],
     )
 
 
+def _cmd_scale(args: argparse.Namespace) -> int:
+    from routing.benchmark import default_bench_dir, list_instances
+    from routing.errors import InstanceFormatError
+    from routing.instances import read_instance
+    from routing.scaled import scaled_copy, write_scaled
+
+    bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
+    files = list_instances(args.set, bench_dir, args.instances, args.sample)
+    if not files:
+        print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
+        return 2
+    folder = Path(args.out_dir) / args.set
+    try:
+        for f in files:
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                path = write_scaled(scaled_copy(read_instance(f), args.copies, seed), folder)
+                print(path)
+    except InstanceFormatError as bad:
+        print(f"cannot scale: {bad}", file=sys.stderr)
+        return 2
+    print(
+        f"bench them with: python -m routing bench --set {args.set} --bench-dir {args.out_dir} --vs pyvrp,vroom",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from routing.generator import generate_day
     from routing.serialization import problem_to_dict
@@ -294,6 +321,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engines", default=",".join(ENGINES), help="foodtrain's engines (with --vs)")
     common(p, 30.0)
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser(
+        "scale",
+        help="write scaled copies of Solomon or Li & Lim instances (each customer or pair with reflected twins), "
+        "larger unseen cases of the same family",
+    )
+    p.add_argument("--set", required=True, choices=("vrptw", "pdptw"))
+    p.add_argument("--instances", default=None, help="glob on file names, e.g. 'R2*'; several separated by commas")
+    p.add_argument("--sample", type=int, default=None, help="keep N evenly spaced instances of the sorted set")
+    p.add_argument("--bench-dir", default=None, help="default: $FOODTRAIN_BENCH_DIR or ../shared/bench")
+    p.add_argument("--copies", type=int, default=2, help="customers and fleet times this (2 to 4; default 2)")
+    p.add_argument("--first-seed", type=int, default=1, help="seed of the twins' reflections")
+    p.add_argument("--seeds", type=int, default=1, help="copies with seeds first-seed, first-seed+1, ...")
+    p.add_argument("--out-dir", required=True, help="writes OUT_DIR/SET/NAME-xC-sS.txt and an empty BKS.json")
+    p.set_defaults(func=_cmd_scale)
 
     p = sub.add_parser("generate", help="print a generated branch day as problem JSON")
     p.add_argument("--seed", type=int, default=0)
