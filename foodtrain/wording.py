@@ -15,6 +15,7 @@ __all__ = [
     "JOB_TITLES",
     "SEARCH_OUTCOME_WORDS",
     "job_title",
+    "job_reports_quality",
     "plain_date",
     "plan_quality",
     "route_plan_outcome",
@@ -24,6 +25,9 @@ __all__ = [
 ]
 
 JOB_TITLES = {"rota_generate": "Drawing up the rota", "route_plan": "Planning the rounds"}
+#: Jobs whose progress carries a best objective and its bound (the rota's CP-SAT search); the route planner tells
+#: its best plan so far (vans, minutes, orders left out) in its stage message instead.
+JOBS_REPORTING_QUALITY = frozenset({"rota_generate"})
 
 # What a solver's finishing status means to the coordinator.
 SEARCH_OUTCOME_WORDS = {
@@ -87,6 +91,11 @@ def sentence_start(text: str) -> str:
 
     Jinja's ``capitalize`` lowercases the rest ("Week of 28 december"), which breaks month and place names."""
     return text[:1].upper() + text[1:]
+
+
+def job_reports_quality(kind: str) -> bool:
+    """Whether a job's page shows how close its best so far is to the best possible (:data:`JOBS_REPORTING_QUALITY`)."""
+    return kind in JOBS_REPORTING_QUALITY
 
 
 def job_title(kind: str) -> str:

@@ -78,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         week_of=wording.week_of,
         sentence_start=wording.sentence_start,
         job_title=wording.job_title,
+        job_reports_quality=wording.job_reports_quality,
     )
 
     from foodtrain.job_queue import init_job_queue

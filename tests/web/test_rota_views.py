@@ -102,6 +102,8 @@ def test_double_submitted_generate_starts_one_job_at_a_time(demo_app: Flask, dem
     token = csrf_token_from(demo_client.get("/rota/").get_data(as_text=True))
     response = demo_client.post("/rota/generate", data={"csrf_token": token, "month": MONTH, "time_limit_s": 1})
     assert response.headers["Location"].endswith(f"/jobs/{job_id}")
+    job_page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Best so far" in job_page and "not yet known" in job_page  # the rota's search reports its quality
     with demo_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BackgroundJob)) == 1
 
