@@ -241,3 +241,28 @@ def test_restarts_apply_where_vans_count_and_no_route_group_polish_comes_first()
     assert not restarts_apply(model, vroom=True)
     assert restarts_apply(model, vroom=False)
     assert not restarts_apply(replace(model, minimise_vehicles=False), vroom=False)
+
+
+def test_identical_vans_share_a_vehicle_type_and_each_route_comes_back_on_a_van_of_its_own() -> None:
+    """PyVRP gets one vehicle type per kind of van (a type per van slowed its search and cost vans); its routes are
+    handed back one per van of the right type, on the vans it was given, and every rule holds."""
+    from dataclasses import replace
+
+    from routing.pyvrp_engine import _build, pyvrp_plan
+    from tests.routing.node_models import check_routes, random_pdptw
+
+    model, start = random_pdptw(5, pairs=12, vehicles=6)
+    model = replace(model, capacity=(10, 10, 10, 4, 4, 10))
+    data, _, _, type_vehicles = _build(model)
+    assert type_vehicles == [[0, 1, 2, 5], [3, 4]]
+    assert [t.num_available for t in data.vehicle_types()] == [4, 2]
+    assert [t.capacity for t in data.vehicle_types()] == [[10], [4]]
+    assert _build(model, [1, 3, 5])[3] == [[1, 5], [3]]
+    found = pyvrp_plan(model, 1.0, 0, initial=start)
+    assert found is not None and found[1]
+    check_routes(model, found[0])  # a route lost to a van taken twice, or on a van too small, fails here
+    held = pyvrp_plan(
+        model, 1.0, 0, initial=tuple(r if v in (0, 1, 3) else () for v, r in enumerate(start)), vehicles=[0, 1, 3]
+    )
+    assert held is not None
+    assert all(not r for v, r in enumerate(held[0]) if v not in (0, 1, 3))
