@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from foodtrain.clock import branch_today
 
 __all__ = [
-    "JOB_TITLES",
+    "JOB_KINDS",
     "SEARCH_OUTCOME_WORDS",
     "job_title",
     "job_reports_quality",
@@ -24,10 +24,9 @@ __all__ = [
     "week_of",
 ]
 
-JOB_TITLES = {"rota_generate": "Drawing up the rota", "route_plan": "Planning the rounds"}
-#: Jobs whose progress carries a best objective and its bound (the rota's CP-SAT search); the route planner tells
-#: its best plan so far (vans, minutes, orders left out) in its stage message instead.
-JOBS_REPORTING_QUALITY = frozenset({"rota_generate"})
+#: Each background job kind: its title, and whether its progress carries a best objective and its bound (the rota's
+#: CP-SAT search); the route planner tells its best plan so far (vans, minutes, orders left out) in its stage message.
+JOB_KINDS = {"rota_generate": ("Drawing up the rota", True), "route_plan": ("Planning the rounds", False)}
 
 # What a solver's finishing status means to the coordinator.
 SEARCH_OUTCOME_WORDS = {
@@ -94,10 +93,10 @@ def sentence_start(text: str) -> str:
 
 
 def job_reports_quality(kind: str) -> bool:
-    """Whether a job's page shows how close its best so far is to the best possible (:data:`JOBS_REPORTING_QUALITY`)."""
-    return kind in JOBS_REPORTING_QUALITY
+    """Whether a job's page shows how close its best so far is to the best possible (:data:`JOB_KINDS`)."""
+    return JOB_KINDS.get(kind, ("", False))[1]
 
 
 def job_title(kind: str) -> str:
     """A background job's title as the coordinator would say it."""
-    return JOB_TITLES.get(kind, kind.replace("_", " ").capitalize())
+    return JOB_KINDS[kind][0] if kind in JOB_KINDS else kind.replace("_", " ").capitalize()

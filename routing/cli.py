@@ -72,16 +72,31 @@ def _versus_progress(row: VersusRow) -> None:
     print(f"  {row.instance}: {plans} -> {verdict} {ratio}", file=sys.stderr, flush=True)
 
 
+def _bench_dir(args: argparse.Namespace) -> Path:
+    from routing.benchmark import default_bench_dir
+
+    return Path(args.bench_dir) if args.bench_dir else default_bench_dir()
+
+
+def _no_instances(args: argparse.Namespace) -> int:
+    print(f"no instances of set {args.set!r} match {args.instances!r} under {_bench_dir(args)}", file=sys.stderr)
+    return 2
+
+
+def _instance_files(args: argparse.Namespace) -> list[Path]:
+    """The benchmark files ``--set``, ``--instances`` and ``--sample`` select under ``--bench-dir``."""
+    from routing.benchmark import list_instances
+
+    return list_instances(args.set, _bench_dir(args), args.instances, args.sample)
+
+
 def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
-    from routing.benchmark import default_bench_dir, list_instances
     from routing.versus import peer_names, versus_instance
 
-    bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
     args.git_commit_at_start = _git_commit()
-    files = list_instances(args.set, bench_dir, args.instances, args.sample)
+    files = _instance_files(args)
     if not files:
-        print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
-        return 2
+        return _no_instances(args)
     rows = []
     for f in files:
         rows.append(
@@ -99,12 +114,11 @@ def _cmd_bench_versus(args: argparse.Namespace, peers: tuple[str, ...]) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from routing.benchmark import default_bench_dir, format_table, rows_to_json, run_set, summarise
+    from routing.benchmark import format_table, rows_to_json, run_set, summarise
 
     peers = _peers(args.vs)
     if peers:
         return _cmd_bench_versus(args, peers)
-    bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
     args.git_commit_at_start = _git_commit()  # the code that runs, even if the tree changes meanwhile
     progress = (
         None
@@ -117,10 +131,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             )
         )
     )
-    rows = run_set(args.set, args.time_limit_s, bench_dir, args.instances, args.workers, progress, args.sample)
+    rows = run_set(args.set, args.time_limit_s, _bench_dir(args), args.instances, args.workers, progress, args.sample)
     if not rows:
-        print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
-        return 2
+        return _no_instances(args)
     summary = summarise(rows)
     print(rows_to_json(rows, summary) if args.json else format_table(rows, summary))
     if args.out:
@@ -201,16 +214,13 @@ def write_report(prefix: Path, rows: list[BenchRow], summary: dict[str, object],
 
 
 def _cmd_scale(args: argparse.Namespace) -> int:
-    from routing.benchmark import default_bench_dir, list_instances
     from routing.errors import InstanceFormatError
     from routing.instances import read_instance
     from routing.scaled import scaled_copy, write_scaled
 
-    bench_dir = Path(args.bench_dir) if args.bench_dir else default_bench_dir()
-    files = list_instances(args.set, bench_dir, args.instances, args.sample)
+    files = _instance_files(args)
     if not files:
-        print(f"no instances of set {args.set!r} match {args.instances!r} under {bench_dir}", file=sys.stderr)
-        return 2
+        return _no_instances(args)
     folder = Path(args.out_dir) / args.set
     try:
         for f in files:

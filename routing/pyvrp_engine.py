@@ -186,13 +186,12 @@ def _build(
     fixed = model.van_fixed_cost()
     # identical vans share one vehicle type: PyVRP tries each type's empty route, so a type per van slows its search
     # and costs vans (round 14: a scaled R105 of 200 customers, 24 vans with a type per van, 23 with one type)
-    type_of: dict[tuple[int, ...], int] = {}
-    type_vehicles: list[list[int]] = []
+    vans_of_kind: dict[tuple[int, int, int, int, int, int], list[int]] = {}
     for v in vehicles:
         shift = model.shifts[v] if model.shifts else (0, INT_MAX)
         longest_min = model.max_duration[v] if model.max_duration else None
         longest = INT_MAX if longest_min is None else longest_min
-        key = (
+        kind = (
             int(model.capacity[v]),
             depot_of[model.starts[v]],
             depot_of[model.ends[v]],
@@ -200,10 +199,7 @@ def _build(
             int(shift[1]),
             int(longest),
         )
-        if key not in type_of:
-            type_of[key] = len(type_vehicles)
-            type_vehicles.append([])
-        type_vehicles[type_of[key]].append(v)
+        vans_of_kind.setdefault(kind, []).append(v)
     vehicle_types = [
         pyvrp.VehicleType(
             len(vans),
@@ -216,7 +212,7 @@ def _build(
             start_late=late,
             shift_duration=longest,
         )
-        for (capacity, start, end, early, late, longest), vans in zip(type_of, type_vehicles)
+        for (capacity, start, end, early, late, longest), vans in vans_of_kind.items()
     ]
     paired = {x for pair in model.pairs for x in pair}
     clients: list[pyvrp.Client] = []
@@ -276,7 +272,7 @@ def _build(
         groups=groups,
         shipments=shipments,
     )
-    return data, client_node, list(model.pairs), type_vehicles
+    return data, client_node, list(model.pairs), list(vans_of_kind.values())
 
 
 def _initial(

@@ -32,7 +32,7 @@ def scaled_name(name: str, copies: int, seed: int) -> str:
 def _groups(instance: Instance) -> list[tuple[int, ...]]:
     """Customers that move together: each pickup-delivery pair, or each customer on its own."""
     if instance.kind == "pdptw":
-        return [(p, d) for p, d in instance.pairs()]
+        return list(instance.pairs())
     return [(i,) for i in range(1, instance.size)]
 
 
