@@ -47,7 +47,7 @@ def print_demo_logins() -> None:
     path = demo_logins_path()
     if current_app.config.get("PRODUCTION") or not path.exists():
         return
-    click.echo("Demo logins (also in instance/demo-logins.txt):")
+    click.echo(f"Demo logins (also in {path}):")
     for line in path.read_text(encoding="utf-8").splitlines():
         username, password, role, branch = line.split("\t")
         click.echo(f"  {username:<18} {password:<30} {role:<12} {branch}")

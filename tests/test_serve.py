@@ -30,6 +30,7 @@ def test_serve_twice_on_the_same_instance_then_sign_in(tmp_path: Path) -> None:
     second = start_serve(instance, timeout_s=60)
     try:
         assert "Loaded the demo" not in second.log()  # running it again keeps the data
+        assert f"Demo logins are in {instance / 'demo-logins.txt'}" in second.log()  # where they are, not "instance/"
         browser = Browser(second.url, timeout_s=12)  # the hang answered after 15 s
         started = time.monotonic()
         status, page = browser.sign_in("coordinator-dg", password)

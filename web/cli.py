@@ -14,7 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
-from foodtrain.cli import load_demo_if_empty, migrate_database, print_demo_logins
+from foodtrain.cli import demo_logins_path, load_demo_if_empty, migrate_database, print_demo_logins
 from foodtrain.processes import stop_process, terminate_with_parent
 from web import create_app
 
@@ -111,7 +111,7 @@ def _serve(app: Flask, host: str, port: int, threads: int, workers: int, product
     elif load_demo_if_empty():
         print_demo_logins()  # once, when the demo is loaded; later starts point at the file
     else:
-        click.echo("Demo logins are in instance/demo-logins.txt (readable by you only).")
+        click.echo(f"Demo logins are in {demo_logins_path()} (readable by you only).")
     db.session.remove()  # the start-up work is done: no transaction may stay open while serving
     try:  # the port first: "running at" is printed only once it is free
         with socket.create_server((host, port)):
